@@ -1,0 +1,568 @@
+// Package account manages users, passwords, API tokens and sign-in
+// sessions, and turns credentials into an authz.Principal. Secrets are
+// stored only as hashes and compared in constant time; guessing is
+// throttled per account and per source address with exponential backoff.
+package account
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/mail"
+	"net/netip"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/limits"
+	"github.com/rampart/rampart/internal/password"
+	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/token"
+)
+
+// Policy is the part of the configuration this package enforces.
+type Policy struct {
+	AllowRegistration bool
+	PublishMaxDays    int
+	DefaultDays       int
+	ReadOnlyMaxDays   int
+	SessionLifetime   time.Duration
+	FreeFailures      int
+	MaxBackoff        time.Duration
+	MinPasswordLength int
+}
+
+// Service is the account service.
+type Service struct {
+	store  store.Store
+	hasher *password.Hasher
+	policy Policy
+	now    func() time.Time
+	// dummyHash is verified against when a user does not exist, so that a
+	// failed login takes the same time whether or not the name is taken.
+	dummyHash string
+}
+
+// New builds the service. now is the clock (injected for tests).
+func New(ctx context.Context, st store.Store, h *password.Hasher, p Policy, now func() time.Time) (*Service, error) {
+	if p.MinPasswordLength == 0 {
+		p.MinPasswordLength = 10
+	}
+	dummy, err := h.Hash(ctx, rand.Text())
+	if err != nil {
+		return nil, err
+	}
+	return &Service{store: st, hasher: h, policy: p, now: now, dummyHash: dummy}, nil
+}
+
+var userNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
+
+// ValidateUserName applies npm's rules for user names.
+func ValidateUserName(name string) error {
+	switch {
+	case name == "":
+		return core.Errorf(core.KindInvalid, "a user name is required")
+	case len(name) > limits.MaxNameLength:
+		return core.Errorf(core.KindInvalid, "user name is too long (at most %d characters)", limits.MaxNameLength)
+	case strings.ToLower(name) != name:
+		return core.Errorf(core.KindInvalid, "user name %q must be lower case", name)
+	case !userNameRE.MatchString(name):
+		return core.Errorf(core.KindInvalid, "user name %q may contain only a-z, 0-9, '.', '_' and '-', and must start with a letter or digit", name)
+	}
+	return nil
+}
+
+func validateEmail(email string) error {
+	a, err := mail.ParseAddress(email)
+	if err != nil || a.Address != email || len(email) > 254 {
+		return core.Errorf(core.KindInvalid, "%q is not a valid email address", email)
+	}
+	return nil
+}
+
+func (s *Service) validatePassword(pw, name string) error {
+	if len(pw) > limits.MaxPasswordBytes {
+		return core.Errorf(core.KindInvalid, "password is too long (at most %d bytes)", limits.MaxPasswordBytes)
+	}
+	if len([]rune(pw)) < s.policy.MinPasswordLength {
+		return core.Errorf(core.KindInvalid, "password is too short: use at least %d characters", s.policy.MinPasswordLength)
+	}
+	if strings.Contains(strings.ToLower(pw), name) {
+		return core.Errorf(core.KindInvalid, "password must not contain your user name")
+	}
+	return nil
+}
+
+// NewUser describes an account to create.
+type NewUser struct {
+	Name, Email, Password string
+	Verified, Admin       bool
+}
+
+// Register creates an account through self-service sign-up (npm adduser,
+// the web UI). It is refused when the operator closed registration.
+func (s *Service) Register(ctx context.Context, nu NewUser) (*core.User, error) {
+	if !s.policy.AllowRegistration {
+		return nil, core.Errorf(core.KindForbidden, "this registry does not allow self-service sign-up; ask an administrator for an account")
+	}
+	nu.Verified, nu.Admin = false, false
+	return s.CreateUser(ctx, "", nu)
+}
+
+// CreateUser creates an account; actor is the admin doing it ("" for sign-up).
+func (s *Service) CreateUser(ctx context.Context, actor string, nu NewUser) (*core.User, error) {
+	if err := ValidateUserName(nu.Name); err != nil {
+		return nil, err
+	}
+	if err := validateEmail(nu.Email); err != nil {
+		return nil, err
+	}
+	if err := s.validatePassword(nu.Password, nu.Name); err != nil {
+		return nil, err
+	}
+	hash, err := s.hasher.Hash(ctx, nu.Password)
+	if err != nil {
+		return nil, err
+	}
+	u := &core.User{Name: nu.Name, Email: nu.Email, PasswordHash: hash, EmailVerified: nu.Verified, Admin: nu.Admin, CreatedAt: s.now()}
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		if err := tx.CreateUser(u); err != nil {
+			return err
+		}
+		return tx.AppendEvent(&core.Event{At: u.CreatedAt, Type: core.EventAccountCreate, Actor: actorOr(actor, u.Name), Data: jsonData(map[string]any{"user": u.Name, "admin": u.Admin})})
+	})
+	if errors.Is(err, core.ErrConflict) {
+		return nil, core.Errorf(core.KindConflict, "the user name %q or that email address is already taken", nu.Name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+func actorOr(actor, fallback string) string {
+	if actor != "" {
+		return actor
+	}
+	return fallback
+}
+
+func jsonData(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only maps of plain values reach here
+	}
+	return b
+}
+
+// User looks a user up by name.
+func (s *Service) User(ctx context.Context, name string) (*core.User, error) {
+	var u *core.User
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		u, err = tx.UserByName(name)
+		return err
+	})
+	if errors.Is(err, core.ErrNotFound) {
+		return nil, core.Errorf(core.KindNotFound, "there is no user named %q", name)
+	}
+	return u, err
+}
+
+// DisableUser blocks an account from signing in and revokes its tokens.
+func (s *Service) DisableUser(ctx context.Context, actor string, name string) error {
+	now := s.now()
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		u, err := tx.UserByName(name)
+		if err != nil {
+			return err
+		}
+		u.DisabledAt = now
+		if err := tx.UpdateUser(u); err != nil {
+			return err
+		}
+		toks, err := tx.TokensByUser(u.ID)
+		if err != nil {
+			return err
+		}
+		for _, t := range toks {
+			if err := tx.RevokeToken(u.ID, t.Key, now); err != nil {
+				return err
+			}
+		}
+		return tx.AppendEvent(&core.Event{At: now, Type: core.EventAccountDisable, Actor: actor, Data: jsonData(map[string]any{"user": name})})
+	})
+	if errors.Is(err, core.ErrNotFound) {
+		return core.Errorf(core.KindNotFound, "there is no user named %q", name)
+	}
+	return err
+}
+
+// Login checks a name and password. Failures are throttled per account and
+// per source address; the error never says which of the two was wrong.
+func (s *Service) Login(ctx context.Context, name, pw string, addr netip.Addr) (*core.User, error) {
+	keys := []string{"login:user:" + name, "login:addr:" + addr.Unmap().String()}
+	if err := s.checkThrottle(ctx, keys); err != nil {
+		return nil, err
+	}
+	var u *core.User
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		u, err = tx.UserByName(name)
+		return err
+	})
+	if err != nil && !errors.Is(err, core.ErrNotFound) {
+		return nil, err
+	}
+	hash := s.dummyHash
+	if u != nil {
+		hash = u.PasswordHash
+	}
+	ok, _, verr := s.hasher.Verify(ctx, hash, pw)
+	if verr != nil && core.KindOf(verr) != core.KindInvalid {
+		return nil, verr
+	}
+	if u == nil || !ok || verr != nil {
+		if err := s.recordFailure(ctx, keys); err != nil {
+			return nil, err
+		}
+		return nil, core.Errorf(core.KindUnauthenticated, "incorrect user name or password")
+	}
+	if u.Disabled() {
+		return nil, core.Errorf(core.KindForbidden, "account %s is disabled; contact the registry's administrators", u.Name)
+	}
+	if err := s.store.Update(ctx, func(tx store.Tx) error { return tx.DeleteThrottle(keys[0]) }); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// checkThrottle refuses while any key is in its backoff period.
+func (s *Service) checkThrottle(ctx context.Context, keys []string) error {
+	now := s.now()
+	var wait time.Duration
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		for _, k := range keys {
+			th, err := tx.Throttle(k)
+			if errors.Is(err, core.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if d := th.BlockedUntil.Sub(now); d > wait {
+				wait = d
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if wait > 0 {
+		secs := int(math.Ceil(wait.Seconds()))
+		return core.RateLimited(time.Duration(secs)*time.Second, "too many failed sign-in attempts; try again in %d seconds", secs)
+	}
+	return nil
+}
+
+// recordFailure counts a failure against each key. Past FreeFailures the
+// key is blocked for 1s, 2s, 4s, ... up to MaxBackoff: slow enough to stop
+// guessing, never a lockout an attacker could use to shut a user out.
+// A key whose last failure is older than a day starts afresh.
+func (s *Service) recordFailure(ctx context.Context, keys []string) error {
+	now := s.now()
+	return s.store.Update(ctx, func(tx store.Tx) error {
+		for _, k := range keys {
+			th, err := tx.Throttle(k)
+			if errors.Is(err, core.ErrNotFound) || (err == nil && now.Sub(th.LastFailure) > 24*time.Hour) {
+				th, err = &core.Throttle{Key: k}, nil
+			}
+			if err != nil {
+				return err
+			}
+			th.Failures++
+			th.LastFailure = now
+			if over := th.Failures - s.policy.FreeFailures; over > 0 {
+				d := s.policy.MaxBackoff
+				if over < 31 {
+					d = min(time.Duration(1<<(over-1))*time.Second, s.policy.MaxBackoff)
+				}
+				th.BlockedUntil = now.Add(d)
+			}
+			if err := tx.PutThrottle(th); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// TokenRequest is what a user asks for when creating a token.
+type TokenRequest struct {
+	Name     string
+	Actions  []core.TokenAction
+	Packages []string
+	CIDRs    []string
+	Days     int // 0: the default lifetime
+}
+
+// CreatedToken is a new token: the only moment its value is known.
+type CreatedToken struct {
+	Value string
+	Token core.Token
+}
+
+// IssueSessionToken creates the token `npm login` hands to the CLI: every
+// action, every package of the user, for the configured session lifetime.
+func (s *Service) IssueSessionToken(ctx context.Context, u *core.User, addr netip.Addr) (*CreatedToken, error) {
+	now := s.now()
+	return s.insertToken(ctx, u, core.Token{
+		Name:      "npm login from " + addr.Unmap().String(),
+		Kind:      core.TokenSession,
+		Actions:   []core.TokenAction{core.TokenRead, core.TokenPublish, core.TokenManage},
+		CreatedAt: now,
+		ExpiresAt: now.Add(s.policy.SessionLifetime),
+	})
+}
+
+// CreateToken creates an API token for the principal's user, after
+// checking the password again: a stolen session alone cannot mint tokens.
+func (s *Service) CreateToken(ctx context.Context, p authz.Principal, pw string, req TokenRequest) (*CreatedToken, error) {
+	if err := authz.Authorize(p, authz.ManageTokens, authz.Resource{}); err != nil {
+		return nil, err
+	}
+	if _, err := s.Login(ctx, p.User.Name, pw, p.Addr); err != nil {
+		if core.KindOf(err) == core.KindUnauthenticated {
+			return nil, core.Errorf(core.KindUnauthenticated, "incorrect password; creating a token needs your current password")
+		}
+		return nil, err
+	}
+	if len(req.Actions) == 0 {
+		req.Actions = []core.TokenAction{core.TokenRead, core.TokenPublish}
+	}
+	for _, a := range req.Actions {
+		if a != core.TokenRead && a != core.TokenPublish && a != core.TokenManage {
+			return nil, core.Errorf(core.KindInvalid, "unknown token action %q: use read, publish or manage", a)
+		}
+	}
+	readOnly := !slices.Contains(req.Actions, core.TokenPublish) && !slices.Contains(req.Actions, core.TokenManage)
+	maxDays := s.policy.PublishMaxDays
+	if readOnly {
+		maxDays = s.policy.ReadOnlyMaxDays
+	}
+	days := req.Days
+	if days == 0 {
+		days = min(s.policy.DefaultDays, maxDays)
+	}
+	if days < 0 || days > maxDays {
+		kind := "tokens that can publish or manage"
+		if readOnly {
+			kind = "read-only tokens"
+		}
+		return nil, core.Errorf(core.KindInvalid, "token expiry of %d days is not allowed: %s may live at most %d days", days, kind, maxDays)
+	}
+	for _, pkg := range req.Packages {
+		if !validPackagePattern(pkg) {
+			return nil, core.Errorf(core.KindInvalid, "%q is not a package name or a scope pattern like @acme/*", pkg)
+		}
+	}
+	for _, c := range req.CIDRs {
+		if _, err := netip.ParsePrefix(c); err != nil {
+			return nil, core.Errorf(core.KindInvalid, "%q is not a CIDR range like 192.0.2.0/24", c)
+		}
+	}
+	if req.Name == "" {
+		req.Name = "token"
+	}
+	now := s.now()
+	return s.insertToken(ctx, p.User, core.Token{
+		Name: req.Name, Kind: core.TokenAPI, Actions: req.Actions, Packages: req.Packages, CIDRs: req.CIDRs,
+		CreatedAt: now, ExpiresAt: now.Add(time.Duration(days) * 24 * time.Hour),
+	})
+}
+
+var packagePatternRE = regexp.MustCompile(`^(@[a-z0-9][a-z0-9._~-]*/(\*|[a-z0-9._~-]+)|[a-z0-9][a-z0-9._~-]*)$`)
+
+func validPackagePattern(p string) bool {
+	return len(p) <= limits.MaxNameLength && packagePatternRE.MatchString(p)
+}
+
+func (s *Service) insertToken(ctx context.Context, u *core.User, t core.Token) (*CreatedToken, error) {
+	value, err := token.Generate()
+	if err != nil {
+		return nil, err
+	}
+	t.UserID = u.ID
+	t.Hash = token.Hash(value)
+	t.Mask = token.Mask(value)
+	t.Key = newKey()
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		if err := tx.CreateToken(&t); err != nil {
+			return err
+		}
+		return tx.AppendEvent(&core.Event{At: t.CreatedAt, Type: core.EventTokenCreate, Actor: u.Name, Data: jsonData(map[string]any{
+			"key": t.Key, "kind": t.Kind, "name": t.Name, "actions": t.Actions, "packages": t.Packages, "cidrs": t.CIDRs, "expires": t.ExpiresAt,
+		})})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &CreatedToken{Value: value, Token: t}, nil
+}
+
+// newKey returns a token's public identifier: 32 hex characters.
+func newKey() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// Tokens lists the principal's tokens, revoked ones excluded.
+func (s *Service) Tokens(ctx context.Context, p authz.Principal) ([]core.Token, error) {
+	if err := authz.Authorize(p, authz.ManageTokens, authz.Resource{}); err != nil {
+		return nil, err
+	}
+	var out []core.Token
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		all, err := tx.TokensByUser(p.User.ID)
+		for _, t := range all {
+			if t.RevokedAt.IsZero() {
+				out = append(out, t)
+			}
+		}
+		return err
+	})
+	return out, err
+}
+
+// RevokeToken revokes one of the principal's tokens by key.
+func (s *Service) RevokeToken(ctx context.Context, p authz.Principal, key string) error {
+	if err := authz.Authorize(p, authz.ManageTokens, authz.Resource{}); err != nil {
+		return err
+	}
+	return s.revoke(ctx, p.User, key, "user")
+}
+
+func (s *Service) revoke(ctx context.Context, u *core.User, key, why string) error {
+	now := s.now()
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		if err := tx.RevokeToken(u.ID, key, now); err != nil {
+			return err
+		}
+		return tx.AppendEvent(&core.Event{At: now, Type: core.EventTokenRevoke, Actor: u.Name, Data: jsonData(map[string]any{"key": key, "reason": why})})
+	})
+	if errors.Is(err, core.ErrNotFound) {
+		return core.Errorf(core.KindNotFound, "you have no token with id %s; see `npm token list`", key)
+	}
+	return err
+}
+
+// Logout revokes the token presented, which must be the caller's own.
+func (s *Service) Logout(ctx context.Context, p authz.Principal, value string) error {
+	if p.Token == nil || !token.Equal(p.Token.Hash, token.Hash(value)) {
+		return core.Errorf(core.KindForbidden, "you can only log out the token you are using")
+	}
+	return s.revoke(ctx, p.User, p.Token.Key, "logout")
+}
+
+// Authenticate turns a bearer token into a principal. The format and
+// checksum are checked offline first, so garbage never reaches the store.
+func (s *Service) Authenticate(ctx context.Context, value string, addr netip.Addr) (authz.Principal, error) {
+	p := authz.Principal{Addr: addr}
+	if err := token.Check(value); err != nil {
+		return p, err
+	}
+	hash := token.Hash(value)
+	var t *core.Token
+	var u *core.User
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		if t, err = tx.TokenByHash(hash); err != nil {
+			return err
+		}
+		u, err = tx.UserByID(t.UserID)
+		return err
+	})
+	if errors.Is(err, core.ErrNotFound) {
+		return p, core.Errorf(core.KindUnauthenticated, "this token is not known to the registry; log in again with `npm login`")
+	}
+	if err != nil {
+		return p, err
+	}
+	// The lookup was by hash; compare again in constant time so that no
+	// timing of the store's index can leak how close a guess came.
+	if !token.Equal(t.Hash, hash) {
+		return p, core.Errorf(core.KindUnauthenticated, "this token is not known to the registry; log in again with `npm login`")
+	}
+	now := s.now()
+	switch {
+	case !t.RevokedAt.IsZero():
+		return p, core.Errorf(core.KindUnauthenticated, "this token (%s) was revoked on %s; log in again with `npm login` or create a new token", t.Mask, t.RevokedAt.Format(time.RFC3339))
+	case !now.Before(t.ExpiresAt):
+		return p, core.Errorf(core.KindUnauthenticated, "this token (%s) expired on %s; log in again with `npm login` or create a new token with `npm token create`", t.Mask, t.ExpiresAt.Format(time.RFC3339))
+	case u.Disabled():
+		return p, core.Errorf(core.KindForbidden, "account %s is disabled; contact the registry's administrators", u.Name)
+	case !authz.AddrAllowed(t.CIDRs, addr):
+		return p, core.Errorf(core.KindForbidden, "this token (%s) may only be used from %s, not from %s", t.Mask, strings.Join(t.CIDRs, ", "), addr.Unmap())
+	}
+	p.User, p.Token = u, t
+	return p, nil
+}
+
+// WebSessionLifetime is how long a browser stays signed in.
+const WebSessionLifetime = 12 * time.Hour
+
+// StartWebSession signs a browser in and returns the cookie value.
+func (s *Service) StartWebSession(ctx context.Context, u *core.User) (string, error) {
+	value := rand.Text()
+	now := s.now()
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		return tx.CreateWebSession(&core.WebSession{IDHash: hashString(value), UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(WebSessionLifetime)})
+	})
+	return value, err
+}
+
+// EndWebSession signs a browser out.
+func (s *Service) EndWebSession(ctx context.Context, value string) error {
+	return s.store.Update(ctx, func(tx store.Tx) error { return tx.DeleteWebSession(hashString(value)) })
+}
+
+// WebPrincipal resolves a session cookie; an unknown or expired cookie is
+// an anonymous principal.
+func (s *Service) WebPrincipal(ctx context.Context, value string, addr netip.Addr) authz.Principal {
+	p := authz.Principal{Addr: addr}
+	if value == "" {
+		return p
+	}
+	_ = s.store.View(ctx, func(tx store.Tx) error {
+		ws, err := tx.WebSession(hashString(value))
+		if err != nil || !s.now().Before(ws.ExpiresAt) {
+			return err
+		}
+		u, err := tx.UserByID(ws.UserID)
+		if err == nil && !u.Disabled() {
+			p.User = u
+		}
+		return err
+	})
+	return p
+}
+
+func hashString(v string) string {
+	h := sha256.Sum256([]byte(v))
+	return hex.EncodeToString(h[:])
+}
+
+// String helps logs; it never includes a secret.
+func (c *CreatedToken) String() string {
+	return fmt.Sprintf("token %s (%s)", c.Token.Key, c.Token.Mask)
+}

@@ -1,0 +1,185 @@
+// Package authz decides who may do what. Every request resolves to a
+// Principal, and every action on the registry is checked by Authorize: the
+// one function that applies roles (maintainer, site admin) and token scopes
+// (packages, actions, source addresses). Handlers never decide on their own.
+package authz
+
+import (
+	"net/netip"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/rampart/rampart/internal/core"
+)
+
+// Principal is who is asking.
+type Principal struct {
+	User  *core.User  // nil when anonymous
+	Token *core.Token // the token used, nil for a browser session or anonymous
+	Addr  netip.Addr  // the client's address
+}
+
+// Anonymous reports whether no one is signed in.
+func (p Principal) Anonymous() bool { return p.User == nil }
+
+// Name returns the user name, or "" when anonymous.
+func (p Principal) Name() string {
+	if p.User == nil {
+		return ""
+	}
+	return p.User.Name
+}
+
+// Action is something a principal may try to do.
+type Action string
+
+const (
+	ReadPackage    Action = "package.read"      // metadata and tarballs
+	CreatePackage  Action = "package.create"    // publish the first version of a new name
+	PublishVersion Action = "package.publish"   // publish a new version of an existing package
+	Unpublish      Action = "package.unpublish" // versions or the whole package
+	Deprecate      Action = "package.deprecate"
+	SetDistTags    Action = "package.dist_tags"
+	ChangeOwners   Action = "package.owners"
+	ChangeAccess   Action = "package.access"
+	ManageTokens   Action = "account.tokens" // create, list and revoke tokens
+	AdminUsers     Action = "admin.users"    // disable accounts, create users
+	AdminNames     Action = "admin.names"    // release tombstoned names
+)
+
+// tokenAction is the token scope an action needs; "" means tokens never
+// may (only an interactive session can).
+var tokenAction = map[Action]core.TokenAction{
+	ReadPackage:    core.TokenRead,
+	CreatePackage:  core.TokenPublish,
+	PublishVersion: core.TokenPublish,
+	Unpublish:      core.TokenManage,
+	Deprecate:      core.TokenManage,
+	SetDistTags:    core.TokenManage,
+	ChangeOwners:   core.TokenManage,
+	ChangeAccess:   core.TokenManage,
+}
+
+// Resource is what an action is aimed at. For package actions Package is
+// the name and Maintainers its current maintainers (nil for a new name);
+// Restricted marks a package only its maintainers may read.
+type Resource struct {
+	Package     string
+	Maintainers []core.User
+	Restricted  bool
+}
+
+// Authorize returns nil if p may perform a on r, or an error whose message
+// says why not and what to do.
+func Authorize(p Principal, a Action, r Resource) error {
+	if a == ReadPackage && !r.Restricted {
+		return nil // public packages are readable by anyone
+	}
+	if p.User == nil {
+		if a == ReadPackage {
+			return core.Errorf(core.KindNotFound, "package %s was not found or you do not have permission to read it", r.Package)
+		}
+		return core.Errorf(core.KindUnauthenticated, "this action needs you to be logged in: run `npm login`")
+	}
+	if p.User.Disabled() {
+		return core.Errorf(core.KindForbidden, "account %s is disabled; contact the registry's administrators", p.User.Name)
+	}
+	if p.Token != nil {
+		if err := tokenAllows(p.Token, a, r); err != nil {
+			return err
+		}
+	}
+	switch a {
+	case ReadPackage:
+		if isMaintainer(p.User, r.Maintainers) {
+			return nil
+		}
+		return core.Errorf(core.KindNotFound, "package %s was not found or you do not have permission to read it", r.Package)
+	case CreatePackage, ManageTokens:
+		return nil
+	case PublishVersion, Unpublish, Deprecate, SetDistTags, ChangeOwners, ChangeAccess:
+		if isMaintainer(p.User, r.Maintainers) {
+			return nil
+		}
+		return core.Errorf(core.KindForbidden, "you (%s) are not a maintainer of %s; ask one of its maintainers (`npm owner ls %s`) to add you", p.User.Name, r.Package, r.Package)
+	case AdminUsers, AdminNames:
+		if p.User.Admin {
+			return nil
+		}
+		return core.Errorf(core.KindForbidden, "only registry administrators may do this")
+	}
+	return core.Errorf(core.KindForbidden, "unknown action %q", a)
+}
+
+func isMaintainer(u *core.User, ms []core.User) bool {
+	return slices.ContainsFunc(ms, func(m core.User) bool { return m.ID == u.ID })
+}
+
+// tokenAllows applies a token's scopes. Session tokens (from npm login)
+// carry every action; API tokens carry what they were created with.
+func tokenAllows(t *core.Token, a Action, r Resource) error {
+	if a == AdminUsers || a == AdminNames {
+		return core.Errorf(core.KindForbidden, "administrative actions need a signed-in browser session, not an API token")
+	}
+	if a == ManageTokens {
+		if t.Kind == core.TokenSession {
+			return nil
+		}
+		return core.Errorf(core.KindForbidden, "this API token (%s) cannot manage tokens; log in with `npm login` to create or revoke tokens", t.Mask)
+	}
+	need := tokenAction[a]
+	if !slices.Contains(t.Actions, need) {
+		return core.Errorf(core.KindForbidden, "this token (%s, %q) does not allow %s; create one that does with `npm token create`", t.Mask, t.Name, describe(need))
+	}
+	if r.Package != "" && !PackageMatches(t.Packages, r.Package) {
+		return core.Errorf(core.KindForbidden, "this token (%s, %q) is limited to %s and cannot act on %s; create a token for %s with `npm token create --packages %s`",
+			t.Mask, t.Name, strings.Join(t.Packages, ", "), r.Package, r.Package, r.Package)
+	}
+	return nil
+}
+
+func describe(a core.TokenAction) string {
+	switch a {
+	case core.TokenRead:
+		return "reading restricted packages"
+	case core.TokenPublish:
+		return "publishing"
+	default:
+		return "managing packages (unpublish, deprecate, dist-tags, owners, access)"
+	}
+}
+
+// PackageMatches reports whether name is covered by a token's package
+// list: an exact name or "@scope/*". An empty list covers every package.
+func PackageMatches(patterns []string, name string) bool {
+	if len(patterns) == 0 {
+		return true
+	}
+	for _, p := range patterns {
+		if p == name {
+			return true
+		}
+		if strings.HasPrefix(p, "@") && strings.HasSuffix(p, "/*") {
+			if ok, _ := path.Match(p, name); ok && strings.HasPrefix(name, "@") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// AddrAllowed reports whether addr is inside one of the CIDR ranges; an
+// empty list allows every address.
+func AddrAllowed(cidrs []string, addr netip.Addr) bool {
+	if len(cidrs) == 0 {
+		return true
+	}
+	for _, c := range cidrs {
+		pfx, err := netip.ParsePrefix(c)
+		if err == nil && pfx.Contains(addr.Unmap()) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,111 @@
+// Package blob defines Rampart's content-addressed blob store: the place
+// where package files (npm tarballs, later Go module zips) are kept.
+//
+// A blob is named by the SHA-512 of its bytes, so it is stored once however
+// many versions or packages refer to it, and a name can never come to mean
+// other bytes. Blobs are immutable: there is no way to overwrite one, only
+// to delete it (which garbage collection does once nothing refers to it).
+//
+// Store is the contract every backend meets (the filesystem backend in
+// fsblob; an S3 backend later). The blobtest package holds the conformance
+// suite each backend runs in its tests; a backend that passes it may be used
+// wherever a Store is wanted.
+package blob
+
+import (
+	"context"
+	"crypto/sha512"
+	"encoding/hex"
+	"io"
+)
+
+// Digest is the lowercase hex SHA-512 of a blob's bytes: 128 characters
+// from 0-9a-f. It names the blob in every Store.
+type Digest string
+
+// DigestOf returns the digest of b.
+func DigestOf(b []byte) Digest {
+	sum := sha512.Sum512(b)
+	return Digest(hex.EncodeToString(sum[:]))
+}
+
+// Valid reports whether d is well formed: exactly 128 lowercase hex
+// characters. Stores refuse any other digest before touching storage, so a
+// digest taken from a request can never name a path of its own choosing.
+func (d Digest) Valid() bool {
+	if len(d) != 2*sha512.Size {
+		return false
+	}
+	for i := 0; i < len(d); i++ {
+		c := d[i]
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// String returns the digest as text.
+func (d Digest) String() string { return string(d) }
+
+// Store keeps immutable blobs by digest. A Store is safe for concurrent use
+// by many goroutines, and by many processes sharing the same storage (the
+// replicas of a scaled deployment) unless a backend documents otherwise.
+//
+// Errors:
+//   - A digest that is not Valid is refused by every method with an error of
+//     kind core.KindInvalid, before storage is touched.
+//   - Open and Stat report an absent blob with an error that wraps
+//     core.ErrNotFound, so errors.Is(err, core.ErrNotFound) holds.
+//   - Bytes that do not hash to the digest they were put under are refused
+//     with an error of kind core.KindInvalid.
+//   - A cancelled ctx makes a method fail with an error wrapping ctx.Err(),
+//     leaving the store as it was.
+//   - Any other error is a fault of the backend (core.KindInternal).
+type Store interface {
+	// Put stores the bytes read from r under d. It reads r to EOF, hashing
+	// as it writes, and if the bytes do not hash to d it fails with an
+	// error of kind core.KindInvalid and leaves nothing behind. If reading
+	// r fails, Put returns that error (wrapped) and likewise leaves nothing
+	// behind.
+	//
+	// Put is idempotent: if a blob with digest d already exists, Put still
+	// reads r to EOF and verifies that it hashes to d, then returns nil
+	// without rewriting the stored blob. Concurrent Puts of the same digest
+	// all succeed (if their bytes are right) and leave one blob.
+	//
+	// Put is atomic and durable: the blob becomes visible to Open, Stat and
+	// List only once it is complete and durably stored (fsync'ed, or the
+	// backend's equivalent), and a crash at any point leaves either no
+	// blob or the whole blob, never part of one. When Put returns nil the
+	// blob survives a crash.
+	//
+	// Put does not bound the size of r: callers wrap untrusted bodies in a
+	// limit (see internal/limits) before handing them over.
+	Put(ctx context.Context, d Digest, r io.Reader) error
+
+	// Open returns a reader over the blob's bytes and the blob's size in
+	// bytes, or an error wrapping core.ErrNotFound if there is no blob d.
+	// The reader supports Seek (io.SeekStart, io.SeekCurrent, io.SeekEnd)
+	// so that HTTP range requests can be served from it. The caller must
+	// Close it. A blob deleted while open may stay readable through the
+	// reader already returned.
+	Open(ctx context.Context, d Digest) (io.ReadSeekCloser, int64, error)
+
+	// Stat returns the size in bytes of blob d, or an error wrapping
+	// core.ErrNotFound if there is no blob d.
+	Stat(ctx context.Context, d Digest) (int64, error)
+
+	// Delete removes blob d. Deleting an absent blob is not an error.
+	// Callers (garbage collection) must make sure nothing refers to d and
+	// no Put of d is under way: a Delete racing a Put of the same digest
+	// may remove the blob that Put has just reported as stored.
+	Delete(ctx context.Context, d Digest) error
+
+	// List calls fn once for every stored blob, in no particular order. It
+	// stops at the first error fn returns and returns that error unchanged.
+	// Blobs put or deleted while List runs may or may not be seen. List is
+	// for garbage collection and for the conformance suite's check that a
+	// store is empty; it is not on any request path.
+	List(ctx context.Context, fn func(Digest) error) error
+}

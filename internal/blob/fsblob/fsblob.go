@@ -1,0 +1,354 @@
+// Package fsblob is the filesystem blob.Store: the embedded default, which
+// keeps package files under the data folder.
+//
+// Layout under the store's directory:
+//
+//	sha512/<d[0:2]>/<d[2:4]>/<d>   one file per blob, named by its digest d
+//	tmp/                           blobs being written; emptied by New
+//
+// Every file access goes through an os.Root opened on the directory, so no
+// name, symlink or ".." can reach outside it. A blob is written to a fresh
+// file in tmp/ (created with O_EXCL), fsync'ed, renamed into place, and the
+// directory holding it is fsync'ed, so a crash leaves either the whole blob
+// or none of it (plus, at worst, a temporary file that the next New removes).
+//
+// One Store (or several in the same process) may use a directory at a time:
+// New empties tmp/, which would break a Put in progress in another process.
+// Scaled deployments, with several processes, use the S3 backend instead.
+package fsblob
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha512"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"runtime"
+
+	"github.com/rampart/rampart/internal/blob"
+	"github.com/rampart/rampart/internal/core"
+)
+
+const (
+	blobDir = "sha512"
+	tmpDir  = "tmp"
+
+	dirPerm  = 0o750
+	filePerm = 0o640
+)
+
+// Store is a blob.Store on a local directory. It is safe for concurrent use.
+type Store struct {
+	root *os.Root
+}
+
+var _ blob.Store = (*Store)(nil)
+
+// New opens the store in dir, creating dir and its layout if needed, and
+// removes temporary files left by a Put that a crash interrupted. Call
+// Close when done with the store.
+func New(dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, dirPerm); err != nil {
+		return nil, fmt.Errorf("blob store: %w", err)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("blob store: %w", err)
+	}
+	s := &Store{root: root}
+	if err := s.init(); err != nil {
+		_ = root.Close()
+		return nil, fmt.Errorf("blob store %s: %w", dir, err)
+	}
+	return s, nil
+}
+
+func (s *Store) init() error {
+	for _, d := range []string{blobDir, tmpDir} {
+		if err := s.root.MkdirAll(d, dirPerm); err != nil {
+			return err
+		}
+	}
+	// Whatever is in tmp/ was being written when a process stopped; it was
+	// never visible as a blob, so it can go.
+	entries, err := fs.ReadDir(s.root.FS(), tmpDir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if err := s.root.RemoveAll(path.Join(tmpDir, e.Name())); err != nil {
+			return fmt.Errorf("removing stale temporary file: %w", err)
+		}
+	}
+	return s.syncDir(tmpDir)
+}
+
+// Close releases the store's directory handle. Readers returned by Open
+// stay usable.
+func (s *Store) Close() error { return s.root.Close() }
+
+// blobPath returns where blob d lives, relative to the root. d must be valid.
+func blobPath(d blob.Digest) (dir, name string) {
+	dir = path.Join(blobDir, string(d[0:2]), string(d[2:4]))
+	return dir, path.Join(dir, string(d))
+}
+
+func check(ctx context.Context, d blob.Digest) error {
+	if !d.Valid() {
+		return core.Errorf(core.KindInvalid, "invalid blob digest %q: want 128 lowercase hex characters (SHA-512)", truncate(string(d)))
+	}
+	return ctx.Err()
+}
+
+// truncate keeps an invalid digest short enough to quote in a message.
+func truncate(s string) string {
+	if len(s) > 140 {
+		return s[:140] + "..."
+	}
+	return s
+}
+
+// Put implements blob.Store.
+func (s *Store) Put(ctx context.Context, d blob.Digest, r io.Reader) error {
+	if err := check(ctx, d); err != nil {
+		return err
+	}
+	dir, name := blobPath(d)
+	if _, err := s.root.Stat(name); err == nil {
+		// Already stored: check the bytes all the same, so that a caller
+		// who sent the wrong bytes hears about it, but do not rewrite.
+		h := sha512.New()
+		if _, err := io.Copy(h, ctxReader{ctx, r}); err != nil {
+			return fmt.Errorf("blob %s: reading: %w", d, err)
+		}
+		return verify(d, h.Sum(nil))
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("blob %s: %w", d, err)
+	}
+
+	tmp, f, err := s.createTemp()
+	if err != nil {
+		return fmt.Errorf("blob %s: %w", d, err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			_ = f.Close()
+			_ = s.root.Remove(tmp)
+		}
+	}()
+
+	h := sha512.New()
+	if _, err := io.Copy(io.MultiWriter(f, h), ctxReader{ctx, r}); err != nil {
+		return fmt.Errorf("blob %s: writing: %w", d, err)
+	}
+	if err := verify(d, h.Sum(nil)); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("blob %s: %w", d, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("blob %s: %w", d, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := s.mkdirs(dir); err != nil {
+		return fmt.Errorf("blob %s: %w", d, err)
+	}
+	// Rename replaces atomically: a concurrent Put of the same digest that
+	// renamed first put identical bytes there, and open readers keep theirs.
+	if err := s.root.Rename(tmp, name); err != nil {
+		return fmt.Errorf("blob %s: %w", d, err)
+	}
+	committed = true
+	if err := s.syncDir(dir); err != nil {
+		return fmt.Errorf("blob %s: %w", d, err)
+	}
+	return nil
+}
+
+func verify(d blob.Digest, sum []byte) error {
+	if got := hex.EncodeToString(sum); got != string(d) {
+		return core.Errorf(core.KindInvalid, "blob bytes do not match their digest: they hash to sha512 %s, not %s", got, d)
+	}
+	return nil
+}
+
+// createTemp creates a new, empty file in tmp/ that no one else has opened.
+func (s *Store) createTemp() (string, *os.File, error) {
+	for range 10 {
+		name := path.Join(tmpDir, "put-"+rand.Text())
+		f, err := s.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, filePerm)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		return name, f, err
+	}
+	return "", nil, errors.New("could not create a unique temporary file")
+}
+
+// mkdirs creates the shard directories sha512/xx and sha512/xx/yy as
+// needed. A new directory's entry is made durable by syncing its parent
+// before anything is renamed into it.
+func (s *Store) mkdirs(dir string) error {
+	shard := path.Dir(dir)
+	for _, p := range []string{shard, dir} {
+		err := s.root.Mkdir(p, dirPerm)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := s.syncDir(path.Dir(p)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// syncDir fsyncs a directory so that entries created or renamed in it
+// survive a crash.
+func (s *Store) syncDir(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil // directories cannot be fsync'ed there; renames are durable
+	}
+	f, err := s.root.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// Open implements blob.Store.
+func (s *Store) Open(ctx context.Context, d blob.Digest) (io.ReadSeekCloser, int64, error) {
+	if err := check(ctx, d); err != nil {
+		return nil, 0, err
+	}
+	_, name := blobPath(d)
+	f, err := s.root.Open(name)
+	if err != nil {
+		return nil, 0, notFound(d, err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		_ = f.Close()
+		return nil, 0, fmt.Errorf("blob %s: %w", d, err)
+	}
+	if !fi.Mode().IsRegular() {
+		_ = f.Close()
+		return nil, 0, fmt.Errorf("blob %s: not a regular file", d)
+	}
+	return f, fi.Size(), nil
+}
+
+// Stat implements blob.Store.
+func (s *Store) Stat(ctx context.Context, d blob.Digest) (int64, error) {
+	if err := check(ctx, d); err != nil {
+		return 0, err
+	}
+	_, name := blobPath(d)
+	fi, err := s.root.Stat(name)
+	if err != nil {
+		return 0, notFound(d, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return 0, fmt.Errorf("blob %s: not a regular file", d)
+	}
+	return fi.Size(), nil
+}
+
+func notFound(d blob.Digest, err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("blob %s: %w", d, core.ErrNotFound)
+	}
+	return fmt.Errorf("blob %s: %w", d, err)
+}
+
+// Delete implements blob.Store. Shard directories are left in place, even
+// when empty, so that a concurrent Put never finds its directory gone.
+func (s *Store) Delete(ctx context.Context, d blob.Digest) error {
+	if err := check(ctx, d); err != nil {
+		return err
+	}
+	dir, name := blobPath(d)
+	if err := s.root.Remove(name); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return fmt.Errorf("blob %s: %w", d, err)
+	}
+	if err := s.syncDir(dir); err != nil {
+		return fmt.Errorf("blob %s: %w", d, err)
+	}
+	return nil
+}
+
+// List implements blob.Store. Files in the blob tree that are not named by
+// a valid digest in the right shard (which Put never creates) are skipped.
+func (s *Store) List(ctx context.Context, fn func(blob.Digest) error) error {
+	err := fs.WalkDir(s.root.FS(), blobDir, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if !e.Type().IsRegular() {
+			return nil
+		}
+		d := blob.Digest(e.Name())
+		if !d.Valid() {
+			return nil
+		}
+		if _, want := blobPath(d); want != p {
+			return nil
+		}
+		if err := fn(d); err != nil {
+			// Boxed so that WalkDir gives fs.SkipDir and fs.SkipAll
+			// no special meaning here.
+			return fnError{err}
+		}
+		return nil
+	})
+	var fe fnError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &fe):
+		return fe.err
+	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
+		return err
+	default:
+		return fmt.Errorf("listing blobs: %w", err)
+	}
+}
+
+// fnError carries an error returned by List's callback through WalkDir.
+type fnError struct{ err error }
+
+func (e fnError) Error() string { return e.err.Error() }
+
+// ctxReader stops a copy once its context is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (r ctxReader) Read(p []byte) (int, error) {
+	if err := r.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return r.r.Read(p)
+}

@@ -1,0 +1,154 @@
+package cli
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rampart/rampart/internal/account"
+	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/limits"
+	"github.com/rampart/rampart/internal/server"
+)
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// adminPrincipal is the operator at the console: whoever can run commands
+// against the data folder is the registry's administrator.
+func adminPrincipal() authz.Principal {
+	return authz.Principal{User: &core.User{Name: "operator", Admin: true}}
+}
+
+func newAdmin(env Env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "admin",
+		Short: "Administer a registry's data folder from the console",
+		Long: `Administer a registry directly on its data folder. These commands work
+whether or not "rampart serve" is running on the same folder.`,
+	}
+	user := &cobra.Command{Use: "user", Short: "Create and disable accounts"}
+	user.AddCommand(newUserCreate(env), newUserDisable(env))
+	name := &cobra.Command{Use: "name", Short: "Manage held (tombstoned) package names"}
+	name.AddCommand(newNameRelease(env))
+	cmd.AddCommand(user, name)
+	return cmd
+}
+
+func withServices(cmd *cobra.Command, f *configFlags, env Env, fn func(*server.Services) error) error {
+	cfg, err := f.load(env)
+	if err != nil {
+		return err
+	}
+	svc, err := server.Open(cmd.Context(), cfg, server.Options{Log: discardLogger()})
+	if err != nil {
+		return err
+	}
+	defer svc.Close(cmd.Context())
+	return fn(svc)
+}
+
+func newUserCreate(env Env) *cobra.Command {
+	var f configFlags
+	var nu account.NewUser
+	var pwStdin bool
+	cmd := &cobra.Command{
+		Use:   "create --name NAME --email EMAIL --password-stdin [--verified] [--admin]",
+		Short: "Create an account",
+		Long: `Create an account. The password is read from the first line of standard
+input, so it never appears in the process list or shell history:
+
+  printf '%s\n' "$PASSWORD" | rampart admin user create --name alice --email alice@example.com --password-stdin`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !pwStdin {
+				return usageErr("--password-stdin is required: pass the password on standard input")
+			}
+			pw, err := readPassword(cmd.InOrStdin())
+			if err != nil {
+				return err
+			}
+			nu.Password = pw
+			return withServices(cmd, &f, env, func(svc *server.Services) error {
+				u, err := svc.Accounts.CreateUser(cmd.Context(), "operator", nu)
+				if err != nil {
+					return err
+				}
+				role := "user"
+				if u.Admin {
+					role = "administrator"
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "created %s %s <%s>\n", role, u.Name, u.Email)
+				return nil
+			})
+		},
+	}
+	f.register(cmd, false)
+	cmd.Flags().StringVar(&nu.Name, "name", "", "user name (lower case)")
+	cmd.Flags().StringVar(&nu.Email, "email", "", "email address")
+	cmd.Flags().BoolVar(&pwStdin, "password-stdin", false, "read the password from standard input")
+	cmd.Flags().BoolVar(&nu.Verified, "verified", false, "mark the email address as verified")
+	cmd.Flags().BoolVar(&nu.Admin, "admin", false, "make the user a registry administrator")
+	cmd.MarkFlagRequired("name")
+	cmd.MarkFlagRequired("email")
+	return cmd
+}
+
+func readPassword(r io.Reader) (string, error) {
+	line, err := bufio.NewReader(io.LimitReader(r, limits.MaxPasswordBytes+2)).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return "", err
+	}
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return "", usageErr("no password on standard input")
+	}
+	return line, nil
+}
+
+func newUserDisable(env Env) *cobra.Command {
+	var f configFlags
+	cmd := &cobra.Command{
+		Use:   "disable NAME",
+		Short: "Disable an account: it can no longer sign in, and all its tokens are revoked",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withServices(cmd, &f, env, func(svc *server.Services) error {
+				if err := svc.Accounts.DisableUser(cmd.Context(), "operator", args[0]); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "disabled %s and revoked its tokens\n", args[0])
+				return nil
+			})
+		},
+	}
+	f.register(cmd, false)
+	return cmd
+}
+
+func newNameRelease(env Env) *cobra.Command {
+	var f configFlags
+	cmd := &cobra.Command{
+		Use:   "release NAME",
+		Short: "Release the held name of an unpublished package so anyone may take it",
+		Long: `Release the name of an unpublished package. Until released, the name is
+held so that nobody but its former maintainers can publish under it. Version
+numbers it used stay used forever, even for a new owner.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withServices(cmd, &f, env, func(svc *server.Services) error {
+				if err := svc.Registry.ReleaseName(cmd.Context(), adminPrincipal(), args[0]); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "released the name %s\n", args[0])
+				return nil
+			})
+		},
+	}
+	f.register(cmd, false)
+	return cmd
+}

@@ -1,0 +1,72 @@
+package cli
+
+import (
+	"fmt"
+	"net"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rampart/rampart/internal/config"
+	"github.com/rampart/rampart/internal/server"
+	"github.com/rampart/rampart/internal/store"
+)
+
+func newServe(env Env) *cobra.Command {
+	var f configFlags
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the registry",
+		Long: `Run the registry until interrupted (Ctrl-C or SIGTERM), then shut down
+cleanly: requests in flight finish, download counts are written.
+
+With no configuration it keeps its data (SQLite metadata, package files by
+digest) under ./rampart-data and listens on 127.0.0.1:4873. Settings come from
+the config file, then RAMPART_* environment variables, then these flags.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := f.load(env)
+			if err != nil {
+				return err
+			}
+			log := newLogger(cmd.ErrOrStderr(), env)
+			ln, err := net.Listen("tcp", cfg.Listen)
+			if err != nil {
+				return fmt.Errorf("listening on %s: %w", cfg.Listen, err)
+			}
+			// With port 0 the kernel picks one; report the real address.
+			if cfg.PublicURL == "http://"+cfg.Listen+"/" {
+				cfg.PublicURL = "http://" + ln.Addr().String() + "/"
+			}
+			svcCount, err := countUsers(cmd, cfg)
+			if err != nil {
+				ln.Close()
+				return err
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "Rampart is serving %s (data in %s)\n", cfg.PublicURL, cfg.Data)
+			fmt.Fprintf(out, "Point npm at it:  npm config set registry %s\n", cfg.PublicURL)
+			if svcCount == 0 {
+				fmt.Fprintf(out, "No accounts yet. Create the first administrator with:\n  rampart admin user create --data %s --name admin --email you@example.com --admin --verified --password-stdin\n", cfg.Data)
+			}
+			return server.Serve(cmd.Context(), cfg, ln, server.Options{Log: log})
+		},
+	}
+	f.register(cmd, true)
+	return cmd
+}
+
+// countUsers opens the data folder briefly to see whether it has accounts.
+func countUsers(cmd *cobra.Command, cfg config.Config) (int, error) {
+	svc, err := server.Open(cmd.Context(), cfg, server.Options{Log: discardLogger()})
+	if err != nil {
+		return 0, err
+	}
+	defer svc.Close(cmd.Context())
+	var n int
+	err = svc.Store.View(cmd.Context(), func(tx store.Tx) error {
+		var err error
+		n, err = tx.CountUsers()
+		return err
+	})
+	return n, err
+}

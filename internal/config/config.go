@@ -1,0 +1,210 @@
+// Package config is Rampart's one typed configuration: read from a TOML
+// file, then overridden by RAMPART_* environment variables, then by
+// command-line flags, then validated with messages that say which setting
+// is wrong and how. Defaults are the secure choice; a setting that weakens
+// a check carries "insecure" in its name.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/rampart/rampart/internal/limits"
+)
+
+// CurrentVersion is the config file format this build understands.
+const CurrentVersion = 1
+
+// Config is everything `rampart serve` can be told. docs/config.example.toml
+// shows every field with its default and a comment.
+type Config struct {
+	Version int `toml:"version"`
+	// Listen is the HOST:PORT the server binds. Default 127.0.0.1:4873.
+	Listen string `toml:"listen"`
+	// PublicURL is the URL clients reach the registry at; tarball links and
+	// mails use it. Default http://<listen>/.
+	PublicURL string `toml:"public_url"`
+	// Data is the folder holding the embedded database and package files.
+	Data string `toml:"data"`
+	// AllowRegistration lets anyone create an account with `npm adduser`.
+	AllowRegistration bool `toml:"allow_registration"`
+
+	Limits    limits.Limits `toml:"limits"`
+	Tokens    Tokens        `toml:"tokens"`
+	Unpublish Unpublish     `toml:"unpublish"`
+	Login     Login         `toml:"login"`
+
+	// InsecureFastPasswordHashing swaps argon2id's production parameters
+	// for tiny ones. Only for test suites on small machines.
+	InsecureFastPasswordHashing bool `toml:"insecure_fast_password_hashing"`
+}
+
+// Tokens bounds the lifetime of API tokens.
+type Tokens struct {
+	// PublishMaxDays is the longest a token that can publish may live.
+	PublishMaxDays int `toml:"publish_max_days"`
+	// DefaultDays is the lifetime of a token created without an expiry.
+	DefaultDays int `toml:"default_days"`
+	// ReadOnlyMaxDays is the longest a read-only token may live.
+	ReadOnlyMaxDays int `toml:"read_only_max_days"`
+	// SessionHours is the lifetime of the token `npm login` receives.
+	SessionHours int `toml:"session_hours"`
+}
+
+// Unpublish is the self-service unpublish policy (docs/policies/unpublish.md).
+type Unpublish struct {
+	// WindowHours is how long after publishing a version may always be unpublished.
+	WindowHours int `toml:"window_hours"`
+	// MaxWeeklyDownloads: after the window, a package with at least this many
+	// downloads in the last 7 days cannot be unpublished.
+	MaxWeeklyDownloads int64 `toml:"max_weekly_downloads"`
+}
+
+// Login throttles password guessing, per account and per source address.
+type Login struct {
+	// FreeFailures is how many failures are allowed before backoff starts.
+	FreeFailures int `toml:"free_failures"`
+	// MaxBackoff caps the wait between attempts.
+	MaxBackoff Duration `toml:"max_backoff"`
+}
+
+// Duration is a time.Duration written as "15m" in TOML.
+type Duration struct{ time.Duration }
+
+// UnmarshalText parses a Go duration string.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("not a duration (use forms like \"90s\", \"15m\"): %w", err)
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText writes the duration back.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// Default returns the zero-configuration settings.
+func Default() Config {
+	return Config{
+		Version:           CurrentVersion,
+		Listen:            "127.0.0.1:4873",
+		Data:              "rampart-data",
+		AllowRegistration: true,
+		Limits:            limits.Default(),
+		Tokens:            Tokens{PublishMaxDays: 90, DefaultDays: 30, ReadOnlyMaxDays: 365, SessionHours: 12},
+		Unpublish:         Unpublish{WindowHours: 72, MaxWeeklyDownloads: 300},
+		Login:             Login{FreeFailures: 5, MaxBackoff: Duration{15 * time.Minute}},
+	}
+}
+
+// Load reads the file at path (if path is not empty), then applies the
+// environment. It does not validate: call Validate after flags are applied.
+func Load(path string, getenv func(string) string) (Config, error) {
+	c := Default()
+	if path != "" {
+		md, err := toml.DecodeFile(path, &c)
+		if err != nil {
+			return c, fmt.Errorf("reading config file %s: %w", path, err)
+		}
+		if und := md.Undecoded(); len(und) > 0 {
+			keys := make([]string, len(und))
+			for i, k := range und {
+				keys[i] = k.String()
+			}
+			return c, fmt.Errorf("config file %s: unknown settings %s (see docs/config.example.toml)", path, strings.Join(keys, ", "))
+		}
+	}
+	if err := c.applyEnv(getenv); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+// Env lists the environment variables Load reads, for --help texts.
+var Env = []string{"RAMPART_LISTEN", "RAMPART_DATA", "RAMPART_PUBLIC_URL", "RAMPART_ALLOW_REGISTRATION", "RAMPART_MAX_TARBALL_BYTES"}
+
+func (c *Config) applyEnv(getenv func(string) string) error {
+	if v := getenv("RAMPART_LISTEN"); v != "" {
+		c.Listen = v
+	}
+	if v := getenv("RAMPART_DATA"); v != "" {
+		c.Data = v
+	}
+	if v := getenv("RAMPART_PUBLIC_URL"); v != "" {
+		c.PublicURL = v
+	}
+	if v := getenv("RAMPART_ALLOW_REGISTRATION"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("RAMPART_ALLOW_REGISTRATION=%q: want true or false", v)
+		}
+		c.AllowRegistration = b
+	}
+	if v := getenv("RAMPART_MAX_TARBALL_BYTES"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("RAMPART_MAX_TARBALL_BYTES=%q: want a number of bytes", v)
+		}
+		c.Limits.TarballBytes = n
+	}
+	return nil
+}
+
+// Validate checks the settings and fills in derived values (PublicURL).
+func (c *Config) Validate() error {
+	var errs []error
+	if c.Version != CurrentVersion {
+		errs = append(errs, fmt.Errorf("version = %d: this build reads config version %d", c.Version, CurrentVersion))
+	}
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		errs = append(errs, fmt.Errorf("listen = %q: want HOST:PORT, e.g. 127.0.0.1:4873", c.Listen))
+	}
+	if c.Data == "" {
+		errs = append(errs, errors.New("data: a folder is required"))
+	} else if abs, err := filepath.Abs(c.Data); err == nil {
+		c.Data = abs
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + c.Listen + "/"
+	}
+	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("public_url = %q: want an absolute http or https URL", c.PublicURL))
+	} else if !strings.HasSuffix(c.PublicURL, "/") {
+		c.PublicURL += "/"
+	}
+	if err := c.Limits.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	t := c.Tokens
+	if t.PublishMaxDays < 1 || t.DefaultDays < 1 || t.DefaultDays > t.PublishMaxDays || t.ReadOnlyMaxDays < 1 || t.SessionHours < 1 {
+		errs = append(errs, fmt.Errorf("tokens: need 1 <= default_days (%d) <= publish_max_days (%d), read_only_max_days >= 1, session_hours >= 1", t.DefaultDays, t.PublishMaxDays))
+	}
+	if t.PublishMaxDays > 90 {
+		errs = append(errs, fmt.Errorf("tokens.publish_max_days = %d: publish tokens may live at most 90 days", t.PublishMaxDays))
+	}
+	if c.Unpublish.WindowHours < 0 || c.Unpublish.MaxWeeklyDownloads < 0 {
+		errs = append(errs, errors.New("unpublish: window_hours and max_weekly_downloads must not be negative"))
+	}
+	if c.Login.FreeFailures < 1 || c.Login.MaxBackoff.Duration <= 0 {
+		errs = append(errs, errors.New("login: free_failures must be at least 1 and max_backoff positive"))
+	}
+	return errors.Join(errs...)
+}
+
+// EnsureDataDir creates the data folder with private permissions.
+func (c *Config) EnsureDataDir() error {
+	if err := os.MkdirAll(c.Data, 0o700); err != nil {
+		return fmt.Errorf("creating data folder %s: %w", c.Data, err)
+	}
+	return nil
+}

@@ -1,0 +1,166 @@
+package core
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// User is a registry account.
+type User struct {
+	ID            int64
+	Name          string
+	Email         string
+	PasswordHash  string // argon2id, PHC format
+	EmailVerified bool
+	Admin         bool
+	DisabledAt    time.Time // zero while the account is enabled
+	CreatedAt     time.Time
+}
+
+// Disabled reports whether an admin disabled the account.
+func (u *User) Disabled() bool { return !u.DisabledAt.IsZero() }
+
+// TokenKind tells how a token came to be.
+type TokenKind string
+
+const (
+	// TokenSession is what `npm login` / `npm adduser` receive.
+	TokenSession TokenKind = "session"
+	// TokenAPI is created explicitly (`npm token create`, web UI).
+	TokenAPI TokenKind = "api"
+)
+
+// Token is an API token as stored: never the token itself, only its hash.
+type Token struct {
+	ID        int64
+	Key       string // public identifier shown by `npm token list`
+	UserID    int64
+	Hash      string // SHA-256 hex of the token
+	Mask      string // "rmp_AbCd": what may be shown after creation
+	Name      string
+	Kind      TokenKind
+	Actions   []TokenAction // what the token may do
+	Packages  []string      // package names or "@scope/*"; empty means every package of the user
+	CIDRs     []string      // allowed source ranges; empty means anywhere
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	RevokedAt time.Time // zero while valid
+}
+
+// TokenAction is a class of actions a token may be scoped to.
+type TokenAction string
+
+const (
+	TokenRead    TokenAction = "read"    // read restricted packages
+	TokenPublish TokenAction = "publish" // publish new versions and packages
+	TokenManage  TokenAction = "manage"  // unpublish, deprecate, dist-tags, owners, access
+)
+
+// Package is a package name and its state. Versions hang off it.
+type Package struct {
+	ID             int64
+	Name           string
+	CreatedAt      time.Time
+	ModifiedAt     time.Time
+	Rev            int64     // bumped on every change; the "_rev" npm sees
+	Access         string    // "public" or "restricted"
+	Description    string    // from the latest version, for search
+	Keywords       string    // space-separated, for search
+	UnpublishedAt  time.Time // set when the whole package was unpublished: the name is tombstoned
+	NameReleasedAt time.Time // set when an admin released the tombstoned name
+}
+
+// Tombstoned reports whether the name is held after an unpublish.
+func (p *Package) Tombstoned() bool {
+	return !p.UnpublishedAt.IsZero() && p.NameReleasedAt.IsZero()
+}
+
+// Version is one published name@version. Its row is kept forever, even
+// after unpublish, so that the pair can never be used again.
+type Version struct {
+	PackageID     int64
+	Version       string
+	Manifest      json.RawMessage // package.json as published, with dist rewritten
+	Integrity     string          // sha512-<base64>
+	Shasum        string          // sha1 hex
+	Digest        string          // sha512 hex: the blob key
+	Size          int64
+	FileCount     int
+	UnpackedSize  int64
+	PublisherID   int64
+	PublishedAt   time.Time
+	Deprecated    string
+	UnpublishedAt time.Time
+	Dependencies  []string // names this version depends on (all dependency kinds but dev)
+}
+
+// Live reports whether the version can be installed.
+func (v *Version) Live() bool { return v.UnpublishedAt.IsZero() }
+
+// Document is a precomputed packument, in both npm forms, raw and gzipped.
+type Document struct {
+	Name       string
+	ETag       string
+	Restricted bool // only maintainers and read-scoped tokens may see it
+	Full       []byte
+	FullGz     []byte
+	Abbrev     []byte
+	AbbrevGz   []byte
+}
+
+// Event is one security-relevant state change, written in the same
+// transaction as the change (the outbox the transparency log reads).
+type Event struct {
+	Seq     int64
+	At      time.Time
+	Type    string
+	Actor   string // user name, or "" for the system
+	Package string
+	Version string
+	Data    json.RawMessage
+}
+
+// Event types.
+const (
+	EventAccountCreate  = "account.create"
+	EventAccountDisable = "account.disable"
+	EventPublish        = "package.publish"
+	EventUnpublish      = "package.unpublish"     // one version
+	EventUnpublishAll   = "package.unpublish_all" // the whole package; name tombstoned
+	EventNameRelease    = "package.name_release"  // an admin released a tombstoned name
+	EventDeprecate      = "package.deprecate"
+	EventDistTagSet     = "package.dist_tag_set"
+	EventDistTagRemove  = "package.dist_tag_remove"
+	EventOwnerAdd       = "package.owner_add"
+	EventOwnerRemove    = "package.owner_remove"
+	EventAccessChange   = "package.access"
+	EventTokenCreate    = "token.create"
+	EventTokenRevoke    = "token.revoke"
+)
+
+// Throttle is the failure record for one key (an account or an address).
+type Throttle struct {
+	Key          string
+	Failures     int
+	LastFailure  time.Time
+	BlockedUntil time.Time
+}
+
+// WebSession is a signed-in browser.
+type WebSession struct {
+	IDHash    string // SHA-256 hex of the cookie value
+	UserID    int64
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// SearchHit is one package in search results.
+type SearchHit struct {
+	Name        string
+	Version     string
+	Description string
+	Keywords    string
+	Date        time.Time
+	Publisher   string
+	Maintainers []string
+}

@@ -1,0 +1,630 @@
+package npm
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rampart/rampart/internal/account"
+	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/httperr"
+	"github.com/rampart/rampart/internal/limits"
+	"github.com/rampart/rampart/internal/registry"
+)
+
+// Handler serves the npm registry protocol.
+type Handler struct {
+	reg    *registry.Service
+	acct   *account.Service
+	limits limits.Limits
+	log    *slog.Logger
+	// publishing bounds how many publish bodies are held in memory at once.
+	publishing chan struct{}
+}
+
+// New builds the handler.
+func New(reg *registry.Service, acct *account.Service, lim limits.Limits, log *slog.Logger) *Handler {
+	return &Handler{reg: reg, acct: acct, limits: lim, log: log, publishing: make(chan struct{}, 2)}
+}
+
+// ServeHTTP routes an npm request.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rt, ok := parsePath(r.URL.EscapedPath())
+	if !ok {
+		h.fail(w, r, core.Errorf(core.KindNotFound, "no such endpoint: %s", r.URL.Path))
+		return
+	}
+	p, err := h.principal(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if rt.api != nil {
+		err = h.serveAPI(w, r, p, rt.api)
+	} else {
+		err = h.servePackage(w, r, p, rt)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+	}
+}
+
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		err = core.Errorf(core.KindTooLarge, "request body is larger than the limit of %d MiB", mbe.Limit/limits.MiB)
+	}
+	httperr.WriteJSON(w, r, h.log, err)
+}
+
+// ClientAddr is the address of the peer that sent r.
+func ClientAddr(r *http.Request) netip.Addr {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return netip.Addr{}
+	}
+	return a.Unmap()
+}
+
+// principal authenticates the request's bearer token, if any. A token that
+// does not hold is an error even on reads, so a user learns at once that
+// their configured token is dead.
+func (h *Handler) principal(r *http.Request) (authz.Principal, error) {
+	addr := ClientAddr(r)
+	auth := r.Header.Get("Authorization")
+	if auth == "" {
+		return authz.Principal{Addr: addr}, nil
+	}
+	scheme, value, _ := strings.Cut(auth, " ")
+	switch strings.ToLower(scheme) {
+	case "bearer":
+		return h.acct.Authenticate(r.Context(), strings.TrimSpace(value), addr)
+	case "basic":
+		return authz.Principal{Addr: addr}, core.Errorf(core.KindUnauthenticated, "this registry does not accept passwords on every request; run `npm login` to get a token")
+	}
+	return authz.Principal{Addr: addr}, core.Errorf(core.KindUnauthenticated, "unsupported Authorization scheme %q; run `npm login`", scheme)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	return json.NewEncoder(w).Encode(v)
+}
+
+// readJSON decodes a bounded JSON body into v.
+func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limits.MaxJSONBodyBytes))
+	if err != nil {
+		return err
+	}
+	return decodeJSON(body, v)
+}
+
+func decodeJSON(body []byte, v any) error {
+	if err := json.Unmarshal(body, v); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return core.Errorf(core.KindInvalid, "malformed JSON at byte %d: %v", se.Offset, se)
+		}
+		return core.Errorf(core.KindInvalid, "malformed JSON: %v", err)
+	}
+	return nil
+}
+
+func methodNotAllowed(r *http.Request) error {
+	return core.Errorf(core.KindNotFound, "%s is not supported on %s", r.Method, r.URL.Path)
+}
+
+// ---- package paths ----
+
+func (h *Handler) servePackage(w http.ResponseWriter, r *http.Request, p authz.Principal, rt route) error {
+	name, rest := rt.pkg, rt.rest
+	switch {
+	case len(rest) == 0:
+		switch r.Method {
+		case http.MethodGet, http.MethodHead:
+			return h.getPackument(w, r, p, name)
+		case http.MethodPut:
+			return h.putPackage(w, r, p, name)
+		}
+	case len(rest) == 2 && rest[0] == "-rev":
+		switch r.Method {
+		case http.MethodPut:
+			return h.putRevision(w, r, p, name)
+		case http.MethodDelete:
+			if err := h.reg.UnpublishPackage(r.Context(), p, name); err != nil {
+				return err
+			}
+			return writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+		}
+	case len(rest) == 2 && rest[0] == "-":
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			return h.getTarball(w, r, p, name, rest[1])
+		}
+	case len(rest) == 4 && rest[0] == "-" && rest[2] == "-rev":
+		if r.Method == http.MethodDelete {
+			return h.deleteTarball(w, r, p, name, rest[1])
+		}
+	}
+	return methodNotAllowed(r)
+}
+
+func wantsAbbreviated(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "application/vnd.npm.install-v1+json") && r.URL.Query().Get("write") != "true"
+}
+
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		enc, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(enc), "gzip") && strings.TrimSpace(q) != "q=0" {
+			return true
+		}
+	}
+	return false
+}
+
+// getPackument serves a precomputed document: no assembly per request,
+// an ETag for revalidation, and gzip bytes compressed once at write time.
+func (h *Handler) getPackument(w http.ResponseWriter, r *http.Request, p authz.Principal, name string) error {
+	doc, err := h.reg.Document(r.Context(), p, name)
+	if err != nil {
+		return err
+	}
+	body, gz, form := doc.Full, doc.FullGz, "full"
+	ctype := "application/json"
+	if wantsAbbreviated(r) {
+		body, gz, form = doc.Abbrev, doc.AbbrevGz, "corgi"
+		ctype = "application/vnd.npm.install-v1+json"
+	}
+	etag := `W/"` + doc.ETag + "-" + form + `"`
+	hdr := w.Header()
+	hdr.Set("ETag", etag)
+	hdr.Set("Vary", "Accept, Accept-Encoding, Authorization")
+	if doc.Restricted {
+		hdr.Set("Cache-Control", "private, no-cache")
+	} else {
+		// Revalidate every time: a new publish is visible at once, and an
+		// unchanged document costs a 304.
+		hdr.Set("Cache-Control", "public, max-age=0, must-revalidate")
+	}
+	if etagMatches(r.Header.Get("If-None-Match"), etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	hdr.Set("Content-Type", ctype)
+	if acceptsGzip(r) {
+		hdr.Set("Content-Encoding", "gzip")
+		body = gz
+	}
+	hdr.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
+	return nil
+}
+
+// etagMatches applies If-None-Match's weak comparison.
+func etagMatches(header, etag string) bool {
+	if header == "" {
+		return false
+	}
+	want := strings.TrimPrefix(etag, "W/")
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || strings.TrimPrefix(t, "W/") == want {
+			return true
+		}
+	}
+	return false
+}
+
+func (h *Handler) getTarball(w http.ResponseWriter, r *http.Request, p authz.Principal, name, file string) error {
+	tb, err := h.reg.OpenTarball(r.Context(), p, name, file)
+	if err != nil {
+		return err
+	}
+	defer tb.Close()
+	hdr := w.Header()
+	hdr.Set("Content-Type", "application/octet-stream")
+	// A name@version's bytes never change, so caches may keep them forever.
+	hdr.Set("Cache-Control", "public, max-age=31536000, immutable")
+	hdr.Set("ETag", `"`+tb.Integrity+`"`)
+	http.ServeContent(w, r, file, tb.Modified, tb.ReadSeekCloser)
+	return nil
+}
+
+// putPackage handles the three meanings of PUT /<pkg>: a publish (the body
+// has _attachments), a deprecation (versions without attachments), or a
+// star (users only), which Rampart does not keep.
+func (h *Handler) putPackage(w http.ResponseWriter, r *http.Request, p authz.Principal, name string) error {
+	if p.Anonymous() {
+		return core.Errorf(core.KindUnauthenticated, "this action needs you to be logged in: run `npm login`")
+	}
+	select {
+	case h.publishing <- struct{}{}:
+		defer func() { <-h.publishing }()
+	case <-r.Context().Done():
+		return r.Context().Err()
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.limits.PublishBodyBytes()))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return core.Errorf(core.KindTooLarge, "the publish request is larger than this registry accepts (tarballs up to %d MiB); make the package smaller, e.g. with a \"files\" list in package.json", h.limits.TarballBytes/limits.MiB)
+		}
+		return err
+	}
+	var shape struct {
+		Attachments present                    `json:"_attachments"`
+		Versions    map[string]json.RawMessage `json:"versions"`
+		Users       present                    `json:"users"`
+	}
+	if err := decodeJSON(body, &shape); err != nil {
+		return err
+	}
+	switch {
+	case bool(shape.Attachments):
+		pub, err := h.reg.Publish(r.Context(), p, name, body)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusCreated, map[string]any{"ok": true, "id": pub.Name, "version": pub.Version})
+	case shape.Versions != nil:
+		msgs := map[string]string{}
+		for v, raw := range shape.Versions {
+			var ver struct {
+				Deprecated *string `json:"deprecated"`
+			}
+			if err := decodeJSON(raw, &ver); err != nil {
+				return err
+			}
+			if ver.Deprecated != nil {
+				msgs[v] = *ver.Deprecated
+			} else {
+				msgs[v] = ""
+			}
+		}
+		if err := h.reg.Deprecate(r.Context(), p, name, msgs); err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+	case bool(shape.Users):
+		return core.Errorf(core.KindInvalid, "this registry does not keep stars")
+	}
+	return core.Errorf(core.KindInvalid, "the document has neither _attachments (publish) nor versions (deprecate); nothing to do")
+}
+
+// present records whether a JSON field was there, without copying it.
+type present bool
+
+func (p *present) UnmarshalJSON(b []byte) error {
+	*p = present(len(b) > 0 && string(b) != "null")
+	return nil
+}
+
+// putRevision handles PUT /<pkg>/-rev/<rev>: owner changes (only
+// maintainers) and version unpublish (the document minus versions).
+func (h *Handler) putRevision(w http.ResponseWriter, r *http.Request, p authz.Principal, name string) error {
+	var doc struct {
+		Maintainers []struct {
+			Name string `json:"name"`
+		} `json:"maintainers"`
+		Versions map[string]present `json:"versions"`
+	}
+	if err := readJSON(w, r, &doc); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	if doc.Versions != nil {
+		view, err := h.reg.View(ctx, p, name)
+		if err != nil {
+			return err
+		}
+		var gone []string
+		for _, v := range view.Versions {
+			if _, ok := doc.Versions[v.Version]; !ok {
+				gone = append(gone, v.Version)
+			}
+		}
+		if err := h.reg.UnpublishVersions(ctx, p, name, gone); err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+	}
+	if doc.Maintainers != nil {
+		names := make([]string, 0, len(doc.Maintainers))
+		for _, m := range doc.Maintainers {
+			names = append(names, m.Name)
+		}
+		if err := h.reg.SetMaintainers(ctx, p, name, names); err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+	}
+	return core.Errorf(core.KindInvalid, "the document has neither maintainers nor versions; nothing to change")
+}
+
+// deleteTarball is the last step of `npm unpublish pkg@version`. The
+// version is normally gone already (the PUT before it removed it); if it
+// is still live, this unpublishes it under the same policy.
+func (h *Handler) deleteTarball(w http.ResponseWriter, r *http.Request, p authz.Principal, name, file string) error {
+	bare := name[strings.LastIndex(name, "/")+1:]
+	version := strings.TrimSuffix(strings.TrimPrefix(file, bare+"-"), ".tgz")
+	view, err := h.reg.View(r.Context(), p, name)
+	if err != nil {
+		if core.KindOf(err) == core.KindNotFound {
+			return writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+		}
+		return err
+	}
+	for _, v := range view.Versions {
+		if v.Version == version {
+			if err := h.reg.UnpublishVersions(r.Context(), p, name, []string{version}); err != nil {
+				return err
+			}
+		}
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+}
+
+// ---- "/-/" paths ----
+
+func (h *Handler) serveAPI(w http.ResponseWriter, r *http.Request, p authz.Principal, segs []string) error {
+	ctx := r.Context()
+	m := r.Method
+	switch {
+	case len(segs) == 1 && segs[0] == "ping":
+		return writeJSON(w, http.StatusOK, map[string]any{})
+	case len(segs) == 1 && segs[0] == "whoami" && m == http.MethodGet:
+		if p.Anonymous() {
+			return core.Errorf(core.KindUnauthenticated, "you are not logged in: run `npm login`")
+		}
+		return writeJSON(w, http.StatusOK, map[string]string{"username": p.User.Name})
+	case len(segs) == 2 && segs[0] == "user" && strings.HasPrefix(segs[1], "org.couchdb.user:"):
+		name := strings.TrimPrefix(segs[1], "org.couchdb.user:")
+		switch m {
+		case http.MethodPut:
+			return h.couchLogin(w, r, name)
+		case http.MethodGet:
+			return h.getUser(w, ctx, p, name)
+		}
+	case len(segs) == 3 && segs[0] == "user" && segs[1] == "token" && m == http.MethodDelete:
+		if p.Anonymous() {
+			return core.Errorf(core.KindUnauthenticated, "you are not logged in")
+		}
+		if err := h.acct.Logout(ctx, p, segs[2]); err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+	case len(segs) == 3 && segs[0] == "user" && segs[2] == "package" && m == http.MethodGet:
+		return h.userPackages(w, ctx, segs[1])
+	case len(segs) == 3 && segs[0] == "org" && segs[2] == "package":
+		return core.Errorf(core.KindNotFound, "organizations are not available on this registry yet")
+	case len(segs) == 2 && segs[0] == "v1" && segs[1] == "login":
+		// npm falls back to the username/password flow on a 4xx here.
+		return core.Errorf(core.KindNotFound, "web login is not available on this registry yet")
+	case len(segs) == 2 && segs[0] == "v1" && segs[1] == "search" && m == http.MethodGet:
+		return h.search(w, r)
+	case len(segs) >= 3 && segs[0] == "npm" && segs[1] == "v1" && segs[2] == "tokens":
+		return h.tokens(w, r, p, segs[3:])
+	case len(segs) == 3 && segs[0] == "npm" && segs[1] == "v1" && segs[2] == "user" && m == http.MethodGet:
+		if p.Anonymous() {
+			return core.Errorf(core.KindUnauthenticated, "you are not logged in: run `npm login`")
+		}
+		u := p.User
+		return writeJSON(w, http.StatusOK, map[string]any{"name": u.Name, "email": u.Email, "email_verified": u.EmailVerified, "tfa": false,
+			"created": u.CreatedAt.Format(time.RFC3339), "updated": u.CreatedAt.Format(time.RFC3339)})
+	case len(segs) == 5 && segs[0] == "npm" && segs[1] == "v1" && segs[2] == "security" && segs[3] == "advisories" && segs[4] == "bulk" && m == http.MethodPost:
+		return h.auditBulk(w, r)
+	case len(segs) >= 2 && segs[0] == "package":
+		name, rest, ok := packageFromSegments(segs[1:])
+		if ok {
+			return h.packageAPI(w, r, p, name, rest)
+		}
+	}
+	return methodNotAllowed(r)
+}
+
+// couchLogin is the legacy `npm login` / `npm adduser`: log in when the
+// account exists, create it when it does not and an email came along.
+func (h *Handler) couchLogin(w http.ResponseWriter, r *http.Request, urlName string) error {
+	var body struct {
+		Name     string `json:"name"`
+		Password string `json:"password"`
+		Email    string `json:"email"`
+	}
+	if err := readJSON(w, r, &body); err != nil {
+		return err
+	}
+	if body.Name == "" {
+		body.Name = urlName
+	}
+	if body.Name != urlName {
+		return core.Errorf(core.KindInvalid, "the user name in the URL (%s) and in the body (%s) differ", urlName, body.Name)
+	}
+	ctx := r.Context()
+	addr := ClientAddr(r)
+	u, err := h.acct.Login(ctx, body.Name, body.Password, addr)
+	status := http.StatusCreated
+	if err != nil && core.KindOf(err) == core.KindUnauthenticated && body.Email != "" {
+		if _, lookupErr := h.acct.User(ctx, body.Name); core.KindOf(lookupErr) == core.KindNotFound {
+			u, err = h.acct.Register(ctx, account.NewUser{Name: body.Name, Email: body.Email, Password: body.Password})
+		}
+	}
+	if err != nil {
+		return err
+	}
+	tok, err := h.acct.IssueSessionToken(ctx, u, addr)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, status, map[string]any{"ok": true, "id": "org.couchdb.user:" + u.Name, "rev": "1-" + tok.Token.Key[:16], "token": tok.Value})
+}
+
+func (h *Handler) getUser(w http.ResponseWriter, ctx context.Context, p authz.Principal, name string) error {
+	u, err := h.acct.User(ctx, name)
+	if err != nil {
+		return err
+	}
+	out := map[string]any{"name": u.Name}
+	if !p.Anonymous() {
+		out["email"] = u.Email // `npm owner add` reads it; not shown to strangers
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func (h *Handler) userPackages(w http.ResponseWriter, ctx context.Context, name string) error {
+	u, err := h.acct.User(ctx, name)
+	if err != nil {
+		return err
+	}
+	pkgs, err := h.reg.UserPackages(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	out := map[string]string{}
+	for _, p := range pkgs {
+		out[p.Name] = "write"
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func (h *Handler) search(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	size, _ := strconv.Atoi(q.Get("size"))
+	if size == 0 {
+		size = 20
+	}
+	from, _ := strconv.Atoi(q.Get("from"))
+	hits, total, err := h.reg.Search(r.Context(), q.Get("text"), size, from)
+	if err != nil {
+		return err
+	}
+	objects := make([]map[string]any, 0, len(hits))
+	for _, hit := range hits {
+		ms := make([]map[string]string, 0, len(hit.Maintainers))
+		for _, m := range hit.Maintainers {
+			ms = append(ms, map[string]string{"username": m})
+		}
+		pkg := map[string]any{
+			"name": hit.Name, "version": hit.Version, "description": hit.Description,
+			"keywords": strings.Fields(hit.Keywords), "date": hit.Date.Format(time.RFC3339),
+			"maintainers": ms, "links": map[string]string{"npm": h.reg.PackageURL(hit.Name)},
+		}
+		if hit.Publisher != "" {
+			pkg["publisher"] = map[string]string{"username": hit.Publisher}
+		}
+		objects = append(objects, map[string]any{"package": pkg, "score": map[string]any{"final": 1, "detail": map[string]any{"quality": 1, "popularity": 1, "maintenance": 1}}, "searchScore": 1})
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"objects": objects, "total": total, "time": time.Now().UTC().Format(time.RFC3339)})
+}
+
+// auditBulk answers npm's audit request. Advisories arrive with the
+// advisory feature; until then nothing is vulnerable, and an empty object
+// keeps `npm audit` and the install summary working.
+func (h *Handler) auditBulk(w http.ResponseWriter, r *http.Request) error {
+	var body io.Reader = http.MaxBytesReader(w, r.Body, limits.MaxJSONBodyBytes)
+	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") {
+		zr, err := gzip.NewReader(body)
+		if err != nil {
+			return core.Errorf(core.KindInvalid, "the audit request says gzip but is not: %v", err)
+		}
+		defer zr.Close()
+		body = io.LimitReader(zr, limits.MaxJSONBodyBytes+1)
+	}
+	raw, err := io.ReadAll(body)
+	if err != nil {
+		return err
+	}
+	if len(raw) > limits.MaxJSONBodyBytes {
+		return core.Errorf(core.KindTooLarge, "the audit request is too large")
+	}
+	var req map[string][]string
+	if err := decodeJSON(bytes.TrimSpace(raw), &req); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{})
+}
+
+// ---- /-/package/<pkg>/... ----
+
+func (h *Handler) packageAPI(w http.ResponseWriter, r *http.Request, p authz.Principal, name string, rest []string) error {
+	ctx := r.Context()
+	m := r.Method
+	switch {
+	case len(rest) == 1 && rest[0] == "dist-tags" && m == http.MethodGet:
+		tags, err := h.reg.DistTags(ctx, p, name)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-cache")
+		return json.NewEncoder(w).Encode(tags)
+	case len(rest) == 2 && rest[0] == "dist-tags" && (m == http.MethodPut || m == http.MethodPost):
+		var version string
+		if err := readJSON(w, r, &version); err != nil {
+			return err
+		}
+		if err := h.reg.SetDistTag(ctx, p, name, rest[1], version); err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+	case len(rest) == 2 && rest[0] == "dist-tags" && m == http.MethodDelete:
+		if err := h.reg.RemoveDistTag(ctx, p, name, rest[1]); err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+	case len(rest) == 1 && rest[0] == "visibility" && m == http.MethodGet:
+		view, err := h.reg.View(ctx, p, name)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, map[string]bool{"public": view.Package.Access == "public"})
+	case len(rest) == 1 && rest[0] == "access" && m == http.MethodPost:
+		var body struct {
+			Access      *string `json:"access"`
+			RequiresTFA *bool   `json:"publish_requires_tfa"`
+		}
+		if err := readJSON(w, r, &body); err != nil {
+			return err
+		}
+		if body.RequiresTFA != nil {
+			return core.Errorf(core.KindInvalid, "per-package two-factor settings are not available on this registry yet")
+		}
+		if body.Access == nil {
+			return core.Errorf(core.KindInvalid, "nothing to change: send {\"access\": \"public\"} or {\"access\": \"restricted\"}")
+		}
+		if err := h.reg.SetAccess(ctx, p, name, *body.Access); err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+	case len(rest) == 1 && rest[0] == "collaborators" && m == http.MethodGet:
+		view, err := h.reg.View(ctx, p, name)
+		if err != nil {
+			return err
+		}
+		out := map[string]string{}
+		for _, u := range view.Maintainers {
+			out[u.Name] = "write"
+		}
+		return writeJSON(w, http.StatusOK, out)
+	}
+	return methodNotAllowed(r)
+}

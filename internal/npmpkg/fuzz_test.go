@@ -1,0 +1,77 @@
+package npmpkg
+
+import (
+	"archive/tar"
+	"bytes"
+	"testing"
+
+	"github.com/rampart/rampart/internal/core"
+)
+
+// checkResult enforces the contract every parser here keeps on any
+// input: exactly one of result and error, and an error that is a user
+// error (never internal, never a panic) with a message for the user.
+func checkResult(t *testing.T, ok bool, err error) {
+	t.Helper()
+	switch {
+	case ok && err != nil:
+		t.Fatalf("got a result and an error %v", err)
+	case !ok && err == nil:
+		t.Fatal("got neither a result nor an error")
+	case err != nil:
+		if k := core.KindOf(err); k != core.KindInvalid && k != core.KindTooLarge {
+			t.Fatalf("error %v has kind %v; bad input must give KindInvalid or KindTooLarge", err, k)
+		}
+		if core.Message(err) == "" {
+			t.Fatal("error has no message")
+		}
+	}
+}
+
+func FuzzParsePublish(f *testing.F) {
+	tgz := makeTgz(f, 0, goodEntries()...)
+	f.Add(encode(f, publishDoc("left-pad", "1.0.0", tgz)), "left-pad")
+	scoped := publishDoc("@acme/widget", "2.0.0-beta.1", tgz)
+	scoped["dist-tags"] = map[string]any{"next": "2.0.0-beta.1"}
+	attachmentsOf(scoped)["@acme/widget-2.0.0-beta.1.sigstore"] = map[string]any{
+		"content_type": "application/vnd.dev.sigstore.bundle.v0.3+json", "data": testBundle, "length": len(testBundle),
+	}
+	f.Add(encode(f, scoped), "@acme/widget")
+	f.Add([]byte(`{"name":"x","_id":"x","versions":{"1.0.0":{"name":"x","version":"1.0.0","dist":{}}}}`), "x")
+	f.Add([]byte(`null`), "x")
+	f.Add([]byte(`{"name":`), "x")
+
+	lim := smallLimits()
+	f.Fuzz(func(t *testing.T, body []byte, urlName string) {
+		p, err := ParsePublish(body, urlName, lim)
+		checkResult(t, p != nil, err)
+		if p == nil {
+			return
+		}
+		if p.Name != urlName || p.Tarball == nil || p.Integrity != Integrity(p.Tarball) || p.Manifest == nil {
+			t.Fatalf("accepted a publish that breaks its own checks: %+v", p)
+		}
+		if ValidateName(p.Name) != nil || ValidateVersion(p.Version) != nil || ValidateTag(p.Tag) != nil {
+			t.Fatal("accepted an invalid name, version or tag")
+		}
+	})
+}
+
+func FuzzInspectTarball(f *testing.F) {
+	pj := file("package/package.json", goodPackageJSON)
+	f.Add(makeTgz(f, 0, goodEntries()...))
+	f.Add(makeTgz(f, 0, pj, entry{name: "package/l", typ: tar.TypeSymlink, link: "../x"}))
+	f.Add(makeTgz(f, 0, pj, entry{name: "package/s", typ: tar.TypeSymlink, link: "."}, file("package/s/x", "x")))
+	f.Add(makeTgz(f, 0, file("package/package.json", `[]`)))
+	f.Add(makeTgz(f, 64*1024, pj))
+	f.Add([]byte("\x1f\x8b\x08\x00garbage"))
+
+	lim := smallLimits()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		info, err := InspectTarball(bytes.NewReader(data), lim)
+		checkResult(t, info != nil, err)
+		if info != nil && (info.Name == "" || info.Version == "" || info.PackageJSON == nil) {
+			t.Fatalf("accepted a tarball without package.json name and version: %+v", info)
+		}
+	})
+}

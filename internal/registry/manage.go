@@ -1,0 +1,429 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/Masterminds/semver/v3"
+
+	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/npmpkg"
+	"github.com/rampart/rampart/internal/store"
+)
+
+// change runs f on a loaded, authorized package in a write transaction,
+// then bumps the revision and rebuilds the document.
+func (s *Service) change(ctx context.Context, p authz.Principal, name string, a authz.Action, f func(tx store.Tx, st *packageState) error) error {
+	if err := npmpkg.ValidateName(name); err != nil && !isLegacyName(name) {
+		return err
+	}
+	return s.store.Update(ctx, func(tx store.Tx) error {
+		st, err := loadPackage(tx, name)
+		if err != nil {
+			return err
+		}
+		if err := authz.Authorize(p, a, st.resource()); err != nil {
+			return err
+		}
+		if err := f(tx, st); err != nil {
+			return err
+		}
+		if err := s.touch(tx, st.pkg); err != nil {
+			return err
+		}
+		return s.refreshDocument(tx, st.pkg)
+	})
+}
+
+// isLegacyName lets existing packages with names npm no longer accepts for
+// new packages (capitals, say) still be managed. Rampart never creates
+// them, but an import may.
+func isLegacyName(name string) bool {
+	return name != "" && len(name) <= 214 && !strings.ContainsAny(name, " \x00")
+}
+
+// Deprecate sets or clears (message "") the deprecation message of versions.
+func (s *Service) Deprecate(ctx context.Context, p authz.Principal, name string, messages map[string]string) error {
+	if len(messages) == 0 {
+		return nil
+	}
+	now := s.now()
+	return s.change(ctx, p, name, authz.Deprecate, func(tx store.Tx, st *packageState) error {
+		changed := 0
+		versions := make([]string, 0, len(messages))
+		for v := range messages {
+			versions = append(versions, v)
+		}
+		sort.Strings(versions)
+		for _, ver := range versions {
+			msg := messages[ver]
+			if len(msg) > 1024 {
+				return core.Errorf(core.KindInvalid, "deprecation message for %s is too long (at most 1024 bytes)", ver)
+			}
+			v, err := tx.Version(st.pkg.ID, ver)
+			if errors.Is(err, core.ErrNotFound) || (err == nil && !v.Live()) {
+				return core.Errorf(core.KindNotFound, "%s has no version %s", name, ver)
+			}
+			if err != nil {
+				return err
+			}
+			if v.Deprecated == msg {
+				continue
+			}
+			v.Deprecated = msg
+			if err := tx.UpdateVersion(v); err != nil {
+				return err
+			}
+			changed++
+			if err := tx.AppendEvent(&core.Event{At: now, Type: core.EventDeprecate, Actor: p.Name(), Package: name, Version: ver,
+				Data: jsonData(map[string]any{"message": msg})}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// DistTags returns the package's dist-tags.
+func (s *Service) DistTags(ctx context.Context, p authz.Principal, name string) (map[string]string, error) {
+	var tags map[string]string
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		st, err := loadPackage(tx, name)
+		if err != nil {
+			return err
+		}
+		if err := authz.Authorize(p, authz.ReadPackage, st.resource()); err != nil {
+			return err
+		}
+		tags, err = tx.DistTags(st.pkg.ID)
+		return err
+	})
+	return tags, err
+}
+
+// SetDistTag points tag at version.
+func (s *Service) SetDistTag(ctx context.Context, p authz.Principal, name, tag, version string) error {
+	if err := npmpkg.ValidateTag(tag); err != nil {
+		return err
+	}
+	return s.change(ctx, p, name, authz.SetDistTags, func(tx store.Tx, st *packageState) error {
+		v, err := tx.Version(st.pkg.ID, version)
+		if errors.Is(err, core.ErrNotFound) || (err == nil && !v.Live()) {
+			return core.Errorf(core.KindNotFound, "%s has no version %s to tag", name, version)
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.SetDistTag(st.pkg.ID, tag, version); err != nil {
+			return err
+		}
+		return tx.AppendEvent(&core.Event{At: s.now(), Type: core.EventDistTagSet, Actor: p.Name(), Package: name, Version: version,
+			Data: jsonData(map[string]any{"tag": tag})})
+	})
+}
+
+// RemoveDistTag deletes a tag; "latest" cannot be removed.
+func (s *Service) RemoveDistTag(ctx context.Context, p authz.Principal, name, tag string) error {
+	if tag == "latest" {
+		return core.Errorf(core.KindInvalid, "the latest tag cannot be removed; point it at another version with `npm dist-tag add %s@<version> latest`", name)
+	}
+	return s.change(ctx, p, name, authz.SetDistTags, func(tx store.Tx, st *packageState) error {
+		if err := tx.DeleteDistTag(st.pkg.ID, tag); errors.Is(err, core.ErrNotFound) {
+			return core.Errorf(core.KindNotFound, "%s has no dist-tag %q", name, tag)
+		} else if err != nil {
+			return err
+		}
+		return tx.AppendEvent(&core.Event{At: s.now(), Type: core.EventDistTagRemove, Actor: p.Name(), Package: name, Data: jsonData(map[string]any{"tag": tag})})
+	})
+}
+
+// SetMaintainers makes names the package's maintainers (npm owner add/rm
+// send the whole list).
+func (s *Service) SetMaintainers(ctx context.Context, p authz.Principal, name string, names []string) error {
+	if len(names) == 0 {
+		return core.Errorf(core.KindInvalid, "a package must keep at least one maintainer")
+	}
+	now := s.now()
+	return s.change(ctx, p, name, authz.ChangeOwners, func(tx store.Tx, st *packageState) error {
+		want := map[int64]*core.User{}
+		for _, n := range names {
+			u, err := tx.UserByName(n)
+			if errors.Is(err, core.ErrNotFound) {
+				return core.Errorf(core.KindNotFound, "there is no user named %q", n)
+			}
+			if err != nil {
+				return err
+			}
+			if u.Disabled() {
+				return core.Errorf(core.KindInvalid, "user %s is disabled and cannot maintain packages", n)
+			}
+			want[u.ID] = u
+		}
+		have := map[int64]bool{}
+		for _, m := range st.maintainers {
+			have[m.ID] = true
+			if want[m.ID] == nil {
+				if err := tx.RemoveMaintainer(st.pkg.ID, m.ID); err != nil {
+					return err
+				}
+				if err := tx.AppendEvent(&core.Event{At: now, Type: core.EventOwnerRemove, Actor: p.Name(), Package: name, Data: jsonData(map[string]any{"user": m.Name})}); err != nil {
+					return err
+				}
+			}
+		}
+		ids := make([]int64, 0, len(want))
+		for id := range want {
+			ids = append(ids, id)
+		}
+		slices.Sort(ids)
+		for _, id := range ids {
+			if have[id] {
+				continue
+			}
+			if err := tx.AddMaintainer(st.pkg.ID, id, now); err != nil {
+				return err
+			}
+			if err := tx.AppendEvent(&core.Event{At: now, Type: core.EventOwnerAdd, Actor: p.Name(), Package: name, Data: jsonData(map[string]any{"user": want[id].Name})}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// SetAccess makes a scoped package public or restricted.
+func (s *Service) SetAccess(ctx context.Context, p authz.Principal, name, access string) error {
+	if access == "private" {
+		access = "restricted"
+	}
+	if access != "public" && access != "restricted" {
+		return core.Errorf(core.KindInvalid, "access must be public or restricted, not %q", access)
+	}
+	if access == "restricted" && !strings.HasPrefix(name, "@") {
+		return core.Errorf(core.KindInvalid, "only scoped packages (@scope/name) can be restricted")
+	}
+	return s.change(ctx, p, name, authz.ChangeAccess, func(tx store.Tx, st *packageState) error {
+		if st.pkg.Access == access {
+			return nil
+		}
+		st.pkg.Access = access
+		return tx.AppendEvent(&core.Event{At: s.now(), Type: core.EventAccessChange, Actor: p.Name(), Package: name, Data: jsonData(map[string]any{"access": access})})
+	})
+}
+
+// unpublishAllowed applies the unpublish policy (docs/policies/unpublish.md)
+// to one version.
+func (s *Service) unpublishAllowed(tx store.Tx, pkg *core.Package, v *core.Version, dependents int, weekly int64) error {
+	age := s.now().Sub(v.PublishedAt)
+	if age < s.cfg.UnpublishWindow {
+		return nil
+	}
+	var why []string
+	if dependents > 0 {
+		why = append(why, fmt.Sprintf("%d other package(s) on this registry depend on it", dependents))
+	}
+	if weekly >= s.cfg.MaxWeeklyDownloads {
+		why = append(why, fmt.Sprintf("it was downloaded %d times in the last 7 days (the limit is %d)", weekly, s.cfg.MaxWeeklyDownloads))
+	}
+	if len(why) == 0 {
+		return nil
+	}
+	return core.Errorf(core.KindForbidden, "cannot unpublish %s@%s: it was published more than %d hours ago and %s. Deprecate it instead: npm deprecate %s@%s \"<message>\". See %spolicies/unpublish",
+		pkg.Name, v.Version, int(s.cfg.UnpublishWindow.Hours()), strings.Join(why, " and "), pkg.Name, v.Version, s.cfg.PublicURL)
+}
+
+// policyInputs are the package-wide facts the unpublish policy weighs.
+func (s *Service) policyInputs(tx store.Tx, pkg *core.Package) (int, int64, error) {
+	deps, err := tx.Dependents(pkg.Name)
+	if err != nil {
+		return 0, 0, err
+	}
+	weekly, err := tx.DownloadsSince(pkg.ID, s.now().Add(-7*24*time.Hour))
+	if err != nil {
+		return 0, 0, err
+	}
+	return deps, weekly + s.downloads.Pending(pkg.ID), nil
+}
+
+// UnpublishVersions unpublishes the given live versions. If none would
+// remain, the whole package is unpublished and its name held.
+func (s *Service) UnpublishVersions(ctx context.Context, p authz.Principal, name string, versions []string) error {
+	if len(versions) == 0 {
+		return nil
+	}
+	now := s.now()
+	var all bool
+	err := s.change(ctx, p, name, authz.Unpublish, func(tx store.Tx, st *packageState) error {
+		live, err := liveVersions(tx, st.pkg.ID)
+		if err != nil {
+			return err
+		}
+		deps, weekly, err := s.policyInputs(tx, st.pkg)
+		if err != nil {
+			return err
+		}
+		for _, ver := range versions {
+			v := live[ver]
+			if v == nil {
+				return core.Errorf(core.KindNotFound, "%s has no version %s to unpublish", name, ver)
+			}
+			if err := s.unpublishAllowed(tx, st.pkg, v, deps, weekly); err != nil {
+				return err
+			}
+		}
+		if len(versions) >= len(live) {
+			all = true
+			return s.unpublishAll(tx, p, st.pkg, live, now)
+		}
+		for _, ver := range versions {
+			v := live[ver]
+			v.UnpublishedAt = now
+			if err := tx.UpdateVersion(v); err != nil {
+				return err
+			}
+			delete(live, ver)
+			if err := tx.AppendEvent(&core.Event{At: now, Type: core.EventUnpublish, Actor: p.Name(), Package: name, Version: ver,
+				Data: jsonData(map[string]any{"integrity": v.Integrity})}); err != nil {
+				return err
+			}
+		}
+		return s.retag(tx, st.pkg, live)
+	})
+	if err == nil {
+		s.log.Info("unpublished", "package", name, "versions", versions, "whole_package", all, "user", p.Name())
+	}
+	return err
+}
+
+// UnpublishPackage unpublishes every version and holds the name.
+func (s *Service) UnpublishPackage(ctx context.Context, p authz.Principal, name string) error {
+	var versions []string
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		st, err := loadPackage(tx, name)
+		if err != nil {
+			return err
+		}
+		live, err := liveVersions(tx, st.pkg.ID)
+		for v := range live {
+			versions = append(versions, v)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if len(versions) == 0 {
+		versions = []string{} // a package with no live versions: unpublish it anyway
+		return s.change(ctx, p, name, authz.Unpublish, func(tx store.Tx, st *packageState) error {
+			return s.unpublishAll(tx, p, st.pkg, nil, s.now())
+		})
+	}
+	sort.Strings(versions)
+	return s.UnpublishVersions(ctx, p, name, versions)
+}
+
+func (s *Service) unpublishAll(tx store.Tx, p authz.Principal, pkg *core.Package, live map[string]*core.Version, now time.Time) error {
+	names := make([]string, 0, len(live))
+	for ver, v := range live {
+		v.UnpublishedAt = now
+		if err := tx.UpdateVersion(v); err != nil {
+			return err
+		}
+		names = append(names, ver)
+	}
+	sort.Strings(names)
+	tags, err := tx.DistTags(pkg.ID)
+	if err != nil {
+		return err
+	}
+	for t := range tags {
+		if err := tx.DeleteDistTag(pkg.ID, t); err != nil {
+			return err
+		}
+	}
+	pkg.UnpublishedAt = now
+	return tx.AppendEvent(&core.Event{At: now, Type: core.EventUnpublishAll, Actor: p.Name(), Package: pkg.Name, Data: jsonData(map[string]any{"versions": names})})
+}
+
+// retag drops dist-tags that point at versions no longer live and points
+// latest at the highest remaining release.
+func (s *Service) retag(tx store.Tx, pkg *core.Package, live map[string]*core.Version) error {
+	tags, err := tx.DistTags(pkg.ID)
+	if err != nil {
+		return err
+	}
+	for t, v := range tags {
+		if live[v] == nil {
+			if err := tx.DeleteDistTag(pkg.ID, t); err != nil {
+				return err
+			}
+			delete(tags, t)
+		}
+	}
+	if _, ok := tags["latest"]; !ok {
+		if v := highestVersion(live); v != "" {
+			return tx.SetDistTag(pkg.ID, "latest", v)
+		}
+	}
+	return nil
+}
+
+func liveVersions(tx store.Tx, pkgID int64) (map[string]*core.Version, error) {
+	all, err := tx.Versions(pkgID)
+	if err != nil {
+		return nil, err
+	}
+	live := map[string]*core.Version{}
+	for i := range all {
+		if all[i].Live() {
+			live[all[i].Version] = &all[i]
+		}
+	}
+	return live, nil
+}
+
+// ReleaseName lets an administrator free a tombstoned name for anyone.
+func (s *Service) ReleaseName(ctx context.Context, p authz.Principal, name string) error {
+	if err := authz.Authorize(p, authz.AdminNames, authz.Resource{Package: name}); err != nil {
+		return err
+	}
+	now := s.now()
+	return s.store.Update(ctx, func(tx store.Tx) error {
+		pkg, err := tx.PackageByName(name)
+		if errors.Is(err, core.ErrNotFound) {
+			return core.Errorf(core.KindNotFound, "there is no package named %s", name)
+		}
+		if err != nil {
+			return err
+		}
+		if !pkg.Tombstoned() {
+			return core.Errorf(core.KindConflict, "%s is not a held name: only the names of unpublished packages can be released", name)
+		}
+		pkg.NameReleasedAt = now
+		if err := s.touch(tx, pkg); err != nil {
+			return err
+		}
+		return tx.AppendEvent(&core.Event{At: now, Type: core.EventNameRelease, Actor: p.Name(), Package: name})
+	})
+}
+
+// compareVersions orders two semver strings; invalid ones sort first.
+func compareVersions(a, b string) int {
+	va, errA := semver.StrictNewVersion(a)
+	vb, errB := semver.StrictNewVersion(b)
+	switch {
+	case errA != nil && errB != nil:
+		return strings.Compare(a, b)
+	case errA != nil:
+		return -1
+	case errB != nil:
+		return 1
+	}
+	return va.Compare(vb)
+}

@@ -1,0 +1,320 @@
+package registry
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/blob"
+	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/limits"
+	"github.com/rampart/rampart/internal/npmpkg"
+	"github.com/rampart/rampart/internal/store"
+)
+
+// confusableFields are the manifest fields that decide what an install
+// fetches and runs. The publish document and the package.json inside the
+// tarball must agree on them: a document that says one thing while the
+// tarball says another ("manifest confusion") is refused.
+var confusableFields = []string{"dependencies", "optionalDependencies", "peerDependencies", "bundleDependencies", "bundledDependencies"}
+
+// installScripts are the lifecycle scripts npm runs on install.
+var installScripts = []string{"preinstall", "install", "postinstall"}
+
+// Published describes a stored version.
+type Published struct {
+	Name, Version, Tag, Integrity string
+}
+
+// Publish runs the publish pipeline for a PUT /<name> body with attachments:
+// parse within limits, check the tarball, authorize, refuse used versions
+// and held names, store the bytes by digest, then record the version, its
+// dist-tag, the event and the new document in one transaction.
+func (s *Service) Publish(ctx context.Context, p authz.Principal, urlName string, body []byte) (*Published, error) {
+	if p.Anonymous() {
+		return nil, core.Errorf(core.KindUnauthenticated, "publishing needs you to be logged in: run `npm login`")
+	}
+	pub, err := npmpkg.ParsePublish(body, urlName, s.cfg.Limits)
+	if err != nil {
+		return nil, err
+	}
+	info, err := npmpkg.InspectTarball(bytes.NewReader(pub.Tarball), s.cfg.Limits)
+	if err != nil {
+		return nil, err
+	}
+	if info.Name != pub.Name || info.Version != pub.Version {
+		return nil, core.Errorf(core.KindInvalid, "the package.json inside the tarball says %s@%s but the publish document says %s@%s; rebuild the tarball with `npm pack` and publish again",
+			info.Name, info.Version, pub.Name, pub.Version)
+	}
+	for _, f := range confusableFields {
+		if !sameField(pub.Manifest[f], info.PackageJSON[f]) {
+			return nil, core.Errorf(core.KindInvalid, "the publish document's %q differs from the package.json inside the tarball; the registry serves what the tarball contains, so the two must agree", f)
+		}
+	}
+	manifest, deps, err := s.servedManifest(pub, info)
+	if err != nil {
+		return nil, err
+	}
+	access := pub.Access
+	if access == "" {
+		access = "public"
+	}
+	if access == "restricted" && !strings.HasPrefix(pub.Name, "@") {
+		return nil, core.Errorf(core.KindInvalid, "only scoped packages (@scope/name) can be restricted")
+	}
+
+	// Cheap checks before any bytes are stored, so that a refused publish
+	// leaves nothing behind.
+	if err := s.store.View(ctx, func(tx store.Tx) error {
+		_, err := s.checkPublish(tx, p, pub)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+
+	digest := blob.DigestOf(pub.Tarball)
+	if err := s.blobs.Put(ctx, digest, bytes.NewReader(pub.Tarball)); err != nil {
+		return nil, fmt.Errorf("storing tarball of %s@%s: %w", pub.Name, pub.Version, err)
+	}
+
+	now := s.now()
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		pkg, err := s.checkPublish(tx, p, pub)
+		if err != nil {
+			return err
+		}
+		if pkg == nil {
+			pkg = &core.Package{Name: pub.Name, CreatedAt: now, ModifiedAt: now, Access: access}
+			if err := tx.CreatePackage(pkg); err != nil {
+				return err
+			}
+			if err := tx.AddMaintainer(pkg.ID, p.User.ID, now); err != nil {
+				return err
+			}
+		} else if pkg.Tombstoned() || !pkg.NameReleasedAt.IsZero() {
+			// A former maintainer brings a tombstoned package back, or a
+			// new owner takes a released name: either way it is live again.
+			// Old version numbers stay used forever.
+			if !pkg.NameReleasedAt.IsZero() {
+				if err := s.replaceMaintainers(tx, pkg, p.User, now); err != nil {
+					return err
+				}
+			}
+			pkg.UnpublishedAt, pkg.NameReleasedAt, pkg.Access = time.Time{}, time.Time{}, access
+		}
+		v := &core.Version{
+			PackageID: pkg.ID, Version: pub.Version, Manifest: manifest,
+			Integrity: pub.Integrity, Shasum: npmpkg.Shasum(pub.Tarball), Digest: string(digest),
+			Size: int64(len(pub.Tarball)), FileCount: info.FileCount, UnpackedSize: info.UnpackedSize,
+			PublisherID: p.User.ID, PublishedAt: now, Dependencies: deps,
+		}
+		if err := tx.InsertVersion(v); err != nil {
+			if errors.Is(err, core.ErrConflict) {
+				return usedVersion(pub.Name, pub.Version)
+			}
+			return err
+		}
+		if err := tx.SetDistTag(pkg.ID, pub.Tag, pub.Version); err != nil {
+			return err
+		}
+		if pub.Tag == "latest" || pkg.Description == "" {
+			pkg.Description, pkg.Keywords = describeManifest(pub.Manifest)
+		}
+		if err := s.touch(tx, pkg); err != nil {
+			return err
+		}
+		if err := tx.AppendEvent(&core.Event{At: now, Type: core.EventPublish, Actor: p.User.Name, Package: pub.Name, Version: pub.Version,
+			Data: jsonData(map[string]any{"integrity": pub.Integrity, "tag": pub.Tag, "token": tokenKey(p)})}); err != nil {
+			return err
+		}
+		return s.refreshDocument(tx, pkg)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.log.Info("published", "package", pub.Name, "version", pub.Version, "user", p.User.Name)
+	return &Published{Name: pub.Name, Version: pub.Version, Tag: pub.Tag, Integrity: pub.Integrity}, nil
+}
+
+// checkPublish applies the rules that need the store: authorization, held
+// names and used versions. It returns the existing package, or nil.
+func (s *Service) checkPublish(tx store.Tx, p authz.Principal, pub *npmpkg.Publish) (*core.Package, error) {
+	pkg, err := tx.PackageByName(pub.Name)
+	if errors.Is(err, core.ErrNotFound) {
+		return nil, authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: pub.Name})
+	}
+	if err != nil {
+		return nil, err
+	}
+	ms, err := tx.Maintainers(pkg.ID)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case !pkg.NameReleasedAt.IsZero():
+		// An administrator released the name: anyone may take it.
+		if err := authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: pub.Name}); err != nil {
+			return nil, err
+		}
+	case pkg.Tombstoned():
+		if err := authz.Authorize(p, authz.PublishVersion, authz.Resource{Package: pub.Name, Maintainers: ms}); err != nil {
+			return nil, core.Errorf(core.KindForbidden, "the name %s was unpublished on %s and is held so that nobody else can take it; choose another name, or ask the registry's administrators to release it",
+				pub.Name, pkg.UnpublishedAt.Format("2006-01-02"))
+		}
+	default:
+		if err := authz.Authorize(p, authz.PublishVersion, authz.Resource{Package: pub.Name, Maintainers: ms}); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := tx.Version(pkg.ID, pub.Version); err == nil {
+		return nil, usedVersion(pub.Name, pub.Version)
+	} else if !errors.Is(err, core.ErrNotFound) {
+		return nil, err
+	}
+	return pkg, nil
+}
+
+func usedVersion(name, version string) error {
+	return core.Errorf(core.KindConflict, "cannot publish over previously published version %q of %s: versions are immutable, even after unpublish; bump the version in package.json and publish again", version, name)
+}
+
+// replaceMaintainers makes u the only maintainer (a released name changes hands).
+func (s *Service) replaceMaintainers(tx store.Tx, pkg *core.Package, u *core.User, now time.Time) error {
+	ms, err := tx.Maintainers(pkg.ID)
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if err := tx.RemoveMaintainer(pkg.ID, m.ID); err != nil {
+			return err
+		}
+	}
+	tags, err := tx.DistTags(pkg.ID)
+	if err != nil {
+		return err
+	}
+	for t := range tags {
+		if err := tx.DeleteDistTag(pkg.ID, t); err != nil {
+			return err
+		}
+	}
+	return tx.AddMaintainer(pkg.ID, u.ID, now)
+}
+
+// servedManifest builds the version manifest the registry will serve: the
+// document's manifest, with registry-owned fields set by the registry.
+func (s *Service) servedManifest(pub *npmpkg.Publish, info *npmpkg.TarballInfo) ([]byte, []string, error) {
+	m := map[string]any{}
+	for k, v := range pub.Manifest {
+		if strings.HasPrefix(k, "_") || k == "dist" || k == "deprecated" || k == "hasInstallScript" {
+			continue // registry-owned: never taken from the client
+		}
+		m[k] = v
+	}
+	m["name"], m["version"] = pub.Name, pub.Version
+	m["_id"] = pub.Name + "@" + pub.Version
+	readme, _ := m["readme"].(string)
+	if readme == "" {
+		readme = info.Readme
+	}
+	if len(readme) > limits.MaxReadmeBytes {
+		readme = readme[:limits.MaxReadmeBytes]
+	}
+	m["readme"] = readme
+	if scripts, ok := info.PackageJSON["scripts"].(map[string]any); ok {
+		for _, sc := range installScripts {
+			if _, ok := scripts[sc]; ok {
+				m["hasInstallScript"] = true
+			}
+		}
+	}
+	m["dist"] = map[string]any{
+		"integrity":    pub.Integrity,
+		"shasum":       npmpkg.Shasum(pub.Tarball),
+		"fileCount":    info.FileCount,
+		"unpackedSize": info.UnpackedSize,
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil, nil, core.Errorf(core.KindInvalid, "the package manifest cannot be stored: %w", err)
+	}
+	deps := map[string]bool{}
+	for _, f := range []string{"dependencies", "optionalDependencies", "peerDependencies"} {
+		if dm, ok := info.PackageJSON[f].(map[string]any); ok {
+			for d := range dm {
+				deps[d] = true
+			}
+		}
+	}
+	list := make([]string, 0, len(deps))
+	for d := range deps {
+		list = append(list, d)
+	}
+	sort.Strings(list)
+	return b, list, nil
+}
+
+// sameField compares a manifest field from the document and the tarball,
+// treating absent and empty as the same.
+func sameField(a, b any) bool {
+	empty := func(v any) bool {
+		switch x := v.(type) {
+		case nil:
+			return true
+		case map[string]any:
+			return len(x) == 0
+		case []any:
+			return len(x) == 0
+		}
+		return false
+	}
+	if empty(a) && empty(b) {
+		return true
+	}
+	return reflect.DeepEqual(a, b)
+}
+
+func describeManifest(m map[string]any) (string, string) {
+	desc, _ := m["description"].(string)
+	var kws []string
+	switch k := m["keywords"].(type) {
+	case []any:
+		for _, w := range k {
+			if s, ok := w.(string); ok {
+				kws = append(kws, s)
+			}
+		}
+	case string:
+		kws = strings.Fields(k)
+	}
+	if len(desc) > 1024 {
+		desc = desc[:1024]
+	}
+	kw := strings.Join(kws, " ")
+	if len(kw) > 1024 {
+		kw = kw[:1024]
+	}
+	return desc, kw
+}
+
+func tokenKey(p authz.Principal) string {
+	if p.Token == nil {
+		return ""
+	}
+	return p.Token.Key
+}
+
+func jsonData(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only maps of plain values reach here
+	}
+	return b
+}

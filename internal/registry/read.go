@@ -1,0 +1,217 @@
+package registry
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/blob"
+	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/store"
+)
+
+// Document returns the precomputed packument of name. For public packages
+// this is one indexed read and nothing else.
+func (s *Service) Document(ctx context.Context, p authz.Principal, name string) (*core.Document, error) {
+	d, err := s.store.Document(ctx, name)
+	if errors.Is(err, core.ErrNotFound) {
+		return nil, s.absent(ctx, name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if d.Restricted {
+		if err := s.authorizeRead(ctx, p, name); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// absent explains why a package has no document.
+func (s *Service) absent(ctx context.Context, name string) error {
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		_, err := loadPackage(tx, name)
+		return err
+	})
+	if err != nil && core.KindOf(err) == core.KindNotFound {
+		return err
+	}
+	return core.Errorf(core.KindNotFound, "package %s was not found", name)
+}
+
+func (s *Service) authorizeRead(ctx context.Context, p authz.Principal, name string) error {
+	return s.store.View(ctx, func(tx store.Tx) error {
+		st, err := loadPackage(tx, name)
+		if err != nil {
+			return err
+		}
+		return authz.Authorize(p, authz.ReadPackage, st.resource())
+	})
+}
+
+// Tarball is an open package file.
+type Tarball struct {
+	io.ReadSeekCloser
+	Size      int64
+	Integrity string
+	Modified  time.Time
+}
+
+// OpenTarball opens the file of a live version; filename is the last path
+// segment npm asks for ("<bare name>-<version>.tgz").
+func (s *Service) OpenTarball(ctx context.Context, p authz.Principal, name, filename string) (*Tarball, error) {
+	bare := name[strings.LastIndex(name, "/")+1:]
+	version, ok := strings.CutPrefix(filename, bare+"-")
+	if ok {
+		version, ok = strings.CutSuffix(version, ".tgz")
+	}
+	if !ok || version == "" {
+		return nil, core.Errorf(core.KindNotFound, "%s is not a tarball of %s (expected %s-<version>.tgz)", filename, name, bare)
+	}
+	var v *core.Version
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		st, err := loadPackage(tx, name)
+		if err != nil {
+			return err
+		}
+		if err := authz.Authorize(p, authz.ReadPackage, st.resource()); err != nil {
+			return err
+		}
+		v, err = tx.Version(st.pkg.ID, version)
+		if errors.Is(err, core.ErrNotFound) || (err == nil && !v.Live()) {
+			return core.Errorf(core.KindNotFound, "%s@%s was not found or was unpublished", name, version)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	r, size, err := s.blobs.Open(ctx, blob.Digest(v.Digest))
+	if err != nil {
+		return nil, err
+	}
+	s.downloads.Add(v.PackageID)
+	return &Tarball{ReadSeekCloser: r, Size: size, Integrity: v.Integrity, Modified: v.PublishedAt}, nil
+}
+
+// Search finds packages; text is split into terms that must all match.
+func (s *Service) Search(ctx context.Context, text string, size, from int) ([]core.SearchHit, int, error) {
+	terms := strings.Fields(strings.ToLower(text))
+	if len(terms) > 10 {
+		terms = terms[:10]
+	}
+	size = min(max(size, 1), 250)
+	from = max(from, 0)
+	var hits []core.SearchHit
+	var total int
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		hits, total, err = tx.Search(terms, size, from)
+		return err
+	})
+	return hits, total, err
+}
+
+// VersionInfo is one version as the web UI shows it.
+type VersionInfo struct {
+	Version     string
+	PublishedAt time.Time
+	Deprecated  string
+	Publisher   string
+}
+
+// PackageView is what a package page shows.
+type PackageView struct {
+	Package     core.Package
+	Latest      map[string]any // the manifest of the latest version
+	Readme      string
+	Versions    []VersionInfo // newest first
+	DistTags    map[string]string
+	Maintainers []core.User
+	Downloads   int64 // last 7 days
+}
+
+// View gathers a package page.
+func (s *Service) View(ctx context.Context, p authz.Principal, name string) (*PackageView, error) {
+	var pv PackageView
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		st, err := loadPackage(tx, name)
+		if err != nil {
+			return err
+		}
+		if err := authz.Authorize(p, authz.ReadPackage, st.resource()); err != nil {
+			return err
+		}
+		pv.Package, pv.Maintainers = *st.pkg, st.maintainers
+		if pv.DistTags, err = tx.DistTags(st.pkg.ID); err != nil {
+			return err
+		}
+		all, err := tx.Versions(st.pkg.ID)
+		if err != nil {
+			return err
+		}
+		names := map[int64]string{}
+		for _, v := range all {
+			if !v.Live() {
+				continue
+			}
+			if _, ok := names[v.PublisherID]; !ok {
+				if u, err := tx.UserByID(v.PublisherID); err == nil {
+					names[v.PublisherID] = u.Name
+				}
+			}
+			pv.Versions = append(pv.Versions, VersionInfo{Version: v.Version, PublishedAt: v.PublishedAt, Deprecated: v.Deprecated, Publisher: names[v.PublisherID]})
+			if v.Version == pv.DistTags["latest"] {
+				if err := json.Unmarshal(v.Manifest, &pv.Latest); err != nil {
+					return err
+				}
+				pv.Readme, _ = pv.Latest["readme"].(string)
+			}
+		}
+		sort.Slice(pv.Versions, func(i, j int) bool { return compareVersions(pv.Versions[i].Version, pv.Versions[j].Version) > 0 })
+		weekly, err := tx.DownloadsSince(st.pkg.ID, s.now().Add(-7*24*time.Hour))
+		pv.Downloads = weekly + s.downloads.Pending(st.pkg.ID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &pv, nil
+}
+
+// UserPackages lists the live packages a user maintains.
+func (s *Service) UserPackages(ctx context.Context, userID int64) ([]core.Package, error) {
+	var out []core.Package
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		all, err := tx.PackagesByMaintainer(userID)
+		for _, p := range all {
+			if p.UnpublishedAt.IsZero() {
+				out = append(out, p)
+			}
+		}
+		return err
+	})
+	return out, err
+}
+
+// Events returns a package's recent events, newest first.
+func (s *Service) Events(ctx context.Context, name string, limit int) ([]core.Event, error) {
+	var out []core.Event
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		out, err = tx.EventsFor(name, limit)
+		return err
+	})
+	return out, err
+}
+
+// PackageURL is the web page of a package.
+func (s *Service) PackageURL(name string) string {
+	return s.cfg.PublicURL + "package/" + name
+}

@@ -1,0 +1,142 @@
+// Package registry is the package service: the publish pipeline, the
+// unpublish policy, dist-tags, maintainers and deprecation, and the
+// precomputed documents of the read path. The npm front-end and the web UI
+// call it; it decides nothing about wire formats beyond the npm packument
+// it serves, and it authorizes every action through authz.Authorize.
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/blob"
+	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/limits"
+	"github.com/rampart/rampart/internal/store"
+)
+
+// Config is the part of the configuration the registry enforces.
+type Config struct {
+	// PublicURL is the registry's base URL, ending in "/"; tarball links
+	// in packuments are built from it.
+	PublicURL string
+	Limits    limits.Limits
+	// UnpublishWindow is how long after publishing a version may always
+	// be unpublished.
+	UnpublishWindow time.Duration
+	// MaxWeeklyDownloads: past the window, a package downloaded this many
+	// times in the last 7 days cannot be unpublished.
+	MaxWeeklyDownloads int64
+}
+
+// Service is the package service.
+type Service struct {
+	store     store.Store
+	blobs     blob.Store
+	cfg       Config
+	now       func() time.Time
+	log       *slog.Logger
+	downloads *downloadCounter
+}
+
+// New builds the service and brings every precomputed document up to
+// date with the configured public URL.
+func New(ctx context.Context, st store.Store, blobs blob.Store, cfg Config, now func() time.Time, log *slog.Logger) (*Service, error) {
+	s := &Service{store: st, blobs: blobs, cfg: cfg, now: now, log: log}
+	s.downloads = newDownloadCounter(st, now, log)
+	if err := s.rebuildIfURLChanged(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close flushes buffered download counts.
+func (s *Service) Close(ctx context.Context) error {
+	return s.downloads.Flush(ctx)
+}
+
+// RunBackground flushes download counts every interval until ctx ends.
+func (s *Service) RunBackground(ctx context.Context, interval time.Duration) {
+	s.downloads.Run(ctx, interval)
+}
+
+const metaPublicURL = "documents.public_url"
+
+// rebuildIfURLChanged regenerates all documents when the public URL they
+// were built with differs from the configured one.
+func (s *Service) rebuildIfURLChanged(ctx context.Context) error {
+	var names []string
+	var stale bool
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		u, err := tx.GetMeta(metaPublicURL)
+		if errors.Is(err, core.ErrNotFound) {
+			stale = true
+		} else if err != nil {
+			return err
+		}
+		if stale || u != s.cfg.PublicURL {
+			stale = true
+			names, err = tx.AllPackageNames()
+		}
+		return err
+	})
+	if err != nil || !stale {
+		return err
+	}
+	for _, name := range names {
+		if err := s.store.Update(ctx, func(tx store.Tx) error {
+			p, err := tx.PackageByName(name)
+			if err != nil {
+				return err
+			}
+			return s.refreshDocument(tx, p)
+		}); err != nil {
+			return fmt.Errorf("rebuilding document of %s: %w", name, err)
+		}
+	}
+	if len(names) > 0 {
+		s.log.Info("rebuilt package documents for a new public URL", "packages", len(names), "public_url", s.cfg.PublicURL)
+	}
+	return s.store.Update(ctx, func(tx store.Tx) error { return tx.SetMeta(metaPublicURL, s.cfg.PublicURL) })
+}
+
+// packageState loads what authorization and documents need.
+type packageState struct {
+	pkg         *core.Package
+	maintainers []core.User
+}
+
+func (st *packageState) resource() authz.Resource {
+	return authz.Resource{Package: st.pkg.Name, Maintainers: st.maintainers, Restricted: st.pkg.Access == "restricted"}
+}
+
+// loadPackage returns the package and maintainers, or a not-found error
+// that a user can act on. Unpublished packages count as absent.
+func loadPackage(tx store.Tx, name string) (*packageState, error) {
+	p, err := tx.PackageByName(name)
+	if errors.Is(err, core.ErrNotFound) {
+		return nil, core.Errorf(core.KindNotFound, "package %s was not found", name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !p.UnpublishedAt.IsZero() {
+		return nil, core.Errorf(core.KindNotFound, "package %s was unpublished on %s", name, p.UnpublishedAt.Format(time.RFC3339))
+	}
+	ms, err := tx.Maintainers(p.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &packageState{pkg: p, maintainers: ms}, nil
+}
+
+// touch bumps the package's revision and modification time.
+func (s *Service) touch(tx store.Tx, p *core.Package) error {
+	p.Rev++
+	p.ModifiedAt = s.now()
+	return tx.UpdatePackage(p)
+}

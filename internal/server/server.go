@@ -1,0 +1,189 @@
+// Package server is the composition root: it opens the stores, builds the
+// services and front-ends, mounts them, and runs the HTTP server until its
+// context ends, then shuts down cleanly.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/rampart/rampart/docs"
+	"github.com/rampart/rampart/internal/account"
+	"github.com/rampart/rampart/internal/blob/fsblob"
+	"github.com/rampart/rampart/internal/config"
+	"github.com/rampart/rampart/internal/npm"
+	"github.com/rampart/rampart/internal/password"
+	"github.com/rampart/rampart/internal/registry"
+	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/store/sqlite"
+	"github.com/rampart/rampart/internal/web"
+)
+
+// Options are what a caller injects besides the config.
+type Options struct {
+	Log *slog.Logger
+	Now func() time.Time // the clock; time.Now when nil
+}
+
+// Services are the domain services over one data folder, for the server
+// and for offline admin commands alike.
+type Services struct {
+	Store    store.Store
+	Registry *registry.Service
+	Accounts *account.Service
+}
+
+// Close flushes and closes everything.
+func (s *Services) Close(ctx context.Context) error {
+	return errors.Join(s.Registry.Close(ctx), s.Store.Close())
+}
+
+// Open builds the services over cfg.Data. cfg must be validated.
+func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	if err := cfg.EnsureDataDir(); err != nil {
+		return nil, err
+	}
+	st, err := sqlite.Open(ctx, filepath.Join(cfg.Data, "metadata.db"))
+	if err != nil {
+		return nil, err
+	}
+	blobs, err := fsblob.New(filepath.Join(cfg.Data, "blobs"))
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	params := password.DefaultParams()
+	if cfg.InsecureFastPasswordHashing {
+		params = password.TestParams()
+	}
+	acct, err := account.New(ctx, st, password.NewHasher(params, 4), account.Policy{
+		AllowRegistration: cfg.AllowRegistration,
+		PublishMaxDays:    cfg.Tokens.PublishMaxDays,
+		DefaultDays:       cfg.Tokens.DefaultDays,
+		ReadOnlyMaxDays:   cfg.Tokens.ReadOnlyMaxDays,
+		SessionLifetime:   time.Duration(cfg.Tokens.SessionHours) * time.Hour,
+		FreeFailures:      cfg.Login.FreeFailures,
+		MaxBackoff:        cfg.Login.MaxBackoff.Duration,
+	}, opts.Now)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	reg, err := registry.New(ctx, st, blobs, registry.Config{
+		PublicURL:          cfg.PublicURL,
+		Limits:             cfg.Limits,
+		UnpublishWindow:    time.Duration(cfg.Unpublish.WindowHours) * time.Hour,
+		MaxWeeklyDownloads: cfg.Unpublish.MaxWeeklyDownloads,
+	}, opts.Now, opts.Log)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return &Services{Store: st, Registry: reg, Accounts: acct}, nil
+}
+
+// Handler mounts the front-ends: the web UI for browsers, the npm protocol
+// for everything else.
+func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
+	npmH := npm.New(svc.Registry, svc.Accounts, cfg.Limits, log)
+	webH := web.New(svc.Registry, svc.Accounts, web.Config{PublicURL: cfg.PublicURL, Policies: docs.Policies()}, log)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /-/healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		fmt.Fprintln(w, "ok")
+	})
+	mux.Handle("/-/static/", webH)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if web.IsBrowser(r) {
+			webH.ServeHTTP(w, r)
+			return
+		}
+		npmH.ServeHTTP(w, r)
+	})
+	return logRequests(mux, log)
+}
+
+// statusWriter remembers the status for the access log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// logRequests writes one line per request: never headers, so never a token.
+func logRequests(next http.Handler, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		log.LogAttrs(r.Context(), slog.LevelDebug, "request",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", sw.status), slog.Duration("took", time.Since(start)),
+			slog.String("npm_command", r.Header.Get("npm-command")))
+	})
+}
+
+// Serve runs the registry on ln until ctx is cancelled, then stops
+// accepting, lets requests in flight finish (up to 30 s), flushes download
+// counts and closes the stores.
+func Serve(ctx context.Context, cfg config.Config, ln net.Listener, opts Options) error {
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	svc, err := Open(ctx, cfg, opts)
+	if err != nil {
+		return err
+	}
+	bg, stopBG := context.WithCancel(context.Background())
+	go svc.Registry.RunBackground(bg, 10*time.Second)
+	srv := &http.Server{
+		Handler:           Handler(svc, cfg, opts.Log),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(opts.Log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+		opts.Log.Info("shutting down")
+		shutCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err = srv.Shutdown(shutCtx)
+		cancel()
+	}
+	stopBG()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	closeCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return errors.Join(err, svc.Close(closeCtx))
+}

@@ -1,0 +1,630 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/store"
+)
+
+type tx struct {
+	ctx context.Context
+	tx  *sql.Tx
+}
+
+var _ store.Tx = (*tx)(nil)
+
+// ms stores a time as Unix milliseconds; the zero time is 0.
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func fromMS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v).UTC()
+}
+
+func (t *tx) exec(q string, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(t.ctx, q, args...)
+}
+
+func (t *tx) query(q string, args ...any) (*sql.Rows, error) {
+	return t.tx.QueryContext(t.ctx, q, args...)
+}
+
+func (t *tx) row(q string, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(t.ctx, q, args...)
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// ---- users ----
+
+const userCols = `id, name, email, password_hash, email_verified, is_admin, disabled_at, created_at`
+
+func scanUser(sc interface{ Scan(...any) error }) (*core.User, error) {
+	var u core.User
+	var verified, admin int
+	var disabled, created int64
+	if err := sc.Scan(&u.ID, &u.Name, &u.Email, &u.PasswordHash, &verified, &admin, &disabled, &created); err != nil {
+		return nil, err
+	}
+	u.EmailVerified, u.Admin = verified == 1, admin == 1
+	u.DisabledAt, u.CreatedAt = fromMS(disabled), fromMS(created)
+	return &u, nil
+}
+
+func (t *tx) CreateUser(u *core.User) error {
+	res, err := t.exec(`INSERT INTO users (name, email, email_lower, password_hash, email_verified, is_admin, disabled_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.Name, u.Email, strings.ToLower(u.Email), u.PasswordHash, boolInt(u.EmailVerified), boolInt(u.Admin), ms(u.DisabledAt), ms(u.CreatedAt))
+	if err != nil {
+		return conflict(err, "creating user %s", u.Name)
+	}
+	u.ID, err = res.LastInsertId()
+	return err
+}
+
+func (t *tx) UserByID(id int64) (*core.User, error) {
+	u, err := scanUser(t.row(`SELECT `+userCols+` FROM users WHERE id = ?`, id))
+	if err != nil {
+		return nil, notFound(err, "user %d", id)
+	}
+	return u, nil
+}
+
+func (t *tx) UserByName(name string) (*core.User, error) {
+	u, err := scanUser(t.row(`SELECT `+userCols+` FROM users WHERE name = ?`, name))
+	if err != nil {
+		return nil, notFound(err, "user %s", name)
+	}
+	return u, nil
+}
+
+func (t *tx) UserByEmail(email string) (*core.User, error) {
+	u, err := scanUser(t.row(`SELECT `+userCols+` FROM users WHERE email_lower = ?`, strings.ToLower(email)))
+	if err != nil {
+		return nil, notFound(err, "user with email %s", email)
+	}
+	return u, nil
+}
+
+func (t *tx) UpdateUser(u *core.User) error {
+	res, err := t.exec(`UPDATE users SET email = ?, email_lower = ?, password_hash = ?, email_verified = ?, is_admin = ?, disabled_at = ? WHERE id = ?`,
+		u.Email, strings.ToLower(u.Email), u.PasswordHash, boolInt(u.EmailVerified), boolInt(u.Admin), ms(u.DisabledAt), u.ID)
+	if err != nil {
+		return conflict(err, "updating user %s", u.Name)
+	}
+	return mustAffect(res, "user %d", u.ID)
+}
+
+func (t *tx) CountUsers() (int, error) {
+	var n int
+	err := t.row(`SELECT count(*) FROM users`).Scan(&n)
+	return n, err
+}
+
+func mustAffect(res sql.Result, format string, args ...any) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), core.ErrNotFound)
+	}
+	return nil
+}
+
+// ---- tokens ----
+
+const tokenCols = `id, key, user_id, hash, mask, name, kind, actions, packages, cidrs, created_at, expires_at, revoked_at`
+
+func scanToken(sc interface{ Scan(...any) error }) (*core.Token, error) {
+	var tk core.Token
+	var actions, packages, cidrs string
+	var created, expires, revoked int64
+	if err := sc.Scan(&tk.ID, &tk.Key, &tk.UserID, &tk.Hash, &tk.Mask, &tk.Name, &tk.Kind, &actions, &packages, &cidrs, &created, &expires, &revoked); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(actions), &tk.Actions); err != nil {
+		return nil, fmt.Errorf("token %d actions: %w", tk.ID, err)
+	}
+	if err := json.Unmarshal([]byte(packages), &tk.Packages); err != nil {
+		return nil, fmt.Errorf("token %d packages: %w", tk.ID, err)
+	}
+	if err := json.Unmarshal([]byte(cidrs), &tk.CIDRs); err != nil {
+		return nil, fmt.Errorf("token %d cidrs: %w", tk.ID, err)
+	}
+	tk.CreatedAt, tk.ExpiresAt, tk.RevokedAt = fromMS(created), fromMS(expires), fromMS(revoked)
+	return &tk, nil
+}
+
+func jsonList[T any](v []T) string {
+	if v == nil {
+		v = []T{}
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func (t *tx) CreateToken(tk *core.Token) error {
+	res, err := t.exec(`INSERT INTO tokens (key, user_id, hash, mask, name, kind, actions, packages, cidrs, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		tk.Key, tk.UserID, tk.Hash, tk.Mask, tk.Name, string(tk.Kind), jsonList(tk.Actions), jsonList(tk.Packages), jsonList(tk.CIDRs), ms(tk.CreatedAt), ms(tk.ExpiresAt), ms(tk.RevokedAt))
+	if err != nil {
+		return conflict(err, "creating token")
+	}
+	tk.ID, err = res.LastInsertId()
+	return err
+}
+
+func (t *tx) TokenByHash(hash string) (*core.Token, error) {
+	tk, err := scanToken(t.row(`SELECT `+tokenCols+` FROM tokens WHERE hash = ?`, hash))
+	if err != nil {
+		return nil, notFound(err, "token")
+	}
+	return tk, nil
+}
+
+func (t *tx) TokensByUser(userID int64) ([]core.Token, error) {
+	rows, err := t.query(`SELECT `+tokenCols+` FROM tokens WHERE user_id = ? ORDER BY created_at DESC, id DESC`, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []core.Token
+	for rows.Next() {
+		tk, err := scanToken(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *tk)
+	}
+	return out, rows.Err()
+}
+
+func (t *tx) RevokeToken(userID int64, key string, at time.Time) error {
+	res, err := t.exec(`UPDATE tokens SET revoked_at = CASE WHEN revoked_at = 0 THEN ? ELSE revoked_at END WHERE user_id = ? AND key = ?`, ms(at), userID, key)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res, "token %s", key)
+}
+
+// ---- packages ----
+
+const pkgCols = `id, name, created_at, modified_at, rev, access, description, keywords, unpublished_at, name_released_at`
+
+func scanPackage(sc interface{ Scan(...any) error }) (*core.Package, error) {
+	var p core.Package
+	var created, modified, unpub, released int64
+	if err := sc.Scan(&p.ID, &p.Name, &created, &modified, &p.Rev, &p.Access, &p.Description, &p.Keywords, &unpub, &released); err != nil {
+		return nil, err
+	}
+	p.CreatedAt, p.ModifiedAt, p.UnpublishedAt, p.NameReleasedAt = fromMS(created), fromMS(modified), fromMS(unpub), fromMS(released)
+	return &p, nil
+}
+
+func (t *tx) CreatePackage(p *core.Package) error {
+	res, err := t.exec(`INSERT INTO packages (name, created_at, modified_at, rev, access, description, keywords, unpublished_at, name_released_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.Name, ms(p.CreatedAt), ms(p.ModifiedAt), p.Rev, p.Access, p.Description, p.Keywords, ms(p.UnpublishedAt), ms(p.NameReleasedAt))
+	if err != nil {
+		return conflict(err, "creating package %s", p.Name)
+	}
+	p.ID, err = res.LastInsertId()
+	return err
+}
+
+func (t *tx) PackageByName(name string) (*core.Package, error) {
+	p, err := scanPackage(t.row(`SELECT `+pkgCols+` FROM packages WHERE name = ?`, name))
+	if err != nil {
+		return nil, notFound(err, "package %s", name)
+	}
+	return p, nil
+}
+
+func (t *tx) UpdatePackage(p *core.Package) error {
+	res, err := t.exec(`UPDATE packages SET modified_at = ?, rev = ?, access = ?, description = ?, keywords = ?, unpublished_at = ?, name_released_at = ? WHERE id = ?`,
+		ms(p.ModifiedAt), p.Rev, p.Access, p.Description, p.Keywords, ms(p.UnpublishedAt), ms(p.NameReleasedAt), p.ID)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res, "package %s", p.Name)
+}
+
+func (t *tx) InsertVersion(v *core.Version) error {
+	_, err := t.exec(`INSERT INTO versions (package_id, version, manifest, integrity, shasum, digest, size, file_count, unpacked_size, publisher_id, published_at, deprecated, unpublished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		v.PackageID, v.Version, []byte(v.Manifest), v.Integrity, v.Shasum, v.Digest, v.Size, v.FileCount, v.UnpackedSize, v.PublisherID, ms(v.PublishedAt), v.Deprecated, ms(v.UnpublishedAt))
+	if err != nil {
+		return conflict(err, "version %s", v.Version)
+	}
+	for _, d := range v.Dependencies {
+		if _, err := t.exec(`INSERT OR IGNORE INTO dependencies (package_id, version, dep_name) VALUES (?, ?, ?)`, v.PackageID, v.Version, d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *tx) UpdateVersion(v *core.Version) error {
+	res, err := t.exec(`UPDATE versions SET deprecated = ?, unpublished_at = ? WHERE package_id = ? AND version = ?`,
+		v.Deprecated, ms(v.UnpublishedAt), v.PackageID, v.Version)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res, "version %s", v.Version)
+}
+
+const versionCols = `package_id, version, manifest, integrity, shasum, digest, size, file_count, unpacked_size, publisher_id, published_at, deprecated, unpublished_at`
+
+func scanVersion(sc interface{ Scan(...any) error }) (*core.Version, error) {
+	var v core.Version
+	var manifest []byte
+	var published, unpub int64
+	if err := sc.Scan(&v.PackageID, &v.Version, &manifest, &v.Integrity, &v.Shasum, &v.Digest, &v.Size, &v.FileCount, &v.UnpackedSize, &v.PublisherID, &published, &v.Deprecated, &unpub); err != nil {
+		return nil, err
+	}
+	v.Manifest = manifest
+	v.PublishedAt, v.UnpublishedAt = fromMS(published), fromMS(unpub)
+	return &v, nil
+}
+
+func (t *tx) Versions(packageID int64) ([]core.Version, error) {
+	rows, err := t.query(`SELECT `+versionCols+` FROM versions WHERE package_id = ? ORDER BY published_at, rowid`, packageID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []core.Version
+	for rows.Next() {
+		v, err := scanVersion(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *v)
+	}
+	return out, rows.Err()
+}
+
+func (t *tx) Version(packageID int64, version string) (*core.Version, error) {
+	v, err := scanVersion(t.row(`SELECT `+versionCols+` FROM versions WHERE package_id = ? AND version = ?`, packageID, version))
+	if err != nil {
+		return nil, notFound(err, "version %s", version)
+	}
+	return v, nil
+}
+
+func (t *tx) DistTags(packageID int64) (map[string]string, error) {
+	rows, err := t.query(`SELECT tag, version FROM dist_tags WHERE package_id = ?`, packageID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var tag, v string
+		if err := rows.Scan(&tag, &v); err != nil {
+			return nil, err
+		}
+		out[tag] = v
+	}
+	return out, rows.Err()
+}
+
+func (t *tx) SetDistTag(packageID int64, tag, version string) error {
+	_, err := t.exec(`INSERT INTO dist_tags (package_id, tag, version) VALUES (?, ?, ?) ON CONFLICT (package_id, tag) DO UPDATE SET version = excluded.version`, packageID, tag, version)
+	return err
+}
+
+func (t *tx) DeleteDistTag(packageID int64, tag string) error {
+	res, err := t.exec(`DELETE FROM dist_tags WHERE package_id = ? AND tag = ?`, packageID, tag)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res, "dist-tag %s", tag)
+}
+
+func (t *tx) Maintainers(packageID int64) ([]core.User, error) {
+	rows, err := t.query(`SELECT `+prefixed("u.", userCols)+` FROM maintainers m JOIN users u ON u.id = m.user_id WHERE m.package_id = ? ORDER BY u.name`, packageID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []core.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *u)
+	}
+	return out, rows.Err()
+}
+
+func prefixed(p, cols string) string {
+	parts := strings.Split(cols, ", ")
+	for i := range parts {
+		parts[i] = p + parts[i]
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (t *tx) AddMaintainer(packageID, userID int64, at time.Time) error {
+	_, err := t.exec(`INSERT INTO maintainers (package_id, user_id, added_at) VALUES (?, ?, ?)`, packageID, userID, ms(at))
+	if err != nil {
+		return conflict(err, "adding maintainer")
+	}
+	return nil
+}
+
+func (t *tx) RemoveMaintainer(packageID, userID int64) error {
+	res, err := t.exec(`DELETE FROM maintainers WHERE package_id = ? AND user_id = ?`, packageID, userID)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res, "maintainer %d", userID)
+}
+
+func (t *tx) PackagesByMaintainer(userID int64) ([]core.Package, error) {
+	rows, err := t.query(`SELECT `+prefixed("p.", pkgCols)+` FROM maintainers m JOIN packages p ON p.id = m.package_id WHERE m.user_id = ? ORDER BY p.name`, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []core.Package
+	for rows.Next() {
+		p, err := scanPackage(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *p)
+	}
+	return out, rows.Err()
+}
+
+func (t *tx) Dependents(packageName string) (int, error) {
+	var n int
+	err := t.row(`SELECT count(DISTINCT d.package_id) FROM dependencies d
+		JOIN versions v ON v.package_id = d.package_id AND v.version = d.version AND v.unpublished_at = 0
+		JOIN packages p ON p.id = d.package_id
+		WHERE d.dep_name = ? AND p.name <> ?`, packageName, packageName).Scan(&n)
+	return n, err
+}
+
+func likeEscape(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(strings.ToLower(s)) + "%"
+}
+
+func (t *tx) Search(terms []string, limit, offset int) ([]core.SearchHit, int, error) {
+	where := []string{"p.unpublished_at = 0"}
+	var args []any
+	for _, term := range terms {
+		where = append(where, `(lower(p.name) LIKE ? ESCAPE '\' OR lower(p.description) LIKE ? ESCAPE '\' OR lower(p.keywords) LIKE ? ESCAPE '\')`)
+		l := likeEscape(term)
+		args = append(args, l, l, l)
+	}
+	cond := strings.Join(where, " AND ")
+	var total int
+	if err := t.row(`SELECT count(*) FROM packages p WHERE `+cond, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	exact := ""
+	if len(terms) > 0 {
+		exact = strings.ToLower(strings.Join(terms, " "))
+	}
+	q := `SELECT p.id, p.name, p.description, p.keywords, p.modified_at, COALESCE(dt.version, '')
+		FROM packages p LEFT JOIN dist_tags dt ON dt.package_id = p.id AND dt.tag = 'latest'
+		WHERE ` + cond + ` ORDER BY (lower(p.name) = ?) DESC, (lower(p.name) LIKE ? ESCAPE '\') DESC, p.name LIMIT ? OFFSET ?`
+	rows, err := t.query(q, append(args, exact, likeEscape(exact), limit, offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	type hitID struct {
+		id  int64
+		hit core.SearchHit
+	}
+	var hits []hitID
+	for rows.Next() {
+		var h hitID
+		var modified int64
+		if err := rows.Scan(&h.id, &h.hit.Name, &h.hit.Description, &h.hit.Keywords, &modified, &h.hit.Version); err != nil {
+			rows.Close()
+			return nil, 0, err
+		}
+		h.hit.Date = fromMS(modified)
+		hits = append(hits, h)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	out := make([]core.SearchHit, len(hits))
+	for i, h := range hits {
+		ms, err := t.Maintainers(h.id)
+		if err != nil {
+			return nil, 0, err
+		}
+		for _, m := range ms {
+			h.hit.Maintainers = append(h.hit.Maintainers, m.Name)
+		}
+		if h.hit.Version != "" {
+			var pub string
+			err := t.row(`SELECT u.name FROM versions v JOIN users u ON u.id = v.publisher_id WHERE v.package_id = ? AND v.version = ?`, h.id, h.hit.Version).Scan(&pub)
+			if err == nil {
+				h.hit.Publisher = pub
+			}
+		}
+		out[i] = h.hit
+	}
+	return out, total, nil
+}
+
+func (t *tx) AllPackageNames() ([]string, error) {
+	rows, err := t.query(`SELECT name FROM packages ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// ---- documents ----
+
+func (t *tx) PutDocument(d *core.Document) error {
+	_, err := t.exec(`INSERT INTO documents (name, etag, restricted, full, full_gz, abbrev, abbrev_gz) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET etag = excluded.etag, restricted = excluded.restricted, full = excluded.full, full_gz = excluded.full_gz, abbrev = excluded.abbrev, abbrev_gz = excluded.abbrev_gz`,
+		d.Name, d.ETag, boolInt(d.Restricted), d.Full, d.FullGz, d.Abbrev, d.AbbrevGz)
+	return err
+}
+
+func (t *tx) DeleteDocument(name string) error {
+	_, err := t.exec(`DELETE FROM documents WHERE name = ?`, name)
+	return err
+}
+
+// ---- events ----
+
+func (t *tx) AppendEvent(e *core.Event) error {
+	data := string(e.Data)
+	if data == "" {
+		data = "{}"
+	}
+	res, err := t.exec(`INSERT INTO events (at, type, actor, package, version, data) VALUES (?, ?, ?, ?, ?, ?)`,
+		ms(e.At), e.Type, e.Actor, e.Package, e.Version, data)
+	if err != nil {
+		return err
+	}
+	e.Seq, err = res.LastInsertId()
+	return err
+}
+
+func (t *tx) scanEvents(rows *sql.Rows, err error) ([]core.Event, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []core.Event
+	for rows.Next() {
+		var e core.Event
+		var at int64
+		var data string
+		if err := rows.Scan(&e.Seq, &at, &e.Type, &e.Actor, &e.Package, &e.Version, &data); err != nil {
+			return nil, err
+		}
+		e.At, e.Data = fromMS(at), json.RawMessage(data)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+func (t *tx) EventsAfter(seq int64, limit int) ([]core.Event, error) {
+	return t.scanEvents(t.query(`SELECT seq, at, type, actor, package, version, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, seq, limit))
+}
+
+func (t *tx) EventsFor(packageName string, limit int) ([]core.Event, error) {
+	return t.scanEvents(t.query(`SELECT seq, at, type, actor, package, version, data FROM events WHERE package = ? ORDER BY seq DESC LIMIT ?`, packageName, limit))
+}
+
+// ---- downloads ----
+
+func unixDay(t time.Time) int64 { return t.UTC().Unix() / 86400 }
+
+func (t *tx) AddDownloads(packageID int64, day time.Time, n int64) error {
+	_, err := t.exec(`INSERT INTO downloads (package_id, day, count) VALUES (?, ?, ?) ON CONFLICT (package_id, day) DO UPDATE SET count = count + excluded.count`,
+		packageID, unixDay(day), n)
+	return err
+}
+
+func (t *tx) DownloadsSince(packageID int64, since time.Time) (int64, error) {
+	var n int64
+	err := t.row(`SELECT COALESCE(sum(count), 0) FROM downloads WHERE package_id = ? AND day >= ?`, packageID, unixDay(since)).Scan(&n)
+	return n, err
+}
+
+// ---- throttles ----
+
+func (t *tx) Throttle(key string) (*core.Throttle, error) {
+	th := core.Throttle{Key: key}
+	var last, until int64
+	err := t.row(`SELECT failures, last_failure, blocked_until FROM throttles WHERE key = ?`, key).Scan(&th.Failures, &last, &until)
+	if err != nil {
+		return nil, notFound(err, "throttle")
+	}
+	th.LastFailure, th.BlockedUntil = fromMS(last), fromMS(until)
+	return &th, nil
+}
+
+func (t *tx) PutThrottle(th *core.Throttle) error {
+	_, err := t.exec(`INSERT INTO throttles (key, failures, last_failure, blocked_until) VALUES (?, ?, ?, ?)
+		ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, last_failure = excluded.last_failure, blocked_until = excluded.blocked_until`,
+		th.Key, th.Failures, ms(th.LastFailure), ms(th.BlockedUntil))
+	return err
+}
+
+func (t *tx) DeleteThrottle(key string) error {
+	_, err := t.exec(`DELETE FROM throttles WHERE key = ?`, key)
+	return err
+}
+
+// ---- web sessions ----
+
+func (t *tx) CreateWebSession(s *core.WebSession) error {
+	_, err := t.exec(`INSERT INTO web_sessions (id_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`, s.IDHash, s.UserID, ms(s.CreatedAt), ms(s.ExpiresAt))
+	if err != nil {
+		return conflict(err, "creating session")
+	}
+	return nil
+}
+
+func (t *tx) WebSession(idHash string) (*core.WebSession, error) {
+	s := core.WebSession{IDHash: idHash}
+	var created, expires int64
+	err := t.row(`SELECT user_id, created_at, expires_at FROM web_sessions WHERE id_hash = ?`, idHash).Scan(&s.UserID, &created, &expires)
+	if err != nil {
+		return nil, notFound(err, "session")
+	}
+	s.CreatedAt, s.ExpiresAt = fromMS(created), fromMS(expires)
+	return &s, nil
+}
+
+func (t *tx) DeleteWebSession(idHash string) error {
+	_, err := t.exec(`DELETE FROM web_sessions WHERE id_hash = ?`, idHash)
+	return err
+}
+
+// ---- meta ----
+
+func (t *tx) GetMeta(key string) (string, error) {
+	var v string
+	if err := t.row(`SELECT value FROM meta WHERE key = ?`, key).Scan(&v); err != nil {
+		return "", notFound(err, "meta %s", key)
+	}
+	return v, nil
+}
+
+func (t *tx) SetMeta(key, value string) error {
+	_, err := t.exec(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+	return err
+}

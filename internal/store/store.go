@@ -1,0 +1,135 @@
+// Package store defines the metadata store: the small interfaces that the
+// domain services use, and their contracts. Every backend (SQLite now,
+// PostgreSQL later) passes the one conformance suite in storetest.
+//
+// Contract common to every method:
+//   - A lookup of something absent returns an error wrapping core.ErrNotFound.
+//   - An insert that would break a uniqueness rule (a user name, a token
+//     hash, a name@version) returns an error wrapping core.ErrConflict and
+//     changes nothing.
+//   - Times are stored with millisecond precision, in UTC.
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/rampart/rampart/internal/core"
+)
+
+// Store opens transactions.
+//
+// Update runs f in a read-write transaction and commits if f returns nil;
+// if f returns an error, every change f made is rolled back. A backend may
+// run f more than once (on a serialisation failure), so f must not let
+// state computed inside it escape until Update returns nil. View runs f
+// read-only. A Tx must not be used after f returns.
+type Store interface {
+	Update(ctx context.Context, f func(tx Tx) error) error
+	View(ctx context.Context, f func(tx Tx) error) error
+	// Document is the read path's one query: the precomputed packument of
+	// a package, outside any transaction.
+	Document(ctx context.Context, name string) (*core.Document, error)
+	Close() error
+}
+
+// Tx is everything a transaction can do, as role interfaces.
+type Tx interface {
+	Users
+	Tokens
+	Packages
+	Documents
+	Events
+	Downloads
+	Throttles
+	WebSessions
+	Meta
+}
+
+// Users holds accounts. Names are unique; so are emails, ignoring case.
+type Users interface {
+	CreateUser(u *core.User) error // sets u.ID
+	UserByID(id int64) (*core.User, error)
+	UserByName(name string) (*core.User, error)
+	UserByEmail(email string) (*core.User, error)
+	UpdateUser(u *core.User) error // every field but ID, Name and CreatedAt
+	CountUsers() (int, error)
+}
+
+// Tokens holds API tokens by hash.
+type Tokens interface {
+	CreateToken(t *core.Token) error // sets t.ID; Key and Hash are unique
+	TokenByHash(hash string) (*core.Token, error)
+	TokensByUser(userID int64) ([]core.Token, error) // revoked ones included, newest first
+	// RevokeToken marks the user's token with the given key revoked at the
+	// given time. Revoking a revoked token keeps the first time.
+	RevokeToken(userID int64, key string, at time.Time) error
+}
+
+// Packages holds packages, their versions, dist-tags and maintainers.
+type Packages interface {
+	CreatePackage(p *core.Package) error // sets p.ID; names are unique
+	PackageByName(name string) (*core.Package, error)
+	UpdatePackage(p *core.Package) error
+	// InsertVersion adds a version. A version string already used by the
+	// package, live or unpublished, is a conflict: versions are forever.
+	InsertVersion(v *core.Version) error
+	// UpdateVersion changes only Deprecated and UnpublishedAt.
+	UpdateVersion(v *core.Version) error
+	Versions(packageID int64) ([]core.Version, error) // unpublished ones included, oldest first
+	Version(packageID int64, version string) (*core.Version, error)
+	DistTags(packageID int64) (map[string]string, error)
+	SetDistTag(packageID int64, tag, version string) error
+	DeleteDistTag(packageID int64, tag string) error
+	Maintainers(packageID int64) ([]core.User, error) // by name
+	AddMaintainer(packageID, userID int64, at time.Time) error
+	RemoveMaintainer(packageID, userID int64) error
+	PackagesByMaintainer(userID int64) ([]core.Package, error)
+	// Dependents counts the packages other than packageName's own that
+	// have a live version depending on packageName.
+	Dependents(packageName string) (int, error)
+	// Search finds live packages whose name, description or keywords
+	// contain every term, best name matches first.
+	Search(terms []string, limit, offset int) ([]core.SearchHit, int, error)
+	AllPackageNames() ([]string, error)
+}
+
+// Documents holds precomputed packuments.
+type Documents interface {
+	PutDocument(d *core.Document) error
+	DeleteDocument(name string) error
+}
+
+// Events is the outbox: security-relevant changes in commit order.
+type Events interface {
+	AppendEvent(e *core.Event) error                               // sets e.Seq
+	EventsAfter(seq int64, limit int) ([]core.Event, error)        // ascending
+	EventsFor(packageName string, limit int) ([]core.Event, error) // newest first
+}
+
+// Downloads holds per-package daily download counts.
+type Downloads interface {
+	AddDownloads(packageID int64, day time.Time, n int64) error
+	DownloadsSince(packageID int64, since time.Time) (int64, error)
+}
+
+// Throttles holds failure counters for brute-force protection. They live in
+// the store, not in memory, so that they hold across replicas.
+type Throttles interface {
+	Throttle(key string) (*core.Throttle, error) // ErrNotFound when clean
+	PutThrottle(t *core.Throttle) error
+	DeleteThrottle(key string) error
+}
+
+// WebSessions holds signed-in browsers by the hash of their cookie.
+type WebSessions interface {
+	CreateWebSession(s *core.WebSession) error
+	WebSession(idHash string) (*core.WebSession, error)
+	DeleteWebSession(idHash string) error
+}
+
+// Meta is a small key/value table for the store's own bookkeeping.
+type Meta interface {
+	GetMeta(key string) (string, error) // ErrNotFound when unset
+	SetMeta(key, value string) error
+}
