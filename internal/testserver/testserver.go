@@ -1,0 +1,235 @@
+// Package testserver runs the real rampart binary for end-to-end tests: it
+// builds the binary once per test process, starts `rampart serve` on a
+// loopback port with a fresh data folder, and stops it when the test ends.
+package testserver
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// repoRoot finds the module root from this source file's location.
+func repoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// Binary builds ./cmd/rampart once and returns its path.
+func Binary(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "rampart-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "rampart")
+		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/rampart")
+		cmd.Dir = repoRoot()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+// Options configure a server.
+type Options struct {
+	// Config is extra TOML appended to the generated config file (which
+	// already turns on fast password hashing for tests).
+	Config string
+	// Data reuses a data folder (for restarts); empty means a fresh one.
+	Data string
+	// Env adds environment variables (KEY=VALUE).
+	Env []string
+}
+
+// Server is a running `rampart serve`.
+type Server struct {
+	URL  string // http://127.0.0.1:PORT/
+	Data string
+	Addr string // 127.0.0.1:PORT
+
+	opts Options
+	cmd  *exec.Cmd
+	done chan error
+	log  *lockedBuffer
+	t    testing.TB
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+var urlLine = regexp.MustCompile(`Rampart is serving (http://[^ ]+/) `)
+
+// Start starts a server and registers its stop with t.Cleanup.
+func Start(t testing.TB, opts Options) *Server {
+	t.Helper()
+	bin := Binary(t)
+	if opts.Data == "" {
+		opts.Data = filepath.Join(t.TempDir(), "data")
+	}
+	cfgFile := filepath.Join(t.TempDir(), "rampart.toml")
+	cfg := "version = 1\ninsecure_fast_password_hashing = true\n" + opts.Config + "\n"
+	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{Data: opts.Data, opts: opts, t: t, log: &lockedBuffer{}, done: make(chan error, 1)}
+	s.cmd = exec.Command(bin, "serve", "--config", cfgFile, "--data", opts.Data, "--listen", "127.0.0.1:0")
+	s.cmd.Env = append(os.Environ(), opts.Env...)
+	s.cmd.Stderr = s.log
+	stdout, err := s.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	urls := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		sent := false
+		for sc.Scan() {
+			s.log.Write([]byte(sc.Text() + "\n"))
+			if m := urlLine.FindStringSubmatch(sc.Text()); m != nil && !sent {
+				urls <- m[1]
+				sent = true
+			}
+		}
+		io.Copy(io.Discard, stdout)
+	}()
+	go func() { s.done <- s.cmd.Wait() }()
+	select {
+	case s.URL = <-urls:
+	case err := <-s.done:
+		t.Fatalf("rampart serve exited at start: %v\n%s", err, s.log.String())
+	case <-time.After(60 * time.Second):
+		s.cmd.Process.Kill()
+		t.Fatalf("rampart serve did not report its URL in 60s\n%s", s.log.String())
+	}
+	s.Addr = strings.TrimSuffix(strings.TrimPrefix(s.URL, "http://"), "/")
+	s.waitHealthy()
+	t.Cleanup(func() {
+		if s.cmd.ProcessState == nil {
+			s.Stop()
+		}
+		if t.Failed() {
+			t.Logf("server log:\n%s", s.log.String())
+		}
+	})
+	return s
+}
+
+func (s *Server) waitHealthy() {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(s.URL + "-/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	s.t.Fatalf("server at %s never became healthy\n%s", s.URL, s.log.String())
+}
+
+// Log returns what the server has printed so far.
+func (s *Server) Log() string { return s.log.String() }
+
+// Stop sends SIGTERM and waits for a clean exit.
+func (s *Server) Stop() {
+	s.t.Helper()
+	if s.cmd.ProcessState != nil {
+		return
+	}
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-s.done:
+		if err != nil {
+			s.t.Errorf("rampart serve did not exit cleanly on SIGTERM: %v\n%s", err, s.log.String())
+		}
+	case <-time.After(40 * time.Second):
+		s.cmd.Process.Kill()
+		<-s.done
+		s.t.Errorf("rampart serve did not stop within 40s of SIGTERM")
+	}
+}
+
+// Kill sends SIGKILL: a crash, with no chance to clean up.
+func (s *Server) Kill() {
+	if s.cmd.ProcessState != nil {
+		return
+	}
+	s.cmd.Process.Kill()
+	<-s.done
+}
+
+// Restart stops the server and starts a new one on the same data folder
+// (on a new port: use the returned Server's URL).
+func (s *Server) Restart(t testing.TB) *Server {
+	t.Helper()
+	s.Stop()
+	opts := s.opts
+	opts.Data = s.Data
+	return Start(t, opts)
+}
+
+// Admin runs `rampart admin ...` against the server's data folder, with
+// stdin as standard input, and returns combined output.
+func (s *Server) Admin(t testing.TB, stdin string, args ...string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	full := append([]string{"admin"}, args...)
+	full = append(full, "--data", s.Data)
+	cmd := exec.CommandContext(ctx, Binary(t), full...)
+	cmd.Stdin = strings.NewReader(stdin)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// CreateUser creates a verified account through the admin command.
+func (s *Server) CreateUser(t testing.TB, name, email, password string) {
+	t.Helper()
+	if out, err := s.Admin(t, password+"\n", "user", "create", "--name", name, "--email", email, "--verified", "--password-stdin"); err != nil {
+		t.Fatalf("creating user %s: %v\n%s", name, err, out)
+	}
+}
