@@ -444,10 +444,26 @@ func (s *Service) Tokens(ctx context.Context, p authz.Principal) ([]core.Token, 
 	return out, err
 }
 
-// RevokeToken revokes one of the principal's tokens by key.
+// RevokeToken revokes one of the principal's tokens by key, or by the
+// token's own value (npm sends the value when it matches no key).
 func (s *Service) RevokeToken(ctx context.Context, p authz.Principal, key string) error {
 	if err := authz.Authorize(p, authz.ManageTokens, authz.Resource{}); err != nil {
 		return err
+	}
+	if strings.HasPrefix(key, token.Prefix) {
+		if err := token.Check(key); err != nil {
+			return err
+		}
+		err := s.store.View(ctx, func(tx store.Tx) error {
+			t, err := tx.TokenByHash(token.Hash(key))
+			if err == nil && t.UserID == p.User.ID {
+				key = t.Key
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
 	}
 	return s.revoke(ctx, p.User, key, "user")
 }

@@ -225,13 +225,13 @@ func parse(phc string) (p Params, salt, key []byte, err error) {
 	}
 	params := strings.Split(fields[3], ",")
 	if len(params) != 3 {
-		return p, nil, nil, fmt.Errorf("PHC string parameters %q: want m=...,t=...,p=...", truncate(fields[3]))
+		return p, nil, nil, fmt.Errorf("PHC string parameters %q: want the form m=M,t=T,p=P", truncate(fields[3]))
 	}
 	var nums [3]uint64
 	for i, name := range []string{"m=", "t=", "p="} {
 		s, ok := strings.CutPrefix(params[i], name)
 		if !ok {
-			return p, nil, nil, fmt.Errorf("PHC string parameters %q: want m=...,t=...,p=...", truncate(fields[3]))
+			return p, nil, nil, fmt.Errorf("PHC string parameters %q: want the form m=M,t=T,p=P", truncate(fields[3]))
 		}
 		bits := 32
 		if name == "p=" {

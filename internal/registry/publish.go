@@ -51,7 +51,7 @@ func (s *Service) Publish(ctx context.Context, p authz.Principal, urlName string
 	}
 	if info.Name != pub.Name || info.Version != pub.Version {
 		return nil, core.Errorf(core.KindInvalid, "the package.json inside the tarball says %s@%s but the publish document says %s@%s; rebuild the tarball with `npm pack` and publish again",
-			info.Name, info.Version, pub.Name, pub.Version)
+			npmpkg.Echo(info.Name), npmpkg.Echo(info.Version), pub.Name, pub.Version)
 	}
 	for _, f := range confusableFields {
 		if !sameField(pub.Manifest[f], info.PackageJSON[f]) {
@@ -224,9 +224,7 @@ func (s *Service) servedManifest(pub *npmpkg.Publish, info *npmpkg.TarballInfo) 
 	if readme == "" {
 		readme = info.Readme
 	}
-	if len(readme) > limits.MaxReadmeBytes {
-		readme = readme[:limits.MaxReadmeBytes]
-	}
+	readme = npmpkg.TruncateUTF8(readme, limits.MaxReadmeBytes)
 	m["readme"] = readme
 	if scripts, ok := info.PackageJSON["scripts"].(map[string]any); ok {
 		for _, sc := range installScripts {
@@ -294,14 +292,7 @@ func describeManifest(m map[string]any) (string, string) {
 	case string:
 		kws = strings.Fields(k)
 	}
-	if len(desc) > 1024 {
-		desc = desc[:1024]
-	}
-	kw := strings.Join(kws, " ")
-	if len(kw) > 1024 {
-		kw = kw[:1024]
-	}
-	return desc, kw
+	return npmpkg.TruncateUTF8(desc, 1024), npmpkg.TruncateUTF8(strings.Join(kws, " "), 1024)
 }
 
 func tokenKey(p authz.Principal) string {

@@ -1,0 +1,56 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// The example file in docs/ must load and equal the defaults, so the
+// documentation cannot drift from the code.
+func TestExampleMatchesDefaults(t *testing.T) {
+	_, file, _, _ := runtime.Caller(0)
+	example := filepath.Join(filepath.Dir(file), "..", "..", "docs", "config.example.toml")
+	c, err := Load(example, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := Default()
+	if c != d {
+		t.Fatalf("docs/config.example.toml differs from Default():\n got %+v\nwant %+v", c, d)
+	}
+}
+
+func TestPrecedenceAndValidation(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.toml")
+	os.WriteFile(path, []byte("version = 1\nlisten = \"127.0.0.1:1\"\n[limits]\ntarball_bytes = 1024\n"), 0o600)
+	env := map[string]string{"RAMPART_LISTEN": "127.0.0.1:2"}
+	c, err := Load(path, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != "127.0.0.1:2" || c.Limits.TarballBytes != 1024 {
+		t.Fatalf("env should override file: %+v", c)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if c.PublicURL != "http://127.0.0.1:2/" {
+		t.Fatalf("public URL default: %q", c.PublicURL)
+	}
+
+	bad := Default()
+	bad.Listen = "nope"
+	bad.Tokens.PublishMaxDays = 365
+	err = bad.Validate()
+	if err == nil || !strings.Contains(err.Error(), "listen") || !strings.Contains(err.Error(), "90 days") {
+		t.Fatalf("want both problems reported, got %v", err)
+	}
+
+	os.WriteFile(path, []byte("version = 1\nlisen = \"x\"\n"), 0o600)
+	if _, err := Load(path, func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), "lisen") {
+		t.Fatalf("unknown keys must be refused by name, got %v", err)
+	}
+}

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Runs Rampart's whole test suite on a fresh machine: installs what the
+# tests need (idempotently), checks hygiene, then runs every test,
+# including the end-to-end tests that drive the real npm CLI and the
+# browser test in real Chromium.
+#
+# Usage: bash scripts/test.sh          (from the repository root)
+#        SKIP_INSTALL=1 bash scripts/test.sh   (tools already present)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export GOTOOLCHAIN=local
+export CI="${CI:-true}"   # the browser test fails, not skips, without Chromium
+export PATH="$(go env GOPATH)/bin:$PATH"
+
+step() { printf '\n== %s\n' "$*"; }
+
+if [ "${SKIP_INSTALL:-0}" != 1 ]; then
+  step "installing test dependencies"
+  need_apt=()
+  command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+  command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
+  if [ ${#need_apt[@]} -gt 0 ]; then
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  fi
+  # The end-to-end tests are written against npm 11's protocol.
+  npm_major=$(npm --version 2>/dev/null | cut -d. -f1 || echo 0)
+  if [ "${npm_major:-0}" -lt 11 ]; then
+    npm install -g npm@11.19.1 >/dev/null
+  fi
+  if ! staticcheck -version 2>/dev/null | grep -q '2026.1\|v0.7.0'; then
+    go install honnef.co/go/tools/cmd/staticcheck@v0.7.0
+  fi
+fi
+echo "go $(go env GOVERSION), node $(node --version), npm $(npm --version), $(chromium --version 2>/dev/null || echo 'no chromium')"
+
+step "gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then echo "not gofmt'ed:"; echo "$unformatted"; exit 1; fi
+
+step "go mod tidy is a no-op"
+cp go.mod /tmp/rampart-go.mod.$$; cp go.sum /tmp/rampart-go.sum.$$
+go mod tidy
+if ! cmp -s go.mod /tmp/rampart-go.mod.$$ || ! cmp -s go.sum /tmp/rampart-go.sum.$$; then
+  cp /tmp/rampart-go.mod.$$ go.mod; cp /tmp/rampart-go.sum.$$ go.sum
+  echo "go.mod/go.sum are not tidy: run go mod tidy and commit"; exit 1
+fi
+rm -f /tmp/rampart-go.mod.$$ /tmp/rampart-go.sum.$$
+
+step "go vet"
+go vet ./...
+
+step "staticcheck"
+staticcheck ./...
+
+step "tests"
+go test -count=1 -timeout 40m ./... 2>&1 | tee /tmp/rampart-test.$$.log
+status=${PIPESTATUS[0]}
+[ "$status" = 0 ] || exit "$status"
+
+step "fuzzing the parsers of untrusted input (short runs)"
+fuzz() { go test -run='^$' -fuzz="^$2\$" -fuzztime="${FUZZTIME:-10s}" "$1" >/dev/null; echo "$1 $2 ok"; }
+fuzz ./internal/npmpkg FuzzParsePublish
+fuzz ./internal/npmpkg FuzzInspectTarball
+fuzz ./internal/token FuzzCheck
+fuzz ./internal/password FuzzParse
+
+pkgs=$(grep -c '^ok' /tmp/rampart-test.$$.log || true)
+rm -f /tmp/rampart-test.$$.log
+echo
+echo "all checks passed ($pkgs packages with tests)"
