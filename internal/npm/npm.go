@@ -461,12 +461,15 @@ func (h *Handler) couchLogin(w http.ResponseWriter, r *http.Request, urlName str
 	}
 	ctx := r.Context()
 	addr := ClientAddr(r)
-	u, err := h.acct.Login(ctx, body.Name, body.Password, addr)
-	status := http.StatusCreated
-	if err != nil && core.KindOf(err) == core.KindUnauthenticated && body.Email != "" {
-		if _, lookupErr := h.acct.User(ctx, body.Name); core.KindOf(lookupErr) == core.KindNotFound {
-			u, err = h.acct.Register(ctx, account.NewUser{Name: body.Name, Email: body.Email, Password: body.Password})
-		}
+	var u *core.User
+	var err error
+	_, lookupErr := h.acct.User(ctx, body.Name)
+	if body.Email != "" && core.KindOf(lookupErr) == core.KindNotFound {
+		// npm adduser for a new name: sign up. (Asking Login first would
+		// count a failed sign-in against the address for every sign-up.)
+		u, err = h.acct.Register(ctx, account.NewUser{Name: body.Name, Email: body.Email, Password: body.Password})
+	} else {
+		u, err = h.acct.Login(ctx, body.Name, body.Password, addr)
 	}
 	if err != nil {
 		return err
@@ -475,7 +478,7 @@ func (h *Handler) couchLogin(w http.ResponseWriter, r *http.Request, urlName str
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, status, map[string]any{"ok": true, "id": "org.couchdb.user:" + u.Name, "rev": "1-" + tok.Token.Key[:16], "token": tok.Value})
+	return writeJSON(w, http.StatusCreated, map[string]any{"ok": true, "id": "org.couchdb.user:" + u.Name, "rev": "1-" + tok.Token.Key[:16], "token": tok.Value})
 }
 
 func (h *Handler) getUser(w http.ResponseWriter, ctx context.Context, p authz.Principal, name string) error {
