@@ -210,11 +210,12 @@ func (s *Service) DisableUser(ctx context.Context, actor string, name string) er
 // per source address; the error never says which of the two was wrong.
 func (s *Service) Login(ctx context.Context, name, pw string, addr netip.Addr) (*core.User, error) {
 	keys := []string{"login:user:" + name, "login:addr:" + addr.Unmap().String()}
-	if err := s.checkThrottle(ctx, keys); err != nil {
+	prev, err := s.reserveAttempt(ctx, keys)
+	if err != nil {
 		return nil, err
 	}
 	var u *core.User
-	err := s.store.View(ctx, func(tx store.Tx) error {
+	err = s.store.View(ctx, func(tx store.Tx) error {
 		var err error
 		u, err = tx.UserByName(name)
 		return err
@@ -231,57 +232,35 @@ func (s *Service) Login(ctx context.Context, name, pw string, addr netip.Addr) (
 		return nil, verr
 	}
 	if u == nil || !ok || verr != nil {
-		if err := s.recordFailure(ctx, keys); err != nil {
-			return nil, err
-		}
 		return nil, core.Errorf(core.KindUnauthenticated, "incorrect user name or password")
+	}
+	if err := s.forgive(ctx, keys, prev); err != nil {
+		return nil, err
 	}
 	if u.Disabled() {
 		return nil, core.Errorf(core.KindForbidden, "account %s is disabled; contact the registry's administrators", u.Name)
 	}
-	if err := s.store.Update(ctx, func(tx store.Tx) error { return tx.DeleteThrottle(keys[0]) }); err != nil {
-		return nil, err
-	}
 	return u, nil
 }
 
-// checkThrottle refuses while any key is in its backoff period.
-func (s *Service) checkThrottle(ctx context.Context, keys []string) error {
+// reserveAttempt refuses while any key is in its backoff period and
+// otherwise counts the attempt as a failure up front, in the same write
+// transaction, before the password is hashed. Guesses sent in parallel
+// therefore see each other: once the count crosses the threshold, the
+// next one is refused instead of racing the first to its verdict.
+//
+// Past FreeFailures a key is blocked for 1s, 2s, 4s, ... up to MaxBackoff:
+// slow enough to stop guessing, never a lockout an attacker could use to
+// shut a user out. A key whose last failure is older than a day starts
+// afresh. It returns the keys' states before the attempt, for forgive.
+func (s *Service) reserveAttempt(ctx context.Context, keys []string) ([]core.Throttle, error) {
 	now := s.now()
 	var wait time.Duration
-	err := s.store.View(ctx, func(tx store.Tx) error {
-		for _, k := range keys {
-			th, err := tx.Throttle(k)
-			if errors.Is(err, core.ErrNotFound) {
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			if d := th.BlockedUntil.Sub(now); d > wait {
-				wait = d
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	if wait > 0 {
-		secs := int(math.Ceil(wait.Seconds()))
-		return core.RateLimited(time.Duration(secs)*time.Second, "too many failed sign-in attempts; try again in %d seconds", secs)
-	}
-	return nil
-}
-
-// recordFailure counts a failure against each key. Past FreeFailures the
-// key is blocked for 1s, 2s, 4s, ... up to MaxBackoff: slow enough to stop
-// guessing, never a lockout an attacker could use to shut a user out.
-// A key whose last failure is older than a day starts afresh.
-func (s *Service) recordFailure(ctx context.Context, keys []string) error {
-	now := s.now()
-	return s.store.Update(ctx, func(tx store.Tx) error {
-		for _, k := range keys {
+	var prev []core.Throttle
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		wait, prev = 0, prev[:0]
+		current := make([]*core.Throttle, len(keys))
+		for i, k := range keys {
 			th, err := tx.Throttle(k)
 			if errors.Is(err, core.ErrNotFound) || (err == nil && now.Sub(th.LastFailure) > 24*time.Hour) {
 				th, err = &core.Throttle{Key: k}, nil
@@ -289,6 +268,16 @@ func (s *Service) recordFailure(ctx context.Context, keys []string) error {
 			if err != nil {
 				return err
 			}
+			current[i] = th
+			prev = append(prev, *th)
+			if d := th.BlockedUntil.Sub(now); d > wait {
+				wait = d
+			}
+		}
+		if wait > 0 {
+			return nil // refused attempts are not counted: they cannot extend a block
+		}
+		for _, th := range current {
 			th.Failures++
 			th.LastFailure = now
 			if over := th.Failures - s.policy.FreeFailures; over > 0 {
@@ -297,6 +286,49 @@ func (s *Service) recordFailure(ctx context.Context, keys []string) error {
 					d = min(time.Duration(1<<(over-1))*time.Second, s.policy.MaxBackoff)
 				}
 				th.BlockedUntil = now.Add(d)
+			}
+			if err := tx.PutThrottle(th); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if wait > 0 {
+		secs := int(math.Ceil(wait.Seconds()))
+		unit := "seconds"
+		if secs == 1 {
+			unit = "second"
+		}
+		return nil, core.RateLimited(time.Duration(secs)*time.Second, "too many failed sign-in attempts; try again in %d %s", secs, unit)
+	}
+	return prev, nil
+}
+
+// forgive undoes a reservation after a correct password: the account's
+// record is cleared, and the address goes back to its state before.
+func (s *Service) forgive(ctx context.Context, keys []string, prev []core.Throttle) error {
+	return s.store.Update(ctx, func(tx store.Tx) error {
+		if err := tx.DeleteThrottle(keys[0]); err != nil {
+			return err
+		}
+		for _, p := range prev[1:] {
+			th, err := tx.Throttle(p.Key)
+			if errors.Is(err, core.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			th.Failures = max(th.Failures-1, 0)
+			th.BlockedUntil = p.BlockedUntil
+			if th.Failures == 0 {
+				if err := tx.DeleteThrottle(p.Key); err != nil {
+					return err
+				}
+				continue
 			}
 			if err := tx.PutThrottle(th); err != nil {
 				return err

@@ -82,6 +82,11 @@ func Authorize(p Principal, a Action, r Resource) error {
 		}
 		return core.Errorf(core.KindUnauthenticated, "this action needs you to be logged in: run `npm login`")
 	}
+	if a == ReadPackage && !isMaintainer(p.User, r.Maintainers) {
+		// Same answer as for a name that does not exist, before any token
+		// check, so that no token can confirm a restricted name exists.
+		return core.Errorf(core.KindNotFound, "package %s was not found or you do not have permission to read it", r.Package)
+	}
 	if p.User.Disabled() {
 		return core.Errorf(core.KindForbidden, "account %s is disabled; contact the registry's administrators", p.User.Name)
 	}

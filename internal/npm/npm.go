@@ -46,7 +46,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, err := h.principal(r)
-	if err != nil {
+	// The login PUT checks a password, not the token npm sends along: a
+	// dead configured token must not block `npm login`.
+	if err != nil && !(r.Method == http.MethodPut && len(rt.api) == 2 && rt.api[0] == "user") {
 		h.fail(w, r, err)
 		return
 	}
@@ -122,7 +124,15 @@ func decodeJSON(body []byte, v any) error {
 		if errors.As(err, &se) {
 			return core.Errorf(core.KindInvalid, "malformed JSON at byte %d: %v", se.Offset, se)
 		}
-		return core.Errorf(core.KindInvalid, "malformed JSON: %v", err)
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			field := te.Field
+			if field == "" {
+				field = "the document"
+			}
+			return core.Errorf(core.KindInvalid, "malformed request: %s must not be a JSON %s", field, te.Value)
+		}
+		return core.Errorf(core.KindInvalid, "malformed JSON request body")
 	}
 	return nil
 }

@@ -257,6 +257,7 @@ func (s *Service) UnpublishVersions(ctx context.Context, p authz.Principal, name
 	if len(versions) == 0 {
 		return nil
 	}
+	versions = slices.Compact(slices.Sorted(slices.Values(versions))) // a version named twice must not count twice towards "all"
 	now := s.now()
 	var all bool
 	err := s.change(ctx, p, name, authz.Unpublish, func(tx store.Tx, st *packageState) error {

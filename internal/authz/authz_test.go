@@ -1,0 +1,242 @@
+package authz_test
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/core"
+)
+
+// Cell outcomes.
+const (
+	allow  = core.Kind(-1)
+	unauth = core.KindUnauthenticated
+	forbid = core.KindForbidden
+	hidden = core.KindNotFound // the package looks absent
+)
+
+var (
+	maintainer = &core.User{ID: 1, Name: "mia"}
+	stranger   = &core.User{ID: 2, Name: "olaf"}
+	// disabled is a maintainer whose account an admin disabled.
+	disabled = &core.User{ID: 3, Name: "dora", DisabledAt: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
+	// admin administers the registry but maintains nothing.
+	admin = &core.User{ID: 4, Name: "root", Admin: true}
+
+	everyAction = []core.TokenAction{core.TokenRead, core.TokenPublish, core.TokenManage}
+)
+
+func sessionToken() *core.Token {
+	return &core.Token{Kind: core.TokenSession, Mask: "rmp_Sess", Name: "npm login", Actions: everyAction}
+}
+
+func apiToken(actions []core.TokenAction, packages ...string) *core.Token {
+	return &core.Token{Kind: core.TokenAPI, Mask: "rmp_Api0", Name: "ci", Actions: actions, Packages: packages}
+}
+
+// The package under test is @acme/widget, maintained by mia and dora.
+const pkg = "@acme/widget"
+
+var (
+	maintainers = []core.User{*maintainer, *disabled}
+	public      = authz.Resource{Package: pkg, Maintainers: maintainers}
+	restricted  = authz.Resource{Package: pkg, Maintainers: maintainers, Restricted: true}
+	newName     = authz.Resource{Package: "@acme/new"}
+	account     = authz.Resource{}
+)
+
+// columns are the actions of the matrix, each aimed at its resource.
+var columns = []struct {
+	name     string
+	action   authz.Action
+	resource authz.Resource
+}{
+	{"ReadPublic", authz.ReadPackage, public},
+	{"ReadRestricted", authz.ReadPackage, restricted},
+	{"CreatePackage", authz.CreatePackage, newName},
+	{"PublishVersion", authz.PublishVersion, public},
+	{"Unpublish", authz.Unpublish, public},
+	{"Deprecate", authz.Deprecate, public},
+	{"SetDistTags", authz.SetDistTags, public},
+	{"ChangeOwners", authz.ChangeOwners, public},
+	{"ChangeAccess", authz.ChangeAccess, restricted},
+	{"ManageTokens", authz.ManageTokens, account},
+	{"AdminUsers", authz.AdminUsers, account},
+	{"AdminNames", authz.AdminNames, public},
+}
+
+// TestAuthorizeMatrix checks every principal against every action. Each
+// row lists the outcome per column, in the order of columns.
+func TestAuthorizeMatrix(t *testing.T) {
+	F, U, H, A := forbid, unauth, hidden, allow
+	rows := []struct {
+		name string
+		p    authz.Principal
+		want [12]core.Kind
+	}{
+		{"anonymous", authz.Principal{},
+			[12]core.Kind{A, H, U, U, U, U, U, U, U, U, U, U}},
+		{"maintainer, browser session", authz.Principal{User: maintainer},
+			[12]core.Kind{A, A, A, A, A, A, A, A, A, A, F, F}},
+		{"maintainer, npm login token", authz.Principal{User: maintainer, Token: sessionToken()},
+			[12]core.Kind{A, A, A, A, A, A, A, A, A, A, F, F}},
+		{"non-maintainer, npm login token", authz.Principal{User: stranger, Token: sessionToken()},
+			[12]core.Kind{A, H, A, F, F, F, F, F, F, A, F, F}},
+		{"maintainer, API token for another package", authz.Principal{User: maintainer, Token: apiToken(everyAction, "other-pkg")},
+			[12]core.Kind{A, F, F, F, F, F, F, F, F, F, F, F}},
+		{"maintainer, API token for @acme/*", authz.Principal{User: maintainer, Token: apiToken(everyAction, "@acme/*")},
+			[12]core.Kind{A, A, A, A, A, A, A, A, A, F, F, F}},
+		{"maintainer, API token for @acme-corp/*", authz.Principal{User: maintainer, Token: apiToken(everyAction, "@acme-corp/*")},
+			[12]core.Kind{A, F, F, F, F, F, F, F, F, F, F, F}},
+		{"maintainer, read-only API token", authz.Principal{User: maintainer, Token: apiToken([]core.TokenAction{core.TokenRead})},
+			[12]core.Kind{A, A, F, F, F, F, F, F, F, F, F, F}},
+		{"maintainer, publish-only API token", authz.Principal{User: maintainer, Token: apiToken([]core.TokenAction{core.TokenPublish})},
+			[12]core.Kind{A, F, A, A, F, F, F, F, F, F, F, F}},
+		{"maintainer, read+publish API token (npm token create)", authz.Principal{User: maintainer, Token: apiToken([]core.TokenAction{core.TokenRead, core.TokenPublish})},
+			[12]core.Kind{A, A, A, A, F, F, F, F, F, F, F, F}},
+		{"non-maintainer, publish-only API token", authz.Principal{User: stranger, Token: apiToken([]core.TokenAction{core.TokenPublish})},
+			[12]core.Kind{A, H, A, F, F, F, F, F, F, F, F, F}},
+		{"non-maintainer, API token for another package", authz.Principal{User: stranger, Token: apiToken(everyAction, "other-pkg")},
+			[12]core.Kind{A, H, F, F, F, F, F, F, F, F, F, F}},
+		{"disabled maintainer, npm login token", authz.Principal{User: disabled, Token: sessionToken()},
+			[12]core.Kind{A, F, F, F, F, F, F, F, F, F, F, F}},
+		{"disabled maintainer, browser session", authz.Principal{User: disabled},
+			[12]core.Kind{A, F, F, F, F, F, F, F, F, F, F, F}},
+		{"admin, browser session", authz.Principal{User: admin},
+			[12]core.Kind{A, H, A, F, F, F, F, F, F, A, A, A}},
+		{"admin, npm login token", authz.Principal{User: admin, Token: sessionToken()},
+			[12]core.Kind{A, H, A, F, F, F, F, F, F, A, F, F}},
+		{"admin, API token with every action", authz.Principal{User: admin, Token: apiToken(everyAction)},
+			[12]core.Kind{A, H, A, F, F, F, F, F, F, F, F, F}},
+	}
+	if len(columns) != 12 {
+		t.Fatalf("the matrix has %d columns but rows list 12 outcomes", len(columns))
+	}
+	for _, row := range rows {
+		for i, col := range columns {
+			t.Run(row.name+"/"+col.name, func(t *testing.T) {
+				err := authz.Authorize(row.p, col.action, col.resource)
+				want := row.want[i]
+				switch {
+				case want == allow && err != nil:
+					t.Errorf("denied (%v: %v), want allowed", core.KindOf(err), err)
+				case want != allow && err == nil:
+					t.Errorf("allowed, want %v", want)
+				case want != allow && core.KindOf(err) != want:
+					t.Errorf("denied with %v (%v), want %v", core.KindOf(err), err, want)
+				}
+				if err != nil && core.Message(err) == "" {
+					t.Errorf("a denial with no message for the user")
+				}
+			})
+		}
+	}
+}
+
+// TestAuthorizeMessages checks that denials tell the user what to do.
+func TestAuthorizeMessages(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		p      authz.Principal
+		action authz.Action
+		r      authz.Resource
+		want   []string
+	}{
+		{"anonymous write", authz.Principal{}, authz.PublishVersion, public, []string{"npm login"}},
+		{"restricted read by a stranger", authz.Principal{User: stranger}, authz.ReadPackage, restricted,
+			[]string{"package @acme/widget was not found or you do not have permission to read it"}},
+		{"not a maintainer", authz.Principal{User: stranger}, authz.Unpublish, public,
+			[]string{"you (olaf) are not a maintainer of @acme/widget", "npm owner ls @acme/widget"}},
+		{"token for another package", authz.Principal{User: maintainer, Token: apiToken(everyAction, "other-pkg")}, authz.PublishVersion, public,
+			[]string{"limited to other-pkg", "cannot act on @acme/widget", "npm token create --packages @acme/widget"}},
+		{"token without the action", authz.Principal{User: maintainer, Token: apiToken([]core.TokenAction{core.TokenPublish})}, authz.Unpublish, public,
+			[]string{"does not allow managing packages", "npm token create"}},
+		{"API token managing tokens", authz.Principal{User: maintainer, Token: apiToken(everyAction)}, authz.ManageTokens, account,
+			[]string{"cannot manage tokens", "npm login"}},
+		{"admin action with a token", authz.Principal{User: admin, Token: sessionToken()}, authz.AdminNames, public,
+			[]string{"signed-in browser session"}},
+		{"admin action by a user", authz.Principal{User: maintainer}, authz.AdminUsers, account,
+			[]string{"only registry administrators"}},
+		{"disabled account", authz.Principal{User: disabled}, authz.PublishVersion, public,
+			[]string{"account dora is disabled"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := authz.Authorize(tc.p, tc.action, tc.r)
+			if err == nil {
+				t.Fatal("allowed")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(core.Message(err), w) {
+					t.Errorf("message %q does not contain %q", core.Message(err), w)
+				}
+			}
+			if tc.p.Token != nil && strings.Contains(core.Message(err), "rmp_") && !strings.Contains(core.Message(err), tc.p.Token.Mask) {
+				t.Errorf("message %q shows more of the token than its mask", core.Message(err))
+			}
+		})
+	}
+}
+
+func TestAuthorizeUnknownActionDenied(t *testing.T) {
+	for _, p := range []authz.Principal{{User: admin}, {User: maintainer, Token: sessionToken()}} {
+		err := authz.Authorize(p, authz.Action("package.launch_missiles"), public)
+		if core.KindOf(err) != core.KindForbidden {
+			t.Errorf("%s: unknown action gave %v, want forbidden", p.Name(), err)
+		}
+	}
+}
+
+func TestPackageMatches(t *testing.T) {
+	for _, tc := range []struct {
+		patterns []string
+		name     string
+		want     bool
+	}{
+		{nil, "anything", true},
+		{[]string{"left-pad"}, "left-pad", true},
+		{[]string{"left-pad"}, "left-pad-evil", false},
+		{[]string{"left-pad"}, "Left-Pad", false},
+		{[]string{"@acme/*"}, "@acme/widget", true},
+		{[]string{"@acme/*"}, "@acme-corp/widget", false},
+		{[]string{"@acme/*"}, "@acmex/widget", false},
+		{[]string{"@acme/*"}, "acme", false},
+		{[]string{"@acme/*"}, "@acme/a/b", false},
+		{[]string{"@acme/widget"}, "@acme/widget", true},
+		{[]string{"@acme/widget"}, "@acme/gadget", false},
+		{[]string{"*"}, "left-pad", false}, // only "@scope/*" is a pattern
+		{[]string{"left-pad", "@acme/*"}, "@acme/x", true},
+	} {
+		if got := authz.PackageMatches(tc.patterns, tc.name); got != tc.want {
+			t.Errorf("PackageMatches(%q, %q) = %t, want %t", tc.patterns, tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestAddrAllowed(t *testing.T) {
+	for _, tc := range []struct {
+		cidrs []string
+		addr  string
+		want  bool
+	}{
+		{nil, "198.51.100.1", true},
+		{[]string{"192.0.2.0/24"}, "192.0.2.1", true},
+		{[]string{"192.0.2.0/24"}, "::ffff:192.0.2.1", true},
+		{[]string{"192.0.2.0/24"}, "192.0.3.1", false},
+		{[]string{"192.0.2.0/24"}, "2001:db8::1", false},
+		{[]string{"2001:db8::/32"}, "2001:db8::1", true},
+		{[]string{"not a cidr"}, "192.0.2.1", false},
+		{[]string{"192.0.2.0/24"}, "", false}, // an unknown address is outside every range
+	} {
+		var a netip.Addr
+		if tc.addr != "" {
+			a = netip.MustParseAddr(tc.addr)
+		}
+		if got := authz.AddrAllowed(tc.cidrs, a); got != tc.want {
+			t.Errorf("AddrAllowed(%q, %s) = %t, want %t", tc.cidrs, fmt.Sprint(tc.addr), got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,301 @@
+package mail
+
+import (
+	"embed"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"text/template"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// The kinds of mail Render knows, one embedded template each.
+const (
+	KindVerifyEmail              = "verify_email"               // link to confirm an address
+	KindPasswordReset            = "password_reset"             // link to set a new password
+	KindPasswordChanged          = "password_changed"           // the password was changed
+	KindEmailChanged             = "email_changed"              // sent to the old and the new address
+	KindMFAAdded                 = "mfa_added"                  // a second factor was added
+	KindMFARemoved               = "mfa_removed"                // a second factor was removed
+	KindRecoveryCodeUsed         = "recovery_code_used"         // a recovery code signed someone in
+	KindRecoveryCodesRegenerated = "recovery_codes_regenerated" // the old codes stopped working
+	KindPasskeyAdded             = "passkey_added"
+	KindPasskeyRemoved           = "passkey_removed"
+	KindTokenCreated             = "token_created"     // an API token was created
+	KindNewDevice                = "new_device"        // a sign-in from a device not seen before
+	KindPackagePublished         = "package_published" // to every maintainer of the package
+	KindOwnerAdded               = "owner_added"       // to every owner, the new one included
+	KindOwnerRemoved             = "owner_removed"     // to every owner, the removed one included
+)
+
+// Kinds lists every kind Render knows.
+func Kinds() []string { return slices.Clone(kinds) }
+
+var kinds = []string{
+	KindVerifyEmail, KindPasswordReset, KindPasswordChanged, KindEmailChanged,
+	KindMFAAdded, KindMFARemoved, KindRecoveryCodeUsed, KindRecoveryCodesRegenerated,
+	KindPasskeyAdded, KindPasskeyRemoved, KindTokenCreated, KindNewDevice,
+	KindPackagePublished, KindOwnerAdded, KindOwnerRemoved,
+}
+
+// Notice is what the templates say. Which fields a kind needs is listed
+// beside each field; Render refuses a Notice that lacks one.
+//
+// Free-text fields may come from users or their clients (a user agent, a
+// token name, a package name): Render strips control characters, collapses
+// white space and shortens them before they reach a subject or a body.
+type Notice struct {
+	// Site names the registry in the text, e.g. "Example Corp registry".
+	// Default "Rampart".
+	Site string
+	// User is the account name of the recipient, for the greeting. Optional.
+	User string
+	// When the thing happened (or was asked for). Required.
+	When time.Time
+	// IP and UserAgent say where the request came from, when known.
+	// KindNewDevice needs at least one of them.
+	IP        string
+	UserAgent string
+
+	// SecurityURL is the account security page, where a user who did not
+	// do this can act. Required by every kind but KindVerifyEmail.
+	SecurityURL string
+	// ActionURL carries the one-time token; ExpiresIn is how long it works.
+	// KindVerifyEmail and KindPasswordReset.
+	ActionURL string
+	ExpiresIn time.Duration
+
+	// OldEmail and NewEmail: KindEmailChanged.
+	OldEmail, NewEmail string
+	// Method is the second factor, e.g. "authenticator app (TOTP)":
+	// KindMFAAdded, KindMFARemoved.
+	Method string
+	// Credential is the passkey's name: KindPasskeyAdded, KindPasskeyRemoved.
+	Credential string
+	// RemainingCodes is how many recovery codes are left: KindRecoveryCodeUsed.
+	RemainingCodes int
+	// TokenName, TokenScope and TokenExpires describe a new API token
+	// (never its value): KindTokenCreated, all optional.
+	TokenName    string
+	TokenScope   string
+	TokenExpires time.Time
+
+	// Package and, for KindPackagePublished, Version and PackageURL (optional).
+	Package    string
+	Version    string
+	PackageURL string
+	// Actor is who published, or who changed the owners: a user name or a
+	// trusted publisher. KindPackagePublished, KindOwnerAdded, KindOwnerRemoved.
+	Actor string
+	// Owner is the owner added or removed: KindOwnerAdded, KindOwnerRemoved.
+	Owner string
+}
+
+// ErrInvalidNotice marks a Notice that Render cannot turn into a mail.
+var ErrInvalidNotice = errors.New("invalid notice")
+
+//go:embed templates/*.tmpl
+var templateFS embed.FS
+
+var templates = parseTemplates()
+
+func parseTemplates() map[string]*template.Template {
+	funcs := template.FuncMap{
+		"when":   formatTime,
+		"expiry": formatDuration,
+	}
+	ts := make(map[string]*template.Template, len(kinds))
+	for _, k := range kinds {
+		ts[k] = template.Must(template.New(k).Funcs(funcs).
+			ParseFS(templateFS, "templates/common.tmpl", "templates/"+k+".tmpl"))
+	}
+	return ts
+}
+
+// Render fills the template for kind with n and returns the subject, the
+// plain-text body and the links in the body, in order: the action link
+// first, then the package page, then the account security page.
+func Render(kind string, n Notice) (subject, text string, links []string, err error) {
+	t, ok := templates[kind]
+	if !ok {
+		return "", "", nil, fmt.Errorf("%w: unknown kind %q", ErrInvalidNotice, kind)
+	}
+	n = n.clean()
+	if err := n.check(kind); err != nil {
+		return "", "", nil, err
+	}
+	var sb, tb strings.Builder
+	if err := t.ExecuteTemplate(&sb, "subject", n); err != nil {
+		return "", "", nil, fmt.Errorf("mail: render %s subject: %w", kind, err)
+	}
+	if err := t.ExecuteTemplate(&tb, "text", n); err != nil {
+		return "", "", nil, fmt.Errorf("mail: render %s text: %w", kind, err)
+	}
+	subject = strings.TrimSpace(sb.String())
+	if subject == "" || hasControl(subject) {
+		return "", "", nil, fmt.Errorf("mail: render %s: subject %q is empty or has a line break", kind, subject)
+	}
+	text = strings.TrimSpace(tb.String()) + "\n"
+	for _, u := range []string{n.ActionURL, n.PackageURL, n.SecurityURL} {
+		if u != "" && strings.Contains(text, u) {
+			links = append(links, u)
+		}
+	}
+	return subject, text, links, nil
+}
+
+// NewMessage renders kind with n into a Message for the given recipients.
+func NewMessage(kind string, to []string, n Notice) (Message, error) {
+	subject, text, links, err := Render(kind, n)
+	if err != nil {
+		return Message{}, err
+	}
+	return Message{To: to, Subject: subject, Text: text, Links: links, Kind: kind}, nil
+}
+
+// Lengths above which free text is shortened.
+const (
+	maxShortText = 128 // names, versions, methods, IP addresses
+	maxLongText  = 256 // user agents
+)
+
+// clean returns a copy of n whose free text cannot break a line or run
+// on for pages.
+func (n Notice) clean() Notice {
+	for _, f := range []*string{&n.Site, &n.User, &n.IP, &n.OldEmail, &n.NewEmail, &n.Method,
+		&n.Credential, &n.TokenName, &n.TokenScope, &n.Package, &n.Version, &n.Actor, &n.Owner} {
+		*f = cleanText(*f, maxShortText)
+	}
+	n.UserAgent = cleanText(n.UserAgent, maxLongText)
+	if n.Site == "" {
+		n.Site = "Rampart"
+	}
+	return n
+}
+
+// cleanText replaces control and formatting characters (line breaks,
+// bidirectional overrides) with spaces, collapses runs of white space and
+// cuts s to at most max runes.
+func cleanText(s string, max int) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || unicode.IsSpace(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) > max {
+		s = string([]rune(s)[:max-1]) + "…"
+	}
+	return s
+}
+
+// check reports the first field kind needs that n lacks.
+func (n Notice) check(kind string) error {
+	missing := func(field string) error {
+		return fmt.Errorf("%w: %s needs %s", ErrInvalidNotice, kind, field)
+	}
+	if n.When.IsZero() {
+		return missing("When")
+	}
+	for _, f := range []struct{ name, url string }{
+		{"ActionURL", n.ActionURL}, {"PackageURL", n.PackageURL}, {"SecurityURL", n.SecurityURL},
+	} {
+		if f.url == "" {
+			continue
+		}
+		if err := checkURL(f.url); err != nil {
+			return fmt.Errorf("%w: %s: %w", ErrInvalidNotice, f.name, err)
+		}
+	}
+	if kind != KindVerifyEmail && n.SecurityURL == "" {
+		return missing("SecurityURL")
+	}
+	switch kind {
+	case KindVerifyEmail, KindPasswordReset:
+		if n.ActionURL == "" {
+			return missing("ActionURL")
+		}
+		if n.ExpiresIn <= 0 {
+			return missing("ExpiresIn")
+		}
+	case KindEmailChanged:
+		if n.OldEmail == "" || n.NewEmail == "" {
+			return missing("OldEmail and NewEmail")
+		}
+	case KindMFAAdded, KindMFARemoved:
+		if n.Method == "" {
+			return missing("Method")
+		}
+	case KindPasskeyAdded, KindPasskeyRemoved:
+		if n.Credential == "" {
+			return missing("Credential")
+		}
+	case KindNewDevice:
+		if n.IP == "" && n.UserAgent == "" {
+			return missing("IP or UserAgent")
+		}
+	case KindPackagePublished:
+		if n.Package == "" || n.Version == "" || n.Actor == "" {
+			return missing("Package, Version and Actor")
+		}
+	case KindOwnerAdded, KindOwnerRemoved:
+		if n.Package == "" || n.Owner == "" || n.Actor == "" {
+			return missing("Package, Owner and Actor")
+		}
+	}
+	return nil
+}
+
+// checkURL accepts an absolute http or https URL with nothing in it that
+// could end a line or hide the end of the link.
+func checkURL(s string) error {
+	if s == "" || strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f || r > unicode.MaxASCII }) {
+		return fmt.Errorf("URL %q is empty or contains spaces, control or non-ASCII characters", s)
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Errorf("URL %q: %w", s, err)
+	}
+	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("URL %q is not an absolute http or https URL", s)
+	}
+	return nil
+}
+
+// formatTime writes t in UTC, with the zone spelled out, so it reads the
+// same wherever the recipient is.
+func formatTime(t time.Time) string {
+	return t.UTC().Format("Monday, 2 January 2006 at 15:04 MST")
+}
+
+// formatDuration writes d for people: "30 minutes", "1 hour", "7 days".
+func formatDuration(d time.Duration) string {
+	d = d.Round(time.Minute)
+	plural := func(n int64, unit string) string {
+		if n == 1 {
+			return "1 " + unit
+		}
+		return fmt.Sprintf("%d %ss", n, unit)
+	}
+	day := 24 * time.Hour
+	switch {
+	case d >= 2*day && d%day == 0:
+		return plural(int64(d/day), "day")
+	case d >= time.Hour && d%time.Hour == 0:
+		return plural(int64(d/time.Hour), "hour")
+	case d >= time.Hour:
+		return plural(int64(d/time.Hour), "hour") + " " + plural(int64(d%time.Hour/time.Minute), "minute")
+	case d >= time.Minute:
+		return plural(int64(d/time.Minute), "minute")
+	default:
+		return "less than a minute"
+	}
+}

@@ -1,0 +1,259 @@
+package mail_test
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	rmail "github.com/rampart/rampart/internal/mail"
+	"github.com/rampart/rampart/internal/testpeers/smtpd"
+)
+
+const (
+	securityURL = "https://registry.example/-/account/security"
+	actionURL   = "https://registry.example/-/verify?token=Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFy"
+	packageURL  = "https://registry.example/package/left-pad"
+)
+
+var when = time.Date(2026, 11, 22, 10, 4, 0, 0, time.UTC)
+
+// sample is a Notice with every field a kind may need.
+func sample() rmail.Notice {
+	return rmail.Notice{
+		Site: "Example registry", User: "alice", When: when,
+		IP: "203.0.113.7", UserAgent: "npm/11.0.0 node/v24.1.0 linux x64",
+		SecurityURL: securityURL, ActionURL: actionURL, ExpiresIn: 24 * time.Hour,
+		OldEmail: "alice@old.example", NewEmail: "alice@new.example",
+		Method: "authenticator app (TOTP)", Credential: "YubiKey 5C",
+		RemainingCodes: 7,
+		TokenName:      "ci-publish", TokenScope: "publish", TokenExpires: when.Add(30 * 24 * time.Hour),
+		Package: "left-pad", Version: "1.3.0", PackageURL: packageURL,
+		Actor: "bob", Owner: "carol",
+	}
+}
+
+// What each kind must say, beyond the common parts.
+var mustSay = map[string][]string{
+	rmail.KindVerifyEmail:              {actionURL, "24 hours"},
+	rmail.KindPasswordReset:            {actionURL, "24 hours", securityURL},
+	rmail.KindPasswordChanged:          {"password", securityURL},
+	rmail.KindEmailChanged:             {"alice@old.example", "alice@new.example", securityURL},
+	rmail.KindMFAAdded:                 {"authenticator app (TOTP)", securityURL},
+	rmail.KindMFARemoved:               {"authenticator app (TOTP)", securityURL},
+	rmail.KindRecoveryCodeUsed:         {"7 recovery codes left", securityURL},
+	rmail.KindRecoveryCodesRegenerated: {"no longer work", securityURL},
+	rmail.KindPasskeyAdded:             {"YubiKey 5C", securityURL},
+	rmail.KindPasskeyRemoved:           {"YubiKey 5C", securityURL},
+	rmail.KindTokenCreated:             {"ci-publish", "publish", "Expires:", securityURL},
+	rmail.KindNewDevice:                {securityURL},
+	rmail.KindPackagePublished:         {"left-pad", "1.3.0", "bob", packageURL, securityURL},
+	rmail.KindOwnerAdded:               {"left-pad", "carol", "bob", securityURL},
+	rmail.KindOwnerRemoved:             {"left-pad", "carol", "bob", securityURL},
+}
+
+var wantLinks = map[string][]string{
+	rmail.KindVerifyEmail:      {actionURL, securityURL},
+	rmail.KindPasswordReset:    {actionURL, securityURL},
+	rmail.KindPackagePublished: {packageURL, securityURL},
+}
+
+func TestRenderEveryKind(t *testing.T) {
+	if len(rmail.Kinds()) != len(mustSay) {
+		t.Fatalf("%d kinds, but the test knows %d", len(rmail.Kinds()), len(mustSay))
+	}
+	for _, kind := range rmail.Kinds() {
+		t.Run(kind, func(t *testing.T) {
+			subject, text, links, err := rmail.Render(kind, sample())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if subject == "" || strings.ContainsAny(subject, "\r\n") {
+				t.Errorf("subject %q is empty or has a line break", subject)
+			}
+			if !strings.Contains(subject, "Example registry") {
+				t.Errorf("subject %q does not name the site", subject)
+			}
+			for _, s := range append(mustSay[kind],
+				"Hello alice,",
+				"When: Sunday, 22 November 2026 at 10:04 UTC", // when
+				"IP address: 203.0.113.7",                     // from where
+				"Browser or client: npm/11.0.0",
+			) {
+				if !strings.Contains(text, s) {
+					t.Errorf("text lacks %q:\n%s", s, text)
+				}
+			}
+			if kind != rmail.KindVerifyEmail && !strings.Contains(text, "If you did not") && !strings.Contains(text, "If this was not you") {
+				t.Errorf("text does not say what to do if it was not the user:\n%s", text)
+			}
+			want := wantLinks[kind]
+			if want == nil {
+				want = []string{securityURL}
+			}
+			if !slices.Equal(links, want) {
+				t.Errorf("links = %q, want %q", links, want)
+			}
+			for _, l := range links {
+				if !strings.Contains(text, l) {
+					t.Errorf("link %s not in text", l)
+				}
+			}
+			for i, line := range strings.Split(text, "\n") {
+				if len([]rune(line)) > 78 && !strings.HasPrefix(line, "http") {
+					t.Errorf("line %d is %d characters long: %q", i+1, len([]rune(line)), line)
+				}
+			}
+		})
+	}
+}
+
+// Every kind goes through a real SMTP server, and the links come back out
+// of the received mail.
+func TestNoticesThroughSMTP(t *testing.T) {
+	srv := smtpd.Start(t)
+	m := newSMTP(t, plainConfig(srv))
+	for _, kind := range rmail.Kinds() {
+		to := strings.ReplaceAll(kind, "_", "-") + "@example.com"
+		msg, err := rmail.NewMessage(kind, []string{to}, sample())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Send(t.Context(), msg); err != nil {
+			t.Fatalf("%s: %v", kind, err)
+		}
+		got := srv.WaitFor(t, to, wait)
+		if got.Subject != msg.Subject {
+			t.Errorf("%s: subject %q, want %q", kind, got.Subject, msg.Subject)
+		}
+		if links := got.Links(); !slices.Equal(links, msg.Links) {
+			t.Errorf("%s: links in the received mail = %q, want %q", kind, links, msg.Links)
+		}
+	}
+}
+
+func TestRenderOptionalParts(t *testing.T) {
+	n := sample()
+	n.Site, n.User, n.IP, n.UserAgent = "", "", "", ""
+	_, text, _, err := rmail.Render(rmail.KindPasswordChanged, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"Hello,", "Rampart"} {
+		if !strings.Contains(text, s) {
+			t.Errorf("text lacks %q:\n%s", s, text)
+		}
+	}
+	for _, s := range []string{"IP address", "Browser"} {
+		if strings.Contains(text, s) {
+			t.Errorf("text has %q without data:\n%s", s, text)
+		}
+	}
+
+	n = sample()
+	n.RemainingCodes = 0
+	_, text, _, _ = rmail.Render(rmail.KindRecoveryCodeUsed, n)
+	if !strings.Contains(text, "no recovery codes left") {
+		t.Errorf("no codes left:\n%s", text)
+	}
+	n.RemainingCodes = 1
+	_, text, _, _ = rmail.Render(rmail.KindRecoveryCodeUsed, n)
+	if !strings.Contains(text, "1 recovery code left") {
+		t.Errorf("one code left:\n%s", text)
+	}
+
+	n = sample()
+	n.SecurityURL = ""
+	_, _, links, err := rmail.Render(rmail.KindVerifyEmail, n)
+	if err != nil || !slices.Equal(links, []string{actionURL}) {
+		t.Errorf("verify_email without a security page: links %q, err %v", links, err)
+	}
+}
+
+func TestRenderRefusesIncompleteNotices(t *testing.T) {
+	tests := []struct {
+		kind string
+		edit func(*rmail.Notice)
+		want string
+	}{
+		{"no_such_kind", func(*rmail.Notice) {}, "unknown kind"},
+		{rmail.KindPasswordChanged, func(n *rmail.Notice) { n.When = time.Time{} }, "When"},
+		{rmail.KindPasswordChanged, func(n *rmail.Notice) { n.SecurityURL = "" }, "SecurityURL"},
+		{rmail.KindPasswordChanged, func(n *rmail.Notice) { n.SecurityURL = "/relative" }, "SecurityURL"},
+		{rmail.KindPasswordChanged, func(n *rmail.Notice) { n.SecurityURL = "javascript:alert(1)" }, "SecurityURL"},
+		{rmail.KindVerifyEmail, func(n *rmail.Notice) { n.ActionURL = "" }, "ActionURL"},
+		{rmail.KindVerifyEmail, func(n *rmail.Notice) { n.ActionURL = actionURL + "\r\nBcc: x@evil.example" }, "ActionURL"},
+		{rmail.KindPasswordReset, func(n *rmail.Notice) { n.ExpiresIn = 0 }, "ExpiresIn"},
+		{rmail.KindEmailChanged, func(n *rmail.Notice) { n.NewEmail = "" }, "NewEmail"},
+		{rmail.KindMFAAdded, func(n *rmail.Notice) { n.Method = "\r\n" }, "Method"},
+		{rmail.KindPasskeyRemoved, func(n *rmail.Notice) { n.Credential = "" }, "Credential"},
+		{rmail.KindNewDevice, func(n *rmail.Notice) { n.IP, n.UserAgent = "", "" }, "IP or UserAgent"},
+		{rmail.KindPackagePublished, func(n *rmail.Notice) { n.Version = "" }, "Version"},
+		{rmail.KindOwnerAdded, func(n *rmail.Notice) { n.Owner = "" }, "Owner"},
+		{rmail.KindOwnerRemoved, func(n *rmail.Notice) { n.Actor = "" }, "Actor"},
+	}
+	for _, tt := range tests {
+		n := sample()
+		tt.edit(&n)
+		_, _, _, err := rmail.Render(tt.kind, n)
+		if !errors.Is(err, rmail.ErrInvalidNotice) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: err = %v, want ErrInvalidNotice mentioning %q", tt.kind, err, tt.want)
+		}
+	}
+}
+
+// Free text from users and their clients cannot add lines to a mail.
+func TestRenderNeutralisesUserText(t *testing.T) {
+	n := sample()
+	n.UserAgent = "curl/8\r\n\r\nSubject: you won\nhttps://evil.example/"
+	n.Package = "left-pad\r\nBcc: victim@example.com"
+	n.Actor = "mallory\u202e\u2028gnp.exe"
+	n.User = strings.Repeat("a", 1000)
+
+	subject, text, links, err := rmail.Render(rmail.KindPackagePublished, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(subject, "\r\n") {
+		t.Errorf("subject has a line break: %q", subject)
+	}
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(line, "Subject:") || strings.HasPrefix(line, "Bcc:") || strings.HasPrefix(line, "https://evil") {
+			t.Errorf("user text started a line: %q", line)
+		}
+		if strings.ContainsAny(line, "\r\u202e\u2028") {
+			t.Errorf("control or formatting character left in %q", line)
+		}
+	}
+	if slices.Contains(links, "https://evil.example/") {
+		t.Errorf("a URL from user text became a link: %q", links)
+	}
+	if strings.Contains(text, strings.Repeat("a", 200)) {
+		t.Error("an overlong name was not shortened")
+	}
+}
+
+func FuzzRenderNoInjection(f *testing.F) {
+	f.Add("left-pad", "1.0.0", "bob", "curl/8", "alice")
+	f.Add("a\r\nBcc: x@evil.example", "1\n2", "\u2028", "\x00\x1b[31m", "\xff\xfe")
+	f.Fuzz(func(t *testing.T, pkg, version, actor, ua, user string) {
+		n := sample()
+		n.Package, n.Version, n.Actor, n.UserAgent, n.User = pkg, version, actor, ua, user
+		for _, kind := range []string{rmail.KindPackagePublished, rmail.KindNewDevice} {
+			msg, err := rmail.NewMessage(kind, []string{"alice@example.com"}, n)
+			if err != nil {
+				if errors.Is(err, rmail.ErrInvalidNotice) {
+					continue // an empty field after cleaning
+				}
+				t.Fatalf("%s: %v", kind, err)
+			}
+			if err := msg.Validate(); err != nil {
+				t.Fatalf("%s: rendered message does not validate: %v", kind, err)
+			}
+			if strings.ContainsAny(msg.Text, "\r\x00") {
+				t.Fatalf("%s: text holds CR or NUL", kind)
+			}
+		}
+	})
+}

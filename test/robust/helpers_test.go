@@ -1,0 +1,332 @@
+// Package robust holds end-to-end robustness tests: they start the real
+// rampart binary (internal/testserver), push it with crashes, races and
+// hostile uploads over HTTP, and check what a user would notice afterwards,
+// reading the data folder directly once the server has stopped.
+package robust
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha1"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/store/sqlite"
+	"github.com/rampart/rampart/internal/testserver"
+)
+
+const (
+	testUser     = "robot"
+	testEmail    = "robot@example.com"
+	testPassword = "correct-horse-battery"
+)
+
+// entry is one tar entry for makeTgz. A zero typ means a regular file
+// holding body followed by zeros zero bytes.
+type entry struct {
+	name  string
+	body  string
+	typ   byte
+	link  string
+	zeros int64
+}
+
+func file(name, body string) entry { return entry{name: name, body: body} }
+
+func packageJSON(name, version string) string {
+	return fmt.Sprintf(`{"name":%q,"version":%q,"main":"index.js"}`, name, version)
+}
+
+// goodEntries is a minimal package as npm pack writes it. marker makes
+// the bytes differ between otherwise equal packages.
+func goodEntries(name, version, marker string) []entry {
+	return []entry{
+		{name: "package/", typ: tar.TypeDir},
+		file("package/package.json", packageJSON(name, version)),
+		file("package/index.js", "module.exports = "+fmt.Sprintf("%q", marker)+"\n"),
+		file("package/README.md", "# "+name+"\n"),
+	}
+}
+
+// makeTgz writes entries as a gzip'd tar, then trailingZeros zero bytes
+// inside the gzip stream after the tar end marker.
+func makeTgz(tb testing.TB, trailingZeros int64, entries ...entry) []byte {
+	tb.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(zw)
+	for _, e := range entries {
+		h := &tar.Header{Name: e.name, Mode: 0o644, Typeflag: e.typ, Linkname: e.link, ModTime: time.Unix(499162500, 0)}
+		if e.typ == 0 {
+			h.Typeflag = tar.TypeReg
+			h.Size = int64(len(e.body)) + e.zeros
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			tb.Fatalf("tar header %q: %v", e.name, err)
+		}
+		if _, err := io.WriteString(tw, e.body); err != nil {
+			tb.Fatal(err)
+		}
+		if _, err := io.CopyN(tw, zeroReader{}, e.zeros); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := io.CopyN(zw, zeroReader{}, trailingZeros); err != nil {
+		tb.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+type zeroReader struct{}
+
+func (zeroReader) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
+}
+
+func integrity(b []byte) string {
+	sum := sha512.Sum512(b)
+	return "sha512-" + base64.StdEncoding.EncodeToString(sum[:])
+}
+
+func shasum(b []byte) string {
+	sum := sha1.Sum(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// publishDoc is what `npm publish` sends for name@version with tgz. The
+// declared integrity is declared, normally integrity(tgz).
+func publishDoc(name, version string, tgz []byte, declared string) []byte {
+	doc := map[string]any{
+		"_id":  name,
+		"name": name,
+		"dist-tags": map[string]string{
+			"latest": version,
+		},
+		"versions": map[string]any{
+			version: map[string]any{
+				"name":    name,
+				"version": version,
+				"main":    "index.js",
+				"_id":     name + "@" + version,
+				"dist":    map[string]any{"integrity": declared, "shasum": shasum(tgz)},
+			},
+		},
+		"access": nil,
+		"_attachments": map[string]any{
+			name + "-" + version + ".tgz": map[string]any{
+				"content_type": "application/octet-stream",
+				"data":         base64.StdEncoding.EncodeToString(tgz),
+				"length":       len(tgz),
+			},
+		},
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// goodPublish returns a valid publish body and its tarball.
+func goodPublish(tb testing.TB, name, version, marker string) ([]byte, []byte) {
+	tgz := makeTgz(tb, 0, goodEntries(name, version, marker)...)
+	return publishDoc(name, version, tgz, integrity(tgz)), tgz
+}
+
+// client is a plain HTTP client with a bound on every request.
+var client = &http.Client{Timeout: 60 * time.Second}
+
+// reply is a server response, read whole.
+type reply struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// ErrorMsg is the "error" field npm prints.
+func (r reply) ErrorMsg() string {
+	var e struct {
+		Error string `json:"error"`
+	}
+	json.Unmarshal(r.Body, &e)
+	return e.Error
+}
+
+func do(method, url, token string, body io.Reader, ctype string) (reply, error) {
+	req, err := http.NewRequest(method, url, body)
+	if err != nil {
+		return reply{}, err
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return reply{}, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return reply{}, err
+	}
+	return reply{Status: resp.StatusCode, Header: resp.Header, Body: b}, nil
+}
+
+func mustDo(t testing.TB, method, url, token string, body []byte) reply {
+	t.Helper()
+	var r io.Reader
+	if body != nil {
+		r = bytes.NewReader(body)
+	}
+	rep, err := do(method, url, token, r, "application/json")
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	return rep
+}
+
+// login logs in the way `npm login --auth-type=legacy` does and returns
+// the session token.
+func login(t testing.TB, s *testserver.Server, name, password string) string {
+	t.Helper()
+	body, _ := json.Marshal(map[string]string{"name": name, "password": password})
+	rep := mustDo(t, http.MethodPut, s.URL+"-/user/org.couchdb.user:"+name, "", body)
+	if rep.Status != http.StatusCreated {
+		t.Fatalf("login as %s: %d %s", name, rep.Status, rep.Body)
+	}
+	var out struct {
+		Token string `json:"token"`
+	}
+	if err := json.Unmarshal(rep.Body, &out); err != nil || out.Token == "" {
+		t.Fatalf("login as %s: no token in %s", name, rep.Body)
+	}
+	return out.Token
+}
+
+// startWithUser starts a server with extra config, creates the test user
+// and logs in.
+func startWithUser(t testing.TB, config string) (*testserver.Server, string) {
+	t.Helper()
+	s := testserver.Start(t, testserver.Options{Config: config})
+	s.CreateUser(t, testUser, testEmail, testPassword)
+	return s, login(t, s, testUser, testPassword)
+}
+
+// packument is the part of the full packument these tests look at.
+type packument struct {
+	Name     string            `json:"name"`
+	DistTags map[string]string `json:"dist-tags"`
+	Versions map[string]struct {
+		Dist struct {
+			Integrity string `json:"integrity"`
+			Tarball   string `json:"tarball"`
+		} `json:"dist"`
+	} `json:"versions"`
+}
+
+// getPackument fetches name's packument; ok is false on 404.
+func getPackument(t testing.TB, s *testserver.Server, name string) (packument, bool) {
+	t.Helper()
+	rep := mustDo(t, http.MethodGet, s.URL+escapeName(name), "", nil)
+	if rep.Status == http.StatusNotFound {
+		return packument{}, false
+	}
+	if rep.Status != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", name, rep.Status, rep.Body)
+	}
+	var p packument
+	if err := json.Unmarshal(rep.Body, &p); err != nil {
+		t.Fatalf("GET %s: %v in %.200s", name, err, rep.Body)
+	}
+	return p, true
+}
+
+// escapeName makes a package name a path segment the way npm does
+// ("@scope%2fname"); hostile names (spaces, dots) are percent-encoded.
+func escapeName(name string) string {
+	var b strings.Builder
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~@", c) >= 0 {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
+}
+
+// download fetches a tarball URL and returns its bytes.
+func download(t testing.TB, url string) ([]byte, int) {
+	t.Helper()
+	rep := mustDo(t, http.MethodGet, url, "", nil)
+	return rep.Body, rep.Status
+}
+
+// blobFiles lists the files under <data>/blobs/sha512.
+func blobFiles(t testing.TB, data string) []string {
+	t.Helper()
+	var files []string
+	root := filepath.Join(data, "blobs", "sha512")
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatalf("walking %s: %v", root, err)
+	}
+	return files
+}
+
+// readEvents opens the data folder's metadata store (the server must be
+// stopped) and returns every event in order.
+func readEvents(t testing.TB, data string) []core.Event {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(data, "metadata.db"))
+	if err != nil {
+		t.Fatalf("opening the stopped server's store: %v", err)
+	}
+	defer st.Close()
+	var evs []core.Event
+	err = st.View(ctx, func(tx store.Tx) error {
+		var err error
+		evs, err = tx.EventsAfter(0, 100000)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return evs
+}
