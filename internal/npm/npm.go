@@ -424,14 +424,14 @@ func (h *Handler) serveAPI(w http.ResponseWriter, r *http.Request, p authz.Princ
 		}
 		return writeJSON(w, http.StatusOK, map[string]any{"ok": true})
 	case len(segs) == 3 && segs[0] == "user" && segs[2] == "package" && m == http.MethodGet:
-		return h.userPackages(w, ctx, segs[1])
+		return h.userPackages(w, ctx, p, segs[1])
 	case len(segs) == 3 && segs[0] == "org" && segs[2] == "package":
 		return core.Errorf(core.KindNotFound, "organizations are not available on this registry yet")
 	case len(segs) == 2 && segs[0] == "v1" && segs[1] == "login":
 		// npm falls back to the username/password flow on a 4xx here.
 		return core.Errorf(core.KindNotFound, "web login is not available on this registry yet")
 	case len(segs) == 2 && segs[0] == "v1" && segs[1] == "search" && m == http.MethodGet:
-		return h.search(w, r)
+		return h.search(w, r, p)
 	case len(segs) >= 3 && segs[0] == "npm" && segs[1] == "v1" && segs[2] == "tokens":
 		return h.tokens(w, r, p, segs[3:])
 	case len(segs) == 3 && segs[0] == "npm" && segs[1] == "v1" && segs[2] == "user" && m == http.MethodGet:
@@ -503,12 +503,12 @@ func (h *Handler) getUser(w http.ResponseWriter, ctx context.Context, p authz.Pr
 	return writeJSON(w, http.StatusOK, out)
 }
 
-func (h *Handler) userPackages(w http.ResponseWriter, ctx context.Context, name string) error {
+func (h *Handler) userPackages(w http.ResponseWriter, ctx context.Context, p authz.Principal, name string) error {
 	u, err := h.acct.User(ctx, name)
 	if err != nil {
 		return err
 	}
-	pkgs, err := h.reg.UserPackages(ctx, u.ID)
+	pkgs, err := h.reg.UserPackagesFor(ctx, p, u.ID)
 	if err != nil {
 		return err
 	}
@@ -519,16 +519,20 @@ func (h *Handler) userPackages(w http.ResponseWriter, ctx context.Context, name 
 	return writeJSON(w, http.StatusOK, out)
 }
 
-func (h *Handler) search(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) search(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
 	q := r.URL.Query()
 	size, _ := strconv.Atoi(q.Get("size"))
 	if size == 0 {
 		size = 20
 	}
 	from, _ := strconv.Atoi(q.Get("from"))
-	hits, total, err := h.reg.Search(r.Context(), q.Get("text"), size, from)
+	hits, more, err := h.reg.SearchFor(r.Context(), p, q.Get("text"), size, from)
 	if err != nil {
 		return err
+	}
+	total := from + len(hits)
+	if more {
+		total++ // at least one more page
 	}
 	objects := make([]map[string]any, 0, len(hits))
 	for _, hit := range hits {

@@ -234,7 +234,7 @@ func (s *Service) unpublishAllowed(tx store.Tx, pkg *core.Package, v *core.Versi
 	if len(why) == 0 {
 		return nil
 	}
-	return core.Errorf(core.KindForbidden, "cannot unpublish %s@%s: it was published more than %d hours ago and %s. Deprecate it instead: npm deprecate %s@%s \"<message>\". See %spolicies/unpublish",
+	return core.Errorf(core.KindForbidden, "cannot unpublish %s@%s: it was published more than %d hours ago and %s. Deprecate it instead: npm deprecate %s@%s \"<message>\". See %s-/policies/unpublish",
 		pkg.Name, v.Version, int(s.cfg.UnpublishWindow.Hours()), strings.Join(why, " and "), pkg.Name, v.Version, s.cfg.PublicURL)
 }
 

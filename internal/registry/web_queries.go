@@ -2,7 +2,6 @@ package registry
 
 import (
 	"context"
-	"sort"
 
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
@@ -13,12 +12,6 @@ import (
 // UserPackages list every live package, restricted ones included; these
 // wrappers leave out what p may not read, deciding with authz.Authorize
 // like every other read.
-
-// recentWindow bounds how many packages Recent sorts. The store has no
-// index by modification time yet, so Recent looks at the first
-// recentWindow packages of an empty search: exact for registries of up to
-// that many packages.
-const recentWindow = 250
 
 // SearchFor is Search as p may see it. more reports whether the store had
 // a full page, so another page may follow.
@@ -33,12 +26,8 @@ func (s *Service) SearchFor(ctx context.Context, p authz.Principal, text string,
 
 // RecentFor lists up to n packages p may read, most recently changed first.
 func (s *Service) RecentFor(ctx context.Context, p authz.Principal, n int) ([]core.SearchHit, error) {
-	all, _, err := s.Search(ctx, "", recentWindow, 0)
-	if err != nil {
-		return nil, err
-	}
-	sort.SliceStable(all, func(i, j int) bool { return all[i].Date.After(all[j].Date) })
-	return s.readableHits(ctx, p, all, n)
+	hits, _, err := s.SearchFor(ctx, p, "", n, 0)
+	return hits, err
 }
 
 // UserPackagesFor lists the live packages userID maintains that p may read.

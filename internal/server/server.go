@@ -94,8 +94,10 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 	return &Services{Store: st, Registry: reg, Accounts: acct}, nil
 }
 
-// Handler mounts the front-ends: the web UI for browsers, the npm protocol
-// for everything else.
+// Handler mounts the front-ends: the web UI for browsers asking for one of
+// its pages, the npm protocol for everything else (a packument or tarball
+// opened in a browser included). Static files and the policy documents
+// (linked from npm error messages) are the web UI's for every client.
 func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	npmH := npm.New(svc.Registry, svc.Accounts, cfg.Limits, log)
 	webH := web.New(svc.Registry, svc.Accounts, web.Config{PublicURL: cfg.PublicURL, Policies: docs.Policies()}, log)
@@ -105,8 +107,9 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 		fmt.Fprintln(w, "ok")
 	})
 	mux.Handle("/-/static/", webH)
+	mux.Handle("GET /-/policies/{name}", webH)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		if web.IsBrowser(r) {
+		if web.IsBrowser(r) && webH.Serves(r) {
 			webH.ServeHTTP(w, r)
 			return
 		}

@@ -89,7 +89,8 @@ type Packages interface {
 	// have a live version depending on packageName.
 	Dependents(packageName string) (int, error)
 	// Search finds live packages whose name, description or keywords
-	// contain every term, best name matches first.
+	// contain every term, best name matches first. With no terms it lists
+	// every live package, most recently modified first.
 	Search(terms []string, limit, offset int) ([]core.SearchHit, int, error)
 	AllPackageNames() ([]string, error)
 }

@@ -1,9 +1,14 @@
-// Package web is Rampart's server-rendered HTML interface.
+// Package web is Rampart's server-rendered HTML interface: search, package
+// and user pages, sign-in, and the policy documents. Pages are html/template
+// files embedded in the binary; there is no JavaScript, and the
+// Content-Security-Policy allows none. Every decision about who may see what
+// is made by the registry and account services; this package only renders.
 package web
 
 import (
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/rampart/rampart/internal/account"
@@ -23,11 +28,34 @@ type Handler struct {
 	acct *account.Service
 	cfg  Config
 	log  *slog.Logger
+
+	// secureCookie marks the session cookie Secure: the public URL is
+	// https, or it is localhost, which browsers treat as a secure context.
+	secureCookie bool
+	mux          *http.ServeMux
+	// root is mux behind cross-origin (CSRF) protection.
+	root http.Handler
 }
 
 // New builds the web UI.
 func New(reg *registry.Service, acct *account.Service, cfg Config, log *slog.Logger) *Handler {
-	return &Handler{reg: reg, acct: acct, cfg: cfg, log: log}
+	if log == nil {
+		log = slog.Default()
+	}
+	h := &Handler{reg: reg, acct: acct, cfg: cfg, log: log, mux: http.NewServeMux()}
+	cop := http.NewCrossOriginProtection()
+	if u, err := url.Parse(cfg.PublicURL); err == nil && u.Host != "" {
+		h.secureCookie = u.Scheme == "https" || u.Hostname() == "localhost"
+		// Behind a proxy the Host header may differ from the public
+		// name; the public origin is ours whatever the proxy sends.
+		if err := cop.AddTrustedOrigin(u.Scheme + "://" + u.Host); err != nil {
+			log.Warn("web: public URL is not a valid origin for CSRF checks", "public_url", cfg.PublicURL, "err", err)
+		}
+	}
+	cop.SetDenyHandler(http.HandlerFunc(h.crossOriginDenied))
+	h.routes()
+	h.root = cop.Handler(h.mux)
+	return h
 }
 
 // IsBrowser reports whether r comes from a browser rather than a package
@@ -43,7 +71,18 @@ func IsBrowser(r *http.Request) bool {
 	return false
 }
 
+// Serves reports whether r is for a page of the web UI. Other browser
+// requests (a packument or a tarball opened in a browser) belong to the
+// package protocol.
+func (h *Handler) Serves(r *http.Request) bool {
+	if isUserPath(r.URL.Path) {
+		return r.Method == http.MethodGet || r.Method == http.MethodHead
+	}
+	_, pattern := h.mux.Handler(r)
+	return pattern != "" && pattern != catchAll
+}
+
 // ServeHTTP serves a page.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	http.Error(w, "the web interface is not built yet", http.StatusNotFound)
+	h.root.ServeHTTP(w, r)
 }

@@ -429,7 +429,14 @@ func (t *tx) Search(terms []string, limit, offset int) ([]core.SearchHit, int, e
 	q := `SELECT p.id, p.name, p.description, p.keywords, p.modified_at, COALESCE(dt.version, '')
 		FROM packages p LEFT JOIN dist_tags dt ON dt.package_id = p.id AND dt.tag = 'latest'
 		WHERE ` + cond + ` ORDER BY (lower(p.name) = ?) DESC, (lower(p.name) LIKE ? ESCAPE '\') DESC, p.name LIMIT ? OFFSET ?`
-	rows, err := t.query(q, append(args, exact, likeEscape(exact), limit, offset)...)
+	qargs := append(args, exact, likeEscape(exact), limit, offset)
+	if len(terms) == 0 {
+		q = `SELECT p.id, p.name, p.description, p.keywords, p.modified_at, COALESCE(dt.version, '')
+		FROM packages p LEFT JOIN dist_tags dt ON dt.package_id = p.id AND dt.tag = 'latest'
+		WHERE ` + cond + ` ORDER BY p.modified_at DESC, p.name LIMIT ? OFFSET ?`
+		qargs = append(args, limit, offset)
+	}
+	rows, err := t.query(q, qargs...)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -1,0 +1,383 @@
+package web
+
+import (
+	"errors"
+	"html/template"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/rampart/rampart/internal/account"
+	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/limits"
+	"github.com/rampart/rampart/internal/npm"
+	"github.com/rampart/rampart/internal/registry"
+)
+
+const (
+	// sessionCookie holds a browser's session; the account service keeps
+	// only its hash.
+	sessionCookie = "rampart_session"
+	// maxCookieLength bounds a session cookie value before it is hashed
+	// and looked up; real ones are 26 characters.
+	maxCookieLength = 128
+	// maxFormBytes bounds a sign-in form.
+	maxFormBytes = 16 << 10
+	// maxQueryBytes bounds a search text.
+	maxQueryBytes = 256
+	// pageSize is how many search results a page shows.
+	pageSize = 20
+	// maxFrom bounds how deep into search results one may page.
+	maxFrom = 10000
+)
+
+// ---- home and search ----
+
+type homeBody struct {
+	Recent []core.SearchHit
+}
+
+func (h *Handler) home(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
+	recent, err := h.reg.RecentFor(r.Context(), p, pageSize)
+	if err != nil {
+		return err
+	}
+	return h.render(w, r, p, http.StatusOK, "home", pageData{Body: homeBody{Recent: recent}})
+}
+
+type searchBody struct {
+	Query      string
+	Hits       []core.SearchHit
+	From       int
+	PrevURL    string // "" on the first page
+	NextURL    string // "" on the last page
+	FirstIndex int    // 1-based number of the first hit shown
+}
+
+func (h *Handler) search(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
+	q := strings.TrimSpace(truncate(r.URL.Query().Get("q"), maxQueryBytes))
+	from, _ := strconv.Atoi(r.URL.Query().Get("from"))
+	from = min(max(from, 0), maxFrom)
+	body := searchBody{Query: q, From: from, FirstIndex: from + 1}
+	if q != "" {
+		hits, more, err := h.reg.SearchFor(r.Context(), p, q, pageSize, from)
+		if err != nil {
+			return err
+		}
+		body.Hits = hits
+		if from > 0 {
+			body.PrevURL = searchURL(q, max(from-pageSize, 0))
+		}
+		if more && from+pageSize <= maxFrom {
+			body.NextURL = searchURL(q, from+pageSize)
+		}
+	}
+	title := "Search"
+	if q != "" {
+		title = "Search: " + q
+	}
+	return h.render(w, r, p, http.StatusOK, "search", pageData{Title: title, Query: q, Body: body})
+}
+
+func searchURL(q string, from int) string {
+	v := url.Values{"q": {q}}
+	if from > 0 {
+		v.Set("from", strconv.Itoa(from))
+	}
+	return pathSearch + "?" + v.Encode()
+}
+
+// ---- package page ----
+
+type packageBody struct {
+	Name        string
+	Description string
+	Latest      string // the version "latest" points at
+	Deprecated  string // the latest version's deprecation message
+	Install     string
+	License     string
+	Homepage    string // only http(s) URLs
+	Repository  string // only http(s) URLs
+	Keywords    []string
+	Readme      template.HTML // goldmark's safe rendering of the README
+	Versions    []registry.VersionInfo
+	Tags        []distTag
+	Maintainers []string
+	Downloads   int64
+	Restricted  bool
+}
+
+type distTag struct{ Tag, Version string }
+
+func (h *Handler) pkg(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
+	name := r.PathValue("name")
+	if name == "" || len(name) > limits.MaxNameLength {
+		return core.Errorf(core.KindNotFound, "there is no such package")
+	}
+	pv, err := h.reg.View(r.Context(), p, name)
+	if err != nil {
+		return err
+	}
+	readme, err := renderMarkdown(pv.Readme)
+	if err != nil {
+		return err
+	}
+	b := packageBody{
+		Name:        pv.Package.Name,
+		Description: pv.Package.Description,
+		Latest:      pv.DistTags["latest"],
+		Install:     "npm install " + pv.Package.Name,
+		License:     licenseOf(pv.Latest["license"]),
+		Homepage:    httpURL(stringOf(pv.Latest["homepage"])),
+		Repository:  repositoryURL(pv.Latest["repository"]),
+		Keywords:    strings.Fields(pv.Package.Keywords),
+		Readme:      readme,
+		Versions:    pv.Versions,
+		Downloads:   pv.Downloads,
+		Restricted:  pv.Package.Access == "restricted",
+	}
+	for _, v := range pv.Versions {
+		if v.Version == b.Latest {
+			b.Deprecated = v.Deprecated
+		}
+	}
+	for tag, v := range pv.DistTags {
+		b.Tags = append(b.Tags, distTag{Tag: tag, Version: v})
+	}
+	sort.Slice(b.Tags, func(i, j int) bool {
+		if (b.Tags[i].Tag == "latest") != (b.Tags[j].Tag == "latest") {
+			return b.Tags[i].Tag == "latest"
+		}
+		return b.Tags[i].Tag < b.Tags[j].Tag
+	})
+	// Names only: a core.User also holds the email and password hash,
+	// which must never reach a template.
+	for _, m := range pv.Maintainers {
+		b.Maintainers = append(b.Maintainers, m.Name)
+	}
+	return h.render(w, r, p, http.StatusOK, "package", pageData{Title: b.Name, Body: b})
+}
+
+func stringOf(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+// licenseOf reads package.json's "license": an SPDX string, or the old
+// {"type": "MIT"} form.
+func licenseOf(v any) string {
+	switch v := v.(type) {
+	case string:
+		return truncate(v, 100)
+	case map[string]any:
+		return truncate(stringOf(v["type"]), 100)
+	}
+	return ""
+}
+
+var githubShorthand = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
+
+// repositoryURL turns package.json's "repository" (a string or
+// {"type": "git", "url": ...}) into a web link, or "" when it is not, or
+// cannot become, an http(s) URL.
+func repositoryURL(v any) string {
+	s := stringOf(v)
+	if m, ok := v.(map[string]any); ok {
+		s = stringOf(m["url"])
+	}
+	s = strings.TrimPrefix(s, "git+")
+	switch {
+	case strings.HasPrefix(s, "github:"):
+		s = "https://github.com/" + strings.TrimPrefix(s, "github:")
+	case githubShorthand.MatchString(s):
+		s = "https://github.com/" + s
+	case strings.HasPrefix(s, "git://"):
+		s = "https://" + strings.TrimPrefix(s, "git://")
+	}
+	return httpURL(strings.TrimSuffix(s, ".git"))
+}
+
+// httpURL returns s if it is an absolute http or https URL without
+// credentials in it, else "".
+func httpURL(s string) string {
+	if s == "" || len(s) > 2048 || strings.ContainsAny(s, " \t\r\n\\") {
+		return ""
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return ""
+	}
+	return u.String()
+}
+
+// ---- user page ----
+
+type userBody struct {
+	Name     string
+	Since    time.Time
+	Packages []core.Package
+}
+
+func (h *Handler) user(w http.ResponseWriter, r *http.Request, p authz.Principal, name string) error {
+	if account.ValidateUserName(name) != nil {
+		return core.Errorf(core.KindNotFound, "there is no such user")
+	}
+	u, err := h.acct.User(r.Context(), name)
+	if err != nil {
+		return err
+	}
+	pkgs, err := h.reg.UserPackagesFor(r.Context(), p, u.ID)
+	if err != nil {
+		return err
+	}
+	return h.render(w, r, p, http.StatusOK, "user", pageData{Title: "~" + u.Name, Body: userBody{Name: u.Name, Since: u.CreatedAt, Packages: pkgs}})
+}
+
+// fallback serves user pages, whose paths a pattern cannot match, and
+// the not-found page.
+func (h *Handler) fallback(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
+	if isUserPath(r.URL.Path) {
+		return h.user(w, r, p, strings.TrimPrefix(r.URL.Path, "/~"))
+	}
+	return core.Errorf(core.KindNotFound, "there is no page at this address")
+}
+
+// ---- signing in and out ----
+
+type loginBody struct {
+	Name  string
+	Next  string
+	Error string
+}
+
+func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
+	next := safeNext(r.URL.Query().Get("next"))
+	return h.render(w, r, p, http.StatusOK, "login", pageData{Title: "Sign in", Next: next, Body: loginBody{Next: next}})
+}
+
+func (h *Handler) login(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		return core.Errorf(core.KindInvalid, "the sign-in form could not be read; reload the page and try again")
+	}
+	name := strings.TrimSpace(r.PostForm.Get("name"))
+	next := safeNext(r.PostForm.Get("next"))
+	u, err := h.authenticate(r, name, r.PostForm.Get("password"))
+	if err != nil {
+		status := h.status(w, r, err)
+		body := loginBody{Name: truncate(name, limits.MaxNameLength), Next: next, Error: core.Message(err)}
+		return h.render(w, r, p, status, "login", pageData{Title: "Sign in", Next: next, Body: body})
+	}
+	value, err := h.acct.StartWebSession(r.Context(), u)
+	if err != nil {
+		return err
+	}
+	// A new session every time (no fixation); the old one, if any, ends.
+	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" && len(c.Value) <= maxCookieLength {
+		if err := h.acct.EndWebSession(r.Context(), c.Value); err != nil {
+			h.log.WarnContext(r.Context(), "ending the previous web session", "err", err)
+		}
+	}
+	h.setSessionCookie(w, value, int(account.WebSessionLifetime/time.Second))
+	redirect(w, next)
+	return nil
+}
+
+func (h *Handler) authenticate(r *http.Request, name, password string) (*core.User, error) {
+	if name == "" || password == "" {
+		return nil, core.Errorf(core.KindInvalid, "enter your user name and password")
+	}
+	return h.acct.Login(r.Context(), name, password, npm.ClientAddr(r))
+}
+
+func (h *Handler) logout(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
+	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" && len(c.Value) <= maxCookieLength {
+		if err := h.acct.EndWebSession(r.Context(), c.Value); err != nil {
+			return err
+		}
+	}
+	h.setSessionCookie(w, "", -1)
+	redirect(w, pathHome)
+	return nil
+}
+
+// setSessionCookie sets (maxAge > 0) or clears (maxAge < 0) the session.
+// HttpOnly keeps it from script, SameSite=Lax from other sites' forms.
+func (h *Handler) setSessionCookie(w http.ResponseWriter, value string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{
+		Name:     sessionCookie,
+		Value:    value,
+		Path:     "/",
+		MaxAge:   maxAge,
+		HttpOnly: true,
+		Secure:   h.secureCookie,
+		SameSite: http.SameSiteLaxMode,
+	})
+}
+
+// redirect answers a form with 303 See Other to a local path.
+func redirect(w http.ResponseWriter, to string) {
+	w.Header().Set("Location", to)
+	w.WriteHeader(http.StatusSeeOther)
+}
+
+// safeNext returns next if it is a path on this site, else "/". It must
+// start with one "/" (not "//", a host) and hold nothing a browser reads
+// differently from us: a backslash becomes "/" and control characters
+// vanish, so "/\evil.example" would be "//evil.example".
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || len(next) > 2048 || strings.ContainsRune(next, '\\') {
+		return "/"
+	}
+	for i := 0; i < len(next); i++ {
+		if c := next[i]; c < 0x20 || c == 0x7f {
+			return "/"
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return "/"
+	}
+	return next
+}
+
+// ---- policies ----
+
+type policyBody struct {
+	HTML template.HTML
+}
+
+func (h *Handler) policy(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
+	name := r.PathValue("name")
+	src, ok := h.cfg.Policies[name]
+	if !ok {
+		return core.Errorf(core.KindNotFound, "there is no policy named %q", truncate(name, 64))
+	}
+	html, err := renderMarkdown(src)
+	if err != nil {
+		return err
+	}
+	title := strings.ToUpper(name[:1]) + name[1:] + " policy"
+	return h.render(w, r, p, http.StatusOK, "policy", pageData{Title: title, Body: policyBody{HTML: html}})
+}
+
+// truncate cuts s to at most n bytes, on a rune boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}

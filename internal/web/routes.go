@@ -1,0 +1,76 @@
+package web
+
+import (
+	"embed"
+	"io/fs"
+	"net/http"
+	"strings"
+)
+
+// Paths of the web UI. User pages are /~<name>, which a ServeMux pattern
+// cannot express (a wildcard is a whole segment), so the catch-all serves
+// them.
+const (
+	pathHome      = "/"
+	pathSearch    = "/search"
+	pathPackage   = "/package/"
+	pathLogin     = "/login"
+	pathLogout    = "/logout"
+	pathPolicies  = "/policies/"
+	pathPoliciesA = "/-/policies/" // for any client, not only browsers
+	pathStatic    = "/-/static/"
+	catchAll      = "GET /"
+)
+
+//go:embed static
+var staticFiles embed.FS
+
+func (h *Handler) routes() {
+	h.mux.Handle("GET "+pathHome+"{$}", h.page(h.home))
+	h.mux.Handle("GET "+pathSearch, h.page(h.search))
+	h.mux.Handle("GET "+pathPackage+"{name...}", h.page(h.pkg))
+	h.mux.Handle("GET "+pathLogin, h.page(h.loginForm))
+	h.mux.Handle("POST "+pathLogin, h.page(h.login))
+	h.mux.Handle("POST "+pathLogout, h.page(h.logout))
+	h.mux.Handle("GET "+pathPolicies+"{name}", h.page(h.policy))
+	h.mux.Handle("GET "+pathPoliciesA+"{name}", h.page(h.policy))
+	static, err := fs.Sub(staticFiles, "static")
+	if err != nil {
+		panic(err) // the directory is embedded above
+	}
+	h.mux.Handle("GET "+pathStatic, http.StripPrefix(pathStatic, staticHandler(http.FileServerFS(static))))
+	h.mux.Handle(catchAll, h.page(h.fallback))
+}
+
+// isUserPath reports whether path is a user page, /~<name>.
+func isUserPath(path string) bool {
+	return strings.HasPrefix(path, "/~") && len(path) > 2 && !strings.Contains(path[2:], "/")
+}
+
+// staticHandler serves the embedded CSS and images. They hold nothing
+// private, so they may be cached.
+func staticHandler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		setSecurityHeaders(w)
+		if r.URL.Path == "" || strings.HasSuffix(r.URL.Path, "/") {
+			http.NotFound(w, r) // no directory listings
+			return
+		}
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// contentSecurityPolicy allows no script at all, styles and images from
+// here (README images from any https origin), forms posting only here, and
+// no framing.
+const contentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self' https: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// setSecurityHeaders sets the headers every response of the web UI carries.
+func setSecurityHeaders(w http.ResponseWriter) {
+	hd := w.Header()
+	hd.Set("Content-Security-Policy", contentSecurityPolicy)
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Referrer-Policy", "same-origin")
+	hd.Set("X-Frame-Options", "DENY")
+}
