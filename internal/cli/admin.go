@@ -44,7 +44,7 @@ func withServices(cmd *cobra.Command, f *configFlags, env Env, fn func(*server.S
 	if err != nil {
 		return err
 	}
-	svc, err := server.Open(cmd.Context(), cfg, server.Options{Log: discardLogger()})
+	svc, err := server.Open(cmd.Context(), cfg, server.Options{Log: discardLogger(), Console: true})
 	if err != nil {
 		return err
 	}

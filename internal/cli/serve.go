@@ -57,7 +57,7 @@ the config file, then RAMPART_* environment variables, then these flags.`,
 
 // countUsers opens the data folder briefly to see whether it has accounts.
 func countUsers(cmd *cobra.Command, cfg config.Config) (int, error) {
-	svc, err := server.Open(cmd.Context(), cfg, server.Options{Log: discardLogger()})
+	svc, err := server.Open(cmd.Context(), cfg, server.Options{Log: discardLogger(), Console: true})
 	if err != nil {
 		return 0, err
 	}

@@ -46,9 +46,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, err := h.principal(r)
-	// The login PUT checks a password, not the token npm sends along: a
-	// dead configured token must not block `npm login`.
-	if err != nil && !(r.Method == http.MethodPut && len(rt.api) == 2 && rt.api[0] == "user") {
+	switch {
+	case err == nil:
+	case r.Method == http.MethodPut && len(rt.api) == 2 && rt.api[0] == "user":
+		// The login PUT checks a password, not the token npm sends along:
+		// a dead configured token must not block `npm login`.
+	case r.Method == http.MethodDelete && len(rt.api) == 3 && rt.api[0] == "user" && rt.api[1] == "token" &&
+		core.KindOf(err) == core.KindUnauthenticated:
+		// `npm logout` of a token that is already dead: there is nothing
+		// left to revoke, and succeeding lets npm forget it.
+		writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+		return
+	default:
 		h.fail(w, r, err)
 		return
 	}

@@ -31,6 +31,10 @@ type Config struct {
 	// MaxWeeklyDownloads: past the window, a package downloaded this many
 	// times in the last 7 days cannot be unpublished.
 	MaxWeeklyDownloads int64
+	// AdoptStoredURL makes the service use the public URL the documents
+	// were last built with instead of PublicURL. Console commands run
+	// beside a live server set it, so they never rewrite its tarball links.
+	AdoptStoredURL bool
 }
 
 // Service is the package service.
@@ -48,6 +52,21 @@ type Service struct {
 func New(ctx context.Context, st store.Store, blobs blob.Store, cfg Config, now func() time.Time, log *slog.Logger) (*Service, error) {
 	s := &Service{store: st, blobs: blobs, cfg: cfg, now: now, log: log}
 	s.downloads = newDownloadCounter(st, now, log)
+	if cfg.AdoptStoredURL {
+		err := st.View(ctx, func(tx store.Tx) error {
+			u, err := tx.GetMeta(metaPublicURL)
+			if err == nil {
+				s.cfg.PublicURL = u
+			}
+			if errors.Is(err, core.ErrNotFound) {
+				return nil
+			}
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
 	if err := s.rebuildIfURLChanged(ctx); err != nil {
 		return nil, err
 	}

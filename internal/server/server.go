@@ -29,6 +29,10 @@ import (
 type Options struct {
 	Log *slog.Logger
 	Now func() time.Time // the clock; time.Now when nil
+	// Console marks an admin command run beside a possibly live server:
+	// it keeps the public URL the server last used (see
+	// registry.Config.AdoptStoredURL).
+	Console bool
 }
 
 // Services are the domain services over one data folder, for the server
@@ -86,6 +90,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		Limits:             cfg.Limits,
 		UnpublishWindow:    time.Duration(cfg.Unpublish.WindowHours) * time.Hour,
 		MaxWeeklyDownloads: cfg.Unpublish.MaxWeeklyDownloads,
+		AdoptStoredURL:     opts.Console,
 	}, opts.Now, opts.Log)
 	if err != nil {
 		st.Close()
