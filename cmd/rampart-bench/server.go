@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/rampart/rampart/internal/config"
+	"github.com/rampart/rampart/internal/server"
+)
+
+// inProcess is the registry under test, running in this process exactly as
+// `rampart serve` runs it: server.Serve on a loopback listener.
+type inProcess struct {
+	url  string
+	stop func() error
+}
+
+// startServer serves a registry over data on 127.0.0.1 and a free port,
+// and returns once it answers its health check. The server logs warnings
+// and errors to logw. stop shuts it down (flushing download counts) and
+// reports how Serve ended.
+func startServer(ctx context.Context, data string, logw io.Writer) (*inProcess, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	cfg := config.Default()
+	cfg.Data = data
+	cfg.Listen = ln.Addr().String()
+	cfg.PublicURL = "http://" + cfg.Listen + "/"
+	// The benchmark measures reads; argon2id's production cost would only
+	// slow the one login of the seeding.
+	cfg.InsecureFastPasswordHashing = true
+	if err := cfg.Validate(); err != nil {
+		ln.Close()
+		return nil, err
+	}
+	log := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelWarn}))
+
+	// The server's life is ours to end (stop), not the caller's context:
+	// an interrupt still gets an orderly shutdown through stop.
+	srvCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	var serveErr error
+	done := make(chan struct{})
+	go func() {
+		serveErr = server.Serve(srvCtx, cfg, ln, server.Options{Log: log})
+		close(done)
+	}()
+	stop := func() error {
+		cancel()
+		<-done
+		return serveErr
+	}
+
+	u := cfg.PublicURL
+	if err := waitHealthy(ctx, u+"-/healthz", done); err != nil {
+		if serr := stop(); serr != nil {
+			err = fmt.Errorf("%w (the registry stopped: %w)", err, serr)
+		}
+		return nil, err
+	}
+	return &inProcess{url: u, stop: stop}, nil
+}
+
+// waitHealthy polls the health endpoint until it answers 200, the server
+// stops (done is closed), or 30 seconds pass.
+func waitHealthy(ctx context.Context, url string, done <-chan struct{}) error {
+	c := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return err
+		}
+		resp, err := c.Do(req)
+		if err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				c.CloseIdleConnections()
+				return nil
+			}
+		}
+		select {
+		case <-done:
+			return errors.New("the registry stopped before it was ready")
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return errors.New("the registry did not answer its health check within 30s")
+		}
+	}
+}
