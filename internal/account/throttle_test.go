@@ -61,9 +61,9 @@ func (c *countingStore) View(ctx context.Context, f func(store.Tx) error) error 
 	return c.Store.View(ctx, f)
 }
 
-func (c *countingStore) Document(ctx context.Context, name string) (*core.Document, error) {
+func (c *countingStore) Document(ctx context.Context, name string, part store.DocPart) (*core.Document, error) {
 	c.uses.Add(1)
-	return c.Store.Document(ctx, name)
+	return c.Store.Document(ctx, name, part)
 }
 
 type acctEnv struct {

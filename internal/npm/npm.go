@@ -21,6 +21,7 @@ import (
 	"github.com/rampart/rampart/internal/httperr"
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/registry"
+	"github.com/rampart/rampart/internal/store"
 )
 
 // Handler serves the npm registry protocol.
@@ -201,15 +202,18 @@ func acceptsGzip(r *http.Request) bool {
 // getPackument serves a precomputed document: no assembly per request,
 // an ETag for revalidation, and gzip bytes compressed once at write time.
 func (h *Handler) getPackument(w http.ResponseWriter, r *http.Request, p authz.Principal, name string) error {
-	doc, err := h.reg.Document(r.Context(), p, name)
+	form, ctype := "full", "application/json"
+	if wantsAbbreviated(r) {
+		form, ctype = "corgi", "application/vnd.npm.install-v1+json"
+	}
+	gz := acceptsGzip(r)
+	part := store.DocMeta // a revalidation needs only the ETag
+	if inm := r.Header.Get("If-None-Match"); inm == "" {
+		part = docPart(form, gz)
+	}
+	doc, err := h.reg.Document(r.Context(), p, name, part)
 	if err != nil {
 		return err
-	}
-	body, gz, form := doc.Full, doc.FullGz, "full"
-	ctype := "application/json"
-	if wantsAbbreviated(r) {
-		body, gz, form = doc.Abbrev, doc.AbbrevGz, "corgi"
-		ctype = "application/vnd.npm.install-v1+json"
 	}
 	etag := `W/"` + doc.ETag + "-" + form + `"`
 	hdr := w.Header()
@@ -226,10 +230,27 @@ func (h *Handler) getPackument(w http.ResponseWriter, r *http.Request, p authz.P
 		w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
+	if part == store.DocMeta {
+		// The client's copy is stale: read the body after all.
+		if doc, err = h.reg.Document(r.Context(), p, name, docPart(form, gz)); err != nil {
+			return err
+		}
+		hdr.Set("ETag", `W/"`+doc.ETag+"-"+form+`"`)
+	}
+	var body []byte
+	switch part := docPart(form, gz); part {
+	case store.DocFull:
+		body = doc.Full
+	case store.DocFullGz:
+		body = doc.FullGz
+	case store.DocAbbrev:
+		body = doc.Abbrev
+	default:
+		body = doc.AbbrevGz
+	}
 	hdr.Set("Content-Type", ctype)
-	if acceptsGzip(r) {
+	if gz {
 		hdr.Set("Content-Encoding", "gzip")
-		body = gz
 	}
 	hdr.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
@@ -237,6 +258,20 @@ func (h *Handler) getPackument(w http.ResponseWriter, r *http.Request, p authz.P
 		w.Write(body)
 	}
 	return nil
+}
+
+// docPart is the stored form a response sends.
+func docPart(form string, gz bool) store.DocPart {
+	switch {
+	case form == "full" && gz:
+		return store.DocFullGz
+	case form == "full":
+		return store.DocFull
+	case gz:
+		return store.DocAbbrevGz
+	default:
+		return store.DocAbbrev
+	}
 }
 
 // etagMatches applies If-None-Match's weak comparison.

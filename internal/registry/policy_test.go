@@ -143,7 +143,7 @@ func (e *policyEnv) unpublish(p authz.Principal, name string, versions ...string
 // served returns the packument's versions and dist-tags, or the error
 // an npm client would get for it.
 func (e *policyEnv) served(name string) (versions []string, tags map[string]string, err error) {
-	doc, err := e.svc.Registry.Document(e.ctx, authz.Principal{}, name)
+	doc, err := e.svc.Registry.Document(e.ctx, authz.Principal{}, name, store.DocAll)
 	if err != nil {
 		return nil, nil, err
 	}

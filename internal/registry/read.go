@@ -17,8 +17,8 @@ import (
 
 // Document returns the precomputed packument of name. For public packages
 // this is one indexed read and nothing else.
-func (s *Service) Document(ctx context.Context, p authz.Principal, name string) (*core.Document, error) {
-	d, err := s.store.Document(ctx, name)
+func (s *Service) Document(ctx context.Context, p authz.Principal, name string, part store.DocPart) (*core.Document, error) {
+	d, err := s.store.Document(ctx, name, part)
 	if errors.Is(err, core.ErrNotFound) {
 		return nil, s.absent(ctx, name)
 	}
@@ -76,14 +76,25 @@ func (s *Service) OpenTarball(ctx context.Context, p authz.Principal, name, file
 	}
 	var v *core.Version
 	err := s.store.View(ctx, func(tx store.Tx) error {
-		st, err := loadPackage(tx, name)
+		pkg, err := tx.PackageByName(name)
+		if errors.Is(err, core.ErrNotFound) || (err == nil && !pkg.UnpublishedAt.IsZero()) {
+			return core.Errorf(core.KindNotFound, "%s@%s was not found or was unpublished", name, version)
+		}
 		if err != nil {
 			return err
 		}
-		if err := authz.Authorize(p, authz.ReadPackage, st.resource()); err != nil {
-			return err
+		// Maintainers matter only for restricted packages: the public
+		// path skips that query.
+		if pkg.Access == "restricted" {
+			st, err := loadPackage(tx, name)
+			if err != nil {
+				return err
+			}
+			if err := authz.Authorize(p, authz.ReadPackage, st.resource()); err != nil {
+				return err
+			}
 		}
-		v, err = tx.Version(st.pkg.ID, version)
+		v, err = tx.VersionFile(pkg.ID, version)
 		if errors.Is(err, core.ErrNotFound) || (err == nil && !v.Live()) {
 			return core.Errorf(core.KindNotFound, "%s@%s was not found or was unpublished", name, version)
 		}

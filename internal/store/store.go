@@ -28,10 +28,24 @@ type Store interface {
 	Update(ctx context.Context, f func(tx Tx) error) error
 	View(ctx context.Context, f func(tx Tx) error) error
 	// Document is the read path's one query: the precomputed packument of
-	// a package, outside any transaction.
-	Document(ctx context.Context, name string) (*core.Document, error)
+	// a package, outside any transaction. Only the part asked for is read
+	// (ETag and Restricted always are), so a request costs the bytes it
+	// sends and a revalidation costs almost none.
+	Document(ctx context.Context, name string, part DocPart) (*core.Document, error)
 	Close() error
 }
+
+// DocPart selects which stored form of a document Document reads.
+type DocPart int
+
+const (
+	DocMeta     DocPart = iota // ETag and Restricted only
+	DocFull                    // Full
+	DocFullGz                  // FullGz
+	DocAbbrev                  // Abbrev
+	DocAbbrevGz                // AbbrevGz
+	DocAll                     // every form
+)
 
 // Tx is everything a transaction can do, as role interfaces.
 type Tx interface {
@@ -78,6 +92,8 @@ type Packages interface {
 	UpdateVersion(v *core.Version) error
 	Versions(packageID int64) ([]core.Version, error) // unpublished ones included, oldest first
 	Version(packageID int64, version string) (*core.Version, error)
+	// VersionFile is Version without Manifest: what serving a tarball needs.
+	VersionFile(packageID int64, version string) (*core.Version, error)
 	DistTags(packageID int64) (map[string]string, error)
 	SetDistTag(packageID int64, tag, version string) error
 	DeleteDistTag(packageID int64, tag string) error

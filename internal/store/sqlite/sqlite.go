@@ -29,6 +29,8 @@ var migrations embed.FS
 type Store struct {
 	w *sql.DB // one connection: SQLite allows one writer at a time
 	r *sql.DB
+
+	docStmts map[store.DocPart]*sql.Stmt
 }
 
 var _ store.Store = (*Store)(nil)
@@ -62,12 +64,20 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if err := s.prepareDocuments(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
 // Close closes both pools.
 func (s *Store) Close() error {
-	return errors.Join(s.r.Close(), s.w.Close())
+	var errs []error
+	for _, st := range s.docStmts {
+		errs = append(errs, st.Close())
+	}
+	return errors.Join(append(errs, s.r.Close(), s.w.Close())...)
 }
 
 // busyTimeout is how long a connection waits for another's lock; it
@@ -185,14 +195,53 @@ func (s *Store) run(ctx context.Context, db *sql.DB, readOnly bool, f func(store
 	return nil
 }
 
+// docColumns names the columns of each document part.
+var docColumns = map[store.DocPart]string{
+	store.DocMeta:     "",
+	store.DocFull:     ", full",
+	store.DocFullGz:   ", full_gz",
+	store.DocAbbrev:   ", abbrev",
+	store.DocAbbrevGz: ", abbrev_gz",
+	store.DocAll:      ", full, full_gz, abbrev, abbrev_gz",
+}
+
+// prepareDocuments prepares the read path's queries once, so that serving
+// a document does not parse SQL on every request.
+func (s *Store) prepareDocuments(ctx context.Context) error {
+	s.docStmts = map[store.DocPart]*sql.Stmt{}
+	for part, cols := range docColumns {
+		st, err := s.r.PrepareContext(ctx, `SELECT etag, restricted`+cols+` FROM documents WHERE name = ?`)
+		if err != nil {
+			return fmt.Errorf("preparing document query: %w", err)
+		}
+		s.docStmts[part] = st
+	}
+	return nil
+}
+
 // Document reads a precomputed packument without a transaction: one
-// indexed SELECT, the whole of the read path's database work.
-func (s *Store) Document(ctx context.Context, name string) (*core.Document, error) {
+// prepared, indexed SELECT, the whole of the read path's database work.
+func (s *Store) Document(ctx context.Context, name string, part store.DocPart) (*core.Document, error) {
+	st, ok := s.docStmts[part]
+	if !ok {
+		return nil, fmt.Errorf("unknown document part %d", part)
+	}
 	d := &core.Document{Name: name}
 	var restricted int
-	err := s.r.QueryRowContext(ctx, `SELECT etag, restricted, full, full_gz, abbrev, abbrev_gz FROM documents WHERE name = ?`, name).
-		Scan(&d.ETag, &restricted, &d.Full, &d.FullGz, &d.Abbrev, &d.AbbrevGz)
-	if err != nil {
+	dest := []any{&d.ETag, &restricted}
+	switch part {
+	case store.DocFull:
+		dest = append(dest, &d.Full)
+	case store.DocFullGz:
+		dest = append(dest, &d.FullGz)
+	case store.DocAbbrev:
+		dest = append(dest, &d.Abbrev)
+	case store.DocAbbrevGz:
+		dest = append(dest, &d.AbbrevGz)
+	case store.DocAll:
+		dest = append(dest, &d.Full, &d.FullGz, &d.Abbrev, &d.AbbrevGz)
+	}
+	if err := st.QueryRowContext(ctx, name).Scan(dest...); err != nil {
 		return nil, notFound(err, "document %s", name)
 	}
 	d.Restricted = restricted == 1

@@ -299,6 +299,18 @@ func (t *tx) Versions(packageID int64) ([]core.Version, error) {
 	return out, rows.Err()
 }
 
+func (t *tx) VersionFile(packageID int64, version string) (*core.Version, error) {
+	v := core.Version{PackageID: packageID, Version: version}
+	var published, unpub int64
+	err := t.row(`SELECT integrity, shasum, digest, size, published_at, unpublished_at FROM versions WHERE package_id = ? AND version = ?`, packageID, version).
+		Scan(&v.Integrity, &v.Shasum, &v.Digest, &v.Size, &published, &unpub)
+	if err != nil {
+		return nil, notFound(err, "version %s", version)
+	}
+	v.PublishedAt, v.UnpublishedAt = fromMS(published), fromMS(unpub)
+	return &v, nil
+}
+
 func (t *tx) Version(packageID int64, version string) (*core.Version, error) {
 	v, err := scanVersion(t.row(`SELECT `+versionCols+` FROM versions WHERE package_id = ? AND version = ?`, packageID, version))
 	if err != nil {

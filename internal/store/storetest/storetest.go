@@ -371,7 +371,7 @@ func checkEmpty(t *testing.T, s store.Store) {
 	if es := read(t, s, func(tx store.Tx) ([]core.Event, error) { return tx.EventsAfter(0, 100) }); len(es) != 0 {
 		t.Fatalf("EventsAfter(0) = seqs %v, want none", eventSeqs(es))
 	}
-	if _, err := s.Document(t.Context(), "storetest-pkg"); !errors.Is(err, core.ErrNotFound) {
+	if _, err := s.Document(t.Context(), "storetest-pkg", store.DocAll); !errors.Is(err, core.ErrNotFound) {
 		t.Fatalf("Document: got error %v, want ErrNotFound", err)
 	}
 	wantNotFound(t, s, "UserByName", func(tx store.Tx) (*core.User, error) { return tx.UserByName("alice") })
@@ -684,6 +684,17 @@ func testVersions(t *testing.T, s store.Store) {
 	insertVersion(t, s, qv)
 	checkVersions(t, s, q, qv)
 	checkVersions(t, s, p, v2, v10, v15)
+
+	// Version reads one version whole; VersionFile the same minus the manifest.
+	one := read(t, s, func(tx store.Tx) (*core.Version, error) { return tx.Version(p.ID, "10.0.0") })
+	checkVersion(t, "Version(10.0.0)", one, v10)
+	file := read(t, s, func(tx store.Tx) (*core.Version, error) { return tx.VersionFile(p.ID, "10.0.0") })
+	if file.Manifest != nil || file.Digest != v10.Digest || file.Integrity != v10.Integrity || file.Size != v10.Size ||
+		!file.PublishedAt.Equal(v10.PublishedAt.Truncate(time.Millisecond)) || !file.UnpublishedAt.IsZero() {
+		t.Fatalf("VersionFile(10.0.0) = %+v; want the file fields of %+v and no manifest", file, v10)
+	}
+	wantNotFound(t, s, "Version of an unknown version", func(tx store.Tx) (*core.Version, error) { return tx.Version(p.ID, "9.9.9") })
+	wantNotFound(t, s, "VersionFile of an unknown version", func(tx store.Tx) (*core.Version, error) { return tx.VersionFile(p.ID, "9.9.9") })
 }
 
 func testVersionsAreForever(t *testing.T, s store.Store) {
@@ -1277,26 +1288,50 @@ func testViewIsReadOnly(t *testing.T, s store.Store) {
 
 func checkDocument(t *testing.T, s store.Store, want *core.Document) {
 	t.Helper()
-	got, err := s.Document(t.Context(), want.Name)
+	got, err := s.Document(t.Context(), want.Name, store.DocAll)
 	if err != nil {
 		t.Fatalf("Document(%s): %v", want.Name, err)
 	}
 	var d diffs
 	d.eq("Name", got.Name, want.Name)
 	d.eq("ETag", got.ETag, want.ETag)
+	d.eq("Restricted", got.Restricted, want.Restricted)
 	d.eq("Full", string(got.Full), string(want.Full))
 	d.eq("FullGz", string(got.FullGz), string(want.FullGz))
 	d.eq("Abbrev", string(got.Abbrev), string(want.Abbrev))
 	d.eq("AbbrevGz", string(got.AbbrevGz), string(want.AbbrevGz))
 	d.check(t, "Document("+want.Name+")")
+	// Each part reads its own form and nothing else.
+	parts := []struct {
+		part store.DocPart
+		want []byte
+		got  func(*core.Document) []byte
+	}{
+		{store.DocMeta, nil, func(*core.Document) []byte { return nil }},
+		{store.DocFull, want.Full, func(d *core.Document) []byte { return d.Full }},
+		{store.DocFullGz, want.FullGz, func(d *core.Document) []byte { return d.FullGz }},
+		{store.DocAbbrev, want.Abbrev, func(d *core.Document) []byte { return d.Abbrev }},
+		{store.DocAbbrevGz, want.AbbrevGz, func(d *core.Document) []byte { return d.AbbrevGz }},
+	}
+	for _, pt := range parts {
+		got, err := s.Document(t.Context(), want.Name, pt.part)
+		if err != nil {
+			t.Fatalf("Document(%s, part %d): %v", want.Name, pt.part, err)
+		}
+		total := len(got.Full) + len(got.FullGz) + len(got.Abbrev) + len(got.AbbrevGz)
+		if got.ETag != want.ETag || got.Restricted != want.Restricted || string(pt.got(got)) != string(pt.want) || total != len(pt.want) {
+			t.Fatalf("Document(%s, part %d) = etag %q restricted %v, %d bytes in all; want etag %q restricted %v and only %d bytes of that part",
+				want.Name, pt.part, got.ETag, got.Restricted, total, want.ETag, want.Restricted, len(pt.want))
+		}
+	}
 }
 
 func testDocuments(t *testing.T, s store.Store) {
-	if _, err := s.Document(t.Context(), "left-pad"); !errors.Is(err, core.ErrNotFound) {
+	if _, err := s.Document(t.Context(), "left-pad", store.DocMeta); !errors.Is(err, core.ErrNotFound) {
 		t.Fatalf("Document of an unknown name: got error %v, want ErrNotFound", err)
 	}
 	d1 := &core.Document{Name: "left-pad", ETag: `"rev-1"`, Full: []byte(`{"name":"left-pad"}`), FullGz: []byte{0x1f, 0x8b, 0, 1}, Abbrev: []byte(`{"name":"left-pad","a":1}`), AbbrevGz: []byte{0x1f, 0x8b, 0, 2}}
-	other := &core.Document{Name: "@acme/util", ETag: `"rev-9"`, Full: []byte(`{}`), FullGz: []byte{0}, Abbrev: []byte(`{}`), AbbrevGz: []byte{0}}
+	other := &core.Document{Name: "@acme/util", ETag: `"rev-9"`, Restricted: true, Full: []byte(`{}`), FullGz: []byte{0}, Abbrev: []byte(`{}`), AbbrevGz: []byte{0}}
 	write(t, s, func(tx store.Tx) error {
 		if err := tx.PutDocument(d1); err != nil {
 			return err
@@ -1311,12 +1346,12 @@ func testDocuments(t *testing.T, s store.Store) {
 	checkDocument(t, s, d2)
 
 	write(t, s, func(tx store.Tx) error { return tx.DeleteDocument("left-pad") })
-	if _, err := s.Document(t.Context(), "left-pad"); !errors.Is(err, core.ErrNotFound) {
+	if _, err := s.Document(t.Context(), "left-pad", store.DocMeta); !errors.Is(err, core.ErrNotFound) {
 		t.Fatalf("Document after DeleteDocument: got error %v, want ErrNotFound", err)
 	}
 	checkDocument(t, s, other)
 	write(t, s, func(tx store.Tx) error { return tx.DeleteDocument(other.Name) })
-	if _, err := s.Document(t.Context(), other.Name); !errors.Is(err, core.ErrNotFound) {
+	if _, err := s.Document(t.Context(), other.Name, store.DocAll); !errors.Is(err, core.ErrNotFound) {
 		t.Fatalf("Document after DeleteDocument: got error %v, want ErrNotFound", err)
 	}
 }
