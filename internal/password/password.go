@@ -208,6 +208,12 @@ func parse(phc string) (p Params, salt, key []byte, err error) {
 	if len(phc) > 256 {
 		return p, nil, nil, fmt.Errorf("PHC string is %d bytes, longer than any Argon2id hash this package accepts", len(phc))
 	}
+	// encoding/base64 skips CR and LF even in strict mode, so a string with
+	// line breaks would decode to the same salt and hash as one without:
+	// refuse them so that only the canonical form parses.
+	if strings.ContainsAny(phc, "\r\n") {
+		return p, nil, nil, errors.New("PHC string contains a line break")
+	}
 	fields := strings.Split(phc, "$")
 	// "", "argon2id", "v=19", "m=..,t=..,p=..", salt, hash
 	if len(fields) != 6 || fields[0] != "" {
