@@ -60,7 +60,15 @@ status=${PIPESTATUS[0]}
 [ "$status" = 0 ] || exit "$status"
 
 step "fuzzing the parsers of untrusted input (short runs)"
-fuzz() { go test -run='^$' -fuzz="^$2\$" -fuzztime="${FUZZTIME:-10s}" "$1" >/dev/null; echo "$1 $2 ok"; }
+fuzz() {
+  local out
+  if ! out=$(go test -run='^$' -fuzz="^$2\$" -fuzztime="${FUZZTIME:-10s}" "$1" 2>&1); then
+    echo "$out"
+    echo "FAIL: fuzzing $2 in $1 found a failing input (saved under $1/testdata/fuzz/$2)"
+    return 1
+  fi
+  echo "$1 $2 ok"
+}
 # Every Fuzz target in the tree, found rather than listed, so a new parser's
 # fuzz test is run without anyone remembering to add it here.
 grep -rl --include='*_test.go' '^func Fuzz' internal | while read -r f; do

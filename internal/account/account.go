@@ -12,9 +12,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
-	"net/mail"
+	netmail "net/mail"
 	"net/netip"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -23,7 +25,9 @@ import (
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/limits"
+	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/password"
+	"github.com/rampart/rampart/internal/pwcheck"
 	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/token"
 )
@@ -38,6 +42,18 @@ type Policy struct {
 	FreeFailures      int
 	MaxBackoff        time.Duration
 	MinPasswordLength int
+	// PublicURL is the registry's base URL, ending in "/": mailed links
+	// and messages point under it.
+	PublicURL string
+	// Site names the registry in mail; default "Rampart".
+	Site string
+}
+
+// Peers are the network services the account service talks to.
+type Peers struct {
+	Mailer    mail.Mailer      // required
+	Passwords *pwcheck.Checker // required
+	Log       *slog.Logger     // nil: slog.Default()
 }
 
 // Service is the account service.
@@ -45,6 +61,9 @@ type Service struct {
 	store  store.Store
 	hasher *password.Hasher
 	policy Policy
+	mailer mail.Mailer
+	pw     *pwcheck.Checker
+	log    *slog.Logger
 	now    func() time.Time
 	// dummyHash is verified against when a user does not exist, so that a
 	// failed login takes the same time whether or not the name is taken.
@@ -52,15 +71,27 @@ type Service struct {
 }
 
 // New builds the service. now is the clock (injected for tests).
-func New(ctx context.Context, st store.Store, h *password.Hasher, p Policy, now func() time.Time) (*Service, error) {
+func New(ctx context.Context, st store.Store, h *password.Hasher, p Policy, peers Peers, now func() time.Time) (*Service, error) {
 	if p.MinPasswordLength == 0 {
 		p.MinPasswordLength = 10
+	}
+	if p.Site == "" {
+		p.Site = "Rampart"
+	}
+	if peers.Mailer == nil || peers.Passwords == nil {
+		return nil, errors.New("account: a mailer and a password checker are required")
+	}
+	if u, err := url.Parse(p.PublicURL); err != nil || u.Host == "" || !strings.HasSuffix(p.PublicURL, "/") {
+		return nil, fmt.Errorf("account: public URL %q must be absolute and end in /", p.PublicURL)
+	}
+	if peers.Log == nil {
+		peers.Log = slog.Default()
 	}
 	dummy, err := h.Hash(ctx, rand.Text())
 	if err != nil {
 		return nil, err
 	}
-	return &Service{store: st, hasher: h, policy: p, now: now, dummyHash: dummy}, nil
+	return &Service{store: st, hasher: h, policy: p, mailer: peers.Mailer, pw: peers.Passwords, log: peers.Log, now: now, dummyHash: dummy}, nil
 }
 
 var userNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
@@ -81,7 +112,7 @@ func ValidateUserName(name string) error {
 }
 
 func validateEmail(email string) error {
-	a, err := mail.ParseAddress(email)
+	a, err := netmail.ParseAddress(email)
 	if err != nil || a.Address != email || len(email) > 254 {
 		return core.Errorf(core.KindInvalid, "%q is not a valid email address", email)
 	}
@@ -125,7 +156,7 @@ func (s *Service) CreateUser(ctx context.Context, actor string, nu NewUser) (*co
 	if err := validateEmail(nu.Email); err != nil {
 		return nil, err
 	}
-	if err := s.validatePassword(nu.Password, nu.Name); err != nil {
+	if err := s.checkNewPassword(ctx, nu.Password, nu.Name, nu.Email); err != nil {
 		return nil, err
 	}
 	hash, err := s.hasher.Hash(ctx, nu.Password)
@@ -133,17 +164,32 @@ func (s *Service) CreateUser(ctx context.Context, actor string, nu NewUser) (*co
 		return nil, err
 	}
 	u := &core.User{Name: nu.Name, Email: nu.Email, PasswordHash: hash, EmailVerified: nu.Verified, Admin: nu.Admin, CreatedAt: s.now()}
+	var link *emailLink
+	if !nu.Verified {
+		if link, err = newEmailLink(core.PurposeVerifyEmail, u.CreatedAt); err != nil {
+			return nil, err
+		}
+	}
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		if err := tx.CreateUser(u); err != nil {
 			return err
 		}
-		return tx.AppendEvent(&core.Event{At: u.CreatedAt, Type: core.EventAccountCreate, Actor: actorOr(actor, u.Name), Data: jsonData(map[string]any{"user": u.Name, "admin": u.Admin})})
+		if err := tx.AppendEvent(&core.Event{At: u.CreatedAt, Type: core.EventAccountCreate, Actor: actorOr(actor, u.Name), Data: jsonData(map[string]any{"user": u.Name, "admin": u.Admin})}); err != nil {
+			return err
+		}
+		if link != nil {
+			return link.store(tx, u)
+		}
+		return nil
 	})
 	if errors.Is(err, core.ErrConflict) {
 		return nil, core.Errorf(core.KindConflict, "the user name %q or that email address is already taken", nu.Name)
 	}
 	if err != nil {
 		return nil, err
+	}
+	if link != nil {
+		s.sendLink(ctx, u, link)
 	}
 	return u, nil
 }
@@ -240,6 +286,9 @@ func (s *Service) Login(ctx context.Context, name, pw string, addr netip.Addr) (
 	if u.Disabled() {
 		return nil, core.Errorf(core.KindForbidden, "account %s is disabled; contact the registry's administrators", u.Name)
 	}
+	if err := s.checkSignInPassword(ctx, u, pw, addr); err != nil {
+		return nil, err
+	}
 	return u, nil
 }
 
@@ -254,6 +303,12 @@ func (s *Service) Login(ctx context.Context, name, pw string, addr netip.Addr) (
 // shut a user out. A key whose last failure is older than a day starts
 // afresh. It returns the keys' states before the attempt, for forgive.
 func (s *Service) reserveAttempt(ctx context.Context, keys []string) ([]core.Throttle, error) {
+	return s.reserve(ctx, keys, "failed sign-in attempts")
+}
+
+// reserve is reserveAttempt for any guessable secret; what names the
+// attempts in the refusal ("failed sign-in attempts").
+func (s *Service) reserve(ctx context.Context, keys []string, what string) ([]core.Throttle, error) {
 	now := s.now()
 	var wait time.Duration
 	var prev []core.Throttle
@@ -302,7 +357,7 @@ func (s *Service) reserveAttempt(ctx context.Context, keys []string) ([]core.Thr
 		if secs == 1 {
 			unit = "second"
 		}
-		return nil, core.RateLimited(time.Duration(secs)*time.Second, "too many failed sign-in attempts; try again in %d %s", secs, unit)
+		return nil, core.RateLimited(time.Duration(secs)*time.Second, "too many %s; try again in %d %s", what, secs, unit)
 	}
 	return prev, nil
 }
@@ -314,28 +369,34 @@ func (s *Service) forgive(ctx context.Context, keys []string, prev []core.Thrott
 		if err := tx.DeleteThrottle(keys[0]); err != nil {
 			return err
 		}
-		for _, p := range prev[1:] {
-			th, err := tx.Throttle(p.Key)
-			if errors.Is(err, core.ErrNotFound) {
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			th.Failures = max(th.Failures-1, 0)
-			th.BlockedUntil = p.BlockedUntil
-			if th.Failures == 0 {
-				if err := tx.DeleteThrottle(p.Key); err != nil {
-					return err
-				}
-				continue
-			}
-			if err := tx.PutThrottle(th); err != nil {
-				return err
-			}
-		}
-		return nil
+		return restoreThrottles(tx, prev[1:])
 	})
+}
+
+// restoreThrottles takes back one counted attempt from each key, and puts
+// its block back as it was before the attempt.
+func restoreThrottles(tx store.Tx, prev []core.Throttle) error {
+	for _, p := range prev {
+		th, err := tx.Throttle(p.Key)
+		if errors.Is(err, core.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		th.Failures = max(th.Failures-1, 0)
+		th.BlockedUntil = p.BlockedUntil
+		if th.Failures == 0 {
+			if err := tx.DeleteThrottle(p.Key); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := tx.PutThrottle(th); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // TokenRequest is what a user asks for when creating a token.
@@ -356,6 +417,10 @@ type CreatedToken struct {
 // IssueSessionToken creates the token `npm login` hands to the CLI: every
 // action, every package of the user, for the configured session lifetime.
 func (s *Service) IssueSessionToken(ctx context.Context, u *core.User, addr netip.Addr) (*CreatedToken, error) {
+	if u.PasswordCompromised {
+		// npm has no way to change a password: the browser must.
+		return nil, core.Errorf(core.KindForbidden, "your password appears in a known data breach; change it at %s", s.url(pathChangePassword))
+	}
 	now := s.now()
 	return s.insertToken(ctx, u, core.Token{
 		Name:      "npm login from " + addr.Unmap().String(),
@@ -369,7 +434,7 @@ func (s *Service) IssueSessionToken(ctx context.Context, u *core.User, addr neti
 // CreateToken creates an API token for the principal's user, after
 // checking the password again: a stolen session alone cannot mint tokens.
 func (s *Service) CreateToken(ctx context.Context, p authz.Principal, pw string, req TokenRequest) (*CreatedToken, error) {
-	if err := authz.Authorize(p, authz.ManageTokens, authz.Resource{}); err != nil {
+	if err := authz.Authorize(p, authz.CreateTokens, authz.Resource{}); err != nil {
 		return nil, err
 	}
 	if _, err := s.Login(ctx, p.User.Name, pw, p.Addr); err != nil {
@@ -448,6 +513,16 @@ func (s *Service) insertToken(ctx context.Context, u *core.User, t core.Token) (
 	if err != nil {
 		return nil, err
 	}
+	if t.Kind == core.TokenAPI {
+		scope := make([]string, 0, len(t.Actions))
+		for _, a := range t.Actions {
+			scope = append(scope, string(a))
+		}
+		if len(t.Packages) > 0 {
+			scope = append(scope, "packages "+strings.Join(t.Packages, " "))
+		}
+		s.notify(ctx, u, mail.KindTokenCreated, mail.Notice{TokenName: t.Name, TokenScope: strings.Join(scope, ", "), TokenExpires: t.ExpiresAt})
+	}
 	return &CreatedToken{Value: value, Token: t}, nil
 }
 
@@ -525,7 +600,7 @@ func (s *Service) Logout(ctx context.Context, p authz.Principal, value string) e
 // Authenticate turns a bearer token into a principal. The format and
 // checksum are checked offline first, so garbage never reaches the store.
 func (s *Service) Authenticate(ctx context.Context, value string, addr netip.Addr) (authz.Principal, error) {
-	p := authz.Principal{Addr: addr}
+	p := authz.Principal{Addr: addr, AccountURL: s.url(pathAccount)}
 	if err := token.Check(value); err != nil {
 		return p, err
 	}
@@ -587,7 +662,7 @@ func (s *Service) EndWebSession(ctx context.Context, value string) error {
 // WebPrincipal resolves a session cookie; an unknown or expired cookie is
 // an anonymous principal.
 func (s *Service) WebPrincipal(ctx context.Context, value string, addr netip.Addr) authz.Principal {
-	p := authz.Principal{Addr: addr}
+	p := authz.Principal{Addr: addr, AccountURL: s.url(pathAccount)}
 	if value == "" {
 		return p
 	}

@@ -18,6 +18,9 @@ type Principal struct {
 	User  *core.User  // nil when anonymous
 	Token *core.Token // the token used, nil for a browser session or anonymous
 	Addr  netip.Addr  // the client's address
+	// AccountURL is the registry's account page, for messages that send
+	// the user there; set by whoever resolves the principal.
+	AccountURL string
 }
 
 // Anonymous reports whether no one is signed in.
@@ -43,7 +46,8 @@ const (
 	SetDistTags    Action = "package.dist_tags"
 	ChangeOwners   Action = "package.owners"
 	ChangeAccess   Action = "package.access"
-	ManageTokens   Action = "account.tokens" // create, list and revoke tokens
+	ManageTokens   Action = "account.tokens"        // list and revoke tokens
+	CreateTokens   Action = "account.tokens.create" // create an API token
 	AdminUsers     Action = "admin.users"    // disable accounts, create users
 	AdminNames     Action = "admin.names"    // release tombstoned names
 )
@@ -90,6 +94,12 @@ func Authorize(p Principal, a Action, r Resource) error {
 	if p.User.Disabled() {
 		return core.Errorf(core.KindForbidden, "account %s is disabled; contact the registry's administrators", p.User.Name)
 	}
+	if p.User.PasswordCompromised && a != ReadPackage {
+		return core.Errorf(core.KindForbidden, "your password appears in a known data breach; change it at %s", p.accountPage("password"))
+	}
+	if !p.User.EmailVerified && needsVerifiedEmail(a) {
+		return core.Errorf(core.KindForbidden, "verify your email address first: follow the link mailed to %s, or request a new one at %s", MaskEmail(p.User.Email), p.accountPage(""))
+	}
 	if p.Token != nil {
 		if err := tokenAllows(p.Token, a, r); err != nil {
 			return err
@@ -101,7 +111,7 @@ func Authorize(p Principal, a Action, r Resource) error {
 			return nil
 		}
 		return core.Errorf(core.KindNotFound, "package %s was not found or you do not have permission to read it", r.Package)
-	case CreatePackage, ManageTokens:
+	case CreatePackage, ManageTokens, CreateTokens:
 		return nil
 	case PublishVersion, Unpublish, Deprecate, SetDistTags, ChangeOwners, ChangeAccess:
 		if isMaintainer(p.User, r.Maintainers) {
@@ -117,6 +127,35 @@ func Authorize(p Principal, a Action, r Resource) error {
 	return core.Errorf(core.KindForbidden, "unknown action %q", a)
 }
 
+// needsVerifiedEmail lists the actions an account may take only once its
+// email address is verified: anything that puts code under its name or
+// hands out its credentials.
+func needsVerifiedEmail(a Action) bool {
+	return a == CreatePackage || a == PublishVersion || a == CreateTokens
+}
+
+// accountPage is the account page (or a sub-page) for messages.
+func (p Principal) accountPage(sub string) string {
+	base := p.AccountURL
+	if base == "" {
+		base = "/account"
+	}
+	if sub != "" {
+		return strings.TrimSuffix(base, "/") + "/" + sub
+	}
+	return base
+}
+
+// MaskEmail shows enough of an address for its owner to recognise it and
+// little for anyone else: "a***@example.com".
+func MaskEmail(email string) string {
+	at := strings.LastIndexByte(email, '@')
+	if at < 1 {
+		return "***"
+	}
+	return email[:1] + "***" + email[at:]
+}
+
 func isMaintainer(u *core.User, ms []core.User) bool {
 	return slices.ContainsFunc(ms, func(m core.User) bool { return m.ID == u.ID })
 }
@@ -127,7 +166,7 @@ func tokenAllows(t *core.Token, a Action, r Resource) error {
 	if a == AdminUsers || a == AdminNames {
 		return core.Errorf(core.KindForbidden, "administrative actions need a signed-in browser session, not an API token")
 	}
-	if a == ManageTokens {
+	if a == ManageTokens || a == CreateTokens {
 		if t.Kind == core.TokenSession {
 			return nil
 		}

@@ -20,12 +20,17 @@ const (
 )
 
 var (
-	maintainer = &core.User{ID: 1, Name: "mia"}
-	stranger   = &core.User{ID: 2, Name: "olaf"}
+	maintainer = &core.User{ID: 1, Name: "mia", EmailVerified: true}
+	stranger   = &core.User{ID: 2, Name: "olaf", EmailVerified: true}
 	// disabled is a maintainer whose account an admin disabled.
-	disabled = &core.User{ID: 3, Name: "dora", DisabledAt: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
+	disabled = &core.User{ID: 3, Name: "dora", EmailVerified: true, DisabledAt: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
 	// admin administers the registry but maintains nothing.
-	admin = &core.User{ID: 4, Name: "root", Admin: true}
+	admin = &core.User{ID: 4, Name: "root", EmailVerified: true, Admin: true}
+	// unverified signed up but has not followed the mailed link yet; an
+	// admin added it as a maintainer before verification was required.
+	unverified = &core.User{ID: 5, Name: "uma", Email: "uma@example.com"}
+	// breached signed in with a password found in a data breach.
+	breached = &core.User{ID: 6, Name: "bea", EmailVerified: true, PasswordCompromised: true}
 
 	everyAction = []core.TokenAction{core.TokenRead, core.TokenPublish, core.TokenManage}
 )
@@ -42,7 +47,7 @@ func apiToken(actions []core.TokenAction, packages ...string) *core.Token {
 const pkg = "@acme/widget"
 
 var (
-	maintainers = []core.User{*maintainer, *disabled}
+	maintainers = []core.User{*maintainer, *disabled, *unverified, *breached}
 	public      = authz.Resource{Package: pkg, Maintainers: maintainers}
 	restricted  = authz.Resource{Package: pkg, Maintainers: maintainers, Restricted: true}
 	newName     = authz.Resource{Package: "@acme/new"}
@@ -65,6 +70,7 @@ var columns = []struct {
 	{"ChangeOwners", authz.ChangeOwners, public},
 	{"ChangeAccess", authz.ChangeAccess, restricted},
 	{"ManageTokens", authz.ManageTokens, account},
+	{"CreateTokens", authz.CreateTokens, account},
 	{"AdminUsers", authz.AdminUsers, account},
 	{"AdminNames", authz.AdminNames, public},
 }
@@ -76,45 +82,53 @@ func TestAuthorizeMatrix(t *testing.T) {
 	rows := []struct {
 		name string
 		p    authz.Principal
-		want [12]core.Kind
+		want [13]core.Kind
 	}{
 		{"anonymous", authz.Principal{},
-			[12]core.Kind{A, H, U, U, U, U, U, U, U, U, U, U}},
+			[13]core.Kind{A, H, U, U, U, U, U, U, U, U, U, U, U}},
 		{"maintainer, browser session", authz.Principal{User: maintainer},
-			[12]core.Kind{A, A, A, A, A, A, A, A, A, A, F, F}},
+			[13]core.Kind{A, A, A, A, A, A, A, A, A, A, A, F, F}},
 		{"maintainer, npm login token", authz.Principal{User: maintainer, Token: sessionToken()},
-			[12]core.Kind{A, A, A, A, A, A, A, A, A, A, F, F}},
+			[13]core.Kind{A, A, A, A, A, A, A, A, A, A, A, F, F}},
 		{"non-maintainer, npm login token", authz.Principal{User: stranger, Token: sessionToken()},
-			[12]core.Kind{A, H, A, F, F, F, F, F, F, A, F, F}},
+			[13]core.Kind{A, H, A, F, F, F, F, F, F, A, A, F, F}},
 		{"maintainer, API token for another package", authz.Principal{User: maintainer, Token: apiToken(everyAction, "other-pkg")},
-			[12]core.Kind{A, F, F, F, F, F, F, F, F, F, F, F}},
+			[13]core.Kind{A, F, F, F, F, F, F, F, F, F, F, F, F}},
 		{"maintainer, API token for @acme/*", authz.Principal{User: maintainer, Token: apiToken(everyAction, "@acme/*")},
-			[12]core.Kind{A, A, A, A, A, A, A, A, A, F, F, F}},
+			[13]core.Kind{A, A, A, A, A, A, A, A, A, F, F, F, F}},
 		{"maintainer, API token for @acme-corp/*", authz.Principal{User: maintainer, Token: apiToken(everyAction, "@acme-corp/*")},
-			[12]core.Kind{A, F, F, F, F, F, F, F, F, F, F, F}},
+			[13]core.Kind{A, F, F, F, F, F, F, F, F, F, F, F, F}},
 		{"maintainer, read-only API token", authz.Principal{User: maintainer, Token: apiToken([]core.TokenAction{core.TokenRead})},
-			[12]core.Kind{A, A, F, F, F, F, F, F, F, F, F, F}},
+			[13]core.Kind{A, A, F, F, F, F, F, F, F, F, F, F, F}},
 		{"maintainer, publish-only API token", authz.Principal{User: maintainer, Token: apiToken([]core.TokenAction{core.TokenPublish})},
-			[12]core.Kind{A, F, A, A, F, F, F, F, F, F, F, F}},
+			[13]core.Kind{A, F, A, A, F, F, F, F, F, F, F, F, F}},
 		{"maintainer, read+publish API token (npm token create)", authz.Principal{User: maintainer, Token: apiToken([]core.TokenAction{core.TokenRead, core.TokenPublish})},
-			[12]core.Kind{A, A, A, A, F, F, F, F, F, F, F, F}},
+			[13]core.Kind{A, A, A, A, F, F, F, F, F, F, F, F, F}},
 		{"non-maintainer, publish-only API token", authz.Principal{User: stranger, Token: apiToken([]core.TokenAction{core.TokenPublish})},
-			[12]core.Kind{A, H, A, F, F, F, F, F, F, F, F, F}},
+			[13]core.Kind{A, H, A, F, F, F, F, F, F, F, F, F, F}},
 		{"non-maintainer, API token for another package", authz.Principal{User: stranger, Token: apiToken(everyAction, "other-pkg")},
-			[12]core.Kind{A, H, F, F, F, F, F, F, F, F, F, F}},
+			[13]core.Kind{A, H, F, F, F, F, F, F, F, F, F, F, F}},
 		{"disabled maintainer, npm login token", authz.Principal{User: disabled, Token: sessionToken()},
-			[12]core.Kind{A, F, F, F, F, F, F, F, F, F, F, F}},
+			[13]core.Kind{A, F, F, F, F, F, F, F, F, F, F, F, F}},
 		{"disabled maintainer, browser session", authz.Principal{User: disabled},
-			[12]core.Kind{A, F, F, F, F, F, F, F, F, F, F, F}},
+			[13]core.Kind{A, F, F, F, F, F, F, F, F, F, F, F, F}},
 		{"admin, browser session", authz.Principal{User: admin},
-			[12]core.Kind{A, H, A, F, F, F, F, F, F, A, A, A}},
+			[13]core.Kind{A, H, A, F, F, F, F, F, F, A, A, A, A}},
 		{"admin, npm login token", authz.Principal{User: admin, Token: sessionToken()},
-			[12]core.Kind{A, H, A, F, F, F, F, F, F, A, F, F}},
+			[13]core.Kind{A, H, A, F, F, F, F, F, F, A, A, F, F}},
+		{"unverified maintainer, browser session", authz.Principal{User: unverified},
+			[13]core.Kind{A, A, F, F, A, A, A, A, A, A, F, F, F}},
+		{"unverified maintainer, npm login token", authz.Principal{User: unverified, Token: sessionToken()},
+			[13]core.Kind{A, A, F, F, A, A, A, A, A, A, F, F, F}},
+		{"breached-password maintainer, browser session", authz.Principal{User: breached},
+			[13]core.Kind{A, A, F, F, F, F, F, F, F, F, F, F, F}},
+		{"breached-password maintainer, npm login token", authz.Principal{User: breached, Token: sessionToken()},
+			[13]core.Kind{A, A, F, F, F, F, F, F, F, F, F, F, F}},
 		{"admin, API token with every action", authz.Principal{User: admin, Token: apiToken(everyAction)},
-			[12]core.Kind{A, H, A, F, F, F, F, F, F, F, F, F}},
+			[13]core.Kind{A, H, A, F, F, F, F, F, F, F, F, F, F}},
 	}
-	if len(columns) != 12 {
-		t.Fatalf("the matrix has %d columns but rows list 12 outcomes", len(columns))
+	if len(columns) != 13 {
+		t.Fatalf("the matrix has %d columns but rows list 13 outcomes", len(columns))
 	}
 	for _, row := range rows {
 		for i, col := range columns {
@@ -163,6 +177,14 @@ func TestAuthorizeMessages(t *testing.T) {
 			[]string{"only registry administrators"}},
 		{"disabled account", authz.Principal{User: disabled}, authz.PublishVersion, public,
 			[]string{"account dora is disabled"}},
+		{"unverified email, publish", authz.Principal{User: unverified, AccountURL: "https://npm.example/account"}, authz.PublishVersion, public,
+			[]string{"verify your email address", "follow the link mailed to u***@example.com", "request a new one at https://npm.example/account"}},
+		{"unverified email, new package", authz.Principal{User: unverified, Token: sessionToken()}, authz.CreatePackage, newName,
+			[]string{"verify your email address", "u***@example.com"}},
+		{"unverified email, token creation", authz.Principal{User: unverified}, authz.CreateTokens, account,
+			[]string{"verify your email address"}},
+		{"breached password", authz.Principal{User: breached, AccountURL: "https://npm.example/account"}, authz.PublishVersion, public,
+			[]string{"your password appears in a known data breach; change it at https://npm.example/account/password"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := authz.Authorize(tc.p, tc.action, tc.r)

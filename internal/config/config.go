@@ -8,6 +8,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
 	"os"
@@ -19,6 +20,8 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/rampart/rampart/internal/limits"
+	"github.com/rampart/rampart/internal/mail"
+	"github.com/rampart/rampart/internal/pwcheck"
 )
 
 // CurrentVersion is the config file format this build understands.
@@ -42,6 +45,8 @@ type Config struct {
 	Tokens    Tokens        `toml:"tokens"`
 	Unpublish Unpublish     `toml:"unpublish"`
 	Login     Login         `toml:"login"`
+	Mail      Mail          `toml:"mail"`
+	Passwords Passwords     `toml:"passwords"`
 
 	// InsecureFastPasswordHashing swaps argon2id's production parameters
 	// for tiny ones. Only for test suites on small machines.
@@ -77,6 +82,67 @@ type Login struct {
 	MaxBackoff Duration `toml:"max_backoff"`
 }
 
+// Mail says how Rampart sends mail (verification and reset links, security
+// notices). With no host, each mail is written to <data>/outbox and its
+// links are logged, so a local operator can still finish sign-up.
+type Mail struct {
+	// Host is the SMTP relay; empty means the outbox folder.
+	Host string `toml:"host"`
+	// Port defaults by TLS mode: 587 for starttls, 465 for tls.
+	Port int `toml:"port"`
+	// Username enables SMTP AUTH. The password comes only from the
+	// RAMPART_SMTP_PASSWORD environment variable or PasswordFile, never
+	// from this file, and is never logged.
+	Username     string `toml:"username"`
+	PasswordFile string `toml:"password_file"`
+	// From is the sender, "noreply@example.com" or "Name <noreply@...>".
+	From string `toml:"from"`
+	// TLS is "starttls" (default), "tls", or "insecure_none" (loopback only).
+	TLS string `toml:"tls"`
+	// Timeout bounds the dial and each exchange with the relay.
+	Timeout Duration `toml:"timeout"`
+	// InsecureAllowPlaintextRemote allows tls = "insecure_none" to a relay
+	// that is not on loopback: mail and credentials cross the network in
+	// clear text.
+	InsecureAllowPlaintextRemote bool `toml:"insecure_allow_plaintext_remote"`
+
+	// Password is filled from RAMPART_SMTP_PASSWORD or PasswordFile by
+	// Load and Validate; it prints as [redacted].
+	Password Secret `toml:"-"`
+}
+
+// SMTP returns the relay settings for mail.NewSMTP.
+func (m Mail) SMTP() mail.SMTPConfig {
+	return mail.SMTPConfig{
+		Host: m.Host, Port: m.Port, Username: m.Username, Password: string(m.Password),
+		From: m.From, TLS: m.TLS, Timeout: m.Timeout.Duration,
+		InsecureAllowPlaintextRemote: m.InsecureAllowPlaintextRemote,
+	}
+}
+
+// Secret is a string that never prints.
+type Secret string
+
+func (Secret) String() string               { return "[redacted]" }
+func (Secret) GoString() string             { return "[redacted]" }
+func (Secret) LogValue() slog.Value         { return slog.StringValue("[redacted]") }
+func (Secret) MarshalText() ([]byte, error) { return []byte("[redacted]"), nil }
+
+// Passwords configures the leaked- and weak-password checks.
+type Passwords struct {
+	// HIBPURL is the Have I Been Pwned range API (k-anonymity: only five
+	// hex digits of a SHA-1 leave the server).
+	HIBPURL string `toml:"hibp_url"`
+	// HIBPDisabled uses only the offline list shipped with Rampart (and
+	// ExtraHashesFile), for air-gapped installs.
+	HIBPDisabled bool `toml:"hibp_disabled"`
+	// MinScore is the lowest zxcvbn strength (0-4) a new password needs.
+	MinScore int `toml:"min_score"`
+	// ExtraHashesFile lists SHA-1 hashes of passwords known to be leaked,
+	// one a line, checked besides HIBP.
+	ExtraHashesFile string `toml:"extra_hashes_file"`
+}
+
 // Duration is a time.Duration written as "15m" in TOML.
 type Duration struct{ time.Duration }
 
@@ -104,6 +170,8 @@ func Default() Config {
 		Tokens:            Tokens{PublishMaxDays: 90, DefaultDays: 30, ReadOnlyMaxDays: 365, SessionHours: 12},
 		Unpublish:         Unpublish{WindowHours: 72, MaxWeeklyDownloads: 300},
 		Login:             Login{FreeFailures: 5, MaxBackoff: Duration{15 * time.Minute}},
+		Mail:              Mail{Timeout: Duration{mail.DefaultTimeout}},
+		Passwords:         Passwords{HIBPURL: pwcheck.DefaultHIBPBaseURL, MinScore: pwcheck.DefaultMinScore},
 	}
 }
 
@@ -131,9 +199,12 @@ func Load(path string, getenv func(string) string) (Config, error) {
 }
 
 // Env lists the environment variables Load reads, for --help texts.
-var Env = []string{"RAMPART_LISTEN", "RAMPART_DATA", "RAMPART_PUBLIC_URL", "RAMPART_ALLOW_REGISTRATION", "RAMPART_MAX_TARBALL_BYTES"}
+var Env = []string{"RAMPART_LISTEN", "RAMPART_DATA", "RAMPART_PUBLIC_URL", "RAMPART_ALLOW_REGISTRATION", "RAMPART_MAX_TARBALL_BYTES", "RAMPART_SMTP_PASSWORD"}
 
 func (c *Config) applyEnv(getenv func(string) string) error {
+	if v := getenv("RAMPART_SMTP_PASSWORD"); v != "" {
+		c.Mail.Password = Secret(v)
+	}
 	if v := getenv("RAMPART_LISTEN"); v != "" {
 		c.Listen = v
 	}
@@ -198,7 +269,41 @@ func (c *Config) Validate() error {
 	if c.Login.FreeFailures < 1 || c.Login.MaxBackoff.Duration <= 0 {
 		errs = append(errs, errors.New("login: free_failures must be at least 1 and max_backoff positive"))
 	}
+	errs = append(errs, c.Mail.validate())
+	p := c.Passwords
+	if p.MinScore < 0 || p.MinScore > 4 {
+		errs = append(errs, fmt.Errorf("passwords.min_score = %d: want a zxcvbn score from 0 to 4 (3 is the default)", p.MinScore))
+	}
+	if !p.HIBPDisabled {
+		if u, err := url.Parse(p.HIBPURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("passwords.hibp_url = %q: want an absolute http or https URL, or set hibp_disabled = true", p.HIBPURL))
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// validate reads the SMTP password file and checks the relay settings.
+func (m *Mail) validate() error {
+	if m.PasswordFile != "" {
+		if m.Password != "" {
+			return errors.New("mail: the SMTP password is set both in RAMPART_SMTP_PASSWORD and by password_file; keep one")
+		}
+		b, err := os.ReadFile(m.PasswordFile)
+		if err != nil {
+			return fmt.Errorf("mail.password_file: %w", err)
+		}
+		m.Password = Secret(strings.TrimRight(string(b), "\r\n"))
+	}
+	if m.Host == "" {
+		if m.Username != "" || m.Password != "" {
+			return errors.New("mail: username or password set without host; set host to use an SMTP relay")
+		}
+		return nil
+	}
+	if err := m.SMTP().Validate(); err != nil {
+		return fmt.Errorf("mail: %w", err)
+	}
+	return nil
 }
 
 // EnsureDataDir creates the data folder with private permissions.

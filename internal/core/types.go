@@ -15,6 +15,10 @@ type User struct {
 	Admin         bool
 	DisabledAt    time.Time // zero while the account is enabled
 	CreatedAt     time.Time
+	// PasswordCompromised is set when a sign-in found the password in a
+	// data breach or on the common-password list. Until the password is
+	// changed, the account can do nothing but change it.
+	PasswordCompromised bool
 }
 
 // Disabled reports whether an admin disabled the account.
@@ -136,7 +140,34 @@ const (
 	EventAccessChange   = "package.access"
 	EventTokenCreate    = "token.create"
 	EventTokenRevoke    = "token.revoke"
+
+	EventEmailVerifySent     = "account.email_verify_sent"    // a verification link was mailed
+	EventEmailVerified       = "account.email_verified"       // the link was followed
+	EventPasswordResetSent   = "account.password_reset_sent"  // a reset link was mailed
+	EventPasswordReset       = "account.password_reset"       // a reset link set a new password
+	EventPasswordChange      = "account.password_change"      // the signed-in user changed it
+	EventPasswordCompromised = "account.password_compromised" // a sign-in found it breached
 )
+
+// EmailTokenPurpose says what an emailed link is for.
+type EmailTokenPurpose string
+
+const (
+	PurposeVerifyEmail   EmailTokenPurpose = "verify"
+	PurposePasswordReset EmailTokenPurpose = "reset"
+)
+
+// EmailToken is a one-time link mailed to a user, stored by the hash of
+// its secret only.
+type EmailToken struct {
+	Hash      string // SHA-256 hex of the secret in the link
+	UserID    int64
+	Purpose   EmailTokenPurpose
+	Email     string // the address the link was sent to
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    time.Time // zero until the link is followed
+}
 
 // Throttle is the failure record for one key (an account or an address).
 type Throttle struct {

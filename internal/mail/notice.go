@@ -18,6 +18,7 @@ const (
 	KindVerifyEmail              = "verify_email"               // link to confirm an address
 	KindPasswordReset            = "password_reset"             // link to set a new password
 	KindPasswordChanged          = "password_changed"           // the password was changed
+	KindPasswordBreached         = "password_breached"          // a sign-in used a breached password
 	KindEmailChanged             = "email_changed"              // sent to the old and the new address
 	KindMFAAdded                 = "mfa_added"                  // a second factor was added
 	KindMFARemoved               = "mfa_removed"                // a second factor was removed
@@ -36,7 +37,7 @@ const (
 func Kinds() []string { return slices.Clone(kinds) }
 
 var kinds = []string{
-	KindVerifyEmail, KindPasswordReset, KindPasswordChanged, KindEmailChanged,
+	KindVerifyEmail, KindPasswordReset, KindPasswordChanged, KindPasswordBreached, KindEmailChanged,
 	KindMFAAdded, KindMFARemoved, KindRecoveryCodeUsed, KindRecoveryCodesRegenerated,
 	KindPasskeyAdded, KindPasskeyRemoved, KindTokenCreated, KindNewDevice,
 	KindPackagePublished, KindOwnerAdded, KindOwnerRemoved,

@@ -39,6 +39,7 @@ var mustSay = map[string][]string{
 	rmail.KindVerifyEmail:              {actionURL, "24 hours"},
 	rmail.KindPasswordReset:            {actionURL, "24 hours", securityURL},
 	rmail.KindPasswordChanged:          {"password", securityURL},
+	rmail.KindPasswordBreached:         {"data breach", securityURL},
 	rmail.KindEmailChanged:             {"alice@old.example", "alice@new.example", securityURL},
 	rmail.KindMFAAdded:                 {"authenticator app (TOTP)", securityURL},
 	rmail.KindMFARemoved:               {"authenticator app (TOTP)", securityURL},

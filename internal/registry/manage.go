@@ -186,6 +186,10 @@ func (s *Service) SetMaintainers(ctx context.Context, p authz.Principal, name st
 			if have[id] {
 				continue
 			}
+			if u := want[id]; !u.EmailVerified {
+				return core.Errorf(core.KindForbidden, "%s cannot be added as an owner until they verify their email address: they must follow the link mailed to %s, or request a new one at %saccount",
+					u.Name, authz.MaskEmail(u.Email), s.cfg.PublicURL)
+			}
 			if err := tx.AddMaintainer(st.pkg.ID, id, now); err != nil {
 				return err
 			}

@@ -57,6 +57,7 @@ type Tx interface {
 	Downloads
 	Throttles
 	WebSessions
+	EmailTokens
 	Meta
 }
 
@@ -122,6 +123,7 @@ type Events interface {
 	AppendEvent(e *core.Event) error                               // sets e.Seq
 	EventsAfter(seq int64, limit int) ([]core.Event, error)        // ascending
 	EventsFor(packageName string, limit int) ([]core.Event, error) // newest first
+	EventsByActor(actor string, limit int) ([]core.Event, error)   // newest first
 }
 
 // Downloads holds per-package daily download counts.
@@ -143,6 +145,21 @@ type WebSessions interface {
 	CreateWebSession(s *core.WebSession) error
 	WebSession(idHash string) (*core.WebSession, error)
 	DeleteWebSession(idHash string) error
+	// DeleteWebSessionsByUser signs every browser of the user out.
+	DeleteWebSessionsByUser(userID int64) error
+}
+
+// EmailTokens holds the one-time links mailed to users (verification,
+// password reset), by the hash of their secret.
+type EmailTokens interface {
+	CreateEmailToken(t *core.EmailToken) error // Hash is unique
+	EmailToken(hash string) (*core.EmailToken, error)
+	// UseEmailToken marks an unused token used at the given time. A token
+	// already used is a conflict and keeps its first time: a link works once.
+	UseEmailToken(hash string, at time.Time) error
+	// ExpireEmailTokens marks every unused token of the user for purpose
+	// used at the given time, so that older links stop working.
+	ExpireEmailTokens(userID int64, purpose core.EmailTokenPurpose, at time.Time) error
 }
 
 // Meta is a small key/value table for the store's own bookkeeping.

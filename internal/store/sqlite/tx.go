@@ -55,23 +55,23 @@ func boolInt(b bool) int {
 
 // ---- users ----
 
-const userCols = `id, name, email, password_hash, email_verified, is_admin, disabled_at, created_at`
+const userCols = `id, name, email, password_hash, email_verified, is_admin, disabled_at, created_at, password_compromised`
 
 func scanUser(sc interface{ Scan(...any) error }) (*core.User, error) {
 	var u core.User
-	var verified, admin int
+	var verified, admin, compromised int
 	var disabled, created int64
-	if err := sc.Scan(&u.ID, &u.Name, &u.Email, &u.PasswordHash, &verified, &admin, &disabled, &created); err != nil {
+	if err := sc.Scan(&u.ID, &u.Name, &u.Email, &u.PasswordHash, &verified, &admin, &disabled, &created, &compromised); err != nil {
 		return nil, err
 	}
-	u.EmailVerified, u.Admin = verified == 1, admin == 1
+	u.EmailVerified, u.Admin, u.PasswordCompromised = verified == 1, admin == 1, compromised == 1
 	u.DisabledAt, u.CreatedAt = fromMS(disabled), fromMS(created)
 	return &u, nil
 }
 
 func (t *tx) CreateUser(u *core.User) error {
-	res, err := t.exec(`INSERT INTO users (name, email, email_lower, password_hash, email_verified, is_admin, disabled_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.Name, u.Email, strings.ToLower(u.Email), u.PasswordHash, boolInt(u.EmailVerified), boolInt(u.Admin), ms(u.DisabledAt), ms(u.CreatedAt))
+	res, err := t.exec(`INSERT INTO users (name, email, email_lower, password_hash, email_verified, is_admin, disabled_at, created_at, password_compromised) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.Name, u.Email, strings.ToLower(u.Email), u.PasswordHash, boolInt(u.EmailVerified), boolInt(u.Admin), ms(u.DisabledAt), ms(u.CreatedAt), boolInt(u.PasswordCompromised))
 	if err != nil {
 		return conflict(err, "creating user %s", u.Name)
 	}
@@ -104,8 +104,8 @@ func (t *tx) UserByEmail(email string) (*core.User, error) {
 }
 
 func (t *tx) UpdateUser(u *core.User) error {
-	res, err := t.exec(`UPDATE users SET email = ?, email_lower = ?, password_hash = ?, email_verified = ?, is_admin = ?, disabled_at = ? WHERE id = ?`,
-		u.Email, strings.ToLower(u.Email), u.PasswordHash, boolInt(u.EmailVerified), boolInt(u.Admin), ms(u.DisabledAt), u.ID)
+	res, err := t.exec(`UPDATE users SET email = ?, email_lower = ?, password_hash = ?, email_verified = ?, is_admin = ?, disabled_at = ?, password_compromised = ? WHERE id = ?`,
+		u.Email, strings.ToLower(u.Email), u.PasswordHash, boolInt(u.EmailVerified), boolInt(u.Admin), ms(u.DisabledAt), boolInt(u.PasswordCompromised), u.ID)
 	if err != nil {
 		return conflict(err, "updating user %s", u.Name)
 	}
@@ -566,6 +566,10 @@ func (t *tx) EventsFor(packageName string, limit int) ([]core.Event, error) {
 	return t.scanEvents(t.query(`SELECT seq, at, type, actor, package, version, data FROM events WHERE package = ? ORDER BY seq DESC LIMIT ?`, packageName, limit))
 }
 
+func (t *tx) EventsByActor(actor string, limit int) ([]core.Event, error) {
+	return t.scanEvents(t.query(`SELECT seq, at, type, actor, package, version, data FROM events WHERE actor = ? ORDER BY seq DESC LIMIT ?`, actor, limit))
+}
+
 // ---- downloads ----
 
 func unixDay(t time.Time) int64 { return t.UTC().Unix() / 86400 }
@@ -630,6 +634,55 @@ func (t *tx) WebSession(idHash string) (*core.WebSession, error) {
 
 func (t *tx) DeleteWebSession(idHash string) error {
 	_, err := t.exec(`DELETE FROM web_sessions WHERE id_hash = ?`, idHash)
+	return err
+}
+
+func (t *tx) DeleteWebSessionsByUser(userID int64) error {
+	_, err := t.exec(`DELETE FROM web_sessions WHERE user_id = ?`, userID)
+	return err
+}
+
+// ---- email tokens ----
+
+func (t *tx) CreateEmailToken(et *core.EmailToken) error {
+	_, err := t.exec(`INSERT INTO email_tokens (hash, user_id, purpose, email, created_at, expires_at, used_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		et.Hash, et.UserID, string(et.Purpose), et.Email, ms(et.CreatedAt), ms(et.ExpiresAt), ms(et.UsedAt))
+	if err != nil {
+		return conflict(err, "creating email token")
+	}
+	return nil
+}
+
+func (t *tx) EmailToken(hash string) (*core.EmailToken, error) {
+	et := core.EmailToken{Hash: hash}
+	var purpose string
+	var created, expires, used int64
+	err := t.row(`SELECT user_id, purpose, email, created_at, expires_at, used_at FROM email_tokens WHERE hash = ?`, hash).
+		Scan(&et.UserID, &purpose, &et.Email, &created, &expires, &used)
+	if err != nil {
+		return nil, notFound(err, "email token")
+	}
+	et.Purpose = core.EmailTokenPurpose(purpose)
+	et.CreatedAt, et.ExpiresAt, et.UsedAt = fromMS(created), fromMS(expires), fromMS(used)
+	return &et, nil
+}
+
+func (t *tx) UseEmailToken(hash string, at time.Time) error {
+	res, err := t.exec(`UPDATE email_tokens SET used_at = ? WHERE hash = ? AND used_at = 0`, ms(at), hash)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return err
+	}
+	if _, err := t.EmailToken(hash); err != nil {
+		return err
+	}
+	return fmt.Errorf("email token already used: %w", core.ErrConflict)
+}
+
+func (t *tx) ExpireEmailTokens(userID int64, purpose core.EmailTokenPurpose, at time.Time) error {
+	_, err := t.exec(`UPDATE email_tokens SET used_at = ? WHERE user_id = ? AND purpose = ? AND used_at = 0`, ms(at), userID, string(purpose))
 	return err
 }
 

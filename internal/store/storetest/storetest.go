@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 			{"CreateAndLookup", testUsersCreateAndLookup},
 			{"Conflicts", testUsersConflicts},
 			{"Update", testUsersUpdate},
+			{"PasswordCompromised", testUsersPasswordCompromised},
 		}},
 		{"Tokens", []test{
 			{"CreateAndLookup", testTokensCreateAndLookup},
@@ -77,10 +78,16 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Events", []test{
 			{"Append", testEventsAppend},
 			{"RolledBack", testEventsRolledBack},
+			{"ByActor", testEventsByActor},
 		}},
 		{"Downloads", []test{{"Accumulate", testDownloads}}},
 		{"Throttles", []test{{"RoundTrip", testThrottles}}},
-		{"WebSessions", []test{{"RoundTrip", testWebSessions}}},
+		{"WebSessions", []test{{"RoundTrip", testWebSessions}, {"DeleteByUser", testWebSessionsByUser}}},
+		{"EmailTokens", []test{
+			{"RoundTrip", testEmailTokens},
+			{"SingleUse", testEmailTokensSingleUse},
+			{"Expire", testEmailTokensExpire},
+		}},
 		{"Meta", []test{{"RoundTrip", testMeta}}},
 		{"Concurrency", []test{{"SameVersion", testConcurrentSameVersion}}},
 	}
@@ -210,6 +217,7 @@ func checkUser(t *testing.T, what string, got, want *core.User) {
 	d.eq("Admin", got.Admin, want.Admin)
 	d.time("DisabledAt", got.DisabledAt, want.DisabledAt)
 	d.time("CreatedAt", got.CreatedAt, want.CreatedAt)
+	d.eq("PasswordCompromised", got.PasswordCompromised, want.PasswordCompromised)
 	d.check(t, what)
 }
 
@@ -379,6 +387,7 @@ func checkEmpty(t *testing.T, s store.Store) {
 	wantNotFound(t, s, "TokenByHash", func(tx store.Tx) (*core.Token, error) { return tx.TokenByHash("storetest-hash") })
 	wantNotFound(t, s, "Throttle", func(tx store.Tx) (*core.Throttle, error) { return tx.Throttle("storetest-throttle") })
 	wantNotFound(t, s, "WebSession", func(tx store.Tx) (*core.WebSession, error) { return tx.WebSession("storetest-session") })
+	wantNotFound(t, s, "EmailToken", func(tx store.Tx) (*core.EmailToken, error) { return tx.EmailToken("storetest-email-token") })
 	wantNotFound(t, s, "GetMeta", func(tx store.Tx) (string, error) { return tx.GetMeta("storetest.key") })
 }
 
@@ -1634,4 +1643,163 @@ func testConcurrentSameVersion(t *testing.T, s store.Store) {
 	if len(vs) != 1 || vs[0].Version != "1.0.0" {
 		t.Fatalf("Versions after concurrent inserts = %d versions, want just 1.0.0", len(vs))
 	}
+}
+
+func testUsersPasswordCompromised(t *testing.T, s store.Store) {
+	alice := newUser("alice")
+	alice.PasswordCompromised = true
+	write(t, s, func(tx store.Tx) error { return tx.CreateUser(alice) })
+	got := read(t, s, func(tx store.Tx) (*core.User, error) { return tx.UserByID(alice.ID) })
+	checkUser(t, "UserByID of a user created compromised", got, alice)
+
+	changed := *alice
+	changed.PasswordCompromised = false
+	changed.PasswordHash = "$argon2id$changed"
+	write(t, s, func(tx store.Tx) error { return tx.UpdateUser(&changed) })
+	got = read(t, s, func(tx store.Tx) (*core.User, error) { return tx.UserByName("alice") })
+	checkUser(t, "UserByName after clearing PasswordCompromised", got, &changed)
+}
+
+func testEventsByActor(t *testing.T, s store.Store) {
+	e1 := newEvent(core.EventAccountCreate, "", "", at(time.Minute))
+	e2 := newEvent(core.EventPublish, "a", "1.0.0", at(2*time.Minute))
+	e2.Actor = "bob"
+	e3 := newEvent(core.EventPasswordChange, "", "", at(3*time.Minute))
+	e4 := newEvent(core.EventTokenCreate, "", "", at(4*time.Minute))
+	write(t, s, func(tx store.Tx) error {
+		for _, e := range []*core.Event{e1, e2, e3, e4} {
+			if err := tx.AppendEvent(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	byActor := func(actor string, limit int) []core.Event {
+		t.Helper()
+		return read(t, s, func(tx store.Tx) ([]core.Event, error) { return tx.EventsByActor(actor, limit) })
+	}
+	checkEvents(t, "EventsByActor(alice, 10)", byActor("alice", 10), e4, e3, e1)
+	checkEvents(t, "EventsByActor(alice, 2)", byActor("alice", 2), e4, e3)
+	checkEvents(t, "EventsByActor(bob, 10)", byActor("bob", 10), e2)
+	checkEvents(t, "EventsByActor(carol, 10)", byActor("carol", 10))
+}
+
+func testWebSessionsByUser(t *testing.T, s store.Store) {
+	alice := createUser(t, s, "alice")
+	bob := createUser(t, s, "bob")
+	sessions := []*core.WebSession{
+		{IDHash: "a-1", UserID: alice.ID, CreatedAt: at(time.Minute), ExpiresAt: at(time.Hour)},
+		{IDHash: "a-2", UserID: alice.ID, CreatedAt: at(2 * time.Minute), ExpiresAt: at(time.Hour)},
+		{IDHash: "b-1", UserID: bob.ID, CreatedAt: at(3 * time.Minute), ExpiresAt: at(time.Hour)},
+	}
+	write(t, s, func(tx store.Tx) error {
+		for _, ws := range sessions {
+			if err := tx.CreateWebSession(ws); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	write(t, s, func(tx store.Tx) error { return tx.DeleteWebSessionsByUser(alice.ID) })
+	wantNotFound(t, s, "WebSession(a-1) after DeleteWebSessionsByUser", func(tx store.Tx) (*core.WebSession, error) { return tx.WebSession("a-1") })
+	wantNotFound(t, s, "WebSession(a-2) after DeleteWebSessionsByUser", func(tx store.Tx) (*core.WebSession, error) { return tx.WebSession("a-2") })
+	checkSession(t, s, sessions[2])
+	// Nothing to delete is not an error.
+	write(t, s, func(tx store.Tx) error { return tx.DeleteWebSessionsByUser(alice.ID) })
+}
+
+func checkEmailToken(t *testing.T, s store.Store, want *core.EmailToken) {
+	t.Helper()
+	got := read(t, s, func(tx store.Tx) (*core.EmailToken, error) { return tx.EmailToken(want.Hash) })
+	var d diffs
+	d.eq("Hash", got.Hash, want.Hash)
+	d.eq("UserID", got.UserID, want.UserID)
+	d.eq("Purpose", got.Purpose, want.Purpose)
+	d.eq("Email", got.Email, want.Email)
+	d.time("CreatedAt", got.CreatedAt, want.CreatedAt)
+	d.time("ExpiresAt", got.ExpiresAt, want.ExpiresAt)
+	d.time("UsedAt", got.UsedAt, want.UsedAt)
+	d.check(t, "EmailToken("+want.Hash+")")
+}
+
+func newEmailToken(u *core.User, hash string, purpose core.EmailTokenPurpose) *core.EmailToken {
+	return &core.EmailToken{Hash: hash, UserID: u.ID, Purpose: purpose, Email: u.Email, CreatedAt: at(time.Minute), ExpiresAt: at(25 * time.Hour)}
+}
+
+func testEmailTokens(t *testing.T, s store.Store) {
+	alice := createUser(t, s, "alice")
+	bob := createUser(t, s, "bob")
+	v := newEmailToken(alice, "hash-v", core.PurposeVerifyEmail)
+	r := newEmailToken(bob, "hash-r", core.PurposePasswordReset)
+	write(t, s, func(tx store.Tx) error {
+		if err := tx.CreateEmailToken(v); err != nil {
+			return err
+		}
+		return tx.CreateEmailToken(r)
+	})
+	checkEmailToken(t, s, v)
+	checkEmailToken(t, s, r)
+	wantNotFound(t, s, "EmailToken(unknown)", func(tx store.Tx) (*core.EmailToken, error) { return tx.EmailToken("hash-x") })
+
+	dup := newEmailToken(bob, "hash-v", core.PurposePasswordReset)
+	err := s.Update(t.Context(), func(tx store.Tx) error { return tx.CreateEmailToken(dup) })
+	wantErr(t, err, core.ErrConflict, "CreateEmailToken with a taken hash")
+	checkEmailToken(t, s, v)
+}
+
+func testEmailTokensSingleUse(t *testing.T, s store.Store) {
+	alice := createUser(t, s, "alice")
+	v := newEmailToken(alice, "hash-v", core.PurposeVerifyEmail)
+	write(t, s, func(tx store.Tx) error { return tx.CreateEmailToken(v) })
+
+	write(t, s, func(tx store.Tx) error { return tx.UseEmailToken("hash-v", at(time.Hour)) })
+	v.UsedAt = at(time.Hour)
+	checkEmailToken(t, s, v)
+
+	err := s.Update(t.Context(), func(tx store.Tx) error { return tx.UseEmailToken("hash-v", at(2*time.Hour)) })
+	wantErr(t, err, core.ErrConflict, "UseEmailToken a second time")
+	checkEmailToken(t, s, v)
+
+	err = s.Update(t.Context(), func(tx store.Tx) error { return tx.UseEmailToken("hash-x", at(2*time.Hour)) })
+	wantErr(t, err, core.ErrNotFound, "UseEmailToken of an unknown hash")
+
+	// A use rolled back leaves the link usable.
+	w := newEmailToken(alice, "hash-w", core.PurposeVerifyEmail)
+	write(t, s, func(tx store.Tx) error { return tx.CreateEmailToken(w) })
+	err = s.Update(t.Context(), func(tx store.Tx) error {
+		if err := tx.UseEmailToken("hash-w", at(time.Hour)); err != nil {
+			return err
+		}
+		return errors.New("roll back")
+	})
+	if err == nil {
+		t.Fatal("Update returned nil, want the closure's error")
+	}
+	checkEmailToken(t, s, w)
+}
+
+func testEmailTokensExpire(t *testing.T, s store.Store) {
+	alice := createUser(t, s, "alice")
+	bob := createUser(t, s, "bob")
+	r1 := newEmailToken(alice, "r1", core.PurposePasswordReset)
+	r2 := newEmailToken(alice, "r2", core.PurposePasswordReset)
+	used := newEmailToken(alice, "r3", core.PurposePasswordReset)
+	used.UsedAt = at(2 * time.Minute)
+	v := newEmailToken(alice, "v1", core.PurposeVerifyEmail)
+	rb := newEmailToken(bob, "rb", core.PurposePasswordReset)
+	write(t, s, func(tx store.Tx) error {
+		for _, et := range []*core.EmailToken{r1, r2, used, v, rb} {
+			if err := tx.CreateEmailToken(et); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	write(t, s, func(tx store.Tx) error { return tx.ExpireEmailTokens(alice.ID, core.PurposePasswordReset, at(time.Hour)) })
+	r1.UsedAt, r2.UsedAt = at(time.Hour), at(time.Hour)
+	checkEmailToken(t, s, r1)
+	checkEmailToken(t, s, r2)
+	checkEmailToken(t, s, used) // keeps its first time
+	checkEmailToken(t, s, v)    // another purpose
+	checkEmailToken(t, s, rb)   // another user
 }
