@@ -10,7 +10,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/config"
+	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/server"
 )
 
@@ -37,11 +39,18 @@ func startServer(ctx context.Context, data string, logw io.Writer) (*inProcess, 
 	// The benchmark measures reads; argon2id's production cost would only
 	// slow the one login of the seeding.
 	cfg.InsecureFastPasswordHashing = true
+	cfg.Passwords.HIBPDisabled = true // no network in a benchmark
 	if err := cfg.Validate(); err != nil {
 		ln.Close()
 		return nil, err
 	}
 	log := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	// Publishing needs a verified address: the seeding account is made
+	// beforehand, verified, as an admin would (`rampart admin user create --verified`).
+	if err := createBenchUser(ctx, cfg, log); err != nil {
+		ln.Close()
+		return nil, err
+	}
 
 	// The server's life is ours to end (stop), not the caller's context:
 	// an interrupt still gets an orderly shutdown through stop.
@@ -98,4 +107,17 @@ func waitHealthy(ctx context.Context, url string, done <-chan struct{}) error {
 			return errors.New("the registry did not answer its health check within 30s")
 		}
 	}
+}
+
+// createBenchUser creates the seeding account, verified, unless it exists.
+func createBenchUser(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	svc, err := server.Open(ctx, cfg, server.Options{Log: log})
+	if err != nil {
+		return err
+	}
+	_, err = svc.Accounts.CreateUser(ctx, "rampart-bench", account.NewUser{Name: benchUser, Email: benchEmail, Password: benchPassword, Verified: true})
+	if core.KindOf(err) == core.KindConflict {
+		err = nil
+	}
+	return errors.Join(err, svc.Close(ctx))
 }

@@ -86,8 +86,8 @@ func newAcctEnv(t *testing.T) *acctEnv {
 	clock := &testClock{t: time.Date(2030, 5, 6, 7, 8, 9, 0, time.UTC)}
 	svc, err := account.New(ctx, cs, password.NewHasher(password.TestParams(), 4), account.Policy{
 		PublishMaxDays: 90, DefaultDays: 30, ReadOnlyMaxDays: 365, SessionLifetime: 12 * time.Hour,
-		FreeFailures: freeFailures, MaxBackoff: maxBackoff,
-	}, clock.Now)
+		FreeFailures: freeFailures, MaxBackoff: maxBackoff, PublicURL: "https://registry.example/",
+	}, testPeers(t), clock.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

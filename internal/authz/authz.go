@@ -48,8 +48,8 @@ const (
 	ChangeAccess   Action = "package.access"
 	ManageTokens   Action = "account.tokens"        // list and revoke tokens
 	CreateTokens   Action = "account.tokens.create" // create an API token
-	AdminUsers     Action = "admin.users"    // disable accounts, create users
-	AdminNames     Action = "admin.names"    // release tombstoned names
+	AdminUsers     Action = "admin.users"           // disable accounts, create users
+	AdminNames     Action = "admin.names"           // release tombstoned names
 )
 
 // tokenAction is the token scope an action needs; "" means tokens never

@@ -18,8 +18,10 @@ import (
 	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/blob/fsblob"
 	"github.com/rampart/rampart/internal/config"
+	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/npm"
 	"github.com/rampart/rampart/internal/password"
+	"github.com/rampart/rampart/internal/pwcheck"
 	"github.com/rampart/rampart/internal/registry"
 	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/store/sqlite"
@@ -73,6 +75,27 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 	if cfg.InsecureFastPasswordHashing {
 		params = password.TestParams()
 	}
+	var mailer mail.Mailer
+	if cfg.Mail.Host != "" {
+		mailer, err = mail.NewSMTP(cfg.Mail.SMTP(), opts.Log)
+		opts.Log.Info("mail goes out over SMTP", "smtp", cfg.Mail.SMTP())
+	} else {
+		mailer, err = mail.NewOutbox(filepath.Join(cfg.Data, "outbox"), opts.Log)
+		opts.Log.Info("no SMTP relay configured ([mail] host): mail is written to the outbox folder and its links are logged", "outbox", filepath.Join(cfg.Data, "outbox"))
+	}
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	pwOpts := pwcheck.Options{DisableHIBP: cfg.Passwords.HIBPDisabled, MinScore: cfg.Passwords.MinScore, ExtraHashesFile: cfg.Passwords.ExtraHashesFile, Log: opts.Log}
+	if !cfg.Passwords.HIBPDisabled {
+		pwOpts.HIBPBaseURL = cfg.Passwords.HIBPURL
+	}
+	checker, err := pwcheck.New(pwOpts)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("[passwords]: %w", err)
+	}
 	acct, err := account.New(ctx, st, password.NewHasher(params, 4), account.Policy{
 		AllowRegistration: cfg.AllowRegistration,
 		PublishMaxDays:    cfg.Tokens.PublishMaxDays,
@@ -81,7 +104,8 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		SessionLifetime:   time.Duration(cfg.Tokens.SessionHours) * time.Hour,
 		FreeFailures:      cfg.Login.FreeFailures,
 		MaxBackoff:        cfg.Login.MaxBackoff.Duration,
-	}, opts.Now)
+		PublicURL:         cfg.PublicURL,
+	}, account.Peers{Mailer: mailer, Passwords: checker, Log: opts.Log}, opts.Now)
 	if err != nil {
 		st.Close()
 		return nil, err

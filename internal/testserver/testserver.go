@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rampart/rampart/internal/testpeers/smtpd"
 )
 
 var (
@@ -64,6 +66,13 @@ type Options struct {
 	Data string
 	// Env adds environment variables (KEY=VALUE).
 	Env []string
+	// SMTP starts a real SMTP server on loopback (internal/testpeers/smtpd)
+	// and sends the registry's mail to it; read it through Server.Mail.
+	// Without it, mail goes to the outbox folder in Data.
+	SMTP bool
+	// HIBPURL is a Have I Been Pwned range server (internal/testpeers/hibp)
+	// to check passwords against; empty disables HIBP (offline list only).
+	HIBPURL string
 }
 
 // Server is a running `rampart serve`.
@@ -71,6 +80,8 @@ type Server struct {
 	URL  string // http://127.0.0.1:PORT/
 	Data string
 	Addr string // 127.0.0.1:PORT
+	// Mail is the SMTP server receiving the registry's mail (Options.SMTP).
+	Mail *smtpd.Server
 
 	opts Options
 	cmd  *exec.Cmd
@@ -107,10 +118,20 @@ func Start(t testing.TB, opts Options) *Server {
 	}
 	cfgFile := filepath.Join(t.TempDir(), "rampart.toml")
 	cfg := "version = 1\ninsecure_fast_password_hashing = true\n" + opts.Config + "\n"
+	if opts.HIBPURL != "" {
+		cfg += fmt.Sprintf("[passwords]\nhibp_url = %q\n", opts.HIBPURL)
+	} else {
+		cfg += "[passwords]\nhibp_disabled = true\n"
+	}
+	var mailSrv *smtpd.Server
+	if opts.SMTP {
+		mailSrv = smtpd.Start(t)
+		cfg += fmt.Sprintf("[mail]\nhost = %q\nport = %d\nfrom = \"Rampart <rampart@example.com>\"\ntls = \"insecure_none\"\n", mailSrv.Host, mailSrv.Port)
+	}
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{Data: opts.Data, opts: opts, t: t, log: &lockedBuffer{}, done: make(chan error, 1)}
+	s := &Server{Data: opts.Data, Mail: mailSrv, opts: opts, t: t, log: &lockedBuffer{}, done: make(chan error, 1)}
 	s.cmd = exec.Command(bin, "serve", "--config", cfgFile, "--data", opts.Data, "--listen", "127.0.0.1:0")
 	s.cmd.Env = append(os.Environ(), opts.Env...)
 	s.cmd.Stderr = s.log

@@ -119,7 +119,8 @@ func TestBrowserSearchPackageSignIn(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`.hero input[name="q"]`)),
 		chromedp.SendKeys(chromedp.CSS(`.hero input[name="q"]`), "widget"),
 		chromedp.Submit(chromedp.CSS(`.hero input[name="q"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`ul.hits a.name`)),
+		// The start page lists packages too: wait for the results page.
+		chromedp.WaitVisible(chromedp.CSS(`p.results`)),
 	)
 	if loc := location(); !strings.HasPrefix(loc, base+"search?q=widget") {
 		t.Fatalf("search went to %s", loc)

@@ -45,6 +45,7 @@ func newEnv(t *testing.T, publicURL string, edit ...func(*config.Config)) *env {
 	cfg.Listen = "127.0.0.1:0"
 	cfg.PublicURL = publicURL
 	cfg.InsecureFastPasswordHashing = true
+	cfg.Passwords.HIBPDisabled = true
 	for _, f := range edit {
 		f(&cfg)
 	}

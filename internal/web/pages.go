@@ -289,6 +289,9 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request, p authz.Principa
 		}
 	}
 	h.setSessionCookie(w, value, int(account.WebSessionLifetime/time.Second))
+	if u.PasswordCompromised {
+		next = pathPassword // the only thing it may do until changed
+	}
 	redirect(w, next)
 	return nil
 }

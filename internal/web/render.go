@@ -69,6 +69,11 @@ func (h *Handler) page(f pageFunc) http.Handler {
 		setSecurityHeaders(w)
 		w.Header().Set("Cache-Control", "no-store")
 		p := h.principal(r)
+		// A password found in a breach signs in only to change it.
+		if p.User != nil && p.User.PasswordCompromised && !allowedWhileCompromised(r.URL.Path) {
+			redirect(w, pathPassword)
+			return
+		}
 		if err := f(w, r, p); err != nil {
 			h.fail(w, r, p, err)
 		}

@@ -5,6 +5,8 @@ import (
 	"io/fs"
 	"net/http"
 	"strings"
+
+	"github.com/rampart/rampart/internal/account"
 )
 
 // Paths of the web UI. User pages are /~<name>, which a ServeMux pattern
@@ -16,6 +18,10 @@ const (
 	pathPackage   = "/package/"
 	pathLogin     = "/login"
 	pathLogout    = "/logout"
+	pathSignup    = "/signup"
+	pathForgot    = "/forgot-password"
+	pathAccount   = "/account"
+	pathPassword  = "/account/password"
 	pathPolicies  = "/policies/"
 	pathPoliciesA = "/-/policies/" // for any client, not only browsers
 	pathStatic    = "/-/static/"
@@ -32,6 +38,19 @@ func (h *Handler) routes() {
 	h.mux.Handle("GET "+pathLogin, h.page(h.loginForm))
 	h.mux.Handle("POST "+pathLogin, h.page(h.login))
 	h.mux.Handle("POST "+pathLogout, h.page(h.logout))
+	h.mux.Handle("GET "+pathSignup, h.page(h.signupForm))
+	h.mux.Handle("POST "+pathSignup, h.page(h.signup))
+	h.mux.Handle("GET /"+account.PathVerifyEmail, h.page(h.verifyForm))
+	h.mux.Handle("POST /"+account.PathVerifyEmail, h.page(h.verify))
+	h.mux.Handle("GET "+pathForgot, h.page(h.forgotForm))
+	h.mux.Handle("POST "+pathForgot, h.page(h.forgot))
+	h.mux.Handle("GET /"+account.PathResetPassword, h.page(h.resetForm))
+	h.mux.Handle("POST /"+account.PathResetPassword, h.page(h.reset))
+	h.mux.Handle("GET "+pathAccount, h.page(h.accountPage))
+	h.mux.Handle("POST "+pathAccount+"/verify", h.page(h.resend))
+	h.mux.Handle("GET "+pathPassword, h.page(h.passwordForm))
+	h.mux.Handle("POST "+pathPassword, h.page(h.changePassword))
+	h.mux.Handle("POST "+pathAccount+"/tokens/revoke", h.page(h.revokeToken))
 	h.mux.Handle("GET "+pathPolicies+"{name}", h.page(h.policy))
 	h.mux.Handle("GET "+pathPoliciesA+"{name}", h.page(h.policy))
 	static, err := fs.Sub(staticFiles, "static")

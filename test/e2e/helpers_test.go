@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,18 +33,90 @@ const (
 	bobPW   = "purple-monkey-dishwasher-2"
 )
 
-// server starts a fresh registry with extra TOML config.
+// server starts a fresh registry with extra TOML config, mailing over
+// SMTP to a real server on loopback.
 func server(t *testing.T, config string) *testserver.Server {
 	t.Helper()
-	return testserver.Start(t, testserver.Options{Config: config})
+	return testserver.Start(t, testserver.Options{Config: config, SMTP: true})
 }
 
-// signup runs `npm adduser` for a new account in a fresh npm environment.
+// signup runs `npm adduser` for a new account in a fresh npm environment,
+// then verifies the address through the link mailed to it.
 func signup(t *testing.T, s *testserver.Server, user, pw string) *testserver.NPM {
+	t.Helper()
+	n := adduser(t, s, user, pw)
+	followMailedLink(t, s, user+"@example.com", "verify-email", nil)
+	return n
+}
+
+// adduser runs `npm adduser` and leaves the address unverified.
+func adduser(t *testing.T, s *testserver.Server, user, pw string) *testserver.NPM {
 	t.Helper()
 	n := testserver.NewNPM(t, s.URL)
 	n.Login(user, pw, user+"@example.com")
 	return n
+}
+
+var tokenInput = regexp.MustCompile(`<input type="hidden" name="token" value="([A-Za-z0-9_-]+)">`)
+
+// followMailedLink waits for the next mail to addr, takes its link to page
+// (verify-email, reset-password), opens it as a browser would (GET shows a
+// form) and submits the form with extra fields. It returns the page the
+// POST answered with.
+func followMailedLink(t *testing.T, s *testserver.Server, addr, page string, extra url.Values) string {
+	t.Helper()
+	m := s.Mail.WaitFor(t, addr, 30*time.Second)
+	var link string
+	for _, l := range m.Links() {
+		if strings.HasPrefix(l, s.URL+page+"?token=") {
+			link = l
+		}
+	}
+	if link == "" {
+		t.Fatalf("mail %q to %s has no %s link:\n%s", m.Subject, addr, page, m.Text)
+	}
+	status, body := browser(t, http.MethodGet, link, nil)
+	sub := tokenInput.FindStringSubmatch(body)
+	if status != http.StatusOK || sub == nil {
+		t.Fatalf("GET %s: status %d, no form:\n%s", link, status, body)
+	}
+	form := url.Values{"token": {sub[1]}}
+	for k, v := range extra {
+		form[k] = v
+	}
+	status, body = browser(t, http.MethodPost, s.URL+page, form)
+	if status != http.StatusOK {
+		t.Fatalf("POST %s: status %d:\n%s", page, status, body)
+	}
+	return body
+}
+
+// browser sends a request the way a browser would (HTML, forms).
+func browser(t *testing.T, method, target string, form url.Values) (int, string) {
+	t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, target, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept", "text/html")
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(b)
 }
 
 // login runs `npm login` for an existing account in a fresh npm environment.

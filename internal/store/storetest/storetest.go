@@ -1795,7 +1795,9 @@ func testEmailTokensExpire(t *testing.T, s store.Store) {
 		}
 		return nil
 	})
-	write(t, s, func(tx store.Tx) error { return tx.ExpireEmailTokens(alice.ID, core.PurposePasswordReset, at(time.Hour)) })
+	write(t, s, func(tx store.Tx) error {
+		return tx.ExpireEmailTokens(alice.ID, core.PurposePasswordReset, at(time.Hour))
+	})
 	r1.UsedAt, r2.UsedAt = at(time.Hour), at(time.Hour)
 	checkEmailToken(t, s, r1)
 	checkEmailToken(t, s, r2)

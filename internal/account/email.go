@@ -1,0 +1,453 @@
+package account
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/mail"
+	"github.com/rampart/rampart/internal/store"
+)
+
+// Pages under the public URL that mail and messages link to. The web UI
+// serves them at the same paths.
+const (
+	PathVerifyEmail    = "verify-email"
+	PathResetPassword  = "reset-password"
+	pathAccount        = "account"
+	pathChangePassword = "account/password"
+)
+
+// Lifetimes of mailed links.
+const (
+	VerifyLinkLifetime = 24 * time.Hour
+	ResetLinkLifetime  = time.Hour
+)
+
+// linkSecretBytes is the entropy of a mailed link: far beyond guessing,
+// and the guesses are throttled as well.
+const linkSecretBytes = 32
+
+// mailTimeout bounds one mail sent after a request has been answered.
+const mailTimeout = time.Minute
+
+func (s *Service) url(path string) string { return s.policy.PublicURL + path }
+
+// emailLink is a one-time link about to be stored and mailed. The secret
+// exists only here and in the mail; the store keeps its hash.
+type emailLink struct {
+	secret  string
+	purpose core.EmailTokenPurpose
+	created time.Time
+	expires time.Time
+}
+
+func newEmailLink(purpose core.EmailTokenPurpose, now time.Time) (*emailLink, error) {
+	b := make([]byte, linkSecretBytes)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	life := VerifyLinkLifetime
+	if purpose == core.PurposePasswordReset {
+		life = ResetLinkLifetime
+	}
+	return &emailLink{secret: base64.RawURLEncoding.EncodeToString(b), purpose: purpose, created: now, expires: now.Add(life)}, nil
+}
+
+// store records the link for u and its event; older unused links for the
+// same purpose stop working, so only the newest mail counts.
+func (l *emailLink) store(tx store.Tx, u *core.User) error {
+	if err := tx.ExpireEmailTokens(u.ID, l.purpose, l.created); err != nil {
+		return err
+	}
+	if err := tx.CreateEmailToken(&core.EmailToken{Hash: hashString(l.secret), UserID: u.ID, Purpose: l.purpose, Email: u.Email, CreatedAt: l.created, ExpiresAt: l.expires}); err != nil {
+		return err
+	}
+	typ := core.EventEmailVerifySent
+	if l.purpose == core.PurposePasswordReset {
+		typ = core.EventPasswordResetSent
+	}
+	return tx.AppendEvent(&core.Event{At: l.created, Type: typ, Actor: u.Name, Data: jsonData(map[string]any{"user": u.Name, "email": authz.MaskEmail(u.Email), "expires": l.expires})})
+}
+
+// sendLink mails a stored link. A failure is logged, not returned: the
+// change is committed, and the user can ask for a new link.
+func (s *Service) sendLink(ctx context.Context, u *core.User, l *emailLink) {
+	kind, path := mail.KindVerifyEmail, PathVerifyEmail
+	if l.purpose == core.PurposePasswordReset {
+		kind, path = mail.KindPasswordReset, PathResetPassword
+	}
+	s.send(ctx, u, kind, mail.Notice{ActionURL: s.url(path) + "?token=" + l.secret, ExpiresIn: l.expires.Sub(l.created)})
+}
+
+// notify mails a security notice to u's address.
+func (s *Service) notify(ctx context.Context, u *core.User, kind string, n mail.Notice) {
+	s.send(ctx, u, kind, n)
+}
+
+func (s *Service) send(ctx context.Context, u *core.User, kind string, n mail.Notice) {
+	n.Site, n.User, n.SecurityURL = s.policy.Site, u.Name, s.url(pathAccount)
+	if n.When.IsZero() {
+		n.When = s.now()
+	}
+	msg, err := mail.NewMessage(kind, []string{u.Email}, n)
+	if err == nil {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), mailTimeout)
+		defer cancel()
+		err = s.mailer.Send(ctx, msg)
+	}
+	if err != nil {
+		s.log.ErrorContext(ctx, "sending mail failed", "kind", kind, "user", u.Name, "err", err)
+	}
+}
+
+// checkNewPassword applies the length rules and pwcheck (breached, common,
+// too weak) to a password about to be set.
+func (s *Service) checkNewPassword(ctx context.Context, pw, name, email string) error {
+	if err := s.validatePassword(pw, name); err != nil {
+		return err
+	}
+	v, err := s.pw.Check(ctx, pw, name, email)
+	if err != nil {
+		return err
+	}
+	return v.Refusal(s.pw.MinScore())
+}
+
+// checkSignInPassword runs after a correct password: one known from a data
+// breach (or on the common list) signs in only into a forced change. The
+// flag is set and the user mailed once; until the change, Authorize
+// refuses every action and no npm token is issued.
+func (s *Service) checkSignInPassword(ctx context.Context, u *core.User, pw string, addr netip.Addr) error {
+	if u.PasswordCompromised {
+		return nil
+	}
+	v, err := s.pw.Check(ctx, pw, u.Name, u.Email)
+	if err != nil || !v.Compromised() {
+		return nil // a password too long to check was accepted once; not a reason to refuse
+	}
+	now := s.now()
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		cur, err := tx.UserByID(u.ID)
+		if err != nil {
+			return err
+		}
+		if cur.PasswordHash != u.PasswordHash || cur.PasswordCompromised {
+			return nil // changed meanwhile
+		}
+		cur.PasswordCompromised = true
+		if err := tx.UpdateUser(cur); err != nil {
+			return err
+		}
+		return tx.AppendEvent(&core.Event{At: now, Type: core.EventPasswordCompromised, Actor: u.Name, Data: jsonData(map[string]any{"user": u.Name, "source": v.Source})})
+	})
+	if err != nil {
+		return err
+	}
+	u.PasswordCompromised = true
+	s.notify(ctx, u, mail.KindPasswordBreached, mail.Notice{When: now, IP: addr.Unmap().String(), SecurityURL: s.url(pathChangePassword)})
+	return nil
+}
+
+// linkKeys throttle guesses at mailed links per source address.
+func linkKeys(addr netip.Addr) []string {
+	return []string{"link:addr:" + addr.Unmap().String()}
+}
+
+// lookupLink finds the unused, unexpired link for purpose. Every attempt
+// counts against the address (a link is followed once, so a legitimate
+// user never comes near the limit).
+func (s *Service) lookupLink(ctx context.Context, secret string, purpose core.EmailTokenPurpose, addr netip.Addr) (*core.EmailToken, *core.User, error) {
+	prev, err := s.reserve(ctx, linkKeys(addr), "attempts with emailed links")
+	if err != nil {
+		return nil, nil, err
+	}
+	again := "request a new one at " + s.url(pathAccount)
+	if purpose == core.PurposePasswordReset {
+		again = "request a new one at " + s.url("forgot-password")
+	}
+	b, err := base64.RawURLEncoding.DecodeString(secret)
+	if err != nil || len(b) != linkSecretBytes {
+		return nil, nil, core.Errorf(core.KindInvalid, "this link is not valid; copy the whole link from the mail, or %s", again)
+	}
+	var et *core.EmailToken
+	var u *core.User
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		if et, err = tx.EmailToken(hashString(secret)); err != nil {
+			return err
+		}
+		u, err = tx.UserByID(et.UserID)
+		return err
+	})
+	if errors.Is(err, core.ErrNotFound) || (err == nil && et.Purpose != purpose) {
+		return nil, nil, core.Errorf(core.KindInvalid, "this link is not valid; copy the whole link from the mail, or %s", again)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	switch {
+	case !et.UsedAt.IsZero():
+		return nil, nil, core.Errorf(core.KindInvalid, "this link was already used or replaced by a newer one; %s", again)
+	case !s.now().Before(et.ExpiresAt):
+		return nil, nil, core.Errorf(core.KindInvalid, "this link expired on %s; %s", et.ExpiresAt.UTC().Format(time.RFC3339), again)
+	case !strings.EqualFold(et.Email, u.Email):
+		return nil, nil, core.Errorf(core.KindInvalid, "this link was sent to an address the account no longer uses; %s", again)
+	case u.Disabled():
+		return nil, nil, core.Errorf(core.KindForbidden, "account %s is disabled; contact the registry's administrators", u.Name)
+	}
+	// A live link is no guess: take the attempt back.
+	if err := s.store.Update(ctx, func(tx store.Tx) error { return restoreThrottles(tx, prev) }); err != nil {
+		return nil, nil, err
+	}
+	return et, u, nil
+}
+
+// useLink marks the link used in tx; a concurrent use makes it fail.
+func useLink(tx store.Tx, et *core.EmailToken, now time.Time) error {
+	err := tx.UseEmailToken(et.Hash, now)
+	if errors.Is(err, core.ErrConflict) {
+		return core.Errorf(core.KindInvalid, "this link was already used")
+	}
+	return err
+}
+
+// CheckLink tells whether a link would work, without using it: the page
+// a mail links to shows its form only for a live link.
+func (s *Service) CheckLink(ctx context.Context, secret string, purpose core.EmailTokenPurpose, addr netip.Addr) error {
+	_, _, err := s.lookupLink(ctx, secret, purpose, addr)
+	return err
+}
+
+// VerifyEmail follows a verification link: the address it was sent to is
+// now verified. The link works once.
+func (s *Service) VerifyEmail(ctx context.Context, secret string, addr netip.Addr) (*core.User, error) {
+	et, u, err := s.lookupLink(ctx, secret, core.PurposeVerifyEmail, addr)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		if err := useLink(tx, et, now); err != nil {
+			return err
+		}
+		cur, err := tx.UserByID(u.ID)
+		if err != nil {
+			return err
+		}
+		cur.EmailVerified = true
+		if err := tx.UpdateUser(cur); err != nil {
+			return err
+		}
+		u = cur
+		return tx.AppendEvent(&core.Event{At: now, Type: core.EventEmailVerified, Actor: cur.Name, Data: jsonData(map[string]any{"user": cur.Name, "email": authz.MaskEmail(cur.Email)})})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// ResendVerification mails the signed-in user a new verification link;
+// earlier links stop working.
+func (s *Service) ResendVerification(ctx context.Context, p authz.Principal) error {
+	if p.User == nil {
+		return core.Errorf(core.KindUnauthenticated, "sign in to ask for a new verification link")
+	}
+	if p.User.EmailVerified {
+		return core.Errorf(core.KindConflict, "your email address is already verified")
+	}
+	if _, err := s.reserve(ctx, []string{"resend:user:" + p.User.Name}, "verification mails"); err != nil {
+		return err
+	}
+	link, err := newEmailLink(core.PurposeVerifyEmail, s.now())
+	if err != nil {
+		return err
+	}
+	if err := s.store.Update(ctx, func(tx store.Tx) error { return link.store(tx, p.User) }); err != nil {
+		return err
+	}
+	s.sendLink(ctx, p.User, link)
+	return nil
+}
+
+// RequestPasswordReset mails a reset link to email if it belongs to an
+// enabled account whose address is verified. The answer is the same
+// whether or not it does, and the mail goes out after the answer, so
+// neither the reply nor its timing tells who has an account.
+func (s *Service) RequestPasswordReset(ctx context.Context, email string, addr netip.Addr) error {
+	email = strings.TrimSpace(email)
+	if err := validateEmail(email); err != nil {
+		return err
+	}
+	if _, err := s.reserve(ctx, []string{"reset:addr:" + addr.Unmap().String(), "reset:email:" + strings.ToLower(email)}, "password reset requests"); err != nil {
+		return err
+	}
+	link, err := newEmailLink(core.PurposePasswordReset, s.now())
+	if err != nil {
+		return err
+	}
+	var u *core.User
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		u = nil
+		cur, err := tx.UserByEmail(email)
+		if errors.Is(err, core.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		// Only a verified address proves ownership (docs/policies/account-recovery.md).
+		if !cur.EmailVerified || cur.Disabled() {
+			return nil
+		}
+		u = cur
+		return link.store(tx, cur)
+	})
+	if err != nil || u == nil {
+		return err
+	}
+	go s.sendLink(context.WithoutCancel(ctx), u, link)
+	return nil
+}
+
+// ResetPassword follows a reset link: it sets the new password, signs
+// every browser out, revokes every token, and mails a notice.
+func (s *Service) ResetPassword(ctx context.Context, secret, newPW string, addr netip.Addr) (*core.User, error) {
+	et, u, err := s.lookupLink(ctx, secret, core.PurposePasswordReset, addr)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkNewPassword(ctx, newPW, u.Name, u.Email); err != nil {
+		return nil, err
+	}
+	hash, err := s.hasher.Hash(ctx, newPW)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		if err := useLink(tx, et, now); err != nil {
+			return err
+		}
+		cur, err := tx.UserByID(u.ID)
+		if err != nil {
+			return err
+		}
+		cur.PasswordHash, cur.PasswordCompromised = hash, false
+		if err := tx.UpdateUser(cur); err != nil {
+			return err
+		}
+		revoked, err := signOutEverywhere(tx, cur, now, true)
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteThrottle("login:user:" + cur.Name); err != nil {
+			return err
+		}
+		u = cur
+		return tx.AppendEvent(&core.Event{At: now, Type: core.EventPasswordReset, Actor: cur.Name, Data: jsonData(map[string]any{"user": cur.Name, "revoked_tokens": revoked})})
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.notify(ctx, u, mail.KindPasswordChanged, mail.Notice{When: now, IP: addr.Unmap().String()})
+	return u, nil
+}
+
+// ChangePassword sets a new password for the signed-in user after checking
+// the current one. Every browser session and `npm login` token of the
+// user ends (API tokens stay); the caller signs the browser in again.
+func (s *Service) ChangePassword(ctx context.Context, p authz.Principal, oldPW, newPW string) (*core.User, error) {
+	if p.User == nil {
+		return nil, core.Errorf(core.KindUnauthenticated, "sign in to change your password")
+	}
+	if p.Token != nil {
+		return nil, core.Errorf(core.KindForbidden, "change your password in the browser, at %s", s.url(pathChangePassword))
+	}
+	if _, err := s.Login(ctx, p.User.Name, oldPW, p.Addr); err != nil {
+		if core.KindOf(err) == core.KindUnauthenticated {
+			return nil, core.Errorf(core.KindUnauthenticated, "the current password is not correct")
+		}
+		return nil, err
+	}
+	if oldPW == newPW {
+		return nil, core.Errorf(core.KindInvalid, "the new password must differ from the current one")
+	}
+	if err := s.checkNewPassword(ctx, newPW, p.User.Name, p.User.Email); err != nil {
+		return nil, err
+	}
+	hash, err := s.hasher.Hash(ctx, newPW)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	var u *core.User
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		cur, err := tx.UserByID(p.User.ID)
+		if err != nil {
+			return err
+		}
+		was := cur.PasswordCompromised
+		cur.PasswordHash, cur.PasswordCompromised = hash, false
+		if err := tx.UpdateUser(cur); err != nil {
+			return err
+		}
+		revoked, err := signOutEverywhere(tx, cur, now, false)
+		if err != nil {
+			return err
+		}
+		u = cur
+		return tx.AppendEvent(&core.Event{At: now, Type: core.EventPasswordChange, Actor: cur.Name, Data: jsonData(map[string]any{"user": cur.Name, "was_compromised": was, "revoked_tokens": revoked})})
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.notify(ctx, u, mail.KindPasswordChanged, mail.Notice{When: now, IP: p.Addr.Unmap().String()})
+	return u, nil
+}
+
+// signOutEverywhere ends every browser session of u and revokes its
+// `npm login` tokens, and its API tokens too when all is set. It returns
+// the keys revoked.
+func signOutEverywhere(tx store.Tx, u *core.User, now time.Time, all bool) ([]string, error) {
+	if err := tx.DeleteWebSessionsByUser(u.ID); err != nil {
+		return nil, err
+	}
+	toks, err := tx.TokensByUser(u.ID)
+	if err != nil {
+		return nil, err
+	}
+	revoked := []string{}
+	for _, t := range toks {
+		if !t.RevokedAt.IsZero() || (!all && t.Kind != core.TokenSession) {
+			continue
+		}
+		if err := tx.RevokeToken(u.ID, t.Key, now); err != nil {
+			return nil, err
+		}
+		revoked = append(revoked, t.Key)
+	}
+	return revoked, nil
+}
+
+// SecurityEvents lists the signed-in user's own recent events, newest
+// first, for the account page.
+func (s *Service) SecurityEvents(ctx context.Context, p authz.Principal, limit int) ([]core.Event, error) {
+	if p.User == nil {
+		return nil, core.Errorf(core.KindUnauthenticated, "sign in to see your account")
+	}
+	var out []core.Event
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		out, err = tx.EventsByActor(p.User.Name, limit)
+		return err
+	})
+	return out, err
+}

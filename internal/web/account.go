@@ -1,0 +1,264 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/rampart/rampart/internal/account"
+	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/limits"
+	"github.com/rampart/rampart/internal/npm"
+)
+
+// Pages for signing up, following mailed links, and the account page.
+// Every decision is the account service's; these only carry forms.
+
+// allowedWhileCompromised lists what a user whose password was found in a
+// breach may still open: the change form, signing out, the policies.
+func allowedWhileCompromised(path string) bool {
+	return path == pathPassword || path == pathLogout || strings.HasPrefix(path, pathPolicies) || strings.HasPrefix(path, pathPoliciesA)
+}
+
+// parseForm reads a bounded form body.
+func parseForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		return core.Errorf(core.KindInvalid, "the form could not be read; reload the page and try again")
+	}
+	return nil
+}
+
+// signIn starts a fresh browser session for u.
+func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, u *core.User) error {
+	value, err := h.acct.StartWebSession(r.Context(), u)
+	if err != nil {
+		return err
+	}
+	h.setSessionCookie(w, value, int(account.WebSessionLifetime/time.Second))
+	return nil
+}
+
+type noticeBody struct {
+	Heading, Message, Link, LinkText string
+}
+
+func (h *Handler) notice(w http.ResponseWriter, r *http.Request, p authz.Principal, b noticeBody) error {
+	return h.render(w, r, p, http.StatusOK, "notice", pageData{Title: b.Heading, Next: pathHome, Body: b})
+}
+
+// ---- sign up ----
+
+type signupBody struct {
+	Name, Email, Error string
+}
+
+func (h *Handler) signupForm(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
+	return h.render(w, r, p, http.StatusOK, "signup", pageData{Title: "Create an account", Body: signupBody{}})
+}
+
+func (h *Handler) signup(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	nu := account.NewUser{
+		Name:     strings.TrimSpace(r.PostForm.Get("name")),
+		Email:    strings.TrimSpace(r.PostForm.Get("email")),
+		Password: r.PostForm.Get("password"),
+	}
+	u, err := h.acct.Register(r.Context(), nu)
+	if err != nil {
+		status := h.status(w, r, err)
+		body := signupBody{Name: truncate(nu.Name, limits.MaxNameLength), Email: truncate(nu.Email, 254), Error: core.Message(err)}
+		return h.render(w, r, p, status, "signup", pageData{Title: "Create an account", Body: body})
+	}
+	if err := h.signIn(w, r, u); err != nil {
+		return err
+	}
+	redirect(w, pathAccount+"?welcome=1")
+	return nil
+}
+
+// ---- mailed links ----
+
+type linkBody struct {
+	Heading, Error, Token, Action, Button string
+	NewPassword                           bool
+}
+
+// The GET of a mailed link only shows a button: mail scanners that open
+// links must not use them up. The POST does the work.
+func (h *Handler) verifyForm(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
+	token := r.URL.Query().Get("token")
+	b := linkBody{Heading: "Verify your email address", Action: "/" + account.PathVerifyEmail, Button: "Verify my email address"}
+	if err := h.acct.CheckLink(r.Context(), token, core.PurposeVerifyEmail, npm.ClientAddr(r)); err != nil {
+		b.Error = core.Message(err)
+		return h.render(w, r, p, h.status(w, r, err), "link", pageData{Title: b.Heading, Next: pathHome, Body: b})
+	}
+	b.Token = token
+	return h.render(w, r, p, http.StatusOK, "link", pageData{Title: b.Heading, Next: pathHome, Body: b})
+}
+
+func (h *Handler) verify(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	u, err := h.acct.VerifyEmail(r.Context(), r.PostForm.Get("token"), npm.ClientAddr(r))
+	if err != nil {
+		b := linkBody{Heading: "Verify your email address", Error: core.Message(err)}
+		return h.render(w, r, p, h.status(w, r, err), "link", pageData{Title: b.Heading, Next: pathHome, Body: b})
+	}
+	return h.notice(w, r, p, noticeBody{Heading: "Email address verified",
+		Message: "Thank you, " + u.Name + ": " + u.Email + " is verified. You can now publish packages and create tokens.",
+		Link:    pathAccount, LinkText: "Go to your account"})
+}
+
+func (h *Handler) forgotForm(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
+	return h.render(w, r, p, http.StatusOK, "forgot", pageData{Title: "Forgotten password", Body: linkBody{}})
+}
+
+func (h *Handler) forgot(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	if err := h.acct.RequestPasswordReset(r.Context(), r.PostForm.Get("email"), npm.ClientAddr(r)); err != nil {
+		return h.render(w, r, p, h.status(w, r, err), "forgot", pageData{Title: "Forgotten password", Body: linkBody{Error: core.Message(err)}})
+	}
+	return h.notice(w, r, p, noticeBody{Heading: "Check your mail",
+		Message: "If that address belongs to an account and is verified, we have mailed it a link to choose a new password. The link works once, for one hour."})
+}
+
+func (h *Handler) resetForm(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
+	token := r.URL.Query().Get("token")
+	b := linkBody{Heading: "Choose a new password", Action: "/" + account.PathResetPassword, Button: "Set the new password", NewPassword: true}
+	if err := h.acct.CheckLink(r.Context(), token, core.PurposePasswordReset, npm.ClientAddr(r)); err != nil {
+		b.Error = core.Message(err)
+		return h.render(w, r, p, h.status(w, r, err), "link", pageData{Title: b.Heading, Next: pathHome, Body: b})
+	}
+	b.Token = token
+	return h.render(w, r, p, http.StatusOK, "link", pageData{Title: b.Heading, Next: pathHome, Body: b})
+}
+
+func (h *Handler) reset(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	token := r.PostForm.Get("token")
+	_, err := h.acct.ResetPassword(r.Context(), token, r.PostForm.Get("password"), npm.ClientAddr(r))
+	if err != nil {
+		b := linkBody{Heading: "Choose a new password", Action: "/" + account.PathResetPassword, Button: "Set the new password", NewPassword: true, Error: core.Message(err)}
+		if core.KindOf(err) == core.KindInvalid && strings.HasPrefix(core.Message(err), "choose another password") {
+			b.Token = token // the link still works: let the user try another password
+		}
+		return h.render(w, r, p, h.status(w, r, err), "link", pageData{Title: b.Heading, Next: pathHome, Body: b})
+	}
+	h.setSessionCookie(w, "", -1)
+	return h.notice(w, r, authz.Principal{Addr: p.Addr}, noticeBody{Heading: "Password changed",
+		Message: "Your new password is set. Every browser and token of your account was signed out; sign in again, and create new tokens where you need them.",
+		Link:    pathLogin, LinkText: "Sign in"})
+}
+
+// ---- the account page ----
+
+type accountBody struct {
+	Email    string
+	Verified bool
+	Notice   string
+	Error    string
+	Tokens   []core.Token
+	Events   []core.Event
+}
+
+func needSignIn(r *http.Request) error {
+	return core.Errorf(core.KindUnauthenticated, "sign in to see your account: %s?next=%s", pathLogin, r.URL.Path)
+}
+
+func (h *Handler) accountPage(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
+	if p.User == nil {
+		redirect(w, pathLogin+"?next="+pathAccount)
+		return nil
+	}
+	b := accountBody{Email: p.User.Email, Verified: p.User.EmailVerified}
+	switch {
+	case r.URL.Query().Get("welcome") != "":
+		b.Notice = "Welcome! We have mailed a link to " + p.User.Email + ": follow it to verify the address."
+	case r.URL.Query().Get("sent") != "":
+		b.Notice = "A new verification link is on its way to " + p.User.Email + "."
+	case r.URL.Query().Get("changed") != "":
+		b.Notice = "Your password was changed. Other browsers and npm login sessions were signed out."
+	case r.URL.Query().Get("revoked") != "":
+		b.Notice = "The token was revoked."
+	}
+	var err error
+	if b.Tokens, err = h.acct.Tokens(r.Context(), p); err != nil {
+		return err
+	}
+	if b.Events, err = h.acct.SecurityEvents(r.Context(), p, 20); err != nil {
+		return err
+	}
+	return h.render(w, r, p, http.StatusOK, "account", pageData{Title: "Your account", Body: b})
+}
+
+func (h *Handler) resend(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
+	if p.User == nil {
+		return needSignIn(r)
+	}
+	if err := h.acct.ResendVerification(r.Context(), p); err != nil {
+		return err
+	}
+	redirect(w, pathAccount+"?sent=1")
+	return nil
+}
+
+type passwordBody struct {
+	Forced bool
+	Error  string
+}
+
+func (h *Handler) passwordForm(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
+	if p.User == nil {
+		redirect(w, pathLogin+"?next="+pathPassword)
+		return nil
+	}
+	return h.render(w, r, p, http.StatusOK, "password", pageData{Title: "Change your password", Body: passwordBody{Forced: p.User.PasswordCompromised}})
+}
+
+func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
+	if p.User == nil {
+		return needSignIn(r)
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	u, err := h.acct.ChangePassword(r.Context(), p, r.PostForm.Get("current"), r.PostForm.Get("password"))
+	if err != nil {
+		body := passwordBody{Forced: p.User.PasswordCompromised, Error: core.Message(err)}
+		return h.render(w, r, p, h.status(w, r, err), "password", pageData{Title: "Change your password", Body: body})
+	}
+	// Every session ended, this one too: sign this browser in afresh.
+	if err := h.signIn(w, r, u); err != nil {
+		return err
+	}
+	redirect(w, pathAccount+"?changed=1")
+	return nil
+}
+
+func (h *Handler) revokeToken(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
+	if p.User == nil {
+		return needSignIn(r)
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	if err := h.acct.RevokeToken(r.Context(), p, r.PostForm.Get("key")); err != nil {
+		return err
+	}
+	redirect(w, pathAccount+"?revoked=1")
+	return nil
+}
