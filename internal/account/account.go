@@ -24,6 +24,7 @@ import (
 
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/emaildomain"
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/password"
@@ -47,24 +48,31 @@ type Policy struct {
 	PublicURL string
 	// Site names the registry in mail; default "Rampart".
 	Site string
+	// DomainRecheck is how often a verified address's domain is checked
+	// again (RecheckEmailDomains); default 24h.
+	DomainRecheck time.Duration
 }
 
 // Peers are the network services the account service talks to.
 type Peers struct {
 	Mailer    mail.Mailer      // required
 	Passwords *pwcheck.Checker // required
-	Log       *slog.Logger     // nil: slog.Default()
+	// Domains judges whether an address's domain is abandoned; nil turns
+	// the check off ([email_domains] check = false).
+	Domains *emaildomain.Checker
+	Log     *slog.Logger // nil: slog.Default()
 }
 
 // Service is the account service.
 type Service struct {
-	store  store.Store
-	hasher *password.Hasher
-	policy Policy
-	mailer mail.Mailer
-	pw     *pwcheck.Checker
-	log    *slog.Logger
-	now    func() time.Time
+	store   store.Store
+	hasher  *password.Hasher
+	policy  Policy
+	mailer  mail.Mailer
+	pw      *pwcheck.Checker
+	domains *emaildomain.Checker
+	log     *slog.Logger
+	now     func() time.Time
 	// dummyHash is verified against when a user does not exist, so that a
 	// failed login takes the same time whether or not the name is taken.
 	dummyHash string
@@ -87,11 +95,14 @@ func New(ctx context.Context, st store.Store, h *password.Hasher, p Policy, peer
 	if peers.Log == nil {
 		peers.Log = slog.Default()
 	}
+	if p.DomainRecheck <= 0 {
+		p.DomainRecheck = 24 * time.Hour
+	}
 	dummy, err := h.Hash(ctx, rand.Text())
 	if err != nil {
 		return nil, err
 	}
-	return &Service{store: st, hasher: h, policy: p, mailer: peers.Mailer, pw: peers.Passwords, log: peers.Log, now: now, dummyHash: dummy}, nil
+	return &Service{store: st, hasher: h, policy: p, mailer: peers.Mailer, pw: peers.Passwords, domains: peers.Domains, log: peers.Log, now: now, dummyHash: dummy}, nil
 }
 
 var userNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
@@ -145,7 +156,22 @@ func (s *Service) Register(ctx context.Context, nu NewUser) (*core.User, error) 
 		return nil, core.Errorf(core.KindForbidden, "this registry does not allow self-service sign-up; ask an administrator for an account")
 	}
 	nu.Verified, nu.Admin = false, false
-	return s.CreateUser(ctx, "", nu)
+	if err := ValidateUserName(nu.Name); err != nil {
+		return nil, err
+	}
+	if err := validateEmail(nu.Email); err != nil {
+		return nil, err
+	}
+	res, err := s.refuseAbandoned(ctx, nu.Email, "sign up with")
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.CreateUser(ctx, "", nu)
+	if err != nil {
+		return nil, err
+	}
+	s.recordDomain(ctx, u, res)
+	return u, nil
 }
 
 // CreateUser creates an account; actor is the admin doing it ("" for sign-up).
@@ -414,9 +440,9 @@ type CreatedToken struct {
 	Token core.Token
 }
 
-// IssueSessionToken creates the token `npm login` hands to the CLI: every
-// action, every package of the user, for the configured session lifetime.
-func (s *Service) IssueSessionToken(ctx context.Context, u *core.User, addr netip.Addr) (*CreatedToken, error) {
+// issueSessionToken creates the token `npm login` hands to the CLI (see
+// IssueSessionTokenOTP); mfaAt is when the login passed a second factor.
+func (s *Service) issueSessionToken(ctx context.Context, u *core.User, addr netip.Addr, mfaAt time.Time) (*CreatedToken, error) {
 	if u.PasswordCompromised {
 		// npm has no way to change a password: the browser must.
 		return nil, core.Errorf(core.KindForbidden, "your password appears in a known data breach; change it at %s", s.url(pathChangePassword))
@@ -428,6 +454,8 @@ func (s *Service) IssueSessionToken(ctx context.Context, u *core.User, addr neti
 		Actions:   []core.TokenAction{core.TokenRead, core.TokenPublish, core.TokenManage},
 		CreatedAt: now,
 		ExpiresAt: now.Add(s.policy.SessionLifetime),
+
+		MFAVerifiedAt: mfaAt,
 	})
 }
 
@@ -484,6 +512,9 @@ func (s *Service) CreateToken(ctx context.Context, p authz.Principal, pw string,
 	return s.insertToken(ctx, p.User, core.Token{
 		Name: req.Name, Kind: core.TokenAPI, Actions: req.Actions, Packages: req.Packages, CIDRs: req.CIDRs,
 		CreatedAt: now, ExpiresAt: now.Add(time.Duration(days) * 24 * time.Hour),
+		// A token made where a second factor was passed may publish
+		// without one (authz); record it.
+		MFAVerifiedAt: mfaPassedAt(p, now),
 	})
 }
 
@@ -554,7 +585,7 @@ func (s *Service) Tokens(ctx context.Context, p authz.Principal) ([]core.Token, 
 // RevokeToken revokes one of the principal's tokens by key, or by the
 // token's own value (npm sends the value when it matches no key).
 func (s *Service) RevokeToken(ctx context.Context, p authz.Principal, key string) error {
-	if err := authz.Authorize(p, authz.ManageTokens, authz.Resource{}); err != nil {
+	if err := authz.Authorize(p, authz.RevokeTokens, authz.Resource{}); err != nil {
 		return err
 	}
 	if strings.HasPrefix(key, token.Prefix) {
@@ -607,12 +638,16 @@ func (s *Service) Authenticate(ctx context.Context, value string, addr netip.Add
 	hash := token.Hash(value)
 	var t *core.Token
 	var u *core.User
+	var mfaOn bool
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		var err error
 		if t, err = tx.TokenByHash(hash); err != nil {
 			return err
 		}
-		u, err = tx.UserByID(t.UserID)
+		if u, err = tx.UserByID(t.UserID); err != nil {
+			return err
+		}
+		mfaOn, err = hasTOTP(tx, u)
 		return err
 	})
 	if errors.Is(err, core.ErrNotFound) {
@@ -638,21 +673,21 @@ func (s *Service) Authenticate(ctx context.Context, value string, addr netip.Add
 		return p, core.Errorf(core.KindForbidden, "this token (%s) may only be used from %s, not from %s", t.Mask, strings.Join(t.CIDRs, ", "), addr.Unmap())
 	}
 	p.User, p.Token = u, t
+	p.MFA, p.MFAVerifiedAt = mfaOn, t.MFAVerifiedAt
 	return p, nil
 }
 
 // WebSessionLifetime is how long a browser stays signed in.
 const WebSessionLifetime = 12 * time.Hour
 
-// StartWebSession signs a browser in and returns the cookie value.
+// StartWebSession signs a browser in and returns the cookie value. It is
+// refused for an account with a second factor: that takes
+// BeginWebSignIn and FinishWebSignIn.
 func (s *Service) StartWebSession(ctx context.Context, u *core.User) (string, error) {
-	value := rand.Text()
-	now := s.now()
-	err := s.store.Update(ctx, func(tx store.Tx) error {
-		return tx.CreateWebSession(&core.WebSession{IDHash: hashString(value), UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(WebSessionLifetime)})
-	})
-	return value, err
+	return s.newWebSession(ctx, u, time.Time{}, false)
 }
+
+func newSessionValue() string { return rand.Text() }
 
 // EndWebSession signs a browser out.
 func (s *Service) EndWebSession(ctx context.Context, value string) error {
@@ -668,12 +703,16 @@ func (s *Service) WebPrincipal(ctx context.Context, value string, addr netip.Add
 	}
 	_ = s.store.View(ctx, func(tx store.Tx) error {
 		ws, err := tx.WebSession(hashString(value))
-		if err != nil || !s.now().Before(ws.ExpiresAt) {
-			return err
+		if err != nil || ws.Pending || !s.now().Before(ws.ExpiresAt) {
+			return err // a pending sign-in signs nobody in
 		}
 		u, err := tx.UserByID(ws.UserID)
-		if err == nil && !u.Disabled() {
-			p.User = u
+		if err != nil || u.Disabled() {
+			return err
+		}
+		mfaOn, err := hasTOTP(tx, u)
+		if err == nil {
+			p.User, p.MFA, p.MFAVerifiedAt, p.SessionID = u, mfaOn, ws.MFAVerifiedAt, ws.IDHash
 		}
 		return err
 	})

@@ -22,6 +22,8 @@ const (
 	PathResetPassword  = "reset-password"
 	pathAccount        = "account"
 	pathChangePassword = "account/password"
+	// PathMFA is the page for two-factor authentication.
+	PathMFA = "account/mfa"
 )
 
 // Lifetimes of mailed links.
@@ -169,6 +171,9 @@ func (s *Service) lookupLink(ctx context.Context, secret string, purpose core.Em
 		return nil, nil, err
 	}
 	again := "request a new one at " + s.url(pathAccount)
+	if purpose == core.PurposeChangeEmail {
+		again = "ask again at " + s.url(pathAccount)
+	}
 	if purpose == core.PurposePasswordReset {
 		again = "request a new one at " + s.url("forgot-password")
 	}
@@ -197,7 +202,7 @@ func (s *Service) lookupLink(ctx context.Context, secret string, purpose core.Em
 		return nil, nil, core.Errorf(core.KindInvalid, "this link was already used or replaced by a newer one; %s", again)
 	case !s.now().Before(et.ExpiresAt):
 		return nil, nil, core.Errorf(core.KindInvalid, "this link expired on %s; %s", et.ExpiresAt.UTC().Format(time.RFC3339), again)
-	case !strings.EqualFold(et.Email, u.Email):
+	case purpose != core.PurposeChangeEmail && !strings.EqualFold(et.Email, u.Email):
 		return nil, nil, core.Errorf(core.KindInvalid, "this link was sent to an address the account no longer uses; %s", again)
 	case u.Disabled():
 		return nil, nil, core.Errorf(core.KindForbidden, "account %s is disabled; contact the registry's administrators", u.Name)
@@ -266,6 +271,10 @@ func (s *Service) ResendVerification(ctx context.Context, p authz.Principal) err
 	if _, err := s.reserve(ctx, []string{"resend:user:" + p.User.Name}, "verification mails"); err != nil {
 		return err
 	}
+	if res, err := s.refuseAbandoned(ctx, p.User.Email, "verify"); err != nil {
+		s.recordDomain(ctx, p.User, res)
+		return core.Errorf(core.KindInvalid, "%s; change your address at %s", core.Message(err), s.url(pathAccount))
+	}
 	link, err := newEmailLink(core.PurposeVerifyEmail, s.now())
 	if err != nil {
 		return err
@@ -313,7 +322,14 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string, addr n
 	if err != nil || u == nil {
 		return err
 	}
-	go s.sendLink(context.WithoutCancel(ctx), u, link)
+	go func(ctx context.Context) {
+		// The domain is checked after the answer, so that its timing
+		// tells nobody whether the address has an account.
+		if s.refuseResetToAbandoned(ctx, u) {
+			return
+		}
+		s.sendLink(ctx, u, link)
+	}(context.WithoutCancel(ctx))
 	return nil
 }
 

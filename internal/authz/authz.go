@@ -9,6 +9,8 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/rampart/rampart/internal/core"
 )
@@ -21,6 +23,48 @@ type Principal struct {
 	// AccountURL is the registry's account page, for messages that send
 	// the user there; set by whoever resolves the principal.
 	AccountURL string
+
+	// MFA is set when the user has a second factor (TOTP) turned on.
+	MFA bool
+	// MFAVerifiedAt is when this browser session passed a second factor
+	// (zero if it never did). For a token it is the token's own record.
+	MFAVerifiedAt time.Time
+	// SessionID is the hash of the browser session's cookie, "" for a
+	// token or anonymous.
+	SessionID string
+	// OTP checks the one-time password that came with the request (npm's
+	// npm-otp header), at most once and only when an action needs it;
+	// nil when none came.
+	OTP *OTPCheck
+}
+
+// OTPCheck is a one-time password sent with a request, checked lazily:
+// a code is spent only by a request whose action needs it, never by a
+// read that happened to carry the header.
+type OTPCheck struct {
+	once   sync.Once
+	verify func() error
+	err    error
+	done   bool
+}
+
+// NewOTPCheck wraps verify, which checks the code and spends it.
+func NewOTPCheck(verify func() error) *OTPCheck { return &OTPCheck{verify: verify} }
+
+// Check runs verify the first time and returns its result ever after.
+func (c *OTPCheck) Check() error {
+	c.once.Do(func() { c.err, c.done = c.verify(), true })
+	return c.err
+}
+
+// SecondFactorPassed reports whether this request is backed by a second
+// factor: a browser session that passed one at sign-in, or a one-time
+// password with the request that was checked and held.
+func (p Principal) SecondFactorPassed() bool {
+	if p.Token == nil && !p.MFAVerifiedAt.IsZero() {
+		return true
+	}
+	return p.OTP != nil && p.OTP.done && p.OTP.err == nil
 }
 
 // Anonymous reports whether no one is signed in.
@@ -46,7 +90,8 @@ const (
 	SetDistTags    Action = "package.dist_tags"
 	ChangeOwners   Action = "package.owners"
 	ChangeAccess   Action = "package.access"
-	ManageTokens   Action = "account.tokens"        // list and revoke tokens
+	ManageTokens   Action = "account.tokens"        // list tokens
+	RevokeTokens   Action = "account.tokens.revoke" // revoke a token
 	CreateTokens   Action = "account.tokens.create" // create an API token
 	AdminUsers     Action = "admin.users"           // disable accounts, create users
 	AdminNames     Action = "admin.names"           // release tombstoned names
@@ -111,11 +156,13 @@ func Authorize(p Principal, a Action, r Resource) error {
 			return nil
 		}
 		return core.Errorf(core.KindNotFound, "package %s was not found or you do not have permission to read it", r.Package)
-	case CreatePackage, ManageTokens, CreateTokens:
+	case ManageTokens:
 		return nil
+	case CreatePackage, CreateTokens, RevokeTokens:
+		return secondFactor(p, a)
 	case PublishVersion, Unpublish, Deprecate, SetDistTags, ChangeOwners, ChangeAccess:
 		if isMaintainer(p.User, r.Maintainers) {
-			return nil
+			return secondFactor(p, a)
 		}
 		return core.Errorf(core.KindForbidden, "you (%s) are not a maintainer of %s; ask one of its maintainers (`npm owner ls %s`) to add you", p.User.Name, r.Package, r.Package)
 	case AdminUsers, AdminNames:
@@ -125,6 +172,42 @@ func Authorize(p Principal, a Action, r Resource) error {
 		return core.Errorf(core.KindForbidden, "only registry administrators may do this")
 	}
 	return core.Errorf(core.KindForbidden, "unknown action %q", a)
+}
+
+// OTPRequiredMessage is what npm prints when a write needs a one-time
+// password and none came.
+const OTPRequiredMessage = "This operation requires a one-time password from your authenticator. Run the command again with --otp=<code>."
+
+// secondFactor applies the rule for users with a second factor on, once
+// everything else allowed the write: a browser session must have passed
+// it at sign-in; an npm login token must send a one-time password with
+// every write (npm's "auth-and-writes"); an API token created in a
+// session that passed a second factor may publish without one (that is
+// what CI holds), and needs one for everything else. It is checked last,
+// so a code is only asked for (and spent) when the answer would be yes.
+func secondFactor(p Principal, a Action) error {
+	if !p.MFA {
+		return nil
+	}
+	if p.Token == nil {
+		if !p.MFAVerifiedAt.IsZero() {
+			return nil
+		}
+		return core.Errorf(core.KindForbidden, "this browser signed in before two-factor authentication was turned on; sign out and sign in again with your authenticator code")
+	}
+	if p.Token.Kind == core.TokenAPI && (a == CreatePackage || a == PublishVersion) && !p.Token.MFAVerifiedAt.IsZero() {
+		return nil
+	}
+	if p.OTP == nil {
+		return core.Errorf(core.KindOTPRequired, "%s", OTPRequiredMessage)
+	}
+	err := p.OTP.Check()
+	switch core.KindOf(err) {
+	case core.KindUnauthenticated, core.KindInvalid:
+		// A wrong or spent code: ask again, so npm prompts (on a TTY).
+		return core.Errorf(core.KindOTPRequired, "%s", core.Message(err))
+	}
+	return err
 }
 
 // needsVerifiedEmail lists the actions an account may take only once its
@@ -166,7 +249,7 @@ func tokenAllows(t *core.Token, a Action, r Resource) error {
 	if a == AdminUsers || a == AdminNames {
 		return core.Errorf(core.KindForbidden, "administrative actions need a signed-in browser session, not an API token")
 	}
-	if a == ManageTokens || a == CreateTokens {
+	if a == ManageTokens || a == CreateTokens || a == RevokeTokens {
 		if t.Kind == core.TokenSession {
 			return nil
 		}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/rampart/rampart/internal/emaildomain"
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/pwcheck"
@@ -47,6 +48,8 @@ type Config struct {
 	Login     Login         `toml:"login"`
 	Mail      Mail          `toml:"mail"`
 	Passwords Passwords     `toml:"passwords"`
+
+	EmailDomains EmailDomains `toml:"email_domains"`
 
 	// InsecureFastPasswordHashing swaps argon2id's production parameters
 	// for tiny ones. Only for test suites on small machines.
@@ -143,6 +146,30 @@ type Passwords struct {
 	ExtraHashesFile string `toml:"extra_hashes_file"`
 }
 
+// EmailDomains configures the abandoned-email-domain check (AUTHN-2a): an
+// address whose domain no longer exists, cannot receive mail, or whose
+// registration has lapsed stops counting as verified and cannot be used
+// to recover the account. A lookup that fails is "unknown" and never
+// blocks anyone.
+type EmailDomains struct {
+	// Check turns the check on at sign-up, at password-reset requests and
+	// periodically.
+	Check bool `toml:"check"`
+	// DNSServer is a "HOST:PORT" resolver to ask; empty means the system
+	// resolver (/etc/resolv.conf).
+	DNSServer string `toml:"dns_server"`
+	// RDAPBootstrapURL is IANA's RDAP bootstrap file for domains (or a
+	// local copy), which says which RDAP server knows each top-level domain.
+	RDAPBootstrapURL string `toml:"rdap_bootstrap_url"`
+	// RDAPServer, when set, is the RDAP base URL asked for every domain;
+	// the bootstrap file is then never fetched.
+	RDAPServer string `toml:"rdap_server"`
+	// RecheckInterval is how often each verified address is checked again.
+	RecheckInterval Duration `toml:"recheck_interval"`
+	// Timeout bounds one check, DNS and RDAP together.
+	Timeout Duration `toml:"timeout"`
+}
+
 // Duration is a time.Duration written as "15m" in TOML.
 type Duration struct{ time.Duration }
 
@@ -172,6 +199,12 @@ func Default() Config {
 		Login:             Login{FreeFailures: 5, MaxBackoff: Duration{15 * time.Minute}},
 		Mail:              Mail{Timeout: Duration{mail.DefaultTimeout}},
 		Passwords:         Passwords{HIBPURL: pwcheck.DefaultHIBPBaseURL, MinScore: pwcheck.DefaultMinScore},
+		EmailDomains: EmailDomains{
+			Check:            true,
+			RDAPBootstrapURL: emaildomain.DefaultRDAPBootstrapURL,
+			RecheckInterval:  Duration{24 * time.Hour},
+			Timeout:          Duration{emaildomain.DefaultTimeout},
+		},
 	}
 }
 
@@ -278,6 +311,32 @@ func (c *Config) Validate() error {
 		if u, err := url.Parse(p.HIBPURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			errs = append(errs, fmt.Errorf("passwords.hibp_url = %q: want an absolute http or https URL, or set hibp_disabled = true", p.HIBPURL))
 		}
+	}
+	errs = append(errs, c.EmailDomains.validate())
+	return errors.Join(errs...)
+}
+
+// validate checks the abandoned-email-domain settings.
+func (e *EmailDomains) validate() error {
+	var errs []error
+	if e.DNSServer != "" {
+		if host, port, err := net.SplitHostPort(e.DNSServer); err != nil || host == "" || port == "" {
+			errs = append(errs, fmt.Errorf("email_domains.dns_server = %q: want HOST:PORT, e.g. \"192.0.2.53:53\", or \"\" for the system resolver", e.DNSServer))
+		}
+	}
+	for _, u := range []struct{ key, val string }{{"rdap_bootstrap_url", e.RDAPBootstrapURL}, {"rdap_server", e.RDAPServer}} {
+		if u.val == "" && u.key == "rdap_server" {
+			continue
+		}
+		if p, err := url.Parse(u.val); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			errs = append(errs, fmt.Errorf("email_domains.%s = %q: want an absolute http or https URL", u.key, u.val))
+		}
+	}
+	if e.RecheckInterval.Duration < time.Minute {
+		errs = append(errs, fmt.Errorf("email_domains.recheck_interval = %q: want at least \"1m\" (the default is \"24h\")", e.RecheckInterval.Duration))
+	}
+	if e.Timeout.Duration <= 0 {
+		errs = append(errs, fmt.Errorf("email_domains.timeout = %q: want a positive duration such as \"5s\"", e.Timeout.Duration))
 	}
 	return errors.Join(errs...)
 }

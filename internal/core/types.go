@@ -49,6 +49,10 @@ type Token struct {
 	CreatedAt time.Time
 	ExpiresAt time.Time
 	RevokedAt time.Time // zero while valid
+	// MFAVerifiedAt is when the session that created the token (or, for
+	// a session token, the login) passed a second factor; zero if it did
+	// not.
+	MFAVerifiedAt time.Time
 }
 
 // TokenAction is a class of actions a token may be scoped to.
@@ -147,6 +151,16 @@ const (
 	EventPasswordReset       = "account.password_reset"       // a reset link set a new password
 	EventPasswordChange      = "account.password_change"      // the signed-in user changed it
 	EventPasswordCompromised = "account.password_compromised" // a sign-in found it breached
+
+	EventEmailChangeSent      = "account.email_change_sent"      // a link was mailed to a new address
+	EventEmailChanged         = "account.email_changed"          // the link was followed: the new address replaced the old
+	EventEmailDomainAbandoned = "account.email_domain_abandoned" // the address's domain was found abandoned: un-verified
+	EventEmailDomainRefused   = "account.email_domain_refused"   // recovery through an abandoned domain was refused
+
+	EventMFAAdd                   = "account.mfa_add"                    // a second factor was turned on
+	EventMFARemove                = "account.mfa_remove"                 // a second factor was turned off
+	EventRecoveryCodeUsed         = "account.recovery_code_used"         // a recovery code stood in for the second factor
+	EventRecoveryCodesRegenerated = "account.recovery_codes_regenerated" // a new set replaced the old codes
 )
 
 // EmailTokenPurpose says what an emailed link is for.
@@ -155,6 +169,9 @@ type EmailTokenPurpose string
 const (
 	PurposeVerifyEmail   EmailTokenPurpose = "verify"
 	PurposePasswordReset EmailTokenPurpose = "reset"
+	// PurposeChangeEmail links are mailed to a new address; following one
+	// makes it the account's verified address.
+	PurposeChangeEmail EmailTokenPurpose = "change"
 )
 
 // EmailToken is a one-time link mailed to a user, stored by the hash of
@@ -183,7 +200,25 @@ type WebSession struct {
 	UserID    int64
 	CreatedAt time.Time
 	ExpiresAt time.Time
+	// MFAVerifiedAt is when this browser last passed a second factor;
+	// zero if it never did.
+	MFAVerifiedAt time.Time
+	// Pending marks a sign-in that passed the password and waits for the
+	// second factor. It signs nobody in.
+	Pending bool
 }
+
+// TOTP is a user's authenticator-app (RFC 6238) enrolment.
+type TOTP struct {
+	UserID      int64
+	Secret      string // base32
+	CreatedAt   time.Time
+	ConfirmedAt time.Time // zero while enrolment waits for the first code
+	LastStep    int64     // the last accepted time step: codes up to it are spent
+}
+
+// Confirmed reports whether the enrolment is on.
+func (t *TOTP) Confirmed() bool { return !t.ConfirmedAt.IsZero() }
 
 // SearchHit is one package in search results.
 type SearchHit struct {
@@ -194,4 +229,22 @@ type SearchHit struct {
 	Date        time.Time
 	Publisher   string
 	Maintainers []string
+}
+
+// Email domain check outcomes (internal/emaildomain), as stored.
+const (
+	DomainOK        = "ok"
+	DomainAbandoned = "abandoned"
+	DomainUnknown   = "unknown"
+)
+
+// EmailDomainStatus is the last judgement on the domain of a user's
+// address: whether it still exists and can receive mail.
+type EmailDomainStatus struct {
+	UserID    int64
+	Email     string // the address whose domain was checked
+	Domain    string
+	Status    string   // DomainOK, DomainAbandoned or DomainUnknown
+	Reasons   []string // for the user, why the status is not OK
+	CheckedAt time.Time
 }

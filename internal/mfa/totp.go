@@ -254,3 +254,17 @@ func checkSecret(secret string) error {
 	}
 	return nil
 }
+
+// TOTPKeyFor rebuilds the enrolment of a stored secret (as NewTOTP made
+// it), so that a pending enrolment can be shown again without a new
+// secret.
+func TOTPKeyFor(issuer, account, secret string) (TOTPKey, error) {
+	if err := checkSecret(secret); err != nil {
+		return TOTPKey{}, err
+	}
+	raw, _ := b32NoPadding.DecodeString(strings.ToUpper(strings.TrimRight(secret, "=")))
+	if len(raw) != SecretBytes {
+		return TOTPKey{}, fmt.Errorf("stored TOTP secret has %d bytes, want %d", len(raw), SecretBytes)
+	}
+	return newTOTP(bytes.NewReader(raw), issuer, account)
+}

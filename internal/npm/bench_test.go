@@ -44,6 +44,7 @@ func newBenchRegistry(b *testing.B) *benchRegistry {
 	cfg.Data = b.TempDir()
 	cfg.PublicURL = "http://registry.test/"
 	cfg.InsecureFastPasswordHashing = true
+	cfg.EmailDomains.Check = false // no real DNS in benchmarks
 	if err := cfg.Validate(); err != nil {
 		b.Fatal(err)
 	}

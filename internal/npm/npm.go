@@ -34,6 +34,10 @@ type Handler struct {
 	publishing chan struct{}
 }
 
+// otpHeader carries the one-time password npm sends (--otp, or after an
+// OTP prompt).
+const otpHeader = "npm-otp"
+
 // New builds the handler.
 func New(reg *registry.Service, acct *account.Service, lim limits.Limits, log *slog.Logger) *Handler {
 	return &Handler{reg: reg, acct: acct, limits: lim, log: log, publishing: make(chan struct{}, 2)}
@@ -62,6 +66,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	// The one-time password, if any, goes along unchecked: the account
+	// service checks (and spends) it only if authz says the action needs it.
+	p = h.acct.WithOTP(r.Context(), p, r.Header.Get(otpHeader))
 	if rt.api != nil {
 		err = h.serveAPI(w, r, p, rt.api)
 	} else {
@@ -483,7 +490,11 @@ func (h *Handler) serveAPI(w http.ResponseWriter, r *http.Request, p authz.Princ
 			return core.Errorf(core.KindUnauthenticated, "you are not logged in: run `npm login`")
 		}
 		u := p.User
-		return writeJSON(w, http.StatusOK, map[string]any{"name": u.Name, "email": u.Email, "email_verified": u.EmailVerified, "tfa": false,
+		var tfa any = false
+		if p.MFA {
+			tfa = map[string]any{"mode": "auth-and-writes", "pending": false}
+		}
+		return writeJSON(w, http.StatusOK, map[string]any{"name": u.Name, "email": u.Email, "email_verified": u.EmailVerified, "tfa": tfa,
 			"created": u.CreatedAt.Format(time.RFC3339), "updated": u.CreatedAt.Format(time.RFC3339)})
 	case len(segs) == 5 && segs[0] == "npm" && segs[1] == "v1" && segs[2] == "security" && segs[3] == "advisories" && segs[4] == "bulk" && m == http.MethodPost:
 		return h.auditBulk(w, r)
@@ -528,7 +539,7 @@ func (h *Handler) couchLogin(w http.ResponseWriter, r *http.Request, urlName str
 	if err != nil {
 		return err
 	}
-	tok, err := h.acct.IssueSessionToken(ctx, u, addr)
+	tok, err := h.acct.IssueSessionTokenOTP(ctx, u, addr, r.Header.Get(otpHeader))
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,19 @@ func (s *Service) change(ctx context.Context, p authz.Principal, name string, a 
 	if err := npmpkg.ValidateName(name); err != nil && !isLegacyName(name) {
 		return err
 	}
+	// Authorize once before the write transaction: a one-time password,
+	// if the action needs one, is checked and spent there (it takes a
+	// write of its own), and a refusal costs no write lock. The check in
+	// the transaction below then sees the settled answer.
+	if err := s.store.View(ctx, func(tx store.Tx) error {
+		st, err := loadPackage(tx, name)
+		if err != nil {
+			return err
+		}
+		return authz.Authorize(p, a, st.resource())
+	}); err != nil {
+		return err
+	}
 	return s.store.Update(ctx, func(tx store.Tx) error {
 		st, err := loadPackage(tx, name)
 		if err != nil {

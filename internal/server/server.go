@@ -96,6 +96,11 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		st.Close()
 		return nil, fmt.Errorf("[passwords]: %w", err)
 	}
+	domains, err := newDomainChecker(cfg.EmailDomains, opts.Log, opts.Now)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	acct, err := account.New(ctx, st, password.NewHasher(params, 4), account.Policy{
 		AllowRegistration: cfg.AllowRegistration,
 		PublishMaxDays:    cfg.Tokens.PublishMaxDays,
@@ -105,7 +110,8 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		FreeFailures:      cfg.Login.FreeFailures,
 		MaxBackoff:        cfg.Login.MaxBackoff.Duration,
 		PublicURL:         cfg.PublicURL,
-	}, account.Peers{Mailer: mailer, Passwords: checker, Log: opts.Log}, opts.Now)
+		DomainRecheck:     cfg.EmailDomains.RecheckInterval.Duration,
+	}, account.Peers{Mailer: mailer, Passwords: checker, Domains: domains, Log: opts.Log}, opts.Now)
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -208,6 +214,9 @@ func Serve(ctx context.Context, cfg config.Config, ln net.Listener, opts Options
 	}
 	bg, stopBG := context.WithCancel(context.Background())
 	go svc.Registry.RunBackground(bg, 10*time.Second)
+	if cfg.EmailDomains.Check {
+		go runDomainRechecks(bg, svc.Accounts, cfg.EmailDomains.RecheckInterval.Duration, opts.Log)
+	}
 	srv := &http.Server{
 		Handler:           Handler(svc, cfg, opts.Log),
 		ReadHeaderTimeout: 10 * time.Second,

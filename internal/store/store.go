@@ -58,6 +58,8 @@ type Tx interface {
 	Throttles
 	WebSessions
 	EmailTokens
+	SecondFactors
+	EmailDomains
 	Meta
 }
 
@@ -147,6 +149,29 @@ type WebSessions interface {
 	DeleteWebSession(idHash string) error
 	// DeleteWebSessionsByUser signs every browser of the user out.
 	DeleteWebSessionsByUser(userID int64) error
+	// SetWebSessionMFA records that the session passed a second factor at
+	// the given time.
+	SetWebSessionMFA(idHash string, at time.Time) error
+}
+
+// SecondFactors holds TOTP enrolments and recovery codes, one enrolment
+// per user.
+type SecondFactors interface {
+	TOTP(userID int64) (*core.TOTP, error)
+	// PutTOTP creates the user's enrolment or replaces it whole.
+	PutTOTP(t *core.TOTP) error
+	DeleteTOTP(userID int64) error // deleting none is not an error
+	// AdvanceTOTPStep is a compare-and-swap: it sets the last accepted
+	// step to next only if it is still prev, and otherwise returns
+	// ErrConflict and changes nothing, so that of two requests spending
+	// one code only one wins. ErrNotFound if the user has no enrolment.
+	AdvanceTOTPStep(userID, prev, next int64) error
+	RecoveryCodes(userID int64) ([]string, error) // hashes; none is an empty list
+	// SetRecoveryCodes replaces every recovery code hash of the user.
+	SetRecoveryCodes(userID int64, hashes []string, at time.Time) error
+	// UseRecoveryCode deletes one hash; ErrNotFound if it is not there
+	// (never was, or already used), so a code works once.
+	UseRecoveryCode(userID int64, hash string) error
 }
 
 // EmailTokens holds the one-time links mailed to users (verification,
@@ -160,6 +185,19 @@ type EmailTokens interface {
 	// ExpireEmailTokens marks every unused token of the user for purpose
 	// used at the given time, so that older links stop working.
 	ExpireEmailTokens(userID int64, purpose core.EmailTokenPurpose, at time.Time) error
+}
+
+// EmailDomains holds, per user, the last judgement on the domain of the
+// user's address (abandoned-email-domain detection).
+type EmailDomains interface {
+	// PutEmailDomainStatus stores the user's status, replacing any earlier one.
+	PutEmailDomainStatus(s *core.EmailDomainStatus) error
+	EmailDomainStatus(userID int64) (*core.EmailDomainStatus, error)
+	// UsersDueForDomainCheck lists up to limit enabled users with a
+	// verified address that was never checked, was checked before the
+	// given time, or changed since its check; least recently checked
+	// first (never checked first of all), then by ID.
+	UsersDueForDomainCheck(before time.Time, limit int) ([]core.User, error)
 }
 
 // Meta is a small key/value table for the store's own bookkeeping.

@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart/rampart/internal/testpeers/dnsd"
+	"github.com/rampart/rampart/internal/testpeers/rdapd"
 	"github.com/rampart/rampart/internal/testpeers/smtpd"
 )
 
@@ -73,6 +75,13 @@ type Options struct {
 	// HIBPURL is a Have I Been Pwned range server (internal/testpeers/hibp)
 	// to check passwords against; empty disables HIBP (offline list only).
 	HIBPURL string
+	// DNSZone and RDAPDomains turn the abandoned-email-domain check on,
+	// against a real DNS server (internal/testpeers/dnsd) serving DNSZone
+	// and an RDAP server (internal/testpeers/rdapd) knowing RDAPDomains,
+	// both on loopback. With neither, the check is off, so that tests
+	// never wait on a real resolver.
+	DNSZone     map[string]dnsd.Records
+	RDAPDomains map[string]rdapd.Domain
 }
 
 // Server is a running `rampart serve`.
@@ -82,6 +91,9 @@ type Server struct {
 	Addr string // 127.0.0.1:PORT
 	// Mail is the SMTP server receiving the registry's mail (Options.SMTP).
 	Mail *smtpd.Server
+	// DNS and RDAP are the email domain peers (Options.DNSZone, RDAPDomains).
+	DNS  *dnsd.Server
+	RDAP *rdapd.Server
 
 	opts Options
 	cmd  *exec.Cmd
@@ -128,10 +140,18 @@ func Start(t testing.TB, opts Options) *Server {
 		mailSrv = smtpd.Start(t)
 		cfg += fmt.Sprintf("[mail]\nhost = %q\nport = %d\nfrom = \"Rampart <rampart@example.com>\"\ntls = \"insecure_none\"\n", mailSrv.Host, mailSrv.Port)
 	}
+	var dnsSrv *dnsd.Server
+	var rdapSrv *rdapd.Server
+	if opts.DNSZone != nil || opts.RDAPDomains != nil {
+		dnsSrv, rdapSrv = dnsd.Start(t, opts.DNSZone), rdapd.Start(t, opts.RDAPDomains)
+		cfg += fmt.Sprintf("[email_domains]\ncheck = true\ndns_server = %q\nrdap_server = %q\ntimeout = \"2s\"\n", dnsSrv.Addr, rdapSrv.URL)
+	} else {
+		cfg += "[email_domains]\ncheck = false\n"
+	}
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{Data: opts.Data, Mail: mailSrv, opts: opts, t: t, log: &lockedBuffer{}, done: make(chan error, 1)}
+	s := &Server{Data: opts.Data, Mail: mailSrv, DNS: dnsSrv, RDAP: rdapSrv, opts: opts, t: t, log: &lockedBuffer{}, done: make(chan error, 1)}
 	s.cmd = exec.Command(bin, "serve", "--config", cfgFile, "--data", opts.Data, "--listen", "127.0.0.1:0")
 	s.cmd.Env = append(os.Environ(), opts.Env...)
 	s.cmd.Stderr = s.log

@@ -173,6 +173,11 @@ type accountBody struct {
 	Error    string
 	Tokens   []core.Token
 	Events   []core.Event
+	// DomainAbandoned: the address's domain was found abandoned; the page
+	// asks for another address (email.go).
+	DomainAbandoned bool
+	DomainReasons   []string
+	NewEmail        string // the change-of-address form, refilled after an error
 }
 
 func needSignIn(r *http.Request) error {
@@ -194,6 +199,11 @@ func (h *Handler) accountPage(w http.ResponseWriter, r *http.Request, p authz.Pr
 		b.Notice = "Your password was changed. Other browsers and npm login sessions were signed out."
 	case r.URL.Query().Get("revoked") != "":
 		b.Notice = "The token was revoked."
+	case r.URL.Query().Get("email-sent") != "":
+		b.Notice = "We have mailed a link to your new address: follow it to make it your account's address. Until then, " + p.User.Email + " stays."
+	}
+	if err := h.domainPrompt(r, p, &b); err != nil {
+		return err
 	}
 	var err error
 	if b.Tokens, err = h.acct.Tokens(r.Context(), p); err != nil {
@@ -241,10 +251,13 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, p authz
 		body := passwordBody{Forced: p.User.PasswordCompromised, Error: core.Message(err)}
 		return h.render(w, r, p, h.status(w, r, err), "password", pageData{Title: "Change your password", Body: body})
 	}
-	// Every session ended, this one too: sign this browser in afresh.
-	if err := h.signIn(w, r, u); err != nil {
+	// Every session ended, this one too: sign this browser in afresh,
+	// keeping its second-factor record.
+	value, err := h.acct.ContinueWebSession(r.Context(), authz.Principal{User: u, Addr: p.Addr, MFAVerifiedAt: p.MFAVerifiedAt})
+	if err != nil {
 		return err
 	}
+	h.setSessionCookie(w, value, int(account.WebSessionLifetime/time.Second))
 	redirect(w, pathAccount+"?changed=1")
 	return nil
 }

@@ -46,6 +46,7 @@ func newEnv(t *testing.T, publicURL string, edit ...func(*config.Config)) *env {
 	cfg.PublicURL = publicURL
 	cfg.InsecureFastPasswordHashing = true
 	cfg.Passwords.HIBPDisabled = true
+	cfg.EmailDomains.Check = false // no real DNS in tests; see emaildomain_test.go
 	for _, f := range edit {
 		f(&cfg)
 	}

@@ -24,6 +24,9 @@ const (
 	// sessionCookie holds a browser's session; the account service keeps
 	// only its hash.
 	sessionCookie = "rampart_session"
+	// pendingCookie holds a sign-in that passed the password and waits
+	// for the second factor.
+	pendingCookie = "rampart_pending"
 	// maxCookieLength bounds a session cookie value before it is hashed
 	// and looked up; real ones are 26 characters.
 	maxCookieLength = 128
@@ -278,10 +281,21 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request, p authz.Principa
 		body := loginBody{Name: truncate(name, limits.MaxNameLength), Next: next, Error: core.Message(err)}
 		return h.render(w, r, p, status, "login", pageData{Title: "Sign in", Next: next, Body: body})
 	}
-	value, err := h.acct.StartWebSession(r.Context(), u)
+	value, pending, err := h.acct.BeginWebSignIn(r.Context(), u)
 	if err != nil {
 		return err
 	}
+	if pending {
+		// The password held; the second factor is next. The pending
+		// cookie signs nobody in.
+		h.setCookie(w, pendingCookie, value, int(account.PendingSignInLifetime/time.Second))
+		return h.render(w, r, p, http.StatusOK, "login_otp", pageData{Title: "Two-factor authentication", Next: next, Body: loginBody{Next: next}})
+	}
+	return h.finishSignIn(w, r, u, value, next)
+}
+
+// finishSignIn sets the new session cookie and goes on to next.
+func (h *Handler) finishSignIn(w http.ResponseWriter, r *http.Request, u *core.User, value, next string) error {
 	// A new session every time (no fixation); the old one, if any, ends.
 	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" && len(c.Value) <= maxCookieLength {
 		if err := h.acct.EndWebSession(r.Context(), c.Value); err != nil {
@@ -317,8 +331,12 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request, p authz.Princip
 // setSessionCookie sets (maxAge > 0) or clears (maxAge < 0) the session.
 // HttpOnly keeps it from script, SameSite=Lax from other sites' forms.
 func (h *Handler) setSessionCookie(w http.ResponseWriter, value string, maxAge int) {
+	h.setCookie(w, sessionCookie, value, maxAge)
+}
+
+func (h *Handler) setCookie(w http.ResponseWriter, name, value string, maxAge int) {
 	http.SetCookie(w, &http.Cookie{
-		Name:     sessionCookie,
+		Name:     name,
 		Value:    value,
 		Path:     "/",
 		MaxAge:   maxAge,

@@ -22,6 +22,8 @@ const (
 	pathForgot    = "/forgot-password"
 	pathAccount   = "/account"
 	pathPassword  = "/account/password"
+	pathLoginOTP  = "/login/otp"
+	pathMFA       = "/" + account.PathMFA
 	pathPolicies  = "/policies/"
 	pathPoliciesA = "/-/policies/" // for any client, not only browsers
 	pathStatic    = "/-/static/"
@@ -37,6 +39,11 @@ func (h *Handler) routes() {
 	h.mux.Handle("GET "+pathPackage+"{name...}", h.page(h.pkg))
 	h.mux.Handle("GET "+pathLogin, h.page(h.loginForm))
 	h.mux.Handle("POST "+pathLogin, h.page(h.login))
+	h.mux.Handle("POST "+pathLoginOTP, h.page(h.loginOTP))
+	h.mux.Handle("GET "+pathMFA, h.page(h.mfaPage))
+	h.mux.Handle("POST "+pathMFA+"/confirm", h.page(h.mfaConfirm))
+	h.mux.Handle("POST "+pathMFA+"/recovery-codes", h.page(h.mfaRegenerate))
+	h.mux.Handle("POST "+pathMFA+"/disable", h.page(h.mfaDisable))
 	h.mux.Handle("POST "+pathLogout, h.page(h.logout))
 	h.mux.Handle("GET "+pathSignup, h.page(h.signupForm))
 	h.mux.Handle("POST "+pathSignup, h.page(h.signup))
@@ -48,6 +55,9 @@ func (h *Handler) routes() {
 	h.mux.Handle("POST /"+account.PathResetPassword, h.page(h.reset))
 	h.mux.Handle("GET "+pathAccount, h.page(h.accountPage))
 	h.mux.Handle("POST "+pathAccount+"/verify", h.page(h.resend))
+	h.mux.Handle("POST "+pathEmail, h.page(h.changeEmail))
+	h.mux.Handle("GET /"+account.PathConfirmEmail, h.page(h.confirmEmailForm))
+	h.mux.Handle("POST /"+account.PathConfirmEmail, h.page(h.confirmEmail))
 	h.mux.Handle("GET "+pathPassword, h.page(h.passwordForm))
 	h.mux.Handle("POST "+pathPassword, h.page(h.changePassword))
 	h.mux.Handle("POST "+pathAccount+"/tokens/revoke", h.page(h.revokeToken))

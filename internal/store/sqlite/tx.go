@@ -131,13 +131,13 @@ func mustAffect(res sql.Result, format string, args ...any) error {
 
 // ---- tokens ----
 
-const tokenCols = `id, key, user_id, hash, mask, name, kind, actions, packages, cidrs, created_at, expires_at, revoked_at`
+const tokenCols = `id, key, user_id, hash, mask, name, kind, actions, packages, cidrs, created_at, expires_at, revoked_at, mfa_verified_at`
 
 func scanToken(sc interface{ Scan(...any) error }) (*core.Token, error) {
 	var tk core.Token
 	var actions, packages, cidrs string
-	var created, expires, revoked int64
-	if err := sc.Scan(&tk.ID, &tk.Key, &tk.UserID, &tk.Hash, &tk.Mask, &tk.Name, &tk.Kind, &actions, &packages, &cidrs, &created, &expires, &revoked); err != nil {
+	var created, expires, revoked, mfa int64
+	if err := sc.Scan(&tk.ID, &tk.Key, &tk.UserID, &tk.Hash, &tk.Mask, &tk.Name, &tk.Kind, &actions, &packages, &cidrs, &created, &expires, &revoked, &mfa); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(actions), &tk.Actions); err != nil {
@@ -149,7 +149,7 @@ func scanToken(sc interface{ Scan(...any) error }) (*core.Token, error) {
 	if err := json.Unmarshal([]byte(cidrs), &tk.CIDRs); err != nil {
 		return nil, fmt.Errorf("token %d cidrs: %w", tk.ID, err)
 	}
-	tk.CreatedAt, tk.ExpiresAt, tk.RevokedAt = fromMS(created), fromMS(expires), fromMS(revoked)
+	tk.CreatedAt, tk.ExpiresAt, tk.RevokedAt, tk.MFAVerifiedAt = fromMS(created), fromMS(expires), fromMS(revoked), fromMS(mfa)
 	return &tk, nil
 }
 
@@ -162,8 +162,8 @@ func jsonList[T any](v []T) string {
 }
 
 func (t *tx) CreateToken(tk *core.Token) error {
-	res, err := t.exec(`INSERT INTO tokens (key, user_id, hash, mask, name, kind, actions, packages, cidrs, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		tk.Key, tk.UserID, tk.Hash, tk.Mask, tk.Name, string(tk.Kind), jsonList(tk.Actions), jsonList(tk.Packages), jsonList(tk.CIDRs), ms(tk.CreatedAt), ms(tk.ExpiresAt), ms(tk.RevokedAt))
+	res, err := t.exec(`INSERT INTO tokens (key, user_id, hash, mask, name, kind, actions, packages, cidrs, created_at, expires_at, revoked_at, mfa_verified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		tk.Key, tk.UserID, tk.Hash, tk.Mask, tk.Name, string(tk.Kind), jsonList(tk.Actions), jsonList(tk.Packages), jsonList(tk.CIDRs), ms(tk.CreatedAt), ms(tk.ExpiresAt), ms(tk.RevokedAt), ms(tk.MFAVerifiedAt))
 	if err != nil {
 		return conflict(err, "creating token")
 	}
@@ -614,7 +614,8 @@ func (t *tx) DeleteThrottle(key string) error {
 // ---- web sessions ----
 
 func (t *tx) CreateWebSession(s *core.WebSession) error {
-	_, err := t.exec(`INSERT INTO web_sessions (id_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`, s.IDHash, s.UserID, ms(s.CreatedAt), ms(s.ExpiresAt))
+	_, err := t.exec(`INSERT INTO web_sessions (id_hash, user_id, created_at, expires_at, mfa_verified_at, pending) VALUES (?, ?, ?, ?, ?, ?)`,
+		s.IDHash, s.UserID, ms(s.CreatedAt), ms(s.ExpiresAt), ms(s.MFAVerifiedAt), boolInt(s.Pending))
 	if err != nil {
 		return conflict(err, "creating session")
 	}
@@ -623,12 +624,12 @@ func (t *tx) CreateWebSession(s *core.WebSession) error {
 
 func (t *tx) WebSession(idHash string) (*core.WebSession, error) {
 	s := core.WebSession{IDHash: idHash}
-	var created, expires int64
-	err := t.row(`SELECT user_id, created_at, expires_at FROM web_sessions WHERE id_hash = ?`, idHash).Scan(&s.UserID, &created, &expires)
+	var created, expires, mfa int64
+	err := t.row(`SELECT user_id, created_at, expires_at, mfa_verified_at, pending FROM web_sessions WHERE id_hash = ?`, idHash).Scan(&s.UserID, &created, &expires, &mfa, &s.Pending)
 	if err != nil {
 		return nil, notFound(err, "session")
 	}
-	s.CreatedAt, s.ExpiresAt = fromMS(created), fromMS(expires)
+	s.CreatedAt, s.ExpiresAt, s.MFAVerifiedAt = fromMS(created), fromMS(expires), fromMS(mfa)
 	return &s, nil
 }
 
@@ -640,6 +641,90 @@ func (t *tx) DeleteWebSession(idHash string) error {
 func (t *tx) DeleteWebSessionsByUser(userID int64) error {
 	_, err := t.exec(`DELETE FROM web_sessions WHERE user_id = ?`, userID)
 	return err
+}
+
+func (t *tx) SetWebSessionMFA(idHash string, at time.Time) error {
+	res, err := t.exec(`UPDATE web_sessions SET mfa_verified_at = ? WHERE id_hash = ?`, ms(at), idHash)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res, "session")
+}
+
+// ---- second factors ----
+
+func (t *tx) TOTP(userID int64) (*core.TOTP, error) {
+	o := core.TOTP{UserID: userID}
+	var created, confirmed int64
+	err := t.row(`SELECT secret, created_at, confirmed_at, last_step FROM totp WHERE user_id = ?`, userID).Scan(&o.Secret, &created, &confirmed, &o.LastStep)
+	if err != nil {
+		return nil, notFound(err, "TOTP of user %d", userID)
+	}
+	o.CreatedAt, o.ConfirmedAt = fromMS(created), fromMS(confirmed)
+	return &o, nil
+}
+
+func (t *tx) PutTOTP(o *core.TOTP) error {
+	_, err := t.exec(`INSERT INTO totp (user_id, secret, created_at, confirmed_at, last_step) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (user_id) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at, confirmed_at = excluded.confirmed_at, last_step = excluded.last_step`,
+		o.UserID, o.Secret, ms(o.CreatedAt), ms(o.ConfirmedAt), o.LastStep)
+	return err
+}
+
+func (t *tx) DeleteTOTP(userID int64) error {
+	_, err := t.exec(`DELETE FROM totp WHERE user_id = ?`, userID)
+	return err
+}
+
+func (t *tx) AdvanceTOTPStep(userID, prev, next int64) error {
+	res, err := t.exec(`UPDATE totp SET last_step = ? WHERE user_id = ? AND last_step = ?`, next, userID, prev)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return err
+	}
+	if _, err := t.TOTP(userID); err != nil {
+		return err
+	}
+	return fmt.Errorf("TOTP step of user %d moved on: %w", userID, core.ErrConflict)
+}
+
+func (t *tx) RecoveryCodes(userID int64) ([]string, error) {
+	rows, err := t.query(`SELECT hash FROM recovery_codes WHERE user_id = ? ORDER BY hash`, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var h string
+		if err := rows.Scan(&h); err != nil {
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+func (t *tx) SetRecoveryCodes(userID int64, hashes []string, at time.Time) error {
+	if _, err := t.exec(`DELETE FROM recovery_codes WHERE user_id = ?`, userID); err != nil {
+		return err
+	}
+	for _, h := range hashes {
+		if _, err := t.exec(`INSERT INTO recovery_codes (user_id, hash, created_at) VALUES (?, ?, ?)`, userID, h, ms(at)); err != nil {
+			return conflict(err, "storing recovery code")
+		}
+	}
+	return nil
+}
+
+func (t *tx) UseRecoveryCode(userID int64, hash string) error {
+	res, err := t.exec(`DELETE FROM recovery_codes WHERE user_id = ? AND hash = ?`, userID, hash)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res, "recovery code")
 }
 
 // ---- email tokens ----

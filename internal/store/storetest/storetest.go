@@ -82,11 +82,25 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		}},
 		{"Downloads", []test{{"Accumulate", testDownloads}}},
 		{"Throttles", []test{{"RoundTrip", testThrottles}}},
-		{"WebSessions", []test{{"RoundTrip", testWebSessions}, {"DeleteByUser", testWebSessionsByUser}}},
+		{"WebSessions", []test{{"RoundTrip", testWebSessions}, {"DeleteByUser", testWebSessionsByUser}, {"MFAAndPending", testWebSessionsMFA}}},
+		{"SecondFactors", []test{
+			{"TOTPRoundTrip", testTOTPRoundTrip},
+			{"TOTPStepCompareAndSwap", testTOTPStepCAS},
+			{"TOTPStepConcurrent", testTOTPStepConcurrent},
+			{"RecoveryCodes", testRecoveryCodes},
+			{"RecoveryCodeConcurrent", testRecoveryCodeConcurrent},
+			{"TokenMFA", testTokenMFA},
+		}},
 		{"EmailTokens", []test{
 			{"RoundTrip", testEmailTokens},
 			{"SingleUse", testEmailTokensSingleUse},
 			{"Expire", testEmailTokensExpire},
+			{"ChangePurpose", testEmailTokensChangePurpose},
+		}},
+		{"EmailDomains", []test{
+			{"RoundTrip", testEmailDomainStatus},
+			{"RolledBack", testEmailDomainStatusRolledBack},
+			{"DueForCheck", testUsersDueForDomainCheck},
 		}},
 		{"Meta", []test{{"RoundTrip", testMeta}}},
 		{"Concurrency", []test{{"SameVersion", testConcurrentSameVersion}}},
@@ -237,6 +251,7 @@ func checkToken(t *testing.T, what string, got, want *core.Token) {
 	d.time("CreatedAt", got.CreatedAt, want.CreatedAt)
 	d.time("ExpiresAt", got.ExpiresAt, want.ExpiresAt)
 	d.time("RevokedAt", got.RevokedAt, want.RevokedAt)
+	d.time("MFAVerifiedAt", got.MFAVerifiedAt, want.MFAVerifiedAt)
 	d.check(t, what)
 }
 
@@ -389,6 +404,10 @@ func checkEmpty(t *testing.T, s store.Store) {
 	wantNotFound(t, s, "WebSession", func(tx store.Tx) (*core.WebSession, error) { return tx.WebSession("storetest-session") })
 	wantNotFound(t, s, "EmailToken", func(tx store.Tx) (*core.EmailToken, error) { return tx.EmailToken("storetest-email-token") })
 	wantNotFound(t, s, "GetMeta", func(tx store.Tx) (string, error) { return tx.GetMeta("storetest.key") })
+	wantNotFound(t, s, "TOTP", func(tx store.Tx) (*core.TOTP, error) { return tx.TOTP(1) })
+	if codes := read(t, s, func(tx store.Tx) ([]string, error) { return tx.RecoveryCodes(1) }); len(codes) != 0 {
+		t.Fatalf("RecoveryCodes = %q, want none", codes)
+	}
 }
 
 // ---- empty ----
@@ -1547,6 +1566,8 @@ func checkSession(t *testing.T, s store.Store, want *core.WebSession) {
 	d.eq("UserID", got.UserID, want.UserID)
 	d.time("CreatedAt", got.CreatedAt, want.CreatedAt)
 	d.time("ExpiresAt", got.ExpiresAt, want.ExpiresAt)
+	d.time("MFAVerifiedAt", got.MFAVerifiedAt, want.MFAVerifiedAt)
+	d.eq("Pending", got.Pending, want.Pending)
 	d.check(t, "WebSession("+want.IDHash+")")
 }
 

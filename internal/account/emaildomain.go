@@ -1,0 +1,328 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"strings"
+
+	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/emaildomain"
+	"github.com/rampart/rampart/internal/mail"
+	"github.com/rampart/rampart/internal/store"
+)
+
+// Abandoned email domains (AUTHN-2a). An address on a domain that no
+// longer exists, cannot receive mail, or whose registration has lapsed
+// could be taken over by whoever registers the domain next, and with it
+// the account's recovery mail. Such an address is refused at sign-up and
+// as a new address, gets no reset link, and once found abandoned by the
+// periodic recheck stops counting as verified, so the account can neither
+// publish nor recover through it until the user verifies another address.
+// A lookup that fails is Unknown and changes nothing.
+
+// PathConfirmEmail is the page a change-of-address link opens.
+const PathConfirmEmail = "confirm-email"
+
+// ChangeLinkLifetime is how long a change-of-address link works.
+const ChangeLinkLifetime = VerifyLinkLifetime
+
+// domainOf returns the part of an address after its last @.
+func domainOf(email string) string {
+	return email[strings.LastIndexByte(email, '@')+1:]
+}
+
+// checkDomain judges email's domain; nil when the check is off.
+func (s *Service) checkDomain(ctx context.Context, email string) *emaildomain.Result {
+	if s.domains == nil {
+		return nil
+	}
+	res := s.domains.Check(ctx, domainOf(email))
+	if res.Status == emaildomain.Unknown {
+		s.log.InfoContext(ctx, "email domain could not be judged; allowing it", "domain", res.Domain, "reasons", res.Reasons)
+	}
+	return &res
+}
+
+// refuseAbandoned checks email's domain and refuses an abandoned one with
+// a message that says why ("you cannot <what> ...").
+func (s *Service) refuseAbandoned(ctx context.Context, email, what string) (*emaildomain.Result, error) {
+	res := s.checkDomain(ctx, email)
+	if res != nil && res.Status == emaildomain.Abandoned {
+		return res, core.Errorf(core.KindInvalid, "you cannot %s %s: %s, so mail to it could reach whoever registers the domain next. Use an address at another domain",
+			what, email, strings.Join(res.Reasons, "; "))
+	}
+	return res, nil
+}
+
+func statusString(st emaildomain.Status) string {
+	switch st {
+	case emaildomain.OK:
+		return core.DomainOK
+	case emaildomain.Abandoned:
+		return core.DomainAbandoned
+	default:
+		return core.DomainUnknown
+	}
+}
+
+// recordDomain stores the judgement on u's address and, when its domain
+// is abandoned, un-verifies the address (see applyDomain). Failures are
+// logged: the check is advisory to the request that triggered it.
+func (s *Service) recordDomain(ctx context.Context, u *core.User, res *emaildomain.Result) {
+	if res == nil {
+		return
+	}
+	if _, err := s.applyDomain(ctx, u, *res); err != nil {
+		s.log.ErrorContext(ctx, "storing email domain status failed", "user", u.Name, "err", err)
+	}
+}
+
+// applyDomain stores res for u's address. Abandoned un-verifies the
+// address (if it still is u's), ends its pending reset links and writes
+// an event; it reports whether it did. Unknown keeps an earlier Abandoned
+// judgement of the same address, so a registry that is down does not
+// clear the prompt to add another address.
+func (s *Service) applyDomain(ctx context.Context, u *core.User, res emaildomain.Result) (bool, error) {
+	now := s.now()
+	unverified := false
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		unverified = false
+		cur, err := tx.UserByID(u.ID)
+		if err != nil {
+			return err
+		}
+		if !strings.EqualFold(cur.Email, u.Email) {
+			return nil // the address changed meanwhile; the new one is due
+		}
+		st := &core.EmailDomainStatus{UserID: cur.ID, Email: cur.Email, Domain: res.Domain, Status: statusString(res.Status), Reasons: res.Reasons, CheckedAt: now}
+		if res.Status == emaildomain.Unknown {
+			prev, err := tx.EmailDomainStatus(cur.ID)
+			if err != nil && !errors.Is(err, core.ErrNotFound) {
+				return err
+			}
+			if err == nil && prev.Status == core.DomainAbandoned && strings.EqualFold(prev.Email, cur.Email) {
+				st.Status, st.Reasons = prev.Status, prev.Reasons
+			}
+		}
+		if err := tx.PutEmailDomainStatus(st); err != nil {
+			return err
+		}
+		if res.Status != emaildomain.Abandoned || !cur.EmailVerified {
+			return nil
+		}
+		cur.EmailVerified = false
+		if err := tx.UpdateUser(cur); err != nil {
+			return err
+		}
+		if err := tx.ExpireEmailTokens(cur.ID, core.PurposePasswordReset, now); err != nil {
+			return err
+		}
+		unverified = true
+		return tx.AppendEvent(&core.Event{At: now, Type: core.EventEmailDomainAbandoned, Actor: cur.Name, Data: jsonData(map[string]any{
+			"user": cur.Name, "email": authz.MaskEmail(cur.Email), "domain": res.Domain, "reasons": res.Reasons,
+		})})
+	})
+	if err == nil && unverified {
+		u.EmailVerified = false
+		s.log.WarnContext(ctx, "email domain abandoned: address un-verified", "user", u.Name, "domain", res.Domain, "reasons", res.Reasons)
+	}
+	return unverified, err
+}
+
+// DomainCheckBatch bounds how many addresses one RecheckEmailDomains run
+// checks.
+const DomainCheckBatch = 100
+
+// RecheckEmailDomains checks the domains of up to batch verified
+// addresses whose last check is older than the recheck interval (or that
+// were never checked), least recently checked first. A domain newly found
+// abandoned un-verifies its address; the account page then asks the user
+// for another. It returns how many it checked and how many it un-verified.
+// With the check off it does nothing.
+func (s *Service) RecheckEmailDomains(ctx context.Context, batch int) (checked, abandoned int, err error) {
+	if s.domains == nil {
+		return 0, 0, nil
+	}
+	if batch <= 0 {
+		batch = DomainCheckBatch
+	}
+	var due []core.User
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		due, err = tx.UsersDueForDomainCheck(s.now().Add(-s.policy.DomainRecheck), batch)
+		return err
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	for i := range due {
+		if ctx.Err() != nil {
+			return checked, abandoned, ctx.Err()
+		}
+		u := &due[i]
+		res := s.domains.Check(ctx, domainOf(u.Email))
+		done, err := s.applyDomain(ctx, u, res)
+		if err != nil {
+			return checked, abandoned, err
+		}
+		checked++
+		if done {
+			abandoned++
+		}
+	}
+	return checked, abandoned, nil
+}
+
+// EmailDomainStatus is the last judgement on the domain of the signed-in
+// user's current address; nil when it was never checked.
+func (s *Service) EmailDomainStatus(ctx context.Context, p authz.Principal) (*core.EmailDomainStatus, error) {
+	if p.User == nil {
+		return nil, core.Errorf(core.KindUnauthenticated, "sign in to see your account")
+	}
+	var st *core.EmailDomainStatus
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		st, err = tx.EmailDomainStatus(p.User.ID)
+		return err
+	})
+	if errors.Is(err, core.ErrNotFound) || (err == nil && !strings.EqualFold(st.Email, p.User.Email)) {
+		return nil, nil
+	}
+	return st, err
+}
+
+// refuseResetToAbandoned runs before a reset link goes out: if u's
+// domain is abandoned, the link is withdrawn, the address un-verified,
+// an event written, and it returns true (no mail may be sent).
+func (s *Service) refuseResetToAbandoned(ctx context.Context, u *core.User) bool {
+	res := s.checkDomain(ctx, u.Email)
+	if res == nil || res.Status != emaildomain.Abandoned {
+		return false
+	}
+	if _, err := s.applyDomain(ctx, u, *res); err != nil {
+		s.log.ErrorContext(ctx, "storing email domain status failed", "user", u.Name, "err", err)
+	}
+	now := s.now()
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		if err := tx.ExpireEmailTokens(u.ID, core.PurposePasswordReset, now); err != nil {
+			return err
+		}
+		return tx.AppendEvent(&core.Event{At: now, Type: core.EventEmailDomainRefused, Actor: u.Name, Data: jsonData(map[string]any{
+			"user": u.Name, "email": authz.MaskEmail(u.Email), "domain": res.Domain, "reasons": res.Reasons, "flow": "password_reset",
+		})})
+	})
+	if err != nil {
+		s.log.ErrorContext(ctx, "withdrawing a reset link failed", "user", u.Name, "err", err)
+	}
+	s.log.WarnContext(ctx, "password reset refused: the address's domain is abandoned", "user", u.Name, "domain", res.Domain)
+	return true
+}
+
+// RequestEmailChange mails a link to newEmail; following it (ConfirmEmail
+// Change) makes newEmail the account's verified address. Until then the
+// old address stays. The current password is asked again, as for tokens.
+func (s *Service) RequestEmailChange(ctx context.Context, p authz.Principal, pw, newEmail string) error {
+	if p.User == nil {
+		return core.Errorf(core.KindUnauthenticated, "sign in to change your email address")
+	}
+	if p.Token != nil {
+		return core.Errorf(core.KindForbidden, "change your email address in the browser, at %s", s.url(pathAccount))
+	}
+	newEmail = strings.TrimSpace(newEmail)
+	if err := validateEmail(newEmail); err != nil {
+		return err
+	}
+	if strings.EqualFold(newEmail, p.User.Email) {
+		return core.Errorf(core.KindInvalid, "%s is already your address", newEmail)
+	}
+	if _, err := s.Login(ctx, p.User.Name, pw, p.Addr); err != nil {
+		if core.KindOf(err) == core.KindUnauthenticated {
+			return core.Errorf(core.KindUnauthenticated, "incorrect password; changing your email address needs your current password")
+		}
+		return err
+	}
+	if _, err := s.refuseAbandoned(ctx, newEmail, "use"); err != nil {
+		return err
+	}
+	if _, err := s.reserve(ctx, []string{"email-change:user:" + p.User.Name}, "address change requests"); err != nil {
+		return err
+	}
+	now := s.now()
+	link, err := newEmailLink(core.PurposeChangeEmail, now)
+	if err != nil {
+		return err
+	}
+	link.expires = now.Add(ChangeLinkLifetime)
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		if other, err := tx.UserByEmail(newEmail); err == nil && other.ID != p.User.ID {
+			return core.Errorf(core.KindConflict, "%s is already used by another account", newEmail)
+		} else if err != nil && !errors.Is(err, core.ErrNotFound) {
+			return err
+		}
+		if err := tx.ExpireEmailTokens(p.User.ID, core.PurposeChangeEmail, now); err != nil {
+			return err
+		}
+		if err := tx.CreateEmailToken(&core.EmailToken{Hash: hashString(link.secret), UserID: p.User.ID, Purpose: core.PurposeChangeEmail, Email: newEmail, CreatedAt: now, ExpiresAt: link.expires}); err != nil {
+			return err
+		}
+		return tx.AppendEvent(&core.Event{At: now, Type: core.EventEmailChangeSent, Actor: p.User.Name, Data: jsonData(map[string]any{
+			"user": p.User.Name, "email": authz.MaskEmail(newEmail), "expires": link.expires,
+		})})
+	})
+	if err != nil {
+		return err
+	}
+	to := *p.User
+	to.Email = newEmail
+	s.send(ctx, &to, mail.KindVerifyEmail, mail.Notice{ActionURL: s.url(PathConfirmEmail) + "?token=" + link.secret, ExpiresIn: ChangeLinkLifetime})
+	return nil
+}
+
+// ConfirmEmailChange follows a change-of-address link: the address it was
+// mailed to becomes the account's, verified. Pending links to the old
+// address stop working, and both addresses get a notice.
+func (s *Service) ConfirmEmailChange(ctx context.Context, secret string, addr netip.Addr) (*core.User, error) {
+	et, u, err := s.lookupLink(ctx, secret, core.PurposeChangeEmail, addr)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	old := u.Email
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		if err := useLink(tx, et, now); err != nil {
+			return err
+		}
+		cur, err := tx.UserByID(u.ID)
+		if err != nil {
+			return err
+		}
+		old = cur.Email
+		cur.Email, cur.EmailVerified = et.Email, true
+		if err := tx.UpdateUser(cur); err != nil {
+			if errors.Is(err, core.ErrConflict) {
+				return core.Errorf(core.KindConflict, "%s is now used by another account; choose another address at %s", et.Email, s.url(pathAccount))
+			}
+			return err
+		}
+		for _, purpose := range []core.EmailTokenPurpose{core.PurposeVerifyEmail, core.PurposePasswordReset} {
+			if err := tx.ExpireEmailTokens(cur.ID, purpose, now); err != nil {
+				return err
+			}
+		}
+		u = cur
+		return tx.AppendEvent(&core.Event{At: now, Type: core.EventEmailChanged, Actor: cur.Name, Data: jsonData(map[string]any{
+			"user": cur.Name, "old": authz.MaskEmail(old), "new": authz.MaskEmail(cur.Email),
+		})})
+	})
+	if err != nil {
+		return nil, err
+	}
+	n := mail.Notice{When: now, IP: addr.Unmap().String(), OldEmail: old, NewEmail: u.Email}
+	s.notify(ctx, u, mail.KindEmailChanged, n)
+	prev := *u
+	prev.Email = old
+	s.notify(ctx, &prev, mail.KindEmailChanged, n)
+	return u, nil
+}

@@ -1,0 +1,484 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"time"
+
+	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/mail"
+	"github.com/rampart/rampart/internal/mfa"
+	"github.com/rampart/rampart/internal/store"
+)
+
+// Second factors: TOTP authenticator apps and single-use recovery codes
+// (AUTHN-1c). SMS and email codes are not offered (see package mfa). A
+// guess at a code is throttled like a password guess, per account and per
+// address, under keys of its own, so that failed codes and failed
+// passwords do not share one budget.
+
+// totpMethod names the factor in mail.
+const totpMethod = "authenticator app (TOTP)"
+
+// PendingSignInLifetime is how long a browser that passed the password
+// has to enter its second factor.
+const PendingSignInLifetime = 5 * time.Minute
+
+// pendingEnrolmentLifetime is how long an unconfirmed TOTP secret is shown
+// again before a fresh one replaces it.
+const pendingEnrolmentLifetime = time.Hour
+
+// qrSize is the side of the enrolment QR code, in pixels.
+const qrSize = 240
+
+func mfaKeys(u *core.User, addr netip.Addr) []string {
+	return []string{"mfa:user:" + u.Name, "mfa:addr:" + addr.Unmap().String()}
+}
+
+// TOTPEnrolment is a pending authenticator-app enrolment to show the user.
+type TOTPEnrolment struct {
+	Secret string // base32, for typing in by hand
+	URL    string // otpauth:// URL
+	QRPNG  []byte // the URL as a QR code
+}
+
+// MFAStatus is what the account page shows about second factors.
+type MFAStatus struct {
+	TOTP          bool // on
+	RecoveryCodes int  // left
+}
+
+func needUser(p authz.Principal) error {
+	if p.User == nil {
+		return core.Errorf(core.KindUnauthenticated, "sign in first")
+	}
+	return nil
+}
+
+// MFAStatus reports the principal's second factors.
+func (s *Service) MFAStatus(ctx context.Context, p authz.Principal) (MFAStatus, error) {
+	var st MFAStatus
+	if err := needUser(p); err != nil {
+		return st, err
+	}
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		o, err := tx.TOTP(p.User.ID)
+		if errors.Is(err, core.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		st.TOTP = o.Confirmed()
+		codes, err := tx.RecoveryCodes(p.User.ID)
+		st.RecoveryCodes = len(codes)
+		return err
+	})
+	return st, err
+}
+
+// hasTOTP reports whether u has TOTP turned on.
+func hasTOTP(tx store.Tx, u *core.User) (bool, error) {
+	o, err := tx.TOTP(u.ID)
+	if errors.Is(err, core.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return o.Confirmed(), nil
+}
+
+// BeginTOTP starts (or shows again) an authenticator-app enrolment. The
+// secret is stored as pending: nothing depends on it until ConfirmTOTP.
+func (s *Service) BeginTOTP(ctx context.Context, p authz.Principal) (*TOTPEnrolment, error) {
+	if err := needUser(p); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	fresh, err := mfa.NewTOTP(s.policy.Site, p.User.Name)
+	if err != nil {
+		return nil, err
+	}
+	secret := fresh.Secret
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		secret = fresh.Secret
+		o, err := tx.TOTP(p.User.ID)
+		switch {
+		case errors.Is(err, core.ErrNotFound):
+		case err != nil:
+			return err
+		case o.Confirmed():
+			return core.Errorf(core.KindConflict, "an authenticator app is already set up; turn it off first to set up another")
+		case now.Sub(o.CreatedAt) < pendingEnrolmentLifetime:
+			secret = o.Secret // a reload shows the same QR code
+			return nil
+		}
+		return tx.PutTOTP(&core.TOTP{UserID: p.User.ID, Secret: fresh.Secret, CreatedAt: now})
+	})
+	if err != nil {
+		return nil, err
+	}
+	key := fresh
+	if secret != fresh.Secret {
+		if key, err = mfa.TOTPKeyFor(s.policy.Site, p.User.Name, secret); err != nil {
+			return nil, err
+		}
+	}
+	png, err := mfa.QRPNG(key.URL, qrSize)
+	if err != nil {
+		return nil, err
+	}
+	return &TOTPEnrolment{Secret: key.Secret, URL: key.URL, QRPNG: png}, nil
+}
+
+// ConfirmTOTP turns the pending enrolment on once the user types a code
+// from the app, and returns recovery codes to show once. A browser that
+// confirms has just passed the factor, so its session counts as such.
+func (s *Service) ConfirmTOTP(ctx context.Context, p authz.Principal, code string) ([]string, error) {
+	if err := needUser(p); err != nil {
+		return nil, err
+	}
+	u := p.User
+	keys := mfaKeys(u, p.Addr)
+	prev, err := s.reserve(ctx, keys, "failed authenticator codes")
+	if err != nil {
+		return nil, err
+	}
+	var pending *core.TOTP
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		pending, err = tx.TOTP(u.ID)
+		return err
+	})
+	if errors.Is(err, core.ErrNotFound) || (err == nil && pending.Confirmed()) {
+		return nil, core.Errorf(core.KindConflict, "there is no authenticator app waiting to be confirmed; start again at %s", s.url(PathMFA))
+	}
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	step, err := mfa.VerifyTOTP(pending.Secret, code, now, 0)
+	if err != nil {
+		return nil, err
+	}
+	codes, hashes, err := mfa.NewRecoveryCodes(mfa.DefaultRecoveryCodes)
+	if err != nil {
+		return nil, err
+	}
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		o, err := tx.TOTP(u.ID)
+		if err != nil {
+			return err
+		}
+		if o.Confirmed() || o.Secret != pending.Secret {
+			return core.Errorf(core.KindConflict, "the enrolment changed meanwhile; start again at %s", s.url(PathMFA))
+		}
+		o.ConfirmedAt, o.LastStep = now, step
+		if err := tx.PutTOTP(o); err != nil {
+			return err
+		}
+		if err := tx.SetRecoveryCodes(u.ID, hashes, now); err != nil {
+			return err
+		}
+		if p.SessionID != "" {
+			if err := tx.SetWebSessionMFA(p.SessionID, now); err != nil && !errors.Is(err, core.ErrNotFound) {
+				return err
+			}
+		}
+		return tx.AppendEvent(&core.Event{At: now, Type: core.EventMFAAdd, Actor: u.Name, Data: jsonData(map[string]any{"user": u.Name, "method": "totp"})})
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.forgive(ctx, keys, prev); err != nil {
+		return nil, err
+	}
+	s.notify(ctx, u, mail.KindMFAAdded, mail.Notice{When: now, IP: p.Addr.Unmap().String(), Method: totpMethod})
+	return codes, nil
+}
+
+// DisableTOTP turns the authenticator app off. It needs the password and
+// a current code (or a recovery code), so neither a stolen session nor a
+// stolen password alone can remove the factor.
+func (s *Service) DisableTOTP(ctx context.Context, p authz.Principal, password, code string) error {
+	if err := needUser(p); err != nil {
+		return err
+	}
+	u := p.User
+	if _, err := s.Login(ctx, u.Name, password, p.Addr); err != nil {
+		if core.KindOf(err) == core.KindUnauthenticated {
+			return core.Errorf(core.KindUnauthenticated, "incorrect password; turning off two-factor authentication needs your current password")
+		}
+		return err
+	}
+	if err := s.CheckSecondFactor(ctx, u, code, p.Addr); err != nil {
+		return err
+	}
+	now := s.now()
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		if err := tx.DeleteTOTP(u.ID); err != nil {
+			return err
+		}
+		if err := tx.SetRecoveryCodes(u.ID, nil, now); err != nil {
+			return err
+		}
+		return tx.AppendEvent(&core.Event{At: now, Type: core.EventMFARemove, Actor: u.Name, Data: jsonData(map[string]any{"user": u.Name, "method": "totp"})})
+	})
+	if err != nil {
+		return err
+	}
+	s.notify(ctx, u, mail.KindMFARemoved, mail.Notice{When: now, IP: p.Addr.Unmap().String(), Method: totpMethod})
+	return nil
+}
+
+// RegenerateRecoveryCodes replaces every recovery code with a new set,
+// after a current code from the app (or a recovery code).
+func (s *Service) RegenerateRecoveryCodes(ctx context.Context, p authz.Principal, code string) ([]string, error) {
+	if err := needUser(p); err != nil {
+		return nil, err
+	}
+	u := p.User
+	if err := s.CheckSecondFactor(ctx, u, code, p.Addr); err != nil {
+		return nil, err
+	}
+	codes, hashes, err := mfa.NewRecoveryCodes(mfa.DefaultRecoveryCodes)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		if err := tx.SetRecoveryCodes(u.ID, hashes, now); err != nil {
+			return err
+		}
+		return tx.AppendEvent(&core.Event{At: now, Type: core.EventRecoveryCodesRegenerated, Actor: u.Name, Data: jsonData(map[string]any{"user": u.Name, "count": len(hashes)})})
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.notify(ctx, u, mail.KindRecoveryCodesRegenerated, mail.Notice{When: now, IP: p.Addr.Unmap().String()})
+	return codes, nil
+}
+
+// CheckSecondFactor checks code as u's second factor: a code from the
+// authenticator app, which is then spent (the stored step moves on by
+// compare-and-swap, so a code works once even when sent twice at the same
+// moment), or a recovery code, which is then deleted and reported by mail
+// with the number left. Attempts are throttled per account and per
+// address with exponential backoff.
+func (s *Service) CheckSecondFactor(ctx context.Context, u *core.User, code string, addr netip.Addr) error {
+	keys := mfaKeys(u, addr)
+	prev, err := s.reserve(ctx, keys, "failed authenticator codes")
+	if err != nil {
+		return err
+	}
+	var o *core.TOTP
+	var hashes []string
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		if o, err = tx.TOTP(u.ID); err != nil {
+			return err
+		}
+		hashes, err = tx.RecoveryCodes(u.ID)
+		return err
+	})
+	if errors.Is(err, core.ErrNotFound) || (err == nil && !o.Confirmed()) {
+		return core.Errorf(core.KindInvalid, "two-factor authentication is not turned on for %s", u.Name)
+	}
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	step, terr := mfa.VerifyTOTP(o.Secret, code, now, o.LastStep)
+	switch {
+	case terr == nil:
+		err := s.store.Update(ctx, func(tx store.Tx) error { return tx.AdvanceTOTPStep(u.ID, o.LastStep, step) })
+		if errors.Is(err, core.ErrConflict) {
+			return core.Errorf(core.KindUnauthenticated, "this code was already used; wait for the next code")
+		}
+		if err != nil {
+			return err
+		}
+		return s.forgive(ctx, keys, prev)
+	case core.KindOf(terr) != core.KindInvalid:
+		return terr // wrong or spent: the attempt stays counted
+	}
+	// Not six digits: perhaps a recovery code.
+	i, ok := mfa.MatchRecoveryCode(code, hashes)
+	if !ok {
+		return core.Errorf(core.KindUnauthenticated, "that code is not valid; enter the 6-digit code from your authenticator app, or one of your recovery codes")
+	}
+	left := len(hashes) - 1
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		if err := tx.UseRecoveryCode(u.ID, hashes[i]); err != nil {
+			return err
+		}
+		return tx.AppendEvent(&core.Event{At: now, Type: core.EventRecoveryCodeUsed, Actor: u.Name, Data: jsonData(map[string]any{"user": u.Name, "left": left})})
+	})
+	if errors.Is(err, core.ErrNotFound) {
+		return core.Errorf(core.KindUnauthenticated, "this recovery code was already used")
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.forgive(ctx, keys, prev); err != nil {
+		return err
+	}
+	s.notify(ctx, u, mail.KindRecoveryCodeUsed, mail.Notice{When: now, IP: addr.Unmap().String(), RemainingCodes: left})
+	return nil
+}
+
+// WithOTP attaches the one-time password a request carried (npm's
+// npm-otp header) to its principal. It is checked only if an action
+// needs it (authz decides), and then spent.
+func (s *Service) WithOTP(ctx context.Context, p authz.Principal, code string) authz.Principal {
+	if code == "" || p.User == nil {
+		return p
+	}
+	u, addr := p.User, p.Addr
+	p.OTP = authz.NewOTPCheck(func() error { return s.CheckSecondFactor(ctx, u, code, addr) })
+	return p
+}
+
+// IssueSessionTokenOTP is IssueSessionToken for `npm login`: for an
+// account with a second factor, otp (the npm-otp header) must hold, and
+// the token records that its login passed it.
+func (s *Service) IssueSessionTokenOTP(ctx context.Context, u *core.User, addr netip.Addr, otp string) (*CreatedToken, error) {
+	var on bool
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		on, err = hasTOTP(tx, u)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !on {
+		return s.issueSessionToken(ctx, u, addr, time.Time{})
+	}
+	if otp == "" {
+		return nil, core.Errorf(core.KindOTPRequired, "%s", authz.OTPRequiredMessage)
+	}
+	if err := s.CheckSecondFactor(ctx, u, otp, addr); err != nil {
+		switch core.KindOf(err) {
+		case core.KindUnauthenticated, core.KindInvalid:
+			return nil, core.Errorf(core.KindOTPRequired, "%s", core.Message(err))
+		}
+		return nil, err
+	}
+	return s.issueSessionToken(ctx, u, addr, s.now())
+}
+
+// IssueSessionToken creates the token `npm login` hands to the CLI: every
+// action, every package of the user, for the configured session lifetime.
+// An account with a second factor needs IssueSessionTokenOTP.
+func (s *Service) IssueSessionToken(ctx context.Context, u *core.User, addr netip.Addr) (*CreatedToken, error) {
+	return s.IssueSessionTokenOTP(ctx, u, addr, "")
+}
+
+// BeginWebSignIn is the step after a correct password in a browser. For
+// an account without a second factor it starts the session. Otherwise it
+// returns a pending sign-in (pending is true), which signs nobody in and
+// which FinishWebSignIn exchanges, with a code, for a session.
+func (s *Service) BeginWebSignIn(ctx context.Context, u *core.User) (value string, pending bool, err error) {
+	var on bool
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		on, err = hasTOTP(tx, u)
+		return err
+	})
+	if err != nil {
+		return "", false, err
+	}
+	if !on {
+		v, err := s.newWebSession(ctx, u, time.Time{}, false)
+		return v, false, err
+	}
+	v, err := s.newWebSession(ctx, u, time.Time{}, true)
+	return v, true, err
+}
+
+// ErrSignInExpired is FinishWebSignIn's answer when the pending sign-in is
+// gone: the browser must start again with the password.
+var ErrSignInExpired error = &core.Error{Kind: core.KindUnauthenticated, Msg: "your sign-in expired; enter your user name and password again"}
+
+// FinishWebSignIn checks the second factor of a pending sign-in and
+// replaces it with a session (a new cookie value).
+func (s *Service) FinishWebSignIn(ctx context.Context, pendingValue, code string, addr netip.Addr) (*core.User, string, error) {
+	again := ErrSignInExpired
+	if pendingValue == "" {
+		return nil, "", again
+	}
+	var u *core.User
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		ws, err := tx.WebSession(hashString(pendingValue))
+		if err != nil {
+			return err
+		}
+		if !ws.Pending || !s.now().Before(ws.ExpiresAt) {
+			return core.ErrNotFound
+		}
+		u, err = tx.UserByID(ws.UserID)
+		return err
+	})
+	if errors.Is(err, core.ErrNotFound) {
+		return nil, "", again
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	if u.Disabled() {
+		return nil, "", core.Errorf(core.KindForbidden, "account %s is disabled; contact the registry's administrators", u.Name)
+	}
+	if err := s.CheckSecondFactor(ctx, u, code, addr); err != nil {
+		return nil, "", err
+	}
+	if err := s.EndWebSession(ctx, pendingValue); err != nil {
+		return nil, "", err
+	}
+	v, err := s.newWebSession(ctx, u, s.now(), false)
+	return u, v, err
+}
+
+// ContinueWebSession starts a new session for the principal's browser
+// after a change that signed every session out (a password change); it
+// keeps the browser's second-factor record.
+func (s *Service) ContinueWebSession(ctx context.Context, p authz.Principal) (string, error) {
+	if err := needUser(p); err != nil {
+		return "", err
+	}
+	return s.newWebSession(ctx, p.User, p.MFAVerifiedAt, false)
+}
+
+func (s *Service) newWebSession(ctx context.Context, u *core.User, mfaAt time.Time, pending bool) (string, error) {
+	value := newSessionValue()
+	now := s.now()
+	life := WebSessionLifetime
+	if pending {
+		life = PendingSignInLifetime
+	}
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		if !pending && mfaAt.IsZero() {
+			on, err := hasTOTP(tx, u)
+			if err != nil {
+				return err
+			}
+			if on {
+				return core.Errorf(core.KindForbidden, "this account has two-factor authentication: sign in at %s", s.url("login"))
+			}
+		}
+		return tx.CreateWebSession(&core.WebSession{IDHash: hashString(value), UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(life), MFAVerifiedAt: mfaAt, Pending: pending})
+	})
+	return value, err
+}
+
+// mfaPassedAt is now if the principal's request is backed by a second
+// factor, else zero.
+func mfaPassedAt(p authz.Principal, now time.Time) time.Time {
+	if p.SecondFactorPassed() {
+		return now
+	}
+	return time.Time{}
+}

@@ -1,0 +1,193 @@
+package storetest
+
+import (
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/store"
+)
+
+// ---- second factors ----
+
+func checkTOTP(t *testing.T, s store.Store, want *core.TOTP) {
+	t.Helper()
+	got := read(t, s, func(tx store.Tx) (*core.TOTP, error) { return tx.TOTP(want.UserID) })
+	var d diffs
+	d.eq("UserID", got.UserID, want.UserID)
+	d.eq("Secret", got.Secret, want.Secret)
+	d.time("CreatedAt", got.CreatedAt, want.CreatedAt)
+	d.time("ConfirmedAt", got.ConfirmedAt, want.ConfirmedAt)
+	d.eq("LastStep", got.LastStep, want.LastStep)
+	d.check(t, "TOTP")
+}
+
+func testTOTPRoundTrip(t *testing.T, s store.Store) {
+	alice := createUser(t, s, "alice")
+	bob := createUser(t, s, "bob")
+	wantNotFound(t, s, "TOTP(none)", func(tx store.Tx) (*core.TOTP, error) { return tx.TOTP(alice.ID) })
+
+	pending := &core.TOTP{UserID: alice.ID, Secret: "SECRETONE", CreatedAt: at(time.Minute)}
+	write(t, s, func(tx store.Tx) error { return tx.PutTOTP(pending) })
+	checkTOTP(t, s, pending)
+	if got := read(t, s, func(tx store.Tx) (*core.TOTP, error) { return tx.TOTP(alice.ID) }); got.Confirmed() {
+		t.Fatalf("a pending enrolment reads back as confirmed")
+	}
+
+	// Putting again replaces the whole enrolment (a new secret, confirmed).
+	on := &core.TOTP{UserID: alice.ID, Secret: "SECRETTWO", CreatedAt: at(2 * time.Minute), ConfirmedAt: at(3 * time.Minute), LastStep: 42}
+	write(t, s, func(tx store.Tx) error { return tx.PutTOTP(on) })
+	checkTOTP(t, s, on)
+	wantNotFound(t, s, "TOTP(other user)", func(tx store.Tx) (*core.TOTP, error) { return tx.TOTP(bob.ID) })
+
+	write(t, s, func(tx store.Tx) error { return tx.DeleteTOTP(alice.ID) })
+	wantNotFound(t, s, "TOTP after DeleteTOTP", func(tx store.Tx) (*core.TOTP, error) { return tx.TOTP(alice.ID) })
+	write(t, s, func(tx store.Tx) error { return tx.DeleteTOTP(alice.ID) }) // deleting none is fine
+}
+
+func testTOTPStepCAS(t *testing.T, s store.Store) {
+	alice := createUser(t, s, "alice")
+	err := s.Update(t.Context(), func(tx store.Tx) error { return tx.AdvanceTOTPStep(alice.ID, 0, 1) })
+	wantErr(t, err, core.ErrNotFound, "AdvanceTOTPStep without an enrolment")
+
+	o := &core.TOTP{UserID: alice.ID, Secret: "S", CreatedAt: t0, ConfirmedAt: t0, LastStep: 10}
+	write(t, s, func(tx store.Tx) error { return tx.PutTOTP(o) })
+	write(t, s, func(tx store.Tx) error { return tx.AdvanceTOTPStep(alice.ID, 10, 12) })
+	o.LastStep = 12
+	checkTOTP(t, s, o)
+
+	err = s.Update(t.Context(), func(tx store.Tx) error { return tx.AdvanceTOTPStep(alice.ID, 10, 13) })
+	wantErr(t, err, core.ErrConflict, "AdvanceTOTPStep from a stale step")
+	checkTOTP(t, s, o)
+}
+
+// testTOTPStepConcurrent spends one code from many requests at once: only
+// one may win, or a code could be replayed in parallel.
+func testTOTPStepConcurrent(t *testing.T, s store.Store) {
+	const workers = 20
+	alice := createUser(t, s, "alice")
+	write(t, s, func(tx store.Tx) error {
+		return tx.PutTOTP(&core.TOTP{UserID: alice.ID, Secret: "S", CreatedAt: t0, ConfirmedAt: t0, LastStep: 100})
+	})
+	errs := make([]error, workers)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range workers {
+		wg.Go(func() {
+			<-start
+			errs[i] = s.Update(t.Context(), func(tx store.Tx) error { return tx.AdvanceTOTPStep(alice.ID, 100, 101) })
+		})
+	}
+	close(start)
+	wg.Wait()
+	ok := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case !errors.Is(err, core.ErrConflict):
+			t.Errorf("worker %d: got error %v, want nil or one matching ErrConflict", i, err)
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("%d of %d concurrent uses of one step succeeded, want exactly 1", ok, workers)
+	}
+}
+
+func testRecoveryCodes(t *testing.T, s store.Store) {
+	alice := createUser(t, s, "alice")
+	bob := createUser(t, s, "bob")
+	codes := func(u *core.User) []string {
+		t.Helper()
+		return read(t, s, func(tx store.Tx) ([]string, error) { return tx.RecoveryCodes(u.ID) })
+	}
+	write(t, s, func(tx store.Tx) error { return tx.SetRecoveryCodes(alice.ID, []string{"h1", "h2", "h3"}, t0) })
+	write(t, s, func(tx store.Tx) error { return tx.SetRecoveryCodes(bob.ID, []string{"h1"}, t0) })
+	if got := codes(alice); !slices.Equal(sorted(got), []string{"h1", "h2", "h3"}) {
+		t.Fatalf("RecoveryCodes = %q, want h1 h2 h3", got)
+	}
+
+	write(t, s, func(tx store.Tx) error { return tx.UseRecoveryCode(alice.ID, "h2") })
+	err := s.Update(t.Context(), func(tx store.Tx) error { return tx.UseRecoveryCode(alice.ID, "h2") })
+	wantErr(t, err, core.ErrNotFound, "UseRecoveryCode a second time")
+	err = s.Update(t.Context(), func(tx store.Tx) error { return tx.UseRecoveryCode(alice.ID, "nope") })
+	wantErr(t, err, core.ErrNotFound, "UseRecoveryCode of an unknown hash")
+	if got := codes(alice); !slices.Equal(sorted(got), []string{"h1", "h3"}) {
+		t.Fatalf("RecoveryCodes after use = %q, want h1 h3", got)
+	}
+	if got := codes(bob); !slices.Equal(got, []string{"h1"}) {
+		t.Fatalf("another user's codes changed: %q", got)
+	}
+
+	// Regenerating replaces the whole set; an empty set clears it.
+	write(t, s, func(tx store.Tx) error { return tx.SetRecoveryCodes(alice.ID, []string{"h9"}, at(time.Hour)) })
+	if got := codes(alice); !slices.Equal(got, []string{"h9"}) {
+		t.Fatalf("RecoveryCodes after replace = %q, want h9", got)
+	}
+	write(t, s, func(tx store.Tx) error { return tx.SetRecoveryCodes(alice.ID, nil, at(time.Hour)) })
+	if got := codes(alice); len(got) != 0 {
+		t.Fatalf("RecoveryCodes after clearing = %q, want none", got)
+	}
+}
+
+func testRecoveryCodeConcurrent(t *testing.T, s store.Store) {
+	const workers = 20
+	alice := createUser(t, s, "alice")
+	write(t, s, func(tx store.Tx) error { return tx.SetRecoveryCodes(alice.ID, []string{"h1"}, t0) })
+	errs := make([]error, workers)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range workers {
+		wg.Go(func() {
+			<-start
+			errs[i] = s.Update(t.Context(), func(tx store.Tx) error { return tx.UseRecoveryCode(alice.ID, "h1") })
+		})
+	}
+	close(start)
+	wg.Wait()
+	ok := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case !errors.Is(err, core.ErrNotFound):
+			t.Errorf("worker %d: got error %v, want nil or one matching ErrNotFound", i, err)
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("%d of %d concurrent uses of one recovery code succeeded, want exactly 1", ok, workers)
+	}
+}
+
+func testTokenMFA(t *testing.T, s store.Store) {
+	alice := createUser(t, s, "alice")
+	tk := newToken(alice, "key-mfa", at(time.Minute))
+	tk.MFAVerifiedAt = at(30 * time.Second)
+	createToken(t, s, tk)
+	got := read(t, s, func(tx store.Tx) (*core.Token, error) { return tx.TokenByHash(tk.Hash) })
+	checkToken(t, "TokenByHash", got, tk)
+}
+
+func testWebSessionsMFA(t *testing.T, s store.Store) {
+	alice := createUser(t, s, "alice")
+	pending := &core.WebSession{IDHash: "sess-p", UserID: alice.ID, CreatedAt: t0, ExpiresAt: at(5 * time.Minute), Pending: true}
+	full := &core.WebSession{IDHash: "sess-f", UserID: alice.ID, CreatedAt: t0, ExpiresAt: at(time.Hour), MFAVerifiedAt: t0}
+	write(t, s, func(tx store.Tx) error {
+		if err := tx.CreateWebSession(pending); err != nil {
+			return err
+		}
+		return tx.CreateWebSession(full)
+	})
+	checkSession(t, s, pending)
+	checkSession(t, s, full)
+
+	write(t, s, func(tx store.Tx) error { return tx.SetWebSessionMFA("sess-f", at(time.Minute)) })
+	full.MFAVerifiedAt = at(time.Minute)
+	checkSession(t, s, full)
+	err := s.Update(t.Context(), func(tx store.Tx) error { return tx.SetWebSessionMFA("sess-unknown", t0) })
+	wantErr(t, err, core.ErrNotFound, "SetWebSessionMFA of an unknown session")
+	write(t, s, func(tx store.Tx) error { return tx.DeleteWebSessionsByUser(alice.ID) })
+}
