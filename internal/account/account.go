@@ -22,6 +22,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-webauthn/webauthn/webauthn"
+
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/emaildomain"
@@ -51,6 +53,8 @@ type Policy struct {
 	// DomainRecheck is how often a verified address's domain is checked
 	// again (RecheckEmailDomains); default 24h.
 	DomainRecheck time.Duration
+	// MFA is the two-factor policy every principal carries ([mfa]).
+	MFA authz.Policy
 }
 
 // Peers are the network services the account service talks to.
@@ -73,6 +77,8 @@ type Service struct {
 	domains *emaildomain.Checker
 	log     *slog.Logger
 	now     func() time.Time
+	// webauthn is the WebAuthn relying party (security keys, passkeys).
+	webauthn *webauthn.WebAuthn
 	// dummyHash is verified against when a user does not exist, so that a
 	// failed login takes the same time whether or not the name is taken.
 	dummyHash string
@@ -102,7 +108,14 @@ func New(ctx context.Context, st store.Store, h *password.Hasher, p Policy, peer
 	if err != nil {
 		return nil, err
 	}
-	return &Service{store: st, hasher: h, policy: p, mailer: peers.Mailer, pw: peers.Passwords, domains: peers.Domains, log: peers.Log, now: now, dummyHash: dummy}, nil
+	rp, err := newRelyingParty(p.PublicURL, p.Site)
+	if err != nil {
+		// WebAuthn needs a domain name (an IP address is no RP ID); the
+		// rest of the registry works without it.
+		peers.Log.Warn("account: security keys and passkeys are off: the public URL needs a host name", "public_url", p.PublicURL, "err", err)
+		rp = nil
+	}
+	return &Service{store: st, hasher: h, policy: p, mailer: peers.Mailer, pw: peers.Passwords, domains: peers.Domains, log: peers.Log, now: now, webauthn: rp, dummyHash: dummy}, nil
 }
 
 var userNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
@@ -462,7 +475,11 @@ func (s *Service) issueSessionToken(ctx context.Context, u *core.User, addr neti
 // CreateToken creates an API token for the principal's user, after
 // checking the password again: a stolen session alone cannot mint tokens.
 func (s *Service) CreateToken(ctx context.Context, p authz.Principal, pw string, req TokenRequest) (*CreatedToken, error) {
-	if err := authz.Authorize(p, authz.CreateTokens, authz.Resource{}); err != nil {
+	covers, err := s.coversCritical(ctx, p, req.Packages)
+	if err != nil {
+		return nil, err
+	}
+	if err := authz.Authorize(p, authz.CreateTokens, authz.Resource{Critical: covers != "", Package: covers}); err != nil {
 		return nil, err
 	}
 	if _, err := s.Login(ctx, p.User.Name, pw, p.Addr); err != nil {
@@ -516,6 +533,37 @@ func (s *Service) CreateToken(ctx context.Context, p authz.Principal, pw string,
 		// without one (authz); record it.
 		MFAVerifiedAt: mfaPassedAt(p, now),
 	})
+}
+
+// coversCritical returns a critical package the user maintains that a
+// token for patterns would cover ("" if none): creating such a token
+// needs a phishing-resistant factor.
+func (s *Service) coversCritical(ctx context.Context, p authz.Principal, patterns []string) (string, error) {
+	if p.User == nil {
+		return "", nil
+	}
+	var name string
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		pkgs, err := tx.PackagesByMaintainer(p.User.ID)
+		if err != nil {
+			return err
+		}
+		for _, pkg := range pkgs {
+			if !authz.PackageMatches(patterns, pkg.Name) {
+				continue
+			}
+			on, err := tx.IsCritical(pkg.ID)
+			if err != nil {
+				return err
+			}
+			if on {
+				name = pkg.Name
+				return nil
+			}
+		}
+		return nil
+	})
+	return name, err
 }
 
 var packagePatternRE = regexp.MustCompile(`^(@[a-z0-9][a-z0-9._~-]*/(\*|[a-z0-9._~-]+)|[a-z0-9][a-z0-9._~-]*)$`)
@@ -647,7 +695,7 @@ func (s *Service) Authenticate(ctx context.Context, value string, addr netip.Add
 		if u, err = tx.UserByID(t.UserID); err != nil {
 			return err
 		}
-		mfaOn, err = hasTOTP(tx, u)
+		mfaOn, err = hasSecondFactor(tx, u)
 		return err
 	})
 	if errors.Is(err, core.ErrNotFound) {
@@ -673,7 +721,8 @@ func (s *Service) Authenticate(ctx context.Context, value string, addr netip.Add
 		return p, core.Errorf(core.KindForbidden, "this token (%s) may only be used from %s, not from %s", t.Mask, strings.Join(t.CIDRs, ", "), addr.Unmap())
 	}
 	p.User, p.Token = u, t
-	p.MFA, p.MFAVerifiedAt = mfaOn, t.MFAVerifiedAt
+	p.MFA, p.MFAVerifiedAt, p.PhishingResistantAt = mfaOn, t.MFAVerifiedAt, t.PhishingResistantAt
+	p.Now, p.Policy = now, s.policy.MFA
 	return p, nil
 }
 
@@ -710,9 +759,13 @@ func (s *Service) WebPrincipal(ctx context.Context, value string, addr netip.Add
 		if err != nil || u.Disabled() {
 			return err
 		}
-		mfaOn, err := hasTOTP(tx, u)
+		mfaOn, err := hasSecondFactor(tx, u)
 		if err == nil {
 			p.User, p.MFA, p.MFAVerifiedAt, p.SessionID = u, mfaOn, ws.MFAVerifiedAt, ws.IDHash
+			if ws.PhishingResistant {
+				p.PhishingResistantAt = ws.MFAVerifiedAt
+			}
+			p.Now, p.Policy = s.now(), s.policy.MFA
 		}
 		return err
 	})

@@ -230,6 +230,9 @@ func (s *Service) RequestEmailChange(ctx context.Context, p authz.Principal, pw,
 	if p.Token != nil {
 		return core.Errorf(core.KindForbidden, "change your email address in the browser, at %s", s.url(pathAccount))
 	}
+	if err := authz.Authorize(p, authz.ChangeEmail, authz.Resource{}); err != nil {
+		return err
+	}
 	newEmail = strings.TrimSpace(newEmail)
 	if err := validateEmail(newEmail); err != nil {
 		return err

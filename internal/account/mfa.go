@@ -214,7 +214,17 @@ func (s *Service) DisableTOTP(ctx context.Context, p authz.Principal, password, 
 		}
 		return err
 	}
-	if err := s.CheckSecondFactor(ctx, u, code, p.Addr); err != nil {
+	// The code given is the step-up: authz may spend it (a session whose
+	// second factor is stale); otherwise it is checked here.
+	p = s.WithOTP(ctx, p, code)
+	if err := authz.Authorize(p, authz.RemoveMFA, authz.Resource{}); err != nil {
+		return err
+	}
+	if p.OTP == nil {
+		if err := s.CheckSecondFactor(ctx, u, code, p.Addr); err != nil {
+			return err
+		}
+	} else if err := p.OTP.Check(); err != nil {
 		return err
 	}
 	now := s.now()
@@ -346,14 +356,21 @@ func (s *Service) WithOTP(ctx context.Context, p authz.Principal, code string) a
 // account with a second factor, otp (the npm-otp header) must hold, and
 // the token records that its login passed it.
 func (s *Service) IssueSessionTokenOTP(ctx context.Context, u *core.User, addr netip.Addr, otp string) (*CreatedToken, error) {
-	var on bool
+	var on, keys bool
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		var err error
-		on, err = hasTOTP(tx, u)
+		if on, err = hasTOTP(tx, u); err != nil {
+			return err
+		}
+		keys, err = hasSecondFactor(tx, u)
 		return err
 	})
 	if err != nil {
 		return nil, err
+	}
+	if !on && keys {
+		// A security key cannot answer a password prompt.
+		return nil, core.Errorf(core.KindForbidden, "account %s signs in with a security key or passkey, which needs the browser: run `npm login` without --auth-type=legacy", u.Name)
 	}
 	if !on {
 		return s.issueSessionToken(ctx, u, addr, time.Time{})
@@ -386,7 +403,7 @@ func (s *Service) BeginWebSignIn(ctx context.Context, u *core.User) (value strin
 	var on bool
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		var err error
-		on, err = hasTOTP(tx, u)
+		on, err = hasSecondFactor(tx, u)
 		return err
 	})
 	if err != nil {
@@ -449,10 +466,16 @@ func (s *Service) ContinueWebSession(ctx context.Context, p authz.Principal) (st
 	if err := needUser(p); err != nil {
 		return "", err
 	}
-	return s.newWebSession(ctx, p.User, p.MFAVerifiedAt, false)
+	return s.newSession(ctx, p.User, p.MFAVerifiedAt, false, !p.PhishingResistantAt.IsZero())
 }
 
 func (s *Service) newWebSession(ctx context.Context, u *core.User, mfaAt time.Time, pending bool) (string, error) {
+	return s.newSession(ctx, u, mfaAt, pending, false)
+}
+
+// newSession is newWebSession that also records whether the second
+// factor was phishing-resistant (WebAuthn).
+func (s *Service) newSession(ctx context.Context, u *core.User, mfaAt time.Time, pending, phishingResistant bool) (string, error) {
 	value := newSessionValue()
 	now := s.now()
 	life := WebSessionLifetime
@@ -461,7 +484,7 @@ func (s *Service) newWebSession(ctx context.Context, u *core.User, mfaAt time.Ti
 	}
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		if !pending && mfaAt.IsZero() {
-			on, err := hasTOTP(tx, u)
+			on, err := hasSecondFactor(tx, u)
 			if err != nil {
 				return err
 			}
@@ -469,7 +492,7 @@ func (s *Service) newWebSession(ctx context.Context, u *core.User, mfaAt time.Ti
 				return core.Errorf(core.KindForbidden, "this account has two-factor authentication: sign in at %s", s.url("login"))
 			}
 		}
-		return tx.CreateWebSession(&core.WebSession{IDHash: hashString(value), UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(life), MFAVerifiedAt: mfaAt, Pending: pending})
+		return tx.CreateWebSession(&core.WebSession{IDHash: hashString(value), UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(life), MFAVerifiedAt: mfaAt, Pending: pending, PhishingResistant: phishingResistant && !mfaAt.IsZero()})
 	})
 	return value, err
 }

@@ -24,7 +24,8 @@ type Principal struct {
 	// the user there; set by whoever resolves the principal.
 	AccountURL string
 
-	// MFA is set when the user has a second factor (TOTP) turned on.
+	// MFA is set when the user has a second factor turned on: TOTP, a
+	// security key or a passkey.
 	MFA bool
 	// MFAVerifiedAt is when this browser session passed a second factor
 	// (zero if it never did). For a token it is the token's own record.
@@ -36,7 +37,34 @@ type Principal struct {
 	// npm-otp header), at most once and only when an action needs it;
 	// nil when none came.
 	OTP *OTPCheck
+	// PhishingResistantAt is when this session (or the login that made
+	// this token) passed a phishing-resistant factor: a security key or a
+	// passkey (WebAuthn). A one-time code from an app never sets it.
+	PhishingResistantAt time.Time
+	// Now is the time of the request, for the step-up window; set by
+	// whoever resolves the principal from the injected clock.
+	Now time.Time
+	// Policy is the registry's MFA policy, set with the principal.
+	Policy Policy
 }
+
+// Policy is the registry's two-factor policy ([mfa] in the config). The
+// zero value is the Level 2 policy: second factors are enforced for those
+// who turned one on, critical packages always need a phishing-resistant
+// one, and the step-up window is DefaultStepUpWindow.
+type Policy struct {
+	// RequireMFA refuses package writes and token creation to accounts
+	// without a second factor, and publishing to API tokens that were not
+	// created in a session that passed one (Level 3).
+	RequireMFA bool
+	// StepUpWindow is how recently a browser session must have passed a
+	// second factor for a sensitive action; 0 means DefaultStepUpWindow.
+	StepUpWindow time.Duration
+}
+
+// DefaultStepUpWindow is how recent a second factor must be for sensitive
+// actions unless configured otherwise.
+const DefaultStepUpWindow = 15 * time.Minute
 
 // OTPCheck is a one-time password sent with a request, checked lazily:
 // a code is spent only by a request whose action needs it, never by a
@@ -93,6 +121,8 @@ const (
 	ManageTokens   Action = "account.tokens"        // list tokens
 	RevokeTokens   Action = "account.tokens.revoke" // revoke a token
 	CreateTokens   Action = "account.tokens.create" // create an API token
+	RemoveMFA      Action = "account.mfa.remove"    // turn a second factor off
+	ChangeEmail    Action = "account.email"         // change the account's address
 	AdminUsers     Action = "admin.users"           // disable accounts, create users
 	AdminNames     Action = "admin.names"           // release tombstoned names
 )
@@ -112,11 +142,14 @@ var tokenAction = map[Action]core.TokenAction{
 
 // Resource is what an action is aimed at. For package actions Package is
 // the name and Maintainers its current maintainers (nil for a new name);
-// Restricted marks a package only its maintainers may read.
+// Restricted marks a package only its maintainers may read. Critical marks
+// a critical package (top downloads or designated by an admin); for
+// CreateTokens it means the token would cover a critical package.
 type Resource struct {
 	Package     string
 	Maintainers []core.User
 	Restricted  bool
+	Critical    bool
 }
 
 // Authorize returns nil if p may perform a on r, or an error whose message
@@ -158,11 +191,11 @@ func Authorize(p Principal, a Action, r Resource) error {
 		return core.Errorf(core.KindNotFound, "package %s was not found or you do not have permission to read it", r.Package)
 	case ManageTokens:
 		return nil
-	case CreatePackage, CreateTokens, RevokeTokens:
-		return secondFactor(p, a)
+	case CreatePackage, CreateTokens, RevokeTokens, RemoveMFA, ChangeEmail:
+		return mfaPolicy(p, a, r)
 	case PublishVersion, Unpublish, Deprecate, SetDistTags, ChangeOwners, ChangeAccess:
 		if isMaintainer(p.User, r.Maintainers) {
-			return secondFactor(p, a)
+			return mfaPolicy(p, a, r)
 		}
 		return core.Errorf(core.KindForbidden, "you (%s) are not a maintainer of %s; ask one of its maintainers (`npm owner ls %s`) to add you", p.User.Name, r.Package, r.Package)
 	case AdminUsers, AdminNames:
@@ -173,6 +206,75 @@ func Authorize(p Principal, a Action, r Resource) error {
 	}
 	return core.Errorf(core.KindForbidden, "unknown action %q", a)
 }
+
+// mfaPolicy applies the registry's two-factor policy once everything else
+// allowed the action: MFA required of maintainers (Level 3), publishing
+// only with tokens made under MFA, phishing-resistant factors for
+// critical packages, and step-up for sensitive actions. The one-time
+// password, if any, is checked last (by secondFactor).
+func mfaPolicy(p Principal, a Action, r Resource) error {
+	if needsPhishingResistant(p, a, r) && p.PhishingResistantAt.IsZero() {
+		what := "changing the owners of " + r.Package
+		switch {
+		case a == CreateTokens:
+			what = "creating a token that can act on it"
+		case a == CreatePackage || a == PublishVersion:
+			what = "publishing " + r.Package + " interactively"
+		}
+		name := r.Package
+		if name == "" {
+			name = "a package this token would cover"
+		}
+		return core.Errorf(core.KindForbidden, "%s is a critical package: %s needs a security key or passkey; a one-time code from an authenticator app (TOTP) alone is not enough. Add a security key or passkey at %s and sign in with it",
+			name, what, p.accountPage("mfa"))
+	}
+	if !p.MFA && needsMFA(a) && (p.Policy.RequireMFA || r.Critical) {
+		return core.Errorf(core.KindForbidden, "this registry requires two-factor authentication for maintainers: enable it at %s", p.accountPage("mfa"))
+	}
+	if p.Policy.RequireMFA && p.Token != nil && p.Token.Kind == core.TokenAPI && (a == CreatePackage || a == PublishVersion) && p.Token.MFAVerifiedAt.IsZero() {
+		return core.Errorf(core.KindForbidden, "this API token (%s, %q) was created in a session that did not pass two-factor authentication, so it cannot publish; create a new token after enabling it at %s",
+			p.Token.Mask, p.Token.Name, p.accountPage("mfa"))
+	}
+	return secondFactor(p, a)
+}
+
+// needsMFA lists the actions an account without a second factor may not
+// take when the policy requires one: publishing, managing packages and
+// creating tokens. Revoking a token and reading are always allowed.
+func needsMFA(a Action) bool {
+	switch a {
+	case CreatePackage, PublishVersion, Unpublish, Deprecate, SetDistTags, ChangeOwners, ChangeAccess, CreateTokens:
+		return true
+	}
+	return false
+}
+
+// needsPhishingResistant reports whether the action on a critical package
+// needs a security key or passkey: ownership changes, tokens covering it,
+// and interactive publishing (a browser or an `npm login` token; an API
+// token made under MFA is CI's way and keeps working).
+func needsPhishingResistant(p Principal, a Action, r Resource) bool {
+	if !r.Critical {
+		return false
+	}
+	switch a {
+	case ChangeOwners, CreateTokens:
+		return true
+	case CreatePackage, PublishVersion:
+		return p.Token == nil || p.Token.Kind == core.TokenSession
+	}
+	return false
+}
+
+// stepUp lists the sensitive actions that need a second factor passed
+// within the step-up window.
+func stepUp(a Action) bool {
+	return a == CreateTokens || a == RemoveMFA || a == ChangeEmail || a == ChangeOwners
+}
+
+// StepUpMessage is what a browser is told when a sensitive action needs
+// its second factor confirmed again.
+const StepUpMessage = "This action needs a recent second factor: confirm it with your authenticator code, security key or passkey, then try again."
 
 // OTPRequiredMessage is what npm prints when a write needs a one-time
 // password and none came.
@@ -190,10 +292,16 @@ func secondFactor(p Principal, a Action) error {
 		return nil
 	}
 	if p.Token == nil {
-		if !p.MFAVerifiedAt.IsZero() {
+		if p.MFAVerifiedAt.IsZero() {
+			return core.Errorf(core.KindForbidden, "this browser signed in before two-factor authentication was turned on; sign out and sign in again with your authenticator code")
+		}
+		if !stepUp(a) || p.recent(p.MFAVerifiedAt) {
 			return nil
 		}
-		return core.Errorf(core.KindForbidden, "this browser signed in before two-factor authentication was turned on; sign out and sign in again with your authenticator code")
+		if p.OTP == nil {
+			return core.Errorf(core.KindOTPRequired, "%s", StepUpMessage)
+		}
+		return checkOTP(p)
 	}
 	if p.Token.Kind == core.TokenAPI && (a == CreatePackage || a == PublishVersion) && !p.Token.MFAVerifiedAt.IsZero() {
 		return nil
@@ -201,6 +309,24 @@ func secondFactor(p Principal, a Action) error {
 	if p.OTP == nil {
 		return core.Errorf(core.KindOTPRequired, "%s", OTPRequiredMessage)
 	}
+	return checkOTP(p)
+}
+
+// recent reports whether t is within the step-up window of the request.
+func (p Principal) recent(t time.Time) bool {
+	now, window := p.Now, p.Policy.StepUpWindow
+	if now.IsZero() {
+		now = time.Now()
+	}
+	if window <= 0 {
+		window = DefaultStepUpWindow
+	}
+	return !t.IsZero() && now.Sub(t) <= window
+}
+
+// checkOTP spends the request's one-time password; a wrong or spent code
+// asks again.
+func checkOTP(p Principal) error {
 	err := p.OTP.Check()
 	switch core.KindOf(err) {
 	case core.KindUnauthenticated, core.KindInvalid:
@@ -249,7 +375,7 @@ func tokenAllows(t *core.Token, a Action, r Resource) error {
 	if a == AdminUsers || a == AdminNames {
 		return core.Errorf(core.KindForbidden, "administrative actions need a signed-in browser session, not an API token")
 	}
-	if a == ManageTokens || a == CreateTokens || a == RevokeTokens {
+	if a == ManageTokens || a == CreateTokens || a == RevokeTokens || a == RemoveMFA || a == ChangeEmail {
 		if t.Kind == core.TokenSession {
 			return nil
 		}

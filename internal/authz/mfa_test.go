@@ -2,6 +2,7 @@ package authz_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -90,5 +91,107 @@ func TestSecondFactorMatrix(t *testing.T) {
 	var e *core.Error
 	if !errors.As(err, &e) || e.Msg != authz.OTPRequiredMessage {
 		t.Fatalf("message %v, want %q", err, authz.OTPRequiredMessage)
+	}
+}
+
+// TestMFAPolicyMatrix: the registry's MFA policy (AUTHN-2c, 3b, 3c):
+// Level 3 requires a second factor of every maintainer and of the
+// session that made a publishing token; critical packages need a
+// phishing-resistant factor for owners, tokens and interactive
+// publishing; sensitive actions need a recent second factor.
+func TestMFAPolicyMatrix(t *testing.T) {
+	now := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
+	fresh, stale := now.Add(-time.Minute), now.Add(-time.Hour)
+	u := &core.User{ID: 1, Name: "alice", EmailVerified: true}
+	mine := authz.Resource{Package: "p", Maintainers: []core.User{*u}}
+	critical := authz.Resource{Package: "p", Maintainers: []core.User{*u}, Critical: true}
+	criticalToken := authz.Resource{Critical: true}
+	all := []core.TokenAction{core.TokenRead, core.TokenPublish, core.TokenManage}
+	session := &core.Token{Kind: core.TokenSession, Actions: all}
+	apiMFA := &core.Token{Kind: core.TokenAPI, Actions: all, MFAVerifiedAt: stale}
+	apiOld := &core.Token{Kind: core.TokenAPI, Actions: all}
+	good := func() *authz.OTPCheck { return authz.NewOTPCheck(func() error { return nil }) }
+	l3 := authz.Policy{RequireMFA: true, StepUpWindow: 15 * time.Minute}
+
+	type principal struct {
+		name string
+		p    authz.Principal
+	}
+	ps := []principal{
+		{"L3, no MFA, browser", authz.Principal{User: u, Now: now, Policy: l3}},
+		{"L3, no MFA, login token", authz.Principal{User: u, Now: now, Policy: l3, Token: session}},
+		{"L3, TOTP, fresh browser", authz.Principal{User: u, Now: now, Policy: l3, MFA: true, MFAVerifiedAt: fresh}},
+		{"L3, TOTP, stale browser", authz.Principal{User: u, Now: now, Policy: l3, MFA: true, MFAVerifiedAt: stale}},
+		{"L3, TOTP, login token + code", authz.Principal{User: u, Now: now, Policy: l3, MFA: true, Token: session, OTP: good()}},
+		{"L3, TOTP, API token made under MFA", authz.Principal{User: u, Now: now, Policy: l3, MFA: true, Token: apiMFA}},
+		{"L3, TOTP, API token from before MFA", authz.Principal{User: u, Now: now, Policy: l3, MFA: true, Token: apiOld}},
+		{"L3, security key, fresh browser", authz.Principal{User: u, Now: now, Policy: l3, MFA: true, MFAVerifiedAt: fresh, PhishingResistantAt: fresh}},
+		{"L2, no MFA, login token", authz.Principal{User: u, Now: now, Token: session}},
+	}
+	O, F, A := core.KindOTPRequired, core.KindForbidden, core.Kind(-1)
+	cases := []struct {
+		a    authz.Action
+		r    authz.Resource
+		want []core.Kind // one per principal
+	}{
+		{authz.ReadPackage, mine, []core.Kind{A, A, A, A, A, A, A, A, A}},
+		{authz.CreatePackage, authz.Resource{Package: "p"}, []core.Kind{F, F, A, A, A, A, F, A, A}},
+		{authz.PublishVersion, mine, []core.Kind{F, F, A, A, A, A, F, A, A}},
+		{authz.Unpublish, mine, []core.Kind{F, F, A, A, A, O, O, A, A}},
+		{authz.SetDistTags, mine, []core.Kind{F, F, A, A, A, O, O, A, A}},
+		{authz.ChangeOwners, mine, []core.Kind{F, F, A, O, A, O, O, A, A}},
+		{authz.ChangeAccess, mine, []core.Kind{F, F, A, A, A, O, O, A, A}},
+		{authz.ManageTokens, authz.Resource{}, []core.Kind{A, A, A, A, A, F, F, A, A}},
+		{authz.RevokeTokens, authz.Resource{}, []core.Kind{A, A, A, A, A, F, F, A, A}},
+		{authz.CreateTokens, authz.Resource{}, []core.Kind{F, F, A, O, A, F, F, A, A}},
+		{authz.RemoveMFA, authz.Resource{}, []core.Kind{A, A, A, O, A, F, F, A, A}},
+		{authz.ChangeEmail, authz.Resource{}, []core.Kind{A, A, A, O, A, F, F, A, A}},
+		// Critical packages: TOTP alone is refused for owners, tokens
+		// covering them and interactive publishing; CI tokens made under
+		// MFA still publish; even Level 2 needs MFA there.
+		{authz.PublishVersion, critical, []core.Kind{F, F, F, F, F, A, F, A, F}},
+		{authz.ChangeOwners, critical, []core.Kind{F, F, F, F, F, F, F, A, F}},
+		{authz.SetDistTags, critical, []core.Kind{F, F, A, A, A, O, O, A, F}},
+		{authz.CreateTokens, criticalToken, []core.Kind{F, F, F, F, F, F, F, A, F}},
+	}
+	for _, c := range cases {
+		for i, pr := range ps {
+			err := authz.Authorize(pr.p, c.a, c.r)
+			got := A
+			if err != nil {
+				got = core.KindOf(err)
+			}
+			if got != c.want[i] {
+				t.Errorf("%s (critical %t) by %s: got %v (%v), want %v", c.a, c.r.Critical, pr.name, got, err, c.want[i])
+			}
+		}
+	}
+}
+
+func TestMFAPolicyMessages(t *testing.T) {
+	now := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
+	u := &core.User{ID: 1, Name: "alice", EmailVerified: true}
+	mine := authz.Resource{Package: "p", Maintainers: []core.User{*u}}
+	l3 := authz.Policy{RequireMFA: true}
+	url := "https://npm.example/account"
+	for _, tc := range []struct {
+		name string
+		p    authz.Principal
+		a    authz.Action
+		r    authz.Resource
+		want string
+	}{
+		{"no MFA", authz.Principal{User: u, Policy: l3, AccountURL: url}, authz.PublishVersion, mine,
+			"this registry requires two-factor authentication for maintainers: enable it at https://npm.example/account/mfa"},
+		{"old token", authz.Principal{User: u, Policy: l3, MFA: true, AccountURL: url, Token: &core.Token{Kind: core.TokenAPI, Mask: "rmp_Abc", Name: "ci", Actions: []core.TokenAction{core.TokenPublish}}},
+			authz.PublishVersion, mine, "created in a session that did not pass two-factor authentication"},
+		{"TOTP on a critical package", authz.Principal{User: u, Policy: l3, MFA: true, MFAVerifiedAt: now, Now: now, AccountURL: url}, authz.ChangeOwners,
+			authz.Resource{Package: "p", Maintainers: []core.User{*u}, Critical: true}, "p is a critical package: changing the owners of p needs a security key or passkey"},
+		{"stale browser", authz.Principal{User: u, MFA: true, MFAVerifiedAt: now.Add(-time.Hour), Now: now}, authz.CreateTokens, authz.Resource{}, authz.StepUpMessage},
+	} {
+		err := authz.Authorize(tc.p, tc.a, tc.r)
+		if err == nil || !strings.Contains(core.Message(err), tc.want) {
+			t.Errorf("%s: %v, want a message containing %q", tc.name, err, tc.want)
+		}
 	}
 }

@@ -35,7 +35,69 @@ whether or not "rampart serve" is running on the same folder.`,
 	user.AddCommand(newUserCreate(env), newUserDisable(env))
 	name := &cobra.Command{Use: "name", Short: "Manage held (tombstoned) package names"}
 	name.AddCommand(newNameRelease(env))
-	cmd.AddCommand(user, name)
+	pkg := &cobra.Command{Use: "package", Short: "Manage packages"}
+	critical := &cobra.Command{Use: "critical", Short: "Designate critical packages (they need a security key or passkey to manage)"}
+	critical.AddCommand(newCritical(env, true), newCritical(env, false), newCriticalList(env))
+	pkg.AddCommand(critical)
+	cmd.AddCommand(user, name, pkg)
+	return cmd
+}
+
+func newCritical(env Env, on bool) *cobra.Command {
+	var f configFlags
+	use, short, done := "add NAME", "Designate a package critical, whatever its downloads", "designated %s critical\n"
+	if !on {
+		use, short, done = "rm NAME", "Remove an administrator's critical designation (the daily download ranking still applies)", "removed the critical designation of %s\n"
+	}
+	cmd := &cobra.Command{
+		Use:   use,
+		Short: short,
+		Long: `Critical packages are the most downloaded (the top [mfa] critical_top_percent
+over the last 30 days, at least one, recomputed daily) plus those designated
+here. Changing their owners, creating tokens for them and publishing them
+interactively need a security key or passkey; TOTP alone is refused.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withServices(cmd, &f, env, func(svc *server.Services) error {
+				if err := svc.Registry.DesignateCritical(cmd.Context(), adminPrincipal(), args[0], on); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), done, args[0])
+				return nil
+			})
+		},
+	}
+	f.register(cmd, false)
+	return cmd
+}
+
+func newCriticalList(env Env) *cobra.Command {
+	var f configFlags
+	cmd := &cobra.Command{
+		Use:   "ls",
+		Short: "List critical packages and why each is critical",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withServices(cmd, &f, env, func(svc *server.Services) error {
+				list, err := svc.Registry.CriticalPackages(cmd.Context())
+				if err != nil {
+					return err
+				}
+				for _, c := range list {
+					var why []string
+					if c.Designated {
+						why = append(why, "designated")
+					}
+					if c.Computed {
+						why = append(why, "top downloads as of "+c.ComputedAt.Format("2006-01-02"))
+					}
+					fmt.Fprintf(cmd.OutOrStdout(), "%s\t%s\n", c.Name, strings.Join(why, ", "))
+				}
+				return nil
+			})
+		},
+	}
+	f.register(cmd, false)
 	return cmd
 }
 

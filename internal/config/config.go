@@ -50,6 +50,7 @@ type Config struct {
 	Passwords Passwords     `toml:"passwords"`
 
 	EmailDomains EmailDomains `toml:"email_domains"`
+	MFA          MFA          `toml:"mfa"`
 
 	// InsecureFastPasswordHashing swaps argon2id's production parameters
 	// for tiny ones. Only for test suites on small machines.
@@ -158,6 +159,10 @@ type EmailDomains struct {
 	// DNSServer is a "HOST:PORT" resolver to ask; empty means the system
 	// resolver (/etc/resolv.conf).
 	DNSServer string `toml:"dns_server"`
+	// CanaryDomain must resolve before DNS alone may call a domain
+	// abandoned, so that a resolver that knows no names (an offline or
+	// filtered network) blocks nobody. Empty turns that guard off.
+	CanaryDomain string `toml:"canary_domain"`
 	// RDAPBootstrapURL is IANA's RDAP bootstrap file for domains (or a
 	// local copy), which says which RDAP server knows each top-level domain.
 	RDAPBootstrapURL string `toml:"rdap_bootstrap_url"`
@@ -168,6 +173,22 @@ type EmailDomains struct {
 	RecheckInterval Duration `toml:"recheck_interval"`
 	// Timeout bounds one check, DNS and RDAP together.
 	Timeout Duration `toml:"timeout"`
+}
+
+// MFA is the two-factor policy for maintainers (AUTHN-2c, 3b, 3c).
+type MFA struct {
+	// RequireForAllMaintainers refuses publishing, package management and
+	// token creation to accounts without a second factor (Level 3).
+	// Turning it off weakens the policy to "MFA for those who enable it".
+	RequireForAllMaintainers bool `toml:"require_for_all_maintainers"`
+	// CriticalTopPercent is the share of packages, by downloads over the
+	// last 30 days, that is critical (rounded up, at least one package):
+	// managing those needs a phishing-resistant factor.
+	CriticalTopPercent float64 `toml:"critical_top_percent"`
+	// StepUpWindow is how recently a second factor must have been passed
+	// for sensitive actions (token creation, MFA removal, email change,
+	// ownership change).
+	StepUpWindow Duration `toml:"step_up_window"`
 }
 
 // Duration is a time.Duration written as "15m" in TOML.
@@ -201,10 +222,12 @@ func Default() Config {
 		Passwords:         Passwords{HIBPURL: pwcheck.DefaultHIBPBaseURL, MinScore: pwcheck.DefaultMinScore},
 		EmailDomains: EmailDomains{
 			Check:            true,
+			CanaryDomain:     "iana.org",
 			RDAPBootstrapURL: emaildomain.DefaultRDAPBootstrapURL,
 			RecheckInterval:  Duration{24 * time.Hour},
 			Timeout:          Duration{emaildomain.DefaultTimeout},
 		},
+		MFA: MFA{RequireForAllMaintainers: true, CriticalTopPercent: 1, StepUpWindow: Duration{15 * time.Minute}},
 	}
 }
 
@@ -313,6 +336,12 @@ func (c *Config) Validate() error {
 		}
 	}
 	errs = append(errs, c.EmailDomains.validate())
+	if m := c.MFA; m.CriticalTopPercent < 0 || m.CriticalTopPercent > 100 {
+		errs = append(errs, fmt.Errorf("mfa.critical_top_percent = %g: want a percentage from 0 to 100 (1 is the default; 0 leaves only designated packages critical)", m.CriticalTopPercent))
+	}
+	if m := c.MFA; m.StepUpWindow.Duration < time.Minute || m.StepUpWindow.Duration > 12*time.Hour {
+		errs = append(errs, fmt.Errorf("mfa.step_up_window = %q: want from \"1m\" to \"12h\" (the default is \"15m\")", m.StepUpWindow.Duration))
+	}
 	return errors.Join(errs...)
 }
 

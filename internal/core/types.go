@@ -53,6 +53,9 @@ type Token struct {
 	// a session token, the login) passed a second factor; zero if it did
 	// not.
 	MFAVerifiedAt time.Time
+	// PhishingResistantAt is when that second factor was a security key
+	// or passkey (WebAuthn); zero otherwise.
+	PhishingResistantAt time.Time
 }
 
 // TokenAction is a class of actions a token may be scoped to.
@@ -142,6 +145,7 @@ const (
 	EventOwnerAdd       = "package.owner_add"
 	EventOwnerRemove    = "package.owner_remove"
 	EventAccessChange   = "package.access"
+	EventCriticalChange = "package.critical" // the set of critical packages changed
 	EventTokenCreate    = "token.create"
 	EventTokenRevoke    = "token.revoke"
 
@@ -206,6 +210,48 @@ type WebSession struct {
 	// Pending marks a sign-in that passed the password and waits for the
 	// second factor. It signs nobody in.
 	Pending bool
+	// PhishingResistant marks a session whose second factor was a
+	// security key or passkey (WebAuthn), not a code.
+	PhishingResistant bool
+}
+
+// WebAuthnCredential is a security key or passkey registered to a user.
+type WebAuthnCredential struct {
+	ID           int64
+	UserID       int64
+	CredentialID []byte // the authenticator's; unique
+	UserHandle   []byte // the user's WebAuthn ID, the same for all their credentials
+	Name         string
+	Discoverable bool // a passkey: signs in without a user name
+	SignCount    uint32
+	Transports   []string
+	Data         []byte // JSON credential record of the WebAuthn library
+	CreatedAt    time.Time
+	LastUsedAt   time.Time
+}
+
+// WebAuthnCeremony is a WebAuthn registration or assertion in progress.
+type WebAuthnCeremony struct {
+	IDHash    string
+	UserID    int64 // 0 for a passkey sign-in
+	Kind      string
+	Data      []byte
+	ExpiresAt time.Time
+}
+
+// CLILogin is an `npm login` in the web flow: the CLI polls while a
+// browser approves.
+type CLILogin struct {
+	DoneHash          string // SHA-256 hex of the secret in the CLI's done URL
+	LoginHash         string // SHA-256 hex of the secret in the browser's login URL
+	Addr              string // the CLI's address, shown when approving
+	CreatedAt         time.Time
+	ExpiresAt         time.Time
+	UserID            int64     // who approved; 0 until then
+	ApprovedAt        time.Time // zero until approved
+	MFAVerifiedAt     time.Time // the approving session's second factor, if any
+	PhishingResistant bool
+	CollectedAt       time.Time // zero until the CLI took its token
 }
 
 // TOTP is a user's authenticator-app (RFC 6238) enrolment.
@@ -247,4 +293,22 @@ type EmailDomainStatus struct {
 	Status    string   // DomainOK, DomainAbandoned or DomainUnknown
 	Reasons   []string // for the user, why the status is not OK
 	CheckedAt time.Time
+}
+
+// CriticalPackage is a package whose management needs a phishing-resistant
+// second factor (AUTHN-2c, 3c): among the most downloaded (Computed, by the
+// daily job at ComputedAt), or designated by an administrator.
+type CriticalPackage struct {
+	PackageID  int64
+	Name       string
+	Designated bool
+	Computed   bool
+	ComputedAt time.Time
+}
+
+// PackageDownloads is a package's download total over some period.
+type PackageDownloads struct {
+	PackageID int64
+	Name      string
+	Downloads int64
 }

@@ -99,6 +99,12 @@ type Options struct {
 	Timeout time.Duration
 	// Log receives failed lookups at debug level; nil means slog.Default().
 	Log *slog.Logger
+	// CanaryDomain is a domain known to exist. Before DNS alone may judge
+	// a domain abandoned, the resolver must resolve the canary: a resolver
+	// that answers "no such domain" for everything (an offline or filtered
+	// network) then yields Unknown, never Abandoned. Empty disables the
+	// check (for tests whose DNS server knows only their own zones).
+	CanaryDomain string
 }
 
 // Checker judges domains. It is safe for concurrent use.
@@ -111,11 +117,46 @@ type Checker struct {
 	timeout   time.Duration
 	log       *slog.Logger
 	bootstrap bootstrapCache
+	canary    canaryCache
+}
+
+// canaryCache remembers for a while whether the resolver resolves the
+// canary domain, so that a burst of checks costs one extra lookup.
+type canaryCache struct {
+	domain string
+	mu     sync.Mutex
+	ok     bool
+	at     time.Time
+}
+
+// canaryTTL is how long a canary answer is trusted.
+const canaryTTL = 5 * time.Minute
+
+// resolverTrusted reports whether the resolver resolves the canary domain.
+func (c *Checker) resolverTrusted(ctx context.Context) bool {
+	if c.canary.domain == "" {
+		return true
+	}
+	c.canary.mu.Lock()
+	defer c.canary.mu.Unlock()
+	if !c.canary.at.IsZero() && c.now().Sub(c.canary.at) < canaryTTL {
+		return c.canary.ok
+	}
+	_, err := c.resolver.LookupNS(ctx, c.canary.domain+".")
+	if err != nil {
+		_, err = c.resolver.LookupHost(ctx, c.canary.domain+".")
+	}
+	c.canary.ok, c.canary.at = err == nil, c.now()
+	if err != nil {
+		c.log.WarnContext(ctx, "emaildomain: the DNS resolver cannot resolve the canary domain; DNS answers cannot show a domain abandoned", "canary", c.canary.domain, "error", err)
+	}
+	return c.canary.ok
 }
 
 // New validates opts and builds a Checker. It does no network I/O.
 func New(opts Options) (*Checker, error) {
 	c := &Checker{
+		canary:   canaryCache{domain: strings.TrimSuffix(strings.ToLower(opts.CanaryDomain), ".")},
 		resolver: opts.Resolver,
 		client:   opts.HTTPClient,
 		now:      opts.Now,
@@ -191,6 +232,9 @@ func (c *Checker) Check(ctx context.Context, domain string) Result {
 	wg.Go(func() { dns = c.checkDNS(ctx, name) })
 	wg.Go(func() { rdap = c.checkRDAP(ctx, name) })
 	wg.Wait()
+	if dns.status == Abandoned && !c.resolverTrusted(ctx) {
+		dns = verdict{Unknown, []string{"the DNS resolver cannot resolve " + c.canary.domain + " either, so its answer proves nothing; the domain will be checked again later"}}
+	}
 
 	switch {
 	case rdap.status == Abandoned || dns.status == Abandoned:

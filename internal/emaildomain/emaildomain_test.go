@@ -270,3 +270,26 @@ func TestNewValidates(t *testing.T) {
 		t.Errorf("the zero Status must be Unknown")
 	}
 }
+
+// A resolver that answers "no such domain" for every name (an offline or
+// filtered network) must not make domains abandoned: the canary domain it
+// cannot resolve either shows its answers prove nothing.
+func TestCanaryGuardsAgainstResolversThatKnowNothing(t *testing.T) {
+	dns := dnsd.Start(t, map[string]dnsd.Records{"canary.test": mailable("canary.test")})
+	// The registry knows the domain, so RDAP alone does not decide.
+	rdap := rdapd.Start(t, map[string]rdapd.Domain{"vanished.test": registered("active")})
+
+	trusting := newChecker(t, emaildomain.Options{Resolver: dns.Resolver(), RDAPServerOverride: rdap.URL, CanaryDomain: "canary.test"})
+	if res := trusting.Check(context.Background(), "vanished.test"); res.Status != emaildomain.Abandoned {
+		t.Fatalf("with a working resolver, an NXDOMAIN domain: %+v, want Abandoned", res)
+	}
+
+	doubting := newChecker(t, emaildomain.Options{Resolver: dns.Resolver(), RDAPServerOverride: rdap.URL, CanaryDomain: "not-in-this-zone.test"})
+	res := doubting.Check(context.Background(), "vanished.test")
+	if res.Status != emaildomain.Unknown || !strings.Contains(strings.Join(res.Reasons, " "), "cannot resolve not-in-this-zone.test") {
+		t.Fatalf("with a resolver that cannot resolve the canary: %+v, want Unknown naming the canary", res)
+	}
+	if res := doubting.Check(context.Background(), "canary.test"); res.Status != emaildomain.OK {
+		t.Fatalf("a domain that resolves is still OK: %+v", res)
+	}
+}

@@ -53,6 +53,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p, err := h.principal(r)
 	switch {
 	case err == nil:
+	case isWebLogin(rt.api):
+		// Web login starts and polls without a token; a stale one npm
+		// sends along must not block it.
 	case r.Method == http.MethodPut && len(rt.api) == 2 && rt.api[0] == "user":
 		// The login PUT checks a password, not the token npm sends along:
 		// a dead configured token must not block `npm login`.
@@ -478,9 +481,8 @@ func (h *Handler) serveAPI(w http.ResponseWriter, r *http.Request, p authz.Princ
 		return h.userPackages(w, ctx, p, segs[1])
 	case len(segs) == 3 && segs[0] == "org" && segs[2] == "package":
 		return core.Errorf(core.KindNotFound, "organizations are not available on this registry yet")
-	case len(segs) == 2 && segs[0] == "v1" && segs[1] == "login":
-		// npm falls back to the username/password flow on a 4xx here.
-		return core.Errorf(core.KindNotFound, "web login is not available on this registry yet")
+	case isWebLogin(segs):
+		return h.webLogin(w, r, segs)
 	case len(segs) == 2 && segs[0] == "v1" && segs[1] == "search" && m == http.MethodGet:
 		return h.search(w, r, p)
 	case len(segs) >= 3 && segs[0] == "npm" && segs[1] == "v1" && segs[2] == "tokens":

@@ -146,6 +146,8 @@ type PackageView struct {
 	DistTags    map[string]string
 	Maintainers []core.User
 	Downloads   int64 // last 7 days
+	// Critical: managing it needs a security key or passkey.
+	Critical bool
 }
 
 // View gathers a package page.
@@ -159,7 +161,7 @@ func (s *Service) View(ctx context.Context, p authz.Principal, name string) (*Pa
 		if err := authz.Authorize(p, authz.ReadPackage, st.resource()); err != nil {
 			return err
 		}
-		pv.Package, pv.Maintainers = *st.pkg, st.maintainers
+		pv.Package, pv.Maintainers, pv.Critical = *st.pkg, st.maintainers, st.critical
 		if pv.DistTags, err = tx.DistTags(st.pkg.ID); err != nil {
 			return err
 		}

@@ -35,6 +35,9 @@ type Config struct {
 	// were last built with instead of PublicURL. Console commands run
 	// beside a live server set it, so they never rewrite its tarball links.
 	AdoptStoredURL bool
+	// CriticalTopPercent is the share of packages, by downloads over the
+	// last 30 days, that is critical ([mfa] critical_top_percent).
+	CriticalTopPercent float64
 }
 
 // Service is the package service.
@@ -127,10 +130,11 @@ func (s *Service) rebuildIfURLChanged(ctx context.Context) error {
 type packageState struct {
 	pkg         *core.Package
 	maintainers []core.User
+	critical    bool
 }
 
 func (st *packageState) resource() authz.Resource {
-	return authz.Resource{Package: st.pkg.Name, Maintainers: st.maintainers, Restricted: st.pkg.Access == "restricted"}
+	return authz.Resource{Package: st.pkg.Name, Maintainers: st.maintainers, Restricted: st.pkg.Access == "restricted", Critical: st.critical}
 }
 
 // loadPackage returns the package and maintainers, or a not-found error
@@ -150,7 +154,11 @@ func loadPackage(tx store.Tx, name string) (*packageState, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &packageState{pkg: p, maintainers: ms}, nil
+	critical, err := tx.IsCritical(p.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &packageState{pkg: p, maintainers: ms, critical: critical}, nil
 }
 
 // touch bumps the package's revision and modification time.

@@ -23,6 +23,7 @@ func newDomainChecker(cfg config.EmailDomains, log *slog.Logger, now func() time
 		RDAPBootstrapURL:   cfg.RDAPBootstrapURL,
 		RDAPServerOverride: cfg.RDAPServer,
 		Timeout:            cfg.Timeout.Duration,
+		CanaryDomain:       cfg.CanaryDomain,
 		Now:                now,
 		Log:                log,
 	}

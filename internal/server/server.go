@@ -16,6 +16,7 @@ import (
 
 	"github.com/rampart/rampart/docs"
 	"github.com/rampart/rampart/internal/account"
+	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/blob/fsblob"
 	"github.com/rampart/rampart/internal/config"
 	"github.com/rampart/rampart/internal/mail"
@@ -109,6 +110,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		SessionLifetime:   time.Duration(cfg.Tokens.SessionHours) * time.Hour,
 		FreeFailures:      cfg.Login.FreeFailures,
 		MaxBackoff:        cfg.Login.MaxBackoff.Duration,
+		MFA:               authz.Policy{RequireMFA: cfg.MFA.RequireForAllMaintainers, StepUpWindow: cfg.MFA.StepUpWindow.Duration},
 		PublicURL:         cfg.PublicURL,
 		DomainRecheck:     cfg.EmailDomains.RecheckInterval.Duration,
 	}, account.Peers{Mailer: mailer, Passwords: checker, Domains: domains, Log: opts.Log}, opts.Now)
@@ -121,6 +123,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		Limits:             cfg.Limits,
 		UnpublishWindow:    time.Duration(cfg.Unpublish.WindowHours) * time.Hour,
 		MaxWeeklyDownloads: cfg.Unpublish.MaxWeeklyDownloads,
+		CriticalTopPercent: cfg.MFA.CriticalTopPercent,
 		AdoptStoredURL:     opts.Console,
 	}, opts.Now, opts.Log)
 	if err != nil {
@@ -143,6 +146,8 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 		fmt.Fprintln(w, "ok")
 	})
 	mux.Handle("/-/static/", webH)
+	// WebAuthn's JSON endpoints (webauthn.js) belong to the web UI.
+	mux.Handle("POST /-/webauthn/", webH)
 	mux.Handle("GET /-/policies/{name}", webH)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if web.IsBrowser(r) && webH.Serves(r) {
@@ -214,6 +219,7 @@ func Serve(ctx context.Context, cfg config.Config, ln net.Listener, opts Options
 	}
 	bg, stopBG := context.WithCancel(context.Background())
 	go svc.Registry.RunBackground(bg, 10*time.Second)
+	go svc.Registry.RunCritical(bg, 24*time.Hour)
 	if cfg.EmailDomains.Check {
 		go runDomainRechecks(bg, svc.Accounts, cfg.EmailDomains.RecheckInterval.Duration, opts.Log)
 	}

@@ -55,11 +55,14 @@ type Tx interface {
 	Documents
 	Events
 	Downloads
+	Critical
 	Throttles
 	WebSessions
 	EmailTokens
 	SecondFactors
 	EmailDomains
+	WebAuthn
+	CLILogins
 	Meta
 }
 
@@ -134,6 +137,23 @@ type Downloads interface {
 	DownloadsSince(packageID int64, since time.Time) (int64, error)
 }
 
+// Critical holds which packages are critical: designated by an admin, or
+// computed daily from downloads. A package is critical if either flag is on.
+type Critical interface {
+	// DownloadTotals lists every package with downloads on or after the
+	// day of since, most downloaded first, then by name.
+	DownloadTotals(since time.Time) ([]core.PackageDownloads, error)
+	// CriticalPackages lists every critical package by name.
+	CriticalPackages() ([]core.CriticalPackage, error)
+	// IsCritical reports whether the package is critical.
+	IsCritical(packageID int64) (bool, error)
+	// SetCriticalDesignated turns the admin designation on or off.
+	SetCriticalDesignated(packageID int64, on bool) error
+	// SetCriticalComputed makes exactly these packages the computed set,
+	// recording when it was computed.
+	SetCriticalComputed(packageIDs []int64, at time.Time) error
+}
+
 // Throttles holds failure counters for brute-force protection. They live in
 // the store, not in memory, so that they hold across replicas.
 type Throttles interface {
@@ -172,6 +192,40 @@ type SecondFactors interface {
 	// UseRecoveryCode deletes one hash; ErrNotFound if it is not there
 	// (never was, or already used), so a code works once.
 	UseRecoveryCode(userID int64, hash string) error
+}
+
+// WebAuthn holds security keys and passkeys, and the state of WebAuthn
+// ceremonies in progress.
+type WebAuthn interface {
+	// CreateWebAuthnCredential sets c.ID; a CredentialID already
+	// registered (to anyone) is a conflict.
+	CreateWebAuthnCredential(c *core.WebAuthnCredential) error
+	WebAuthnCredentials(userID int64) ([]core.WebAuthnCredential, error) // oldest first
+	WebAuthnCredentialByID(credentialID []byte) (*core.WebAuthnCredential, error)
+	// UseWebAuthnCredential records a sign-in: it sets the sign count to
+	// next only if it is still prev (else ErrConflict, nothing changed),
+	// and the last-used time.
+	UseWebAuthnCredential(id int64, prev, next uint32, at time.Time) error
+	// DeleteWebAuthnCredential removes the user's credential by ID;
+	// ErrNotFound if the user has none with that ID.
+	DeleteWebAuthnCredential(userID, id int64) error
+	PutWebAuthnCeremony(c *core.WebAuthnCeremony) error
+	// TakeWebAuthnCeremony returns the ceremony and deletes it, so a
+	// challenge is answered at most once. ErrNotFound if absent.
+	TakeWebAuthnCeremony(idHash string) (*core.WebAuthnCeremony, error)
+}
+
+// CLILogins holds npm web logins in progress.
+type CLILogins interface {
+	CreateCLILogin(l *core.CLILogin) error // both hashes unique
+	CLILoginByDone(doneHash string) (*core.CLILogin, error)
+	CLILoginByLogin(loginHash string) (*core.CLILogin, error)
+	// ApproveCLILogin records who approved and how the approving session
+	// signed in; approving twice is a conflict and keeps the first.
+	ApproveCLILogin(loginHash string, userID int64, at, mfaAt time.Time, phishingResistant bool) error
+	// CollectCLILogin marks an approved login collected; a second
+	// collection (or one not approved) is a conflict.
+	CollectCLILogin(doneHash string, at time.Time) error
 }
 
 // EmailTokens holds the one-time links mailed to users (verification,

@@ -173,3 +173,12 @@ func (n *NPM) SetToken(token string) {
 		n.t.Fatal(err)
 	}
 }
+
+// Command is npm args in dir with this environment, not started: for a
+// test that reads npm's output while it runs (web login).
+func (n *NPM) Command(ctx context.Context, dir string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, "npm", args...)
+	cmd.Dir = dir
+	cmd.Env = n.env()
+	return cmd
+}

@@ -82,6 +82,11 @@ type Options struct {
 	// never wait on a real resolver.
 	DNSZone     map[string]dnsd.Records
 	RDAPDomains map[string]rdapd.Domain
+	// RequireMFA keeps the registry's default MFA policy (Level 3: every
+	// maintainer needs a second factor). Without it the server runs with
+	// [mfa] require_for_all_maintainers = false, so that tests can publish
+	// from accounts without one.
+	RequireMFA bool
 }
 
 // Server is a running `rampart serve`.
@@ -143,11 +148,18 @@ func Start(t testing.TB, opts Options) *Server {
 	var dnsSrv *dnsd.Server
 	var rdapSrv *rdapd.Server
 	if opts.DNSZone != nil || opts.RDAPDomains != nil {
-		dnsSrv, rdapSrv = dnsd.Start(t, opts.DNSZone), rdapd.Start(t, opts.RDAPDomains)
-		cfg += fmt.Sprintf("[email_domains]\ncheck = true\ndns_server = %q\nrdap_server = %q\ntimeout = \"2s\"\n", dnsSrv.Addr, rdapSrv.URL)
+		// The test's DNS server also answers for the canary domain that
+		// proves the resolver works (see [email_domains] canary_domain).
+		zone := map[string]dnsd.Records{"canary.test": {NS: []string{"ns1.canary.test."}, A: []string{"192.0.2.53"}}}
+		for name, recs := range opts.DNSZone {
+			zone[name] = recs
+		}
+		dnsSrv, rdapSrv = dnsd.Start(t, zone), rdapd.Start(t, opts.RDAPDomains)
+		cfg += fmt.Sprintf("[email_domains]\ncheck = true\ncanary_domain = \"canary.test\"\ndns_server = %q\nrdap_server = %q\ntimeout = \"2s\"\n", dnsSrv.Addr, rdapSrv.URL)
 	} else {
 		cfg += "[email_domains]\ncheck = false\n"
 	}
+	cfg += fmt.Sprintf("[mfa]\nrequire_for_all_maintainers = %t\n", opts.RequireMFA)
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -57,10 +57,17 @@ func (h *Handler) notice(w http.ResponseWriter, r *http.Request, p authz.Princip
 
 type signupBody struct {
 	Name, Email, Error string
+	// Next is where to go after sign-up ("" for the account page): npm
+	// adduser's web login sends the browser here on its way to approving.
+	Next string
 }
 
 func (h *Handler) signupForm(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
-	return h.render(w, r, p, http.StatusOK, "signup", pageData{Title: "Create an account", Body: signupBody{}})
+	var next string
+	if q := r.URL.Query().Get("next"); q != "" {
+		next = safeNext(q)
+	}
+	return h.render(w, r, p, http.StatusOK, "signup", pageData{Title: "Create an account", Body: signupBody{Next: next}})
 }
 
 func (h *Handler) signup(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
@@ -75,11 +82,15 @@ func (h *Handler) signup(w http.ResponseWriter, r *http.Request, p authz.Princip
 	u, err := h.acct.Register(r.Context(), nu)
 	if err != nil {
 		status := h.status(w, r, err)
-		body := signupBody{Name: truncate(nu.Name, limits.MaxNameLength), Email: truncate(nu.Email, 254), Error: core.Message(err)}
+		body := signupBody{Name: truncate(nu.Name, limits.MaxNameLength), Email: truncate(nu.Email, 254), Error: core.Message(err), Next: r.PostForm.Get("next")}
 		return h.render(w, r, p, status, "signup", pageData{Title: "Create an account", Body: body})
 	}
 	if err := h.signIn(w, r, u); err != nil {
 		return err
+	}
+	if next := r.PostForm.Get("next"); next != "" {
+		redirect(w, safeNext(next))
+		return nil
 	}
 	redirect(w, pathAccount+"?welcome=1")
 	return nil

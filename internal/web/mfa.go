@@ -33,7 +33,8 @@ func (h *Handler) loginOTP(w http.ResponseWriter, r *http.Request, p authz.Princ
 			h.setCookie(w, pendingCookie, "", -1)
 			return h.render(w, r, p, status, "login", pageData{Title: "Sign in", Next: next, Body: loginBody{Next: next, Error: core.Message(err)}})
 		}
-		return h.render(w, r, p, status, "login_otp", pageData{Title: "Two-factor authentication", Next: next, Body: loginBody{Next: next, Error: core.Message(err)}})
+		totp, keys, _ := h.acct.PendingFactors(r.Context(), pending)
+		return h.render(w, r, p, status, "login_otp", pageData{Title: "Two-factor authentication", Next: next, Body: loginBody{Next: next, Error: core.Message(err), TOTP: totp, Keys: keys}})
 	}
 	h.setCookie(w, pendingCookie, "", -1)
 	return h.finishSignIn(w, r, u, value, next)

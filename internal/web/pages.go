@@ -114,6 +114,7 @@ type packageBody struct {
 	Maintainers []string
 	Downloads   int64
 	Restricted  bool
+	Critical    bool
 }
 
 type distTag struct{ Tag, Version string }
@@ -144,6 +145,7 @@ func (h *Handler) pkg(w http.ResponseWriter, r *http.Request, p authz.Principal)
 		Versions:    pv.Versions,
 		Downloads:   pv.Downloads,
 		Restricted:  pv.Package.Access == "restricted",
+		Critical:    pv.Critical,
 	}
 	for _, v := range pv.Versions {
 		if v.Version == b.Latest {
@@ -257,6 +259,8 @@ type loginBody struct {
 	Name  string
 	Next  string
 	Error string
+	// TOTP and Keys are the second factors a pending sign-in may use.
+	TOTP, Keys bool
 }
 
 func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
@@ -289,7 +293,11 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request, p authz.Principa
 		// The password held; the second factor is next. The pending
 		// cookie signs nobody in.
 		h.setCookie(w, pendingCookie, value, int(account.PendingSignInLifetime/time.Second))
-		return h.render(w, r, p, http.StatusOK, "login_otp", pageData{Title: "Two-factor authentication", Next: next, Body: loginBody{Next: next}})
+		totp, keys, err := h.acct.PendingFactors(r.Context(), value)
+		if err != nil {
+			return err
+		}
+		return h.render(w, r, p, http.StatusOK, "login_otp", pageData{Title: "Two-factor authentication", Next: next, Body: loginBody{Next: next, TOTP: totp, Keys: keys}})
 	}
 	return h.finishSignIn(w, r, u, value, next)
 }

@@ -61,6 +61,7 @@ func (h *Handler) routes() {
 	h.mux.Handle("GET "+pathPassword, h.page(h.passwordForm))
 	h.mux.Handle("POST "+pathPassword, h.page(h.changePassword))
 	h.mux.Handle("POST "+pathAccount+"/tokens/revoke", h.page(h.revokeToken))
+	h.webauthnRoutes()
 	h.mux.Handle("GET "+pathPolicies+"{name}", h.page(h.policy))
 	h.mux.Handle("GET "+pathPoliciesA+"{name}", h.page(h.policy))
 	static, err := fs.Sub(staticFiles, "static")
@@ -90,10 +91,11 @@ func staticHandler(next http.Handler) http.Handler {
 	})
 }
 
-// contentSecurityPolicy allows no script at all, styles and images from
+// contentSecurityPolicy allows script only from here (the WebAuthn glue in
+// /-/static/, never inline), fetches only to here, styles and images from
 // here (README images from any https origin), forms posting only here, and
 // no framing.
-const contentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self' https: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+const contentSecurityPolicy = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' https: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 // setSecurityHeaders sets the headers every response of the web UI carries.
 func setSecurityHeaders(w http.ResponseWriter) {

@@ -1,8 +1,10 @@
 // Package web is Rampart's server-rendered HTML interface: search, package
 // and user pages, sign-in, and the policy documents. Pages are html/template
-// files embedded in the binary; there is no JavaScript, and the
-// Content-Security-Policy allows none. Every decision about who may see what
-// is made by the registry and account services; this package only renders.
+// files embedded in the binary. The only JavaScript is the WebAuthn glue
+// (static/webauthn.js, for security keys and passkeys); the
+// Content-Security-Policy allows script from this origin only, never
+// inline. Every decision about who may see what is made by the registry
+// and account services; this package only renders.
 package web
 
 import (

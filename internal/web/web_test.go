@@ -34,7 +34,7 @@ func TestSecurityHeadersOnEveryPage(t *testing.T) {
 			w := e.browserGet(path)
 			h := w.Header()
 			want := map[string]string{
-				"Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' https: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+				"Content-Security-Policy": "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' https: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
 				"X-Content-Type-Options":  "nosniff",
 				"Referrer-Policy":         "same-origin",
 				"Cache-Control":           "no-store",

@@ -48,11 +48,11 @@ func TestAccount(t *testing.T) {
 		"401 Unauthorized - GET "+s.URL+"-/whoami - this token ("+tok[:8]+") was revoked on ",
 		"log in again with `npm login` or create a new token")
 
-	// login again with the same user, in a fresh environment, the way
-	// most people type it: plain `npm login` tries the web flow first and
-	// falls back to the password prompts when the registry has none.
+	// login again with the same user, in a fresh environment, through the
+	// password prompts (plain `npm login` uses the web flow: see
+	// internal/web/browser_webauthn_test.go).
 	n2 := anon(t, s)
-	out, err = n2.Interactive("", []string{"Username:", "Password:"}, []string{"alice", alicePW}, "login")
+	out, err = n2.Interactive("", []string{"Username:", "Password:"}, []string{"alice", alicePW}, "login", "--auth-type=legacy")
 	if err != nil {
 		t.Fatalf("npm login: %v\n%s", err, out)
 	}

@@ -131,13 +131,13 @@ func mustAffect(res sql.Result, format string, args ...any) error {
 
 // ---- tokens ----
 
-const tokenCols = `id, key, user_id, hash, mask, name, kind, actions, packages, cidrs, created_at, expires_at, revoked_at, mfa_verified_at`
+const tokenCols = `id, key, user_id, hash, mask, name, kind, actions, packages, cidrs, created_at, expires_at, revoked_at, mfa_verified_at, phishing_resistant_at`
 
 func scanToken(sc interface{ Scan(...any) error }) (*core.Token, error) {
 	var tk core.Token
 	var actions, packages, cidrs string
-	var created, expires, revoked, mfa int64
-	if err := sc.Scan(&tk.ID, &tk.Key, &tk.UserID, &tk.Hash, &tk.Mask, &tk.Name, &tk.Kind, &actions, &packages, &cidrs, &created, &expires, &revoked, &mfa); err != nil {
+	var created, expires, revoked, mfa, pr int64
+	if err := sc.Scan(&tk.ID, &tk.Key, &tk.UserID, &tk.Hash, &tk.Mask, &tk.Name, &tk.Kind, &actions, &packages, &cidrs, &created, &expires, &revoked, &mfa, &pr); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(actions), &tk.Actions); err != nil {
@@ -150,6 +150,7 @@ func scanToken(sc interface{ Scan(...any) error }) (*core.Token, error) {
 		return nil, fmt.Errorf("token %d cidrs: %w", tk.ID, err)
 	}
 	tk.CreatedAt, tk.ExpiresAt, tk.RevokedAt, tk.MFAVerifiedAt = fromMS(created), fromMS(expires), fromMS(revoked), fromMS(mfa)
+	tk.PhishingResistantAt = fromMS(pr)
 	return &tk, nil
 }
 
@@ -162,8 +163,8 @@ func jsonList[T any](v []T) string {
 }
 
 func (t *tx) CreateToken(tk *core.Token) error {
-	res, err := t.exec(`INSERT INTO tokens (key, user_id, hash, mask, name, kind, actions, packages, cidrs, created_at, expires_at, revoked_at, mfa_verified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		tk.Key, tk.UserID, tk.Hash, tk.Mask, tk.Name, string(tk.Kind), jsonList(tk.Actions), jsonList(tk.Packages), jsonList(tk.CIDRs), ms(tk.CreatedAt), ms(tk.ExpiresAt), ms(tk.RevokedAt), ms(tk.MFAVerifiedAt))
+	res, err := t.exec(`INSERT INTO tokens (key, user_id, hash, mask, name, kind, actions, packages, cidrs, created_at, expires_at, revoked_at, mfa_verified_at, phishing_resistant_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		tk.Key, tk.UserID, tk.Hash, tk.Mask, tk.Name, string(tk.Kind), jsonList(tk.Actions), jsonList(tk.Packages), jsonList(tk.CIDRs), ms(tk.CreatedAt), ms(tk.ExpiresAt), ms(tk.RevokedAt), ms(tk.MFAVerifiedAt), ms(tk.PhishingResistantAt))
 	if err != nil {
 		return conflict(err, "creating token")
 	}
@@ -614,8 +615,8 @@ func (t *tx) DeleteThrottle(key string) error {
 // ---- web sessions ----
 
 func (t *tx) CreateWebSession(s *core.WebSession) error {
-	_, err := t.exec(`INSERT INTO web_sessions (id_hash, user_id, created_at, expires_at, mfa_verified_at, pending) VALUES (?, ?, ?, ?, ?, ?)`,
-		s.IDHash, s.UserID, ms(s.CreatedAt), ms(s.ExpiresAt), ms(s.MFAVerifiedAt), boolInt(s.Pending))
+	_, err := t.exec(`INSERT INTO web_sessions (id_hash, user_id, created_at, expires_at, mfa_verified_at, pending, phishing_resistant) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		s.IDHash, s.UserID, ms(s.CreatedAt), ms(s.ExpiresAt), ms(s.MFAVerifiedAt), boolInt(s.Pending), boolInt(s.PhishingResistant))
 	if err != nil {
 		return conflict(err, "creating session")
 	}
@@ -625,7 +626,7 @@ func (t *tx) CreateWebSession(s *core.WebSession) error {
 func (t *tx) WebSession(idHash string) (*core.WebSession, error) {
 	s := core.WebSession{IDHash: idHash}
 	var created, expires, mfa int64
-	err := t.row(`SELECT user_id, created_at, expires_at, mfa_verified_at, pending FROM web_sessions WHERE id_hash = ?`, idHash).Scan(&s.UserID, &created, &expires, &mfa, &s.Pending)
+	err := t.row(`SELECT user_id, created_at, expires_at, mfa_verified_at, pending, phishing_resistant FROM web_sessions WHERE id_hash = ?`, idHash).Scan(&s.UserID, &created, &expires, &mfa, &s.Pending, &s.PhishingResistant)
 	if err != nil {
 		return nil, notFound(err, "session")
 	}

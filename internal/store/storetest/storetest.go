@@ -80,7 +80,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 			{"RolledBack", testEventsRolledBack},
 			{"ByActor", testEventsByActor},
 		}},
-		{"Downloads", []test{{"Accumulate", testDownloads}}},
+		{"Downloads", []test{{"Accumulate", testDownloads}, {"Critical", testCritical}}},
 		{"Throttles", []test{{"RoundTrip", testThrottles}}},
 		{"WebSessions", []test{{"RoundTrip", testWebSessions}, {"DeleteByUser", testWebSessionsByUser}, {"MFAAndPending", testWebSessionsMFA}}},
 		{"SecondFactors", []test{
@@ -101,6 +101,11 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 			{"RoundTrip", testEmailDomainStatus},
 			{"RolledBack", testEmailDomainStatusRolledBack},
 			{"DueForCheck", testUsersDueForDomainCheck},
+		}},
+		{"WebAuthn", []test{
+			{"Credentials", testWebAuthnCredentials},
+			{"Ceremonies", testWebAuthnCeremonies},
+			{"CLILogins", testCLILogins},
 		}},
 		{"Meta", []test{{"RoundTrip", testMeta}}},
 		{"Concurrency", []test{{"SameVersion", testConcurrentSameVersion}}},

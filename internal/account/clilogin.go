@@ -1,0 +1,162 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"time"
+
+	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/store"
+)
+
+// npm's web login (`npm login`, auth-type web): the CLI asks for a login,
+// opens the login URL in a browser and polls the done URL. A signed-in
+// browser (password and second factor, or a passkey) approves; the next
+// poll receives a session token, made at that moment and handed out once.
+// The two URLs carry different secrets, so the browser's URL (history,
+// screen sharing) is no use for collecting the token.
+
+// Paths of npm web login, under the public URL.
+const (
+	PathCLILogin = "login/cli/" // + the login secret: the browser's page
+	PathCLIDone  = "-/v1/done/" // + the done secret: what the CLI polls
+)
+
+// CLILoginLifetime is how long an `npm login` waits for the browser.
+const CLILoginLifetime = 10 * time.Minute
+
+// CLILoginURLs are the two URLs npm's web login answers with.
+type CLILoginURLs struct {
+	LoginURL string `json:"loginUrl"`
+	DoneURL  string `json:"doneUrl"`
+}
+
+// StartCLILogin begins a web login for the CLI at addr.
+func (s *Service) StartCLILogin(ctx context.Context, addr netip.Addr) (*CLILoginURLs, error) {
+	login, done := newSessionValue(), newSessionValue()
+	now := s.now()
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		return tx.CreateCLILogin(&core.CLILogin{DoneHash: hashString(done), LoginHash: hashString(login), Addr: addr.Unmap().String(), CreatedAt: now, ExpiresAt: now.Add(CLILoginLifetime)})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &CLILoginURLs{LoginURL: s.url(PathCLILogin + login), DoneURL: s.url(PathCLIDone + done)}, nil
+}
+
+// CLILoginRequest is what the browser is asked to approve.
+type CLILoginRequest struct {
+	Addr      string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	Approved  bool
+}
+
+var errCLILoginGone error = &core.Error{Kind: core.KindNotFound, Msg: "this npm login link is not valid or has expired; run `npm login` again"}
+
+func validSecret(v string) bool { return v != "" && len(v) <= 64 }
+
+// CLILogin looks up the login a browser was sent to.
+func (s *Service) CLILogin(ctx context.Context, loginSecret string) (*CLILoginRequest, error) {
+	if !validSecret(loginSecret) {
+		return nil, errCLILoginGone
+	}
+	var l *core.CLILogin
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		l, err = tx.CLILoginByLogin(hashString(loginSecret))
+		return err
+	})
+	if errors.Is(err, core.ErrNotFound) || (err == nil && !s.now().Before(l.ExpiresAt)) {
+		return nil, errCLILoginGone
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &CLILoginRequest{Addr: l.Addr, CreatedAt: l.CreatedAt, ExpiresAt: l.ExpiresAt, Approved: !l.ApprovedAt.IsZero()}, nil
+}
+
+// ApproveCLILogin lets the CLI waiting on loginSecret log in as the
+// principal, a signed-in browser. The token it will get records the
+// browser's second factor (and whether it was phishing-resistant).
+func (s *Service) ApproveCLILogin(ctx context.Context, p authz.Principal, loginSecret string) error {
+	if err := needUser(p); err != nil {
+		return err
+	}
+	if p.Token != nil || p.SessionID == "" {
+		return core.Errorf(core.KindForbidden, "approve an npm login in the browser")
+	}
+	if p.MFA && p.MFAVerifiedAt.IsZero() {
+		return core.Errorf(core.KindForbidden, "sign in again with your second factor to approve an npm login")
+	}
+	if _, err := s.CLILogin(ctx, loginSecret); err != nil {
+		return err
+	}
+	now := s.now()
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		return tx.ApproveCLILogin(hashString(loginSecret), p.User.ID, now, p.MFAVerifiedAt, !p.PhishingResistantAt.IsZero())
+	})
+	if errors.Is(err, core.ErrConflict) {
+		return core.Errorf(core.KindConflict, "this npm login was already approved")
+	}
+	return err
+}
+
+// PollCLILogin is the CLI's poll: pending until a browser approves, then
+// the token, once. An unknown, expired or collected login is NotFound.
+func (s *Service) PollCLILogin(ctx context.Context, doneSecret string) (tok *CreatedToken, pending bool, err error) {
+	if !validSecret(doneSecret) {
+		return nil, false, errCLILoginGone
+	}
+	var l *core.CLILogin
+	var u *core.User
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		if l, err = tx.CLILoginByDone(hashString(doneSecret)); err != nil || l.ApprovedAt.IsZero() {
+			return err
+		}
+		u, err = tx.UserByID(l.UserID)
+		return err
+	})
+	switch {
+	case errors.Is(err, core.ErrNotFound):
+		return nil, false, errCLILoginGone
+	case err != nil:
+		return nil, false, err
+	case !l.CollectedAt.IsZero() || !s.now().Before(l.ExpiresAt):
+		return nil, false, errCLILoginGone
+	case l.ApprovedAt.IsZero():
+		return nil, true, nil
+	case u.Disabled():
+		return nil, false, core.Errorf(core.KindForbidden, "account %s is disabled; contact the registry's administrators", u.Name)
+	case u.PasswordCompromised:
+		return nil, false, core.Errorf(core.KindForbidden, "your password appears in a known data breach; change it at %s", s.url(pathChangePassword))
+	}
+	now := s.now()
+	err = s.store.Update(ctx, func(tx store.Tx) error { return tx.CollectCLILogin(l.DoneHash, now) })
+	if errors.Is(err, core.ErrConflict) {
+		return nil, false, errCLILoginGone
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	t := core.Token{
+		Name:      "npm login (web) from " + l.Addr,
+		Kind:      core.TokenSession,
+		Actions:   []core.TokenAction{core.TokenRead, core.TokenPublish, core.TokenManage},
+		CreatedAt: now,
+		ExpiresAt: now.Add(s.policy.SessionLifetime),
+	}
+	if !l.MFAVerifiedAt.IsZero() {
+		// The token records the approving browser's second factor, at
+		// the time it was passed.
+		t.MFAVerifiedAt = l.MFAVerifiedAt
+		if l.PhishingResistant {
+			t.PhishingResistantAt = l.MFAVerifiedAt
+		}
+	}
+	tok, err = s.insertToken(ctx, u, t)
+	return tok, false, err
+}

@@ -1,0 +1,579 @@
+package account
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/go-webauthn/webauthn/protocol"
+	"github.com/go-webauthn/webauthn/webauthn"
+
+	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/mail"
+	"github.com/rampart/rampart/internal/store"
+)
+
+// WebAuthn security keys and passkeys (AUTHN-2b, AUTHN-3a). A security key
+// is a second factor after the password; a passkey is a discoverable
+// credential with user verification that signs in on its own. Both are
+// phishing-resistant: the browser binds every assertion to our origin.
+// A ceremony's challenge is kept in the store under the hash of a random
+// value the browser holds in a cookie, and is answered at most once.
+
+// Kinds of WebAuthn credential to register.
+const (
+	KeySecurityKey = "security-key"
+	KeyPasskey     = "passkey"
+)
+
+// Ceremony kinds, as stored.
+const (
+	ceremonyRegister = "register"
+	ceremonyMFA      = "mfa"
+	ceremonyPasskey  = "passkey"
+)
+
+// CeremonyLifetime is how long a browser has to answer a WebAuthn challenge.
+const CeremonyLifetime = 5 * time.Minute
+
+// maxKeysPerUser bounds how many credentials an account may register.
+const maxKeysPerUser = 20
+
+// newRelyingParty derives the WebAuthn relying party from the public URL:
+// its host name is the RP ID and its origin the only one accepted.
+func newRelyingParty(publicURL, site string) (*webauthn.WebAuthn, error) {
+	u, err := url.Parse(publicURL)
+	if err != nil {
+		return nil, err
+	}
+	return webauthn.New(&webauthn.Config{
+		RPID:          u.Hostname(),
+		RPDisplayName: site,
+		RPOrigins:     []string{u.Scheme + "://" + u.Host},
+	})
+}
+
+// waUser adapts a user and their credentials to the library.
+type waUser struct {
+	u      *core.User
+	handle []byte
+	creds  []webauthn.Credential
+	rows   []core.WebAuthnCredential
+}
+
+func (w *waUser) WebAuthnID() []byte                         { return w.handle }
+func (w *waUser) WebAuthnName() string                       { return w.u.Name }
+func (w *waUser) WebAuthnDisplayName() string                { return w.u.Name }
+func (w *waUser) WebAuthnCredentials() []webauthn.Credential { return w.creds }
+
+// loadWAUser reads u's credentials; a user without any gets a fresh
+// random handle (64 bytes, as the specification recommends).
+func loadWAUser(tx store.Tx, u *core.User) (*waUser, error) {
+	rows, err := tx.WebAuthnCredentials(u.ID)
+	if err != nil {
+		return nil, err
+	}
+	w := &waUser{u: u, rows: rows}
+	for _, r := range rows {
+		var c webauthn.Credential
+		if err := json.Unmarshal(r.Data, &c); err != nil {
+			return nil, err
+		}
+		c.Authenticator.SignCount = r.SignCount
+		w.creds = append(w.creds, c)
+		w.handle = r.UserHandle
+	}
+	if w.handle == nil {
+		w.handle = make([]byte, 64)
+		rand.Read(w.handle)
+	}
+	return w, nil
+}
+
+func (w *waUser) row(credentialID []byte) *core.WebAuthnCredential {
+	for i := range w.rows {
+		if bytes.Equal(w.rows[i].CredentialID, credentialID) {
+			return &w.rows[i]
+		}
+	}
+	return nil
+}
+
+// relyingParty is the WebAuthn relying party, or an error saying why
+// there is none.
+func (s *Service) relyingParty() (*webauthn.WebAuthn, error) {
+	if s.webauthn == nil {
+		return nil, core.Errorf(core.KindConflict, "security keys and passkeys need the registry's public URL to use a host name, not an IP address; ask the operator")
+	}
+	return s.webauthn, nil
+}
+
+// hasSecondFactor reports whether u has TOTP on or any WebAuthn credential.
+func hasSecondFactor(tx store.Tx, u *core.User) (bool, error) {
+	on, err := hasTOTP(tx, u)
+	if err != nil || on {
+		return on, err
+	}
+	keys, err := tx.WebAuthnCredentials(u.ID)
+	return len(keys) > 0, err
+}
+
+// SecurityKeys lists the principal's security keys and passkeys.
+func (s *Service) SecurityKeys(ctx context.Context, p authz.Principal) ([]core.WebAuthnCredential, error) {
+	if err := needUser(p); err != nil {
+		return nil, err
+	}
+	var out []core.WebAuthnCredential
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		out, err = tx.WebAuthnCredentials(p.User.ID)
+		return err
+	})
+	return out, err
+}
+
+// Options is a WebAuthn ceremony to hand to the browser: Options is the
+// JSON for navigator.credentials.create or .get, Ceremony the secret
+// that names the challenge (for a cookie).
+type Options struct {
+	Options  json.RawMessage
+	Ceremony string
+}
+
+func (s *Service) putCeremony(ctx context.Context, userID int64, kind string, sd *webauthn.SessionData, opts any) (*Options, error) {
+	data, err := json.Marshal(sd)
+	if err != nil {
+		return nil, err
+	}
+	o, err := json.Marshal(opts)
+	if err != nil {
+		return nil, err
+	}
+	id := newSessionValue()
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		return tx.PutWebAuthnCeremony(&core.WebAuthnCeremony{IDHash: hashString(id), UserID: userID, Kind: kind, Data: data, ExpiresAt: s.now().Add(CeremonyLifetime)})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Options{Options: o, Ceremony: id}, nil
+}
+
+var errCeremonyGone error = &core.Error{Kind: core.KindInvalid, Msg: "this security key request expired or was already answered; try again"}
+
+// takeCeremony spends the ceremony id of the given kind (and user, unless 0).
+func (s *Service) takeCeremony(ctx context.Context, id, kind string, userID int64) (*webauthn.SessionData, error) {
+	if id == "" {
+		return nil, errCeremonyGone
+	}
+	var c *core.WebAuthnCeremony
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		var err error
+		c, err = tx.TakeWebAuthnCeremony(hashString(id))
+		return err
+	})
+	if errors.Is(err, core.ErrNotFound) {
+		return nil, errCeremonyGone
+	}
+	if err != nil {
+		return nil, err
+	}
+	if c.Kind != kind || c.UserID != userID || !s.now().Before(c.ExpiresAt) {
+		return nil, errCeremonyGone
+	}
+	var sd webauthn.SessionData
+	if err := json.Unmarshal(c.Data, &sd); err != nil {
+		return nil, err
+	}
+	return &sd, nil
+}
+
+// BeginRegisterKey starts registering a credential of the given kind
+// (KeySecurityKey or KeyPasskey) for the principal.
+func (s *Service) BeginRegisterKey(ctx context.Context, p authz.Principal, kind string) (*Options, error) {
+	rp, err := s.relyingParty()
+	if err != nil {
+		return nil, err
+	}
+	if err := needUser(p); err != nil {
+		return nil, err
+	}
+	var w *waUser
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		w, err = loadWAUser(tx, p.User)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(w.rows) >= maxKeysPerUser {
+		return nil, core.Errorf(core.KindInvalid, "you already have %d security keys and passkeys; remove one first", len(w.rows))
+	}
+	sel := protocol.AuthenticatorSelection{ResidentKey: protocol.ResidentKeyRequirementDiscouraged, UserVerification: protocol.VerificationDiscouraged}
+	switch kind {
+	case KeySecurityKey:
+	case KeyPasskey:
+		yes := true
+		sel = protocol.AuthenticatorSelection{ResidentKey: protocol.ResidentKeyRequirementRequired, RequireResidentKey: &yes, UserVerification: protocol.VerificationRequired}
+	default:
+		return nil, core.Errorf(core.KindInvalid, "unknown kind %q: use %s or %s", kind, KeySecurityKey, KeyPasskey)
+	}
+	exclude := webauthn.Credentials(w.creds).CredentialDescriptors()
+	creation, sd, err := rp.BeginRegistration(w, webauthn.WithAuthenticatorSelection(sel), webauthn.WithExclusions(exclude))
+	if err != nil {
+		return nil, err
+	}
+	// The user handle is kept with the ceremony: a first credential's
+	// handle is fresh.
+	return s.putCeremony(ctx, p.User.ID, ceremonyRegister+":"+kind, sd, creation)
+}
+
+// FinishRegisterKey checks the browser's answer (the JSON of a
+// PublicKeyCredential) and stores the credential under name.
+func (s *Service) FinishRegisterKey(ctx context.Context, p authz.Principal, ceremony, kind, name string, response []byte) (*core.WebAuthnCredential, error) {
+	rp, err := s.relyingParty()
+	if err != nil {
+		return nil, err
+	}
+	if err := needUser(p); err != nil {
+		return nil, err
+	}
+	name = strings.TrimSpace(name)
+	if name == "" {
+		name = map[string]string{KeyPasskey: "Passkey"}[kind]
+		if name == "" {
+			name = "Security key"
+		}
+	}
+	if len([]rune(name)) > 64 {
+		return nil, core.Errorf(core.KindInvalid, "the name is too long (at most 64 characters)")
+	}
+	sd, err := s.takeCeremony(ctx, ceremony, ceremonyRegister+":"+kind, p.User.ID)
+	if err != nil {
+		return nil, err
+	}
+	parsed, err := protocol.ParseCredentialCreationResponseBytes(response)
+	if err != nil {
+		return nil, core.Errorf(core.KindInvalid, "the browser's answer could not be read: %s", protocolDetail(err))
+	}
+	w := &waUser{u: p.User, handle: sd.UserID}
+	cred, err := rp.CreateCredential(w, *sd, parsed)
+	if err != nil {
+		return nil, core.Errorf(core.KindInvalid, "the security key's answer was not accepted: %s", protocolDetail(err))
+	}
+	if kind == KeyPasskey && !cred.Flags.UserVerified {
+		return nil, core.Errorf(core.KindInvalid, "a passkey needs user verification (a PIN, fingerprint or face); this authenticator did not verify you")
+	}
+	data, err := json.Marshal(cred)
+	if err != nil {
+		return nil, err
+	}
+	var transports []string
+	for _, t := range cred.Transport {
+		transports = append(transports, string(t))
+	}
+	now := s.now()
+	row := &core.WebAuthnCredential{
+		UserID: p.User.ID, CredentialID: cred.ID, UserHandle: sd.UserID, Name: name, Discoverable: kind == KeyPasskey,
+		SignCount: cred.Authenticator.SignCount, Transports: transports, Data: data, CreatedAt: now,
+	}
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		// Every credential of a user carries the same handle: a second
+		// registration may have raced the first.
+		existing, err := tx.WebAuthnCredentials(p.User.ID)
+		if err != nil {
+			return err
+		}
+		if len(existing) > 0 && !bytes.Equal(existing[0].UserHandle, sd.UserID) {
+			return core.Errorf(core.KindConflict, "another security key was added meanwhile; try again")
+		}
+		if err := tx.CreateWebAuthnCredential(row); err != nil {
+			if errors.Is(err, core.ErrConflict) {
+				return core.Errorf(core.KindConflict, "this security key is already registered")
+			}
+			return err
+		}
+		return tx.AppendEvent(&core.Event{At: now, Type: core.EventMFAAdd, Actor: p.User.Name, Data: jsonData(map[string]any{"user": p.User.Name, "method": kind, "name": name})})
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.notifyKey(ctx, p, kind, name, true)
+	return row, nil
+}
+
+func (s *Service) notifyKey(ctx context.Context, p authz.Principal, kind, name string, added bool) {
+	n := mail.Notice{When: s.now(), IP: p.Addr.Unmap().String(), Credential: name, Method: "security key (" + name + ")"}
+	switch {
+	case kind == KeyPasskey && added:
+		s.notify(ctx, p.User, mail.KindPasskeyAdded, n)
+	case kind == KeyPasskey:
+		s.notify(ctx, p.User, mail.KindPasskeyRemoved, n)
+	case added:
+		s.notify(ctx, p.User, mail.KindMFAAdded, n)
+	default:
+		s.notify(ctx, p.User, mail.KindMFARemoved, n)
+	}
+}
+
+// RemoveKey removes one of the principal's security keys or passkeys.
+func (s *Service) RemoveKey(ctx context.Context, p authz.Principal, id int64) error {
+	if err := needUser(p); err != nil {
+		return err
+	}
+	// Removing a factor is a sensitive action (step-up: authz decides).
+	if err := authz.Authorize(p, authz.RemoveMFA, authz.Resource{}); err != nil {
+		return err
+	}
+	var gone core.WebAuthnCredential
+	now := s.now()
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		rows, err := tx.WebAuthnCredentials(p.User.ID)
+		if err != nil {
+			return err
+		}
+		found := false
+		for _, r := range rows {
+			if r.ID == id {
+				gone, found = r, true
+			}
+		}
+		if !found {
+			return core.Errorf(core.KindNotFound, "you have no security key with id %d", id)
+		}
+		if err := tx.DeleteWebAuthnCredential(p.User.ID, id); err != nil {
+			return err
+		}
+		return tx.AppendEvent(&core.Event{At: now, Type: core.EventMFARemove, Actor: p.User.Name, Data: jsonData(map[string]any{"user": p.User.Name, "method": keyKind(gone), "name": gone.Name})})
+	})
+	if err != nil {
+		return err
+	}
+	s.notifyKey(ctx, p, keyKind(gone), gone.Name, false)
+	return nil
+}
+
+func keyKind(c core.WebAuthnCredential) string {
+	if c.Discoverable {
+		return KeyPasskey
+	}
+	return KeySecurityKey
+}
+
+// pendingUser resolves a pending sign-in (the password held, the second
+// factor is next).
+func (s *Service) pendingUser(ctx context.Context, pendingValue string) (*core.User, error) {
+	if pendingValue == "" {
+		return nil, ErrSignInExpired
+	}
+	var u *core.User
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		ws, err := tx.WebSession(hashString(pendingValue))
+		if err != nil {
+			return err
+		}
+		if !ws.Pending || !s.now().Before(ws.ExpiresAt) {
+			return core.ErrNotFound
+		}
+		u, err = tx.UserByID(ws.UserID)
+		return err
+	})
+	if errors.Is(err, core.ErrNotFound) {
+		return nil, ErrSignInExpired
+	}
+	if err != nil {
+		return nil, err
+	}
+	if u.Disabled() {
+		return nil, core.Errorf(core.KindForbidden, "account %s is disabled; contact the registry's administrators", u.Name)
+	}
+	return u, nil
+}
+
+// PendingFactors reports which second factors a pending sign-in can use.
+func (s *Service) PendingFactors(ctx context.Context, pendingValue string) (totp, keys bool, err error) {
+	u, err := s.pendingUser(ctx, pendingValue)
+	if err != nil {
+		return false, false, err
+	}
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		if totp, err = hasTOTP(tx, u); err != nil {
+			return err
+		}
+		rows, err := tx.WebAuthnCredentials(u.ID)
+		keys = len(rows) > 0
+		return err
+	})
+	return totp, keys, err
+}
+
+// BeginKeySignIn asks for an assertion from one of the pending sign-in's
+// user's credentials: the security key as a second factor.
+func (s *Service) BeginKeySignIn(ctx context.Context, pendingValue string) (*Options, error) {
+	rp, err := s.relyingParty()
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.pendingUser(ctx, pendingValue)
+	if err != nil {
+		return nil, err
+	}
+	var w *waUser
+	if err := s.store.View(ctx, func(tx store.Tx) error { w, err = loadWAUser(tx, u); return err }); err != nil {
+		return nil, err
+	}
+	if len(w.creds) == 0 {
+		return nil, core.Errorf(core.KindInvalid, "%s has no security key; enter a code instead", u.Name)
+	}
+	assertion, sd, err := rp.BeginLogin(w, webauthn.WithUserVerification(protocol.VerificationDiscouraged))
+	if err != nil {
+		return nil, err
+	}
+	return s.putCeremony(ctx, u.ID, ceremonyMFA, sd, assertion)
+}
+
+// FinishKeySignIn checks the security key's assertion for a pending
+// sign-in and replaces it with a session that passed a phishing-resistant
+// second factor.
+func (s *Service) FinishKeySignIn(ctx context.Context, pendingValue, ceremony string, response []byte, addr netip.Addr) (*core.User, string, error) {
+	rp, err := s.relyingParty()
+	if err != nil {
+		return nil, "", err
+	}
+	u, err := s.pendingUser(ctx, pendingValue)
+	if err != nil {
+		return nil, "", err
+	}
+	sd, err := s.takeCeremony(ctx, ceremony, ceremonyMFA, u.ID)
+	if err != nil {
+		return nil, "", err
+	}
+	parsed, err := protocol.ParseCredentialRequestResponseBytes(response)
+	if err != nil {
+		return nil, "", core.Errorf(core.KindInvalid, "the browser's answer could not be read: %s", protocolDetail(err))
+	}
+	var w *waUser
+	if err := s.store.View(ctx, func(tx store.Tx) error { w, err = loadWAUser(tx, u); return err }); err != nil {
+		return nil, "", err
+	}
+	cred, err := rp.ValidateLogin(w, *sd, parsed)
+	if err != nil {
+		return nil, "", core.Errorf(core.KindUnauthenticated, "the security key's answer was not accepted: %s", protocolDetail(err))
+	}
+	if err := s.useCredential(ctx, w, cred); err != nil {
+		return nil, "", err
+	}
+	if err := s.EndWebSession(ctx, pendingValue); err != nil {
+		return nil, "", err
+	}
+	v, err := s.newSession(ctx, u, s.now(), false, true)
+	return u, v, err
+}
+
+// useCredential refuses a cloned authenticator (a sign count that did
+// not move forward) and records the new count by compare-and-swap.
+func (s *Service) useCredential(ctx context.Context, w *waUser, cred *webauthn.Credential) error {
+	row := w.row(cred.ID)
+	if row == nil {
+		return core.Errorf(core.KindUnauthenticated, "this security key is not registered to %s", w.u.Name)
+	}
+	if cred.Authenticator.CloneWarning {
+		now := s.now()
+		_ = s.store.Update(ctx, func(tx store.Tx) error {
+			return tx.AppendEvent(&core.Event{At: now, Type: core.EventMFARemove, Actor: w.u.Name, Data: jsonData(map[string]any{"user": w.u.Name, "warning": "sign counter went backwards: possible cloned authenticator", "name": row.Name})})
+		})
+		return core.Errorf(core.KindUnauthenticated, "the security key %q reported a signature counter that did not increase, which is a sign it may have been cloned; sign-in refused. Remove it and register it again, or use another factor", row.Name)
+	}
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		return tx.UseWebAuthnCredential(row.ID, row.SignCount, cred.Authenticator.SignCount, s.now())
+	})
+	if errors.Is(err, core.ErrConflict) {
+		return core.Errorf(core.KindUnauthenticated, "this security key was used at the same moment elsewhere; try again")
+	}
+	return err
+}
+
+// BeginPasskeySignIn starts a passwordless sign-in: any passkey of this
+// site, with user verification.
+func (s *Service) BeginPasskeySignIn(ctx context.Context) (*Options, error) {
+	rp, err := s.relyingParty()
+	if err != nil {
+		return nil, err
+	}
+	assertion, sd, err := rp.BeginDiscoverableLogin(webauthn.WithUserVerification(protocol.VerificationRequired))
+	if err != nil {
+		return nil, err
+	}
+	return s.putCeremony(ctx, 0, ceremonyPasskey, sd, assertion)
+}
+
+// FinishPasskeySignIn checks a passkey's assertion and starts a session
+// that counts as having passed a phishing-resistant second factor (the
+// passkey is something you have, unlocked by something you know or are).
+func (s *Service) FinishPasskeySignIn(ctx context.Context, ceremony string, response []byte, addr netip.Addr) (*core.User, string, error) {
+	rp, err := s.relyingParty()
+	if err != nil {
+		return nil, "", err
+	}
+	sd, err := s.takeCeremony(ctx, ceremony, ceremonyPasskey, 0)
+	if err != nil {
+		return nil, "", err
+	}
+	parsed, err := protocol.ParseCredentialRequestResponseBytes(response)
+	if err != nil {
+		return nil, "", core.Errorf(core.KindInvalid, "the browser's answer could not be read: %s", protocolDetail(err))
+	}
+	var w *waUser
+	handler := func(rawID, userHandle []byte) (webauthn.User, error) {
+		return w, s.store.View(ctx, func(tx store.Tx) error {
+			row, err := tx.WebAuthnCredentialByID(rawID)
+			if err != nil {
+				return err
+			}
+			if !row.Discoverable || !bytes.Equal(row.UserHandle, userHandle) {
+				return core.ErrNotFound
+			}
+			u, err := tx.UserByID(row.UserID)
+			if err != nil {
+				return err
+			}
+			w, err = loadWAUser(tx, u)
+			return err
+		})
+	}
+	_, cred, err := rp.ValidatePasskeyLogin(handler, *sd, parsed)
+	if err != nil || w == nil {
+		return nil, "", core.Errorf(core.KindUnauthenticated, "this passkey was not accepted: %s", protocolDetail(err))
+	}
+	if !cred.Flags.UserVerified {
+		return nil, "", core.Errorf(core.KindUnauthenticated, "signing in with a passkey needs user verification (a PIN, fingerprint or face)")
+	}
+	if w.u.Disabled() {
+		return nil, "", core.Errorf(core.KindForbidden, "account %s is disabled; contact the registry's administrators", w.u.Name)
+	}
+	if err := s.useCredential(ctx, w, cred); err != nil {
+		return nil, "", err
+	}
+	v, err := s.newSession(ctx, w.u, s.now(), false, true)
+	return w.u, v, err
+}
+
+// protocolDetail is the library's explanation of a failed check.
+func protocolDetail(err error) string {
+	if err == nil {
+		return "unknown credential"
+	}
+	var pe *protocol.Error
+	if errors.As(err, &pe) && pe.Details != "" {
+		return pe.Details
+	}
+	return err.Error()
+}

@@ -1,0 +1,189 @@
+package sqlite
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/rampart/rampart/internal/core"
+)
+
+// ---- WebAuthn credentials and ceremonies ----
+
+const webauthnCols = `id, user_id, credential_id, user_handle, name, discoverable, sign_count, transports, data, created_at, last_used_at`
+
+func scanWebAuthn(sc interface{ Scan(...any) error }) (*core.WebAuthnCredential, error) {
+	var c core.WebAuthnCredential
+	var transports string
+	var created, used int64
+	if err := sc.Scan(&c.ID, &c.UserID, &c.CredentialID, &c.UserHandle, &c.Name, &c.Discoverable, &c.SignCount, &transports, &c.Data, &created, &used); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(transports), &c.Transports); err != nil {
+		return nil, fmt.Errorf("credential %d transports: %w", c.ID, err)
+	}
+	c.CreatedAt, c.LastUsedAt = fromMS(created), fromMS(used)
+	return &c, nil
+}
+
+func (t *tx) CreateWebAuthnCredential(c *core.WebAuthnCredential) error {
+	tr, err := json.Marshal(nonNil(c.Transports))
+	if err != nil {
+		return err
+	}
+	res, err := t.exec(`INSERT INTO webauthn_credentials (user_id, credential_id, user_handle, name, discoverable, sign_count, transports, data, created_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.UserID, c.CredentialID, c.UserHandle, c.Name, boolInt(c.Discoverable), c.SignCount, string(tr), c.Data, ms(c.CreatedAt), ms(c.LastUsedAt))
+	if err != nil {
+		return conflict(err, "creating WebAuthn credential")
+	}
+	c.ID, err = res.LastInsertId()
+	return err
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func (t *tx) WebAuthnCredentials(userID int64) ([]core.WebAuthnCredential, error) {
+	rows, err := t.query(`SELECT `+webauthnCols+` FROM webauthn_credentials WHERE user_id = ? ORDER BY id`, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []core.WebAuthnCredential
+	for rows.Next() {
+		c, err := scanWebAuthn(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *c)
+	}
+	return out, rows.Err()
+}
+
+func (t *tx) WebAuthnCredentialByID(credentialID []byte) (*core.WebAuthnCredential, error) {
+	c, err := scanWebAuthn(t.row(`SELECT `+webauthnCols+` FROM webauthn_credentials WHERE credential_id = ?`, credentialID))
+	if err != nil {
+		return nil, notFound(err, "WebAuthn credential")
+	}
+	return c, nil
+}
+
+func (t *tx) UseWebAuthnCredential(id int64, prev, next uint32, at time.Time) error {
+	res, err := t.exec(`UPDATE webauthn_credentials SET sign_count = ?, last_used_at = ? WHERE id = ? AND sign_count = ?`, next, ms(at), id, prev)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return err
+	}
+	var x int64
+	if err := t.row(`SELECT id FROM webauthn_credentials WHERE id = ?`, id).Scan(&x); err != nil {
+		return notFound(err, "WebAuthn credential %d", id)
+	}
+	return fmt.Errorf("sign count of WebAuthn credential %d moved on: %w", id, core.ErrConflict)
+}
+
+func (t *tx) DeleteWebAuthnCredential(userID, id int64) error {
+	res, err := t.exec(`DELETE FROM webauthn_credentials WHERE user_id = ? AND id = ?`, userID, id)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res, "WebAuthn credential %d of user %d", id, userID)
+}
+
+func (t *tx) PutWebAuthnCeremony(c *core.WebAuthnCeremony) error {
+	_, err := t.exec(`INSERT INTO webauthn_ceremonies (id_hash, user_id, kind, data, expires_at) VALUES (?, ?, ?, ?, ?)`, c.IDHash, c.UserID, c.Kind, c.Data, ms(c.ExpiresAt))
+	if err != nil {
+		return conflict(err, "creating WebAuthn ceremony")
+	}
+	// Expired ceremonies are of no use to anyone.
+	_, err = t.exec(`DELETE FROM webauthn_ceremonies WHERE expires_at < ?`, ms(c.ExpiresAt.Add(-time.Hour)))
+	return err
+}
+
+func (t *tx) TakeWebAuthnCeremony(idHash string) (*core.WebAuthnCeremony, error) {
+	c := core.WebAuthnCeremony{IDHash: idHash}
+	var exp int64
+	if err := t.row(`SELECT user_id, kind, data, expires_at FROM webauthn_ceremonies WHERE id_hash = ?`, idHash).Scan(&c.UserID, &c.Kind, &c.Data, &exp); err != nil {
+		return nil, notFound(err, "WebAuthn ceremony")
+	}
+	c.ExpiresAt = fromMS(exp)
+	if _, err := t.exec(`DELETE FROM webauthn_ceremonies WHERE id_hash = ?`, idHash); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// ---- npm web login ----
+
+const cliLoginCols = `done_hash, login_hash, addr, created_at, expires_at, user_id, approved_at, mfa_verified_at, phishing_resistant, collected_at`
+
+func scanCLILogin(sc interface{ Scan(...any) error }) (*core.CLILogin, error) {
+	var l core.CLILogin
+	var created, expires, approved, mfa, collected int64
+	if err := sc.Scan(&l.DoneHash, &l.LoginHash, &l.Addr, &created, &expires, &l.UserID, &approved, &mfa, &l.PhishingResistant, &collected); err != nil {
+		return nil, err
+	}
+	l.CreatedAt, l.ExpiresAt, l.ApprovedAt, l.MFAVerifiedAt, l.CollectedAt = fromMS(created), fromMS(expires), fromMS(approved), fromMS(mfa), fromMS(collected)
+	return &l, nil
+}
+
+func (t *tx) CreateCLILogin(l *core.CLILogin) error {
+	_, err := t.exec(`INSERT INTO cli_logins (`+cliLoginCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		l.DoneHash, l.LoginHash, l.Addr, ms(l.CreatedAt), ms(l.ExpiresAt), l.UserID, ms(l.ApprovedAt), ms(l.MFAVerifiedAt), boolInt(l.PhishingResistant), ms(l.CollectedAt))
+	if err != nil {
+		return conflict(err, "creating CLI login")
+	}
+	// Logins a day past expiry are of no use to anyone.
+	_, err = t.exec(`DELETE FROM cli_logins WHERE expires_at < ?`, ms(l.CreatedAt.Add(-24*time.Hour)))
+	return err
+}
+
+func (t *tx) CLILoginByDone(doneHash string) (*core.CLILogin, error) {
+	l, err := scanCLILogin(t.row(`SELECT `+cliLoginCols+` FROM cli_logins WHERE done_hash = ?`, doneHash))
+	if err != nil {
+		return nil, notFound(err, "CLI login")
+	}
+	return l, nil
+}
+
+func (t *tx) CLILoginByLogin(loginHash string) (*core.CLILogin, error) {
+	l, err := scanCLILogin(t.row(`SELECT `+cliLoginCols+` FROM cli_logins WHERE login_hash = ?`, loginHash))
+	if err != nil {
+		return nil, notFound(err, "CLI login")
+	}
+	return l, nil
+}
+
+func (t *tx) ApproveCLILogin(loginHash string, userID int64, at, mfaAt time.Time, phishingResistant bool) error {
+	res, err := t.exec(`UPDATE cli_logins SET user_id = ?, approved_at = ?, mfa_verified_at = ?, phishing_resistant = ? WHERE login_hash = ? AND approved_at = 0`,
+		userID, ms(at), ms(mfaAt), boolInt(phishingResistant), loginHash)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return err
+	}
+	if _, err := t.CLILoginByLogin(loginHash); err != nil {
+		return err
+	}
+	return fmt.Errorf("CLI login already approved: %w", core.ErrConflict)
+}
+
+func (t *tx) CollectCLILogin(doneHash string, at time.Time) error {
+	res, err := t.exec(`UPDATE cli_logins SET collected_at = ? WHERE done_hash = ? AND approved_at <> 0 AND collected_at = 0`, ms(at), doneHash)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return err
+	}
+	if _, err := t.CLILoginByDone(doneHash); err != nil {
+		return err
+	}
+	return fmt.Errorf("CLI login not approved or already collected: %w", core.ErrConflict)
+}

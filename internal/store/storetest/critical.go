@@ -1,0 +1,64 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/store"
+)
+
+// testCritical: download totals over a window, and the two flags that make
+// a package critical (designated, computed), each settable on its own.
+func testCritical(t *testing.T, s store.Store) {
+	a := createPackage(t, s, newPackage("alpha"))
+	b := createPackage(t, s, newPackage("beta"))
+	c := createPackage(t, s, newPackage("gamma"))
+	day := func(n int) time.Time { return time.Date(2024, time.March, 10+n, 0, 0, 0, 0, time.UTC) }
+	write(t, s, func(tx store.Tx) error {
+		for _, d := range []struct {
+			id   int64
+			when time.Time
+			n    int64
+		}{{a.ID, day(0), 50}, {a.ID, day(5), 5}, {b.ID, day(5).Add(time.Hour), 10}, {c.ID, day(5), 10}} {
+			if err := tx.AddDownloads(d.id, d.when, d.n); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	totals := read(t, s, func(tx store.Tx) ([]core.PackageDownloads, error) { return tx.DownloadTotals(day(1)) })
+	want := []core.PackageDownloads{{PackageID: b.ID, Name: "beta", Downloads: 10}, {PackageID: c.ID, Name: "gamma", Downloads: 10}, {PackageID: a.ID, Name: "alpha", Downloads: 5}}
+	if len(totals) != len(want) {
+		t.Fatalf("DownloadTotals = %v, want %v", totals, want)
+	}
+	for i := range want {
+		if totals[i] != want[i] {
+			t.Errorf("DownloadTotals[%d] = %v, want %v", i, totals[i], want[i])
+		}
+	}
+	isCritical := func(p *core.Package) bool {
+		return read(t, s, func(tx store.Tx) (bool, error) { return tx.IsCritical(p.ID) })
+	}
+	if isCritical(a) || len(read(t, s, func(tx store.Tx) ([]core.CriticalPackage, error) { return tx.CriticalPackages() })) != 0 {
+		t.Fatal("a fresh store has critical packages")
+	}
+	write(t, s, func(tx store.Tx) error { return tx.SetCriticalDesignated(b.ID, true) })
+	write(t, s, func(tx store.Tx) error { return tx.SetCriticalComputed([]int64{a.ID, b.ID}, day(6)) })
+	write(t, s, func(tx store.Tx) error { return tx.SetCriticalComputed([]int64{b.ID}, day(7)) })
+	if isCritical(a) || !isCritical(b) || isCritical(c) {
+		t.Fatalf("critical a=%t b=%t c=%t, want only b", isCritical(a), isCritical(b), isCritical(c))
+	}
+	list := read(t, s, func(tx store.Tx) ([]core.CriticalPackage, error) { return tx.CriticalPackages() })
+	if len(list) != 1 || list[0].Name != "beta" || !list[0].Designated || !list[0].Computed || !list[0].ComputedAt.Equal(day(7)) {
+		t.Fatalf("CriticalPackages = %+v, want beta, designated and computed at %v", list, day(7))
+	}
+	write(t, s, func(tx store.Tx) error { return tx.SetCriticalComputed(nil, day(8)) })
+	if !isCritical(b) {
+		t.Fatal("a designated package stopped being critical when the computed set changed")
+	}
+	write(t, s, func(tx store.Tx) error { return tx.SetCriticalDesignated(b.ID, false) })
+	if isCritical(b) {
+		t.Fatal("undesignated package is still critical")
+	}
+}
