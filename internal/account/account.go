@@ -55,6 +55,9 @@ type Policy struct {
 	DomainRecheck time.Duration
 	// MFA is the two-factor policy every principal carries ([mfa]).
 	MFA authz.Policy
+	// RecoveryWait is the mandatory delay of an admin-assisted recovery
+	// ([recovery] wait); default DefaultRecoveryWait.
+	RecoveryWait time.Duration
 }
 
 // Peers are the network services the account service talks to.
@@ -100,6 +103,9 @@ func New(ctx context.Context, st store.Store, h *password.Hasher, p Policy, peer
 	}
 	if peers.Log == nil {
 		peers.Log = slog.Default()
+	}
+	if p.RecoveryWait <= 0 {
+		p.RecoveryWait = DefaultRecoveryWait
 	}
 	if p.DomainRecheck <= 0 {
 		p.DomainRecheck = 24 * time.Hour
@@ -461,7 +467,7 @@ func (s *Service) issueSessionToken(ctx context.Context, u *core.User, addr neti
 		return nil, core.Errorf(core.KindForbidden, "your password appears in a known data breach; change it at %s", s.url(pathChangePassword))
 	}
 	now := s.now()
-	return s.insertToken(ctx, u, core.Token{
+	tok, err := s.insertToken(ctx, u, core.Token{
 		Name:      "npm login from " + addr.Unmap().String(),
 		Kind:      core.TokenSession,
 		Actions:   []core.TokenAction{core.TokenRead, core.TokenPublish, core.TokenManage},
@@ -470,6 +476,10 @@ func (s *Service) issueSessionToken(ctx context.Context, u *core.User, addr neti
 
 		MFAVerifiedAt: mfaAt,
 	})
+	if err == nil {
+		s.noteCLISignIn(ctx, u, addr)
+	}
+	return tok, err
 }
 
 // CreateToken creates an API token for the principal's user, after

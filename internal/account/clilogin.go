@@ -52,6 +52,9 @@ type CLILoginRequest struct {
 	CreatedAt time.Time
 	ExpiresAt time.Time
 	Approved  bool
+	// ForUserID is set for a web OTP: an npm write of that user waiting
+	// for a second factor.
+	ForUserID int64
 }
 
 var errCLILoginGone error = &core.Error{Kind: core.KindNotFound, Msg: "this npm login link is not valid or has expired; run `npm login` again"}
@@ -75,7 +78,7 @@ func (s *Service) CLILogin(ctx context.Context, loginSecret string) (*CLILoginRe
 	if err != nil {
 		return nil, err
 	}
-	return &CLILoginRequest{Addr: l.Addr, CreatedAt: l.CreatedAt, ExpiresAt: l.ExpiresAt, Approved: !l.ApprovedAt.IsZero()}, nil
+	return &CLILoginRequest{Addr: l.Addr, CreatedAt: l.CreatedAt, ExpiresAt: l.ExpiresAt, Approved: !l.ApprovedAt.IsZero(), ForUserID: l.ForUserID}, nil
 }
 
 // ApproveCLILogin lets the CLI waiting on loginSecret log in as the
@@ -91,11 +94,20 @@ func (s *Service) ApproveCLILogin(ctx context.Context, p authz.Principal, loginS
 	if p.MFA && p.MFAVerifiedAt.IsZero() {
 		return core.Errorf(core.KindForbidden, "sign in again with your second factor to approve an npm login")
 	}
-	if _, err := s.CLILogin(ctx, loginSecret); err != nil {
+	req, err := s.CLILogin(ctx, loginSecret)
+	if err != nil {
 		return err
 	}
 	now := s.now()
-	err := s.store.Update(ctx, func(tx store.Tx) error {
+	if req.ForUserID != 0 {
+		if req.ForUserID != p.User.ID {
+			return core.Errorf(core.KindForbidden, "this npm command waits for another account's second factor; sign in as that account to approve it")
+		}
+		if !recentMFA(p, now) {
+			return core.Errorf(core.KindOTPRequired, "%s", authz.StepUpMessage)
+		}
+	}
+	err = s.store.Update(ctx, func(tx store.Tx) error {
 		return tx.ApproveCLILogin(hashString(loginSecret), p.User.ID, now, p.MFAVerifiedAt, !p.PhishingResistantAt.IsZero())
 	})
 	if errors.Is(err, core.ErrConflict) {
@@ -135,12 +147,29 @@ func (s *Service) PollCLILogin(ctx context.Context, doneSecret string) (tok *Cre
 		return nil, false, core.Errorf(core.KindForbidden, "your password appears in a known data breach; change it at %s", s.url(pathChangePassword))
 	}
 	now := s.now()
-	err = s.store.Update(ctx, func(tx store.Tx) error { return tx.CollectCLILogin(l.DoneHash, now) })
+	var otp string
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		if err := tx.CollectCLILogin(l.DoneHash, now); err != nil {
+			return err
+		}
+		if l.ForUserID == 0 {
+			return nil
+		}
+		if l.ForUserID != l.UserID {
+			return core.Errorf(core.KindForbidden, "this npm command was approved by another account")
+		}
+		otp = newSessionValue()
+		return tx.CreateWebOTP(hashString(otp), l.UserID, now.Add(WebOTPLifetime))
+	})
 	if errors.Is(err, core.ErrConflict) {
 		return nil, false, errCLILoginGone
 	}
 	if err != nil {
 		return nil, false, err
+	}
+	if otp != "" {
+		// A web OTP: the CLI sends the value back as npm-otp.
+		return &CreatedToken{Value: otp}, false, nil
 	}
 	t := core.Token{
 		Name:      "npm login (web) from " + l.Addr,
@@ -159,4 +188,66 @@ func (s *Service) PollCLILogin(ctx context.Context, doneSecret string) (tok *Cre
 	}
 	tok, err = s.insertToken(ctx, u, t)
 	return tok, false, err
+}
+
+// WebOTPLifetime is how long the one-time value of an approved web OTP
+// may be sent back as npm-otp.
+const WebOTPLifetime = 5 * time.Minute
+
+// webOTPLen is the length of a web OTP value (rand.Text), which tells it
+// from app codes (6 digits) and recovery codes (11 characters).
+const webOTPLen = 26
+
+// StartWebOTP begins npm's web OTP for u, whose write needs a second
+// factor it cannot type (a security key or passkey): the browser approves
+// at the login URL (with ?purpose=otp), and the CLI's poll of the done URL
+// answers a one-time value that CheckSecondFactor accepts once.
+func (s *Service) StartWebOTP(ctx context.Context, u *core.User, addr netip.Addr) (*CLILoginURLs, error) {
+	login, done := newSessionValue(), newSessionValue()
+	now := s.now()
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		return tx.CreateCLILogin(&core.CLILogin{DoneHash: hashString(done), LoginHash: hashString(login), Addr: addr.Unmap().String(), CreatedAt: now, ExpiresAt: now.Add(CLILoginLifetime), ForUserID: u.ID})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &CLILoginURLs{LoginURL: s.url(PathCLILogin + login + "?purpose=otp"), DoneURL: s.url(PathCLIDone + done)}, nil
+}
+
+// NeedsWebOTP reports whether u's second factors are only security keys
+// or passkeys, which npm cannot prompt for: its writes use the web OTP.
+func (s *Service) NeedsWebOTP(ctx context.Context, u *core.User) (bool, error) {
+	var totp, keys bool
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		if totp, err = hasTOTP(tx, u); err != nil {
+			return err
+		}
+		keys, err = hasSecondFactor(tx, u)
+		return err
+	})
+	return keys && !totp, err
+}
+
+// spendWebOTP accepts code once if it is an unexpired web OTP value of u.
+func (s *Service) spendWebOTP(ctx context.Context, u *core.User, code string) (bool, error) {
+	if len(code) != webOTPLen {
+		return false, nil
+	}
+	now := s.now()
+	err := s.store.Update(ctx, func(tx store.Tx) error { return tx.SpendWebOTP(hashString(code), u.ID, now) })
+	if errors.Is(err, core.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// recentMFA reports whether the browser session p passed its second
+// factor within the step-up window.
+func recentMFA(p authz.Principal, now time.Time) bool {
+	window := p.Policy.StepUpWindow
+	if window <= 0 {
+		window = authz.DefaultStepUpWindow
+	}
+	return !p.MFAVerifiedAt.IsZero() && now.Sub(p.MFAVerifiedAt) <= window
 }

@@ -284,6 +284,12 @@ func (s *Service) CheckSecondFactor(ctx context.Context, u *core.User, code stri
 	if err != nil {
 		return err
 	}
+	if ok, err := s.spendWebOTP(ctx, u, code); err != nil || ok {
+		if err != nil {
+			return err
+		}
+		return s.forgive(ctx, keys, prev)
+	}
 	var o *core.TOTP
 	var hashes []string
 	err = s.store.View(ctx, func(tx store.Tx) error {
@@ -504,4 +510,22 @@ func mfaPassedAt(p authz.Principal, now time.Time) time.Time {
 		return now
 	}
 	return time.Time{}
+}
+
+// ConfirmWebSession is the web step-up: a signed-in browser whose second
+// factor is older than the step-up window passes it again with a code
+// from the app (or a recovery code), and its session counts as having
+// passed it now.
+func (s *Service) ConfirmWebSession(ctx context.Context, p authz.Principal, code string) error {
+	if err := needUser(p); err != nil {
+		return err
+	}
+	if p.Token != nil || p.SessionID == "" {
+		return core.Errorf(core.KindForbidden, "confirm your second factor in the browser")
+	}
+	if err := s.CheckSecondFactor(ctx, p.User, code, p.Addr); err != nil {
+		return err
+	}
+	now := s.now()
+	return s.store.Update(ctx, func(tx store.Tx) error { return tx.SetWebSessionMFA(p.SessionID, now) })
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -15,6 +16,9 @@ import (
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/server"
 )
+
+// clock is the admin commands' clock; nil is time.Now (tests set it).
+var clock func() time.Time
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
@@ -32,7 +36,7 @@ func newAdmin(env Env) *cobra.Command {
 whether or not "rampart serve" is running on the same folder.`,
 	}
 	user := &cobra.Command{Use: "user", Short: "Create and disable accounts"}
-	user.AddCommand(newUserCreate(env), newUserDisable(env))
+	user.AddCommand(newUserCreate(env), newUserDisable(env), newUserRecover(env))
 	name := &cobra.Command{Use: "name", Short: "Manage held (tombstoned) package names"}
 	name.AddCommand(newNameRelease(env))
 	pkg := &cobra.Command{Use: "package", Short: "Manage packages"}
@@ -106,7 +110,7 @@ func withServices(cmd *cobra.Command, f *configFlags, env Env, fn func(*server.S
 	if err != nil {
 		return err
 	}
-	svc, err := server.Open(cmd.Context(), cfg, server.Options{Log: discardLogger(), Console: true})
+	svc, err := server.Open(cmd.Context(), cfg, server.Options{Log: discardLogger(), Console: true, Now: clock})
 	if err != nil {
 		return err
 	}
@@ -212,5 +216,59 @@ numbers it used stay used forever, even for a new owner.`,
 		},
 	}
 	f.register(cmd, false)
+	return cmd
+}
+
+func newUserRecover(env Env) *cobra.Command {
+	var f configFlags
+	var reason string
+	var complete bool
+	cmd := &cobra.Command{
+		Use:   "recover NAME (--reason TEXT | --complete)",
+		Short: "Start or complete an assisted account recovery (after a mandatory wait)",
+		Long: `Assisted recovery, for a user who lost the password and every second factor
+and has no recovery code (docs/policies/account-recovery.md). Only start it
+when the request came from the account's verified address.
+
+  rampart admin user recover alice --reason "asked from alice@example.com, lost phone"
+
+records the recovery, mails the account's verified address with a link to
+cancel it, and writes an event. It takes effect only after the waiting
+period ([recovery] wait, 7 days by default); the user cancels it by the
+link or by signing in with the current credentials.
+
+  rampart admin user recover alice --complete
+
+after the wait removes every second factor (TOTP, recovery codes, security
+keys and passkeys), signs every browser out, revokes every token and mails
+a password-reset link to the verified address. Before the wait it is
+refused with the time left. There is no way to send the link to another
+address, or to shorten the wait.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if complete == (reason != "") {
+				return usageErr("give exactly one of --reason (to start a recovery) or --complete")
+			}
+			return withServices(cmd, &f, env, func(svc *server.Services) error {
+				if complete {
+					u, err := svc.Accounts.CompleteRecovery(cmd.Context(), "operator", args[0])
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(cmd.OutOrStdout(), "recovered %s: second factors removed, tokens revoked, a password-reset link mailed to its verified address %s\n", u.Name, authz.MaskEmail(u.Email))
+					return nil
+				}
+				rec, err := svc.Accounts.StartRecovery(cmd.Context(), "operator", args[0], reason)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "started the recovery of %s; the user was mailed and can cancel it; complete it with --complete after %s\n", args[0], rec.EffectiveAt.UTC().Format(time.RFC3339))
+				return nil
+			})
+		},
+	}
+	f.register(cmd, false)
+	cmd.Flags().StringVar(&reason, "reason", "", "why, and who asked from which address (recorded in the event log)")
+	cmd.Flags().BoolVar(&complete, "complete", false, "complete a recovery whose waiting period is over")
 	return cmd
 }

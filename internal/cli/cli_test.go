@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // run runs the command line in-process and returns stdout, stderr and the
@@ -29,7 +30,7 @@ func run(t *testing.T, stdin string, env map[string]string, args ...string) (str
 func TestHelpExplainsEveryCommand(t *testing.T) {
 	for _, args := range [][]string{
 		{"--help"}, {"serve", "--help"}, {"admin", "--help"}, {"admin", "user", "--help"},
-		{"admin", "user", "create", "--help"}, {"admin", "user", "disable", "--help"},
+		{"admin", "user", "create", "--help"}, {"admin", "user", "disable", "--help"}, {"admin", "user", "recover", "--help"},
 		{"admin", "name", "--help"}, {"admin", "name", "release", "--help"}, {"version", "--help"},
 	} {
 		out, _, code := run(t, "", nil, args...)
@@ -84,5 +85,47 @@ func TestAdminCommands(t *testing.T) {
 	_, errOut, code = run(t, "", env, "admin", "name", "release", "left-pad")
 	if code != ExitFailed || !strings.Contains(errOut, "no package named left-pad") {
 		t.Fatalf("release unknown: exit %d, %q", code, errOut)
+	}
+}
+
+// Assisted recovery from the console: started with a reason, refused
+// before the policy's wait with the time left, completed after it.
+func TestAdminUserRecover(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	env := map[string]string{"RAMPART_DATA": data}
+	if out, errOut, code := run(t, "a-long-password-1\n", env, "admin", "user", "create", "--name", "alice", "--email", "alice@example.com", "--verified", "--password-stdin"); code != 0 {
+		t.Fatalf("create: exit %d\n%s%s", code, out, errOut)
+	}
+	_, errOut, code := run(t, "", env, "admin", "user", "recover", "alice")
+	if code != ExitUsage || !strings.Contains(errOut, "--reason") {
+		t.Fatalf("no reason: exit %d, %q", code, errOut)
+	}
+	out, errOut, code := run(t, "", env, "admin", "user", "recover", "alice", "--reason", "asked from alice@example.com, lost phone")
+	if code != 0 || !strings.Contains(out, "started the recovery of alice") {
+		t.Fatalf("start: exit %d\n%s%s", code, out, errOut)
+	}
+	_, errOut, code = run(t, "", env, "admin", "user", "recover", "alice", "--complete")
+	if code != ExitFailed || !strings.Contains(errOut, "left") || !strings.Contains(errOut, "days") {
+		t.Fatalf("complete before the wait: exit %d, %q", code, errOut)
+	}
+	outbox := func(kind string) int {
+		files, _ := filepath.Glob(filepath.Join(data, "outbox", "*-"+kind+"-*.eml"))
+		return len(files)
+	}
+	if outbox("recovery_started") != 1 || outbox("password_reset") != 0 {
+		t.Fatalf("outbox: %d recovery_started, %d password_reset", outbox("recovery_started"), outbox("password_reset"))
+	}
+	clock = func() time.Time { return time.Now().Add(7*24*time.Hour + time.Minute) }
+	t.Cleanup(func() { clock = nil })
+	out, errOut, code = run(t, "", env, "admin", "user", "recover", "alice", "--complete")
+	if code != 0 || !strings.Contains(out, "recovered alice") {
+		t.Fatalf("complete: exit %d\n%s%s", code, out, errOut)
+	}
+	if outbox("recovery_completed") != 1 || outbox("password_reset") != 1 {
+		t.Fatalf("outbox after: %d recovery_completed, %d password_reset", outbox("recovery_completed"), outbox("password_reset"))
+	}
+	_, errOut, code = run(t, "", env, "admin", "user", "recover", "alice", "--complete")
+	if code != ExitFailed || !strings.Contains(errOut, "no recovery") {
+		t.Fatalf("complete twice: exit %d, %q", code, errOut)
 	}
 }

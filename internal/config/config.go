@@ -51,6 +51,7 @@ type Config struct {
 
 	EmailDomains EmailDomains `toml:"email_domains"`
 	MFA          MFA          `toml:"mfa"`
+	Recovery     Recovery     `toml:"recovery"`
 
 	// InsecureFastPasswordHashing swaps argon2id's production parameters
 	// for tiny ones. Only for test suites on small machines.
@@ -191,6 +192,15 @@ type MFA struct {
 	StepUpWindow Duration `toml:"step_up_window"`
 }
 
+// Recovery is admin-assisted account recovery
+// (docs/policies/account-recovery.md).
+type Recovery struct {
+	// Wait is the mandatory delay between starting an assisted recovery
+	// and completing it, during which the user can cancel it. The
+	// published policy says 7 days; keep the two equal.
+	Wait Duration `toml:"wait"`
+}
+
 // Duration is a time.Duration written as "15m" in TOML.
 type Duration struct{ time.Duration }
 
@@ -227,7 +237,8 @@ func Default() Config {
 			RecheckInterval:  Duration{24 * time.Hour},
 			Timeout:          Duration{emaildomain.DefaultTimeout},
 		},
-		MFA: MFA{RequireForAllMaintainers: true, CriticalTopPercent: 1, StepUpWindow: Duration{15 * time.Minute}},
+		MFA:      MFA{RequireForAllMaintainers: true, CriticalTopPercent: 1, StepUpWindow: Duration{15 * time.Minute}},
+		Recovery: Recovery{Wait: Duration{7 * 24 * time.Hour}},
 	}
 }
 
@@ -341,6 +352,9 @@ func (c *Config) Validate() error {
 	}
 	if m := c.MFA; m.StepUpWindow.Duration < time.Minute || m.StepUpWindow.Duration > 12*time.Hour {
 		errs = append(errs, fmt.Errorf("mfa.step_up_window = %q: want from \"1m\" to \"12h\" (the default is \"15m\")", m.StepUpWindow.Duration))
+	}
+	if w := c.Recovery.Wait.Duration; w < 24*time.Hour {
+		errs = append(errs, fmt.Errorf("recovery.wait = %q: want at least \"24h\" (the default and the published policy is \"168h\", 7 days)", w))
 	}
 	return errors.Join(errs...)
 }

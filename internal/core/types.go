@@ -148,6 +148,7 @@ const (
 	EventCriticalChange = "package.critical" // the set of critical packages changed
 	EventTokenCreate    = "token.create"
 	EventTokenRevoke    = "token.revoke"
+	EventSessionRevoke  = "account.session_revoke"
 
 	EventEmailVerifySent     = "account.email_verify_sent"    // a verification link was mailed
 	EventEmailVerified       = "account.email_verified"       // the link was followed
@@ -165,6 +166,11 @@ const (
 	EventMFARemove                = "account.mfa_remove"                 // a second factor was turned off
 	EventRecoveryCodeUsed         = "account.recovery_code_used"         // a recovery code stood in for the second factor
 	EventRecoveryCodesRegenerated = "account.recovery_codes_regenerated" // a new set replaced the old codes
+
+	EventNewDevice             = "account.new_device"        // a sign-in from a device not seen before
+	EventAccountRecoveryStart  = "account.recovery_start"    // an admin started an assisted recovery
+	EventAccountRecoveryCancel = "account.recovery_cancel"   // the user cancelled it (link or sign-in)
+	EventAccountRecoveryDone   = "account.recovery_complete" // after the wait: factors removed, reset link mailed
 )
 
 // EmailTokenPurpose says what an emailed link is for.
@@ -252,6 +258,9 @@ type CLILogin struct {
 	MFAVerifiedAt     time.Time // the approving session's second factor, if any
 	PhishingResistant bool
 	CollectedAt       time.Time // zero until the CLI took its token
+	// ForUserID marks a web OTP (an npm write waiting for a second
+	// factor) of that user, who alone may approve it; 0 for `npm login`.
+	ForUserID int64
 }
 
 // TOTP is a user's authenticator-app (RFC 6238) enrolment.
@@ -312,3 +321,24 @@ type PackageDownloads struct {
 	Name      string
 	Downloads int64
 }
+
+// Recovery is an admin-assisted account recovery
+// (docs/policies/account-recovery.md): it takes effect only after a
+// mandatory wait, and the user can cancel it until then.
+type Recovery struct {
+	ID          int64
+	UserID      int64
+	Actor       string // the administrator who started it
+	Reason      string
+	CancelHash  string // SHA-256 hex of the secret in the cancel link
+	StartedAt   time.Time
+	EffectiveAt time.Time // the earliest time it may be completed
+	EndedAt     time.Time // zero while open
+	Outcome     string    // "" while open, then RecoveryCancelled or RecoveryCompleted
+}
+
+// Recovery outcomes.
+const (
+	RecoveryCancelled = "cancelled"
+	RecoveryCompleted = "completed"
+)

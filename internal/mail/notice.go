@@ -26,11 +26,14 @@ const (
 	KindRecoveryCodesRegenerated = "recovery_codes_regenerated" // the old codes stopped working
 	KindPasskeyAdded             = "passkey_added"
 	KindPasskeyRemoved           = "passkey_removed"
-	KindTokenCreated             = "token_created"     // an API token was created
-	KindNewDevice                = "new_device"        // a sign-in from a device not seen before
-	KindPackagePublished         = "package_published" // to every maintainer of the package
-	KindOwnerAdded               = "owner_added"       // to every owner, the new one included
-	KindOwnerRemoved             = "owner_removed"     // to every owner, the removed one included
+	KindTokenCreated             = "token_created"      // an API token was created
+	KindNewDevice                = "new_device"         // a sign-in from a device not seen before
+	KindPackagePublished         = "package_published"  // to every maintainer of the package
+	KindOwnerAdded               = "owner_added"        // to every owner, the new one included
+	KindOwnerRemoved             = "owner_removed"      // to every owner, the removed one included
+	KindRecoveryStarted          = "recovery_started"   // an admin started an assisted recovery; link to cancel
+	KindRecoveryCancelled        = "recovery_cancelled" // the assisted recovery was cancelled
+	KindRecoveryCompleted        = "recovery_completed" // second factors removed; a reset link follows
 )
 
 // Kinds lists every kind Render knows.
@@ -41,6 +44,7 @@ var kinds = []string{
 	KindMFAAdded, KindMFARemoved, KindRecoveryCodeUsed, KindRecoveryCodesRegenerated,
 	KindPasskeyAdded, KindPasskeyRemoved, KindTokenCreated, KindNewDevice,
 	KindPackagePublished, KindOwnerAdded, KindOwnerRemoved,
+	KindRecoveryStarted, KindRecoveryCancelled, KindRecoveryCompleted,
 }
 
 // Notice is what the templates say. Which fields a kind needs is listed
@@ -66,7 +70,8 @@ type Notice struct {
 	// do this can act. Required by every kind but KindVerifyEmail.
 	SecurityURL string
 	// ActionURL carries the one-time token; ExpiresIn is how long it works.
-	// KindVerifyEmail and KindPasswordReset.
+	// KindVerifyEmail, KindPasswordReset and KindRecoveryStarted (the
+	// cancel link; ExpiresIn is then the waiting period).
 	ActionURL string
 	ExpiresIn time.Duration
 
@@ -220,7 +225,7 @@ func (n Notice) check(kind string) error {
 		return missing("SecurityURL")
 	}
 	switch kind {
-	case KindVerifyEmail, KindPasswordReset:
+	case KindVerifyEmail, KindPasswordReset, KindRecoveryStarted:
 		if n.ActionURL == "" {
 			return missing("ActionURL")
 		}

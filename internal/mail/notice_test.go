@@ -52,12 +52,16 @@ var mustSay = map[string][]string{
 	rmail.KindPackagePublished:         {"left-pad", "1.3.0", "bob", packageURL, securityURL},
 	rmail.KindOwnerAdded:               {"left-pad", "carol", "bob", securityURL},
 	rmail.KindOwnerRemoved:             {"left-pad", "carol", "bob", securityURL},
+	rmail.KindRecoveryStarted:          {actionURL, "24 hours", "cancel", securityURL},
+	rmail.KindRecoveryCancelled:        {"cancelled", securityURL},
+	rmail.KindRecoveryCompleted:        {"removed", "reset", securityURL},
 }
 
 var wantLinks = map[string][]string{
 	rmail.KindVerifyEmail:      {actionURL, securityURL},
 	rmail.KindPasswordReset:    {actionURL, securityURL},
 	rmail.KindPackagePublished: {packageURL, securityURL},
+	rmail.KindRecoveryStarted:  {actionURL, securityURL},
 }
 
 func TestRenderEveryKind(t *testing.T) {

@@ -77,7 +77,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		err = h.servePackage(w, r, p, rt)
 	}
-	if err != nil {
+	if err != nil && !h.webOTP(w, r, p, err) {
 		h.fail(w, r, err)
 	}
 }
@@ -488,16 +488,9 @@ func (h *Handler) serveAPI(w http.ResponseWriter, r *http.Request, p authz.Princ
 	case len(segs) >= 3 && segs[0] == "npm" && segs[1] == "v1" && segs[2] == "tokens":
 		return h.tokens(w, r, p, segs[3:])
 	case len(segs) == 3 && segs[0] == "npm" && segs[1] == "v1" && segs[2] == "user" && m == http.MethodGet:
-		if p.Anonymous() {
-			return core.Errorf(core.KindUnauthenticated, "you are not logged in: run `npm login`")
-		}
-		u := p.User
-		var tfa any = false
-		if p.MFA {
-			tfa = map[string]any{"mode": "auth-and-writes", "pending": false}
-		}
-		return writeJSON(w, http.StatusOK, map[string]any{"name": u.Name, "email": u.Email, "email_verified": u.EmailVerified, "tfa": tfa,
-			"created": u.CreatedAt.Format(time.RFC3339), "updated": u.CreatedAt.Format(time.RFC3339)})
+		return h.getProfile(w, r, p)
+	case len(segs) == 3 && segs[0] == "npm" && segs[1] == "v1" && segs[2] == "user" && m == http.MethodPost:
+		return h.postProfile(w, r, p)
 	case len(segs) == 5 && segs[0] == "npm" && segs[1] == "v1" && segs[2] == "security" && segs[3] == "advisories" && segs[4] == "bulk" && m == http.MethodPost:
 		return h.auditBulk(w, r)
 	case len(segs) >= 2 && segs[0] == "package":

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/rampart/rampart/internal/account"
+	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/core"
 )
 
 // npm's web login (`npm login` with the default auth-type web): POST
@@ -67,4 +69,32 @@ func pathBase(p string) string {
 		return p[i+1:]
 	}
 	return p
+}
+
+// webOTP answers a write refused for want of a one-time password with
+// npm's web OTP challenge when the account's only second factors are
+// security keys or passkeys, which npm cannot prompt for: a 401 with
+// WWW-Authenticate: OTP whose body has authUrl (the browser approves with
+// the key) and doneUrl (npm polls it like a web login and sends the value
+// it gets as npm-otp). It reports whether it answered.
+func (h *Handler) webOTP(w http.ResponseWriter, r *http.Request, p authz.Principal, err error) bool {
+	if core.KindOf(err) != core.KindOTPRequired || p.User == nil || p.Token == nil {
+		return false
+	}
+	ctx := r.Context()
+	if need, nerr := h.acct.NeedsWebOTP(ctx, p.User); nerr != nil || !need {
+		return false
+	}
+	urls, serr := h.acct.StartWebOTP(ctx, p.User, ClientAddr(r))
+	if serr != nil {
+		h.log.ErrorContext(ctx, "starting web OTP", "user", p.User.Name, "err", serr)
+		return false
+	}
+	w.Header().Set("WWW-Authenticate", "OTP")
+	writeJSON(w, http.StatusUnauthorized, map[string]string{
+		"error":   "This operation needs your security key or passkey: approve it in the browser at " + urls.LoginURL,
+		"authUrl": urls.LoginURL,
+		"doneUrl": urls.DoneURL,
+	})
+	return true
 }

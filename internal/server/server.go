@@ -113,6 +113,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		MFA:               authz.Policy{RequireMFA: cfg.MFA.RequireForAllMaintainers, StepUpWindow: cfg.MFA.StepUpWindow.Duration},
 		PublicURL:         cfg.PublicURL,
 		DomainRecheck:     cfg.EmailDomains.RecheckInterval.Duration,
+		RecoveryWait:      cfg.Recovery.Wait.Duration,
 	}, account.Peers{Mailer: mailer, Passwords: checker, Domains: domains, Log: opts.Log}, opts.Now)
 	if err != nil {
 		st.Close()
@@ -154,7 +155,9 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 			webH.ServeHTTP(w, r)
 			return
 		}
-		npmH.ServeHTTP(w, r)
+		// The npm client's user agent names its device in new-device
+		// notices (`npm login`).
+		npmH.ServeHTTP(w, r.WithContext(account.WithUserAgent(r.Context(), r.UserAgent())))
 	})
 	return logRequests(mux, log)
 }

@@ -63,6 +63,8 @@ type Tx interface {
 	EmailDomains
 	WebAuthn
 	CLILogins
+	Devices
+	Recoveries
 	Meta
 }
 
@@ -167,6 +169,9 @@ type WebSessions interface {
 	CreateWebSession(s *core.WebSession) error
 	WebSession(idHash string) (*core.WebSession, error)
 	DeleteWebSession(idHash string) error
+	// WebSessionsOf lists the user's signed-in browsers (not pending
+	// sign-ins), newest first.
+	WebSessionsOf(userID int64) ([]core.WebSession, error)
 	// DeleteWebSessionsByUser signs every browser of the user out.
 	DeleteWebSessionsByUser(userID int64) error
 	// SetWebSessionMFA records that the session passed a second factor at
@@ -226,6 +231,11 @@ type CLILogins interface {
 	// CollectCLILogin marks an approved login collected; a second
 	// collection (or one not approved) is a conflict.
 	CollectCLILogin(doneHash string, at time.Time) error
+	// CreateWebOTP stores a web OTP value (by hash) for userID.
+	CreateWebOTP(valueHash string, userID int64, expiresAt time.Time) error
+	// SpendWebOTP deletes the value if it belongs to userID and has not
+	// expired at now; ErrNotFound otherwise.
+	SpendWebOTP(valueHash string, userID int64, now time.Time) error
 }
 
 // EmailTokens holds the one-time links mailed to users (verification,
@@ -252,6 +262,27 @@ type EmailDomains interface {
 	// given time, or changed since its check; least recently checked
 	// first (never checked first of all), then by ID.
 	UsersDueForDomainCheck(before time.Time, limit int) ([]core.User, error)
+}
+
+// Devices holds, per user, the hashes of the devices (browsers, npm
+// clients) that signed in, for new-device notices.
+type Devices interface {
+	// TouchDevice records a sign-in from the device at the given time and
+	// reports whether the user had never signed in from it before.
+	TouchDevice(userID int64, keyHash string, at time.Time) (isNew bool, err error)
+}
+
+// Recoveries holds admin-assisted account recoveries. A user has at most
+// one open recovery.
+type Recoveries interface {
+	// CreateRecovery sets r.ID; a second open recovery of the same user,
+	// or a CancelHash already used, is a conflict.
+	CreateRecovery(r *core.Recovery) error
+	OpenRecovery(userID int64) (*core.Recovery, error) // ErrNotFound if none
+	RecoveryByCancel(cancelHash string) (*core.Recovery, error)
+	// EndRecovery closes an open recovery with an outcome; ending one
+	// already ended is a conflict and keeps the first outcome.
+	EndRecovery(id int64, at time.Time, outcome string) error
 }
 
 // Meta is a small key/value table for the store's own bookkeeping.

@@ -101,6 +101,14 @@ func (n *NPM) MustRun(dir string, args ...string) Result {
 // it types answers[i] and Enter. It returns everything npm printed.
 func (n *NPM) Interactive(dir string, prompts, answers []string, args ...string) (string, error) {
 	n.t.Helper()
+	return n.InteractiveFunc(dir, prompts, func(i int, _ string) string { return answers[i] }, args...)
+}
+
+// InteractiveFunc is Interactive with answers computed when their prompt
+// shows: answer gets the prompt's index and everything printed so far
+// (say, a secret npm printed before asking for a code from it).
+func (n *NPM) InteractiveFunc(dir string, prompts []string, answer func(i int, out string) string, args ...string) (string, error) {
+	n.t.Helper()
 	if dir == "" {
 		dir = n.t.TempDir()
 	}
@@ -123,7 +131,7 @@ func (n *NPM) Interactive(dir string, prompts, answers []string, args ...string)
 		if i < len(prompts) {
 			if at := bytes.Index(out.Bytes()[pos:], []byte(prompts[i])); at >= 0 {
 				pos += at + len(prompts[i])
-				fmt.Fprintf(f, "%s\r", answers[i])
+				fmt.Fprintf(f, "%s\r", answer(i, out.String()))
 				i++
 			}
 		}

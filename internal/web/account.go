@@ -189,6 +189,7 @@ type accountBody struct {
 	DomainAbandoned bool
 	DomainReasons   []string
 	NewEmail        string // the change-of-address form, refilled after an error
+	Sessions        []account.SessionInfo
 }
 
 func needSignIn(r *http.Request) error {
@@ -210,6 +211,8 @@ func (h *Handler) accountPage(w http.ResponseWriter, r *http.Request, p authz.Pr
 		b.Notice = "Your password was changed. Other browsers and npm login sessions were signed out."
 	case r.URL.Query().Get("revoked") != "":
 		b.Notice = "The token was revoked."
+	case r.URL.Query().Get("session-revoked") != "":
+		b.Notice = "That browser was signed out."
 	case r.URL.Query().Get("email-sent") != "":
 		b.Notice = "We have mailed a link to your new address: follow it to make it your account's address. Until then, " + p.User.Email + " stays."
 	}
@@ -218,6 +221,9 @@ func (h *Handler) accountPage(w http.ResponseWriter, r *http.Request, p authz.Pr
 	}
 	var err error
 	if b.Tokens, err = h.acct.Tokens(r.Context(), p); err != nil {
+		return err
+	}
+	if b.Sessions, err = h.acct.Sessions(r.Context(), p); err != nil {
 		return err
 	}
 	if b.Events, err = h.acct.SecurityEvents(r.Context(), p, 20); err != nil {

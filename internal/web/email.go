@@ -36,6 +36,9 @@ func (h *Handler) changeEmail(w http.ResponseWriter, r *http.Request, p authz.Pr
 	}
 	newEmail := r.PostForm.Get("email")
 	if err := h.acct.RequestEmailChange(r.Context(), p, r.PostForm.Get("password"), newEmail); err != nil {
+		if h.stepUpRedirect(w, r, p, err) {
+			return nil
+		}
 		status := h.status(w, r, err)
 		b := accountBody{Email: p.User.Email, Verified: p.User.EmailVerified, Error: core.Message(err), NewEmail: truncate(newEmail, 254)}
 		if err := h.domainPrompt(r, p, &b); err != nil {

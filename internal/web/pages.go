@@ -27,6 +27,9 @@ const (
 	// pendingCookie holds a sign-in that passed the password and waits
 	// for the second factor.
 	pendingCookie = "rampart_pending"
+	// deviceCookie names the browser for new-device notices: a random
+	// value that lives long, kept only hashed on the server.
+	deviceCookie = "rampart_device"
 	// maxCookieLength bounds a session cookie value before it is hashed
 	// and looked up; real ones are 26 characters.
 	maxCookieLength = 128
@@ -311,11 +314,23 @@ func (h *Handler) finishSignIn(w http.ResponseWriter, r *http.Request, u *core.U
 		}
 	}
 	h.setSessionCookie(w, value, int(account.WebSessionLifetime/time.Second))
+	h.noteDevice(w, r, u)
 	if u.PasswordCompromised {
 		next = pathPassword // the only thing it may do until changed
 	}
 	redirect(w, next)
 	return nil
+}
+
+// noteDevice records a completed sign-in for new-device notices (and the
+// cancellation of an assisted recovery), and sets the device cookie.
+func (h *Handler) noteDevice(w http.ResponseWriter, r *http.Request, u *core.User) {
+	var device string
+	if c, err := r.Cookie(deviceCookie); err == nil && len(c.Value) <= maxCookieLength {
+		device = c.Value
+	}
+	device = h.acct.NoteWebSignIn(r.Context(), u, device, r.UserAgent(), npm.ClientAddr(r))
+	h.setCookie(w, deviceCookie, device, int(account.DeviceCookieLifetime/time.Second))
 }
 
 func (h *Handler) authenticate(r *http.Request, name, password string) (*core.User, error) {

@@ -137,6 +137,9 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, p authz.Principal
 	if errors.As(err, &mbe) {
 		err = core.Errorf(core.KindTooLarge, "the form is larger than %d KiB", mbe.Limit/1024)
 	}
+	if h.stepUpRedirect(w, r, p, err) {
+		return
+	}
 	status := h.status(w, r, err)
 	d := pageData{Title: http.StatusText(status), Body: errorBody{Status: status, StatusText: http.StatusText(status), Message: core.Message(err)}}
 	if rerr := h.render(w, r, p, status, "error", d); rerr != nil {

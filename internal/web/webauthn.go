@@ -192,6 +192,7 @@ func (h *Handler) jsonSignIn(w http.ResponseWriter, r *http.Request, u *core.Use
 		}
 	}
 	h.setSessionCookie(w, value, int(account.WebSessionLifetime/time.Second))
+	h.noteDevice(w, r, u)
 	next = safeNext(next)
 	if u.PasswordCompromised {
 		next = pathPassword
@@ -244,6 +245,9 @@ func (h *Handler) removeSecurityKey(w http.ResponseWriter, r *http.Request, p au
 	} else {
 		err = core.Errorf(core.KindInvalid, "choose a key to remove")
 	}
+	if h.stepUpRedirect(w, r, p, err) {
+		return nil
+	}
 	if err != nil {
 		return h.renderSecurityKeys(w, r, p, h.status(w, r, err), securityKeysBody{Error: core.Message(err)})
 	}
@@ -258,6 +262,7 @@ type cliLoginBody struct {
 	Addr     string
 	Expires  time.Time
 	Approved bool
+	OTP      bool // a web OTP: an npm command waiting for a second factor
 	Error    string
 }
 
@@ -271,7 +276,11 @@ func (h *Handler) cliLoginPage(w http.ResponseWriter, r *http.Request, p authz.P
 	if err != nil {
 		return err
 	}
-	return h.render(w, r, p, http.StatusOK, "cli_login", pageData{Title: "Approve npm login", Body: cliLoginBody{ID: id, Addr: req.Addr, Expires: req.ExpiresAt, Approved: req.Approved}})
+	title := "Approve npm login"
+	if req.ForUserID != 0 {
+		title = "Approve npm command"
+	}
+	return h.render(w, r, p, http.StatusOK, "cli_login", pageData{Title: title, Body: cliLoginBody{ID: id, Addr: req.Addr, Expires: req.ExpiresAt, Approved: req.Approved, OTP: req.ForUserID != 0}})
 }
 
 func (h *Handler) cliLoginApprove(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
@@ -282,8 +291,15 @@ func (h *Handler) cliLoginApprove(w http.ResponseWriter, r *http.Request, p auth
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
+	req, err := h.acct.CLILogin(r.Context(), id)
+	if err != nil {
+		return err
+	}
 	if err := h.acct.ApproveCLILogin(r.Context(), p, id); err != nil {
 		return err
+	}
+	if req.ForUserID != 0 {
+		return h.notice(w, r, p, noticeBody{Heading: "npm command approved", Message: "The npm command waiting for your second factor can go on. You can close this tab and return to your terminal."})
 	}
 	return h.notice(w, r, p, noticeBody{Heading: "npm login approved", Message: "The npm CLI is now logged in as " + p.User.Name + ". You can close this tab and return to your terminal."})
 }

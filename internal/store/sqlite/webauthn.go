@@ -120,12 +120,12 @@ func (t *tx) TakeWebAuthnCeremony(idHash string) (*core.WebAuthnCeremony, error)
 
 // ---- npm web login ----
 
-const cliLoginCols = `done_hash, login_hash, addr, created_at, expires_at, user_id, approved_at, mfa_verified_at, phishing_resistant, collected_at`
+const cliLoginCols = `done_hash, login_hash, addr, created_at, expires_at, user_id, approved_at, mfa_verified_at, phishing_resistant, collected_at, for_user_id`
 
 func scanCLILogin(sc interface{ Scan(...any) error }) (*core.CLILogin, error) {
 	var l core.CLILogin
 	var created, expires, approved, mfa, collected int64
-	if err := sc.Scan(&l.DoneHash, &l.LoginHash, &l.Addr, &created, &expires, &l.UserID, &approved, &mfa, &l.PhishingResistant, &collected); err != nil {
+	if err := sc.Scan(&l.DoneHash, &l.LoginHash, &l.Addr, &created, &expires, &l.UserID, &approved, &mfa, &l.PhishingResistant, &collected, &l.ForUserID); err != nil {
 		return nil, err
 	}
 	l.CreatedAt, l.ExpiresAt, l.ApprovedAt, l.MFAVerifiedAt, l.CollectedAt = fromMS(created), fromMS(expires), fromMS(approved), fromMS(mfa), fromMS(collected)
@@ -133,8 +133,8 @@ func scanCLILogin(sc interface{ Scan(...any) error }) (*core.CLILogin, error) {
 }
 
 func (t *tx) CreateCLILogin(l *core.CLILogin) error {
-	_, err := t.exec(`INSERT INTO cli_logins (`+cliLoginCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		l.DoneHash, l.LoginHash, l.Addr, ms(l.CreatedAt), ms(l.ExpiresAt), l.UserID, ms(l.ApprovedAt), ms(l.MFAVerifiedAt), boolInt(l.PhishingResistant), ms(l.CollectedAt))
+	_, err := t.exec(`INSERT INTO cli_logins (`+cliLoginCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		l.DoneHash, l.LoginHash, l.Addr, ms(l.CreatedAt), ms(l.ExpiresAt), l.UserID, ms(l.ApprovedAt), ms(l.MFAVerifiedAt), boolInt(l.PhishingResistant), ms(l.CollectedAt), l.ForUserID)
 	if err != nil {
 		return conflict(err, "creating CLI login")
 	}
@@ -186,4 +186,26 @@ func (t *tx) CollectCLILogin(doneHash string, at time.Time) error {
 		return err
 	}
 	return fmt.Errorf("CLI login not approved or already collected: %w", core.ErrConflict)
+}
+
+// ---- npm web OTP ----
+
+func (t *tx) CreateWebOTP(valueHash string, userID int64, expiresAt time.Time) error {
+	if _, err := t.exec(`INSERT INTO web_otps (value_hash, user_id, expires_at) VALUES (?, ?, ?)`, valueHash, userID, ms(expiresAt)); err != nil {
+		return conflict(err, "creating web OTP")
+	}
+	// Values a day past expiry are of no use to anyone.
+	_, err := t.exec(`DELETE FROM web_otps WHERE expires_at < ?`, ms(expiresAt.Add(-24*time.Hour)))
+	return err
+}
+
+func (t *tx) SpendWebOTP(valueHash string, userID int64, now time.Time) error {
+	res, err := t.exec(`DELETE FROM web_otps WHERE value_hash = ? AND user_id = ? AND expires_at > ?`, valueHash, userID, ms(now))
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return err
+	}
+	return fmt.Errorf("web OTP: %w", core.ErrNotFound)
 }

@@ -82,7 +82,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		}},
 		{"Downloads", []test{{"Accumulate", testDownloads}, {"Critical", testCritical}}},
 		{"Throttles", []test{{"RoundTrip", testThrottles}}},
-		{"WebSessions", []test{{"RoundTrip", testWebSessions}, {"DeleteByUser", testWebSessionsByUser}, {"MFAAndPending", testWebSessionsMFA}}},
+		{"WebSessions", []test{{"RoundTrip", testWebSessions}, {"DeleteByUser", testWebSessionsByUser}, {"ListByUser", testWebSessionsOf}, {"MFAAndPending", testWebSessionsMFA}}},
 		{"SecondFactors", []test{
 			{"TOTPRoundTrip", testTOTPRoundTrip},
 			{"TOTPStepCompareAndSwap", testTOTPStepCAS},
@@ -107,6 +107,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 			{"Ceremonies", testWebAuthnCeremonies},
 			{"CLILogins", testCLILogins},
 		}},
+		{"Devices", []test{{"Touch", testDevices}}},
+		{"Recoveries", []test{{"Lifecycle", testRecoveries}}},
 		{"Meta", []test{{"RoundTrip", testMeta}}},
 		{"Concurrency", []test{{"SameVersion", testConcurrentSameVersion}}},
 	}

@@ -1,0 +1,229 @@
+package account_test
+
+import (
+	"net/netip"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rampart/rampart/internal/account"
+	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/mail"
+	"github.com/rampart/rampart/internal/store"
+)
+
+func (e *mfaEnv) mailCount(kind string) int {
+	e.mail.mu.Lock()
+	defer e.mail.mu.Unlock()
+	n := 0
+	for _, m := range e.mail.msgs {
+		if m.Kind == kind {
+			n++
+		}
+	}
+	return n
+}
+
+func linkToken(t *testing.T, link string) string {
+	t.Helper()
+	u, err := url.Parse(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Query().Get("token")
+}
+
+// The policy's assisted recovery: started by an admin with a mail at once,
+// refused before the 7-day wait with the time left, then factors removed,
+// tokens revoked and a reset link mailed to the verified address.
+func TestAssistedRecoveryWaitsThenRemovesFactors(t *testing.T) {
+	e := newMFAEnv(t)
+	p, secret, _ := e.enrolled("alice")
+	if _, err := e.svc.IssueSessionTokenOTP(e.ctx, p.User, e.addr, e.code(secret, 0)); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.svc.StartRecovery(e.ctx, "operator", "alice", "")
+	wantKind(t, err, core.KindInvalid, "recovery without a reason")
+	_, err = e.svc.StartRecovery(e.ctx, "operator", "nobody", "lost all")
+	wantKind(t, err, core.KindNotFound, "recovery of an unknown user")
+
+	rec, err := e.svc.StartRecovery(e.ctx, "operator", "alice", "asked from alice@example.com; lost phone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.EffectiveAt.Sub(rec.StartedAt); got != 7*24*time.Hour {
+		t.Fatalf("waiting period %v, want the policy's 7 days", got)
+	}
+	started := e.lastMail(mail.KindRecoveryStarted)
+	if !slices.Equal(started.To, []string{"alice@example.com"}) || !strings.Contains(started.Text, "7 days") || !strings.Contains(started.Text, account.PathCancelRecovery+"?token=") {
+		t.Fatalf("recovery notice to %v:\n%s", started.To, started.Text)
+	}
+	_, err = e.svc.StartRecovery(e.ctx, "operator", "alice", "again")
+	wantKind(t, err, core.KindConflict, "a second recovery")
+
+	e.clock.Advance(6*24*time.Hour + 23*time.Hour)
+	_, err = e.svc.CompleteRecovery(e.ctx, "operator", "alice")
+	wantKind(t, err, core.KindForbidden, "completing before the wait")
+	if !strings.Contains(core.Message(err), "1 hours 0 minutes left") && !strings.Contains(core.Message(err), "left") {
+		t.Fatalf("refusal does not say the time left: %v", err)
+	}
+	if e.mailCount(mail.KindPasswordReset) != 0 {
+		t.Fatal("a reset link went out before the wait")
+	}
+
+	e.clock.Advance(time.Hour)
+	u, err := e.svc.CompleteRecovery(e.ctx, "operator", "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, err := e.svc.MFAStatus(e.ctx, authz.Principal{User: u, Addr: e.addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status.TOTP || status.RecoveryCodes != 0 {
+		t.Fatalf("after recovery MFA status %+v, want off with no codes", status)
+	}
+	err = e.st.View(e.ctx, func(tx store.Tx) error {
+		toks, err := tx.TokensByUser(u.ID)
+		for _, tk := range toks {
+			if tk.RevokedAt.IsZero() {
+				t.Errorf("token %s survived the recovery", tk.Key)
+			}
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reset := e.lastMail(mail.KindPasswordReset)
+	if !slices.Equal(reset.To, []string{"alice@example.com"}) {
+		t.Fatalf("reset link went to %v", reset.To)
+	}
+	if _, err := e.svc.ResetPassword(e.ctx, linkToken(t, reset.Links[0]), "a-brand-new-passphrase-42", e.addr); err != nil {
+		t.Fatalf("the mailed reset link does not work: %v", err)
+	}
+	e.lastMail(mail.KindRecoveryCompleted)
+	_, err = e.svc.CompleteRecovery(e.ctx, "operator", "alice")
+	wantKind(t, err, core.KindNotFound, "completing twice")
+	evs := e.eventTypes("operator")
+	for _, want := range []string{core.EventAccountRecoveryStart, core.EventAccountRecoveryDone} {
+		if !slices.Contains(evs, want) {
+			t.Errorf("events of operator %v lack %s", evs, want)
+		}
+	}
+}
+
+// The user cancels by the mailed link, or by signing in.
+func TestAssistedRecoveryCancelled(t *testing.T) {
+	e := newMFAEnv(t)
+	if _, err := e.svc.CreateUser(e.ctx, "operator", account.NewUser{Name: "bob", Email: "bob@example.com", Password: goodPassword, Verified: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.CreateUser(e.ctx, "operator", account.NewUser{Name: "carl", Email: "carl@example.com", Password: goodPassword}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.svc.StartRecovery(e.ctx, "operator", "carl", "lost all")
+	wantKind(t, err, core.KindForbidden, "recovery of an account without a verified address")
+
+	if _, err := e.svc.StartRecovery(e.ctx, "operator", "bob", "lost all"); err != nil {
+		t.Fatal(err)
+	}
+	secret := linkToken(t, e.lastMail(mail.KindRecoveryStarted).Links[0])
+	if err := e.svc.CheckRecoveryCancel(e.ctx, secret, e.addr); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.CancelRecovery(e.ctx, secret, e.addr); err != nil {
+		t.Fatal(err)
+	}
+	e.lastMail(mail.KindRecoveryCancelled)
+	_, err = e.svc.CancelRecovery(e.ctx, secret, e.addr)
+	wantKind(t, err, core.KindInvalid, "cancelling twice")
+	e.clock.Advance(8 * 24 * time.Hour)
+	_, err = e.svc.CompleteRecovery(e.ctx, "operator", "bob")
+	wantKind(t, err, core.KindNotFound, "completing a cancelled recovery")
+
+	// A sign-in with the current credentials cancels a new one.
+	if _, err := e.svc.StartRecovery(e.ctx, "operator", "bob", "lost all, again"); err != nil {
+		t.Fatal(err)
+	}
+	before := e.mailCount(mail.KindRecoveryCancelled)
+	u, err := e.svc.Login(e.ctx, "bob", goodPassword, e.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.svc.NoteWebSignIn(e.ctx, u, "", "Mozilla/5.0 Firefox/130.0", e.addr)
+	if e.mailCount(mail.KindRecoveryCancelled) != before+1 {
+		t.Fatal("signing in did not mail that the recovery was cancelled")
+	}
+	e.clock.Advance(8 * 24 * time.Hour)
+	_, err = e.svc.CompleteRecovery(e.ctx, "operator", "bob")
+	wantKind(t, err, core.KindNotFound, "completing a recovery cancelled by a sign-in")
+	if !slices.Contains(e.eventTypes("bob"), core.EventAccountRecoveryCancel) {
+		t.Errorf("no cancel event: %v", e.eventTypes("bob"))
+	}
+}
+
+// New-device notices: a browser by its device cookie, npm by user-agent
+// family and network.
+func TestNewDeviceNotices(t *testing.T) {
+	e := newMFAEnv(t)
+	u, err := e.svc.CreateUser(e.ctx, "operator", account.NewUser{Name: "dora", Email: "dora@example.com", Password: goodPassword, Verified: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	firefox := "Mozilla/5.0 (X11; Linux x86_64; rv:130.0) Gecko/20100101 Firefox/130.0"
+	dev := e.svc.NoteWebSignIn(e.ctx, u, "", firefox, e.addr)
+	if e.mailCount(mail.KindNewDevice) != 1 {
+		t.Fatal("the first sign-in from a browser did not mail")
+	}
+	m := e.lastMail(mail.KindNewDevice)
+	if !strings.Contains(m.Text, "192.0.2.7") || !strings.Contains(m.Text, "Firefox/130.0") || !strings.Contains(m.Text, "2030") {
+		t.Fatalf("new-device mail lacks time, address or user agent:\n%s", m.Text)
+	}
+	if again := e.svc.NoteWebSignIn(e.ctx, u, dev, firefox, e.addr); again != dev {
+		t.Fatalf("device cookie changed: %q then %q", dev, again)
+	}
+	if e.mailCount(mail.KindNewDevice) != 1 {
+		t.Fatal("a second sign-in from the same browser mailed")
+	}
+	if other := e.svc.NoteWebSignIn(e.ctx, u, "", "Chrome", e.addr); other == dev || e.mailCount(mail.KindNewDevice) != 2 {
+		t.Fatal("another browser did not mail")
+	}
+	if e.svc.NoteWebSignIn(e.ctx, u, "not-a-device-cookie", firefox, e.addr); e.mailCount(mail.KindNewDevice) != 3 {
+		t.Fatal("a forged device cookie was trusted")
+	}
+	n := 0
+	for _, typ := range e.eventTypes("dora") {
+		if typ == core.EventNewDevice {
+			n++
+		}
+	}
+	if n != 3 {
+		t.Fatalf("%d new-device events, want 3", n)
+	}
+
+	// npm login: the same family and /24 is the same device.
+	ctx := account.WithUserAgent(e.ctx, "npm/10.8.2 node/v22.5.1 linux x64 workspaces/false")
+	if _, err := e.svc.IssueSessionToken(ctx, u, netip.MustParseAddr("198.51.100.7")); err != nil {
+		t.Fatal(err)
+	}
+	if e.mailCount(mail.KindNewDevice) != 4 {
+		t.Fatal("the first npm login did not mail")
+	}
+	ctx = account.WithUserAgent(e.ctx, "npm/11.0.0 node/v24.0.0 linux x64 workspaces/false")
+	if _, err := e.svc.IssueSessionToken(ctx, u, netip.MustParseAddr("198.51.100.99")); err != nil {
+		t.Fatal(err)
+	}
+	if e.mailCount(mail.KindNewDevice) != 4 {
+		t.Fatal("an upgraded npm on the same network mailed")
+	}
+	if _, err := e.svc.IssueSessionToken(ctx, u, netip.MustParseAddr("203.0.113.5")); err != nil {
+		t.Fatal(err)
+	}
+	if e.mailCount(mail.KindNewDevice) != 5 {
+		t.Fatal("npm from another network did not mail")
+	}
+}

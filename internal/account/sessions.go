@@ -1,0 +1,78 @@
+package account
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/store"
+)
+
+// SessionInfo is a signed-in browser as the account page lists it. Handle
+// names it for revocation: a prefix of the cookie's hash, which reveals
+// nothing about the cookie itself.
+type SessionInfo struct {
+	Handle            string
+	CreatedAt         time.Time
+	ExpiresAt         time.Time
+	MFAVerifiedAt     time.Time
+	PhishingResistant bool
+	Current           bool // the browser asking
+}
+
+// handleLen is how much of a session's hash names it: enough to be
+// unique among one user's few sessions.
+const handleLen = 16
+
+// Sessions lists the signed-in browsers of the principal's account.
+func (s *Service) Sessions(ctx context.Context, p authz.Principal) ([]SessionInfo, error) {
+	if p.User == nil {
+		return nil, core.Errorf(core.KindUnauthenticated, "sign in to see your sessions")
+	}
+	var out []SessionInfo
+	now := s.now()
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		all, err := tx.WebSessionsOf(p.User.ID)
+		for _, ws := range all {
+			if !now.Before(ws.ExpiresAt) {
+				continue
+			}
+			out = append(out, SessionInfo{
+				Handle: ws.IDHash[:min(handleLen, len(ws.IDHash))], CreatedAt: ws.CreatedAt, ExpiresAt: ws.ExpiresAt,
+				MFAVerifiedAt: ws.MFAVerifiedAt, PhishingResistant: ws.PhishingResistant, Current: ws.IDHash == p.SessionID,
+			})
+		}
+		return err
+	})
+	return out, err
+}
+
+// RevokeSession signs one of the principal's browsers out, by handle.
+func (s *Service) RevokeSession(ctx context.Context, p authz.Principal, handle string) error {
+	if p.User == nil {
+		return core.Errorf(core.KindUnauthenticated, "sign in to manage your sessions")
+	}
+	if len(handle) != handleLen {
+		return core.Errorf(core.KindInvalid, "no such session")
+	}
+	now := s.now()
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		all, err := tx.WebSessionsOf(p.User.ID)
+		if err != nil {
+			return err
+		}
+		for _, ws := range all {
+			if strings.HasPrefix(ws.IDHash, handle) {
+				if err := tx.DeleteWebSession(ws.IDHash); err != nil {
+					return err
+				}
+				return tx.AppendEvent(&core.Event{At: now, Type: core.EventSessionRevoke, Actor: p.User.Name,
+					Data: jsonData(map[string]any{"session": handle, "own": ws.IDHash == p.SessionID})})
+			}
+		}
+		return core.Errorf(core.KindNotFound, "you have no signed-in browser %s; it may have expired or been signed out already", handle)
+	})
+	return err
+}
