@@ -430,30 +430,9 @@ var ErrSignInExpired error = &core.Error{Kind: core.KindUnauthenticated, Msg: "y
 // FinishWebSignIn checks the second factor of a pending sign-in and
 // replaces it with a session (a new cookie value).
 func (s *Service) FinishWebSignIn(ctx context.Context, pendingValue, code string, addr netip.Addr) (*core.User, string, error) {
-	again := ErrSignInExpired
-	if pendingValue == "" {
-		return nil, "", again
-	}
-	var u *core.User
-	err := s.store.View(ctx, func(tx store.Tx) error {
-		ws, err := tx.WebSession(hashString(pendingValue))
-		if err != nil {
-			return err
-		}
-		if !ws.Pending || !s.now().Before(ws.ExpiresAt) {
-			return core.ErrNotFound
-		}
-		u, err = tx.UserByID(ws.UserID)
-		return err
-	})
-	if errors.Is(err, core.ErrNotFound) {
-		return nil, "", again
-	}
+	u, err := s.pendingUser(ctx, pendingValue)
 	if err != nil {
 		return nil, "", err
-	}
-	if u.Disabled() {
-		return nil, "", core.Errorf(core.KindForbidden, "account %s is disabled; contact the registry's administrators", u.Name)
 	}
 	if err := s.CheckSecondFactor(ctx, u, code, addr); err != nil {
 		return nil, "", err
