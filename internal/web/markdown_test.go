@@ -11,7 +11,11 @@ var (
 	tagRE  = regexp.MustCompile(`<(/?)([a-zA-Z][a-zA-Z0-9]*)((?:\s+[^\s"'>/=]+(?:="[^"]*")?)*)\s*/?>`)
 	attrRE = regexp.MustCompile(`\s+([^\s"'>/=]+)(?:="([^"]*)")?`)
 	// A URL a browser would follow to run script.
-	scriptURL = regexp.MustCompile(`(?i)^[\x00-\x20]*(javascript|vbscript|data:text)`)
+	// scriptURL matches a URL a browser would run: a script scheme, after
+	// leading spaces and control characters (which browsers skip). Tabs
+	// and newlines inside are removed first, as browsers do (see isScriptURL).
+	// A name without the colon ("javascript") is a relative link.
+	scriptURL = regexp.MustCompile(`(?i)^[\x00-\x20]*(javascript:|vbscript:|data:text)`)
 	// Elements that must not come out of a README.
 	badElements = map[string]bool{"script": true, "iframe": true, "object": true, "embed": true, "form": true,
 		"style": true, "link": true, "meta": true, "base": true, "svg": true, "math": true, "frame": true, "textarea": true, "button": true}
@@ -38,7 +42,7 @@ func unsafeHTML(out string) string {
 			switch {
 			case strings.HasPrefix(attr, "on"), attr == "id", attr == "name", attr == "style", attr == "formaction":
 				return tag[0]
-			case (attr == "href" || attr == "src" || attr == "action") && scriptURL.MatchString(html.UnescapeString(a[2])):
+			case (attr == "href" || attr == "src" || attr == "action") && scriptURL.MatchString(strings.NewReplacer("\t", "", "\n", "", "\r", "").Replace(html.UnescapeString(a[2]))):
 				return tag[0]
 			}
 		}
@@ -185,6 +189,26 @@ func TestFormatCount(t *testing.T) {
 	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 1234567: "1,234,567", -1500: "-1,500"} {
 		if got := formatCount(n); got != want {
 			t.Errorf("formatCount(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+// The safety oracle itself: it must flag what a browser would run and
+// pass what it would not, or the tests above prove nothing.
+func TestUnsafeHTMLOracle(t *testing.T) {
+	for out, bad := range map[string]bool{
+		`<a href="javascript:alert(1)">x</a>`:         true,
+		`<a href=" JaVaScRiPt:alert(1)">x</a>`:        true,
+		`<a href="jav&#x09;ascript:alert(1)">x</a>`:   true,
+		`<img src="data:text/html,x">`:                true,
+		`<p onclick="x">`:                             true,
+		`<script>`:                                    true,
+		`<a href="jAvAsCript">relative</a>`:           false,
+		`<a href="https://example.com/javascript:x">`: false,
+		`<img src="data:image/png;base64,AA==">`:      false,
+	} {
+		if got := unsafeHTML(out) != ""; got != bad {
+			t.Errorf("unsafeHTML(%q) flagged = %v, want %v", out, got, bad)
 		}
 	}
 }
