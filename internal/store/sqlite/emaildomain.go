@@ -45,19 +45,7 @@ func (t *tx) UsersDueForDomainCheck(before time.Time, limit int) ([]core.User, e
 		WHERE u.email_verified = 1 AND u.disabled_at = 0
 		  AND (s.user_id IS NULL OR s.checked_at < ? OR s.email_lower <> u.email_lower)
 		ORDER BY CASE WHEN s.user_id IS NULL OR s.email_lower <> u.email_lower THEN 0 ELSE s.checked_at END, u.id LIMIT ?`, ms(before), limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []core.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *u)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanUser)
 }
 
 func orEmptyStrings(s []string) []string {

@@ -118,6 +118,24 @@ func (t *tx) CountUsers() (int, error) {
 	return n, err
 }
 
+// collect scans every row of a query with scan: the one loop behind the
+// list methods.
+func collect[T any](rows *sql.Rows, err error, scan func(interface{ Scan(...any) error }) (*T, error)) ([]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *v)
+	}
+	return out, rows.Err()
+}
+
 func mustAffect(res sql.Result, format string, args ...any) error {
 	n, err := res.RowsAffected()
 	if err != nil {
@@ -182,19 +200,7 @@ func (t *tx) TokenByHash(hash string) (*core.Token, error) {
 
 func (t *tx) TokensByUser(userID int64) ([]core.Token, error) {
 	rows, err := t.query(`SELECT `+tokenCols+` FROM tokens WHERE user_id = ? ORDER BY created_at DESC, id DESC`, userID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []core.Token
-	for rows.Next() {
-		tk, err := scanToken(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *tk)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanToken)
 }
 
 func (t *tx) RevokeToken(userID int64, key string, at time.Time) error {
@@ -285,19 +291,7 @@ func scanVersion(sc interface{ Scan(...any) error }) (*core.Version, error) {
 
 func (t *tx) Versions(packageID int64) ([]core.Version, error) {
 	rows, err := t.query(`SELECT `+versionCols+` FROM versions WHERE package_id = ? ORDER BY published_at, rowid`, packageID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []core.Version
-	for rows.Next() {
-		v, err := scanVersion(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *v)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanVersion)
 }
 
 func (t *tx) VersionFile(packageID int64, version string) (*core.Version, error) {
@@ -352,19 +346,7 @@ func (t *tx) DeleteDistTag(packageID int64, tag string) error {
 
 func (t *tx) Maintainers(packageID int64) ([]core.User, error) {
 	rows, err := t.query(`SELECT `+prefixed("u.", userCols)+` FROM maintainers m JOIN users u ON u.id = m.user_id WHERE m.package_id = ? ORDER BY u.name`, packageID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []core.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *u)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanUser)
 }
 
 func prefixed(p, cols string) string {
@@ -393,19 +375,7 @@ func (t *tx) RemoveMaintainer(packageID, userID int64) error {
 
 func (t *tx) PackagesByMaintainer(userID int64) ([]core.Package, error) {
 	rows, err := t.query(`SELECT `+prefixed("p.", pkgCols)+` FROM maintainers m JOIN packages p ON p.id = m.package_id WHERE m.user_id = ? ORDER BY p.name`, userID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []core.Package
-	for rows.Next() {
-		p, err := scanPackage(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *p)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanPackage)
 }
 
 func (t *tx) Dependents(packageName string) (int, error) {
