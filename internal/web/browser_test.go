@@ -29,41 +29,12 @@ const chromiumPath = "/usr/bin/chromium"
 // Set RAMPART_WEB_SCREENSHOT=/tmp/rampart-package.png to keep a picture of
 // the package page.
 func TestBrowserSearchPackageSignIn(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI needs Chromium at %s: %v", chromiumPath, err)
-		}
-		t.Skipf("no Chromium at %s", chromiumPath)
-	}
 	base := startServer(t)
+	ctx := newBrowser(t, 90*time.Second, chromedp.WindowSize(1280, 900))
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless,
-		chromedp.NoSandbox, // tests run as root in CI
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-proxy-server", true),
-		chromedp.WindowSize(1280, 900),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(t.Context(), opts...)
-	defer cancelAlloc()
-	ctx, cancelTab := chromedp.NewContext(allocCtx)
-	defer cancelTab()
-	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
-
-	// Start the browser, then collect what the console reports (CSP
-	// violations among it) for the whole visit. Console subscribes when
-	// called; calling it before the browser runs would start a second one.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("starting Chromium: %v", err)
-	}
+	// Collect what the console reports (CSP violations among it) for the
+	// whole visit. Console subscribes when called; newBrowser has started
+	// the browser, so this does not start a second one.
 	consoleCtx, stopConsole := context.WithCancel(ctx)
 	console := chromedp.Console(consoleCtx)
 	var (
@@ -270,4 +241,40 @@ func startServer(t *testing.T) string {
 		},
 	})
 	return cfg.PublicURL
+}
+
+// newBrowser starts headless Chromium for one test (skipped without
+// Chromium unless CI=true) and returns a running tab's context, cancelled
+// after timeout or when the test ends.
+func newBrowser(t *testing.T, timeout time.Duration, extra ...chromedp.ExecAllocatorOption) context.Context {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI needs Chromium at %s: %v", chromiumPath, err)
+		}
+		t.Skipf("no Chromium at %s", chromiumPath)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Headless,
+		chromedp.NoSandbox, // tests run as root in CI
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("no-proxy-server", true),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(t.Context(), append(opts, extra...)...)
+	t.Cleanup(cancelAlloc)
+	ctx, cancelTab := chromedp.NewContext(allocCtx)
+	t.Cleanup(cancelTab)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("starting Chromium: %v", err)
+	}
+	return ctx
 }
