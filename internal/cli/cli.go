@@ -76,7 +76,7 @@ func newRoot(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, env
 
 Run "rampart serve" for a registry with zero configuration: data under
 ./rampart-data, listening on 127.0.0.1:4873. Point npm at it with
-  npm config set registry http://127.0.0.1:4873/
+  npm config set registry http://localhost:4873/
 
 Exit codes: 0 success, 1 the command failed, 2 bad command line or config.`,
 		SilenceUsage:  true,

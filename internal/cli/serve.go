@@ -34,8 +34,8 @@ the config file, then RAMPART_* environment variables, then these flags.`,
 				return fmt.Errorf("listening on %s: %w", cfg.Listen, err)
 			}
 			// With port 0 the kernel picks one; report the real address.
-			if cfg.PublicURL == "http://"+cfg.Listen+"/" {
-				cfg.PublicURL = "http://" + ln.Addr().String() + "/"
+			if cfg.PublicURL == config.DefaultPublicURL(cfg.Listen) {
+				cfg.PublicURL = config.DefaultPublicURL(ln.Addr().String())
 			}
 			svcCount, err := countUsers(cmd, cfg)
 			if err != nil {

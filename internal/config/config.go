@@ -178,10 +178,11 @@ type EmailDomains struct {
 
 // MFA is the two-factor policy for maintainers (AUTHN-2c, 3b, 3c).
 type MFA struct {
-	// RequireForAllMaintainers refuses publishing, package management and
-	// token creation to accounts without a second factor (Level 3).
-	// Turning it off weakens the policy to "MFA for those who enable it".
-	RequireForAllMaintainers bool `toml:"require_for_all_maintainers"`
+	// InsecureMaintainersWithoutMFA lets accounts without a second factor
+	// publish, manage packages and create tokens, weakening the policy to
+	// "MFA for those who enable it". Off (the default), every maintainer
+	// needs a second factor (Level 3).
+	InsecureMaintainersWithoutMFA bool `toml:"insecure_maintainers_without_mfa"`
 	// CriticalTopPercent is the share of packages, by downloads over the
 	// last 30 days, that is critical (rounded up, at least one package):
 	// managing those needs a phishing-resistant factor.
@@ -237,7 +238,7 @@ func Default() Config {
 			RecheckInterval:  Duration{24 * time.Hour},
 			Timeout:          Duration{emaildomain.DefaultTimeout},
 		},
-		MFA:      MFA{RequireForAllMaintainers: true, CriticalTopPercent: 1, StepUpWindow: Duration{15 * time.Minute}},
+		MFA:      MFA{CriticalTopPercent: 1, StepUpWindow: Duration{15 * time.Minute}},
 		Recovery: Recovery{Wait: Duration{7 * 24 * time.Hour}},
 	}
 }
@@ -298,6 +299,22 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	return nil
 }
 
+// DefaultPublicURL is the public URL for a listen address when none is
+// configured. A loopback address is named "localhost": browsers treat
+// http://localhost as a secure context and accept it as a WebAuthn
+// relying party, which they never do for an IP address, so security keys
+// and passkeys work on the embedded default.
+func DefaultPublicURL(listen string) string {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return "http://" + listen + "/"
+	}
+	if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/"
+}
+
 // Validate checks the settings and fills in derived values (PublicURL).
 func (c *Config) Validate() error {
 	var errs []error
@@ -313,7 +330,7 @@ func (c *Config) Validate() error {
 		c.Data = abs
 	}
 	if c.PublicURL == "" {
-		c.PublicURL = "http://" + c.Listen + "/"
+		c.PublicURL = DefaultPublicURL(c.Listen)
 	}
 	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		errs = append(errs, fmt.Errorf("public_url = %q: want an absolute http or https URL", c.PublicURL))

@@ -23,6 +23,23 @@ func TestExampleMatchesDefaults(t *testing.T) {
 	}
 }
 
+// TestDefaultPublicURL: a loopback address is named localhost, so that
+// browsers allow WebAuthn on the default; other addresses stay as given.
+func TestDefaultPublicURL(t *testing.T) {
+	for listen, want := range map[string]string{
+		"127.0.0.1:4873":    "http://localhost:4873/",
+		"[::1]:4873":        "http://localhost:4873/",
+		"localhost:80":      "http://localhost:80/",
+		"10.0.0.5:4873":     "http://10.0.0.5:4873/",
+		"npm.internal:4873": "http://npm.internal:4873/",
+		"[2001:db8::1]:443": "http://[2001:db8::1]:443/",
+	} {
+		if got := DefaultPublicURL(listen); got != want {
+			t.Errorf("DefaultPublicURL(%q) = %q, want %q", listen, got, want)
+		}
+	}
+}
+
 func TestPrecedenceAndValidation(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "c.toml")
 	os.WriteFile(path, []byte("version = 1\nlisten = \"127.0.0.1:1\"\n[limits]\ntarball_bytes = 1024\n"), 0o600)
@@ -37,7 +54,7 @@ func TestPrecedenceAndValidation(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if c.PublicURL != "http://127.0.0.1:2/" {
+	if c.PublicURL != "http://localhost:2/" {
 		t.Fatalf("public URL default: %q", c.PublicURL)
 	}
 

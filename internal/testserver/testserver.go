@@ -5,6 +5,7 @@ package testserver
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -19,6 +20,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/BurntSushi/toml"
 
 	"github.com/rampart/rampart/internal/testpeers/dnsd"
 	"github.com/rampart/rampart/internal/testpeers/rdapd"
@@ -84,7 +87,7 @@ type Options struct {
 	RDAPDomains map[string]rdapd.Domain
 	// RequireMFA keeps the registry's default MFA policy (Level 3: every
 	// maintainer needs a second factor). Without it the server runs with
-	// [mfa] require_for_all_maintainers = false, so that tests can publish
+	// [mfa] insecure_maintainers_without_mfa = true, so that tests can publish
 	// from accounts without one.
 	RequireMFA bool
 }
@@ -134,16 +137,39 @@ func Start(t testing.TB, opts Options) *Server {
 		opts.Data = filepath.Join(t.TempDir(), "data")
 	}
 	cfgFile := filepath.Join(t.TempDir(), "rampart.toml")
-	cfg := "version = 1\ninsecure_fast_password_hashing = true\n" + opts.Config + "\n"
+	// The harness's settings go under the test's own (Options.Config),
+	// which wins where both set a key: TOML forbids a table twice, so the
+	// two are merged rather than concatenated.
+	cfg := map[string]any{}
+	if _, err := toml.Decode(opts.Config, &cfg); err != nil {
+		t.Fatalf("Options.Config: %v", err)
+	}
+	set := func(table, key string, v any) {
+		tab, ok := cfg[table].(map[string]any)
+		if !ok {
+			tab = map[string]any{}
+			cfg[table] = tab
+		}
+		if _, ok := tab[key]; !ok {
+			tab[key] = v
+		}
+	}
+	cfg["version"] = 1
+	if _, ok := cfg["insecure_fast_password_hashing"]; !ok {
+		cfg["insecure_fast_password_hashing"] = true
+	}
 	if opts.HIBPURL != "" {
-		cfg += fmt.Sprintf("[passwords]\nhibp_url = %q\n", opts.HIBPURL)
+		set("passwords", "hibp_url", opts.HIBPURL)
 	} else {
-		cfg += "[passwords]\nhibp_disabled = true\n"
+		set("passwords", "hibp_disabled", true)
 	}
 	var mailSrv *smtpd.Server
 	if opts.SMTP {
 		mailSrv = smtpd.Start(t)
-		cfg += fmt.Sprintf("[mail]\nhost = %q\nport = %d\nfrom = \"Rampart <rampart@example.com>\"\ntls = \"insecure_none\"\n", mailSrv.Host, mailSrv.Port)
+		set("mail", "host", mailSrv.Host)
+		set("mail", "port", mailSrv.Port)
+		set("mail", "from", "Rampart <rampart@example.com>")
+		set("mail", "tls", "insecure_none")
 	}
 	var dnsSrv *dnsd.Server
 	var rdapSrv *rdapd.Server
@@ -155,12 +181,20 @@ func Start(t testing.TB, opts Options) *Server {
 			zone[name] = recs
 		}
 		dnsSrv, rdapSrv = dnsd.Start(t, zone), rdapd.Start(t, opts.RDAPDomains)
-		cfg += fmt.Sprintf("[email_domains]\ncheck = true\ncanary_domain = \"canary.test\"\ndns_server = %q\nrdap_server = %q\ntimeout = \"2s\"\n", dnsSrv.Addr, rdapSrv.URL)
+		set("email_domains", "check", true)
+		set("email_domains", "canary_domain", "canary.test")
+		set("email_domains", "dns_server", dnsSrv.Addr)
+		set("email_domains", "rdap_server", rdapSrv.URL)
+		set("email_domains", "timeout", "2s")
 	} else {
-		cfg += "[email_domains]\ncheck = false\n"
+		set("email_domains", "check", false)
 	}
-	cfg += fmt.Sprintf("[mfa]\nrequire_for_all_maintainers = %t\n", opts.RequireMFA)
-	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
+	set("mfa", "insecure_maintainers_without_mfa", !opts.RequireMFA)
+	var buf bytes.Buffer
+	if err := toml.NewEncoder(&buf).Encode(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfgFile, buf.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	s := &Server{Data: opts.Data, Mail: mailSrv, DNS: dnsSrv, RDAP: rdapSrv, opts: opts, t: t, log: &lockedBuffer{}, done: make(chan error, 1)}
