@@ -59,6 +59,10 @@ go test -count=1 -timeout 40m ./... 2>&1 | tee /tmp/rampart-test.$$.log
 status=${PIPESTATUS[0]}
 [ "$status" = 0 ] || exit "$status"
 
+step "benchmarks still run (one iteration each; numbers: docs/benchmarks.md)"
+go test -count=1 -run='^$' -bench=. -benchtime=1x ./... >/tmp/rampart-bench.$$.log 2>&1 || { cat /tmp/rampart-bench.$$.log; exit 1; }
+rm -f /tmp/rampart-bench.$$.log
+
 step "fuzzing the parsers of untrusted input (short runs)"
 fuzz() {
   local out

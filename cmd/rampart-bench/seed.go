@@ -1,15 +1,9 @@
 package main
 
 import (
-	"archive/tar"
 	"bytes"
-	"compress/gzip"
 	"context"
-	"crypto/sha1"
-	"crypto/sha512"
-	"encoding/base64"
 	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -19,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/rampart/rampart/internal/npmfixture"
 )
 
 // The seeding account. The password is for a throwaway registry.
@@ -140,14 +136,18 @@ func publish(ctx context.Context, client *http.Client, base, token string, o opt
 	// Each package depends on the next, so documents carry the usual
 	// dependency maps.
 	deps := map[string]string{packageName((i + 1) % o.packages): "^1.0.0"}
-	tgz, err := makeTgz(name, version, deps, payload(o.seed, i, j, o.tarballKB*1024))
-	if err != nil {
-		return 0, err
-	}
-	body, err := publishDocument(name, version, deps, tgz, base)
-	if err != nil {
-		return 0, err
-	}
+	manifest := packageJSON(name, version, deps)
+	tgz := npmfixture.Package(manifest, map[string]string{
+		"README.md": fmt.Sprintf(benchReadme, name, name, name),
+		"index.js":  "module.exports = { size: require('fs').statSync(__dirname + '/data.bin').size }\n",
+		"data.bin":  string(payload(o.seed, i, j, o.tarballKB*1024)),
+	})
+	body := npmfixture.Publish{
+		Manifest:    manifest,
+		Tarball:     tgz,
+		Readme:      fmt.Sprintf(benchReadme, name, name, name),
+		TarballBase: base,
+	}.Body()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPut, base+url.PathEscape(name), bytes.NewReader(body))
 	if err != nil {
 		return 0, err
@@ -216,73 +216,3 @@ func packageJSON(name, version string, deps map[string]string) map[string]any {
 const benchReadme = "# %s\n\nA synthetic package published by rampart-bench to measure the registry's read path.\n\n" +
 	"## Install\n\n```\nnpm install %s\n```\n\n## Usage\n\n```js\nconst x = require('%s')\nconsole.log(x.size)\n```\n\n" +
 	"The package holds an incompressible data file so that its tarball has the size the benchmark asked for.\n"
-
-// makeTgz builds the tarball `npm pack` would: a gzip'd tar whose entries
-// live under package/, with npm's fixed modification time.
-func makeTgz(name, version string, deps map[string]string, data []byte) ([]byte, error) {
-	pj, err := json.MarshalIndent(packageJSON(name, version, deps), "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	files := []struct {
-		name string
-		body []byte
-	}{
-		{"package/package.json", pj},
-		{"package/README.md", fmt.Appendf(nil, benchReadme, name, name, name)},
-		{"package/index.js", []byte("module.exports = { size: require('fs').statSync(__dirname + '/data.bin').size }\n")},
-		{"package/data.bin", data},
-	}
-	npmEpoch := time.Date(1985, 10, 26, 8, 15, 0, 0, time.UTC)
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(zw)
-	for _, f := range files {
-		h := &tar.Header{Name: f.name, Mode: 0o644, Size: int64(len(f.body)), Typeflag: tar.TypeReg, ModTime: npmEpoch}
-		if err := tw.WriteHeader(h); err != nil {
-			return nil, err
-		}
-		if _, err := tw.Write(f.body); err != nil {
-			return nil, err
-		}
-	}
-	if err := tw.Close(); err != nil {
-		return nil, err
-	}
-	if err := zw.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
-
-// publishDocument is the body of `npm publish`: the version's manifest
-// with its dist hashes, one dist-tag, and the tarball as a base64
-// attachment.
-func publishDocument(name, version string, deps map[string]string, tgz []byte, base string) ([]byte, error) {
-	sum512 := sha512.Sum512(tgz)
-	sum1 := sha1.Sum(tgz)
-	filename := name + "-" + version + ".tgz"
-	manifest := packageJSON(name, version, deps)
-	manifest["_id"] = name + "@" + version
-	manifest["readme"] = fmt.Sprintf(benchReadme, name, name, name)
-	manifest["dist"] = map[string]any{
-		"integrity": "sha512-" + base64.StdEncoding.EncodeToString(sum512[:]),
-		"shasum":    hex.EncodeToString(sum1[:]),
-		"tarball":   base + name + "/-/" + filename,
-	}
-	return json.Marshal(map[string]any{
-		"_id":         name,
-		"name":        name,
-		"description": manifest["description"],
-		"dist-tags":   map[string]string{"latest": version},
-		"versions":    map[string]any{version: manifest},
-		"access":      nil,
-		"_attachments": map[string]any{
-			filename: map[string]any{
-				"content_type": "application/octet-stream",
-				"data":         base64.StdEncoding.EncodeToString(tgz),
-				"length":       len(tgz),
-			},
-		},
-	})
-}

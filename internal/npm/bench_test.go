@@ -1,13 +1,7 @@
 package npm_test
 
 import (
-	"archive/tar"
-	"bytes"
-	"compress/gzip"
 	"context"
-	"crypto/sha512"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -18,6 +12,7 @@ import (
 
 	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/config"
+	"github.com/rampart/rampart/internal/npmfixture"
 	"github.com/rampart/rampart/internal/server"
 )
 
@@ -45,6 +40,7 @@ func newBenchRegistry(b *testing.B) *benchRegistry {
 	cfg.PublicURL = "http://registry.test/"
 	cfg.InsecureFastPasswordHashing = true
 	cfg.EmailDomains.Check = false // no real DNS in benchmarks
+	cfg.MFA.InsecureMaintainersWithoutMFA = true // the seeding account has no second factor
 	if err := cfg.Validate(); err != nil {
 		b.Fatal(err)
 	}
@@ -59,7 +55,7 @@ func newBenchRegistry(b *testing.B) *benchRegistry {
 		}
 	})
 	addr := netip.MustParseAddr("127.0.0.1")
-	u, err := svc.Accounts.CreateUser(ctx, "", account.NewUser{Name: "bench", Email: "bench@example.com", Password: "seeding-only-password"})
+	u, err := svc.Accounts.CreateUser(ctx, "", account.NewUser{Name: "bench", Email: "bench@example.com", Password: "seeding-only-password", Verified: true})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -77,7 +73,7 @@ func newBenchRegistry(b *testing.B) *benchRegistry {
 		name := fmt.Sprintf("bench-%04d", i)
 		r.names = append(r.names, name)
 		for j := range benchVersions {
-			body := benchPublishBody(b, name, fmt.Sprintf("1.%d.0", j), rng)
+			body := benchPublishBody(name, fmt.Sprintf("1.%d.0", j), rng)
 			if _, err := svc.Registry.Publish(ctx, p, name, body); err != nil {
 				b.Fatalf("publishing %s: %v", name, err)
 			}
@@ -87,54 +83,15 @@ func newBenchRegistry(b *testing.B) *benchRegistry {
 }
 
 // benchPublishBody is an `npm publish` document with a real tarball.
-func benchPublishBody(b *testing.B, name, version string, rng *rand.Rand) []byte {
-	b.Helper()
-	pj, err := json.Marshal(map[string]any{"name": name, "version": version, "main": "index.js", "license": "MIT",
-		"description": "benchmark package", "dependencies": map[string]string{"left-pad": "^1.0.0"}})
-	if err != nil {
-		b.Fatal(err)
-	}
+func benchPublishBody(name, version string, rng *rand.Rand) []byte {
+	pj := map[string]any{"name": name, "version": version, "main": "index.js", "license": "MIT",
+		"description": "benchmark package", "dependencies": map[string]string{"left-pad": "^1.0.0"}}
 	data := make([]byte, benchTarballKB*1024)
 	for i := range data {
 		data[i] = byte(rng.Uint32())
 	}
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(zw)
-	for _, f := range []struct {
-		name string
-		body []byte
-	}{{"package/package.json", pj}, {"package/README.md", []byte("# " + name + "\n")}, {"package/data.bin", data}} {
-		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: 0o644, Size: int64(len(f.body)), Typeflag: tar.TypeReg}); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := tw.Write(f.body); err != nil {
-			b.Fatal(err)
-		}
-	}
-	if err := tw.Close(); err != nil {
-		b.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		b.Fatal(err)
-	}
-	tgz := buf.Bytes()
-	sum := sha512.Sum512(tgz)
-	var manifest map[string]any
-	if err := json.Unmarshal(pj, &manifest); err != nil {
-		b.Fatal(err)
-	}
-	manifest["dist"] = map[string]any{"integrity": "sha512-" + base64.StdEncoding.EncodeToString(sum[:])}
-	body, err := json.Marshal(map[string]any{
-		"_id": name, "name": name, "dist-tags": map[string]string{"latest": version},
-		"versions": map[string]any{version: manifest},
-		"_attachments": map[string]any{name + "-" + version + ".tgz": map[string]any{
-			"content_type": "application/octet-stream", "data": base64.StdEncoding.EncodeToString(tgz), "length": len(tgz)}},
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return body
+	tgz := npmfixture.Package(pj, map[string]string{"README.md": "# " + name + "\n", "data.bin": string(data)})
+	return npmfixture.Publish{Manifest: pj, Tarball: tgz}.Body()
 }
 
 // serve runs one request through the handler and checks the status.

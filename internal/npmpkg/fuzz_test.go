@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/npmfixture"
 )
 
 // checkResult enforces the contract every parser here keeps on any
@@ -29,7 +30,7 @@ func checkResult(t *testing.T, ok bool, err error) {
 }
 
 func FuzzParsePublish(f *testing.F) {
-	tgz := makeTgz(f, 0, goodEntries()...)
+	tgz := npmfixture.Tarball(0, goodEntries()...)
 	f.Add(encode(f, publishDoc("left-pad", "1.0.0", tgz)), "left-pad")
 	scoped := publishDoc("@acme/widget", "2.0.0-beta.1", tgz)
 	scoped["dist-tags"] = map[string]any{"next": "2.0.0-beta.1"}
@@ -58,12 +59,12 @@ func FuzzParsePublish(f *testing.F) {
 }
 
 func FuzzInspectTarball(f *testing.F) {
-	pj := file("package/package.json", goodPackageJSON)
-	f.Add(makeTgz(f, 0, goodEntries()...))
-	f.Add(makeTgz(f, 0, pj, entry{name: "package/l", typ: tar.TypeSymlink, link: "../x"}))
-	f.Add(makeTgz(f, 0, pj, entry{name: "package/s", typ: tar.TypeSymlink, link: "."}, file("package/s/x", "x")))
-	f.Add(makeTgz(f, 0, file("package/package.json", `[]`)))
-	f.Add(makeTgz(f, 64*1024, pj))
+	pj := npmfixture.File("package/package.json", goodPackageJSON)
+	f.Add(npmfixture.Tarball(0, goodEntries()...))
+	f.Add(npmfixture.Tarball(0, pj, npmfixture.Entry{Name: "package/l", Type: tar.TypeSymlink, Link: "../x"}))
+	f.Add(npmfixture.Tarball(0, pj, npmfixture.Entry{Name: "package/s", Type: tar.TypeSymlink, Link: "."}, npmfixture.File("package/s/x", "x")))
+	f.Add(npmfixture.Tarball(0, npmfixture.File("package/package.json", `[]`)))
+	f.Add(npmfixture.Tarball(64*1024, pj))
 	f.Add([]byte("\x1f\x8b\x08\x00garbage"))
 
 	lim := smallLimits()

@@ -2,53 +2,33 @@ package npmpkg
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/limits"
+	"github.com/rampart/rampart/internal/npmfixture"
 )
 
 const testBundle = `{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","verificationMaterial":{},"dsseEnvelope":{}}`
 
 // publishDoc builds the body npm 11 sends for name@version (reference
-// §3.2), with tgz as the tarball attachment.
+// §3.2), with tgz as the tarball attachment, and a forged _npmUser that
+// the registry must ignore.
 func publishDoc(name, version string, tgz []byte) map[string]any {
-	return map[string]any{
-		"_id":         name,
-		"name":        name,
-		"description": "test package",
-		"dist-tags":   map[string]any{"latest": version},
-		"versions": map[string]any{
-			version: map[string]any{
-				"name":           name,
-				"version":        version,
-				"main":           "index.js",
-				"readme":         "# hello",
-				"readmeFilename": "README.md",
-				"gitHead":        "abc123",
-				"_id":            name + "@" + version,
-				"_nodeVersion":   "20.20.2",
-				"_npmVersion":    "11.19.1",
-				"_npmUser":       map[string]any{"name": "forged"},
-				"dist": map[string]any{
-					"integrity": Integrity(tgz),
-					"shasum":    Shasum(tgz),
-					"tarball":   "http://localhost/" + name + "/-/" + name + "-" + version + ".tgz",
-				},
-			},
+	return npmfixture.Publish{
+		Manifest: map[string]any{
+			"name":        name,
+			"version":     version,
+			"description": "test package",
+			"main":        "index.js",
+			"gitHead":     "abc123",
+			"_npmUser":    map[string]any{"name": "forged"},
 		},
-		"access": nil,
-		"_attachments": map[string]any{
-			name + "-" + version + ".tgz": map[string]any{
-				"content_type": "application/octet-stream",
-				"data":         base64.StdEncoding.EncodeToString(tgz),
-				"length":       len(tgz),
-			},
-		},
-	}
+		Readme:  "# hello",
+		Tarball: tgz,
+	}.Doc()
 }
 
 func encode(t testing.TB, doc map[string]any) []byte {
@@ -72,7 +52,7 @@ func distOf(doc map[string]any) map[string]any { return versionOf(doc)["dist"].(
 func attachmentsOf(doc map[string]any) map[string]any { return doc["_attachments"].(map[string]any) }
 
 func TestParsePublishGood(t *testing.T) {
-	tgz := makeTgz(t, 0, goodEntries()...)
+	tgz := npmfixture.Tarball(0, goodEntries()...)
 	p, err := ParsePublish(encode(t, publishDoc("left-pad", "1.0.0", tgz)), "left-pad", limits.Default())
 	if err != nil {
 		t.Fatal(err)
@@ -96,7 +76,7 @@ func TestParsePublishGood(t *testing.T) {
 }
 
 func TestParsePublishScopedWithProvenance(t *testing.T) {
-	tgz := makeTgz(t, 0, goodEntries()...)
+	tgz := npmfixture.Tarball(0, goodEntries()...)
 	doc := publishDoc("@acme/widget", "2.0.0-beta.1", tgz)
 	doc["dist-tags"] = map[string]any{"next": "2.0.0-beta.1"}
 	doc["access"] = "private"
@@ -115,7 +95,7 @@ func TestParsePublishScopedWithProvenance(t *testing.T) {
 }
 
 func TestParsePublishDefaultsTagToLatest(t *testing.T) {
-	tgz := makeTgz(t, 0, goodEntries()...)
+	tgz := npmfixture.Tarball(0, goodEntries()...)
 	doc := publishDoc("left-pad", "1.0.0", tgz)
 	delete(doc, "dist-tags")
 	p, err := ParsePublish(encode(t, doc), "left-pad", limits.Default())
@@ -128,8 +108,8 @@ func TestParsePublishDefaultsTagToLatest(t *testing.T) {
 }
 
 func TestParsePublishRejects(t *testing.T) {
-	tgz := makeTgz(t, 0, goodEntries()...)
-	other := makeTgz(t, 0, file("package/package.json", `{"name":"other","version":"1.0.0"}`))
+	tgz := npmfixture.Tarball(0, goodEntries()...)
+	other := npmfixture.Tarball(0, npmfixture.File("package/package.json", `{"name":"other","version":"1.0.0"}`))
 	big := strings.Repeat("x", 300*1024)
 
 	for _, tc := range []struct {
@@ -245,7 +225,7 @@ func TestParsePublishRejects(t *testing.T) {
 // TestParsePublishProvenanceLengthCountsUTF16 pins that "length" of the
 // sigstore attachment is JavaScript's String.length.
 func TestParsePublishProvenanceLengthCountsUTF16(t *testing.T) {
-	tgz := makeTgz(t, 0, goodEntries()...)
+	tgz := npmfixture.Tarball(0, goodEntries()...)
 	bundle := `{"note":"é😀"}` // é is 1 UTF-16 unit (2 bytes), 😀 is 2 units (4 bytes)
 	doc := publishDoc("left-pad", "1.0.0", tgz)
 	attachmentsOf(doc)["left-pad-1.0.0.sigstore"] = map[string]any{

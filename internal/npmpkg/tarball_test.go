@@ -13,10 +13,11 @@ import (
 
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/limits"
+	"github.com/rampart/rampart/internal/npmfixture"
 )
 
 func TestInspectTarballGood(t *testing.T) {
-	info, err := InspectTarball(bytes.NewReader(makeTgz(t, 0, goodEntries()...)), limits.Default())
+	info, err := InspectTarball(bytes.NewReader(npmfixture.Tarball(0, goodEntries()...)), limits.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,8 +29,8 @@ func TestInspectTarballGood(t *testing.T) {
 	}
 	var size int64
 	for _, e := range goodEntries() {
-		if e.typ == 0 {
-			size += int64(len(e.body))
+		if e.Type == 0 {
+			size += int64(len(e.Body))
 		}
 	}
 	if info.UnpackedSize != size {
@@ -56,12 +57,12 @@ func TestInspectTarballReadme(t *testing.T) {
 		}
 	}
 	long := sb.String()
-	info, err := InspectTarball(bytes.NewReader(makeTgz(t, 0,
-		file("package/package.json", goodPackageJSON),
-		file("package/README", "plain"),
-		file("package/docs/README.md", "not top-level"),
-		file("package/readme.markdown", long),
-		file("package/README.md", "second markdown loses"),
+	info, err := InspectTarball(bytes.NewReader(npmfixture.Tarball(0,
+		npmfixture.File("package/package.json", goodPackageJSON),
+		npmfixture.File("package/README", "plain"),
+		npmfixture.File("package/docs/README.md", "not top-level"),
+		npmfixture.File("package/readme.markdown", long),
+		npmfixture.File("package/README.md", "second markdown loses"),
 	)), limits.Default())
 	if err != nil {
 		t.Fatal(err)
@@ -75,19 +76,19 @@ func TestInspectTarballRandomDataPassesRatio(t *testing.T) {
 	// Incompressible content must never trip the expansion-ratio check.
 	b := make([]byte, 3*limits.MiB)
 	rand.NewChaCha8([32]byte{1}).Read(b)
-	tgz := makeTgz(t, 0, file("package/package.json", goodPackageJSON), file("package/blob.bin", string(b)))
+	tgz := npmfixture.Tarball(0, npmfixture.File("package/package.json", goodPackageJSON), npmfixture.File("package/blob.bin", string(b)))
 	if _, err := InspectTarball(bytes.NewReader(tgz), limits.Default()); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func TestInspectTarballRejects(t *testing.T) {
-	pj := file("package/package.json", goodPackageJSON)
-	many := []entry{pj}
+	pj := npmfixture.File("package/package.json", goodPackageJSON)
+	many := []npmfixture.Entry{pj}
 	for i := range 60 {
-		many = append(many, file("package/f"+strings.Repeat("x", i), "x"))
+		many = append(many, npmfixture.File("package/f"+strings.Repeat("x", i), "x"))
 	}
-	gz := func(entries ...entry) []byte { return makeTgz(t, 0, entries...) }
+	gz := func(entries ...npmfixture.Entry) []byte { return npmfixture.Tarball(0, entries...) }
 
 	for _, tc := range []struct {
 		name   string
@@ -101,39 +102,39 @@ func TestInspectTarballRejects(t *testing.T) {
 		{"plain tar", plainTar(t, pj), limits.Default(), core.KindInvalid, "tarball is not gzip-compressed"},
 		{"truncated gzip", func() []byte { b := gz(goodEntries()...); return b[:len(b)-40] }(), limits.Default(), core.KindInvalid, "corrupt or cut short"},
 		{"bad gzip checksum", func() []byte { b := gz(goodEntries()...); b[len(b)-6] ^= 0xff; return b }(), limits.Default(), core.KindInvalid, "corrupt or cut short"},
-		{"dot-dot", gz(pj, file("package/../x", "evil")), limits.Default(), core.KindInvalid, `tarball entry "package/../x" escapes the package folder`},
-		{"leading dot-dot", gz(file("../x", "evil"), pj), limits.Default(), core.KindInvalid, `tarball entry "../x" escapes the package folder`},
-		{"absolute", gz(pj, file("/abs", "evil")), limits.Default(), core.KindInvalid, `tarball entry "/abs" has an absolute path`},
-		{"drive letter", gz(pj, file("C:/x", "evil")), limits.Default(), core.KindInvalid, "has an absolute path"},
-		{"backslash", gz(pj, file(`package\..\..\x`, "evil")), limits.Default(), core.KindInvalid, "has a backslash"},
-		{"long path", gz(pj, file("package/"+strings.Repeat("a", limits.MaxPathLength), "x")), limits.Default(), core.KindInvalid, "has a path longer than 1024 bytes"},
-		{"symlink escapes", gz(pj, entry{name: "package/passwd", typ: tar.TypeSymlink, link: "../../etc/passwd"}), limits.Default(), core.KindInvalid, "escapes the package folder"},
-		{"symlink just out", gz(pj, entry{name: "package/lib/x", typ: tar.TypeSymlink, link: "../../other/x"}), limits.Default(), core.KindInvalid, "escapes the package folder"},
-		{"symlink absolute", gz(pj, entry{name: "package/passwd", typ: tar.TypeSymlink, link: "/etc/passwd"}), limits.Default(), core.KindInvalid, "points to an absolute path"},
-		{"entry under symlink", gz(pj, entry{name: "package/s", typ: tar.TypeSymlink, link: "."}, file("package/s/x", "x")), limits.Default(), core.KindInvalid, `lies under the symlink "package/s"`},
+		{"dot-dot", gz(pj, npmfixture.File("package/../x", "evil")), limits.Default(), core.KindInvalid, `tarball entry "package/../x" escapes the package folder`},
+		{"leading dot-dot", gz(npmfixture.File("../x", "evil"), pj), limits.Default(), core.KindInvalid, `tarball entry "../x" escapes the package folder`},
+		{"absolute", gz(pj, npmfixture.File("/abs", "evil")), limits.Default(), core.KindInvalid, `tarball entry "/abs" has an absolute path`},
+		{"drive letter", gz(pj, npmfixture.File("C:/x", "evil")), limits.Default(), core.KindInvalid, "has an absolute path"},
+		{"backslash", gz(pj, npmfixture.File(`package\..\..\x`, "evil")), limits.Default(), core.KindInvalid, "has a backslash"},
+		{"long path", gz(pj, npmfixture.File("package/"+strings.Repeat("a", limits.MaxPathLength), "x")), limits.Default(), core.KindInvalid, "has a path longer than 1024 bytes"},
+		{"symlink escapes", gz(pj, npmfixture.Entry{Name: "package/passwd", Type: tar.TypeSymlink, Link: "../../etc/passwd"}), limits.Default(), core.KindInvalid, "escapes the package folder"},
+		{"symlink just out", gz(pj, npmfixture.Entry{Name: "package/lib/x", Type: tar.TypeSymlink, Link: "../../other/x"}), limits.Default(), core.KindInvalid, "escapes the package folder"},
+		{"symlink absolute", gz(pj, npmfixture.Entry{Name: "package/passwd", Type: tar.TypeSymlink, Link: "/etc/passwd"}), limits.Default(), core.KindInvalid, "points to an absolute path"},
+		{"entry under symlink", gz(pj, npmfixture.Entry{Name: "package/s", Type: tar.TypeSymlink, Link: "."}, npmfixture.File("package/s/x", "x")), limits.Default(), core.KindInvalid, `lies under the symlink "package/s"`},
 		{"symlink through symlink", gz(pj,
-			entry{name: "package/s", typ: tar.TypeSymlink, link: "a/b"},
-			entry{name: "package/l", typ: tar.TypeSymlink, link: "s/../x"}), limits.Default(), core.KindInvalid, `resolves through the symlink "package/s"`},
+			npmfixture.Entry{Name: "package/s", Type: tar.TypeSymlink, Link: "a/b"},
+			npmfixture.Entry{Name: "package/l", Type: tar.TypeSymlink, Link: "s/../x"}), limits.Default(), core.KindInvalid, `resolves through the symlink "package/s"`},
 		{"symlink through later symlink", gz(pj,
-			entry{name: "package/l", typ: tar.TypeSymlink, link: "S/../x"},
-			entry{name: "package/s", typ: tar.TypeSymlink, link: "."}), limits.Default(), core.KindInvalid, `resolves through the symlink "package/s"`},
-		{"hard link", gz(pj, entry{name: "package/h", typ: tar.TypeLink, link: "package/package.json"}), limits.Default(), core.KindInvalid, "is a hard link"},
-		{"char device", gz(pj, entry{name: "package/null", typ: tar.TypeChar}), limits.Default(), core.KindInvalid, "is a device file"},
-		{"block device", gz(pj, entry{name: "package/sda", typ: tar.TypeBlock}), limits.Default(), core.KindInvalid, "is a device file"},
-		{"fifo", gz(pj, entry{name: "package/pipe", typ: tar.TypeFifo}), limits.Default(), core.KindInvalid, "is a FIFO"},
+			npmfixture.Entry{Name: "package/l", Type: tar.TypeSymlink, Link: "S/../x"},
+			npmfixture.Entry{Name: "package/s", Type: tar.TypeSymlink, Link: "."}), limits.Default(), core.KindInvalid, `resolves through the symlink "package/s"`},
+		{"hard link", gz(pj, npmfixture.Entry{Name: "package/h", Type: tar.TypeLink, Link: "package/package.json"}), limits.Default(), core.KindInvalid, "is a hard link"},
+		{"char device", gz(pj, npmfixture.Entry{Name: "package/null", Type: tar.TypeChar}), limits.Default(), core.KindInvalid, "is a device file"},
+		{"block device", gz(pj, npmfixture.Entry{Name: "package/sda", Type: tar.TypeBlock}), limits.Default(), core.KindInvalid, "is a device file"},
+		{"fifo", gz(pj, npmfixture.Entry{Name: "package/pipe", Type: tar.TypeFifo}), limits.Default(), core.KindInvalid, "is a FIFO"},
 		{"too many files", gz(many...), smallLimits(), core.KindTooLarge, "more than 50 entries"},
-		{"missing package.json", gz(file("package/index.js", "x")), limits.Default(), core.KindInvalid, `has no "package/package.json"`},
-		{"package.json elsewhere", gz(file("package/lib/package.json", goodPackageJSON)), limits.Default(), core.KindInvalid, `has no "package/package.json"`},
+		{"missing package.json", gz(npmfixture.File("package/index.js", "x")), limits.Default(), core.KindInvalid, `has no "package/package.json"`},
+		{"package.json elsewhere", gz(npmfixture.File("package/lib/package.json", goodPackageJSON)), limits.Default(), core.KindInvalid, `has no "package/package.json"`},
 		{"no entries", gz(), limits.Default(), core.KindInvalid, "holds no files"},
-		{"package.json not object", gz(file("package/package.json", `["left-pad"]`)), limits.Default(), core.KindInvalid, "must be a JSON object, got an array"},
-		{"package.json not JSON", gz(file("package/package.json", `{"name":`)), limits.Default(), core.KindInvalid, "is not valid JSON"},
-		{"package.json no version", gz(file("package/package.json", `{"name":"x","version":1}`)), limits.Default(), core.KindInvalid, `string "name" and "version"`},
-		{"package.json too large", gz(file("package/package.json", `{"name":"x","version":"1.0.0","pad":"`+strings.Repeat("a", limits.MaxPackageJSONBytes)+`"}`)), limits.Default(), core.KindTooLarge, "package.json in the tarball is"},
-		{"two package.json", gz(pj, file("package/package.json", `{"name":"evil","version":"6.6.6"}`)), limits.Default(), core.KindInvalid, `two entries named "package/package.json"`},
-		{"case-variant package.json", gz(pj, file("package/Package.json", `{"name":"evil","version":"6.6.6"}`)), limits.Default(), core.KindInvalid, "differ only in case"},
-		{"second top folder", gz(pj, file("other/package.json", `{"name":"evil","version":"6.6.6"}`)), limits.Default(), core.KindInvalid, `is outside the package folder: npm tarballs keep every file under "package/"`},
-		{"top-level file", gz(file("evil.js", "x"), pj), limits.Default(), core.KindInvalid, "is outside the package folder"},
-		{"tarball over limit", gz(pj, file("package/a", strings.Repeat("a", 10))), limits.Limits{TarballBytes: 30, UnpackedBytes: 1 << 20, ExpansionRatio: 200, Files: 10}, core.KindTooLarge, "limits.tarball_bytes"},
+		{"package.json not object", gz(npmfixture.File("package/package.json", `["left-pad"]`)), limits.Default(), core.KindInvalid, "must be a JSON object, got an array"},
+		{"package.json not JSON", gz(npmfixture.File("package/package.json", `{"name":`)), limits.Default(), core.KindInvalid, "is not valid JSON"},
+		{"package.json no version", gz(npmfixture.File("package/package.json", `{"name":"x","version":1}`)), limits.Default(), core.KindInvalid, `string "name" and "version"`},
+		{"package.json too large", gz(npmfixture.File("package/package.json", `{"name":"x","version":"1.0.0","pad":"`+strings.Repeat("a", limits.MaxPackageJSONBytes)+`"}`)), limits.Default(), core.KindTooLarge, "package.json in the tarball is"},
+		{"two package.json", gz(pj, npmfixture.File("package/package.json", `{"name":"evil","version":"6.6.6"}`)), limits.Default(), core.KindInvalid, `two entries named "package/package.json"`},
+		{"case-variant package.json", gz(pj, npmfixture.File("package/Package.json", `{"name":"evil","version":"6.6.6"}`)), limits.Default(), core.KindInvalid, "differ only in case"},
+		{"second top folder", gz(pj, npmfixture.File("other/package.json", `{"name":"evil","version":"6.6.6"}`)), limits.Default(), core.KindInvalid, `is outside the package folder: npm tarballs keep every file under "package/"`},
+		{"top-level file", gz(npmfixture.File("evil.js", "x"), pj), limits.Default(), core.KindInvalid, "is outside the package folder"},
+		{"tarball over limit", gz(pj, npmfixture.File("package/a", strings.Repeat("a", 10))), limits.Limits{TarballBytes: 30, UnpackedBytes: 1 << 20, ExpansionRatio: 200, Files: 10}, core.KindTooLarge, "limits.tarball_bytes"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			info, err := InspectTarball(bytes.NewReader(tc.tgz), tc.lim)
@@ -146,14 +147,14 @@ func TestInspectTarballRejects(t *testing.T) {
 }
 
 // plainTar is an uncompressed tar of entries.
-func plainTar(t *testing.T, entries ...entry) []byte {
+func plainTar(t *testing.T, entries ...npmfixture.Entry) []byte {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	for _, e := range entries {
-		if err := tw.WriteHeader(&tar.Header{Name: e.name, Mode: 0o644, Size: int64(len(e.body)), Typeflag: tar.TypeReg}); err != nil {
+		if err := tw.WriteHeader(&tar.Header{Name: e.Name, Mode: 0o644, Size: int64(len(e.Body)), Typeflag: tar.TypeReg}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := io.WriteString(tw, e.body); err != nil {
+		if _, err := io.WriteString(tw, e.Body); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -167,7 +168,7 @@ func plainTar(t *testing.T, entries ...entry) []byte {
 // them works by first reading the whole stream into memory.
 func TestInspectTarballGzipBombs(t *testing.T) {
 	const twenty = 20 * limits.MiB
-	pj := file("package/package.json", goodPackageJSON)
+	pj := npmfixture.File("package/package.json", goodPackageJSON)
 	noRatio := limits.Limits{TarballBytes: 1 * limits.MiB, UnpackedBytes: 4 * limits.MiB, ExpansionRatio: 1 << 40, Files: 100}
 
 	for _, tc := range []struct {
@@ -177,11 +178,11 @@ func TestInspectTarballGzipBombs(t *testing.T) {
 		substr string
 	}{
 		// The header announces 20 MiB: refused before any of it is inflated.
-		{"one 20 MiB file of zeros", makeTgz(t, 0, pj, entry{name: "package/zeros", zeros: twenty}), noRatio, "unpacks to more than 4 MiB"},
+		{"one 20 MiB file of zeros", npmfixture.Tarball(0, pj, npmfixture.Entry{Name: "package/zeros", Zeros: twenty}), noRatio, "unpacks to more than 4 MiB"},
 		// Within UnpackedBytes, but it expands about 1000 times.
-		{"ratio", makeTgz(t, 0, pj, entry{name: "package/zeros", zeros: twenty}), limits.Default(), "expands more than 200 times"},
+		{"ratio", npmfixture.Tarball(0, pj, npmfixture.Entry{Name: "package/zeros", Zeros: twenty}), limits.Default(), "expands more than 200 times"},
 		// No header announces these bytes: only the stream count sees them.
-		{"zeros after the tar end", makeTgz(t, twenty, pj), noRatio, "unpacks to more than 4 MiB"},
+		{"zeros after the tar end", npmfixture.Tarball(twenty, pj), noRatio, "unpacks to more than 4 MiB"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if len(tc.tgz) > limits.MiB {
@@ -209,7 +210,7 @@ func (r failingReader) Read([]byte) (int, error) { return 0, r.err }
 
 func TestInspectTarballSourceErrorIsInternal(t *testing.T) {
 	boom := errors.New("disk on fire")
-	tgz := makeTgz(t, 0, goodEntries()...)
+	tgz := npmfixture.Tarball(0, goodEntries()...)
 	r := io.MultiReader(bytes.NewReader(tgz[:100]), failingReader{boom})
 	_, err := InspectTarball(r, limits.Default())
 	if !errors.Is(err, boom) || core.KindOf(err) != core.KindInternal {

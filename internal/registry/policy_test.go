@@ -1,15 +1,9 @@
 package registry_test
 
 import (
-	"archive/tar"
-	"bytes"
-	"compress/gzip"
 	"context"
-	"crypto/sha512"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"maps"
 	"slices"
@@ -22,6 +16,7 @@ import (
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/config"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/npmfixture"
 	"github.com/rampart/rampart/internal/npmpkg"
 	"github.com/rampart/rampart/internal/server"
 	"github.com/rampart/rampart/internal/store"
@@ -111,7 +106,7 @@ func (e *policyEnv) publish(p authz.Principal, name, version, tag string, deps m
 
 func (e *policyEnv) tryPublish(p authz.Principal, name, version, tag string, deps map[string]string) error {
 	e.t.Helper()
-	_, err := e.svc.Registry.Publish(e.ctx, p, name, policyPublishBody(e.t, name, version, tag, deps))
+	_, err := e.svc.Registry.Publish(e.ctx, p, name, policyPublishBody(name, version, tag, deps))
 	return err
 }
 
@@ -417,72 +412,13 @@ func TestFormerMaintainerMayRevivePackageWithNewVersion(t *testing.T) {
 
 // policyPublishBody builds what npm publish sends: a tarball whose package.json
 // matches the document, with the dependencies in both.
-func policyPublishBody(tb testing.TB, name, version, tag string, deps map[string]string) []byte {
-	tb.Helper()
+func policyPublishBody(name, version, tag string, deps map[string]string) []byte {
 	pj := map[string]any{"name": name, "version": version, "description": "test package " + name}
 	if len(deps) > 0 {
 		pj["dependencies"] = deps
 	}
-	pjBytes, err := json.Marshal(pj)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tgz := policyTgz(tb, map[string]string{
-		"package/package.json": string(pjBytes),
-		"package/index.js":     fmt.Sprintf("module.exports = %q\n", name+"@"+version),
-	})
-	sum := sha512.Sum512(tgz)
-	integrity := "sha512-" + base64.StdEncoding.EncodeToString(sum[:])
-	manifest := map[string]any{}
-	for k, v := range pj {
-		manifest[k] = v
-	}
-	manifest["dist"] = map[string]any{"integrity": integrity}
-	doc := map[string]any{
-		"_id": name, "name": name,
-		"dist-tags": map[string]string{tag: version},
-		"versions":  map[string]any{version: manifest},
-		"_attachments": map[string]any{
-			name + "-" + version + ".tgz": map[string]any{
-				"content_type": "application/octet-stream",
-				"data":         base64.StdEncoding.EncodeToString(tgz),
-				"length":       len(tgz),
-			},
-		},
-	}
-	b, err := json.Marshal(doc)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return b
-}
-
-// policyTgz writes files (path -> content) as a gzip'd tar, in path order.
-func policyTgz(tb testing.TB, files map[string]string) []byte {
-	tb.Helper()
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(zw)
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	for _, n := range names {
-		if err := tw.WriteHeader(&tar.Header{Name: n, Mode: 0o644, Size: int64(len(files[n])), Typeflag: tar.TypeReg}); err != nil {
-			tb.Fatal(err)
-		}
-		if _, err := io.WriteString(tw, files[n]); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	if err := tw.Close(); err != nil {
-		tb.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		tb.Fatal(err)
-	}
-	return buf.Bytes()
+	tgz := npmfixture.Package(pj, map[string]string{"index.js": fmt.Sprintf("module.exports = %q\n", name+"@"+version)})
+	return npmfixture.Publish{Manifest: pj, Tarball: tgz, Tag: tag}.Body()
 }
 
 // A version named twice in one request must not count as two: that would

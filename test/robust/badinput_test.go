@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart/rampart/internal/npmfixture"
 	"github.com/rampart/rampart/internal/testserver"
 )
 
@@ -33,11 +34,11 @@ files = 10
 func TestBadPublishLeavesNoTrace(t *testing.T) {
 	s, tok := startWithUser(t, limitsConfig)
 
-	pub := func(name, version string, entries ...entry) []byte {
-		tgz := makeTgz(t, 0, entries...)
-		return publishDoc(name, version, tgz, integrity(tgz))
+	pub := func(name, version string, entries ...npmfixture.Entry) []byte {
+		tgz := npmfixture.Tarball(0, entries...)
+		return publishDoc(name, version, tgz, npmfixture.Integrity(tgz))
 	}
-	good := func(name, version string, extra ...entry) []entry {
+	good := func(name, version string, extra ...npmfixture.Entry) []npmfixture.Entry {
 		return append(goodEntries(name, version, "bad input"), extra...)
 	}
 	random := make([]byte, 2<<20)
@@ -45,7 +46,7 @@ func TestBadPublishLeavesNoTrace(t *testing.T) {
 	rng.Read(random)
 	manyFiles := good("too-many-files", "1.0.0")
 	for i := range 12 {
-		manyFiles = append(manyFiles, file(fmt.Sprintf("package/f%d.js", i), "x"))
+		manyFiles = append(manyFiles, npmfixture.File(fmt.Sprintf("package/f%d.js", i), "x"))
 	}
 	longName := strings.Repeat("a", 215)
 
@@ -62,8 +63,8 @@ func TestBadPublishLeavesNoTrace(t *testing.T) {
 		{name: "binary garbage", pkg: "bad-garbage", body: []byte("\x00\xff\x1f\x8b garbage"),
 			status: 400, want: "malformed JSON"},
 		{name: "tarball differs from declared integrity", pkg: "bad-integrity", body: func() []byte {
-			tgz := makeTgz(t, 0, good("bad-integrity", "1.0.0")...)
-			return publishDoc("bad-integrity", "1.0.0", tgz, integrity([]byte("some other bytes")))
+			tgz := npmfixture.Tarball(0, good("bad-integrity", "1.0.0")...)
+			return publishDoc("bad-integrity", "1.0.0", tgz, npmfixture.Integrity([]byte("some other bytes")))
 		}(), status: 400, want: "tarball integrity mismatch"},
 		{name: "tarball package.json has another name", pkg: "bad-inner-name",
 			body:   pub("bad-inner-name", "1.0.0", good("someone-else", "1.0.0")...),
@@ -76,23 +77,23 @@ func TestBadPublishLeavesNoTrace(t *testing.T) {
 			status: 400, want: "was sent to the URL of"},
 
 		{name: "document and tarball disagree on dependencies", pkg: "bad-confusion", body: func() []byte {
-			tgz := makeTgz(t, 0, good("bad-confusion", "1.0.0")...)
+			tgz := npmfixture.Tarball(0, good("bad-confusion", "1.0.0")...)
 			var doc map[string]any
-			json.Unmarshal(publishDoc("bad-confusion", "1.0.0", tgz, integrity(tgz)), &doc)
+			json.Unmarshal(publishDoc("bad-confusion", "1.0.0", tgz, npmfixture.Integrity(tgz)), &doc)
 			doc["versions"].(map[string]any)["1.0.0"].(map[string]any)["dependencies"] = map[string]string{"left-pad": "1.0.0"}
 			b, _ := json.Marshal(doc)
 			return b
 		}(), status: 400, want: `the publish document's "dependencies" differs from the package.json inside the tarball`},
 		{name: "restricted access for an unscoped name", pkg: "bad-access", body: func() []byte {
-			tgz := makeTgz(t, 0, good("bad-access", "1.0.0")...)
+			tgz := npmfixture.Tarball(0, good("bad-access", "1.0.0")...)
 			var doc map[string]any
-			json.Unmarshal(publishDoc("bad-access", "1.0.0", tgz, integrity(tgz)), &doc)
+			json.Unmarshal(publishDoc("bad-access", "1.0.0", tgz, npmfixture.Integrity(tgz)), &doc)
 			doc["access"] = "restricted"
 			b, _ := json.Marshal(doc)
 			return b
 		}(), status: 400, want: "only scoped packages (@scope/name) can be restricted"},
 		{name: "two top-level folders", pkg: "bad-two-tops",
-			body:   pub("bad-two-tops", "1.0.0", good("bad-two-tops", "1.0.0", file("other/package.json", packageJSON("bad-two-tops", "1.0.0")))...),
+			body:   pub("bad-two-tops", "1.0.0", good("bad-two-tops", "1.0.0", npmfixture.File("other/package.json", packageJSON("bad-two-tops", "1.0.0")))...),
 			status: 400, want: "is outside the package folder"},
 
 		{name: "name with capitals", pkg: "BadName", body: pub("BadName", "1.0.0", good("BadName", "1.0.0")...),
@@ -116,33 +117,33 @@ func TestBadPublishLeavesNoTrace(t *testing.T) {
 			status: 400, want: `invalid version "v1.0.0": not a SemVer 2.0.0 version`},
 
 		{name: "entry with absolute path", pkg: "bad-abs",
-			body:   pub("bad-abs", "1.0.0", good("bad-abs", "1.0.0", file("/etc/cron.d/evil", "* * * * * root sh"))...),
+			body:   pub("bad-abs", "1.0.0", good("bad-abs", "1.0.0", npmfixture.File("/etc/cron.d/evil", "* * * * * root sh"))...),
 			status: 400, want: `tarball entry "/etc/cron.d/evil" has an absolute path`},
 		{name: "entry with ../ path", pkg: "bad-dotdot",
-			body:   pub("bad-dotdot", "1.0.0", good("bad-dotdot", "1.0.0", file("package/../../evil.js", "x"))...),
+			body:   pub("bad-dotdot", "1.0.0", good("bad-dotdot", "1.0.0", npmfixture.File("package/../../evil.js", "x"))...),
 			status: 400, want: `tarball entry "package/../../evil.js" escapes the package folder`},
 		{name: "symlink pointing outside", pkg: "bad-symlink",
 			body: pub("bad-symlink", "1.0.0", good("bad-symlink", "1.0.0",
-				entry{name: "package/passwd", typ: tar.TypeSymlink, link: "../../../etc/passwd"})...),
+				npmfixture.Entry{Name: "package/passwd", Type: tar.TypeSymlink, Link: "../../../etc/passwd"})...),
 			status: 400, want: `symlink "package/passwd" -> "../../../etc/passwd" escapes the package folder`},
 		{name: "symlink to an absolute path", pkg: "bad-symlink-abs",
 			body: pub("bad-symlink-abs", "1.0.0", good("bad-symlink-abs", "1.0.0",
-				entry{name: "package/passwd", typ: tar.TypeSymlink, link: "/etc/passwd"})...),
+				npmfixture.Entry{Name: "package/passwd", Type: tar.TypeSymlink, Link: "/etc/passwd"})...),
 			status: 400, want: "points to an absolute path"},
 		{name: "hard link", pkg: "bad-hardlink",
 			body: pub("bad-hardlink", "1.0.0", good("bad-hardlink", "1.0.0",
-				entry{name: "package/hard.js", typ: tar.TypeLink, link: "package/index.js"})...),
+				npmfixture.Entry{Name: "package/hard.js", Type: tar.TypeLink, Link: "package/index.js"})...),
 			status: 400, want: `tarball entry "package/hard.js" is a hard link`},
 
 		{name: "tarball over tarball_bytes", pkg: "too-big",
-			body:   pub("too-big", "1.0.0", good("too-big", "1.0.0", file("package/random.bin", string(random)))...),
+			body:   pub("too-big", "1.0.0", good("too-big", "1.0.0", npmfixture.File("package/random.bin", string(random)))...),
 			status: 413, want: "over this registry's limit of 1 MiB (limits.tarball_bytes)"},
 		{name: "gzip bomb: a file of zeros past unpacked_bytes", pkg: "bomb-file",
-			body:   pub("bomb-file", "1.0.0", good("bomb-file", "1.0.0", entry{name: "package/zeros.bin", zeros: 3 << 20})...),
+			body:   pub("bomb-file", "1.0.0", good("bomb-file", "1.0.0", npmfixture.Entry{Name: "package/zeros.bin", Zeros: 3 << 20})...),
 			status: 413, want: "limits.unpacked_bytes"},
 		{name: "gzip bomb: zeros hidden after the tar end", pkg: "bomb-trailer", body: func() []byte {
-			tgz := makeTgz(t, 64<<20, good("bomb-trailer", "1.0.0")...)
-			return publishDoc("bomb-trailer", "1.0.0", tgz, integrity(tgz))
+			tgz := npmfixture.Tarball(64<<20, good("bomb-trailer", "1.0.0")...)
+			return publishDoc("bomb-trailer", "1.0.0", tgz, npmfixture.Integrity(tgz))
 		}(), status: 413, want: "decompression bomb"},
 		{name: "too many files", pkg: "too-many-files", body: pub("too-many-files", "1.0.0", manyFiles...),
 			status: 413, want: "more than 10 entries"},

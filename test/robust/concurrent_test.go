@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/rampart/rampart/internal/npmfixture"
 )
 
 // TestConcurrentPublishSameVersion races publishes of one name@version,
@@ -86,7 +88,7 @@ func TestConcurrentPublishSameVersion(t *testing.T) {
 			if !ok {
 				t.Fatalf("%s@%s is not in the packument", pkg, version)
 			}
-			if want := integrity(tgzs[winner]); v.Dist.Integrity != want {
+			if want := npmfixture.Integrity(tgzs[winner]); v.Dist.Integrity != want {
 				t.Errorf("packument integrity %s, want the winner's %s", v.Dist.Integrity, want)
 			}
 			got, status := download(t, v.Dist.Tarball)

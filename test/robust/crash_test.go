@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/npmfixture"
 	"github.com/rampart/rampart/internal/testserver"
 )
 
@@ -110,7 +111,7 @@ func (st *streamState) publishUntilKilled(t *testing.T, s *testserver.Server, to
 				version := fmt.Sprintf("1.0.%d", st.next.Add(1))
 				body, tgz := goodPublish(t, st.pkg, version, "crash "+version)
 				st.mu.Lock()
-				st.sent[version] = integrity(tgz)
+				st.sent[version] = npmfixture.Integrity(tgz)
 				st.mu.Unlock()
 				rep, err := do(http.MethodPut, s.URL+st.pkg, tok, bytes.NewReader(body), "application/json")
 				switch {
@@ -122,7 +123,7 @@ func (st *streamState) publishUntilKilled(t *testing.T, s *testserver.Server, to
 				case rep.Status/100 == 2:
 					// Acknowledged, even if the kill came right after.
 					st.mu.Lock()
-					st.acked[version] = integrity(tgz)
+					st.acked[version] = npmfixture.Integrity(tgz)
 					st.mu.Unlock()
 					ackedNow.Add(1)
 				case !killed.Load():
@@ -167,7 +168,7 @@ func (st *streamState) checkServed(t *testing.T, s *testserver.Server, round int
 			t.Errorf("round %d: %s@%s is listed but its tarball %s answers %d: half-present", round, st.pkg, v, doc.Versions[v].Dist.Tarball, status)
 			continue
 		}
-		if got := integrity(b); got != served[v] {
+		if got := npmfixture.Integrity(b); got != served[v] {
 			t.Errorf("round %d: %s@%s tarball hashes to %s, but the packument says %s", round, st.pkg, v, got, served[v])
 		}
 	}

@@ -7,12 +7,7 @@ package robust
 import (
 	"archive/tar"
 	"bytes"
-	"compress/gzip"
 	"context"
-	"crypto/sha1"
-	"crypto/sha512"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -25,6 +20,7 @@ import (
 	"time"
 
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/npmfixture"
 	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/store/sqlite"
 	"github.com/rampart/rampart/internal/testserver"
@@ -36,123 +32,35 @@ const (
 	testPassword = "correct-horse-battery"
 )
 
-// entry is one tar entry for makeTgz. A zero typ means a regular file
-// holding body followed by zeros zero bytes.
-type entry struct {
-	name  string
-	body  string
-	typ   byte
-	link  string
-	zeros int64
-}
-
-func file(name, body string) entry { return entry{name: name, body: body} }
-
 func packageJSON(name, version string) string {
 	return fmt.Sprintf(`{"name":%q,"version":%q,"main":"index.js"}`, name, version)
 }
 
 // goodEntries is a minimal package as npm pack writes it. marker makes
 // the bytes differ between otherwise equal packages.
-func goodEntries(name, version, marker string) []entry {
-	return []entry{
-		{name: "package/", typ: tar.TypeDir},
-		file("package/package.json", packageJSON(name, version)),
-		file("package/index.js", "module.exports = "+fmt.Sprintf("%q", marker)+"\n"),
-		file("package/README.md", "# "+name+"\n"),
+func goodEntries(name, version, marker string) []npmfixture.Entry {
+	return []npmfixture.Entry{
+		{Name: "package/", Type: tar.TypeDir},
+		npmfixture.File("package/package.json", packageJSON(name, version)),
+		npmfixture.File("package/index.js", "module.exports = "+fmt.Sprintf("%q", marker)+"\n"),
+		npmfixture.File("package/README.md", "# "+name+"\n"),
 	}
-}
-
-// makeTgz writes entries as a gzip'd tar, then trailingZeros zero bytes
-// inside the gzip stream after the tar end marker.
-func makeTgz(tb testing.TB, trailingZeros int64, entries ...entry) []byte {
-	tb.Helper()
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(zw)
-	for _, e := range entries {
-		h := &tar.Header{Name: e.name, Mode: 0o644, Typeflag: e.typ, Linkname: e.link, ModTime: time.Unix(499162500, 0)}
-		if e.typ == 0 {
-			h.Typeflag = tar.TypeReg
-			h.Size = int64(len(e.body)) + e.zeros
-		}
-		if err := tw.WriteHeader(h); err != nil {
-			tb.Fatalf("tar header %q: %v", e.name, err)
-		}
-		if _, err := io.WriteString(tw, e.body); err != nil {
-			tb.Fatal(err)
-		}
-		if _, err := io.CopyN(tw, zeroReader{}, e.zeros); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	if err := tw.Close(); err != nil {
-		tb.Fatal(err)
-	}
-	if _, err := io.CopyN(zw, zeroReader{}, trailingZeros); err != nil {
-		tb.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		tb.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-type zeroReader struct{}
-
-func (zeroReader) Read(p []byte) (int, error) {
-	clear(p)
-	return len(p), nil
-}
-
-func integrity(b []byte) string {
-	sum := sha512.Sum512(b)
-	return "sha512-" + base64.StdEncoding.EncodeToString(sum[:])
-}
-
-func shasum(b []byte) string {
-	sum := sha1.Sum(b)
-	return hex.EncodeToString(sum[:])
 }
 
 // publishDoc is what `npm publish` sends for name@version with tgz. The
-// declared integrity is declared, normally integrity(tgz).
+// declared integrity is declared, normally npmfixture.Integrity(tgz).
 func publishDoc(name, version string, tgz []byte, declared string) []byte {
-	doc := map[string]any{
-		"_id":  name,
-		"name": name,
-		"dist-tags": map[string]string{
-			"latest": version,
-		},
-		"versions": map[string]any{
-			version: map[string]any{
-				"name":    name,
-				"version": version,
-				"main":    "index.js",
-				"_id":     name + "@" + version,
-				"dist":    map[string]any{"integrity": declared, "shasum": shasum(tgz)},
-			},
-		},
-		"access": nil,
-		"_attachments": map[string]any{
-			name + "-" + version + ".tgz": map[string]any{
-				"content_type": "application/octet-stream",
-				"data":         base64.StdEncoding.EncodeToString(tgz),
-				"length":       len(tgz),
-			},
-		},
-	}
-	b, err := json.Marshal(doc)
-	if err != nil {
-		panic(err)
-	}
-	return b
+	return npmfixture.Publish{
+		Manifest:  map[string]any{"name": name, "version": version, "main": "index.js"},
+		Tarball:   tgz,
+		Integrity: declared,
+	}.Body()
 }
 
 // goodPublish returns a valid publish body and its tarball.
 func goodPublish(tb testing.TB, name, version, marker string) ([]byte, []byte) {
-	tgz := makeTgz(tb, 0, goodEntries(name, version, marker)...)
-	return publishDoc(name, version, tgz, integrity(tgz)), tgz
+	tgz := npmfixture.Tarball(0, goodEntries(name, version, marker)...)
+	return publishDoc(name, version, tgz, npmfixture.Integrity(tgz)), tgz
 }
 
 // client is a plain HTTP client with a bound on every request.
