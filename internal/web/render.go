@@ -29,6 +29,7 @@ var templateFuncs = template.FuncMap{
 	"date":     func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
 	"datetime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"count":    formatCount,
+	"event":    describeEvent,
 }
 
 func parseTemplates() map[string]*template.Template {

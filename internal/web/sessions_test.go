@@ -37,7 +37,7 @@ func TestActiveSessionsRevoke(t *testing.T) {
 	if got := sessionHandleRE.FindAllStringSubmatch(w.Body.String(), -1); len(got) != 1 {
 		t.Fatalf("after revoking, %d sessions listed", len(got))
 	}
-	if !strings.Contains(w.Body.String(), "account.session_revoke") {
+	if !strings.Contains(w.Body.String(), "A signed-in browser was signed out") {
 		t.Fatal("no security event for the revocation")
 	}
 	// Another user's handle, or garbage, names nothing.
