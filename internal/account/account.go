@@ -225,7 +225,7 @@ func (s *Service) CreateUser(ctx context.Context, actor string, nu NewUser) (*co
 		if link != nil {
 			return link.store(tx, u)
 		}
-		return nil
+		return recordVerifiedAddress(tx, u, u.CreatedAt)
 	})
 	if errors.Is(err, core.ErrConflict) {
 		return nil, core.Errorf(core.KindConflict, "the user name %q or that email address is already taken", nu.Name)

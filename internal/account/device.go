@@ -109,6 +109,7 @@ func network(addr netip.Addr) string {
 func (s *Service) signedIn(ctx context.Context, u *core.User, keyHash, via, userAgent string, addr netip.Addr) {
 	now := s.now()
 	var isNew, cancelled bool
+	var to []string
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		isNew, cancelled = false, false
 		var err error
@@ -130,7 +131,8 @@ func (s *Service) signedIn(ctx context.Context, u *core.User, keyHash, via, user
 			return err
 		}
 		cancelled = true
-		return endRecovery(tx, rec, u, now, "sign-in")
+		to, err = endRecovery(tx, rec, u, now, "sign-in")
+		return err
 	})
 	if err != nil {
 		s.log.ErrorContext(ctx, "recording a sign-in failed", "user", u.Name, "err", err)
@@ -140,7 +142,7 @@ func (s *Service) signedIn(ctx context.Context, u *core.User, keyHash, via, user
 		s.notify(ctx, u, mail.KindNewDevice, mail.Notice{When: now, IP: addr.Unmap().String(), UserAgent: userAgent})
 	}
 	if cancelled {
-		s.notify(ctx, u, mail.KindRecoveryCancelled, mail.Notice{When: now, IP: addr.Unmap().String(), UserAgent: userAgent})
+		s.notifyAddresses(ctx, u, to, mail.KindRecoveryCancelled, mail.Notice{When: now, IP: addr.Unmap().String(), UserAgent: userAgent})
 	}
 }
 

@@ -250,6 +250,9 @@ func (s *Service) VerifyEmail(ctx context.Context, secret string, addr netip.Add
 		if err := tx.UpdateUser(cur); err != nil {
 			return err
 		}
+		if err := recordVerifiedAddress(tx, cur, now); err != nil {
+			return err
+		}
 		u = cur
 		return tx.AppendEvent(&core.Event{At: now, Type: core.EventEmailVerified, Actor: cur.Name, Data: jsonData(map[string]any{"user": cur.Name, "email": authz.MaskEmail(cur.Email)})})
 	})

@@ -314,6 +314,14 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, secret string, addr ne
 				return err
 			}
 		}
+		// The old address's period ends (if it was ever verified) and the
+		// new one's starts: recovery notices reach both for 90 days.
+		if err := tx.EndEmailPeriod(cur.ID, now); err != nil {
+			return err
+		}
+		if err := recordVerifiedAddress(tx, cur, now); err != nil {
+			return err
+		}
 		u = cur
 		return tx.AppendEvent(&core.Event{At: now, Type: core.EventEmailChanged, Actor: cur.Name, Data: jsonData(map[string]any{
 			"user": cur.Name, "old": authz.MaskEmail(old), "new": authz.MaskEmail(cur.Email),

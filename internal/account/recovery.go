@@ -17,11 +17,13 @@ import (
 )
 
 // Admin-assisted recovery (docs/policies/account-recovery.md, "High-risk
-// recovery"): an administrator starts it, the account's verified address
-// is told at once with a link to cancel, and only after the waiting
-// period can it be completed. Completing removes every second factor,
-// signs every browser out, revokes every token and mails a password-reset
-// link to the verified address; never to any other.
+// recovery"): an administrator starts it, every address the account had
+// in the last 90 days is told at once with a link to cancel (see
+// recentAddresses), and only after the waiting period can it be
+// completed. Completing removes every second factor, signs every browser
+// out, revokes every token and mails a password-reset link to the current
+// verified address; never to any other. The notices of its start, its
+// cancellation and its completion go to the same addresses.
 
 // PathCancelRecovery is the page a recovery notice links to.
 const PathCancelRecovery = "account/recovery/cancel"
@@ -47,6 +49,7 @@ func (s *Service) StartRecovery(ctx context.Context, actor, name, reason string)
 	now := s.now()
 	rec := &core.Recovery{Actor: actor, Reason: reason, CancelHash: hashString(secret), StartedAt: now, EffectiveAt: now.Add(s.policy.RecoveryWait)}
 	var u *core.User
+	var to []string
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		var err error
 		if u, err = tx.UserByName(name); err != nil {
@@ -60,6 +63,9 @@ func (s *Service) StartRecovery(ctx context.Context, actor, name, reason string)
 		} else if !errors.Is(err, core.ErrNotFound) {
 			return err
 		}
+		if to, err = recentAddresses(tx, u, now); err != nil {
+			return err
+		}
 		r := *rec
 		r.UserID = u.ID
 		if err := tx.CreateRecovery(&r); err != nil {
@@ -67,7 +73,7 @@ func (s *Service) StartRecovery(ctx context.Context, actor, name, reason string)
 		}
 		*rec = r
 		return tx.AppendEvent(&core.Event{At: now, Type: core.EventAccountRecoveryStart, Actor: actor, Data: jsonData(map[string]any{
-			"user": u.Name, "reason": reason, "effective": rec.EffectiveAt, "email": authz.MaskEmail(u.Email),
+			"user": u.Name, "reason": reason, "effective": rec.EffectiveAt, "email": authz.MaskEmail(u.Email), "addresses_notified": len(to),
 		})})
 	})
 	if errors.Is(err, core.ErrNotFound) {
@@ -76,7 +82,7 @@ func (s *Service) StartRecovery(ctx context.Context, actor, name, reason string)
 	if err != nil {
 		return nil, err
 	}
-	s.notify(ctx, u, mail.KindRecoveryStarted, mail.Notice{When: now, ActionURL: s.url(PathCancelRecovery) + "?token=" + secret, ExpiresIn: s.policy.RecoveryWait})
+	s.notifyAddresses(ctx, u, to, mail.KindRecoveryStarted, mail.Notice{When: now, ActionURL: s.url(PathCancelRecovery) + "?token=" + secret, ExpiresIn: s.policy.RecoveryWait})
 	return rec, nil
 }
 
@@ -86,7 +92,7 @@ func (s *Service) CompleteRecovery(ctx context.Context, actor, name string) (*co
 	now := s.now()
 	var u *core.User
 	var link *emailLink
-	var removed []string
+	var removed, to []string
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		var err error
 		removed = removed[:0]
@@ -107,6 +113,9 @@ func (s *Service) CompleteRecovery(ctx context.Context, actor, name string) (*co
 			return core.Errorf(core.KindForbidden, "account %s no longer has a verified email address; the reset link cannot be sent", name)
 		}
 		if err := tx.EndRecovery(rec.ID, now, core.RecoveryCompleted); err != nil {
+			return err
+		}
+		if to, err = recentAddresses(tx, u, rec.StartedAt); err != nil {
 			return err
 		}
 		if on, err := hasTOTP(tx, u); err != nil {
@@ -141,13 +150,13 @@ func (s *Service) CompleteRecovery(ctx context.Context, actor, name string) (*co
 			return err
 		}
 		return tx.AppendEvent(&core.Event{At: now, Type: core.EventAccountRecoveryDone, Actor: actor, Data: jsonData(map[string]any{
-			"user": u.Name, "removed": removed, "revoked_tokens": revoked, "email": authz.MaskEmail(u.Email),
+			"user": u.Name, "removed": removed, "revoked_tokens": revoked, "email": authz.MaskEmail(u.Email), "addresses_notified": len(to),
 		})})
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.notify(ctx, u, mail.KindRecoveryCompleted, mail.Notice{When: now})
+	s.notifyAddresses(ctx, u, to, mail.KindRecoveryCompleted, mail.Notice{When: now})
 	s.sendLink(ctx, u, link)
 	return u, nil
 }
@@ -211,12 +220,14 @@ func (s *Service) CancelRecovery(ctx context.Context, secret string, addr netip.
 	}
 	now := s.now()
 	var u *core.User
+	var to []string
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		var err error
 		if u, err = tx.UserByID(rec.UserID); err != nil {
 			return err
 		}
-		return endRecovery(tx, rec, u, now, "link")
+		to, err = endRecovery(tx, rec, u, now, "link")
+		return err
 	})
 	if errors.Is(err, core.ErrConflict) {
 		return nil, core.Errorf(core.KindInvalid, "this recovery already ended")
@@ -224,14 +235,22 @@ func (s *Service) CancelRecovery(ctx context.Context, secret string, addr netip.
 	if err != nil {
 		return nil, err
 	}
-	s.notify(ctx, u, mail.KindRecoveryCancelled, mail.Notice{When: now, IP: addr.Unmap().String()})
+	s.notifyAddresses(ctx, u, to, mail.KindRecoveryCancelled, mail.Notice{When: now, IP: addr.Unmap().String()})
 	return u, nil
 }
 
-// endRecovery cancels rec in tx and records how.
-func endRecovery(tx store.Tx, rec *core.Recovery, u *core.User, now time.Time, how string) error {
+// endRecovery cancels rec in tx and records how. It returns the addresses
+// to tell: those told of the start, and any the account had since
+// (recentAddresses).
+func endRecovery(tx store.Tx, rec *core.Recovery, u *core.User, now time.Time, how string) ([]string, error) {
 	if err := tx.EndRecovery(rec.ID, now, core.RecoveryCancelled); err != nil {
-		return err
+		return nil, err
 	}
-	return tx.AppendEvent(&core.Event{At: now, Type: core.EventAccountRecoveryCancel, Actor: u.Name, Data: jsonData(map[string]any{"user": u.Name, "by": how, "started": rec.StartedAt})})
+	to, err := recentAddresses(tx, u, rec.StartedAt)
+	if err != nil {
+		return nil, err
+	}
+	return to, tx.AppendEvent(&core.Event{At: now, Type: core.EventAccountRecoveryCancel, Actor: u.Name, Data: jsonData(map[string]any{
+		"user": u.Name, "by": how, "started": rec.StartedAt, "addresses_notified": len(to),
+	})})
 }

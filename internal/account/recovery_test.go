@@ -227,3 +227,219 @@ func TestNewDeviceNotices(t *testing.T) {
 		t.Fatal("npm from another network did not mail")
 	}
 }
+
+// changeAddress changes name's address to email the way a user does:
+// asked with the password, confirmed by the link mailed to email.
+func (e *mfaEnv) changeAddress(name, email string) {
+	e.t.Helper()
+	u, err := e.svc.User(e.ctx, name)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.svc.RequestEmailChange(e.ctx, authz.Principal{User: u, Addr: e.addr}, goodPassword, email); err != nil {
+		e.t.Fatal(err)
+	}
+	m := e.lastMail(mail.KindVerifyEmail)
+	if !slices.Equal(m.To, []string{email}) {
+		e.t.Fatalf("change link went to %v, want %s", m.To, email)
+	}
+	if _, err := e.svc.ConfirmEmailChange(e.ctx, linkToken(e.t, m.Links[0]), e.addr); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// recipients lists, for every mail of kind since the n-th mail, its
+// recipients; each mail must have exactly one.
+func (e *mfaEnv) recipients(kind string, n int) []string {
+	e.t.Helper()
+	e.mail.mu.Lock()
+	defer e.mail.mu.Unlock()
+	var out []string
+	for _, m := range e.mail.msgs[n:] {
+		if m.Kind != kind {
+			continue
+		}
+		if len(m.To) != 1 {
+			e.t.Fatalf("a %s mail went to %v at once: each address gets its own", kind, m.To)
+		}
+		out = append(out, m.To[0])
+	}
+	return out
+}
+
+func (e *mfaEnv) mailsSent() int {
+	e.mail.mu.Lock()
+	defer e.mail.mu.Unlock()
+	return len(e.mail.msgs)
+}
+
+// history reads the user's address periods since the given time.
+func (e *mfaEnv) history(name string, since time.Time) []store.EmailPeriod {
+	e.t.Helper()
+	var out []store.EmailPeriod
+	err := e.st.View(e.ctx, func(tx store.Tx) error {
+		u, err := tx.UserByName(name)
+		if err != nil {
+			return err
+		}
+		out, err = tx.EmailPeriodsSince(u.ID, since)
+		return err
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return out
+}
+
+func periodEmails(ps []store.EmailPeriod) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.Email)
+	}
+	return out
+}
+
+// The history records an address when it becomes the account's verified
+// address (admin creation, the sign-up link, a confirmed change), ends the
+// old one on a change, and never records an address nobody verified.
+func TestAddressHistoryRecordsVerifiedAddresses(t *testing.T) {
+	e := newMFAEnv(t)
+	start := e.clock.Now()
+	if _, err := e.svc.CreateUser(e.ctx, "operator", account.NewUser{Name: "gina", Email: "gina@example.com", Password: goodPassword, Verified: true}); err != nil {
+		t.Fatal(err)
+	}
+	if got := periodEmails(e.history("gina", start)); !slices.Equal(got, []string{"gina@example.com"}) {
+		t.Fatalf("after an admin created gina verified: %v", got)
+	}
+
+	// Sign-up: nothing until the link is followed.
+	if _, err := e.svc.CreateUser(e.ctx, "", account.NewUser{Name: "hugo", Email: "hugo@example.com", Password: goodPassword}); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.history("hugo", start); len(got) != 0 {
+		t.Fatalf("an unverified address was recorded: %v", got)
+	}
+	e.clock.Advance(time.Hour)
+	verified := e.clock.Now()
+	if _, err := e.svc.VerifyEmail(e.ctx, linkToken(t, e.lastMail(mail.KindVerifyEmail).Links[0]), e.addr); err != nil {
+		t.Fatal(err)
+	}
+	got := e.history("hugo", start)
+	if len(got) != 1 || got[0].Email != "hugo@example.com" || !got[0].From.Equal(verified) || !got[0].Until.IsZero() {
+		t.Fatalf("after verifying: %+v, want hugo@example.com current from %v", got, verified)
+	}
+
+	// A change ends the old address's period where the new one's starts.
+	e.clock.Advance(time.Hour)
+	changed := e.clock.Now()
+	e.changeAddress("hugo", "hugo@new.example")
+	got = e.history("hugo", start)
+	if len(got) != 2 || got[0].Email != "hugo@new.example" || !got[0].From.Equal(changed) || !got[0].Until.IsZero() ||
+		got[1].Email != "hugo@example.com" || !got[1].Until.Equal(changed) {
+		t.Fatalf("after the change: %+v", got)
+	}
+	if !slices.Contains(e.eventTypes("hugo"), core.EventEmailChanged) {
+		t.Fatal("no event for the change")
+	}
+
+	// An address never verified, changed away from, stays out.
+	if _, err := e.svc.CreateUser(e.ctx, "", account.NewUser{Name: "ivan", Email: "ivan@typo.example", Password: goodPassword}); err != nil {
+		t.Fatal(err)
+	}
+	e.changeAddress("ivan", "ivan@example.com")
+	if got := periodEmails(e.history("ivan", start)); !slices.Equal(got, []string{"ivan@example.com"}) {
+		t.Fatalf("ivan's history %v, want only the confirmed address", got)
+	}
+}
+
+// The policy's notices of an assisted recovery go to every address the
+// account had in the 90 days before it started, each in its own mail and
+// each once whatever its case; an address given up longer ago is not
+// mailed, and the reset link goes to the current address only.
+func TestAssistedRecoveryNoticesReachRecentAddresses(t *testing.T) {
+	e := newMFAEnv(t)
+	if _, err := e.svc.CreateUser(e.ctx, "operator", account.NewUser{Name: "fran", Email: "fran@old.example", Password: goodPassword, Verified: true}); err != nil {
+		t.Fatal(err)
+	}
+	day := 24 * time.Hour
+	e.clock.Advance(day)
+	e.changeAddress("fran", "fran@example.com") // old.example given up on day 1
+	e.clock.Advance(99 * day)
+	e.changeAddress("fran", "fran@work.example") // example.com given up on day 100
+	e.clock.Advance(20 * day)
+	e.changeAddress("fran", "Fran@Example.com") // back to example.com, in another case, on day 120
+	e.clock.Advance(30 * day)
+
+	// Day 150: the window reaches back to day 60.
+	recent := []string{"Fran@Example.com", "fran@work.example"}
+	n := e.mailsSent()
+	if _, err := e.svc.StartRecovery(e.ctx, "operator", "fran", "asked from Fran@Example.com; lost phone"); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.recipients(mail.KindRecoveryStarted, n); !slices.Equal(got, recent) {
+		t.Fatalf("recovery-started notices went to %v, want %v (not fran@old.example, given up 149 days ago)", got, recent)
+	}
+	started := e.lastMail(mail.KindRecoveryStarted)
+	secret := linkToken(t, started.Links[0])
+
+	// Cancelled by the link: the same addresses hear of it.
+	n = e.mailsSent()
+	if _, err := e.svc.CancelRecovery(e.ctx, secret, e.addr); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.recipients(mail.KindRecoveryCancelled, n); !slices.Equal(got, recent) {
+		t.Fatalf("recovery-cancelled notices went to %v, want %v", got, recent)
+	}
+
+	// Started again and completed after the wait: the notices reach the
+	// addresses of the 90 days before the start, even though work.example
+	// was given up more than 90 days before the completion would count.
+	e.clock.Advance(day)
+	if _, err := e.svc.StartRecovery(e.ctx, "operator", "fran", "asked again"); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(account.DefaultRecoveryWait)
+	n = e.mailsSent()
+	if _, err := e.svc.CompleteRecovery(e.ctx, "operator", "fran"); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.recipients(mail.KindRecoveryCompleted, n); !slices.Equal(got, recent) {
+		t.Fatalf("recovery-completed notices went to %v, want %v", got, recent)
+	}
+	if got := e.recipients(mail.KindPasswordReset, n); !slices.Equal(got, []string{"Fran@Example.com"}) {
+		t.Fatalf("the reset link went to %v, want only the current address", got)
+	}
+
+	// Ninety days on, work.example is out of the window: only the
+	// current address is told, and a sign-in cancels.
+	e.clock.Advance(90 * day)
+	n = e.mailsSent()
+	if _, err := e.svc.StartRecovery(e.ctx, "operator", "fran", "asked a third time"); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.recipients(mail.KindRecoveryStarted, n); !slices.Equal(got, []string{"Fran@Example.com"}) {
+		t.Fatalf("recovery-started notices went to %v, want only the current address", got)
+	}
+}
+
+// A sign-in that cancels a recovery tells every recent address too.
+func TestRecoveryCancelledBySignInTellsRecentAddresses(t *testing.T) {
+	e := newMFAEnv(t)
+	if _, err := e.svc.CreateUser(e.ctx, "operator", account.NewUser{Name: "jo", Email: "jo@old.example", Password: goodPassword, Verified: true}); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(time.Hour)
+	e.changeAddress("jo", "jo@example.com")
+	if _, err := e.svc.StartRecovery(e.ctx, "operator", "jo", "asked from jo@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	n := e.mailsSent()
+	u, err := e.svc.Login(e.ctx, "jo", goodPassword, e.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.svc.NoteWebSignIn(e.ctx, u, "", "Mozilla/5.0 Firefox/130.0", e.addr)
+	if got, want := e.recipients(mail.KindRecoveryCancelled, n), []string{"jo@example.com", "jo@old.example"}; !slices.Equal(got, want) {
+		t.Fatalf("recovery-cancelled notices went to %v, want %v", got, want)
+	}
+}

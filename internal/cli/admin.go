@@ -232,18 +232,21 @@ when the request came from the account's verified address.
 
   rampart admin user recover alice --reason "asked from alice@example.com, lost phone"
 
-records the recovery, mails the account's verified address with a link to
-cancel it, and writes an event. It takes effect only after the waiting
-period ([recovery] wait, 7 days by default); the user cancels it by the
-link or by signing in with the current credentials.
+records the recovery, mails a notice with a link to cancel it to every
+address the account had in the last 90 days (its current verified address
+and any verified address it replaced), and writes an event. It takes
+effect only after the waiting period ([recovery] wait, 7 days by default);
+the user cancels it by the link or by signing in with the current
+credentials.
 
   rampart admin user recover alice --complete
 
 after the wait removes every second factor (TOTP, recovery codes, security
-keys and passkeys), signs every browser out, revokes every token and mails
-a password-reset link to the verified address. Before the wait it is
-refused with the time left. There is no way to send the link to another
-address, or to shorten the wait.`,
+keys and passkeys), signs every browser out, revokes every token, mails
+the same addresses that it is done, and mails a password-reset link to the
+current verified address only. Before the wait it is refused with the time
+left. There is no way to send the link to another address, or to shorten
+the wait.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if complete == (reason != "") {

@@ -39,7 +39,7 @@ func newBenchRegistry(b *testing.B) *benchRegistry {
 	cfg.Data = b.TempDir()
 	cfg.PublicURL = "http://registry.test/"
 	cfg.InsecureFastPasswordHashing = true
-	cfg.EmailDomains.Check = false // no real DNS in benchmarks
+	cfg.EmailDomains.Check = false               // no real DNS in benchmarks
 	cfg.MFA.InsecureMaintainersWithoutMFA = true // the seeding account has no second factor
 	if err := cfg.Validate(); err != nil {
 		b.Fatal(err)

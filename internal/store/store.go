@@ -65,6 +65,7 @@ type Tx interface {
 	CLILogins
 	Devices
 	Recoveries
+	EmailHistory
 	Meta
 }
 
@@ -283,6 +284,37 @@ type Recoveries interface {
 	// EndRecovery closes an open recovery with an outcome; ending one
 	// already ended is a conflict and keeps the first outcome.
 	EndRecovery(id int64, at time.Time, outcome string) error
+}
+
+// EmailHistory records the addresses each account has had, so that the
+// notices of an admin-assisted recovery reach every address the account
+// used lately (docs/policies/account-recovery.md), not only the one it
+// has now. A period runs from when an address became the account's
+// verified address until another replaced it; a user has at most one
+// open period, its current address. Addresses compare ignoring case.
+type EmailHistory interface {
+	// StartEmailPeriod records that email became the user's address at
+	// the given time. If it already is the user's current address,
+	// nothing changes (the period keeps its start). If another address
+	// is current, it is a conflict and nothing changes: end that period
+	// first, in the same transaction.
+	StartEmailPeriod(userID int64, email string, at time.Time) error
+	// EndEmailPeriod records that the user's current address stopped
+	// being the account's at the given time. A user with no current
+	// address (one never verified) is not an error; nothing changes.
+	EndEmailPeriod(userID int64, at time.Time) error
+	// EmailPeriodsSince lists the user's periods in effect at any time at
+	// or after since: the open one and those that ended at or after
+	// since, latest start first. An address the user had twice is listed
+	// once per period. None is an empty list.
+	EmailPeriodsSince(userID int64, since time.Time) ([]EmailPeriod, error)
+}
+
+// EmailPeriod is a time during which an address was an account's.
+type EmailPeriod struct {
+	Email string
+	From  time.Time // when it became the account's verified address
+	Until time.Time // when another replaced it; zero while it is current
 }
 
 // Meta is a small key/value table for the store's own bookkeeping.

@@ -109,6 +109,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		}},
 		{"Devices", []test{{"Touch", testDevices}}},
 		{"Recoveries", []test{{"Lifecycle", testRecoveries}}},
+		{"EmailHistory", []test{{"Lifecycle", testEmailHistory}, {"Concurrent", testEmailHistoryConcurrent}}},
 		{"Meta", []test{{"RoundTrip", testMeta}}},
 		{"Concurrency", []test{{"SameVersion", testConcurrentSameVersion}}},
 	}
@@ -414,6 +415,9 @@ func checkEmpty(t *testing.T, s store.Store) {
 	wantNotFound(t, s, "TOTP", func(tx store.Tx) (*core.TOTP, error) { return tx.TOTP(1) })
 	if codes := read(t, s, func(tx store.Tx) ([]string, error) { return tx.RecoveryCodes(1) }); len(codes) != 0 {
 		t.Fatalf("RecoveryCodes = %q, want none", codes)
+	}
+	if ps := read(t, s, func(tx store.Tx) ([]store.EmailPeriod, error) { return tx.EmailPeriodsSince(1, time.Time{}) }); len(ps) != 0 {
+		t.Fatalf("EmailPeriodsSince = %v, want none", ps)
 	}
 }
 

@@ -1,0 +1,65 @@
+package account
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/mail"
+	"github.com/rampart/rampart/internal/store"
+)
+
+// The addresses an account has had (store.EmailHistory). An address
+// enters the history when it becomes the account's verified address:
+// an admin creates the account verified (CreateUser), the sign-up link is
+// followed (VerifyEmail), or a change of address is confirmed
+// (ConfirmEmailChange, which also ends the old address's period). An
+// address never verified is never recorded, so no notice goes to an
+// address nobody proved to own. The notices of an admin-assisted
+// recovery go to every address of the last RecentAddressWindow
+// (docs/policies/account-recovery.md): the holder of an address an
+// attacker replaced still hears of it.
+
+// RecentAddressWindow is how far back the recovery notices reach: the
+// policy's 90 days.
+const RecentAddressWindow = 90 * 24 * time.Hour
+
+// recordVerifiedAddress records in tx that u's current address, verified
+// at now, is the account's. Recording the current address again (verified
+// once more after its domain was found abandoned, say) changes nothing.
+func recordVerifiedAddress(tx store.Tx, u *core.User, now time.Time) error {
+	return tx.StartEmailPeriod(u.ID, u.Email, now)
+}
+
+// recentAddresses lists, in tx, where the notices of a recovery of u that
+// started at the given time go: its current address first, then every
+// other address it had at any time from RecentAddressWindow before the
+// start until now, newest first, each once whatever its case. The window
+// is counted from the start, so the notices of the cancellation or the
+// completion reach at least everyone told of the start.
+func recentAddresses(tx store.Tx, u *core.User, started time.Time) ([]string, error) {
+	periods, err := tx.EmailPeriodsSince(u.ID, started.Add(-RecentAddressWindow))
+	if err != nil {
+		return nil, err
+	}
+	out := []string{u.Email}
+	for _, p := range periods {
+		if !slices.ContainsFunc(out, func(a string) bool { return strings.EqualFold(a, p.Email) }) {
+			out = append(out, p.Email)
+		}
+	}
+	return out, nil
+}
+
+// notifyAddresses mails the same notice about u to each address, one
+// mail per address, so that no recipient learns the others (a previous
+// address may no longer be the account holder's).
+func (s *Service) notifyAddresses(ctx context.Context, u *core.User, addrs []string, kind string, n mail.Notice) {
+	for _, a := range addrs {
+		to := *u
+		to.Email = a
+		s.notify(ctx, &to, kind, n)
+	}
+}
