@@ -94,9 +94,12 @@ type Options struct {
 
 // Server is a running `rampart serve`.
 type Server struct {
-	URL  string // http://127.0.0.1:PORT/
+	// URL is the public URL the server reports: http://localhost:PORT/
+	// for its loopback listener, a secure context and a valid WebAuthn
+	// relying party ID for a browser.
+	URL  string
 	Data string
-	Addr string // 127.0.0.1:PORT
+	Addr string // localhost:PORT
 	// Mail is the SMTP server receiving the registry's mail (Options.SMTP).
 	Mail *smtpd.Server
 	// DNS and RDAP are the email domain peers (Options.DNSZone, RDAPDomains).

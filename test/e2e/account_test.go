@@ -50,7 +50,7 @@ func TestAccount(t *testing.T) {
 
 	// login again with the same user, in a fresh environment, through the
 	// password prompts (plain `npm login` uses the web flow: see
-	// internal/web/browser_webauthn_test.go).
+	// test/browser/passkey_test.go).
 	n2 := anon(t, s)
 	out, err = n2.Interactive("", []string{"Username:", "Password:"}, []string{"alice", alicePW}, "login", "--auth-type=legacy")
 	if err != nil {
