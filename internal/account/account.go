@@ -1,7 +1,8 @@
 // Package account manages users, passwords, API tokens and sign-in
 // sessions, and turns credentials into an authz.Principal. Secrets are
 // stored only as hashes and compared in constant time; guessing is
-// throttled per account and per source address with exponential backoff.
+// throttled with exponential backoff, in a way that an attacker cannot
+// turn against the account's owner (throttle.go).
 package account
 
 import (
@@ -13,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	netmail "net/mail"
 	"net/netip"
 	"net/url"
@@ -169,8 +169,11 @@ type NewUser struct {
 }
 
 // Register creates an account through self-service sign-up (npm adduser,
-// the web UI). It is refused when the operator closed registration.
-func (s *Service) Register(ctx context.Context, nu NewUser) (*core.User, error) {
+// the web UI) from addr. It is refused when the operator closed
+// registration. Every sign-up that gets past the form's checks counts
+// against its source, taken or not (signupRate), which also slows
+// finding out which addresses have accounts.
+func (s *Service) Register(ctx context.Context, nu NewUser, addr netip.Addr) (*core.User, error) {
 	if !s.policy.AllowRegistration {
 		return nil, core.Errorf(core.KindForbidden, "this registry does not allow self-service sign-up; ask an administrator for an account")
 	}
@@ -179,6 +182,11 @@ func (s *Service) Register(ctx context.Context, nu NewUser) (*core.User, error) 
 		return nil, err
 	}
 	if err := validateEmail(nu.Email); err != nil {
+		return nil, err
+	}
+	err := s.reserveRate(ctx, []rateKey{{key: "signup:addr:" + sourceKey(addr), rate: signupRate,
+		refusal: "too many sign-ups from your address; try again in %s"}})
+	if err != nil {
 		return nil, err
 	}
 	res, err := s.refuseAbandoned(ctx, nu.Email, "sign up with")
@@ -297,21 +305,33 @@ func (s *Service) DisableUser(ctx context.Context, actor string, name string) er
 	return err
 }
 
-// Login checks a name and password. Failures are throttled per account and
-// per source address; the error never says which of the two was wrong.
+// Login checks a name and password. Failures are throttled per source
+// address, per account on the source's network and, from networks the
+// account has not signed in from, per account (loginKeys); the error never
+// says which of name and password was wrong.
 func (s *Service) Login(ctx context.Context, name, pw string, addr netip.Addr) (*core.User, error) {
-	keys := []string{"login:user:" + name, "login:addr:" + addr.Unmap().String()}
-	prev, err := s.reserveAttempt(ctx, keys)
+	now := s.now()
+	var u *core.User
+	var known bool
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		u, known = nil, false
+		cur, err := tx.UserByName(name)
+		if errors.Is(err, core.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		u = cur
+		known, err = knownNetwork(tx, cur, addr, now)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	var u *core.User
-	err = s.store.View(ctx, func(tx store.Tx) error {
-		var err error
-		u, err = tx.UserByName(name)
-		return err
-	})
-	if err != nil && !errors.Is(err, core.ErrNotFound) {
+	keys := loginKeys(name, addr, known)
+	prev, err := s.reserveAttempt(ctx, keys)
+	if err != nil {
 		return nil, err
 	}
 	hash := s.dummyHash
@@ -325,7 +345,7 @@ func (s *Service) Login(ctx context.Context, name, pw string, addr netip.Addr) (
 	if u == nil || !ok || verr != nil {
 		return nil, core.Errorf(core.KindUnauthenticated, "incorrect user name or password")
 	}
-	if err := s.forgive(ctx, keys, prev); err != nil {
+	if err := s.forgiveLogin(ctx, u, addr, keys, prev); err != nil {
 		return nil, err
 	}
 	if u.Disabled() {
@@ -335,113 +355,6 @@ func (s *Service) Login(ctx context.Context, name, pw string, addr netip.Addr) (
 		return nil, err
 	}
 	return u, nil
-}
-
-// reserveAttempt refuses while any key is in its backoff period and
-// otherwise counts the attempt as a failure up front, in the same write
-// transaction, before the password is hashed. Guesses sent in parallel
-// therefore see each other: once the count crosses the threshold, the
-// next one is refused instead of racing the first to its verdict.
-//
-// Past FreeFailures a key is blocked for 1s, 2s, 4s, ... up to MaxBackoff:
-// slow enough to stop guessing, never a lockout an attacker could use to
-// shut a user out. A key whose last failure is older than a day starts
-// afresh. It returns the keys' states before the attempt, for forgive.
-func (s *Service) reserveAttempt(ctx context.Context, keys []string) ([]core.Throttle, error) {
-	return s.reserve(ctx, keys, "failed sign-in attempts")
-}
-
-// reserve is reserveAttempt for any guessable secret; what names the
-// attempts in the refusal ("failed sign-in attempts").
-func (s *Service) reserve(ctx context.Context, keys []string, what string) ([]core.Throttle, error) {
-	now := s.now()
-	var wait time.Duration
-	var prev []core.Throttle
-	err := s.store.Update(ctx, func(tx store.Tx) error {
-		wait, prev = 0, prev[:0]
-		current := make([]*core.Throttle, len(keys))
-		for i, k := range keys {
-			th, err := tx.Throttle(k)
-			if errors.Is(err, core.ErrNotFound) || (err == nil && now.Sub(th.LastFailure) > 24*time.Hour) {
-				th, err = &core.Throttle{Key: k}, nil
-			}
-			if err != nil {
-				return err
-			}
-			current[i] = th
-			prev = append(prev, *th)
-			if d := th.BlockedUntil.Sub(now); d > wait {
-				wait = d
-			}
-		}
-		if wait > 0 {
-			return nil // refused attempts are not counted: they cannot extend a block
-		}
-		for _, th := range current {
-			th.Failures++
-			th.LastFailure = now
-			if over := th.Failures - s.policy.FreeFailures; over > 0 {
-				d := s.policy.MaxBackoff
-				if over < 31 {
-					d = min(time.Duration(1<<(over-1))*time.Second, s.policy.MaxBackoff)
-				}
-				th.BlockedUntil = now.Add(d)
-			}
-			if err := tx.PutThrottle(th); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if wait > 0 {
-		secs := int(math.Ceil(wait.Seconds()))
-		unit := "seconds"
-		if secs == 1 {
-			unit = "second"
-		}
-		return nil, core.RateLimited(time.Duration(secs)*time.Second, "too many %s; try again in %d %s", what, secs, unit)
-	}
-	return prev, nil
-}
-
-// forgive undoes a reservation after a correct password: the account's
-// record is cleared, and the address goes back to its state before.
-func (s *Service) forgive(ctx context.Context, keys []string, prev []core.Throttle) error {
-	return s.store.Update(ctx, func(tx store.Tx) error {
-		if err := tx.DeleteThrottle(keys[0]); err != nil {
-			return err
-		}
-		return restoreThrottles(tx, prev[1:])
-	})
-}
-
-// restoreThrottles takes back one counted attempt from each key, and puts
-// its block back as it was before the attempt.
-func restoreThrottles(tx store.Tx, prev []core.Throttle) error {
-	for _, p := range prev {
-		th, err := tx.Throttle(p.Key)
-		if errors.Is(err, core.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		th.Failures = max(th.Failures-1, 0)
-		th.BlockedUntil = p.BlockedUntil
-		if th.Failures == 0 {
-			if err := tx.DeleteThrottle(p.Key); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := tx.PutThrottle(th); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // TokenRequest is what a user asks for when creating a token.
@@ -482,6 +395,25 @@ func (s *Service) issueSessionToken(ctx context.Context, u *core.User, addr neti
 	return tok, err
 }
 
+// confirmPassword checks the signed-in user's current password before a
+// sensitive change (what). Authorize ran before it, so this check may be
+// the one that finds the password breached: then the change is refused
+// too, since a token or a new address would outlive the password change
+// the breach forces.
+func (s *Service) confirmPassword(ctx context.Context, p authz.Principal, pw, what string) error {
+	u, err := s.Login(ctx, p.User.Name, pw, p.Addr)
+	if err != nil {
+		if core.KindOf(err) == core.KindUnauthenticated {
+			return core.Errorf(core.KindUnauthenticated, "incorrect password; %s needs your current password", what)
+		}
+		return err
+	}
+	if u.PasswordCompromised {
+		return core.Errorf(core.KindForbidden, "your password appears in a known data breach; change it at %s", s.url(pathChangePassword))
+	}
+	return nil
+}
+
 // CreateToken creates an API token for the principal's user, after
 // checking the password again: a stolen session alone cannot mint tokens.
 func (s *Service) CreateToken(ctx context.Context, p authz.Principal, pw string, req TokenRequest) (*CreatedToken, error) {
@@ -492,10 +424,7 @@ func (s *Service) CreateToken(ctx context.Context, p authz.Principal, pw string,
 	if err := authz.Authorize(p, authz.CreateTokens, authz.Resource{Critical: covers != "", Package: covers}); err != nil {
 		return nil, err
 	}
-	if _, err := s.Login(ctx, p.User.Name, pw, p.Addr); err != nil {
-		if core.KindOf(err) == core.KindUnauthenticated {
-			return nil, core.Errorf(core.KindUnauthenticated, "incorrect password; creating a token needs your current password")
-		}
+	if err := s.confirmPassword(ctx, p, pw, "creating a token"); err != nil {
 		return nil, err
 	}
 	if len(req.Actions) == 0 {
@@ -540,8 +469,9 @@ func (s *Service) CreateToken(ctx context.Context, p authz.Principal, pw string,
 		Name: req.Name, Kind: core.TokenAPI, Actions: req.Actions, Packages: req.Packages, CIDRs: req.CIDRs,
 		CreatedAt: now, ExpiresAt: now.Add(time.Duration(days) * 24 * time.Hour),
 		// A token made where a second factor was passed may publish
-		// without one (authz); record it.
-		MFAVerifiedAt: mfaPassedAt(p, now),
+		// without one (authz); record it, and whether it was a key.
+		MFAVerifiedAt:       mfaPassedAt(p, now),
+		PhishingResistantAt: phishingResistantAt(p, now),
 	})
 }
 
@@ -696,7 +626,7 @@ func (s *Service) Authenticate(ctx context.Context, value string, addr netip.Add
 	hash := token.Hash(value)
 	var t *core.Token
 	var u *core.User
-	var mfaOn bool
+	var totp, keys bool
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		var err error
 		if t, err = tx.TokenByHash(hash); err != nil {
@@ -705,7 +635,7 @@ func (s *Service) Authenticate(ctx context.Context, value string, addr netip.Add
 		if u, err = tx.UserByID(t.UserID); err != nil {
 			return err
 		}
-		mfaOn, err = hasSecondFactor(tx, u)
+		totp, keys, err = secondFactors(tx, u)
 		return err
 	})
 	if errors.Is(err, core.ErrNotFound) {
@@ -731,7 +661,7 @@ func (s *Service) Authenticate(ctx context.Context, value string, addr netip.Add
 		return p, core.Errorf(core.KindForbidden, "this token (%s) may only be used from %s, not from %s", t.Mask, strings.Join(t.CIDRs, ", "), addr.Unmap())
 	}
 	p.User, p.Token = u, t
-	p.MFA, p.MFAVerifiedAt, p.PhishingResistantAt = mfaOn, t.MFAVerifiedAt, t.PhishingResistantAt
+	p.MFA, p.HasKey, p.MFAVerifiedAt, p.PhishingResistantAt = totp || keys, keys, t.MFAVerifiedAt, t.PhishingResistantAt
 	p.Now, p.Policy = now, s.policy.MFA
 	return p, nil
 }
@@ -769,9 +699,10 @@ func (s *Service) WebPrincipal(ctx context.Context, value string, addr netip.Add
 		if err != nil || u.Disabled() {
 			return err
 		}
-		mfaOn, err := hasSecondFactor(tx, u)
+		totp, keys, err := secondFactors(tx, u)
 		if err == nil {
-			p.User, p.MFA, p.MFAVerifiedAt, p.SessionID = u, mfaOn, ws.MFAVerifiedAt, ws.IDHash
+			p.User, p.MFA, p.HasKey, p.MFAVerifiedAt, p.SessionID = u, totp || keys, keys, ws.MFAVerifiedAt, ws.IDHash
+			p.SignedInAt = ws.CreatedAt
 			if ws.PhishingResistant {
 				p.PhishingResistantAt = ws.MFAVerifiedAt
 			}

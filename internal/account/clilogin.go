@@ -91,21 +91,23 @@ func (s *Service) ApproveCLILogin(ctx context.Context, p authz.Principal, loginS
 	if p.Token != nil || p.SessionID == "" {
 		return core.Errorf(core.KindForbidden, "approve an npm login in the browser")
 	}
-	if p.MFA && p.MFAVerifiedAt.IsZero() {
-		return core.Errorf(core.KindForbidden, "sign in again with your second factor to approve an npm login")
-	}
 	req, err := s.CLILogin(ctx, loginSecret)
 	if err != nil {
 		return err
 	}
 	now := s.now()
-	if req.ForUserID != 0 {
-		if req.ForUserID != p.User.ID {
-			return core.Errorf(core.KindForbidden, "this npm command waits for another account's second factor; sign in as that account to approve it")
-		}
-		if !recentMFA(p, now) {
-			return core.Errorf(core.KindOTPRequired, "%s", authz.StepUpMessage)
-		}
+	if req.ForUserID != 0 && req.ForUserID != p.User.ID {
+		return core.Errorf(core.KindForbidden, "this npm command waits for another account's second factor; sign in as that account to approve it")
+	}
+	// Approving hands a token to a CLI somewhere: like creating one, it
+	// needs a second factor passed just now (or, for an account without
+	// one, a fresh sign-in), so that a stolen or forgotten browser
+	// session cannot mint tokens.
+	switch {
+	case p.MFA && !recentMFA(p, now):
+		return core.Errorf(core.KindOTPRequired, "%s", authz.StepUpMessage)
+	case !p.MFA && !recentSignIn(p, now):
+		return core.Errorf(core.KindForbidden, "for your security, an npm login is approved only within %s of signing in: sign out, sign in again and open the link again", stepUpWindow(p))
 	}
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		return tx.ApproveCLILogin(hashString(loginSecret), p.User.ID, now, p.MFAVerifiedAt, !p.PhishingResistantAt.IsZero())
@@ -186,8 +188,14 @@ func (s *Service) PollCLILogin(ctx context.Context, doneSecret string) (tok *Cre
 			t.PhishingResistantAt = l.MFAVerifiedAt
 		}
 	}
-	tok, err = s.insertToken(ctx, u, t)
-	return tok, false, err
+	if tok, err = s.insertToken(ctx, u, t); err != nil {
+		return nil, false, err
+	}
+	// As for a password login from npm: a new device or network is told.
+	if addr, perr := netip.ParseAddr(l.Addr); perr == nil {
+		s.noteCLISignIn(ctx, u, addr)
+	}
+	return tok, false, nil
 }
 
 // WebOTPLifetime is how long the one-time value of an approved web OTP
@@ -245,9 +253,18 @@ func (s *Service) spendWebOTP(ctx context.Context, u *core.User, code string) (b
 // recentMFA reports whether the browser session p passed its second
 // factor within the step-up window.
 func recentMFA(p authz.Principal, now time.Time) bool {
-	window := p.Policy.StepUpWindow
-	if window <= 0 {
-		window = authz.DefaultStepUpWindow
+	return !p.MFAVerifiedAt.IsZero() && now.Sub(p.MFAVerifiedAt) <= stepUpWindow(p)
+}
+
+// recentSignIn reports whether the browser session p signed in within
+// the step-up window.
+func recentSignIn(p authz.Principal, now time.Time) bool {
+	return !p.SignedInAt.IsZero() && now.Sub(p.SignedInAt) <= stepUpWindow(p)
+}
+
+func stepUpWindow(p authz.Principal) time.Duration {
+	if p.Policy.StepUpWindow <= 0 {
+		return authz.DefaultStepUpWindow
 	}
-	return !p.MFAVerifiedAt.IsZero() && now.Sub(p.MFAVerifiedAt) <= window
+	return p.Policy.StepUpWindow
 }

@@ -19,7 +19,9 @@ import (
 // Every sign-in from a device the user never signed in from before,
 // the first one after registration included, mails KindNewDevice and
 // writes an event: an account an administrator created, or whose password
-// leaked before its owner ever signed in, is then still noticed.
+// leaked before its owner ever signed in, is then still noticed. The
+// network of every completed sign-in is recorded too: password guesses
+// from elsewhere never block sign-in from it (throttle.go).
 //
 // A completed sign-in with the account's current credentials also cancels
 // an assisted recovery under way (docs/policies/account-recovery.md).
@@ -114,6 +116,9 @@ func (s *Service) signedIn(ctx context.Context, u *core.User, keyHash, via, user
 		isNew, cancelled = false, false
 		var err error
 		if isNew, err = tx.TouchDevice(u.ID, keyHash, now); err != nil {
+			return err
+		}
+		if err := rememberNetwork(tx, u, addr, now); err != nil {
 			return err
 		}
 		if isNew {

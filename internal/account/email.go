@@ -24,6 +24,8 @@ const (
 	pathChangePassword = "account/password"
 	// PathMFA is the page for two-factor authentication.
 	PathMFA = "account/mfa"
+	// pathSecurityKeys is the page for security keys and passkeys.
+	pathSecurityKeys = "account/security-keys"
 )
 
 // Lifetimes of mailed links.
@@ -94,7 +96,10 @@ func (s *Service) notify(ctx context.Context, u *core.User, kind string, n mail.
 }
 
 func (s *Service) send(ctx context.Context, u *core.User, kind string, n mail.Notice) {
-	n.Site, n.User, n.SecurityURL = s.policy.Site, u.Name, s.url(pathAccount)
+	n.Site, n.User = s.policy.Site, u.Name
+	if n.SecurityURL == "" { // a notice may point at a more precise page
+		n.SecurityURL = s.url(pathAccount)
+	}
 	if n.When.IsZero() {
 		n.When = s.now()
 	}
@@ -159,7 +164,7 @@ func (s *Service) checkSignInPassword(ctx context.Context, u *core.User, pw stri
 
 // linkKeys throttle guesses at mailed links per source address.
 func linkKeys(addr netip.Addr) []string {
-	return []string{"link:addr:" + addr.Unmap().String()}
+	return []string{"link:addr:" + sourceKey(addr)}
 }
 
 // lookupLink finds the unused, unexpired link for purpose. Every attempt
@@ -293,12 +298,40 @@ func (s *Service) ResendVerification(ctx context.Context, p authz.Principal) err
 // enabled account whose address is verified. The answer is the same
 // whether or not it does, and the mail goes out after the answer, so
 // neither the reply nor its timing tells who has an account.
+//
+// Requests are limited per source and per address mailed (reserveRate).
+// The limit per address mailed does not refuse the account's owner on a
+// network the account signed in from, but counts the request, so that
+// requests from elsewhere cannot keep replacing the owner's link.
 func (s *Service) RequestPasswordReset(ctx context.Context, email string, addr netip.Addr) error {
 	email = strings.TrimSpace(email)
 	if err := validateEmail(email); err != nil {
 		return err
 	}
-	if _, err := s.reserve(ctx, []string{"reset:addr:" + addr.Unmap().String(), "reset:email:" + strings.ToLower(email)}, "password reset requests"); err != nil {
+	now := s.now()
+	var known bool
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		known = false
+		u, err := tx.UserByEmail(email)
+		if errors.Is(err, core.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		known, err = knownNetwork(tx, u, addr, now)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	err = s.reserveRate(ctx, []rateKey{
+		{key: "reset:addr:" + sourceKey(addr), rate: resetSourceRate,
+			refusal: "too many password reset requests from your address; try again in %s"},
+		{key: "reset:email:" + strings.ToLower(email), rate: resetEmailRate, countOnly: known,
+			refusal: "a password reset link was asked for this address a short while ago: if it has an account, use the newest link mailed to it (each works for an hour), or try again in %s"},
+	})
+	if err != nil {
 		return err
 	}
 	link, err := newEmailLink(core.PurposePasswordReset, s.now())
@@ -367,7 +400,7 @@ func (s *Service) ResetPassword(ctx context.Context, secret, newPW string, addr 
 		if err != nil {
 			return err
 		}
-		if err := tx.DeleteThrottle("login:user:" + cur.Name); err != nil {
+		if err := tx.DeleteThrottle(loginAccountKey(cur.Name)); err != nil {
 			return err
 		}
 		u = cur
@@ -382,7 +415,9 @@ func (s *Service) ResetPassword(ctx context.Context, secret, newPW string, addr 
 
 // ChangePassword sets a new password for the signed-in user after checking
 // the current one. Every browser session and `npm login` token of the
-// user ends (API tokens stay); the caller signs the browser in again.
+// user ends (API tokens stay), and so does every reset link not yet
+// followed: a link read from a stolen mailbox must not outlive the change.
+// The caller signs the browser in again.
 func (s *Service) ChangePassword(ctx context.Context, p authz.Principal, oldPW, newPW string) (*core.User, error) {
 	if p.User == nil {
 		return nil, core.Errorf(core.KindUnauthenticated, "sign in to change your password")
@@ -420,6 +455,9 @@ func (s *Service) ChangePassword(ctx context.Context, p authz.Principal, oldPW, 
 		}
 		revoked, err := signOutEverywhere(tx, cur, now, false)
 		if err != nil {
+			return err
+		}
+		if err := tx.ExpireEmailTokens(cur.ID, core.PurposePasswordReset, now); err != nil {
 			return err
 		}
 		u = cur

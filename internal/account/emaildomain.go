@@ -240,10 +240,7 @@ func (s *Service) RequestEmailChange(ctx context.Context, p authz.Principal, pw,
 	if strings.EqualFold(newEmail, p.User.Email) {
 		return core.Errorf(core.KindInvalid, "%s is already your address", newEmail)
 	}
-	if _, err := s.Login(ctx, p.User.Name, pw, p.Addr); err != nil {
-		if core.KindOf(err) == core.KindUnauthenticated {
-			return core.Errorf(core.KindUnauthenticated, "incorrect password; changing your email address needs your current password")
-		}
+	if err := s.confirmPassword(ctx, p, pw, "changing your email address"); err != nil {
 		return err
 	}
 	if _, err := s.refuseAbandoned(ctx, newEmail, "use"); err != nil {

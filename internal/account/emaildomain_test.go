@@ -135,7 +135,7 @@ func TestRegisterRefusesAbandonedDomain(t *testing.T) {
 		{"alice@gone.test", "the domain does not exist"}, // NXDOMAIN
 		{"alice@lapsing.test", "pending delete"},         // RDAP status
 	} {
-		_, err := e.svc.Register(e.ctx, account.NewUser{Name: "alice", Email: tc.email, Password: goodPassword})
+		_, err := e.svc.Register(e.ctx, account.NewUser{Name: "alice", Email: tc.email, Password: goodPassword}, attemptAddr(1))
 		msg := core.Message(err)
 		if core.KindOf(err) != core.KindInvalid || !strings.Contains(msg, tc.email) || !strings.Contains(msg, tc.why) || !strings.Contains(msg, "another") {
 			t.Fatalf("Register(%s) = %v (%v), want invalid, saying %q and to use another address", tc.email, err, core.KindOf(err), tc.why)
@@ -146,14 +146,14 @@ func TestRegisterRefusesAbandonedDomain(t *testing.T) {
 	}
 
 	// A lookup that fails is unknown, never abandoned: sign-up goes on.
-	u, err := e.svc.Register(e.ctx, account.NewUser{Name: "bob", Email: "bob@broken.test", Password: goodPassword})
+	u, err := e.svc.Register(e.ctx, account.NewUser{Name: "bob", Email: "bob@broken.test", Password: goodPassword}, attemptAddr(1))
 	if err != nil {
 		t.Fatalf("Register with a SERVFAIL domain: %v, want allowed (unknown)", err)
 	}
 	if st := e.status(u); st.Status != core.DomainUnknown {
 		t.Fatalf("status after a SERVFAIL = %+v, want unknown", st)
 	}
-	u, err = e.svc.Register(e.ctx, account.NewUser{Name: "carol", Email: "carol@healthy.test", Password: goodPassword})
+	u, err = e.svc.Register(e.ctx, account.NewUser{Name: "carol", Email: "carol@healthy.test", Password: goodPassword}, attemptAddr(1))
 	if err != nil {
 		t.Fatalf("Register with a healthy domain: %v", err)
 	}

@@ -34,7 +34,7 @@ const pendingEnrolmentLifetime = time.Hour
 const qrSize = 240
 
 func mfaKeys(u *core.User, addr netip.Addr) []string {
-	return []string{"mfa:user:" + u.Name, "mfa:addr:" + addr.Unmap().String()}
+	return []string{"mfa:user:" + u.Name, "mfa:addr:" + sourceKey(addr)}
 }
 
 // TOTPEnrolment is a pending authenticator-app enrolment to show the user.
@@ -97,6 +97,11 @@ func (s *Service) BeginTOTP(ctx context.Context, p authz.Principal) (*TOTPEnrolm
 	if err := needUser(p); err != nil {
 		return nil, err
 	}
+	// The secret is shown only to whoever may add a factor: a stolen
+	// session must not plant its own (authz: step-up).
+	if err := authz.Authorize(p, authz.AddMFA, authz.Resource{}); err != nil {
+		return nil, err
+	}
 	now := s.now()
 	fresh, err := mfa.NewTOTP(s.policy.Site, p.User.Name)
 	if err != nil {
@@ -136,9 +141,14 @@ func (s *Service) BeginTOTP(ctx context.Context, p authz.Principal) (*TOTPEnrolm
 
 // ConfirmTOTP turns the pending enrolment on once the user types a code
 // from the app, and returns recovery codes to show once. A browser that
-// confirms has just passed the factor, so its session counts as such.
+// confirms its first factor has just passed it, so its session counts as
+// such; one that adds an app beside a key keeps the state it had (the new
+// app must not stand in for the key it was added under).
 func (s *Service) ConfirmTOTP(ctx context.Context, p authz.Principal, code string) ([]string, error) {
 	if err := needUser(p); err != nil {
+		return nil, err
+	}
+	if err := authz.Authorize(p, authz.AddMFA, authz.Resource{}); err != nil {
 		return nil, err
 	}
 	u := p.User
@@ -183,8 +193,8 @@ func (s *Service) ConfirmTOTP(ctx context.Context, p authz.Principal, code strin
 		if err := tx.SetRecoveryCodes(u.ID, hashes, now); err != nil {
 			return err
 		}
-		if p.SessionID != "" {
-			if err := tx.SetWebSessionMFA(p.SessionID, now); err != nil && !errors.Is(err, core.ErrNotFound) {
+		if p.SessionID != "" && !p.MFA {
+			if err := tx.SetWebSessionMFA(p.SessionID, now, false); err != nil && !errors.Is(err, core.ErrNotFound) {
 				return err
 			}
 		}
@@ -208,10 +218,7 @@ func (s *Service) DisableTOTP(ctx context.Context, p authz.Principal, password, 
 		return err
 	}
 	u := p.User
-	if _, err := s.Login(ctx, u.Name, password, p.Addr); err != nil {
-		if core.KindOf(err) == core.KindUnauthenticated {
-			return core.Errorf(core.KindUnauthenticated, "incorrect password; turning off two-factor authentication needs your current password")
-		}
+	if err := s.confirmPassword(ctx, p, password, "turning off two-factor authentication"); err != nil {
 		return err
 	}
 	// The code given is the step-up: authz may spend it (a session whose
@@ -277,13 +284,15 @@ func (s *Service) RegenerateRecoveryCodes(ctx context.Context, p authz.Principal
 // compare-and-swap, so a code works once even when sent twice at the same
 // moment), or a recovery code, which is then deleted and reported by mail
 // with the number left. Attempts are throttled per account and per
-// address with exponential backoff.
-func (s *Service) CheckSecondFactor(ctx context.Context, u *core.User, code string, addr netip.Addr) error {
+// address with exponential backoff, and the user is told of a run of
+// wrong codes (noteSecondFactorResult).
+func (s *Service) CheckSecondFactor(ctx context.Context, u *core.User, code string, addr netip.Addr) (err error) {
 	keys := mfaKeys(u, addr)
 	prev, err := s.reserve(ctx, keys, "failed authenticator codes")
 	if err != nil {
 		return err
 	}
+	defer s.noteSecondFactorResult(ctx, u, addr, &err)
 	if ok, err := s.spendWebOTP(ctx, u, code); err != nil || ok {
 		if err != nil {
 			return err
@@ -437,11 +446,30 @@ func (s *Service) FinishWebSignIn(ctx context.Context, pendingValue, code string
 	if err := s.CheckSecondFactor(ctx, u, code, addr); err != nil {
 		return nil, "", err
 	}
-	if err := s.EndWebSession(ctx, pendingValue); err != nil {
-		return nil, "", err
-	}
-	v, err := s.newWebSession(ctx, u, s.now(), false)
+	v, err := s.replacePending(ctx, u, pendingValue, false)
 	return u, v, err
+}
+
+// replacePending turns a pending sign-in whose second factor just held
+// into a session, in one transaction: the pending row is consumed once
+// (two answers racing get one session), and a password change or reset
+// that signed everything out meanwhile leaves nothing to replace.
+func (s *Service) replacePending(ctx context.Context, u *core.User, pendingValue string, phishingResistant bool) (string, error) {
+	value, now := newSessionValue(), s.now()
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		ws, err := tx.WebSession(hashString(pendingValue))
+		if errors.Is(err, core.ErrNotFound) || (err == nil && (!ws.Pending || ws.UserID != u.ID || !now.Before(ws.ExpiresAt))) {
+			return ErrSignInExpired
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteWebSession(ws.IDHash); err != nil {
+			return err
+		}
+		return tx.CreateWebSession(&core.WebSession{IDHash: hashString(value), UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(WebSessionLifetime), MFAVerifiedAt: now, PhishingResistant: phishingResistant})
+	})
+	return value, err
 }
 
 // ContinueWebSession starts a new session for the principal's browser
@@ -491,6 +519,20 @@ func mfaPassedAt(p authz.Principal, now time.Time) time.Time {
 	return time.Time{}
 }
 
+// phishingResistantAt is what a token created by p records of a security
+// key or passkey: a browser's key passed within the step-up window, or
+// the key behind the npm login that creates it. Managing a critical
+// package with an API token needs one (authz).
+func phishingResistantAt(p authz.Principal, now time.Time) time.Time {
+	if p.PhishingResistantAt.IsZero() || !p.SecondFactorPassed() {
+		return time.Time{}
+	}
+	if p.Token == nil && now.Sub(p.PhishingResistantAt) > stepUpWindow(p) {
+		return time.Time{}
+	}
+	return p.PhishingResistantAt
+}
+
 // ConfirmWebSession is the web step-up: a signed-in browser whose second
 // factor is older than the step-up window passes it again with a code
 // from the app (or a recovery code), and its session counts as having
@@ -506,5 +548,7 @@ func (s *Service) ConfirmWebSession(ctx context.Context, p authz.Principal, code
 		return err
 	}
 	now := s.now()
-	return s.store.Update(ctx, func(tx store.Tx) error { return tx.SetWebSessionMFA(p.SessionID, now) })
+	// A code from an app: the session no longer counts as having passed
+	// a key, however recently it did.
+	return s.store.Update(ctx, func(tx store.Tx) error { return tx.SetWebSessionMFA(p.SessionID, now, false) })
 }

@@ -78,14 +78,17 @@ func (e *mfaEnv) enrolled(name string) (authz.Principal, string, []string) {
 		e.t.Fatal(err)
 	}
 	p := authz.Principal{User: u, Addr: e.addr}
-	en, err := e.svc.BeginTOTP(e.ctx, p)
+	// A first factor is added from a fresh sign-in.
+	fresh := p
+	fresh.SignedInAt, fresh.Now = e.clock.Now(), e.clock.Now()
+	en, err := e.svc.BeginTOTP(e.ctx, fresh)
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	if !strings.HasPrefix(en.URL, "otpauth://totp/") || len(en.QRPNG) == 0 {
 		e.t.Fatalf("enrolment URL %q, %d bytes of QR code", en.URL, len(en.QRPNG))
 	}
-	codes, err := e.svc.ConfirmTOTP(e.ctx, p, e.code(en.Secret, 0))
+	codes, err := e.svc.ConfirmTOTP(e.ctx, fresh, e.code(en.Secret, 0))
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -146,6 +149,7 @@ func TestTOTPEnrolmentMailsAndRecords(t *testing.T) {
 	if types := e.eventTypes("alice"); types[0] != core.EventMFAAdd {
 		t.Fatalf("newest event %q, want %q", types[0], core.EventMFAAdd)
 	}
+	p.MFA, p.MFAVerifiedAt, p.Now = true, e.clock.Now(), e.clock.Now()
 	_, err = e.svc.BeginTOTP(e.ctx, p)
 	wantKind(t, err, core.KindConflict, "BeginTOTP while on")
 }
@@ -156,7 +160,7 @@ func TestConfirmTOTPRefusesWrongCode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := authz.Principal{User: u, Addr: e.addr}
+	p := authz.Principal{User: u, Addr: e.addr, SignedInAt: e.clock.Now(), Now: e.clock.Now()}
 	en, err := e.svc.BeginTOTP(e.ctx, p)
 	if err != nil {
 		t.Fatal(err)

@@ -72,9 +72,11 @@ type acctEnv struct {
 	clock *testClock
 	store *countingStore
 	svc   *account.Service
+	mail  *sentMail
 }
 
-func newAcctEnv(t *testing.T) *acctEnv {
+// newAcctEnv builds the service on a fresh store; opts change the policy.
+func newAcctEnv(t *testing.T, opts ...func(*account.Policy)) *acctEnv {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "metadata.db"))
@@ -84,14 +86,19 @@ func newAcctEnv(t *testing.T) *acctEnv {
 	t.Cleanup(func() { st.Close() })
 	cs := &countingStore{Store: st}
 	clock := &testClock{t: time.Date(2030, 5, 6, 7, 8, 9, 0, time.UTC)}
-	svc, err := account.New(ctx, cs, password.NewHasher(password.TestParams(), 4), account.Policy{
+	policy := account.Policy{
 		PublishMaxDays: 90, DefaultDays: 30, ReadOnlyMaxDays: 365, SessionLifetime: 12 * time.Hour,
 		FreeFailures: freeFailures, MaxBackoff: maxBackoff, PublicURL: "https://registry.example/",
-	}, testPeers(t), clock.Now)
+	}
+	for _, o := range opts {
+		o(&policy)
+	}
+	peers := testPeers(t)
+	svc, err := account.New(ctx, cs, password.NewHasher(password.TestParams(), 4), policy, peers, clock.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &acctEnv{t: t, ctx: ctx, clock: clock, store: cs, svc: svc}
+	return &acctEnv{t: t, ctx: ctx, clock: clock, store: cs, svc: svc, mail: peers.Mailer.(*sentMail)}
 }
 
 func (e *acctEnv) user(name string) *core.User {
@@ -103,8 +110,9 @@ func (e *acctEnv) user(name string) *core.User {
 	return u
 }
 
-// attemptAddr returns a distinct address for attempt i, so that only the
-// account's counter is in play.
+// attemptAddr returns a distinct address for attempt i, on a network the
+// account never signed in from, so that only the account's counters are
+// in play.
 func attemptAddr(i int) netip.Addr {
 	return netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)})
 }
@@ -153,7 +161,8 @@ func TestLoginBackoffDoublesUpToTheCap(t *testing.T) {
 	for i, want := range []time.Duration{1, 2, 4, 8, 16, 20, 20, 20} {
 		want *= time.Second
 		// Even the right password is refused while the block lasts, from
-		// any address: the account's counter holds.
+		// any address on a network the account never signed in from: the
+		// account's counter holds.
 		wantBlocked(t, try(goodPassword), want, fmt.Sprintf("step %d, right password", i))
 		e.clock.Advance(want - time.Millisecond)
 		wantBlocked(t, try(goodPassword), time.Second, fmt.Sprintf("step %d, 1ms before the end", i))
@@ -218,6 +227,9 @@ func TestLoginThrottlesAnAddressAcrossUserNames(t *testing.T) {
 	}
 }
 
+// A right password clears the account's counter on that network (it also
+// makes the network a known one, which the account-wide counter no
+// longer blocks: lockout_test.go).
 func TestLoginSuccessResetsTheAccountCounter(t *testing.T) {
 	e := newAcctEnv(t)
 	e.user("erin")

@@ -38,6 +38,7 @@ const (
 	ceremonyRegister = "register"
 	ceremonyMFA      = "mfa"
 	ceremonyPasskey  = "passkey"
+	ceremonyStepUp   = "stepup"
 )
 
 // CeremonyLifetime is how long a browser has to answer a WebAuthn challenge.
@@ -117,12 +118,18 @@ func (s *Service) relyingParty() (*webauthn.WebAuthn, error) {
 
 // hasSecondFactor reports whether u has TOTP on or any WebAuthn credential.
 func hasSecondFactor(tx store.Tx, u *core.User) (bool, error) {
-	on, err := hasTOTP(tx, u)
-	if err != nil || on {
-		return on, err
+	totp, keys, err := secondFactors(tx, u)
+	return totp || keys, err
+}
+
+// secondFactors reports which second factors u has: TOTP, and any
+// security key or passkey.
+func secondFactors(tx store.Tx, u *core.User) (totp, keys bool, err error) {
+	if totp, err = hasTOTP(tx, u); err != nil {
+		return false, false, err
 	}
-	keys, err := tx.WebAuthnCredentials(u.ID)
-	return len(keys) > 0, err
+	rows, err := tx.WebAuthnCredentials(u.ID)
+	return totp, len(rows) > 0, err
 }
 
 // SecurityKeys lists the principal's security keys and passkeys.
@@ -205,6 +212,10 @@ func (s *Service) BeginRegisterKey(ctx context.Context, p authz.Principal, kind 
 	if err := needUser(p); err != nil {
 		return nil, err
 	}
+	// A stolen session must not plant its own key (authz: step-up).
+	if err := authz.Authorize(p, authz.AddMFA, authz.Resource{}); err != nil {
+		return nil, err
+	}
 	var w *waUser
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		var err error
@@ -255,6 +266,9 @@ func (s *Service) FinishRegisterKey(ctx context.Context, p authz.Principal, cere
 	}
 	if len([]rune(name)) > 64 {
 		return nil, core.Errorf(core.KindInvalid, "the name is too long (at most 64 characters)")
+	}
+	if err := authz.Authorize(p, authz.AddMFA, authz.Resource{}); err != nil {
+		return nil, err
 	}
 	sd, err := s.takeCeremony(ctx, ceremony, ceremonyRegister+":"+kind, p.User.ID)
 	if err != nil {
@@ -471,11 +485,78 @@ func (s *Service) FinishKeySignIn(ctx context.Context, pendingValue, ceremony st
 	if err := s.useCredential(ctx, w, cred); err != nil {
 		return nil, "", err
 	}
-	if err := s.EndWebSession(ctx, pendingValue); err != nil {
-		return nil, "", err
-	}
-	v, err := s.newSession(ctx, u, s.now(), false, true)
+	v, err := s.replacePending(ctx, u, pendingValue, true)
 	return u, v, err
+}
+
+// BeginStepUpKey asks a signed-in browser for an assertion from any of
+// its user's security keys or passkeys: the step-up with a key, which is
+// what critical packages need (a passkey that cannot be discovered, such
+// as a plain security key, needs its credential ID offered here).
+func (s *Service) BeginStepUpKey(ctx context.Context, p authz.Principal) (*Options, error) {
+	rp, err := s.relyingParty()
+	if err != nil {
+		return nil, err
+	}
+	if err := needBrowser(p); err != nil {
+		return nil, err
+	}
+	var w *waUser
+	if err := s.store.View(ctx, func(tx store.Tx) error { w, err = loadWAUser(tx, p.User); return err }); err != nil {
+		return nil, err
+	}
+	if len(w.creds) == 0 {
+		return nil, core.Errorf(core.KindInvalid, "you have no security key or passkey; add one at %s", s.url(pathSecurityKeys))
+	}
+	assertion, sd, err := rp.BeginLogin(w, webauthn.WithUserVerification(protocol.VerificationDiscouraged))
+	if err != nil {
+		return nil, err
+	}
+	return s.putCeremony(ctx, p.User.ID, ceremonyStepUp, sd, assertion)
+}
+
+// FinishStepUpKey checks the step-up assertion and records on the
+// browser's session that it passed a phishing-resistant factor now.
+func (s *Service) FinishStepUpKey(ctx context.Context, p authz.Principal, ceremony string, response []byte) error {
+	rp, err := s.relyingParty()
+	if err != nil {
+		return err
+	}
+	if err := needBrowser(p); err != nil {
+		return err
+	}
+	sd, err := s.takeCeremony(ctx, ceremony, ceremonyStepUp, p.User.ID)
+	if err != nil {
+		return err
+	}
+	parsed, err := protocol.ParseCredentialRequestResponseBytes(response)
+	if err != nil {
+		return core.Errorf(core.KindInvalid, "the browser's answer could not be read: %s", protocolDetail(err))
+	}
+	var w *waUser
+	if err := s.store.View(ctx, func(tx store.Tx) error { w, err = loadWAUser(tx, p.User); return err }); err != nil {
+		return err
+	}
+	cred, err := rp.ValidateLogin(w, *sd, parsed)
+	if err != nil {
+		return core.Errorf(core.KindUnauthenticated, "the security key's answer was not accepted: %s", protocolDetail(err))
+	}
+	if err := s.useCredential(ctx, w, cred); err != nil {
+		return err
+	}
+	now := s.now()
+	return s.store.Update(ctx, func(tx store.Tx) error { return tx.SetWebSessionMFA(p.SessionID, now, true) })
+}
+
+// needBrowser refuses anything but a signed-in browser session.
+func needBrowser(p authz.Principal) error {
+	if err := needUser(p); err != nil {
+		return err
+	}
+	if p.Token != nil || p.SessionID == "" {
+		return core.Errorf(core.KindForbidden, "confirm your second factor in the browser")
+	}
+	return nil
 }
 
 // useCredential refuses a cloned authenticator (a sign count that did
@@ -488,7 +569,7 @@ func (s *Service) useCredential(ctx context.Context, w *waUser, cred *webauthn.C
 	if cred.Authenticator.CloneWarning {
 		now := s.now()
 		_ = s.store.Update(ctx, func(tx store.Tx) error {
-			return tx.AppendEvent(&core.Event{At: now, Type: core.EventMFARemove, Actor: w.u.Name, Data: jsonData(map[string]any{"user": w.u.Name, "warning": "sign counter went backwards: possible cloned authenticator", "name": row.Name})})
+			return tx.AppendEvent(&core.Event{At: now, Type: core.EventKeyCloneWarning, Actor: w.u.Name, Data: jsonData(map[string]any{"user": w.u.Name, "warning": "sign counter went backwards: possible cloned authenticator", "name": row.Name})})
 		})
 		return core.Errorf(core.KindUnauthenticated, "the security key %q reported a signature counter that did not increase, which is a sign it may have been cloned; sign-in refused. Remove it and register it again, or use another factor", row.Name)
 	}

@@ -246,9 +246,10 @@ func TestCLIWebLogin(t *testing.T) {
 	if _, pending, err := e.svc.PollCLILogin(e.ctx, doneID); err != nil || !pending {
 		t.Fatalf("poll before approval = pending %v, %v", pending, err)
 	}
-	// A session without a second factor cannot approve for an account that has one.
+	// A session without a second factor cannot approve for an account
+	// that has one: it is asked to confirm one first (step-up).
 	err = e.svc.ApproveCLILogin(e.ctx, e.svc.WebPrincipal(e.ctx, session, e.addr), loginID)
-	wantKind(t, err, core.KindForbidden, "approving from a session that did not pass a second factor")
+	wantKind(t, err, core.KindOTPRequired, "approving from a session that did not pass a second factor")
 	if _, err := e.svc.CLILogin(e.ctx, doneID); err == nil {
 		t.Error("the done secret opens the approval page")
 	}

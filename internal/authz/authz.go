@@ -41,6 +41,13 @@ type Principal struct {
 	// this token) passed a phishing-resistant factor: a security key or a
 	// passkey (WebAuthn). A one-time code from an app never sets it.
 	PhishingResistantAt time.Time
+	// HasKey is set when the user has a security key or passkey, so that
+	// a refusal can ask for it rather than tell them to add one.
+	HasKey bool
+	// SignedInAt is when this browser session signed in (zero for a
+	// token): an account without a second factor adds its first one only
+	// from a fresh sign-in.
+	SignedInAt time.Time
 	// Now is the time of the request, for the step-up window; set by
 	// whoever resolves the principal from the injected clock.
 	Now time.Time
@@ -121,6 +128,7 @@ const (
 	ManageTokens   Action = "account.tokens"        // list tokens
 	RevokeTokens   Action = "account.tokens.revoke" // revoke a token
 	CreateTokens   Action = "account.tokens.create" // create an API token
+	AddMFA         Action = "account.mfa.add"       // turn a second factor on, or add a key
 	RemoveMFA      Action = "account.mfa.remove"    // turn a second factor off
 	ChangeEmail    Action = "account.email"         // change the account's address
 	AdminUsers     Action = "admin.users"           // disable accounts, create users
@@ -193,6 +201,8 @@ func Authorize(p Principal, a Action, r Resource) error {
 		return nil
 	case CreatePackage, CreateTokens, RevokeTokens, RemoveMFA, ChangeEmail:
 		return mfaPolicy(p, a, r)
+	case AddMFA:
+		return addFactor(p)
 	case PublishVersion, Unpublish, Deprecate, SetDistTags, ChangeOwners, ChangeAccess:
 		if isMaintainer(p.User, r.Maintainers) {
 			return mfaPolicy(p, a, r)
@@ -213,20 +223,10 @@ func Authorize(p Principal, a Action, r Resource) error {
 // critical packages, and step-up for sensitive actions. The one-time
 // password, if any, is checked last (by secondFactor).
 func mfaPolicy(p Principal, a Action, r Resource) error {
-	if needsPhishingResistant(p, a, r) && p.PhishingResistantAt.IsZero() {
-		what := "changing the owners of " + r.Package
-		switch {
-		case a == CreateTokens:
-			what = "creating a token that can act on it"
-		case a == CreatePackage || a == PublishVersion:
-			what = "publishing " + r.Package + " interactively"
+	if needsPhishingResistant(p, a, r) {
+		if err := phishingResistant(p, a, r); err != nil {
+			return err
 		}
-		name := r.Package
-		if name == "" {
-			name = "a package this token would cover"
-		}
-		return core.Errorf(core.KindForbidden, "%s is a critical package: %s needs a security key or passkey; a one-time code from an authenticator app (TOTP) alone is not enough. Add a security key or passkey at %s and sign in with it",
-			name, what, p.accountPage("mfa"))
 	}
 	if !p.MFA && needsMFA(a) && (p.Policy.RequireMFA || r.Critical) {
 		return core.Errorf(core.KindForbidden, "this registry requires two-factor authentication for maintainers: enable it at %s", p.accountPage("mfa"))
@@ -236,6 +236,68 @@ func mfaPolicy(p Principal, a Action, r Resource) error {
 			p.Token.Mask, p.Token.Name, p.accountPage("mfa"))
 	}
 	return secondFactor(p, a)
+}
+
+// phishingResistant checks that p passed a security key or passkey as
+// critical-package actions need: a browser within the step-up window (a
+// key passed hours ago, or a code from an app since, does not count), a
+// token from the login or session that passed one.
+func phishingResistant(p Principal, a Action, r Resource) error {
+	fresh := !p.PhishingResistantAt.IsZero()
+	if p.Token == nil {
+		fresh = p.recent(p.PhishingResistantAt)
+	}
+	if fresh {
+		return nil
+	}
+	what := "changing the owners of " + r.Package
+	switch a {
+	case CreateTokens:
+		what = "creating a token that can act on it"
+	case CreatePackage, PublishVersion:
+		what = "publishing " + r.Package + " interactively"
+	case Unpublish:
+		what = "unpublishing"
+	case Deprecate:
+		what = "deprecating"
+	case SetDistTags:
+		what = "changing its dist-tags"
+	case ChangeAccess:
+		what = "changing its access"
+	}
+	name := r.Package
+	if name == "" {
+		name = "a package this token would cover"
+	}
+	switch {
+	case p.Token == nil && p.HasKey:
+		// The web sends the browser to confirm with the key (step-up).
+		return core.Errorf(core.KindOTPRequired, "%s is a critical package: %s needs your security key or passkey, used within the last %s; confirm it with the key and try again",
+			name, what, p.window())
+	case p.Token != nil && p.Token.Kind == core.TokenAPI:
+		return core.Errorf(core.KindForbidden, "%s is a critical package: %s needs a token created in a session that passed a security key or passkey; this token (%s, %q) was not. Create one after signing in with your key at %s",
+			name, what, p.Token.Mask, p.Token.Name, p.accountPage(""))
+	case p.HasKey:
+		return core.Errorf(core.KindForbidden, "%s is a critical package: %s needs a security key or passkey; a one-time code from an authenticator app (TOTP) alone is not enough. Run `npm login` and approve it in the browser with your key",
+			name, what)
+	}
+	return core.Errorf(core.KindForbidden, "%s is a critical package: %s needs a security key or passkey; a one-time code from an authenticator app (TOTP) alone is not enough. Add a security key or passkey at %s and sign in with it",
+		name, what, p.accountPage("mfa"))
+}
+
+// addFactor decides whether p may turn on a second factor or register a
+// key. An account that has one must confirm it (step-up), so that a stolen
+// session cannot plant its own factor and pass for the owner; an account
+// without one adds it only from a fresh sign-in (a browser) or with the
+// password (npm profile enable-2fa asks for it).
+func addFactor(p Principal) error {
+	if p.MFA {
+		return secondFactor(p, AddMFA)
+	}
+	if p.Token == nil && !p.recent(p.SignedInAt) {
+		return core.Errorf(core.KindForbidden, "for your security, a second factor is added only within %s of signing in: sign out, sign in again and add it", p.window())
+	}
+	return nil
 }
 
 // needsMFA lists the actions an account without a second factor may not
@@ -250,15 +312,16 @@ func needsMFA(a Action) bool {
 }
 
 // needsPhishingResistant reports whether the action on a critical package
-// needs a security key or passkey: ownership changes, tokens covering it,
-// and interactive publishing (a browser or an `npm login` token; an API
-// token made under MFA is CI's way and keeps working).
+// needs a security key or passkey: managing it (owners, unpublish,
+// deprecation, dist-tags, access), tokens covering it, and interactive
+// publishing (a browser or an `npm login` token; an API token made under
+// MFA is CI's way and keeps working).
 func needsPhishingResistant(p Principal, a Action, r Resource) bool {
 	if !r.Critical {
 		return false
 	}
 	switch a {
-	case ChangeOwners, CreateTokens:
+	case ChangeOwners, CreateTokens, Unpublish, Deprecate, SetDistTags, ChangeAccess:
 		return true
 	case CreatePackage, PublishVersion:
 		return p.Token == nil || p.Token.Kind == core.TokenSession
@@ -269,7 +332,7 @@ func needsPhishingResistant(p Principal, a Action, r Resource) bool {
 // stepUp lists the sensitive actions that need a second factor passed
 // within the step-up window.
 func stepUp(a Action) bool {
-	return a == CreateTokens || a == RemoveMFA || a == ChangeEmail || a == ChangeOwners
+	return a == CreateTokens || a == AddMFA || a == RemoveMFA || a == ChangeEmail || a == ChangeOwners
 }
 
 // StepUpMessage is what a browser is told when a sensitive action needs
@@ -314,14 +377,19 @@ func secondFactor(p Principal, a Action) error {
 
 // recent reports whether t is within the step-up window of the request.
 func (p Principal) recent(t time.Time) bool {
-	now, window := p.Now, p.Policy.StepUpWindow
+	now := p.Now
 	if now.IsZero() {
 		now = time.Now()
 	}
-	if window <= 0 {
-		window = DefaultStepUpWindow
+	return !t.IsZero() && now.Sub(t) <= p.window()
+}
+
+// window is the step-up window of the policy.
+func (p Principal) window() time.Duration {
+	if p.Policy.StepUpWindow <= 0 {
+		return DefaultStepUpWindow
 	}
-	return !t.IsZero() && now.Sub(t) <= window
+	return p.Policy.StepUpWindow
 }
 
 // checkOTP spends the request's one-time password; a wrong or spent code
@@ -375,7 +443,7 @@ func tokenAllows(t *core.Token, a Action, r Resource) error {
 	if a == AdminUsers || a == AdminNames {
 		return core.Errorf(core.KindForbidden, "administrative actions need a signed-in browser session, not an API token")
 	}
-	if a == ManageTokens || a == CreateTokens || a == RevokeTokens || a == RemoveMFA || a == ChangeEmail {
+	if a == ManageTokens || a == CreateTokens || a == RevokeTokens || a == AddMFA || a == RemoveMFA || a == ChangeEmail {
 		if t.Kind == core.TokenSession {
 			return nil
 		}

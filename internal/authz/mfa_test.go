@@ -108,6 +108,7 @@ func TestMFAPolicyMatrix(t *testing.T) {
 	criticalToken := authz.Resource{Critical: true}
 	all := []core.TokenAction{core.TokenRead, core.TokenPublish, core.TokenManage}
 	session := &core.Token{Kind: core.TokenSession, Actions: all}
+	sessionPR := &core.Token{Kind: core.TokenSession, Actions: all, MFAVerifiedAt: stale, PhishingResistantAt: stale}
 	apiMFA := &core.Token{Kind: core.TokenAPI, Actions: all, MFAVerifiedAt: stale}
 	apiOld := &core.Token{Kind: core.TokenAPI, Actions: all}
 	good := func() *authz.OTPCheck { return authz.NewOTPCheck(func() error { return nil }) }
@@ -127,6 +128,9 @@ func TestMFAPolicyMatrix(t *testing.T) {
 		{"L3, TOTP, API token from before MFA", authz.Principal{User: u, Now: now, Policy: l3, MFA: true, Token: apiOld}},
 		{"L3, security key, fresh browser", authz.Principal{User: u, Now: now, Policy: l3, MFA: true, MFAVerifiedAt: fresh, PhishingResistantAt: fresh}},
 		{"L2, no MFA, login token", authz.Principal{User: u, Now: now, Token: session}},
+		{"L3, key passed long ago, TOTP since, browser", authz.Principal{User: u, Now: now, Policy: l3, MFA: true, HasKey: true, MFAVerifiedAt: fresh, PhishingResistantAt: stale}},
+		{"L3, login token approved with a key + code", authz.Principal{User: u, Now: now, Policy: l3, MFA: true, HasKey: true, Token: sessionPR, MFAVerifiedAt: stale, PhishingResistantAt: stale, OTP: good()}},
+		{"L3, no MFA, browser just signed in", authz.Principal{User: u, Now: now, Policy: l3, SignedInAt: fresh}},
 	}
 	O, F, A := core.KindOTPRequired, core.KindForbidden, core.Kind(-1)
 	cases := []struct {
@@ -134,25 +138,31 @@ func TestMFAPolicyMatrix(t *testing.T) {
 		r    authz.Resource
 		want []core.Kind // one per principal
 	}{
-		{authz.ReadPackage, mine, []core.Kind{A, A, A, A, A, A, A, A, A}},
-		{authz.CreatePackage, authz.Resource{Package: "p"}, []core.Kind{F, F, A, A, A, A, F, A, A}},
-		{authz.PublishVersion, mine, []core.Kind{F, F, A, A, A, A, F, A, A}},
-		{authz.Unpublish, mine, []core.Kind{F, F, A, A, A, O, O, A, A}},
-		{authz.SetDistTags, mine, []core.Kind{F, F, A, A, A, O, O, A, A}},
-		{authz.ChangeOwners, mine, []core.Kind{F, F, A, O, A, O, O, A, A}},
-		{authz.ChangeAccess, mine, []core.Kind{F, F, A, A, A, O, O, A, A}},
-		{authz.ManageTokens, authz.Resource{}, []core.Kind{A, A, A, A, A, F, F, A, A}},
-		{authz.RevokeTokens, authz.Resource{}, []core.Kind{A, A, A, A, A, F, F, A, A}},
-		{authz.CreateTokens, authz.Resource{}, []core.Kind{F, F, A, O, A, F, F, A, A}},
-		{authz.RemoveMFA, authz.Resource{}, []core.Kind{A, A, A, O, A, F, F, A, A}},
-		{authz.ChangeEmail, authz.Resource{}, []core.Kind{A, A, A, O, A, F, F, A, A}},
-		// Critical packages: TOTP alone is refused for owners, tokens
-		// covering them and interactive publishing; CI tokens made under
-		// MFA still publish; even Level 2 needs MFA there.
-		{authz.PublishVersion, critical, []core.Kind{F, F, F, F, F, A, F, A, F}},
-		{authz.ChangeOwners, critical, []core.Kind{F, F, F, F, F, F, F, A, F}},
-		{authz.SetDistTags, critical, []core.Kind{F, F, A, A, A, O, O, A, F}},
-		{authz.CreateTokens, criticalToken, []core.Kind{F, F, F, F, F, F, F, A, F}},
+		{authz.ReadPackage, mine, []core.Kind{A, A, A, A, A, A, A, A, A, A, A, A}},
+		{authz.CreatePackage, authz.Resource{Package: "p"}, []core.Kind{F, F, A, A, A, A, F, A, A, A, A, F}},
+		{authz.PublishVersion, mine, []core.Kind{F, F, A, A, A, A, F, A, A, A, A, F}},
+		{authz.Unpublish, mine, []core.Kind{F, F, A, A, A, O, O, A, A, A, A, F}},
+		{authz.SetDistTags, mine, []core.Kind{F, F, A, A, A, O, O, A, A, A, A, F}},
+		{authz.ChangeOwners, mine, []core.Kind{F, F, A, O, A, O, O, A, A, A, A, F}},
+		{authz.ChangeAccess, mine, []core.Kind{F, F, A, A, A, O, O, A, A, A, A, F}},
+		{authz.ManageTokens, authz.Resource{}, []core.Kind{A, A, A, A, A, F, F, A, A, A, A, A}},
+		{authz.RevokeTokens, authz.Resource{}, []core.Kind{A, A, A, A, A, F, F, A, A, A, A, A}},
+		{authz.CreateTokens, authz.Resource{}, []core.Kind{F, F, A, O, A, F, F, A, A, A, A, F}},
+		{authz.RemoveMFA, authz.Resource{}, []core.Kind{A, A, A, O, A, F, F, A, A, A, A, A}},
+		// Adding a factor: a confirmed existing one, or a fresh sign-in.
+		{authz.AddMFA, authz.Resource{}, []core.Kind{F, A, A, O, A, F, F, A, A, A, A, A}},
+		{authz.ChangeEmail, authz.Resource{}, []core.Kind{A, A, A, O, A, F, F, A, A, A, A, A}},
+		// Critical packages: TOTP alone is refused for managing them,
+		// tokens covering them and interactive publishing; a browser's
+		// key must be recent (else it is asked for again); CI tokens made
+		// under MFA still publish; even Level 2 needs MFA there.
+		{authz.PublishVersion, critical, []core.Kind{F, F, F, F, F, A, F, A, F, O, A, F}},
+		{authz.ChangeOwners, critical, []core.Kind{F, F, F, F, F, F, F, A, F, O, A, F}},
+		{authz.SetDistTags, critical, []core.Kind{F, F, F, F, F, F, F, A, F, O, A, F}},
+		{authz.Unpublish, critical, []core.Kind{F, F, F, F, F, F, F, A, F, O, A, F}},
+		{authz.ChangeAccess, critical, []core.Kind{F, F, F, F, F, F, F, A, F, O, A, F}},
+		{authz.Deprecate, critical, []core.Kind{F, F, F, F, F, F, F, A, F, O, A, F}},
+		{authz.CreateTokens, criticalToken, []core.Kind{F, F, F, F, F, F, F, A, F, O, A, F}},
 	}
 	for _, c := range cases {
 		for i, pr := range ps {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/rampart/rampart/internal/clientaddr"
 	"github.com/rampart/rampart/internal/emaildomain"
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/mail"
@@ -37,6 +39,12 @@ type Config struct {
 	// PublicURL is the URL clients reach the registry at; tarball links and
 	// mails use it. Default http://<listen>/.
 	PublicURL string `toml:"public_url"`
+	// TrustedProxies are the CIDR ranges (or single addresses) of the
+	// reverse proxies and load balancers in front of the server. A request
+	// from one of them is attributed to the address it names in
+	// X-Forwarded-For (see package clientaddr); from anywhere else, to
+	// its TCP peer. Empty, the default, believes no header.
+	TrustedProxies []string `toml:"trusted_proxies"`
 	// Data is the folder holding the embedded database and package files.
 	Data string `toml:"data"`
 	// AllowRegistration lets anyone create an account with `npm adduser`.
@@ -223,6 +231,7 @@ func Default() Config {
 	return Config{
 		Version:           CurrentVersion,
 		Listen:            "127.0.0.1:4873",
+		TrustedProxies:    []string{},
 		Data:              "rampart-data",
 		AllowRegistration: true,
 		Limits:            limits.Default(),
@@ -267,7 +276,7 @@ func Load(path string, getenv func(string) string) (Config, error) {
 }
 
 // Env lists the environment variables Load reads, for --help texts.
-var Env = []string{"RAMPART_LISTEN", "RAMPART_DATA", "RAMPART_PUBLIC_URL", "RAMPART_ALLOW_REGISTRATION", "RAMPART_MAX_TARBALL_BYTES", "RAMPART_SMTP_PASSWORD"}
+var Env = []string{"RAMPART_LISTEN", "RAMPART_DATA", "RAMPART_PUBLIC_URL", "RAMPART_TRUSTED_PROXIES", "RAMPART_ALLOW_REGISTRATION", "RAMPART_MAX_TARBALL_BYTES", "RAMPART_SMTP_PASSWORD"}
 
 func (c *Config) applyEnv(getenv func(string) string) error {
 	if v := getenv("RAMPART_SMTP_PASSWORD"); v != "" {
@@ -281,6 +290,9 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	}
 	if v := getenv("RAMPART_PUBLIC_URL"); v != "" {
 		c.PublicURL = v
+	}
+	if v := getenv("RAMPART_TRUSTED_PROXIES"); v != "" {
+		c.TrustedProxies = strings.Split(v, ",")
 	}
 	if v := getenv("RAMPART_ALLOW_REGISTRATION"); v != "" {
 		b, err := strconv.ParseBool(v)
@@ -337,6 +349,7 @@ func (c *Config) Validate() error {
 	} else if !strings.HasSuffix(c.PublicURL, "/") {
 		c.PublicURL += "/"
 	}
+	errs = append(errs, c.validateTrustedProxies())
 	if err := c.Limits.Validate(); err != nil {
 		errs = append(errs, err)
 	}
@@ -374,6 +387,50 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("recovery.wait = %q: want at least \"24h\" (the default and the published policy is \"168h\", 7 days)", w))
 	}
 	return errors.Join(errs...)
+}
+
+// validateTrustedProxies checks each trusted_proxies entry and writes it
+// in its canonical CIDR form ("192.0.2.10" becomes "192.0.2.10/32").
+func (c *Config) validateTrustedProxies() error {
+	var errs []error
+	for i, s := range c.TrustedProxies {
+		p, err := clientaddr.ParsePrefix(s)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("trusted_proxies: %w (list the addresses of the proxies in front of Rampart, or leave it empty)", err))
+			continue
+		}
+		c.TrustedProxies[i] = p.String()
+	}
+	return errors.Join(errs...)
+}
+
+// TrustedProxyPrefixes returns trusted_proxies as ranges, for
+// clientaddr.New. Call it on a validated config: an entry that does not
+// parse is left out.
+func (c *Config) TrustedProxyPrefixes() []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range c.TrustedProxies {
+		if p, err := clientaddr.ParsePrefix(s); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// PublicURLInClear reports whether the public URL is plain http on a host
+// other than localhost or a loopback address: browsers then get no Secure
+// cookies, and passwords and tokens cross the network unencrypted.
+func (c *Config) PublicURLInClear() bool {
+	u, err := url.Parse(c.PublicURL)
+	if err != nil || u.Scheme != "http" {
+		return false
+	}
+	host := u.Hostname()
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return false
+	}
+	a, err := netip.ParseAddr(host)
+	return err != nil || !a.IsLoopback()
 }
 
 // validate checks the abandoned-email-domain settings.

@@ -166,7 +166,9 @@ const (
 	EventMFARemove                = "account.mfa_remove"                 // a second factor was turned off
 	EventRecoveryCodeUsed         = "account.recovery_code_used"         // a recovery code stood in for the second factor
 	EventRecoveryCodesRegenerated = "account.recovery_codes_regenerated" // a new set replaced the old codes
+	EventMFAFailures              = "account.mfa_failures"               // wrong second-factor codes reached the threshold: the user was mailed
 
+	EventKeyCloneWarning       = "account.key_clone_warning" // a key's signature counter went backwards: sign-in refused
 	EventNewDevice             = "account.new_device"        // a sign-in from a device not seen before
 	EventAccountRecoveryStart  = "account.recovery_start"    // an admin started an assisted recovery
 	EventAccountRecoveryCancel = "account.recovery_cancel"   // the user cancelled it (link or sign-in)

@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/redact"
 )
 
 // Status maps an error kind to its HTTP status.
@@ -67,12 +68,12 @@ func SetHeaders(w http.ResponseWriter, err error) int {
 }
 
 // WriteJSON writes err as {"error": "<message>"}: the field the npm CLI
-// prints. Internal errors are logged with their detail and answered with a
-// generic message.
+// prints. Internal errors are logged with their detail (and the request's
+// URL without its secrets) and answered with a generic message.
 func WriteJSON(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	status := SetHeaders(w, err)
 	if status == http.StatusInternalServerError {
-		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", redact.URL(r.URL), "err", err)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")

@@ -24,6 +24,7 @@ const (
 	KindMFARemoved               = "mfa_removed"                // a second factor was removed
 	KindRecoveryCodeUsed         = "recovery_code_used"         // a recovery code signed someone in
 	KindRecoveryCodesRegenerated = "recovery_codes_regenerated" // the old codes stopped working
+	KindMFAFailures              = "mfa_failures"               // wrong second-factor codes: someone may know the password
 	KindPasskeyAdded             = "passkey_added"
 	KindPasskeyRemoved           = "passkey_removed"
 	KindTokenCreated             = "token_created"      // an API token was created
@@ -41,7 +42,7 @@ func Kinds() []string { return slices.Clone(kinds) }
 
 var kinds = []string{
 	KindVerifyEmail, KindPasswordReset, KindPasswordChanged, KindPasswordBreached, KindEmailChanged,
-	KindMFAAdded, KindMFARemoved, KindRecoveryCodeUsed, KindRecoveryCodesRegenerated,
+	KindMFAAdded, KindMFARemoved, KindRecoveryCodeUsed, KindRecoveryCodesRegenerated, KindMFAFailures,
 	KindPasskeyAdded, KindPasskeyRemoved, KindTokenCreated, KindNewDevice,
 	KindPackagePublished, KindOwnerAdded, KindOwnerRemoved,
 	KindRecoveryStarted, KindRecoveryCancelled, KindRecoveryCompleted,
@@ -84,6 +85,9 @@ type Notice struct {
 	Credential string
 	// RemainingCodes is how many recovery codes are left: KindRecoveryCodeUsed.
 	RemainingCodes int
+	// FailedCodes is how many wrong second-factor codes were entered in a
+	// row: KindMFAFailures.
+	FailedCodes int
 	// TokenName, TokenScope and TokenExpires describe a new API token
 	// (never its value): KindTokenCreated, all optional.
 	TokenName    string
@@ -243,6 +247,10 @@ func (n Notice) check(kind string) error {
 	case KindPasskeyAdded, KindPasskeyRemoved:
 		if n.Credential == "" {
 			return missing("Credential")
+		}
+	case KindMFAFailures:
+		if n.FailedCodes <= 0 {
+			return missing("FailedCodes")
 		}
 	case KindNewDevice:
 		if n.IP == "" && n.UserAgent == "" {

@@ -8,15 +8,14 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/netip"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/clientaddr"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/httperr"
 	"github.com/rampart/rampart/internal/limits"
@@ -90,24 +89,11 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	httperr.WriteJSON(w, r, h.log, err)
 }
 
-// ClientAddr is the address of the peer that sent r.
-func ClientAddr(r *http.Request) netip.Addr {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	a, err := netip.ParseAddr(host)
-	if err != nil {
-		return netip.Addr{}
-	}
-	return a.Unmap()
-}
-
 // principal authenticates the request's bearer token, if any. A token that
 // does not hold is an error even on reads, so a user learns at once that
 // their configured token is dead.
 func (h *Handler) principal(r *http.Request) (authz.Principal, error) {
-	addr := ClientAddr(r)
+	addr := clientaddr.Of(r)
 	auth := r.Header.Get("Authorization")
 	if auth == "" {
 		return authz.Principal{Addr: addr}, nil
@@ -520,14 +506,14 @@ func (h *Handler) couchLogin(w http.ResponseWriter, r *http.Request, urlName str
 		return core.Errorf(core.KindInvalid, "the user name in the URL (%s) and in the body (%s) differ", urlName, body.Name)
 	}
 	ctx := r.Context()
-	addr := ClientAddr(r)
+	addr := clientaddr.Of(r)
 	var u *core.User
 	var err error
 	_, lookupErr := h.acct.User(ctx, body.Name)
 	if body.Email != "" && core.KindOf(lookupErr) == core.KindNotFound {
 		// npm adduser for a new name: sign up. (Asking Login first would
 		// count a failed sign-in against the address for every sign-up.)
-		u, err = h.acct.Register(ctx, account.NewUser{Name: body.Name, Email: body.Email, Password: body.Password})
+		u, err = h.acct.Register(ctx, account.NewUser{Name: body.Name, Email: body.Email, Password: body.Password}, addr)
 	} else {
 		u, err = h.acct.Login(ctx, body.Name, body.Password, addr)
 	}

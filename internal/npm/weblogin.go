@@ -7,6 +7,7 @@ import (
 
 	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/clientaddr"
 	"github.com/rampart/rampart/internal/core"
 )
 
@@ -36,7 +37,7 @@ func (h *Handler) webLogin(w http.ResponseWriter, r *http.Request, segs []string
 				return err
 			}
 		}
-		urls, err := h.acct.StartCLILogin(r.Context(), ClientAddr(r))
+		urls, err := h.acct.StartCLILogin(r.Context(), clientaddr.Of(r))
 		if err != nil {
 			return err
 		}
@@ -85,7 +86,7 @@ func (h *Handler) webOTP(w http.ResponseWriter, r *http.Request, p authz.Princip
 	if need, nerr := h.acct.NeedsWebOTP(ctx, p.User); nerr != nil || !need {
 		return false
 	}
-	urls, serr := h.acct.StartWebOTP(ctx, p.User, ClientAddr(r))
+	urls, serr := h.acct.StartWebOTP(ctx, p.User, clientaddr.Of(r))
 	if serr != nil {
 		h.log.ErrorContext(ctx, "starting web OTP", "user", p.User.Name, "err", serr)
 		return false

@@ -18,11 +18,13 @@ import (
 	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/blob/fsblob"
+	"github.com/rampart/rampart/internal/clientaddr"
 	"github.com/rampart/rampart/internal/config"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/npm"
 	"github.com/rampart/rampart/internal/password"
 	"github.com/rampart/rampart/internal/pwcheck"
+	"github.com/rampart/rampart/internal/redact"
 	"github.com/rampart/rampart/internal/registry"
 	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/store/sqlite"
@@ -138,6 +140,8 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 // its pages, the npm protocol for everything else (a packument or tarball
 // opened in a browser included). Static files and the policy documents
 // (linked from npm error messages) are the web UI's for every client.
+// Every request's client address is settled once, in front of them all
+// (clientaddr, from cfg.TrustedProxies).
 func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	npmH := npm.New(svc.Registry, svc.Accounts, cfg.Limits, log)
 	webH := web.New(svc.Registry, svc.Accounts, web.Config{PublicURL: cfg.PublicURL, Policies: docs.Policies()}, log)
@@ -159,7 +163,7 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 		// notices (`npm login`).
 		npmH.ServeHTTP(w, r.WithContext(account.WithUserAgent(r.Context(), r.UserAgent())))
 	})
-	return logRequests(mux, log)
+	return logRequests(clientaddr.New(cfg.TrustedProxyPrefixes()).Handler(mux), log)
 }
 
 // statusWriter remembers the status for the access log.
@@ -196,17 +200,29 @@ func (w *statusWriter) ReadFrom(r io.Reader) (int64, error) {
 	return io.Copy(w.ResponseWriter, r)
 }
 
-// logRequests writes one line per request: never headers, so never a token.
+// logRequests writes one line per request: never headers, so never a
+// token, and the URL without the secrets some URLs carry (redact).
 func logRequests(next http.Handler, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
 		log.LogAttrs(r.Context(), slog.LevelDebug, "request",
-			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.String("method", r.Method), slog.String("path", redact.URL(r.URL)),
 			slog.Int("status", sw.status), slog.Duration("took", time.Since(start)),
 			slog.String("npm_command", r.Header.Get("npm-command")))
 	})
+}
+
+// logStartupWarnings says, once, what in cfg weakens the deployment.
+func logStartupWarnings(cfg config.Config, log *slog.Logger) {
+	if cfg.PublicURLInClear() {
+		log.Warn("public_url is plain http on a host other than localhost: browsers get session cookies that are not Secure, and passwords, session cookies and tokens cross the network in clear text; serve Rampart over https (for example behind a TLS-terminating proxy) and set public_url to the https URL",
+			"public_url", cfg.PublicURL)
+	}
+	if len(cfg.TrustedProxies) > 0 {
+		log.Info("client addresses of requests from trusted proxies are taken from X-Forwarded-For", "trusted_proxies", cfg.TrustedProxies)
+	}
 }
 
 // Serve runs the registry on ln until ctx is cancelled, then stops
@@ -220,6 +236,7 @@ func Serve(ctx context.Context, cfg config.Config, ln net.Listener, opts Options
 	if err != nil {
 		return err
 	}
+	logStartupWarnings(cfg, opts.Log)
 	bg, stopBG := context.WithCancel(context.Background())
 	go svc.Registry.RunBackground(bg, 10*time.Second)
 	go svc.Registry.RunCritical(bg, 24*time.Hour)

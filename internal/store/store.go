@@ -176,8 +176,9 @@ type WebSessions interface {
 	// DeleteWebSessionsByUser signs every browser of the user out.
 	DeleteWebSessionsByUser(userID int64) error
 	// SetWebSessionMFA records that the session passed a second factor at
-	// the given time.
-	SetWebSessionMFA(idHash string, at time.Time) error
+	// the given time, and whether that factor was phishing-resistant (a
+	// code from an app after a key leaves the session without it).
+	SetWebSessionMFA(idHash string, at time.Time, phishingResistant bool) error
 }
 
 // SecondFactors holds TOTP enrolments and recovery codes, one enrolment
@@ -266,11 +267,15 @@ type EmailDomains interface {
 }
 
 // Devices holds, per user, the hashes of the devices (browsers, npm
-// clients) that signed in, for new-device notices.
+// clients) that signed in, for new-device notices, and of the networks
+// they signed in from, which password guessing elsewhere must not block.
 type Devices interface {
 	// TouchDevice records a sign-in from the device at the given time and
 	// reports whether the user had never signed in from it before.
 	TouchDevice(userID int64, keyHash string, at time.Time) (isNew bool, err error)
+	// DeviceLastSeen is the time of the user's last sign-in from the
+	// device; ErrNotFound if the user never signed in from it.
+	DeviceLastSeen(userID int64, keyHash string) (time.Time, error)
 }
 
 // Recoveries holds admin-assisted account recoveries. A user has at most

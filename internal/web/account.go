@@ -8,9 +8,9 @@ import (
 
 	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/clientaddr"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/limits"
-	"github.com/rampart/rampart/internal/npm"
 )
 
 // Pages for signing up, following mailed links, and the account page.
@@ -79,7 +79,7 @@ func (h *Handler) signup(w http.ResponseWriter, r *http.Request, p authz.Princip
 		Email:    strings.TrimSpace(r.PostForm.Get("email")),
 		Password: r.PostForm.Get("password"),
 	}
-	u, err := h.acct.Register(r.Context(), nu)
+	u, err := h.acct.Register(r.Context(), nu, clientaddr.Of(r))
 	if err != nil {
 		status := h.status(w, r, err)
 		body := signupBody{Name: truncate(nu.Name, limits.MaxNameLength), Email: truncate(nu.Email, 254), Error: core.Message(err), Next: r.PostForm.Get("next")}
@@ -108,7 +108,7 @@ type linkBody struct {
 func (h *Handler) verifyForm(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
 	token := r.URL.Query().Get("token")
 	b := linkBody{Heading: "Verify your email address", Action: "/" + account.PathVerifyEmail, Button: "Verify my email address"}
-	if err := h.acct.CheckLink(r.Context(), token, core.PurposeVerifyEmail, npm.ClientAddr(r)); err != nil {
+	if err := h.acct.CheckLink(r.Context(), token, core.PurposeVerifyEmail, clientaddr.Of(r)); err != nil {
 		b.Error = core.Message(err)
 		return h.render(w, r, p, h.status(w, r, err), "link", pageData{Title: b.Heading, Next: pathHome, Body: b})
 	}
@@ -120,7 +120,7 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request, p authz.Princip
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	u, err := h.acct.VerifyEmail(r.Context(), r.PostForm.Get("token"), npm.ClientAddr(r))
+	u, err := h.acct.VerifyEmail(r.Context(), r.PostForm.Get("token"), clientaddr.Of(r))
 	if err != nil {
 		b := linkBody{Heading: "Verify your email address", Error: core.Message(err)}
 		return h.render(w, r, p, h.status(w, r, err), "link", pageData{Title: b.Heading, Next: pathHome, Body: b})
@@ -138,7 +138,7 @@ func (h *Handler) forgot(w http.ResponseWriter, r *http.Request, p authz.Princip
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	if err := h.acct.RequestPasswordReset(r.Context(), r.PostForm.Get("email"), npm.ClientAddr(r)); err != nil {
+	if err := h.acct.RequestPasswordReset(r.Context(), r.PostForm.Get("email"), clientaddr.Of(r)); err != nil {
 		return h.render(w, r, p, h.status(w, r, err), "forgot", pageData{Title: "Forgotten password", Body: linkBody{Error: core.Message(err)}})
 	}
 	return h.notice(w, r, p, noticeBody{Heading: "Check your mail",
@@ -148,7 +148,7 @@ func (h *Handler) forgot(w http.ResponseWriter, r *http.Request, p authz.Princip
 func (h *Handler) resetForm(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
 	token := r.URL.Query().Get("token")
 	b := linkBody{Heading: "Choose a new password", Action: "/" + account.PathResetPassword, Button: "Set the new password", NewPassword: true}
-	if err := h.acct.CheckLink(r.Context(), token, core.PurposePasswordReset, npm.ClientAddr(r)); err != nil {
+	if err := h.acct.CheckLink(r.Context(), token, core.PurposePasswordReset, clientaddr.Of(r)); err != nil {
 		b.Error = core.Message(err)
 		return h.render(w, r, p, h.status(w, r, err), "link", pageData{Title: b.Heading, Next: pathHome, Body: b})
 	}
@@ -161,7 +161,7 @@ func (h *Handler) reset(w http.ResponseWriter, r *http.Request, p authz.Principa
 		return err
 	}
 	token := r.PostForm.Get("token")
-	_, err := h.acct.ResetPassword(r.Context(), token, r.PostForm.Get("password"), npm.ClientAddr(r))
+	_, err := h.acct.ResetPassword(r.Context(), token, r.PostForm.Get("password"), clientaddr.Of(r))
 	if err != nil {
 		b := linkBody{Heading: "Choose a new password", Action: "/" + account.PathResetPassword, Button: "Set the new password", NewPassword: true, Error: core.Message(err)}
 		if core.KindOf(err) == core.KindInvalid && strings.HasPrefix(core.Message(err), "choose another password") {

@@ -5,8 +5,8 @@ import (
 
 	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/clientaddr"
 	"github.com/rampart/rampart/internal/core"
-	"github.com/rampart/rampart/internal/npm"
 )
 
 // Changing the account's address, and the prompt to do so when the
@@ -53,7 +53,7 @@ func (h *Handler) changeEmail(w http.ResponseWriter, r *http.Request, p authz.Pr
 func (h *Handler) confirmEmailForm(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
 	token := r.URL.Query().Get("token")
 	b := linkBody{Heading: "Confirm your new email address", Action: "/" + account.PathConfirmEmail, Button: "Use this address for my account"}
-	if err := h.acct.CheckLink(r.Context(), token, core.PurposeChangeEmail, npm.ClientAddr(r)); err != nil {
+	if err := h.acct.CheckLink(r.Context(), token, core.PurposeChangeEmail, clientaddr.Of(r)); err != nil {
 		b.Error = core.Message(err)
 		return h.render(w, r, p, h.status(w, r, err), "link", pageData{Title: b.Heading, Next: pathHome, Body: b})
 	}
@@ -65,7 +65,7 @@ func (h *Handler) confirmEmail(w http.ResponseWriter, r *http.Request, p authz.P
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	u, err := h.acct.ConfirmEmailChange(r.Context(), r.PostForm.Get("token"), npm.ClientAddr(r))
+	u, err := h.acct.ConfirmEmailChange(r.Context(), r.PostForm.Get("token"), clientaddr.Of(r))
 	if err != nil {
 		b := linkBody{Heading: "Confirm your new email address", Error: core.Message(err)}
 		return h.render(w, r, p, h.status(w, r, err), "link", pageData{Title: b.Heading, Next: pathHome, Body: b})

@@ -28,6 +28,8 @@ var eventText = map[string]string{
 	core.EventRecoveryCodeUsed:         "Recovery code used",
 	core.EventRecoveryCodesRegenerated: "New recovery codes generated",
 	core.EventNewDevice:                "Sign-in from a new device",
+	core.EventKeyCloneWarning:          "Sign-in refused: a security key looked cloned",
+	core.EventMFAFailures:              "Several wrong two-factor codes: you were mailed",
 	core.EventAccountRecoveryStart:     "Account recovery started by an administrator",
 	core.EventAccountRecoveryCancel:    "Account recovery cancelled",
 	core.EventAccountRecoveryDone:      "Account recovery completed",

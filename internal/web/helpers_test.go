@@ -230,10 +230,11 @@ func (e *env) signIn(name string) *http.Cookie {
 	return c
 }
 
-// sessionCookie returns the rampart_session cookie w sets, or nil.
+// sessionCookie returns the rampart_session cookie w sets (named
+// __Host-rampart_session on https), or nil.
 func sessionCookie(w *httptest.ResponseRecorder) *http.Cookie {
 	for _, c := range w.Result().Cookies() {
-		if c.Name == "rampart_session" {
+		if c.Name == "rampart_session" || c.Name == "__Host-rampart_session" {
 			return c
 		}
 	}

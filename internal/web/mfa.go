@@ -8,8 +8,8 @@ import (
 
 	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/clientaddr"
 	"github.com/rampart/rampart/internal/core"
-	"github.com/rampart/rampart/internal/npm"
 )
 
 // Two-factor authentication pages: the second sign-in step, and enrolling,
@@ -26,7 +26,7 @@ func (h *Handler) loginOTP(w http.ResponseWriter, r *http.Request, p authz.Princ
 	if c, err := r.Cookie(pendingCookie); err == nil && len(c.Value) <= maxCookieLength {
 		pending = c.Value
 	}
-	u, value, err := h.acct.FinishWebSignIn(r.Context(), pending, r.PostForm.Get("code"), npm.ClientAddr(r))
+	u, value, err := h.acct.FinishWebSignIn(r.Context(), pending, r.PostForm.Get("code"), clientaddr.Of(r))
 	if err != nil {
 		status := h.status(w, r, err)
 		if errors.Is(err, account.ErrSignInExpired) {
@@ -73,6 +73,12 @@ func (h *Handler) renderMFA(w http.ResponseWriter, r *http.Request, p authz.Prin
 	b.On, b.RecoveryCodes = st.TOTP, st.RecoveryCodes
 	if !b.On {
 		e, err := h.acct.BeginTOTP(r.Context(), p)
+		if core.KindOf(err) == core.KindForbidden && b.Error == "" {
+			// A first factor only from a fresh sign-in: say so, show
+			// no enrolment.
+			b.Error = core.Message(err)
+			return h.render(w, r, p, status, "mfa", pageData{Title: "Two-factor authentication", Body: b})
+		}
 		if err != nil {
 			return err
 		}

@@ -14,12 +14,15 @@ import (
 
 	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/clientaddr"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/limits"
-	"github.com/rampart/rampart/internal/npm"
 	"github.com/rampart/rampart/internal/registry"
 )
 
+// The cookies' plain names. When the public URL is https, browsers get
+// and send them with the __Host- prefix; handlers always use these names
+// (see Handler.ownCookies).
 const (
 	// sessionCookie holds a browser's session; the account service keeps
 	// only its hash.
@@ -329,7 +332,7 @@ func (h *Handler) noteDevice(w http.ResponseWriter, r *http.Request, u *core.Use
 	if c, err := r.Cookie(deviceCookie); err == nil && len(c.Value) <= maxCookieLength {
 		device = c.Value
 	}
-	device = h.acct.NoteWebSignIn(r.Context(), u, device, r.UserAgent(), npm.ClientAddr(r))
+	device = h.acct.NoteWebSignIn(r.Context(), u, device, r.UserAgent(), clientaddr.Of(r))
 	h.setCookie(w, deviceCookie, device, int(account.DeviceCookieLifetime/time.Second))
 }
 
@@ -337,7 +340,7 @@ func (h *Handler) authenticate(r *http.Request, name, password string) (*core.Us
 	if name == "" || password == "" {
 		return nil, core.Errorf(core.KindInvalid, "enter your user name and password")
 	}
-	return h.acct.Login(r.Context(), name, password, npm.ClientAddr(r))
+	return h.acct.Login(r.Context(), name, password, clientaddr.Of(r))
 }
 
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
@@ -357,9 +360,11 @@ func (h *Handler) setSessionCookie(w http.ResponseWriter, value string, maxAge i
 	h.setCookie(w, sessionCookie, value, maxAge)
 }
 
+// setCookie sets one of ownCookieNames, under the __Host- prefix when the
+// public URL is https (see Handler.cookiePrefix and ownCookies).
 func (h *Handler) setCookie(w http.ResponseWriter, name, value string, maxAge int) {
 	http.SetCookie(w, &http.Cookie{
-		Name:     name,
+		Name:     h.cookiePrefix + name,
 		Value:    value,
 		Path:     "/",
 		MaxAge:   maxAge,

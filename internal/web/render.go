@@ -13,9 +13,10 @@ import (
 	"time"
 
 	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/clientaddr"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/httperr"
-	"github.com/rampart/rampart/internal/npm"
+	"github.com/rampart/rampart/internal/redact"
 )
 
 //go:embed templates
@@ -71,7 +72,7 @@ func (h *Handler) page(f pageFunc) http.Handler {
 		w.Header().Set("Cache-Control", "no-store")
 		p := h.principal(r)
 		// A password found in a breach signs in only to change it.
-		if p.User != nil && p.User.PasswordCompromised && !allowedWhileCompromised(r.URL.Path) {
+		if mustChangePassword(r, p) {
 			redirect(w, pathPassword)
 			return
 		}
@@ -81,6 +82,13 @@ func (h *Handler) page(f pageFunc) http.Handler {
 	})
 }
 
+// mustChangePassword reports whether p signed in with a password found in
+// a breach and r is for something it may not do before changing it. Pages
+// (page) and JSON endpoints (api) both ask it.
+func mustChangePassword(r *http.Request, p authz.Principal) bool {
+	return p.User != nil && p.User.PasswordCompromised && !allowedWhileCompromised(r.URL.Path)
+}
+
 // principal resolves the session cookie; no cookie, or one that does not
 // hold, is an anonymous principal.
 func (h *Handler) principal(r *http.Request) authz.Principal {
@@ -88,7 +96,7 @@ func (h *Handler) principal(r *http.Request) authz.Principal {
 	if c, err := r.Cookie(sessionCookie); err == nil && len(c.Value) <= maxCookieLength {
 		value = c.Value
 	}
-	return h.acct.WebPrincipal(r.Context(), value, npm.ClientAddr(r))
+	return h.acct.WebPrincipal(r.Context(), value, clientaddr.Of(r))
 }
 
 // render writes the page name with status.
@@ -123,11 +131,12 @@ type errorBody struct {
 }
 
 // status maps err to its HTTP status (through httperr, the one mapping),
-// sets the headers its kind implies and logs internal errors.
+// sets the headers its kind implies and logs internal errors (with the
+// URL's secrets redacted).
 func (h *Handler) status(w http.ResponseWriter, r *http.Request, err error) int {
 	status := httperr.SetHeaders(w, err)
 	if status == http.StatusInternalServerError {
-		h.log.ErrorContext(r.Context(), "web request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		h.log.ErrorContext(r.Context(), "web request failed", "method", r.Method, "path", redact.URL(r.URL), "err", err)
 	}
 	return status
 }
@@ -144,7 +153,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, p authz.Principal
 	status := h.status(w, r, err)
 	d := pageData{Title: http.StatusText(status), Body: errorBody{Status: status, StatusText: http.StatusText(status), Message: core.Message(err)}}
 	if rerr := h.render(w, r, p, status, "error", d); rerr != nil {
-		h.log.ErrorContext(r.Context(), "rendering error page", "path", r.URL.Path, "err", rerr)
+		h.log.ErrorContext(r.Context(), "rendering error page", "path", redact.URL(r.URL), "err", rerr)
 		http.Error(w, core.Message(err), status)
 	}
 }
@@ -154,7 +163,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, p authz.Principal
 func (h *Handler) crossOriginDenied(w http.ResponseWriter, r *http.Request) {
 	setSecurityHeaders(w)
 	w.Header().Set("Cache-Control", "no-store")
-	h.fail(w, r, authz.Principal{Addr: npm.ClientAddr(r)}, core.Errorf(core.KindForbidden,
+	h.fail(w, r, authz.Principal{Addr: clientaddr.Of(r)}, core.Errorf(core.KindForbidden,
 		"this form was sent from another site, so it was refused; open the page on this registry and try again"))
 }
 

@@ -67,6 +67,8 @@ func (h *Handler) routes() {
 	h.mux.Handle("GET /"+account.PathCancelRecovery, h.page(h.cancelRecoveryForm))
 	h.mux.Handle("POST /"+account.PathCancelRecovery, h.page(h.cancelRecovery))
 	h.webauthnRoutes()
+	h.mux.Handle("POST "+pathWebAuthn+"stepup/begin", h.api(h.stepUpKeyBegin))
+	h.mux.Handle("POST "+pathWebAuthn+"stepup/finish", h.api(h.stepUpKeyFinish))
 	h.mux.Handle("GET "+pathPolicies+"{name}", h.page(h.policy))
 	h.mux.Handle("GET "+pathPoliciesA+"{name}", h.page(h.policy))
 	static, err := fs.Sub(staticFiles, "static")

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/rampart/rampart/internal/account"
@@ -34,6 +35,12 @@ type Handler struct {
 	// secureCookie marks the session cookie Secure: the public URL is
 	// https, or it is localhost, which browsers treat as a secure context.
 	secureCookie bool
+	// cookiePrefix is "__Host-" when the public URL is https, else "".
+	// Browsers accept a __Host- cookie only from this very origin over
+	// https (Secure, Path=/, no Domain), so a sibling subdomain cannot
+	// plant a session or a pending sign-in. On http://localhost, where
+	// browsers refuse the prefix, the plain names are used.
+	cookiePrefix string
 	mux          *http.ServeMux
 	// root is mux behind cross-origin (CSRF) protection.
 	root http.Handler
@@ -48,6 +55,9 @@ func New(reg *registry.Service, acct *account.Service, cfg Config, log *slog.Log
 	cop := http.NewCrossOriginProtection()
 	if u, err := url.Parse(cfg.PublicURL); err == nil && u.Host != "" {
 		h.secureCookie = u.Scheme == "https" || u.Hostname() == "localhost"
+		if u.Scheme == "https" {
+			h.cookiePrefix = hostCookiePrefix
+		}
 		// Behind a proxy the Host header may differ from the public
 		// name; the public origin is ours whatever the proxy sends.
 		if err := cop.AddTrustedOrigin(u.Scheme + "://" + u.Host); err != nil {
@@ -86,5 +96,46 @@ func (h *Handler) Serves(r *http.Request) bool {
 
 // ServeHTTP serves a page.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h.root.ServeHTTP(w, r)
+	h.root.ServeHTTP(w, h.ownCookies(r))
+}
+
+// hostCookiePrefix is the cookie name prefix browsers accept only from
+// the host itself over https.
+const hostCookiePrefix = "__Host-"
+
+// ownCookieNames are the cookies the web UI sets (with setCookie).
+var ownCookieNames = []string{sessionCookie, pendingCookie, deviceCookie, ceremonyCookie}
+
+// ownCookies is where the cookie prefix is undone, so that every handler
+// reads a cookie by its plain name (r.Cookie(sessionCookie)) whatever the
+// deployment. With the __Host- prefix on, it hands the handlers
+// "__Host-rampart_session" as "rampart_session", and drops any cookie sent
+// under a plain name of ours: one a sibling subdomain planted, or one
+// left from before the public URL was https.
+func (h *Handler) ownCookies(r *http.Request) *http.Request {
+	if h.cookiePrefix == "" || r.Header.Get("Cookie") == "" {
+		return r
+	}
+	cookies := r.Cookies()
+	changed := false
+	kept := cookies[:0]
+	for _, c := range cookies {
+		if slices.Contains(ownCookieNames, c.Name) {
+			changed = true
+			continue
+		}
+		if name, ok := strings.CutPrefix(c.Name, h.cookiePrefix); ok && slices.Contains(ownCookieNames, name) {
+			c.Name, changed = name, true
+		}
+		kept = append(kept, c)
+	}
+	if !changed {
+		return r
+	}
+	r = r.Clone(r.Context())
+	r.Header.Del("Cookie")
+	for _, c := range kept {
+		r.AddCookie(c)
+	}
+	return r
 }

@@ -11,9 +11,8 @@ import (
 
 	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/clientaddr"
 	"github.com/rampart/rampart/internal/core"
-	"github.com/rampart/rampart/internal/httperr"
-	"github.com/rampart/rampart/internal/npm"
 )
 
 // Security keys and passkeys (WebAuthn) and the approval page of npm's web
@@ -49,23 +48,31 @@ func (h *Handler) webauthnRoutes() {
 // apiFunc serves one JSON endpoint; an error becomes {"error": message}.
 type apiFunc func(w http.ResponseWriter, r *http.Request, p authz.Principal) (any, error)
 
+// errMustChangePassword answers a JSON request from a session whose
+// password was found in a breach, as page redirects a page request.
+var errMustChangePassword error = &core.Error{Kind: core.KindForbidden,
+	Msg: "your password was found in a data breach: change it at " + pathPassword + " before you do anything else with this account"}
+
+// api wraps an apiFunc with the headers of every response of the web UI,
+// the principal of the session cookie, and the same gate as page: a
+// session whose password was found in a breach may only change it.
 func (h *Handler) api(f apiFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		setSecurityHeaders(w)
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("Content-Type", "application/json")
 		p := h.principal(r)
-		v, err := f(w, r, p)
+		var v any
+		err := errMustChangePassword
+		if !mustChangePassword(r, p) {
+			v, err = f(w, r, p)
+		}
 		if err != nil {
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {
 				err = core.Errorf(core.KindTooLarge, "the request is larger than %d KiB", mbe.Limit/1024)
 			}
-			status := httperr.SetHeaders(w, err)
-			if status == http.StatusInternalServerError {
-				h.log.ErrorContext(r.Context(), "web request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-			}
-			w.WriteHeader(status)
+			w.WriteHeader(h.status(w, r, err))
 			json.NewEncoder(w).Encode(map[string]string{"error": core.Message(err)})
 			return
 		}
@@ -155,7 +162,7 @@ func (h *Handler) mfaKeyFinish(w http.ResponseWriter, r *http.Request, p authz.P
 	if err != nil {
 		return nil, err
 	}
-	u, value, err := h.acct.FinishKeySignIn(r.Context(), pendingValue(r), h.takeCeremonyCookie(w, r), req.Credential, npm.ClientAddr(r))
+	u, value, err := h.acct.FinishKeySignIn(r.Context(), pendingValue(r), h.takeCeremonyCookie(w, r), req.Credential, clientaddr.Of(r))
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +183,7 @@ func (h *Handler) passkeyFinish(w http.ResponseWriter, r *http.Request, p authz.
 	if err != nil {
 		return nil, err
 	}
-	u, value, err := h.acct.FinishPasskeySignIn(r.Context(), h.takeCeremonyCookie(w, r), req.Credential, npm.ClientAddr(r))
+	u, value, err := h.acct.FinishPasskeySignIn(r.Context(), h.takeCeremonyCookie(w, r), req.Credential, clientaddr.Of(r))
 	if err != nil {
 		return nil, err
 	}
@@ -219,6 +226,14 @@ func (h *Handler) securityKeysPage(w http.ResponseWriter, r *http.Request, p aut
 		b.Notice = "Added. You can now use it to sign in."
 	case r.URL.Query().Get("removed") != "":
 		b.Notice = "Removed."
+	}
+	// Adding a key needs a recent second factor (or, for a first one, a
+	// fresh sign-in): ask for it before the form, not after the ceremony.
+	if err := authz.Authorize(p, authz.AddMFA, authz.Resource{}); err != nil {
+		if h.stepUpRedirect(w, r, p, err) {
+			return nil
+		}
+		b.Error = core.Message(err)
 	}
 	return h.renderSecurityKeys(w, r, p, http.StatusOK, b)
 }

@@ -143,7 +143,7 @@ func TestNPMWebOTP(t *testing.T) {
 	// Pending until the browser approves; then the value, once.
 	wantStatus(t, e.npmJSON("GET", donePath, ""), http.StatusAccepted)
 	loginID := secret(ch.AuthURL, account.PathCLILogin)
-	page := e.browserGet("/"+account.PathCLILogin+loginID, &http.Cookie{Name: "rampart_session", Value: session})
+	page := e.browserGet("/"+account.PathCLILogin+loginID, &http.Cookie{Name: "__Host-rampart_session", Value: session})
 	wantStatus(t, page, http.StatusOK)
 	wantContains(t, page.Body.String(), "Approve npm command")
 

@@ -26,6 +26,15 @@ func (t *tx) TouchDevice(userID int64, keyHash string, at time.Time) (bool, erro
 	return false, err
 }
 
+func (t *tx) DeviceLastSeen(userID int64, keyHash string) (time.Time, error) {
+	var last int64
+	err := t.row(`SELECT last_seen FROM known_devices WHERE user_id = ? AND key_hash = ?`, userID, keyHash).Scan(&last)
+	if err != nil {
+		return time.Time{}, notFound(err, "device")
+	}
+	return fromMS(last), nil
+}
+
 // ---- admin-assisted recoveries ----
 
 const recoveryCols = `id, user_id, actor, reason, cancel_hash, started_at, effective_at, ended_at, outcome`

@@ -614,8 +614,8 @@ func (t *tx) DeleteWebSessionsByUser(userID int64) error {
 	return err
 }
 
-func (t *tx) SetWebSessionMFA(idHash string, at time.Time) error {
-	res, err := t.exec(`UPDATE web_sessions SET mfa_verified_at = ? WHERE id_hash = ?`, ms(at), idHash)
+func (t *tx) SetWebSessionMFA(idHash string, at time.Time, phishingResistant bool) error {
+	res, err := t.exec(`UPDATE web_sessions SET mfa_verified_at = ?, phishing_resistant = ? WHERE id_hash = ?`, ms(at), boolInt(phishingResistant), idHash)
 	if err != nil {
 		return err
 	}

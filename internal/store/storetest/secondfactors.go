@@ -184,10 +184,15 @@ func testWebSessionsMFA(t *testing.T, s store.Store) {
 	checkSession(t, s, pending)
 	checkSession(t, s, full)
 
-	write(t, s, func(tx store.Tx) error { return tx.SetWebSessionMFA("sess-f", at(time.Minute)) })
-	full.MFAVerifiedAt = at(time.Minute)
+	write(t, s, func(tx store.Tx) error { return tx.SetWebSessionMFA("sess-f", at(time.Minute), true) })
+	full.MFAVerifiedAt, full.PhishingResistant = at(time.Minute), true
 	checkSession(t, s, full)
-	err := s.Update(t.Context(), func(tx store.Tx) error { return tx.SetWebSessionMFA("sess-unknown", t0) })
+	// A code from an app since: the session no longer counts as having
+	// passed a key.
+	write(t, s, func(tx store.Tx) error { return tx.SetWebSessionMFA("sess-f", at(2*time.Minute), false) })
+	full.MFAVerifiedAt, full.PhishingResistant = at(2*time.Minute), false
+	checkSession(t, s, full)
+	err := s.Update(t.Context(), func(tx store.Tx) error { return tx.SetWebSessionMFA("sess-unknown", t0, false) })
 	wantErr(t, err, core.ErrNotFound, "SetWebSessionMFA of an unknown session")
 	write(t, s, func(tx store.Tx) error { return tx.DeleteWebSessionsByUser(alice.ID) })
 }

@@ -1579,6 +1579,7 @@ func checkSession(t *testing.T, s store.Store, want *core.WebSession) {
 	d.time("ExpiresAt", got.ExpiresAt, want.ExpiresAt)
 	d.time("MFAVerifiedAt", got.MFAVerifiedAt, want.MFAVerifiedAt)
 	d.eq("Pending", got.Pending, want.Pending)
+	d.eq("PhishingResistant", got.PhishingResistant, want.PhishingResistant)
 	d.check(t, "WebSession("+want.IDHash+")")
 }
 

@@ -91,6 +91,8 @@
     }
     var passkey = document.getElementById("passkey-signin");
     if (passkey) passkey.addEventListener("click", function () { signIn("passkey", passkey.dataset.next || "/"); });
+    var confirm = document.getElementById("key-confirm");
+    if (confirm) confirm.addEventListener("click", function () { signIn("stepup", confirm.dataset.next || "/"); });
     var key = document.getElementById("security-key-signin");
     if (key) key.addEventListener("click", function () { signIn("mfa", key.dataset.next || "/"); });
     var form = document.getElementById("webauthn-register");
