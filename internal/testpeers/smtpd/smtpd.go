@@ -163,6 +163,11 @@ func StartWith(t testing.TB, opts Options) *Server {
 		s.stopped = true
 		s.mu.Unlock()
 		srv.Close()
+		// Close only closes listeners Serve has registered: a test that
+		// never connects can end before the goroutine gets there, and
+		// Serve would then wait on an open listener forever. Closing it
+		// here makes that Accept fail (Serve sees Close was called).
+		l.Close()
 		<-done
 	})
 	return s
