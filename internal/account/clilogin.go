@@ -35,6 +35,10 @@ type CLILoginURLs struct {
 
 // StartCLILogin begins a web login for the CLI at addr.
 func (s *Service) StartCLILogin(ctx context.Context, addr netip.Addr) (*CLILoginURLs, error) {
+	if err := s.reserveRate(ctx, []rateKey{{key: "start:addr:" + sourceKey(addr), rate: startRate,
+		refusal: "too many sign-in requests from your address; try again in %s"}}); err != nil {
+		return nil, err
+	}
 	login, done := newSessionValue(), newSessionValue()
 	now := s.now()
 	err := s.store.Update(ctx, func(tx store.Tx) error {

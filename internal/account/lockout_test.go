@@ -402,3 +402,30 @@ func TestWrongSecondFactorCodesAreMailed(t *testing.T) {
 		t.Fatalf("one wrong code after the right one: %d notices, want still 2", n)
 	}
 }
+
+// Requests that store a row before anyone signs in (npm web logins,
+// passkey challenges) are limited per source, so that nobody can fill the
+// database; another address is not affected. (Security review L8.)
+func TestUnauthenticatedStartsAreLimited(t *testing.T) {
+	e := newMFAEnv(t)
+	flood, other := netip.MustParseAddr("198.51.100.7"), netip.MustParseAddr("203.0.113.9")
+	var err error
+	n := 0
+	for ; n < 100 && err == nil; n++ {
+		if n%2 == 0 {
+			_, err = e.svc.StartCLILogin(e.ctx, flood)
+		} else {
+			_, err = e.svc.BeginPasskeySignIn(e.ctx, flood)
+		}
+	}
+	if core.KindOf(err) != core.KindRateLimited || n < 20 || n > 40 {
+		t.Fatalf("after %d starts from one address: %v, want rate limited after about 30", n, err)
+	}
+	if _, err := e.svc.StartCLILogin(e.ctx, other); err != nil {
+		t.Fatalf("another address: %v", err)
+	}
+	e.clock.Advance(time.Minute)
+	if _, err := e.svc.StartCLILogin(e.ctx, flood); err != nil {
+		t.Fatalf("a minute later: %v", err)
+	}
+}

@@ -256,6 +256,10 @@ var (
 	// at most ResetLinkLifetime: whenever it refuses, a link mailed less
 	// than a period ago still works.
 	resetEmailRate = rate{burst: 3, every: 30 * time.Minute}
+	// startRate limits, per source, the requests anyone may send that
+	// store a row before anyone signed in: npm web logins and passkey
+	// sign-in challenges. Generous for people, a wall for floods.
+	startRate = rate{burst: 30, every: 10 * time.Second}
 )
 
 // rateKey is one key a request counts against.

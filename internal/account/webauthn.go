@@ -584,9 +584,13 @@ func (s *Service) useCredential(ctx context.Context, w *waUser, cred *webauthn.C
 
 // BeginPasskeySignIn starts a passwordless sign-in: any passkey of this
 // site, with user verification.
-func (s *Service) BeginPasskeySignIn(ctx context.Context) (*Options, error) {
+func (s *Service) BeginPasskeySignIn(ctx context.Context, addr netip.Addr) (*Options, error) {
 	rp, err := s.relyingParty()
 	if err != nil {
+		return nil, err
+	}
+	if err := s.reserveRate(ctx, []rateKey{{key: "start:addr:" + sourceKey(addr), rate: startRate,
+		refusal: "too many sign-in requests from your address; try again in %s"}}); err != nil {
 		return nil, err
 	}
 	assertion, sd, err := rp.BeginDiscoverableLogin(webauthn.WithUserVerification(protocol.VerificationRequired))

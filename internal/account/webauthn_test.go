@@ -166,7 +166,7 @@ func TestPasskeySignInAlone(t *testing.T) {
 	}
 	e.lastMail(mail.KindPasskeyAdded)
 
-	o, err := e.svc.BeginPasskeySignIn(e.ctx)
+	o, err := e.svc.BeginPasskeySignIn(e.ctx, e.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +196,7 @@ func TestPasskeySignInAlone(t *testing.T) {
 	}
 
 	// A counter that goes backwards means a cloned authenticator.
-	o, err = e.svc.BeginPasskeySignIn(e.ctx)
+	o, err = e.svc.BeginPasskeySignIn(e.ctx, e.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +205,7 @@ func TestPasskeySignInAlone(t *testing.T) {
 	wantKind(t, err, core.KindUnauthenticated, "an assertion with a lower sign count")
 
 	// Without user verification a passkey does not sign in.
-	o, err = e.svc.BeginPasskeySignIn(e.ctx)
+	o, err = e.svc.BeginPasskeySignIn(e.ctx, e.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +254,7 @@ func TestCLIWebLogin(t *testing.T) {
 		t.Error("the done secret opens the approval page")
 	}
 
-	o, err := e.svc.BeginPasskeySignIn(e.ctx)
+	o, err := e.svc.BeginPasskeySignIn(e.ctx, e.addr)
 	if err != nil {
 		t.Fatal(err)
 	}

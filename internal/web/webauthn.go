@@ -171,7 +171,7 @@ func (h *Handler) mfaKeyFinish(w http.ResponseWriter, r *http.Request, p authz.P
 }
 
 func (h *Handler) passkeyBegin(w http.ResponseWriter, r *http.Request, p authz.Principal) (any, error) {
-	o, err := h.acct.BeginPasskeySignIn(r.Context())
+	o, err := h.acct.BeginPasskeySignIn(r.Context(), clientaddr.Of(r))
 	if err != nil {
 		return nil, err
 	}

@@ -71,7 +71,7 @@ func TestNPMWebOTP(t *testing.T) {
 	counter := uint32(0)
 	passkeySession := func() authz.Principal {
 		t.Helper()
-		o, err := acct.BeginPasskeySignIn(ctx)
+		o, err := acct.BeginPasskeySignIn(ctx, netip.MustParseAddr("192.0.2.1"))
 		if err != nil {
 			t.Fatal(err)
 		}
