@@ -101,6 +101,10 @@ type Notice struct {
 	// Actor is who published, or who changed the owners: a user name or a
 	// trusted publisher. KindPackagePublished, KindOwnerAdded, KindOwnerRemoved.
 	Actor string
+	// Via is how Actor was signed in, e.g. `API token rmp_AbCd ("ci")`,
+	// so that a maintainer can tell which credential to revoke. Optional;
+	// KindPackagePublished, KindOwnerAdded, KindOwnerRemoved.
+	Via string
 	// Owner is the owner added or removed: KindOwnerAdded, KindOwnerRemoved.
 	Owner string
 }
@@ -177,7 +181,7 @@ const (
 // on for pages.
 func (n Notice) clean() Notice {
 	for _, f := range []*string{&n.Site, &n.User, &n.IP, &n.OldEmail, &n.NewEmail, &n.Method,
-		&n.Credential, &n.TokenName, &n.TokenScope, &n.Package, &n.Version, &n.Actor, &n.Owner} {
+		&n.Credential, &n.TokenName, &n.TokenScope, &n.Package, &n.Version, &n.Actor, &n.Via, &n.Owner} {
 		*f = cleanText(*f, maxShortText)
 	}
 	n.UserAgent = cleanText(n.UserAgent, maxLongText)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/npmpkg"
 	"github.com/rampart/rampart/internal/store"
 )
@@ -157,13 +158,16 @@ func (s *Service) RemoveDistTag(ctx context.Context, p authz.Principal, name, ta
 }
 
 // SetMaintainers makes names the package's maintainers (npm owner add/rm
-// send the whole list).
+// send the whole list). Once the change has committed, every owner is
+// mailed of each owner added or removed, the removed one included.
 func (s *Service) SetMaintainers(ctx context.Context, p authz.Principal, name string, names []string) error {
 	if len(names) == 0 {
 		return core.Errorf(core.KindInvalid, "a package must keep at least one maintainer")
 	}
 	now := s.now()
-	return s.change(ctx, p, name, authz.ChangeOwners, func(tx store.Tx, st *packageState) error {
+	var notices []notice
+	err := s.change(ctx, p, name, authz.ChangeOwners, func(tx store.Tx, st *packageState) error {
+		notices = nil
 		want := map[int64]*core.User{}
 		for _, n := range names {
 			u, err := tx.UserByName(n)
@@ -179,9 +183,11 @@ func (s *Service) SetMaintainers(ctx context.Context, p authz.Principal, name st
 			want[u.ID] = u
 		}
 		have := map[int64]bool{}
+		var removed []core.User
 		for _, m := range st.maintainers {
 			have[m.ID] = true
 			if want[m.ID] == nil {
+				removed = append(removed, m)
 				if err := tx.RemoveMaintainer(st.pkg.ID, m.ID); err != nil {
 					return err
 				}
@@ -195,10 +201,14 @@ func (s *Service) SetMaintainers(ctx context.Context, p authz.Principal, name st
 			ids = append(ids, id)
 		}
 		slices.Sort(ids)
+		owners := make([]core.User, 0, len(ids))
+		var added []string
 		for _, id := range ids {
+			owners = append(owners, *want[id])
 			if have[id] {
 				continue
 			}
+			added = append(added, want[id].Name)
 			if u := want[id]; !u.EmailVerified {
 				return core.Errorf(core.KindForbidden, "%s cannot be added as an owner until they verify their email address: they must follow the link mailed to %s, or request a new one at %saccount",
 					u.Name, authz.MaskEmail(u.Email), s.cfg.PublicURL)
@@ -210,8 +220,23 @@ func (s *Service) SetMaintainers(ctx context.Context, p authz.Principal, name st
 				return err
 			}
 		}
+		for _, u := range added {
+			n := s.newNotice(p, name, now)
+			n.Owner = u
+			notices = append(notices, notice{kind: mail.KindOwnerAdded, n: n, to: owners})
+		}
+		for _, u := range removed {
+			n := s.newNotice(p, name, now)
+			n.Owner = u.Name
+			notices = append(notices, notice{kind: mail.KindOwnerRemoved, n: n, to: append(slices.Clone(owners), u)})
+		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	s.mailNotices(ctx, notices)
+	return nil
 }
 
 // SetAccess makes a scoped package public or restricted.

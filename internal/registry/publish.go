@@ -15,6 +15,7 @@ import (
 	"github.com/rampart/rampart/internal/blob"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/limits"
+	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/npmpkg"
 	"github.com/rampart/rampart/internal/store"
 )
@@ -36,7 +37,8 @@ type Published struct {
 // Publish runs the publish pipeline for a PUT /<name> body with attachments:
 // parse within limits, check the tarball, authorize, refuse used versions
 // and held names, store the bytes by digest, then record the version, its
-// dist-tag, the event and the new document in one transaction.
+// dist-tag, the event and the new document in one transaction. Once that
+// has committed, every maintainer is mailed a notice.
 func (s *Service) Publish(ctx context.Context, p authz.Principal, urlName string, body []byte) (*Published, error) {
 	if p.Anonymous() {
 		return nil, core.Errorf(core.KindUnauthenticated, "publishing needs you to be logged in: run `npm login`")
@@ -85,6 +87,7 @@ func (s *Service) Publish(ctx context.Context, p authz.Principal, urlName string
 	}
 
 	now := s.now()
+	var maintainers []core.User
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		pkg, err := s.checkPublish(tx, p, pub)
 		if err != nil {
@@ -134,12 +137,18 @@ func (s *Service) Publish(ctx context.Context, p authz.Principal, urlName string
 			Data: jsonData(map[string]any{"integrity": pub.Integrity, "tag": pub.Tag, "token": tokenKey(p)})}); err != nil {
 			return err
 		}
+		if maintainers, err = tx.Maintainers(pkg.ID); err != nil {
+			return err
+		}
 		return s.refreshDocument(tx, pkg)
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.log.Info("published", "package", pub.Name, "version", pub.Version, "user", p.User.Name)
+	n := s.newNotice(p, pub.Name, now)
+	n.Version = pub.Version
+	s.mailNotices(ctx, []notice{{kind: mail.KindPackagePublished, n: n, to: maintainers}})
 	return &Published{Name: pub.Name, Version: pub.Version, Tag: pub.Tag, Integrity: pub.Integrity}, nil
 }
 

@@ -10,12 +10,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/blob"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/limits"
+	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -38,6 +40,9 @@ type Config struct {
 	// CriticalTopPercent is the share of packages, by downloads over the
 	// last 30 days, that is critical ([mfa] critical_top_percent).
 	CriticalTopPercent float64
+	// Mailer sends the package notices: every maintainer hears of a
+	// publish, every owner of an owner added or removed. Required.
+	Mailer mail.Mailer
 }
 
 // Service is the package service.
@@ -48,11 +53,16 @@ type Service struct {
 	now       func() time.Time
 	log       *slog.Logger
 	downloads *downloadCounter
+	// mailing counts the notices being mailed in the background.
+	mailing sync.WaitGroup
 }
 
 // New builds the service and brings every precomputed document up to
 // date with the configured public URL.
 func New(ctx context.Context, st store.Store, blobs blob.Store, cfg Config, now func() time.Time, log *slog.Logger) (*Service, error) {
+	if cfg.Mailer == nil {
+		return nil, errors.New("registry: a mailer is required")
+	}
 	s := &Service{store: st, blobs: blobs, cfg: cfg, now: now, log: log}
 	s.downloads = newDownloadCounter(st, now, log)
 	if cfg.AdoptStoredURL {
@@ -76,9 +86,12 @@ func New(ctx context.Context, st store.Store, blobs blob.Store, cfg Config, now 
 	return s, nil
 }
 
-// Close flushes buffered download counts.
+// Close flushes buffered download counts and waits, until ctx ends, for
+// the package notices still being mailed.
 func (s *Service) Close(ctx context.Context) error {
-	return s.downloads.Flush(ctx)
+	err := s.downloads.Flush(ctx)
+	s.waitMail(ctx)
+	return err
 }
 
 // RunBackground flushes download counts every interval until ctx ends.

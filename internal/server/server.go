@@ -128,6 +128,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		MaxWeeklyDownloads: cfg.Unpublish.MaxWeeklyDownloads,
 		CriticalTopPercent: cfg.MFA.CriticalTopPercent,
 		AdoptStoredURL:     opts.Console,
+		Mailer:             mailer,
 	}, opts.Now, opts.Log)
 	if err != nil {
 		st.Close()

@@ -67,6 +67,7 @@ func TestAbandonedEmailDomainBlocksRecovery(t *testing.T) {
 	followMailedLink(t, s, "erin@lapsing.test", "verify-email", nil)
 	dir := writePkg(t, pkg{Name: "erin-pkg", Version: "1.0.0"})
 	n.MustRun(dir, "publish")
+	waitForMail(t, s, "erin@lapsing.test", "erin-pkg") // the publish notice, sent in the background
 
 	// The domain lapses.
 	s.DNS.Delete("lapsing.test")
