@@ -39,6 +39,10 @@ func TestAddingAFactorNeedsAFreshSessionOrStepUp(t *testing.T) {
 	if err := e.register(fresh, account.KeySecurityKey, "YubiKey", &auth, cred); err != nil {
 		t.Fatalf("a first key from a fresh session: %v", err)
 	}
+	// Registering used the key: that browser counts as having passed it.
+	if wp := e.svc.WebPrincipal(e.ctx, v, e.addr); wp.MFAVerifiedAt.IsZero() || wp.PhishingResistantAt.IsZero() {
+		t.Fatalf("the browser that registered a first key: MFA at %v, key at %v", wp.MFAVerifiedAt, wp.PhishingResistantAt)
+	}
 	pending, _, err := e.svc.BeginWebSignIn(e.ctx, p.User)
 	if err != nil {
 		t.Fatal(err)

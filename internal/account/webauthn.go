@@ -315,6 +315,13 @@ func (s *Service) FinishRegisterKey(ctx context.Context, p authz.Principal, cere
 			}
 			return err
 		}
+		// A first factor: the browser that registered it has just used
+		// it, as a first authenticator app's confirming code counts.
+		if !p.MFA && p.SessionID != "" {
+			if err := tx.SetWebSessionMFA(p.SessionID, now, true); err != nil && !errors.Is(err, core.ErrNotFound) {
+				return err
+			}
+		}
 		return tx.AppendEvent(&core.Event{At: now, Type: core.EventMFAAdd, Actor: p.User.Name, Data: jsonData(map[string]any{"user": p.User.Name, "method": kind, "name": name})})
 	})
 	if err != nil {

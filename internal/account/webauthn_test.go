@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/descope/virtualwebauthn"
 
@@ -234,6 +235,9 @@ func TestCLIWebLogin(t *testing.T) {
 	if err := e.register(p, account.KeyPasskey, "Phone", &auth, cred); err != nil {
 		t.Fatal(err)
 	}
+	// The registering browser has used its passkey, but that was long
+	// ago by the time the CLI asks.
+	e.clock.Advance(time.Hour)
 	urls, err := e.svc.StartCLILogin(e.ctx, e.addr)
 	if err != nil {
 		t.Fatal(err)
@@ -246,10 +250,10 @@ func TestCLIWebLogin(t *testing.T) {
 	if _, pending, err := e.svc.PollCLILogin(e.ctx, doneID); err != nil || !pending {
 		t.Fatalf("poll before approval = pending %v, %v", pending, err)
 	}
-	// A session without a second factor cannot approve for an account
-	// that has one: it is asked to confirm one first (step-up).
+	// A session whose second factor is not recent cannot approve: it is
+	// asked to confirm one first (step-up).
 	err = e.svc.ApproveCLILogin(e.ctx, e.svc.WebPrincipal(e.ctx, session, e.addr), loginID)
-	wantKind(t, err, core.KindOTPRequired, "approving from a session that did not pass a second factor")
+	wantKind(t, err, core.KindOTPRequired, "approving from a session whose second factor is an hour old")
 	if _, err := e.svc.CLILogin(e.ctx, doneID); err == nil {
 		t.Error("the done secret opens the approval page")
 	}

@@ -356,7 +356,9 @@ func secondFactor(p Principal, a Action) error {
 	}
 	if p.Token == nil {
 		if p.MFAVerifiedAt.IsZero() {
-			return core.Errorf(core.KindForbidden, "this browser signed in before two-factor authentication was turned on; sign out and sign in again with your authenticator code")
+			// Signed in before the account had a factor: confirming one
+			// now (the confirm page) is the step-up.
+			return core.Errorf(core.KindOTPRequired, "%s", StepUpMessage)
 		}
 		if !stepUp(a) || p.recent(p.MFAVerifiedAt) {
 			return nil

@@ -48,15 +48,15 @@ func TestSecondFactorMatrix(t *testing.T) {
 		r    authz.Resource
 		want []core.Kind // one per principal
 	}{
-		{authz.CreatePackage, authz.Resource{Package: "p"}, []core.Kind{ok, core.KindForbidden, otp, ok, otp, ok, otp, ok}},
-		{authz.PublishVersion, mine, []core.Kind{ok, core.KindForbidden, otp, ok, otp, ok, otp, ok}},
-		{authz.Unpublish, mine, []core.Kind{ok, core.KindForbidden, otp, ok, otp, otp, otp, ok}},
-		{authz.SetDistTags, mine, []core.Kind{ok, core.KindForbidden, otp, ok, otp, otp, otp, ok}},
-		{authz.ChangeOwners, mine, []core.Kind{ok, core.KindForbidden, otp, ok, otp, otp, otp, ok}},
+		{authz.CreatePackage, authz.Resource{Package: "p"}, []core.Kind{ok, otp, otp, ok, otp, ok, otp, ok}},
+		{authz.PublishVersion, mine, []core.Kind{ok, otp, otp, ok, otp, ok, otp, ok}},
+		{authz.Unpublish, mine, []core.Kind{ok, otp, otp, ok, otp, otp, otp, ok}},
+		{authz.SetDistTags, mine, []core.Kind{ok, otp, otp, ok, otp, otp, otp, ok}},
+		{authz.ChangeOwners, mine, []core.Kind{ok, otp, otp, ok, otp, otp, otp, ok}},
 		{authz.ReadPackage, mine, []core.Kind{ok, ok, ok, ok, ok, ok, ok, ok}},
 		{authz.ManageTokens, authz.Resource{}, []core.Kind{ok, ok, ok, ok, ok, core.KindForbidden, core.KindForbidden, ok}},
-		{authz.CreateTokens, authz.Resource{}, []core.Kind{ok, core.KindForbidden, otp, ok, otp, core.KindForbidden, core.KindForbidden, ok}},
-		{authz.RevokeTokens, authz.Resource{}, []core.Kind{ok, core.KindForbidden, otp, ok, otp, core.KindForbidden, core.KindForbidden, ok}},
+		{authz.CreateTokens, authz.Resource{}, []core.Kind{ok, otp, otp, ok, otp, core.KindForbidden, core.KindForbidden, ok}},
+		{authz.RevokeTokens, authz.Resource{}, []core.Kind{ok, otp, otp, ok, otp, core.KindForbidden, core.KindForbidden, ok}},
 	}
 	for _, c := range cases {
 		for i, pr := range ps {
