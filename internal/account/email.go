@@ -228,6 +228,32 @@ func useLink(tx store.Tx, et *core.EmailToken, now time.Time) error {
 	return err
 }
 
+// followLink uses the link et and applies change to its user, freshly
+// read, in one transaction: a link used twice at once changes nothing
+// twice, and a change that fails leaves the link unused. change saves the
+// user and writes its event; the user as changed is returned.
+func (s *Service) followLink(ctx context.Context, et *core.EmailToken, now time.Time, change func(tx store.Tx, u *core.User) error) (*core.User, error) {
+	var u *core.User
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		if err := useLink(tx, et, now); err != nil {
+			return err
+		}
+		cur, err := tx.UserByID(et.UserID)
+		if err != nil {
+			return err
+		}
+		if err := change(tx, cur); err != nil {
+			return err
+		}
+		u = cur
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
 // CheckLink tells whether a link would work, without using it: the page
 // a mail links to shows its form only for a live link.
 func (s *Service) CheckLink(ctx context.Context, secret string, purpose core.EmailTokenPurpose, addr netip.Addr) error {
@@ -238,19 +264,12 @@ func (s *Service) CheckLink(ctx context.Context, secret string, purpose core.Ema
 // VerifyEmail follows a verification link: the address it was sent to is
 // now verified. The link works once.
 func (s *Service) VerifyEmail(ctx context.Context, secret string, addr netip.Addr) (*core.User, error) {
-	et, u, err := s.lookupLink(ctx, secret, core.PurposeVerifyEmail, addr)
+	et, _, err := s.lookupLink(ctx, secret, core.PurposeVerifyEmail, addr)
 	if err != nil {
 		return nil, err
 	}
 	now := s.now()
-	err = s.store.Update(ctx, func(tx store.Tx) error {
-		if err := useLink(tx, et, now); err != nil {
-			return err
-		}
-		cur, err := tx.UserByID(u.ID)
-		if err != nil {
-			return err
-		}
+	return s.followLink(ctx, et, now, func(tx store.Tx, cur *core.User) error {
 		cur.EmailVerified = true
 		if err := tx.UpdateUser(cur); err != nil {
 			return err
@@ -258,13 +277,8 @@ func (s *Service) VerifyEmail(ctx context.Context, secret string, addr netip.Add
 		if err := recordVerifiedAddress(tx, cur, now); err != nil {
 			return err
 		}
-		u = cur
 		return tx.AppendEvent(&core.Event{At: now, Type: core.EventEmailVerified, Actor: cur.Name, Data: jsonData(map[string]any{"user": cur.Name, "email": authz.MaskEmail(cur.Email)})})
 	})
-	if err != nil {
-		return nil, err
-	}
-	return u, nil
 }
 
 // ResendVerification mails the signed-in user a new verification link;
@@ -384,14 +398,7 @@ func (s *Service) ResetPassword(ctx context.Context, secret, newPW string, addr 
 		return nil, err
 	}
 	now := s.now()
-	err = s.store.Update(ctx, func(tx store.Tx) error {
-		if err := useLink(tx, et, now); err != nil {
-			return err
-		}
-		cur, err := tx.UserByID(u.ID)
-		if err != nil {
-			return err
-		}
+	u, err = s.followLink(ctx, et, now, func(tx store.Tx, cur *core.User) error {
 		cur.PasswordHash, cur.PasswordCompromised = hash, false
 		if err := tx.UpdateUser(cur); err != nil {
 			return err
@@ -403,7 +410,6 @@ func (s *Service) ResetPassword(ctx context.Context, secret, newPW string, addr 
 		if err := tx.DeleteThrottle(loginAccountKey(cur.Name)); err != nil {
 			return err
 		}
-		u = cur
 		return tx.AppendEvent(&core.Event{At: now, Type: core.EventPasswordReset, Actor: cur.Name, Data: jsonData(map[string]any{"user": cur.Name, "revoked_tokens": revoked})})
 	})
 	if err != nil {

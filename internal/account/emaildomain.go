@@ -290,14 +290,7 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, secret string, addr ne
 	}
 	now := s.now()
 	old := u.Email
-	err = s.store.Update(ctx, func(tx store.Tx) error {
-		if err := useLink(tx, et, now); err != nil {
-			return err
-		}
-		cur, err := tx.UserByID(u.ID)
-		if err != nil {
-			return err
-		}
+	u, err = s.followLink(ctx, et, now, func(tx store.Tx, cur *core.User) error {
 		old = cur.Email
 		cur.Email, cur.EmailVerified = et.Email, true
 		if err := tx.UpdateUser(cur); err != nil {
@@ -319,7 +312,6 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, secret string, addr ne
 		if err := recordVerifiedAddress(tx, cur, now); err != nil {
 			return err
 		}
-		u = cur
 		return tx.AppendEvent(&core.Event{At: now, Type: core.EventEmailChanged, Actor: cur.Name, Data: jsonData(map[string]any{
 			"user": cur.Name, "old": authz.MaskEmail(old), "new": authz.MaskEmail(cur.Email),
 		})})
