@@ -21,6 +21,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-webauthn/webauthn/webauthn"
 
@@ -395,6 +396,13 @@ func (s *Service) issueSessionToken(ctx context.Context, u *core.User, addr neti
 	return tok, err
 }
 
+// TokenLimits returns the token lifetimes of the policy, in days: the
+// default, and the longest for tokens that can publish or manage and for
+// read-only ones (the web form states them).
+func (s *Service) TokenLimits() (defaultDays, publishMaxDays, readOnlyMaxDays int) {
+	return s.policy.DefaultDays, s.policy.PublishMaxDays, s.policy.ReadOnlyMaxDays
+}
+
 // confirmPassword checks the signed-in user's current password before a
 // sensitive change (what). Authorize ran before it, so this check may be
 // the one that finds the password breached: then the change is refused
@@ -461,8 +469,12 @@ func (s *Service) CreateToken(ctx context.Context, p authz.Principal, pw string,
 			return nil, core.Errorf(core.KindInvalid, "%q is not a CIDR range like 192.0.2.0/24", c)
 		}
 	}
+	req.Name = strings.TrimSpace(req.Name)
 	if req.Name == "" {
 		req.Name = "token"
+	}
+	if n := utf8.RuneCountInString(req.Name); n > limits.MaxTokenNameLength {
+		return nil, core.Errorf(core.KindInvalid, "the token name is %d characters long; use at most %d", n, limits.MaxTokenNameLength)
 	}
 	now := s.now()
 	return s.insertToken(ctx, p.User, core.Token{

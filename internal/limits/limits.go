@@ -29,6 +29,9 @@ const (
 	// MaxPasswordBytes bounds a password before it is hashed, so that a
 	// huge password cannot be used to burn CPU in argon2.
 	MaxPasswordBytes = 1024
+	// MaxTokenNameLength bounds the name given to an API token, shown in
+	// token lists, mails and the account page.
+	MaxTokenNameLength = 128
 	// MaxReadmeBytes bounds the README kept in a packument.
 	MaxReadmeBytes = 512 * 1024
 	// MaxProvenanceBytes bounds the sigstore bundle attached to a publish

@@ -60,6 +60,8 @@ func (h *Handler) routes() {
 	h.mux.Handle("POST /"+account.PathConfirmEmail, h.page(h.confirmEmail))
 	h.mux.Handle("GET "+pathPassword, h.page(h.passwordForm))
 	h.mux.Handle("POST "+pathPassword, h.page(h.changePassword))
+	h.mux.Handle("GET "+pathTokensNew, h.page(h.tokenForm))
+	h.mux.Handle("POST "+pathTokens, h.page(h.createToken))
 	h.mux.Handle("POST "+pathAccount+"/tokens/revoke", h.page(h.revokeToken))
 	h.mux.Handle("POST "+pathSessions, h.page(h.revokeSession))
 	h.mux.Handle("GET "+pathConfirm, h.page(h.confirmForm))
