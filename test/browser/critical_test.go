@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 
+	"github.com/rampart/rampart/internal/testpeers/authapp"
 	"github.com/rampart/rampart/internal/testserver"
 )
 
@@ -65,9 +66,9 @@ func TestCriticalPackageManagedWithKey(t *testing.T) {
 		chromedp.Navigate(s.URL+"account/mfa"),
 		chromedp.WaitVisible(chromedp.CSS(`code.totp-secret`)),
 	)
-	app := &authenticator{secret: b.text(`code.totp-secret`)}
+	app := &authapp.App{Secret: b.text(`code.totp-secret`)}
 	b.run("confirm a code from the app",
-		chromedp.SendKeys(chromedp.CSS(`#code`), app.code(t)),
+		chromedp.SendKeys(chromedp.CSS(`#code`), app.Code(t)),
 		chromedp.Submit(chromedp.CSS(`#code`)),
 		chromedp.WaitVisible(chromedp.CSS(`ul.recovery-codes`)),
 	)
@@ -76,7 +77,7 @@ func TestCriticalPackageManagedWithKey(t *testing.T) {
 
 	// Published, then made critical by the administrator.
 	dir := writePkg(t, map[string]any{"name": pkg, "version": "1.0.0", "description": "Guarded by a passkey", "license": "MIT"}, "# crown-jewel\n")
-	mustContain(t, npm.MustRun(dir, "publish", "--otp="+app.code(t)).Output(), "+ "+pkg+"@1.0.0")
+	mustContain(t, npm.MustRun(dir, "publish", "--otp="+app.Code(t)).Output(), "+ "+pkg+"@1.0.0")
 	out, err := s.Admin(t, "", "package", "critical", "add", pkg)
 	if err != nil {
 		t.Fatalf("designating %s critical: %v\n%s", pkg, err, out)
@@ -84,24 +85,24 @@ func TestCriticalPackageManagedWithKey(t *testing.T) {
 	mustContain(t, out, "designated "+pkg+" critical")
 
 	// The login the passkey approved manages it.
-	mustContain(t, npm.MustRun("", "owner", "add", "bob", pkg, "--otp="+app.code(t)).Output(), "+ bob ("+pkg+")")
+	mustContain(t, npm.MustRun("", "owner", "add", "bob", pkg, "--otp="+app.Code(t)).Output(), "+ bob ("+pkg+")")
 	mustContain(t, npm.MustRun("", "owner", "ls", pkg).Output(), "alice", "bob")
 	mustContain(t, waitForMail(t, s, "bob@example.com", "bob is now an owner of "+pkg).Text, "Added by: alice")
-	mustContain(t, npm.MustRun("", "dist-tag", "add", pkg+"@1.0.0", "stable", "--otp="+app.code(t)).Output(), "+stable: "+pkg+"@1.0.0")
+	mustContain(t, npm.MustRun("", "dist-tag", "add", pkg+"@1.0.0", "stable", "--otp="+app.Code(t)).Output(), "+stable: "+pkg+"@1.0.0")
 	mustContain(t, npm.MustRun("", "dist-tag", "ls", pkg).Output(), "stable: 1.0.0")
 
 	// A login with the password and a code from the app does not.
 	legacy := testserver.NewNPM(t, s.URL)
 	out, err = legacy.InteractiveFunc("", []string{"Username:", "Password:", "Enter OTP:"}, func(i int, _ string) string {
 		if i == 2 {
-			return app.code(t)
+			return app.Code(t)
 		}
 		return []string{"alice", alicePW}[i]
 	}, "login", "--auth-type=legacy")
 	if err != nil || !strings.Contains(out, "Logged in") {
 		t.Fatalf("npm login --auth-type=legacy with a code from the app: %v\n%s", err, out)
 	}
-	r := legacy.Run("", "dist-tag", "add", pkg+"@1.0.0", "next", "--otp="+app.code(t))
+	r := legacy.Run("", "dist-tag", "add", pkg+"@1.0.0", "next", "--otp="+app.Code(t))
 	if r.Err == nil {
 		t.Fatalf("npm dist-tag add on a critical package succeeded with a password-and-app login:\n%s", r.Output())
 	}

@@ -22,8 +22,6 @@ import (
 	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 	"github.com/creack/pty"
-	"github.com/pquerna/otp"
-	"github.com/pquerna/otp/totp"
 
 	"github.com/rampart/rampart/internal/testpeers/smtpd"
 	"github.com/rampart/rampart/internal/testserver"
@@ -321,52 +319,13 @@ func (b *browser) registerKey(base, name, kind string) {
 	)
 }
 
-// ---- TOTP ----
-
-// authenticator is a TOTP app: it hands out a code for a time step the
-// server has not seen yet, waiting for the next step when it must, so a
-// test never trips the server's replay refusal by accident.
-type authenticator struct {
-	secret string
-	last   int64
-}
-
-func (a *authenticator) code(t *testing.T) string {
-	t.Helper()
-	for {
-		cur := time.Now().Unix() / 30
-		target := max(a.last+1, cur)
-		// The server accepts one step either side of its own; a step
-		// ahead is fine, two are not yet.
-		if target <= cur+1 {
-			a.last = target
-			c, err := totp.GenerateCodeCustom(a.secret, time.Unix(target*30, 0), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return c
-		}
-		time.Sleep(time.Until(time.Unix((cur+1)*30, 0)) + 100*time.Millisecond)
-	}
-}
-
 // ---- mail ----
 
 // waitForMail waits for a mail to addr whose subject contains subject,
 // skipping others, and returns it.
 func waitForMail(t *testing.T, s *testserver.Server, addr, subject string) smtpd.Received {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	var seen []string
-	for time.Now().Before(deadline) {
-		m := s.Mail.WaitFor(t, addr, time.Until(deadline))
-		if strings.Contains(m.Subject, subject) {
-			return m
-		}
-		seen = append(seen, m.Subject)
-	}
-	t.Fatalf("no mail to %s about %q; mails seen: %q", addr, subject, seen)
-	return smtpd.Received{}
+	return s.Mail.WaitForSubject(t, addr, subject, 30*time.Second)
 }
 
 // countMail counts the mails addr received so far whose subject contains

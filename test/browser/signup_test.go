@@ -7,6 +7,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/rampart/rampart/internal/testpeers/authapp"
 	"github.com/rampart/rampart/internal/testserver"
 )
 
@@ -84,9 +85,9 @@ func TestSignupVerifyTOTPAndSecurityKey(t *testing.T) {
 		chromedp.Navigate(s.URL+"account/mfa"),
 		chromedp.WaitVisible(chromedp.CSS(`code.totp-secret`)),
 	)
-	app := &authenticator{secret: b.text(`code.totp-secret`)}
+	app := &authapp.App{Secret: b.text(`code.totp-secret`)}
 	b.run("confirm a code from the app",
-		chromedp.SendKeys(chromedp.CSS(`#code`), app.code(t)),
+		chromedp.SendKeys(chromedp.CSS(`#code`), app.Code(t)),
 		chromedp.Submit(chromedp.CSS(`#code`)),
 		chromedp.WaitVisible(chromedp.CSS(`ul.recovery-codes`)),
 	)
@@ -143,7 +144,7 @@ func TestSignupVerifyTOTPAndSecurityKey(t *testing.T) {
 	b.signOut()
 	secondStep()
 	b.run("enter a code from the app",
-		chromedp.SendKeys(chromedp.CSS(`#code`), app.code(t)),
+		chromedp.SendKeys(chromedp.CSS(`#code`), app.Code(t)),
 		chromedp.Submit(chromedp.CSS(`#code`)),
 		chromedp.WaitVisible(chromedp.CSS(`nav.account .who`)),
 	)

@@ -7,46 +7,13 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/pquerna/otp"
-	"github.com/pquerna/otp/totp"
-
+	"github.com/rampart/rampart/internal/testpeers/authapp"
+	"github.com/rampart/rampart/internal/testpeers/smtpd"
 	"github.com/rampart/rampart/internal/testserver"
 )
-
-// authenticator is a TOTP app: it hands out a code for a time step the
-// server has not seen yet, waiting for the next step when it must, so a
-// test never trips the server's replay refusal by accident.
-type authenticator struct {
-	mu     sync.Mutex
-	secret string
-	last   int64
-}
-
-func (a *authenticator) code(t *testing.T) string {
-	t.Helper()
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for {
-		now := time.Now()
-		cur := now.Unix() / 30
-		target := max(a.last+1, cur)
-		// The server accepts one step either side of its own; a step
-		// ahead is fine, two are not yet.
-		if target <= cur+1 {
-			a.last = target
-			c, err := totp.GenerateCodeCustom(a.secret, time.Unix(target*30, 0), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return c
-		}
-		time.Sleep(time.Until(time.Unix((cur+1)*30, 0)) + 100*time.Millisecond)
-	}
-}
 
 // webClient is a browser without JavaScript: cookies, forms, no redirects.
 type webClient struct {
@@ -63,6 +30,13 @@ func newWebClient(t *testing.T) *webClient {
 }
 
 func (w *webClient) do(method, target string, form url.Values) (int, string) {
+	w.t.Helper()
+	status, _, body := w.fetch(method, target, form)
+	return status, body
+}
+
+// fetch is do that also returns the response's headers.
+func (w *webClient) fetch(method, target string, form url.Values) (int, http.Header, string) {
 	w.t.Helper()
 	var body io.Reader
 	if form != nil {
@@ -85,7 +59,7 @@ func (w *webClient) do(method, target string, form url.Values) (int, string) {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	return resp.StatusCode, string(b)
+	return resp.StatusCode, resp.Header, string(b)
 }
 
 var (
@@ -95,7 +69,7 @@ var (
 
 // enableTOTP signs in on the web, enrols an authenticator from the QR
 // page's secret and returns it with the recovery codes shown once.
-func enableTOTP(t *testing.T, s *testserver.Server, user, pw string) (*authenticator, []string) {
+func enableTOTP(t *testing.T, s *testserver.Server, user, pw string) (*authapp.App, []string) {
 	t.Helper()
 	w := newWebClient(t)
 	if status, body := w.do("POST", s.URL+"login", url.Values{"name": {user}, "password": {pw}, "next": {"/account"}}); status != http.StatusSeeOther {
@@ -106,8 +80,8 @@ func enableTOTP(t *testing.T, s *testserver.Server, user, pw string) (*authentic
 	if status != http.StatusOK || m == nil || !strings.Contains(body, `src="data:image/png;base64,`) {
 		t.Fatalf("GET /account/mfa: status %d, no QR code or secret:\n%s", status, body)
 	}
-	a := &authenticator{secret: m[1]}
-	status, body = w.do("POST", s.URL+"account/mfa/confirm", url.Values{"code": {a.code(t)}})
+	a := &authapp.App{Secret: m[1]}
+	status, body = w.do("POST", s.URL+"account/mfa/confirm", url.Values{"code": {a.Code(t)}})
 	var codes []string
 	for _, c := range recoveryRE.FindAllStringSubmatch(body, -1) {
 		codes = append(codes, c[1])
@@ -125,16 +99,9 @@ func enableTOTP(t *testing.T, s *testserver.Server, user, pw string) (*authentic
 
 // waitForMail waits for a mail to addr whose subject contains subject,
 // skipping others.
-func waitForMail(t *testing.T, s *testserver.Server, addr, subject string) {
+func waitForMail(t *testing.T, s *testserver.Server, addr, subject string) smtpd.Received {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		m := s.Mail.WaitFor(t, addr, time.Until(deadline))
-		if strings.Contains(m.Subject, subject) {
-			return
-		}
-	}
-	t.Fatalf("no mail to %s about %q", addr, subject)
+	return s.Mail.WaitForSubject(t, addr, subject, 30*time.Second)
 }
 
 // TestTOTPWithNPM: TOTP turned on through the web flow makes npm writes
@@ -152,7 +119,7 @@ func TestTOTPWithNPM(t *testing.T) {
 	// npm prints its own text for EOTP; the server's message begins alike.
 	mustFail(t, r, "EOTP", "This operation requires a one-time password from your authenticator.")
 
-	code := auth.code(t)
+	code := auth.Code(t)
 	r = alice.MustRun(dir, "publish", "--otp="+code)
 	mustContain(t, r.Output(), "+ otp-pkg@1.0.0")
 
@@ -164,13 +131,13 @@ func TestTOTPWithNPM(t *testing.T) {
 	// npm login on a terminal: the registry asks for the code, npm
 	// prompts for it and sends it.
 	fresh := testserver.NewNPM(t, s.URL)
-	out, err := fresh.Interactive("", []string{"Username:", "Password:", "Enter OTP:"}, []string{"alice", alicePW, auth.code(t)}, "login", "--auth-type=legacy")
+	out, err := fresh.Interactive("", []string{"Username:", "Password:", "Enter OTP:"}, []string{"alice", alicePW, auth.Code(t)}, "login", "--auth-type=legacy")
 	if err != nil || !strings.Contains(out, "Logged in") {
 		t.Fatalf("npm login with OTP: %v\n%s", err, out)
 	}
 	// Its token is a login token: writes still need a code.
 	mustFail(t, fresh.Run(dir2, "publish"), "EOTP")
-	r = fresh.MustRun(dir2, "publish", "--otp="+auth.code(t))
+	r = fresh.MustRun(dir2, "publish", "--otp="+auth.Code(t))
 	mustContain(t, r.Output(), "+ otp-pkg@1.0.1")
 
 	// A recovery code stands in for the app, once, and a mail says so.

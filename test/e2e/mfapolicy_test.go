@@ -24,12 +24,12 @@ func TestMFARequiredForMaintainers(t *testing.T) {
 	mustFail(t, alice.Run("", "token", "create", "--password", alicePW), "requires two-factor authentication")
 
 	auth, _ := enableTOTP(t, s, "alice", alicePW)
-	r := alice.MustRun(dir, "publish", "--otp="+auth.code(t))
+	r := alice.MustRun(dir, "publish", "--otp="+auth.Code(t))
 	mustContain(t, r.Output(), "+ mfa-only@1.0.0")
 
 	// A token created in a session that passed a second factor is what CI
 	// uses: it publishes without a code.
-	r = alice.MustRun("", "token", "create", "--password", alicePW, "--otp="+auth.code(t))
+	r = alice.MustRun("", "token", "create", "--password", alicePW, "--otp="+auth.Code(t))
 	ci := tokenRE.FindString(r.Output())
 	if ci == "" {
 		t.Fatalf("no token in:\n%s", r.Output())
@@ -49,12 +49,12 @@ func TestCriticalPackageNeedsPhishingResistantFactor(t *testing.T) {
 	alice := signup(t, s, "alice", alicePW)
 	signup(t, s, "bob", bobPW)
 	auth, _ := enableTOTP(t, s, "alice", alicePW)
-	publish(t, alice, pkg{Name: "crown-jewel", Version: "1.0.0"}, "--otp="+auth.code(t))
+	publish(t, alice, pkg{Name: "crown-jewel", Version: "1.0.0"}, "--otp="+auth.Code(t))
 
 	if out, err := s.Admin(t, "", "package", "critical", "add", "crown-jewel"); err != nil {
 		t.Fatalf("designating crown-jewel critical: %v\n%s", err, out)
 	}
-	mustFail(t, alice.Run("", "owner", "add", "bob", "crown-jewel", "--otp="+auth.code(t)),
+	mustFail(t, alice.Run("", "owner", "add", "bob", "crown-jewel", "--otp="+auth.Code(t)),
 		"crown-jewel is a critical package", "security key or passkey")
 	r := alice.MustRun("", "owner", "ls", "crown-jewel")
 	mustNotContain(t, r.Output(), "bob")

@@ -6,19 +6,20 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rampart/rampart/internal/testpeers/authapp"
 	"github.com/rampart/rampart/internal/testserver"
 )
 
 // signInWithTOTP signs in on the web with a password and a code from a,
 // as a browser would, and returns the signed-in client.
-func signInWithTOTP(t *testing.T, s *testserver.Server, user, pw string, a *authenticator) *webClient {
+func signInWithTOTP(t *testing.T, s *testserver.Server, user, pw string, a *authapp.App) *webClient {
 	t.Helper()
 	w := newWebClient(t)
 	status, body := w.do("POST", s.URL+"login", url.Values{"name": {user}, "password": {pw}, "next": {"/account"}})
 	if status != http.StatusOK || !strings.Contains(body, `name="code"`) {
 		t.Fatalf("sign in: want the second-step page, got status %d:\n%s", status, body)
 	}
-	if status, body = w.do("POST", s.URL+"login/otp", url.Values{"code": {a.code(t)}, "next": {"/account"}}); status != http.StatusSeeOther {
+	if status, body = w.do("POST", s.URL+"login/otp", url.Values{"code": {a.Code(t)}, "next": {"/account"}}); status != http.StatusSeeOther {
 		t.Fatalf("second step: status %d:\n%s", status, body)
 	}
 	return w
@@ -45,13 +46,13 @@ func TestSecurityChangeNotices(t *testing.T) {
 	}
 	waitForMail(t, s, "carol@example.com", "password was changed")
 
-	status, body = w.do("POST", s.URL+"account/mfa/recovery-codes", url.Values{"code": {auth.code(t)}})
+	status, body = w.do("POST", s.URL+"account/mfa/recovery-codes", url.Values{"code": {auth.Code(t)}})
 	if status != http.StatusOK || len(recoveryRE.FindAllString(body, -1)) != 10 {
 		t.Fatalf("new recovery codes: status %d:\n%s", status, body)
 	}
 	waitForMail(t, s, "carol@example.com", "New recovery codes were generated")
 
-	status, body = w.do("POST", s.URL+"account/mfa/disable", url.Values{"password": {newPW}, "code": {auth.code(t)}})
+	status, body = w.do("POST", s.URL+"account/mfa/disable", url.Values{"password": {newPW}, "code": {auth.Code(t)}})
 	if status >= 400 {
 		t.Fatalf("turning TOTP off: status %d:\n%s", status, body)
 	}

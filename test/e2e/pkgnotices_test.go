@@ -20,7 +20,7 @@ func TestPackageNotices(t *testing.T) {
 	pkgURL := s.URL + "package/" + name
 
 	publish(t, alice, pkg{Name: name, Version: "1.0.0"})
-	m := nextMail(t, s, "alice@example.com", name+"@1.0.0 was published")
+	m := waitForMail(t, s, "alice@example.com", name+"@1.0.0 was published")
 	mustContain(t, m.Text, "Hello alice,", "Version:      1.0.0", "Published by: alice",
 		"Using:        npm login session (token "+token.Mask(alice.Token())+")",
 		"IP address: 127.0.0.1", pkgURL, s.URL+"account")
@@ -34,7 +34,7 @@ func TestPackageNotices(t *testing.T) {
 
 	mustContain(t, alice.MustRun("", "owner", "add", "bob", name).Stdout, "+ bob ("+name+")")
 	for _, addr := range []string{"alice@example.com", "bob@example.com"} {
-		m := nextMail(t, s, addr, "bob is now an owner of "+name)
+		m := waitForMail(t, s, addr, "bob is now an owner of "+name)
 		mustContain(t, m.Text, "Added:    bob", "Added by: alice")
 		if len(m.To) != 1 {
 			t.Fatalf("the owner-added mail went to %v", m.To)
@@ -42,13 +42,13 @@ func TestPackageNotices(t *testing.T) {
 	}
 
 	publish(t, bob, pkg{Name: name, Version: "1.0.1"})
-	m = nextMail(t, s, "alice@example.com", name+"@1.0.1 was published")
+	m = waitForMail(t, s, "alice@example.com", name+"@1.0.1 was published")
 	mustContain(t, m.Text, "Hello alice,", "Version:      1.0.1", "Published by: bob",
 		"Using:        npm login session (token "+token.Mask(bob.Token())+")")
-	mustContain(t, nextMail(t, s, "bob@example.com", name+"@1.0.1 was published").Text, "Hello bob,", "Published by: bob")
+	mustContain(t, waitForMail(t, s, "bob@example.com", name+"@1.0.1 was published").Text, "Hello bob,", "Published by: bob")
 
 	mustContain(t, alice.MustRun("", "owner", "rm", "bob", name).Stdout, "- bob ("+name+")")
 	for _, addr := range []string{"bob@example.com", "alice@example.com"} {
-		mustContain(t, nextMail(t, s, addr, "bob is no longer an owner of "+name).Text, "Removed:    bob", "Removed by: alice")
+		mustContain(t, waitForMail(t, s, addr, "bob is no longer an owner of "+name).Text, "Removed:    bob", "Removed by: alice")
 	}
 }

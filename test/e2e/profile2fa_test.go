@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/rampart/rampart/internal/testpeers/authapp"
 )
 
 var enterCodeRE = regexp.MustCompile(`Or enter code:\s*([A-Z2-7]+)`)
@@ -18,7 +20,7 @@ func TestProfile2FAWithNPM(t *testing.T) {
 	alice := signup(t, s, "alice", alicePW)
 	mustContain(t, alice.MustRun("", "profile", "get").Output(), "two-factor auth: disabled")
 
-	auth := &authenticator{}
+	auth := &authapp.App{}
 	out, err := alice.InteractiveFunc("", []string{"npm password:", "And an OTP code from your authenticator:"}, func(i int, out string) string {
 		if i == 0 {
 			return alicePW
@@ -28,8 +30,8 @@ func TestProfile2FAWithNPM(t *testing.T) {
 			t.Errorf("no secret in npm's output:\n%s", out)
 			return "000000"
 		}
-		auth.secret = m[1]
-		return auth.code(t)
+		auth.Secret = m[1]
+		return auth.Code(t)
 	}, "profile", "enable-2fa", "auth-and-writes")
 	if err != nil || !strings.Contains(out, "2FA successfully enabled") {
 		t.Fatalf("npm profile enable-2fa: %v\n%s", err, out)
@@ -42,7 +44,7 @@ func TestProfile2FAWithNPM(t *testing.T) {
 
 	dir := writePkg(t, pkg{Name: "cli-2fa", Version: "1.0.0"})
 	mustFail(t, alice.Run(dir, "publish"), "EOTP")
-	mustContain(t, alice.MustRun(dir, "publish", "--otp="+auth.code(t)).Output(), "+ cli-2fa@1.0.0")
+	mustContain(t, alice.MustRun(dir, "publish", "--otp="+auth.Code(t)).Output(), "+ cli-2fa@1.0.0")
 
 	// A wrong password is refused, and 2FA stays on.
 	out, err = alice.Interactive("", []string{"npm password:"}, []string{"wrong password"}, "profile", "disable-2fa")
@@ -55,7 +57,7 @@ func TestProfile2FAWithNPM(t *testing.T) {
 		if i == 0 {
 			return alicePW
 		}
-		return auth.code(t)
+		return auth.Code(t)
 	}, "profile", "disable-2fa")
 	if err != nil || !strings.Contains(out, "Two factor authentication disabled.") {
 		t.Fatalf("npm profile disable-2fa: %v\n%s", err, out)

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -63,33 +62,6 @@ func (b *browserTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	return resp, err
 }
 
-// fetch is webClient.do that also returns the response's headers.
-func (w *webClient) fetch(method, target string, form url.Values) (int, http.Header, string) {
-	w.t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, target, body)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	req.Header.Set("Accept", "text/html")
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	resp, err := w.c.Do(req)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	return resp.StatusCode, resp.Header, string(b)
-}
-
 // mustRedirect sends a request and checks that it answers 303 See Other to
 // location.
 func (w *webClient) mustRedirect(method, target string, form url.Values, location string) {
@@ -125,23 +97,6 @@ func signInWithCode(t *testing.T, s *testserver.Server, w *webClient, user, pw, 
 // signedInAs is the page header's mark of a signed-in browser.
 func signedInAs(user string) string {
 	return `signed in as <a href="/~` + user + `">` + user + `</a>`
-}
-
-// nextMail waits for a mail to addr whose subject contains subject,
-// skipping others, and returns it.
-func nextMail(t *testing.T, s *testserver.Server, addr, subject string) smtpd.Received {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	var seen []string
-	for time.Now().Before(deadline) {
-		m := s.Mail.WaitFor(t, addr, time.Until(deadline))
-		if strings.Contains(m.Subject, subject) {
-			return m
-		}
-		seen = append(seen, m.Subject)
-	}
-	t.Fatalf("no mail to %s about %q; skipped %q", addr, subject, seen)
-	return smtpd.Received{}
 }
 
 // mailsTo lists every mail to addr received so far whose subject contains
@@ -197,7 +152,7 @@ func TestBreachedPasswordSignInForcesChange(t *testing.T) {
 	r := dave.Run("", "token", "create", "--password", leaked)
 	mustFail(t, r, "403 Forbidden", "your password appears in a known data breach; change it at "+s.URL+"account/password")
 	mustNotContain(t, r.Output(), "rmp_")
-	nextMail(t, s, "dave@example.com", "it appears in a data breach")
+	waitForMail(t, s, "dave@example.com", "it appears in a data breach")
 
 	w := newBrowser(t, s, firefoxUA)
 	w.mustRedirect("POST", s.URL+"login", url.Values{"name": {"carol"}, "password": {leaked}, "next": {"/account"}}, "/account/password")
@@ -207,7 +162,7 @@ func TestBreachedPasswordSignInForcesChange(t *testing.T) {
 	}
 	w.mustShow(s.URL + "policies/unpublish") // the policies stay readable
 
-	m := nextMail(t, s, "carol@example.com", "it appears in a data breach")
+	m := waitForMail(t, s, "carol@example.com", "it appears in a data breach")
 	mustContain(t, m.Text, "can do nothing else until the password is changed", "Choose a new one here:", "IP address: 127.0.0.1")
 	// "Choose a new one here:" must link to the change page itself.
 	if !strings.Contains(m.Text, "Choose a new one here:\n\n"+s.URL+"account/password\n") {
@@ -244,7 +199,7 @@ func TestBreachedPasswordSignInForcesChange(t *testing.T) {
 	w.mustRedirect("POST", s.URL+"account/password", url.Values{"current": {leaked}, "password": {fresher}}, "/account?changed=1")
 	w.mustShow(s.URL+"account?changed=1", signedInAs("carol"), "Your password was changed")
 	w.mustShow(s.URL+"account/mfa", "Two-factor authentication")
-	nextMail(t, s, "carol@example.com", "password was changed")
+	waitForMail(t, s, "carol@example.com", "password was changed")
 	if n := len(mailsTo(s, "carol@example.com", "it appears in a data breach")); n != 1 {
 		t.Fatalf("%d breached-password notices, want 1 (the refused npm login mails no second one)", n)
 	}
@@ -270,14 +225,14 @@ func TestNewDeviceNotice(t *testing.T) {
 	const subject = "New sign-in to your Rampart account"
 
 	login(t, s, "dave", bobPW)
-	m := nextMail(t, s, "dave@example.com", subject)
+	m := waitForMail(t, s, "dave@example.com", subject)
 	mustContain(t, m.Text, "a device or browser\nthat we have not seen before", "IP address: 127.0.0.1", "Browser or client: npm/", " node/v")
 	login(t, s, "dave", bobPW) // another fresh npm environment, same machine
 
 	one := newBrowser(t, s, firefoxUA)
 	form := url.Values{"name": {"dave"}, "password": {bobPW}, "next": {"/account"}}
 	one.mustRedirect("POST", s.URL+"login", form, "/account")
-	m = nextMail(t, s, "dave@example.com", subject)
+	m = waitForMail(t, s, "dave@example.com", subject)
 	mustContain(t, m.Text, "IP address: 127.0.0.1", "Browser or client: "+firefoxUA)
 
 	// The same browser, signed out and in again: no notice.
@@ -288,7 +243,7 @@ func TestNewDeviceNotice(t *testing.T) {
 	// Another browser is another device.
 	two := newBrowser(t, s, chromeUA)
 	two.mustRedirect("POST", s.URL+"login", form, "/account")
-	m = nextMail(t, s, "dave@example.com", subject)
+	m = waitForMail(t, s, "dave@example.com", subject)
 	mustContain(t, m.Text, "Browser or client: "+chromeUA)
 
 	// Mail is sent before a sign-in is answered, so by now every notice
@@ -317,7 +272,7 @@ func TestEmailChange(t *testing.T) {
 	alice := signup(t, s, "alice", alicePW)
 	auth, _ := enableTOTP(t, s, "alice", alicePW)
 	w := newBrowser(t, s, firefoxUA)
-	signInWithCode(t, s, w, "alice", alicePW, auth.code(t))
+	signInWithCode(t, s, w, "alice", alicePW, auth.Code(t))
 
 	w.mustShow(s.URL+"account", oldAddr+" — verified", `action="/account/email"`)
 	// A wrong password is refused, and nothing is mailed.
@@ -329,7 +284,7 @@ func TestEmailChange(t *testing.T) {
 	page := w.mustShow(s.URL+"account?email-sent=1", "We have mailed a link to your new address", "Until then, "+oldAddr+" stays.", oldAddr+" — verified")
 	mustNotContain(t, page, newAddr)
 
-	m := nextMail(t, s, newAddr, "Verify your email address")
+	m := waitForMail(t, s, newAddr, "Verify your email address")
 	confirm := linkIn(t, s, m, "confirm-email")
 	if got := mailsTo(s, newAddr, ""); len(got) != 1 {
 		t.Fatalf("%d mails to the new address before it is confirmed, want only the link", len(got))
@@ -347,7 +302,7 @@ func TestEmailChange(t *testing.T) {
 	if status != http.StatusOK || !strings.Contains(body, "Check your mail") {
 		t.Fatalf("forgot-password: %d\n%s", status, body)
 	}
-	reset := linkIn(t, s, nextMail(t, s, oldAddr, "Reset"), "reset-password")
+	reset := linkIn(t, s, waitForMail(t, s, oldAddr, "Reset"), "reset-password")
 
 	// Following the link: a form first (mail scanners only GET), then
 	// the change.
@@ -363,7 +318,7 @@ func TestEmailChange(t *testing.T) {
 	mustContain(t, body, "Email address changed", newAddr+" is now your account")
 
 	for _, addr := range []string{newAddr, oldAddr} {
-		m := nextMail(t, s, addr, "The email address of your Rampart account was changed")
+		m := waitForMail(t, s, addr, "The email address of your Rampart account was changed")
 		mustContain(t, m.Text, "from: "+oldAddr, "to:   "+newAddr, "This notice goes to both addresses", "IP address: 127.0.0.1")
 	}
 	r = alice.MustRun("", "profile", "get")
@@ -406,7 +361,7 @@ func TestStepUpForSensitiveActions(t *testing.T) {
 	alice := signup(t, s, "alice", alicePW)
 	auth, recovery := enableTOTP(t, s, "alice", alicePW)
 	w := newBrowser(t, s, firefoxUA)
-	signInWithCode(t, s, w, "alice", alicePW, auth.code(t))
+	signInWithCode(t, s, w, "alice", alicePW, auth.Code(t))
 	stale := newBrowser(t, s, chromeUA)
 	signInWithCode(t, s, stale, "alice", alicePW, recovery[0])
 	signedIn := time.Now() // the sessions passed their second factor before this
@@ -415,13 +370,13 @@ func TestStepUpForSensitiveActions(t *testing.T) {
 	w.mustShow(s.URL + "account")
 	change := url.Values{"email": {newAddr}, "password": {alicePW}}
 	w.mustRedirect("POST", s.URL+"account/email", change, "/account?email-sent=1")
-	nextMail(t, s, newAddr, "Verify your email address")
+	waitForMail(t, s, newAddr, "Verify your email address")
 
 	// npm: an `npm login` token needs a code to create a token.
 	r := alice.Run("", "token", "create", "--password", alicePW)
 	mustFail(t, r, "EOTP", "This operation requires a one-time password")
-	mustContain(t, alice.MustRun("", "token", "create", "--password", alicePW, "--otp="+auth.code(t)).Stdout, "Created token rmp_")
-	nextMail(t, s, "alice@example.com", "token")
+	mustContain(t, alice.MustRun("", "token", "create", "--password", alicePW, "--otp="+auth.Code(t)).Stdout, "Created token rmp_")
+	waitForMail(t, s, "alice@example.com", "token")
 
 	time.Sleep(time.Until(signedIn.Add(time.Minute + 1500*time.Millisecond)))
 
@@ -435,10 +390,10 @@ func TestStepUpForSensitiveActions(t *testing.T) {
 	}
 	w.mustShow(s.URL + "account")
 	w.mustRedirect("POST", s.URL+"account/email", change, "/account/confirm?next=%2Faccount") // still
-	w.mustRedirect("POST", s.URL+"account/confirm", url.Values{"code": {auth.code(t)}, "next": {"/account"}}, "/account")
+	w.mustRedirect("POST", s.URL+"account/confirm", url.Values{"code": {auth.Code(t)}, "next": {"/account"}}, "/account")
 	w.mustShow(s.URL + "account")
 	w.mustRedirect("POST", s.URL+"account/email", change, "/account?email-sent=1")
-	nextMail(t, s, newAddr, "Verify your email address")
+	waitForMail(t, s, newAddr, "Verify your email address")
 
 	// npm past the window: the same as inside it.
 	mustFail(t, alice.Run("", "token", "create", "--password", alicePW), "EOTP")
@@ -453,7 +408,7 @@ func TestStepUpForSensitiveActions(t *testing.T) {
 	stale.mustShow(s.URL+"account/mfa", "Recovery codes left")
 	// (A recovery code: the app's next code could be half a minute away.)
 	stale.mustRedirect("POST", s.URL+"account/mfa/disable", url.Values{"password": {alicePW}, "code": {recovery[1]}}, "/account/mfa?disabled=1")
-	nextMail(t, s, "alice@example.com", "second factor was removed")
+	waitForMail(t, s, "alice@example.com", "second factor was removed")
 	mustContain(t, alice.MustRun("", "profile", "get").Stdout, "two-factor auth: disabled")
 }
 
@@ -527,7 +482,7 @@ func TestTOTPBruteForceBackoff(t *testing.T) {
 
 	// While the block holds, the right code is refused too, on the web
 	// and from npm, and nothing is signed in or published.
-	code := auth.code(t)
+	code := auth.Code(t)
 	status, h, body := w.fetch("POST", s.URL+"login/otp", url.Values{"code": {code}, "next": {"/account"}})
 	if status != http.StatusTooManyRequests || h.Get("Retry-After") == "" {
 		t.Fatalf("the right code during the block: status %d, Retry-After %q:\n%s", status, h.Get("Retry-After"), body)

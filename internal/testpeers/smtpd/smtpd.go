@@ -192,12 +192,30 @@ func (s *Server) AuthAttempts() []AuthAttempt {
 // arrive for up to timeout. It fails the test if none comes.
 func (s *Server) WaitFor(t testing.TB, to string, timeout time.Duration) Received {
 	t.Helper()
+	return s.wait(t, to, "", timeout)
+}
+
+// WaitForSubject is WaitFor for the oldest such message whose subject
+// contains subject. The messages to the same recipient before it count as
+// seen: a later WaitFor returns what came after it.
+func (s *Server) WaitForSubject(t testing.TB, to, subject string, timeout time.Duration) Received {
+	t.Helper()
+	return s.wait(t, to, subject, timeout)
+}
+
+func (s *Server) wait(t testing.TB, to, subject string, timeout time.Duration) Received {
+	t.Helper()
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	for {
 		s.mu.Lock()
 		for i, m := range s.msgs {
-			if !s.taken[i] && slices.ContainsFunc(m.To, func(r string) bool { return strings.EqualFold(r, to) }) {
+			if !s.taken[i] && strings.Contains(m.Subject, subject) && slices.ContainsFunc(m.To, func(r string) bool { return strings.EqualFold(r, to) }) {
+				for j := range i {
+					if slices.ContainsFunc(s.msgs[j].To, func(r string) bool { return strings.EqualFold(r, to) }) {
+						s.taken[j] = true
+					}
+				}
 				s.taken[i] = true
 				s.mu.Unlock()
 				return m
@@ -213,10 +231,24 @@ func (s *Server) WaitFor(t testing.TB, to string, timeout time.Duration) Receive
 		select {
 		case <-arrived:
 		case <-deadline.C:
+			if subject != "" {
+				t.Fatalf("smtpd: no new message to %s about %q within %s; subjects so far: %q", to, subject, timeout, s.subjects())
+			}
 			t.Fatalf("smtpd: no new message to %s within %s; messages so far went to %v", to, timeout, got)
 			return Received{}
 		}
 	}
+}
+
+// subjects lists the subjects of every message so far.
+func (s *Server) subjects() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, m := range s.msgs {
+		out = append(out, m.Subject)
+	}
+	return out
 }
 
 func (s *Server) add(r Received) {
