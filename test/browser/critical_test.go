@@ -10,7 +10,6 @@ import (
 	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 
-	"github.com/rampart/rampart/internal/testpeers/authapp"
 	"github.com/rampart/rampart/internal/testserver"
 )
 
@@ -62,17 +61,7 @@ func TestCriticalPackageManagedWithKey(t *testing.T) {
 	})
 
 	// The authenticator app, while the passkey sign-in is recent.
-	b.run("open the two-factor page",
-		chromedp.Navigate(s.URL+"account/mfa"),
-		chromedp.WaitVisible(chromedp.CSS(`code.totp-secret`)),
-	)
-	app := &authapp.App{Secret: b.text(`code.totp-secret`)}
-	b.run("confirm a code from the app",
-		chromedp.SendKeys(chromedp.CSS(`#code`), app.Code(t)),
-		chromedp.Submit(chromedp.CSS(`#code`)),
-		chromedp.WaitVisible(chromedp.CSS(`ul.recovery-codes`)),
-	)
-	mustContain(t, b.text(`p[role="status"]`), "Two-factor authentication is on")
+	app := b.enrolTOTP(s.URL)
 	mustContain(t, waitForMail(t, s, addr, "A second factor was added").Text, "authenticator app")
 
 	// Published, then made critical by the administrator.

@@ -23,6 +23,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/creack/pty"
 
+	"github.com/rampart/rampart/internal/testpeers/authapp"
 	"github.com/rampart/rampart/internal/testpeers/smtpd"
 	"github.com/rampart/rampart/internal/testserver"
 )
@@ -317,6 +318,25 @@ func (b *browser) registerKey(base, name, kind string) {
 		chromedp.Click(chromedp.CSS(`#webauthn-register-button`)),
 		chromedp.WaitVisible(chromedp.CSS(`table.keys`)),
 	)
+}
+
+// enrolTOTP turns on an authenticator app at the two-factor page, as a
+// user does: the secret shown goes into the app, whose code confirms it.
+// It leaves the browser on the page that shows the recovery codes.
+func (b *browser) enrolTOTP(base string) *authapp.App {
+	b.t.Helper()
+	b.run("open the two-factor page",
+		chromedp.Navigate(base+"account/mfa"),
+		chromedp.WaitVisible(chromedp.CSS(`code.totp-secret`)),
+	)
+	app := &authapp.App{Secret: b.text(`code.totp-secret`)}
+	b.run("confirm a code from the app",
+		chromedp.SendKeys(chromedp.CSS(`#code`), app.Code(b.t)),
+		chromedp.Submit(chromedp.CSS(`#code`)),
+		chromedp.WaitVisible(chromedp.CSS(`ul.recovery-codes`)),
+	)
+	mustContain(b.t, b.text(`p[role="status"]`), "Two-factor authentication is on")
+	return app
 }
 
 // ---- mail ----

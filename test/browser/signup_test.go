@@ -7,7 +7,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/rampart/rampart/internal/testpeers/authapp"
 	"github.com/rampart/rampart/internal/testserver"
 )
 
@@ -81,17 +80,7 @@ func TestSignupVerifyTOTPAndSecurityKey(t *testing.T) {
 	mustContain(t, b.text(`main`), addr+" — verified")
 
 	// Turn on the authenticator app.
-	b.run("open the two-factor page",
-		chromedp.Navigate(s.URL+"account/mfa"),
-		chromedp.WaitVisible(chromedp.CSS(`code.totp-secret`)),
-	)
-	app := &authapp.App{Secret: b.text(`code.totp-secret`)}
-	b.run("confirm a code from the app",
-		chromedp.SendKeys(chromedp.CSS(`#code`), app.Code(t)),
-		chromedp.Submit(chromedp.CSS(`#code`)),
-		chromedp.WaitVisible(chromedp.CSS(`ul.recovery-codes`)),
-	)
-	mustContain(t, b.text(`p[role="status"]`), "Two-factor authentication is on")
+	app := b.enrolTOTP(s.URL)
 	recovery := evalAs[[]string](b, `Array.from(document.querySelectorAll("ul.recovery-codes code"), e => e.textContent)`)
 	if len(recovery) != 10 {
 		t.Fatalf("%d recovery codes shown, want 10: %q", len(recovery), recovery)
