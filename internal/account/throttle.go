@@ -398,3 +398,21 @@ func (s *Service) noteSecondFactorResult(ctx context.Context, u *core.User, addr
 		s.notify(ctx, u, mail.KindMFAFailures, mail.Notice{When: now, IP: addr.Unmap().String(), UserAgent: userAgentOf(ctx), FailedCodes: failures})
 	}
 }
+
+// SweepIdle is how long a throttle counter or an expired mailed link is
+// kept after its last use: longer than any backoff or bucket lasts.
+const SweepIdle = 48 * time.Hour
+
+// Sweep deletes what can no longer matter (store.Sweeper): expired
+// sessions, challenges and npm web logins, and links and throttle
+// counters idle for SweepIdle. The server runs it hourly.
+func (s *Service) Sweep(ctx context.Context) (int64, error) {
+	now := s.now()
+	var n int64
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		var err error
+		n, err = tx.Sweep(now, now.Add(-SweepIdle))
+		return err
+	})
+	return n, err
+}

@@ -244,6 +244,7 @@ func Serve(ctx context.Context, cfg config.Config, ln net.Listener, opts Options
 	if cfg.EmailDomains.Check {
 		go runDomainRechecks(bg, svc.Accounts, cfg.EmailDomains.RecheckInterval.Duration, opts.Log)
 	}
+	go runSweeps(bg, svc.Accounts, time.Hour, opts.Log)
 	srv := &http.Server{
 		Handler:           Handler(svc, cfg, opts.Log),
 		ReadHeaderTimeout: 10 * time.Second,

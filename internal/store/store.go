@@ -66,6 +66,7 @@ type Tx interface {
 	Devices
 	Recoveries
 	EmailHistory
+	Sweeper
 	Meta
 }
 
@@ -163,6 +164,18 @@ type Throttles interface {
 	Throttle(key string) (*core.Throttle, error) // ErrNotFound when clean
 	PutThrottle(t *core.Throttle) error
 	DeleteThrottle(key string) error
+}
+
+// Sweeper removes rows that can no longer matter, so that tables fed by
+// anonymous requests (sign-in attempts, npm web logins) do not grow
+// without end. What it removes leaves no trace a user could notice.
+type Sweeper interface {
+	// Sweep deletes browser sessions, pending sign-ins, WebAuthn
+	// challenges, npm web logins and web OTPs that expired by now; mailed
+	// links that expired before idleSince; and throttle counters whose
+	// last failure is before idleSince and that block nothing now. It
+	// returns how many rows went.
+	Sweep(now, idleSince time.Time) (int64, error)
 }
 
 // WebSessions holds signed-in browsers by the hash of their cookie.

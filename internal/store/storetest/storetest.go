@@ -82,6 +82,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		}},
 		{"Downloads", []test{{"Accumulate", testDownloads}, {"Critical", testCritical}}},
 		{"Throttles", []test{{"RoundTrip", testThrottles}}},
+		{"Sweep", []test{{"ExpiredAndIdle", testSweep}}},
 		{"WebSessions", []test{{"RoundTrip", testWebSessions}, {"DeleteByUser", testWebSessionsByUser}, {"ListByUser", testWebSessionsOf}, {"MFAAndPending", testWebSessionsMFA}}},
 		{"SecondFactors", []test{
 			{"TOTPRoundTrip", testTOTPRoundTrip},
