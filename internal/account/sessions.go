@@ -76,3 +76,24 @@ func (s *Service) RevokeSession(ctx context.Context, p authz.Principal, handle s
 	})
 	return err
 }
+
+// SignOutOthers signs out every browser of the principal's account and
+// revokes every `npm login` token (API tokens stay: they are listed and
+// revoked one by one). The caller signs this browser in again with
+// ContinueWebSession. It returns how many npm logins were revoked.
+func (s *Service) SignOutOthers(ctx context.Context, p authz.Principal) (int, error) {
+	if p.User == nil {
+		return 0, core.Errorf(core.KindUnauthenticated, "sign in to manage your sessions")
+	}
+	now := s.now()
+	var revoked []string
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		var err error
+		if revoked, err = signOutEverywhere(tx, p.User, now, false); err != nil {
+			return err
+		}
+		return tx.AppendEvent(&core.Event{At: now, Type: core.EventSessionRevoke, Actor: p.User.Name,
+			Data: jsonData(map[string]any{"all": true, "revoked_tokens": revoked})})
+	})
+	return len(revoked), err
+}

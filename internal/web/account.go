@@ -213,6 +213,8 @@ func (h *Handler) accountPage(w http.ResponseWriter, r *http.Request, p authz.Pr
 		b.Notice = "The token was revoked."
 	case r.URL.Query().Get("session-revoked") != "":
 		b.Notice = "That browser was signed out."
+	case r.URL.Query().Get("others-signed-out") != "":
+		b.Notice = "Every other browser and npm login was signed out. API tokens stay until you revoke them."
 	case r.URL.Query().Get("email-sent") != "":
 		b.Notice = "We have mailed a link to your new address: follow it to make it your account's address. Until then, " + p.User.Email + " stays."
 	}

@@ -64,6 +64,7 @@ func (h *Handler) routes() {
 	h.mux.Handle("POST "+pathTokens, h.page(h.createToken))
 	h.mux.Handle("POST "+pathAccount+"/tokens/revoke", h.page(h.revokeToken))
 	h.mux.Handle("POST "+pathSessions, h.page(h.revokeSession))
+	h.mux.Handle("POST "+pathSignOutOthers, h.page(h.signOutOthers))
 	h.mux.Handle("GET "+pathConfirm, h.page(h.confirmForm))
 	h.mux.Handle("POST "+pathConfirm, h.page(h.confirm))
 	h.mux.Handle("GET /"+account.PathCancelRecovery, h.page(h.cancelRecoveryForm))

@@ -2,12 +2,18 @@ package web
 
 import (
 	"net/http"
+	"time"
 
+	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/authz"
 )
 
-// pathSessions is where a signed-in browser is signed out from the account page.
-const pathSessions = "/account/sessions/revoke"
+// pathSessions is where a signed-in browser is signed out from the account
+// page; pathSignOutOthers signs out all the others at once.
+const (
+	pathSessions      = "/account/sessions/revoke"
+	pathSignOutOthers = "/account/sessions/revoke-others"
+)
 
 // revokeSession signs one browser out: another one the user no longer
 // trusts, or this one.
@@ -22,5 +28,26 @@ func (h *Handler) revokeSession(w http.ResponseWriter, r *http.Request, p authz.
 		return err
 	}
 	redirect(w, pathAccount+"?session-revoked=1")
+	return nil
+}
+
+// signOutOthers signs out every other browser and npm login of the
+// account (a lost laptop, a shared computer), keeping this one.
+func (h *Handler) signOutOthers(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
+	if p.User == nil {
+		return needSignIn(r)
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	if _, err := h.acct.SignOutOthers(r.Context(), p); err != nil {
+		return err
+	}
+	value, err := h.acct.ContinueWebSession(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	h.setSessionCookie(w, value, int(account.WebSessionLifetime/time.Second))
+	redirect(w, pathAccount+"?others-signed-out=1")
 	return nil
 }

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"net/http"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
@@ -43,5 +44,40 @@ func TestActiveSessionsRevoke(t *testing.T) {
 	// Another user's handle, or garbage, names nothing.
 	if w := e.postForm("/account/sessions/revoke", url.Values{"session": {"0000000000000000"}}, second); w.Code != http.StatusNotFound {
 		t.Fatalf("unknown handle: status %d", w.Code)
+	}
+}
+
+// "Sign out everywhere else": every other browser and every npm login
+// token stops working, this browser stays signed in (with a new cookie),
+// and API tokens keep working.
+func TestSignOutEverywhereElse(t *testing.T) {
+	e := newEnv(t, "http://localhost:4873/")
+	alice := e.user("alice")
+	laptop := e.signIn("alice")
+	phone := e.signIn("alice")
+	addr := netip.MustParseAddr("192.0.2.1")
+	npmLogin, err := e.svc.Accounts.IssueSessionToken(t.Context(), alice, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	w := e.postForm("/account/sessions/revoke-others", url.Values{}, laptop)
+	if w.Code != http.StatusSeeOther || !strings.HasPrefix(w.Header().Get("Location"), "/account?others-signed-out") {
+		t.Fatalf("sign out everywhere else: status %d, Location %q\n%s", w.Code, w.Header().Get("Location"), w.Body)
+	}
+	fresh := sessionCookie(w)
+	if fresh == nil {
+		t.Fatal("this browser got no new session")
+	}
+	if w := e.browserGet("/account", phone); strings.Contains(w.Body.String(), "signed in as") {
+		t.Fatal("the other browser is still signed in")
+	}
+	if _, err := e.svc.Accounts.Authenticate(t.Context(), npmLogin.Value, addr); err == nil {
+		t.Fatal("the npm login token still works")
+	}
+	w = e.browserGet("/account?others-signed-out=1", fresh)
+	wantContains(t, w.Body.String(), "signed in as", "Every other browser and npm login was signed out")
+	if got := sessionHandleRE.FindAllStringSubmatch(w.Body.String(), -1); len(got) != 1 {
+		t.Fatalf("%d sessions listed afterwards, want this one", len(got))
 	}
 }
