@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -107,10 +108,13 @@ type Server struct {
 	RDAP *rdapd.Server
 
 	opts Options
-	cmd  *exec.Cmd
-	done chan error
-	log  *lockedBuffer
-	t    testing.TB
+	// cfgFile is the configuration the server runs with; admin commands
+	// read it too, as an operator's would.
+	cfgFile string
+	cmd     *exec.Cmd
+	done    chan error
+	log     *lockedBuffer
+	t       testing.TB
 }
 
 type lockedBuffer struct {
@@ -200,7 +204,7 @@ func Start(t testing.TB, opts Options) *Server {
 	if err := os.WriteFile(cfgFile, buf.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{Data: opts.Data, Mail: mailSrv, DNS: dnsSrv, RDAP: rdapSrv, opts: opts, t: t, log: &lockedBuffer{}, done: make(chan error, 1)}
+	s := &Server{Data: opts.Data, Mail: mailSrv, DNS: dnsSrv, RDAP: rdapSrv, opts: opts, cfgFile: cfgFile, t: t, log: &lockedBuffer{}, done: make(chan error, 1)}
 	s.cmd = exec.Command(bin, "serve", "--config", cfgFile, "--data", opts.Data, "--listen", "127.0.0.1:0")
 	s.cmd.Env = append(os.Environ(), opts.Env...)
 	s.cmd.Stderr = s.log
@@ -302,15 +306,23 @@ func (s *Server) Restart(t testing.TB) *Server {
 	return Start(t, opts)
 }
 
-// Admin runs `rampart admin ...` against the server's data folder, with
-// stdin as standard input, and returns combined output.
+// Admin runs `rampart admin ...` as an operator does, with the server's
+// configuration and data folder (so its mail goes where the server's does,
+// with links to the server), stdin as standard input, and returns the
+// combined output. A --config in args replaces the server's.
 func (s *Server) Admin(t testing.TB, stdin string, args ...string) (string, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	full := append([]string{"admin"}, args...)
 	full = append(full, "--data", s.Data)
+	if !slices.Contains(args, "--config") {
+		full = append(full, "--config", s.cfgFile)
+	}
 	cmd := exec.CommandContext(ctx, Binary(t), full...)
+	// The server was told its port at start-up; the admin command learns
+	// the public URL here, for the links in the mail it sends.
+	cmd.Env = append(append(os.Environ(), s.opts.Env...), "RAMPART_PUBLIC_URL="+s.URL)
 	cmd.Stdin = strings.NewReader(stdin)
 	out, err := cmd.CombinedOutput()
 	return string(out), err

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"database/sql"
-	"fmt"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -43,26 +42,9 @@ func TestAdminRecoveryMailsRecentAddresses(t *testing.T) {
 	waitForMail(t, s, oldAddr, "email address of your Rampart account was changed")
 	waitForMail(t, s, newAddr, "email address of your Rampart account was changed")
 
-	// The harness runs admin commands with the data folder only, so they
-	// would mail to the outbox; this config sends their mail to the test's
-	// SMTP server, as the server's does, with links to the running server.
-	cfg := filepath.Join(t.TempDir(), "admin.toml")
-	write(t, cfg, fmt.Appendf(nil, `version = 1
-public_url = %q
-insecure_fast_password_hashing = true
-[passwords]
-hibp_disabled = true
-[email_domains]
-check = false
-[mail]
-host = %q
-port = %d
-from = "Rampart <rampart@example.com>"
-tls = "insecure_none"
-`, s.URL, s.Mail.Host, s.Mail.Port))
 	admin := func(args ...string) string {
 		t.Helper()
-		out, err := s.Admin(t, "", append(append([]string{"user", "recover", user}, args...), "--config", cfg)...)
+		out, err := s.Admin(t, "", append([]string{"user", "recover", user}, args...)...)
 		if err != nil {
 			t.Fatalf("rampart admin user recover %s %q: %v\n%s", user, args, err, out)
 		}
@@ -95,7 +77,7 @@ tls = "insecure_none"
 	}
 
 	// Before the wait, completing is refused.
-	out, err := s.Admin(t, "", "user", "recover", user, "--complete", "--config", cfg)
+	out, err := s.Admin(t, "", "user", "recover", user, "--complete")
 	if err == nil || !strings.Contains(out, "left") {
 		t.Fatalf("completing before the wait: %v\n%s", err, out)
 	}
