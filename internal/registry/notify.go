@@ -81,7 +81,14 @@ func (s *Service) mailNotices(ctx context.Context, notices []notice) {
 		return
 	}
 	ctx = context.WithoutCancel(ctx)
+	select {
+	case s.mailSlots <- struct{}{}:
+	default:
+		s.log.WarnContext(ctx, "package notices dropped: too many still being mailed (is the mail relay answering?)", "package", notices[0].n.Package, "kind", notices[0].kind)
+		return
+	}
 	s.mailing.Go(func() {
+		defer func() { <-s.mailSlots }()
 		for _, nt := range notices {
 			seen := map[int64]bool{}
 			for _, u := range nt.to {

@@ -3,6 +3,7 @@ package registry_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/netip"
 	"path/filepath"
@@ -332,5 +333,24 @@ func TestNoticesNeverFailOrDelayTheWrite(t *testing.T) {
 	})
 	if err != nil || !slices.Equal(owners, []string{"alice"}) {
 		t.Fatalf("owners after the change: %v, %v", owners, err)
+	}
+}
+
+// With a relay that hangs, a flood of publishes neither waits nor piles
+// up goroutines without end: past a bound the notices are dropped (the
+// events remain the record), and what was under way goes out once the
+// relay answers.
+func TestNoticesBoundedWhileTheRelayHangs(t *testing.T) {
+	m := &recordingMailer{hold: make(chan struct{})}
+	e := newNotifyEnv(t, m)
+	const publishes = 100
+	for i := range publishes {
+		e.publish(e.withToken("alice"), "flood", fmt.Sprintf("1.0.%d", i))
+	}
+	close(m.hold)
+	e.reg.Close(e.ctx) // waits for the mail under way
+	got := len(e.sent()["alice@example.com"])
+	if got == 0 || got >= publishes {
+		t.Fatalf("%d publish notices went out for %d publishes while the relay hung; want some, and fewer than all", got, publishes)
 	}
 }

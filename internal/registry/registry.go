@@ -53,9 +53,16 @@ type Service struct {
 	now       func() time.Time
 	log       *slog.Logger
 	downloads *downloadCounter
-	// mailing counts the notices being mailed in the background.
-	mailing sync.WaitGroup
+	// mailing counts the notices being mailed in the background;
+	// mailSlots bounds how many batches may be under way at once.
+	mailing   sync.WaitGroup
+	mailSlots chan struct{}
 }
+
+// maxMailBatches bounds the notice batches mailed at once: with a relay
+// that hangs, a flood of publishes must not pile up goroutines without
+// end. Past it a batch is dropped and logged (the events stay the record).
+const maxMailBatches = 64
 
 // New builds the service and brings every precomputed document up to
 // date with the configured public URL.
@@ -63,7 +70,7 @@ func New(ctx context.Context, st store.Store, blobs blob.Store, cfg Config, now 
 	if cfg.Mailer == nil {
 		return nil, errors.New("registry: a mailer is required")
 	}
-	s := &Service{store: st, blobs: blobs, cfg: cfg, now: now, log: log}
+	s := &Service{store: st, blobs: blobs, cfg: cfg, now: now, log: log, mailSlots: make(chan struct{}, maxMailBatches)}
 	s.downloads = newDownloadCounter(st, now, log)
 	if cfg.AdoptStoredURL {
 		err := st.View(ctx, func(tx store.Tx) error {
