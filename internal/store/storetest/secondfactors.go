@@ -1,9 +1,7 @@
 package storetest
 
 import (
-	"errors"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -72,29 +70,9 @@ func testTOTPStepConcurrent(t *testing.T, s store.Store) {
 	write(t, s, func(tx store.Tx) error {
 		return tx.PutTOTP(&core.TOTP{UserID: alice.ID, Secret: "S", CreatedAt: t0, ConfirmedAt: t0, LastStep: 100})
 	})
-	errs := make([]error, workers)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range workers {
-		wg.Go(func() {
-			<-start
-			errs[i] = s.Update(t.Context(), func(tx store.Tx) error { return tx.AdvanceTOTPStep(alice.ID, 100, 101) })
-		})
-	}
-	close(start)
-	wg.Wait()
-	ok := 0
-	for i, err := range errs {
-		switch {
-		case err == nil:
-			ok++
-		case !errors.Is(err, core.ErrConflict):
-			t.Errorf("worker %d: got error %v, want nil or one matching ErrConflict", i, err)
-		}
-	}
-	if ok != 1 {
-		t.Fatalf("%d of %d concurrent uses of one step succeeded, want exactly 1", ok, workers)
-	}
+	oneWins(t, s, workers, core.ErrConflict, "uses of one step", func(_ int, tx store.Tx) error {
+		return tx.AdvanceTOTPStep(alice.ID, 100, 101)
+	})
 }
 
 func testRecoveryCodes(t *testing.T, s store.Store) {
@@ -137,29 +115,9 @@ func testRecoveryCodeConcurrent(t *testing.T, s store.Store) {
 	const workers = 20
 	alice := createUser(t, s, "alice")
 	write(t, s, func(tx store.Tx) error { return tx.SetRecoveryCodes(alice.ID, []string{"h1"}, t0) })
-	errs := make([]error, workers)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range workers {
-		wg.Go(func() {
-			<-start
-			errs[i] = s.Update(t.Context(), func(tx store.Tx) error { return tx.UseRecoveryCode(alice.ID, "h1") })
-		})
-	}
-	close(start)
-	wg.Wait()
-	ok := 0
-	for i, err := range errs {
-		switch {
-		case err == nil:
-			ok++
-		case !errors.Is(err, core.ErrNotFound):
-			t.Errorf("worker %d: got error %v, want nil or one matching ErrNotFound", i, err)
-		}
-	}
-	if ok != 1 {
-		t.Fatalf("%d of %d concurrent uses of one recovery code succeeded, want exactly 1", ok, workers)
-	}
+	oneWins(t, s, workers, core.ErrNotFound, "uses of one recovery code", func(_ int, tx store.Tx) error {
+		return tx.UseRecoveryCode(alice.ID, "h1")
+	})
 }
 
 func testTokenMFA(t *testing.T, s store.Store) {

@@ -1641,38 +1641,45 @@ func testMeta(t *testing.T, s store.Store) {
 
 // ---- concurrency ----
 
-func testConcurrentSameVersion(t *testing.T, s store.Store) {
-	const workers = 20
-	alice := createUser(t, s, "alice")
-	p := createPackage(t, s, newPackage("left-pad"))
-
+// oneWins runs update from workers transactions at once and fails t
+// unless exactly one commits and every other fails with lost (the error
+// a store returns to the loser of the race). update gets the worker's
+// number, so workers can differ.
+func oneWins(t *testing.T, s store.Store, workers int, lost error, what string, update func(i int, tx store.Tx) error) {
+	t.Helper()
 	errs := make([]error, workers)
 	start := make(chan struct{})
 	var wg sync.WaitGroup
 	for i := range workers {
 		wg.Go(func() {
 			<-start
-			errs[i] = s.Update(t.Context(), func(tx store.Tx) error {
-				v := newVersion(p, "1.0.0", alice.ID, at(time.Duration(i)*time.Second))
-				return tx.InsertVersion(v)
-			})
+			errs[i] = s.Update(t.Context(), func(tx store.Tx) error { return update(i, tx) })
 		})
 	}
 	close(start)
 	wg.Wait()
-
 	ok := 0
 	for i, err := range errs {
 		switch {
 		case err == nil:
 			ok++
-		case !errors.Is(err, core.ErrConflict):
-			t.Errorf("worker %d: got error %v, want nil or one matching ErrConflict", i, err)
+		case !errors.Is(err, lost):
+			t.Errorf("worker %d: got error %v, want nil or one matching %v", i, err, lost)
 		}
 	}
 	if ok != 1 {
-		t.Fatalf("%d of %d concurrent inserts of the same version succeeded, want exactly 1", ok, workers)
+		t.Fatalf("%d of %d concurrent %s succeeded, want exactly 1", ok, workers, what)
 	}
+}
+
+func testConcurrentSameVersion(t *testing.T, s store.Store) {
+	const workers = 20
+	alice := createUser(t, s, "alice")
+	p := createPackage(t, s, newPackage("left-pad"))
+
+	oneWins(t, s, workers, core.ErrConflict, "inserts of the same version", func(i int, tx store.Tx) error {
+		return tx.InsertVersion(newVersion(p, "1.0.0", alice.ID, at(time.Duration(i)*time.Second)))
+	})
 	vs := read(t, s, func(tx store.Tx) ([]core.Version, error) { return tx.Versions(p.ID) })
 	if len(vs) != 1 || vs[0].Version != "1.0.0" {
 		t.Fatalf("Versions after concurrent inserts = %d versions, want just 1.0.0", len(vs))
