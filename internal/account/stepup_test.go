@@ -9,6 +9,7 @@ import (
 	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/testpeers/softkey"
 )
 
 // A stolen session must not plant its own second factor: an account
@@ -19,7 +20,7 @@ func TestAddingAFactorNeedsAFreshSessionOrStepUp(t *testing.T) {
 	e := newMFAEnv(t)
 	p, value := e.keyUserSession("alice")
 	auth := virtualwebauthn.NewAuthenticator()
-	cred := newTestCredential(t)
+	cred := softkey.NewCredential(t)
 
 	// An hour after signing in, without any factor: refused.
 	e.clock.Advance(time.Hour)

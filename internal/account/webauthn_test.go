@@ -1,10 +1,6 @@
 package account_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
 	"encoding/json"
 	"slices"
 	"testing"
@@ -16,6 +12,7 @@ import (
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/mail"
+	"github.com/rampart/rampart/internal/testpeers/softkey"
 )
 
 // The account service's relying party is the test env's public URL.
@@ -65,28 +62,6 @@ func (e *mfaEnv) register(p authz.Principal, kind, name string, auth *virtualweb
 	return err
 }
 
-// newTestCredential is a software credential with a P-256 key whose
-// coordinates are both 32 bytes long: virtualwebauthn writes them without
-// leading zeros, which a strict COSE parser (rightly) refuses, about one
-// key in a hundred.
-func newTestCredential(t *testing.T) virtualwebauthn.Credential {
-	t.Helper()
-	for {
-		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(k.X.Bytes()) != 32 || len(k.Y.Bytes()) != 32 {
-			continue
-		}
-		der, err := x509.MarshalPKCS8PrivateKey(k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return virtualwebauthn.NewCredentialWithImportedKey(virtualwebauthn.KeyTypeEC2, der)
-	}
-}
-
 func assertionFor(t *testing.T, o *account.Options, auth virtualwebauthn.Authenticator, cred virtualwebauthn.Credential) []byte {
 	t.Helper()
 	opts, err := virtualwebauthn.ParseAssertionOptions(string(o.Options))
@@ -100,7 +75,7 @@ func TestSecurityKeyAsSecondFactor(t *testing.T) {
 	e := newMFAEnv(t)
 	p := e.keyUser("alice")
 	auth := virtualwebauthn.NewAuthenticator()
-	cred := newTestCredential(t)
+	cred := softkey.NewCredential(t)
 	if err := e.register(p, account.KeySecurityKey, "YubiKey", &auth, cred); err != nil {
 		t.Fatalf("registering a security key: %v", err)
 	}
@@ -161,7 +136,7 @@ func TestPasskeySignInAlone(t *testing.T) {
 	e := newMFAEnv(t)
 	p := e.keyUser("bob")
 	auth := virtualwebauthn.NewAuthenticatorWithOptions(virtualwebauthn.AuthenticatorOptions{})
-	cred := newTestCredential(t)
+	cred := softkey.NewCredential(t)
 	if err := e.register(p, account.KeyPasskey, "Laptop", &auth, cred); err != nil {
 		t.Fatalf("registering a passkey: %v", err)
 	}
@@ -222,7 +197,7 @@ func TestPasskeyRegistrationNeedsUserVerification(t *testing.T) {
 	e := newMFAEnv(t)
 	p := e.keyUser("carol")
 	auth := virtualwebauthn.NewAuthenticatorWithOptions(virtualwebauthn.AuthenticatorOptions{UserNotVerified: true})
-	if err := e.register(p, account.KeyPasskey, "No PIN", &auth, newTestCredential(t)); err == nil {
+	if err := e.register(p, account.KeyPasskey, "No PIN", &auth, softkey.NewCredential(t)); err == nil {
 		t.Fatal("a passkey without user verification was registered")
 	}
 }
@@ -231,7 +206,7 @@ func TestCLIWebLogin(t *testing.T) {
 	e := newMFAEnv(t)
 	p, session := e.keyUserSession("dave")
 	auth := virtualwebauthn.NewAuthenticator()
-	cred := newTestCredential(t)
+	cred := softkey.NewCredential(t)
 	if err := e.register(p, account.KeyPasskey, "Phone", &auth, cred); err != nil {
 		t.Fatal(err)
 	}

@@ -1,10 +1,6 @@
 package web_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -16,27 +12,10 @@ import (
 
 	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/testpeers/softkey"
 )
 
 var webOTPRP = virtualwebauthn.RelyingParty{ID: "registry.example", Name: "Rampart", Origin: "https://registry.example"}
-
-func webOTPCredential(t *testing.T) virtualwebauthn.Credential {
-	t.Helper()
-	for {
-		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(k.X.Bytes()) != 32 || len(k.Y.Bytes()) != 32 {
-			continue
-		}
-		der, err := x509.MarshalPKCS8PrivateKey(k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return virtualwebauthn.NewCredentialWithImportedKey(virtualwebauthn.KeyTypeEC2, der)
-	}
-}
 
 // TestNPMWebOTP: an account whose only second factor is a passkey gets
 // npm's web OTP challenge on a write (401, WWW-Authenticate: OTP, authUrl
@@ -54,7 +33,7 @@ func TestNPMWebOTP(t *testing.T) {
 	}
 	p := acct.WebPrincipal(ctx, session, addr)
 	auth := virtualwebauthn.NewAuthenticator()
-	cred := webOTPCredential(t)
+	cred := softkey.NewCredential(t)
 	o, err := acct.BeginRegisterKey(ctx, p, account.KeyPasskey)
 	if err != nil {
 		t.Fatal(err)
