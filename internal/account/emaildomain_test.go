@@ -16,6 +16,7 @@ import (
 	"github.com/rampart/rampart/internal/password"
 	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/store/sqlite"
+	"github.com/rampart/rampart/internal/testclock"
 	"github.com/rampart/rampart/internal/testpeers/dnsd"
 	"github.com/rampart/rampart/internal/testpeers/rdapd"
 )
@@ -44,7 +45,7 @@ type domainEnv struct {
 func newDomainEnv(t *testing.T) *domainEnv {
 	t.Helper()
 	ctx := context.Background()
-	clock := &testClock{t: time.Date(2030, 5, 6, 7, 8, 9, 0, time.UTC)}
+	clock := testclock.New(time.Date(2030, 5, 6, 7, 8, 9, 0, time.UTC))
 	now := clock.Now()
 	dns := dnsd.Start(t, map[string]dnsd.Records{
 		"healthy.test": mailable("healthy.test"),

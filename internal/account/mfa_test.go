@@ -21,6 +21,7 @@ import (
 	"github.com/rampart/rampart/internal/pwcheck"
 	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/store/sqlite"
+	"github.com/rampart/rampart/internal/testclock"
 )
 
 // mfaEnv is an account service on a real SQLite store with a clock the
@@ -28,7 +29,7 @@ import (
 type mfaEnv struct {
 	t     *testing.T
 	ctx   context.Context
-	clock *testClock
+	clock *testclock.Clock
 	st    store.Store
 	svc   *account.Service
 	mail  *sentMail
@@ -48,7 +49,7 @@ func newMFAEnv(t *testing.T) *mfaEnv {
 		t.Fatal(err)
 	}
 	sent := &sentMail{}
-	clock := &testClock{t: time.Date(2030, 5, 6, 7, 8, 9, 0, time.UTC)}
+	clock := testclock.New(time.Date(2030, 5, 6, 7, 8, 9, 0, time.UTC))
 	svc, err := account.New(ctx, st, password.NewHasher(password.TestParams(), 4), account.Policy{
 		PublishMaxDays: 90, DefaultDays: 30, ReadOnlyMaxDays: 365, SessionLifetime: 12 * time.Hour,
 		FreeFailures: freeFailures, MaxBackoff: maxBackoff, PublicURL: "https://registry.example/",

@@ -17,6 +17,7 @@ import (
 	"github.com/rampart/rampart/internal/password"
 	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/store/sqlite"
+	"github.com/rampart/rampart/internal/testclock"
 	"github.com/rampart/rampart/internal/token"
 )
 
@@ -26,24 +27,6 @@ const (
 	goodPassword = "a-long-secret-phrase"
 	badPassword  = "not-the-password"
 )
-
-// testClock is a clock the test moves by hand.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // countingStore counts every use of the store, to show what never reaches it.
 type countingStore struct {
@@ -69,7 +52,7 @@ func (c *countingStore) Document(ctx context.Context, name string, part store.Do
 type acctEnv struct {
 	t     *testing.T
 	ctx   context.Context
-	clock *testClock
+	clock *testclock.Clock
 	store *countingStore
 	svc   *account.Service
 	mail  *sentMail
@@ -85,7 +68,7 @@ func newAcctEnv(t *testing.T, opts ...func(*account.Policy)) *acctEnv {
 	}
 	t.Cleanup(func() { st.Close() })
 	cs := &countingStore{Store: st}
-	clock := &testClock{t: time.Date(2030, 5, 6, 7, 8, 9, 0, time.UTC)}
+	clock := testclock.New(time.Date(2030, 5, 6, 7, 8, 9, 0, time.UTC))
 	policy := account.Policy{
 		PublishMaxDays: 90, DefaultDays: 30, ReadOnlyMaxDays: 365, SessionLifetime: 12 * time.Hour,
 		FreeFailures: freeFailures, MaxBackoff: maxBackoff, PublicURL: "https://registry.example/",

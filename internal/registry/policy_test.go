@@ -8,7 +8,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,25 +19,8 @@ import (
 	"github.com/rampart/rampart/internal/npmpkg"
 	"github.com/rampart/rampart/internal/server"
 	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/testclock"
 )
-
-// policyClock is a clock the test moves by hand.
-type policyClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *policyClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *policyClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
 
 // policyT0 is when every policy scenario starts.
 var policyT0 = time.Date(2030, 3, 4, 12, 0, 0, 0, time.UTC)
@@ -49,7 +31,7 @@ var policyT0 = time.Date(2030, 3, 4, 12, 0, 0, 0, time.UTC)
 type policyEnv struct {
 	t     *testing.T
 	ctx   context.Context
-	clock *policyClock
+	clock *testclock.Clock
 	svc   *server.Services
 	// alice maintains the packages under test; bob is another user; admin
 	// is a registry administrator signed in with a browser session.
@@ -68,7 +50,7 @@ func newPolicyEnv(t *testing.T) *policyEnv {
 		t.Fatalf("the default policy changed (%+v); update this test and docs/policies/unpublish.md together", cfg.Unpublish)
 	}
 	ctx := context.Background()
-	clock := &policyClock{t: policyT0}
+	clock := testclock.New(policyT0)
 	svc, err := server.Open(ctx, cfg, server.Options{Now: clock.Now, Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)

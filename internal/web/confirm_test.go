@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,23 +13,11 @@ import (
 
 	"github.com/rampart/rampart/internal/config"
 	"github.com/rampart/rampart/internal/server"
+	"github.com/rampart/rampart/internal/testclock"
 )
 
-// testClock is a clock a test moves by hand.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // newEnvAt is newEnv with the services on clock.
-func newEnvAt(t *testing.T, clock *testClock) *env {
+func newEnvAt(t *testing.T, clock *testclock.Clock) *env {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Data = t.TempDir()
@@ -60,7 +47,7 @@ func newEnvAt(t *testing.T, clock *testClock) *env {
 // refreshes the session's second factor and returns to the page; the
 // action then goes through.
 func TestWebStepUp(t *testing.T) {
-	clock := &testClock{now: time.Now().Truncate(time.Second)}
+	clock := testclock.New(time.Now().Truncate(time.Second))
 	e := newEnvAt(t, clock)
 	e.user("alice")
 	session := e.signIn("alice")
@@ -80,7 +67,7 @@ func TestWebStepUp(t *testing.T) {
 	wantStatus(t, e.postForm("/account/mfa/confirm", url.Values{"code": {code()}}, session), http.StatusOK)
 
 	// Twenty minutes later the session's second factor is stale.
-	clock.Add(20 * time.Minute)
+	clock.Advance(20 * time.Minute)
 	change := url.Values{"email": {"alice2@example.com"}, "password": {testPassword}}
 	w := e.postForm("/account/email", change, session)
 	wantStatus(t, w, http.StatusSeeOther)
@@ -118,7 +105,7 @@ func TestWebStepUp(t *testing.T) {
 	}
 
 	// Stale again, it asks again.
-	clock.Add(20 * time.Minute)
+	clock.Advance(20 * time.Minute)
 	w = e.postForm("/account/email", change, session)
 	wantStatus(t, w, http.StatusSeeOther)
 	if !strings.HasPrefix(w.Header().Get("Location"), "/account/confirm?next=") {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/rampart/rampart/internal/config"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/testclock"
 )
 
 // tokenValueRE finds the token on the page that shows it once.
@@ -27,7 +28,7 @@ var tokenValueRE = regexp.MustCompile(`<code id="token-value">(rmp_[0-9A-Za-z]+)
 // MFA page, so that the session has just passed a second factor (as the
 // registry requires of anyone creating tokens). It returns the session
 // and a code source on clock.
-func (e *env) mfaSession(name string, clock *testClock) (*http.Cookie, func() string) {
+func (e *env) mfaSession(name string, clock *testclock.Clock) (*http.Cookie, func() string) {
 	e.t.Helper()
 	session := e.signIn(name)
 	m := secretRE.FindStringSubmatch(e.browserGet("/account/mfa", session).Body.String())
@@ -63,7 +64,7 @@ func (e *env) bearerGet(target, tok, addr string) *httptest.ResponseRecorder {
 // as a bearer token from the range and nothing else; the account page and
 // the mail show only its mask.
 func TestWebTokenCreate(t *testing.T) {
-	clock := &testClock{now: time.Now().Truncate(time.Second)}
+	clock := testclock.New(time.Now().Truncate(time.Second))
 	e := newEnvAt(t, clock)
 	alice := e.user("alice")
 	e.publish(alice, pkgSpec{name: "@acme/secret", version: "1.0.0", access: "restricted"})
@@ -161,7 +162,7 @@ func TestWebTokenCreate(t *testing.T) {
 // TestWebTokenFormErrors: a refused form comes back with the input kept
 // (never the password) and the reason; nothing is created.
 func TestWebTokenFormErrors(t *testing.T) {
-	clock := &testClock{now: time.Now().Truncate(time.Second)}
+	clock := testclock.New(time.Now().Truncate(time.Second))
 	e := newEnvAt(t, clock)
 	e.user("alice")
 	session, _ := e.mfaSession("alice", clock)
@@ -266,11 +267,11 @@ func TestWebTokenFormLimits(t *testing.T) {
 // step-up window, the POST sends the browser to confirm it and back to
 // the form; after confirming, the token is created.
 func TestWebTokenStepUp(t *testing.T) {
-	clock := &testClock{now: time.Now().Truncate(time.Second)}
+	clock := testclock.New(time.Now().Truncate(time.Second))
 	e := newEnvAt(t, clock)
 	e.user("alice")
 	session, code := e.mfaSession("alice", clock)
-	clock.Add(20 * time.Minute)
+	clock.Advance(20 * time.Minute)
 
 	form := url.Values{"name": {"late"}, "action": {"read"}, "password": {testPassword}}
 	post := func() *httptest.ResponseRecorder {
