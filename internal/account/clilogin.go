@@ -232,10 +232,7 @@ func (s *Service) NeedsWebOTP(ctx context.Context, u *core.User) (bool, error) {
 	var totp, keys bool
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		var err error
-		if totp, err = hasTOTP(tx, u); err != nil {
-			return err
-		}
-		keys, err = hasSecondFactor(tx, u)
+		totp, keys, err = secondFactors(tx, u)
 		return err
 	})
 	return keys && !totp, err

@@ -374,10 +374,7 @@ func (s *Service) IssueSessionTokenOTP(ctx context.Context, u *core.User, addr n
 	var on, keys bool
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		var err error
-		if on, err = hasTOTP(tx, u); err != nil {
-			return err
-		}
-		keys, err = hasSecondFactor(tx, u)
+		on, keys, err = secondFactors(tx, u)
 		return err
 	})
 	if err != nil {

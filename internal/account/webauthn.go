@@ -426,11 +426,7 @@ func (s *Service) PendingFactors(ctx context.Context, pendingValue string) (totp
 		return false, false, err
 	}
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		if totp, err = hasTOTP(tx, u); err != nil {
-			return err
-		}
-		rows, err := tx.WebAuthnCredentials(u.ID)
-		keys = len(rows) > 0
+		totp, keys, err = secondFactors(tx, u)
 		return err
 	})
 	return totp, keys, err
