@@ -63,14 +63,7 @@ func domainRecheckTick(interval time.Duration) time.Duration {
 // runDomainRechecks rechecks due addresses, one bounded batch per tick,
 // until ctx ends.
 func runDomainRechecks(ctx context.Context, acct *account.Service, interval time.Duration, log *slog.Logger) {
-	t := time.NewTicker(domainRecheckTick(interval))
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	every(ctx, domainRecheckTick(interval), func() {
 		checked, abandoned, err := acct.RecheckEmailDomains(ctx, account.DomainCheckBatch)
 		switch {
 		case err != nil && ctx.Err() == nil:
@@ -78,5 +71,5 @@ func runDomainRechecks(ctx context.Context, acct *account.Service, interval time
 		case checked > 0:
 			log.Info("email domains rechecked", "checked", checked, "abandoned", abandoned)
 		}
-	}
+	})
 }

@@ -8,9 +8,9 @@ import (
 	"github.com/rampart/rampart/internal/account"
 )
 
-// runSweeps deletes expired sessions, challenges, links and idle throttle
-// counters every interval, until ctx ends.
-func runSweeps(ctx context.Context, acct *account.Service, interval time.Duration, log *slog.Logger) {
+// every runs job each interval until ctx ends: the loop of the server's
+// background jobs.
+func every(ctx context.Context, interval time.Duration, job func()) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -19,6 +19,14 @@ func runSweeps(ctx context.Context, acct *account.Service, interval time.Duratio
 			return
 		case <-t.C:
 		}
+		job()
+	}
+}
+
+// runSweeps deletes expired sessions, challenges, links and idle throttle
+// counters every interval, until ctx ends.
+func runSweeps(ctx context.Context, acct *account.Service, interval time.Duration, log *slog.Logger) {
+	every(ctx, interval, func() {
 		n, err := acct.Sweep(ctx)
 		switch {
 		case err != nil && ctx.Err() == nil:
@@ -26,5 +34,5 @@ func runSweeps(ctx context.Context, acct *account.Service, interval time.Duratio
 		case n > 0:
 			log.Debug("swept expired rows", "rows", n)
 		}
-	}
+	})
 }
