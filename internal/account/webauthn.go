@@ -432,14 +432,12 @@ func (s *Service) PendingFactors(ctx context.Context, pendingValue string) (totp
 	return totp, keys, err
 }
 
-// BeginKeySignIn asks for an assertion from one of the pending sign-in's
-// user's credentials: the security key as a second factor.
-func (s *Service) BeginKeySignIn(ctx context.Context, pendingValue string) (*Options, error) {
+// beginKeyAssertion asks for an assertion from any of u's security keys
+// or passkeys (their credential IDs offered, so that keys that cannot be
+// discovered answer too), as a ceremony of the given kind; none says what
+// to tell a user who has no key.
+func (s *Service) beginKeyAssertion(ctx context.Context, u *core.User, kind, none string) (*Options, error) {
 	rp, err := s.relyingParty()
-	if err != nil {
-		return nil, err
-	}
-	u, err := s.pendingUser(ctx, pendingValue)
 	if err != nil {
 		return nil, err
 	}
@@ -448,87 +446,23 @@ func (s *Service) BeginKeySignIn(ctx context.Context, pendingValue string) (*Opt
 		return nil, err
 	}
 	if len(w.creds) == 0 {
-		return nil, core.Errorf(core.KindInvalid, "%s has no security key; enter a code instead", u.Name)
+		return nil, core.Errorf(core.KindInvalid, "%s", none)
 	}
 	assertion, sd, err := rp.BeginLogin(w, webauthn.WithUserVerification(protocol.VerificationDiscouraged))
 	if err != nil {
 		return nil, err
 	}
-	return s.putCeremony(ctx, u.ID, ceremonyMFA, sd, assertion)
+	return s.putCeremony(ctx, u.ID, kind, sd, assertion)
 }
 
-// FinishKeySignIn checks the security key's assertion for a pending
-// sign-in and replaces it with a session that passed a phishing-resistant
-// second factor.
-func (s *Service) FinishKeySignIn(ctx context.Context, pendingValue, ceremony string, response []byte, addr netip.Addr) (*core.User, string, error) {
-	rp, err := s.relyingParty()
-	if err != nil {
-		return nil, "", err
-	}
-	u, err := s.pendingUser(ctx, pendingValue)
-	if err != nil {
-		return nil, "", err
-	}
-	sd, err := s.takeCeremony(ctx, ceremony, ceremonyMFA, u.ID)
-	if err != nil {
-		return nil, "", err
-	}
-	parsed, err := protocol.ParseCredentialRequestResponseBytes(response)
-	if err != nil {
-		return nil, "", core.Errorf(core.KindInvalid, "the browser's answer could not be read: %s", protocolDetail(err))
-	}
-	var w *waUser
-	if err := s.store.View(ctx, func(tx store.Tx) error { w, err = loadWAUser(tx, u); return err }); err != nil {
-		return nil, "", err
-	}
-	cred, err := rp.ValidateLogin(w, *sd, parsed)
-	if err != nil {
-		return nil, "", core.Errorf(core.KindUnauthenticated, "the security key's answer was not accepted: %s", protocolDetail(err))
-	}
-	if err := s.useCredential(ctx, w, cred); err != nil {
-		return nil, "", err
-	}
-	v, err := s.replacePending(ctx, u, pendingValue, true)
-	return u, v, err
-}
-
-// BeginStepUpKey asks a signed-in browser for an assertion from any of
-// its user's security keys or passkeys: the step-up with a key, which is
-// what critical packages need (a passkey that cannot be discovered, such
-// as a plain security key, needs its credential ID offered here).
-func (s *Service) BeginStepUpKey(ctx context.Context, p authz.Principal) (*Options, error) {
-	rp, err := s.relyingParty()
-	if err != nil {
-		return nil, err
-	}
-	if err := needBrowser(p); err != nil {
-		return nil, err
-	}
-	var w *waUser
-	if err := s.store.View(ctx, func(tx store.Tx) error { w, err = loadWAUser(tx, p.User); return err }); err != nil {
-		return nil, err
-	}
-	if len(w.creds) == 0 {
-		return nil, core.Errorf(core.KindInvalid, "you have no security key or passkey; add one at %s", s.url(pathSecurityKeys))
-	}
-	assertion, sd, err := rp.BeginLogin(w, webauthn.WithUserVerification(protocol.VerificationDiscouraged))
-	if err != nil {
-		return nil, err
-	}
-	return s.putCeremony(ctx, p.User.ID, ceremonyStepUp, sd, assertion)
-}
-
-// FinishStepUpKey checks the step-up assertion and records on the
-// browser's session that it passed a phishing-resistant factor now.
-func (s *Service) FinishStepUpKey(ctx context.Context, p authz.Principal, ceremony string, response []byte) error {
+// finishKeyAssertion checks the browser's answer to u's ceremony of the
+// given kind and records the key's use (useCredential).
+func (s *Service) finishKeyAssertion(ctx context.Context, u *core.User, ceremony, kind string, response []byte) error {
 	rp, err := s.relyingParty()
 	if err != nil {
 		return err
 	}
-	if err := needBrowser(p); err != nil {
-		return err
-	}
-	sd, err := s.takeCeremony(ctx, ceremony, ceremonyStepUp, p.User.ID)
+	sd, err := s.takeCeremony(ctx, ceremony, kind, u.ID)
 	if err != nil {
 		return err
 	}
@@ -537,14 +471,58 @@ func (s *Service) FinishStepUpKey(ctx context.Context, p authz.Principal, ceremo
 		return core.Errorf(core.KindInvalid, "the browser's answer could not be read: %s", protocolDetail(err))
 	}
 	var w *waUser
-	if err := s.store.View(ctx, func(tx store.Tx) error { w, err = loadWAUser(tx, p.User); return err }); err != nil {
+	if err := s.store.View(ctx, func(tx store.Tx) error { w, err = loadWAUser(tx, u); return err }); err != nil {
 		return err
 	}
 	cred, err := rp.ValidateLogin(w, *sd, parsed)
 	if err != nil {
 		return core.Errorf(core.KindUnauthenticated, "the security key's answer was not accepted: %s", protocolDetail(err))
 	}
-	if err := s.useCredential(ctx, w, cred); err != nil {
+	return s.useCredential(ctx, w, cred)
+}
+
+// BeginKeySignIn asks for an assertion from one of the pending sign-in's
+// user's credentials: the security key as a second factor.
+func (s *Service) BeginKeySignIn(ctx context.Context, pendingValue string) (*Options, error) {
+	u, err := s.pendingUser(ctx, pendingValue)
+	if err != nil {
+		return nil, err
+	}
+	return s.beginKeyAssertion(ctx, u, ceremonyMFA, u.Name+" has no security key; enter a code instead")
+}
+
+// FinishKeySignIn checks the security key's assertion for a pending
+// sign-in and replaces it with a session that passed a phishing-resistant
+// second factor.
+func (s *Service) FinishKeySignIn(ctx context.Context, pendingValue, ceremony string, response []byte, addr netip.Addr) (*core.User, string, error) {
+	u, err := s.pendingUser(ctx, pendingValue)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := s.finishKeyAssertion(ctx, u, ceremony, ceremonyMFA, response); err != nil {
+		return nil, "", err
+	}
+	v, err := s.replacePending(ctx, u, pendingValue, true)
+	return u, v, err
+}
+
+// BeginStepUpKey asks a signed-in browser for an assertion from any of
+// its user's security keys or passkeys: the step-up with a key, which is
+// what critical packages need.
+func (s *Service) BeginStepUpKey(ctx context.Context, p authz.Principal) (*Options, error) {
+	if err := needBrowser(p); err != nil {
+		return nil, err
+	}
+	return s.beginKeyAssertion(ctx, p.User, ceremonyStepUp, "you have no security key or passkey; add one at "+s.url(pathSecurityKeys))
+}
+
+// FinishStepUpKey checks the step-up assertion and records on the
+// browser's session that it passed a phishing-resistant factor now.
+func (s *Service) FinishStepUpKey(ctx context.Context, p authz.Principal, ceremony string, response []byte) error {
+	if err := needBrowser(p); err != nil {
+		return err
+	}
+	if err := s.finishKeyAssertion(ctx, p.User, ceremony, ceremonyStepUp, response); err != nil {
 		return err
 	}
 	now := s.now()
