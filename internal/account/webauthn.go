@@ -128,8 +128,8 @@ func secondFactors(tx store.Tx, u *core.User) (totp, keys bool, err error) {
 	if totp, err = hasTOTP(tx, u); err != nil {
 		return false, false, err
 	}
-	rows, err := tx.WebAuthnCredentials(u.ID)
-	return totp, len(rows) > 0, err
+	keys, err = tx.HasWebAuthnCredentials(u.ID)
+	return totp, keys, err
 }
 
 // SecurityKeys lists the principal's security keys and passkeys.

@@ -221,6 +221,9 @@ type WebAuthn interface {
 	// registered (to anyone) is a conflict.
 	CreateWebAuthnCredential(c *core.WebAuthnCredential) error
 	WebAuthnCredentials(userID int64) ([]core.WebAuthnCredential, error) // oldest first
+	// HasWebAuthnCredentials reports whether the user has any, without
+	// reading them: every authenticated request asks.
+	HasWebAuthnCredentials(userID int64) (bool, error)
 	WebAuthnCredentialByID(credentialID []byte) (*core.WebAuthnCredential, error)
 	// UseWebAuthnCredential records a sign-in: it sets the sign count to
 	// next only if it is still prev (else ErrConflict, nothing changed),

@@ -47,6 +47,12 @@ func nonNil(s []string) []string {
 	return s
 }
 
+func (t *tx) HasWebAuthnCredentials(userID int64) (bool, error) {
+	var has bool
+	err := t.row(`SELECT EXISTS (SELECT 1 FROM webauthn_credentials WHERE user_id = ?)`, userID).Scan(&has)
+	return has, err
+}
+
 func (t *tx) WebAuthnCredentials(userID int64) ([]core.WebAuthnCredential, error) {
 	rows, err := t.query(`SELECT `+webauthnCols+` FROM webauthn_credentials WHERE user_id = ? ORDER BY id`, userID)
 	if err != nil {

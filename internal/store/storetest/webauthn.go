@@ -41,6 +41,12 @@ func testWebAuthnCredentials(t *testing.T, s store.Store) {
 	if none := read(t, s, func(tx store.Tx) ([]core.WebAuthnCredential, error) { return tx.WebAuthnCredentials(bob.ID) }); len(none) != 0 {
 		t.Fatalf("bob has %d credentials", len(none))
 	}
+	if !read(t, s, func(tx store.Tx) (bool, error) { return tx.HasWebAuthnCredentials(alice.ID) }) {
+		t.Fatal("HasWebAuthnCredentials(alice) = false")
+	}
+	if read(t, s, func(tx store.Tx) (bool, error) { return tx.HasWebAuthnCredentials(bob.ID) }) {
+		t.Fatal("HasWebAuthnCredentials(bob) = true")
+	}
 	byID := read(t, s, func(tx store.Tx) (*core.WebAuthnCredential, error) { return tx.WebAuthnCredentialByID([]byte{4, 5}) })
 	if byID.ID != c2.ID {
 		t.Fatalf("WebAuthnCredentialByID = %d, want %d", byID.ID, c2.ID)
