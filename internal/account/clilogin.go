@@ -107,11 +107,8 @@ func (s *Service) ApproveCLILogin(ctx context.Context, p authz.Principal, loginS
 	// needs a second factor passed just now (or, for an account without
 	// one, a fresh sign-in), so that a stolen or forgotten browser
 	// session cannot mint tokens.
-	switch {
-	case p.MFA && !recentMFA(p, now):
-		return core.Errorf(core.KindOTPRequired, "%s", authz.StepUpMessage)
-	case !p.MFA && !recentSignIn(p, now):
-		return core.Errorf(core.KindForbidden, "for your security, an npm login is approved only within %s of signing in: sign out, sign in again and open the link again", stepUpWindow(p))
+	if err := authz.Authorize(p, authz.ApproveLogin, authz.Resource{}); err != nil {
+		return err
 	}
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		return tx.ApproveCLILogin(hashString(loginSecret), p.User.ID, now, p.MFAVerifiedAt, !p.PhishingResistantAt.IsZero())
@@ -249,23 +246,4 @@ func (s *Service) spendWebOTP(ctx context.Context, u *core.User, code string) (b
 		return false, nil
 	}
 	return err == nil, err
-}
-
-// recentMFA reports whether the browser session p passed its second
-// factor within the step-up window.
-func recentMFA(p authz.Principal, now time.Time) bool {
-	return !p.MFAVerifiedAt.IsZero() && now.Sub(p.MFAVerifiedAt) <= stepUpWindow(p)
-}
-
-// recentSignIn reports whether the browser session p signed in within
-// the step-up window.
-func recentSignIn(p authz.Principal, now time.Time) bool {
-	return !p.SignedInAt.IsZero() && now.Sub(p.SignedInAt) <= stepUpWindow(p)
-}
-
-func stepUpWindow(p authz.Principal) time.Duration {
-	if p.Policy.StepUpWindow <= 0 {
-		return authz.DefaultStepUpWindow
-	}
-	return p.Policy.StepUpWindow
 }

@@ -524,7 +524,7 @@ func phishingResistantAt(p authz.Principal, now time.Time) time.Time {
 	if p.PhishingResistantAt.IsZero() || !p.SecondFactorPassed() {
 		return time.Time{}
 	}
-	if p.Token == nil && now.Sub(p.PhishingResistantAt) > stepUpWindow(p) {
+	if p.Token == nil && !p.Recent(p.PhishingResistantAt) {
 		return time.Time{}
 	}
 	return p.PhishingResistantAt

@@ -129,6 +129,7 @@ const (
 	RevokeTokens   Action = "account.tokens.revoke" // revoke a token
 	CreateTokens   Action = "account.tokens.create" // create an API token
 	AddMFA         Action = "account.mfa.add"       // turn a second factor on, or add a key
+	ApproveLogin   Action = "account.login.approve" // approve an npm web login in the browser
 	RemoveMFA      Action = "account.mfa.remove"    // turn a second factor off
 	ChangeEmail    Action = "account.email"         // change the account's address
 	AdminUsers     Action = "admin.users"           // disable accounts, create users
@@ -201,8 +202,8 @@ func Authorize(p Principal, a Action, r Resource) error {
 		return nil
 	case CreatePackage, CreateTokens, RevokeTokens, RemoveMFA, ChangeEmail:
 		return mfaPolicy(p, a, r)
-	case AddMFA:
-		return addFactor(p)
+	case AddMFA, ApproveLogin:
+		return freshSession(p, a)
 	case PublishVersion, Unpublish, Deprecate, SetDistTags, ChangeOwners, ChangeAccess:
 		if isMaintainer(p.User, r.Maintainers) {
 			return mfaPolicy(p, a, r)
@@ -245,7 +246,7 @@ func mfaPolicy(p Principal, a Action, r Resource) error {
 func phishingResistant(p Principal, a Action, r Resource) error {
 	fresh := !p.PhishingResistantAt.IsZero()
 	if p.Token == nil {
-		fresh = p.recent(p.PhishingResistantAt)
+		fresh = p.Recent(p.PhishingResistantAt)
 	}
 	if fresh {
 		return nil
@@ -285,19 +286,23 @@ func phishingResistant(p Principal, a Action, r Resource) error {
 		name, what, p.accountPage("mfa"))
 }
 
-// addFactor decides whether p may turn on a second factor or register a
-// key. An account that has one must confirm it (step-up), so that a stolen
-// session cannot plant its own factor and pass for the owner; an account
-// without one adds it only from a fresh sign-in (a browser) or with the
-// password (npm profile enable-2fa asks for it).
-func addFactor(p Principal) error {
+// freshSession decides the actions that hand a session more than it has:
+// adding a second factor (a stolen session must not plant its own and
+// pass for the owner) and approving an npm web login (a stolen or
+// forgotten browser must not mint tokens). An account with a factor must
+// confirm it (step-up); one without acts only from a fresh sign-in (a
+// browser) or with the password (npm profile enable-2fa asks for it).
+func freshSession(p Principal, a Action) error {
 	if p.MFA {
-		return secondFactor(p, AddMFA)
+		return secondFactor(p, a)
 	}
-	if p.Token == nil && !p.recent(p.SignedInAt) {
-		return core.Errorf(core.KindForbidden, "for your security, a second factor is added only within %s of signing in: sign out, sign in again and add it", p.window())
+	if p.Token != nil || p.Recent(p.SignedInAt) {
+		return nil
 	}
-	return nil
+	if a == ApproveLogin {
+		return core.Errorf(core.KindForbidden, "for your security, an npm login is approved only within %s of signing in: sign out, sign in again and open the link again", p.window())
+	}
+	return core.Errorf(core.KindForbidden, "for your security, a second factor is added only within %s of signing in: sign out, sign in again and add it", p.window())
 }
 
 // needsMFA lists the actions an account without a second factor may not
@@ -332,7 +337,7 @@ func needsPhishingResistant(p Principal, a Action, r Resource) bool {
 // stepUp lists the sensitive actions that need a second factor passed
 // within the step-up window.
 func stepUp(a Action) bool {
-	return a == CreateTokens || a == AddMFA || a == RemoveMFA || a == ChangeEmail || a == ChangeOwners
+	return a == CreateTokens || a == AddMFA || a == ApproveLogin || a == RemoveMFA || a == ChangeEmail || a == ChangeOwners
 }
 
 // StepUpMessage is what a browser is told when a sensitive action needs
@@ -360,7 +365,7 @@ func secondFactor(p Principal, a Action) error {
 			// now (the confirm page) is the step-up.
 			return core.Errorf(core.KindOTPRequired, "%s", StepUpMessage)
 		}
-		if !stepUp(a) || p.recent(p.MFAVerifiedAt) {
+		if !stepUp(a) || p.Recent(p.MFAVerifiedAt) {
 			return nil
 		}
 		if p.OTP == nil {
@@ -377,8 +382,8 @@ func secondFactor(p Principal, a Action) error {
 	return checkOTP(p)
 }
 
-// recent reports whether t is within the step-up window of the request.
-func (p Principal) recent(t time.Time) bool {
+// Recent reports whether t is within the step-up window of the request.
+func (p Principal) Recent(t time.Time) bool {
 	now := p.Now
 	if now.IsZero() {
 		now = time.Now()

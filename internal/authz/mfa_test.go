@@ -151,6 +151,8 @@ func TestMFAPolicyMatrix(t *testing.T) {
 		{authz.RemoveMFA, authz.Resource{}, []core.Kind{A, A, A, O, A, F, F, A, A, A, A, A}},
 		// Adding a factor: a confirmed existing one, or a fresh sign-in.
 		{authz.AddMFA, authz.Resource{}, []core.Kind{F, A, A, O, A, F, F, A, A, A, A, A}},
+		// Approving an npm web login: the same, and only in a browser.
+		{authz.ApproveLogin, authz.Resource{}, []core.Kind{F, F, A, O, F, F, F, A, F, A, F, A}},
 		{authz.ChangeEmail, authz.Resource{}, []core.Kind{A, A, A, O, A, F, F, A, A, A, A, A}},
 		// Critical packages: TOTP alone is refused for managing them,
 		// tokens covering them and interactive publishing; a browser's
