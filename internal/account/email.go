@@ -38,9 +38,6 @@ const (
 // and the guesses are throttled as well.
 const linkSecretBytes = 32
 
-// mailTimeout bounds one mail sent after a request has been answered.
-const mailTimeout = time.Minute
-
 func (s *Service) url(path string) string { return s.policy.PublicURL + path }
 
 // emailLink is a one-time link about to be stored and mailed. The secret
@@ -103,13 +100,7 @@ func (s *Service) send(ctx context.Context, u *core.User, kind string, n mail.No
 	if n.When.IsZero() {
 		n.When = s.now()
 	}
-	msg, err := mail.NewMessage(kind, []string{u.Email}, n)
-	if err == nil {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), mailTimeout)
-		defer cancel()
-		err = s.mailer.Send(ctx, msg)
-	}
-	if err != nil {
+	if err := mail.SendNotice(ctx, s.mailer, kind, u.Email, n); err != nil {
 		s.log.ErrorContext(ctx, "sending mail failed", "kind", kind, "user", u.Name, "err", err)
 	}
 }

@@ -1,6 +1,7 @@
 package mail
 
 import (
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -169,6 +170,22 @@ func NewMessage(kind string, to []string, n Notice) (Message, error) {
 		return Message{}, err
 	}
 	return Message{To: to, Subject: subject, Text: text, Links: links, Kind: kind}, nil
+}
+
+// SendTimeout bounds the delivery of one notice to one address.
+const SendTimeout = time.Minute
+
+// SendNotice renders kind with n for the one address to and hands it to
+// m, within SendTimeout whatever ctx allows (a notice goes out even after
+// the request that caused it was answered).
+func SendNotice(ctx context.Context, m Mailer, kind, to string, n Notice) error {
+	msg, err := NewMessage(kind, []string{to}, n)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), SendTimeout)
+	defer cancel()
+	return m.Send(ctx, msg)
 }
 
 // Lengths above which free text is shortened.

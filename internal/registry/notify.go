@@ -19,9 +19,6 @@ const (
 	pathAccount = "account"
 )
 
-// mailTimeout bounds one notice to one maintainer.
-const mailTimeout = time.Minute
-
 // notice is a package notice computed in a write transaction and mailed
 // once it has committed.
 type notice struct {
@@ -104,13 +101,7 @@ func (s *Service) mailNotices(ctx context.Context, notices []notice) {
 
 func (s *Service) send(ctx context.Context, kind string, n mail.Notice, u core.User) {
 	n.User = u.Name
-	msg, err := mail.NewMessage(kind, []string{u.Email}, n)
-	if err == nil {
-		ctx, cancel := context.WithTimeout(ctx, mailTimeout)
-		defer cancel()
-		err = s.cfg.Mailer.Send(ctx, msg)
-	}
-	if err != nil {
+	if err := mail.SendNotice(ctx, s.cfg.Mailer, kind, u.Email, n); err != nil {
 		s.log.ErrorContext(ctx, "sending mail failed", "kind", kind, "user", u.Name, "package", n.Package, "err", err)
 	}
 }
