@@ -1,10 +1,15 @@
 package account_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/rampart/rampart/internal/account"
+	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/store"
 )
 
 // Sweep removes what expired: an npm web login nobody finished is gone a
@@ -22,8 +27,15 @@ func TestSweepRemovesExpired(t *testing.T) {
 	if err != nil || n == 0 {
 		t.Fatalf("Sweep = %d, %v; want the expired npm login gone", n, err)
 	}
-	if _, err := e.svc.CLILogin(e.ctx, loginID); err == nil {
-		t.Fatal("the npm login survived the sweep")
+	// The service already refuses an expired login; the row itself must
+	// be gone from the store.
+	sum := sha256.Sum256([]byte(loginID))
+	err = e.st.View(e.ctx, func(tx store.Tx) error {
+		_, err := tx.CLILoginByLogin(hex.EncodeToString(sum[:]))
+		return err
+	})
+	if !errors.Is(err, core.ErrNotFound) {
+		t.Fatalf("the npm login's row after the sweep: %v, want it gone", err)
 	}
 	if p := e.svc.WebPrincipal(e.ctx, value, e.addr); p.User == nil {
 		t.Fatal("a live session was swept")
