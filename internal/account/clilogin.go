@@ -162,7 +162,7 @@ func (s *Service) PollCLILogin(ctx context.Context, doneSecret string) (tok *Cre
 			return core.Errorf(core.KindForbidden, "this npm command was approved by another account")
 		}
 		otp = newSessionValue()
-		return tx.CreateWebOTP(hashString(otp), l.UserID, now.Add(WebOTPLifetime))
+		return tx.CreateWebOTP(hashString(otp), l.UserID, core.WebOTPNPMWrite, now.Add(WebOTPLifetime))
 	})
 	if errors.Is(err, core.ErrConflict) {
 		return nil, false, errCLILoginGone
@@ -241,7 +241,7 @@ func (s *Service) spendWebOTP(ctx context.Context, u *core.User, code string) (b
 		return false, nil
 	}
 	now := s.now()
-	err := s.store.Update(ctx, func(tx store.Tx) error { return tx.SpendWebOTP(hashString(code), u.ID, now) })
+	err := s.store.Update(ctx, func(tx store.Tx) error { return tx.SpendWebOTP(hashString(code), u.ID, core.WebOTPNPMWrite, now) })
 	if errors.Is(err, core.ErrNotFound) {
 		return false, nil
 	}

@@ -1,0 +1,10 @@
+package core
+
+// WebOTPPurpose is what a web one-time value was issued for. A value is
+// accepted only for its purpose: one approved for an npm write is no
+// browser second factor.
+type WebOTPPurpose string
+
+// WebOTPNPMWrite is a value that a keys-only account approved in the
+// browser for one npm write (npm's web OTP), sent back as npm-otp.
+const WebOTPNPMWrite WebOTPPurpose = "npm-write"
