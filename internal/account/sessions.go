@@ -97,3 +97,25 @@ func (s *Service) SignOutOthers(ctx context.Context, p authz.Principal) (int, er
 	})
 	return len(revoked), err
 }
+
+// endPending voids, in tx, what u's sessions asked for and could still
+// collect after every session ended (a sign-out everywhere, a password
+// change or reset, a recovery, an admin disabling the account): npm web
+// logins approved or waiting (their poll then gets no token), web OTP
+// values, WebAuthn ceremonies under way, and every mailed link not yet
+// followed. A link requested from a stolen session (a change of address
+// mailed to the thief) must not outlive the owner taking the account
+// back; links the owner still needs can be asked for again. The reset
+// link being followed, if any, is already used; a recovery stores its
+// reset link after this.
+func endPending(tx store.Tx, u *core.User, now time.Time) error {
+	if err := tx.DeleteCLILoginsByUser(u.ID); err != nil {
+		return err
+	}
+	for _, purpose := range []core.EmailTokenPurpose{core.PurposeChangeEmail, core.PurposePasswordReset, core.PurposeVerifyEmail} {
+		if err := tx.ExpireEmailTokens(u.ID, purpose, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -272,7 +272,7 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, p authz
 	}
 	// Every session ended, this one too: sign this browser in afresh,
 	// keeping its second-factor record.
-	value, err := h.acct.ContinueWebSession(r.Context(), authz.Principal{User: u, Addr: p.Addr, MFAVerifiedAt: p.MFAVerifiedAt})
+	value, err := h.acct.ContinueWebSession(r.Context(), authz.Principal{User: u, Addr: p.Addr, MFAVerifiedAt: p.MFAVerifiedAt, SignedInAt: p.SignedInAt})
 	if err != nil {
 		return err
 	}
