@@ -99,15 +99,15 @@ func (b *bgNPM) signal(t *testing.T, sig syscall.Signal) {
 	}
 }
 
-// wait waits for npm to exit and returns its error and output.
-func (b *bgNPM) wait(t *testing.T, timeout time.Duration) (error, string) {
+// wait waits for npm to exit and returns its output and error.
+func (b *bgNPM) wait(t *testing.T, timeout time.Duration) (string, error) {
 	t.Helper()
 	select {
 	case <-b.done:
-		return b.err, b.output()
+		return b.output(), b.err
 	case <-time.After(timeout):
 		t.Fatalf("npm did not finish in %s:\n%s", timeout, b.output())
-		return nil, ""
+		return "", nil
 	}
 }
 
@@ -152,7 +152,7 @@ func TestWebLoginApprovalEndsWithPasswordReset(t *testing.T) {
 
 	resetPassword(t, s, "alice@example.com", newAlicePW)
 	login.signal(t, syscall.SIGCONT)
-	err, out := login.wait(t, 90*time.Second)
+	out, err := login.wait(t, 90*time.Second)
 	if err == nil || strings.Contains(out, "Logged in on") {
 		t.Fatalf("npm login after the password reset: err %v, want a failure:\n%s", err, out)
 	}
@@ -274,8 +274,9 @@ func TestSignOutOthersKeepsSignInTime(t *testing.T) {
 // The current address is told at once (with the new address and where
 // the request came from) and alice's account page shows the pending
 // change with a button that cancels it. Cancelled, the link is refused.
-// Asked again, alice resets her password instead: that too voids the
-// link, so the thief cannot take the account over through it.
+// Asked again, alice signs every other browser out, and the third time
+// she resets her password: each voids the link, so the thief cannot take
+// the account over through it.
 func TestEmailChangeFromStolenSessionIsVoided(t *testing.T) {
 	t.Parallel()
 	s := server(t, "")
@@ -329,10 +330,21 @@ func TestEmailChangeFromStolenSessionIsVoided(t *testing.T) {
 	mustNotContain(t, page, "is pending")
 	refused(first)
 
+	// Asked again: alice signs every other browser out.
 	second := askChange()
 	owner.mustShow(s.URL+"account", "A change of your email address to "+mallorysAddr+" is pending")
-	resetPassword(t, s, aliceAddr, newAlicePW)
+	owner.mustRedirect("POST", s.URL+"account/sessions/revoke-others", url.Values{}, "/account?others-signed-out=1")
+	page = owner.mustShow(s.URL+"account?others-signed-out=1", aliceAddr+" — verified")
+	mustNotContain(t, page, "is pending")
 	refused(second)
+
+	// The thief still has the password: signed in again and asked again,
+	// alice resets her password.
+	signInWithPassword(t, s, thief, "alice", alicePW)
+	third := askChange()
+	owner.mustShow(s.URL+"account", "A change of your email address to "+mallorysAddr+" is pending")
+	resetPassword(t, s, aliceAddr, newAlicePW)
+	refused(third)
 
 	// The account is still alice's, at her address, nothing pending.
 	again := newBrowser(t, s, firefoxUA)
