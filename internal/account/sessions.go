@@ -20,6 +20,9 @@ type SessionInfo struct {
 	MFAVerifiedAt     time.Time
 	PhishingResistant bool
 	Current           bool // the browser asking
+	// SignedInAt is when the browser last signed in; a session reissued
+	// (sign out everywhere else, a password change) keeps it.
+	SignedInAt time.Time
 }
 
 // handleLen is how much of a session's hash names it: enough to be
@@ -40,7 +43,7 @@ func (s *Service) Sessions(ctx context.Context, p authz.Principal) ([]SessionInf
 				continue
 			}
 			out = append(out, SessionInfo{
-				Handle: ws.IDHash[:min(handleLen, len(ws.IDHash))], CreatedAt: ws.CreatedAt, ExpiresAt: ws.ExpiresAt,
+				Handle: ws.IDHash[:min(handleLen, len(ws.IDHash))], CreatedAt: ws.CreatedAt, SignedInAt: ws.SignedInAt, ExpiresAt: ws.ExpiresAt,
 				MFAVerifiedAt: ws.MFAVerifiedAt, PhishingResistant: ws.PhishingResistant, Current: ws.IDHash == p.SessionID,
 			})
 		}

@@ -224,11 +224,19 @@ func TestSignOutOthersKeepsSignInTime(t *testing.T) {
 
 	stale.mustShow(s.URL+"account", signedInAs("alice"))
 	stale.mustRedirect("POST", s.URL+"account/sessions/revoke-others", url.Values{}, "/account?others-signed-out=1")
-	stale.mustShow(s.URL+"account?others-signed-out=1", "Every other browser and npm login was signed out", signedInAs("alice"))
+	page := stale.mustShow(s.URL+"account?others-signed-out=1", "Every other browser and npm login was signed out", signedInAs("alice"))
+	// The account page lists this browser as signed in two hours ago.
+	m := regexp.MustCompile(`<tr><td>(\S+) <strong>\(this browser\)</strong>`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("the account page does not list this browser:\n%s", page)
+	}
+	if at, err := time.Parse(time.RFC3339, m[1]); err != nil || time.Since(at) < 110*time.Minute {
+		t.Fatalf("this browser is listed as signed in at %s (%v), want about two hours ago", m[1], err)
+	}
 
 	// An authenticator app: no enrolment is offered, none is accepted.
 	const refusal = "for your security, a second factor is added only within 15m0s of signing in"
-	page := stale.mustShow(s.URL+"account/mfa", refusal)
+	page = stale.mustShow(s.URL+"account/mfa", refusal)
 	if secretRE.MatchString(page) {
 		t.Fatalf("the MFA page offers an enrolment to the stale session:\n%s", page)
 	}
