@@ -289,14 +289,10 @@ func (s *Service) DisableUser(ctx context.Context, actor string, name string) er
 		if err := tx.UpdateUser(u); err != nil {
 			return err
 		}
-		toks, err := tx.TokensByUser(u.ID)
-		if err != nil {
+		// Every session, token and pending npm login or link ends with
+		// the account: none may wait out the disabling.
+		if _, err := signOutEverywhere(tx, u, now, true); err != nil {
 			return err
-		}
-		for _, t := range toks {
-			if err := tx.RevokeToken(u.ID, t.Key, now); err != nil {
-				return err
-			}
 		}
 		return tx.AppendEvent(&core.Event{At: now, Type: core.EventAccountDisable, Actor: actor, Data: jsonData(map[string]any{"user": name})})
 	})
@@ -714,7 +710,9 @@ func (s *Service) WebPrincipal(ctx context.Context, value string, addr netip.Add
 		totp, keys, err := secondFactors(tx, u)
 		if err == nil {
 			p.User, p.MFA, p.HasKey, p.MFAVerifiedAt, p.SessionID = u, totp || keys, keys, ws.MFAVerifiedAt, ws.IDHash
-			p.SignedInAt = ws.CreatedAt
+			// Freshness is that of the last real sign-in, which a
+			// reissued session carries over.
+			p.SignedInAt = ws.SignedInAt
 			if ws.PhishingResistant {
 				p.PhishingResistantAt = ws.MFAVerifiedAt
 			}

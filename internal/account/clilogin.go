@@ -61,7 +61,9 @@ type CLILoginRequest struct {
 	ForUserID int64
 }
 
-var errCLILoginGone error = &core.Error{Kind: core.KindNotFound, Msg: "this npm login link is not valid or has expired; run `npm login` again"}
+// errCLILoginGone also answers a login that ended with every session of
+// its account (a password reset, sign out everywhere): its row is gone.
+var errCLILoginGone error = &core.Error{Kind: core.KindNotFound, Msg: "this npm login link is not valid, has expired, or was cancelled when the account signed out everywhere; run `npm login` again"}
 
 func validSecret(v string) bool { return v != "" && len(v) <= 64 }
 
@@ -162,7 +164,7 @@ func (s *Service) PollCLILogin(ctx context.Context, doneSecret string) (tok *Cre
 			return core.Errorf(core.KindForbidden, "this npm command was approved by another account")
 		}
 		otp = newSessionValue()
-		return tx.CreateWebOTP(hashString(otp), l.UserID, now.Add(WebOTPLifetime))
+		return tx.CreateWebOTP(hashString(otp), l.UserID, core.WebOTPNPMWrite, now.Add(WebOTPLifetime))
 	})
 	if errors.Is(err, core.ErrConflict) {
 		return nil, false, errCLILoginGone
@@ -210,7 +212,8 @@ const webOTPLen = 26
 // StartWebOTP begins npm's web OTP for u, whose write needs a second
 // factor it cannot type (a security key or passkey): the browser approves
 // at the login URL (with ?purpose=otp), and the CLI's poll of the done URL
-// answers a one-time value that CheckSecondFactor accepts once.
+// answers a one-time value that the npm write's OTP check
+// (checkNPMWriteOTP) accepts once, and nothing else does.
 func (s *Service) StartWebOTP(ctx context.Context, u *core.User, addr netip.Addr) (*CLILoginURLs, error) {
 	login, done := newSessionValue(), newSessionValue()
 	now := s.now()
@@ -235,13 +238,14 @@ func (s *Service) NeedsWebOTP(ctx context.Context, u *core.User) (bool, error) {
 	return keys && !totp, err
 }
 
-// spendWebOTP accepts code once if it is an unexpired web OTP value of u.
-func (s *Service) spendWebOTP(ctx context.Context, u *core.User, code string) (bool, error) {
+// spendWebOTP accepts code once if it is an unexpired web OTP value of u
+// issued for purpose.
+func (s *Service) spendWebOTP(ctx context.Context, u *core.User, code string, purpose core.WebOTPPurpose) (bool, error) {
 	if len(code) != webOTPLen {
 		return false, nil
 	}
 	now := s.now()
-	err := s.store.Update(ctx, func(tx store.Tx) error { return tx.SpendWebOTP(hashString(code), u.ID, now) })
+	err := s.store.Update(ctx, func(tx store.Tx) error { return tx.SpendWebOTP(hashString(code), u.ID, purpose, now) })
 	if errors.Is(err, core.ErrNotFound) {
 		return false, nil
 	}

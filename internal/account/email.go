@@ -467,11 +467,15 @@ func (s *Service) ChangePassword(ctx context.Context, p authz.Principal, oldPW, 
 	return u, nil
 }
 
-// signOutEverywhere ends every browser session of u and revokes its
-// `npm login` tokens, and its API tokens too when all is set. It returns
-// the keys revoked.
+// signOutEverywhere ends every browser session of u (pending sign-ins
+// included) and revokes its `npm login` tokens, and its API tokens too
+// when all is set; and it voids everything a session could still turn
+// into access (endPending). It returns the keys revoked.
 func signOutEverywhere(tx store.Tx, u *core.User, now time.Time, all bool) ([]string, error) {
 	if err := tx.DeleteWebSessionsByUser(u.ID); err != nil {
+		return nil, err
+	}
+	if err := endPending(tx, u, now); err != nil {
 		return nil, err
 	}
 	toks, err := tx.TokensByUser(u.ID)

@@ -222,7 +222,8 @@ func (s *Service) refuseResetToAbandoned(ctx context.Context, u *core.User) bool
 
 // RequestEmailChange mails a link to newEmail; following it (ConfirmEmail
 // Change) makes newEmail the account's verified address. Until then the
-// old address stays. The current password is asked again, as for tokens.
+// old address stays, and is told of the request (emailchange.go). The
+// current password is asked again, as for tokens.
 func (s *Service) RequestEmailChange(ctx context.Context, p authz.Principal, pw, newEmail string) error {
 	if p.User == nil {
 		return core.Errorf(core.KindUnauthenticated, "sign in to change your email address")
@@ -268,7 +269,7 @@ func (s *Service) RequestEmailChange(ctx context.Context, p authz.Principal, pw,
 			return err
 		}
 		return tx.AppendEvent(&core.Event{At: now, Type: core.EventEmailChangeSent, Actor: p.User.Name, Data: jsonData(map[string]any{
-			"user": p.User.Name, "email": authz.MaskEmail(newEmail), "expires": link.expires,
+			"user": p.User.Name, "email": authz.MaskEmail(newEmail), "expires": link.expires, "ip": p.Addr.Unmap().String(),
 		})})
 	})
 	if err != nil {
@@ -277,6 +278,7 @@ func (s *Service) RequestEmailChange(ctx context.Context, p authz.Principal, pw,
 	to := *p.User
 	to.Email = newEmail
 	s.send(ctx, &to, mail.KindVerifyEmail, mail.Notice{ActionURL: s.url(PathConfirmEmail) + "?token=" + link.secret, ExpiresIn: ChangeLinkLifetime})
+	s.noticeEmailChangeRequested(ctx, p, newEmail, ChangeLinkLifetime)
 	return nil
 }
 

@@ -286,18 +286,39 @@ func (s *Service) RegenerateRecoveryCodes(ctx context.Context, p authz.Principal
 // with the number left. Attempts are throttled per account and per
 // address with exponential backoff, and the user is told of a run of
 // wrong codes (noteSecondFactorResult).
-func (s *Service) CheckSecondFactor(ctx context.Context, u *core.User, code string, addr netip.Addr) (err error) {
+//
+// A web OTP value (approved in the browser for one npm write) is no
+// second factor here: see checkNPMWriteOTP.
+func (s *Service) CheckSecondFactor(ctx context.Context, u *core.User, code string, addr netip.Addr) error {
+	return s.checkSecondFactor(ctx, u, code, addr, "")
+}
+
+// checkNPMWriteOTP is CheckSecondFactor for the one-time password of an
+// npm write (npm-otp): there, and only there, a web OTP value issued for
+// an npm write counts too.
+func (s *Service) checkNPMWriteOTP(ctx context.Context, u *core.User, code string, addr netip.Addr) error {
+	return s.checkSecondFactor(ctx, u, code, addr, core.WebOTPNPMWrite)
+}
+
+// checkSecondFactor checks code as u's second factor; webOTP is the
+// purpose of the web OTP values also accepted ("" for none). Each value
+// is good only for the purpose it was issued for: a value approved for
+// one npm write must not become a browser's second factor (a session
+// with a fresh factor).
+func (s *Service) checkSecondFactor(ctx context.Context, u *core.User, code string, addr netip.Addr, webOTP core.WebOTPPurpose) (err error) {
 	keys := mfaKeys(u, addr)
 	prev, err := s.reserve(ctx, keys, "failed authenticator codes")
 	if err != nil {
 		return err
 	}
 	defer s.noteSecondFactorResult(ctx, u, addr, &err)
-	if ok, err := s.spendWebOTP(ctx, u, code); err != nil || ok {
-		if err != nil {
-			return err
+	if webOTP != "" {
+		if ok, err := s.spendWebOTP(ctx, u, code, webOTP); err != nil || ok {
+			if err != nil {
+				return err
+			}
+			return s.forgive(ctx, keys, prev)
 		}
-		return s.forgive(ctx, keys, prev)
 	}
 	var o *core.TOTP
 	var hashes []string
@@ -363,7 +384,7 @@ func (s *Service) WithOTP(ctx context.Context, p authz.Principal, code string) a
 		return p
 	}
 	u, addr := p.User, p.Addr
-	p.OTP = authz.NewOTPCheck(func() error { return s.CheckSecondFactor(ctx, u, code, addr) })
+	p.OTP = authz.NewOTPCheck(func() error { return s.checkNPMWriteOTP(ctx, u, code, addr) })
 	return p
 }
 
@@ -470,13 +491,21 @@ func (s *Service) replacePending(ctx context.Context, u *core.User, pendingValue
 }
 
 // ContinueWebSession starts a new session for the principal's browser
-// after a change that signed every session out (a password change); it
-// keeps the browser's second-factor record.
+// after a change that signed every session out (a password change, sign
+// out everywhere else); it keeps the browser's second-factor record and
+// its sign-in time. Reissuing is no authentication: were the new session
+// to count as signed in now, a stolen session older than the step-up
+// window would turn fresh by signing out the others, and could then add
+// its own second factor or approve an npm login without the password.
 func (s *Service) ContinueWebSession(ctx context.Context, p authz.Principal) (string, error) {
 	if err := needUser(p); err != nil {
 		return "", err
 	}
-	return s.newSession(ctx, p.User, p.MFAVerifiedAt, false, !p.PhishingResistantAt.IsZero())
+	if p.SignedInAt.IsZero() {
+		// Zero would read as "signed in now" (see above).
+		return "", errors.New("account: ContinueWebSession needs the principal's sign-in time")
+	}
+	return s.createSession(ctx, p.User, p.MFAVerifiedAt, p.SignedInAt, false, !p.PhishingResistantAt.IsZero())
 }
 
 func (s *Service) newWebSession(ctx context.Context, u *core.User, mfaAt time.Time, pending bool) (string, error) {
@@ -486,6 +515,12 @@ func (s *Service) newWebSession(ctx context.Context, u *core.User, mfaAt time.Ti
 // newSession is newWebSession that also records whether the second
 // factor was phishing-resistant (WebAuthn).
 func (s *Service) newSession(ctx context.Context, u *core.User, mfaAt time.Time, pending, phishingResistant bool) (string, error) {
+	return s.createSession(ctx, u, mfaAt, time.Time{}, pending, phishingResistant)
+}
+
+// createSession is newSession for a browser that signed in at signedIn
+// (zero: now, a real sign-in).
+func (s *Service) createSession(ctx context.Context, u *core.User, mfaAt, signedIn time.Time, pending, phishingResistant bool) (string, error) {
 	value := newSessionValue()
 	now := s.now()
 	life := WebSessionLifetime
@@ -502,7 +537,7 @@ func (s *Service) newSession(ctx context.Context, u *core.User, mfaAt time.Time,
 				return core.Errorf(core.KindForbidden, "this account has two-factor authentication: sign in at %s", s.url("login"))
 			}
 		}
-		return tx.CreateWebSession(&core.WebSession{IDHash: hashString(value), UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(life), MFAVerifiedAt: mfaAt, Pending: pending, PhishingResistant: phishingResistant && !mfaAt.IsZero()})
+		return tx.CreateWebSession(&core.WebSession{IDHash: hashString(value), UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(life), MFAVerifiedAt: mfaAt, Pending: pending, PhishingResistant: phishingResistant && !mfaAt.IsZero(), SignedInAt: signedIn})
 	})
 	return value, err
 }

@@ -20,6 +20,9 @@ type SessionInfo struct {
 	MFAVerifiedAt     time.Time
 	PhishingResistant bool
 	Current           bool // the browser asking
+	// SignedInAt is when the browser last signed in; a session reissued
+	// (sign out everywhere else, a password change) keeps it.
+	SignedInAt time.Time
 }
 
 // handleLen is how much of a session's hash names it: enough to be
@@ -40,7 +43,7 @@ func (s *Service) Sessions(ctx context.Context, p authz.Principal) ([]SessionInf
 				continue
 			}
 			out = append(out, SessionInfo{
-				Handle: ws.IDHash[:min(handleLen, len(ws.IDHash))], CreatedAt: ws.CreatedAt, ExpiresAt: ws.ExpiresAt,
+				Handle: ws.IDHash[:min(handleLen, len(ws.IDHash))], CreatedAt: ws.CreatedAt, SignedInAt: ws.SignedInAt, ExpiresAt: ws.ExpiresAt,
 				MFAVerifiedAt: ws.MFAVerifiedAt, PhishingResistant: ws.PhishingResistant, Current: ws.IDHash == p.SessionID,
 			})
 		}
@@ -96,4 +99,26 @@ func (s *Service) SignOutOthers(ctx context.Context, p authz.Principal) (int, er
 			Data: jsonData(map[string]any{"all": true, "revoked_tokens": revoked})})
 	})
 	return len(revoked), err
+}
+
+// endPending voids, in tx, what u's sessions asked for and could still
+// collect after every session ended (a sign-out everywhere, a password
+// change or reset, a recovery, an admin disabling the account): npm web
+// logins approved or waiting (their poll then gets no token), web OTP
+// values, WebAuthn ceremonies under way, and every mailed link not yet
+// followed. A link requested from a stolen session (a change of address
+// mailed to the thief) must not outlive the owner taking the account
+// back; links the owner still needs can be asked for again. The reset
+// link being followed, if any, is already used; a recovery stores its
+// reset link after this.
+func endPending(tx store.Tx, u *core.User, now time.Time) error {
+	if err := tx.DeleteCLILoginsByUser(u.ID); err != nil {
+		return err
+	}
+	for _, purpose := range []core.EmailTokenPurpose{core.PurposeChangeEmail, core.PurposePasswordReset, core.PurposeVerifyEmail} {
+		if err := tx.ExpireEmailTokens(u.ID, purpose, now); err != nil {
+			return err
+		}
+	}
+	return nil
 }

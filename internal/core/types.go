@@ -221,6 +221,11 @@ type WebSession struct {
 	// PhishingResistant marks a session whose second factor was a
 	// security key or passkey (WebAuthn), not a code.
 	PhishingResistant bool
+	// SignedInAt is when this browser last proved who it is (a password,
+	// or a passkey). A session reissued for the same browser keeps it,
+	// so that reissuing never passes for a fresh sign-in. Zero on
+	// create means CreatedAt.
+	SignedInAt time.Time
 }
 
 // WebAuthnCredential is a security key or passkey registered to a user.

@@ -36,6 +36,9 @@ const (
 	KindRecoveryStarted          = "recovery_started"   // an admin started an assisted recovery; link to cancel
 	KindRecoveryCancelled        = "recovery_cancelled" // the assisted recovery was cancelled
 	KindRecoveryCompleted        = "recovery_completed" // second factors removed; a reset link follows
+	// KindEmailChangeRequested goes to the current address when a change
+	// to another is asked for: the link goes only to the new one.
+	KindEmailChangeRequested = "email_change_requested"
 )
 
 // Kinds lists every kind Render knows.
@@ -47,6 +50,7 @@ var kinds = []string{
 	KindPasskeyAdded, KindPasskeyRemoved, KindTokenCreated, KindNewDevice,
 	KindPackagePublished, KindOwnerAdded, KindOwnerRemoved,
 	KindRecoveryStarted, KindRecoveryCancelled, KindRecoveryCompleted,
+	KindEmailChangeRequested,
 }
 
 // Notice is what the templates say. Which fields a kind needs is listed
@@ -77,7 +81,8 @@ type Notice struct {
 	ActionURL string
 	ExpiresIn time.Duration
 
-	// OldEmail and NewEmail: KindEmailChanged.
+	// OldEmail and NewEmail: KindEmailChanged; NewEmail (with ExpiresIn,
+	// the link's lifetime): KindEmailChangeRequested.
 	OldEmail, NewEmail string
 	// Method is the second factor, e.g. "authenticator app (TOTP)":
 	// KindMFAAdded, KindMFARemoved.
@@ -260,6 +265,10 @@ func (n Notice) check(kind string) error {
 	case KindEmailChanged:
 		if n.OldEmail == "" || n.NewEmail == "" {
 			return missing("OldEmail and NewEmail")
+		}
+	case KindEmailChangeRequested:
+		if n.NewEmail == "" || n.ExpiresIn <= 0 {
+			return missing("NewEmail and ExpiresIn")
 		}
 	case KindMFAAdded, KindMFARemoved:
 		if n.Method == "" {

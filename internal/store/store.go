@@ -249,11 +249,19 @@ type CLILogins interface {
 	// CollectCLILogin marks an approved login collected; a second
 	// collection (or one not approved) is a conflict.
 	CollectCLILogin(doneHash string, at time.Time) error
-	// CreateWebOTP stores a web OTP value (by hash) for userID.
-	CreateWebOTP(valueHash string, userID int64, expiresAt time.Time) error
-	// SpendWebOTP deletes the value if it belongs to userID and has not
-	// expired at now; ErrNotFound otherwise.
-	SpendWebOTP(valueHash string, userID int64, now time.Time) error
+	// CreateWebOTP stores a web OTP value (by hash) for userID, good only
+	// for purpose.
+	CreateWebOTP(valueHash string, userID int64, purpose core.WebOTPPurpose, expiresAt time.Time) error
+	// SpendWebOTP deletes the value if it belongs to userID, was issued
+	// for purpose and has not expired at now; ErrNotFound otherwise (a
+	// value of another purpose stays).
+	SpendWebOTP(valueHash string, userID int64, purpose core.WebOTPPurpose, now time.Time) error
+	// DeleteCLILoginsByUser ends every npm web login approved by the
+	// user or waiting for the user's approval (collected or not), every
+	// web OTP value of the user, and every WebAuthn ceremony begun for
+	// the user: what a session handed out or started must not outlive
+	// the end of every session. Deleting none is not an error.
+	DeleteCLILoginsByUser(userID int64) error
 }
 
 // EmailTokens holds the one-time links mailed to users (verification,
@@ -267,6 +275,9 @@ type EmailTokens interface {
 	// ExpireEmailTokens marks every unused token of the user for purpose
 	// used at the given time, so that older links stop working.
 	ExpireEmailTokens(userID int64, purpose core.EmailTokenPurpose, at time.Time) error
+	// LiveEmailToken returns the user's newest token for purpose that is
+	// unused and unexpired at now; ErrNotFound if none.
+	LiveEmailToken(userID int64, purpose core.EmailTokenPurpose, now time.Time) (*core.EmailToken, error)
 }
 
 // EmailDomains holds, per user, the last judgement on the domain of the

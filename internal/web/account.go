@@ -190,6 +190,9 @@ type accountBody struct {
 	DomainReasons   []string
 	NewEmail        string // the change-of-address form, refilled after an error
 	Sessions        []account.SessionInfo
+	// PendingEmail is a change of address waiting for its link, shown
+	// with a button to cancel it (emailchange.go).
+	PendingEmail *account.PendingEmailChange
 }
 
 func needSignIn(r *http.Request) error {
@@ -217,12 +220,17 @@ func (h *Handler) accountPage(w http.ResponseWriter, r *http.Request, p authz.Pr
 		b.Notice = "Every other browser and npm login was signed out. API tokens stay until you revoke them."
 	case r.URL.Query().Get("email-sent") != "":
 		b.Notice = "We have mailed a link to your new address: follow it to make it your account's address. Until then, " + p.User.Email + " stays."
+	case r.URL.Query().Get("email-change-cancelled") != "":
+		b.Notice = "The change of your email address was cancelled: the link mailed to the new address no longer works."
 	}
 	if err := h.domainPrompt(r, p, &b); err != nil {
 		return err
 	}
 	var err error
 	if b.Tokens, err = h.acct.Tokens(r.Context(), p); err != nil {
+		return err
+	}
+	if b.PendingEmail, err = h.acct.PendingEmailChange(r.Context(), p); err != nil {
 		return err
 	}
 	if b.Sessions, err = h.acct.Sessions(r.Context(), p); err != nil {
@@ -272,7 +280,7 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, p authz
 	}
 	// Every session ended, this one too: sign this browser in afresh,
 	// keeping its second-factor record.
-	value, err := h.acct.ContinueWebSession(r.Context(), authz.Principal{User: u, Addr: p.Addr, MFAVerifiedAt: p.MFAVerifiedAt})
+	value, err := h.acct.ContinueWebSession(r.Context(), authz.Principal{User: u, Addr: p.Addr, MFAVerifiedAt: p.MFAVerifiedAt, SignedInAt: p.SignedInAt})
 	if err != nil {
 		return err
 	}

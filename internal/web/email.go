@@ -44,6 +44,10 @@ func (h *Handler) changeEmail(w http.ResponseWriter, r *http.Request, p authz.Pr
 		if err := h.domainPrompt(r, p, &b); err != nil {
 			return err
 		}
+		// A pending change stays in view, with its cancel button.
+		if b.PendingEmail, err = h.acct.PendingEmailChange(r.Context(), p); err != nil {
+			return err
+		}
 		return h.render(w, r, p, status, "account", pageData{Title: "Your account", Body: b})
 	}
 	redirect(w, pathAccount+"?email-sent=1")

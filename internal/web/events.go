@@ -21,6 +21,7 @@ var eventText = map[string]string{
 	core.EventPasswordCompromised:      "Password found in a data breach: a change was required",
 	core.EventEmailChangeSent:          "Link mailed to confirm a new email address",
 	core.EventEmailChanged:             "Email address changed",
+	core.EventEmailChangeCancel:        "Change of email address cancelled",
 	core.EventEmailDomainAbandoned:     "Email domain found abandoned: the address is no longer verified",
 	core.EventEmailDomainRefused:       "Recovery refused: the email domain is abandoned",
 	core.EventMFAAdd:                   "Second factor added",

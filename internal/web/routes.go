@@ -56,6 +56,7 @@ func (h *Handler) routes() {
 	h.mux.Handle("GET "+pathAccount, h.page(h.accountPage))
 	h.mux.Handle("POST "+pathAccount+"/verify", h.page(h.resend))
 	h.mux.Handle("POST "+pathEmail, h.page(h.changeEmail))
+	h.mux.Handle("POST "+pathEmailCancel, h.page(h.cancelEmailChange))
 	h.mux.Handle("GET /"+account.PathConfirmEmail, h.page(h.confirmEmailForm))
 	h.mux.Handle("POST /"+account.PathConfirmEmail, h.page(h.confirmEmail))
 	h.mux.Handle("GET "+pathPassword, h.page(h.passwordForm))

@@ -281,8 +281,11 @@ func TestEmailChange(t *testing.T) {
 		t.Fatalf("email change with a wrong password: status %d:\n%s", status, body)
 	}
 	w.mustRedirect("POST", s.URL+"account/email", url.Values{"email": {newAddr}, "password": {alicePW}}, "/account?email-sent=1")
-	page := w.mustShow(s.URL+"account?email-sent=1", "We have mailed a link to your new address", "Until then, "+oldAddr+" stays.", oldAddr+" — verified")
-	mustNotContain(t, page, newAddr)
+	// The page shows the pending change (with a way to cancel it), and
+	// the current address is told of it.
+	w.mustShow(s.URL+"account?email-sent=1", "We have mailed a link to your new address", "Until then, "+oldAddr+" stays.", oldAddr+" — verified",
+		"A change of your email address to "+newAddr+" is pending", `action="/account/email/cancel"`)
+	mustContain(t, waitForMail(t, s, oldAddr, "A change of the email address").Text, newAddr)
 
 	m := waitForMail(t, s, newAddr, "Verify your email address")
 	confirm := linkIn(t, s, m, "confirm-email")

@@ -613,8 +613,12 @@ func (t *tx) Sweep(now, idleSince time.Time) (int64, error) {
 // ---- web sessions ----
 
 func (t *tx) CreateWebSession(s *core.WebSession) error {
-	_, err := t.exec(`INSERT INTO web_sessions (id_hash, user_id, created_at, expires_at, mfa_verified_at, pending, phishing_resistant) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		s.IDHash, s.UserID, ms(s.CreatedAt), ms(s.ExpiresAt), ms(s.MFAVerifiedAt), boolInt(s.Pending), boolInt(s.PhishingResistant))
+	signedIn := s.SignedInAt
+	if signedIn.IsZero() {
+		signedIn = s.CreatedAt
+	}
+	_, err := t.exec(`INSERT INTO web_sessions (id_hash, user_id, created_at, expires_at, mfa_verified_at, pending, phishing_resistant, signed_in_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		s.IDHash, s.UserID, ms(s.CreatedAt), ms(s.ExpiresAt), ms(s.MFAVerifiedAt), boolInt(s.Pending), boolInt(s.PhishingResistant), ms(signedIn))
 	if err != nil {
 		return conflict(err, "creating session")
 	}
@@ -623,12 +627,12 @@ func (t *tx) CreateWebSession(s *core.WebSession) error {
 
 func (t *tx) WebSession(idHash string) (*core.WebSession, error) {
 	s := core.WebSession{IDHash: idHash}
-	var created, expires, mfa int64
-	err := t.row(`SELECT user_id, created_at, expires_at, mfa_verified_at, pending, phishing_resistant FROM web_sessions WHERE id_hash = ?`, idHash).Scan(&s.UserID, &created, &expires, &mfa, &s.Pending, &s.PhishingResistant)
+	var created, expires, mfa, signedIn int64
+	err := t.row(`SELECT user_id, created_at, expires_at, mfa_verified_at, pending, phishing_resistant, signed_in_at FROM web_sessions WHERE id_hash = ?`, idHash).Scan(&s.UserID, &created, &expires, &mfa, &s.Pending, &s.PhishingResistant, &signedIn)
 	if err != nil {
 		return nil, notFound(err, "session")
 	}
-	s.CreatedAt, s.ExpiresAt, s.MFAVerifiedAt = fromMS(created), fromMS(expires), fromMS(mfa)
+	s.CreatedAt, s.ExpiresAt, s.MFAVerifiedAt, s.SignedInAt = fromMS(created), fromMS(expires), fromMS(mfa), signedInAt(signedIn, created)
 	return &s, nil
 }
 
@@ -763,6 +767,16 @@ func (t *tx) UseEmailToken(hash string, at time.Time) error {
 		return err
 	}
 	return fmt.Errorf("email token already used: %w", core.ErrConflict)
+}
+
+func (t *tx) LiveEmailToken(userID int64, purpose core.EmailTokenPurpose, now time.Time) (*core.EmailToken, error) {
+	var hash string
+	err := t.row(`SELECT hash FROM email_tokens WHERE user_id = ? AND purpose = ? AND used_at = 0 AND expires_at > ?
+		ORDER BY created_at DESC, hash LIMIT 1`, userID, string(purpose), ms(now)).Scan(&hash)
+	if err != nil {
+		return nil, notFound(err, "live email token")
+	}
+	return t.EmailToken(hash)
 }
 
 func (t *tx) ExpireEmailTokens(userID int64, purpose core.EmailTokenPurpose, at time.Time) error {

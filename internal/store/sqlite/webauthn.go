@@ -196,8 +196,8 @@ func (t *tx) CollectCLILogin(doneHash string, at time.Time) error {
 
 // ---- npm web OTP ----
 
-func (t *tx) CreateWebOTP(valueHash string, userID int64, expiresAt time.Time) error {
-	if _, err := t.exec(`INSERT INTO web_otps (value_hash, user_id, expires_at) VALUES (?, ?, ?)`, valueHash, userID, ms(expiresAt)); err != nil {
+func (t *tx) CreateWebOTP(valueHash string, userID int64, purpose core.WebOTPPurpose, expiresAt time.Time) error {
+	if _, err := t.exec(`INSERT INTO web_otps (value_hash, user_id, purpose, expires_at) VALUES (?, ?, ?, ?)`, valueHash, userID, string(purpose), ms(expiresAt)); err != nil {
 		return conflict(err, "creating web OTP")
 	}
 	// Values a day past expiry are of no use to anyone.
@@ -205,8 +205,8 @@ func (t *tx) CreateWebOTP(valueHash string, userID int64, expiresAt time.Time) e
 	return err
 }
 
-func (t *tx) SpendWebOTP(valueHash string, userID int64, now time.Time) error {
-	res, err := t.exec(`DELETE FROM web_otps WHERE value_hash = ? AND user_id = ? AND expires_at > ?`, valueHash, userID, ms(now))
+func (t *tx) SpendWebOTP(valueHash string, userID int64, purpose core.WebOTPPurpose, now time.Time) error {
+	res, err := t.exec(`DELETE FROM web_otps WHERE value_hash = ? AND user_id = ? AND purpose = ? AND expires_at > ?`, valueHash, userID, string(purpose), ms(now))
 	if err != nil {
 		return err
 	}
@@ -214,4 +214,16 @@ func (t *tx) SpendWebOTP(valueHash string, userID int64, now time.Time) error {
 		return err
 	}
 	return fmt.Errorf("web OTP: %w", core.ErrNotFound)
+}
+
+func (t *tx) DeleteCLILoginsByUser(userID int64) error {
+	if _, err := t.exec(`DELETE FROM cli_logins WHERE user_id = ? OR for_user_id = ?`, userID, userID); err != nil {
+		return err
+	}
+	if _, err := t.exec(`DELETE FROM web_otps WHERE user_id = ?`, userID); err != nil {
+		return err
+	}
+	// user_id 0 marks a passkey sign-in, which belongs to nobody yet.
+	_, err := t.exec(`DELETE FROM webauthn_ceremonies WHERE user_id = ? AND user_id <> 0`, userID)
+	return err
 }

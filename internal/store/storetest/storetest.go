@@ -108,6 +108,12 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 			{"Ceremonies", testWebAuthnCeremonies},
 			{"CLILogins", testCLILogins},
 		}},
+		{"SessionEnds", []test{
+			{"SignedInAt", testWebSessionSignedIn},
+			{"CLILoginsByUser", testCLILoginsByUser},
+			{"WebOTPPurpose", testWebOTPPurpose},
+			{"LiveEmailToken", testLiveEmailToken},
+		}},
 		{"Devices", []test{{"Touch", testDevices}}},
 		{"Recoveries", []test{{"Lifecycle", testRecoveries}}},
 		{"EmailHistory", []test{{"Lifecycle", testEmailHistory}, {"Concurrent", testEmailHistoryConcurrent}}},
