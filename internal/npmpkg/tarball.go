@@ -86,7 +86,7 @@ func InspectTarball(r io.Reader, lim limits.Limits) (*TarballInfo, error) {
 			break
 		}
 		if err != nil {
-			return nil, readError(err)
+			return nil, check.explain(err, unpacked)
 		}
 		if err := sameEntry(hdr, check); err != nil {
 			return nil, err

@@ -109,6 +109,19 @@ func (c *tarChecker) write(p []byte) error {
 	return c.err
 }
 
+// explain turns an error archive/tar met into the strict reader's own
+// message when it has one: archive/tar may stop in the middle of a block
+// (a PAX header's records) that the strict reader has yet to see whole.
+func (c *tarChecker) explain(err error, unpacked io.Reader) error {
+	if c.err == nil && c.n > 0 {
+		_, _ = io.CopyN(io.Discard, unpacked, int64(blockSize-c.n))
+	}
+	if c.err != nil {
+		return c.err
+	}
+	return readError(err)
+}
+
 // finish reports an archive that ends inside an entry or a block.
 func (c *tarChecker) finish() error {
 	switch {
