@@ -35,7 +35,7 @@ var nodeTypes = map[string]string{
 // nodeNormalFS are the types PAX and GNU headers may apply to.
 var nodeNormalFS = map[string]bool{"0": true, "": true, "1": true, "2": true, "3": true, "4": true, "5": true, "6": true, "7": true, "D": true}
 
-// jsCutNUL is s.replace(/\0.*/, ”): from the first NUL up to the next
+// jsCutNUL is s.replace(/\0.*/, ""): from the first NUL up to the next
 // newline, since "." does not match one.
 func jsCutNUL(s string) string {
 	i := strings.IndexByte(s, 0)
