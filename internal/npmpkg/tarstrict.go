@@ -243,7 +243,16 @@ func parseRawHeader(b []byte) (rawHeader, error) {
 	if sum != unsignedSum(b) {
 		return h, fmt.Errorf("has a tar header with a wrong checksum")
 	}
-	if string(b[257:265]) != "ustar\x0000" {
+	switch string(b[257:265]) {
+	case "ustar\x0000":
+	case "ustar  \x00":
+		// GNU tar's default format. Go reads no prefix from it and neither
+		// does node-tar, so the area where GNU keeps times and sparse maps
+		// (and ustar its prefix) must be empty for both to read one name.
+		if !isZero(b[345:512]) {
+			return h, fmt.Errorf("has a GNU tar header with data in its prefix area")
+		}
+	default:
 		return h, fmt.Errorf("has a tar header in another format than the ustar npm pack writes (magic %q)", b[257:265])
 	}
 	// Numbers: node-tar reads some fields past their end or cuts them at a
