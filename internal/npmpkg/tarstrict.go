@@ -411,8 +411,12 @@ func applyPAX(h rawHeader, recs map[string]string) (rawEntry, error) {
 		e.name = p
 	}
 	if l, ok := recs["linkpath"]; ok {
-		if h.typ != '2' {
+		switch {
+		case h.typ != '2':
 			return e, fmt.Errorf("has a PAX link target but is not a symlink")
+		case h.linkname == "":
+			// node-tar checks the header's own field and skips the entry.
+			return e, fmt.Errorf("is a symlink with a PAX link target but none in its header")
 		}
 		e.linkname = l
 	}

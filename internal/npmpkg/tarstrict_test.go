@@ -159,6 +159,8 @@ func TestInspectTarballRefusesAmbiguous(t *testing.T) {
 			gz(pj, hdr(npmfixture.RawHeader{Name: "package/d/", Type: '5', Size: 3}), npmfixture.Padded([]byte("abc")))},
 		{"symlink with data", `entry "package/l" is a symlink without a target or with data`,
 			gz(pj, hdr(npmfixture.RawHeader{Name: "package/l", Linkname: "package.json", Type: '2', Size: 3}), npmfixture.Padded([]byte("abc")))},
+		{"symlink target only in PAX", "is a symlink with a PAX link target but none in its header",
+			gz(pj, npmfixture.RawPAX('x', npmfixture.PAXRecord("linkpath", "package.json")), hdr(npmfixture.RawHeader{Name: "package/l", Type: '2'}))},
 		{"mtime with garbage", "mtime field is not a plain octal number",
 			gz(pj, hdr(npmfixture.RawHeader{Name: "package/a.js", Type: '0', Edit: func(b []byte) { copy(b[136:148], "0000000001x\x00") }}))},
 		{"size with a leading NUL", "size field is not a plain octal number",
