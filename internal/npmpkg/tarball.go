@@ -109,7 +109,7 @@ func InspectTarball(r io.Reader, lim limits.Limits) (*TarballInfo, error) {
 	}
 	if n, err := buffered.Read(make([]byte, 1)); n > 0 {
 		return nil, core.Errorf(core.KindInvalid, "the tarball has bytes after its gzip stream, or is several gzip streams joined together; %s", repackFix)
-	} else if err != io.EOF {
+	} else if !errors.Is(err, io.EOF) {
 		return nil, readError(err)
 	}
 	return in.finish()
@@ -352,8 +352,8 @@ func (in *inspector) symlinkOnWay(link symlink) (symlink, bool) {
 // extraction folder on any system npm runs on is refused, not repaired: a
 // tarball made by npm pack has none. So is every name that is not in
 // canonical form ("./a", "a//b", "a/./b"): npm strips the first segment
-// as it stands, so "./package/x" lands in package/package/x, not where
-// path.Clean would put it.
+// as it stands, so "./package/x" lands at package/x inside the package,
+// not at x where path.Clean would put it.
 func cleanEntryPath(name string) (string, error) {
 	bad := func(why string) error {
 		return core.Errorf(core.KindInvalid, "tarball entry %s %s; %s", echo(name), why, repackFix)
