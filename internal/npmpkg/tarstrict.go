@@ -192,6 +192,11 @@ func (c *tarChecker) header(b []byte) error {
 			// node-tar merges two PAX headers, Go keeps only the last.
 			return c.fail(c.offset, "has two PAX headers in a row")
 		}
+		if h.name == "" {
+			// node-tar skips a nameless header and reads its records as
+			// headers; Go reads them as records.
+			return c.fail(c.offset, "has a PAX header without a name")
+		}
 		if h.size > limits.MaxPAXHeaderBytes {
 			return c.fail(c.offset, fmt.Sprintf("has a PAX header of %d bytes, over the limit of %d", h.size, limits.MaxPAXHeaderBytes))
 		}

@@ -144,6 +144,13 @@ func TestInspectTarballRefusesAmbiguous(t *testing.T) {
 			}(), npmfixture.RawFile("package/b.js", nil))},
 		{"PAX path and ustar prefix", "has both a PAX path and a ustar prefix",
 			gz(pj, npmfixture.RawPAX('x', npmfixture.PAXRecord("path", "package/a.js")), hdr(npmfixture.RawHeader{Prefix: "package", Name: "b.js", Type: '0'}))},
+		{"PAX header without a name", "has a PAX header without a name",
+			gz(pj, func() []byte {
+				b := npmfixture.RawPAX('x', npmfixture.PAXRecord("path", "package/a.js"))
+				clear(b[:100])
+				npmfixture.Checksum(b)
+				return b
+			}(), npmfixture.RawFile("package/b.js", nil))},
 		{"PAX header at the end", "ends with a PAX header that describes no entry",
 			gz(pj, npmfixture.RawPAX('x', npmfixture.PAXRecord("path", "package/a.js")))},
 		{"PAX header over the limit", "bytes, over the limit of 8192",
