@@ -37,6 +37,25 @@ type TarballInfo struct {
 	Files []string
 	// PackageJSONBytes is package.json as the tarball holds it.
 	PackageJSONBytes []byte
+	// BindingGyp is whether the package folder holds a binding.gyp (in
+	// any case: macOS and Windows find it so), which npm builds on install.
+	BindingGyp bool
+}
+
+// HasInstallScript reports whether npm runs a script when it installs the
+// package: a preinstall, install or postinstall script in package.json,
+// or, without preinstall and install scripts and unless "gypfile" is
+// false, "node-gyp rebuild" for a binding.gyp at the package root
+// (@npmcli/run-script). The registry says so in the packument; a package
+// that runs code on install must not look as if it does not.
+func (t *TarballInfo) HasInstallScript() bool {
+	scripts, _ := t.PackageJSON["scripts"].(map[string]any)
+	// npm drops scripts that are not strings, and skips empty ones.
+	has := func(name string) bool { s, _ := scripts[name].(string); return s != "" }
+	if has("preinstall") || has("install") || has("postinstall") {
+		return true
+	}
+	return t.BindingGyp && t.PackageJSON["gypfile"] != false
 }
 
 const repackFix = "pack the package with npm pack (npm publish does this for you)"
@@ -231,6 +250,9 @@ func (in *inspector) file(name string, hdr *tar.Header, tr *tar.Reader) error {
 	dir, base := path.Split(name)
 	if dir != in.top+"/" {
 		return nil
+	}
+	if foldPath(base) == "binding.gyp" {
+		in.info.BindingGyp = true
 	}
 	if base == "package.json" {
 		return in.packageJSON(hdr, tr)

@@ -233,3 +233,38 @@ func TestLooksLikeHeader(t *testing.T) {
 		t.Fatal("zeros or text look like a header")
 	}
 }
+
+// TestHasInstallScript: npm runs node-gyp rebuild on install for a
+// binding.gyp at the package root, even with no install script in
+// package.json; the packument must say the package has an install script.
+func TestHasInstallScript(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		pj    string
+		files []string
+		want  bool
+	}{
+		{"no scripts", `{"name":"x","version":"1.0.0"}`, nil, false},
+		{"postinstall", `{"name":"x","version":"1.0.0","scripts":{"postinstall":"node x.js"}}`, nil, true},
+		{"only test", `{"name":"x","version":"1.0.0","scripts":{"test":"node x.js"}}`, nil, false},
+		{"empty install", `{"name":"x","version":"1.0.0","scripts":{"install":""}}`, nil, false},
+		{"binding.gyp", `{"name":"x","version":"1.0.0"}`, []string{"package/binding.gyp"}, true},
+		{"Binding.GYP", `{"name":"x","version":"1.0.0"}`, []string{"package/Binding.GYP"}, true},
+		{"binding.gyp, gypfile false", `{"name":"x","version":"1.0.0","gypfile":false}`, []string{"package/binding.gyp"}, false},
+		{"binding.gyp below the root", `{"name":"x","version":"1.0.0"}`, []string{"package/src/binding.gyp"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			entries := []npmfixture.Entry{npmfixture.File("package/package.json", tc.pj)}
+			for _, f := range tc.files {
+				entries = append(entries, npmfixture.File(f, "{}"))
+			}
+			info, err := InspectTarball(bytes.NewReader(npmfixture.Tarball(0, entries...)), limits.Default())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := info.HasInstallScript(); got != tc.want {
+				t.Fatalf("HasInstallScript() = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

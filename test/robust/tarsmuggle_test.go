@@ -1,6 +1,7 @@
 package robust
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -46,6 +47,44 @@ func TestTarSmugglingRefused(t *testing.T) {
 	for _, e := range readEvents(t, s.Data) {
 		if strings.HasPrefix(e.Type, "package.") {
 			t.Errorf("a refused publish wrote event %d: %s %s@%s", e.Seq, e.Type, e.Package, e.Version)
+		}
+	}
+}
+
+// TestGypInstallScriptShown publishes a package whose package.json has no
+// install script but whose tarball has a binding.gyp at its root: npm
+// runs "node-gyp rebuild" when it installs it. The packument must say the
+// package has an install script, as it does for a postinstall.
+func TestGypInstallScriptShown(t *testing.T) {
+	s, tok := startWithUser(t, "")
+	tgz := npmfixture.Tarball(0,
+		npmfixture.File("package/package.json", packageJSON("gyp-native", "1.0.0")),
+		npmfixture.File("package/index.js", "module.exports = require('./build/Release/addon.node')\n"),
+		npmfixture.File("package/binding.gyp", `{"targets":[{"target_name":"addon","sources":["addon.cc"]}]}`),
+	)
+	body := publishDoc("gyp-native", "1.0.0", tgz, npmfixture.Integrity(tgz))
+	if rep := mustDo(t, http.MethodPut, s.URL+"gyp-native", tok, body); rep.Status != http.StatusCreated {
+		t.Fatalf("publish: %d %s", rep.Status, rep.Body)
+	}
+	for _, accept := range []string{"application/json", "application/vnd.npm.install-v1+json"} {
+		req, _ := http.NewRequest(http.MethodGet, s.URL+"gyp-native", nil)
+		req.Header.Set("Accept", accept)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc struct {
+			Versions map[string]struct {
+				HasInstallScript bool `json:"hasInstallScript"`
+			} `json:"versions"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&doc)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !doc.Versions["1.0.0"].HasInstallScript {
+			t.Errorf("%s packument: hasInstallScript is false, but npm runs node-gyp rebuild when it installs a package with binding.gyp", accept)
 		}
 	}
 }
