@@ -98,7 +98,7 @@ func InspectTarball(r io.Reader, lim limits.Limits) (*TarballInfo, error) {
 	unpacked := check.tap(&expansionGuard{r: zr, src: src, lim: lim})
 	tr := tar.NewReader(unpacked)
 
-	in := inspector{lim: lim, seen: map[string]byte{}, symlinks: map[string]symlink{}}
+	in := inspector{lim: lim, seen: map[string]byte{}, names: map[string]string{}, symlinks: map[string]symlink{}}
 	for {
 		hdr, err := tr.Next()
 		if err == io.EOF {
@@ -162,6 +162,7 @@ type inspector struct {
 	// on macOS and Windows, and which one wins there is up to the
 	// extractor (node-tar: the later one).
 	seen        map[string]byte
+	names       map[string]string  // the entry's path, by the key of seen
 	symlinks    map[string]symlink // by foldPath
 	havePkgJSON bool
 	readmeRank  int
@@ -194,6 +195,7 @@ func (in *inspector) entry(hdr *tar.Header, tr *tar.Reader) error {
 			"the tarball has two entries named %s (names that differ only in case, Unicode normalization or trailing dots and spaces count as one, as on macOS and Windows); %s", echo(name), repackFix)
 	}
 	in.seen[dupKey(key)] = hdr.Typeflag
+	in.names[dupKey(key)] = name
 
 	switch hdr.Typeflag {
 	case tar.TypeReg:
@@ -314,7 +316,30 @@ func (in *inspector) finish() (*TarballInfo, error) {
 	if err := in.checkSymlinkPaths(); err != nil {
 		return nil, err
 	}
+	if err := in.checkFilesAreLeaves(); err != nil {
+		return nil, err
+	}
 	return &in.info, nil
+}
+
+// checkFilesAreLeaves refuses a file with other entries under its path
+// ("package/a" and "package/a/b"): extracting, node-tar replaces the one
+// by the other, so npm would not get the files the registry recorded.
+// Sorted keys put every path under "x/" right after the search point.
+func (in *inspector) checkFilesAreLeaves() error {
+	keys := slices.Sorted(maps.Keys(in.seen))
+	for _, k := range keys {
+		if in.seen[k] == tar.TypeDir {
+			continue
+		}
+		i, _ := slices.BinarySearch(keys, k+"/")
+		if i < len(keys) && strings.HasPrefix(keys[i], k+"/") {
+			return core.Errorf(core.KindInvalid,
+				"tarball entry %s is not a folder, yet %s lies under it; npm would extract only one of them; %s",
+				echo(in.names[k]), echo(in.names[keys[i]]), repackFix)
+		}
+	}
+	return nil
 }
 
 // checkSymlinkPaths refuses paths that go through a symlink in the

@@ -180,6 +180,10 @@ func TestInspectTarballRefusesAmbiguous(t *testing.T) {
 			gz(pj, npmfixture.RawFile("package/.npmignore", nil), npmfixture.RawFile("package/.gitignore", nil))},
 		{"Windows-encoded twin", `two entries named "package/a\uf03ab"`,
 			gz(pj, npmfixture.RawFile("package/a:b", nil), npmfixture.RawFile("package/a\uf03ab", nil))},
+		{"file under a file", `tarball entry "package/package.json" is not a folder, yet "package/package.json/x" lies under it`,
+			gz(pj, npmfixture.RawFile("package/package.json/x", nil))},
+		{"file, then a file under its other-case twin", `tarball entry "package/lib" is not a folder, yet "package/LIB/x.js" lies under it`,
+			gz(pj, npmfixture.RawFile("package/lib", nil), npmfixture.RawFile("package/LIB/x.js", nil))},
 		{"dot folder", `tarball entry "./" is not a plain path`,
 			gz(hdr(npmfixture.RawHeader{Name: "./", Type: '5'}), pj)},
 	} {
