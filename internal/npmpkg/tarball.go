@@ -2,6 +2,7 @@ package npmpkg
 
 import (
 	"archive/tar"
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
@@ -14,6 +15,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/limits"
@@ -29,6 +32,30 @@ type TarballInfo struct {
 	// sends the README in the publish document too; this one is what the
 	// tarball really holds.
 	Readme string
+	// Files are the paths of the regular files, in archive order, as they
+	// stand in the archive (top-level folder included).
+	Files []string
+	// PackageJSONBytes is package.json as the tarball holds it.
+	PackageJSONBytes []byte
+	// BindingGyp is whether the package folder holds a binding.gyp (in
+	// any case: macOS and Windows find it so), which npm builds on install.
+	BindingGyp bool
+}
+
+// HasInstallScript reports whether npm runs a script when it installs the
+// package: a preinstall, install or postinstall script in package.json,
+// or, without preinstall and install scripts and unless "gypfile" is
+// false, "node-gyp rebuild" for a binding.gyp at the package root
+// (@npmcli/run-script). The registry says so in the packument; a package
+// that runs code on install must not look as if it does not.
+func (t *TarballInfo) HasInstallScript() bool {
+	scripts, _ := t.PackageJSON["scripts"].(map[string]any)
+	// npm drops scripts that are not strings, and skips empty ones.
+	has := func(name string) bool { s, _ := scripts[name].(string); return s != "" }
+	if has("preinstall") || has("install") || has("postinstall") {
+		return true
+	}
+	return t.BindingGyp && t.PackageJSON["gypfile"] != false
 }
 
 const repackFix = "pack the package with npm pack (npm publish does this for you)"
@@ -39,6 +66,11 @@ const repackFix = "pack the package with npm pack (npm publish does this for you
 // folder (usually "package/"), and no entry may land outside that folder
 // or through a symlink.
 //
+// npm extracts with node-tar, which reads some archives differently from
+// archive/tar. So the stream is read twice at once: by archive/tar and by
+// tarChecker (tarstrict.go), which accepts only the plain archives npm
+// pack writes; the two must agree on every entry.
+//
 // It reads r once, as a stream, and holds at most package.json and one
 // README in memory. Decompressed bytes are counted as they come out of
 // gzip, so a gzip bomb is stopped by lim.UnpackedBytes or
@@ -48,7 +80,10 @@ const repackFix = "pack the package with npm pack (npm publish does this for you
 // the publish document: that is the caller's check.
 func InspectTarball(r io.Reader, lim limits.Limits) (*TarballInfo, error) {
 	src := &sourceReader{r: r, max: lim.TarballBytes}
-	zr, err := gzip.NewReader(src)
+	// gzip reads a bufio.Reader as it is, so after the gzip stream the
+	// bytes that follow it are still there to be seen.
+	buffered := bufio.NewReader(src)
+	zr, err := gzip.NewReader(buffered)
 	if err != nil {
 		var ce *core.Error
 		if errors.As(err, &ce) || isSourceError(err) {
@@ -56,28 +91,64 @@ func InspectTarball(r io.Reader, lim limits.Limits) (*TarballInfo, error) {
 		}
 		return nil, core.Errorf(core.KindInvalid, "tarball is not gzip-compressed (%w); %s", err, repackFix)
 	}
-	unpacked := &expansionGuard{r: zr, src: src, lim: lim}
+	// npm pack writes one gzip stream. Whether node's zlib goes on to a
+	// second one depends on where a read happens to end; Go always does.
+	zr.Multistream(false)
+	check := &tarChecker{}
+	unpacked := check.tap(&expansionGuard{r: zr, src: src, lim: lim})
 	tr := tar.NewReader(unpacked)
 
-	in := inspector{lim: lim, seen: map[string]byte{}, symlinks: map[string]symlink{}}
+	in := inspector{lim: lim, seen: map[string]byte{}, names: map[string]string{}, symlinks: map[string]symlink{}}
 	for {
 		hdr, err := tr.Next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, readError(err)
+			return nil, check.explain(err, unpacked)
+		}
+		if err := sameEntry(hdr, check); err != nil {
+			return nil, err
 		}
 		if err := in.entry(hdr, tr); err != nil {
 			return nil, err
 		}
 	}
 	// Read gzip to its end so that its CRC is checked: a tarball damaged
-	// in transit must not be stored. The guard still counts these bytes.
+	// in transit must not be stored. The guard still counts these bytes,
+	// and the checker sees that they are zeros.
 	if _, err := io.Copy(io.Discard, unpacked); err != nil {
 		return nil, readError(err)
 	}
+	if err := check.finish(); err != nil {
+		return nil, err
+	}
+	if in.entries != check.entries {
+		return nil, disagree(fmt.Sprintf("archive/tar read %d entries, the strict reader %d", in.entries, check.entries))
+	}
+	if n, err := buffered.Read(make([]byte, 1)); n > 0 {
+		return nil, core.Errorf(core.KindInvalid, "the tarball has bytes after its gzip stream, or is several gzip streams joined together; %s", repackFix)
+	} else if !errors.Is(err, io.EOF) {
+		return nil, readError(err)
+	}
 	return in.finish()
+}
+
+// sameEntry checks that archive/tar read the entry tarChecker read last.
+// tarChecker accepts only archives on which the two agree, so this never
+// fails unless one of them has a bug; it is what makes that a refusal
+// rather than a tarball npm reads differently from us.
+func sameEntry(hdr *tar.Header, check *tarChecker) error {
+	e := check.last
+	if hdr.Name != e.name || hdr.Typeflag != e.typ || hdr.Size != e.size || hdr.Linkname != e.linkname {
+		return disagree(fmt.Sprintf("archive/tar read %s (type %q, %d bytes), the strict reader %s (type %q, %d bytes)",
+			echo(hdr.Name), hdr.Typeflag, hdr.Size, echo(e.name), e.typ, e.size))
+	}
+	return nil
+}
+
+func disagree(detail string) error {
+	return core.Errorf(core.KindInvalid, "tar readers disagree about this tarball (%s), so npm might extract other files than the registry checked; %s", detail, repackFix)
 }
 
 // inspector holds what InspectTarball has seen so far.
@@ -86,21 +157,19 @@ type inspector struct {
 	info    TarballInfo
 	entries int
 	top     string // the first path segment shared by all entries
-	// seen maps each entry's lower-cased path to its type flag. Lower case,
-	// because two names that differ only in case are one file on macOS
-	// and Windows, and which one wins there is up to the extractor.
+	// seen maps each entry's dupKey to its type flag. Folded, because two
+	// names that differ only in case or Unicode normalization are one file
+	// on macOS and Windows, and which one wins there is up to the
+	// extractor (node-tar: the later one).
 	seen        map[string]byte
-	symlinks    map[string]symlink // by lower-cased path, like seen
+	names       map[string]string  // the entry's path, by the key of seen
+	symlinks    map[string]symlink // by foldPath
 	havePkgJSON bool
 	readmeRank  int
 }
 
 // entry checks one tar header and reads the files InspectTarball keeps.
 func (in *inspector) entry(hdr *tar.Header, tr *tar.Reader) error {
-	if hdr.Typeflag == tar.TypeXGlobalHeader {
-		// Archive-wide metadata (git archive writes one), not a file.
-		return nil
-	}
 	in.entries++
 	if in.entries > in.lim.Files {
 		return core.Errorf(core.KindTooLarge,
@@ -111,9 +180,6 @@ func (in *inspector) entry(hdr *tar.Header, tr *tar.Reader) error {
 	if err != nil {
 		return err
 	}
-	if name == "." && hdr.Typeflag == tar.TypeDir {
-		return nil // "./", written by tar -C dir .
-	}
 	if err := in.placeUnderTop(name, hdr.Typeflag == tar.TypeDir); err != nil {
 		return err
 	}
@@ -123,12 +189,13 @@ func (in *inspector) entry(hdr *tar.Header, tr *tar.Reader) error {
 		}
 	}
 
-	key := strings.ToLower(name)
-	if prev, dup := in.seen[key]; dup && (prev != tar.TypeDir || hdr.Typeflag != tar.TypeDir) {
+	key := foldPath(name)
+	if prev, dup := in.seen[dupKey(key)]; dup && (prev != tar.TypeDir || hdr.Typeflag != tar.TypeDir) {
 		return core.Errorf(core.KindInvalid,
-			"the tarball has two entries named %s (names that differ only in case count as one); %s", echo(name), repackFix)
+			"the tarball has two entries named %s (names that differ only in case, Unicode normalization or trailing dots and spaces count as one, as on macOS and Windows); %s", echo(name), repackFix)
 	}
-	in.seen[key] = hdr.Typeflag
+	in.seen[dupKey(key)] = hdr.Typeflag
+	in.names[dupKey(key)] = name
 
 	switch hdr.Typeflag {
 	case tar.TypeReg:
@@ -175,6 +242,7 @@ func (in *inspector) placeUnderTop(name string, isDir bool) error {
 // file accounts for a regular file and reads package.json and the README.
 func (in *inspector) file(name string, hdr *tar.Header, tr *tar.Reader) error {
 	in.info.FileCount++
+	in.info.Files = append(in.info.Files, name)
 	// Sizes are summed from the headers as well as counted off the gzip
 	// stream: a sparse or truncated entry can claim more than it carries.
 	in.info.UnpackedSize += hdr.Size
@@ -184,6 +252,9 @@ func (in *inspector) file(name string, hdr *tar.Header, tr *tar.Reader) error {
 	dir, base := path.Split(name)
 	if dir != in.top+"/" {
 		return nil
+	}
+	if foldPath(base) == "binding.gyp" {
+		in.info.BindingGyp = true
 	}
 	if base == "package.json" {
 		return in.packageJSON(hdr, tr)
@@ -208,6 +279,7 @@ func (in *inspector) packageJSON(hdr *tar.Header, tr *tar.Reader) error {
 	if err != nil {
 		return readError(err)
 	}
+	in.info.PackageJSONBytes = b
 	// npm's JSON reader skips a byte order mark; encoding/json does not.
 	b = bytes.TrimPrefix(b, []byte("\uFEFF"))
 	if !json.Valid(b) {
@@ -244,7 +316,30 @@ func (in *inspector) finish() (*TarballInfo, error) {
 	if err := in.checkSymlinkPaths(); err != nil {
 		return nil, err
 	}
+	if err := in.checkFilesAreLeaves(); err != nil {
+		return nil, err
+	}
 	return &in.info, nil
+}
+
+// checkFilesAreLeaves refuses a file with other entries under its path
+// ("package/a" and "package/a/b"): extracting, node-tar replaces the one
+// by the other, so npm would not get the files the registry recorded.
+// Sorted keys put every path under "x/" right after the search point.
+func (in *inspector) checkFilesAreLeaves() error {
+	keys := slices.Sorted(maps.Keys(in.seen))
+	for _, k := range keys {
+		if in.seen[k] == tar.TypeDir {
+			continue
+		}
+		i, _ := slices.BinarySearch(keys, k+"/")
+		if i < len(keys) && strings.HasPrefix(keys[i], k+"/") {
+			return core.Errorf(core.KindInvalid,
+				"tarball entry %s is not a folder, yet %s lies under it; npm would extract only one of them; %s",
+				echo(in.names[k]), echo(in.names[keys[i]]), repackFix)
+		}
+	}
+	return nil
 }
 
 // checkSymlinkPaths refuses paths that go through a symlink in the
@@ -282,8 +377,8 @@ type symlink struct{ path, target string }
 // first archive symlink it steps into or out of. Landing on a symlink is
 // fine: that link's own target is checked in turn.
 func (in *inspector) symlinkOnWay(link symlink) (symlink, bool) {
-	cur := strings.ToLower(path.Dir(link.path))
-	for _, seg := range strings.Split(strings.ToLower(link.target), "/") {
+	cur := foldPath(path.Dir(link.path))
+	for _, seg := range strings.Split(foldPath(link.target), "/") {
 		if seg == "" || seg == "." {
 			continue
 		}
@@ -299,9 +394,13 @@ func (in *inspector) symlinkOnWay(link symlink) (symlink, bool) {
 	return symlink{}, false
 }
 
-// cleanEntryPath checks a tar entry name and returns it cleaned. Every
-// name that could land outside the extraction folder on any system npm
-// runs on is refused, not repaired: a tarball made by npm pack has none.
+// cleanEntryPath checks a tar entry name and returns it without the
+// trailing slash of a directory. Every name that could land outside the
+// extraction folder on any system npm runs on is refused, not repaired: a
+// tarball made by npm pack has none. So is every name that is not in
+// canonical form ("./a", "a//b", "a/./b"): npm strips the first segment
+// as it stands, so "./package/x" lands at package/x inside the package,
+// not at x where path.Clean would put it.
 func cleanEntryPath(name string) (string, error) {
 	bad := func(why string) error {
 		return core.Errorf(core.KindInvalid, "tarball entry %s %s; %s", echo(name), why, repackFix)
@@ -320,13 +419,64 @@ func cleanEntryPath(name string) (string, error) {
 		return "", bad("has an absolute path")
 	case !utf8.ValidString(name):
 		return "", bad("has a path that is not valid UTF-8")
+	case hasControl(name):
+		// node-tar splits PAX records at newlines, so such a name is read
+		// differently by different tars; no real file name needs one.
+		return "", bad("has a control character in its path")
+	case strings.ContainsRune(name, utf8.RuneError):
+		// node-tar decodes a PAX record split across two reads into U+FFFD;
+		// refusing it keeps such a mangled name from meeting a real one.
+		return "", bad("has the character U+FFFD in its path")
 	}
-	for _, seg := range strings.Split(name, "/") {
+	clean := strings.TrimSuffix(name, "/")
+	for _, seg := range strings.Split(clean, "/") {
 		if seg == ".." {
 			return "", bad("escapes the package folder")
 		}
 	}
-	return path.Clean(name), nil
+	for _, seg := range strings.Split(clean, "/") {
+		if seg == "" || seg == "." {
+			return "", bad(`is not a plain path (it has "./", "//" or a trailing "/."), which npm extracts somewhere else than it seems`)
+		}
+	}
+	return clean, nil
+}
+
+// hasControl reports an ASCII control character.
+func hasControl(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0
+}
+
+// foldPath maps a path to what decides which file it is on a
+// case-insensitive, normalization-insensitive file system (macOS,
+// Windows): Unicode NFC, case folded both ways (NTFS upper-cases, APFS
+// folds), trailing dots and spaces dropped (Windows), and the characters
+// node-tar renames on Windows replaced as it does. "." and ".." stay.
+func foldPath(p string) string {
+	segs := strings.Split(norm.NFC.String(p), "/")
+	for i, seg := range segs {
+		if seg == "" || seg == "." || seg == ".." {
+			continue
+		}
+		seg = strings.ToLower(strings.ToUpper(seg))
+		seg = strings.TrimRight(seg, ". ")
+		segs[i] = winChars.Replace(seg)
+	}
+	return strings.Join(segs, "/")
+}
+
+// winChars is node-tar's encoding of characters Windows forbids in names
+// (lib/winchars.js): each becomes a private-use character, so "a:b" and
+// "a\uf03ab" are the same file there.
+var winChars = strings.NewReplacer("|", "\uf07c", "<", "\uf03c", ">", "\uf03e", "?", "\uf03f", ":", "\uf03a")
+
+// dupKey is foldPath of a file's path as npm extracts it: pacote renames
+// a .gitignore to .npmignore, so the two are one file.
+func dupKey(folded string) string {
+	if dir, base := path.Split(folded); base == ".gitignore" {
+		return dir + ".npmignore"
+	}
+	return folded
 }
 
 // checkLinkTarget refuses a symlink whose target is absolute or, resolved
@@ -346,6 +496,8 @@ func checkLinkTarget(link, target string) error {
 		return bad("has a NUL byte or backslash in its target")
 	case isAbsolute(target):
 		return bad("points to an absolute path")
+	case hasControl(target) || !utf8.ValidString(target):
+		return bad("has a control character or invalid UTF-8 in its target")
 	}
 	depth := strings.Count(path.Dir(link), "/") // folders below the package folder
 	for _, seg := range strings.Split(target, "/") {

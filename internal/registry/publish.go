@@ -26,9 +26,6 @@ import (
 // tarball says another ("manifest confusion") is refused.
 var confusableFields = []string{"dependencies", "optionalDependencies", "peerDependencies", "bundleDependencies", "bundledDependencies"}
 
-// installScripts are the lifecycle scripts npm runs on install.
-var installScripts = []string{"preinstall", "install", "postinstall"}
-
 // Published describes a stored version.
 type Published struct {
 	Name, Version, Tag, Integrity string
@@ -239,12 +236,8 @@ func (s *Service) servedManifest(pub *npmpkg.Publish, info *npmpkg.TarballInfo) 
 	}
 	readme = npmpkg.TruncateUTF8(readme, limits.MaxReadmeBytes)
 	m["readme"] = readme
-	if scripts, ok := info.PackageJSON["scripts"].(map[string]any); ok {
-		for _, sc := range installScripts {
-			if _, ok := scripts[sc]; ok {
-				m["hasInstallScript"] = true
-			}
-		}
+	if info.HasInstallScript() {
+		m["hasInstallScript"] = true
 	}
 	m["dist"] = map[string]any{
 		"integrity":    pub.Integrity,
