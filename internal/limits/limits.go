@@ -81,7 +81,8 @@ type Limits struct {
 	// ManifestBytes bounds the publish document without its attachments.
 	ManifestBytes int64 `toml:"manifest_bytes" json:"manifest_bytes"`
 	// PublishBodySeconds bounds the time to receive one PUT /<name> body,
-	// counted from the request's start. The default, 600 s, lets a
+	// counted from when the request is admitted (authorized, before the
+	// first byte of the body is read). The default, 600 s, lets a
 	// client on a 2 Mbit/s (256 KiB/s) uplink send the largest body the
 	// default limits allow (about 149 MiB); past it the upload is cut off.
 	PublishBodySeconds int64 `toml:"publish_body_seconds" json:"publish_body_seconds"`

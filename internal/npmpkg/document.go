@@ -90,6 +90,15 @@ func (d *Document) Deprecations() (map[string]string, bool, error) {
 	return msgs, true, nil
 }
 
+// RequestTooLarge is the answer to a PUT /<name> body over
+// lim.PublishBodyBytes, whether its Content-Length said so or it was cut
+// off while streaming: it names the limit, never a size that was not read.
+func RequestTooLarge(lim limits.Limits) error {
+	return core.Errorf(core.KindTooLarge,
+		`the publish request is larger than this registry accepts (tarballs up to %s, limits.tarball_bytes); make the package smaller, e.g. with a "files" list in package.json`,
+		mib(lim.TarballBytes))
+}
+
 // ReadDocument reads a PUT /<name> body from r as it streams in, never
 // holding more than the document without its attachments (at most
 // lim.ManifestBytes) plus a provenance bundle (limits.MaxProvenanceBytes):
