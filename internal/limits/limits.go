@@ -49,7 +49,11 @@ const (
 	// deprecations) one account may be sending at once. A slow or stalled
 	// upload then holds only its own account's slots, never another
 	// user's publish.
-	MaxUploadsPerAccount = 2
+	MaxUploadsPerAccount = 4
+	// MaxUploadsQueuedPerAccount bounds the PUT /<name> requests of one
+	// account waiting for one of its upload slots, their bodies unread;
+	// past it the request is refused with 429.
+	MaxUploadsQueuedPerAccount = 16
 	// MaxPublishesProcessing bounds the publishes, server-wide, that are
 	// past receiving their body and in the CPU and database phase
 	// (unpacking, hashing, storing, the transaction). It is taken only

@@ -25,7 +25,8 @@ import (
 //  1. BeginUpload, before a byte of the body is read: the declared size,
 //     then authorization (the caller may publish or manage this name at
 //     all, so an unverified or unrelated account is refused here), then
-//     one of the account's limits.MaxUploadsPerAccount upload slots.
+//     one of the account's limits.MaxUploadsPerAccount upload slots
+//     (waiting for one behind at most limits.MaxUploadsQueuedPerAccount).
 //  2. Read: the body, streamed to a scratch file on the blob store's disk;
 //     memory holds the document without its tarball, within
 //     limits.manifest_bytes.
@@ -56,11 +57,14 @@ func (s *Service) BeginUpload(ctx context.Context, p authz.Principal, name strin
 	if err := s.mayUpload(ctx, p, name); err != nil {
 		return nil, err
 	}
-	release, ok := s.uploads.acquire(p.User.ID)
+	release, ok, err := s.uploads.acquire(ctx, p.User.ID)
+	if err != nil {
+		return nil, err
+	}
 	if !ok {
 		return nil, core.RateLimited(uploadRetry,
-			"you already have %d uploads to this registry in progress, the most one account may send at once; wait for them to finish, then try again",
-			limits.MaxUploadsPerAccount)
+			"you already have %d uploads to this registry in progress and %d more waiting, the most one account may have; wait for them to finish, then try again",
+			limits.MaxUploadsPerAccount, limits.MaxUploadsQueuedPerAccount)
 	}
 	return &Upload{s: s, p: p, name: name, release: release}, nil
 }
@@ -177,32 +181,67 @@ func (s *Service) scratch() (*os.File, error) {
 	return f, nil
 }
 
-// uploadSlots counts each account's uploads in progress. It lives in the
-// process: with several replicas, each bounds its own share.
+// uploadSlots counts each account's uploads in progress and waiting. It
+// lives in the process: with several replicas, each bounds its own share.
 type uploadSlots struct {
-	mu sync.Mutex
-	n  map[int64]int
+	mu       sync.Mutex
+	accounts map[int64]*accountSlots
 }
 
-// acquire takes one of user's slots, or reports false when all are taken.
-func (u *uploadSlots) acquire(user int64) (release func(), ok bool) {
+// accountSlots holds one account's slots: a token in active per upload
+// receiving its body, and a count of those waiting for one.
+type accountSlots struct {
+	active  chan struct{}
+	waiting int
+}
+
+// acquire takes one of user's upload slots, waiting for one while fewer
+// than limits.MaxUploadsQueuedPerAccount others wait (a CI job publishing
+// a monorepo's packages in parallel queues up rather than fails), or
+// until ctx ends. ok is false when the queue is full.
+func (u *uploadSlots) acquire(ctx context.Context, user int64) (release func(), ok bool, err error) {
 	u.mu.Lock()
-	defer u.mu.Unlock()
-	if u.n == nil {
-		u.n = map[int64]int{}
+	if u.accounts == nil {
+		u.accounts = map[int64]*accountSlots{}
 	}
-	if u.n[user] >= limits.MaxUploadsPerAccount {
-		return nil, false
+	a := u.accounts[user]
+	if a == nil {
+		a = &accountSlots{active: make(chan struct{}, limits.MaxUploadsPerAccount)}
+		u.accounts[user] = a
 	}
-	u.n[user]++
+	if a.waiting >= limits.MaxUploadsQueuedPerAccount {
+		u.mu.Unlock()
+		return nil, false, nil
+	}
+	a.waiting++
+	u.mu.Unlock()
+
+	select {
+	case a.active <- struct{}{}:
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	u.mu.Lock()
+	a.waiting--
+	u.forget(user, a)
+	u.mu.Unlock()
+	if err != nil {
+		return nil, false, err
+	}
 	var once sync.Once
 	return func() {
 		once.Do(func() {
+			<-a.active
 			u.mu.Lock()
-			defer u.mu.Unlock()
-			if u.n[user]--; u.n[user] == 0 {
-				delete(u.n, user)
-			}
+			u.forget(user, a)
+			u.mu.Unlock()
 		})
-	}, true
+	}, true, nil
+}
+
+// forget drops an account nobody holds or waits for; u.mu is held.
+func (u *uploadSlots) forget(user int64, a *accountSlots) {
+	if a.waiting == 0 && len(a.active) == 0 {
+		delete(u.accounts, user)
+	}
 }
