@@ -655,6 +655,9 @@ type base64Stream struct {
 	lim    limits.Limits
 	padded bool // a quantum with padding was decoded: nothing may follow
 	chars  int64
+	// chunk is how many characters are decoded at a time, a multiple of
+	// 4; base64Chunk when zero (tests make it small).
+	chunk int
 }
 
 // base64Chunk is how many characters are decoded at a time; a multiple of 4.
@@ -670,13 +673,20 @@ func (b *base64Stream) write(p []byte) error {
 		}
 		b.buf = append(b.buf, c)
 		b.chars++
-		if len(b.buf) == base64Chunk {
+		if len(b.buf) >= b.chunkSize() {
 			if err := b.flush(len(b.buf)); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+func (b *base64Stream) chunkSize() int {
+	if b.chunk > 0 {
+		return b.chunk
+	}
+	return base64Chunk
 }
 
 // flush decodes the first k characters of buf (a multiple of 4).
