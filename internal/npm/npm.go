@@ -340,6 +340,11 @@ func (h *Handler) putPackage(w http.ResponseWriter, r *http.Request, p authz.Pri
 	return core.Errorf(core.KindInvalid, "the document has neither _attachments (publish) nor versions (deprecate); nothing to do")
 }
 
+// answerGrace is how long after the body's deadline the answer to an
+// upload may still be written: time for the pipeline (unpacking,
+// hashing, storing) of the largest package on a busy server.
+const answerGrace = 5 * time.Minute
+
 // readUpload receives the body of a PUT /<pkg> within the publish size
 // limit and the time limit, and says which was crossed. The time limit
 // counts from now, when the request has been admitted; the server's own
@@ -347,10 +352,15 @@ func (h *Handler) putPackage(w http.ResponseWriter, r *http.Request, p authz.Pri
 func (h *Handler) readUpload(w http.ResponseWriter, r *http.Request, up *registry.Upload) (*npmpkg.Document, error) {
 	rc := http.NewResponseController(w)
 	timeout := h.limits.PublishBodyTimeout()
-	if err := rc.SetReadDeadline(time.Now().Add(timeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {
-		// Only a writer that is not a connection (a test recorder) lacks
-		// deadlines; anything else is a fault.
-		return nil, fmt.Errorf("setting the upload's read deadline: %w", err)
+	deadline := time.Now().Add(timeout)
+	// The answer comes after the body and the pipeline: a server-wide
+	// write timeout shorter than a slow legitimate upload must not lose it.
+	for _, set := range []func(time.Time) error{rc.SetReadDeadline, func(t time.Time) error { return rc.SetWriteDeadline(t.Add(answerGrace)) }} {
+		if err := set(deadline); err != nil && !errors.Is(err, http.ErrNotSupported) {
+			// Only a writer that is not a connection (a test recorder)
+			// lacks deadlines; anything else is a fault.
+			return nil, fmt.Errorf("setting the upload's deadlines: %w", err)
+		}
 	}
 	doc, err := up.Read(http.MaxBytesReader(w, r.Body, h.limits.PublishBodyBytes()))
 	// The rest of the request (the pipeline, the answer) is not the

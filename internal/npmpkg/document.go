@@ -400,7 +400,7 @@ func (s *scanner) readData(a *attachment, lim limits.Limits, tarball io.Writer) 
 	}
 	s.binaryKey = &a.key
 	h512, h1 := sha512.New(), sha1.New()
-	dec := &base64Stream{w: io.MultiWriter(tarball, h512, h1), max: lim.TarballBytes, lim: lim}
+	dec := &base64Stream{w: io.MultiWriter(tarball, h512, h1), max: lim.TarballBytes}
 	s.skip(1) // the opening quote
 	if err := s.streamString(dec); err != nil {
 		return err
@@ -652,7 +652,6 @@ type base64Stream struct {
 	out    []byte
 	n      int64 // decoded bytes written
 	max    int64
-	lim    limits.Limits
 	padded bool // a quantum with padding was decoded: nothing may follow
 	chars  int64
 	// chunk is how many characters are decoded at a time, a multiple of
@@ -706,9 +705,10 @@ func (b *base64Stream) flush(k int) error {
 	}
 	b.n += int64(n)
 	if b.n > b.max {
+		// Said while the upload streams: its full size was never read.
 		return core.Errorf(core.KindTooLarge,
-			`the tarball is more than %s, over this registry's limit of %s (limits.tarball_bytes); publish fewer files (see "files" in package.json and .npmignore)`,
-			mib(b.max), mib(b.lim.TarballBytes))
+			`the tarball is over this registry's limit of %s (limits.tarball_bytes); publish fewer files (see "files" in package.json and .npmignore)`,
+			mib(b.max))
 	}
 	if _, err := b.w.Write(b.out[:n]); err != nil {
 		return fmt.Errorf("writing the uploaded tarball: %w", err)
