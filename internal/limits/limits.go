@@ -27,7 +27,8 @@ const (
 	// MaxPackageJSONBytes bounds package.json inside a tarball.
 	MaxPackageJSONBytes = 1 * MiB
 	// MaxJSONBodyBytes bounds a JSON request that carries no tarball
-	// (login, tokens, dist-tags, owners, deprecate).
+	// (login, tokens, dist-tags, owners, version unpublish). A
+	// deprecation is a PUT /<name>, bounded by Limits.ManifestBytes.
 	MaxJSONBodyBytes = 8 * MiB
 	// MaxPasswordBytes bounds a password before it is hashed, so that a
 	// huge password cannot be used to burn CPU in argon2.
