@@ -74,7 +74,9 @@ func ParsePublish(body []byte, urlName string, lim limits.Limits) (*Publish, err
 	if err != nil {
 		return nil, err
 	}
-	p.Tarball = tgz.Bytes()
+	// Never nil, even for an empty attachment: a caller can tell a
+	// tarball held here from one written elsewhere.
+	p.Tarball = append([]byte{}, tgz.Bytes()...)
 	return p, nil
 }
 
