@@ -326,7 +326,7 @@ func (h *Handler) putPackage(w http.ResponseWriter, r *http.Request, p authz.Pri
 		}
 		return writeJSON(w, http.StatusCreated, map[string]any{"ok": true, "id": pub.Name, "version": pub.Version})
 	case doc.HasMember("versions"):
-		msgs, _, err := doc.Deprecations()
+		msgs, err := doc.Deprecations()
 		if err != nil {
 			return err
 		}
@@ -353,14 +353,13 @@ func (h *Handler) readUpload(w http.ResponseWriter, r *http.Request, up *registr
 	rc := http.NewResponseController(w)
 	timeout := h.limits.PublishBodyTimeout()
 	deadline := time.Now().Add(timeout)
+	if err := deadlineErr(rc.SetReadDeadline(deadline)); err != nil {
+		return nil, err
+	}
 	// The answer comes after the body and the pipeline: a server-wide
 	// write timeout shorter than a slow legitimate upload must not lose it.
-	for _, set := range []func(time.Time) error{rc.SetReadDeadline, func(t time.Time) error { return rc.SetWriteDeadline(t.Add(answerGrace)) }} {
-		if err := set(deadline); err != nil && !errors.Is(err, http.ErrNotSupported) {
-			// Only a writer that is not a connection (a test recorder)
-			// lacks deadlines; anything else is a fault.
-			return nil, fmt.Errorf("setting the upload's deadlines: %w", err)
-		}
+	if err := deadlineErr(rc.SetWriteDeadline(deadline.Add(answerGrace))); err != nil {
+		return nil, err
 	}
 	doc, err := up.Read(http.MaxBytesReader(w, r.Body, h.limits.PublishBodyBytes()))
 	// The rest of the request (the pipeline, the answer) is not the
@@ -378,6 +377,15 @@ func (h *Handler) readUpload(w http.ResponseWriter, r *http.Request, up *registr
 			timeout)
 	}
 	return nil, err
+}
+
+// deadlineErr passes on a failure to set a connection deadline. Only a
+// writer that is not a connection (a test recorder) has none to set.
+func deadlineErr(err error) error {
+	if err == nil || errors.Is(err, http.ErrNotSupported) {
+		return nil
+	}
+	return fmt.Errorf("setting the upload's deadlines: %w", err)
 }
 
 // present records whether a JSON field was there, without copying it.

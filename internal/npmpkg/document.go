@@ -62,16 +62,16 @@ func (d *Document) HasMember(key string) bool {
 
 // Deprecations reads "versions" of a deprecation (npm deprecate and
 // undeprecate send the whole document back with "deprecated" set or
-// emptied): the message of each version, "" to undeprecate. ok is false
-// when the document has no "versions".
-func (d *Document) Deprecations() (map[string]string, bool, error) {
+// emptied): the message of each version, "" to undeprecate. A document
+// without "versions" has none.
+func (d *Document) Deprecations() (map[string]string, error) {
 	raw, ok := present(d.top, "versions")
 	if !ok {
-		return nil, false, nil
+		return map[string]string{}, nil
 	}
 	versions, err := parseObject(raw, `"versions"`)
 	if err != nil {
-		return nil, true, err
+		return nil, err
 	}
 	msgs := make(map[string]string, len(versions))
 	for v, raw := range versions {
@@ -79,7 +79,7 @@ func (d *Document) Deprecations() (map[string]string, bool, error) {
 			Deprecated *string `json:"deprecated"`
 		}
 		if err := json.Unmarshal(raw, &ver); err != nil {
-			return nil, true, core.Errorf(core.KindInvalid, `versions[%s] must be an object whose "deprecated" is a string; run npm deprecate again`, echo(v))
+			return nil, core.Errorf(core.KindInvalid, `versions[%s] must be an object whose "deprecated" is a string; run npm deprecate again`, echo(v))
 		}
 		if ver.Deprecated != nil {
 			msgs[v] = *ver.Deprecated
@@ -87,7 +87,7 @@ func (d *Document) Deprecations() (map[string]string, bool, error) {
 			msgs[v] = ""
 		}
 	}
-	return msgs, true, nil
+	return msgs, nil
 }
 
 // RequestTooLarge is the answer to a PUT /<name> body over
@@ -101,15 +101,19 @@ func RequestTooLarge(lim limits.Limits) error {
 
 // ReadDocument reads a PUT /<name> body from r as it streams in, never
 // holding more than the document without its attachments (at most
-// lim.ManifestBytes) plus a provenance bundle (limits.MaxProvenanceBytes):
-// the base64 data of the tarball attachment is decoded while it is read,
-// straight into tarball, and hashed on the way.
+// lim.ManifestBytes) plus a provenance bundle (its raw JSON string, at
+// most 6 × limits.MaxProvenanceBytes for escapes): the base64 data of the
+// tarball attachment is decoded while it is read, straight into tarball,
+// and hashed on the way.
 //
 // It reads exactly what encoding/json would, or refuses: a key that
-// appears twice in an object (encoding/json would silently keep the last
-// one), an attachment field spelled with other letter cases (encoding/json
-// would match "DATA" to "data"), invalid JSON anywhere, or anything after
-// the document. Errors of r itself (a body cut off at its limit, a read
+// appears twice in an object it reads itself (the top level,
+// "_attachments", each attachment; encoding/json would silently keep the
+// last one), an attachment field spelled with other letter cases
+// (encoding/json would match "DATA" to "data"), invalid JSON anywhere, or
+// anything after the document. Values it keeps ("versions" and the rest)
+// are checked to be valid JSON and later read by encoding/json alone, so
+// they have one reading. Errors of r itself (a body cut off at its limit, a read
 // deadline) are returned as they are, for the caller to map.
 func ReadDocument(r io.Reader, lim limits.Limits, tarball io.Writer) (*Document, error) {
 	s := &scanner{r: bufio.NewReaderSize(r, 64<<10), budget: lim.ManifestBytes, manifestLimit: lim.ManifestBytes}
