@@ -17,6 +17,7 @@ import (
 	"crypto/sha512"
 	"encoding/hex"
 	"io"
+	"os"
 )
 
 // Digest is the lowercase hex SHA-512 of a blob's bytes: 128 characters
@@ -108,4 +109,14 @@ type Store interface {
 	// for garbage collection and for the conformance suite's check that a
 	// store is empty; it is not on any request path.
 	List(ctx context.Context, fn func(Digest) error) error
+}
+
+// Scratcher is implemented by stores that can hand out a scratch file on
+// their own storage: an upload is spooled there while it is checked,
+// before it is Put, so that it never has to be held in memory and lands
+// on the disk the operator sized for package files (not a /tmp that may
+// live in memory). The file is already unlinked, or otherwise gone once
+// closed: a crash leaves nothing behind.
+type Scratcher interface {
+	Scratch() (*os.File, error)
 }

@@ -7,7 +7,10 @@
 // sees when it is crossed; keep the two in step.
 package limits
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 const (
 	// MiB is a mebibyte.
@@ -24,7 +27,8 @@ const (
 	// MaxPackageJSONBytes bounds package.json inside a tarball.
 	MaxPackageJSONBytes = 1 * MiB
 	// MaxJSONBodyBytes bounds a JSON request that carries no tarball
-	// (login, tokens, dist-tags, owners, deprecate).
+	// (login, tokens, dist-tags, owners, version unpublish). A
+	// deprecation is a PUT /<name>, bounded by Limits.ManifestBytes.
 	MaxJSONBodyBytes = 8 * MiB
 	// MaxPasswordBytes bounds a password before it is hashed, so that a
 	// huge password cannot be used to burn CPU in argon2.
@@ -42,6 +46,20 @@ const (
 	// refuses numbers above JavaScript's Number.MAX_SAFE_INTEGER, so a
 	// version beyond it could be published but never installed.
 	MaxVersionNumber = 1<<53 - 1
+	// MaxUploadsPerAccount bounds the PUT /<name> bodies (publishes and
+	// deprecations) one account may be sending at once. A slow or stalled
+	// upload then holds only its own account's slots, never another
+	// user's publish.
+	MaxUploadsPerAccount = 4
+	// MaxUploadsQueuedPerAccount bounds the PUT /<name> requests of one
+	// account waiting for one of its upload slots, their bodies unread;
+	// past it the request is refused with 429.
+	MaxUploadsQueuedPerAccount = 16
+	// MaxPublishesProcessing bounds the publishes, server-wide, that are
+	// past receiving their body and in the CPU and database phase
+	// (unpacking, hashing, storing, the transaction). It is taken only
+	// once the whole body is in, so a slow client cannot hold it.
+	MaxPublishesProcessing = 2
 	// ExpansionGraceBytes is how much a tarball may unpack to before
 	// Limits.ExpansionRatio is enforced: the first blocks of any gzip stream
 	// (tar headers, package.json) compress far better than the rest, so a
@@ -67,6 +85,12 @@ type Limits struct {
 	Files int `toml:"files" json:"files"`
 	// ManifestBytes bounds the publish document without its attachments.
 	ManifestBytes int64 `toml:"manifest_bytes" json:"manifest_bytes"`
+	// PublishBodySeconds bounds the time to receive one PUT /<name> body,
+	// counted from when the request is admitted (authorized, before the
+	// first byte of the body is read). The default, 600 s, lets a
+	// client on a 2 Mbit/s (256 KiB/s) uplink send the largest body the
+	// default limits allow (about 149 MiB); past it the upload is cut off.
+	PublishBodySeconds int64 `toml:"publish_body_seconds" json:"publish_body_seconds"`
 }
 
 // Default returns the limits Rampart ships with.
@@ -77,6 +101,8 @@ func Default() Limits {
 		ExpansionRatio: 200,
 		Files:          10000,
 		ManifestBytes:  16 * MiB,
+
+		PublishBodySeconds: 600,
 	}
 }
 
@@ -100,6 +126,13 @@ func (l Limits) Validate() error {
 		return fmt.Errorf("limits.files must be positive, got %d", l.Files)
 	case l.ManifestBytes <= 0:
 		return fmt.Errorf("limits.manifest_bytes must be positive, got %d", l.ManifestBytes)
+	case l.PublishBodySeconds <= 0:
+		return fmt.Errorf("limits.publish_body_seconds must be positive, got %d", l.PublishBodySeconds)
 	}
 	return nil
+}
+
+// PublishBodyTimeout is PublishBodySeconds as a duration.
+func (l Limits) PublishBodyTimeout() time.Duration {
+	return time.Duration(l.PublishBodySeconds) * time.Second
 }

@@ -6,9 +6,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +21,7 @@ import (
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/httperr"
 	"github.com/rampart/rampart/internal/limits"
+	"github.com/rampart/rampart/internal/npmpkg"
 	"github.com/rampart/rampart/internal/registry"
 	"github.com/rampart/rampart/internal/store"
 )
@@ -29,8 +32,6 @@ type Handler struct {
 	acct   *account.Service
 	limits limits.Limits
 	log    *slog.Logger
-	// publishing bounds how many publish bodies are held in memory at once.
-	publishing chan struct{}
 }
 
 // otpHeader carries the one-time password npm sends (--otp, or after an
@@ -39,7 +40,7 @@ const otpHeader = "npm-otp"
 
 // New builds the handler.
 func New(reg *registry.Service, acct *account.Service, lim limits.Limits, log *slog.Logger) *Handler {
-	return &Handler{reg: reg, acct: acct, limits: lim, log: log, publishing: make(chan struct{}, 2)}
+	return &Handler{reg: reg, acct: acct, limits: lim, log: log}
 }
 
 // ServeHTTP routes an npm request.
@@ -303,62 +304,88 @@ func (h *Handler) getTarball(w http.ResponseWriter, r *http.Request, p authz.Pri
 // putPackage handles the three meanings of PUT /<pkg>: a publish (the body
 // has _attachments), a deprecation (versions without attachments), or a
 // star (users only), which Rampart does not keep.
+//
+// The registry admits the request before a byte of the body is read
+// (size, authorization, the account's upload slots), and the body must
+// arrive within limits.publish_body_seconds: see registry.Upload.
 func (h *Handler) putPackage(w http.ResponseWriter, r *http.Request, p authz.Principal, name string) error {
-	if p.Anonymous() {
-		return core.Errorf(core.KindUnauthenticated, "this action needs you to be logged in: run `npm login`")
-	}
-	select {
-	case h.publishing <- struct{}{}:
-		defer func() { <-h.publishing }()
-	case <-r.Context().Done():
-		return r.Context().Err()
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.limits.PublishBodyBytes()))
+	up, err := h.reg.BeginUpload(r.Context(), p, name, r.ContentLength)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return core.Errorf(core.KindTooLarge, "the publish request is larger than this registry accepts (tarballs up to %d MiB); make the package smaller, e.g. with a \"files\" list in package.json", h.limits.TarballBytes/limits.MiB)
-		}
 		return err
 	}
-	var shape struct {
-		Attachments present                    `json:"_attachments"`
-		Versions    map[string]json.RawMessage `json:"versions"`
-		Users       present                    `json:"users"`
-	}
-	if err := decodeJSON(body, &shape); err != nil {
+	defer up.Close()
+	doc, err := h.readUpload(w, r, up)
+	if err != nil {
 		return err
 	}
 	switch {
-	case bool(shape.Attachments):
-		pub, err := h.reg.Publish(r.Context(), p, name, body)
+	case doc.IsPublish():
+		pub, err := up.Publish(r.Context())
 		if err != nil {
 			return err
 		}
 		return writeJSON(w, http.StatusCreated, map[string]any{"ok": true, "id": pub.Name, "version": pub.Version})
-	case shape.Versions != nil:
-		msgs := map[string]string{}
-		for v, raw := range shape.Versions {
-			var ver struct {
-				Deprecated *string `json:"deprecated"`
-			}
-			if err := decodeJSON(raw, &ver); err != nil {
-				return err
-			}
-			if ver.Deprecated != nil {
-				msgs[v] = *ver.Deprecated
-			} else {
-				msgs[v] = ""
-			}
+	case doc.HasMember("versions"):
+		msgs, err := doc.Deprecations()
+		if err != nil {
+			return err
 		}
 		if err := h.reg.Deprecate(r.Context(), p, name, msgs); err != nil {
 			return err
 		}
 		return writeJSON(w, http.StatusOK, map[string]any{"ok": true})
-	case bool(shape.Users):
+	case doc.HasMember("users"):
 		return core.Errorf(core.KindInvalid, "this registry does not keep stars")
 	}
 	return core.Errorf(core.KindInvalid, "the document has neither _attachments (publish) nor versions (deprecate); nothing to do")
+}
+
+// answerGrace is how long after the body's deadline the answer to an
+// upload may still be written: time for the pipeline (unpacking,
+// hashing, storing) of the largest package on a busy server.
+const answerGrace = 5 * time.Minute
+
+// readUpload receives the body of a PUT /<pkg> within the publish size
+// limit and the time limit, and says which was crossed. The time limit
+// counts from now, when the request has been admitted; the server's own
+// read timeouts, if any, are replaced for this body.
+func (h *Handler) readUpload(w http.ResponseWriter, r *http.Request, up *registry.Upload) (*npmpkg.Document, error) {
+	rc := http.NewResponseController(w)
+	timeout := h.limits.PublishBodyTimeout()
+	deadline := time.Now().Add(timeout)
+	if err := deadlineErr(rc.SetReadDeadline(deadline)); err != nil {
+		return nil, err
+	}
+	// The answer comes after the body and the pipeline: a server-wide
+	// write timeout shorter than a slow legitimate upload must not lose it.
+	if err := deadlineErr(rc.SetWriteDeadline(deadline.Add(answerGrace))); err != nil {
+		return nil, err
+	}
+	doc, err := up.Read(http.MaxBytesReader(w, r.Body, h.limits.PublishBodyBytes()))
+	// The rest of the request (the pipeline, the answer) is not the
+	// client's to slow down.
+	_ = rc.SetReadDeadline(time.Time{})
+	var mbe *http.MaxBytesError
+	switch {
+	case err == nil:
+		return doc, nil
+	case errors.As(err, &mbe):
+		return nil, npmpkg.RequestTooLarge(h.limits)
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return nil, core.Errorf(core.KindInvalid,
+			"the upload did not arrive within %s, this registry's limit for receiving one (limits.publish_body_seconds); publish from a faster connection, or ask the registry's administrators to raise the limit",
+			timeout)
+	}
+	return nil, err
+}
+
+// deadlineErr passes on a failure to set a connection deadline. Only a
+// writer that is not a connection (a test recorder) has none to set.
+func deadlineErr(err error) error {
+	if err == nil || errors.Is(err, http.ErrNotSupported) {
+		return nil
+	}
+	return fmt.Errorf("setting the upload's deadlines: %w", err)
 }
 
 // present records whether a JSON field was there, without copying it.

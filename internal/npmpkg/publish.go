@@ -2,7 +2,10 @@ package npmpkg
 
 import (
 	"bytes"
+	"crypto/sha1"
+	"crypto/sha512"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -36,20 +39,20 @@ type Publish struct {
 	// Shasum is dist.shasum as sent (SHA-1 hex), verified against Tarball
 	// when present; it may be "".
 	Shasum string
-	// Tarball is the decoded .tgz attachment.
+	// Tarball is the decoded .tgz attachment when the document was parsed
+	// from memory (ParsePublish); nil when ReadDocument wrote it to a
+	// writer of the caller's.
 	Tarball []byte
+	// TarballSize, TarballSHA512 and TarballShasum (SHA-1 hex) describe
+	// the decoded tarball, hashed as it was decoded; the integrity and
+	// shasum above have been checked against them.
+	TarballSize   int64
+	TarballSHA512 []byte
+	TarballShasum string
 	// Provenance is the "<name>-<version>.sigstore" attachment (the bundle
 	// JSON as npm sends it, plain text), nil if absent. It is not verified
 	// here.
 	Provenance []byte
-}
-
-// wireAttachment is one entry of "_attachments". Data is a string for both
-// kinds: base64 for the tarball, the bundle's JSON text for provenance.
-type wireAttachment struct {
-	ContentType string `json:"content_type"`
-	Data        string `json:"data"`
-	Length      *int64 `json:"length"`
 }
 
 const (
@@ -57,28 +60,43 @@ const (
 	sigstoreMediaType = "application/vnd.dev.sigstore.bundle"
 )
 
-// ParsePublish parses and validates a publish body for the package named
-// in the URL (urlName). The caller has already cut the body off at
-// lim.PublishBodyBytes. Besides the body, ParsePublish holds at most two
-// more copies of the tarball at once: the raw JSON of "_attachments" is
-// dropped once its base64 string is out, before that string is decoded.
+// ParsePublish parses and validates a publish body held in memory, for
+// the package named in the URL (urlName); the tarball lands in
+// Publish.Tarball. The server reads bodies with ReadDocument instead, so
+// that the tarball never has to be in memory.
+func ParsePublish(body []byte, urlName string, lim limits.Limits) (*Publish, error) {
+	var tgz bytes.Buffer
+	d, err := ReadDocument(bytes.NewReader(body), lim, &tgz)
+	if err != nil {
+		return nil, err
+	}
+	p, err := d.Publish(urlName, lim)
+	if err != nil {
+		return nil, err
+	}
+	// Never nil, even for an empty attachment: a caller can tell a
+	// tarball held here from one written elsewhere.
+	p.Tarball = append([]byte{}, tgz.Bytes()...)
+	return p, nil
+}
+
+// Publish validates d as a publish of the package named in the URL
+// (urlName). The tarball itself went where ReadDocument wrote it; the
+// returned Publish describes it (TarballSize, TarballSHA512,
+// TarballShasum) and leaves Tarball nil.
 //
 // The top level is read as a map rather than a struct because
 // encoding/json matches struct fields case-insensitively: with a map,
 // "name" and "Name" are different keys and there is exactly one reading of
 // the document.
-func ParsePublish(body []byte, urlName string, lim limits.Limits) (*Publish, error) {
-	top, err := parseObject(body, "the publish document")
-	if err != nil {
-		return nil, err
-	}
+func (d *Document) Publish(urlName string, lim limits.Limits) (*Publish, error) {
+	top := d.top
 	// The manifest limit excludes the attachments: the tarball has its own
 	// limit, and provenance has limits.MaxProvenanceBytes.
-	if n := int64(len(body) - len(top["_attachments"])); n > lim.ManifestBytes {
-		return nil, core.Errorf(core.KindTooLarge,
-			"the publish document without its attachments is %s, over this registry's limit of %s (limits.manifest_bytes); shorten the README or package.json",
-			mib(n), mib(lim.ManifestBytes))
+	if n := d.outside; n > lim.ManifestBytes {
+		return nil, manifestTooLarge(n, lim.ManifestBytes)
 	}
+	var err error
 
 	p := &Publish{}
 	if p.Name, err = requiredString(top, "name", "the publish document"); err != nil {
@@ -110,7 +128,7 @@ func ParsePublish(body []byte, urlName string, lim limits.Limits) (*Publish, err
 	if err := p.parseAccess(top); err != nil {
 		return nil, err
 	}
-	if err := p.parseAttachments(top, lim); err != nil {
+	if err := p.parseAttachments(d, lim); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -229,90 +247,75 @@ func (p *Publish) parseAccess(top map[string]json.RawMessage) error {
 	return nil
 }
 
-// parseAttachments decodes the tarball and the optional provenance bundle
-// and checks the tarball against the declared hashes.
-func (p *Publish) parseAttachments(top map[string]json.RawMessage, lim limits.Limits) error {
+// parseAttachments checks the tarball ReadDocument decoded against the
+// declared hashes, and takes the optional provenance bundle.
+func (p *Publish) parseAttachments(d *Document, lim limits.Limits) error {
 	tgzKey := p.Name + "-" + p.Version + ".tgz"
 	sigKey := p.Name + "-" + p.Version + ".sigstore"
-	raw, ok := present(top, "_attachments")
-	if !ok {
+	if !d.hasAttachments {
 		return core.Errorf(core.KindInvalid, `the publish document has no "_attachments", so no tarball; %s`, republishFix)
 	}
-	var atts map[string]wireAttachment
-	if err := json.Unmarshal(raw, &atts); err != nil || atts == nil {
-		return core.Errorf(core.KindInvalid, `"_attachments" must be an object of {content_type, data, length} entries; %s`, republishFix)
-	}
-	// The raw attachments are a second copy of the base64 tarball; drop
-	// them before the decoded copy is allocated.
-	delete(top, "_attachments")
-	for k := range atts {
-		if k != tgzKey && k != sigKey {
+	var tgz, sig *attachment
+	for i := range d.attachments {
+		switch a := &d.attachments[i]; a.key {
+		case tgzKey:
+			tgz = a
+		case sigKey:
+			sig = a
+		default:
 			return core.Errorf(core.KindInvalid,
 				`unexpected attachment %s: a publish of %s@%s carries only %s and optionally %s; %s`,
-				echo(k), p.Name, p.Version, echo(tgzKey), echo(sigKey), republishFix)
+				echo(a.key), p.Name, p.Version, echo(tgzKey), echo(sigKey), republishFix)
 		}
 	}
-
-	tgz, ok := atts[tgzKey]
-	if !ok {
+	if tgz == nil {
 		return core.Errorf(core.KindInvalid, `the publish document has no tarball attachment named %s; %s`, echo(tgzKey), republishFix)
 	}
-	// Bound the allocation before decoding: DecodedLen is exact for the
-	// padded standard encoding npm sends, and an upper bound otherwise.
-	if n := int64(base64.StdEncoding.DecodedLen(len(tgz.Data))); n > lim.TarballBytes+2 {
-		return tarballTooLarge(n, lim)
+	if !tgz.binary {
+		// "data" was missing or null: an empty tarball, as encoding/json
+		// would read it, which the hashes below refuse.
+		tgz.sha512, tgz.sha1 = sumOf(sha512.New()), sumOf(sha1.New())
 	}
-	tarball, err := base64.StdEncoding.DecodeString(tgz.Data)
-	if err != nil {
-		return core.Errorf(core.KindInvalid, `attachment %s is not valid base64 (%w); %s`, echo(tgzKey), err, republishFix)
-	}
-	if tgz.Length != nil && *tgz.Length != int64(len(tarball)) {
+	if tgz.length != nil && *tgz.length != tgz.size {
 		return core.Errorf(core.KindInvalid,
 			`attachment %s declares a length of %d bytes but holds %d; the upload was cut short or altered, %s`,
-			echo(tgzKey), *tgz.Length, len(tarball), republishFix)
+			echo(tgzKey), *tgz.length, tgz.size, republishFix)
 	}
-	if int64(len(tarball)) > lim.TarballBytes {
-		return tarballTooLarge(int64(len(tarball)), lim)
+	if tgz.size > lim.TarballBytes {
+		return tarballTooLarge(tgz.size, lim)
 	}
-	if got := Integrity(tarball); got != p.Integrity {
+	if got := "sha512-" + base64.StdEncoding.EncodeToString(tgz.sha512); got != p.Integrity {
 		return core.Errorf(core.KindInvalid,
 			"tarball integrity mismatch: the document declares %s but the uploaded tarball hashes to %s; re-run npm publish",
 			p.Integrity, got)
 	}
-	if p.Shasum != "" {
-		if got := Shasum(tarball); got != p.Shasum {
-			return core.Errorf(core.KindInvalid,
-				"tarball shasum mismatch: the document declares %s but the uploaded tarball hashes to %s; re-run npm publish",
-				echo(p.Shasum), got)
-		}
+	shasum := hex.EncodeToString(tgz.sha1)
+	if p.Shasum != "" && shasum != p.Shasum {
+		return core.Errorf(core.KindInvalid,
+			"tarball shasum mismatch: the document declares %s but the uploaded tarball hashes to %s; re-run npm publish",
+			echo(p.Shasum), shasum)
 	}
-	p.Tarball = tarball
+	p.TarballSize, p.TarballSHA512, p.TarballShasum = tgz.size, tgz.sha512, shasum
 
-	sig, ok := atts[sigKey]
-	if !ok {
+	if sig == nil {
 		return nil
 	}
-	if !strings.HasPrefix(sig.ContentType, sigstoreMediaType) {
+	if !strings.HasPrefix(sig.contentType, sigstoreMediaType) {
 		return core.Errorf(core.KindInvalid,
 			`attachment %s has content_type %s; a provenance bundle must be %s+json (any version); re-run npm publish --provenance`,
-			echo(sigKey), echo(sig.ContentType), sigstoreMediaType)
-	}
-	if len(sig.Data) > limits.MaxProvenanceBytes {
-		return core.Errorf(core.KindTooLarge,
-			`the provenance bundle is %s, over the limit of %s; attach the bundle npm generates, not a larger file`,
-			mib(int64(len(sig.Data))), mib(limits.MaxProvenanceBytes))
+			echo(sigKey), echo(sig.contentType), sigstoreMediaType)
 	}
 	// npm sends the bundle's JSON as text and "length" as JavaScript's
 	// String.length, which counts UTF-16 code units, not bytes.
-	if sig.Length != nil && *sig.Length != int64(utf16Len(sig.Data)) {
+	if sig.length != nil && *sig.length != int64(utf16Len(sig.text)) {
 		return core.Errorf(core.KindInvalid,
 			`attachment %s declares a length of %d but holds %d characters; the upload was cut short or altered, %s`,
-			echo(sigKey), *sig.Length, utf16Len(sig.Data), republishFix)
+			echo(sigKey), *sig.length, utf16Len(sig.text), republishFix)
 	}
-	if !json.Valid([]byte(sig.Data)) {
+	if !json.Valid([]byte(sig.text)) {
 		return core.Errorf(core.KindInvalid, `attachment %s is not a JSON sigstore bundle; re-run npm publish --provenance`, echo(sigKey))
 	}
-	p.Provenance = []byte(sig.Data)
+	p.Provenance = []byte(sig.text)
 	return nil
 }
 

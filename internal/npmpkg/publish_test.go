@@ -169,7 +169,7 @@ func TestParsePublishRejects(t *testing.T) {
 		{name: "second tarball", edit: func(d map[string]any) {
 			a := attachmentsOf(d)
 			a["evil.tgz"] = a["left-pad-1.0.0.tgz"]
-		}, kind: core.KindInvalid, substr: `unexpected attachment "evil.tgz"`},
+		}, kind: core.KindInvalid, substr: `unexpected attachment: the publish document carries two tarballs, "evil.tgz" and "left-pad-1.0.0.tgz"`},
 		{name: "only provenance", edit: func(d map[string]any) {
 			d["_attachments"] = map[string]any{"left-pad-1.0.0.sigstore": map[string]any{"content_type": "application/vnd.dev.sigstore.bundle.v0.3+json", "data": testBundle}}
 		}, kind: core.KindInvalid, substr: `no tarball attachment named "left-pad-1.0.0.tgz"`},

@@ -1,11 +1,12 @@
 package registry
 
 import (
-	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"reflect"
 	"sort"
 	"strings"
@@ -31,20 +32,14 @@ type Published struct {
 	Name, Version, Tag, Integrity string
 }
 
-// Publish runs the publish pipeline for a PUT /<name> body with attachments:
-// parse within limits, check the tarball, authorize, refuse used versions
-// and held names, store the bytes by digest, then record the version, its
-// dist-tag, the event and the new document in one transaction. Once that
-// has committed, every maintainer is mailed a notice.
-func (s *Service) Publish(ctx context.Context, p authz.Principal, urlName string, body []byte) (*Published, error) {
-	if p.Anonymous() {
-		return nil, core.Errorf(core.KindUnauthenticated, "publishing needs you to be logged in: run `npm login`")
-	}
-	pub, err := npmpkg.ParsePublish(body, urlName, s.cfg.Limits)
-	if err != nil {
-		return nil, err
-	}
-	info, err := npmpkg.InspectTarball(bytes.NewReader(pub.Tarball), s.cfg.Limits)
+// publish runs the publish pipeline on a parsed publish whose tarball
+// tarball reads (each call from the start): check the tarball, authorize,
+// refuse used versions and held names, store the bytes by digest, then
+// record the version, its dist-tag, the event and the new document in one
+// transaction. Once that has committed, every maintainer is mailed a
+// notice.
+func (s *Service) publish(ctx context.Context, p authz.Principal, pub *npmpkg.Publish, tarball func() io.Reader) (*Published, error) {
+	info, err := npmpkg.InspectTarball(tarball(), s.cfg.Limits)
 	if err != nil {
 		return nil, err
 	}
@@ -78,8 +73,8 @@ func (s *Service) Publish(ctx context.Context, p authz.Principal, urlName string
 		return nil, err
 	}
 
-	digest := blob.DigestOf(pub.Tarball)
-	if err := s.blobs.Put(ctx, digest, bytes.NewReader(pub.Tarball)); err != nil {
+	digest := blob.Digest(hex.EncodeToString(pub.TarballSHA512))
+	if err := s.blobs.Put(ctx, digest, tarball()); err != nil {
 		return nil, fmt.Errorf("storing tarball of %s@%s: %w", pub.Name, pub.Version, err)
 	}
 
@@ -111,8 +106,8 @@ func (s *Service) Publish(ctx context.Context, p authz.Principal, urlName string
 		}
 		v := &core.Version{
 			PackageID: pkg.ID, Version: pub.Version, Manifest: manifest,
-			Integrity: pub.Integrity, Shasum: npmpkg.Shasum(pub.Tarball), Digest: string(digest),
-			Size: int64(len(pub.Tarball)), FileCount: info.FileCount, UnpackedSize: info.UnpackedSize,
+			Integrity: pub.Integrity, Shasum: pub.TarballShasum, Digest: string(digest),
+			Size: pub.TarballSize, FileCount: info.FileCount, UnpackedSize: info.UnpackedSize,
 			PublisherID: p.User.ID, PublishedAt: now, Dependencies: deps,
 		}
 		if err := tx.InsertVersion(v); err != nil {
@@ -175,8 +170,7 @@ func (s *Service) checkPublish(tx store.Tx, p authz.Principal, pub *npmpkg.Publi
 		}
 	case pkg.Tombstoned():
 		if err := authz.Authorize(p, authz.PublishVersion, authz.Resource{Package: pub.Name, Maintainers: ms, Critical: critical}); err != nil {
-			return nil, core.Errorf(core.KindForbidden, "the name %s was unpublished on %s and is held so that nobody else can take it; choose another name, or ask the registry's administrators to release it",
-				pub.Name, pkg.UnpublishedAt.Format("2006-01-02"))
+			return nil, heldName(pkg)
 		}
 	default:
 		if err := authz.Authorize(p, authz.PublishVersion, authz.Resource{Package: pub.Name, Maintainers: ms, Critical: critical}); err != nil {
@@ -189,6 +183,11 @@ func (s *Service) checkPublish(tx store.Tx, p authz.Principal, pub *npmpkg.Publi
 		return nil, err
 	}
 	return pkg, nil
+}
+
+func heldName(pkg *core.Package) error {
+	return core.Errorf(core.KindForbidden, "the name %s was unpublished on %s and is held so that nobody else can take it; choose another name, or ask the registry's administrators to release it",
+		pkg.Name, pkg.UnpublishedAt.Format("2006-01-02"))
 }
 
 func usedVersion(name, version string) error {
@@ -241,7 +240,7 @@ func (s *Service) servedManifest(pub *npmpkg.Publish, info *npmpkg.TarballInfo) 
 	}
 	m["dist"] = map[string]any{
 		"integrity":    pub.Integrity,
-		"shasum":       npmpkg.Shasum(pub.Tarball),
+		"shasum":       pub.TarballShasum,
 		"fileCount":    info.FileCount,
 		"unpackedSize": info.UnpackedSize,
 	}

@@ -57,6 +57,10 @@ type Service struct {
 	// mailSlots bounds how many batches may be under way at once.
 	mailing   sync.WaitGroup
 	mailSlots chan struct{}
+	// uploads counts each account's PUT bodies in progress; processing
+	// bounds the publishes past their body (see Upload).
+	uploads    uploadSlots
+	processing chan struct{}
 }
 
 // maxMailBatches bounds the notice batches mailed at once: with a relay
@@ -70,7 +74,8 @@ func New(ctx context.Context, st store.Store, blobs blob.Store, cfg Config, now 
 	if cfg.Mailer == nil {
 		return nil, errors.New("registry: a mailer is required")
 	}
-	s := &Service{store: st, blobs: blobs, cfg: cfg, now: now, log: log, mailSlots: make(chan struct{}, maxMailBatches)}
+	s := &Service{store: st, blobs: blobs, cfg: cfg, now: now, log: log, mailSlots: make(chan struct{}, maxMailBatches),
+		processing: make(chan struct{}, limits.MaxPublishesProcessing)}
 	s.downloads = newDownloadCounter(st, now, log)
 	if cfg.AdoptStoredURL {
 		err := st.View(ctx, func(tx store.Tx) error {

@@ -45,6 +45,7 @@ func Run(t *testing.T, newStore func(t *testing.T) blob.Store) {
 		{"InvalidDigest", testInvalidDigest},
 		{"List", testList},
 		{"Delete", testDelete},
+		{"Scratch", testScratch},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

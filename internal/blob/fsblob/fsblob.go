@@ -47,7 +47,10 @@ type Store struct {
 	root *os.Root
 }
 
-var _ blob.Store = (*Store)(nil)
+var (
+	_ blob.Store     = (*Store)(nil)
+	_ blob.Scratcher = (*Store)(nil)
+)
 
 // New opens the store in dir, creating dir and its layout if needed, and
 // removes temporary files left by a Put that a crash interrupted. Call
@@ -192,6 +195,27 @@ func (s *Store) createTemp() (string, *os.File, error) {
 		return name, f, err
 	}
 	return "", nil, errors.New("could not create a unique temporary file")
+}
+
+// Scratch implements blob.Scratcher: a read-write file in tmp/, unlinked
+// at once, so that it disappears when closed or when the process dies.
+func (s *Store) Scratch() (*os.File, error) {
+	for range 10 {
+		name := path.Join(tmpDir, "scratch-"+rand.Text())
+		f, err := s.root.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, filePerm)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("blob store: scratch file: %w", err)
+		}
+		if err := s.root.Remove(name); err != nil {
+			_ = f.Close()
+			return nil, fmt.Errorf("blob store: scratch file: %w", err)
+		}
+		return f, nil
+	}
+	return nil, errors.New("blob store: could not create a unique scratch file")
 }
 
 // mkdirs creates the shard directories sha512/xx and sha512/xx/yy as

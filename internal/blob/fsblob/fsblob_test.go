@@ -194,3 +194,34 @@ func FuzzDigest(f *testing.F) {
 		}
 	})
 }
+
+// TestScratchLeavesNothing checks that a scratch file is usable and that
+// nothing of it stays under the store, even before it is closed: a crash
+// while an upload is spooled must not leave a file behind.
+func TestScratchLeavesNothing(t *testing.T) {
+	dir := t.TempDir()
+	s, err := fsblob.New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	f, err := s.Scratch()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString("spooled"); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]byte, 7)
+	if _, err := f.ReadAt(got, 0); err != nil || string(got) != "spooled" {
+		t.Fatalf("read back %q, %v", got, err)
+	}
+	entries, err := os.ReadDir(filepath.Join(dir, "tmp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 0 {
+		t.Fatalf("tmp/ holds %v while a scratch file is open; it must be unlinked at once", entries)
+	}
+}

@@ -1,0 +1,247 @@
+package registry
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/blob"
+	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/limits"
+	"github.com/rampart/rampart/internal/npmpkg"
+	"github.com/rampart/rampart/internal/store"
+)
+
+// An Upload is one PUT /<name> body (a publish or a deprecation) being
+// received. Resources are taken in the order that keeps one client from
+// holding what others need:
+//
+//  1. BeginUpload, before a byte of the body is read: the declared size,
+//     then authorization (the caller may publish or manage this name at
+//     all, so an unverified or unrelated account is refused here), then
+//     one of the account's limits.MaxUploadsPerAccount upload slots
+//     (waiting for one behind at most limits.MaxUploadsQueuedPerAccount).
+//  2. Read: the body, streamed to a scratch file on the blob store's disk;
+//     memory holds the document without its tarball, within
+//     limits.manifest_bytes.
+//  3. Publish: only now one of limits.MaxPublishesProcessing slots shared
+//     by the server, for the CPU and database work on a body that is in.
+//
+// A slow or stalled body thus holds only its own account's slots; the
+// caller bounds how long it may take (limits.publish_body_seconds).
+type Upload struct {
+	s       *Service
+	p       authz.Principal
+	name    string
+	release func()
+	spool   *os.File
+	doc     *npmpkg.Document
+}
+
+// BeginUpload admits a PUT /<name> before its body is read. declared is
+// the body's declared length (Content-Length), or -1 if unknown. Close
+// the Upload when done.
+func (s *Service) BeginUpload(ctx context.Context, p authz.Principal, name string, declared int64) (*Upload, error) {
+	if p.Anonymous() {
+		return nil, core.Errorf(core.KindUnauthenticated, "this action needs you to be logged in: run `npm login`")
+	}
+	if declared > s.cfg.Limits.PublishBodyBytes() {
+		return nil, npmpkg.RequestTooLarge(s.cfg.Limits)
+	}
+	if err := s.mayUpload(ctx, p, name); err != nil {
+		return nil, err
+	}
+	release, ok, err := s.uploads.acquire(ctx, p.User.ID)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, core.RateLimited(uploadRetry,
+			"you already have %d uploads to this registry in progress and %d more waiting, the most one account may have; wait for them to finish, then try again",
+			limits.MaxUploadsPerAccount, limits.MaxUploadsQueuedPerAccount)
+	}
+	return &Upload{s: s, p: p, name: name, release: release}, nil
+}
+
+// uploadRetry is the Retry-After of a refused upload: a guess at when one
+// of the account's uploads will have finished.
+const uploadRetry = 10 * time.Second
+
+// mayUpload decides, before any of the body is read, whether p may send a
+// body to name at all: create it (a new or released name), publish to it,
+// or, for its maintainers, deprecate its versions. The full decision is
+// taken again once the body says what the request is.
+func (s *Service) mayUpload(ctx context.Context, p authz.Principal, name string) error {
+	return s.store.View(ctx, func(tx store.Tx) error {
+		pkg, err := tx.PackageByName(name)
+		if errors.Is(err, core.ErrNotFound) {
+			return authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: name})
+		}
+		if err != nil {
+			return err
+		}
+		if !pkg.NameReleasedAt.IsZero() {
+			return authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: name})
+		}
+		ms, err := tx.Maintainers(pkg.ID)
+		if err != nil {
+			return err
+		}
+		critical, err := tx.IsCritical(pkg.ID)
+		if err != nil {
+			return err
+		}
+		res := authz.Resource{Package: name, Maintainers: ms, Critical: critical}
+		err = authz.Authorize(p, authz.PublishVersion, res)
+		if err == nil {
+			return nil
+		}
+		if pkg.Tombstoned() {
+			return heldName(pkg)
+		}
+		if authz.Authorize(p, authz.Deprecate, res) == nil {
+			return nil
+		}
+		return err
+	})
+}
+
+// Read receives the body from r, the tarball into a scratch file, and
+// returns the document. Errors of r (a size limit, a deadline) come back
+// as they are, for the caller to map.
+func (u *Upload) Read(r io.Reader) (*npmpkg.Document, error) {
+	spool, err := u.s.scratch()
+	if err != nil {
+		return nil, fmt.Errorf("spooling the upload: %w", err)
+	}
+	u.spool = spool
+	u.doc, err = npmpkg.ReadDocument(r, u.s.cfg.Limits, spool)
+	return u.doc, err
+}
+
+// Publish runs the publish pipeline on the document Read received. It
+// waits for one of the server's processing slots, or for ctx.
+func (u *Upload) Publish(ctx context.Context) (*Published, error) {
+	pub, err := u.doc.Publish(u.name, u.s.cfg.Limits)
+	if err != nil {
+		return nil, err
+	}
+	select {
+	case u.s.processing <- struct{}{}:
+		defer func() { <-u.s.processing }()
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return u.s.publish(ctx, u.p, pub, func() io.Reader { return io.NewSectionReader(u.spool, 0, pub.TarballSize) })
+}
+
+// Close releases the account's upload slot and drops the scratch file.
+func (u *Upload) Close() {
+	if u.spool != nil {
+		_ = u.spool.Close()
+	}
+	u.release()
+}
+
+// Publish runs the publish pipeline for a PUT /<name> body held in
+// memory (tests, benchmarks, tools), with the same admission as a body
+// that streams in.
+func (s *Service) Publish(ctx context.Context, p authz.Principal, urlName string, body []byte) (*Published, error) {
+	u, err := s.BeginUpload(ctx, p, urlName, int64(len(body)))
+	if err != nil {
+		return nil, err
+	}
+	defer u.Close()
+	if _, err := u.Read(bytes.NewReader(body)); err != nil {
+		return nil, err
+	}
+	return u.Publish(ctx)
+}
+
+// scratch returns an unlinked read-write file for an upload, on the blob
+// store's disk when the store offers one.
+func (s *Service) scratch() (*os.File, error) {
+	if sc, ok := s.blobs.(blob.Scratcher); ok {
+		return sc.Scratch()
+	}
+	f, err := os.CreateTemp("", "rampart-upload-*")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Remove(f.Name()); err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// uploadSlots counts each account's uploads in progress and waiting. It
+// lives in the process: with several replicas, each bounds its own share.
+type uploadSlots struct {
+	mu       sync.Mutex
+	accounts map[int64]*accountSlots
+}
+
+// accountSlots holds one account's slots: a token in active per upload
+// receiving its body, and a count of those waiting for one.
+type accountSlots struct {
+	active  chan struct{}
+	waiting int
+}
+
+// acquire takes one of user's upload slots, waiting for one while fewer
+// than limits.MaxUploadsQueuedPerAccount others wait (a CI job publishing
+// a monorepo's packages in parallel queues up rather than fails), or
+// until ctx ends. ok is false when the queue is full.
+func (u *uploadSlots) acquire(ctx context.Context, user int64) (release func(), ok bool, err error) {
+	u.mu.Lock()
+	if u.accounts == nil {
+		u.accounts = map[int64]*accountSlots{}
+	}
+	a := u.accounts[user]
+	if a == nil {
+		a = &accountSlots{active: make(chan struct{}, limits.MaxUploadsPerAccount)}
+		u.accounts[user] = a
+	}
+	if a.waiting >= limits.MaxUploadsQueuedPerAccount {
+		u.mu.Unlock()
+		return nil, false, nil
+	}
+	a.waiting++
+	u.mu.Unlock()
+
+	select {
+	case a.active <- struct{}{}:
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	u.mu.Lock()
+	a.waiting--
+	u.forget(user, a)
+	u.mu.Unlock()
+	if err != nil {
+		return nil, false, err
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			<-a.active
+			u.mu.Lock()
+			u.forget(user, a)
+			u.mu.Unlock()
+		})
+	}, true, nil
+}
+
+// forget drops an account nobody holds or waits for; u.mu is held.
+func (u *uploadSlots) forget(user int64, a *accountSlots) {
+	if a.waiting == 0 && len(a.active) == 0 {
+		delete(u.accounts, user)
+	}
+}
