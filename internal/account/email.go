@@ -87,8 +87,16 @@ func (s *Service) sendLink(ctx context.Context, u *core.User, l *emailLink) {
 	s.send(ctx, u, kind, mail.Notice{ActionURL: s.url(path) + "?token=" + l.secret, ExpiresIn: l.expires.Sub(l.created)})
 }
 
-// notify mails a security notice to u's address.
+// notify mails a security notice to u's address, only if that address is
+// verified. An unverified address may be a stranger's (a typo, or someone
+// else's address given at sign-up): a notice would tell them the account
+// exists, when it signs in and from where. Only the verification link
+// itself (sendLink) goes to an unverified address.
 func (s *Service) notify(ctx context.Context, u *core.User, kind string, n mail.Notice) {
+	if !u.EmailVerified {
+		s.log.DebugContext(ctx, "notice not mailed: the address is not verified", "kind", kind, "user", u.Name)
+		return
+	}
 	s.send(ctx, u, kind, n)
 }
 

@@ -289,9 +289,9 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, secret string, addr ne
 		return nil, err
 	}
 	now := s.now()
-	old := u.Email
+	old, oldVerified := u.Email, u.EmailVerified
 	u, err = s.followLink(ctx, et, now, func(tx store.Tx, cur *core.User) error {
-		old = cur.Email
+		old, oldVerified = cur.Email, cur.EmailVerified
 		cur.Email, cur.EmailVerified = et.Email, true
 		if err := tx.UpdateUser(cur); err != nil {
 			if errors.Is(err, core.ErrConflict) {
@@ -322,7 +322,9 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, secret string, addr ne
 	n := mail.Notice{When: now, IP: addr.Unmap().String(), OldEmail: old, NewEmail: u.Email}
 	s.notify(ctx, u, mail.KindEmailChanged, n)
 	prev := *u
-	prev.Email = old
+	// The old address hears of the change only if it was verified: one
+	// un-verified as abandoned may be a new domain holder's.
+	prev.Email, prev.EmailVerified = old, oldVerified
 	s.notify(ctx, &prev, mail.KindEmailChanged, n)
 	return u, nil
 }
