@@ -182,6 +182,9 @@ func (s *Service) Register(ctx context.Context, nu NewUser, addr netip.Addr) (*c
 	if err := ValidateUserName(nu.Name); err != nil {
 		return nil, err
 	}
+	if err := checkReservedName(nu.Name); err != nil {
+		return nil, err
+	}
 	if err := validateEmail(nu.Email); err != nil {
 		return nil, err
 	}
