@@ -121,6 +121,11 @@ func New(ctx context.Context, st store.Store, h *password.Hasher, p Policy, peer
 		// rest of the registry works without it.
 		peers.Log.Warn("account: security keys and passkeys are off: the public URL needs a host name", "public_url", p.PublicURL, "err", err)
 		rp = nil
+		if !p.MFA.InsecureAdminsWithTOTP {
+			// Administrators could never add the key they need.
+			peers.Log.Warn("account: administrators will use an authenticator app (TOTP) as their second factor, since security keys are off")
+			p.MFA.InsecureAdminsWithTOTP = true
+		}
 	}
 	return &Service{store: st, hasher: h, policy: p, mailer: peers.Mailer, pw: peers.Passwords, domains: peers.Domains, log: peers.Log, now: now, webauthn: rp, dummyHash: dummy}, nil
 }
