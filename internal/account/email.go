@@ -271,6 +271,11 @@ func (s *Service) VerifyEmail(ctx context.Context, secret string, addr netip.Add
 	return s.followLink(ctx, et, now, func(tx store.Tx, cur *core.User) error {
 		cur.EmailVerified = true
 		if err := tx.UpdateUser(cur); err != nil {
+			if errors.Is(err, core.ErrConflict) {
+				// Unverified addresses are claims (store.Users): another
+				// account verified this one first.
+				return core.Errorf(core.KindConflict, "%s is now the verified address of another account; use another address at %s", cur.Email, s.url(pathAccount))
+			}
 			return err
 		}
 		if err := recordVerifiedAddress(tx, cur, now); err != nil {
@@ -295,6 +300,15 @@ func (s *Service) ResendVerification(ctx context.Context, p authz.Principal) err
 	if res, err := s.refuseAbandoned(ctx, p.User.Email, "verify"); err != nil {
 		s.recordDomain(ctx, p.User, res)
 		return core.Errorf(core.KindInvalid, "%s; change your address at %s", core.Message(err), s.url(pathAccount))
+	}
+	if owner, err := s.verifiedHolder(ctx, p.User.Email); err != nil {
+		return err
+	} else if owner != nil && owner.ID != p.User.ID {
+		// Another account verified this address: no link for a
+		// stranger's account goes to its owner, and the answer is the
+		// same as when one went out, as at sign-up.
+		s.log.InfoContext(ctx, "verification link not mailed: another account verified the address", "user", p.User.Name)
+		return nil
 	}
 	link, err := newEmailLink(core.PurposeVerifyEmail, s.now())
 	if err != nil {

@@ -36,6 +36,7 @@ const (
 	KindRecoveryStarted          = "recovery_started"   // an admin started an assisted recovery; link to cancel
 	KindRecoveryCancelled        = "recovery_cancelled" // the assisted recovery was cancelled
 	KindRecoveryCompleted        = "recovery_completed" // second factors removed; a reset link follows
+	KindSignupAttempt            = "signup_attempt"     // someone signed up with an address another account verified
 )
 
 // Kinds lists every kind Render knows.
@@ -47,6 +48,7 @@ var kinds = []string{
 	KindPasskeyAdded, KindPasskeyRemoved, KindTokenCreated, KindNewDevice,
 	KindPackagePublished, KindOwnerAdded, KindOwnerRemoved,
 	KindRecoveryStarted, KindRecoveryCancelled, KindRecoveryCompleted,
+	KindSignupAttempt,
 }
 
 // Notice is what the templates say. Which fields a kind needs is listed
@@ -272,6 +274,10 @@ func (n Notice) check(kind string) error {
 	case KindMFAFailures:
 		if n.FailedCodes <= 0 {
 			return missing("FailedCodes")
+		}
+	case KindSignupAttempt:
+		if n.Actor == "" {
+			return missing("Actor")
 		}
 	case KindNewDevice:
 		if n.IP == "" && n.UserAgent == "" {
