@@ -56,6 +56,7 @@ var mustSay = map[string][]string{
 	rmail.KindRecoveryStarted:          {actionURL, "24 hours", "cancel", securityURL},
 	rmail.KindRecoveryCancelled:        {"cancelled", securityURL},
 	rmail.KindRecoveryCompleted:        {"removed", "reset", securityURL},
+	rmail.KindSignupAttempt:            {"bob", "sign up", "nothing to do", securityURL},
 }
 
 var wantLinks = map[string][]string{
