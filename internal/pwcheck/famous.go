@@ -18,7 +18,6 @@ var famousPasswords = []string{
 	"correct horse battery staple",
 	"Tr0ub4dor&3",
 	"troubador",
-	"troubadour",
 	"the quick brown fox jumps over the lazy dog",
 	"the quick brown fox jumped over the lazy dog",
 	"lorem ipsum dolor sit amet",
@@ -75,29 +74,51 @@ var famousPasswords = []string{
 var famousSet = sync.OnceValue(func() map[string]struct{} {
 	set := make(map[string]struct{}, len(famousPasswords))
 	for _, p := range famousPasswords {
-		set[normaliseFamous(p)] = struct{}{}
+		set[normaliseFamous(p, 'i')] = struct{}{}
 	}
 	return set
 })
 
 // isFamous reports whether password is a famous example password, written
-// in any case, with any spacing or separators, and with or without digits
-// and symbols added at the end ("Correct-Horse-Battery-Staple1!").
+// in any case, with any spacing or separators, with digits or symbols for
+// look-alike letters ("C0rrect H0rse"), and with or without digits and
+// symbols added at the end ("Correct-Horse-Battery-Staple1!").
 func isFamous(password string) bool {
-	n := normaliseFamous(password)
-	if n == "" {
-		return false
+	for _, one := range []rune{'i', 'l'} { // "1" reads as either
+		// A digit or symbol at the end is appended, or a letter written
+		// alike ("St4pl3"): try both readings.
+		for _, n := range []string{normaliseFamous(password, one), normaliseFamous(foldLeet(password, one), one)} {
+			if _, ok := famousSet()[n]; ok && n != "" {
+				return true
+			}
+		}
 	}
-	_, ok := famousSet()[n]
-	return ok
+	return false
 }
 
-// normaliseFamous lower-cases s and keeps only its letters and digits,
-// so that case, spaces, hyphens and the like do not hide a phrase, and
-// drops what is appended at the end (digits and symbols), as people do
-// to satisfy composition rules. "Tr0ub4dor&3" keeps its inner digits and
-// becomes "tr0ub4dor": the famous spelling.
-func normaliseFamous(s string) string {
+// leet maps the digits and symbols people write for letters; "1" is
+// handled by normaliseFamous.
+var leet = map[rune]rune{'0': 'o', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '@': 'a', '$': 's'}
+
+// normaliseFamous drops what is appended at the end (digits and symbols,
+// as people add to satisfy composition rules), lower-cases the rest, reads
+// look-alike digits and symbols as their letters ("1" as one), and keeps
+// only letters and digits, so that case, spaces, hyphens and the like do
+// not hide a phrase. "Tr0ub4dor&3" becomes "troubador".
+func normaliseFamous(s string, one rune) string {
 	s = strings.TrimRightFunc(s, func(r rune) bool { return !unicode.IsLetter(r) })
-	return lettersAndDigits(strings.ToLower(s))
+	return lettersAndDigits(foldLeet(strings.ToLower(s), one))
+}
+
+// foldLeet reads look-alike digits and symbols in s as letters, "1" as one.
+func foldLeet(s string, one rune) string {
+	return strings.Map(func(r rune) rune {
+		if r == '1' {
+			return one
+		}
+		if l, ok := leet[r]; ok {
+			return l
+		}
+		return r
+	}, s)
 }

@@ -26,6 +26,11 @@ func TestFamousPasswordsRefusedWhenHIBPIsDown(t *testing.T) {
 		"Tr0ub4dor&3",
 		"tr0ub4dor&3",
 		"Tr0ub4dor",
+		"troubador",
+		"C0rrect H0rse B4ttery St4ple",
+		"c0rr3ct-h0rs3-b@tt3ry-$tapl3!",
+		"hunter2",
+		"Luke, I am your father",
 		"the quick brown fox jumps over the lazy dog",
 		"May the Force be with you!",
 		"Pass Word 123", // the common list, with spaces taken out
