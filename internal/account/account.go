@@ -121,6 +121,11 @@ func New(ctx context.Context, st store.Store, h *password.Hasher, p Policy, peer
 		// rest of the registry works without it.
 		peers.Log.Warn("account: security keys and passkeys are off: the public URL needs a host name", "public_url", p.PublicURL, "err", err)
 		rp = nil
+		if !p.MFA.InsecureAdminsWithTOTP {
+			// Administrators could never add the key they need.
+			peers.Log.Warn("account: administrators will use an authenticator app (TOTP) as their second factor, since security keys are off")
+			p.MFA.InsecureAdminsWithTOTP = true
+		}
 	}
 	return &Service{store: st, hasher: h, policy: p, mailer: peers.Mailer, pw: peers.Passwords, domains: peers.Domains, log: peers.Log, now: now, webauthn: rp, dummyHash: dummy}, nil
 }
@@ -182,6 +187,9 @@ func (s *Service) Register(ctx context.Context, nu NewUser, addr netip.Addr) (*c
 	if err := ValidateUserName(nu.Name); err != nil {
 		return nil, err
 	}
+	if err := checkReservedName(nu.Name); err != nil {
+		return nil, err
+	}
 	if err := validateEmail(nu.Email); err != nil {
 		return nil, err
 	}
@@ -194,38 +202,83 @@ func (s *Service) Register(ctx context.Context, nu NewUser, addr netip.Addr) (*c
 	if err != nil {
 		return nil, err
 	}
-	u, err := s.CreateUser(ctx, "", nu)
+	owner, err := s.verifiedHolder(ctx, nu.Email)
+	if err != nil {
+		return nil, err
+	}
+	u, link, err := s.createUser(ctx, "", nu)
 	if err != nil {
 		return nil, err
 	}
 	s.recordDomain(ctx, u, res)
+	if owner != nil {
+		// The answer is the same as for a free address (sign-up must not
+		// tell who has an account), but the address's owner hears of it
+		// instead of getting a link that would verify a stranger's
+		// account. The new account can never verify this address.
+		s.notify(ctx, owner, mail.KindSignupAttempt, mail.Notice{Actor: u.Name, IP: addr.Unmap().String(), UserAgent: userAgentOf(ctx)})
+		return u, nil
+	}
+	s.sendLink(ctx, u, link)
 	return u, nil
+}
+
+// verifiedHolder returns the account whose verified address is email, or
+// nil if none has it.
+func (s *Service) verifiedHolder(ctx context.Context, email string) (*core.User, error) {
+	var u *core.User
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		u, err = tx.UserByEmail(email)
+		if errors.Is(err, core.ErrNotFound) {
+			u, err = nil, nil
+		}
+		return err
+	})
+	return u, err
 }
 
 // CreateUser creates an account; actor is the admin doing it ("" for sign-up).
 func (s *Service) CreateUser(ctx context.Context, actor string, nu NewUser) (*core.User, error) {
-	if err := ValidateUserName(nu.Name); err != nil {
+	u, link, err := s.createUser(ctx, actor, nu)
+	if err != nil {
 		return nil, err
+	}
+	if link != nil {
+		s.sendLink(ctx, u, link)
+	}
+	return u, nil
+}
+
+// createUser creates an account and, for an unverified one, stores the
+// link that verifies its address, which the caller mails (or not).
+func (s *Service) createUser(ctx context.Context, actor string, nu NewUser) (*core.User, *emailLink, error) {
+	if err := ValidateUserName(nu.Name); err != nil {
+		return nil, nil, err
 	}
 	if err := validateEmail(nu.Email); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := s.checkNewPassword(ctx, nu.Password, nu.Name, nu.Email); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	hash, err := s.hasher.Hash(ctx, nu.Password)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	u := &core.User{Name: nu.Name, Email: nu.Email, PasswordHash: hash, EmailVerified: nu.Verified, Admin: nu.Admin, CreatedAt: s.now()}
 	var link *emailLink
 	if !nu.Verified {
 		if link, err = newEmailLink(core.PurposeVerifyEmail, u.CreatedAt); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
+	nameTaken := false
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		if err := tx.CreateUser(u); err != nil {
+			if _, lookup := tx.UserByName(u.Name); lookup == nil {
+				nameTaken = true
+			}
 			return err
 		}
 		if err := tx.AppendEvent(&core.Event{At: u.CreatedAt, Type: core.EventAccountCreate, Actor: actorOr(actor, u.Name), Data: jsonData(map[string]any{"user": u.Name, "admin": u.Admin})}); err != nil {
@@ -236,16 +289,18 @@ func (s *Service) CreateUser(ctx context.Context, actor string, nu NewUser) (*co
 		}
 		return recordVerifiedAddress(tx, u, u.CreatedAt)
 	})
-	if errors.Is(err, core.ErrConflict) {
-		return nil, core.Errorf(core.KindConflict, "the user name %q or that email address is already taken", nu.Name)
+	switch {
+	case errors.Is(err, core.ErrConflict) && nameTaken:
+		// Names are public: saying one is taken tells nothing new.
+		return nil, nil, core.Errorf(core.KindConflict, "the user name %q is already taken; choose another", nu.Name)
+	case errors.Is(err, core.ErrConflict):
+		// Only a verified address is unique (store.Users), so only the
+		// operator creating a verified account gets here.
+		return nil, nil, core.Errorf(core.KindConflict, "%s is already the verified address of another account", nu.Email)
+	case err != nil:
+		return nil, nil, err
 	}
-	if err != nil {
-		return nil, err
-	}
-	if link != nil {
-		s.sendLink(ctx, u, link)
-	}
-	return u, nil
+	return u, link, nil
 }
 
 func actorOr(actor, fallback string) string {

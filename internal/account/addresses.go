@@ -27,10 +27,32 @@ import (
 const RecentAddressWindow = 90 * 24 * time.Hour
 
 // recordVerifiedAddress records in tx that u's current address, verified
-// at now, is the account's. Recording the current address again (verified
-// once more after its domain was found abandoned, say) changes nothing.
+// at now, is the account's. Verifying the current address again (after its
+// domain was found abandoned, say) starts a new period: the start of a
+// period is when the address was last proved, and a domain registered
+// again after it makes the address abandoned (addressVerifiedAt).
 func recordVerifiedAddress(tx store.Tx, u *core.User, now time.Time) error {
+	if err := tx.EndEmailPeriod(u.ID, now); err != nil {
+		return err
+	}
 	return tx.StartEmailPeriod(u.ID, u.Email, now)
+}
+
+// verificationTimes returns, in tx, when each address u has had since
+// since was last verified, by lower-case address.
+func verificationTimes(tx store.Tx, u *core.User, since time.Time) (map[string]time.Time, error) {
+	periods, err := tx.EmailPeriodsSince(u.ID, since)
+	if err != nil {
+		return nil, err
+	}
+	at := map[string]time.Time{}
+	for _, p := range periods {
+		k := strings.ToLower(p.Email)
+		if p.From.After(at[k]) {
+			at[k] = p.From
+		}
+	}
+	return at, nil
 }
 
 // recentAddresses lists, in tx, where the notices of a recovery of u that
@@ -55,11 +77,17 @@ func recentAddresses(tx store.Tx, u *core.User, started time.Time) ([]string, er
 
 // notifyAddresses mails the same notice about u to each address, one
 // mail per address, so that no recipient learns the others (a previous
-// address may no longer be the account holder's).
+// address may no longer be the account holder's). An address goes only
+// if it is verified (the current one) or was (a former one), and not if
+// its domain is abandoned now or was registered again since the address
+// was verified: these notices carry a link that cancels a recovery, and
+// whoever took over a lapsed domain must not be able to keep cancelling
+// the owner's recovery (dropAbandoned).
 func (s *Service) notifyAddresses(ctx context.Context, u *core.User, addrs []string, kind string, n mail.Notice) {
-	for _, a := range addrs {
+	for _, a := range s.dropAbandoned(ctx, u, addrs, kind) {
 		to := *u
 		to.Email = a
+		to.EmailVerified = true
 		s.notify(ctx, &to, kind, n)
 	}
 }

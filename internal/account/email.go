@@ -87,8 +87,16 @@ func (s *Service) sendLink(ctx context.Context, u *core.User, l *emailLink) {
 	s.send(ctx, u, kind, mail.Notice{ActionURL: s.url(path) + "?token=" + l.secret, ExpiresIn: l.expires.Sub(l.created)})
 }
 
-// notify mails a security notice to u's address.
+// notify mails a security notice to u's address, only if that address is
+// verified. An unverified address may be a stranger's (a typo, or someone
+// else's address given at sign-up): a notice would tell them the account
+// exists, when it signs in and from where. Only the verification link
+// itself (sendLink) goes to an unverified address.
 func (s *Service) notify(ctx context.Context, u *core.User, kind string, n mail.Notice) {
+	if !u.EmailVerified {
+		s.log.DebugContext(ctx, "notice not mailed: the address is not verified", "kind", kind, "user", u.Name)
+		return
+	}
 	s.send(ctx, u, kind, n)
 }
 
@@ -263,6 +271,11 @@ func (s *Service) VerifyEmail(ctx context.Context, secret string, addr netip.Add
 	return s.followLink(ctx, et, now, func(tx store.Tx, cur *core.User) error {
 		cur.EmailVerified = true
 		if err := tx.UpdateUser(cur); err != nil {
+			if errors.Is(err, core.ErrConflict) {
+				// Unverified addresses are claims (store.Users): another
+				// account verified this one first.
+				return core.Errorf(core.KindConflict, "%s is now the verified address of another account; use another address at %s", cur.Email, s.url(pathAccount))
+			}
 			return err
 		}
 		if err := recordVerifiedAddress(tx, cur, now); err != nil {
@@ -287,6 +300,15 @@ func (s *Service) ResendVerification(ctx context.Context, p authz.Principal) err
 	if res, err := s.refuseAbandoned(ctx, p.User.Email, "verify"); err != nil {
 		s.recordDomain(ctx, p.User, res)
 		return core.Errorf(core.KindInvalid, "%s; change your address at %s", core.Message(err), s.url(pathAccount))
+	}
+	if owner, err := s.verifiedHolder(ctx, p.User.Email); err != nil {
+		return err
+	} else if owner != nil && owner.ID != p.User.ID {
+		// Another account verified this address: no link for a
+		// stranger's account goes to its owner, and the answer is the
+		// same as when one went out, as at sign-up.
+		s.log.InfoContext(ctx, "verification link not mailed: another account verified the address", "user", p.User.Name)
+		return nil
 	}
 	link, err := newEmailLink(core.PurposeVerifyEmail, s.now())
 	if err != nil {

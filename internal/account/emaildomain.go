@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/netip"
 	"strings"
+	"time"
 
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
@@ -162,7 +163,11 @@ func (s *Service) RecheckEmailDomains(ctx context.Context, batch int) (checked, 
 			return checked, abandoned, ctx.Err()
 		}
 		u := &due[i]
-		res := s.domains.Check(ctx, domainOf(u.Email))
+		verified, err := s.addressVerifiedAt(ctx, u)
+		if err != nil {
+			return checked, abandoned, err
+		}
+		res := s.domains.Check(ctx, domainOf(u.Email)).VerifiedAt(verified)
 		done, err := s.applyDomain(ctx, u, res)
 		if err != nil {
 			return checked, abandoned, err
@@ -194,10 +199,11 @@ func (s *Service) EmailDomainStatus(ctx context.Context, p authz.Principal) (*co
 }
 
 // refuseResetToAbandoned runs before a reset link goes out: if u's
-// domain is abandoned, the link is withdrawn, the address un-verified,
-// an event written, and it returns true (no mail may be sent).
+// domain is abandoned, or was registered again after the address was
+// verified, the link is withdrawn, the address un-verified, an event
+// written, and it returns true (no mail may be sent).
 func (s *Service) refuseResetToAbandoned(ctx context.Context, u *core.User) bool {
-	res := s.checkDomain(ctx, u.Email)
+	res := s.checkVerifiedAddress(ctx, u)
 	if res == nil || res.Status != emaildomain.Abandoned {
 		return false
 	}
@@ -291,9 +297,9 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, secret string, addr ne
 		return nil, err
 	}
 	now := s.now()
-	old := u.Email
+	old, oldVerified := u.Email, u.EmailVerified
 	u, err = s.followLink(ctx, et, now, func(tx store.Tx, cur *core.User) error {
-		old = cur.Email
+		old, oldVerified = cur.Email, cur.EmailVerified
 		cur.Email, cur.EmailVerified = et.Email, true
 		if err := tx.UpdateUser(cur); err != nil {
 			if errors.Is(err, core.ErrConflict) {
@@ -324,7 +330,121 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, secret string, addr ne
 	n := mail.Notice{When: now, IP: addr.Unmap().String(), OldEmail: old, NewEmail: u.Email}
 	s.notify(ctx, u, mail.KindEmailChanged, n)
 	prev := *u
-	prev.Email = old
+	// The old address hears of the change only if it was verified: one
+	// un-verified as abandoned may be a new domain holder's.
+	prev.Email, prev.EmailVerified = old, oldVerified
 	s.notify(ctx, &prev, mail.KindEmailChanged, n)
 	return u, nil
+}
+
+// addressVerifiedAt is when u's current address was last verified (the
+// start of its period in the address history); zero if it never was.
+func (s *Service) addressVerifiedAt(ctx context.Context, u *core.User) (time.Time, error) {
+	var at time.Time
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		times, err := verificationTimes(tx, u, s.now())
+		at = times[strings.ToLower(u.Email)]
+		return err
+	})
+	return at, err
+}
+
+// checkVerifiedAddress judges the domain of u's current, verified address
+// as of its verification: a domain registered again since is abandoned
+// (emaildomain.Result.VerifiedAt). nil when the check is off.
+func (s *Service) checkVerifiedAddress(ctx context.Context, u *core.User) *emaildomain.Result {
+	res := s.checkDomain(ctx, u.Email)
+	if res == nil {
+		return nil
+	}
+	verified, err := s.addressVerifiedAt(ctx, u)
+	if err != nil {
+		s.log.ErrorContext(ctx, "reading the address history failed", "user", u.Name, "err", err)
+	}
+	judged := res.VerifiedAt(verified)
+	return &judged
+}
+
+// dropAbandoned returns the addresses of addrs (u's current and former
+// ones, for a notice of kind) that may receive mail with a link: verified
+// now or once, and on a domain neither abandoned nor registered again
+// since the address was last verified. Each address dropped for its domain
+// writes an event; the current one is also un-verified (applyDomain).
+// With the check off, only verification counts.
+func (s *Service) dropAbandoned(ctx context.Context, u *core.User, addrs []string, kind string) []string {
+	var times map[string]time.Time
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		times, err = verificationTimes(tx, u, time.Time{})
+		return err
+	})
+	if err != nil {
+		s.log.ErrorContext(ctx, "reading the address history failed; no notice sent", "user", u.Name, "kind", kind, "err", err)
+		return nil
+	}
+	var out []string
+	for _, a := range addrs {
+		verified, ok := times[strings.ToLower(a)]
+		current := strings.EqualFold(a, u.Email)
+		if !ok || (current && !u.EmailVerified) {
+			continue // never verified, or no longer: see notify
+		}
+		res := s.checkDomain(ctx, a)
+		if res == nil {
+			out = append(out, a)
+			continue
+		}
+		judged := res.VerifiedAt(verified)
+		if judged.Status != emaildomain.Abandoned {
+			out = append(out, a)
+			continue
+		}
+		s.refuseNotice(ctx, u, a, current, judged, kind)
+	}
+	return out
+}
+
+// refuseNotice records that a notice of kind was not mailed to address a
+// of u because its domain is abandoned (judged), un-verifying it if it is
+// u's current address.
+func (s *Service) refuseNotice(ctx context.Context, u *core.User, a string, current bool, judged emaildomain.Result, kind string) {
+	if current {
+		if _, err := s.applyDomain(ctx, u, judged); err != nil {
+			s.log.ErrorContext(ctx, "storing email domain status failed", "user", u.Name, "err", err)
+		}
+	}
+	now := s.now()
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		return tx.AppendEvent(&core.Event{At: now, Type: core.EventEmailDomainRefused, Actor: u.Name, Data: jsonData(map[string]any{
+			"user": u.Name, "email": authz.MaskEmail(a), "domain": judged.Domain, "reasons": judged.Reasons, "flow": "notice", "notice": kind,
+		})})
+	})
+	if err != nil {
+		s.log.ErrorContext(ctx, "recording a refused notice failed", "user", u.Name, "err", err)
+	}
+	s.log.WarnContext(ctx, "notice not mailed: the address's domain is abandoned", "user", u.Name, "kind", kind, "domain", judged.Domain)
+}
+
+// refuseRecoveryLink runs before an assisted recovery completes with a
+// reset link to the account's address: if that address's domain is
+// abandoned, or was registered again since the address was verified, the
+// address is un-verified and the completion refused, since the link would
+// hand the account to the domain's new holder.
+func (s *Service) refuseRecoveryLink(ctx context.Context, name string) error {
+	var u *core.User
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		u, err = tx.UserByName(name)
+		return err
+	})
+	if err != nil || !u.EmailVerified {
+		return nil // CompleteRecovery says what is wrong
+	}
+	res := s.checkVerifiedAddress(ctx, u)
+	if res == nil || res.Status != emaildomain.Abandoned {
+		return nil
+	}
+	s.refuseNotice(ctx, u, u.Email, true, *res, mail.KindPasswordReset)
+	return core.Errorf(core.KindForbidden, "account %s's address %s cannot receive the reset link: %s. It is no longer verified; the recovery cannot complete through it",
+		name, authz.MaskEmail(u.Email), strings.Join(res.Reasons, "; "))
 }

@@ -261,7 +261,10 @@ func TestRegisterThrottledPerSource(t *testing.T) {
 		return err
 	}
 	e.user("taken")
-	wantAuthErr(t, signUp("other", "taken@example.com", office), core.KindConflict, `the user name "other" or that email address is already taken`)
+	// A taken address signs up as a free one does (it tells nothing).
+	if err := signUp("other", "taken@example.com", office); err != nil {
+		t.Fatalf("sign-up with a taken address: %v, want the answer for a free one", err)
+	}
 	// A form the service refuses before looking anything up is not counted.
 	for range 20 {
 		wantAuthErr(t, signUp("Not Valid", "x@example.com", office), core.KindInvalid)

@@ -89,6 +89,9 @@ func (s *Service) StartRecovery(ctx context.Context, actor, name, reason string)
 // CompleteRecovery finishes the open recovery of the named account once
 // its waiting period is over; before, it is refused with the time left.
 func (s *Service) CompleteRecovery(ctx context.Context, actor, name string) (*core.User, error) {
+	if err := s.refuseRecoveryLink(ctx, name); err != nil {
+		return nil, err
+	}
 	now := s.now()
 	var u *core.User
 	var link *emailLink

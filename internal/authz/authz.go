@@ -53,6 +53,10 @@ type Principal struct {
 	Now time.Time
 	// Policy is the registry's MFA policy, set with the principal.
 	Policy Policy
+	// Console marks the operator at the console (`rampart admin ...`):
+	// whoever can run commands against the data folder already holds the
+	// registry, so no session or second factor applies (see adminPolicy).
+	Console bool
 }
 
 // Policy is the registry's two-factor policy ([mfa] in the config). The
@@ -67,6 +71,10 @@ type Policy struct {
 	// StepUpWindow is how recently a browser session must have passed a
 	// second factor for a sensitive action; 0 means DefaultStepUpWindow.
 	StepUpWindow time.Duration
+	// InsecureAdminsWithTOTP lets site administrators use their power
+	// with a code from an authenticator app; otherwise they need a
+	// security key or passkey (adminPolicy).
+	InsecureAdminsWithTOTP bool
 }
 
 // DefaultStepUpWindow is how recent a second factor must be for sensitive
@@ -210,10 +218,7 @@ func Authorize(p Principal, a Action, r Resource) error {
 		}
 		return core.Errorf(core.KindForbidden, "you (%s) are not a maintainer of %s; ask one of its maintainers (`npm owner ls %s`) to add you", p.User.Name, r.Package, r.Package)
 	case AdminUsers, AdminNames:
-		if p.User.Admin {
-			return nil
-		}
-		return core.Errorf(core.KindForbidden, "only registry administrators may do this")
+		return adminPolicy(p, a)
 	}
 	return core.Errorf(core.KindForbidden, "unknown action %q", a)
 }
@@ -337,7 +342,7 @@ func needsPhishingResistant(p Principal, a Action, r Resource) bool {
 // stepUp lists the sensitive actions that need a second factor passed
 // within the step-up window.
 func stepUp(a Action) bool {
-	return a == CreateTokens || a == AddMFA || a == ApproveLogin || a == RemoveMFA || a == ChangeEmail || a == ChangeOwners
+	return a == CreateTokens || a == AddMFA || a == ApproveLogin || a == RemoveMFA || a == ChangeEmail || a == ChangeOwners || isAdminAction(a)
 }
 
 // StepUpMessage is what a browser is told when a sensitive action needs
@@ -447,7 +452,7 @@ func isMaintainer(u *core.User, ms []core.User) bool {
 // tokenAllows applies a token's scopes. Session tokens (from npm login)
 // carry every action; API tokens carry what they were created with.
 func tokenAllows(t *core.Token, a Action, r Resource) error {
-	if a == AdminUsers || a == AdminNames {
+	if isAdminAction(a) {
 		return core.Errorf(core.KindForbidden, "administrative actions need a signed-in browser session, not an API token")
 	}
 	if a == ManageTokens || a == CreateTokens || a == RevokeTokens || a == AddMFA || a == RemoveMFA || a == ChangeEmail {

@@ -112,8 +112,9 @@ func TestAuthorizeMatrix(t *testing.T) {
 			[13]core.Kind{A, F, F, F, F, F, F, F, F, F, F, F, F}},
 		{"disabled maintainer, browser session", authz.Principal{User: disabled},
 			[13]core.Kind{A, F, F, F, F, F, F, F, F, F, F, F, F}},
+		// Without a security key, no administrative power (admin_test.go).
 		{"admin, browser session", authz.Principal{User: admin},
-			[13]core.Kind{A, H, A, F, F, F, F, F, F, A, A, A, A}},
+			[13]core.Kind{A, H, A, F, F, F, F, F, F, A, A, F, F}},
 		{"admin, npm login token", authz.Principal{User: admin, Token: sessionToken()},
 			[13]core.Kind{A, H, A, F, F, F, F, F, F, A, A, F, F}},
 		{"unverified maintainer, browser session", authz.Principal{User: unverified},

@@ -25,7 +25,7 @@ func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 // adminPrincipal is the operator at the console: whoever can run commands
 // against the data folder is the registry's administrator.
 func adminPrincipal() authz.Principal {
-	return authz.Principal{User: &core.User{Name: "operator", Admin: true}}
+	return authz.Principal{User: &core.User{Name: "operator", Admin: true}, Console: true}
 }
 
 func newAdmin(env Env) *cobra.Command {
@@ -149,6 +149,9 @@ input, so it never appears in the process list or shell history:
 					role = "administrator"
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "created %s %s <%s>\n", role, u.Name, u.Email)
+				if u.Admin {
+					fmt.Fprintln(cmd.OutOrStdout(), adminFactorNote(svc.Accounts))
+				}
 				return nil
 			})
 		},
@@ -162,6 +165,18 @@ input, so it never appears in the process list or shell history:
 	cmd.MarkFlagRequired("name")
 	cmd.MarkFlagRequired("email")
 	return cmd
+}
+
+// adminFactorNote tells the operator that a new administrator must add a
+// second factor before using administrative power in the browser.
+func adminFactorNote(acct *account.Service) string {
+	where, key := acct.AdminEnrolment()
+	if key {
+		return "administrators need a security key or passkey: when it first signs in to the web UI, the account is sent to add one at " + where +
+			" and can use no administrative power until it has ([mfa] insecure_admins_with_totp = true accepts an authenticator app instead)"
+	}
+	return "administrators need two-factor authentication: when it first signs in to the web UI, the account is sent to enable it at " + where +
+		" and can use no administrative power until it has"
 }
 
 func readPassword(r io.Reader) (string, error) {

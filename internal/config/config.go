@@ -191,6 +191,11 @@ type MFA struct {
 	// "MFA for those who enable it". Off (the default), every maintainer
 	// needs a second factor (Level 3).
 	InsecureMaintainersWithoutMFA bool `toml:"insecure_maintainers_without_mfa"`
+	// InsecureAdminsWithTOTP lets site administrators use their power
+	// after a code from an authenticator app. Off (the default), they need
+	// a security key or passkey, and one without is sent to add it when
+	// signing in to the web UI.
+	InsecureAdminsWithTOTP bool `toml:"insecure_admins_with_totp"`
 	// CriticalTopPercent is the share of packages, by downloads over the
 	// last 30 days, that is critical (rounded up, at least one package):
 	// managing those needs a phishing-resistant factor.

@@ -26,6 +26,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -69,6 +70,25 @@ type Result struct {
 	Reasons []string
 	// CheckedAt is when the check ran, by the Checker's clock.
 	CheckedAt time.Time
+	// RegisteredAt is when the domain's current registration began,
+	// according to its registry over RDAP; zero when unknown. Compare it
+	// with when an address was verified (VerifiedAt).
+	RegisteredAt time.Time
+}
+
+// VerifiedAt judges the result for an address verified at verified: a
+// domain whose current registration began after that was re-registered,
+// perhaps by someone else, so the address proves nothing any more and is
+// Abandoned. An unknown registration date or verification time changes
+// nothing.
+func (r Result) VerifiedAt(verified time.Time) Result {
+	if r.Status == Abandoned || r.RegisteredAt.IsZero() || verified.IsZero() || !r.RegisteredAt.After(verified) {
+		return r
+	}
+	r.Status = Abandoned
+	r.Reasons = append(slices.Clip(r.Reasons), fmt.Sprintf("the domain was registered again on %s, after the address was verified on %s, so it may now belong to someone else",
+		r.RegisteredAt.UTC().Format(time.DateOnly), verified.UTC().Format(time.DateOnly)))
+	return r
 }
 
 const (
@@ -232,6 +252,7 @@ func (c *Checker) Check(ctx context.Context, domain string) Result {
 	wg.Go(func() { dns = c.checkDNS(ctx, name) })
 	wg.Go(func() { rdap = c.checkRDAP(ctx, name) })
 	wg.Wait()
+	res.RegisteredAt = rdap.registered
 	if dns.status == Abandoned && !c.resolverTrusted(ctx) {
 		dns = verdict{Unknown, []string{"the DNS resolver cannot resolve " + c.canary.domain + " either, so its answer proves nothing; the domain will be checked again later"}}
 	}

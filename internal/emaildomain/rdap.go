@@ -30,6 +30,9 @@ type rdapVerdict struct {
 	status   Status // Abandoned, OK or Unknown (failed)
 	notFound bool   // the registry answered 404
 	reasons  []string
+	// registered is when the current registration began (registeredAt);
+	// zero when the registry did not say.
+	registered time.Time
 }
 
 // checkRDAP asks the registry about the registered domain that name is in.
@@ -54,10 +57,29 @@ func (c *Checker) checkRDAP(ctx context.Context, name string) rdapVerdict {
 	if err != nil {
 		return failed(err)
 	}
+	registered := registeredAt(obj)
 	if reasons := lapsed(obj, c.now()); len(reasons) > 0 {
-		return rdapVerdict{status: Abandoned, reasons: reasons}
+		return rdapVerdict{status: Abandoned, reasons: reasons, registered: registered}
 	}
-	return rdapVerdict{status: OK}
+	return rdapVerdict{status: OK, registered: registered}
+}
+
+// registeredAt is when the domain's current registration began: the
+// latest "registration" or "reregistration" event (RFC 9083 §10.2.3). A
+// domain that lapsed and was registered again by someone else carries the
+// date of the new registration. Zero when the registry gives none.
+func registeredAt(obj *domainObject) time.Time {
+	var at time.Time
+	for _, e := range obj.Events {
+		switch squash(e.Action) {
+		case "registration", "reregistration":
+			t, err := time.Parse(time.RFC3339, e.Date)
+			if err == nil && t.After(at) {
+				at = t
+			}
+		}
+	}
+	return at
 }
 
 // domainObject is the part of an RDAP domain object (RFC 9083 §5.3) that

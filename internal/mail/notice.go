@@ -39,6 +39,7 @@ const (
 	// KindEmailChangeRequested goes to the current address when a change
 	// to another is asked for: the link goes only to the new one.
 	KindEmailChangeRequested = "email_change_requested"
+	KindSignupAttempt        = "signup_attempt" // someone signed up with an address another account verified
 )
 
 // Kinds lists every kind Render knows.
@@ -51,6 +52,7 @@ var kinds = []string{
 	KindPackagePublished, KindOwnerAdded, KindOwnerRemoved,
 	KindRecoveryStarted, KindRecoveryCancelled, KindRecoveryCompleted,
 	KindEmailChangeRequested,
+	KindSignupAttempt,
 }
 
 // Notice is what the templates say. Which fields a kind needs is listed
@@ -281,6 +283,10 @@ func (n Notice) check(kind string) error {
 	case KindMFAFailures:
 		if n.FailedCodes <= 0 {
 			return missing("FailedCodes")
+		}
+	case KindSignupAttempt:
+		if n.Actor == "" {
+			return missing("Actor")
 		}
 	case KindNewDevice:
 		if n.IP == "" && n.UserAgent == "" {

@@ -57,6 +57,7 @@ var mustSay = map[string][]string{
 	rmail.KindRecoveryCancelled:        {"cancelled", securityURL},
 	rmail.KindRecoveryCompleted:        {"removed", "reset", securityURL},
 	rmail.KindEmailChangeRequested:     {"alice@new.example", "24 hours", "Cancel", securityURL},
+	rmail.KindSignupAttempt:            {"bob", "sign up", "nothing to do", securityURL},
 }
 
 var wantLinks = map[string][]string{

@@ -559,9 +559,13 @@ func (h *Handler) getUser(w http.ResponseWriter, ctx context.Context, p authz.Pr
 	if err != nil {
 		return err
 	}
+	// Names are public; an address is the account holder's own (a target
+	// for phishing and for guessing at its reset mail). Only the user and
+	// an administrator see it. `npm owner add` reads this document but
+	// needs only the name: owners are matched by name.
 	out := map[string]any{"name": u.Name}
-	if !p.Anonymous() {
-		out["email"] = u.Email // `npm owner add` reads it; not shown to strangers
+	if !p.Anonymous() && (p.User.ID == u.ID || p.User.Admin) {
+		out["email"] = u.Email
 	}
 	return writeJSON(w, http.StatusOK, out)
 }

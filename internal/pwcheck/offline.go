@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/trustelem/zxcvbn/frequency"
 )
@@ -22,10 +23,26 @@ var commonPasswords = sync.OnceValue(func() map[string]struct{} {
 	return set
 })
 
-// isCommon reports whether password, ignoring case, is on the common list.
+// isCommon reports whether password, ignoring case, is on the common list,
+// also once spaces and separators are taken out ("Pass Word 123" is
+// "password123").
 func isCommon(password string) bool {
-	_, ok := commonPasswords()[strings.ToLower(password)]
+	lower := strings.ToLower(password)
+	if _, ok := commonPasswords()[lower]; ok {
+		return true
+	}
+	_, ok := commonPasswords()[lettersAndDigits(lower)]
 	return ok
+}
+
+// lettersAndDigits keeps only the letters and digits of s.
+func lettersAndDigits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return r
+		}
+		return -1
+	}, s)
 }
 
 // hashSet holds SHA-1 sums of leaked passwords. A nil hashSet is empty.

@@ -7,8 +7,10 @@
 // leave the process, the request asks for a padded response so that its
 // size says nothing either, and the suffixes are compared here. When HIBP is
 // disabled, slow or down, the check falls back to an offline list (the
-// 30,000 most common passwords shipped inside zxcvbn plus an optional
-// operator file of SHA-1 hashes) and says so in Verdict.Source. A failure of
+// 30,000 most common passwords shipped inside zxcvbn, famous example
+// passphrases such as "correct horse battery staple", plus an optional
+// operator file of SHA-1 hashes) and says so in Verdict.Source. Case,
+// spacing and separators do not hide a password from the offline list. A failure of
 // HIBP never fails the caller's request.
 //
 // Strength is zxcvbn's score from 0 (too guessable) to 4 (very unguessable),
@@ -169,6 +171,11 @@ type Verdict struct {
 	// Common is set when the password (ignoring case) is on the offline
 	// list of the most common passwords. It is checked whatever Source is.
 	Common bool
+	// Famous is set when the password is a famous example password or
+	// passphrase ("correct horse battery staple"), whatever its case,
+	// spacing and appended digits or symbols (famous.go). It is checked
+	// whatever Source is.
+	Famous bool
 	// Score is zxcvbn's estimate from 0 (too guessable) to 4.
 	Score int
 	// Source says where the breach answer came from: SourceHIBP, or
@@ -187,7 +194,7 @@ func (v Verdict) Acceptable(minScore int) bool {
 
 // Compromised reports whether the password is known to attackers. A sign-in
 // with such a password should succeed only into a forced password change.
-func (v Verdict) Compromised() bool { return v.Breached || v.Common }
+func (v Verdict) Compromised() bool { return v.Breached || v.Common || v.Famous }
 
 // Refusal returns nil when the password is Acceptable, and otherwise a
 // core.KindInvalid error whose message lists the Problems.
@@ -233,6 +240,7 @@ func (c *Checker) Check(ctx context.Context, password string, userInputs ...stri
 		v.Breached = true
 	}
 	v.Common = isCommon(password)
+	v.Famous = isFamous(password)
 
 	strength := zxcvbn.PasswordStrength(truncateRunes(password, maxStrengthRunes), expandInputs(userInputs))
 	v.Score = strength.Score
@@ -247,6 +255,9 @@ func (c *Checker) Check(ctx context.Context, password string, userInputs ...stri
 	}
 	if v.Common {
 		v.Problems = append(v.Problems, "this is one of the most common passwords; choose another")
+	}
+	if v.Famous {
+		v.Problems = append(v.Problems, "this is a famous example password, among the first an attacker tries; choose another")
 	}
 	if v.Score < c.minScore {
 		if usesUserInputs(strength.Sequence) {

@@ -71,7 +71,9 @@ func (e *policyEnv) user(name string, admin bool) authz.Principal {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return authz.Principal{User: u}
+	// An administrator acts as `rampart admin` does, from the console: in
+	// a browser it would need a security key (authz/admin_test.go).
+	return authz.Principal{User: u, Console: admin}
 }
 
 // at moves the clock to policyT0+d.

@@ -112,7 +112,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		SessionLifetime:   time.Duration(cfg.Tokens.SessionHours) * time.Hour,
 		FreeFailures:      cfg.Login.FreeFailures,
 		MaxBackoff:        cfg.Login.MaxBackoff.Duration,
-		MFA:               authz.Policy{RequireMFA: !cfg.MFA.InsecureMaintainersWithoutMFA, StepUpWindow: cfg.MFA.StepUpWindow.Duration},
+		MFA:               authz.Policy{RequireMFA: !cfg.MFA.InsecureMaintainersWithoutMFA, StepUpWindow: cfg.MFA.StepUpWindow.Duration, InsecureAdminsWithTOTP: cfg.MFA.InsecureAdminsWithTOTP},
 		PublicURL:         cfg.PublicURL,
 		DomainRecheck:     cfg.EmailDomains.RecheckInterval.Duration,
 		RecoveryWait:      cfg.Recovery.Wait.Duration,

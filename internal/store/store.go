@@ -70,11 +70,19 @@ type Tx interface {
 	Meta
 }
 
-// Users holds accounts. Names are unique; so are emails, ignoring case.
+// Users holds accounts. Names are unique; so are verified email
+// addresses, ignoring case. An unverified address is only a claim: any
+// number of unverified accounts may give the same address, also one that
+// another account verified, so that sign-up can neither squat an address
+// nor tell whether it is taken. Making an address verified (CreateUser or
+// UpdateUser with EmailVerified) when another account has it verified is
+// a conflict.
 type Users interface {
 	CreateUser(u *core.User) error // sets u.ID
 	UserByID(id int64) (*core.User, error)
 	UserByName(name string) (*core.User, error)
+	// UserByEmail finds the account whose verified address is email,
+	// ignoring case; unverified claims are not found.
 	UserByEmail(email string) (*core.User, error)
 	UpdateUser(u *core.User) error // every field but ID, Name and CreatedAt
 	CountUsers() (int, error)

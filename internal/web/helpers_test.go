@@ -23,7 +23,7 @@ import (
 	"github.com/rampart/rampart/internal/server"
 )
 
-const testPassword = "correct horse battery staple"
+const testPassword = "velvet horse battery quokka" // strong, and not a famous example password (pwcheck refuses those)
 
 // env is a registry with real services over a temporary data folder,
 // served by the same handler as `rampart serve`.

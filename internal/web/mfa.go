@@ -61,6 +61,9 @@ func (h *Handler) mfaPage(w http.ResponseWriter, r *http.Request, p authz.Princi
 	if r.URL.Query().Get("disabled") != "" {
 		b.Notice = "Two-factor authentication is off."
 	}
+	if missing, _ := authz.AdminFactorMissing(p); missing {
+		b.Notice = adminMFANotice
+	}
 	return h.renderMFA(w, r, p, http.StatusOK, b)
 }
 

@@ -76,6 +76,12 @@ func (h *Handler) page(f pageFunc) http.Handler {
 			redirect(w, pathPassword)
 			return
 		}
+		// An administrator without the factor administrators need
+		// signs in only to add it.
+		if to := adminEnrolment(r, p); to != "" {
+			redirect(w, to)
+			return
+		}
 		if err := f(w, r, p); err != nil {
 			h.fail(w, r, p, err)
 		}

@@ -227,6 +227,9 @@ func (h *Handler) securityKeysPage(w http.ResponseWriter, r *http.Request, p aut
 	case r.URL.Query().Get("removed") != "":
 		b.Notice = "Removed."
 	}
+	if missing, _ := authz.AdminFactorMissing(p); missing {
+		b.Notice = adminKeyNotice
+	}
 	// Adding a key needs a recent second factor (or, for a first one, a
 	// fresh sign-in): ask for it before the form, not after the ceremony.
 	if err := authz.Authorize(p, authz.AddMFA, authz.Resource{}); err != nil {

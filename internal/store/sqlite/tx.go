@@ -69,9 +69,24 @@ func scanUser(sc interface{ Scan(...any) error }) (*core.User, error) {
 	return &u, nil
 }
 
+// emailKey is what the unique column users.email_lower holds: the address
+// in lower case once verified, and while unverified the address followed
+// by the user's name, which no address can end in (a domain has no
+// spaces), so that unverified claims never collide with each other or
+// with a verified address (store.Users). Migration 0017 rewrote the rows
+// from before.
+func emailKey(email, name string, verified bool) string {
+	if verified {
+		return strings.ToLower(email)
+	}
+	return strings.ToLower(email) + unverifiedKeySuffix(name)
+}
+
+func unverifiedKeySuffix(name string) string { return " (unverified " + name + ")" }
+
 func (t *tx) CreateUser(u *core.User) error {
 	res, err := t.exec(`INSERT INTO users (name, email, email_lower, password_hash, email_verified, is_admin, disabled_at, created_at, password_compromised) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.Name, u.Email, strings.ToLower(u.Email), u.PasswordHash, boolInt(u.EmailVerified), boolInt(u.Admin), ms(u.DisabledAt), ms(u.CreatedAt), boolInt(u.PasswordCompromised))
+		u.Name, u.Email, emailKey(u.Email, u.Name, u.EmailVerified), u.PasswordHash, boolInt(u.EmailVerified), boolInt(u.Admin), ms(u.DisabledAt), ms(u.CreatedAt), boolInt(u.PasswordCompromised))
 	if err != nil {
 		return conflict(err, "creating user %s", u.Name)
 	}
@@ -104,8 +119,9 @@ func (t *tx) UserByEmail(email string) (*core.User, error) {
 }
 
 func (t *tx) UpdateUser(u *core.User) error {
-	res, err := t.exec(`UPDATE users SET email = ?, email_lower = ?, password_hash = ?, email_verified = ?, is_admin = ?, disabled_at = ?, password_compromised = ? WHERE id = ?`,
-		u.Email, strings.ToLower(u.Email), u.PasswordHash, boolInt(u.EmailVerified), boolInt(u.Admin), ms(u.DisabledAt), boolInt(u.PasswordCompromised), u.ID)
+	// The name is not updatable: the key's suffix takes the stored one.
+	res, err := t.exec(`UPDATE users SET email = ?, email_lower = CASE WHEN ? THEN ? ELSE ? || ' (unverified ' || name || ')' END, password_hash = ?, email_verified = ?, is_admin = ?, disabled_at = ?, password_compromised = ? WHERE id = ?`,
+		u.Email, u.EmailVerified, strings.ToLower(u.Email), strings.ToLower(u.Email), u.PasswordHash, boolInt(u.EmailVerified), boolInt(u.Admin), ms(u.DisabledAt), boolInt(u.PasswordCompromised), u.ID)
 	if err != nil {
 		return conflict(err, "updating user %s", u.Name)
 	}
