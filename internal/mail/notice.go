@@ -36,6 +36,10 @@ const (
 	KindRecoveryStarted          = "recovery_started"   // an admin started an assisted recovery; link to cancel
 	KindRecoveryCancelled        = "recovery_cancelled" // the assisted recovery was cancelled
 	KindRecoveryCompleted        = "recovery_completed" // second factors removed; a reset link follows
+	// KindPackageCritical goes to every maintainer of a package that
+	// became critical: what it means, how to add a security key, and
+	// the deadline.
+	KindPackageCritical = "package_critical"
 )
 
 // Kinds lists every kind Render knows.
@@ -47,6 +51,7 @@ var kinds = []string{
 	KindPasskeyAdded, KindPasskeyRemoved, KindTokenCreated, KindNewDevice,
 	KindPackagePublished, KindOwnerAdded, KindOwnerRemoved,
 	KindRecoveryStarted, KindRecoveryCancelled, KindRecoveryCompleted,
+	KindPackageCritical,
 }
 
 // Notice is what the templates say. Which fields a kind needs is listed
@@ -108,6 +113,12 @@ type Notice struct {
 	Via string
 	// Owner is the owner added or removed: KindOwnerAdded, KindOwnerRemoved.
 	Owner string
+	// Reason says why a package became critical, and KeyRequiredFrom
+	// when TOTP alone stops being enough for it (zero: at once):
+	// KindPackageCritical, which also needs Package. Its SecurityURL is
+	// the page where a security key is added.
+	Reason          string
+	KeyRequiredFrom time.Time
 }
 
 // ErrInvalidNotice marks a Notice that Render cannot turn into a mail.
@@ -122,6 +133,7 @@ func parseTemplates() map[string]*template.Template {
 	funcs := template.FuncMap{
 		"when":   formatTime,
 		"expiry": formatDuration,
+		"day":    formatDay,
 	}
 	ts := make(map[string]*template.Template, len(kinds))
 	for _, k := range kinds {
@@ -198,7 +210,7 @@ const (
 // on for pages.
 func (n Notice) clean() Notice {
 	for _, f := range []*string{&n.Site, &n.User, &n.IP, &n.OldEmail, &n.NewEmail, &n.Method,
-		&n.Credential, &n.TokenName, &n.TokenScope, &n.Package, &n.Version, &n.Actor, &n.Via, &n.Owner} {
+		&n.Credential, &n.TokenName, &n.TokenScope, &n.Package, &n.Version, &n.Actor, &n.Via, &n.Owner, &n.Reason} {
 		*f = cleanText(*f, maxShortText)
 	}
 	n.UserAgent = cleanText(n.UserAgent, maxLongText)
@@ -285,6 +297,10 @@ func (n Notice) check(kind string) error {
 		if n.Package == "" || n.Owner == "" || n.Actor == "" {
 			return missing("Package, Owner and Actor")
 		}
+	case KindPackageCritical:
+		if n.Package == "" || n.Reason == "" {
+			return missing("Package and Reason")
+		}
 	}
 	return nil
 }
@@ -307,6 +323,9 @@ func checkURL(s string) error {
 
 // formatTime writes t in UTC, with the zone spelled out, so it reads the
 // same wherever the recipient is.
+// formatDay writes the date of t, for a subject line: "2 January 2006".
+func formatDay(t time.Time) string { return t.UTC().Format("2 January 2006") }
+
 func formatTime(t time.Time) string {
 	return t.UTC().Format("Monday, 2 January 2006 at 15:04 MST")
 }

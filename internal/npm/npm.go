@@ -296,7 +296,9 @@ func (h *Handler) getTarball(w http.ResponseWriter, r *http.Request, p authz.Pri
 	// A name@version's bytes never change, so caches may keep them forever.
 	hdr.Set("Cache-Control", "public, max-age=31536000, immutable")
 	hdr.Set("ETag", `"`+tb.Integrity+`"`)
-	http.ServeContent(w, r, file, tb.Modified, tb.ReadSeekCloser)
+	cw := &completeWriter{ResponseWriter: w}
+	http.ServeContent(cw, r, file, tb.Modified, tb.ReadSeekCloser)
+	h.countIfComplete(r, cw, tb, p.Addr)
 	return nil
 }
 

@@ -2,74 +2,161 @@ package registry
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"log/slog"
+	"net/netip"
 	"sync"
 	"time"
 
+	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/store"
 )
 
-// downloadCounter batches download counts in memory and writes them out
+// downloadCounter buffers downloads in memory and writes them out
 // periodically, so that serving a tarball never waits on a database write.
-// A crash loses at most one interval of counts: they are statistics (and
-// an input to the unpublish policy), not a ledger.
+// A download counts once per package, source and UTC day: the counts feed
+// the unpublish policy ("weekly downloads") and the critical-package
+// ranking, and one client repeating a request must not move either. The
+// decision whether a source was already counted is the store's
+// (CountDownload), so that it holds across restarts and replicas; memory
+// holds only the batch, at most limits.MaxPendingDownloads entries. A
+// crash loses at most one interval of counts: they are statistics, not a
+// ledger.
 type downloadCounter struct {
 	store store.Store
 	now   func() time.Time
 	log   *slog.Logger
+	// full wakes Run to write a batch that reached its bound.
+	full chan struct{}
 
 	mu      sync.Mutex
-	pending map[int64]int64
+	pending map[downloadKey]struct{}
+	perPkg  map[int64]int64 // pending entries per package, for Pending
+	dropped int64           // downloads not counted because the batch was full
+	swept   int64           // the last day whose past sources were swept
+}
+
+// downloadKey is one download as it counts: a package, a UTC day (Unix
+// days) and a source.
+type downloadKey struct {
+	pkg    int64
+	day    int64
+	source string
 }
 
 func newDownloadCounter(st store.Store, now func() time.Time, log *slog.Logger) *downloadCounter {
-	return &downloadCounter{store: st, now: now, log: log, pending: map[int64]int64{}}
+	return &downloadCounter{store: st, now: now, log: log, full: make(chan struct{}, 1),
+		pending: map[downloadKey]struct{}{}, perPkg: map[int64]int64{}}
 }
 
-// Add counts one download of a package.
-func (c *downloadCounter) Add(pkgID int64) {
+// downloadSource is the key a client's downloads are de-duplicated by:
+// its IPv4 address, or its IPv6 /64 (what one host or site is usually
+// given, so that rotating through its own addresses counts once). It is
+// hashed so that the store does not hold addresses in clear; the rows go
+// after the day anyway.
+func downloadSource(addr netip.Addr) string {
+	addr = addr.Unmap()
+	s := addr.String()
+	if addr.Is6() {
+		p, _ := addr.Prefix(64)
+		s = p.String()
+	}
+	sum := sha256.Sum256([]byte("rampart download source\x00" + s))
+	return hex.EncodeToString(sum[:16])
+}
+
+// Add records one complete download of a package by addr.
+func (c *downloadCounter) Add(pkgID int64, addr netip.Addr) {
+	k := downloadKey{pkg: pkgID, day: unixDay(c.now()), source: downloadSource(addr)}
 	c.mu.Lock()
-	c.pending[pkgID]++
-	c.mu.Unlock()
+	defer c.mu.Unlock()
+	if _, ok := c.pending[k]; ok {
+		return
+	}
+	if len(c.pending) >= limits.MaxPendingDownloads {
+		c.dropped++
+		select {
+		case c.full <- struct{}{}:
+		default:
+		}
+		return
+	}
+	c.pending[k] = struct{}{}
+	c.perPkg[pkgID]++
 }
 
-// Pending returns the not-yet-written count of a package.
+// Pending returns how many downloads of a package are waiting to be
+// written: an upper bound of what they will add, as the store may have
+// seen some of their sources earlier the same day.
 func (c *downloadCounter) Pending(pkgID int64) int64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.pending[pkgID]
+	return c.perPkg[pkgID]
 }
 
-// Flush writes the pending counts in one transaction.
+// Flush writes the pending downloads in one transaction, each counted
+// only if the store has not seen its source for that package and day,
+// and forgets the sources of past days once a day.
 func (c *downloadCounter) Flush(ctx context.Context) error {
 	c.mu.Lock()
-	batch := c.pending
-	c.pending = map[int64]int64{}
+	batch, dropped := c.pending, c.dropped
+	c.pending, c.perPkg, c.dropped = map[downloadKey]struct{}{}, map[int64]int64{}, 0
 	c.mu.Unlock()
-	if len(batch) == 0 {
+	if dropped > 0 {
+		c.log.WarnContext(ctx, "downloads not counted: too many distinct clients between two writes", "dropped", dropped, "limit", limits.MaxPendingDownloads)
+	}
+	today := unixDay(c.now())
+	c.mu.Lock()
+	sweep := c.swept < today
+	c.mu.Unlock()
+	if len(batch) == 0 && !sweep {
 		return nil
 	}
-	day := c.now()
 	err := c.store.Update(ctx, func(tx store.Tx) error {
-		for id, n := range batch {
-			if err := tx.AddDownloads(id, day, n); err != nil {
+		for k := range batch {
+			if _, err := tx.CountDownload(k.pkg, time.Unix(k.day*86400, 0).UTC(), k.source); err != nil {
 				return err
 			}
+		}
+		if sweep {
+			_, err := tx.SweepDownloadSources(time.Unix(today*86400, 0).UTC())
+			return err
 		}
 		return nil
 	})
 	if err != nil {
-		// Put the counts back so the next flush retries them.
+		c.restore(batch)
+		return err
+	}
+	if sweep {
 		c.mu.Lock()
-		for id, n := range batch {
-			c.pending[id] += n
-		}
+		c.swept = max(c.swept, today)
 		c.mu.Unlock()
 	}
-	return err
+	return nil
 }
 
-// Run flushes every interval until ctx is done.
+// restore puts a batch that could not be written back, so that the next
+// flush retries it, within the bound.
+func (c *downloadCounter) restore(batch map[downloadKey]struct{}) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k := range batch {
+		if _, ok := c.pending[k]; ok {
+			continue
+		}
+		if len(c.pending) >= limits.MaxPendingDownloads {
+			c.dropped++
+			continue
+		}
+		c.pending[k] = struct{}{}
+		c.perPkg[k.pkg]++
+	}
+}
+
+// Run flushes every interval, and as soon as a batch is full, until ctx
+// is done.
 func (c *downloadCounter) Run(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -78,9 +165,13 @@ func (c *downloadCounter) Run(ctx context.Context, interval time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := c.Flush(ctx); err != nil {
-				c.log.Warn("flushing download counts", "err", err)
-			}
+		case <-c.full:
+		}
+		if err := c.Flush(ctx); err != nil {
+			c.log.Warn("flushing download counts", "err", err)
 		}
 	}
 }
+
+// unixDay is the UTC day of t, in days since the Unix epoch.
+func unixDay(t time.Time) int64 { return t.UTC().Unix() / 86400 }

@@ -166,10 +166,11 @@ func (s *Service) checkPublish(tx store.Tx, p authz.Principal, pub *npmpkg.Publi
 	if err != nil {
 		return nil, err
 	}
-	critical, err := tx.IsCritical(pkg.ID)
+	critical, err := tx.CriticalState(pkg.ID)
 	if err != nil {
 		return nil, err
 	}
+	existing := authz.Resource{Package: pub.Name, Maintainers: ms, Critical: critical.Critical(), CriticalSince: critical.GraceStart()}
 	switch {
 	case !pkg.NameReleasedAt.IsZero():
 		// An administrator released the name: anyone may take it.
@@ -177,12 +178,12 @@ func (s *Service) checkPublish(tx store.Tx, p authz.Principal, pub *npmpkg.Publi
 			return nil, err
 		}
 	case pkg.Tombstoned():
-		if err := authz.Authorize(p, authz.PublishVersion, authz.Resource{Package: pub.Name, Maintainers: ms, Critical: critical}); err != nil {
+		if err := authz.Authorize(p, authz.PublishVersion, existing); err != nil {
 			return nil, core.Errorf(core.KindForbidden, "the name %s was unpublished on %s and is held so that nobody else can take it; choose another name, or ask the registry's administrators to release it",
 				pub.Name, pkg.UnpublishedAt.Format("2006-01-02"))
 		}
 	default:
-		if err := authz.Authorize(p, authz.PublishVersion, authz.Resource{Package: pub.Name, Maintainers: ms, Critical: critical}); err != nil {
+		if err := authz.Authorize(p, authz.PublishVersion, existing); err != nil {
 			return nil, err
 		}
 	}
