@@ -112,26 +112,26 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		SessionLifetime:   time.Duration(cfg.Tokens.SessionHours) * time.Hour,
 		FreeFailures:      cfg.Login.FreeFailures,
 		MaxBackoff:        cfg.Login.MaxBackoff.Duration,
-		MFA: authz.Policy{RequireMFA: !cfg.MFA.InsecureMaintainersWithoutMFA, StepUpWindow: cfg.MFA.StepUpWindow.Duration,
-			CriticalGrace: cfg.MFA.CriticalGracePeriod.Duration},
-		PublicURL:     cfg.PublicURL,
-		DomainRecheck: cfg.EmailDomains.RecheckInterval.Duration,
-		RecoveryWait:  cfg.Recovery.Wait.Duration,
+		MFA:               authz.Policy{RequireMFA: !cfg.MFA.InsecureMaintainersWithoutMFA, StepUpWindow: cfg.MFA.StepUpWindow.Duration, CriticalGrace: cfg.MFA.CriticalGracePeriod.Duration},
+		PublicURL:         cfg.PublicURL,
+		DomainRecheck:     cfg.EmailDomains.RecheckInterval.Duration,
+		RecoveryWait:      cfg.Recovery.Wait.Duration,
 	}, account.Peers{Mailer: mailer, Passwords: checker, Domains: domains, Log: opts.Log}, opts.Now)
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
 	reg, err := registry.New(ctx, st, blobs, registry.Config{
-		PublicURL:            cfg.PublicURL,
-		Limits:               cfg.Limits,
-		UnpublishWindow:      time.Duration(cfg.Unpublish.WindowHours) * time.Hour,
-		MaxWeeklyDownloads:   cfg.Unpublish.MaxWeeklyDownloads,
-		CriticalTopPercent:   cfg.MFA.CriticalTopPercent,
+		PublicURL:          cfg.PublicURL,
+		Limits:             cfg.Limits,
+		UnpublishWindow:    time.Duration(cfg.Unpublish.WindowHours) * time.Hour,
+		MaxWeeklyDownloads: cfg.Unpublish.MaxWeeklyDownloads,
+		CriticalTopPercent: cfg.MFA.CriticalTopPercent,
+		AdoptStoredURL:     opts.Console,
+		Mailer:             mailer,
+
 		CriticalMinDownloads: cfg.MFA.CriticalMinDownloads,
 		CriticalGrace:        cfg.MFA.CriticalGracePeriod.Duration,
-		AdoptStoredURL:       opts.Console,
-		Mailer:               mailer,
 	}, opts.Now, opts.Log)
 	if err != nil {
 		st.Close()
