@@ -263,7 +263,9 @@ func phishingResistant(p Principal, a Action, r Resource) error {
 	what := "changing the owners of " + r.Package
 	switch a {
 	case CreateTokens:
-		what = "creating a token that can act on it"
+		// Every other token stays possible: say so, so that a
+		// maintainer without a key is not left thinking tokens are gone.
+		what = "creating a token that can act on it (a token limited to your other packages, e.g. `npm token create --packages <name>`, needs no key)"
 	case CreatePackage, PublishVersion:
 		what = "publishing " + r.Package
 	case Unpublish:

@@ -225,7 +225,7 @@ func TestCriticalGracePeriod(t *testing.T) {
 		{"npm login publish, grace over", npmLogin(), authz.PublishVersion, over, "needs a security key or passkey"},
 		{"CI publish, grace over", ci(), authz.PublishVersion, over,
 			`p is a critical package: publishing p needs a token created in a session that passed a security key or passkey; this token (rmp_Abc, "ci") was not`},
-		{"token covering it, grace over", browser(), authz.CreateTokens, authz.Resource{Critical: true, CriticalSince: over.CriticalSince}, "needs a security key or passkey"},
+		{"token covering it, grace over", browser(), authz.CreateTokens, authz.Resource{Critical: true, CriticalSince: over.CriticalSince}, "a token limited to your other packages"},
 		{"CI publish, designated", ci(), authz.PublishVersion, designated, "needs a token created in a session that passed a security key or passkey"},
 		{"browser owners, designated", browser(), authz.ChangeOwners, designated, "/account/security-keys"},
 	} {

@@ -135,9 +135,9 @@ func (s *Service) criticalNotice(tx store.Tx, pkgID int64, name, reason string, 
 	return notice{kind: mail.KindPackageCritical, n: n, to: ms}, nil
 }
 
-// keyRequiredFrom is when a package in its grace period starts needing a
+// KeyRequiredFrom is when a package in its grace period starts needing a
 // security key or passkey; zero if it is not critical or already needs one.
-func (s *Service) keyRequiredFrom(c core.CriticalPackage) time.Time {
+func (s *Service) KeyRequiredFrom(c core.CriticalPackage) time.Time {
 	start := c.GraceStart()
 	if !c.Critical() || start.IsZero() || s.cfg.CriticalGrace <= 0 {
 		return time.Time{}

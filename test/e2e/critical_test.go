@@ -81,8 +81,8 @@ critical_min_downloads = 2
 
 	tok := alice.Token()
 	s = s.Restart(t) // writes the downloads, then recomputes at start-up
-	if out, err := s.Admin(t, "", "package", "critical", "ls"); err != nil || !strings.Contains(out, "jewel") {
-		t.Fatalf("jewel is not critical after two downloads over the floor of 2: %v\n%s", err, out)
+	if out, err := s.Admin(t, "", "package", "critical", "ls"); err != nil || !strings.Contains(out, "jewel\ttop downloads as of") || !strings.Contains(out, "TOTP still accepted until") {
+		t.Fatalf("jewel is not critical, in its grace period, after two downloads over the floor of 2: %v\n%s", err, out)
 	}
 	m := waitForMail(t, s, "alice@example.com", "jewel is now a critical package")
 	mustContain(t, m.Text, "security key or passkey", s.URL+"account/security-keys", "Your authenticator app keeps working for this package until")
