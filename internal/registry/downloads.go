@@ -2,13 +2,17 @@ package registry
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"log/slog"
 	"net/netip"
 	"sync"
 	"time"
 
+	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/store"
 )
@@ -27,6 +31,8 @@ type downloadCounter struct {
 	store store.Store
 	now   func() time.Time
 	log   *slog.Logger
+	// key keys the hash of client addresses (downloadKeyMeta).
+	key []byte
 	// full wakes Run to write a batch that reached its bound.
 	full chan struct{}
 
@@ -45,30 +51,58 @@ type downloadKey struct {
 	source string
 }
 
-func newDownloadCounter(st store.Store, now func() time.Time, log *slog.Logger) *downloadCounter {
-	return &downloadCounter{store: st, now: now, log: log, full: make(chan struct{}, 1),
+func newDownloadCounter(st store.Store, key []byte, now func() time.Time, log *slog.Logger) *downloadCounter {
+	return &downloadCounter{store: st, key: key, now: now, log: log, full: make(chan struct{}, 1),
 		pending: map[downloadKey]struct{}{}, perPkg: map[int64]int64{}}
 }
 
-// downloadSource is the key a client's downloads are de-duplicated by:
-// its IPv4 address, or its IPv6 /64 (what one host or site is usually
-// given, so that rotating through its own addresses counts once). It is
-// hashed so that the store does not hold addresses in clear; the rows go
-// after the day anyway.
-func downloadSource(addr netip.Addr) string {
+// downloadKeyMeta names the registry's secret key for hashing client
+// addresses, kept in the store so that every replica computes the same
+// sources.
+const downloadKeyMeta = "downloads.source_key"
+
+// loadDownloadKey returns the key for hashing client addresses, making
+// it on first use.
+func loadDownloadKey(ctx context.Context, st store.Store) ([]byte, error) {
+	var key []byte
+	err := st.Update(ctx, func(tx store.Tx) error {
+		v, err := tx.GetMeta(downloadKeyMeta)
+		if errors.Is(err, core.ErrNotFound) {
+			b := make([]byte, 32)
+			rand.Read(b)
+			v = hex.EncodeToString(b)
+			err = tx.SetMeta(downloadKeyMeta, v)
+		}
+		if err != nil {
+			return err
+		}
+		key, err = hex.DecodeString(v)
+		return err
+	})
+	return key, err
+}
+
+// source is the key a client's downloads are de-duplicated by: its IPv4
+// address, or its IPv6 /64 (what one host or site is usually given, so
+// that rotating through its own addresses counts once). It is an HMAC
+// under the registry's own key, so that the store never holds addresses,
+// not even as a hash anyone could reverse by trying all 2^32 IPv4
+// addresses; the rows go after the day anyway.
+func (c *downloadCounter) source(addr netip.Addr) string {
 	addr = addr.Unmap()
 	s := addr.String()
 	if addr.Is6() {
 		p, _ := addr.Prefix(64)
 		s = p.String()
 	}
-	sum := sha256.Sum256([]byte("rampart download source\x00" + s))
-	return hex.EncodeToString(sum[:16])
+	m := hmac.New(sha256.New, c.key)
+	m.Write([]byte(s))
+	return hex.EncodeToString(m.Sum(nil)[:16])
 }
 
 // Add records one complete download of a package by addr.
 func (c *downloadCounter) Add(pkgID int64, addr netip.Addr) {
-	k := downloadKey{pkg: pkgID, day: unixDay(c.now()), source: downloadSource(addr)}
+	k := downloadKey{pkg: pkgID, day: unixDay(c.now()), source: c.source(addr)}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.pending[k]; ok {

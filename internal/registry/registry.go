@@ -79,7 +79,11 @@ func New(ctx context.Context, st store.Store, blobs blob.Store, cfg Config, now 
 		return nil, errors.New("registry: a mailer is required")
 	}
 	s := &Service{store: st, blobs: blobs, cfg: cfg, now: now, log: log, mailSlots: make(chan struct{}, maxMailBatches)}
-	s.downloads = newDownloadCounter(st, now, log)
+	key, err := loadDownloadKey(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	s.downloads = newDownloadCounter(st, key, now, log)
 	if cfg.AdoptStoredURL {
 		err := st.View(ctx, func(tx store.Tx) error {
 			u, err := tx.GetMeta(metaPublicURL)

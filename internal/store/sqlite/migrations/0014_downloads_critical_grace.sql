@@ -2,7 +2,7 @@
 -- period for packages that become critical by downloads.
 --
 -- download_sources is the de-duplication set: one row per package, Unix
--- day and source (a hash of the client's address, IPv6 by /64). A
+-- day and source (an HMAC of the client's address, IPv6 by /64). A
 -- download is counted only when its row is new. Rows of past days can no
 -- longer match and are swept.
 CREATE TABLE download_sources (
