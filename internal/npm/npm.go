@@ -337,6 +337,9 @@ func (h *Handler) putPackage(w http.ResponseWriter, r *http.Request, p authz.Pri
 		if err != nil {
 			return err
 		}
+		if pub.Notice != "" {
+			w.Header().Set("npm-notice", pub.Notice)
+		}
 		return writeJSON(w, http.StatusCreated, map[string]any{"ok": true, "id": pub.Name, "version": pub.Version})
 	case shape.Versions != nil:
 		msgs := map[string]string{}

@@ -32,6 +32,9 @@ var installScripts = []string{"preinstall", "install", "postinstall"}
 // Published describes a stored version.
 type Published struct {
 	Name, Version, Tag, Integrity string
+	// Notice is a warning for the publisher, "" if none: npm prints it
+	// (the npm-notice header) as `npm notice ...`.
+	Notice string
 }
 
 // Publish runs the publish pipeline for a PUT /<name> body with attachments:
@@ -88,6 +91,7 @@ func (s *Service) Publish(ctx context.Context, p authz.Principal, urlName string
 
 	now := s.now()
 	var maintainers []core.User
+	var keyFrom time.Time
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		pkg, err := s.checkPublish(tx, p, pub)
 		if err != nil {
@@ -140,6 +144,9 @@ func (s *Service) Publish(ctx context.Context, p authz.Principal, urlName string
 		if maintainers, err = tx.Maintainers(pkg.ID); err != nil {
 			return err
 		}
+		if keyFrom, err = s.keyRequiredFor(tx, pkg.ID); err != nil {
+			return err
+		}
 		return s.refreshDocument(tx, pkg)
 	})
 	if err != nil {
@@ -149,7 +156,22 @@ func (s *Service) Publish(ctx context.Context, p authz.Principal, urlName string
 	n := s.newNotice(p, pub.Name, now)
 	n.Version = pub.Version
 	s.mailNotices(ctx, []notice{{kind: mail.KindPackagePublished, n: n, to: maintainers}})
-	return &Published{Name: pub.Name, Version: pub.Version, Tag: pub.Tag, Integrity: pub.Integrity}, nil
+	out := &Published{Name: pub.Name, Version: pub.Version, Tag: pub.Tag, Integrity: pub.Integrity}
+	if !keyFrom.IsZero() {
+		out.Notice = fmt.Sprintf("%s is a critical package: from %s, publishing and managing it need a security key or passkey (a code from an authenticator app will no longer do, nor tokens created with one); add one at %s%s",
+			pub.Name, keyFrom.UTC().Format("2006-01-02 15:04 MST"), s.cfg.PublicURL, pathSecurityKeys)
+	}
+	return out, nil
+}
+
+// keyRequiredFor is KeyRequiredFrom for a package by id: when its grace
+// period ends, zero if it is not in one.
+func (s *Service) keyRequiredFor(tx store.Tx, pkgID int64) (time.Time, error) {
+	c, err := tx.CriticalState(pkgID)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return s.KeyRequiredFrom(c), nil
 }
 
 // checkPublish applies the rules that need the store: authorization, held

@@ -105,8 +105,9 @@ critical_min_downloads = 2
 	// In the grace period TOTP still works, interactively and from CI.
 	alice = testserver.NewNPM(t, s.URL)
 	alice.SetToken(tok)
-	r = alice.MustRun(writePkg(t, pkg{Name: "jewel", Version: "1.1.0"}), "publish", "--otp="+auth.Code(t))
-	mustContain(t, r.Output(), "+ jewel@1.1.0")
+	r = alice.MustRun(writePkg(t, pkg{Name: "jewel", Version: "1.1.0"}), "publish", "--otp="+auth.Code(t), "--loglevel=notice")
+	mustContain(t, r.Output(), "+ jewel@1.1.0",
+		"npm notice jewel is a critical package: from "+time.Now().Add(14*24*time.Hour).UTC().Format("2006-01-02"), "need a security key or passkey", s.URL+"account/security-keys")
 	bot := testserver.NewNPM(t, s.URL)
 	bot.SetToken(ci)
 	r = bot.MustRun(writePkg(t, pkg{Name: "jewel", Version: "1.2.0"}), "publish")
