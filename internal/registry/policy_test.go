@@ -40,6 +40,8 @@ type policyEnv struct {
 	// clients numbers the clients that download, so that each download
 	// comes from an address not seen before.
 	clients uint32
+	// data is the data folder (mail lands in its outbox).
+	data string
 }
 
 func newPolicyEnv(t *testing.T) *policyEnv {
@@ -70,7 +72,7 @@ func newPolicyEnvWith(t *testing.T, edit func(*config.Config)) *policyEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { svc.Close(ctx) })
-	e := &policyEnv{t: t, ctx: ctx, clock: clock, svc: svc}
+	e := &policyEnv{t: t, ctx: ctx, clock: clock, svc: svc, data: cfg.Data}
 	e.alice = e.user("alice", false)
 	e.bob = e.user("bob", false)
 	e.admin = e.user("root", true)
