@@ -476,11 +476,11 @@ func (s *Service) confirmPassword(ctx context.Context, p authz.Principal, pw, wh
 // CreateToken creates an API token for the principal's user, after
 // checking the password again: a stolen session alone cannot mint tokens.
 func (s *Service) CreateToken(ctx context.Context, p authz.Principal, pw string, req TokenRequest) (*CreatedToken, error) {
-	covers, err := s.coversCritical(ctx, p, req.Packages)
+	covers, since, err := s.coversCritical(ctx, p, req.Packages)
 	if err != nil {
 		return nil, err
 	}
-	if err := authz.Authorize(p, authz.CreateTokens, authz.Resource{Critical: covers != "", Package: covers}); err != nil {
+	if err := authz.Authorize(p, authz.CreateTokens, authz.Resource{Critical: covers != "", Package: covers, CriticalSince: since}); err != nil {
 		return nil, err
 	}
 	if err := s.confirmPassword(ctx, p, pw, "creating a token"); err != nil {
@@ -539,14 +539,18 @@ func (s *Service) CreateToken(ctx context.Context, p authz.Principal, pw string,
 }
 
 // coversCritical returns a critical package the user maintains that a
-// token for patterns would cover ("" if none): creating such a token
-// needs a phishing-resistant factor.
-func (s *Service) coversCritical(ctx context.Context, p authz.Principal, patterns []string) (string, error) {
+// token for patterns would cover ("" if none), and the start of its grace
+// period: creating such a token needs a phishing-resistant factor once
+// the grace period is over. Of several, it returns the one whose grace
+// ends first (one without grace first of all), as that decides.
+func (s *Service) coversCritical(ctx context.Context, p authz.Principal, patterns []string) (string, time.Time, error) {
 	if p.User == nil {
-		return "", nil
+		return "", time.Time{}, nil
 	}
 	var name string
+	var since time.Time
 	err := s.store.View(ctx, func(tx store.Tx) error {
+		name, since = "", time.Time{}
 		pkgs, err := tx.PackagesByMaintainer(p.User.ID)
 		if err != nil {
 			return err
@@ -555,18 +559,23 @@ func (s *Service) coversCritical(ctx context.Context, p authz.Principal, pattern
 			if !authz.PackageMatches(patterns, pkg.Name) {
 				continue
 			}
-			on, err := tx.IsCritical(pkg.ID)
+			c, err := tx.CriticalState(pkg.ID)
 			if err != nil {
 				return err
 			}
-			if on {
-				name = pkg.Name
+			if !c.Critical() {
+				continue
+			}
+			if start := c.GraceStart(); name == "" || start.Before(since) {
+				name, since = pkg.Name, start
+			}
+			if since.IsZero() {
 				return nil
 			}
 		}
 		return nil
 	})
-	return name, err
+	return name, since, err
 }
 
 var packagePatternRE = regexp.MustCompile(`^(@[a-z0-9][a-z0-9._~-]*/(\*|[a-z0-9._~-]+)|[a-z0-9][a-z0-9._~-]*)$`)

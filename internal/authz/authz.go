@@ -75,6 +75,11 @@ type Policy struct {
 	// with a code from an authenticator app; otherwise they need a
 	// security key or passkey (adminPolicy).
 	InsecureAdminsWithTOTP bool
+	// CriticalGrace is how long after a package became critical by
+	// downloads (Resource.CriticalSince) its maintainers may still act on
+	// it without a phishing-resistant factor, having been mailed to add
+	// one; 0 means none.
+	CriticalGrace time.Duration
 }
 
 // DefaultStepUpWindow is how recent a second factor must be for sensitive
@@ -162,11 +167,15 @@ var tokenAction = map[Action]core.TokenAction{
 // Restricted marks a package only its maintainers may read. Critical marks
 // a critical package (top downloads or designated by an admin); for
 // CreateTokens it means the token would cover a critical package.
+// CriticalSince is when a package became critical by downloads, the start
+// of its grace period; zero for one designated by an administrator (no
+// grace) and for a token covering several, the earliest.
 type Resource struct {
-	Package     string
-	Maintainers []core.User
-	Restricted  bool
-	Critical    bool
+	Package       string
+	Maintainers   []core.User
+	Restricted    bool
+	Critical      bool
+	CriticalSince time.Time
 }
 
 // Authorize returns nil if p may perform a on r, or an error whose message
@@ -259,9 +268,11 @@ func phishingResistant(p Principal, a Action, r Resource) error {
 	what := "changing the owners of " + r.Package
 	switch a {
 	case CreateTokens:
-		what = "creating a token that can act on it"
+		// Every other token stays possible: say so, so that a
+		// maintainer without a key is not left thinking tokens are gone.
+		what = "creating a token that can act on it (a token limited to your other packages, e.g. `npm token create --packages <name>`, needs no key)"
 	case CreatePackage, PublishVersion:
-		what = "publishing " + r.Package + " interactively"
+		what = "publishing " + r.Package
 	case Unpublish:
 		what = "unpublishing"
 	case Deprecate:
@@ -281,14 +292,14 @@ func phishingResistant(p Principal, a Action, r Resource) error {
 		return core.Errorf(core.KindOTPRequired, "%s is a critical package: %s needs your security key or passkey, used within the last %s; confirm it with the key and try again",
 			name, what, p.window())
 	case p.Token != nil && p.Token.Kind == core.TokenAPI:
-		return core.Errorf(core.KindForbidden, "%s is a critical package: %s needs a token created in a session that passed a security key or passkey; this token (%s, %q) was not. Create one after signing in with your key at %s",
-			name, what, p.Token.Mask, p.Token.Name, p.accountPage(""))
+		return core.Errorf(core.KindForbidden, "%s is a critical package: %s needs a token created in a session that passed a security key or passkey; this token (%s, %q) was not (a code from an authenticator app alone is not enough). Add a security key or passkey at %s if you have none, sign in with it and create a new token",
+			name, what, p.Token.Mask, p.Token.Name, p.accountPage("security-keys"))
 	case p.HasKey:
 		return core.Errorf(core.KindForbidden, "%s is a critical package: %s needs a security key or passkey; a one-time code from an authenticator app (TOTP) alone is not enough. Run `npm login` and approve it in the browser with your key",
 			name, what)
 	}
 	return core.Errorf(core.KindForbidden, "%s is a critical package: %s needs a security key or passkey; a one-time code from an authenticator app (TOTP) alone is not enough. Add a security key or passkey at %s and sign in with it",
-		name, what, p.accountPage("mfa"))
+		name, what, p.accountPage("security-keys"))
 }
 
 // freshSession decides the actions that hand a session more than it has:
@@ -323,20 +334,35 @@ func needsMFA(a Action) bool {
 
 // needsPhishingResistant reports whether the action on a critical package
 // needs a security key or passkey: managing it (owners, unpublish,
-// deprecation, dist-tags, access), tokens covering it, and interactive
-// publishing (a browser or an `npm login` token; an API token made under
-// MFA is CI's way and keeps working).
+// deprecation, dist-tags, access), tokens covering it, and publishing it,
+// with an API token too. A CI token publishes it only if it was created
+// in a session that passed a key (the principle asks phishing-resistant
+// MFA for critical packages; a token made with a TOTP code is only as
+// strong as that code). During the grace period after a package became
+// critical by downloads, none of this applies yet: its maintainers were
+// mailed and have time to add a key.
 func needsPhishingResistant(p Principal, a Action, r Resource) bool {
-	if !r.Critical {
+	if !r.Critical || p.InCriticalGrace(r) {
 		return false
 	}
 	switch a {
-	case ChangeOwners, CreateTokens, Unpublish, Deprecate, SetDistTags, ChangeAccess:
+	case ChangeOwners, CreateTokens, Unpublish, Deprecate, SetDistTags, ChangeAccess, CreatePackage, PublishVersion:
 		return true
-	case CreatePackage, PublishVersion:
-		return p.Token == nil || p.Token.Kind == core.TokenSession
 	}
 	return false
+}
+
+// InCriticalGrace reports whether r is a critical package still in its
+// grace period at the time of the request.
+func (p Principal) InCriticalGrace(r Resource) bool {
+	if !r.Critical || r.CriticalSince.IsZero() || p.Policy.CriticalGrace <= 0 {
+		return false
+	}
+	now := p.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	return now.Before(r.CriticalSince.Add(p.Policy.CriticalGrace))
 }
 
 // stepUp lists the sensitive actions that need a second factor passed

@@ -48,15 +48,15 @@ func TestSecondFactorMatrix(t *testing.T) {
 		r    authz.Resource
 		want []core.Kind // one per principal
 	}{
-		{authz.CreatePackage, authz.Resource{Package: "p"}, []core.Kind{ok, otp, otp, ok, otp, ok, otp, ok}},
-		{authz.PublishVersion, mine, []core.Kind{ok, otp, otp, ok, otp, ok, otp, ok}},
-		{authz.Unpublish, mine, []core.Kind{ok, otp, otp, ok, otp, otp, otp, ok}},
-		{authz.SetDistTags, mine, []core.Kind{ok, otp, otp, ok, otp, otp, otp, ok}},
-		{authz.ChangeOwners, mine, []core.Kind{ok, otp, otp, ok, otp, otp, otp, ok}},
-		{authz.ReadPackage, mine, []core.Kind{ok, ok, ok, ok, ok, ok, ok, ok}},
-		{authz.ManageTokens, authz.Resource{}, []core.Kind{ok, ok, ok, ok, ok, core.KindForbidden, core.KindForbidden, ok}},
-		{authz.CreateTokens, authz.Resource{}, []core.Kind{ok, otp, otp, ok, otp, core.KindForbidden, core.KindForbidden, ok}},
-		{authz.RevokeTokens, authz.Resource{}, []core.Kind{ok, otp, otp, ok, otp, core.KindForbidden, core.KindForbidden, ok}},
+		{authz.CreatePackage, authz.Resource{Package: "p"}, []core.Kind{ok, otp, otp, ok, otp, ok, otp, ok, ok}},
+		{authz.PublishVersion, mine, []core.Kind{ok, otp, otp, ok, otp, ok, otp, ok, ok}},
+		{authz.Unpublish, mine, []core.Kind{ok, otp, otp, ok, otp, otp, otp, ok, otp}},
+		{authz.SetDistTags, mine, []core.Kind{ok, otp, otp, ok, otp, otp, otp, ok, otp}},
+		{authz.ChangeOwners, mine, []core.Kind{ok, otp, otp, ok, otp, otp, otp, ok, otp}},
+		{authz.ReadPackage, mine, []core.Kind{ok, ok, ok, ok, ok, ok, ok, ok, ok}},
+		{authz.ManageTokens, authz.Resource{}, []core.Kind{ok, ok, ok, ok, ok, core.KindForbidden, core.KindForbidden, ok, core.KindForbidden}},
+		{authz.CreateTokens, authz.Resource{}, []core.Kind{ok, otp, otp, ok, otp, core.KindForbidden, core.KindForbidden, ok, core.KindForbidden}},
+		{authz.RevokeTokens, authz.Resource{}, []core.Kind{ok, otp, otp, ok, otp, core.KindForbidden, core.KindForbidden, ok, core.KindForbidden}},
 	}
 	for _, c := range cases {
 		for i, pr := range ps {
@@ -111,6 +111,7 @@ func TestMFAPolicyMatrix(t *testing.T) {
 	sessionPR := &core.Token{Kind: core.TokenSession, Actions: all, MFAVerifiedAt: stale, PhishingResistantAt: stale}
 	apiMFA := &core.Token{Kind: core.TokenAPI, Actions: all, MFAVerifiedAt: stale}
 	apiOld := &core.Token{Kind: core.TokenAPI, Actions: all}
+	apiPR := &core.Token{Kind: core.TokenAPI, Actions: all, MFAVerifiedAt: stale, PhishingResistantAt: stale}
 	good := func() *authz.OTPCheck { return authz.NewOTPCheck(func() error { return nil }) }
 	l3 := authz.Policy{RequireMFA: true, StepUpWindow: 15 * time.Minute}
 
@@ -131,6 +132,7 @@ func TestMFAPolicyMatrix(t *testing.T) {
 		{"L3, key passed long ago, TOTP since, browser", authz.Principal{User: u, Now: now, Policy: l3, MFA: true, HasKey: true, MFAVerifiedAt: fresh, PhishingResistantAt: stale}},
 		{"L3, login token approved with a key + code", authz.Principal{User: u, Now: now, Policy: l3, MFA: true, HasKey: true, Token: sessionPR, MFAVerifiedAt: stale, PhishingResistantAt: stale, OTP: good()}},
 		{"L3, no MFA, browser just signed in", authz.Principal{User: u, Now: now, Policy: l3, SignedInAt: fresh}},
+		{"L3, key, API token made with the key", authz.Principal{User: u, Now: now, Policy: l3, MFA: true, HasKey: true, Token: apiPR, MFAVerifiedAt: stale, PhishingResistantAt: stale}},
 	}
 	O, F, A := core.KindOTPRequired, core.KindForbidden, core.Kind(-1)
 	cases := []struct {
@@ -138,33 +140,34 @@ func TestMFAPolicyMatrix(t *testing.T) {
 		r    authz.Resource
 		want []core.Kind // one per principal
 	}{
-		{authz.ReadPackage, mine, []core.Kind{A, A, A, A, A, A, A, A, A, A, A, A}},
-		{authz.CreatePackage, authz.Resource{Package: "p"}, []core.Kind{F, F, A, A, A, A, F, A, A, A, A, F}},
-		{authz.PublishVersion, mine, []core.Kind{F, F, A, A, A, A, F, A, A, A, A, F}},
-		{authz.Unpublish, mine, []core.Kind{F, F, A, A, A, O, O, A, A, A, A, F}},
-		{authz.SetDistTags, mine, []core.Kind{F, F, A, A, A, O, O, A, A, A, A, F}},
-		{authz.ChangeOwners, mine, []core.Kind{F, F, A, O, A, O, O, A, A, A, A, F}},
-		{authz.ChangeAccess, mine, []core.Kind{F, F, A, A, A, O, O, A, A, A, A, F}},
-		{authz.ManageTokens, authz.Resource{}, []core.Kind{A, A, A, A, A, F, F, A, A, A, A, A}},
-		{authz.RevokeTokens, authz.Resource{}, []core.Kind{A, A, A, A, A, F, F, A, A, A, A, A}},
-		{authz.CreateTokens, authz.Resource{}, []core.Kind{F, F, A, O, A, F, F, A, A, A, A, F}},
-		{authz.RemoveMFA, authz.Resource{}, []core.Kind{A, A, A, O, A, F, F, A, A, A, A, A}},
+		{authz.ReadPackage, mine, []core.Kind{A, A, A, A, A, A, A, A, A, A, A, A, A}},
+		{authz.CreatePackage, authz.Resource{Package: "p"}, []core.Kind{F, F, A, A, A, A, F, A, A, A, A, F, A}},
+		{authz.PublishVersion, mine, []core.Kind{F, F, A, A, A, A, F, A, A, A, A, F, A}},
+		{authz.Unpublish, mine, []core.Kind{F, F, A, A, A, O, O, A, A, A, A, F, O}},
+		{authz.SetDistTags, mine, []core.Kind{F, F, A, A, A, O, O, A, A, A, A, F, O}},
+		{authz.ChangeOwners, mine, []core.Kind{F, F, A, O, A, O, O, A, A, A, A, F, O}},
+		{authz.ChangeAccess, mine, []core.Kind{F, F, A, A, A, O, O, A, A, A, A, F, O}},
+		{authz.ManageTokens, authz.Resource{}, []core.Kind{A, A, A, A, A, F, F, A, A, A, A, A, F}},
+		{authz.RevokeTokens, authz.Resource{}, []core.Kind{A, A, A, A, A, F, F, A, A, A, A, A, F}},
+		{authz.CreateTokens, authz.Resource{}, []core.Kind{F, F, A, O, A, F, F, A, A, A, A, F, F}},
+		{authz.RemoveMFA, authz.Resource{}, []core.Kind{A, A, A, O, A, F, F, A, A, A, A, A, F}},
 		// Adding a factor: a confirmed existing one, or a fresh sign-in.
-		{authz.AddMFA, authz.Resource{}, []core.Kind{F, A, A, O, A, F, F, A, A, A, A, A}},
+		{authz.AddMFA, authz.Resource{}, []core.Kind{F, A, A, O, A, F, F, A, A, A, A, A, F}},
 		// Approving an npm web login: the same, and only in a browser.
-		{authz.ApproveLogin, authz.Resource{}, []core.Kind{F, F, A, O, F, F, F, A, F, A, F, A}},
-		{authz.ChangeEmail, authz.Resource{}, []core.Kind{A, A, A, O, A, F, F, A, A, A, A, A}},
+		{authz.ApproveLogin, authz.Resource{}, []core.Kind{F, F, A, O, F, F, F, A, F, A, F, A, F}},
+		{authz.ChangeEmail, authz.Resource{}, []core.Kind{A, A, A, O, A, F, F, A, A, A, A, A, F}},
 		// Critical packages: TOTP alone is refused for managing them,
 		// tokens covering them and interactive publishing; a browser's
 		// key must be recent (else it is asked for again); CI tokens made
-		// under MFA still publish; even Level 2 needs MFA there.
-		{authz.PublishVersion, critical, []core.Kind{F, F, F, F, F, A, F, A, F, O, A, F}},
-		{authz.ChangeOwners, critical, []core.Kind{F, F, F, F, F, F, F, A, F, O, A, F}},
-		{authz.SetDistTags, critical, []core.Kind{F, F, F, F, F, F, F, A, F, O, A, F}},
-		{authz.Unpublish, critical, []core.Kind{F, F, F, F, F, F, F, A, F, O, A, F}},
-		{authz.ChangeAccess, critical, []core.Kind{F, F, F, F, F, F, F, A, F, O, A, F}},
-		{authz.Deprecate, critical, []core.Kind{F, F, F, F, F, F, F, A, F, O, A, F}},
-		{authz.CreateTokens, criticalToken, []core.Kind{F, F, F, F, F, F, F, A, F, O, A, F}},
+		// with a key publish, not those made with TOTP alone; even Level 2
+		// needs MFA there.
+		{authz.PublishVersion, critical, []core.Kind{F, F, F, F, F, F, F, A, F, O, A, F, A}},
+		{authz.ChangeOwners, critical, []core.Kind{F, F, F, F, F, F, F, A, F, O, A, F, O}},
+		{authz.SetDistTags, critical, []core.Kind{F, F, F, F, F, F, F, A, F, O, A, F, O}},
+		{authz.Unpublish, critical, []core.Kind{F, F, F, F, F, F, F, A, F, O, A, F, O}},
+		{authz.ChangeAccess, critical, []core.Kind{F, F, F, F, F, F, F, A, F, O, A, F, O}},
+		{authz.Deprecate, critical, []core.Kind{F, F, F, F, F, F, F, A, F, O, A, F, O}},
+		{authz.CreateTokens, criticalToken, []core.Kind{F, F, F, F, F, F, F, A, F, O, A, F, F}},
 	}
 	for _, c := range cases {
 		for i, pr := range ps {
@@ -176,6 +179,62 @@ func TestMFAPolicyMatrix(t *testing.T) {
 			if got != c.want[i] {
 				t.Errorf("%s (critical %t) by %s: got %v (%v), want %v", c.a, c.r.Critical, pr.name, got, err, c.want[i])
 			}
+		}
+	}
+}
+
+// TestCriticalGracePeriod: for the grace period after a package became
+// critical by downloads, TOTP still works for it (browser, npm login
+// token with a code, CI token made with a code); once it is over, or at
+// once for a package an administrator designated, only a security key or
+// passkey does, and a CI token made with TOTP stops publishing it.
+func TestCriticalGracePeriod(t *testing.T) {
+	now := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
+	u := &core.User{ID: 1, Name: "alice", EmailVerified: true}
+	all := []core.TokenAction{core.TokenRead, core.TokenPublish, core.TokenManage}
+	policy := authz.Policy{RequireMFA: true, CriticalGrace: 14 * 24 * time.Hour}
+	good := func() *authz.OTPCheck { return authz.NewOTPCheck(func() error { return nil }) }
+	browser := func() authz.Principal {
+		return authz.Principal{User: u, Now: now, Policy: policy, MFA: true, MFAVerifiedAt: now.Add(-time.Minute)}
+	}
+	npmLogin := func() authz.Principal {
+		return authz.Principal{User: u, Now: now, Policy: policy, MFA: true, OTP: good(), Token: &core.Token{Kind: core.TokenSession, Actions: all}}
+	}
+	ci := func() authz.Principal {
+		return authz.Principal{User: u, Now: now, Policy: policy, MFA: true, Token: &core.Token{Kind: core.TokenAPI, Actions: all, MFAVerifiedAt: now.Add(-30 * 24 * time.Hour), Mask: "rmp_Abc", Name: "ci"}}
+	}
+	res := func(since time.Time) authz.Resource {
+		return authz.Resource{Package: "p", Maintainers: []core.User{*u}, Critical: true, CriticalSince: since}
+	}
+	inGrace := res(now.Add(-13 * 24 * time.Hour))
+	over := res(now.Add(-14*24*time.Hour - time.Second))
+	designated := res(time.Time{})
+	for _, c := range []struct {
+		name string
+		p    authz.Principal
+		a    authz.Action
+		r    authz.Resource
+		want string // "" for allowed, else part of the message
+	}{
+		{"browser owners, in grace", browser(), authz.ChangeOwners, inGrace, ""},
+		{"npm login publish, in grace", npmLogin(), authz.PublishVersion, inGrace, ""},
+		{"npm login dist-tag, in grace", npmLogin(), authz.SetDistTags, inGrace, ""},
+		{"CI publish, in grace", ci(), authz.PublishVersion, inGrace, ""},
+		{"token covering it, in grace", browser(), authz.CreateTokens, authz.Resource{Critical: true, CriticalSince: inGrace.CriticalSince}, ""},
+		{"browser owners, grace over", browser(), authz.ChangeOwners, over, "p is a critical package: changing the owners of p needs a security key or passkey"},
+		{"npm login publish, grace over", npmLogin(), authz.PublishVersion, over, "needs a security key or passkey"},
+		{"CI publish, grace over", ci(), authz.PublishVersion, over,
+			`p is a critical package: publishing p needs a token created in a session that passed a security key or passkey; this token (rmp_Abc, "ci") was not`},
+		{"token covering it, grace over", browser(), authz.CreateTokens, authz.Resource{Critical: true, CriticalSince: over.CriticalSince}, "a token limited to your other packages"},
+		{"CI publish, designated", ci(), authz.PublishVersion, designated, "needs a token created in a session that passed a security key or passkey"},
+		{"browser owners, designated", browser(), authz.ChangeOwners, designated, "/account/security-keys"},
+	} {
+		err := authz.Authorize(c.p, c.a, c.r)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%s: refused (%v), want allowed", c.name, err)
+		case c.want != "" && (err == nil || !strings.Contains(core.Message(err), c.want)):
+			t.Errorf("%s: %v, want a refusal containing %q", c.name, err, c.want)
 		}
 	}
 }

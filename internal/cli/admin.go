@@ -57,9 +57,12 @@ func newCritical(env Env, on bool) *cobra.Command {
 		Use:   use,
 		Short: short,
 		Long: `Critical packages are the most downloaded (the top [mfa] critical_top_percent
-over the last 30 days, at least one, recomputed daily) plus those designated
-here. Changing their owners, creating tokens for them and publishing them
-interactively need a security key or passkey; TOTP alone is refused.`,
+over the last 30 days, at least one, among those with at least
+[mfa] critical_min_downloads, recomputed daily) plus those designated here.
+Publishing them (with an API token too), managing them and creating tokens
+for them need a security key or passkey; TOTP alone is refused. A package
+that becomes critical by downloads gets [mfa] critical_grace_period first;
+a designation applies at once. Either way its maintainers are mailed.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withServices(cmd, &f, env, func(svc *server.Services) error {
@@ -94,6 +97,9 @@ func newCriticalList(env Env) *cobra.Command {
 					}
 					if c.Computed {
 						why = append(why, "top downloads as of "+c.ComputedAt.Format("2006-01-02"))
+					}
+					if from := svc.Registry.KeyRequiredFrom(c); !from.IsZero() {
+						why = append(why, "TOTP still accepted until "+from.UTC().Format("2006-01-02 15:04 MST"))
 					}
 					fmt.Fprintf(cmd.OutOrStdout(), "%s\t%s\n", c.Name, strings.Join(why, ", "))
 				}

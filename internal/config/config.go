@@ -200,6 +200,16 @@ type MFA struct {
 	// last 30 days, that is critical (rounded up, at least one package):
 	// managing those needs a phishing-resistant factor.
 	CriticalTopPercent float64 `toml:"critical_top_percent"`
+	// CriticalMinDownloads is the floor under the percentile: a package
+	// needs at least this many downloads over the last 30 days to be
+	// computed critical, so that on a small registry the top percent is
+	// not simply whatever package exists.
+	CriticalMinDownloads int64 `toml:"critical_min_downloads"`
+	// CriticalGracePeriod is how long the maintainers of a package that
+	// became critical by downloads may keep using TOTP for it (they are
+	// mailed at once) before it needs a security key or passkey. An
+	// administrator's designation applies at once.
+	CriticalGracePeriod Duration `toml:"critical_grace_period"`
 	// StepUpWindow is how recently a second factor must have been passed
 	// for sensitive actions (token creation, MFA removal, email change,
 	// ownership change).
@@ -252,7 +262,8 @@ func Default() Config {
 			RecheckInterval:  Duration{24 * time.Hour},
 			Timeout:          Duration{emaildomain.DefaultTimeout},
 		},
-		MFA:      MFA{CriticalTopPercent: 1, StepUpWindow: Duration{15 * time.Minute}},
+		MFA: MFA{CriticalTopPercent: 1, CriticalMinDownloads: 1000, CriticalGracePeriod: Duration{14 * 24 * time.Hour},
+			StepUpWindow: Duration{15 * time.Minute}},
 		Recovery: Recovery{Wait: Duration{7 * 24 * time.Hour}},
 	}
 }
@@ -384,6 +395,12 @@ func (c *Config) Validate() error {
 	errs = append(errs, c.EmailDomains.validate())
 	if m := c.MFA; m.CriticalTopPercent < 0 || m.CriticalTopPercent > 100 {
 		errs = append(errs, fmt.Errorf("mfa.critical_top_percent = %g: want a percentage from 0 to 100 (1 is the default; 0 leaves only designated packages critical)", m.CriticalTopPercent))
+	}
+	if m := c.MFA; m.CriticalMinDownloads < 1 {
+		errs = append(errs, fmt.Errorf("mfa.critical_min_downloads = %d: want at least 1 (1000 is the default)", m.CriticalMinDownloads))
+	}
+	if m := c.MFA; m.CriticalGracePeriod.Duration < 0 || m.CriticalGracePeriod.Duration > 90*24*time.Hour {
+		errs = append(errs, fmt.Errorf("mfa.critical_grace_period = %q: want from \"0s\" (none) to \"2160h\" (90 days; the default is \"336h\", 14 days)", m.CriticalGracePeriod.Duration))
 	}
 	if m := c.MFA; m.StepUpWindow.Duration < time.Minute || m.StepUpWindow.Duration > 12*time.Hour {
 		errs = append(errs, fmt.Errorf("mfa.step_up_window = %q: want from \"1m\" to \"12h\" (the default is \"15m\")", m.StepUpWindow.Duration))

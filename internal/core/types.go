@@ -320,6 +320,24 @@ type CriticalPackage struct {
 	Designated bool
 	Computed   bool
 	ComputedAt time.Time
+	// ComputedSince is when the package entered the computed set (the
+	// start of its grace period); zero if it is not in the set, or was
+	// before grace periods existed.
+	ComputedSince time.Time
+}
+
+// Critical reports whether the package is critical at all.
+func (c CriticalPackage) Critical() bool { return c.Designated || c.Computed }
+
+// GraceStart is when the grace period of a critical package began: zero
+// (no grace) for a package an administrator designated, a deliberate
+// decision that applies at once, and for one computed critical before
+// grace periods existed.
+func (c CriticalPackage) GraceStart() time.Time {
+	if c.Designated || !c.Computed {
+		return time.Time{}
+	}
+	return c.ComputedSince
 }
 
 // PackageDownloads is a package's download total over some period.

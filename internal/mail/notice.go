@@ -40,6 +40,10 @@ const (
 	// to another is asked for: the link goes only to the new one.
 	KindEmailChangeRequested = "email_change_requested"
 	KindSignupAttempt        = "signup_attempt" // someone signed up with an address another account verified
+	// KindPackageCritical goes to every maintainer of a package that
+	// became critical: what it means, how to add a security key, and
+	// the deadline.
+	KindPackageCritical = "package_critical"
 )
 
 // Kinds lists every kind Render knows.
@@ -53,6 +57,7 @@ var kinds = []string{
 	KindRecoveryStarted, KindRecoveryCancelled, KindRecoveryCompleted,
 	KindEmailChangeRequested,
 	KindSignupAttempt,
+	KindPackageCritical,
 }
 
 // Notice is what the templates say. Which fields a kind needs is listed
@@ -115,6 +120,12 @@ type Notice struct {
 	Via string
 	// Owner is the owner added or removed: KindOwnerAdded, KindOwnerRemoved.
 	Owner string
+	// Reason says why a package became critical, and KeyRequiredFrom
+	// when TOTP alone stops being enough for it (zero: at once):
+	// KindPackageCritical, which also needs Package. Its SecurityURL is
+	// the page where a security key is added.
+	Reason          string
+	KeyRequiredFrom time.Time
 }
 
 // ErrInvalidNotice marks a Notice that Render cannot turn into a mail.
@@ -129,6 +140,7 @@ func parseTemplates() map[string]*template.Template {
 	funcs := template.FuncMap{
 		"when":   formatTime,
 		"expiry": formatDuration,
+		"day":    formatDay,
 	}
 	ts := make(map[string]*template.Template, len(kinds))
 	for _, k := range kinds {
@@ -205,7 +217,7 @@ const (
 // on for pages.
 func (n Notice) clean() Notice {
 	for _, f := range []*string{&n.Site, &n.User, &n.IP, &n.OldEmail, &n.NewEmail, &n.Method,
-		&n.Credential, &n.TokenName, &n.TokenScope, &n.Package, &n.Version, &n.Actor, &n.Via, &n.Owner} {
+		&n.Credential, &n.TokenName, &n.TokenScope, &n.Package, &n.Version, &n.Actor, &n.Via, &n.Owner, &n.Reason} {
 		*f = cleanText(*f, maxShortText)
 	}
 	n.UserAgent = cleanText(n.UserAgent, maxLongText)
@@ -300,6 +312,10 @@ func (n Notice) check(kind string) error {
 		if n.Package == "" || n.Owner == "" || n.Actor == "" {
 			return missing("Package, Owner and Actor")
 		}
+	case KindPackageCritical:
+		if n.Package == "" || n.Reason == "" {
+			return missing("Package and Reason")
+		}
 	}
 	return nil
 }
@@ -322,6 +338,9 @@ func checkURL(s string) error {
 
 // formatTime writes t in UTC, with the zone spelled out, so it reads the
 // same wherever the recipient is.
+// formatDay writes the date of t, for a subject line: "2 January 2006".
+func formatDay(t time.Time) string { return t.UTC().Format("2 January 2006") }
+
 func formatTime(t time.Time) string {
 	return t.UTC().Format("Monday, 2 January 2006 at 15:04 MST")
 }

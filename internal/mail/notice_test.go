@@ -31,6 +31,7 @@ func sample() rmail.Notice {
 		TokenName: "ci-publish", TokenScope: "publish", TokenExpires: when.Add(30 * 24 * time.Hour),
 		Package: "left-pad", Version: "1.3.0", PackageURL: packageURL,
 		Actor: "bob", Owner: "carol",
+		Reason: "among the most downloaded", KeyRequiredFrom: when.Add(14 * 24 * time.Hour),
 	}
 }
 
@@ -58,6 +59,7 @@ var mustSay = map[string][]string{
 	rmail.KindRecoveryCompleted:        {"removed", "reset", securityURL},
 	rmail.KindEmailChangeRequested:     {"alice@new.example", "24 hours", "Cancel", securityURL},
 	rmail.KindSignupAttempt:            {"bob", "sign up", "nothing to do", securityURL},
+	rmail.KindPackageCritical:          {"left-pad", "critical package", "among the most downloaded", "security key or passkey", "until", "Sunday, 6 December 2026", securityURL},
 }
 
 var wantLinks = map[string][]string{
@@ -65,6 +67,7 @@ var wantLinks = map[string][]string{
 	rmail.KindPasswordReset:    {actionURL, securityURL},
 	rmail.KindPackagePublished: {packageURL, securityURL},
 	rmail.KindRecoveryStarted:  {actionURL, securityURL},
+	rmail.KindPackageCritical:  {packageURL, securityURL},
 }
 
 func TestRenderEveryKind(t *testing.T) {
@@ -93,7 +96,9 @@ func TestRenderEveryKind(t *testing.T) {
 					t.Errorf("text lacks %q:\n%s", s, text)
 				}
 			}
-			if kind != rmail.KindVerifyEmail && !strings.Contains(text, "If you did not") && !strings.Contains(text, "If this was not you") {
+			// A package becoming critical is no one's action: there is
+			// no "if this was not you".
+			if kind != rmail.KindVerifyEmail && kind != rmail.KindPackageCritical && !strings.Contains(text, "If you did not") && !strings.Contains(text, "If this was not you") {
 				t.Errorf("text does not say what to do if it was not the user:\n%s", text)
 			}
 			want := wantLinks[kind]

@@ -297,7 +297,9 @@ func (h *Handler) getTarball(w http.ResponseWriter, r *http.Request, p authz.Pri
 	// A name@version's bytes never change, so caches may keep them forever.
 	hdr.Set("Cache-Control", "public, max-age=31536000, immutable")
 	hdr.Set("ETag", `"`+tb.Integrity+`"`)
-	http.ServeContent(w, r, file, tb.Modified, tb.ReadSeekCloser)
+	cw := &completeWriter{ResponseWriter: w}
+	http.ServeContent(cw, r, file, tb.Modified, tb.ReadSeekCloser)
+	h.countIfComplete(r, cw, tb, p.Addr)
 	return nil
 }
 
@@ -323,6 +325,9 @@ func (h *Handler) putPackage(w http.ResponseWriter, r *http.Request, p authz.Pri
 		pub, err := up.Publish(r.Context())
 		if err != nil {
 			return err
+		}
+		if pub.Notice != "" {
+			w.Header().Set("npm-notice", pub.Notice)
 		}
 		return writeJSON(w, http.StatusCreated, map[string]any{"ok": true, "id": pub.Name, "version": pub.Version})
 	case doc.HasMember("versions"):

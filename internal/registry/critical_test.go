@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart/rampart/internal/config"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/store"
 )
@@ -12,7 +13,8 @@ import (
 // downloads (top 1%, at least one, ties included) with a clock the test
 // moves, admin designation, and an event whenever the set changes.
 func TestCriticalPackages(t *testing.T) {
-	e := newPolicyEnv(t)
+	// No floor, to show the percentile on small counts.
+	e := newPolicyEnvWith(t, func(c *config.Config) { c.MFA.CriticalMinDownloads = 1 })
 	for _, n := range []string{"a", "b", "c"} {
 		e.publish(e.alice, n, "1.0.0", "latest", nil)
 	}

@@ -15,8 +15,9 @@ import (
 // Pages under the public URL that package notices link to. The web UI
 // serves them at the same paths.
 const (
-	pathPackage = "package/"
-	pathAccount = "account"
+	pathPackage      = "package/"
+	pathAccount      = "account"
+	pathSecurityKeys = "account/security-keys"
 )
 
 // notice is a package notice computed in a write transaction and mailed

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net/netip"
 	"slices"
 	"strings"
 	"testing"
@@ -36,11 +37,26 @@ type policyEnv struct {
 	// alice maintains the packages under test; bob is another user; admin
 	// is a registry administrator signed in with a browser session.
 	alice, bob, admin authz.Principal
+	// clients numbers the clients that download, so that each download
+	// comes from an address not seen before.
+	clients uint32
+	// data is the data folder (mail lands in its outbox).
+	data string
 }
 
 func newPolicyEnv(t *testing.T) *policyEnv {
 	t.Helper()
+	return newPolicyEnvWith(t, nil)
+}
+
+// newPolicyEnvWith is newPolicyEnv with the default configuration changed
+// by edit first.
+func newPolicyEnvWith(t *testing.T, edit func(*config.Config)) *policyEnv {
+	t.Helper()
 	cfg := config.Default()
+	if edit != nil {
+		edit(&cfg)
+	}
 	cfg.Data = t.TempDir()
 	cfg.InsecureFastPasswordHashing = true
 	if err := cfg.Validate(); err != nil {
@@ -56,7 +72,7 @@ func newPolicyEnv(t *testing.T) *policyEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { svc.Close(ctx) })
-	e := &policyEnv{t: t, ctx: ctx, clock: clock, svc: svc}
+	e := &policyEnv{t: t, ctx: ctx, clock: clock, svc: svc, data: cfg.Data}
 	e.alice = e.user("alice", false)
 	e.bob = e.user("bob", false)
 	e.admin = e.user("root", true)
@@ -94,16 +110,25 @@ func (e *policyEnv) tryPublish(p authz.Principal, name, version, tag string, dep
 	return err
 }
 
-// download fetches name@version's tarball n times, as installs do.
+// download fetches name@version's tarball completely n times, as installs
+// on n different machines do.
 func (e *policyEnv) download(name, version string, n int) {
 	e.t.Helper()
 	for range n {
-		tb, err := e.svc.Registry.OpenTarball(e.ctx, authz.Principal{}, name, npmpkg.TarballFilename(name, version))
-		if err != nil {
-			e.t.Fatalf("downloading %s@%s: %v", name, version, err)
-		}
-		tb.Close()
+		e.clients++
+		e.downloadFrom(netip.AddrFrom4([4]byte{10, byte(e.clients >> 16), byte(e.clients >> 8), byte(e.clients)}), name, version)
 	}
+}
+
+// downloadFrom fetches name@version's tarball completely once from addr.
+func (e *policyEnv) downloadFrom(addr netip.Addr, name, version string) {
+	e.t.Helper()
+	tb, err := e.svc.Registry.OpenTarball(e.ctx, authz.Principal{Addr: addr}, name, npmpkg.TarballFilename(name, version))
+	if err != nil {
+		e.t.Fatalf("downloading %s@%s: %v", name, version, err)
+	}
+	e.svc.Registry.CountDownload(tb, addr)
+	tb.Close()
 }
 
 // flushDownloads writes the buffered download counts, dated now, as the

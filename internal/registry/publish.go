@@ -30,6 +30,9 @@ var confusableFields = []string{"dependencies", "optionalDependencies", "peerDep
 // Published describes a stored version.
 type Published struct {
 	Name, Version, Tag, Integrity string
+	// Notice is a warning for the publisher, "" if none: npm prints it
+	// (the npm-notice header) as `npm notice ...`.
+	Notice string
 }
 
 // publish runs the publish pipeline on a parsed publish whose tarball
@@ -80,6 +83,7 @@ func (s *Service) publish(ctx context.Context, p authz.Principal, pub *npmpkg.Pu
 
 	now := s.now()
 	var maintainers []core.User
+	var keyFrom time.Time
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		pkg, err := s.checkPublish(tx, p, pub)
 		if err != nil {
@@ -132,6 +136,9 @@ func (s *Service) publish(ctx context.Context, p authz.Principal, pub *npmpkg.Pu
 		if maintainers, err = tx.Maintainers(pkg.ID); err != nil {
 			return err
 		}
+		if keyFrom, err = s.keyRequiredFor(tx, pkg.ID); err != nil {
+			return err
+		}
 		return s.refreshDocument(tx, pkg)
 	})
 	if err != nil {
@@ -141,7 +148,22 @@ func (s *Service) publish(ctx context.Context, p authz.Principal, pub *npmpkg.Pu
 	n := s.newNotice(p, pub.Name, now)
 	n.Version = pub.Version
 	s.mailNotices(ctx, []notice{{kind: mail.KindPackagePublished, n: n, to: maintainers}})
-	return &Published{Name: pub.Name, Version: pub.Version, Tag: pub.Tag, Integrity: pub.Integrity}, nil
+	out := &Published{Name: pub.Name, Version: pub.Version, Tag: pub.Tag, Integrity: pub.Integrity}
+	if !keyFrom.IsZero() {
+		out.Notice = fmt.Sprintf("%s is a critical package: from %s, publishing and managing it need a security key or passkey (a code from an authenticator app will no longer do, nor tokens created with one); add one at %s%s",
+			pub.Name, keyFrom.UTC().Format("2006-01-02 15:04 MST"), s.cfg.PublicURL, pathSecurityKeys)
+	}
+	return out, nil
+}
+
+// keyRequiredFor is KeyRequiredFrom for a package by id: when its grace
+// period ends, zero if it is not in one.
+func (s *Service) keyRequiredFor(tx store.Tx, pkgID int64) (time.Time, error) {
+	c, err := tx.CriticalState(pkgID)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return s.KeyRequiredFrom(c), nil
 }
 
 // checkPublish applies the rules that need the store: authorization, held
@@ -158,10 +180,11 @@ func (s *Service) checkPublish(tx store.Tx, p authz.Principal, pub *npmpkg.Publi
 	if err != nil {
 		return nil, err
 	}
-	critical, err := tx.IsCritical(pkg.ID)
+	critical, err := tx.CriticalState(pkg.ID)
 	if err != nil {
 		return nil, err
 	}
+	existing := authz.Resource{Package: pub.Name, Maintainers: ms, Critical: critical.Critical(), CriticalSince: critical.GraceStart()}
 	switch {
 	case !pkg.NameReleasedAt.IsZero():
 		// An administrator released the name: anyone may take it.
@@ -169,11 +192,11 @@ func (s *Service) checkPublish(tx store.Tx, p authz.Principal, pub *npmpkg.Publi
 			return nil, err
 		}
 	case pkg.Tombstoned():
-		if err := authz.Authorize(p, authz.PublishVersion, authz.Resource{Package: pub.Name, Maintainers: ms, Critical: critical}); err != nil {
+		if err := authz.Authorize(p, authz.PublishVersion, existing); err != nil {
 			return nil, heldName(pkg)
 		}
 	default:
-		if err := authz.Authorize(p, authz.PublishVersion, authz.Resource{Package: pub.Name, Maintainers: ms, Critical: critical}); err != nil {
+		if err := authz.Authorize(p, authz.PublishVersion, existing); err != nil {
 			return nil, err
 		}
 	}

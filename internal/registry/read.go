@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/netip"
 	"sort"
 	"strings"
 	"time"
@@ -61,6 +62,15 @@ type Tarball struct {
 	Size      int64
 	Integrity string
 	Modified  time.Time
+	pkgID     int64 // for CountDownload
+}
+
+// CountDownload counts a download of tb by a client at addr. The caller
+// calls it only for a complete download: a GET whose whole file was
+// written, not a HEAD, a ranged or a conditional request (see
+// downloadCounter for how downloads are de-duplicated).
+func (s *Service) CountDownload(tb *Tarball, addr netip.Addr) {
+	s.downloads.Add(tb.pkgID, addr)
 }
 
 // OpenTarball opens the file of a live version; filename is the last path
@@ -107,8 +117,7 @@ func (s *Service) OpenTarball(ctx context.Context, p authz.Principal, name, file
 	if err != nil {
 		return nil, err
 	}
-	s.downloads.Add(v.PackageID)
-	return &Tarball{ReadSeekCloser: r, Size: size, Integrity: v.Integrity, Modified: v.PublishedAt}, nil
+	return &Tarball{ReadSeekCloser: r, Size: size, Integrity: v.Integrity, Modified: v.PublishedAt, pkgID: v.PackageID}, nil
 }
 
 // Search finds packages; text is split into terms that must all match.
@@ -148,6 +157,10 @@ type PackageView struct {
 	Downloads   int64 // last 7 days
 	// Critical: managing it needs a security key or passkey.
 	Critical bool
+	// KeyRequiredFrom is set while a package that became critical by
+	// downloads is in its grace period: from then on TOTP alone is no
+	// longer enough for it.
+	KeyRequiredFrom time.Time
 }
 
 // View gathers a package page.
@@ -161,7 +174,8 @@ func (s *Service) View(ctx context.Context, p authz.Principal, name string) (*Pa
 		if err := authz.Authorize(p, authz.ReadPackage, st.resource()); err != nil {
 			return err
 		}
-		pv.Package, pv.Maintainers, pv.Critical = *st.pkg, st.maintainers, st.critical
+		pv.Package, pv.Maintainers, pv.Critical = *st.pkg, st.maintainers, st.critical.Critical()
+		pv.KeyRequiredFrom = s.KeyRequiredFrom(st.critical)
 		if pv.DistTags, err = tx.DistTags(st.pkg.ID); err != nil {
 			return err
 		}

@@ -40,6 +40,14 @@ type Config struct {
 	// CriticalTopPercent is the share of packages, by downloads over the
 	// last 30 days, that is critical ([mfa] critical_top_percent).
 	CriticalTopPercent float64
+	// CriticalMinDownloads is the floor under the percentile: fewer
+	// downloads over 30 days never make a package critical
+	// ([mfa] critical_min_downloads; 0 counts as 1).
+	CriticalMinDownloads int64
+	// CriticalGrace is how long after becoming critical by downloads a
+	// package's maintainers may still use TOTP for it ([mfa]
+	// critical_grace_period); the mail they get names the deadline.
+	CriticalGrace time.Duration
 	// Mailer sends the package notices: every maintainer hears of a
 	// publish, every owner of an owner added or removed. Required.
 	Mailer mail.Mailer
@@ -76,7 +84,11 @@ func New(ctx context.Context, st store.Store, blobs blob.Store, cfg Config, now 
 	}
 	s := &Service{store: st, blobs: blobs, cfg: cfg, now: now, log: log, mailSlots: make(chan struct{}, maxMailBatches),
 		processing: make(chan struct{}, limits.MaxPublishesProcessing)}
-	s.downloads = newDownloadCounter(st, now, log)
+	key, err := loadDownloadKey(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	s.downloads = newDownloadCounter(st, key, now, log)
 	if cfg.AdoptStoredURL {
 		err := st.View(ctx, func(tx store.Tx) error {
 			u, err := tx.GetMeta(metaPublicURL)
@@ -155,11 +167,12 @@ func (s *Service) rebuildIfURLChanged(ctx context.Context) error {
 type packageState struct {
 	pkg         *core.Package
 	maintainers []core.User
-	critical    bool
+	critical    core.CriticalPackage
 }
 
 func (st *packageState) resource() authz.Resource {
-	return authz.Resource{Package: st.pkg.Name, Maintainers: st.maintainers, Restricted: st.pkg.Access == "restricted", Critical: st.critical}
+	return authz.Resource{Package: st.pkg.Name, Maintainers: st.maintainers, Restricted: st.pkg.Access == "restricted",
+		Critical: st.critical.Critical(), CriticalSince: st.critical.GraceStart()}
 }
 
 // loadPackage returns the package and maintainers, or a not-found error
@@ -179,7 +192,7 @@ func loadPackage(tx store.Tx, name string) (*packageState, error) {
 	if err != nil {
 		return nil, err
 	}
-	critical, err := tx.IsCritical(p.ID)
+	critical, err := tx.CriticalState(p.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -93,11 +93,13 @@ func (s *Service) mayUpload(ctx context.Context, p authz.Principal, name string)
 		if err != nil {
 			return err
 		}
-		critical, err := tx.IsCritical(pkg.ID)
+		critical, err := tx.CriticalState(pkg.ID)
 		if err != nil {
 			return err
 		}
-		res := authz.Resource{Package: name, Maintainers: ms, Critical: critical}
+		// The same resource checkPublish decides on, grace period included,
+		// so that admission never refuses what the publish would allow.
+		res := authz.Resource{Package: name, Maintainers: ms, Critical: critical.Critical(), CriticalSince: critical.GraceStart()}
 		err = authz.Authorize(p, authz.PublishVersion, res)
 		if err == nil {
 			return nil

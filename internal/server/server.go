@@ -112,10 +112,11 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		SessionLifetime:   time.Duration(cfg.Tokens.SessionHours) * time.Hour,
 		FreeFailures:      cfg.Login.FreeFailures,
 		MaxBackoff:        cfg.Login.MaxBackoff.Duration,
-		MFA:               authz.Policy{RequireMFA: !cfg.MFA.InsecureMaintainersWithoutMFA, StepUpWindow: cfg.MFA.StepUpWindow.Duration, InsecureAdminsWithTOTP: cfg.MFA.InsecureAdminsWithTOTP},
-		PublicURL:         cfg.PublicURL,
-		DomainRecheck:     cfg.EmailDomains.RecheckInterval.Duration,
-		RecoveryWait:      cfg.Recovery.Wait.Duration,
+		MFA: authz.Policy{RequireMFA: !cfg.MFA.InsecureMaintainersWithoutMFA, StepUpWindow: cfg.MFA.StepUpWindow.Duration,
+			InsecureAdminsWithTOTP: cfg.MFA.InsecureAdminsWithTOTP, CriticalGrace: cfg.MFA.CriticalGracePeriod.Duration},
+		PublicURL:     cfg.PublicURL,
+		DomainRecheck: cfg.EmailDomains.RecheckInterval.Duration,
+		RecoveryWait:  cfg.Recovery.Wait.Duration,
 	}, account.Peers{Mailer: mailer, Passwords: checker, Domains: domains, Log: opts.Log}, opts.Now)
 	if err != nil {
 		st.Close()
@@ -129,6 +130,9 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		CriticalTopPercent: cfg.MFA.CriticalTopPercent,
 		AdoptStoredURL:     opts.Console,
 		Mailer:             mailer,
+
+		CriticalMinDownloads: cfg.MFA.CriticalMinDownloads,
+		CriticalGrace:        cfg.MFA.CriticalGracePeriod.Duration,
 	}, opts.Now, opts.Log)
 	if err != nil {
 		st.Close()

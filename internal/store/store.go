@@ -147,6 +147,15 @@ type Events interface {
 type Downloads interface {
 	AddDownloads(packageID int64, day time.Time, n int64) error
 	DownloadsSince(packageID int64, since time.Time) (int64, error)
+	// CountDownload counts one download of the package on the day of day
+	// from source (an opaque key for the client), unless that source was
+	// already counted for the package that day; it reports whether it
+	// counted. The set of sources seen lives in the store, so that every
+	// replica de-duplicates against the same set.
+	CountDownload(packageID int64, day time.Time, source string) (counted bool, err error)
+	// SweepDownloadSources forgets the sources seen on days before the
+	// day of before (they can no longer match) and returns how many went.
+	SweepDownloadSources(before time.Time) (int64, error)
 }
 
 // Critical holds which packages are critical: designated by an admin, or
@@ -159,10 +168,16 @@ type Critical interface {
 	CriticalPackages() ([]core.CriticalPackage, error)
 	// IsCritical reports whether the package is critical.
 	IsCritical(packageID int64) (bool, error)
+	// CriticalState returns the package's critical flags and since when
+	// it is in the computed set; the zero value (with PackageID set) if
+	// it is not critical. Name is not filled.
+	CriticalState(packageID int64) (core.CriticalPackage, error)
 	// SetCriticalDesignated turns the admin designation on or off.
 	SetCriticalDesignated(packageID int64, on bool) error
 	// SetCriticalComputed makes exactly these packages the computed set,
-	// recording when it was computed.
+	// recording when it was computed. A package entering the set gets
+	// ComputedSince = at; one staying keeps its ComputedSince; one
+	// leaving loses it.
 	SetCriticalComputed(packageIDs []int64, at time.Time) error
 }
 

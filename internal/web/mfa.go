@@ -50,6 +50,8 @@ type mfaBody struct {
 	NewCodes []string
 	Notice   string
 	Error    string
+	// HasKey: the account has a security key or passkey already.
+	HasKey bool
 }
 
 func (h *Handler) mfaPage(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
@@ -73,7 +75,7 @@ func (h *Handler) renderMFA(w http.ResponseWriter, r *http.Request, p authz.Prin
 	if err != nil {
 		return err
 	}
-	b.On, b.RecoveryCodes = st.TOTP, st.RecoveryCodes
+	b.On, b.RecoveryCodes, b.HasKey = st.TOTP, st.RecoveryCodes, p.HasKey
 	if !b.On {
 		e, err := h.acct.BeginTOTP(r.Context(), p)
 		if core.KindOf(err) == core.KindForbidden && b.Error == "" {

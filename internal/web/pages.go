@@ -121,6 +121,10 @@ type packageBody struct {
 	Downloads   int64
 	Restricted  bool
 	Critical    bool
+
+	// KeyRequiredFrom: a critical package in its grace period, from when
+	// it needs a security key or passkey.
+	KeyRequiredFrom time.Time
 }
 
 type distTag struct{ Tag, Version string }
@@ -153,6 +157,7 @@ func (h *Handler) pkg(w http.ResponseWriter, r *http.Request, p authz.Principal)
 		Restricted:  pv.Package.Access == "restricted",
 		Critical:    pv.Critical,
 	}
+	b.KeyRequiredFrom = pv.KeyRequiredFrom
 	for _, v := range pv.Versions {
 		if v.Version == b.Latest {
 			b.Deprecated = v.Deprecated

@@ -1,6 +1,8 @@
 package sqlite
 
 import (
+	"database/sql"
+	"errors"
 	"time"
 
 	"github.com/rampart/rampart/internal/core"
@@ -27,7 +29,7 @@ func (t *tx) DownloadTotals(since time.Time) ([]core.PackageDownloads, error) {
 }
 
 func (t *tx) CriticalPackages() ([]core.CriticalPackage, error) {
-	rows, err := t.query(`SELECT c.package_id, p.name, c.designated, c.computed, c.computed_at FROM critical_packages c JOIN packages p ON p.id = c.package_id
+	rows, err := t.query(`SELECT c.package_id, p.name, c.designated, c.computed, c.computed_at, COALESCE(c.computed_since, 0) FROM critical_packages c JOIN packages p ON p.id = c.package_id
 		WHERE c.designated = 1 OR c.computed = 1 ORDER BY p.name`)
 	if err != nil {
 		return nil, err
@@ -36,11 +38,11 @@ func (t *tx) CriticalPackages() ([]core.CriticalPackage, error) {
 	var out []core.CriticalPackage
 	for rows.Next() {
 		var c core.CriticalPackage
-		var at int64
-		if err := rows.Scan(&c.PackageID, &c.Name, &c.Designated, &c.Computed, &at); err != nil {
+		var at, since int64
+		if err := rows.Scan(&c.PackageID, &c.Name, &c.Designated, &c.Computed, &at, &since); err != nil {
 			return nil, err
 		}
-		c.ComputedAt = fromMS(at)
+		c.ComputedAt, c.ComputedSince = fromMS(at), fromMS(since)
 		out = append(out, c)
 	}
 	return out, rows.Err()
@@ -50,6 +52,21 @@ func (t *tx) IsCritical(packageID int64) (bool, error) {
 	var n int
 	err := t.row(`SELECT count(*) FROM critical_packages WHERE package_id = ? AND (designated = 1 OR computed = 1)`, packageID).Scan(&n)
 	return n > 0, err
+}
+
+func (t *tx) CriticalState(packageID int64) (core.CriticalPackage, error) {
+	c := core.CriticalPackage{PackageID: packageID}
+	var at, since int64
+	err := t.row(`SELECT designated, computed, computed_at, COALESCE(computed_since, 0) FROM critical_packages WHERE package_id = ?`, packageID).
+		Scan(&c.Designated, &c.Computed, &at, &since)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, nil
+	}
+	if err != nil {
+		return c, err
+	}
+	c.ComputedAt, c.ComputedSince = fromMS(at), fromMS(since)
+	return c, nil
 }
 
 func (t *tx) SetCriticalDesignated(packageID int64, on bool) error {
@@ -62,15 +79,19 @@ func (t *tx) SetCriticalDesignated(packageID int64, on bool) error {
 }
 
 func (t *tx) SetCriticalComputed(packageIDs []int64, at time.Time) error {
+	// computed_since survives for packages that stay in the set: it is
+	// cleared below only for those that left it.
 	if _, err := t.exec(`UPDATE critical_packages SET computed = 0, computed_at = ?`, ms(at)); err != nil {
 		return err
 	}
 	for _, id := range packageIDs {
-		_, err := t.exec(`INSERT INTO critical_packages (package_id, computed, computed_at) VALUES (?, 1, ?)
-			ON CONFLICT (package_id) DO UPDATE SET computed = 1, computed_at = excluded.computed_at`, id, ms(at))
+		_, err := t.exec(`INSERT INTO critical_packages (package_id, computed, computed_at, computed_since) VALUES (?, 1, ?, ?)
+			ON CONFLICT (package_id) DO UPDATE SET computed = 1, computed_at = excluded.computed_at,
+				computed_since = COALESCE(critical_packages.computed_since, excluded.computed_since)`, id, ms(at), ms(at))
 		if err != nil {
 			return conflict(err, "marking package %d critical", id)
 		}
 	}
-	return nil
+	_, err := t.exec(`UPDATE critical_packages SET computed_since = NULL WHERE computed = 0`)
+	return err
 }

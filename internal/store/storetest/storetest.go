@@ -81,7 +81,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 			{"RolledBack", testEventsRolledBack},
 			{"ByActor", testEventsByActor},
 		}},
-		{"Downloads", []test{{"Accumulate", testDownloads}, {"Critical", testCritical}}},
+		{"Downloads", []test{{"Accumulate", testDownloads}, {"Critical", testCritical}, {"CountOncePerSource", testCountDownload}, {"CriticalGrace", testCriticalGrace}}},
 		{"Throttles", []test{{"RoundTrip", testThrottles}}},
 		{"Sweep", []test{{"ExpiredAndIdle", testSweep}}},
 		{"WebSessions", []test{{"RoundTrip", testWebSessions}, {"DeleteByUser", testWebSessionsByUser}, {"ListByUser", testWebSessionsOf}, {"MFAAndPending", testWebSessionsMFA}}},

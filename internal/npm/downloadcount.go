@@ -1,0 +1,50 @@
+package npm
+
+import (
+	"net/http"
+	"net/netip"
+
+	"github.com/rampart/rampart/internal/registry"
+)
+
+// completeWriter watches a tarball response to learn whether it was a
+// complete download: status 200 and every byte of the file written.
+type completeWriter struct {
+	http.ResponseWriter
+	status  int
+	written int64
+	failed  bool
+}
+
+func (w *completeWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *completeWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.written += int64(n)
+	if err != nil {
+		w.failed = true
+	}
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w *completeWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// countIfComplete counts the download when the response was a complete
+// GET of the file. A HEAD, a ranged request (206), a revalidation (304)
+// or a transfer cut short is not a download: counting those let anyone
+// inflate a package's downloads, and with them the unpublish policy and
+// the critical-package ranking, with requests that cost nothing.
+func (h *Handler) countIfComplete(r *http.Request, w *completeWriter, tb *registry.Tarball, addr netip.Addr) {
+	if r.Method == http.MethodGet && w.status == http.StatusOK && !w.failed && w.written == tb.Size {
+		h.reg.CountDownload(tb, addr)
+	}
+}
