@@ -1,7 +1,7 @@
 package npm
 
 import (
-	"bytes"
+	"compress/flate"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -19,6 +19,7 @@ import (
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/httperr"
 	"github.com/rampart/rampart/internal/limits"
+	"github.com/rampart/rampart/internal/npmpkg"
 	"github.com/rampart/rampart/internal/registry"
 	"github.com/rampart/rampart/internal/store"
 )
@@ -557,12 +558,19 @@ func (h *Handler) userPackages(w http.ResponseWriter, ctx context.Context, p aut
 
 func (h *Handler) search(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
 	q := r.URL.Query()
-	size, _ := strconv.Atoi(q.Get("size"))
-	if size == 0 {
-		size = 20
+	text := q.Get("text")
+	if len(text) > limits.MaxSearchTextBytes {
+		return core.Errorf(core.KindInvalid, "the search text is %d bytes long, over this registry's limit of %d; search for fewer or shorter words", len(text), limits.MaxSearchTextBytes)
 	}
-	from, _ := strconv.Atoi(q.Get("from"))
-	hits, more, err := h.reg.SearchFor(r.Context(), p, q.Get("text"), size, from)
+	size, err := searchNumber(q.Get("size"), "size", 20, 1, limits.MaxSearchSize)
+	if err != nil {
+		return err
+	}
+	from, err := searchNumber(q.Get("from"), "from", 0, 0, limits.MaxSearchFrom)
+	if err != nil {
+		return err
+	}
+	hits, more, err := h.reg.SearchFor(r.Context(), p, text, size, from)
 	if err != nil {
 		return err
 	}
@@ -589,28 +597,44 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request, p authz.Princip
 	return writeJSON(w, http.StatusOK, map[string]any{"objects": objects, "total": total, "time": time.Now().UTC().Format(time.RFC3339)})
 }
 
+// searchNumber reads a whole-number search parameter between lo and hi;
+// empty means def.
+func searchNumber(raw, name string, def, lo, hi int) (int, error) {
+	if raw == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < lo || n > hi {
+		return 0, core.Errorf(core.KindInvalid, "search parameter %s must be a whole number from %d to %d, not %s", name, lo, hi, npmpkg.Echo(raw))
+	}
+	return n, nil
+}
+
 // auditBulk answers npm's audit request. Advisories arrive with the
 // advisory feature; until then nothing is vulnerable, and an empty object
 // keeps `npm audit` and the install summary working.
+//
+// The request is anonymous and gzip'd, so it is never read whole: the
+// compressed body is bounded by MaxJSONBodyBytes, the inflated bytes by
+// MaxAuditBytes as gzip yields them, and the packages and versions as the
+// JSON streams in (npmpkg.ParseAuditRequest).
 func (h *Handler) auditBulk(w http.ResponseWriter, r *http.Request) error {
 	var body io.Reader = http.MaxBytesReader(w, r.Body, limits.MaxJSONBodyBytes)
 	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") {
 		zr, err := gzip.NewReader(body)
 		if err != nil {
+			if errors.As(err, new(*core.Error)) || errors.As(err, new(*http.MaxBytesError)) {
+				return err
+			}
 			return core.Errorf(core.KindInvalid, "the audit request says gzip but is not: %v", err)
 		}
 		defer zr.Close()
-		body = io.LimitReader(zr, limits.MaxJSONBodyBytes+1)
+		body = zr
 	}
-	raw, err := io.ReadAll(body)
-	if err != nil {
-		return err
-	}
-	if len(raw) > limits.MaxJSONBodyBytes {
-		return core.Errorf(core.KindTooLarge, "the audit request is too large")
-	}
-	var req map[string][]string
-	if err := decodeJSON(bytes.TrimSpace(raw), &req); err != nil {
+	if _, err := npmpkg.ParseAuditRequest(npmpkg.AuditLimitReader(body)); err != nil {
+		if errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) || errors.As(err, new(flate.CorruptInputError)) {
+			return core.Errorf(core.KindInvalid, "the audit request's gzip stream is corrupt: %v", err)
+		}
 		return err
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{})
