@@ -1,0 +1,305 @@
+package robust
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rampart/rampart/internal/testserver"
+)
+
+// Hostile HTTP that costs the server memory, descriptors or log space
+// rather than data: gzip'd audit bombs, bodies promised and never sent,
+// and search texts of 100 KiB.
+
+const auditPath = "-/npm/v1/security/advisories/bulk"
+
+// gzipped compresses b as hard as gzip can.
+func gzipped(t testing.TB, b []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	if _, err := zw.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// postAudit sends an audit request the way npm does: gzip'd JSON.
+func postAudit(s *testserver.Server, gz []byte) (reply, error) {
+	req, err := http.NewRequest(http.MethodPost, s.URL+auditPath, bytes.NewReader(gz))
+	if err != nil {
+		return reply{}, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Encoding", "gzip")
+	req.Header.Set("npm-command", "audit")
+	resp, err := client.Do(req)
+	if err != nil {
+		return reply{}, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return reply{Status: resp.StatusCode, Header: resp.Header, Body: b}, err
+}
+
+// TestAuditGzipBombIsRefusedAndMemoryStaysBounded sends, anonymously and
+// eight at once, audit requests of a few KiB that inflate to 8 MiB of
+// versions. Each must be refused with 413 and a message naming the limit,
+// and the server's peak memory must not grow by anything like the
+// hundreds of MiB that decoding them would take.
+func TestAuditGzipBombIsRefusedAndMemoryStaysBounded(t *testing.T) {
+	s := testserver.Start(t, testserver.Options{})
+
+	// An honest audit still works.
+	if rep, err := postAudit(s, gzipped(t, []byte(`{"left-pad":["1.3.0"],"@acme/widget":["1.0.0","2.0.0"]}`))); err != nil || rep.Status != http.StatusOK {
+		t.Fatalf("honest audit: %v %d %s", err, rep.Status, rep.Body)
+	}
+
+	var doc bytes.Buffer
+	doc.WriteString(`{"a":[`)
+	// Just under the 8 MiB a JSON body may have: what an unbounded
+	// decoder accepted and held whole.
+	for doc.Len() < 8<<20-16 {
+		doc.WriteString(`"1",`)
+	}
+	doc.WriteString(`"1"]}`)
+	bomb := gzipped(t, doc.Bytes())
+	if len(bomb) > 64<<10 {
+		t.Fatalf("the bomb is %d bytes compressed; expected a few KiB", len(bomb))
+	}
+	before, err := s.PeakRSS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const parallel = 8
+	var wg sync.WaitGroup
+	reps := make([]reply, parallel)
+	errs := make([]error, parallel)
+	for i := range parallel {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			reps[i], errs[i] = postAudit(s, bomb)
+		}()
+	}
+	wg.Wait()
+	for i := range parallel {
+		if errs[i] != nil {
+			t.Fatalf("bomb %d: %v", i, errs[i])
+		}
+		if reps[i].Status != http.StatusRequestEntityTooLarge || !strings.Contains(reps[i].ErrorMsg(), "more than 50000 versions") {
+			t.Errorf("bomb %d: got %d %q, want 413 naming the limit of 50000 versions", i, reps[i].Status, reps[i].Body)
+		}
+	}
+	after, err := s.PeakRSS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("peak RSS %d MiB before the bombs, %d MiB after", before>>20, after>>20)
+	if grew := after - before; grew > 100<<20 {
+		t.Errorf("the server's peak memory grew by %d MiB for %d requests of %d bytes each", grew>>20, parallel, len(bomb))
+	}
+
+	// The server still answers.
+	if rep := mustDo(t, http.MethodGet, s.URL+"-/ping", "", nil); rep.Status != http.StatusOK {
+		t.Fatalf("ping after the bombs: %d", rep.Status)
+	}
+}
+
+// TestAuditLimitsOnSizeAndPackages checks the other two bounds of an audit
+// request: bytes after gzip (here whitespace, which holds no version to
+// count) and the number of packages.
+func TestAuditLimitsOnSizeAndPackages(t *testing.T) {
+	s := testserver.Start(t, testserver.Options{})
+
+	// 6 MiB of whitespace inside a valid document: under the 8 MiB a
+	// request body may have compressed, over the 4 MiB an audit may
+	// inflate to.
+	doc := append(append([]byte(`{"left-pad":["1.3.0"]`), bytes.Repeat([]byte(" "), 6<<20)...), '}')
+	rep, err := postAudit(s, gzipped(t, doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Status != http.StatusRequestEntityTooLarge || !strings.Contains(rep.ErrorMsg(), "larger than 4 MiB once gzip is undone") {
+		t.Errorf("6 MiB inflated: got %d %q, want 413 naming the 4 MiB limit", rep.Status, rep.Body)
+	}
+
+	var many bytes.Buffer
+	many.WriteString("{")
+	for i := range 20001 {
+		if i > 0 {
+			many.WriteString(",")
+		}
+		fmt.Fprintf(&many, `"p%d":[]`, i)
+	}
+	many.WriteString("}")
+	rep, err = postAudit(s, gzipped(t, many.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Status != http.StatusRequestEntityTooLarge || !strings.Contains(rep.ErrorMsg(), "more than 20000 packages") {
+		t.Errorf("20001 packages: got %d %q, want 413 naming the limit of 20000 packages", rep.Status, rep.Body)
+	}
+
+	rep, err = postAudit(s, gzipped(t, []byte(`{"left-pad":"1.3.0"}`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Status != http.StatusBadRequest || !strings.Contains(rep.ErrorMsg(), "must be a JSON array") {
+		t.Errorf("versions not a list: got %d %q, want 400 saying what is wrong", rep.Status, rep.Body)
+	}
+}
+
+// TestSearchTextIsBounded sends a search text of 100 KiB to npm's search
+// and to the web UI's: each must be a 400 saying what is wrong, never a
+// 500, and no log line may carry the text (the server logs at debug here,
+// so the request log is checked too).
+func TestSearchTextIsBounded(t *testing.T) {
+	s := testserver.Start(t, testserver.Options{Env: []string{"RAMPART_LOG_LEVEL=debug"}})
+	// A package to search through: over an empty table nothing compares.
+	s.CreateUser(t, testUser, testEmail, testPassword)
+	token := login(t, s, testUser, testPassword)
+	body, _ := goodPublish(t, "left-pad", "1.0.0", "pad")
+	if rep := mustDo(t, http.MethodPut, s.URL+"left-pad", token, body); rep.Status != http.StatusCreated {
+		t.Fatalf("publish: %d %s", rep.Status, rep.Body)
+	}
+	long := strings.Repeat("qzx", 100<<10/3)
+
+	rep := mustDo(t, http.MethodGet, s.URL+"-/v1/search?text="+long+"&size=20", "", nil)
+	if rep.Status != http.StatusBadRequest || !strings.Contains(rep.ErrorMsg(), "search text") || !strings.Contains(rep.ErrorMsg(), "limit of 256") {
+		t.Errorf("npm search with 100 KiB text: got %d %q, want 400 naming the limit", rep.Status, rep.Body)
+	}
+	for _, q := range []string{"size=100000", "size=0", "from=-1", "from=99999999", "size=ten"} {
+		rep := mustDo(t, http.MethodGet, s.URL+"-/v1/search?text=pad&"+q, "", nil)
+		if rep.Status != http.StatusBadRequest || !strings.Contains(rep.ErrorMsg(), "must be a whole number") {
+			t.Errorf("npm search with %s: got %d %q, want 400", q, rep.Status, rep.Body)
+		}
+	}
+	if rep := mustDo(t, http.MethodGet, s.URL+"-/v1/search?text=pad&size=250&from=0", "", nil); rep.Status != http.StatusOK || !strings.Contains(string(rep.Body), `"left-pad"`) {
+		t.Errorf("npm search within the bounds: got %d %s, want left-pad found", rep.Status, rep.Body)
+	}
+
+	req, _ := http.NewRequest(http.MethodGet, s.URL+"search?q="+url.QueryEscape(long), nil)
+	req.Header.Set("Accept", "text/html")
+	req.Header.Set("User-Agent", "Mozilla/5.0")
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(page), "search text is") {
+		t.Errorf("web search with 100 KiB text: got %d, want 400 saying the text is too long; page:\n%.500s", resp.StatusCode, page)
+	}
+
+	// The log may quote the start of the URL, never the whole text.
+	if log := s.Log(); strings.Contains(log, long[:4096]) {
+		t.Errorf("the server log carries the 100 KiB search text (log is %d bytes)", len(log))
+	}
+}
+
+// dialFrom opens a connection to s from a chosen loopback address, so a
+// test can be two clients on one machine.
+func dialFrom(t testing.TB, s *testserver.Server, local string) net.Conn {
+	t.Helper()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}, Timeout: 10 * time.Second}
+	c, err := d.Dial("tcp", s.Addr)
+	if err != nil {
+		t.Fatalf("dialing %s from %s: %v", s.Addr, local, err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// readReply reads one HTTP response from c, waiting at most wait.
+func readReply(c net.Conn, wait time.Duration) (*http.Response, []byte, error) {
+	c.SetReadDeadline(time.Now().Add(wait))
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp, b, err
+}
+
+// TestSlowBodiesAreCutAndCapped opens, from one address, as many
+// connections as a source may hold, each promising an audit body it never
+// sends. A further connection from that address is refused with 429 at
+// once; another address still gets /-/ping answered; each stalled request
+// is answered and closed once its body is late; then the address may
+// connect again.
+func TestSlowBodiesAreCutAndCapped(t *testing.T) {
+	const perSource = 4
+	s := testserver.Start(t, testserver.Options{Config: fmt.Sprintf("[limits]\nbody_grace_seconds = 2\nconnections_per_source = %d\n", perSource)})
+	const attacker = "127.0.0.2"
+	host := s.Addr
+
+	var stalled []net.Conn
+	for range perSource {
+		c := dialFrom(t, s, attacker)
+		fmt.Fprintf(c, "POST /%s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n", auditPath, host)
+		stalled = append(stalled, c)
+	}
+	// The server accepts connections in the order they were made, so this
+	// one is counted after the stalled ones.
+	extra := dialFrom(t, s, attacker)
+	fmt.Fprintf(extra, "GET /-/ping HTTP/1.1\r\nHost: %s\r\n\r\n", host)
+	resp, body, err := readReply(extra, 30*time.Second)
+	if err != nil {
+		t.Fatalf("connection %d from one address: no answer: %v", perSource+1, err)
+	}
+	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(string(body), "too many connections from your address") {
+		t.Errorf("connection %d from one address: got %d %s, want 429 saying why", perSource+1, resp.StatusCode, body)
+	}
+
+	// Everyone else is served meanwhile.
+	if rep := mustDo(t, http.MethodGet, s.URL+"-/ping", "", nil); rep.Status != http.StatusOK {
+		t.Errorf("ping from another address while one is at its cap: %d", rep.Status)
+	}
+
+	// Each stalled request is answered and its connection closed, instead
+	// of being held forever.
+	for i, c := range stalled {
+		resp, body, err := readReply(c, 60*time.Second)
+		if err != nil {
+			t.Fatalf("stalled request %d: not answered within 60 s: %v", i, err)
+		}
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "did not arrive within") {
+			t.Errorf("stalled request %d: got %d %s, want 400 saying the body was late", i, resp.StatusCode, body)
+		}
+		c.SetReadDeadline(time.Now().Add(30 * time.Second))
+		if n, err := c.Read(make([]byte, 1)); n != 0 || err == nil {
+			t.Errorf("stalled request %d: connection still open after the answer (%d, %v)", i, n, err)
+		}
+	}
+
+	// Slots come back once connections close.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		c := dialFrom(t, s, attacker)
+		fmt.Fprintf(c, "GET /-/ping HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", host)
+		resp, _, err := readReply(c, 30*time.Second)
+		c.Close()
+		if err == nil && resp.StatusCode == http.StatusOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the address was not let in again after its connections closed: %v %v", resp, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
