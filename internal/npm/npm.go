@@ -373,6 +373,13 @@ func (p *present) UnmarshalJSON(b []byte) error {
 // putRevision handles PUT /<pkg>/-rev/<rev>: owner changes (only
 // maintainers) and version unpublish (the document minus versions).
 func (h *Handler) putRevision(w http.ResponseWriter, r *http.Request, p authz.Principal, name string) error {
+	// Only a maintainer may change anything here (the registry service
+	// decides); an anonymous request is refused before its body is
+	// decoded, since a map of a million tiny versions costs far more
+	// memory than the 8 MiB it arrives in.
+	if p.Anonymous() {
+		return core.Errorf(core.KindUnauthenticated, "this action needs you to be logged in: run `npm login`")
+	}
 	var doc struct {
 		Maintainers []struct {
 			Name string `json:"name"`

@@ -303,3 +303,52 @@ func TestSlowBodiesAreCutAndCapped(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+// TestAnonymousRevisionBodyIsNotDecoded sends, without a token, the
+// document `npm unpublish` and `npm owner` send, made of a million tiny
+// versions: decoded, it would cost about ten times its 8 MiB. It must be
+// refused for want of a login, without the server's memory growing.
+func TestAnonymousRevisionBodyIsNotDecoded(t *testing.T) {
+	s := testserver.Start(t, testserver.Options{})
+	var doc bytes.Buffer
+	doc.WriteString(`{"versions":{`)
+	for i := 0; doc.Len() < 8<<20-32; i++ {
+		if i > 0 {
+			doc.WriteString(",")
+		}
+		fmt.Fprintf(&doc, `"%x":0`, i)
+	}
+	doc.WriteString("}}")
+	before, err := s.PeakRSS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const parallel = 4
+	var wg sync.WaitGroup
+	reps := make([]reply, parallel)
+	errs := make([]error, parallel)
+	for i := range parallel {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			reps[i], errs[i] = do(http.MethodPut, s.URL+"left-pad/-rev/1-abc", "", bytes.NewReader(doc.Bytes()), "application/json")
+		}()
+	}
+	wg.Wait()
+	for i := range parallel {
+		if errs[i] != nil {
+			t.Fatalf("request %d: %v", i, errs[i])
+		}
+		if reps[i].Status != http.StatusUnauthorized || !strings.Contains(reps[i].ErrorMsg(), "npm login") {
+			t.Errorf("request %d: got %d %q, want 401 asking to log in", i, reps[i].Status, reps[i].Body)
+		}
+	}
+	after, err := s.PeakRSS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("peak RSS %d MiB before, %d MiB after", before>>20, after>>20)
+	if grew := after - before; grew > 100<<20 {
+		t.Errorf("the server's peak memory grew by %d MiB for %d anonymous requests of %d MiB", grew>>20, parallel, doc.Len()>>20)
+	}
+}
