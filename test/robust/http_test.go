@@ -4,16 +4,19 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"crypto/rand"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/rampart/rampart/internal/npmfixture"
 	"github.com/rampart/rampart/internal/testserver"
 )
 
@@ -351,4 +354,79 @@ func TestAnonymousRevisionBodyIsNotDecoded(t *testing.T) {
 	if grew := after - before; grew > 100<<20 {
 		t.Errorf("the server's peak memory grew by %d MiB for %d anonymous requests of %d MiB", grew>>20, parallel, doc.Len()>>20)
 	}
+}
+
+// TestStalledDownloadIsCut asks for a tarball of 8 MiB and never reads
+// the answer. The server must give up on the connection (close its end,
+// freeing the descriptor) once the response is late by more than the
+// grace at the minimum rate (set here to 1 MiB/s, so about 10 s), rather
+// than hold it for as long as the client likes. The client cannot tell
+// by reading, since the kernel still has the unsent bytes to deliver, so
+// the test looks at the server's side of the connection in /proc/net/tcp.
+func TestStalledDownloadIsCut(t *testing.T) {
+	s, token := startWithUser(t, "[limits]\nbody_grace_seconds = 2\nmin_bytes_per_second = 1048576\n")
+	noise := make([]byte, 8<<20)
+	rand.Read(noise)
+	entries := append(goodEntries("big-noise", "1.0.0", "noise"), npmfixture.File("package/noise.bin", string(noise)))
+	tgz := npmfixture.Tarball(0, entries...)
+	if rep := mustDo(t, http.MethodPut, s.URL+"big-noise", token, publishDoc("big-noise", "1.0.0", tgz, npmfixture.Integrity(tgz))); rep.Status != http.StatusCreated {
+		t.Fatalf("publish: %d %s", rep.Status, rep.Body)
+	}
+
+	c := dialFrom(t, s, "127.0.0.1")
+	// A small receive window, so the server's writes block at once.
+	c.(*net.TCPConn).SetReadBuffer(4096)
+	fmt.Fprintf(c, "GET /big-noise/-/big-noise-1.0.0.tgz HTTP/1.1\r\nHost: %s\r\n\r\n", s.Addr)
+	serverSide := tcpEndpoints(t, c.RemoteAddr(), c.LocalAddr())
+	// Long past the server's ~10 s, so a loaded machine is no excuse.
+	deadline := time.Now().Add(90 * time.Second)
+	for seen := false; ; seen = true {
+		state, ok := tcpState(t, serverSide)
+		if !seen && state != tcpEstablished {
+			t.Fatalf("the download's connection %s is not established in /proc/net/tcp: %q %v", serverSide, state, ok)
+		}
+		if !ok || state != tcpEstablished {
+			t.Logf("the server's end of the stalled download is in TCP state %s", state)
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the server still holds the stalled download's connection open after 90 s")
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+const tcpEstablished = "01"
+
+// tcpEndpoints is how /proc/net/tcp names a connection from local to
+// remote: "0100007F:1F90 0100007F:D431" for 127.0.0.1:8080 to
+// 127.0.0.1:54321.
+func tcpEndpoints(t testing.TB, local, remote net.Addr) string {
+	t.Helper()
+	hex := func(a net.Addr) string {
+		ta := a.(*net.TCPAddr)
+		ip := ta.IP.To4()
+		if ip == nil {
+			t.Fatalf("%s is not IPv4", a)
+		}
+		return fmt.Sprintf("%02X%02X%02X%02X:%04X", ip[3], ip[2], ip[1], ip[0], ta.Port)
+	}
+	return hex(local) + " " + hex(remote)
+}
+
+// tcpState returns the state column of the connection in /proc/net/tcp
+// ("01" established, "04" FIN-WAIT-1, ...); ok is false once it is gone.
+func tcpState(t testing.TB, endpoints string) (string, bool) {
+	t.Helper()
+	b, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 3 && f[1]+" "+f[2] == endpoints {
+			return f[3], true
+		}
+	}
+	return "", false
 }
