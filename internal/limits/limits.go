@@ -35,6 +35,12 @@ const (
 	// MaxTokenNameLength bounds the name given to an API token, shown in
 	// token lists, mails and the account page.
 	MaxTokenNameLength = 128
+	// MaxTokenPackages bounds the package names and scope patterns one
+	// API token may be limited to.
+	MaxTokenPackages = 1000
+	// MaxTokenCIDRs bounds the address ranges one API token may be
+	// limited to.
+	MaxTokenCIDRs = 100
 	// MaxReadmeBytes bounds the README kept in a packument.
 	MaxReadmeBytes = 512 * 1024
 	// MaxProvenanceBytes bounds the sigstore bundle attached to a publish

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -429,4 +430,41 @@ func tcpState(t testing.TB, endpoints string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// TestTokenListsAreBounded creates API tokens limited to more packages,
+// address ranges or actions than a token may carry: each is refused with
+// a 400 saying the limit, and no token is created.
+func TestTokenListsAreBounded(t *testing.T) {
+	s, token := startWithUser(t, "")
+	list := func(n int, f func(i int) string) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = f(i)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		field string
+		value []string
+		msg   string
+	}{
+		{"packages", list(1001, func(i int) string { return fmt.Sprintf("pkg-%d", i) }), "use at most 1000"},
+		{"scopes", list(1001, func(i int) string { return fmt.Sprintf("@scope-%d", i) }), "use at most 1000"},
+		{"cidr_whitelist", list(101, func(i int) string { return fmt.Sprintf("10.0.%d.0/24", i) }), "use at most 100"},
+		{"actions", list(4000, func(int) string { return "read" }), "only three"},
+	} {
+		body, _ := json.Marshal(map[string]any{"password": testPassword, c.field: c.value})
+		rep := mustDo(t, http.MethodPost, s.URL+"-/npm/v1/tokens", token, body)
+		if rep.Status != http.StatusBadRequest || !strings.Contains(rep.ErrorMsg(), c.msg) {
+			t.Errorf("%d %s: got %d %q, want 400 with %q", len(c.value), c.field, rep.Status, rep.Body, c.msg)
+		}
+	}
+	rep := mustDo(t, http.MethodGet, s.URL+"-/npm/v1/tokens", token, nil)
+	var list0 struct {
+		Total int `json:"total"`
+	}
+	if err := json.Unmarshal(rep.Body, &list0); err != nil || list0.Total != 1 {
+		t.Errorf("tokens after the refusals: %s (want only the login session)", rep.Body)
+	}
 }
