@@ -36,6 +36,12 @@ const (
 	// MaxTokenNameLength bounds the name given to an API token, shown in
 	// token lists, mails and the account page.
 	MaxTokenNameLength = 128
+	// MaxTokenPackages bounds the package names and scope patterns one
+	// API token may be limited to.
+	MaxTokenPackages = 1000
+	// MaxTokenCIDRs bounds the address ranges one API token may be
+	// limited to.
+	MaxTokenCIDRs = 100
 	// MaxReadmeBytes bounds the README kept in a packument.
 	MaxReadmeBytes = 512 * 1024
 	// MaxProvenanceBytes bounds the sigstore bundle attached to a publish
@@ -68,6 +74,40 @@ const (
 	// MaxEchoBytes bounds how much of a rejected value an error message
 	// quotes back, so that a huge bad name does not become a huge response.
 	MaxEchoBytes = 256
+
+	// MaxLoggedBytes bounds how much of a client-chosen value (a URL, a
+	// header) one log line carries: a 100 KiB query string must not become
+	// a 100 KiB log line at error level.
+	MaxLoggedBytes = 1024
+
+	// MaxSearchTextBytes bounds the text of a search (npm search's text=,
+	// the web UI's q=). It also keeps each LIKE pattern far below SQLite's
+	// limit on pattern length.
+	MaxSearchTextBytes = 256
+	// MaxSearchSize is the most results one search page may ask for
+	// (npm search's size=; the public npm registry's maximum too).
+	MaxSearchSize = 250
+	// MaxSearchFrom bounds how deep into the results a search may page
+	// (from=): an OFFSET makes the database walk every row before it.
+	MaxSearchFrom = 10000
+
+	// MaxAuditBytes bounds the audit request (npm audit, and the audit
+	// after every install) after gzip is undone. It is counted as gzip
+	// inflates, so a few KiB of gzip cannot become hundreds of MiB.
+	// 20000 packages with long names fit.
+	MaxAuditBytes = 4 * MiB
+	// MaxAuditPackages bounds the packages named in one audit request;
+	// a large monorepo's lockfile has a few thousand.
+	MaxAuditPackages = 20000
+	// MaxAuditVersions bounds the versions listed in one audit request,
+	// all packages together.
+	MaxAuditVersions = 50000
+
+	// HeaderTimeout bounds the time to receive a request's headers.
+	HeaderTimeout = 10 * time.Second
+	// IdleTimeout is how long a kept-alive connection may wait for its
+	// next request.
+	IdleTimeout = 120 * time.Second
 )
 
 // Limits holds the bounds an operator may change in the config file.
@@ -85,12 +125,17 @@ type Limits struct {
 	Files int `toml:"files" json:"files"`
 	// ManifestBytes bounds the publish document without its attachments.
 	ManifestBytes int64 `toml:"manifest_bytes" json:"manifest_bytes"`
-	// PublishBodySeconds bounds the time to receive one PUT /<name> body,
-	// counted from when the request is admitted (authorized, before the
-	// first byte of the body is read). The default, 600 s, lets a
-	// client on a 2 Mbit/s (256 KiB/s) uplink send the largest body the
-	// default limits allow (about 149 MiB); past it the upload is cut off.
-	PublishBodySeconds int64 `toml:"publish_body_seconds" json:"publish_body_seconds"`
+	// MinBytesPerSecond is the slowest a request body may arrive, and a
+	// response be taken, on average after BodyGraceSeconds: a connection
+	// that promises a body and never sends it is cut instead of being
+	// held forever. See BodyTimeout.
+	MinBytesPerSecond int64 `toml:"min_bytes_per_second" json:"min_bytes_per_second"`
+	// BodyGraceSeconds is the time a body (or a response write) gets on
+	// top of its size at MinBytesPerSecond: latency, a slow start.
+	BodyGraceSeconds int `toml:"body_grace_seconds" json:"body_grace_seconds"`
+	// ConnectionsPerSource bounds the connections one client address (an
+	// IPv6 /64) may hold open at once; trusted proxies are exempt.
+	ConnectionsPerSource int `toml:"connections_per_source" json:"connections_per_source"`
 }
 
 // Default returns the limits Rampart ships with.
@@ -101,9 +146,20 @@ func Default() Limits {
 		ExpansionRatio: 200,
 		Files:          10000,
 		ManifestBytes:  16 * MiB,
-
-		PublishBodySeconds: 600,
+		// 1 Mbit/s: the largest publish (PublishBodyBytes, about 149 MiB)
+		// then has about 20 minutes.
+		MinBytesPerSecond:    128 * 1024,
+		BodyGraceSeconds:     20,
+		ConnectionsPerSource: 256,
 	}
+}
+
+// BodyTimeout is how long a body (or response) of n bytes may take: the
+// grace plus n at MinBytesPerSecond. A slow client that keeps up with the
+// rate is never cut; a stalled one is cut after about the grace.
+func (l Limits) BodyTimeout(n int64) time.Duration {
+	grace := time.Duration(l.BodyGraceSeconds) * time.Second
+	return grace + time.Duration(float64(max(n, 0))/float64(l.MinBytesPerSecond)*float64(time.Second))
 }
 
 // PublishBodyBytes is the most a publish request body may hold: the
@@ -126,13 +182,12 @@ func (l Limits) Validate() error {
 		return fmt.Errorf("limits.files must be positive, got %d", l.Files)
 	case l.ManifestBytes <= 0:
 		return fmt.Errorf("limits.manifest_bytes must be positive, got %d", l.ManifestBytes)
-	case l.PublishBodySeconds <= 0:
-		return fmt.Errorf("limits.publish_body_seconds must be positive, got %d", l.PublishBodySeconds)
+	case l.MinBytesPerSecond <= 0:
+		return fmt.Errorf("limits.min_bytes_per_second must be positive, got %d", l.MinBytesPerSecond)
+	case l.BodyGraceSeconds <= 0:
+		return fmt.Errorf("limits.body_grace_seconds must be positive, got %d", l.BodyGraceSeconds)
+	case l.ConnectionsPerSource <= 0:
+		return fmt.Errorf("limits.connections_per_source must be positive, got %d", l.ConnectionsPerSource)
 	}
 	return nil
-}
-
-// PublishBodyTimeout is PublishBodySeconds as a duration.
-func (l Limits) PublishBodyTimeout() time.Duration {
-	return time.Duration(l.PublishBodySeconds) * time.Second
 }

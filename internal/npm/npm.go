@@ -1,7 +1,7 @@
 package npm
 
 import (
-	"bytes"
+	"compress/flate"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -309,7 +309,7 @@ func (h *Handler) getTarball(w http.ResponseWriter, r *http.Request, p authz.Pri
 //
 // The registry admits the request before a byte of the body is read
 // (size, authorization, the account's upload slots), and the body must
-// arrive within limits.publish_body_seconds: see registry.Upload.
+// arrive at limits.min_bytes_per_second: see registry.Upload.
 func (h *Handler) putPackage(w http.ResponseWriter, r *http.Request, p authz.Principal, name string) error {
 	up, err := h.reg.BeginUpload(r.Context(), p, name, r.ContentLength)
 	if err != nil {
@@ -356,7 +356,14 @@ const answerGrace = 5 * time.Minute
 // read timeouts, if any, are replaced for this body.
 func (h *Handler) readUpload(w http.ResponseWriter, r *http.Request, up *registry.Upload) (*npmpkg.Document, error) {
 	rc := http.NewResponseController(w)
-	timeout := h.limits.PublishBodyTimeout()
+	// The same rate as every other body (limits.min_bytes_per_second after
+	// limits.body_grace_seconds), counted from admission rather than from
+	// arrival: waiting for an upload slot is not the client's time.
+	size := r.ContentLength
+	if size < 0 || size > h.limits.PublishBodyBytes() {
+		size = h.limits.PublishBodyBytes()
+	}
+	timeout := h.limits.BodyTimeout(size)
 	deadline := time.Now().Add(timeout)
 	if err := deadlineErr(rc.SetReadDeadline(deadline)); err != nil {
 		return nil, err
@@ -378,8 +385,8 @@ func (h *Handler) readUpload(w http.ResponseWriter, r *http.Request, up *registr
 		return nil, npmpkg.RequestTooLarge(h.limits)
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		return nil, core.Errorf(core.KindInvalid,
-			"the upload did not arrive within %s, this registry's limit for receiving one (limits.publish_body_seconds); publish from a faster connection, or ask the registry's administrators to raise the limit",
-			timeout)
+			"the upload did not arrive within %s, this registry's limit for receiving one of its size (limits.min_bytes_per_second after limits.body_grace_seconds); publish from a faster connection, or ask the registry's administrators to raise the limit",
+			timeout.Round(time.Second))
 	}
 	return nil, err
 }
@@ -404,6 +411,13 @@ func (p *present) UnmarshalJSON(b []byte) error {
 // putRevision handles PUT /<pkg>/-rev/<rev>: owner changes (only
 // maintainers) and version unpublish (the document minus versions).
 func (h *Handler) putRevision(w http.ResponseWriter, r *http.Request, p authz.Principal, name string) error {
+	// Only a maintainer may change anything here (the registry service
+	// decides); an anonymous request is refused before its body is
+	// decoded, since a map of a million tiny versions costs far more
+	// memory than the 8 MiB it arrives in.
+	if p.Anonymous() {
+		return core.Errorf(core.KindUnauthenticated, "this action needs you to be logged in: run `npm login`")
+	}
 	var doc struct {
 		Maintainers []struct {
 			Name string `json:"name"`
@@ -593,12 +607,19 @@ func (h *Handler) userPackages(w http.ResponseWriter, ctx context.Context, p aut
 
 func (h *Handler) search(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
 	q := r.URL.Query()
-	size, _ := strconv.Atoi(q.Get("size"))
-	if size == 0 {
-		size = 20
+	text := q.Get("text")
+	if len(text) > limits.MaxSearchTextBytes {
+		return core.Errorf(core.KindInvalid, "the search text is %d bytes long, over this registry's limit of %d; search for fewer or shorter words", len(text), limits.MaxSearchTextBytes)
 	}
-	from, _ := strconv.Atoi(q.Get("from"))
-	hits, more, err := h.reg.SearchFor(r.Context(), p, q.Get("text"), size, from)
+	size, err := searchNumber(q.Get("size"), "size", 20, 1, limits.MaxSearchSize)
+	if err != nil {
+		return err
+	}
+	from, err := searchNumber(q.Get("from"), "from", 0, 0, limits.MaxSearchFrom)
+	if err != nil {
+		return err
+	}
+	hits, more, err := h.reg.SearchFor(r.Context(), p, text, size, from)
 	if err != nil {
 		return err
 	}
@@ -625,28 +646,44 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request, p authz.Princip
 	return writeJSON(w, http.StatusOK, map[string]any{"objects": objects, "total": total, "time": time.Now().UTC().Format(time.RFC3339)})
 }
 
+// searchNumber reads a whole-number search parameter between lo and hi;
+// empty means def.
+func searchNumber(raw, name string, def, lo, hi int) (int, error) {
+	if raw == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < lo || n > hi {
+		return 0, core.Errorf(core.KindInvalid, "search parameter %s must be a whole number from %d to %d, not %s", name, lo, hi, npmpkg.Echo(raw))
+	}
+	return n, nil
+}
+
 // auditBulk answers npm's audit request. Advisories arrive with the
 // advisory feature; until then nothing is vulnerable, and an empty object
 // keeps `npm audit` and the install summary working.
+//
+// The request is anonymous and gzip'd, so it is never read whole: the
+// compressed body is bounded by MaxJSONBodyBytes, the inflated bytes by
+// MaxAuditBytes as gzip yields them, and the packages and versions as the
+// JSON streams in (npmpkg.ParseAuditRequest).
 func (h *Handler) auditBulk(w http.ResponseWriter, r *http.Request) error {
 	var body io.Reader = http.MaxBytesReader(w, r.Body, limits.MaxJSONBodyBytes)
 	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") {
 		zr, err := gzip.NewReader(body)
 		if err != nil {
+			if errors.As(err, new(*core.Error)) || errors.As(err, new(*http.MaxBytesError)) {
+				return err
+			}
 			return core.Errorf(core.KindInvalid, "the audit request says gzip but is not: %v", err)
 		}
 		defer zr.Close()
-		body = io.LimitReader(zr, limits.MaxJSONBodyBytes+1)
+		body = zr
 	}
-	raw, err := io.ReadAll(body)
-	if err != nil {
-		return err
-	}
-	if len(raw) > limits.MaxJSONBodyBytes {
-		return core.Errorf(core.KindTooLarge, "the audit request is too large")
-	}
-	var req map[string][]string
-	if err := decodeJSON(bytes.TrimSpace(raw), &req); err != nil {
+	if _, err := npmpkg.ParseAuditRequest(npmpkg.AuditLimitReader(body)); err != nil {
+		if errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) || errors.As(err, new(flate.CorruptInputError)) {
+			return core.Errorf(core.KindInvalid, "the audit request's gzip stream is corrupt: %v", err)
+		}
 		return err
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{})

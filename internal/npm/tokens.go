@@ -8,6 +8,7 @@ import (
 	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/limits"
 )
 
 // tokens serves npm's token API: list, create, revoke.
@@ -42,6 +43,9 @@ func (h *Handler) tokens(w http.ResponseWriter, r *http.Request, p authz.Princip
 		}
 		req := account.TokenRequest{Name: body.Name, CIDRs: body.CIDRs, Days: body.Expires, Packages: body.Packages}
 		for _, s := range body.Scopes {
+			if len(req.Packages) > limits.MaxTokenPackages {
+				break // CheckSize below refuses; no need to build the rest
+			}
 			s = strings.TrimSuffix(s, "/*")
 			if !strings.HasPrefix(s, "@") {
 				s = "@" + s
@@ -64,6 +68,9 @@ func (h *Handler) tokens(w http.ResponseWriter, r *http.Request, p authz.Princip
 		}
 		if req.Name == "" {
 			req.Name = body.Description
+		}
+		if err := req.CheckSize(); err != nil {
+			return err
 		}
 		ct, err := h.acct.CreateToken(ctx, p, body.Password, req)
 		if err != nil {

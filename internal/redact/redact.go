@@ -8,7 +8,11 @@ package redact
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/rampart/rampart/internal/limits"
 )
 
 // Mask stands in for a secret.
@@ -31,12 +35,29 @@ var secretParams = map[string]bool{"token": true, "secret": true, "password": tr
 // replaced by Mask: what follows a secretPaths prefix, the values of
 // secretParams, and such paths inside other query values
 // (/login?next=/login/cli/<secret>).
+//
+// The result is cut at limits.MaxLoggedBytes (Cut): the URL is the
+// client's choice, and a log line must not grow with it.
 func URL(u *url.URL) string {
 	p := Path(u.Path)
 	if u.RawQuery == "" {
-		return p
+		return Cut(p)
 	}
-	return p + "?" + query(u.RawQuery)
+	return Cut(p + "?" + query(u.RawQuery))
+}
+
+// Cut bounds a client-chosen value (a URL, a header) for a log line: past
+// limits.MaxLoggedBytes it is cut on a character boundary and marked with
+// "…" and the full length.
+func Cut(s string) string {
+	if len(s) <= limits.MaxLoggedBytes {
+		return s
+	}
+	n := limits.MaxLoggedBytes
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…(" + strconv.Itoa(len(s)) + " bytes)"
 }
 
 // Path returns p with the secrets in it replaced by Mask.

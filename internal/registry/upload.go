@@ -34,7 +34,7 @@ import (
 //     by the server, for the CPU and database work on a body that is in.
 //
 // A slow or stalled body thus holds only its own account's slots; the
-// caller bounds how long it may take (limits.publish_body_seconds).
+// caller bounds how long it may take (limits.BodyTimeout).
 type Upload struct {
 	s       *Service
 	p       authz.Principal

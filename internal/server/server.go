@@ -20,6 +20,7 @@ import (
 	"github.com/rampart/rampart/internal/blob/fsblob"
 	"github.com/rampart/rampart/internal/clientaddr"
 	"github.com/rampart/rampart/internal/config"
+	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/npm"
 	"github.com/rampart/rampart/internal/password"
@@ -168,7 +169,7 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 		// notices (`npm login`).
 		npmH.ServeHTTP(w, r.WithContext(account.WithUserAgent(r.Context(), r.UserAgent())))
 	})
-	return logRequests(clientaddr.New(cfg.TrustedProxyPrefixes()).Handler(mux), log)
+	return withDeadlines(logRequests(clientaddr.New(cfg.TrustedProxyPrefixes()).Handler(mux), log), cfg.Limits)
 }
 
 // statusWriter remembers the status for the access log.
@@ -215,7 +216,7 @@ func logRequests(next http.Handler, log *slog.Logger) http.Handler {
 		log.LogAttrs(r.Context(), slog.LevelDebug, "request",
 			slog.String("method", r.Method), slog.String("path", redact.URL(r.URL)),
 			slog.Int("status", sw.status), slog.Duration("took", time.Since(start)),
-			slog.String("npm_command", r.Header.Get("npm-command")))
+			slog.String("npm_command", redact.Cut(r.Header.Get("npm-command"))))
 	})
 }
 
@@ -249,12 +250,16 @@ func Serve(ctx context.Context, cfg config.Config, ln net.Listener, opts Options
 		go runDomainRechecks(bg, svc.Accounts, cfg.EmailDomains.RecheckInterval.Duration, opts.Log)
 	}
 	go runSweeps(bg, svc.Accounts, time.Hour, opts.Log)
+	// No ReadTimeout or WriteTimeout: bodies and responses get deadlines
+	// sized to each request (withDeadlines), which one server-wide number
+	// cannot be (docs/limits.md, "Time and connections").
 	srv := &http.Server{
 		Handler:           Handler(svc, cfg, opts.Log),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadHeaderTimeout: limits.HeaderTimeout,
+		IdleTimeout:       limits.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(opts.Log.Handler(), slog.LevelWarn),
 	}
+	ln = limitPerSource(ln, cfg.Limits.ConnectionsPerSource, cfg.TrustedProxyPrefixes(), opts.Log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -265,10 +265,6 @@ func (s *Server) waitHealthy() {
 	s.t.Fatalf("server at %s never became healthy\n%s", s.URL, s.log.String())
 }
 
-// PID is the server process's id, for tests that watch its resources
-// (/proc/<pid>/status).
-func (s *Server) PID() int { return s.cmd.Process.Pid }
-
 // Log returns what the server has printed so far.
 func (s *Server) Log() string { return s.log.String() }
 

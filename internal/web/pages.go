@@ -38,12 +38,10 @@ const (
 	maxCookieLength = 128
 	// maxFormBytes bounds a sign-in form.
 	maxFormBytes = 16 << 10
-	// maxQueryBytes bounds a search text.
-	maxQueryBytes = 256
 	// pageSize is how many search results a page shows.
 	pageSize = 20
 	// maxFrom bounds how deep into search results one may page.
-	maxFrom = 10000
+	maxFrom = limits.MaxSearchFrom
 )
 
 // ---- home and search ----
@@ -70,9 +68,18 @@ type searchBody struct {
 }
 
 func (h *Handler) search(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
-	q := strings.TrimSpace(truncate(r.URL.Query().Get("q"), maxQueryBytes))
-	from, _ := strconv.Atoi(r.URL.Query().Get("from"))
-	from = min(max(from, 0), maxFrom)
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	if len(q) > limits.MaxSearchTextBytes {
+		return core.Errorf(core.KindInvalid, "the search text is %d bytes long, over the limit of %d; search for fewer or shorter words", len(q), limits.MaxSearchTextBytes)
+	}
+	from := 0
+	if raw := r.URL.Query().Get("from"); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 0 || n > maxFrom {
+			return core.Errorf(core.KindInvalid, "the page must be a whole number from 0 to %d, not %q", maxFrom, truncate(raw, limits.MaxEchoBytes))
+		}
+		from = n
+	}
 	body := searchBody{Query: q, From: from, FirstIndex: from + 1}
 	if q != "" {
 		hits, more, err := h.reg.SearchFor(r.Context(), p, q, pageSize, from)

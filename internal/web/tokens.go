@@ -126,6 +126,9 @@ func (h *Handler) createToken(w http.ResponseWriter, r *http.Request, p authz.Pr
 // (any white space separates them); the account service checks each.
 func (b tokenFormBody) request() (account.TokenRequest, error) {
 	req := account.TokenRequest{Name: b.Name, Packages: strings.Fields(b.Packages), CIDRs: strings.Fields(b.CIDRs)}
+	if err := req.CheckSize(); err != nil {
+		return req, err
+	}
 	if b.Days != "" {
 		n, err := strconv.Atoi(b.Days)
 		if err != nil || n < 1 {

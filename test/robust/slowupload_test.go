@@ -159,18 +159,18 @@ func publishAndDeprecate(t *testing.T, s *testserver.Server, tok, pkg, version, 
 }
 
 // TestStalledUploadTimesOut checks the read deadline: a body that stops
-// arriving is answered, once limits.publish_body_seconds have passed,
+// arriving is answered, once its time at limits.min_bytes_per_second has passed,
 // with a message naming the limit, and the account's slot is free again.
 func TestStalledUploadTimesOut(t *testing.T) {
-	s, tok := startWithUser(t, "[limits]\npublish_body_seconds = 2\n")
+	s, tok := startWithUser(t, "[limits]\nbody_grace_seconds = 2\nmin_bytes_per_second = 1073741824\n")
 	var stalled []*stalledUpload
 	for i := range limits.MaxUploadsPerAccount {
 		stalled = append(stalled, startStalledUpload(t, s, tok, fmt.Sprintf("slow-%d", i)))
 	}
 	for _, u := range stalled {
 		status, msg := u.answer(t)
-		if status != http.StatusBadRequest || !strings.Contains(msg, "did not arrive within 2s") || !strings.Contains(msg, "limits.publish_body_seconds") {
-			t.Fatalf("stalled upload: %d %q, want 400 saying it did not arrive within 2s (limits.publish_body_seconds)", status, msg)
+		if status != http.StatusBadRequest || !strings.Contains(msg, "did not arrive within 2s") || !strings.Contains(msg, "limits.min_bytes_per_second") {
+			t.Fatalf("stalled upload: %d %q, want 400 saying it did not arrive within 2s (limits.min_bytes_per_second)", status, msg)
 		}
 	}
 	body, _ := goodPublish(t, "after-timeout", "1.0.0", "x")
