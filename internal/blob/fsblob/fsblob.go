@@ -4,17 +4,21 @@
 // Layout under the store's directory:
 //
 //	sha512/<d[0:2]>/<d[2:4]>/<d>   one file per blob, named by its digest d
-//	tmp/                           blobs being written; emptied by New
+//	tmp/                           blobs being written; New removes stale ones
 //
 // Every file access goes through an os.Root opened on the directory, so no
 // name, symlink or ".." can reach outside it. A blob is written to a fresh
 // file in tmp/ (created with O_EXCL), fsync'ed, renamed into place, and the
 // directory holding it is fsync'ed, so a crash leaves either the whole blob
-// or none of it (plus, at worst, a temporary file that the next New removes).
+// or none of it (plus, at worst, a temporary file that a later New removes).
 //
-// One Store (or several in the same process) may use a directory at a time:
-// New empties tmp/, which would break a Put in progress in another process.
-// Scaled deployments, with several processes, use the S3 backend instead.
+// Several processes may use a directory at once (the server and the admin
+// commands run beside it): a Put holds an exclusive lock (flock) on its
+// temporary file while it writes, and New removes only temporary files
+// whose lock it can take, so it never breaks a Put in progress in another
+// process. A crashed process's locks are released by the kernel, so its
+// leftovers go at the next New. Files and directories are owner-only
+// (0600, 0700): package files of restricted packages are private.
 package fsblob
 
 import (
@@ -38,9 +42,11 @@ const (
 	blobDir = "sha512"
 	tmpDir  = "tmp"
 
-	dirPerm  = 0o750
-	filePerm = 0o640
+	dirPerm  = 0o700
+	filePerm = 0o600
 )
+
+
 
 // Store is a blob.Store on a local directory. It is safe for concurrent use.
 type Store struct {
@@ -50,8 +56,8 @@ type Store struct {
 var _ blob.Store = (*Store)(nil)
 
 // New opens the store in dir, creating dir and its layout if needed, and
-// removes temporary files left by a Put that a crash interrupted. Call
-// Close when done with the store.
+// removes temporary files left by a Put that a crash interrupted (but not
+// those of a Put under way in another process). Call Close when done with the store.
 func New(dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, dirPerm); err != nil {
 		return nil, fmt.Errorf("blob store: %w", err)
@@ -74,16 +80,31 @@ func (s *Store) init() error {
 			return err
 		}
 	}
-	// Whatever is in tmp/ was being written when a process stopped; it was
-	// never visible as a blob, so it can go.
+	// Owner-only, also for a folder made by an older release with wider
+	// modes.
+	for _, d := range []string{".", blobDir, tmpDir} {
+		if err := s.root.Chmod(d, dirPerm); err != nil {
+			return err
+		}
+	}
+	// A temporary file nobody holds locked was being written when a process
+	// stopped; it was never visible as a blob, so it can go. One that is
+	// locked belongs to a Put under way in another process (a server beside
+	// an admin command), so it stays.
 	entries, err := fs.ReadDir(s.root.FS(), tmpDir)
 	if err != nil {
 		return err
 	}
+	removed := false
 	for _, e := range entries {
-		if err := s.root.RemoveAll(path.Join(tmpDir, e.Name())); err != nil {
+		gone, err := s.removeIfAbandoned(path.Join(tmpDir, e.Name()))
+		if err != nil {
 			return fmt.Errorf("removing stale temporary file: %w", err)
 		}
+		removed = removed || gone
+	}
+	if !removed {
+		return nil
 	}
 	return s.syncDir(tmpDir)
 }
@@ -181,7 +202,9 @@ func verify(d blob.Digest, sum []byte) error {
 	return nil
 }
 
-// createTemp creates a new, empty file in tmp/ that no one else has opened.
+// createTemp creates a new, empty file in tmp/ that no one else has opened,
+// and locks it for as long as it stays open, so that another process's New
+// leaves it alone.
 func (s *Store) createTemp() (string, *os.File, error) {
 	for range 10 {
 		name := path.Join(tmpDir, "put-"+rand.Text())
@@ -189,9 +212,47 @@ func (s *Store) createTemp() (string, *os.File, error) {
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}
-		return name, f, err
+		if err != nil {
+			return "", nil, err
+		}
+		// Between creating and locking, another process's New may have
+		// taken the file for abandoned and removed it: then start over.
+		ok, err := lockTemp(f)
+		if err != nil || !ok {
+			_ = f.Close()
+			if err != nil {
+				return "", nil, err
+			}
+			continue
+		}
+		return name, f, nil
 	}
 	return "", nil, errors.New("could not create a unique temporary file")
+}
+
+// removeIfAbandoned removes the temporary file or directory p unless a Put
+// in some process holds it locked, and reports whether it removed it.
+func (s *Store) removeIfAbandoned(p string) (bool, error) {
+	f, err := s.root.Open(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil // renamed into place or removed meanwhile
+	}
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		held, err := heldByOther(f)
+		if err != nil || held {
+			return false, err
+		}
+	}
+	// Removed while we hold its lock (closing f releases it), so a Put
+	// that opens it next finds it gone (lockTemp) and starts over.
+	if err := s.root.RemoveAll(p); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // mkdirs creates the shard directories sha512/xx and sha512/xx/yy as
