@@ -80,12 +80,8 @@ func (s *Store) init() error {
 			return err
 		}
 	}
-	// Owner-only, also for a folder made by an older release with wider
-	// modes.
-	for _, d := range []string{".", blobDir, tmpDir} {
-		if err := s.root.Chmod(d, dirPerm); err != nil {
-			return err
-		}
+	if err := s.makePrivate(); err != nil {
+		return err
 	}
 	// A temporary file nobody holds locked was being written when a process
 	// stopped; it was never visible as a blob, so it can go. One that is
@@ -107,6 +103,39 @@ func (s *Store) init() error {
 		return nil
 	}
 	return s.syncDir(tmpDir)
+}
+
+// makePrivate makes the store owner-only. A store made by an older release
+// (group-readable) is walked once and every file and directory narrowed;
+// after that, blobDir's mode says the work is done.
+func (s *Store) makePrivate() error {
+	fi, err := s.root.Stat(blobDir)
+	if err != nil {
+		return err
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		err := fs.WalkDir(s.root.FS(), blobDir, func(p string, e fs.DirEntry, err error) error {
+			if err != nil || p == blobDir {
+				return err
+			}
+			switch {
+			case e.IsDir():
+				return s.root.Chmod(p, dirPerm)
+			case e.Type().IsRegular():
+				return s.root.Chmod(p, filePerm)
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("making the blob store owner-only: %w", err)
+		}
+	}
+	for _, d := range []string{".", blobDir, tmpDir} {
+		if err := s.root.Chmod(d, dirPerm); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Close releases the store's directory handle. Readers returned by Open

@@ -72,6 +72,16 @@ func TestModesOwnerOnly(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A blob an older release stored, group-readable.
+	old := []byte("stored by an older release")
+	od := blob.DigestOf(old)
+	oldDir := filepath.Join(dir, "sha512", string(od[0:2]), string(od[2:4]))
+	if err := os.MkdirAll(oldDir, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(oldDir, string(od)), old, 0o640); err != nil {
+		t.Fatal(err)
+	}
 	s := open(t, dir)
 	b := []byte("private package bytes")
 	if err := s.Put(context.Background(), blob.DigestOf(b), bytes.NewReader(b)); err != nil {
