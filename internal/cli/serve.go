@@ -29,6 +29,13 @@ the config file, then RAMPART_* environment variables, then these flags.`,
 				return err
 			}
 			log := newLogger(cmd.ErrOrStderr(), env)
+			// Before anything opens the folder: a second server must fail
+			// here, before it rebuilds documents for its own URL.
+			dataDir, err := server.AcquireDataDir(cmd.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			defer dataDir.Release()
 			ln, err := net.Listen("tcp", cfg.Listen)
 			if err != nil {
 				return fmt.Errorf("listening on %s: %w", cfg.Listen, err)
@@ -36,6 +43,10 @@ the config file, then RAMPART_* environment variables, then these flags.`,
 			// With port 0 the kernel picks one; report the real address.
 			if cfg.PublicURL == config.DefaultPublicURL(cfg.Listen) {
 				cfg.PublicURL = config.DefaultPublicURL(ln.Addr().String())
+			}
+			if err := dataDir.Record(ln.Addr().String(), cfg.PublicURL); err != nil {
+				ln.Close()
+				return err
 			}
 			svcCount, err := countUsers(cmd, cfg)
 			if err != nil {
