@@ -46,8 +46,6 @@ const (
 	filePerm = 0o600
 )
 
-
-
 // Store is a blob.Store on a local directory. It is safe for concurrent use.
 type Store struct {
 	root *os.Root
