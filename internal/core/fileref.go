@@ -10,3 +10,9 @@ type FileRef struct {
 	Integrity string // sha512-<base64>, as served
 	Live      bool   // not unpublished
 }
+
+// EventFileDamaged records that the registry refused to serve a version's
+// stored file because it no longer hashes to its digest, or is gone.
+// Written once per file per server process, so that clients retrying do
+// not flood the outbox.
+const EventFileDamaged = "package.file_damaged"

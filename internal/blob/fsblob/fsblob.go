@@ -33,6 +33,7 @@ import (
 	"os"
 	"path"
 	"runtime"
+	"time"
 
 	"github.com/rampart/rampart/internal/blob"
 	"github.com/rampart/rampart/internal/core"
@@ -174,7 +175,17 @@ func (s *Store) Put(ctx context.Context, d blob.Digest, r io.Reader) error {
 		if _, err := io.Copy(h, ctxReader{ctx, r}); err != nil {
 			return fmt.Errorf("blob %s: reading: %w", d, err)
 		}
-		return verify(d, h.Sum(nil))
+		if err := verify(d, h.Sum(nil)); err != nil {
+			return err
+		}
+		// The blob may be an orphan about to be referenced again (a publish
+		// that failed before, retried): a fresh modification time keeps
+		// the orphan collector, which spares young blobs, off it.
+		now := time.Now()
+		if err := s.root.Chtimes(name, now, now); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("blob %s: %w", d, err)
+		}
+		return nil
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("blob %s: %w", d, err)
 	}
@@ -339,6 +350,21 @@ func (s *Store) Open(ctx context.Context, d blob.Digest) (io.ReadSeekCloser, int
 		return nil, 0, fmt.Errorf("blob %s: not a regular file", d)
 	}
 	return f, fi.Size(), nil
+}
+
+// ModTime returns when blob d was stored, or last put again: the orphan
+// collector's measure of whether a publish may still be about to refer to
+// it.
+func (s *Store) ModTime(ctx context.Context, d blob.Digest) (time.Time, error) {
+	if err := check(ctx, d); err != nil {
+		return time.Time{}, err
+	}
+	_, name := blobPath(d)
+	fi, err := s.root.Stat(name)
+	if err != nil {
+		return time.Time{}, notFound(d, err)
+	}
+	return fi.ModTime(), nil
 }
 
 // Stat implements blob.Store.
