@@ -194,10 +194,12 @@ func (s *Store) Put(ctx context.Context, d blob.Digest, r io.Reader) error {
 	if err != nil {
 		return fmt.Errorf("blob %s: %w", d, err)
 	}
-	committed := false
+	committed, closed := false, false
 	defer func() {
-		if !committed {
+		if !closed {
 			_ = f.Close()
+		}
+		if !committed {
 			_ = s.root.Remove(tmp)
 		}
 	}()
@@ -212,8 +214,15 @@ func (s *Store) Put(ctx context.Context, d blob.Digest, r io.Reader) error {
 	if err := f.Sync(); err != nil {
 		return fmt.Errorf("blob %s: %w", d, err)
 	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("blob %s: %w", d, err)
+	// The file stays open, so locked, until it is renamed into place:
+	// closing it earlier would let another process's New take it for
+	// abandoned and remove it under our feet. Where open files cannot be
+	// renamed (no flock there either), it is closed first.
+	if !renameOpen {
+		closed = true
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("blob %s: %w", d, err)
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return err
@@ -227,6 +236,12 @@ func (s *Store) Put(ctx context.Context, d blob.Digest, r io.Reader) error {
 		return fmt.Errorf("blob %s: %w", d, err)
 	}
 	committed = true
+	if !closed {
+		closed = true
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("blob %s: %w", d, err)
+		}
+	}
 	if err := s.syncDir(dir); err != nil {
 		return fmt.Errorf("blob %s: %w", d, err)
 	}

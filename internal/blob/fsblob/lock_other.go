@@ -9,3 +9,6 @@ import "os"
 func lockTemp(*os.File) (bool, error) { return true, nil }
 
 func heldByOther(*os.File) (bool, error) { return false, nil }
+
+// renameOpen: close a file before renaming it, as Windows requires.
+const renameOpen = false

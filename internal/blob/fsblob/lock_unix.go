@@ -32,3 +32,6 @@ func heldByOther(f *os.File) (bool, error) {
 	}
 	return false, err
 }
+
+// renameOpen: a file may be renamed while open, keeping its lock.
+const renameOpen = true
