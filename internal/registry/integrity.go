@@ -26,7 +26,11 @@ import (
 // millisecond per megabyte to hash.
 func (s *Service) verifyFile(ctx context.Context, r io.ReadSeeker, name string, v *core.Version) error {
 	h := sha512.New()
-	if _, err := io.Copy(h, r); err != nil {
+	buf := hashBuffers.Get().(*[]byte)
+	defer hashBuffers.Put(buf)
+	// The struct hides *os.File's WriteTo, which would allocate a buffer
+	// of its own on every request.
+	if _, err := io.CopyBuffer(h, struct{ io.Reader }{r}, *buf); err != nil {
 		return fmt.Errorf("reading the file of %s@%s: %w", name, v.Version, err)
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != v.Digest {
@@ -37,6 +41,9 @@ func (s *Service) verifyFile(ctx context.Context, r io.ReadSeeker, name string, 
 	}
 	return nil
 }
+
+// hashBuffers keep the read path from allocating 32 KiB per download.
+var hashBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
 // missingFile turns a blob store's not-found for a listed version into a
 // data fault: the version exists, so its file is missing, which is ours
