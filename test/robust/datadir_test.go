@@ -24,7 +24,7 @@ import (
 // runServe runs `rampart serve` on data and expects it to exit by itself
 // (refusing to start) within a minute; it returns the exit error and the
 // output.
-func runServe(t *testing.T, data string, extra ...string) (error, string) {
+func runServe(t *testing.T, data string, extra ...string) (string, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -39,7 +39,7 @@ func runServe(t *testing.T, data string, extra ...string) (error, string) {
 	if ctx.Err() != nil {
 		t.Fatalf("rampart serve on %s kept running; it should have refused to start\n%s", data, out)
 	}
-	return err, string(out)
+	return string(out), err
 }
 
 // TestSecondServerRefused: a second `rampart serve` on the same data folder
@@ -52,7 +52,7 @@ func TestSecondServerRefused(t *testing.T) {
 		t.Fatalf("publish: %d %s", rep.Status, rep.Body)
 	}
 
-	err, out := runServe(t, s.Data)
+	out, err := runServe(t, s.Data)
 	if err == nil {
 		t.Fatalf("a second rampart serve on %s exited 0:\n%s", s.Data, out)
 	}
@@ -159,7 +159,7 @@ func TestOlderBinaryRefusesNewerSchema(t *testing.T) {
 	}
 	db.Close()
 
-	err, out := runServe(t, s.Data)
+	out, err := runServe(t, s.Data)
 	if err == nil {
 		t.Fatalf("rampart serve started on a newer schema:\n%s", out)
 	}
@@ -203,7 +203,7 @@ func TestServeRefusesCorruptDatabase(t *testing.T) {
 	}
 	f.Close()
 
-	err, out := runServe(t, s.Data)
+	out, err := runServe(t, s.Data)
 	if err == nil {
 		t.Fatalf("rampart serve started on a damaged database:\n%s", out)
 	}
