@@ -153,10 +153,6 @@ func TestDataFolderOwnerOnly(t *testing.T) {
 	if rep := mustDo(t, http.MethodPut, s.URL+"-/user/org.couchdb.user:newbie", "", signup); rep.Status/100 != 2 {
 		t.Fatalf("sign-up: %d %s", rep.Status, rep.Body)
 	}
-	backup := filepath.Join(t.TempDir(), "backup")
-	if out, err := s.Admin(t, "", "backup", "--to", backup); err != nil {
-		t.Fatalf("admin backup: %v\n%s", err, out)
-	}
 	check := func(root string, want ...string) {
 		seen := map[string]bool{}
 		err := filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
@@ -184,5 +180,9 @@ func TestDataFolderOwnerOnly(t *testing.T) {
 		}
 	}
 	check(s.Data, ".", "lock", "metadata.db", "metadata.db-wal", "metadata.db-shm", "blobs", "blobs/sha512", "blobs/tmp", "outbox")
+	backup := filepath.Join(t.TempDir(), "backup")
+	if out, err := s.Admin(t, "", "backup", "--to", backup); err != nil {
+		t.Fatalf("admin backup: %v\n%s", err, out)
+	}
 	check(backup, ".", "metadata.db", "blobs", "blobs/sha512")
 }
