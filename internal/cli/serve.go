@@ -21,7 +21,11 @@ cleanly: requests in flight finish, download counts are written.
 
 With no configuration it keeps its data (SQLite metadata, package files by
 digest) under ./rampart-data and listens on 127.0.0.1:4873. Settings come from
-the config file, then RAMPART_* environment variables, then these flags.`,
+the config file, then RAMPART_* environment variables, then these flags.
+
+One server per data folder: it locks <data>/lock, and a second server on
+the same folder refuses to start. It also refuses a database migrated by a
+newer Rampart or failing SQLite's quick check (see "rampart admin restore").`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := f.load(env)

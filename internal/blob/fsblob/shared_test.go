@@ -104,3 +104,30 @@ func TestModesOwnerOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestPutAgainRefreshesModTime: a publish that stores a file already there
+// (an orphan a failed publish left, now about to be referred to) makes it
+// young again, so the orphan collector, which spares young files, keeps it.
+func TestPutAgainRefreshesModTime(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir)
+	b := []byte("stored by a publish that failed")
+	d := blob.DigestOf(b)
+	if err := s.Put(context.Background(), d, bytes.NewReader(b)); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-48 * time.Hour)
+	if err := os.Chtimes(filepath.Join(dir, "sha512", string(d[0:2]), string(d[2:4]), string(d)), old, old); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Put(context.Background(), d, bytes.NewReader(b)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ModTime(context.Background(), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if time.Since(got) > time.Hour {
+		t.Fatalf("ModTime after putting the blob again = %v; want now", got)
+	}
+}
