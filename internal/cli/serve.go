@@ -21,7 +21,11 @@ cleanly: requests in flight finish, download counts are written.
 
 With no configuration it keeps its data (SQLite metadata, package files by
 digest) under ./rampart-data and listens on 127.0.0.1:4873. Settings come from
-the config file, then RAMPART_* environment variables, then these flags.`,
+the config file, then RAMPART_* environment variables, then these flags.
+
+One server per data folder: it locks <data>/lock, and a second server on
+the same folder refuses to start. It also refuses a database migrated by a
+newer Rampart or failing SQLite's quick check (see "rampart admin restore").`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := f.load(env)
@@ -29,6 +33,13 @@ the config file, then RAMPART_* environment variables, then these flags.`,
 				return err
 			}
 			log := newLogger(cmd.ErrOrStderr(), env)
+			// Before anything opens the folder: a second server must fail
+			// here, before it rebuilds documents for its own URL.
+			dataDir, err := server.AcquireDataDir(cmd.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			defer dataDir.Release()
 			ln, err := net.Listen("tcp", cfg.Listen)
 			if err != nil {
 				return fmt.Errorf("listening on %s: %w", cfg.Listen, err)
@@ -36,6 +47,10 @@ the config file, then RAMPART_* environment variables, then these flags.`,
 			// With port 0 the kernel picks one; report the real address.
 			if cfg.PublicURL == config.DefaultPublicURL(cfg.Listen) {
 				cfg.PublicURL = config.DefaultPublicURL(ln.Addr().String())
+			}
+			if err := dataDir.Record(ln.Addr().String(), cfg.PublicURL); err != nil {
+				ln.Close()
+				return err
 			}
 			svcCount, err := countUsers(cmd, cfg)
 			if err != nil {

@@ -24,6 +24,7 @@ const (
 	KindConflict                    // the state forbids it: a used version, a taken name
 	KindTooLarge                    // over a configured size limit
 	KindRateLimited                 // too many attempts; RetryAfter says when to retry
+	KindDataFault                   // stored data is damaged or missing: ours to repair; unlike KindInternal, the message is shown
 )
 
 func (k Kind) String() string {
@@ -44,6 +45,8 @@ func (k Kind) String() string {
 		return "too_large"
 	case KindRateLimited:
 		return "rate_limited"
+	case KindDataFault:
+		return "data_fault"
 	default:
 		return "internal"
 	}

@@ -41,7 +41,7 @@ func Table() []struct {
 	Status int
 } {
 	kinds := []core.Kind{core.KindInvalid, core.KindUnauthenticated, core.KindOTPRequired, core.KindForbidden,
-		core.KindNotFound, core.KindConflict, core.KindTooLarge, core.KindRateLimited, core.KindInternal}
+		core.KindNotFound, core.KindConflict, core.KindTooLarge, core.KindRateLimited, core.KindDataFault, core.KindInternal}
 	out := make([]struct {
 		Kind   core.Kind
 		Status int

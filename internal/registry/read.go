@@ -115,6 +115,10 @@ func (s *Service) OpenTarball(ctx context.Context, p authz.Principal, name, file
 	}
 	r, size, err := s.blobs.Open(ctx, blob.Digest(v.Digest))
 	if err != nil {
+		return nil, s.missingFile(ctx, name, v, err)
+	}
+	if err := s.verifyFile(ctx, r, name, v); err != nil {
+		r.Close()
 		return nil, err
 	}
 	return &Tarball{ReadSeekCloser: r, Size: size, Integrity: v.Integrity, Modified: v.PublishedAt, pkgID: v.PackageID}, nil

@@ -68,6 +68,7 @@ type Tx interface {
 	EmailHistory
 	Sweeper
 	Meta
+	Files
 }
 
 // Users holds accounts. Names are unique; so are verified email

@@ -4,17 +4,21 @@
 // Layout under the store's directory:
 //
 //	sha512/<d[0:2]>/<d[2:4]>/<d>   one file per blob, named by its digest d
-//	tmp/                           blobs being written; emptied by New
+//	tmp/                           blobs being written; New removes stale ones
 //
 // Every file access goes through an os.Root opened on the directory, so no
 // name, symlink or ".." can reach outside it. A blob is written to a fresh
 // file in tmp/ (created with O_EXCL), fsync'ed, renamed into place, and the
 // directory holding it is fsync'ed, so a crash leaves either the whole blob
-// or none of it (plus, at worst, a temporary file that the next New removes).
+// or none of it (plus, at worst, a temporary file that a later New removes).
 //
-// One Store (or several in the same process) may use a directory at a time:
-// New empties tmp/, which would break a Put in progress in another process.
-// Scaled deployments, with several processes, use the S3 backend instead.
+// Several processes may use a directory at once (the server and the admin
+// commands run beside it): a Put holds an exclusive lock (flock) on its
+// temporary file while it writes, and New removes only temporary files
+// whose lock it can take, so it never breaks a Put in progress in another
+// process. A crashed process's locks are released by the kernel, so its
+// leftovers go at the next New. Files and directories are owner-only
+// (0600, 0700): package files of restricted packages are private.
 package fsblob
 
 import (
@@ -29,6 +33,7 @@ import (
 	"os"
 	"path"
 	"runtime"
+	"time"
 
 	"github.com/rampart/rampart/internal/blob"
 	"github.com/rampart/rampart/internal/core"
@@ -38,8 +43,8 @@ const (
 	blobDir = "sha512"
 	tmpDir  = "tmp"
 
-	dirPerm  = 0o750
-	filePerm = 0o640
+	dirPerm  = 0o700
+	filePerm = 0o600
 )
 
 // Store is a blob.Store on a local directory. It is safe for concurrent use.
@@ -53,8 +58,8 @@ var (
 )
 
 // New opens the store in dir, creating dir and its layout if needed, and
-// removes temporary files left by a Put that a crash interrupted. Call
-// Close when done with the store.
+// removes temporary files left by a Put that a crash interrupted (but not
+// those of a Put under way in another process). Call Close when done with the store.
 func New(dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, dirPerm); err != nil {
 		return nil, fmt.Errorf("blob store: %w", err)
@@ -77,18 +82,62 @@ func (s *Store) init() error {
 			return err
 		}
 	}
-	// Whatever is in tmp/ was being written when a process stopped; it was
-	// never visible as a blob, so it can go.
+	if err := s.makePrivate(); err != nil {
+		return err
+	}
+	// A temporary file nobody holds locked was being written when a process
+	// stopped; it was never visible as a blob, so it can go. One that is
+	// locked belongs to a Put under way in another process (a server beside
+	// an admin command), so it stays.
 	entries, err := fs.ReadDir(s.root.FS(), tmpDir)
 	if err != nil {
 		return err
 	}
+	removed := false
 	for _, e := range entries {
-		if err := s.root.RemoveAll(path.Join(tmpDir, e.Name())); err != nil {
+		gone, err := s.removeIfAbandoned(path.Join(tmpDir, e.Name()))
+		if err != nil {
 			return fmt.Errorf("removing stale temporary file: %w", err)
 		}
+		removed = removed || gone
+	}
+	if !removed {
+		return nil
 	}
 	return s.syncDir(tmpDir)
+}
+
+// makePrivate makes the store owner-only. A store made by an older release
+// (group-readable) is walked once and every file and directory narrowed;
+// after that, blobDir's mode says the work is done.
+func (s *Store) makePrivate() error {
+	fi, err := s.root.Stat(blobDir)
+	if err != nil {
+		return err
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		err := fs.WalkDir(s.root.FS(), blobDir, func(p string, e fs.DirEntry, err error) error {
+			if err != nil || p == blobDir {
+				return err
+			}
+			switch {
+			case e.IsDir():
+				return s.root.Chmod(p, dirPerm)
+			case e.Type().IsRegular():
+				return s.root.Chmod(p, filePerm)
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("making the blob store owner-only: %w", err)
+		}
+	}
+	for _, d := range []string{".", blobDir, tmpDir} {
+		if err := s.root.Chmod(d, dirPerm); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Close releases the store's directory handle. Readers returned by Open
@@ -129,7 +178,17 @@ func (s *Store) Put(ctx context.Context, d blob.Digest, r io.Reader) error {
 		if _, err := io.Copy(h, ctxReader{ctx, r}); err != nil {
 			return fmt.Errorf("blob %s: reading: %w", d, err)
 		}
-		return verify(d, h.Sum(nil))
+		if err := verify(d, h.Sum(nil)); err != nil {
+			return err
+		}
+		// The blob may be an orphan about to be referenced again (a publish
+		// that failed before, retried): a fresh modification time keeps
+		// the orphan collector, which spares young blobs, off it.
+		now := time.Now()
+		if err := s.root.Chtimes(name, now, now); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("blob %s: %w", d, err)
+		}
+		return nil
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("blob %s: %w", d, err)
 	}
@@ -138,10 +197,12 @@ func (s *Store) Put(ctx context.Context, d blob.Digest, r io.Reader) error {
 	if err != nil {
 		return fmt.Errorf("blob %s: %w", d, err)
 	}
-	committed := false
+	committed, closed := false, false
 	defer func() {
-		if !committed {
+		if !closed {
 			_ = f.Close()
+		}
+		if !committed {
 			_ = s.root.Remove(tmp)
 		}
 	}()
@@ -156,8 +217,15 @@ func (s *Store) Put(ctx context.Context, d blob.Digest, r io.Reader) error {
 	if err := f.Sync(); err != nil {
 		return fmt.Errorf("blob %s: %w", d, err)
 	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("blob %s: %w", d, err)
+	// The file stays open, so locked, until it is renamed into place:
+	// closing it earlier would let another process's New take it for
+	// abandoned and remove it under our feet. Where open files cannot be
+	// renamed (no flock there either), it is closed first.
+	if !renameOpen {
+		closed = true
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("blob %s: %w", d, err)
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return err
@@ -171,6 +239,12 @@ func (s *Store) Put(ctx context.Context, d blob.Digest, r io.Reader) error {
 		return fmt.Errorf("blob %s: %w", d, err)
 	}
 	committed = true
+	if !closed {
+		closed = true
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("blob %s: %w", d, err)
+		}
+	}
 	if err := s.syncDir(dir); err != nil {
 		return fmt.Errorf("blob %s: %w", d, err)
 	}
@@ -184,7 +258,9 @@ func verify(d blob.Digest, sum []byte) error {
 	return nil
 }
 
-// createTemp creates a new, empty file in tmp/ that no one else has opened.
+// createTemp creates a new, empty file in tmp/ that no one else has opened,
+// and locks it for as long as it stays open, so that another process's New
+// leaves it alone.
 func (s *Store) createTemp() (string, *os.File, error) {
 	for range 10 {
 		name := path.Join(tmpDir, "put-"+rand.Text())
@@ -192,7 +268,20 @@ func (s *Store) createTemp() (string, *os.File, error) {
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}
-		return name, f, err
+		if err != nil {
+			return "", nil, err
+		}
+		// Between creating and locking, another process's New may have
+		// taken the file for abandoned and removed it: then start over.
+		ok, err := lockTemp(f)
+		if err != nil || !ok {
+			_ = f.Close()
+			if err != nil {
+				return "", nil, err
+			}
+			continue
+		}
+		return name, f, nil
 	}
 	return "", nil, errors.New("could not create a unique temporary file")
 }
@@ -209,13 +298,40 @@ func (s *Store) Scratch() (*os.File, error) {
 		if err != nil {
 			return nil, fmt.Errorf("blob store: scratch file: %w", err)
 		}
-		if err := s.root.Remove(name); err != nil {
+		// Another process's New may have removed it first (it holds no
+		// lock): unlinked either way, which is all that is wanted.
+		if err := s.root.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			_ = f.Close()
 			return nil, fmt.Errorf("blob store: scratch file: %w", err)
 		}
 		return f, nil
 	}
 	return nil, errors.New("blob store: could not create a unique scratch file")
+}
+
+// removeIfAbandoned removes the temporary file or directory p unless a Put
+// in some process holds it locked, and reports whether it removed it.
+func (s *Store) removeIfAbandoned(p string) (bool, error) {
+	f, err := s.root.Open(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil // renamed into place or removed meanwhile
+	}
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		held, err := heldByOther(f)
+		if err != nil || held {
+			return false, err
+		}
+	}
+	// Removed while we hold its lock (closing f releases it), so a Put
+	// that opens it next finds it gone (lockTemp) and starts over.
+	if err := s.root.RemoveAll(p); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // mkdirs creates the shard directories sha512/xx and sha512/xx/yy as
@@ -275,6 +391,21 @@ func (s *Store) Open(ctx context.Context, d blob.Digest) (io.ReadSeekCloser, int
 		return nil, 0, fmt.Errorf("blob %s: not a regular file", d)
 	}
 	return f, fi.Size(), nil
+}
+
+// ModTime returns when blob d was stored, or last put again: the orphan
+// collector's measure of whether a publish may still be about to refer to
+// it.
+func (s *Store) ModTime(ctx context.Context, d blob.Digest) (time.Time, error) {
+	if err := check(ctx, d); err != nil {
+		return time.Time{}, err
+	}
+	_, name := blobPath(d)
+	fi, err := s.root.Stat(name)
+	if err != nil {
+		return time.Time{}, notFound(d, err)
+	}
+	return fi.ModTime(), nil
 }
 
 // Stat implements blob.Store.

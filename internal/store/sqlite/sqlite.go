@@ -41,6 +41,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// synchronous(FULL): an acknowledged publish survives power loss, not
 	// just a crash of the process. journal_mode is not among these: it is
 	// stored in the file and set once, by setWAL.
+	if err := makePrivate(path); err != nil {
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
 	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + pragmas
 	w, err := sql.Open("sqlite", base+"&_txlock=immediate")
@@ -62,7 +65,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if err := s.prepareDocuments(ctx); err != nil {
 		s.Close()
@@ -122,8 +125,15 @@ func (s *Store) migrate(ctx context.Context) error {
 		return err
 	}
 	sort.Strings(names)
-	for _, name := range names {
-		version := strings.TrimSuffix(strings.TrimPrefix(name, "migrations/"), ".sql")
+	known := make([]string, len(names))
+	for i, name := range names {
+		known[i] = strings.TrimSuffix(strings.TrimPrefix(name, "migrations/"), ".sql")
+	}
+	if err := s.checkSchemaKnown(ctx, known); err != nil {
+		return err
+	}
+	for i, name := range names {
+		version := known[i]
 		if err := s.applyMigration(ctx, name, version); err != nil {
 			return fmt.Errorf("migration %s: %w", version, err)
 		}

@@ -119,6 +119,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Recoveries", []test{{"Lifecycle", testRecoveries}}},
 		{"EmailHistory", []test{{"Lifecycle", testEmailHistory}, {"Concurrent", testEmailHistoryConcurrent}}},
 		{"Meta", []test{{"RoundTrip", testMeta}}},
+		{"Files", []test{{"Refs", testFileRefs}}},
 		{"Concurrency", []test{{"SameVersion", testConcurrentSameVersion}}},
 	}
 	for _, g := range groups {
