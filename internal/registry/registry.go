@@ -181,9 +181,19 @@ func loadPackage(tx store.Tx, name string) (*packageState, error) {
 	return &packageState{pkg: p, maintainers: ms, critical: critical}, nil
 }
 
-// touch bumps the package's revision and modification time.
+// touch bumps the package's revision and modification time. The write is
+// a compare-and-swap on the revision read in this transaction, so that no
+// backend can let two changes from the same revision both commit: each
+// "_rev" a client sees names exactly one state of the package.
 func (s *Service) touch(tx store.Tx, p *core.Package) error {
+	prev := p.Rev
 	p.Rev++
 	p.ModifiedAt = s.now()
-	return tx.UpdatePackage(p)
+	if err := tx.UpdatePackageAt(p, prev); err != nil {
+		if errors.Is(err, core.ErrConflict) {
+			return staleRevision(p.Name)
+		}
+		return err
+	}
+	return nil
 }

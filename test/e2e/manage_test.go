@@ -228,7 +228,8 @@ func TestOwners(t *testing.T) {
 	// The last maintainer cannot be removed (npm checks this itself; the
 	// server refuses an empty list too).
 	mustFail(t, alice.Run("", "owner", "rm", "alice", "shared-pkg"), "EOWNERRM", "Cannot remove all owners of a package")
-	if h := do(t, "PUT", s.URL+"shared-pkg/-rev/1-x", alice.Token(), map[string]any{"_id": "shared-pkg", "maintainers": []any{}}); h.Status != 400 || !strings.Contains(string(h.Body), "a package must keep at least one maintainer") {
+	rev := writeDoc(t, s, "shared-pkg", alice.Token())["_rev"].(string)
+	if h := do(t, "PUT", s.URL+"shared-pkg/-rev/"+rev, alice.Token(), map[string]any{"_id": "shared-pkg", "maintainers": []any{}}); h.Status != 400 || !strings.Contains(string(h.Body), "a package must keep at least one maintainer") {
 		t.Fatalf("PUT with no maintainers: %d %s", h.Status, h.Body)
 	}
 }
