@@ -157,7 +157,10 @@ func (s *Service) Publish(ctx context.Context, p authz.Principal, urlName string
 func (s *Service) checkPublish(tx store.Tx, p authz.Principal, pub *npmpkg.Publish) (*core.Package, error) {
 	pkg, err := tx.PackageByName(pub.Name)
 	if errors.Is(err, core.ErrNotFound) {
-		return nil, authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: pub.Name})
+		if err := authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: pub.Name}); err != nil {
+			return nil, err
+		}
+		return nil, checkScope(tx, p, pub.Name)
 	}
 	if err != nil {
 		return nil, err
@@ -172,8 +175,12 @@ func (s *Service) checkPublish(tx store.Tx, p authz.Principal, pub *npmpkg.Publi
 	}
 	switch {
 	case !pkg.NameReleasedAt.IsZero():
-		// An administrator released the name: anyone may take it.
+		// An administrator released the name: anyone may take it who
+		// could create it new.
 		if err := authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: pub.Name}); err != nil {
+			return nil, err
+		}
+		if err := checkScope(tx, p, pub.Name); err != nil {
 			return nil, err
 		}
 	case pkg.Tombstoned():
