@@ -67,6 +67,14 @@ type Limits struct {
 	Files int `toml:"files" json:"files"`
 	// ManifestBytes bounds the publish document without its attachments.
 	ManifestBytes int64 `toml:"manifest_bytes" json:"manifest_bytes"`
+	// DocumentBytes bounds a package's full packument as served, and so
+	// the body of a revision update (npm sends the document back). A
+	// publish that would make the document larger is refused: every
+	// version adds its manifest, and readers fetch the whole document.
+	DocumentBytes int64 `toml:"document_bytes" json:"document_bytes"`
+	// Versions bounds the versions a package keeps live; unpublished ones
+	// are not counted.
+	Versions int `toml:"versions" json:"versions"`
 }
 
 // Default returns the limits Rampart ships with.
@@ -77,6 +85,8 @@ func Default() Limits {
 		ExpansionRatio: 200,
 		Files:          10000,
 		ManifestBytes:  16 * MiB,
+		DocumentBytes:  32 * MiB,
+		Versions:       10000,
 	}
 }
 
@@ -100,6 +110,10 @@ func (l Limits) Validate() error {
 		return fmt.Errorf("limits.files must be positive, got %d", l.Files)
 	case l.ManifestBytes <= 0:
 		return fmt.Errorf("limits.manifest_bytes must be positive, got %d", l.ManifestBytes)
+	case l.DocumentBytes <= 0:
+		return fmt.Errorf("limits.document_bytes must be positive, got %d", l.DocumentBytes)
+	case l.Versions <= 0:
+		return fmt.Errorf("limits.versions must be positive, got %d", l.Versions)
 	}
 	return nil
 }

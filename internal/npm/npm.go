@@ -379,7 +379,7 @@ func (h *Handler) putRevision(w http.ResponseWriter, r *http.Request, p authz.Pr
 	case <-r.Context().Done():
 		return r.Context().Err()
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limits.MaxDocumentBytes))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.limits.DocumentBytes))
 	if err != nil {
 		return err
 	}

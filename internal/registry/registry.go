@@ -53,6 +53,8 @@ type Service struct {
 	now       func() time.Time
 	log       *slog.Logger
 	downloads *downloadCounter
+	// docs shares large documents between the requests that send them.
+	docs *docCache
 	// mailing counts the notices being mailed in the background;
 	// mailSlots bounds how many batches may be under way at once.
 	mailing   sync.WaitGroup
@@ -70,7 +72,7 @@ func New(ctx context.Context, st store.Store, blobs blob.Store, cfg Config, now 
 	if cfg.Mailer == nil {
 		return nil, errors.New("registry: a mailer is required")
 	}
-	s := &Service{store: st, blobs: blobs, cfg: cfg, now: now, log: log, mailSlots: make(chan struct{}, maxMailBatches)}
+	s := &Service{store: st, blobs: blobs, cfg: cfg, now: now, log: log, mailSlots: make(chan struct{}, maxMailBatches), docs: newDocCache()}
 	s.downloads = newDownloadCounter(st, now, log)
 	if cfg.AdoptStoredURL {
 		err := st.View(ctx, func(tx store.Tx) error {
