@@ -19,6 +19,11 @@ const (
 	MaxVersionLength = 256
 	// MaxTagLength bounds a dist-tag name.
 	MaxTagLength = 128
+	// MaxDistTags bounds the dist-tags of one package: each one is in
+	// every copy of the package's document.
+	MaxDistTags = 1000
+	// MaxDeprecationBytes bounds one version's deprecation message.
+	MaxDeprecationBytes = 1024
 	// MaxPathLength bounds one path inside a tarball.
 	MaxPathLength = 1024
 	// MaxPackageJSONBytes bounds package.json inside a tarball.

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/npmfixture"
 	"github.com/rampart/rampart/internal/store"
 )
@@ -44,5 +46,30 @@ func TestLargeDocumentIsSharedNotCopied(t *testing.T) {
 	}
 	if d := get(); &c[0] != &d[0] {
 		t.Fatal("the changed document is not shared either")
+	}
+}
+
+// TestDistTagsAreBounded: dist-tags are in every copy of the document, so
+// a package keeps at most limits.MaxDistTags of them, whether added by
+// `npm dist-tag add` or by a publish with a new --tag; moving an existing
+// tag is still allowed at the limit.
+func TestDistTagsAreBounded(t *testing.T) {
+	e := newPolicyEnv(t)
+	e.publish(e.alice, "tagged", "1.0.0", "latest", nil)
+	for i := 1; i < limits.MaxDistTags; i++ { // "latest" is the first
+		if err := e.svc.Registry.SetDistTag(e.ctx, e.alice, "tagged", fmt.Sprintf("t%d", i), "1.0.0"); err != nil {
+			t.Fatalf("tag %d: %v", i, err)
+		}
+	}
+	err := e.svc.Registry.SetDistTag(e.ctx, e.alice, "tagged", "one-too-many", "1.0.0")
+	if core.KindOf(err) != core.KindTooLarge || !strings.Contains(err.Error(), "already has 1000 dist-tags") {
+		t.Fatalf("tag past the limit: %v", err)
+	}
+	if err := e.tryPublish(e.alice, "tagged", "1.1.0", "next", nil); core.KindOf(err) != core.KindTooLarge || !strings.Contains(err.Error(), "publish with an existing tag (--tag)") {
+		t.Fatalf("publishing with a new tag past the limit: %v", err)
+	}
+	e.publish(e.alice, "tagged", "1.1.0", "t2", nil)
+	if err := e.svc.Registry.SetDistTag(e.ctx, e.alice, "tagged", "t1", "1.1.0"); err != nil {
+		t.Fatalf("moving a tag at the limit: %v", err)
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/npmpkg"
 	"github.com/rampart/rampart/internal/store"
@@ -91,8 +92,8 @@ func (s *Service) deprecateIn(tx store.Tx, p authz.Principal, st *packageState, 
 	sort.Strings(versions)
 	for _, ver := range versions {
 		msg := messages[ver]
-		if len(msg) > 1024 {
-			return core.Errorf(core.KindInvalid, "deprecation message for %s is too long (at most 1024 bytes)", ver)
+		if len(msg) > limits.MaxDeprecationBytes {
+			return core.Errorf(core.KindInvalid, "deprecation message for %s is too long (at most %d bytes)", ver, limits.MaxDeprecationBytes)
 		}
 		v, err := tx.Version(st.pkg.ID, ver)
 		if errors.Is(err, core.ErrNotFound) || (err == nil && !v.Live()) {
@@ -145,6 +146,13 @@ func (s *Service) SetDistTag(ctx context.Context, p authz.Principal, name, tag, 
 		}
 		if err != nil {
 			return err
+		}
+		tags, err := tx.DistTags(st.pkg.ID)
+		if err != nil {
+			return err
+		}
+		if _, ok := tags[tag]; !ok && len(tags) >= limits.MaxDistTags {
+			return core.Errorf(core.KindTooLarge, "%s already has %d dist-tags, the most this registry keeps for one package; remove tags no longer used with `npm dist-tag rm %s <tag>`", name, len(tags), name)
 		}
 		if err := tx.SetDistTag(st.pkg.ID, tag, version); err != nil {
 			return err

@@ -91,8 +91,8 @@ func sameField(a, b any) bool {
 
 // refreshPublished is refreshDocument after a publish, which is what makes
 // a document grow: it refuses (and so rolls back) a publish that would
-// take the package past limits.Versions live versions or its document
-// past limits.DocumentBytes.
+// take the package past limits.Versions live versions, limits.MaxDistTags
+// dist-tags or its document past limits.DocumentBytes.
 func (s *Service) refreshPublished(tx store.Tx, p *core.Package) error {
 	live, err := liveVersions(tx, p.ID)
 	if err != nil {
@@ -101,6 +101,14 @@ func (s *Service) refreshPublished(tx store.Tx, p *core.Package) error {
 	if n := len(live); n > s.cfg.Limits.Versions {
 		return core.Errorf(core.KindTooLarge, "%s already has %d versions, the most this registry keeps for one package (limits.versions); unpublish or stop publishing old lines, or publish under a new name",
 			p.Name, n-1)
+	}
+	tags, err := tx.DistTags(p.ID)
+	if err != nil {
+		return err
+	}
+	if len(tags) > limits.MaxDistTags {
+		return core.Errorf(core.KindTooLarge, "%s already has %d dist-tags, the most this registry keeps for one package; publish with an existing tag (--tag), or remove tags no longer used with `npm dist-tag rm %s <tag>`",
+			p.Name, len(tags)-1, p.Name)
 	}
 	doc, err := s.currentDocument(tx, p)
 	if err != nil {
