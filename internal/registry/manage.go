@@ -38,7 +38,7 @@ func (s *Service) changeAt(ctx context.Context, p authz.Principal, name, rev str
 	// write of its own), and a refusal costs no write lock. The check in
 	// the transaction below then sees the settled answer.
 	if err := s.store.View(ctx, func(tx store.Tx) error {
-		st, err := loadAt(tx, name, rev)
+		st, err := loadAt(tx, p, name, rev)
 		if err != nil {
 			return err
 		}
@@ -47,7 +47,7 @@ func (s *Service) changeAt(ctx context.Context, p authz.Principal, name, rev str
 		return err
 	}
 	return s.store.Update(ctx, func(tx store.Tx) error {
-		st, err := loadAt(tx, name, rev)
+		st, err := loadAt(tx, p, name, rev)
 		if err != nil {
 			return err
 		}

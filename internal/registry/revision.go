@@ -23,13 +23,18 @@ import (
 // deprecation), so it is refused, as CouchDB and the npm registry do.
 
 // loadAt is loadPackage that refuses a package no longer at revision rev
-// ("" accepts any revision).
-func loadAt(tx store.Tx, name, rev string) (*packageState, error) {
+// ("" accepts any revision). Whoever may not read the package learns
+// nothing from the revision: they get the same not-found as for a name
+// that does not exist.
+func loadAt(tx store.Tx, p authz.Principal, name, rev string) (*packageState, error) {
 	st, err := loadPackage(tx, name)
-	if err != nil {
+	if err != nil || rev == "" {
+		return st, err
+	}
+	if err := authz.Authorize(p, authz.ReadPackage, st.resource()); err != nil {
 		return nil, err
 	}
-	if rev != "" && Rev(st.pkg) != rev {
+	if Rev(st.pkg) != rev {
 		return nil, staleRevision(name)
 	}
 	return st, nil
@@ -155,13 +160,10 @@ func authorizeAll(p authz.Principal, as []authz.Action, st *packageState) error 
 // against the document the client read: at an unchanged revision that is
 // exactly the document built from the state in tx.
 func (s *Service) planMetadata(tx store.Tx, p authz.Principal, name, rev string, sent map[string]any) (*packageState, *metaChange, error) {
-	st, err := loadAt(tx, name, rev)
+	// loadAt authorizes reading first, so that a stranger learns nothing
+	// about a restricted package from the comparison's messages.
+	st, err := loadAt(tx, p, name, rev)
 	if err != nil {
-		return nil, nil, err
-	}
-	// Read access first, so that a stranger learns nothing about a
-	// restricted package from the comparison's messages.
-	if err := authz.Authorize(p, authz.ReadPackage, st.resource()); err != nil {
 		return nil, nil, err
 	}
 	doc, err := s.currentDocument(tx, st.pkg)

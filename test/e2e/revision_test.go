@@ -137,6 +137,15 @@ func TestStaleRevisionRefused(t *testing.T) {
 	}
 	r = anon(t, s).MustRun("", "owner", "ls", "racy")
 	mustContain(t, r.Stdout, "alice <", "bob <", "carol <")
+
+	// The revision check tells a stranger nothing about a restricted
+	// package: a guessed revision gets the same 404 as a missing name.
+	publish(t, alice, pkg{Name: "@alice/secret", Version: "1.0.0"}, "--access", "restricted")
+	bob := login(t, s, "bob", bobPW)
+	for _, name := range []string{"@alice%2fsecret", "@alice%2fnothing-here"} {
+		h = do(t, "PUT", s.URL+name+"/-rev/1-0000000000000000", bob.Token(), map[string]any{"_id": strings.Replace(name, "%2f", "/", 1), "maintainers": []any{map[string]any{"name": "bob"}}})
+		mustStatus(t, "a stranger's stale PUT to "+name, h, 404, "was not found")
+	}
 }
 
 // TestRevisionUpdateChangesOnlyWhatItMeans: a document sent back at the
