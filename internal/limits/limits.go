@@ -22,6 +22,11 @@ const (
 	MaxVersionLength = 256
 	// MaxTagLength bounds a dist-tag name.
 	MaxTagLength = 128
+	// MaxDistTags bounds the dist-tags of one package: each one is in
+	// every copy of the package's document.
+	MaxDistTags = 1000
+	// MaxDeprecationBytes bounds one version's deprecation message.
+	MaxDeprecationBytes = 1024
 	// MaxPathLength bounds one path inside a tarball.
 	MaxPathLength = 1024
 	// MaxPackageJSONBytes bounds package.json inside a tarball.
@@ -136,6 +141,14 @@ type Limits struct {
 	// ConnectionsPerSource bounds the connections one client address (an
 	// IPv6 /64) may hold open at once; trusted proxies are exempt.
 	ConnectionsPerSource int `toml:"connections_per_source" json:"connections_per_source"`
+	// DocumentBytes bounds a package's full packument as served, and so
+	// the body of a revision update (npm sends the document back). A
+	// publish that would make the document larger is refused: every
+	// version adds its manifest, and readers fetch the whole document.
+	DocumentBytes int64 `toml:"document_bytes" json:"document_bytes"`
+	// Versions bounds the versions a package keeps live; unpublished ones
+	// are not counted.
+	Versions int `toml:"versions" json:"versions"`
 }
 
 // Default returns the limits Rampart ships with.
@@ -151,6 +164,8 @@ func Default() Limits {
 		MinBytesPerSecond:    128 * 1024,
 		BodyGraceSeconds:     20,
 		ConnectionsPerSource: 256,
+		DocumentBytes:        32 * MiB,
+		Versions:             10000,
 	}
 }
 
@@ -188,6 +203,10 @@ func (l Limits) Validate() error {
 		return fmt.Errorf("limits.body_grace_seconds must be positive, got %d", l.BodyGraceSeconds)
 	case l.ConnectionsPerSource <= 0:
 		return fmt.Errorf("limits.connections_per_source must be positive, got %d", l.ConnectionsPerSource)
+	case l.DocumentBytes <= 0:
+		return fmt.Errorf("limits.document_bytes must be positive, got %d", l.DocumentBytes)
+	case l.Versions <= 0:
+		return fmt.Errorf("limits.versions must be positive, got %d", l.Versions)
 	}
 	return nil
 }

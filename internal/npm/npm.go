@@ -163,9 +163,9 @@ func (h *Handler) servePackage(w http.ResponseWriter, r *http.Request, p authz.P
 	case len(rest) == 2 && rest[0] == "-rev":
 		switch r.Method {
 		case http.MethodPut:
-			return h.putRevision(w, r, p, name)
+			return h.putRevision(w, r, p, name, rest[1])
 		case http.MethodDelete:
-			if err := h.reg.UnpublishPackage(r.Context(), p, name); err != nil {
+			if err := h.reg.UnpublishPackageAt(r.Context(), p, name, rest[1]); err != nil {
 				return err
 			}
 			return writeJSON(w, http.StatusOK, map[string]any{"ok": true})
@@ -176,7 +176,7 @@ func (h *Handler) servePackage(w http.ResponseWriter, r *http.Request, p authz.P
 		}
 	case len(rest) == 4 && rest[0] == "-" && rest[2] == "-rev":
 		if r.Method == http.MethodDelete {
-			return h.deleteTarball(w, r, p, name, rest[1])
+			return h.deleteTarball(w, r, p, name, rest[1], rest[3])
 		}
 	}
 	return methodNotAllowed(r)
@@ -331,11 +331,14 @@ func (h *Handler) putPackage(w http.ResponseWriter, r *http.Request, p authz.Pri
 		}
 		return writeJSON(w, http.StatusCreated, map[string]any{"ok": true, "id": pub.Name, "version": pub.Version})
 	case doc.HasMember("versions"):
-		msgs, err := doc.Deprecations()
+		// `npm deprecate`: the whole document as read, with "deprecated"
+		// changed, and the revision it was read at in "_rev".
+		sent, err := doc.Members()
 		if err != nil {
 			return err
 		}
-		if err := h.reg.Deprecate(r.Context(), p, name, msgs); err != nil {
+		rev, _ := sent["_rev"].(string)
+		if err := h.reg.UpdateMetadata(r.Context(), p, name, rev, sent); err != nil {
 			return err
 		}
 		return writeJSON(w, http.StatusOK, map[string]any{"ok": true})
@@ -408,59 +411,45 @@ func (p *present) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// putRevision handles PUT /<pkg>/-rev/<rev>: owner changes (only
-// maintainers) and version unpublish (the document minus versions).
-func (h *Handler) putRevision(w http.ResponseWriter, r *http.Request, p authz.Principal, name string) error {
-	// Only a maintainer may change anything here (the registry service
-	// decides); an anonymous request is refused before its body is
-	// decoded, since a map of a million tiny versions costs far more
-	// memory than the 8 MiB it arrives in.
-	if p.Anonymous() {
-		return core.Errorf(core.KindUnauthenticated, "this action needs you to be logged in: run `npm login`")
-	}
-	var doc struct {
-		Maintainers []struct {
-			Name string `json:"name"`
-		} `json:"maintainers"`
-		Versions map[string]present `json:"versions"`
-	}
-	if err := readJSON(w, r, &doc); err != nil {
+// putRevision handles PUT /<pkg>/-rev/<rev>: `npm unpublish pkg@ver`
+// sends the document it read minus the version, `npm owner add/rm` only
+// the new maintainers. The registry applies what the document changes
+// against the package at rev, and refuses a stale rev.
+func (h *Handler) putRevision(w http.ResponseWriter, r *http.Request, p authz.Principal, name, rev string) error {
+	// The body is a whole packument, larger than other JSON requests and
+	// costly to decode: it is admitted like an upload, before a byte is
+	// read (someone who may change the package, within the account's
+	// upload slots), so that strangers cannot make the server decode
+	// large bodies and no one holds anyone else's slot.
+	up, err := h.reg.BeginUpload(r.Context(), p, name, r.ContentLength)
+	if err != nil {
 		return err
 	}
-	ctx := r.Context()
-	if doc.Versions != nil {
-		view, err := h.reg.View(ctx, p, name)
-		if err != nil {
-			return err
-		}
-		var gone []string
-		for _, v := range view.Versions {
-			if _, ok := doc.Versions[v.Version]; !ok {
-				gone = append(gone, v.Version)
-			}
-		}
-		if err := h.reg.UnpublishVersions(ctx, p, name, gone); err != nil {
-			return err
-		}
-		return writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+	defer up.Close()
+	// Bounded by the largest document the registry serves.
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.limits.DocumentBytes))
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return core.Errorf(core.KindTooLarge, "the document sent is larger than the largest package document this registry keeps (%d MiB, limits.document_bytes); read the package again and send back only what changed", h.limits.DocumentBytes/limits.MiB)
 	}
-	if doc.Maintainers != nil {
-		names := make([]string, 0, len(doc.Maintainers))
-		for _, m := range doc.Maintainers {
-			names = append(names, m.Name)
-		}
-		if err := h.reg.SetMaintainers(ctx, p, name, names); err != nil {
-			return err
-		}
-		return writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+	if err != nil {
+		return err
 	}
-	return core.Errorf(core.KindInvalid, "the document has neither maintainers nor versions; nothing to change")
+	var doc map[string]any
+	if err := decodeJSON(body, &doc); err != nil {
+		return err
+	}
+	if err := h.reg.UpdateMetadata(r.Context(), p, name, rev, doc); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"ok": true})
 }
 
 // deleteTarball is the last step of `npm unpublish pkg@version`. The
-// version is normally gone already (the PUT before it removed it); if it
-// is still live, this unpublishes it under the same policy.
-func (h *Handler) deleteTarball(w http.ResponseWriter, r *http.Request, p authz.Principal, name, file string) error {
+// version is normally gone already (the PUT before it removed it), and
+// then there is nothing to do whatever rev says; if it is still live,
+// this unpublishes it under the same policy, from revision rev.
+func (h *Handler) deleteTarball(w http.ResponseWriter, r *http.Request, p authz.Principal, name, file, rev string) error {
 	bare := name[strings.LastIndex(name, "/")+1:]
 	version := strings.TrimSuffix(strings.TrimPrefix(file, bare+"-"), ".tgz")
 	view, err := h.reg.View(r.Context(), p, name)
@@ -472,7 +461,7 @@ func (h *Handler) deleteTarball(w http.ResponseWriter, r *http.Request, p authz.
 	}
 	for _, v := range view.Versions {
 		if v.Version == version {
-			if err := h.reg.UnpublishVersions(r.Context(), p, name, []string{version}); err != nil {
+			if err := h.reg.UnpublishVersionsAt(r.Context(), p, name, rev, []string{version}); err != nil {
 				return err
 			}
 		}

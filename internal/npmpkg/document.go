@@ -60,6 +60,21 @@ func (d *Document) HasMember(key string) bool {
 	return ok
 }
 
+// Members decodes every top-level member the document kept (all but
+// "_attachments") as encoding/json would decode the whole body into a
+// map[string]any: what a revision update compares with the package.
+func (d *Document) Members() (map[string]any, error) {
+	m := make(map[string]any, len(d.top))
+	for k, raw := range d.top {
+		var v any
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return nil, core.Errorf(core.KindInvalid, "malformed JSON in %s: %v", echo(k), err)
+		}
+		m[k] = v
+	}
+	return m, nil
+}
+
 // Deprecations reads "versions" of a deprecation (npm deprecate and
 // undeprecate send the whole document back with "deprecated" set or
 // emptied): the message of each version, "" to undeprecate. A document

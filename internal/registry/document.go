@@ -49,33 +49,42 @@ func (s *Service) refreshDocument(tx store.Tx, p *core.Package) error {
 	if !p.UnpublishedAt.IsZero() {
 		return tx.DeleteDocument(p.Name)
 	}
-	versions, err := tx.Versions(p.ID)
+	doc, err := s.currentDocument(tx, p)
 	if err != nil {
 		return err
+	}
+	return tx.PutDocument(doc)
+}
+
+// currentDocument builds the packument of p from the state in tx.
+func (s *Service) currentDocument(tx store.Tx, p *core.Package) (*core.Document, error) {
+	versions, err := tx.Versions(p.ID)
+	if err != nil {
+		return nil, err
 	}
 	tags, err := tx.DistTags(p.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	maintainers, err := tx.Maintainers(p.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	users := map[int64]*core.User{}
 	for _, v := range versions {
 		if _, ok := users[v.PublisherID]; !ok {
 			u, err := tx.UserByID(v.PublisherID)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			users[v.PublisherID] = u
 		}
 	}
 	doc, err := s.buildDocument(p, versions, tags, maintainers, users)
 	if err != nil {
-		return fmt.Errorf("building document of %s: %w", p.Name, err)
+		return nil, fmt.Errorf("building document of %s: %w", p.Name, err)
 	}
-	return tx.PutDocument(doc)
+	return doc, nil
 }
 
 func (s *Service) buildDocument(p *core.Package, versions []core.Version, tags map[string]string, maintainers []core.User, users map[int64]*core.User) (*core.Document, error) {
@@ -83,8 +92,8 @@ func (s *Service) buildDocument(p *core.Package, versions []core.Version, tags m
 	abbrevVersions := map[string]any{}
 	fullVersions := map[string]any{}
 	times := map[string]any{
-		"created":  p.CreatedAt.Format(time.RFC3339Nano),
-		"modified": p.ModifiedAt.Format(time.RFC3339Nano),
+		"created":  docTime(p.CreatedAt),
+		"modified": docTime(p.ModifiedAt),
 	}
 	var latest map[string]any
 	var readme string
@@ -118,7 +127,7 @@ func (s *Service) buildDocument(p *core.Package, versions []core.Version, tags m
 			}
 		}
 		abbrevVersions[v.Version] = abbrev
-		times[v.Version] = v.PublishedAt.Format(time.RFC3339Nano)
+		times[v.Version] = docTime(v.PublishedAt)
 		if tags["latest"] == v.Version {
 			latest, readme = m, r
 		}
@@ -151,7 +160,7 @@ func (s *Service) buildDocument(p *core.Package, versions []core.Version, tags m
 	}
 	abbrev := map[string]any{
 		"name":      p.Name,
-		"modified":  p.ModifiedAt.Format(time.RFC3339Nano),
+		"modified":  docTime(p.ModifiedAt),
 		"dist-tags": tags,
 		"versions":  abbrevVersions,
 	}
@@ -183,6 +192,14 @@ func (s *Service) buildDocument(p *core.Package, versions []core.Version, tags m
 		Abbrev:     abbrevJSON,
 		AbbrevGz:   abbrevGz,
 	}, nil
+}
+
+// docTime formats a time for a packument at the store's precision
+// (milliseconds, UTC), so that a document built right after a change and
+// one built later from the stored rows are the same bytes: a client's
+// copy of the document can then be compared with the current one.
+func docTime(t time.Time) string {
+	return t.UTC().Truncate(time.Millisecond).Format(time.RFC3339Nano)
 }
 
 func gzipBytes(b []byte) ([]byte, error) {

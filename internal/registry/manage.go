@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/npmpkg"
 	"github.com/rampart/rampart/internal/store"
@@ -21,6 +23,13 @@ import (
 // change runs f on a loaded, authorized package in a write transaction,
 // then bumps the revision and rebuilds the document.
 func (s *Service) change(ctx context.Context, p authz.Principal, name string, a authz.Action, f func(tx store.Tx, st *packageState) error) error {
+	return s.changeAt(ctx, p, name, "", a, f)
+}
+
+// changeAt is change for a client that names the revision it read (npm's
+// "/-rev/<rev>"): a package no longer at rev is refused as stale, checked
+// in the same write transaction that applies f. rev "" checks nothing.
+func (s *Service) changeAt(ctx context.Context, p authz.Principal, name, rev string, a authz.Action, f func(tx store.Tx, st *packageState) error) error {
 	if err := npmpkg.ValidateName(name); err != nil && !isLegacyName(name) {
 		return err
 	}
@@ -29,7 +38,7 @@ func (s *Service) change(ctx context.Context, p authz.Principal, name string, a 
 	// write of its own), and a refusal costs no write lock. The check in
 	// the transaction below then sees the settled answer.
 	if err := s.store.View(ctx, func(tx store.Tx) error {
-		st, err := loadPackage(tx, name)
+		st, err := loadAt(tx, p, name, rev)
 		if err != nil {
 			return err
 		}
@@ -38,7 +47,7 @@ func (s *Service) change(ctx context.Context, p authz.Principal, name string, a 
 		return err
 	}
 	return s.store.Update(ctx, func(tx store.Tx) error {
-		st, err := loadPackage(tx, name)
+		st, err := loadAt(tx, p, name, rev)
 		if err != nil {
 			return err
 		}
@@ -69,39 +78,43 @@ func (s *Service) Deprecate(ctx context.Context, p authz.Principal, name string,
 	}
 	now := s.now()
 	return s.change(ctx, p, name, authz.Deprecate, func(tx store.Tx, st *packageState) error {
-		changed := 0
-		versions := make([]string, 0, len(messages))
-		for v := range messages {
-			versions = append(versions, v)
-		}
-		sort.Strings(versions)
-		for _, ver := range versions {
-			msg := messages[ver]
-			if len(msg) > 1024 {
-				return core.Errorf(core.KindInvalid, "deprecation message for %s is too long (at most 1024 bytes)", ver)
-			}
-			v, err := tx.Version(st.pkg.ID, ver)
-			if errors.Is(err, core.ErrNotFound) || (err == nil && !v.Live()) {
-				return core.Errorf(core.KindNotFound, "%s has no version %s", name, ver)
-			}
-			if err != nil {
-				return err
-			}
-			if v.Deprecated == msg {
-				continue
-			}
-			v.Deprecated = msg
-			if err := tx.UpdateVersion(v); err != nil {
-				return err
-			}
-			changed++
-			if err := tx.AppendEvent(&core.Event{At: now, Type: core.EventDeprecate, Actor: p.Name(), Package: name, Version: ver,
-				Data: jsonData(map[string]any{"message": msg})}); err != nil {
-				return err
-			}
-		}
-		return nil
+		return s.deprecateIn(tx, p, st, messages, now)
 	})
+}
+
+// deprecateIn applies Deprecate inside a write transaction.
+func (s *Service) deprecateIn(tx store.Tx, p authz.Principal, st *packageState, messages map[string]string, now time.Time) error {
+	name := st.pkg.Name
+	versions := make([]string, 0, len(messages))
+	for v := range messages {
+		versions = append(versions, v)
+	}
+	sort.Strings(versions)
+	for _, ver := range versions {
+		msg := messages[ver]
+		if len(msg) > limits.MaxDeprecationBytes {
+			return core.Errorf(core.KindInvalid, "deprecation message for %s is too long (at most %d bytes)", ver, limits.MaxDeprecationBytes)
+		}
+		v, err := tx.Version(st.pkg.ID, ver)
+		if errors.Is(err, core.ErrNotFound) || (err == nil && !v.Live()) {
+			return core.Errorf(core.KindNotFound, "%s has no version %s", name, ver)
+		}
+		if err != nil {
+			return err
+		}
+		if v.Deprecated == msg {
+			continue
+		}
+		v.Deprecated = msg
+		if err := tx.UpdateVersion(v); err != nil {
+			return err
+		}
+		if err := tx.AppendEvent(&core.Event{At: now, Type: core.EventDeprecate, Actor: p.Name(), Package: name, Version: ver,
+			Data: jsonData(map[string]any{"message": msg})}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // DistTags returns the package's dist-tags.
@@ -134,6 +147,13 @@ func (s *Service) SetDistTag(ctx context.Context, p authz.Principal, name, tag, 
 		if err != nil {
 			return err
 		}
+		tags, err := tx.DistTags(st.pkg.ID)
+		if err != nil {
+			return err
+		}
+		if _, ok := tags[tag]; !ok && len(tags) >= limits.MaxDistTags {
+			return core.Errorf(core.KindTooLarge, "%s already has %d dist-tags, the most this registry keeps for one package; remove tags no longer used with `npm dist-tag rm %s <tag>`", name, len(tags), name)
+		}
 		if err := tx.SetDistTag(st.pkg.ID, tag, version); err != nil {
 			return err
 		}
@@ -161,82 +181,91 @@ func (s *Service) RemoveDistTag(ctx context.Context, p authz.Principal, name, ta
 // send the whole list). Once the change has committed, every owner is
 // mailed of each owner added or removed, the removed one included.
 func (s *Service) SetMaintainers(ctx context.Context, p authz.Principal, name string, names []string) error {
-	if len(names) == 0 {
-		return core.Errorf(core.KindInvalid, "a package must keep at least one maintainer")
-	}
 	now := s.now()
 	var notices []notice
 	err := s.change(ctx, p, name, authz.ChangeOwners, func(tx store.Tx, st *packageState) error {
-		notices = nil
-		want := map[int64]*core.User{}
-		for _, n := range names {
-			u, err := tx.UserByName(n)
-			if errors.Is(err, core.ErrNotFound) {
-				return core.Errorf(core.KindNotFound, "there is no user named %q", n)
-			}
-			if err != nil {
-				return err
-			}
-			if u.Disabled() {
-				return core.Errorf(core.KindInvalid, "user %s is disabled and cannot maintain packages", n)
-			}
-			want[u.ID] = u
-		}
-		have := map[int64]bool{}
-		var removed []core.User
-		for _, m := range st.maintainers {
-			have[m.ID] = true
-			if want[m.ID] == nil {
-				removed = append(removed, m)
-				if err := tx.RemoveMaintainer(st.pkg.ID, m.ID); err != nil {
-					return err
-				}
-				if err := tx.AppendEvent(&core.Event{At: now, Type: core.EventOwnerRemove, Actor: p.Name(), Package: name, Data: jsonData(map[string]any{"user": m.Name})}); err != nil {
-					return err
-				}
-			}
-		}
-		ids := make([]int64, 0, len(want))
-		for id := range want {
-			ids = append(ids, id)
-		}
-		slices.Sort(ids)
-		owners := make([]core.User, 0, len(ids))
-		var added []string
-		for _, id := range ids {
-			owners = append(owners, *want[id])
-			if have[id] {
-				continue
-			}
-			added = append(added, want[id].Name)
-			if u := want[id]; !u.EmailVerified {
-				return core.Errorf(core.KindForbidden, "%s cannot be added as an owner until they verify their email address: they must follow the link mailed to %s, or request a new one at %saccount",
-					u.Name, authz.MaskEmail(u.Email), s.cfg.PublicURL)
-			}
-			if err := tx.AddMaintainer(st.pkg.ID, id, now); err != nil {
-				return err
-			}
-			if err := tx.AppendEvent(&core.Event{At: now, Type: core.EventOwnerAdd, Actor: p.Name(), Package: name, Data: jsonData(map[string]any{"user": want[id].Name})}); err != nil {
-				return err
-			}
-		}
-		for _, u := range added {
-			n := s.newNotice(p, name, now)
-			n.Owner = u
-			notices = append(notices, notice{kind: mail.KindOwnerAdded, n: n, to: owners})
-		}
-		for _, u := range removed {
-			n := s.newNotice(p, name, now)
-			n.Owner = u.Name
-			notices = append(notices, notice{kind: mail.KindOwnerRemoved, n: n, to: append(slices.Clone(owners), u)})
-		}
-		return nil
+		var err error
+		notices, err = s.setMaintainersIn(tx, p, st, names, now)
+		return err
 	})
 	if err != nil {
 		return err
 	}
 	s.mailNotices(ctx, notices)
 	return nil
+}
+
+// setMaintainersIn applies SetMaintainers inside a write transaction and
+// returns the notices to mail once it has committed.
+func (s *Service) setMaintainersIn(tx store.Tx, p authz.Principal, st *packageState, names []string, now time.Time) ([]notice, error) {
+	if len(names) == 0 {
+		return nil, core.Errorf(core.KindInvalid, "a package must keep at least one maintainer")
+	}
+	var notices []notice
+	name := st.pkg.Name
+	want := map[int64]*core.User{}
+	for _, n := range names {
+		u, err := tx.UserByName(n)
+		if errors.Is(err, core.ErrNotFound) {
+			return nil, core.Errorf(core.KindNotFound, "there is no user named %q", n)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if u.Disabled() {
+			return nil, core.Errorf(core.KindInvalid, "user %s is disabled and cannot maintain packages", n)
+		}
+		want[u.ID] = u
+	}
+	have := map[int64]bool{}
+	var removed []core.User
+	for _, m := range st.maintainers {
+		have[m.ID] = true
+		if want[m.ID] == nil {
+			removed = append(removed, m)
+			if err := tx.RemoveMaintainer(st.pkg.ID, m.ID); err != nil {
+				return nil, err
+			}
+			if err := tx.AppendEvent(&core.Event{At: now, Type: core.EventOwnerRemove, Actor: p.Name(), Package: name, Data: jsonData(map[string]any{"user": m.Name})}); err != nil {
+				return nil, err
+			}
+		}
+	}
+	ids := make([]int64, 0, len(want))
+	for id := range want {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	owners := make([]core.User, 0, len(ids))
+	var added []string
+	for _, id := range ids {
+		owners = append(owners, *want[id])
+		if have[id] {
+			continue
+		}
+		added = append(added, want[id].Name)
+		if u := want[id]; !u.EmailVerified {
+			return nil, core.Errorf(core.KindForbidden, "%s cannot be added as an owner until they verify their email address: they must follow the link mailed to %s, or request a new one at %saccount",
+				u.Name, authz.MaskEmail(u.Email), s.cfg.PublicURL)
+		}
+		if err := tx.AddMaintainer(st.pkg.ID, id, now); err != nil {
+			return nil, err
+		}
+		if err := tx.AppendEvent(&core.Event{At: now, Type: core.EventOwnerAdd, Actor: p.Name(), Package: name, Data: jsonData(map[string]any{"user": want[id].Name})}); err != nil {
+			return nil, err
+		}
+	}
+	for _, u := range added {
+		n := s.newNotice(p, name, now)
+		n.Owner = u
+		notices = append(notices, notice{kind: mail.KindOwnerAdded, n: n, to: owners})
+	}
+	for _, u := range removed {
+		n := s.newNotice(p, name, now)
+		n.Owner = u.Name
+		notices = append(notices, notice{kind: mail.KindOwnerRemoved, n: n, to: append(slices.Clone(owners), u)})
+	}
+	return notices, nil
 }
 
 // SetAccess makes a scoped package public or restricted.
@@ -296,47 +325,22 @@ func (s *Service) policyInputs(tx store.Tx, pkg *core.Package) (int, int64, erro
 // UnpublishVersions unpublishes the given live versions. If none would
 // remain, the whole package is unpublished and its name held.
 func (s *Service) UnpublishVersions(ctx context.Context, p authz.Principal, name string, versions []string) error {
+	return s.UnpublishVersionsAt(ctx, p, name, "", versions)
+}
+
+// UnpublishVersionsAt is UnpublishVersions for a client that read the
+// package at revision rev ("" checks none): a version published since
+// must not be unpublished by a command that never saw it.
+func (s *Service) UnpublishVersionsAt(ctx context.Context, p authz.Principal, name, rev string, versions []string) error {
 	if len(versions) == 0 {
 		return nil
 	}
-	versions = slices.Compact(slices.Sorted(slices.Values(versions))) // a version named twice must not count twice towards "all"
 	now := s.now()
 	var all bool
-	err := s.change(ctx, p, name, authz.Unpublish, func(tx store.Tx, st *packageState) error {
-		live, err := liveVersions(tx, st.pkg.ID)
-		if err != nil {
-			return err
-		}
-		deps, weekly, err := s.policyInputs(tx, st.pkg)
-		if err != nil {
-			return err
-		}
-		for _, ver := range versions {
-			v := live[ver]
-			if v == nil {
-				return core.Errorf(core.KindNotFound, "%s has no version %s to unpublish", name, ver)
-			}
-			if err := s.unpublishAllowed(tx, st.pkg, v, deps, weekly); err != nil {
-				return err
-			}
-		}
-		if len(versions) >= len(live) {
-			all = true
-			return s.unpublishAll(tx, p, st.pkg, live, now)
-		}
-		for _, ver := range versions {
-			v := live[ver]
-			v.UnpublishedAt = now
-			if err := tx.UpdateVersion(v); err != nil {
-				return err
-			}
-			delete(live, ver)
-			if err := tx.AppendEvent(&core.Event{At: now, Type: core.EventUnpublish, Actor: p.Name(), Package: name, Version: ver,
-				Data: jsonData(map[string]any{"integrity": v.Integrity})}); err != nil {
-				return err
-			}
-		}
-		return s.retag(tx, st.pkg, live)
+	err := s.changeAt(ctx, p, name, rev, authz.Unpublish, func(tx store.Tx, st *packageState) error {
+		var err error
+		all, err = s.unpublishIn(tx, p, st, versions, now)
+		return err
 	})
 	if err == nil {
 		s.log.Info("unpublished", "package", name, "versions", versions, "whole_package", all, "user", p.Name())
@@ -344,31 +348,77 @@ func (s *Service) UnpublishVersions(ctx context.Context, p authz.Principal, name
 	return err
 }
 
+// unpublishIn applies the unpublish policy to versions and unpublishes
+// them inside a write transaction; it reports whether that took the
+// whole package.
+func (s *Service) unpublishIn(tx store.Tx, p authz.Principal, st *packageState, versions []string, now time.Time) (bool, error) {
+	versions = slices.Compact(slices.Sorted(slices.Values(versions))) // a version named twice must not count twice towards "all"
+	name := st.pkg.Name
+	live, err := liveVersions(tx, st.pkg.ID)
+	if err != nil {
+		return false, err
+	}
+	deps, weekly, err := s.policyInputs(tx, st.pkg)
+	if err != nil {
+		return false, err
+	}
+	for _, ver := range versions {
+		v := live[ver]
+		if v == nil {
+			return false, core.Errorf(core.KindNotFound, "%s has no version %s to unpublish", name, ver)
+		}
+		if err := s.unpublishAllowed(tx, st.pkg, v, deps, weekly); err != nil {
+			return false, err
+		}
+	}
+	if len(versions) >= len(live) {
+		return true, s.unpublishAll(tx, p, st.pkg, live, now)
+	}
+	for _, ver := range versions {
+		v := live[ver]
+		v.UnpublishedAt = now
+		if err := tx.UpdateVersion(v); err != nil {
+			return false, err
+		}
+		delete(live, ver)
+		if err := tx.AppendEvent(&core.Event{At: now, Type: core.EventUnpublish, Actor: p.Name(), Package: name, Version: ver,
+			Data: jsonData(map[string]any{"integrity": v.Integrity})}); err != nil {
+			return false, err
+		}
+	}
+	return false, s.retag(tx, st.pkg, live)
+}
+
 // UnpublishPackage unpublishes every version and holds the name.
 func (s *Service) UnpublishPackage(ctx context.Context, p authz.Principal, name string) error {
+	return s.UnpublishPackageAt(ctx, p, name, "")
+}
+
+// UnpublishPackageAt is UnpublishPackage for a client that read the
+// package at revision rev ("" checks none). The versions are listed in
+// the write transaction itself, so a version published after the client
+// read the package is never unpublished without being seen: with rev the
+// request is refused as stale, without it the new version goes too, as
+// "the whole package" says.
+func (s *Service) UnpublishPackageAt(ctx context.Context, p authz.Principal, name, rev string) error {
+	now := s.now()
 	var versions []string
-	err := s.store.View(ctx, func(tx store.Tx) error {
-		st, err := loadPackage(tx, name)
+	err := s.changeAt(ctx, p, name, rev, authz.Unpublish, func(tx store.Tx, st *packageState) error {
+		live, err := liveVersions(tx, st.pkg.ID)
 		if err != nil {
 			return err
 		}
-		live, err := liveVersions(tx, st.pkg.ID)
-		for v := range live {
-			versions = append(versions, v)
+		versions = slices.Sorted(maps.Keys(live))
+		if len(versions) == 0 {
+			return s.unpublishAll(tx, p, st.pkg, nil, now) // a package with no live versions: unpublish it anyway
 		}
+		_, err = s.unpublishIn(tx, p, st, versions, now)
 		return err
 	})
-	if err != nil {
-		return err
+	if err == nil {
+		s.log.Info("unpublished", "package", name, "versions", versions, "whole_package", true, "user", p.Name())
 	}
-	if len(versions) == 0 {
-		versions = []string{} // a package with no live versions: unpublish it anyway
-		return s.change(ctx, p, name, authz.Unpublish, func(tx store.Tx, st *packageState) error {
-			return s.unpublishAll(tx, p, st.pkg, nil, s.now())
-		})
-	}
-	sort.Strings(versions)
-	return s.UnpublishVersions(ctx, p, name, versions)
+	return err
 }
 
 func (s *Service) unpublishAll(tx store.Tx, p authz.Principal, pkg *core.Package, live map[string]*core.Version, now time.Time) error {

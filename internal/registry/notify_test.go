@@ -233,9 +233,9 @@ func TestPublishNotices(t *testing.T) {
 	}
 
 	// A scoped package links to its page.
-	e.publish(e.inBrowser("bob"), "@team/util", "0.1.0")
+	e.publish(e.inBrowser("bob"), "@bob/util", "0.1.0")
 	wantMail(t, e.sent(), mail.KindPackagePublished, []string{"bob@example.com"},
-		"@team/util@0.1.0 was published", notifyURL+"package/@team/util\n", "Using:        a signed-in browser")
+		"@bob/util@0.1.0 was published", notifyURL+"package/@bob/util\n", "Using:        a signed-in browser")
 }
 
 // TestOwnerNotices: `npm owner add` mails every owner, the new one

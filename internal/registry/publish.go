@@ -7,25 +7,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"reflect"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/blob"
 	"github.com/rampart/rampart/internal/core"
-	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/npmpkg"
 	"github.com/rampart/rampart/internal/store"
 )
-
-// confusableFields are the manifest fields that decide what an install
-// fetches and runs. The publish document and the package.json inside the
-// tarball must agree on them: a document that says one thing while the
-// tarball says another ("manifest confusion") is refused.
-var confusableFields = []string{"dependencies", "optionalDependencies", "peerDependencies", "bundleDependencies", "bundledDependencies"}
 
 // Published describes a stored version.
 type Published struct {
@@ -50,12 +41,7 @@ func (s *Service) publish(ctx context.Context, p authz.Principal, pub *npmpkg.Pu
 		return nil, core.Errorf(core.KindInvalid, "the package.json inside the tarball says %s@%s but the publish document says %s@%s; rebuild the tarball with `npm pack` and publish again",
 			npmpkg.Echo(info.Name), npmpkg.Echo(info.Version), pub.Name, pub.Version)
 	}
-	for _, f := range confusableFields {
-		if !sameField(pub.Manifest[f], info.PackageJSON[f]) {
-			return nil, core.Errorf(core.KindInvalid, "the publish document's %q differs from the package.json inside the tarball; the registry serves what the tarball contains, so the two must agree", f)
-		}
-	}
-	manifest, deps, err := s.servedManifest(pub, info)
+	manifest, deps, err := s.versionManifest(pub, info)
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +125,7 @@ func (s *Service) publish(ctx context.Context, p authz.Principal, pub *npmpkg.Pu
 		if keyFrom, err = s.keyRequiredFor(tx, pkg.ID); err != nil {
 			return err
 		}
-		return s.refreshDocument(tx, pkg)
+		return s.refreshPublished(tx, pkg)
 	})
 	if err != nil {
 		return nil, err
@@ -171,7 +157,10 @@ func (s *Service) keyRequiredFor(tx store.Tx, pkgID int64) (time.Time, error) {
 func (s *Service) checkPublish(tx store.Tx, p authz.Principal, pub *npmpkg.Publish) (*core.Package, error) {
 	pkg, err := tx.PackageByName(pub.Name)
 	if errors.Is(err, core.ErrNotFound) {
-		return nil, authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: pub.Name})
+		if err := authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: pub.Name}); err != nil {
+			return nil, err
+		}
+		return nil, checkScope(tx, p, pub.Name)
 	}
 	if err != nil {
 		return nil, err
@@ -187,8 +176,12 @@ func (s *Service) checkPublish(tx store.Tx, p authz.Principal, pub *npmpkg.Publi
 	existing := authz.Resource{Package: pub.Name, Maintainers: ms, Critical: critical.Critical(), CriticalSince: critical.GraceStart()}
 	switch {
 	case !pkg.NameReleasedAt.IsZero():
-		// An administrator released the name: anyone may take it.
+		// An administrator released the name: anyone may take it who
+		// could create it new.
 		if err := authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: pub.Name}); err != nil {
+			return nil, err
+		}
+		if err := checkScope(tx, p, pub.Name); err != nil {
 			return nil, err
 		}
 	case pkg.Tombstoned():
@@ -238,73 +231,6 @@ func (s *Service) replaceMaintainers(tx store.Tx, pkg *core.Package, u *core.Use
 		}
 	}
 	return tx.AddMaintainer(pkg.ID, u.ID, now)
-}
-
-// servedManifest builds the version manifest the registry will serve: the
-// document's manifest, with registry-owned fields set by the registry.
-func (s *Service) servedManifest(pub *npmpkg.Publish, info *npmpkg.TarballInfo) ([]byte, []string, error) {
-	m := map[string]any{}
-	for k, v := range pub.Manifest {
-		if strings.HasPrefix(k, "_") || k == "dist" || k == "deprecated" || k == "hasInstallScript" {
-			continue // registry-owned: never taken from the client
-		}
-		m[k] = v
-	}
-	m["name"], m["version"] = pub.Name, pub.Version
-	m["_id"] = pub.Name + "@" + pub.Version
-	readme, _ := m["readme"].(string)
-	if readme == "" {
-		readme = info.Readme
-	}
-	readme = npmpkg.TruncateUTF8(readme, limits.MaxReadmeBytes)
-	m["readme"] = readme
-	if info.HasInstallScript() {
-		m["hasInstallScript"] = true
-	}
-	m["dist"] = map[string]any{
-		"integrity":    pub.Integrity,
-		"shasum":       pub.TarballShasum,
-		"fileCount":    info.FileCount,
-		"unpackedSize": info.UnpackedSize,
-	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		return nil, nil, core.Errorf(core.KindInvalid, "the package manifest cannot be stored: %w", err)
-	}
-	deps := map[string]bool{}
-	for _, f := range []string{"dependencies", "optionalDependencies", "peerDependencies"} {
-		if dm, ok := info.PackageJSON[f].(map[string]any); ok {
-			for d := range dm {
-				deps[d] = true
-			}
-		}
-	}
-	list := make([]string, 0, len(deps))
-	for d := range deps {
-		list = append(list, d)
-	}
-	sort.Strings(list)
-	return b, list, nil
-}
-
-// sameField compares a manifest field from the document and the tarball,
-// treating absent and empty as the same.
-func sameField(a, b any) bool {
-	empty := func(v any) bool {
-		switch x := v.(type) {
-		case nil:
-			return true
-		case map[string]any:
-			return len(x) == 0
-		case []any:
-			return len(x) == 0
-		}
-		return false
-	}
-	if empty(a) && empty(b) {
-		return true
-	}
-	return reflect.DeepEqual(a, b)
 }
 
 func describeManifest(m map[string]any) (string, string) {

@@ -16,24 +16,6 @@ import (
 	"github.com/rampart/rampart/internal/store"
 )
 
-// Document returns the precomputed packument of name. For public packages
-// this is one indexed read and nothing else.
-func (s *Service) Document(ctx context.Context, p authz.Principal, name string, part store.DocPart) (*core.Document, error) {
-	d, err := s.store.Document(ctx, name, part)
-	if errors.Is(err, core.ErrNotFound) {
-		return nil, s.absent(ctx, name)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if d.Restricted {
-		if err := s.authorizeRead(ctx, p, name); err != nil {
-			return nil, err
-		}
-	}
-	return d, nil
-}
-
 // absent explains why a package has no document.
 func (s *Service) absent(ctx context.Context, name string) error {
 	err := s.store.View(ctx, func(tx store.Tx) error {

@@ -61,6 +61,8 @@ type Service struct {
 	now       func() time.Time
 	log       *slog.Logger
 	downloads *downloadCounter
+	// docs shares large documents between the requests that send them.
+	docs *docCache
 	// mailing counts the notices being mailed in the background;
 	// mailSlots bounds how many batches may be under way at once.
 	mailing   sync.WaitGroup
@@ -83,7 +85,7 @@ func New(ctx context.Context, st store.Store, blobs blob.Store, cfg Config, now 
 		return nil, errors.New("registry: a mailer is required")
 	}
 	s := &Service{store: st, blobs: blobs, cfg: cfg, now: now, log: log, mailSlots: make(chan struct{}, maxMailBatches),
-		processing: make(chan struct{}, limits.MaxPublishesProcessing)}
+		processing: make(chan struct{}, limits.MaxPublishesProcessing), docs: newDocCache()}
 	key, err := loadDownloadKey(ctx, st)
 	if err != nil {
 		return nil, err
@@ -199,9 +201,19 @@ func loadPackage(tx store.Tx, name string) (*packageState, error) {
 	return &packageState{pkg: p, maintainers: ms, critical: critical}, nil
 }
 
-// touch bumps the package's revision and modification time.
+// touch bumps the package's revision and modification time. The write is
+// a compare-and-swap on the revision read in this transaction, so that no
+// backend can let two changes from the same revision both commit: each
+// "_rev" a client sees names exactly one state of the package.
 func (s *Service) touch(tx store.Tx, p *core.Package) error {
+	prev := p.Rev
 	p.Rev++
 	p.ModifiedAt = s.now()
-	return tx.UpdatePackage(p)
+	if err := tx.UpdatePackageAt(p, prev); err != nil {
+		if errors.Is(err, core.ErrConflict) {
+			return staleRevision(p.Name)
+		}
+		return err
+	}
+	return nil
 }

@@ -99,7 +99,13 @@ func (s *Service) mayUpload(ctx context.Context, p authz.Principal, name string)
 		}
 		// The same resource checkPublish decides on, grace period included,
 		// so that admission never refuses what the publish would allow.
-		res := authz.Resource{Package: name, Maintainers: ms, Critical: critical.Critical(), CriticalSince: critical.GraceStart()}
+		res := authz.Resource{Package: name, Maintainers: ms, Restricted: pkg.Access == "restricted",
+			Critical: critical.Critical(), CriticalSince: critical.GraceStart()}
+		// Whoever may not read a restricted package learns nothing of it
+		// here either: the same not-found as for a name never used.
+		if err := authz.Authorize(p, authz.ReadPackage, res); err != nil {
+			return err
+		}
 		err = authz.Authorize(p, authz.PublishVersion, res)
 		if err == nil {
 			return nil

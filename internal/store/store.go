@@ -104,6 +104,11 @@ type Packages interface {
 	CreatePackage(p *core.Package) error // sets p.ID; names are unique
 	PackageByName(name string) (*core.Package, error)
 	UpdatePackage(p *core.Package) error
+	// UpdatePackageAt is UpdatePackage as a compare-and-swap on the
+	// revision: it writes p (Rev included) only if the stored Rev is still
+	// prevRev, and otherwise returns ErrConflict and changes nothing. Of
+	// two writers that read the same revision, only one succeeds.
+	UpdatePackageAt(p *core.Package, prevRev int64) error
 	// InsertVersion adds a version. A version string already used by the
 	// package, live or unpublished, is a conflict: versions are forever.
 	InsertVersion(v *core.Version) error

@@ -67,8 +67,8 @@ func TestWebTokenCreate(t *testing.T) {
 	clock := testclock.New(time.Now().Truncate(time.Second))
 	e := newEnvAt(t, clock)
 	alice := e.user("alice")
-	e.publish(alice, pkgSpec{name: "@acme/secret", version: "1.0.0", access: "restricted"})
-	e.publish(alice, pkgSpec{name: "@acme/other", version: "1.0.0", access: "restricted"})
+	e.publish(alice, pkgSpec{name: "@alice/secret", version: "1.0.0", access: "restricted"})
+	e.publish(alice, pkgSpec{name: "@alice/other", version: "1.0.0", access: "restricted"})
 
 	// Signed out, the form asks to sign in and comes back.
 	w := e.browserGet("/account/tokens/new")
@@ -95,7 +95,7 @@ func TestWebTokenCreate(t *testing.T) {
 		"name":     {"ci reader"},
 		"days":     {"30"},
 		"action":   {"read"},
-		"packages": {"@acme/secret\r\n"},
+		"packages": {"@alice/secret\r\n"},
 		"cidrs":    {"192.0.2.0/24\r\n"},
 		"password": {testPassword},
 	}
@@ -111,7 +111,7 @@ func TestWebTokenCreate(t *testing.T) {
 	}
 	value := m[1]
 	wantContains(t, body, "shown only this once", "npm config set //localhost:4873/:_authToken="+value,
-		"//localhost:4873/:_authToken=${NPM_TOKEN}", "ci reader", "<code>@acme/secret</code>", "<code>192.0.2.0/24</code>")
+		"//localhost:4873/:_authToken=${NPM_TOKEN}", "ci reader", "<code>@alice/secret</code>", "<code>192.0.2.0/24</code>")
 	if n := strings.Count(body, value); n != 2 {
 		t.Errorf("the value is on the result page %d times, want 2 (the token and the npm line)", n)
 	}
@@ -122,15 +122,15 @@ func TestWebTokenCreate(t *testing.T) {
 		t.Fatalf("authenticating the new token: %v", err)
 	}
 	if tok := p.Token; tok.Kind != core.TokenAPI || !slices.Equal(tok.Actions, []core.TokenAction{core.TokenRead}) ||
-		!slices.Equal(tok.Packages, []string{"@acme/secret"}) || !slices.Equal(tok.CIDRs, []string{"192.0.2.0/24"}) ||
+		!slices.Equal(tok.Packages, []string{"@alice/secret"}) || !slices.Equal(tok.CIDRs, []string{"192.0.2.0/24"}) ||
 		tok.ExpiresAt.Sub(clock.Now()) != 30*24*time.Hour || tok.MFAVerifiedAt.IsZero() {
 		t.Errorf("token %+v", tok)
 	}
-	wantStatus(t, e.bearerGet("/@acme%2fsecret", value, "192.0.2.7"), http.StatusOK)
-	if w := e.bearerGet("/@acme%2fother", value, "192.0.2.7"); w.Code == http.StatusOK {
-		t.Errorf("a token for @acme/secret read @acme/other: %s", w.Body)
+	wantStatus(t, e.bearerGet("/@alice%2fsecret", value, "192.0.2.7"), http.StatusOK)
+	if w := e.bearerGet("/@alice%2fother", value, "192.0.2.7"); w.Code == http.StatusOK {
+		t.Errorf("a token for @alice/secret read @alice/other: %s", w.Body)
 	}
-	w = e.bearerGet("/@acme%2fsecret", value, "198.51.100.7")
+	w = e.bearerGet("/@alice%2fsecret", value, "198.51.100.7")
 	wantStatus(t, w, http.StatusForbidden)
 	wantContains(t, w.Body.String(), "may only be used from 192.0.2.0/24")
 

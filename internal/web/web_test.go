@@ -74,13 +74,13 @@ func TestHomeListsRecentPackages(t *testing.T) {
 func TestSearch(t *testing.T) {
 	e := newEnv(t, "")
 	alice := e.user("alice")
-	e.publish(alice, pkgSpec{name: "@acme/widget", version: "1.2.3", description: "a <b>widget</b>"})
+	e.publish(alice, pkgSpec{name: "@alice/widget", version: "1.2.3", description: "a <b>widget</b>"})
 	e.publish(alice, pkgSpec{name: "gadget", version: "0.1.0", description: "a gadget"})
 
 	w := e.browserGet("/search?q=widget")
 	wantStatus(t, w, http.StatusOK)
 	body := w.Body.String()
-	wantContains(t, body, `href="/package/@acme/widget"`, "1.2.3", "a &lt;b&gt;widget&lt;/b&gt;", `href="/~alice"`, `value="widget"`)
+	wantContains(t, body, `href="/package/@alice/widget"`, "1.2.3", "a &lt;b&gt;widget&lt;/b&gt;", `href="/~alice"`, `value="widget"`)
 	wantNotContains(t, body, "gadget", "<b>widget</b>")
 
 	w = e.browserGet("/search?q=" + url.QueryEscape(`"><script>alert(1)</script>`))
@@ -100,19 +100,19 @@ func TestPackagePage(t *testing.T) {
 		"homepage":   "javascript:alert(1)",
 		"keywords":   []string{"ui", "widgets"},
 	}
-	e.publish(alice, pkgSpec{name: "@acme/widget", version: "1.0.0", description: "old", readme: "old readme", extra: extra})
-	e.publish(alice, pkgSpec{name: "@acme/widget", version: "1.1.0", description: "A <i>useful</i> widget", readme: hostileReadme, extra: extra})
-	if err := e.svc.Registry.Deprecate(t.Context(), authz.Principal{User: alice}, "@acme/widget", map[string]string{"1.0.0": "use 1.1.0, it fixes <everything>"}); err != nil {
+	e.publish(alice, pkgSpec{name: "@alice/widget", version: "1.0.0", description: "old", readme: "old readme", extra: extra})
+	e.publish(alice, pkgSpec{name: "@alice/widget", version: "1.1.0", description: "A <i>useful</i> widget", readme: hostileReadme, extra: extra})
+	if err := e.svc.Registry.Deprecate(t.Context(), authz.Principal{User: alice}, "@alice/widget", map[string]string{"1.0.0": "use 1.1.0, it fixes <everything>"}); err != nil {
 		t.Fatal(err)
 	}
 
-	w := e.browserGet("/package/@acme/widget")
+	w := e.browserGet("/package/@alice/widget")
 	wantStatus(t, w, http.StatusOK)
 	body := w.Body.String()
 	wantContains(t, body,
-		`<h1 class="pkgname">@acme/widget</h1>`,
+		`<h1 class="pkgname">@alice/widget</h1>`,
 		"A &lt;i&gt;useful&lt;/i&gt; widget",
-		"npm install @acme/widget",
+		"npm install @alice/widget",
 		"<h1>Widget heading</h1>",
 		"<strong>bold</strong>",
 		`<a href="https://example.com/docs" rel="nofollow ugc noopener noreferrer">a safe link</a>`,
@@ -149,8 +149,8 @@ func TestPackageNotFound(t *testing.T) {
 func TestRestrictedPackageIsHidden(t *testing.T) {
 	e := newEnv(t, "")
 	alice, _ := e.user("alice"), e.user("bob")
-	e.publish(alice, pkgSpec{name: "@acme/secret", version: "1.0.0", description: "top secret thing", access: "restricted"})
-	e.publish(alice, pkgSpec{name: "@acme/open", version: "1.0.0", description: "open thing"})
+	e.publish(alice, pkgSpec{name: "@alice/secret", version: "1.0.0", description: "top secret thing", access: "restricted"})
+	e.publish(alice, pkgSpec{name: "@alice/open", version: "1.0.0", description: "open thing"})
 
 	for _, who := range []struct {
 		name    string
@@ -166,12 +166,12 @@ func TestRestrictedPackageIsHidden(t *testing.T) {
 			for _, p := range pages {
 				w := e.browserGet(p, who.cookies...)
 				wantStatus(t, w, http.StatusOK)
-				wantContains(t, w.Body.String(), "@acme/open")
-				if got := strings.Contains(w.Body.String(), "@acme/secret"); got != who.sees {
-					t.Errorf("%s: shows @acme/secret = %v, want %v", p, got, who.sees)
+				wantContains(t, w.Body.String(), "@alice/open")
+				if got := strings.Contains(w.Body.String(), "@alice/secret"); got != who.sees {
+					t.Errorf("%s: shows @alice/secret = %v, want %v", p, got, who.sees)
 				}
 			}
-			w := e.browserGet("/package/@acme/secret", who.cookies...)
+			w := e.browserGet("/package/@alice/secret", who.cookies...)
 			if who.sees {
 				wantStatus(t, w, http.StatusOK)
 				wantContains(t, w.Body.String(), "restricted", "top secret thing")

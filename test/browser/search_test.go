@@ -20,7 +20,7 @@ const hostileReadme = "# Widget heading\n\n" +
 	"<javascript:alert(2)>\n\n" +
 	"![img](javascript:alert(3))\n\n" +
 	"Inline <span onclick=\"x()\">raw</span> HTML.\n" +
-	"\n## Usage\n\n```js\nconst w = require('@acme/widget')\n```\n\n| option | default |\n|---|---|\n| size | 3 |\n"
+	"\n## Usage\n\n```js\nconst w = require('@alice/widget')\n```\n\n| option | default |\n|---|---|\n| size | 3 |\n"
 
 // TestBrowserSearchPackageSignIn: alice publishes a package whose README
 // tries to run script with the real npm CLI; in the browser, a visitor
@@ -38,12 +38,12 @@ func TestBrowserSearchPackageSignIn(t *testing.T) {
 	npm := testserver.NewNPM(t, s.URL)
 	npm.Login("alice", alicePW, "")
 	dir := writePkg(t, map[string]any{
-		"name": "@acme/widget", "version": "1.0.0", "description": "A widget for tests",
+		"name": "@alice/widget", "version": "1.0.0", "description": "A widget for tests",
 		"license":    "MIT",
 		"repository": map[string]any{"type": "git", "url": "git+https://github.com/acme/widget.git"},
 		"keywords":   []string{"ui", "widget"},
 	}, hostileReadme)
-	mustContain(t, npm.MustRun(dir, "publish", "--access", "public").Output(), "+ @acme/widget@1.0.0")
+	mustContain(t, npm.MustRun(dir, "publish", "--access", "public").Output(), "+ @alice/widget@1.0.0")
 
 	b := newBrowser(t, 90*time.Second, chromedp.WindowSize(1280, 900))
 
@@ -59,8 +59,8 @@ func TestBrowserSearchPackageSignIn(t *testing.T) {
 	if loc := b.location(); !strings.HasPrefix(loc, s.URL+"search?q=widget") {
 		t.Fatalf("search went to %s", loc)
 	}
-	if got := b.text(`ul.hits a.name`); got != "@acme/widget" {
-		t.Fatalf("first hit %q, want @acme/widget", got)
+	if got := b.text(`ul.hits a.name`); got != "@alice/widget" {
+		t.Fatalf("first hit %q, want @alice/widget", got)
 	}
 
 	// Open the package page.
@@ -68,13 +68,13 @@ func TestBrowserSearchPackageSignIn(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`ul.hits a.name`)),
 		chromedp.WaitVisible(chromedp.CSS(`h1.pkgname`)),
 	)
-	if got := b.text(`h1.pkgname`); got != "@acme/widget" {
+	if got := b.text(`h1.pkgname`); got != "@alice/widget" {
 		t.Fatalf("package page heading %q", got)
 	}
 	if got := b.text(`.readme h1`); got != "Widget heading" {
 		t.Errorf("README heading renders as %q, want an <h1> Widget heading", got)
 	}
-	if got := b.text(`pre.install`); got != "npm install @acme/widget" {
+	if got := b.text(`pre.install`); got != "npm install @alice/widget" {
 		t.Errorf("install command %q", got)
 	}
 	// Our pages have no script at all, so any script element came from
@@ -104,7 +104,7 @@ func TestBrowserSearchPackageSignIn(t *testing.T) {
 	)
 	b.enterPassword("alice", alicePW, `nav.account .who`)
 	b.signedInAs("alice")
-	if loc := b.location(); loc != s.URL+"package/@acme/widget" {
+	if loc := b.location(); loc != s.URL+"package/@alice/widget" {
 		t.Errorf("after sign-in the browser is at %s, want the package page", loc)
 	}
 	// The session cookie is out of script's reach.
@@ -120,7 +120,7 @@ func TestBrowserSearchPackageSignIn(t *testing.T) {
 	if got := b.text(`main h1`); got != "~alice" {
 		t.Errorf("user page heading %q", got)
 	}
-	if got := b.text(`ul.hits a.name`); got != "@acme/widget" {
+	if got := b.text(`ul.hits a.name`); got != "@alice/widget" {
 		t.Errorf("user page lists %q", got)
 	}
 

@@ -228,7 +228,8 @@ func TestOwners(t *testing.T) {
 	// The last maintainer cannot be removed (npm checks this itself; the
 	// server refuses an empty list too).
 	mustFail(t, alice.Run("", "owner", "rm", "alice", "shared-pkg"), "EOWNERRM", "Cannot remove all owners of a package")
-	if h := do(t, "PUT", s.URL+"shared-pkg/-rev/1-x", alice.Token(), map[string]any{"_id": "shared-pkg", "maintainers": []any{}}); h.Status != 400 || !strings.Contains(string(h.Body), "a package must keep at least one maintainer") {
+	rev := writeDoc(t, s, "shared-pkg", alice.Token())["_rev"].(string)
+	if h := do(t, "PUT", s.URL+"shared-pkg/-rev/"+rev, alice.Token(), map[string]any{"_id": "shared-pkg", "maintainers": []any{}}); h.Status != 400 || !strings.Contains(string(h.Body), "a package must keep at least one maintainer") {
 		t.Fatalf("PUT with no maintainers: %d %s", h.Status, h.Body)
 	}
 }
@@ -239,57 +240,57 @@ func TestAccess(t *testing.T) {
 	t.Parallel()
 	s := server(t, "")
 	alice := signup(t, s, "alice", alicePW)
-	publish(t, alice, pkg{Name: "@acme/widget", Version: "1.0.0", Description: "Secret widget plans"}, "--access", "public")
+	publish(t, alice, pkg{Name: "@alice/widget", Version: "1.0.0", Description: "Secret widget plans"}, "--access", "public")
 
-	mustContain(t, alice.MustRun("", "access", "get", "status", "@acme/widget").Stdout, "@acme/widget: public")
+	mustContain(t, alice.MustRun("", "access", "get", "status", "@alice/widget").Stdout, "@alice/widget: public")
 	stranger := anon(t, s)
-	mustContain(t, stranger.MustRun("", "view", "@acme/widget", "name").Stdout, "@acme/widget")
+	mustContain(t, stranger.MustRun("", "view", "@alice/widget", "name").Stdout, "@alice/widget")
 
-	alice.MustRun("", "access", "set", "status=private", "@acme/widget")
-	mustContain(t, alice.MustRun("", "access", "get", "status", "@acme/widget").Stdout, "@acme/widget: private")
+	alice.MustRun("", "access", "set", "status=private", "@alice/widget")
+	mustContain(t, alice.MustRun("", "access", "get", "status", "@alice/widget").Stdout, "@alice/widget: private")
 
 	// A stranger gets 404 everywhere.
-	mustFail(t, stranger.Run("", "view", "@acme/widget"),
-		"E404", "404 Not Found - GET "+s.URL+"@acme%2fwidget - package @acme/widget was not found or you do not have permission to read it")
-	if h := packument(t, s, "@acme/widget", ""); h.Status != 404 {
+	mustFail(t, stranger.Run("", "view", "@alice/widget"),
+		"E404", "404 Not Found - GET "+s.URL+"@alice%2fwidget - package @alice/widget was not found or you do not have permission to read it")
+	if h := packument(t, s, "@alice/widget", ""); h.Status != 404 {
 		t.Fatalf("anonymous packument GET of a private package: %d", h.Status)
 	}
-	if h := do(t, "GET", s.URL+"@acme/widget/-/widget-1.0.0.tgz", "", nil); h.Status != 404 {
+	if h := do(t, "GET", s.URL+"@alice/widget/-/widget-1.0.0.tgz", "", nil); h.Status != 404 {
 		t.Fatalf("anonymous tarball GET of a private package: %d", h.Status)
 	}
-	mustFail(t, stranger.Run(project(t), "install", "@acme/widget"), "E404")
+	mustFail(t, stranger.Run(project(t), "install", "@alice/widget"), "E404")
 	// Another logged-in user is a stranger too.
 	bob := signup(t, s, "bob", bobPW)
-	mustFail(t, bob.Run("", "view", "@acme/widget"), "E404", "you do not have permission to read it")
+	mustFail(t, bob.Run("", "view", "@alice/widget"), "E404", "you do not have permission to read it")
 
 	// The maintainer still sees and installs it.
-	mustContain(t, alice.MustRun("", "view", "@acme/widget", "description").Stdout, "Secret widget plans")
+	mustContain(t, alice.MustRun("", "view", "@alice/widget", "description").Stdout, "Secret widget plans")
 	app := project(t)
-	alice.MustRun(app, "install", "@acme/widget")
-	mustContain(t, node(t, app, `console.log(require('@acme/widget').hello())`), "hello from @acme/widget@1.0.0")
+	alice.MustRun(app, "install", "@alice/widget")
+	mustContain(t, node(t, app, `console.log(require('@alice/widget').hello())`), "hello from @alice/widget@1.0.0")
 
 	// Restricted packages do not leak through search either; their
 	// maintainer still finds them.
 	for who, n := range map[string]*testserver.NPM{"anonymous": stranger, "bob": bob} {
-		if r := n.MustRun("", "search", "--json", "widget"); strings.Contains(r.Stdout, "@acme/widget") || strings.Contains(r.Stdout, "Secret widget plans") {
+		if r := n.MustRun("", "search", "--json", "widget"); strings.Contains(r.Stdout, "@alice/widget") || strings.Contains(r.Stdout, "Secret widget plans") {
 			t.Fatalf("npm search as %s lists the private package:\n%s", who, r.Stdout)
 		}
 	}
-	mustContain(t, alice.MustRun("", "search", "--json", "widget").Stdout, "@acme/widget")
+	mustContain(t, alice.MustRun("", "search", "--json", "widget").Stdout, "@alice/widget")
 
-	alice.MustRun("", "access", "set", "status=public", "@acme/widget")
-	mustContain(t, alice.MustRun("", "access", "get", "status", "@acme/widget").Stdout, "@acme/widget: public")
-	mustContain(t, stranger.MustRun("", "view", "@acme/widget", "description").Stdout, "Secret widget plans")
+	alice.MustRun("", "access", "set", "status=public", "@alice/widget")
+	mustContain(t, alice.MustRun("", "access", "get", "status", "@alice/widget").Stdout, "@alice/widget: public")
+	mustContain(t, stranger.MustRun("", "view", "@alice/widget", "description").Stdout, "Secret widget plans")
 	app2 := project(t)
-	stranger.MustRun(app2, "install", "@acme/widget")
-	if got := installedVersion(t, app2, "@acme/widget"); got != "1.0.0" {
+	stranger.MustRun(app2, "install", "@alice/widget")
+	if got := installedVersion(t, app2, "@alice/widget"); got != "1.0.0" {
 		t.Fatalf("installed %s", got)
 	}
 
 	// Only scoped packages can be private, and only maintainers may change it.
 	publish(t, alice, pkg{Name: "plain", Version: "1.0.0"})
 	mustFail(t, alice.Run("", "access", "set", "status=private", "plain"), "This command is only available for scoped packages")
-	mustFail(t, bob.Run("", "access", "set", "status=private", "@acme/widget"), "403 Forbidden", "you (bob) are not a maintainer of @acme/widget")
+	mustFail(t, bob.Run("", "access", "set", "status=private", "@alice/widget"), "403 Forbidden", "you (bob) are not a maintainer of @alice/widget")
 }
 
 // TestAudit: npm audit in a project with registry packages finds nothing.

@@ -23,7 +23,7 @@ func TestPublishAndInstall(t *testing.T) {
 	publish(t, alice, pkg{Name: "tiny-base", Version: "1.0.0"})
 	publish(t, alice, pkg{Name: "greeter", Version: "1.0.0", Description: "Says hello from the command line",
 		Deps: map[string]string{"tiny-base": "^1.0.0"}, Bin: "greet", Keywords: []string{"hello", "cli"}})
-	publish(t, alice, pkg{Name: "@acme/widget", Version: "1.0.0", Deps: map[string]string{"greeter": "^1.0.0"}}, "--access", "public")
+	publish(t, alice, pkg{Name: "@alice/widget", Version: "1.0.0", Deps: map[string]string{"greeter": "^1.0.0"}}, "--access", "public")
 	blob := randomBytes(t, 3<<20)
 	publish(t, alice, pkg{Name: "big-blob", Version: "1.0.0", Files: map[string][]byte{"data.bin": blob}})
 
@@ -41,16 +41,16 @@ func TestPublishAndInstall(t *testing.T) {
 	if got := sri512(tgz.Body); got != v.Dist.Integrity {
 		t.Fatalf("served tarball hashes to %s, document says %s", got, v.Dist.Integrity)
 	}
-	if w := getDoc(t, s, "@acme/widget").Versions["1.0.0"].Dist.Tarball; w != s.URL+"@acme/widget/-/widget-1.0.0.tgz" {
+	if w := getDoc(t, s, "@alice/widget").Versions["1.0.0"].Dist.Tarball; w != s.URL+"@alice/widget/-/widget-1.0.0.tgz" {
 		t.Fatalf("scoped tarball URL = %q", w)
 	}
 
 	// A fresh project, with a fresh npm cache and no credentials.
 	user := anon(t, s)
 	app := project(t)
-	r := user.MustRun(app, "install", "@acme/widget", "big-blob")
+	r := user.MustRun(app, "install", "@alice/widget", "big-blob")
 	mustContain(t, r.Output(), "added 4 packages")
-	for name, ver := range map[string]string{"@acme/widget": "1.0.0", "greeter": "1.0.0", "tiny-base": "1.0.0", "big-blob": "1.0.0"} {
+	for name, ver := range map[string]string{"@alice/widget": "1.0.0", "greeter": "1.0.0", "tiny-base": "1.0.0", "big-blob": "1.0.0"} {
 		if got := installedVersion(t, app, name); got != ver {
 			t.Fatalf("installed %s@%s, want %s", name, got, ver)
 		}
@@ -61,7 +61,7 @@ func TestPublishAndInstall(t *testing.T) {
 	mustContain(t, string(read(t, filepath.Join(app, "node_modules", "greeter", "README.md"))), "# greeter", "Says hello from the command line")
 	var saved struct{ Dependencies map[string]string }
 	json.Unmarshal(read(t, filepath.Join(app, "package.json")), &saved)
-	if saved.Dependencies["@acme/widget"] != "^1.0.0" || saved.Dependencies["big-blob"] != "^1.0.0" {
+	if saved.Dependencies["@alice/widget"] != "^1.0.0" || saved.Dependencies["big-blob"] != "^1.0.0" {
 		t.Fatalf("package.json dependencies = %v", saved.Dependencies)
 	}
 
@@ -71,8 +71,8 @@ func TestPublishAndInstall(t *testing.T) {
 		t.Fatalf("npx greet printed:\n%s", r.Output())
 	}
 	// And node can require the whole chain.
-	out := node(t, app, `const w = require('@acme/widget'); console.log(w.hello()); console.log(JSON.stringify(w.deps)); console.log(require('greeter').deps['tiny-base'])`)
-	mustContain(t, out, "hello from @acme/widget@1.0.0", `{"greeter":"hello from greeter@1.0.0"}`, "hello from tiny-base@1.0.0")
+	out := node(t, app, `const w = require('@alice/widget'); console.log(w.hello()); console.log(JSON.stringify(w.deps)); console.log(require('greeter').deps['tiny-base'])`)
+	mustContain(t, out, "hello from @alice/widget@1.0.0", `{"greeter":"hello from greeter@1.0.0"}`, "hello from tiny-base@1.0.0")
 
 	// npm view shows description, version, dependencies, bin, maintainers, dist-tags.
 	r = user.MustRun("", "view", "greeter")
@@ -86,14 +86,14 @@ func TestPublishAndInstall(t *testing.T) {
 		"maintainers:\n- alice <alice@example.com>",
 		"dist-tags:\nlatest: 1.0.0",
 		"by alice <alice@example.com>")
-	if v := viewVersions(t, user, "@acme/widget"); strings.Join(v, ",") != "1.0.0" {
-		t.Fatalf("npm view @acme/widget versions = %v", v)
+	if v := viewVersions(t, user, "@alice/widget"); strings.Join(v, ",") != "1.0.0" {
+		t.Fatalf("npm view @alice/widget versions = %v", v)
 	}
 	mustFail(t, user.Run("", "view", "no-such-package"),
 		"E404", "404 Not Found - GET "+s.URL+"no-such-package - package no-such-package was not found")
-	r = user.MustRun("", "view", "@acme/widget", "description")
-	if strings.TrimSpace(r.Stdout) != "The @acme/widget package, for end-to-end tests" {
-		t.Fatalf("npm view @acme/widget description = %q", r.Stdout)
+	r = user.MustRun("", "view", "@alice/widget", "description")
+	if strings.TrimSpace(r.Stdout) != "The @alice/widget package, for end-to-end tests" {
+		t.Fatalf("npm view @alice/widget description = %q", r.Stdout)
 	}
 }
 

@@ -69,13 +69,13 @@ func TestTokens(t *testing.T) {
 	publish(t, na, pkg{Name: "pkg-a", Version: "1.0.1"})
 
 	// npm's --scopes makes a token for @scope/* packages.
-	r = alice.MustRun("", "token", "create", "--password", alicePW, "--scopes", "@acme")
+	r = alice.MustRun("", "token", "create", "--password", alicePW, "--scopes", "@alice")
 	scopeTok := tokenRE.FindString(r.Stdout)
 	ns := anon(t, s)
 	ns.SetToken(scopeTok)
-	publish(t, ns, pkg{Name: "@acme/tool", Version: "1.0.0"}, "--access", "public")
+	publish(t, ns, pkg{Name: "@alice/tool", Version: "1.0.0"}, "--access", "public")
 	mustFail(t, ns.Run(writePkg(t, pkg{Name: "pkg-a", Version: "1.0.2"}), "publish"),
-		"403 Forbidden", "is limited to @acme/* and cannot act on pkg-a")
+		"403 Forbidden", "is limited to @alice/* and cannot act on pkg-a")
 
 	// A read-only token authenticates but cannot publish.
 	ro := mustCreateToken(t, s, session, map[string]any{"password": alicePW, "packages_and_scopes_permission": "read-only"})

@@ -83,17 +83,17 @@ func TestUnpublishWithinWindow(t *testing.T) {
 	}
 
 	// A scoped package: npm sends the tarball DELETE with a literal slash.
-	publish(t, alice, pkg{Name: "@acme/oops", Version: "1.0.0"}, "--access", "public")
-	publish(t, alice, pkg{Name: "@acme/oops", Version: "1.1.0"})
-	mustContain(t, alice.MustRun("", "unpublish", "@acme/oops@1.1.0").Stdout, "- @acme/oops@1.1.0")
-	d := getDoc(t, s, "@acme/oops")
+	publish(t, alice, pkg{Name: "@alice/oops", Version: "1.0.0"}, "--access", "public")
+	publish(t, alice, pkg{Name: "@alice/oops", Version: "1.1.0"})
+	mustContain(t, alice.MustRun("", "unpublish", "@alice/oops@1.1.0").Stdout, "- @alice/oops@1.1.0")
+	d := getDoc(t, s, "@alice/oops")
 	if len(d.Versions) != 1 || d.DistTags["latest"] != "1.0.0" {
-		t.Fatalf("@acme/oops after unpublishing 1.1.0: versions %v, dist-tags %v (latest must move back to 1.0.0)", keys(d.Versions), d.DistTags)
+		t.Fatalf("@alice/oops after unpublishing 1.1.0: versions %v, dist-tags %v (latest must move back to 1.0.0)", keys(d.Versions), d.DistTags)
 	}
 	app2 := project(t)
-	user.MustRun(app2, "install", "@acme/oops")
-	if got := installedVersion(t, app2, "@acme/oops"); got != "1.0.0" {
-		t.Fatalf("installed @acme/oops@%s", got)
+	user.MustRun(app2, "install", "@alice/oops")
+	if got := installedVersion(t, app2, "@alice/oops"); got != "1.0.0" {
+		t.Fatalf("installed @alice/oops@%s", got)
 	}
 }
 

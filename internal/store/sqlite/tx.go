@@ -268,6 +268,20 @@ func (t *tx) UpdatePackage(p *core.Package) error {
 	return mustAffect(res, "package %s", p.Name)
 }
 
+func (t *tx) UpdatePackageAt(p *core.Package, prevRev int64) error {
+	res, err := t.exec(`UPDATE packages SET modified_at = ?, rev = ?, access = ?, description = ?, keywords = ?, unpublished_at = ?, name_released_at = ? WHERE id = ? AND rev = ?`,
+		ms(p.ModifiedAt), p.Rev, p.Access, p.Description, p.Keywords, ms(p.UnpublishedAt), ms(p.NameReleasedAt), p.ID, prevRev)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return fmt.Errorf("package %s is no longer at revision %d: %w", p.Name, prevRev, core.ErrConflict)
+	}
+	return nil
+}
+
 func (t *tx) InsertVersion(v *core.Version) error {
 	_, err := t.exec(`INSERT INTO versions (package_id, version, manifest, integrity, shasum, digest, size, file_count, unpacked_size, publisher_id, published_at, deprecated, unpublished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		v.PackageID, v.Version, []byte(v.Manifest), v.Integrity, v.Shasum, v.Digest, v.Size, v.FileCount, v.UnpackedSize, v.PublisherID, ms(v.PublishedAt), v.Deprecated, ms(v.UnpublishedAt))

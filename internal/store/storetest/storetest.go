@@ -57,6 +57,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		}},
 		{"Packages", []test{
 			{"CreateAndUpdate", testPackagesCreateAndUpdate},
+			{"UpdateAtRevision", testUpdatePackageAt},
 			{"Versions", testVersions},
 			{"VersionsAreForever", testVersionsAreForever},
 			{"UpdateVersion", testUpdateVersion},
