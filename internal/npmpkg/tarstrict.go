@@ -516,27 +516,46 @@ func signedSum(b []byte) int64 {
 }
 
 // looksLikeHeader reports a block that some tar reader, lost in the
-// middle of file data, would take for a header: its checksum, read as
-// loosely as node-tar (12 bytes, parseInt) or Go (8 bytes, base-256 too)
-// read it, matches the block's signed or unsigned sum. Zero blocks are
-// the end marker to every reader, not a header.
+// middle of file data, would take for a header, reading its checksum the
+// way that reader does:
+//
+//   - node-tar: the 12-byte field as parseInt reads it (leading space,
+//     digits up to the first other byte; base-256 after a high bit),
+//     against the unsigned sum only;
+//   - archive/tar: the 8-byte field as parseOctal reads it (spaces and
+//     NULs trimmed, cut at a NUL, then octal digits only), against the
+//     unsigned or the signed sum.
+//
+// Each reader's own rule, not the union of their leniencies: a looser
+// test (any leading digit against either sum) matches about one block of
+// random data in 20 000, so ordinary binary files (images, wasm, native
+// addons) would be refused. Zero blocks are the end marker to every
+// reader, not a header.
 func looksLikeHeader(b []byte) bool {
-	cands := make([]int64, 0, 4)
-	for _, f := range [][]byte{b[148:160], b[148:156]} {
-		if v, ok := looseNumber(f); ok {
-			cands = append(cands, v)
-		}
-	}
-	if len(cands) == 0 || isZero(b) {
+	if isZero(b) {
 		return false
 	}
-	u, s := unsignedSum(b), signedSum(b)
-	for _, v := range cands {
-		if v == u || v == s {
-			return true
-		}
+	u := unsignedSum(b)
+	if v, ok := looseNumber(b[148:160]); ok && v == u {
+		return true
+	}
+	if v, ok := goOctal(b[148:156]); ok && (v == u || v == signedSum(b)) {
+		return true
 	}
 	return false
+}
+
+// goOctal reads a checksum field as archive/tar's parseOctal does.
+func goOctal(f []byte) (int64, bool) {
+	f = bytes.Trim(f, " \x00")
+	if i := bytes.IndexByte(f, 0); i >= 0 {
+		f = f[:i]
+	}
+	if len(f) == 0 {
+		return 0, true
+	}
+	v, err := strconv.ParseUint(string(f), 8, 63)
+	return int64(v), err == nil
 }
 
 // looseNumber reads a numeric field as leniently as any tar reader does:

@@ -3,9 +3,11 @@ package npmpkg
 import (
 	"archive/tar"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -235,6 +237,23 @@ func TestLooksLikeHeader(t *testing.T) {
 	}
 	if looksLikeHeader(make([]byte, 512)) || looksLikeHeader(bytes.Repeat([]byte("0123456 "), 64)) {
 		t.Fatal("zeros or text look like a header")
+	}
+}
+
+// TestRandomDataIsNotAHeader: ordinary binary files (images, wasm, native
+// addons) are noise to the header test; the review's 40 MB random
+// payloads were refused by a test that took one leading digit against
+// either sum. 2^17 blocks of seeded noise (64 MiB) must all pass.
+func TestRandomDataIsNotAHeader(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	b := make([]byte, 512)
+	for i := range 1 << 17 {
+		for j := 0; j < len(b); j += 8 {
+			binary.LittleEndian.PutUint64(b[j:], rng.Uint64())
+		}
+		if looksLikeHeader(b) {
+			t.Fatalf("random block %d looks like a header: checksum field %q", i, b[148:160])
+		}
 	}
 }
 
