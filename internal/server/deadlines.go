@@ -32,16 +32,31 @@ func withDeadlines(next http.Handler, lim limits.Limits) http.Handler {
 		// A deadline left from an earlier request on this connection must
 		// not cut this one's response: writes set their own below.
 		_ = rc.SetWriteDeadline(time.Time{})
+		var db *deadlineBody
 		if r.Body != nil && r.Body != http.NoBody {
 			// No deadline is set for a request without a body: net/http
 			// reads ahead on such a connection at once, and a deadline
 			// passing there would cancel the request's context.
 			timeout := lim.BodyTimeout(bodyBytes(r, lim))
 			_ = rc.SetReadDeadline(time.Now().Add(timeout))
-			r.Body = &deadlineBody{ReadCloser: r.Body, rc: rc, timeout: timeout, lim: lim}
+			db = &deadlineBody{ReadCloser: r.Body, rc: rc, timeout: timeout, lim: lim}
+			r.Body = db
 		}
 		dw := &deadlineWriter{ResponseWriter: w, rc: rc, lim: lim}
 		next.ServeHTTP(dw, r)
+		if db != nil && !db.done {
+			// The handler answered without reading the whole body (a
+			// refusal before the body, a body that stopped arriving).
+			// net/http then reads up to 256 KiB of what is left before it
+			// sends the answer (unless it sees its own body type with more
+			// than that unread), and a handler may have lifted the
+			// deadline: a client that stalls would hold the connection,
+			// and its answer, for ever. Give net/http back its own body
+			// and end the reading now: the answer is sent and the
+			// connection closed, as after any refused upload.
+			r.Body = db.ReadCloser
+			_ = rc.SetReadDeadline(time.Now())
+		}
 		// What is still buffered goes out after the handler returns.
 		_ = rc.SetWriteDeadline(time.Now().Add(lim.BodyTimeout(4096)))
 	})

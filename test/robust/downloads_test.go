@@ -2,6 +2,7 @@ package robust
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -103,7 +104,13 @@ critical_min_downloads = 3
 	}
 	// Unpublishing is not blocked by a flood of requests that cost nothing.
 	token = login(t, s, testUser, testPassword)
-	if rep := mustDo(t, http.MethodDelete, s.URL+name+"/-rev/1", token, nil); rep.Status != http.StatusOK {
+	var doc struct {
+		Rev string `json:"_rev"`
+	}
+	if err := json.Unmarshal(mustDo(t, http.MethodGet, s.URL+name+"?write=true", token, nil).Body, &doc); err != nil || doc.Rev == "" {
+		t.Fatalf("reading the package's revision: %v %q", err, doc.Rev)
+	}
+	if rep := mustDo(t, http.MethodDelete, s.URL+name+"/-rev/"+doc.Rev, token, nil); rep.Status != http.StatusOK {
 		t.Fatalf("unpublish: %d %s", rep.Status, rep.ErrorMsg())
 	}
 }
