@@ -223,8 +223,12 @@ func (s *Service) DisableTOTP(ctx context.Context, p authz.Principal, password, 
 		return err
 	}
 	// The code given is the step-up: authz may spend it (a session whose
-	// second factor is stale); otherwise it is checked here.
-	p = s.WithOTP(ctx, p, code)
+	// second factor is stale); otherwise it is checked here. It must be a
+	// real second factor, not WithOTP's npm-write check, which would also
+	// take a web OTP value approved for one npm write.
+	if code != "" {
+		p.OTP = authz.NewOTPCheck(func() error { return s.CheckSecondFactor(ctx, u, code, p.Addr) })
+	}
 	if err := authz.Authorize(p, authz.RemoveMFA, authz.Resource{}); err != nil {
 		return err
 	}
