@@ -216,7 +216,7 @@ func (s *Service) Register(ctx context.Context, nu NewUser, addr netip.Addr) (*c
 		// tell who has an account), but the address's owner hears of it
 		// instead of getting a link that would verify a stranger's
 		// account. The new account can never verify this address.
-		s.notify(ctx, owner, mail.KindSignupAttempt, mail.Notice{Actor: u.Name, IP: addr.Unmap().String(), UserAgent: userAgentOf(ctx)})
+		s.noticeSignupAttempt(ctx, owner, u.Name, addr)
 		return u, nil
 	}
 	s.sendLink(ctx, u, link)
