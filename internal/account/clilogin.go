@@ -196,7 +196,7 @@ func (s *Service) PollCLILogin(ctx context.Context, doneSecret string) (tok *Cre
 			t.PhishingResistantAt = l.MFAVerifiedAt
 		}
 	}
-	if tok, err = s.insertToken(ctx, u, t); err != nil {
+	if tok, err = s.insertToken(ctx, u, t, nil); err != nil {
 		return nil, false, err
 	}
 	// As for a password login from npm: a new device or network is told.

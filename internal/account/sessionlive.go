@@ -13,7 +13,8 @@ import (
 // its write runs a little later in its own transaction. Ending every
 // session (a password reset or change, "sign out everywhere", a recovery)
 // can land in between. A write that hands the browser lasting access (a
-// new session, an approved npm login) must then fail: otherwise whoever
+// new session, an approved npm login, an API token, a change-of-address
+// link) must then fail: otherwise whoever
 // holds a stolen session keeps such requests in flight and survives the
 // owner taking the account back. These writes check, in their own
 // transaction, that the session they were authenticated with still exists.
@@ -48,4 +49,18 @@ func reissueSession(tx store.Tx, ws *core.WebSession, now time.Time) (string, er
 		MFAVerifiedAt: ws.MFAVerifiedAt, PhishingResistant: ws.PhishingResistant, SignedInAt: ws.SignedInAt,
 	})
 	return value, err
+}
+
+// liveCredential is liveSession for a principal that may also be an npm
+// token: the token must still be unrevoked in tx.
+func liveCredential(tx store.Tx, p authz.Principal) error {
+	if p.Token == nil {
+		_, err := liveSession(tx, p)
+		return err
+	}
+	t, err := tx.TokenByHash(p.Token.Hash)
+	if errors.Is(err, core.ErrNotFound) || (err == nil && !t.RevokedAt.IsZero()) {
+		return core.Errorf(core.KindUnauthenticated, "this token (%s) was revoked while the request was under way; log in again with `npm login`", p.Token.Mask)
+	}
+	return err
 }
