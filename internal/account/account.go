@@ -216,7 +216,7 @@ func (s *Service) Register(ctx context.Context, nu NewUser, addr netip.Addr) (*c
 		// tell who has an account), but the address's owner hears of it
 		// instead of getting a link that would verify a stranger's
 		// account. The new account can never verify this address.
-		s.notify(ctx, owner, mail.KindSignupAttempt, mail.Notice{Actor: u.Name, IP: addr.Unmap().String(), UserAgent: userAgentOf(ctx)})
+		s.noticeSignupAttempt(ctx, owner, u.Name, addr)
 		return u, nil
 	}
 	s.sendLink(ctx, u, link)
@@ -440,7 +440,7 @@ func (s *Service) issueSessionToken(ctx context.Context, u *core.User, addr neti
 		ExpiresAt: now.Add(s.policy.SessionLifetime),
 
 		MFAVerifiedAt: mfaAt,
-	})
+	}, nil)
 	if err == nil {
 		s.noteCLISignIn(ctx, u, addr)
 	}
@@ -535,7 +535,7 @@ func (s *Service) CreateToken(ctx context.Context, p authz.Principal, pw string,
 		// without one (authz); record it, and whether it was a key.
 		MFAVerifiedAt:       mfaPassedAt(p, now),
 		PhishingResistantAt: phishingResistantAt(p, now),
-	})
+	}, func(tx store.Tx) error { return liveCredential(tx, p) })
 }
 
 // coversCritical returns a critical package the user maintains that a
@@ -584,7 +584,9 @@ func validPackagePattern(p string) bool {
 	return len(p) <= limits.MaxNameLength && packagePatternRE.MatchString(p)
 }
 
-func (s *Service) insertToken(ctx context.Context, u *core.User, t core.Token) (*CreatedToken, error) {
+// insertToken stores t for u; check, if not nil, must hold in the same
+// transaction.
+func (s *Service) insertToken(ctx context.Context, u *core.User, t core.Token, check func(store.Tx) error) (*CreatedToken, error) {
 	value, err := token.Generate()
 	if err != nil {
 		return nil, err
@@ -594,6 +596,11 @@ func (s *Service) insertToken(ctx context.Context, u *core.User, t core.Token) (
 	t.Mask = token.Mask(value)
 	t.Key = newKey()
 	err = s.store.Update(ctx, func(tx store.Tx) error {
+		if check != nil {
+			if err := check(tx); err != nil {
+				return err
+			}
+		}
 		if err := tx.CreateToken(&t); err != nil {
 			return err
 		}

@@ -113,6 +113,11 @@ func (s *Service) ApproveCLILogin(ctx context.Context, p authz.Principal, loginS
 		return err
 	}
 	err = s.store.Update(ctx, func(tx store.Tx) error {
+		// A session ended since the request came in approves nothing: the
+		// token would outlive the owner's reset (sessionlive.go).
+		if _, err := liveSession(tx, p); err != nil {
+			return err
+		}
 		return tx.ApproveCLILogin(hashString(loginSecret), p.User.ID, now, p.MFAVerifiedAt, !p.PhishingResistantAt.IsZero())
 	})
 	if errors.Is(err, core.ErrConflict) {
@@ -191,7 +196,7 @@ func (s *Service) PollCLILogin(ctx context.Context, doneSecret string) (tok *Cre
 			t.PhishingResistantAt = l.MFAVerifiedAt
 		}
 	}
-	if tok, err = s.insertToken(ctx, u, t); err != nil {
+	if tok, err = s.insertToken(ctx, u, t, nil); err != nil {
 		return nil, false, err
 	}
 	// As for a password login from npm: a new device or network is told.

@@ -263,6 +263,11 @@ func (s *Service) RequestEmailChange(ctx context.Context, p authz.Principal, pw,
 	}
 	link.expires = now.Add(ChangeLinkLifetime)
 	err = s.store.Update(ctx, func(tx store.Tx) error {
+		// A link stored after the owner signed out everywhere would
+		// outlive it (item 18): the session must still be there.
+		if _, err := liveSession(tx, p); err != nil {
+			return err
+		}
 		if other, err := tx.UserByEmail(newEmail); err == nil && other.ID != p.User.ID {
 			return core.Errorf(core.KindConflict, "%s is already used by another account", newEmail)
 		} else if err != nil && !errors.Is(err, core.ErrNotFound) {

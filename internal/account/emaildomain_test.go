@@ -279,10 +279,14 @@ func TestRecheckUnverifiesAbandonedDomains(t *testing.T) {
 func TestChangeEmail(t *testing.T) {
 	e := newDomainEnv(t)
 	alice := e.verifiedUser("alice", "alice@lapse.test")
-	p := authz.Principal{User: alice, Addr: attemptAddr(1)}
+	session, err := e.svc.StartWebSession(e.ctx, alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := e.svc.WebPrincipal(e.ctx, session, attemptAddr(1))
 
 	// A new address at an abandoned domain is refused.
-	err := e.svc.RequestEmailChange(e.ctx, p, goodPassword, "alice@lapsing.test")
+	err = e.svc.RequestEmailChange(e.ctx, p, goodPassword, "alice@lapsing.test")
 	if core.KindOf(err) != core.KindInvalid || !strings.Contains(core.Message(err), "pending delete") {
 		t.Fatalf("RequestEmailChange to an abandoned domain = %v, want refused", err)
 	}

@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"net/netip"
 	"time"
@@ -222,8 +223,12 @@ func (s *Service) DisableTOTP(ctx context.Context, p authz.Principal, password, 
 		return err
 	}
 	// The code given is the step-up: authz may spend it (a session whose
-	// second factor is stale); otherwise it is checked here.
-	p = s.WithOTP(ctx, p, code)
+	// second factor is stale); otherwise it is checked here. It must be a
+	// real second factor, not WithOTP's npm-write check, which would also
+	// take a web OTP value approved for one npm write.
+	if code != "" {
+		p.OTP = authz.NewOTPCheck(func() error { return s.CheckSecondFactor(ctx, u, code, p.Addr) })
+	}
 	if err := authz.Authorize(p, authz.RemoveMFA, authz.Resource{}); err != nil {
 		return err
 	}
@@ -505,7 +510,20 @@ func (s *Service) ContinueWebSession(ctx context.Context, p authz.Principal) (st
 		// Zero would read as "signed in now" (see above).
 		return "", errors.New("account: ContinueWebSession needs the principal's sign-in time")
 	}
-	return s.createSession(ctx, p.User, p.MFAVerifiedAt, p.SignedInAt, false, !p.PhishingResistantAt.IsZero())
+	// The change this follows must still be the account's last: a reset
+	// or another password change landing in between signed every browser
+	// out, this one included, and must not be undone (sessionlive.go).
+	samePassword := func(tx store.Tx) error {
+		cur, err := tx.UserByID(p.User.ID)
+		if err != nil {
+			return err
+		}
+		if subtle.ConstantTimeCompare([]byte(cur.PasswordHash), []byte(p.User.PasswordHash)) != 1 {
+			return errSessionEnded
+		}
+		return nil
+	}
+	return s.createSession(ctx, p.User, p.MFAVerifiedAt, p.SignedInAt, false, !p.PhishingResistantAt.IsZero(), samePassword)
 }
 
 func (s *Service) newWebSession(ctx context.Context, u *core.User, mfaAt time.Time, pending bool) (string, error) {
@@ -515,12 +533,13 @@ func (s *Service) newWebSession(ctx context.Context, u *core.User, mfaAt time.Ti
 // newSession is newWebSession that also records whether the second
 // factor was phishing-resistant (WebAuthn).
 func (s *Service) newSession(ctx context.Context, u *core.User, mfaAt time.Time, pending, phishingResistant bool) (string, error) {
-	return s.createSession(ctx, u, mfaAt, time.Time{}, pending, phishingResistant)
+	return s.createSession(ctx, u, mfaAt, time.Time{}, pending, phishingResistant, nil)
 }
 
 // createSession is newSession for a browser that signed in at signedIn
-// (zero: now, a real sign-in).
-func (s *Service) createSession(ctx context.Context, u *core.User, mfaAt, signedIn time.Time, pending, phishingResistant bool) (string, error) {
+// (zero: now, a real sign-in); check, if not nil, must hold in the same
+// transaction.
+func (s *Service) createSession(ctx context.Context, u *core.User, mfaAt, signedIn time.Time, pending, phishingResistant bool, check func(store.Tx) error) (string, error) {
 	value := newSessionValue()
 	now := s.now()
 	life := WebSessionLifetime
@@ -528,6 +547,11 @@ func (s *Service) createSession(ctx context.Context, u *core.User, mfaAt, signed
 		life = PendingSignInLifetime
 	}
 	err := s.store.Update(ctx, func(tx store.Tx) error {
+		if check != nil {
+			if err := check(tx); err != nil {
+				return err
+			}
+		}
 		if !pending && mfaAt.IsZero() {
 			on, err := hasSecondFactor(tx, u)
 			if err != nil {

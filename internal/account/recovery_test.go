@@ -236,7 +236,11 @@ func (e *mfaEnv) changeAddress(name, email string) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if err := e.svc.RequestEmailChange(e.ctx, authz.Principal{User: u, Addr: e.addr}, goodPassword, email); err != nil {
+	session, err := e.svc.StartWebSession(e.ctx, u)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.svc.RequestEmailChange(e.ctx, e.svc.WebPrincipal(e.ctx, session, e.addr), goodPassword, email); err != nil {
 		e.t.Fatal(err)
 	}
 	m := e.lastMail(mail.KindVerifyEmail)

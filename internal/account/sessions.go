@@ -82,23 +82,36 @@ func (s *Service) RevokeSession(ctx context.Context, p authz.Principal, handle s
 
 // SignOutOthers signs out every browser of the principal's account and
 // revokes every `npm login` token (API tokens stay: they are listed and
-// revoked one by one). The caller signs this browser in again with
-// ContinueWebSession. It returns how many npm logins were revoked.
-func (s *Service) SignOutOthers(ctx context.Context, p authz.Principal) (int, error) {
+// revoked one by one), and signs this browser in again under a new cookie
+// value, which it returns, in the same transaction (reissueSession). A
+// browser whose own session ended meanwhile (liveSession) is refused: it
+// must not sign back in, nor sign the owner out. It also returns how many
+// npm logins were revoked.
+func (s *Service) SignOutOthers(ctx context.Context, p authz.Principal) (int, string, error) {
 	if p.User == nil {
-		return 0, core.Errorf(core.KindUnauthenticated, "sign in to manage your sessions")
+		return 0, "", core.Errorf(core.KindUnauthenticated, "sign in to manage your sessions")
 	}
 	now := s.now()
 	var revoked []string
+	var value string
 	err := s.store.Update(ctx, func(tx store.Tx) error {
-		var err error
+		ws, err := liveSession(tx, p)
+		if err != nil {
+			return err
+		}
 		if revoked, err = signOutEverywhere(tx, p.User, now, false); err != nil {
+			return err
+		}
+		if value, err = reissueSession(tx, ws, now); err != nil {
 			return err
 		}
 		return tx.AppendEvent(&core.Event{At: now, Type: core.EventSessionRevoke, Actor: p.User.Name,
 			Data: jsonData(map[string]any{"all": true, "revoked_tokens": revoked})})
 	})
-	return len(revoked), err
+	if err != nil {
+		return 0, "", err
+	}
+	return len(revoked), value, nil
 }
 
 // endPending voids, in tx, what u's sessions asked for and could still

@@ -560,11 +560,14 @@ func (h *Handler) getUser(w http.ResponseWriter, ctx context.Context, p authz.Pr
 		return err
 	}
 	// Names are public; an address is the account holder's own (a target
-	// for phishing and for guessing at its reset mail). Only the user and
-	// an administrator see it. `npm owner add` reads this document but
-	// needs only the name: owners are matched by name.
+	// for phishing and for guessing at its reset mail). Only the user
+	// sees it: reading another account's address is administrative
+	// power, which no token carries (authz.adminPolicy), so an
+	// administrator's npm token, stolen or not, must not list them all.
+	// `npm owner add` reads this document but needs only the name: owners
+	// are matched by name.
 	out := map[string]any{"name": u.Name}
-	if !p.Anonymous() && (p.User.ID == u.ID || p.User.Admin) {
+	if !p.Anonymous() && (p.User.ID == u.ID || authz.Authorize(p, authz.AdminUsers, authz.Resource{}) == nil) {
 		out["email"] = u.Email
 	}
 	return writeJSON(w, http.StatusOK, out)

@@ -279,8 +279,8 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, p authz
 		return h.render(w, r, p, h.status(w, r, err), "password", pageData{Title: "Change your password", Body: body})
 	}
 	// Every session ended, this one too: sign this browser in afresh,
-	// keeping its second-factor record.
-	value, err := h.acct.ContinueWebSession(r.Context(), authz.Principal{User: u, Addr: p.Addr, MFAVerifiedAt: p.MFAVerifiedAt, SignedInAt: p.SignedInAt})
+	// keeping its second-factor record (a key's included).
+	value, err := h.acct.ContinueWebSession(r.Context(), authz.Principal{User: u, Addr: p.Addr, MFAVerifiedAt: p.MFAVerifiedAt, SignedInAt: p.SignedInAt, PhishingResistantAt: p.PhishingResistantAt})
 	if err != nil {
 		return err
 	}

@@ -40,10 +40,9 @@ func (h *Handler) signOutOthers(w http.ResponseWriter, r *http.Request, p authz.
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	if _, err := h.acct.SignOutOthers(r.Context(), p); err != nil {
-		return err
-	}
-	value, err := h.acct.ContinueWebSession(r.Context(), p)
+	// This browser gets a new cookie: a stolen copy of the old one is
+	// signed out with the others.
+	_, value, err := h.acct.SignOutOthers(r.Context(), p)
 	if err != nil {
 		return err
 	}
