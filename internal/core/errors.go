@@ -15,17 +15,17 @@ import (
 type Kind int
 
 const (
-	KindInternal         Kind = iota // a fault of ours; the message is not shown
-	KindInvalid                      // the request is malformed or breaks a rule
-	KindUnauthenticated              // no credentials, or credentials that do not hold
-	KindOTPRequired                  // a one-time password must accompany the request
-	KindForbidden                    // authenticated, but not allowed
-	KindNotFound                     // no such thing (or not visible to the caller)
-	KindConflict                     // the state forbids it: a used version, a taken name
-	KindTooLarge                     // over a configured size limit
-	KindRateLimited                  // too many attempts; RetryAfter says when to retry
-	KindDataFault                    // stored data is damaged or missing: ours to repair; unlike KindInternal, the message is shown
-	KindMethodNotAllowed             // the resource exists but does not take this operation; Allow says which it takes
+	KindInternal        Kind = iota // a fault of ours; the message is not shown
+	KindInvalid                     // the request is malformed or breaks a rule
+	KindUnauthenticated             // no credentials, or credentials that do not hold
+	KindOTPRequired                 // a one-time password must accompany the request
+	KindForbidden                   // authenticated, but not allowed
+	KindNotFound                    // no such thing (or not visible to the caller)
+	KindConflict                    // the state forbids it: a used version, a taken name
+	KindTooLarge                    // over a configured size limit
+	KindRateLimited                 // too many attempts; RetryAfter says when to retry
+	KindDataFault                   // stored data is damaged or missing: ours to repair; unlike KindInternal, the message is shown
+	KindWrongMethod                 // the resource exists but does not take this operation; Allow says which it takes
 )
 
 func (k Kind) String() string {
@@ -48,8 +48,8 @@ func (k Kind) String() string {
 		return "rate_limited"
 	case KindDataFault:
 		return "data_fault"
-	case KindMethodNotAllowed:
-		return "method_not_allowed"
+	case KindWrongMethod:
+		return "wrong_method"
 	default:
 		return "internal"
 	}
@@ -61,7 +61,7 @@ type Error struct {
 	Kind       Kind
 	Msg        string
 	RetryAfter time.Duration // set for KindRateLimited
-	Allow      []string      // set for KindMethodNotAllowed: the operations the resource takes
+	Allow      []string      // set for KindWrongMethod: the operations the resource takes
 	Err        error         // the cause, if any; never shown to clients
 
 	sentinel bool
@@ -101,10 +101,10 @@ func RateLimited(retryAfter time.Duration, format string, args ...any) error {
 	return &Error{Kind: KindRateLimited, Msg: fmt.Sprintf(format, args...), RetryAfter: retryAfter}
 }
 
-// MethodNotAllowed reports that a resource takes only the operations in
-// allow (for HTTP, its methods), so the client learns what it may ask.
-func MethodNotAllowed(allow []string, format string, args ...any) error {
-	return &Error{Kind: KindMethodNotAllowed, Msg: fmt.Sprintf(format, args...), Allow: allow}
+// WrongMethod reports that a resource takes only the operations in allow
+// (for HTTP, its methods), so that the client learns what it may ask.
+func WrongMethod(allow []string, format string, args ...any) error {
+	return &Error{Kind: KindWrongMethod, Msg: fmt.Sprintf(format, args...), Allow: allow}
 }
 
 // KindOf returns the Kind of err, or KindInternal if err carries none.
@@ -138,8 +138,8 @@ func RetryAfterOf(err error) time.Duration {
 	return 0
 }
 
-// AllowOf returns the operations a resource takes, for a
-// KindMethodNotAllowed error.
+// AllowOf returns the operations a resource takes, for a KindWrongMethod
+// error.
 func AllowOf(err error) []string {
 	var e *Error
 	if errors.As(err, &e) {

@@ -31,7 +31,7 @@ func Status(k core.Kind) int {
 		return http.StatusRequestEntityTooLarge
 	case core.KindRateLimited:
 		return http.StatusTooManyRequests
-	case core.KindMethodNotAllowed:
+	case core.KindWrongMethod:
 		return http.StatusMethodNotAllowed
 	default:
 		return http.StatusInternalServerError
@@ -44,7 +44,7 @@ func Table() []struct {
 	Status int
 } {
 	kinds := []core.Kind{core.KindInvalid, core.KindUnauthenticated, core.KindOTPRequired, core.KindForbidden,
-		core.KindNotFound, core.KindConflict, core.KindTooLarge, core.KindRateLimited, core.KindMethodNotAllowed, core.KindDataFault, core.KindInternal}
+		core.KindNotFound, core.KindConflict, core.KindTooLarge, core.KindRateLimited, core.KindWrongMethod, core.KindDataFault, core.KindInternal}
 	out := make([]struct {
 		Kind   core.Kind
 		Status int
@@ -67,7 +67,7 @@ func SetHeaders(w http.ResponseWriter, err error) int {
 		w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
 	case core.KindOTPRequired:
 		w.Header().Set("WWW-Authenticate", "OTP")
-	case core.KindMethodNotAllowed:
+	case core.KindWrongMethod:
 		w.Header().Set("Allow", strings.Join(core.AllowOf(err), ", "))
 	}
 	return Status(k)

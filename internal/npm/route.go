@@ -348,7 +348,7 @@ func route(method, escapedPath string) (*endpoint, args, error) {
 	if allow == nil {
 		return nil, args{}, core.Errorf(core.KindNotFound, "no such endpoint: %s", npmpkg.Echo(pathForMessage(escapedPath)))
 	}
-	return nil, args{}, core.MethodNotAllowed(allow, "%s takes only %s, not %s",
+	return nil, args{}, core.WrongMethod(allow, "%s takes only %s, not %s",
 		npmpkg.Echo(pathForMessage(escapedPath)), strings.Join(allow, ", "), npmpkg.Echo(method))
 }
 
