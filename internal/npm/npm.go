@@ -139,6 +139,9 @@ func decodeJSON(body []byte, v any) error {
 	return nil
 }
 
+// methodNotAllowed ends the method switches of tokens and webLogin. The
+// endpoint table (route.go) lets only the methods they serve reach them,
+// so a client never sees it: a wrong method is answered 405 there.
 func methodNotAllowed(r *http.Request) error {
 	return core.Errorf(core.KindNotFound, "%s is not supported on %s", r.Method, r.URL.Path)
 }
