@@ -263,3 +263,18 @@ func TestRouteTableChecks(t *testing.T) {
 		}()
 	}
 }
+
+// BenchmarkRoute is the table's cost on the read path: a packument and a
+// tarball, the requests installs make most.
+func BenchmarkRoute(b *testing.B) {
+	for _, path := range []string{"/left-pad", "/@acme%2fwidget", "/@acme/widget/-/widget-1.0.0.tgz"} {
+		b.Run(path, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, err := route(http.MethodGet, path); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
