@@ -35,7 +35,10 @@ type goldenRegistry struct {
 	revoked    string // carol's token, logged out
 }
 
-func newGoldenRegistry(t *testing.T) *goldenRegistry {
+// newGoldenRegistry starts it. Its maintainers have no second factor, so
+// the registry lets them publish (insecure_maintainers_without_mfa)
+// unless mfaPolicy keeps the default, under which they are refused.
+func newGoldenRegistry(t *testing.T, mfaPolicy ...bool) *goldenRegistry {
 	t.Helper()
 	ctx := context.Background()
 	cfg := config.Default()
@@ -44,9 +47,7 @@ func newGoldenRegistry(t *testing.T) *goldenRegistry {
 	cfg.InsecureFastPasswordHashing = true
 	cfg.EmailDomains.Check = false
 	cfg.Passwords.HIBPDisabled = true
-	// The golden publishes need no second factor; the refusals they show
-	// are not about two-factor policy.
-	cfg.MFA.InsecureMaintainersWithoutMFA = true
+	cfg.MFA.InsecureMaintainersWithoutMFA = len(mfaPolicy) == 0 || !mfaPolicy[0]
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -127,6 +128,7 @@ type goldenRequest struct {
 	body          []byte
 	bodyNote      string // what the body is, for the golden file
 	contentLength int64
+	registry      *goldenRegistry // the one asked, if not TestGolden's default
 }
 
 // TestGolden checks what npm clients read, byte for byte, against
@@ -152,6 +154,10 @@ func TestGolden(t *testing.T) {
 	publish("left-pad", "1.1.0")
 	publish("@alice/widget", "2.0.0")
 
+	// The default two-factor policy, where alice, who has no second
+	// factor, cannot publish.
+	strict := newGoldenRegistry(t, true)
+
 	cases := []struct {
 		golden string
 		req    goldenRequest
@@ -174,6 +180,8 @@ func TestGolden(t *testing.T) {
 			body: publishBody("left-pad", "2.0.0"), bodyNote: "npm publish of left-pad@2.0.0"}, 403},
 		{"error-publish-other-scope", goldenRequest{method: "PUT", path: "/@alice%2fgadget", token: g.bob, who: "bob",
 			body: publishBody("@alice/gadget", "1.0.0"), bodyNote: "npm publish of @alice/gadget@1.0.0"}, 403},
+		{"error-publish-without-2fa", goldenRequest{method: "PUT", path: "/left-pad", token: strict.alice, who: "alice, without a second factor",
+			body: publishBody("left-pad", "1.0.0"), bodyNote: "npm publish of left-pad@1.0.0", registry: strict}, 403},
 		{"error-publish-too-large", goldenRequest{method: "PUT", path: "/big-pad", token: g.alice, who: "alice",
 			body: []byte("{}"), bodyNote: "{} with Content-Length: 1073741824", contentLength: 1 << 30}, 413},
 		{"error-malformed-json", goldenRequest{method: "PUT", path: "/bad-json", token: g.alice, who: "alice",
@@ -188,7 +196,11 @@ func TestGolden(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.golden, func(t *testing.T) {
-			w := g.do(t, c.req)
+			reg := g
+			if c.req.registry != nil {
+				reg = c.req.registry
+			}
+			w := reg.do(t, c.req)
 			if w.Code != c.status {
 				t.Errorf("status %d, want %d: %s", w.Code, c.status, w.Body)
 			}
