@@ -25,6 +25,7 @@ const (
 	KindTooLarge                    // over a configured size limit
 	KindRateLimited                 // too many attempts; RetryAfter says when to retry
 	KindDataFault                   // stored data is damaged or missing: ours to repair; unlike KindInternal, the message is shown
+	KindWrongMethod                 // the resource exists but does not take this operation; Allow says which it takes
 )
 
 func (k Kind) String() string {
@@ -47,6 +48,8 @@ func (k Kind) String() string {
 		return "rate_limited"
 	case KindDataFault:
 		return "data_fault"
+	case KindWrongMethod:
+		return "wrong_method"
 	default:
 		return "internal"
 	}
@@ -58,6 +61,7 @@ type Error struct {
 	Kind       Kind
 	Msg        string
 	RetryAfter time.Duration // set for KindRateLimited
+	Allow      []string      // set for KindWrongMethod: the operations the resource takes
 	Err        error         // the cause, if any; never shown to clients
 
 	sentinel bool
@@ -97,6 +101,12 @@ func RateLimited(retryAfter time.Duration, format string, args ...any) error {
 	return &Error{Kind: KindRateLimited, Msg: fmt.Sprintf(format, args...), RetryAfter: retryAfter}
 }
 
+// WrongMethod reports that a resource takes only the operations in allow
+// (for HTTP, its methods), so that the client learns what it may ask.
+func WrongMethod(allow []string, format string, args ...any) error {
+	return &Error{Kind: KindWrongMethod, Msg: fmt.Sprintf(format, args...), Allow: allow}
+}
+
 // KindOf returns the Kind of err, or KindInternal if err carries none.
 func KindOf(err error) Kind {
 	var e *Error
@@ -126,6 +136,16 @@ func RetryAfterOf(err error) time.Duration {
 		return e.RetryAfter
 	}
 	return 0
+}
+
+// AllowOf returns the operations a resource takes, for a KindWrongMethod
+// error.
+func AllowOf(err error) []string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Allow
+	}
+	return nil
 }
 
 // Sentinels for errors.Is checks. Stores return ErrNotFound and ErrConflict

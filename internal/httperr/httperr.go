@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/redact"
@@ -30,6 +31,8 @@ func Status(k core.Kind) int {
 		return http.StatusRequestEntityTooLarge
 	case core.KindRateLimited:
 		return http.StatusTooManyRequests
+	case core.KindWrongMethod:
+		return http.StatusMethodNotAllowed
 	default:
 		return http.StatusInternalServerError
 	}
@@ -41,7 +44,7 @@ func Table() []struct {
 	Status int
 } {
 	kinds := []core.Kind{core.KindInvalid, core.KindUnauthenticated, core.KindOTPRequired, core.KindForbidden,
-		core.KindNotFound, core.KindConflict, core.KindTooLarge, core.KindRateLimited, core.KindDataFault, core.KindInternal}
+		core.KindNotFound, core.KindConflict, core.KindTooLarge, core.KindRateLimited, core.KindWrongMethod, core.KindDataFault, core.KindInternal}
 	out := make([]struct {
 		Kind   core.Kind
 		Status int
@@ -53,8 +56,9 @@ func Table() []struct {
 }
 
 // SetHeaders adds the headers an error kind implies: Retry-After for rate
-// limits, and npm's OTP challenge (its own comma-separated element, which
-// is what the npm CLI looks for).
+// limits, Allow for a method a path does not take, and npm's OTP
+// challenge (its own comma-separated element, which is what the npm CLI
+// looks for).
 func SetHeaders(w http.ResponseWriter, err error) int {
 	k := core.KindOf(err)
 	switch k {
@@ -63,6 +67,8 @@ func SetHeaders(w http.ResponseWriter, err error) int {
 		w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
 	case core.KindOTPRequired:
 		w.Header().Set("WWW-Authenticate", "OTP")
+	case core.KindWrongMethod:
+		w.Header().Set("Allow", strings.Join(core.AllowOf(err), ", "))
 	}
 	return Status(k)
 }

@@ -43,41 +43,36 @@ func New(reg *registry.Service, acct *account.Service, lim limits.Limits, log *s
 	return &Handler{reg: reg, acct: acct, limits: lim, log: log}
 }
 
-// ServeHTTP routes an npm request.
+// ServeHTTP routes an npm request through the endpoint table (route.go),
+// authenticates it under the endpoint's rule for dead tokens, and serves
+// it.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rt, ok := parsePath(r.URL.EscapedPath())
-	if !ok {
-		h.fail(w, r, core.Errorf(core.KindNotFound, "no such endpoint: %s", r.URL.Path))
+	ep, a, err := route(r.Method, r.URL.EscapedPath())
+	if err != nil {
+		h.fail(w, r, err)
 		return
 	}
 	p, err := h.principal(r)
-	switch {
-	case err == nil:
-	case isWebLogin(rt.api):
-		// Web login starts and polls without a token; a stale one npm
-		// sends along must not block it.
-	case r.Method == http.MethodPut && len(rt.api) == 2 && rt.api[0] == "user":
-		// The login PUT checks a password, not the token npm sends along:
-		// a dead configured token must not block `npm login`.
-	case r.Method == http.MethodDelete && len(rt.api) == 3 && rt.api[0] == "user" && rt.api[1] == "token" &&
-		core.KindOf(err) == core.KindUnauthenticated:
-		// `npm logout` of a token that is already dead: there is nothing
-		// left to revoke, and succeeding lets npm forget it.
-		writeJSON(w, http.StatusOK, map[string]any{"ok": true})
-		return
-	default:
-		h.fail(w, r, err)
-		return
+	if err != nil {
+		switch ep.badToken {
+		case tokenIgnored:
+			// Signing in: served as anonymous.
+		case tokenLogout:
+			if core.KindOf(err) != core.KindUnauthenticated {
+				h.fail(w, r, err)
+				return
+			}
+			writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+			return
+		default:
+			h.fail(w, r, err)
+			return
+		}
 	}
 	// The one-time password, if any, goes along unchecked: the account
 	// service checks (and spends) it only if authz says the action needs it.
 	p = h.acct.WithOTP(r.Context(), p, r.Header.Get(otpHeader))
-	if rt.api != nil {
-		err = h.serveAPI(w, r, p, rt.api)
-	} else {
-		err = h.servePackage(w, r, p, rt)
-	}
-	if err != nil && !h.webOTP(w, r, p, err) {
+	if err := ep.serve(h, &call{w: w, r: r, p: p, args: a}); err != nil && !h.webOTP(w, r, p, err) {
 		h.fail(w, r, err)
 	}
 }
@@ -144,42 +139,22 @@ func decodeJSON(body []byte, v any) error {
 	return nil
 }
 
+// methodNotAllowed ends the method switches of tokens and webLogin. The
+// endpoint table (route.go) lets only the methods they serve reach them,
+// so a client never sees it: a wrong method is answered 405 there.
 func methodNotAllowed(r *http.Request) error {
 	return core.Errorf(core.KindNotFound, "%s is not supported on %s", r.Method, r.URL.Path)
 }
 
 // ---- package paths ----
 
-func (h *Handler) servePackage(w http.ResponseWriter, r *http.Request, p authz.Principal, rt route) error {
-	name, rest := rt.pkg, rt.rest
-	switch {
-	case len(rest) == 0:
-		switch r.Method {
-		case http.MethodGet, http.MethodHead:
-			return h.getPackument(w, r, p, name)
-		case http.MethodPut:
-			return h.putPackage(w, r, p, name)
-		}
-	case len(rest) == 2 && rest[0] == "-rev":
-		switch r.Method {
-		case http.MethodPut:
-			return h.putRevision(w, r, p, name, rest[1])
-		case http.MethodDelete:
-			if err := h.reg.UnpublishPackageAt(r.Context(), p, name, rest[1]); err != nil {
-				return err
-			}
-			return writeJSON(w, http.StatusOK, map[string]any{"ok": true})
-		}
-	case len(rest) == 2 && rest[0] == "-":
-		if r.Method == http.MethodGet || r.Method == http.MethodHead {
-			return h.getTarball(w, r, p, name, rest[1])
-		}
-	case len(rest) == 4 && rest[0] == "-" && rest[2] == "-rev":
-		if r.Method == http.MethodDelete {
-			return h.deleteTarball(w, r, p, name, rest[1], rest[3])
-		}
+// unpublishPackage is `npm unpublish pkg --force`: the whole package, from
+// revision rev.
+func (h *Handler) unpublishPackage(w http.ResponseWriter, r *http.Request, p authz.Principal, name, rev string) error {
+	if err := h.reg.UnpublishPackageAt(r.Context(), p, name, rev); err != nil {
+		return err
 	}
-	return methodNotAllowed(r)
+	return writeJSON(w, http.StatusOK, map[string]any{"ok": true})
 }
 
 func wantsAbbreviated(r *http.Request) bool {
@@ -463,56 +438,26 @@ func (h *Handler) deleteTarball(w http.ResponseWriter, r *http.Request, p authz.
 
 // ---- "/-/" paths ----
 
-func (h *Handler) serveAPI(w http.ResponseWriter, r *http.Request, p authz.Principal, segs []string) error {
-	ctx := r.Context()
-	m := r.Method
-	switch {
-	case len(segs) == 1 && segs[0] == "ping":
-		return writeJSON(w, http.StatusOK, map[string]any{})
-	case len(segs) == 1 && segs[0] == "whoami" && m == http.MethodGet:
-		if p.Anonymous() {
-			return core.Errorf(core.KindUnauthenticated, "you are not logged in: run `npm login`")
-		}
-		return writeJSON(w, http.StatusOK, map[string]string{"username": p.User.Name})
-	case len(segs) == 2 && segs[0] == "user" && strings.HasPrefix(segs[1], "org.couchdb.user:"):
-		name := strings.TrimPrefix(segs[1], "org.couchdb.user:")
-		switch m {
-		case http.MethodPut:
-			return h.couchLogin(w, r, name)
-		case http.MethodGet:
-			return h.getUser(w, ctx, p, name)
-		}
-	case len(segs) == 3 && segs[0] == "user" && segs[1] == "token" && m == http.MethodDelete:
-		if p.Anonymous() {
-			return core.Errorf(core.KindUnauthenticated, "you are not logged in")
-		}
-		if err := h.acct.Logout(ctx, p, segs[2]); err != nil {
-			return err
-		}
-		return writeJSON(w, http.StatusOK, map[string]any{"ok": true})
-	case len(segs) == 3 && segs[0] == "user" && segs[2] == "package" && m == http.MethodGet:
-		return h.userPackages(w, ctx, p, segs[1])
-	case len(segs) == 3 && segs[0] == "org" && segs[2] == "package":
-		return core.Errorf(core.KindNotFound, "organizations are not available on this registry yet")
-	case isWebLogin(segs):
-		return h.webLogin(w, r, segs)
-	case len(segs) == 2 && segs[0] == "v1" && segs[1] == "search" && m == http.MethodGet:
-		return h.search(w, r, p)
-	case len(segs) >= 3 && segs[0] == "npm" && segs[1] == "v1" && segs[2] == "tokens":
-		return h.tokens(w, r, p, segs[3:])
-	case len(segs) == 3 && segs[0] == "npm" && segs[1] == "v1" && segs[2] == "user" && m == http.MethodGet:
-		return h.getProfile(w, r, p)
-	case len(segs) == 3 && segs[0] == "npm" && segs[1] == "v1" && segs[2] == "user" && m == http.MethodPost:
-		return h.postProfile(w, r, p)
-	case len(segs) == 5 && segs[0] == "npm" && segs[1] == "v1" && segs[2] == "security" && segs[3] == "advisories" && segs[4] == "bulk" && m == http.MethodPost:
-		return h.auditBulk(w, r)
-	case len(segs) >= 2 && segs[0] == "package":
-		name, rest, ok := packageFromSegments(segs[1:])
-		if ok {
-			return h.packageAPI(w, r, p, name, rest)
-		}
+func (h *Handler) ping(w http.ResponseWriter) error {
+	return writeJSON(w, http.StatusOK, map[string]any{})
+}
+
+func (h *Handler) whoami(w http.ResponseWriter, p authz.Principal) error {
+	if p.Anonymous() {
+		return core.Errorf(core.KindUnauthenticated, "you are not logged in: run `npm login`")
 	}
-	return methodNotAllowed(r)
+	return writeJSON(w, http.StatusOK, map[string]string{"username": p.User.Name})
+}
+
+// logout is `npm logout`: it revokes the token it names.
+func (h *Handler) logout(w http.ResponseWriter, r *http.Request, p authz.Principal, token string) error {
+	if p.Anonymous() {
+		return core.Errorf(core.KindUnauthenticated, "you are not logged in")
+	}
+	if err := h.acct.Logout(r.Context(), p, token); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"ok": true})
 }
 
 // couchLogin is the legacy `npm login` / `npm adduser`: log in when the
@@ -675,66 +620,70 @@ func (h *Handler) auditBulk(w http.ResponseWriter, r *http.Request) error {
 
 // ---- /-/package/<pkg>/... ----
 
-func (h *Handler) packageAPI(w http.ResponseWriter, r *http.Request, p authz.Principal, name string, rest []string) error {
-	ctx := r.Context()
-	m := r.Method
-	switch {
-	case len(rest) == 1 && rest[0] == "dist-tags" && m == http.MethodGet:
-		tags, err := h.reg.DistTags(ctx, p, name)
-		if err != nil {
-			return err
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Cache-Control", "no-cache")
-		return json.NewEncoder(w).Encode(tags)
-	case len(rest) == 2 && rest[0] == "dist-tags" && (m == http.MethodPut || m == http.MethodPost):
-		var version string
-		if err := readJSON(w, r, &version); err != nil {
-			return err
-		}
-		if err := h.reg.SetDistTag(ctx, p, name, rest[1], version); err != nil {
-			return err
-		}
-		return writeJSON(w, http.StatusOK, map[string]any{"ok": true})
-	case len(rest) == 2 && rest[0] == "dist-tags" && m == http.MethodDelete:
-		if err := h.reg.RemoveDistTag(ctx, p, name, rest[1]); err != nil {
-			return err
-		}
-		return writeJSON(w, http.StatusOK, map[string]any{"ok": true})
-	case len(rest) == 1 && rest[0] == "visibility" && m == http.MethodGet:
-		view, err := h.reg.View(ctx, p, name)
-		if err != nil {
-			return err
-		}
-		return writeJSON(w, http.StatusOK, map[string]bool{"public": view.Package.Access == "public"})
-	case len(rest) == 1 && rest[0] == "access" && m == http.MethodPost:
-		var body struct {
-			Access      *string `json:"access"`
-			RequiresTFA *bool   `json:"publish_requires_tfa"`
-		}
-		if err := readJSON(w, r, &body); err != nil {
-			return err
-		}
-		if body.RequiresTFA != nil {
-			return core.Errorf(core.KindInvalid, "per-package two-factor settings are not available on this registry yet")
-		}
-		if body.Access == nil {
-			return core.Errorf(core.KindInvalid, "nothing to change: send {\"access\": \"public\"} or {\"access\": \"restricted\"}")
-		}
-		if err := h.reg.SetAccess(ctx, p, name, *body.Access); err != nil {
-			return err
-		}
-		return writeJSON(w, http.StatusOK, map[string]any{"ok": true})
-	case len(rest) == 1 && rest[0] == "collaborators" && m == http.MethodGet:
-		view, err := h.reg.View(ctx, p, name)
-		if err != nil {
-			return err
-		}
-		out := map[string]string{}
-		for _, u := range view.Maintainers {
-			out[u.Name] = "write"
-		}
-		return writeJSON(w, http.StatusOK, out)
+func (h *Handler) getDistTags(w http.ResponseWriter, r *http.Request, p authz.Principal, name string) error {
+	tags, err := h.reg.DistTags(r.Context(), p, name)
+	if err != nil {
+		return err
 	}
-	return methodNotAllowed(r)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-cache")
+	return json.NewEncoder(w).Encode(tags)
+}
+
+func (h *Handler) setDistTag(w http.ResponseWriter, r *http.Request, p authz.Principal, name, tag string) error {
+	var version string
+	if err := readJSON(w, r, &version); err != nil {
+		return err
+	}
+	if err := h.reg.SetDistTag(r.Context(), p, name, tag, version); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+}
+
+func (h *Handler) deleteDistTag(w http.ResponseWriter, r *http.Request, p authz.Principal, name, tag string) error {
+	if err := h.reg.RemoveDistTag(r.Context(), p, name, tag); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+}
+
+func (h *Handler) getVisibility(w http.ResponseWriter, r *http.Request, p authz.Principal, name string) error {
+	view, err := h.reg.View(r.Context(), p, name)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]bool{"public": view.Package.Access == "public"})
+}
+
+func (h *Handler) postAccess(w http.ResponseWriter, r *http.Request, p authz.Principal, name string) error {
+	var body struct {
+		Access      *string `json:"access"`
+		RequiresTFA *bool   `json:"publish_requires_tfa"`
+	}
+	if err := readJSON(w, r, &body); err != nil {
+		return err
+	}
+	if body.RequiresTFA != nil {
+		return core.Errorf(core.KindInvalid, "per-package two-factor settings are not available on this registry yet")
+	}
+	if body.Access == nil {
+		return core.Errorf(core.KindInvalid, "nothing to change: send {\"access\": \"public\"} or {\"access\": \"restricted\"}")
+	}
+	if err := h.reg.SetAccess(r.Context(), p, name, *body.Access); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+}
+
+func (h *Handler) getCollaborators(w http.ResponseWriter, r *http.Request, p authz.Principal, name string) error {
+	view, err := h.reg.View(r.Context(), p, name)
+	if err != nil {
+		return err
+	}
+	out := map[string]string{}
+	for _, u := range view.Maintainers {
+		out[u.Name] = "write"
+	}
+	return writeJSON(w, http.StatusOK, out)
 }

@@ -20,12 +20,6 @@ import (
 // webLoginRetry is the Retry-After of a pending poll, in seconds.
 const webLoginRetry = "1"
 
-// isWebLogin reports whether the API path is part of the web login, which
-// must work whatever stale token npm sends along.
-func isWebLogin(segs []string) bool {
-	return len(segs) >= 2 && segs[0] == "v1" && (segs[1] == "login" || segs[1] == "done")
-}
-
 func (h *Handler) webLogin(w http.ResponseWriter, r *http.Request, segs []string) error {
 	switch {
 	case len(segs) == 2 && segs[1] == "login" && r.Method == http.MethodPost:
