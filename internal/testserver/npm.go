@@ -25,6 +25,7 @@ type NPM struct {
 // NewNPM makes a fresh npm environment for registry.
 func NewNPM(t testing.TB, registry string) *NPM {
 	t.Helper()
+	Slow(t, "drives the real npm CLI")
 	if _, err := exec.LookPath("npm"); err != nil {
 		t.Fatal("npm is not installed; the test command installs it (see README)")
 	}
