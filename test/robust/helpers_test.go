@@ -13,6 +13,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -220,11 +221,18 @@ func blobFiles(t testing.TB, data string) []string {
 }
 
 // readEvents opens the data folder's metadata store (the server must be
-// stopped) and returns every event in order.
+// stopped) and returns every event in order. Callers check that no event
+// of some kind is there, which an empty list passes: so the database
+// must already exist (sqlite.Open would make a new, empty one) and hold
+// at least the event of the account every test here creates first.
 func readEvents(t testing.TB, data string) []core.Event {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(data, "metadata.db"))
+	path := filepath.Join(data, "metadata.db")
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("the stopped server's database: %v", err)
+	}
+	st, err := sqlite.Open(ctx, path)
 	if err != nil {
 		t.Fatalf("opening the stopped server's store: %v", err)
 	}
@@ -237,6 +245,9 @@ func readEvents(t testing.TB, data string) []core.Event {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(evs) == 0 {
+		t.Fatalf("no events at all in %s, not even the test account's creation", path)
 	}
 	return evs
 }
