@@ -13,6 +13,7 @@ import (
 
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/npmfixture"
+	"github.com/rampart/rampart/internal/testserver"
 )
 
 // These tests hold InspectTarball to what npm really extracts: each
@@ -33,6 +34,7 @@ type nodeReading struct {
 // npmRoot is `npm root -g`, where npm's own node_modules live.
 func npmRoot(t *testing.T) string {
 	t.Helper()
+	testserver.Slow(t, "runs npm's own node-tar and pacote under node")
 	if _, err := exec.LookPath("npm"); err != nil {
 		t.Fatal("npm is not installed; the test command installs it (see README)")
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/npmfixture"
 	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/testserver"
 )
 
 // TestLargeDocumentIsSharedNotCopied: requests for a large packument are
@@ -54,6 +55,7 @@ func TestLargeDocumentIsSharedNotCopied(t *testing.T) {
 // `npm dist-tag add` or by a publish with a new --tag; moving an existing
 // tag is still allowed at the limit.
 func TestDistTagsAreBounded(t *testing.T) {
+	testserver.Slow(t, "sets 1000 dist-tags, one transaction each")
 	e := newPolicyEnv(t)
 	e.publish(e.alice, "tagged", "1.0.0", "latest", nil)
 	for i := 1; i < limits.MaxDistTags; i++ { // "latest" is the first

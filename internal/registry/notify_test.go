@@ -21,6 +21,7 @@ import (
 	"github.com/rampart/rampart/internal/registry"
 	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/store/sqlite"
+	"github.com/rampart/rampart/internal/testserver"
 )
 
 // recordingMailer keeps what the registry mails. While hold is open,
@@ -341,6 +342,7 @@ func TestNoticesNeverFailOrDelayTheWrite(t *testing.T) {
 // events remain the record), and what was under way goes out once the
 // relay answers.
 func TestNoticesBoundedWhileTheRelayHangs(t *testing.T) {
+	testserver.Slow(t, "publishes 100 versions against a hanging relay")
 	m := &recordingMailer{hold: make(chan struct{})}
 	e := newNotifyEnv(t, m)
 	const publishes = 100

@@ -3,7 +3,9 @@ package testserver
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,6 +27,7 @@ type NPM struct {
 // NewNPM makes a fresh npm environment for registry.
 func NewNPM(t testing.TB, registry string) *NPM {
 	t.Helper()
+	Slow(t, "drives the real npm CLI")
 	if _, err := exec.LookPath("npm"); err != nil {
 		t.Fatal("npm is not installed; the test command installs it (see README)")
 	}
@@ -163,7 +166,12 @@ func (n *NPM) Login(user, password, email string) {
 
 // Token returns the auth token npm stored for the registry.
 func (n *NPM) Token() string {
-	b, _ := os.ReadFile(filepath.Join(n.Home, ".npmrc"))
+	b, err := os.ReadFile(filepath.Join(n.Home, ".npmrc"))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		// Not "": tests check Token() == "" after a logout, which an
+		// unreadable file would pass without npm having removed anything.
+		n.t.Fatalf("reading npm's config: %v", err)
+	}
 	for _, line := range strings.Split(string(b), "\n") {
 		if _, v, ok := strings.Cut(line, ":_authToken="); ok {
 			return strings.TrimSpace(v)

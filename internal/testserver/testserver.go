@@ -44,6 +44,7 @@ func repoRoot() string {
 // Binary builds ./cmd/rampart once and returns its path.
 func Binary(t testing.TB) string {
 	t.Helper()
+	Slow(t, "builds and runs the real rampart binary")
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "rampart-bin-")
 		if err != nil {

@@ -278,7 +278,13 @@ func (b *browser) credentials(id webauthn.AuthenticatorID) []*webauthn.Credentia
 // computer.
 func (b *browser) plugIn(to webauthn.AuthenticatorID, from *browser, id webauthn.AuthenticatorID) {
 	b.t.Helper()
-	for _, c := range from.credentials(id) {
+	creds := from.credentials(id)
+	if len(creds) == 0 {
+		// Plugging in an empty key would leave the test checking what a
+		// computer without the key does, and a refusal would pass.
+		b.t.Fatal("plugIn: the authenticator holds no credentials to copy")
+	}
+	for _, c := range creds {
 		p := addCredentialParams{AuthenticatorID: to}
 		p.Credential.CredentialID, p.Credential.RpID, p.Credential.PrivateKey, p.Credential.SignCount = c.CredentialID, c.RpID, c.PrivateKey, c.SignCount
 		if _, err := chromedp.Call(b.ctx, addCredential, p); err != nil {

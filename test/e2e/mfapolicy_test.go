@@ -57,5 +57,7 @@ func TestCriticalPackageNeedsPhishingResistantFactor(t *testing.T) {
 	mustFail(t, alice.Run("", "owner", "add", "bob", "crown-jewel", "--otp="+auth.Code(t)),
 		"crown-jewel is a critical package", "security key or passkey")
 	r := alice.MustRun("", "owner", "ls", "crown-jewel")
+	// An empty list would pass "bob is not an owner" too.
+	mustContain(t, r.Stdout, "alice <alice@example.com>")
 	mustNotContain(t, r.Output(), "bob")
 }

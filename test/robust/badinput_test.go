@@ -168,6 +168,11 @@ func TestBadPublishLeavesNoTrace(t *testing.T) {
 			if rep.Status != tc.status || !strings.Contains(rep.ErrorMsg(), tc.want) {
 				t.Errorf("got %d %q, want %d with an error containing %q", rep.Status, rep.ErrorMsg(), tc.status, tc.want)
 			}
+			// Also where tc.want is "" (which any message contains):
+			// the refusal is a JSON error that npm prints.
+			if rep.ErrorMsg() == "" {
+				t.Errorf("the refusal %q has no JSON error field for npm to print", rep.Body)
+			}
 			if _, ok := getPackument(t, s, tc.pkg); ok {
 				t.Errorf("%q has a packument after a refused publish", tc.pkg)
 			}
@@ -267,6 +272,12 @@ func TestWrongShapeMessagesSpeakJSON(t *testing.T) {
 		msg := rep.ErrorMsg()
 		if rep.Status != http.StatusBadRequest {
 			t.Errorf("%s: %d %s, want 400", body, rep.Status, rep.Body)
+		}
+		// Without this, an answer that is not {"error": ...} at all
+		// (plain text, say, which npm cannot print) gives msg "" and
+		// passes every check below.
+		if msg == "" {
+			t.Errorf("%s: answer %q has no JSON error field for npm to print", body, rep.Body)
 		}
 		for _, leak := range []string{"Go value", "struct {", "npm.present", "json.RawMessage"} {
 			if strings.Contains(msg, leak) {

@@ -197,7 +197,10 @@ func download(t testing.TB, url string) ([]byte, int) {
 	return rep.Body, rep.Status
 }
 
-// blobFiles lists the files under <data>/blobs/sha512.
+// blobFiles lists the files under <data>/blobs/sha512. The folder must
+// exist (the server makes it at start-up): were the blob store's layout to
+// move, "no blobs left behind" would otherwise pass on a folder nobody
+// writes to.
 func blobFiles(t testing.TB, data string) []string {
 	t.Helper()
 	var files []string
@@ -211,18 +214,25 @@ func blobFiles(t testing.TB, data string) []string {
 		}
 		return nil
 	})
-	if err != nil && !os.IsNotExist(err) {
-		t.Fatalf("walking %s: %v", root, err)
+	if err != nil {
+		t.Fatalf("walking %s: %v (is it still where the blob store keeps its files?)", root, err)
 	}
 	return files
 }
 
 // readEvents opens the data folder's metadata store (the server must be
-// stopped) and returns every event in order.
+// stopped) and returns every event in order. Callers check that no event
+// of some kind is there, which an empty list passes: so the database
+// must already exist (sqlite.Open would make a new, empty one) and hold
+// at least the event of the account every test here creates first.
 func readEvents(t testing.TB, data string) []core.Event {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(data, "metadata.db"))
+	path := filepath.Join(data, "metadata.db")
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("the stopped server's database: %v", err)
+	}
+	st, err := sqlite.Open(ctx, path)
 	if err != nil {
 		t.Fatalf("opening the stopped server's store: %v", err)
 	}
@@ -235,6 +245,9 @@ func readEvents(t testing.TB, data string) []core.Event {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(evs) == 0 {
+		t.Fatalf("no events at all in %s, not even the test account's creation", path)
 	}
 	return evs
 }

@@ -208,7 +208,9 @@ func testRoundtrip(t *testing.T, s blob.Store, c *cleanup) {
 	var digests []blob.Digest
 	for name, b := range blobs {
 		d := put(t, s, c, b)
-		if d != blob.DigestOf(b) || !d.Valid() {
+		// put names the blob by DigestOf itself, so only the form can be
+		// checked here; DigestOf's value is checked in package blob.
+		if !d.Valid() {
 			t.Fatalf("%s: DigestOf gave invalid digest %q", name, d)
 		}
 		digests = append(digests, d)

@@ -153,4 +153,9 @@ func testWebSessionsMFA(t *testing.T, s store.Store) {
 	err := s.Update(t.Context(), func(tx store.Tx) error { return tx.SetWebSessionMFA("sess-unknown", t0, false) })
 	wantErr(t, err, core.ErrNotFound, "SetWebSessionMFA of an unknown session")
 	write(t, s, func(tx store.Tx) error { return tx.DeleteWebSessionsByUser(alice.ID) })
+	// Ending every session ends a half-signed-in one too (a password
+	// change must not leave a session waiting for its second factor).
+	for _, hash := range []string{pending.IDHash, full.IDHash} {
+		wantNotFound(t, s, "WebSession("+hash+") after DeleteWebSessionsByUser", func(tx store.Tx) (*core.WebSession, error) { return tx.WebSession(hash) })
+	}
 }

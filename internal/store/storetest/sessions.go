@@ -46,4 +46,9 @@ func testWebSessionsOf(t *testing.T, s store.Store) {
 		}
 		return nil
 	})
+	// The deletes were checked by nothing; a signed-out browser must not
+	// stay listed on the account page.
+	if got := read(t, s, func(tx store.Tx) ([]core.WebSession, error) { return tx.WebSessionsOf(alice.ID) }); len(got) != 0 {
+		t.Fatalf("WebSessionsOf(alice) after deleting every session = %+v, want none", got)
+	}
 }

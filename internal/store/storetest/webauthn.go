@@ -16,7 +16,7 @@ func testWebAuthnCredentials(t *testing.T, s store.Store) {
 	alice := createUser(t, s, "alice")
 	bob := createUser(t, s, "bob")
 	c1 := &core.WebAuthnCredential{UserID: alice.ID, CredentialID: []byte{1, 2, 3}, UserHandle: []byte("handle-a"), Name: "YubiKey", SignCount: 5, Transports: []string{"usb", "nfc"}, Data: []byte(`{"x":1}`), CreatedAt: at(time.Minute)}
-	c2 := &core.WebAuthnCredential{UserID: alice.ID, CredentialID: []byte{4, 5}, UserHandle: []byte("handle-a"), Name: "Laptop passkey", Discoverable: true, Data: []byte(`{}`), CreatedAt: at(2 * time.Minute)}
+	c2 := &core.WebAuthnCredential{UserID: alice.ID, CredentialID: []byte{4, 5}, UserHandle: []byte("handle-a"), Name: "Laptop passkey", Discoverable: true, Transports: []string{"hybrid", "internal"}, Data: []byte(`{}`), CreatedAt: at(2 * time.Minute)}
 	write(t, s, func(tx store.Tx) error { return tx.CreateWebAuthnCredential(c1) })
 	write(t, s, func(tx store.Tx) error { return tx.CreateWebAuthnCredential(c2) })
 	if c1.ID == 0 || c2.ID == 0 || c1.ID == c2.ID {
@@ -35,8 +35,21 @@ func testWebAuthnCredentials(t *testing.T, s store.Store) {
 		!slices.Equal(got.Transports, c1.Transports) || string(got.Data) != `{"x":1}` || !sameTimeOf(got.CreatedAt, c1.CreatedAt) || got.Discoverable {
 		t.Fatalf("credential read back as %+v", got)
 	}
-	if !list[1].Discoverable || list[1].Transports == nil && len(list[1].Transports) != 0 {
-		t.Fatalf("passkey read back as %+v", list[1])
+	// The passkey has transports of its own, so that a backend that keeps
+	// them only for some credentials, or mixes them up, fails here.
+	if !list[1].Discoverable || !slices.Equal(list[1].Transports, c2.Transports) {
+		t.Fatalf("passkey read back as %+v, want transports %q", list[1], c2.Transports)
+	}
+	// An authenticator may report no transports: that is stored and read
+	// back as none.
+	carol := createUser(t, s, "carol")
+	bare := &core.WebAuthnCredential{UserID: carol.ID, CredentialID: []byte{7}, UserHandle: []byte("handle-c"), Name: "Old key", Data: []byte(`{}`), CreatedAt: t0}
+	write(t, s, func(tx store.Tx) error { return tx.CreateWebAuthnCredential(bare) })
+	back := read(t, s, func(tx store.Tx) (*core.WebAuthnCredential, error) {
+		return tx.WebAuthnCredentialByID(bare.CredentialID)
+	})
+	if len(back.Transports) != 0 {
+		t.Fatalf("a credential stored without transports reads back with %q", back.Transports)
 	}
 	if none := read(t, s, func(tx store.Tx) ([]core.WebAuthnCredential, error) { return tx.WebAuthnCredentials(bob.ID) }); len(none) != 0 {
 		t.Fatalf("bob has %d credentials", len(none))
@@ -58,8 +71,8 @@ func testWebAuthnCredentials(t *testing.T, s store.Store) {
 	err = s.Update(t.Context(), func(tx store.Tx) error { return tx.UseWebAuthnCredential(c1.ID, 5, 6, at(time.Hour)) })
 	wantErr(t, err, core.ErrConflict, "UseWebAuthnCredential from a stale count")
 	got = *read(t, s, func(tx store.Tx) (*core.WebAuthnCredential, error) { return tx.WebAuthnCredentialByID(c1.CredentialID) })
-	if got.SignCount != 7 || !sameTimeOf(got.LastUsedAt, at(time.Hour)) {
-		t.Fatalf("after use: count %d, last used %v", got.SignCount, got.LastUsedAt)
+	if got.SignCount != 7 || !sameTimeOf(got.LastUsedAt, at(time.Hour)) || !slices.Equal(got.Transports, c1.Transports) {
+		t.Fatalf("after use: count %d, last used %v, transports %q", got.SignCount, got.LastUsedAt, got.Transports)
 	}
 	err = s.Update(t.Context(), func(tx store.Tx) error { return tx.UseWebAuthnCredential(999, 0, 1, t0) })
 	wantErr(t, err, core.ErrNotFound, "UseWebAuthnCredential(unknown)")

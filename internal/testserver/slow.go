@@ -1,0 +1,40 @@
+package testserver
+
+import (
+	"fmt"
+	"testing"
+)
+
+// Slow skips t under `go test -short`, which runs the fast tests only
+// (see README, Tests). Call it first in any test that takes more than a
+// couple of seconds or drives an outside program (the real rampart
+// binary, the npm CLI, node, Chromium); Start, Binary and NewNPM call it
+// themselves, so a test that uses them needs no call of its own. why
+// says what makes the test slow and is shown in `go test -short -v`.
+func Slow(t testing.TB, why string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("slow, skipped by -short: " + why)
+	}
+}
+
+// SlowPackage is for the TestMain of a package whose every test is slow
+// (test/e2e, test/browser, test/robust): under -short it says why and
+// returns true, and TestMain then returns without running any test, so
+// the package costs nothing beyond its build. It must be called after
+// flag.Parse.
+//
+//	func TestMain(m *testing.M) {
+//		flag.Parse()
+//		if testserver.SlowPackage("drives the real npm CLI") {
+//			return
+//		}
+//		os.Exit(m.Run())
+//	}
+func SlowPackage(why string) bool {
+	if !testing.Short() {
+		return false
+	}
+	fmt.Println("skipped by -short, every test here is slow: " + why)
+	return true
+}
