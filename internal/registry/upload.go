@@ -81,13 +81,16 @@ func (s *Service) mayUpload(ctx context.Context, p authz.Principal, name string)
 	return s.store.View(ctx, func(tx store.Tx) error {
 		pkg, err := tx.PackageByName(name)
 		if errors.Is(err, core.ErrNotFound) {
-			return authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: name})
+			if err := npmpkg.ValidateName(name); err != nil {
+				return err
+			}
+			return mayCreate(tx, p, name)
 		}
 		if err != nil {
 			return err
 		}
 		if !pkg.NameReleasedAt.IsZero() {
-			return authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: name})
+			return mayCreate(tx, p, name)
 		}
 		ms, err := tx.Maintainers(pkg.ID)
 		if err != nil {
@@ -118,6 +121,16 @@ func (s *Service) mayUpload(ctx context.Context, p authz.Principal, name string)
 		}
 		return err
 	})
+}
+
+// mayCreate is checkPublish's rule for a new or released name, scope
+// included: a body that could only be refused for the scope once read
+// (up to the publish limit, spooled and parsed) is refused before it.
+func mayCreate(tx store.Tx, p authz.Principal, name string) error {
+	if err := authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: name}); err != nil {
+		return err
+	}
+	return checkScope(tx, p, name)
 }
 
 // Read receives the body from r, the tarball into a scratch file, and
