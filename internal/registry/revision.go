@@ -296,7 +296,10 @@ func diffMaintainers(cur, sent map[string]any, c *metaChange) error {
 	}
 	names := make([]string, 0, len(list))
 	for _, m := range list {
-		n, _ := m.(map[string]any)["name"].(string)
+		// Two-value assertions: an entry that is not an object (a bare
+		// name, a number) is bad input to answer, not a panic.
+		entry, _ := m.(map[string]any)
+		n, _ := entry["name"].(string)
 		if n == "" {
 			return core.Errorf(core.KindInvalid, "every entry of \"maintainers\" needs a \"name\"")
 		}
@@ -305,7 +308,8 @@ func diffMaintainers(cur, sent map[string]any, c *metaChange) error {
 	var have []string
 	cl, _ := cur["maintainers"].([]any)
 	for _, m := range cl {
-		n, _ := m.(map[string]any)["name"].(string)
+		entry, _ := m.(map[string]any)
+		n, _ := entry["name"].(string)
 		have = append(have, n)
 	}
 	want := slices.Compact(slices.Sorted(slices.Values(names)))
