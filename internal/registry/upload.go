@@ -29,7 +29,8 @@ import (
 //     (waiting for one behind at most limits.MaxUploadsQueuedPerAccount).
 //  2. Read: the body, streamed to a scratch file on the blob store's disk;
 //     memory holds the document without its tarball, within
-//     limits.manifest_bytes.
+//     limits.manifest_bytes (or limits.document_bytes, if larger: a
+//     deprecation sends back the package's whole document).
 //  3. Publish: only now one of limits.MaxPublishesProcessing slots shared
 //     by the server, for the CPU and database work on a body that is in.
 //
@@ -142,7 +143,7 @@ func (u *Upload) Read(r io.Reader) (*npmpkg.Document, error) {
 		return nil, fmt.Errorf("spooling the upload: %w", err)
 	}
 	u.spool = spool
-	u.doc, err = npmpkg.ReadDocument(r, u.s.cfg.Limits, spool)
+	u.doc, err = npmpkg.ReadUpload(r, u.s.cfg.Limits, spool)
 	return u.doc, err
 }
 
