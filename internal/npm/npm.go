@@ -403,14 +403,6 @@ func deadlineErr(err error) error {
 	return fmt.Errorf("setting the upload's deadlines: %w", err)
 }
 
-// present records whether a JSON field was there, without copying it.
-type present bool
-
-func (p *present) UnmarshalJSON(b []byte) error {
-	*p = present(len(b) > 0 && string(b) != "null")
-	return nil
-}
-
 // putRevision handles PUT /<pkg>/-rev/<rev>: `npm unpublish pkg@ver`
 // sends the document it read minus the version, `npm owner add/rm` only
 // the new maintainers. The registry applies what the document changes
