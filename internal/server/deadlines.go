@@ -38,15 +38,6 @@ func withDeadlines(next http.Handler, lim limits.Limits) http.Handler {
 			// passing there would cancel the request's context.
 			timeout := lim.BodyTimeout(bodyBytes(r, lim))
 			_ = rc.SetReadDeadline(time.Now().Add(timeout))
-			// The handler gets a copy of the request with the wrapped
-			// body; the server's own request keeps net/http's body, by
-			// which it sees that a large body was left unread and answers
-			// at once, closing the connection. Given the wrapper, it
-			// would first try to read the rest of the body, so a request
-			// refused before its body (an upload from someone who may
-			// not publish) would wait for the body, or its deadline,
-			// before the refusal went out.
-			r = r.WithContext(r.Context())
 			r.Body = &deadlineBody{ReadCloser: r.Body, rc: rc, timeout: timeout, lim: lim}
 		}
 		dw := &deadlineWriter{ResponseWriter: w, rc: rc, lim: lim}
