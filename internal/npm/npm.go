@@ -388,16 +388,25 @@ func (h *Handler) putRevision(w http.ResponseWriter, r *http.Request, p authz.Pr
 	// read (someone who may change the package, within the account's
 	// upload slots), so that strangers cannot make the server decode
 	// large bodies and no one holds anyone else's slot.
-	up, err := h.reg.BeginUpload(r.Context(), p, name, r.ContentLength)
+	up, err := h.reg.BeginMetadataUpdate(r.Context(), p, name, r.ContentLength)
 	if err != nil {
 		return err
 	}
 	defer up.Close()
+	// As for a publish, the body's time counts from admission: waiting
+	// for one of the account's upload slots is not the client's time.
+	size := r.ContentLength
+	if size < 0 || size > h.limits.DocumentBytes {
+		size = h.limits.DocumentBytes
+	}
+	if err := deadlineErr(http.NewResponseController(w).SetReadDeadline(time.Now().Add(h.limits.BodyTimeout(size)))); err != nil {
+		return err
+	}
 	// Bounded by the largest document the registry serves.
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.limits.DocumentBytes))
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return core.Errorf(core.KindTooLarge, "the document sent is larger than the largest package document this registry keeps (%d MiB, limits.document_bytes); read the package again and send back only what changed", h.limits.DocumentBytes/limits.MiB)
+		return registry.MetadataTooLarge(h.limits)
 	}
 	if err != nil {
 		return err

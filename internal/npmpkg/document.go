@@ -131,7 +131,20 @@ func RequestTooLarge(lim limits.Limits) error {
 // they have one reading. Errors of r itself (a body cut off at its limit, a read
 // deadline) are returned as they are, for the caller to map.
 func ReadDocument(r io.Reader, lim limits.Limits, tarball io.Writer) (*Document, error) {
-	s := &scanner{r: bufio.NewReaderSize(r, 64<<10), budget: lim.ManifestBytes, manifestLimit: lim.ManifestBytes}
+	return readDocument(r, lim, lim.ManifestBytes, tarball)
+}
+
+// ReadUpload is ReadDocument for a PUT /<name> that may be a publish or
+// the whole package document `npm deprecate` sends back. That document
+// may be as large as limits.document_bytes, over limits.manifest_bytes
+// by default, so up to the larger of the two is kept while streaming; a
+// publish is still held to manifest_bytes once read (Document.Publish).
+func ReadUpload(r io.Reader, lim limits.Limits, tarball io.Writer) (*Document, error) {
+	return readDocument(r, lim, max(lim.ManifestBytes, lim.DocumentBytes), tarball)
+}
+
+func readDocument(r io.Reader, lim limits.Limits, keep int64, tarball io.Writer) (*Document, error) {
+	s := &scanner{r: bufio.NewReaderSize(r, 64<<10), budget: keep, manifestLimit: lim.ManifestBytes, keepLimit: keep}
 	d := &Document{top: map[string]json.RawMessage{}}
 	if err := s.readTop(d, lim, tarball); err != nil {
 		return nil, err
@@ -148,6 +161,9 @@ type scanner struct {
 	// the tarball's data and the provenance text.
 	budget        int64
 	manifestLimit int64
+	// keepLimit is the whole budget: manifestLimit, or more when the
+	// body may also be a package document sent back (ReadUpload).
+	keepLimit int64
 	// attachmentBytes is the length of the "_attachments" value.
 	attachmentBytes int64
 	// binaryKey names the attachment decoded into the writer, once one was.
@@ -276,6 +292,11 @@ func (s *scanner) key() (string, error) {
 func (s *scanner) keep() (json.RawMessage, error) {
 	raw, err := s.capture(s.budget)
 	if errors.Is(err, errBudget) {
+		if s.keepLimit > s.manifestLimit {
+			return nil, core.Errorf(core.KindTooLarge,
+				"the document sent without its attachments is more than %s, over this registry's limits: %s for a publish (limits.manifest_bytes; shorten the README or package.json), %s for the package document `npm deprecate` sends back (limits.document_bytes)",
+				mib(s.keepLimit), mib(s.manifestLimit), mib(s.keepLimit))
+		}
 		return nil, manifestTooLarge(0, s.manifestLimit)
 	}
 	if err != nil {

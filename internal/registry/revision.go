@@ -53,6 +53,8 @@ type metaChange struct {
 	unpublish   []string          // live versions the document no longer lists
 	deprecate   map[string]string // version -> new message ("" clears)
 	maintainers []string          // the new owner list; nil if unchanged
+	// docBytes is the size of the package's document before the change.
+	docBytes int64
 }
 
 func (c *metaChange) empty() bool {
@@ -135,7 +137,7 @@ func (s *Service) UpdateMetadata(ctx context.Context, p authz.Principal, name, r
 		if err := s.touch(tx, st.pkg); err != nil {
 			return err
 		}
-		return s.refreshDocument(tx, st.pkg)
+		return s.refreshUpdated(tx, st.pkg, c.docBytes)
 	})
 	if err != nil {
 		return err
@@ -175,7 +177,33 @@ func (s *Service) planMetadata(tx store.Tx, p authz.Principal, name, rev string,
 		return nil, nil, fmt.Errorf("reading back the document of %s: %w", name, err)
 	}
 	c, err := diffDocument(name, cur, sent)
+	if c != nil {
+		c.docBytes = int64(len(doc.Full))
+	}
 	return st, c, err
+}
+
+// refreshUpdated is refreshDocument after a metadata update, which may
+// make the document grow (deprecation messages, owners). It refuses (and
+// so rolls back) a change that takes the document past
+// limits.document_bytes: npm sends the whole document back for every
+// later deprecation, owner change and version unpublish, and a body over
+// that limit is refused, so the package could no longer be managed. A
+// change that leaves the document smaller than it was is always allowed,
+// so that a package already over the limit can be brought back under it.
+func (s *Service) refreshUpdated(tx store.Tx, p *core.Package, before int64) error {
+	if !p.UnpublishedAt.IsZero() {
+		return s.refreshDocument(tx, p)
+	}
+	doc, err := s.currentDocument(tx, p)
+	if err != nil {
+		return err
+	}
+	if n := int64(len(doc.Full)); n > s.cfg.Limits.DocumentBytes && n > before {
+		return core.Errorf(core.KindTooLarge, "with this change the document of %s would be %s, over this registry's limit of %s for one package (limits.document_bytes); nothing was changed. Use shorter deprecation messages, or deprecate fewer versions",
+			p.Name, mib(n), mib(s.cfg.Limits.DocumentBytes))
+	}
+	return tx.PutDocument(doc)
 }
 
 // topLevelHandled are the top-level fields diffDocument interprets; any
@@ -296,7 +324,10 @@ func diffMaintainers(cur, sent map[string]any, c *metaChange) error {
 	}
 	names := make([]string, 0, len(list))
 	for _, m := range list {
-		n, _ := m.(map[string]any)["name"].(string)
+		// Two-value assertions: an entry that is not an object (a bare
+		// name, a number) is bad input to answer, not a panic.
+		entry, _ := m.(map[string]any)
+		n, _ := entry["name"].(string)
 		if n == "" {
 			return core.Errorf(core.KindInvalid, "every entry of \"maintainers\" needs a \"name\"")
 		}
@@ -305,7 +336,8 @@ func diffMaintainers(cur, sent map[string]any, c *metaChange) error {
 	var have []string
 	cl, _ := cur["maintainers"].([]any)
 	for _, m := range cl {
-		n, _ := m.(map[string]any)["name"].(string)
+		entry, _ := m.(map[string]any)
+		n, _ := entry["name"].(string)
 		have = append(have, n)
 	}
 	want := slices.Compact(slices.Sorted(slices.Values(names)))

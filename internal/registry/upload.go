@@ -29,7 +29,8 @@ import (
 //     (waiting for one behind at most limits.MaxUploadsQueuedPerAccount).
 //  2. Read: the body, streamed to a scratch file on the blob store's disk;
 //     memory holds the document without its tarball, within
-//     limits.manifest_bytes.
+//     limits.manifest_bytes (or limits.document_bytes, if larger: a
+//     deprecation sends back the package's whole document).
 //  3. Publish: only now one of limits.MaxPublishesProcessing slots shared
 //     by the server, for the CPU and database work on a body that is in.
 //
@@ -81,13 +82,16 @@ func (s *Service) mayUpload(ctx context.Context, p authz.Principal, name string)
 	return s.store.View(ctx, func(tx store.Tx) error {
 		pkg, err := tx.PackageByName(name)
 		if errors.Is(err, core.ErrNotFound) {
-			return authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: name})
+			if err := npmpkg.ValidateName(name); err != nil {
+				return err
+			}
+			return mayCreate(tx, p, name)
 		}
 		if err != nil {
 			return err
 		}
 		if !pkg.NameReleasedAt.IsZero() {
-			return authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: name})
+			return mayCreate(tx, p, name)
 		}
 		ms, err := tx.Maintainers(pkg.ID)
 		if err != nil {
@@ -120,6 +124,16 @@ func (s *Service) mayUpload(ctx context.Context, p authz.Principal, name string)
 	})
 }
 
+// mayCreate is checkPublish's rule for a new or released name, scope
+// included: a body that could only be refused for the scope once read
+// (up to the publish limit, spooled and parsed) is refused before it.
+func mayCreate(tx store.Tx, p authz.Principal, name string) error {
+	if err := authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: name}); err != nil {
+		return err
+	}
+	return checkScope(tx, p, name)
+}
+
 // Read receives the body from r, the tarball into a scratch file, and
 // returns the document. Errors of r (a size limit, a deadline) come back
 // as they are, for the caller to map.
@@ -129,7 +143,7 @@ func (u *Upload) Read(r io.Reader) (*npmpkg.Document, error) {
 		return nil, fmt.Errorf("spooling the upload: %w", err)
 	}
 	u.spool = spool
-	u.doc, err = npmpkg.ReadDocument(r, u.s.cfg.Limits, spool)
+	u.doc, err = npmpkg.ReadUpload(r, u.s.cfg.Limits, spool)
 	return u.doc, err
 }
 

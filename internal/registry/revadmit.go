@@ -1,0 +1,74 @@
+package registry
+
+import (
+	"context"
+
+	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/limits"
+	"github.com/rampart/rampart/internal/store"
+)
+
+// BeginMetadataUpdate admits a PUT /<pkg>/-rev/<rev> before its body is
+// read, as BeginUpload admits a publish. The body is a whole packument
+// (up to limits.document_bytes), decoded whole at several times its size,
+// and it can only change a package that exists, for one of its
+// maintainers: so a name that does not exist (or whose package was
+// unpublished), a stranger, or a declared size over the limit is refused
+// here, before any of it is read, rather than after. BeginUpload's rule
+// for a new name (anyone who may create it) does not apply: a revision
+// update creates nothing. Close the Upload when done.
+func (s *Service) BeginMetadataUpdate(ctx context.Context, p authz.Principal, name string, declared int64) (*Upload, error) {
+	if p.Anonymous() {
+		return nil, core.Errorf(core.KindUnauthenticated, "this action needs you to be logged in: run `npm login`")
+	}
+	if declared > s.cfg.Limits.DocumentBytes {
+		return nil, MetadataTooLarge(s.cfg.Limits)
+	}
+	if err := s.mayUpdateMetadata(ctx, p, name); err != nil {
+		return nil, err
+	}
+	release, ok, err := s.uploads.acquire(ctx, p.User.ID)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, core.RateLimited(uploadRetry,
+			"you already have %d uploads to this registry in progress and %d more waiting, the most one account may have; wait for them to finish, then try again",
+			limits.MaxUploadsPerAccount, limits.MaxUploadsQueuedPerAccount)
+	}
+	return &Upload{s: s, p: p, name: name, release: release}, nil
+}
+
+// MetadataTooLarge is the answer to a PUT /<pkg>/-rev/<rev> body over
+// limits.document_bytes, declared or read.
+func MetadataTooLarge(lim limits.Limits) error {
+	return core.Errorf(core.KindTooLarge, "the document sent is larger than the largest package document this registry keeps (%d MiB, limits.document_bytes); read the package again and send back only what changed", lim.DocumentBytes/limits.MiB)
+}
+
+// mayUpdateMetadata is whether p may change anything of name through its
+// document: read it (a stranger gets the not-found of a missing name for
+// a restricted package), and deprecate, change owners or unpublish. What
+// the body actually changes is authorized again once it is read.
+func (s *Service) mayUpdateMetadata(ctx context.Context, p authz.Principal, name string) error {
+	return s.store.View(ctx, func(tx store.Tx) error {
+		st, err := loadPackage(tx, name)
+		if err != nil {
+			return err
+		}
+		if err := authz.Authorize(p, authz.ReadPackage, st.resource()); err != nil {
+			return err
+		}
+		var first error
+		for _, a := range []authz.Action{authz.Deprecate, authz.ChangeOwners, authz.Unpublish} {
+			err := authz.Authorize(p, a, st.resource())
+			if err == nil {
+				return nil
+			}
+			if first == nil {
+				first = err
+			}
+		}
+		return first
+	})
+}
