@@ -42,20 +42,20 @@ func withDeadlines(next http.Handler, lim limits.Limits) http.Handler {
 			db = &deadlineBody{ReadCloser: r.Body, rc: rc, timeout: timeout, lim: lim}
 			r.Body = db
 		}
-		dw := &deadlineWriter{ResponseWriter: w, rc: rc, lim: lim}
+		dw := &deadlineWriter{ResponseWriter: w, rc: rc, lim: lim, body: db}
 		next.ServeHTTP(dw, r)
 		if db != nil && !db.done {
 			// The handler answered without reading the whole body (a
-			// refusal before the body, a body that stopped arriving).
-			// net/http then reads up to 256 KiB of what is left before it
-			// sends the answer (unless it sees its own body type with more
-			// than that unread), and a handler may have lifted the
-			// deadline: a client that stalls would hold the connection,
-			// and its answer, for ever. Give net/http back its own body
-			// and end the reading now: the answer is sent and the
-			// connection closed, as after any refused upload.
+			// refusal before the body, a body that stopped arriving); the
+			// answer said "Connection: close" (deadlineWriter), so
+			// net/http sends it without first reading what is left.
+			// Afterwards it reads up to 256 KiB more, looking for the end,
+			// before it closes: give it back its own body (it knows when
+			// not to bother) and bound that read, since a handler may
+			// have lifted the deadline and a stalled client must not hold
+			// the connection for ever.
 			r.Body = db.ReadCloser
-			_ = rc.SetReadDeadline(time.Now())
+			_ = rc.SetReadDeadline(time.Now().Add(drainTime))
 		}
 		// What is still buffered goes out after the handler returns.
 		_ = rc.SetWriteDeadline(time.Now().Add(lim.BodyTimeout(4096)))
@@ -100,12 +100,28 @@ func (b *deadlineBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// drainTime bounds how long net/http may read what is left of a body the
+// handler did not read, after the answer has gone out.
+const drainTime = 2 * time.Second
+
 // deadlineWriter gives each write the grace plus its size at the minimum
-// rate.
+// rate, and closes the connection after an answer given before the body
+// was read to its end.
 type deadlineWriter struct {
 	http.ResponseWriter
-	rc  *http.ResponseController
-	lim limits.Limits
+	rc   *http.ResponseController
+	lim  limits.Limits
+	body *deadlineBody // nil for a request without a body
+}
+
+// beforeAnswer marks an answer to a request whose body is not read to the
+// end "Connection: close". Without it net/http reads up to 256 KiB of the
+// rest before it sends the answer, and a client that stopped sending would
+// never get it.
+func (w *deadlineWriter) beforeAnswer() {
+	if w.body != nil && !w.body.done {
+		w.Header().Set("Connection", "close")
+	}
 }
 
 func (w *deadlineWriter) extend(n int64) {
@@ -113,11 +129,13 @@ func (w *deadlineWriter) extend(n int64) {
 }
 
 func (w *deadlineWriter) WriteHeader(code int) {
+	w.beforeAnswer()
 	w.extend(0)
 	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *deadlineWriter) Write(p []byte) (int, error) {
+	w.beforeAnswer()
 	w.extend(int64(len(p)))
 	return w.ResponseWriter.Write(p)
 }
@@ -130,6 +148,7 @@ func (w *deadlineWriter) ReadFrom(r io.Reader) (int64, error) {
 	if err != nil || n < 0 {
 		n = w.lim.TarballBytes
 	}
+	w.beforeAnswer()
 	w.extend(n)
 	if rf, ok := w.ResponseWriter.(io.ReaderFrom); ok {
 		return rf.ReadFrom(r)
