@@ -1,6 +1,7 @@
 package npm
 
 import (
+	"io"
 	"net/http"
 	"net/netip"
 
@@ -29,6 +30,26 @@ func (w *completeWriter) Write(b []byte) (int, error) {
 	}
 	n, err := w.ResponseWriter.Write(b)
 	w.written += int64(n)
+	if err != nil {
+		w.failed = true
+	}
+	return n, err
+}
+
+// ReadFrom keeps the sendfile path that http.ServeContent takes through
+// io.Copy: without it every tarball would be copied through user space.
+func (w *completeWriter) ReadFrom(r io.Reader) (int64, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	var n int64
+	var err error
+	if rf, ok := w.ResponseWriter.(io.ReaderFrom); ok {
+		n, err = rf.ReadFrom(r)
+	} else {
+		n, err = io.Copy(struct{ io.Writer }{w.ResponseWriter}, r)
+	}
+	w.written += n
 	if err != nil {
 		w.failed = true
 	}

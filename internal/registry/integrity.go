@@ -8,23 +8,53 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/store"
 )
 
-// verifyFile reads the whole of r through SHA-512 before a byte of it is
-// sent, and leaves r at its start. A name@version is never served with
-// other bytes: a flipped bit on disk must not reach a client with a 200,
-// an ETag naming the original integrity and a one-year immutable cache
-// header. Hashing first costs a second read of the file, from the page
-// cache (measured in docs/benchmarks.md); verifying while sending instead
-// would have sent the headers, and most of the bytes, before knowing.
+// verifyFile makes sure r holds the bytes recorded at publish before a
+// byte of it is sent, and leaves r at its start. A name@version is never
+// served with other bytes: a flipped bit on disk must not reach a client
+// with a 200, an ETag naming the original integrity and a one-year
+// immutable cache header. Hashing first costs a second read of the file,
+// from the page cache (measured in docs/benchmarks.md); verifying while
+// sending instead would have sent the headers, and most of the bytes,
+// before knowing.
 //
-// Nothing is cached between requests: the point is to notice rot that
-// happens after a file was last read, and a package file costs about a
-// millisecond per megabyte to hash.
+// A file that hashed right is trusted for verifiedFor, and concurrent
+// requests for one file wait for one hash: otherwise anyone could make the
+// server hash a 100 MiB file for each HEAD, one-byte Range or 304 it asks
+// for, and a popular package would be hashed on every download. Rot that
+// happens within that minute of a check is caught at the next one (and by
+// `rampart admin blobs verify`).
 func (s *Service) verifyFile(ctx context.Context, r io.ReadSeeker, name string, v *core.Version) error {
+	call, leader, ok := s.verified.join(v.Digest, s.now())
+	if ok {
+		return nil
+	}
+	if !leader {
+		select {
+		case <-call.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if call.err == nil {
+			return nil
+		}
+		// The other request found damage: hash this one too, so that
+		// the answer and the log say what this request found.
+		return s.hashFile(ctx, r, name, v)
+	}
+	err := s.hashFile(ctx, r, name, v)
+	s.verified.finish(v.Digest, call, err, s.now())
+	return err
+}
+
+// hashFile reads the whole of r through SHA-512, compares it with the
+// digest recorded at publish, and leaves r at its start.
+func (s *Service) hashFile(ctx context.Context, r io.ReadSeeker, name string, v *core.Version) error {
 	h := sha512.New()
 	buf := hashBuffers.Get().(*[]byte)
 	defer hashBuffers.Put(buf)
@@ -40,6 +70,65 @@ func (s *Service) verifyFile(ctx context.Context, r io.ReadSeeker, name string, 
 		return fmt.Errorf("reading the file of %s@%s: %w", name, v.Version, err)
 	}
 	return nil
+}
+
+// verifiedFor is how long a file that hashed to its digest is served
+// without hashing it again; maxVerified bounds how many are remembered.
+const (
+	verifiedFor = time.Minute
+	maxVerified = 10000
+)
+
+// verifiedFiles remembers, per digest, when a file last hashed right, and
+// the hash under way for each digest, so that a flood of requests for one
+// file costs one hash.
+type verifiedFiles struct {
+	mu       sync.Mutex
+	at       map[string]time.Time
+	inflight map[string]*verifyCall
+}
+
+// verifyCall is one hash under way; err is set before done is closed.
+type verifyCall struct {
+	done chan struct{}
+	err  error
+}
+
+// join reports ok if digest hashed right within verifiedFor of now.
+// Otherwise it returns the hash under way for digest, and leader is true
+// if the caller must do it (and then call finish).
+func (f *verifiedFiles) join(digest string, now time.Time) (call *verifyCall, leader, ok bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if at, seen := f.at[digest]; seen && now.Sub(at) < verifiedFor && !now.Before(at) {
+		return nil, false, true
+	}
+	if c, busy := f.inflight[digest]; busy {
+		return c, false, false
+	}
+	if f.inflight == nil {
+		f.inflight = map[string]*verifyCall{}
+	}
+	c := &verifyCall{done: make(chan struct{})}
+	f.inflight[digest] = c
+	return c, true, false
+}
+
+// finish records the leader's result and wakes the requests waiting on it.
+func (f *verifiedFiles) finish(digest string, c *verifyCall, err error, now time.Time) {
+	f.mu.Lock()
+	delete(f.inflight, digest)
+	if err == nil {
+		if f.at == nil || len(f.at) >= maxVerified {
+			f.at = map[string]time.Time{} // forget all: each is one hash to redo
+		}
+		f.at[digest] = now
+	} else {
+		delete(f.at, digest)
+	}
+	f.mu.Unlock()
+	c.err = err
+	close(c.done)
 }
 
 // hashBuffers keep the read path from allocating 32 KiB per download.

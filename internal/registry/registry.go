@@ -63,6 +63,8 @@ type Service struct {
 	downloads *downloadCounter
 	// docs shares large documents between the requests that send them.
 	docs *docCache
+	// verified remembers files that hashed right a moment ago.
+	verified verifiedFiles
 	// mailing counts the notices being mailed in the background;
 	// mailSlots bounds how many batches may be under way at once.
 	mailing   sync.WaitGroup

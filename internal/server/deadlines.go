@@ -33,7 +33,7 @@ func withDeadlines(next http.Handler, lim limits.Limits) http.Handler {
 		// not cut this one's response: writes set their own below.
 		_ = rc.SetWriteDeadline(time.Time{})
 		var db *deadlineBody
-		if r.Body != nil && r.Body != http.NoBody {
+		if r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0 {
 			// No deadline is set for a request without a body: net/http
 			// reads ahead on such a connection at once, and a deadline
 			// passing there would cancel the request's context.
