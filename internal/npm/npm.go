@@ -209,17 +209,7 @@ func (h *Handler) getPackument(w http.ResponseWriter, r *http.Request, p authz.P
 		}
 		hdr.Set("ETag", `W/"`+doc.ETag+"-"+form+`"`)
 	}
-	var body []byte
-	switch part := docPart(form, gz); part {
-	case store.DocFull:
-		body = doc.Full
-	case store.DocFullGz:
-		body = doc.FullGz
-	case store.DocAbbrev:
-		body = doc.Abbrev
-	default:
-		body = doc.AbbrevGz
-	}
+	body := *docPart(form, gz).In(doc)
 	hdr.Set("Content-Type", ctype)
 	if gz {
 		hdr.Set("Content-Encoding", "gzip")

@@ -65,6 +65,14 @@ func (c *docCache) get(key docKey, etag string) []byte {
 	return el.Value.(*docEntry).body
 }
 
+// has reports whether a copy of key is shared, current or not.
+func (c *docCache) has(key docKey) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.entries[key]
+	return ok
+}
+
 // put shares body as key's current form, replacing an older one.
 func (c *docCache) put(key docKey, etag string, body []byte) {
 	if int64(len(body)) > sharedDocMax/4 {
@@ -89,34 +97,6 @@ func (c *docCache) remove(el *list.Element) {
 	c.size -= int64(len(e.body))
 }
 
-// docBody returns the bytes of part in d.
-func docBody(d *core.Document, part store.DocPart) []byte {
-	switch part {
-	case store.DocFull:
-		return d.Full
-	case store.DocFullGz:
-		return d.FullGz
-	case store.DocAbbrev:
-		return d.Abbrev
-	case store.DocAbbrevGz:
-		return d.AbbrevGz
-	}
-	return nil
-}
-
-func setDocBody(d *core.Document, part store.DocPart, b []byte) {
-	switch part {
-	case store.DocFull:
-		d.Full = b
-	case store.DocFullGz:
-		d.FullGz = b
-	case store.DocAbbrev:
-		d.Abbrev = b
-	case store.DocAbbrevGz:
-		d.AbbrevGz = b
-	}
-}
-
 // readDocument reads one part of a document, from the shared copy when
 // the store's ETag says it is current. The caller must not change the
 // bytes it gets.
@@ -124,20 +104,31 @@ func (s *Service) readDocument(ctx context.Context, name string, part store.DocP
 	if part == store.DocMeta || part == store.DocAll {
 		return s.store.Document(ctx, name, part)
 	}
+	key := docKey{name, part}
+	if !s.docs.has(key) {
+		// Nothing shared for this document: one read, as for any small
+		// one; the ETag read below is only worth it to reuse a copy.
+		return s.readShared(ctx, key)
+	}
 	meta, err := s.store.Document(ctx, name, store.DocMeta)
 	if err != nil {
 		return nil, err
 	}
-	key := docKey{name, part}
 	if b := s.docs.get(key, meta.ETag); b != nil {
-		setDocBody(meta, part, b)
+		*part.In(meta) = b
 		return meta, nil
 	}
-	d, err := s.store.Document(ctx, name, part)
+	return s.readShared(ctx, key)
+}
+
+// readShared reads key's part from the store, and shares it if it is
+// large.
+func (s *Service) readShared(ctx context.Context, key docKey) (*core.Document, error) {
+	d, err := s.store.Document(ctx, key.name, key.part)
 	if err != nil {
 		return nil, err
 	}
-	if b := docBody(d, part); len(b) >= sharedDocMin {
+	if b := *key.part.In(d); len(b) >= sharedDocMin {
 		s.docs.put(key, d.ETag, b)
 	}
 	return d, nil

@@ -47,6 +47,22 @@ const (
 	DocAll                     // every form
 )
 
+// In is the field of d that holds part: nil for DocMeta and DocAll, which
+// name no single form.
+func (part DocPart) In(d *core.Document) *[]byte {
+	switch part {
+	case DocFull:
+		return &d.Full
+	case DocFullGz:
+		return &d.FullGz
+	case DocAbbrev:
+		return &d.Abbrev
+	case DocAbbrevGz:
+		return &d.AbbrevGz
+	}
+	return nil
+}
+
 // Tx is everything a transaction can do, as role interfaces.
 type Tx interface {
 	Users

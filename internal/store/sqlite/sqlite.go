@@ -240,16 +240,11 @@ func (s *Store) Document(ctx context.Context, name string, part store.DocPart) (
 	var restricted int
 	dest := []any{&d.ETag, &restricted}
 	switch part {
-	case store.DocFull:
-		dest = append(dest, &d.Full)
-	case store.DocFullGz:
-		dest = append(dest, &d.FullGz)
-	case store.DocAbbrev:
-		dest = append(dest, &d.Abbrev)
-	case store.DocAbbrevGz:
-		dest = append(dest, &d.AbbrevGz)
+	case store.DocMeta:
 	case store.DocAll:
 		dest = append(dest, &d.Full, &d.FullGz, &d.Abbrev, &d.AbbrevGz)
+	default:
+		dest = append(dest, part.In(d))
 	}
 	if err := st.QueryRowContext(ctx, name).Scan(dest...); err != nil {
 		return nil, notFound(err, "document %s", name)
