@@ -19,25 +19,10 @@ import (
 // for a new name (anyone who may create it) does not apply: a revision
 // update creates nothing. Close the Upload when done.
 func (s *Service) BeginMetadataUpdate(ctx context.Context, p authz.Principal, name string, declared int64) (*Upload, error) {
-	if p.Anonymous() {
-		return nil, core.Errorf(core.KindUnauthenticated, "this action needs you to be logged in: run `npm login`")
-	}
-	if declared > s.cfg.Limits.DocumentBytes {
+	if declared > s.cfg.Limits.DocumentBytes && !p.Anonymous() {
 		return nil, MetadataTooLarge(s.cfg.Limits)
 	}
-	if err := s.mayUpdateMetadata(ctx, p, name); err != nil {
-		return nil, err
-	}
-	release, ok, err := s.uploads.acquire(ctx, p.User.ID)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, core.RateLimited(uploadRetry,
-			"you already have %d uploads to this registry in progress and %d more waiting, the most one account may have; wait for them to finish, then try again",
-			limits.MaxUploadsPerAccount, limits.MaxUploadsQueuedPerAccount)
-	}
-	return &Upload{s: s, p: p, name: name, release: release}, nil
+	return s.admit(ctx, p, name, s.mayUpdateMetadata)
 }
 
 // MetadataTooLarge is the answer to a PUT /<pkg>/-rev/<rev> body over

@@ -49,13 +49,21 @@ type Upload struct {
 // the body's declared length (Content-Length), or -1 if unknown. Close
 // the Upload when done.
 func (s *Service) BeginUpload(ctx context.Context, p authz.Principal, name string, declared int64) (*Upload, error) {
+	if declared > s.cfg.Limits.PublishBodyBytes() && !p.Anonymous() {
+		return nil, npmpkg.RequestTooLarge(s.cfg.Limits)
+	}
+	return s.admit(ctx, p, name, s.mayUpload)
+}
+
+// admit is what every admission before a body ends with, once the
+// declared size has been checked: a signed-in caller, may's decision on
+// whether p may send this body to name, then one of the account's upload
+// slots.
+func (s *Service) admit(ctx context.Context, p authz.Principal, name string, may func(context.Context, authz.Principal, string) error) (*Upload, error) {
 	if p.Anonymous() {
 		return nil, core.Errorf(core.KindUnauthenticated, "this action needs you to be logged in: run `npm login`")
 	}
-	if declared > s.cfg.Limits.PublishBodyBytes() {
-		return nil, npmpkg.RequestTooLarge(s.cfg.Limits)
-	}
-	if err := s.mayUpload(ctx, p, name); err != nil {
+	if err := may(ctx, p, name); err != nil {
 		return nil, err
 	}
 	release, ok, err := s.uploads.acquire(ctx, p.User.ID)
