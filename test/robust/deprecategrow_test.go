@@ -1,14 +1,10 @@
 package robust
 
 import (
-	"archive/tar"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strings"
 	"testing"
-
-	"github.com/rampart/rampart/internal/npmfixture"
 )
 
 // TestDeprecationCannotTakeTheDocumentPastItsLimit deprecates every
@@ -27,15 +23,7 @@ func TestDeprecationCannotTakeTheDocumentPastItsLimit(t *testing.T) {
 	s, tok := startWithUser(t, "[limits]\nmanifest_bytes = 100000\ndocument_bytes = 172000\n")
 	filler := strings.Repeat("lorem ipsum ", 3500)
 	for _, v := range []string{"1.0.0", "1.0.1", "1.0.2"} {
-		pj := fmt.Sprintf(`{"name":"wordy","version":%q,"main":"index.js","description":%q}`, v, filler+v)
-		tgz := npmfixture.Tarball(0,
-			npmfixture.Entry{Name: "package/", Type: tar.TypeDir},
-			npmfixture.File("package/package.json", pj),
-			npmfixture.File("package/index.js", "module.exports = 1\n"),
-		)
-		var m map[string]any
-		json.Unmarshal([]byte(pj), &m)
-		if rep := mustDo(t, http.MethodPut, s.URL+"wordy", tok, npmfixture.Publish{Manifest: m, Tarball: tgz, Integrity: npmfixture.Integrity(tgz)}.Body()); rep.Status != http.StatusCreated {
+		if rep := publishDescribed(t, s, tok, "wordy", v, filler+v); rep.Status != http.StatusCreated {
 			t.Fatalf("publish %s: %d %s", v, rep.Status, rep.Body)
 		}
 	}

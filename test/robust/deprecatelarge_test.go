@@ -1,14 +1,10 @@
 package robust
 
 import (
-	"archive/tar"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strings"
 	"testing"
-
-	"github.com/rampart/rampart/internal/npmfixture"
 )
 
 // TestDeprecateLargeDocument deprecates, as `npm deprecate` does (the
@@ -23,17 +19,7 @@ func TestDeprecateLargeDocument(t *testing.T) {
 	// a publish sends twice: three versions make a document of about 170 KB.
 	s, tok := startWithUser(t, "[limits]\nmanifest_bytes = 100000\ndocument_bytes = 400000\n")
 	filler := strings.Repeat("lorem ipsum ", 3500)
-	publish := func(v, description string) reply {
-		pj := fmt.Sprintf(`{"name":"wordy","version":%q,"main":"index.js","description":%q}`, v, description)
-		tgz := npmfixture.Tarball(0,
-			npmfixture.Entry{Name: "package/", Type: tar.TypeDir},
-			npmfixture.File("package/package.json", pj),
-			npmfixture.File("package/index.js", "module.exports = 1\n"),
-		)
-		var m map[string]any
-		json.Unmarshal([]byte(pj), &m)
-		return mustDo(t, http.MethodPut, s.URL+"wordy", tok, npmfixture.Publish{Manifest: m, Tarball: tgz, Integrity: npmfixture.Integrity(tgz)}.Body())
-	}
+	publish := func(v, description string) reply { return publishDescribed(t, s, tok, "wordy", v, description) }
 	for _, v := range []string{"1.0.0", "1.0.1", "1.0.2"} {
 		if rep := publish(v, filler+v); rep.Status != http.StatusCreated {
 			t.Fatalf("publish %s: %d %s", v, rep.Status, rep.Body)

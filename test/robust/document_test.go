@@ -3,7 +3,6 @@ package robust
 import (
 	"archive/tar"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -86,17 +85,7 @@ func TestPackageDocumentIsBounded(t *testing.T) {
 	// once per version, and once more at the top for the latest): the
 	// fourth version takes the document past 300 KB.
 	filler := strings.Repeat("lorem ipsum ", 5000)
-	publishVersion := func(v string) reply {
-		pj := fmt.Sprintf(`{"name":"wordy","version":%q,"main":"index.js","description":%q}`, v, filler+v)
-		tgz := npmfixture.Tarball(0,
-			npmfixture.Entry{Name: "package/", Type: tar.TypeDir},
-			npmfixture.File("package/package.json", pj),
-			npmfixture.File("package/index.js", "module.exports = 1\n"),
-		)
-		var m map[string]any
-		json.Unmarshal([]byte(pj), &m)
-		return mustDo(t, http.MethodPut, s.URL+"wordy", tok, npmfixture.Publish{Manifest: m, Tarball: tgz, Integrity: npmfixture.Integrity(tgz)}.Body())
-	}
+	publishVersion := func(v string) reply { return publishDescribed(t, s, tok, "wordy", v, filler+v) }
 	for _, v := range []string{"1.0.0", "1.0.1", "1.0.2"} {
 		if rep := publishVersion(v); rep.Status != http.StatusCreated {
 			t.Fatalf("publish %s: %d %s", v, rep.Status, rep.Body)

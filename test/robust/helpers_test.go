@@ -63,6 +63,24 @@ func goodPublish(tb testing.TB, name, version, marker string) ([]byte, []byte) {
 	return publishDoc(name, version, tgz, npmfixture.Integrity(tgz)), tgz
 }
 
+// publishDescribed publishes name@version with this description in its
+// package.json, and so in every version of the package's document: how
+// these tests grow a document towards its limits.
+func publishDescribed(t testing.TB, s *testserver.Server, tok, name, version, description string) reply {
+	t.Helper()
+	pj := fmt.Sprintf(`{"name":%q,"version":%q,"main":"index.js","description":%q}`, name, version, description)
+	tgz := npmfixture.Tarball(0,
+		npmfixture.Entry{Name: "package/", Type: tar.TypeDir},
+		npmfixture.File("package/package.json", pj),
+		npmfixture.File("package/index.js", "module.exports = 1\n"),
+	)
+	var m map[string]any
+	if err := json.Unmarshal([]byte(pj), &m); err != nil {
+		t.Fatal(err)
+	}
+	return mustDo(t, http.MethodPut, s.URL+name, tok, npmfixture.Publish{Manifest: m, Tarball: tgz, Integrity: npmfixture.Integrity(tgz)}.Body())
+}
+
 // client is a plain HTTP client with a bound on every request.
 var client = &http.Client{Timeout: 60 * time.Second}
 
