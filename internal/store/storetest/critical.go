@@ -8,6 +8,15 @@ import (
 	"github.com/rampart/rampart/internal/store"
 )
 
+// RunCritical runs the cases of store.Critical: download totals and the
+// designated and computed flags.
+func RunCritical(t *testing.T, open func(t *testing.T) store.Store) {
+	run(t, open, []test{
+		{"Flags", testCritical},
+		{"ComputedSince", testCriticalGrace},
+	})
+}
+
 // testCritical: download totals over a window, and the two flags that make
 // a package critical (designated, computed), each settable on its own.
 func testCritical(t *testing.T, s store.Store) {
@@ -60,5 +69,47 @@ func testCritical(t *testing.T, s store.Store) {
 	write(t, s, func(tx store.Tx) error { return tx.SetCriticalDesignated(b.ID, false) })
 	if isCritical(b) {
 		t.Fatal("undesignated package is still critical")
+	}
+}
+
+// testCriticalGrace: ComputedSince records when a package entered the
+// computed set, survives recomputations that keep it, and is cleared when
+// it leaves; CriticalState reports it.
+func testCriticalGrace(t *testing.T, s store.Store) {
+	a := createPackage(t, s, newPackage("alpha"))
+	b := createPackage(t, s, newPackage("beta"))
+	day := func(n int) time.Time { return time.Date(2024, time.March, 10+n, 0, 0, 0, 0, time.UTC) }
+	state := func(p *core.Package) core.CriticalPackage {
+		t.Helper()
+		return read(t, s, func(tx store.Tx) (core.CriticalPackage, error) { return tx.CriticalState(p.ID) })
+	}
+	if c := state(a); c.Critical() || c.PackageID != a.ID {
+		t.Fatalf("CriticalState of a fresh package = %+v, want not critical", c)
+	}
+	write(t, s, func(tx store.Tx) error { return tx.SetCriticalComputed([]int64{a.ID}, day(0)) })
+	write(t, s, func(tx store.Tx) error { return tx.SetCriticalComputed([]int64{a.ID, b.ID}, day(1)) })
+	if c := state(a); !c.Computed || !c.ComputedSince.Equal(day(0)) || !c.ComputedAt.Equal(day(1)) || !c.GraceStart().Equal(day(0)) {
+		t.Fatalf("alpha after two computations = %+v, want computed since %v", c, day(0))
+	}
+	if c := state(b); !c.ComputedSince.Equal(day(1)) {
+		t.Fatalf("beta = %+v, want computed since %v", c, day(1))
+	}
+	list := read(t, s, func(tx store.Tx) ([]core.CriticalPackage, error) { return tx.CriticalPackages() })
+	if len(list) != 2 || !list[0].ComputedSince.Equal(day(0)) || !list[1].ComputedSince.Equal(day(1)) {
+		t.Fatalf("CriticalPackages = %+v, want alpha since day 0, beta since day 1", list)
+	}
+	// Leaving the set and coming back starts again.
+	write(t, s, func(tx store.Tx) error { return tx.SetCriticalComputed([]int64{b.ID}, day(2)) })
+	if c := state(a); c.Critical() || !c.ComputedSince.IsZero() {
+		t.Fatalf("alpha after leaving the set = %+v, want not critical, no since", c)
+	}
+	write(t, s, func(tx store.Tx) error { return tx.SetCriticalComputed([]int64{a.ID, b.ID}, day(3)) })
+	if c := state(a); !c.ComputedSince.Equal(day(3)) {
+		t.Fatalf("alpha back in the set = %+v, want since %v", c, day(3))
+	}
+	// A designation applies at once: no grace.
+	write(t, s, func(tx store.Tx) error { return tx.SetCriticalDesignated(b.ID, true) })
+	if c := state(b); !c.Critical() || !c.GraceStart().IsZero() {
+		t.Fatalf("designated beta = %+v, want critical with no grace", c)
 	}
 }

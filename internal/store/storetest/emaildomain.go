@@ -10,6 +10,16 @@ import (
 	"github.com/rampart/rampart/internal/store"
 )
 
+// RunEmailDomains runs the cases of store.EmailDomains: the last judgement
+// on each user's email domain.
+func RunEmailDomains(t *testing.T, open func(t *testing.T) store.Store) {
+	run(t, open, []test{
+		{"RoundTrip", testEmailDomainStatus},
+		{"RolledBack", testEmailDomainStatusRolledBack},
+		{"DueForCheck", testUsersDueForDomainCheck},
+	})
+}
+
 func checkDomainStatus(t *testing.T, s store.Store, want *core.EmailDomainStatus) {
 	t.Helper()
 	got := read(t, s, func(tx store.Tx) (*core.EmailDomainStatus, error) { return tx.EmailDomainStatus(want.UserID) })
@@ -42,6 +52,16 @@ func lower(s string) string {
 func putDomainStatus(t *testing.T, s store.Store, st *core.EmailDomainStatus) {
 	t.Helper()
 	write(t, s, func(tx store.Tx) error { return tx.PutEmailDomainStatus(st) })
+}
+
+func dueNames(t *testing.T, s store.Store, before time.Time, limit int) []string {
+	t.Helper()
+	us := read(t, s, func(tx store.Tx) ([]core.User, error) { return tx.UsersDueForDomainCheck(before, limit) })
+	var names []string
+	for _, u := range us {
+		names = append(names, u.Name)
+	}
+	return names
 }
 
 func testEmailDomainStatus(t *testing.T, s store.Store) {
@@ -78,16 +98,6 @@ func testEmailDomainStatusRolledBack(t *testing.T, s store.Store) {
 	wantNotFound(t, s, "EmailDomainStatus after a rolled-back put", func(tx store.Tx) (*core.EmailDomainStatus, error) {
 		return tx.EmailDomainStatus(alice.ID)
 	})
-}
-
-func dueNames(t *testing.T, s store.Store, before time.Time, limit int) []string {
-	t.Helper()
-	us := read(t, s, func(tx store.Tx) ([]core.User, error) { return tx.UsersDueForDomainCheck(before, limit) })
-	var names []string
-	for _, u := range us {
-		names = append(names, u.Name)
-	}
-	return names
 }
 
 func testUsersDueForDomainCheck(t *testing.T, s store.Store) {
@@ -129,16 +139,4 @@ func testUsersDueForDomainCheck(t *testing.T, s store.Store) {
 	if got := dueNames(t, s, at(time.Hour), 10); !slices.Equal(sorted(got), []string{"moved", "never"}) {
 		t.Fatalf("UsersDueForDomainCheck before every check = %v, want [moved never]", got)
 	}
-}
-
-// A change-of-address link is stored like the others, to the new address.
-func testEmailTokensChangePurpose(t *testing.T, s store.Store) {
-	alice := createUser(t, s, "alice")
-	c := newEmailToken(alice, "hash-c", core.PurposeChangeEmail)
-	c.Email = "alice@new.example"
-	write(t, s, func(tx store.Tx) error { return tx.CreateEmailToken(c) })
-	checkEmailToken(t, s, c)
-	write(t, s, func(tx store.Tx) error { return tx.ExpireEmailTokens(alice.ID, core.PurposeChangeEmail, at(time.Hour)) })
-	c.UsedAt = at(time.Hour)
-	checkEmailToken(t, s, c)
 }

@@ -11,6 +11,15 @@ import (
 	"github.com/rampart/rampart/internal/store"
 )
 
+// RunEmailHistory runs the cases of store.EmailHistory: the addresses each
+// account has had.
+func RunEmailHistory(t *testing.T, open func(t *testing.T) store.Store) {
+	run(t, open, []test{
+		{"Lifecycle", testEmailHistory},
+		{"Concurrent", testEmailHistoryConcurrent},
+	})
+}
+
 // periods reads the user's address periods in effect since the given time.
 func periods(t *testing.T, s store.Store, userID int64, since time.Time) []store.EmailPeriod {
 	t.Helper()

@@ -9,6 +9,13 @@ import (
 	"github.com/rampart/rampart/internal/store"
 )
 
+// RunFiles runs the cases of store.Files: what the blob store must hold.
+func RunFiles(t *testing.T, open func(t *testing.T) store.Store) {
+	run(t, open, []test{
+		{"Refs", testFileRefs},
+	})
+}
+
 // testFileRefs: every version ever published is a ref, unpublished ones
 // included (their files are kept), ordered by package and publication.
 func testFileRefs(t *testing.T, s store.Store) {

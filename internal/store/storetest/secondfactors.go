@@ -9,7 +9,17 @@ import (
 	"github.com/rampart/rampart/internal/store"
 )
 
-// ---- second factors ----
+// RunSecondFactors runs the cases of store.SecondFactors: TOTP enrolments
+// and recovery codes.
+func RunSecondFactors(t *testing.T, open func(t *testing.T) store.Store) {
+	run(t, open, []test{
+		{"TOTPRoundTrip", testTOTPRoundTrip},
+		{"TOTPStepCompareAndSwap", testTOTPStepCAS},
+		{"TOTPStepConcurrent", testTOTPStepConcurrent},
+		{"RecoveryCodes", testRecoveryCodes},
+		{"RecoveryCodeConcurrent", testRecoveryCodeConcurrent},
+	})
+}
 
 func checkTOTP(t *testing.T, s store.Store, want *core.TOTP) {
 	t.Helper()
@@ -118,44 +128,4 @@ func testRecoveryCodeConcurrent(t *testing.T, s store.Store) {
 	oneWins(t, s, workers, core.ErrNotFound, "uses of one recovery code", func(_ int, tx store.Tx) error {
 		return tx.UseRecoveryCode(alice.ID, "h1")
 	})
-}
-
-func testTokenMFA(t *testing.T, s store.Store) {
-	alice := createUser(t, s, "alice")
-	tk := newToken(alice, "key-mfa", at(time.Minute))
-	tk.MFAVerifiedAt = at(30 * time.Second)
-	createToken(t, s, tk)
-	got := read(t, s, func(tx store.Tx) (*core.Token, error) { return tx.TokenByHash(tk.Hash) })
-	checkToken(t, "TokenByHash", got, tk)
-}
-
-func testWebSessionsMFA(t *testing.T, s store.Store) {
-	alice := createUser(t, s, "alice")
-	pending := &core.WebSession{IDHash: "sess-p", UserID: alice.ID, CreatedAt: t0, ExpiresAt: at(5 * time.Minute), Pending: true}
-	full := &core.WebSession{IDHash: "sess-f", UserID: alice.ID, CreatedAt: t0, ExpiresAt: at(time.Hour), MFAVerifiedAt: t0}
-	write(t, s, func(tx store.Tx) error {
-		if err := tx.CreateWebSession(pending); err != nil {
-			return err
-		}
-		return tx.CreateWebSession(full)
-	})
-	checkSession(t, s, pending)
-	checkSession(t, s, full)
-
-	write(t, s, func(tx store.Tx) error { return tx.SetWebSessionMFA("sess-f", at(time.Minute), true) })
-	full.MFAVerifiedAt, full.PhishingResistant = at(time.Minute), true
-	checkSession(t, s, full)
-	// A code from an app since: the session no longer counts as having
-	// passed a key.
-	write(t, s, func(tx store.Tx) error { return tx.SetWebSessionMFA("sess-f", at(2*time.Minute), false) })
-	full.MFAVerifiedAt, full.PhishingResistant = at(2*time.Minute), false
-	checkSession(t, s, full)
-	err := s.Update(t.Context(), func(tx store.Tx) error { return tx.SetWebSessionMFA("sess-unknown", t0, false) })
-	wantErr(t, err, core.ErrNotFound, "SetWebSessionMFA of an unknown session")
-	write(t, s, func(tx store.Tx) error { return tx.DeleteWebSessionsByUser(alice.ID) })
-	// Ending every session ends a half-signed-in one too (a password
-	// change must not leave a session waiting for its second factor).
-	for _, hash := range []string{pending.IDHash, full.IDHash} {
-		wantNotFound(t, s, "WebSession("+hash+") after DeleteWebSessionsByUser", func(tx store.Tx) (*core.WebSession, error) { return tx.WebSession(hash) })
-	}
 }

@@ -8,6 +8,14 @@ import (
 	"github.com/rampart/rampart/internal/store"
 )
 
+// RunSweeper runs the cases of store.Sweeper: removing rows that can no
+// longer matter.
+func RunSweeper(t *testing.T, open func(t *testing.T) store.Store) {
+	run(t, open, []test{
+		{"ExpiredAndIdle", testSweep},
+	})
+}
+
 // testSweep: what has expired (or, for mailed links and throttles, has
 // been idle since idleSince) goes; what is alive stays.
 func testSweep(t *testing.T, s store.Store) {

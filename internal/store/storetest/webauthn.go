@@ -10,7 +10,14 @@ import (
 	"github.com/rampart/rampart/internal/store"
 )
 
-// ---- WebAuthn credentials, ceremonies and npm web logins ----
+// RunWebAuthn runs the cases of store.WebAuthn: security keys, passkeys
+// and ceremonies.
+func RunWebAuthn(t *testing.T, open func(t *testing.T) store.Store) {
+	run(t, open, []test{
+		{"Credentials", testWebAuthnCredentials},
+		{"Ceremonies", testWebAuthnCeremonies},
+	})
+}
 
 func testWebAuthnCredentials(t *testing.T, s store.Store) {
 	alice := createUser(t, s, "alice")
@@ -96,38 +103,3 @@ func testWebAuthnCeremonies(t *testing.T, s store.Store) {
 	err := s.Update(t.Context(), func(tx store.Tx) error { _, err := tx.TakeWebAuthnCeremony("h1"); return err })
 	wantErr(t, err, core.ErrNotFound, "TakeWebAuthnCeremony twice")
 }
-
-func testCLILogins(t *testing.T, s store.Store) {
-	alice := createUser(t, s, "alice")
-	l := &core.CLILogin{DoneHash: "done1", LoginHash: "login1", Addr: "192.0.2.1", CreatedAt: t0, ExpiresAt: at(10 * time.Minute)}
-	write(t, s, func(tx store.Tx) error { return tx.CreateCLILogin(l) })
-	err := s.Update(t.Context(), func(tx store.Tx) error {
-		return tx.CreateCLILogin(&core.CLILogin{DoneHash: "done2", LoginHash: "login1", CreatedAt: t0, ExpiresAt: t0})
-	})
-	wantErr(t, err, core.ErrConflict, "a login hash twice")
-	err = s.Update(t.Context(), func(tx store.Tx) error { return tx.CollectCLILogin("done1", at(time.Minute)) })
-	wantErr(t, err, core.ErrConflict, "collecting before approval")
-
-	write(t, s, func(tx store.Tx) error {
-		return tx.ApproveCLILogin("login1", alice.ID, at(time.Minute), at(time.Second), true)
-	})
-	err = s.Update(t.Context(), func(tx store.Tx) error { return tx.ApproveCLILogin("login1", 99, at(2*time.Minute), t0, false) })
-	wantErr(t, err, core.ErrConflict, "approving twice")
-	got := read(t, s, func(tx store.Tx) (*core.CLILogin, error) { return tx.CLILoginByDone("done1") })
-	if got.LoginHash != "login1" || got.Addr != "192.0.2.1" || got.UserID != alice.ID || !sameTimeOf(got.ApprovedAt, at(time.Minute)) ||
-		!sameTimeOf(got.MFAVerifiedAt, at(time.Second)) || !got.PhishingResistant || !sameTimeOf(got.ExpiresAt, l.ExpiresAt) || !got.CollectedAt.IsZero() {
-		t.Fatalf("CLI login read back as %+v", got)
-	}
-	write(t, s, func(tx store.Tx) error { return tx.CollectCLILogin("done1", at(3*time.Minute)) })
-	err = s.Update(t.Context(), func(tx store.Tx) error { return tx.CollectCLILogin("done1", at(4*time.Minute)) })
-	wantErr(t, err, core.ErrConflict, "collecting twice")
-	got = read(t, s, func(tx store.Tx) (*core.CLILogin, error) { return tx.CLILoginByLogin("login1") })
-	if !sameTimeOf(got.CollectedAt, at(3*time.Minute)) {
-		t.Fatalf("CollectedAt = %v", got.CollectedAt)
-	}
-	wantNotFound(t, s, "CLILoginByDone(unknown)", func(tx store.Tx) (*core.CLILogin, error) { return tx.CLILoginByDone("nope") })
-	err = s.Update(t.Context(), func(tx store.Tx) error { return tx.ApproveCLILogin("nope", 1, t0, t0, false) })
-	wantErr(t, err, core.ErrNotFound, "approving an unknown login")
-}
-
-func sameTimeOf(got, want time.Time) bool { return sameTime(got, want) }

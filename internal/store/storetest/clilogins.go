@@ -8,35 +8,52 @@ import (
 	"github.com/rampart/rampart/internal/store"
 )
 
-// What ends with every session of a user, and what a session remembers
-// of its last real sign-in.
-
-// testWebSessionSignedIn: SignedInAt is stored as given and read back by
-// WebSession and WebSessionsOf; left zero it is the creation time.
-func testWebSessionSignedIn(t *testing.T, s store.Store) {
-	alice := createUser(t, s, "alice")
-	reissued := &core.WebSession{IDHash: "reissued", UserID: alice.ID, CreatedAt: at(time.Hour), ExpiresAt: at(13 * time.Hour), SignedInAt: at(time.Minute)}
-	fresh := &core.WebSession{IDHash: "fresh", UserID: alice.ID, CreatedAt: at(2 * time.Hour), ExpiresAt: at(14 * time.Hour)}
-	write(t, s, func(tx store.Tx) error {
-		if err := tx.CreateWebSession(reissued); err != nil {
-			return err
-		}
-		return tx.CreateWebSession(fresh)
+// RunCLILogins runs the cases of store.CLILogins: npm web logins and web
+// OTPs, and what ends with every session.
+func RunCLILogins(t *testing.T, open func(t *testing.T) store.Store) {
+	run(t, open, []test{
+		{"RoundTrip", testCLILogins},
+		{"DeleteByUser", testCLILoginsByUser},
+		{"WebOTPPurpose", testWebOTPPurpose},
 	})
-	for _, c := range []struct {
-		hash string
-		want time.Time
-	}{{"reissued", at(time.Minute)}, {"fresh", at(2 * time.Hour)}} {
-		got := read(t, s, func(tx store.Tx) (*core.WebSession, error) { return tx.WebSession(c.hash) })
-		if !sameTime(got.SignedInAt, c.want) {
-			t.Errorf("WebSession(%s).SignedInAt = %v, want %v", c.hash, got.SignedInAt, c.want)
-		}
+}
+
+// What ends with every session of a user, and what a session remembers
+// of its last real sign-in, is tested with the role that holds it:
+// DeleteCLILoginsByUser here, SignedInAt with WebSessions, LiveEmailToken
+// with EmailTokens.
+
+func testCLILogins(t *testing.T, s store.Store) {
+	alice := createUser(t, s, "alice")
+	l := &core.CLILogin{DoneHash: "done1", LoginHash: "login1", Addr: "192.0.2.1", CreatedAt: t0, ExpiresAt: at(10 * time.Minute)}
+	write(t, s, func(tx store.Tx) error { return tx.CreateCLILogin(l) })
+	err := s.Update(t.Context(), func(tx store.Tx) error {
+		return tx.CreateCLILogin(&core.CLILogin{DoneHash: "done2", LoginHash: "login1", CreatedAt: t0, ExpiresAt: t0})
+	})
+	wantErr(t, err, core.ErrConflict, "a login hash twice")
+	err = s.Update(t.Context(), func(tx store.Tx) error { return tx.CollectCLILogin("done1", at(time.Minute)) })
+	wantErr(t, err, core.ErrConflict, "collecting before approval")
+
+	write(t, s, func(tx store.Tx) error {
+		return tx.ApproveCLILogin("login1", alice.ID, at(time.Minute), at(time.Second), true)
+	})
+	err = s.Update(t.Context(), func(tx store.Tx) error { return tx.ApproveCLILogin("login1", 99, at(2*time.Minute), t0, false) })
+	wantErr(t, err, core.ErrConflict, "approving twice")
+	got := read(t, s, func(tx store.Tx) (*core.CLILogin, error) { return tx.CLILoginByDone("done1") })
+	if got.LoginHash != "login1" || got.Addr != "192.0.2.1" || got.UserID != alice.ID || !sameTimeOf(got.ApprovedAt, at(time.Minute)) ||
+		!sameTimeOf(got.MFAVerifiedAt, at(time.Second)) || !got.PhishingResistant || !sameTimeOf(got.ExpiresAt, l.ExpiresAt) || !got.CollectedAt.IsZero() {
+		t.Fatalf("CLI login read back as %+v", got)
 	}
-	list := read(t, s, func(tx store.Tx) ([]core.WebSession, error) { return tx.WebSessionsOf(alice.ID) })
-	if len(list) != 2 || list[0].IDHash != "fresh" || !sameTime(list[0].SignedInAt, at(2*time.Hour)) || !sameTime(list[1].SignedInAt, at(time.Minute)) {
-		t.Fatalf("WebSessionsOf = %+v; want fresh signed in at +2h, reissued at +1m", list)
+	write(t, s, func(tx store.Tx) error { return tx.CollectCLILogin("done1", at(3*time.Minute)) })
+	err = s.Update(t.Context(), func(tx store.Tx) error { return tx.CollectCLILogin("done1", at(4*time.Minute)) })
+	wantErr(t, err, core.ErrConflict, "collecting twice")
+	got = read(t, s, func(tx store.Tx) (*core.CLILogin, error) { return tx.CLILoginByLogin("login1") })
+	if !sameTimeOf(got.CollectedAt, at(3*time.Minute)) {
+		t.Fatalf("CollectedAt = %v", got.CollectedAt)
 	}
-	write(t, s, func(tx store.Tx) error { return tx.DeleteWebSessionsByUser(alice.ID) })
+	wantNotFound(t, s, "CLILoginByDone(unknown)", func(tx store.Tx) (*core.CLILogin, error) { return tx.CLILoginByDone("nope") })
+	err = s.Update(t.Context(), func(tx store.Tx) error { return tx.ApproveCLILogin("nope", 1, t0, t0, false) })
+	wantErr(t, err, core.ErrNotFound, "approving an unknown login")
 }
 
 // testCLILoginsByUser: DeleteCLILoginsByUser ends the npm web logins the
@@ -119,49 +136,4 @@ func testWebOTPPurpose(t *testing.T, s store.Store) {
 	write(t, s, func(tx store.Tx) error { return tx.SpendWebOTP("otp", alice.ID, core.WebOTPNPMWrite, at(time.Minute)) })
 	err = s.Update(t.Context(), func(tx store.Tx) error { return tx.SpendWebOTP("otp", alice.ID, core.WebOTPNPMWrite, at(time.Minute)) })
 	wantErr(t, err, core.ErrNotFound, "spending a web OTP twice")
-}
-
-// testLiveEmailToken: the newest unused, unexpired link of a purpose.
-func testLiveEmailToken(t *testing.T, s store.Store) {
-	alice := createUser(t, s, "alice")
-	bob := createUser(t, s, "bob")
-	live := func(u *core.User, now time.Time) (*core.EmailToken, error) {
-		return readErr(t, s, func(tx store.Tx) (*core.EmailToken, error) {
-			return tx.LiveEmailToken(u.ID, core.PurposeChangeEmail, now)
-		})
-	}
-	if _, err := live(alice, t0); err == nil {
-		t.Fatal("LiveEmailToken with no links found one")
-	}
-	older := &core.EmailToken{Hash: "older", UserID: alice.ID, Purpose: core.PurposeChangeEmail, Email: "new1@example.com", CreatedAt: at(time.Minute), ExpiresAt: at(time.Hour)}
-	newer := &core.EmailToken{Hash: "newer", UserID: alice.ID, Purpose: core.PurposeChangeEmail, Email: "new2@example.com", CreatedAt: at(2 * time.Minute), ExpiresAt: at(30 * time.Minute)}
-	reset := &core.EmailToken{Hash: "reset", UserID: alice.ID, Purpose: core.PurposePasswordReset, Email: alice.Email, CreatedAt: at(3 * time.Minute), ExpiresAt: at(time.Hour)}
-	bobs := &core.EmailToken{Hash: "bobs", UserID: bob.ID, Purpose: core.PurposeChangeEmail, Email: "b@example.com", CreatedAt: at(4 * time.Minute), ExpiresAt: at(time.Hour)}
-	write(t, s, func(tx store.Tx) error {
-		for _, et := range []*core.EmailToken{older, newer, reset, bobs} {
-			if err := tx.CreateEmailToken(et); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	got, err := live(alice, at(5*time.Minute))
-	if err != nil || got.Hash != "newer" || got.Email != "new2@example.com" || !sameTime(got.ExpiresAt, newer.ExpiresAt) {
-		t.Fatalf("LiveEmailToken = %+v, %v; want the newer change link", got, err)
-	}
-	// Past the newer one's expiry, the older one is the live one.
-	if got, err := live(alice, at(45*time.Minute)); err != nil || got.Hash != "older" {
-		t.Fatalf("LiveEmailToken after the newer expired = %+v, %v; want the older", got, err)
-	}
-	write(t, s, func(tx store.Tx) error {
-		return tx.ExpireEmailTokens(alice.ID, core.PurposeChangeEmail, at(6*time.Minute))
-	})
-	if got, err := live(alice, at(7*time.Minute)); err == nil {
-		t.Fatalf("LiveEmailToken after ExpireEmailTokens = %+v", got)
-	} else {
-		wantErr(t, err, core.ErrNotFound, "LiveEmailToken after ExpireEmailTokens")
-	}
-	if got, err := live(bob, at(5*time.Minute)); err != nil || got.Hash != "bobs" {
-		t.Fatalf("LiveEmailToken(bob) = %+v, %v", got, err)
-	}
 }
