@@ -2,6 +2,16 @@
 // domain services use, and their contracts. Every backend (SQLite now,
 // PostgreSQL later) passes the one conformance suite in storetest.
 //
+// Tx is the sum of role interfaces (Users, Tokens, Packages, ...), and a
+// service names only the roles it uses (a function that records a
+// download takes Downloads, not Tx), so a reader sees what it touches.
+//
+// To add a backend: implement Store, and Tx role by role, each in its
+// own file as sqlite does; run each role's conformance cases as it is
+// done (storetest.RunUsers, storetest.RunPackages, ...: one file per role
+// in storetest), and then the whole suite in one line, storetest.Run,
+// from the backend's tests. A backend may retry the closure of Update.
+//
 // Contract common to every method:
 //   - A lookup of something absent returns an error wrapping core.ErrNotFound.
 //   - An insert that would break a uniqueness rule (a user name, a token
