@@ -18,6 +18,7 @@ import (
 	"encoding/hex"
 	"io"
 	"os"
+	"time"
 )
 
 // Digest is the lowercase hex SHA-512 of a blob's bytes: 128 characters
@@ -119,4 +120,40 @@ type Store interface {
 // closed: a crash leaves nothing behind.
 type Scratcher interface {
 	Scratch() (*os.File, error)
+}
+
+// URLSigner is implemented by stores that can hand out a time-limited URL
+// from which a client downloads a blob straight from the storage, without
+// credentials and without the bytes passing through Rampart: S3 presigned
+// URLs. Callers find it by type assertion (s.(blob.URLSigner)); a store
+// without it is read through Open, as the filesystem store always is.
+//
+// SignedURL returns an absolute http or https URL at which a GET answers
+// exactly the bytes of blob d until ttl has passed, and refuses them
+// afterwards. The URL is a bearer credential for that time: it is not
+// logged. Errors:
+//   - A digest that is not Valid, or a ttl that is not positive or longer
+//     than the backend allows (S3: 7 days), is refused with an error of
+//     kind core.KindInvalid, before storage is touched.
+//   - SignedURL need not check that d exists (presigning is a local
+//     computation, with no round trip); a URL for an absent blob is
+//     answered with the storage's own not-found. Callers sign only
+//     digests the metadata store lists.
+//   - A cancelled ctx makes it fail with an error wrapping ctx.Err().
+//
+// When the read path would redirect to it: a tarball GET (internal/npm
+// getTarball over registry.OpenTarball) may answer 302 with a signed URL,
+// instead of streaming from Open, when the store implements URLSigner and
+// the operator turned redirects on, and only after every check the
+// stream makes but hashing the bytes (the version exists, is servable and
+// readable by the caller). Rampart then sees no bytes, so a damaged blob
+// is caught by `rampart admin blobs verify` and by the client, which
+// checks dist.integrity (SHA-512) in the document, not before sending;
+// and a download is counted when the redirect is sent, not when the
+// transfer completes. The ttl only needs to cover the client's request
+// (a minute): the URL must not outlive a later unpublish by much. No
+// backend implements URLSigner yet and the read path does not redirect;
+// a backend that does runs blobtest.RunURLSigner beside blobtest.Run.
+type URLSigner interface {
+	SignedURL(ctx context.Context, d Digest, ttl time.Duration) (string, error)
 }

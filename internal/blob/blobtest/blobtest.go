@@ -7,6 +7,10 @@
 // empty, and at its end deletes what it wrote and checks, through List,
 // that the store is empty again: a backend whose Delete or List misses
 // blobs fails here rather than leaking storage in production.
+//
+// Optional capabilities are checked where a store offers them: Run checks
+// scratch files (blob.Scratcher) when the store has them, and a store
+// with signed URLs (blob.URLSigner) also runs RunURLSigner.
 package blobtest
 
 import (
