@@ -121,7 +121,7 @@ func (s *Service) RecomputeCritical(ctx context.Context) (changed bool, err erro
 // criticalNotice is the mail to the maintainers of a package that became
 // critical: keyFrom is when TOTP alone stops being enough for it (the end
 // of the grace period; now or earlier means at once).
-func (s *Service) criticalNotice(tx store.Tx, pkgID int64, name, reason string, keyFrom time.Time) (notice, error) {
+func (s *Service) criticalNotice(tx store.Packages, pkgID int64, name, reason string, keyFrom time.Time) (notice, error) {
 	ms, err := tx.Maintainers(pkgID)
 	if err != nil {
 		return notice{}, err

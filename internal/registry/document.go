@@ -16,7 +16,6 @@ import (
 
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/npmpkg"
-	"github.com/rampart/rampart/internal/store"
 )
 
 // abbreviatedFields are the version fields of the abbreviated ("corgi")
@@ -45,7 +44,7 @@ func (s *Service) TarballURL(name, version string) string {
 
 // refreshDocument rebuilds the precomputed packument of p inside tx, so
 // that the read path never sees a document older than the data.
-func (s *Service) refreshDocument(tx store.Tx, p *core.Package) error {
+func (s *Service) refreshDocument(tx packagesUsersDocuments, p *core.Package) error {
 	if !p.UnpublishedAt.IsZero() {
 		return tx.DeleteDocument(p.Name)
 	}
@@ -57,7 +56,7 @@ func (s *Service) refreshDocument(tx store.Tx, p *core.Package) error {
 }
 
 // currentDocument builds the packument of p from the state in tx.
-func (s *Service) currentDocument(tx store.Tx, p *core.Package) (*core.Document, error) {
+func (s *Service) currentDocument(tx packagesUsers, p *core.Package) (*core.Document, error) {
 	versions, err := tx.Versions(p.ID)
 	if err != nil {
 		return nil, err

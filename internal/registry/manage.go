@@ -83,7 +83,7 @@ func (s *Service) Deprecate(ctx context.Context, p authz.Principal, name string,
 }
 
 // deprecateIn applies Deprecate inside a write transaction.
-func (s *Service) deprecateIn(tx store.Tx, p authz.Principal, st *packageState, messages map[string]string, now time.Time) error {
+func (s *Service) deprecateIn(tx packagesEvents, p authz.Principal, st *packageState, messages map[string]string, now time.Time) error {
 	name := st.pkg.Name
 	versions := make([]string, 0, len(messages))
 	for v := range messages {
@@ -197,7 +197,7 @@ func (s *Service) SetMaintainers(ctx context.Context, p authz.Principal, name st
 
 // setMaintainersIn applies SetMaintainers inside a write transaction and
 // returns the notices to mail once it has committed.
-func (s *Service) setMaintainersIn(tx store.Tx, p authz.Principal, st *packageState, names []string, now time.Time) ([]notice, error) {
+func (s *Service) setMaintainersIn(tx packagesUsersEvents, p authz.Principal, st *packageState, names []string, now time.Time) ([]notice, error) {
 	if len(names) == 0 {
 		return nil, core.Errorf(core.KindInvalid, "a package must keep at least one maintainer")
 	}
@@ -290,7 +290,7 @@ func (s *Service) SetAccess(ctx context.Context, p authz.Principal, name, access
 
 // unpublishAllowed applies the unpublish policy (docs/policies/unpublish.md)
 // to one version.
-func (s *Service) unpublishAllowed(tx store.Tx, pkg *core.Package, v *core.Version, dependents int, weekly int64) error {
+func (s *Service) unpublishAllowed(tx store.Packages, pkg *core.Package, v *core.Version, dependents int, weekly int64) error {
 	age := s.now().Sub(v.PublishedAt)
 	if age < s.cfg.UnpublishWindow {
 		return nil
@@ -310,7 +310,7 @@ func (s *Service) unpublishAllowed(tx store.Tx, pkg *core.Package, v *core.Versi
 }
 
 // policyInputs are the package-wide facts the unpublish policy weighs.
-func (s *Service) policyInputs(tx store.Tx, pkg *core.Package) (int, int64, error) {
+func (s *Service) policyInputs(tx packagesDownloads, pkg *core.Package) (int, int64, error) {
 	deps, err := tx.Dependents(pkg.Name)
 	if err != nil {
 		return 0, 0, err
@@ -351,7 +351,7 @@ func (s *Service) UnpublishVersionsAt(ctx context.Context, p authz.Principal, na
 // unpublishIn applies the unpublish policy to versions and unpublishes
 // them inside a write transaction; it reports whether that took the
 // whole package.
-func (s *Service) unpublishIn(tx store.Tx, p authz.Principal, st *packageState, versions []string, now time.Time) (bool, error) {
+func (s *Service) unpublishIn(tx packagesDownloadsEvents, p authz.Principal, st *packageState, versions []string, now time.Time) (bool, error) {
 	versions = slices.Compact(slices.Sorted(slices.Values(versions))) // a version named twice must not count twice towards "all"
 	name := st.pkg.Name
 	live, err := liveVersions(tx, st.pkg.ID)
@@ -421,7 +421,7 @@ func (s *Service) UnpublishPackageAt(ctx context.Context, p authz.Principal, nam
 	return err
 }
 
-func (s *Service) unpublishAll(tx store.Tx, p authz.Principal, pkg *core.Package, live map[string]*core.Version, now time.Time) error {
+func (s *Service) unpublishAll(tx packagesEvents, p authz.Principal, pkg *core.Package, live map[string]*core.Version, now time.Time) error {
 	names := make([]string, 0, len(live))
 	for ver, v := range live {
 		v.UnpublishedAt = now
@@ -446,7 +446,7 @@ func (s *Service) unpublishAll(tx store.Tx, p authz.Principal, pkg *core.Package
 
 // retag drops dist-tags that point at versions no longer live and points
 // latest at the highest remaining release.
-func (s *Service) retag(tx store.Tx, pkg *core.Package, live map[string]*core.Version) error {
+func (s *Service) retag(tx store.Packages, pkg *core.Package, live map[string]*core.Version) error {
 	tags, err := tx.DistTags(pkg.ID)
 	if err != nil {
 		return err
@@ -467,7 +467,7 @@ func (s *Service) retag(tx store.Tx, pkg *core.Package, live map[string]*core.Ve
 	return nil
 }
 
-func liveVersions(tx store.Tx, pkgID int64) (map[string]*core.Version, error) {
+func liveVersions(tx store.Packages, pkgID int64) (map[string]*core.Version, error) {
 	all, err := tx.Versions(pkgID)
 	if err != nil {
 		return nil, err

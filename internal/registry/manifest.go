@@ -9,7 +9,6 @@ import (
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/npmpkg"
-	"github.com/rampart/rampart/internal/store"
 )
 
 // confusableFields are the manifest fields that decide what an install
@@ -87,7 +86,7 @@ func sameField(a, b any) bool {
 // a document grow: it refuses (and so rolls back) a publish that would
 // take the package past limits.Versions live versions, limits.MaxDistTags
 // dist-tags or its document past limits.DocumentBytes.
-func (s *Service) refreshPublished(tx store.Tx, p *core.Package) error {
+func (s *Service) refreshPublished(tx packagesUsersDocuments, p *core.Package) error {
 	live, err := liveVersions(tx, p.ID)
 	if err != nil {
 		return err

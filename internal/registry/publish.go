@@ -144,7 +144,7 @@ func (s *Service) publish(ctx context.Context, p authz.Principal, pub *npmpkg.Pu
 
 // keyRequiredFor is KeyRequiredFrom for a package by id: when its grace
 // period ends, zero if it is not in one.
-func (s *Service) keyRequiredFor(tx store.Tx, pkgID int64) (time.Time, error) {
+func (s *Service) keyRequiredFor(tx store.Critical, pkgID int64) (time.Time, error) {
 	c, err := tx.CriticalState(pkgID)
 	if err != nil {
 		return time.Time{}, err
@@ -154,7 +154,7 @@ func (s *Service) keyRequiredFor(tx store.Tx, pkgID int64) (time.Time, error) {
 
 // checkPublish applies the rules that need the store: authorization, held
 // names and used versions. It returns the existing package, or nil.
-func (s *Service) checkPublish(tx store.Tx, p authz.Principal, pub *npmpkg.Publish) (*core.Package, error) {
+func (s *Service) checkPublish(tx packagesCriticalUsers, p authz.Principal, pub *npmpkg.Publish) (*core.Package, error) {
 	pkg, err := tx.PackageByName(pub.Name)
 	if errors.Is(err, core.ErrNotFound) {
 		if err := authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: pub.Name}); err != nil {
@@ -211,7 +211,7 @@ func usedVersion(name, version string) error {
 }
 
 // replaceMaintainers makes u the only maintainer (a released name changes hands).
-func (s *Service) replaceMaintainers(tx store.Tx, pkg *core.Package, u *core.User, now time.Time) error {
+func (s *Service) replaceMaintainers(tx store.Packages, pkg *core.Package, u *core.User, now time.Time) error {
 	ms, err := tx.Maintainers(pkg.ID)
 	if err != nil {
 		return err

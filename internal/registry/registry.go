@@ -181,7 +181,7 @@ func (st *packageState) resource() authz.Resource {
 
 // loadPackage returns the package and maintainers, or a not-found error
 // that a user can act on. Unpublished packages count as absent.
-func loadPackage(tx store.Tx, name string) (*packageState, error) {
+func loadPackage(tx packagesCritical, name string) (*packageState, error) {
 	p, err := tx.PackageByName(name)
 	if errors.Is(err, core.ErrNotFound) {
 		return nil, core.Errorf(core.KindNotFound, "package %s was not found", name)
@@ -207,7 +207,7 @@ func loadPackage(tx store.Tx, name string) (*packageState, error) {
 // a compare-and-swap on the revision read in this transaction, so that no
 // backend can let two changes from the same revision both commit: each
 // "_rev" a client sees names exactly one state of the package.
-func (s *Service) touch(tx store.Tx, p *core.Package) error {
+func (s *Service) touch(tx store.Packages, p *core.Package) error {
 	prev := p.Rev
 	p.Rev++
 	p.ModifiedAt = s.now()

@@ -26,7 +26,7 @@ import (
 // ("" accepts any revision). Whoever may not read the package learns
 // nothing from the revision: they get the same not-found as for a name
 // that does not exist.
-func loadAt(tx store.Tx, p authz.Principal, name, rev string) (*packageState, error) {
+func loadAt(tx packagesCritical, p authz.Principal, name, rev string) (*packageState, error) {
 	st, err := loadPackage(tx, name)
 	if err != nil || rev == "" {
 		return st, err
@@ -161,7 +161,7 @@ func authorizeAll(p authz.Principal, as []authz.Action, st *packageState) error 
 // planMetadata loads the package at rev and works out what sent changes,
 // against the document the client read: at an unchanged revision that is
 // exactly the document built from the state in tx.
-func (s *Service) planMetadata(tx store.Tx, p authz.Principal, name, rev string, sent map[string]any) (*packageState, *metaChange, error) {
+func (s *Service) planMetadata(tx packagesCriticalUsers, p authz.Principal, name, rev string, sent map[string]any) (*packageState, *metaChange, error) {
 	// loadAt authorizes reading first, so that a stranger learns nothing
 	// about a restricted package from the comparison's messages.
 	st, err := loadAt(tx, p, name, rev)
@@ -191,7 +191,7 @@ func (s *Service) planMetadata(tx store.Tx, p authz.Principal, name, rev string,
 // that limit is refused, so the package could no longer be managed. A
 // change that leaves the document smaller than it was is always allowed,
 // so that a package already over the limit can be brought back under it.
-func (s *Service) refreshUpdated(tx store.Tx, p *core.Package, before int64) error {
+func (s *Service) refreshUpdated(tx packagesUsersDocuments, p *core.Package, before int64) error {
 	if !p.UnpublishedAt.IsZero() {
 		return s.refreshDocument(tx, p)
 	}

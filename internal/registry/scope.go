@@ -18,7 +18,7 @@ import (
 
 // checkScope refuses to create the package name in a scope the principal
 // does not own. Unscoped names are left to the other name rules.
-func checkScope(tx store.Tx, p authz.Principal, name string) error {
+func checkScope(tx store.Users, p authz.Principal, name string) error {
 	scope, _ := npmpkg.SplitName(name)
 	if scope == "" {
 		return nil
@@ -43,7 +43,7 @@ func checkScope(tx store.Tx, p authz.Principal, name string) error {
 // Today that is the user of the same name. Organisations will own scopes
 // too: this is the one place to look them up, and the one place to answer
 // with the organisation's members who may create packages.
-func scopeOwner(tx store.Tx, scope string) (*core.User, error) {
+func scopeOwner(tx store.Users, scope string) (*core.User, error) {
 	u, err := tx.UserByName(scope)
 	if errors.Is(err, core.ErrNotFound) {
 		return nil, nil

@@ -135,7 +135,7 @@ func (s *Service) mayUpload(ctx context.Context, p authz.Principal, name string)
 // mayCreate is checkPublish's rule for a new or released name, scope
 // included: a body that could only be refused for the scope once read
 // (up to the publish limit, spooled and parsed) is refused before it.
-func mayCreate(tx store.Tx, p authz.Principal, name string) error {
+func mayCreate(tx store.Users, p authz.Principal, name string) error {
 	if err := authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: name}); err != nil {
 		return err
 	}

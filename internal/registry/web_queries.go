@@ -74,7 +74,7 @@ func (s *Service) readableHits(ctx context.Context, p authz.Principal, hits []co
 }
 
 // readable reports whether p may read the live package name.
-func readable(tx store.Tx, p authz.Principal, name string) (bool, error) {
+func readable(tx packagesCritical, p authz.Principal, name string) (bool, error) {
 	st, err := loadPackage(tx, name)
 	if core.KindOf(err) == core.KindNotFound {
 		return false, nil

@@ -2,9 +2,10 @@
 // domain services use, and their contracts. Every backend (SQLite now,
 // PostgreSQL later) passes the one conformance suite in storetest.
 //
-// Tx is the sum of role interfaces (Users, Tokens, Packages, ...), and a
-// service names only the roles it uses (a function that records a
-// download takes Downloads, not Tx), so a reader sees what it touches.
+// Tx is the sum of role interfaces (Users, Tokens, Packages, ...). A
+// helper that runs inside a transaction takes only the roles it uses
+// (registry's scope check takes Users, not Tx), so its signature says
+// what it reads and writes; Update and View hand out the whole Tx.
 //
 // To add a backend: implement Store, and Tx role by role, each in its
 // own file as sqlite does; run each role's conformance cases as it is

@@ -1,0 +1,67 @@
+package registry
+
+import "github.com/rampart/rampart/internal/store"
+
+// The helpers that run inside a transaction take the store roles they
+// use, not the whole store.Tx, so that each signature says what the
+// helper reads and writes. Update and View still hand out a store.Tx,
+// which has every role; closures that run a whole change
+// (Service.change) take it too. The composites are named for their roles.
+
+// packagesCritical reads a package's state: the package, its versions
+// and maintainers, and whether it is critical (loadPackage).
+type packagesCritical interface {
+	store.Packages
+	store.Critical
+}
+
+// packagesCriticalUsers checks a change against a package and the
+// accounts involved: a new name's scope owner, the package's publishers.
+type packagesCriticalUsers interface {
+	store.Packages
+	store.Critical
+	store.Users
+}
+
+// packagesUsers builds a package's documents from its versions, tags and
+// maintainers and their accounts.
+type packagesUsers interface {
+	store.Packages
+	store.Users
+}
+
+// packagesUsersDocuments builds a package's documents and stores them.
+type packagesUsersDocuments interface {
+	store.Packages
+	store.Users
+	store.Documents
+}
+
+// packagesDownloads reads what the unpublish policy weighs: dependents
+// and recent downloads.
+type packagesDownloads interface {
+	store.Packages
+	store.Downloads
+}
+
+// packagesEvents changes a package and records the event.
+type packagesEvents interface {
+	store.Packages
+	store.Events
+}
+
+// packagesUsersEvents changes a package's maintainers, found by name,
+// and records the events.
+type packagesUsersEvents interface {
+	store.Packages
+	store.Users
+	store.Events
+}
+
+// packagesDownloadsEvents unpublishes versions: the policy weighs
+// dependents and downloads, and every change records an event.
+type packagesDownloadsEvents interface {
+	store.Packages
+	store.Downloads
+	store.Events
+}
