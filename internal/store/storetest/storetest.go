@@ -82,6 +82,11 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 			{"RolledBack", testEventsRolledBack},
 			{"ByActor", testEventsByActor},
 		}},
+		{"EventOrder", []test{
+			{"ConcurrentFollower", testEventOrderConcurrent},
+			{"RollbackLeavesNoHole", testEventOrderRollbackLeavesNoHole},
+			{"Parts", testEventParts},
+		}},
 		{"Downloads", []test{{"Accumulate", testDownloads}, {"Critical", testCritical}, {"CountOncePerSource", testCountDownload}, {"CriticalGrace", testCriticalGrace}}},
 		{"Throttles", []test{{"RoundTrip", testThrottles}}},
 		{"Sweep", []test{{"ExpiredAndIdle", testSweep}}},
