@@ -351,3 +351,16 @@ func decodeField(fv reflect.Value, f field, raw json.RawMessage, legacy bool) er
 func Decimal(f float64) string {
 	return strconv.FormatFloat(f, 'f', -1, 64)
 }
+
+// Strings converts a list of a string type (core.TokenAction, say) to the
+// []string a payload field holds.
+func Strings[T ~string](xs []T) []string {
+	if len(xs) == 0 {
+		return nil
+	}
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = string(x)
+	}
+	return out
+}

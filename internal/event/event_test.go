@@ -256,3 +256,12 @@ func TestAtFillsTheEvent(t *testing.T) {
 		t.Fatalf("Parse: %#v, %v", p, err)
 	}
 }
+
+func TestStrings(t *testing.T) {
+	if got := Strings([]core.TokenAction{core.TokenRead, core.TokenPublish}); !slices.Equal(got, []string{"read", "publish"}) {
+		t.Fatalf("Strings: %q", got)
+	}
+	if got := Strings([]core.TokenAction{}); got != nil {
+		t.Fatalf("Strings of an empty list: %#v, want nil (as decoding gives)", got)
+	}
+}
