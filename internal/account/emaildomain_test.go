@@ -15,6 +15,7 @@ import (
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/password"
 	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/store/eventcheck"
 	"github.com/rampart/rampart/internal/store/sqlite"
 	"github.com/rampart/rampart/internal/testclock"
 	"github.com/rampart/rampart/internal/testpeers/dnsd"
@@ -68,7 +69,7 @@ func newDomainEnv(t *testing.T) *domainEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	cs := &countingStore{Store: st}
+	cs := &countingStore{Store: eventcheck.Wrap(t, st)}
 	peers := testPeers(t)
 	peers.Domains = checker
 	svc, err := account.New(ctx, cs, password.NewHasher(password.TestParams(), 4), account.Policy{

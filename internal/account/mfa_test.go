@@ -20,6 +20,7 @@ import (
 	"github.com/rampart/rampart/internal/password"
 	"github.com/rampart/rampart/internal/pwcheck"
 	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/store/eventcheck"
 	"github.com/rampart/rampart/internal/store/sqlite"
 	"github.com/rampart/rampart/internal/testclock"
 )
@@ -50,7 +51,7 @@ func newMFAEnv(t *testing.T) *mfaEnv {
 	}
 	sent := &sentMail{}
 	clock := testclock.New(time.Date(2030, 5, 6, 7, 8, 9, 0, time.UTC))
-	svc, err := account.New(ctx, st, password.NewHasher(password.TestParams(), 4), account.Policy{
+	svc, err := account.New(ctx, eventcheck.Wrap(t, st), password.NewHasher(password.TestParams(), 4), account.Policy{
 		PublishMaxDays: 90, DefaultDays: 30, ReadOnlyMaxDays: 365, SessionLifetime: 12 * time.Hour,
 		FreeFailures: freeFailures, MaxBackoff: maxBackoff, PublicURL: "https://registry.example/",
 	}, account.Peers{Mailer: sent, Passwords: pw}, clock.Now)

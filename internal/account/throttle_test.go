@@ -16,6 +16,7 @@ import (
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/password"
 	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/store/eventcheck"
 	"github.com/rampart/rampart/internal/store/sqlite"
 	"github.com/rampart/rampart/internal/testclock"
 	"github.com/rampart/rampart/internal/token"
@@ -67,7 +68,7 @@ func newAcctEnv(t *testing.T, opts ...func(*account.Policy)) *acctEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	cs := &countingStore{Store: st}
+	cs := &countingStore{Store: eventcheck.Wrap(t, st)}
 	clock := testclock.New(time.Date(2030, 5, 6, 7, 8, 9, 0, time.UTC))
 	policy := account.Policy{
 		PublishMaxDays: 90, DefaultDays: 30, ReadOnlyMaxDays: 365, SessionLifetime: 12 * time.Hour,

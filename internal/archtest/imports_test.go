@@ -33,6 +33,7 @@ var domain = []string{
 	"internal/token",
 	"internal/password",
 	"internal/limits",
+	"internal/event",
 }
 
 // forbidden are the transport and storage packages no domain package may

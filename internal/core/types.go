@@ -129,6 +129,14 @@ type Event struct {
 	Package string
 	Version string
 	Data    json.RawMessage
+	// Schema is the version of Data's shape for this Type
+	// (internal/event); 0 is the legacy untyped map written before typed
+	// events, whose Data may hold personal data too.
+	Schema int
+	// Personal is the part of the payload that names or locates a person
+	// (addresses, user agents, ...): kept apart from Data so that a
+	// public log can leave it out and it can be erased. Nil if none.
+	Personal json.RawMessage
 }
 
 // Event types.

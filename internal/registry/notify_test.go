@@ -20,6 +20,7 @@ import (
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/registry"
 	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/store/eventcheck"
 	"github.com/rampart/rampart/internal/store/sqlite"
 	"github.com/rampart/rampart/internal/testserver"
 )
@@ -78,7 +79,7 @@ func newNotifyEnv(t *testing.T, m *recordingMailer) *notifyEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg, err := registry.New(ctx, st, blobs, registry.Config{
+	reg, err := registry.New(ctx, eventcheck.Wrap(t, st), blobs, registry.Config{
 		PublicURL: notifyURL, Limits: limits.Default(), UnpublishWindow: 72 * time.Hour, MaxWeeklyDownloads: 300, Mailer: m,
 	}, func() time.Time { return policyT0 }, slog.New(slog.DiscardHandler))
 	if err != nil {

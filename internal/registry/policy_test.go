@@ -20,6 +20,7 @@ import (
 	"github.com/rampart/rampart/internal/npmpkg"
 	"github.com/rampart/rampart/internal/server"
 	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/store/eventcheck"
 	"github.com/rampart/rampart/internal/testclock"
 )
 
@@ -67,7 +68,8 @@ func newPolicyEnvWith(t *testing.T, edit func(*config.Config)) *policyEnv {
 	}
 	ctx := context.Background()
 	clock := testclock.New(policyT0)
-	svc, err := server.Open(ctx, cfg, server.Options{Now: clock.Now, Log: slog.New(slog.DiscardHandler)})
+	svc, err := server.Open(ctx, cfg, server.Options{Now: clock.Now, Log: slog.New(slog.DiscardHandler),
+		WrapStore: func(s store.Store) store.Store { return eventcheck.Wrap(t, s) }})
 	if err != nil {
 		t.Fatal(err)
 	}

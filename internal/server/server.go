@@ -40,6 +40,9 @@ type Options struct {
 	// it keeps the public URL the server last used (see
 	// registry.Config.AdoptStoredURL).
 	Console bool
+	// WrapStore, when set, wraps the store every service uses; tests use
+	// it to check the services' transactions (internal/store/eventcheck).
+	WrapStore func(store.Store) store.Store
 }
 
 // Services are the domain services over one data folder, for the server
@@ -66,9 +69,13 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 	if err := cfg.EnsureDataDir(); err != nil {
 		return nil, err
 	}
-	st, err := sqlite.Open(ctx, filepath.Join(cfg.Data, "metadata.db"))
+	db, err := sqlite.Open(ctx, filepath.Join(cfg.Data, "metadata.db"))
 	if err != nil {
 		return nil, err
+	}
+	var st store.Store = db
+	if opts.WrapStore != nil {
+		st = opts.WrapStore(db)
 	}
 	blobs, err := fsblob.New(filepath.Join(cfg.Data, "blobs"))
 	if err != nil {

@@ -168,7 +168,30 @@ type Documents interface {
 	DeleteDocument(name string) error
 }
 
-// Events is the outbox: security-relevant changes in commit order.
+// Events is the outbox: security-relevant changes in commit order, which
+// a log sequencer follows with EventsAfter.
+//
+// Sequence contract (storetest's EventOrder cases check it under
+// concurrent writers, some of them rolling back):
+//   - AppendEvent assigns e.Seq inside the caller's transaction; the
+//     first event of a store gets 1.
+//   - Seqs of committed events are gapless: every seq from 1 to the
+//     highest committed one belongs to a committed event. A rolled-back
+//     transaction leaves no hole, so a follower that finds seq N missing
+//     knows it is not committed yet, never that it is lost.
+//   - Commit order: once a reader has seen seq N, no event with a seq
+//     below N commits later. A follower that read up to N may ask for
+//     EventsAfter(N) forever and will see every event exactly once.
+//
+// A backend whose sequences leave holes on rollback (a PostgreSQL
+// SEQUENCE) must not use them for Seq as they are: it assigns Seq from a
+// counter row updated in the writing transaction (which serialises
+// appenders, as SQLite's single writer does), or at commit time.
+//
+// Each event keeps its payload's Schema, its public Data (never changed
+// once written: a log hashes it) and its Personal part as given; the
+// personal part is stored apart from the public one, so that it can be
+// erased alone. Personal is nil when the event has none.
 type Events interface {
 	AppendEvent(e *core.Event) error                               // sets e.Seq
 	EventsAfter(seq int64, limit int) ([]core.Event, error)        // ascending

@@ -64,6 +64,11 @@ func describeEvent(e core.Event) string {
 	if json.Unmarshal(e.Data, &d) != nil {
 		return text
 	}
+	// A typed event (internal/event) keeps the address and the key's name
+	// in its personal part; this page is the person's own history.
+	if len(e.Personal) > 0 && json.Unmarshal(e.Personal, &d) != nil {
+		return text
+	}
 	switch {
 	case d.Method == "totp":
 		text += " (authenticator app)"

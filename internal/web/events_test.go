@@ -2,8 +2,10 @@ package web
 
 import (
 	"testing"
+	"time"
 
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/event"
 )
 
 func TestDescribeEvent(t *testing.T) {
@@ -19,6 +21,24 @@ func TestDescribeEvent(t *testing.T) {
 	} {
 		if got := describeEvent(core.Event{Type: tc.typ, Data: []byte(tc.data)}); got != tc.want {
 			t.Errorf("describeEvent(%s, %s) = %q, want %q", tc.typ, tc.data, got, tc.want)
+		}
+	}
+}
+
+// TestDescribeTypedEvent: a typed event's address and key name are in its
+// personal part, and the user's own history still shows them.
+func TestDescribeTypedEvent(t *testing.T) {
+	now := time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		e    *core.Event
+		want string
+	}{
+		{event.MFARemove{User: "alice", Method: "passkey", Name: "laptop"}.At(now, "alice"), "Second factor removed (passkey laptop)"},
+		{event.NewDevice{User: "alice", IP: "192.0.2.7", UserAgent: "curl"}.At(now, "alice"), "Sign-in from a new device from 192.0.2.7"},
+		{event.TokenCreate{Key: "abc", Kind: "publish"}.At(now, "alice"), "API token created (publish)"},
+	} {
+		if got := describeEvent(*tc.e); got != tc.want {
+			t.Errorf("describeEvent(%s, %s | %s) = %q, want %q", tc.e.Type, tc.e.Data, tc.e.Personal, got, tc.want)
 		}
 	}
 }

@@ -16,6 +16,9 @@ func RunEvents(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Append", testEventsAppend},
 		{"RolledBack", testEventsRolledBack},
 		{"ByActor", testEventsByActor},
+		{"OrderConcurrentFollower", testEventOrderConcurrent},
+		{"OrderRollbackLeavesNoHole", testEventOrderRollbackLeavesNoHole},
+		{"Parts", testEventParts},
 	})
 }
 

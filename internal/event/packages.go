@@ -1,0 +1,166 @@
+package event
+
+import (
+	"time"
+
+	"github.com/rampart/rampart/internal/core"
+)
+
+// The package events: At also takes the package and, where the event is
+// about one version, the version.
+
+// Publish: a version was published (EventPublish).
+type Publish struct {
+	Integrity string `event:"integrity"` // sha512-<base64>
+	Tag       string `event:"tag"`
+	Token     string `event:"token"` // the key of the token used; "" for a session
+}
+
+// Unpublish: one version was unpublished (EventUnpublish).
+type Unpublish struct {
+	Integrity string `event:"integrity"`
+}
+
+// UnpublishAll: the whole package was unpublished; the name is held (EventUnpublishAll).
+type UnpublishAll struct {
+	Versions []string `event:"versions"`
+}
+
+// NameRelease: an admin released a held name (EventNameRelease).
+type NameRelease struct{}
+
+// Deprecate: a version's deprecation message changed ("" un-deprecates) (EventDeprecate).
+type Deprecate struct {
+	Message string `event:"message"`
+}
+
+// DistTagSet: a dist-tag now points at the event's version (EventDistTagSet).
+type DistTagSet struct {
+	Tag string `event:"tag"`
+}
+
+// DistTagRemove: a dist-tag was removed (EventDistTagRemove).
+type DistTagRemove struct {
+	Tag string `event:"tag"`
+}
+
+// OwnerAdd: a maintainer was added (EventOwnerAdd).
+type OwnerAdd struct {
+	User string `event:"user"`
+}
+
+// OwnerRemove: a maintainer was removed (EventOwnerRemove).
+type OwnerRemove struct {
+	User string `event:"user"`
+}
+
+// AccessChange: the package's access changed (EventAccessChange).
+type AccessChange struct {
+	Access string `event:"access"` // "public" or "restricted"
+}
+
+// CriticalChange: critical packages changed: an admin's designation of the event's package (Designated), or, with no package, the computed set (EventCriticalChange).
+type CriticalChange struct {
+	Designated      bool      `event:"designated"` // for a designation: on or off
+	Computed        []string  `event:"computed"`   // the computed set, by name
+	BecameCritical  []string  `event:"became_critical"`
+	TopPercent      string    `event:"top_percent"` // Decimal(critical_top_percent)
+	MinDownloads    int64     `event:"min_downloads"`
+	WindowDays      int       `event:"window_days"`
+	KeyRequiredFrom time.Time `event:"key_required_from"` // end of the grace period, if any became critical
+}
+
+// FileDamaged: a version's stored file was refused: damaged or missing (EventFileDamaged).
+type FileDamaged struct {
+	Digest   string `event:"digest"`
+	Problem  string `event:"problem"`
+	HashesTo string `event:"hashes_to"` // what the file hashes to now; "" if missing
+}
+
+func init() {
+	register(Publish{}, 1)
+	register(Unpublish{}, 1)
+	register(UnpublishAll{}, 1)
+	register(NameRelease{}, 1)
+	register(Deprecate{}, 1)
+	register(DistTagSet{}, 1)
+	register(DistTagRemove{}, 1)
+	register(OwnerAdd{}, 1)
+	register(OwnerRemove{}, 1)
+	register(AccessChange{}, 1)
+	register(CriticalChange{}, 1)
+	register(FileDamaged{}, 1)
+}
+
+func (Publish) Type() string        { return core.EventPublish }
+func (Unpublish) Type() string      { return core.EventUnpublish }
+func (UnpublishAll) Type() string   { return core.EventUnpublishAll }
+func (NameRelease) Type() string    { return core.EventNameRelease }
+func (Deprecate) Type() string      { return core.EventDeprecate }
+func (DistTagSet) Type() string     { return core.EventDistTagSet }
+func (DistTagRemove) Type() string  { return core.EventDistTagRemove }
+func (OwnerAdd) Type() string       { return core.EventOwnerAdd }
+func (OwnerRemove) Type() string    { return core.EventOwnerRemove }
+func (AccessChange) Type() string   { return core.EventAccessChange }
+func (CriticalChange) Type() string { return core.EventCriticalChange }
+func (FileDamaged) Type() string    { return core.EventFileDamaged }
+
+// At is the event of p about pkg (and version, if one).
+func (p Publish) At(at time.Time, actor, pkg, version string) *core.Event {
+	return newEvent(p, at, actor, pkg, version)
+}
+
+// At is the event of p about pkg (and version, if one).
+func (p Unpublish) At(at time.Time, actor, pkg, version string) *core.Event {
+	return newEvent(p, at, actor, pkg, version)
+}
+
+// At is the event of p about pkg (and version, if one).
+func (p UnpublishAll) At(at time.Time, actor, pkg, version string) *core.Event {
+	return newEvent(p, at, actor, pkg, version)
+}
+
+// At is the event of p about pkg (and version, if one).
+func (p NameRelease) At(at time.Time, actor, pkg, version string) *core.Event {
+	return newEvent(p, at, actor, pkg, version)
+}
+
+// At is the event of p about pkg (and version, if one).
+func (p Deprecate) At(at time.Time, actor, pkg, version string) *core.Event {
+	return newEvent(p, at, actor, pkg, version)
+}
+
+// At is the event of p about pkg (and version, if one).
+func (p DistTagSet) At(at time.Time, actor, pkg, version string) *core.Event {
+	return newEvent(p, at, actor, pkg, version)
+}
+
+// At is the event of p about pkg (and version, if one).
+func (p DistTagRemove) At(at time.Time, actor, pkg, version string) *core.Event {
+	return newEvent(p, at, actor, pkg, version)
+}
+
+// At is the event of p about pkg (and version, if one).
+func (p OwnerAdd) At(at time.Time, actor, pkg, version string) *core.Event {
+	return newEvent(p, at, actor, pkg, version)
+}
+
+// At is the event of p about pkg (and version, if one).
+func (p OwnerRemove) At(at time.Time, actor, pkg, version string) *core.Event {
+	return newEvent(p, at, actor, pkg, version)
+}
+
+// At is the event of p about pkg (and version, if one).
+func (p AccessChange) At(at time.Time, actor, pkg, version string) *core.Event {
+	return newEvent(p, at, actor, pkg, version)
+}
+
+// At is the event of p about pkg (and version, if one).
+func (p CriticalChange) At(at time.Time, actor, pkg, version string) *core.Event {
+	return newEvent(p, at, actor, pkg, version)
+}
+
+// At is the event of p about pkg (and version, if one).
+func (p FileDamaged) At(at time.Time, actor, pkg, version string) *core.Event {
+	return newEvent(p, at, actor, pkg, version)
+}
