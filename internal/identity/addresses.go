@@ -1,4 +1,4 @@
-package account
+package identity
 
 import (
 	"context"
@@ -88,6 +88,6 @@ func (s *Service) notifyAddresses(ctx context.Context, u *core.User, addrs []str
 		to := *u
 		to.Email = a
 		to.EmailVerified = true
-		s.notify(ctx, &to, kind, n)
+		s.notes.Notify(ctx, &to, kind, n)
 	}
 }
