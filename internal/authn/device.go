@@ -22,7 +22,7 @@ import (
 // writes an event: an account an administrator created, or whose password
 // leaked before its owner ever signed in, is then still noticed. The
 // network of every completed sign-in is recorded too: password guesses
-// from elsewhere never block sign-in from it (throttle.go).
+// from elsewhere never block sign-in from it (package throttle).
 //
 // A completed sign-in with the account's current credentials also cancels
 // an assisted recovery under way (docs/policies/account-recovery.md).
