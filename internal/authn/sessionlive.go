@@ -26,7 +26,7 @@ var errSessionEnded error = &core.Error{Kind: core.KindUnauthenticated, Msg: "th
 
 // LiveSession returns, in tx, the browser session p was authenticated
 // with, or errSessionEnded if it no longer exists.
-func LiveSession(tx store.Tx, p authz.Principal) (*core.WebSession, error) {
+func LiveSession(tx store.WebSessions, p authz.Principal) (*core.WebSession, error) {
 	if p.SessionID == "" {
 		return nil, errSessionEnded
 	}
@@ -43,7 +43,7 @@ func LiveSession(tx store.Tx, p authz.Principal) (*core.WebSession, error) {
 // old one's sign-in time, second-factor record and expiry, so that a
 // stolen session can neither turn fresh nor live forever by signing out
 // the others again and again.
-func reissueSession(tx store.Tx, ws *core.WebSession, now time.Time) (string, error) {
+func reissueSession(tx store.WebSessions, ws *core.WebSession, now time.Time) (string, error) {
 	value := account.NewSecret()
 	err := tx.CreateWebSession(&core.WebSession{
 		IDHash: account.Hash(value), UserID: ws.UserID, CreatedAt: now, ExpiresAt: ws.ExpiresAt,
@@ -54,7 +54,10 @@ func reissueSession(tx store.Tx, ws *core.WebSession, now time.Time) (string, er
 
 // liveCredential is LiveSession for a principal that may also be an npm
 // token: the token must still be unrevoked in tx.
-func liveCredential(tx store.Tx, p authz.Principal) error {
+func liveCredential(tx interface {
+	store.WebSessions
+	store.Tokens
+}, p authz.Principal) error {
 	if p.Token == nil {
 		_, err := LiveSession(tx, p)
 		return err

@@ -125,7 +125,10 @@ func (s *Service) SignOutOthers(ctx context.Context, p authz.Principal) (int, st
 // back; links the owner still needs can be asked for again. The reset
 // link being followed, if any, is already used; a recovery stores its
 // reset link after this.
-func endPending(tx store.Tx, u *core.User, now time.Time) error {
+func endPending(tx interface {
+	store.CLILogins
+	store.EmailTokens
+}, u *core.User, now time.Time) error {
 	if err := tx.DeleteCLILoginsByUser(u.ID); err != nil {
 		return err
 	}
@@ -137,11 +140,19 @@ func endPending(tx store.Tx, u *core.User, now time.Time) error {
 	return nil
 }
 
+// SignOutRoles are the store roles SignOutEverywhere writes.
+type SignOutRoles interface {
+	store.WebSessions
+	store.CLILogins
+	store.EmailTokens
+	store.Tokens
+}
+
 // SignOutEverywhere ends every browser session of u (pending sign-ins
 // included) and revokes its `npm login` tokens, and its API tokens too
 // when all is set; and it voids everything a session could still turn
 // into access (endPending). It returns the keys revoked.
-func SignOutEverywhere(tx store.Tx, u *core.User, now time.Time, all bool) ([]string, error) {
+func SignOutEverywhere(tx SignOutRoles, u *core.User, now time.Time, all bool) ([]string, error) {
 	if err := tx.DeleteWebSessionsByUser(u.ID); err != nil {
 		return nil, err
 	}

@@ -58,7 +58,10 @@ func newEmailLink(purpose core.EmailTokenPurpose, now time.Time) (*emailLink, er
 
 // store records the link for u and its event; older unused links for the
 // same purpose stop working, so only the newest mail counts.
-func (l *emailLink) store(tx store.Tx, u *core.User) error {
+func (l *emailLink) store(tx interface {
+	store.EmailTokens
+	store.Events
+}, u *core.User) error {
 	if err := tx.ExpireEmailTokens(u.ID, l.purpose, l.created); err != nil {
 		return err
 	}
@@ -153,7 +156,7 @@ func (s *Service) lookupLink(ctx context.Context, secret string, purpose core.Em
 }
 
 // useLink marks the link used in tx; a concurrent use makes it fail.
-func useLink(tx store.Tx, et *core.EmailToken, now time.Time) error {
+func useLink(tx store.EmailTokens, et *core.EmailToken, now time.Time) error {
 	err := tx.UseEmailToken(et.Hash, now)
 	if errors.Is(err, core.ErrConflict) {
 		return core.Errorf(core.KindInvalid, "this link was already used")

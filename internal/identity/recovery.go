@@ -231,7 +231,11 @@ func (s *Service) CancelRecovery(ctx context.Context, secret string, addr netip.
 // endRecovery cancels rec in tx and records how. It returns the addresses
 // to tell: those told of the start, and any the account had since
 // (recentAddresses).
-func endRecovery(tx store.Tx, rec *core.Recovery, u *core.User, now time.Time, how string) ([]string, error) {
+func endRecovery(tx interface {
+	store.Recoveries
+	store.EmailHistory
+	store.Events
+}, rec *core.Recovery, u *core.User, now time.Time, how string) ([]string, error) {
 	if err := tx.EndRecovery(rec.ID, now, core.RecoveryCancelled); err != nil {
 		return nil, err
 	}

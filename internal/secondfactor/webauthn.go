@@ -78,7 +78,7 @@ func (w *waUser) WebAuthnCredentials() []webauthn.Credential { return w.creds }
 
 // loadWAUser reads u's credentials; a user without any gets a fresh
 // random handle (64 bytes, as the specification recommends).
-func loadWAUser(tx store.Tx, u *core.User) (*waUser, error) {
+func loadWAUser(tx store.WebAuthn, u *core.User) (*waUser, error) {
 	rows, err := tx.WebAuthnCredentials(u.ID)
 	if err != nil {
 		return nil, err
