@@ -99,7 +99,7 @@ func New(ctx context.Context, d Deps, p Policy) (*Service, error) {
 
 // Login checks a name and password. Failures are throttled per source
 // address, per account on the source's network and, from networks the
-// account has not signed in from, per account (loginKeys); the error never
+// account has not signed in from, per account (throttle.LoginKeys); the error never
 // says which of name and password was wrong.
 func (s *Service) Login(ctx context.Context, name, pw string, addr netip.Addr) (*core.User, error) {
 	now := s.now()

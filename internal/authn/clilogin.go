@@ -217,7 +217,7 @@ const WebOTPLifetime = 5 * time.Minute
 // factor it cannot type (a security key or passkey): the browser approves
 // at the login URL (with ?purpose=otp), and the CLI's poll of the done URL
 // answers a one-time value that the npm write's OTP check
-// (checkNPMWriteOTP) accepts once, and nothing else does.
+// (secondfactor.Service.WithOTP) accepts once, and nothing else does.
 func (s *Service) StartWebOTP(ctx context.Context, u *core.User, addr netip.Addr) (*CLILoginURLs, error) {
 	login, done := account.NewSecret(), account.NewSecret()
 	now := s.now()

@@ -263,7 +263,7 @@ func (s *Service) ResendVerification(ctx context.Context, p authz.Principal) err
 // whether or not it does, and the mail goes out after the answer, so
 // neither the reply nor its timing tells who has an account.
 //
-// Requests are limited per source and per address mailed (reserveRate).
+// Requests are limited per source and per address mailed (throttle.Limiter.ReserveRate).
 // The limit per address mailed does not refuse the account's owner on a
 // network the account signed in from, but counts the request, so that
 // requests from elsewhere cannot keep replacing the owner's link.

@@ -136,7 +136,7 @@ type NewUser struct {
 // Register creates an account through self-service sign-up (npm adduser,
 // the web UI) from addr. It is refused when the operator closed
 // registration. Every sign-up that gets past the form's checks counts
-// against its source, taken or not (signupRate), which also slows
+// against its source, taken or not (throttle.SignupRate), which also slows
 // finding out which addresses have accounts.
 func (s *Service) Register(ctx context.Context, nu NewUser, addr netip.Addr) (*core.User, error) {
 	if !s.policy.AllowRegistration {

@@ -13,10 +13,10 @@ import (
 
 // signupNoticeRate limits the "someone tried to sign up with your
 // address" notices to one address's owner: a few at once, then one an
-// hour. Sign-ups are limited per source only (signupRate), so without it
+// hour. Sign-ups are limited per source only (throttle.SignupRate), so without it
 // anyone with many addresses (an IPv6 /48 holds 65 536 sources) could
 // fill a stranger's mailbox by signing up with the stranger's address,
-// as the reset mails are limited per address too (resetEmailRate). The
+// as the reset mails are limited per address too (throttle.ResetEmailRate). The
 // owner already knows someone is trying; the next notices add nothing.
 var signupNoticeRate = throttle.Rate{Burst: 3, Every: time.Hour}
 

@@ -236,7 +236,7 @@ func (s *Limiter) Forgive(ctx context.Context, keys []string, prev []core.Thrott
 	})
 }
 
-// ForgiveLogin is Forgive after a correct password (loginKeys): the
+// ForgiveLogin is Forgive after a correct password (LoginKeys): the
 // account's counter on this network is cleared; the source's and the
 // account-wide counter only take this attempt back, since the failures
 // on them may be someone else's. The network becomes one the account
