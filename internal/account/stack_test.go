@@ -66,12 +66,15 @@ func newStack(ctx context.Context, st store.Store, h *password.Hasher, p Policy,
 		return nil, err
 	}
 	s := &stack{Limiter: throttle.New(st, now, p.FreeFailures, p.MaxBackoff)}
-	s.Factors = secondfactor.New(st, s.Limiter, notes, peers.Log, now, secondfactor.Config{
+	s.Factors, err = secondfactor.New(st, s.Limiter, notes, peers.Log, now, secondfactor.Config{
 		MFA: p.MFA,
 		ConfirmPassword: func(ctx context.Context, pr authz.Principal, pw, what string) error {
 			return s.Authn.ConfirmPassword(ctx, pr, pw, what)
 		},
 	})
+	if err != nil {
+		return nil, err
+	}
 	s.Authn, err = authn.New(ctx, authn.Deps{
 		Store: st, Hasher: h, Passwords: peers.Passwords, Limiter: s.Limiter, Factors: s.Factors, Notifier: notes, Log: peers.Log, Now: now,
 		OnSignIn: func(tx store.Tx, u *core.User, now time.Time, addr netip.Addr, userAgent string) (func(context.Context), error) {

@@ -102,7 +102,6 @@ func (s *Service) CompleteRecovery(ctx context.Context, actor, name string) (*co
 	var removed, to []string
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		var err error
-		removed = removed[:0]
 		if u, err = tx.UserByName(name); err != nil {
 			return core.Errorf(core.KindNotFound, "there is no user named %q", name)
 		}

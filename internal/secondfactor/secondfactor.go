@@ -7,6 +7,7 @@ package secondfactor
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -49,7 +50,10 @@ type Service struct {
 
 // New builds the service. now is the clock (injected for tests); log nil
 // is slog.Default().
-func New(st store.Store, limiter *throttle.Limiter, notes *account.Notifier, log *slog.Logger, now func() time.Time, cfg Config) *Service {
+func New(st store.Store, limiter *throttle.Limiter, notes *account.Notifier, log *slog.Logger, now func() time.Time, cfg Config) (*Service, error) {
+	if limiter == nil || notes == nil || cfg.ConfirmPassword == nil {
+		return nil, errors.New("secondfactor: a limiter, a notifier and a password check are required")
+	}
 	if log == nil {
 		log = slog.Default()
 	}
@@ -65,7 +69,7 @@ func New(st store.Store, limiter *throttle.Limiter, notes *account.Notifier, log
 			cfg.MFA.InsecureAdminsWithTOTP = true
 		}
 	}
-	return &Service{store: st, limiter: limiter, notes: notes, log: log, now: now, mfa: cfg.MFA, confirmPassword: cfg.ConfirmPassword, webauthn: rp}
+	return &Service{store: st, limiter: limiter, notes: notes, log: log, now: now, mfa: cfg.MFA, confirmPassword: cfg.ConfirmPassword, webauthn: rp}, nil
 }
 
 // MFAPolicy is the two-factor policy every principal carries: the

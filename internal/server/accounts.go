@@ -33,13 +33,16 @@ func openAccounts(ctx context.Context, st store.Store, cfg config.Config, hasher
 	limiter := throttle.New(st, opts.Now, cfg.Login.FreeFailures, cfg.Login.MaxBackoff.Duration)
 	var an *authn.Service
 	var id *identity.Service
-	factors := secondfactor.New(st, limiter, notes, opts.Log, opts.Now, secondfactor.Config{
+	factors, err := secondfactor.New(st, limiter, notes, opts.Log, opts.Now, secondfactor.Config{
 		MFA: authz.Policy{RequireMFA: !cfg.MFA.InsecureMaintainersWithoutMFA, StepUpWindow: cfg.MFA.StepUpWindow.Duration,
 			InsecureAdminsWithTOTP: cfg.MFA.InsecureAdminsWithTOTP, CriticalGrace: cfg.MFA.CriticalGracePeriod.Duration},
 		ConfirmPassword: func(ctx context.Context, p authz.Principal, pw, what string) error {
 			return an.ConfirmPassword(ctx, p, pw, what)
 		},
 	})
+	if err != nil {
+		return nil, err
+	}
 	an, err = authn.New(ctx, authn.Deps{
 		Store: st, Hasher: hasher, Passwords: checker, Limiter: limiter, Factors: factors, Notifier: notes, Log: opts.Log, Now: opts.Now,
 		OnSignIn: func(tx store.Tx, u *core.User, now time.Time, addr netip.Addr, userAgent string) (func(context.Context), error) {
