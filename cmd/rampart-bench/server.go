@@ -10,9 +10,9 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/config"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/server"
 )
 
@@ -118,7 +118,7 @@ func createBenchUser(ctx context.Context, cfg config.Config, log *slog.Logger) e
 	if err != nil {
 		return err
 	}
-	_, err = svc.Accounts.CreateUser(ctx, "rampart-bench", account.NewUser{Name: benchUser, Email: benchEmail, Password: benchPassword, Verified: true})
+	_, err = svc.Identity.CreateUser(ctx, "rampart-bench", identity.NewUser{Name: benchUser, Email: benchEmail, Password: benchPassword, Verified: true})
 	if core.KindOf(err) == core.KindConflict {
 		err = nil
 	}

@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/emaildomain"
+	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/password"
 	"github.com/rampart/rampart/internal/store"
@@ -72,7 +72,7 @@ func newDomainEnv(t *testing.T) *domainEnv {
 	cs := &countingStore{Store: eventcheck.Wrap(t, st)}
 	peers := testPeers(t)
 	peers.Domains = checker
-	svc, err := account.New(ctx, cs, password.NewHasher(password.TestParams(), 4), account.Policy{
+	svc, err := newStack(ctx, cs, password.NewHasher(password.TestParams(), 4), Policy{
 		AllowRegistration: true, PublishMaxDays: 90, DefaultDays: 30, ReadOnlyMaxDays: 365, SessionLifetime: 12 * time.Hour,
 		FreeFailures: freeFailures, MaxBackoff: maxBackoff, PublicURL: "https://registry.example/", DomainRecheck: 24 * time.Hour,
 	}, peers, clock.Now)
@@ -84,7 +84,7 @@ func newDomainEnv(t *testing.T) *domainEnv {
 
 func (e *domainEnv) verifiedUser(name, email string) *core.User {
 	e.t.Helper()
-	u, err := e.svc.CreateUser(e.ctx, "operator", account.NewUser{Name: name, Email: email, Password: goodPassword, Verified: true})
+	u, err := e.svc.Identity.CreateUser(e.ctx, "operator", identity.NewUser{Name: name, Email: email, Password: goodPassword, Verified: true})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -137,25 +137,25 @@ func TestRegisterRefusesAbandonedDomain(t *testing.T) {
 		{"alice@gone.test", "the domain does not exist"}, // NXDOMAIN
 		{"alice@lapsing.test", "pending delete"},         // RDAP status
 	} {
-		_, err := e.svc.Register(e.ctx, account.NewUser{Name: "alice", Email: tc.email, Password: goodPassword}, attemptAddr(1))
+		_, err := e.svc.Identity.Register(e.ctx, identity.NewUser{Name: "alice", Email: tc.email, Password: goodPassword}, attemptAddr(1))
 		msg := core.Message(err)
 		if core.KindOf(err) != core.KindInvalid || !strings.Contains(msg, tc.email) || !strings.Contains(msg, tc.why) || !strings.Contains(msg, "another") {
 			t.Fatalf("Register(%s) = %v (%v), want invalid, saying %q and to use another address", tc.email, err, core.KindOf(err), tc.why)
 		}
 	}
-	if _, err := e.svc.User(e.ctx, "alice"); core.KindOf(err) != core.KindNotFound {
+	if _, err := e.svc.Identity.User(e.ctx, "alice"); core.KindOf(err) != core.KindNotFound {
 		t.Fatalf("a refused sign-up created the account: %v", err)
 	}
 
 	// A lookup that fails is unknown, never abandoned: sign-up goes on.
-	u, err := e.svc.Register(e.ctx, account.NewUser{Name: "bob", Email: "bob@broken.test", Password: goodPassword}, attemptAddr(1))
+	u, err := e.svc.Identity.Register(e.ctx, identity.NewUser{Name: "bob", Email: "bob@broken.test", Password: goodPassword}, attemptAddr(1))
 	if err != nil {
 		t.Fatalf("Register with a SERVFAIL domain: %v, want allowed (unknown)", err)
 	}
 	if st := e.status(u); st.Status != core.DomainUnknown {
 		t.Fatalf("status after a SERVFAIL = %+v, want unknown", st)
 	}
-	u, err = e.svc.Register(e.ctx, account.NewUser{Name: "carol", Email: "carol@healthy.test", Password: goodPassword}, attemptAddr(1))
+	u, err = e.svc.Identity.Register(e.ctx, identity.NewUser{Name: "carol", Email: "carol@healthy.test", Password: goodPassword}, attemptAddr(1))
 	if err != nil {
 		t.Fatalf("Register with a healthy domain: %v", err)
 	}
@@ -196,14 +196,14 @@ func TestResetNotSentToAbandonedDomain(t *testing.T) {
 
 	// The domain lapses: the registry no longer has it, DNS says NXDOMAIN.
 	e.dns.Delete("lapse.test")
-	if err := e.svc.RequestPasswordReset(e.ctx, alice.Email, attemptAddr(1)); err != nil {
+	if err := e.svc.Identity.RequestPasswordReset(e.ctx, alice.Email, attemptAddr(1)); err != nil {
 		t.Fatalf("RequestPasswordReset: %v, want the same generic answer as for any address", err)
 	}
 	e.waitEvent("alice", core.EventEmailDomainRefused)
 	if kinds := e.mailKinds(alice.Email); slices.Contains(kinds, mail.KindPasswordReset) {
 		t.Fatalf("a reset link was mailed to an abandoned domain: %v", kinds)
 	}
-	got, _ := e.svc.User(e.ctx, "alice")
+	got, _ := e.svc.Identity.User(e.ctx, "alice")
 	if got.EmailVerified {
 		t.Fatal("the address at an abandoned domain still counts as verified")
 	}
@@ -211,12 +211,12 @@ func TestResetNotSentToAbandonedDomain(t *testing.T) {
 		t.Fatalf("no %s event: %v", core.EventEmailDomainAbandoned, e.events("alice"))
 	}
 	// And from now on recovery through it is refused outright (unverified).
-	if err := e.svc.RequestPasswordReset(e.ctx, alice.Email, attemptAddr(2)); err != nil {
+	if err := e.svc.Identity.RequestPasswordReset(e.ctx, alice.Email, attemptAddr(2)); err != nil {
 		t.Fatal(err)
 	}
 
 	// The same request for a healthy domain sends the link.
-	if err := e.svc.RequestPasswordReset(e.ctx, bob.Email, attemptAddr(3)); err != nil {
+	if err := e.svc.Identity.RequestPasswordReset(e.ctx, bob.Email, attemptAddr(3)); err != nil {
 		t.Fatal(err)
 	}
 	e.waitMail(bob.Email, mail.KindPasswordReset)
@@ -233,7 +233,7 @@ func TestRecheckUnverifiesAbandonedDomains(t *testing.T) {
 
 	recheck := func(wantChecked, wantAbandoned int) {
 		t.Helper()
-		checked, abandoned, err := e.svc.RecheckEmailDomains(e.ctx, 10)
+		checked, abandoned, err := e.svc.Identity.RecheckEmailDomains(e.ctx, 10)
 		if err != nil || checked != wantChecked || abandoned != wantAbandoned {
 			t.Fatalf("RecheckEmailDomains = %d checked, %d abandoned, %v; want %d, %d", checked, abandoned, err, wantChecked, wantAbandoned)
 		}
@@ -247,19 +247,19 @@ func TestRecheckUnverifiesAbandonedDomains(t *testing.T) {
 	e.clock.Advance(24 * time.Hour)
 	recheck(3, 1)
 
-	got, _ := e.svc.User(e.ctx, "alice")
+	got, _ := e.svc.Identity.User(e.ctx, "alice")
 	if got.EmailVerified {
 		t.Fatal("alice's address still counts as verified")
 	}
 	if !slices.Contains(e.events("alice"), core.EventEmailDomainAbandoned) {
 		t.Fatalf("no %s event: %v", core.EventEmailDomainAbandoned, e.events("alice"))
 	}
-	st, err := e.svc.EmailDomainStatus(e.ctx, authz.Principal{User: got})
+	st, err := e.svc.Identity.EmailDomainStatus(e.ctx, authz.Principal{User: got})
 	if err != nil || st == nil || st.Status != core.DomainAbandoned || !strings.Contains(strings.Join(st.Reasons, " "), "pending delete") {
 		t.Fatalf("EmailDomainStatus = %+v, %v; want abandoned, pending delete", st, err)
 	}
 	for _, name := range []string{"bob", "carol"} { // healthy, and unknown (SERVFAIL)
-		if u, _ := e.svc.User(e.ctx, name); !u.EmailVerified {
+		if u, _ := e.svc.Identity.User(e.ctx, name); !u.EmailVerified {
 			t.Fatalf("%s was un-verified", name)
 		}
 	}
@@ -280,28 +280,28 @@ func TestRecheckUnverifiesAbandonedDomains(t *testing.T) {
 func TestChangeEmail(t *testing.T) {
 	e := newDomainEnv(t)
 	alice := e.verifiedUser("alice", "alice@lapse.test")
-	session, err := e.svc.StartWebSession(e.ctx, alice)
+	session, err := e.svc.Authn.StartWebSession(e.ctx, alice)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := e.svc.WebPrincipal(e.ctx, session, attemptAddr(1))
+	p := e.svc.Authn.WebPrincipal(e.ctx, session, attemptAddr(1))
 
 	// A new address at an abandoned domain is refused.
-	err = e.svc.RequestEmailChange(e.ctx, p, goodPassword, "alice@lapsing.test")
+	err = e.svc.Identity.RequestEmailChange(e.ctx, p, goodPassword, "alice@lapsing.test")
 	if core.KindOf(err) != core.KindInvalid || !strings.Contains(core.Message(err), "pending delete") {
 		t.Fatalf("RequestEmailChange to an abandoned domain = %v, want refused", err)
 	}
-	if err := e.svc.RequestEmailChange(e.ctx, p, badPassword, "alice@healthy.test"); core.KindOf(err) != core.KindUnauthenticated {
+	if err := e.svc.Identity.RequestEmailChange(e.ctx, p, badPassword, "alice@healthy.test"); core.KindOf(err) != core.KindUnauthenticated {
 		t.Fatalf("RequestEmailChange with a wrong password = %v, want unauthenticated", err)
 	}
-	if err := e.svc.RequestEmailChange(e.ctx, p, goodPassword, "alice@healthy.test"); err != nil {
+	if err := e.svc.Identity.RequestEmailChange(e.ctx, p, goodPassword, "alice@healthy.test"); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := e.svc.User(e.ctx, "alice"); got.Email != "alice@lapse.test" {
+	if got, _ := e.svc.Identity.User(e.ctx, "alice"); got.Email != "alice@lapse.test" {
 		t.Fatalf("the address changed before the link was followed: %s", got.Email)
 	}
-	link := e.lastLink("alice@healthy.test", account.PathConfirmEmail)
-	u, err := e.svc.ConfirmEmailChange(e.ctx, link, attemptAddr(2))
+	link := e.lastLink("alice@healthy.test", identity.PathConfirmEmail)
+	u, err := e.svc.Identity.ConfirmEmailChange(e.ctx, link, attemptAddr(2))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -313,7 +313,7 @@ func TestChangeEmail(t *testing.T) {
 			t.Fatalf("no email_changed notice to %s: %v", to, e.mailKinds(to))
 		}
 	}
-	if _, err := e.svc.ConfirmEmailChange(e.ctx, link, attemptAddr(3)); core.KindOf(err) != core.KindInvalid {
+	if _, err := e.svc.Identity.ConfirmEmailChange(e.ctx, link, attemptAddr(3)); core.KindOf(err) != core.KindInvalid {
 		t.Fatalf("a change link used twice = %v, want invalid", err)
 	}
 }

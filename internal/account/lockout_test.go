@@ -10,9 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rampart/rampart/internal/account"
+	"github.com/rampart/rampart/internal/authn"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/mail"
 )
 
@@ -39,7 +40,7 @@ func wantLimited(t *testing.T, err error, d time.Duration, says ...string) {
 // signInAtHome makes homeAddr's network one the account signed in from.
 func (e *acctEnv) signInAtHome(name string) {
 	e.t.Helper()
-	if _, err := e.svc.Login(e.ctx, name, goodPassword, homeAddr); err != nil {
+	if _, err := e.svc.Authn.Login(e.ctx, name, goodPassword, homeAddr); err != nil {
 		e.t.Fatalf("signing in at home: %v", err)
 	}
 }
@@ -56,31 +57,31 @@ func TestLoginAttackerCannotLockTheOwnerOut(t *testing.T) {
 	newAddrAtHome := netip.MustParseAddr("192.0.2.77") // the home router got a new address
 
 	for i := range 3 * (freeFailures + 8) { // far past the cap
-		_, err := e.svc.Login(e.ctx, "victim", badPassword, attemptAddr(i))
+		_, err := e.svc.Authn.Login(e.ctx, "victim", badPassword, attemptAddr(i))
 		wantIncorrect(t, err, fmt.Sprintf("guess %d", i+1))
 		if i >= freeFailures {
 			// The account is blocked for every network it never signed in from...
-			_, err := e.svc.Login(e.ctx, "victim", goodPassword, attemptAddr(10000+i))
+			_, err := e.svc.Authn.Login(e.ctx, "victim", goodPassword, attemptAddr(10000+i))
 			if core.KindOf(err) != core.KindRateLimited {
 				t.Fatalf("after guess %d, the right password from elsewhere: %v, want rate limited", i+1, err)
 			}
 		}
 		// ...but not for its owner.
 		for _, from := range []netip.Addr{homeAddr, newAddrAtHome} {
-			if _, err := e.svc.Login(e.ctx, "victim", goodPassword, from); err != nil {
+			if _, err := e.svc.Authn.Login(e.ctx, "victim", goodPassword, from); err != nil {
 				t.Fatalf("after guess %d, the owner from %s: %v", i+1, from, err)
 			}
 		}
 		e.clock.Advance(maxBackoff)
 	}
 
-	_, err := e.svc.Login(e.ctx, "victim", badPassword, attemptAddr(999))
+	_, err := e.svc.Authn.Login(e.ctx, "victim", badPassword, attemptAddr(999))
 	wantIncorrect(t, err, "one more guess")
-	if _, err := e.svc.CreateToken(e.ctx, session, goodPassword, account.TokenRequest{Name: "ci"}); err != nil {
+	if _, err := e.svc.Authn.CreateToken(e.ctx, session, goodPassword, authn.TokenRequest{Name: "ci"}); err != nil {
 		t.Fatalf("creating a token during the attack: %v", err)
 	}
 	browser := authz.Principal{User: u, Addr: homeAddr}
-	if _, err := e.svc.ChangePassword(e.ctx, browser, goodPassword, "another-long-secret-phrase"); err != nil {
+	if _, err := e.svc.Identity.ChangePassword(e.ctx, browser, goodPassword, "another-long-secret-phrase"); err != nil {
 		t.Fatalf("changing the password during the attack: %v", err)
 	}
 }
@@ -94,7 +95,7 @@ func TestLoginAttackerStillBacksOff(t *testing.T) {
 	attempt := 0
 	guess := func(pw string) error {
 		attempt++
-		_, err := e.svc.Login(e.ctx, "victim", pw, attemptAddr(attempt))
+		_, err := e.svc.Authn.Login(e.ctx, "victim", pw, attemptAddr(attempt))
 		return err
 	}
 	for i := 1; i <= freeFailures+1; i++ {
@@ -103,7 +104,7 @@ func TestLoginAttackerStillBacksOff(t *testing.T) {
 	for i, want := range []time.Duration{1, 2, 4, 8, 16, 20, 20} {
 		want *= time.Second
 		wantBlocked(t, guess(badPassword), want, fmt.Sprintf("step %d", i))
-		if _, err := e.svc.Login(e.ctx, "victim", goodPassword, homeAddr); err != nil {
+		if _, err := e.svc.Authn.Login(e.ctx, "victim", goodPassword, homeAddr); err != nil {
 			t.Fatalf("step %d: the owner at home: %v", i, err)
 		}
 		wantBlocked(t, guess(goodPassword), want, fmt.Sprintf("step %d, after the owner signed in", i))
@@ -120,21 +121,21 @@ func TestLoginNewNetworkStillThrottled(t *testing.T) {
 	e.user("victim")
 	e.signInAtHome("victim")
 	for i := 0; i <= freeFailures; i++ {
-		_, err := e.svc.Login(e.ctx, "victim", badPassword, attemptAddr(i))
+		_, err := e.svc.Authn.Login(e.ctx, "victim", badPassword, attemptAddr(i))
 		wantIncorrect(t, err, fmt.Sprintf("guess %d", i+1))
 	}
 	hotel := netip.MustParseAddr("198.51.100.23")
-	_, err := e.svc.Login(e.ctx, "victim", goodPassword, hotel)
+	_, err := e.svc.Authn.Login(e.ctx, "victim", goodPassword, hotel)
 	wantBlocked(t, err, time.Second, "the right password from a new network")
 	e.clock.Advance(time.Second)
-	if _, err := e.svc.Login(e.ctx, "victim", goodPassword, hotel); err != nil {
+	if _, err := e.svc.Authn.Login(e.ctx, "victim", goodPassword, hotel); err != nil {
 		t.Fatalf("from the new network after the wait: %v", err)
 	}
-	_, err = e.svc.Login(e.ctx, "victim", badPassword, attemptAddr(100))
+	_, err = e.svc.Authn.Login(e.ctx, "victim", badPassword, attemptAddr(100))
 	wantIncorrect(t, err, "the next guess")
-	_, err = e.svc.Login(e.ctx, "victim", goodPassword, attemptAddr(101))
+	_, err = e.svc.Authn.Login(e.ctx, "victim", goodPassword, attemptAddr(101))
 	wantBlocked(t, err, 2*time.Second, "elsewhere, after the owner's success: the counter was not reset")
-	if _, err := e.svc.Login(e.ctx, "victim", goodPassword, netip.MustParseAddr("198.51.100.200")); err != nil {
+	if _, err := e.svc.Authn.Login(e.ctx, "victim", goodPassword, netip.MustParseAddr("198.51.100.200")); err != nil {
 		t.Fatalf("the hotel's network, once signed in from: %v", err)
 	}
 }
@@ -146,13 +147,13 @@ func TestLoginKnownNetworkHasItsOwnCounter(t *testing.T) {
 	e.user("victim")
 	e.signInAtHome("victim")
 	for i := 0; i <= freeFailures; i++ {
-		_, err := e.svc.Login(e.ctx, "victim", badPassword, netip.AddrFrom4([4]byte{192, 0, 2, byte(100 + i)}))
+		_, err := e.svc.Authn.Login(e.ctx, "victim", badPassword, netip.AddrFrom4([4]byte{192, 0, 2, byte(100 + i)}))
 		wantIncorrect(t, err, fmt.Sprintf("guess %d from the home network", i+1))
 	}
-	_, err := e.svc.Login(e.ctx, "victim", goodPassword, netip.MustParseAddr("192.0.2.200"))
+	_, err := e.svc.Authn.Login(e.ctx, "victim", goodPassword, netip.MustParseAddr("192.0.2.200"))
 	wantBlocked(t, err, time.Second, "another address of the home network")
 	// Those guesses never reached the account-wide counter.
-	if _, err := e.svc.Login(e.ctx, "victim", goodPassword, attemptAddr(1)); err != nil {
+	if _, err := e.svc.Authn.Login(e.ctx, "victim", goodPassword, attemptAddr(1)); err != nil {
 		t.Fatalf("from another network: %v", err)
 	}
 }
@@ -168,23 +169,23 @@ func TestThrottleSourcesIPv6By64(t *testing.T) {
 	e := newAcctEnv(t)
 	e.user("victim")
 	for i := 0; i <= freeFailures; i++ {
-		_, err := e.svc.Login(e.ctx, fmt.Sprintf("guess%d", i), badPassword, ipv6(2, uint16(i+1)))
+		_, err := e.svc.Authn.Login(e.ctx, fmt.Sprintf("guess%d", i), badPassword, ipv6(2, uint16(i+1)))
 		wantIncorrect(t, err, fmt.Sprintf("guess %d", i+1))
 	}
-	_, err := e.svc.Login(e.ctx, "victim", goodPassword, ipv6(2, 0xffff))
+	_, err := e.svc.Authn.Login(e.ctx, "victim", goodPassword, ipv6(2, 0xffff))
 	wantBlocked(t, err, time.Second, "another address of the guessing /64")
-	if _, err := e.svc.Login(e.ctx, "victim", goodPassword, ipv6(3, 1)); err != nil {
+	if _, err := e.svc.Authn.Login(e.ctx, "victim", goodPassword, ipv6(3, 1)); err != nil {
 		t.Fatalf("from the next /64: %v", err)
 	}
 
 	guesser := netip.MustParseAddr("203.0.113.9")
 	for i := 0; i <= freeFailures; i++ {
-		_, err := e.svc.Login(e.ctx, fmt.Sprintf("other%d", i), badPassword, guesser)
+		_, err := e.svc.Authn.Login(e.ctx, fmt.Sprintf("other%d", i), badPassword, guesser)
 		wantIncorrect(t, err, fmt.Sprintf("IPv4 guess %d", i+1))
 	}
-	_, err = e.svc.Login(e.ctx, "victim", goodPassword, guesser)
+	_, err = e.svc.Authn.Login(e.ctx, "victim", goodPassword, guesser)
 	wantBlocked(t, err, time.Second, "the guessing IPv4 address")
-	if _, err := e.svc.Login(e.ctx, "victim", goodPassword, netip.MustParseAddr("203.0.113.10")); err != nil {
+	if _, err := e.svc.Authn.Login(e.ctx, "victim", goodPassword, netip.MustParseAddr("203.0.113.10")); err != nil {
 		t.Fatalf("the IPv4 address next to it: %v", err)
 	}
 }
@@ -200,7 +201,7 @@ func TestResetRequestsDrainAndSpareTheOwner(t *testing.T) {
 	n := 0
 	reset := func() error {
 		n++
-		return e.svc.RequestPasswordReset(e.ctx, u.Email, attemptAddr(n))
+		return e.svc.Identity.RequestPasswordReset(e.ctx, u.Email, attemptAddr(n))
 	}
 	for i := range 3 {
 		if err := reset(); err != nil {
@@ -208,7 +209,7 @@ func TestResetRequestsDrainAndSpareTheOwner(t *testing.T) {
 		}
 	}
 	wantLimited(t, reset(), 30*time.Minute, "newest link mailed to it", "try again in 30 minutes")
-	if err := e.svc.RequestPasswordReset(e.ctx, u.Email, homeAddr); err != nil {
+	if err := e.svc.Identity.RequestPasswordReset(e.ctx, u.Email, homeAddr); err != nil {
 		t.Fatalf("the owner at home: %v", err)
 	}
 	e.clock.Advance(30 * time.Minute)
@@ -240,13 +241,13 @@ func TestResetRequestsDrainAndSpareTheOwner(t *testing.T) {
 func TestResetRequestsPerSource(t *testing.T) {
 	e := newAcctEnv(t)
 	for i := range 5 {
-		if err := e.svc.RequestPasswordReset(e.ctx, fmt.Sprintf("u%d@example.com", i), ipv6(7, uint16(i))); err != nil {
+		if err := e.svc.Identity.RequestPasswordReset(e.ctx, fmt.Sprintf("u%d@example.com", i), ipv6(7, uint16(i))); err != nil {
 			t.Fatalf("request %d: %v", i+1, err)
 		}
 	}
-	err := e.svc.RequestPasswordReset(e.ctx, "u5@example.com", ipv6(7, 99))
+	err := e.svc.Identity.RequestPasswordReset(e.ctx, "u5@example.com", ipv6(7, 99))
 	wantLimited(t, err, 12*time.Minute, "too many password reset requests from your address; try again in 12 minutes")
-	if err := e.svc.RequestPasswordReset(e.ctx, "u5@example.com", ipv6(8, 1)); err != nil {
+	if err := e.svc.Identity.RequestPasswordReset(e.ctx, "u5@example.com", ipv6(8, 1)); err != nil {
 		t.Fatalf("from another /64: %v", err)
 	}
 }
@@ -254,10 +255,10 @@ func TestResetRequestsPerSource(t *testing.T) {
 // Sign-up is limited per source: ten an hour, taken or not, then one each
 // six minutes. What it says of a taken name or address does not change.
 func TestRegisterThrottledPerSource(t *testing.T) {
-	e := newAcctEnv(t, func(p *account.Policy) { p.AllowRegistration = true })
+	e := newAcctEnv(t, func(p *Policy) { p.AllowRegistration = true })
 	office := netip.MustParseAddr("192.0.2.50")
 	signUp := func(name, email string, from netip.Addr) error {
-		_, err := e.svc.Register(e.ctx, account.NewUser{Name: name, Email: email, Password: goodPassword}, from)
+		_, err := e.svc.Identity.Register(e.ctx, identity.NewUser{Name: name, Email: email, Password: goodPassword}, from)
 		return err
 	}
 	e.user("taken")
@@ -312,7 +313,7 @@ func waitMail(t *testing.T, m *sentMail, kind, to string) mail.Message {
 func TestChangePasswordVoidsResetLinks(t *testing.T) {
 	e := newAcctEnv(t)
 	u := e.user("alice")
-	if err := e.svc.RequestPasswordReset(e.ctx, u.Email, homeAddr); err != nil {
+	if err := e.svc.Identity.RequestPasswordReset(e.ctx, u.Email, homeAddr); err != nil {
 		t.Fatal(err)
 	}
 	msg := waitMail(t, e.mail, mail.KindPasswordReset, u.Email)
@@ -321,15 +322,15 @@ func TestChangePasswordVoidsResetLinks(t *testing.T) {
 		t.Fatal(err)
 	}
 	secret := link.Query().Get("token")
-	if err := e.svc.CheckLink(e.ctx, secret, core.PurposePasswordReset, homeAddr); err != nil {
+	if err := e.svc.Identity.CheckLink(e.ctx, secret, core.PurposePasswordReset, homeAddr); err != nil {
 		t.Fatalf("the fresh link: %v", err)
 	}
-	if _, err := e.svc.ChangePassword(e.ctx, authz.Principal{User: u, Addr: homeAddr}, goodPassword, "another-long-secret-phrase"); err != nil {
+	if _, err := e.svc.Identity.ChangePassword(e.ctx, authz.Principal{User: u, Addr: homeAddr}, goodPassword, "another-long-secret-phrase"); err != nil {
 		t.Fatal(err)
 	}
-	_, err = e.svc.ResetPassword(e.ctx, secret, "a-third-long-secret-phrase", homeAddr)
+	_, err = e.svc.Identity.ResetPassword(e.ctx, secret, "a-third-long-secret-phrase", homeAddr)
 	wantAuthErr(t, err, core.KindInvalid, "already used or replaced")
-	if _, err := e.svc.Login(e.ctx, "alice", "another-long-secret-phrase", homeAddr); err != nil {
+	if _, err := e.svc.Authn.Login(e.ctx, "alice", "another-long-secret-phrase", homeAddr); err != nil {
 		t.Fatalf("the changed password: %v", err)
 	}
 }
@@ -358,7 +359,7 @@ func TestWrongSecondFactorCodesAreMailed(t *testing.T) {
 		tries++
 		c, _ := strconv.Atoi(e.code(secret, 0))
 		from := attemptAddr(tries)
-		err := e.svc.CheckSecondFactor(e.ctx, u, fmt.Sprintf("%06d", (c+1)%1000000), from)
+		err := e.svc.Factors.CheckSecondFactor(e.ctx, u, fmt.Sprintf("%06d", (c+1)%1000000), from)
 		wantKind(t, err, core.KindUnauthenticated, fmt.Sprintf("wrong code %d", tries))
 		e.clock.Advance(maxBackoff) // no block in the way of the next
 		return from
@@ -396,7 +397,7 @@ func TestWrongSecondFactorCodesAreMailed(t *testing.T) {
 
 	// The right code ends the run.
 	e.clock.Advance(30 * time.Second)
-	if err := e.svc.CheckSecondFactor(e.ctx, u, e.code(secret, 0), e.addr); err != nil {
+	if err := e.svc.Factors.CheckSecondFactor(e.ctx, u, e.code(secret, 0), e.addr); err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Advance(time.Hour)
@@ -416,19 +417,19 @@ func TestUnauthenticatedStartsAreLimited(t *testing.T) {
 	n := 0
 	for ; n < 100 && err == nil; n++ {
 		if n%2 == 0 {
-			_, err = e.svc.StartCLILogin(e.ctx, flood)
+			_, err = e.svc.Authn.StartCLILogin(e.ctx, flood)
 		} else {
-			_, err = e.svc.BeginPasskeySignIn(e.ctx, flood)
+			_, err = e.svc.Factors.BeginPasskeySignIn(e.ctx, flood)
 		}
 	}
 	if core.KindOf(err) != core.KindRateLimited || n < 20 || n > 40 {
 		t.Fatalf("after %d starts from one address: %v, want rate limited after about 30", n, err)
 	}
-	if _, err := e.svc.StartCLILogin(e.ctx, other); err != nil {
+	if _, err := e.svc.Authn.StartCLILogin(e.ctx, other); err != nil {
 		t.Fatalf("another address: %v", err)
 	}
 	e.clock.Advance(time.Minute)
-	if _, err := e.svc.StartCLILogin(e.ctx, flood); err != nil {
+	if _, err := e.svc.Authn.StartCLILogin(e.ctx, flood); err != nil {
 		t.Fatalf("a minute later: %v", err)
 	}
 }

@@ -13,9 +13,10 @@ import (
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
 
-	"github.com/rampart/rampart/internal/account"
+	"github.com/rampart/rampart/internal/authn"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/password"
 	"github.com/rampart/rampart/internal/pwcheck"
@@ -32,7 +33,7 @@ type mfaEnv struct {
 	ctx   context.Context
 	clock *testclock.Clock
 	st    store.Store
-	svc   *account.Service
+	svc   *stack
 	mail  *sentMail
 	addr  netip.Addr
 }
@@ -51,10 +52,10 @@ func newMFAEnv(t *testing.T) *mfaEnv {
 	}
 	sent := &sentMail{}
 	clock := testclock.New(time.Date(2030, 5, 6, 7, 8, 9, 0, time.UTC))
-	svc, err := account.New(ctx, eventcheck.Wrap(t, st), password.NewHasher(password.TestParams(), 4), account.Policy{
+	svc, err := newStack(ctx, eventcheck.Wrap(t, st), password.NewHasher(password.TestParams(), 4), Policy{
 		PublishMaxDays: 90, DefaultDays: 30, ReadOnlyMaxDays: 365, SessionLifetime: 12 * time.Hour,
 		FreeFailures: freeFailures, MaxBackoff: maxBackoff, PublicURL: "https://registry.example/",
-	}, account.Peers{Mailer: sent, Passwords: pw}, clock.Now)
+	}, Peers{Mailer: sent, Passwords: pw}, clock.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +76,7 @@ func (e *mfaEnv) code(secret string, d time.Duration) string {
 // of a browser session, the secret and the recovery codes.
 func (e *mfaEnv) enrolled(name string) (authz.Principal, string, []string) {
 	e.t.Helper()
-	u, err := e.svc.CreateUser(e.ctx, "operator", account.NewUser{Name: name, Email: name + "@example.com", Password: goodPassword, Verified: true})
+	u, err := e.svc.Identity.CreateUser(e.ctx, "operator", identity.NewUser{Name: name, Email: name + "@example.com", Password: goodPassword, Verified: true})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -83,14 +84,14 @@ func (e *mfaEnv) enrolled(name string) (authz.Principal, string, []string) {
 	// A first factor is added from a fresh sign-in.
 	fresh := p
 	fresh.SignedInAt, fresh.Now = e.clock.Now(), e.clock.Now()
-	en, err := e.svc.BeginTOTP(e.ctx, fresh)
+	en, err := e.svc.Factors.BeginTOTP(e.ctx, fresh)
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	if !strings.HasPrefix(en.URL, "otpauth://totp/") || len(en.QRPNG) == 0 {
 		e.t.Fatalf("enrolment URL %q, %d bytes of QR code", en.URL, len(en.QRPNG))
 	}
-	codes, err := e.svc.ConfirmTOTP(e.ctx, fresh, e.code(en.Secret, 0))
+	codes, err := e.svc.Factors.ConfirmTOTP(e.ctx, fresh, e.code(en.Secret, 0))
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -144,7 +145,7 @@ func TestTOTPEnrolmentMailsAndRecords(t *testing.T) {
 	if m := e.lastMail(mail.KindMFAAdded); !strings.Contains(m.Text, "authenticator app (TOTP)") {
 		t.Fatalf("MFA added mail does not name the method:\n%s", m.Text)
 	}
-	st, err := e.svc.MFAStatus(e.ctx, p)
+	st, err := e.svc.Factors.MFAStatus(e.ctx, p)
 	if err != nil || !st.TOTP || st.RecoveryCodes != 10 {
 		t.Fatalf("MFAStatus = %+v, %v; want on with 10 codes", st, err)
 	}
@@ -152,29 +153,29 @@ func TestTOTPEnrolmentMailsAndRecords(t *testing.T) {
 		t.Fatalf("newest event %q, want %q", types[0], core.EventMFAAdd)
 	}
 	p.MFA, p.MFAVerifiedAt, p.Now = true, e.clock.Now(), e.clock.Now()
-	_, err = e.svc.BeginTOTP(e.ctx, p)
+	_, err = e.svc.Factors.BeginTOTP(e.ctx, p)
 	wantKind(t, err, core.KindConflict, "BeginTOTP while on")
 }
 
 func TestConfirmTOTPRefusesWrongCode(t *testing.T) {
 	e := newMFAEnv(t)
-	u, err := e.svc.CreateUser(e.ctx, "operator", account.NewUser{Name: "bob", Email: "bob@example.com", Password: goodPassword, Verified: true})
+	u, err := e.svc.Identity.CreateUser(e.ctx, "operator", identity.NewUser{Name: "bob", Email: "bob@example.com", Password: goodPassword, Verified: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	p := authz.Principal{User: u, Addr: e.addr, SignedInAt: e.clock.Now(), Now: e.clock.Now()}
-	en, err := e.svc.BeginTOTP(e.ctx, p)
+	en, err := e.svc.Factors.BeginTOTP(e.ctx, p)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// A reload shows the same secret.
-	again, err := e.svc.BeginTOTP(e.ctx, p)
+	again, err := e.svc.Factors.BeginTOTP(e.ctx, p)
 	if err != nil || again.Secret != en.Secret {
 		t.Fatalf("BeginTOTP again = %v, %v; want the same pending secret", again, err)
 	}
-	_, err = e.svc.ConfirmTOTP(e.ctx, p, e.code(en.Secret, 5*time.Minute))
+	_, err = e.svc.Factors.ConfirmTOTP(e.ctx, p, e.code(en.Secret, 5*time.Minute))
 	wantKind(t, err, core.KindUnauthenticated, "ConfirmTOTP with a code from the future")
-	if st, _ := e.svc.MFAStatus(e.ctx, p); st.TOTP {
+	if st, _ := e.svc.Factors.MFAStatus(e.ctx, p); st.TOTP {
 		t.Fatal("a wrong code turned TOTP on")
 	}
 }
@@ -184,10 +185,10 @@ func TestSecondFactorReplayAndSkew(t *testing.T) {
 	p, secret, _ := e.enrolled("alice")
 	u := p.User
 	code := e.code(secret, 0)
-	if err := e.svc.CheckSecondFactor(e.ctx, u, code, e.addr); err != nil {
+	if err := e.svc.Factors.CheckSecondFactor(e.ctx, u, code, e.addr); err != nil {
 		t.Fatalf("current code: %v", err)
 	}
-	err := e.svc.CheckSecondFactor(e.ctx, u, code, e.addr)
+	err := e.svc.Factors.CheckSecondFactor(e.ctx, u, code, e.addr)
 	wantKind(t, err, core.KindUnauthenticated, "the same code again")
 	if !strings.Contains(core.Message(err), "already used") {
 		t.Fatalf("replay message %q does not say it was already used", core.Message(err))
@@ -195,15 +196,15 @@ func TestSecondFactorReplayAndSkew(t *testing.T) {
 
 	// One step of clock skew either way is accepted; two is not.
 	e.clock.Advance(2 * time.Minute)
-	wantKind(t, e.svc.CheckSecondFactor(e.ctx, u, e.code(secret, -60*time.Second), e.addr), core.KindUnauthenticated, "a code two steps old")
-	if err := e.svc.CheckSecondFactor(e.ctx, u, e.code(secret, -30*time.Second), e.addr); err != nil {
+	wantKind(t, e.svc.Factors.CheckSecondFactor(e.ctx, u, e.code(secret, -60*time.Second), e.addr), core.KindUnauthenticated, "a code two steps old")
+	if err := e.svc.Factors.CheckSecondFactor(e.ctx, u, e.code(secret, -30*time.Second), e.addr); err != nil {
 		t.Fatalf("a code one step behind: %v", err)
 	}
-	if err := e.svc.CheckSecondFactor(e.ctx, u, e.code(secret, 30*time.Second), e.addr); err != nil {
+	if err := e.svc.Factors.CheckSecondFactor(e.ctx, u, e.code(secret, 30*time.Second), e.addr); err != nil {
 		t.Fatalf("a code one step ahead: %v", err)
 	}
 	// After the step-ahead code, the current one is older: refused.
-	wantKind(t, e.svc.CheckSecondFactor(e.ctx, u, e.code(secret, 0), e.addr), core.KindUnauthenticated, "an older code after a newer one")
+	wantKind(t, e.svc.Factors.CheckSecondFactor(e.ctx, u, e.code(secret, 0), e.addr), core.KindUnauthenticated, "an older code after a newer one")
 }
 
 func TestSecondFactorConcurrentUseOfOneCode(t *testing.T) {
@@ -215,7 +216,7 @@ func TestSecondFactorConcurrentUseOfOneCode(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range workers {
 		wg.Go(func() {
-			errs[i] = e.svc.CheckSecondFactor(e.ctx, p.User, code, netip.AddrFrom4([4]byte{10, 0, 0, byte(i)}))
+			errs[i] = e.svc.Factors.CheckSecondFactor(e.ctx, p.User, code, netip.AddrFrom4([4]byte{10, 0, 0, byte(i)}))
 		})
 	}
 	wg.Wait()
@@ -234,22 +235,22 @@ func TestSecondFactorBackoff(t *testing.T) {
 	e := newMFAEnv(t)
 	p, secret, _ := e.enrolled("alice")
 	for i := range freeFailures {
-		wantKind(t, e.svc.CheckSecondFactor(e.ctx, p.User, "000000", attemptAddr(i)), core.KindUnauthenticated, "wrong code")
+		wantKind(t, e.svc.Factors.CheckSecondFactor(e.ctx, p.User, "000000", attemptAddr(i)), core.KindUnauthenticated, "wrong code")
 	}
 	// The next wrong code is weighed and starts a 1s block on the account.
-	wantKind(t, e.svc.CheckSecondFactor(e.ctx, p.User, "000000", attemptAddr(10)), core.KindUnauthenticated, "wrong code past the free ones")
-	wantBlocked(t, e.svc.CheckSecondFactor(e.ctx, p.User, e.code(secret, 0), attemptAddr(11)), time.Second, "even the right code while blocked")
+	wantKind(t, e.svc.Factors.CheckSecondFactor(e.ctx, p.User, "000000", attemptAddr(10)), core.KindUnauthenticated, "wrong code past the free ones")
+	wantBlocked(t, e.svc.Factors.CheckSecondFactor(e.ctx, p.User, e.code(secret, 0), attemptAddr(11)), time.Second, "even the right code while blocked")
 	e.clock.Advance(time.Second)
-	wantKind(t, e.svc.CheckSecondFactor(e.ctx, p.User, "000000", attemptAddr(12)), core.KindUnauthenticated, "wrong code after the block")
-	wantBlocked(t, e.svc.CheckSecondFactor(e.ctx, p.User, "000000", attemptAddr(13)), 2*time.Second, "doubled block")
+	wantKind(t, e.svc.Factors.CheckSecondFactor(e.ctx, p.User, "000000", attemptAddr(12)), core.KindUnauthenticated, "wrong code after the block")
+	wantBlocked(t, e.svc.Factors.CheckSecondFactor(e.ctx, p.User, "000000", attemptAddr(13)), 2*time.Second, "doubled block")
 	e.clock.Advance(2 * time.Second)
-	if err := e.svc.CheckSecondFactor(e.ctx, p.User, e.code(secret, 0), attemptAddr(14)); err != nil {
+	if err := e.svc.Factors.CheckSecondFactor(e.ctx, p.User, e.code(secret, 0), attemptAddr(14)); err != nil {
 		t.Fatalf("right code after the block: %v", err)
 	}
 	// A success clears the account's record: the next wrong code is free.
-	wantKind(t, e.svc.CheckSecondFactor(e.ctx, p.User, "000000", attemptAddr(15)), core.KindUnauthenticated, "wrong code after a success")
+	wantKind(t, e.svc.Factors.CheckSecondFactor(e.ctx, p.User, "000000", attemptAddr(15)), core.KindUnauthenticated, "wrong code after a success")
 	// Password failures are counted apart: a blocked code does not block sign-in.
-	if _, err := e.svc.Login(e.ctx, "alice", goodPassword, attemptAddr(16)); err != nil {
+	if _, err := e.svc.Authn.Login(e.ctx, "alice", goodPassword, attemptAddr(16)); err != nil {
 		t.Fatalf("Login after code failures: %v", err)
 	}
 }
@@ -257,7 +258,7 @@ func TestSecondFactorBackoff(t *testing.T) {
 func TestRecoveryCodeWorksOnceAndMails(t *testing.T) {
 	e := newMFAEnv(t)
 	p, _, codes := e.enrolled("alice")
-	if err := e.svc.CheckSecondFactor(e.ctx, p.User, strings.ToUpper(codes[3]), e.addr); err != nil {
+	if err := e.svc.Factors.CheckSecondFactor(e.ctx, p.User, strings.ToUpper(codes[3]), e.addr); err != nil {
 		t.Fatalf("recovery code: %v", err)
 	}
 	m := e.lastMail(mail.KindRecoveryCodeUsed)
@@ -267,17 +268,17 @@ func TestRecoveryCodeWorksOnceAndMails(t *testing.T) {
 	if types := e.eventTypes("alice"); types[0] != core.EventRecoveryCodeUsed {
 		t.Fatalf("newest event %q, want %q", types[0], core.EventRecoveryCodeUsed)
 	}
-	wantKind(t, e.svc.CheckSecondFactor(e.ctx, p.User, codes[3], e.addr), core.KindUnauthenticated, "the same recovery code again")
+	wantKind(t, e.svc.Factors.CheckSecondFactor(e.ctx, p.User, codes[3], e.addr), core.KindUnauthenticated, "the same recovery code again")
 
 	// Regenerating needs a code, mails, and kills the old set.
 	e.clock.Advance(time.Minute)
-	fresh, err := e.svc.RegenerateRecoveryCodes(e.ctx, p, codes[4])
+	fresh, err := e.svc.Factors.RegenerateRecoveryCodes(e.ctx, p, codes[4])
 	if err != nil || len(fresh) != 10 {
 		t.Fatalf("RegenerateRecoveryCodes = %d codes, %v", len(fresh), err)
 	}
 	e.lastMail(mail.KindRecoveryCodesRegenerated)
-	wantKind(t, e.svc.CheckSecondFactor(e.ctx, p.User, codes[5], e.addr), core.KindUnauthenticated, "an old recovery code after regenerating")
-	if err := e.svc.CheckSecondFactor(e.ctx, p.User, fresh[0], e.addr); err != nil {
+	wantKind(t, e.svc.Factors.CheckSecondFactor(e.ctx, p.User, codes[5], e.addr), core.KindUnauthenticated, "an old recovery code after regenerating")
+	if err := e.svc.Factors.CheckSecondFactor(e.ctx, p.User, fresh[0], e.addr); err != nil {
 		t.Fatalf("new recovery code: %v", err)
 	}
 }
@@ -285,13 +286,13 @@ func TestRecoveryCodeWorksOnceAndMails(t *testing.T) {
 func TestDisableTOTP(t *testing.T) {
 	e := newMFAEnv(t)
 	p, secret, _ := e.enrolled("alice")
-	wantKind(t, e.svc.DisableTOTP(e.ctx, p, "wrong-password-here", e.code(secret, 0)), core.KindUnauthenticated, "wrong password")
-	wantKind(t, e.svc.DisableTOTP(e.ctx, p, goodPassword, "123"), core.KindUnauthenticated, "no valid code")
-	if err := e.svc.DisableTOTP(e.ctx, p, goodPassword, e.code(secret, 0)); err != nil {
+	wantKind(t, e.svc.Factors.DisableTOTP(e.ctx, p, "wrong-password-here", e.code(secret, 0)), core.KindUnauthenticated, "wrong password")
+	wantKind(t, e.svc.Factors.DisableTOTP(e.ctx, p, goodPassword, "123"), core.KindUnauthenticated, "no valid code")
+	if err := e.svc.Factors.DisableTOTP(e.ctx, p, goodPassword, e.code(secret, 0)); err != nil {
 		t.Fatal(err)
 	}
 	e.lastMail(mail.KindMFARemoved)
-	if st, _ := e.svc.MFAStatus(e.ctx, p); st.TOTP || st.RecoveryCodes != 0 {
+	if st, _ := e.svc.Factors.MFAStatus(e.ctx, p); st.TOTP || st.RecoveryCodes != 0 {
 		t.Fatalf("after DisableTOTP: %+v", st)
 	}
 	if types := e.eventTypes("alice"); types[0] != core.EventMFARemove {
@@ -303,19 +304,19 @@ func TestNPMLoginAndWritesNeedOTP(t *testing.T) {
 	e := newMFAEnv(t)
 	p, secret, _ := e.enrolled("alice")
 	u := p.User
-	_, err := e.svc.IssueSessionTokenOTP(e.ctx, u, e.addr, "")
+	_, err := e.svc.Authn.IssueSessionTokenOTP(e.ctx, u, e.addr, "")
 	wantKind(t, err, core.KindOTPRequired, "npm login without a code")
 	if core.Message(err) != authz.OTPRequiredMessage {
 		t.Fatalf("message %q, want %q", core.Message(err), authz.OTPRequiredMessage)
 	}
-	tok, err := e.svc.IssueSessionTokenOTP(e.ctx, u, e.addr, e.code(secret, 0))
+	tok, err := e.svc.Authn.IssueSessionTokenOTP(e.ctx, u, e.addr, e.code(secret, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if tok.Token.MFAVerifiedAt.IsZero() {
 		t.Fatal("the login token does not record its second factor")
 	}
-	sp, err := e.svc.Authenticate(e.ctx, tok.Value, e.addr)
+	sp, err := e.svc.Authn.Authenticate(e.ctx, tok.Value, e.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -329,7 +330,7 @@ func TestNPMLoginAndWritesNeedOTP(t *testing.T) {
 
 	e.clock.Advance(30 * time.Second)
 	code := e.code(secret, 0)
-	withCode := e.svc.WithOTP(e.ctx, sp, code)
+	withCode := e.svc.Factors.WithOTP(e.ctx, sp, code)
 	if err := authz.Authorize(withCode, authz.CreatePackage, authz.Resource{Package: "x"}); err != nil {
 		t.Fatalf("publish with a code: %v", err)
 	}
@@ -337,15 +338,15 @@ func TestNPMLoginAndWritesNeedOTP(t *testing.T) {
 	if err := authz.Authorize(withCode, authz.CreatePackage, authz.Resource{Package: "x"}); err != nil {
 		t.Fatalf("second check in the same request: %v", err)
 	}
-	wantKind(t, authz.Authorize(e.svc.WithOTP(e.ctx, sp, code), authz.CreatePackage, authz.Resource{Package: "x"}), core.KindOTPRequired, "the same code in the next request")
+	wantKind(t, authz.Authorize(e.svc.Factors.WithOTP(e.ctx, sp, code), authz.CreatePackage, authz.Resource{Package: "x"}), core.KindOTPRequired, "the same code in the next request")
 
 	// An API token made with a code may publish without one, but not manage.
 	e.clock.Advance(30 * time.Second)
-	api, err := e.svc.CreateToken(e.ctx, e.svc.WithOTP(e.ctx, sp, e.code(secret, 0)), goodPassword, account.TokenRequest{Name: "ci", Actions: []core.TokenAction{core.TokenPublish, core.TokenManage}})
+	api, err := e.svc.Authn.CreateToken(e.ctx, e.svc.Factors.WithOTP(e.ctx, sp, e.code(secret, 0)), goodPassword, authn.TokenRequest{Name: "ci", Actions: []core.TokenAction{core.TokenPublish, core.TokenManage}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ap, err := e.svc.Authenticate(e.ctx, api.Value, e.addr)
+	ap, err := e.svc.Authn.Authenticate(e.ctx, api.Value, e.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,36 +359,36 @@ func TestNPMLoginAndWritesNeedOTP(t *testing.T) {
 func TestWebSignInWithTOTP(t *testing.T) {
 	e := newMFAEnv(t)
 	p, secret, codes := e.enrolled("alice")
-	_, err := e.svc.StartWebSession(e.ctx, p.User)
+	_, err := e.svc.Authn.StartWebSession(e.ctx, p.User)
 	wantKind(t, err, core.KindForbidden, "a full session without the second factor")
 
-	pending, isPending, err := e.svc.BeginWebSignIn(e.ctx, p.User)
+	pending, isPending, err := e.svc.Authn.BeginWebSignIn(e.ctx, p.User)
 	if err != nil || !isPending {
 		t.Fatalf("BeginWebSignIn = %v, %v; want a pending sign-in", isPending, err)
 	}
-	if wp := e.svc.WebPrincipal(e.ctx, pending, e.addr); wp.User != nil {
+	if wp := e.svc.Authn.WebPrincipal(e.ctx, pending, e.addr); wp.User != nil {
 		t.Fatal("a pending sign-in signed the browser in")
 	}
-	_, _, err = e.svc.FinishWebSignIn(e.ctx, pending, "000000", e.addr)
+	_, _, err = e.svc.Authn.FinishWebSignIn(e.ctx, pending, "000000", e.addr)
 	wantKind(t, err, core.KindUnauthenticated, "wrong code")
-	_, value, err := e.svc.FinishWebSignIn(e.ctx, pending, e.code(secret, 0), e.addr)
+	_, value, err := e.svc.Authn.FinishWebSignIn(e.ctx, pending, e.code(secret, 0), e.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	wp := e.svc.WebPrincipal(e.ctx, value, e.addr)
+	wp := e.svc.Authn.WebPrincipal(e.ctx, value, e.addr)
 	if wp.User == nil || !wp.MFA || wp.MFAVerifiedAt.IsZero() {
 		t.Fatalf("after FinishWebSignIn: %+v", wp)
 	}
 	// The pending value is spent.
-	_, _, err = e.svc.FinishWebSignIn(e.ctx, pending, codes[0], e.addr)
-	if !errors.Is(err, account.ErrSignInExpired) {
+	_, _, err = e.svc.Authn.FinishWebSignIn(e.ctx, pending, codes[0], e.addr)
+	if !errors.Is(err, authn.ErrSignInExpired) {
 		t.Fatalf("reusing the pending sign-in: %v", err)
 	}
 	// A pending sign-in expires.
-	pending, _, _ = e.svc.BeginWebSignIn(e.ctx, p.User)
-	e.clock.Advance(account.PendingSignInLifetime)
-	_, _, err = e.svc.FinishWebSignIn(e.ctx, pending, codes[0], e.addr)
-	if !errors.Is(err, account.ErrSignInExpired) {
+	pending, _, _ = e.svc.Authn.BeginWebSignIn(e.ctx, p.User)
+	e.clock.Advance(authn.PendingSignInLifetime)
+	_, _, err = e.svc.Authn.FinishWebSignIn(e.ctx, pending, codes[0], e.addr)
+	if !errors.Is(err, authn.ErrSignInExpired) {
 		t.Fatalf("an expired pending sign-in: %v", err)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/pwcheck"
 )
@@ -27,11 +26,11 @@ func (m *sentMail) Send(_ context.Context, msg mail.Message) error {
 }
 
 // testPeers is an offline password checker and a mailer that keeps mail.
-func testPeers(t *testing.T) account.Peers {
+func testPeers(t *testing.T) Peers {
 	t.Helper()
 	pw, err := pwcheck.New(pwcheck.Options{DisableHIBP: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return account.Peers{Mailer: &sentMail{}, Passwords: pw}
+	return Peers{Mailer: &sentMail{}, Passwords: pw}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/store"
 )
@@ -42,15 +43,15 @@ func linkToken(t *testing.T, link string) string {
 func TestAssistedRecoveryWaitsThenRemovesFactors(t *testing.T) {
 	e := newMFAEnv(t)
 	p, secret, _ := e.enrolled("alice")
-	if _, err := e.svc.IssueSessionTokenOTP(e.ctx, p.User, e.addr, e.code(secret, 0)); err != nil {
+	if _, err := e.svc.Authn.IssueSessionTokenOTP(e.ctx, p.User, e.addr, e.code(secret, 0)); err != nil {
 		t.Fatal(err)
 	}
-	_, err := e.svc.StartRecovery(e.ctx, "operator", "alice", "")
+	_, err := e.svc.Identity.StartRecovery(e.ctx, "operator", "alice", "")
 	wantKind(t, err, core.KindInvalid, "recovery without a reason")
-	_, err = e.svc.StartRecovery(e.ctx, "operator", "nobody", "lost all")
+	_, err = e.svc.Identity.StartRecovery(e.ctx, "operator", "nobody", "lost all")
 	wantKind(t, err, core.KindNotFound, "recovery of an unknown user")
 
-	rec, err := e.svc.StartRecovery(e.ctx, "operator", "alice", "asked from alice@example.com; lost phone")
+	rec, err := e.svc.Identity.StartRecovery(e.ctx, "operator", "alice", "asked from alice@example.com; lost phone")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,14 +59,14 @@ func TestAssistedRecoveryWaitsThenRemovesFactors(t *testing.T) {
 		t.Fatalf("waiting period %v, want the policy's 7 days", got)
 	}
 	started := e.lastMail(mail.KindRecoveryStarted)
-	if !slices.Equal(started.To, []string{"alice@example.com"}) || !strings.Contains(started.Text, "7 days") || !strings.Contains(started.Text, account.PathCancelRecovery+"?token=") {
+	if !slices.Equal(started.To, []string{"alice@example.com"}) || !strings.Contains(started.Text, "7 days") || !strings.Contains(started.Text, identity.PathCancelRecovery+"?token=") {
 		t.Fatalf("recovery notice to %v:\n%s", started.To, started.Text)
 	}
-	_, err = e.svc.StartRecovery(e.ctx, "operator", "alice", "again")
+	_, err = e.svc.Identity.StartRecovery(e.ctx, "operator", "alice", "again")
 	wantKind(t, err, core.KindConflict, "a second recovery")
 
 	e.clock.Advance(6*24*time.Hour + 23*time.Hour)
-	_, err = e.svc.CompleteRecovery(e.ctx, "operator", "alice")
+	_, err = e.svc.Identity.CompleteRecovery(e.ctx, "operator", "alice")
 	wantKind(t, err, core.KindForbidden, "completing before the wait")
 	if !strings.Contains(core.Message(err), "1 hours 0 minutes left") && !strings.Contains(core.Message(err), "left") {
 		t.Fatalf("refusal does not say the time left: %v", err)
@@ -75,11 +76,11 @@ func TestAssistedRecoveryWaitsThenRemovesFactors(t *testing.T) {
 	}
 
 	e.clock.Advance(time.Hour)
-	u, err := e.svc.CompleteRecovery(e.ctx, "operator", "alice")
+	u, err := e.svc.Identity.CompleteRecovery(e.ctx, "operator", "alice")
 	if err != nil {
 		t.Fatal(err)
 	}
-	status, err := e.svc.MFAStatus(e.ctx, authz.Principal{User: u, Addr: e.addr})
+	status, err := e.svc.Factors.MFAStatus(e.ctx, authz.Principal{User: u, Addr: e.addr})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,11 +103,11 @@ func TestAssistedRecoveryWaitsThenRemovesFactors(t *testing.T) {
 	if !slices.Equal(reset.To, []string{"alice@example.com"}) {
 		t.Fatalf("reset link went to %v", reset.To)
 	}
-	if _, err := e.svc.ResetPassword(e.ctx, linkToken(t, reset.Links[0]), "a-brand-new-passphrase-42", e.addr); err != nil {
+	if _, err := e.svc.Identity.ResetPassword(e.ctx, linkToken(t, reset.Links[0]), "a-brand-new-passphrase-42", e.addr); err != nil {
 		t.Fatalf("the mailed reset link does not work: %v", err)
 	}
 	e.lastMail(mail.KindRecoveryCompleted)
-	_, err = e.svc.CompleteRecovery(e.ctx, "operator", "alice")
+	_, err = e.svc.Identity.CompleteRecovery(e.ctx, "operator", "alice")
 	wantKind(t, err, core.KindNotFound, "completing twice")
 	evs := e.eventTypes("operator")
 	for _, want := range []string{core.EventAccountRecoveryStart, core.EventAccountRecoveryDone} {
@@ -119,47 +120,47 @@ func TestAssistedRecoveryWaitsThenRemovesFactors(t *testing.T) {
 // The user cancels by the mailed link, or by signing in.
 func TestAssistedRecoveryCancelled(t *testing.T) {
 	e := newMFAEnv(t)
-	if _, err := e.svc.CreateUser(e.ctx, "operator", account.NewUser{Name: "bob", Email: "bob@example.com", Password: goodPassword, Verified: true}); err != nil {
+	if _, err := e.svc.Identity.CreateUser(e.ctx, "operator", identity.NewUser{Name: "bob", Email: "bob@example.com", Password: goodPassword, Verified: true}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.CreateUser(e.ctx, "operator", account.NewUser{Name: "carl", Email: "carl@example.com", Password: goodPassword}); err != nil {
+	if _, err := e.svc.Identity.CreateUser(e.ctx, "operator", identity.NewUser{Name: "carl", Email: "carl@example.com", Password: goodPassword}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := e.svc.StartRecovery(e.ctx, "operator", "carl", "lost all")
+	_, err := e.svc.Identity.StartRecovery(e.ctx, "operator", "carl", "lost all")
 	wantKind(t, err, core.KindForbidden, "recovery of an account without a verified address")
 
-	if _, err := e.svc.StartRecovery(e.ctx, "operator", "bob", "lost all"); err != nil {
+	if _, err := e.svc.Identity.StartRecovery(e.ctx, "operator", "bob", "lost all"); err != nil {
 		t.Fatal(err)
 	}
 	secret := linkToken(t, e.lastMail(mail.KindRecoveryStarted).Links[0])
-	if err := e.svc.CheckRecoveryCancel(e.ctx, secret, e.addr); err != nil {
+	if err := e.svc.Identity.CheckRecoveryCancel(e.ctx, secret, e.addr); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.CancelRecovery(e.ctx, secret, e.addr); err != nil {
+	if _, err := e.svc.Identity.CancelRecovery(e.ctx, secret, e.addr); err != nil {
 		t.Fatal(err)
 	}
 	e.lastMail(mail.KindRecoveryCancelled)
-	_, err = e.svc.CancelRecovery(e.ctx, secret, e.addr)
+	_, err = e.svc.Identity.CancelRecovery(e.ctx, secret, e.addr)
 	wantKind(t, err, core.KindInvalid, "cancelling twice")
 	e.clock.Advance(8 * 24 * time.Hour)
-	_, err = e.svc.CompleteRecovery(e.ctx, "operator", "bob")
+	_, err = e.svc.Identity.CompleteRecovery(e.ctx, "operator", "bob")
 	wantKind(t, err, core.KindNotFound, "completing a cancelled recovery")
 
 	// A sign-in with the current credentials cancels a new one.
-	if _, err := e.svc.StartRecovery(e.ctx, "operator", "bob", "lost all, again"); err != nil {
+	if _, err := e.svc.Identity.StartRecovery(e.ctx, "operator", "bob", "lost all, again"); err != nil {
 		t.Fatal(err)
 	}
 	before := e.mailCount(mail.KindRecoveryCancelled)
-	u, err := e.svc.Login(e.ctx, "bob", goodPassword, e.addr)
+	u, err := e.svc.Authn.Login(e.ctx, "bob", goodPassword, e.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.svc.NoteWebSignIn(e.ctx, u, "", "Mozilla/5.0 Firefox/130.0", e.addr)
+	e.svc.Authn.NoteWebSignIn(e.ctx, u, "", "Mozilla/5.0 Firefox/130.0", e.addr)
 	if e.mailCount(mail.KindRecoveryCancelled) != before+1 {
 		t.Fatal("signing in did not mail that the recovery was cancelled")
 	}
 	e.clock.Advance(8 * 24 * time.Hour)
-	_, err = e.svc.CompleteRecovery(e.ctx, "operator", "bob")
+	_, err = e.svc.Identity.CompleteRecovery(e.ctx, "operator", "bob")
 	wantKind(t, err, core.KindNotFound, "completing a recovery cancelled by a sign-in")
 	if !slices.Contains(e.eventTypes("bob"), core.EventAccountRecoveryCancel) {
 		t.Errorf("no cancel event: %v", e.eventTypes("bob"))
@@ -170,12 +171,12 @@ func TestAssistedRecoveryCancelled(t *testing.T) {
 // family and network.
 func TestNewDeviceNotices(t *testing.T) {
 	e := newMFAEnv(t)
-	u, err := e.svc.CreateUser(e.ctx, "operator", account.NewUser{Name: "dora", Email: "dora@example.com", Password: goodPassword, Verified: true})
+	u, err := e.svc.Identity.CreateUser(e.ctx, "operator", identity.NewUser{Name: "dora", Email: "dora@example.com", Password: goodPassword, Verified: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	firefox := "Mozilla/5.0 (X11; Linux x86_64; rv:130.0) Gecko/20100101 Firefox/130.0"
-	dev := e.svc.NoteWebSignIn(e.ctx, u, "", firefox, e.addr)
+	dev := e.svc.Authn.NoteWebSignIn(e.ctx, u, "", firefox, e.addr)
 	if e.mailCount(mail.KindNewDevice) != 1 {
 		t.Fatal("the first sign-in from a browser did not mail")
 	}
@@ -183,16 +184,16 @@ func TestNewDeviceNotices(t *testing.T) {
 	if !strings.Contains(m.Text, "192.0.2.7") || !strings.Contains(m.Text, "Firefox/130.0") || !strings.Contains(m.Text, "2030") {
 		t.Fatalf("new-device mail lacks time, address or user agent:\n%s", m.Text)
 	}
-	if again := e.svc.NoteWebSignIn(e.ctx, u, dev, firefox, e.addr); again != dev {
+	if again := e.svc.Authn.NoteWebSignIn(e.ctx, u, dev, firefox, e.addr); again != dev {
 		t.Fatalf("device cookie changed: %q then %q", dev, again)
 	}
 	if e.mailCount(mail.KindNewDevice) != 1 {
 		t.Fatal("a second sign-in from the same browser mailed")
 	}
-	if other := e.svc.NoteWebSignIn(e.ctx, u, "", "Chrome", e.addr); other == dev || e.mailCount(mail.KindNewDevice) != 2 {
+	if other := e.svc.Authn.NoteWebSignIn(e.ctx, u, "", "Chrome", e.addr); other == dev || e.mailCount(mail.KindNewDevice) != 2 {
 		t.Fatal("another browser did not mail")
 	}
-	if e.svc.NoteWebSignIn(e.ctx, u, "not-a-device-cookie", firefox, e.addr); e.mailCount(mail.KindNewDevice) != 3 {
+	if e.svc.Authn.NoteWebSignIn(e.ctx, u, "not-a-device-cookie", firefox, e.addr); e.mailCount(mail.KindNewDevice) != 3 {
 		t.Fatal("a forged device cookie was trusted")
 	}
 	n := 0
@@ -207,20 +208,20 @@ func TestNewDeviceNotices(t *testing.T) {
 
 	// npm login: the same family and /24 is the same device.
 	ctx := account.WithUserAgent(e.ctx, "npm/10.8.2 node/v22.5.1 linux x64 workspaces/false")
-	if _, err := e.svc.IssueSessionToken(ctx, u, netip.MustParseAddr("198.51.100.7")); err != nil {
+	if _, err := e.svc.Authn.IssueSessionToken(ctx, u, netip.MustParseAddr("198.51.100.7")); err != nil {
 		t.Fatal(err)
 	}
 	if e.mailCount(mail.KindNewDevice) != 4 {
 		t.Fatal("the first npm login did not mail")
 	}
 	ctx = account.WithUserAgent(e.ctx, "npm/11.0.0 node/v24.0.0 linux x64 workspaces/false")
-	if _, err := e.svc.IssueSessionToken(ctx, u, netip.MustParseAddr("198.51.100.99")); err != nil {
+	if _, err := e.svc.Authn.IssueSessionToken(ctx, u, netip.MustParseAddr("198.51.100.99")); err != nil {
 		t.Fatal(err)
 	}
 	if e.mailCount(mail.KindNewDevice) != 4 {
 		t.Fatal("an upgraded npm on the same network mailed")
 	}
-	if _, err := e.svc.IssueSessionToken(ctx, u, netip.MustParseAddr("203.0.113.5")); err != nil {
+	if _, err := e.svc.Authn.IssueSessionToken(ctx, u, netip.MustParseAddr("203.0.113.5")); err != nil {
 		t.Fatal(err)
 	}
 	if e.mailCount(mail.KindNewDevice) != 5 {
@@ -232,22 +233,22 @@ func TestNewDeviceNotices(t *testing.T) {
 // asked with the password, confirmed by the link mailed to email.
 func (e *mfaEnv) changeAddress(name, email string) {
 	e.t.Helper()
-	u, err := e.svc.User(e.ctx, name)
+	u, err := e.svc.Identity.User(e.ctx, name)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	session, err := e.svc.StartWebSession(e.ctx, u)
+	session, err := e.svc.Authn.StartWebSession(e.ctx, u)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if err := e.svc.RequestEmailChange(e.ctx, e.svc.WebPrincipal(e.ctx, session, e.addr), goodPassword, email); err != nil {
+	if err := e.svc.Identity.RequestEmailChange(e.ctx, e.svc.Authn.WebPrincipal(e.ctx, session, e.addr), goodPassword, email); err != nil {
 		e.t.Fatal(err)
 	}
 	m := e.lastMail(mail.KindVerifyEmail)
 	if !slices.Equal(m.To, []string{email}) {
 		e.t.Fatalf("change link went to %v, want %s", m.To, email)
 	}
-	if _, err := e.svc.ConfirmEmailChange(e.ctx, linkToken(e.t, m.Links[0]), e.addr); err != nil {
+	if _, err := e.svc.Identity.ConfirmEmailChange(e.ctx, linkToken(e.t, m.Links[0]), e.addr); err != nil {
 		e.t.Fatal(err)
 	}
 }
@@ -309,7 +310,7 @@ func periodEmails(ps []store.EmailPeriod) []string {
 func TestAddressHistoryRecordsVerifiedAddresses(t *testing.T) {
 	e := newMFAEnv(t)
 	start := e.clock.Now()
-	if _, err := e.svc.CreateUser(e.ctx, "operator", account.NewUser{Name: "gina", Email: "gina@example.com", Password: goodPassword, Verified: true}); err != nil {
+	if _, err := e.svc.Identity.CreateUser(e.ctx, "operator", identity.NewUser{Name: "gina", Email: "gina@example.com", Password: goodPassword, Verified: true}); err != nil {
 		t.Fatal(err)
 	}
 	if got := periodEmails(e.history("gina", start)); !slices.Equal(got, []string{"gina@example.com"}) {
@@ -317,7 +318,7 @@ func TestAddressHistoryRecordsVerifiedAddresses(t *testing.T) {
 	}
 
 	// Sign-up: nothing until the link is followed.
-	if _, err := e.svc.CreateUser(e.ctx, "", account.NewUser{Name: "hugo", Email: "hugo@example.com", Password: goodPassword}); err != nil {
+	if _, err := e.svc.Identity.CreateUser(e.ctx, "", identity.NewUser{Name: "hugo", Email: "hugo@example.com", Password: goodPassword}); err != nil {
 		t.Fatal(err)
 	}
 	if got := e.history("hugo", start); len(got) != 0 {
@@ -325,7 +326,7 @@ func TestAddressHistoryRecordsVerifiedAddresses(t *testing.T) {
 	}
 	e.clock.Advance(time.Hour)
 	verified := e.clock.Now()
-	if _, err := e.svc.VerifyEmail(e.ctx, linkToken(t, e.lastMail(mail.KindVerifyEmail).Links[0]), e.addr); err != nil {
+	if _, err := e.svc.Identity.VerifyEmail(e.ctx, linkToken(t, e.lastMail(mail.KindVerifyEmail).Links[0]), e.addr); err != nil {
 		t.Fatal(err)
 	}
 	got := e.history("hugo", start)
@@ -347,7 +348,7 @@ func TestAddressHistoryRecordsVerifiedAddresses(t *testing.T) {
 	}
 
 	// An address never verified, changed away from, stays out.
-	if _, err := e.svc.CreateUser(e.ctx, "", account.NewUser{Name: "ivan", Email: "ivan@typo.example", Password: goodPassword}); err != nil {
+	if _, err := e.svc.Identity.CreateUser(e.ctx, "", identity.NewUser{Name: "ivan", Email: "ivan@typo.example", Password: goodPassword}); err != nil {
 		t.Fatal(err)
 	}
 	e.changeAddress("ivan", "ivan@example.com")
@@ -362,7 +363,7 @@ func TestAddressHistoryRecordsVerifiedAddresses(t *testing.T) {
 // mailed, and the reset link goes to the current address only.
 func TestAssistedRecoveryNoticesReachRecentAddresses(t *testing.T) {
 	e := newMFAEnv(t)
-	if _, err := e.svc.CreateUser(e.ctx, "operator", account.NewUser{Name: "fran", Email: "fran@old.example", Password: goodPassword, Verified: true}); err != nil {
+	if _, err := e.svc.Identity.CreateUser(e.ctx, "operator", identity.NewUser{Name: "fran", Email: "fran@old.example", Password: goodPassword, Verified: true}); err != nil {
 		t.Fatal(err)
 	}
 	day := 24 * time.Hour
@@ -377,7 +378,7 @@ func TestAssistedRecoveryNoticesReachRecentAddresses(t *testing.T) {
 	// Day 150: the window reaches back to day 60.
 	recent := []string{"Fran@Example.com", "fran@work.example"}
 	n := e.mailsSent()
-	if _, err := e.svc.StartRecovery(e.ctx, "operator", "fran", "asked from Fran@Example.com; lost phone"); err != nil {
+	if _, err := e.svc.Identity.StartRecovery(e.ctx, "operator", "fran", "asked from Fran@Example.com; lost phone"); err != nil {
 		t.Fatal(err)
 	}
 	if got := e.recipients(mail.KindRecoveryStarted, n); !slices.Equal(got, recent) {
@@ -388,7 +389,7 @@ func TestAssistedRecoveryNoticesReachRecentAddresses(t *testing.T) {
 
 	// Cancelled by the link: the same addresses hear of it.
 	n = e.mailsSent()
-	if _, err := e.svc.CancelRecovery(e.ctx, secret, e.addr); err != nil {
+	if _, err := e.svc.Identity.CancelRecovery(e.ctx, secret, e.addr); err != nil {
 		t.Fatal(err)
 	}
 	if got := e.recipients(mail.KindRecoveryCancelled, n); !slices.Equal(got, recent) {
@@ -399,12 +400,12 @@ func TestAssistedRecoveryNoticesReachRecentAddresses(t *testing.T) {
 	// addresses of the 90 days before the start, even though work.example
 	// was given up more than 90 days before the completion would count.
 	e.clock.Advance(day)
-	if _, err := e.svc.StartRecovery(e.ctx, "operator", "fran", "asked again"); err != nil {
+	if _, err := e.svc.Identity.StartRecovery(e.ctx, "operator", "fran", "asked again"); err != nil {
 		t.Fatal(err)
 	}
-	e.clock.Advance(account.DefaultRecoveryWait)
+	e.clock.Advance(identity.DefaultRecoveryWait)
 	n = e.mailsSent()
-	if _, err := e.svc.CompleteRecovery(e.ctx, "operator", "fran"); err != nil {
+	if _, err := e.svc.Identity.CompleteRecovery(e.ctx, "operator", "fran"); err != nil {
 		t.Fatal(err)
 	}
 	if got := e.recipients(mail.KindRecoveryCompleted, n); !slices.Equal(got, recent) {
@@ -418,7 +419,7 @@ func TestAssistedRecoveryNoticesReachRecentAddresses(t *testing.T) {
 	// current address is told, and a sign-in cancels.
 	e.clock.Advance(90 * day)
 	n = e.mailsSent()
-	if _, err := e.svc.StartRecovery(e.ctx, "operator", "fran", "asked a third time"); err != nil {
+	if _, err := e.svc.Identity.StartRecovery(e.ctx, "operator", "fran", "asked a third time"); err != nil {
 		t.Fatal(err)
 	}
 	if got := e.recipients(mail.KindRecoveryStarted, n); !slices.Equal(got, []string{"Fran@Example.com"}) {
@@ -429,20 +430,20 @@ func TestAssistedRecoveryNoticesReachRecentAddresses(t *testing.T) {
 // A sign-in that cancels a recovery tells every recent address too.
 func TestRecoveryCancelledBySignInTellsRecentAddresses(t *testing.T) {
 	e := newMFAEnv(t)
-	if _, err := e.svc.CreateUser(e.ctx, "operator", account.NewUser{Name: "jo", Email: "jo@old.example", Password: goodPassword, Verified: true}); err != nil {
+	if _, err := e.svc.Identity.CreateUser(e.ctx, "operator", identity.NewUser{Name: "jo", Email: "jo@old.example", Password: goodPassword, Verified: true}); err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Advance(time.Hour)
 	e.changeAddress("jo", "jo@example.com")
-	if _, err := e.svc.StartRecovery(e.ctx, "operator", "jo", "asked from jo@example.com"); err != nil {
+	if _, err := e.svc.Identity.StartRecovery(e.ctx, "operator", "jo", "asked from jo@example.com"); err != nil {
 		t.Fatal(err)
 	}
 	n := e.mailsSent()
-	u, err := e.svc.Login(e.ctx, "jo", goodPassword, e.addr)
+	u, err := e.svc.Authn.Login(e.ctx, "jo", goodPassword, e.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.svc.NoteWebSignIn(e.ctx, u, "", "Mozilla/5.0 Firefox/130.0", e.addr)
+	e.svc.Authn.NoteWebSignIn(e.ctx, u, "", "Mozilla/5.0 Firefox/130.0", e.addr)
 	if got, want := e.recipients(mail.KindRecoveryCancelled, n), []string{"jo@example.com", "jo@old.example"}; !slices.Equal(got, want) {
 		t.Fatalf("recovery-cancelled notices went to %v, want %v", got, want)
 	}

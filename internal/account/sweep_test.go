@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rampart/rampart/internal/account"
+	"github.com/rampart/rampart/internal/authn"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/store"
 )
@@ -17,13 +17,13 @@ import (
 func TestSweepRemovesExpired(t *testing.T) {
 	e := newMFAEnv(t)
 	_, value := e.keyUserSession("alice")
-	urls, err := e.svc.StartCLILogin(e.ctx, e.addr)
+	urls, err := e.svc.Authn.StartCLILogin(e.ctx, e.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	loginID := urls.LoginURL[len("https://registry.example/"+account.PathCLILogin):]
+	loginID := urls.LoginURL[len("https://registry.example/"+authn.PathCLILogin):]
 	e.clock.Advance(time.Hour)
-	n, err := e.svc.Sweep(e.ctx)
+	n, err := e.svc.Limiter.Sweep(e.ctx)
 	if err != nil || n == 0 {
 		t.Fatalf("Sweep = %d, %v; want the expired npm login gone", n, err)
 	}
@@ -37,7 +37,7 @@ func TestSweepRemovesExpired(t *testing.T) {
 	if !errors.Is(err, core.ErrNotFound) {
 		t.Fatalf("the npm login's row after the sweep: %v, want it gone", err)
 	}
-	if p := e.svc.WebPrincipal(e.ctx, value, e.addr); p.User == nil {
+	if p := e.svc.Authn.WebPrincipal(e.ctx, value, e.addr); p.User == nil {
 		t.Fatal("a live session was swept")
 	}
 }

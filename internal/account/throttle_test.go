@@ -11,9 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rampart/rampart/internal/account"
+	"github.com/rampart/rampart/internal/authn"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/password"
 	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/store/eventcheck"
@@ -55,12 +56,12 @@ type acctEnv struct {
 	ctx   context.Context
 	clock *testclock.Clock
 	store *countingStore
-	svc   *account.Service
+	svc   *stack
 	mail  *sentMail
 }
 
 // newAcctEnv builds the service on a fresh store; opts change the policy.
-func newAcctEnv(t *testing.T, opts ...func(*account.Policy)) *acctEnv {
+func newAcctEnv(t *testing.T, opts ...func(*Policy)) *acctEnv {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "metadata.db"))
@@ -70,7 +71,7 @@ func newAcctEnv(t *testing.T, opts ...func(*account.Policy)) *acctEnv {
 	t.Cleanup(func() { st.Close() })
 	cs := &countingStore{Store: eventcheck.Wrap(t, st)}
 	clock := testclock.New(time.Date(2030, 5, 6, 7, 8, 9, 0, time.UTC))
-	policy := account.Policy{
+	policy := Policy{
 		PublishMaxDays: 90, DefaultDays: 30, ReadOnlyMaxDays: 365, SessionLifetime: 12 * time.Hour,
 		FreeFailures: freeFailures, MaxBackoff: maxBackoff, PublicURL: "https://registry.example/",
 	}
@@ -78,7 +79,7 @@ func newAcctEnv(t *testing.T, opts ...func(*account.Policy)) *acctEnv {
 		o(&policy)
 	}
 	peers := testPeers(t)
-	svc, err := account.New(ctx, cs, password.NewHasher(password.TestParams(), 4), policy, peers, clock.Now)
+	svc, err := newStack(ctx, cs, password.NewHasher(password.TestParams(), 4), policy, peers, clock.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +88,7 @@ func newAcctEnv(t *testing.T, opts ...func(*account.Policy)) *acctEnv {
 
 func (e *acctEnv) user(name string) *core.User {
 	e.t.Helper()
-	u, err := e.svc.CreateUser(e.ctx, "operator", account.NewUser{Name: name, Email: name + "@example.com", Password: goodPassword, Verified: true})
+	u, err := e.svc.Identity.CreateUser(e.ctx, "operator", identity.NewUser{Name: name, Email: name + "@example.com", Password: goodPassword, Verified: true})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -133,7 +134,7 @@ func TestLoginBackoffDoublesUpToTheCap(t *testing.T) {
 	attempt := 0
 	try := func(pw string) error {
 		attempt++
-		_, err := e.svc.Login(e.ctx, "carol", pw, attemptAddr(attempt))
+		_, err := e.svc.Authn.Login(e.ctx, "carol", pw, attemptAddr(attempt))
 		return err
 	}
 
@@ -175,11 +176,11 @@ func TestLoginBackoffNeverLocksOut(t *testing.T) {
 	e.user("dave")
 	// Far past the point where 1<<n seconds would overflow.
 	for i := range 80 {
-		_, err := e.svc.Login(e.ctx, "dave", badPassword, attemptAddr(i))
+		_, err := e.svc.Authn.Login(e.ctx, "dave", badPassword, attemptAddr(i))
 		wantIncorrect(t, err, fmt.Sprintf("failure %d", i+1))
 		if i >= freeFailures {
 			// (Under the free failures this would succeed and reset the count.)
-			_, err = e.svc.Login(e.ctx, "dave", goodPassword, attemptAddr(i))
+			_, err = e.svc.Authn.Login(e.ctx, "dave", goodPassword, attemptAddr(i))
 			want := maxBackoff
 			if over := i - freeFailures; over < 5 {
 				want = min(time.Duration(1)<<over*time.Second, maxBackoff)
@@ -188,7 +189,7 @@ func TestLoginBackoffNeverLocksOut(t *testing.T) {
 		}
 		e.clock.Advance(maxBackoff)
 	}
-	if _, err := e.svc.Login(e.ctx, "dave", goodPassword, attemptAddr(999)); err != nil {
+	if _, err := e.svc.Authn.Login(e.ctx, "dave", goodPassword, attemptAddr(999)); err != nil {
 		t.Fatalf("after 80 failures and one max_backoff, the right password: %v", err)
 	}
 }
@@ -199,14 +200,14 @@ func TestLoginThrottlesAnAddressAcrossUserNames(t *testing.T) {
 	attacker := netip.MustParseAddr("203.0.113.9")
 	// One guess per name, so that no account counter gets anywhere.
 	for i := 0; i <= freeFailures; i++ {
-		_, err := e.svc.Login(e.ctx, fmt.Sprintf("guess%d", i), badPassword, attacker)
+		_, err := e.svc.Authn.Login(e.ctx, fmt.Sprintf("guess%d", i), badPassword, attacker)
 		wantIncorrect(t, err, fmt.Sprintf("guess %d", i))
 	}
-	_, err := e.svc.Login(e.ctx, "victim", goodPassword, attacker)
+	_, err := e.svc.Authn.Login(e.ctx, "victim", goodPassword, attacker)
 	wantBlocked(t, err, time.Second, "a fresh name from the guessing address")
-	_, err = e.svc.Login(e.ctx, "victim", goodPassword, netip.MustParseAddr("::ffff:203.0.113.9"))
+	_, err = e.svc.Authn.Login(e.ctx, "victim", goodPassword, netip.MustParseAddr("::ffff:203.0.113.9"))
 	wantBlocked(t, err, time.Second, "the same address written as IPv4-mapped IPv6")
-	if _, err := e.svc.Login(e.ctx, "victim", goodPassword, netip.MustParseAddr("198.51.100.1")); err != nil {
+	if _, err := e.svc.Authn.Login(e.ctx, "victim", goodPassword, netip.MustParseAddr("198.51.100.1")); err != nil {
 		t.Fatalf("the victim from their own address: %v", err)
 	}
 }
@@ -221,13 +222,13 @@ func TestLoginSuccessResetsTheAccountCounter(t *testing.T) {
 	fail := func(n int) {
 		for range n {
 			a++
-			_, err := e.svc.Login(e.ctx, "erin", badPassword, attemptAddr(a))
+			_, err := e.svc.Authn.Login(e.ctx, "erin", badPassword, attemptAddr(a))
 			wantIncorrect(t, err, "wrong password")
 		}
 	}
 	succeed := func(what string) {
 		a++
-		if _, err := e.svc.Login(e.ctx, "erin", goodPassword, attemptAddr(a)); err != nil {
+		if _, err := e.svc.Authn.Login(e.ctx, "erin", goodPassword, attemptAddr(a)); err != nil {
 			t.Fatalf("%s: %v", what, err)
 		}
 	}
@@ -242,14 +243,14 @@ func TestLoginCounterForgetsAfterADay(t *testing.T) {
 	e := newAcctEnv(t)
 	e.user("fred")
 	for i := 0; i <= freeFailures; i++ {
-		_, err := e.svc.Login(e.ctx, "fred", badPassword, attemptAddr(i))
+		_, err := e.svc.Authn.Login(e.ctx, "fred", badPassword, attemptAddr(i))
 		wantIncorrect(t, err, "wrong password")
 	}
 	e.clock.Advance(25 * time.Hour)
-	_, err := e.svc.Login(e.ctx, "fred", badPassword, attemptAddr(100))
+	_, err := e.svc.Authn.Login(e.ctx, "fred", badPassword, attemptAddr(100))
 	wantIncorrect(t, err, "a wrong password a day later")
 	// Counted as the first failure of a new day, it imposes no wait.
-	if _, err := e.svc.Login(e.ctx, "fred", goodPassword, attemptAddr(101)); err != nil {
+	if _, err := e.svc.Authn.Login(e.ctx, "fred", goodPassword, attemptAddr(101)); err != nil {
 		t.Fatalf("right password right after: %v", err)
 	}
 }
@@ -258,11 +259,11 @@ func TestLoginCounterForgetsAfterADay(t *testing.T) {
 // the principal it authenticates as.
 func (e *acctEnv) session(u *core.User, from netip.Addr) (string, authz.Principal) {
 	e.t.Helper()
-	ct, err := e.svc.IssueSessionToken(e.ctx, u, from)
+	ct, err := e.svc.Authn.IssueSessionToken(e.ctx, u, from)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	p, err := e.svc.Authenticate(e.ctx, ct.Value, from)
+	p, err := e.svc.Authn.Authenticate(e.ctx, ct.Value, from)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -290,11 +291,11 @@ func TestExpiredTokenRefused(t *testing.T) {
 	expires := e.clock.Now().Add(12 * time.Hour)
 
 	e.clock.Advance(12*time.Hour - time.Second)
-	if _, err := e.svc.Authenticate(e.ctx, value, homeAddr); err != nil {
+	if _, err := e.svc.Authn.Authenticate(e.ctx, value, homeAddr); err != nil {
 		t.Fatalf("a second before expiry: %v", err)
 	}
 	e.clock.Advance(time.Second)
-	_, err := e.svc.Authenticate(e.ctx, value, homeAddr)
+	_, err := e.svc.Authn.Authenticate(e.ctx, value, homeAddr)
 	wantAuthErr(t, err, core.KindUnauthenticated, "expired on "+expires.Format(time.RFC3339), token.Mask(value), "npm login")
 	if strings.Contains(core.Message(err), value) {
 		t.Errorf("the message quotes the whole token: %q", core.Message(err))
@@ -305,25 +306,25 @@ func TestRevokedTokenRefused(t *testing.T) {
 	e := newAcctEnv(t)
 	u := e.user("hank")
 	value, p := e.session(u, homeAddr)
-	api, err := e.svc.CreateToken(e.ctx, p, goodPassword, account.TokenRequest{Name: "ci"})
+	api, err := e.svc.Authn.CreateToken(e.ctx, p, goodPassword, authn.TokenRequest{Name: "ci"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.Authenticate(e.ctx, api.Value, homeAddr); err != nil {
+	if _, err := e.svc.Authn.Authenticate(e.ctx, api.Value, homeAddr); err != nil {
 		t.Fatalf("new API token: %v", err)
 	}
 	e.clock.Advance(time.Minute)
-	if err := e.svc.RevokeToken(e.ctx, p, api.Token.Key); err != nil {
+	if err := e.svc.Authn.RevokeToken(e.ctx, p, api.Token.Key); err != nil {
 		t.Fatal(err)
 	}
-	_, err = e.svc.Authenticate(e.ctx, api.Value, homeAddr)
+	_, err = e.svc.Authn.Authenticate(e.ctx, api.Value, homeAddr)
 	wantAuthErr(t, err, core.KindUnauthenticated, "was revoked on "+e.clock.Now().Format(time.RFC3339))
 
 	// Logging out revokes the session token itself.
-	if err := e.svc.Logout(e.ctx, p, value); err != nil {
+	if err := e.svc.Authn.Logout(e.ctx, p, value); err != nil {
 		t.Fatal(err)
 	}
-	_, err = e.svc.Authenticate(e.ctx, value, homeAddr)
+	_, err = e.svc.Authn.Authenticate(e.ctx, value, homeAddr)
 	wantAuthErr(t, err, core.KindUnauthenticated, "was revoked")
 }
 
@@ -331,13 +332,13 @@ func TestDisabledAccountTokensRefused(t *testing.T) {
 	e := newAcctEnv(t)
 	u := e.user("ivan")
 	value, _ := e.session(u, homeAddr)
-	if err := e.svc.DisableUser(e.ctx, "operator", "ivan"); err != nil {
+	if err := e.svc.Identity.DisableUser(e.ctx, "operator", "ivan"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.Authenticate(e.ctx, value, homeAddr); err == nil {
+	if _, err := e.svc.Authn.Authenticate(e.ctx, value, homeAddr); err == nil {
 		t.Fatal("a disabled account's token still authenticates")
 	}
-	_, err := e.svc.Login(e.ctx, "ivan", goodPassword, homeAddr)
+	_, err := e.svc.Authn.Login(e.ctx, "ivan", goodPassword, homeAddr)
 	wantAuthErr(t, err, core.KindForbidden, "account ivan is disabled")
 }
 
@@ -345,17 +346,17 @@ func TestTokenCIDRMismatchRefused(t *testing.T) {
 	e := newAcctEnv(t)
 	u := e.user("jane")
 	_, p := e.session(u, homeAddr)
-	api, err := e.svc.CreateToken(e.ctx, p, goodPassword, account.TokenRequest{Name: "office only", CIDRs: []string{"192.0.2.0/24"}})
+	api, err := e.svc.Authn.CreateToken(e.ctx, p, goodPassword, authn.TokenRequest{Name: "office only", CIDRs: []string{"192.0.2.0/24"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, from := range []string{"192.0.2.44", "::ffff:192.0.2.44"} {
-		if _, err := e.svc.Authenticate(e.ctx, api.Value, netip.MustParseAddr(from)); err != nil {
+		if _, err := e.svc.Authn.Authenticate(e.ctx, api.Value, netip.MustParseAddr(from)); err != nil {
 			t.Errorf("from %s, inside the range: %v", from, err)
 		}
 	}
 	for _, from := range []string{"198.51.100.7", "192.0.3.1", "2001:db8::1"} {
-		_, err := e.svc.Authenticate(e.ctx, api.Value, netip.MustParseAddr(from))
+		_, err := e.svc.Authn.Authenticate(e.ctx, api.Value, netip.MustParseAddr(from))
 		wantAuthErr(t, err, core.KindForbidden, "may only be used from 192.0.2.0/24, not from "+from)
 	}
 }
@@ -374,7 +375,7 @@ func TestMalformedTokenRefusedWithoutTouchingTheStore(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := e.store.uses.Load()
-			_, err := e.svc.Authenticate(e.ctx, tc.value, homeAddr)
+			_, err := e.svc.Authn.Authenticate(e.ctx, tc.value, homeAddr)
 			wantAuthErr(t, err, core.KindUnauthenticated, tc.want)
 			if n := e.store.uses.Load() - before; n != 0 {
 				t.Errorf("a malformed token reached the store %d times", n)
@@ -388,7 +389,7 @@ func TestMalformedTokenRefusedWithoutTouchingTheStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := e.store.uses.Load()
-	_, err = e.svc.Authenticate(e.ctx, unknown, homeAddr)
+	_, err = e.svc.Authn.Authenticate(e.ctx, unknown, homeAddr)
 	wantAuthErr(t, err, core.KindUnauthenticated, "not known to the registry")
 	if e.store.uses.Load() == before {
 		t.Errorf("a well-formed token was refused without a lookup; the counting store is not wired in")
@@ -410,7 +411,7 @@ func TestLoginThrottleHoldsAgainstParallelGuesses(t *testing.T) {
 	e := newAcctEnv(t)
 	e.user("lena")
 	for i := 0; i <= freeFailures; i++ {
-		_, err := e.svc.Login(e.ctx, "lena", badPassword, attemptAddr(i))
+		_, err := e.svc.Authn.Login(e.ctx, "lena", badPassword, attemptAddr(i))
 		wantIncorrect(t, err, "wrong password")
 	}
 	e.clock.Advance(time.Second) // the 1s block is over
@@ -424,7 +425,7 @@ func TestLoginThrottleHoldsAgainstParallelGuesses(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			_, err := e.svc.Login(e.ctx, "lena", fmt.Sprintf("guess-number-%d", i), attemptAddr(1000+i))
+			_, err := e.svc.Authn.Login(e.ctx, "lena", fmt.Sprintf("guess-number-%d", i), attemptAddr(1000+i))
 			switch core.KindOf(err) {
 			case core.KindUnauthenticated:
 				weighed.Add(1)

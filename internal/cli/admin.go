@@ -10,10 +10,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/limits"
+	"github.com/rampart/rampart/internal/secondfactor"
 	"github.com/rampart/rampart/internal/server"
 )
 
@@ -126,7 +127,7 @@ func withServices(cmd *cobra.Command, f *configFlags, env Env, fn func(*server.S
 
 func newUserCreate(env Env) *cobra.Command {
 	var f configFlags
-	var nu account.NewUser
+	var nu identity.NewUser
 	var pwStdin bool
 	cmd := &cobra.Command{
 		Use:   "create --name NAME --email EMAIL --password-stdin [--verified] [--admin]",
@@ -146,7 +147,7 @@ input, so it never appears in the process list or shell history:
 			}
 			nu.Password = pw
 			return withServices(cmd, &f, env, func(svc *server.Services) error {
-				u, err := svc.Accounts.CreateUser(cmd.Context(), "operator", nu)
+				u, err := svc.Identity.CreateUser(cmd.Context(), "operator", nu)
 				if err != nil {
 					return err
 				}
@@ -156,7 +157,7 @@ input, so it never appears in the process list or shell history:
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "created %s %s <%s>\n", role, u.Name, u.Email)
 				if u.Admin {
-					fmt.Fprintln(cmd.OutOrStdout(), adminFactorNote(svc.Accounts))
+					fmt.Fprintln(cmd.OutOrStdout(), adminFactorNote(svc.Factors))
 				}
 				return nil
 			})
@@ -175,8 +176,8 @@ input, so it never appears in the process list or shell history:
 
 // adminFactorNote tells the operator that a new administrator must add a
 // second factor before using administrative power in the browser.
-func adminFactorNote(acct *account.Service) string {
-	where, key := acct.AdminEnrolment()
+func adminFactorNote(factors *secondfactor.Service) string {
+	where, key := factors.AdminEnrolment()
 	if key {
 		return "administrators need a security key or passkey: when it first signs in to the web UI, the account is sent to add one at " + where +
 			" and can use no administrative power until it has ([mfa] insecure_admins_with_totp = true accepts an authenticator app instead)"
@@ -205,7 +206,7 @@ func newUserDisable(env Env) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withServices(cmd, &f, env, func(svc *server.Services) error {
-				if err := svc.Accounts.DisableUser(cmd.Context(), "operator", args[0]); err != nil {
+				if err := svc.Identity.DisableUser(cmd.Context(), "operator", args[0]); err != nil {
 					return err
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "disabled %s and revoked its tokens\n", args[0])
@@ -275,14 +276,14 @@ the wait.`,
 			}
 			return withServices(cmd, &f, env, func(svc *server.Services) error {
 				if complete {
-					u, err := svc.Accounts.CompleteRecovery(cmd.Context(), "operator", args[0])
+					u, err := svc.Identity.CompleteRecovery(cmd.Context(), "operator", args[0])
 					if err != nil {
 						return err
 					}
 					fmt.Fprintf(cmd.OutOrStdout(), "recovered %s: second factors removed, tokens revoked, a password-reset link mailed to its verified address %s\n", u.Name, authz.MaskEmail(u.Email))
 					return nil
 				}
-				rec, err := svc.Accounts.StartRecovery(cmd.Context(), "operator", args[0], reason)
+				rec, err := svc.Identity.StartRecovery(cmd.Context(), "operator", args[0], reason)
 				if err != nil {
 					return err
 				}

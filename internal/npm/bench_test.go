@@ -10,8 +10,8 @@ import (
 	"net/netip"
 	"testing"
 
-	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/config"
+	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/npmfixture"
 	"github.com/rampart/rampart/internal/server"
 )
@@ -55,15 +55,15 @@ func newBenchRegistry(b *testing.B) *benchRegistry {
 		}
 	})
 	addr := netip.MustParseAddr("127.0.0.1")
-	u, err := svc.Accounts.CreateUser(ctx, "", account.NewUser{Name: "bench", Email: "bench@example.com", Password: "seeding-only-password", Verified: true})
+	u, err := svc.Identity.CreateUser(ctx, "", identity.NewUser{Name: "bench", Email: "bench@example.com", Password: "seeding-only-password", Verified: true})
 	if err != nil {
 		b.Fatal(err)
 	}
-	tok, err := svc.Accounts.IssueSessionToken(ctx, u, addr)
+	tok, err := svc.Authn.IssueSessionToken(ctx, u, addr)
 	if err != nil {
 		b.Fatal(err)
 	}
-	p, err := svc.Accounts.Authenticate(ctx, tok.Value, addr)
+	p, err := svc.Authn.Authenticate(ctx, tok.Value, addr)
 	if err != nil {
 		b.Fatal(err)
 	}

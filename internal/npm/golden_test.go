@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/config"
+	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/npmfixture"
 	"github.com/rampart/rampart/internal/server"
 	"github.com/rampart/rampart/internal/testclock"
@@ -68,11 +68,11 @@ func newGoldenRegistry(t *testing.T, mfaPolicy ...bool) *goldenRegistry {
 		name string
 		tok  *string
 	}{{"alice", &g.alice}, {"bob", &g.bob}, {"carol", &g.revoked}} {
-		user, err := svc.Accounts.CreateUser(ctx, "", account.NewUser{Name: u.name, Email: u.name + "@example.com", Password: "Golden-file-passphrase-77", Verified: true})
+		user, err := svc.Identity.CreateUser(ctx, "", identity.NewUser{Name: u.name, Email: u.name + "@example.com", Password: "Golden-file-passphrase-77", Verified: true})
 		if err != nil {
 			t.Fatal(err)
 		}
-		tok, err := svc.Accounts.IssueSessionToken(ctx, user, addr)
+		tok, err := svc.Authn.IssueSessionToken(ctx, user, addr)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,23 +15,34 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rampart/rampart/internal/account"
+	"github.com/rampart/rampart/internal/authn"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/clientaddr"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/httperr"
+	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/npmpkg"
 	"github.com/rampart/rampart/internal/registry"
+	"github.com/rampart/rampart/internal/secondfactor"
 	"github.com/rampart/rampart/internal/store"
 )
 
+// Accounts are the account services the npm front-end calls.
+type Accounts struct {
+	Identity *identity.Service
+	Authn    *authn.Service
+	Factors  *secondfactor.Service
+}
+
 // Handler serves the npm registry protocol.
 type Handler struct {
-	reg    *registry.Service
-	acct   *account.Service
-	limits limits.Limits
-	log    *slog.Logger
+	reg     *registry.Service
+	id      *identity.Service
+	authn   *authn.Service
+	factors *secondfactor.Service
+	limits  limits.Limits
+	log     *slog.Logger
 }
 
 // otpHeader carries the one-time password npm sends (--otp, or after an
@@ -39,8 +50,8 @@ type Handler struct {
 const otpHeader = "npm-otp"
 
 // New builds the handler.
-func New(reg *registry.Service, acct *account.Service, lim limits.Limits, log *slog.Logger) *Handler {
-	return &Handler{reg: reg, acct: acct, limits: lim, log: log}
+func New(reg *registry.Service, accts Accounts, lim limits.Limits, log *slog.Logger) *Handler {
+	return &Handler{reg: reg, id: accts.Identity, authn: accts.Authn, factors: accts.Factors, limits: lim, log: log}
 }
 
 // ServeHTTP routes an npm request through the endpoint table (route.go),
@@ -71,7 +82,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// The one-time password, if any, goes along unchecked: the account
 	// service checks (and spends) it only if authz says the action needs it.
-	p = h.acct.WithOTP(r.Context(), p, r.Header.Get(otpHeader))
+	p = h.factors.WithOTP(r.Context(), p, r.Header.Get(otpHeader))
 	if err := ep.serve(h, &call{w: w, r: r, p: p, args: a}); err != nil && !h.webOTP(w, r, p, err) {
 		h.fail(w, r, err)
 	}
@@ -97,7 +108,7 @@ func (h *Handler) principal(r *http.Request) (authz.Principal, error) {
 	scheme, value, _ := strings.Cut(auth, " ")
 	switch strings.ToLower(scheme) {
 	case "bearer":
-		return h.acct.Authenticate(r.Context(), strings.TrimSpace(value), addr)
+		return h.authn.Authenticate(r.Context(), strings.TrimSpace(value), addr)
 	case "basic":
 		return authz.Principal{Addr: addr}, core.Errorf(core.KindUnauthenticated, "this registry does not accept passwords on every request; run `npm login` to get a token")
 	}
@@ -453,7 +464,7 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request, p authz.Princip
 	if p.Anonymous() {
 		return core.Errorf(core.KindUnauthenticated, "you are not logged in")
 	}
-	if err := h.acct.Logout(r.Context(), p, token); err != nil {
+	if err := h.authn.Logout(r.Context(), p, token); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"ok": true})
@@ -480,18 +491,18 @@ func (h *Handler) couchLogin(w http.ResponseWriter, r *http.Request, urlName str
 	addr := clientaddr.Of(r)
 	var u *core.User
 	var err error
-	_, lookupErr := h.acct.User(ctx, body.Name)
+	_, lookupErr := h.id.User(ctx, body.Name)
 	if body.Email != "" && core.KindOf(lookupErr) == core.KindNotFound {
 		// npm adduser for a new name: sign up. (Asking Login first would
 		// count a failed sign-in against the address for every sign-up.)
-		u, err = h.acct.Register(ctx, account.NewUser{Name: body.Name, Email: body.Email, Password: body.Password}, addr)
+		u, err = h.id.Register(ctx, identity.NewUser{Name: body.Name, Email: body.Email, Password: body.Password}, addr)
 	} else {
-		u, err = h.acct.Login(ctx, body.Name, body.Password, addr)
+		u, err = h.authn.Login(ctx, body.Name, body.Password, addr)
 	}
 	if err != nil {
 		return err
 	}
-	tok, err := h.acct.IssueSessionTokenOTP(ctx, u, addr, r.Header.Get(otpHeader))
+	tok, err := h.authn.IssueSessionTokenOTP(ctx, u, addr, r.Header.Get(otpHeader))
 	if err != nil {
 		return err
 	}
@@ -499,7 +510,7 @@ func (h *Handler) couchLogin(w http.ResponseWriter, r *http.Request, urlName str
 }
 
 func (h *Handler) getUser(w http.ResponseWriter, ctx context.Context, p authz.Principal, name string) error {
-	u, err := h.acct.User(ctx, name)
+	u, err := h.id.User(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -518,7 +529,7 @@ func (h *Handler) getUser(w http.ResponseWriter, ctx context.Context, p authz.Pr
 }
 
 func (h *Handler) userPackages(w http.ResponseWriter, ctx context.Context, p authz.Principal, name string) error {
-	u, err := h.acct.User(ctx, name)
+	u, err := h.id.User(ctx, name)
 	if err != nil {
 		return err
 	}

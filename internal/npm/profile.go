@@ -54,7 +54,7 @@ func (h *Handler) postProfile(w http.ResponseWriter, r *http.Request, p authz.Pr
 		if len(codes) == 0 {
 			return core.Errorf(core.KindInvalid, "send a code from your authenticator app")
 		}
-		recovery, err := h.acct.ConfirmTOTP(ctx, p, codes[0])
+		recovery, err := h.factors.ConfirmTOTP(ctx, p, codes[0])
 		if err != nil {
 			return err
 		}
@@ -69,12 +69,12 @@ func (h *Handler) postProfile(w http.ResponseWriter, r *http.Request, p authz.Pr
 	}
 	switch req.Mode {
 	case "disable":
-		if err := h.acct.DisableTOTP(ctx, p, req.Password, r.Header.Get(otpHeader)); err != nil {
+		if err := h.factors.DisableTOTP(ctx, p, req.Password, r.Header.Get(otpHeader)); err != nil {
 			return err
 		}
 		return writeJSON(w, http.StatusOK, map[string]any{"tfa": false})
 	case tfaMode:
-		if u, err := h.acct.Login(ctx, p.User.Name, req.Password, p.Addr); err != nil {
+		if u, err := h.authn.Login(ctx, p.User.Name, req.Password, p.Addr); err != nil {
 			if core.KindOf(err) == core.KindUnauthenticated {
 				return core.Errorf(core.KindUnauthenticated, "incorrect password; enabling two-factor authentication needs your current password")
 			}
@@ -82,7 +82,7 @@ func (h *Handler) postProfile(w http.ResponseWriter, r *http.Request, p authz.Pr
 		} else if u.ID != p.User.ID {
 			return core.Errorf(core.KindUnauthenticated, "incorrect password")
 		}
-		e, err := h.acct.BeginTOTP(ctx, p)
+		e, err := h.factors.BeginTOTP(ctx, p)
 		if err != nil {
 			return err
 		}

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rampart/rampart/internal/account"
+	"github.com/rampart/rampart/internal/authn"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/limits"
@@ -16,7 +16,7 @@ func (h *Handler) tokens(w http.ResponseWriter, r *http.Request, p authz.Princip
 	ctx := r.Context()
 	switch {
 	case len(rest) == 0 && r.Method == http.MethodGet:
-		toks, err := h.acct.Tokens(ctx, p)
+		toks, err := h.authn.Tokens(ctx, p)
 		if err != nil {
 			return err
 		}
@@ -41,7 +41,7 @@ func (h *Handler) tokens(w http.ResponseWriter, r *http.Request, p authz.Princip
 		if err := readJSON(w, r, &body); err != nil {
 			return err
 		}
-		req := account.TokenRequest{Name: body.Name, CIDRs: body.CIDRs, Days: body.Expires, Packages: body.Packages}
+		req := authn.TokenRequest{Name: body.Name, CIDRs: body.CIDRs, Days: body.Expires, Packages: body.Packages}
 		for _, s := range body.Scopes {
 			if len(req.Packages) > limits.MaxTokenPackages {
 				break // CheckSize below refuses; no need to build the rest
@@ -72,7 +72,7 @@ func (h *Handler) tokens(w http.ResponseWriter, r *http.Request, p authz.Princip
 		if err := req.CheckSize(); err != nil {
 			return err
 		}
-		ct, err := h.acct.CreateToken(ctx, p, body.Password, req)
+		ct, err := h.authn.CreateToken(ctx, p, body.Password, req)
 		if err != nil {
 			return err
 		}
@@ -81,7 +81,7 @@ func (h *Handler) tokens(w http.ResponseWriter, r *http.Request, p authz.Princip
 		out["updated"] = ct.Token.CreatedAt.Format(time.RFC3339)
 		return writeJSON(w, http.StatusCreated, out)
 	case len(rest) == 2 && rest[0] == "token" && r.Method == http.MethodDelete:
-		if err := h.acct.RevokeToken(ctx, p, rest[1]); err != nil {
+		if err := h.authn.RevokeToken(ctx, p, rest[1]); err != nil {
 			return err
 		}
 		return writeJSON(w, http.StatusOK, map[string]any{"ok": true})

@@ -5,7 +5,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/rampart/rampart/internal/account"
+	"github.com/rampart/rampart/internal/authn"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/clientaddr"
 	"github.com/rampart/rampart/internal/core"
@@ -31,7 +31,7 @@ func (h *Handler) webLogin(w http.ResponseWriter, r *http.Request, segs []string
 				return err
 			}
 		}
-		urls, err := h.acct.StartCLILogin(r.Context(), clientaddr.Of(r))
+		urls, err := h.authn.StartCLILogin(r.Context(), clientaddr.Of(r))
 		if err != nil {
 			return err
 		}
@@ -39,14 +39,14 @@ func (h *Handler) webLogin(w http.ResponseWriter, r *http.Request, segs []string
 			// `npm adduser`: sign up first, then approve.
 			if u, err := url.Parse(urls.LoginURL); err == nil {
 				signup := *u
-				signup.Path = strings.TrimSuffix(u.Path, account.PathCLILogin+pathBase(u.Path)) + "signup"
+				signup.Path = strings.TrimSuffix(u.Path, authn.PathCLILogin+pathBase(u.Path)) + "signup"
 				signup.RawQuery = url.Values{"next": {u.Path}}.Encode()
 				urls.LoginURL = signup.String()
 			}
 		}
 		return writeJSON(w, http.StatusOK, urls)
 	case len(segs) == 3 && segs[1] == "done" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
-		tok, pending, err := h.acct.PollCLILogin(r.Context(), segs[2])
+		tok, pending, err := h.authn.PollCLILogin(r.Context(), segs[2])
 		if err != nil {
 			return err
 		}
@@ -77,10 +77,10 @@ func (h *Handler) webOTP(w http.ResponseWriter, r *http.Request, p authz.Princip
 		return false
 	}
 	ctx := r.Context()
-	if need, nerr := h.acct.NeedsWebOTP(ctx, p.User); nerr != nil || !need {
+	if need, nerr := h.authn.NeedsWebOTP(ctx, p.User); nerr != nil || !need {
 		return false
 	}
-	urls, serr := h.acct.StartWebOTP(ctx, p.User, clientaddr.Of(r))
+	urls, serr := h.authn.StartWebOTP(ctx, p.User, clientaddr.Of(r))
 	if serr != nil {
 		h.log.ErrorContext(ctx, "starting web OTP", "user", p.User.Name, "err", serr)
 		return false

@@ -5,7 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rampart/rampart/internal/account"
+	"github.com/rampart/rampart/internal/authn"
+	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/redact"
 )
 
@@ -14,22 +15,22 @@ const secret = "s3cr3tVALUEabcdefgh"
 func TestURL(t *testing.T) {
 	for in, want := range map[string]string{
 		// The secrets, wherever they are.
-		"/" + account.PathCLILogin + secret:                   "/login/cli/REDACTED",
-		"/" + account.PathCLILogin + secret + "?purpose=otp":  "/login/cli/REDACTED?purpose=otp",
-		"/" + account.PathCLIDone + secret:                    "/-/v1/done/REDACTED",
-		"/-/user/token/" + secret:                             "/-/user/token/REDACTED",
-		"/-/user/token/" + secret + "/more":                   "/-/user/token/REDACTED",
-		"/npm/login/cli/" + secret:                            "/npm/login/cli/REDACTED",
-		"/" + account.PathVerifyEmail + "?token=" + secret:    "/verify-email?token=REDACTED",
-		"/" + account.PathResetPassword + "?token=" + secret:  "/reset-password?token=REDACTED",
-		"/" + account.PathConfirmEmail + "?token=" + secret:   "/confirm-email?token=REDACTED",
-		"/" + account.PathCancelRecovery + "?token=" + secret: "/account/recovery/cancel?token=REDACTED",
-		"/x?a=1&TOKEN=" + secret + "&b=2":                     "/x?a=1&TOKEN=REDACTED&b=2",
-		"/x?to%6Ben=" + secret:                                "/x?to%6Ben=REDACTED",
-		"/x?%zz=" + secret:                                    "/x?REDACTED",
-		"/x?token=%zz" + secret:                               "/x?token=REDACTED",
-		"/login?next=%2Flogin%2Fcli%2F" + secret:              "/login?next=%2Flogin%2Fcli%2FREDACTED",
-		"/login?next=/reset-password%3Ftoken%3D" + secret:     "/login?next=%2Freset-password%3Ftoken%3DREDACTED",
+		"/" + authn.PathCLILogin + secret:                      "/login/cli/REDACTED",
+		"/" + authn.PathCLILogin + secret + "?purpose=otp":     "/login/cli/REDACTED?purpose=otp",
+		"/" + authn.PathCLIDone + secret:                       "/-/v1/done/REDACTED",
+		"/-/user/token/" + secret:                              "/-/user/token/REDACTED",
+		"/-/user/token/" + secret + "/more":                    "/-/user/token/REDACTED",
+		"/npm/login/cli/" + secret:                             "/npm/login/cli/REDACTED",
+		"/" + identity.PathVerifyEmail + "?token=" + secret:    "/verify-email?token=REDACTED",
+		"/" + identity.PathResetPassword + "?token=" + secret:  "/reset-password?token=REDACTED",
+		"/" + identity.PathConfirmEmail + "?token=" + secret:   "/confirm-email?token=REDACTED",
+		"/" + identity.PathCancelRecovery + "?token=" + secret: "/account/recovery/cancel?token=REDACTED",
+		"/x?a=1&TOKEN=" + secret + "&b=2":                      "/x?a=1&TOKEN=REDACTED&b=2",
+		"/x?to%6Ben=" + secret:                                 "/x?to%6Ben=REDACTED",
+		"/x?%zz=" + secret:                                     "/x?REDACTED",
+		"/x?token=%zz" + secret:                                "/x?token=REDACTED",
+		"/login?next=%2Flogin%2Fcli%2F" + secret:               "/login?next=%2Flogin%2Fcli%2FREDACTED",
+		"/login?next=/reset-password%3Ftoken%3D" + secret:      "/login?next=%2Freset-password%3Ftoken%3DREDACTED",
 		// Everything else as it was.
 		"/":                                 "/",
 		"/-/v1/login":                       "/-/v1/login",

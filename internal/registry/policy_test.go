@@ -12,10 +12,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/config"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/npmfixture"
 	"github.com/rampart/rampart/internal/npmpkg"
 	"github.com/rampart/rampart/internal/server"
@@ -83,7 +83,7 @@ func newPolicyEnvWith(t *testing.T, edit func(*config.Config)) *policyEnv {
 
 func (e *policyEnv) user(name string, admin bool) authz.Principal {
 	e.t.Helper()
-	u, err := e.svc.Accounts.CreateUser(e.ctx, "operator", account.NewUser{
+	u, err := e.svc.Identity.CreateUser(e.ctx, "operator", identity.NewUser{
 		Name: name, Email: name + "@example.com", Password: "a-long-secret-phrase", Verified: true, Admin: admin,
 	})
 	if err != nil {

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/limits"
 )
 
@@ -21,7 +21,7 @@ func TestBeginUploadDecidesBeforeTheBody(t *testing.T) {
 	e := newPolicyEnv(t)
 	e.publish(e.alice, "left-pad", "1.0.0", "latest", nil)
 	reg := e.svc.Registry
-	u, err := e.svc.Accounts.CreateUser(e.ctx, "operator", account.NewUser{Name: "fresh", Email: "fresh@example.com", Password: "a-long-secret-phrase"})
+	u, err := e.svc.Identity.CreateUser(e.ctx, "operator", identity.NewUser{Name: "fresh", Email: "fresh@example.com", Password: "a-long-secret-phrase"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,9 +7,9 @@ import (
 	"net"
 	"time"
 
-	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/config"
 	"github.com/rampart/rampart/internal/emaildomain"
+	"github.com/rampart/rampart/internal/identity"
 )
 
 // newDomainChecker builds the abandoned-email-domain checker from
@@ -62,9 +62,9 @@ func domainRecheckTick(interval time.Duration) time.Duration {
 
 // runDomainRechecks rechecks due addresses, one bounded batch per tick,
 // until ctx ends.
-func runDomainRechecks(ctx context.Context, acct *account.Service, interval time.Duration, log *slog.Logger) {
+func runDomainRechecks(ctx context.Context, id *identity.Service, interval time.Duration, log *slog.Logger) {
 	every(ctx, domainRecheckTick(interval), func() {
-		checked, abandoned, err := acct.RecheckEmailDomains(ctx, account.DomainCheckBatch)
+		checked, abandoned, err := id.RecheckEmailDomains(ctx, identity.DomainCheckBatch)
 		switch {
 		case err != nil && ctx.Err() == nil:
 			log.Error("email domain recheck failed", "err", err)

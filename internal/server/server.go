@@ -16,10 +16,11 @@ import (
 
 	"github.com/rampart/rampart/docs"
 	"github.com/rampart/rampart/internal/account"
-	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/authn"
 	"github.com/rampart/rampart/internal/blob/fsblob"
 	"github.com/rampart/rampart/internal/clientaddr"
 	"github.com/rampart/rampart/internal/config"
+	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/npm"
@@ -27,8 +28,10 @@ import (
 	"github.com/rampart/rampart/internal/pwcheck"
 	"github.com/rampart/rampart/internal/redact"
 	"github.com/rampart/rampart/internal/registry"
+	"github.com/rampart/rampart/internal/secondfactor"
 	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/store/sqlite"
+	"github.com/rampart/rampart/internal/throttle"
 	"github.com/rampart/rampart/internal/web"
 )
 
@@ -50,7 +53,11 @@ type Options struct {
 type Services struct {
 	Store    store.Store
 	Registry *registry.Service
-	Accounts *account.Service
+	// The account services (accounts.go).
+	Identity *identity.Service
+	Authn    *authn.Service
+	Factors  *secondfactor.Service
+	Limiter  *throttle.Limiter
 }
 
 // Close flushes and closes everything.
@@ -112,20 +119,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		st.Close()
 		return nil, err
 	}
-	acct, err := account.New(ctx, st, password.NewHasher(params, 4), account.Policy{
-		AllowRegistration: cfg.AllowRegistration,
-		PublishMaxDays:    cfg.Tokens.PublishMaxDays,
-		DefaultDays:       cfg.Tokens.DefaultDays,
-		ReadOnlyMaxDays:   cfg.Tokens.ReadOnlyMaxDays,
-		SessionLifetime:   time.Duration(cfg.Tokens.SessionHours) * time.Hour,
-		FreeFailures:      cfg.Login.FreeFailures,
-		MaxBackoff:        cfg.Login.MaxBackoff.Duration,
-		MFA: authz.Policy{RequireMFA: !cfg.MFA.InsecureMaintainersWithoutMFA, StepUpWindow: cfg.MFA.StepUpWindow.Duration,
-			InsecureAdminsWithTOTP: cfg.MFA.InsecureAdminsWithTOTP, CriticalGrace: cfg.MFA.CriticalGracePeriod.Duration},
-		PublicURL:     cfg.PublicURL,
-		DomainRecheck: cfg.EmailDomains.RecheckInterval.Duration,
-		RecoveryWait:  cfg.Recovery.Wait.Duration,
-	}, account.Peers{Mailer: mailer, Passwords: checker, Domains: domains, Log: opts.Log}, opts.Now)
+	accts, err := openAccounts(ctx, st, cfg, password.NewHasher(params, 4), mailer, checker, domains, opts)
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -146,7 +140,8 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		st.Close()
 		return nil, err
 	}
-	return &Services{Store: st, Registry: reg, Accounts: acct}, nil
+	accts.Store, accts.Registry = st, reg
+	return accts, nil
 }
 
 // Handler mounts the front-ends: the web UI for browsers asking for one of
@@ -156,8 +151,8 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 // Every request's client address is settled once, in front of them all
 // (clientaddr, from cfg.TrustedProxies).
 func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
-	npmH := npm.New(svc.Registry, svc.Accounts, cfg.Limits, log)
-	webH := web.New(svc.Registry, svc.Accounts, web.Config{PublicURL: cfg.PublicURL, Policies: docs.Policies()}, log)
+	npmH := npm.New(svc.Registry, npm.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors}, cfg.Limits, log)
+	webH := web.New(svc.Registry, web.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors}, web.Config{PublicURL: cfg.PublicURL, Policies: docs.Policies()}, log)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /-/healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
@@ -254,9 +249,9 @@ func Serve(ctx context.Context, cfg config.Config, ln net.Listener, opts Options
 	go svc.Registry.RunBackground(bg, 10*time.Second)
 	go svc.Registry.RunCritical(bg, 24*time.Hour)
 	if cfg.EmailDomains.Check {
-		go runDomainRechecks(bg, svc.Accounts, cfg.EmailDomains.RecheckInterval.Duration, opts.Log)
+		go runDomainRechecks(bg, svc.Identity, cfg.EmailDomains.RecheckInterval.Duration, opts.Log)
 	}
-	go runSweeps(bg, svc.Accounts, time.Hour, opts.Log)
+	go runSweeps(bg, svc.Limiter, time.Hour, opts.Log)
 	// No ReadTimeout or WriteTimeout: bodies and responses get deadlines
 	// sized to each request (withDeadlines), which one server-wide number
 	// cannot be (docs/limits.md, "Time and connections").

@@ -12,8 +12,9 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/rampart/rampart/internal/account"
+	"github.com/rampart/rampart/internal/authn"
 	"github.com/rampart/rampart/internal/config"
+	"github.com/rampart/rampart/internal/identity"
 )
 
 // syncBuffer is a log destination safe for the server's goroutines.
@@ -72,13 +73,13 @@ func TestLogsRedactSecretURLs(t *testing.T) {
 	h, _, logs := testHandler(t, nil)
 	const secret = "Sup3rSecretValue0123456789"
 	for _, tc := range []struct{ method, target, accept string }{
-		{http.MethodGet, "/" + account.PathCLILogin + secret, "text/html"},
-		{http.MethodGet, "/" + account.PathCLILogin + secret + "?purpose=otp", "text/html"},
-		{http.MethodGet, "/" + account.PathCLIDone + secret, "application/json"},
+		{http.MethodGet, "/" + authn.PathCLILogin + secret, "text/html"},
+		{http.MethodGet, "/" + authn.PathCLILogin + secret + "?purpose=otp", "text/html"},
+		{http.MethodGet, "/" + authn.PathCLIDone + secret, "application/json"},
 		{http.MethodDelete, "/-/user/token/" + secret, "application/json"},
-		{http.MethodGet, "/" + account.PathResetPassword + "?token=" + secret, "text/html"},
-		{http.MethodGet, "/" + account.PathVerifyEmail + "?token=" + secret, "text/html"},
-		{http.MethodGet, "/login?next=%2F" + strings.ReplaceAll(account.PathCLILogin, "/", "%2F") + secret, "text/html"},
+		{http.MethodGet, "/" + identity.PathResetPassword + "?token=" + secret, "text/html"},
+		{http.MethodGet, "/" + identity.PathVerifyEmail + "?token=" + secret, "text/html"},
+		{http.MethodGet, "/login?next=%2F" + strings.ReplaceAll(authn.PathCLILogin, "/", "%2F") + secret, "text/html"},
 	} {
 		r := httptest.NewRequest(tc.method, tc.target, nil)
 		r.Header.Set("Accept", tc.accept)
@@ -111,12 +112,12 @@ func TestTrustedProxies(t *testing.T) {
 		if w.Code != http.StatusOK {
 			t.Fatalf("POST /-/v1/login: %d %s", w.Code, w.Body)
 		}
-		var urls account.CLILoginURLs
+		var urls authn.CLILoginURLs
 		if err := json.Unmarshal(w.Body.Bytes(), &urls); err != nil {
 			t.Fatal(err)
 		}
-		_, id, _ := strings.Cut(urls.LoginURL, account.PathCLILogin)
-		req, err := svc.Accounts.CLILogin(t.Context(), id)
+		_, id, _ := strings.Cut(urls.LoginURL, authn.PathCLILogin)
+		req, err := svc.Authn.CLILogin(t.Context(), id)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,7 +5,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/rampart/rampart/internal/account"
+	"github.com/rampart/rampart/internal/throttle"
 )
 
 // every runs job each interval until ctx ends: the loop of the server's
@@ -25,9 +25,9 @@ func every(ctx context.Context, interval time.Duration, job func()) {
 
 // runSweeps deletes expired sessions, challenges, links and idle throttle
 // counters every interval, until ctx ends.
-func runSweeps(ctx context.Context, acct *account.Service, interval time.Duration, log *slog.Logger) {
+func runSweeps(ctx context.Context, limiter *throttle.Limiter, interval time.Duration, log *slog.Logger) {
 	every(ctx, interval, func() {
-		n, err := acct.Sweep(ctx)
+		n, err := limiter.Sweep(ctx)
 		switch {
 		case err != nil && ctx.Err() == nil:
 			log.Error("sweeping expired rows failed", "err", err)

@@ -6,10 +6,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rampart/rampart/internal/account"
+	"github.com/rampart/rampart/internal/authn"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/clientaddr"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/limits"
 )
 
@@ -37,11 +38,11 @@ func parseForm(w http.ResponseWriter, r *http.Request) error {
 
 // signIn starts a fresh browser session for u.
 func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, u *core.User) error {
-	value, err := h.acct.StartWebSession(r.Context(), u)
+	value, err := h.authn.StartWebSession(r.Context(), u)
 	if err != nil {
 		return err
 	}
-	h.setSessionCookie(w, value, int(account.WebSessionLifetime/time.Second))
+	h.setSessionCookie(w, value, int(authn.WebSessionLifetime/time.Second))
 	return nil
 }
 
@@ -74,12 +75,12 @@ func (h *Handler) signup(w http.ResponseWriter, r *http.Request, p authz.Princip
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	nu := account.NewUser{
+	nu := identity.NewUser{
 		Name:     strings.TrimSpace(r.PostForm.Get("name")),
 		Email:    strings.TrimSpace(r.PostForm.Get("email")),
 		Password: r.PostForm.Get("password"),
 	}
-	u, err := h.acct.Register(r.Context(), nu, clientaddr.Of(r))
+	u, err := h.id.Register(r.Context(), nu, clientaddr.Of(r))
 	if err != nil {
 		status := h.status(w, r, err)
 		body := signupBody{Name: truncate(nu.Name, limits.MaxNameLength), Email: truncate(nu.Email, 254), Error: core.Message(err), Next: r.PostForm.Get("next")}
@@ -107,8 +108,8 @@ type linkBody struct {
 // links must not use them up. The POST does the work.
 func (h *Handler) verifyForm(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
 	token := r.URL.Query().Get("token")
-	b := linkBody{Heading: "Verify your email address", Action: "/" + account.PathVerifyEmail, Button: "Verify my email address"}
-	if err := h.acct.CheckLink(r.Context(), token, core.PurposeVerifyEmail, clientaddr.Of(r)); err != nil {
+	b := linkBody{Heading: "Verify your email address", Action: "/" + identity.PathVerifyEmail, Button: "Verify my email address"}
+	if err := h.id.CheckLink(r.Context(), token, core.PurposeVerifyEmail, clientaddr.Of(r)); err != nil {
 		b.Error = core.Message(err)
 		return h.render(w, r, p, h.status(w, r, err), "link", pageData{Title: b.Heading, Next: pathHome, Body: b})
 	}
@@ -120,7 +121,7 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request, p authz.Princip
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	u, err := h.acct.VerifyEmail(r.Context(), r.PostForm.Get("token"), clientaddr.Of(r))
+	u, err := h.id.VerifyEmail(r.Context(), r.PostForm.Get("token"), clientaddr.Of(r))
 	if err != nil {
 		b := linkBody{Heading: "Verify your email address", Error: core.Message(err)}
 		return h.render(w, r, p, h.status(w, r, err), "link", pageData{Title: b.Heading, Next: pathHome, Body: b})
@@ -138,7 +139,7 @@ func (h *Handler) forgot(w http.ResponseWriter, r *http.Request, p authz.Princip
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	if err := h.acct.RequestPasswordReset(r.Context(), r.PostForm.Get("email"), clientaddr.Of(r)); err != nil {
+	if err := h.id.RequestPasswordReset(r.Context(), r.PostForm.Get("email"), clientaddr.Of(r)); err != nil {
 		return h.render(w, r, p, h.status(w, r, err), "forgot", pageData{Title: "Forgotten password", Body: linkBody{Error: core.Message(err)}})
 	}
 	return h.notice(w, r, p, noticeBody{Heading: "Check your mail",
@@ -147,8 +148,8 @@ func (h *Handler) forgot(w http.ResponseWriter, r *http.Request, p authz.Princip
 
 func (h *Handler) resetForm(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
 	token := r.URL.Query().Get("token")
-	b := linkBody{Heading: "Choose a new password", Action: "/" + account.PathResetPassword, Button: "Set the new password", NewPassword: true}
-	if err := h.acct.CheckLink(r.Context(), token, core.PurposePasswordReset, clientaddr.Of(r)); err != nil {
+	b := linkBody{Heading: "Choose a new password", Action: "/" + identity.PathResetPassword, Button: "Set the new password", NewPassword: true}
+	if err := h.id.CheckLink(r.Context(), token, core.PurposePasswordReset, clientaddr.Of(r)); err != nil {
 		b.Error = core.Message(err)
 		return h.render(w, r, p, h.status(w, r, err), "link", pageData{Title: b.Heading, Next: pathHome, Body: b})
 	}
@@ -161,9 +162,9 @@ func (h *Handler) reset(w http.ResponseWriter, r *http.Request, p authz.Principa
 		return err
 	}
 	token := r.PostForm.Get("token")
-	_, err := h.acct.ResetPassword(r.Context(), token, r.PostForm.Get("password"), clientaddr.Of(r))
+	_, err := h.id.ResetPassword(r.Context(), token, r.PostForm.Get("password"), clientaddr.Of(r))
 	if err != nil {
-		b := linkBody{Heading: "Choose a new password", Action: "/" + account.PathResetPassword, Button: "Set the new password", NewPassword: true, Error: core.Message(err)}
+		b := linkBody{Heading: "Choose a new password", Action: "/" + identity.PathResetPassword, Button: "Set the new password", NewPassword: true, Error: core.Message(err)}
 		if core.KindOf(err) == core.KindInvalid && strings.HasPrefix(core.Message(err), "choose another password") {
 			b.Token = token // the link still works: let the user try another password
 		}
@@ -189,10 +190,10 @@ type accountBody struct {
 	DomainAbandoned bool
 	DomainReasons   []string
 	NewEmail        string // the change-of-address form, refilled after an error
-	Sessions        []account.SessionInfo
+	Sessions        []authn.SessionInfo
 	// PendingEmail is a change of address waiting for its link, shown
 	// with a button to cancel it (emailchange.go).
-	PendingEmail *account.PendingEmailChange
+	PendingEmail *identity.PendingEmailChange
 }
 
 func needSignIn(r *http.Request) error {
@@ -227,16 +228,16 @@ func (h *Handler) accountPage(w http.ResponseWriter, r *http.Request, p authz.Pr
 		return err
 	}
 	var err error
-	if b.Tokens, err = h.acct.Tokens(r.Context(), p); err != nil {
+	if b.Tokens, err = h.authn.Tokens(r.Context(), p); err != nil {
 		return err
 	}
-	if b.PendingEmail, err = h.acct.PendingEmailChange(r.Context(), p); err != nil {
+	if b.PendingEmail, err = h.id.PendingEmailChange(r.Context(), p); err != nil {
 		return err
 	}
-	if b.Sessions, err = h.acct.Sessions(r.Context(), p); err != nil {
+	if b.Sessions, err = h.authn.Sessions(r.Context(), p); err != nil {
 		return err
 	}
-	if b.Events, err = h.acct.SecurityEvents(r.Context(), p, 20); err != nil {
+	if b.Events, err = h.id.SecurityEvents(r.Context(), p, 20); err != nil {
 		return err
 	}
 	return h.render(w, r, p, http.StatusOK, "account", pageData{Title: "Your account", Body: b})
@@ -246,7 +247,7 @@ func (h *Handler) resend(w http.ResponseWriter, r *http.Request, p authz.Princip
 	if p.User == nil {
 		return needSignIn(r)
 	}
-	if err := h.acct.ResendVerification(r.Context(), p); err != nil {
+	if err := h.id.ResendVerification(r.Context(), p); err != nil {
 		return err
 	}
 	redirect(w, pathAccount+"?sent=1")
@@ -273,18 +274,18 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, p authz
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	u, err := h.acct.ChangePassword(r.Context(), p, r.PostForm.Get("current"), r.PostForm.Get("password"))
+	u, err := h.id.ChangePassword(r.Context(), p, r.PostForm.Get("current"), r.PostForm.Get("password"))
 	if err != nil {
 		body := passwordBody{Forced: p.User.PasswordCompromised, Error: core.Message(err)}
 		return h.render(w, r, p, h.status(w, r, err), "password", pageData{Title: "Change your password", Body: body})
 	}
 	// Every session ended, this one too: sign this browser in afresh,
 	// keeping its second-factor record (a key's included).
-	value, err := h.acct.ContinueWebSession(r.Context(), authz.Principal{User: u, Addr: p.Addr, MFAVerifiedAt: p.MFAVerifiedAt, SignedInAt: p.SignedInAt, PhishingResistantAt: p.PhishingResistantAt})
+	value, err := h.authn.ContinueWebSession(r.Context(), authz.Principal{User: u, Addr: p.Addr, MFAVerifiedAt: p.MFAVerifiedAt, SignedInAt: p.SignedInAt, PhishingResistantAt: p.PhishingResistantAt})
 	if err != nil {
 		return err
 	}
-	h.setSessionCookie(w, value, int(account.WebSessionLifetime/time.Second))
+	h.setSessionCookie(w, value, int(authn.WebSessionLifetime/time.Second))
 	redirect(w, pathAccount+"?changed=1")
 	return nil
 }
@@ -296,7 +297,7 @@ func (h *Handler) revokeToken(w http.ResponseWriter, r *http.Request, p authz.Pr
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	if err := h.acct.RevokeToken(r.Context(), p, r.PostForm.Get("key")); err != nil {
+	if err := h.authn.RevokeToken(r.Context(), p, r.PostForm.Get("key")); err != nil {
 		return err
 	}
 	redirect(w, pathAccount+"?revoked=1")

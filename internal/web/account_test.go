@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/password"
 	"github.com/rampart/rampart/internal/store"
 )
@@ -48,7 +48,7 @@ func (e *env) outboxLink(addr, page string) string {
 
 func (e *env) user2(name string) *core.User {
 	e.t.Helper()
-	u, err := e.svc.Accounts.User(e.t.Context(), name)
+	u, err := e.svc.Identity.User(e.t.Context(), name)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestSignupAndVerifyEmail(t *testing.T) {
 	wantStatus(t, w, http.StatusOK)
 	wantContains(t, w.Body.String(), "alice@example.com", "not verified", "Account created", "Verification link mailed")
 
-	link := e.outboxLink("alice@example.com", account.PathVerifyEmail)
+	link := e.outboxLink("alice@example.com", identity.PathVerifyEmail)
 	// The GET only shows a button, however often a scanner opens it.
 	for range 3 {
 		w = e.browserGet(link)
@@ -121,7 +121,7 @@ func TestPasswordResetAndChange(t *testing.T) {
 		}
 		waitABit()
 	}
-	link = e.outboxLink("bob@example.com", account.PathResetPassword)
+	link = e.outboxLink("bob@example.com", identity.PathResetPassword)
 	w := e.browserGet(link)
 	wantStatus(t, w, http.StatusOK)
 	wantContains(t, w.Body.String(), "New password")
@@ -150,7 +150,7 @@ func TestBreachedPasswordForcesChange(t *testing.T) {
 	e := newEnv(t, "")
 	// An account whose password was fine when set, and is on the common
 	// list now (an admin set it; the list is what sign-in checks).
-	u, err := e.svc.Accounts.CreateUser(t.Context(), "", account.NewUser{Name: "carol", Email: "carol@example.com", Password: testPassword, Verified: true})
+	u, err := e.svc.Identity.CreateUser(t.Context(), "", identity.NewUser{Name: "carol", Email: "carol@example.com", Password: testPassword, Verified: true})
 	if err != nil {
 		t.Fatal(err)
 	}

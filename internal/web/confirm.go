@@ -59,7 +59,7 @@ func (h *Handler) confirm(w http.ResponseWriter, r *http.Request, p authz.Princi
 		redirect(w, pathLogin+"?"+url.Values{"next": {next}}.Encode())
 		return nil
 	}
-	if err := h.acct.ConfirmWebSession(r.Context(), p, r.PostForm.Get("code")); err != nil {
+	if err := h.factors.ConfirmWebSession(r.Context(), p, r.PostForm.Get("code")); err != nil {
 		return h.renderConfirm(w, r, p, h.status(w, r, err), confirmBody{Next: next, Error: core.Message(err)})
 	}
 	redirect(w, next)
@@ -71,11 +71,11 @@ func (h *Handler) renderConfirm(w http.ResponseWriter, r *http.Request, p authz.
 		redirect(w, pathLogin+"?"+url.Values{"next": {pathConfirm + "?" + url.Values{"next": {b.Next}}.Encode()}}.Encode())
 		return nil
 	}
-	st, err := h.acct.MFAStatus(r.Context(), p)
+	st, err := h.factors.MFAStatus(r.Context(), p)
 	if err != nil {
 		return err
 	}
-	keys, err := h.acct.SecurityKeys(r.Context(), p)
+	keys, err := h.factors.SecurityKeys(r.Context(), p)
 	if err != nil {
 		return err
 	}

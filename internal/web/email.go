@@ -3,10 +3,10 @@ package web
 import (
 	"net/http"
 
-	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/clientaddr"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/identity"
 )
 
 // Changing the account's address, and the prompt to do so when the
@@ -16,7 +16,7 @@ const pathEmail = "/account/email"
 
 // domainPrompt fills the account page's email-domain fields.
 func (h *Handler) domainPrompt(r *http.Request, p authz.Principal, b *accountBody) error {
-	st, err := h.acct.EmailDomainStatus(r.Context(), p)
+	st, err := h.id.EmailDomainStatus(r.Context(), p)
 	if err != nil || st == nil {
 		return err
 	}
@@ -35,7 +35,7 @@ func (h *Handler) changeEmail(w http.ResponseWriter, r *http.Request, p authz.Pr
 		return err
 	}
 	newEmail := r.PostForm.Get("email")
-	if err := h.acct.RequestEmailChange(r.Context(), p, r.PostForm.Get("password"), newEmail); err != nil {
+	if err := h.id.RequestEmailChange(r.Context(), p, r.PostForm.Get("password"), newEmail); err != nil {
 		if h.stepUpRedirect(w, r, p, err) {
 			return nil
 		}
@@ -45,7 +45,7 @@ func (h *Handler) changeEmail(w http.ResponseWriter, r *http.Request, p authz.Pr
 			return err
 		}
 		// A pending change stays in view, with its cancel button.
-		if b.PendingEmail, err = h.acct.PendingEmailChange(r.Context(), p); err != nil {
+		if b.PendingEmail, err = h.id.PendingEmailChange(r.Context(), p); err != nil {
 			return err
 		}
 		return h.render(w, r, p, status, "account", pageData{Title: "Your account", Body: b})
@@ -56,8 +56,8 @@ func (h *Handler) changeEmail(w http.ResponseWriter, r *http.Request, p authz.Pr
 
 func (h *Handler) confirmEmailForm(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
 	token := r.URL.Query().Get("token")
-	b := linkBody{Heading: "Confirm your new email address", Action: "/" + account.PathConfirmEmail, Button: "Use this address for my account"}
-	if err := h.acct.CheckLink(r.Context(), token, core.PurposeChangeEmail, clientaddr.Of(r)); err != nil {
+	b := linkBody{Heading: "Confirm your new email address", Action: "/" + identity.PathConfirmEmail, Button: "Use this address for my account"}
+	if err := h.id.CheckLink(r.Context(), token, core.PurposeChangeEmail, clientaddr.Of(r)); err != nil {
 		b.Error = core.Message(err)
 		return h.render(w, r, p, h.status(w, r, err), "link", pageData{Title: b.Heading, Next: pathHome, Body: b})
 	}
@@ -69,7 +69,7 @@ func (h *Handler) confirmEmail(w http.ResponseWriter, r *http.Request, p authz.P
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	u, err := h.acct.ConfirmEmailChange(r.Context(), r.PostForm.Get("token"), clientaddr.Of(r))
+	u, err := h.id.ConfirmEmailChange(r.Context(), r.PostForm.Get("token"), clientaddr.Of(r))
 	if err != nil {
 		b := linkBody{Heading: "Confirm your new email address", Error: core.Message(err)}
 		return h.render(w, r, p, h.status(w, r, err), "link", pageData{Title: b.Heading, Next: pathHome, Body: b})

@@ -20,7 +20,7 @@ func (h *Handler) cancelEmailChange(w http.ResponseWriter, r *http.Request, p au
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	if err := h.acct.CancelEmailChange(r.Context(), p); err != nil {
+	if err := h.id.CancelEmailChange(r.Context(), p); err != nil {
 		return err
 	}
 	redirect(w, pathAccount+"?email-change-cancelled=1")

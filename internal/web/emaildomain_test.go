@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/config"
+	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/testpeers/dnsd"
 	"github.com/rampart/rampart/internal/testpeers/rdapd"
 )
@@ -30,7 +30,7 @@ func TestAbandonedDomainPrompt(t *testing.T) {
 		c.EmailDomains.DNSServer = dns.Addr
 		c.EmailDomains.RDAPServer = rdap.URL
 	})
-	if _, err := e.svc.Accounts.CreateUser(t.Context(), "", account.NewUser{Name: "alice", Email: "alice@lapse.test", Password: testPassword, Verified: true}); err != nil {
+	if _, err := e.svc.Identity.CreateUser(t.Context(), "", identity.NewUser{Name: "alice", Email: "alice@lapse.test", Password: testPassword, Verified: true}); err != nil {
 		t.Fatal(err)
 	}
 	cookie := e.signIn("alice")
@@ -39,7 +39,7 @@ func TestAbandonedDomainPrompt(t *testing.T) {
 	wantNotContains(t, w.Body.String(), "email-domain-abandoned")
 
 	rdap.Set("lapse.test", rdapd.Domain{Statuses: []string{"pending delete"}})
-	if checked, abandoned, err := e.svc.Accounts.RecheckEmailDomains(t.Context(), 10); err != nil || checked != 1 || abandoned != 1 {
+	if checked, abandoned, err := e.svc.Identity.RecheckEmailDomains(t.Context(), 10); err != nil || checked != 1 || abandoned != 1 {
 		t.Fatalf("RecheckEmailDomains = %d, %d, %v; want 1 checked, 1 abandoned", checked, abandoned, err)
 	}
 	if e.user2("alice").EmailVerified {
@@ -54,11 +54,11 @@ func TestAbandonedDomainPrompt(t *testing.T) {
 	// the old one, verified; the prompt is gone.
 	w = e.postForm("/account/email", url.Values{"email": {"alice@healthy.test"}, "password": {testPassword}}, cookie)
 	wantStatus(t, w, http.StatusSeeOther)
-	link := e.outboxLink("alice@healthy.test", account.PathConfirmEmail)
+	link := e.outboxLink("alice@healthy.test", identity.PathConfirmEmail)
 	w = e.browserGet(link)
 	wantStatus(t, w, http.StatusOK)
-	token, _ := url.ParseQuery(link[len("/"+account.PathConfirmEmail+"?"):])
-	w = e.postForm("/"+account.PathConfirmEmail, url.Values{"token": {token.Get("token")}})
+	token, _ := url.ParseQuery(link[len("/"+identity.PathConfirmEmail+"?"):])
+	w = e.postForm("/"+identity.PathConfirmEmail, url.Values{"token": {token.Get("token")}})
 	wantStatus(t, w, http.StatusOK)
 	wantContains(t, html.UnescapeString(w.Body.String()), "alice@healthy.test is now your account")
 	u := e.user2("alice")

@@ -15,10 +15,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/config"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/npmpkg"
 	"github.com/rampart/rampart/internal/server"
 )
@@ -69,7 +69,7 @@ func newEnv(t *testing.T, publicURL string, edit ...func(*config.Config)) *env {
 // user creates an account with testPassword.
 func (e *env) user(name string) *core.User {
 	e.t.Helper()
-	u, err := e.svc.Accounts.CreateUser(e.t.Context(), "", account.NewUser{Name: name, Email: name + "@example.com", Password: testPassword, Verified: true})
+	u, err := e.svc.Identity.CreateUser(e.t.Context(), "", identity.NewUser{Name: name, Email: name + "@example.com", Password: testPassword, Verified: true})
 	if err != nil {
 		e.t.Fatal(err)
 	}

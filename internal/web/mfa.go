@@ -6,7 +6,7 @@ import (
 	"html/template"
 	"net/http"
 
-	"github.com/rampart/rampart/internal/account"
+	"github.com/rampart/rampart/internal/authn"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/clientaddr"
 	"github.com/rampart/rampart/internal/core"
@@ -26,14 +26,14 @@ func (h *Handler) loginOTP(w http.ResponseWriter, r *http.Request, p authz.Princ
 	if c, err := r.Cookie(pendingCookie); err == nil && len(c.Value) <= maxCookieLength {
 		pending = c.Value
 	}
-	u, value, err := h.acct.FinishWebSignIn(r.Context(), pending, r.PostForm.Get("code"), clientaddr.Of(r))
+	u, value, err := h.authn.FinishWebSignIn(r.Context(), pending, r.PostForm.Get("code"), clientaddr.Of(r))
 	if err != nil {
 		status := h.status(w, r, err)
-		if errors.Is(err, account.ErrSignInExpired) {
+		if errors.Is(err, authn.ErrSignInExpired) {
 			h.setCookie(w, pendingCookie, "", -1)
 			return h.render(w, r, p, status, "login", pageData{Title: "Sign in", Next: next, Body: loginBody{Next: next, Error: core.Message(err)}})
 		}
-		totp, keys, _ := h.acct.PendingFactors(r.Context(), pending)
+		totp, keys, _ := h.authn.PendingFactors(r.Context(), pending)
 		return h.render(w, r, p, status, "login_otp", pageData{Title: "Two-factor authentication", Next: next, Body: loginBody{Next: next, Error: core.Message(err), TOTP: totp, Keys: keys}})
 	}
 	h.setCookie(w, pendingCookie, "", -1)
@@ -71,13 +71,13 @@ func (h *Handler) mfaPage(w http.ResponseWriter, r *http.Request, p authz.Princi
 
 // renderMFA fills in the status (and, when off, the enrolment) and renders.
 func (h *Handler) renderMFA(w http.ResponseWriter, r *http.Request, p authz.Principal, status int, b mfaBody) error {
-	st, err := h.acct.MFAStatus(r.Context(), p)
+	st, err := h.factors.MFAStatus(r.Context(), p)
 	if err != nil {
 		return err
 	}
 	b.On, b.RecoveryCodes, b.HasKey = st.TOTP, st.RecoveryCodes, p.HasKey
 	if !b.On {
-		e, err := h.acct.BeginTOTP(r.Context(), p)
+		e, err := h.factors.BeginTOTP(r.Context(), p)
 		if core.KindOf(err) == core.KindForbidden && b.Error == "" {
 			// A first factor only from a fresh sign-in: say so, show
 			// no enrolment.
@@ -101,7 +101,7 @@ func (h *Handler) mfaConfirm(w http.ResponseWriter, r *http.Request, p authz.Pri
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	codes, err := h.acct.ConfirmTOTP(r.Context(), p, r.PostForm.Get("code"))
+	codes, err := h.factors.ConfirmTOTP(r.Context(), p, r.PostForm.Get("code"))
 	if err != nil {
 		return h.renderMFA(w, r, p, h.status(w, r, err), mfaBody{Error: core.Message(err)})
 	}
@@ -118,7 +118,7 @@ func (h *Handler) mfaRegenerate(w http.ResponseWriter, r *http.Request, p authz.
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	codes, err := h.acct.RegenerateRecoveryCodes(r.Context(), p, r.PostForm.Get("code"))
+	codes, err := h.factors.RegenerateRecoveryCodes(r.Context(), p, r.PostForm.Get("code"))
 	if err != nil {
 		return h.renderMFA(w, r, p, h.status(w, r, err), mfaBody{Error: core.Message(err)})
 	}
@@ -135,7 +135,7 @@ func (h *Handler) mfaDisable(w http.ResponseWriter, r *http.Request, p authz.Pri
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	if err := h.acct.DisableTOTP(r.Context(), p, r.PostForm.Get("password"), r.PostForm.Get("code")); err != nil {
+	if err := h.factors.DisableTOTP(r.Context(), p, r.PostForm.Get("password"), r.PostForm.Get("code")); err != nil {
 		return h.renderMFA(w, r, p, h.status(w, r, err), mfaBody{Error: core.Message(err)})
 	}
 	redirect(w, pathMFA+"?disabled=1")

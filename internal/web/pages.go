@@ -12,10 +12,11 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/rampart/rampart/internal/account"
+	"github.com/rampart/rampart/internal/authn"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/clientaddr"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/registry"
 )
@@ -248,10 +249,10 @@ type userBody struct {
 }
 
 func (h *Handler) user(w http.ResponseWriter, r *http.Request, p authz.Principal, name string) error {
-	if account.ValidateUserName(name) != nil {
+	if identity.ValidateUserName(name) != nil {
 		return core.Errorf(core.KindNotFound, "there is no such user")
 	}
-	u, err := h.acct.User(r.Context(), name)
+	u, err := h.id.User(r.Context(), name)
 	if err != nil {
 		return err
 	}
@@ -303,15 +304,15 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request, p authz.Principa
 		body := loginBody{Name: truncate(name, limits.MaxNameLength), Next: next, Error: core.Message(err)}
 		return h.render(w, r, p, status, "login", pageData{Title: "Sign in", Next: next, Body: body})
 	}
-	value, pending, err := h.acct.BeginWebSignIn(r.Context(), u)
+	value, pending, err := h.authn.BeginWebSignIn(r.Context(), u)
 	if err != nil {
 		return err
 	}
 	if pending {
 		// The password held; the second factor is next. The pending
 		// cookie signs nobody in.
-		h.setCookie(w, pendingCookie, value, int(account.PendingSignInLifetime/time.Second))
-		totp, keys, err := h.acct.PendingFactors(r.Context(), value)
+		h.setCookie(w, pendingCookie, value, int(authn.PendingSignInLifetime/time.Second))
+		totp, keys, err := h.authn.PendingFactors(r.Context(), value)
 		if err != nil {
 			return err
 		}
@@ -324,11 +325,11 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request, p authz.Principa
 func (h *Handler) finishSignIn(w http.ResponseWriter, r *http.Request, u *core.User, value, next string) error {
 	// A new session every time (no fixation); the old one, if any, ends.
 	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" && len(c.Value) <= maxCookieLength {
-		if err := h.acct.EndWebSession(r.Context(), c.Value); err != nil {
+		if err := h.authn.EndWebSession(r.Context(), c.Value); err != nil {
 			h.log.WarnContext(r.Context(), "ending the previous web session", "err", err)
 		}
 	}
-	h.setSessionCookie(w, value, int(account.WebSessionLifetime/time.Second))
+	h.setSessionCookie(w, value, int(authn.WebSessionLifetime/time.Second))
 	h.noteDevice(w, r, u)
 	if u.PasswordCompromised {
 		next = pathPassword // the only thing it may do until changed
@@ -344,20 +345,20 @@ func (h *Handler) noteDevice(w http.ResponseWriter, r *http.Request, u *core.Use
 	if c, err := r.Cookie(deviceCookie); err == nil && len(c.Value) <= maxCookieLength {
 		device = c.Value
 	}
-	device = h.acct.NoteWebSignIn(r.Context(), u, device, r.UserAgent(), clientaddr.Of(r))
-	h.setCookie(w, deviceCookie, device, int(account.DeviceCookieLifetime/time.Second))
+	device = h.authn.NoteWebSignIn(r.Context(), u, device, r.UserAgent(), clientaddr.Of(r))
+	h.setCookie(w, deviceCookie, device, int(authn.DeviceCookieLifetime/time.Second))
 }
 
 func (h *Handler) authenticate(r *http.Request, name, password string) (*core.User, error) {
 	if name == "" || password == "" {
 		return nil, core.Errorf(core.KindInvalid, "enter your user name and password")
 	}
-	return h.acct.Login(r.Context(), name, password, clientaddr.Of(r))
+	return h.authn.Login(r.Context(), name, password, clientaddr.Of(r))
 }
 
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
 	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" && len(c.Value) <= maxCookieLength {
-		if err := h.acct.EndWebSession(r.Context(), c.Value); err != nil {
+		if err := h.authn.EndWebSession(r.Context(), c.Value); err != nil {
 			return err
 		}
 	}

@@ -3,10 +3,10 @@ package web
 import (
 	"net/http"
 
-	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/clientaddr"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/identity"
 )
 
 // cancelRecoveryForm is the page the assisted-recovery notice links to.
@@ -14,8 +14,8 @@ import (
 // cancels nothing.
 func (h *Handler) cancelRecoveryForm(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
 	token := r.URL.Query().Get("token")
-	b := linkBody{Heading: "Cancel the recovery of your account", Action: "/" + account.PathCancelRecovery, Button: "Cancel the recovery"}
-	if err := h.acct.CheckRecoveryCancel(r.Context(), token, clientaddr.Of(r)); err != nil {
+	b := linkBody{Heading: "Cancel the recovery of your account", Action: "/" + identity.PathCancelRecovery, Button: "Cancel the recovery"}
+	if err := h.id.CheckRecoveryCancel(r.Context(), token, clientaddr.Of(r)); err != nil {
 		b.Error = core.Message(err)
 		return h.render(w, r, p, h.status(w, r, err), "link", pageData{Title: b.Heading, Next: pathHome, Body: b})
 	}
@@ -27,7 +27,7 @@ func (h *Handler) cancelRecovery(w http.ResponseWriter, r *http.Request, p authz
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	u, err := h.acct.CancelRecovery(r.Context(), r.PostForm.Get("token"), clientaddr.Of(r))
+	u, err := h.id.CancelRecovery(r.Context(), r.PostForm.Get("token"), clientaddr.Of(r))
 	if err != nil {
 		b := linkBody{Heading: "Cancel the recovery of your account", Error: core.Message(err)}
 		return h.render(w, r, p, h.status(w, r, err), "link", pageData{Title: b.Heading, Next: pathHome, Body: b})

@@ -102,7 +102,7 @@ func (h *Handler) principal(r *http.Request) authz.Principal {
 	if c, err := r.Cookie(sessionCookie); err == nil && len(c.Value) <= maxCookieLength {
 		value = c.Value
 	}
-	return h.acct.WebPrincipal(r.Context(), value, clientaddr.Of(r))
+	return h.authn.WebPrincipal(r.Context(), value, clientaddr.Of(r))
 }
 
 // render writes the page name with status.

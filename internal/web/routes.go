@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/rampart/rampart/internal/account"
+	"github.com/rampart/rampart/internal/identity"
 )
 
 // Paths of the web UI. User pages are /~<name>, which a ServeMux pattern
@@ -47,18 +48,18 @@ func (h *Handler) routes() {
 	h.mux.Handle("POST "+pathLogout, h.page(h.logout))
 	h.mux.Handle("GET "+pathSignup, h.page(h.signupForm))
 	h.mux.Handle("POST "+pathSignup, h.page(h.signup))
-	h.mux.Handle("GET /"+account.PathVerifyEmail, h.page(h.verifyForm))
-	h.mux.Handle("POST /"+account.PathVerifyEmail, h.page(h.verify))
+	h.mux.Handle("GET /"+identity.PathVerifyEmail, h.page(h.verifyForm))
+	h.mux.Handle("POST /"+identity.PathVerifyEmail, h.page(h.verify))
 	h.mux.Handle("GET "+pathForgot, h.page(h.forgotForm))
 	h.mux.Handle("POST "+pathForgot, h.page(h.forgot))
-	h.mux.Handle("GET /"+account.PathResetPassword, h.page(h.resetForm))
-	h.mux.Handle("POST /"+account.PathResetPassword, h.page(h.reset))
+	h.mux.Handle("GET /"+identity.PathResetPassword, h.page(h.resetForm))
+	h.mux.Handle("POST /"+identity.PathResetPassword, h.page(h.reset))
 	h.mux.Handle("GET "+pathAccount, h.page(h.accountPage))
 	h.mux.Handle("POST "+pathAccount+"/verify", h.page(h.resend))
 	h.mux.Handle("POST "+pathEmail, h.page(h.changeEmail))
 	h.mux.Handle("POST "+pathEmailCancel, h.page(h.cancelEmailChange))
-	h.mux.Handle("GET /"+account.PathConfirmEmail, h.page(h.confirmEmailForm))
-	h.mux.Handle("POST /"+account.PathConfirmEmail, h.page(h.confirmEmail))
+	h.mux.Handle("GET /"+identity.PathConfirmEmail, h.page(h.confirmEmailForm))
+	h.mux.Handle("POST /"+identity.PathConfirmEmail, h.page(h.confirmEmail))
 	h.mux.Handle("GET "+pathPassword, h.page(h.passwordForm))
 	h.mux.Handle("POST "+pathPassword, h.page(h.changePassword))
 	h.mux.Handle("GET "+pathTokensNew, h.page(h.tokenForm))
@@ -68,8 +69,8 @@ func (h *Handler) routes() {
 	h.mux.Handle("POST "+pathSignOutOthers, h.page(h.signOutOthers))
 	h.mux.Handle("GET "+pathConfirm, h.page(h.confirmForm))
 	h.mux.Handle("POST "+pathConfirm, h.page(h.confirm))
-	h.mux.Handle("GET /"+account.PathCancelRecovery, h.page(h.cancelRecoveryForm))
-	h.mux.Handle("POST /"+account.PathCancelRecovery, h.page(h.cancelRecovery))
+	h.mux.Handle("GET /"+identity.PathCancelRecovery, h.page(h.cancelRecoveryForm))
+	h.mux.Handle("POST /"+identity.PathCancelRecovery, h.page(h.cancelRecovery))
 	h.webauthnRoutes()
 	h.mux.Handle("POST "+pathWebAuthn+"stepup/begin", h.api(h.stepUpKeyBegin))
 	h.mux.Handle("POST "+pathWebAuthn+"stepup/finish", h.api(h.stepUpKeyFinish))

@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/rampart/rampart/internal/account"
+	"github.com/rampart/rampart/internal/authn"
 	"github.com/rampart/rampart/internal/authz"
 )
 
@@ -24,7 +24,7 @@ func (h *Handler) revokeSession(w http.ResponseWriter, r *http.Request, p authz.
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	if err := h.acct.RevokeSession(r.Context(), p, r.PostForm.Get("session")); err != nil {
+	if err := h.authn.RevokeSession(r.Context(), p, r.PostForm.Get("session")); err != nil {
 		return err
 	}
 	redirect(w, pathAccount+"?session-revoked=1")
@@ -42,11 +42,11 @@ func (h *Handler) signOutOthers(w http.ResponseWriter, r *http.Request, p authz.
 	}
 	// This browser gets a new cookie: a stolen copy of the old one is
 	// signed out with the others.
-	_, value, err := h.acct.SignOutOthers(r.Context(), p)
+	_, value, err := h.authn.SignOutOthers(r.Context(), p)
 	if err != nil {
 		return err
 	}
-	h.setSessionCookie(w, value, int(account.WebSessionLifetime/time.Second))
+	h.setSessionCookie(w, value, int(authn.WebSessionLifetime/time.Second))
 	redirect(w, pathAccount+"?others-signed-out=1")
 	return nil
 }

@@ -56,7 +56,7 @@ func TestSignOutEverywhereElse(t *testing.T) {
 	laptop := e.signIn("alice")
 	phone := e.signIn("alice")
 	addr := netip.MustParseAddr("192.0.2.1")
-	npmLogin, err := e.svc.Accounts.IssueSessionToken(t.Context(), alice, addr)
+	npmLogin, err := e.svc.Authn.IssueSessionToken(t.Context(), alice, addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestSignOutEverywhereElse(t *testing.T) {
 	if w := e.browserGet("/account", phone); strings.Contains(w.Body.String(), "signed in as") {
 		t.Fatal("the other browser is still signed in")
 	}
-	if _, err := e.svc.Accounts.Authenticate(t.Context(), npmLogin.Value, addr); err == nil {
+	if _, err := e.svc.Authn.Authenticate(t.Context(), npmLogin.Value, addr); err == nil {
 		t.Fatal("the npm login token still works")
 	}
 	w = e.browserGet("/account?others-signed-out=1", fresh)

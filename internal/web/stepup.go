@@ -12,7 +12,7 @@ import (
 // now, which critical packages need.
 
 func (h *Handler) stepUpKeyBegin(w http.ResponseWriter, r *http.Request, p authz.Principal) (any, error) {
-	o, err := h.acct.BeginStepUpKey(r.Context(), p)
+	o, err := h.factors.BeginStepUpKey(r.Context(), p)
 	if err != nil {
 		return nil, err
 	}
@@ -24,7 +24,7 @@ func (h *Handler) stepUpKeyFinish(w http.ResponseWriter, r *http.Request, p auth
 	if err != nil {
 		return nil, err
 	}
-	if err := h.acct.FinishStepUpKey(r.Context(), p, h.takeCeremonyCookie(w, r), req.Credential); err != nil {
+	if err := h.factors.FinishStepUpKey(r.Context(), p, h.takeCeremonyCookie(w, r), req.Credential); err != nil {
 		return nil, err
 	}
 	return map[string]string{"redirect": safeNext(req.Next)}, nil

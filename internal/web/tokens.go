@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/rampart/rampart/internal/account"
+	"github.com/rampart/rampart/internal/authn"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/limits"
@@ -33,7 +33,7 @@ type tokenLimits struct {
 
 // tokenLimits asks the account service for the lifetimes.
 func (h *Handler) tokenLimits() tokenLimits {
-	d, p, r := h.acct.TokenLimits()
+	d, p, r := h.authn.TokenLimits()
 	return tokenLimits{Default: d, PublishMax: p, ReadOnlyMax: r}
 }
 
@@ -99,9 +99,9 @@ func (h *Handler) createToken(w http.ResponseWriter, r *http.Request, p authz.Pr
 		Limits:   h.tokenLimits(),
 	}
 	req, err := b.request()
-	var ct *account.CreatedToken
+	var ct *authn.CreatedToken
 	if err == nil {
-		ct, err = h.acct.CreateToken(r.Context(), p, f.Get("password"), req)
+		ct, err = h.authn.CreateToken(r.Context(), p, f.Get("password"), req)
 	}
 	if err != nil {
 		// A second factor too old for the step-up: confirm it, and come
@@ -124,8 +124,8 @@ func (h *Handler) createToken(w http.ResponseWriter, r *http.Request, p authz.Pr
 
 // request turns the form into a TokenRequest. Lists are one item a line
 // (any white space separates them); the account service checks each.
-func (b tokenFormBody) request() (account.TokenRequest, error) {
-	req := account.TokenRequest{Name: b.Name, Packages: strings.Fields(b.Packages), CIDRs: strings.Fields(b.CIDRs)}
+func (b tokenFormBody) request() (authn.TokenRequest, error) {
+	req := authn.TokenRequest{Name: b.Name, Packages: strings.Fields(b.Packages), CIDRs: strings.Fields(b.CIDRs)}
 	if err := req.CheckSize(); err != nil {
 		return req, err
 	}

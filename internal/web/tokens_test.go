@@ -117,7 +117,7 @@ func TestWebTokenCreate(t *testing.T) {
 	}
 
 	// The value is a working token with exactly those scopes.
-	p, err := e.svc.Accounts.Authenticate(t.Context(), value, netip.MustParseAddr("192.0.2.7"))
+	p, err := e.svc.Authn.Authenticate(t.Context(), value, netip.MustParseAddr("192.0.2.7"))
 	if err != nil {
 		t.Fatalf("authenticating the new token: %v", err)
 	}
@@ -233,8 +233,8 @@ func TestWebTokenFormErrors(t *testing.T) {
 	wantStatus(t, w, http.StatusForbidden)
 	wantContains(t, w.Body.String(), "sent from another site")
 
-	p := e.svc.Accounts.WebPrincipal(t.Context(), session.Value, netip.MustParseAddr("192.0.2.1"))
-	toks, err := e.svc.Accounts.Tokens(t.Context(), p)
+	p := e.svc.Authn.WebPrincipal(t.Context(), session.Value, netip.MustParseAddr("192.0.2.1"))
+	toks, err := e.svc.Authn.Tokens(t.Context(), p)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,8 +14,10 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/rampart/rampart/internal/account"
+	"github.com/rampart/rampart/internal/authn"
+	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/registry"
+	"github.com/rampart/rampart/internal/secondfactor"
 )
 
 // Config is what the web UI needs to know about the deployment.
@@ -25,12 +27,21 @@ type Config struct {
 	Policies map[string]string
 }
 
+// Accounts are the account services the web UI calls.
+type Accounts struct {
+	Identity *identity.Service
+	Authn    *authn.Service
+	Factors  *secondfactor.Service
+}
+
 // Handler serves the web UI.
 type Handler struct {
-	reg  *registry.Service
-	acct *account.Service
-	cfg  Config
-	log  *slog.Logger
+	reg     *registry.Service
+	id      *identity.Service
+	authn   *authn.Service
+	factors *secondfactor.Service
+	cfg     Config
+	log     *slog.Logger
 
 	// secureCookie marks the session cookie Secure: the public URL is
 	// https, or it is localhost, which browsers treat as a secure context.
@@ -47,11 +58,11 @@ type Handler struct {
 }
 
 // New builds the web UI.
-func New(reg *registry.Service, acct *account.Service, cfg Config, log *slog.Logger) *Handler {
+func New(reg *registry.Service, accts Accounts, cfg Config, log *slog.Logger) *Handler {
 	if log == nil {
 		log = slog.Default()
 	}
-	h := &Handler{reg: reg, acct: acct, cfg: cfg, log: log, mux: http.NewServeMux()}
+	h := &Handler{reg: reg, id: accts.Identity, authn: accts.Authn, factors: accts.Factors, cfg: cfg, log: log, mux: http.NewServeMux()}
 	cop := http.NewCrossOriginProtection()
 	if u, err := url.Parse(cfg.PublicURL); err == nil && u.Host != "" {
 		h.secureCookie = u.Scheme == "https" || u.Hostname() == "localhost"

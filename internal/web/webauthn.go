@@ -9,10 +9,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rampart/rampart/internal/account"
+	"github.com/rampart/rampart/internal/authn"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/clientaddr"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/secondfactor"
 )
 
 // Security keys and passkeys (WebAuthn) and the approval page of npm's web
@@ -25,7 +26,7 @@ import (
 const (
 	pathSecurityKeys = "/account/security-keys"
 	pathWebAuthn     = "/-/webauthn/"
-	pathCLILogin     = "/" + account.PathCLILogin
+	pathCLILogin     = "/" + authn.PathCLILogin
 	// ceremonyCookie names the WebAuthn challenge in progress.
 	ceremonyCookie = "rampart_webauthn"
 	// maxWebAuthnBody bounds a WebAuthn answer.
@@ -105,8 +106,8 @@ func readWebAuthn(w http.ResponseWriter, r *http.Request) (*webauthnRequest, err
 	return &req, nil
 }
 
-func (h *Handler) ceremony(w http.ResponseWriter, r *http.Request, o *account.Options) any {
-	h.setCookie(w, ceremonyCookie, o.Ceremony, int(account.CeremonyLifetime/time.Second))
+func (h *Handler) ceremony(w http.ResponseWriter, r *http.Request, o *secondfactor.Options) any {
+	h.setCookie(w, ceremonyCookie, o.Ceremony, int(secondfactor.CeremonyLifetime/time.Second))
 	return o.Options
 }
 
@@ -130,7 +131,7 @@ func (h *Handler) registerBegin(w http.ResponseWriter, r *http.Request, p authz.
 	if err != nil {
 		return nil, err
 	}
-	o, err := h.acct.BeginRegisterKey(r.Context(), p, req.Kind)
+	o, err := h.factors.BeginRegisterKey(r.Context(), p, req.Kind)
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +143,7 @@ func (h *Handler) registerFinish(w http.ResponseWriter, r *http.Request, p authz
 	if err != nil {
 		return nil, err
 	}
-	c, err := h.acct.FinishRegisterKey(r.Context(), p, h.takeCeremonyCookie(w, r), req.Kind, req.Name, req.Credential)
+	c, err := h.factors.FinishRegisterKey(r.Context(), p, h.takeCeremonyCookie(w, r), req.Kind, req.Name, req.Credential)
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +151,7 @@ func (h *Handler) registerFinish(w http.ResponseWriter, r *http.Request, p authz
 }
 
 func (h *Handler) mfaKeyBegin(w http.ResponseWriter, r *http.Request, p authz.Principal) (any, error) {
-	o, err := h.acct.BeginKeySignIn(r.Context(), pendingValue(r))
+	o, err := h.authn.BeginKeySignIn(r.Context(), pendingValue(r))
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +163,7 @@ func (h *Handler) mfaKeyFinish(w http.ResponseWriter, r *http.Request, p authz.P
 	if err != nil {
 		return nil, err
 	}
-	u, value, err := h.acct.FinishKeySignIn(r.Context(), pendingValue(r), h.takeCeremonyCookie(w, r), req.Credential, clientaddr.Of(r))
+	u, value, err := h.authn.FinishKeySignIn(r.Context(), pendingValue(r), h.takeCeremonyCookie(w, r), req.Credential, clientaddr.Of(r))
 	if err != nil {
 		return nil, err
 	}
@@ -171,7 +172,7 @@ func (h *Handler) mfaKeyFinish(w http.ResponseWriter, r *http.Request, p authz.P
 }
 
 func (h *Handler) passkeyBegin(w http.ResponseWriter, r *http.Request, p authz.Principal) (any, error) {
-	o, err := h.acct.BeginPasskeySignIn(r.Context(), clientaddr.Of(r))
+	o, err := h.factors.BeginPasskeySignIn(r.Context(), clientaddr.Of(r))
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +184,7 @@ func (h *Handler) passkeyFinish(w http.ResponseWriter, r *http.Request, p authz.
 	if err != nil {
 		return nil, err
 	}
-	u, value, err := h.acct.FinishPasskeySignIn(r.Context(), h.takeCeremonyCookie(w, r), req.Credential, clientaddr.Of(r))
+	u, value, err := h.authn.FinishPasskeySignIn(r.Context(), h.takeCeremonyCookie(w, r), req.Credential, clientaddr.Of(r))
 	if err != nil {
 		return nil, err
 	}
@@ -194,11 +195,11 @@ func (h *Handler) passkeyFinish(w http.ResponseWriter, r *http.Request, p authz.
 // where to go next.
 func (h *Handler) jsonSignIn(w http.ResponseWriter, r *http.Request, u *core.User, value, next string) any {
 	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" && len(c.Value) <= maxCookieLength {
-		if err := h.acct.EndWebSession(r.Context(), c.Value); err != nil {
+		if err := h.authn.EndWebSession(r.Context(), c.Value); err != nil {
 			h.log.WarnContext(r.Context(), "ending the previous web session", "err", err)
 		}
 	}
-	h.setSessionCookie(w, value, int(account.WebSessionLifetime/time.Second))
+	h.setSessionCookie(w, value, int(authn.WebSessionLifetime/time.Second))
 	h.noteDevice(w, r, u)
 	next = safeNext(next)
 	if u.PasswordCompromised {
@@ -242,7 +243,7 @@ func (h *Handler) securityKeysPage(w http.ResponseWriter, r *http.Request, p aut
 }
 
 func (h *Handler) renderSecurityKeys(w http.ResponseWriter, r *http.Request, p authz.Principal, status int, b securityKeysBody) error {
-	keys, err := h.acct.SecurityKeys(r.Context(), p)
+	keys, err := h.factors.SecurityKeys(r.Context(), p)
 	if err != nil {
 		return err
 	}
@@ -259,7 +260,7 @@ func (h *Handler) removeSecurityKey(w http.ResponseWriter, r *http.Request, p au
 	}
 	id, err := strconv.ParseInt(r.PostForm.Get("id"), 10, 64)
 	if err == nil {
-		err = h.acct.RemoveKey(r.Context(), p, id)
+		err = h.factors.RemoveKey(r.Context(), p, id)
 	} else {
 		err = core.Errorf(core.KindInvalid, "choose a key to remove")
 	}
@@ -290,7 +291,7 @@ func (h *Handler) cliLoginPage(w http.ResponseWriter, r *http.Request, p authz.P
 		redirect(w, pathLogin+"?next="+pathCLILogin+id)
 		return nil
 	}
-	req, err := h.acct.CLILogin(r.Context(), id)
+	req, err := h.authn.CLILogin(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -309,11 +310,11 @@ func (h *Handler) cliLoginApprove(w http.ResponseWriter, r *http.Request, p auth
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	req, err := h.acct.CLILogin(r.Context(), id)
+	req, err := h.authn.CLILogin(r.Context(), id)
 	if err != nil {
 		return err
 	}
-	if err := h.acct.ApproveCLILogin(r.Context(), p, id); err != nil {
+	if err := h.authn.ApproveCLILogin(r.Context(), p, id); err != nil {
 		return err
 	}
 	if req.ForUserID != 0 {

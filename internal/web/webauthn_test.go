@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rampart/rampart/internal/account"
+	"github.com/rampart/rampart/internal/secondfactor"
 )
 
 // postWebAuthn posts JSON to a WebAuthn endpoint as webauthn.js does.
@@ -38,7 +38,7 @@ func TestBreachedPasswordGatesWebAuthnAPI(t *testing.T) {
 	if c == nil {
 		t.Fatal("no session cookie")
 	}
-	kind := `{"kind": "` + account.KeyPasskey + `"}`
+	kind := `{"kind": "` + secondfactor.KeyPasskey + `"}`
 	// passkey/begin asks nothing of the account service about the
 	// session, so only the gate refuses it.
 	for _, ep := range []string{"register/begin", "register/finish", "passkey/begin"} {

@@ -10,8 +10,9 @@ import (
 
 	"github.com/descope/virtualwebauthn"
 
-	"github.com/rampart/rampart/internal/account"
+	"github.com/rampart/rampart/internal/authn"
 	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/secondfactor"
 	"github.com/rampart/rampart/internal/testpeers/softkey"
 )
 
@@ -23,18 +24,18 @@ var webOTPRP = virtualwebauthn.RelyingParty{ID: "registry.example", Name: "Rampa
 // value, and that value works once as npm-otp.
 func TestNPMWebOTP(t *testing.T) {
 	e := newEnv(t, "https://registry.example/")
-	acct := e.svc.Accounts
+	svc := e.svc
 	ctx := t.Context()
 	addr := netip.MustParseAddr("192.0.2.1")
 	u := e.user("dave")
-	session, err := acct.StartWebSession(ctx, u)
+	session, err := svc.Authn.StartWebSession(ctx, u)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := acct.WebPrincipal(ctx, session, addr)
+	p := svc.Authn.WebPrincipal(ctx, session, addr)
 	auth := virtualwebauthn.NewAuthenticator()
 	cred := softkey.NewCredential(t)
-	o, err := acct.BeginRegisterKey(ctx, p, account.KeyPasskey)
+	o, err := svc.Factors.BeginRegisterKey(ctx, p, secondfactor.KeyPasskey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,14 +44,14 @@ func TestNPMWebOTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	auth.Options.UserHandle = []byte(ao.UserID)
-	if _, err := acct.FinishRegisterKey(ctx, p, o.Ceremony, account.KeyPasskey, "Phone", []byte(virtualwebauthn.CreateAttestationResponse(webOTPRP, auth, cred, *ao))); err != nil {
+	if _, err := svc.Factors.FinishRegisterKey(ctx, p, o.Ceremony, secondfactor.KeyPasskey, "Phone", []byte(virtualwebauthn.CreateAttestationResponse(webOTPRP, auth, cred, *ao))); err != nil {
 		t.Fatal(err)
 	}
 	auth.AddCredential(cred)
 	counter := uint32(0)
 	passkeySession := func() authz.Principal {
 		t.Helper()
-		o, err := acct.BeginPasskeySignIn(ctx, netip.MustParseAddr("192.0.2.1"))
+		o, err := svc.Factors.BeginPasskeySignIn(ctx, netip.MustParseAddr("192.0.2.1"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -60,11 +61,11 @@ func TestNPMWebOTP(t *testing.T) {
 		}
 		counter++
 		cred.Counter = counter
-		_, v, err := acct.FinishPasskeySignIn(ctx, o.Ceremony, []byte(virtualwebauthn.CreateAssertionResponse(webOTPRP, auth, cred, *opts)), addr)
+		_, v, err := svc.Authn.FinishPasskeySignIn(ctx, o.Ceremony, []byte(virtualwebauthn.CreateAssertionResponse(webOTPRP, auth, cred, *opts)), addr)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return acct.WebPrincipal(ctx, v, addr)
+		return svc.Authn.WebPrincipal(ctx, v, addr)
 	}
 	secret := func(url, prefix string) string {
 		t.Helper()
@@ -77,14 +78,14 @@ func TestNPMWebOTP(t *testing.T) {
 	}
 
 	// npm's web login gives the CLI a token.
-	urls, err := acct.StartCLILogin(ctx, addr)
+	urls, err := svc.Authn.StartCLILogin(ctx, addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := acct.ApproveCLILogin(ctx, passkeySession(), secret(urls.LoginURL, account.PathCLILogin)); err != nil {
+	if err := svc.Authn.ApproveCLILogin(ctx, passkeySession(), secret(urls.LoginURL, authn.PathCLILogin)); err != nil {
 		t.Fatal(err)
 	}
-	tok, _, err := acct.PollCLILogin(ctx, secret(urls.DoneURL, account.PathCLIDone))
+	tok, _, err := svc.Authn.PollCLILogin(ctx, secret(urls.DoneURL, authn.PathCLIDone))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,20 +122,20 @@ func TestNPMWebOTP(t *testing.T) {
 
 	// Pending until the browser approves; then the value, once.
 	wantStatus(t, e.npmJSON("GET", donePath, ""), http.StatusAccepted)
-	loginID := secret(ch.AuthURL, account.PathCLILogin)
-	page := e.browserGet("/"+account.PathCLILogin+loginID, &http.Cookie{Name: "__Host-rampart_session", Value: session})
+	loginID := secret(ch.AuthURL, authn.PathCLILogin)
+	page := e.browserGet("/"+authn.PathCLILogin+loginID, &http.Cookie{Name: "__Host-rampart_session", Value: session})
 	wantStatus(t, page, http.StatusOK)
 	wantContains(t, page.Body.String(), "Approve npm command")
 
 	other := e.user("mallory")
-	ms, err := acct.StartWebSession(ctx, other)
+	ms, err := svc.Authn.StartWebSession(ctx, other)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := acct.ApproveCLILogin(ctx, acct.WebPrincipal(ctx, ms, addr), loginID); err == nil {
+	if err := svc.Authn.ApproveCLILogin(ctx, svc.Authn.WebPrincipal(ctx, ms, addr), loginID); err == nil {
 		t.Fatal("another account approved the web OTP")
 	}
-	if err := acct.ApproveCLILogin(ctx, passkeySession(), loginID); err != nil {
+	if err := svc.Authn.ApproveCLILogin(ctx, passkeySession(), loginID); err != nil {
 		t.Fatal(err)
 	}
 	done := e.npmJSON("GET", donePath, "")

@@ -25,7 +25,7 @@ import (
 //     about;
 //   - the first sign-in from her browser, and one from another browser
 //     (the same key plugged in there), each mail a new-device notice; her
-//     browser's later sign-ins do not (internal/account/device.go knows a
+//     browser's later sign-ins do not (internal/authn/device.go knows a
 //     browser by a long-lived cookie).
 func TestSignupVerifyTOTPAndSecurityKey(t *testing.T) {
 	t.Parallel()

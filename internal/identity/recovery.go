@@ -1,4 +1,4 @@
-package account
+package identity
 
 import (
 	"context"
@@ -10,10 +10,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rampart/rampart/internal/account"
+	"github.com/rampart/rampart/internal/authn"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/mail"
+	"github.com/rampart/rampart/internal/secondfactor"
 	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/throttle"
 )
 
 // Admin-assisted recovery (docs/policies/account-recovery.md, "High-risk
@@ -47,7 +51,7 @@ func (s *Service) StartRecovery(ctx context.Context, actor, name, reason string)
 	}
 	secret := base64.RawURLEncoding.EncodeToString(b)
 	now := s.now()
-	rec := &core.Recovery{Actor: actor, Reason: reason, CancelHash: hashString(secret), StartedAt: now, EffectiveAt: now.Add(s.policy.RecoveryWait)}
+	rec := &core.Recovery{Actor: actor, Reason: reason, CancelHash: account.Hash(secret), StartedAt: now, EffectiveAt: now.Add(s.policy.RecoveryWait)}
 	var u *core.User
 	var to []string
 	err := s.store.Update(ctx, func(tx store.Tx) error {
@@ -72,7 +76,7 @@ func (s *Service) StartRecovery(ctx context.Context, actor, name, reason string)
 			return err
 		}
 		*rec = r
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventAccountRecoveryStart, Actor: actor, Data: jsonData(map[string]any{
+		return tx.AppendEvent(&core.Event{At: now, Type: core.EventAccountRecoveryStart, Actor: actor, Data: account.EventData(map[string]any{
 			"user": u.Name, "reason": reason, "effective": rec.EffectiveAt, "email": authz.MaskEmail(u.Email), "addresses_notified": len(to),
 		})})
 	})
@@ -82,7 +86,7 @@ func (s *Service) StartRecovery(ctx context.Context, actor, name, reason string)
 	if err != nil {
 		return nil, err
 	}
-	s.notifyAddresses(ctx, u, to, mail.KindRecoveryStarted, mail.Notice{When: now, ActionURL: s.url(PathCancelRecovery) + "?token=" + secret, ExpiresIn: s.policy.RecoveryWait})
+	s.notifyAddresses(ctx, u, to, mail.KindRecoveryStarted, mail.Notice{When: now, ActionURL: s.notes.URL(PathCancelRecovery) + "?token=" + secret, ExpiresIn: s.policy.RecoveryWait})
 	return rec, nil
 }
 
@@ -98,7 +102,6 @@ func (s *Service) CompleteRecovery(ctx context.Context, actor, name string) (*co
 	var removed, to []string
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		var err error
-		removed = removed[:0]
 		if u, err = tx.UserByName(name); err != nil {
 			return core.Errorf(core.KindNotFound, "there is no user named %q", name)
 		}
@@ -121,28 +124,10 @@ func (s *Service) CompleteRecovery(ctx context.Context, actor, name string) (*co
 		if to, err = recentAddresses(tx, u, rec.StartedAt); err != nil {
 			return err
 		}
-		if on, err := hasTOTP(tx, u); err != nil {
-			return err
-		} else if on {
-			removed = append(removed, "authenticator app (TOTP)")
-		}
-		if err := tx.DeleteTOTP(u.ID); err != nil {
+		if removed, err = secondfactor.RemoveAll(tx, u, now); err != nil {
 			return err
 		}
-		if err := tx.SetRecoveryCodes(u.ID, nil, now); err != nil {
-			return err
-		}
-		creds, err := tx.WebAuthnCredentials(u.ID)
-		if err != nil {
-			return err
-		}
-		for _, c := range creds {
-			if err := tx.DeleteWebAuthnCredential(u.ID, c.ID); err != nil {
-				return err
-			}
-			removed = append(removed, keyKind(c)+" "+c.Name)
-		}
-		revoked, err := signOutEverywhere(tx, u, now, true)
+		revoked, err := authn.SignOutEverywhere(tx, u, now, true)
 		if err != nil {
 			return err
 		}
@@ -152,7 +137,7 @@ func (s *Service) CompleteRecovery(ctx context.Context, actor, name string) (*co
 		if err := link.store(tx, u); err != nil {
 			return err
 		}
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventAccountRecoveryDone, Actor: actor, Data: jsonData(map[string]any{
+		return tx.AppendEvent(&core.Event{At: now, Type: core.EventAccountRecoveryDone, Actor: actor, Data: account.EventData(map[string]any{
 			"user": u.Name, "removed": removed, "revoked_tokens": revoked, "email": authz.MaskEmail(u.Email), "addresses_notified": len(to),
 		})})
 	})
@@ -185,7 +170,7 @@ func (s *Service) CheckRecoveryCancel(ctx context.Context, secret string, addr n
 }
 
 func (s *Service) lookupRecovery(ctx context.Context, secret string, addr netip.Addr) (*core.Recovery, error) {
-	prev, err := s.reserve(ctx, linkKeys(addr), "attempts with emailed links")
+	prev, err := s.limiter.Reserve(ctx, linkKeys(addr), "attempts with emailed links")
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +181,7 @@ func (s *Service) lookupRecovery(ctx context.Context, secret string, addr netip.
 	var rec *core.Recovery
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		var err error
-		rec, err = tx.RecoveryByCancel(hashString(secret))
+		rec, err = tx.RecoveryByCancel(account.Hash(secret))
 		return err
 	})
 	if errors.Is(err, core.ErrNotFound) {
@@ -205,7 +190,7 @@ func (s *Service) lookupRecovery(ctx context.Context, secret string, addr netip.
 	if err != nil {
 		return nil, err
 	}
-	if err := s.store.Update(ctx, func(tx store.Tx) error { return restoreThrottles(tx, prev) }); err != nil {
+	if err := s.store.Update(ctx, func(tx store.Tx) error { return throttle.Restore(tx, prev) }); err != nil {
 		return nil, err
 	}
 	if !rec.EndedAt.IsZero() {
@@ -245,7 +230,11 @@ func (s *Service) CancelRecovery(ctx context.Context, secret string, addr netip.
 // endRecovery cancels rec in tx and records how. It returns the addresses
 // to tell: those told of the start, and any the account had since
 // (recentAddresses).
-func endRecovery(tx store.Tx, rec *core.Recovery, u *core.User, now time.Time, how string) ([]string, error) {
+func endRecovery(tx interface {
+	store.Recoveries
+	store.EmailHistory
+	store.Events
+}, rec *core.Recovery, u *core.User, now time.Time, how string) ([]string, error) {
 	if err := tx.EndRecovery(rec.ID, now, core.RecoveryCancelled); err != nil {
 		return nil, err
 	}
@@ -253,7 +242,28 @@ func endRecovery(tx store.Tx, rec *core.Recovery, u *core.User, now time.Time, h
 	if err != nil {
 		return nil, err
 	}
-	return to, tx.AppendEvent(&core.Event{At: now, Type: core.EventAccountRecoveryCancel, Actor: u.Name, Data: jsonData(map[string]any{
+	return to, tx.AppendEvent(&core.Event{At: now, Type: core.EventAccountRecoveryCancel, Actor: u.Name, Data: account.EventData(map[string]any{
 		"user": u.Name, "by": how, "started": rec.StartedAt, "addresses_notified": len(to),
 	})})
+}
+
+// CancelRecoveryAtSignIn is authn's sign-in hook (authn.SignInHook): a
+// completed sign-in with the account's current credentials cancels, in
+// the sign-in's transaction, an assisted recovery under way, and the
+// addresses told of it hear of the cancellation once committed.
+func (s *Service) CancelRecoveryAtSignIn(tx store.Tx, u *core.User, now time.Time, addr netip.Addr, userAgent string) (func(context.Context), error) {
+	rec, err := tx.OpenRecovery(u.ID)
+	if errors.Is(err, core.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	to, err := endRecovery(tx, rec, u, now, "sign-in")
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) {
+		s.notifyAddresses(ctx, u, to, mail.KindRecoveryCancelled, mail.Notice{When: now, IP: addr.Unmap().String(), UserAgent: userAgent})
+	}, nil
 }

@@ -1,4 +1,4 @@
-package account
+package identity
 
 import (
 	"context"
@@ -9,23 +9,20 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rampart/rampart/internal/account"
+	"github.com/rampart/rampart/internal/authn"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/throttle"
 )
 
 // Pages under the public URL that mail and messages link to. The web UI
 // serves them at the same paths.
 const (
-	PathVerifyEmail    = "verify-email"
-	PathResetPassword  = "reset-password"
-	pathAccount        = "account"
-	pathChangePassword = "account/password"
-	// PathMFA is the page for two-factor authentication.
-	PathMFA = "account/mfa"
-	// pathSecurityKeys is the page for security keys and passkeys.
-	pathSecurityKeys = "account/security-keys"
+	PathVerifyEmail   = "verify-email"
+	PathResetPassword = "reset-password"
 )
 
 // Lifetimes of mailed links.
@@ -37,8 +34,6 @@ const (
 // linkSecretBytes is the entropy of a mailed link: far beyond guessing,
 // and the guesses are throttled as well.
 const linkSecretBytes = 32
-
-func (s *Service) url(path string) string { return s.policy.PublicURL + path }
 
 // emailLink is a one-time link about to be stored and mailed. The secret
 // exists only here and in the mail; the store keeps its hash.
@@ -63,18 +58,21 @@ func newEmailLink(purpose core.EmailTokenPurpose, now time.Time) (*emailLink, er
 
 // store records the link for u and its event; older unused links for the
 // same purpose stop working, so only the newest mail counts.
-func (l *emailLink) store(tx store.Tx, u *core.User) error {
+func (l *emailLink) store(tx interface {
+	store.EmailTokens
+	store.Events
+}, u *core.User) error {
 	if err := tx.ExpireEmailTokens(u.ID, l.purpose, l.created); err != nil {
 		return err
 	}
-	if err := tx.CreateEmailToken(&core.EmailToken{Hash: hashString(l.secret), UserID: u.ID, Purpose: l.purpose, Email: u.Email, CreatedAt: l.created, ExpiresAt: l.expires}); err != nil {
+	if err := tx.CreateEmailToken(&core.EmailToken{Hash: account.Hash(l.secret), UserID: u.ID, Purpose: l.purpose, Email: u.Email, CreatedAt: l.created, ExpiresAt: l.expires}); err != nil {
 		return err
 	}
 	typ := core.EventEmailVerifySent
 	if l.purpose == core.PurposePasswordReset {
 		typ = core.EventPasswordResetSent
 	}
-	return tx.AppendEvent(&core.Event{At: l.created, Type: typ, Actor: u.Name, Data: jsonData(map[string]any{"user": u.Name, "email": authz.MaskEmail(u.Email), "expires": l.expires})})
+	return tx.AppendEvent(&core.Event{At: l.created, Type: typ, Actor: u.Name, Data: account.EventData(map[string]any{"user": u.Name, "email": authz.MaskEmail(u.Email), "expires": l.expires})})
 }
 
 // sendLink mails a stored link. A failure is logged, not returned: the
@@ -84,33 +82,7 @@ func (s *Service) sendLink(ctx context.Context, u *core.User, l *emailLink) {
 	if l.purpose == core.PurposePasswordReset {
 		kind, path = mail.KindPasswordReset, PathResetPassword
 	}
-	s.send(ctx, u, kind, mail.Notice{ActionURL: s.url(path) + "?token=" + l.secret, ExpiresIn: l.expires.Sub(l.created)})
-}
-
-// notify mails a security notice to u's address, only if that address is
-// verified. An unverified address may be a stranger's (a typo, or someone
-// else's address given at sign-up): a notice would tell them the account
-// exists, when it signs in and from where. Only the verification link
-// itself (sendLink) goes to an unverified address.
-func (s *Service) notify(ctx context.Context, u *core.User, kind string, n mail.Notice) {
-	if !u.EmailVerified {
-		s.log.DebugContext(ctx, "notice not mailed: the address is not verified", "kind", kind, "user", u.Name)
-		return
-	}
-	s.send(ctx, u, kind, n)
-}
-
-func (s *Service) send(ctx context.Context, u *core.User, kind string, n mail.Notice) {
-	n.Site, n.User = s.policy.Site, u.Name
-	if n.SecurityURL == "" { // a notice may point at a more precise page
-		n.SecurityURL = s.url(pathAccount)
-	}
-	if n.When.IsZero() {
-		n.When = s.now()
-	}
-	if err := mail.SendNotice(ctx, s.mailer, kind, u.Email, n); err != nil {
-		s.log.ErrorContext(ctx, "sending mail failed", "kind", kind, "user", u.Name, "err", err)
-	}
+	s.notes.Send(ctx, u, kind, mail.Notice{ActionURL: s.notes.URL(path) + "?token=" + l.secret, ExpiresIn: l.expires.Sub(l.created)})
 }
 
 // checkNewPassword applies the length rules and pwcheck (breached, common,
@@ -126,60 +98,25 @@ func (s *Service) checkNewPassword(ctx context.Context, pw, name, email string) 
 	return v.Refusal(s.pw.MinScore())
 }
 
-// checkSignInPassword runs after a correct password: one known from a data
-// breach (or on the common list) signs in only into a forced change. The
-// flag is set and the user mailed once; until the change, Authorize
-// refuses every action and no npm token is issued.
-func (s *Service) checkSignInPassword(ctx context.Context, u *core.User, pw string, addr netip.Addr) error {
-	if u.PasswordCompromised {
-		return nil
-	}
-	v, err := s.pw.Check(ctx, pw, u.Name, u.Email)
-	if err != nil || !v.Compromised() {
-		return nil // a password too long to check was accepted once; not a reason to refuse
-	}
-	now := s.now()
-	err = s.store.Update(ctx, func(tx store.Tx) error {
-		cur, err := tx.UserByID(u.ID)
-		if err != nil {
-			return err
-		}
-		if cur.PasswordHash != u.PasswordHash || cur.PasswordCompromised {
-			return nil // changed meanwhile
-		}
-		cur.PasswordCompromised = true
-		if err := tx.UpdateUser(cur); err != nil {
-			return err
-		}
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventPasswordCompromised, Actor: u.Name, Data: jsonData(map[string]any{"user": u.Name, "source": v.Source})})
-	})
-	if err != nil {
-		return err
-	}
-	u.PasswordCompromised = true
-	s.notify(ctx, u, mail.KindPasswordBreached, mail.Notice{When: now, IP: addr.Unmap().String(), SecurityURL: s.url(pathChangePassword)})
-	return nil
-}
-
 // linkKeys throttle guesses at mailed links per source address.
 func linkKeys(addr netip.Addr) []string {
-	return []string{"link:addr:" + sourceKey(addr)}
+	return []string{"link:addr:" + throttle.SourceKey(addr)}
 }
 
 // lookupLink finds the unused, unexpired link for purpose. Every attempt
 // counts against the address (a link is followed once, so a legitimate
 // user never comes near the limit).
 func (s *Service) lookupLink(ctx context.Context, secret string, purpose core.EmailTokenPurpose, addr netip.Addr) (*core.EmailToken, *core.User, error) {
-	prev, err := s.reserve(ctx, linkKeys(addr), "attempts with emailed links")
+	prev, err := s.limiter.Reserve(ctx, linkKeys(addr), "attempts with emailed links")
 	if err != nil {
 		return nil, nil, err
 	}
-	again := "request a new one at " + s.url(pathAccount)
+	again := "request a new one at " + s.notes.URL(account.PathAccount)
 	if purpose == core.PurposeChangeEmail {
-		again = "ask again at " + s.url(pathAccount)
+		again = "ask again at " + s.notes.URL(account.PathAccount)
 	}
 	if purpose == core.PurposePasswordReset {
-		again = "request a new one at " + s.url("forgot-password")
+		again = "request a new one at " + s.notes.URL("forgot-password")
 	}
 	b, err := base64.RawURLEncoding.DecodeString(secret)
 	if err != nil || len(b) != linkSecretBytes {
@@ -189,7 +126,7 @@ func (s *Service) lookupLink(ctx context.Context, secret string, purpose core.Em
 	var u *core.User
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		var err error
-		if et, err = tx.EmailToken(hashString(secret)); err != nil {
+		if et, err = tx.EmailToken(account.Hash(secret)); err != nil {
 			return err
 		}
 		u, err = tx.UserByID(et.UserID)
@@ -212,14 +149,14 @@ func (s *Service) lookupLink(ctx context.Context, secret string, purpose core.Em
 		return nil, nil, core.Errorf(core.KindForbidden, "account %s is disabled; contact the registry's administrators", u.Name)
 	}
 	// A live link is no guess: take the attempt back.
-	if err := s.store.Update(ctx, func(tx store.Tx) error { return restoreThrottles(tx, prev) }); err != nil {
+	if err := s.store.Update(ctx, func(tx store.Tx) error { return throttle.Restore(tx, prev) }); err != nil {
 		return nil, nil, err
 	}
 	return et, u, nil
 }
 
 // useLink marks the link used in tx; a concurrent use makes it fail.
-func useLink(tx store.Tx, et *core.EmailToken, now time.Time) error {
+func useLink(tx store.EmailTokens, et *core.EmailToken, now time.Time) error {
 	err := tx.UseEmailToken(et.Hash, now)
 	if errors.Is(err, core.ErrConflict) {
 		return core.Errorf(core.KindInvalid, "this link was already used")
@@ -274,14 +211,14 @@ func (s *Service) VerifyEmail(ctx context.Context, secret string, addr netip.Add
 			if errors.Is(err, core.ErrConflict) {
 				// Unverified addresses are claims (store.Users): another
 				// account verified this one first.
-				return core.Errorf(core.KindConflict, "%s is now the verified address of another account; use another address at %s", cur.Email, s.url(pathAccount))
+				return core.Errorf(core.KindConflict, "%s is now the verified address of another account; use another address at %s", cur.Email, s.notes.URL(account.PathAccount))
 			}
 			return err
 		}
 		if err := recordVerifiedAddress(tx, cur, now); err != nil {
 			return err
 		}
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventEmailVerified, Actor: cur.Name, Data: jsonData(map[string]any{"user": cur.Name, "email": authz.MaskEmail(cur.Email)})})
+		return tx.AppendEvent(&core.Event{At: now, Type: core.EventEmailVerified, Actor: cur.Name, Data: account.EventData(map[string]any{"user": cur.Name, "email": authz.MaskEmail(cur.Email)})})
 	})
 }
 
@@ -294,12 +231,12 @@ func (s *Service) ResendVerification(ctx context.Context, p authz.Principal) err
 	if p.User.EmailVerified {
 		return core.Errorf(core.KindConflict, "your email address is already verified")
 	}
-	if _, err := s.reserve(ctx, []string{"resend:user:" + p.User.Name}, "verification mails"); err != nil {
+	if _, err := s.limiter.Reserve(ctx, []string{"resend:user:" + p.User.Name}, "verification mails"); err != nil {
 		return err
 	}
 	if res, err := s.refuseAbandoned(ctx, p.User.Email, "verify"); err != nil {
 		s.recordDomain(ctx, p.User, res)
-		return core.Errorf(core.KindInvalid, "%s; change your address at %s", core.Message(err), s.url(pathAccount))
+		return core.Errorf(core.KindInvalid, "%s; change your address at %s", core.Message(err), s.notes.URL(account.PathAccount))
 	}
 	if owner, err := s.verifiedHolder(ctx, p.User.Email); err != nil {
 		return err
@@ -326,7 +263,7 @@ func (s *Service) ResendVerification(ctx context.Context, p authz.Principal) err
 // whether or not it does, and the mail goes out after the answer, so
 // neither the reply nor its timing tells who has an account.
 //
-// Requests are limited per source and per address mailed (reserveRate).
+// Requests are limited per source and per address mailed (throttle.Limiter.ReserveRate).
 // The limit per address mailed does not refuse the account's owner on a
 // network the account signed in from, but counts the request, so that
 // requests from elsewhere cannot keep replacing the owner's link.
@@ -346,17 +283,17 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string, addr n
 		if err != nil {
 			return err
 		}
-		known, err = knownNetwork(tx, u, addr, now)
+		known, err = throttle.KnownNetwork(tx, u, addr, now)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	err = s.reserveRate(ctx, []rateKey{
-		{key: "reset:addr:" + sourceKey(addr), rate: resetSourceRate,
-			refusal: "too many password reset requests from your address; try again in %s"},
-		{key: "reset:email:" + strings.ToLower(email), rate: resetEmailRate, countOnly: known,
-			refusal: "a password reset link was asked for this address a short while ago: if it has an account, use the newest link mailed to it (each works for an hour), or try again in %s"},
+	err = s.limiter.ReserveRate(ctx, []throttle.RateKey{
+		{Key: "reset:addr:" + throttle.SourceKey(addr), Rate: throttle.ResetSourceRate,
+			Refusal: "too many password reset requests from your address; try again in %s"},
+		{Key: "reset:email:" + strings.ToLower(email), Rate: throttle.ResetEmailRate, CountOnly: known,
+			Refusal: "a password reset link was asked for this address a short while ago: if it has an account, use the newest link mailed to it (each works for an hour), or try again in %s"},
 	})
 	if err != nil {
 		return err
@@ -416,19 +353,19 @@ func (s *Service) ResetPassword(ctx context.Context, secret, newPW string, addr 
 		if err := tx.UpdateUser(cur); err != nil {
 			return err
 		}
-		revoked, err := signOutEverywhere(tx, cur, now, true)
+		revoked, err := authn.SignOutEverywhere(tx, cur, now, true)
 		if err != nil {
 			return err
 		}
-		if err := tx.DeleteThrottle(loginAccountKey(cur.Name)); err != nil {
+		if err := tx.DeleteThrottle(throttle.LoginAccountKey(cur.Name)); err != nil {
 			return err
 		}
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventPasswordReset, Actor: cur.Name, Data: jsonData(map[string]any{"user": cur.Name, "revoked_tokens": revoked})})
+		return tx.AppendEvent(&core.Event{At: now, Type: core.EventPasswordReset, Actor: cur.Name, Data: account.EventData(map[string]any{"user": cur.Name, "revoked_tokens": revoked})})
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.notify(ctx, u, mail.KindPasswordChanged, mail.Notice{When: now, IP: addr.Unmap().String()})
+	s.notes.Notify(ctx, u, mail.KindPasswordChanged, mail.Notice{When: now, IP: addr.Unmap().String()})
 	return u, nil
 }
 
@@ -442,9 +379,9 @@ func (s *Service) ChangePassword(ctx context.Context, p authz.Principal, oldPW, 
 		return nil, core.Errorf(core.KindUnauthenticated, "sign in to change your password")
 	}
 	if p.Token != nil {
-		return nil, core.Errorf(core.KindForbidden, "change your password in the browser, at %s", s.url(pathChangePassword))
+		return nil, core.Errorf(core.KindForbidden, "change your password in the browser, at %s", s.notes.URL(account.PathChangePassword))
 	}
-	if _, err := s.Login(ctx, p.User.Name, oldPW, p.Addr); err != nil {
+	if _, err := s.authn.Login(ctx, p.User.Name, oldPW, p.Addr); err != nil {
 		if core.KindOf(err) == core.KindUnauthenticated {
 			return nil, core.Errorf(core.KindUnauthenticated, "the current password is not correct")
 		}
@@ -472,7 +409,7 @@ func (s *Service) ChangePassword(ctx context.Context, p authz.Principal, oldPW, 
 		if err := tx.UpdateUser(cur); err != nil {
 			return err
 		}
-		revoked, err := signOutEverywhere(tx, cur, now, false)
+		revoked, err := authn.SignOutEverywhere(tx, cur, now, false)
 		if err != nil {
 			return err
 		}
@@ -480,41 +417,13 @@ func (s *Service) ChangePassword(ctx context.Context, p authz.Principal, oldPW, 
 			return err
 		}
 		u = cur
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventPasswordChange, Actor: cur.Name, Data: jsonData(map[string]any{"user": cur.Name, "was_compromised": was, "revoked_tokens": revoked})})
+		return tx.AppendEvent(&core.Event{At: now, Type: core.EventPasswordChange, Actor: cur.Name, Data: account.EventData(map[string]any{"user": cur.Name, "was_compromised": was, "revoked_tokens": revoked})})
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.notify(ctx, u, mail.KindPasswordChanged, mail.Notice{When: now, IP: p.Addr.Unmap().String()})
+	s.notes.Notify(ctx, u, mail.KindPasswordChanged, mail.Notice{When: now, IP: p.Addr.Unmap().String()})
 	return u, nil
-}
-
-// signOutEverywhere ends every browser session of u (pending sign-ins
-// included) and revokes its `npm login` tokens, and its API tokens too
-// when all is set; and it voids everything a session could still turn
-// into access (endPending). It returns the keys revoked.
-func signOutEverywhere(tx store.Tx, u *core.User, now time.Time, all bool) ([]string, error) {
-	if err := tx.DeleteWebSessionsByUser(u.ID); err != nil {
-		return nil, err
-	}
-	if err := endPending(tx, u, now); err != nil {
-		return nil, err
-	}
-	toks, err := tx.TokensByUser(u.ID)
-	if err != nil {
-		return nil, err
-	}
-	revoked := []string{}
-	for _, t := range toks {
-		if !t.RevokedAt.IsZero() || (!all && t.Kind != core.TokenSession) {
-			continue
-		}
-		if err := tx.RevokeToken(u.ID, t.Key, now); err != nil {
-			return nil, err
-		}
-		revoked = append(revoked, t.Key)
-	}
-	return revoked, nil
 }
 
 // SecurityEvents lists the signed-in user's own recent events, newest

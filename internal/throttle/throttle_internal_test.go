@@ -1,4 +1,4 @@
-package account
+package throttle
 
 import (
 	"net/netip"
@@ -16,23 +16,14 @@ func TestSourceKey(t *testing.T) {
 		{"2001:db8:1:2::1", "2001:db8:1:2::/64"},
 		{"fe80::1%eth0", "fe80::/64"},
 	} {
-		if got := sourceKey(netip.MustParseAddr(tc.addr)); got != tc.want {
-			t.Errorf("sourceKey(%s) = %q, want %q", tc.addr, got, tc.want)
+		if got := SourceKey(netip.MustParseAddr(tc.addr)); got != tc.want {
+			t.Errorf("SourceKey(%s) = %q, want %q", tc.addr, got, tc.want)
 		}
 	}
 }
 
-// When the limit on reset mail to one address refuses, the newest link
-// mailed to it was mailed less than a period ago, so it must still work:
-// the refusal says so.
-func TestResetEmailRateWithinLinkLifetime(t *testing.T) {
-	if resetEmailRate.every > ResetLinkLifetime {
-		t.Fatalf("resetEmailRate.every = %v is longer than ResetLinkLifetime = %v", resetEmailRate.every, ResetLinkLifetime)
-	}
-}
-
 func TestLeak(t *testing.T) {
-	r := rate{burst: 3, every: 10 * time.Minute}
+	r := Rate{Burst: 3, Every: 10 * time.Minute}
 	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
 		name       string

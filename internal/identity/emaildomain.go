@@ -1,4 +1,4 @@
-package account
+package identity
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rampart/rampart/internal/account"
+	"github.com/rampart/rampart/internal/authn"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/emaildomain"
@@ -121,7 +123,7 @@ func (s *Service) applyDomain(ctx context.Context, u *core.User, res emaildomain
 			return err
 		}
 		unverified = true
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventEmailDomainAbandoned, Actor: cur.Name, Data: jsonData(map[string]any{
+		return tx.AppendEvent(&core.Event{At: now, Type: core.EventEmailDomainAbandoned, Actor: cur.Name, Data: account.EventData(map[string]any{
 			"user": cur.Name, "email": authz.MaskEmail(cur.Email), "domain": res.Domain, "reasons": res.Reasons,
 		})})
 	})
@@ -215,7 +217,7 @@ func (s *Service) refuseResetToAbandoned(ctx context.Context, u *core.User) bool
 		if err := tx.ExpireEmailTokens(u.ID, core.PurposePasswordReset, now); err != nil {
 			return err
 		}
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventEmailDomainRefused, Actor: u.Name, Data: jsonData(map[string]any{
+		return tx.AppendEvent(&core.Event{At: now, Type: core.EventEmailDomainRefused, Actor: u.Name, Data: account.EventData(map[string]any{
 			"user": u.Name, "email": authz.MaskEmail(u.Email), "domain": res.Domain, "reasons": res.Reasons, "flow": "password_reset",
 		})})
 	})
@@ -235,7 +237,7 @@ func (s *Service) RequestEmailChange(ctx context.Context, p authz.Principal, pw,
 		return core.Errorf(core.KindUnauthenticated, "sign in to change your email address")
 	}
 	if p.Token != nil {
-		return core.Errorf(core.KindForbidden, "change your email address in the browser, at %s", s.url(pathAccount))
+		return core.Errorf(core.KindForbidden, "change your email address in the browser, at %s", s.notes.URL(account.PathAccount))
 	}
 	if err := authz.Authorize(p, authz.ChangeEmail, authz.Resource{}); err != nil {
 		return err
@@ -247,13 +249,13 @@ func (s *Service) RequestEmailChange(ctx context.Context, p authz.Principal, pw,
 	if strings.EqualFold(newEmail, p.User.Email) {
 		return core.Errorf(core.KindInvalid, "%s is already your address", newEmail)
 	}
-	if err := s.confirmPassword(ctx, p, pw, "changing your email address"); err != nil {
+	if err := s.authn.ConfirmPassword(ctx, p, pw, "changing your email address"); err != nil {
 		return err
 	}
 	if _, err := s.refuseAbandoned(ctx, newEmail, "use"); err != nil {
 		return err
 	}
-	if _, err := s.reserve(ctx, []string{"email-change:user:" + p.User.Name}, "address change requests"); err != nil {
+	if _, err := s.limiter.Reserve(ctx, []string{"email-change:user:" + p.User.Name}, "address change requests"); err != nil {
 		return err
 	}
 	now := s.now()
@@ -265,7 +267,7 @@ func (s *Service) RequestEmailChange(ctx context.Context, p authz.Principal, pw,
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		// A link stored after the owner signed out everywhere would
 		// outlive it (item 18): the session must still be there.
-		if _, err := liveSession(tx, p); err != nil {
+		if _, err := authn.LiveSession(tx, p); err != nil {
 			return err
 		}
 		if other, err := tx.UserByEmail(newEmail); err == nil && other.ID != p.User.ID {
@@ -276,10 +278,10 @@ func (s *Service) RequestEmailChange(ctx context.Context, p authz.Principal, pw,
 		if err := tx.ExpireEmailTokens(p.User.ID, core.PurposeChangeEmail, now); err != nil {
 			return err
 		}
-		if err := tx.CreateEmailToken(&core.EmailToken{Hash: hashString(link.secret), UserID: p.User.ID, Purpose: core.PurposeChangeEmail, Email: newEmail, CreatedAt: now, ExpiresAt: link.expires}); err != nil {
+		if err := tx.CreateEmailToken(&core.EmailToken{Hash: account.Hash(link.secret), UserID: p.User.ID, Purpose: core.PurposeChangeEmail, Email: newEmail, CreatedAt: now, ExpiresAt: link.expires}); err != nil {
 			return err
 		}
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventEmailChangeSent, Actor: p.User.Name, Data: jsonData(map[string]any{
+		return tx.AppendEvent(&core.Event{At: now, Type: core.EventEmailChangeSent, Actor: p.User.Name, Data: account.EventData(map[string]any{
 			"user": p.User.Name, "email": authz.MaskEmail(newEmail), "expires": link.expires, "ip": p.Addr.Unmap().String(),
 		})})
 	})
@@ -288,7 +290,7 @@ func (s *Service) RequestEmailChange(ctx context.Context, p authz.Principal, pw,
 	}
 	to := *p.User
 	to.Email = newEmail
-	s.send(ctx, &to, mail.KindVerifyEmail, mail.Notice{ActionURL: s.url(PathConfirmEmail) + "?token=" + link.secret, ExpiresIn: ChangeLinkLifetime})
+	s.notes.Send(ctx, &to, mail.KindVerifyEmail, mail.Notice{ActionURL: s.notes.URL(PathConfirmEmail) + "?token=" + link.secret, ExpiresIn: ChangeLinkLifetime})
 	s.noticeEmailChangeRequested(ctx, p, newEmail, ChangeLinkLifetime)
 	return nil
 }
@@ -308,7 +310,7 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, secret string, addr ne
 		cur.Email, cur.EmailVerified = et.Email, true
 		if err := tx.UpdateUser(cur); err != nil {
 			if errors.Is(err, core.ErrConflict) {
-				return core.Errorf(core.KindConflict, "%s is now used by another account; choose another address at %s", et.Email, s.url(pathAccount))
+				return core.Errorf(core.KindConflict, "%s is now used by another account; choose another address at %s", et.Email, s.notes.URL(account.PathAccount))
 			}
 			return err
 		}
@@ -325,7 +327,7 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, secret string, addr ne
 		if err := recordVerifiedAddress(tx, cur, now); err != nil {
 			return err
 		}
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventEmailChanged, Actor: cur.Name, Data: jsonData(map[string]any{
+		return tx.AppendEvent(&core.Event{At: now, Type: core.EventEmailChanged, Actor: cur.Name, Data: account.EventData(map[string]any{
 			"user": cur.Name, "old": authz.MaskEmail(old), "new": authz.MaskEmail(cur.Email),
 		})})
 	})
@@ -333,12 +335,12 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, secret string, addr ne
 		return nil, err
 	}
 	n := mail.Notice{When: now, IP: addr.Unmap().String(), OldEmail: old, NewEmail: u.Email}
-	s.notify(ctx, u, mail.KindEmailChanged, n)
+	s.notes.Notify(ctx, u, mail.KindEmailChanged, n)
 	prev := *u
 	// The old address hears of the change only if it was verified: one
 	// un-verified as abandoned may be a new domain holder's.
 	prev.Email, prev.EmailVerified = old, oldVerified
-	s.notify(ctx, &prev, mail.KindEmailChanged, n)
+	s.notes.Notify(ctx, &prev, mail.KindEmailChanged, n)
 	return u, nil
 }
 
@@ -420,7 +422,7 @@ func (s *Service) refuseNotice(ctx context.Context, u *core.User, a string, curr
 	}
 	now := s.now()
 	err := s.store.Update(ctx, func(tx store.Tx) error {
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventEmailDomainRefused, Actor: u.Name, Data: jsonData(map[string]any{
+		return tx.AppendEvent(&core.Event{At: now, Type: core.EventEmailDomainRefused, Actor: u.Name, Data: account.EventData(map[string]any{
 			"user": u.Name, "email": authz.MaskEmail(a), "domain": judged.Domain, "reasons": judged.Reasons, "flow": "notice", "notice": kind,
 		})})
 	})

@@ -1,16 +1,17 @@
-package account
+package authn
 
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"net/netip"
 	"strings"
 	"time"
 
+	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/throttle"
 )
 
 // New-device notices. A browser is known by a long-lived random cookie
@@ -21,7 +22,7 @@ import (
 // writes an event: an account an administrator created, or whose password
 // leaked before its owner ever signed in, is then still noticed. The
 // network of every completed sign-in is recorded too: password guesses
-// from elsewhere never block sign-in from it (throttle.go).
+// from elsewhere never block sign-in from it (package throttle).
 //
 // A completed sign-in with the account's current credentials also cancels
 // an assisted recovery under way (docs/policies/account-recovery.md).
@@ -29,19 +30,6 @@ import (
 // DeviceCookieLifetime is how long a browser's device cookie lives: the
 // most browsers accept.
 const DeviceCookieLifetime = 400 * 24 * time.Hour
-
-type userAgentKey struct{}
-
-// WithUserAgent returns ctx carrying the request's User-Agent, which
-// new-device notices for `npm login` use.
-func WithUserAgent(ctx context.Context, ua string) context.Context {
-	return context.WithValue(ctx, userAgentKey{}, ua)
-}
-
-func userAgentOf(ctx context.Context) string {
-	ua, _ := ctx.Value(userAgentKey{}).(string)
-	return ua
-}
 
 // validDevice accepts a device cookie this service could have made.
 func validDevice(v string) bool {
@@ -64,14 +52,14 @@ func (s *Service) NoteWebSignIn(ctx context.Context, u *core.User, device, userA
 	if !validDevice(device) {
 		device = rand.Text()
 	}
-	s.signedIn(ctx, u, hashString("web:"+device), "web", userAgent, addr)
+	s.signedIn(ctx, u, account.Hash("web:"+device), "web", userAgent, addr)
 	return device
 }
 
 // noteCLISignIn is NoteWebSignIn for `npm login`.
 func (s *Service) noteCLISignIn(ctx context.Context, u *core.User, addr netip.Addr) {
-	ua := userAgentOf(ctx)
-	s.signedIn(ctx, u, hashString("npm:"+userAgentFamily(ua)+"|"+network(addr)), "npm", ua, addr)
+	ua := account.UserAgentOf(ctx)
+	s.signedIn(ctx, u, account.Hash("npm:"+userAgentFamily(ua)+"|"+throttle.Network(addr)), "npm", ua, addr)
 }
 
 // userAgentFamily reduces a User-Agent to what stays the same across
@@ -94,49 +82,30 @@ func userAgentFamily(ua string) string {
 	return fam
 }
 
-// network is the /24 (IPv4) or /48 (IPv6) holding addr.
-func network(addr netip.Addr) string {
-	addr = addr.Unmap()
-	bits := 48
-	if addr.Is4() {
-		bits = 24
-	}
-	p, err := addr.Prefix(bits)
-	if err != nil {
-		return "unknown"
-	}
-	return p.String()
-}
-
 func (s *Service) signedIn(ctx context.Context, u *core.User, keyHash, via, userAgent string, addr netip.Addr) {
 	now := s.now()
-	var isNew, cancelled bool
-	var to []string
+	var isNew bool
+	var after func(context.Context)
 	err := s.store.Update(ctx, func(tx store.Tx) error {
-		isNew, cancelled = false, false
+		isNew, after = false, nil
 		var err error
 		if isNew, err = tx.TouchDevice(u.ID, keyHash, now); err != nil {
 			return err
 		}
-		if err := rememberNetwork(tx, u, addr, now); err != nil {
+		if err := throttle.RememberNetwork(tx, u, addr, now); err != nil {
 			return err
 		}
 		if isNew {
-			if err := tx.AppendEvent(&core.Event{At: now, Type: core.EventNewDevice, Actor: u.Name, Data: jsonData(map[string]any{
+			if err := tx.AppendEvent(&core.Event{At: now, Type: core.EventNewDevice, Actor: u.Name, Data: account.EventData(map[string]any{
 				"user": u.Name, "via": via, "ip": addr.Unmap().String(), "user_agent": truncateText(userAgent, 256),
 			})}); err != nil {
 				return err
 			}
 		}
-		rec, err := tx.OpenRecovery(u.ID)
-		if errors.Is(err, core.ErrNotFound) {
+		if s.onSignIn == nil {
 			return nil
 		}
-		if err != nil {
-			return err
-		}
-		cancelled = true
-		to, err = endRecovery(tx, rec, u, now, "sign-in")
+		after, err = s.onSignIn(tx, u, now, addr, userAgent)
 		return err
 	})
 	if err != nil {
@@ -144,10 +113,10 @@ func (s *Service) signedIn(ctx context.Context, u *core.User, keyHash, via, user
 		return
 	}
 	if isNew {
-		s.notify(ctx, u, mail.KindNewDevice, mail.Notice{When: now, IP: addr.Unmap().String(), UserAgent: userAgent})
+		s.notes.Notify(ctx, u, mail.KindNewDevice, mail.Notice{When: now, IP: addr.Unmap().String(), UserAgent: userAgent})
 	}
-	if cancelled {
-		s.notifyAddresses(ctx, u, to, mail.KindRecoveryCancelled, mail.Notice{When: now, IP: addr.Unmap().String(), UserAgent: userAgent})
+	if after != nil {
+		after(ctx)
 	}
 }
 

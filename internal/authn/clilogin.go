@@ -1,4 +1,4 @@
-package account
+package authn
 
 import (
 	"context"
@@ -6,9 +6,12 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/secondfactor"
 	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/throttle"
 )
 
 // npm's web login (`npm login`, auth-type web): the CLI asks for a login,
@@ -35,19 +38,19 @@ type CLILoginURLs struct {
 
 // StartCLILogin begins a web login for the CLI at addr.
 func (s *Service) StartCLILogin(ctx context.Context, addr netip.Addr) (*CLILoginURLs, error) {
-	if err := s.reserveRate(ctx, []rateKey{{key: "start:addr:" + sourceKey(addr), rate: startRate,
-		refusal: "too many sign-in requests from your address; try again in %s"}}); err != nil {
+	if err := s.limiter.ReserveRate(ctx, []throttle.RateKey{{Key: "start:addr:" + throttle.SourceKey(addr), Rate: throttle.StartRate,
+		Refusal: "too many sign-in requests from your address; try again in %s"}}); err != nil {
 		return nil, err
 	}
-	login, done := newSessionValue(), newSessionValue()
+	login, done := account.NewSecret(), account.NewSecret()
 	now := s.now()
 	err := s.store.Update(ctx, func(tx store.Tx) error {
-		return tx.CreateCLILogin(&core.CLILogin{DoneHash: hashString(done), LoginHash: hashString(login), Addr: addr.Unmap().String(), CreatedAt: now, ExpiresAt: now.Add(CLILoginLifetime)})
+		return tx.CreateCLILogin(&core.CLILogin{DoneHash: account.Hash(done), LoginHash: account.Hash(login), Addr: addr.Unmap().String(), CreatedAt: now, ExpiresAt: now.Add(CLILoginLifetime)})
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &CLILoginURLs{LoginURL: s.url(PathCLILogin + login), DoneURL: s.url(PathCLIDone + done)}, nil
+	return &CLILoginURLs{LoginURL: s.notes.URL(PathCLILogin + login), DoneURL: s.notes.URL(PathCLIDone + done)}, nil
 }
 
 // CLILoginRequest is what the browser is asked to approve.
@@ -75,7 +78,7 @@ func (s *Service) CLILogin(ctx context.Context, loginSecret string) (*CLILoginRe
 	var l *core.CLILogin
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		var err error
-		l, err = tx.CLILoginByLogin(hashString(loginSecret))
+		l, err = tx.CLILoginByLogin(account.Hash(loginSecret))
 		return err
 	})
 	if errors.Is(err, core.ErrNotFound) || (err == nil && !s.now().Before(l.ExpiresAt)) {
@@ -91,7 +94,7 @@ func (s *Service) CLILogin(ctx context.Context, loginSecret string) (*CLILoginRe
 // principal, a signed-in browser. The token it will get records the
 // browser's second factor (and whether it was phishing-resistant).
 func (s *Service) ApproveCLILogin(ctx context.Context, p authz.Principal, loginSecret string) error {
-	if err := needUser(p); err != nil {
+	if err := account.NeedUser(p); err != nil {
 		return err
 	}
 	if p.Token != nil || p.SessionID == "" {
@@ -115,10 +118,10 @@ func (s *Service) ApproveCLILogin(ctx context.Context, p authz.Principal, loginS
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		// A session ended since the request came in approves nothing: the
 		// token would outlive the owner's reset (sessionlive.go).
-		if _, err := liveSession(tx, p); err != nil {
+		if _, err := LiveSession(tx, p); err != nil {
 			return err
 		}
-		return tx.ApproveCLILogin(hashString(loginSecret), p.User.ID, now, p.MFAVerifiedAt, !p.PhishingResistantAt.IsZero())
+		return tx.ApproveCLILogin(account.Hash(loginSecret), p.User.ID, now, p.MFAVerifiedAt, !p.PhishingResistantAt.IsZero())
 	})
 	if errors.Is(err, core.ErrConflict) {
 		return core.Errorf(core.KindConflict, "this npm login was already approved")
@@ -136,7 +139,7 @@ func (s *Service) PollCLILogin(ctx context.Context, doneSecret string) (tok *Cre
 	var u *core.User
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		var err error
-		if l, err = tx.CLILoginByDone(hashString(doneSecret)); err != nil || l.ApprovedAt.IsZero() {
+		if l, err = tx.CLILoginByDone(account.Hash(doneSecret)); err != nil || l.ApprovedAt.IsZero() {
 			return err
 		}
 		u, err = tx.UserByID(l.UserID)
@@ -154,7 +157,7 @@ func (s *Service) PollCLILogin(ctx context.Context, doneSecret string) (tok *Cre
 	case u.Disabled():
 		return nil, false, core.Errorf(core.KindForbidden, "account %s is disabled; contact the registry's administrators", u.Name)
 	case u.PasswordCompromised:
-		return nil, false, core.Errorf(core.KindForbidden, "your password appears in a known data breach; change it at %s", s.url(pathChangePassword))
+		return nil, false, core.Errorf(core.KindForbidden, "your password appears in a known data breach; change it at %s", s.notes.URL(account.PathChangePassword))
 	}
 	now := s.now()
 	var otp string
@@ -168,8 +171,8 @@ func (s *Service) PollCLILogin(ctx context.Context, doneSecret string) (tok *Cre
 		if l.ForUserID != l.UserID {
 			return core.Errorf(core.KindForbidden, "this npm command was approved by another account")
 		}
-		otp = newSessionValue()
-		return tx.CreateWebOTP(hashString(otp), l.UserID, core.WebOTPNPMWrite, now.Add(WebOTPLifetime))
+		otp = account.NewSecret()
+		return tx.CreateWebOTP(account.Hash(otp), l.UserID, core.WebOTPNPMWrite, now.Add(WebOTPLifetime))
 	})
 	if errors.Is(err, core.ErrConflict) {
 		return nil, false, errCLILoginGone
@@ -210,25 +213,21 @@ func (s *Service) PollCLILogin(ctx context.Context, doneSecret string) (tok *Cre
 // may be sent back as npm-otp.
 const WebOTPLifetime = 5 * time.Minute
 
-// webOTPLen is the length of a web OTP value (rand.Text), which tells it
-// from app codes (6 digits) and recovery codes (11 characters).
-const webOTPLen = 26
-
 // StartWebOTP begins npm's web OTP for u, whose write needs a second
 // factor it cannot type (a security key or passkey): the browser approves
 // at the login URL (with ?purpose=otp), and the CLI's poll of the done URL
 // answers a one-time value that the npm write's OTP check
-// (checkNPMWriteOTP) accepts once, and nothing else does.
+// (secondfactor.Service.WithOTP) accepts once, and nothing else does.
 func (s *Service) StartWebOTP(ctx context.Context, u *core.User, addr netip.Addr) (*CLILoginURLs, error) {
-	login, done := newSessionValue(), newSessionValue()
+	login, done := account.NewSecret(), account.NewSecret()
 	now := s.now()
 	err := s.store.Update(ctx, func(tx store.Tx) error {
-		return tx.CreateCLILogin(&core.CLILogin{DoneHash: hashString(done), LoginHash: hashString(login), Addr: addr.Unmap().String(), CreatedAt: now, ExpiresAt: now.Add(CLILoginLifetime), ForUserID: u.ID})
+		return tx.CreateCLILogin(&core.CLILogin{DoneHash: account.Hash(done), LoginHash: account.Hash(login), Addr: addr.Unmap().String(), CreatedAt: now, ExpiresAt: now.Add(CLILoginLifetime), ForUserID: u.ID})
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &CLILoginURLs{LoginURL: s.url(PathCLILogin + login + "?purpose=otp"), DoneURL: s.url(PathCLIDone + done)}, nil
+	return &CLILoginURLs{LoginURL: s.notes.URL(PathCLILogin + login + "?purpose=otp"), DoneURL: s.notes.URL(PathCLIDone + done)}, nil
 }
 
 // NeedsWebOTP reports whether u's second factors are only security keys
@@ -237,22 +236,8 @@ func (s *Service) NeedsWebOTP(ctx context.Context, u *core.User) (bool, error) {
 	var totp, keys bool
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		var err error
-		totp, keys, err = secondFactors(tx, u)
+		totp, keys, err = secondfactor.Factors(tx, u)
 		return err
 	})
 	return keys && !totp, err
-}
-
-// spendWebOTP accepts code once if it is an unexpired web OTP value of u
-// issued for purpose.
-func (s *Service) spendWebOTP(ctx context.Context, u *core.User, code string, purpose core.WebOTPPurpose) (bool, error) {
-	if len(code) != webOTPLen {
-		return false, nil
-	}
-	now := s.now()
-	err := s.store.Update(ctx, func(tx store.Tx) error { return tx.SpendWebOTP(hashString(code), u.ID, purpose, now) })
-	if errors.Is(err, core.ErrNotFound) {
-		return false, nil
-	}
-	return err == nil, err
 }

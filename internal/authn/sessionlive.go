@@ -1,9 +1,10 @@
-package account
+package authn
 
 import (
 	"errors"
 	"time"
 
+	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/store"
@@ -23,9 +24,9 @@ import (
 // was under way.
 var errSessionEnded error = &core.Error{Kind: core.KindUnauthenticated, Msg: "this browser was signed out (the account signed out everywhere, or its password was changed or reset); sign in again"}
 
-// liveSession returns, in tx, the browser session p was authenticated
+// LiveSession returns, in tx, the browser session p was authenticated
 // with, or errSessionEnded if it no longer exists.
-func liveSession(tx store.Tx, p authz.Principal) (*core.WebSession, error) {
+func LiveSession(tx store.WebSessions, p authz.Principal) (*core.WebSession, error) {
 	if p.SessionID == "" {
 		return nil, errSessionEnded
 	}
@@ -42,20 +43,23 @@ func liveSession(tx store.Tx, p authz.Principal) (*core.WebSession, error) {
 // old one's sign-in time, second-factor record and expiry, so that a
 // stolen session can neither turn fresh nor live forever by signing out
 // the others again and again.
-func reissueSession(tx store.Tx, ws *core.WebSession, now time.Time) (string, error) {
-	value := newSessionValue()
+func reissueSession(tx store.WebSessions, ws *core.WebSession, now time.Time) (string, error) {
+	value := account.NewSecret()
 	err := tx.CreateWebSession(&core.WebSession{
-		IDHash: hashString(value), UserID: ws.UserID, CreatedAt: now, ExpiresAt: ws.ExpiresAt,
+		IDHash: account.Hash(value), UserID: ws.UserID, CreatedAt: now, ExpiresAt: ws.ExpiresAt,
 		MFAVerifiedAt: ws.MFAVerifiedAt, PhishingResistant: ws.PhishingResistant, SignedInAt: ws.SignedInAt,
 	})
 	return value, err
 }
 
-// liveCredential is liveSession for a principal that may also be an npm
+// liveCredential is LiveSession for a principal that may also be an npm
 // token: the token must still be unrevoked in tx.
-func liveCredential(tx store.Tx, p authz.Principal) error {
+func liveCredential(tx interface {
+	store.WebSessions
+	store.Tokens
+}, p authz.Principal) error {
 	if p.Token == nil {
-		_, err := liveSession(tx, p)
+		_, err := LiveSession(tx, p)
 		return err
 	}
 	t, err := tx.TokenByHash(p.Token.Hash)

@@ -1,10 +1,11 @@
-package account
+package identity
 
 import (
 	"context"
 	"errors"
 	"time"
 
+	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/mail"
@@ -27,8 +28,8 @@ type PendingEmailChange struct {
 // noticeEmailChangeRequested tells u's current address that a change to
 // newEmail was asked for from addr, and how to stop it.
 func (s *Service) noticeEmailChangeRequested(ctx context.Context, p authz.Principal, newEmail string, life time.Duration) {
-	s.notify(ctx, p.User, mail.KindEmailChangeRequested, mail.Notice{
-		IP: p.Addr.Unmap().String(), UserAgent: userAgentOf(ctx), NewEmail: newEmail, ExpiresIn: life,
+	s.notes.Notify(ctx, p.User, mail.KindEmailChangeRequested, mail.Notice{
+		IP: p.Addr.Unmap().String(), UserAgent: account.UserAgentOf(ctx), NewEmail: newEmail, ExpiresIn: life,
 	})
 }
 
@@ -61,7 +62,7 @@ func (s *Service) CancelEmailChange(ctx context.Context, p authz.Principal) erro
 		return core.Errorf(core.KindUnauthenticated, "sign in to manage your email address")
 	}
 	if p.Token != nil {
-		return core.Errorf(core.KindForbidden, "cancel a change of address in the browser, at %s", s.url(pathAccount))
+		return core.Errorf(core.KindForbidden, "cancel a change of address in the browser, at %s", s.notes.URL(account.PathAccount))
 	}
 	now := s.now()
 	return s.store.Update(ctx, func(tx store.Tx) error {
@@ -75,7 +76,7 @@ func (s *Service) CancelEmailChange(ctx context.Context, p authz.Principal) erro
 		if err := tx.ExpireEmailTokens(p.User.ID, core.PurposeChangeEmail, now); err != nil {
 			return err
 		}
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventEmailChangeCancel, Actor: p.User.Name, Data: jsonData(map[string]any{
+		return tx.AppendEvent(&core.Event{At: now, Type: core.EventEmailChangeCancel, Actor: p.User.Name, Data: account.EventData(map[string]any{
 			"user": p.User.Name, "email": authz.MaskEmail(et.Email),
 		})})
 	})

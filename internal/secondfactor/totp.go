@@ -1,17 +1,18 @@
-package account
+package secondfactor
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"net/netip"
 	"time"
 
+	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/mfa"
 	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/throttle"
 )
 
 // Second factors: TOTP authenticator apps and single-use recovery codes
@@ -23,10 +24,6 @@ import (
 // totpMethod names the factor in mail.
 const totpMethod = "authenticator app (TOTP)"
 
-// PendingSignInLifetime is how long a browser that passed the password
-// has to enter its second factor.
-const PendingSignInLifetime = 5 * time.Minute
-
 // pendingEnrolmentLifetime is how long an unconfirmed TOTP secret is shown
 // again before a fresh one replaces it.
 const pendingEnrolmentLifetime = time.Hour
@@ -35,7 +32,7 @@ const pendingEnrolmentLifetime = time.Hour
 const qrSize = 240
 
 func mfaKeys(u *core.User, addr netip.Addr) []string {
-	return []string{"mfa:user:" + u.Name, "mfa:addr:" + sourceKey(addr)}
+	return []string{"mfa:user:" + u.Name, "mfa:addr:" + throttle.SourceKey(addr)}
 }
 
 // TOTPEnrolment is a pending authenticator-app enrolment to show the user.
@@ -51,17 +48,10 @@ type MFAStatus struct {
 	RecoveryCodes int  // left
 }
 
-func needUser(p authz.Principal) error {
-	if p.User == nil {
-		return core.Errorf(core.KindUnauthenticated, "sign in first")
-	}
-	return nil
-}
-
 // MFAStatus reports the principal's second factors.
 func (s *Service) MFAStatus(ctx context.Context, p authz.Principal) (MFAStatus, error) {
 	var st MFAStatus
-	if err := needUser(p); err != nil {
+	if err := account.NeedUser(p); err != nil {
 		return st, err
 	}
 	err := s.store.View(ctx, func(tx store.Tx) error {
@@ -81,7 +71,7 @@ func (s *Service) MFAStatus(ctx context.Context, p authz.Principal) (MFAStatus, 
 }
 
 // hasTOTP reports whether u has TOTP turned on.
-func hasTOTP(tx store.Tx, u *core.User) (bool, error) {
+func hasTOTP(tx store.SecondFactors, u *core.User) (bool, error) {
 	o, err := tx.TOTP(u.ID)
 	if errors.Is(err, core.ErrNotFound) {
 		return false, nil
@@ -95,7 +85,7 @@ func hasTOTP(tx store.Tx, u *core.User) (bool, error) {
 // BeginTOTP starts (or shows again) an authenticator-app enrolment. The
 // secret is stored as pending: nothing depends on it until ConfirmTOTP.
 func (s *Service) BeginTOTP(ctx context.Context, p authz.Principal) (*TOTPEnrolment, error) {
-	if err := needUser(p); err != nil {
+	if err := account.NeedUser(p); err != nil {
 		return nil, err
 	}
 	// The secret is shown only to whoever may add a factor: a stolen
@@ -104,7 +94,7 @@ func (s *Service) BeginTOTP(ctx context.Context, p authz.Principal) (*TOTPEnrolm
 		return nil, err
 	}
 	now := s.now()
-	fresh, err := mfa.NewTOTP(s.policy.Site, p.User.Name)
+	fresh, err := mfa.NewTOTP(s.notes.Site(), p.User.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +119,7 @@ func (s *Service) BeginTOTP(ctx context.Context, p authz.Principal) (*TOTPEnrolm
 	}
 	key := fresh
 	if secret != fresh.Secret {
-		if key, err = mfa.TOTPKeyFor(s.policy.Site, p.User.Name, secret); err != nil {
+		if key, err = mfa.TOTPKeyFor(s.notes.Site(), p.User.Name, secret); err != nil {
 			return nil, err
 		}
 	}
@@ -146,7 +136,7 @@ func (s *Service) BeginTOTP(ctx context.Context, p authz.Principal) (*TOTPEnrolm
 // such; one that adds an app beside a key keeps the state it had (the new
 // app must not stand in for the key it was added under).
 func (s *Service) ConfirmTOTP(ctx context.Context, p authz.Principal, code string) ([]string, error) {
-	if err := needUser(p); err != nil {
+	if err := account.NeedUser(p); err != nil {
 		return nil, err
 	}
 	if err := authz.Authorize(p, authz.AddMFA, authz.Resource{}); err != nil {
@@ -154,7 +144,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, p authz.Principal, code strin
 	}
 	u := p.User
 	keys := mfaKeys(u, p.Addr)
-	prev, err := s.reserve(ctx, keys, "failed authenticator codes")
+	prev, err := s.limiter.Reserve(ctx, keys, "failed authenticator codes")
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +155,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, p authz.Principal, code strin
 		return err
 	})
 	if errors.Is(err, core.ErrNotFound) || (err == nil && pending.Confirmed()) {
-		return nil, core.Errorf(core.KindConflict, "there is no authenticator app waiting to be confirmed; start again at %s", s.url(PathMFA))
+		return nil, core.Errorf(core.KindConflict, "there is no authenticator app waiting to be confirmed; start again at %s", s.notes.URL(account.PathMFA))
 	}
 	if err != nil {
 		return nil, err
@@ -185,7 +175,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, p authz.Principal, code strin
 			return err
 		}
 		if o.Confirmed() || o.Secret != pending.Secret {
-			return core.Errorf(core.KindConflict, "the enrolment changed meanwhile; start again at %s", s.url(PathMFA))
+			return core.Errorf(core.KindConflict, "the enrolment changed meanwhile; start again at %s", s.notes.URL(account.PathMFA))
 		}
 		o.ConfirmedAt, o.LastStep = now, step
 		if err := tx.PutTOTP(o); err != nil {
@@ -199,15 +189,15 @@ func (s *Service) ConfirmTOTP(ctx context.Context, p authz.Principal, code strin
 				return err
 			}
 		}
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventMFAAdd, Actor: u.Name, Data: jsonData(map[string]any{"user": u.Name, "method": "totp"})})
+		return tx.AppendEvent(&core.Event{At: now, Type: core.EventMFAAdd, Actor: u.Name, Data: account.EventData(map[string]any{"user": u.Name, "method": "totp"})})
 	})
 	if err != nil {
 		return nil, err
 	}
-	if err := s.forgive(ctx, keys, prev); err != nil {
+	if err := s.limiter.Forgive(ctx, keys, prev); err != nil {
 		return nil, err
 	}
-	s.notify(ctx, u, mail.KindMFAAdded, mail.Notice{When: now, IP: p.Addr.Unmap().String(), Method: totpMethod})
+	s.notes.Notify(ctx, u, mail.KindMFAAdded, mail.Notice{When: now, IP: p.Addr.Unmap().String(), Method: totpMethod})
 	return codes, nil
 }
 
@@ -215,7 +205,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, p authz.Principal, code strin
 // a current code (or a recovery code), so neither a stolen session nor a
 // stolen password alone can remove the factor.
 func (s *Service) DisableTOTP(ctx context.Context, p authz.Principal, password, code string) error {
-	if err := needUser(p); err != nil {
+	if err := account.NeedUser(p); err != nil {
 		return err
 	}
 	u := p.User
@@ -247,19 +237,19 @@ func (s *Service) DisableTOTP(ctx context.Context, p authz.Principal, password, 
 		if err := tx.SetRecoveryCodes(u.ID, nil, now); err != nil {
 			return err
 		}
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventMFARemove, Actor: u.Name, Data: jsonData(map[string]any{"user": u.Name, "method": "totp"})})
+		return tx.AppendEvent(&core.Event{At: now, Type: core.EventMFARemove, Actor: u.Name, Data: account.EventData(map[string]any{"user": u.Name, "method": "totp"})})
 	})
 	if err != nil {
 		return err
 	}
-	s.notify(ctx, u, mail.KindMFARemoved, mail.Notice{When: now, IP: p.Addr.Unmap().String(), Method: totpMethod})
+	s.notes.Notify(ctx, u, mail.KindMFARemoved, mail.Notice{When: now, IP: p.Addr.Unmap().String(), Method: totpMethod})
 	return nil
 }
 
 // RegenerateRecoveryCodes replaces every recovery code with a new set,
 // after a current code from the app (or a recovery code).
 func (s *Service) RegenerateRecoveryCodes(ctx context.Context, p authz.Principal, code string) ([]string, error) {
-	if err := needUser(p); err != nil {
+	if err := account.NeedUser(p); err != nil {
 		return nil, err
 	}
 	u := p.User
@@ -275,12 +265,12 @@ func (s *Service) RegenerateRecoveryCodes(ctx context.Context, p authz.Principal
 		if err := tx.SetRecoveryCodes(u.ID, hashes, now); err != nil {
 			return err
 		}
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventRecoveryCodesRegenerated, Actor: u.Name, Data: jsonData(map[string]any{"user": u.Name, "count": len(hashes)})})
+		return tx.AppendEvent(&core.Event{At: now, Type: core.EventRecoveryCodesRegenerated, Actor: u.Name, Data: account.EventData(map[string]any{"user": u.Name, "count": len(hashes)})})
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.notify(ctx, u, mail.KindRecoveryCodesRegenerated, mail.Notice{When: now, IP: p.Addr.Unmap().String()})
+	s.notes.Notify(ctx, u, mail.KindRecoveryCodesRegenerated, mail.Notice{When: now, IP: p.Addr.Unmap().String()})
 	return codes, nil
 }
 
@@ -312,7 +302,7 @@ func (s *Service) checkNPMWriteOTP(ctx context.Context, u *core.User, code strin
 // with a fresh factor).
 func (s *Service) checkSecondFactor(ctx context.Context, u *core.User, code string, addr netip.Addr, webOTP core.WebOTPPurpose) (err error) {
 	keys := mfaKeys(u, addr)
-	prev, err := s.reserve(ctx, keys, "failed authenticator codes")
+	prev, err := s.limiter.Reserve(ctx, keys, "failed authenticator codes")
 	if err != nil {
 		return err
 	}
@@ -322,7 +312,7 @@ func (s *Service) checkSecondFactor(ctx context.Context, u *core.User, code stri
 			if err != nil {
 				return err
 			}
-			return s.forgive(ctx, keys, prev)
+			return s.limiter.Forgive(ctx, keys, prev)
 		}
 	}
 	var o *core.TOTP
@@ -352,7 +342,7 @@ func (s *Service) checkSecondFactor(ctx context.Context, u *core.User, code stri
 		if err != nil {
 			return err
 		}
-		return s.forgive(ctx, keys, prev)
+		return s.limiter.Forgive(ctx, keys, prev)
 	case core.KindOf(terr) != core.KindInvalid:
 		return terr // wrong or spent: the attempt stays counted
 	}
@@ -366,7 +356,7 @@ func (s *Service) checkSecondFactor(ctx context.Context, u *core.User, code stri
 		if err := tx.UseRecoveryCode(u.ID, hashes[i]); err != nil {
 			return err
 		}
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventRecoveryCodeUsed, Actor: u.Name, Data: jsonData(map[string]any{"user": u.Name, "left": left})})
+		return tx.AppendEvent(&core.Event{At: now, Type: core.EventRecoveryCodeUsed, Actor: u.Name, Data: account.EventData(map[string]any{"user": u.Name, "left": left})})
 	})
 	if errors.Is(err, core.ErrNotFound) {
 		return core.Errorf(core.KindUnauthenticated, "this recovery code was already used")
@@ -374,10 +364,10 @@ func (s *Service) checkSecondFactor(ctx context.Context, u *core.User, code stri
 	if err != nil {
 		return err
 	}
-	if err := s.forgive(ctx, keys, prev); err != nil {
+	if err := s.limiter.Forgive(ctx, keys, prev); err != nil {
 		return err
 	}
-	s.notify(ctx, u, mail.KindRecoveryCodeUsed, mail.Notice{When: now, IP: addr.Unmap().String(), RemainingCodes: left})
+	s.notes.Notify(ctx, u, mail.KindRecoveryCodeUsed, mail.Notice{When: now, IP: addr.Unmap().String(), RemainingCodes: left})
 	return nil
 }
 
@@ -393,208 +383,12 @@ func (s *Service) WithOTP(ctx context.Context, p authz.Principal, code string) a
 	return p
 }
 
-// IssueSessionTokenOTP is IssueSessionToken for `npm login`: for an
-// account with a second factor, otp (the npm-otp header) must hold, and
-// the token records that its login passed it.
-func (s *Service) IssueSessionTokenOTP(ctx context.Context, u *core.User, addr netip.Addr, otp string) (*CreatedToken, error) {
-	var on, keys bool
-	err := s.store.View(ctx, func(tx store.Tx) error {
-		var err error
-		on, keys, err = secondFactors(tx, u)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	if !on && keys {
-		// A security key cannot answer a password prompt.
-		return nil, core.Errorf(core.KindForbidden, "account %s signs in with a security key or passkey, which needs the browser: run `npm login` without --auth-type=legacy", u.Name)
-	}
-	if !on {
-		return s.issueSessionToken(ctx, u, addr, time.Time{})
-	}
-	if otp == "" {
-		return nil, core.Errorf(core.KindOTPRequired, "%s", authz.OTPRequiredMessage)
-	}
-	if err := s.CheckSecondFactor(ctx, u, otp, addr); err != nil {
-		switch core.KindOf(err) {
-		case core.KindUnauthenticated, core.KindInvalid:
-			return nil, core.Errorf(core.KindOTPRequired, "%s", core.Message(err))
-		}
-		return nil, err
-	}
-	return s.issueSessionToken(ctx, u, addr, s.now())
-}
-
-// IssueSessionToken creates the token `npm login` hands to the CLI: every
-// action, every package of the user, for the configured session lifetime.
-// An account with a second factor needs IssueSessionTokenOTP.
-func (s *Service) IssueSessionToken(ctx context.Context, u *core.User, addr netip.Addr) (*CreatedToken, error) {
-	return s.IssueSessionTokenOTP(ctx, u, addr, "")
-}
-
-// BeginWebSignIn is the step after a correct password in a browser. For
-// an account without a second factor it starts the session. Otherwise it
-// returns a pending sign-in (pending is true), which signs nobody in and
-// which FinishWebSignIn exchanges, with a code, for a session.
-func (s *Service) BeginWebSignIn(ctx context.Context, u *core.User) (value string, pending bool, err error) {
-	var on bool
-	err = s.store.View(ctx, func(tx store.Tx) error {
-		var err error
-		on, err = hasSecondFactor(tx, u)
-		return err
-	})
-	if err != nil {
-		return "", false, err
-	}
-	if !on {
-		v, err := s.newWebSession(ctx, u, time.Time{}, false)
-		return v, false, err
-	}
-	v, err := s.newWebSession(ctx, u, time.Time{}, true)
-	return v, true, err
-}
-
-// ErrSignInExpired is FinishWebSignIn's answer when the pending sign-in is
-// gone: the browser must start again with the password.
-var ErrSignInExpired error = &core.Error{Kind: core.KindUnauthenticated, Msg: "your sign-in expired; enter your user name and password again"}
-
-// FinishWebSignIn checks the second factor of a pending sign-in and
-// replaces it with a session (a new cookie value).
-func (s *Service) FinishWebSignIn(ctx context.Context, pendingValue, code string, addr netip.Addr) (*core.User, string, error) {
-	u, err := s.pendingUser(ctx, pendingValue)
-	if err != nil {
-		return nil, "", err
-	}
-	if err := s.CheckSecondFactor(ctx, u, code, addr); err != nil {
-		return nil, "", err
-	}
-	v, err := s.replacePending(ctx, u, pendingValue, false)
-	return u, v, err
-}
-
-// replacePending turns a pending sign-in whose second factor just held
-// into a session, in one transaction: the pending row is consumed once
-// (two answers racing get one session), and a password change or reset
-// that signed everything out meanwhile leaves nothing to replace.
-func (s *Service) replacePending(ctx context.Context, u *core.User, pendingValue string, phishingResistant bool) (string, error) {
-	value, now := newSessionValue(), s.now()
-	err := s.store.Update(ctx, func(tx store.Tx) error {
-		ws, err := tx.WebSession(hashString(pendingValue))
-		if errors.Is(err, core.ErrNotFound) || (err == nil && (!ws.Pending || ws.UserID != u.ID || !now.Before(ws.ExpiresAt))) {
-			return ErrSignInExpired
-		}
-		if err != nil {
-			return err
-		}
-		if err := tx.DeleteWebSession(ws.IDHash); err != nil {
-			return err
-		}
-		return tx.CreateWebSession(&core.WebSession{IDHash: hashString(value), UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(WebSessionLifetime), MFAVerifiedAt: now, PhishingResistant: phishingResistant})
-	})
-	return value, err
-}
-
-// ContinueWebSession starts a new session for the principal's browser
-// after a change that signed every session out (a password change, sign
-// out everywhere else); it keeps the browser's second-factor record and
-// its sign-in time. Reissuing is no authentication: were the new session
-// to count as signed in now, a stolen session older than the step-up
-// window would turn fresh by signing out the others, and could then add
-// its own second factor or approve an npm login without the password.
-func (s *Service) ContinueWebSession(ctx context.Context, p authz.Principal) (string, error) {
-	if err := needUser(p); err != nil {
-		return "", err
-	}
-	if p.SignedInAt.IsZero() {
-		// Zero would read as "signed in now" (see above).
-		return "", errors.New("account: ContinueWebSession needs the principal's sign-in time")
-	}
-	// The change this follows must still be the account's last: a reset
-	// or another password change landing in between signed every browser
-	// out, this one included, and must not be undone (sessionlive.go).
-	samePassword := func(tx store.Tx) error {
-		cur, err := tx.UserByID(p.User.ID)
-		if err != nil {
-			return err
-		}
-		if subtle.ConstantTimeCompare([]byte(cur.PasswordHash), []byte(p.User.PasswordHash)) != 1 {
-			return errSessionEnded
-		}
-		return nil
-	}
-	return s.createSession(ctx, p.User, p.MFAVerifiedAt, p.SignedInAt, false, !p.PhishingResistantAt.IsZero(), samePassword)
-}
-
-func (s *Service) newWebSession(ctx context.Context, u *core.User, mfaAt time.Time, pending bool) (string, error) {
-	return s.newSession(ctx, u, mfaAt, pending, false)
-}
-
-// newSession is newWebSession that also records whether the second
-// factor was phishing-resistant (WebAuthn).
-func (s *Service) newSession(ctx context.Context, u *core.User, mfaAt time.Time, pending, phishingResistant bool) (string, error) {
-	return s.createSession(ctx, u, mfaAt, time.Time{}, pending, phishingResistant, nil)
-}
-
-// createSession is newSession for a browser that signed in at signedIn
-// (zero: now, a real sign-in); check, if not nil, must hold in the same
-// transaction.
-func (s *Service) createSession(ctx context.Context, u *core.User, mfaAt, signedIn time.Time, pending, phishingResistant bool, check func(store.Tx) error) (string, error) {
-	value := newSessionValue()
-	now := s.now()
-	life := WebSessionLifetime
-	if pending {
-		life = PendingSignInLifetime
-	}
-	err := s.store.Update(ctx, func(tx store.Tx) error {
-		if check != nil {
-			if err := check(tx); err != nil {
-				return err
-			}
-		}
-		if !pending && mfaAt.IsZero() {
-			on, err := hasSecondFactor(tx, u)
-			if err != nil {
-				return err
-			}
-			if on {
-				return core.Errorf(core.KindForbidden, "this account has two-factor authentication: sign in at %s", s.url("login"))
-			}
-		}
-		return tx.CreateWebSession(&core.WebSession{IDHash: hashString(value), UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(life), MFAVerifiedAt: mfaAt, Pending: pending, PhishingResistant: phishingResistant && !mfaAt.IsZero(), SignedInAt: signedIn})
-	})
-	return value, err
-}
-
-// mfaPassedAt is now if the principal's request is backed by a second
-// factor, else zero.
-func mfaPassedAt(p authz.Principal, now time.Time) time.Time {
-	if p.SecondFactorPassed() {
-		return now
-	}
-	return time.Time{}
-}
-
-// phishingResistantAt is what a token created by p records of a security
-// key or passkey: a browser's key passed within the step-up window, or
-// the key behind the npm login that creates it. Managing a critical
-// package with an API token needs one (authz).
-func phishingResistantAt(p authz.Principal, now time.Time) time.Time {
-	if p.PhishingResistantAt.IsZero() || !p.SecondFactorPassed() {
-		return time.Time{}
-	}
-	if p.Token == nil && !p.Recent(p.PhishingResistantAt) {
-		return time.Time{}
-	}
-	return p.PhishingResistantAt
-}
-
 // ConfirmWebSession is the web step-up: a signed-in browser whose second
 // factor is older than the step-up window passes it again with a code
 // from the app (or a recovery code), and its session counts as having
 // passed it now.
 func (s *Service) ConfirmWebSession(ctx context.Context, p authz.Principal, code string) error {
-	if err := needUser(p); err != nil {
+	if err := account.NeedUser(p); err != nil {
 		return err
 	}
 	if p.Token != nil || p.SessionID == "" {

@@ -1,365 +1,105 @@
-// Package account manages users, passwords, API tokens and sign-in
-// sessions, and turns credentials into an authz.Principal. Secrets are
-// stored only as hashes and compared in constant time; guessing is
-// throttled with exponential backoff, in a way that an attacker cannot
-// turn against the account's owner (throttle.go).
-package account
+// Package authn turns credentials into an authz.Principal: passwords
+// (sign-in), API tokens, browser sessions and their liveness, npm's web
+// login, and the devices a user signs in from. Secrets are stored only as
+// hashes and compared in constant time; guessing is throttled (package
+// throttle) in a way that an attacker cannot turn against the account's
+// owner. Second factors are checked by package secondfactor; users and
+// their addresses belong to package identity.
+package authn
 
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	netmail "net/mail"
 	"net/netip"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"github.com/go-webauthn/webauthn/webauthn"
-
+	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
-	"github.com/rampart/rampart/internal/emaildomain"
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/password"
 	"github.com/rampart/rampart/internal/pwcheck"
+	"github.com/rampart/rampart/internal/secondfactor"
 	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/throttle"
 	"github.com/rampart/rampart/internal/token"
 )
 
 // Policy is the part of the configuration this package enforces.
 type Policy struct {
-	AllowRegistration bool
-	PublishMaxDays    int
-	DefaultDays       int
-	ReadOnlyMaxDays   int
-	SessionLifetime   time.Duration
-	FreeFailures      int
-	MaxBackoff        time.Duration
-	MinPasswordLength int
-	// PublicURL is the registry's base URL, ending in "/": mailed links
-	// and messages point under it.
-	PublicURL string
-	// Site names the registry in mail; default "Rampart".
-	Site string
-	// DomainRecheck is how often a verified address's domain is checked
-	// again (RecheckEmailDomains); default 24h.
-	DomainRecheck time.Duration
-	// MFA is the two-factor policy every principal carries ([mfa]).
-	MFA authz.Policy
-	// RecoveryWait is the mandatory delay of an admin-assisted recovery
-	// ([recovery] wait); default DefaultRecoveryWait.
-	RecoveryWait time.Duration
+	PublishMaxDays  int
+	DefaultDays     int
+	ReadOnlyMaxDays int
+	SessionLifetime time.Duration
 }
 
-// Peers are the network services the account service talks to.
-type Peers struct {
-	Mailer    mail.Mailer      // required
-	Passwords *pwcheck.Checker // required
-	// Domains judges whether an address's domain is abandoned; nil turns
-	// the check off ([email_domains] check = false).
-	Domains *emaildomain.Checker
-	Log     *slog.Logger // nil: slog.Default()
+// SignInHook runs in the transaction that records a completed sign-in of
+// u (from addr, with userAgent); after, if not nil, runs once it is
+// committed. identity uses it to cancel an assisted recovery under way
+// (docs/policies/account-recovery.md); it is a function so that authn
+// need not import identity, which imports authn.
+type SignInHook func(tx store.Tx, u *core.User, now time.Time, addr netip.Addr, userAgent string) (after func(context.Context), err error)
+
+// Deps are the services and peers authn works with.
+type Deps struct {
+	Store     store.Store
+	Hasher    *password.Hasher
+	Passwords *pwcheck.Checker
+	Limiter   *throttle.Limiter
+	Factors   *secondfactor.Service
+	Notifier  *account.Notifier
+	Log       *slog.Logger // nil: slog.Default()
+	Now       func() time.Time
+	// OnSignIn, if not nil, runs with every completed sign-in.
+	OnSignIn SignInHook
 }
 
-// Service is the account service.
+// Service turns credentials into principals and manages them.
 type Service struct {
-	store   store.Store
-	hasher  *password.Hasher
-	policy  Policy
-	mailer  mail.Mailer
-	pw      *pwcheck.Checker
-	domains *emaildomain.Checker
-	log     *slog.Logger
-	now     func() time.Time
-	// webauthn is the WebAuthn relying party (security keys, passkeys).
-	webauthn *webauthn.WebAuthn
+	store    store.Store
+	hasher   *password.Hasher
+	pw       *pwcheck.Checker
+	limiter  *throttle.Limiter
+	factors  *secondfactor.Service
+	notes    *account.Notifier
+	log      *slog.Logger
+	now      func() time.Time
+	policy   Policy
+	mfa      authz.Policy
+	onSignIn SignInHook
 	// dummyHash is verified against when a user does not exist, so that a
 	// failed login takes the same time whether or not the name is taken.
 	dummyHash string
 }
 
-// New builds the service. now is the clock (injected for tests).
-func New(ctx context.Context, st store.Store, h *password.Hasher, p Policy, peers Peers, now func() time.Time) (*Service, error) {
-	if p.MinPasswordLength == 0 {
-		p.MinPasswordLength = 10
+// New builds the service.
+func New(ctx context.Context, d Deps, p Policy) (*Service, error) {
+	if d.Passwords == nil || d.Notifier == nil || d.Factors == nil || d.Limiter == nil {
+		return nil, errors.New("authn: a password checker, a notifier, a limiter and the second factors are required")
 	}
-	if p.Site == "" {
-		p.Site = "Rampart"
+	if d.Log == nil {
+		d.Log = slog.Default()
 	}
-	if peers.Mailer == nil || peers.Passwords == nil {
-		return nil, errors.New("account: a mailer and a password checker are required")
-	}
-	if u, err := url.Parse(p.PublicURL); err != nil || u.Host == "" || !strings.HasSuffix(p.PublicURL, "/") {
-		return nil, fmt.Errorf("account: public URL %q must be absolute and end in /", p.PublicURL)
-	}
-	if peers.Log == nil {
-		peers.Log = slog.Default()
-	}
-	if p.RecoveryWait <= 0 {
-		p.RecoveryWait = DefaultRecoveryWait
-	}
-	if p.DomainRecheck <= 0 {
-		p.DomainRecheck = 24 * time.Hour
-	}
-	dummy, err := h.Hash(ctx, rand.Text())
+	dummy, err := d.Hasher.Hash(ctx, rand.Text())
 	if err != nil {
 		return nil, err
 	}
-	rp, err := newRelyingParty(p.PublicURL, p.Site)
-	if err != nil {
-		// WebAuthn needs a domain name (an IP address is no RP ID); the
-		// rest of the registry works without it.
-		peers.Log.Warn("account: security keys and passkeys are off: the public URL needs a host name", "public_url", p.PublicURL, "err", err)
-		rp = nil
-		if !p.MFA.InsecureAdminsWithTOTP {
-			// Administrators could never add the key they need.
-			peers.Log.Warn("account: administrators will use an authenticator app (TOTP) as their second factor, since security keys are off")
-			p.MFA.InsecureAdminsWithTOTP = true
-		}
-	}
-	return &Service{store: st, hasher: h, policy: p, mailer: peers.Mailer, pw: peers.Passwords, domains: peers.Domains, log: peers.Log, now: now, webauthn: rp, dummyHash: dummy}, nil
-}
-
-var userNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
-
-// ValidateUserName applies npm's rules for user names.
-func ValidateUserName(name string) error {
-	switch {
-	case name == "":
-		return core.Errorf(core.KindInvalid, "a user name is required")
-	case len(name) > limits.MaxNameLength:
-		return core.Errorf(core.KindInvalid, "user name is too long (at most %d characters)", limits.MaxNameLength)
-	case strings.ToLower(name) != name:
-		return core.Errorf(core.KindInvalid, "user name %q must be lower case", name)
-	case !userNameRE.MatchString(name):
-		return core.Errorf(core.KindInvalid, "user name %q may contain only a-z, 0-9, '.', '_' and '-', and must start with a letter or digit", name)
-	}
-	return nil
-}
-
-func validateEmail(email string) error {
-	a, err := netmail.ParseAddress(email)
-	if err != nil || a.Address != email || len(email) > 254 {
-		return core.Errorf(core.KindInvalid, "%q is not a valid email address", email)
-	}
-	return nil
-}
-
-func (s *Service) validatePassword(pw, name string) error {
-	if len(pw) > limits.MaxPasswordBytes {
-		return core.Errorf(core.KindInvalid, "password is too long (at most %d bytes)", limits.MaxPasswordBytes)
-	}
-	if len([]rune(pw)) < s.policy.MinPasswordLength {
-		return core.Errorf(core.KindInvalid, "password is too short: use at least %d characters", s.policy.MinPasswordLength)
-	}
-	if strings.Contains(strings.ToLower(pw), name) {
-		return core.Errorf(core.KindInvalid, "password must not contain your user name")
-	}
-	return nil
-}
-
-// NewUser describes an account to create.
-type NewUser struct {
-	Name, Email, Password string
-	Verified, Admin       bool
-}
-
-// Register creates an account through self-service sign-up (npm adduser,
-// the web UI) from addr. It is refused when the operator closed
-// registration. Every sign-up that gets past the form's checks counts
-// against its source, taken or not (signupRate), which also slows
-// finding out which addresses have accounts.
-func (s *Service) Register(ctx context.Context, nu NewUser, addr netip.Addr) (*core.User, error) {
-	if !s.policy.AllowRegistration {
-		return nil, core.Errorf(core.KindForbidden, "this registry does not allow self-service sign-up; ask an administrator for an account")
-	}
-	nu.Verified, nu.Admin = false, false
-	if err := ValidateUserName(nu.Name); err != nil {
-		return nil, err
-	}
-	if err := checkReservedName(nu.Name); err != nil {
-		return nil, err
-	}
-	if err := validateEmail(nu.Email); err != nil {
-		return nil, err
-	}
-	err := s.reserveRate(ctx, []rateKey{{key: "signup:addr:" + sourceKey(addr), rate: signupRate,
-		refusal: "too many sign-ups from your address; try again in %s"}})
-	if err != nil {
-		return nil, err
-	}
-	res, err := s.refuseAbandoned(ctx, nu.Email, "sign up with")
-	if err != nil {
-		return nil, err
-	}
-	owner, err := s.verifiedHolder(ctx, nu.Email)
-	if err != nil {
-		return nil, err
-	}
-	u, link, err := s.createUser(ctx, "", nu)
-	if err != nil {
-		return nil, err
-	}
-	s.recordDomain(ctx, u, res)
-	if owner != nil {
-		// The answer is the same as for a free address (sign-up must not
-		// tell who has an account), but the address's owner hears of it
-		// instead of getting a link that would verify a stranger's
-		// account. The new account can never verify this address.
-		s.noticeSignupAttempt(ctx, owner, u.Name, addr)
-		return u, nil
-	}
-	s.sendLink(ctx, u, link)
-	return u, nil
-}
-
-// verifiedHolder returns the account whose verified address is email, or
-// nil if none has it.
-func (s *Service) verifiedHolder(ctx context.Context, email string) (*core.User, error) {
-	var u *core.User
-	err := s.store.View(ctx, func(tx store.Tx) error {
-		var err error
-		u, err = tx.UserByEmail(email)
-		if errors.Is(err, core.ErrNotFound) {
-			u, err = nil, nil
-		}
-		return err
-	})
-	return u, err
-}
-
-// CreateUser creates an account; actor is the admin doing it ("" for sign-up).
-func (s *Service) CreateUser(ctx context.Context, actor string, nu NewUser) (*core.User, error) {
-	u, link, err := s.createUser(ctx, actor, nu)
-	if err != nil {
-		return nil, err
-	}
-	if link != nil {
-		s.sendLink(ctx, u, link)
-	}
-	return u, nil
-}
-
-// createUser creates an account and, for an unverified one, stores the
-// link that verifies its address, which the caller mails (or not).
-func (s *Service) createUser(ctx context.Context, actor string, nu NewUser) (*core.User, *emailLink, error) {
-	if err := ValidateUserName(nu.Name); err != nil {
-		return nil, nil, err
-	}
-	if err := validateEmail(nu.Email); err != nil {
-		return nil, nil, err
-	}
-	if err := s.checkNewPassword(ctx, nu.Password, nu.Name, nu.Email); err != nil {
-		return nil, nil, err
-	}
-	hash, err := s.hasher.Hash(ctx, nu.Password)
-	if err != nil {
-		return nil, nil, err
-	}
-	u := &core.User{Name: nu.Name, Email: nu.Email, PasswordHash: hash, EmailVerified: nu.Verified, Admin: nu.Admin, CreatedAt: s.now()}
-	var link *emailLink
-	if !nu.Verified {
-		if link, err = newEmailLink(core.PurposeVerifyEmail, u.CreatedAt); err != nil {
-			return nil, nil, err
-		}
-	}
-	nameTaken := false
-	err = s.store.Update(ctx, func(tx store.Tx) error {
-		if err := tx.CreateUser(u); err != nil {
-			if _, lookup := tx.UserByName(u.Name); lookup == nil {
-				nameTaken = true
-			}
-			return err
-		}
-		if err := tx.AppendEvent(&core.Event{At: u.CreatedAt, Type: core.EventAccountCreate, Actor: actorOr(actor, u.Name), Data: jsonData(map[string]any{"user": u.Name, "admin": u.Admin})}); err != nil {
-			return err
-		}
-		if link != nil {
-			return link.store(tx, u)
-		}
-		return recordVerifiedAddress(tx, u, u.CreatedAt)
-	})
-	switch {
-	case errors.Is(err, core.ErrConflict) && nameTaken:
-		// Names are public: saying one is taken tells nothing new.
-		return nil, nil, core.Errorf(core.KindConflict, "the user name %q is already taken; choose another", nu.Name)
-	case errors.Is(err, core.ErrConflict):
-		// Only a verified address is unique (store.Users), so only the
-		// operator creating a verified account gets here.
-		return nil, nil, core.Errorf(core.KindConflict, "%s is already the verified address of another account", nu.Email)
-	case err != nil:
-		return nil, nil, err
-	}
-	return u, link, nil
-}
-
-func actorOr(actor, fallback string) string {
-	if actor != "" {
-		return actor
-	}
-	return fallback
-}
-
-func jsonData(v any) json.RawMessage {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // only maps of plain values reach here
-	}
-	return b
-}
-
-// User looks a user up by name.
-func (s *Service) User(ctx context.Context, name string) (*core.User, error) {
-	var u *core.User
-	err := s.store.View(ctx, func(tx store.Tx) error {
-		var err error
-		u, err = tx.UserByName(name)
-		return err
-	})
-	if errors.Is(err, core.ErrNotFound) {
-		return nil, core.Errorf(core.KindNotFound, "there is no user named %q", name)
-	}
-	return u, err
-}
-
-// DisableUser blocks an account from signing in and revokes its tokens.
-func (s *Service) DisableUser(ctx context.Context, actor string, name string) error {
-	now := s.now()
-	err := s.store.Update(ctx, func(tx store.Tx) error {
-		u, err := tx.UserByName(name)
-		if err != nil {
-			return err
-		}
-		u.DisabledAt = now
-		if err := tx.UpdateUser(u); err != nil {
-			return err
-		}
-		// Every session, token and pending npm login or link ends with
-		// the account: none may wait out the disabling.
-		if _, err := signOutEverywhere(tx, u, now, true); err != nil {
-			return err
-		}
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventAccountDisable, Actor: actor, Data: jsonData(map[string]any{"user": name})})
-	})
-	if errors.Is(err, core.ErrNotFound) {
-		return core.Errorf(core.KindNotFound, "there is no user named %q", name)
-	}
-	return err
+	return &Service{store: d.Store, hasher: d.Hasher, pw: d.Passwords, limiter: d.Limiter, factors: d.Factors, notes: d.Notifier,
+		log: d.Log, now: d.Now, policy: p, mfa: d.Factors.MFAPolicy(), onSignIn: d.OnSignIn, dummyHash: dummy}, nil
 }
 
 // Login checks a name and password. Failures are throttled per source
 // address, per account on the source's network and, from networks the
-// account has not signed in from, per account (loginKeys); the error never
+// account has not signed in from, per account (throttle.LoginKeys); the error never
 // says which of name and password was wrong.
 func (s *Service) Login(ctx context.Context, name, pw string, addr netip.Addr) (*core.User, error) {
 	now := s.now()
@@ -375,14 +115,14 @@ func (s *Service) Login(ctx context.Context, name, pw string, addr netip.Addr) (
 			return err
 		}
 		u = cur
-		known, err = knownNetwork(tx, cur, addr, now)
+		known, err = throttle.KnownNetwork(tx, cur, addr, now)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	keys := loginKeys(name, addr, known)
-	prev, err := s.reserveAttempt(ctx, keys)
+	keys := throttle.LoginKeys(name, addr, known)
+	prev, err := s.limiter.ReserveAttempt(ctx, keys)
 	if err != nil {
 		return nil, err
 	}
@@ -397,7 +137,7 @@ func (s *Service) Login(ctx context.Context, name, pw string, addr netip.Addr) (
 	if u == nil || !ok || verr != nil {
 		return nil, core.Errorf(core.KindUnauthenticated, "incorrect user name or password")
 	}
-	if err := s.forgiveLogin(ctx, u, addr, keys, prev); err != nil {
+	if err := s.limiter.ForgiveLogin(ctx, u, addr, keys, prev); err != nil {
 		return nil, err
 	}
 	if u.Disabled() {
@@ -407,6 +147,41 @@ func (s *Service) Login(ctx context.Context, name, pw string, addr netip.Addr) (
 		return nil, err
 	}
 	return u, nil
+}
+
+// checkSignInPassword runs after a correct password: one known from a data
+// breach (or on the common list) signs in only into a forced change. The
+// flag is set and the user mailed once; until the change, Authorize
+// refuses every action and no npm token is issued.
+func (s *Service) checkSignInPassword(ctx context.Context, u *core.User, pw string, addr netip.Addr) error {
+	if u.PasswordCompromised {
+		return nil
+	}
+	v, err := s.pw.Check(ctx, pw, u.Name, u.Email)
+	if err != nil || !v.Compromised() {
+		return nil // a password too long to check was accepted once; not a reason to refuse
+	}
+	now := s.now()
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		cur, err := tx.UserByID(u.ID)
+		if err != nil {
+			return err
+		}
+		if cur.PasswordHash != u.PasswordHash || cur.PasswordCompromised {
+			return nil // changed meanwhile
+		}
+		cur.PasswordCompromised = true
+		if err := tx.UpdateUser(cur); err != nil {
+			return err
+		}
+		return tx.AppendEvent(&core.Event{At: now, Type: core.EventPasswordCompromised, Actor: u.Name, Data: account.EventData(map[string]any{"user": u.Name, "source": v.Source})})
+	})
+	if err != nil {
+		return err
+	}
+	u.PasswordCompromised = true
+	s.notes.Notify(ctx, u, mail.KindPasswordBreached, mail.Notice{When: now, IP: addr.Unmap().String(), SecurityURL: s.notes.URL(account.PathChangePassword)})
+	return nil
 }
 
 // TokenRequest is what a user asks for when creating a token.
@@ -429,7 +204,7 @@ type CreatedToken struct {
 func (s *Service) issueSessionToken(ctx context.Context, u *core.User, addr netip.Addr, mfaAt time.Time) (*CreatedToken, error) {
 	if u.PasswordCompromised {
 		// npm has no way to change a password: the browser must.
-		return nil, core.Errorf(core.KindForbidden, "your password appears in a known data breach; change it at %s", s.url(pathChangePassword))
+		return nil, core.Errorf(core.KindForbidden, "your password appears in a known data breach; change it at %s", s.notes.URL(account.PathChangePassword))
 	}
 	now := s.now()
 	tok, err := s.insertToken(ctx, u, core.Token{
@@ -454,12 +229,12 @@ func (s *Service) TokenLimits() (defaultDays, publishMaxDays, readOnlyMaxDays in
 	return s.policy.DefaultDays, s.policy.PublishMaxDays, s.policy.ReadOnlyMaxDays
 }
 
-// confirmPassword checks the signed-in user's current password before a
+// ConfirmPassword checks the signed-in user's current password before a
 // sensitive change (what). Authorize ran before it, so this check may be
 // the one that finds the password breached: then the change is refused
 // too, since a token or a new address would outlive the password change
 // the breach forces.
-func (s *Service) confirmPassword(ctx context.Context, p authz.Principal, pw, what string) error {
+func (s *Service) ConfirmPassword(ctx context.Context, p authz.Principal, pw, what string) error {
 	u, err := s.Login(ctx, p.User.Name, pw, p.Addr)
 	if err != nil {
 		if core.KindOf(err) == core.KindUnauthenticated {
@@ -468,7 +243,7 @@ func (s *Service) confirmPassword(ctx context.Context, p authz.Principal, pw, wh
 		return err
 	}
 	if u.PasswordCompromised {
-		return core.Errorf(core.KindForbidden, "your password appears in a known data breach; change it at %s", s.url(pathChangePassword))
+		return core.Errorf(core.KindForbidden, "your password appears in a known data breach; change it at %s", s.notes.URL(account.PathChangePassword))
 	}
 	return nil
 }
@@ -483,7 +258,7 @@ func (s *Service) CreateToken(ctx context.Context, p authz.Principal, pw string,
 	if err := authz.Authorize(p, authz.CreateTokens, authz.Resource{Critical: covers != "", Package: covers, CriticalSince: since}); err != nil {
 		return nil, err
 	}
-	if err := s.confirmPassword(ctx, p, pw, "creating a token"); err != nil {
+	if err := s.ConfirmPassword(ctx, p, pw, "creating a token"); err != nil {
 		return nil, err
 	}
 	if len(req.Actions) == 0 {
@@ -604,7 +379,7 @@ func (s *Service) insertToken(ctx context.Context, u *core.User, t core.Token, c
 		if err := tx.CreateToken(&t); err != nil {
 			return err
 		}
-		return tx.AppendEvent(&core.Event{At: t.CreatedAt, Type: core.EventTokenCreate, Actor: u.Name, Data: jsonData(map[string]any{
+		return tx.AppendEvent(&core.Event{At: t.CreatedAt, Type: core.EventTokenCreate, Actor: u.Name, Data: account.EventData(map[string]any{
 			"key": t.Key, "kind": t.Kind, "name": t.Name, "actions": t.Actions, "packages": t.Packages, "cidrs": t.CIDRs, "expires": t.ExpiresAt,
 		})})
 	})
@@ -619,7 +394,7 @@ func (s *Service) insertToken(ctx context.Context, u *core.User, t core.Token, c
 		if len(t.Packages) > 0 {
 			scope = append(scope, "packages "+strings.Join(t.Packages, " "))
 		}
-		s.notify(ctx, u, mail.KindTokenCreated, mail.Notice{TokenName: t.Name, TokenScope: strings.Join(scope, ", "), TokenExpires: t.ExpiresAt})
+		s.notes.Notify(ctx, u, mail.KindTokenCreated, mail.Notice{TokenName: t.Name, TokenScope: strings.Join(scope, ", "), TokenExpires: t.ExpiresAt})
 	}
 	return &CreatedToken{Value: value, Token: t}, nil
 }
@@ -679,7 +454,7 @@ func (s *Service) revoke(ctx context.Context, u *core.User, key, why string) err
 		if err := tx.RevokeToken(u.ID, key, now); err != nil {
 			return err
 		}
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventTokenRevoke, Actor: u.Name, Data: jsonData(map[string]any{"key": key, "reason": why})})
+		return tx.AppendEvent(&core.Event{At: now, Type: core.EventTokenRevoke, Actor: u.Name, Data: account.EventData(map[string]any{"key": key, "reason": why})})
 	})
 	if errors.Is(err, core.ErrNotFound) {
 		return core.Errorf(core.KindNotFound, "you have no token with id %s; see `npm token list`", key)
@@ -698,7 +473,7 @@ func (s *Service) Logout(ctx context.Context, p authz.Principal, value string) e
 // Authenticate turns a bearer token into a principal. The format and
 // checksum are checked offline first, so garbage never reaches the store.
 func (s *Service) Authenticate(ctx context.Context, value string, addr netip.Addr) (authz.Principal, error) {
-	p := authz.Principal{Addr: addr, AccountURL: s.url(pathAccount)}
+	p := authz.Principal{Addr: addr, AccountURL: s.notes.URL(account.PathAccount)}
 	if err := token.Check(value); err != nil {
 		return p, err
 	}
@@ -714,7 +489,7 @@ func (s *Service) Authenticate(ctx context.Context, value string, addr netip.Add
 		if u, err = tx.UserByID(t.UserID); err != nil {
 			return err
 		}
-		totp, keys, err = secondFactors(tx, u)
+		totp, keys, err = secondfactor.Factors(tx, u)
 		return err
 	})
 	if errors.Is(err, core.ErrNotFound) {
@@ -741,7 +516,7 @@ func (s *Service) Authenticate(ctx context.Context, value string, addr netip.Add
 	}
 	p.User, p.Token = u, t
 	p.MFA, p.HasKey, p.MFAVerifiedAt, p.PhishingResistantAt = totp || keys, keys, t.MFAVerifiedAt, t.PhishingResistantAt
-	p.Now, p.Policy = now, s.policy.MFA
+	p.Now, p.Policy = now, s.mfa
 	return p, nil
 }
 
@@ -755,22 +530,20 @@ func (s *Service) StartWebSession(ctx context.Context, u *core.User) (string, er
 	return s.newWebSession(ctx, u, time.Time{}, false)
 }
 
-func newSessionValue() string { return rand.Text() }
-
 // EndWebSession signs a browser out.
 func (s *Service) EndWebSession(ctx context.Context, value string) error {
-	return s.store.Update(ctx, func(tx store.Tx) error { return tx.DeleteWebSession(hashString(value)) })
+	return s.store.Update(ctx, func(tx store.Tx) error { return tx.DeleteWebSession(account.Hash(value)) })
 }
 
 // WebPrincipal resolves a session cookie; an unknown or expired cookie is
 // an anonymous principal.
 func (s *Service) WebPrincipal(ctx context.Context, value string, addr netip.Addr) authz.Principal {
-	p := authz.Principal{Addr: addr, AccountURL: s.url(pathAccount)}
+	p := authz.Principal{Addr: addr, AccountURL: s.notes.URL(account.PathAccount)}
 	if value == "" {
 		return p
 	}
 	_ = s.store.View(ctx, func(tx store.Tx) error {
-		ws, err := tx.WebSession(hashString(value))
+		ws, err := tx.WebSession(account.Hash(value))
 		if err != nil || ws.Pending || !s.now().Before(ws.ExpiresAt) {
 			return err // a pending sign-in signs nobody in
 		}
@@ -778,7 +551,7 @@ func (s *Service) WebPrincipal(ctx context.Context, value string, addr netip.Add
 		if err != nil || u.Disabled() {
 			return err
 		}
-		totp, keys, err := secondFactors(tx, u)
+		totp, keys, err := secondfactor.Factors(tx, u)
 		if err == nil {
 			p.User, p.MFA, p.HasKey, p.MFAVerifiedAt, p.SessionID = u, totp || keys, keys, ws.MFAVerifiedAt, ws.IDHash
 			// Freshness is that of the last real sign-in, which a
@@ -787,16 +560,11 @@ func (s *Service) WebPrincipal(ctx context.Context, value string, addr netip.Add
 			if ws.PhishingResistant {
 				p.PhishingResistantAt = ws.MFAVerifiedAt
 			}
-			p.Now, p.Policy = s.now(), s.policy.MFA
+			p.Now, p.Policy = s.now(), s.mfa
 		}
 		return err
 	})
 	return p
-}
-
-func hashString(v string) string {
-	h := sha256.Sum256([]byte(v))
-	return hex.EncodeToString(h[:])
 }
 
 // String helps logs; it never includes a secret.

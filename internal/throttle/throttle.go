@@ -1,4 +1,10 @@
-package account
+// Package throttle slows guessing and bulk requests down: exponential
+// backoff on guesses at secrets (passwords, second-factor codes, mailed
+// links), leaky buckets on requests that are no guesses (sign-ups, reset
+// mails, unauthenticated starts), and the memory of the networks an
+// account signed in from, which keeps an attacker from locking the owner
+// out. Counters live in the store, so they hold across replicas.
+package throttle
 
 import (
 	"context"
@@ -7,40 +13,61 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/core"
-	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/store"
 )
 
 // Throttling (AUTHN-1e). Counters live in the store, so that they hold
 // across replicas, under keys of the form "<what>:<scope>:<value>".
 //
+// Limiter holds the policy (FreeFailures, MaxBackoff) and the store; the
+// keys are chosen by the flows that use it (identity, authn,
+// secondfactor).
+//
 // Guesses at a secret (a password, a second-factor code, a mailed link)
-// go through reserve: past Policy.FreeFailures, each failure blocks a key
-// for 1s, 2s, 4s, ... up to Policy.MaxBackoff. A correct answer forgives.
+// go through Reserve: past freeFailures (New), each failure blocks a key
+// for 1s, 2s, 4s, ... up to maxBackoff. A correct answer forgives.
 //
 // A counter for a whole account would let anyone shut its owner out by
 // failing once every MaxBackoff. So a password attempt counts against
 //
-//   - its source (sourceKey), whatever the account: one address cannot
+//   - its source (SourceKey), whatever the account: one address cannot
 //     guess at many accounts;
-//   - the account on the source's network (network): one network cannot
+//   - the account on the source's network (Network): one network cannot
 //     guess at one account faster than that;
 //   - the account as a whole, but only from networks the account has not
-//     signed in from lately (knownNetwork): guesses from everywhere else,
+//     signed in from lately (KnownNetwork): guesses from everywhere else,
 //     many addresses included (credential stuffing), are slowed together,
 //     while the owner at home or at work is never blocked by them.
 //
 // Requests that are no guess but must not come in bulk (sign-ups,
-// password-reset mails) go through reserveRate, a leaky bucket: a few at
+// password-reset mails) go through ReserveRate, a leaky bucket: a few at
 // once, then one per period. It drains by itself, so keeping one full
 // blocks its key only as long as requests keep coming, and never longer
 // than one period after the last.
 
-// sourceKey names where a request came from in a throttle key: an IPv4
+// Limiter counts attempts and requests in the store.
+type Limiter struct {
+	store      store.Store
+	now        func() time.Time
+	free       int
+	maxBackoff time.Duration
+}
+
+// New builds a limiter: past freeFailures failures a key is blocked for
+// 1s, 2s, 4s, ... up to maxBackoff. now is the clock.
+func New(st store.Store, now func() time.Time, freeFailures int, maxBackoff time.Duration) *Limiter {
+	return &Limiter{store: st, now: now, free: freeFailures, maxBackoff: maxBackoff}
+}
+
+// FreeFailures is how many failures a key takes before it backs off.
+func (s *Limiter) FreeFailures() int { return s.free }
+
+// SourceKey names where a request came from in a throttle key: an IPv4
 // address as it is, an IPv6 address by its /64, which one host or one
 // home usually holds whole.
-func sourceKey(addr netip.Addr) string {
+func SourceKey(addr netip.Addr) string {
 	addr = addr.Unmap()
 	if !addr.Is6() {
 		return addr.String()
@@ -52,19 +79,33 @@ func sourceKey(addr netip.Addr) string {
 	return p.String()
 }
 
+// Network is the /24 (IPv4) or /48 (IPv6) holding addr.
+func Network(addr netip.Addr) string {
+	addr = addr.Unmap()
+	bits := 48
+	if addr.Is4() {
+		bits = 24
+	}
+	p, err := addr.Prefix(bits)
+	if err != nil {
+		return "unknown"
+	}
+	return p.String()
+}
+
 // knownNetworkWindow is how long a network the account signed in from
 // stays exempt from the account-wide password counter.
 const knownNetworkWindow = 180 * 24 * time.Hour
 
-// networkKeyHash names addr's network (network: /24 or /48) among an
+// networkKeyHash names addr's network (Network: /24 or /48) among an
 // account's devices (store.Devices); only the hash is stored.
 func networkKeyHash(addr netip.Addr) string {
-	return hashString("net:" + network(addr))
+	return account.Hash("net:" + Network(addr))
 }
 
-// knownNetwork reports, in tx, whether u signed in from addr's network
+// KnownNetwork reports, in tx, whether u signed in from addr's network
 // within knownNetworkWindow before now.
-func knownNetwork(tx store.Tx, u *core.User, addr netip.Addr, now time.Time) (bool, error) {
+func KnownNetwork(tx store.Devices, u *core.User, addr netip.Addr, now time.Time) (bool, error) {
 	if !addr.IsValid() {
 		return false, nil
 	}
@@ -78,9 +119,9 @@ func knownNetwork(tx store.Tx, u *core.User, addr netip.Addr, now time.Time) (bo
 	return now.Sub(last) <= knownNetworkWindow, nil
 }
 
-// rememberNetwork records in tx that u proved to be its owner from addr's
+// RememberNetwork records in tx that u proved to be its owner from addr's
 // network at now: the right password, or a completed sign-in.
-func rememberNetwork(tx store.Tx, u *core.User, addr netip.Addr, now time.Time) error {
+func RememberNetwork(tx store.Devices, u *core.User, addr netip.Addr, now time.Time) error {
 	if !addr.IsValid() {
 		return nil
 	}
@@ -88,23 +129,23 @@ func rememberNetwork(tx store.Tx, u *core.User, addr netip.Addr, now time.Time) 
 	return err
 }
 
-// loginAccountKey is the account-wide password counter of name.
-func loginAccountKey(name string) string { return "login:user:" + name }
+// LoginAccountKey is the account-wide password counter of name.
+func LoginAccountKey(name string) string { return "login:user:" + name }
 
-// loginKeys are the keys a password attempt for name from addr counts
+// LoginKeys are the keys a password attempt for name from addr counts
 // against; known says addr's network is one the account signed in from.
-// The first is the one a correct password clears (forgiveLogin). The
+// The first is the one a correct password clears (ForgiveLogin). The
 // user name, which Login takes unchecked, comes last in each key, so no
 // name can stand for another key.
-func loginKeys(name string, addr netip.Addr, known bool) []string {
-	keys := []string{"login:net:" + network(addr) + ":user:" + name, "login:addr:" + sourceKey(addr)}
+func LoginKeys(name string, addr netip.Addr, known bool) []string {
+	keys := []string{"login:net:" + Network(addr) + ":user:" + name, "login:addr:" + SourceKey(addr)}
 	if !known {
-		keys = append(keys, loginAccountKey(name))
+		keys = append(keys, LoginAccountKey(name))
 	}
 	return keys
 }
 
-// reserveAttempt refuses while any key is in its backoff period and
+// ReserveAttempt refuses while any key is in its backoff period and
 // otherwise counts the attempt as a failure up front, in the same write
 // transaction, before the password is hashed. Guesses sent in parallel
 // therefore see each other: once the count crosses the threshold, the
@@ -113,13 +154,13 @@ func loginKeys(name string, addr netip.Addr, known bool) []string {
 // Past FreeFailures a key is blocked for 1s, 2s, 4s, ... up to MaxBackoff.
 // A key whose last failure is older than a day starts afresh. It returns
 // the keys' states before the attempt, for forgive.
-func (s *Service) reserveAttempt(ctx context.Context, keys []string) ([]core.Throttle, error) {
-	return s.reserve(ctx, keys, "failed sign-in attempts")
+func (s *Limiter) ReserveAttempt(ctx context.Context, keys []string) ([]core.Throttle, error) {
+	return s.Reserve(ctx, keys, "failed sign-in attempts")
 }
 
-// reserve is reserveAttempt for any guessable secret; what names the
+// Reserve is ReserveAttempt for any guessable secret; what names the
 // attempts in the refusal ("failed sign-in attempts").
-func (s *Service) reserve(ctx context.Context, keys []string, what string) ([]core.Throttle, error) {
+func (s *Limiter) Reserve(ctx context.Context, keys []string, what string) ([]core.Throttle, error) {
 	now := s.now()
 	var wait time.Duration
 	var prev []core.Throttle
@@ -146,10 +187,10 @@ func (s *Service) reserve(ctx context.Context, keys []string, what string) ([]co
 		for _, th := range current {
 			th.Failures++
 			th.LastFailure = now
-			if over := th.Failures - s.policy.FreeFailures; over > 0 {
-				d := s.policy.MaxBackoff
+			if over := th.Failures - s.free; over > 0 {
+				d := s.maxBackoff
 				if over < 31 {
-					d = min(time.Duration(1<<(over-1))*time.Second, s.policy.MaxBackoff)
+					d = min(time.Duration(1<<(over-1))*time.Second, s.maxBackoff)
 				}
 				th.BlockedUntil = now.Add(d)
 			}
@@ -183,39 +224,39 @@ func retryIn(wait time.Duration) (time.Duration, string) {
 	return time.Duration(secs) * time.Second, fmt.Sprintf("%d minutes", (secs+59)/60)
 }
 
-// forgive undoes a reservation after a correct answer: the first key's
+// Forgive undoes a reservation after a correct answer: the first key's
 // record (the account's) is cleared, and the others go back to their
 // state before.
-func (s *Service) forgive(ctx context.Context, keys []string, prev []core.Throttle) error {
+func (s *Limiter) Forgive(ctx context.Context, keys []string, prev []core.Throttle) error {
 	return s.store.Update(ctx, func(tx store.Tx) error {
 		if err := tx.DeleteThrottle(keys[0]); err != nil {
 			return err
 		}
-		return restoreThrottles(tx, prev[1:])
+		return Restore(tx, prev[1:])
 	})
 }
 
-// forgiveLogin is forgive after a correct password (loginKeys): the
+// ForgiveLogin is Forgive after a correct password (LoginKeys): the
 // account's counter on this network is cleared; the source's and the
 // account-wide counter only take this attempt back, since the failures
 // on them may be someone else's. The network becomes one the account
 // signed in from.
-func (s *Service) forgiveLogin(ctx context.Context, u *core.User, addr netip.Addr, keys []string, prev []core.Throttle) error {
+func (s *Limiter) ForgiveLogin(ctx context.Context, u *core.User, addr netip.Addr, keys []string, prev []core.Throttle) error {
 	now := s.now()
 	return s.store.Update(ctx, func(tx store.Tx) error {
 		if err := tx.DeleteThrottle(keys[0]); err != nil {
 			return err
 		}
-		if err := restoreThrottles(tx, prev[1:]); err != nil {
+		if err := Restore(tx, prev[1:]); err != nil {
 			return err
 		}
-		return rememberNetwork(tx, u, addr, now)
+		return RememberNetwork(tx, u, addr, now)
 	})
 }
 
-// restoreThrottles takes back one counted attempt from each key, and puts
+// Restore takes back one counted attempt from each key, and puts
 // its block back as it was before the attempt.
-func restoreThrottles(tx store.Tx, prev []core.Throttle) error {
+func Restore(tx store.Throttles, prev []core.Throttle) error {
 	for _, p := range prev {
 		th, err := tx.Throttle(p.Key)
 		if errors.Is(err, core.ErrNotFound) {
@@ -239,47 +280,47 @@ func restoreThrottles(tx store.Tx, prev []core.Throttle) error {
 	return nil
 }
 
-// rate is a leaky bucket: up to burst requests at once, then one more
+// Rate is a leaky bucket: up to burst requests at once, then one more
 // for each period every that passes.
-type rate struct {
-	burst int
-	every time.Duration
+type Rate struct {
+	Burst int
+	Every time.Duration
 }
 
 // Rates of requests that are no guesses.
 var (
-	// signupRate limits sign-ups (Register) per source: ten an hour.
-	signupRate = rate{burst: 10, every: 6 * time.Minute}
-	// resetSourceRate limits password-reset requests per source.
-	resetSourceRate = rate{burst: 5, every: 12 * time.Minute}
-	// resetEmailRate limits reset mails to one address. Its period is
+	// SignupRate limits sign-ups (Register) per source: ten an hour.
+	SignupRate = Rate{Burst: 10, Every: 6 * time.Minute}
+	// ResetSourceRate limits password-reset requests per source.
+	ResetSourceRate = Rate{Burst: 5, Every: 12 * time.Minute}
+	// ResetEmailRate limits reset mails to one address. Its period is
 	// at most ResetLinkLifetime: whenever it refuses, a link mailed less
 	// than a period ago still works.
-	resetEmailRate = rate{burst: 3, every: 30 * time.Minute}
-	// startRate limits, per source, the requests anyone may send that
+	ResetEmailRate = Rate{Burst: 3, Every: 30 * time.Minute}
+	// StartRate limits, per source, the requests anyone may send that
 	// store a row before anyone signed in: npm web logins and passkey
 	// sign-in challenges. Generous for people, a wall for floods.
-	startRate = rate{burst: 30, every: 10 * time.Second}
+	StartRate = Rate{Burst: 30, Every: 10 * time.Second}
 )
 
-// rateKey is one key a request counts against.
-type rateKey struct {
-	key  string
-	rate rate
-	// refusal is the message when this key is full, with %s for the
+// RateKey is one key a request counts against.
+type RateKey struct {
+	Key  string
+	Rate Rate
+	// Refusal is the message when this key is full, with %s for the
 	// wait ("6 minutes").
-	refusal string
-	// countOnly counts the request without ever refusing it.
-	countOnly bool
+	Refusal string
+	// CountOnly counts the request without ever refusing it.
+	CountOnly bool
 }
 
-// reserveRate counts a request against every key, in one transaction,
+// ReserveRate counts a request against every key, in one transaction,
 // unless one of them is full: then nothing is counted, and the answer is
 // RateLimited with the wait until that key has room again and its refusal.
 //
 // In the store a key's Failures is the bucket's level at LastFailure, and
 // BlockedUntil is when a full bucket next has room.
-func (s *Service) reserveRate(ctx context.Context, keys []rateKey) error {
+func (s *Limiter) ReserveRate(ctx context.Context, keys []RateKey) error {
 	now := s.now()
 	var wait time.Duration
 	var refusal string
@@ -287,17 +328,17 @@ func (s *Service) reserveRate(ctx context.Context, keys []rateKey) error {
 		wait, refusal = 0, ""
 		buckets := make([]*core.Throttle, len(keys))
 		for i, k := range keys {
-			th, err := tx.Throttle(k.key)
+			th, err := tx.Throttle(k.Key)
 			if errors.Is(err, core.ErrNotFound) {
-				th, err = &core.Throttle{Key: k.key}, nil
+				th, err = &core.Throttle{Key: k.Key}, nil
 			}
 			if err != nil {
 				return err
 			}
-			leak(th, k.rate, now)
-			if !k.countOnly && th.Failures >= k.rate.burst {
-				if d := th.LastFailure.Add(k.rate.every).Sub(now); d > wait {
-					wait, refusal = d, k.refusal
+			leak(th, k.Rate, now)
+			if !k.CountOnly && th.Failures >= k.Rate.Burst {
+				if d := th.LastFailure.Add(k.Rate.Every).Sub(now); d > wait {
+					wait, refusal = d, k.Refusal
 				}
 			}
 			buckets[i] = th
@@ -308,8 +349,8 @@ func (s *Service) reserveRate(ctx context.Context, keys []rateKey) error {
 		for i, th := range buckets {
 			th.Failures++
 			th.BlockedUntil = time.Time{}
-			if th.Failures >= keys[i].rate.burst {
-				th.BlockedUntil = th.LastFailure.Add(keys[i].rate.every)
+			if th.Failures >= keys[i].Rate.Burst {
+				th.BlockedUntil = th.LastFailure.Add(keys[i].Rate.Every)
 			}
 			if err := tx.PutThrottle(th); err != nil {
 				return err
@@ -330,73 +371,17 @@ func (s *Service) reserveRate(ctx context.Context, keys []rateKey) error {
 // leak drains from th what left the bucket by now: one request per
 // period. LastFailure moves on by whole periods only, so that no part of
 // a period is lost; an empty bucket starts its period now.
-func leak(th *core.Throttle, r rate, now time.Time) {
+func leak(th *core.Throttle, r Rate, now time.Time) {
 	var n int64
 	if d := now.Sub(th.LastFailure); d > 0 {
-		n = int64(d / r.every)
+		n = int64(d / r.Every)
 	}
 	if th.Failures <= 0 || n >= int64(th.Failures) {
 		th.Failures, th.LastFailure = 0, now
 		return
 	}
 	th.Failures -= int(n)
-	th.LastFailure = th.LastFailure.Add(time.Duration(n) * r.every)
-}
-
-// mfaNoticeEvery is how often at most a user is mailed about wrong
-// second-factor codes.
-const mfaNoticeEvery = time.Hour
-
-// noteSecondFactorResult runs after CheckSecondFactor; *err is its
-// result. After a wrong code it tells the user, once the account's run of
-// wrong codes (its second-factor counter) reaches FreeFailures, and then
-// at most once per mfaNoticeEvery: a code is asked for only after the
-// password, so someone may know it. The notice is mailed and recorded as
-// an event. Failures here are logged: the verdict stands.
-func (s *Service) noteSecondFactorResult(ctx context.Context, u *core.User, addr netip.Addr, err *error) {
-	if core.KindOf(*err) != core.KindUnauthenticated {
-		return
-	}
-	now := s.now()
-	threshold := max(s.policy.FreeFailures, 1)
-	noticeKey := "mfa-notice:user:" + u.Name
-	var failures int
-	uerr := s.store.Update(ctx, func(tx store.Tx) error {
-		failures = 0
-		th, err := tx.Throttle(mfaKeys(u, addr)[0])
-		if errors.Is(err, core.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if th.Failures < threshold {
-			return nil
-		}
-		last, err := tx.Throttle(noticeKey)
-		switch {
-		case errors.Is(err, core.ErrNotFound):
-		case err != nil:
-			return err
-		case now.Sub(last.LastFailure) < mfaNoticeEvery:
-			return nil
-		}
-		// The notice key's LastFailure is when the user was last told.
-		if err := tx.PutThrottle(&core.Throttle{Key: noticeKey, Failures: th.Failures, LastFailure: now}); err != nil {
-			return err
-		}
-		failures = th.Failures
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventMFAFailures, Actor: u.Name, Data: jsonData(map[string]any{
-			"user": u.Name, "failures": th.Failures, "ip": addr.Unmap().String(),
-		})})
-	})
-	if uerr != nil {
-		s.log.ErrorContext(ctx, "recording wrong second-factor codes failed", "user", u.Name, "err", uerr)
-		return
-	}
-	if failures > 0 {
-		s.notify(ctx, u, mail.KindMFAFailures, mail.Notice{When: now, IP: addr.Unmap().String(), UserAgent: userAgentOf(ctx), FailedCodes: failures})
-	}
+	th.LastFailure = th.LastFailure.Add(time.Duration(n) * r.Every)
 }
 
 // SweepIdle is how long a throttle counter or an expired mailed link is
@@ -406,7 +391,7 @@ const SweepIdle = 48 * time.Hour
 // Sweep deletes what can no longer matter (store.Sweeper): expired
 // sessions, challenges and npm web logins, and links and throttle
 // counters idle for SweepIdle. The server runs it hourly.
-func (s *Service) Sweep(ctx context.Context) (int64, error) {
+func (s *Limiter) Sweep(ctx context.Context) (int64, error) {
 	now := s.now()
 	var n int64
 	err := s.store.Update(ctx, func(tx store.Tx) error {

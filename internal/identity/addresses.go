@@ -1,4 +1,4 @@
-package account
+package identity
 
 import (
 	"context"
@@ -31,7 +31,7 @@ const RecentAddressWindow = 90 * 24 * time.Hour
 // domain was found abandoned, say) starts a new period: the start of a
 // period is when the address was last proved, and a domain registered
 // again after it makes the address abandoned (addressVerifiedAt).
-func recordVerifiedAddress(tx store.Tx, u *core.User, now time.Time) error {
+func recordVerifiedAddress(tx store.EmailHistory, u *core.User, now time.Time) error {
 	if err := tx.EndEmailPeriod(u.ID, now); err != nil {
 		return err
 	}
@@ -40,7 +40,7 @@ func recordVerifiedAddress(tx store.Tx, u *core.User, now time.Time) error {
 
 // verificationTimes returns, in tx, when each address u has had since
 // since was last verified, by lower-case address.
-func verificationTimes(tx store.Tx, u *core.User, since time.Time) (map[string]time.Time, error) {
+func verificationTimes(tx store.EmailHistory, u *core.User, since time.Time) (map[string]time.Time, error) {
 	periods, err := tx.EmailPeriodsSince(u.ID, since)
 	if err != nil {
 		return nil, err
@@ -61,7 +61,7 @@ func verificationTimes(tx store.Tx, u *core.User, since time.Time) (map[string]t
 // start until now, newest first, each once whatever its case. The window
 // is counted from the start, so the notices of the cancellation or the
 // completion reach at least everyone told of the start.
-func recentAddresses(tx store.Tx, u *core.User, started time.Time) ([]string, error) {
+func recentAddresses(tx store.EmailHistory, u *core.User, started time.Time) ([]string, error) {
 	periods, err := tx.EmailPeriodsSince(u.ID, started.Add(-RecentAddressWindow))
 	if err != nil {
 		return nil, err
@@ -88,6 +88,6 @@ func (s *Service) notifyAddresses(ctx context.Context, u *core.User, addrs []str
 		to := *u
 		to.Email = a
 		to.EmailVerified = true
-		s.notify(ctx, &to, kind, n)
+		s.notes.Notify(ctx, &to, kind, n)
 	}
 }

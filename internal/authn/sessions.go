@@ -1,10 +1,11 @@
-package account
+package authn
 
 import (
 	"context"
 	"strings"
 	"time"
 
+	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/store"
@@ -72,7 +73,7 @@ func (s *Service) RevokeSession(ctx context.Context, p authz.Principal, handle s
 					return err
 				}
 				return tx.AppendEvent(&core.Event{At: now, Type: core.EventSessionRevoke, Actor: p.User.Name,
-					Data: jsonData(map[string]any{"session": handle, "own": ws.IDHash == p.SessionID})})
+					Data: account.EventData(map[string]any{"session": handle, "own": ws.IDHash == p.SessionID})})
 			}
 		}
 		return core.Errorf(core.KindNotFound, "you have no signed-in browser %s; it may have expired or been signed out already", handle)
@@ -84,7 +85,7 @@ func (s *Service) RevokeSession(ctx context.Context, p authz.Principal, handle s
 // revokes every `npm login` token (API tokens stay: they are listed and
 // revoked one by one), and signs this browser in again under a new cookie
 // value, which it returns, in the same transaction (reissueSession). A
-// browser whose own session ended meanwhile (liveSession) is refused: it
+// browser whose own session ended meanwhile (LiveSession) is refused: it
 // must not sign back in, nor sign the owner out. It also returns how many
 // npm logins were revoked.
 func (s *Service) SignOutOthers(ctx context.Context, p authz.Principal) (int, string, error) {
@@ -95,18 +96,18 @@ func (s *Service) SignOutOthers(ctx context.Context, p authz.Principal) (int, st
 	var revoked []string
 	var value string
 	err := s.store.Update(ctx, func(tx store.Tx) error {
-		ws, err := liveSession(tx, p)
+		ws, err := LiveSession(tx, p)
 		if err != nil {
 			return err
 		}
-		if revoked, err = signOutEverywhere(tx, p.User, now, false); err != nil {
+		if revoked, err = SignOutEverywhere(tx, p.User, now, false); err != nil {
 			return err
 		}
 		if value, err = reissueSession(tx, ws, now); err != nil {
 			return err
 		}
 		return tx.AppendEvent(&core.Event{At: now, Type: core.EventSessionRevoke, Actor: p.User.Name,
-			Data: jsonData(map[string]any{"all": true, "revoked_tokens": revoked})})
+			Data: account.EventData(map[string]any{"all": true, "revoked_tokens": revoked})})
 	})
 	if err != nil {
 		return 0, "", err
@@ -124,7 +125,10 @@ func (s *Service) SignOutOthers(ctx context.Context, p authz.Principal) (int, st
 // back; links the owner still needs can be asked for again. The reset
 // link being followed, if any, is already used; a recovery stores its
 // reset link after this.
-func endPending(tx store.Tx, u *core.User, now time.Time) error {
+func endPending(tx interface {
+	store.CLILogins
+	store.EmailTokens
+}, u *core.User, now time.Time) error {
 	if err := tx.DeleteCLILoginsByUser(u.ID); err != nil {
 		return err
 	}
@@ -134,4 +138,40 @@ func endPending(tx store.Tx, u *core.User, now time.Time) error {
 		}
 	}
 	return nil
+}
+
+// SignOutRoles are the store roles SignOutEverywhere writes.
+type SignOutRoles interface {
+	store.WebSessions
+	store.CLILogins
+	store.EmailTokens
+	store.Tokens
+}
+
+// SignOutEverywhere ends every browser session of u (pending sign-ins
+// included) and revokes its `npm login` tokens, and its API tokens too
+// when all is set; and it voids everything a session could still turn
+// into access (endPending). It returns the keys revoked.
+func SignOutEverywhere(tx SignOutRoles, u *core.User, now time.Time, all bool) ([]string, error) {
+	if err := tx.DeleteWebSessionsByUser(u.ID); err != nil {
+		return nil, err
+	}
+	if err := endPending(tx, u, now); err != nil {
+		return nil, err
+	}
+	toks, err := tx.TokensByUser(u.ID)
+	if err != nil {
+		return nil, err
+	}
+	revoked := []string{}
+	for _, t := range toks {
+		if !t.RevokedAt.IsZero() || (!all && t.Kind != core.TokenSession) {
+			continue
+		}
+		if err := tx.RevokeToken(u.ID, t.Key, now); err != nil {
+			return nil, err
+		}
+		revoked = append(revoked, t.Key)
+	}
+	return revoked, nil
 }

@@ -1,4 +1,4 @@
-package account
+package secondfactor
 
 import (
 	"bytes"
@@ -14,10 +14,12 @@ import (
 	"github.com/go-webauthn/webauthn/protocol"
 	"github.com/go-webauthn/webauthn/webauthn"
 
+	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/throttle"
 )
 
 // WebAuthn security keys and passkeys (AUTHN-2b, AUTHN-3a). A security key
@@ -76,7 +78,7 @@ func (w *waUser) WebAuthnCredentials() []webauthn.Credential { return w.creds }
 
 // loadWAUser reads u's credentials; a user without any gets a fresh
 // random handle (64 bytes, as the specification recommends).
-func loadWAUser(tx store.Tx, u *core.User) (*waUser, error) {
+func loadWAUser(tx store.WebAuthn, u *core.User) (*waUser, error) {
 	rows, err := tx.WebAuthnCredentials(u.ID)
 	if err != nil {
 		return nil, err
@@ -116,15 +118,21 @@ func (s *Service) relyingParty() (*webauthn.WebAuthn, error) {
 	return s.webauthn, nil
 }
 
-// hasSecondFactor reports whether u has TOTP on or any WebAuthn credential.
-func hasSecondFactor(tx store.Tx, u *core.User) (bool, error) {
-	totp, keys, err := secondFactors(tx, u)
+// Roles are the store roles that hold a user's second factors.
+type Roles interface {
+	store.SecondFactors
+	store.WebAuthn
+}
+
+// HasAny reports whether u has TOTP on or any WebAuthn credential.
+func HasAny(tx Roles, u *core.User) (bool, error) {
+	totp, keys, err := Factors(tx, u)
 	return totp || keys, err
 }
 
-// secondFactors reports which second factors u has: TOTP, and any
-// security key or passkey.
-func secondFactors(tx store.Tx, u *core.User) (totp, keys bool, err error) {
+// Factors reports which second factors u has: TOTP, and any security key
+// or passkey.
+func Factors(tx Roles, u *core.User) (totp, keys bool, err error) {
 	if totp, err = hasTOTP(tx, u); err != nil {
 		return false, false, err
 	}
@@ -134,7 +142,7 @@ func secondFactors(tx store.Tx, u *core.User) (totp, keys bool, err error) {
 
 // SecurityKeys lists the principal's security keys and passkeys.
 func (s *Service) SecurityKeys(ctx context.Context, p authz.Principal) ([]core.WebAuthnCredential, error) {
-	if err := needUser(p); err != nil {
+	if err := account.NeedUser(p); err != nil {
 		return nil, err
 	}
 	var out []core.WebAuthnCredential
@@ -163,9 +171,9 @@ func (s *Service) putCeremony(ctx context.Context, userID int64, kind string, sd
 	if err != nil {
 		return nil, err
 	}
-	id := newSessionValue()
+	id := account.NewSecret()
 	err = s.store.Update(ctx, func(tx store.Tx) error {
-		return tx.PutWebAuthnCeremony(&core.WebAuthnCeremony{IDHash: hashString(id), UserID: userID, Kind: kind, Data: data, ExpiresAt: s.now().Add(CeremonyLifetime)})
+		return tx.PutWebAuthnCeremony(&core.WebAuthnCeremony{IDHash: account.Hash(id), UserID: userID, Kind: kind, Data: data, ExpiresAt: s.now().Add(CeremonyLifetime)})
 	})
 	if err != nil {
 		return nil, err
@@ -183,7 +191,7 @@ func (s *Service) takeCeremony(ctx context.Context, id, kind string, userID int6
 	var c *core.WebAuthnCeremony
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		var err error
-		c, err = tx.TakeWebAuthnCeremony(hashString(id))
+		c, err = tx.TakeWebAuthnCeremony(account.Hash(id))
 		return err
 	})
 	if errors.Is(err, core.ErrNotFound) {
@@ -209,7 +217,7 @@ func (s *Service) BeginRegisterKey(ctx context.Context, p authz.Principal, kind 
 	if err != nil {
 		return nil, err
 	}
-	if err := needUser(p); err != nil {
+	if err := account.NeedUser(p); err != nil {
 		return nil, err
 	}
 	// A stolen session must not plant its own key (authz: step-up).
@@ -254,7 +262,7 @@ func (s *Service) FinishRegisterKey(ctx context.Context, p authz.Principal, cere
 	if err != nil {
 		return nil, err
 	}
-	if err := needUser(p); err != nil {
+	if err := account.NeedUser(p); err != nil {
 		return nil, err
 	}
 	name = strings.TrimSpace(name)
@@ -322,7 +330,7 @@ func (s *Service) FinishRegisterKey(ctx context.Context, p authz.Principal, cere
 				return err
 			}
 		}
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventMFAAdd, Actor: p.User.Name, Data: jsonData(map[string]any{"user": p.User.Name, "method": kind, "name": name})})
+		return tx.AppendEvent(&core.Event{At: now, Type: core.EventMFAAdd, Actor: p.User.Name, Data: account.EventData(map[string]any{"user": p.User.Name, "method": kind, "name": name})})
 	})
 	if err != nil {
 		return nil, err
@@ -335,19 +343,19 @@ func (s *Service) notifyKey(ctx context.Context, p authz.Principal, kind, name s
 	n := mail.Notice{When: s.now(), IP: p.Addr.Unmap().String(), Credential: name, Method: "security key (" + name + ")"}
 	switch {
 	case kind == KeyPasskey && added:
-		s.notify(ctx, p.User, mail.KindPasskeyAdded, n)
+		s.notes.Notify(ctx, p.User, mail.KindPasskeyAdded, n)
 	case kind == KeyPasskey:
-		s.notify(ctx, p.User, mail.KindPasskeyRemoved, n)
+		s.notes.Notify(ctx, p.User, mail.KindPasskeyRemoved, n)
 	case added:
-		s.notify(ctx, p.User, mail.KindMFAAdded, n)
+		s.notes.Notify(ctx, p.User, mail.KindMFAAdded, n)
 	default:
-		s.notify(ctx, p.User, mail.KindMFARemoved, n)
+		s.notes.Notify(ctx, p.User, mail.KindMFARemoved, n)
 	}
 }
 
 // RemoveKey removes one of the principal's security keys or passkeys.
 func (s *Service) RemoveKey(ctx context.Context, p authz.Principal, id int64) error {
-	if err := needUser(p); err != nil {
+	if err := account.NeedUser(p); err != nil {
 		return err
 	}
 	// Removing a factor is a sensitive action (step-up: authz decides).
@@ -373,7 +381,7 @@ func (s *Service) RemoveKey(ctx context.Context, p authz.Principal, id int64) er
 		if err := tx.DeleteWebAuthnCredential(p.User.ID, id); err != nil {
 			return err
 		}
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventMFARemove, Actor: p.User.Name, Data: jsonData(map[string]any{"user": p.User.Name, "method": keyKind(gone), "name": gone.Name})})
+		return tx.AppendEvent(&core.Event{At: now, Type: core.EventMFARemove, Actor: p.User.Name, Data: account.EventData(map[string]any{"user": p.User.Name, "method": keyKind(gone), "name": gone.Name})})
 	})
 	if err != nil {
 		return err
@@ -387,49 +395,6 @@ func keyKind(c core.WebAuthnCredential) string {
 		return KeyPasskey
 	}
 	return KeySecurityKey
-}
-
-// pendingUser resolves a pending sign-in (the password held, the second
-// factor is next).
-func (s *Service) pendingUser(ctx context.Context, pendingValue string) (*core.User, error) {
-	if pendingValue == "" {
-		return nil, ErrSignInExpired
-	}
-	var u *core.User
-	err := s.store.View(ctx, func(tx store.Tx) error {
-		ws, err := tx.WebSession(hashString(pendingValue))
-		if err != nil {
-			return err
-		}
-		if !ws.Pending || !s.now().Before(ws.ExpiresAt) {
-			return core.ErrNotFound
-		}
-		u, err = tx.UserByID(ws.UserID)
-		return err
-	})
-	if errors.Is(err, core.ErrNotFound) {
-		return nil, ErrSignInExpired
-	}
-	if err != nil {
-		return nil, err
-	}
-	if u.Disabled() {
-		return nil, core.Errorf(core.KindForbidden, "account %s is disabled; contact the registry's administrators", u.Name)
-	}
-	return u, nil
-}
-
-// PendingFactors reports which second factors a pending sign-in can use.
-func (s *Service) PendingFactors(ctx context.Context, pendingValue string) (totp, keys bool, err error) {
-	u, err := s.pendingUser(ctx, pendingValue)
-	if err != nil {
-		return false, false, err
-	}
-	err = s.store.View(ctx, func(tx store.Tx) error {
-		totp, keys, err = secondFactors(tx, u)
-		return err
-	})
-	return totp, keys, err
 }
 
 // beginKeyAssertion asks for an assertion from any of u's security keys
@@ -481,31 +446,6 @@ func (s *Service) finishKeyAssertion(ctx context.Context, u *core.User, ceremony
 	return s.useCredential(ctx, w, cred)
 }
 
-// BeginKeySignIn asks for an assertion from one of the pending sign-in's
-// user's credentials: the security key as a second factor.
-func (s *Service) BeginKeySignIn(ctx context.Context, pendingValue string) (*Options, error) {
-	u, err := s.pendingUser(ctx, pendingValue)
-	if err != nil {
-		return nil, err
-	}
-	return s.beginKeyAssertion(ctx, u, ceremonyMFA, u.Name+" has no security key; enter a code instead")
-}
-
-// FinishKeySignIn checks the security key's assertion for a pending
-// sign-in and replaces it with a session that passed a phishing-resistant
-// second factor.
-func (s *Service) FinishKeySignIn(ctx context.Context, pendingValue, ceremony string, response []byte, addr netip.Addr) (*core.User, string, error) {
-	u, err := s.pendingUser(ctx, pendingValue)
-	if err != nil {
-		return nil, "", err
-	}
-	if err := s.finishKeyAssertion(ctx, u, ceremony, ceremonyMFA, response); err != nil {
-		return nil, "", err
-	}
-	v, err := s.replacePending(ctx, u, pendingValue, true)
-	return u, v, err
-}
-
 // BeginStepUpKey asks a signed-in browser for an assertion from any of
 // its user's security keys or passkeys: the step-up with a key, which is
 // what critical packages need.
@@ -513,7 +453,7 @@ func (s *Service) BeginStepUpKey(ctx context.Context, p authz.Principal) (*Optio
 	if err := needBrowser(p); err != nil {
 		return nil, err
 	}
-	return s.beginKeyAssertion(ctx, p.User, ceremonyStepUp, "you have no security key or passkey; add one at "+s.url(pathSecurityKeys))
+	return s.beginKeyAssertion(ctx, p.User, ceremonyStepUp, "you have no security key or passkey; add one at "+s.notes.URL(account.PathSecurityKeys))
 }
 
 // FinishStepUpKey checks the step-up assertion and records on the
@@ -531,7 +471,7 @@ func (s *Service) FinishStepUpKey(ctx context.Context, p authz.Principal, ceremo
 
 // needBrowser refuses anything but a signed-in browser session.
 func needBrowser(p authz.Principal) error {
-	if err := needUser(p); err != nil {
+	if err := account.NeedUser(p); err != nil {
 		return err
 	}
 	if p.Token != nil || p.SessionID == "" {
@@ -550,7 +490,7 @@ func (s *Service) useCredential(ctx context.Context, w *waUser, cred *webauthn.C
 	if cred.Authenticator.CloneWarning {
 		now := s.now()
 		_ = s.store.Update(ctx, func(tx store.Tx) error {
-			return tx.AppendEvent(&core.Event{At: now, Type: core.EventKeyCloneWarning, Actor: w.u.Name, Data: jsonData(map[string]any{"user": w.u.Name, "warning": "sign counter went backwards: possible cloned authenticator", "name": row.Name})})
+			return tx.AppendEvent(&core.Event{At: now, Type: core.EventKeyCloneWarning, Actor: w.u.Name, Data: account.EventData(map[string]any{"user": w.u.Name, "warning": "sign counter went backwards: possible cloned authenticator", "name": row.Name})})
 		})
 		return core.Errorf(core.KindUnauthenticated, "the security key %q reported a signature counter that did not increase, which is a sign it may have been cloned; sign-in refused. Remove it and register it again, or use another factor", row.Name)
 	}
@@ -570,8 +510,8 @@ func (s *Service) BeginPasskeySignIn(ctx context.Context, addr netip.Addr) (*Opt
 	if err != nil {
 		return nil, err
 	}
-	if err := s.reserveRate(ctx, []rateKey{{key: "start:addr:" + sourceKey(addr), rate: startRate,
-		refusal: "too many sign-in requests from your address; try again in %s"}}); err != nil {
+	if err := s.limiter.ReserveRate(ctx, []throttle.RateKey{{Key: "start:addr:" + throttle.SourceKey(addr), Rate: throttle.StartRate,
+		Refusal: "too many sign-in requests from your address; try again in %s"}}); err != nil {
 		return nil, err
 	}
 	assertion, sd, err := rp.BeginDiscoverableLogin(webauthn.WithUserVerification(protocol.VerificationRequired))
@@ -581,21 +521,22 @@ func (s *Service) BeginPasskeySignIn(ctx context.Context, addr netip.Addr) (*Opt
 	return s.putCeremony(ctx, 0, ceremonyPasskey, sd, assertion)
 }
 
-// FinishPasskeySignIn checks a passkey's assertion and starts a session
-// that counts as having passed a phishing-resistant second factor (the
-// passkey is something you have, unlocked by something you know or are).
-func (s *Service) FinishPasskeySignIn(ctx context.Context, ceremony string, response []byte, addr netip.Addr) (*core.User, string, error) {
+// CheckPasskey checks a passkey's assertion (user verification
+// included) for the passwordless sign-in BeginPasskeySignIn started, and
+// returns the account it signs in: a passkey is something you have,
+// unlocked by something you know or are.
+func (s *Service) CheckPasskey(ctx context.Context, ceremony string, response []byte) (*core.User, error) {
 	rp, err := s.relyingParty()
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	sd, err := s.takeCeremony(ctx, ceremony, ceremonyPasskey, 0)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	parsed, err := protocol.ParseCredentialRequestResponseBytes(response)
 	if err != nil {
-		return nil, "", core.Errorf(core.KindInvalid, "the browser's answer could not be read: %s", protocolDetail(err))
+		return nil, core.Errorf(core.KindInvalid, "the browser's answer could not be read: %s", protocolDetail(err))
 	}
 	var w *waUser
 	handler := func(rawID, userHandle []byte) (webauthn.User, error) {
@@ -617,19 +558,30 @@ func (s *Service) FinishPasskeySignIn(ctx context.Context, ceremony string, resp
 	}
 	_, cred, err := rp.ValidatePasskeyLogin(handler, *sd, parsed)
 	if err != nil || w == nil {
-		return nil, "", core.Errorf(core.KindUnauthenticated, "this passkey was not accepted: %s", protocolDetail(err))
+		return nil, core.Errorf(core.KindUnauthenticated, "this passkey was not accepted: %s", protocolDetail(err))
 	}
 	if !cred.Flags.UserVerified {
-		return nil, "", core.Errorf(core.KindUnauthenticated, "signing in with a passkey needs user verification (a PIN, fingerprint or face)")
+		return nil, core.Errorf(core.KindUnauthenticated, "signing in with a passkey needs user verification (a PIN, fingerprint or face)")
 	}
 	if w.u.Disabled() {
-		return nil, "", core.Errorf(core.KindForbidden, "account %s is disabled; contact the registry's administrators", w.u.Name)
+		return nil, core.Errorf(core.KindForbidden, "account %s is disabled; contact the registry's administrators", w.u.Name)
 	}
 	if err := s.useCredential(ctx, w, cred); err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	v, err := s.newSession(ctx, w.u, s.now(), false, true)
-	return w.u, v, err
+	return w.u, nil
+}
+
+// BeginKeyFactor asks for an assertion from any of u's security keys or
+// passkeys: a key as the second factor of a sign-in that passed the
+// password.
+func (s *Service) BeginKeyFactor(ctx context.Context, u *core.User) (*Options, error) {
+	return s.beginKeyAssertion(ctx, u, ceremonyMFA, u.Name+" has no security key; enter a code instead")
+}
+
+// CheckKeyFactor checks the answer to BeginKeyFactor's ceremony.
+func (s *Service) CheckKeyFactor(ctx context.Context, u *core.User, ceremony string, response []byte) error {
+	return s.finishKeyAssertion(ctx, u, ceremony, ceremonyMFA, response)
 }
 
 // protocolDetail is the library's explanation of a failed check.

@@ -1,4 +1,4 @@
-package account
+package authn
 
 import (
 	"github.com/rampart/rampart/internal/core"
