@@ -48,6 +48,7 @@ type options struct {
 	names       string
 	json        bool
 	cpuProfile  string
+	publish     int
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -65,6 +66,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.target, "target", "", "URL of a running registry to measure instead (no seeding; needs -names)")
 	fs.StringVar(&o.names, "names", "", "file of package names, one a line, to read from -target")
 	fs.BoolVar(&o.json, "json", false, "print the report as JSON")
+	fs.IntVar(&o.publish, "publish", 0, "instead of the read benchmark, publish this many versions into one package and report publish cost at the first and the last versions (see docs/benchmarks.md)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of each measured scenario to PREFIX.<scenario>.pprof")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: rampart-bench [flags]\n\nMeasures Rampart's read path (packument and tarball GETs); see docs/benchmarks.md.\n\n")
@@ -90,6 +92,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, usageErr("-concurrency must be at least 1")
 	case o.duration <= 0 || o.warmup < 0:
 		return o, usageErr("-duration must be positive and -warmup not negative")
+	case o.publish < 0 || (o.publish > 0 && o.target != ""):
+		return o, usageErr("-publish must be positive and measures the in-process registry only (no -target)")
 	case o.target == "" && o.names != "":
 		return o, usageErr("-names is only for -target; without -target the benchmark seeds its own packages")
 	case o.target != "" && o.names == "":
@@ -162,6 +166,10 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) (err error) {
 		}()
 		base = srv.url
 		rep.Params.Server = "in-process " + base
+		if o.publish > 0 {
+			fmt.Fprintf(stderr, "rampart-bench: registry at %s, data in %s; publishing %d versions of %s\n", base, data, o.publish, publishName)
+			return runPublish(ctx, client, base, o, stdout, stderr)
+		}
 		fmt.Fprintf(stderr, "rampart-bench: registry at %s, data in %s; seeding %d packages x %d versions\n", base, data, o.packages, o.versions)
 		rep.Seeding, err = seed(ctx, client, base, o, stderr)
 		if err != nil {

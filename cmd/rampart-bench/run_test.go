@@ -98,3 +98,35 @@ func TestRunTarget(t *testing.T) {
 		}
 	}
 }
+
+// TestRunPublish runs the publish mode end to end: one package grown
+// through the real publish path, two windows, each with publishes, reads
+// after them and (on Linux) bytes written.
+func TestRunPublish(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	args := []string{"-publish", "25", "-tarball-kb", "1", "-json"}
+	if err := Run(context.Background(), args, nil, &stdout, &stderr, os.Getenv); err != nil {
+		t.Fatalf("Run: %v\n%s", err, stderr.String())
+	}
+	var rep publishReport
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		t.Fatalf("the report is not JSON: %v\n%s", err, stdout.String())
+	}
+	want := []string{"versions 1..20", "versions 21..25"}
+	if len(rep.Windows) != len(want) {
+		t.Fatalf("got %d windows, want %d: %+v", len(rep.Windows), len(want), rep.Windows)
+	}
+	for i, w := range rep.Windows {
+		if w.Window != want[i] || w.Publishes == 0 || w.P50ms <= 0 || w.DocBytes == 0 {
+			t.Errorf("window %d = %+v, want %s with publishes, latencies and a document", i, w, want[i])
+		}
+		if writeBytes() >= 0 && w.WrittenPerPub <= 0 {
+			t.Errorf("window %d: no bytes written per publish counted", i)
+		}
+	}
+	var ec *exitError
+	err := Run(context.Background(), []string{"-publish", "5", "-target", "http://127.0.0.1:1/", "-names", "x"}, nil, &bytes.Buffer{}, &bytes.Buffer{}, os.Getenv)
+	if !errors.As(err, &ec) || ec.code != exitUsage {
+		t.Errorf("-publish with -target = %v, want a usage error", err)
+	}
+}

@@ -132,10 +132,16 @@ func login(ctx context.Context, client *http.Client, base string) (string, error
 
 // publish sends version j of package i and returns the tarball's size.
 func publish(ctx context.Context, client *http.Client, base, token string, o options, i, j int) (int, error) {
-	name, version := packageName(i), versionString(j)
 	// Each package depends on the next, so documents carry the usual
 	// dependency maps.
 	deps := map[string]string{packageName((i + 1) % o.packages): "^1.0.0"}
+	return publishVersion(ctx, client, base, token, o, packageName(i), i, j, deps)
+}
+
+// publishVersion sends version j of name (the i-th package: the seed of
+// its payload) and returns the tarball's size.
+func publishVersion(ctx context.Context, client *http.Client, base, token string, o options, name string, i, j int, deps map[string]string) (int, error) {
+	version := versionString(j)
 	manifest := packageJSON(name, version, deps)
 	tgz := npmfixture.Package(manifest, map[string]string{
 		"README.md": fmt.Sprintf(benchReadme, name, name, name),

@@ -117,6 +117,27 @@ type Document struct {
 	FullGz     []byte
 	Abbrev     []byte
 	AbbrevGz   []byte
+	// Stale is set on a document read from the store that a change has
+	// made out of date: it carries no ETag and no bodies, and must be
+	// built (from the package's VersionDocs) before it is served. Gen is
+	// the document's generation, which every change increments.
+	Stale bool
+	Gen   int64
+}
+
+// VersionDoc is one version's part of a package's document, rendered
+// once (at publish, or when what it shows changes) so that a document is
+// assembled by concatenation rather than by re-encoding every version.
+type VersionDoc struct {
+	Version string
+	// Stamp identifies what the fragments were rendered from besides the
+	// immutable manifest (deprecation, publisher, public URL): a stamp
+	// that differs from the current one means render again.
+	Stamp  string
+	Full   []byte // the version's object in the full document
+	Abbrev []byte // the version's object in the abbreviated document
+	// FullLen is len(Full), also set when the bodies were not read.
+	FullLen int64
 }
 
 // Event is one security-relevant state change, written in the same

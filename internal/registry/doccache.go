@@ -102,7 +102,7 @@ func (c *docCache) remove(el *list.Element) {
 // bytes it gets.
 func (s *Service) readDocument(ctx context.Context, name string, part store.DocPart) (*core.Document, error) {
 	if part == store.DocMeta || part == store.DocAll {
-		return s.store.Document(ctx, name, part)
+		return s.loadDocument(ctx, name, part)
 	}
 	key := docKey{name, part}
 	if !s.docs.has(key) {
@@ -110,7 +110,7 @@ func (s *Service) readDocument(ctx context.Context, name string, part store.DocP
 		// one; the ETag read below is only worth it to reuse a copy.
 		return s.readShared(ctx, key)
 	}
-	meta, err := s.store.Document(ctx, name, store.DocMeta)
+	meta, err := s.loadDocument(ctx, name, store.DocMeta)
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +124,7 @@ func (s *Service) readDocument(ctx context.Context, name string, part store.DocP
 // readShared reads key's part from the store, and shares it if it is
 // large.
 func (s *Service) readShared(ctx context.Context, key docKey) (*core.Document, error) {
-	d, err := s.store.Document(ctx, key.name, key.part)
+	d, err := s.loadDocument(ctx, key.name, key.part)
 	if err != nil {
 		return nil, err
 	}

@@ -42,17 +42,15 @@ func (s *Service) TarballURL(name, version string) string {
 	return s.cfg.PublicURL + name + "/-/" + npmpkg.TarballFilename(name, version)
 }
 
-// refreshDocument rebuilds the precomputed packument of p inside tx, so
-// that the read path never sees a document older than the data.
+// refreshDocument marks the packument of p out of date inside tx, so
+// that the read path never sees a document older than the data; the
+// first read builds it (see docparts.go).
 func (s *Service) refreshDocument(tx packagesUsersDocuments, p *core.Package) error {
 	if !p.UnpublishedAt.IsZero() {
 		return tx.DeleteDocument(p.Name)
 	}
-	doc, err := s.currentDocument(tx, p)
-	if err != nil {
-		return err
-	}
-	return tx.PutDocument(doc)
+	_, err := s.markChanged(tx, p)
+	return err
 }
 
 // currentDocument builds the packument of p from the state in tx.

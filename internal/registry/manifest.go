@@ -87,31 +87,25 @@ func sameField(a, b any) bool {
 // take the package past limits.Versions live versions, limits.MaxDistTags
 // dist-tags or its document past limits.DocumentBytes.
 func (s *Service) refreshPublished(tx packagesUsersDocuments, p *core.Package) error {
-	live, err := liveVersions(tx, p.ID)
+	// The whole transaction rolls back on a refusal below, the fragment
+	// and the stale mark markChanged wrote included.
+	d, err := s.markChanged(tx, p)
 	if err != nil {
 		return err
 	}
-	if n := len(live); n > s.cfg.Limits.Versions {
+	if n := len(d.versions); n > s.cfg.Limits.Versions {
 		return core.Errorf(core.KindTooLarge, "%s already has %d versions, the most this registry keeps for one package (limits.versions); unpublish or stop publishing old lines, or publish under a new name",
 			p.Name, n-1)
 	}
-	tags, err := tx.DistTags(p.ID)
-	if err != nil {
-		return err
-	}
-	if len(tags) > limits.MaxDistTags {
+	if tags := d.tags; len(tags) > limits.MaxDistTags {
 		return core.Errorf(core.KindTooLarge, "%s already has %d dist-tags, the most this registry keeps for one package; publish with an existing tag (--tag), or remove tags no longer used with `npm dist-tag rm %s <tag>`",
 			p.Name, len(tags)-1, p.Name)
 	}
-	doc, err := s.currentDocument(tx, p)
-	if err != nil {
-		return err
-	}
-	if n := int64(len(doc.Full)); n > s.cfg.Limits.DocumentBytes {
+	if n := d.fullSize(); n > s.cfg.Limits.DocumentBytes {
 		return core.Errorf(core.KindTooLarge, "with this version the document of %s would be %s, over this registry's limit of %s for one package (limits.document_bytes); make package.json smaller (its size is repeated in every version) or publish under a new name",
 			p.Name, mib(n), mib(s.cfg.Limits.DocumentBytes))
 	}
-	return tx.PutDocument(doc)
+	return nil
 }
 
 // mib formats a size for a message: "32 MiB", "0.29 MiB".

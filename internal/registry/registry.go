@@ -63,6 +63,8 @@ type Service struct {
 	downloads *downloadCounter
 	// docs shares large documents between the requests that send them.
 	docs *docCache
+	// builds lets the readers of a stale document share one build.
+	builds docBuilds
 	// verified remembers files that hashed right a moment ago.
 	verified verifiedFiles
 	// mailing counts the notices being mailed in the background;

@@ -195,15 +195,15 @@ func (s *Service) refreshUpdated(tx packagesUsersDocuments, p *core.Package, bef
 	if !p.UnpublishedAt.IsZero() {
 		return s.refreshDocument(tx, p)
 	}
-	doc, err := s.currentDocument(tx, p)
+	d, err := s.markChanged(tx, p)
 	if err != nil {
 		return err
 	}
-	if n := int64(len(doc.Full)); n > s.cfg.Limits.DocumentBytes && n > before {
+	if n := d.fullSize(); n > s.cfg.Limits.DocumentBytes && n > before {
 		return core.Errorf(core.KindTooLarge, "with this change the document of %s would be %s, over this registry's limit of %s for one package (limits.document_bytes); nothing was changed. Use shorter deprecation messages, or deprecate fewer versions",
 			p.Name, mib(n), mib(s.cfg.Limits.DocumentBytes))
 	}
-	return tx.PutDocument(doc)
+	return nil
 }
 
 // topLevelHandled are the top-level fields diffDocument interprets; any

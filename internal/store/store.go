@@ -162,10 +162,38 @@ type Packages interface {
 	AllPackageNames() ([]string, error)
 }
 
-// Documents holds precomputed packuments.
+// Documents holds packuments. A change to a package does not rebuild its
+// document: it stores the fragments of the versions it changed
+// (PutVersionDoc) and marks the document stale (MarkDocumentStale), both
+// small writes whatever the package's history. The first read after the
+// change finds the document stale, assembles it from the fragments and
+// stores it with PutBuiltDocument, which writes only over the generation
+// it was built from, so a document built before a later change never
+// overwrites that change's mark.
 type Documents interface {
+	// PutDocument stores d as the complete, current document of d.Name.
 	PutDocument(d *core.Document) error
+	// DeleteDocument removes the document of name; not an error if none.
 	DeleteDocument(name string) error
+	// MarkDocumentStale makes name's document out of date: its bodies are
+	// dropped and its generation incremented (a stale document of
+	// generation 1 is created if there was none). Until it is built again,
+	// Store.Document answers with Stale set and no ETag or bodies.
+	MarkDocumentStale(name string) error
+	// DocumentGen returns the generation of name's document and whether
+	// it is stale; core.ErrNotFound if there is no document.
+	DocumentGen(name string) (gen int64, stale bool, err error)
+	// PutBuiltDocument stores d (every form and the ETag) as name's
+	// document if it is still stale at generation gen, and reports
+	// whether it did; the generation is kept. A false answer means a
+	// later change (or another builder) came first: not an error.
+	PutBuiltDocument(d *core.Document, gen int64) (bool, error)
+	// PutVersionDoc stores (replaces) the fragments of one version.
+	PutVersionDoc(packageID int64, vd *core.VersionDoc) error
+	// VersionDocs returns the stored fragments of a package's versions,
+	// keyed by version; with bodies false only Version, Stamp and FullLen
+	// are set (the bodies are not read).
+	VersionDocs(packageID int64, bodies bool) (map[string]core.VersionDoc, error)
 }
 
 // Events is the outbox: security-relevant changes in commit order, which

@@ -64,6 +64,14 @@ var Methods = map[string]Rule{
 	// Documents
 	"PutDocument":    {Bookkeeping, "a cache derived from package rows, rebuilt by the same writes that carry the event"},
 	"DeleteDocument": {Bookkeeping, "as PutDocument"},
+	// A stale mark and the per-version fragments are the same derived
+	// cache, written by the change that carries the event; a built
+	// document is stored on the read path, after no change at all.
+	"MarkDocumentStale": {Bookkeeping, "as PutDocument"},
+	"PutBuiltDocument":  {Bookkeeping, "as PutDocument: a document built from rows already committed"},
+	"PutVersionDoc":     {Bookkeeping, "as PutDocument"},
+	"DocumentGen":       {Read, ""},
+	"VersionDocs":       {Read, ""},
 	// Events
 	"AppendEvent":   {Bookkeeping, "the event itself"},
 	"EventsAfter":   {Read, ""},

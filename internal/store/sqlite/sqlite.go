@@ -220,7 +220,7 @@ var docColumns = map[store.DocPart]string{
 func (s *Store) prepareDocuments(ctx context.Context) error {
 	s.docStmts = map[store.DocPart]*sql.Stmt{}
 	for part, cols := range docColumns {
-		st, err := s.r.PrepareContext(ctx, `SELECT etag, restricted`+cols+` FROM documents WHERE name = ?`)
+		st, err := s.r.PrepareContext(ctx, `SELECT etag, restricted, gen, stale`+cols+` FROM documents WHERE name = ?`)
 		if err != nil {
 			return fmt.Errorf("preparing document query: %w", err)
 		}
@@ -237,8 +237,8 @@ func (s *Store) Document(ctx context.Context, name string, part store.DocPart) (
 		return nil, fmt.Errorf("unknown document part %d", part)
 	}
 	d := &core.Document{Name: name}
-	var restricted int
-	dest := []any{&d.ETag, &restricted}
+	var restricted, stale int
+	dest := []any{&d.ETag, &restricted, &d.Gen, &stale}
 	switch part {
 	case store.DocMeta:
 	case store.DocAll:
@@ -249,7 +249,7 @@ func (s *Store) Document(ctx context.Context, name string, part store.DocPart) (
 	if err := st.QueryRowContext(ctx, name).Scan(dest...); err != nil {
 		return nil, notFound(err, "document %s", name)
 	}
-	d.Restricted = restricted == 1
+	d.Restricted, d.Stale = restricted == 1, stale == 1
 	return d, nil
 }
 

@@ -13,6 +13,8 @@ import (
 func RunDocuments(t *testing.T, open func(t *testing.T) store.Store) {
 	run(t, open, []test{
 		{"RoundTrip", testDocuments},
+		{"LazyStale", testStaleDocuments},
+		{"LazyVersionDocs", testVersionDocs},
 	})
 }
 

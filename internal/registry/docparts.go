@@ -1,0 +1,411 @@
+package registry
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/store"
+)
+
+// A package's document is not rebuilt by the change that makes it out of
+// date. Rebuilding every form of it inside every publish made a publish's
+// cost grow with the package's history (re-encoding every version,
+// compressing and writing the whole document twice over). Instead:
+//
+//   - each version's objects in the full and the abbreviated document are
+//     rendered once, when the version is published or when what they show
+//     changes (a deprecation), and stored as fragments (store.VersionDoc);
+//   - a change marks the document stale, in the same transaction;
+//   - the first read of a stale document assembles it from the fragments
+//     (concatenation in the order encoding/json would write, so the bytes
+//     are the same as marshalling the whole document), compresses it and
+//     stores it over that generation only. Readers of one document share
+//     one build (buildLazily).
+//
+// A reader never sees a document older than a write that was
+// acknowledged before it asked: the stale mark is committed with the
+// write, and a build is used only if it was made from a generation at
+// least as new as the one the reader saw.
+
+// versionStamp identifies what a version's fragments show besides its
+// immutable manifest: a fragment stored under another stamp is rendered
+// again. The public URL is in it because tarball links are.
+func (s *Service) versionStamp(v *core.Version, u *core.User) string {
+	h := sha256.New()
+	for _, f := range []string{s.cfg.PublicURL, v.Deprecated} {
+		h.Write([]byte(f))
+		h.Write([]byte{0})
+	}
+	if u != nil {
+		h.Write([]byte(u.Name + "\x00" + u.Email))
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// renderVersion renders the fragments of v, exactly as buildDocument
+// encodes v inside the whole document.
+func (s *Service) renderVersion(p *core.Package, v *core.Version, u *core.User) (*core.VersionDoc, error) {
+	var m map[string]any
+	if err := json.Unmarshal(v.Manifest, &m); err != nil {
+		return nil, fmt.Errorf("version %s manifest: %w", v.Version, err)
+	}
+	delete(m, "readme")
+	dist, _ := m["dist"].(map[string]any)
+	if dist == nil {
+		dist = map[string]any{}
+	}
+	dist["tarball"] = s.TarballURL(p.Name, v.Version)
+	m["dist"] = dist
+	if v.Deprecated != "" {
+		m["deprecated"] = v.Deprecated
+	}
+	if u != nil {
+		m["_npmUser"] = map[string]any{"name": u.Name, "email": u.Email}
+	}
+	abbrev := map[string]any{}
+	for _, f := range abbreviatedFields {
+		if val, ok := m[f]; ok {
+			abbrev[f] = val
+		}
+	}
+	full, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	ab, err := json.Marshal(abbrev)
+	if err != nil {
+		return nil, err
+	}
+	return &core.VersionDoc{Version: v.Version, Stamp: s.versionStamp(v, u), Full: full, Abbrev: ab, FullLen: int64(len(full))}, nil
+}
+
+// docParts is what a document is assembled from.
+type docParts struct {
+	pkg      *core.Package
+	tags     map[string]string
+	top      []byte   // the full document's fields but time, users and versions, encoded, without its closing brace
+	times    []byte   // the full document's time object
+	versions []string // the live versions, sorted
+	frags    map[string]core.VersionDoc
+	// fresh are the fragments rendered now because none was stored under
+	// the current stamp: the caller stores them.
+	fresh []*core.VersionDoc
+}
+
+// loadParts reads what p's document is assembled from in tx, rendering
+// the fragments that are missing or out of date. With bodies false the
+// fragments' bodies are not read (enough for the document's size).
+func (s *Service) loadParts(tx packagesUsersDocuments, p *core.Package, bodies bool) (*docParts, error) {
+	all, err := tx.Versions(p.ID)
+	if err != nil {
+		return nil, err
+	}
+	tags, err := tx.DistTags(p.ID)
+	if err != nil {
+		return nil, err
+	}
+	maintainers, err := tx.Maintainers(p.ID)
+	if err != nil {
+		return nil, err
+	}
+	frags, err := tx.VersionDocs(p.ID, bodies)
+	if err != nil {
+		return nil, err
+	}
+	d := &docParts{pkg: p, tags: tags, frags: frags}
+	users := map[int64]*core.User{}
+	live := map[string]*core.Version{}
+	times := map[string]string{"created": docTime(p.CreatedAt), "modified": docTime(p.ModifiedAt)}
+	for i := range all {
+		v := &all[i]
+		if !v.Live() {
+			continue
+		}
+		u, ok := users[v.PublisherID]
+		if !ok {
+			if u, err = tx.UserByID(v.PublisherID); err != nil {
+				return nil, err
+			}
+			users[v.PublisherID] = u
+		}
+		if f, ok := frags[v.Version]; !ok || f.Stamp != s.versionStamp(v, u) {
+			vd, err := s.renderVersion(p, v, u)
+			if err != nil {
+				return nil, fmt.Errorf("building document of %s: %w", p.Name, err)
+			}
+			d.fresh = append(d.fresh, vd)
+			frags[v.Version] = *vd
+		}
+		live[v.Version] = v
+		d.versions = append(d.versions, v.Version)
+		times[v.Version] = docTime(v.PublishedAt)
+	}
+	slices.Sort(d.versions)
+
+	// The top level hoists fields from the latest version, as
+	// buildDocument does: the version tagged latest (and its readme), or
+	// else the highest live version (and no readme).
+	var latest map[string]any
+	var readme string
+	lv, tagged := live[tags["latest"]]
+	if !tagged {
+		lv = live[highestVersion(live)]
+	}
+	if lv != nil {
+		if err := json.Unmarshal(lv.Manifest, &latest); err != nil {
+			return nil, fmt.Errorf("building document of %s: version %s manifest: %w", p.Name, lv.Version, err)
+		}
+		if tagged {
+			readme, _ = latest["readme"].(string)
+		}
+	}
+	ms := make([]map[string]any, 0, len(maintainers))
+	for _, u := range maintainers {
+		ms = append(ms, map[string]any{"name": u.Name, "email": u.Email})
+	}
+	top := map[string]any{
+		"_id":         p.Name,
+		"_rev":        Rev(p),
+		"name":        p.Name,
+		"dist-tags":   tags,
+		"maintainers": ms,
+		"readme":      readme,
+	}
+	for _, f := range hoistedFields {
+		if val, ok := latest[f]; ok {
+			top[f] = val
+		}
+	}
+	if d.top, err = json.Marshal(top); err != nil {
+		return nil, err
+	}
+	// "time", "users" and "versions" sort after every other top-level
+	// field, so they are appended after the encoded rest.
+	d.top = d.top[:len(d.top)-1]
+	if d.times, err = json.Marshal(times); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// fullSize is the length of the full document, from the fragments'
+// lengths: what limits.document_bytes bounds, without assembling it.
+func (d *docParts) fullSize() int64 {
+	n := int64(len(d.top)) + int64(len(`,"time":`)+len(d.times)+len(`,"users":{},"versions":{`)+len(`}}`))
+	for i, v := range d.versions {
+		k, _ := json.Marshal(v)
+		n += int64(len(k)) + 1 + d.frags[v].FullLen
+		if i > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// document assembles every form of the document; the fragments' bodies
+// must have been read.
+func (d *docParts) document() (*core.Document, error) {
+	var full, abbrev bytes.Buffer
+	full.Grow(int(d.fullSize()))
+	full.Write(d.top)
+	full.WriteString(`,"time":`)
+	full.Write(d.times)
+	full.WriteString(`,"users":{},"versions":{`)
+	head, err := json.Marshal(map[string]any{"dist-tags": d.tags, "modified": docTime(d.pkg.ModifiedAt), "name": d.pkg.Name})
+	if err != nil {
+		return nil, err
+	}
+	abbrev.Write(head[:len(head)-1])
+	abbrev.WriteString(`,"versions":{`)
+	for i, v := range d.versions {
+		f := d.frags[v]
+		if f.Full == nil || f.Abbrev == nil {
+			return nil, fmt.Errorf("building document of %s: the fragments of %s were not read", d.pkg.Name, v)
+		}
+		k, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		if i > 0 {
+			full.WriteByte(',')
+			abbrev.WriteByte(',')
+		}
+		full.Write(k)
+		full.WriteByte(':')
+		full.Write(f.Full)
+		abbrev.Write(k)
+		abbrev.WriteByte(':')
+		abbrev.Write(f.Abbrev)
+	}
+	full.WriteString(`}}`)
+	abbrev.WriteString(`}}`)
+	fullGz, err := gzipBytes(full.Bytes())
+	if err != nil {
+		return nil, err
+	}
+	abbrevGz, err := gzipBytes(abbrev.Bytes())
+	if err != nil {
+		return nil, err
+	}
+	h := sha256.New()
+	h.Write(full.Bytes())
+	h.Write(abbrev.Bytes())
+	return &core.Document{
+		Name:       d.pkg.Name,
+		Restricted: d.pkg.Access == "restricted",
+		ETag:       base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:15]),
+		Full:       full.Bytes(),
+		FullGz:     fullGz,
+		Abbrev:     abbrev.Bytes(),
+		AbbrevGz:   abbrevGz,
+	}, nil
+}
+
+// markChanged is the write side of a change to p's document, inside the
+// change's transaction: it stores the fragments that are missing or out
+// of date (on a publish, the new version's) and marks the document stale.
+// It returns the parts (without bodies), from which the limits are
+// checked: the live versions, the tags and the full document's size.
+func (s *Service) markChanged(tx packagesUsersDocuments, p *core.Package) (*docParts, error) {
+	d, err := s.loadParts(tx, p, false)
+	if err != nil {
+		return nil, err
+	}
+	for _, vd := range d.fresh {
+		if err := tx.PutVersionDoc(p.ID, vd); err != nil {
+			return nil, err
+		}
+	}
+	return d, tx.MarkDocumentStale(p.Name)
+}
+
+// loadDocument is the read path's one call for a document: the stored
+// one, or, if a change made it stale, one built now.
+func (s *Service) loadDocument(ctx context.Context, name string, part store.DocPart) (*core.Document, error) {
+	d, err := s.store.Document(ctx, name, part)
+	if err != nil || !d.Stale {
+		return d, err
+	}
+	built, err := s.buildLazily(ctx, name, d.Gen)
+	if err != nil {
+		return nil, err
+	}
+	out := &core.Document{Name: built.Name, ETag: built.ETag, Restricted: built.Restricted, Gen: built.Gen}
+	switch part {
+	case store.DocMeta:
+	case store.DocAll:
+		out.Full, out.FullGz, out.Abbrev, out.AbbrevGz = built.Full, built.FullGz, built.Abbrev, built.AbbrevGz
+	default:
+		*part.In(out) = *part.In(built)
+	}
+	return out, nil
+}
+
+// docBuilds lets the readers of one stale document share one build.
+type docBuilds struct {
+	mu sync.Mutex
+	m  map[string]*docBuild
+}
+
+type docBuild struct {
+	done chan struct{}
+	doc  *core.Document // Gen is the generation it was built from
+	err  error
+}
+
+// buildLazily returns name's document built from a generation no older
+// than gen, joining a build under way when that one is recent enough.
+func (s *Service) buildLazily(ctx context.Context, name string, gen int64) (*core.Document, error) {
+	for {
+		s.builds.mu.Lock()
+		b := s.builds.m[name]
+		if b == nil {
+			b = &docBuild{done: make(chan struct{})}
+			if s.builds.m == nil {
+				s.builds.m = map[string]*docBuild{}
+			}
+			s.builds.m[name] = b
+			s.builds.mu.Unlock()
+			// The build serves every reader waiting on it: one that
+			// goes away must not fail it for the others.
+			b.doc, b.err = s.buildAndStore(context.WithoutCancel(ctx), name)
+			s.builds.mu.Lock()
+			delete(s.builds.m, name)
+			s.builds.mu.Unlock()
+			close(b.done)
+			return b.doc, b.err
+		}
+		s.builds.mu.Unlock()
+		select {
+		case <-b.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if b.err != nil {
+			return nil, b.err
+		}
+		if b.doc.Gen >= gen {
+			return b.doc, nil
+		}
+		// That build started before the change this reader saw: build
+		// (or join a build) again.
+	}
+}
+
+// buildAndStore builds name's document from one snapshot and stores it
+// over the generation it was built from, unless a later change came
+// first. A failure to store is logged, not returned: the document built
+// is current for this reader all the same.
+func (s *Service) buildAndStore(ctx context.Context, name string) (*core.Document, error) {
+	var parts *docParts
+	var gen int64
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		p, err := tx.PackageByName(name)
+		if err != nil {
+			return err
+		}
+		if !p.UnpublishedAt.IsZero() {
+			return fmt.Errorf("document of %s: %w", name, core.ErrNotFound)
+		}
+		if gen, _, err = tx.DocumentGen(name); err != nil {
+			return err
+		}
+		parts, err = s.loadParts(tx, p, true)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	doc, err := parts.document()
+	if err != nil {
+		return nil, err
+	}
+	doc.Gen = gen
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		ok, err := tx.PutBuiltDocument(doc, gen)
+		if err != nil || !ok {
+			return err
+		}
+		// Unchanged generation: nothing changed since the snapshot, so
+		// the fragments rendered from it are current.
+		for _, vd := range parts.fresh {
+			if err := tx.PutVersionDoc(parts.pkg.ID, vd); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, context.Canceled) {
+		s.log.Warn("storing a built package document", "package", name, "err", err)
+	}
+	return doc, nil
+}
