@@ -239,14 +239,17 @@ type workerStats struct {
 
 // runScenario runs sc for the warm-up, unmeasured, then for the duration
 // with o.concurrency workers. Worker w draws from a PCG seeded with
-// (o.seed, w), so a run's sequence of choices is reproducible.
-func runScenario(ctx context.Context, client *http.Client, sc scenario, o options) (result, error) {
+// (o.seed, w), so a run's sequence of choices is reproducible. The CPU
+// time of serverPIDs (a server outside this process) counts as the
+// benchmark's own; a CPU profile is written only for the in-process
+// registry (profile).
+func runScenario(ctx context.Context, client *http.Client, sc scenario, o options, profile bool, serverPIDs []int) (result, error) {
 	if o.warmup > 0 {
 		if _, _, err := load(ctx, client, sc, o.concurrency, o.warmup, o.seed^0x5eed); err != nil {
 			return result{}, err
 		}
 	}
-	if o.cpuProfile != "" {
+	if o.cpuProfile != "" && profile {
 		f, err := os.Create(o.cpuProfile + "." + sc.name + ".pprof")
 		if err != nil {
 			return result{}, err
@@ -257,13 +260,13 @@ func runScenario(ctx context.Context, client *http.Client, sc scenario, o option
 		}
 		defer pprof.StopCPUProfile()
 	}
-	before := sampleCPU()
+	before := sampleCPU(serverPIDs...)
 	stats, elapsed, err := load(ctx, client, sc, o.concurrency, o.duration, o.seed)
 	if err != nil {
 		return result{}, err
 	}
 	res := summarize(sc.name, stats, elapsed)
-	if share, ok := shareBetween(before, sampleCPU(), runtime.NumCPU()); ok {
+	if share, ok := shareBetween(before, sampleCPU(serverPIDs...), runtime.NumCPU()); ok {
 		res.CPU = &share
 	}
 	return res, nil

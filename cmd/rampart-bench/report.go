@@ -19,6 +19,17 @@ type report struct {
 	Seeding *seedStats    `json:"seeding,omitempty"`
 	Corpus  corpusSummary `json:"corpus"`
 	Results []result      `json:"results"`
+	// Nginx is the same scenarios against nginx serving the same bytes
+	// (-nginx), each run right after the registry's.
+	Nginx *nginxReport `json:"nginx,omitempty"`
+}
+
+// nginxReport describes the nginx run beside the registry.
+type nginxReport struct {
+	Version string   `json:"version"`
+	URL     string   `json:"url"`
+	Workers int      `json:"worker_processes"`
+	Results []result `json:"results"`
 }
 
 // machine describes where the run happened.
@@ -56,6 +67,9 @@ func paramsOf(o options) params {
 		Duration: o.duration.String(), Warmup: o.warmup.String(), Seed: o.seed, Data: o.data,
 	}
 	cmd := fmt.Sprintf("go run ./cmd/rampart-bench -concurrency %d -duration %s -warmup %s -seed %d", o.concurrency, o.duration, o.warmup, o.seed)
+	if o.nginx {
+		cmd += " -nginx"
+	}
 	if o.target == "" {
 		cmd += fmt.Sprintf(" -packages %d -versions %d -tarball-kb %d", o.packages, o.versions, o.tarballKB)
 	} else {
@@ -151,6 +165,43 @@ func (r *report) writeText(w io.Writer) error {
 	for _, x := range r.Results {
 		if x.FirstError != "" {
 			fmt.Fprintf(w, "%s: first error: %s\n", x.Scenario, x.FirstError)
+		}
+	}
+	if r.Nginx != nil {
+		return r.writeNginx(w)
+	}
+	return nil
+}
+
+// writeNginx prints the registry and nginx side by side, scenario by
+// scenario, with the ratio of their request rates.
+func (r *report) writeNginx(w io.Writer) error {
+	n := r.Nginx
+	fmt.Fprintf(w, "\nside by side with nginx %s (%d worker processes, gzip per request) serving the same bytes\n", n.Version, n.Workers)
+	const row = "%-17s %13v %11v %13v %9v %9v %9v %9v\n"
+	fmt.Fprintf(w, row, "scenario", "rampart req/s", "nginx req/s", "rampart/nginx", "r p50 ms", "n p50 ms", "r p99 ms", "n p99 ms")
+	for i, x := range r.Results {
+		if i >= len(n.Results) {
+			break
+		}
+		y := n.Results[i]
+		ratio := "?"
+		if y.PerSecond > 0 {
+			ratio = fmt.Sprintf("%.2fx", x.PerSecond/y.PerSecond)
+		}
+		if _, err := fmt.Fprintf(w, row, x.Scenario, fmt.Sprintf("%.0f", x.PerSecond), fmt.Sprintf("%.0f", y.PerSecond), ratio,
+			fmt.Sprintf("%.2f", x.P50ms), fmt.Sprintf("%.2f", y.P50ms), fmt.Sprintf("%.2f", x.P99ms), fmt.Sprintf("%.2f", y.P99ms)); err != nil {
+			return err
+		}
+	}
+	for _, y := range n.Results {
+		other := "?"
+		if y.CPU != nil {
+			other = fmt.Sprintf("%.0f%%", y.CPU.OtherPct)
+		}
+		fmt.Fprintf(w, "nginx %s: %d requests, %d errors, %.1f MB/s, other CPU %s\n", y.Scenario, y.Requests, y.Errors, y.MBps, other)
+		if y.FirstError != "" {
+			fmt.Fprintf(w, "nginx %s: first error: %s\n", y.Scenario, y.FirstError)
 		}
 	}
 	return nil

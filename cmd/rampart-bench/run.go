@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime"
 	"strings"
 	"time"
 )
@@ -49,6 +50,9 @@ type options struct {
 	json        bool
 	cpuProfile  string
 	publish     int
+	nginx       bool
+	nginxBin    string
+	serveChild  bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -68,6 +72,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.json, "json", false, "print the report as JSON")
 	fs.IntVar(&o.publish, "publish", 0, "instead of the read benchmark, publish this many versions into one package and report publish cost at the first and the last versions (see docs/benchmarks.md)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of each measured scenario to PREFIX.<scenario>.pprof")
+	fs.BoolVar(&o.nginx, "nginx", false, "also serve the same bytes from a static nginx and run every scenario against both, side by side")
+	fs.StringVar(&o.nginxBin, "nginx-bin", "nginx", "the nginx binary for -nginx")
+	fs.BoolVar(&o.serveChild, "serve-child", false, "internal: serve the registry over -data and print its URL (what -nginx runs the registry as)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: rampart-bench [flags]\n\nMeasures Rampart's read path (packument and tarball GETs); see docs/benchmarks.md.\n\n")
 		fs.PrintDefaults()
@@ -98,6 +105,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, usageErr("-names is only for -target; without -target the benchmark seeds its own packages")
 	case o.target != "" && o.names == "":
 		return o, usageErr("-target needs -names, a file listing the packages to read")
+	case o.target != "" && o.nginx:
+		return o, usageErr("-nginx compares with the in-process registry it seeds; it cannot be used with -target")
 	case o.target != "" && (set["data"] || set["packages"] || set["versions"] || set["tarball-kb"]):
 		return o, usageErr("-data, -packages, -versions and -tarball-kb describe the seeded in-process registry; they cannot be used with -target")
 	}
@@ -124,7 +133,11 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintln(stderr, "rampart-bench:", err)
 		return err
 	}
-	err = run(ctx, o, stdout, stderr)
+	if o.serveChild {
+		err = serveChild(ctx, o.data, o.cpuProfile, stdin, stdout, stderr)
+	} else {
+		err = run(ctx, o, stdout, stderr)
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "rampart-bench:", err)
 		if ec := (*exitError)(nil); !errors.As(err, &ec) {
@@ -136,10 +149,18 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 func run(ctx context.Context, o options, stdout, stderr io.Writer) (err error) {
 	rep := &report{Machine: machineFacts(), Params: paramsOf(o)}
+	var nginxBin string
+	if o.nginx {
+		// Say so before a minute of seeding, not after.
+		if nginxBin, err = findNginx(o.nginxBin); err != nil {
+			return err
+		}
+	}
 	client := newClient(o.concurrency)
 	defer client.CloseIdleConnections()
 
 	var names []string
+	var serverPIDs []int // the registry's, when it runs in a child process
 	base := o.target
 	if o.target == "" {
 		data := o.data
@@ -155,17 +176,35 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) (err error) {
 			}()
 			rep.Params.Data = "(temporary) " + data
 		}
-		var srv *inProcess
-		srv, err = startServer(ctx, data, stderr)
-		if err != nil {
-			return err
+		if o.nginx {
+			// A process of its own, as nginx has (startChild says why).
+			var prof string
+			if o.cpuProfile != "" {
+				prof = o.cpuProfile + ".server.pprof"
+			}
+			var srv *childServer
+			if srv, err = startChild(ctx, data, prof, stderr); err != nil {
+				return err
+			}
+			defer func() {
+				client.CloseIdleConnections()
+				err = errors.Join(err, srv.stop())
+			}()
+			base, serverPIDs = srv.url, []int{srv.pid}
+			rep.Params.Server = fmt.Sprintf("child process %d (GOMAXPROCS %d) %s", srv.pid, runtime.GOMAXPROCS(0), base)
+		} else {
+			var srv *inProcess
+			srv, err = startServer(ctx, data, stderr)
+			if err != nil {
+				return err
+			}
+			defer func() {
+				client.CloseIdleConnections()
+				err = errors.Join(err, srv.stop())
+			}()
+			base = srv.url
+			rep.Params.Server = "in-process " + base
 		}
-		defer func() {
-			client.CloseIdleConnections()
-			err = errors.Join(err, srv.stop())
-		}()
-		base = srv.url
-		rep.Params.Server = "in-process " + base
 		if o.publish > 0 {
 			fmt.Fprintf(stderr, "rampart-bench: registry at %s, data in %s; publishing %d versions of %s\n", base, data, o.publish, publishName)
 			return runPublish(ctx, client, base, o, stdout, stderr)
@@ -192,13 +231,39 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) (err error) {
 	}
 	rep.Corpus = c.summary()
 
-	for _, sc := range scenarios(c) {
+	var ngx *nginxServer
+	var ngxScenarios []scenario
+	if o.nginx {
+		var nc *corpus
+		ngx, nc, err = startBeside(ctx, client, base, c, nginxBin, stderr)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			client.CloseIdleConnections() // nginx's graceful stop waits for them
+			err = errors.Join(err, ngx.stop(), os.RemoveAll(ngx.dir))
+		}()
+		rep.Nginx = &nginxReport{Version: ngx.version, URL: ngx.url, Workers: runtime.GOMAXPROCS(0)}
+		ngxScenarios = scenarios(nc)
+	}
+
+	for i, sc := range scenarios(c) {
 		fmt.Fprintf(stderr, "rampart-bench: %s: %v warm-up, then %v measured with %d workers\n", sc.name, o.warmup, o.duration, o.concurrency)
-		res, err := runScenario(ctx, client, sc, o)
+		res, err := runScenario(ctx, client, sc, o, serverPIDs == nil, serverPIDs)
 		if err != nil {
 			return fmt.Errorf("scenario %s: %w", sc.name, err)
 		}
 		rep.Results = append(rep.Results, res)
+		if ngx != nil {
+			// Right after the same scenario against the registry, so
+			// that both see the same load from the rest of the machine.
+			fmt.Fprintf(stderr, "rampart-bench: %s against nginx\n", sc.name)
+			res, err := runScenario(ctx, client, ngxScenarios[i], o, false, ngx.pids())
+			if err != nil {
+				return fmt.Errorf("scenario %s against nginx: %w", sc.name, err)
+			}
+			rep.Nginx.Results = append(rep.Nginx.Results, res)
+		}
 	}
 
 	if o.json {
@@ -213,10 +278,45 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) (err error) {
 	for _, r := range rep.Results {
 		failed += r.Errors
 	}
+	if rep.Nginx != nil {
+		for _, r := range rep.Nginx.Results {
+			failed += r.Errors
+		}
+	}
 	if failed > 0 {
 		return &exitError{code: exitFailed, err: fmt.Errorf("%d requests failed (see first_error in the report)", failed)}
 	}
 	return nil
+}
+
+// startBeside exports the registry's documents and tarballs, serves them
+// with nginx, and reads them back from it once, as discover does for the
+// registry (nginx's ETags differ from the registry's).
+func startBeside(ctx context.Context, client *http.Client, base string, c *corpus, bin string, stderr io.Writer) (*nginxServer, *corpus, error) {
+	dir, err := os.MkdirTemp("", "rampart-bench-nginx-")
+	if err != nil {
+		return nil, nil, err
+	}
+	// nginx's workers may run as another user (nobody, when started as
+	// root): the synthetic files are for everyone to read.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return nil, nil, errors.Join(err, os.RemoveAll(dir))
+	}
+	fmt.Fprintf(stderr, "rampart-bench: writing the same documents and tarballs to %s for nginx\n", dir)
+	if err := exportCorpus(ctx, client, base, c, dir); err != nil {
+		return nil, nil, errors.Join(err, os.RemoveAll(dir))
+	}
+	ngx, err := startNginx(ctx, bin, dir, url.PathEscape(c.names[0]))
+	if err != nil {
+		return nil, nil, errors.Join(err, os.RemoveAll(dir))
+	}
+	fmt.Fprintf(stderr, "rampart-bench: %s at %s; reading every package once from it\n", ngx.version, ngx.url)
+	nc, err := discover(ctx, client, ngx.url, c.names)
+	if err != nil {
+		err = fmt.Errorf("reading the packages from nginx: %w", err)
+		return nil, nil, errors.Join(err, ngx.stop(), os.RemoveAll(dir))
+	}
+	return ngx, nc, nil
 }
 
 // newClient is the load generator's client: one shared transport that

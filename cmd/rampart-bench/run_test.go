@@ -10,7 +10,19 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rampart/rampart/internal/testserver"
 )
+
+// TestMain lets the test binary be the registry's child process of
+// -nginx mode, which runs this binary with -serve-child.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == "-serve-child" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
 
 // TestRunInProcess runs a tiny benchmark end to end: a real server, real
 // publishes over HTTP, every scenario, the JSON report.
@@ -54,6 +66,7 @@ func TestRunUsage(t *testing.T) {
 		{"-target", "http://127.0.0.1:1/", "-names", "x", "-packages", "3"},
 		{"-concurrency", "0"},
 		{"extra"},
+		{"-nginx", "-target", "http://127.0.0.1:1/", "-names", "x"},
 	} {
 		var stderr bytes.Buffer
 		err := Run(context.Background(), args, nil, &bytes.Buffer{}, &stderr, os.Getenv)
@@ -128,5 +141,46 @@ func TestRunPublish(t *testing.T) {
 	err := Run(context.Background(), []string{"-publish", "5", "-target", "http://127.0.0.1:1/", "-names", "x"}, nil, &bytes.Buffer{}, &bytes.Buffer{}, os.Getenv)
 	if !errors.As(err, &ec) || ec.code != exitUsage {
 		t.Errorf("-publish with -target = %v, want a usage error", err)
+	}
+}
+
+// TestRunNginxMissing: without nginx, -nginx stops before seeding and
+// says how to install it.
+func TestRunNginxMissing(t *testing.T) {
+	var stderr bytes.Buffer
+	args := []string{"-nginx", "-nginx-bin", filepath.Join(t.TempDir(), "no-nginx-here")}
+	err := Run(context.Background(), args, nil, &bytes.Buffer{}, &stderr, os.Getenv)
+	if err == nil || !strings.Contains(stderr.String(), "apt-get install -y nginx") {
+		t.Fatalf("Run = %v, stderr %q; want a failure that says how to install nginx", err, stderr.String())
+	}
+	if strings.Contains(stderr.String(), "seeding") {
+		t.Errorf("the benchmark seeded before finding nginx missing:\n%s", stderr.String())
+	}
+}
+
+// TestRunNginx runs a tiny side-by-side benchmark against a real nginx,
+// when one is installed.
+func TestRunNginx(t *testing.T) {
+	testserver.Slow(t, "starts nginx, an outside program")
+	if _, err := findNginx("nginx"); err != nil {
+		t.Skip(err)
+	}
+	var stdout, stderr bytes.Buffer
+	args := []string{"-nginx", "-packages", "2", "-versions", "2", "-tarball-kb", "2", "-concurrency", "2",
+		"-duration", "200ms", "-warmup", "0s", "-json"}
+	if err := Run(context.Background(), args, nil, &stdout, &stderr, os.Getenv); err != nil {
+		t.Fatalf("Run: %v\n%s", err, stderr.String())
+	}
+	var rep report
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		t.Fatalf("the report is not JSON: %v\n%s", err, stdout.String())
+	}
+	if rep.Nginx == nil || len(rep.Nginx.Results) != len(rep.Results) {
+		t.Fatalf("nginx results = %+v, want one per scenario", rep.Nginx)
+	}
+	for _, r := range rep.Nginx.Results {
+		if r.Requests == 0 || r.Errors != 0 {
+			t.Errorf("nginx %s = %+v, want requests and no errors", r.Scenario, r)
+		}
 	}
 }

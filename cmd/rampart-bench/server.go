@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/exec"
+	"runtime"
+	"runtime/pprof"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rampart/rampart/internal/config"
@@ -123,4 +130,96 @@ func createBenchUser(ctx context.Context, cfg config.Config, log *slog.Logger) e
 		err = nil
 	}
 	return errors.Join(err, svc.Close(ctx))
+}
+
+// In -nginx mode the registry runs in a process of its own, as nginx
+// does: in-process, it would share this process's GOMAXPROCS with the
+// load generator while nginx's workers do not, and on a machine shared
+// with other work the kernel would give the nginx side up to twice the
+// registry's CPU time.
+
+// childServer is the registry in a child process: this binary, run with
+// -serve-child.
+type childServer struct {
+	url  string
+	pid  int
+	stop func() error
+}
+
+// startChild runs the registry over data in a child process with the
+// same GOMAXPROCS as this one, and returns once it answers. The child
+// stops (flushing, as rampart serve does) when its standard input closes.
+func startChild(ctx context.Context, data, cpuProfile string, logw io.Writer) (*childServer, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	args := []string{"-serve-child", "-data", data}
+	if cpuProfile != "" {
+		args = append(args, "-cpuprofile", cpuProfile)
+	}
+	cmd := exec.Command(exe, args...)
+	cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(runtime.GOMAXPROCS(0)))
+	cmd.Stderr = logw
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	stop := func() error {
+		stdin.Close()
+		return cmd.Wait()
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("the registry's process did not start: %w", err), stop())
+	}
+	u := strings.TrimSpace(line)
+	if err := waitHealthy(ctx, u+"-/healthz", nil); err != nil {
+		return nil, errors.Join(err, stop())
+	}
+	return &childServer{url: u, pid: cmd.Process.Pid, stop: stop}, nil
+}
+
+// serveChild is the child's side of startChild: serve, print the URL,
+// and stop once standard input closes. With cpuProfile, the whole life
+// of the server is profiled into it.
+func serveChild(ctx context.Context, data, cpuProfile string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
+	if data == "" {
+		return usageErr("-serve-child needs -data")
+	}
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	srv, err := startServer(ctx, data, stderr)
+	if err != nil {
+		return err
+	}
+	if _, err := fmt.Fprintln(stdout, srv.url); err != nil {
+		return errors.Join(err, srv.stop())
+	}
+	stopped := make(chan struct{})
+	go func() {
+		io.Copy(io.Discard, stdin)
+		close(stopped)
+	}()
+	select {
+	case <-stopped:
+	case <-ctx.Done():
+	}
+	return srv.stop()
 }

@@ -44,11 +44,14 @@ type downloadCounter struct {
 }
 
 // downloadKey is one download as it counts: a package, a UTC day (Unix
-// days) and a source.
+// days) and a source address (sourceAddr). The address is hashed into
+// the source the store keeps (source) only when the batch is written:
+// an HMAC per download would cost the tarball path more than the rest of
+// the counting.
 type downloadKey struct {
-	pkg    int64
-	day    int64
-	source string
+	pkg  int64
+	day  int64
+	addr netip.Addr
 }
 
 func newDownloadCounter(st store.Store, key []byte, now func() time.Time, log *slog.Logger) *downloadCounter {
@@ -100,9 +103,21 @@ func (c *downloadCounter) source(addr netip.Addr) string {
 	return hex.EncodeToString(m.Sum(nil)[:16])
 }
 
+// sourceAddr is the address a client's downloads count under: its IPv4
+// address, or the first of its IPv6 /64 (source hashes the same way).
+func sourceAddr(addr netip.Addr) netip.Addr {
+	addr = addr.Unmap()
+	if addr.Is6() {
+		if p, err := addr.Prefix(64); err == nil {
+			return p.Addr()
+		}
+	}
+	return addr
+}
+
 // Add records one complete download of a package by addr.
 func (c *downloadCounter) Add(pkgID int64, addr netip.Addr) {
-	k := downloadKey{pkg: pkgID, day: unixDay(c.now()), source: c.source(addr)}
+	k := downloadKey{pkg: pkgID, day: unixDay(c.now()), addr: sourceAddr(addr)}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.pending[k]; ok {
@@ -149,7 +164,7 @@ func (c *downloadCounter) Flush(ctx context.Context) error {
 	}
 	err := c.store.Update(ctx, func(tx store.Tx) error {
 		for k := range batch {
-			if _, err := tx.CountDownload(k.pkg, time.Unix(k.day*86400, 0).UTC(), k.source); err != nil {
+			if _, err := tx.CountDownload(k.pkg, time.Unix(k.day*86400, 0).UTC(), c.source(k.addr)); err != nil {
 				return err
 			}
 		}

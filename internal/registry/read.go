@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -66,7 +67,49 @@ func (s *Service) OpenTarball(ctx context.Context, p authz.Principal, name, file
 	if !ok || version == "" {
 		return nil, core.Errorf(core.KindNotFound, "%s is not a tarball of %s (expected %s-<version>.tgz)", filename, name, bare)
 	}
-	var v *core.Version
+	f, err := s.servableFile(ctx, p, name, version)
+	if err != nil {
+		return nil, err
+	}
+	v := &core.Version{PackageID: f.pkgID, Version: version, Digest: f.digest, Integrity: f.integrity, PublishedAt: f.published}
+	tb := &Tarball{Integrity: v.Integrity, Modified: v.PublishedAt, pkgID: v.PackageID}
+	if b, ok := s.hot.get(v.Digest, s.now()); ok {
+		tb.ReadSeekCloser, tb.Size = bytesFile{bytes.NewReader(b)}, int64(len(b))
+		return tb, nil
+	}
+	r, size, err := s.blobs.Open(ctx, blob.Digest(v.Digest))
+	if err != nil {
+		return nil, s.missingFile(ctx, name, v, err)
+	}
+	if size <= hotFileMax {
+		b, err := s.readSmallFile(ctx, r, size, name, v)
+		r.Close()
+		if err != nil {
+			return nil, err
+		}
+		tb.ReadSeekCloser, tb.Size = bytesFile{bytes.NewReader(b)}, size
+		return tb, nil
+	}
+	if err := s.verifyFile(ctx, r, name, v); err != nil {
+		r.Close()
+		return nil, err
+	}
+	tb.ReadSeekCloser, tb.Size = r, size
+	return tb, nil
+}
+
+// servableFile is the file of name@version if p may download it: from
+// memory for a public version read from the store within readCacheTTL
+// (see readcache.go), else from the store, authorizing p for a
+// restricted package.
+func (s *Service) servableFile(ctx context.Context, p authz.Principal, name, version string) (servedFile, error) {
+	now := s.now()
+	if f, ok := s.files.get(name, version, now); ok {
+		return f, nil
+	}
+	gen := s.files.generation()
+	var f servedFile
+	var restricted bool
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		pkg, err := tx.PackageByName(name)
 		if errors.Is(err, core.ErrNotFound) || (err == nil && !pkg.UnpublishedAt.IsZero()) {
@@ -77,7 +120,7 @@ func (s *Service) OpenTarball(ctx context.Context, p authz.Principal, name, file
 		}
 		// Maintainers matter only for restricted packages: the public
 		// path skips that query.
-		if pkg.Access == "restricted" {
+		if restricted = pkg.Access == "restricted"; restricted {
 			st, err := loadPackage(tx, name)
 			if err != nil {
 				return err
@@ -86,24 +129,23 @@ func (s *Service) OpenTarball(ctx context.Context, p authz.Principal, name, file
 				return err
 			}
 		}
-		v, err = tx.VersionFile(pkg.ID, version)
+		v, err := tx.VersionFile(pkg.ID, version)
 		if errors.Is(err, core.ErrNotFound) || (err == nil && !v.Live()) {
 			return core.Errorf(core.KindNotFound, "%s@%s was not found or was unpublished", name, version)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		f = servedFile{pkgID: v.PackageID, digest: v.Digest, integrity: v.Integrity, published: v.PublishedAt, at: now}
+		return nil
 	})
 	if err != nil {
-		return nil, err
+		return servedFile{}, err
 	}
-	r, size, err := s.blobs.Open(ctx, blob.Digest(v.Digest))
-	if err != nil {
-		return nil, s.missingFile(ctx, name, v, err)
+	if !restricted {
+		s.files.put(name, version, f, gen)
 	}
-	if err := s.verifyFile(ctx, r, name, v); err != nil {
-		r.Close()
-		return nil, err
-	}
-	return &Tarball{ReadSeekCloser: r, Size: size, Integrity: v.Integrity, Modified: v.PublishedAt, pkgID: v.PackageID}, nil
+	return f, nil
 }
 
 // Search finds packages; text is split into terms that must all match.

@@ -61,12 +61,16 @@ type Service struct {
 	now       func() time.Time
 	log       *slog.Logger
 	downloads *downloadCounter
-	// docs shares large documents between the requests that send them.
-	docs *docCache
+	// docs and files are the read path's copies of documents and of
+	// versions' servable state (readcache.go).
+	docs  *docCache
+	files fileCache
 	// builds lets the readers of a stale document share one build.
 	builds docBuilds
-	// verified remembers files that hashed right a moment ago.
+	// verified remembers files that hashed right a moment ago; hot keeps
+	// the small ones' bytes.
 	verified verifiedFiles
+	hot      hotFiles
 	// mailing counts the notices being mailed in the background;
 	// mailSlots bounds how many batches may be under way at once.
 	mailing   sync.WaitGroup
@@ -90,6 +94,7 @@ func New(ctx context.Context, st store.Store, blobs blob.Store, cfg Config, now 
 	}
 	s := &Service{store: st, blobs: blobs, cfg: cfg, now: now, log: log, mailSlots: make(chan struct{}, maxMailBatches),
 		processing: make(chan struct{}, limits.MaxPublishesProcessing), docs: newDocCache()}
+	s.store = watchedStore{Store: st, s: s} // writes invalidate the read caches
 	key, err := loadDownloadKey(ctx, st)
 	if err != nil {
 		return nil, err

@@ -215,6 +215,11 @@ func logRequests(next http.Handler, log *slog.Logger) http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
+		// The attributes cost allocations (the redacted URL): only for a
+		// logger that keeps the line.
+		if !log.Enabled(r.Context(), slog.LevelDebug) {
+			return
+		}
 		log.LogAttrs(r.Context(), slog.LevelDebug, "request",
 			slog.String("method", r.Method), slog.String("path", redact.URL(r.URL)),
 			slog.Int("status", sw.status), slog.Duration("took", time.Since(start)),

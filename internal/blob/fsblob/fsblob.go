@@ -33,6 +33,7 @@ import (
 	"os"
 	"path"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/rampart/rampart/internal/blob"
@@ -50,6 +51,11 @@ const (
 // Store is a blob.Store on a local directory. It is safe for concurrent use.
 type Store struct {
 	root *os.Root
+	// shards holds an open handle on each first-level shard directory
+	// (sha512/ab, at most 256) once a blob in it has been opened, so that
+	// opening a blob walks two path elements instead of four: the read
+	// path opens a blob for every tarball GET.
+	shards sync.Map // "ab" -> *os.Root
 }
 
 var (
@@ -142,7 +148,14 @@ func (s *Store) makePrivate() error {
 
 // Close releases the store's directory handle. Readers returned by Open
 // stay usable.
-func (s *Store) Close() error { return s.root.Close() }
+func (s *Store) Close() error {
+	s.shards.Range(func(k, r any) bool {
+		_ = r.(*os.Root).Close()
+		s.shards.Delete(k)
+		return true
+	})
+	return s.root.Close()
+}
 
 // blobPath returns where blob d lives, relative to the root. d must be valid.
 func blobPath(d blob.Digest) (dir, name string) {
@@ -376,8 +389,7 @@ func (s *Store) Open(ctx context.Context, d blob.Digest) (io.ReadSeekCloser, int
 	if err := check(ctx, d); err != nil {
 		return nil, 0, err
 	}
-	_, name := blobPath(d)
-	f, err := s.root.Open(name)
+	f, err := s.openBlob(d)
 	if err != nil {
 		return nil, 0, notFound(d, err)
 	}
@@ -391,6 +403,32 @@ func (s *Store) Open(ctx context.Context, d blob.Digest) (io.ReadSeekCloser, int
 		return nil, 0, fmt.Errorf("blob %s: not a regular file", d)
 	}
 	return f, fi.Size(), nil
+}
+
+// openBlob opens blob d through its shard's handle, opening and keeping
+// that handle on first use. The handles stay inside the store's root (an
+// os.Root each), and shard directories are never removed (Delete), so a
+// handle never goes stale; should one fail all the same, the blob is
+// opened from the store's root and the handle replaced.
+func (s *Store) openBlob(d blob.Digest) (*os.File, error) {
+	shard := string(d[0:2])
+	rest := string(d[2:4]) + "/" + string(d)
+	if r, ok := s.shards.Load(shard); ok {
+		if f, err := r.(*os.Root).Open(rest); err == nil {
+			return f, nil
+		}
+	}
+	_, name := blobPath(d)
+	f, err := s.root.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	if r, err := s.root.OpenRoot(path.Join(blobDir, shard)); err == nil {
+		if old, loaded := s.shards.Swap(shard, r); loaded {
+			_ = old.(*os.Root).Close() // calls under way on it finish first
+		}
+	}
+	return f, nil
 }
 
 // ModTime returns when blob d was stored, or last put again: the orphan

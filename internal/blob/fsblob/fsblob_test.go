@@ -225,3 +225,66 @@ func TestScratchLeavesNothing(t *testing.T) {
 		t.Fatalf("tmp/ holds %v while a scratch file is open; it must be unlinked at once", entries)
 	}
 }
+
+// TestOpenThroughShardHandle: Open keeps a handle on each shard folder;
+// what it opens through it is always the store's current state: a blob
+// deleted is gone, put again is back, and a shard folder replaced behind
+// the store's back (restored from a backup, say) is read afresh.
+func TestOpenThroughShardHandle(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := open(t, dir)
+	b := []byte("through the shard handle")
+	d := blob.DigestOf(b)
+	read := func() error {
+		r, _, err := s.Open(ctx, d)
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		got := new(bytes.Buffer)
+		if _, err := got.ReadFrom(r); err != nil {
+			return err
+		}
+		if !bytes.Equal(got.Bytes(), b) {
+			return fmt.Errorf("read %q, want %q", got, b)
+		}
+		return nil
+	}
+	if err := s.Put(ctx, d, bytes.NewReader(b)); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := read(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Delete(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	if err := read(); !errors.Is(err, core.ErrNotFound) {
+		t.Fatalf("Open after Delete: %v, want not found", err)
+	}
+	if err := s.Put(ctx, d, bytes.NewReader(b)); err != nil {
+		t.Fatal(err)
+	}
+	if err := read(); err != nil {
+		t.Fatalf("Open after a second Put: %v", err)
+	}
+	shard := filepath.Join(dir, "sha512", string(d[:2]))
+	if err := os.Rename(shard, shard+".old"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(shard, string(d[2:4])), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(shard+".old", string(d[2:4]), string(d)), filepath.Join(shard, string(d[2:4]), string(d))); err != nil {
+		t.Fatal(err)
+	}
+	if err := read(); err != nil {
+		t.Fatalf("Open after its shard folder was replaced: %v", err)
+	}
+	if err := os.RemoveAll(shard + ".old"); err != nil {
+		t.Fatal(err)
+	}
+}
