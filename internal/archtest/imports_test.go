@@ -19,9 +19,9 @@ import (
 //
 // Left out on purpose: internal/pwcheck and internal/emaildomain are
 // clients of network peers (HIBP, DNS, RDAP), internal/mail of an SMTP
-// relay, internal/datafolder is storage upkeep, internal/npmpkg is the npm
-// wire format (an ecosystem package, not the core; it is still checked
-// when a domain package imports it), internal/httperr, internal/npm,
+// relay, internal/datafolder is storage upkeep, internal/ecosystem/npm is the
+// npm wire format (an ecosystem package, not the core; it is still
+// checked when a domain package imports it), internal/httperr, internal/npm,
 // internal/web, internal/server and internal/cli are transport and
 // composition.
 var domain = []string{
@@ -40,7 +40,7 @@ var domain = []string{
 // and SQL, the SQLite drivers, the concrete backends and the front-ends.
 // An entry matches the package and everything under it (net/http matches
 // net/http/httptest), except where it is this module's own package, which
-// matches exactly (internal/npm is not internal/npmpkg).
+// matches exactly (internal/npm is not internal/npmfixture).
 var forbidden = []string{
 	"net/http",
 	"database/sql",

@@ -15,7 +15,7 @@ import (
 	"github.com/Masterminds/semver/v3"
 
 	"github.com/rampart/rampart/internal/core"
-	"github.com/rampart/rampart/internal/npmpkg"
+	"github.com/rampart/rampart/internal/ecosystem/npm"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -40,7 +40,7 @@ func Rev(p *core.Package) string {
 
 // TarballURL is the canonical, stable download URL of name@version.
 func (s *Service) TarballURL(name, version string) string {
-	return s.cfg.PublicURL + name + "/-/" + npmpkg.TarballFilename(name, version)
+	return s.cfg.PublicURL + name + "/-/" + npm.TarballFilename(name, version)
 }
 
 // refreshDocument rebuilds the precomputed packument of p inside tx, so

@@ -13,8 +13,8 @@ import (
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/blob"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/ecosystem/npm"
 	"github.com/rampart/rampart/internal/limits"
-	"github.com/rampart/rampart/internal/npmpkg"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -42,7 +42,7 @@ type Upload struct {
 	name    string
 	release func()
 	spool   *os.File
-	doc     *npmpkg.Document
+	doc     *npm.Document
 }
 
 // BeginUpload admits a PUT /<name> before its body is read. declared is
@@ -50,7 +50,7 @@ type Upload struct {
 // the Upload when done.
 func (s *Service) BeginUpload(ctx context.Context, p authz.Principal, name string, declared int64) (*Upload, error) {
 	if declared > s.cfg.Limits.PublishBodyBytes() && !p.Anonymous() {
-		return nil, npmpkg.RequestTooLarge(s.cfg.Limits)
+		return nil, npm.RequestTooLarge(s.cfg.Limits)
 	}
 	return s.admit(ctx, p, name, s.mayUpload)
 }
@@ -90,7 +90,7 @@ func (s *Service) mayUpload(ctx context.Context, p authz.Principal, name string)
 	return s.store.View(ctx, func(tx store.Tx) error {
 		pkg, err := tx.PackageByName(name)
 		if errors.Is(err, core.ErrNotFound) {
-			if err := npmpkg.ValidateName(name); err != nil {
+			if err := npm.ValidateName(name); err != nil {
 				return err
 			}
 			return mayCreate(tx, p, name)
@@ -145,13 +145,13 @@ func mayCreate(tx store.Tx, p authz.Principal, name string) error {
 // Read receives the body from r, the tarball into a scratch file, and
 // returns the document. Errors of r (a size limit, a deadline) come back
 // as they are, for the caller to map.
-func (u *Upload) Read(r io.Reader) (*npmpkg.Document, error) {
+func (u *Upload) Read(r io.Reader) (*npm.Document, error) {
 	spool, err := u.s.scratch()
 	if err != nil {
 		return nil, fmt.Errorf("spooling the upload: %w", err)
 	}
 	u.spool = spool
-	u.doc, err = npmpkg.ReadUpload(r, u.s.cfg.Limits, spool)
+	u.doc, err = npm.ReadUpload(r, u.s.cfg.Limits, spool)
 	return u.doc, err
 }
 
