@@ -9,6 +9,7 @@ import (
 
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/ecosystem/npm"
 )
 
 // Cell outcomes.
@@ -192,13 +193,25 @@ func TestAuthorizeMessages(t *testing.T) {
 			if err == nil {
 				t.Fatal("allowed")
 			}
+			// What the npm CLI shows: the refusal worded with npm's
+			// hints, as the npm front-end and the web UI render it.
+			rendered := authz.Render(err, npm.Hints{})
+			msg := core.Message(rendered)
+			if core.KindOf(rendered) != core.KindOf(err) {
+				t.Errorf("rendering changed the kind from %v to %v", core.KindOf(err), core.KindOf(rendered))
+			}
 			for _, w := range tc.want {
-				if !strings.Contains(core.Message(err), w) {
-					t.Errorf("message %q does not contain %q", core.Message(err), w)
+				if !strings.Contains(msg, w) {
+					t.Errorf("message %q does not contain %q", msg, w)
 				}
 			}
-			if tc.p.Token != nil && strings.Contains(core.Message(err), "rmp_") && !strings.Contains(core.Message(err), tc.p.Token.Mask) {
-				t.Errorf("message %q shows more of the token than its mask", core.Message(err))
+			if tc.p.Token != nil && strings.Contains(msg, "rmp_") && !strings.Contains(msg, tc.p.Token.Mask) {
+				t.Errorf("message %q shows more of the token than its mask", msg)
+			}
+			// authz itself names no client's commands (issue 8): the
+			// advice is the front-end's.
+			if neutral := core.Message(err); strings.Contains(neutral, "`npm ") {
+				t.Errorf("authz's own message %q names an npm command", neutral)
 			}
 		})
 	}

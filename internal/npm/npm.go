@@ -84,7 +84,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.As(err, &mbe) {
 		err = core.Errorf(core.KindTooLarge, "request body is larger than the limit of %d MiB", mbe.Limit/limits.MiB)
 	}
-	httperr.WriteJSON(w, r, h.log, err)
+	httperr.WriteJSON(w, r, h.log, authz.Render(err, npmfmt.Hints{}))
 }
 
 // principal authenticates the request's bearer token, if any. A token that

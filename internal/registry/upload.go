@@ -61,7 +61,7 @@ func (s *Service) BeginUpload(ctx context.Context, p authz.Principal, name strin
 // slots.
 func (s *Service) admit(ctx context.Context, p authz.Principal, name string, may func(context.Context, authz.Principal, string) error) (*Upload, error) {
 	if p.Anonymous() {
-		return nil, core.Errorf(core.KindUnauthenticated, "this action needs you to be logged in: run `npm login`")
+		return nil, authz.NotLoggedIn()
 	}
 	if err := may(ctx, p, name); err != nil {
 		return nil, err
