@@ -14,7 +14,6 @@ import (
 
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
-	"github.com/rampart/rampart/internal/ecosystem/npm"
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/store"
@@ -30,7 +29,7 @@ func (s *Service) change(ctx context.Context, p authz.Principal, name string, a 
 // "/-rev/<rev>"): a package no longer at rev is refused as stale, checked
 // in the same write transaction that applies f. rev "" checks nothing.
 func (s *Service) changeAt(ctx context.Context, p authz.Principal, name, rev string, a authz.Action, f func(tx store.Tx, st *packageState) error) error {
-	if err := npm.ValidateName(name); err != nil && !isLegacyName(name) {
+	if err := s.cfg.Format.ValidateName(name); err != nil && !isLegacyName(name) {
 		return err
 	}
 	// Authorize once before the write transaction: a one-time password,
@@ -136,7 +135,7 @@ func (s *Service) DistTags(ctx context.Context, p authz.Principal, name string) 
 
 // SetDistTag points tag at version.
 func (s *Service) SetDistTag(ctx context.Context, p authz.Principal, name, tag, version string) error {
-	if err := npm.ValidateTag(tag); err != nil {
+	if err := s.cfg.Format.ValidateTag(tag); err != nil {
 		return err
 	}
 	return s.change(ctx, p, name, authz.SetDistTags, func(tx store.Tx, st *packageState) error {

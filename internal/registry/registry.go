@@ -1,8 +1,9 @@
 // Package registry is the package service: the publish pipeline, the
 // unpublish policy, dist-tags, maintainers and deprecation, and the
 // precomputed documents of the read path. The npm front-end and the web UI
-// call it; it decides nothing about wire formats beyond the npm packument
-// it serves, and it authorizes every action through authz.Authorize.
+// call it; the documents clients read are built by the injected
+// ecosystem.Format (npm's packuments), and it authorizes every action
+// through authz.Authorize.
 package registry
 
 import (
@@ -16,6 +17,7 @@ import (
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/blob"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/ecosystem"
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/store"
@@ -23,6 +25,9 @@ import (
 
 // Config is the part of the configuration the registry enforces.
 type Config struct {
+	// Format is the wire format of the packages served (npm's, from
+	// internal/ecosystem/npm): names, documents. Required.
+	Format ecosystem.Format
 	// PublicURL is the registry's base URL, ending in "/"; tarball links
 	// in packuments are built from it.
 	PublicURL string
@@ -85,6 +90,9 @@ const maxMailBatches = 64
 func New(ctx context.Context, st store.Store, blobs blob.Store, cfg Config, now func() time.Time, log *slog.Logger) (*Service, error) {
 	if cfg.Mailer == nil {
 		return nil, errors.New("registry: a mailer is required")
+	}
+	if cfg.Format == nil {
+		return nil, errors.New("registry: a package format is required")
 	}
 	s := &Service{store: st, blobs: blobs, cfg: cfg, now: now, log: log, mailSlots: make(chan struct{}, maxMailBatches),
 		processing: make(chan struct{}, limits.MaxPublishesProcessing), docs: newDocCache()}

@@ -36,7 +36,7 @@ func loadAt(tx store.Tx, p authz.Principal, name, rev string) (*packageState, er
 	if err := authz.Authorize(p, authz.ReadPackage, st.resource()); err != nil {
 		return nil, err
 	}
-	if Rev(st.pkg) != rev {
+	if npm.Rev(st.pkg) != rev {
 		return nil, staleRevision(name)
 	}
 	return st, nil
@@ -88,7 +88,7 @@ func (c *metaChange) actions() []authz.Action {
 // "maintainers" list changes owners. Anything else that differs is
 // refused, since the registry derives it and could not honour it.
 func (s *Service) UpdateMetadata(ctx context.Context, p authz.Principal, name, rev string, sent map[string]any) error {
-	if err := npm.ValidateName(name); err != nil && !isLegacyName(name) {
+	if err := s.cfg.Format.ValidateName(name); err != nil && !isLegacyName(name) {
 		return err
 	}
 	if rev == "" {

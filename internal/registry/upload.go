@@ -90,7 +90,7 @@ func (s *Service) mayUpload(ctx context.Context, p authz.Principal, name string)
 	return s.store.View(ctx, func(tx store.Tx) error {
 		pkg, err := tx.PackageByName(name)
 		if errors.Is(err, core.ErrNotFound) {
-			if err := npm.ValidateName(name); err != nil {
+			if err := s.cfg.Format.ValidateName(name); err != nil {
 				return err
 			}
 			return mayCreate(tx, p, name)
