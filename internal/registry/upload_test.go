@@ -1,9 +1,9 @@
 package registry_test
 
 import (
-	"github.com/rampart/rampart/internal/ecosystem/npm"
 	"context"
 	"errors"
+	"github.com/rampart/rampart/internal/ecosystem/npm"
 	"strings"
 	"testing"
 	"time"
