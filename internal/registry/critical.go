@@ -174,7 +174,7 @@ func (s *Service) DesignateCritical(ctx context.Context, p authz.Principal, name
 	var notices []notice
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		notices = nil
-		pkg, err := tx.PackageByName(name)
+		pkg, err := tx.PackageByRef(s.ref(name))
 		if errors.Is(err, core.ErrNotFound) {
 			return core.Errorf(core.KindNotFound, "package %s was not found", name)
 		}
@@ -222,7 +222,7 @@ func (s *Service) CriticalPackages(ctx context.Context) ([]core.CriticalPackage,
 func (s *Service) IsCritical(ctx context.Context, name string) (bool, error) {
 	var on bool
 	err := s.store.View(ctx, func(tx store.Tx) error {
-		p, err := tx.PackageByName(name)
+		p, err := tx.PackageByRef(s.ref(name))
 		if errors.Is(err, core.ErrNotFound) {
 			return nil
 		}

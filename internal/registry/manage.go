@@ -37,7 +37,7 @@ func (s *Service) changeAt(ctx context.Context, p authz.Principal, name, rev str
 	// write of its own), and a refusal costs no write lock. The check in
 	// the transaction below then sees the settled answer.
 	if err := s.store.View(ctx, func(tx store.Tx) error {
-		st, err := loadAt(tx, p, name, rev)
+		st, err := s.loadAt(tx, p, name, rev)
 		if err != nil {
 			return err
 		}
@@ -46,7 +46,7 @@ func (s *Service) changeAt(ctx context.Context, p authz.Principal, name, rev str
 		return err
 	}
 	return s.store.Update(ctx, func(tx store.Tx) error {
-		st, err := loadAt(tx, p, name, rev)
+		st, err := s.loadAt(tx, p, name, rev)
 		if err != nil {
 			return err
 		}
@@ -120,7 +120,7 @@ func (s *Service) deprecateIn(tx store.Tx, p authz.Principal, st *packageState, 
 func (s *Service) DistTags(ctx context.Context, p authz.Principal, name string) (map[string]string, error) {
 	var tags map[string]string
 	err := s.store.View(ctx, func(tx store.Tx) error {
-		st, err := loadPackage(tx, name)
+		st, err := loadPackage(tx, s.ref(name))
 		if err != nil {
 			return err
 		}
@@ -487,7 +487,7 @@ func (s *Service) ReleaseName(ctx context.Context, p authz.Principal, name strin
 	}
 	now := s.now()
 	return s.store.Update(ctx, func(tx store.Tx) error {
-		pkg, err := tx.PackageByName(name)
+		pkg, err := tx.PackageByRef(s.ref(name))
 		if errors.Is(err, core.ErrNotFound) {
 			return core.Errorf(core.KindNotFound, "there is no package named %s", name)
 		}

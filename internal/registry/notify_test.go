@@ -324,7 +324,7 @@ func TestNoticesNeverFailOrDelayTheWrite(t *testing.T) {
 	}
 	var owners []string
 	err := e.st.View(e.ctx, func(tx store.Tx) error {
-		p, err := tx.PackageByName("left-pad")
+		p, err := tx.PackageByRef(core.NPM("left-pad"))
 		if err != nil {
 			return err
 		}

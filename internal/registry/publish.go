@@ -79,7 +79,7 @@ func (s *Service) publish(ctx context.Context, p authz.Principal, pub *npm.Publi
 			return err
 		}
 		if pkg == nil {
-			pkg = &core.Package{Name: pub.Name, CreatedAt: now, ModifiedAt: now, Access: access}
+			pkg = &core.Package{PackageRef: s.ref(pub.Name), CreatedAt: now, ModifiedAt: now, Access: access}
 			if err := tx.CreatePackage(pkg); err != nil {
 				return err
 			}
@@ -158,7 +158,7 @@ func (s *Service) keyRequiredFor(tx store.Tx, pkgID int64) (time.Time, error) {
 // checkPublish applies the rules that need the store: authorization, held
 // names and used versions. It returns the existing package, or nil.
 func (s *Service) checkPublish(tx store.Tx, p authz.Principal, pub *npm.Publish) (*core.Package, error) {
-	pkg, err := tx.PackageByName(pub.Name)
+	pkg, err := tx.PackageByRef(s.ref(pub.Name))
 	if errors.Is(err, core.ErrNotFound) {
 		if err := authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: pub.Name}); err != nil {
 			return nil, err

@@ -19,7 +19,7 @@ import (
 // absent explains why a package has no document.
 func (s *Service) absent(ctx context.Context, name string) error {
 	err := s.store.View(ctx, func(tx store.Tx) error {
-		_, err := loadPackage(tx, name)
+		_, err := loadPackage(tx, s.ref(name))
 		return err
 	})
 	if err != nil && core.KindOf(err) == core.KindNotFound {
@@ -30,7 +30,7 @@ func (s *Service) absent(ctx context.Context, name string) error {
 
 func (s *Service) authorizeRead(ctx context.Context, p authz.Principal, name string) error {
 	return s.store.View(ctx, func(tx store.Tx) error {
-		st, err := loadPackage(tx, name)
+		st, err := loadPackage(tx, s.ref(name))
 		if err != nil {
 			return err
 		}
@@ -68,7 +68,7 @@ func (s *Service) OpenTarball(ctx context.Context, p authz.Principal, name, file
 	}
 	var v *core.Version
 	err := s.store.View(ctx, func(tx store.Tx) error {
-		pkg, err := tx.PackageByName(name)
+		pkg, err := tx.PackageByRef(s.ref(name))
 		if errors.Is(err, core.ErrNotFound) || (err == nil && !pkg.UnpublishedAt.IsZero()) {
 			return core.Errorf(core.KindNotFound, "%s@%s was not found or was unpublished", name, version)
 		}
@@ -78,7 +78,7 @@ func (s *Service) OpenTarball(ctx context.Context, p authz.Principal, name, file
 		// Maintainers matter only for restricted packages: the public
 		// path skips that query.
 		if pkg.Access == "restricted" {
-			st, err := loadPackage(tx, name)
+			st, err := loadPackage(tx, s.ref(name))
 			if err != nil {
 				return err
 			}
@@ -153,7 +153,7 @@ type PackageView struct {
 func (s *Service) View(ctx context.Context, p authz.Principal, name string) (*PackageView, error) {
 	var pv PackageView
 	err := s.store.View(ctx, func(tx store.Tx) error {
-		st, err := loadPackage(tx, name)
+		st, err := loadPackage(tx, s.ref(name))
 		if err != nil {
 			return err
 		}

@@ -160,7 +160,7 @@ func (s *Service) rebuildIfURLChanged(ctx context.Context) error {
 	}
 	for _, name := range names {
 		if err := s.store.Update(ctx, func(tx store.Tx) error {
-			p, err := tx.PackageByName(name)
+			p, err := tx.PackageByRef(s.ref(name))
 			if err != nil {
 				return err
 			}
@@ -189,16 +189,16 @@ func (st *packageState) resource() authz.Resource {
 
 // loadPackage returns the package and maintainers, or a not-found error
 // that a user can act on. Unpublished packages count as absent.
-func loadPackage(tx store.Tx, name string) (*packageState, error) {
-	p, err := tx.PackageByName(name)
+func loadPackage(tx store.Tx, ref core.PackageRef) (*packageState, error) {
+	p, err := tx.PackageByRef(ref)
 	if errors.Is(err, core.ErrNotFound) {
-		return nil, core.Errorf(core.KindNotFound, "package %s was not found", name)
+		return nil, core.Errorf(core.KindNotFound, "package %s was not found", ref.Name)
 	}
 	if err != nil {
 		return nil, err
 	}
 	if !p.UnpublishedAt.IsZero() {
-		return nil, core.Errorf(core.KindNotFound, "package %s was unpublished on %s", name, p.UnpublishedAt.Format(time.RFC3339))
+		return nil, core.Errorf(core.KindNotFound, "package %s was unpublished on %s", ref.Name, p.UnpublishedAt.Format(time.RFC3339))
 	}
 	ms, err := tx.Maintainers(p.ID)
 	if err != nil {
@@ -226,4 +226,9 @@ func (s *Service) touch(tx store.Tx, p *core.Package) error {
 		return err
 	}
 	return nil
+}
+
+// ref names a package of the ecosystem this service serves.
+func (s *Service) ref(name string) core.PackageRef {
+	return core.PackageRef{Ecosystem: s.cfg.Format.Ecosystem(), Name: name}
 }

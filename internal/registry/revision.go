@@ -28,8 +28,8 @@ import (
 // ("" accepts any revision). Whoever may not read the package learns
 // nothing from the revision: they get the same not-found as for a name
 // that does not exist.
-func loadAt(tx store.Tx, p authz.Principal, name, rev string) (*packageState, error) {
-	st, err := loadPackage(tx, name)
+func (s *Service) loadAt(tx store.Tx, p authz.Principal, name, rev string) (*packageState, error) {
+	st, err := loadPackage(tx, s.ref(name))
 	if err != nil || rev == "" {
 		return st, err
 	}
@@ -166,7 +166,7 @@ func authorizeAll(p authz.Principal, as []authz.Action, st *packageState) error 
 func (s *Service) planMetadata(tx store.Tx, p authz.Principal, name, rev string, sent map[string]any) (*packageState, *metaChange, error) {
 	// loadAt authorizes reading first, so that a stranger learns nothing
 	// about a restricted package from the comparison's messages.
-	st, err := loadAt(tx, p, name, rev)
+	st, err := s.loadAt(tx, p, name, rev)
 	if err != nil {
 		return nil, nil, err
 	}

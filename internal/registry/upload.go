@@ -88,7 +88,7 @@ const uploadRetry = 10 * time.Second
 // taken again once the body says what the request is.
 func (s *Service) mayUpload(ctx context.Context, p authz.Principal, name string) error {
 	return s.store.View(ctx, func(tx store.Tx) error {
-		pkg, err := tx.PackageByName(name)
+		pkg, err := tx.PackageByRef(s.ref(name))
 		if errors.Is(err, core.ErrNotFound) {
 			if err := s.cfg.Format.ValidateName(name); err != nil {
 				return err

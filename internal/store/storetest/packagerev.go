@@ -17,14 +17,14 @@ func testUpdatePackageAt(t *testing.T, s store.Store) {
 	next := *p
 	next.Rev, next.ModifiedAt, next.Description = 2, at(time.Hour), "second"
 	write(t, s, func(tx store.Tx) error { return tx.UpdatePackageAt(&next, 1) })
-	got := read(t, s, func(tx store.Tx) (*core.Package, error) { return tx.PackageByName(p.Name) })
+	got := read(t, s, func(tx store.Tx) (*core.Package, error) { return tx.PackageByRef(core.NPM(p.Name)) })
 	checkPackage(t, "package after UpdatePackageAt from its revision", got, &next)
 
 	stale := *p
 	stale.Rev, stale.Description = 2, "stale"
 	err := s.Update(t.Context(), func(tx store.Tx) error { return tx.UpdatePackageAt(&stale, 1) })
 	wantErr(t, err, core.ErrConflict, "UpdatePackageAt from a revision no longer stored")
-	got = read(t, s, func(tx store.Tx) (*core.Package, error) { return tx.PackageByName(p.Name) })
+	got = read(t, s, func(tx store.Tx) (*core.Package, error) { return tx.PackageByRef(core.NPM(p.Name)) })
 	checkPackage(t, "package after a stale UpdatePackageAt", got, &next)
 
 	var wg sync.WaitGroup

@@ -57,6 +57,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		}},
 		{"Packages", []test{
 			{"CreateAndUpdate", testPackagesCreateAndUpdate},
+			{"PerEcosystem", testPackagesPerEcosystem},
 			{"UpdateAtRevision", testUpdatePackageAt},
 			{"Versions", testVersions},
 			{"VersionsAreForever", testVersionsAreForever},
@@ -277,6 +278,7 @@ func checkPackage(t *testing.T, what string, got, want *core.Package) {
 	t.Helper()
 	var d diffs
 	d.eq("ID", got.ID, want.ID)
+	d.eq("Ecosystem", got.Ecosystem, want.Ecosystem)
 	d.eq("Name", got.Name, want.Name)
 	d.eq("Rev", got.Rev, want.Rev)
 	d.eq("Access", got.Access, want.Access)
@@ -362,7 +364,7 @@ func createUser(t *testing.T, s store.Store, name string) *core.User {
 
 func newPackage(name string) *core.Package {
 	return &core.Package{
-		Name:        name,
+		PackageRef:  core.NPM(name),
 		CreatedAt:   t0,
 		ModifiedAt:  t0,
 		Rev:         1,
@@ -416,7 +418,7 @@ func checkEmpty(t *testing.T, s store.Store) {
 		t.Fatalf("Document: got error %v, want ErrNotFound", err)
 	}
 	wantNotFound(t, s, "UserByName", func(tx store.Tx) (*core.User, error) { return tx.UserByName("alice") })
-	wantNotFound(t, s, "PackageByName", func(tx store.Tx) (*core.Package, error) { return tx.PackageByName("storetest-pkg") })
+	wantNotFound(t, s, "PackageByRef", func(tx store.Tx) (*core.Package, error) { return tx.PackageByRef(core.NPM("storetest-pkg")) })
 	wantNotFound(t, s, "TokenByHash", func(tx store.Tx) (*core.Token, error) { return tx.TokenByHash("storetest-hash") })
 	wantNotFound(t, s, "Throttle", func(tx store.Tx) (*core.Throttle, error) { return tx.Throttle("storetest-throttle") })
 	wantNotFound(t, s, "WebSession", func(tx store.Tx) (*core.WebSession, error) { return tx.WebSession("storetest-session") })
@@ -677,14 +679,14 @@ func testPackagesCreateAndUpdate(t *testing.T, s store.Store) {
 	if p.ID == 0 || q.ID == 0 || p.ID == q.ID {
 		t.Fatalf("CreatePackage set IDs %d and %d, want distinct non-zero IDs", p.ID, q.ID)
 	}
-	got := read(t, s, func(tx store.Tx) (*core.Package, error) { return tx.PackageByName(p.Name) })
-	checkPackage(t, "PackageByName", got, p)
-	wantNotFound(t, s, "PackageByName(unknown)", func(tx store.Tx) (*core.Package, error) { return tx.PackageByName("right-pad") })
+	got := read(t, s, func(tx store.Tx) (*core.Package, error) { return tx.PackageByRef(core.NPM(p.Name)) })
+	checkPackage(t, "PackageByRef", got, p)
+	wantNotFound(t, s, "PackageByRef(unknown)", func(tx store.Tx) (*core.Package, error) { return tx.PackageByRef(core.NPM("right-pad")) })
 
 	dup := newPackage("left-pad")
 	err := s.Update(t.Context(), func(tx store.Tx) error { return tx.CreatePackage(dup) })
 	wantErr(t, err, core.ErrConflict, "CreatePackage with a taken name")
-	got = read(t, s, func(tx store.Tx) (*core.Package, error) { return tx.PackageByName(p.Name) })
+	got = read(t, s, func(tx store.Tx) (*core.Package, error) { return tx.PackageByRef(core.NPM(p.Name)) })
 	checkPackage(t, "package after conflicting CreatePackage", got, p)
 
 	changed := *p
@@ -696,9 +698,9 @@ func testPackagesCreateAndUpdate(t *testing.T, s store.Store) {
 	changed.UnpublishedAt = at(2 * time.Hour)
 	changed.NameReleasedAt = at(3 * time.Hour)
 	write(t, s, func(tx store.Tx) error { return tx.UpdatePackage(&changed) })
-	got = read(t, s, func(tx store.Tx) (*core.Package, error) { return tx.PackageByName(p.Name) })
-	checkPackage(t, "PackageByName after UpdatePackage", got, &changed)
-	got = read(t, s, func(tx store.Tx) (*core.Package, error) { return tx.PackageByName(q.Name) })
+	got = read(t, s, func(tx store.Tx) (*core.Package, error) { return tx.PackageByRef(core.NPM(p.Name)) })
+	checkPackage(t, "PackageByRef after UpdatePackage", got, &changed)
+	got = read(t, s, func(tx store.Tx) (*core.Package, error) { return tx.PackageByRef(core.NPM(q.Name)) })
 	checkPackage(t, "other package after UpdatePackage", got, q)
 }
 
@@ -1292,7 +1294,7 @@ func testRollbackChanges(t *testing.T, s store.Store) {
 
 	got := read(t, s, func(tx store.Tx) (*core.User, error) { return tx.UserByID(alice.ID) })
 	checkUser(t, "user after rolled-back UpdateUser", got, alice)
-	gp := read(t, s, func(tx store.Tx) (*core.Package, error) { return tx.PackageByName(p.Name) })
+	gp := read(t, s, func(tx store.Tx) (*core.Package, error) { return tx.PackageByRef(core.NPM(p.Name)) })
 	checkPackage(t, "package after rolled-back UpdatePackage", gp, p)
 	checkVersions(t, s, p, v)
 	gt := read(t, s, func(tx store.Tx) (*core.Token, error) { return tx.TokenByHash(tk.Hash) })
