@@ -172,7 +172,7 @@ var tokenAction = map[Action]core.TokenAction{
 // of its grace period; zero for one designated by an administrator (no
 // grace) and for a token covering several, the earliest.
 type Resource struct {
-	Package       string
+	Package       core.PackageRef
 	Maintainers   []core.User
 	Restricted    bool
 	Critical      bool
@@ -187,14 +187,14 @@ func Authorize(p Principal, a Action, r Resource) error {
 	}
 	if p.User == nil {
 		if a == ReadPackage {
-			return core.Errorf(core.KindNotFound, "package %s was not found or you do not have permission to read it", r.Package)
+			return core.Errorf(core.KindNotFound, "package %s was not found or you do not have permission to read it", r.Package.Name)
 		}
 		return NotLoggedIn()
 	}
 	if a == ReadPackage && !isMaintainer(p.User, r.Maintainers) {
 		// Same answer as for a name that does not exist, before any token
 		// check, so that no token can confirm a restricted name exists.
-		return core.Errorf(core.KindNotFound, "package %s was not found or you do not have permission to read it", r.Package)
+		return core.Errorf(core.KindNotFound, "package %s was not found or you do not have permission to read it", r.Package.Name)
 	}
 	if p.User.Disabled() {
 		return core.Errorf(core.KindForbidden, "account %s is disabled; contact the registry's administrators", p.User.Name)
@@ -215,7 +215,7 @@ func Authorize(p Principal, a Action, r Resource) error {
 		if isMaintainer(p.User, r.Maintainers) {
 			return nil
 		}
-		return core.Errorf(core.KindNotFound, "package %s was not found or you do not have permission to read it", r.Package)
+		return core.Errorf(core.KindNotFound, "package %s was not found or you do not have permission to read it", r.Package.Name)
 	case ManageTokens:
 		return nil
 	case CreatePackage, CreateTokens, RevokeTokens, RemoveMFA, ChangeEmail:
@@ -227,7 +227,7 @@ func Authorize(p Principal, a Action, r Resource) error {
 			return mfaPolicy(p, a, r)
 		}
 		return refuse(core.KindForbidden, ReasonNotMaintainer, r.Package, func(h Hints) string {
-			return fmt.Sprintf("you (%s) are not a maintainer of %s; ask one of its maintainers (%s) to add you", p.User.Name, r.Package, h.ListOwners(r.Package))
+			return fmt.Sprintf("you (%s) are not a maintainer of %s; ask one of its maintainers (%s) to add you", p.User.Name, r.Package.Name, h.ListOwners(r.Package.Name))
 		})
 	case AdminUsers, AdminNames:
 		return adminPolicy(p, a)
@@ -268,7 +268,7 @@ func phishingResistant(p Principal, a Action, r Resource) error {
 	if fresh {
 		return nil
 	}
-	what := func(Hints) string { return "changing the owners of " + r.Package }
+	what := func(Hints) string { return "changing the owners of " + r.Package.Name }
 	switch a {
 	case CreateTokens:
 		// Every other token stays possible: say so, so that a
@@ -277,7 +277,7 @@ func phishingResistant(p Principal, a Action, r Resource) error {
 			return "creating a token that can act on it (a token limited to your other packages, e.g. " + h.CreateTokenFor("<name>") + ", needs no key)"
 		}
 	case CreatePackage, PublishVersion:
-		what = wordsFor("publishing " + r.Package)
+		what = wordsFor("publishing " + r.Package.Name)
 	case Unpublish:
 		what = wordsFor("unpublishing")
 	case Deprecate:
@@ -287,7 +287,7 @@ func phishingResistant(p Principal, a Action, r Resource) error {
 	case ChangeAccess:
 		what = wordsFor("changing its access")
 	}
-	name := r.Package
+	name := r.Package.Name
 	if name == "" {
 		name = "a package this token would cover"
 	}
@@ -511,10 +511,10 @@ func tokenAllows(t *core.Token, a Action, r Resource) error {
 			return fmt.Sprintf("this token (%s, %q) does not allow %s; create one that does with %s", t.Mask, t.Name, describe(need), h.CreateToken())
 		})
 	}
-	if r.Package != "" && !PackageMatches(t.Packages, r.Package) {
+	if r.Package.Name != "" && !PackageMatches(t.Packages, r.Package) {
 		return refuse(core.KindForbidden, ReasonTokenOtherPackages, r.Package, func(h Hints) string {
 			return fmt.Sprintf("this token (%s, %q) is limited to %s and cannot act on %s; create a token for %s with %s",
-				t.Mask, t.Name, strings.Join(t.Packages, ", "), r.Package, r.Package, h.CreateTokenFor(r.Package))
+				t.Mask, t.Name, strings.Join(t.Packages, ", "), r.Package.Name, r.Package.Name, h.CreateTokenFor(r.Package.Name))
 		})
 	}
 	return nil
@@ -531,18 +531,27 @@ func describe(a core.TokenAction) string {
 	}
 }
 
-// PackageMatches reports whether name is covered by a token's package
-// list: an exact name or "@scope/*". An empty list covers every package.
-func PackageMatches(patterns []string, name string) bool {
+// PackageMatches reports whether ref is covered by a token's package
+// list. A pattern is "ecosystem:pattern", or a bare pattern for npm (every
+// token made before packages had an ecosystem): an exact name, or for
+// npm "@scope/*". An empty list covers every package.
+func PackageMatches(patterns []string, ref core.PackageRef) bool {
 	if len(patterns) == 0 {
 		return true
 	}
 	for _, p := range patterns {
-		if p == name {
+		eco, pat, ok := strings.Cut(p, ":")
+		if !ok {
+			eco, pat = string(core.EcosystemNPM), p
+		}
+		if core.Ecosystem(eco) != ref.Ecosystem {
+			continue
+		}
+		if pat == ref.Name {
 			return true
 		}
-		if strings.HasPrefix(p, "@") && strings.HasSuffix(p, "/*") {
-			if ok, _ := path.Match(p, name); ok && strings.HasPrefix(name, "@") {
+		if ref.Ecosystem == core.EcosystemNPM && strings.HasPrefix(pat, "@") && strings.HasSuffix(pat, "/*") {
+			if ok, _ := path.Match(pat, ref.Name); ok && strings.HasPrefix(ref.Name, "@") {
 				return true
 			}
 		}

@@ -62,13 +62,13 @@ func (neutral) CreateTokenFor(pkg string) string {
 // whether or not a front-end rewords it with Render.
 type Refusal struct {
 	Reason  Reason
-	Package string // the package the refused action was aimed at, if any
+	Package core.PackageRef // the package the refused action was aimed at, if any
 	kind    core.Kind
 	word    func(Hints) string
 	err     error
 }
 
-func refuse(kind core.Kind, reason Reason, pkg string, word func(Hints) string) error {
+func refuse(kind core.Kind, reason Reason, pkg core.PackageRef, word func(Hints) string) error {
 	r := &Refusal{Reason: reason, Package: pkg, kind: kind, word: word}
 	r.err = &core.Error{Kind: kind, Msg: word(neutral{})}
 	return r
@@ -95,7 +95,7 @@ func Render(err error, h Hints) error {
 // that refuse one before they can call Authorize (an upload admitted
 // before its body names the action).
 func NotLoggedIn() error {
-	return refuse(core.KindUnauthenticated, ReasonNotLoggedIn, "", func(h Hints) string {
+	return refuse(core.KindUnauthenticated, ReasonNotLoggedIn, core.PackageRef{}, func(h Hints) string {
 		return "this action needs you to be logged in: " + h.LogIn()
 	})
 }

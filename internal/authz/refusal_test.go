@@ -20,21 +20,21 @@ func TestRefusalReasons(t *testing.T) {
 		name   string
 		err    error
 		reason authz.Reason
-		pkg    string
+		pkg    core.PackageRef
 		npm    string
 	}{
-		{"anonymous write", authz.Authorize(authz.Principal{}, authz.PublishVersion, public), authz.ReasonNotLoggedIn, "",
+		{"anonymous write", authz.Authorize(authz.Principal{}, authz.PublishVersion, public), authz.ReasonNotLoggedIn, core.PackageRef{},
 			"this action needs you to be logged in: run `npm login`"},
-		{"upload before its body", authz.NotLoggedIn(), authz.ReasonNotLoggedIn, "",
+		{"upload before its body", authz.NotLoggedIn(), authz.ReasonNotLoggedIn, core.PackageRef{},
 			"this action needs you to be logged in: run `npm login`"},
-		{"not a maintainer", authz.Authorize(authz.Principal{User: stranger}, authz.Unpublish, public), authz.ReasonNotMaintainer, "@acme/widget",
+		{"not a maintainer", authz.Authorize(authz.Principal{User: stranger}, authz.Unpublish, public), authz.ReasonNotMaintainer, core.NPM("@acme/widget"),
 			"you (olaf) are not a maintainer of @acme/widget; ask one of its maintainers (`npm owner ls @acme/widget`) to add you"},
-		{"token for another package", authz.Authorize(otherPkg, authz.PublishVersion, public), authz.ReasonTokenOtherPackages, "@acme/widget",
+		{"token for another package", authz.Authorize(otherPkg, authz.PublishVersion, public), authz.ReasonTokenOtherPackages, core.NPM("@acme/widget"),
 			"create a token for @acme/widget with `npm token create --packages @acme/widget`"},
 		{"token without the action", authz.Authorize(authz.Principal{User: maintainer, Token: apiToken([]core.TokenAction{core.TokenPublish})}, authz.Unpublish, public),
-			authz.ReasonTokenNoAction, "@acme/widget", "create one that does with `npm token create`"},
+			authz.ReasonTokenNoAction, core.NPM("@acme/widget"), "create one that does with `npm token create`"},
 		{"API token managing tokens", authz.Authorize(authz.Principal{User: maintainer, Token: apiToken(everyAction)}, authz.ManageTokens, account),
-			authz.ReasonTokenNoTokens, "", "log in with `npm login` to create or revoke tokens"},
+			authz.ReasonTokenNoTokens, core.PackageRef{}, "log in with `npm login` to create or revoke tokens"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var r *authz.Refusal
@@ -42,7 +42,7 @@ func TestRefusalReasons(t *testing.T) {
 				t.Fatalf("%v is not a Refusal", tc.err)
 			}
 			if r.Reason != tc.reason || r.Package != tc.pkg {
-				t.Errorf("reason %q package %q, want %q %q", r.Reason, r.Package, tc.reason, tc.pkg)
+				t.Errorf("reason %q package %v, want %q %v", r.Reason, r.Package, tc.reason, tc.pkg)
 			}
 			rendered := authz.Render(tc.err, npm.Hints{})
 			if got := core.Message(rendered); !strings.Contains(got, tc.npm) {

@@ -482,7 +482,7 @@ func liveVersions(tx store.Tx, pkgID int64) (map[string]*core.Version, error) {
 
 // ReleaseName lets an administrator free a tombstoned name for anyone.
 func (s *Service) ReleaseName(ctx context.Context, p authz.Principal, name string) error {
-	if err := authz.Authorize(p, authz.AdminNames, authz.Resource{Package: name}); err != nil {
+	if err := authz.Authorize(p, authz.AdminNames, authz.Resource{Package: s.ref(name)}); err != nil {
 		return err
 	}
 	now := s.now()

@@ -160,7 +160,7 @@ func (s *Service) keyRequiredFor(tx store.Tx, pkgID int64) (time.Time, error) {
 func (s *Service) checkPublish(tx store.Tx, p authz.Principal, pub *npm.Publish) (*core.Package, error) {
 	pkg, err := tx.PackageByRef(s.ref(pub.Name))
 	if errors.Is(err, core.ErrNotFound) {
-		if err := authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: pub.Name}); err != nil {
+		if err := authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: s.ref(pub.Name)}); err != nil {
 			return nil, err
 		}
 		return nil, checkScope(tx, p, pub.Name)
@@ -176,12 +176,12 @@ func (s *Service) checkPublish(tx store.Tx, p authz.Principal, pub *npm.Publish)
 	if err != nil {
 		return nil, err
 	}
-	existing := authz.Resource{Package: pub.Name, Maintainers: ms, Critical: critical.Critical(), CriticalSince: critical.GraceStart()}
+	existing := authz.Resource{Package: s.ref(pub.Name), Maintainers: ms, Critical: critical.Critical(), CriticalSince: critical.GraceStart()}
 	switch {
 	case !pkg.NameReleasedAt.IsZero():
 		// An administrator released the name: anyone may take it who
 		// could create it new.
-		if err := authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: pub.Name}); err != nil {
+		if err := authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: s.ref(pub.Name)}); err != nil {
 			return nil, err
 		}
 		if err := checkScope(tx, p, pub.Name); err != nil {

@@ -183,7 +183,7 @@ type packageState struct {
 }
 
 func (st *packageState) resource() authz.Resource {
-	return authz.Resource{Package: st.pkg.Name, Maintainers: st.maintainers, Restricted: st.pkg.Access == "restricted",
+	return authz.Resource{Package: st.pkg.PackageRef, Maintainers: st.maintainers, Restricted: st.pkg.Access == "restricted",
 		Critical: st.critical.Critical(), CriticalSince: st.critical.GraceStart()}
 }
 

@@ -93,13 +93,13 @@ func (s *Service) mayUpload(ctx context.Context, p authz.Principal, name string)
 			if err := s.cfg.Format.ValidateName(name); err != nil {
 				return err
 			}
-			return mayCreate(tx, p, name)
+			return s.mayCreate(tx, p, name)
 		}
 		if err != nil {
 			return err
 		}
 		if !pkg.NameReleasedAt.IsZero() {
-			return mayCreate(tx, p, name)
+			return s.mayCreate(tx, p, name)
 		}
 		ms, err := tx.Maintainers(pkg.ID)
 		if err != nil {
@@ -111,7 +111,7 @@ func (s *Service) mayUpload(ctx context.Context, p authz.Principal, name string)
 		}
 		// The same resource checkPublish decides on, grace period included,
 		// so that admission never refuses what the publish would allow.
-		res := authz.Resource{Package: name, Maintainers: ms, Restricted: pkg.Access == "restricted",
+		res := authz.Resource{Package: s.ref(name), Maintainers: ms, Restricted: pkg.Access == "restricted",
 			Critical: critical.Critical(), CriticalSince: critical.GraceStart()}
 		// Whoever may not read a restricted package learns nothing of it
 		// here either: the same not-found as for a name never used.
@@ -135,8 +135,8 @@ func (s *Service) mayUpload(ctx context.Context, p authz.Principal, name string)
 // mayCreate is checkPublish's rule for a new or released name, scope
 // included: a body that could only be refused for the scope once read
 // (up to the publish limit, spooled and parsed) is refused before it.
-func mayCreate(tx store.Tx, p authz.Principal, name string) error {
-	if err := authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: name}); err != nil {
+func (s *Service) mayCreate(tx store.Tx, p authz.Principal, name string) error {
+	if err := authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: s.ref(name)}); err != nil {
 		return err
 	}
 	return checkScope(tx, p, name)
