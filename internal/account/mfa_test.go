@@ -323,7 +323,7 @@ func TestNPMLoginAndWritesNeedOTP(t *testing.T) {
 	if !sp.MFA {
 		t.Fatal("Authenticate: principal does not know the user has MFA")
 	}
-	wantKind(t, authz.Authorize(sp, authz.CreatePackage, authz.Resource{Package: "x"}), core.KindOTPRequired, "publish with a login token and no code")
+	wantKind(t, authz.Authorize(sp, authz.CreatePackage, authz.Resource{Package: core.NPM("x")}), core.KindOTPRequired, "publish with a login token and no code")
 	if err := authz.Authorize(sp, authz.ManageTokens, authz.Resource{}); err != nil {
 		t.Fatalf("listing tokens needs no code: %v", err)
 	}
@@ -331,14 +331,14 @@ func TestNPMLoginAndWritesNeedOTP(t *testing.T) {
 	e.clock.Advance(30 * time.Second)
 	code := e.code(secret, 0)
 	withCode := e.svc.Factors.WithOTP(e.ctx, sp, code)
-	if err := authz.Authorize(withCode, authz.CreatePackage, authz.Resource{Package: "x"}); err != nil {
+	if err := authz.Authorize(withCode, authz.CreatePackage, authz.Resource{Package: core.NPM("x")}); err != nil {
 		t.Fatalf("publish with a code: %v", err)
 	}
 	// The check is memoised within a request, and spent across requests.
-	if err := authz.Authorize(withCode, authz.CreatePackage, authz.Resource{Package: "x"}); err != nil {
+	if err := authz.Authorize(withCode, authz.CreatePackage, authz.Resource{Package: core.NPM("x")}); err != nil {
 		t.Fatalf("second check in the same request: %v", err)
 	}
-	wantKind(t, authz.Authorize(e.svc.Factors.WithOTP(e.ctx, sp, code), authz.CreatePackage, authz.Resource{Package: "x"}), core.KindOTPRequired, "the same code in the next request")
+	wantKind(t, authz.Authorize(e.svc.Factors.WithOTP(e.ctx, sp, code), authz.CreatePackage, authz.Resource{Package: core.NPM("x")}), core.KindOTPRequired, "the same code in the next request")
 
 	// An API token made with a code may publish without one, but not manage.
 	e.clock.Advance(30 * time.Second)
@@ -350,10 +350,10 @@ func TestNPMLoginAndWritesNeedOTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := authz.Authorize(ap, authz.CreatePackage, authz.Resource{Package: "x"}); err != nil {
+	if err := authz.Authorize(ap, authz.CreatePackage, authz.Resource{Package: core.NPM("x")}); err != nil {
 		t.Fatalf("publish with an API token made under MFA: %v", err)
 	}
-	wantKind(t, authz.Authorize(ap, authz.Deprecate, authz.Resource{Package: "x", Maintainers: []core.User{*u}}), core.KindOTPRequired, "manage with an API token and no code")
+	wantKind(t, authz.Authorize(ap, authz.Deprecate, authz.Resource{Package: core.NPM("x"), Maintainers: []core.User{*u}}), core.KindOTPRequired, "manage with an API token and no code")
 }
 
 func TestWebSignInWithTOTP(t *testing.T) {

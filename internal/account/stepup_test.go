@@ -65,7 +65,7 @@ func TestAddingAFactorNeedsAFreshSessionOrStepUp(t *testing.T) {
 	wp := e.svc.Authn.WebPrincipal(e.ctx, value, e.addr)
 	_, err = e.svc.Factors.BeginTOTP(e.ctx, wp)
 	wantKind(t, err, core.KindOTPRequired, "an app added beside a key without step-up")
-	if err := authz.Authorize(wp, authz.ChangeOwners, authz.Resource{Package: "p", Maintainers: []core.User{*wp.User}, Critical: true}); core.KindOf(err) != core.KindOTPRequired {
+	if err := authz.Authorize(wp, authz.ChangeOwners, authz.Resource{Package: core.NPM("p"), Maintainers: []core.User{*wp.User}, Critical: true}); core.KindOf(err) != core.KindOTPRequired {
 		t.Fatalf("a critical owner change with a key passed 20 minutes ago: %v, want a step-up", err)
 	}
 	o, err = e.svc.Factors.BeginStepUpKey(e.ctx, wp)
@@ -77,7 +77,7 @@ func TestAddingAFactorNeedsAFreshSessionOrStepUp(t *testing.T) {
 		t.Fatalf("step-up with the key: %v", err)
 	}
 	wp = e.svc.Authn.WebPrincipal(e.ctx, value, e.addr)
-	if err := authz.Authorize(wp, authz.ChangeOwners, authz.Resource{Package: "p", Maintainers: []core.User{*wp.User}, Critical: true}); err != nil {
+	if err := authz.Authorize(wp, authz.ChangeOwners, authz.Resource{Package: core.NPM("p"), Maintainers: []core.User{*wp.User}, Critical: true}); err != nil {
 		t.Fatalf("a critical owner change right after the key: %v", err)
 	}
 	en, err := e.svc.Factors.BeginTOTP(e.ctx, wp)
@@ -101,7 +101,7 @@ func TestAddingAFactorNeedsAFreshSessionOrStepUp(t *testing.T) {
 	if !wp.PhishingResistantAt.IsZero() {
 		t.Fatal("a code from the app left the session counting as having passed a key")
 	}
-	if err := authz.Authorize(wp, authz.SetDistTags, authz.Resource{Package: "p", Maintainers: []core.User{*wp.User}, Critical: true}); core.KindOf(err) != core.KindOTPRequired {
+	if err := authz.Authorize(wp, authz.SetDistTags, authz.Resource{Package: core.NPM("p"), Maintainers: []core.User{*wp.User}, Critical: true}); core.KindOf(err) != core.KindOTPRequired {
 		t.Fatalf("critical dist-tags after a TOTP step-up: %v, want the key asked for", err)
 	}
 }

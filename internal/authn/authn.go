@@ -255,7 +255,7 @@ func (s *Service) CreateToken(ctx context.Context, p authz.Principal, pw string,
 	if err != nil {
 		return nil, err
 	}
-	if err := authz.Authorize(p, authz.CreateTokens, authz.Resource{Critical: covers != "", Package: covers, CriticalSince: since}); err != nil {
+	if err := authz.Authorize(p, authz.CreateTokens, authz.Resource{Critical: covers.Name != "", Package: covers, CriticalSince: since}); err != nil {
 		return nil, err
 	}
 	if err := s.ConfirmPassword(ctx, p, pw, "creating a token"); err != nil {
@@ -314,24 +314,24 @@ func (s *Service) CreateToken(ctx context.Context, p authz.Principal, pw string,
 }
 
 // coversCritical returns a critical package the user maintains that a
-// token for patterns would cover ("" if none), and the start of its grace
+// token for patterns would cover (the zero ref if none), and the start of its grace
 // period: creating such a token needs a phishing-resistant factor once
 // the grace period is over. Of several, it returns the one whose grace
 // ends first (one without grace first of all), as that decides.
-func (s *Service) coversCritical(ctx context.Context, p authz.Principal, patterns []string) (string, time.Time, error) {
+func (s *Service) coversCritical(ctx context.Context, p authz.Principal, patterns []string) (core.PackageRef, time.Time, error) {
 	if p.User == nil {
-		return "", time.Time{}, nil
+		return core.PackageRef{}, time.Time{}, nil
 	}
-	var name string
+	var name core.PackageRef
 	var since time.Time
 	err := s.store.View(ctx, func(tx store.Tx) error {
-		name, since = "", time.Time{}
+		name, since = core.PackageRef{}, time.Time{}
 		pkgs, err := tx.PackagesByMaintainer(p.User.ID)
 		if err != nil {
 			return err
 		}
 		for _, pkg := range pkgs {
-			if !authz.PackageMatches(patterns, pkg.Name) {
+			if !authz.PackageMatches(patterns, pkg.PackageRef) {
 				continue
 			}
 			c, err := tx.CriticalState(pkg.ID)
@@ -341,8 +341,8 @@ func (s *Service) coversCritical(ctx context.Context, p authz.Principal, pattern
 			if !c.Critical() {
 				continue
 			}
-			if start := c.GraceStart(); name == "" || start.Before(since) {
-				name, since = pkg.Name, start
+			if start := c.GraceStart(); name.Name == "" || start.Before(since) {
+				name, since = pkg.PackageRef, start
 			}
 			if since.IsZero() {
 				return nil

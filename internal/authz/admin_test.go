@@ -43,7 +43,7 @@ func TestAdminPowerNeedsSecondFactor(t *testing.T) {
 		{"not an admin, key passed", authz.Principal{User: maintainer, MFA: true, HasKey: true, PhishingResistantAt: recent, Now: now}, core.KindForbidden, "only registry administrators", false, false},
 	} {
 		for _, a := range []authz.Action{authz.AdminUsers, authz.AdminNames} {
-			err := authz.Authorize(c.p, a, authz.Resource{Package: "x"})
+			err := authz.Authorize(c.p, a, authz.Resource{Package: core.NPM("x")})
 			switch {
 			case c.want == ok && err != nil:
 				t.Errorf("%s, %s: denied (%v), want allowed", c.name, a, err)

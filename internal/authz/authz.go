@@ -5,6 +5,7 @@
 package authz
 
 import (
+	"fmt"
 	"net/netip"
 	"path"
 	"slices"
@@ -171,7 +172,7 @@ var tokenAction = map[Action]core.TokenAction{
 // of its grace period; zero for one designated by an administrator (no
 // grace) and for a token covering several, the earliest.
 type Resource struct {
-	Package       string
+	Package       core.PackageRef
 	Maintainers   []core.User
 	Restricted    bool
 	Critical      bool
@@ -186,14 +187,14 @@ func Authorize(p Principal, a Action, r Resource) error {
 	}
 	if p.User == nil {
 		if a == ReadPackage {
-			return core.Errorf(core.KindNotFound, "package %s was not found or you do not have permission to read it", r.Package)
+			return core.Errorf(core.KindNotFound, "package %s was not found or you do not have permission to read it", r.Package.Name)
 		}
-		return core.Errorf(core.KindUnauthenticated, "this action needs you to be logged in: run `npm login`")
+		return NotLoggedIn()
 	}
 	if a == ReadPackage && !isMaintainer(p.User, r.Maintainers) {
 		// Same answer as for a name that does not exist, before any token
 		// check, so that no token can confirm a restricted name exists.
-		return core.Errorf(core.KindNotFound, "package %s was not found or you do not have permission to read it", r.Package)
+		return core.Errorf(core.KindNotFound, "package %s was not found or you do not have permission to read it", r.Package.Name)
 	}
 	if p.User.Disabled() {
 		return core.Errorf(core.KindForbidden, "account %s is disabled; contact the registry's administrators", p.User.Name)
@@ -214,7 +215,7 @@ func Authorize(p Principal, a Action, r Resource) error {
 		if isMaintainer(p.User, r.Maintainers) {
 			return nil
 		}
-		return core.Errorf(core.KindNotFound, "package %s was not found or you do not have permission to read it", r.Package)
+		return core.Errorf(core.KindNotFound, "package %s was not found or you do not have permission to read it", r.Package.Name)
 	case ManageTokens:
 		return nil
 	case CreatePackage, CreateTokens, RevokeTokens, RemoveMFA, ChangeEmail:
@@ -225,7 +226,9 @@ func Authorize(p Principal, a Action, r Resource) error {
 		if isMaintainer(p.User, r.Maintainers) {
 			return mfaPolicy(p, a, r)
 		}
-		return core.Errorf(core.KindForbidden, "you (%s) are not a maintainer of %s; ask one of its maintainers (`npm owner ls %s`) to add you", p.User.Name, r.Package, r.Package)
+		return refuse(core.KindForbidden, ReasonNotMaintainer, r.Package, func(h Hints) string {
+			return fmt.Sprintf("you (%s) are not a maintainer of %s; ask one of its maintainers (%s) to add you", p.User.Name, r.Package.Name, h.ListOwners(r.Package.Name))
+		})
 	case AdminUsers, AdminNames:
 		return adminPolicy(p, a)
 	}
@@ -265,41 +268,54 @@ func phishingResistant(p Principal, a Action, r Resource) error {
 	if fresh {
 		return nil
 	}
-	what := "changing the owners of " + r.Package
+	what := func(Hints) string { return "changing the owners of " + r.Package.Name }
 	switch a {
 	case CreateTokens:
 		// Every other token stays possible: say so, so that a
 		// maintainer without a key is not left thinking tokens are gone.
-		what = "creating a token that can act on it (a token limited to your other packages, e.g. `npm token create --packages <name>`, needs no key)"
+		what = func(h Hints) string {
+			return "creating a token that can act on it (a token limited to your other packages, e.g. " + h.CreateTokenFor("<name>") + ", needs no key)"
+		}
 	case CreatePackage, PublishVersion:
-		what = "publishing " + r.Package
+		what = wordsFor("publishing " + r.Package.Name)
 	case Unpublish:
-		what = "unpublishing"
+		what = wordsFor("unpublishing")
 	case Deprecate:
-		what = "deprecating"
+		what = wordsFor("deprecating")
 	case SetDistTags:
-		what = "changing its dist-tags"
+		what = wordsFor("changing its dist-tags")
 	case ChangeAccess:
-		what = "changing its access"
+		what = wordsFor("changing its access")
 	}
-	name := r.Package
+	name := r.Package.Name
 	if name == "" {
 		name = "a package this token would cover"
+	}
+	critical := func(kind core.Kind, word func(h Hints) string) error {
+		return refuse(kind, ReasonCriticalNeedsKey, r.Package, word)
 	}
 	switch {
 	case p.Token == nil && p.HasKey:
 		// The web sends the browser to confirm with the key (step-up).
-		return core.Errorf(core.KindOTPRequired, "%s is a critical package: %s needs your security key or passkey, used within the last %s; confirm it with the key and try again",
-			name, what, p.window())
+		return critical(core.KindOTPRequired, func(h Hints) string {
+			return fmt.Sprintf("%s is a critical package: %s needs your security key or passkey, used within the last %s; confirm it with the key and try again",
+				name, what(h), p.window())
+		})
 	case p.Token != nil && p.Token.Kind == core.TokenAPI:
-		return core.Errorf(core.KindForbidden, "%s is a critical package: %s needs a token created in a session that passed a security key or passkey; this token (%s, %q) was not (a code from an authenticator app alone is not enough). Add a security key or passkey at %s if you have none, sign in with it and create a new token",
-			name, what, p.Token.Mask, p.Token.Name, p.accountPage("security-keys"))
+		return critical(core.KindForbidden, func(h Hints) string {
+			return fmt.Sprintf("%s is a critical package: %s needs a token created in a session that passed a security key or passkey; this token (%s, %q) was not (a code from an authenticator app alone is not enough). Add a security key or passkey at %s if you have none, sign in with it and create a new token",
+				name, what(h), p.Token.Mask, p.Token.Name, p.accountPage("security-keys"))
+		})
 	case p.HasKey:
-		return core.Errorf(core.KindForbidden, "%s is a critical package: %s needs a security key or passkey; a one-time code from an authenticator app (TOTP) alone is not enough. Run `npm login` and approve it in the browser with your key",
-			name, what)
+		return critical(core.KindForbidden, func(h Hints) string {
+			return fmt.Sprintf("%s is a critical package: %s needs a security key or passkey; a one-time code from an authenticator app (TOTP) alone is not enough. %s",
+				name, what(h), h.LogInWithKey())
+		})
 	}
-	return core.Errorf(core.KindForbidden, "%s is a critical package: %s needs a security key or passkey; a one-time code from an authenticator app (TOTP) alone is not enough. Add a security key or passkey at %s and sign in with it",
-		name, what, p.accountPage("security-keys"))
+	return critical(core.KindForbidden, func(h Hints) string {
+		return fmt.Sprintf("%s is a critical package: %s needs a security key or passkey; a one-time code from an authenticator app (TOTP) alone is not enough. Add a security key or passkey at %s and sign in with it",
+			name, what(h), p.accountPage("security-keys"))
+	})
 }
 
 // freshSession decides the actions that hand a session more than it has:
@@ -485,15 +501,21 @@ func tokenAllows(t *core.Token, a Action, r Resource) error {
 		if t.Kind == core.TokenSession {
 			return nil
 		}
-		return core.Errorf(core.KindForbidden, "this API token (%s) cannot manage tokens; log in with `npm login` to create or revoke tokens", t.Mask)
+		return refuse(core.KindForbidden, ReasonTokenNoTokens, r.Package, func(h Hints) string {
+			return fmt.Sprintf("this API token (%s) cannot manage tokens; %s to create or revoke tokens", t.Mask, h.LogInForTokens())
+		})
 	}
 	need := tokenAction[a]
 	if !slices.Contains(t.Actions, need) {
-		return core.Errorf(core.KindForbidden, "this token (%s, %q) does not allow %s; create one that does with `npm token create`", t.Mask, t.Name, describe(need))
+		return refuse(core.KindForbidden, ReasonTokenNoAction, r.Package, func(h Hints) string {
+			return fmt.Sprintf("this token (%s, %q) does not allow %s; create one that does with %s", t.Mask, t.Name, describe(need), h.CreateToken())
+		})
 	}
-	if r.Package != "" && !PackageMatches(t.Packages, r.Package) {
-		return core.Errorf(core.KindForbidden, "this token (%s, %q) is limited to %s and cannot act on %s; create a token for %s with `npm token create --packages %s`",
-			t.Mask, t.Name, strings.Join(t.Packages, ", "), r.Package, r.Package, r.Package)
+	if r.Package.Name != "" && !PackageMatches(t.Packages, r.Package) {
+		return refuse(core.KindForbidden, ReasonTokenOtherPackages, r.Package, func(h Hints) string {
+			return fmt.Sprintf("this token (%s, %q) is limited to %s and cannot act on %s; create a token for %s with %s",
+				t.Mask, t.Name, strings.Join(t.Packages, ", "), r.Package.Name, r.Package.Name, h.CreateTokenFor(r.Package.Name))
+		})
 	}
 	return nil
 }
@@ -509,18 +531,27 @@ func describe(a core.TokenAction) string {
 	}
 }
 
-// PackageMatches reports whether name is covered by a token's package
-// list: an exact name or "@scope/*". An empty list covers every package.
-func PackageMatches(patterns []string, name string) bool {
+// PackageMatches reports whether ref is covered by a token's package
+// list. A pattern is "ecosystem:pattern", or a bare pattern for npm (every
+// token made before packages had an ecosystem): an exact name, or for
+// npm "@scope/*". An empty list covers every package.
+func PackageMatches(patterns []string, ref core.PackageRef) bool {
 	if len(patterns) == 0 {
 		return true
 	}
 	for _, p := range patterns {
-		if p == name {
+		eco, pat, ok := strings.Cut(p, ":")
+		if !ok {
+			eco, pat = string(core.EcosystemNPM), p
+		}
+		if core.Ecosystem(eco) != ref.Ecosystem {
+			continue
+		}
+		if pat == ref.Name {
 			return true
 		}
-		if strings.HasPrefix(p, "@") && strings.HasSuffix(p, "/*") {
-			if ok, _ := path.Match(p, name); ok && strings.HasPrefix(name, "@") {
+		if ref.Ecosystem == core.EcosystemNPM && strings.HasPrefix(pat, "@") && strings.HasSuffix(pat, "/*") {
+			if ok, _ := path.Match(pat, ref.Name); ok && strings.HasPrefix(ref.Name, "@") {
 				return true
 			}
 		}
@@ -542,3 +573,6 @@ func AddrAllowed(cidrs []string, addr netip.Addr) bool {
 	}
 	return false
 }
+
+// wordsFor is a message part that no client's hints change.
+func wordsFor(s string) func(Hints) string { return func(Hints) string { return s } }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/ecosystem/npm"
 )
 
 // Cell outcomes.
@@ -48,9 +49,9 @@ const pkg = "@acme/widget"
 
 var (
 	maintainers = []core.User{*maintainer, *disabled, *unverified, *breached}
-	public      = authz.Resource{Package: pkg, Maintainers: maintainers}
-	restricted  = authz.Resource{Package: pkg, Maintainers: maintainers, Restricted: true}
-	newName     = authz.Resource{Package: "@acme/new"}
+	public      = authz.Resource{Package: core.NPM(pkg), Maintainers: maintainers}
+	restricted  = authz.Resource{Package: core.NPM(pkg), Maintainers: maintainers, Restricted: true}
+	newName     = authz.Resource{Package: core.NPM("@acme/new")}
 	account     = authz.Resource{}
 )
 
@@ -192,13 +193,25 @@ func TestAuthorizeMessages(t *testing.T) {
 			if err == nil {
 				t.Fatal("allowed")
 			}
+			// What the npm CLI shows: the refusal worded with npm's
+			// hints, as the npm front-end and the web UI render it.
+			rendered := authz.Render(err, npm.Hints{})
+			msg := core.Message(rendered)
+			if core.KindOf(rendered) != core.KindOf(err) {
+				t.Errorf("rendering changed the kind from %v to %v", core.KindOf(err), core.KindOf(rendered))
+			}
 			for _, w := range tc.want {
-				if !strings.Contains(core.Message(err), w) {
-					t.Errorf("message %q does not contain %q", core.Message(err), w)
+				if !strings.Contains(msg, w) {
+					t.Errorf("message %q does not contain %q", msg, w)
 				}
 			}
-			if tc.p.Token != nil && strings.Contains(core.Message(err), "rmp_") && !strings.Contains(core.Message(err), tc.p.Token.Mask) {
-				t.Errorf("message %q shows more of the token than its mask", core.Message(err))
+			if tc.p.Token != nil && strings.Contains(msg, "rmp_") && !strings.Contains(msg, tc.p.Token.Mask) {
+				t.Errorf("message %q shows more of the token than its mask", msg)
+			}
+			// authz itself names no client's commands (issue 8): the
+			// advice is the front-end's.
+			if neutral := core.Message(err); strings.Contains(neutral, "`npm ") {
+				t.Errorf("authz's own message %q names an npm command", neutral)
 			}
 		})
 	}
@@ -232,9 +245,36 @@ func TestPackageMatches(t *testing.T) {
 		{[]string{"@acme/widget"}, "@acme/gadget", false},
 		{[]string{"*"}, "left-pad", false}, // only "@scope/*" is a pattern
 		{[]string{"left-pad", "@acme/*"}, "@acme/x", true},
+		// A pattern may name its ecosystem; a bare one is npm's, as every
+		// token made before packages had one.
+		{[]string{"npm:left-pad"}, "left-pad", true},
+		{[]string{"npm:@acme/*"}, "@acme/widget", true},
+		{[]string{"go:left-pad"}, "left-pad", false},
+		{[]string{"go:@acme/*"}, "@acme/widget", false},
 	} {
-		if got := authz.PackageMatches(tc.patterns, tc.name); got != tc.want {
+		if got := authz.PackageMatches(tc.patterns, core.NPM(tc.name)); got != tc.want {
 			t.Errorf("PackageMatches(%q, %q) = %t, want %t", tc.patterns, tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestPackageMatchesOtherEcosystem: a bare pattern never covers another
+// ecosystem's package of the same name, and npm's "@scope/*" is npm's.
+func TestPackageMatchesOtherEcosystem(t *testing.T) {
+	goRef := func(name string) core.PackageRef { return core.PackageRef{Ecosystem: "go", Name: name} }
+	for _, tc := range []struct {
+		patterns []string
+		ref      core.PackageRef
+		want     bool
+	}{
+		{nil, goRef("left-pad"), true},
+		{[]string{"left-pad"}, goRef("left-pad"), false},
+		{[]string{"go:left-pad"}, goRef("left-pad"), true},
+		{[]string{"go:@acme/*"}, goRef("@acme/x"), false},
+		{[]string{"npm:left-pad", "go:example.com/m"}, goRef("example.com/m"), true},
+	} {
+		if got := authz.PackageMatches(tc.patterns, tc.ref); got != tc.want {
+			t.Errorf("PackageMatches(%q, %v) = %t, want %t", tc.patterns, tc.ref, got, tc.want)
 		}
 	}
 }

@@ -16,8 +16,8 @@ import (
 func TestSecondFactorMatrix(t *testing.T) {
 	u := &core.User{ID: 1, Name: "alice", EmailVerified: true}
 	other := core.User{ID: 2, Name: "bob"}
-	mine := authz.Resource{Package: "p", Maintainers: []core.User{*u}}
-	theirs := authz.Resource{Package: "p", Maintainers: []core.User{other}}
+	mine := authz.Resource{Package: core.NPM("p"), Maintainers: []core.User{*u}}
+	theirs := authz.Resource{Package: core.NPM("p"), Maintainers: []core.User{other}}
 	at := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	all := []core.TokenAction{core.TokenRead, core.TokenPublish, core.TokenManage}
 	session := &core.Token{Kind: core.TokenSession, Actions: all}
@@ -48,7 +48,7 @@ func TestSecondFactorMatrix(t *testing.T) {
 		r    authz.Resource
 		want []core.Kind // one per principal
 	}{
-		{authz.CreatePackage, authz.Resource{Package: "p"}, []core.Kind{ok, otp, otp, ok, otp, ok, otp, ok, ok}},
+		{authz.CreatePackage, authz.Resource{Package: core.NPM("p")}, []core.Kind{ok, otp, otp, ok, otp, ok, otp, ok, ok}},
 		{authz.PublishVersion, mine, []core.Kind{ok, otp, otp, ok, otp, ok, otp, ok, ok}},
 		{authz.Unpublish, mine, []core.Kind{ok, otp, otp, ok, otp, otp, otp, ok, otp}},
 		{authz.SetDistTags, mine, []core.Kind{ok, otp, otp, ok, otp, otp, otp, ok, otp}},
@@ -83,11 +83,11 @@ func TestSecondFactorMatrix(t *testing.T) {
 	}
 	// A throttled check stays a rate limit, not a new prompt.
 	limited := authz.Principal{User: u, MFA: true, Token: session, OTP: authz.NewOTPCheck(func() error { return core.RateLimited(time.Second, "too many") })}
-	if err := authz.Authorize(limited, authz.CreatePackage, authz.Resource{Package: "p"}); core.KindOf(err) != core.KindRateLimited {
+	if err := authz.Authorize(limited, authz.CreatePackage, authz.Resource{Package: core.NPM("p")}); core.KindOf(err) != core.KindRateLimited {
 		t.Fatalf("throttled code: %v", err)
 	}
 	// The OTP message is the one npm users see.
-	err := authz.Authorize(ps[2].p, authz.CreatePackage, authz.Resource{Package: "p"})
+	err := authz.Authorize(ps[2].p, authz.CreatePackage, authz.Resource{Package: core.NPM("p")})
 	var e *core.Error
 	if !errors.As(err, &e) || e.Msg != authz.OTPRequiredMessage {
 		t.Fatalf("message %v, want %q", err, authz.OTPRequiredMessage)
@@ -103,8 +103,8 @@ func TestMFAPolicyMatrix(t *testing.T) {
 	now := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
 	fresh, stale := now.Add(-time.Minute), now.Add(-time.Hour)
 	u := &core.User{ID: 1, Name: "alice", EmailVerified: true}
-	mine := authz.Resource{Package: "p", Maintainers: []core.User{*u}}
-	critical := authz.Resource{Package: "p", Maintainers: []core.User{*u}, Critical: true}
+	mine := authz.Resource{Package: core.NPM("p"), Maintainers: []core.User{*u}}
+	critical := authz.Resource{Package: core.NPM("p"), Maintainers: []core.User{*u}, Critical: true}
 	criticalToken := authz.Resource{Critical: true}
 	all := []core.TokenAction{core.TokenRead, core.TokenPublish, core.TokenManage}
 	session := &core.Token{Kind: core.TokenSession, Actions: all}
@@ -141,7 +141,7 @@ func TestMFAPolicyMatrix(t *testing.T) {
 		want []core.Kind // one per principal
 	}{
 		{authz.ReadPackage, mine, []core.Kind{A, A, A, A, A, A, A, A, A, A, A, A, A}},
-		{authz.CreatePackage, authz.Resource{Package: "p"}, []core.Kind{F, F, A, A, A, A, F, A, A, A, A, F, A}},
+		{authz.CreatePackage, authz.Resource{Package: core.NPM("p")}, []core.Kind{F, F, A, A, A, A, F, A, A, A, A, F, A}},
 		{authz.PublishVersion, mine, []core.Kind{F, F, A, A, A, A, F, A, A, A, A, F, A}},
 		{authz.Unpublish, mine, []core.Kind{F, F, A, A, A, O, O, A, A, A, A, F, O}},
 		{authz.SetDistTags, mine, []core.Kind{F, F, A, A, A, O, O, A, A, A, A, F, O}},
@@ -204,7 +204,7 @@ func TestCriticalGracePeriod(t *testing.T) {
 		return authz.Principal{User: u, Now: now, Policy: policy, MFA: true, Token: &core.Token{Kind: core.TokenAPI, Actions: all, MFAVerifiedAt: now.Add(-30 * 24 * time.Hour), Mask: "rmp_Abc", Name: "ci"}}
 	}
 	res := func(since time.Time) authz.Resource {
-		return authz.Resource{Package: "p", Maintainers: []core.User{*u}, Critical: true, CriticalSince: since}
+		return authz.Resource{Package: core.NPM("p"), Maintainers: []core.User{*u}, Critical: true, CriticalSince: since}
 	}
 	inGrace := res(now.Add(-13 * 24 * time.Hour))
 	over := res(now.Add(-14*24*time.Hour - time.Second))
@@ -242,7 +242,7 @@ func TestCriticalGracePeriod(t *testing.T) {
 func TestMFAPolicyMessages(t *testing.T) {
 	now := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
 	u := &core.User{ID: 1, Name: "alice", EmailVerified: true}
-	mine := authz.Resource{Package: "p", Maintainers: []core.User{*u}}
+	mine := authz.Resource{Package: core.NPM("p"), Maintainers: []core.User{*u}}
 	l3 := authz.Policy{RequireMFA: true}
 	url := "https://npm.example/account"
 	for _, tc := range []struct {
@@ -257,7 +257,7 @@ func TestMFAPolicyMessages(t *testing.T) {
 		{"old token", authz.Principal{User: u, Policy: l3, MFA: true, AccountURL: url, Token: &core.Token{Kind: core.TokenAPI, Mask: "rmp_Abc", Name: "ci", Actions: []core.TokenAction{core.TokenPublish}}},
 			authz.PublishVersion, mine, "created in a session that did not pass two-factor authentication"},
 		{"TOTP on a critical package", authz.Principal{User: u, Policy: l3, MFA: true, MFAVerifiedAt: now, Now: now, AccountURL: url}, authz.ChangeOwners,
-			authz.Resource{Package: "p", Maintainers: []core.User{*u}, Critical: true}, "p is a critical package: changing the owners of p needs a security key or passkey"},
+			authz.Resource{Package: core.NPM("p"), Maintainers: []core.User{*u}, Critical: true}, "p is a critical package: changing the owners of p needs a security key or passkey"},
 		{"stale browser", authz.Principal{User: u, MFA: true, MFAVerifiedAt: now.Add(-time.Hour), Now: now}, authz.CreateTokens, authz.Resource{}, authz.StepUpMessage},
 	} {
 		err := authz.Authorize(tc.p, tc.a, tc.r)

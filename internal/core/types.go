@@ -67,10 +67,11 @@ const (
 	TokenManage  TokenAction = "manage"  // unpublish, deprecate, dist-tags, owners, access
 )
 
-// Package is a package name and its state. Versions hang off it.
+// Package is a package, identified by its ecosystem and name, and its
+// state. Versions hang off it.
 type Package struct {
-	ID             int64
-	Name           string
+	ID int64
+	PackageRef
 	CreatedAt      time.Time
 	ModifiedAt     time.Time
 	Rev            int64     // bumped on every change; the "_rev" npm sees

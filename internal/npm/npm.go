@@ -19,10 +19,11 @@ import (
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/clientaddr"
 	"github.com/rampart/rampart/internal/core"
+	npmfmt "github.com/rampart/rampart/internal/ecosystem/npm"
 	"github.com/rampart/rampart/internal/httperr"
 	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/limits"
-	"github.com/rampart/rampart/internal/npmpkg"
+	"github.com/rampart/rampart/internal/quote"
 	"github.com/rampart/rampart/internal/registry"
 	"github.com/rampart/rampart/internal/secondfactor"
 	"github.com/rampart/rampart/internal/store"
@@ -93,7 +94,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.As(err, &mbe) {
 		err = core.Errorf(core.KindTooLarge, "request body is larger than the limit of %d MiB", mbe.Limit/limits.MiB)
 	}
-	httperr.WriteJSON(w, r, h.log, err)
+	httperr.WriteJSON(w, r, h.log, authz.Render(err, npmfmt.Hints{}))
 }
 
 // principal authenticates the request's bearer token, if any. A token that
@@ -333,7 +334,7 @@ const answerGrace = 5 * time.Minute
 // limit and the time limit, and says which was crossed. The time limit
 // counts from now, when the request has been admitted; the server's own
 // read timeouts, if any, are replaced for this body.
-func (h *Handler) readUpload(w http.ResponseWriter, r *http.Request, up *registry.Upload) (*npmpkg.Document, error) {
+func (h *Handler) readUpload(w http.ResponseWriter, r *http.Request, up *registry.Upload) (*npmfmt.Document, error) {
 	rc := http.NewResponseController(w)
 	// The same rate as every other body (limits.min_bytes_per_second after
 	// limits.body_grace_seconds), counted from admission rather than from
@@ -361,7 +362,7 @@ func (h *Handler) readUpload(w http.ResponseWriter, r *http.Request, up *registr
 	case err == nil:
 		return doc, nil
 	case errors.As(err, &mbe):
-		return nil, npmpkg.RequestTooLarge(h.limits)
+		return nil, npmfmt.RequestTooLarge(h.limits)
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		return nil, core.Errorf(core.KindInvalid,
 			"the upload did not arrive within %s, this registry's limit for receiving one of its size (limits.min_bytes_per_second after limits.body_grace_seconds); publish from a faster connection, or ask the registry's administrators to raise the limit",
@@ -593,7 +594,7 @@ func searchNumber(raw, name string, def, lo, hi int) (int, error) {
 	}
 	n, err := strconv.Atoi(raw)
 	if err != nil || n < lo || n > hi {
-		return 0, core.Errorf(core.KindInvalid, "search parameter %s must be a whole number from %d to %d, not %s", name, lo, hi, npmpkg.Echo(raw))
+		return 0, core.Errorf(core.KindInvalid, "search parameter %s must be a whole number from %d to %d, not %s", name, lo, hi, quote.Untrusted(raw))
 	}
 	return n, nil
 }
@@ -605,7 +606,7 @@ func searchNumber(raw, name string, def, lo, hi int) (int, error) {
 // The request is anonymous and gzip'd, so it is never read whole: the
 // compressed body is bounded by MaxJSONBodyBytes, the inflated bytes by
 // MaxAuditBytes as gzip yields them, and the packages and versions as the
-// JSON streams in (npmpkg.ParseAuditRequest).
+// JSON streams in (npmfmt.ParseAuditRequest).
 func (h *Handler) auditBulk(w http.ResponseWriter, r *http.Request) error {
 	var body io.Reader = http.MaxBytesReader(w, r.Body, limits.MaxJSONBodyBytes)
 	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") {
@@ -619,7 +620,7 @@ func (h *Handler) auditBulk(w http.ResponseWriter, r *http.Request) error {
 		defer zr.Close()
 		body = zr
 	}
-	if _, err := npmpkg.ParseAuditRequest(npmpkg.AuditLimitReader(body)); err != nil {
+	if _, err := npmfmt.ParseAuditRequest(npmfmt.AuditLimitReader(body)); err != nil {
 		if errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) || errors.As(err, new(flate.CorruptInputError)) {
 			return core.Errorf(core.KindInvalid, "the audit request's gzip stream is corrupt: %v", err)
 		}

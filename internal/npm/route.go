@@ -12,9 +12,10 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/rampart/rampart/internal/quote"
+
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
-	"github.com/rampart/rampart/internal/npmpkg"
 )
 
 // endpoints is the one list of what the npm front-end answers: every
@@ -346,10 +347,10 @@ func route(method, escapedPath string) (*endpoint, args, error) {
 		}
 	}
 	if allow == nil {
-		return nil, args{}, core.Errorf(core.KindNotFound, "no such endpoint: %s", npmpkg.Echo(pathForMessage(escapedPath)))
+		return nil, args{}, core.Errorf(core.KindNotFound, "no such endpoint: %s", quote.Untrusted(pathForMessage(escapedPath)))
 	}
 	return nil, args{}, core.WrongMethod(allow, "%s takes only %s, not %s",
-		npmpkg.Echo(pathForMessage(escapedPath)), strings.Join(allow, ", "), npmpkg.Echo(method))
+		quote.Untrusted(pathForMessage(escapedPath)), strings.Join(allow, ", "), quote.Untrusted(method))
 }
 
 // pathForMessage is the request path as a user would recognise it,
@@ -370,7 +371,7 @@ func pathForMessage(escaped string) string {
 func parsePath(escaped string) ([]string, error) {
 	p := strings.TrimPrefix(escaped, "/")
 	if p == "" {
-		return nil, core.Errorf(core.KindNotFound, "no such endpoint: %s", npmpkg.Echo(escaped))
+		return nil, core.Errorf(core.KindNotFound, "no such endpoint: %s", quote.Untrusted(escaped))
 	}
 	raw := strings.Split(p, "/")
 	segs := make([]string, 0, len(raw))
@@ -396,5 +397,5 @@ func parsePath(escaped string) ([]string, error) {
 }
 
 func notFoundPath(escaped, why string) error {
-	return core.Errorf(core.KindNotFound, "no such endpoint: %s (%s)", npmpkg.Echo(escaped), why)
+	return core.Errorf(core.KindNotFound, "no such endpoint: %s (%s)", quote.Untrusted(escaped), why)
 }

@@ -2,7 +2,7 @@
 // tests and benchmarks that talk to the registry without the npm CLI: a
 // package tarball, and the publish document that carries it.
 //
-// It is deliberately independent of internal/npmpkg (whose own tests use
+// It is deliberately independent of internal/ecosystem/npm (whose own tests use
 // it), so it recomputes the digests npm sends rather than sharing the
 // parser's code: a fixture that agreed with the parser by construction
 // could not catch the parser's mistakes.

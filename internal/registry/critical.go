@@ -167,14 +167,14 @@ func (s *Service) RunCritical(ctx context.Context, interval time.Duration) {
 // DesignateCritical marks a package critical (on) or removes the mark; an
 // administrator's decision, independent of downloads.
 func (s *Service) DesignateCritical(ctx context.Context, p authz.Principal, name string, on bool) error {
-	if err := authz.Authorize(p, authz.AdminNames, authz.Resource{Package: name}); err != nil {
+	if err := authz.Authorize(p, authz.AdminNames, authz.Resource{Package: s.ref(name)}); err != nil {
 		return err
 	}
 	now := s.now()
 	var notices []notice
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		notices = nil
-		pkg, err := tx.PackageByName(name)
+		pkg, err := tx.PackageByRef(s.ref(name))
 		if errors.Is(err, core.ErrNotFound) {
 			return core.Errorf(core.KindNotFound, "package %s was not found", name)
 		}
@@ -222,7 +222,7 @@ func (s *Service) CriticalPackages(ctx context.Context) ([]core.CriticalPackage,
 func (s *Service) IsCritical(ctx context.Context, name string) (bool, error) {
 	var on bool
 	err := s.store.View(ctx, func(tx store.Tx) error {
-		p, err := tx.PackageByName(name)
+		p, err := tx.PackageByRef(s.ref(name))
 		if errors.Is(err, core.ErrNotFound) {
 			return nil
 		}

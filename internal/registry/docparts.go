@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/ecosystem/npm"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -72,7 +73,7 @@ func (s *Service) renderVersion(p *core.Package, v *core.Version, u *core.User) 
 		m["_npmUser"] = map[string]any{"name": u.Name, "email": u.Email}
 	}
 	abbrev := map[string]any{}
-	for _, f := range abbreviatedFields {
+	for _, f := range npm.AbbreviatedFields {
 		if val, ok := m[f]; ok {
 			abbrev[f] = val
 		}
@@ -124,7 +125,7 @@ func (s *Service) loadParts(tx packagesUsersDocuments, p *core.Package, bodies b
 	d := &docParts{pkg: p, tags: tags, frags: frags}
 	users := map[int64]*core.User{}
 	live := map[string]*core.Version{}
-	times := map[string]string{"created": docTime(p.CreatedAt), "modified": docTime(p.ModifiedAt)}
+	times := map[string]string{"created": npm.DocTime(p.CreatedAt), "modified": npm.DocTime(p.ModifiedAt)}
 	for i := range all {
 		v := &all[i]
 		if !v.Live() {
@@ -147,7 +148,7 @@ func (s *Service) loadParts(tx packagesUsersDocuments, p *core.Package, bodies b
 		}
 		live[v.Version] = v
 		d.versions = append(d.versions, v.Version)
-		times[v.Version] = docTime(v.PublishedAt)
+		times[v.Version] = npm.DocTime(v.PublishedAt)
 	}
 	slices.Sort(d.versions)
 
@@ -174,13 +175,13 @@ func (s *Service) loadParts(tx packagesUsersDocuments, p *core.Package, bodies b
 	}
 	top := map[string]any{
 		"_id":         p.Name,
-		"_rev":        Rev(p),
+		"_rev":        npm.Rev(p),
 		"name":        p.Name,
 		"dist-tags":   tags,
 		"maintainers": ms,
 		"readme":      readme,
 	}
-	for _, f := range hoistedFields {
+	for _, f := range npm.HoistedFields {
 		if val, ok := latest[f]; ok {
 			top[f] = val
 		}
@@ -220,7 +221,7 @@ func (d *docParts) document() (*core.Document, error) {
 	full.WriteString(`,"time":`)
 	full.Write(d.times)
 	full.WriteString(`,"users":{},"versions":{`)
-	head, err := json.Marshal(map[string]any{"dist-tags": d.tags, "modified": docTime(d.pkg.ModifiedAt), "name": d.pkg.Name})
+	head, err := json.Marshal(map[string]any{"dist-tags": d.tags, "modified": npm.DocTime(d.pkg.ModifiedAt), "name": d.pkg.Name})
 	if err != nil {
 		return nil, err
 	}
@@ -248,11 +249,11 @@ func (d *docParts) document() (*core.Document, error) {
 	}
 	full.WriteString(`}}`)
 	abbrev.WriteString(`}}`)
-	fullGz, err := gzipBytes(full.Bytes())
+	fullGz, err := npm.GzipBytes(full.Bytes())
 	if err != nil {
 		return nil, err
 	}
-	abbrevGz, err := gzipBytes(abbrev.Bytes())
+	abbrevGz, err := npm.GzipBytes(abbrev.Bytes())
 	if err != nil {
 		return nil, err
 	}
@@ -368,15 +369,16 @@ func (s *Service) buildLazily(ctx context.Context, name string, gen int64) (*cor
 func (s *Service) buildAndStore(ctx context.Context, name string) (*core.Document, error) {
 	var parts *docParts
 	var gen int64
+	var stale bool
 	err := s.store.View(ctx, func(tx store.Tx) error {
-		p, err := tx.PackageByName(name)
+		p, err := tx.PackageByRef(s.ref(name))
 		if err != nil {
 			return err
 		}
 		if !p.UnpublishedAt.IsZero() {
 			return fmt.Errorf("document of %s: %w", name, core.ErrNotFound)
 		}
-		if gen, _, err = tx.DocumentGen(name); err != nil {
+		if gen, stale, err = tx.DocumentGen(name); err != nil || !stale {
 			return err
 		}
 		parts, err = s.loadParts(tx, p, true)
@@ -384,6 +386,16 @@ func (s *Service) buildAndStore(ctx context.Context, name string) (*core.Documen
 	})
 	if err != nil {
 		return nil, err
+	}
+	if !stale {
+		// A build that ended after this reader found the document stale
+		// stored it: serve that one rather than build it again, unless
+		// a change made it stale once more in between.
+		d, err := s.store.Document(ctx, name, store.DocAll)
+		if err != nil || !d.Stale {
+			return d, err
+		}
+		return s.buildAndStore(ctx, name)
 	}
 	doc, err := parts.document()
 	if err != nil {

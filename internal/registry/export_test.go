@@ -14,7 +14,7 @@ import (
 func (s *Service) FullRebuild(ctx context.Context, name string) (*core.Document, error) {
 	var d *core.Document
 	err := s.store.View(ctx, func(tx store.Tx) error {
-		p, err := tx.PackageByName(name)
+		p, err := tx.PackageByRef(core.NPM(name))
 		if err != nil {
 			return err
 		}

@@ -16,7 +16,6 @@ import (
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/mail"
-	"github.com/rampart/rampart/internal/npmpkg"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -30,7 +29,7 @@ func (s *Service) change(ctx context.Context, p authz.Principal, name string, a 
 // "/-rev/<rev>"): a package no longer at rev is refused as stale, checked
 // in the same write transaction that applies f. rev "" checks nothing.
 func (s *Service) changeAt(ctx context.Context, p authz.Principal, name, rev string, a authz.Action, f func(tx store.Tx, st *packageState) error) error {
-	if err := npmpkg.ValidateName(name); err != nil && !isLegacyName(name) {
+	if err := s.cfg.Format.ValidateName(name); err != nil && !isLegacyName(name) {
 		return err
 	}
 	// Authorize once before the write transaction: a one-time password,
@@ -38,7 +37,7 @@ func (s *Service) changeAt(ctx context.Context, p authz.Principal, name, rev str
 	// write of its own), and a refusal costs no write lock. The check in
 	// the transaction below then sees the settled answer.
 	if err := s.store.View(ctx, func(tx store.Tx) error {
-		st, err := loadAt(tx, p, name, rev)
+		st, err := s.loadAt(tx, p, name, rev)
 		if err != nil {
 			return err
 		}
@@ -47,7 +46,7 @@ func (s *Service) changeAt(ctx context.Context, p authz.Principal, name, rev str
 		return err
 	}
 	return s.store.Update(ctx, func(tx store.Tx) error {
-		st, err := loadAt(tx, p, name, rev)
+		st, err := s.loadAt(tx, p, name, rev)
 		if err != nil {
 			return err
 		}
@@ -121,7 +120,7 @@ func (s *Service) deprecateIn(tx packagesEvents, p authz.Principal, st *packageS
 func (s *Service) DistTags(ctx context.Context, p authz.Principal, name string) (map[string]string, error) {
 	var tags map[string]string
 	err := s.store.View(ctx, func(tx store.Tx) error {
-		st, err := loadPackage(tx, name)
+		st, err := loadPackage(tx, s.ref(name))
 		if err != nil {
 			return err
 		}
@@ -136,7 +135,7 @@ func (s *Service) DistTags(ctx context.Context, p authz.Principal, name string) 
 
 // SetDistTag points tag at version.
 func (s *Service) SetDistTag(ctx context.Context, p authz.Principal, name, tag, version string) error {
-	if err := npmpkg.ValidateTag(tag); err != nil {
+	if err := s.cfg.Format.ValidateTag(tag); err != nil {
 		return err
 	}
 	return s.change(ctx, p, name, authz.SetDistTags, func(tx store.Tx, st *packageState) error {
@@ -483,12 +482,12 @@ func liveVersions(tx store.Packages, pkgID int64) (map[string]*core.Version, err
 
 // ReleaseName lets an administrator free a tombstoned name for anyone.
 func (s *Service) ReleaseName(ctx context.Context, p authz.Principal, name string) error {
-	if err := authz.Authorize(p, authz.AdminNames, authz.Resource{Package: name}); err != nil {
+	if err := authz.Authorize(p, authz.AdminNames, authz.Resource{Package: s.ref(name)}); err != nil {
 		return err
 	}
 	now := s.now()
 	return s.store.Update(ctx, func(tx store.Tx) error {
-		pkg, err := tx.PackageByName(name)
+		pkg, err := tx.PackageByRef(s.ref(name))
 		if errors.Is(err, core.ErrNotFound) {
 			return core.Errorf(core.KindNotFound, "there is no package named %s", name)
 		}

@@ -6,9 +6,11 @@ import (
 	"reflect"
 	"sort"
 
+	npmtar "github.com/rampart/rampart/internal/ecosystem/npm/tarball"
+
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/ecosystem/npm"
 	"github.com/rampart/rampart/internal/limits"
-	"github.com/rampart/rampart/internal/npmpkg"
 )
 
 // confusableFields are the manifest fields that decide what an install
@@ -18,16 +20,16 @@ import (
 var confusableFields = []string{"dependencies", "optionalDependencies", "peerDependencies", "bundleDependencies", "bundledDependencies"}
 
 // versionManifest builds the manifest the registry stores and serves for
-// a publish (npmpkg.DeriveManifest: the tarball's package.json plus a few
+// a publish (npm.DeriveManifest: the tarball's package.json plus a few
 // bounded fields), with the registry's own fields set, and the names the
 // version depends on.
-func (s *Service) versionManifest(pub *npmpkg.Publish, info *npmpkg.TarballInfo) ([]byte, []string, error) {
+func (s *Service) versionManifest(pub *npm.Publish, info *npmtar.Info) ([]byte, []string, error) {
 	for _, f := range confusableFields {
 		if !sameField(pub.Manifest[f], info.PackageJSON[f]) {
 			return nil, nil, core.Errorf(core.KindInvalid, "the publish document's %q differs from the package.json inside the tarball; the registry serves what the tarball contains, so the two must agree", f)
 		}
 	}
-	m, err := npmpkg.DeriveManifest(pub, info)
+	m, err := npm.DeriveManifest(pub, info)
 	if err != nil {
 		return nil, nil, err
 	}

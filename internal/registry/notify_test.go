@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart/rampart/internal/ecosystem/npm"
+
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/blob/fsblob"
 	"github.com/rampart/rampart/internal/core"
@@ -80,7 +82,7 @@ func newNotifyEnv(t *testing.T, m *recordingMailer) *notifyEnv {
 		t.Fatal(err)
 	}
 	reg, err := registry.New(ctx, eventcheck.Wrap(t, st), blobs, registry.Config{
-		PublicURL: notifyURL, Limits: limits.Default(), UnpublishWindow: 72 * time.Hour, MaxWeeklyDownloads: 300, Mailer: m,
+		Format: npm.Format{}, PublicURL: notifyURL, Limits: limits.Default(), UnpublishWindow: 72 * time.Hour, MaxWeeklyDownloads: 300, Mailer: m,
 	}, func() time.Time { return policyT0 }, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
@@ -323,7 +325,7 @@ func TestNoticesNeverFailOrDelayTheWrite(t *testing.T) {
 	}
 	var owners []string
 	err := e.st.View(e.ctx, func(tx store.Tx) error {
-		p, err := tx.PackageByName("left-pad")
+		p, err := tx.PackageByRef(core.NPM("left-pad"))
 		if err != nil {
 			return err
 		}

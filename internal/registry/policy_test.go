@@ -15,9 +15,9 @@ import (
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/config"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/ecosystem/npm"
 	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/npmfixture"
-	"github.com/rampart/rampart/internal/npmpkg"
 	"github.com/rampart/rampart/internal/server"
 	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/store/eventcheck"
@@ -125,7 +125,7 @@ func (e *policyEnv) download(name, version string, n int) {
 // downloadFrom fetches name@version's tarball completely once from addr.
 func (e *policyEnv) downloadFrom(addr netip.Addr, name, version string) {
 	e.t.Helper()
-	tb, err := e.svc.Registry.OpenTarball(e.ctx, authz.Principal{Addr: addr}, name, npmpkg.TarballFilename(name, version))
+	tb, err := e.svc.Registry.OpenTarball(e.ctx, authz.Principal{Addr: addr}, name, npm.TarballFilename(name, version))
 	if err != nil {
 		e.t.Fatalf("downloading %s@%s: %v", name, version, err)
 	}

@@ -10,11 +10,14 @@ import (
 	"strings"
 	"time"
 
+	npmtar "github.com/rampart/rampart/internal/ecosystem/npm/tarball"
+	"github.com/rampart/rampart/internal/quote"
+
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/blob"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/ecosystem/npm"
 	"github.com/rampart/rampart/internal/mail"
-	"github.com/rampart/rampart/internal/npmpkg"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -32,14 +35,14 @@ type Published struct {
 // record the version, its dist-tag, the event and the new document in one
 // transaction. Once that has committed, every maintainer is mailed a
 // notice.
-func (s *Service) publish(ctx context.Context, p authz.Principal, pub *npmpkg.Publish, tarball func() io.Reader) (*Published, error) {
-	info, err := npmpkg.InspectTarball(tarball(), s.cfg.Limits)
+func (s *Service) publish(ctx context.Context, p authz.Principal, pub *npm.Publish, tarball func() io.Reader) (*Published, error) {
+	info, err := npmtar.Inspect(tarball(), s.cfg.Limits)
 	if err != nil {
 		return nil, err
 	}
 	if info.Name != pub.Name || info.Version != pub.Version {
 		return nil, core.Errorf(core.KindInvalid, "the package.json inside the tarball says %s@%s but the publish document says %s@%s; rebuild the tarball with `npm pack` and publish again",
-			npmpkg.Echo(info.Name), npmpkg.Echo(info.Version), pub.Name, pub.Version)
+			quote.Untrusted(info.Name), quote.Untrusted(info.Version), pub.Name, pub.Version)
 	}
 	manifest, deps, err := s.versionManifest(pub, info)
 	if err != nil {
@@ -76,7 +79,7 @@ func (s *Service) publish(ctx context.Context, p authz.Principal, pub *npmpkg.Pu
 			return err
 		}
 		if pkg == nil {
-			pkg = &core.Package{Name: pub.Name, CreatedAt: now, ModifiedAt: now, Access: access}
+			pkg = &core.Package{PackageRef: s.ref(pub.Name), CreatedAt: now, ModifiedAt: now, Access: access}
 			if err := tx.CreatePackage(pkg); err != nil {
 				return err
 			}
@@ -154,10 +157,10 @@ func (s *Service) keyRequiredFor(tx store.Critical, pkgID int64) (time.Time, err
 
 // checkPublish applies the rules that need the store: authorization, held
 // names and used versions. It returns the existing package, or nil.
-func (s *Service) checkPublish(tx packagesCriticalUsers, p authz.Principal, pub *npmpkg.Publish) (*core.Package, error) {
-	pkg, err := tx.PackageByName(pub.Name)
+func (s *Service) checkPublish(tx packagesCriticalUsers, p authz.Principal, pub *npm.Publish) (*core.Package, error) {
+	pkg, err := tx.PackageByRef(s.ref(pub.Name))
 	if errors.Is(err, core.ErrNotFound) {
-		if err := authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: pub.Name}); err != nil {
+		if err := authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: s.ref(pub.Name)}); err != nil {
 			return nil, err
 		}
 		return nil, checkScope(tx, p, pub.Name)
@@ -173,12 +176,12 @@ func (s *Service) checkPublish(tx packagesCriticalUsers, p authz.Principal, pub 
 	if err != nil {
 		return nil, err
 	}
-	existing := authz.Resource{Package: pub.Name, Maintainers: ms, Critical: critical.Critical(), CriticalSince: critical.GraceStart()}
+	existing := authz.Resource{Package: s.ref(pub.Name), Maintainers: ms, Critical: critical.Critical(), CriticalSince: critical.GraceStart()}
 	switch {
 	case !pkg.NameReleasedAt.IsZero():
 		// An administrator released the name: anyone may take it who
 		// could create it new.
-		if err := authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: pub.Name}); err != nil {
+		if err := authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: s.ref(pub.Name)}); err != nil {
 			return nil, err
 		}
 		if err := checkScope(tx, p, pub.Name); err != nil {
@@ -246,7 +249,7 @@ func describeManifest(m map[string]any) (string, string) {
 	case string:
 		kws = strings.Fields(k)
 	}
-	return npmpkg.TruncateUTF8(desc, 1024), npmpkg.TruncateUTF8(strings.Join(kws, " "), 1024)
+	return quote.TruncateUTF8(desc, 1024), quote.TruncateUTF8(strings.Join(kws, " "), 1024)
 }
 
 func tokenKey(p authz.Principal) string {

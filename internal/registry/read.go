@@ -20,7 +20,7 @@ import (
 // absent explains why a package has no document.
 func (s *Service) absent(ctx context.Context, name string) error {
 	err := s.store.View(ctx, func(tx store.Tx) error {
-		_, err := loadPackage(tx, name)
+		_, err := loadPackage(tx, s.ref(name))
 		return err
 	})
 	if err != nil && core.KindOf(err) == core.KindNotFound {
@@ -31,7 +31,7 @@ func (s *Service) absent(ctx context.Context, name string) error {
 
 func (s *Service) authorizeRead(ctx context.Context, p authz.Principal, name string) error {
 	return s.store.View(ctx, func(tx store.Tx) error {
-		st, err := loadPackage(tx, name)
+		st, err := loadPackage(tx, s.ref(name))
 		if err != nil {
 			return err
 		}
@@ -111,7 +111,7 @@ func (s *Service) servableFile(ctx context.Context, p authz.Principal, name, ver
 	var f servedFile
 	var restricted bool
 	err := s.store.View(ctx, func(tx store.Tx) error {
-		pkg, err := tx.PackageByName(name)
+		pkg, err := tx.PackageByRef(s.ref(name))
 		if errors.Is(err, core.ErrNotFound) || (err == nil && !pkg.UnpublishedAt.IsZero()) {
 			return core.Errorf(core.KindNotFound, "%s@%s was not found or was unpublished", name, version)
 		}
@@ -121,7 +121,7 @@ func (s *Service) servableFile(ctx context.Context, p authz.Principal, name, ver
 		// Maintainers matter only for restricted packages: the public
 		// path skips that query.
 		if restricted = pkg.Access == "restricted"; restricted {
-			st, err := loadPackage(tx, name)
+			st, err := loadPackage(tx, s.ref(name))
 			if err != nil {
 				return err
 			}
@@ -195,7 +195,7 @@ type PackageView struct {
 func (s *Service) View(ctx context.Context, p authz.Principal, name string) (*PackageView, error) {
 	var pv PackageView
 	err := s.store.View(ctx, func(tx store.Tx) error {
-		st, err := loadPackage(tx, name)
+		st, err := loadPackage(tx, s.ref(name))
 		if err != nil {
 			return err
 		}

@@ -207,7 +207,7 @@ func TestReadCacheTTL(t *testing.T) {
 	e.publish(e.alice, "elsewhere", "1.0.0", "latest", nil)
 	e.readAll(anonymous, "elsewhere", "1.0.0")
 	err := e.svc.Store.Update(e.ctx, func(tx store.Tx) error {
-		p, err := tx.PackageByName("elsewhere")
+		p, err := tx.PackageByRef(core.NPM("elsewhere"))
 		if err != nil {
 			return err
 		}

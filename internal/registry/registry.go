@@ -1,8 +1,9 @@
 // Package registry is the package service: the publish pipeline, the
 // unpublish policy, dist-tags, maintainers and deprecation, and the
 // precomputed documents of the read path. The npm front-end and the web UI
-// call it; it decides nothing about wire formats beyond the npm packument
-// it serves, and it authorizes every action through authz.Authorize.
+// call it; the documents clients read are built by the injected
+// ecosystem.Format (npm's packuments), and it authorizes every action
+// through authz.Authorize.
 package registry
 
 import (
@@ -16,6 +17,7 @@ import (
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/blob"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/ecosystem"
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/store"
@@ -23,6 +25,9 @@ import (
 
 // Config is the part of the configuration the registry enforces.
 type Config struct {
+	// Format is the wire format of the packages served (npm's, from
+	// internal/ecosystem/npm): names, documents. Required.
+	Format ecosystem.Format
 	// PublicURL is the registry's base URL, ending in "/"; tarball links
 	// in packuments are built from it.
 	PublicURL string
@@ -92,6 +97,9 @@ func New(ctx context.Context, st store.Store, blobs blob.Store, cfg Config, now 
 	if cfg.Mailer == nil {
 		return nil, errors.New("registry: a mailer is required")
 	}
+	if cfg.Format == nil {
+		return nil, errors.New("registry: a package format is required")
+	}
 	s := &Service{store: st, blobs: blobs, cfg: cfg, now: now, log: log, mailSlots: make(chan struct{}, maxMailBatches),
 		processing: make(chan struct{}, limits.MaxPublishesProcessing), docs: newDocCache()}
 	s.store = watchedStore{Store: st, s: s} // writes invalidate the read caches
@@ -159,7 +167,7 @@ func (s *Service) rebuildIfURLChanged(ctx context.Context) error {
 	}
 	for _, name := range names {
 		if err := s.store.Update(ctx, func(tx store.Tx) error {
-			p, err := tx.PackageByName(name)
+			p, err := tx.PackageByRef(s.ref(name))
 			if err != nil {
 				return err
 			}
@@ -182,22 +190,22 @@ type packageState struct {
 }
 
 func (st *packageState) resource() authz.Resource {
-	return authz.Resource{Package: st.pkg.Name, Maintainers: st.maintainers, Restricted: st.pkg.Access == "restricted",
+	return authz.Resource{Package: st.pkg.PackageRef, Maintainers: st.maintainers, Restricted: st.pkg.Access == "restricted",
 		Critical: st.critical.Critical(), CriticalSince: st.critical.GraceStart()}
 }
 
 // loadPackage returns the package and maintainers, or a not-found error
 // that a user can act on. Unpublished packages count as absent.
-func loadPackage(tx packagesCritical, name string) (*packageState, error) {
-	p, err := tx.PackageByName(name)
+func loadPackage(tx packagesCritical, ref core.PackageRef) (*packageState, error) {
+	p, err := tx.PackageByRef(ref)
 	if errors.Is(err, core.ErrNotFound) {
-		return nil, core.Errorf(core.KindNotFound, "package %s was not found", name)
+		return nil, core.Errorf(core.KindNotFound, "package %s was not found", ref.Name)
 	}
 	if err != nil {
 		return nil, err
 	}
 	if !p.UnpublishedAt.IsZero() {
-		return nil, core.Errorf(core.KindNotFound, "package %s was unpublished on %s", name, p.UnpublishedAt.Format(time.RFC3339))
+		return nil, core.Errorf(core.KindNotFound, "package %s was unpublished on %s", ref.Name, p.UnpublishedAt.Format(time.RFC3339))
 	}
 	ms, err := tx.Maintainers(p.ID)
 	if err != nil {
@@ -225,4 +233,9 @@ func (s *Service) touch(tx store.Packages, p *core.Package) error {
 		return err
 	}
 	return nil
+}
+
+// ref names a package of the ecosystem this service serves.
+func (s *Service) ref(name string) core.PackageRef {
+	return core.PackageRef{Ecosystem: s.cfg.Format.Ecosystem(), Name: name}
 }

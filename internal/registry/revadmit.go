@@ -37,7 +37,7 @@ func MetadataTooLarge(lim limits.Limits) error {
 // the body actually changes is authorized again once it is read.
 func (s *Service) mayUpdateMetadata(ctx context.Context, p authz.Principal, name string) error {
 	return s.store.View(ctx, func(tx store.Tx) error {
-		st, err := loadPackage(tx, name)
+		st, err := loadPackage(tx, s.ref(name))
 		if err != nil {
 			return err
 		}

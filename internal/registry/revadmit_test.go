@@ -1,6 +1,7 @@
 package registry_test
 
 import (
+	"github.com/rampart/rampart/internal/ecosystem/npm"
 	"strings"
 	"testing"
 
@@ -44,7 +45,7 @@ func TestAdmissionRefusesWhatOnlyTheBodyWouldRefuse(t *testing.T) {
 		if err == nil {
 			up.Close()
 		}
-		if core.KindOf(err) != tc.kind || !strings.Contains(core.Message(err), tc.want) {
+		if core.KindOf(err) != tc.kind || !strings.Contains(core.Message(authz.Render(err, npm.Hints{})), tc.want) {
 			t.Errorf("%s: got %v, want %v containing %q", tc.what, err, tc.kind, tc.want)
 		}
 	}

@@ -9,9 +9,11 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/rampart/rampart/internal/quote"
+
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
-	"github.com/rampart/rampart/internal/npmpkg"
+	"github.com/rampart/rampart/internal/ecosystem/npm"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -26,15 +28,15 @@ import (
 // ("" accepts any revision). Whoever may not read the package learns
 // nothing from the revision: they get the same not-found as for a name
 // that does not exist.
-func loadAt(tx packagesCritical, p authz.Principal, name, rev string) (*packageState, error) {
-	st, err := loadPackage(tx, name)
+func (s *Service) loadAt(tx packagesCritical, p authz.Principal, name, rev string) (*packageState, error) {
+	st, err := loadPackage(tx, s.ref(name))
 	if err != nil || rev == "" {
 		return st, err
 	}
 	if err := authz.Authorize(p, authz.ReadPackage, st.resource()); err != nil {
 		return nil, err
 	}
-	if Rev(st.pkg) != rev {
+	if npm.Rev(st.pkg) != rev {
 		return nil, staleRevision(name)
 	}
 	return st, nil
@@ -86,7 +88,7 @@ func (c *metaChange) actions() []authz.Action {
 // "maintainers" list changes owners. Anything else that differs is
 // refused, since the registry derives it and could not honour it.
 func (s *Service) UpdateMetadata(ctx context.Context, p authz.Principal, name, rev string, sent map[string]any) error {
-	if err := npmpkg.ValidateName(name); err != nil && !isLegacyName(name) {
+	if err := s.cfg.Format.ValidateName(name); err != nil && !isLegacyName(name) {
 		return err
 	}
 	if rev == "" {
@@ -164,7 +166,7 @@ func authorizeAll(p authz.Principal, as []authz.Action, st *packageState) error 
 func (s *Service) planMetadata(tx packagesCriticalUsers, p authz.Principal, name, rev string, sent map[string]any) (*packageState, *metaChange, error) {
 	// loadAt authorizes reading first, so that a stranger learns nothing
 	// about a restricted package from the comparison's messages.
-	st, err := loadAt(tx, p, name, rev)
+	st, err := s.loadAt(tx, p, name, rev)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -222,7 +224,7 @@ var topLevelHandled = map[string]bool{
 func diffDocument(name string, cur, sent map[string]any) (*metaChange, error) {
 	for _, f := range []string{"_id", "name"} {
 		if v, ok := sent[f]; ok && v != name {
-			return nil, core.Errorf(core.KindInvalid, "the document's %q is %s, but the request is for %s", f, npmpkg.Echo(fmt.Sprint(v)), name)
+			return nil, core.Errorf(core.KindInvalid, "the document's %q is %s, but the request is for %s", f, quote.Untrusted(fmt.Sprint(v)), name)
 		}
 	}
 	if a, ok := sent["_attachments"].(map[string]any); ok && len(a) > 0 {
@@ -277,7 +279,7 @@ func diffVersions(name string, cur, sent map[string]any, c *metaChange) error {
 	cv, _ := cur["versions"].(map[string]any)
 	for _, v := range slices.Sorted(maps.Keys(sv)) {
 		if _, ok := cv[v]; !ok {
-			return core.Errorf(core.KindInvalid, "the document lists version %s, which %s does not have; publish new versions with `npm publish`. Nothing was changed", npmpkg.Echo(v), name)
+			return core.Errorf(core.KindInvalid, "the document lists version %s, which %s does not have; publish new versions with `npm publish`. Nothing was changed", quote.Untrusted(v), name)
 		}
 	}
 	for _, v := range slices.Sorted(maps.Keys(cv)) {

@@ -5,7 +5,7 @@ import (
 
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
-	"github.com/rampart/rampart/internal/npmpkg"
+	"github.com/rampart/rampart/internal/ecosystem/npm"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -19,7 +19,7 @@ import (
 // checkScope refuses to create the package name in a scope the principal
 // does not own. Unscoped names are left to the other name rules.
 func checkScope(tx store.Users, p authz.Principal, name string) error {
-	scope, _ := npmpkg.SplitName(name)
+	scope, _ := npm.SplitName(name)
 	if scope == "" {
 		return nil
 	}

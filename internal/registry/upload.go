@@ -13,8 +13,8 @@ import (
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/blob"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/ecosystem/npm"
 	"github.com/rampart/rampart/internal/limits"
-	"github.com/rampart/rampart/internal/npmpkg"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -42,7 +42,7 @@ type Upload struct {
 	name    string
 	release func()
 	spool   *os.File
-	doc     *npmpkg.Document
+	doc     *npm.Document
 }
 
 // BeginUpload admits a PUT /<name> before its body is read. declared is
@@ -50,7 +50,7 @@ type Upload struct {
 // the Upload when done.
 func (s *Service) BeginUpload(ctx context.Context, p authz.Principal, name string, declared int64) (*Upload, error) {
 	if declared > s.cfg.Limits.PublishBodyBytes() && !p.Anonymous() {
-		return nil, npmpkg.RequestTooLarge(s.cfg.Limits)
+		return nil, npm.RequestTooLarge(s.cfg.Limits)
 	}
 	return s.admit(ctx, p, name, s.mayUpload)
 }
@@ -61,7 +61,7 @@ func (s *Service) BeginUpload(ctx context.Context, p authz.Principal, name strin
 // slots.
 func (s *Service) admit(ctx context.Context, p authz.Principal, name string, may func(context.Context, authz.Principal, string) error) (*Upload, error) {
 	if p.Anonymous() {
-		return nil, core.Errorf(core.KindUnauthenticated, "this action needs you to be logged in: run `npm login`")
+		return nil, authz.NotLoggedIn()
 	}
 	if err := may(ctx, p, name); err != nil {
 		return nil, err
@@ -88,18 +88,18 @@ const uploadRetry = 10 * time.Second
 // taken again once the body says what the request is.
 func (s *Service) mayUpload(ctx context.Context, p authz.Principal, name string) error {
 	return s.store.View(ctx, func(tx store.Tx) error {
-		pkg, err := tx.PackageByName(name)
+		pkg, err := tx.PackageByRef(s.ref(name))
 		if errors.Is(err, core.ErrNotFound) {
-			if err := npmpkg.ValidateName(name); err != nil {
+			if err := s.cfg.Format.ValidateName(name); err != nil {
 				return err
 			}
-			return mayCreate(tx, p, name)
+			return s.mayCreate(tx, p, name)
 		}
 		if err != nil {
 			return err
 		}
 		if !pkg.NameReleasedAt.IsZero() {
-			return mayCreate(tx, p, name)
+			return s.mayCreate(tx, p, name)
 		}
 		ms, err := tx.Maintainers(pkg.ID)
 		if err != nil {
@@ -111,7 +111,7 @@ func (s *Service) mayUpload(ctx context.Context, p authz.Principal, name string)
 		}
 		// The same resource checkPublish decides on, grace period included,
 		// so that admission never refuses what the publish would allow.
-		res := authz.Resource{Package: name, Maintainers: ms, Restricted: pkg.Access == "restricted",
+		res := authz.Resource{Package: s.ref(name), Maintainers: ms, Restricted: pkg.Access == "restricted",
 			Critical: critical.Critical(), CriticalSince: critical.GraceStart()}
 		// Whoever may not read a restricted package learns nothing of it
 		// here either: the same not-found as for a name never used.
@@ -135,8 +135,8 @@ func (s *Service) mayUpload(ctx context.Context, p authz.Principal, name string)
 // mayCreate is checkPublish's rule for a new or released name, scope
 // included: a body that could only be refused for the scope once read
 // (up to the publish limit, spooled and parsed) is refused before it.
-func mayCreate(tx store.Users, p authz.Principal, name string) error {
-	if err := authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: name}); err != nil {
+func (s *Service) mayCreate(tx store.Users, p authz.Principal, name string) error {
+	if err := authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: s.ref(name)}); err != nil {
 		return err
 	}
 	return checkScope(tx, p, name)
@@ -145,13 +145,13 @@ func mayCreate(tx store.Users, p authz.Principal, name string) error {
 // Read receives the body from r, the tarball into a scratch file, and
 // returns the document. Errors of r (a size limit, a deadline) come back
 // as they are, for the caller to map.
-func (u *Upload) Read(r io.Reader) (*npmpkg.Document, error) {
+func (u *Upload) Read(r io.Reader) (*npm.Document, error) {
 	spool, err := u.s.scratch()
 	if err != nil {
 		return nil, fmt.Errorf("spooling the upload: %w", err)
 	}
 	u.spool = spool
-	u.doc, err = npmpkg.ReadUpload(r, u.s.cfg.Limits, spool)
+	u.doc, err = npm.ReadUpload(r, u.s.cfg.Limits, spool)
 	return u.doc, err
 }
 

@@ -3,6 +3,7 @@ package registry_test
 import (
 	"context"
 	"errors"
+	"github.com/rampart/rampart/internal/ecosystem/npm"
 	"strings"
 	"testing"
 	"time"
@@ -48,7 +49,7 @@ func TestBeginUploadDecidesBeforeTheBody(t *testing.T) {
 		if err == nil {
 			up.Close()
 		}
-		if core.KindOf(err) != tc.kind || !strings.Contains(core.Message(err), tc.want) {
+		if core.KindOf(err) != tc.kind || !strings.Contains(core.Message(authz.Render(err, npm.Hints{})), tc.want) {
 			t.Errorf("%s: got %v, want %v containing %q", tc.name, err, tc.kind, tc.want)
 		}
 	}

@@ -39,7 +39,7 @@ func (s *Service) UserPackagesFor(ctx context.Context, p authz.Principal, userID
 	var out []core.Package
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		for _, pkg := range all {
-			ok, err := readable(tx, p, pkg.Name)
+			ok, err := s.readable(tx, p, pkg.Name)
 			if err != nil {
 				return err
 			}
@@ -60,7 +60,7 @@ func (s *Service) readableHits(ctx context.Context, p authz.Principal, hits []co
 			if len(out) >= n {
 				break
 			}
-			ok, err := readable(tx, p, h.Name)
+			ok, err := s.readable(tx, p, h.Name)
 			if err != nil {
 				return err
 			}
@@ -74,8 +74,8 @@ func (s *Service) readableHits(ctx context.Context, p authz.Principal, hits []co
 }
 
 // readable reports whether p may read the live package name.
-func readable(tx packagesCritical, p authz.Principal, name string) (bool, error) {
-	st, err := loadPackage(tx, name)
+func (s *Service) readable(tx packagesCritical, p authz.Principal, name string) (bool, error) {
+	st, err := loadPackage(tx, s.ref(name))
 	if core.KindOf(err) == core.KindNotFound {
 		return false, nil
 	}

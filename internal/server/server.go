@@ -20,6 +20,7 @@ import (
 	"github.com/rampart/rampart/internal/blob/fsblob"
 	"github.com/rampart/rampart/internal/clientaddr"
 	"github.com/rampart/rampart/internal/config"
+	npmfmt "github.com/rampart/rampart/internal/ecosystem/npm"
 	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/mail"
@@ -125,6 +126,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		return nil, err
 	}
 	reg, err := registry.New(ctx, st, blobs, registry.Config{
+		Format:             npmfmt.Format{},
 		PublicURL:          cfg.PublicURL,
 		Limits:             cfg.Limits,
 		UnpublishWindow:    time.Duration(cfg.Unpublish.WindowHours) * time.Hour,

@@ -128,8 +128,11 @@ type Tokens interface {
 
 // Packages holds packages, their versions, dist-tags and maintainers.
 type Packages interface {
-	CreatePackage(p *core.Package) error // sets p.ID; names are unique
-	PackageByName(name string) (*core.Package, error)
+	// CreatePackage sets p.ID. A package is unique by (ecosystem, name):
+	// ErrConflict for a taken pair; the same name in another ecosystem is
+	// another package. p.Ecosystem must be set.
+	CreatePackage(p *core.Package) error
+	PackageByRef(ref core.PackageRef) (*core.Package, error)
 	UpdatePackage(p *core.Package) error
 	// UpdatePackageAt is UpdatePackage as a compare-and-swap on the
 	// revision: it writes p (Rev included) only if the stored Rev is still

@@ -83,7 +83,7 @@ func (h *Handler) signup(w http.ResponseWriter, r *http.Request, p authz.Princip
 	u, err := h.id.Register(r.Context(), nu, clientaddr.Of(r))
 	if err != nil {
 		status := h.status(w, r, err)
-		body := signupBody{Name: truncate(nu.Name, limits.MaxNameLength), Email: truncate(nu.Email, 254), Error: core.Message(err), Next: r.PostForm.Get("next")}
+		body := signupBody{Name: truncate(nu.Name, limits.MaxNameLength), Email: truncate(nu.Email, 254), Error: message(err), Next: r.PostForm.Get("next")}
 		return h.render(w, r, p, status, "signup", pageData{Title: "Create an account", Body: body})
 	}
 	if err := h.signIn(w, r, u); err != nil {
@@ -110,7 +110,7 @@ func (h *Handler) verifyForm(w http.ResponseWriter, r *http.Request, p authz.Pri
 	token := r.URL.Query().Get("token")
 	b := linkBody{Heading: "Verify your email address", Action: "/" + identity.PathVerifyEmail, Button: "Verify my email address"}
 	if err := h.id.CheckLink(r.Context(), token, core.PurposeVerifyEmail, clientaddr.Of(r)); err != nil {
-		b.Error = core.Message(err)
+		b.Error = message(err)
 		return h.render(w, r, p, h.status(w, r, err), "link", pageData{Title: b.Heading, Next: pathHome, Body: b})
 	}
 	b.Token = token
@@ -123,7 +123,7 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request, p authz.Princip
 	}
 	u, err := h.id.VerifyEmail(r.Context(), r.PostForm.Get("token"), clientaddr.Of(r))
 	if err != nil {
-		b := linkBody{Heading: "Verify your email address", Error: core.Message(err)}
+		b := linkBody{Heading: "Verify your email address", Error: message(err)}
 		return h.render(w, r, p, h.status(w, r, err), "link", pageData{Title: b.Heading, Next: pathHome, Body: b})
 	}
 	return h.notice(w, r, p, noticeBody{Heading: "Email address verified",
@@ -140,7 +140,7 @@ func (h *Handler) forgot(w http.ResponseWriter, r *http.Request, p authz.Princip
 		return err
 	}
 	if err := h.id.RequestPasswordReset(r.Context(), r.PostForm.Get("email"), clientaddr.Of(r)); err != nil {
-		return h.render(w, r, p, h.status(w, r, err), "forgot", pageData{Title: "Forgotten password", Body: linkBody{Error: core.Message(err)}})
+		return h.render(w, r, p, h.status(w, r, err), "forgot", pageData{Title: "Forgotten password", Body: linkBody{Error: message(err)}})
 	}
 	return h.notice(w, r, p, noticeBody{Heading: "Check your mail",
 		Message: "If that address belongs to an account and is verified, we have mailed it a link to choose a new password. The link works once, for one hour."})
@@ -150,7 +150,7 @@ func (h *Handler) resetForm(w http.ResponseWriter, r *http.Request, p authz.Prin
 	token := r.URL.Query().Get("token")
 	b := linkBody{Heading: "Choose a new password", Action: "/" + identity.PathResetPassword, Button: "Set the new password", NewPassword: true}
 	if err := h.id.CheckLink(r.Context(), token, core.PurposePasswordReset, clientaddr.Of(r)); err != nil {
-		b.Error = core.Message(err)
+		b.Error = message(err)
 		return h.render(w, r, p, h.status(w, r, err), "link", pageData{Title: b.Heading, Next: pathHome, Body: b})
 	}
 	b.Token = token
@@ -164,8 +164,8 @@ func (h *Handler) reset(w http.ResponseWriter, r *http.Request, p authz.Principa
 	token := r.PostForm.Get("token")
 	_, err := h.id.ResetPassword(r.Context(), token, r.PostForm.Get("password"), clientaddr.Of(r))
 	if err != nil {
-		b := linkBody{Heading: "Choose a new password", Action: "/" + identity.PathResetPassword, Button: "Set the new password", NewPassword: true, Error: core.Message(err)}
-		if core.KindOf(err) == core.KindInvalid && strings.HasPrefix(core.Message(err), "choose another password") {
+		b := linkBody{Heading: "Choose a new password", Action: "/" + identity.PathResetPassword, Button: "Set the new password", NewPassword: true, Error: message(err)}
+		if core.KindOf(err) == core.KindInvalid && strings.HasPrefix(message(err), "choose another password") {
 			b.Token = token // the link still works: let the user try another password
 		}
 		return h.render(w, r, p, h.status(w, r, err), "link", pageData{Title: b.Heading, Next: pathHome, Body: b})
@@ -276,7 +276,7 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, p authz
 	}
 	u, err := h.id.ChangePassword(r.Context(), p, r.PostForm.Get("current"), r.PostForm.Get("password"))
 	if err != nil {
-		body := passwordBody{Forced: p.User.PasswordCompromised, Error: core.Message(err)}
+		body := passwordBody{Forced: p.User.PasswordCompromised, Error: message(err)}
 		return h.render(w, r, p, h.status(w, r, err), "password", pageData{Title: "Change your password", Body: body})
 	}
 	// Every session ended, this one too: sign this browser in afresh,

@@ -60,7 +60,7 @@ func (h *Handler) confirm(w http.ResponseWriter, r *http.Request, p authz.Princi
 		return nil
 	}
 	if err := h.factors.ConfirmWebSession(r.Context(), p, r.PostForm.Get("code")); err != nil {
-		return h.renderConfirm(w, r, p, h.status(w, r, err), confirmBody{Next: next, Error: core.Message(err)})
+		return h.renderConfirm(w, r, p, h.status(w, r, err), confirmBody{Next: next, Error: message(err)})
 	}
 	redirect(w, next)
 	return nil

@@ -40,7 +40,7 @@ func (h *Handler) changeEmail(w http.ResponseWriter, r *http.Request, p authz.Pr
 			return nil
 		}
 		status := h.status(w, r, err)
-		b := accountBody{Email: p.User.Email, Verified: p.User.EmailVerified, Error: core.Message(err), NewEmail: truncate(newEmail, 254)}
+		b := accountBody{Email: p.User.Email, Verified: p.User.EmailVerified, Error: message(err), NewEmail: truncate(newEmail, 254)}
 		if err := h.domainPrompt(r, p, &b); err != nil {
 			return err
 		}
@@ -58,7 +58,7 @@ func (h *Handler) confirmEmailForm(w http.ResponseWriter, r *http.Request, p aut
 	token := r.URL.Query().Get("token")
 	b := linkBody{Heading: "Confirm your new email address", Action: "/" + identity.PathConfirmEmail, Button: "Use this address for my account"}
 	if err := h.id.CheckLink(r.Context(), token, core.PurposeChangeEmail, clientaddr.Of(r)); err != nil {
-		b.Error = core.Message(err)
+		b.Error = message(err)
 		return h.render(w, r, p, h.status(w, r, err), "link", pageData{Title: b.Heading, Next: pathHome, Body: b})
 	}
 	b.Token = token
@@ -71,7 +71,7 @@ func (h *Handler) confirmEmail(w http.ResponseWriter, r *http.Request, p authz.P
 	}
 	u, err := h.id.ConfirmEmailChange(r.Context(), r.PostForm.Get("token"), clientaddr.Of(r))
 	if err != nil {
-		b := linkBody{Heading: "Confirm your new email address", Error: core.Message(err)}
+		b := linkBody{Heading: "Confirm your new email address", Error: message(err)}
 		return h.render(w, r, p, h.status(w, r, err), "link", pageData{Title: b.Heading, Next: pathHome, Body: b})
 	}
 	return h.notice(w, r, p, noticeBody{Heading: "Email address changed",

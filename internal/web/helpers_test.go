@@ -18,8 +18,8 @@ import (
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/config"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/ecosystem/npm"
 	"github.com/rampart/rampart/internal/identity"
-	"github.com/rampart/rampart/internal/npmpkg"
 	"github.com/rampart/rampart/internal/server"
 )
 
@@ -141,9 +141,9 @@ func publishBody(t testing.TB, pj map[string]any, readme, access string, tgz []b
 		"_nodeVersion":   "20.20.2",
 		"_npmVersion":    "11.19.1",
 		"dist": map[string]any{
-			"integrity": npmpkg.Integrity(tgz),
-			"shasum":    npmpkg.Shasum(tgz),
-			"tarball":   "http://localhost/" + name + "/-/" + npmpkg.TarballFilename(name, version),
+			"integrity": npm.Integrity(tgz),
+			"shasum":    npm.Shasum(tgz),
+			"tarball":   "http://localhost/" + name + "/-/" + npm.TarballFilename(name, version),
 		},
 	}
 	for k, v := range pj {

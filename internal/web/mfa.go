@@ -31,10 +31,10 @@ func (h *Handler) loginOTP(w http.ResponseWriter, r *http.Request, p authz.Princ
 		status := h.status(w, r, err)
 		if errors.Is(err, authn.ErrSignInExpired) {
 			h.setCookie(w, pendingCookie, "", -1)
-			return h.render(w, r, p, status, "login", pageData{Title: "Sign in", Next: next, Body: loginBody{Next: next, Error: core.Message(err)}})
+			return h.render(w, r, p, status, "login", pageData{Title: "Sign in", Next: next, Body: loginBody{Next: next, Error: message(err)}})
 		}
 		totp, keys, _ := h.authn.PendingFactors(r.Context(), pending)
-		return h.render(w, r, p, status, "login_otp", pageData{Title: "Two-factor authentication", Next: next, Body: loginBody{Next: next, Error: core.Message(err), TOTP: totp, Keys: keys}})
+		return h.render(w, r, p, status, "login_otp", pageData{Title: "Two-factor authentication", Next: next, Body: loginBody{Next: next, Error: message(err), TOTP: totp, Keys: keys}})
 	}
 	h.setCookie(w, pendingCookie, "", -1)
 	return h.finishSignIn(w, r, u, value, next)
@@ -81,7 +81,7 @@ func (h *Handler) renderMFA(w http.ResponseWriter, r *http.Request, p authz.Prin
 		if core.KindOf(err) == core.KindForbidden && b.Error == "" {
 			// A first factor only from a fresh sign-in: say so, show
 			// no enrolment.
-			b.Error = core.Message(err)
+			b.Error = message(err)
 			return h.render(w, r, p, status, "mfa", pageData{Title: "Two-factor authentication", Body: b})
 		}
 		if err != nil {
@@ -103,7 +103,7 @@ func (h *Handler) mfaConfirm(w http.ResponseWriter, r *http.Request, p authz.Pri
 	}
 	codes, err := h.factors.ConfirmTOTP(r.Context(), p, r.PostForm.Get("code"))
 	if err != nil {
-		return h.renderMFA(w, r, p, h.status(w, r, err), mfaBody{Error: core.Message(err)})
+		return h.renderMFA(w, r, p, h.status(w, r, err), mfaBody{Error: message(err)})
 	}
 	return h.render(w, r, p, http.StatusOK, "mfa", pageData{Title: "Two-factor authentication", Body: mfaBody{
 		On: true, RecoveryCodes: len(codes), NewCodes: codes,
@@ -120,7 +120,7 @@ func (h *Handler) mfaRegenerate(w http.ResponseWriter, r *http.Request, p authz.
 	}
 	codes, err := h.factors.RegenerateRecoveryCodes(r.Context(), p, r.PostForm.Get("code"))
 	if err != nil {
-		return h.renderMFA(w, r, p, h.status(w, r, err), mfaBody{Error: core.Message(err)})
+		return h.renderMFA(w, r, p, h.status(w, r, err), mfaBody{Error: message(err)})
 	}
 	return h.render(w, r, p, http.StatusOK, "mfa", pageData{Title: "Two-factor authentication", Body: mfaBody{
 		On: true, RecoveryCodes: len(codes), NewCodes: codes,
@@ -136,7 +136,7 @@ func (h *Handler) mfaDisable(w http.ResponseWriter, r *http.Request, p authz.Pri
 		return err
 	}
 	if err := h.factors.DisableTOTP(r.Context(), p, r.PostForm.Get("password"), r.PostForm.Get("code")); err != nil {
-		return h.renderMFA(w, r, p, h.status(w, r, err), mfaBody{Error: core.Message(err)})
+		return h.renderMFA(w, r, p, h.status(w, r, err), mfaBody{Error: message(err)})
 	}
 	redirect(w, pathMFA+"?disabled=1")
 	return nil

@@ -301,7 +301,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request, p authz.Principa
 	u, err := h.authenticate(r, name, r.PostForm.Get("password"))
 	if err != nil {
 		status := h.status(w, r, err)
-		body := loginBody{Name: truncate(name, limits.MaxNameLength), Next: next, Error: core.Message(err)}
+		body := loginBody{Name: truncate(name, limits.MaxNameLength), Next: next, Error: message(err)}
 		return h.render(w, r, p, status, "login", pageData{Title: "Sign in", Next: next, Body: body})
 	}
 	value, pending, err := h.authn.BeginWebSignIn(r.Context(), u)

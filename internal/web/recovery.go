@@ -5,7 +5,6 @@ import (
 
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/clientaddr"
-	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/identity"
 )
 
@@ -16,7 +15,7 @@ func (h *Handler) cancelRecoveryForm(w http.ResponseWriter, r *http.Request, p a
 	token := r.URL.Query().Get("token")
 	b := linkBody{Heading: "Cancel the recovery of your account", Action: "/" + identity.PathCancelRecovery, Button: "Cancel the recovery"}
 	if err := h.id.CheckRecoveryCancel(r.Context(), token, clientaddr.Of(r)); err != nil {
-		b.Error = core.Message(err)
+		b.Error = message(err)
 		return h.render(w, r, p, h.status(w, r, err), "link", pageData{Title: b.Heading, Next: pathHome, Body: b})
 	}
 	b.Token = token
@@ -29,7 +28,7 @@ func (h *Handler) cancelRecovery(w http.ResponseWriter, r *http.Request, p authz
 	}
 	u, err := h.id.CancelRecovery(r.Context(), r.PostForm.Get("token"), clientaddr.Of(r))
 	if err != nil {
-		b := linkBody{Heading: "Cancel the recovery of your account", Error: core.Message(err)}
+		b := linkBody{Heading: "Cancel the recovery of your account", Error: message(err)}
 		return h.render(w, r, p, h.status(w, r, err), "link", pageData{Title: b.Heading, Next: pathHome, Body: b})
 	}
 	return h.notice(w, r, p, noticeBody{Heading: "Recovery cancelled",

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rampart/rampart/internal/ecosystem/npm"
+
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/clientaddr"
 	"github.com/rampart/rampart/internal/core"
@@ -157,10 +159,10 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, p authz.Principal
 		return
 	}
 	status := h.status(w, r, err)
-	d := pageData{Title: http.StatusText(status), Body: errorBody{Status: status, StatusText: http.StatusText(status), Message: core.Message(err)}}
+	d := pageData{Title: http.StatusText(status), Body: errorBody{Status: status, StatusText: http.StatusText(status), Message: message(err)}}
 	if rerr := h.render(w, r, p, status, "error", d); rerr != nil {
 		h.log.ErrorContext(r.Context(), "rendering error page", "path", redact.URL(r.URL), "err", rerr)
-		http.Error(w, core.Message(err), status)
+		http.Error(w, message(err), status)
 	}
 }
 
@@ -190,3 +192,8 @@ func formatCount(n int64) string {
 	}
 	return b.String()
 }
+
+// message is what a page shows of err. The web UI serves npm's users
+// today, so an authorization refusal's advice names npm's commands, as
+// the npm CLI shows it.
+func message(err error) string { return core.Message(authz.Render(err, npm.Hints{})) }

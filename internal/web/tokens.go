@@ -109,7 +109,7 @@ func (h *Handler) createToken(w http.ResponseWriter, r *http.Request, p authz.Pr
 		if h.stepUpRedirect(w, r, p, err) {
 			return nil
 		}
-		b.Error = core.Message(err)
+		b.Error = message(err)
 		return h.renderTokenForm(w, r, p, h.status(w, r, err), b)
 	}
 	key := npmAuthKey(h.cfg.PublicURL)

@@ -74,7 +74,7 @@ func (h *Handler) api(f apiFunc) http.Handler {
 				err = core.Errorf(core.KindTooLarge, "the request is larger than %d KiB", mbe.Limit/1024)
 			}
 			w.WriteHeader(h.status(w, r, err))
-			json.NewEncoder(w).Encode(map[string]string{"error": core.Message(err)})
+			json.NewEncoder(w).Encode(map[string]string{"error": message(err)})
 			return
 		}
 		json.NewEncoder(w).Encode(v)
@@ -237,7 +237,7 @@ func (h *Handler) securityKeysPage(w http.ResponseWriter, r *http.Request, p aut
 		if h.stepUpRedirect(w, r, p, err) {
 			return nil
 		}
-		b.Error = core.Message(err)
+		b.Error = message(err)
 	}
 	return h.renderSecurityKeys(w, r, p, http.StatusOK, b)
 }
@@ -268,7 +268,7 @@ func (h *Handler) removeSecurityKey(w http.ResponseWriter, r *http.Request, p au
 		return nil
 	}
 	if err != nil {
-		return h.renderSecurityKeys(w, r, p, h.status(w, r, err), securityKeysBody{Error: core.Message(err)})
+		return h.renderSecurityKeys(w, r, p, h.status(w, r, err), securityKeysBody{Error: message(err)})
 	}
 	redirect(w, pathSecurityKeys+"?removed=1")
 	return nil

@@ -51,7 +51,7 @@ var Methods = map[string]Rule{
 	"DeleteDistTag":        {Security, "as SetDistTag"},
 	"AddMaintainer":        {Security, "who may publish"},
 	"RemoveMaintainer":     {Security, "who may publish"},
-	"PackageByName":        {Read, ""},
+	"PackageByRef":         {Read, ""},
 	"Versions":             {Read, ""},
 	"Version":              {Read, ""},
 	"VersionFile":          {Read, ""},

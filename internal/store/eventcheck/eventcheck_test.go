@@ -144,7 +144,7 @@ func TestCatchesAWriteWithoutAnEvent(t *testing.T) {
 		return r.errs
 	}
 	write(func(tx store.Tx) error {
-		pkg = &core.Package{Name: "left-pad", CreatedAt: now, ModifiedAt: now, Rev: 1, Access: "public"}
+		pkg = &core.Package{PackageRef: core.NPM("left-pad"), CreatedAt: now, ModifiedAt: now, Rev: 1, Access: "public"}
 		if err := tx.CreatePackage(pkg); err != nil {
 			return err
 		}

@@ -49,13 +49,13 @@ func (c *checkedTx) CreatePackage(p *core.Package) error {
 // writes carry the event.
 func (c *checkedTx) UpdatePackage(p *core.Package) error {
 	c.try("UpdatePackage")
-	before, _ := c.Tx.PackageByName(p.Name)
+	before, _ := c.Tx.PackageByRef(p.PackageRef)
 	return c.didIf(packageChanged(before, p), c.Tx.UpdatePackage(p))
 }
 
 func (c *checkedTx) UpdatePackageAt(p *core.Package, prevRev int64) error {
 	c.try("UpdatePackageAt")
-	before, _ := c.Tx.PackageByName(p.Name)
+	before, _ := c.Tx.PackageByRef(p.PackageRef)
 	return c.didIf(packageChanged(before, p), c.Tx.UpdatePackageAt(p, prevRev))
 }
 

@@ -8,12 +8,12 @@ import (
 	"github.com/rampart/rampart/internal/core"
 )
 
-const pkgCols = `id, name, created_at, modified_at, rev, access, description, keywords, unpublished_at, name_released_at`
+const pkgCols = `id, ecosystem, name, created_at, modified_at, rev, access, description, keywords, unpublished_at, name_released_at`
 
 func scanPackage(sc interface{ Scan(...any) error }) (*core.Package, error) {
 	var p core.Package
 	var created, modified, unpub, released int64
-	if err := sc.Scan(&p.ID, &p.Name, &created, &modified, &p.Rev, &p.Access, &p.Description, &p.Keywords, &unpub, &released); err != nil {
+	if err := sc.Scan(&p.ID, &p.Ecosystem, &p.Name, &created, &modified, &p.Rev, &p.Access, &p.Description, &p.Keywords, &unpub, &released); err != nil {
 		return nil, err
 	}
 	p.CreatedAt, p.ModifiedAt, p.UnpublishedAt, p.NameReleasedAt = fromMS(created), fromMS(modified), fromMS(unpub), fromMS(released)
@@ -21,8 +21,11 @@ func scanPackage(sc interface{ Scan(...any) error }) (*core.Package, error) {
 }
 
 func (t *tx) CreatePackage(p *core.Package) error {
-	res, err := t.exec(`INSERT INTO packages (name, created_at, modified_at, rev, access, description, keywords, unpublished_at, name_released_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		p.Name, ms(p.CreatedAt), ms(p.ModifiedAt), p.Rev, p.Access, p.Description, p.Keywords, ms(p.UnpublishedAt), ms(p.NameReleasedAt))
+	if p.Ecosystem == "" {
+		return fmt.Errorf("creating package %s: no ecosystem", p.Name)
+	}
+	res, err := t.exec(`INSERT INTO packages (ecosystem, name, created_at, modified_at, rev, access, description, keywords, unpublished_at, name_released_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.Ecosystem, p.Name, ms(p.CreatedAt), ms(p.ModifiedAt), p.Rev, p.Access, p.Description, p.Keywords, ms(p.UnpublishedAt), ms(p.NameReleasedAt))
 	if err != nil {
 		return conflict(err, "creating package %s", p.Name)
 	}
@@ -30,10 +33,10 @@ func (t *tx) CreatePackage(p *core.Package) error {
 	return err
 }
 
-func (t *tx) PackageByName(name string) (*core.Package, error) {
-	p, err := scanPackage(t.row(`SELECT `+pkgCols+` FROM packages WHERE name = ?`, name))
+func (t *tx) PackageByRef(ref core.PackageRef) (*core.Package, error) {
+	p, err := scanPackage(t.row(`SELECT `+pkgCols+` FROM packages WHERE ecosystem = ? AND name = ?`, ref.Ecosystem, ref.Name))
 	if err != nil {
-		return nil, notFound(err, "package %s", name)
+		return nil, notFound(err, "package %s", ref.Name)
 	}
 	return p, nil
 }

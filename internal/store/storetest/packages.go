@@ -18,6 +18,7 @@ import (
 func RunPackages(t *testing.T, open func(t *testing.T) store.Store) {
 	run(t, open, []test{
 		{"CreateAndUpdate", testPackagesCreateAndUpdate},
+		{"PerEcosystem", testPackagesPerEcosystem},
 		{"UpdateAtRevision", testUpdatePackageAt},
 		{"Versions", testVersions},
 		{"VersionsAreForever", testVersionsAreForever},
@@ -136,14 +137,14 @@ func testPackagesCreateAndUpdate(t *testing.T, s store.Store) {
 	if p.ID == 0 || q.ID == 0 || p.ID == q.ID {
 		t.Fatalf("CreatePackage set IDs %d and %d, want distinct non-zero IDs", p.ID, q.ID)
 	}
-	got := read(t, s, func(tx store.Tx) (*core.Package, error) { return tx.PackageByName(p.Name) })
-	checkPackage(t, "PackageByName", got, p)
-	wantNotFound(t, s, "PackageByName(unknown)", func(tx store.Tx) (*core.Package, error) { return tx.PackageByName("right-pad") })
+	got := read(t, s, func(tx store.Tx) (*core.Package, error) { return tx.PackageByRef(core.NPM(p.Name)) })
+	checkPackage(t, "PackageByRef", got, p)
+	wantNotFound(t, s, "PackageByRef(unknown)", func(tx store.Tx) (*core.Package, error) { return tx.PackageByRef(core.NPM("right-pad")) })
 
 	dup := newPackage("left-pad")
 	err := s.Update(t.Context(), func(tx store.Tx) error { return tx.CreatePackage(dup) })
 	wantErr(t, err, core.ErrConflict, "CreatePackage with a taken name")
-	got = read(t, s, func(tx store.Tx) (*core.Package, error) { return tx.PackageByName(p.Name) })
+	got = read(t, s, func(tx store.Tx) (*core.Package, error) { return tx.PackageByRef(core.NPM(p.Name)) })
 	checkPackage(t, "package after conflicting CreatePackage", got, p)
 
 	changed := *p
@@ -155,9 +156,9 @@ func testPackagesCreateAndUpdate(t *testing.T, s store.Store) {
 	changed.UnpublishedAt = at(2 * time.Hour)
 	changed.NameReleasedAt = at(3 * time.Hour)
 	write(t, s, func(tx store.Tx) error { return tx.UpdatePackage(&changed) })
-	got = read(t, s, func(tx store.Tx) (*core.Package, error) { return tx.PackageByName(p.Name) })
-	checkPackage(t, "PackageByName after UpdatePackage", got, &changed)
-	got = read(t, s, func(tx store.Tx) (*core.Package, error) { return tx.PackageByName(q.Name) })
+	got = read(t, s, func(tx store.Tx) (*core.Package, error) { return tx.PackageByRef(core.NPM(p.Name)) })
+	checkPackage(t, "PackageByRef after UpdatePackage", got, &changed)
+	got = read(t, s, func(tx store.Tx) (*core.Package, error) { return tx.PackageByRef(core.NPM(q.Name)) })
 	checkPackage(t, "other package after UpdatePackage", got, q)
 }
 
@@ -169,14 +170,14 @@ func testUpdatePackageAt(t *testing.T, s store.Store) {
 	next := *p
 	next.Rev, next.ModifiedAt, next.Description = 2, at(time.Hour), "second"
 	write(t, s, func(tx store.Tx) error { return tx.UpdatePackageAt(&next, 1) })
-	got := read(t, s, func(tx store.Tx) (*core.Package, error) { return tx.PackageByName(p.Name) })
+	got := read(t, s, func(tx store.Tx) (*core.Package, error) { return tx.PackageByRef(core.NPM(p.Name)) })
 	checkPackage(t, "package after UpdatePackageAt from its revision", got, &next)
 
 	stale := *p
 	stale.Rev, stale.Description = 2, "stale"
 	err := s.Update(t.Context(), func(tx store.Tx) error { return tx.UpdatePackageAt(&stale, 1) })
 	wantErr(t, err, core.ErrConflict, "UpdatePackageAt from a revision no longer stored")
-	got = read(t, s, func(tx store.Tx) (*core.Package, error) { return tx.PackageByName(p.Name) })
+	got = read(t, s, func(tx store.Tx) (*core.Package, error) { return tx.PackageByRef(core.NPM(p.Name)) })
 	checkPackage(t, "package after a stale UpdatePackageAt", got, &next)
 
 	var wg sync.WaitGroup

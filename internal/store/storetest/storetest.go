@@ -264,6 +264,7 @@ func checkPackage(t *testing.T, what string, got, want *core.Package) {
 	t.Helper()
 	var d diffs
 	d.eq("ID", got.ID, want.ID)
+	d.eq("Ecosystem", got.Ecosystem, want.Ecosystem)
 	d.eq("Name", got.Name, want.Name)
 	d.eq("Rev", got.Rev, want.Rev)
 	d.eq("Access", got.Access, want.Access)
@@ -349,7 +350,7 @@ func createUser(t *testing.T, s store.Store, name string) *core.User {
 
 func newPackage(name string) *core.Package {
 	return &core.Package{
-		Name:        name,
+		PackageRef:  core.NPM(name),
 		CreatedAt:   t0,
 		ModifiedAt:  t0,
 		Rev:         1,
@@ -438,7 +439,7 @@ func checkEmpty(t *testing.T, s store.Store) {
 		t.Fatalf("Document: got error %v, want ErrNotFound", err)
 	}
 	wantNotFound(t, s, "UserByName", func(tx store.Tx) (*core.User, error) { return tx.UserByName("alice") })
-	wantNotFound(t, s, "PackageByName", func(tx store.Tx) (*core.Package, error) { return tx.PackageByName("storetest-pkg") })
+	wantNotFound(t, s, "PackageByRef", func(tx store.Tx) (*core.Package, error) { return tx.PackageByRef(core.NPM("storetest-pkg")) })
 	wantNotFound(t, s, "TokenByHash", func(tx store.Tx) (*core.Token, error) { return tx.TokenByHash("storetest-hash") })
 	wantNotFound(t, s, "Throttle", func(tx store.Tx) (*core.Throttle, error) { return tx.Throttle("storetest-throttle") })
 	wantNotFound(t, s, "WebSession", func(tx store.Tx) (*core.WebSession, error) { return tx.WebSession("storetest-session") })

@@ -142,7 +142,7 @@ func testRollbackChanges(t *testing.T, s store.Store) {
 
 	got := read(t, s, func(tx store.Tx) (*core.User, error) { return tx.UserByID(alice.ID) })
 	checkUser(t, "user after rolled-back UpdateUser", got, alice)
-	gp := read(t, s, func(tx store.Tx) (*core.Package, error) { return tx.PackageByName(p.Name) })
+	gp := read(t, s, func(tx store.Tx) (*core.Package, error) { return tx.PackageByRef(core.NPM(p.Name)) })
 	checkPackage(t, "package after rolled-back UpdatePackage", gp, p)
 	checkVersions(t, s, p, v)
 	gt := read(t, s, func(tx store.Tx) (*core.Token, error) { return tx.TokenByHash(tk.Hash) })

@@ -1,4 +1,4 @@
-package npmpkg
+package npm
 
 import (
 	"bytes"

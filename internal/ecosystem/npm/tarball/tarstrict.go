@@ -1,4 +1,4 @@
-package npmpkg
+package tarball
 
 import (
 	"bytes"
@@ -13,7 +13,7 @@ import (
 )
 
 // This file is the second reader of every package tarball. archive/tar,
-// which InspectTarball walks, is not what installs the package: npm 11
+// which Inspect walks, is not what installs the package: npm 11
 // extracts with node-tar, and the two read some archives differently (a
 // PAX global header's size, a regular file named "x/", two PAX headers in
 // a row, a link name on a file, a checksum field without terminator, a
@@ -28,7 +28,7 @@ import (
 // symlinks, each optionally preceded by one PAX extended header with a
 // small set of records. It refuses everything else, and any data block
 // that would parse as a header were a reader to lose its place.
-// InspectTarball then checks that archive/tar saw the same entries.
+// Inspect then checks that archive/tar saw the same entries.
 
 // blockSize is the tar block size.
 const blockSize = 512

@@ -1,10 +1,11 @@
-package npmpkg
+package npm
 
 import (
 	"strings"
 	"testing"
 
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/ecosystem/npm/tarball"
 )
 
 // TestDeriveManifest: the served manifest is the tarball's package.json;
@@ -15,7 +16,7 @@ func TestDeriveManifest(t *testing.T) {
 		"description": "from the document", "junk": strings.Repeat("x", 1<<20),
 		"gitHead": "abc123", "readme": "# doc readme",
 	}}
-	info := &TarballInfo{PackageJSON: map[string]any{
+	info := &tarball.Info{PackageJSON: map[string]any{
 		"name": "@alice/tool", "version": "1.0.0", "description": "from the tarball",
 		"bin": "./cli.js", "_id": "forged", "dist": map[string]any{"tarball": "http://evil/"}, "deprecated": "forged",
 	}, Readme: "# tarball readme"}

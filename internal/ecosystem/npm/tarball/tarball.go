@@ -1,4 +1,4 @@
-package npmpkg
+package tarball
 
 import (
 	"archive/tar"
@@ -22,8 +22,8 @@ import (
 	"github.com/rampart/rampart/internal/limits"
 )
 
-// TarballInfo is what InspectTarball learned.
-type TarballInfo struct {
+// Info is what Inspect learned.
+type Info struct {
 	PackageJSON   map[string]any // parsed package.json; numbers are json.Number
 	Name, Version string         // from package.json, not yet validated
 	FileCount     int            // regular files
@@ -48,7 +48,7 @@ type TarballInfo struct {
 // false, "node-gyp rebuild" for a binding.gyp at the package root
 // (@npmcli/run-script). The registry says so in the packument; a package
 // that runs code on install must not look as if it does not.
-func (t *TarballInfo) HasInstallScript() bool {
+func (t *Info) HasInstallScript() bool {
 	scripts, _ := t.PackageJSON["scripts"].(map[string]any)
 	// npm drops scripts that are not strings, and skips empty ones.
 	has := func(name string) bool { s, _ := scripts[name].(string); return s != "" }
@@ -60,7 +60,7 @@ func (t *TarballInfo) HasInstallScript() bool {
 
 const repackFix = "pack the package with npm pack (npm publish does this for you)"
 
-// InspectTarball reads a gzip'd tar stream and validates it the way npm
+// Inspect reads a gzip'd tar stream and validates it the way npm
 // will later extract it: pacote strips the first path segment of every
 // entry and skips links, so all entries must live under one top-level
 // folder (usually "package/"), and no entry may land outside that folder
@@ -78,7 +78,7 @@ const repackFix = "pack the package with npm pack (npm publish does this for you
 //
 // The name and version in package.json are returned, not compared with
 // the publish document: that is the caller's check.
-func InspectTarball(r io.Reader, lim limits.Limits) (*TarballInfo, error) {
+func Inspect(r io.Reader, lim limits.Limits) (*Info, error) {
 	src := &sourceReader{r: r, max: lim.TarballBytes}
 	// gzip reads a bufio.Reader as it is, so after the gzip stream the
 	// bytes that follow it are still there to be seen.
@@ -151,10 +151,10 @@ func disagree(detail string) error {
 	return core.Errorf(core.KindInvalid, "tar readers disagree about this tarball (%s), so npm might extract other files than the registry checked; %s", detail, repackFix)
 }
 
-// inspector holds what InspectTarball has seen so far.
+// inspector holds what Inspect has seen so far.
 type inspector struct {
 	lim     limits.Limits
-	info    TarballInfo
+	info    Info
 	entries int
 	top     string // the first path segment shared by all entries
 	// seen maps each entry's dupKey to its type flag. Folded, because two
@@ -168,7 +168,7 @@ type inspector struct {
 	readmeRank  int
 }
 
-// entry checks one tar header and reads the files InspectTarball keeps.
+// entry checks one tar header and reads the files Inspect keeps.
 func (in *inspector) entry(hdr *tar.Header, tr *tar.Reader) error {
 	in.entries++
 	if in.entries > in.lim.Files {
@@ -306,7 +306,7 @@ func (in *inspector) packageJSON(hdr *tar.Header, tr *tar.Reader) error {
 }
 
 // finish runs the checks that need every entry seen.
-func (in *inspector) finish() (*TarballInfo, error) {
+func (in *inspector) finish() (*Info, error) {
 	if in.top == "" {
 		return nil, core.Errorf(core.KindInvalid, "the tarball holds no files; %s", repackFix)
 	}
@@ -558,7 +558,7 @@ func unpackedTooLarge(lim limits.Limits) error {
 }
 
 // sourceReader counts the compressed bytes read and stops past
-// lim.TarballBytes, so that InspectTarball is bounded on its own and not
+// lim.TarballBytes, so that Inspect is bounded on its own and not
 // only behind ParsePublish. Errors of the underlying reader are marked, so
 // that a failing disk or connection is not blamed on the tarball.
 type sourceReader struct {
@@ -581,7 +581,7 @@ func (s *sourceReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// sourceError marks an error of the reader handed to InspectTarball.
+// sourceError marks an error of the reader handed to Inspect.
 type sourceError struct{ err error }
 
 func (e sourceError) Error() string { return e.err.Error() }

@@ -1,4 +1,4 @@
-package npmpkg
+package tarball
 
 import (
 	"bytes"
@@ -13,7 +13,7 @@ import (
 // This file is an independent reading of tar archives with node-tar's
 // semantics (npm 11's tar 7.x: lib/parse.js, lib/header.js, lib/pax.js,
 // lib/read-entry.js), written from its source and not sharing a line with
-// tarstrict.go. The fuzz target compares what InspectTarball accepts with
+// tarstrict.go. The fuzz target compares what Inspect accepts with
 // what this reader sees; TestNodeTarOracle compares both with the real
 // node-tar.
 
@@ -356,9 +356,9 @@ func gunzip(t testing.TB, b []byte) []byte {
 
 // checkNodeTarAgrees fails t unless node-tar's reading of an accepted
 // tarball has the same regular files, in the same order, and the same
-// package.json bytes as InspectTarball recorded, and nothing else but
+// package.json bytes as Inspect recorded, and nothing else but
 // directories and symlinks.
-func checkNodeTarAgrees(t testing.TB, tgz []byte, info *TarballInfo) {
+func checkNodeTarAgrees(t testing.TB, tgz []byte, info *Info) {
 	t.Helper()
 	var files []string
 	var pj []byte

@@ -1,11 +1,13 @@
-package npmpkg
+package npm
 
 import (
 	"path"
 	"strings"
 
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/ecosystem/npm/tarball"
 	"github.com/rampart/rampart/internal/limits"
+	"github.com/rampart/rampart/internal/quote"
 )
 
 // MaxDocFieldBytes bounds each of the few fields a version manifest takes
@@ -34,7 +36,7 @@ func serverField(k string) bool {
 // field can say one thing to readers while the tarball says another.
 // Registry fields (_id, dist, _npmUser, deprecated, hasInstallScript) are
 // left for the caller to set.
-func DeriveManifest(pub *Publish, info *TarballInfo) (map[string]any, error) {
+func DeriveManifest(pub *Publish, info *tarball.Info) (map[string]any, error) {
 	m := make(map[string]any, len(info.PackageJSON)+len(DocFields)+1)
 	for k, v := range info.PackageJSON {
 		if !serverField(k) {
@@ -65,6 +67,6 @@ func DeriveManifest(pub *Publish, info *TarballInfo) (map[string]any, error) {
 	if readme == "" {
 		readme = info.Readme
 	}
-	m["readme"] = TruncateUTF8(readme, limits.MaxReadmeBytes)
+	m["readme"] = quote.TruncateUTF8(readme, limits.MaxReadmeBytes)
 	return m, nil
 }

@@ -1,4 +1,4 @@
-package npmpkg
+package tarball
 
 import (
 	"archive/tar"
@@ -16,7 +16,7 @@ import (
 	"github.com/rampart/rampart/internal/npmfixture"
 )
 
-// smuggleRefusals is what InspectTarball says about each differential of
+// smuggleRefusals is what Inspect says about each differential of
 // npmfixture.Smuggles.
 var smuggleRefusals = map[string]string{
 	"pax global header size":             "has a PAX global header, which npm applies to every later entry",
@@ -73,7 +73,7 @@ func TestInspectTarballRefusesSmuggles(t *testing.T) {
 					t.Fatalf("node-tar semantics read package.json as %q; the fixture should make it %q", nodePJ, s.Hidden)
 				}
 			}
-			info, err := InspectTarball(bytes.NewReader(s.Tgz()), limits.Default())
+			info, err := Inspect(bytes.NewReader(s.Tgz()), limits.Default())
 			if info != nil {
 				t.Fatalf("accepted a tarball npm reads differently (package.json %s)", info.PackageJSONBytes)
 			}
@@ -190,7 +190,7 @@ func TestInspectTarballRefusesAmbiguous(t *testing.T) {
 			gz(hdr(npmfixture.RawHeader{Name: "./", Type: '5'}), pj)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			info, err := InspectTarball(bytes.NewReader(tc.tgz), limits.Default())
+			info, err := Inspect(bytes.NewReader(tc.tgz), limits.Default())
 			if info != nil {
 				t.Fatalf("accepted; want an error containing %q", tc.substr)
 			}
@@ -221,7 +221,7 @@ func acceptedFixtures() map[string][]byte {
 func TestInspectTarballAcceptsHonestArchives(t *testing.T) {
 	for name, tgz := range acceptedFixtures() {
 		t.Run(name, func(t *testing.T) {
-			info, err := InspectTarball(bytes.NewReader(tgz), limits.Default())
+			info, err := Inspect(bytes.NewReader(tgz), limits.Default())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -281,7 +281,7 @@ func TestHasInstallScript(t *testing.T) {
 			for _, f := range tc.files {
 				entries = append(entries, npmfixture.File(f, "{}"))
 			}
-			info, err := InspectTarball(bytes.NewReader(npmfixture.Tarball(0, entries...)), limits.Default())
+			info, err := Inspect(bytes.NewReader(npmfixture.Tarball(0, entries...)), limits.Default())
 			if err != nil {
 				t.Fatal(err)
 			}

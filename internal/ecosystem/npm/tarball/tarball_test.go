@@ -1,4 +1,4 @@
-package npmpkg
+package tarball
 
 import (
 	"archive/tar"
@@ -16,8 +16,8 @@ import (
 	"github.com/rampart/rampart/internal/npmfixture"
 )
 
-func TestInspectTarballGood(t *testing.T) {
-	info, err := InspectTarball(bytes.NewReader(npmfixture.Tarball(0, goodEntries()...)), limits.Default())
+func TestInspectGood(t *testing.T) {
+	info, err := Inspect(bytes.NewReader(npmfixture.Tarball(0, goodEntries()...)), limits.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func TestInspectTarballReadme(t *testing.T) {
 		}
 	}
 	long := sb.String()
-	info, err := InspectTarball(bytes.NewReader(npmfixture.Tarball(0,
+	info, err := Inspect(bytes.NewReader(npmfixture.Tarball(0,
 		npmfixture.File("package/package.json", goodPackageJSON),
 		npmfixture.File("package/README", "plain"),
 		npmfixture.File("package/docs/README.md", "not top-level"),
@@ -77,7 +77,7 @@ func TestInspectTarballRandomDataPassesRatio(t *testing.T) {
 	b := make([]byte, 3*limits.MiB)
 	rand.NewChaCha8([32]byte{1}).Read(b)
 	tgz := npmfixture.Tarball(0, npmfixture.File("package/package.json", goodPackageJSON), npmfixture.File("package/blob.bin", string(b)))
-	if _, err := InspectTarball(bytes.NewReader(tgz), limits.Default()); err != nil {
+	if _, err := Inspect(bytes.NewReader(tgz), limits.Default()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -137,7 +137,7 @@ func TestInspectTarballRejects(t *testing.T) {
 		{"tarball over limit", gz(pj, npmfixture.File("package/a", strings.Repeat("a", 10))), limits.Limits{TarballBytes: 30, UnpackedBytes: 1 << 20, ExpansionRatio: 200, Files: 10}, core.KindTooLarge, "limits.tarball_bytes"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			info, err := InspectTarball(bytes.NewReader(tc.tgz), tc.lim)
+			info, err := Inspect(bytes.NewReader(tc.tgz), tc.lim)
 			if info != nil {
 				t.Fatalf("got info with error %v", err)
 			}
@@ -191,14 +191,14 @@ func TestInspectTarballGzipBombs(t *testing.T) {
 			var before, after runtime.MemStats
 			runtime.GC()
 			runtime.ReadMemStats(&before)
-			info, err := InspectTarball(bytes.NewReader(tc.tgz), tc.lim)
+			info, err := Inspect(bytes.NewReader(tc.tgz), tc.lim)
 			runtime.ReadMemStats(&after)
 			if info != nil {
 				t.Fatal("got info for a gzip bomb")
 			}
 			wantErr(t, err, core.KindTooLarge, tc.substr)
 			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 2*limits.MiB {
-				t.Fatalf("InspectTarball allocated %d bytes on a bomb; it must stream, not buffer", alloc)
+				t.Fatalf("Inspect allocated %d bytes on a bomb; it must stream, not buffer", alloc)
 			}
 		})
 	}
@@ -212,7 +212,7 @@ func TestInspectTarballSourceErrorIsInternal(t *testing.T) {
 	boom := errors.New("disk on fire")
 	tgz := npmfixture.Tarball(0, goodEntries()...)
 	r := io.MultiReader(bytes.NewReader(tgz[:100]), failingReader{boom})
-	_, err := InspectTarball(r, limits.Default())
+	_, err := Inspect(r, limits.Default())
 	if !errors.Is(err, boom) || core.KindOf(err) != core.KindInternal {
 		t.Fatalf("got %v (kind %v); a failing reader is our fault, not the tarball's", err, core.KindOf(err))
 	}

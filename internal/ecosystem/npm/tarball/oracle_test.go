@@ -1,4 +1,4 @@
-package npmpkg
+package tarball
 
 import (
 	"bytes"
@@ -16,7 +16,7 @@ import (
 	"github.com/rampart/rampart/internal/testserver"
 )
 
-// These tests hold InspectTarball to what npm really extracts: each
+// These tests hold Inspect to what npm really extracts: each
 // tarball goes through npm's own node-tar and pacote (the code npm
 // install runs, from the installed npm 11), by testdata/nodetar-oracle.js.
 
@@ -155,7 +155,7 @@ func TestNodeTarOracleAgrees(t *testing.T) {
 	root := npmRoot(t)
 	tarballs := map[string][]byte{"npm pack": npmPacked(t)}
 	for name, b := range corpus(t) {
-		if _, err := InspectTarball(bytes.NewReader(b), limits.Default()); err == nil {
+		if _, err := Inspect(bytes.NewReader(b), limits.Default()); err == nil {
 			tarballs["corpus/"+name] = b
 		}
 	}
@@ -164,7 +164,7 @@ func TestNodeTarOracleAgrees(t *testing.T) {
 	}
 	for name, tgz := range tarballs {
 		t.Run(name, func(t *testing.T) {
-			info, err := InspectTarball(bytes.NewReader(tgz), limits.Default())
+			info, err := Inspect(bytes.NewReader(tgz), limits.Default())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -228,7 +228,7 @@ func TestNodeTarOracleSmuggles(t *testing.T) {
 					t.Fatalf("npm extracts %q, as archive/tar reads: the differential is not there", node.Files)
 				}
 			}
-			if info, err := InspectTarball(bytes.NewReader(tgz), limits.Default()); err == nil {
+			if info, err := Inspect(bytes.NewReader(tgz), limits.Default()); err == nil {
 				t.Fatalf("Rampart accepted it, recording package.json %s", info.PackageJSONBytes)
 			}
 		})

@@ -1,4 +1,4 @@
-package npmpkg
+package npm
 
 import (
 	"bytes"
@@ -388,24 +388,6 @@ func jsonKind(b []byte) string {
 		return "an object"
 	default:
 		return "a number"
-	}
-}
-
-// echoAny quotes a decoded JSON value for a message.
-func echoAny(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return "nothing"
-	case string:
-		return echo(v)
-	case json.Number:
-		return echo(v.String())
-	case bool:
-		return "a boolean"
-	case []any:
-		return "an array"
-	default:
-		return "an object"
 	}
 }
 

@@ -1,0 +1,44 @@
+// Package ecosystem is the seam between the registry and one ecosystem's
+// wire format. The registry's rules (who may publish, immutable versions,
+// unpublish policy, dist-tags, owners) are the same for every ecosystem;
+// what differs is how names and versions are spelled and which documents
+// the ecosystem's clients read. Each ecosystem implements Format in its
+// own package (internal/ecosystem/npm today; a Go module format next),
+// and the composition root hands it to the registry, which imports this
+// package only, never an implementation.
+package ecosystem
+
+import "github.com/rampart/rampart/internal/core"
+
+// Format is one ecosystem's wire format, as the registry needs it. Every
+// method is pure: no storage, no network; errors are core errors whose
+// messages reach the ecosystem's users verbatim.
+type Format interface {
+	// Ecosystem is the ecosystem this format serves.
+	Ecosystem() core.Ecosystem
+	// ValidateName checks a new package name (core.KindInvalid, saying
+	// what is wrong and how to fix it).
+	ValidateName(name string) error
+	// ValidateVersion checks a version string.
+	ValidateVersion(version string) error
+	// ValidateTag checks a dist-tag name.
+	ValidateTag(tag string) error
+	// ArtifactFilename is the last path element of the URL a version's
+	// artifact (npm's tarball, a Go module zip) is downloaded from.
+	ArtifactFilename(name, version string) string
+	// Documents builds the documents the ecosystem's clients read about
+	// one package (npm: the full and abbreviated packuments, raw and
+	// gzipped), from the package's state.
+	Documents(st PackageState) (*core.Document, error)
+}
+
+// PackageState is what a Format builds a package's documents from.
+type PackageState struct {
+	Package     *core.Package
+	Versions    []core.Version    // every version, unpublished ones too; the format serves the live ones only
+	Tags        map[string]string // dist-tag -> version
+	Maintainers []core.User
+	Publishers  map[int64]*core.User // by user ID, every version's publisher
+	// ArtifactURL is the absolute download URL of a version's artifact.
+	ArtifactURL func(version string) string
+}
