@@ -24,6 +24,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/rampart/rampart/internal/clockctl"
 	"github.com/rampart/rampart/internal/testpeers/dnsd"
 	"github.com/rampart/rampart/internal/testpeers/rdapd"
 	"github.com/rampart/rampart/internal/testpeers/smtpd"
@@ -41,7 +42,10 @@ func repoRoot() string {
 	return filepath.Join(filepath.Dir(file), "..", "..")
 }
 
-// Binary builds ./cmd/rampart once and returns its path.
+// Binary builds ./cmd/rampart once and returns its path. It is a test
+// build (-tags rampart_testclock): its clock is the settable one of
+// internal/clockctl, which tests move with Server.Advance and
+// Server.Freeze instead of waiting.
 func Binary(t testing.TB) string {
 	t.Helper()
 	Slow(t, "builds and runs the real rampart binary")
@@ -52,7 +56,7 @@ func Binary(t testing.TB) string {
 			return
 		}
 		binPath = filepath.Join(dir, "rampart")
-		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/rampart")
+		cmd := exec.Command("go", "build", "-tags", "rampart_testclock", "-o", binPath, "./cmd/rampart")
 		cmd.Dir = repoRoot()
 		if out, err := cmd.CombinedOutput(); err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
@@ -324,6 +328,11 @@ func (s *Server) Admin(t testing.TB, stdin string, args ...string) (string, erro
 	// The server was told its port at start-up; the admin command learns
 	// the public URL here, for the links in the mail it sends.
 	cmd.Env = append(append(os.Environ(), s.opts.Env...), "RAMPART_PUBLIC_URL="+s.URL)
+	// The command's clock starts at the server's reading, so that what it
+	// records (a designation, a recovery's start) is on the server's time.
+	if s.cmd.ProcessState == nil {
+		cmd.Env = append(cmd.Env, clockctl.EnvStart+"="+s.Now(t).Format(time.RFC3339Nano))
+	}
 	cmd.Stdin = strings.NewReader(stdin)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
