@@ -14,6 +14,7 @@ import (
 // so the block is exactly 1s however slow the machine, and moved past it
 // instead of waiting.
 func TestLoginThrottleOverHTTP(t *testing.T) {
+	t.Parallel()
 	s, _ := startWithUser(t, "[login]\nfree_failures = 1\nmax_backoff = \"1m\"\n")
 	s.Freeze(t, true)
 	attempt := func(pw string) reply {
