@@ -37,6 +37,9 @@ func (s *Server) Freeze(t testing.TB, on bool) time.Time {
 
 func (s *Server) clock(t testing.TB, method string, m *clockctl.Move) clockctl.Reading {
 	t.Helper()
+	for s.restarted != nil {
+		s = s.restarted
+	}
 	var body bytes.Buffer
 	if m != nil {
 		json.NewEncoder(&body).Encode(m)

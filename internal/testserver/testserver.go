@@ -120,6 +120,10 @@ type Server struct {
 	done    chan error
 	log     *lockedBuffer
 	t       testing.TB
+	// restarted is the server Restart started in this one's place: its
+	// clock is the one to read and move from then on (an authapp.App
+	// holding this Server follows it).
+	restarted *Server
 }
 
 type lockedBuffer struct {
@@ -303,12 +307,21 @@ func (s *Server) Kill() {
 
 // Restart stops the server and starts a new one on the same data folder
 // (on a new port: use the returned Server's URL).
+// The new server's clock starts at the old one's reading, so that time
+// moved on by the test stays moved (a frozen clock runs again); after
+// Kill there is no reading to take, and it starts at real time.
 func (s *Server) Restart(t testing.TB) *Server {
 	t.Helper()
-	s.Stop()
 	opts := s.opts
 	opts.Data = s.Data
-	return Start(t, opts)
+	if s.cmd.ProcessState == nil {
+		opts.Env = append(slices.Clip(opts.Env), clockctl.EnvStart+"="+s.Now(t).Format(time.RFC3339Nano))
+	}
+	s.Stop()
+	ns := Start(t, opts)
+	ns.opts.Env = s.opts.Env
+	s.restarted = ns
+	return ns
 }
 
 // Admin runs `rampart admin ...` as an operator does, with the server's
