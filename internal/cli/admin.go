@@ -21,6 +21,16 @@ import (
 // clock is the admin commands' clock; nil is time.Now (tests set it).
 var clock func() time.Time
 
+// adminClock is the clock an admin command runs with: the in-process
+// test's (clock), else a test build's (testClock), else nil for time.Now.
+func adminClock(env Env) (func() time.Time, error) {
+	if clock != nil {
+		return clock, nil
+	}
+	now, _, err := testClock(env)
+	return now, err
+}
+
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // adminPrincipal is the operator at the console: whoever can run commands
@@ -117,7 +127,11 @@ func withServices(cmd *cobra.Command, f *configFlags, env Env, fn func(*server.S
 	if err != nil {
 		return err
 	}
-	svc, err := server.Open(cmd.Context(), cfg, server.Options{Log: discardLogger(), Console: true, Now: clock})
+	now, err := adminClock(env)
+	if err != nil {
+		return err
+	}
+	svc, err := server.Open(cmd.Context(), cfg, server.Options{Log: discardLogger(), Console: true, Now: now})
 	if err != nil {
 		return err
 	}

@@ -107,8 +107,10 @@ file. Safe to run while the server runs.`,
 			}
 			defer folder.Close()
 			now := time.Now()
-			if clock != nil {
-				now = clock()
+			if c, err := adminClock(env); err != nil {
+				return err
+			} else if c != nil {
+				now = c()
 			}
 			got, err := datafolder.CollectOrphans(cmd.Context(), folder.DB, folder.Blobs, minAge, now, dryRun)
 			verb := "removed"

@@ -63,7 +63,13 @@ newer Rampart or failing SQLite's quick check (see "rampart admin restore").`,
 			if svcCount == 0 {
 				fmt.Fprintf(out, "No accounts yet. Create the first administrator with:\n  rampart admin user create --data %s --name admin --email you@example.com --admin --verified --password-stdin\n", cfg.Data)
 			}
-			return server.Serve(cmd.Context(), cfg, ln, server.Options{Log: log})
+			// A release build has no test clock (nil: time.Now, no endpoint).
+			now, wrap, err := testClock(env)
+			if err != nil {
+				ln.Close()
+				return err
+			}
+			return server.Serve(cmd.Context(), cfg, ln, server.Options{Log: log, Now: now, Wrap: wrap})
 		},
 	}
 	f.register(cmd, true)

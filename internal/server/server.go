@@ -47,6 +47,10 @@ type Options struct {
 	// WrapStore, when set, wraps the store every service uses; tests use
 	// it to check the services' transactions (internal/store/eventcheck).
 	WrapStore func(store.Store) store.Store
+	// Wrap, when set, goes around the server's handler: a test build
+	// (internal/cli, tag rampart_testclock) mounts its clock's control
+	// endpoint with it. Release builds leave it nil.
+	Wrap func(http.Handler) http.Handler
 }
 
 // Services are the domain services over one data folder, for the server
@@ -262,8 +266,12 @@ func Serve(ctx context.Context, cfg config.Config, ln net.Listener, opts Options
 	// No ReadTimeout or WriteTimeout: bodies and responses get deadlines
 	// sized to each request (withDeadlines), which one server-wide number
 	// cannot be (docs/limits.md, "Time and connections").
+	h := Handler(svc, cfg, opts.Log)
+	if opts.Wrap != nil {
+		h = opts.Wrap(h)
+	}
 	srv := &http.Server{
-		Handler:           Handler(svc, cfg, opts.Log),
+		Handler:           h,
 		ReadHeaderTimeout: limits.HeaderTimeout,
 		IdleTimeout:       limits.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(opts.Log.Handler(), slog.LevelWarn),

@@ -1,7 +1,10 @@
 package testserver
 
 import (
+	"flag"
 	"fmt"
+	"runtime"
+	"strconv"
 	"testing"
 )
 
@@ -37,4 +40,28 @@ func SlowPackage(why string) bool {
 	}
 	fmt.Println("skipped by -short, every test here is slow: " + why)
 	return true
+}
+
+// Main is the TestMain of a package whose every test is slow: it parses
+// the flags, returns 0 without running anything under -short
+// (SlowPackage), and otherwise runs the tests, perCore of them at once
+// per core (at least 4) unless -parallel was given. Tests here spend most
+// of their time waiting on subprocesses (the server, npm, Chromium) and
+// on the server's deadlines, so running only as many at once as there
+// are cores leaves the machine mostly idle; perCore 0 keeps Go's default.
+//
+//	func TestMain(m *testing.M) {
+//		os.Exit(testserver.Main(m, "drives the real npm CLI", 2))
+//	}
+func Main(m *testing.M, why string, perCore int) int {
+	flag.Parse()
+	if SlowPackage(why) {
+		return 0
+	}
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if !set && perCore > 0 {
+		flag.Set("test.parallel", strconv.Itoa(max(4, perCore*runtime.GOMAXPROCS(0))))
+	}
+	return m.Run()
 }

@@ -24,6 +24,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/rampart/rampart/internal/clockctl"
 	"github.com/rampart/rampart/internal/testpeers/dnsd"
 	"github.com/rampart/rampart/internal/testpeers/rdapd"
 	"github.com/rampart/rampart/internal/testpeers/smtpd"
@@ -41,7 +42,10 @@ func repoRoot() string {
 	return filepath.Join(filepath.Dir(file), "..", "..")
 }
 
-// Binary builds ./cmd/rampart once and returns its path.
+// Binary builds ./cmd/rampart once and returns its path. It is a test
+// build (-tags rampart_testclock): its clock is the settable one of
+// internal/clockctl, which tests move with Server.Advance and
+// Server.Freeze instead of waiting.
 func Binary(t testing.TB) string {
 	t.Helper()
 	Slow(t, "builds and runs the real rampart binary")
@@ -52,7 +56,7 @@ func Binary(t testing.TB) string {
 			return
 		}
 		binPath = filepath.Join(dir, "rampart")
-		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/rampart")
+		cmd := exec.Command("go", "build", "-tags", "rampart_testclock", "-o", binPath, "./cmd/rampart")
 		cmd.Dir = repoRoot()
 		if out, err := cmd.CombinedOutput(); err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
@@ -116,6 +120,10 @@ type Server struct {
 	done    chan error
 	log     *lockedBuffer
 	t       testing.TB
+	// restarted is the server Restart started in this one's place: its
+	// clock is the one to read and move from then on (an authapp.App
+	// holding this Server follows it).
+	restarted *Server
 }
 
 type lockedBuffer struct {
@@ -299,12 +307,21 @@ func (s *Server) Kill() {
 
 // Restart stops the server and starts a new one on the same data folder
 // (on a new port: use the returned Server's URL).
+// The new server's clock starts at the old one's reading, so that time
+// moved on by the test stays moved (a frozen clock runs again); after
+// Kill there is no reading to take, and it starts at real time.
 func (s *Server) Restart(t testing.TB) *Server {
 	t.Helper()
-	s.Stop()
 	opts := s.opts
 	opts.Data = s.Data
-	return Start(t, opts)
+	if s.cmd.ProcessState == nil {
+		opts.Env = append(slices.Clip(opts.Env), clockctl.EnvStart+"="+s.Now(t).Format(time.RFC3339Nano))
+	}
+	s.Stop()
+	ns := Start(t, opts)
+	ns.opts.Env = s.opts.Env
+	s.restarted = ns
+	return ns
 }
 
 // Admin runs `rampart admin ...` as an operator does, with the server's
@@ -324,6 +341,11 @@ func (s *Server) Admin(t testing.TB, stdin string, args ...string) (string, erro
 	// The server was told its port at start-up; the admin command learns
 	// the public URL here, for the links in the mail it sends.
 	cmd.Env = append(append(os.Environ(), s.opts.Env...), "RAMPART_PUBLIC_URL="+s.URL)
+	// The command's clock starts at the server's reading, so that what it
+	// records (a designation, a recovery's start) is on the server's time.
+	if s.cmd.ProcessState == nil {
+		cmd.Env = append(cmd.Env, clockctl.EnvStart+"="+s.Now(t).Format(time.RFC3339Nano))
+	}
 	cmd.Stdin = strings.NewReader(stdin)
 	out, err := cmd.CombinedOutput()
 	return string(out), err

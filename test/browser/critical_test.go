@@ -61,7 +61,7 @@ func TestCriticalPackageManagedWithKey(t *testing.T) {
 	})
 
 	// The authenticator app, while the passkey sign-in is recent.
-	app := b.enrolTOTP(s.URL)
+	app := b.enrolTOTP(s)
 	mustContain(t, waitForMail(t, s, addr, "A second factor was added").Text, "authenticator app")
 
 	// Published, then made critical by the administrator.
@@ -107,7 +107,8 @@ func TestCriticalPackageManagedWithKey(t *testing.T) {
 // TestConfirmPageStepUpWithSecurityKey: on a registry whose step-up window
 // is one minute, carol signs in with her password and a plain security key
 // (no passkey: the key keeps no credential and must be offered by ID).
-// Once the minute has passed, opening the security keys page sends her to
+// Once the minute has passed (on the server's clock, moved on by the
+// test), opening the security keys page sends her to
 // the confirm page, which offers the key; a step-up answer posted without
 // a ceremony is refused and confirms nothing; the key answers, the browser
 // returns to the security keys page, and she adds a second key, of which
@@ -143,14 +144,14 @@ func TestConfirmPageStepUpWithSecurityKey(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#security-key-signin`)),
 		chromedp.WaitVisible(chromedp.CSS(`#webauthn-register`)),
 	)
-	passed := time.Now()
+	passed := s.Now(t)
 	b.signedInAs("carol")
 	if loc := b.location(); loc != s.URL+"account/security-keys" {
 		t.Fatalf("within the window the security keys page went to %s", loc)
 	}
 
-	// The window is the real binary's clock: wait it out.
-	time.Sleep(time.Until(passed.Add(window + time.Second)))
+	// Move the server's clock past the window rather than wait it out.
+	s.Advance(t, passed.Add(window+time.Second).Sub(s.Now(t)))
 	toConfirm := func(what string) {
 		t.Helper()
 		b.run(what,

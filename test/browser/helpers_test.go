@@ -328,14 +328,15 @@ func (b *browser) registerKey(base, name, kind string) {
 
 // enrolTOTP turns on an authenticator app at the two-factor page, as a
 // user does: the secret shown goes into the app, whose code confirms it.
-// It leaves the browser on the page that shows the recovery codes.
-func (b *browser) enrolTOTP(base string) *authapp.App {
+// It leaves the browser on the page that shows the recovery codes. The
+// app reads s's clock, so that a fresh code never waits for the next step.
+func (b *browser) enrolTOTP(s *testserver.Server) *authapp.App {
 	b.t.Helper()
 	b.run("open the two-factor page",
-		chromedp.Navigate(base+"account/mfa"),
+		chromedp.Navigate(s.URL+"account/mfa"),
 		chromedp.WaitVisible(chromedp.CSS(`code.totp-secret`)),
 	)
-	app := &authapp.App{Secret: b.text(`code.totp-secret`)}
+	app := &authapp.App{Secret: b.text(`code.totp-secret`), Clock: s}
 	b.run("confirm a code from the app",
 		chromedp.SendKeys(chromedp.CSS(`#code`), app.Code(b.t)),
 		chromedp.Submit(chromedp.CSS(`#code`)),

@@ -80,7 +80,7 @@ func TestSignupVerifyTOTPAndSecurityKey(t *testing.T) {
 	mustContain(t, b.text(`main`), addr+" — verified")
 
 	// Turn on the authenticator app.
-	app := b.enrolTOTP(s.URL)
+	app := b.enrolTOTP(s)
 	recovery := evalAs[[]string](b, `Array.from(document.querySelectorAll("ul.recovery-codes code"), e => e.textContent)`)
 	if len(recovery) != 10 {
 		t.Fatalf("%d recovery codes shown, want 10: %q", len(recovery), recovery)

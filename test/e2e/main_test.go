@@ -1,29 +1,17 @@
 package e2e
 
 import (
-	"flag"
 	"os"
-	"runtime"
-	"strconv"
 	"testing"
 
 	"github.com/rampart/rampart/internal/testserver"
 )
 
 // TestMain skips the whole package under -short (every test drives the
-// real npm CLI against the real binary), and otherwise runs more tests at once than there are cores unless -parallel
-// was given: each test spends most of its time waiting on npm and server
-// subprocesses, so on a 2-core machine running 2 at a time leaves the CPU
-// mostly idle.
+// real npm CLI against the real binary), and otherwise runs more tests at
+// once than there are cores unless -parallel was given: each test spends
+// most of its time waiting on npm and server subprocesses, so on a 2-core
+// machine running 2 at a time leaves the CPU mostly idle.
 func TestMain(m *testing.M) {
-	flag.Parse()
-	if testserver.SlowPackage("every test drives the real npm CLI against the real rampart binary") {
-		return
-	}
-	set := false
-	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
-	if !set {
-		flag.Set("test.parallel", strconv.Itoa(max(4, 2*runtime.GOMAXPROCS(0))))
-	}
-	os.Exit(m.Run())
+	os.Exit(testserver.Main(m, "every test drives the real npm CLI against the real rampart binary", 2))
 }

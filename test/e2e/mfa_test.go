@@ -80,7 +80,7 @@ func enableTOTP(t *testing.T, s *testserver.Server, user, pw string) (*authapp.A
 	if status != http.StatusOK || m == nil || !strings.Contains(body, `src="data:image/png;base64,`) {
 		t.Fatalf("GET /account/mfa: status %d, no QR code or secret:\n%s", status, body)
 	}
-	a := &authapp.App{Secret: m[1]}
+	a := &authapp.App{Secret: m[1], Clock: s}
 	status, body = w.do("POST", s.URL+"account/mfa/confirm", url.Values{"code": {a.Code(t)}})
 	var codes []string
 	for _, c := range recoveryRE.FindAllStringSubmatch(body, -1) {

@@ -20,7 +20,7 @@ func TestProfile2FAWithNPM(t *testing.T) {
 	alice := signup(t, s, "alice", alicePW)
 	mustContain(t, alice.MustRun("", "profile", "get").Output(), "two-factor auth: disabled")
 
-	auth := &authapp.App{}
+	auth := &authapp.App{Clock: s}
 	out, err := alice.InteractiveFunc("", []string{"npm password:", "And an OTP code from your authenticator:"}, func(i int, out string) string {
 		if i == 0 {
 			return alicePW

@@ -3,6 +3,7 @@ package e2e
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -349,8 +350,8 @@ func TestEmailChange(t *testing.T) {
 
 // TestStepUpForSensitiveActions: sensitive actions need a second factor
 // passed within [mfa] step_up_window. The binary accepts no window
-// shorter than one minute, so the test waits that long (its server is
-// idle meanwhile). On the web, a browser whose second factor is older is
+// shorter than one minute, so the test moves the server's clock on past
+// it (Server.Advance) rather than waiting. On the web, a browser whose second factor is older is
 // sent to /account/confirm when it asks to change its address; a wrong
 // code there is refused, a right one sends it back and the change then
 // goes through. Turning the authenticator off asks for a code in its own
@@ -367,7 +368,7 @@ func TestStepUpForSensitiveActions(t *testing.T) {
 	signInWithCode(t, s, w, "alice", alicePW, auth.Code(t))
 	stale := newBrowser(t, s, chromeUA)
 	signInWithCode(t, s, stale, "alice", alicePW, recovery[0])
-	signedIn := time.Now() // the sessions passed their second factor before this
+	signedIn := s.Now(t) // the sessions passed their second factor before this
 
 	// Inside the window the change needs nothing more.
 	w.mustShow(s.URL + "account")
@@ -381,7 +382,7 @@ func TestStepUpForSensitiveActions(t *testing.T) {
 	mustContain(t, alice.MustRun("", "token", "create", "--password", alicePW, "--otp="+auth.Code(t)).Stdout, "Created token rmp_")
 	waitForMail(t, s, "alice@example.com", "token")
 
-	time.Sleep(time.Until(signedIn.Add(time.Minute + 1500*time.Millisecond)))
+	s.Advance(t, signedIn.Add(time.Minute+1500*time.Millisecond).Sub(s.Now(t)))
 
 	// Past the window: the change sends the browser to confirm.
 	w.mustShow(s.URL + "account")
@@ -423,7 +424,9 @@ func TestStepUpForSensitiveActions(t *testing.T) {
 // authenticator codes; try again in N seconds", npm prints the same
 // after E429, and while the block holds even the right code is refused.
 // It is no lockout: once the wait is over the right code signs in and
-// publishes.
+// publishes. The server's clock is frozen while the blocks are counted
+// and moved on past each (Server.Freeze, Advance), so the blocks are
+// exactly 1s, 2s, 4s and 8s however slow the machine.
 func TestTOTPBruteForceBackoff(t *testing.T) {
 	t.Parallel()
 	const maxBackoff = 8
@@ -452,6 +455,7 @@ func TestTOTPBruteForceBackoff(t *testing.T) {
 	// Go on guessing: each wrong code that is tried doubles the block;
 	// a guess during a block is refused untried. Wait out each block
 	// until one is as long as max_backoff.
+	s.Freeze(t, true)
 	var blocks []int
 	var blockedAt time.Time
 	for tries := 0; len(blocks) == 0 || blocks[len(blocks)-1] < maxBackoff; tries++ {
@@ -467,7 +471,7 @@ func TestTOTPBruteForceBackoff(t *testing.T) {
 		default:
 			t.Fatalf("a wrong code: status %d, want 401 or 429:\n%s", status, body)
 		}
-		blockedAt = time.Now()
+		blockedAt = s.Now(t)
 		secs, err := strconv.Atoi(h.Get("Retry-After"))
 		if err != nil || secs < 1 || secs > maxBackoff {
 			t.Fatalf("429 with Retry-After %q, want 1 to %d seconds", h.Get("Retry-After"), maxBackoff)
@@ -475,12 +479,12 @@ func TestTOTPBruteForceBackoff(t *testing.T) {
 		mustContain(t, body, "too many failed authenticator codes; try again in "+strconv.Itoa(secs)+" second", `action="/login/otp"`)
 		blocks = append(blocks, secs)
 		if secs < maxBackoff {
-			time.Sleep(time.Duration(secs)*time.Second + 100*time.Millisecond)
+			s.Advance(t, time.Duration(secs)*time.Second+100*time.Millisecond)
 		}
 	}
-	// The first block is 1s (2s if the guess after it came late).
-	if blocks[0] > 2 {
-		t.Fatalf("blocks %v: the first block after the free failures should be 1s", blocks)
+	// On a frozen clock nothing comes late: the blocks double from 1s.
+	if want := []int{1, 2, 4, 8}; !slices.Equal(blocks, want) {
+		t.Fatalf("blocks %v, want %v: doubling from 1s after the free failures", blocks, want)
 	}
 
 	// While the block holds, the right code is refused too, on the web
@@ -499,7 +503,7 @@ func TestTOTPBruteForceBackoff(t *testing.T) {
 	}
 
 	// Not a lockout: after the wait the same code signs in.
-	time.Sleep(time.Until(blockedAt.Add(maxBackoff*time.Second + 300*time.Millisecond)))
+	s.Advance(t, blockedAt.Add(maxBackoff*time.Second+300*time.Millisecond).Sub(s.Now(t)))
 	w.mustRedirect("POST", s.URL+"login/otp", url.Values{"code": {code}, "next": {"/account"}}, "/account")
 	w.mustShow(s.URL+"account", signedInAs("alice"))
 	// And npm publishes with a second factor (a recovery code: the app's

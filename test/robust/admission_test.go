@@ -38,6 +38,7 @@ func startStalled(t *testing.T, s *testserver.Server, method, path, token string
 // grace is set to ten minutes, so an answer that waits for the body
 // cannot come within the test's wait.
 func TestBodiesRefusedBeforeTheyAreRead(t *testing.T) {
+	t.Parallel()
 	s, robot := startWithUser(t, "[limits]\nbody_grace_seconds = 600\n")
 	const pkg = "robot-pkg"
 	body, _ := goodPublish(t, pkg, "1.0.0", "first")

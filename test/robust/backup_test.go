@@ -34,6 +34,7 @@ func admin(t *testing.T, args ...string) (string, error) {
 // npm, with the integrity it was published with, and every version
 // acknowledged before the backup began is among them.
 func TestBackupWhilePublishing(t *testing.T) {
+	t.Parallel()
 	s, tok := startWithUser(t, "")
 	const pkg = "backed-up"
 	var mu sync.Mutex
@@ -118,6 +119,7 @@ func TestBackupWhilePublishing(t *testing.T) {
 // TestRestoreRefusesDamagedBackup: a backup whose package file rotted is
 // refused by restore, naming the version, and nothing is written.
 func TestRestoreRefusesDamagedBackup(t *testing.T) {
+	t.Parallel()
 	s, tok := startWithUser(t, "")
 	body, tgz := goodPublish(t, "fragile", "1.0.0", "fragile")
 	if rep := mustDo(t, http.MethodPut, s.URL+"fragile", tok, body); rep.Status/100 != 2 {
@@ -143,6 +145,7 @@ func TestRestoreRefusesDamagedBackup(t *testing.T) {
 // database holds password and token hashes, the outbox holds sign-in
 // links, the blobs hold restricted packages.
 func TestDataFolderOwnerOnly(t *testing.T) {
+	t.Parallel()
 	s, tok := startWithUser(t, "")
 	body, _ := goodPublish(t, "private-bits", "1.0.0", "x")
 	if rep := mustDo(t, http.MethodPut, s.URL+"private-bits", tok, body); rep.Status/100 != 2 {

@@ -32,6 +32,7 @@ files = 10
 // packument, no stored tarball, and (checked once the server is stopped)
 // no package event.
 func TestBadPublishLeavesNoTrace(t *testing.T) {
+	t.Parallel()
 	s, tok := startWithUser(t, limitsConfig)
 
 	pub := func(name, version string, entries ...npmfixture.Entry) []byte {
@@ -266,6 +267,7 @@ func (b *slowBody) Read(p []byte) (int, error) {
 // shape. The message must describe the document, not the server's Go
 // types, which mean nothing to an npm user and describe our internals.
 func TestWrongShapeMessagesSpeakJSON(t *testing.T) {
+	t.Parallel()
 	s, tok := startWithUser(t, "")
 	for _, body := range []string{`[1,2,3]`, `{"versions":{"1.0.0":"garbage"}}`, `{"versions":[]}`, `"just a string"`} {
 		rep := mustDo(t, http.MethodPut, s.URL+"wrong-shape", tok, []byte(body))

@@ -17,6 +17,7 @@ import (
 // (2xx), every other one is told 409 that versions are immutable, and the
 // registry serves the winner's bytes, nobody else's.
 func TestConcurrentPublishSameVersion(t *testing.T) {
+	t.Parallel()
 	s, tok := startWithUser(t, "")
 
 	for _, tc := range []struct {
@@ -111,6 +112,7 @@ func TestConcurrentPublishSameVersion(t *testing.T) {
 // contested): one of them gets it, the other is refused as not a
 // maintainer, and the winner is the only maintainer.
 func TestConcurrentCreateSameName(t *testing.T) {
+	t.Parallel()
 	s, tokA := startWithUser(t, "")
 	s.CreateUser(t, "rival", "rival@example.com", "another-long-password")
 	tokB := login(t, s, "rival", "another-long-password")

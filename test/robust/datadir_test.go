@@ -46,6 +46,7 @@ func runServe(t *testing.T, data string, extra ...string) (string, error) {
 // with another listen address fails at once, naming the first; the first
 // keeps handing out tarball links to its own port, and they download.
 func TestSecondServerRefused(t *testing.T) {
+	t.Parallel()
 	s, tok := startWithUser(t, "")
 	body, tgz := goodPublish(t, "two-servers", "1.0.0", "one")
 	if rep := mustDo(t, http.MethodPut, s.URL+"two-servers", tok, body); rep.Status/100 != 2 {
@@ -81,6 +82,7 @@ func TestSecondServerRefused(t *testing.T) {
 // whole. (Admin commands used to empty the blob store's temporary folder
 // at start, under the server's feet.)
 func TestAdminBesideInFlightPublishes(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("publishes 240 MB")
 	}
@@ -148,6 +150,7 @@ func TestAdminBesideInFlightPublishes(t *testing.T) {
 // start with a clear error and a non-zero exit, and the folder is not
 // written to.
 func TestOlderBinaryRefusesNewerSchema(t *testing.T) {
+	t.Parallel()
 	s, _ := startWithUser(t, "")
 	s.Stop()
 	db, err := sql.Open("sqlite", filepath.Join(s.Data, "metadata.db"))
@@ -176,6 +179,7 @@ func TestOlderBinaryRefusesNewerSchema(t *testing.T) {
 // TestServeRefusesCorruptDatabase: a database damaged on disk (or copied
 // while a server wrote it) is refused at start with a clear error.
 func TestServeRefusesCorruptDatabase(t *testing.T) {
+	t.Parallel()
 	s, tok := startWithUser(t, "")
 	for i := range 40 {
 		name := fmt.Sprintf("filler-%02d", i)

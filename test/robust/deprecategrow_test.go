@@ -18,6 +18,7 @@ import (
 // could not even undo it. Now the deprecation is refused with 413 and
 // nothing changes; a shorter message still works.
 func TestDeprecationCannotTakeTheDocumentPastItsLimit(t *testing.T) {
+	t.Parallel()
 	// Three versions with 42 KB of description each make a document of
 	// about 170 KB; three 1 KB messages take it past 172 000 bytes.
 	s, tok := startWithUser(t, "[limits]\nmanifest_bytes = 100000\ndocument_bytes = 172000\n")

@@ -15,6 +15,7 @@ import (
 // package could no longer be deprecated: 413, "shorten the README or
 // package.json". A publish is still held to manifest_bytes.
 func TestDeprecateLargeDocument(t *testing.T) {
+	t.Parallel()
 	// Each version's package.json carries 42 KB of description, which
 	// a publish sends twice: three versions make a document of about 170 KB.
 	s, tok := startWithUser(t, "[limits]\nmanifest_bytes = 100000\ndocument_bytes = 400000\n")

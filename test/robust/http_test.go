@@ -65,6 +65,7 @@ func postAudit(s *testserver.Server, gz []byte) (reply, error) {
 // and the server's peak memory must not grow by anything like the
 // hundreds of MiB that decoding them would take.
 func TestAuditGzipBombIsRefusedAndMemoryStaysBounded(t *testing.T) {
+	t.Parallel()
 	s := testserver.Start(t, testserver.Options{})
 
 	// An honest audit still works.
@@ -127,6 +128,7 @@ func TestAuditGzipBombIsRefusedAndMemoryStaysBounded(t *testing.T) {
 // request: bytes after gzip (here whitespace, which holds no version to
 // count) and the number of packages.
 func TestAuditLimitsOnSizeAndPackages(t *testing.T) {
+	t.Parallel()
 	s := testserver.Start(t, testserver.Options{})
 
 	// 6 MiB of whitespace inside a valid document: under the 8 MiB a
@@ -172,6 +174,7 @@ func TestAuditLimitsOnSizeAndPackages(t *testing.T) {
 // 500, and no log line may carry the text (the server logs at debug here,
 // so the request log is checked too).
 func TestSearchTextIsBounded(t *testing.T) {
+	t.Parallel()
 	s := testserver.Start(t, testserver.Options{Env: []string{"RAMPART_LOG_LEVEL=debug"}})
 	// A package to search through: over an empty table nothing compares.
 	s.CreateUser(t, testUser, testEmail, testPassword)
@@ -247,6 +250,7 @@ func readReply(c net.Conn, wait time.Duration) (*http.Response, []byte, error) {
 // is answered and closed once its body is late; then the address may
 // connect again.
 func TestSlowBodiesAreCutAndCapped(t *testing.T) {
+	t.Parallel()
 	const perSource = 4
 	s := testserver.Start(t, testserver.Options{Config: fmt.Sprintf("[limits]\nbody_grace_seconds = 2\nconnections_per_source = %d\n", perSource)})
 	const attacker = "127.0.0.2"
@@ -313,6 +317,7 @@ func TestSlowBodiesAreCutAndCapped(t *testing.T) {
 // versions: decoded, it would cost about ten times its 8 MiB. It must be
 // refused for want of a login, without the server's memory growing.
 func TestAnonymousRevisionBodyIsNotDecoded(t *testing.T) {
+	t.Parallel()
 	s := testserver.Start(t, testserver.Options{})
 	var doc bytes.Buffer
 	doc.WriteString(`{"versions":{`)
@@ -365,6 +370,7 @@ func TestAnonymousRevisionBodyIsNotDecoded(t *testing.T) {
 // by reading, since the kernel still has the unsent bytes to deliver, so
 // the test looks at the server's side of the connection in /proc/net/tcp.
 func TestStalledDownloadIsCut(t *testing.T) {
+	t.Parallel()
 	s, token := startWithUser(t, "[limits]\nbody_grace_seconds = 2\nmin_bytes_per_second = 1048576\n")
 	noise := make([]byte, 8<<20)
 	rand.Read(noise)
@@ -436,6 +442,7 @@ func tcpState(t testing.TB, endpoints string) (string, bool) {
 // address ranges or actions than a token may carry: each is refused with
 // a 400 saying the limit, and no token is created.
 func TestTokenListsAreBounded(t *testing.T) {
+	t.Parallel()
 	s, token := startWithUser(t, "")
 	list := func(n int, f func(i int) string) []string {
 		out := make([]string, n)

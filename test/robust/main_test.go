@@ -1,19 +1,16 @@
 package robust
 
 import (
-	"flag"
 	"os"
 	"testing"
 
 	"github.com/rampart/rampart/internal/testserver"
 )
 
-// TestMain skips the whole package under -short: every test runs the real
-// binary, most of them crash it, race it or feed it large or slow uploads.
+// TestMain skips the whole package under -short, and otherwise runs more
+// tests at once than there are cores unless -parallel was given: most
+// tests wait on the server's deadlines (stalled uploads, slow bodies)
+// rather than compute.
 func TestMain(m *testing.M) {
-	flag.Parse()
-	if testserver.SlowPackage("every test runs the real rampart binary (crashes, races, hostile uploads)") {
-		return
-	}
-	os.Exit(m.Run())
+	os.Exit(testserver.Main(m, "every test runs the real rampart binary (crashes, races, hostile uploads)", 2))
 }

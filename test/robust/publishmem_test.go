@@ -55,6 +55,7 @@ const memoryBound = 24 << 20
 // and without Content-Length. None may raise the peak by more than
 // memoryBound, far below the tarball's size.
 func TestPublishMemoryIsBounded(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("sends a few hundred MiB")
 	}

@@ -13,6 +13,7 @@ import (
 // the connection drop ("socket hang up") instead of a message; now it is a
 // 400 saying what the field must hold, and the owners are unchanged.
 func TestRevisionUpdateWithOddMaintainersIsBadInput(t *testing.T) {
+	t.Parallel()
 	s, tok := startWithUser(t, "")
 	const pkg = "owned-pkg"
 	body, _ := goodPublish(t, pkg, "1.0.0", "first")

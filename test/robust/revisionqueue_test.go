@@ -22,6 +22,7 @@ import (
 // the update failed with "the request body did not arrive" although the
 // client had sent it all.
 func TestQueuedRevisionUpdateGetsItsTime(t *testing.T) {
+	t.Parallel()
 	// A body gets 2 s plus 1 s per MiB: the stalled publishes (10 MiB
 	// declared) hold their slots for about 12 s, the update (64 KiB) gets
 	// about 2 s.

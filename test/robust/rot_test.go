@@ -41,6 +41,7 @@ func flipBit(t *testing.T, path string) {
 // with that message; `rampart admin blobs verify` finds both and exits
 // non-zero; a healthy version still installs.
 func TestRottenFileRefused(t *testing.T) {
+	t.Parallel()
 	s, tok := startWithUser(t, "")
 	const pkg = "rotting"
 	tgzs := map[string][]byte{}
@@ -132,6 +133,7 @@ func TestRottenFileRefused(t *testing.T) {
 // that failed after storing it) is reported by verify, kept by gc while
 // young, removed by gc once old; referenced files stay.
 func TestOrphanCollection(t *testing.T) {
+	t.Parallel()
 	s, tok := startWithUser(t, "")
 	body, tgz := goodPublish(t, "kept", "1.0.0", "kept")
 	if rep := mustDo(t, http.MethodPut, s.URL+"kept", tok, body); rep.Status/100 != 2 {

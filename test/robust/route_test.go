@@ -14,6 +14,7 @@ import (
 // its author) learns that the path exists and what to send; a 404 said
 // "no such thing", which was false. Unknown and malformed paths stay 404.
 func TestWrongMethodIs405(t *testing.T) {
+	t.Parallel()
 	s := testserver.Start(t, testserver.Options{})
 	cases := []struct {
 		method, path string

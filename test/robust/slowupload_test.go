@@ -78,6 +78,8 @@ func signUpUnverified(t *testing.T, s *testserver.Server, name string) string {
 // read, a verified one holds only its own account's slots, and another
 // maintainer publishes and deprecates as usual.
 func TestStalledUploadsDoNotBlockOthers(t *testing.T) {
+	// Not t.Parallel: it asks for an answer within 3 s of real time,
+	// which a machine busy with the other tests could miss.
 	s, tok := startWithUser(t, "")
 	const pkg = "victim-pkg"
 	body, _ := goodPublish(t, pkg, "1.0.0", "first")
@@ -173,6 +175,7 @@ func publishAndDeprecate(t *testing.T, s *testserver.Server, tok, pkg, version, 
 // arriving is answered, once its time at limits.min_bytes_per_second has passed,
 // with a message naming the limit, and the account's slot is free again.
 func TestStalledUploadTimesOut(t *testing.T) {
+	t.Parallel()
 	s, tok := startWithUser(t, "[limits]\nbody_grace_seconds = 2\nmin_bytes_per_second = 1073741824\n")
 	var stalled []*stalledUpload
 	for i := range limits.MaxUploadsPerAccount {

@@ -18,6 +18,7 @@ import (
 // the way. Each must be refused with 400 and a message saying what is
 // wrong and that npm pack makes valid tarballs, and leave nothing behind.
 func TestTarSmugglingRefused(t *testing.T) {
+	t.Parallel()
 	s, tok := startWithUser(t, "")
 	for i, sm := range npmfixture.Smuggles("placeholder", "1.0.0") {
 		t.Run(sm.Name, func(t *testing.T) {
@@ -56,6 +57,7 @@ func TestTarSmugglingRefused(t *testing.T) {
 // runs "node-gyp rebuild" when it installs it. The packument must say the
 // package has an install script, as it does for a postinstall.
 func TestGypInstallScriptShown(t *testing.T) {
+	t.Parallel()
 	s, tok := startWithUser(t, "")
 	tgz := npmfixture.Tarball(0,
 		npmfixture.File("package/package.json", packageJSON("gyp-native", "1.0.0")),

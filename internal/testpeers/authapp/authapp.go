@@ -12,11 +12,22 @@ import (
 	"github.com/pquerna/otp/totp"
 )
 
+// Clock is the server's clock, where the test can move it
+// (testserver.Server): the app reads the server's time rather than its
+// own, and moves the clock on to the next step instead of waiting for it.
+type Clock interface {
+	Now(t testing.TB) time.Time
+	Advance(t testing.TB, d time.Duration) time.Time
+}
+
 // App hands out a code for a time step the server has not seen yet,
-// waiting for the next step when it must, so that a test never trips the
-// server's refusal of a replayed code by accident.
+// moving the server's clock to the next step (or, without a Clock,
+// waiting for it) when it must, so that a test never trips the server's
+// refusal of a replayed code by accident.
 type App struct {
 	Secret string // base32, as the enrolment page shows it
+	// Clock is the server's; nil means real time, and waits.
+	Clock Clock
 
 	mu   sync.Mutex
 	last int64 // the last step a code was handed out for
@@ -28,7 +39,11 @@ func (a *App) Code(t testing.TB) string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for {
-		cur := time.Now().Unix() / 30
+		now := time.Now()
+		if a.Clock != nil {
+			now = a.Clock.Now(t)
+		}
+		cur := now.Unix() / 30
 		target := max(a.last+1, cur)
 		// The server accepts one step either side of its own; a step
 		// ahead is fine, two are not yet.
@@ -40,6 +55,11 @@ func (a *App) Code(t testing.TB) string {
 			}
 			return c
 		}
-		time.Sleep(time.Until(time.Unix((cur+1)*30, 0)) + 100*time.Millisecond)
+		next := time.Unix((cur+1)*30, 0).Sub(now) + 100*time.Millisecond
+		if a.Clock != nil {
+			a.Clock.Advance(t, next)
+			continue
+		}
+		time.Sleep(next)
 	}
 }
