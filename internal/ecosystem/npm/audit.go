@@ -23,6 +23,9 @@ type AuditRequest map[string][]string
 // limits.MaxAuditBytes (see AuditLimitReader).
 func ParseAuditRequest(r io.Reader) (AuditRequest, error) {
 	dec := json.NewDecoder(r)
+	// Numbers stay text: a number too large for a float64 is malformed
+	// input (400), not a decoder failure (500).
+	dec.UseNumber()
 	if err := expectDelim(dec, '{', "the audit request must be a JSON object of package names"); err != nil {
 		return nil, err
 	}
