@@ -89,7 +89,7 @@ var allowed = map[edge]string{
 	// publish path no longer needs it (npm's format parses uploads into a
 	// neutral ecosystem.Publish), and it goes when the document parts move
 	// behind ecosystem.Format.
-	{"internal/registry", "internal/ecosystem/npm"}:         "registry -> npm format: packument parts",
+	{"internal/registry", "internal/ecosystem/npm"}: "registry -> npm format: packument parts",
 }
 
 // edge is one import: from imports to. Packages of this module are
