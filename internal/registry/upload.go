@@ -26,12 +26,15 @@ import (
 //     all, so an unverified or unrelated account is refused here), then
 //     one of the account's limits.MaxUploadsPerAccount upload slots
 //     (waiting for one behind at most limits.MaxUploadsQueuedPerAccount).
-//  2. Read: the body, streamed to a scratch file on the blob store's disk;
-//     memory holds the document without its tarball, within
-//     limits.manifest_bytes (or limits.document_bytes, if larger: a
-//     deprecation sends back the package's whole document).
+//  2. The body, read by the ecosystem's format (npm: the front-end, with
+//     npm's ReadUpload) and streamed to the upload's Scratch file on the
+//     blob store's disk; memory holds the document without its tarball,
+//     within limits.manifest_bytes (or limits.document_bytes, if larger:
+//     a deprecation sends back the package's whole document).
 //  3. Publish: only now one of limits.MaxPublishesProcessing slots shared
-//     by the server, for the CPU and database work on a body that is in.
+//     by the server, for the CPU and database work on a body that is in:
+//     the format's parse into a neutral ecosystem.Publish, then the rest
+//     of publishStages.
 //
 // A slow or stalled body thus holds only its own account's slots; the
 // caller bounds how long it may take (limits.BodyTimeout).
