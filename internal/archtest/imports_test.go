@@ -83,15 +83,13 @@ var allowed = map[edge]string{
 	// calling emaildomain directly; it should take a domain checker
 	// interface instead.
 	{"internal/emaildomain", "net/http"}: "identity -> emaildomain: RDAP client",
-	// The registry still receives npm's publish body itself (upload.go
-	// reads the npm document, publish.go and manifest.go take npm's
-	// parsed publish and inspect the tarball, revision.go checks npm's
-	// "_rev", scope.go splits "@scope/name"). These went on the list when
-	// the rule above was added (issue 8 item 1), as the part of that
-	// item not yet done: they go when registry.Publish takes a neutral
-	// ecosystem publish parsed by the npm front-end.
-	{"internal/registry", "internal/ecosystem/npm"}:         "registry -> npm format: publish body parsing",
-	{"internal/registry", "internal/ecosystem/npm/tarball"}: "registry -> npm tarball: publish inspection",
+	// The registry still builds npm's packument parts itself
+	// (docparts.go: npm's field lists, "_rev", times and gzip). This went
+	// on the list when the rule above was added (issue 8 item 1); the
+	// publish path no longer needs it (npm's format parses uploads into a
+	// neutral ecosystem.Publish), and it goes when the document parts move
+	// behind ecosystem.Format.
+	{"internal/registry", "internal/ecosystem/npm"}: "registry -> npm format: packument parts",
 }
 
 // edge is one import: from imports to. Packages of this module are

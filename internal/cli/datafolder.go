@@ -65,7 +65,11 @@ while the server runs; it changes nothing.`,
 					what = "corrupt"
 				}
 				for _, r := range p.Refs {
-					fmt.Fprintf(out, "%s\t%s@%s\tsha512 %s\n", what, r.Package, r.Version, p.Digest)
+					file := ""
+					if r.Provenance {
+						file = " provenance" // the version's bundle, not its artifact
+					}
+					fmt.Fprintf(out, "%s\t%s@%s%s\tsha512 %s\n", what, r.Package, r.Version, file, p.Digest)
 				}
 			}
 			for _, d := range rep.Orphans {

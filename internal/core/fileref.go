@@ -9,6 +9,9 @@ type FileRef struct {
 	Digest    string // sha512 hex: the blob key
 	Integrity string // sha512-<base64>, as served
 	Live      bool   // not unpublished
+	// Provenance marks the version's provenance bundle rather than its
+	// artifact (Integrity is then "").
+	Provenance bool
 }
 
 // EventFileDamaged records that the registry refused to serve a version's

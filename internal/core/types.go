@@ -104,6 +104,10 @@ type Version struct {
 	Deprecated    string
 	UnpublishedAt time.Time
 	Dependencies  []string // names this version depends on (all dependency kinds but dev)
+	// Provenance is the sha512 hex digest (the blob key) of the
+	// provenance bundle the publish carried, "" if none. Kept, not yet
+	// verified or served.
+	Provenance string
 }
 
 // Live reports whether the version can be installed.

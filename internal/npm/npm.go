@@ -19,6 +19,7 @@ import (
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/clientaddr"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/ecosystem"
 	npmfmt "github.com/rampart/rampart/internal/ecosystem/npm"
 	"github.com/rampart/rampart/internal/httperr"
 	"github.com/rampart/rampart/internal/identity"
@@ -293,13 +294,22 @@ func (h *Handler) putPackage(w http.ResponseWriter, r *http.Request, p authz.Pri
 		return err
 	}
 	defer up.Close()
-	doc, err := h.readUpload(w, r, up)
+	spool, err := up.Scratch()
+	if err != nil {
+		return err
+	}
+	doc, err := h.readUpload(w, r, spool)
 	if err != nil {
 		return err
 	}
 	switch {
 	case doc.IsPublish():
-		pub, err := up.Publish(r.Context())
+		// npm's format makes the neutral publish of what was read (inside
+		// the registry's processing slot: it inspects the tarball), and the
+		// registry's pipeline takes it from there.
+		pub, err := up.Publish(r.Context(), func() (*ecosystem.Publish, error) {
+			return npmfmt.ParsedUpload(doc, name, h.limits, spool)
+		})
 		if err != nil {
 			return err
 		}
@@ -334,7 +344,7 @@ const answerGrace = 5 * time.Minute
 // limit and the time limit, and says which was crossed. The time limit
 // counts from now, when the request has been admitted; the server's own
 // read timeouts, if any, are replaced for this body.
-func (h *Handler) readUpload(w http.ResponseWriter, r *http.Request, up *registry.Upload) (*npmfmt.Document, error) {
+func (h *Handler) readUpload(w http.ResponseWriter, r *http.Request, spool *os.File) (*npmfmt.Document, error) {
 	rc := http.NewResponseController(w)
 	// The same rate as every other body (limits.min_bytes_per_second after
 	// limits.body_grace_seconds), counted from admission rather than from
@@ -353,7 +363,7 @@ func (h *Handler) readUpload(w http.ResponseWriter, r *http.Request, up *registr
 	if err := deadlineErr(rc.SetWriteDeadline(deadline.Add(answerGrace))); err != nil {
 		return nil, err
 	}
-	doc, err := up.Read(http.MaxBytesReader(w, r.Body, h.limits.PublishBodyBytes()))
+	doc, err := npmfmt.ReadUpload(http.MaxBytesReader(w, r.Body, h.limits.PublishBodyBytes()), h.limits, spool)
 	// The rest of the request (the pipeline, the answer) is not the
 	// client's to slow down.
 	_ = rc.SetReadDeadline(time.Time{})

@@ -1,22 +1,19 @@
 package registry
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha512"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"strings"
 	"time"
-
-	npmtar "github.com/rampart/rampart/internal/ecosystem/npm/tarball"
-	"github.com/rampart/rampart/internal/quote"
 
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/blob"
 	"github.com/rampart/rampart/internal/core"
-	"github.com/rampart/rampart/internal/ecosystem/npm"
+	"github.com/rampart/rampart/internal/ecosystem"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/store"
 )
@@ -29,57 +26,88 @@ type Published struct {
 	Notice string
 }
 
-// publish runs the publish pipeline on a parsed publish whose tarball
-// tarball reads (each call from the start): check the tarball, authorize,
-// refuse used versions and held names, store the bytes by digest, then
-// record the version, its dist-tag, the event and the new document in one
-// transaction. Once that has committed, every maintainer is mailed a
-// notice.
-func (s *Service) publish(ctx context.Context, p authz.Principal, pub *npm.Publish, tarball func() io.Reader) (*Published, error) {
-	info, err := npmtar.Inspect(tarball(), s.cfg.Limits)
-	if err != nil {
-		return nil, err
-	}
-	if info.Name != pub.Name || info.Version != pub.Version {
-		return nil, core.Errorf(core.KindInvalid, "the package.json inside the tarball says %s@%s but the publish document says %s@%s; rebuild the tarball with `npm pack` and publish again",
-			quote.Untrusted(info.Name), quote.Untrusted(info.Version), pub.Name, pub.Version)
-	}
-	manifest, deps, err := s.versionManifest(pub, info)
-	if err != nil {
-		return nil, err
-	}
-	access := pub.Access
-	if access == "" {
-		access = "public"
-	}
-	if access == "restricted" && !strings.HasPrefix(pub.Name, "@") {
-		return nil, core.Errorf(core.KindInvalid, "only scoped packages (@scope/name) can be restricted")
-	}
+// The publish stages (pipeline.go gives their order): parse the upload,
+// verify it, authorize and refuse used versions and held names, store the
+// bytes by digest, scan them, then record the version, its dist-tag, the
+// event and the new document in one transaction. Once that has committed,
+// every maintainer is mailed a notice.
 
-	// Cheap checks before any bytes are stored, so that a refused publish
-	// leaves nothing behind.
-	if err := s.store.View(ctx, func(tx store.Tx) error {
+// parseStage has the ecosystem's format turn the upload into the neutral
+// publish: the body's shape, declared digests, the artifact's contents and
+// the manifest, all refused before anything is stored.
+func parseStage(_ context.Context, r *publishRun) error {
+	pub, err := r.parse()
+	if err != nil {
+		return err
+	}
+	r.pub = pub
+	return nil
+}
+
+// verifyStage checks that the publish is whole and for this registry's
+// ecosystem: the format's work, checked at the seam. Provenance
+// verification joins here.
+func verifyStage(_ context.Context, r *publishRun) error {
+	pub := r.pub
+	if pub.Ref.Ecosystem != r.s.cfg.Format.Ecosystem() {
+		return fmt.Errorf("a publish for ecosystem %q reached the %q registry", pub.Ref.Ecosystem, r.s.cfg.Format.Ecosystem())
+	}
+	if len(pub.Artifact.SHA512) != sha512.Size || pub.Artifact.File == nil || pub.Artifact.Integrity == "" {
+		return fmt.Errorf("the publish of %s@%s has no artifact digest", pub.Ref.Name, pub.Version)
+	}
+	r.digest = blob.Digest(hex.EncodeToString(pub.Artifact.SHA512))
+	return nil
+}
+
+// policyStage applies the cheap checks that need the store before any
+// bytes are stored, so that a refused publish leaves nothing behind. The
+// commit stage applies them again inside its transaction.
+func policyStage(ctx context.Context, r *publishRun) error {
+	s, p, pub := r.s, r.p, r.pub
+	return s.store.View(ctx, func(tx store.Tx) error {
 		_, err := s.checkPublish(tx, p, pub)
 		return err
-	}); err != nil {
-		return nil, err
-	}
+	})
+}
 
-	digest := blob.Digest(hex.EncodeToString(pub.TarballSHA512))
-	if err := s.blobs.Put(ctx, digest, tarball()); err != nil {
-		return nil, fmt.Errorf("storing tarball of %s@%s: %w", pub.Name, pub.Version, err)
+// storeStage stores the artifact, and the attachments kept with it, by
+// digest. A publish refused later leaves them for orphan collection.
+func storeStage(ctx context.Context, r *publishRun) error {
+	s, pub := r.s, r.pub
+	if err := s.blobs.Put(ctx, r.digest, pub.Artifact.Open()); err != nil {
+		return fmt.Errorf("storing tarball of %s@%s: %w", pub.Ref.Name, pub.Version, err)
 	}
+	if a := pub.Attachment(ecosystem.AttachmentProvenance); a != nil {
+		sum := sha512.Sum512(a.Data)
+		d := blob.Digest(hex.EncodeToString(sum[:]))
+		if err := s.blobs.Put(ctx, d, bytes.NewReader(a.Data)); err != nil {
+			return fmt.Errorf("storing the provenance of %s@%s: %w", pub.Ref.Name, pub.Version, err)
+		}
+		r.provenance = d
+	}
+	return nil
+}
 
+// scanStage is where malware scanning goes: it may put the version in
+// quarantine. Today nothing is scanned and nothing recorded.
+func scanStage(context.Context, *publishRun) error { return nil }
+
+// commitStage records the version, its dist-tag, the event and the new
+// document in one transaction, after checking the policy again.
+func commitStage(ctx context.Context, r *publishRun) error {
+	s, p, pub := r.s, r.p, r.pub
+	name, version, access, digest := pub.Ref.Name, pub.Version, pub.Access, r.digest
 	now := s.now()
+	r.now = now
 	var maintainers []core.User
 	var keyFrom time.Time
-	err = s.store.Update(ctx, func(tx store.Tx) error {
+	err := s.store.Update(ctx, func(tx store.Tx) error {
 		pkg, err := s.checkPublish(tx, p, pub)
 		if err != nil {
 			return err
 		}
 		if pkg == nil {
-			pkg = &core.Package{PackageRef: s.ref(pub.Name), CreatedAt: now, ModifiedAt: now, Access: access}
+			pkg = &core.Package{PackageRef: pub.Ref, CreatedAt: now, ModifiedAt: now, Access: access}
 			if err := tx.CreatePackage(pkg); err != nil {
 				return err
 			}
@@ -98,28 +126,29 @@ func (s *Service) publish(ctx context.Context, p authz.Principal, pub *npm.Publi
 			pkg.UnpublishedAt, pkg.NameReleasedAt, pkg.Access = time.Time{}, time.Time{}, access
 		}
 		v := &core.Version{
-			PackageID: pkg.ID, Version: pub.Version, Manifest: manifest,
-			Integrity: pub.Integrity, Shasum: pub.TarballShasum, Digest: string(digest),
-			Size: pub.TarballSize, FileCount: info.FileCount, UnpackedSize: info.UnpackedSize,
-			PublisherID: p.User.ID, PublishedAt: now, Dependencies: deps,
+			PackageID: pkg.ID, Version: version, Manifest: pub.Metadata.Manifest,
+			Integrity: pub.Artifact.Integrity, Shasum: pub.Artifact.Shasum, Digest: string(digest),
+			Size: pub.Artifact.Size, FileCount: pub.Artifact.FileCount, UnpackedSize: pub.Artifact.UnpackedSize,
+			PublisherID: p.User.ID, PublishedAt: now, Dependencies: pub.Metadata.Dependencies,
+			Provenance: string(r.provenance),
 		}
 		if err := tx.InsertVersion(v); err != nil {
 			if errors.Is(err, core.ErrConflict) {
-				return usedVersion(pub.Name, pub.Version)
+				return usedVersion(name, version)
 			}
 			return err
 		}
-		if err := tx.SetDistTag(pkg.ID, pub.Tag, pub.Version); err != nil {
+		if err := tx.SetDistTag(pkg.ID, pub.Tag, version); err != nil {
 			return err
 		}
 		if pub.Tag == "latest" || pkg.Description == "" {
-			pkg.Description, pkg.Keywords = describeManifest(pub.Manifest)
+			pkg.Description, pkg.Keywords = pub.Metadata.Description, pub.Metadata.Keywords
 		}
 		if err := s.touch(tx, pkg); err != nil {
 			return err
 		}
-		if err := tx.AppendEvent(&core.Event{At: now, Type: core.EventPublish, Actor: p.User.Name, Package: pub.Name, Version: pub.Version,
-			Data: jsonData(map[string]any{"integrity": pub.Integrity, "tag": pub.Tag, "token": tokenKey(p)})}); err != nil {
+		if err := tx.AppendEvent(&core.Event{At: now, Type: core.EventPublish, Actor: p.User.Name, Package: name, Version: version,
+			Data: jsonData(map[string]any{"integrity": pub.Artifact.Integrity, "tag": pub.Tag, "token": tokenKey(p)})}); err != nil {
 			return err
 		}
 		if maintainers, err = tx.Maintainers(pkg.ID); err != nil {
@@ -131,18 +160,28 @@ func (s *Service) publish(ctx context.Context, p authz.Principal, pub *npm.Publi
 		return s.refreshPublished(tx, pkg)
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	s.log.Info("published", "package", pub.Name, "version", pub.Version, "user", p.User.Name)
-	n := s.newNotice(p, pub.Name, now)
+	r.maintainers, r.keyFrom = maintainers, keyFrom
+	return nil
+}
+
+// afterCommitStage tells people: the log, a notice mailed to every
+// maintainer (in the background), and the answer, with npm's notice of a
+// critical package's coming key requirement.
+func afterCommitStage(ctx context.Context, r *publishRun) error {
+	s, p, pub, now := r.s, r.p, r.pub, r.now
+	s.log.Info("published", "package", pub.Ref.Name, "version", pub.Version, "user", p.User.Name)
+	n := s.newNotice(p, pub.Ref.Name, now)
 	n.Version = pub.Version
-	s.mailNotices(ctx, []notice{{kind: mail.KindPackagePublished, n: n, to: maintainers}})
-	out := &Published{Name: pub.Name, Version: pub.Version, Tag: pub.Tag, Integrity: pub.Integrity}
-	if !keyFrom.IsZero() {
+	s.mailNotices(ctx, []notice{{kind: mail.KindPackagePublished, n: n, to: r.maintainers}})
+	out := &Published{Name: pub.Ref.Name, Version: pub.Version, Tag: pub.Tag, Integrity: pub.Artifact.Integrity}
+	if keyFrom := r.keyFrom; !keyFrom.IsZero() {
 		out.Notice = fmt.Sprintf("%s is a critical package: from %s, publishing and managing it need a security key or passkey (a code from an authenticator app will no longer do, nor tokens created with one); add one at %s%s",
-			pub.Name, keyFrom.UTC().Format("2006-01-02 15:04 MST"), s.cfg.PublicURL, pathSecurityKeys)
+			pub.Ref.Name, keyFrom.UTC().Format("2006-01-02 15:04 MST"), s.cfg.PublicURL, pathSecurityKeys)
 	}
-	return out, nil
+	r.out = out
+	return nil
 }
 
 // keyRequiredFor is KeyRequiredFrom for a package by id: when its grace
@@ -157,13 +196,13 @@ func (s *Service) keyRequiredFor(tx store.Critical, pkgID int64) (time.Time, err
 
 // checkPublish applies the rules that need the store: authorization, held
 // names and used versions. It returns the existing package, or nil.
-func (s *Service) checkPublish(tx packagesCriticalUsers, p authz.Principal, pub *npm.Publish) (*core.Package, error) {
-	pkg, err := tx.PackageByRef(s.ref(pub.Name))
+func (s *Service) checkPublish(tx packagesCriticalUsers, p authz.Principal, pub *ecosystem.Publish) (*core.Package, error) {
+	pkg, err := tx.PackageByRef(pub.Ref)
 	if errors.Is(err, core.ErrNotFound) {
-		if err := authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: s.ref(pub.Name)}); err != nil {
+		if err := authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: pub.Ref}); err != nil {
 			return nil, err
 		}
-		return nil, checkScope(tx, p, pub.Name)
+		return nil, checkScope(tx, s.cfg.Format, p, pub.Ref.Name)
 	}
 	if err != nil {
 		return nil, err
@@ -176,15 +215,15 @@ func (s *Service) checkPublish(tx packagesCriticalUsers, p authz.Principal, pub 
 	if err != nil {
 		return nil, err
 	}
-	existing := authz.Resource{Package: s.ref(pub.Name), Maintainers: ms, Critical: critical.Critical(), CriticalSince: critical.GraceStart()}
+	existing := authz.Resource{Package: pub.Ref, Maintainers: ms, Critical: critical.Critical(), CriticalSince: critical.GraceStart()}
 	switch {
 	case !pkg.NameReleasedAt.IsZero():
 		// An administrator released the name: anyone may take it who
 		// could create it new.
-		if err := authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: s.ref(pub.Name)}); err != nil {
+		if err := authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: pub.Ref}); err != nil {
 			return nil, err
 		}
-		if err := checkScope(tx, p, pub.Name); err != nil {
+		if err := checkScope(tx, s.cfg.Format, p, pub.Ref.Name); err != nil {
 			return nil, err
 		}
 	case pkg.Tombstoned():
@@ -197,7 +236,7 @@ func (s *Service) checkPublish(tx packagesCriticalUsers, p authz.Principal, pub 
 		}
 	}
 	if _, err := tx.Version(pkg.ID, pub.Version); err == nil {
-		return nil, usedVersion(pub.Name, pub.Version)
+		return nil, usedVersion(pub.Ref.Name, pub.Version)
 	} else if !errors.Is(err, core.ErrNotFound) {
 		return nil, err
 	}
@@ -234,22 +273,6 @@ func (s *Service) replaceMaintainers(tx store.Packages, pkg *core.Package, u *co
 		}
 	}
 	return tx.AddMaintainer(pkg.ID, u.ID, now)
-}
-
-func describeManifest(m map[string]any) (string, string) {
-	desc, _ := m["description"].(string)
-	var kws []string
-	switch k := m["keywords"].(type) {
-	case []any:
-		for _, w := range k {
-			if s, ok := w.(string); ok {
-				kws = append(kws, s)
-			}
-		}
-	case string:
-		kws = strings.Fields(k)
-	}
-	return quote.TruncateUTF8(desc, 1024), quote.TruncateUTF8(strings.Join(kws, " "), 1024)
 }
 
 func tokenKey(p authz.Principal) string {

@@ -13,7 +13,7 @@ import (
 
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
-	"github.com/rampart/rampart/internal/ecosystem/npm"
+	"github.com/rampart/rampart/internal/ecosystem"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -36,10 +36,20 @@ func (s *Service) loadAt(tx packagesCritical, p authz.Principal, name, rev strin
 	if err := authz.Authorize(p, authz.ReadPackage, st.resource()); err != nil {
 		return nil, err
 	}
-	if npm.Rev(st.pkg) != rev {
+	if s.rev(st.pkg) != rev {
 		return nil, staleRevision(name)
 	}
 	return st, nil
+}
+
+// rev is the revision p's document carries, in its format's spelling
+// (npm's "_rev"); "" for a format without revisions, whose clients then
+// cannot send a stale one.
+func (s *Service) rev(p *core.Package) string {
+	if f, ok := s.cfg.Format.(ecosystem.Revisions); ok {
+		return f.Rev(p)
+	}
+	return ""
 }
 
 // staleRevision is the refusal npm prints (409) when the package changed

@@ -5,7 +5,7 @@ import (
 
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
-	"github.com/rampart/rampart/internal/ecosystem/npm"
+	"github.com/rampart/rampart/internal/ecosystem"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -18,8 +18,12 @@ import (
 
 // checkScope refuses to create the package name in a scope the principal
 // does not own. Unscoped names are left to the other name rules.
-func checkScope(tx store.Users, p authz.Principal, name string) error {
-	scope, _ := npm.SplitName(name)
+func checkScope(tx store.Users, f ecosystem.Format, p authz.Principal, name string) error {
+	scoped, ok := f.(ecosystem.Scopes)
+	if !ok {
+		return nil
+	}
+	scope := scoped.Scope(name)
 	if scope == "" {
 		return nil
 	}

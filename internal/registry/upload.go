@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"sync"
 	"time"
@@ -13,7 +12,7 @@ import (
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/blob"
 	"github.com/rampart/rampart/internal/core"
-	"github.com/rampart/rampart/internal/ecosystem/npm"
+	"github.com/rampart/rampart/internal/ecosystem"
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/store"
 )
@@ -27,12 +26,15 @@ import (
 //     all, so an unverified or unrelated account is refused here), then
 //     one of the account's limits.MaxUploadsPerAccount upload slots
 //     (waiting for one behind at most limits.MaxUploadsQueuedPerAccount).
-//  2. Read: the body, streamed to a scratch file on the blob store's disk;
-//     memory holds the document without its tarball, within
-//     limits.manifest_bytes (or limits.document_bytes, if larger: a
-//     deprecation sends back the package's whole document).
+//  2. The body, read by the ecosystem's format (npm: the front-end, with
+//     npm's ReadUpload) and streamed to the upload's Scratch file on the
+//     blob store's disk; memory holds the document without its tarball,
+//     within limits.manifest_bytes (or limits.document_bytes, if larger:
+//     a deprecation sends back the package's whole document).
 //  3. Publish: only now one of limits.MaxPublishesProcessing slots shared
-//     by the server, for the CPU and database work on a body that is in.
+//     by the server, for the CPU and database work on a body that is in:
+//     the format's parse into a neutral ecosystem.Publish, then the rest
+//     of publishStages.
 //
 // A slow or stalled body thus holds only its own account's slots; the
 // caller bounds how long it may take (limits.BodyTimeout).
@@ -42,15 +44,18 @@ type Upload struct {
 	name    string
 	release func()
 	spool   *os.File
-	doc     *npm.Document
 }
 
 // BeginUpload admits a PUT /<name> before its body is read. declared is
 // the body's declared length (Content-Length), or -1 if unknown. Close
 // the Upload when done.
 func (s *Service) BeginUpload(ctx context.Context, p authz.Principal, name string, declared int64) (*Upload, error) {
+	f, err := s.uploadFormat()
+	if err != nil {
+		return nil, err
+	}
 	if declared > s.cfg.Limits.PublishBodyBytes() && !p.Anonymous() {
-		return nil, npm.RequestTooLarge(s.cfg.Limits)
+		return nil, f.RequestTooLarge(s.cfg.Limits)
 	}
 	return s.admit(ctx, p, name, s.mayUpload)
 }
@@ -139,36 +144,37 @@ func (s *Service) mayCreate(tx store.Users, p authz.Principal, name string) erro
 	if err := authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: s.ref(name)}); err != nil {
 		return err
 	}
-	return checkScope(tx, p, name)
+	return checkScope(tx, s.cfg.Format, p, name)
 }
 
-// Read receives the body from r, the tarball into a scratch file, and
-// returns the document. Errors of r (a size limit, a deadline) come back
-// as they are, for the caller to map.
-func (u *Upload) Read(r io.Reader) (*npm.Document, error) {
+// Scratch returns the upload's scratch file, an unlinked file on the
+// blob store's disk that the ecosystem's format streams the artifact
+// into while it reads the body. Close drops it.
+func (u *Upload) Scratch() (*os.File, error) {
+	if u.spool != nil {
+		return u.spool, nil
+	}
 	spool, err := u.s.scratch()
 	if err != nil {
 		return nil, fmt.Errorf("spooling the upload: %w", err)
 	}
 	u.spool = spool
-	u.doc, err = npm.ReadUpload(r, u.s.cfg.Limits, spool)
-	return u.doc, err
+	return spool, nil
 }
 
-// Publish runs the publish pipeline on the document Read received. It
-// waits for one of the server's processing slots, or for ctx.
-func (u *Upload) Publish(ctx context.Context) (*Published, error) {
-	pub, err := u.doc.Publish(u.name, u.s.cfg.Limits)
-	if err != nil {
-		return nil, err
-	}
+// Publish runs the publish pipeline (publishStages) on the body received,
+// which parse turns into the neutral publish (the ecosystem format's
+// ParseUpload, or the rest of it once the front-end has read the body).
+// It waits for one of the server's processing slots, or for ctx, before
+// parse runs: parsing inspects the artifact, the costly part.
+func (u *Upload) Publish(ctx context.Context, parse func() (*ecosystem.Publish, error)) (*Published, error) {
 	select {
 	case u.s.processing <- struct{}{}:
 		defer func() { <-u.s.processing }()
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	return u.s.publish(ctx, u.p, pub, func() io.Reader { return io.NewSectionReader(u.spool, 0, pub.TarballSize) })
+	return u.s.runPublish(ctx, u.p, parse)
 }
 
 // Close releases the account's upload slot and drops the scratch file.
@@ -188,10 +194,26 @@ func (s *Service) Publish(ctx context.Context, p authz.Principal, urlName string
 		return nil, err
 	}
 	defer u.Close()
-	if _, err := u.Read(bytes.NewReader(body)); err != nil {
+	spool, err := u.Scratch()
+	if err != nil {
 		return nil, err
 	}
-	return u.Publish(ctx)
+	f, err := s.uploadFormat()
+	if err != nil {
+		return nil, err
+	}
+	return u.Publish(ctx, func() (*ecosystem.Publish, error) {
+		return f.ParseUpload(bytes.NewReader(body), urlName, s.cfg.Limits, spool)
+	})
+}
+
+// uploadFormat is the registry's format as one that accepts uploads.
+func (s *Service) uploadFormat() (ecosystem.Uploads, error) {
+	f, ok := s.cfg.Format.(ecosystem.Uploads)
+	if !ok {
+		return nil, core.Errorf(core.KindInvalid, "this registry does not accept uploads of %s packages", s.cfg.Format.Ecosystem())
+	}
+	return f, nil
 }
 
 // scratch returns an unlinked read-write file for an upload, on the blob

@@ -53,6 +53,8 @@ type Publish struct {
 	// JSON as npm sends it, plain text), nil if absent. It is not verified
 	// here.
 	Provenance []byte
+	// ProvenanceType is the provenance attachment's content_type as sent.
+	ProvenanceType string
 }
 
 const (
@@ -315,7 +317,7 @@ func (p *Publish) parseAttachments(d *Document, lim limits.Limits) error {
 	if !json.Valid([]byte(sig.text)) {
 		return core.Errorf(core.KindInvalid, `attachment %s is not a JSON sigstore bundle; re-run npm publish --provenance`, echo(sigKey))
 	}
-	p.Provenance = []byte(sig.text)
+	p.Provenance, p.ProvenanceType = []byte(sig.text), sig.contentType
 	return nil
 }
 

@@ -13,6 +13,7 @@ import (
 func RunFiles(t *testing.T, open func(t *testing.T) store.Store) {
 	run(t, open, []test{
 		{"Refs", testFileRefs},
+		{"ProvenanceRefs", testProvenanceRefs},
 	})
 }
 

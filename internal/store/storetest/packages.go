@@ -22,6 +22,7 @@ func RunPackages(t *testing.T, open func(t *testing.T) store.Store) {
 		{"UpdateAtRevision", testUpdatePackageAt},
 		{"Versions", testVersions},
 		{"VersionsAreForever", testVersionsAreForever},
+		{"VersionProvenance", testVersionProvenance},
 		{"UpdateVersion", testUpdateVersion},
 		{"DistTags", testDistTags},
 		{"Maintainers", testMaintainers},

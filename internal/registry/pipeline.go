@@ -1,0 +1,71 @@
+package registry
+
+import (
+	"context"
+	"time"
+
+	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/blob"
+	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/ecosystem"
+)
+
+// A publish runs as named stages, in the order publishStages gives, each
+// on the same publishRun. A stage's error ends the publish and reaches
+// the client as it is (its message is what npm prints). Stages before
+// "store" write nothing, so a refusal there leaves nothing behind;
+// "commit" is the one transaction; "after-commit" only tells people.
+//
+// New checks plug in as stages: provenance verification in or after
+// "verify", name policy (typosquatting) in "policy", malware scanning in
+// "scan" (which may put the version in quarantine), staged publishing
+// before "commit".
+var publishStages = []stage{
+	{"parse", parseStage},
+	{"verify", verifyStage},
+	{"policy", policyStage},
+	{"store", storeStage},
+	{"scan", scanStage},
+	{"commit", commitStage},
+	{"after-commit", afterCommitStage},
+}
+
+// stage is one named step of the publish pipeline.
+type stage struct {
+	name string
+	run  func(context.Context, *publishRun) error
+}
+
+// publishRun is one publish on its way through the stages: what the
+// earlier stages found, for the later ones.
+type publishRun struct {
+	s *Service
+	p authz.Principal
+	// parse turns the upload into the neutral publish (the ecosystem
+	// format's work); run by the parse stage, inside a processing slot.
+	parse func() (*ecosystem.Publish, error)
+
+	pub *ecosystem.Publish
+	// digest is the artifact's blob key; provenance the provenance
+	// bundle's, "" if the publish carried none.
+	digest, provenance blob.Digest
+	// now is when the commit stage recorded the version.
+	now time.Time
+	// maintainers and keyFrom are read in the commit's transaction, for
+	// the notices and the answer.
+	maintainers []core.User
+	keyFrom     time.Time
+
+	out *Published
+}
+
+// runPublish runs every stage of publishStages in order.
+func (s *Service) runPublish(ctx context.Context, p authz.Principal, parse func() (*ecosystem.Publish, error)) (*Published, error) {
+	r := &publishRun{s: s, p: p, parse: parse}
+	for _, st := range publishStages {
+		if err := st.run(ctx, r); err != nil {
+			return nil, err
+		}
+	}
+	return r.out, nil
+}
