@@ -20,6 +20,7 @@ import (
 	"github.com/rampart/rampart/internal/authn"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/emaildomain"
+	"github.com/rampart/rampart/internal/event"
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/password"
 	"github.com/rampart/rampart/internal/pwcheck"
@@ -240,7 +241,7 @@ func (s *Service) createUser(ctx context.Context, actor string, nu NewUser) (*co
 			}
 			return err
 		}
-		if err := tx.AppendEvent(&core.Event{At: u.CreatedAt, Type: core.EventAccountCreate, Actor: actorOr(actor, u.Name), Data: account.EventData(map[string]any{"user": u.Name, "admin": u.Admin})}); err != nil {
+		if err := tx.AppendEvent(event.AccountCreate{User: u.Name, Admin: u.Admin}.At(u.CreatedAt, actorOr(actor, u.Name))); err != nil {
 			return err
 		}
 		if link != nil {
@@ -300,7 +301,7 @@ func (s *Service) DisableUser(ctx context.Context, actor string, name string) er
 		if _, err := authn.SignOutEverywhere(tx, u, now, true); err != nil {
 			return err
 		}
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventAccountDisable, Actor: actor, Data: account.EventData(map[string]any{"user": name})})
+		return tx.AppendEvent(event.AccountDisable{User: name}.At(now, actor))
 	})
 	if errors.Is(err, core.ErrNotFound) {
 		return core.Errorf(core.KindNotFound, "there is no user named %q", name)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/event"
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/npmpkg"
@@ -109,8 +110,7 @@ func (s *Service) deprecateIn(tx packagesEvents, p authz.Principal, st *packageS
 		if err := tx.UpdateVersion(v); err != nil {
 			return err
 		}
-		if err := tx.AppendEvent(&core.Event{At: now, Type: core.EventDeprecate, Actor: p.Name(), Package: name, Version: ver,
-			Data: jsonData(map[string]any{"message": msg})}); err != nil {
+		if err := tx.AppendEvent(event.Deprecate{Message: msg}.At(now, p.Name(), name, ver)); err != nil {
 			return err
 		}
 	}
@@ -157,8 +157,7 @@ func (s *Service) SetDistTag(ctx context.Context, p authz.Principal, name, tag, 
 		if err := tx.SetDistTag(st.pkg.ID, tag, version); err != nil {
 			return err
 		}
-		return tx.AppendEvent(&core.Event{At: s.now(), Type: core.EventDistTagSet, Actor: p.Name(), Package: name, Version: version,
-			Data: jsonData(map[string]any{"tag": tag})})
+		return tx.AppendEvent(event.DistTagSet{Tag: tag}.At(s.now(), p.Name(), name, version))
 	})
 }
 
@@ -173,7 +172,7 @@ func (s *Service) RemoveDistTag(ctx context.Context, p authz.Principal, name, ta
 		} else if err != nil {
 			return err
 		}
-		return tx.AppendEvent(&core.Event{At: s.now(), Type: core.EventDistTagRemove, Actor: p.Name(), Package: name, Data: jsonData(map[string]any{"tag": tag})})
+		return tx.AppendEvent(event.DistTagRemove{Tag: tag}.At(s.now(), p.Name(), name, ""))
 	})
 }
 
@@ -226,7 +225,7 @@ func (s *Service) setMaintainersIn(tx packagesUsersEvents, p authz.Principal, st
 			if err := tx.RemoveMaintainer(st.pkg.ID, m.ID); err != nil {
 				return nil, err
 			}
-			if err := tx.AppendEvent(&core.Event{At: now, Type: core.EventOwnerRemove, Actor: p.Name(), Package: name, Data: jsonData(map[string]any{"user": m.Name})}); err != nil {
+			if err := tx.AppendEvent(event.OwnerRemove{User: m.Name}.At(now, p.Name(), name, "")); err != nil {
 				return nil, err
 			}
 		}
@@ -251,7 +250,7 @@ func (s *Service) setMaintainersIn(tx packagesUsersEvents, p authz.Principal, st
 		if err := tx.AddMaintainer(st.pkg.ID, id, now); err != nil {
 			return nil, err
 		}
-		if err := tx.AppendEvent(&core.Event{At: now, Type: core.EventOwnerAdd, Actor: p.Name(), Package: name, Data: jsonData(map[string]any{"user": want[id].Name})}); err != nil {
+		if err := tx.AppendEvent(event.OwnerAdd{User: want[id].Name}.At(now, p.Name(), name, "")); err != nil {
 			return nil, err
 		}
 	}
@@ -284,7 +283,7 @@ func (s *Service) SetAccess(ctx context.Context, p authz.Principal, name, access
 			return nil
 		}
 		st.pkg.Access = access
-		return tx.AppendEvent(&core.Event{At: s.now(), Type: core.EventAccessChange, Actor: p.Name(), Package: name, Data: jsonData(map[string]any{"access": access})})
+		return tx.AppendEvent(event.AccessChange{Access: access}.At(s.now(), p.Name(), name, ""))
 	})
 }
 
@@ -381,8 +380,7 @@ func (s *Service) unpublishIn(tx packagesDownloadsEvents, p authz.Principal, st 
 			return false, err
 		}
 		delete(live, ver)
-		if err := tx.AppendEvent(&core.Event{At: now, Type: core.EventUnpublish, Actor: p.Name(), Package: name, Version: ver,
-			Data: jsonData(map[string]any{"integrity": v.Integrity})}); err != nil {
+		if err := tx.AppendEvent(event.Unpublish{Integrity: v.Integrity}.At(now, p.Name(), name, ver)); err != nil {
 			return false, err
 		}
 	}
@@ -441,7 +439,7 @@ func (s *Service) unpublishAll(tx packagesEvents, p authz.Principal, pkg *core.P
 		}
 	}
 	pkg.UnpublishedAt = now
-	return tx.AppendEvent(&core.Event{At: now, Type: core.EventUnpublishAll, Actor: p.Name(), Package: pkg.Name, Data: jsonData(map[string]any{"versions": names})})
+	return tx.AppendEvent(event.UnpublishAll{Versions: names}.At(now, p.Name(), pkg.Name, ""))
 }
 
 // retag drops dist-tags that point at versions no longer live and points
@@ -502,7 +500,7 @@ func (s *Service) ReleaseName(ctx context.Context, p authz.Principal, name strin
 		if err := s.touch(tx, pkg); err != nil {
 			return err
 		}
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventNameRelease, Actor: p.Name(), Package: name})
+		return tx.AppendEvent(event.NameRelease{}.At(now, p.Name(), name, ""))
 	})
 }
 

@@ -3,7 +3,6 @@ package registry
 import (
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +12,7 @@ import (
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/blob"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/event"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/npmpkg"
 	"github.com/rampart/rampart/internal/store"
@@ -115,8 +115,7 @@ func (s *Service) publish(ctx context.Context, p authz.Principal, pub *npmpkg.Pu
 		if err := s.touch(tx, pkg); err != nil {
 			return err
 		}
-		if err := tx.AppendEvent(&core.Event{At: now, Type: core.EventPublish, Actor: p.User.Name, Package: pub.Name, Version: pub.Version,
-			Data: jsonData(map[string]any{"integrity": pub.Integrity, "tag": pub.Tag, "token": tokenKey(p)})}); err != nil {
+		if err := tx.AppendEvent(event.Publish{Integrity: pub.Integrity, Tag: pub.Tag, Token: tokenKey(p)}.At(now, p.User.Name, pub.Name, pub.Version)); err != nil {
 			return err
 		}
 		if maintainers, err = tx.Maintainers(pkg.ID); err != nil {
@@ -254,12 +253,4 @@ func tokenKey(p authz.Principal) string {
 		return ""
 	}
 	return p.Token.Key
-}
-
-func jsonData(v any) json.RawMessage {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // only maps of plain values reach here
-	}
-	return b
 }
