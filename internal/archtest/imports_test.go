@@ -38,6 +38,7 @@ var domain = []string{
 	"internal/password",
 	"internal/limits",
 	"internal/event",
+	"internal/background",
 }
 
 // forbidden are the transport and storage packages no domain package may

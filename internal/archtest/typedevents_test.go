@@ -63,3 +63,41 @@ func moduleRoot(t *testing.T) string {
 	}
 	return root
 }
+
+// goStatement is a line that starts a goroutine.
+var goStatement = regexp.MustCompile(`^\s*go\s+(func\b|[\w.]+\()`)
+
+// TestNoGoroutinesInDomainPackages: a domain package starts no goroutine
+// of its own; background work goes to an internal/background Group,
+// which bounds it, recovers its panics and lets shutdown wait for it.
+func TestNoGoroutinesInDomainPackages(t *testing.T) {
+	root := moduleRoot(t)
+	checked := 0
+	for _, dir := range domain {
+		if dir == "internal/background" {
+			continue
+		}
+		files, err := filepath.Glob(filepath.Join(root, dir, "*.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, path := range files {
+			if strings.HasSuffix(path, "_test.go") {
+				continue
+			}
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checked++
+			for i, line := range strings.Split(string(b), "\n") {
+				if goStatement.MatchString(line) {
+					t.Errorf("%s/%s:%d starts a goroutine; give the work to an internal/background Group", dir, filepath.Base(path), i+1)
+				}
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no domain package file was read")
+	}
+}

@@ -322,14 +322,15 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string, addr n
 	if err != nil || u == nil {
 		return err
 	}
-	go func(ctx context.Context) {
-		// The domain is checked after the answer, so that its timing
-		// tells nobody whether the address has an account.
+	// The domain is checked after the answer, so that its timing tells
+	// nobody whether the address has an account. Past the group's bound
+	// the link is not mailed (logged); a new request sends a new one.
+	s.bg.Go(context.WithoutCancel(ctx), "password reset link", func(ctx context.Context) {
 		if s.refuseResetToAbandoned(ctx, u) {
 			return
 		}
 		s.sendLink(ctx, u, link)
-	}(context.WithoutCancel(ctx))
+	})
 	return nil
 }
 

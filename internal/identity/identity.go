@@ -18,6 +18,7 @@ import (
 
 	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/authn"
+	"github.com/rampart/rampart/internal/background"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/emaildomain"
 	"github.com/rampart/rampart/internal/event"
@@ -51,8 +52,12 @@ type Deps struct {
 	Limiter  *throttle.Limiter
 	Authn    *authn.Service
 	Notifier *account.Notifier
-	Log      *slog.Logger // nil: slog.Default()
-	Now      func() time.Time
+	// Background runs what follows a committed change without the
+	// request waiting for it (the reset link, mailed after the answer).
+	// Nil gives the service a bounded group of its own.
+	Background *background.Group
+	Log        *slog.Logger // nil: slog.Default()
+	Now        func() time.Time
 }
 
 // Service manages users and their addresses.
@@ -64,6 +69,7 @@ type Service struct {
 	limiter *throttle.Limiter
 	authn   *authn.Service
 	notes   *account.Notifier
+	bg      *background.Group
 	log     *slog.Logger
 	now     func() time.Time
 	policy  Policy
@@ -86,8 +92,11 @@ func New(d Deps, p Policy) (*Service, error) {
 	if p.DomainRecheck <= 0 {
 		p.DomainRecheck = 24 * time.Hour
 	}
+	if d.Background == nil {
+		d.Background = background.New(limits.MaxBackgroundTasks, d.Log)
+	}
 	return &Service{store: d.Store, hasher: d.Hasher, pw: d.Passwords, domains: d.Domains, limiter: d.Limiter, authn: d.Authn,
-		notes: d.Notifier, log: d.Log, now: d.Now, policy: p}, nil
+		notes: d.Notifier, bg: d.Background, log: d.Log, now: d.Now, policy: p}, nil
 }
 
 var userNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)

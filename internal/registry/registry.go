@@ -10,10 +10,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/background"
 	"github.com/rampart/rampart/internal/blob"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/limits"
@@ -51,6 +51,10 @@ type Config struct {
 	// Mailer sends the package notices: every maintainer hears of a
 	// publish, every owner of an owner added or removed. Required.
 	Mailer mail.Mailer
+	// Background runs the mailing of notices once a change has committed.
+	// Nil gives the service a group of its own. Close waits for the
+	// group's tasks: an owner that runs periodic jobs in it stops it first.
+	Background *background.Group
 }
 
 // Service is the package service.
@@ -65,20 +69,13 @@ type Service struct {
 	docs *docCache
 	// verified remembers files that hashed right a moment ago.
 	verified verifiedFiles
-	// mailing counts the notices being mailed in the background;
-	// mailSlots bounds how many batches may be under way at once.
-	mailing   sync.WaitGroup
-	mailSlots chan struct{}
+	// bg mails notices after commit.
+	bg *background.Group
 	// uploads counts each account's PUT bodies in progress; processing
 	// bounds the publishes past their body (see Upload).
 	uploads    uploadSlots
 	processing chan struct{}
 }
-
-// maxMailBatches bounds the notice batches mailed at once: with a relay
-// that hangs, a flood of publishes must not pile up goroutines without
-// end. Past it a batch is dropped and logged (the events stay the record).
-const maxMailBatches = 64
 
 // New builds the service and brings every precomputed document up to
 // date with the configured public URL.
@@ -86,8 +83,13 @@ func New(ctx context.Context, st store.Store, blobs blob.Store, cfg Config, now 
 	if cfg.Mailer == nil {
 		return nil, errors.New("registry: a mailer is required")
 	}
-	s := &Service{store: st, blobs: blobs, cfg: cfg, now: now, log: log, mailSlots: make(chan struct{}, maxMailBatches),
+	s := &Service{store: st, blobs: blobs, cfg: cfg, now: now, log: log, bg: cfg.Background,
 		processing: make(chan struct{}, limits.MaxPublishesProcessing), docs: newDocCache()}
+	if s.bg == nil {
+		// Bounded like the server's group: with a relay that hangs, a flood
+		// of publishes must not pile up goroutines without end.
+		s.bg = background.New(limits.MaxBackgroundTasks, log)
+	}
 	key, err := loadDownloadKey(ctx, st)
 	if err != nil {
 		return nil, err
@@ -118,7 +120,10 @@ func New(ctx context.Context, st store.Store, blobs blob.Store, cfg Config, now 
 // the package notices still being mailed.
 func (s *Service) Close(ctx context.Context) error {
 	err := s.downloads.Flush(ctx)
-	s.waitMail(ctx)
+	// Not stopped: a shared group is stopped by its owner first (its
+	// periodic jobs would hold Wait), and the tests use Close to wait for
+	// mail, then go on.
+	_ = s.bg.Wait(ctx) // it logs what it gave up on
 	return err
 }
 
