@@ -39,6 +39,7 @@ var domain = []string{
 	"internal/limits",
 	"internal/event",
 	"internal/background",
+	"internal/notifier",
 }
 
 // forbidden are the transport and storage packages no domain package may

@@ -16,7 +16,6 @@ import (
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/event"
 	"github.com/rampart/rampart/internal/limits"
-	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/npmpkg"
 	"github.com/rampart/rampart/internal/store"
 )
@@ -181,90 +180,77 @@ func (s *Service) RemoveDistTag(ctx context.Context, p authz.Principal, name, ta
 // mailed of each owner added or removed, the removed one included.
 func (s *Service) SetMaintainers(ctx context.Context, p authz.Principal, name string, names []string) error {
 	now := s.now()
-	var notices []notice
 	err := s.change(ctx, p, name, authz.ChangeOwners, func(tx store.Tx, st *packageState) error {
-		var err error
-		notices, err = s.setMaintainersIn(tx, p, st, names, now)
-		return err
+		return s.setMaintainersIn(tx, p, st, names, now)
 	})
 	if err != nil {
 		return err
 	}
-	s.mailNotices(ctx, notices)
+	s.notices.Wake()
 	return nil
 }
 
-// setMaintainersIn applies SetMaintainers inside a write transaction and
-// returns the notices to mail once it has committed.
-func (s *Service) setMaintainersIn(tx packagesUsersEvents, p authz.Principal, st *packageState, names []string, now time.Time) ([]notice, error) {
+// setMaintainersIn applies SetMaintainers inside a write transaction. The
+// owners are mailed from the outbox (notices.go): each event names whom
+// to tell, and how and from where the change was made.
+func (s *Service) setMaintainersIn(tx packagesUsersEvents, p authz.Principal, st *packageState, names []string, now time.Time) error {
 	if len(names) == 0 {
-		return nil, core.Errorf(core.KindInvalid, "a package must keep at least one maintainer")
+		return core.Errorf(core.KindInvalid, "a package must keep at least one maintainer")
 	}
-	var notices []notice
 	name := st.pkg.Name
 	want := map[int64]*core.User{}
 	for _, n := range names {
 		u, err := tx.UserByName(n)
 		if errors.Is(err, core.ErrNotFound) {
-			return nil, core.Errorf(core.KindNotFound, "there is no user named %q", n)
+			return core.Errorf(core.KindNotFound, "there is no user named %q", n)
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if u.Disabled() {
-			return nil, core.Errorf(core.KindInvalid, "user %s is disabled and cannot maintain packages", n)
+			return core.Errorf(core.KindInvalid, "user %s is disabled and cannot maintain packages", n)
 		}
 		want[u.ID] = u
-	}
-	have := map[int64]bool{}
-	var removed []core.User
-	for _, m := range st.maintainers {
-		have[m.ID] = true
-		if want[m.ID] == nil {
-			removed = append(removed, m)
-			if err := tx.RemoveMaintainer(st.pkg.ID, m.ID); err != nil {
-				return nil, err
-			}
-			if err := tx.AppendEvent(event.OwnerRemove{User: m.Name}.At(now, p.Name(), name, "")); err != nil {
-				return nil, err
-			}
-		}
 	}
 	ids := make([]int64, 0, len(want))
 	for id := range want {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	owners := make([]core.User, 0, len(ids))
-	var added []string
+	owners := make([]string, 0, len(ids)) // after the change
 	for _, id := range ids {
-		owners = append(owners, *want[id])
+		owners = append(owners, want[id].Name)
+	}
+	how := s.newNotice(p, name, now)
+	have := map[int64]bool{}
+	for _, m := range st.maintainers {
+		have[m.ID] = true
+		if want[m.ID] == nil {
+			if err := tx.RemoveMaintainer(st.pkg.ID, m.ID); err != nil {
+				return err
+			}
+			notify := append(slices.Clone(owners), m.Name)
+			if err := tx.AppendEvent(event.OwnerRemove{User: m.Name, Via: how.Via, IP: how.IP, Notify: notify}.At(now, p.Name(), name, "")); err != nil {
+				return err
+			}
+		}
+	}
+	for _, id := range ids {
 		if have[id] {
 			continue
 		}
-		added = append(added, want[id].Name)
 		if u := want[id]; !u.EmailVerified {
-			return nil, core.Errorf(core.KindForbidden, "%s cannot be added as an owner until they verify their email address: they must follow the link mailed to %s, or request a new one at %saccount",
+			return core.Errorf(core.KindForbidden, "%s cannot be added as an owner until they verify their email address: they must follow the link mailed to %s, or request a new one at %saccount",
 				u.Name, authz.MaskEmail(u.Email), s.cfg.PublicURL)
 		}
 		if err := tx.AddMaintainer(st.pkg.ID, id, now); err != nil {
-			return nil, err
+			return err
 		}
-		if err := tx.AppendEvent(event.OwnerAdd{User: want[id].Name}.At(now, p.Name(), name, "")); err != nil {
-			return nil, err
+		if err := tx.AppendEvent(event.OwnerAdd{User: want[id].Name, Via: how.Via, IP: how.IP, Notify: owners}.At(now, p.Name(), name, "")); err != nil {
+			return err
 		}
 	}
-	for _, u := range added {
-		n := s.newNotice(p, name, now)
-		n.Owner = u
-		notices = append(notices, notice{kind: mail.KindOwnerAdded, n: n, to: owners})
-	}
-	for _, u := range removed {
-		n := s.newNotice(p, name, now)
-		n.Owner = u.Name
-		notices = append(notices, notice{kind: mail.KindOwnerRemoved, n: n, to: append(slices.Clone(owners), u)})
-	}
-	return notices, nil
+	return nil
 }
 
 // SetAccess makes a scoped package public or restricted.

@@ -18,6 +18,7 @@ import (
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/mail"
+	"github.com/rampart/rampart/internal/notifier"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -71,6 +72,8 @@ type Service struct {
 	verified verifiedFiles
 	// bg mails notices after commit.
 	bg *background.Group
+	// notices mails the notices of the outbox's package events.
+	notices *notifier.Notifier
 	// uploads counts each account's PUT bodies in progress; processing
 	// bounds the publishes past their body (see Upload).
 	uploads    uploadSlots
@@ -90,6 +93,7 @@ func New(ctx context.Context, st store.Store, blobs blob.Store, cfg Config, now 
 		// of publishes must not pile up goroutines without end.
 		s.bg = background.New(limits.MaxBackgroundTasks, log)
 	}
+	s.notices = notifier.New(st, cfg.Mailer, metaNoticeCursor, s.noticesOf, log)
 	key, err := loadDownloadKey(ctx, st)
 	if err != nil {
 		return nil, err
@@ -124,6 +128,15 @@ func (s *Service) Close(ctx context.Context) error {
 	// periodic jobs would hold Wait), and the tests use Close to wait for
 	// mail, then go on.
 	_ = s.bg.Wait(ctx) // it logs what it gave up on
+	if !s.cfg.AdoptStoredURL {
+		// What the outbox still holds goes out now, not at the next start.
+		// A console command beside a live server leaves it to the server.
+		// A failure is logged, not returned: the notices stay in the
+		// outbox, and the next start mails them.
+		if derr := s.notices.Deliver(ctx); derr != nil {
+			s.log.WarnContext(ctx, "package notices left in the outbox for the next start", "err", derr)
+		}
+	}
 	return err
 }
 

@@ -247,6 +247,7 @@ func logStartupWarnings(cfg config.Config, log *slog.Logger) {
 func startJobs(svc *Services, cfg config.Config, log *slog.Logger) {
 	bg := svc.Background
 	bg.Go(bg.Context(), "download counts", func(ctx context.Context) { svc.Registry.RunBackground(ctx, 10*time.Second) })
+	bg.Go(bg.Context(), "package notices", func(ctx context.Context) { svc.Registry.RunNotices(ctx, 30*time.Second) })
 	bg.Go(bg.Context(), "critical packages", func(ctx context.Context) { svc.Registry.RunCritical(ctx, 24*time.Hour) })
 	if cfg.EmailDomains.Check {
 		bg.Go(bg.Context(), "email domain re-checks", func(ctx context.Context) {
