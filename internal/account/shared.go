@@ -13,7 +13,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -126,15 +125,6 @@ func NewSecret() string { return rand.Text() }
 func Hash(v string) string {
 	h := sha256.Sum256([]byte(v))
 	return hex.EncodeToString(h[:])
-}
-
-// EventData encodes an event's data.
-func EventData(v any) json.RawMessage {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // only maps of plain values reach here
-	}
-	return b
 }
 
 // NeedUser refuses an anonymous principal.

@@ -40,6 +40,8 @@ var domain = []string{
 	"internal/event",
 	"internal/ecosystem",
 	"internal/quote",
+	"internal/background",
+	"internal/notifier",
 }
 
 // forbidden are the transport and storage packages no domain package may

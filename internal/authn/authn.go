@@ -24,6 +24,7 @@ import (
 	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/event"
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/password"
@@ -174,7 +175,7 @@ func (s *Service) checkSignInPassword(ctx context.Context, u *core.User, pw stri
 		if err := tx.UpdateUser(cur); err != nil {
 			return err
 		}
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventPasswordCompromised, Actor: u.Name, Data: account.EventData(map[string]any{"user": u.Name, "source": v.Source})})
+		return tx.AppendEvent(event.PasswordCompromised{User: u.Name, Source: v.Source}.At(now, u.Name))
 	})
 	if err != nil {
 		return err
@@ -379,9 +380,9 @@ func (s *Service) insertToken(ctx context.Context, u *core.User, t core.Token, c
 		if err := tx.CreateToken(&t); err != nil {
 			return err
 		}
-		return tx.AppendEvent(&core.Event{At: t.CreatedAt, Type: core.EventTokenCreate, Actor: u.Name, Data: account.EventData(map[string]any{
-			"key": t.Key, "kind": t.Kind, "name": t.Name, "actions": t.Actions, "packages": t.Packages, "cidrs": t.CIDRs, "expires": t.ExpiresAt,
-		})})
+		return tx.AppendEvent(event.TokenCreate{
+			Key: t.Key, Kind: string(t.Kind), Name: t.Name, Actions: event.Strings(t.Actions), Packages: t.Packages, CIDRs: t.CIDRs, Expires: t.ExpiresAt,
+		}.At(t.CreatedAt, u.Name))
 	})
 	if err != nil {
 		return nil, err
@@ -454,7 +455,7 @@ func (s *Service) revoke(ctx context.Context, u *core.User, key, why string) err
 		if err := tx.RevokeToken(u.ID, key, now); err != nil {
 			return err
 		}
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventTokenRevoke, Actor: u.Name, Data: account.EventData(map[string]any{"key": key, "reason": why})})
+		return tx.AppendEvent(event.TokenRevoke{Key: key, Reason: why}.At(now, u.Name))
 	})
 	if errors.Is(err, core.ErrNotFound) {
 		return core.Errorf(core.KindNotFound, "you have no token with id %s; see `npm token list`", key)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/event"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/throttle"
@@ -96,9 +97,9 @@ func (s *Service) signedIn(ctx context.Context, u *core.User, keyHash, via, user
 			return err
 		}
 		if isNew {
-			if err := tx.AppendEvent(&core.Event{At: now, Type: core.EventNewDevice, Actor: u.Name, Data: account.EventData(map[string]any{
-				"user": u.Name, "via": via, "ip": addr.Unmap().String(), "user_agent": truncateText(userAgent, 256),
-			})}); err != nil {
+			if err := tx.AppendEvent(event.NewDevice{
+				User: u.Name, Via: via, IP: addr.Unmap().String(), UserAgent: truncateText(userAgent, 256),
+			}.At(now, u.Name)); err != nil {
 				return err
 			}
 		}

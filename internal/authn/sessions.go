@@ -5,9 +5,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/event"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -72,8 +72,7 @@ func (s *Service) RevokeSession(ctx context.Context, p authz.Principal, handle s
 				if err := tx.DeleteWebSession(ws.IDHash); err != nil {
 					return err
 				}
-				return tx.AppendEvent(&core.Event{At: now, Type: core.EventSessionRevoke, Actor: p.User.Name,
-					Data: account.EventData(map[string]any{"session": handle, "own": ws.IDHash == p.SessionID})})
+				return tx.AppendEvent(event.SessionRevoke{Session: handle, Own: ws.IDHash == p.SessionID}.At(now, p.User.Name))
 			}
 		}
 		return core.Errorf(core.KindNotFound, "you have no signed-in browser %s; it may have expired or been signed out already", handle)
@@ -106,8 +105,7 @@ func (s *Service) SignOutOthers(ctx context.Context, p authz.Principal) (int, st
 		if value, err = reissueSession(tx, ws, now); err != nil {
 			return err
 		}
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventSessionRevoke, Actor: p.User.Name,
-			Data: account.EventData(map[string]any{"all": true, "revoked_tokens": revoked})})
+		return tx.AppendEvent(event.SessionRevoke{All: true, RevokedTokens: revoked}.At(now, p.User.Name))
 	})
 	if err != nil {
 		return 0, "", err

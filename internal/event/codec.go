@@ -102,6 +102,39 @@ func register(p Payload, schema int) {
 	codecs[p.Type()] = c
 }
 
+// older holds, by event type and schema number, the earlier schemas of a
+// type that Decode still reads. Each is a subset of today's fields (a
+// new schema only adds fields), so an old event decodes into today's
+// type with the added fields at their zero values.
+var older = map[string]map[int]*codec{}
+
+// registerOlder records that schema of p's type had only the fields
+// named by keys. Call it after register.
+func registerOlder(p Payload, schema int, keys ...string) {
+	c := codecs[p.Type()]
+	if c == nil || schema >= c.schema {
+		panic("event: registerOlder " + p.Type() + ": register the current schema first")
+	}
+	old := &codec{typ: c.typ, schema: schema}
+	for _, f := range c.public {
+		if slices.Contains(keys, f.key) {
+			old.public = append(old.public, f)
+		}
+	}
+	for _, f := range c.personal {
+		if slices.Contains(keys, f.key) {
+			old.personal = append(old.personal, f)
+		}
+	}
+	if len(old.public)+len(old.personal) != len(keys) {
+		panic("event: registerOlder " + p.Type() + ": a key that is not a field")
+	}
+	if older[p.Type()] == nil {
+		older[p.Type()] = map[int]*codec{}
+	}
+	older[p.Type()][schema] = old
+}
+
 // Schema is the current schema number of an event type; 0 if the type is
 // unknown.
 func Schema(eventType string) int {
@@ -212,8 +245,8 @@ func appendString(b []byte, s string) []byte {
 
 // Decode reads the payload of an event of the given type and schema from
 // its public and personal parts. Schema 0 is the legacy form (see the
-// package doc); any other schema must be the type's current one, in
-// canonical form.
+// package doc); any other schema must be the type's current one or an
+// earlier one it still reads (registerOlder), in canonical form.
 func Decode(eventType string, schema int, public, personal []byte) (Payload, error) {
 	c := codecs[eventType]
 	if c == nil {
@@ -226,7 +259,9 @@ func Decode(eventType string, schema int, public, personal []byte) (Payload, err
 		return decodeLegacy(c, public)
 	}
 	if schema != c.schema {
-		return nil, fmt.Errorf("%s: unknown schema %d (this build knows %d)", eventType, schema, c.schema)
+		if c = older[eventType][schema]; c == nil {
+			return nil, fmt.Errorf("%s: unknown schema %d (this build knows %d)", eventType, schema, codecs[eventType].schema)
+		}
 	}
 	v := reflect.New(c.typ).Elem()
 	if err := decodeObject(v, c.public, public); err != nil {

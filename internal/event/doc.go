@@ -68,7 +68,10 @@
 // Every type has a schema number (Schema), stored with each event
 // (core.Event.Schema). It starts at 1. A change to a type's fields, tags
 // or their meaning is a new schema number, and Decode keeps reading the
-// old ones. Schema 0 is the legacy form: events written before this
+// old ones. A new schema only adds fields (registerOlder names the
+// fields an old one had), so an old event decodes into today's type with
+// the new fields at their zero values: owner.add and owner.remove are at
+// schema 2, which added the personal facts of the owners' notice. Schema 0 is the legacy form: events written before this
 // package, whose Data is the untyped map the services wrote (public and
 // personal data together, in encoding/json's form). Decode maps schema 0
 // to the typed payload by key: today's field tags are those maps' keys

@@ -69,9 +69,16 @@ func TestEveryEventTypeHasAPayload(t *testing.T) {
 	if got := Types(); !slices.Equal(got, want) {
 		t.Fatalf("payload types\n got %q\nwant %q (every core.Event* constant, and no other)", got, want)
 	}
+	// Schema 2 added the facts of the owners' notice (mailed from the
+	// outbox); every other type is at its first schema.
+	atTwo := map[string]bool{core.EventOwnerAdd: true, core.EventOwnerRemove: true}
 	for _, typ := range want {
-		if Schema(typ) != 1 {
-			t.Errorf("%s: schema %d, want 1", typ, Schema(typ))
+		w := 1
+		if atTwo[typ] {
+			w = 2
+		}
+		if Schema(typ) != w {
+			t.Errorf("%s: schema %d, want %d", typ, Schema(typ), w)
 		}
 	}
 }
@@ -125,7 +132,7 @@ func TestRoundTripEveryType(t *testing.T) {
 			if !json.Valid(pub) || (per != nil && !json.Valid(per)) {
 				t.Fatalf("%s: invalid JSON %s / %s", typ, pub, per)
 			}
-			got, err := Decode(typ, 1, pub, per)
+			got, err := Decode(typ, Schema(typ), pub, per)
 			if err != nil {
 				t.Fatalf("%s: Decode(%s, %s): %v", typ, pub, per, err)
 			}
@@ -263,5 +270,35 @@ func TestStrings(t *testing.T) {
 	}
 	if got := Strings([]core.TokenAction{}); got != nil {
 		t.Fatalf("Strings of an empty list: %#v, want nil (as decoding gives)", got)
+	}
+}
+
+// TestOlderSchemaStillDecodes: an owner.add written at schema 1 (the
+// user alone) decodes into today's type, and a schema-2 event round-trips
+// with its notice facts in the personal part only.
+func TestOlderSchemaStillDecodes(t *testing.T) {
+	p, err := Decode(core.EventOwnerAdd, 1, []byte(`{"user":"bo"}`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := p.(OwnerAdd); !ok || got.User != "bo" || got.Via != "" || got.Notify != nil {
+		t.Fatalf("schema 1 decoded to %#v", p)
+	}
+	if _, err := Decode(core.EventOwnerAdd, 1, []byte(`{"user":"bo"}`), []byte(`{}`)); err == nil {
+		t.Fatal("a schema-1 owner.add with a personal part decoded")
+	}
+	if _, err := Decode(core.EventOwnerAdd, 3, []byte(`{"user":"bo"}`), nil); err == nil {
+		t.Fatal("an unknown schema decoded")
+	}
+	e := OwnerAdd{User: "bo", Via: "a signed-in browser", IP: "192.0.2.1", Notify: []string{"al", "bo"}}.At(time.Unix(0, 0), "al", "left-pad", "")
+	if e.Schema != 2 || string(e.Data) != `{"user":"bo"}` {
+		t.Fatalf("schema %d, public %s", e.Schema, e.Data)
+	}
+	if string(e.Personal) != `{"ip":"192.0.2.1","notify":["al","bo"],"via":"a signed-in browser"}` {
+		t.Fatalf("personal %s", e.Personal)
+	}
+	back, err := Parse(e)
+	if err != nil || back.(OwnerAdd).IP != "192.0.2.1" {
+		t.Fatalf("round trip: %#v, %v", back, err)
 	}
 }

@@ -44,14 +44,23 @@ type DistTagRemove struct {
 	Tag string `event:"tag"`
 }
 
-// OwnerAdd: a maintainer was added (EventOwnerAdd).
+// OwnerAdd: a maintainer was added (EventOwnerAdd). Schema 2 adds the
+// facts of the notice the owners are mailed from the outbox (Via, IP,
+// Notify); a schema-1 event has them empty and warrants no mail.
 type OwnerAdd struct {
-	User string `event:"user"`
+	User   string   `event:"user"`
+	Via    string   `event:"via,personal"`    // how the actor was signed in, naming the token by mask and name
+	IP     string   `event:"ip,personal"`     // the actor's address; "" if none
+	Notify []string `event:"notify,personal"` // the users to mail: the owners after the change
 }
 
-// OwnerRemove: a maintainer was removed (EventOwnerRemove).
+// OwnerRemove: a maintainer was removed (EventOwnerRemove). Schema 2 as
+// for OwnerAdd; Notify also names the removed owner.
 type OwnerRemove struct {
-	User string `event:"user"`
+	User   string   `event:"user"`
+	Via    string   `event:"via,personal"`
+	IP     string   `event:"ip,personal"`
+	Notify []string `event:"notify,personal"`
 }
 
 // AccessChange: the package's access changed (EventAccessChange).
@@ -85,8 +94,10 @@ func init() {
 	register(Deprecate{}, 1)
 	register(DistTagSet{}, 1)
 	register(DistTagRemove{}, 1)
-	register(OwnerAdd{}, 1)
-	register(OwnerRemove{}, 1)
+	register(OwnerAdd{}, 2)
+	registerOlder(OwnerAdd{}, 1, "user")
+	register(OwnerRemove{}, 2)
+	registerOlder(OwnerRemove{}, 1, "user")
 	register(AccessChange{}, 1)
 	register(CriticalChange{}, 1)
 	register(FileDamaged{}, 1)

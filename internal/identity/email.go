@@ -13,6 +13,7 @@ import (
 	"github.com/rampart/rampart/internal/authn"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/event"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/throttle"
@@ -68,11 +69,10 @@ func (l *emailLink) store(tx interface {
 	if err := tx.CreateEmailToken(&core.EmailToken{Hash: account.Hash(l.secret), UserID: u.ID, Purpose: l.purpose, Email: u.Email, CreatedAt: l.created, ExpiresAt: l.expires}); err != nil {
 		return err
 	}
-	typ := core.EventEmailVerifySent
 	if l.purpose == core.PurposePasswordReset {
-		typ = core.EventPasswordResetSent
+		return tx.AppendEvent(event.PasswordResetSent{User: u.Name, Email: authz.MaskEmail(u.Email), Expires: l.expires}.At(l.created, u.Name))
 	}
-	return tx.AppendEvent(&core.Event{At: l.created, Type: typ, Actor: u.Name, Data: account.EventData(map[string]any{"user": u.Name, "email": authz.MaskEmail(u.Email), "expires": l.expires})})
+	return tx.AppendEvent(event.EmailVerifySent{User: u.Name, Email: authz.MaskEmail(u.Email), Expires: l.expires}.At(l.created, u.Name))
 }
 
 // sendLink mails a stored link. A failure is logged, not returned: the
@@ -218,7 +218,7 @@ func (s *Service) VerifyEmail(ctx context.Context, secret string, addr netip.Add
 		if err := recordVerifiedAddress(tx, cur, now); err != nil {
 			return err
 		}
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventEmailVerified, Actor: cur.Name, Data: account.EventData(map[string]any{"user": cur.Name, "email": authz.MaskEmail(cur.Email)})})
+		return tx.AppendEvent(event.EmailVerified{User: cur.Name, Email: authz.MaskEmail(cur.Email)}.At(now, cur.Name))
 	})
 }
 
@@ -322,14 +322,15 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string, addr n
 	if err != nil || u == nil {
 		return err
 	}
-	go func(ctx context.Context) {
-		// The domain is checked after the answer, so that its timing
-		// tells nobody whether the address has an account.
+	// The domain is checked after the answer, so that its timing tells
+	// nobody whether the address has an account. Past the group's bound
+	// the link is not mailed (logged); a new request sends a new one.
+	s.bg.Go(context.WithoutCancel(ctx), "password reset link", func(ctx context.Context) {
 		if s.refuseResetToAbandoned(ctx, u) {
 			return
 		}
 		s.sendLink(ctx, u, link)
-	}(context.WithoutCancel(ctx))
+	})
 	return nil
 }
 
@@ -360,7 +361,7 @@ func (s *Service) ResetPassword(ctx context.Context, secret, newPW string, addr 
 		if err := tx.DeleteThrottle(throttle.LoginAccountKey(cur.Name)); err != nil {
 			return err
 		}
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventPasswordReset, Actor: cur.Name, Data: account.EventData(map[string]any{"user": cur.Name, "revoked_tokens": revoked})})
+		return tx.AppendEvent(event.PasswordReset{User: cur.Name, RevokedTokens: revoked}.At(now, cur.Name))
 	})
 	if err != nil {
 		return nil, err
@@ -417,7 +418,7 @@ func (s *Service) ChangePassword(ctx context.Context, p authz.Principal, oldPW, 
 			return err
 		}
 		u = cur
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventPasswordChange, Actor: cur.Name, Data: account.EventData(map[string]any{"user": cur.Name, "was_compromised": was, "revoked_tokens": revoked})})
+		return tx.AppendEvent(event.PasswordChange{User: cur.Name, WasCompromised: was, RevokedTokens: revoked}.At(now, cur.Name))
 	})
 	if err != nil {
 		return nil, err

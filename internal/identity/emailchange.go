@@ -8,6 +8,7 @@ import (
 	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/event"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/store"
 )
@@ -76,8 +77,8 @@ func (s *Service) CancelEmailChange(ctx context.Context, p authz.Principal) erro
 		if err := tx.ExpireEmailTokens(p.User.ID, core.PurposeChangeEmail, now); err != nil {
 			return err
 		}
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventEmailChangeCancel, Actor: p.User.Name, Data: account.EventData(map[string]any{
-			"user": p.User.Name, "email": authz.MaskEmail(et.Email),
-		})})
+		return tx.AppendEvent(event.EmailChangeCancel{
+			User: p.User.Name, Email: authz.MaskEmail(et.Email),
+		}.At(now, p.User.Name))
 	})
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/emaildomain"
+	"github.com/rampart/rampart/internal/event"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/store"
 )
@@ -123,9 +124,9 @@ func (s *Service) applyDomain(ctx context.Context, u *core.User, res emaildomain
 			return err
 		}
 		unverified = true
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventEmailDomainAbandoned, Actor: cur.Name, Data: account.EventData(map[string]any{
-			"user": cur.Name, "email": authz.MaskEmail(cur.Email), "domain": res.Domain, "reasons": res.Reasons,
-		})})
+		return tx.AppendEvent(event.EmailDomainAbandoned{
+			User: cur.Name, Email: authz.MaskEmail(cur.Email), Domain: res.Domain, Reasons: res.Reasons,
+		}.At(now, cur.Name))
 	})
 	if err == nil && unverified {
 		u.EmailVerified = false
@@ -217,9 +218,9 @@ func (s *Service) refuseResetToAbandoned(ctx context.Context, u *core.User) bool
 		if err := tx.ExpireEmailTokens(u.ID, core.PurposePasswordReset, now); err != nil {
 			return err
 		}
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventEmailDomainRefused, Actor: u.Name, Data: account.EventData(map[string]any{
-			"user": u.Name, "email": authz.MaskEmail(u.Email), "domain": res.Domain, "reasons": res.Reasons, "flow": "password_reset",
-		})})
+		return tx.AppendEvent(event.EmailDomainRefused{
+			User: u.Name, Email: authz.MaskEmail(u.Email), Domain: res.Domain, Reasons: res.Reasons, Flow: "password_reset",
+		}.At(now, u.Name))
 	})
 	if err != nil {
 		s.log.ErrorContext(ctx, "withdrawing a reset link failed", "user", u.Name, "err", err)
@@ -281,9 +282,9 @@ func (s *Service) RequestEmailChange(ctx context.Context, p authz.Principal, pw,
 		if err := tx.CreateEmailToken(&core.EmailToken{Hash: account.Hash(link.secret), UserID: p.User.ID, Purpose: core.PurposeChangeEmail, Email: newEmail, CreatedAt: now, ExpiresAt: link.expires}); err != nil {
 			return err
 		}
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventEmailChangeSent, Actor: p.User.Name, Data: account.EventData(map[string]any{
-			"user": p.User.Name, "email": authz.MaskEmail(newEmail), "expires": link.expires, "ip": p.Addr.Unmap().String(),
-		})})
+		return tx.AppendEvent(event.EmailChangeSent{
+			User: p.User.Name, Email: authz.MaskEmail(newEmail), Expires: link.expires, IP: p.Addr.Unmap().String(),
+		}.At(now, p.User.Name))
 	})
 	if err != nil {
 		return err
@@ -327,9 +328,9 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, secret string, addr ne
 		if err := recordVerifiedAddress(tx, cur, now); err != nil {
 			return err
 		}
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventEmailChanged, Actor: cur.Name, Data: account.EventData(map[string]any{
-			"user": cur.Name, "old": authz.MaskEmail(old), "new": authz.MaskEmail(cur.Email),
-		})})
+		return tx.AppendEvent(event.EmailChanged{
+			User: cur.Name, Old: authz.MaskEmail(old), New: authz.MaskEmail(cur.Email),
+		}.At(now, cur.Name))
 	})
 	if err != nil {
 		return nil, err
@@ -422,9 +423,9 @@ func (s *Service) refuseNotice(ctx context.Context, u *core.User, a string, curr
 	}
 	now := s.now()
 	err := s.store.Update(ctx, func(tx store.Tx) error {
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventEmailDomainRefused, Actor: u.Name, Data: account.EventData(map[string]any{
-			"user": u.Name, "email": authz.MaskEmail(a), "domain": judged.Domain, "reasons": judged.Reasons, "flow": "notice", "notice": kind,
-		})})
+		return tx.AppendEvent(event.EmailDomainRefused{
+			User: u.Name, Email: authz.MaskEmail(a), Domain: judged.Domain, Reasons: judged.Reasons, Flow: "notice", Notice: string(kind),
+		}.At(now, u.Name))
 	})
 	if err != nil {
 		s.log.ErrorContext(ctx, "recording a refused notice failed", "user", u.Name, "err", err)

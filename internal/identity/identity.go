@@ -18,8 +18,10 @@ import (
 
 	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/authn"
+	"github.com/rampart/rampart/internal/background"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/emaildomain"
+	"github.com/rampart/rampart/internal/event"
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/password"
 	"github.com/rampart/rampart/internal/pwcheck"
@@ -50,8 +52,12 @@ type Deps struct {
 	Limiter  *throttle.Limiter
 	Authn    *authn.Service
 	Notifier *account.Notifier
-	Log      *slog.Logger // nil: slog.Default()
-	Now      func() time.Time
+	// Background runs what follows a committed change without the
+	// request waiting for it (the reset link, mailed after the answer).
+	// Nil gives the service a bounded group of its own.
+	Background *background.Group
+	Log        *slog.Logger // nil: slog.Default()
+	Now        func() time.Time
 }
 
 // Service manages users and their addresses.
@@ -63,6 +69,7 @@ type Service struct {
 	limiter *throttle.Limiter
 	authn   *authn.Service
 	notes   *account.Notifier
+	bg      *background.Group
 	log     *slog.Logger
 	now     func() time.Time
 	policy  Policy
@@ -85,8 +92,11 @@ func New(d Deps, p Policy) (*Service, error) {
 	if p.DomainRecheck <= 0 {
 		p.DomainRecheck = 24 * time.Hour
 	}
+	if d.Background == nil {
+		d.Background = background.New(limits.MaxBackgroundTasks, d.Log)
+	}
 	return &Service{store: d.Store, hasher: d.Hasher, pw: d.Passwords, domains: d.Domains, limiter: d.Limiter, authn: d.Authn,
-		notes: d.Notifier, log: d.Log, now: d.Now, policy: p}, nil
+		notes: d.Notifier, bg: d.Background, log: d.Log, now: d.Now, policy: p}, nil
 }
 
 var userNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
@@ -240,7 +250,7 @@ func (s *Service) createUser(ctx context.Context, actor string, nu NewUser) (*co
 			}
 			return err
 		}
-		if err := tx.AppendEvent(&core.Event{At: u.CreatedAt, Type: core.EventAccountCreate, Actor: actorOr(actor, u.Name), Data: account.EventData(map[string]any{"user": u.Name, "admin": u.Admin})}); err != nil {
+		if err := tx.AppendEvent(event.AccountCreate{User: u.Name, Admin: u.Admin}.At(u.CreatedAt, actorOr(actor, u.Name))); err != nil {
 			return err
 		}
 		if link != nil {
@@ -300,7 +310,7 @@ func (s *Service) DisableUser(ctx context.Context, actor string, name string) er
 		if _, err := authn.SignOutEverywhere(tx, u, now, true); err != nil {
 			return err
 		}
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventAccountDisable, Actor: actor, Data: account.EventData(map[string]any{"user": name})})
+		return tx.AppendEvent(event.AccountDisable{User: name}.At(now, actor))
 	})
 	if errors.Is(err, core.ErrNotFound) {
 		return core.Errorf(core.KindNotFound, "there is no user named %q", name)

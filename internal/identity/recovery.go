@@ -14,6 +14,7 @@ import (
 	"github.com/rampart/rampart/internal/authn"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/event"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/secondfactor"
 	"github.com/rampart/rampart/internal/store"
@@ -76,9 +77,9 @@ func (s *Service) StartRecovery(ctx context.Context, actor, name, reason string)
 			return err
 		}
 		*rec = r
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventAccountRecoveryStart, Actor: actor, Data: account.EventData(map[string]any{
-			"user": u.Name, "reason": reason, "effective": rec.EffectiveAt, "email": authz.MaskEmail(u.Email), "addresses_notified": len(to),
-		})})
+		return tx.AppendEvent(event.AccountRecoveryStart{
+			User: u.Name, Reason: reason, Effective: rec.EffectiveAt, Email: authz.MaskEmail(u.Email), AddressesNotified: len(to),
+		}.At(now, actor))
 	})
 	if errors.Is(err, core.ErrNotFound) {
 		return nil, core.Errorf(core.KindNotFound, "there is no user named %q", name)
@@ -137,9 +138,9 @@ func (s *Service) CompleteRecovery(ctx context.Context, actor, name string) (*co
 		if err := link.store(tx, u); err != nil {
 			return err
 		}
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventAccountRecoveryDone, Actor: actor, Data: account.EventData(map[string]any{
-			"user": u.Name, "removed": removed, "revoked_tokens": revoked, "email": authz.MaskEmail(u.Email), "addresses_notified": len(to),
-		})})
+		return tx.AppendEvent(event.AccountRecoveryDone{
+			User: u.Name, Removed: removed, RevokedTokens: revoked, Email: authz.MaskEmail(u.Email), AddressesNotified: len(to),
+		}.At(now, actor))
 	})
 	if err != nil {
 		return nil, err
@@ -242,9 +243,9 @@ func endRecovery(tx interface {
 	if err != nil {
 		return nil, err
 	}
-	return to, tx.AppendEvent(&core.Event{At: now, Type: core.EventAccountRecoveryCancel, Actor: u.Name, Data: account.EventData(map[string]any{
-		"user": u.Name, "by": how, "started": rec.StartedAt, "addresses_notified": len(to),
-	})})
+	return to, tx.AppendEvent(event.AccountRecoveryCancel{
+		User: u.Name, By: how, Started: rec.StartedAt, AddressesNotified: len(to),
+	}.At(now, u.Name))
 }
 
 // CancelRecoveryAtSignIn is authn's sign-in hook (authn.SignInHook): a

@@ -71,6 +71,12 @@ const (
 	// (unpacking, hashing, storing, the transaction). It is taken only
 	// once the whole body is in, so a slow client cannot hold it.
 	MaxPublishesProcessing = 2
+	// MaxBackgroundTasks bounds the server's background tasks under way at
+	// once (internal/background): the periodic jobs and the work a change
+	// starts once committed, mailing its notices. With a relay that hangs,
+	// a flood of changes must not pile up goroutines without end; past it
+	// a task is refused and logged (the change's event stays the record).
+	MaxBackgroundTasks = 64
 	// ExpansionGraceBytes is how much a tarball may unpack to before
 	// Limits.ExpansionRatio is enforced: the first blocks of any gzip stream
 	// (tar headers, package.json) compress far better than the rest, so a

@@ -20,6 +20,8 @@ import (
 	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/npmfixture"
 	"github.com/rampart/rampart/internal/server"
+	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/store/eventcheck"
 	"github.com/rampart/rampart/internal/testclock"
 )
 
@@ -53,7 +55,7 @@ func newGoldenRegistry(t *testing.T, mfaPolicy ...bool) *goldenRegistry {
 	}
 	clock := testclock.New(time.Date(2026, 3, 14, 15, 9, 26, 535_000_000, time.UTC))
 	log := slog.New(slog.DiscardHandler)
-	svc, err := server.Open(ctx, cfg, server.Options{Log: log, Now: clock.Now})
+	svc, err := server.Open(ctx, cfg, server.Options{Log: log, Now: clock.Now, WrapStore: func(s store.Store) store.Store { return eventcheck.Wrap(t, s) }})
 	if err != nil {
 		t.Fatal(err)
 	}

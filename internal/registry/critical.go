@@ -9,6 +9,7 @@ import (
 
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/event"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/store"
 )
@@ -105,12 +106,12 @@ func (s *Service) RecomputeCritical(ctx context.Context) (changed bool, err erro
 			}
 			notices = append(notices, n)
 		}
-		data := map[string]any{"computed": list, "became_critical": added, "top_percent": s.cfg.CriticalTopPercent,
-			"min_downloads": max(s.cfg.CriticalMinDownloads, 1), "window_days": 30}
+		data := event.CriticalChange{Computed: list, BecameCritical: added, TopPercent: event.Decimal(s.cfg.CriticalTopPercent),
+			MinDownloads: max(s.cfg.CriticalMinDownloads, 1), WindowDays: 30}
 		if len(added) > 0 {
-			data["key_required_from"] = now.Add(s.cfg.CriticalGrace).UTC().Format(time.RFC3339)
+			data.KeyRequiredFrom = now.Add(s.cfg.CriticalGrace)
 		}
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventCriticalChange, Actor: "rampart", Data: jsonData(data)})
+		return tx.AppendEvent(data.At(now, "rampart", "", ""))
 	})
 	if err == nil {
 		s.mailNotices(ctx, notices)
@@ -198,7 +199,7 @@ func (s *Service) DesignateCritical(ctx context.Context, p authz.Principal, name
 			}
 			notices = append(notices, n)
 		}
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventCriticalChange, Actor: p.Name(), Package: name, Data: jsonData(map[string]any{"designated": on})})
+		return tx.AppendEvent(event.CriticalChange{Designated: on}.At(now, p.Name(), name, ""))
 	})
 	if err == nil {
 		s.mailNotices(ctx, notices)

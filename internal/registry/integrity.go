@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/event"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -155,8 +156,7 @@ func (s *Service) fileDamaged(ctx context.Context, name string, v *core.Version,
 		"package", name, "version", v.Version, "digest", v.Digest, "hashes_to", got, "integrity", v.Integrity)
 	if _, seen := reportedDamage.LoadOrStore(what+v.Digest, true); !seen {
 		err := s.store.Update(ctx, func(tx store.Tx) error {
-			return tx.AppendEvent(&core.Event{At: s.now(), Type: core.EventFileDamaged, Actor: "rampart", Package: name, Version: v.Version,
-				Data: jsonData(map[string]any{"digest": v.Digest, "problem": what, "hashes_to": got})})
+			return tx.AppendEvent(event.FileDamaged{Digest: v.Digest, Problem: what, HashesTo: got}.At(s.now(), "rampart", name, v.Version))
 		})
 		if err != nil {
 			reportedDamage.Delete(what + v.Digest)

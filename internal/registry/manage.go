@@ -14,8 +14,8 @@ import (
 
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/event"
 	"github.com/rampart/rampart/internal/limits"
-	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -108,8 +108,7 @@ func (s *Service) deprecateIn(tx packagesEvents, p authz.Principal, st *packageS
 		if err := tx.UpdateVersion(v); err != nil {
 			return err
 		}
-		if err := tx.AppendEvent(&core.Event{At: now, Type: core.EventDeprecate, Actor: p.Name(), Package: name, Version: ver,
-			Data: jsonData(map[string]any{"message": msg})}); err != nil {
+		if err := tx.AppendEvent(event.Deprecate{Message: msg}.At(now, p.Name(), name, ver)); err != nil {
 			return err
 		}
 	}
@@ -156,8 +155,7 @@ func (s *Service) SetDistTag(ctx context.Context, p authz.Principal, name, tag, 
 		if err := tx.SetDistTag(st.pkg.ID, tag, version); err != nil {
 			return err
 		}
-		return tx.AppendEvent(&core.Event{At: s.now(), Type: core.EventDistTagSet, Actor: p.Name(), Package: name, Version: version,
-			Data: jsonData(map[string]any{"tag": tag})})
+		return tx.AppendEvent(event.DistTagSet{Tag: tag}.At(s.now(), p.Name(), name, version))
 	})
 }
 
@@ -172,7 +170,7 @@ func (s *Service) RemoveDistTag(ctx context.Context, p authz.Principal, name, ta
 		} else if err != nil {
 			return err
 		}
-		return tx.AppendEvent(&core.Event{At: s.now(), Type: core.EventDistTagRemove, Actor: p.Name(), Package: name, Data: jsonData(map[string]any{"tag": tag})})
+		return tx.AppendEvent(event.DistTagRemove{Tag: tag}.At(s.now(), p.Name(), name, ""))
 	})
 }
 
@@ -181,90 +179,77 @@ func (s *Service) RemoveDistTag(ctx context.Context, p authz.Principal, name, ta
 // mailed of each owner added or removed, the removed one included.
 func (s *Service) SetMaintainers(ctx context.Context, p authz.Principal, name string, names []string) error {
 	now := s.now()
-	var notices []notice
 	err := s.change(ctx, p, name, authz.ChangeOwners, func(tx store.Tx, st *packageState) error {
-		var err error
-		notices, err = s.setMaintainersIn(tx, p, st, names, now)
-		return err
+		return s.setMaintainersIn(tx, p, st, names, now)
 	})
 	if err != nil {
 		return err
 	}
-	s.mailNotices(ctx, notices)
+	s.notices.Wake()
 	return nil
 }
 
-// setMaintainersIn applies SetMaintainers inside a write transaction and
-// returns the notices to mail once it has committed.
-func (s *Service) setMaintainersIn(tx packagesUsersEvents, p authz.Principal, st *packageState, names []string, now time.Time) ([]notice, error) {
+// setMaintainersIn applies SetMaintainers inside a write transaction. The
+// owners are mailed from the outbox (notices.go): each event names whom
+// to tell, and how and from where the change was made.
+func (s *Service) setMaintainersIn(tx packagesUsersEvents, p authz.Principal, st *packageState, names []string, now time.Time) error {
 	if len(names) == 0 {
-		return nil, core.Errorf(core.KindInvalid, "a package must keep at least one maintainer")
+		return core.Errorf(core.KindInvalid, "a package must keep at least one maintainer")
 	}
-	var notices []notice
 	name := st.pkg.Name
 	want := map[int64]*core.User{}
 	for _, n := range names {
 		u, err := tx.UserByName(n)
 		if errors.Is(err, core.ErrNotFound) {
-			return nil, core.Errorf(core.KindNotFound, "there is no user named %q", n)
+			return core.Errorf(core.KindNotFound, "there is no user named %q", n)
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if u.Disabled() {
-			return nil, core.Errorf(core.KindInvalid, "user %s is disabled and cannot maintain packages", n)
+			return core.Errorf(core.KindInvalid, "user %s is disabled and cannot maintain packages", n)
 		}
 		want[u.ID] = u
-	}
-	have := map[int64]bool{}
-	var removed []core.User
-	for _, m := range st.maintainers {
-		have[m.ID] = true
-		if want[m.ID] == nil {
-			removed = append(removed, m)
-			if err := tx.RemoveMaintainer(st.pkg.ID, m.ID); err != nil {
-				return nil, err
-			}
-			if err := tx.AppendEvent(&core.Event{At: now, Type: core.EventOwnerRemove, Actor: p.Name(), Package: name, Data: jsonData(map[string]any{"user": m.Name})}); err != nil {
-				return nil, err
-			}
-		}
 	}
 	ids := make([]int64, 0, len(want))
 	for id := range want {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	owners := make([]core.User, 0, len(ids))
-	var added []string
+	owners := make([]string, 0, len(ids)) // after the change
 	for _, id := range ids {
-		owners = append(owners, *want[id])
+		owners = append(owners, want[id].Name)
+	}
+	how := s.newNotice(p, name, now)
+	have := map[int64]bool{}
+	for _, m := range st.maintainers {
+		have[m.ID] = true
+		if want[m.ID] == nil {
+			if err := tx.RemoveMaintainer(st.pkg.ID, m.ID); err != nil {
+				return err
+			}
+			notify := append(slices.Clone(owners), m.Name)
+			if err := tx.AppendEvent(event.OwnerRemove{User: m.Name, Via: how.Via, IP: how.IP, Notify: notify}.At(now, p.Name(), name, "")); err != nil {
+				return err
+			}
+		}
+	}
+	for _, id := range ids {
 		if have[id] {
 			continue
 		}
-		added = append(added, want[id].Name)
 		if u := want[id]; !u.EmailVerified {
-			return nil, core.Errorf(core.KindForbidden, "%s cannot be added as an owner until they verify their email address: they must follow the link mailed to %s, or request a new one at %saccount",
+			return core.Errorf(core.KindForbidden, "%s cannot be added as an owner until they verify their email address: they must follow the link mailed to %s, or request a new one at %saccount",
 				u.Name, authz.MaskEmail(u.Email), s.cfg.PublicURL)
 		}
 		if err := tx.AddMaintainer(st.pkg.ID, id, now); err != nil {
-			return nil, err
+			return err
 		}
-		if err := tx.AppendEvent(&core.Event{At: now, Type: core.EventOwnerAdd, Actor: p.Name(), Package: name, Data: jsonData(map[string]any{"user": want[id].Name})}); err != nil {
-			return nil, err
+		if err := tx.AppendEvent(event.OwnerAdd{User: want[id].Name, Via: how.Via, IP: how.IP, Notify: owners}.At(now, p.Name(), name, "")); err != nil {
+			return err
 		}
 	}
-	for _, u := range added {
-		n := s.newNotice(p, name, now)
-		n.Owner = u
-		notices = append(notices, notice{kind: mail.KindOwnerAdded, n: n, to: owners})
-	}
-	for _, u := range removed {
-		n := s.newNotice(p, name, now)
-		n.Owner = u.Name
-		notices = append(notices, notice{kind: mail.KindOwnerRemoved, n: n, to: append(slices.Clone(owners), u)})
-	}
-	return notices, nil
+	return nil
 }
 
 // SetAccess makes a scoped package public or restricted.
@@ -283,7 +268,7 @@ func (s *Service) SetAccess(ctx context.Context, p authz.Principal, name, access
 			return nil
 		}
 		st.pkg.Access = access
-		return tx.AppendEvent(&core.Event{At: s.now(), Type: core.EventAccessChange, Actor: p.Name(), Package: name, Data: jsonData(map[string]any{"access": access})})
+		return tx.AppendEvent(event.AccessChange{Access: access}.At(s.now(), p.Name(), name, ""))
 	})
 }
 
@@ -380,8 +365,7 @@ func (s *Service) unpublishIn(tx packagesDownloadsEvents, p authz.Principal, st 
 			return false, err
 		}
 		delete(live, ver)
-		if err := tx.AppendEvent(&core.Event{At: now, Type: core.EventUnpublish, Actor: p.Name(), Package: name, Version: ver,
-			Data: jsonData(map[string]any{"integrity": v.Integrity})}); err != nil {
+		if err := tx.AppendEvent(event.Unpublish{Integrity: v.Integrity}.At(now, p.Name(), name, ver)); err != nil {
 			return false, err
 		}
 	}
@@ -440,7 +424,7 @@ func (s *Service) unpublishAll(tx packagesEvents, p authz.Principal, pkg *core.P
 		}
 	}
 	pkg.UnpublishedAt = now
-	return tx.AppendEvent(&core.Event{At: now, Type: core.EventUnpublishAll, Actor: p.Name(), Package: pkg.Name, Data: jsonData(map[string]any{"versions": names})})
+	return tx.AppendEvent(event.UnpublishAll{Versions: names}.At(now, p.Name(), pkg.Name, ""))
 }
 
 // retag drops dist-tags that point at versions no longer live and points
@@ -501,7 +485,7 @@ func (s *Service) ReleaseName(ctx context.Context, p authz.Principal, name strin
 		if err := s.touch(tx, pkg); err != nil {
 			return err
 		}
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventNameRelease, Actor: p.Name(), Package: name})
+		return tx.AppendEvent(event.NameRelease{}.At(now, p.Name(), name, ""))
 	})
 }
 

@@ -72,21 +72,15 @@ func via(p authz.Principal) string {
 // mailNotices mails each notice to each of its recipients whose address
 // is verified, one message per recipient so that no maintainer learns
 // another's address. The change is committed: mail goes out in the
-// background, so that a slow or failing relay neither fails nor delays
-// it, and a failure is logged. Close waits for mail under way.
+// background group, so that a slow or failing relay neither fails nor
+// delays it, and a failure is logged. Past the group's bound the batch
+// is dropped and logged (the events stay the record). Close, or the
+// group's owner, waits for mail under way.
 func (s *Service) mailNotices(ctx context.Context, notices []notice) {
 	if len(notices) == 0 {
 		return
 	}
-	ctx = context.WithoutCancel(ctx)
-	select {
-	case s.mailSlots <- struct{}{}:
-	default:
-		s.log.WarnContext(ctx, "package notices dropped: too many still being mailed (is the mail relay answering?)", "package", notices[0].n.Package, "kind", notices[0].kind)
-		return
-	}
-	s.mailing.Go(func() {
-		defer func() { <-s.mailSlots }()
+	s.bg.Go(context.WithoutCancel(ctx), "package notices: "+notices[0].kind, func(ctx context.Context) {
 		for _, nt := range notices {
 			seen := map[int64]bool{}
 			for _, u := range nt.to {
@@ -104,19 +98,5 @@ func (s *Service) send(ctx context.Context, kind string, n mail.Notice, u core.U
 	n.User = u.Name
 	if err := mail.SendNotice(ctx, s.cfg.Mailer, kind, u.Email, n); err != nil {
 		s.log.ErrorContext(ctx, "sending mail failed", "kind", kind, "user", u.Name, "package", n.Package, "err", err)
-	}
-}
-
-// waitMail waits for the notices under way, until ctx ends.
-func (s *Service) waitMail(ctx context.Context) {
-	done := make(chan struct{})
-	go func() {
-		s.mailing.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		s.log.WarnContext(ctx, "stopped waiting for package notices still being mailed; some may not go out", "err", context.Cause(ctx))
 	}
 }

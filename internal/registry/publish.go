@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha512"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/rampart/rampart/internal/blob"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/ecosystem"
+	"github.com/rampart/rampart/internal/event"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/store"
 )
@@ -147,8 +147,7 @@ func commitStage(ctx context.Context, r *publishRun) error {
 		if err := s.touch(tx, pkg); err != nil {
 			return err
 		}
-		if err := tx.AppendEvent(&core.Event{At: now, Type: core.EventPublish, Actor: p.User.Name, Package: name, Version: version,
-			Data: jsonData(map[string]any{"integrity": pub.Artifact.Integrity, "tag": pub.Tag, "token": tokenKey(p)})}); err != nil {
+		if err := tx.AppendEvent(event.Publish{Integrity: pub.Artifact.Integrity, Tag: pub.Tag, Token: tokenKey(p)}.At(now, p.User.Name, name, version)); err != nil {
 			return err
 		}
 		if maintainers, err = tx.Maintainers(pkg.ID); err != nil {
@@ -280,12 +279,4 @@ func tokenKey(p authz.Principal) string {
 		return ""
 	}
 	return p.Token.Key
-}
-
-func jsonData(v any) json.RawMessage {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // only maps of plain values reach here
-	}
-	return b
 }

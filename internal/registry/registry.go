@@ -11,15 +11,16 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/background"
 	"github.com/rampart/rampart/internal/blob"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/ecosystem"
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/mail"
+	"github.com/rampart/rampart/internal/notifier"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -56,6 +57,10 @@ type Config struct {
 	// Mailer sends the package notices: every maintainer hears of a
 	// publish, every owner of an owner added or removed. Required.
 	Mailer mail.Mailer
+	// Background runs the mailing of notices once a change has committed.
+	// Nil gives the service a group of its own. Close waits for the
+	// group's tasks: an owner that runs periodic jobs in it stops it first.
+	Background *background.Group
 }
 
 // Service is the package service.
@@ -76,20 +81,15 @@ type Service struct {
 	// the small ones' bytes.
 	verified verifiedFiles
 	hot      hotFiles
-	// mailing counts the notices being mailed in the background;
-	// mailSlots bounds how many batches may be under way at once.
-	mailing   sync.WaitGroup
-	mailSlots chan struct{}
+	// bg mails notices after commit.
+	bg *background.Group
+	// notices mails the notices of the outbox's package events.
+	notices *notifier.Notifier
 	// uploads counts each account's PUT bodies in progress; processing
 	// bounds the publishes past their body (see Upload).
 	uploads    uploadSlots
 	processing chan struct{}
 }
-
-// maxMailBatches bounds the notice batches mailed at once: with a relay
-// that hangs, a flood of publishes must not pile up goroutines without
-// end. Past it a batch is dropped and logged (the events stay the record).
-const maxMailBatches = 64
 
 // New builds the service and brings every precomputed document up to
 // date with the configured public URL.
@@ -100,8 +100,14 @@ func New(ctx context.Context, st store.Store, blobs blob.Store, cfg Config, now 
 	if cfg.Format == nil {
 		return nil, errors.New("registry: a package format is required")
 	}
-	s := &Service{store: st, blobs: blobs, cfg: cfg, now: now, log: log, mailSlots: make(chan struct{}, maxMailBatches),
+	s := &Service{store: st, blobs: blobs, cfg: cfg, now: now, log: log, bg: cfg.Background,
 		processing: make(chan struct{}, limits.MaxPublishesProcessing), docs: newDocCache()}
+	if s.bg == nil {
+		// Bounded like the server's group: with a relay that hangs, a flood
+		// of publishes must not pile up goroutines without end.
+		s.bg = background.New(limits.MaxBackgroundTasks, log)
+	}
+	s.notices = notifier.New(st, cfg.Mailer, metaNoticeCursor, s.noticesOf, log)
 	s.store = watchedStore{Store: st, s: s} // writes invalidate the read caches
 	key, err := loadDownloadKey(ctx, st)
 	if err != nil {
@@ -133,7 +139,19 @@ func New(ctx context.Context, st store.Store, blobs blob.Store, cfg Config, now 
 // the package notices still being mailed.
 func (s *Service) Close(ctx context.Context) error {
 	err := s.downloads.Flush(ctx)
-	s.waitMail(ctx)
+	// Not stopped: a shared group is stopped by its owner first (its
+	// periodic jobs would hold Wait), and the tests use Close to wait for
+	// mail, then go on.
+	_ = s.bg.Wait(ctx) // it logs what it gave up on
+	if !s.cfg.AdoptStoredURL {
+		// What the outbox still holds goes out now, not at the next start.
+		// A console command beside a live server leaves it to the server.
+		// A failure is logged, not returned: the notices stay in the
+		// outbox, and the next start mails them.
+		if derr := s.notices.Deliver(ctx); derr != nil {
+			s.log.WarnContext(ctx, "package notices left in the outbox for the next start", "err", derr)
+		}
+	}
 	return err
 }
 

@@ -119,10 +119,9 @@ func (s *Service) UpdateMetadata(ctx context.Context, p authz.Principal, name, r
 		return err
 	}
 	now := s.now()
-	var notices []notice
 	var unpublished []string
 	err := s.store.Update(ctx, func(tx store.Tx) error {
-		notices, unpublished = nil, nil
+		unpublished = nil
 		st, c, err := s.planMetadata(tx, p, name, rev, sent)
 		if err != nil {
 			return err
@@ -136,7 +135,7 @@ func (s *Service) UpdateMetadata(ctx context.Context, p authz.Principal, name, r
 			}
 		}
 		if c.maintainers != nil {
-			if notices, err = s.setMaintainersIn(tx, p, st, c.maintainers, now); err != nil {
+			if err = s.setMaintainersIn(tx, p, st, c.maintainers, now); err != nil {
 				return err
 			}
 		}
@@ -157,7 +156,7 @@ func (s *Service) UpdateMetadata(ctx context.Context, p authz.Principal, name, r
 	if len(unpublished) > 0 {
 		s.log.Info("unpublished", "package", name, "versions", unpublished, "user", p.Name())
 	}
-	s.mailNotices(ctx, notices)
+	s.notices.Wake() // owners changed by the document are mailed from the outbox
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/event"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/store"
 )
@@ -55,9 +56,9 @@ func (s *Service) noteSecondFactorResult(ctx context.Context, u *core.User, addr
 			return err
 		}
 		failures = th.Failures
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventMFAFailures, Actor: u.Name, Data: account.EventData(map[string]any{
-			"user": u.Name, "failures": th.Failures, "ip": addr.Unmap().String(),
-		})})
+		return tx.AppendEvent(event.MFAFailures{
+			User: u.Name, Failures: th.Failures, IP: addr.Unmap().String(),
+		}.At(now, u.Name))
 	})
 	if uerr != nil {
 		s.log.ErrorContext(ctx, "recording wrong second-factor codes failed", "user", u.Name, "err", uerr)

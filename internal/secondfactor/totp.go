@@ -9,6 +9,7 @@ import (
 	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/event"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/mfa"
 	"github.com/rampart/rampart/internal/store"
@@ -189,7 +190,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, p authz.Principal, code strin
 				return err
 			}
 		}
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventMFAAdd, Actor: u.Name, Data: account.EventData(map[string]any{"user": u.Name, "method": "totp"})})
+		return tx.AppendEvent(event.MFAAdd{User: u.Name, Method: "totp"}.At(now, u.Name))
 	})
 	if err != nil {
 		return nil, err
@@ -237,7 +238,7 @@ func (s *Service) DisableTOTP(ctx context.Context, p authz.Principal, password, 
 		if err := tx.SetRecoveryCodes(u.ID, nil, now); err != nil {
 			return err
 		}
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventMFARemove, Actor: u.Name, Data: account.EventData(map[string]any{"user": u.Name, "method": "totp"})})
+		return tx.AppendEvent(event.MFARemove{User: u.Name, Method: "totp"}.At(now, u.Name))
 	})
 	if err != nil {
 		return err
@@ -265,7 +266,7 @@ func (s *Service) RegenerateRecoveryCodes(ctx context.Context, p authz.Principal
 		if err := tx.SetRecoveryCodes(u.ID, hashes, now); err != nil {
 			return err
 		}
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventRecoveryCodesRegenerated, Actor: u.Name, Data: account.EventData(map[string]any{"user": u.Name, "count": len(hashes)})})
+		return tx.AppendEvent(event.RecoveryCodesRegenerated{User: u.Name, Count: len(hashes)}.At(now, u.Name))
 	})
 	if err != nil {
 		return nil, err
@@ -356,7 +357,7 @@ func (s *Service) checkSecondFactor(ctx context.Context, u *core.User, code stri
 		if err := tx.UseRecoveryCode(u.ID, hashes[i]); err != nil {
 			return err
 		}
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventRecoveryCodeUsed, Actor: u.Name, Data: account.EventData(map[string]any{"user": u.Name, "left": left})})
+		return tx.AppendEvent(event.RecoveryCodeUsed{User: u.Name, Left: left}.At(now, u.Name))
 	})
 	if errors.Is(err, core.ErrNotFound) {
 		return core.Errorf(core.KindUnauthenticated, "this recovery code was already used")

@@ -17,6 +17,7 @@ import (
 	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/event"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/throttle"
@@ -330,7 +331,7 @@ func (s *Service) FinishRegisterKey(ctx context.Context, p authz.Principal, cere
 				return err
 			}
 		}
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventMFAAdd, Actor: p.User.Name, Data: account.EventData(map[string]any{"user": p.User.Name, "method": kind, "name": name})})
+		return tx.AppendEvent(event.MFAAdd{User: p.User.Name, Method: kind, Name: name}.At(now, p.User.Name))
 	})
 	if err != nil {
 		return nil, err
@@ -381,7 +382,7 @@ func (s *Service) RemoveKey(ctx context.Context, p authz.Principal, id int64) er
 		if err := tx.DeleteWebAuthnCredential(p.User.ID, id); err != nil {
 			return err
 		}
-		return tx.AppendEvent(&core.Event{At: now, Type: core.EventMFARemove, Actor: p.User.Name, Data: account.EventData(map[string]any{"user": p.User.Name, "method": keyKind(gone), "name": gone.Name})})
+		return tx.AppendEvent(event.MFARemove{User: p.User.Name, Method: keyKind(gone), Name: gone.Name}.At(now, p.User.Name))
 	})
 	if err != nil {
 		return err
@@ -490,7 +491,7 @@ func (s *Service) useCredential(ctx context.Context, w *waUser, cred *webauthn.C
 	if cred.Authenticator.CloneWarning {
 		now := s.now()
 		_ = s.store.Update(ctx, func(tx store.Tx) error {
-			return tx.AppendEvent(&core.Event{At: now, Type: core.EventKeyCloneWarning, Actor: w.u.Name, Data: account.EventData(map[string]any{"user": w.u.Name, "warning": "sign counter went backwards: possible cloned authenticator", "name": row.Name})})
+			return tx.AppendEvent(event.KeyCloneWarning{User: w.u.Name, Warning: "sign counter went backwards: possible cloned authenticator", Name: row.Name}.At(now, w.u.Name))
 		})
 		return core.Errorf(core.KindUnauthenticated, "the security key %q reported a signature counter that did not increase, which is a sign it may have been cloned; sign-in refused. Remove it and register it again, or use another factor", row.Name)
 	}

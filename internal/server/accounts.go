@@ -8,6 +8,7 @@ import (
 	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/authn"
 	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/background"
 	"github.com/rampart/rampart/internal/config"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/emaildomain"
@@ -25,7 +26,7 @@ import (
 // before it. The two calls that go the other way are functions filled
 // in here: secondfactor asks authn to confirm a password, and authn lets
 // identity cancel a recovery when its owner signs in.
-func openAccounts(ctx context.Context, st store.Store, cfg config.Config, hasher *password.Hasher, mailer mail.Mailer, checker *pwcheck.Checker, domains *emaildomain.Checker, opts Options) (*Services, error) {
+func openAccounts(ctx context.Context, st store.Store, cfg config.Config, hasher *password.Hasher, mailer mail.Mailer, checker *pwcheck.Checker, domains *emaildomain.Checker, bg *background.Group, opts Options) (*Services, error) {
 	notes, err := account.NewNotifier(mailer, opts.Log, "", cfg.PublicURL, opts.Now)
 	if err != nil {
 		return nil, err
@@ -58,7 +59,7 @@ func openAccounts(ctx context.Context, st store.Store, cfg config.Config, hasher
 		return nil, err
 	}
 	id, err = identity.New(identity.Deps{
-		Store: st, Hasher: hasher, Passwords: checker, Domains: domains, Limiter: limiter, Authn: an, Notifier: notes, Log: opts.Log, Now: opts.Now,
+		Store: st, Hasher: hasher, Passwords: checker, Domains: domains, Limiter: limiter, Authn: an, Notifier: notes, Background: bg, Log: opts.Log, Now: opts.Now,
 	}, identity.Policy{
 		AllowRegistration: cfg.AllowRegistration,
 		DomainRecheck:     cfg.EmailDomains.RecheckInterval.Duration,

@@ -17,6 +17,7 @@ import (
 	"github.com/rampart/rampart/docs"
 	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/authn"
+	"github.com/rampart/rampart/internal/background"
 	"github.com/rampart/rampart/internal/blob/fsblob"
 	"github.com/rampart/rampart/internal/clientaddr"
 	"github.com/rampart/rampart/internal/config"
@@ -63,10 +64,16 @@ type Services struct {
 	Authn    *authn.Service
 	Factors  *secondfactor.Service
 	Limiter  *throttle.Limiter
+	// Background runs every background job and after-commit task of the
+	// services (internal/background); Close stops it and waits for it.
+	Background *background.Group
 }
 
-// Close flushes and closes everything.
+// Close stops the background jobs, waits until ctx ends for the tasks
+// under way (mail being sent), then flushes and closes everything.
 func (s *Services) Close(ctx context.Context) error {
+	s.Background.Stop()
+	_ = s.Background.Wait(ctx) // it logs the tasks it gave up on
 	return errors.Join(s.Registry.Close(ctx), s.Store.Close())
 }
 
@@ -124,7 +131,8 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		st.Close()
 		return nil, err
 	}
-	accts, err := openAccounts(ctx, st, cfg, password.NewHasher(params, 4), mailer, checker, domains, opts)
+	bg := background.New(limits.MaxBackgroundTasks, opts.Log)
+	accts, err := openAccounts(ctx, st, cfg, password.NewHasher(params, 4), mailer, checker, domains, bg, opts)
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -138,6 +146,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		CriticalTopPercent: cfg.MFA.CriticalTopPercent,
 		AdoptStoredURL:     opts.Console,
 		Mailer:             mailer,
+		Background:         bg,
 
 		CriticalMinDownloads: cfg.MFA.CriticalMinDownloads,
 		CriticalGrace:        cfg.MFA.CriticalGracePeriod.Duration,
@@ -146,7 +155,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		st.Close()
 		return nil, err
 	}
-	accts.Store, accts.Registry = st, reg
+	accts.Store, accts.Registry, accts.Background = st, reg, bg
 	return accts, nil
 }
 
@@ -244,9 +253,25 @@ func logStartupWarnings(cfg config.Config, log *slog.Logger) {
 	}
 }
 
+// startJobs starts the periodic jobs in the services' background group;
+// they end when it stops (Services.Close).
+func startJobs(svc *Services, cfg config.Config, log *slog.Logger) {
+	bg := svc.Background
+	bg.Go(bg.Context(), "download counts", func(ctx context.Context) { svc.Registry.RunBackground(ctx, 10*time.Second) })
+	bg.Go(bg.Context(), "package notices", func(ctx context.Context) { svc.Registry.RunNotices(ctx, 30*time.Second) })
+	bg.Go(bg.Context(), "critical packages", func(ctx context.Context) { svc.Registry.RunCritical(ctx, 24*time.Hour) })
+	if cfg.EmailDomains.Check {
+		bg.Go(bg.Context(), "email domain re-checks", func(ctx context.Context) {
+			runDomainRechecks(ctx, svc.Identity, cfg.EmailDomains.RecheckInterval.Duration, log)
+		})
+	}
+	bg.Go(bg.Context(), "sweeps", func(ctx context.Context) { runSweeps(ctx, svc.Limiter, time.Hour, log) })
+}
+
 // Serve runs the registry on ln until ctx is cancelled, then stops
-// accepting, lets requests in flight finish (up to 30 s), flushes download
-// counts and closes the stores.
+// accepting, lets requests in flight finish (up to 30 s), stops the
+// background jobs and waits for the tasks under way (up to 10 s, with
+// the flush of download counts), and closes the stores.
 func Serve(ctx context.Context, cfg config.Config, ln net.Listener, opts Options) error {
 	if opts.Log == nil {
 		opts.Log = slog.Default()
@@ -256,13 +281,7 @@ func Serve(ctx context.Context, cfg config.Config, ln net.Listener, opts Options
 		return err
 	}
 	logStartupWarnings(cfg, opts.Log)
-	bg, stopBG := context.WithCancel(context.Background())
-	go svc.Registry.RunBackground(bg, 10*time.Second)
-	go svc.Registry.RunCritical(bg, 24*time.Hour)
-	if cfg.EmailDomains.Check {
-		go runDomainRechecks(bg, svc.Identity, cfg.EmailDomains.RecheckInterval.Duration, opts.Log)
-	}
-	go runSweeps(bg, svc.Limiter, time.Hour, opts.Log)
+	startJobs(svc, cfg, opts.Log)
 	// No ReadTimeout or WriteTimeout: bodies and responses get deadlines
 	// sized to each request (withDeadlines), which one server-wide number
 	// cannot be (docs/limits.md, "Time and connections").
@@ -287,7 +306,6 @@ func Serve(ctx context.Context, cfg config.Config, ln net.Listener, opts Options
 		err = srv.Shutdown(shutCtx)
 		cancel()
 	}
-	stopBG()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

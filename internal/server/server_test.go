@@ -15,6 +15,8 @@ import (
 	"github.com/rampart/rampart/internal/authn"
 	"github.com/rampart/rampart/internal/config"
 	"github.com/rampart/rampart/internal/identity"
+	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/store/eventcheck"
 )
 
 // syncBuffer is a log destination safe for the server's goroutines.
@@ -59,7 +61,7 @@ func testHandler(t *testing.T, edit func(*config.Config)) (http.Handler, *Servic
 	cfg := testConfig(t, edit)
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	svc, err := Open(t.Context(), cfg, Options{Log: log})
+	svc, err := Open(t.Context(), cfg, Options{Log: log, WrapStore: func(s store.Store) store.Store { return eventcheck.Wrap(t, s) }})
 	if err != nil {
 		t.Fatal(err)
 	}

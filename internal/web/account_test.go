@@ -181,7 +181,7 @@ func setPasswordUnchecked(t *testing.T, e *env, u *core.User, pw string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = e.svc.Store.Update(t.Context(), func(tx store.Tx) error {
+	err = e.raw.Update(t.Context(), func(tx store.Tx) error { // a fixture, not a service: no event
 		cur, err := tx.UserByID(u.ID)
 		if err != nil {
 			return err

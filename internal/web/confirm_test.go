@@ -13,6 +13,8 @@ import (
 
 	"github.com/rampart/rampart/internal/config"
 	"github.com/rampart/rampart/internal/server"
+	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/store/eventcheck"
 	"github.com/rampart/rampart/internal/testclock"
 )
 
@@ -30,7 +32,7 @@ func newEnvAt(t *testing.T, clock *testclock.Clock) *env {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.DiscardHandler)
-	svc, err := server.Open(t.Context(), cfg, server.Options{Log: log, Now: clock.Now})
+	svc, err := server.Open(t.Context(), cfg, server.Options{Log: log, Now: clock.Now, WrapStore: func(s store.Store) store.Store { return eventcheck.Wrap(t, s) }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -65,8 +65,11 @@ func describeEvent(e core.Event) string {
 		return text
 	}
 	// A typed event (internal/event) keeps the address and the key's name
-	// in its personal part; this page is the person's own history.
-	if len(e.Personal) > 0 && json.Unmarshal(e.Personal, &d) != nil {
+	// in its personal part; this page is the person's own history. A
+	// package event's personal part holds the facts of its notice (the
+	// owners' address included since owner.add schema 2), which its line
+	// has never shown.
+	if len(e.Personal) > 0 && e.Package == "" && json.Unmarshal(e.Personal, &d) != nil {
 		return text
 	}
 	switch {

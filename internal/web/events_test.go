@@ -36,6 +36,9 @@ func TestDescribeTypedEvent(t *testing.T) {
 		{event.MFARemove{User: "alice", Method: "passkey", Name: "laptop"}.At(now, "alice"), "Second factor removed (passkey laptop)"},
 		{event.NewDevice{User: "alice", IP: "192.0.2.7", UserAgent: "curl"}.At(now, "alice"), "Sign-in from a new device from 192.0.2.7"},
 		{event.TokenCreate{Key: "abc", Kind: "publish"}.At(now, "alice"), "API token created (publish)"},
+		// The facts of the owners' notice (schema 2) stay off the line, as
+		// before they were recorded.
+		{event.OwnerAdd{User: "bob", Via: "a signed-in browser", IP: "192.0.2.7", Notify: []string{"alice", "bob"}}.At(now, "alice", "left-pad", ""), "Owner added to"},
 	} {
 		if got := describeEvent(*tc.e); got != tc.want {
 			t.Errorf("describeEvent(%s, %s | %s) = %q, want %q", tc.e.Type, tc.e.Data, tc.e.Personal, got, tc.want)

@@ -21,6 +21,8 @@ import (
 	"github.com/rampart/rampart/internal/ecosystem/npm"
 	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/server"
+	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/store/eventcheck"
 )
 
 const testPassword = "velvet horse battery quokka" // strong, and not a famous example password (pwcheck refuses those)
@@ -32,6 +34,7 @@ type env struct {
 	cfg config.Config
 	svc *server.Services
 	h   http.Handler
+	raw store.Store // the store without the event check, for fixtures that bypass the services
 }
 
 // newEnv builds the services; publicURL "" means http://localhost:4873/.
@@ -54,7 +57,11 @@ func newEnv(t *testing.T, publicURL string, edit ...func(*config.Config)) *env {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.DiscardHandler)
-	svc, err := server.Open(t.Context(), cfg, server.Options{Log: log})
+	var raw store.Store
+	svc, err := server.Open(t.Context(), cfg, server.Options{Log: log, WrapStore: func(s store.Store) store.Store {
+		raw = s
+		return eventcheck.Wrap(t, s)
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +70,7 @@ func newEnv(t *testing.T, publicURL string, edit ...func(*config.Config)) *env {
 			t.Errorf("closing services: %v", err)
 		}
 	})
-	return &env{t: t, cfg: cfg, svc: svc, h: server.Handler(svc, cfg, log)}
+	return &env{t: t, cfg: cfg, svc: svc, h: server.Handler(svc, cfg, log), raw: raw}
 }
 
 // user creates an account with testPassword.
