@@ -33,6 +33,7 @@ var domain = []string{
 	"internal/secondfactor",
 	"internal/throttle",
 	"internal/registry",
+	"internal/readcache",
 	"internal/mfa",
 	"internal/token",
 	"internal/password",

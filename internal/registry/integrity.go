@@ -170,74 +170,18 @@ func (s *Service) fileDamaged(ctx context.Context, name string, v *core.Version,
 	return core.Errorf(core.KindDataFault, "the file of %s@%s is %s, so it is not served; the registry operator has been alerted and must restore it from a backup. Try again later, or install another version", name, v.Version, why)
 }
 
-// Small files are kept in memory once read and verified (hotFiles): a
-// tarball GET of one then costs no file system call at all (opening the
-// blob, seeking, sendfile and closing cost more than the copy of a few
-// KiB). The bytes kept are the ones that hashed to the digest recorded at
-// publish, so they are right whatever happens to the file on disk; the
-// copy is dropped after verifiedFor, as a verified file is, so that the
-// next request reads and hashes the file again and damage on disk is
-// still found and reported within that minute.
-const (
-	// hotFileMax is the largest file kept; most npm tarballs are smaller.
-	hotFileMax = 1 << 20
-	// hotFilesMax bounds the memory all kept files take together.
-	hotFilesMax = 64 << 20
-)
+// Small files are kept in memory once read and verified (readcache.Hot):
+// a tarball GET of one then costs no file system call at all. The copy is
+// dropped after verifiedFor, as a verified file is, so that damage on disk
+// is still found and reported within that minute.
 
 // bytesFile is a file kept in memory, as a Tarball's reader.
 type bytesFile struct{ *bytes.Reader }
 
 func (bytesFile) Close() error { return nil }
 
-// hotFiles holds small files' verified bytes by digest.
-type hotFiles struct {
-	mu    sync.Mutex
-	size  int64
-	files map[string]hotFile
-}
-
-type hotFile struct {
-	b  []byte
-	at time.Time // when it was read and hashed
-}
-
-// get returns the bytes of digest if they were verified within
-// verifiedFor of now. The caller must not change them.
-func (h *hotFiles) get(digest string, now time.Time) ([]byte, bool) {
-	h.mu.Lock()
-	f, ok := h.files[digest]
-	h.mu.Unlock()
-	if !ok || now.Sub(f.at) >= verifiedFor || now.Before(f.at) {
-		return nil, false
-	}
-	return f.b, true
-}
-
-// put keeps b, verified at, making room by forgetting others.
-func (h *hotFiles) put(digest string, b []byte, at time.Time) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.files == nil {
-		h.files = map[string]hotFile{}
-	}
-	if old, ok := h.files[digest]; ok {
-		h.size -= int64(len(old.b))
-		delete(h.files, digest)
-	}
-	for d, f := range h.files {
-		if h.size+int64(len(b)) <= hotFilesMax {
-			break
-		}
-		h.size -= int64(len(f.b))
-		delete(h.files, d)
-	}
-	h.files[digest] = hotFile{b: b, at: at}
-	h.size += int64(len(b))
-}
-
 // readSmallFile reads the whole of a small file, checks it against the
-// digest recorded at publish, and keeps it in memory (see hotFiles).
+// digest recorded at publish, and keeps it in memory (see readcache.Hot).
 func (s *Service) readSmallFile(ctx context.Context, r io.Reader, size int64, name string, v *core.Version) ([]byte, error) {
 	now := s.now()
 	b := make([]byte, size)
@@ -248,6 +192,6 @@ func (s *Service) readSmallFile(ctx context.Context, r io.Reader, size int64, na
 	if got := hex.EncodeToString(sum[:]); got != v.Digest {
 		return nil, s.fileDamaged(ctx, name, v, "corrupt", got)
 	}
-	s.hot.put(v.Digest, b, now)
+	s.hot.Put(v.Digest, b, now)
 	return b, nil
 }

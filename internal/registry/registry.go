@@ -20,6 +20,7 @@ import (
 	"github.com/rampart/rampart/internal/ecosystem"
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/mail"
+	"github.com/rampart/rampart/internal/readcache"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -67,15 +68,15 @@ type Service struct {
 	log       *slog.Logger
 	downloads *downloadCounter
 	// docs and files are the read path's copies of documents and of
-	// versions' servable state (readcache.go).
-	docs  *docCache
-	files fileCache
+	// versions' servable state (internal/readcache, cached.go).
+	docs  *readcache.Docs
+	files readcache.Files
 	// builds lets the readers of a stale document share one build.
 	builds docBuilds
 	// verified remembers files that hashed right a moment ago; hot keeps
 	// the small ones' bytes.
 	verified verifiedFiles
-	hot      hotFiles
+	hot      *readcache.Hot
 	// mailing counts the notices being mailed in the background;
 	// mailSlots bounds how many batches may be under way at once.
 	mailing   sync.WaitGroup
@@ -101,7 +102,7 @@ func New(ctx context.Context, st store.Store, blobs blob.Store, cfg Config, now 
 		return nil, errors.New("registry: a package format is required")
 	}
 	s := &Service{store: st, blobs: blobs, cfg: cfg, now: now, log: log, mailSlots: make(chan struct{}, maxMailBatches),
-		processing: make(chan struct{}, limits.MaxPublishesProcessing), docs: newDocCache()}
+		processing: make(chan struct{}, limits.MaxPublishesProcessing), docs: readcache.NewDocs(), hot: readcache.NewHot(verifiedFor)}
 	s.store = watchedStore{Store: st, s: s} // writes invalidate the read caches
 	key, err := loadDownloadKey(ctx, st)
 	if err != nil {
