@@ -34,6 +34,7 @@ var domain = []string{
 	"internal/throttle",
 	"internal/registry",
 	"internal/readcache",
+	"internal/downloads",
 	"internal/mfa",
 	"internal/token",
 	"internal/password",

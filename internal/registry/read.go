@@ -52,7 +52,7 @@ type Tarball struct {
 // CountDownload counts a download of tb by a client at addr. The caller
 // calls it only for a complete download: a GET whose whole file was
 // written, not a HEAD, a ranged or a conditional request (see
-// downloadCounter for how downloads are de-duplicated).
+// downloads.Counter for how downloads are de-duplicated).
 func (s *Service) CountDownload(tb *Tarball, addr netip.Addr) {
 	s.downloads.Add(tb.pkgID, addr)
 }

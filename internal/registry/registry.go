@@ -17,6 +17,7 @@ import (
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/blob"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/downloads"
 	"github.com/rampart/rampart/internal/ecosystem"
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/mail"
@@ -66,7 +67,7 @@ type Service struct {
 	cfg       Config
 	now       func() time.Time
 	log       *slog.Logger
-	downloads *downloadCounter
+	downloads *downloads.Counter
 	// docs and files are the read path's copies of documents and of
 	// versions' servable state (internal/readcache, cached.go).
 	docs  *readcache.Docs
@@ -104,11 +105,11 @@ func New(ctx context.Context, st store.Store, blobs blob.Store, cfg Config, now 
 	s := &Service{store: st, blobs: blobs, cfg: cfg, now: now, log: log, mailSlots: make(chan struct{}, maxMailBatches),
 		processing: make(chan struct{}, limits.MaxPublishesProcessing), docs: readcache.NewDocs(), hot: readcache.NewHot(verifiedFor)}
 	s.store = watchedStore{Store: st, s: s} // writes invalidate the read caches
-	key, err := loadDownloadKey(ctx, st)
+	key, err := downloads.LoadKey(ctx, st)
 	if err != nil {
 		return nil, err
 	}
-	s.downloads = newDownloadCounter(st, key, now, log)
+	s.downloads = downloads.New(st, key, now, log)
 	if cfg.AdoptStoredURL {
 		err := st.View(ctx, func(tx store.Tx) error {
 			u, err := tx.GetMeta(metaPublicURL)

@@ -1,4 +1,4 @@
-package registry
+package downloads
 
 import (
 	"log/slog"
@@ -15,7 +15,7 @@ import (
 // is asked for), and one source repeating itself takes one entry.
 func TestDownloadBatchIsBounded(t *testing.T) {
 	now := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
-	c := newDownloadCounter(nil, []byte("test key"), func() time.Time { return now }, slog.New(slog.DiscardHandler))
+	c := New(nil, []byte("test key"), func() time.Time { return now }, slog.New(slog.DiscardHandler))
 	one := netip.MustParseAddr("203.0.113.9")
 	for range 10 {
 		c.Add(1, one)

@@ -1,4 +1,8 @@
-package registry
+// Package downloads counts package downloads for the unpublish policy
+// ("weekly downloads") and the critical-package ranking: in memory,
+// de-duplicated per package, source and day, written to the store in
+// batches so that serving a tarball never waits on a database write.
+package downloads
 
 import (
 	"context"
@@ -17,7 +21,7 @@ import (
 	"github.com/rampart/rampart/internal/store"
 )
 
-// downloadCounter buffers downloads in memory and writes them out
+// Counter buffers downloads in memory and writes them out
 // periodically, so that serving a tarball never waits on a database write.
 // A download counts once per package, source and UTC day: the counts feed
 // the unpublish policy ("weekly downloads") and the critical-package
@@ -27,11 +31,11 @@ import (
 // holds only the batch, at most limits.MaxPendingDownloads entries. A
 // crash loses at most one interval of counts: they are statistics, not a
 // ledger.
-type downloadCounter struct {
+type Counter struct {
 	store store.Store
 	now   func() time.Time
 	log   *slog.Logger
-	// key keys the hash of client addresses (downloadKeyMeta).
+	// key keys the hash of client addresses (keyMeta).
 	key []byte
 	// full wakes Run to write a batch that reached its bound.
 	full chan struct{}
@@ -54,27 +58,29 @@ type downloadKey struct {
 	addr netip.Addr
 }
 
-func newDownloadCounter(st store.Store, key []byte, now func() time.Time, log *slog.Logger) *downloadCounter {
-	return &downloadCounter{store: st, key: key, now: now, log: log, full: make(chan struct{}, 1),
+// New returns a counter that writes to st, hashing client addresses
+// under key (LoadKey).
+func New(st store.Store, key []byte, now func() time.Time, log *slog.Logger) *Counter {
+	return &Counter{store: st, key: key, now: now, log: log, full: make(chan struct{}, 1),
 		pending: map[downloadKey]struct{}{}, perPkg: map[int64]int64{}}
 }
 
-// downloadKeyMeta names the registry's secret key for hashing client
+// keyMeta names the registry's secret key for hashing client
 // addresses, kept in the store so that every replica computes the same
 // sources.
-const downloadKeyMeta = "downloads.source_key"
+const keyMeta = "downloads.source_key"
 
-// loadDownloadKey returns the key for hashing client addresses, making
-// it on first use.
-func loadDownloadKey(ctx context.Context, st store.Store) ([]byte, error) {
+// LoadKey returns the key for hashing client addresses, making it on
+// first use.
+func LoadKey(ctx context.Context, st store.Store) ([]byte, error) {
 	var key []byte
 	err := st.Update(ctx, func(tx store.Tx) error {
-		v, err := tx.GetMeta(downloadKeyMeta)
+		v, err := tx.GetMeta(keyMeta)
 		if errors.Is(err, core.ErrNotFound) {
 			b := make([]byte, 32)
 			rand.Read(b)
 			v = hex.EncodeToString(b)
-			err = tx.SetMeta(downloadKeyMeta, v)
+			err = tx.SetMeta(keyMeta, v)
 		}
 		if err != nil {
 			return err
@@ -91,7 +97,7 @@ func loadDownloadKey(ctx context.Context, st store.Store) ([]byte, error) {
 // under the registry's own key, so that the store never holds addresses,
 // not even as a hash anyone could reverse by trying all 2^32 IPv4
 // addresses; the rows go after the day anyway.
-func (c *downloadCounter) source(addr netip.Addr) string {
+func (c *Counter) source(addr netip.Addr) string {
 	addr = addr.Unmap()
 	s := addr.String()
 	if addr.Is6() {
@@ -116,7 +122,7 @@ func sourceAddr(addr netip.Addr) netip.Addr {
 }
 
 // Add records one complete download of a package by addr.
-func (c *downloadCounter) Add(pkgID int64, addr netip.Addr) {
+func (c *Counter) Add(pkgID int64, addr netip.Addr) {
 	k := downloadKey{pkg: pkgID, day: unixDay(c.now()), addr: sourceAddr(addr)}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -138,7 +144,7 @@ func (c *downloadCounter) Add(pkgID int64, addr netip.Addr) {
 // Pending returns how many downloads of a package are waiting to be
 // written: an upper bound of what they will add, as the store may have
 // seen some of their sources earlier the same day.
-func (c *downloadCounter) Pending(pkgID int64) int64 {
+func (c *Counter) Pending(pkgID int64) int64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.perPkg[pkgID]
@@ -147,7 +153,7 @@ func (c *downloadCounter) Pending(pkgID int64) int64 {
 // Flush writes the pending downloads in one transaction, each counted
 // only if the store has not seen its source for that package and day,
 // and forgets the sources of past days once a day.
-func (c *downloadCounter) Flush(ctx context.Context) error {
+func (c *Counter) Flush(ctx context.Context) error {
 	c.mu.Lock()
 	batch, dropped := c.pending, c.dropped
 	c.pending, c.perPkg, c.dropped = map[downloadKey]struct{}{}, map[int64]int64{}, 0
@@ -188,7 +194,7 @@ func (c *downloadCounter) Flush(ctx context.Context) error {
 
 // restore puts a batch that could not be written back, so that the next
 // flush retries it, within the bound.
-func (c *downloadCounter) restore(batch map[downloadKey]struct{}) {
+func (c *Counter) restore(batch map[downloadKey]struct{}) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for k := range batch {
@@ -206,7 +212,7 @@ func (c *downloadCounter) restore(batch map[downloadKey]struct{}) {
 
 // Run flushes every interval, and as soon as a batch is full, until ctx
 // is done.
-func (c *downloadCounter) Run(ctx context.Context, interval time.Duration) {
+func (c *Counter) Run(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
