@@ -1,4 +1,4 @@
-package storetest
+package accounts
 
 import (
 	"errors"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/store/storetest/suite"
 )
 
 // RunEmailDomains runs the cases of store.EmailDomains: the last judgement
@@ -22,14 +23,14 @@ func RunEmailDomains(t *testing.T, open func(t *testing.T) store.Store) {
 
 func checkDomainStatus(t *testing.T, s store.Store, want *core.EmailDomainStatus) {
 	t.Helper()
-	got := read(t, s, func(tx store.Tx) (*core.EmailDomainStatus, error) { return tx.EmailDomainStatus(want.UserID) })
-	var d diffs
-	d.eq("UserID", got.UserID, want.UserID)
-	d.eq("Domain", got.Domain, want.Domain)
-	d.eq("Status", got.Status, want.Status)
-	d.eq("Reasons", orEmpty(got.Reasons), orEmpty(want.Reasons))
-	d.time("CheckedAt", got.CheckedAt, want.CheckedAt)
-	d.check(t, "EmailDomainStatus")
+	got := suite.Read(t, s, func(tx store.Tx) (*core.EmailDomainStatus, error) { return tx.EmailDomainStatus(want.UserID) })
+	var d suite.Diffs
+	d.Eq("UserID", got.UserID, want.UserID)
+	d.Eq("Domain", got.Domain, want.Domain)
+	d.Eq("Status", got.Status, want.Status)
+	d.Eq("Reasons", suite.OrEmpty(got.Reasons), suite.OrEmpty(want.Reasons))
+	d.Time("CheckedAt", got.CheckedAt, want.CheckedAt)
+	d.Check(t, "EmailDomainStatus")
 	if !equalFold(got.Email, want.Email) {
 		t.Errorf("EmailDomainStatus: Email = %q, want %q (case may differ)", got.Email, want.Email)
 	}
@@ -51,12 +52,12 @@ func lower(s string) string {
 
 func putDomainStatus(t *testing.T, s store.Store, st *core.EmailDomainStatus) {
 	t.Helper()
-	write(t, s, func(tx store.Tx) error { return tx.PutEmailDomainStatus(st) })
+	suite.Write(t, s, func(tx store.Tx) error { return tx.PutEmailDomainStatus(st) })
 }
 
 func dueNames(t *testing.T, s store.Store, before time.Time, limit int) []string {
 	t.Helper()
-	us := read(t, s, func(tx store.Tx) ([]core.User, error) { return tx.UsersDueForDomainCheck(before, limit) })
+	us := suite.Read(t, s, func(tx store.Tx) ([]core.User, error) { return tx.UsersDueForDomainCheck(before, limit) })
 	var names []string
 	for _, u := range us {
 		names = append(names, u.Name)
@@ -65,29 +66,29 @@ func dueNames(t *testing.T, s store.Store, before time.Time, limit int) []string
 }
 
 func testEmailDomainStatus(t *testing.T, s store.Store) {
-	alice := createUser(t, s, "alice")
-	wantNotFound(t, s, "EmailDomainStatus of a user never checked", func(tx store.Tx) (*core.EmailDomainStatus, error) {
+	alice := suite.CreateUser(t, s, "alice")
+	suite.WantNotFound(t, s, "EmailDomainStatus of a user never checked", func(tx store.Tx) (*core.EmailDomainStatus, error) {
 		return tx.EmailDomainStatus(alice.ID)
 	})
-	st := &core.EmailDomainStatus{UserID: alice.ID, Email: alice.Email, Domain: "example.com", Status: core.DomainOK, CheckedAt: at(time.Minute)}
+	st := &core.EmailDomainStatus{UserID: alice.ID, Email: alice.Email, Domain: "example.com", Status: core.DomainOK, CheckedAt: suite.At(time.Minute)}
 	putDomainStatus(t, s, st)
 	checkDomainStatus(t, s, st)
 
 	// A second put replaces the first whole.
 	st2 := &core.EmailDomainStatus{UserID: alice.ID, Email: alice.Email, Domain: "example.com", Status: core.DomainAbandoned,
-		Reasons: []string{"the domain does not exist", "the registration is pending delete"}, CheckedAt: at(time.Hour)}
+		Reasons: []string{"the domain does not exist", "the registration is pending delete"}, CheckedAt: suite.At(time.Hour)}
 	putDomainStatus(t, s, st2)
 	checkDomainStatus(t, s, st2)
 
-	st3 := &core.EmailDomainStatus{UserID: alice.ID, Email: alice.Email, Domain: "example.com", Status: core.DomainUnknown, CheckedAt: at(2 * time.Hour)}
+	st3 := &core.EmailDomainStatus{UserID: alice.ID, Email: alice.Email, Domain: "example.com", Status: core.DomainUnknown, CheckedAt: suite.At(2 * time.Hour)}
 	putDomainStatus(t, s, st3)
 	checkDomainStatus(t, s, st3)
 }
 
 func testEmailDomainStatusRolledBack(t *testing.T, s store.Store) {
-	alice := createUser(t, s, "alice")
+	alice := suite.CreateUser(t, s, "alice")
 	err := s.Update(t.Context(), func(tx store.Tx) error {
-		if err := tx.PutEmailDomainStatus(&core.EmailDomainStatus{UserID: alice.ID, Email: alice.Email, Domain: "example.com", Status: core.DomainOK, CheckedAt: at(time.Minute)}); err != nil {
+		if err := tx.PutEmailDomainStatus(&core.EmailDomainStatus{UserID: alice.ID, Email: alice.Email, Domain: "example.com", Status: core.DomainOK, CheckedAt: suite.At(time.Minute)}); err != nil {
 			return err
 		}
 		return errors.New("roll back")
@@ -95,22 +96,22 @@ func testEmailDomainStatusRolledBack(t *testing.T, s store.Store) {
 	if err == nil {
 		t.Fatal("Update returned nil, want the closure's error")
 	}
-	wantNotFound(t, s, "EmailDomainStatus after a rolled-back put", func(tx store.Tx) (*core.EmailDomainStatus, error) {
+	suite.WantNotFound(t, s, "EmailDomainStatus after a rolled-back put", func(tx store.Tx) (*core.EmailDomainStatus, error) {
 		return tx.EmailDomainStatus(alice.ID)
 	})
 }
 
 func testUsersDueForDomainCheck(t *testing.T, s store.Store) {
-	createUser(t, s, "never")           // verified, never checked
-	old := createUser(t, s, "old")      // checked long ago
-	older := createUser(t, s, "older")  // checked even longer ago
-	fresh := createUser(t, s, "fresh")  // checked recently
-	moved := createUser(t, s, "moved")  // checked recently, but the address changed since
-	unverified := newUser("unverified") // not verified: nothing to protect
+	suite.CreateUser(t, s, "never")           // verified, never checked
+	old := suite.CreateUser(t, s, "old")      // checked long ago
+	older := suite.CreateUser(t, s, "older")  // checked even longer ago
+	fresh := suite.CreateUser(t, s, "fresh")  // checked recently
+	moved := suite.CreateUser(t, s, "moved")  // checked recently, but the address changed since
+	unverified := suite.NewUser("unverified") // not verified: nothing to protect
 	unverified.EmailVerified = false
-	disabled := newUser("disabled")
-	disabled.DisabledAt = at(time.Minute)
-	write(t, s, func(tx store.Tx) error {
+	disabled := suite.NewUser("disabled")
+	disabled.DisabledAt = suite.At(time.Minute)
+	suite.Write(t, s, func(tx store.Tx) error {
 		if err := tx.CreateUser(unverified); err != nil {
 			return err
 		}
@@ -119,24 +120,24 @@ func testUsersDueForDomainCheck(t *testing.T, s store.Store) {
 	status := func(u *core.User, email string, when time.Time) {
 		putDomainStatus(t, s, &core.EmailDomainStatus{UserID: u.ID, Email: email, Domain: "example.com", Status: core.DomainOK, CheckedAt: when})
 	}
-	status(old, old.Email, at(2*time.Hour))
-	status(older, older.Email, at(time.Hour))
-	status(fresh, fresh.Email, at(10*time.Hour))
-	status(moved, "previous@example.com", at(10*time.Hour))
-	status(disabled, disabled.Email, at(time.Hour))
+	status(old, old.Email, suite.At(2*time.Hour))
+	status(older, older.Email, suite.At(time.Hour))
+	status(fresh, fresh.Email, suite.At(10*time.Hour))
+	status(moved, "previous@example.com", suite.At(10*time.Hour))
+	status(disabled, disabled.Email, suite.At(time.Hour))
 	// The stored address differs only in case: not a change.
-	status(fresh, lower(fresh.Email), at(10*time.Hour))
+	status(fresh, lower(fresh.Email), suite.At(10*time.Hour))
 
 	// Never checked (moved's check was of another address) first, by ID;
 	// then the oldest check first.
-	got := dueNames(t, s, at(5*time.Hour), 10)
+	got := dueNames(t, s, suite.At(5*time.Hour), 10)
 	if want := []string{"never", "moved", "older", "old"}; !slices.Equal(got, want) {
 		t.Fatalf("UsersDueForDomainCheck = %v, want %v", got, want)
 	}
-	if got := dueNames(t, s, at(5*time.Hour), 1); len(got) != 1 || got[0] != "never" {
+	if got := dueNames(t, s, suite.At(5*time.Hour), 1); len(got) != 1 || got[0] != "never" {
 		t.Fatalf("UsersDueForDomainCheck(limit 1) = %v, want [never]", got)
 	}
-	if got := dueNames(t, s, at(time.Hour), 10); !slices.Equal(sorted(got), []string{"moved", "never"}) {
+	if got := dueNames(t, s, suite.At(time.Hour), 10); !slices.Equal(suite.Sorted(got), []string{"moved", "never"}) {
 		t.Fatalf("UsersDueForDomainCheck before every check = %v, want [moved never]", got)
 	}
 }

@@ -1,4 +1,4 @@
-package storetest
+package packages
 
 import (
 	"testing"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/store/storetest/suite"
 )
 
 // RunDownloads runs the cases of store.Downloads: daily counts, and
@@ -18,17 +19,17 @@ func RunDownloads(t *testing.T, open func(t *testing.T) store.Store) {
 }
 
 func testDownloads(t *testing.T, s store.Store) {
-	p := createPackage(t, s, newPackage("left-pad"))
-	q := createPackage(t, s, newPackage("right-pad"))
+	p := suite.CreatePackage(t, s, suite.NewPackage("left-pad"))
+	q := suite.CreatePackage(t, s, suite.NewPackage("right-pad"))
 	day := func(n int) time.Time { return time.Date(2024, time.March, 10+n, 0, 0, 0, 0, time.UTC) }
 	since := func(pkg *core.Package, from time.Time) int64 {
 		t.Helper()
-		return read(t, s, func(tx store.Tx) (int64, error) { return tx.DownloadsSince(pkg.ID, from) })
+		return suite.Read(t, s, func(tx store.Tx) (int64, error) { return tx.DownloadsSince(pkg.ID, from) })
 	}
 	if n := since(p, day(0)); n != 0 {
 		t.Fatalf("DownloadsSince with no downloads = %d, want 0", n)
 	}
-	write(t, s, func(tx store.Tx) error {
+	suite.Write(t, s, func(tx store.Tx) error {
 		for _, a := range []struct {
 			pkg  *core.Package
 			when time.Time
@@ -46,7 +47,7 @@ func testDownloads(t *testing.T, s store.Store) {
 		}
 		return nil
 	})
-	write(t, s, func(tx store.Tx) error { return tx.AddDownloads(p.ID, day(1).Add(time.Minute), 2) })
+	suite.Write(t, s, func(tx store.Tx) error { return tx.AddDownloads(p.ID, day(1).Add(time.Minute), 2) })
 
 	for _, tc := range []struct {
 		from time.Time
@@ -72,12 +73,12 @@ func testDownloads(t *testing.T, s store.Store) {
 // day, another source or another package counts again; sweeping forgets
 // past days only.
 func testCountDownload(t *testing.T, s store.Store) {
-	p := createPackage(t, s, newPackage("left-pad"))
-	q := createPackage(t, s, newPackage("right-pad"))
+	p := suite.CreatePackage(t, s, suite.NewPackage("left-pad"))
+	q := suite.CreatePackage(t, s, suite.NewPackage("right-pad"))
 	day := func(n int) time.Time { return time.Date(2024, time.March, 10+n, 0, 0, 0, 0, time.UTC) }
 	count := func(pkg *core.Package, when time.Time, source string) bool {
 		t.Helper()
-		return update(t, s, func(tx store.Tx) (bool, error) { return tx.CountDownload(pkg.ID, when, source) })
+		return suite.Update(t, s, func(tx store.Tx) (bool, error) { return tx.CountDownload(pkg.ID, when, source) })
 	}
 	for _, c := range []struct {
 		pkg    *core.Package
@@ -96,12 +97,12 @@ func testCountDownload(t *testing.T, s store.Store) {
 		}
 	}
 	since := func(pkg *core.Package) int64 {
-		return read(t, s, func(tx store.Tx) (int64, error) { return tx.DownloadsSince(pkg.ID, day(0)) })
+		return suite.Read(t, s, func(tx store.Tx) (int64, error) { return tx.DownloadsSince(pkg.ID, day(0)) })
 	}
 	if n, m := since(p), since(q); n != 3 || m != 1 {
 		t.Fatalf("DownloadsSince = %d and %d, want 3 and 1", n, m)
 	}
-	n := update(t, s, func(tx store.Tx) (int64, error) { return tx.SweepDownloadSources(day(1)) })
+	n := suite.Update(t, s, func(tx store.Tx) (int64, error) { return tx.SweepDownloadSources(day(1)) })
 	if n != 3 {
 		t.Errorf("SweepDownloadSources removed %d rows, want the 3 of day 0", n)
 	}

@@ -1,9 +1,7 @@
-package storetest
+package packages
 
 import (
 	"encoding/json"
-	"fmt"
-	"reflect"
 	"slices"
 	"sync"
 	"testing"
@@ -11,6 +9,7 @@ import (
 
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/store/storetest/suite"
 )
 
 // RunPackages runs the cases of store.Packages: packages, versions, dist-
@@ -35,49 +34,11 @@ func RunPackages(t *testing.T, open func(t *testing.T) store.Store) {
 	})
 }
 
-func checkVersions(t *testing.T, s store.Store, p *core.Package, want ...*core.Version) {
-	t.Helper()
-	got := read(t, s, func(tx store.Tx) ([]core.Version, error) { return tx.Versions(p.ID) })
-	if len(got) != len(want) {
-		var gotNames []string
-		for _, v := range got {
-			gotNames = append(gotNames, v.Version)
-		}
-		t.Fatalf("Versions(%s) = %q, want %d versions", p.Name, gotNames, len(want))
-	}
-	for i := range want {
-		checkVersion(t, fmt.Sprintf("Versions(%s)[%d]", p.Name, i), &got[i], want[i])
-	}
-}
-
-func distTags(t *testing.T, s store.Store, p *core.Package) map[string]string {
-	t.Helper()
-	return read(t, s, func(tx store.Tx) (map[string]string, error) { return tx.DistTags(p.ID) })
-}
-
-func checkTags(t *testing.T, s store.Store, p *core.Package, want map[string]string) {
-	t.Helper()
-	got := distTags(t, s, p)
-	if len(got) != len(want) || (len(want) > 0 && !reflect.DeepEqual(got, want)) {
-		t.Fatalf("DistTags(%s) = %v, want %v", p.Name, got, want)
-	}
-}
-
-func maintainerNames(t *testing.T, s store.Store, p *core.Package) []string {
-	t.Helper()
-	us := read(t, s, func(tx store.Tx) ([]core.User, error) { return tx.Maintainers(p.ID) })
-	names := []string{}
-	for _, u := range us {
-		names = append(names, u.Name)
-	}
-	return names
-}
-
 // packageNames returns the names of the user's packages, sorted: the
 // contract does not fix their order.
 func packageNames(t *testing.T, s store.Store, u *core.User) []string {
 	t.Helper()
-	ps := read(t, s, func(tx store.Tx) ([]core.Package, error) { return tx.PackagesByMaintainer(u.ID) })
+	ps := suite.Read(t, s, func(tx store.Tx) ([]core.Package, error) { return tx.PackagesByMaintainer(u.ID) })
 	names := []string{}
 	for _, p := range ps {
 		names = append(names, p.Name)
@@ -100,15 +61,15 @@ func searchFixture(t *testing.T, s store.Store) {
 		{"percent", "makes 100% of builds pass", ""},
 		{"percent-decoy", "makes 1000 builds pass", ""},
 	} {
-		pkg := newPackage(p.name)
+		pkg := suite.NewPackage(p.name)
 		pkg.Description, pkg.Keywords = p.desc, p.keywords
-		createPackage(t, s, pkg)
+		suite.CreatePackage(t, s, pkg)
 	}
-	gone := newPackage("old-react")
+	gone := suite.NewPackage("old-react")
 	gone.Description = "react ui view 100% snake_case"
 	gone.Keywords = "react ui view frontend progressive"
-	gone.UnpublishedAt = at(time.Hour)
-	createPackage(t, s, gone)
+	gone.UnpublishedAt = suite.At(time.Hour)
+	suite.CreatePackage(t, s, gone)
 }
 
 func search(t *testing.T, s store.Store, terms []string, limit, offset int) ([]string, int) {
@@ -117,7 +78,7 @@ func search(t *testing.T, s store.Store, terms []string, limit, offset int) ([]s
 		hits  []core.SearchHit
 		total int
 	}
-	r := read(t, s, func(tx store.Tx) (result, error) {
+	r := suite.Read(t, s, func(tx store.Tx) (result, error) {
 		hits, total, err := tx.Search(terms, limit, offset)
 		return result{hits, total}, err
 	})
@@ -129,56 +90,56 @@ func search(t *testing.T, s store.Store, terms []string, limit, offset int) ([]s
 }
 
 func testPackagesCreateAndUpdate(t *testing.T, s store.Store) {
-	p := newPackage("left-pad")
+	p := suite.NewPackage("left-pad")
 	p.Keywords = "pad string"
 	p.Access = "restricted"
-	createPackage(t, s, p)
-	q := createPackage(t, s, newPackage("@acme/util"))
+	suite.CreatePackage(t, s, p)
+	q := suite.CreatePackage(t, s, suite.NewPackage("@acme/util"))
 	if p.ID == 0 || q.ID == 0 || p.ID == q.ID {
 		t.Fatalf("CreatePackage set IDs %d and %d, want distinct non-zero IDs", p.ID, q.ID)
 	}
-	got := read(t, s, func(tx store.Tx) (*core.Package, error) { return tx.PackageByRef(core.NPM(p.Name)) })
-	checkPackage(t, "PackageByRef", got, p)
-	wantNotFound(t, s, "PackageByRef(unknown)", func(tx store.Tx) (*core.Package, error) { return tx.PackageByRef(core.NPM("right-pad")) })
+	got := suite.Read(t, s, func(tx store.Tx) (*core.Package, error) { return tx.PackageByRef(core.NPM(p.Name)) })
+	suite.CheckPackage(t, "PackageByRef", got, p)
+	suite.WantNotFound(t, s, "PackageByRef(unknown)", func(tx store.Tx) (*core.Package, error) { return tx.PackageByRef(core.NPM("right-pad")) })
 
-	dup := newPackage("left-pad")
+	dup := suite.NewPackage("left-pad")
 	err := s.Update(t.Context(), func(tx store.Tx) error { return tx.CreatePackage(dup) })
-	wantErr(t, err, core.ErrConflict, "CreatePackage with a taken name")
-	got = read(t, s, func(tx store.Tx) (*core.Package, error) { return tx.PackageByRef(core.NPM(p.Name)) })
-	checkPackage(t, "package after conflicting CreatePackage", got, p)
+	suite.WantErr(t, err, core.ErrConflict, "CreatePackage with a taken name")
+	got = suite.Read(t, s, func(tx store.Tx) (*core.Package, error) { return tx.PackageByRef(core.NPM(p.Name)) })
+	suite.CheckPackage(t, "package after conflicting CreatePackage", got, p)
 
 	changed := *p
-	changed.ModifiedAt = at(time.Hour)
+	changed.ModifiedAt = suite.At(time.Hour)
 	changed.Rev = 7
 	changed.Access = "public"
 	changed.Description = "now with padding"
 	changed.Keywords = "pad left string"
-	changed.UnpublishedAt = at(2 * time.Hour)
-	changed.NameReleasedAt = at(3 * time.Hour)
-	write(t, s, func(tx store.Tx) error { return tx.UpdatePackage(&changed) })
-	got = read(t, s, func(tx store.Tx) (*core.Package, error) { return tx.PackageByRef(core.NPM(p.Name)) })
-	checkPackage(t, "PackageByRef after UpdatePackage", got, &changed)
-	got = read(t, s, func(tx store.Tx) (*core.Package, error) { return tx.PackageByRef(core.NPM(q.Name)) })
-	checkPackage(t, "other package after UpdatePackage", got, q)
+	changed.UnpublishedAt = suite.At(2 * time.Hour)
+	changed.NameReleasedAt = suite.At(3 * time.Hour)
+	suite.Write(t, s, func(tx store.Tx) error { return tx.UpdatePackage(&changed) })
+	got = suite.Read(t, s, func(tx store.Tx) (*core.Package, error) { return tx.PackageByRef(core.NPM(p.Name)) })
+	suite.CheckPackage(t, "PackageByRef after UpdatePackage", got, &changed)
+	got = suite.Read(t, s, func(tx store.Tx) (*core.Package, error) { return tx.PackageByRef(core.NPM(q.Name)) })
+	suite.CheckPackage(t, "other package after UpdatePackage", got, q)
 }
 
 // testUpdatePackageAt: the revision compare-and-swap writes only over the
 // revision the writer read; a stale writer changes nothing, and of two
 // writers racing from the same revision exactly one wins.
 func testUpdatePackageAt(t *testing.T, s store.Store) {
-	p := createPackage(t, s, newPackage("left-pad"))
+	p := suite.CreatePackage(t, s, suite.NewPackage("left-pad"))
 	next := *p
-	next.Rev, next.ModifiedAt, next.Description = 2, at(time.Hour), "second"
-	write(t, s, func(tx store.Tx) error { return tx.UpdatePackageAt(&next, 1) })
-	got := read(t, s, func(tx store.Tx) (*core.Package, error) { return tx.PackageByRef(core.NPM(p.Name)) })
-	checkPackage(t, "package after UpdatePackageAt from its revision", got, &next)
+	next.Rev, next.ModifiedAt, next.Description = 2, suite.At(time.Hour), "second"
+	suite.Write(t, s, func(tx store.Tx) error { return tx.UpdatePackageAt(&next, 1) })
+	got := suite.Read(t, s, func(tx store.Tx) (*core.Package, error) { return tx.PackageByRef(core.NPM(p.Name)) })
+	suite.CheckPackage(t, "package after UpdatePackageAt from its revision", got, &next)
 
 	stale := *p
 	stale.Rev, stale.Description = 2, "stale"
 	err := s.Update(t.Context(), func(tx store.Tx) error { return tx.UpdatePackageAt(&stale, 1) })
-	wantErr(t, err, core.ErrConflict, "UpdatePackageAt from a revision no longer stored")
-	got = read(t, s, func(tx store.Tx) (*core.Package, error) { return tx.PackageByRef(core.NPM(p.Name)) })
-	checkPackage(t, "package after a stale UpdatePackageAt", got, &next)
+	suite.WantErr(t, err, core.ErrConflict, "UpdatePackageAt from a revision no longer stored")
+	got = suite.Read(t, s, func(tx store.Tx) (*core.Package, error) { return tx.PackageByRef(core.NPM(p.Name)) })
+	suite.CheckPackage(t, "package after a stale UpdatePackageAt", got, &next)
 
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
@@ -197,7 +158,7 @@ func testUpdatePackageAt(t *testing.T, s store.Store) {
 		if err == nil {
 			won++
 		} else {
-			wantErr(t, err, core.ErrConflict, "the losing UpdatePackageAt of two racing writers")
+			suite.WantErr(t, err, core.ErrConflict, "the losing UpdatePackageAt of two racing writers")
 		}
 	}
 	if won != 1 {
@@ -206,68 +167,68 @@ func testUpdatePackageAt(t *testing.T, s store.Store) {
 }
 
 func testVersions(t *testing.T, s store.Store) {
-	alice := createUser(t, s, "alice")
-	p := createPackage(t, s, newPackage("left-pad"))
-	q := createPackage(t, s, newPackage("right-pad"))
+	alice := suite.CreateUser(t, s, "alice")
+	p := suite.CreatePackage(t, s, suite.NewPackage("left-pad"))
+	q := suite.CreatePackage(t, s, suite.NewPackage("right-pad"))
 	// Published in this order; neither string nor semver order matches it.
-	v2 := newVersion(p, "2.0.0", alice.ID, at(time.Hour), "lodash")
-	v10 := newVersion(p, "10.0.0", alice.ID, at(2*time.Hour))
-	v15 := newVersion(p, "1.5.0", alice.ID, at(3*time.Hour).In(time.FixedZone("CET", 3600)))
+	v2 := suite.NewVersion(p, "2.0.0", alice.ID, suite.At(time.Hour), "lodash")
+	v10 := suite.NewVersion(p, "10.0.0", alice.ID, suite.At(2*time.Hour))
+	v15 := suite.NewVersion(p, "1.5.0", alice.ID, suite.At(3*time.Hour).In(time.FixedZone("CET", 3600)))
 	v15.Deprecated = "backport; use 10.x"
 	for _, v := range []*core.Version{v2, v10, v15} {
-		insertVersion(t, s, v)
+		suite.InsertVersion(t, s, v)
 	}
-	checkVersions(t, s, p, v2, v10, v15)
-	checkVersions(t, s, q)
+	suite.CheckVersions(t, s, p, v2, v10, v15)
+	suite.CheckVersions(t, s, q)
 
 	// The same version string in another package is no conflict.
-	qv := newVersion(q, "2.0.0", alice.ID, at(4*time.Hour))
-	insertVersion(t, s, qv)
-	checkVersions(t, s, q, qv)
-	checkVersions(t, s, p, v2, v10, v15)
+	qv := suite.NewVersion(q, "2.0.0", alice.ID, suite.At(4*time.Hour))
+	suite.InsertVersion(t, s, qv)
+	suite.CheckVersions(t, s, q, qv)
+	suite.CheckVersions(t, s, p, v2, v10, v15)
 
 	// Version reads one version whole; VersionFile the same minus the manifest.
-	one := read(t, s, func(tx store.Tx) (*core.Version, error) { return tx.Version(p.ID, "10.0.0") })
-	checkVersion(t, "Version(10.0.0)", one, v10)
-	file := read(t, s, func(tx store.Tx) (*core.Version, error) { return tx.VersionFile(p.ID, "10.0.0") })
+	one := suite.Read(t, s, func(tx store.Tx) (*core.Version, error) { return tx.Version(p.ID, "10.0.0") })
+	suite.CheckVersion(t, "Version(10.0.0)", one, v10)
+	file := suite.Read(t, s, func(tx store.Tx) (*core.Version, error) { return tx.VersionFile(p.ID, "10.0.0") })
 	if file.Manifest != nil || file.Digest != v10.Digest || file.Integrity != v10.Integrity || file.Size != v10.Size ||
 		!file.PublishedAt.Equal(v10.PublishedAt.Truncate(time.Millisecond)) || !file.UnpublishedAt.IsZero() {
 		t.Fatalf("VersionFile(10.0.0) = %+v; want the file fields of %+v and no manifest", file, v10)
 	}
-	wantNotFound(t, s, "Version of an unknown version", func(tx store.Tx) (*core.Version, error) { return tx.Version(p.ID, "9.9.9") })
-	wantNotFound(t, s, "VersionFile of an unknown version", func(tx store.Tx) (*core.Version, error) { return tx.VersionFile(p.ID, "9.9.9") })
+	suite.WantNotFound(t, s, "Version of an unknown version", func(tx store.Tx) (*core.Version, error) { return tx.Version(p.ID, "9.9.9") })
+	suite.WantNotFound(t, s, "VersionFile of an unknown version", func(tx store.Tx) (*core.Version, error) { return tx.VersionFile(p.ID, "9.9.9") })
 }
 
 func testVersionsAreForever(t *testing.T, s store.Store) {
-	alice := createUser(t, s, "alice")
-	p := createPackage(t, s, newPackage("left-pad"))
-	v := newVersion(p, "1.0.0", alice.ID, at(time.Hour))
-	insertVersion(t, s, v)
+	alice := suite.CreateUser(t, s, "alice")
+	p := suite.CreatePackage(t, s, suite.NewPackage("left-pad"))
+	v := suite.NewVersion(p, "1.0.0", alice.ID, suite.At(time.Hour))
+	suite.InsertVersion(t, s, v)
 
-	again := newVersion(p, "1.0.0", alice.ID, at(2*time.Hour))
+	again := suite.NewVersion(p, "1.0.0", alice.ID, suite.At(2*time.Hour))
 	again.Digest = "another-digest"
 	err := s.Update(t.Context(), func(tx store.Tx) error { return tx.InsertVersion(again) })
-	wantErr(t, err, core.ErrConflict, "InsertVersion of a live version")
-	checkVersions(t, s, p, v)
+	suite.WantErr(t, err, core.ErrConflict, "InsertVersion of a live version")
+	suite.CheckVersions(t, s, p, v)
 
 	unpub := *v
-	unpub.UnpublishedAt = at(3 * time.Hour)
-	write(t, s, func(tx store.Tx) error { return tx.UpdateVersion(&unpub) })
-	checkVersions(t, s, p, &unpub)
+	unpub.UnpublishedAt = suite.At(3 * time.Hour)
+	suite.Write(t, s, func(tx store.Tx) error { return tx.UpdateVersion(&unpub) })
+	suite.CheckVersions(t, s, p, &unpub)
 
 	err = s.Update(t.Context(), func(tx store.Tx) error { return tx.InsertVersion(again) })
-	wantErr(t, err, core.ErrConflict, "InsertVersion of an unpublished version")
-	checkVersions(t, s, p, &unpub)
+	suite.WantErr(t, err, core.ErrConflict, "InsertVersion of an unpublished version")
+	suite.CheckVersions(t, s, p, &unpub)
 }
 
 func testUpdateVersion(t *testing.T, s store.Store) {
-	alice := createUser(t, s, "alice")
-	bob := createUser(t, s, "bob")
-	p := createPackage(t, s, newPackage("left-pad"))
-	v1 := newVersion(p, "1.0.0", alice.ID, at(time.Hour))
-	v2 := newVersion(p, "2.0.0", alice.ID, at(2*time.Hour))
-	insertVersion(t, s, v1)
-	insertVersion(t, s, v2)
+	alice := suite.CreateUser(t, s, "alice")
+	bob := suite.CreateUser(t, s, "bob")
+	p := suite.CreatePackage(t, s, suite.NewPackage("left-pad"))
+	v1 := suite.NewVersion(p, "1.0.0", alice.ID, suite.At(time.Hour))
+	v2 := suite.NewVersion(p, "2.0.0", alice.ID, suite.At(2*time.Hour))
+	suite.InsertVersion(t, s, v1)
+	suite.InsertVersion(t, s, v2)
 
 	// Every field but Deprecated and UnpublishedAt is ignored.
 	upd := *v1
@@ -275,27 +236,27 @@ func testUpdateVersion(t *testing.T, s store.Store) {
 	upd.Integrity, upd.Shasum, upd.Digest = "sha512-x", "x", "x"
 	upd.Size, upd.FileCount, upd.UnpackedSize = 1, 1, 1
 	upd.PublisherID = bob.ID
-	upd.PublishedAt = at(99 * time.Hour)
+	upd.PublishedAt = suite.At(99 * time.Hour)
 	upd.Deprecated = "use 2.0.0"
-	upd.UnpublishedAt = at(5 * time.Hour)
-	write(t, s, func(tx store.Tx) error { return tx.UpdateVersion(&upd) })
+	upd.UnpublishedAt = suite.At(5 * time.Hour)
+	suite.Write(t, s, func(tx store.Tx) error { return tx.UpdateVersion(&upd) })
 
 	want := *v1
 	want.Deprecated, want.UnpublishedAt = upd.Deprecated, upd.UnpublishedAt
-	checkVersions(t, s, p, &want, v2)
+	suite.CheckVersions(t, s, p, &want, v2)
 
 	// Undeprecating stores the empty string again.
 	want.Deprecated = ""
-	write(t, s, func(tx store.Tx) error { return tx.UpdateVersion(&want) })
-	checkVersions(t, s, p, &want, v2)
+	suite.Write(t, s, func(tx store.Tx) error { return tx.UpdateVersion(&want) })
+	suite.CheckVersions(t, s, p, &want, v2)
 }
 
 func testDistTags(t *testing.T, s store.Store) {
-	p := createPackage(t, s, newPackage("left-pad"))
-	q := createPackage(t, s, newPackage("right-pad"))
-	checkTags(t, s, p, nil)
+	p := suite.CreatePackage(t, s, suite.NewPackage("left-pad"))
+	q := suite.CreatePackage(t, s, suite.NewPackage("right-pad"))
+	suite.CheckTags(t, s, p, nil)
 
-	write(t, s, func(tx store.Tx) error {
+	suite.Write(t, s, func(tx store.Tx) error {
 		if err := tx.SetDistTag(p.ID, "latest", "1.0.0"); err != nil {
 			return err
 		}
@@ -304,52 +265,52 @@ func testDistTags(t *testing.T, s store.Store) {
 		}
 		return tx.SetDistTag(q.ID, "latest", "9.9.9")
 	})
-	checkTags(t, s, p, map[string]string{"latest": "1.0.0", "beta": "2.0.0-beta.1"})
+	suite.CheckTags(t, s, p, map[string]string{"latest": "1.0.0", "beta": "2.0.0-beta.1"})
 
-	write(t, s, func(tx store.Tx) error { return tx.SetDistTag(p.ID, "latest", "1.1.0") })
-	checkTags(t, s, p, map[string]string{"latest": "1.1.0", "beta": "2.0.0-beta.1"})
+	suite.Write(t, s, func(tx store.Tx) error { return tx.SetDistTag(p.ID, "latest", "1.1.0") })
+	suite.CheckTags(t, s, p, map[string]string{"latest": "1.1.0", "beta": "2.0.0-beta.1"})
 
-	write(t, s, func(tx store.Tx) error { return tx.DeleteDistTag(p.ID, "beta") })
-	checkTags(t, s, p, map[string]string{"latest": "1.1.0"})
+	suite.Write(t, s, func(tx store.Tx) error { return tx.DeleteDistTag(p.ID, "beta") })
+	suite.CheckTags(t, s, p, map[string]string{"latest": "1.1.0"})
 
 	err := s.Update(t.Context(), func(tx store.Tx) error { return tx.DeleteDistTag(p.ID, "beta") })
-	wantErr(t, err, core.ErrNotFound, "DeleteDistTag of a deleted tag")
+	suite.WantErr(t, err, core.ErrNotFound, "DeleteDistTag of a deleted tag")
 	err = s.Update(t.Context(), func(tx store.Tx) error { return tx.DeleteDistTag(q.ID, "next") })
-	wantErr(t, err, core.ErrNotFound, "DeleteDistTag of a tag another package has")
-	checkTags(t, s, q, map[string]string{"latest": "9.9.9"})
+	suite.WantErr(t, err, core.ErrNotFound, "DeleteDistTag of a tag another package has")
+	suite.CheckTags(t, s, q, map[string]string{"latest": "9.9.9"})
 
-	write(t, s, func(tx store.Tx) error { return tx.DeleteDistTag(p.ID, "latest") })
-	checkTags(t, s, p, nil)
-	checkTags(t, s, q, map[string]string{"latest": "9.9.9"})
+	suite.Write(t, s, func(tx store.Tx) error { return tx.DeleteDistTag(p.ID, "latest") })
+	suite.CheckTags(t, s, p, nil)
+	suite.CheckTags(t, s, q, map[string]string{"latest": "9.9.9"})
 }
 
 func testMaintainers(t *testing.T, s store.Store) {
-	carol := createUser(t, s, "carol")
-	alice := createUser(t, s, "alice")
-	bob := createUser(t, s, "bob")
-	p := createPackage(t, s, newPackage("left-pad"))
-	q := createPackage(t, s, newPackage("right-pad"))
-	r := createPackage(t, s, newPackage("no-owners"))
+	carol := suite.CreateUser(t, s, "carol")
+	alice := suite.CreateUser(t, s, "alice")
+	bob := suite.CreateUser(t, s, "bob")
+	p := suite.CreatePackage(t, s, suite.NewPackage("left-pad"))
+	q := suite.CreatePackage(t, s, suite.NewPackage("right-pad"))
+	r := suite.CreatePackage(t, s, suite.NewPackage("no-owners"))
 
-	write(t, s, func(tx store.Tx) error {
+	suite.Write(t, s, func(tx store.Tx) error {
 		for _, u := range []*core.User{carol, alice, bob} {
-			if err := tx.AddMaintainer(p.ID, u.ID, at(time.Hour)); err != nil {
+			if err := tx.AddMaintainer(p.ID, u.ID, suite.At(time.Hour)); err != nil {
 				return err
 			}
 		}
-		return tx.AddMaintainer(q.ID, alice.ID, at(time.Hour))
+		return tx.AddMaintainer(q.ID, alice.ID, suite.At(time.Hour))
 	})
-	if got, want := maintainerNames(t, s, p), []string{"alice", "bob", "carol"}; !slices.Equal(got, want) {
+	if got, want := suite.MaintainerNames(t, s, p), []string{"alice", "bob", "carol"}; !slices.Equal(got, want) {
 		t.Fatalf("Maintainers = %q, want %q", got, want)
 	}
-	us := read(t, s, func(tx store.Tx) ([]core.User, error) { return tx.Maintainers(p.ID) })
-	checkUser(t, "Maintainers[0]", &us[0], alice)
-	if got := maintainerNames(t, s, r); len(got) != 0 {
+	us := suite.Read(t, s, func(tx store.Tx) ([]core.User, error) { return tx.Maintainers(p.ID) })
+	suite.CheckUser(t, "Maintainers[0]", &us[0], alice)
+	if got := suite.MaintainerNames(t, s, r); len(got) != 0 {
 		t.Fatalf("Maintainers of a package without any = %q, want none", got)
 	}
 
-	err := s.Update(t.Context(), func(tx store.Tx) error { return tx.AddMaintainer(p.ID, alice.ID, at(2*time.Hour)) })
-	wantErr(t, err, core.ErrConflict, "AddMaintainer twice")
+	err := s.Update(t.Context(), func(tx store.Tx) error { return tx.AddMaintainer(p.ID, alice.ID, suite.At(2*time.Hour)) })
+	suite.WantErr(t, err, core.ErrConflict, "AddMaintainer twice")
 
 	if got, want := packageNames(t, s, alice), []string{"left-pad", "right-pad"}; !slices.Equal(got, want) {
 		t.Fatalf("PackagesByMaintainer(alice) = %q, want %q", got, want)
@@ -358,23 +319,23 @@ func testMaintainers(t *testing.T, s store.Store) {
 		t.Fatalf("PackagesByMaintainer(bob) = %q, want %q", got, want)
 	}
 
-	write(t, s, func(tx store.Tx) error { return tx.RemoveMaintainer(p.ID, bob.ID) })
-	if got, want := maintainerNames(t, s, p), []string{"alice", "carol"}; !slices.Equal(got, want) {
+	suite.Write(t, s, func(tx store.Tx) error { return tx.RemoveMaintainer(p.ID, bob.ID) })
+	if got, want := suite.MaintainerNames(t, s, p), []string{"alice", "carol"}; !slices.Equal(got, want) {
 		t.Fatalf("Maintainers after RemoveMaintainer = %q, want %q", got, want)
 	}
 	if got := packageNames(t, s, bob); len(got) != 0 {
 		t.Fatalf("PackagesByMaintainer(bob) after removal = %q, want none", got)
 	}
-	if got, want := maintainerNames(t, s, q), []string{"alice"}; !slices.Equal(got, want) {
+	if got, want := suite.MaintainerNames(t, s, q), []string{"alice"}; !slices.Equal(got, want) {
 		t.Fatalf("Maintainers of the other package = %q, want %q", got, want)
 	}
 }
 
 func testDependents(t *testing.T, s store.Store) {
-	u := createUser(t, s, "alice")
+	u := suite.CreateUser(t, s, "alice")
 	pkgs := map[string]*core.Package{}
 	for _, name := range []string{"lib", "a", "b", "c", "d", "e", "f"} {
-		pkgs[name] = createPackage(t, s, newPackage(name))
+		pkgs[name] = suite.CreatePackage(t, s, suite.NewPackage(name))
 	}
 	unpublished := func(v *core.Version) *core.Version {
 		v.UnpublishedAt = v.PublishedAt.Add(time.Minute)
@@ -382,28 +343,28 @@ func testDependents(t *testing.T, s store.Store) {
 	}
 	for _, v := range []*core.Version{
 		// a: one live version depends on lib. Counts.
-		newVersion(pkgs["a"], "1.0.0", u.ID, at(1*time.Hour), "lib", "other"),
+		suite.NewVersion(pkgs["a"], "1.0.0", u.ID, suite.At(1*time.Hour), "lib", "other"),
 		// b: two live versions depend on lib. Counts once.
-		newVersion(pkgs["b"], "1.0.0", u.ID, at(2*time.Hour), "lib"),
-		newVersion(pkgs["b"], "2.0.0", u.ID, at(3*time.Hour), "lib"),
+		suite.NewVersion(pkgs["b"], "1.0.0", u.ID, suite.At(2*time.Hour), "lib"),
+		suite.NewVersion(pkgs["b"], "2.0.0", u.ID, suite.At(3*time.Hour), "lib"),
 		// c: only an unpublished version depends on lib. Does not count.
-		unpublished(newVersion(pkgs["c"], "1.0.0", u.ID, at(4*time.Hour), "lib")),
+		unpublished(suite.NewVersion(pkgs["c"], "1.0.0", u.ID, suite.At(4*time.Hour), "lib")),
 		// lib depends on itself. Does not count.
-		newVersion(pkgs["lib"], "1.0.0", u.ID, at(5*time.Hour), "lib"),
+		suite.NewVersion(pkgs["lib"], "1.0.0", u.ID, suite.At(5*time.Hour), "lib"),
 		// d depends on something else. Does not count.
-		newVersion(pkgs["d"], "1.0.0", u.ID, at(6*time.Hour), "other"),
+		suite.NewVersion(pkgs["d"], "1.0.0", u.ID, suite.At(6*time.Hour), "other"),
 		// e: the version that depended on lib is unpublished; the live one does not.
-		unpublished(newVersion(pkgs["e"], "1.0.0", u.ID, at(7*time.Hour), "lib")),
-		newVersion(pkgs["e"], "2.0.0", u.ID, at(8*time.Hour)),
+		unpublished(suite.NewVersion(pkgs["e"], "1.0.0", u.ID, suite.At(7*time.Hour), "lib")),
+		suite.NewVersion(pkgs["e"], "2.0.0", u.ID, suite.At(8*time.Hour)),
 		// f: a live version depends on lib, and so does an unpublished one. Counts.
-		unpublished(newVersion(pkgs["f"], "1.0.0", u.ID, at(9*time.Hour), "lib")),
-		newVersion(pkgs["f"], "2.0.0", u.ID, at(10*time.Hour), "lib"),
+		unpublished(suite.NewVersion(pkgs["f"], "1.0.0", u.ID, suite.At(9*time.Hour), "lib")),
+		suite.NewVersion(pkgs["f"], "2.0.0", u.ID, suite.At(10*time.Hour), "lib"),
 	} {
-		insertVersion(t, s, v)
+		suite.InsertVersion(t, s, v)
 	}
 	dependents := func(name string) int {
 		t.Helper()
-		return read(t, s, func(tx store.Tx) (int, error) { return tx.Dependents(name) })
+		return suite.Read(t, s, func(tx store.Tx) (int, error) { return tx.Dependents(name) })
 	}
 	if n := dependents("lib"); n != 3 {
 		t.Fatalf("Dependents(lib) = %d, want 3 (a, b and f)", n)
@@ -417,14 +378,14 @@ func testDependents(t *testing.T, s store.Store) {
 
 	// Unpublishing b's versions one by one: b counts until the last goes.
 	b := pkgs["b"]
-	vs := read(t, s, func(tx store.Tx) ([]core.Version, error) { return tx.Versions(b.ID) })
-	vs[0].UnpublishedAt = at(20 * time.Hour)
-	write(t, s, func(tx store.Tx) error { return tx.UpdateVersion(&vs[0]) })
+	vs := suite.Read(t, s, func(tx store.Tx) ([]core.Version, error) { return tx.Versions(b.ID) })
+	vs[0].UnpublishedAt = suite.At(20 * time.Hour)
+	suite.Write(t, s, func(tx store.Tx) error { return tx.UpdateVersion(&vs[0]) })
 	if n := dependents("lib"); n != 3 {
 		t.Fatalf("Dependents(lib) after unpublishing one of b's versions = %d, want 3", n)
 	}
-	vs[1].UnpublishedAt = at(21 * time.Hour)
-	write(t, s, func(tx store.Tx) error { return tx.UpdateVersion(&vs[1]) })
+	vs[1].UnpublishedAt = suite.At(21 * time.Hour)
+	suite.Write(t, s, func(tx store.Tx) error { return tx.UpdateVersion(&vs[1]) })
 	if n := dependents("lib"); n != 2 {
 		t.Fatalf("Dependents(lib) after unpublishing all of b = %d, want 2", n)
 	}
@@ -450,7 +411,7 @@ func testSearch(t *testing.T, s store.Store) {
 		{[]string{"pass", "builds"}, []string{"percent", "percent-decoy"}}, // shared words
 	} {
 		got, total := search(t, s, tc.terms, 100, 0)
-		if want := sorted(orEmpty(tc.want)); !slices.Equal(sorted(got), want) || total != len(want) {
+		if want := suite.Sorted(suite.OrEmpty(tc.want)); !slices.Equal(suite.Sorted(got), want) || total != len(want) {
 			t.Errorf("Search(%q) = %q, total %d; want %q, total %d", tc.terms, got, total, want, len(want))
 		}
 	}
@@ -509,23 +470,23 @@ func testSearchLiteral(t *testing.T, s store.Store) {
 		{[]string{`\%`}, nil},
 	} {
 		got, total := search(t, s, tc.terms, 100, 0)
-		if want := orEmpty(tc.want); !slices.Equal(sorted(got), want) || total != len(want) {
+		if want := suite.OrEmpty(tc.want); !slices.Equal(suite.Sorted(got), want) || total != len(want) {
 			t.Errorf("Search(%q) = %q, total %d; want %q, total %d", tc.terms, got, total, want, len(want))
 		}
 	}
 }
 
 func testSearchHitFields(t *testing.T, s store.Store) {
-	alice := createUser(t, s, "alice")
-	bob := createUser(t, s, "bob")
-	p := newPackage("widget")
+	alice := suite.CreateUser(t, s, "alice")
+	bob := suite.CreateUser(t, s, "bob")
+	p := suite.NewPackage("widget")
 	p.Description, p.Keywords = "makes widgets", "widget gadget"
-	createPackage(t, s, p)
-	insertVersion(t, s, newVersion(p, "1.0.0", alice.ID, at(time.Hour)))
-	insertVersion(t, s, newVersion(p, "2.0.0", bob.ID, at(2*time.Hour)))
-	write(t, s, func(tx store.Tx) error {
+	suite.CreatePackage(t, s, p)
+	suite.InsertVersion(t, s, suite.NewVersion(p, "1.0.0", alice.ID, suite.At(time.Hour)))
+	suite.InsertVersion(t, s, suite.NewVersion(p, "2.0.0", bob.ID, suite.At(2*time.Hour)))
+	suite.Write(t, s, func(tx store.Tx) error {
 		for _, u := range []*core.User{bob, alice} {
-			if err := tx.AddMaintainer(p.ID, u.ID, at(time.Hour)); err != nil {
+			if err := tx.AddMaintainer(p.ID, u.ID, suite.At(time.Hour)); err != nil {
 				return err
 			}
 		}
@@ -538,7 +499,7 @@ func testSearchHitFields(t *testing.T, s store.Store) {
 		hits  []core.SearchHit
 		total int
 	}
-	r := read(t, s, func(tx store.Tx) (result, error) {
+	r := suite.Read(t, s, func(tx store.Tx) (result, error) {
 		hits, total, err := tx.Search([]string{"widget"}, 10, 0)
 		return result{hits, total}, err
 	})
@@ -546,40 +507,40 @@ func testSearchHitFields(t *testing.T, s store.Store) {
 		t.Fatalf("Search(widget) returned %d hits, total %d; want 1", len(r.hits), r.total)
 	}
 	h := r.hits[0]
-	var d diffs
-	d.eq("Name", h.Name, "widget")
-	d.eq("Version", h.Version, "2.0.0")
-	d.eq("Description", h.Description, p.Description)
-	d.eq("Keywords", h.Keywords, p.Keywords)
-	d.eq("Publisher", h.Publisher, "bob")
-	d.eq("Maintainers", sorted(h.Maintainers), []string{"alice", "bob"})
-	d.check(t, "SearchHit")
+	var d suite.Diffs
+	d.Eq("Name", h.Name, "widget")
+	d.Eq("Version", h.Version, "2.0.0")
+	d.Eq("Description", h.Description, p.Description)
+	d.Eq("Keywords", h.Keywords, p.Keywords)
+	d.Eq("Publisher", h.Publisher, "bob")
+	d.Eq("Maintainers", suite.Sorted(h.Maintainers), []string{"alice", "bob"})
+	d.Check(t, "SearchHit")
 }
 
 func testAllPackageNames(t *testing.T, s store.Store) {
 	want := []string{"@acme/util", "left-pad", "right-pad", "tombstoned"}
 	for _, name := range []string{"right-pad", "tombstoned", "left-pad", "@acme/util"} {
-		p := newPackage(name)
+		p := suite.NewPackage(name)
 		if name == "tombstoned" {
-			p.UnpublishedAt = at(time.Hour)
+			p.UnpublishedAt = suite.At(time.Hour)
 		}
-		createPackage(t, s, p)
+		suite.CreatePackage(t, s, p)
 	}
-	got := read(t, s, func(tx store.Tx) ([]string, error) { return tx.AllPackageNames() })
-	if !slices.Equal(sorted(got), want) {
+	got := suite.Read(t, s, func(tx store.Tx) ([]string, error) { return tx.AllPackageNames() })
+	if !slices.Equal(suite.Sorted(got), want) {
 		t.Fatalf("AllPackageNames = %q, want %q in any order", got, want)
 	}
 }
 
 func testConcurrentSameVersion(t *testing.T, s store.Store) {
 	const workers = 20
-	alice := createUser(t, s, "alice")
-	p := createPackage(t, s, newPackage("left-pad"))
+	alice := suite.CreateUser(t, s, "alice")
+	p := suite.CreatePackage(t, s, suite.NewPackage("left-pad"))
 
-	oneWins(t, s, workers, core.ErrConflict, "inserts of the same version", func(i int, tx store.Tx) error {
-		return tx.InsertVersion(newVersion(p, "1.0.0", alice.ID, at(time.Duration(i)*time.Second)))
+	suite.OneWins(t, s, workers, core.ErrConflict, "inserts of the same version", func(i int, tx store.Tx) error {
+		return tx.InsertVersion(suite.NewVersion(p, "1.0.0", alice.ID, suite.At(time.Duration(i)*time.Second)))
 	})
-	vs := read(t, s, func(tx store.Tx) ([]core.Version, error) { return tx.Versions(p.ID) })
+	vs := suite.Read(t, s, func(tx store.Tx) ([]core.Version, error) { return tx.Versions(p.ID) })
 	if len(vs) != 1 || vs[0].Version != "1.0.0" {
 		t.Fatalf("Versions after concurrent inserts = %d versions, want just 1.0.0", len(vs))
 	}

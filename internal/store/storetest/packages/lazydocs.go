@@ -1,4 +1,4 @@
-package storetest
+package packages
 
 import (
 	"errors"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/store/storetest/suite"
 )
 
 // The lazily built documents: a change marks a document stale, a build
@@ -17,9 +18,9 @@ import (
 // the generation it names.
 func testStaleDocuments(t *testing.T, s store.Store) {
 	_, _, err := readErr2(t, s, func(tx store.Tx) (int64, bool, error) { return tx.DocumentGen("left-pad") })
-	wantErr(t, err, core.ErrNotFound, "DocumentGen of an unknown name")
+	suite.WantErr(t, err, core.ErrNotFound, "DocumentGen of an unknown name")
 
-	write(t, s, func(tx store.Tx) error { return tx.MarkDocumentStale("left-pad") })
+	suite.Write(t, s, func(tx store.Tx) error { return tx.MarkDocumentStale("left-pad") })
 	checkStale(t, s, "left-pad", 1)
 
 	d1 := &core.Document{Name: "left-pad", ETag: "etag-1", Full: []byte(`{"v":1}`), FullGz: []byte{1}, Abbrev: []byte(`{"a":1}`), AbbrevGz: []byte{2}}
@@ -27,7 +28,7 @@ func testStaleDocuments(t *testing.T, s store.Store) {
 		t.Fatal("PutBuiltDocument over the stale generation 1 = false, want true")
 	}
 	d1.Gen = 1
-	checkDocument(t, s, d1)
+	suite.CheckDocument(t, s, d1)
 	if gen, stale := gen(t, s, "left-pad"); gen != 1 || stale {
 		t.Fatalf("DocumentGen after a build = %d, stale %v; want 1, not stale", gen, stale)
 	}
@@ -35,9 +36,9 @@ func testStaleDocuments(t *testing.T, s store.Store) {
 	if ok := read2(t, s, func(tx store.Tx) (bool, error) { return tx.PutBuiltDocument(other, 1) }); ok {
 		t.Fatal("a second PutBuiltDocument over a document already built = true, want false")
 	}
-	checkDocument(t, s, d1)
+	suite.CheckDocument(t, s, d1)
 
-	write(t, s, func(tx store.Tx) error { return tx.MarkDocumentStale("left-pad") })
+	suite.Write(t, s, func(tx store.Tx) error { return tx.MarkDocumentStale("left-pad") })
 	checkStale(t, s, "left-pad", 2)
 	if ok := read2(t, s, func(tx store.Tx) (bool, error) { return tx.PutBuiltDocument(other, 1) }); ok {
 		t.Fatal("PutBuiltDocument from generation 1 over generation 2 = true, want false")
@@ -56,17 +57,17 @@ func testStaleDocuments(t *testing.T, s store.Store) {
 		}
 		return errRollback
 	})
-	wantErr(t, err, errRollback, "Update that marks and fails")
-	checkDocument(t, s, d2)
+	suite.WantErr(t, err, errRollback, "Update that marks and fails")
+	suite.CheckDocument(t, s, d2)
 
 	// PutDocument stores a complete document: not stale.
-	write(t, s, func(tx store.Tx) error { return tx.PutDocument(d1) })
+	suite.Write(t, s, func(tx store.Tx) error { return tx.PutDocument(d1) })
 	if _, stale := gen(t, s, "left-pad"); stale {
 		t.Fatal("a document stored with PutDocument is stale")
 	}
-	write(t, s, func(tx store.Tx) error { return tx.DeleteDocument("left-pad") })
+	suite.Write(t, s, func(tx store.Tx) error { return tx.DeleteDocument("left-pad") })
 	_, _, err = readErr2(t, s, func(tx store.Tx) (int64, bool, error) { return tx.DocumentGen("left-pad") })
-	wantErr(t, err, core.ErrNotFound, "DocumentGen after DeleteDocument")
+	suite.WantErr(t, err, core.ErrNotFound, "DocumentGen after DeleteDocument")
 }
 
 // checkStale checks that every part of name's document reads as stale at
@@ -101,7 +102,7 @@ func gen(t *testing.T, s store.Store, name string) (int64, bool) {
 func read2(t *testing.T, s store.Store, f func(tx store.Tx) (bool, error)) bool {
 	t.Helper()
 	var ok bool
-	write(t, s, func(tx store.Tx) error {
+	suite.Write(t, s, func(tx store.Tx) error {
 		var err error
 		ok, err = f(tx)
 		return err
@@ -125,15 +126,15 @@ func readErr2(t *testing.T, s store.Store, f func(tx store.Tx) (int64, bool, err
 // by a second PutVersionDoc, rolled back with their transaction, and read
 // with or without their bodies.
 func testVersionDocs(t *testing.T, s store.Store) {
-	a := createPackage(t, s, newPackage("left-pad"))
-	b := createPackage(t, s, newPackage("right-pad"))
+	a := suite.CreatePackage(t, s, suite.NewPackage("left-pad"))
+	b := suite.CreatePackage(t, s, suite.NewPackage("right-pad"))
 	if got := versionDocs(t, s, a.ID, true); len(got) != 0 {
 		t.Fatalf("VersionDocs of a new package = %v, want none", got)
 	}
 	v1 := &core.VersionDoc{Version: "1.0.0", Stamp: "s1", Full: []byte(`{"version":"1.0.0"}`), Abbrev: []byte(`{"v":1}`)}
 	v2 := &core.VersionDoc{Version: "2.0.0", Stamp: "s2", Full: []byte(`{"version":"2.0.0","x":1}`), Abbrev: []byte(`{"v":2}`)}
 	vb := &core.VersionDoc{Version: "1.0.0", Stamp: "sb", Full: []byte(`{"b":1}`), Abbrev: []byte(`{}`)}
-	write(t, s, func(tx store.Tx) error {
+	suite.Write(t, s, func(tx store.Tx) error {
 		for _, p := range []struct {
 			id int64
 			vd *core.VersionDoc
@@ -148,7 +149,7 @@ func testVersionDocs(t *testing.T, s store.Store) {
 	checkVersionDocs(t, s, b.ID, vb)
 
 	v1b := &core.VersionDoc{Version: "1.0.0", Stamp: "s1-deprecated", Full: []byte(`{"version":"1.0.0","deprecated":"no"}`), Abbrev: []byte(`{"v":1,"d":1}`)}
-	write(t, s, func(tx store.Tx) error { return tx.PutVersionDoc(a.ID, v1b) })
+	suite.Write(t, s, func(tx store.Tx) error { return tx.PutVersionDoc(a.ID, v1b) })
 	checkVersionDocs(t, s, a.ID, v1b, v2)
 
 	errRollback := errors.New("roll back")
@@ -161,13 +162,13 @@ func testVersionDocs(t *testing.T, s store.Store) {
 		}
 		return errRollback
 	})
-	wantErr(t, err, errRollback, "Update that stores fragments and fails")
+	suite.WantErr(t, err, errRollback, "Update that stores fragments and fails")
 	checkVersionDocs(t, s, a.ID, v1b, v2)
 }
 
 func versionDocs(t *testing.T, s store.Store, pkgID int64, bodies bool) map[string]core.VersionDoc {
 	t.Helper()
-	return read(t, s, func(tx store.Tx) (map[string]core.VersionDoc, error) { return tx.VersionDocs(pkgID, bodies) })
+	return suite.Read(t, s, func(tx store.Tx) (map[string]core.VersionDoc, error) { return tx.VersionDocs(pkgID, bodies) })
 }
 
 // checkVersionDocs checks that the package's fragments are exactly want,

@@ -1,4 +1,4 @@
-package storetest
+package packages
 
 import (
 	"reflect"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/store/storetest/suite"
 )
 
 // RunFiles runs the cases of store.Files: what the blob store must hold.
@@ -19,23 +20,23 @@ func RunFiles(t *testing.T, open func(t *testing.T) store.Store) {
 // testFileRefs: every version ever published is a ref, unpublished ones
 // included (their files are kept), ordered by package and publication.
 func testFileRefs(t *testing.T, s store.Store) {
-	if got := read(t, s, func(tx store.Tx) ([]core.FileRef, error) { return tx.FileRefs() }); len(got) != 0 {
+	if got := suite.Read(t, s, func(tx store.Tx) ([]core.FileRef, error) { return tx.FileRefs() }); len(got) != 0 {
 		t.Fatalf("FileRefs of an empty store = %v", got)
 	}
-	alice := createUser(t, s, "alice")
-	p := createPackage(t, s, newPackage("left-pad"))
-	q := createPackage(t, s, newPackage("@acme/util"))
-	v2 := newVersion(p, "2.0.0", alice.ID, at(time.Hour))
-	v10 := newVersion(p, "10.0.0", alice.ID, at(2*time.Hour))
-	qv := newVersion(q, "1.0.0", alice.ID, at(3*time.Hour))
+	alice := suite.CreateUser(t, s, "alice")
+	p := suite.CreatePackage(t, s, suite.NewPackage("left-pad"))
+	q := suite.CreatePackage(t, s, suite.NewPackage("@acme/util"))
+	v2 := suite.NewVersion(p, "2.0.0", alice.ID, suite.At(time.Hour))
+	v10 := suite.NewVersion(p, "10.0.0", alice.ID, suite.At(2*time.Hour))
+	qv := suite.NewVersion(q, "1.0.0", alice.ID, suite.At(3*time.Hour))
 	qv.Digest = v2.Digest // the same bytes in two packages: one blob, two refs
 	for _, v := range []*core.Version{v2, v10, qv} {
-		insertVersion(t, s, v)
+		suite.InsertVersion(t, s, v)
 	}
-	v10.UnpublishedAt = at(4 * time.Hour)
-	write(t, s, func(tx store.Tx) error { return tx.UpdateVersion(v10) })
+	v10.UnpublishedAt = suite.At(4 * time.Hour)
+	suite.Write(t, s, func(tx store.Tx) error { return tx.UpdateVersion(v10) })
 
-	got := read(t, s, func(tx store.Tx) ([]core.FileRef, error) { return tx.FileRefs() })
+	got := suite.Read(t, s, func(tx store.Tx) ([]core.FileRef, error) { return tx.FileRefs() })
 	want := []core.FileRef{
 		{Package: "@acme/util", Version: "1.0.0", Digest: v2.Digest, Integrity: qv.Integrity, Live: true},
 		{Package: "left-pad", Version: "2.0.0", Digest: v2.Digest, Integrity: v2.Integrity, Live: true},

@@ -1,4 +1,4 @@
-package storetest
+package accounts
 
 import (
 	"testing"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/store/storetest/suite"
 )
 
 // RunRecoveries runs the cases of store.Recoveries: admin-assisted account
@@ -19,40 +20,40 @@ func RunRecoveries(t *testing.T, open func(t *testing.T) store.Store) {
 // testRecoveries: one open recovery per user, found by user and by cancel
 // hash, ended once.
 func testRecoveries(t *testing.T, s store.Store) {
-	a := createUser(t, s, "alice")
+	a := suite.CreateUser(t, s, "alice")
 	start := time.Date(2024, time.May, 1, 12, 0, 0, 0, time.UTC)
 	r := &core.Recovery{UserID: a.ID, Actor: "operator", Reason: "lost phone", CancelHash: "h1", StartedAt: start, EffectiveAt: start.Add(7 * 24 * time.Hour)}
-	write(t, s, func(tx store.Tx) error { return tx.CreateRecovery(r) })
+	suite.Write(t, s, func(tx store.Tx) error { return tx.CreateRecovery(r) })
 	if r.ID == 0 {
 		t.Fatal("CreateRecovery did not set ID")
 	}
 	err := s.Update(t.Context(), func(tx store.Tx) error {
 		return tx.CreateRecovery(&core.Recovery{UserID: a.ID, Actor: "x", CancelHash: "h2", StartedAt: start, EffectiveAt: start})
 	})
-	wantErr(t, err, core.ErrConflict, "a second open recovery")
-	got := read(t, s, func(tx store.Tx) (*core.Recovery, error) { return tx.OpenRecovery(a.ID) })
+	suite.WantErr(t, err, core.ErrConflict, "a second open recovery")
+	got := suite.Read(t, s, func(tx store.Tx) (*core.Recovery, error) { return tx.OpenRecovery(a.ID) })
 	if *got != *r {
 		t.Fatalf("OpenRecovery = %+v, want %+v", got, r)
 	}
-	got = read(t, s, func(tx store.Tx) (*core.Recovery, error) { return tx.RecoveryByCancel("h1") })
+	got = suite.Read(t, s, func(tx store.Tx) (*core.Recovery, error) { return tx.RecoveryByCancel("h1") })
 	if got.ID != r.ID {
 		t.Fatalf("RecoveryByCancel = %+v", got)
 	}
-	_, err = readErr(t, s, func(tx store.Tx) (*core.Recovery, error) { return tx.RecoveryByCancel("nope") })
-	wantErr(t, err, core.ErrNotFound, "RecoveryByCancel of an unknown hash")
+	_, err = suite.ReadErr(t, s, func(tx store.Tx) (*core.Recovery, error) { return tx.RecoveryByCancel("nope") })
+	suite.WantErr(t, err, core.ErrNotFound, "RecoveryByCancel of an unknown hash")
 	end := start.Add(time.Hour)
-	write(t, s, func(tx store.Tx) error { return tx.EndRecovery(r.ID, end, core.RecoveryCancelled) })
+	suite.Write(t, s, func(tx store.Tx) error { return tx.EndRecovery(r.ID, end, core.RecoveryCancelled) })
 	err = s.Update(t.Context(), func(tx store.Tx) error { return tx.EndRecovery(r.ID, end.Add(time.Hour), core.RecoveryCompleted) })
-	wantErr(t, err, core.ErrConflict, "ending a recovery twice")
-	_, err = readErr(t, s, func(tx store.Tx) (*core.Recovery, error) { return tx.OpenRecovery(a.ID) })
-	wantErr(t, err, core.ErrNotFound, "OpenRecovery after it ended")
-	got = read(t, s, func(tx store.Tx) (*core.Recovery, error) { return tx.RecoveryByCancel("h1") })
+	suite.WantErr(t, err, core.ErrConflict, "ending a recovery twice")
+	_, err = suite.ReadErr(t, s, func(tx store.Tx) (*core.Recovery, error) { return tx.OpenRecovery(a.ID) })
+	suite.WantErr(t, err, core.ErrNotFound, "OpenRecovery after it ended")
+	got = suite.Read(t, s, func(tx store.Tx) (*core.Recovery, error) { return tx.RecoveryByCancel("h1") })
 	if !got.EndedAt.Equal(end) || got.Outcome != core.RecoveryCancelled {
 		t.Fatalf("ended recovery = %+v", got)
 	}
-	write(t, s, func(tx store.Tx) error {
+	suite.Write(t, s, func(tx store.Tx) error {
 		return tx.CreateRecovery(&core.Recovery{UserID: a.ID, Actor: "operator", CancelHash: "h3", StartedAt: end, EffectiveAt: end})
 	})
 	err = s.Update(t.Context(), func(tx store.Tx) error { return tx.EndRecovery(9999, end, core.RecoveryCompleted) })
-	wantErr(t, err, core.ErrNotFound, "ending an unknown recovery")
+	suite.WantErr(t, err, core.ErrNotFound, "ending an unknown recovery")
 }

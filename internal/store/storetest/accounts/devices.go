@@ -1,4 +1,4 @@
-package storetest
+package accounts
 
 import (
 	"testing"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/store/storetest/suite"
 )
 
 // RunDevices runs the cases of store.Devices: devices and networks users
@@ -19,11 +20,11 @@ func RunDevices(t *testing.T, open func(t *testing.T) store.Store) {
 // testDevices: a device is new once per user, and remembers its last
 // sign-in.
 func testDevices(t *testing.T, s store.Store) {
-	a, b := createUser(t, s, "alice"), createUser(t, s, "bob")
+	a, b := suite.CreateUser(t, s, "alice"), suite.CreateUser(t, s, "bob")
 	at := time.Date(2024, time.May, 1, 12, 0, 0, 0, time.UTC)
 	touch := func(u *core.User, key string) bool {
 		var isNew bool
-		write(t, s, func(tx store.Tx) error {
+		suite.Write(t, s, func(tx store.Tx) error {
 			var err error
 			isNew, err = tx.TouchDevice(u.ID, key, at)
 			return err
@@ -31,9 +32,9 @@ func testDevices(t *testing.T, s store.Store) {
 		return isNew
 	}
 	lastSeen := func(u *core.User, key string) (time.Time, error) {
-		return readErr(t, s, func(tx store.Tx) (time.Time, error) { return tx.DeviceLastSeen(u.ID, key) })
+		return suite.ReadErr(t, s, func(tx store.Tx) (time.Time, error) { return tx.DeviceLastSeen(u.ID, key) })
 	}
-	wantNotFound(t, s, "DeviceLastSeen before any sign-in", func(tx store.Tx) (time.Time, error) { return tx.DeviceLastSeen(a.ID, "k1") })
+	suite.WantNotFound(t, s, "DeviceLastSeen before any sign-in", func(tx store.Tx) (time.Time, error) { return tx.DeviceLastSeen(a.ID, "k1") })
 	if !touch(a, "k1") {
 		t.Fatal("first sign-in from k1 is not new")
 	}
@@ -48,7 +49,7 @@ func testDevices(t *testing.T, s store.Store) {
 	if got, err := lastSeen(a, "k1"); err != nil || !got.Equal(at) {
 		t.Fatalf("DeviceLastSeen after the second sign-in = %v, %v; want %v (the first was %v)", got, err, at, first)
 	}
-	wantNotFound(t, s, "DeviceLastSeen of another user's device", func(tx store.Tx) (time.Time, error) { return tx.DeviceLastSeen(b.ID, "k1") })
+	suite.WantNotFound(t, s, "DeviceLastSeen of another user's device", func(tx store.Tx) (time.Time, error) { return tx.DeviceLastSeen(b.ID, "k1") })
 	if !touch(a, "k2") || !touch(b, "k1") {
 		t.Fatal("another device, or the same device of another user, is not new")
 	}
@@ -60,7 +61,7 @@ func testDevices(t *testing.T, s store.Store) {
 		}
 		return core.ErrConflict // roll back
 	})
-	wantErr(t, err, core.ErrConflict, "rolled-back Update")
+	suite.WantErr(t, err, core.ErrConflict, "rolled-back Update")
 	if !isNew || !touch(a, "k3") {
 		t.Fatal("a rolled-back device was kept")
 	}
