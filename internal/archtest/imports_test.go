@@ -35,6 +35,7 @@ var domain = []string{
 	"internal/registry",
 	"internal/readcache",
 	"internal/downloads",
+	"internal/critical",
 	"internal/mfa",
 	"internal/token",
 	"internal/password",

@@ -22,6 +22,8 @@ var onlyImports = map[string][]string{
 	// Download counting writes counts; what they mean (unpublish policy,
 	// critical packages) is the registry's.
 	"internal/downloads": {"internal/core", "internal/limits", "internal/store"},
+	// Which packages are critical; mailing and events are the registry's.
+	"internal/critical": {"internal/core", "internal/store"},
 	// The conformance suite's areas share helpers through suite only;
 	// they do not reach into each other, and suite into none of them,
 	// so that storetest.Run stays the one place that runs them all.

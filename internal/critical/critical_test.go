@@ -1,4 +1,4 @@
-package registry
+package critical
 
 import (
 	"slices"
@@ -38,7 +38,7 @@ func TestTopCritical(t *testing.T) {
 		{"at the floor counts", totals(1000), 1, 1, 1000, []int64{1}},
 		{"ties across the floor stop at it", totals(1200, 999), 10, 50, 1000, []int64{1}},
 	} {
-		if got := topCritical(tc.totals, tc.all, tc.percent, tc.floor); !slices.Equal(got, tc.want) {
+		if got := Top(tc.totals, tc.all, tc.percent, tc.floor); !slices.Equal(got, tc.want) {
 			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
 		}
 	}
