@@ -1,8 +1,9 @@
 // Package readcache holds the read path's in-memory copies: the servable
-// state of each public version (Files), the documents (Docs) and small
-// package files' verified bytes (Hot), kept in this process so that a
-// tarball or packument GET costs no database round trip. What they hold
-// is only ever a copy of the store's state:
+// state of each public version (Files), the documents (Docs), small
+// package files' verified bytes (Hot) and which files hashed right a
+// moment ago (Verified), kept in this process so that a tarball or
+// packument GET costs no database round trip and no hash. What Files and
+// Docs hold is only ever a copy of the store's state:
 //
 //   - Every write transaction of the registry goes through its watched
 //     store, which notes the packages it changes (their row, a version,

@@ -1,6 +1,7 @@
 package readcache
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -90,5 +91,41 @@ func TestHotFiles(t *testing.T) {
 	}
 	if h.size > hotFilesMax {
 		t.Fatalf("kept files take %d bytes, over the bound of %d", h.size, hotFilesMax)
+	}
+}
+
+// TestVerifiedSharesOneHash: concurrent requests for one file wait for
+// the one hash under way; a file that hashed right is trusted for the
+// TTL and no longer; damage is not remembered as verified.
+func TestVerifiedSharesOneHash(t *testing.T) {
+	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	v := NewVerified(time.Minute)
+	call, leader, ok := v.Join("d1", now)
+	if ok || !leader {
+		t.Fatalf("first Join = leader %v, ok %v; want the leader of a new hash", leader, ok)
+	}
+	other, leader2, ok2 := v.Join("d1", now)
+	if ok2 || leader2 || other != call {
+		t.Fatalf("second Join = leader %v, ok %v, same call %v; want to wait on the first", leader2, ok2, other == call)
+	}
+	v.Finish("d1", call, nil, now)
+	select {
+	case <-other.Done():
+	default:
+		t.Fatal("Finish did not wake the waiting request")
+	}
+	if _, _, ok := v.Join("d1", now.Add(time.Minute-time.Second)); !ok {
+		t.Fatal("a file that hashed right was not trusted within the TTL")
+	}
+	call, leader, ok = v.Join("d1", now.Add(time.Minute))
+	if ok || !leader {
+		t.Fatal("a file was trusted past the TTL without hashing it again")
+	}
+	v.Finish("d1", call, errors.New("corrupt"), now.Add(time.Minute))
+	if call.Err() == nil {
+		t.Fatal("the waiting requests did not get the hash's error")
+	}
+	if _, _, ok := v.Join("d1", now.Add(time.Minute)); ok {
+		t.Fatal("a damaged file was remembered as verified")
 	}
 }

@@ -31,17 +31,17 @@ import (
 // happens within that minute of a check is caught at the next one (and by
 // `rampart admin blobs verify`).
 func (s *Service) verifyFile(ctx context.Context, r io.ReadSeeker, name string, v *core.Version) error {
-	call, leader, ok := s.verified.join(v.Digest, s.now())
+	call, leader, ok := s.verified.Join(v.Digest, s.now())
 	if ok {
 		return nil
 	}
 	if !leader {
 		select {
-		case <-call.done:
+		case <-call.Done():
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		if call.err == nil {
+		if call.Err() == nil {
 			return nil
 		}
 		// The other request found damage: hash this one too, so that
@@ -49,7 +49,7 @@ func (s *Service) verifyFile(ctx context.Context, r io.ReadSeeker, name string, 
 		return s.hashFile(ctx, r, name, v)
 	}
 	err := s.hashFile(ctx, r, name, v)
-	s.verified.finish(v.Digest, call, err, s.now())
+	s.verified.Finish(v.Digest, call, err, s.now())
 	return err
 }
 
@@ -74,63 +74,8 @@ func (s *Service) hashFile(ctx context.Context, r io.ReadSeeker, name string, v 
 }
 
 // verifiedFor is how long a file that hashed to its digest is served
-// without hashing it again; maxVerified bounds how many are remembered.
-const (
-	verifiedFor = time.Minute
-	maxVerified = 10000
-)
-
-// verifiedFiles remembers, per digest, when a file last hashed right, and
-// the hash under way for each digest, so that a flood of requests for one
-// file costs one hash.
-type verifiedFiles struct {
-	mu       sync.Mutex
-	at       map[string]time.Time
-	inflight map[string]*verifyCall
-}
-
-// verifyCall is one hash under way; err is set before done is closed.
-type verifyCall struct {
-	done chan struct{}
-	err  error
-}
-
-// join reports ok if digest hashed right within verifiedFor of now.
-// Otherwise it returns the hash under way for digest, and leader is true
-// if the caller must do it (and then call finish).
-func (f *verifiedFiles) join(digest string, now time.Time) (call *verifyCall, leader, ok bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if at, seen := f.at[digest]; seen && now.Sub(at) < verifiedFor && !now.Before(at) {
-		return nil, false, true
-	}
-	if c, busy := f.inflight[digest]; busy {
-		return c, false, false
-	}
-	if f.inflight == nil {
-		f.inflight = map[string]*verifyCall{}
-	}
-	c := &verifyCall{done: make(chan struct{})}
-	f.inflight[digest] = c
-	return c, true, false
-}
-
-// finish records the leader's result and wakes the requests waiting on it.
-func (f *verifiedFiles) finish(digest string, c *verifyCall, err error, now time.Time) {
-	f.mu.Lock()
-	delete(f.inflight, digest)
-	if err == nil {
-		if f.at == nil || len(f.at) >= maxVerified {
-			f.at = map[string]time.Time{} // forget all: each is one hash to redo
-		}
-		f.at[digest] = now
-	} else {
-		delete(f.at, digest)
-	}
-	f.mu.Unlock()
-	c.err = err
-	close(c.done)
-}
+// without hashing it again (readcache.Verified).
+const verifiedFor = time.Minute
 
 // hashBuffers keep the read path from allocating 32 KiB per download.
 var hashBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}

@@ -76,7 +76,7 @@ type Service struct {
 	builds docBuilds
 	// verified remembers files that hashed right a moment ago; hot keeps
 	// the small ones' bytes.
-	verified verifiedFiles
+	verified *readcache.Verified
 	hot      *readcache.Hot
 	// mailing counts the notices being mailed in the background;
 	// mailSlots bounds how many batches may be under way at once.
@@ -103,7 +103,8 @@ func New(ctx context.Context, st store.Store, blobs blob.Store, cfg Config, now 
 		return nil, errors.New("registry: a package format is required")
 	}
 	s := &Service{store: st, blobs: blobs, cfg: cfg, now: now, log: log, mailSlots: make(chan struct{}, maxMailBatches),
-		processing: make(chan struct{}, limits.MaxPublishesProcessing), docs: readcache.NewDocs(), hot: readcache.NewHot(verifiedFor)}
+		processing: make(chan struct{}, limits.MaxPublishesProcessing), docs: readcache.NewDocs(), hot: readcache.NewHot(verifiedFor),
+		verified: readcache.NewVerified(verifiedFor)}
 	s.store = watchedStore{Store: st, s: s} // writes invalidate the read caches
 	key, err := downloads.LoadKey(ctx, st)
 	if err != nil {
