@@ -27,7 +27,9 @@ func TestAssembleMatchesDocuments(t *testing.T) {
 		{Version: "2.0.0-rc.1", Manifest: manifest("2.0.0-rc.1", "two"), PublisherID: 1, PublishedAt: t0.Add(2 * time.Minute)},
 		{Version: "0.9.0", Manifest: manifest("0.9.0", "gone"), PublisherID: 1, PublishedAt: t0, UnpublishedAt: t0.Add(time.Minute)},
 	}
-	url := func(version string) string { return "https://r.example/" + p.Name + "/-/" + TarballFilename(p.Name, version) }
+	url := func(version string) string {
+		return "https://r.example/" + p.Name + "/-/" + TarballFilename(p.Name, version)
+	}
 	for _, tags := range []map[string]string{{"latest": "1.0.0", "next": "2.0.0-rc.1"}, {"next": "2.0.0-rc.1"}} {
 		var f Format
 		want, err := f.Documents(ecosystem.PackageState{Package: p, Versions: versions, Tags: tags, Maintainers: []core.User{*alice},
