@@ -33,6 +33,9 @@ var domain = []string{
 	"internal/secondfactor",
 	"internal/throttle",
 	"internal/registry",
+	"internal/readcache",
+	"internal/downloads",
+	"internal/critical",
 	"internal/mfa",
 	"internal/token",
 	"internal/password",
@@ -85,13 +88,6 @@ var allowed = map[edge]string{
 	// calling emaildomain directly; it should take a domain checker
 	// interface instead.
 	{"internal/emaildomain", "net/http"}: "identity -> emaildomain: RDAP client",
-	// The registry still builds npm's packument parts itself
-	// (docparts.go: npm's field lists, "_rev", times and gzip). This went
-	// on the list when the rule above was added (issue 8 item 1); the
-	// publish path no longer needs it (npm's format parses uploads into a
-	// neutral ecosystem.Publish), and it goes when the document parts move
-	// behind ecosystem.Format.
-	{"internal/registry", "internal/ecosystem/npm"}: "registry -> npm format: packument parts",
 }
 
 // edge is one import: from imports to. Packages of this module are

@@ -30,6 +30,36 @@ type Format interface {
 	// one package (npm: the full and abbreviated packuments, raw and
 	// gzipped), from the package's state.
 	Documents(st PackageState) (*core.Document, error)
+	// RenderVersion renders one live version's fragments of the full and
+	// the abbreviated documents, byte for byte as Documents encodes the
+	// version inside them, so that the registry can render each version
+	// once and assemble documents from the fragments (Assemble).
+	RenderVersion(p *core.Package, v *core.Version, publisher *core.User, artifactURL string) (full, abbrev []byte, err error)
+	// Assemble prepares the documents of a package from its state and its
+	// live versions' fragments: the same bytes as Documents, without
+	// encoding any version again.
+	Assemble(st Parts) (Assembly, error)
+}
+
+// Parts is what a package's documents are assembled from.
+type Parts struct {
+	Package     *core.Package
+	Tags        map[string]string // dist-tag -> version
+	Maintainers []core.User
+	// Live are the live versions, sorted by version string, each with
+	// its fragments in Frags (RenderVersion).
+	Live  []*core.Version
+	Frags map[string]core.VersionDoc
+}
+
+// Assembly is a package's documents ready to assemble. Size needs only
+// the fragments' lengths; Document needs their bodies.
+type Assembly interface {
+	// Size is the length of the full document, what the registry's
+	// document size limit bounds, without assembling it.
+	Size() int64
+	// Document assembles every form of the documents.
+	Document() (*core.Document, error)
 }
 
 // PackageState is what a Format builds a package's documents from.

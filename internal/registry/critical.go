@@ -3,49 +3,15 @@ package registry
 import (
 	"context"
 	"errors"
-	"math"
-	"slices"
 	"time"
 
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/event"
+	"github.com/rampart/rampart/internal/critical"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/store"
 )
-
-// CriticalWindow is the period over which downloads make a package critical.
-const CriticalWindow = 30 * 24 * time.Hour
-
-// topCritical picks the critical packages from download totals (most
-// first): the top percent of all packages, rounded up, at least one, among
-// those with at least floor downloads. Packages tied with the last one
-// picked are critical too, so the answer never depends on the order of
-// equal counts. The floor keeps a small registry's top percent (often
-// its only package, with a handful of downloads) from becoming critical
-// and locking out its maintainer.
-func topCritical(totals []core.PackageDownloads, allPackages int, percent float64, floor int64) []int64 {
-	floor = max(floor, 1)
-	eligible := 0
-	for eligible < len(totals) && totals[eligible].Downloads >= floor {
-		eligible++
-	}
-	totals = totals[:eligible]
-	if len(totals) == 0 || percent <= 0 {
-		return nil
-	}
-	n := max(int(math.Ceil(float64(allPackages)*percent/100)), 1)
-	n = min(n, len(totals))
-	for n < len(totals) && totals[n].Downloads == totals[n-1].Downloads {
-		n++
-	}
-	ids := make([]int64, n)
-	for i := range n {
-		ids[i] = totals[i].PackageID
-	}
-	slices.Sort(ids)
-	return ids
-}
 
 // RecomputeCritical recomputes the computed set of critical packages from
 // the last 30 days of downloads and writes an event when it changed. The
@@ -60,38 +26,12 @@ func (s *Service) RecomputeCritical(ctx context.Context) (changed bool, err erro
 	var notices []notice
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		changed, notices = false, nil
-		totals, err := tx.DownloadTotals(now.Add(-CriticalWindow))
-		if err != nil {
+		c, err := critical.Recompute(tx, now, s.cfg.CriticalTopPercent, s.cfg.CriticalMinDownloads)
+		if err != nil || !c.Changed {
 			return err
-		}
-		names, err := tx.AllPackageNames()
-		if err != nil {
-			return err
-		}
-		ids := topCritical(totals, len(names), s.cfg.CriticalTopPercent, s.cfg.CriticalMinDownloads)
-		before, err := tx.CriticalPackages()
-		if err != nil {
-			return err
-		}
-		var old []int64
-		wasCritical := map[int64]bool{}
-		for _, c := range before {
-			wasCritical[c.PackageID] = true
-			if c.Computed {
-				old = append(old, c.PackageID)
-			}
-		}
-		if err := tx.SetCriticalComputed(ids, now); err != nil {
-			return err
-		}
-		if slices.Equal(old, ids) {
-			return nil
 		}
 		changed = true
-		byID := map[int64]string{}
-		for _, d := range totals {
-			byID[d.PackageID] = d.Name
-		}
+		ids, byID, wasCritical := c.IDs, c.Names, c.WasCritical
 		list := make([]string, 0, len(ids))
 		added := []string{}
 		for _, id := range ids {
@@ -139,15 +79,7 @@ func (s *Service) criticalNotice(tx store.Packages, pkgID int64, name, reason st
 // KeyRequiredFrom is when a package in its grace period starts needing a
 // security key or passkey; zero if it is not critical or already needs one.
 func (s *Service) KeyRequiredFrom(c core.CriticalPackage) time.Time {
-	start := c.GraceStart()
-	if !c.Critical() || start.IsZero() || s.cfg.CriticalGrace <= 0 {
-		return time.Time{}
-	}
-	end := start.Add(s.cfg.CriticalGrace)
-	if !s.now().Before(end) {
-		return time.Time{}
-	}
-	return end
+	return critical.KeyRequiredFrom(c, s.cfg.CriticalGrace, s.now())
 }
 
 // RunCritical recomputes critical packages now and then every interval

@@ -1,19 +1,17 @@
 package registry
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/rampart/rampart/internal/core"
-	"github.com/rampart/rampart/internal/ecosystem/npm"
+	"github.com/rampart/rampart/internal/ecosystem"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -52,37 +50,10 @@ func (s *Service) versionStamp(v *core.Version, u *core.User) string {
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
-// renderVersion renders the fragments of v, exactly as buildDocument
-// encodes v inside the whole document.
+// renderVersion renders the fragments of v (the format's RenderVersion),
+// stamped with what they show.
 func (s *Service) renderVersion(p *core.Package, v *core.Version, u *core.User) (*core.VersionDoc, error) {
-	var m map[string]any
-	if err := json.Unmarshal(v.Manifest, &m); err != nil {
-		return nil, fmt.Errorf("version %s manifest: %w", v.Version, err)
-	}
-	delete(m, "readme")
-	dist, _ := m["dist"].(map[string]any)
-	if dist == nil {
-		dist = map[string]any{}
-	}
-	dist["tarball"] = s.TarballURL(p.Name, v.Version)
-	m["dist"] = dist
-	if v.Deprecated != "" {
-		m["deprecated"] = v.Deprecated
-	}
-	if u != nil {
-		m["_npmUser"] = map[string]any{"name": u.Name, "email": u.Email}
-	}
-	abbrev := map[string]any{}
-	for _, f := range npm.AbbreviatedFields {
-		if val, ok := m[f]; ok {
-			abbrev[f] = val
-		}
-	}
-	full, err := json.Marshal(m)
-	if err != nil {
-		return nil, err
-	}
-	ab, err := json.Marshal(abbrev)
+	full, ab, err := s.cfg.Format.RenderVersion(p, v, u, s.TarballURL(p.Name, v.Version))
 	if err != nil {
 		return nil, err
 	}
@@ -93,10 +64,8 @@ func (s *Service) renderVersion(p *core.Package, v *core.Version, u *core.User) 
 type docParts struct {
 	pkg      *core.Package
 	tags     map[string]string
-	top      []byte   // the full document's fields but time, users and versions, encoded, without its closing brace
-	times    []byte   // the full document's time object
 	versions []string // the live versions, sorted
-	frags    map[string]core.VersionDoc
+	asm      ecosystem.Assembly
 	// fresh are the fragments rendered now because none was stored under
 	// the current stamp: the caller stores them.
 	fresh []*core.VersionDoc
@@ -122,10 +91,9 @@ func (s *Service) loadParts(tx packagesUsersDocuments, p *core.Package, bodies b
 	if err != nil {
 		return nil, err
 	}
-	d := &docParts{pkg: p, tags: tags, frags: frags}
+	d := &docParts{pkg: p, tags: tags}
 	users := map[int64]*core.User{}
-	live := map[string]*core.Version{}
-	times := map[string]string{"created": npm.DocTime(p.CreatedAt), "modified": npm.DocTime(p.ModifiedAt)}
+	var live []*core.Version
 	for i := range all {
 		v := &all[i]
 		if !v.Live() {
@@ -146,129 +114,31 @@ func (s *Service) loadParts(tx packagesUsersDocuments, p *core.Package, bodies b
 			d.fresh = append(d.fresh, vd)
 			frags[v.Version] = *vd
 		}
-		live[v.Version] = v
+		live = append(live, v)
+	}
+	slices.SortFunc(live, func(a, b *core.Version) int { return strings.Compare(a.Version, b.Version) })
+	for _, v := range live {
 		d.versions = append(d.versions, v.Version)
-		times[v.Version] = npm.DocTime(v.PublishedAt)
 	}
-	slices.Sort(d.versions)
-
-	// The top level hoists fields from the latest version, as
-	// buildDocument does: the version tagged latest (and its readme), or
-	// else the highest live version (and no readme).
-	var latest map[string]any
-	var readme string
-	lv, tagged := live[tags["latest"]]
-	if !tagged {
-		lv = live[highestVersion(live)]
-	}
-	if lv != nil {
-		if err := json.Unmarshal(lv.Manifest, &latest); err != nil {
-			return nil, fmt.Errorf("building document of %s: version %s manifest: %w", p.Name, lv.Version, err)
-		}
-		if tagged {
-			readme, _ = latest["readme"].(string)
-		}
-	}
-	ms := make([]map[string]any, 0, len(maintainers))
-	for _, u := range maintainers {
-		ms = append(ms, map[string]any{"name": u.Name, "email": u.Email})
-	}
-	top := map[string]any{
-		"_id":         p.Name,
-		"_rev":        npm.Rev(p),
-		"name":        p.Name,
-		"dist-tags":   tags,
-		"maintainers": ms,
-		"readme":      readme,
-	}
-	for _, f := range npm.HoistedFields {
-		if val, ok := latest[f]; ok {
-			top[f] = val
-		}
-	}
-	if d.top, err = json.Marshal(top); err != nil {
-		return nil, err
-	}
-	// "time", "users" and "versions" sort after every other top-level
-	// field, so they are appended after the encoded rest.
-	d.top = d.top[:len(d.top)-1]
-	if d.times, err = json.Marshal(times); err != nil {
-		return nil, err
+	d.asm, err = s.cfg.Format.Assemble(ecosystem.Parts{Package: p, Tags: tags, Maintainers: maintainers, Live: live, Frags: frags})
+	if err != nil {
+		return nil, fmt.Errorf("building document of %s: %w", p.Name, err)
 	}
 	return d, nil
 }
 
 // fullSize is the length of the full document, from the fragments'
 // lengths: what limits.document_bytes bounds, without assembling it.
-func (d *docParts) fullSize() int64 {
-	n := int64(len(d.top)) + int64(len(`,"time":`)+len(d.times)+len(`,"users":{},"versions":{`)+len(`}}`))
-	for i, v := range d.versions {
-		k, _ := json.Marshal(v)
-		n += int64(len(k)) + 1 + d.frags[v].FullLen
-		if i > 0 {
-			n++
-		}
-	}
-	return n
-}
+func (d *docParts) fullSize() int64 { return d.asm.Size() }
 
 // document assembles every form of the document; the fragments' bodies
 // must have been read.
 func (d *docParts) document() (*core.Document, error) {
-	var full, abbrev bytes.Buffer
-	full.Grow(int(d.fullSize()))
-	full.Write(d.top)
-	full.WriteString(`,"time":`)
-	full.Write(d.times)
-	full.WriteString(`,"users":{},"versions":{`)
-	head, err := json.Marshal(map[string]any{"dist-tags": d.tags, "modified": npm.DocTime(d.pkg.ModifiedAt), "name": d.pkg.Name})
+	doc, err := d.asm.Document()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("building document of %s: %w", d.pkg.Name, err)
 	}
-	abbrev.Write(head[:len(head)-1])
-	abbrev.WriteString(`,"versions":{`)
-	for i, v := range d.versions {
-		f := d.frags[v]
-		if f.Full == nil || f.Abbrev == nil {
-			return nil, fmt.Errorf("building document of %s: the fragments of %s were not read", d.pkg.Name, v)
-		}
-		k, err := json.Marshal(v)
-		if err != nil {
-			return nil, err
-		}
-		if i > 0 {
-			full.WriteByte(',')
-			abbrev.WriteByte(',')
-		}
-		full.Write(k)
-		full.WriteByte(':')
-		full.Write(f.Full)
-		abbrev.Write(k)
-		abbrev.WriteByte(':')
-		abbrev.Write(f.Abbrev)
-	}
-	full.WriteString(`}}`)
-	abbrev.WriteString(`}}`)
-	fullGz, err := npm.GzipBytes(full.Bytes())
-	if err != nil {
-		return nil, err
-	}
-	abbrevGz, err := npm.GzipBytes(abbrev.Bytes())
-	if err != nil {
-		return nil, err
-	}
-	h := sha256.New()
-	h.Write(full.Bytes())
-	h.Write(abbrev.Bytes())
-	return &core.Document{
-		Name:       d.pkg.Name,
-		Restricted: d.pkg.Access == "restricted",
-		ETag:       base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:15]),
-		Full:       full.Bytes(),
-		FullGz:     fullGz,
-		Abbrev:     abbrev.Bytes(),
-		AbbrevGz:   abbrevGz,
-	}, nil
+	return doc, nil
 }
 
 // markChanged is the write side of a change to p's document, inside the

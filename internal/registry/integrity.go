@@ -32,17 +32,17 @@ import (
 // happens within that minute of a check is caught at the next one (and by
 // `rampart admin blobs verify`).
 func (s *Service) verifyFile(ctx context.Context, r io.ReadSeeker, name string, v *core.Version) error {
-	call, leader, ok := s.verified.join(v.Digest, s.now())
+	call, leader, ok := s.verified.Join(v.Digest, s.now())
 	if ok {
 		return nil
 	}
 	if !leader {
 		select {
-		case <-call.done:
+		case <-call.Done():
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		if call.err == nil {
+		if call.Err() == nil {
 			return nil
 		}
 		// The other request found damage: hash this one too, so that
@@ -50,7 +50,7 @@ func (s *Service) verifyFile(ctx context.Context, r io.ReadSeeker, name string, 
 		return s.hashFile(ctx, r, name, v)
 	}
 	err := s.hashFile(ctx, r, name, v)
-	s.verified.finish(v.Digest, call, err, s.now())
+	s.verified.Finish(v.Digest, call, err, s.now())
 	return err
 }
 
@@ -75,63 +75,8 @@ func (s *Service) hashFile(ctx context.Context, r io.ReadSeeker, name string, v 
 }
 
 // verifiedFor is how long a file that hashed to its digest is served
-// without hashing it again; maxVerified bounds how many are remembered.
-const (
-	verifiedFor = time.Minute
-	maxVerified = 10000
-)
-
-// verifiedFiles remembers, per digest, when a file last hashed right, and
-// the hash under way for each digest, so that a flood of requests for one
-// file costs one hash.
-type verifiedFiles struct {
-	mu       sync.Mutex
-	at       map[string]time.Time
-	inflight map[string]*verifyCall
-}
-
-// verifyCall is one hash under way; err is set before done is closed.
-type verifyCall struct {
-	done chan struct{}
-	err  error
-}
-
-// join reports ok if digest hashed right within verifiedFor of now.
-// Otherwise it returns the hash under way for digest, and leader is true
-// if the caller must do it (and then call finish).
-func (f *verifiedFiles) join(digest string, now time.Time) (call *verifyCall, leader, ok bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if at, seen := f.at[digest]; seen && now.Sub(at) < verifiedFor && !now.Before(at) {
-		return nil, false, true
-	}
-	if c, busy := f.inflight[digest]; busy {
-		return c, false, false
-	}
-	if f.inflight == nil {
-		f.inflight = map[string]*verifyCall{}
-	}
-	c := &verifyCall{done: make(chan struct{})}
-	f.inflight[digest] = c
-	return c, true, false
-}
-
-// finish records the leader's result and wakes the requests waiting on it.
-func (f *verifiedFiles) finish(digest string, c *verifyCall, err error, now time.Time) {
-	f.mu.Lock()
-	delete(f.inflight, digest)
-	if err == nil {
-		if f.at == nil || len(f.at) >= maxVerified {
-			f.at = map[string]time.Time{} // forget all: each is one hash to redo
-		}
-		f.at[digest] = now
-	} else {
-		delete(f.at, digest)
-	}
-	f.mu.Unlock()
-	c.err = err
-	close(c.done)
-}
+// without hashing it again (readcache.Verified).
+const verifiedFor = time.Minute
 
 // hashBuffers keep the read path from allocating 32 KiB per download.
 var hashBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
@@ -170,74 +115,18 @@ func (s *Service) fileDamaged(ctx context.Context, name string, v *core.Version,
 	return core.Errorf(core.KindDataFault, "the file of %s@%s is %s, so it is not served; the registry operator has been alerted and must restore it from a backup. Try again later, or install another version", name, v.Version, why)
 }
 
-// Small files are kept in memory once read and verified (hotFiles): a
-// tarball GET of one then costs no file system call at all (opening the
-// blob, seeking, sendfile and closing cost more than the copy of a few
-// KiB). The bytes kept are the ones that hashed to the digest recorded at
-// publish, so they are right whatever happens to the file on disk; the
-// copy is dropped after verifiedFor, as a verified file is, so that the
-// next request reads and hashes the file again and damage on disk is
-// still found and reported within that minute.
-const (
-	// hotFileMax is the largest file kept; most npm tarballs are smaller.
-	hotFileMax = 1 << 20
-	// hotFilesMax bounds the memory all kept files take together.
-	hotFilesMax = 64 << 20
-)
+// Small files are kept in memory once read and verified (readcache.Hot):
+// a tarball GET of one then costs no file system call at all. The copy is
+// dropped after verifiedFor, as a verified file is, so that damage on disk
+// is still found and reported within that minute.
 
 // bytesFile is a file kept in memory, as a Tarball's reader.
 type bytesFile struct{ *bytes.Reader }
 
 func (bytesFile) Close() error { return nil }
 
-// hotFiles holds small files' verified bytes by digest.
-type hotFiles struct {
-	mu    sync.Mutex
-	size  int64
-	files map[string]hotFile
-}
-
-type hotFile struct {
-	b  []byte
-	at time.Time // when it was read and hashed
-}
-
-// get returns the bytes of digest if they were verified within
-// verifiedFor of now. The caller must not change them.
-func (h *hotFiles) get(digest string, now time.Time) ([]byte, bool) {
-	h.mu.Lock()
-	f, ok := h.files[digest]
-	h.mu.Unlock()
-	if !ok || now.Sub(f.at) >= verifiedFor || now.Before(f.at) {
-		return nil, false
-	}
-	return f.b, true
-}
-
-// put keeps b, verified at, making room by forgetting others.
-func (h *hotFiles) put(digest string, b []byte, at time.Time) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.files == nil {
-		h.files = map[string]hotFile{}
-	}
-	if old, ok := h.files[digest]; ok {
-		h.size -= int64(len(old.b))
-		delete(h.files, digest)
-	}
-	for d, f := range h.files {
-		if h.size+int64(len(b)) <= hotFilesMax {
-			break
-		}
-		h.size -= int64(len(f.b))
-		delete(h.files, d)
-	}
-	h.files[digest] = hotFile{b: b, at: at}
-	h.size += int64(len(b))
-}
-
 // readSmallFile reads the whole of a small file, checks it against the
-// digest recorded at publish, and keeps it in memory (see hotFiles).
+// digest recorded at publish, and keeps it in memory (see readcache.Hot).
 func (s *Service) readSmallFile(ctx context.Context, r io.Reader, size int64, name string, v *core.Version) ([]byte, error) {
 	now := s.now()
 	b := make([]byte, size)
@@ -248,6 +137,6 @@ func (s *Service) readSmallFile(ctx context.Context, r io.Reader, size int64, na
 	if got := hex.EncodeToString(sum[:]); got != v.Digest {
 		return nil, s.fileDamaged(ctx, name, v, "corrupt", got)
 	}
-	s.hot.put(v.Digest, b, now)
+	s.hot.Put(v.Digest, b, now)
 	return b, nil
 }

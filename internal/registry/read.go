@@ -14,6 +14,7 @@ import (
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/blob"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/readcache"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -51,7 +52,7 @@ type Tarball struct {
 // CountDownload counts a download of tb by a client at addr. The caller
 // calls it only for a complete download: a GET whose whole file was
 // written, not a HEAD, a ranged or a conditional request (see
-// downloadCounter for how downloads are de-duplicated).
+// downloads.Counter for how downloads are de-duplicated).
 func (s *Service) CountDownload(tb *Tarball, addr netip.Addr) {
 	s.downloads.Add(tb.pkgID, addr)
 }
@@ -71,9 +72,9 @@ func (s *Service) OpenTarball(ctx context.Context, p authz.Principal, name, file
 	if err != nil {
 		return nil, err
 	}
-	v := &core.Version{PackageID: f.pkgID, Version: version, Digest: f.digest, Integrity: f.integrity, PublishedAt: f.published}
+	v := &core.Version{PackageID: f.PkgID, Version: version, Digest: f.Digest, Integrity: f.Integrity, PublishedAt: f.Published}
 	tb := &Tarball{Integrity: v.Integrity, Modified: v.PublishedAt, pkgID: v.PackageID}
-	if b, ok := s.hot.get(v.Digest, s.now()); ok {
+	if b, ok := s.hot.Get(v.Digest, s.now()); ok {
 		tb.ReadSeekCloser, tb.Size = bytesFile{bytes.NewReader(b)}, int64(len(b))
 		return tb, nil
 	}
@@ -81,7 +82,7 @@ func (s *Service) OpenTarball(ctx context.Context, p authz.Principal, name, file
 	if err != nil {
 		return nil, s.missingFile(ctx, name, v, err)
 	}
-	if size <= hotFileMax {
+	if size <= readcache.HotFileMax {
 		b, err := s.readSmallFile(ctx, r, size, name, v)
 		r.Close()
 		if err != nil {
@@ -99,16 +100,16 @@ func (s *Service) OpenTarball(ctx context.Context, p authz.Principal, name, file
 }
 
 // servableFile is the file of name@version if p may download it: from
-// memory for a public version read from the store within readCacheTTL
-// (see readcache.go), else from the store, authorizing p for a
+// memory for a public version read from the store within readcache.TTL
+// (see cached.go), else from the store, authorizing p for a
 // restricted package.
-func (s *Service) servableFile(ctx context.Context, p authz.Principal, name, version string) (servedFile, error) {
+func (s *Service) servableFile(ctx context.Context, p authz.Principal, name, version string) (readcache.File, error) {
 	now := s.now()
-	if f, ok := s.files.get(name, version, now); ok {
+	if f, ok := s.files.Get(name, version, now); ok {
 		return f, nil
 	}
-	gen := s.files.generation()
-	var f servedFile
+	gen := s.files.Generation()
+	var f readcache.File
 	var restricted bool
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		pkg, err := tx.PackageByRef(s.ref(name))
@@ -136,14 +137,14 @@ func (s *Service) servableFile(ctx context.Context, p authz.Principal, name, ver
 		if err != nil {
 			return err
 		}
-		f = servedFile{pkgID: v.PackageID, digest: v.Digest, integrity: v.Integrity, published: v.PublishedAt, at: now}
+		f = readcache.File{PkgID: v.PackageID, Digest: v.Digest, Integrity: v.Integrity, Published: v.PublishedAt, At: now}
 		return nil
 	})
 	if err != nil {
-		return servedFile{}, err
+		return readcache.File{}, err
 	}
 	if !restricted {
-		s.files.put(name, version, f, gen)
+		s.files.Put(name, version, f, gen)
 	}
 	return f, nil
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/rampart/rampart/internal/store"
 )
 
-// The read caches (readcache.go) answer tarball and packument GETs from
+// The read caches (internal/readcache) answer tarball and packument GETs from
 // memory. These tests read once so that the cache holds the package,
 // change it through the service, and check that the very next read sees
 // the change: no state change may be served stale.
@@ -201,7 +201,7 @@ func TestReadCacheOwnerRemoved(t *testing.T) {
 
 // TestReadCacheTTL: a change this process did not make (another replica's,
 // here a write straight to the store) is served at the latest once
-// readCacheTTL (5 s) has passed.
+// readcache.TTL (5 s) has passed.
 func TestReadCacheTTL(t *testing.T) {
 	e := newPolicyEnv(t)
 	e.publish(e.alice, "elsewhere", "1.0.0", "latest", nil)

@@ -17,10 +17,12 @@ import (
 	"github.com/rampart/rampart/internal/background"
 	"github.com/rampart/rampart/internal/blob"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/downloads"
 	"github.com/rampart/rampart/internal/ecosystem"
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/notifier"
+	"github.com/rampart/rampart/internal/readcache"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -70,17 +72,17 @@ type Service struct {
 	cfg       Config
 	now       func() time.Time
 	log       *slog.Logger
-	downloads *downloadCounter
+	downloads *downloads.Counter
 	// docs and files are the read path's copies of documents and of
-	// versions' servable state (readcache.go).
-	docs  *docCache
-	files fileCache
+	// versions' servable state (internal/readcache, cached.go).
+	docs  *readcache.Docs
+	files readcache.Files
 	// builds lets the readers of a stale document share one build.
 	builds docBuilds
 	// verified remembers files that hashed right a moment ago; hot keeps
 	// the small ones' bytes.
-	verified verifiedFiles
-	hot      hotFiles
+	verified *readcache.Verified
+	hot      *readcache.Hot
 	// bg mails notices after commit.
 	bg *background.Group
 	// notices mails the notices of the outbox's package events.
@@ -101,7 +103,8 @@ func New(ctx context.Context, st store.Store, blobs blob.Store, cfg Config, now 
 		return nil, errors.New("registry: a package format is required")
 	}
 	s := &Service{store: st, blobs: blobs, cfg: cfg, now: now, log: log, bg: cfg.Background,
-		processing: make(chan struct{}, limits.MaxPublishesProcessing), docs: newDocCache()}
+		processing: make(chan struct{}, limits.MaxPublishesProcessing), docs: readcache.NewDocs(), hot: readcache.NewHot(verifiedFor),
+		verified: readcache.NewVerified(verifiedFor)}
 	if s.bg == nil {
 		// Bounded like the server's group: with a relay that hangs, a flood
 		// of publishes must not pile up goroutines without end.
@@ -109,11 +112,11 @@ func New(ctx context.Context, st store.Store, blobs blob.Store, cfg Config, now 
 	}
 	s.notices = notifier.New(st, cfg.Mailer, metaNoticeCursor, s.noticesOf, log)
 	s.store = watchedStore{Store: st, s: s} // writes invalidate the read caches
-	key, err := loadDownloadKey(ctx, st)
+	key, err := downloads.LoadKey(ctx, st)
 	if err != nil {
 		return nil, err
 	}
-	s.downloads = newDownloadCounter(st, key, now, log)
+	s.downloads = downloads.New(st, key, now, log)
 	if cfg.AdoptStoredURL {
 		err := st.View(ctx, func(tx store.Tx) error {
 			u, err := tx.GetMeta(metaPublicURL)

@@ -9,8 +9,8 @@
 //
 // To add a backend: implement Store, and Tx role by role, each in its
 // own file as sqlite does; run each role's conformance cases as it is
-// done (storetest.RunUsers, storetest.RunPackages, ...: one file per role
-// in storetest), and then the whole suite in one line, storetest.Run,
+// done (accounts.RunUsers, packages.RunPackages, ...: one file per role
+// under storetest), and then the whole suite in one line, storetest.Run,
 // from the backend's tests. A backend may retry the closure of Update.
 //
 // Contract common to every method:

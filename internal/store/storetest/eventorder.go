@@ -9,6 +9,7 @@ import (
 
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/store/storetest/suite"
 )
 
 // The EventOrder cases check the sequence contract of store.Events: what
@@ -40,19 +41,19 @@ func testEventOrderConcurrent(t *testing.T, s store.Store) {
 				rollback := i%3 == 1
 				err := s.Update(t.Context(), func(tx store.Tx) error {
 					for _, name := range names {
-						e := &core.Event{At: at(time.Duration(i) * time.Second), Type: core.EventPublish, Actor: name,
+						e := &core.Event{At: suite.At(time.Duration(i) * time.Second), Type: core.EventPublish, Actor: name,
 							Package: "p", Version: "1.0.0", Data: json.RawMessage(`{}`), Schema: 1, Personal: json.RawMessage(`{"ip":"` + name + `"}`)}
 						if err := tx.AppendEvent(e); err != nil {
 							return err
 						}
 					}
 					if rollback {
-						return errRollback
+						return suite.ErrRollback
 					}
 					return nil
 				})
 				switch {
-				case rollback && err == errRollback:
+				case rollback && err == suite.ErrRollback:
 				case err != nil:
 					errs <- fmt.Errorf("writer %d, transaction %d: %w", w, i, err)
 					return
@@ -73,7 +74,7 @@ func testEventOrderConcurrent(t *testing.T, s store.Store) {
 	var last int64
 	follow := func() int {
 		t.Helper()
-		batch := read(t, s, func(tx store.Tx) ([]core.Event, error) { return tx.EventsAfter(last, 7) })
+		batch := suite.Read(t, s, func(tx store.Tx) ([]core.Event, error) { return tx.EventsAfter(last, 7) })
 		for _, e := range batch {
 			if e.Seq != last+1 {
 				t.Fatalf("after seq %d the follower read seq %d: a hole, or out of commit order (seen so far: %d events)", last, e.Seq, len(seen))
@@ -125,25 +126,25 @@ func testEventOrderRollbackLeavesNoHole(t *testing.T, s store.Store) {
 	rolledBack := func() {
 		t.Helper()
 		err := s.Update(t.Context(), func(tx store.Tx) error {
-			e := &core.Event{At: at(0), Type: core.EventNewDevice, Actor: "ghost", Data: json.RawMessage(`{}`), Schema: 1, Personal: json.RawMessage(`{"ip":"ghost"}`)}
+			e := &core.Event{At: suite.At(0), Type: core.EventNewDevice, Actor: "ghost", Data: json.RawMessage(`{}`), Schema: 1, Personal: json.RawMessage(`{"ip":"ghost"}`)}
 			if err := tx.AppendEvent(e); err != nil {
 				return err
 			}
-			return errRollback
+			return suite.ErrRollback
 		})
-		wantErr(t, err, errRollback, "Update whose function failed")
+		suite.WantErr(t, err, suite.ErrRollback, "Update whose function failed")
 	}
 	rolledBack()
-	e1 := &core.Event{At: at(time.Minute), Type: core.EventAccountCreate, Actor: "alice", Data: json.RawMessage(`{"admin":false,"user":"alice"}`), Schema: 1}
-	write(t, s, func(tx store.Tx) error { return tx.AppendEvent(e1) })
+	e1 := &core.Event{At: suite.At(time.Minute), Type: core.EventAccountCreate, Actor: "alice", Data: json.RawMessage(`{"admin":false,"user":"alice"}`), Schema: 1}
+	suite.Write(t, s, func(tx store.Tx) error { return tx.AppendEvent(e1) })
 	rolledBack()
-	e2 := &core.Event{At: at(2 * time.Minute), Type: core.EventAccountDisable, Actor: "bob", Data: json.RawMessage(`{"user":"alice"}`), Schema: 1}
-	write(t, s, func(tx store.Tx) error { return tx.AppendEvent(e2) })
+	e2 := &core.Event{At: suite.At(2 * time.Minute), Type: core.EventAccountDisable, Actor: "bob", Data: json.RawMessage(`{"user":"alice"}`), Schema: 1}
+	suite.Write(t, s, func(tx store.Tx) error { return tx.AppendEvent(e2) })
 	if e1.Seq != 1 || e2.Seq != 2 {
 		t.Fatalf("seqs %d, %d after rolled-back appends; want 1, 2 (no holes)", e1.Seq, e2.Seq)
 	}
-	got := read(t, s, func(tx store.Tx) ([]core.Event, error) { return tx.EventsAfter(0, 10) })
-	checkEvents(t, "EventsAfter(0)", got, e1, e2)
+	got := suite.Read(t, s, func(tx store.Tx) ([]core.Event, error) { return tx.EventsAfter(0, 10) })
+	suite.CheckEvents(t, "EventsAfter(0)", got, e1, e2)
 	for _, e := range got {
 		if e.Personal != nil {
 			t.Fatalf("seq %d has personal part %s; the rolled-back one's must have gone with it", e.Seq, e.Personal)
@@ -155,13 +156,13 @@ func testEventOrderRollbackLeavesNoHole(t *testing.T, s store.Store) {
 // every reading method; an event without a personal part reads back with
 // Personal nil, and a legacy (schema 0) event keeps its Data untouched.
 func testEventParts(t *testing.T, s store.Store) {
-	typed := &core.Event{At: at(time.Minute), Type: core.EventNewDevice, Actor: "alice",
+	typed := &core.Event{At: suite.At(time.Minute), Type: core.EventNewDevice, Actor: "alice",
 		Data: json.RawMessage(`{"user":"alice","via":"web"}`), Schema: 1, Personal: json.RawMessage(`{"ip":"192.0.2.1","user_agent":"UA \"x\""}`)}
-	public := &core.Event{At: at(2 * time.Minute), Type: core.EventPublish, Actor: "alice", Package: "a", Version: "1.0.0",
+	public := &core.Event{At: suite.At(2 * time.Minute), Type: core.EventPublish, Actor: "alice", Package: "a", Version: "1.0.0",
 		Data: json.RawMessage(`{"integrity":"sha512-x","tag":"latest","token":""}`), Schema: 1}
-	legacy := &core.Event{At: at(3 * time.Minute), Type: core.EventMFAFailures, Actor: "alice",
+	legacy := &core.Event{At: suite.At(3 * time.Minute), Type: core.EventMFAFailures, Actor: "alice",
 		Data: json.RawMessage(`{"failures":5,"ip":"192.0.2.1","user":"alice"}`)}
-	write(t, s, func(tx store.Tx) error {
+	suite.Write(t, s, func(tx store.Tx) error {
 		for _, e := range []*core.Event{typed, public, legacy} {
 			if err := tx.AppendEvent(e); err != nil {
 				return err
@@ -171,7 +172,7 @@ func testEventParts(t *testing.T, s store.Store) {
 	})
 	check := func(what string, got []core.Event, want ...*core.Event) {
 		t.Helper()
-		checkEvents(t, what, got, want...)
+		suite.CheckEvents(t, what, got, want...)
 		for i, e := range got {
 			if e.Schema != want[i].Schema {
 				t.Errorf("%s[%d]: Schema %d, want %d", what, i, e.Schema, want[i].Schema)
@@ -184,7 +185,7 @@ func testEventParts(t *testing.T, s store.Store) {
 			}
 		}
 	}
-	check("EventsAfter", read(t, s, func(tx store.Tx) ([]core.Event, error) { return tx.EventsAfter(0, 10) }), typed, public, legacy)
-	check("EventsFor", read(t, s, func(tx store.Tx) ([]core.Event, error) { return tx.EventsFor("a", 10) }), public)
-	check("EventsByActor", read(t, s, func(tx store.Tx) ([]core.Event, error) { return tx.EventsByActor("alice", 10) }), legacy, public, typed)
+	check("EventsAfter", suite.Read(t, s, func(tx store.Tx) ([]core.Event, error) { return tx.EventsAfter(0, 10) }), typed, public, legacy)
+	check("EventsFor", suite.Read(t, s, func(tx store.Tx) ([]core.Event, error) { return tx.EventsFor("a", 10) }), public)
+	check("EventsByActor", suite.Read(t, s, func(tx store.Tx) ([]core.Event, error) { return tx.EventsByActor("alice", 10) }), legacy, public, typed)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/store/storetest/suite"
 )
 
 // RunEvents runs the cases of store.Events: the outbox, in commit order.
@@ -34,14 +35,14 @@ func newEvent(typ, pkg, version string, when time.Time) *core.Event {
 }
 
 func testEventsAppend(t *testing.T, s store.Store) {
-	e1 := newEvent(core.EventPublish, "a", "1.0.0", at(1*time.Minute))
-	e2 := newEvent(core.EventPublish, "b", "1.0.0", at(2*time.Minute))
-	e3 := newEvent(core.EventDistTagSet, "a", "1.0.0", at(3*time.Minute))
-	e4 := newEvent(core.EventAccountCreate, "", "", at(4*time.Minute))
+	e1 := newEvent(core.EventPublish, "a", "1.0.0", suite.At(1*time.Minute))
+	e2 := newEvent(core.EventPublish, "b", "1.0.0", suite.At(2*time.Minute))
+	e3 := newEvent(core.EventDistTagSet, "a", "1.0.0", suite.At(3*time.Minute))
+	e4 := newEvent(core.EventAccountCreate, "", "", suite.At(4*time.Minute))
 	e4.Actor = ""
-	e5 := newEvent(core.EventDeprecate, "a", "1.0.0", at(5*time.Minute).In(time.FixedZone("JST", 9*3600)))
-	write(t, s, func(tx store.Tx) error { return tx.AppendEvent(e1) })
-	write(t, s, func(tx store.Tx) error {
+	e5 := newEvent(core.EventDeprecate, "a", "1.0.0", suite.At(5*time.Minute).In(time.FixedZone("JST", 9*3600)))
+	suite.Write(t, s, func(tx store.Tx) error { return tx.AppendEvent(e1) })
+	suite.Write(t, s, func(tx store.Tx) error {
 		for _, e := range []*core.Event{e2, e3, e4} {
 			if err := tx.AppendEvent(e); err != nil {
 				return err
@@ -49,7 +50,7 @@ func testEventsAppend(t *testing.T, s store.Store) {
 		}
 		return nil
 	})
-	write(t, s, func(tx store.Tx) error { return tx.AppendEvent(e5) })
+	suite.Write(t, s, func(tx store.Tx) error { return tx.AppendEvent(e5) })
 	all := []*core.Event{e1, e2, e3, e4, e5}
 	for i := 1; i < len(all); i++ {
 		if all[i].Seq <= all[i-1].Seq {
@@ -62,51 +63,51 @@ func testEventsAppend(t *testing.T, s store.Store) {
 
 	after := func(seq int64, limit int) []core.Event {
 		t.Helper()
-		return read(t, s, func(tx store.Tx) ([]core.Event, error) { return tx.EventsAfter(seq, limit) })
+		return suite.Read(t, s, func(tx store.Tx) ([]core.Event, error) { return tx.EventsAfter(seq, limit) })
 	}
-	checkEvents(t, "EventsAfter(0, 100)", after(0, 100), all...)
-	checkEvents(t, "EventsAfter(e1, 2)", after(e1.Seq, 2), e2, e3)
-	checkEvents(t, "EventsAfter(e3, 100)", after(e3.Seq, 100), e4, e5)
-	checkEvents(t, "EventsAfter(e5, 100)", after(e5.Seq, 100))
+	suite.CheckEvents(t, "EventsAfter(0, 100)", after(0, 100), all...)
+	suite.CheckEvents(t, "EventsAfter(e1, 2)", after(e1.Seq, 2), e2, e3)
+	suite.CheckEvents(t, "EventsAfter(e3, 100)", after(e3.Seq, 100), e4, e5)
+	suite.CheckEvents(t, "EventsAfter(e5, 100)", after(e5.Seq, 100))
 
 	eventsFor := func(name string, limit int) []core.Event {
 		t.Helper()
-		return read(t, s, func(tx store.Tx) ([]core.Event, error) { return tx.EventsFor(name, limit) })
+		return suite.Read(t, s, func(tx store.Tx) ([]core.Event, error) { return tx.EventsFor(name, limit) })
 	}
-	checkEvents(t, "EventsFor(a, 10)", eventsFor("a", 10), e5, e3, e1)
-	checkEvents(t, "EventsFor(a, 2)", eventsFor("a", 2), e5, e3)
-	checkEvents(t, "EventsFor(b, 10)", eventsFor("b", 10), e2)
-	checkEvents(t, "EventsFor(c, 10)", eventsFor("c", 10))
+	suite.CheckEvents(t, "EventsFor(a, 10)", eventsFor("a", 10), e5, e3, e1)
+	suite.CheckEvents(t, "EventsFor(a, 2)", eventsFor("a", 2), e5, e3)
+	suite.CheckEvents(t, "EventsFor(b, 10)", eventsFor("b", 10), e2)
+	suite.CheckEvents(t, "EventsFor(c, 10)", eventsFor("c", 10))
 }
 
 func testEventsRolledBack(t *testing.T, s store.Store) {
-	e1 := newEvent(core.EventPublish, "a", "1.0.0", at(time.Minute))
-	write(t, s, func(tx store.Tx) error { return tx.AppendEvent(e1) })
+	e1 := newEvent(core.EventPublish, "a", "1.0.0", suite.At(time.Minute))
+	suite.Write(t, s, func(tx store.Tx) error { return tx.AppendEvent(e1) })
 	err := s.Update(t.Context(), func(tx store.Tx) error {
-		if err := tx.AppendEvent(newEvent(core.EventUnpublish, "a", "1.0.0", at(2*time.Minute))); err != nil {
+		if err := tx.AppendEvent(newEvent(core.EventUnpublish, "a", "1.0.0", suite.At(2*time.Minute))); err != nil {
 			return err
 		}
-		return errRollback
+		return suite.ErrRollback
 	})
-	wantErr(t, err, errRollback, "Update whose function failed")
-	e3 := newEvent(core.EventDeprecate, "a", "1.0.0", at(3*time.Minute))
-	write(t, s, func(tx store.Tx) error { return tx.AppendEvent(e3) })
+	suite.WantErr(t, err, suite.ErrRollback, "Update whose function failed")
+	e3 := newEvent(core.EventDeprecate, "a", "1.0.0", suite.At(3*time.Minute))
+	suite.Write(t, s, func(tx store.Tx) error { return tx.AppendEvent(e3) })
 	if e3.Seq <= e1.Seq {
 		t.Fatalf("Seq %d after %d, want increasing", e3.Seq, e1.Seq)
 	}
-	got := read(t, s, func(tx store.Tx) ([]core.Event, error) { return tx.EventsAfter(0, 100) })
-	checkEvents(t, "EventsAfter(0) after a rolled-back append", got, e1, e3)
-	got = read(t, s, func(tx store.Tx) ([]core.Event, error) { return tx.EventsFor("a", 100) })
-	checkEvents(t, "EventsFor(a) after a rolled-back append", got, e3, e1)
+	got := suite.Read(t, s, func(tx store.Tx) ([]core.Event, error) { return tx.EventsAfter(0, 100) })
+	suite.CheckEvents(t, "EventsAfter(0) after a rolled-back append", got, e1, e3)
+	got = suite.Read(t, s, func(tx store.Tx) ([]core.Event, error) { return tx.EventsFor("a", 100) })
+	suite.CheckEvents(t, "EventsFor(a) after a rolled-back append", got, e3, e1)
 }
 
 func testEventsByActor(t *testing.T, s store.Store) {
-	e1 := newEvent(core.EventAccountCreate, "", "", at(time.Minute))
-	e2 := newEvent(core.EventPublish, "a", "1.0.0", at(2*time.Minute))
+	e1 := newEvent(core.EventAccountCreate, "", "", suite.At(time.Minute))
+	e2 := newEvent(core.EventPublish, "a", "1.0.0", suite.At(2*time.Minute))
 	e2.Actor = "bob"
-	e3 := newEvent(core.EventPasswordChange, "", "", at(3*time.Minute))
-	e4 := newEvent(core.EventTokenCreate, "", "", at(4*time.Minute))
-	write(t, s, func(tx store.Tx) error {
+	e3 := newEvent(core.EventPasswordChange, "", "", suite.At(3*time.Minute))
+	e4 := newEvent(core.EventTokenCreate, "", "", suite.At(4*time.Minute))
+	suite.Write(t, s, func(tx store.Tx) error {
 		for _, e := range []*core.Event{e1, e2, e3, e4} {
 			if err := tx.AppendEvent(e); err != nil {
 				return err
@@ -116,10 +117,10 @@ func testEventsByActor(t *testing.T, s store.Store) {
 	})
 	byActor := func(actor string, limit int) []core.Event {
 		t.Helper()
-		return read(t, s, func(tx store.Tx) ([]core.Event, error) { return tx.EventsByActor(actor, limit) })
+		return suite.Read(t, s, func(tx store.Tx) ([]core.Event, error) { return tx.EventsByActor(actor, limit) })
 	}
-	checkEvents(t, "EventsByActor(alice, 10)", byActor("alice", 10), e4, e3, e1)
-	checkEvents(t, "EventsByActor(alice, 2)", byActor("alice", 2), e4, e3)
-	checkEvents(t, "EventsByActor(bob, 10)", byActor("bob", 10), e2)
-	checkEvents(t, "EventsByActor(carol, 10)", byActor("carol", 10))
+	suite.CheckEvents(t, "EventsByActor(alice, 10)", byActor("alice", 10), e4, e3, e1)
+	suite.CheckEvents(t, "EventsByActor(alice, 2)", byActor("alice", 2), e4, e3)
+	suite.CheckEvents(t, "EventsByActor(bob, 10)", byActor("bob", 10), e2)
+	suite.CheckEvents(t, "EventsByActor(carol, 10)", byActor("carol", 10))
 }

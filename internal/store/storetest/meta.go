@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/store/storetest/suite"
 )
 
 // RunMeta runs the cases of store.Meta: the store's own key/value
@@ -17,10 +18,10 @@ func RunMeta(t *testing.T, open func(t *testing.T) store.Store) {
 func testMeta(t *testing.T, s store.Store) {
 	get := func(key string) string {
 		t.Helper()
-		return read(t, s, func(tx store.Tx) (string, error) { return tx.GetMeta(key) })
+		return suite.Read(t, s, func(tx store.Tx) (string, error) { return tx.GetMeta(key) })
 	}
-	wantNotFound(t, s, "GetMeta(unset)", func(tx store.Tx) (string, error) { return tx.GetMeta("storetest.a") })
-	write(t, s, func(tx store.Tx) error {
+	suite.WantNotFound(t, s, "GetMeta(unset)", func(tx store.Tx) (string, error) { return tx.GetMeta("storetest.a") })
+	suite.Write(t, s, func(tx store.Tx) error {
 		if err := tx.SetMeta("storetest.a", "one"); err != nil {
 			return err
 		}
@@ -32,9 +33,9 @@ func testMeta(t *testing.T, s store.Store) {
 	if v := get("storetest.b"); v != "" {
 		t.Fatalf("GetMeta(b) = %q, want the empty string", v)
 	}
-	write(t, s, func(tx store.Tx) error { return tx.SetMeta("storetest.a", "two") })
+	suite.Write(t, s, func(tx store.Tx) error { return tx.SetMeta("storetest.a", "two") })
 	if v := get("storetest.a"); v != "two" {
 		t.Fatalf("GetMeta(a) after overwrite = %q, want %q", v, "two")
 	}
-	wantNotFound(t, s, "GetMeta(unset)", func(tx store.Tx) (string, error) { return tx.GetMeta("storetest.c") })
+	suite.WantNotFound(t, s, "GetMeta(unset)", func(tx store.Tx) (string, error) { return tx.GetMeta("storetest.c") })
 }

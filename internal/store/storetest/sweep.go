@@ -6,6 +6,7 @@ import (
 
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/store/storetest/suite"
 )
 
 // RunSweeper runs the cases of store.Sweeper: removing rows that can no
@@ -19,12 +20,12 @@ func RunSweeper(t *testing.T, open func(t *testing.T) store.Store) {
 // testSweep: what has expired (or, for mailed links and throttles, has
 // been idle since idleSince) goes; what is alive stays.
 func testSweep(t *testing.T, s store.Store) {
-	alice := createUser(t, s, "alice")
-	now, idleSince := at(48*time.Hour), at(time.Hour)
-	write(t, s, func(tx store.Tx) error {
+	alice := suite.CreateUser(t, s, "alice")
+	now, idleSince := suite.At(48*time.Hour), suite.At(time.Hour)
+	suite.Write(t, s, func(tx store.Tx) error {
 		for _, ws := range []*core.WebSession{
-			{IDHash: "gone", UserID: alice.ID, CreatedAt: t0, ExpiresAt: at(12 * time.Hour)},
-			{IDHash: "alive", UserID: alice.ID, CreatedAt: t0, ExpiresAt: at(60 * time.Hour)},
+			{IDHash: "gone", UserID: alice.ID, CreatedAt: suite.T0, ExpiresAt: suite.At(12 * time.Hour)},
+			{IDHash: "alive", UserID: alice.ID, CreatedAt: suite.T0, ExpiresAt: suite.At(60 * time.Hour)},
 		} {
 			if err := tx.CreateWebSession(ws); err != nil {
 				return err
@@ -33,33 +34,33 @@ func testSweep(t *testing.T, s store.Store) {
 		// Alive first: creating a challenge or a login may clear older
 		// expired ones itself.
 		for _, c := range []*core.WebAuthnCeremony{
-			{IDHash: "c-alive", UserID: alice.ID, Kind: "mfa", Data: []byte("{}"), ExpiresAt: at(49 * time.Hour)},
-			{IDHash: "c-gone", UserID: alice.ID, Kind: "mfa", Data: []byte("{}"), ExpiresAt: at(5 * time.Minute)},
+			{IDHash: "c-alive", UserID: alice.ID, Kind: "mfa", Data: []byte("{}"), ExpiresAt: suite.At(49 * time.Hour)},
+			{IDHash: "c-gone", UserID: alice.ID, Kind: "mfa", Data: []byte("{}"), ExpiresAt: suite.At(5 * time.Minute)},
 		} {
 			if err := tx.PutWebAuthnCeremony(c); err != nil {
 				return err
 			}
 		}
 		for _, l := range []*core.CLILogin{
-			{DoneHash: "d-alive", LoginHash: "l-alive", CreatedAt: now, ExpiresAt: at(49 * time.Hour)},
-			{DoneHash: "d-gone", LoginHash: "l-gone", CreatedAt: t0, ExpiresAt: at(10 * time.Minute)},
+			{DoneHash: "d-alive", LoginHash: "l-alive", CreatedAt: now, ExpiresAt: suite.At(49 * time.Hour)},
+			{DoneHash: "d-gone", LoginHash: "l-gone", CreatedAt: suite.T0, ExpiresAt: suite.At(10 * time.Minute)},
 		} {
 			if err := tx.CreateCLILogin(l); err != nil {
 				return err
 			}
 		}
 		for _, e := range []*core.EmailToken{
-			{Hash: "e-gone", UserID: alice.ID, Purpose: core.PurposeVerifyEmail, Email: alice.Email, CreatedAt: t0, ExpiresAt: at(30 * time.Minute)},
-			{Hash: "e-kept", UserID: alice.ID, Purpose: core.PurposePasswordReset, Email: alice.Email, CreatedAt: t0, ExpiresAt: at(2 * time.Hour)},
+			{Hash: "e-gone", UserID: alice.ID, Purpose: core.PurposeVerifyEmail, Email: alice.Email, CreatedAt: suite.T0, ExpiresAt: suite.At(30 * time.Minute)},
+			{Hash: "e-kept", UserID: alice.ID, Purpose: core.PurposePasswordReset, Email: alice.Email, CreatedAt: suite.T0, ExpiresAt: suite.At(2 * time.Hour)},
 		} {
 			if err := tx.CreateEmailToken(e); err != nil {
 				return err
 			}
 		}
 		for _, th := range []*core.Throttle{
-			{Key: "idle", Failures: 3, LastFailure: at(time.Minute)},
-			{Key: "recent", Failures: 3, LastFailure: at(47 * time.Hour)},
-			{Key: "blocking", Failures: 9, LastFailure: at(time.Minute), BlockedUntil: at(50 * time.Hour)},
+			{Key: "idle", Failures: 3, LastFailure: suite.At(time.Minute)},
+			{Key: "recent", Failures: 3, LastFailure: suite.At(47 * time.Hour)},
+			{Key: "blocking", Failures: 9, LastFailure: suite.At(time.Minute), BlockedUntil: suite.At(50 * time.Hour)},
 		} {
 			if err := tx.PutThrottle(th); err != nil {
 				return err
@@ -68,20 +69,20 @@ func testSweep(t *testing.T, s store.Store) {
 		return nil
 	})
 	var n int64
-	write(t, s, func(tx store.Tx) (err error) { n, err = tx.Sweep(now, idleSince); return err })
+	suite.Write(t, s, func(tx store.Tx) (err error) { n, err = tx.Sweep(now, idleSince); return err })
 	if n != 5 {
 		t.Errorf("Sweep removed %d rows, want 5", n)
 	}
-	wantNotFound(t, s, "an expired mailed link", func(tx store.Tx) (*core.EmailToken, error) { return tx.EmailToken("e-gone") })
-	read(t, s, func(tx store.Tx) (*core.EmailToken, error) { return tx.EmailToken("e-kept") })
-	wantNotFound(t, s, "an expired session", func(tx store.Tx) (*core.WebSession, error) { return tx.WebSession("gone") })
-	read(t, s, func(tx store.Tx) (*core.WebSession, error) { return tx.WebSession("alive") })
-	wantNotFound(t, s, "an expired npm web login", func(tx store.Tx) (*core.CLILogin, error) { return tx.CLILoginByDone("d-gone") })
-	read(t, s, func(tx store.Tx) (*core.CLILogin, error) { return tx.CLILoginByDone("d-alive") })
-	wantNotFound(t, s, "an idle throttle", func(tx store.Tx) (*core.Throttle, error) { return tx.Throttle("idle") })
-	read(t, s, func(tx store.Tx) (*core.Throttle, error) { return tx.Throttle("recent") })
-	read(t, s, func(tx store.Tx) (*core.Throttle, error) { return tx.Throttle("blocking") })
+	suite.WantNotFound(t, s, "an expired mailed link", func(tx store.Tx) (*core.EmailToken, error) { return tx.EmailToken("e-gone") })
+	suite.Read(t, s, func(tx store.Tx) (*core.EmailToken, error) { return tx.EmailToken("e-kept") })
+	suite.WantNotFound(t, s, "an expired session", func(tx store.Tx) (*core.WebSession, error) { return tx.WebSession("gone") })
+	suite.Read(t, s, func(tx store.Tx) (*core.WebSession, error) { return tx.WebSession("alive") })
+	suite.WantNotFound(t, s, "an expired npm web login", func(tx store.Tx) (*core.CLILogin, error) { return tx.CLILoginByDone("d-gone") })
+	suite.Read(t, s, func(tx store.Tx) (*core.CLILogin, error) { return tx.CLILoginByDone("d-alive") })
+	suite.WantNotFound(t, s, "an idle throttle", func(tx store.Tx) (*core.Throttle, error) { return tx.Throttle("idle") })
+	suite.Read(t, s, func(tx store.Tx) (*core.Throttle, error) { return tx.Throttle("recent") })
+	suite.Read(t, s, func(tx store.Tx) (*core.Throttle, error) { return tx.Throttle("blocking") })
 	err := s.Update(t.Context(), func(tx store.Tx) error { _, err := tx.TakeWebAuthnCeremony("c-gone"); return err })
-	wantErr(t, err, core.ErrNotFound, "an expired challenge")
-	write(t, s, func(tx store.Tx) error { _, err := tx.TakeWebAuthnCeremony("c-alive"); return err })
+	suite.WantErr(t, err, core.ErrNotFound, "an expired challenge")
+	suite.Write(t, s, func(tx store.Tx) error { _, err := tx.TakeWebAuthnCeremony("c-alive"); return err })
 }

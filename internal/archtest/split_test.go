@@ -1,0 +1,76 @@
+package archtest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// onlyImports lists packages split out of a larger one (issue 8: package
+// sizes) with the only packages of this module each may import, so that
+// a helper package stays a leaf its parent calls and does not grow back
+// into the parent's job.
+var onlyImports = map[string][]string{
+	// The read caches hold copies; deciding what is servable, who may
+	// read it and what a write invalidates is the registry's.
+	"internal/readcache": {"internal/core", "internal/limits", "internal/store"},
+	// Download counting writes counts; what they mean (unpublish policy,
+	// critical packages) is the registry's.
+	"internal/downloads": {"internal/core", "internal/limits", "internal/store"},
+	// Which packages are critical; mailing and events are the registry's.
+	"internal/critical": {"internal/core", "internal/store"},
+	// The conformance suite's areas share helpers through suite only;
+	// they do not reach into each other, and suite into none of them,
+	// so that storetest.Run stays the one place that runs them all.
+	"internal/store/storetest/suite":    {"internal/core", "internal/store"},
+	"internal/store/storetest/accounts": {"internal/core", "internal/store", "internal/store/storetest/suite"},
+	"internal/store/storetest/packages": {"internal/core", "internal/store", "internal/store/storetest/suite"},
+}
+
+// TestSplitPackagesStayLeaves fails when a package of onlyImports imports
+// a package of this module not on its list.
+func TestSplitPackagesStayLeaves(t *testing.T) {
+	modOut, err := exec.Command("go", "list", "-m").Output()
+	if err != nil {
+		t.Fatalf("go list -m: %v", err)
+	}
+	module := strings.TrimSpace(string(modOut))
+	cmd := exec.Command("go", "list", "-json=ImportPath,Imports", module+"/...")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, stderr.String())
+	}
+	seen := map[string]bool{}
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for {
+		var p pkg
+		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatalf("decoding go list: %v", err)
+		}
+		from := strings.TrimPrefix(p.ImportPath, module+"/")
+		may, ok := onlyImports[from]
+		if !ok {
+			continue
+		}
+		seen[from] = true
+		for _, imp := range p.Imports {
+			if to, own := strings.CutPrefix(imp, module+"/"); own && !slices.Contains(may, to) {
+				t.Errorf("%s imports %s; of this module it may import only %s", from, to, strings.Join(may, ", "))
+			}
+		}
+	}
+	for from := range onlyImports {
+		if !seen[from] {
+			t.Errorf("go list did not describe %s", from)
+		}
+	}
+}
