@@ -255,7 +255,7 @@ func (s *Service) CreateToken(ctx context.Context, p authz.Principal, pw string,
 	if err != nil {
 		return nil, err
 	}
-	if err := authz.Authorize(p, authz.CreateTokens, authz.Resource{Critical: covers.Name != "", Package: covers, CriticalSince: since}); err != nil {
+	if err := authz.Require(p, authz.CreateTokens, authz.Resource{Critical: covers.Name != "", Package: covers, CriticalSince: since}); err != nil {
 		return nil, err
 	}
 	if err := s.ConfirmPassword(ctx, p, pw, "creating a token"); err != nil {
@@ -427,7 +427,7 @@ func (s *Service) Tokens(ctx context.Context, p authz.Principal) ([]core.Token, 
 // RevokeToken revokes one of the principal's tokens by key, or by the
 // token's own value (npm sends the value when it matches no key).
 func (s *Service) RevokeToken(ctx context.Context, p authz.Principal, key string) error {
-	if err := authz.Authorize(p, authz.RevokeTokens, authz.Resource{}); err != nil {
+	if err := authz.Require(p, authz.RevokeTokens, authz.Resource{}); err != nil {
 		return err
 	}
 	if strings.HasPrefix(key, token.Prefix) {

@@ -33,15 +33,17 @@ func (s *Service) changeAt(ctx context.Context, p authz.Principal, name, rev str
 		return err
 	}
 	// Authorize once before the write transaction: a one-time password,
-	// if the action needs one, is checked and spent there (it takes a
-	// write of its own), and a refusal costs no write lock. The check in
-	// the transaction below then sees the settled answer.
-	if err := s.store.View(ctx, func(tx store.Tx) error {
-		st, err := s.loadAt(tx, p, name, rev)
-		if err != nil {
-			return err
-		}
-		return authz.Authorize(p, a, st.resource())
+	// if the action needs one, is spent between this read and the write
+	// (it takes a write of its own), and a refusal costs no write lock.
+	// The check in the transaction below then sees the settled answer.
+	if err := authz.Settle(p, func() error {
+		return s.store.View(ctx, func(tx store.Tx) error {
+			st, err := s.loadAt(tx, p, name, rev)
+			if err != nil {
+				return err
+			}
+			return authz.Authorize(p, a, st.resource())
+		})
 	}); err != nil {
 		return err
 	}
@@ -482,7 +484,7 @@ func liveVersions(tx store.Packages, pkgID int64) (map[string]*core.Version, err
 
 // ReleaseName lets an administrator free a tombstoned name for anyone.
 func (s *Service) ReleaseName(ctx context.Context, p authz.Principal, name string) error {
-	if err := authz.Authorize(p, authz.AdminNames, authz.Resource{Package: s.ref(name)}); err != nil {
+	if err := authz.Settle(p, func() error { return authz.Authorize(p, authz.AdminNames, authz.Resource{Package: s.ref(name)}) }); err != nil {
 		return err
 	}
 	now := s.now()

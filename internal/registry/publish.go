@@ -57,10 +57,13 @@ func (s *Service) publish(ctx context.Context, p authz.Principal, pub *npm.Publi
 	}
 
 	// Cheap checks before any bytes are stored, so that a refused publish
-	// leaves nothing behind.
-	if err := s.store.View(ctx, func(tx store.Tx) error {
-		_, err := s.checkPublish(tx, p, pub)
-		return err
+	// leaves nothing behind. A one-time password the publish needs is
+	// spent here, between this read and the write transaction.
+	if err := authz.Settle(p, func() error {
+		return s.store.View(ctx, func(tx store.Tx) error {
+			_, err := s.checkPublish(tx, p, pub)
+			return err
+		})
 	}); err != nil {
 		return nil, err
 	}
@@ -188,7 +191,9 @@ func (s *Service) checkPublish(tx packagesCriticalUsers, p authz.Principal, pub 
 			return nil, err
 		}
 	case pkg.Tombstoned():
-		if err := authz.Authorize(p, authz.PublishVersion, existing); err != nil {
+		if err := authz.Authorize(p, authz.PublishVersion, existing); authz.NeedsOTP(err) {
+			return nil, err
+		} else if err != nil {
 			return nil, heldName(pkg)
 		}
 	default:
