@@ -128,7 +128,8 @@ func (s *Service) loadParts(tx packagesUsersDocuments, p *core.Package, bodies b
 	times := map[string]string{"created": npm.DocTime(p.CreatedAt), "modified": npm.DocTime(p.ModifiedAt)}
 	for i := range all {
 		v := &all[i]
-		if !v.Live() {
+		// The shared document is what anyone may see (core.Servable).
+		if !core.Servable(v, p, core.ViewerAnyone) {
 			continue
 		}
 		u, ok := users[v.PublisherID]
@@ -151,6 +152,8 @@ func (s *Service) loadParts(tx packagesUsersDocuments, p *core.Package, bodies b
 		times[v.Version] = npm.DocTime(v.PublishedAt)
 	}
 	slices.Sort(d.versions)
+	tags = core.ServableTags(tags, live)
+	d.tags = tags
 
 	// The top level hoists fields from the latest version, as
 	// buildDocument does: the version tagged latest (and its readme), or
@@ -375,7 +378,7 @@ func (s *Service) buildAndStore(ctx context.Context, name string) (*core.Documen
 		if err != nil {
 			return err
 		}
-		if !p.UnpublishedAt.IsZero() {
+		if p.Unpublished() {
 			return fmt.Errorf("document of %s: %w", name, core.ErrNotFound)
 		}
 		if gen, stale, err = tx.DocumentGen(name); err != nil || !stale {

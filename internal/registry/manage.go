@@ -97,7 +97,7 @@ func (s *Service) deprecateIn(tx packagesEvents, p authz.Principal, st *packageS
 			return core.Errorf(core.KindInvalid, "deprecation message for %s is too long (at most %d bytes)", ver, limits.MaxDeprecationBytes)
 		}
 		v, err := tx.Version(st.pkg.ID, ver)
-		if errors.Is(err, core.ErrNotFound) || (err == nil && !v.Live()) {
+		if errors.Is(err, core.ErrNotFound) || (err == nil && !core.Servable(v, st.pkg, core.ViewerMaintainer)) {
 			return core.Errorf(core.KindNotFound, "%s has no version %s", name, ver)
 		}
 		if err != nil {
@@ -142,7 +142,7 @@ func (s *Service) SetDistTag(ctx context.Context, p authz.Principal, name, tag, 
 	}
 	return s.change(ctx, p, name, authz.SetDistTags, func(tx store.Tx, st *packageState) error {
 		v, err := tx.Version(st.pkg.ID, version)
-		if errors.Is(err, core.ErrNotFound) || (err == nil && !v.Live()) {
+		if errors.Is(err, core.ErrNotFound) || (err == nil && !core.Servable(v, st.pkg, core.ViewerMaintainer)) {
 			return core.Errorf(core.KindNotFound, "%s has no version %s to tag", name, version)
 		}
 		if err != nil {
@@ -475,7 +475,8 @@ func liveVersions(tx store.Packages, pkgID int64) (map[string]*core.Version, err
 	}
 	live := map[string]*core.Version{}
 	for i := range all {
-		if all[i].Live() {
+		// What its maintainers see is what they manage (core.Servable).
+		if core.Servable(&all[i], nil, core.ViewerMaintainer) {
 			live[all[i].Version] = &all[i]
 		}
 	}

@@ -109,10 +109,10 @@ func (s *Service) servableFile(ctx context.Context, p authz.Principal, name, ver
 	}
 	gen := s.files.generation()
 	var f servedFile
-	var restricted bool
+	var restricted, private bool
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		pkg, err := tx.PackageByRef(s.ref(name))
-		if errors.Is(err, core.ErrNotFound) || (err == nil && !pkg.UnpublishedAt.IsZero()) {
+		if errors.Is(err, core.ErrNotFound) || (err == nil && pkg.Unpublished()) {
 			return core.Errorf(core.KindNotFound, "%s@%s was not found or was unpublished", name, version)
 		}
 		if err != nil {
@@ -130,11 +130,24 @@ func (s *Service) servableFile(ctx context.Context, p authz.Principal, name, ver
 			}
 		}
 		v, err := tx.VersionFile(pkg.ID, version)
-		if errors.Is(err, core.ErrNotFound) || (err == nil && !v.Live()) {
+		if errors.Is(err, core.ErrNotFound) {
 			return core.Errorf(core.KindNotFound, "%s@%s was not found or was unpublished", name, version)
 		}
 		if err != nil {
 			return err
+		}
+		// One rule for what is served (core.Servable). What anyone may
+		// download is cached; a version only its maintainers see (a
+		// staged release) costs the maintainers query and is not.
+		if !core.Servable(v, pkg, core.ViewerAnyone) {
+			private = true
+			ms, err := tx.Maintainers(pkg.ID)
+			if err != nil {
+				return err
+			}
+			if !core.Servable(v, pkg, viewerOf(p, ms)) {
+				return core.Errorf(core.KindNotFound, "%s@%s was not found or was unpublished", name, version)
+			}
 		}
 		f = servedFile{pkgID: v.PackageID, digest: v.Digest, integrity: v.Integrity, published: v.PublishedAt, at: now}
 		return nil
@@ -142,7 +155,7 @@ func (s *Service) servableFile(ctx context.Context, p authz.Principal, name, ver
 	if err != nil {
 		return servedFile{}, err
 	}
-	if !restricted {
+	if !restricted && !private {
 		s.files.put(name, version, f, gen)
 	}
 	return f, nil
@@ -213,7 +226,7 @@ func (s *Service) View(ctx context.Context, p authz.Principal, name string) (*Pa
 		}
 		names := map[int64]string{}
 		for _, v := range all {
-			if !v.Live() {
+			if !core.Servable(&v, st.pkg, st.viewer(p)) {
 				continue
 			}
 			if _, ok := names[v.PublisherID]; !ok {
@@ -246,7 +259,7 @@ func (s *Service) UserPackages(ctx context.Context, userID int64) ([]core.Packag
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		all, err := tx.PackagesByMaintainer(userID)
 		for _, p := range all {
-			if p.UnpublishedAt.IsZero() {
+			if !p.Unpublished() {
 				out = append(out, p)
 			}
 		}

@@ -206,7 +206,7 @@ func (s *Service) planMetadata(tx packagesCriticalUsers, p authz.Principal, name
 // change that leaves the document smaller than it was is always allowed,
 // so that a package already over the limit can be brought back under it.
 func (s *Service) refreshUpdated(tx packagesUsersDocuments, p *core.Package, before int64) error {
-	if !p.UnpublishedAt.IsZero() {
+	if p.Unpublished() {
 		return s.refreshDocument(tx, p)
 	}
 	d, err := s.markChanged(tx, p)

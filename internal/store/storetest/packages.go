@@ -23,6 +23,7 @@ func RunPackages(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Versions", testVersions},
 		{"VersionsAreForever", testVersionsAreForever},
 		{"UpdateVersion", testUpdateVersion},
+		{"VersionState", testVersionState},
 		{"DistTags", testDistTags},
 		{"Maintainers", testMaintainers},
 		{"Dependents", testDependents},

@@ -295,6 +295,7 @@ func checkVersion(t *testing.T, what string, got, want *core.Version) {
 	d.time("PublishedAt", got.PublishedAt, want.PublishedAt)
 	d.eq("Deprecated", got.Deprecated, want.Deprecated)
 	d.time("UnpublishedAt", got.UnpublishedAt, want.UnpublishedAt)
+	d.eq("Held", got.Held, want.Held)
 	d.check(t, what)
 }
 

@@ -1,0 +1,62 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/store"
+)
+
+// testVersionState: a version's hold (pending, quarantined) is stored
+// with it, read back by Versions, Version and VersionFile, and changed
+// by UpdateVersion, so that core.Servable decides from what the store
+// returns; a version never held reads back live.
+func testVersionState(t *testing.T, s store.Store) {
+	alice := createUser(t, s, "alice")
+	p := createPackage(t, s, newPackage("left-pad"))
+	live := newVersion(p, "1.0.0", alice.ID, at(time.Hour))
+	pending := newVersion(p, "2.0.0", alice.ID, at(2*time.Hour))
+	pending.Held = core.StatePending
+	quarantined := newVersion(p, "3.0.0", alice.ID, at(3*time.Hour))
+	quarantined.Held = core.StateQuarantined
+	for _, v := range []*core.Version{live, pending, quarantined} {
+		insertVersion(t, s, v)
+	}
+	checkVersions(t, s, p, live, pending, quarantined)
+	for _, want := range []*core.Version{live, pending, quarantined} {
+		for name, get := range map[string]func(tx store.Tx) (*core.Version, error){
+			"Version":     func(tx store.Tx) (*core.Version, error) { return tx.Version(p.ID, want.Version) },
+			"VersionFile": func(tx store.Tx) (*core.Version, error) { return tx.VersionFile(p.ID, want.Version) },
+		} {
+			got := read(t, s, get)
+			if got.Held != want.Held || got.State() != want.State() {
+				t.Errorf("%s(%s): held %q, state %q; want %q, %q", name, want.Version, got.Held, got.State(), want.Held, want.State())
+			}
+		}
+	}
+
+	// Releasing a staged version, and quarantining a live one.
+	rel := *pending
+	rel.Held = ""
+	q := *live
+	q.Held = core.StateQuarantined
+	write(t, s, func(tx store.Tx) error {
+		if err := tx.UpdateVersion(&rel); err != nil {
+			return err
+		}
+		return tx.UpdateVersion(&q)
+	})
+	checkVersions(t, s, p, &q, &rel, quarantined)
+	if st := read(t, s, func(tx store.Tx) (*core.Version, error) { return tx.Version(p.ID, rel.Version) }).State(); st != core.StateLive {
+		t.Errorf("released version: state %q, want live", st)
+	}
+
+	// Unpublishing a quarantined version: unpublished wins.
+	gone := *quarantined
+	gone.UnpublishedAt = at(4 * time.Hour)
+	write(t, s, func(tx store.Tx) error { return tx.UpdateVersion(&gone) })
+	if st := read(t, s, func(tx store.Tx) (*core.Version, error) { return tx.VersionFile(p.ID, gone.Version) }).State(); st != core.StateUnpublished {
+		t.Errorf("unpublished quarantined version: state %q, want unpublished", st)
+	}
+}
