@@ -160,6 +160,12 @@ const (
 	ChangeEmail    Action = "account.email"         // change the account's address
 	AdminUsers     Action = "admin.users"           // disable accounts, create users
 	AdminNames     Action = "admin.names"           // release tombstoned names
+	// UseCredentials is a credential being used at all, whatever the
+	// request then does (reads of public packages too): asked once by
+	// authentication, so that a disabled account's token or a token used
+	// from outside its address ranges is refused by the same rule that
+	// every other action applies.
+	UseCredentials Action = "account.use"
 )
 
 // tokenAction is the token scope an action needs; "" means tokens never
@@ -201,6 +207,12 @@ type Resource struct {
 // yet spent; Settle spends the request's code, if it carried one, and
 // asks again.
 func Authorize(p Principal, a Action, r Resource) error {
+	if a == UseCredentials {
+		if p.User == nil {
+			return NotLoggedIn()
+		}
+		return standing(p)
+	}
 	if a == ReadPackage && !r.Restricted {
 		return nil // public packages are readable by anyone
 	}
@@ -215,8 +227,8 @@ func Authorize(p Principal, a Action, r Resource) error {
 		// check, so that no token can confirm a restricted name exists.
 		return core.Errorf(core.KindNotFound, "package %s was not found or you do not have permission to read it", r.Package.Name)
 	}
-	if p.User.Disabled() {
-		return core.Errorf(core.KindForbidden, "account %s is disabled; contact the registry's administrators", p.User.Name)
+	if err := standing(p); err != nil {
+		return err
 	}
 	if p.User.PasswordCompromised && a != ReadPackage {
 		return core.Errorf(core.KindForbidden, "your password appears in a known data breach; change it at %s", p.accountPage("password"))
@@ -252,6 +264,19 @@ func Authorize(p Principal, a Action, r Resource) error {
 		return adminPolicy(p, a)
 	}
 	return core.Errorf(core.KindForbidden, "unknown action %q", a)
+}
+
+// standing refuses a principal whose credentials may not be used at all:
+// a disabled account, or a token used from an address outside its CIDR
+// ranges.
+func standing(p Principal) error {
+	if p.User.Disabled() {
+		return core.Errorf(core.KindForbidden, "account %s is disabled; contact the registry's administrators", p.User.Name)
+	}
+	if t := p.Token; t != nil && !AddrAllowed(t.CIDRs, p.Addr) {
+		return core.Errorf(core.KindForbidden, "this token (%s) may only be used from %s, not from %s", t.Mask, strings.Join(t.CIDRs, ", "), p.Addr.Unmap())
+	}
+	return nil
 }
 
 // mfaPolicy applies the registry's two-factor policy once everything else

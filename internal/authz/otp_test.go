@@ -4,6 +4,7 @@ import (
 	"context"
 	"go/parser"
 	"go/token"
+	"net/netip"
 	"path/filepath"
 	"reflect"
 	"strconv"
@@ -20,7 +21,7 @@ var allActions = []authz.Action{
 	authz.ReadPackage, authz.CreatePackage, authz.PublishVersion, authz.Unpublish, authz.Deprecate,
 	authz.SetDistTags, authz.ChangeOwners, authz.ChangeAccess, authz.ManageTokens, authz.RevokeTokens,
 	authz.CreateTokens, authz.AddMFA, authz.ApproveLogin, authz.RemoveMFA, authz.ChangeEmail,
-	authz.AdminUsers, authz.AdminNames,
+	authz.AdminUsers, authz.AdminNames, authz.UseCredentials,
 }
 
 // TestAuthorizeTakesNoStore: Authorize is a function of the principal,
@@ -178,4 +179,35 @@ func TestOTPDecision(t *testing.T) {
 			t.Fatalf("rate limited check: %v", err)
 		}
 	})
+}
+
+// TestUseCredentials: the refusals of a credential itself, whatever the
+// request does, go through Authorize: a disabled account, a token used
+// from outside its ranges; worded as authentication always worded them.
+func TestUseCredentials(t *testing.T) {
+	u := &core.User{ID: 1, Name: "alice"}
+	tok := &core.Token{Kind: core.TokenAPI, Mask: "rmp_ab...cd", CIDRs: []string{"10.0.0.0/8"}}
+	in, out := netip.MustParseAddr("10.1.2.3"), netip.MustParseAddr("192.0.2.1")
+	if err := authz.Authorize(authz.Principal{User: u, Token: tok, Addr: in}, authz.UseCredentials, authz.Resource{}); err != nil {
+		t.Errorf("a token from its range: %v", err)
+	}
+	err := authz.Authorize(authz.Principal{User: u, Token: tok, Addr: out}, authz.UseCredentials, authz.Resource{})
+	if core.KindOf(err) != core.KindForbidden || core.Message(err) != "this token (rmp_ab...cd) may only be used from 10.0.0.0/8, not from 192.0.2.1" {
+		t.Errorf("a token from outside its range: %v", err)
+	}
+	gone := *u
+	gone.DisabledAt = time.Unix(1, 0)
+	err = authz.Authorize(authz.Principal{User: &gone, Token: tok, Addr: in}, authz.UseCredentials, authz.Resource{})
+	if core.KindOf(err) != core.KindForbidden || core.Message(err) != "account alice is disabled; contact the registry's administrators" {
+		t.Errorf("a disabled account: %v", err)
+	}
+	// The same rule holds for every other action.
+	err = authz.Authorize(authz.Principal{User: u, Token: &core.Token{Kind: core.TokenSession, CIDRs: tok.CIDRs, Mask: tok.Mask,
+		Actions: []core.TokenAction{core.TokenRead}}, Addr: out}, authz.ReadPackage, authz.Resource{Package: core.NPM("p"), Restricted: true, Maintainers: []core.User{*u}})
+	if core.KindOf(err) != core.KindForbidden {
+		t.Errorf("reading with a token from outside its range: %v", err)
+	}
+	if err := authz.Authorize(authz.Principal{}, authz.UseCredentials, authz.Resource{}); core.KindOf(err) != core.KindUnauthenticated {
+		t.Errorf("no credentials: %v", err)
+	}
 }
