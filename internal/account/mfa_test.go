@@ -331,14 +331,19 @@ func TestNPMLoginAndWritesNeedOTP(t *testing.T) {
 	e.clock.Advance(30 * time.Second)
 	code := e.code(secret, 0)
 	withCode := e.svc.Factors.WithOTP(e.ctx, sp, code)
-	if err := authz.Authorize(withCode, authz.CreatePackage, authz.Resource{Package: core.NPM("x")}); err != nil {
+	// Authorize alone decides, and spends nothing: the code is still good
+	// for the caller's Require below.
+	if err := authz.Authorize(withCode, authz.CreatePackage, authz.Resource{Package: core.NPM("x")}); !authz.NeedsOTP(err) || withCode.OTPPassed() {
+		t.Fatalf("Authorize with an unspent code: %v, want the decision that a one-time password is needed", err)
+	}
+	if err := authz.Require(withCode, authz.CreatePackage, authz.Resource{Package: core.NPM("x")}); err != nil {
 		t.Fatalf("publish with a code: %v", err)
 	}
 	// The check is memoised within a request, and spent across requests.
-	if err := authz.Authorize(withCode, authz.CreatePackage, authz.Resource{Package: core.NPM("x")}); err != nil {
+	if err := authz.Require(withCode, authz.CreatePackage, authz.Resource{Package: core.NPM("x")}); err != nil {
 		t.Fatalf("second check in the same request: %v", err)
 	}
-	wantKind(t, authz.Authorize(e.svc.Factors.WithOTP(e.ctx, sp, code), authz.CreatePackage, authz.Resource{Package: core.NPM("x")}), core.KindOTPRequired, "the same code in the next request")
+	wantKind(t, authz.Require(e.svc.Factors.WithOTP(e.ctx, sp, code), authz.CreatePackage, authz.Resource{Package: core.NPM("x")}), core.KindOTPRequired, "the same code in the next request")
 
 	// An API token made with a code may publish without one, but not manage.
 	e.clock.Advance(30 * time.Second)

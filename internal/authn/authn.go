@@ -256,7 +256,7 @@ func (s *Service) CreateToken(ctx context.Context, p authz.Principal, pw string,
 	if err != nil {
 		return nil, err
 	}
-	if err := authz.Authorize(p, authz.CreateTokens, authz.Resource{Critical: covers.Name != "", Package: covers, CriticalSince: since}); err != nil {
+	if err := authz.Require(p, authz.CreateTokens, authz.Resource{Critical: covers.Name != "", Package: covers, CriticalSince: since}); err != nil {
 		return nil, err
 	}
 	if err := s.ConfirmPassword(ctx, p, pw, "creating a token"); err != nil {
@@ -428,7 +428,7 @@ func (s *Service) Tokens(ctx context.Context, p authz.Principal) ([]core.Token, 
 // RevokeToken revokes one of the principal's tokens by key, or by the
 // token's own value (npm sends the value when it matches no key).
 func (s *Service) RevokeToken(ctx context.Context, p authz.Principal, key string) error {
-	if err := authz.Authorize(p, authz.RevokeTokens, authz.Resource{}); err != nil {
+	if err := authz.Require(p, authz.RevokeTokens, authz.Resource{}); err != nil {
 		return err
 	}
 	if strings.HasPrefix(key, token.Prefix) {
@@ -510,14 +510,16 @@ func (s *Service) Authenticate(ctx context.Context, value string, addr netip.Add
 		return p, core.Errorf(core.KindUnauthenticated, "this token (%s) was revoked on %s; log in again with `npm login` or create a new token", t.Mask, t.RevokedAt.Format(time.RFC3339))
 	case !now.Before(t.ExpiresAt):
 		return p, core.Errorf(core.KindUnauthenticated, "this token (%s) expired on %s; log in again with `npm login` or create a new token with `npm token create`", t.Mask, t.ExpiresAt.Format(time.RFC3339))
-	case u.Disabled():
-		return p, core.Errorf(core.KindForbidden, "account %s is disabled; contact the registry's administrators", u.Name)
-	case !authz.AddrAllowed(t.CIDRs, addr):
-		return p, core.Errorf(core.KindForbidden, "this token (%s) may only be used from %s, not from %s", t.Mask, strings.Join(t.CIDRs, ", "), addr.Unmap())
 	}
+	anon := p
 	p.User, p.Token = u, t
 	p.MFA, p.HasKey, p.MFAVerifiedAt, p.PhishingResistantAt = totp || keys, keys, t.MFAVerifiedAt, t.PhishingResistantAt
 	p.Now, p.Policy = now, s.mfa
+	// A disabled account or an address outside the token's ranges: the
+	// rule every action applies, asked once here for every request.
+	if err := authz.Authorize(p, authz.UseCredentials, authz.Resource{}); err != nil {
+		return anon, err
+	}
 	return p, nil
 }
 

@@ -112,7 +112,7 @@ func (s *Service) ApproveCLILogin(ctx context.Context, p authz.Principal, loginS
 	// needs a second factor passed just now (or, for an account without
 	// one, a fresh sign-in), so that a stolen or forgotten browser
 	// session cannot mint tokens.
-	if err := authz.Authorize(p, authz.ApproveLogin, authz.Resource{}); err != nil {
+	if err := authz.Require(p, authz.ApproveLogin, authz.Resource{}); err != nil {
 		return err
 	}
 	err = s.store.Update(ctx, func(tx store.Tx) error {

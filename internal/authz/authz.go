@@ -34,9 +34,10 @@ type Principal struct {
 	// SessionID is the hash of the browser session's cookie, "" for a
 	// token or anonymous.
 	SessionID string
-	// OTP checks the one-time password that came with the request (npm's
-	// npm-otp header), at most once and only when an action needs it;
-	// nil when none came.
+	// OTP is the one-time password that came with the request (npm's
+	// npm-otp header), unchecked until a caller spends it; nil when none
+	// came. Authorize only reads whether it was spent and held
+	// (OTPPassed): it never spends it (see Settle).
 	OTP *OTPCheck
 	// PhishingResistantAt is when this session (or the login that made
 	// this token) passed a phishing-resistant factor: a security key or a
@@ -87,9 +88,13 @@ type Policy struct {
 // actions unless configured otherwise.
 const DefaultStepUpWindow = 15 * time.Minute
 
-// OTPCheck is a one-time password sent with a request, checked lazily:
-// a code is spent only by a request whose action needs it, never by a
-// read that happened to carry the header.
+// OTPCheck is a one-time password sent with a request and how to spend
+// it. It is spent at most once, by the caller of Authorize (Settle) and
+// only after Authorize answered that the action needs it, so a code is
+// spent only by a request whose action needs it, never by a read that
+// happened to carry the header, and never inside a transaction (the
+// spend is a write of its own). Copies of a Principal share it, so one
+// request spends its code once whichever of its checks asked first.
 type OTPCheck struct {
 	once   sync.Once
 	verify func() error
@@ -100,10 +105,17 @@ type OTPCheck struct {
 // NewOTPCheck wraps verify, which checks the code and spends it.
 func NewOTPCheck(verify func() error) *OTPCheck { return &OTPCheck{verify: verify} }
 
-// Check runs verify the first time and returns its result ever after.
-func (c *OTPCheck) Check() error {
+// spend runs verify the first time and returns its result ever after.
+func (c *OTPCheck) spend() error {
 	c.once.Do(func() { c.err, c.done = c.verify(), true })
 	return c.err
+}
+
+// OTPPassed reports whether the request's one-time password was spent
+// and held: the result a caller recorded on the principal before asking
+// Authorize again.
+func (p Principal) OTPPassed() bool {
+	return p.OTP != nil && p.OTP.done && p.OTP.err == nil
 }
 
 // SecondFactorPassed reports whether this request is backed by a second
@@ -113,7 +125,7 @@ func (p Principal) SecondFactorPassed() bool {
 	if p.Token == nil && !p.MFAVerifiedAt.IsZero() {
 		return true
 	}
-	return p.OTP != nil && p.OTP.done && p.OTP.err == nil
+	return p.OTPPassed()
 }
 
 // Anonymous reports whether no one is signed in.
@@ -148,6 +160,12 @@ const (
 	ChangeEmail    Action = "account.email"         // change the account's address
 	AdminUsers     Action = "admin.users"           // disable accounts, create users
 	AdminNames     Action = "admin.names"           // release tombstoned names
+	// UseCredentials is a credential being used at all, whatever the
+	// request then does (reads of public packages too): asked once by
+	// authentication, so that a disabled account's token or a token used
+	// from outside its address ranges is refused by the same rule that
+	// every other action applies.
+	UseCredentials Action = "account.use"
 )
 
 // tokenAction is the token scope an action needs; "" means tokens never
@@ -180,8 +198,21 @@ type Resource struct {
 }
 
 // Authorize returns nil if p may perform a on r, or an error whose message
-// says why not and what to do.
+// says why not and what to do. It is a pure function of the principal
+// (who, with what credentials, at what time, under which policy), the
+// action and the resource: it takes no store and writes nothing, so it
+// may be called inside a transaction. One of its answers is not a
+// refusal but a decision for the caller: an *OTPNeeded error (NeedsOTP)
+// says the action needs a one-time password that the request has not
+// yet spent; Settle spends the request's code, if it carried one, and
+// asks again.
 func Authorize(p Principal, a Action, r Resource) error {
+	if a == UseCredentials {
+		if p.User == nil {
+			return NotLoggedIn()
+		}
+		return standing(p)
+	}
 	if a == ReadPackage && !r.Restricted {
 		return nil // public packages are readable by anyone
 	}
@@ -196,8 +227,8 @@ func Authorize(p Principal, a Action, r Resource) error {
 		// check, so that no token can confirm a restricted name exists.
 		return core.Errorf(core.KindNotFound, "package %s was not found or you do not have permission to read it", r.Package.Name)
 	}
-	if p.User.Disabled() {
-		return core.Errorf(core.KindForbidden, "account %s is disabled; contact the registry's administrators", p.User.Name)
+	if err := standing(p); err != nil {
+		return err
 	}
 	if p.User.PasswordCompromised && a != ReadPackage {
 		return core.Errorf(core.KindForbidden, "your password appears in a known data breach; change it at %s", p.accountPage("password"))
@@ -233,6 +264,19 @@ func Authorize(p Principal, a Action, r Resource) error {
 		return adminPolicy(p, a)
 	}
 	return core.Errorf(core.KindForbidden, "unknown action %q", a)
+}
+
+// standing refuses a principal whose credentials may not be used at all:
+// a disabled account, or a token used from an address outside its CIDR
+// ranges.
+func standing(p Principal) error {
+	if p.User.Disabled() {
+		return core.Errorf(core.KindForbidden, "account %s is disabled; contact the registry's administrators", p.User.Name)
+	}
+	if t := p.Token; t != nil && !AddrAllowed(t.CIDRs, p.Addr) {
+		return core.Errorf(core.KindForbidden, "this token (%s) may only be used from %s, not from %s", t.Mask, strings.Join(t.CIDRs, ", "), p.Addr.Unmap())
+	}
+	return nil
 }
 
 // mfaPolicy applies the registry's two-factor policy once everything else
@@ -401,7 +445,8 @@ const OTPRequiredMessage = "This operation requires a one-time password from you
 // every write (npm's "auth-and-writes"); an API token created in a
 // session that passed a second factor may publish without one (that is
 // what CI holds), and needs one for everything else. It is checked last,
-// so a code is only asked for (and spent) when the answer would be yes.
+// so a code is only asked for (and spent, by Settle) when the answer
+// would otherwise be yes.
 func secondFactor(p Principal, a Action) error {
 	if !p.MFA {
 		return nil
@@ -415,18 +460,12 @@ func secondFactor(p Principal, a Action) error {
 		if !stepUp(a) || p.Recent(p.MFAVerifiedAt) {
 			return nil
 		}
-		if p.OTP == nil {
-			return core.Errorf(core.KindOTPRequired, "%s", StepUpMessage)
-		}
-		return checkOTP(p)
+		return needOTP(p, StepUpMessage)
 	}
 	if p.Token.Kind == core.TokenAPI && (a == CreatePackage || a == PublishVersion) && !p.Token.MFAVerifiedAt.IsZero() {
 		return nil
 	}
-	if p.OTP == nil {
-		return core.Errorf(core.KindOTPRequired, "%s", OTPRequiredMessage)
-	}
-	return checkOTP(p)
+	return needOTP(p, OTPRequiredMessage)
 }
 
 // Recent reports whether t is within the step-up window of the request.
@@ -444,18 +483,6 @@ func (p Principal) window() time.Duration {
 		return DefaultStepUpWindow
 	}
 	return p.Policy.StepUpWindow
-}
-
-// checkOTP spends the request's one-time password; a wrong or spent code
-// asks again.
-func checkOTP(p Principal) error {
-	err := p.OTP.Check()
-	switch core.KindOf(err) {
-	case core.KindUnauthenticated, core.KindInvalid:
-		// A wrong or spent code: ask again, so npm prompts (on a TTY).
-		return core.Errorf(core.KindOTPRequired, "%s", core.Message(err))
-	}
-	return err
 }
 
 // needsVerifiedEmail lists the actions an account may take only once its

@@ -60,7 +60,7 @@ func TestSecondFactorMatrix(t *testing.T) {
 	}
 	for _, c := range cases {
 		for i, pr := range ps {
-			err := authz.Authorize(pr.p, c.a, c.r)
+			err := settle(pr.p, c.a, c.r)
 			got := ok
 			if err != nil {
 				got = core.KindOf(err)
@@ -74,20 +74,20 @@ func TestSecondFactorMatrix(t *testing.T) {
 	// Not a maintainer: refused before the code is looked at.
 	spent := false
 	p := authz.Principal{User: u, MFA: true, Token: session, OTP: authz.NewOTPCheck(func() error { spent = true; return nil })}
-	if err := authz.Authorize(p, authz.Unpublish, theirs); core.KindOf(err) != core.KindForbidden || spent {
+	if err := settle(p, authz.Unpublish, theirs); core.KindOf(err) != core.KindForbidden || spent {
 		t.Fatalf("non-maintainer: %v, code spent %v; want forbidden without spending it", err, spent)
 	}
 	// A read does not spend it either.
-	if err := authz.Authorize(p, authz.ReadPackage, mine); err != nil || spent {
+	if err := settle(p, authz.ReadPackage, mine); err != nil || spent {
 		t.Fatalf("read: %v, code spent %v", err, spent)
 	}
 	// A throttled check stays a rate limit, not a new prompt.
 	limited := authz.Principal{User: u, MFA: true, Token: session, OTP: authz.NewOTPCheck(func() error { return core.RateLimited(time.Second, "too many") })}
-	if err := authz.Authorize(limited, authz.CreatePackage, authz.Resource{Package: core.NPM("p")}); core.KindOf(err) != core.KindRateLimited {
+	if err := settle(limited, authz.CreatePackage, authz.Resource{Package: core.NPM("p")}); core.KindOf(err) != core.KindRateLimited {
 		t.Fatalf("throttled code: %v", err)
 	}
 	// The OTP message is the one npm users see.
-	err := authz.Authorize(ps[2].p, authz.CreatePackage, authz.Resource{Package: core.NPM("p")})
+	err := settle(ps[2].p, authz.CreatePackage, authz.Resource{Package: core.NPM("p")})
 	var e *core.Error
 	if !errors.As(err, &e) || e.Msg != authz.OTPRequiredMessage {
 		t.Fatalf("message %v, want %q", err, authz.OTPRequiredMessage)
@@ -171,7 +171,7 @@ func TestMFAPolicyMatrix(t *testing.T) {
 	}
 	for _, c := range cases {
 		for i, pr := range ps {
-			err := authz.Authorize(pr.p, c.a, c.r)
+			err := settle(pr.p, c.a, c.r)
 			got := A
 			if err != nil {
 				got = core.KindOf(err)
@@ -229,7 +229,7 @@ func TestCriticalGracePeriod(t *testing.T) {
 		{"CI publish, designated", ci(), authz.PublishVersion, designated, "needs a token created in a session that passed a security key or passkey"},
 		{"browser owners, designated", browser(), authz.ChangeOwners, designated, "/account/security-keys"},
 	} {
-		err := authz.Authorize(c.p, c.a, c.r)
+		err := settle(c.p, c.a, c.r)
 		switch {
 		case c.want == "" && err != nil:
 			t.Errorf("%s: refused (%v), want allowed", c.name, err)
@@ -260,9 +260,16 @@ func TestMFAPolicyMessages(t *testing.T) {
 			authz.Resource{Package: core.NPM("p"), Maintainers: []core.User{*u}, Critical: true}, "p is a critical package: changing the owners of p needs a security key or passkey"},
 		{"stale browser", authz.Principal{User: u, MFA: true, MFAVerifiedAt: now.Add(-time.Hour), Now: now}, authz.CreateTokens, authz.Resource{}, authz.StepUpMessage},
 	} {
-		err := authz.Authorize(tc.p, tc.a, tc.r)
+		err := settle(tc.p, tc.a, tc.r)
 		if err == nil || !strings.Contains(core.Message(err), tc.want) {
 			t.Errorf("%s: %v, want a message containing %q", tc.name, err, tc.want)
 		}
 	}
+}
+
+// settle is a request's whole decision: Authorize, and when it answers
+// that a one-time password is needed, the caller's spend of the request's
+// code and a second question (authz.Settle).
+func settle(p authz.Principal, a authz.Action, r authz.Resource) error {
+	return authz.Settle(p, func() error { return authz.Authorize(p, a, r) })
 }

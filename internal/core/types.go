@@ -103,15 +103,16 @@ type Version struct {
 	PublishedAt   time.Time
 	Deprecated    string
 	UnpublishedAt time.Time
-	Dependencies  []string // names this version depends on (all dependency kinds but dev)
+	// Held keeps a version from being served before it is released:
+	// StatePending or StateQuarantined, "" for none. The rest of its
+	// state follows from UnpublishedAt and Deprecated (State).
+	Held         VersionState
+	Dependencies []string // names this version depends on (all dependency kinds but dev)
 	// Provenance is the sha512 hex digest (the blob key) of the
 	// provenance bundle the publish carried, "" if none. Kept, not yet
 	// verified or served.
 	Provenance string
 }
-
-// Live reports whether the version can be installed.
-func (v *Version) Live() bool { return v.UnpublishedAt.IsZero() }
 
 // Document is a precomputed packument, in both npm forms, raw and gzipped.
 type Document struct {

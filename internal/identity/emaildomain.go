@@ -240,7 +240,7 @@ func (s *Service) RequestEmailChange(ctx context.Context, p authz.Principal, pw,
 	if p.Token != nil {
 		return core.Errorf(core.KindForbidden, "change your email address in the browser, at %s", s.notes.URL(account.PathAccount))
 	}
-	if err := authz.Authorize(p, authz.ChangeEmail, authz.Resource{}); err != nil {
+	if err := authz.Require(p, authz.ChangeEmail, authz.Resource{}); err != nil {
 		return err
 	}
 	newEmail = strings.TrimSpace(newEmail)

@@ -82,8 +82,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	// The one-time password, if any, goes along unchecked: the account
-	// service checks (and spends) it only if authz says the action needs it.
+	// The one-time password, if any, goes along unchecked: it is spent
+	// only when authz decides the action needs it, by the service's
+	// authz.Settle before its write transaction.
 	p = h.factors.WithOTP(r.Context(), p, r.Header.Get(otpHeader))
 	if err := ep.serve(h, &call{w: w, r: r, p: p, args: a}); err != nil && !h.webOTP(w, r, p, err) {
 		h.fail(w, r, err)

@@ -7,8 +7,8 @@ import (
 
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
-	"github.com/rampart/rampart/internal/event"
 	"github.com/rampart/rampart/internal/critical"
+	"github.com/rampart/rampart/internal/event"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/store"
 )
@@ -100,7 +100,7 @@ func (s *Service) RunCritical(ctx context.Context, interval time.Duration) {
 // DesignateCritical marks a package critical (on) or removes the mark; an
 // administrator's decision, independent of downloads.
 func (s *Service) DesignateCritical(ctx context.Context, p authz.Principal, name string, on bool) error {
-	if err := authz.Authorize(p, authz.AdminNames, authz.Resource{Package: s.ref(name)}); err != nil {
+	if err := authz.Settle(p, func() error { return authz.Authorize(p, authz.AdminNames, authz.Resource{Package: s.ref(name)}) }); err != nil {
 		return err
 	}
 	now := s.now()

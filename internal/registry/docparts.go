@@ -96,7 +96,8 @@ func (s *Service) loadParts(tx packagesUsersDocuments, p *core.Package, bodies b
 	var live []*core.Version
 	for i := range all {
 		v := &all[i]
-		if !v.Live() {
+		// The shared document is what anyone may see (core.Servable).
+		if !core.Servable(v, p, core.ViewerAnyone) {
 			continue
 		}
 		u, ok := users[v.PublisherID]
@@ -120,6 +121,12 @@ func (s *Service) loadParts(tx packagesUsersDocuments, p *core.Package, bodies b
 	for _, v := range live {
 		d.versions = append(d.versions, v.Version)
 	}
+	served := make(map[string]bool, len(live))
+	for _, v := range live {
+		served[v.Version] = true
+	}
+	tags = core.ServableTags(tags, served)
+	d.tags = tags
 	d.asm, err = s.cfg.Format.Assemble(ecosystem.Parts{Package: p, Tags: tags, Maintainers: maintainers, Live: live, Frags: frags})
 	if err != nil {
 		return nil, fmt.Errorf("building document of %s: %w", p.Name, err)
@@ -245,7 +252,7 @@ func (s *Service) buildAndStore(ctx context.Context, name string) (*core.Documen
 		if err != nil {
 			return err
 		}
-		if !p.UnpublishedAt.IsZero() {
+		if p.Unpublished() {
 			return fmt.Errorf("document of %s: %w", name, core.ErrNotFound)
 		}
 		if gen, stale, err = tx.DocumentGen(name); err != nil || !stale {

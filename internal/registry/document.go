@@ -19,7 +19,7 @@ func (s *Service) TarballURL(name, version string) string {
 // that the read path never sees a document older than the data; the
 // first read builds it (see docparts.go).
 func (s *Service) refreshDocument(tx packagesUsersDocuments, p *core.Package) error {
-	if !p.UnpublishedAt.IsZero() {
+	if p.Unpublished() {
 		return tx.DeleteDocument(p.Name)
 	}
 	_, err := s.markChanged(tx, p)

@@ -33,15 +33,17 @@ func (s *Service) changeAt(ctx context.Context, p authz.Principal, name, rev str
 		return err
 	}
 	// Authorize once before the write transaction: a one-time password,
-	// if the action needs one, is checked and spent there (it takes a
-	// write of its own), and a refusal costs no write lock. The check in
-	// the transaction below then sees the settled answer.
-	if err := s.store.View(ctx, func(tx store.Tx) error {
-		st, err := s.loadAt(tx, p, name, rev)
-		if err != nil {
-			return err
-		}
-		return authz.Authorize(p, a, st.resource())
+	// if the action needs one, is spent between this read and the write
+	// (it takes a write of its own), and a refusal costs no write lock.
+	// The check in the transaction below then sees the settled answer.
+	if err := authz.Settle(p, func() error {
+		return s.store.View(ctx, func(tx store.Tx) error {
+			st, err := s.loadAt(tx, p, name, rev)
+			if err != nil {
+				return err
+			}
+			return authz.Authorize(p, a, st.resource())
+		})
 	}); err != nil {
 		return err
 	}
@@ -95,7 +97,7 @@ func (s *Service) deprecateIn(tx packagesEvents, p authz.Principal, st *packageS
 			return core.Errorf(core.KindInvalid, "deprecation message for %s is too long (at most %d bytes)", ver, limits.MaxDeprecationBytes)
 		}
 		v, err := tx.Version(st.pkg.ID, ver)
-		if errors.Is(err, core.ErrNotFound) || (err == nil && !v.Live()) {
+		if errors.Is(err, core.ErrNotFound) || (err == nil && !core.Servable(v, st.pkg, core.ViewerMaintainer)) {
 			return core.Errorf(core.KindNotFound, "%s has no version %s", name, ver)
 		}
 		if err != nil {
@@ -139,7 +141,7 @@ func (s *Service) SetDistTag(ctx context.Context, p authz.Principal, name, tag, 
 	}
 	return s.change(ctx, p, name, authz.SetDistTags, func(tx store.Tx, st *packageState) error {
 		v, err := tx.Version(st.pkg.ID, version)
-		if errors.Is(err, core.ErrNotFound) || (err == nil && !v.Live()) {
+		if errors.Is(err, core.ErrNotFound) || (err == nil && !core.Servable(v, st.pkg, core.ViewerMaintainer)) {
 			return core.Errorf(core.KindNotFound, "%s has no version %s to tag", name, version)
 		}
 		if err != nil {
@@ -457,7 +459,8 @@ func liveVersions(tx store.Packages, pkgID int64) (map[string]*core.Version, err
 	}
 	live := map[string]*core.Version{}
 	for i := range all {
-		if all[i].Live() {
+		// What its maintainers see is what they manage (core.Servable).
+		if core.Servable(&all[i], nil, core.ViewerMaintainer) {
 			live[all[i].Version] = &all[i]
 		}
 	}
@@ -466,7 +469,7 @@ func liveVersions(tx store.Packages, pkgID int64) (map[string]*core.Version, err
 
 // ReleaseName lets an administrator free a tombstoned name for anyone.
 func (s *Service) ReleaseName(ctx context.Context, p authz.Principal, name string) error {
-	if err := authz.Authorize(p, authz.AdminNames, authz.Resource{Package: s.ref(name)}); err != nil {
+	if err := authz.Settle(p, func() error { return authz.Authorize(p, authz.AdminNames, authz.Resource{Package: s.ref(name)}) }); err != nil {
 		return err
 	}
 	now := s.now()

@@ -64,9 +64,13 @@ func verifyStage(_ context.Context, r *publishRun) error {
 // commit stage applies them again inside its transaction.
 func policyStage(ctx context.Context, r *publishRun) error {
 	s, p, pub := r.s, r.p, r.pub
-	return s.store.View(ctx, func(tx store.Tx) error {
-		_, err := s.checkPublish(tx, p, pub)
-		return err
+	// A one-time password the publish needs is spent here, between this
+	// read and the commit stage's write transaction.
+	return authz.Settle(p, func() error {
+		return s.store.View(ctx, func(tx store.Tx) error {
+			_, err := s.checkPublish(tx, p, pub)
+			return err
+		})
 	})
 }
 
@@ -226,7 +230,9 @@ func (s *Service) checkPublish(tx packagesCriticalUsers, p authz.Principal, pub 
 			return nil, err
 		}
 	case pkg.Tombstoned():
-		if err := authz.Authorize(p, authz.PublishVersion, existing); err != nil {
+		if err := authz.Authorize(p, authz.PublishVersion, existing); authz.NeedsOTP(err) {
+			return nil, err
+		} else if err != nil {
 			return nil, heldName(pkg)
 		}
 	default:

@@ -110,10 +110,10 @@ func (s *Service) servableFile(ctx context.Context, p authz.Principal, name, ver
 	}
 	gen := s.files.Generation()
 	var f readcache.File
-	var restricted bool
+	var restricted, private bool
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		pkg, err := tx.PackageByRef(s.ref(name))
-		if errors.Is(err, core.ErrNotFound) || (err == nil && !pkg.UnpublishedAt.IsZero()) {
+		if errors.Is(err, core.ErrNotFound) || (err == nil && pkg.Unpublished()) {
 			return core.Errorf(core.KindNotFound, "%s@%s was not found or was unpublished", name, version)
 		}
 		if err != nil {
@@ -131,11 +131,24 @@ func (s *Service) servableFile(ctx context.Context, p authz.Principal, name, ver
 			}
 		}
 		v, err := tx.VersionFile(pkg.ID, version)
-		if errors.Is(err, core.ErrNotFound) || (err == nil && !v.Live()) {
+		if errors.Is(err, core.ErrNotFound) {
 			return core.Errorf(core.KindNotFound, "%s@%s was not found or was unpublished", name, version)
 		}
 		if err != nil {
 			return err
+		}
+		// One rule for what is served (core.Servable). What anyone may
+		// download is cached; a version only its maintainers see (a
+		// staged release) costs the maintainers query and is not.
+		if !core.Servable(v, pkg, core.ViewerAnyone) {
+			private = true
+			ms, err := tx.Maintainers(pkg.ID)
+			if err != nil {
+				return err
+			}
+			if !core.Servable(v, pkg, viewerOf(p, ms)) {
+				return core.Errorf(core.KindNotFound, "%s@%s was not found or was unpublished", name, version)
+			}
 		}
 		f = readcache.File{PkgID: v.PackageID, Digest: v.Digest, Integrity: v.Integrity, Published: v.PublishedAt, At: now}
 		return nil
@@ -143,7 +156,7 @@ func (s *Service) servableFile(ctx context.Context, p authz.Principal, name, ver
 	if err != nil {
 		return readcache.File{}, err
 	}
-	if !restricted {
+	if !restricted && !private {
 		s.files.Put(name, version, f, gen)
 	}
 	return f, nil
@@ -214,7 +227,7 @@ func (s *Service) View(ctx context.Context, p authz.Principal, name string) (*Pa
 		}
 		names := map[int64]string{}
 		for _, v := range all {
-			if !v.Live() {
+			if !core.Servable(&v, st.pkg, st.viewer(p)) {
 				continue
 			}
 			if _, ok := names[v.PublisherID]; !ok {
@@ -247,7 +260,7 @@ func (s *Service) UserPackages(ctx context.Context, userID int64) ([]core.Packag
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		all, err := tx.PackagesByMaintainer(userID)
 		for _, p := range all {
-			if p.UnpublishedAt.IsZero() {
+			if !p.Unpublished() {
 				out = append(out, p)
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/rampart/rampart/internal/authz"
@@ -210,6 +211,19 @@ type packageState struct {
 	critical    core.CriticalPackage
 }
 
+// viewer is who p is to the package's versions (core.Servable).
+func (st *packageState) viewer(p authz.Principal) core.Viewer {
+	return viewerOf(p, st.maintainers)
+}
+
+// viewerOf is who p is to a package with maintainers ms.
+func viewerOf(p authz.Principal, ms []core.User) core.Viewer {
+	if p.User != nil && slices.ContainsFunc(ms, func(m core.User) bool { return m.ID == p.User.ID }) {
+		return core.ViewerMaintainer
+	}
+	return core.ViewerAnyone
+}
+
 func (st *packageState) resource() authz.Resource {
 	return authz.Resource{Package: st.pkg.PackageRef, Maintainers: st.maintainers, Restricted: st.pkg.Access == "restricted",
 		Critical: st.critical.Critical(), CriticalSince: st.critical.GraceStart()}
@@ -225,7 +239,7 @@ func loadPackage(tx packagesCritical, ref core.PackageRef) (*packageState, error
 	if err != nil {
 		return nil, err
 	}
-	if !p.UnpublishedAt.IsZero() {
+	if p.Unpublished() {
 		return nil, core.Errorf(core.KindNotFound, "package %s was unpublished on %s", ref.Name, p.UnpublishedAt.Format(time.RFC3339))
 	}
 	ms, err := tx.Maintainers(p.ID)

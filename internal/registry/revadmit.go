@@ -36,6 +36,13 @@ func MetadataTooLarge(lim limits.Limits) error {
 // a restricted package), and deprecate, change owners or unpublish. What
 // the body actually changes is authorized again once it is read.
 func (s *Service) mayUpdateMetadata(ctx context.Context, p authz.Principal, name string) error {
+	return authz.Settle(p, func() error { return s.mayUpdateMetadataIn(ctx, p, name) })
+}
+
+// mayUpdateMetadataIn is mayUpdateMetadata's decision in a read
+// transaction, which may answer that a one-time password is needed
+// (Settle spends it).
+func (s *Service) mayUpdateMetadataIn(ctx context.Context, p authz.Principal, name string) error {
 	return s.store.View(ctx, func(tx store.Tx) error {
 		st, err := loadPackage(tx, s.ref(name))
 		if err != nil {

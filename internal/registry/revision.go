@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -108,13 +109,15 @@ func (s *Service) UpdateMetadata(ctx context.Context, p authz.Principal, name, r
 	// one-time password, if one is needed, in its own write); the
 	// transaction below checks everything again from the state it locks.
 	var nothing bool
-	if err := s.store.View(ctx, func(tx store.Tx) error {
-		st, c, err := s.planMetadata(tx, p, name, rev, sent)
-		if err != nil {
-			return err
-		}
-		nothing = c.empty()
-		return authorizeAll(p, c.actions(), st)
+	if err := authz.Settle(p, func() error {
+		return s.store.View(ctx, func(tx store.Tx) error {
+			st, c, err := s.planMetadata(tx, p, name, rev, sent)
+			if err != nil {
+				return err
+			}
+			nothing = c.empty()
+			return authorizeAll(p, c.actions(), st)
+		})
 	}); err != nil || nothing {
 		return err
 	}
@@ -160,13 +163,22 @@ func (s *Service) UpdateMetadata(ctx context.Context, p authz.Principal, name, r
 	return nil
 }
 
+// authorizeAll decides every action of one change. A refusal of any of
+// them wins over another's need for a one-time password, so that the
+// code is not spent on a change that is refused anyway.
 func authorizeAll(p authz.Principal, as []authz.Action, st *packageState) error {
+	var needOTP error
 	for _, a := range as {
-		if err := authz.Authorize(p, a, st.resource()); err != nil {
+		err := authz.Authorize(p, a, st.resource())
+		if authz.NeedsOTP(err) {
+			needOTP = cmp.Or(needOTP, err)
+			continue
+		}
+		if err != nil {
 			return err
 		}
 	}
-	return nil
+	return needOTP
 }
 
 // planMetadata loads the package at rev and works out what sent changes,
@@ -203,7 +215,7 @@ func (s *Service) planMetadata(tx packagesCriticalUsers, p authz.Principal, name
 // change that leaves the document smaller than it was is always allowed,
 // so that a package already over the limit can be brought back under it.
 func (s *Service) refreshUpdated(tx packagesUsersDocuments, p *core.Package, before int64) error {
-	if !p.UnpublishedAt.IsZero() {
+	if p.Unpublished() {
 		return s.refreshDocument(tx, p)
 	}
 	d, err := s.markChanged(tx, p)

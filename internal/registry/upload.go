@@ -92,6 +92,12 @@ const uploadRetry = 10 * time.Second
 // or, for its maintainers, deprecate its versions. The full decision is
 // taken again once the body says what the request is.
 func (s *Service) mayUpload(ctx context.Context, p authz.Principal, name string) error {
+	return authz.Settle(p, func() error { return s.mayUploadIn(ctx, p, name) })
+}
+
+// mayUploadIn is mayUpload's decision in a read transaction, which may
+// answer that a one-time password is needed (Settle spends it).
+func (s *Service) mayUploadIn(ctx context.Context, p authz.Principal, name string) error {
 	return s.store.View(ctx, func(tx store.Tx) error {
 		pkg, err := tx.PackageByRef(s.ref(name))
 		if errors.Is(err, core.ErrNotFound) {
@@ -124,8 +130,8 @@ func (s *Service) mayUpload(ctx context.Context, p authz.Principal, name string)
 			return err
 		}
 		err = authz.Authorize(p, authz.PublishVersion, res)
-		if err == nil {
-			return nil
+		if err == nil || authz.NeedsOTP(err) {
+			return err
 		}
 		if pkg.Tombstoned() {
 			return heldName(pkg)

@@ -91,7 +91,7 @@ func (s *Service) BeginTOTP(ctx context.Context, p authz.Principal) (*TOTPEnrolm
 	}
 	// The secret is shown only to whoever may add a factor: a stolen
 	// session must not plant its own (authz: step-up).
-	if err := authz.Authorize(p, authz.AddMFA, authz.Resource{}); err != nil {
+	if err := authz.Require(p, authz.AddMFA, authz.Resource{}); err != nil {
 		return nil, err
 	}
 	now := s.now()
@@ -140,7 +140,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, p authz.Principal, code strin
 	if err := account.NeedUser(p); err != nil {
 		return nil, err
 	}
-	if err := authz.Authorize(p, authz.AddMFA, authz.Resource{}); err != nil {
+	if err := authz.Require(p, authz.AddMFA, authz.Resource{}); err != nil {
 		return nil, err
 	}
 	u := p.User
@@ -213,22 +213,21 @@ func (s *Service) DisableTOTP(ctx context.Context, p authz.Principal, password, 
 	if err := s.confirmPassword(ctx, p, password, "turning off two-factor authentication"); err != nil {
 		return err
 	}
-	// The code given is the step-up: authz may spend it (a session whose
-	// second factor is stale); otherwise it is checked here. It must be a
-	// real second factor, not WithOTP's npm-write check, which would also
-	// take a web OTP value approved for one npm write.
+	// The code given is the step-up: spent by authz.Require when the
+	// decision needs it (a session whose second factor is stale);
+	// otherwise it is checked here. It must be a real second factor, not
+	// WithOTP's npm-write check, which would also take a web OTP value
+	// approved for one npm write.
 	if code != "" {
 		p.OTP = authz.NewOTPCheck(func() error { return s.CheckSecondFactor(ctx, u, code, p.Addr) })
 	}
-	if err := authz.Authorize(p, authz.RemoveMFA, authz.Resource{}); err != nil {
+	if err := authz.Require(p, authz.RemoveMFA, authz.Resource{}); err != nil {
 		return err
 	}
-	if p.OTP == nil {
+	if !p.OTPPassed() {
 		if err := s.CheckSecondFactor(ctx, u, code, p.Addr); err != nil {
 			return err
 		}
-	} else if err := p.OTP.Check(); err != nil {
-		return err
 	}
 	now := s.now()
 	err := s.store.Update(ctx, func(tx store.Tx) error {
@@ -373,8 +372,9 @@ func (s *Service) checkSecondFactor(ctx context.Context, u *core.User, code stri
 }
 
 // WithOTP attaches the one-time password a request carried (npm's
-// npm-otp header) to its principal. It is checked only if an action
-// needs it (authz decides), and then spent.
+// npm-otp header) to its principal, unchecked. It is spent only when
+// authz decides an action needs it, by the caller of authz.Settle (or
+// Require), outside any transaction.
 func (s *Service) WithOTP(ctx context.Context, p authz.Principal, code string) authz.Principal {
 	if code == "" || p.User == nil {
 		return p

@@ -222,7 +222,7 @@ func (s *Service) BeginRegisterKey(ctx context.Context, p authz.Principal, kind 
 		return nil, err
 	}
 	// A stolen session must not plant its own key (authz: step-up).
-	if err := authz.Authorize(p, authz.AddMFA, authz.Resource{}); err != nil {
+	if err := authz.Require(p, authz.AddMFA, authz.Resource{}); err != nil {
 		return nil, err
 	}
 	var w *waUser
@@ -276,7 +276,7 @@ func (s *Service) FinishRegisterKey(ctx context.Context, p authz.Principal, cere
 	if len([]rune(name)) > 64 {
 		return nil, core.Errorf(core.KindInvalid, "the name is too long (at most 64 characters)")
 	}
-	if err := authz.Authorize(p, authz.AddMFA, authz.Resource{}); err != nil {
+	if err := authz.Require(p, authz.AddMFA, authz.Resource{}); err != nil {
 		return nil, err
 	}
 	sd, err := s.takeCeremony(ctx, ceremony, ceremonyRegister+":"+kind, p.User.ID)
@@ -360,7 +360,7 @@ func (s *Service) RemoveKey(ctx context.Context, p authz.Principal, id int64) er
 		return err
 	}
 	// Removing a factor is a sensitive action (step-up: authz decides).
-	if err := authz.Authorize(p, authz.RemoveMFA, authz.Resource{}); err != nil {
+	if err := authz.Require(p, authz.RemoveMFA, authz.Resource{}); err != nil {
 		return err
 	}
 	var gone core.WebAuthnCredential

@@ -142,11 +142,13 @@ type Packages interface {
 	// InsertVersion adds a version. A version string already used by the
 	// package, live or unpublished, is a conflict: versions are forever.
 	InsertVersion(v *core.Version) error
-	// UpdateVersion changes only Deprecated and UnpublishedAt.
+	// UpdateVersion changes only Deprecated, UnpublishedAt and Held (the
+	// version's state, core.Version.State, follows from these three).
 	UpdateVersion(v *core.Version) error
 	Versions(packageID int64) ([]core.Version, error) // unpublished ones included, oldest first
 	Version(packageID int64, version string) (*core.Version, error)
-	// VersionFile is Version without Manifest: what serving a tarball needs.
+	// VersionFile is Version without Manifest and Deprecated: what serving
+	// a tarball needs, Held and UnpublishedAt (for core.Servable) included.
 	VersionFile(packageID int64, version string) (*core.Version, error)
 	DistTags(packageID int64) (map[string]string, error)
 	SetDistTag(packageID int64, tag, version string) error

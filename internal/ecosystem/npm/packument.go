@@ -48,10 +48,13 @@ func buildDocument(st ecosystem.PackageState) (*core.Document, error) {
 	}
 	var latest map[string]any
 	var readme string
+	served := map[string]bool{}
 	for _, v := range versions {
-		if !v.Live() {
+		// The shared document is what anyone may see (core.Servable).
+		if !core.Servable(&v, p, core.ViewerAnyone) {
 			continue
 		}
+		served[v.Version] = true
 		var m map[string]any
 		if err := json.Unmarshal(v.Manifest, &m); err != nil {
 			return nil, fmt.Errorf("version %s manifest: %w", v.Version, err)
@@ -96,6 +99,7 @@ func buildDocument(st ecosystem.PackageState) (*core.Document, error) {
 	full["_id"] = p.Name
 	full["_rev"] = Rev(p)
 	full["name"] = p.Name
+	tags = core.ServableTags(tags, served)
 	full["dist-tags"] = tags
 	full["versions"] = fullVersions
 	full["time"] = times

@@ -65,8 +65,8 @@ func (t *tx) UpdatePackageAt(p *core.Package, prevRev int64) error {
 }
 
 func (t *tx) InsertVersion(v *core.Version) error {
-	_, err := t.exec(`INSERT INTO versions (package_id, version, manifest, integrity, shasum, digest, size, file_count, unpacked_size, publisher_id, published_at, deprecated, unpublished_at, provenance_digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		v.PackageID, v.Version, []byte(v.Manifest), v.Integrity, v.Shasum, v.Digest, v.Size, v.FileCount, v.UnpackedSize, v.PublisherID, ms(v.PublishedAt), v.Deprecated, ms(v.UnpublishedAt), v.Provenance)
+	_, err := t.exec(`INSERT INTO versions (package_id, version, manifest, integrity, shasum, digest, size, file_count, unpacked_size, publisher_id, published_at, deprecated, unpublished_at, provenance_digest, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		v.PackageID, v.Version, []byte(v.Manifest), v.Integrity, v.Shasum, v.Digest, v.Size, v.FileCount, v.UnpackedSize, v.PublisherID, ms(v.PublishedAt), v.Deprecated, ms(v.UnpublishedAt), v.Provenance, string(v.State()))
 	if err != nil {
 		return conflict(err, "version %s", v.Version)
 	}
@@ -79,24 +79,35 @@ func (t *tx) InsertVersion(v *core.Version) error {
 }
 
 func (t *tx) UpdateVersion(v *core.Version) error {
-	res, err := t.exec(`UPDATE versions SET deprecated = ?, unpublished_at = ? WHERE package_id = ? AND version = ?`,
-		v.Deprecated, ms(v.UnpublishedAt), v.PackageID, v.Version)
+	res, err := t.exec(`UPDATE versions SET deprecated = ?, unpublished_at = ?, state = ? WHERE package_id = ? AND version = ?`,
+		v.Deprecated, ms(v.UnpublishedAt), string(v.State()), v.PackageID, v.Version)
 	if err != nil {
 		return err
 	}
 	return mustAffect(res, "version %s", v.Version)
 }
 
-const versionCols = `package_id, version, manifest, integrity, shasum, digest, size, file_count, unpacked_size, publisher_id, published_at, deprecated, unpublished_at, provenance_digest`
+const versionCols = `package_id, version, manifest, integrity, shasum, digest, size, file_count, unpacked_size, publisher_id, published_at, deprecated, unpublished_at, provenance_digest, state`
+
+// held is the hold a stored state names (core.Version.Held): the state
+// column stores Version.State(), of which only a hold is not derived.
+func held(state string) core.VersionState {
+	switch s := core.VersionState(state); s {
+	case core.StatePending, core.StateQuarantined:
+		return s
+	}
+	return ""
+}
 
 func scanVersion(sc interface{ Scan(...any) error }) (*core.Version, error) {
 	var v core.Version
 	var manifest []byte
 	var published, unpub int64
-	if err := sc.Scan(&v.PackageID, &v.Version, &manifest, &v.Integrity, &v.Shasum, &v.Digest, &v.Size, &v.FileCount, &v.UnpackedSize, &v.PublisherID, &published, &v.Deprecated, &unpub, &v.Provenance); err != nil {
+	var state string
+	if err := sc.Scan(&v.PackageID, &v.Version, &manifest, &v.Integrity, &v.Shasum, &v.Digest, &v.Size, &v.FileCount, &v.UnpackedSize, &v.PublisherID, &published, &v.Deprecated, &unpub, &v.Provenance, &state); err != nil {
 		return nil, err
 	}
-	v.Manifest = manifest
+	v.Manifest, v.Held = manifest, held(state)
 	v.PublishedAt, v.UnpublishedAt = fromMS(published), fromMS(unpub)
 	return &v, nil
 }
@@ -109,11 +120,13 @@ func (t *tx) Versions(packageID int64) ([]core.Version, error) {
 func (t *tx) VersionFile(packageID int64, version string) (*core.Version, error) {
 	v := core.Version{PackageID: packageID, Version: version}
 	var published, unpub int64
-	err := t.row(`SELECT integrity, shasum, digest, size, published_at, unpublished_at FROM versions WHERE package_id = ? AND version = ?`, packageID, version).
-		Scan(&v.Integrity, &v.Shasum, &v.Digest, &v.Size, &published, &unpub)
+	var state string
+	err := t.row(`SELECT integrity, shasum, digest, size, published_at, unpublished_at, state FROM versions WHERE package_id = ? AND version = ?`, packageID, version).
+		Scan(&v.Integrity, &v.Shasum, &v.Digest, &v.Size, &published, &unpub, &state)
 	if err != nil {
 		return nil, notFound(err, "version %s", version)
 	}
+	v.Held = held(state)
 	v.PublishedAt, v.UnpublishedAt = fromMS(published), fromMS(unpub)
 	return &v, nil
 }

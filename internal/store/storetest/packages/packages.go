@@ -23,6 +23,7 @@ func RunPackages(t *testing.T, open func(t *testing.T) store.Store) {
 		{"VersionsAreForever", testVersionsAreForever},
 		{"VersionProvenance", testVersionProvenance},
 		{"UpdateVersion", testUpdateVersion},
+		{"VersionState", testVersionState},
 		{"DistTags", testDistTags},
 		{"Maintainers", testMaintainers},
 		{"Dependents", testDependents},

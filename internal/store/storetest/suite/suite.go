@@ -236,6 +236,7 @@ func CheckVersion(t *testing.T, what string, got, want *core.Version) {
 	d.Time("PublishedAt", got.PublishedAt, want.PublishedAt)
 	d.Eq("Deprecated", got.Deprecated, want.Deprecated)
 	d.Time("UnpublishedAt", got.UnpublishedAt, want.UnpublishedAt)
+	d.Eq("Held", got.Held, want.Held)
 	d.Check(t, what)
 }
 
