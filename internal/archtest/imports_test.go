@@ -36,6 +36,7 @@ var domain = []string{
 	"internal/readcache",
 	"internal/downloads",
 	"internal/critical",
+	"internal/documents",
 	"internal/mfa",
 	"internal/token",
 	"internal/password",

@@ -7,8 +7,8 @@ import (
 
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
-	"github.com/rampart/rampart/internal/event"
 	"github.com/rampart/rampart/internal/critical"
+	"github.com/rampart/rampart/internal/event"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/store"
 )

@@ -17,6 +17,7 @@ import (
 	"github.com/rampart/rampart/internal/background"
 	"github.com/rampart/rampart/internal/blob"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/documents"
 	"github.com/rampart/rampart/internal/downloads"
 	"github.com/rampart/rampart/internal/ecosystem"
 	"github.com/rampart/rampart/internal/limits"
@@ -77,8 +78,9 @@ type Service struct {
 	// versions' servable state (internal/readcache, cached.go).
 	docs  *readcache.Docs
 	files readcache.Files
-	// builds lets the readers of a stale document share one build.
-	builds docBuilds
+	// documents marks the packages' documents changed in write
+	// transactions and builds them lazily for readers.
+	documents *documents.Builder
 	// verified remembers files that hashed right a moment ago; hot keeps
 	// the small ones' bytes.
 	verified *readcache.Verified
@@ -132,6 +134,8 @@ func New(ctx context.Context, st store.Store, blobs blob.Store, cfg Config, now 
 			return nil, err
 		}
 	}
+	// After adopting the stored URL: the documents' links are built with it.
+	s.documents = documents.New(s.store, cfg.Format, s.cfg.PublicURL, log)
 	if err := s.rebuildIfURLChanged(ctx); err != nil {
 		return nil, err
 	}
@@ -192,7 +196,7 @@ func (s *Service) rebuildIfURLChanged(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			return s.refreshDocument(tx, p)
+			return s.documents.Refresh(tx, p)
 		}); err != nil {
 			return fmt.Errorf("rebuilding document of %s: %w", name, err)
 		}

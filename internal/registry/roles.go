@@ -24,13 +24,14 @@ type packagesCriticalUsers interface {
 }
 
 // packagesUsers builds a package's documents from its versions, tags and
-// maintainers and their accounts.
+// maintainers and their accounts (documents.Reader).
 type packagesUsers interface {
 	store.Packages
 	store.Users
 }
 
-// packagesUsersDocuments builds a package's documents and stores them.
+// packagesUsersDocuments marks a package's documents changed
+// (documents.Writer) and checks the limits on their growth.
 type packagesUsersDocuments interface {
 	store.Packages
 	store.Users
