@@ -37,6 +37,7 @@ var domain = []string{
 	"internal/downloads",
 	"internal/critical",
 	"internal/documents",
+	"internal/publish",
 	"internal/mfa",
 	"internal/token",
 	"internal/password",

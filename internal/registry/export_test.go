@@ -29,4 +29,5 @@ func (s *Service) FullRebuild(ctx context.Context, name string) (*core.Document,
 func (s *Service) WrapStore(wrap func(store.Store) store.Store) {
 	s.store = wrap(s.store)
 	s.documents.UseStore(s.store)
+	s.publisher.UseStore(s.store)
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/notifier"
+	"github.com/rampart/rampart/internal/publish"
 	"github.com/rampart/rampart/internal/readcache"
 	"github.com/rampart/rampart/internal/store"
 )
@@ -89,10 +90,9 @@ type Service struct {
 	bg *background.Group
 	// notices mails the notices of the outbox's package events.
 	notices *notifier.Notifier
-	// uploads counts each account's PUT bodies in progress; processing
-	// bounds the publishes past their body (see Upload).
-	uploads    uploadSlots
-	processing chan struct{}
+	// publisher admits uploads and runs the publish pipeline
+	// (internal/publish), with hooks into this service (uploads.go).
+	publisher *publish.Publisher
 }
 
 // New builds the service and brings every precomputed document up to
@@ -105,7 +105,7 @@ func New(ctx context.Context, st store.Store, blobs blob.Store, cfg Config, now 
 		return nil, errors.New("registry: a package format is required")
 	}
 	s := &Service{store: st, blobs: blobs, cfg: cfg, now: now, log: log, bg: cfg.Background,
-		processing: make(chan struct{}, limits.MaxPublishesProcessing), docs: readcache.NewDocs(), hot: readcache.NewHot(verifiedFor),
+		docs: readcache.NewDocs(), hot: readcache.NewHot(verifiedFor),
 		verified: readcache.NewVerified(verifiedFor)}
 	if s.bg == nil {
 		// Bounded like the server's group: with a relay that hangs, a flood
@@ -136,6 +136,7 @@ func New(ctx context.Context, st store.Store, blobs blob.Store, cfg Config, now 
 	}
 	// After adopting the stored URL: the documents' links are built with it.
 	s.documents = documents.New(s.store, cfg.Format, s.cfg.PublicURL, log)
+	s.publisher = s.newPublisher()
 	if err := s.rebuildIfURLChanged(ctx); err != nil {
 		return nil, err
 	}
