@@ -23,13 +23,6 @@ type packagesCriticalUsers interface {
 	store.Users
 }
 
-// packagesUsers builds a package's documents from its versions, tags and
-// maintainers and their accounts (documents.Reader).
-type packagesUsers interface {
-	store.Packages
-	store.Users
-}
-
 // packagesUsersDocuments marks a package's documents changed
 // (documents.Writer) and checks the limits on their growth.
 type packagesUsersDocuments interface {
