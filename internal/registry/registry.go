@@ -1,8 +1,8 @@
 // Package registry is the package service: the unpublish policy,
 // dist-tags, maintainers and deprecation, the read path and its caches,
 // and the hooks the publish pipeline (internal/publish) calls. The
-// packages' documents are kept by internal/documents. The npm front-end and the web UI
-// call it; the documents clients read are built by the injected
+// packages' documents are kept by internal/documents. The npm front-end
+// and the web UI call it; the documents clients read are built by the injected
 // ecosystem.Format (npm's packuments), and it authorizes every action
 // through authz.Authorize.
 package registry
