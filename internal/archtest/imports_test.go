@@ -36,6 +36,8 @@ var domain = []string{
 	"internal/readcache",
 	"internal/downloads",
 	"internal/critical",
+	"internal/documents",
+	"internal/publish",
 	"internal/mfa",
 	"internal/token",
 	"internal/password",

@@ -24,6 +24,15 @@ var onlyImports = map[string][]string{
 	"internal/downloads": {"internal/core", "internal/limits", "internal/store"},
 	// Which packages are critical; mailing and events are the registry's.
 	"internal/critical": {"internal/core", "internal/store"},
+	// The lazy package documents: stamps, fragments, stale marks and
+	// builds, through the injected ecosystem.Format. Who may change a
+	// package, the limits a change is held to and the read caches are
+	// the registry's.
+	"internal/documents": {"internal/core", "internal/ecosystem", "internal/store"},
+	// The publish path: upload admission and the pipeline's stages. The
+	// revision, documents, critical packages and notices are the
+	// registry's, reached through publish.Hooks, never by importing it.
+	"internal/publish": {"internal/authz", "internal/blob", "internal/core", "internal/ecosystem", "internal/event", "internal/limits", "internal/store"},
 	// The conformance suite's areas share helpers through suite only;
 	// they do not reach into each other, and suite into none of them,
 	// so that storetest.Run stays the one place that runs them all.

@@ -288,7 +288,7 @@ func (h *Handler) getTarball(w http.ResponseWriter, r *http.Request, p authz.Pri
 //
 // The registry admits the request before a byte of the body is read
 // (size, authorization, the account's upload slots), and the body must
-// arrive at limits.min_bytes_per_second: see registry.Upload.
+// arrive at limits.min_bytes_per_second: see publish.Upload.
 func (h *Handler) putPackage(w http.ResponseWriter, r *http.Request, p authz.Principal, name string) error {
 	up, err := h.reg.BeginUpload(r.Context(), p, name, r.ContentLength)
 	if err != nil {

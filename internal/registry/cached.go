@@ -122,7 +122,7 @@ func (t *watchedTx) DeleteDocument(name string) error {
 // The caller must not change the bytes it gets.
 func (s *Service) readDocument(ctx context.Context, name string, part store.DocPart) (*core.Document, error) {
 	if part == store.DocAll {
-		return s.loadDocument(ctx, name, part)
+		return s.documents.Load(ctx, name, part)
 	}
 	key := readcache.DocKey{Name: name, Part: part}
 	now := s.now()
@@ -133,7 +133,7 @@ func (s *Service) readDocument(ctx context.Context, name string, part store.DocP
 	gen := s.docs.Generation()
 	if ok && len(e.Body) >= readcache.SharedDocMin {
 		// A large copy: ask the store only whether it is still current.
-		meta, err := s.loadDocument(ctx, name, store.DocMeta)
+		meta, err := s.documents.Load(ctx, name, store.DocMeta)
 		if err != nil {
 			return nil, err
 		}
@@ -143,7 +143,7 @@ func (s *Service) readDocument(ctx context.Context, name string, part store.DocP
 			return meta, nil
 		}
 	}
-	d, err := s.loadDocument(ctx, name, part)
+	d, err := s.documents.Load(ctx, name, part)
 	if err != nil {
 		return nil, err
 	}

@@ -8,7 +8,7 @@ import (
 )
 
 // FullRebuild is name's document as every change used to rebuild it
-// (currentDocument: every version re-encoded, the whole marshalled at
+// (documents.Current: every version re-encoded, the whole marshalled at
 // once): the oracle the lazily assembled document must match byte for
 // byte.
 func (s *Service) FullRebuild(ctx context.Context, name string) (*core.Document, error) {
@@ -18,7 +18,7 @@ func (s *Service) FullRebuild(ctx context.Context, name string) (*core.Document,
 		if err != nil {
 			return err
 		}
-		d, err = s.currentDocument(tx, p)
+		d, err = s.documents.Current(tx, p)
 		return err
 	})
 	return d, err
@@ -26,4 +26,8 @@ func (s *Service) FullRebuild(ctx context.Context, name string) (*core.Document,
 
 // WrapStore makes s use wrap(its store), so that a test can watch what
 // the service writes.
-func (s *Service) WrapStore(wrap func(store.Store) store.Store) { s.store = wrap(s.store) }
+func (s *Service) WrapStore(wrap func(store.Store) store.Store) {
+	s.store = wrap(s.store)
+	s.documents.UseStore(s.store)
+	s.publisher.UseStore(s.store)
+}

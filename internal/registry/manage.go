@@ -61,7 +61,7 @@ func (s *Service) changeAt(ctx context.Context, p authz.Principal, name, rev str
 		if err := s.touch(tx, st.pkg); err != nil {
 			return err
 		}
-		return s.refreshDocument(tx, st.pkg)
+		return s.documents.Refresh(tx, st.pkg)
 	})
 }
 

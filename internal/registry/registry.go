@@ -1,7 +1,8 @@
-// Package registry is the package service: the publish pipeline, the
-// unpublish policy, dist-tags, maintainers and deprecation, and the
-// precomputed documents of the read path. The npm front-end and the web UI
-// call it; the documents clients read are built by the injected
+// Package registry is the package service: the unpublish policy,
+// dist-tags, maintainers and deprecation, the read path and its caches,
+// and the hooks the publish pipeline (internal/publish) calls. The
+// packages' documents are kept by internal/documents. The npm front-end
+// and the web UI call it; the documents clients read are built by the injected
 // ecosystem.Format (npm's packuments), and it authorizes every action
 // through authz.Authorize.
 package registry
@@ -18,11 +19,13 @@ import (
 	"github.com/rampart/rampart/internal/background"
 	"github.com/rampart/rampart/internal/blob"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/documents"
 	"github.com/rampart/rampart/internal/downloads"
 	"github.com/rampart/rampart/internal/ecosystem"
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/notifier"
+	"github.com/rampart/rampart/internal/publish"
 	"github.com/rampart/rampart/internal/readcache"
 	"github.com/rampart/rampart/internal/store"
 )
@@ -78,8 +81,9 @@ type Service struct {
 	// versions' servable state (internal/readcache, cached.go).
 	docs  *readcache.Docs
 	files readcache.Files
-	// builds lets the readers of a stale document share one build.
-	builds docBuilds
+	// documents marks the packages' documents changed in write
+	// transactions and builds them lazily for readers.
+	documents *documents.Builder
 	// verified remembers files that hashed right a moment ago; hot keeps
 	// the small ones' bytes.
 	verified *readcache.Verified
@@ -88,10 +92,9 @@ type Service struct {
 	bg *background.Group
 	// notices mails the notices of the outbox's package events.
 	notices *notifier.Notifier
-	// uploads counts each account's PUT bodies in progress; processing
-	// bounds the publishes past their body (see Upload).
-	uploads    uploadSlots
-	processing chan struct{}
+	// publisher admits uploads and runs the publish pipeline
+	// (internal/publish), with hooks into this service (uploads.go).
+	publisher *publish.Publisher
 }
 
 // New builds the service and brings every precomputed document up to
@@ -104,7 +107,7 @@ func New(ctx context.Context, st store.Store, blobs blob.Store, cfg Config, now 
 		return nil, errors.New("registry: a package format is required")
 	}
 	s := &Service{store: st, blobs: blobs, cfg: cfg, now: now, log: log, bg: cfg.Background,
-		processing: make(chan struct{}, limits.MaxPublishesProcessing), docs: readcache.NewDocs(), hot: readcache.NewHot(verifiedFor),
+		docs: readcache.NewDocs(), hot: readcache.NewHot(verifiedFor),
 		verified: readcache.NewVerified(verifiedFor)}
 	if s.bg == nil {
 		// Bounded like the server's group: with a relay that hangs, a flood
@@ -133,6 +136,9 @@ func New(ctx context.Context, st store.Store, blobs blob.Store, cfg Config, now 
 			return nil, err
 		}
 	}
+	// After adopting the stored URL: the documents' links are built with it.
+	s.documents = documents.New(s.store, cfg.Format, s.cfg.PublicURL, log)
+	s.publisher = s.newPublisher()
 	if err := s.rebuildIfURLChanged(ctx); err != nil {
 		return nil, err
 	}
@@ -193,7 +199,7 @@ func (s *Service) rebuildIfURLChanged(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			return s.refreshDocument(tx, p)
+			return s.documents.Refresh(tx, p)
 		}); err != nil {
 			return fmt.Errorf("rebuilding document of %s: %w", name, err)
 		}

@@ -6,6 +6,7 @@ import (
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/limits"
+	"github.com/rampart/rampart/internal/publish"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -18,11 +19,11 @@ import (
 // here, before any of it is read, rather than after. BeginUpload's rule
 // for a new name (anyone who may create it) does not apply: a revision
 // update creates nothing. Close the Upload when done.
-func (s *Service) BeginMetadataUpdate(ctx context.Context, p authz.Principal, name string, declared int64) (*Upload, error) {
+func (s *Service) BeginMetadataUpdate(ctx context.Context, p authz.Principal, name string, declared int64) (*publish.Upload, error) {
 	if declared > s.cfg.Limits.DocumentBytes && !p.Anonymous() {
 		return nil, MetadataTooLarge(s.cfg.Limits)
 	}
-	return s.admit(ctx, p, name, s.mayUpdateMetadata)
+	return s.publisher.Admit(ctx, p, name, s.mayUpdateMetadata)
 }
 
 // MetadataTooLarge is the answer to a PUT /<pkg>/-rev/<rev> body over

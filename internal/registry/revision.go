@@ -191,7 +191,7 @@ func (s *Service) planMetadata(tx packagesCriticalUsers, p authz.Principal, name
 	if err != nil {
 		return nil, nil, err
 	}
-	doc, err := s.currentDocument(tx, st.pkg)
+	doc, err := s.documents.Current(tx, st.pkg)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -206,7 +206,7 @@ func (s *Service) planMetadata(tx packagesCriticalUsers, p authz.Principal, name
 	return st, c, err
 }
 
-// refreshUpdated is refreshDocument after a metadata update, which may
+// refreshUpdated is documents.Refresh after a metadata update, which may
 // make the document grow (deprecation messages, owners). It refuses (and
 // so rolls back) a change that takes the document past
 // limits.document_bytes: npm sends the whole document back for every
@@ -216,13 +216,13 @@ func (s *Service) planMetadata(tx packagesCriticalUsers, p authz.Principal, name
 // so that a package already over the limit can be brought back under it.
 func (s *Service) refreshUpdated(tx packagesUsersDocuments, p *core.Package, before int64) error {
 	if p.Unpublished() {
-		return s.refreshDocument(tx, p)
+		return s.documents.Refresh(tx, p)
 	}
-	d, err := s.markChanged(tx, p)
+	d, err := s.documents.MarkChanged(tx, p)
 	if err != nil {
 		return err
 	}
-	if n := d.fullSize(); n > s.cfg.Limits.DocumentBytes && n > before {
+	if n := d.FullSize(); n > s.cfg.Limits.DocumentBytes && n > before {
 		return core.Errorf(core.KindTooLarge, "with this change the document of %s would be %s, over this registry's limit of %s for one package (limits.document_bytes); nothing was changed. Use shorter deprecation messages, or deprecate fewer versions",
 			p.Name, mib(n), mib(s.cfg.Limits.DocumentBytes))
 	}

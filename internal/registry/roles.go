@@ -23,14 +23,8 @@ type packagesCriticalUsers interface {
 	store.Users
 }
 
-// packagesUsers builds a package's documents from its versions, tags and
-// maintainers and their accounts.
-type packagesUsers interface {
-	store.Packages
-	store.Users
-}
-
-// packagesUsersDocuments builds a package's documents and stores them.
+// packagesUsersDocuments marks a package's documents changed
+// (documents.Writer) and checks the limits on their growth.
 type packagesUsersDocuments interface {
 	store.Packages
 	store.Users

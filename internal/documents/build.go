@@ -1,4 +1,10 @@
-package registry
+// Package documents keeps the packages' documents (npm's packuments)
+// up to date lazily: a change marks a document stale inside its own
+// transaction, and the first read builds it from per-version fragments.
+// The registry calls it from its write transactions (MarkChanged,
+// Refresh) and on its read path (Load); the read caches in front of it
+// and their invalidation are the registry's.
+package documents
 
 import (
 	"context"
@@ -6,6 +12,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -35,12 +42,53 @@ import (
 // write, and a build is used only if it was made from a generation at
 // least as new as the one the reader saw.
 
+// Builder keeps the documents of one ecosystem's packages in a store.
+type Builder struct {
+	store     store.Store
+	format    ecosystem.Format
+	publicURL string
+	log       *slog.Logger
+	// builds lets the readers of a stale document share one build.
+	builds docBuilds
+}
+
+// Reader is what building a package's documents reads: the package,
+// its versions, tags and maintainers and their accounts.
+type Reader interface {
+	store.Packages
+	store.Users
+}
+
+// Writer is what marking a package's documents changed reads and
+// writes: Reader and the stored documents and fragments.
+type Writer interface {
+	store.Packages
+	store.Users
+	store.Documents
+}
+
+// New returns a Builder of format's documents in st, whose tarball links
+// start with publicURL (ending in "/").
+func New(st store.Store, format ecosystem.Format, publicURL string, log *slog.Logger) *Builder {
+	return &Builder{store: st, format: format, publicURL: publicURL, log: log}
+}
+
+// UseStore makes b read and write through st from now on: the registry
+// passes its own store wrapped, so that its read caches see the builds'
+// writes.
+func (s *Builder) UseStore(st store.Store) { s.store = st }
+
+// ref names a package of the ecosystem b serves.
+func (s *Builder) ref(name string) core.PackageRef {
+	return core.PackageRef{Ecosystem: s.format.Ecosystem(), Name: name}
+}
+
 // versionStamp identifies what a version's fragments show besides its
 // immutable manifest: a fragment stored under another stamp is rendered
 // again. The public URL is in it because tarball links are.
-func (s *Service) versionStamp(v *core.Version, u *core.User) string {
+func (s *Builder) versionStamp(v *core.Version, u *core.User) string {
 	h := sha256.New()
-	for _, f := range []string{s.cfg.PublicURL, v.Deprecated} {
+	for _, f := range []string{s.publicURL, v.Deprecated} {
 		h.Write([]byte(f))
 		h.Write([]byte{0})
 	}
@@ -52,16 +100,17 @@ func (s *Service) versionStamp(v *core.Version, u *core.User) string {
 
 // renderVersion renders the fragments of v (the format's RenderVersion),
 // stamped with what they show.
-func (s *Service) renderVersion(p *core.Package, v *core.Version, u *core.User) (*core.VersionDoc, error) {
-	full, ab, err := s.cfg.Format.RenderVersion(p, v, u, s.TarballURL(p.Name, v.Version))
+func (s *Builder) renderVersion(p *core.Package, v *core.Version, u *core.User) (*core.VersionDoc, error) {
+	full, ab, err := s.format.RenderVersion(p, v, u, s.TarballURL(p.Name, v.Version))
 	if err != nil {
 		return nil, err
 	}
 	return &core.VersionDoc{Version: v.Version, Stamp: s.versionStamp(v, u), Full: full, Abbrev: ab, FullLen: int64(len(full))}, nil
 }
 
-// docParts is what a document is assembled from.
-type docParts struct {
+// Parts is what a document is assembled from; MarkChanged returns it so
+// that the caller can check the limits on the document's growth.
+type Parts struct {
 	pkg      *core.Package
 	tags     map[string]string
 	versions []string // the live versions, sorted
@@ -74,7 +123,7 @@ type docParts struct {
 // loadParts reads what p's document is assembled from in tx, rendering
 // the fragments that are missing or out of date. With bodies false the
 // fragments' bodies are not read (enough for the document's size).
-func (s *Service) loadParts(tx packagesUsersDocuments, p *core.Package, bodies bool) (*docParts, error) {
+func (s *Builder) loadParts(tx Writer, p *core.Package, bodies bool) (*Parts, error) {
 	all, err := tx.Versions(p.ID)
 	if err != nil {
 		return nil, err
@@ -91,7 +140,7 @@ func (s *Service) loadParts(tx packagesUsersDocuments, p *core.Package, bodies b
 	if err != nil {
 		return nil, err
 	}
-	d := &docParts{pkg: p, tags: tags}
+	d := &Parts{pkg: p, tags: tags}
 	users := map[int64]*core.User{}
 	var live []*core.Version
 	for i := range all {
@@ -127,20 +176,26 @@ func (s *Service) loadParts(tx packagesUsersDocuments, p *core.Package, bodies b
 	}
 	tags = core.ServableTags(tags, served)
 	d.tags = tags
-	d.asm, err = s.cfg.Format.Assemble(ecosystem.Parts{Package: p, Tags: tags, Maintainers: maintainers, Live: live, Frags: frags})
+	d.asm, err = s.format.Assemble(ecosystem.Parts{Package: p, Tags: tags, Maintainers: maintainers, Live: live, Frags: frags})
 	if err != nil {
 		return nil, fmt.Errorf("building document of %s: %w", p.Name, err)
 	}
 	return d, nil
 }
 
-// fullSize is the length of the full document, from the fragments'
+// FullSize is the length of the full document, from the fragments'
 // lengths: what limits.document_bytes bounds, without assembling it.
-func (d *docParts) fullSize() int64 { return d.asm.Size() }
+func (d *Parts) FullSize() int64 { return d.asm.Size() }
+
+// Live is the number of live versions (limits.versions bounds it).
+func (d *Parts) Live() int { return len(d.versions) }
+
+// Tags are the package's dist-tags (limits.MaxDistTags bounds them).
+func (d *Parts) Tags() map[string]string { return d.tags }
 
 // document assembles every form of the document; the fragments' bodies
 // must have been read.
-func (d *docParts) document() (*core.Document, error) {
+func (d *Parts) document() (*core.Document, error) {
 	doc, err := d.asm.Document()
 	if err != nil {
 		return nil, fmt.Errorf("building document of %s: %w", d.pkg.Name, err)
@@ -148,12 +203,12 @@ func (d *docParts) document() (*core.Document, error) {
 	return doc, nil
 }
 
-// markChanged is the write side of a change to p's document, inside the
+// MarkChanged is the write side of a change to p's document, inside the
 // change's transaction: it stores the fragments that are missing or out
 // of date (on a publish, the new version's) and marks the document stale.
 // It returns the parts (without bodies), from which the limits are
 // checked: the live versions, the tags and the full document's size.
-func (s *Service) markChanged(tx packagesUsersDocuments, p *core.Package) (*docParts, error) {
+func (s *Builder) MarkChanged(tx Writer, p *core.Package) (*Parts, error) {
 	d, err := s.loadParts(tx, p, false)
 	if err != nil {
 		return nil, err
@@ -166,9 +221,9 @@ func (s *Service) markChanged(tx packagesUsersDocuments, p *core.Package) (*docP
 	return d, tx.MarkDocumentStale(p.Name)
 }
 
-// loadDocument is the read path's one call for a document: the stored
+// Load is the read path's one call for a document: the stored
 // one, or, if a change made it stale, one built now.
-func (s *Service) loadDocument(ctx context.Context, name string, part store.DocPart) (*core.Document, error) {
+func (s *Builder) Load(ctx context.Context, name string, part store.DocPart) (*core.Document, error) {
 	d, err := s.store.Document(ctx, name, part)
 	if err != nil || !d.Stale {
 		return d, err
@@ -202,7 +257,7 @@ type docBuild struct {
 
 // buildLazily returns name's document built from a generation no older
 // than gen, joining a build under way when that one is recent enough.
-func (s *Service) buildLazily(ctx context.Context, name string, gen int64) (*core.Document, error) {
+func (s *Builder) buildLazily(ctx context.Context, name string, gen int64) (*core.Document, error) {
 	for {
 		s.builds.mu.Lock()
 		b := s.builds.m[name]
@@ -243,8 +298,8 @@ func (s *Service) buildLazily(ctx context.Context, name string, gen int64) (*cor
 // over the generation it was built from, unless a later change came
 // first. A failure to store is logged, not returned: the document built
 // is current for this reader all the same.
-func (s *Service) buildAndStore(ctx context.Context, name string) (*core.Document, error) {
-	var parts *docParts
+func (s *Builder) buildAndStore(ctx context.Context, name string) (*core.Document, error) {
+	var parts *Parts
 	var gen int64
 	var stale bool
 	err := s.store.View(ctx, func(tx store.Tx) error {

@@ -1,4 +1,4 @@
-package registry
+package publish
 
 import (
 	"bytes"
@@ -53,7 +53,7 @@ func TestParseStagePassesTheFormatsRefusalUnchanged(t *testing.T) {
 }
 
 func TestVerifyStage(t *testing.T) {
-	s := &Service{cfg: Config{Format: npm.Format{}}}
+	s := &Publisher{format: npm.Format{}}
 	good := artifactPublish(core.NPM("a"), []byte("tarball"))
 	r := &publishRun{s: s, pub: good}
 	if err := verifyStage(context.Background(), r); err != nil {
@@ -93,7 +93,7 @@ func TestStoreStageKeepsProvenance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Service{cfg: Config{Format: npm.Format{}}, blobs: blobs}
+	s := &Publisher{format: npm.Format{}, blobs: blobs}
 	ctx := context.Background()
 	bundle := []byte(`{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json"}`)
 	for _, withBundle := range []bool{false, true} {
@@ -159,7 +159,7 @@ func TestRunPublishStopsAtTheFirstRefusal(t *testing.T) {
 			return nil
 		}})
 	}
-	s := &Service{}
+	s := &Publisher{}
 	if _, err := s.runPublish(context.Background(), authz.Principal{}, nil); err != refusal {
 		t.Fatalf("runPublish = %v, want the policy stage's refusal", err)
 	}

@@ -1,4 +1,4 @@
-package registry
+package publish
 
 import (
 	"bytes"
@@ -14,7 +14,6 @@ import (
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/ecosystem"
 	"github.com/rampart/rampart/internal/event"
-	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -49,8 +48,8 @@ func parseStage(_ context.Context, r *publishRun) error {
 // verification joins here.
 func verifyStage(_ context.Context, r *publishRun) error {
 	pub := r.pub
-	if pub.Ref.Ecosystem != r.s.cfg.Format.Ecosystem() {
-		return fmt.Errorf("a publish for ecosystem %q reached the %q registry", pub.Ref.Ecosystem, r.s.cfg.Format.Ecosystem())
+	if pub.Ref.Ecosystem != r.s.format.Ecosystem() {
+		return fmt.Errorf("a publish for ecosystem %q reached the %q registry", pub.Ref.Ecosystem, r.s.format.Ecosystem())
 	}
 	if len(pub.Artifact.SHA512) != sha512.Size || pub.Artifact.File == nil || pub.Artifact.Integrity == "" {
 		return fmt.Errorf("the publish of %s@%s has no artifact digest", pub.Ref.Name, pub.Version)
@@ -148,7 +147,7 @@ func commitStage(ctx context.Context, r *publishRun) error {
 		if pub.Tag == "latest" || pkg.Description == "" {
 			pkg.Description, pkg.Keywords = pub.Metadata.Description, pub.Metadata.Keywords
 		}
-		if err := s.touch(tx, pkg); err != nil {
+		if err := s.hooks.Touch(tx, pkg); err != nil {
 			return err
 		}
 		if err := tx.AppendEvent(event.Publish{Integrity: pub.Artifact.Integrity, Tag: pub.Tag, Token: tokenKey(p)}.At(now, p.User.Name, name, version)); err != nil {
@@ -160,7 +159,7 @@ func commitStage(ctx context.Context, r *publishRun) error {
 		if keyFrom, err = s.keyRequiredFor(tx, pkg.ID); err != nil {
 			return err
 		}
-		return s.refreshPublished(tx, pkg)
+		return s.hooks.Refresh(tx, pkg)
 	})
 	if err != nil {
 		return err
@@ -175,13 +174,11 @@ func commitStage(ctx context.Context, r *publishRun) error {
 func afterCommitStage(ctx context.Context, r *publishRun) error {
 	s, p, pub, now := r.s, r.p, r.pub, r.now
 	s.log.Info("published", "package", pub.Ref.Name, "version", pub.Version, "user", p.User.Name)
-	n := s.newNotice(p, pub.Ref.Name, now)
-	n.Version = pub.Version
-	s.mailNotices(ctx, []notice{{kind: mail.KindPackagePublished, n: n, to: r.maintainers}})
+	s.hooks.Notify(ctx, p, pub.Ref.Name, pub.Version, now, r.maintainers)
 	out := &Published{Name: pub.Ref.Name, Version: pub.Version, Tag: pub.Tag, Integrity: pub.Artifact.Integrity}
 	if keyFrom := r.keyFrom; !keyFrom.IsZero() {
-		out.Notice = fmt.Sprintf("%s is a critical package: from %s, publishing and managing it need a security key or passkey (a code from an authenticator app will no longer do, nor tokens created with one); add one at %s%s",
-			pub.Ref.Name, keyFrom.UTC().Format("2006-01-02 15:04 MST"), s.cfg.PublicURL, pathSecurityKeys)
+		out.Notice = fmt.Sprintf("%s is a critical package: from %s, publishing and managing it need a security key or passkey (a code from an authenticator app will no longer do, nor tokens created with one); add one at %s",
+			pub.Ref.Name, keyFrom.UTC().Format("2006-01-02 15:04 MST"), s.securityKeysURL)
 	}
 	r.out = out
 	return nil
@@ -189,23 +186,23 @@ func afterCommitStage(ctx context.Context, r *publishRun) error {
 
 // keyRequiredFor is KeyRequiredFrom for a package by id: when its grace
 // period ends, zero if it is not in one.
-func (s *Service) keyRequiredFor(tx store.Critical, pkgID int64) (time.Time, error) {
+func (s *Publisher) keyRequiredFor(tx store.Critical, pkgID int64) (time.Time, error) {
 	c, err := tx.CriticalState(pkgID)
 	if err != nil {
 		return time.Time{}, err
 	}
-	return s.KeyRequiredFrom(c), nil
+	return s.hooks.KeyRequiredFrom(c), nil
 }
 
 // checkPublish applies the rules that need the store: authorization, held
 // names and used versions. It returns the existing package, or nil.
-func (s *Service) checkPublish(tx packagesCriticalUsers, p authz.Principal, pub *ecosystem.Publish) (*core.Package, error) {
+func (s *Publisher) checkPublish(tx packagesCriticalUsers, p authz.Principal, pub *ecosystem.Publish) (*core.Package, error) {
 	pkg, err := tx.PackageByRef(pub.Ref)
 	if errors.Is(err, core.ErrNotFound) {
 		if err := authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: pub.Ref}); err != nil {
 			return nil, err
 		}
-		return nil, checkScope(tx, s.cfg.Format, p, pub.Ref.Name)
+		return nil, checkScope(tx, s.format, p, pub.Ref.Name)
 	}
 	if err != nil {
 		return nil, err
@@ -226,7 +223,7 @@ func (s *Service) checkPublish(tx packagesCriticalUsers, p authz.Principal, pub 
 		if err := authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: pub.Ref}); err != nil {
 			return nil, err
 		}
-		if err := checkScope(tx, s.cfg.Format, p, pub.Ref.Name); err != nil {
+		if err := checkScope(tx, s.format, p, pub.Ref.Name); err != nil {
 			return nil, err
 		}
 	case pkg.Tombstoned():
@@ -258,7 +255,7 @@ func usedVersion(name, version string) error {
 }
 
 // replaceMaintainers makes u the only maintainer (a released name changes hands).
-func (s *Service) replaceMaintainers(tx store.Packages, pkg *core.Package, u *core.User, now time.Time) error {
+func (s *Publisher) replaceMaintainers(tx store.Packages, pkg *core.Package, u *core.User, now time.Time) error {
 	ms, err := tx.Maintainers(pkg.ID)
 	if err != nil {
 		return err

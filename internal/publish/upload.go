@@ -1,4 +1,4 @@
-package registry
+package publish
 
 import (
 	"bytes"
@@ -39,7 +39,7 @@ import (
 // A slow or stalled body thus holds only its own account's slots; the
 // caller bounds how long it may take (limits.BodyTimeout).
 type Upload struct {
-	s       *Service
+	s       *Publisher
 	p       authz.Principal
 	name    string
 	release func()
@@ -49,22 +49,23 @@ type Upload struct {
 // BeginUpload admits a PUT /<name> before its body is read. declared is
 // the body's declared length (Content-Length), or -1 if unknown. Close
 // the Upload when done.
-func (s *Service) BeginUpload(ctx context.Context, p authz.Principal, name string, declared int64) (*Upload, error) {
+func (s *Publisher) BeginUpload(ctx context.Context, p authz.Principal, name string, declared int64) (*Upload, error) {
 	f, err := s.uploadFormat()
 	if err != nil {
 		return nil, err
 	}
-	if declared > s.cfg.Limits.PublishBodyBytes() && !p.Anonymous() {
-		return nil, f.RequestTooLarge(s.cfg.Limits)
+	if declared > s.limits.PublishBodyBytes() && !p.Anonymous() {
+		return nil, f.RequestTooLarge(s.limits)
 	}
-	return s.admit(ctx, p, name, s.mayUpload)
+	return s.Admit(ctx, p, name, s.mayUpload)
 }
 
-// admit is what every admission before a body ends with, once the
+// Admit is what every admission before a body ends with, once the
 // declared size has been checked: a signed-in caller, may's decision on
 // whether p may send this body to name, then one of the account's upload
-// slots.
-func (s *Service) admit(ctx context.Context, p authz.Principal, name string, may func(context.Context, authz.Principal, string) error) (*Upload, error) {
+// slots. The registry's BeginMetadataUpdate shares it, so that revision
+// updates and publishes count against the same slots.
+func (s *Publisher) Admit(ctx context.Context, p authz.Principal, name string, may func(context.Context, authz.Principal, string) error) (*Upload, error) {
 	if p.Anonymous() {
 		return nil, authz.NotLoggedIn()
 	}
@@ -91,17 +92,17 @@ const uploadRetry = 10 * time.Second
 // body to name at all: create it (a new or released name), publish to it,
 // or, for its maintainers, deprecate its versions. The full decision is
 // taken again once the body says what the request is.
-func (s *Service) mayUpload(ctx context.Context, p authz.Principal, name string) error {
+func (s *Publisher) mayUpload(ctx context.Context, p authz.Principal, name string) error {
 	return authz.Settle(p, func() error { return s.mayUploadIn(ctx, p, name) })
 }
 
 // mayUploadIn is mayUpload's decision in a read transaction, which may
 // answer that a one-time password is needed (Settle spends it).
-func (s *Service) mayUploadIn(ctx context.Context, p authz.Principal, name string) error {
+func (s *Publisher) mayUploadIn(ctx context.Context, p authz.Principal, name string) error {
 	return s.store.View(ctx, func(tx store.Tx) error {
 		pkg, err := tx.PackageByRef(s.ref(name))
 		if errors.Is(err, core.ErrNotFound) {
-			if err := s.cfg.Format.ValidateName(name); err != nil {
+			if err := s.format.ValidateName(name); err != nil {
 				return err
 			}
 			return s.mayCreate(tx, p, name)
@@ -146,11 +147,11 @@ func (s *Service) mayUploadIn(ctx context.Context, p authz.Principal, name strin
 // mayCreate is checkPublish's rule for a new or released name, scope
 // included: a body that could only be refused for the scope once read
 // (up to the publish limit, spooled and parsed) is refused before it.
-func (s *Service) mayCreate(tx store.Users, p authz.Principal, name string) error {
+func (s *Publisher) mayCreate(tx store.Users, p authz.Principal, name string) error {
 	if err := authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: s.ref(name)}); err != nil {
 		return err
 	}
-	return checkScope(tx, s.cfg.Format, p, name)
+	return checkScope(tx, s.format, p, name)
 }
 
 // Scratch returns the upload's scratch file, an unlinked file on the
@@ -194,7 +195,7 @@ func (u *Upload) Close() {
 // Publish runs the publish pipeline for a PUT /<name> body held in
 // memory (tests, benchmarks, tools), with the same admission as a body
 // that streams in.
-func (s *Service) Publish(ctx context.Context, p authz.Principal, urlName string, body []byte) (*Published, error) {
+func (s *Publisher) Publish(ctx context.Context, p authz.Principal, urlName string, body []byte) (*Published, error) {
 	u, err := s.BeginUpload(ctx, p, urlName, int64(len(body)))
 	if err != nil {
 		return nil, err
@@ -209,22 +210,22 @@ func (s *Service) Publish(ctx context.Context, p authz.Principal, urlName string
 		return nil, err
 	}
 	return u.Publish(ctx, func() (*ecosystem.Publish, error) {
-		return f.ParseUpload(bytes.NewReader(body), urlName, s.cfg.Limits, spool)
+		return f.ParseUpload(bytes.NewReader(body), urlName, s.limits, spool)
 	})
 }
 
 // uploadFormat is the registry's format as one that accepts uploads.
-func (s *Service) uploadFormat() (ecosystem.Uploads, error) {
-	f, ok := s.cfg.Format.(ecosystem.Uploads)
+func (s *Publisher) uploadFormat() (ecosystem.Uploads, error) {
+	f, ok := s.format.(ecosystem.Uploads)
 	if !ok {
-		return nil, core.Errorf(core.KindInvalid, "this registry does not accept uploads of %s packages", s.cfg.Format.Ecosystem())
+		return nil, core.Errorf(core.KindInvalid, "this registry does not accept uploads of %s packages", s.format.Ecosystem())
 	}
 	return f, nil
 }
 
 // scratch returns an unlinked read-write file for an upload, on the blob
 // store's disk when the store offers one.
-func (s *Service) scratch() (*os.File, error) {
+func (s *Publisher) scratch() (*os.File, error) {
 	if sc, ok := s.blobs.(blob.Scratcher); ok {
 		return sc.Scratch()
 	}

@@ -1,4 +1,4 @@
-package registry
+package publish
 
 import (
 	"context"
@@ -39,7 +39,7 @@ type stage struct {
 // publishRun is one publish on its way through the stages: what the
 // earlier stages found, for the later ones.
 type publishRun struct {
-	s *Service
+	s *Publisher
 	p authz.Principal
 	// parse turns the upload into the neutral publish (the ecosystem
 	// format's work); run by the parse stage, inside a processing slot.
@@ -60,7 +60,7 @@ type publishRun struct {
 }
 
 // runPublish runs every stage of publishStages in order.
-func (s *Service) runPublish(ctx context.Context, p authz.Principal, parse func() (*ecosystem.Publish, error)) (*Published, error) {
+func (s *Publisher) runPublish(ctx context.Context, p authz.Principal, parse func() (*ecosystem.Publish, error)) (*Published, error) {
 	r := &publishRun{s: s, p: p, parse: parse}
 	for _, st := range publishStages {
 		if err := st.run(ctx, r); err != nil {

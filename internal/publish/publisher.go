@@ -1,0 +1,91 @@
+// Package publish is the publish path: admitting an upload before its
+// body is read (the account's upload slots), and the publish pipeline's
+// stages (parse, verify, policy, store, scan, commit, after-commit, in
+// pipeline.go) on a neutral ecosystem.Publish. What a publish shares with
+// the rest of the package service (the package's revision, its document
+// and the limits on its growth, critical packages, the maintainers'
+// notices) it reaches through Hooks, which the registry fills.
+package publish
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/blob"
+	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/ecosystem"
+	"github.com/rampart/rampart/internal/limits"
+	"github.com/rampart/rampart/internal/store"
+)
+
+// Hooks are what a publish needs from the package service, called inside
+// the commit's transaction or once it has committed.
+type Hooks struct {
+	// Touch bumps the package's revision (a compare-and-swap) and
+	// modification time.
+	Touch func(tx store.Packages, p *core.Package) error
+	// Refresh marks the package's document changed after the new version
+	// is recorded, refusing (so rolling back) a publish that takes the
+	// package past the limits on its versions, tags or document size.
+	Refresh func(tx store.Tx, p *core.Package) error
+	// KeyRequiredFrom is when a critical package's grace period ends,
+	// zero if it is not in one.
+	KeyRequiredFrom func(core.CriticalPackage) time.Time
+	// Notify mails every maintainer (to) a notice of the publish, in the
+	// background.
+	Notify func(ctx context.Context, p authz.Principal, name, version string, now time.Time, to []core.User)
+}
+
+// Config is what a Publisher needs besides its store.
+type Config struct {
+	// Format is the wire format of the packages served; it accepts
+	// uploads if it implements ecosystem.Uploads.
+	Format ecosystem.Format
+	Limits limits.Limits
+	// SecurityKeysURL is the web UI's page for adding a security key,
+	// named in the notice of a critical package's coming key requirement.
+	SecurityKeysURL string
+	Hooks           Hooks
+}
+
+// Publisher admits uploads and publishes them.
+type Publisher struct {
+	store           store.Store
+	blobs           blob.Store
+	format          ecosystem.Format
+	limits          limits.Limits
+	securityKeysURL string
+	hooks           Hooks
+	now             func() time.Time
+	log             *slog.Logger
+	// uploads counts each account's PUT bodies in progress; processing
+	// bounds the publishes past their body (see Upload).
+	uploads    uploadSlots
+	processing chan struct{}
+}
+
+// New returns a Publisher writing through st (the registry's store, so
+// that its read caches see the publishes) and blobs.
+func New(st store.Store, blobs blob.Store, cfg Config, now func() time.Time, log *slog.Logger) *Publisher {
+	return &Publisher{store: st, blobs: blobs, format: cfg.Format, limits: cfg.Limits, securityKeysURL: cfg.SecurityKeysURL,
+		hooks: cfg.Hooks, now: now, log: log, processing: make(chan struct{}, limits.MaxPublishesProcessing)}
+}
+
+// UseStore makes s read and write through st from now on (the registry
+// passes its store again when a test wraps it).
+func (s *Publisher) UseStore(st store.Store) { s.store = st }
+
+// ref names a package of the ecosystem s publishes.
+func (s *Publisher) ref(name string) core.PackageRef {
+	return core.PackageRef{Ecosystem: s.format.Ecosystem(), Name: name}
+}
+
+// packagesCriticalUsers checks a publish against a package and the
+// accounts involved: a new name's scope owner, the package's publishers.
+type packagesCriticalUsers interface {
+	store.Packages
+	store.Critical
+	store.Users
+}
