@@ -12,7 +12,7 @@ export GOTOOLCHAIN=local
 export CI="${CI:-true}"   # the browser test fails, not skips, without Chromium
 export PATH="$(go env GOPATH)/bin:$PATH"
 
-step() { printf '\n== %s\n' "$*"; }
+step() { printf '\n== %s (at %ds)\n' "$*" "$SECONDS"; }
 
 if [ "${SKIP_INSTALL:-0}" != 1 ]; then
   step "installing test dependencies"
@@ -102,4 +102,4 @@ done
 pkgs=$(grep -c '^ok' /tmp/rampart-test.$$.log || true)
 rm -f /tmp/rampart-test.$$.log
 echo
-echo "all checks passed ($pkgs packages with tests)"
+echo "all checks passed ($pkgs packages with tests) in ${SECONDS}s"
