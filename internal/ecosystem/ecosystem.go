@@ -26,6 +26,10 @@ type Format interface {
 	// ArtifactFilename is the last path element of the URL a version's
 	// artifact (npm's tarball, a Go module zip) is downloaded from.
 	ArtifactFilename(name, version string) string
+	// Highest is the version a client takes for newest when no tag says
+	// otherwise (npm: the highest semver release, else prerelease); ""
+	// if none of versions is one.
+	Highest(versions []string) string
 	// Documents builds the documents the ecosystem's clients read about
 	// one package (npm: the full and abbreviated packuments, raw and
 	// gzipped), from the package's state.

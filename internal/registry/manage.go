@@ -445,7 +445,7 @@ func (s *Service) retag(tx store.Packages, pkg *core.Package, live map[string]*c
 		}
 	}
 	if _, ok := tags["latest"]; !ok {
-		if v := highestVersion(live); v != "" {
+		if v := s.cfg.Format.Highest(slices.Collect(maps.Keys(live))); v != "" {
 			return tx.SetDistTag(pkg.ID, "latest", v)
 		}
 	}

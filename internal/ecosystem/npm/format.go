@@ -21,6 +21,16 @@ func (Format) ValidateTag(tag string) error { return ValidateTag(tag) }
 
 func (Format) ArtifactFilename(name, version string) string { return TarballFilename(name, version) }
 
+// Highest is npm's newest version when no dist-tag says: the highest
+// semver release, else the highest prerelease.
+func (Format) Highest(versions []string) string {
+	set := make(map[string]struct{}, len(versions))
+	for _, v := range versions {
+		set[v] = struct{}{}
+	}
+	return highestVersion(set)
+}
+
 // Documents builds the full and abbreviated packuments, each raw and
 // gzipped.
 func (Format) Documents(st ecosystem.PackageState) (*core.Document, error) {
