@@ -9,11 +9,16 @@ import (
 // The package events: At also takes the package and, where the event is
 // about one version, the version.
 
-// Publish: a version was published (EventPublish).
+// Publish: a version was published (EventPublish). Schema 2 adds the
+// facts of the notice the maintainers are mailed from the outbox (Via,
+// IP, Notify); a schema-1 event has them empty and warrants no mail.
 type Publish struct {
-	Integrity string `event:"integrity"` // sha512-<base64>
-	Tag       string `event:"tag"`
-	Token     string `event:"token"` // the key of the token used; "" for a session
+	Integrity string   `event:"integrity"` // sha512-<base64>
+	Tag       string   `event:"tag"`
+	Token     string   `event:"token"`           // the key of the token used; "" for a session
+	Via       string   `event:"via,personal"`    // how the actor was signed in, naming the token by mask and name
+	IP        string   `event:"ip,personal"`     // the actor's address; "" if none
+	Notify    []string `event:"notify,personal"` // the users to mail: the maintainers after the publish
 }
 
 // Unpublish: one version was unpublished (EventUnpublish).
@@ -87,7 +92,8 @@ type FileDamaged struct {
 }
 
 func init() {
-	register(Publish{}, 1)
+	register(Publish{}, 2)
+	registerOlder(Publish{}, 1, "integrity", "tag", "token")
 	register(Unpublish{}, 1)
 	register(UnpublishAll{}, 1)
 	register(NameRelease{}, 1)

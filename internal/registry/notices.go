@@ -15,11 +15,12 @@ import (
 const metaNoticeCursor = "notices.packages"
 
 // noticesOf is the notifier's Render for package events: the owners'
-// notices of owner.add and owner.remove (schema 2 and later; a schema-1
-// event names nobody to tell, and warrants none). Publish and critical
-// notices are still mailed after commit from memory (notify.go).
+// notices of owner.add and owner.remove, and the maintainers' notice of
+// a publish (schema 2 and later; a schema-1 event names nobody to tell,
+// and warrants none). Critical notices are still mailed after commit
+// from memory (notify.go).
 func (s *Service) noticesOf(e *core.Event) ([]notifier.Notice, error) {
-	if e.Type != core.EventOwnerAdd && e.Type != core.EventOwnerRemove {
+	if e.Type != core.EventOwnerAdd && e.Type != core.EventOwnerRemove && e.Type != core.EventPublish {
 		return nil, nil
 	}
 	p, err := event.Parse(e)
@@ -37,6 +38,9 @@ func (s *Service) noticesOf(e *core.Event) ([]notifier.Notice, error) {
 	case event.OwnerRemove:
 		n.Owner, n.Via, n.IP = p.User, p.Via, p.IP
 		return []notifier.Notice{{Kind: mail.KindOwnerRemoved, Notify: p.Notify, Notice: n}}, nil
+	case event.Publish:
+		n.Version, n.Via, n.IP = e.Version, p.Via, p.IP
+		return []notifier.Notice{{Kind: mail.KindPackagePublished, Notify: p.Notify, Notice: n}}, nil
 	}
 	return nil, nil
 }

@@ -69,6 +69,16 @@ func via(p authz.Principal) string {
 	}
 }
 
+// userNames are the names of us, in order: whom a notice from the
+// outbox is for (their addresses are looked up at delivery).
+func userNames(us []core.User) []string {
+	names := make([]string, len(us))
+	for i, u := range us {
+		names[i] = u.Name
+	}
+	return names
+}
+
 // mailNotices mails each notice to each of its recipients whose address
 // is verified, one message per recipient so that no maintainer learns
 // another's address. The change is committed: mail goes out in the

@@ -14,7 +14,6 @@ import (
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/ecosystem"
 	"github.com/rampart/rampart/internal/event"
-	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -151,10 +150,12 @@ func commitStage(ctx context.Context, r *publishRun) error {
 		if err := s.touch(tx, pkg); err != nil {
 			return err
 		}
-		if err := tx.AppendEvent(event.Publish{Integrity: pub.Artifact.Integrity, Tag: pub.Tag, Token: tokenKey(p)}.At(now, p.User.Name, name, version)); err != nil {
+		if maintainers, err = tx.Maintainers(pkg.ID); err != nil {
 			return err
 		}
-		if maintainers, err = tx.Maintainers(pkg.ID); err != nil {
+		how := s.newNotice(p, name, now) // the maintainers' notice is mailed from the outbox
+		ev := event.Publish{Integrity: pub.Artifact.Integrity, Tag: pub.Tag, Token: tokenKey(p), Via: how.Via, IP: how.IP, Notify: userNames(maintainers)}
+		if err := tx.AppendEvent(ev.At(now, p.User.Name, name, version)); err != nil {
 			return err
 		}
 		if keyFrom, err = s.keyRequiredFor(tx, pkg.ID); err != nil {
@@ -170,14 +171,12 @@ func commitStage(ctx context.Context, r *publishRun) error {
 }
 
 // afterCommitStage tells people: the log, a notice mailed to every
-// maintainer (in the background), and the answer, with npm's notice of a
+// maintainer (from the outbox), and the answer, with npm's notice of a
 // critical package's coming key requirement.
 func afterCommitStage(ctx context.Context, r *publishRun) error {
-	s, p, pub, now := r.s, r.p, r.pub, r.now
+	s, p, pub := r.s, r.p, r.pub
 	s.log.Info("published", "package", pub.Ref.Name, "version", pub.Version, "user", p.User.Name)
-	n := s.newNotice(p, pub.Ref.Name, now)
-	n.Version = pub.Version
-	s.mailNotices(ctx, []notice{{kind: mail.KindPackagePublished, n: n, to: r.maintainers}})
+	s.notices.Wake() // the maintainers' notice is mailed from the outbox
 	out := &Published{Name: pub.Ref.Name, Version: pub.Version, Tag: pub.Tag, Integrity: pub.Artifact.Integrity}
 	if keyFrom := r.keyFrom; !keyFrom.IsZero() {
 		out.Notice = fmt.Sprintf("%s is a critical package: from %s, publishing and managing it need a security key or passkey (a code from an authenticator app will no longer do, nor tokens created with one); add one at %s%s",
