@@ -69,9 +69,9 @@ func TestEveryEventTypeHasAPayload(t *testing.T) {
 	if got := Types(); !slices.Equal(got, want) {
 		t.Fatalf("payload types\n got %q\nwant %q (every core.Event* constant, and no other)", got, want)
 	}
-	// Schema 2 added the facts of the owners' and the publish notice
+	// Schema 2 added the facts of the owners', publish and critical notice
 	// (mailed from the outbox); every other type is at its first schema.
-	atTwo := map[string]bool{core.EventOwnerAdd: true, core.EventOwnerRemove: true, core.EventPublish: true}
+	atTwo := map[string]bool{core.EventOwnerAdd: true, core.EventOwnerRemove: true, core.EventPublish: true, core.EventCriticalChange: true}
 	for _, typ := range want {
 		w := 1
 		if atTwo[typ] {
@@ -188,7 +188,7 @@ func TestExactBytes(t *testing.T) {
 		{TokenCreate{Key: "K", Kind: "api", Actions: []string{"read"}, Expires: at},
 			`{"actions":["read"],"expires":"2026-12-05T17:04:05.123Z","key":"K","kind":"api","packages":[]}`, `{"cidrs":[],"name":""}`},
 		{CriticalChange{TopPercent: Decimal(0.5), MinDownloads: 1000, WindowDays: 30},
-			`{"became_critical":[],"computed":[],"designated":false,"key_required_from":null,"min_downloads":1000,"top_percent":"0.5","window_days":30}`, ``},
+			`{"became_critical":[],"computed":[],"designated":false,"key_required_from":null,"min_downloads":1000,"top_percent":"0.5","window_days":30}`, `{"notify":[]}`},
 		{AccountCreate{User: "bad\xffutf8"}, `{"admin":false,"user":"bad` + "\uFFFD" + `utf8"}`, ``},
 	}
 	for _, c := range cases {
@@ -335,5 +335,17 @@ func TestOlderPublishStillDecodes(t *testing.T) {
 	back, err := Parse(e)
 	if err != nil || !slices.Equal(back.(Publish).Notify, []string{"al", "bo"}) {
 		t.Fatalf("round trip: %#v, %v", back, err)
+	}
+}
+
+// TestOlderCriticalChangeStillDecodes: a critical change written at
+// schema 1 (nobody to tell) decodes into today's type.
+func TestOlderCriticalChangeStillDecodes(t *testing.T) {
+	p, err := Decode(core.EventCriticalChange, 1, []byte(`{"became_critical":[],"computed":[],"designated":true,"key_required_from":null,"min_downloads":0,"top_percent":"0","window_days":0}`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := p.(CriticalChange); !ok || !got.Designated || got.Notify != nil {
+		t.Fatalf("schema 1 decoded to %#v", p)
 	}
 }

@@ -82,6 +82,9 @@ type CriticalChange struct {
 	MinDownloads    int64     `event:"min_downloads"`
 	WindowDays      int       `event:"window_days"`
 	KeyRequiredFrom time.Time `event:"key_required_from"` // end of the grace period, if any became critical
+	// Notify (schema 2) is whom to mail of a designation that made the
+	// package critical: its maintainers then. The outbox mails them.
+	Notify []string `event:"notify,personal"`
 }
 
 // FileDamaged: a version's stored file was refused: damaged or missing (EventFileDamaged).
@@ -105,7 +108,8 @@ func init() {
 	register(OwnerRemove{}, 2)
 	registerOlder(OwnerRemove{}, 1, "user")
 	register(AccessChange{}, 1)
-	register(CriticalChange{}, 1)
+	register(CriticalChange{}, 2)
+	registerOlder(CriticalChange{}, 1, "designated", "computed", "became_critical", "top_percent", "min_downloads", "window_days", "key_required_from")
 	register(FileDamaged{}, 1)
 }
 

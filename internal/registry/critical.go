@@ -104,9 +104,7 @@ func (s *Service) DesignateCritical(ctx context.Context, p authz.Principal, name
 		return err
 	}
 	now := s.now()
-	var notices []notice
 	err := s.store.Update(ctx, func(tx store.Tx) error {
-		notices = nil
 		pkg, err := tx.PackageByRef(s.ref(name))
 		if errors.Is(err, core.ErrNotFound) {
 			return core.Errorf(core.KindNotFound, "package %s was not found", name)
@@ -121,20 +119,21 @@ func (s *Service) DesignateCritical(ctx context.Context, p authz.Principal, name
 		if err := tx.SetCriticalDesignated(pkg.ID, on); err != nil {
 			return err
 		}
+		ev := event.CriticalChange{Designated: on}
 		if on && !before.Designated {
 			// A designation applies at once (an administrator's
 			// deliberate decision, with no grace period); the
-			// maintainers hear of it all the same.
-			n, err := s.criticalNotice(tx, pkg.ID, name, "designated critical by the registry's administrators", now)
+			// maintainers hear of it all the same, from the outbox.
+			ms, err := tx.Maintainers(pkg.ID)
 			if err != nil {
 				return err
 			}
-			notices = append(notices, n)
+			ev.Notify = userNames(ms)
 		}
-		return tx.AppendEvent(event.CriticalChange{Designated: on}.At(now, p.Name(), name, ""))
+		return tx.AppendEvent(ev.At(now, p.Name(), name, ""))
 	})
 	if err == nil {
-		s.mailNotices(ctx, notices)
+		s.notices.Wake()
 	}
 	return err
 }

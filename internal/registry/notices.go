@@ -16,16 +16,29 @@ const metaNoticeCursor = "notices.packages"
 
 // noticesOf is the notifier's Render for package events: the owners'
 // notices of owner.add and owner.remove, and the maintainers' notice of
-// a publish (schema 2 and later; a schema-1 event names nobody to tell,
-// and warrants none). Critical notices are still mailed after commit
-// from memory (notify.go).
+// a publish and of an administrator's designation of a critical package
+// (schema 2 and later; a schema-1 event names nobody to tell, and
+// warrants none). The notices of packages that became critical by their
+// downloads are still mailed after commit from memory (critical.go).
 func (s *Service) noticesOf(e *core.Event) ([]notifier.Notice, error) {
-	if e.Type != core.EventOwnerAdd && e.Type != core.EventOwnerRemove && e.Type != core.EventPublish {
+	switch e.Type {
+	case core.EventOwnerAdd, core.EventOwnerRemove, core.EventPublish, core.EventCriticalChange:
+	default:
 		return nil, nil
 	}
 	p, err := event.Parse(e)
 	if err != nil {
 		return nil, err
+	}
+	if p, ok := p.(event.CriticalChange); ok {
+		if !p.Designated || e.Package == "" || len(p.Notify) == 0 {
+			return nil, nil
+		}
+		// As criticalNotice: a designation applies at once, so the mail
+		// names no grace period.
+		n := mail.Notice{When: e.At, Package: e.Package, Reason: reasonDesignated, PackageURL: s.packageURL(e.Package),
+			SecurityURL: s.cfg.PublicURL + pathSecurityKeys}
+		return []notifier.Notice{{Kind: mail.KindPackageCritical, Notify: p.Notify, Notice: n}}, nil
 	}
 	n := mail.Notice{
 		When: e.At, Package: e.Package, Actor: e.Actor,
@@ -44,6 +57,9 @@ func (s *Service) noticesOf(e *core.Event) ([]notifier.Notice, error) {
 	}
 	return nil, nil
 }
+
+// reasonDesignated is why a designated package is critical, in its notice.
+const reasonDesignated = "designated critical by the registry's administrators"
 
 // RunNotices mails the package notices from the outbox until ctx ends:
 // at once after a change that has some, and every interval (which also

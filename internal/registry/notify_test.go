@@ -387,30 +387,58 @@ func TestNoticesBoundedWhileTheRelayHangs(t *testing.T) {
 	}
 }
 
-// TestPublishNoticeDeliveredOnceAfterARestart: a publish committed while
-// the relay refuses keeps its notice in the outbox, and a registry
-// started again over the same store mails it, exactly once.
-func TestPublishNoticeDeliveredOnceAfterARestart(t *testing.T) {
-	m := &recordingMailer{fail: errors.New("relay down")}
-	e := newNotifyEnv(t, m)
-	e.publish(e.withToken("alice"), "left-pad", "1.0.0")
-	if got := e.sent(); len(got) != 0 { // Close tries, and fails
-		t.Fatalf("a refusing relay recorded %v", got)
+// TestNoticeDeliveredOnceAfterARestart: a change committed while the
+// relay refuses keeps its notice in the outbox, and a registry started
+// again over the same store mails it, exactly once. One case per kind of
+// package notice the outbox carries.
+func TestNoticeDeliveredOnceAfterARestart(t *testing.T) {
+	cases := []struct {
+		name, subject string
+		change        func(e *notifyEnv) error
+	}{
+		{"publish", "left-pad@1.0.1", func(e *notifyEnv) error {
+			_, err := e.reg.Publish(e.ctx, e.withToken("alice"), "left-pad", policyPublishBody("left-pad", "1.0.1", "latest", nil))
+			return err
+		}},
+		{"owner add", "carol", func(e *notifyEnv) error { return e.setOwners(e.withToken("alice"), "left-pad", "alice", "carol") }},
+		{"critical designation", "critical", func(e *notifyEnv) error {
+			root := authz.Principal{User: &core.User{Name: "root", Admin: true}, Console: true}
+			return e.reg.DesignateCritical(e.ctx, root, "left-pad", true)
+		}},
 	}
-	m.fail = nil
-	again, err := registry.New(e.ctx, eventcheck.Wrap(t, e.st), nil, registry.Config{
-		Format: npm.Format{}, PublicURL: notifyURL, Limits: limits.Default(), UnpublishWindow: 72 * time.Hour, MaxWeeklyDownloads: 300, Mailer: m,
-	}, func() time.Time { return policyT0 }, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for range 2 {
-		if err := again.Close(e.ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
-	got := e.sent()
-	if len(got) != 1 || len(got["alice@example.com"]) != 1 || !strings.Contains(got["alice@example.com"][0].Subject, "left-pad@1.0.0") {
-		t.Fatalf("after the restart: %v; want alice's one notice of left-pad@1.0.0", got)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := &recordingMailer{}
+			e := newNotifyEnv(t, m)
+			e.publish(e.withToken("alice"), "left-pad", "1.0.0")
+			e.sent()
+			m.fail = errors.New("relay down")
+			if err := c.change(e); err != nil {
+				t.Fatal(err)
+			}
+			if got := e.sent(); len(got) != 0 { // Close tries, and fails
+				t.Fatalf("a refusing relay recorded %v", got)
+			}
+			m.fail = nil
+			again, err := registry.New(e.ctx, eventcheck.Wrap(t, e.st), nil, registry.Config{
+				Format: npm.Format{}, PublicURL: notifyURL, Limits: limits.Default(), UnpublishWindow: 72 * time.Hour, MaxWeeklyDownloads: 300, Mailer: m,
+			}, func() time.Time { return policyT0 }, slog.New(slog.DiscardHandler))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for range 2 {
+				if err := again.Close(e.ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got := e.sent()["alice@example.com"]
+			if len(got) != 1 || !strings.Contains(got[0].Subject, c.subject) {
+				var subjects []string
+				for _, msg := range got {
+					subjects = append(subjects, msg.Subject)
+				}
+				t.Fatalf("alice after the restart: %q; want one notice about %s", subjects, c.subject)
+			}
+		})
 	}
 }
