@@ -188,7 +188,7 @@ func TestExactBytes(t *testing.T) {
 		{TokenCreate{Key: "K", Kind: "api", Actions: []string{"read"}, Expires: at},
 			`{"actions":["read"],"expires":"2026-12-05T17:04:05.123Z","key":"K","kind":"api","packages":[]}`, `{"cidrs":[],"name":""}`},
 		{CriticalChange{TopPercent: Decimal(0.5), MinDownloads: 1000, WindowDays: 30},
-			`{"became_critical":[],"computed":[],"designated":false,"key_required_from":null,"min_downloads":1000,"top_percent":"0.5","window_days":30}`, `{"notify":[]}`},
+			`{"became_critical":[],"computed":[],"designated":false,"key_required_from":null,"min_downloads":1000,"top_percent":"0.5","window_days":30}`, `{"notify":[],"recipients":[]}`},
 		{AccountCreate{User: "bad\xffutf8"}, `{"admin":false,"user":"bad` + "\uFFFD" + `utf8"}`, ``},
 	}
 	for _, c := range cases {

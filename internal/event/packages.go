@@ -85,6 +85,10 @@ type CriticalChange struct {
 	// Notify (schema 2) is whom to mail of a designation that made the
 	// package critical: its maintainers then. The outbox mails them.
 	Notify []string `event:"notify,personal"`
+	// Recipients (schema 2) is whom to mail of the packages that became
+	// critical by their downloads: "package user" pairs (neither name
+	// holds a space), each such package's maintainers then.
+	Recipients []string `event:"recipients,personal"`
 }
 
 // FileDamaged: a version's stored file was refused: damaged or missing (EventFileDamaged).

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/rampart/rampart/internal/core"
@@ -31,14 +32,7 @@ func (s *Service) noticesOf(e *core.Event) ([]notifier.Notice, error) {
 		return nil, err
 	}
 	if p, ok := p.(event.CriticalChange); ok {
-		if !p.Designated || e.Package == "" || len(p.Notify) == 0 {
-			return nil, nil
-		}
-		// As criticalNotice: a designation applies at once, so the mail
-		// names no grace period.
-		n := mail.Notice{When: e.At, Package: e.Package, Reason: reasonDesignated, PackageURL: s.packageURL(e.Package),
-			SecurityURL: s.cfg.PublicURL + pathSecurityKeys}
-		return []notifier.Notice{{Kind: mail.KindPackageCritical, Notify: p.Notify, Notice: n}}, nil
+		return s.criticalNotices(e, p), nil
 	}
 	n := mail.Notice{
 		When: e.At, Package: e.Package, Actor: e.Actor,
@@ -58,8 +52,47 @@ func (s *Service) noticesOf(e *core.Event) ([]notifier.Notice, error) {
 	return nil, nil
 }
 
-// reasonDesignated is why a designated package is critical, in its notice.
-const reasonDesignated = "designated critical by the registry's administrators"
+// Why a package is critical, in its notice.
+const (
+	reasonDesignated = "designated critical by the registry's administrators"
+	reasonDownloads  = "among the most downloaded packages of this registry"
+)
+
+// criticalNotices are the notices of a critical change: to the
+// maintainers of a package an administrator designated (at once: the
+// mail names no grace period), or of each package that became critical
+// by its downloads (naming the end of the grace period, if any).
+func (s *Service) criticalNotices(e *core.Event, p event.CriticalChange) []notifier.Notice {
+	notice := func(pkg, reason string, notify []string) notifier.Notice {
+		n := mail.Notice{When: e.At, Package: pkg, Reason: reason, PackageURL: s.packageURL(pkg),
+			SecurityURL: s.cfg.PublicURL + pathSecurityKeys}
+		return notifier.Notice{Kind: mail.KindPackageCritical, Notify: notify, Notice: n}
+	}
+	if e.Package != "" {
+		if !p.Designated || len(p.Notify) == 0 {
+			return nil
+		}
+		return []notifier.Notice{notice(e.Package, reasonDesignated, p.Notify)}
+	}
+	byPkg := map[string][]string{}
+	for _, r := range p.Recipients {
+		if pkg, user, ok := strings.Cut(r, " "); ok {
+			byPkg[pkg] = append(byPkg[pkg], user)
+		}
+	}
+	var out []notifier.Notice
+	for _, pkg := range p.BecameCritical {
+		if len(byPkg[pkg]) == 0 {
+			continue
+		}
+		nt := notice(pkg, reasonDownloads, byPkg[pkg])
+		if p.KeyRequiredFrom.After(e.At) {
+			nt.Notice.KeyRequiredFrom = p.KeyRequiredFrom
+		}
+		out = append(out, nt)
+	}
+	return out
+}
 
 // RunNotices mails the package notices from the outbox until ctx ends:
 // at once after a change that has some, and every interval (which also
