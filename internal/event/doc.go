@@ -70,8 +70,9 @@
 // or their meaning is a new schema number, and Decode keeps reading the
 // old ones. A new schema only adds fields (registerOlder names the
 // fields an old one had), so an old event decodes into today's type with
-// the new fields at their zero values: owner.add and owner.remove are at
-// schema 2, which added the personal facts of the owners' notice. Schema 0 is the legacy form: events written before this
+// the new fields at their zero values: owner.add, owner.remove, publish
+// and critical are at schema 2, which added the personal facts of their
+// notices. Schema 0 is the legacy form: events written before this
 // package, whose Data is the untyped map the services wrote (public and
 // personal data together, in encoding/json's form). Decode maps schema 0
 // to the typed payload by key: today's field tags are those maps' keys

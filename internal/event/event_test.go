@@ -69,9 +69,9 @@ func TestEveryEventTypeHasAPayload(t *testing.T) {
 	if got := Types(); !slices.Equal(got, want) {
 		t.Fatalf("payload types\n got %q\nwant %q (every core.Event* constant, and no other)", got, want)
 	}
-	// Schema 2 added the facts of the owners' notice (mailed from the
-	// outbox); every other type is at its first schema.
-	atTwo := map[string]bool{core.EventOwnerAdd: true, core.EventOwnerRemove: true}
+	// Schema 2 added the facts of the owners', publish and critical notice
+	// (mailed from the outbox); every other type is at its first schema.
+	atTwo := map[string]bool{core.EventOwnerAdd: true, core.EventOwnerRemove: true, core.EventPublish: true, core.EventCriticalChange: true}
 	for _, typ := range want {
 		w := 1
 		if atTwo[typ] {
@@ -167,8 +167,8 @@ func TestPersonalDataStaysOutOfThePublicPart(t *testing.T) {
 			t.Errorf("%s: no personal part", p.Type())
 		}
 	}
-	if _, per := Encode(Publish{Integrity: "sha512-x"}); per != nil {
-		t.Errorf("Publish has a personal part %s, want nil", per)
+	if _, per := Encode(Unpublish{Integrity: "sha512-x"}); per != nil {
+		t.Errorf("Unpublish has a personal part %s, want nil", per)
 	}
 }
 
@@ -180,14 +180,15 @@ func TestExactBytes(t *testing.T) {
 		public, perso string
 	}{
 		{Publish{Integrity: "sha512-AA==", Tag: "latest", Token: ""},
-			`{"integrity":"sha512-AA==","tag":"latest","token":""}`, ``},
+			`{"integrity":"sha512-AA==","tag":"latest","token":""}`, `{"ip":"","notify":[],"via":""}`},
+		{Unpublish{Integrity: "sha512-AA=="}, `{"integrity":"sha512-AA=="}`, ``},
 		{NameRelease{}, `{}`, ``},
 		{NewDevice{User: "bob", Via: "npm", IP: "::1", UserAgent: "a\"b\\c\x01\t</\u2028é"},
 			`{"user":"bob","via":"npm"}`, `{"ip":"::1","user_agent":"a\"b\\c\u0001\t</` + "\u2028" + `é"}`},
 		{TokenCreate{Key: "K", Kind: "api", Actions: []string{"read"}, Expires: at},
 			`{"actions":["read"],"expires":"2026-12-05T17:04:05.123Z","key":"K","kind":"api","packages":[]}`, `{"cidrs":[],"name":""}`},
 		{CriticalChange{TopPercent: Decimal(0.5), MinDownloads: 1000, WindowDays: 30},
-			`{"became_critical":[],"computed":[],"designated":false,"key_required_from":null,"min_downloads":1000,"top_percent":"0.5","window_days":30}`, ``},
+			`{"became_critical":[],"computed":[],"designated":false,"key_required_from":null,"min_downloads":1000,"top_percent":"0.5","window_days":30}`, `{"notify":[],"recipients":[]}`},
 		{AccountCreate{User: "bad\xffutf8"}, `{"admin":false,"user":"bad` + "\uFFFD" + `utf8"}`, ``},
 	}
 	for _, c := range cases {
@@ -230,10 +231,16 @@ func TestDecodeRefusesWhatEncodeNeverWrites(t *testing.T) {
 	if _, err := Decode(core.EventRecoveryCodeUsed, 1, []byte(`{"left":1e0,"user":"a"}`), nil); err == nil {
 		t.Error("Decode accepted an exponent")
 	}
-	if _, err := Decode(core.EventPublish, 1, []byte(`{"integrity":"","tag":"","token":""}`), []byte(`{}`)); err == nil {
+	if _, err := Decode(core.EventUnpublish, 1, []byte(`{"integrity":""}`), []byte(`{}`)); err == nil {
 		t.Error("Decode accepted a personal part for a type without one")
 	}
-	if _, err := Decode(core.EventPublish, 2, []byte(`{"integrity":"","tag":"","token":""}`), nil); err == nil {
+	if _, err := Decode(core.EventUnpublish, 2, []byte(`{"integrity":""}`), nil); err == nil {
+		t.Error("Decode accepted an unknown schema")
+	}
+	if _, err := Decode(core.EventPublish, 1, []byte(`{"integrity":"","tag":"","token":""}`), []byte(`{}`)); err == nil {
+		t.Error("Decode accepted a personal part for a schema without one")
+	}
+	if _, err := Decode(core.EventPublish, 3, []byte(`{"integrity":"","tag":"","token":""}`), nil); err == nil {
 		t.Error("Decode accepted an unknown schema")
 	}
 	if _, err := Decode("no.such", 1, []byte(`{}`), nil); err == nil {
@@ -248,11 +255,15 @@ func TestDecodeRefusesWhatEncodeNeverWrites(t *testing.T) {
 func TestAtFillsTheEvent(t *testing.T) {
 	now := time.Date(2026, 12, 5, 18, 0, 0, 0, time.UTC)
 	e := Publish{Integrity: "sha512-x", Tag: "latest", Token: "tk"}.At(now, "alice", "left-pad", "1.0.0")
-	if e.Type != core.EventPublish || e.Schema != 1 || e.Actor != "alice" || e.Package != "left-pad" || e.Version != "1.0.0" || !e.At.Equal(now) || e.Personal != nil {
+	if e.Type != core.EventPublish || e.Schema != 2 || e.Actor != "alice" || e.Package != "left-pad" || e.Version != "1.0.0" || !e.At.Equal(now) {
 		t.Fatalf("At: %+v", e)
 	}
 	if string(e.Data) != `{"integrity":"sha512-x","tag":"latest","token":"tk"}` {
 		t.Fatalf("Data %s", e.Data)
+	}
+	e = Unpublish{Integrity: "sha512-x"}.At(now, "alice", "left-pad", "1.0.0")
+	if e.Type != core.EventUnpublish || e.Schema != 1 || e.Personal != nil {
+		t.Fatalf("At: %+v", e)
 	}
 	e = MFAAdd{User: "alice", Method: "totp"}.At(now, "alice")
 	if e.Package != "" || string(e.Personal) != `{"name":""}` {
@@ -300,5 +311,41 @@ func TestOlderSchemaStillDecodes(t *testing.T) {
 	back, err := Parse(e)
 	if err != nil || back.(OwnerAdd).IP != "192.0.2.1" {
 		t.Fatalf("round trip: %#v, %v", back, err)
+	}
+}
+
+// TestOlderPublishStillDecodes: a publish written at schema 1 (no notice
+// facts) decodes into today's type with them empty, and a schema-2 one
+// keeps them in the personal part only.
+func TestOlderPublishStillDecodes(t *testing.T) {
+	p, err := Decode(core.EventPublish, 1, []byte(`{"integrity":"sha512-x","tag":"latest","token":"tk"}`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := p.(Publish); !ok || got.Integrity != "sha512-x" || got.Token != "tk" || got.Via != "" || got.Notify != nil {
+		t.Fatalf("schema 1 decoded to %#v", p)
+	}
+	e := Publish{Integrity: "sha512-x", Tag: "latest", Via: "a signed-in browser", IP: "192.0.2.1", Notify: []string{"al", "bo"}}.At(time.Unix(0, 0), "al", "left-pad", "1.0.0")
+	if e.Schema != 2 || string(e.Data) != `{"integrity":"sha512-x","tag":"latest","token":""}` {
+		t.Fatalf("schema %d, public %s", e.Schema, e.Data)
+	}
+	if string(e.Personal) != `{"ip":"192.0.2.1","notify":["al","bo"],"via":"a signed-in browser"}` {
+		t.Fatalf("personal %s", e.Personal)
+	}
+	back, err := Parse(e)
+	if err != nil || !slices.Equal(back.(Publish).Notify, []string{"al", "bo"}) {
+		t.Fatalf("round trip: %#v, %v", back, err)
+	}
+}
+
+// TestOlderCriticalChangeStillDecodes: a critical change written at
+// schema 1 (nobody to tell) decodes into today's type.
+func TestOlderCriticalChangeStillDecodes(t *testing.T) {
+	p, err := Decode(core.EventCriticalChange, 1, []byte(`{"became_critical":[],"computed":[],"designated":true,"key_required_from":null,"min_downloads":0,"top_percent":"0","window_days":0}`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := p.(CriticalChange); !ok || !got.Designated || got.Notify != nil {
+		t.Fatalf("schema 1 decoded to %#v", p)
 	}
 }

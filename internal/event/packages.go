@@ -9,11 +9,16 @@ import (
 // The package events: At also takes the package and, where the event is
 // about one version, the version.
 
-// Publish: a version was published (EventPublish).
+// Publish: a version was published (EventPublish). Schema 2 adds the
+// facts of the notice the maintainers are mailed from the outbox (Via,
+// IP, Notify); a schema-1 event has them empty and warrants no mail.
 type Publish struct {
-	Integrity string `event:"integrity"` // sha512-<base64>
-	Tag       string `event:"tag"`
-	Token     string `event:"token"` // the key of the token used; "" for a session
+	Integrity string   `event:"integrity"` // sha512-<base64>
+	Tag       string   `event:"tag"`
+	Token     string   `event:"token"`           // the key of the token used; "" for a session
+	Via       string   `event:"via,personal"`    // how the actor was signed in, naming the token by mask and name
+	IP        string   `event:"ip,personal"`     // the actor's address; "" if none
+	Notify    []string `event:"notify,personal"` // the users to mail: the maintainers after the publish
 }
 
 // Unpublish: one version was unpublished (EventUnpublish).
@@ -77,6 +82,13 @@ type CriticalChange struct {
 	MinDownloads    int64     `event:"min_downloads"`
 	WindowDays      int       `event:"window_days"`
 	KeyRequiredFrom time.Time `event:"key_required_from"` // end of the grace period, if any became critical
+	// Notify (schema 2) is whom to mail of a designation that made the
+	// package critical: its maintainers then. The outbox mails them.
+	Notify []string `event:"notify,personal"`
+	// Recipients (schema 2) is whom to mail of the packages that became
+	// critical by their downloads: "package user" pairs (neither name
+	// holds a space), each such package's maintainers then.
+	Recipients []string `event:"recipients,personal"`
 }
 
 // FileDamaged: a version's stored file was refused: damaged or missing (EventFileDamaged).
@@ -87,7 +99,8 @@ type FileDamaged struct {
 }
 
 func init() {
-	register(Publish{}, 1)
+	register(Publish{}, 2)
+	registerOlder(Publish{}, 1, "integrity", "tag", "token")
 	register(Unpublish{}, 1)
 	register(UnpublishAll{}, 1)
 	register(NameRelease{}, 1)
@@ -99,7 +112,8 @@ func init() {
 	register(OwnerRemove{}, 2)
 	registerOlder(OwnerRemove{}, 1, "user")
 	register(AccessChange{}, 1)
-	register(CriticalChange{}, 1)
+	register(CriticalChange{}, 2)
+	registerOlder(CriticalChange{}, 1, "designated", "computed", "became_critical", "top_percent", "min_downloads", "window_days", "key_required_from")
 	register(FileDamaged{}, 1)
 }
 

@@ -150,10 +150,14 @@ func commitStage(ctx context.Context, r *publishRun) error {
 		if err := s.hooks.Touch(tx, pkg); err != nil {
 			return err
 		}
-		if err := tx.AppendEvent(event.Publish{Integrity: pub.Artifact.Integrity, Tag: pub.Tag, Token: tokenKey(p)}.At(now, p.User.Name, name, version)); err != nil {
+		if maintainers, err = tx.Maintainers(pkg.ID); err != nil {
 			return err
 		}
-		if maintainers, err = tx.Maintainers(pkg.ID); err != nil {
+		// The maintainers' notice is mailed from the outbox: the event
+		// names whom to tell, and how and whence the publisher came.
+		via, ip := s.hooks.Signed(p)
+		ev := event.Publish{Integrity: pub.Artifact.Integrity, Tag: pub.Tag, Token: tokenKey(p), Via: via, IP: ip, Notify: userNames(maintainers)}
+		if err := tx.AppendEvent(ev.At(now, p.User.Name, name, version)); err != nil {
 			return err
 		}
 		if keyFrom, err = s.keyRequiredFor(tx, pkg.ID); err != nil {
@@ -169,12 +173,12 @@ func commitStage(ctx context.Context, r *publishRun) error {
 }
 
 // afterCommitStage tells people: the log, a notice mailed to every
-// maintainer (in the background), and the answer, with npm's notice of a
+// maintainer (from the outbox), and the answer, with npm's notice of a
 // critical package's coming key requirement.
 func afterCommitStage(ctx context.Context, r *publishRun) error {
-	s, p, pub, now := r.s, r.p, r.pub, r.now
+	s, p, pub := r.s, r.p, r.pub
 	s.log.Info("published", "package", pub.Ref.Name, "version", pub.Version, "user", p.User.Name)
-	s.hooks.Notify(ctx, p, pub.Ref.Name, pub.Version, now, r.maintainers)
+	s.hooks.Wake() // the maintainers' notice is mailed from the outbox
 	out := &Published{Name: pub.Ref.Name, Version: pub.Version, Tag: pub.Tag, Integrity: pub.Artifact.Integrity}
 	if keyFrom := r.keyFrom; !keyFrom.IsZero() {
 		out.Notice = fmt.Sprintf("%s is a critical package: from %s, publishing and managing it need a security key or passkey (a code from an authenticator app will no longer do, nor tokens created with one); add one at %s",
@@ -282,4 +286,13 @@ func tokenKey(p authz.Principal) string {
 		return ""
 	}
 	return p.Token.Key
+}
+
+// userNames lists the users' names, for an event's list of whom to tell.
+func userNames(us []core.User) []string {
+	names := make([]string, len(us))
+	for i, u := range us {
+		names[i] = u.Name
+	}
+	return names
 }

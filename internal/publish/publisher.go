@@ -8,7 +8,6 @@
 package publish
 
 import (
-	"context"
 	"log/slog"
 	"time"
 
@@ -33,9 +32,12 @@ type Hooks struct {
 	// KeyRequiredFrom is when a critical package's grace period ends,
 	// zero if it is not in one.
 	KeyRequiredFrom func(core.CriticalPackage) time.Time
-	// Notify mails every maintainer (to) a notice of the publish, in the
-	// background.
-	Notify func(ctx context.Context, p authz.Principal, name, version string, now time.Time, to []core.User)
+	// Signed says how p signed in (the token's mask, never its value)
+	// and from which address, for the maintainers' notice that the event
+	// outbox mails.
+	Signed func(p authz.Principal) (via, ip string)
+	// Wake tells the notifier that a committed event has a notice.
+	Wake func()
 }
 
 // Config is what a Publisher needs besides its store.

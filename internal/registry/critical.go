@@ -9,7 +9,6 @@ import (
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/critical"
 	"github.com/rampart/rampart/internal/event"
-	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -23,9 +22,8 @@ func (s *Service) RecomputeCritical(ctx context.Context) (changed bool, err erro
 		return false, err
 	}
 	now := s.now()
-	var notices []notice
 	err = s.store.Update(ctx, func(tx store.Tx) error {
-		changed, notices = false, nil
+		changed = false
 		c, err := critical.Recompute(tx, now, s.cfg.CriticalTopPercent, s.cfg.CriticalMinDownloads)
 		if err != nil || !c.Changed {
 			return err
@@ -33,47 +31,32 @@ func (s *Service) RecomputeCritical(ctx context.Context) (changed bool, err erro
 		changed = true
 		ids, byID, wasCritical := c.IDs, c.Names, c.WasCritical
 		list := make([]string, 0, len(ids))
-		added := []string{}
+		added, recipients := []string{}, []string{}
 		for _, id := range ids {
 			list = append(list, byID[id])
 			if wasCritical[id] {
 				continue
 			}
 			added = append(added, byID[id])
-			n, err := s.criticalNotice(tx, id, byID[id], "among the most downloaded packages of this registry", now.Add(s.cfg.CriticalGrace))
+			ms, err := tx.Maintainers(id) // mailed from the outbox
 			if err != nil {
 				return err
 			}
-			notices = append(notices, n)
+			for _, u := range userNames(ms) {
+				recipients = append(recipients, byID[id]+" "+u)
+			}
 		}
 		data := event.CriticalChange{Computed: list, BecameCritical: added, TopPercent: event.Decimal(s.cfg.CriticalTopPercent),
-			MinDownloads: max(s.cfg.CriticalMinDownloads, 1), WindowDays: 30}
+			MinDownloads: max(s.cfg.CriticalMinDownloads, 1), WindowDays: 30, Recipients: recipients}
 		if len(added) > 0 {
 			data.KeyRequiredFrom = now.Add(s.cfg.CriticalGrace)
 		}
 		return tx.AppendEvent(data.At(now, "rampart", "", ""))
 	})
-	if err == nil {
-		s.mailNotices(ctx, notices)
+	if err == nil && changed {
+		s.notices.Wake()
 	}
 	return changed, err
-}
-
-// criticalNotice is the mail to the maintainers of a package that became
-// critical: keyFrom is when TOTP alone stops being enough for it (the end
-// of the grace period; now or earlier means at once).
-func (s *Service) criticalNotice(tx store.Packages, pkgID int64, name, reason string, keyFrom time.Time) (notice, error) {
-	ms, err := tx.Maintainers(pkgID)
-	if err != nil {
-		return notice{}, err
-	}
-	now := s.now()
-	n := mail.Notice{When: now, Package: name, Reason: reason, PackageURL: s.packageURL(name),
-		SecurityURL: s.cfg.PublicURL + pathSecurityKeys}
-	if keyFrom.After(now) {
-		n.KeyRequiredFrom = keyFrom
-	}
-	return notice{kind: mail.KindPackageCritical, n: n, to: ms}, nil
 }
 
 // KeyRequiredFrom is when a package in its grace period starts needing a
@@ -104,9 +87,7 @@ func (s *Service) DesignateCritical(ctx context.Context, p authz.Principal, name
 		return err
 	}
 	now := s.now()
-	var notices []notice
 	err := s.store.Update(ctx, func(tx store.Tx) error {
-		notices = nil
 		pkg, err := tx.PackageByRef(s.ref(name))
 		if errors.Is(err, core.ErrNotFound) {
 			return core.Errorf(core.KindNotFound, "package %s was not found", name)
@@ -121,20 +102,21 @@ func (s *Service) DesignateCritical(ctx context.Context, p authz.Principal, name
 		if err := tx.SetCriticalDesignated(pkg.ID, on); err != nil {
 			return err
 		}
+		ev := event.CriticalChange{Designated: on}
 		if on && !before.Designated {
 			// A designation applies at once (an administrator's
 			// deliberate decision, with no grace period); the
-			// maintainers hear of it all the same.
-			n, err := s.criticalNotice(tx, pkg.ID, name, "designated critical by the registry's administrators", now)
+			// maintainers hear of it all the same, from the outbox.
+			ms, err := tx.Maintainers(pkg.ID)
 			if err != nil {
 				return err
 			}
-			notices = append(notices, n)
+			ev.Notify = userNames(ms)
 		}
-		return tx.AppendEvent(event.CriticalChange{Designated: on}.At(now, p.Name(), name, ""))
+		return tx.AppendEvent(ev.At(now, p.Name(), name, ""))
 	})
 	if err == nil {
-		s.mailNotices(ctx, notices)
+		s.notices.Wake()
 	}
 	return err
 }

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/rampart/rampart/internal/core"
@@ -15,16 +16,23 @@ import (
 const metaNoticeCursor = "notices.packages"
 
 // noticesOf is the notifier's Render for package events: the owners'
-// notices of owner.add and owner.remove (schema 2 and later; a schema-1
-// event names nobody to tell, and warrants none). Publish and critical
-// notices are still mailed after commit from memory (notify.go).
+// notices of owner.add and owner.remove, and the maintainers' notice of
+// a publish and of an administrator's designation of a critical package
+// (schema 2 and later; a schema-1 event names nobody to tell, and
+// warrants none). The notices of packages that became critical by their
+// downloads are still mailed after commit from memory (critical.go).
 func (s *Service) noticesOf(e *core.Event) ([]notifier.Notice, error) {
-	if e.Type != core.EventOwnerAdd && e.Type != core.EventOwnerRemove {
+	switch e.Type {
+	case core.EventOwnerAdd, core.EventOwnerRemove, core.EventPublish, core.EventCriticalChange:
+	default:
 		return nil, nil
 	}
 	p, err := event.Parse(e)
 	if err != nil {
 		return nil, err
+	}
+	if p, ok := p.(event.CriticalChange); ok {
+		return s.criticalNotices(e, p), nil
 	}
 	n := mail.Notice{
 		When: e.At, Package: e.Package, Actor: e.Actor,
@@ -37,8 +45,53 @@ func (s *Service) noticesOf(e *core.Event) ([]notifier.Notice, error) {
 	case event.OwnerRemove:
 		n.Owner, n.Via, n.IP = p.User, p.Via, p.IP
 		return []notifier.Notice{{Kind: mail.KindOwnerRemoved, Notify: p.Notify, Notice: n}}, nil
+	case event.Publish:
+		n.Version, n.Via, n.IP = e.Version, p.Via, p.IP
+		return []notifier.Notice{{Kind: mail.KindPackagePublished, Notify: p.Notify, Notice: n}}, nil
 	}
 	return nil, nil
+}
+
+// Why a package is critical, in its notice.
+const (
+	reasonDesignated = "designated critical by the registry's administrators"
+	reasonDownloads  = "among the most downloaded packages of this registry"
+)
+
+// criticalNotices are the notices of a critical change: to the
+// maintainers of a package an administrator designated (at once: the
+// mail names no grace period), or of each package that became critical
+// by its downloads (naming the end of the grace period, if any).
+func (s *Service) criticalNotices(e *core.Event, p event.CriticalChange) []notifier.Notice {
+	notice := func(pkg, reason string, notify []string) notifier.Notice {
+		n := mail.Notice{When: e.At, Package: pkg, Reason: reason, PackageURL: s.packageURL(pkg),
+			SecurityURL: s.cfg.PublicURL + pathSecurityKeys}
+		return notifier.Notice{Kind: mail.KindPackageCritical, Notify: notify, Notice: n}
+	}
+	if e.Package != "" {
+		if !p.Designated || len(p.Notify) == 0 {
+			return nil
+		}
+		return []notifier.Notice{notice(e.Package, reasonDesignated, p.Notify)}
+	}
+	byPkg := map[string][]string{}
+	for _, r := range p.Recipients {
+		if pkg, user, ok := strings.Cut(r, " "); ok {
+			byPkg[pkg] = append(byPkg[pkg], user)
+		}
+	}
+	var out []notifier.Notice
+	for _, pkg := range p.BecameCritical {
+		if len(byPkg[pkg]) == 0 {
+			continue
+		}
+		nt := notice(pkg, reasonDownloads, byPkg[pkg])
+		if p.KeyRequiredFrom.After(e.At) {
+			nt.Notice.KeyRequiredFrom = p.KeyRequiredFrom
+		}
+		out = append(out, nt)
+	}
+	return out
 }
 
 // RunNotices mails the package notices from the outbox until ctx ends:

@@ -1,7 +1,6 @@
 package registry
 
 import (
-	"context"
 	"fmt"
 	"net/url"
 	"strings"
@@ -19,14 +18,6 @@ const (
 	pathAccount      = "account"
 	pathSecurityKeys = "account/security-keys"
 )
-
-// notice is a package notice computed in a write transaction and mailed
-// once it has committed.
-type notice struct {
-	kind string
-	n    mail.Notice
-	to   []core.User // the recipients; those without a verified address get nothing
-}
 
 // newNotice fills what every package notice says: the package, who acted
 // and how they were signed in, from where and when. The caller adds
@@ -69,34 +60,12 @@ func via(p authz.Principal) string {
 	}
 }
 
-// mailNotices mails each notice to each of its recipients whose address
-// is verified, one message per recipient so that no maintainer learns
-// another's address. The change is committed: mail goes out in the
-// background group, so that a slow or failing relay neither fails nor
-// delays it, and a failure is logged. Past the group's bound the batch
-// is dropped and logged (the events stay the record). Close, or the
-// group's owner, waits for mail under way.
-func (s *Service) mailNotices(ctx context.Context, notices []notice) {
-	if len(notices) == 0 {
-		return
+// userNames are the names of us, in order: whom a notice from the
+// outbox is for (their addresses are looked up at delivery).
+func userNames(us []core.User) []string {
+	names := make([]string, len(us))
+	for i, u := range us {
+		names[i] = u.Name
 	}
-	s.bg.Go(context.WithoutCancel(ctx), "package notices: "+notices[0].kind, func(ctx context.Context) {
-		for _, nt := range notices {
-			seen := map[int64]bool{}
-			for _, u := range nt.to {
-				if seen[u.ID] || !u.EmailVerified || u.Email == "" {
-					continue
-				}
-				seen[u.ID] = true
-				s.send(ctx, nt.kind, nt.n, u)
-			}
-		}
-	})
-}
-
-func (s *Service) send(ctx context.Context, kind string, n mail.Notice, u core.User) {
-	n.User = u.Name
-	if err := mail.SendNotice(ctx, s.cfg.Mailer, kind, u.Email, n); err != nil {
-		s.log.ErrorContext(ctx, "sending mail failed", "kind", kind, "user", u.Name, "package", n.Package, "err", err)
-	}
+	return names
 }

@@ -7,9 +7,11 @@ import (
 	"log/slog"
 	"net/netip"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -34,6 +36,8 @@ type recordingMailer struct {
 	msgs []mail.Message
 	hold chan struct{}
 	fail error
+	// waiting counts the Sends waiting for hold.
+	waiting atomic.Int32
 }
 
 func (m *recordingMailer) Send(ctx context.Context, msg mail.Message) error {
@@ -41,6 +45,8 @@ func (m *recordingMailer) Send(ctx context.Context, msg mail.Message) error {
 		return err
 	}
 	if m.hold != nil {
+		m.waiting.Add(1)
+		defer m.waiting.Add(-1)
 		select {
 		case <-m.hold:
 		case <-ctx.Done():
@@ -340,22 +346,99 @@ func TestNoticesNeverFailOrDelayTheWrite(t *testing.T) {
 	}
 }
 
-// With a relay that hangs, a flood of publishes neither waits nor piles
-// up goroutines without end: past a bound the notices are dropped (the
-// events remain the record), and what was under way goes out once the
-// relay answers.
+// With a relay that hangs, a flood of publishes neither waits for it nor
+// piles up goroutines: the notices wait in the outbox, and once the relay
+// answers every one goes out, exactly once, in publish order. (Before the
+// outbox, notices past the background group's bound were dropped.)
 func TestNoticesBoundedWhileTheRelayHangs(t *testing.T) {
 	testserver.Slow(t, "publishes 100 versions against a hanging relay")
 	m := &recordingMailer{hold: make(chan struct{})}
 	e := newNotifyEnv(t, m)
+	runCtx, stop := context.WithCancel(e.ctx)
+	ran := make(chan struct{})
+	go func() {
+		defer close(ran)
+		e.reg.RunNotices(runCtx, time.Hour) // woken by each publish
+	}()
+	before := runtime.NumGoroutine()
 	const publishes = 100
 	for i := range publishes {
 		e.publish(e.withToken("alice"), "flood", fmt.Sprintf("1.0.%d", i))
 	}
+	for m.waiting.Load() == 0 { // the notifier is stuck on the relay
+		runtime.Gosched()
+	}
+	if grew := runtime.NumGoroutine() - before; grew > 10 {
+		t.Errorf("%d more goroutines after %d publishes against a hanging relay; want a bound that does not grow with them", grew, publishes)
+	}
 	close(m.hold)
-	e.reg.Close(e.ctx) // waits for the mail under way
-	got := len(e.sent()["alice@example.com"])
-	if got == 0 || got >= publishes {
-		t.Fatalf("%d publish notices went out for %d publishes while the relay hung; want some, and fewer than all", got, publishes)
+	got := e.sent()["alice@example.com"] // Close delivers what the outbox holds
+	stop()
+	<-ran
+	if len(got) != publishes {
+		t.Fatalf("%d publish notices went out for %d publishes; want every one, once", len(got), publishes)
+	}
+	seen := map[string]bool{}
+	for i, msg := range got {
+		if v := fmt.Sprintf("flood@1.0.%d", i); !strings.Contains(msg.Subject, v) || seen[msg.Subject] {
+			t.Errorf("notice %d: subject %q, want the one about %s, once", i, msg.Subject, v)
+		}
+		seen[msg.Subject] = true
+	}
+}
+
+// TestNoticeDeliveredOnceAfterARestart: a change committed while the
+// relay refuses keeps its notice in the outbox, and a registry started
+// again over the same store mails it, exactly once. One case per kind of
+// package notice the outbox carries.
+func TestNoticeDeliveredOnceAfterARestart(t *testing.T) {
+	cases := []struct {
+		name, subject string
+		change        func(e *notifyEnv) error
+	}{
+		{"publish", "left-pad@1.0.1", func(e *notifyEnv) error {
+			_, err := e.reg.Publish(e.ctx, e.withToken("alice"), "left-pad", policyPublishBody("left-pad", "1.0.1", "latest", nil))
+			return err
+		}},
+		{"owner add", "carol", func(e *notifyEnv) error { return e.setOwners(e.withToken("alice"), "left-pad", "alice", "carol") }},
+		{"critical designation", "critical", func(e *notifyEnv) error {
+			root := authz.Principal{User: &core.User{Name: "root", Admin: true}, Console: true}
+			return e.reg.DesignateCritical(e.ctx, root, "left-pad", true)
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := &recordingMailer{}
+			e := newNotifyEnv(t, m)
+			e.publish(e.withToken("alice"), "left-pad", "1.0.0")
+			e.sent()
+			m.fail = errors.New("relay down")
+			if err := c.change(e); err != nil {
+				t.Fatal(err)
+			}
+			if got := e.sent(); len(got) != 0 { // Close tries, and fails
+				t.Fatalf("a refusing relay recorded %v", got)
+			}
+			m.fail = nil
+			again, err := registry.New(e.ctx, eventcheck.Wrap(t, e.st), nil, registry.Config{
+				Format: npm.Format{}, PublicURL: notifyURL, Limits: limits.Default(), UnpublishWindow: 72 * time.Hour, MaxWeeklyDownloads: 300, Mailer: m,
+			}, func() time.Time { return policyT0 }, slog.New(slog.DiscardHandler))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for range 2 {
+				if err := again.Close(e.ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got := e.sent()["alice@example.com"]
+			if len(got) != 1 || !strings.Contains(got[0].Subject, c.subject) {
+				var subjects []string
+				for _, msg := range got {
+					subjects = append(subjects, msg.Subject)
+				}
+				t.Fatalf("alice after the restart: %q; want one notice about %s", subjects, c.subject)
+			}
+		})
 	}
 }

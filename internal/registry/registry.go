@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/rampart/rampart/internal/authz"
-	"github.com/rampart/rampart/internal/background"
 	"github.com/rampart/rampart/internal/blob"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/documents"
@@ -63,10 +62,6 @@ type Config struct {
 	// Mailer sends the package notices: every maintainer hears of a
 	// publish, every owner of an owner added or removed. Required.
 	Mailer mail.Mailer
-	// Background runs the mailing of notices once a change has committed.
-	// Nil gives the service a group of its own. Close waits for the
-	// group's tasks: an owner that runs periodic jobs in it stops it first.
-	Background *background.Group
 }
 
 // Service is the package service.
@@ -88,8 +83,6 @@ type Service struct {
 	// the small ones' bytes.
 	verified *readcache.Verified
 	hot      *readcache.Hot
-	// bg mails notices after commit.
-	bg *background.Group
 	// notices mails the notices of the outbox's package events.
 	notices *notifier.Notifier
 	// publisher admits uploads and runs the publish pipeline
@@ -106,14 +99,9 @@ func New(ctx context.Context, st store.Store, blobs blob.Store, cfg Config, now 
 	if cfg.Format == nil {
 		return nil, errors.New("registry: a package format is required")
 	}
-	s := &Service{store: st, blobs: blobs, cfg: cfg, now: now, log: log, bg: cfg.Background,
+	s := &Service{store: st, blobs: blobs, cfg: cfg, now: now, log: log,
 		docs: readcache.NewDocs(), hot: readcache.NewHot(verifiedFor),
 		verified: readcache.NewVerified(verifiedFor)}
-	if s.bg == nil {
-		// Bounded like the server's group: with a relay that hangs, a flood
-		// of publishes must not pile up goroutines without end.
-		s.bg = background.New(limits.MaxBackgroundTasks, log)
-	}
 	s.notices = notifier.New(st, cfg.Mailer, metaNoticeCursor, s.noticesOf, log)
 	s.store = watchedStore{Store: st, s: s} // writes invalidate the read caches
 	key, err := downloads.LoadKey(ctx, st)
@@ -149,10 +137,6 @@ func New(ctx context.Context, st store.Store, blobs blob.Store, cfg Config, now 
 // the package notices still being mailed.
 func (s *Service) Close(ctx context.Context) error {
 	err := s.downloads.Flush(ctx)
-	// Not stopped: a shared group is stopped by its owner first (its
-	// periodic jobs would hold Wait), and the tests use Close to wait for
-	// mail, then go on.
-	_ = s.bg.Wait(ctx) // it logs what it gave up on
 	if !s.cfg.AdoptStoredURL {
 		// What the outbox still holds goes out now, not at the next start.
 		// A console command beside a live server leaves it to the server.

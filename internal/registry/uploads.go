@@ -2,11 +2,9 @@ package registry
 
 import (
 	"context"
-	"time"
 
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
-	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/publish"
 	"github.com/rampart/rampart/internal/store"
 )
@@ -27,11 +25,11 @@ func (s *Service) newPublisher() *publish.Publisher {
 				return s.refreshPublished(tx, p)
 			},
 			KeyRequiredFrom: s.KeyRequiredFrom,
-			Notify: func(ctx context.Context, p authz.Principal, name, version string, now time.Time, to []core.User) {
-				n := s.newNotice(p, name, now)
-				n.Version = version
-				s.mailNotices(ctx, []notice{{kind: mail.KindPackagePublished, n: n, to: to}})
+			Signed: func(p authz.Principal) (string, string) {
+				n := s.newNotice(p, "", s.now())
+				return n.Via, n.IP
 			},
+			Wake: func() { s.notices.Wake() },
 		},
 	}, s.now, s.log)
 }

@@ -146,7 +146,6 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		CriticalTopPercent: cfg.MFA.CriticalTopPercent,
 		AdoptStoredURL:     opts.Console,
 		Mailer:             mailer,
-		Background:         bg,
 
 		CriticalMinDownloads: cfg.MFA.CriticalMinDownloads,
 		CriticalGrace:        cfg.MFA.CriticalGracePeriod.Duration,
