@@ -76,7 +76,7 @@ fuzz() {
   local out corpus="$1/testdata/fuzz/$2" before after try
   for try in 1 2; do
     before=$(ls "$corpus" 2>/dev/null | sort || true)
-    if out=$(go test -run='^$' -fuzz="^$2\$" -fuzztime="${FUZZTIME:-10s}" "$1" 2>&1); then
+    if out=$(go test -run='^$' -fuzz="^$2\$" -fuzztime="${FUZZTIME:-5s}" "$1" 2>&1); then
       echo "$1 $2 ok"
       return 0
     fi
