@@ -1,11 +1,6 @@
 package archtest
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"io"
-	"os/exec"
 	"strings"
 	"testing"
 )
@@ -16,27 +11,9 @@ import (
 // encoding; and internal/store/eventcheck is test support, which no
 // package's non-test code imports.
 func TestEventPackagesStayInTheirPlace(t *testing.T) {
-	modOut, err := exec.Command("go", "list", "-m").Output()
-	if err != nil {
-		t.Fatalf("go list -m: %v", err)
-	}
-	module := strings.TrimSpace(string(modOut))
-	cmd := exec.Command("go", "list", "-json=ImportPath,Imports", module+"/...")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("go list: %v\n%s", err, stderr.String())
-	}
-	dec := json.NewDecoder(bytes.NewReader(out))
+	module := modulePath(t)
 	seen := false
-	for {
-		var p pkg
-		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
-			break
-		} else if err != nil {
-			t.Fatalf("decoding go list: %v", err)
-		}
+	for _, p := range goList(t, "-json=ImportPath,Imports", module+"/...") {
 		from := strings.TrimPrefix(p.ImportPath, module+"/")
 		for _, imp := range p.Imports {
 			to, own := strings.CutPrefix(imp, module+"/")

@@ -183,31 +183,13 @@ func chain(parent map[string]string, pkg string) string {
 // module path and every package found, this module's by relative path.
 func load(t *testing.T) (string, map[string]pkg) {
 	t.Helper()
-	modOut, err := exec.Command("go", "list", "-m").Output()
-	if err != nil {
-		t.Fatalf("go list -m: %v", err)
-	}
-	module := strings.TrimSpace(string(modOut))
-	args := []string{"list", "-deps", "-json=ImportPath,Imports,Module"}
+	module := modulePath(t)
+	args := []string{"-deps", "-json=ImportPath,Imports,Module"}
 	for _, d := range domain {
 		args = append(args, module+"/"+d)
 	}
-	cmd := exec.Command("go", args...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("go list: %v\n%s", err, stderr.String())
-	}
 	pkgs := map[string]pkg{}
-	dec := json.NewDecoder(bytes.NewReader(out))
-	for {
-		var p pkg
-		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
-			break
-		} else if err != nil {
-			t.Fatalf("decoding go list: %v", err)
-		}
+	for _, p := range goList(t, args...) {
 		if p.Module != nil && p.Module.Path == module {
 			p.ImportPath = strings.TrimPrefix(p.ImportPath, module+"/")
 		}
@@ -217,4 +199,38 @@ func load(t *testing.T) (string, map[string]pkg) {
 		t.Fatalf("go list described %d packages, fewer than the %d domain packages", len(pkgs), len(domain))
 	}
 	return module, pkgs
+}
+
+// modulePath is this module's path (`go list -m`).
+func modulePath(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-m").Output()
+	if err != nil {
+		t.Fatalf("go list -m: %v", err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// goList runs `go list` with args (which must ask for JSON) and decodes
+// every package it describes.
+func goList(t *testing.T, args ...string) []pkg {
+	t.Helper()
+	cmd := exec.Command("go", append([]string{"list"}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, stderr.String())
+	}
+	var pkgs []pkg
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for {
+		var p pkg
+		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
+			return pkgs
+		} else if err != nil {
+			t.Fatalf("decoding go list: %v", err)
+		}
+		pkgs = append(pkgs, p)
+	}
 }

@@ -1,11 +1,6 @@
 package archtest
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"io"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -44,27 +39,9 @@ var onlyImports = map[string][]string{
 // TestSplitPackagesStayLeaves fails when a package of onlyImports imports
 // a package of this module not on its list.
 func TestSplitPackagesStayLeaves(t *testing.T) {
-	modOut, err := exec.Command("go", "list", "-m").Output()
-	if err != nil {
-		t.Fatalf("go list -m: %v", err)
-	}
-	module := strings.TrimSpace(string(modOut))
-	cmd := exec.Command("go", "list", "-json=ImportPath,Imports", module+"/...")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("go list: %v\n%s", err, stderr.String())
-	}
+	module := modulePath(t)
 	seen := map[string]bool{}
-	dec := json.NewDecoder(bytes.NewReader(out))
-	for {
-		var p pkg
-		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
-			break
-		} else if err != nil {
-			t.Fatalf("decoding go list: %v", err)
-		}
+	for _, p := range goList(t, "-json=ImportPath,Imports", module+"/...") {
 		from := strings.TrimPrefix(p.ImportPath, module+"/")
 		may, ok := onlyImports[from]
 		if !ok {

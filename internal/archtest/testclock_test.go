@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -64,11 +63,7 @@ type depPkg struct {
 // listDeps lists the packages the commands under ./cmd are built from.
 func listDeps(t *testing.T, flags ...string) (string, []depPkg) {
 	t.Helper()
-	modOut, err := exec.Command("go", "list", "-m").Output()
-	if err != nil {
-		t.Fatalf("go list -m: %v", err)
-	}
-	module := strings.TrimSpace(string(modOut))
+	module := modulePath(t)
 	args := append([]string{"list", "-deps", "-json=ImportPath,Dir,GoFiles,Module"}, flags...)
 	cmd := exec.Command("go", append(args, module+"/cmd/...")...)
 	var stderr bytes.Buffer
