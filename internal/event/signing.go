@@ -18,8 +18,9 @@ type SigningKeyRotate struct {
 	Retired        string    `event:"retired"`
 	RetiredExpires time.Time `event:"retired_expires"`
 	// Why is "first key" (a new data folder), "rotate" (rampart admin
-	// keys rotate) or "key file" (the operator's [signing] key_file named
-	// another key at start-up).
+	// keys rotate), "key file" (the operator's [signing] key_file named
+	// another key at start-up) or "key missing" (the current key's
+	// private key was not found at start-up).
 	Why string `event:"why"`
 }
 

@@ -72,12 +72,17 @@ const (
 	whyFirst   = "first key"
 	whyRotate  = "rotate"
 	whyKeyFile = "key file"
+	whyMissing = "key missing"
 )
 
 // Start makes sure there is a current key, on a server's start: the
 // operator's key file's key, retiring the previous current key if it was
 // another (rotation by replacing the file); else, on a new data folder,
-// a new key.
+// a new key. Without a key file, a current key whose private key is not
+// in the signing folder (the operator stopped naming a key file, or
+// restored a data folder without its signing/ folder) is retired for a
+// new one: its public key stays listed, so what it signed still
+// verifies.
 func (s *Service) Start(ctx context.Context) error {
 	keys, err := s.Keys(ctx)
 	if err != nil {
@@ -99,6 +104,11 @@ func (s *Service) Start(ctx context.Context) error {
 		return err
 	case cur == nil:
 		_, _, err := s.rotate(ctx, "operator", whyFirst)
+		return err
+	}
+	if _, err := s.privateKey(cur.KeyID); err != nil {
+		s.log.Warn("the current signing key's private key is missing: retiring it for a new key", "keyid", cur.KeyID, "err", err)
+		_, _, err := s.rotate(ctx, "operator", whyMissing)
 		return err
 	}
 	return nil
