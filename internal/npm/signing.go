@@ -33,8 +33,9 @@ func (h *Handler) getKeys(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	// A key added by a rotation must reach clients soon: a short cache.
-	w.Header().Set("Cache-Control", "public, max-age=300")
+	// A key added by a rotation must reach clients at once: npm's HTTP
+	// cache would otherwise check a new version against keys without it.
+	w.Header().Set("Cache-Control", "no-cache")
 	_, err = w.Write(body)
 	return err
 }

@@ -1,0 +1,110 @@
+package e2e
+
+import (
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// verifySignatures runs testdata/verify-signatures.js, npm's own check of
+// registry signatures (and of the keyed publish attestation), on every
+// version of name, and returns its lines.
+func verifySignatures(t *testing.T, registry, name string, tamper bool) []string {
+	t.Helper()
+	script, err := filepath.Abs(filepath.Join("testdata", "verify-signatures.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := []string{script, registry, name}
+	if tamper {
+		args = append(args, "tamper")
+	}
+	out, err := exec.Command("node", args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("node verify-signatures.js %s: %v\n%s", name, err, out)
+	}
+	return strings.Split(strings.TrimSpace(string(out)), "\n")
+}
+
+var keyIDIn = regexp.MustCompile(`SHA256:[A-Za-z0-9+/]{43}`)
+
+// TestRegistrySignatures: versions published with the real npm CLI carry
+// dist.signatures that npm's algorithm accepts against the keys at
+// /-/npm/v1/keys, and a keyed publish attestation; after `rampart admin
+// keys rotate` beside the live server, the old version still verifies
+// with the retired key (listed with its expiry) and a new version is
+// signed with the new key; a tampered integrity fails.
+func TestRegistrySignatures(t *testing.T) {
+	t.Parallel()
+	s := server(t, "")
+	alice := signup(t, s, "alice", alicePW)
+	for _, name := range []string{"sig-pad", "@alice/sig-pad"} {
+		publish(t, alice, pkg{Name: name, Version: "1.0.0"}, "--access", "public")
+	}
+	first := verifySignatures(t, s.URL, "@alice/sig-pad", false)
+	if len(first) != 2 || !strings.HasPrefix(first[0], "1.0.0 sig SHA256:") || !strings.HasSuffix(first[0], " ok") || first[1] != "1.0.0 attestation ok" {
+		t.Fatalf("before the rotation:\n%s", strings.Join(first, "\n"))
+	}
+	oldKey := keyIDIn.FindString(first[0])
+
+	s.Advance(t, time.Hour)
+	out, err := s.Admin(t, "", "keys", "rotate")
+	if err != nil {
+		t.Fatalf("rampart admin keys rotate: %v\n%s", err, out)
+	}
+	mustContain(t, out, "is now the current signing key", oldKey+" is retired")
+	newKey := keyIDIn.FindString(out)
+	if newKey == "" || newKey == oldKey {
+		t.Fatalf("rotate printed no new key:\n%s", out)
+	}
+	s.Advance(t, time.Minute)
+	publish(t, alice, pkg{Name: "sig-pad", Version: "1.1.0"})
+
+	got := verifySignatures(t, s.URL, "sig-pad", false)
+	want := []string{
+		"1.0.0 sig " + oldKey + " ok", "1.0.0 attestation ok",
+		"1.1.0 sig " + newKey + " ok", "1.1.0 attestation ok",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("after the rotation:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	keys := do(t, "GET", s.URL+"-/npm/v1/keys", "", nil).JSON(t)["keys"].([]any)
+	if len(keys) != 2 || keys[0].(map[string]any)["keyid"] != oldKey || keys[0].(map[string]any)["expires"] == nil ||
+		keys[1].(map[string]any)["keyid"] != newKey || keys[1].(map[string]any)["expires"] != nil {
+		t.Fatalf("keys after the rotation: %v", keys)
+	}
+
+	tampered := verifySignatures(t, s.URL, "sig-pad", true)
+	want = []string{"1.0.0 sig EINTEGRITYSIGNATURE", "1.0.0 attestation EATTESTATIONSUBJECT", "1.1.0 sig EINTEGRITYSIGNATURE", "1.1.0 attestation EATTESTATIONSUBJECT"}
+	if strings.Join(tampered, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("with tampered integrities:\n%s\nwant:\n%s", strings.Join(tampered, "\n"), strings.Join(want, "\n"))
+	}
+
+	out, err = s.Admin(t, "", "keys", "list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, out, oldKey+"\tcreated ", "\texpires ", newKey+"\tcreated ", "\tcurrent")
+
+	// npm's own `npm audit signatures` first refreshes Sigstore's TUF
+	// root from its CDN, with no option to point it elsewhere, and only
+	// then falls back to this registry's /-/npm/v1/keys
+	// (npm-protocol.md §8.1). Without the CDN it stops there; with it,
+	// it verifies the installed version's registry signature.
+	dir := project(t)
+	npm := anon(t, s)
+	npm.MustRun(dir, "install", "sig-pad@1.1.0")
+	r := npm.Run(dir, "audit", "signatures")
+	if strings.Contains(r.Output(), "ENOTFOUND") {
+		mustFail(t, r, "tuf-repo-cdn.sigstore.dev")
+		t.Logf("npm audit signatures cannot reach Sigstore's TUF CDN here:\n%s", r.Output())
+		return
+	}
+	if r.Err != nil {
+		t.Fatalf("npm audit signatures: %v\n%s", r.Err, r.Output())
+	}
+	mustContain(t, r.Output(), "1 package has a verified registry signature")
+}
