@@ -182,11 +182,11 @@ func (s *Service) makeCurrent(ctx context.Context, k *ecdsa.PrivateKey, id, acto
 	if err != nil {
 		return nil, nil, err
 	}
-	s.log.Info("a new signing key is current", "keyid", id, "retired", ev(retired), "why", why)
+	s.log.Info("a new signing key is current", "keyid", id, "retired", keyIDOf(retired), "why", why)
 	return retired, cur, nil
 }
 
-func ev(k *core.SigningKey) string {
+func keyIDOf(k *core.SigningKey) string {
 	if k == nil {
 		return ""
 	}

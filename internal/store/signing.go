@@ -18,8 +18,8 @@ type Signing interface {
 	// InsertSigningKey adds a key. A KeyID already listed (current or
 	// retired) is a conflict, as is a second current key.
 	InsertSigningKey(k *core.SigningKey) error
-	// RetireSigningKey sets the current key's Expires; ErrNotFound if
-	// keyID is not the current key.
+	// RetireSigningKey sets the current key's Expires, which must not be
+	// zero; ErrNotFound if keyID is not the current key.
 	RetireSigningKey(keyID string, expires time.Time) error
 	// LastSignedWith is the publish time of the newest version signed with
 	// keyID; zero if none.

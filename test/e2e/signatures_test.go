@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"database/sql"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -107,4 +108,56 @@ func TestRegistrySignatures(t *testing.T) {
 		t.Fatalf("npm audit signatures: %v\n%s", r.Err, r.Output())
 	}
 	mustContain(t, r.Output(), "1 package has a verified registry signature")
+}
+
+// TestSignatureBackfill: versions published before the registry signed
+// (their signatures removed from the database of a stopped server, as
+// after an upgrade) are signed once at the next start, before it
+// listens, with the current key, and their packuments show it; another
+// start signs nothing again.
+func TestSignatureBackfill(t *testing.T) {
+	t.Parallel()
+	s := server(t, "")
+	alice := signup(t, s, "alice", alicePW)
+	publish(t, alice, pkg{Name: "old-pad", Version: "1.0.0"})
+	publish(t, alice, pkg{Name: "old-pad", Version: "1.1.0"})
+	s.Stop()
+
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(s.Data, "metadata.db")+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := db.Exec(`DELETE FROM version_signatures`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := res.RowsAffected(); n != 2 {
+		t.Fatalf("removed %d signatures, want 2", n)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// A new key too, so that the backfill's signatures are told apart
+	// from the publish's (signing is deterministic).
+	out, err := s.Admin(t, "", "keys", "rotate")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	newKey := keyIDIn.FindString(out)
+
+	s2 := s.Restart(t)
+	got := verifySignatures(t, s2.URL, "old-pad", false)
+	want := []string{"1.0.0 sig " + newKey + " ok", "1.0.0 attestation ok", "1.1.0 sig " + newKey + " ok", "1.1.0 attestation ok"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("after the backfill:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	mustContain(t, s2.Log(), "signed the versions published before the registry signed", "versions=2")
+
+	s3 := s2.Restart(t)
+	if strings.Contains(s3.Log(), "signed the versions published before") {
+		t.Fatalf("a second start signed again:\n%s", s3.Log())
+	}
+	if again := verifySignatures(t, s3.URL, "old-pad", false); strings.Join(again, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("after another start:\n%s", strings.Join(again, "\n"))
+	}
 }

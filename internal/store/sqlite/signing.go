@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/rampart/rampart/internal/core"
@@ -32,7 +33,8 @@ func (t *tx) InsertSigningKey(k *core.SigningKey) error {
 
 func (t *tx) RetireSigningKey(keyID string, expires time.Time) error {
 	if expires.IsZero() {
-		expires = time.UnixMilli(1)
+		// Zero is stored as 0, which marks the current key.
+		return fmt.Errorf("retiring signing key %s: no expiry time", keyID)
 	}
 	res, err := t.exec(`UPDATE signing_keys SET expires_at = ? WHERE keyid = ? AND expires_at = 0`, ms(expires), keyID)
 	if err != nil {
