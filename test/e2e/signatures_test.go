@@ -5,9 +5,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rampart/rampart/internal/testpeers/tufcdn"
+	"github.com/rampart/rampart/internal/testserver"
 )
 
 // verifySignatures runs testdata/verify-signatures.js, npm's own check of
@@ -90,24 +94,40 @@ func TestRegistrySignatures(t *testing.T) {
 	}
 	mustContain(t, out, oldKey+"\tcreated ", "\texpires ", newKey+"\tcreated ", "\tcurrent")
 
-	// npm's own `npm audit signatures` first refreshes Sigstore's TUF
-	// root from its CDN, with no option to point it elsewhere, and only
-	// then falls back to this registry's /-/npm/v1/keys
-	// (npm-protocol.md §8.1). Without the CDN it stops there; with it,
-	// it verifies the installed version's registry signature.
+	auditSignatures(t, s)
+}
+
+// auditSignatures runs npm's own `npm audit signatures` on an install
+// from s. npm first refreshes Sigstore's TUF repository from its CDN,
+// with no option to point it elsewhere, and only then, finding no TUF
+// target with this registry's keys, falls back to /-/npm/v1/keys
+// (npm-protocol.md §8.1). The CDN is unreachable here: without it npm
+// stops at once (asserted); with the CDN's stand-in (testpeers/tufcdn,
+// reached through npm's HTTPS_PROXY) it verifies every installed
+// version's registry signature against this registry's keys.
+func auditSignatures(t *testing.T, s *testserver.Server) {
+	t.Helper()
 	dir := project(t)
 	npm := anon(t, s)
-	npm.MustRun(dir, "install", "sig-pad@1.1.0")
+	npm.MustRun(dir, "install", "sig-pad@1.0.0", "@alice/sig-pad@1.0.0")
+
+	offline := npm.Run(dir, "audit", "signatures")
+	mustFail(t, offline, "ENOTFOUND", tufcdn.Host)
+
+	cdn := tufcdn.Start(t)
+	cdn.SeedCache(t, filepath.Join(npm.Home, ".npm"))
+	npm.Env = []string{"HTTPS_PROXY=" + cdn.ProxyURL, "NO_PROXY=127.0.0.1,localhost", "NODE_EXTRA_CA_CERTS=" + cdn.CAFile}
 	r := npm.Run(dir, "audit", "signatures")
-	if strings.Contains(r.Output(), "ENOTFOUND") {
-		mustFail(t, r, "tuf-repo-cdn.sigstore.dev")
-		t.Logf("npm audit signatures cannot reach Sigstore's TUF CDN here:\n%s", r.Output())
-		return
-	}
 	if r.Err != nil {
-		t.Fatalf("npm audit signatures: %v\n%s", r.Err, r.Output())
+		t.Fatalf("npm audit signatures: %v\n%s\n(the TUF stand-in served %q)", r.Err, r.Output(), cdn.Served())
 	}
-	mustContain(t, r.Output(), "1 package has a verified registry signature")
+	// Both versions were signed with the key retired since: npm checks
+	// its expiry against their publish time, and accepts them.
+	mustContain(t, r.Output(), "audited 2 packages", "2 packages have verified registry signatures")
+	t.Logf("npm audit signatures:\n%s", r.Output())
+	if served := cdn.Served(); !slices.Contains(served, "/timestamp.json") {
+		t.Errorf("npm did not refresh TUF through the stand-in: it served %q", served)
+	}
 }
 
 // TestSignatureBackfill: versions published before the registry signed
