@@ -54,7 +54,7 @@ whether or not "rampart serve" is running on the same folder.`,
 	critical := &cobra.Command{Use: "critical", Short: "Designate critical packages (they need a security key or passkey to manage)"}
 	critical.AddCommand(newCritical(env, true), newCritical(env, false), newCriticalList(env))
 	pkg.AddCommand(critical)
-	cmd.AddCommand(user, name, pkg, newBlobs(env), newBackup(env), newRestore(env))
+	cmd.AddCommand(user, name, pkg, newBlobs(env), newBackup(env), newRestore(env), newKeys(env))
 	return cmd
 }
 

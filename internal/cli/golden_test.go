@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +22,9 @@ import (
 	"github.com/rampart/rampart/internal/server"
 	"github.com/rampart/rampart/internal/testclock"
 )
+
+// signingKeyID matches a signing key's id (signing.KeyID).
+var signingKeyID = regexp.MustCompile(`SHA256:[A-Za-z0-9+/]{43}`)
 
 var update = flag.Bool("update", false, "rewrite internal/cli/testdata/*.golden from what the commands print")
 
@@ -58,6 +62,16 @@ func TestAdminGolden(t *testing.T) {
 	clock = c.Now
 	t.Cleanup(func() { clock = nil })
 	const pw = "Golden-file-passphrase-77\n"
+	// Signing keys are random: each is named by when it first appears.
+	keyLabels := map[string]string{}
+	labelKeys := func(s string) string {
+		return signingKeyID.ReplaceAllStringFunc(s, func(id string) string {
+			if keyLabels[id] == "" {
+				keyLabels[id] = fmt.Sprintf("SHA256:<key %d>", len(keyLabels)+1)
+			}
+			return keyLabels[id]
+		})
+	}
 
 	step := func(golden, stdin string, args ...string) {
 		t.Helper()
@@ -75,7 +89,7 @@ func TestAdminGolden(t *testing.T) {
 			b.WriteString("# standard input: a password\n")
 		}
 		fmt.Fprintf(&b, "exit %d\n-- stdout --\n%s-- stderr --\n%s", code, out, errOut)
-		got := strings.ReplaceAll(b.String(), tmp, "$TMP")
+		got := labelKeys(strings.ReplaceAll(b.String(), tmp, "$TMP"))
 		path := filepath.Join("testdata", "admin-"+golden+".golden")
 		if *update {
 			if err := os.MkdirAll("testdata", 0o755); err != nil {
@@ -121,6 +135,11 @@ func TestAdminGolden(t *testing.T) {
 	step("critical-ls", "", "admin", "package", "critical", "ls")
 	step("critical-rm", "", "admin", "package", "critical", "rm", "left-pad")
 	step("critical-ls-empty", "", "admin", "package", "critical", "ls")
+
+	step("keys-list", "", "admin", "keys", "list")
+	c.Advance(time.Hour)
+	step("keys-rotate", "", "admin", "keys", "rotate")
+	step("keys-list-rotated", "", "admin", "keys", "list")
 
 	step("blobs-gc-dry-run", "", "admin", "blobs", "gc", "--dry-run")
 	step("blobs-gc-too-young", "", "admin", "blobs", "gc", "--min-age", "1s")

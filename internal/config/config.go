@@ -60,10 +60,23 @@ type Config struct {
 	EmailDomains EmailDomains `toml:"email_domains"`
 	MFA          MFA          `toml:"mfa"`
 	Recovery     Recovery     `toml:"recovery"`
+	Signing      Signing      `toml:"signing"`
 
 	// InsecureFastPasswordHashing swaps argon2id's production parameters
 	// for tiny ones. Only for test suites on small machines.
 	InsecureFastPasswordHashing bool `toml:"insecure_fast_password_hashing"`
+}
+
+// Signing is where the registry's signing key comes from
+// (docs/signatures.md).
+type Signing struct {
+	// KeyFile names a PEM file holding the ECDSA P-256 private key
+	// (PKCS#8) that signs new versions, readable by its owner only. Empty,
+	// the default, keeps the keys in the data folder's signing/ folder,
+	// created on first start and rotated with `rampart admin keys rotate`.
+	// With a key file, rotation is putting another key in it: the server
+	// retires the previous key when it starts with a new one.
+	KeyFile string `toml:"key_file"`
 }
 
 // Tokens bounds the lifetime of API tokens.

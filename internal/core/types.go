@@ -112,6 +112,10 @@ type Version struct {
 	// provenance bundle the publish carried, "" if none. Kept, not yet
 	// verified or served.
 	Provenance string
+	// Signatures are the registry's signatures of the version (npm's
+	// dist.signatures). The Packages role does not read them: the
+	// documents builder fills them in from store.Signing to render.
+	Signatures []Signature
 }
 
 // Document is a precomputed packument, in both npm forms, raw and gzipped.

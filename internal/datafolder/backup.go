@@ -40,7 +40,8 @@ var ErrIncomplete = errors.New("the source is missing package files")
 //     looks like a backup.
 //
 // Files stored after the snapshot are not copied: the snapshot does not
-// refer to them. Mail in the outbox and the lock file are not copied.
+// refer to them. The signing keys are (signing.go). Mail in the outbox
+// and the lock file are not copied.
 // The copy is owner-only. Backup and restore are both Copy: a backup
 // folder is a data folder.
 func Copy(ctx context.Context, src *Folder, dst string) (*Copied, error) {
@@ -72,6 +73,9 @@ func Copy(ctx context.Context, src *Folder, dst string) (*Copied, error) {
 	}
 	out, err := copyFiles(ctx, src.Blobs, tmp)
 	if err != nil {
+		return out, err
+	}
+	if err := copyKeys(src.Dir, tmp); err != nil {
 		return out, err
 	}
 	if err := syncFile(tmp); err != nil {

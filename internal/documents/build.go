@@ -57,6 +57,7 @@ type Builder struct {
 type Reader interface {
 	store.Packages
 	store.Users
+	store.Signing
 }
 
 // Writer is what marking a package's documents changed reads and
@@ -65,6 +66,7 @@ type Writer interface {
 	store.Packages
 	store.Users
 	store.Documents
+	store.Signing
 }
 
 // New returns a Builder of format's documents in st, whose tarball links
@@ -95,6 +97,9 @@ func (s *Builder) versionStamp(v *core.Version, u *core.User) string {
 	if u != nil {
 		h.Write([]byte(u.Name + "\x00" + u.Email))
 	}
+	for _, sig := range v.Signatures {
+		h.Write([]byte("\x00sig\x00" + sig.KeyID + "\x00" + sig.Sig))
+	}
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
@@ -124,7 +129,7 @@ type Parts struct {
 // the fragments that are missing or out of date. With bodies false the
 // fragments' bodies are not read (enough for the document's size).
 func (s *Builder) loadParts(tx Writer, p *core.Package, bodies bool) (*Parts, error) {
-	all, err := tx.Versions(p.ID)
+	all, err := versionsSigned(tx, p)
 	if err != nil {
 		return nil, err
 	}

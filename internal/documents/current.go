@@ -27,7 +27,7 @@ func (s *Builder) Refresh(tx Writer, p *core.Package) error {
 // what a client sending the document back is compared with, and the
 // oracle the lazily assembled document must match byte for byte.
 func (s *Builder) Current(tx Reader, p *core.Package) (*core.Document, error) {
-	versions, err := tx.Versions(p.ID)
+	versions, err := versionsSigned(tx, p)
 	if err != nil {
 		return nil, err
 	}

@@ -78,6 +78,9 @@ func TestLegacyShapes(t *testing.T) {
 		{core.EventCriticalChange, map[string]any{"computed": []string{}, "became_critical": []string{}, "top_percent": float64(1), "min_downloads": int64(1), "window_days": 30},
 			CriticalChange{TopPercent: "1", MinDownloads: 1, WindowDays: 30}},
 		{core.EventFileDamaged, map[string]any{"digest": "ab", "problem": "damaged", "hashes_to": "cd"}, FileDamaged{Digest: "ab", Problem: "damaged", HashesTo: "cd"}},
+		{core.EventSigningKeyRotate, map[string]any{"keyid": "SHA256:new", "retired": "SHA256:old", "retired_expires": now, "why": "rotate"},
+			SigningKeyRotate{KeyID: "SHA256:new", Retired: "SHA256:old", RetiredExpires: ms, Why: "rotate"}},
+		{core.EventSigningBackfill, map[string]any{"keyid": "SHA256:k", "versions": 3}, SigningBackfill{KeyID: "SHA256:k", Versions: 3}},
 	}
 	seen := map[string]bool{}
 	for _, c := range cases {

@@ -20,6 +20,7 @@ import (
 	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/npmfixture"
 	"github.com/rampart/rampart/internal/server"
+	"github.com/rampart/rampart/internal/signing/signingtest"
 	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/store/eventcheck"
 	"github.com/rampart/rampart/internal/testclock"
@@ -50,6 +51,8 @@ func newGoldenRegistry(t *testing.T, mfaPolicy ...bool) *goldenRegistry {
 	cfg.EmailDomains.Check = false
 	cfg.Passwords.HIBPDisabled = true
 	cfg.MFA.InsecureMaintainersWithoutMFA = len(mfaPolicy) == 0 || !mfaPolicy[0]
+	// A fixed key signs the same bytes every run (dist.signatures).
+	cfg.Signing.KeyFile = signingtest.KeyFile(t)
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -193,6 +196,9 @@ func TestGolden(t *testing.T) {
 		{"error-whoami-anonymous", goldenRequest{method: "GET", path: "/-/whoami"}, 401},
 		{"error-dist-tag-no-version", goldenRequest{method: "PUT", path: "/-/package/left-pad/dist-tags/beta", token: g.alice, who: "alice",
 			body: []byte(`"9.9.9"`), bodyNote: `"9.9.9"`}, 404},
+		{"keys", goldenRequest{method: "GET", path: "/-/npm/v1/keys"}, 200},
+		{"attestations", goldenRequest{method: "GET", path: "/-/npm/v1/attestations/@alice%2fwidget@2.0.0"}, 200},
+		{"error-attestations-no-version", goldenRequest{method: "GET", path: "/-/npm/v1/attestations/left-pad@9.9.9"}, 404},
 		{"error-wrong-method", goldenRequest{method: "PATCH", path: "/left-pad"}, 405},
 		{"error-no-such-endpoint", goldenRequest{method: "GET", path: "/-/no-such-endpoint"}, 404},
 	}

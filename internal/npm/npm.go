@@ -27,6 +27,7 @@ import (
 	"github.com/rampart/rampart/internal/quote"
 	"github.com/rampart/rampart/internal/registry"
 	"github.com/rampart/rampart/internal/secondfactor"
+	"github.com/rampart/rampart/internal/signing"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -45,6 +46,7 @@ type Handler struct {
 	factors *secondfactor.Service
 	limits  limits.Limits
 	log     *slog.Logger
+	signing *signing.Service // nil: no registry signatures (signing.go)
 }
 
 // otpHeader carries the one-time password npm sends (--otp, or after an

@@ -141,6 +141,11 @@ func commitStage(ctx context.Context, r *publishRun) error {
 			}
 			return err
 		}
+		if s.hooks.Sign != nil {
+			if err := s.hooks.Sign(tx, pub.Ref, v); err != nil {
+				return err
+			}
+		}
 		if err := tx.SetDistTag(pkg.ID, pub.Tag, version); err != nil {
 			return err
 		}

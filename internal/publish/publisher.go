@@ -38,6 +38,10 @@ type Hooks struct {
 	Signed func(p authz.Principal) (via, ip string)
 	// Wake tells the notifier that a committed event has a notice.
 	Wake func()
+	// Sign signs the new version with the registry's key inside the
+	// commit's transaction, before its document is rendered, and sets
+	// v.Signatures (internal/signing); nil signs nothing.
+	Sign func(tx store.Tx, ref core.PackageRef, v *core.Version) error
 }
 
 // Config is what a Publisher needs besides its store.

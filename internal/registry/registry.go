@@ -62,6 +62,9 @@ type Config struct {
 	// Mailer sends the package notices: every maintainer hears of a
 	// publish, every owner of an owner added or removed. Required.
 	Mailer mail.Mailer
+	// Sign signs a version as it is published (publish.Hooks.Sign); nil
+	// signs nothing.
+	Sign func(tx store.Tx, ref core.PackageRef, v *core.Version) error
 }
 
 // Service is the package service.

@@ -21,6 +21,7 @@ type packagesCriticalUsers interface {
 	store.Packages
 	store.Critical
 	store.Users
+	store.Signing // the documents show the versions' signatures
 }
 
 // packagesUsersDocuments marks a package's documents changed
@@ -29,6 +30,7 @@ type packagesUsersDocuments interface {
 	store.Packages
 	store.Users
 	store.Documents
+	store.Signing
 }
 
 // packagesDownloads reads what the unpublish policy weighs: dependents

@@ -30,6 +30,7 @@ func (s *Service) newPublisher() *publish.Publisher {
 				return n.Via, n.IP
 			},
 			Wake: func() { s.notices.Wake() },
+			Sign: s.cfg.Sign,
 		},
 	}, s.now, s.log)
 }

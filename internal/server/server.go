@@ -31,6 +31,7 @@ import (
 	"github.com/rampart/rampart/internal/redact"
 	"github.com/rampart/rampart/internal/registry"
 	"github.com/rampart/rampart/internal/secondfactor"
+	"github.com/rampart/rampart/internal/signing"
 	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/store/sqlite"
 	"github.com/rampart/rampart/internal/throttle"
@@ -64,6 +65,8 @@ type Services struct {
 	Authn    *authn.Service
 	Factors  *secondfactor.Service
 	Limiter  *throttle.Limiter
+	// Signing signs versions and keeps the registry's keys (signing.go).
+	Signing *signing.Service
 	// Background runs every background job and after-commit task of the
 	// services (internal/background); Close stops it and waits for it.
 	Background *background.Group
@@ -137,6 +140,11 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		st.Close()
 		return nil, err
 	}
+	sg, err := openSigning(st, cfg, opts)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	reg, err := registry.New(ctx, st, blobs, registry.Config{
 		Format:             npmfmt.Format{},
 		PublicURL:          cfg.PublicURL,
@@ -149,12 +157,19 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 
 		CriticalMinDownloads: cfg.MFA.CriticalMinDownloads,
 		CriticalGrace:        cfg.MFA.CriticalGracePeriod.Duration,
+		Sign:                 signVersion(sg),
 	}, opts.Now, opts.Log)
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
 	accts.Store, accts.Registry, accts.Background = st, reg, bg
+	accts.Signing = sg
+	if !opts.Console {
+		if err := startSigning(ctx, accts, opts.Log); err != nil {
+			return nil, errors.Join(err, accts.Close(ctx))
+		}
+	}
 	return accts, nil
 }
 
@@ -166,6 +181,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 // (clientaddr, from cfg.TrustedProxies).
 func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	npmH := npm.New(svc.Registry, npm.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors}, cfg.Limits, log)
+	npmH.UseSigning(svc.Signing)
 	webH := web.New(svc.Registry, web.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors}, web.Config{PublicURL: cfg.PublicURL, Policies: docs.Policies()}, log)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /-/healthz", func(w http.ResponseWriter, r *http.Request) {

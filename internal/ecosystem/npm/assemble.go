@@ -30,6 +30,7 @@ func (Format) RenderVersion(p *core.Package, v *core.Version, u *core.User, tarb
 	}
 	dist["tarball"] = tarballURL
 	m["dist"] = dist
+	putSignatures(dist, v.Signatures)
 	if v.Deprecated != "" {
 		m["deprecated"] = v.Deprecated
 	}

@@ -67,6 +67,7 @@ func buildDocument(st ecosystem.PackageState) (*core.Document, error) {
 		}
 		dist["tarball"] = st.ArtifactURL(v.Version)
 		m["dist"] = dist
+		putSignatures(dist, v.Signatures)
 		if v.Deprecated != "" {
 			m["deprecated"] = v.Deprecated
 		}

@@ -156,4 +156,13 @@ var Methods = map[string]Rule{
 	"GetMeta":  {Read, ""},
 	"SetMeta":  {Bookkeeping, "the store's own bookkeeping"},
 	"FileRefs": {Read, ""},
+	// Signing
+	"SigningKeys":         {Read, ""},
+	"InsertSigningKey":    {Security, "a new key signs what clients install: a rotation"},
+	"RetireSigningKey":    {Security, "as InsertSigningKey"},
+	"LastSignedWith":      {Read, ""},
+	"PutVersionSignature": {Security, "what clients check a version against: a publish, or the backfill"},
+	"VersionSignature":    {Read, ""},
+	"VersionSignatures":   {Read, ""},
+	"UnsignedVersions":    {Read, ""},
 }

@@ -1,0 +1,67 @@
+package npm
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/core"
+	npmfmt "github.com/rampart/rampart/internal/ecosystem/npm"
+	"github.com/rampart/rampart/internal/quote"
+	"github.com/rampart/rampart/internal/signing"
+)
+
+// The registry's signatures (npm-protocol.md §8): its keys, which `npm
+// audit signatures` fetches from a registry that is not npmjs.org, and
+// the publish attestation of each version.
+
+// UseSigning serves the registry's keys and attestations from sg.
+func (h *Handler) UseSigning(sg *signing.Service) { h.signing = sg }
+
+// getKeys answers GET /-/npm/v1/keys: every key the registry signed
+// with, the retired ones with their expiry.
+func (h *Handler) getKeys(w http.ResponseWriter, r *http.Request) error {
+	if h.signing == nil {
+		return core.Errorf(core.KindNotFound, "registry signatures are not available on this registry")
+	}
+	keys, err := h.signing.Keys(r.Context())
+	if err != nil {
+		return err
+	}
+	body, err := npmfmt.KeysDocument(keys)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	// A key added by a rotation must reach clients at once: npm's HTTP
+	// cache would otherwise check a new version against keys without it.
+	w.Header().Set("Cache-Control", "no-cache")
+	_, err = w.Write(body)
+	return err
+}
+
+// getAttestations answers GET /-/npm/v1/attestations/<name>@<version>
+// with the version's publish attestation, signed with the registry's
+// key, for whoever may see the version.
+func (h *Handler) getAttestations(w http.ResponseWriter, r *http.Request, p authz.Principal, id string) error {
+	if h.signing == nil {
+		return core.Errorf(core.KindNotFound, "attestations are not available on this registry")
+	}
+	at := strings.LastIndexByte(id, '@')
+	if at <= 0 || at == len(id)-1 {
+		return core.Errorf(core.KindNotFound, "%s is not <name>@<version>: ask for /-/npm/v1/attestations/<name>@<version>", quote.Untrusted(id))
+	}
+	name, version := id[:at], id[at+1:]
+	pkgID, err := h.reg.ServableVersion(r.Context(), p, name, version)
+	if err != nil {
+		return err
+	}
+	entry, err := h.signing.PublishAttestation(r.Context(), pkgID, version)
+	if core.KindOf(err) == core.KindNotFound {
+		return core.Errorf(core.KindNotFound, "%s@%s has no attestations", name, version)
+	}
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"attestations": []*signing.Entry{entry}})
+}
