@@ -96,6 +96,7 @@ type Tx interface {
 	Sweeper
 	Meta
 	Files
+	TrustedPublishers
 }
 
 // Users holds accounts. Names are unique; so are verified email

@@ -37,6 +37,7 @@ import (
 	"github.com/rampart/rampart/internal/store/storetest/accounts"
 	"github.com/rampart/rampart/internal/store/storetest/packages"
 	"github.com/rampart/rampart/internal/store/storetest/suite"
+	"github.com/rampart/rampart/internal/store/storetest/trust"
 )
 
 // Run runs the whole conformance suite, role by role. open is called once
@@ -75,6 +76,7 @@ var roles = []struct {
 	{"Sweeper", RunSweeper},
 	{"Meta", RunMeta},
 	{"Files", packages.RunFiles},
+	{"TrustedPublishers", trust.RunTrustedPublishers},
 	{"Transactions", RunTransactions},
 }
 
