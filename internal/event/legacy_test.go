@@ -78,6 +78,14 @@ func TestLegacyShapes(t *testing.T) {
 		{core.EventCriticalChange, map[string]any{"computed": []string{}, "became_critical": []string{}, "top_percent": float64(1), "min_downloads": int64(1), "window_days": 30},
 			CriticalChange{TopPercent: "1", MinDownloads: 1, WindowDays: 30}},
 		{core.EventFileDamaged, map[string]any{"digest": "ab", "problem": "damaged", "hashes_to": "cd"}, FileDamaged{Digest: "ab", Problem: "damaged", HashesTo: "cd"}},
+		// The trusted-publishing types came after typed events: no call
+		// site ever wrote them untyped; these are their public parts.
+		{core.EventTrustAdd, map[string]any{"id": 1, "issuer": "github", "claims": []string{"repository=a/b"}, "pending": false, "pending_until": time.Time{}},
+			TrustAdd{ID: 1, Issuer: "github", Claims: []string{"repository=a/b"}}},
+		{core.EventTrustRemove, map[string]any{"id": 1, "issuer": "github", "claims": []string{}, "reason": "owner"}, TrustRemove{ID: 1, Issuer: "github", Reason: "owner"}},
+		{core.EventTrustPolicy, map[string]any{"trusted_only": true}, TrustPolicy{TrustedOnly: true}},
+		{core.EventTrustExchange, map[string]any{"id": 1, "issuer": "github", "subject": "s", "token": "K", "expires": now, "pending": true},
+			TrustExchange{ID: 1, Issuer: "github", Subject: "s", Token: "K", Expires: ms, Pending: true}},
 	}
 	seen := map[string]bool{}
 	for _, c := range cases {
