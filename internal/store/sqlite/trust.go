@@ -2,8 +2,8 @@ package sqlite
 
 import (
 	"database/sql"
-	"errors"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/rampart/rampart/internal/core"

@@ -77,7 +77,9 @@ func testConfigurations(t *testing.T, s store.Store) {
 		t.Fatalf("for widget: %+v, want the two in order", list)
 	}
 	checkPublisher(t, "widget's first", &list[0], attached)
-	if l := suite.Read(t, s, func(tx store.Tx) ([]core.TrustedPublisher, error) { return tx.TrustedPublishersFor(core.NPM("@bo/new")) }); len(l) != 1 {
+	if l := suite.Read(t, s, func(tx store.Tx) ([]core.TrustedPublisher, error) {
+		return tx.TrustedPublishersFor(core.NPM("@bo/new"))
+	}); len(l) != 1 {
 		t.Errorf("for the pending name: %d, want 1", len(l))
 	}
 	if l := suite.Read(t, s, func(tx store.Tx) ([]core.TrustedPublisher, error) { return tx.PendingPublishersBy(bo.ID) }); len(l) != 1 || l[0].ID != pending.ID {
