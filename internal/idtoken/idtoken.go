@@ -58,7 +58,9 @@ type Token struct {
 type Verifier struct {
 	ctx     context.Context // carries the HTTP client for go-oidc's fetches
 	now     func() time.Time
-	issuers map[string]*issuer // by URL
+	mu         sync.Mutex
+	issuers    map[string]*issuer // by URL, or pattern
+	configured int
 }
 
 type issuer struct {
@@ -90,6 +92,7 @@ func New(issuers []Issuer, client *http.Client, now func() time.Time) *Verifier 
 		}
 		v.issuers[is.URL] = &issuer{cfg: is}
 	}
+	v.configured = len(v.issuers)
 	return v
 }
 
@@ -125,7 +128,7 @@ func (v *Verifier) Verify(ctx context.Context, raw, audience string) (*Token, er
 	if err != nil {
 		return nil, err
 	}
-	is := v.issuers[iss]
+	is := v.issuer(iss)
 	if is == nil {
 		return nil, refuse("its issuer %s is not one this registry trusts (the operator configures [[trusted_publishing.issuers]])", quote.Untrusted(iss))
 	}
@@ -157,6 +160,41 @@ func (v *Verifier) Verify(ctx context.Context, raw, audience string) (*Token, er
 	}
 	return &Token{Issuer: is.cfg.Name, IssuerURL: is.cfg.URL, Subject: tok.Subject, JTI: jti,
 		IssuedAt: tok.IssuedAt, Expiry: tok.Expiry, Claims: claims}, nil
+}
+
+// maxPatternIssuers bounds the concrete issuers a pattern ("…/org/*")
+// keeps key sets for; past it, a new one is not cached.
+const maxPatternIssuers = 256
+
+// issuer finds the configured issuer of iss: exactly, or by a pattern
+// ending in "/*" whose last segment stands for one path segment (CircleCI
+// names each organisation's issuer https://oidc.circleci.com/org/<id>).
+func (v *Verifier) issuer(iss string) *issuer {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if is := v.issuers[iss]; is != nil {
+		return is
+	}
+	for pat, is := range v.issuers {
+		prefix, ok := strings.CutSuffix(pat, "*")
+		if !ok || !strings.HasSuffix(prefix, "/") {
+			continue
+		}
+		rest, ok := strings.CutPrefix(iss, prefix)
+		if !ok || rest == "" || strings.ContainsFunc(rest, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
+		}) {
+			continue
+		}
+		cfg := is.cfg
+		cfg.URL = iss
+		concrete := &issuer{cfg: cfg}
+		if len(v.issuers) < maxPatternIssuers+v.configured {
+			v.issuers[iss] = concrete
+		}
+		return concrete
+	}
+	return nil
 }
 
 // keySet builds the issuer's key set once: from the configured JWKS URL,

@@ -90,4 +90,5 @@ type packagesCriticalUsers interface {
 	store.Packages
 	store.Critical
 	store.Users
+	store.TrustedPublishers // trusted-only policy and pending reservations (trust.CheckPublish)
 }

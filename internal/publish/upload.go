@@ -15,6 +15,7 @@ import (
 	"github.com/rampart/rampart/internal/ecosystem"
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/trust"
 )
 
 // An Upload is one PUT /<name> body (a publish or a deprecation) being
@@ -105,7 +106,10 @@ func (s *Publisher) mayUploadIn(ctx context.Context, p authz.Principal, name str
 			if err := s.format.ValidateName(name); err != nil {
 				return err
 			}
-			return s.mayCreate(tx, p, name)
+			if err := s.mayCreate(tx, p, name); err != nil {
+				return err
+			}
+			return trust.CheckPublish(tx, p, s.ref(name), false, s.now())
 		}
 		if err != nil {
 			return err
@@ -132,6 +136,11 @@ func (s *Publisher) mayUploadIn(ctx context.Context, p authz.Principal, name str
 		}
 		err = authz.Authorize(p, authz.PublishVersion, res)
 		if err == nil || authz.NeedsOTP(err) {
+			if err == nil {
+				// A package that publishes only through trusted
+				// publishing refuses before the body is read.
+				err = trust.CheckPublish(tx, p, s.ref(name), true, s.now())
+			}
 			return err
 		}
 		if pkg.Tombstoned() {
