@@ -56,8 +56,8 @@ type Token struct {
 
 // Verifier verifies ID tokens of the configured issuers.
 type Verifier struct {
-	ctx     context.Context // carries the HTTP client for go-oidc's fetches
-	now     func() time.Time
+	ctx        context.Context // carries the HTTP client for go-oidc's fetches
+	now        func() time.Time
 	mu         sync.Mutex
 	issuers    map[string]*issuer // by URL, or pattern
 	configured int

@@ -28,6 +28,7 @@ import (
 	"github.com/rampart/rampart/internal/registry"
 	"github.com/rampart/rampart/internal/secondfactor"
 	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/trust"
 )
 
 // Accounts are the account services the npm front-end calls.
@@ -45,6 +46,7 @@ type Handler struct {
 	factors *secondfactor.Service
 	limits  limits.Limits
 	log     *slog.Logger
+	trust   *trust.Service // trusted publishing (trust.go); nil: not available
 }
 
 // otpHeader carries the one-time password npm sends (--otp, or after an

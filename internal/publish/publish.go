@@ -15,7 +15,6 @@ import (
 	"github.com/rampart/rampart/internal/ecosystem"
 	"github.com/rampart/rampart/internal/event"
 	"github.com/rampart/rampart/internal/store"
-	"github.com/rampart/rampart/internal/trust"
 )
 
 // Published describes a stored version.
@@ -207,7 +206,7 @@ func (s *Publisher) checkPublish(tx packagesCriticalUsers, p authz.Principal, pu
 		if err := authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: pub.Ref}); err != nil {
 			return nil, err
 		}
-		if err := trust.CheckPublish(tx, p, pub.Ref, false, s.now()); err != nil {
+		if err := s.checkTrust(tx, p, pub.Ref, false); err != nil {
 			return nil, err
 		}
 		return nil, checkScope(tx, s.format, p, pub.Ref.Name)
@@ -215,7 +214,7 @@ func (s *Publisher) checkPublish(tx packagesCriticalUsers, p authz.Principal, pu
 	if err != nil {
 		return nil, err
 	}
-	if err := trust.CheckPublish(tx, p, pub.Ref, true, s.now()); err != nil {
+	if err := s.checkTrust(tx, p, pub.Ref, true); err != nil {
 		return nil, err
 	}
 	ms, err := tx.Maintainers(pkg.ID)

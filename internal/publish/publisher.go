@@ -38,6 +38,19 @@ type Hooks struct {
 	Signed func(p authz.Principal) (via, ip string)
 	// Wake tells the notifier that a committed event has a notice.
 	Wake func()
+	// Trust is trusted publishing's rule on a publish (trust.CheckPublish):
+	// a trusted-only package refuses a classic publish, and a name
+	// another user's pending publisher reserves refuses its creation.
+	// exists says whether the package exists. Nil: no such rule.
+	Trust func(tx store.TrustedPublishers, p authz.Principal, ref core.PackageRef, exists bool, now time.Time) error
+}
+
+// checkTrust applies Hooks.Trust, if any.
+func (s *Publisher) checkTrust(tx store.TrustedPublishers, p authz.Principal, ref core.PackageRef, exists bool) error {
+	if s.hooks.Trust == nil {
+		return nil
+	}
+	return s.hooks.Trust(tx, p, ref, exists, s.now())
 }
 
 // Config is what a Publisher needs besides its store.

@@ -15,7 +15,6 @@ import (
 	"github.com/rampart/rampart/internal/ecosystem"
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/store"
-	"github.com/rampart/rampart/internal/trust"
 )
 
 // An Upload is one PUT /<name> body (a publish or a deprecation) being
@@ -109,7 +108,7 @@ func (s *Publisher) mayUploadIn(ctx context.Context, p authz.Principal, name str
 			if err := s.mayCreate(tx, p, name); err != nil {
 				return err
 			}
-			return trust.CheckPublish(tx, p, s.ref(name), false, s.now())
+			return s.checkTrust(tx, p, s.ref(name), false)
 		}
 		if err != nil {
 			return err
@@ -139,7 +138,7 @@ func (s *Publisher) mayUploadIn(ctx context.Context, p authz.Principal, name str
 			if err == nil {
 				// A package that publishes only through trusted
 				// publishing refuses before the body is read.
-				err = trust.CheckPublish(tx, p, s.ref(name), true, s.now())
+				err = s.checkTrust(tx, p, s.ref(name), true)
 			}
 			return err
 		}

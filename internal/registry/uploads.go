@@ -7,6 +7,7 @@ import (
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/publish"
 	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/trust"
 )
 
 // The publish path lives in internal/publish; this file is the
@@ -29,7 +30,8 @@ func (s *Service) newPublisher() *publish.Publisher {
 				n := s.newNotice(p, "", s.now())
 				return n.Via, n.IP
 			},
-			Wake: func() { s.notices.Wake() },
+			Wake:  func() { s.notices.Wake() },
+			Trust: trust.CheckPublish,
 		},
 	}, s.now, s.log)
 }

@@ -64,6 +64,8 @@ type Services struct {
 	Authn    *authn.Service
 	Factors  *secondfactor.Service
 	Limiter  *throttle.Limiter
+	// Trust is trusted publishing (trust.go).
+	Trust *Trust
 	// Background runs every background job and after-commit task of the
 	// services (internal/background); Close stops it and waits for it.
 	Background *background.Group
@@ -155,6 +157,10 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		return nil, err
 	}
 	accts.Store, accts.Registry, accts.Background = st, reg, bg
+	if accts.Trust, err = openTrust(st, cfg, npmfmt.Format{}, accts.Limiter, mailer, opts.Now, opts.Log); err != nil {
+		st.Close()
+		return nil, err
+	}
 	return accts, nil
 }
 
@@ -166,6 +172,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 // (clientaddr, from cfg.TrustedProxies).
 func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	npmH := npm.New(svc.Registry, npm.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors}, cfg.Limits, log)
+	npmH.SetTrust(svc.Trust.Service)
 	webH := web.New(svc.Registry, web.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors}, web.Config{PublicURL: cfg.PublicURL, Policies: docs.Policies()}, log)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /-/healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -258,6 +265,7 @@ func startJobs(svc *Services, cfg config.Config, log *slog.Logger) {
 	bg := svc.Background
 	bg.Go(bg.Context(), "download counts", func(ctx context.Context) { svc.Registry.RunBackground(ctx, 10*time.Second) })
 	bg.Go(bg.Context(), "package notices", func(ctx context.Context) { svc.Registry.RunNotices(ctx, 30*time.Second) })
+	bg.Go(bg.Context(), "trusted publishing notices", func(ctx context.Context) { svc.Trust.Notices.Run(ctx, 30*time.Second) })
 	bg.Go(bg.Context(), "critical packages", func(ctx context.Context) { svc.Registry.RunCritical(ctx, 24*time.Hour) })
 	if cfg.EmailDomains.Check {
 		bg.Go(bg.Context(), "email domain re-checks", func(ctx context.Context) {
