@@ -37,8 +37,8 @@ func Notices(publicURL string) notifier.Render {
 		case event.TrustAdd:
 			n.Reason = "added trusted publisher #" + fmt.Sprint(p.ID) + ": " + p.Issuer + " (" + strings.Join(p.Claims, ", ") + ")"
 			if p.Pending {
-				n.Reason = "registered pending trusted publisher #" + fmt.Sprint(p.ID) + " for a new package: " + p.Issuer + " (" + strings.Join(p.Claims, ", ") +
-					"), reserving the name until " + p.PendingUntil.UTC().Format("2006-01-02 15:04 MST")
+				n.Reason = "registered pending trusted publisher #" + fmt.Sprint(p.ID) + ", reserving the name until " +
+					p.PendingUntil.UTC().Format("2006-01-02 15:04 MST") + ": " + p.Issuer + " (" + strings.Join(p.Claims, ", ") + ")"
 			}
 			n.Via, n.IP, notify = p.Via, p.IP, p.Notify
 		case event.TrustRemove:

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -49,8 +50,14 @@ algs = ["RS256", "ES256"]
 	return server(t, cfg), peer
 }
 
-// audience is what npm asks the CI for: npm:<registry hostname>.
-const audience = "npm:127.0.0.1"
+// audienceOf is what npm asks the CI for: npm:<registry hostname>.
+func audienceOf(t *testing.T, s *testserver.Server) string {
+	u, err := url.Parse(s.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "npm:" + u.Hostname()
+}
 
 // ciRun runs npm args with the CI environment env added (and nothing
 // else of the test's CI, if it runs in one).
@@ -116,6 +123,7 @@ func wantRefused(t *testing.T, r httpResult, status int, why string) {
 func TestTrustedPublishingGitHub(t *testing.T) {
 	t.Parallel()
 	s, peer := trustServer(t, "")
+	audience := audienceOf(t, s)
 	alice := signup(t, s, "alice", alicePW)
 	publish(t, alice, pkg{Name: "widget", Version: "1.0.0"})
 	publish(t, alice, pkg{Name: "gadget", Version: "1.0.0"})
@@ -258,6 +266,7 @@ func TestTrustedPublishingGitHub(t *testing.T) {
 func TestTrustedPublishingPendingGitLab(t *testing.T) {
 	t.Parallel()
 	s, peer := trustServer(t, "")
+	audience := audienceOf(t, s)
 	bob := signup(t, s, "bob", bobPW)
 	body := []map[string]any{{"type": "gitlab", "claims": map[string]any{"project_path": "bob/fresh", "ci_config_ref_uri": map[string]any{"file": ".gitlab-ci.yml"}, "environment": "production"}, "permissions": []string{"createPackage"}}}
 	r := do(t, "POST", s.URL+"-/package/fresh-pkg/trust", bob.Token(), body)
