@@ -277,7 +277,7 @@ func TestTrustedPublishingPendingGitLab(t *testing.T) {
 	mustContain(t, mail.Text, "pending trusted publisher", "reserving the name until")
 
 	// The name is bob's while pending.
-	carol := signup(t, s, "carol", "carol-secret-password-3")
+	carol := signup(t, s, "carol", "plum-sailboat-ferry-33")
 	mustFail(t, carol.Run(writePkg(t, pkg{Name: "fresh-pkg", Version: "0.0.1"}), "publish"), "reserved for another user's trusted publisher")
 	if r := do(t, "POST", s.URL+"-/package/fresh-pkg/trust", carol.Token(), body); r.Status != 403 {
 		t.Fatalf("carol registers the reserved name: %d %s", r.Status, r.Body)
@@ -332,6 +332,6 @@ func TestTrustedPublishingPendingGitLab(t *testing.T) {
 	s.Advance(t, 8*24*time.Hour)
 	late := peer.Mint(oidc.Token{Claims: oidc.GitLabClaims(oidc.Run{Audience: audience, Repository: "bob/later", Workflow: ".gitlab-ci.yml", Now: s.Now(t)})})
 	wantRefused(t, exchange(t, s, "later-pkg", late), 403, "no live pending trusted publisher")
-	carol = login(t, s, "carol", "carol-secret-password-3")
+	carol = login(t, s, "carol", "plum-sailboat-ferry-33")
 	publish(t, carol, pkg{Name: "later-pkg", Version: "1.0.0"})
 }
