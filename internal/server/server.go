@@ -174,6 +174,7 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	npmH := npm.New(svc.Registry, npm.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors}, cfg.Limits, log)
 	npmH.SetTrust(svc.Trust.Service)
 	webH := web.New(svc.Registry, web.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors}, web.Config{PublicURL: cfg.PublicURL, Policies: docs.Policies()}, log)
+	webH.SetTrust(svc.Trust.Service)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /-/healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
