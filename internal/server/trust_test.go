@@ -1,8 +1,12 @@
 package server
 
 import (
+	"context"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +16,8 @@ import (
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/store/eventcheck"
+	"github.com/rampart/rampart/internal/testclock"
 	"github.com/rampart/rampart/internal/testpeers/oidc"
 	"github.com/rampart/rampart/internal/trust"
 )
@@ -79,5 +85,33 @@ func TestTrustExchangeInProcess(t *testing.T) {
 	}
 	if err := svc.Trust.Service.Remove(ctx, p, "fresh", views[0].ID); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestTrustExchangeRateLimited: exchange attempts are counted per source
+// before any ID token is verified; past the burst the answer is 429 with
+// Retry-After and a message, whatever the token (the clock stands still,
+// so nothing depends on the machine's speed).
+func TestTrustExchangeRateLimited(t *testing.T) {
+	clock := testclock.New(time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC))
+	cfg := testConfig(t, nil)
+	svc, err := Open(t.Context(), cfg, Options{Now: clock.Now, WrapStore: func(s store.Store) store.Store { return eventcheck.Wrap(t, s) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { svc.Close(context.Background()) })
+	h := Handler(svc, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	var last *httptest.ResponseRecorder
+	for i := range trust.ExchangeSourceRate.Burst + 1 {
+		r := httptest.NewRequest(http.MethodPost, "/-/npm/v1/oidc/token/exchange/package/pkg"+strconv.Itoa(i), nil)
+		r.Header.Set("Authorization", "Bearer not.a.jwt")
+		last = httptest.NewRecorder()
+		h.ServeHTTP(last, r)
+		if i < trust.ExchangeSourceRate.Burst && last.Code != http.StatusUnauthorized {
+			t.Fatalf("attempt %d: %d %s", i, last.Code, last.Body)
+		}
+	}
+	if last.Code != http.StatusTooManyRequests || last.Header().Get("Retry-After") == "" || !strings.Contains(last.Body.String(), "too many token exchanges from your address") {
+		t.Fatalf("past the burst: %d %v %s", last.Code, last.Header(), last.Body)
 	}
 }

@@ -35,8 +35,9 @@ func TestBrowserTrustedPublishing(t *testing.T) {
 
 	// Long after the sign-in: adding a publisher asks for the factor again.
 	s.Advance(t, 20*time.Minute)
-	b.run("open the trusted-publishing page and add a publisher",
-		chromedp.Navigate(s.URL+"trust/widget"),
+	b.run("open the trusted-publishing page from the package's and add a publisher",
+		chromedp.Navigate(s.URL+"package/widget"),
+		chromedp.Click(chromedp.CSS(`#trust-settings`)),
 		chromedp.WaitVisible(chromedp.CSS(`#trust-add`)),
 		chromedp.SetValue(chromedp.CSS(`#trust-type`), "github"),
 		chromedp.SendKeys(chromedp.CSS(`#trust-repository`), "acme/widget"),
