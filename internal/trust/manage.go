@@ -122,6 +122,10 @@ func how(p authz.Principal) (via, ip string) {
 // scope of theirs, not reserved to someone else), with the same step-up.
 func (s *Service) decideManage(tx store.Tx, p authz.Principal, ref core.PackageRef, st *pkgState) error {
 	if st.pkg != nil {
+		// Whoever may not read a restricted package learns nothing of it.
+		if err := authz.Authorize(p, authz.ReadPackage, st.resource()); err != nil {
+			return err
+		}
 		return authz.Authorize(p, authz.ManageTrust, st.resource())
 	}
 	if p.User == nil {
@@ -308,6 +312,9 @@ func (s *Service) Status(ctx context.Context, p authz.Principal, name string) (*
 		}
 		out = &Status{Package: name, Exists: st.pkg != nil}
 		if st.pkg != nil {
+			if err := authz.Authorize(p, authz.ReadPackage, st.resource()); err != nil {
+				return err // a restricted package: the same answer as for no package
+			}
 			if !slices.ContainsFunc(st.maintainers, func(u core.User) bool { return u.ID == p.User.ID }) || p.Publisher != nil {
 				return core.Errorf(core.KindForbidden, "only the owners of %s may see its trusted publishers", name)
 			}
@@ -350,6 +357,11 @@ func (s *Service) Remove(ctx context.Context, p authz.Principal, name, id string
 		st, err := load(tx, ref)
 		if err != nil {
 			return nil, nil, err
+		}
+		if st.pkg != nil {
+			if err := authz.Authorize(p, authz.ReadPackage, st.resource()); err != nil {
+				return nil, nil, err
+			}
 		}
 		tp, err := tx.TrustedPublisherByID(n)
 		if errors.Is(err, core.ErrNotFound) || (err == nil && tp.Package != ref) {
@@ -409,6 +421,9 @@ func (s *Service) SetTrustedOnly(ctx context.Context, p authz.Principal, name st
 		}
 		if st.pkg == nil {
 			return nil, core.Errorf(core.KindNotFound, "package %s was not found", name)
+		}
+		if err := authz.Authorize(p, authz.ReadPackage, st.resource()); err != nil {
+			return nil, err
 		}
 		return st, authz.Authorize(p, authz.ManageTrust, st.resource())
 	}
