@@ -42,11 +42,18 @@ kind = "gitlab"
 algs = ["RS256"]
 
 [[trusted_publishing.issuers]]
+name = "circleci"
+url = "https://oidc.circleci.com/org/*"
+jwks_url = %q
+kind = "circleci"
+algs = ["RS256"]
+
+[[trusted_publishing.issuers]]
 name = "forgejo"
 url = %q
 kind = "generic"
 algs = ["RS256", "ES256"]
-`, oidc.GitHubIssuer, peer.JWKSURL(), oidc.GitLabIssuer, peer.JWKSURL(), peer.URL) + extra
+`, oidc.GitHubIssuer, peer.JWKSURL(), oidc.GitLabIssuer, peer.JWKSURL(), peer.JWKSURL(), peer.URL) + extra
 	return server(t, cfg), peer
 }
 
@@ -334,4 +341,38 @@ func TestTrustedPublishingPendingGitLab(t *testing.T) {
 	wantRefused(t, exchange(t, s, "later-pkg", late), 403, "no live pending trusted publisher")
 	carol = login(t, s, "carol", "plum-sailboat-ferry-33")
 	publish(t, carol, pkg{Name: "later-pkg", Version: "1.0.0"})
+}
+
+// TestTrustedPublishingCircleCI: `npm trust circleci` and a publish from
+// CircleCI's environment (CIRCLECI, NPM_ID_TOKEN), whose issuer names the
+// organisation: the registry trusts CircleCI's issuer pattern and the
+// configuration pins the organisation, project and pipeline.
+func TestTrustedPublishingCircleCI(t *testing.T) {
+	t.Parallel()
+	s, peer := trustServer(t, "")
+	audience := audienceOf(t, s)
+	alice := signup(t, s, "alice", alicePW)
+	publish(t, alice, pkg{Name: "circled", Version: "1.0.0"})
+	const org, project, pipeline = "11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222", "33333333-3333-4333-8333-333333333333"
+	r := alice.MustRun("", "trust", "circleci", "circled", "--org-id", org, "--project-id", project, "--pipeline-definition-id", pipeline,
+		"--vcs-origin", "github.com/acme/circled", "--allow-publish", "-y")
+	mustContain(t, r.Output(), "Trust configuration created successfully for circled")
+	circle := func(orgID string) string {
+		now := s.Now(t)
+		return peer.Mint(oidc.Token{Claims: map[string]any{
+			"iss": "https://oidc.circleci.com/org/" + orgID, "aud": audience, "sub": "org/" + orgID + "/project/" + project + "/user/u1",
+			"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), "jti": fmt.Sprint(now.UnixNano()),
+			"oidc.circleci.com/org-id": orgID, "oidc.circleci.com/project-id": project, "oidc.circleci.com/pipeline-definition-id": pipeline,
+			"oidc.circleci.com/vcs-origin": "github.com/acme/circled", "oidc.circleci.com/context-ids": []string{"c1"},
+		}})
+	}
+	// Another organisation's token (a trusted issuer, by the pattern)
+	// does not match the configuration.
+	wantRefused(t, exchange(t, s, "circled", circle("44444444-4444-4444-8444-444444444444")), 403, "its oidc.circleci.com/org-id is")
+	ci := anon(t, s)
+	r = ciRun(t, ci, writePkg(t, pkg{Name: "circled", Version: "1.1.0"}), []string{"CI=true", "CIRCLECI=true", "NPM_ID_TOKEN=" + circle(org)}, "publish")
+	if r.Err != nil {
+		t.Fatalf("CircleCI publish: %v\n%s", r.Err, r.Output())
+	}
+	mustContain(t, r.Output(), "+ circled@1.1.0")
 }

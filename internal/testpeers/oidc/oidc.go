@@ -367,8 +367,7 @@ func (s *Server) jwks(w http.ResponseWriter, r *http.Request) {
 // the request token, the audience comes from the query.
 func (s *Server) actionsToken(w http.ResponseWriter, r *http.Request) {
 	if r.Header.Get("Authorization") != "Bearer "+s.RequestToken {
-		w.WriteHeader(http.StatusUnauthorized)
-		writeJSON(w, map[string]string{"message": "Bad credentials"})
+		writeJSONStatus(w, http.StatusUnauthorized, map[string]string{"message": "Bad credentials"})
 		return
 	}
 	aud := r.URL.Query().Get("audience")
@@ -377,14 +376,16 @@ func (s *Server) actionsToken(w http.ResponseWriter, r *http.Request) {
 	claims := s.actions
 	s.mu.Unlock()
 	if claims == nil {
-		w.WriteHeader(http.StatusInternalServerError)
-		writeJSON(w, map[string]string{"message": "no run configured (OnActionsRequest)"})
+		writeJSONStatus(w, http.StatusInternalServerError, map[string]string{"message": "no run configured (OnActionsRequest)"})
 		return
 	}
 	writeJSON(w, map[string]string{"value": s.Mint(Token{Claims: claims(aud)})})
 }
 
-func writeJSON(w http.ResponseWriter, v any) {
+func writeJSON(w http.ResponseWriter, v any) { writeJSONStatus(w, http.StatusOK, v) }
+
+func writeJSONStatus(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }
