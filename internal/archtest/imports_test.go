@@ -48,6 +48,7 @@ var domain = []string{
 	"internal/background",
 	"internal/notifier",
 	"internal/signing",
+	"internal/trust",
 }
 
 // forbidden are the transport and storage packages no domain package may

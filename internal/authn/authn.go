@@ -33,6 +33,7 @@ import (
 	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/throttle"
 	"github.com/rampart/rampart/internal/token"
+	"github.com/rampart/rampart/internal/trust"
 )
 
 // Policy is the part of the configuration this package enforces.
@@ -482,6 +483,7 @@ func (s *Service) Authenticate(ctx context.Context, value string, addr netip.Add
 	var t *core.Token
 	var u *core.User
 	var totp, keys bool
+	var publisher *authz.Publisher
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		var err error
 		if t, err = tx.TokenByHash(hash); err != nil {
@@ -489,6 +491,13 @@ func (s *Service) Authenticate(ctx context.Context, value string, addr netip.Add
 		}
 		if u, err = tx.UserByID(t.UserID); err != nil {
 			return err
+		}
+		if t.Kind == core.TokenTrusted {
+			// A token from a trusted publisher's exchange: authz holds it
+			// to its one package (authz.Publisher).
+			if publisher, err = trust.Principal(tx, t); err != nil {
+				return err
+			}
 		}
 		totp, keys, err = secondfactor.Factors(tx, u)
 		return err
@@ -514,7 +523,7 @@ func (s *Service) Authenticate(ctx context.Context, value string, addr netip.Add
 	anon := p
 	p.User, p.Token = u, t
 	p.MFA, p.HasKey, p.MFAVerifiedAt, p.PhishingResistantAt = totp || keys, keys, t.MFAVerifiedAt, t.PhishingResistantAt
-	p.Now, p.Policy = now, s.mfa
+	p.Now, p.Policy, p.Publisher = now, s.mfa, publisher
 	// A disabled account or an address outside the token's ranges: the
 	// rule every action applies, asked once here for every request.
 	if err := authz.Authorize(p, authz.UseCredentials, authz.Resource{}); err != nil {

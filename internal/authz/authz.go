@@ -55,6 +55,9 @@ type Principal struct {
 	Now time.Time
 	// Policy is the registry's MFA policy, set with the principal.
 	Policy Policy
+	// Publisher is set for a token from a trusted publisher's exchange:
+	// then only publisherMay decides (publisher.go). Nil otherwise.
+	Publisher *Publisher
 	// Console marks the operator at the console (`rampart admin ...`):
 	// whoever can run commands against the data folder already holds the
 	// registry, so no session or second factor applies (see adminPolicy).
@@ -179,6 +182,7 @@ var tokenAction = map[Action]core.TokenAction{
 	SetDistTags:    core.TokenManage,
 	ChangeOwners:   core.TokenManage,
 	ChangeAccess:   core.TokenManage,
+	ManageTrust:    core.TokenManage,
 }
 
 // Resource is what an action is aimed at. For package actions Package is
@@ -207,6 +211,9 @@ type Resource struct {
 // yet spent; Settle spends the request's code, if it carried one, and
 // asks again.
 func Authorize(p Principal, a Action, r Resource) error {
+	if p.Publisher != nil && a != UseCredentials {
+		return publisherMay(p, a, r)
+	}
 	if a == UseCredentials {
 		if p.User == nil {
 			return NotLoggedIn()
@@ -253,7 +260,7 @@ func Authorize(p Principal, a Action, r Resource) error {
 		return mfaPolicy(p, a, r)
 	case AddMFA, ApproveLogin:
 		return freshSession(p, a)
-	case PublishVersion, Unpublish, Deprecate, SetDistTags, ChangeOwners, ChangeAccess:
+	case PublishVersion, Unpublish, Deprecate, SetDistTags, ChangeOwners, ChangeAccess, ManageTrust:
 		if isMaintainer(p.User, r.Maintainers) {
 			return mfaPolicy(p, a, r)
 		}
@@ -330,6 +337,8 @@ func phishingResistant(p Principal, a Action, r Resource) error {
 		what = wordsFor("changing its dist-tags")
 	case ChangeAccess:
 		what = wordsFor("changing its access")
+	case ManageTrust:
+		what = wordsFor("changing its trusted publishers")
 	}
 	name := r.Package.Name
 	if name == "" {
@@ -386,7 +395,7 @@ func freshSession(p Principal, a Action) error {
 // creating tokens. Revoking a token and reading are always allowed.
 func needsMFA(a Action) bool {
 	switch a {
-	case CreatePackage, PublishVersion, Unpublish, Deprecate, SetDistTags, ChangeOwners, ChangeAccess, CreateTokens:
+	case CreatePackage, PublishVersion, Unpublish, Deprecate, SetDistTags, ChangeOwners, ChangeAccess, CreateTokens, ManageTrust:
 		return true
 	}
 	return false
@@ -406,7 +415,7 @@ func needsPhishingResistant(p Principal, a Action, r Resource) bool {
 		return false
 	}
 	switch a {
-	case ChangeOwners, CreateTokens, Unpublish, Deprecate, SetDistTags, ChangeAccess, CreatePackage, PublishVersion:
+	case ChangeOwners, CreateTokens, Unpublish, Deprecate, SetDistTags, ChangeAccess, CreatePackage, PublishVersion, ManageTrust:
 		return true
 	}
 	return false
@@ -428,7 +437,7 @@ func (p Principal) InCriticalGrace(r Resource) bool {
 // stepUp lists the sensitive actions that need a second factor passed
 // within the step-up window.
 func stepUp(a Action) bool {
-	return a == CreateTokens || a == AddMFA || a == ApproveLogin || a == RemoveMFA || a == ChangeEmail || a == ChangeOwners || isAdminAction(a)
+	return a == CreateTokens || a == AddMFA || a == ApproveLogin || a == RemoveMFA || a == ChangeEmail || a == ChangeOwners || a == ManageTrust || isAdminAction(a)
 }
 
 // StepUpMessage is what a browser is told when a sensitive action needs

@@ -62,6 +62,8 @@ type Config struct {
 	Recovery     Recovery     `toml:"recovery"`
 	Signing      Signing      `toml:"signing"`
 
+	TrustedPublishing TrustedPublishing `toml:"trusted_publishing"`
+
 	// InsecureFastPasswordHashing swaps argon2id's production parameters
 	// for tiny ones. Only for test suites on small machines.
 	InsecureFastPasswordHashing bool `toml:"insecure_fast_password_hashing"`
@@ -277,7 +279,8 @@ func Default() Config {
 		},
 		MFA: MFA{CriticalTopPercent: 1, CriticalMinDownloads: 1000, CriticalGracePeriod: Duration{14 * 24 * time.Hour},
 			StepUpWindow: Duration{15 * time.Minute}},
-		Recovery: Recovery{Wait: Duration{7 * 24 * time.Hour}},
+		Recovery:          Recovery{Wait: Duration{7 * 24 * time.Hour}},
+		TrustedPublishing: defaultTrustedPublishing(),
 	}
 }
 
@@ -420,6 +423,9 @@ func (c *Config) Validate() error {
 	}
 	if w := c.Recovery.Wait.Duration; w < 24*time.Hour {
 		errs = append(errs, fmt.Errorf("recovery.wait = %q: want at least \"24h\" (the default and the published policy is \"168h\", 7 days)", w))
+	}
+	if err := c.TrustedPublishing.validate(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

@@ -81,6 +81,14 @@ func TestLegacyShapes(t *testing.T) {
 		{core.EventSigningKeyRotate, map[string]any{"keyid": "SHA256:new", "retired": "SHA256:old", "retired_expires": now, "why": "rotate"},
 			SigningKeyRotate{KeyID: "SHA256:new", Retired: "SHA256:old", RetiredExpires: ms, Why: "rotate"}},
 		{core.EventSigningBackfill, map[string]any{"keyid": "SHA256:k", "versions": 3}, SigningBackfill{KeyID: "SHA256:k", Versions: 3}},
+		// The trusted-publishing types came after typed events: no call
+		// site ever wrote them untyped; these are their public parts.
+		{core.EventTrustAdd, map[string]any{"id": 1, "issuer": "github", "claims": []string{"repository=a/b"}, "pending": false, "pending_until": time.Time{}},
+			TrustAdd{ID: 1, Issuer: "github", Claims: []string{"repository=a/b"}}},
+		{core.EventTrustRemove, map[string]any{"id": 1, "issuer": "github", "claims": []string{}, "reason": "owner"}, TrustRemove{ID: 1, Issuer: "github", Reason: "owner"}},
+		{core.EventTrustPolicy, map[string]any{"trusted_only": true}, TrustPolicy{TrustedOnly: true}},
+		{core.EventTrustExchange, map[string]any{"id": 1, "issuer": "github", "subject": "s", "token": "K", "expires": now, "pending": true},
+			TrustExchange{ID: 1, Issuer: "github", Subject: "s", Token: "K", Expires: ms, Pending: true}},
 	}
 	seen := map[string]bool{}
 	for _, c := range cases {

@@ -44,6 +44,9 @@ const (
 	// became critical: what it means, how to add a security key, and
 	// the deadline.
 	KindPackageCritical = "package_critical"
+	// KindTrustChanged goes to every owner when a package's trusted
+	// publishers or its trusted-only policy change; Reason says what.
+	KindTrustChanged = "trust_changed"
 )
 
 // Kinds lists every kind Render knows.
@@ -58,6 +61,7 @@ var kinds = []string{
 	KindEmailChangeRequested,
 	KindSignupAttempt,
 	KindPackageCritical,
+	KindTrustChanged,
 }
 
 // Notice is what the templates say. Which fields a kind needs is listed
@@ -315,6 +319,10 @@ func (n Notice) check(kind string) error {
 	case KindPackageCritical:
 		if n.Package == "" || n.Reason == "" {
 			return missing("Package and Reason")
+		}
+	case KindTrustChanged:
+		if n.Package == "" || n.Reason == "" || n.Actor == "" {
+			return missing("Package, Reason and Actor")
 		}
 	}
 	return nil

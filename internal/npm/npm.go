@@ -29,6 +29,7 @@ import (
 	"github.com/rampart/rampart/internal/secondfactor"
 	"github.com/rampart/rampart/internal/signing"
 	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/trust"
 )
 
 // Accounts are the account services the npm front-end calls.
@@ -47,6 +48,7 @@ type Handler struct {
 	limits  limits.Limits
 	log     *slog.Logger
 	signing *signing.Service // nil: no registry signatures (signing.go)
+	trust   *trust.Service   // trusted publishing (trust.go); nil: not available
 }
 
 // otpHeader carries the one-time password npm sends (--otp, or after an

@@ -67,6 +67,15 @@ var endpoints = []endpoint{
 	{http.MethodGet, "/-/npm/v1/user", func(h *Handler, c *call) error { return h.getProfile(c.w, c.r, c.p) }, tokenMustHold},
 	{http.MethodPost, "/-/npm/v1/user", func(h *Handler, c *call) error { return h.postProfile(c.w, c.r, c.p) }, tokenMustHold},
 
+	// Trusted publishing (§4, §11.4): the exchange's bearer is a CI's ID
+	// token, which the handler reads itself (tokenIgnored).
+	{http.MethodPost, "/-/npm/v1/oidc/token/exchange/package/{pkg}", func(h *Handler, c *call) error { return h.oidcExchange(c.w, c.r, c.pkg) }, tokenIgnored},
+	{http.MethodGet, "/-/package/{pkg}/trust", func(h *Handler, c *call) error { return h.getTrust(c.w, c.r, c.p, c.pkg) }, tokenMustHold},
+	{http.MethodPost, "/-/package/{pkg}/trust", func(h *Handler, c *call) error { return h.postTrust(c.w, c.r, c.p, c.pkg) }, tokenMustHold},
+	{http.MethodDelete, "/-/package/{pkg}/trust/{id}", func(h *Handler, c *call) error { return h.deleteTrust(c.w, c.r, c.p, c.pkg, c.id) }, tokenMustHold},
+	{http.MethodGet, "/-/package/{pkg}/trusted-only", func(h *Handler, c *call) error { return h.trustedOnly(c.w, c.r, c.p, c.pkg) }, tokenMustHold},
+	{http.MethodPut, "/-/package/{pkg}/trusted-only", func(h *Handler, c *call) error { return h.trustedOnly(c.w, c.r, c.p, c.pkg) }, tokenMustHold},
+
 	// Search and audit (§7, §9).
 	{http.MethodGet, "/-/v1/search", func(h *Handler, c *call) error { return h.search(c.w, c.r, c.p) }, tokenMustHold},
 	{http.MethodPost, "/-/npm/v1/security/advisories/bulk", func(h *Handler, c *call) error { return h.auditBulk(c.w, c.r) }, tokenMustHold},
@@ -90,10 +99,6 @@ var endpoints = []endpoint{
 	{http.MethodDelete, "/-/team/{org}/{team}/package", notYet("teams are"), tokenMustHold},
 	{http.MethodGet, "/-/npm/v1/keys", func(h *Handler, c *call) error { return h.getKeys(c.w, c.r) }, tokenMustHold},
 	{http.MethodGet, "/-/npm/v1/attestations/{id}", func(h *Handler, c *call) error { return h.getAttestations(c.w, c.r, c.p, c.id) }, tokenMustHold},
-	{http.MethodPost, "/-/npm/v1/oidc/token/exchange/package/{pkg}", notYet("trusted publishing is"), tokenMustHold},
-	{http.MethodGet, "/-/package/{pkg}/trust", notYet("trusted publishing is"), tokenMustHold},
-	{http.MethodPost, "/-/package/{pkg}/trust", notYet("trusted publishing is"), tokenMustHold},
-	{http.MethodDelete, "/-/package/{pkg}/trust/{id}", notYet("trusted publishing is"), tokenMustHold},
 	{http.MethodGet, "/-/stage", notYet("staged publishing is"), tokenMustHold},
 	{http.MethodPost, "/-/stage/package/{pkg}", notYet("staged publishing is"), tokenMustHold},
 	{http.MethodGet, "/-/stage/{id}", notYet("staged publishing is"), tokenMustHold},

@@ -211,9 +211,15 @@ func (s *Publisher) checkPublish(tx packagesCriticalUsers, p authz.Principal, pu
 		if err := authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: pub.Ref}); err != nil {
 			return nil, err
 		}
+		if err := s.checkTrust(tx, p, pub.Ref, false); err != nil {
+			return nil, err
+		}
 		return nil, checkScope(tx, s.format, p, pub.Ref.Name)
 	}
 	if err != nil {
+		return nil, err
+	}
+	if err := s.checkTrust(tx, p, pub.Ref, true); err != nil {
 		return nil, err
 	}
 	ms, err := tx.Maintainers(pkg.ID)

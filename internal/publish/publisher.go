@@ -42,6 +42,19 @@ type Hooks struct {
 	// commit's transaction, before its document is rendered, and sets
 	// v.Signatures (internal/signing); nil signs nothing.
 	Sign func(tx store.Tx, ref core.PackageRef, v *core.Version) error
+	// Trust is trusted publishing's rule on a publish (trust.CheckPublish):
+	// a trusted-only package refuses a classic publish, and a name
+	// another user's pending publisher reserves refuses its creation.
+	// exists says whether the package exists. Nil: no such rule.
+	Trust func(tx store.TrustedPublishers, p authz.Principal, ref core.PackageRef, exists bool, now time.Time) error
+}
+
+// checkTrust applies Hooks.Trust, if any.
+func (s *Publisher) checkTrust(tx store.TrustedPublishers, p authz.Principal, ref core.PackageRef, exists bool) error {
+	if s.hooks.Trust == nil {
+		return nil
+	}
+	return s.hooks.Trust(tx, p, ref, exists, s.now())
 }
 
 // Config is what a Publisher needs besides its store.
@@ -94,4 +107,5 @@ type packagesCriticalUsers interface {
 	store.Packages
 	store.Critical
 	store.Users
+	store.TrustedPublishers // trusted-only policy and pending reservations (trust.CheckPublish)
 }

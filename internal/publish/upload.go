@@ -105,7 +105,10 @@ func (s *Publisher) mayUploadIn(ctx context.Context, p authz.Principal, name str
 			if err := s.format.ValidateName(name); err != nil {
 				return err
 			}
-			return s.mayCreate(tx, p, name)
+			if err := s.mayCreate(tx, p, name); err != nil {
+				return err
+			}
+			return s.checkTrust(tx, p, s.ref(name), false)
 		}
 		if err != nil {
 			return err
@@ -132,6 +135,11 @@ func (s *Publisher) mayUploadIn(ctx context.Context, p authz.Principal, name str
 		}
 		err = authz.Authorize(p, authz.PublishVersion, res)
 		if err == nil || authz.NeedsOTP(err) {
+			if err == nil {
+				// A package that publishes only through trusted
+				// publishing refuses before the body is read.
+				err = s.checkTrust(tx, p, s.ref(name), true)
+			}
 			return err
 		}
 		if pkg.Tombstoned() {

@@ -7,6 +7,7 @@ import (
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/publish"
 	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/trust"
 )
 
 // The publish path lives in internal/publish; this file is the
@@ -29,8 +30,9 @@ func (s *Service) newPublisher() *publish.Publisher {
 				n := s.newNotice(p, "", s.now())
 				return n.Via, n.IP
 			},
-			Wake: func() { s.notices.Wake() },
-			Sign: s.cfg.Sign,
+			Wake:  func() { s.notices.Wake() },
+			Sign:  s.cfg.Sign,
+			Trust: trust.CheckPublish,
 		},
 	}, s.now, s.log)
 }

@@ -67,6 +67,8 @@ type Services struct {
 	Limiter  *throttle.Limiter
 	// Signing signs versions and keeps the registry's keys (signing.go).
 	Signing *signing.Service
+	// Trust is trusted publishing (trust.go).
+	Trust *Trust
 	// Background runs every background job and after-commit task of the
 	// services (internal/background); Close stops it and waits for it.
 	Background *background.Group
@@ -165,6 +167,9 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 	}
 	accts.Store, accts.Registry, accts.Background = st, reg, bg
 	accts.Signing = sg
+	if accts.Trust, err = openTrust(st, cfg, npmfmt.Format{}, accts.Limiter, mailer, opts.Now, opts.Log); err != nil {
+		return nil, errors.Join(err, accts.Close(ctx))
+	}
 	if !opts.Console {
 		if err := startSigning(ctx, accts, opts.Log); err != nil {
 			return nil, errors.Join(err, accts.Close(ctx))
@@ -182,7 +187,9 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	npmH := npm.New(svc.Registry, npm.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors}, cfg.Limits, log)
 	npmH.UseSigning(svc.Signing)
+	npmH.SetTrust(svc.Trust.Service)
 	webH := web.New(svc.Registry, web.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors}, web.Config{PublicURL: cfg.PublicURL, Policies: docs.Policies()}, log)
+	webH.SetTrust(svc.Trust.Service)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /-/healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
@@ -274,6 +281,7 @@ func startJobs(svc *Services, cfg config.Config, log *slog.Logger) {
 	bg := svc.Background
 	bg.Go(bg.Context(), "download counts", func(ctx context.Context) { svc.Registry.RunBackground(ctx, 10*time.Second) })
 	bg.Go(bg.Context(), "package notices", func(ctx context.Context) { svc.Registry.RunNotices(ctx, 30*time.Second) })
+	bg.Go(bg.Context(), "trusted publishing notices", func(ctx context.Context) { svc.Trust.Notices.Run(ctx, 30*time.Second) })
 	bg.Go(bg.Context(), "critical packages", func(ctx context.Context) { svc.Registry.RunCritical(ctx, 24*time.Hour) })
 	if cfg.EmailDomains.Check {
 		bg.Go(bg.Context(), "email domain re-checks", func(ctx context.Context) {

@@ -97,6 +97,7 @@ type Tx interface {
 	Meta
 	Files
 	Signing
+	TrustedPublishers
 }
 
 // Users holds accounts. Names are unique; so are verified email

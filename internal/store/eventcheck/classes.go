@@ -165,4 +165,16 @@ var Methods = map[string]Rule{
 	"VersionSignature":    {Read, ""},
 	"VersionSignatures":   {Read, ""},
 	"UnsignedVersions":    {Read, ""},
+	// TrustedPublishers
+	"CreateTrustedPublisher": {Security, "a CI workflow may publish the package, or a name is reserved"},
+	"TrustedPublisherByID":   {Read, ""},
+	"TrustedPublishersFor":   {Read, ""},
+	"PendingPublishersBy":    {Read, ""},
+	"UpdateTrustedPublisher": {Security, "a pending publisher is attached to its new package, or its stable ids are recorded"},
+	"DeleteTrustedPublisher": {Security, "a CI workflow may no longer publish"},
+	"UseIDToken":             {Bookkeeping, "replay protection; the exchange it guards writes a token (Security) with EventTrustExchange"},
+	"RecordTrustedToken":     {Bookkeeping, "links a token to its configuration, beside the CreateToken that carries the event"},
+	"TrustedTokenByID":       {Read, ""},
+	"TrustedOnly":            {Read, ""},
+	"SetTrustedOnly":         {Security, "long-lived tokens may or may not publish the package"},
 }

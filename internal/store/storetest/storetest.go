@@ -38,6 +38,7 @@ import (
 	"github.com/rampart/rampart/internal/store/storetest/packages"
 	"github.com/rampart/rampart/internal/store/storetest/signing"
 	"github.com/rampart/rampart/internal/store/storetest/suite"
+	"github.com/rampart/rampart/internal/store/storetest/trust"
 )
 
 // Run runs the whole conformance suite, role by role. open is called once
@@ -77,6 +78,7 @@ var roles = []struct {
 	{"Meta", RunMeta},
 	{"Files", packages.RunFiles},
 	{"Signing", signing.RunSigning},
+	{"TrustedPublishers", trust.RunTrustedPublishers},
 	{"Transactions", RunTransactions},
 }
 
