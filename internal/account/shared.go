@@ -44,6 +44,7 @@ type Notifier struct {
 	site      string
 	publicURL string
 	now       func() time.Time
+	wake      func() // wakes the outbox of account notices (notices.go)
 }
 
 // NewNotifier checks publicURL (absolute, ending in "/"); site names the

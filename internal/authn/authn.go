@@ -26,7 +26,6 @@ import (
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/event"
 	"github.com/rampart/rampart/internal/limits"
-	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/password"
 	"github.com/rampart/rampart/internal/pwcheck"
 	"github.com/rampart/rampart/internal/secondfactor"
@@ -175,13 +174,13 @@ func (s *Service) checkSignInPassword(ctx context.Context, u *core.User, pw stri
 		if err := tx.UpdateUser(cur); err != nil {
 			return err
 		}
-		return tx.AppendEvent(event.PasswordCompromised{User: u.Name, Source: v.Source}.At(now, u.Name))
+		return tx.AppendEvent(event.PasswordCompromised{User: u.Name, Source: v.Source, IP: addr.Unmap().String(), NoticeTo: account.NoticeTo(cur)}.At(now, u.Name))
 	})
 	if err != nil {
 		return err
 	}
 	u.PasswordCompromised = true
-	s.notes.Notify(ctx, u, mail.KindPasswordBreached, mail.Notice{When: now, IP: addr.Unmap().String(), SecurityURL: s.notes.URL(account.PathChangePassword)})
+	s.notes.Wake() // the outbox mails the notice to change it
 	return nil
 }
 
@@ -380,22 +379,20 @@ func (s *Service) insertToken(ctx context.Context, u *core.User, t core.Token, c
 		if err := tx.CreateToken(&t); err != nil {
 			return err
 		}
+		var to []string
+		if t.Kind == core.TokenAPI {
+			to = account.NoticeTo(u) // a session token (npm login) is told of as a new device
+		}
 		return tx.AppendEvent(event.TokenCreate{
 			Key: t.Key, Kind: string(t.Kind), Name: t.Name, Actions: event.Strings(t.Actions), Packages: t.Packages, CIDRs: t.CIDRs, Expires: t.ExpiresAt,
+			NoticeTo: to,
 		}.At(t.CreatedAt, u.Name))
 	})
 	if err != nil {
 		return nil, err
 	}
 	if t.Kind == core.TokenAPI {
-		scope := make([]string, 0, len(t.Actions))
-		for _, a := range t.Actions {
-			scope = append(scope, string(a))
-		}
-		if len(t.Packages) > 0 {
-			scope = append(scope, "packages "+strings.Join(t.Packages, " "))
-		}
-		s.notes.Notify(ctx, u, mail.KindTokenCreated, mail.Notice{TokenName: t.Name, TokenScope: strings.Join(scope, ", "), TokenExpires: t.ExpiresAt})
+		s.notes.Wake() // the outbox mails the notice of a new API token
 	}
 	return &CreatedToken{Value: value, Token: t}, nil
 }
