@@ -202,9 +202,10 @@ type CreatedToken struct {
 // issueSessionToken creates the token `npm login` hands to the CLI (see
 // IssueSessionTokenOTP); mfaAt is when the login passed a second factor.
 func (s *Service) issueSessionToken(ctx context.Context, u *core.User, addr netip.Addr, mfaAt time.Time) (*CreatedToken, error) {
-	if u.PasswordCompromised {
-		// npm has no way to change a password: the browser must.
-		return nil, core.Errorf(core.KindForbidden, "your password appears in a known data breach; change it at %s", s.notes.URL(account.PathChangePassword))
+	// npm has no way to change a password: a breached one gets no token
+	// until the browser changed it.
+	if err := s.mayIssue(u, addr); err != nil {
+		return nil, err
 	}
 	now := s.now()
 	tok, err := s.insertToken(ctx, u, core.Token{
@@ -242,10 +243,19 @@ func (s *Service) ConfirmPassword(ctx context.Context, p authz.Principal, pw, wh
 		}
 		return err
 	}
-	if u.PasswordCompromised {
-		return core.Errorf(core.KindForbidden, "your password appears in a known data breach; change it at %s", s.notes.URL(account.PathChangePassword))
-	}
-	return nil
+	return s.mayIssue(u, p.Addr)
+}
+
+// mayIssue asks Authorize whether u, just signed in (or its password
+// just confirmed) from addr, may be handed a credential or make a
+// sensitive change: not with a disabled account, nor with a password the
+// sign-in may have just found breached (IssueCredentials). The principal
+// is built from the user record read by the sign-in, not the request's,
+// which may predate the finding.
+func (s *Service) mayIssue(u *core.User, addr netip.Addr) error {
+	return authz.Authorize(authz.Principal{
+		User: u, Addr: addr, AccountURL: s.notes.URL(account.PathAccount), PasswordBreached: u.PasswordCompromised, Now: s.now(),
+	}, authz.IssueCredentials, authz.Resource{})
 }
 
 // CreateToken creates an API token for the principal's user, after
@@ -512,6 +522,7 @@ func (s *Service) Authenticate(ctx context.Context, value string, addr netip.Add
 	p.User, p.Token = u, t
 	p.MFA, p.HasKey, p.MFAVerifiedAt, p.PhishingResistantAt = totp || keys, keys, t.MFAVerifiedAt, t.PhishingResistantAt
 	p.Now, p.Policy = now, s.mfa
+	p.PasswordBreached = u.PasswordCompromised
 	// A disabled account or an address outside the token's ranges: the
 	// rule every action applies, asked once here for every request.
 	if err := authz.Authorize(p, authz.UseCredentials, authz.Resource{}); err != nil {
@@ -554,6 +565,7 @@ func (s *Service) WebPrincipal(ctx context.Context, value string, addr netip.Add
 		totp, keys, err := secondfactor.Factors(tx, u)
 		if err == nil {
 			p.User, p.MFA, p.HasKey, p.MFAVerifiedAt, p.SessionID = u, totp || keys, keys, ws.MFAVerifiedAt, ws.IDHash
+			p.PasswordBreached = u.PasswordCompromised
 			// Freshness is that of the last real sign-in, which a
 			// reissued session carries over.
 			p.SignedInAt = ws.SignedInAt
