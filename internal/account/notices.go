@@ -82,6 +82,17 @@ func (n *Notifier) Outbox(st store.Store) *notifier.Notifier {
 	return o
 }
 
+// AddressCheck picks, at delivery, which of addrs (the current and former
+// addresses of the account named user, for a notice of kind) may still
+// be mailed: identity's check that none was abandoned by its domain
+// (identity.Service.NoticeAddresses). It may reach the network.
+type AddressCheck func(ctx context.Context, user string, addrs []string, kind string) []string
+
+// SetAddressCheck sets the check the recovery notices' addresses pass at
+// delivery; the composition root fills it in, as identity is above this
+// package. Unset, every address the event names is mailed.
+func (n *Notifier) SetAddressCheck(c AddressCheck) { n.checkAddrs = c }
+
 // SetWake replaces what Wake does. Tests that read mail right after a
 // call deliver the outbox there and then.
 func (n *Notifier) SetWake(wake func()) { n.wake = wake }
@@ -146,6 +157,11 @@ func (n *Notifier) Render(e *core.Event) ([]notifier.Notice, error) {
 	case event.MFAFailures:
 		msg.IP, msg.UserAgent, msg.FailedCodes = p.IP, p.UserAgent, p.Failures
 		return one(mail.KindMFAFailures, p.User, p.NoticeTo), nil
+	case event.AccountRecoveryCancel:
+		msg.IP, msg.UserAgent = p.IP, p.UserAgent
+		return n.checked(one(mail.KindRecoveryCancelled, p.User, p.NoticeTo), p.User), nil
+	case event.AccountRecoveryDone:
+		return n.checked(one(mail.KindRecoveryCompleted, p.User, p.NoticeTo), p.User), nil
 	case event.TokenCreate:
 		if p.Kind != string(core.TokenAPI) {
 			return nil, nil // session tokens (npm login) are told of as a new device
@@ -158,6 +174,22 @@ func (n *Notifier) Render(e *core.Event) ([]notifier.Notice, error) {
 		return one(mail.KindTokenCreated, e.Actor, p.NoticeTo), nil
 	}
 	return nil, nil
+}
+
+// checked has the recovery notices' addresses pass the address check at
+// delivery: a former address, or the current one, whose domain lapsed
+// and was registered again may be a stranger's.
+func (n *Notifier) checked(notices []notifier.Notice, user string) []notifier.Notice {
+	for i := range notices {
+		kind := notices[i].Kind
+		notices[i].Check = func(ctx context.Context, to []string) []string {
+			if n.checkAddrs == nil {
+				return to
+			}
+			return n.checkAddrs(ctx, user, to, kind)
+		}
+	}
+	return notices
 }
 
 // factorNotice is the notice of a second factor turned on or off: the
@@ -195,4 +227,5 @@ var noticeTypes = map[string]bool{
 	core.EventPasswordReset: true, core.EventEmailChangeSent: true, core.EventEmailChanged: true,
 	core.EventMFAAdd: true, core.EventMFARemove: true, core.EventRecoveryCodesRegenerated: true,
 	core.EventRecoveryCodeUsed: true, core.EventMFAFailures: true, core.EventTokenCreate: true,
+	core.EventAccountRecoveryCancel: true, core.EventAccountRecoveryDone: true,
 }

@@ -45,6 +45,8 @@ type Notifier struct {
 	publicURL string
 	now       func() time.Time
 	wake      func() // wakes the outbox of account notices (notices.go)
+	// checkAddrs checks the recovery notices' addresses at delivery (notices.go).
+	checkAddrs AddressCheck
 }
 
 // NewNotifier checks publicURL (absolute, ending in "/"); site names the

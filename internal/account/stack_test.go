@@ -99,6 +99,7 @@ func newStack(ctx context.Context, st store.Store, h *password.Hasher, p Policy,
 	if err != nil {
 		return nil, err
 	}
+	notes.SetAddressCheck(s.Identity.NoticeAddresses)
 	return s, nil
 }
 

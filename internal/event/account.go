@@ -219,6 +219,9 @@ type AccountRecoveryCancel struct {
 	By                string    `event:"by"` // link or sign-in
 	Started           time.Time `event:"started"`
 	AddressesNotified int       `event:"addresses_notified"`
+	IP                string    `event:"ip,personal"`         // schema 2: whence
+	UserAgent         string    `event:"user_agent,personal"` // schema 2: with what client, for a sign-in
+	NoticeTo          []string  `event:"notice_to,personal"`  // schema 2: the addresses told of the start, and any since
 }
 
 // AccountRecoveryDone: an assisted recovery completed (EventAccountRecoveryDone).
@@ -228,6 +231,7 @@ type AccountRecoveryDone struct {
 	RevokedTokens     []string `event:"revoked_tokens"`
 	Email             string   `event:"email,personal"` // masked
 	AddressesNotified int      `event:"addresses_notified"`
+	NoticeTo          []string `event:"notice_to,personal"` // schema 2: the addresses told of the start, and any since
 }
 
 func init() {
@@ -267,8 +271,10 @@ func init() {
 	register(NewDevice{}, 2)
 	registerOlder(NewDevice{}, 1, "user", "via", "ip", "user_agent")
 	register(AccountRecoveryStart{}, 1)
-	register(AccountRecoveryCancel{}, 1)
-	register(AccountRecoveryDone{}, 1)
+	register(AccountRecoveryCancel{}, 2)
+	registerOlder(AccountRecoveryCancel{}, 1, "user", "by", "started", "addresses_notified")
+	register(AccountRecoveryDone{}, 2)
+	registerOlder(AccountRecoveryDone{}, 1, "user", "removed", "revoked_tokens", "email", "addresses_notified")
 }
 
 func (AccountCreate) Type() string            { return core.EventAccountCreate }

@@ -75,7 +75,8 @@ func TestEveryEventTypeHasAPayload(t *testing.T) {
 	atTwo := map[string]bool{core.EventOwnerAdd: true, core.EventOwnerRemove: true, core.EventPublish: true, core.EventCriticalChange: true,
 		core.EventTokenCreate: true, core.EventPasswordReset: true, core.EventPasswordChange: true, core.EventPasswordCompromised: true,
 		core.EventEmailChangeSent: true, core.EventEmailChanged: true, core.EventMFAAdd: true, core.EventMFARemove: true,
-		core.EventRecoveryCodeUsed: true, core.EventRecoveryCodesRegenerated: true, core.EventMFAFailures: true, core.EventNewDevice: true}
+		core.EventRecoveryCodeUsed: true, core.EventRecoveryCodesRegenerated: true, core.EventMFAFailures: true, core.EventNewDevice: true,
+		core.EventAccountRecoveryCancel: true, core.EventAccountRecoveryDone: true}
 	for _, typ := range want {
 		w := 1
 		if atTwo[typ] {

@@ -44,7 +44,12 @@ type Notice struct {
 	// change (an account notice goes to the address the account had
 	// then, such as the old one of a change of address). Notice.User
 	// names the account in them.
-	To     []string
+	To []string
+	// Check, if set, picks from To at delivery those that may still be
+	// mailed (a check that reaches the network, such as whether an
+	// address's domain was abandoned, runs neither in the change's
+	// transaction nor in Render).
+	Check  func(ctx context.Context, to []string) []string
 	Notice mail.Notice // what it says; User is filled per recipient of Notify
 }
 
@@ -155,7 +160,11 @@ func (n *Notifier) deliver(ctx context.Context, e *core.Event) error {
 	}
 	for _, nt := range notices {
 		sent := map[string]bool{}
-		for _, to := range nt.To {
+		to := nt.To
+		if nt.Check != nil && len(to) > 0 {
+			to = nt.Check(ctx, to)
+		}
+		for _, to := range to {
 			if to == "" || sent[strings.ToLower(to)] {
 				continue
 			}

@@ -71,5 +71,8 @@ func openAccounts(ctx context.Context, st store.Store, cfg config.Config, hasher
 	if err != nil {
 		return nil, err
 	}
+	// Recovery notices reach former addresses: identity checks, at
+	// delivery, that none was abandoned by its domain.
+	notes.SetAddressCheck(id.NoticeAddresses)
 	return &Services{Identity: id, Authn: an, Factors: factors, Limiter: limiter, AccountNotices: outbox, console: opts.Console}, nil
 }
