@@ -14,7 +14,8 @@ import (
 // The account security notices (a new device, a password changed, reset
 // or found breached, a change of address asked for and done, a second
 // factor or key added or removed, recovery codes regenerated or used,
-// wrong codes, an API token created) are mailed from the event outbox:
+// wrong codes, an API token created, an assisted recovery cancelled or
+// completed) are mailed from the event outbox:
 // the service records, in the event of the change and in the same
 // transaction, whom to tell (NoticeTo: the account's verified address as
 // it was) and what the mail says that may change later (the address, the
@@ -29,8 +30,11 @@ import (
 // maintainers, and each side renders only its own events.
 //
 // Mail that carries a secret (verification, reset and recovery-cancel
-// links, web one-time codes) never goes through here (Send): the event
-// log is kept forever and read by the transparency log.
+// links, web one-time codes) never goes through here (Send, after
+// commit): the event log is kept forever, copied into backups and read
+// by the transparency log, and a link in it would work for whoever reads
+// them. The notice of a sign-up attempt with someone's address is sent
+// after the fact too (Notify): a refused sign-up records no event.
 
 // MetaNoticeCursor is the store.Meta key of the account notices' outbox
 // cursor (migration 0028 starts it at the newest event of a registry
