@@ -6,6 +6,7 @@ import (
 
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/event"
+	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/notifier"
 	"github.com/rampart/rampart/internal/store"
@@ -14,8 +15,8 @@ import (
 // The account security notices (a new device, a password changed, reset
 // or found breached, a change of address asked for and done, a second
 // factor or key added or removed, recovery codes regenerated or used,
-// wrong codes, an API token created, an assisted recovery cancelled or
-// completed) are mailed from the event outbox:
+// wrong codes, an API token created, an assisted recovery cancelled) are
+// mailed from the event outbox:
 // the service records, in the event of the change and in the same
 // transaction, whom to tell (NoticeTo: the account's verified address as
 // it was) and what the mail says that may change later (the address, the
@@ -34,7 +35,13 @@ import (
 // commit): the event log is kept forever, copied into backups and read
 // by the transparency log, and a link in it would work for whoever reads
 // them. The notice of a sign-up attempt with someone's address is sent
-// after the fact too (Notify): a refused sign-up records no event.
+// after the fact too (Notify): a refused sign-up records no event. So is
+// the notice that an assisted recovery completed: an administrator's
+// console command completes it and mails the reset link (a secret)
+// right after the notice that explains it; a console command cannot
+// wake the server's outbox and must not deliver it beside a live server
+// (two deliverers would mail twice), so through the outbox the link
+// would arrive first and the notice up to a polling interval later.
 
 // MetaNoticeCursor is the store.Meta key of the account notices' outbox
 // cursor (migration 0028 starts it at the newest event of a registry
@@ -63,16 +70,15 @@ func NoticeTo(u *core.User) []string {
 	return []string{u.Email}
 }
 
-// maxUserAgent bounds the user agent an event keeps for a notice: what
-// the mail shows of it (internal/mail cuts it to 256 characters).
-const maxUserAgent = 256
-
 // NoticeUserAgent is the request's User-Agent (WithUserAgent) as an
-// event keeps it for a notice: cut to maxUserAgent bytes.
-func NoticeUserAgent(ctx context.Context) string {
-	ua := UserAgentOf(ctx)
-	if len(ua) > maxUserAgent {
-		ua = strings.ToValidUTF8(ua[:maxUserAgent], "")
+// event keeps it for a notice.
+func NoticeUserAgent(ctx context.Context) string { return CutUserAgent(UserAgentOf(ctx)) }
+
+// CutUserAgent cuts a User-Agent to what an event keeps of it
+// (limits.MaxNoticeUserAgent bytes, still valid UTF-8).
+func CutUserAgent(ua string) string {
+	if len(ua) > limits.MaxNoticeUserAgent {
+		ua = strings.ToValidUTF8(ua[:limits.MaxNoticeUserAgent], "")
 	}
 	return ua
 }
@@ -164,8 +170,6 @@ func (n *Notifier) Render(e *core.Event) ([]notifier.Notice, error) {
 	case event.AccountRecoveryCancel:
 		msg.IP, msg.UserAgent = p.IP, p.UserAgent
 		return n.checked(one(mail.KindRecoveryCancelled, p.User, p.NoticeTo), p.User), nil
-	case event.AccountRecoveryDone:
-		return n.checked(one(mail.KindRecoveryCompleted, p.User, p.NoticeTo), p.User), nil
 	case event.TokenCreate:
 		if p.Kind != string(core.TokenAPI) {
 			return nil, nil // session tokens (npm login) are told of as a new device
@@ -231,5 +235,5 @@ var noticeTypes = map[string]bool{
 	core.EventPasswordReset: true, core.EventEmailChangeSent: true, core.EventEmailChanged: true,
 	core.EventMFAAdd: true, core.EventMFARemove: true, core.EventRecoveryCodesRegenerated: true,
 	core.EventRecoveryCodeUsed: true, core.EventMFAFailures: true, core.EventTokenCreate: true,
-	core.EventAccountRecoveryCancel: true, core.EventAccountRecoveryDone: true,
+	core.EventAccountRecoveryCancel: true,
 }

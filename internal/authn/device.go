@@ -97,7 +97,7 @@ func (s *Service) signedIn(ctx context.Context, u *core.User, keyHash, via, user
 		}
 		if isNew {
 			if err := tx.AppendEvent(event.NewDevice{
-				User: u.Name, Via: via, IP: addr.Unmap().String(), UserAgent: truncateText(userAgent, 256), NoticeTo: account.NoticeTo(u),
+				User: u.Name, Via: via, IP: addr.Unmap().String(), UserAgent: account.CutUserAgent(userAgent), NoticeTo: account.NoticeTo(u),
 			}.At(now, u.Name)); err != nil {
 				return err
 			}
@@ -118,11 +118,4 @@ func (s *Service) signedIn(ctx context.Context, u *core.User, keyHash, via, user
 	if after != nil {
 		after(ctx)
 	}
-}
-
-func truncateText(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return strings.ToValidUTF8(s[:n], "")
 }

@@ -231,7 +231,6 @@ type AccountRecoveryDone struct {
 	RevokedTokens     []string `event:"revoked_tokens"`
 	Email             string   `event:"email,personal"` // masked
 	AddressesNotified int      `event:"addresses_notified"`
-	NoticeTo          []string `event:"notice_to,personal"` // schema 2: the addresses told of the start, and any since
 }
 
 func init() {
@@ -273,8 +272,7 @@ func init() {
 	register(AccountRecoveryStart{}, 1)
 	register(AccountRecoveryCancel{}, 2)
 	registerOlder(AccountRecoveryCancel{}, 1, "user", "by", "started", "addresses_notified")
-	register(AccountRecoveryDone{}, 2)
-	registerOlder(AccountRecoveryDone{}, 1, "user", "removed", "revoked_tokens", "email", "addresses_notified")
+	register(AccountRecoveryDone{}, 1)
 }
 
 func (AccountCreate) Type() string            { return core.EventAccountCreate }

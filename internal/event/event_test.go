@@ -76,7 +76,7 @@ func TestEveryEventTypeHasAPayload(t *testing.T) {
 		core.EventTokenCreate: true, core.EventPasswordReset: true, core.EventPasswordChange: true, core.EventPasswordCompromised: true,
 		core.EventEmailChangeSent: true, core.EventEmailChanged: true, core.EventMFAAdd: true, core.EventMFARemove: true,
 		core.EventRecoveryCodeUsed: true, core.EventRecoveryCodesRegenerated: true, core.EventMFAFailures: true, core.EventNewDevice: true,
-		core.EventAccountRecoveryCancel: true, core.EventAccountRecoveryDone: true}
+		core.EventAccountRecoveryCancel: true}
 	for _, typ := range want {
 		w := 1
 		if atTwo[typ] {

@@ -139,14 +139,17 @@ func (s *Service) CompleteRecovery(ctx context.Context, actor, name string) (*co
 			return err
 		}
 		return tx.AppendEvent(event.AccountRecoveryDone{
-			User: u.Name, Removed: removed, RevokedTokens: revoked, Email: authz.MaskEmail(u.Email), AddressesNotified: len(to), NoticeTo: to,
+			User: u.Name, Removed: removed, RevokedTokens: revoked, Email: authz.MaskEmail(u.Email), AddressesNotified: len(to),
 		}.At(now, actor))
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.notes.Wake() // the outbox tells the addresses (NoticeAddresses checks them)
-	// The reset link is a secret: mailed directly, never through the event log.
+	// Mailed directly, not from the outbox: an administrator completes a
+	// recovery from the console, and the notice must come before the reset
+	// link, a secret that is never put in the event log
+	// (account/notices.go).
+	s.notifyAddresses(ctx, u, to, mail.KindRecoveryCompleted, mail.Notice{When: now})
 	s.sendLink(ctx, u, link)
 	return u, nil
 }
@@ -243,12 +246,9 @@ func endRecovery(tx interface {
 	if err != nil {
 		return err
 	}
-	if len(userAgent) > 256 {
-		userAgent = strings.ToValidUTF8(userAgent[:256], "")
-	}
 	return tx.AppendEvent(event.AccountRecoveryCancel{
 		User: u.Name, By: how, Started: rec.StartedAt, AddressesNotified: len(to),
-		IP: addr.Unmap().String(), UserAgent: userAgent, NoticeTo: to,
+		IP: addr.Unmap().String(), UserAgent: account.CutUserAgent(userAgent), NoticeTo: to,
 	}.At(now, u.Name))
 }
 
