@@ -13,7 +13,9 @@ import (
 // breached-password advice is the front-end's to word.
 type otherHints struct{ npm.Hints }
 
-func (otherHints) ChangePassword(url string) string { return "open " + url + " in a browser to change it" }
+func (otherHints) ChangePassword(url string) string {
+	return "open " + url + " in a browser to change it"
+}
 
 // TestPasswordBreachedIsOneRule: a principal whose password was found in
 // a breach (the PasswordBreached fact, or the account's own flag) may
