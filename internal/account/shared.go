@@ -1,6 +1,7 @@
 // Package account holds the little that the account packages (identity,
 // authn, secondfactor) share, so that none of them imports another for
-// it: mailing a notice to a user, the pages notices and messages link
+// it: mailing a notice to a user (from the event outbox, notices.go, or
+// directly for mail with a secret), the pages notices and messages link
 // to, the request's user agent that notices name, the hashes under which
 // secrets handed to browsers and mail are stored, and event data.
 //
@@ -44,6 +45,9 @@ type Notifier struct {
 	site      string
 	publicURL string
 	now       func() time.Time
+	wake      func() // wakes the outbox of account notices (notices.go)
+	// checkAddrs checks the recovery notices' addresses at delivery (notices.go).
+	checkAddrs AddressCheck
 }
 
 // NewNotifier checks publicURL (absolute, ending in "/"); site names the
@@ -73,8 +77,10 @@ func (n *Notifier) PublicURL() string { return n.publicURL }
 // URL is the page at path under the public URL.
 func (n *Notifier) URL(path string) string { return n.publicURL + path }
 
-// Notify mails a security notice to u's address, only if that address is
-// verified. An unverified address may be a stranger's (a typo, or someone
+// Notify mails a security notice to u's address at once, only if that
+// address is verified. It is for the notices that cannot go through the
+// outbox (notices.go): one carrying a secret link, or one no event
+// records; every other notice is recorded in its event and woken (Wake). An unverified address may be a stranger's (a typo, or someone
 // else's address given at sign-up): a notice would tell them the account
 // exists, when it signs in and from where. Only the verification link
 // itself (Send) goes to an unverified address.

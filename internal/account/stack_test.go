@@ -65,6 +65,15 @@ func newStack(ctx context.Context, st store.Store, h *password.Hasher, p Policy,
 	if err != nil {
 		return nil, err
 	}
+	// The notices are mailed from the outbox as the server does, but at
+	// once when a service wakes it, so that a test reads them right after
+	// the call that committed them.
+	outbox := notes.Outbox(st)
+	notes.SetWake(func() {
+		if err := outbox.Deliver(context.WithoutCancel(ctx)); err != nil {
+			peers.logger().Error("delivering account notices", "err", err)
+		}
+	})
 	s := &stack{Limiter: throttle.New(st, now, p.FreeFailures, p.MaxBackoff)}
 	s.Factors, err = secondfactor.New(st, s.Limiter, notes, peers.Log, now, secondfactor.Config{
 		MFA: p.MFA,
@@ -90,5 +99,13 @@ func newStack(ctx context.Context, st store.Store, h *password.Hasher, p Policy,
 	if err != nil {
 		return nil, err
 	}
+	notes.SetAddressCheck(s.Identity.NoticeAddresses)
 	return s, nil
+}
+
+func (p Peers) logger() *slog.Logger {
+	if p.Log == nil {
+		return slog.Default()
+	}
+	return p.Log
 }

@@ -26,7 +26,6 @@ import (
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/event"
 	"github.com/rampart/rampart/internal/limits"
-	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/password"
 	"github.com/rampart/rampart/internal/pwcheck"
 	"github.com/rampart/rampart/internal/secondfactor"
@@ -176,13 +175,13 @@ func (s *Service) checkSignInPassword(ctx context.Context, u *core.User, pw stri
 		if err := tx.UpdateUser(cur); err != nil {
 			return err
 		}
-		return tx.AppendEvent(event.PasswordCompromised{User: u.Name, Source: v.Source}.At(now, u.Name))
+		return tx.AppendEvent(event.PasswordCompromised{User: u.Name, Source: v.Source, IP: addr.Unmap().String(), NoticeTo: account.NoticeTo(cur)}.At(now, u.Name))
 	})
 	if err != nil {
 		return err
 	}
 	u.PasswordCompromised = true
-	s.notes.Notify(ctx, u, mail.KindPasswordBreached, mail.Notice{When: now, IP: addr.Unmap().String(), SecurityURL: s.notes.URL(account.PathChangePassword)})
+	s.notes.Wake() // the outbox mails the notice to change it
 	return nil
 }
 
@@ -204,9 +203,10 @@ type CreatedToken struct {
 // issueSessionToken creates the token `npm login` hands to the CLI (see
 // IssueSessionTokenOTP); mfaAt is when the login passed a second factor.
 func (s *Service) issueSessionToken(ctx context.Context, u *core.User, addr netip.Addr, mfaAt time.Time) (*CreatedToken, error) {
-	if u.PasswordCompromised {
-		// npm has no way to change a password: the browser must.
-		return nil, core.Errorf(core.KindForbidden, "your password appears in a known data breach; change it at %s", s.notes.URL(account.PathChangePassword))
+	// npm has no way to change a password: a breached one gets no token
+	// until the browser changed it.
+	if err := s.mayIssue(u, addr); err != nil {
+		return nil, err
 	}
 	now := s.now()
 	tok, err := s.insertToken(ctx, u, core.Token{
@@ -244,10 +244,19 @@ func (s *Service) ConfirmPassword(ctx context.Context, p authz.Principal, pw, wh
 		}
 		return err
 	}
-	if u.PasswordCompromised {
-		return core.Errorf(core.KindForbidden, "your password appears in a known data breach; change it at %s", s.notes.URL(account.PathChangePassword))
-	}
-	return nil
+	return s.mayIssue(u, p.Addr)
+}
+
+// mayIssue asks Authorize whether u, just signed in (or its password
+// just confirmed) from addr, may be handed a credential or make a
+// sensitive change: not with a disabled account, nor with a password the
+// sign-in may have just found breached (IssueCredentials). The principal
+// is built from the user record read by the sign-in, not the request's,
+// which may predate the finding.
+func (s *Service) mayIssue(u *core.User, addr netip.Addr) error {
+	return authz.Authorize(authz.Principal{
+		User: u, Addr: addr, AccountURL: s.notes.URL(account.PathAccount), PasswordBreached: u.PasswordCompromised, Now: s.now(),
+	}, authz.IssueCredentials, authz.Resource{})
 }
 
 // CreateToken creates an API token for the principal's user, after
@@ -381,22 +390,20 @@ func (s *Service) insertToken(ctx context.Context, u *core.User, t core.Token, c
 		if err := tx.CreateToken(&t); err != nil {
 			return err
 		}
+		var to []string
+		if t.Kind == core.TokenAPI {
+			to = account.NoticeTo(u) // a session token (npm login) is told of as a new device
+		}
 		return tx.AppendEvent(event.TokenCreate{
 			Key: t.Key, Kind: string(t.Kind), Name: t.Name, Actions: event.Strings(t.Actions), Packages: t.Packages, CIDRs: t.CIDRs, Expires: t.ExpiresAt,
+			NoticeTo: to,
 		}.At(t.CreatedAt, u.Name))
 	})
 	if err != nil {
 		return nil, err
 	}
 	if t.Kind == core.TokenAPI {
-		scope := make([]string, 0, len(t.Actions))
-		for _, a := range t.Actions {
-			scope = append(scope, string(a))
-		}
-		if len(t.Packages) > 0 {
-			scope = append(scope, "packages "+strings.Join(t.Packages, " "))
-		}
-		s.notes.Notify(ctx, u, mail.KindTokenCreated, mail.Notice{TokenName: t.Name, TokenScope: strings.Join(scope, ", "), TokenExpires: t.ExpiresAt})
+		s.notes.Wake() // the outbox mails the notice of a new API token
 	}
 	return &CreatedToken{Value: value, Token: t}, nil
 }
@@ -524,6 +531,7 @@ func (s *Service) Authenticate(ctx context.Context, value string, addr netip.Add
 	p.User, p.Token = u, t
 	p.MFA, p.HasKey, p.MFAVerifiedAt, p.PhishingResistantAt = totp || keys, keys, t.MFAVerifiedAt, t.PhishingResistantAt
 	p.Now, p.Policy, p.Publisher = now, s.mfa, publisher
+	p.PasswordBreached = u.PasswordCompromised
 	// A disabled account or an address outside the token's ranges: the
 	// rule every action applies, asked once here for every request.
 	if err := authz.Authorize(p, authz.UseCredentials, authz.Resource{}); err != nil {
@@ -566,6 +574,7 @@ func (s *Service) WebPrincipal(ctx context.Context, value string, addr netip.Add
 		totp, keys, err := secondfactor.Factors(tx, u)
 		if err == nil {
 			p.User, p.MFA, p.HasKey, p.MFAVerifiedAt, p.SessionID = u, totp || keys, keys, ws.MFAVerifiedAt, ws.IDHash
+			p.PasswordBreached = u.PasswordCompromised
 			// Freshness is that of the last real sign-in, which a
 			// reissued session carries over.
 			p.SignedInAt = ws.SignedInAt

@@ -154,10 +154,11 @@ func (s *Service) PollCLILogin(ctx context.Context, doneSecret string) (tok *Cre
 		return nil, false, errCLILoginGone
 	case l.ApprovedAt.IsZero():
 		return nil, true, nil
-	case u.Disabled():
-		return nil, false, core.Errorf(core.KindForbidden, "account %s is disabled; contact the registry's administrators", u.Name)
-	case u.PasswordCompromised:
-		return nil, false, core.Errorf(core.KindForbidden, "your password appears in a known data breach; change it at %s", s.notes.URL(account.PathChangePassword))
+	}
+	// The account may have been disabled, or its password found
+	// breached, since the browser approved.
+	if err := s.mayIssue(u, netip.Addr{}); err != nil { // the poll's address is not the approver's
+		return nil, false, err
 	}
 	now := s.now()
 	var otp string

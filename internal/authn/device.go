@@ -10,7 +10,6 @@ import (
 	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/event"
-	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/throttle"
 )
@@ -98,7 +97,7 @@ func (s *Service) signedIn(ctx context.Context, u *core.User, keyHash, via, user
 		}
 		if isNew {
 			if err := tx.AppendEvent(event.NewDevice{
-				User: u.Name, Via: via, IP: addr.Unmap().String(), UserAgent: truncateText(userAgent, 256),
+				User: u.Name, Via: via, IP: addr.Unmap().String(), UserAgent: account.CutUserAgent(userAgent), NoticeTo: account.NoticeTo(u),
 			}.At(now, u.Name)); err != nil {
 				return err
 			}
@@ -114,16 +113,9 @@ func (s *Service) signedIn(ctx context.Context, u *core.User, keyHash, via, user
 		return
 	}
 	if isNew {
-		s.notes.Notify(ctx, u, mail.KindNewDevice, mail.Notice{When: now, IP: addr.Unmap().String(), UserAgent: userAgent})
+		s.notes.Wake() // the outbox mails the new-device notice
 	}
 	if after != nil {
 		after(ctx)
 	}
-}
-
-func truncateText(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return strings.ToValidUTF8(s[:n], "")
 }

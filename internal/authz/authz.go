@@ -58,6 +58,13 @@ type Principal struct {
 	// Publisher is set for a token from a trusted publisher's exchange:
 	// then only publisherMay decides (publisher.go). Nil otherwise.
 	Publisher *Publisher
+	// PasswordBreached is set when the account's password was found in a
+	// data breach (core.User.PasswordCompromised): by whoever resolves the
+	// principal, or by a sign-in that has just found it. Until the
+	// password is changed (in a browser), the credentials only read
+	// packages: every other action, and every new credential
+	// (IssueCredentials), is refused with ReasonPasswordBreached.
+	PasswordBreached bool
 	// Console marks the operator at the console (`rampart admin ...`):
 	// whoever can run commands against the data folder already holds the
 	// registry, so no session or second factor applies (see adminPolicy).
@@ -169,6 +176,12 @@ const (
 	// from outside its address ranges is refused by the same rule that
 	// every other action applies.
 	UseCredentials Action = "account.use"
+	// IssueCredentials is a sign-in handing its client a credential that
+	// can do more than read (an `npm login` token), or a password
+	// confirmed again before a sensitive change: refused to a disabled
+	// account and to a breached password, allowed otherwise (the change
+	// itself is authorized as its own action).
+	IssueCredentials Action = "account.credentials"
 )
 
 // tokenAction is the token scope an action needs; "" means tokens never
@@ -237,8 +250,10 @@ func Authorize(p Principal, a Action, r Resource) error {
 	if err := standing(p); err != nil {
 		return err
 	}
-	if p.User.PasswordCompromised && a != ReadPackage {
-		return core.Errorf(core.KindForbidden, "your password appears in a known data breach; change it at %s", p.accountPage("password"))
+	if p.passwordBreached() && a != ReadPackage {
+		return refuse(core.KindForbidden, ReasonPasswordBreached, r.Package, func(h Hints) string {
+			return "your password appears in a known data breach; " + h.ChangePassword(p.accountPage("password"))
+		})
 	}
 	if !p.User.EmailVerified && needsVerifiedEmail(a) {
 		return core.Errorf(core.KindForbidden, "verify your email address first: follow the link mailed to %s, or request a new one at %s", MaskEmail(p.User.Email), p.accountPage(""))
@@ -254,7 +269,7 @@ func Authorize(p Principal, a Action, r Resource) error {
 			return nil
 		}
 		return core.Errorf(core.KindNotFound, "package %s was not found or you do not have permission to read it", r.Package.Name)
-	case ManageTokens:
+	case ManageTokens, IssueCredentials:
 		return nil
 	case CreatePackage, CreateTokens, RevokeTokens, RemoveMFA, ChangeEmail:
 		return mfaPolicy(p, a, r)
@@ -499,6 +514,13 @@ func (p Principal) window() time.Duration {
 // hands out its credentials.
 func needsVerifiedEmail(a Action) bool {
 	return a == CreatePackage || a == PublishVersion || a == CreateTokens
+}
+
+// passwordBreached is the PasswordBreached fact; the account's own flag
+// counts too, so that a principal built from a user record without the
+// fact cannot slip past the rule.
+func (p Principal) passwordBreached() bool {
+	return p.PasswordBreached || p.User != nil && p.User.PasswordCompromised
 }
 
 // accountPage is the account page (or a sub-page) for messages.

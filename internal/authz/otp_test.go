@@ -21,7 +21,7 @@ var allActions = []authz.Action{
 	authz.ReadPackage, authz.CreatePackage, authz.PublishVersion, authz.Unpublish, authz.Deprecate,
 	authz.SetDistTags, authz.ChangeOwners, authz.ChangeAccess, authz.ManageTokens, authz.RevokeTokens,
 	authz.CreateTokens, authz.AddMFA, authz.ApproveLogin, authz.RemoveMFA, authz.ChangeEmail,
-	authz.AdminUsers, authz.AdminNames, authz.UseCredentials,
+	authz.AdminUsers, authz.AdminNames, authz.UseCredentials, authz.IssueCredentials,
 }
 
 // TestAuthorizeTakesNoStore: Authorize is a function of the principal,

@@ -20,6 +20,7 @@ const (
 	ReasonTokenNoTokens      Reason = "token_cannot_tokens"  // an API token may not manage tokens or the account
 	ReasonTokenNoAction      Reason = "token_lacks_action"   // the token's actions do not cover the action
 	ReasonTokenOtherPackages Reason = "token_other_packages" // the token's packages do not cover Package
+	ReasonPasswordBreached   Reason = "password_breached"    // the password was found in a data breach: change it first
 )
 
 // Hints words the advice of a refusal for one client: what its user runs
@@ -42,6 +43,10 @@ type Hints interface {
 	// CreateTokenFor: the command that creates a token limited to pkg
 	// ("<name>" when the advice names no package).
 	CreateTokenFor(pkg string) string
+	// ChangePassword: how to change a password found in a data breach,
+	// whose page is at url, after "your password appears in a known data
+	// breach; " ("change it at <url>").
+	ChangePassword(url string) string
 }
 
 // neutral is the wording a refusal has when no front-end rewords it: what
@@ -53,6 +58,9 @@ func (neutral) LogInWithKey() string         { return "Sign in with your key and
 func (neutral) LogInForTokens() string       { return "sign in with your client" }
 func (neutral) ListOwners(pkg string) string { return "the owner list of " + pkg }
 func (neutral) CreateToken() string          { return "your client's token command" }
+func (neutral) ChangePassword(url string) string {
+	return "change it at " + url
+}
 func (neutral) CreateTokenFor(pkg string) string {
 	return "your client's token command, limited to " + pkg
 }

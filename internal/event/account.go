@@ -8,6 +8,14 @@ import (
 
 // The account events: At takes the time and the actor (a user name, or
 // "" for the system); they name no package.
+//
+// Schema 2 of the types whose change the account is told of by mail adds
+// the facts of that notice, which internal/account renders and
+// internal/notifier mails from the outbox: whom to tell (NoticeTo, the
+// verified addresses as they were at the change) and what may change
+// later (the address, the client). A schema-1 event was mailed from
+// memory when it was written, and warrants no mail now. No field ever
+// holds a secret (a link's token, a code): the log keeps events forever.
 
 // AccountCreate: an account was created (sign-up, or an admin from the console) (EventAccountCreate).
 type AccountCreate struct {
@@ -29,6 +37,7 @@ type TokenCreate struct {
 	Packages []string  `event:"packages"`       // package names or "@scope/*"; nil for all
 	CIDRs    []string  `event:"cidrs,personal"` // the networks it may be used from
 	Expires  time.Time `event:"expires"`
+	NoticeTo []string  `event:"notice_to,personal"` // schema 2: the verified address(es) its notice goes to, as they were; none: no notice
 }
 
 // TokenRevoke: a token was revoked (EventTokenRevoke).
@@ -69,6 +78,8 @@ type PasswordResetSent struct {
 type PasswordReset struct {
 	User          string   `event:"user"`
 	RevokedTokens []string `event:"revoked_tokens"`
+	IP            string   `event:"ip,personal"`        // schema 2: whence
+	NoticeTo      []string `event:"notice_to,personal"` // schema 2: the verified address(es) its notice goes to, as they were; none: no notice
 }
 
 // PasswordChange: the signed-in user changed the password (EventPasswordChange).
@@ -76,27 +87,38 @@ type PasswordChange struct {
 	User           string   `event:"user"`
 	WasCompromised bool     `event:"was_compromised"`
 	RevokedTokens  []string `event:"revoked_tokens"`
+	IP             string   `event:"ip,personal"`        // schema 2: whence
+	NoticeTo       []string `event:"notice_to,personal"` // schema 2: the verified address(es) its notice goes to, as they were; none: no notice
 }
 
 // PasswordCompromised: a sign-in found the password breached (EventPasswordCompromised).
 type PasswordCompromised struct {
-	User   string `event:"user"`
-	Source string `event:"source"` // which check found it
+	User     string   `event:"user"`
+	Source   string   `event:"source"`             // which check found it
+	IP       string   `event:"ip,personal"`        // schema 2: whence
+	NoticeTo []string `event:"notice_to,personal"` // schema 2: the verified address(es) its notice goes to, as they were; none: no notice
 }
 
 // EmailChangeSent: a link was mailed to a new address (EventEmailChangeSent).
 type EmailChangeSent struct {
-	User    string    `event:"user"`
-	Email   string    `event:"email,personal"` // the new address, masked
-	Expires time.Time `event:"expires"`
-	IP      string    `event:"ip,personal"` // who asked
+	User       string    `event:"user"`
+	Email      string    `event:"email,personal"` // the new address, masked
+	Expires    time.Time `event:"expires"`
+	IP         string    `event:"ip,personal"`          // who asked
+	NewAddress string    `event:"new_address,personal"` // schema 2: the new address, whole, for the notice to the current one
+	UserAgent  string    `event:"user_agent,personal"`  // schema 2: with what client, cut to 256 bytes
+	NoticeTo   []string  `event:"notice_to,personal"`   // schema 2: the verified address(es) its notice goes to, as they were; none: no notice
 }
 
 // EmailChanged: the new address replaced the old (EventEmailChanged).
 type EmailChanged struct {
-	User string `event:"user"`
-	Old  string `event:"old,personal"` // masked
-	New  string `event:"new,personal"` // masked
+	User       string   `event:"user"`
+	Old        string   `event:"old,personal"`         // masked
+	New        string   `event:"new,personal"`         // masked
+	OldAddress string   `event:"old_address,personal"` // schema 2: whole, for the notice
+	NewAddress string   `event:"new_address,personal"` // schema 2: whole
+	IP         string   `event:"ip,personal"`          // schema 2: whence
+	NoticeTo   []string `event:"notice_to,personal"`   // schema 2: the verified address(es) its notice goes to, as they were; none: no notice
 }
 
 // EmailChangeCancel: a pending change of address was cancelled (EventEmailChangeCancel).
@@ -125,35 +147,45 @@ type EmailDomainRefused struct {
 
 // MFAAdd: a second factor was turned on (EventMFAAdd).
 type MFAAdd struct {
-	User   string `event:"user"`
-	Method string `event:"method"`        // "totp", or the key kind
-	Name   string `event:"name,personal"` // the key's name; "" for TOTP
+	User     string   `event:"user"`
+	Method   string   `event:"method"`             // "totp", or the key kind
+	Name     string   `event:"name,personal"`      // the key's name; "" for TOTP
+	IP       string   `event:"ip,personal"`        // schema 2: whence
+	NoticeTo []string `event:"notice_to,personal"` // schema 2: the verified address(es) its notice goes to, as they were; none: no notice
 }
 
 // MFARemove: a second factor was turned off (EventMFARemove).
 type MFARemove struct {
-	User   string `event:"user"`
-	Method string `event:"method"`
-	Name   string `event:"name,personal"`
+	User     string   `event:"user"`
+	Method   string   `event:"method"`
+	Name     string   `event:"name,personal"`
+	IP       string   `event:"ip,personal"`        // schema 2: whence
+	NoticeTo []string `event:"notice_to,personal"` // schema 2: the verified address(es) its notice goes to, as they were; none: no notice
 }
 
 // RecoveryCodeUsed: a recovery code stood in for the second factor (EventRecoveryCodeUsed).
 type RecoveryCodeUsed struct {
-	User string `event:"user"`
-	Left int    `event:"left"` // codes left
+	User     string   `event:"user"`
+	Left     int      `event:"left"`               // codes left
+	IP       string   `event:"ip,personal"`        // schema 2: whence
+	NoticeTo []string `event:"notice_to,personal"` // schema 2: the verified address(es) its notice goes to, as they were; none: no notice
 }
 
 // RecoveryCodesRegenerated: a new set of recovery codes replaced the old (EventRecoveryCodesRegenerated).
 type RecoveryCodesRegenerated struct {
-	User  string `event:"user"`
-	Count int    `event:"count"`
+	User     string   `event:"user"`
+	Count    int      `event:"count"`
+	IP       string   `event:"ip,personal"`        // schema 2: whence
+	NoticeTo []string `event:"notice_to,personal"` // schema 2: the verified address(es) its notice goes to, as they were; none: no notice
 }
 
 // MFAFailures: wrong second-factor codes reached the threshold (EventMFAFailures).
 type MFAFailures struct {
-	User     string `event:"user"`
-	Failures int    `event:"failures"`
-	IP       string `event:"ip,personal"`
+	User      string   `event:"user"`
+	Failures  int      `event:"failures"`
+	IP        string   `event:"ip,personal"`
+	UserAgent string   `event:"user_agent,personal"` // schema 2: with what client, cut to 256 bytes
+	NoticeTo  []string `event:"notice_to,personal"`  // schema 2: the verified address(es) its notice goes to, as they were; none: no notice
 }
 
 // KeyCloneWarning: a key's signature counter went backwards: sign-in refused (EventKeyCloneWarning).
@@ -165,10 +197,11 @@ type KeyCloneWarning struct {
 
 // NewDevice: a sign-in from a device not seen before (EventNewDevice).
 type NewDevice struct {
-	User      string `event:"user"`
-	Via       string `event:"via"` // how: web, npm, ...
-	IP        string `event:"ip,personal"`
-	UserAgent string `event:"user_agent,personal"` // cut to 256 bytes
+	User      string   `event:"user"`
+	Via       string   `event:"via"` // how: web, npm, ...
+	IP        string   `event:"ip,personal"`
+	UserAgent string   `event:"user_agent,personal"` // cut to 256 bytes
+	NoticeTo  []string `event:"notice_to,personal"`  // schema 2: the verified address(es) its notice goes to, as they were; none: no notice
 }
 
 // AccountRecoveryStart: an admin started an assisted recovery (EventAccountRecoveryStart).
@@ -186,6 +219,9 @@ type AccountRecoveryCancel struct {
 	By                string    `event:"by"` // link or sign-in
 	Started           time.Time `event:"started"`
 	AddressesNotified int       `event:"addresses_notified"`
+	IP                string    `event:"ip,personal"`         // schema 2: whence
+	UserAgent         string    `event:"user_agent,personal"` // schema 2: with what client, for a sign-in
+	NoticeTo          []string  `event:"notice_to,personal"`  // schema 2: the addresses told of the start, and any since
 }
 
 // AccountRecoveryDone: an assisted recovery completed (EventAccountRecoveryDone).
@@ -200,29 +236,42 @@ type AccountRecoveryDone struct {
 func init() {
 	register(AccountCreate{}, 1)
 	register(AccountDisable{}, 1)
-	register(TokenCreate{}, 1)
+	register(TokenCreate{}, 2)
+	registerOlder(TokenCreate{}, 1, "key", "kind", "name", "actions", "packages", "cidrs", "expires")
 	register(TokenRevoke{}, 1)
 	register(SessionRevoke{}, 1)
 	register(EmailVerifySent{}, 1)
 	register(EmailVerified{}, 1)
 	register(PasswordResetSent{}, 1)
-	register(PasswordReset{}, 1)
-	register(PasswordChange{}, 1)
-	register(PasswordCompromised{}, 1)
-	register(EmailChangeSent{}, 1)
-	register(EmailChanged{}, 1)
+	register(PasswordReset{}, 2)
+	registerOlder(PasswordReset{}, 1, "user", "revoked_tokens")
+	register(PasswordChange{}, 2)
+	registerOlder(PasswordChange{}, 1, "user", "was_compromised", "revoked_tokens")
+	register(PasswordCompromised{}, 2)
+	registerOlder(PasswordCompromised{}, 1, "user", "source")
+	register(EmailChangeSent{}, 2)
+	registerOlder(EmailChangeSent{}, 1, "user", "email", "expires", "ip")
+	register(EmailChanged{}, 2)
+	registerOlder(EmailChanged{}, 1, "user", "old", "new")
 	register(EmailChangeCancel{}, 1)
 	register(EmailDomainAbandoned{}, 1)
 	register(EmailDomainRefused{}, 1)
-	register(MFAAdd{}, 1)
-	register(MFARemove{}, 1)
-	register(RecoveryCodeUsed{}, 1)
-	register(RecoveryCodesRegenerated{}, 1)
-	register(MFAFailures{}, 1)
+	register(MFAAdd{}, 2)
+	registerOlder(MFAAdd{}, 1, "user", "method", "name")
+	register(MFARemove{}, 2)
+	registerOlder(MFARemove{}, 1, "user", "method", "name")
+	register(RecoveryCodeUsed{}, 2)
+	registerOlder(RecoveryCodeUsed{}, 1, "user", "left")
+	register(RecoveryCodesRegenerated{}, 2)
+	registerOlder(RecoveryCodesRegenerated{}, 1, "user", "count")
+	register(MFAFailures{}, 2)
+	registerOlder(MFAFailures{}, 1, "user", "failures", "ip")
 	register(KeyCloneWarning{}, 1)
-	register(NewDevice{}, 1)
+	register(NewDevice{}, 2)
+	registerOlder(NewDevice{}, 1, "user", "via", "ip", "user_agent")
 	register(AccountRecoveryStart{}, 1)
-	register(AccountRecoveryCancel{}, 1)
+	register(AccountRecoveryCancel{}, 2)
+	registerOlder(AccountRecoveryCancel{}, 1, "user", "by", "started", "addresses_notified")
 	register(AccountRecoveryDone{}, 1)
 }
 

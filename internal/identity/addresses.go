@@ -75,6 +75,26 @@ func recentAddresses(tx store.EmailHistory, u *core.User, started time.Time) ([]
 	return out, nil
 }
 
+// NoticeAddresses is the account notices' address check
+// (account.AddressCheck): of addrs, the current and former addresses of
+// the account named user that a recovery notice of kind names, those
+// that may still be mailed at delivery (dropAbandoned: verified now or
+// once, on a domain neither abandoned nor registered again since). An
+// account that no longer exists gets none.
+func (s *Service) NoticeAddresses(ctx context.Context, user string, addrs []string, kind string) []string {
+	var u *core.User
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		u, err = tx.UserByName(user)
+		return err
+	})
+	if err != nil {
+		s.log.ErrorContext(ctx, "reading the account for a notice failed; no notice sent", "user", user, "kind", kind, "err", err)
+		return nil
+	}
+	return s.dropAbandoned(ctx, u, addrs, kind)
+}
+
 // notifyAddresses mails the same notice about u to each address, one
 // mail per address, so that no recipient learns the others (a previous
 // address may no longer be the account holder's). An address goes only

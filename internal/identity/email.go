@@ -361,12 +361,12 @@ func (s *Service) ResetPassword(ctx context.Context, secret, newPW string, addr 
 		if err := tx.DeleteThrottle(throttle.LoginAccountKey(cur.Name)); err != nil {
 			return err
 		}
-		return tx.AppendEvent(event.PasswordReset{User: cur.Name, RevokedTokens: revoked}.At(now, cur.Name))
+		return tx.AppendEvent(event.PasswordReset{User: cur.Name, RevokedTokens: revoked, IP: addr.Unmap().String(), NoticeTo: account.NoticeTo(cur)}.At(now, cur.Name))
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.notes.Notify(ctx, u, mail.KindPasswordChanged, mail.Notice{When: now, IP: addr.Unmap().String()})
+	s.notes.Wake() // the outbox mails the notice
 	return u, nil
 }
 
@@ -418,12 +418,14 @@ func (s *Service) ChangePassword(ctx context.Context, p authz.Principal, oldPW, 
 			return err
 		}
 		u = cur
-		return tx.AppendEvent(event.PasswordChange{User: cur.Name, WasCompromised: was, RevokedTokens: revoked}.At(now, cur.Name))
+		return tx.AppendEvent(event.PasswordChange{
+			User: cur.Name, WasCompromised: was, RevokedTokens: revoked, IP: p.Addr.Unmap().String(), NoticeTo: account.NoticeTo(cur),
+		}.At(now, cur.Name))
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.notes.Notify(ctx, u, mail.KindPasswordChanged, mail.Notice{When: now, IP: p.Addr.Unmap().String()})
+	s.notes.Wake() // the outbox mails the notice
 	return u, nil
 }
 

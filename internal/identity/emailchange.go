@@ -9,7 +9,6 @@ import (
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/event"
-	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -24,14 +23,6 @@ import (
 type PendingEmailChange struct {
 	NewEmail  string
 	ExpiresAt time.Time
-}
-
-// noticeEmailChangeRequested tells u's current address that a change to
-// newEmail was asked for from addr, and how to stop it.
-func (s *Service) noticeEmailChangeRequested(ctx context.Context, p authz.Principal, newEmail string, life time.Duration) {
-	s.notes.Notify(ctx, p.User, mail.KindEmailChangeRequested, mail.Notice{
-		IP: p.Addr.Unmap().String(), UserAgent: account.UserAgentOf(ctx), NewEmail: newEmail, ExpiresIn: life,
-	})
 }
 
 // PendingEmailChange returns the principal's change of address waiting

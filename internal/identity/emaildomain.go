@@ -282,8 +282,12 @@ func (s *Service) RequestEmailChange(ctx context.Context, p authz.Principal, pw,
 		if err := tx.CreateEmailToken(&core.EmailToken{Hash: account.Hash(link.secret), UserID: p.User.ID, Purpose: core.PurposeChangeEmail, Email: newEmail, CreatedAt: now, ExpiresAt: link.expires}); err != nil {
 			return err
 		}
+		// The current address is told of the request (with where it came
+		// from) from the outbox; the link itself, a secret, goes to the new
+		// address directly below and never into the event.
 		return tx.AppendEvent(event.EmailChangeSent{
 			User: p.User.Name, Email: authz.MaskEmail(newEmail), Expires: link.expires, IP: p.Addr.Unmap().String(),
+			NewAddress: newEmail, UserAgent: account.NoticeUserAgent(ctx), NoticeTo: account.NoticeTo(p.User),
 		}.At(now, p.User.Name))
 	})
 	if err != nil {
@@ -292,7 +296,7 @@ func (s *Service) RequestEmailChange(ctx context.Context, p authz.Principal, pw,
 	to := *p.User
 	to.Email = newEmail
 	s.notes.Send(ctx, &to, mail.KindVerifyEmail, mail.Notice{ActionURL: s.notes.URL(PathConfirmEmail) + "?token=" + link.secret, ExpiresIn: ChangeLinkLifetime})
-	s.noticeEmailChangeRequested(ctx, p, newEmail, ChangeLinkLifetime)
+	s.notes.Wake() // the outbox tells the current address
 	return nil
 }
 
@@ -328,20 +332,22 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, secret string, addr ne
 		if err := recordVerifiedAddress(tx, cur, now); err != nil {
 			return err
 		}
+		// Both addresses hear of it: the new one, verified by this link,
+		// and the old one only if it was verified: one un-verified as
+		// abandoned may be a new domain holder's.
+		to := account.NoticeTo(cur)
+		if oldVerified && old != "" && !strings.EqualFold(old, cur.Email) {
+			to = append(to, old)
+		}
 		return tx.AppendEvent(event.EmailChanged{
 			User: cur.Name, Old: authz.MaskEmail(old), New: authz.MaskEmail(cur.Email),
+			OldAddress: old, NewAddress: cur.Email, IP: addr.Unmap().String(), NoticeTo: to,
 		}.At(now, cur.Name))
 	})
 	if err != nil {
 		return nil, err
 	}
-	n := mail.Notice{When: now, IP: addr.Unmap().String(), OldEmail: old, NewEmail: u.Email}
-	s.notes.Notify(ctx, u, mail.KindEmailChanged, n)
-	prev := *u
-	// The old address hears of the change only if it was verified: one
-	// un-verified as abandoned may be a new domain holder's.
-	prev.Email, prev.EmailVerified = old, oldVerified
-	s.notes.Notify(ctx, &prev, mail.KindEmailChanged, n)
+	s.notes.Wake() // the outbox mails both addresses
 	return u, nil
 }
 

@@ -145,6 +145,10 @@ func (s *Service) CompleteRecovery(ctx context.Context, actor, name string) (*co
 	if err != nil {
 		return nil, err
 	}
+	// Mailed directly, not from the outbox: an administrator completes a
+	// recovery from the console, and the notice must come before the reset
+	// link, a secret that is never put in the event log
+	// (account/notices.go).
 	s.notifyAddresses(ctx, u, to, mail.KindRecoveryCompleted, mail.Notice{When: now})
 	s.sendLink(ctx, u, link)
 	return u, nil
@@ -209,14 +213,12 @@ func (s *Service) CancelRecovery(ctx context.Context, secret string, addr netip.
 	}
 	now := s.now()
 	var u *core.User
-	var to []string
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		var err error
 		if u, err = tx.UserByID(rec.UserID); err != nil {
 			return err
 		}
-		to, err = endRecovery(tx, rec, u, now, "link")
-		return err
+		return endRecovery(tx, rec, u, now, "link", addr, "")
 	})
 	if errors.Is(err, core.ErrConflict) {
 		return nil, core.Errorf(core.KindInvalid, "this recovery already ended")
@@ -224,27 +226,29 @@ func (s *Service) CancelRecovery(ctx context.Context, secret string, addr netip.
 	if err != nil {
 		return nil, err
 	}
-	s.notifyAddresses(ctx, u, to, mail.KindRecoveryCancelled, mail.Notice{When: now, IP: addr.Unmap().String()})
+	s.notes.Wake() // the outbox tells the addresses (NoticeAddresses checks them)
 	return u, nil
 }
 
-// endRecovery cancels rec in tx and records how. It returns the addresses
-// to tell: those told of the start, and any the account had since
+// endRecovery cancels rec in tx and records how, from addr (and with
+// userAgent, for a sign-in). Its event names the addresses the outbox
+// tells: those told of the start, and any the account had since
 // (recentAddresses).
 func endRecovery(tx interface {
 	store.Recoveries
 	store.EmailHistory
 	store.Events
-}, rec *core.Recovery, u *core.User, now time.Time, how string) ([]string, error) {
+}, rec *core.Recovery, u *core.User, now time.Time, how string, addr netip.Addr, userAgent string) error {
 	if err := tx.EndRecovery(rec.ID, now, core.RecoveryCancelled); err != nil {
-		return nil, err
+		return err
 	}
 	to, err := recentAddresses(tx, u, rec.StartedAt)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return to, tx.AppendEvent(event.AccountRecoveryCancel{
+	return tx.AppendEvent(event.AccountRecoveryCancel{
 		User: u.Name, By: how, Started: rec.StartedAt, AddressesNotified: len(to),
+		IP: addr.Unmap().String(), UserAgent: account.CutUserAgent(userAgent), NoticeTo: to,
 	}.At(now, u.Name))
 }
 
@@ -260,11 +264,8 @@ func (s *Service) CancelRecoveryAtSignIn(tx store.Tx, u *core.User, now time.Tim
 	if err != nil {
 		return nil, err
 	}
-	to, err := endRecovery(tx, rec, u, now, "sign-in")
-	if err != nil {
+	if err := endRecovery(tx, rec, u, now, "sign-in", addr, userAgent); err != nil {
 		return nil, err
 	}
-	return func(ctx context.Context) {
-		s.notifyAddresses(ctx, u, to, mail.KindRecoveryCancelled, mail.Notice{When: now, IP: addr.Unmap().String(), UserAgent: userAgent})
-	}, nil
+	return func(context.Context) { s.notes.Wake() }, nil
 }

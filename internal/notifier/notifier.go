@@ -26,6 +26,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -36,9 +37,20 @@ import (
 
 // Notice is one notice an event warrants.
 type Notice struct {
-	Kind   string      // a mail.Kind*
-	Notify []string    // the users to mail, by name; each with a verified address gets one message
-	Notice mail.Notice // what it says; User is filled per recipient
+	Kind   string   // a mail.Kind*
+	Notify []string // the users to mail, by name; each with a verified address gets one message
+	// To are addresses to mail as they are, one message each: those the
+	// event recorded as the account's verified ones at the time of the
+	// change (an account notice goes to the address the account had
+	// then, such as the old one of a change of address). Notice.User
+	// names the account in them.
+	To []string
+	// Check, if set, picks from To at delivery those that may still be
+	// mailed (a check that reaches the network, such as whether an
+	// address's domain was abandoned, runs neither in the change's
+	// transaction nor in Render).
+	Check  func(ctx context.Context, to []string) []string
+	Notice mail.Notice // what it says; User is filled per recipient of Notify
 }
 
 // Render returns the notices an event warrants: none for most events.
@@ -147,6 +159,20 @@ func (n *Notifier) deliver(ctx context.Context, e *core.Event) error {
 		return nil
 	}
 	for _, nt := range notices {
+		sent := map[string]bool{}
+		to := nt.To
+		if nt.Check != nil && len(to) > 0 {
+			to = nt.Check(ctx, to)
+		}
+		for _, to := range to {
+			if to == "" || sent[strings.ToLower(to)] {
+				continue
+			}
+			sent[strings.ToLower(to)] = true
+			if err := mail.SendNotice(ctx, n.mailer, nt.Kind, to, nt.Notice); err != nil {
+				return fmt.Errorf("event %d (%s) to %s: %w", e.Seq, e.Type, nt.Notice.User, err)
+			}
+		}
 		seen := map[string]bool{}
 		for _, name := range nt.Notify {
 			if seen[name] {

@@ -9,7 +9,6 @@ import (
 	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/event"
-	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -58,6 +57,7 @@ func (s *Service) noteSecondFactorResult(ctx context.Context, u *core.User, addr
 		failures = th.Failures
 		return tx.AppendEvent(event.MFAFailures{
 			User: u.Name, Failures: th.Failures, IP: addr.Unmap().String(),
+			UserAgent: account.NoticeUserAgent(ctx), NoticeTo: account.NoticeTo(u),
 		}.At(now, u.Name))
 	})
 	if uerr != nil {
@@ -65,6 +65,6 @@ func (s *Service) noteSecondFactorResult(ctx context.Context, u *core.User, addr
 		return
 	}
 	if failures > 0 {
-		s.notes.Notify(ctx, u, mail.KindMFAFailures, mail.Notice{When: now, IP: addr.Unmap().String(), UserAgent: account.UserAgentOf(ctx), FailedCodes: failures})
+		s.notes.Wake() // the outbox mails the notice
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/event"
-	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/mfa"
 	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/throttle"
@@ -21,9 +20,6 @@ import (
 // guess at a code is throttled like a password guess, per account and per
 // address, under keys of its own, so that failed codes and failed
 // passwords do not share one budget.
-
-// totpMethod names the factor in mail.
-const totpMethod = "authenticator app (TOTP)"
 
 // pendingEnrolmentLifetime is how long an unconfirmed TOTP secret is shown
 // again before a fresh one replaces it.
@@ -190,7 +186,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, p authz.Principal, code strin
 				return err
 			}
 		}
-		return tx.AppendEvent(event.MFAAdd{User: u.Name, Method: "totp"}.At(now, u.Name))
+		return tx.AppendEvent(event.MFAAdd{User: u.Name, Method: account.MethodTOTP, IP: p.Addr.Unmap().String(), NoticeTo: account.NoticeTo(u)}.At(now, u.Name))
 	})
 	if err != nil {
 		return nil, err
@@ -198,7 +194,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, p authz.Principal, code strin
 	if err := s.limiter.Forgive(ctx, keys, prev); err != nil {
 		return nil, err
 	}
-	s.notes.Notify(ctx, u, mail.KindMFAAdded, mail.Notice{When: now, IP: p.Addr.Unmap().String(), Method: totpMethod})
+	s.notes.Wake() // the outbox mails the notice
 	return codes, nil
 }
 
@@ -237,12 +233,12 @@ func (s *Service) DisableTOTP(ctx context.Context, p authz.Principal, password, 
 		if err := tx.SetRecoveryCodes(u.ID, nil, now); err != nil {
 			return err
 		}
-		return tx.AppendEvent(event.MFARemove{User: u.Name, Method: "totp"}.At(now, u.Name))
+		return tx.AppendEvent(event.MFARemove{User: u.Name, Method: account.MethodTOTP, IP: p.Addr.Unmap().String(), NoticeTo: account.NoticeTo(u)}.At(now, u.Name))
 	})
 	if err != nil {
 		return err
 	}
-	s.notes.Notify(ctx, u, mail.KindMFARemoved, mail.Notice{When: now, IP: p.Addr.Unmap().String(), Method: totpMethod})
+	s.notes.Wake() // the outbox mails the notice
 	return nil
 }
 
@@ -265,12 +261,12 @@ func (s *Service) RegenerateRecoveryCodes(ctx context.Context, p authz.Principal
 		if err := tx.SetRecoveryCodes(u.ID, hashes, now); err != nil {
 			return err
 		}
-		return tx.AppendEvent(event.RecoveryCodesRegenerated{User: u.Name, Count: len(hashes)}.At(now, u.Name))
+		return tx.AppendEvent(event.RecoveryCodesRegenerated{User: u.Name, Count: len(hashes), IP: p.Addr.Unmap().String(), NoticeTo: account.NoticeTo(u)}.At(now, u.Name))
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.notes.Notify(ctx, u, mail.KindRecoveryCodesRegenerated, mail.Notice{When: now, IP: p.Addr.Unmap().String()})
+	s.notes.Wake() // the outbox mails the notice
 	return codes, nil
 }
 
@@ -356,7 +352,7 @@ func (s *Service) checkSecondFactor(ctx context.Context, u *core.User, code stri
 		if err := tx.UseRecoveryCode(u.ID, hashes[i]); err != nil {
 			return err
 		}
-		return tx.AppendEvent(event.RecoveryCodeUsed{User: u.Name, Left: left}.At(now, u.Name))
+		return tx.AppendEvent(event.RecoveryCodeUsed{User: u.Name, Left: left, IP: addr.Unmap().String(), NoticeTo: account.NoticeTo(u)}.At(now, u.Name))
 	})
 	if errors.Is(err, core.ErrNotFound) {
 		return core.Errorf(core.KindUnauthenticated, "this recovery code was already used")
@@ -367,7 +363,7 @@ func (s *Service) checkSecondFactor(ctx context.Context, u *core.User, code stri
 	if err := s.limiter.Forgive(ctx, keys, prev); err != nil {
 		return err
 	}
-	s.notes.Notify(ctx, u, mail.KindRecoveryCodeUsed, mail.Notice{When: now, IP: addr.Unmap().String(), RemainingCodes: left})
+	s.notes.Wake() // the outbox mails the notice
 	return nil
 }
 

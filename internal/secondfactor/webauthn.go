@@ -18,7 +18,6 @@ import (
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/event"
-	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/throttle"
 )
@@ -32,8 +31,8 @@ import (
 
 // Kinds of WebAuthn credential to register.
 const (
-	KeySecurityKey = "security-key"
-	KeyPasskey     = "passkey"
+	KeySecurityKey = account.MethodSecurityKey
+	KeyPasskey     = account.MethodPasskey
 )
 
 // Ceremony kinds, as stored.
@@ -331,27 +330,13 @@ func (s *Service) FinishRegisterKey(ctx context.Context, p authz.Principal, cere
 				return err
 			}
 		}
-		return tx.AppendEvent(event.MFAAdd{User: p.User.Name, Method: kind, Name: name}.At(now, p.User.Name))
+		return tx.AppendEvent(event.MFAAdd{User: p.User.Name, Method: kind, Name: name, IP: p.Addr.Unmap().String(), NoticeTo: account.NoticeTo(p.User)}.At(now, p.User.Name))
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.notifyKey(ctx, p, kind, name, true)
+	s.notes.Wake() // the outbox mails the notice
 	return row, nil
-}
-
-func (s *Service) notifyKey(ctx context.Context, p authz.Principal, kind, name string, added bool) {
-	n := mail.Notice{When: s.now(), IP: p.Addr.Unmap().String(), Credential: name, Method: "security key (" + name + ")"}
-	switch {
-	case kind == KeyPasskey && added:
-		s.notes.Notify(ctx, p.User, mail.KindPasskeyAdded, n)
-	case kind == KeyPasskey:
-		s.notes.Notify(ctx, p.User, mail.KindPasskeyRemoved, n)
-	case added:
-		s.notes.Notify(ctx, p.User, mail.KindMFAAdded, n)
-	default:
-		s.notes.Notify(ctx, p.User, mail.KindMFARemoved, n)
-	}
 }
 
 // RemoveKey removes one of the principal's security keys or passkeys.
@@ -382,12 +367,12 @@ func (s *Service) RemoveKey(ctx context.Context, p authz.Principal, id int64) er
 		if err := tx.DeleteWebAuthnCredential(p.User.ID, id); err != nil {
 			return err
 		}
-		return tx.AppendEvent(event.MFARemove{User: p.User.Name, Method: keyKind(gone), Name: gone.Name}.At(now, p.User.Name))
+		return tx.AppendEvent(event.MFARemove{User: p.User.Name, Method: keyKind(gone), Name: gone.Name, IP: p.Addr.Unmap().String(), NoticeTo: account.NoticeTo(p.User)}.At(now, p.User.Name))
 	})
 	if err != nil {
 		return err
 	}
-	s.notifyKey(ctx, p, keyKind(gone), gone.Name, false)
+	s.notes.Wake() // the outbox mails the notice
 	return nil
 }
 

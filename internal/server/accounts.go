@@ -31,6 +31,9 @@ func openAccounts(ctx context.Context, st store.Store, cfg config.Config, hasher
 	if err != nil {
 		return nil, err
 	}
+	// The account security notices are mailed from the event outbox, on
+	// their own cursor (account/notices.go); startJobs runs it.
+	outbox := notes.Outbox(st)
 	limiter := throttle.New(st, opts.Now, cfg.Login.FreeFailures, cfg.Login.MaxBackoff.Duration)
 	var an *authn.Service
 	var id *identity.Service
@@ -68,5 +71,8 @@ func openAccounts(ctx context.Context, st store.Store, cfg config.Config, hasher
 	if err != nil {
 		return nil, err
 	}
-	return &Services{Identity: id, Authn: an, Factors: factors, Limiter: limiter}, nil
+	// Recovery notices reach former addresses: identity checks, at
+	// delivery, that none was abandoned by its domain.
+	notes.SetAddressCheck(id.NoticeAddresses)
+	return &Services{Identity: id, Authn: an, Factors: factors, Limiter: limiter, AccountNotices: outbox, console: opts.Console}, nil
 }

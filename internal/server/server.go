@@ -25,6 +25,7 @@ import (
 	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/mail"
+	"github.com/rampart/rampart/internal/notifier"
 	"github.com/rampart/rampart/internal/npm"
 	"github.com/rampart/rampart/internal/password"
 	"github.com/rampart/rampart/internal/pwcheck"
@@ -72,6 +73,10 @@ type Services struct {
 	// Background runs every background job and after-commit task of the
 	// services (internal/background); Close stops it and waits for it.
 	Background *background.Group
+	// AccountNotices mails the account security notices from the event
+	// outbox (account/notices.go); startJobs runs it.
+	AccountNotices *notifier.Notifier
+	console        bool // an admin command beside a possibly live server (Options.Console)
 }
 
 // Close stops the background jobs, waits until ctx ends for the tasks
@@ -79,6 +84,14 @@ type Services struct {
 func (s *Services) Close(ctx context.Context) error {
 	s.Background.Stop()
 	_ = s.Background.Wait(ctx) // it logs the tasks it gave up on
+	if !s.console {
+		// What the outbox still holds goes out now, not at the next start;
+		// a console command beside a live server leaves it to the server.
+		// A failure leaves the notices in the outbox for the next start.
+		if err := s.AccountNotices.Deliver(ctx); err != nil {
+			slog.WarnContext(ctx, "account notices left in the outbox for the next start", "err", err)
+		}
+	}
 	return errors.Join(s.Registry.Close(ctx), s.Store.Close())
 }
 
@@ -282,6 +295,7 @@ func startJobs(svc *Services, cfg config.Config, log *slog.Logger) {
 	bg.Go(bg.Context(), "download counts", func(ctx context.Context) { svc.Registry.RunBackground(ctx, 10*time.Second) })
 	bg.Go(bg.Context(), "package notices", func(ctx context.Context) { svc.Registry.RunNotices(ctx, 30*time.Second) })
 	bg.Go(bg.Context(), "trusted publishing notices", func(ctx context.Context) { svc.Trust.Notices.Run(ctx, 30*time.Second) })
+	bg.Go(bg.Context(), "account notices", func(ctx context.Context) { svc.AccountNotices.Run(ctx, 30*time.Second) })
 	bg.Go(bg.Context(), "critical packages", func(ctx context.Context) { svc.Registry.RunCritical(ctx, 24*time.Hour) })
 	if cfg.EmailDomains.Check {
 		bg.Go(bg.Context(), "email domain re-checks", func(ctx context.Context) {

@@ -41,7 +41,7 @@ func newEnvAt(t *testing.T, clock *testclock.Clock) *env {
 			t.Errorf("closing services: %v", err)
 		}
 	})
-	return &env{t: t, cfg: cfg, svc: svc, h: server.Handler(svc, cfg, log)}
+	return &env{t: t, cfg: cfg, svc: svc, h: deliverNotices(t, server.Handler(svc, cfg, log), svc)}
 }
 
 // TestWebStepUp: a sensitive action refused for a stale second factor

@@ -70,7 +70,20 @@ func newEnv(t *testing.T, publicURL string, edit ...func(*config.Config)) *env {
 			t.Errorf("closing services: %v", err)
 		}
 	})
-	return &env{t: t, cfg: cfg, svc: svc, h: server.Handler(svc, cfg, log), raw: raw}
+	return &env{t: t, cfg: cfg, svc: svc, h: deliverNotices(t, server.Handler(svc, cfg, log), svc), raw: raw}
+}
+
+// deliverNotices mails the account notices in the event outbox after each
+// request, as a running server does in its background (server.startJobs)
+// when the request's change wakes it, so that a test finds the mail in
+// the outbox folder as soon as the request returns.
+func deliverNotices(t *testing.T, h http.Handler, svc *server.Services) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r)
+		if err := svc.AccountNotices.Deliver(context.Background()); err != nil {
+			t.Errorf("delivering the account notices: %v", err)
+		}
+	})
 }
 
 // user creates an account with testPassword.

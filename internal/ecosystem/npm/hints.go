@@ -18,3 +18,6 @@ func (Hints) ListOwners(pkg string) string { return "`npm owner ls " + pkg + "`"
 func (Hints) CreateToken() string { return "`npm token create`" }
 
 func (Hints) CreateTokenFor(pkg string) string { return "`npm token create --packages " + pkg + "`" }
+
+// ChangePassword: npm cannot change a password; the browser must.
+func (Hints) ChangePassword(url string) string { return "change it at " + url }

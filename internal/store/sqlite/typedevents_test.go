@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -41,7 +42,7 @@ func TestLegacyEventsAfterTypedEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (event.MFAFailures{User: "alice", Failures: 5, IP: "192.0.2.9"}); p != want {
+	if want := (event.MFAFailures{User: "alice", Failures: 5, IP: "192.0.2.9"}); !reflect.DeepEqual(p, want) {
 		t.Fatalf("legacy payload %#v, want %#v", p, want)
 	}
 	pub, err := event.Public(&got[0])
