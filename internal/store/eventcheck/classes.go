@@ -156,4 +156,6 @@ var Methods = map[string]Rule{
 	"GetMeta":  {Read, ""},
 	"SetMeta":  {Bookkeeping, "the store's own bookkeeping"},
 	"FileRefs": {Read, ""},
+	// ScanReports
+	"RememberScanReport": {Bookkeeping, "the replay memory of secret-scanning reports; the revocations a report makes record their own events"},
 }

@@ -1,0 +1,228 @@
+// Package secretfind finds credentials in bytes: Rampart's own API tokens
+// (by their pattern, confirmed by their checksum) and the tokens of other
+// well-known registries and forges by their documented prefixes
+// (docs/tokens.md lists them with their sources). It is pure: it reads
+// bytes and reports what it found, and the caller decides (internal/
+// publish's scan stage asks internal/secretscan, which looks Rampart tokens
+// up by hash and revokes the live ones).
+//
+// A Finder is an io.Writer, so a file is scanned as it streams past (the
+// tarball reader tees each file through one), once, in bounded memory: it
+// keeps only the last few hundred bytes between writes, so a token split
+// across two writes is still found. It never keeps a token's value: a
+// Rampart token is reported by its hash (token.Hash), any other by its
+// kind alone.
+package secretfind
+
+import (
+	"bytes"
+
+	"github.com/rampart/rampart/internal/token"
+)
+
+// KindRampart is the Kind.ID of Rampart's own tokens.
+const KindRampart = "rampart"
+
+// Kind is one format of credential the finder knows.
+type Kind struct {
+	// ID names the kind in findings ("rampart", "npm", "github", ...).
+	ID string
+	// Name says what it is, for messages: "a GitHub personal access token".
+	Name string
+	// Prefix starts every token of the kind.
+	Prefix string
+	// Min and Max bound the characters after the prefix; a run of more
+	// than Max characters of the body's class is not a token of the kind
+	// when Exact is set (a fixed-length format), and is one otherwise.
+	Min, Max int
+	Exact    bool
+	// Rotate says where its owner revokes and replaces it.
+	Rotate string
+
+	class func(byte) bool
+}
+
+func isAlnum(c byte) bool {
+	return '0' <= c && c <= '9' || 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z'
+}
+
+// isWord is a regular expression's \w: a token glued to one of these on
+// its left is part of a longer word, not a token.
+func isWord(c byte) bool { return isAlnum(c) || c == '_' }
+
+func isB64URL(c byte) bool { return isAlnum(c) || c == '_' || c == '-' }
+
+func isHexLower(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' }
+
+// kinds are the formats the finder knows. Every prefix ends in '_' or
+// '-', which is what the finder looks for first.
+var kinds = []Kind{
+	{ID: KindRampart, Name: "an API token of this registry", Prefix: token.Prefix, Min: token.BodyLen + token.ChecksumLen, Max: token.BodyLen + token.ChecksumLen, Exact: true,
+		Rotate: "npm token create", class: isAlnum},
+	{ID: "npm", Name: "an npm access token", Prefix: "npm_", Min: 36, Max: 36, Exact: true,
+		Rotate: "https://www.npmjs.com/settings/~/tokens", class: isAlnum},
+	{ID: "github", Name: "a GitHub personal access token", Prefix: "ghp_", Min: 36, Max: 36, Exact: true,
+		Rotate: "https://github.com/settings/tokens", class: isAlnum},
+	{ID: "github", Name: "a GitHub OAuth access token", Prefix: "gho_", Min: 36, Max: 36, Exact: true,
+		Rotate: "https://github.com/settings/applications", class: isAlnum},
+	{ID: "github", Name: "a GitHub user-to-server token", Prefix: "ghu_", Min: 36, Max: 36, Exact: true,
+		Rotate: "https://github.com/settings/apps/authorizations", class: isAlnum},
+	{ID: "github", Name: "a GitHub server-to-server token", Prefix: "ghs_", Min: 36, Max: 36, Exact: true,
+		Rotate: "https://github.com/settings/apps", class: isAlnum},
+	{ID: "github", Name: "a GitHub refresh token", Prefix: "ghr_", Min: 36, Max: 36, Exact: true,
+		Rotate: "https://github.com/settings/apps/authorizations", class: isAlnum},
+	{ID: "github", Name: "a GitHub fine-grained personal access token", Prefix: "github_pat_", Min: 82, Max: 82, Exact: true,
+		Rotate: "https://github.com/settings/tokens?type=beta", class: isWord},
+	// A PyPI token is "pypi-" and a macaroon in URL-safe base64, whose
+	// first bytes encode its location, pypi.org: "AgEIcHlwaS5vcmc".
+	{ID: "pypi", Name: "a PyPI API token", Prefix: "pypi-AgEIcHlwaS5vcmc", Min: 50, Max: 512,
+		Rotate: "https://pypi.org/manage/account/token/", class: isB64URL},
+	{ID: "pypi", Name: "a TestPyPI API token", Prefix: "pypi-AgENdGVzdC5weXBpLm9yZw", Min: 50, Max: 512,
+		Rotate: "https://test.pypi.org/manage/account/token/", class: isB64URL},
+	{ID: "rubygems", Name: "a RubyGems API key", Prefix: "rubygems_", Min: 48, Max: 48, Exact: true,
+		Rotate: "https://rubygems.org/profile/api_keys", class: isHexLower},
+	{ID: "gitlab", Name: "a GitLab personal access token", Prefix: "glpat-", Min: 20, Max: 20, Exact: true,
+		Rotate: "https://gitlab.com/-/user_settings/personal_access_tokens", class: isB64URL},
+}
+
+// Kinds lists the formats the finder knows, for documentation and tests.
+func Kinds() []Kind {
+	out := make([]Kind, len(kinds))
+	copy(out, kinds)
+	return out
+}
+
+// keep is how many bytes a Finder carries from one write to the next:
+// more than the longest prefix, body and the character after it, so a
+// token that starts before the carried bytes is whole in the bytes seen.
+var keep = func() int {
+	n := 0
+	for _, k := range kinds {
+		n = max(n, len(k.Prefix)+k.Max+2)
+	}
+	return n
+}()
+
+// scanEvery is how many bytes a Finder gathers before it scans them, so
+// that small writes do not each pay for a pass.
+const scanEvery = 32 * 1024
+
+// Finding is one credential found.
+type Finding struct {
+	// Kind is the Kind.ID; Name and Rotate are the kind's.
+	Kind, Name, Rotate string
+	// Hash is token.Hash of a Rampart token (KindRampart), whose
+	// checksum holds; "" for other kinds, whose value is never kept.
+	Hash string
+}
+
+// Finder finds credentials in what is written to it. The zero value is
+// ready to use; Done ends one stream, and the Finder may then take the
+// next.
+type Finder struct {
+	buf    []byte
+	before byte // the byte before buf[0]; 0 at a stream's start
+	found  []Finding
+	seen   map[Finding]bool
+}
+
+// Write scans p, keeping the last bytes for the next write. It never fails.
+func (f *Finder) Write(p []byte) (int, error) {
+	f.buf = append(f.buf, p...)
+	if len(f.buf) >= scanEvery+keep {
+		f.scan(false)
+	}
+	return len(p), nil
+}
+
+// Done scans what is left of the stream and returns what it found, each
+// finding once; the Finder is then ready for another stream.
+func (f *Finder) Done() []Finding {
+	f.scan(true)
+	out := f.found
+	f.buf, f.before, f.found, f.seen = f.buf[:0], 0, nil, nil
+	return out
+}
+
+// Find returns the credentials in b.
+func Find(b []byte) []Finding {
+	var f Finder
+	f.Write(b)
+	return f.Done()
+}
+
+// scan reports the tokens that start in the bytes it may decide on (all
+// of them at the end of the stream, else all but the last keep bytes) and
+// carries the rest.
+func (f *Finder) scan(final bool) {
+	buf := f.buf
+	limit := len(buf)
+	if !final {
+		limit -= keep
+	}
+	if limit <= 0 {
+		return
+	}
+	for _, sep := range []byte{'_', '-'} {
+		for off := 0; off < len(buf); {
+			i := bytes.IndexByte(buf[off:], sep)
+			if i < 0 {
+				break
+			}
+			s := off + i
+			off = s + 1
+			for ki := range kinds {
+				k := &kinds[ki]
+				if k.Prefix[len(k.Prefix)-1] != sep {
+					continue
+				}
+				start := s - len(k.Prefix) + 1
+				if start < 0 || start >= limit || !bytes.Equal(buf[start:s+1], []byte(k.Prefix)) {
+					continue
+				}
+				f.match(k, start, s+1)
+			}
+		}
+	}
+	if final {
+		return
+	}
+	f.before = buf[limit-1]
+	n := copy(buf, buf[limit:])
+	f.buf = buf[:n]
+}
+
+// match checks the token of kind k whose prefix is buf[start:body].
+func (f *Finder) match(k *Kind, start, body int) {
+	buf := f.buf
+	prev := f.before
+	if start > 0 {
+		prev = buf[start-1]
+	}
+	if isWord(prev) {
+		return
+	}
+	j := body
+	for j < len(buf) && j-body <= k.Max && k.class(buf[j]) {
+		j++
+	}
+	n := j - body
+	if n < k.Min || (k.Exact && (n > k.Max || j < len(buf) && isWord(buf[j]))) {
+		return
+	}
+	fd := Finding{Kind: k.ID, Name: k.Name, Rotate: k.Rotate}
+	if k.ID == KindRampart {
+		tok := string(buf[start:j])
+		if token.Check(tok) != nil {
+			return // a lookalike: its checksum does not hold
+		}
+		fd.Hash = token.Hash(tok)
+	}
+	if f.seen == nil {
+		f.seen = map[Finding]bool{}
+	}
+	if !f.seen[fd] {
+		f.seen[fd] = true
+		f.found = append(f.found, fd)
+	}
+}
