@@ -78,6 +78,9 @@ func TestLegacyShapes(t *testing.T) {
 		{core.EventCriticalChange, map[string]any{"computed": []string{}, "became_critical": []string{}, "top_percent": float64(1), "min_downloads": int64(1), "window_days": 30},
 			CriticalChange{TopPercent: "1", MinDownloads: 1, WindowDays: 30}},
 		{core.EventFileDamaged, map[string]any{"digest": "ab", "problem": "damaged", "hashes_to": "cd"}, FileDamaged{Digest: "ab", Problem: "damaged", HashesTo: "cd"}},
+		// No token.leaked event predates typed events; the legacy form
+		// still reads its keys as any type's.
+		{core.EventTokenLeaked, map[string]any{"user": "alice", "key": "K", "scanner": "github"}, TokenLeaked{User: "alice", Key: "K", Scanner: "github"}},
 	}
 	seen := map[string]bool{}
 	for _, c := range cases {

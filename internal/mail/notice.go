@@ -44,6 +44,9 @@ const (
 	// became critical: what it means, how to add a security key, and
 	// the deadline.
 	KindPackageCritical = "package_critical"
+	// KindTokenLeaked goes to the owner of an API token found where
+	// others can read it, which was revoked: where, and what to do.
+	KindTokenLeaked = "token_leaked"
 )
 
 // Kinds lists every kind Render knows.
@@ -58,6 +61,7 @@ var kinds = []string{
 	KindEmailChangeRequested,
 	KindSignupAttempt,
 	KindPackageCritical,
+	KindTokenLeaked,
 }
 
 // Notice is what the templates say. Which fields a kind needs is listed
@@ -126,6 +130,10 @@ type Notice struct {
 	// the page where a security key is added.
 	Reason          string
 	KeyRequiredFrom time.Time
+	// FoundAt says where a leaked token was found: a URL a scanner
+	// reported, or the package, version and file of an upload; TokenName
+	// names the token by mask and name. KindTokenLeaked needs FoundAt.
+	FoundAt string
 }
 
 // ErrInvalidNotice marks a Notice that Render cannot turn into a mail.
@@ -221,6 +229,7 @@ func (n Notice) clean() Notice {
 		*f = cleanText(*f, maxShortText)
 	}
 	n.UserAgent = cleanText(n.UserAgent, maxLongText)
+	n.FoundAt = cleanText(n.FoundAt, maxLongText)
 	if n.Site == "" {
 		n.Site = "Rampart"
 	}
@@ -291,6 +300,10 @@ func (n Notice) check(kind string) error {
 	case KindPasskeyAdded, KindPasskeyRemoved:
 		if n.Credential == "" {
 			return missing("Credential")
+		}
+	case KindTokenLeaked:
+		if n.FoundAt == "" {
+			return missing("FoundAt")
 		}
 	case KindMFAFailures:
 		if n.FailedCodes <= 0 {

@@ -32,6 +32,7 @@ func sample() rmail.Notice {
 		Package: "left-pad", Version: "1.3.0", PackageURL: packageURL,
 		Actor: "bob", Owner: "carol",
 		Reason: "among the most downloaded", KeyRequiredFrom: when.Add(14 * 24 * time.Hour),
+		FoundAt: "package left-pad@1.3.0, file package/.npmrc",
 	}
 }
 
@@ -60,6 +61,7 @@ var mustSay = map[string][]string{
 	rmail.KindEmailChangeRequested:     {"alice@new.example", "24 hours", "Cancel", securityURL},
 	rmail.KindSignupAttempt:            {"bob", "sign up", "nothing to do", securityURL},
 	rmail.KindPackageCritical:          {"left-pad", "critical package", "among the most downloaded", "security key or passkey", "until", "Sunday, 6 December 2026", securityURL},
+	rmail.KindTokenLeaked:              {"has been revoked", "Found at: package left-pad@1.3.0, file package/.npmrc", "npm token create", securityURL},
 }
 
 var wantLinks = map[string][]string{
