@@ -61,6 +61,8 @@ type Config struct {
 	MFA          MFA          `toml:"mfa"`
 	Recovery     Recovery     `toml:"recovery"`
 
+	SecretScanning SecretScanning `toml:"secret_scanning"`
+
 	// InsecureFastPasswordHashing swaps argon2id's production parameters
 	// for tiny ones. Only for test suites on small machines.
 	InsecureFastPasswordHashing bool `toml:"insecure_fast_password_hashing"`
@@ -265,6 +267,8 @@ func Default() Config {
 		MFA: MFA{CriticalTopPercent: 1, CriticalMinDownloads: 1000, CriticalGracePeriod: Duration{14 * 24 * time.Hour},
 			StepUpWindow: Duration{15 * time.Minute}},
 		Recovery: Recovery{Wait: Duration{7 * 24 * time.Hour}},
+
+		SecretScanning: defaultSecretScanning(),
 	}
 }
 
@@ -393,6 +397,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	errs = append(errs, c.EmailDomains.validate())
+	errs = append(errs, c.SecretScanning.validate())
 	if m := c.MFA; m.CriticalTopPercent < 0 || m.CriticalTopPercent > 100 {
 		errs = append(errs, fmt.Errorf("mfa.critical_top_percent = %g: want a percentage from 0 to 100 (1 is the default; 0 leaves only designated packages critical)", m.CriticalTopPercent))
 	}

@@ -62,6 +62,9 @@ type Config struct {
 	// Mailer sends the package notices: every maintainer hears of a
 	// publish, every owner of an owner added or removed. Required.
 	Mailer mail.Mailer
+	// Leaks decides what credentials found inside an upload mean
+	// (internal/secretscan); nil lets them through.
+	Leaks publish.LeakCheck
 }
 
 // Service is the package service.

@@ -31,6 +31,7 @@ func (s *Service) newPublisher() *publish.Publisher {
 			},
 			Wake: func() { s.notices.Wake() },
 		},
+		Leaks: s.cfg.Leaks,
 	}, s.now, s.log)
 }
 

@@ -30,7 +30,9 @@ import (
 	"github.com/rampart/rampart/internal/pwcheck"
 	"github.com/rampart/rampart/internal/redact"
 	"github.com/rampart/rampart/internal/registry"
+	"github.com/rampart/rampart/internal/scanapi"
 	"github.com/rampart/rampart/internal/secondfactor"
+	"github.com/rampart/rampart/internal/secretscan"
 	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/store/sqlite"
 	"github.com/rampart/rampart/internal/throttle"
@@ -67,6 +69,8 @@ type Services struct {
 	// Background runs every background job and after-commit task of the
 	// services (internal/background); Close stops it and waits for it.
 	Background *background.Group
+	// Scanning revokes leaked tokens (secretscan.go).
+	Scanning *secretscan.Service
 }
 
 // Close stops the background jobs, waits until ctx ends for the tasks
@@ -137,6 +141,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		st.Close()
 		return nil, err
 	}
+	scanning := openScanning(st, cfg, mailer, opts)
 	reg, err := registry.New(ctx, st, blobs, registry.Config{
 		Format:             npmfmt.Format{},
 		PublicURL:          cfg.PublicURL,
@@ -149,12 +154,14 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 
 		CriticalMinDownloads: cfg.MFA.CriticalMinDownloads,
 		CriticalGrace:        cfg.MFA.CriticalGracePeriod.Duration,
+		Leaks:                scanning.CheckUpload,
 	}, opts.Now, opts.Log)
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
 	accts.Store, accts.Registry, accts.Background = st, reg, bg
+	accts.Scanning = scanning
 	return accts, nil
 }
 
@@ -176,6 +183,7 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	// WebAuthn's JSON endpoints (webauthn.js) belong to the web UI.
 	mux.Handle("POST /-/webauthn/", webH)
 	mux.Handle("GET /-/policies/{name}", webH)
+	mux.Handle(scanapi.Path, scanapi.New(svc.Scanning, log))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if web.IsBrowser(r) && webH.Serves(r) {
 			webH.ServeHTTP(w, r)
@@ -259,6 +267,7 @@ func startJobs(svc *Services, cfg config.Config, log *slog.Logger) {
 	bg.Go(bg.Context(), "download counts", func(ctx context.Context) { svc.Registry.RunBackground(ctx, 10*time.Second) })
 	bg.Go(bg.Context(), "package notices", func(ctx context.Context) { svc.Registry.RunNotices(ctx, 30*time.Second) })
 	bg.Go(bg.Context(), "critical packages", func(ctx context.Context) { svc.Registry.RunCritical(ctx, 24*time.Hour) })
+	bg.Go(bg.Context(), "leaked-token notices", func(ctx context.Context) { svc.Scanning.RunNotices(ctx, 30*time.Second) })
 	if cfg.EmailDomains.Check {
 		bg.Go(bg.Context(), "email domain re-checks", func(ctx context.Context) {
 			runDomainRechecks(ctx, svc.Identity, cfg.EmailDomains.RecheckInterval.Duration, log)
