@@ -109,7 +109,9 @@ func TestScanStageAsksLeaks(t *testing.T) {
 	if len(got) != 1 || got[0].File != "package/.npmrc" {
 		t.Fatalf("leaks got %+v", got)
 	}
-	s.leaks = func(context.Context, string, core.PackageRef, string, []ecosystem.Secret) (string, error) { return "careful", nil }
+	s.leaks = func(context.Context, string, core.PackageRef, string, []ecosystem.Secret) (string, error) {
+		return "careful", nil
+	}
 	r := &publishRun{s: s, p: p, pub: pub}
 	if err := scanStage(context.Background(), r); err != nil || r.warning != "careful" {
 		t.Fatalf("scanStage = %v, warning %q; want nil and the check's warning", err, r.warning)
