@@ -15,7 +15,7 @@
 package secretfind
 
 import (
-	"bytes"
+	"strings"
 
 	"github.com/rampart/rampart/internal/token"
 )
@@ -40,6 +40,7 @@ type Kind struct {
 	Rotate string
 
 	class func(byte) bool
+	sep   int // the index in Prefix of its last '_' or '-'
 }
 
 func isAlnum(c byte) bool {
@@ -54,8 +55,8 @@ func isB64URL(c byte) bool { return isAlnum(c) || c == '_' || c == '-' }
 
 func isHexLower(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' }
 
-// kinds are the formats the finder knows. Every prefix ends in '_' or
-// '-', which is what the finder looks for first.
+// kinds are the formats the finder knows. Every prefix holds a '_' or a
+// '-', which is what the finder looks for first (bySep).
 var kinds = []Kind{
 	{ID: KindRampart, Name: "an API token of this registry", Prefix: token.Prefix, Min: token.BodyLen + token.ChecksumLen, Max: token.BodyLen + token.ChecksumLen, Exact: true,
 		Rotate: "npm token create", class: isAlnum},
@@ -85,6 +86,26 @@ var kinds = []Kind{
 		Rotate: "https://gitlab.com/-/user_settings/personal_access_tokens", class: isB64URL},
 }
 
+// bySep lists, for a separator ('_' is 0, '-' is 1) and the byte before
+// it, the kinds whose prefix has them as its last separator: most
+// separators in text then cost one table lookup.
+var bySep = func() (t [2][256][]*Kind) {
+	for i := range kinds {
+		k := &kinds[i]
+		k.sep = strings.LastIndexAny(k.Prefix, "_-")
+		if k.sep < 1 {
+			panic("secretfind: prefix " + k.Prefix + " has no separator after its first byte")
+		}
+		si := 0
+		if k.Prefix[k.sep] == '-' {
+			si = 1
+		}
+		b := k.Prefix[k.sep-1]
+		t[si][b] = append(t[si][b], k)
+	}
+	return t
+}()
+
 // Kinds lists the formats the finder knows, for documentation and tests.
 func Kinds() []Kind {
 	out := make([]Kind, len(kinds))
@@ -99,6 +120,15 @@ var keep = func() int {
 	n := 0
 	for _, k := range kinds {
 		n = max(n, len(k.Prefix)+k.Max+2)
+	}
+	return n
+}()
+
+// maxPrefix is the length of the longest prefix.
+var maxPrefix = func() int {
+	n := 0
+	for _, k := range kinds {
+		n = max(n, len(k.Prefix))
 	}
 	return n
 }()
@@ -163,25 +193,26 @@ func (f *Finder) scan(final bool) {
 	if limit <= 0 {
 		return
 	}
-	for _, sep := range []byte{'_', '-'} {
-		for off := 0; off < len(buf); {
-			i := bytes.IndexByte(buf[off:], sep)
-			if i < 0 {
-				break
+	// A token must start before limit, and its separator comes within
+	// the longest prefix after that.
+	end := min(len(buf), limit+maxPrefix)
+	for s := 1; s < end; s++ {
+		var si int
+		switch buf[s] {
+		case '_':
+			si = 0
+		case '-':
+			si = 1
+		default:
+			continue
+		}
+		for _, k := range bySep[si][buf[s-1]] {
+			start := s - k.sep
+			pend := start + len(k.Prefix)
+			if start < 0 || start >= limit || pend > len(buf) || string(buf[start:pend]) != k.Prefix {
+				continue
 			}
-			s := off + i
-			off = s + 1
-			for ki := range kinds {
-				k := &kinds[ki]
-				if k.Prefix[len(k.Prefix)-1] != sep {
-					continue
-				}
-				start := s - len(k.Prefix) + 1
-				if start < 0 || start >= limit || !bytes.Equal(buf[start:s+1], []byte(k.Prefix)) {
-					continue
-				}
-				f.match(k, start, s+1)
-			}
+			f.match(k, start, pend)
 		}
 	}
 	if final {
