@@ -138,11 +138,11 @@ func FuzzFinder(f *testing.F) {
 	f.Add([]byte(examples["github_pat_"]+" "+examples["pypi-AgEIcHlwaS5vcmc"]), uint16(17))
 	f.Add([]byte("rmp_rmp_ghp_-_"), uint16(1))
 	f.Fuzz(func(t *testing.T, b []byte, size uint16) {
-		want := Find(b)
-		n := int(size)%len(b) + 1
 		if len(b) == 0 {
 			return
 		}
+		want := Find(b)
+		n := int(size)%len(b) + 1
 		var fd Finder
 		if _, err := io.CopyBuffer(&fd, bytes.NewReader(b), make([]byte, n)); err != nil {
 			t.Fatal(err)
