@@ -2,6 +2,8 @@ package tarball
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/base64"
 	"strings"
 	"testing"
 
@@ -21,7 +23,7 @@ func TestInspectFindsSecrets(t *testing.T) {
 	ghp := "ghp_" + strings.Repeat("Ab1Cd2Ef3G", 3) + "h4Ij5K"
 	readme := strings.Repeat("lorem ipsum\n", limits.MaxReadmeBytes/12+10) + "token: " + tok + "\n"
 	tgz := npmfixture.Package(map[string]any{"name": "a", "version": "1.0.0", "description": ghp},
-		map[string]string{".npmrc": "//r.example/:_authToken=" + tok + "\n", "README.md": readme, "lib/big.js": strings.Repeat("x", 1<<20) + ghp})
+		map[string]string{".npmrc": "//r.example/:_authToken=" + tok + "\n", "README.md": readme, "lib/big.js": noise(t, 1<<20) + " " + ghp})
 	info, err := Inspect(bytes.NewReader(tgz), limits.Default())
 	if err != nil {
 		t.Fatal(err)
@@ -44,6 +46,15 @@ func TestInspectFindsSecrets(t *testing.T) {
 			t.Errorf("%s: %q, want %q", f, got[f], w)
 		}
 	}
+}
+
+// noise is n bytes of base64 text that does not compress.
+func noise(t *testing.T, n int) string {
+	b := make([]byte, n*3/4)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return base64.StdEncoding.EncodeToString(b)
 }
 
 // A tarball full of tokens records at most limits.MaxSecretFindings.
