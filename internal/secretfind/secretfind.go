@@ -62,15 +62,17 @@ var kinds = []Kind{
 		Rotate: "npm token create", class: isAlnum},
 	{ID: "npm", Name: "an npm access token", Prefix: "npm_", Min: 36, Max: 36, Exact: true,
 		Rotate: "https://www.npmjs.com/settings/~/tokens", class: isAlnum},
-	{ID: "github", Name: "a GitHub personal access token", Prefix: "ghp_", Min: 36, Max: 36, Exact: true,
+	// GitHub's tokens are 36 characters after the prefix today, and
+	// GitHub says they may grow to 255 in all.
+	{ID: "github", Name: "a GitHub personal access token", Prefix: "ghp_", Min: 36, Max: 251,
 		Rotate: "https://github.com/settings/tokens", class: isAlnum},
-	{ID: "github", Name: "a GitHub OAuth access token", Prefix: "gho_", Min: 36, Max: 36, Exact: true,
+	{ID: "github", Name: "a GitHub OAuth access token", Prefix: "gho_", Min: 36, Max: 251,
 		Rotate: "https://github.com/settings/applications", class: isAlnum},
-	{ID: "github", Name: "a GitHub user-to-server token", Prefix: "ghu_", Min: 36, Max: 36, Exact: true,
+	{ID: "github", Name: "a GitHub user-to-server token", Prefix: "ghu_", Min: 36, Max: 251,
 		Rotate: "https://github.com/settings/apps/authorizations", class: isAlnum},
-	{ID: "github", Name: "a GitHub server-to-server token", Prefix: "ghs_", Min: 36, Max: 36, Exact: true,
+	{ID: "github", Name: "a GitHub server-to-server token", Prefix: "ghs_", Min: 36, Max: 251,
 		Rotate: "https://github.com/settings/apps", class: isAlnum},
-	{ID: "github", Name: "a GitHub refresh token", Prefix: "ghr_", Min: 36, Max: 36, Exact: true,
+	{ID: "github", Name: "a GitHub refresh token", Prefix: "ghr_", Min: 36, Max: 251,
 		Rotate: "https://github.com/settings/apps/authorizations", class: isAlnum},
 	{ID: "github", Name: "a GitHub fine-grained personal access token", Prefix: "github_pat_", Min: 82, Max: 82, Exact: true,
 		Rotate: "https://github.com/settings/tokens?type=beta", class: isWord},
@@ -82,7 +84,9 @@ var kinds = []Kind{
 		Rotate: "https://test.pypi.org/manage/account/token/", class: isB64URL},
 	{ID: "rubygems", Name: "a RubyGems API key", Prefix: "rubygems_", Min: 48, Max: 48, Exact: true,
 		Rotate: "https://rubygems.org/profile/api_keys", class: isHexLower},
-	{ID: "gitlab", Name: "a GitLab personal access token", Prefix: "glpat-", Min: 20, Max: 20, Exact: true,
+	// GitLab's newer (routable) tokens go on past the 20 characters
+	// with '.'-separated parts; the first 20 are enough to know one.
+	{ID: "gitlab", Name: "a GitLab personal access token", Prefix: "glpat-", Min: 20, Max: 255,
 		Rotate: "https://gitlab.com/-/user_settings/personal_access_tokens", class: isB64URL},
 }
 
