@@ -20,6 +20,9 @@ type TokenLeaked struct {
 	Source    string `event:"source"`     // the kind of place it was found, as the scanner says
 	Package   string `event:"package"`    // an upload: the package and version it was inside
 	Version   string `event:"version"`
+	// Uploader is who sent the upload the token was inside; "" for a
+	// scanner's report.
+	Uploader string `event:"uploader"`
 	// URL is where the scanner found it (a commit, a gist, an issue):
 	// personal, since such a URL names the person who published it.
 	URL  string `event:"url,personal"`
@@ -34,8 +37,8 @@ func init() { register(TokenLeaked{}, 1) }
 
 func (TokenLeaked) Type() string { return core.EventTokenLeaked }
 
-// At is the event of p by actor: "" when a scanner reported it (the
-// system acts), the uploader's name for an upload.
+// At is the event of p by actor: the token's owner, so that it shows in
+// the owner's account history (who found it is Scanner and Uploader).
 func (p TokenLeaked) At(at time.Time, actor string) *core.Event {
 	return newEvent(p, at, actor, "", "")
 }

@@ -13,6 +13,9 @@ const (
 	// MaxScanReportTokens bounds the matches one report may list: each is
 	// a lookup and possibly a revocation in one transaction.
 	MaxScanReportTokens = 1000
+	// MaxScanReportFieldBytes bounds each of a match's type, url and
+	// source as an event records them (events are kept for ever).
+	MaxScanReportFieldBytes = 2048
 	// MaxScanKeysBytes bounds the scanner's public key list as fetched.
 	MaxScanKeysBytes = 256 * 1024
 	// MaxScanKeys bounds the keys one list may hold.

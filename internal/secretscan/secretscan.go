@@ -166,8 +166,9 @@ func (s *Service) Report(ctx context.Context, scanner, keyID, sig string, body [
 			hash := token.Hash(m.Token)
 			label, done := seen[hash]
 			if !done {
-				leak := event.TokenLeaked{Scanner: scanner, TokenType: m.Type, Source: m.Source, URL: m.URL}
-				ok, err := s.revokeLeaked(tx, m.Token, hash, leak, "", now)
+				cut := func(s string) string { return quote.TruncateUTF8(s, limits.MaxScanReportFieldBytes) }
+				leak := event.TokenLeaked{Scanner: scanner, TokenType: cut(m.Type), Source: cut(m.Source), URL: cut(m.URL)}
+				ok, err := s.revokeLeaked(tx, m.Token, hash, leak, now)
 				if err != nil {
 					return err
 				}
@@ -209,12 +210,13 @@ func decodeReport(body []byte) ([]Match, error) {
 }
 
 // revokeLeaked revokes the token whose hash is hash if it is live at now,
-// recording leak (filled with the token and its owner) as its event.
+// recording leak (filled with the token and its owner, who is the event's
+// actor: it shows in their account history) as its event.
 // value, when given, is checked offline first: a value that is not a
 // well-formed Rampart token is no token of ours. It reports whether it
 // revoked one; a token already revoked or expired is left alone, so
 // revoking is idempotent.
-func (s *Service) revokeLeaked(tx store.Tx, value, hash string, leak event.TokenLeaked, actor string, now time.Time) (bool, error) {
+func (s *Service) revokeLeaked(tx store.Tx, value, hash string, leak event.TokenLeaked, now time.Time) (bool, error) {
 	if value != "" && token.Check(value) != nil {
 		return false, nil
 	}
@@ -240,7 +242,7 @@ func (s *Service) revokeLeaked(tx store.Tx, value, hash string, leak event.Token
 	if t.Name != "" {
 		leak.Token = fmt.Sprintf("%s (%q)", t.Mask, t.Name)
 	}
-	return true, tx.AppendEvent(leak.At(now, actor))
+	return true, tx.AppendEvent(leak.At(now, u.Name))
 }
 
 // noticesOf is the notifier's Render: the owner's notice of a leaked

@@ -37,8 +37,8 @@ func (s *Service) CheckUpload(ctx context.Context, actor string, ref core.Packag
 				foreign = append(foreign, f)
 				continue
 			}
-			leak := event.TokenLeaked{Scanner: ScannerPublish, Package: ref.Name, Version: version, File: f.File}
-			ok, err := s.revokeLeaked(tx, "", f.Hash, leak, actor, now)
+			leak := event.TokenLeaked{Scanner: ScannerPublish, Package: ref.Name, Version: version, File: f.File, Uploader: actor}
+			ok, err := s.revokeLeaked(tx, "", f.Hash, leak, now)
 			if err != nil {
 				return err
 			}
