@@ -53,9 +53,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limits.MaxScanReportBytes))
 	if err != nil {
 		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
+		var ce *core.Error
+		switch {
+		case errors.As(err, &mbe):
 			err = tooLarge()
-		} else {
+		case errors.As(err, &ce):
+			// The server's body deadline says why, in its own words.
+		default:
 			err = core.Errorf(core.KindInvalid, "the report's body could not be read: %w", err)
 		}
 		httperr.WriteJSON(w, r, h.log, err)
