@@ -21,8 +21,9 @@ import (
 	"github.com/rampart/rampart/internal/secretscan"
 )
 
-// Path is the endpoint's pattern, for the server's mux.
-const Path = "POST /-/secret-scanning/{scanner}"
+// Path is the endpoint's pattern, for the server's mux. It takes every
+// method, so that a wrong one is answered 405 naming POST.
+const Path = "/-/secret-scanning/{scanner}"
 
 // The headers that carry a report's signature (GitHub's names; other
 // scanners in the same format use them too).
@@ -46,6 +47,11 @@ func New(svc *secretscan.Service, log *slog.Logger) *Handler {
 // server's body deadline bounds the time), has the service verify and act
 // on it, and answers the labels as a JSON array.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		httperr.WriteJSON(w, r, h.log, core.WrongMethod([]string{http.MethodPost}, "%s takes only POST, not %s",
+			quote.Untrusted(r.URL.Path), quote.Untrusted(r.Method)))
+		return
+	}
 	if r.ContentLength > limits.MaxScanReportBytes {
 		httperr.WriteJSON(w, r, h.log, tooLarge())
 		return

@@ -33,3 +33,13 @@ func TestFetchKeysBounds(t *testing.T) {
 		t.Fatalf("404: %v", err)
 	}
 }
+
+func TestWrongMethodIs405(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.Handle(Path, New(nil, nil))
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/-/secret-scanning/github", nil))
+	if rec.Code != http.StatusMethodNotAllowed || rec.Header().Get("Allow") != "POST" || !strings.Contains(rec.Body.String(), "takes only POST") {
+		t.Fatalf("GET: %d %q %s", rec.Code, rec.Header().Get("Allow"), rec.Body)
+	}
+}
