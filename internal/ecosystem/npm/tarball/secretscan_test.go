@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/base64"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/npmfixture"
+	"github.com/rampart/rampart/internal/secretfind"
 	"github.com/rampart/rampart/internal/token"
 )
 
@@ -71,4 +73,46 @@ func TestInspectBoundsSecrets(t *testing.T) {
 	if len(info.Secrets) != limits.MaxSecretFindings {
 		t.Fatalf("%d secrets recorded, want %d", len(info.Secrets), limits.MaxSecretFindings)
 	}
+}
+
+// BenchmarkInspectScan compares Inspect on a tarball of source code (16
+// MiB unpacked) with the secret finder alone on the same bytes: the
+// finder's share of a publish's tarball pass.
+func BenchmarkInspectScan(b *testing.B) {
+	line := "const some_value = require('left-pad')(x, 10, '-'); // a_b-c " // 64 bytes
+	files := map[string]string{}
+	for i := range 16 {
+		var sb strings.Builder
+		for j := 0; sb.Len() < 1<<20; j++ {
+			sb.WriteString(line)
+			sb.WriteString(strconv.Itoa(i*1_000_000 + j))
+			sb.WriteByte('\n')
+		}
+		files["lib/f"+strconv.Itoa(i)+".js"] = sb.String()
+	}
+	tgz := npmfixture.Package(map[string]any{"name": "a", "version": "1.0.0"}, files)
+	var unpacked int64
+	for _, f := range files {
+		unpacked += int64(len(f))
+	}
+	b.Run("Inspect", func(b *testing.B) {
+		b.SetBytes(unpacked)
+		for b.Loop() {
+			if _, err := Inspect(bytes.NewReader(tgz), limits.Default()); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("FinderAlone", func(b *testing.B) {
+		b.SetBytes(unpacked)
+		for b.Loop() {
+			for _, f := range files {
+				var fd secretfind.Finder
+				for off := 0; off < len(f); off += 32 * 1024 {
+					fd.Write([]byte(f[off:min(off+32*1024, len(f))]))
+				}
+				fd.Done()
+			}
+		}
+	})
 }
