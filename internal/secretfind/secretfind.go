@@ -160,19 +160,46 @@ type Finder struct {
 	seen   map[Finding]bool
 }
 
-// Write scans p, keeping the last bytes for the next write. It never fails.
+// Write scans p, keeping the last bytes for the next write. It never
+// fails, and does not keep p: a large write is scanned where it lies, and
+// only its last bytes are copied.
 func (f *Finder) Write(p []byte) (int, error) {
-	f.buf = append(f.buf, p...)
-	if len(f.buf) >= scanEvery+keep {
-		f.scan(false)
+	if len(p) < 2*keep {
+		f.buf = append(f.buf, p...)
+		if len(f.buf) >= scanEvery+keep {
+			f.flush()
+		}
+		return len(p), nil
 	}
+	// The tokens that start in the carried bytes, seen with enough of p.
+	carry := len(f.buf)
+	f.buf = append(f.buf, p[:keep]...)
+	f.scanIn(f.buf, f.before, carry)
+	before := f.before
+	if carry > 0 {
+		before = f.buf[carry-1]
+	}
+	// Those that start in p but its last keep bytes, which are carried.
+	rest := len(p) - keep
+	f.scanIn(p, before, rest)
+	f.before = p[rest-1]
+	f.buf = append(f.buf[:0], p[rest:]...)
 	return len(p), nil
+}
+
+// flush scans the gathered bytes but the last keep, and carries those.
+func (f *Finder) flush() {
+	limit := len(f.buf) - keep
+	f.scanIn(f.buf, f.before, limit)
+	f.before = f.buf[limit-1]
+	n := copy(f.buf, f.buf[limit:])
+	f.buf = f.buf[:n]
 }
 
 // Done scans what is left of the stream and returns what it found, each
 // finding once; the Finder is then ready for another stream.
 func (f *Finder) Done() []Finding {
-	f.scan(true)
+	f.scanIn(f.buf, f.before, len(f.buf))
 	out := f.found
 	f.buf, f.before, f.found, f.seen = f.buf[:0], 0, nil, nil
 	return out
@@ -185,20 +212,12 @@ func Find(b []byte) []Finding {
 	return f.Done()
 }
 
-// scan reports the tokens that start in the bytes it may decide on (all
-// of them at the end of the stream, else all but the last keep bytes) and
-// carries the rest.
-func (f *Finder) scan(final bool) {
-	buf := f.buf
-	limit := len(buf)
-	if !final {
-		limit -= keep
-	}
-	if limit <= 0 {
-		return
-	}
-	// A token must start before limit, and its separator comes within
-	// the longest prefix after that.
+// scanIn reports the tokens that start in buf before limit; before is the
+// byte before buf[0]. Unless limit is len(buf) (the stream's end), buf
+// holds at least keep bytes past limit, so each such token is whole in it.
+func (f *Finder) scanIn(buf []byte, before byte, limit int) {
+	// A token's last separator comes within the longest prefix of its
+	// start.
 	end := min(len(buf), limit+maxPrefix)
 	for s := 1; s < end; s++ {
 		var si int
@@ -216,24 +235,18 @@ func (f *Finder) scan(final bool) {
 			if start < 0 || start >= limit || pend > len(buf) || string(buf[start:pend]) != k.Prefix {
 				continue
 			}
-			f.match(k, start, pend)
+			prev := before
+			if start > 0 {
+				prev = buf[start-1]
+			}
+			f.match(k, buf, prev, start, pend)
 		}
 	}
-	if final {
-		return
-	}
-	f.before = buf[limit-1]
-	n := copy(buf, buf[limit:])
-	f.buf = buf[:n]
 }
 
-// match checks the token of kind k whose prefix is buf[start:body].
-func (f *Finder) match(k *Kind, start, body int) {
-	buf := f.buf
-	prev := f.before
-	if start > 0 {
-		prev = buf[start-1]
-	}
+// match checks the token of kind k whose prefix is buf[start:body]; prev
+// is the byte before it.
+func (f *Finder) match(k *Kind, buf []byte, prev byte, start, body int) {
 	if isWord(prev) {
 		return
 	}

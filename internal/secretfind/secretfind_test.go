@@ -121,6 +121,20 @@ func TestSplitAcrossWrites(t *testing.T) {
 			t.Fatalf("writes of %d: %+v, want %+v", size, got, want)
 		}
 	}
+	// A token at every offset around the boundary of large writes (those
+	// scanned where they lie), and of the carried bytes.
+	for _, size := range []int{2 * keep, 2*keep + 1, 4096} {
+		for at := size - len(tok) - keep - 2; at < size+keep+2; at++ {
+			text := []byte(strings.Repeat(".", at) + tok + " " + strings.Repeat(".", 3*size))
+			var f Finder
+			for off := 0; off < len(text); off += size {
+				f.Write(text[off:min(off+size, len(text))])
+			}
+			if got := f.Done(); len(got) != 1 || got[0].Hash != token.Hash(tok) {
+				t.Fatalf("writes of %d, token at %d: %+v", size, at, got)
+			}
+		}
+	}
 	// Done resets: a second stream starts clean.
 	var f Finder
 	f.Write([]byte("a" + tok[:3]))
