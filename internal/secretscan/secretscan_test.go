@@ -42,7 +42,7 @@ type keyServer struct {
 	down    bool
 }
 
-func (k *keyServer) add(t *testing.T, id string) *ecdsa.PrivateKey {
+func (k *keyServer) add(t testing.TB, id string) *ecdsa.PrivateKey {
 	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
