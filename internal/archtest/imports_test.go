@@ -49,6 +49,8 @@ var domain = []string{
 	"internal/notifier",
 	"internal/signing",
 	"internal/trust",
+	"internal/secretscan",
+	"internal/secretfind",
 }
 
 // forbidden are the transport and storage packages no domain package may

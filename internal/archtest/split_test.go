@@ -34,6 +34,7 @@ var onlyImports = map[string][]string{
 	"internal/store/storetest/suite":    {"internal/core", "internal/store"},
 	"internal/store/storetest/accounts": {"internal/core", "internal/store", "internal/store/storetest/suite"},
 	"internal/store/storetest/packages": {"internal/core", "internal/store", "internal/store/storetest/suite"},
+	"internal/store/storetest/scanning": {"internal/core", "internal/store", "internal/store/storetest/suite"},
 }
 
 // TestSplitPackagesStayLeaves fails when a package of onlyImports imports

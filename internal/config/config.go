@@ -64,6 +64,8 @@ type Config struct {
 
 	TrustedPublishing TrustedPublishing `toml:"trusted_publishing"`
 
+	SecretScanning SecretScanning `toml:"secret_scanning"`
+
 	// InsecureFastPasswordHashing swaps argon2id's production parameters
 	// for tiny ones. Only for test suites on small machines.
 	InsecureFastPasswordHashing bool `toml:"insecure_fast_password_hashing"`
@@ -281,6 +283,7 @@ func Default() Config {
 			StepUpWindow: Duration{15 * time.Minute}},
 		Recovery:          Recovery{Wait: Duration{7 * 24 * time.Hour}},
 		TrustedPublishing: defaultTrustedPublishing(),
+		SecretScanning:    defaultSecretScanning(),
 	}
 }
 
@@ -409,6 +412,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	errs = append(errs, c.EmailDomains.validate())
+	errs = append(errs, c.SecretScanning.validate())
 	if m := c.MFA; m.CriticalTopPercent < 0 || m.CriticalTopPercent > 100 {
 		errs = append(errs, fmt.Errorf("mfa.critical_top_percent = %g: want a percentage from 0 to 100 (1 is the default; 0 leaves only designated packages critical)", m.CriticalTopPercent))
 	}

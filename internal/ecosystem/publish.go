@@ -57,6 +57,23 @@ type Publish struct {
 	Artifact    Artifact
 	Metadata    Metadata
 	Attachments []Attachment
+	// Secrets are the credentials found in the artifact's files
+	// (internal/secretfind), each with the file it was found in; the
+	// publish's scan stage decides what they mean.
+	Secrets []Secret
+}
+
+// Secret is a credential found in one of the artifact's files. It never
+// holds the credential itself.
+type Secret struct {
+	// File is the path inside the artifact, as the archive names it.
+	File string
+	// Kind, Name and Rotate are the format's (secretfind.Kind): its id,
+	// what it is, and where its owner replaces it.
+	Kind, Name, Rotate string
+	// Hash is the SHA-256 hex (token.Hash) of one of this registry's own
+	// tokens; "" for any other kind.
+	Hash string
 }
 
 // Artifact is the uploaded file (npm's tarball, a Go module zip), held

@@ -89,6 +89,9 @@ func TestLegacyShapes(t *testing.T) {
 		{core.EventTrustPolicy, map[string]any{"trusted_only": true}, TrustPolicy{TrustedOnly: true}},
 		{core.EventTrustExchange, map[string]any{"id": 1, "issuer": "github", "subject": "s", "token": "K", "expires": now, "pending": true},
 			TrustExchange{ID: 1, Issuer: "github", Subject: "s", Token: "K", Expires: ms, Pending: true}},
+		// No token.leaked event predates typed events; the legacy form
+		// still reads its keys as any type's.
+		{core.EventTokenLeaked, map[string]any{"user": "alice", "key": "K", "scanner": "github"}, TokenLeaked{User: "alice", Key: "K", Scanner: "github"}},
 	}
 	seen := map[string]bool{}
 	for _, c := range cases {

@@ -47,6 +47,9 @@ const (
 	// KindTrustChanged goes to every owner when a package's trusted
 	// publishers or its trusted-only policy change; Reason says what.
 	KindTrustChanged = "trust_changed"
+	// KindTokenLeaked goes to the owner of an API token found where
+	// others can read it, which was revoked: where, and what to do.
+	KindTokenLeaked = "token_leaked"
 )
 
 // Kinds lists every kind Render knows.
@@ -62,6 +65,7 @@ var kinds = []string{
 	KindSignupAttempt,
 	KindPackageCritical,
 	KindTrustChanged,
+	KindTokenLeaked,
 }
 
 // Notice is what the templates say. Which fields a kind needs is listed
@@ -130,6 +134,10 @@ type Notice struct {
 	// the page where a security key is added.
 	Reason          string
 	KeyRequiredFrom time.Time
+	// FoundAt says where a leaked token was found: a URL a scanner
+	// reported, or the package, version and file of an upload; TokenName
+	// names the token by mask and name. KindTokenLeaked needs FoundAt.
+	FoundAt string
 }
 
 // ErrInvalidNotice marks a Notice that Render cannot turn into a mail.
@@ -225,6 +233,7 @@ func (n Notice) clean() Notice {
 		*f = cleanText(*f, maxShortText)
 	}
 	n.UserAgent = cleanText(n.UserAgent, maxLongText)
+	n.FoundAt = cleanText(n.FoundAt, maxLongText)
 	if n.Site == "" {
 		n.Site = "Rampart"
 	}
@@ -295,6 +304,10 @@ func (n Notice) check(kind string) error {
 	case KindPasskeyAdded, KindPasskeyRemoved:
 		if n.Credential == "" {
 			return missing("Credential")
+		}
+	case KindTokenLeaked:
+		if n.FoundAt == "" {
+			return missing("FoundAt")
 		}
 	case KindMFAFailures:
 		if n.FailedCodes <= 0 {

@@ -32,6 +32,7 @@ func sample() rmail.Notice {
 		Package: "left-pad", Version: "1.3.0", PackageURL: packageURL,
 		Actor: "bob", Owner: "carol",
 		Reason: "among the most downloaded", KeyRequiredFrom: when.Add(14 * 24 * time.Hour),
+		FoundAt: "package left-pad@1.3.0, file package/.npmrc",
 	}
 }
 
@@ -61,6 +62,7 @@ var mustSay = map[string][]string{
 	rmail.KindSignupAttempt:            {"bob", "sign up", "nothing to do", securityURL},
 	rmail.KindPackageCritical:          {"left-pad", "critical package", "among the most downloaded", "security key or passkey", "until", "Sunday, 6 December 2026", securityURL},
 	rmail.KindTrustChanged:             {"left-pad", "among the most downloaded", "bob", "trusted publisher", securityURL},
+	rmail.KindTokenLeaked:              {"has been revoked", "Found at: package left-pad@1.3.0, file package/.npmrc", "npm token create", securityURL},
 }
 
 var wantLinks = map[string][]string{

@@ -55,6 +55,8 @@ type publishRun struct {
 	// the notices and the answer.
 	maintainers []core.User
 	keyFrom     time.Time
+	// warning is the scan stage's word for the publisher, "" if none.
+	warning string
 
 	out *Published
 }

@@ -74,7 +74,8 @@ func TestVerifyStage(t *testing.T) {
 	}
 }
 
-// The scan stage is a no-op today: it neither refuses nor records.
+// With no credentials found in the artifact, the scan stage neither
+// refuses nor records.
 func TestScanStageRecordsNothing(t *testing.T) {
 	r := &publishRun{pub: artifactPublish(core.NPM("a"), []byte("x"))}
 	before := *r
@@ -83,6 +84,37 @@ func TestScanStageRecordsNothing(t *testing.T) {
 	}
 	if r.pub != before.pub || r.digest != before.digest || r.provenance != before.provenance || r.out != nil {
 		t.Fatal("the scan stage changed the run")
+	}
+}
+
+// Credentials found in the artifact go to Config.Leaks, whose refusal
+// ends the publish and whose warning reaches the publisher.
+func TestScanStageAsksLeaks(t *testing.T) {
+	pub := artifactPublish(core.NPM("a"), []byte("x"))
+	pub.Version = "1.0.0"
+	pub.Secrets = []ecosystem.Secret{{File: "package/.npmrc", Kind: "rampart", Hash: "ab"}}
+	p := authz.Principal{User: &core.User{Name: "alice"}}
+	var got []ecosystem.Secret
+	refuse := errors.New("refused")
+	s := &Publisher{leaks: func(_ context.Context, actor string, ref core.PackageRef, version string, found []ecosystem.Secret) (string, error) {
+		if actor != "alice" || ref != core.NPM("a") || version != "1.0.0" {
+			t.Errorf("leaks(%q, %v, %q)", actor, ref, version)
+		}
+		got = found
+		return "", refuse
+	}}
+	if err := scanStage(context.Background(), &publishRun{s: s, p: p, pub: pub}); !errors.Is(err, refuse) {
+		t.Fatalf("scanStage = %v, want the check's refusal", err)
+	}
+	if len(got) != 1 || got[0].File != "package/.npmrc" {
+		t.Fatalf("leaks got %+v", got)
+	}
+	s.leaks = func(context.Context, string, core.PackageRef, string, []ecosystem.Secret) (string, error) {
+		return "careful", nil
+	}
+	r := &publishRun{s: s, p: p, pub: pub}
+	if err := scanStage(context.Background(), r); err != nil || r.warning != "careful" {
+		t.Fatalf("scanStage = %v, warning %q; want nil and the check's warning", err, r.warning)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/rampart/rampart/internal/authz"
@@ -92,8 +93,17 @@ func storeStage(ctx context.Context, r *publishRun) error {
 }
 
 // scanStage is where malware scanning goes: it may put the version in
-// quarantine. Today nothing is scanned and nothing recorded.
-func scanStage(context.Context, *publishRun) error { return nil }
+// quarantine. Today it acts on the credentials the format found in the
+// artifact (Config.Leaks): a live token of this registry is revoked and
+// refuses the publish; another registry's refuses it or warns.
+func scanStage(ctx context.Context, r *publishRun) error {
+	if len(r.pub.Secrets) == 0 || r.s.leaks == nil {
+		return nil
+	}
+	warning, err := r.s.leaks(ctx, r.p.User.Name, r.pub.Ref, r.pub.Version, r.pub.Secrets)
+	r.warning = warning
+	return err
+}
 
 // commitStage records the version, its dist-tag, the event and the new
 // document in one transaction, after checking the policy again.
@@ -188,6 +198,9 @@ func afterCommitStage(ctx context.Context, r *publishRun) error {
 	if keyFrom := r.keyFrom; !keyFrom.IsZero() {
 		out.Notice = fmt.Sprintf("%s is a critical package: from %s, publishing and managing it need a security key or passkey (a code from an authenticator app will no longer do, nor tokens created with one); add one at %s",
 			pub.Ref.Name, keyFrom.UTC().Format("2006-01-02 15:04 MST"), s.securityKeysURL)
+	}
+	if r.warning != "" {
+		out.Notice = strings.TrimPrefix(out.Notice+"; "+r.warning, "; ")
 	}
 	r.out = out
 	return nil

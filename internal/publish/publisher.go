@@ -8,6 +8,7 @@
 package publish
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
@@ -67,7 +68,17 @@ type Config struct {
 	// named in the notice of a critical package's coming key requirement.
 	SecurityKeysURL string
 	Hooks           Hooks
+	// Leaks decides what credentials found inside an upload mean
+	// (internal/secretscan's CheckUpload); nil lets them through.
+	Leaks LeakCheck
 }
+
+// LeakCheck is called by the scan stage with the credentials the format
+// found in the artifact (ecosystem.Publish.Secrets), if any. It may
+// revoke tokens and commit their events on its own: the publish is
+// refused when it returns an error, and a warning it returns reaches the
+// publisher.
+type LeakCheck func(ctx context.Context, actor string, ref core.PackageRef, version string, found []ecosystem.Secret) (warning string, err error)
 
 // Publisher admits uploads and publishes them.
 type Publisher struct {
@@ -77,6 +88,7 @@ type Publisher struct {
 	limits          limits.Limits
 	securityKeysURL string
 	hooks           Hooks
+	leaks           LeakCheck
 	now             func() time.Time
 	log             *slog.Logger
 	// uploads counts each account's PUT bodies in progress; processing
@@ -89,7 +101,7 @@ type Publisher struct {
 // that its read caches see the publishes) and blobs.
 func New(st store.Store, blobs blob.Store, cfg Config, now func() time.Time, log *slog.Logger) *Publisher {
 	return &Publisher{store: st, blobs: blobs, format: cfg.Format, limits: cfg.Limits, securityKeysURL: cfg.SecurityKeysURL,
-		hooks: cfg.Hooks, now: now, log: log, processing: make(chan struct{}, limits.MaxPublishesProcessing)}
+		hooks: cfg.Hooks, leaks: cfg.Leaks, now: now, log: log, processing: make(chan struct{}, limits.MaxPublishesProcessing)}
 }
 
 // UseStore makes s read and write through st from now on (the registry

@@ -65,6 +65,9 @@ type Config struct {
 	// Sign signs a version as it is published (publish.Hooks.Sign); nil
 	// signs nothing.
 	Sign func(tx store.Tx, ref core.PackageRef, v *core.Version) error
+	// Leaks decides what credentials found inside an upload mean
+	// (internal/secretscan); nil lets them through.
+	Leaks publish.LeakCheck
 }
 
 // Service is the package service.

@@ -34,6 +34,7 @@ func (s *Service) newPublisher() *publish.Publisher {
 			Sign:  s.cfg.Sign,
 			Trust: trust.CheckPublish,
 		},
+		Leaks: s.cfg.Leaks,
 	}, s.now, s.log)
 }
 

@@ -31,7 +31,9 @@ import (
 	"github.com/rampart/rampart/internal/pwcheck"
 	"github.com/rampart/rampart/internal/redact"
 	"github.com/rampart/rampart/internal/registry"
+	"github.com/rampart/rampart/internal/scanapi"
 	"github.com/rampart/rampart/internal/secondfactor"
+	"github.com/rampart/rampart/internal/secretscan"
 	"github.com/rampart/rampart/internal/signing"
 	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/store/sqlite"
@@ -77,6 +79,8 @@ type Services struct {
 	// outbox (account/notices.go); startJobs runs it.
 	AccountNotices *notifier.Notifier
 	console        bool // an admin command beside a possibly live server (Options.Console)
+	// Scanning revokes leaked tokens (secretscan.go).
+	Scanning *secretscan.Service
 }
 
 // Close stops the background jobs, waits until ctx ends for the tasks
@@ -160,6 +164,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		st.Close()
 		return nil, err
 	}
+	scanning := openScanning(st, cfg, mailer, opts)
 	reg, err := registry.New(ctx, st, blobs, registry.Config{
 		Format:             npmfmt.Format{},
 		PublicURL:          cfg.PublicURL,
@@ -173,6 +178,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		CriticalMinDownloads: cfg.MFA.CriticalMinDownloads,
 		CriticalGrace:        cfg.MFA.CriticalGracePeriod.Duration,
 		Sign:                 signVersion(sg),
+		Leaks:                scanning.CheckUpload,
 	}, opts.Now, opts.Log)
 	if err != nil {
 		st.Close()
@@ -188,6 +194,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 			return nil, errors.Join(err, accts.Close(ctx))
 		}
 	}
+	accts.Scanning = scanning
 	return accts, nil
 }
 
@@ -212,6 +219,7 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	// WebAuthn's JSON endpoints (webauthn.js) belong to the web UI.
 	mux.Handle("POST /-/webauthn/", webH)
 	mux.Handle("GET /-/policies/{name}", webH)
+	mux.Handle(scanapi.Path, scanapi.New(svc.Scanning, log))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if web.IsBrowser(r) && webH.Serves(r) {
 			webH.ServeHTTP(w, r)
@@ -297,6 +305,7 @@ func startJobs(svc *Services, cfg config.Config, log *slog.Logger) {
 	bg.Go(bg.Context(), "trusted publishing notices", func(ctx context.Context) { svc.Trust.Notices.Run(ctx, 30*time.Second) })
 	bg.Go(bg.Context(), "account notices", func(ctx context.Context) { svc.AccountNotices.Run(ctx, 30*time.Second) })
 	bg.Go(bg.Context(), "critical packages", func(ctx context.Context) { svc.Registry.RunCritical(ctx, 24*time.Hour) })
+	bg.Go(bg.Context(), "leaked-token notices", func(ctx context.Context) { svc.Scanning.RunNotices(ctx, 30*time.Second) })
 	if cfg.EmailDomains.Check {
 		bg.Go(bg.Context(), "email domain re-checks", func(ctx context.Context) {
 			runDomainRechecks(ctx, svc.Identity, cfg.EmailDomains.RecheckInterval.Duration, log)

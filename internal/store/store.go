@@ -98,6 +98,7 @@ type Tx interface {
 	Files
 	Signing
 	TrustedPublishers
+	ScanReports
 }
 
 // Users holds accounts. Names are unique; so are verified email

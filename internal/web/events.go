@@ -12,6 +12,7 @@ var eventText = map[string]string{
 	core.EventAccountCreate:            "Account created",
 	core.EventTokenCreate:              "API token created",
 	core.EventTokenRevoke:              "API token revoked",
+	core.EventTokenLeaked:              "API token found exposed, and revoked",
 	core.EventSessionRevoke:            "A signed-in browser was signed out",
 	core.EventEmailVerifySent:          "Verification link mailed",
 	core.EventEmailVerified:            "Email address verified",

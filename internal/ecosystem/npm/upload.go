@@ -80,6 +80,9 @@ func ParsedUpload(doc *Document, urlName string, lim limits.Limits, tgz io.Reade
 		Metadata: ecosystem.Metadata{Description: desc, Keywords: kws, Dependencies: deps,
 			HasInstallScript: info.HasInstallScript(), License: quote.TruncateUTF8(license, 1024), Manifest: manifest},
 	}
+	for _, f := range info.Secrets {
+		out.Secrets = append(out.Secrets, ecosystem.Secret{File: f.File, Kind: f.Kind, Name: f.Name, Rotate: f.Rotate, Hash: f.Hash})
+	}
 	if pub.Provenance != nil {
 		out.Attachments = append(out.Attachments, ecosystem.Attachment{
 			Kind: ecosystem.AttachmentProvenance, MediaType: pub.ProvenanceType, Data: pub.Provenance})

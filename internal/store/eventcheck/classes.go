@@ -177,4 +177,6 @@ var Methods = map[string]Rule{
 	"TrustedTokenByID":       {Read, ""},
 	"TrustedOnly":            {Read, ""},
 	"SetTrustedOnly":         {Security, "long-lived tokens may or may not publish the package"},
+	// ScanReports
+	"RememberScanReport": {Bookkeeping, "the replay memory of secret-scanning reports; the revocations a report makes record their own events"},
 }

@@ -37,6 +37,7 @@ import (
 	"github.com/rampart/rampart/internal/store/storetest/accounts"
 	"github.com/rampart/rampart/internal/store/storetest/packages"
 	"github.com/rampart/rampart/internal/store/storetest/signing"
+	"github.com/rampart/rampart/internal/store/storetest/scanning"
 	"github.com/rampart/rampart/internal/store/storetest/suite"
 	"github.com/rampart/rampart/internal/store/storetest/trust"
 )
@@ -79,6 +80,7 @@ var roles = []struct {
 	{"Files", packages.RunFiles},
 	{"Signing", signing.RunSigning},
 	{"TrustedPublishers", trust.RunTrustedPublishers},
+	{"ScanReports", scanning.RunScanReports},
 	{"Transactions", RunTransactions},
 }
 

@@ -20,6 +20,7 @@ import (
 
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/limits"
+	"github.com/rampart/rampart/internal/secretfind"
 )
 
 // Info is what Inspect learned.
@@ -40,6 +41,9 @@ type Info struct {
 	// BindingGyp is whether the package folder holds a binding.gyp (in
 	// any case: macOS and Windows find it so), which npm builds on install.
 	BindingGyp bool
+	// Secrets are the credentials found in the files (secretscan.go),
+	// at most limits.MaxSecretFindings.
+	Secrets []Secret
 }
 
 // HasInstallScript reports whether npm runs a script when it installs the
@@ -166,6 +170,8 @@ type inspector struct {
 	symlinks    map[string]symlink // by foldPath
 	havePkgJSON bool
 	readmeRank  int
+	// finder scans every file's bytes for credentials as they stream past.
+	finder secretfind.Finder
 }
 
 // entry checks one tar header and reads the files Inspect keeps.
@@ -239,8 +245,23 @@ func (in *inspector) placeUnderTop(name string, isDir bool) error {
 	return nil
 }
 
-// file accounts for a regular file and reads package.json and the README.
+// file accounts for a regular file, reads package.json and the README,
+// and scans the file's bytes for credentials (secretscan.go): every byte
+// passes the finder once, in the one pass over the stream.
 func (in *inspector) file(name string, hdr *tar.Header, tr *tar.Reader) error {
+	if err := in.readFile(name, hdr, io.TeeReader(tr, &in.finder)); err != nil {
+		return err
+	}
+	if _, err := io.Copy(&in.finder, tr); err != nil {
+		return readError(err)
+	}
+	in.noteSecrets(name, in.finder.Done())
+	return nil
+}
+
+// readFile accounts for a regular file and reads package.json and the
+// README from r.
+func (in *inspector) readFile(name string, hdr *tar.Header, tr io.Reader) error {
 	in.info.FileCount++
 	in.info.Files = append(in.info.Files, name)
 	// Sizes are summed from the headers as well as counted off the gzip
@@ -270,7 +291,7 @@ func (in *inspector) file(name string, hdr *tar.Header, tr *tar.Reader) error {
 	return nil
 }
 
-func (in *inspector) packageJSON(hdr *tar.Header, tr *tar.Reader) error {
+func (in *inspector) packageJSON(hdr *tar.Header, tr io.Reader) error {
 	if hdr.Size > limits.MaxPackageJSONBytes {
 		return core.Errorf(core.KindTooLarge, "package.json in the tarball is %s, over the limit of %s; move data out of package.json",
 			mib(hdr.Size), mib(limits.MaxPackageJSONBytes))
