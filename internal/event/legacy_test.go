@@ -78,6 +78,14 @@ func TestLegacyShapes(t *testing.T) {
 		{core.EventCriticalChange, map[string]any{"computed": []string{}, "became_critical": []string{}, "top_percent": float64(1), "min_downloads": int64(1), "window_days": 30},
 			CriticalChange{TopPercent: "1", MinDownloads: 1, WindowDays: 30}},
 		{core.EventFileDamaged, map[string]any{"digest": "ab", "problem": "damaged", "hashes_to": "cd"}, FileDamaged{Digest: "ab", Problem: "damaged", HashesTo: "cd"}},
+		// Staged publishing (stage.go) never wrote untyped maps: its events
+		// decode from their public keys like any other.
+		{core.EventStagePublish, map[string]any{"stage": "s1", "integrity": "sha512-x", "tag": "latest", "reason": "r", "expires_at": now, "token": ""},
+			StagePublish{Stage: "s1", Integrity: "sha512-x", Tag: "latest", Reason: "r", ExpiresAt: ms}},
+		{core.EventStageApprove, map[string]any{"stage": "s1", "integrity": "sha512-x", "tag": "latest"}, StageApprove{Stage: "s1", Integrity: "sha512-x", Tag: "latest"}},
+		{core.EventStageReject, map[string]any{"stage": "s1", "integrity": "sha512-x"}, StageReject{Stage: "s1", Integrity: "sha512-x"}},
+		{core.EventStageExpire, map[string]any{"stage": "s1", "integrity": "sha512-x", "staged_at": now}, StageExpire{Stage: "s1", Integrity: "sha512-x", StagedAt: ms}},
+		{core.EventStagePolicy, map[string]any{"from": "none", "to": "all"}, StagePolicy{From: "none", To: "all"}},
 	}
 	seen := map[string]bool{}
 	for _, c := range cases {

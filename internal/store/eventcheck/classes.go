@@ -156,4 +156,12 @@ var Methods = map[string]Rule{
 	"GetMeta":  {Read, ""},
 	"SetMeta":  {Bookkeeping, "the store's own bookkeeping"},
 	"FileRefs": {Read, ""},
+	// Stages
+	"CreateStage":    {Security, "a version waits for approval; its tag moves when it is approved"},
+	"DecideStage":    {Security, "a staged version is released or discarded"},
+	"SetStagePolicy": {Security, "which publishes need a maintainer's approval"},
+	"Stage":          {Read, ""},
+	"OpenStages":     {Read, ""},
+	"ExpiredStages":  {Read, ""},
+	"StagePolicy":    {Read, ""},
 }
