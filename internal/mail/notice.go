@@ -44,6 +44,10 @@ const (
 	// became critical: what it means, how to add a security key, and
 	// the deadline.
 	KindPackageCritical = "package_critical"
+	// KindPackageStage goes to every maintainer of a package when one of
+	// its versions is staged, approved, rejected or expires, and when its
+	// staged-publishing policy changes (Stage says which).
+	KindPackageStage = "package_stage"
 )
 
 // Kinds lists every kind Render knows.
@@ -58,6 +62,7 @@ var kinds = []string{
 	KindEmailChangeRequested,
 	KindSignupAttempt,
 	KindPackageCritical,
+	KindPackageStage,
 }
 
 // Notice is what the templates say. Which fields a kind needs is listed
@@ -126,6 +131,13 @@ type Notice struct {
 	// the page where a security key is added.
 	Reason          string
 	KeyRequiredFrom time.Time
+	// Stage is what happened to a staged version ("staged", "approved",
+	// "rejected", "expired") or "policy" for a policy change; StageID the
+	// stage's id, Tag the dist-tag it moves, ActionURL where it is
+	// reviewed, Policy the new policy, ExpiresIn how long a staged
+	// version waits, Reason why it was staged: KindPackageStage, with
+	// Package (and Version but for "policy").
+	Stage, StageID, Tag, Policy string
 }
 
 // ErrInvalidNotice marks a Notice that Render cannot turn into a mail.
@@ -217,7 +229,7 @@ const (
 // on for pages.
 func (n Notice) clean() Notice {
 	for _, f := range []*string{&n.Site, &n.User, &n.IP, &n.OldEmail, &n.NewEmail, &n.Method,
-		&n.Credential, &n.TokenName, &n.TokenScope, &n.Package, &n.Version, &n.Actor, &n.Via, &n.Owner, &n.Reason} {
+		&n.Credential, &n.TokenName, &n.TokenScope, &n.Package, &n.Version, &n.Actor, &n.Via, &n.Owner, &n.Reason, &n.Stage, &n.StageID, &n.Tag, &n.Policy} {
 		*f = cleanText(*f, maxShortText)
 	}
 	n.UserAgent = cleanText(n.UserAgent, maxLongText)
@@ -315,6 +327,15 @@ func (n Notice) check(kind string) error {
 	case KindPackageCritical:
 		if n.Package == "" || n.Reason == "" {
 			return missing("Package and Reason")
+		}
+	case KindPackageStage:
+		switch {
+		case n.Package == "" || n.Stage == "":
+			return missing("Package and Stage")
+		case n.Stage == "policy" && n.Policy == "":
+			return missing("Policy")
+		case n.Stage != "policy" && (n.Version == "" || n.StageID == ""):
+			return missing("Version and StageID")
 		}
 	}
 	return nil

@@ -32,6 +32,7 @@ func sample() rmail.Notice {
 		Package: "left-pad", Version: "1.3.0", PackageURL: packageURL,
 		Actor: "bob", Owner: "carol",
 		Reason: "among the most downloaded", KeyRequiredFrom: when.Add(14 * 24 * time.Hour),
+		Stage: "staged", StageID: "0b7c2a4e-1111-4222-8333-444455556666", Tag: "latest",
 	}
 }
 
@@ -60,6 +61,8 @@ var mustSay = map[string][]string{
 	rmail.KindEmailChangeRequested:     {"alice@new.example", "24 hours", "Cancel", securityURL},
 	rmail.KindSignupAttempt:            {"bob", "sign up", "nothing to do", securityURL},
 	rmail.KindPackageCritical:          {"left-pad", "critical package", "among the most downloaded", "security key or passkey", "until", "Sunday, 6 December 2026", securityURL},
+	rmail.KindPackageStage: {"left-pad", "1.3.0", "staged", "awaiting approval", "0b7c2a4e-1111-4222-8333-444455556666",
+		"npm stage approve 0b7c2a4e-1111-4222-8333-444455556666 --otp=<code>", actionURL, "within 24 hours", securityURL},
 }
 
 var wantLinks = map[string][]string{
@@ -68,6 +71,7 @@ var wantLinks = map[string][]string{
 	rmail.KindPackagePublished: {packageURL, securityURL},
 	rmail.KindRecoveryStarted:  {actionURL, securityURL},
 	rmail.KindPackageCritical:  {packageURL, securityURL},
+	rmail.KindPackageStage:     {actionURL, securityURL},
 }
 
 func TestRenderEveryKind(t *testing.T) {

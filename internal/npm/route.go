@@ -67,6 +67,14 @@ var endpoints = []endpoint{
 	{http.MethodGet, "/-/npm/v1/user", func(h *Handler, c *call) error { return h.getProfile(c.w, c.r, c.p) }, tokenMustHold},
 	{http.MethodPost, "/-/npm/v1/user", func(h *Handler, c *call) error { return h.postProfile(c.w, c.r, c.p) }, tokenMustHold},
 
+	// Staged publishing (§11.5; stage.go).
+	{http.MethodPost, "/-/stage/package/{pkg}", func(h *Handler, c *call) error { return h.stagePublish(c.w, c.r, c.p, c.pkg) }, tokenMustHold},
+	{http.MethodGet, "/-/stage", func(h *Handler, c *call) error { return h.stageList(c.w, c.r, c.p) }, tokenMustHold},
+	{http.MethodGet, "/-/stage/{id}", func(h *Handler, c *call) error { return h.stageView(c.w, c.r, c.p, c.id) }, tokenMustHold},
+	{http.MethodDelete, "/-/stage/{id}", func(h *Handler, c *call) error { return h.stageReject(c.w, c.r, c.p, c.id) }, tokenMustHold},
+	{http.MethodGet, "/-/stage/{id}/tarball", func(h *Handler, c *call) error { return h.stageTarball(c.w, c.r, c.p, c.id) }, tokenMustHold},
+	{http.MethodPost, "/-/stage/{id}/approve", func(h *Handler, c *call) error { return h.stageApprove(c.w, c.r, c.p, c.id) }, tokenMustHold},
+
 	// Search and audit (§7, §9).
 	{http.MethodGet, "/-/v1/search", func(h *Handler, c *call) error { return h.search(c.w, c.r, c.p) }, tokenMustHold},
 	{http.MethodPost, "/-/npm/v1/security/advisories/bulk", func(h *Handler, c *call) error { return h.auditBulk(c.w, c.r) }, tokenMustHold},
@@ -94,12 +102,6 @@ var endpoints = []endpoint{
 	{http.MethodGet, "/-/package/{pkg}/trust", notYet("trusted publishing is"), tokenMustHold},
 	{http.MethodPost, "/-/package/{pkg}/trust", notYet("trusted publishing is"), tokenMustHold},
 	{http.MethodDelete, "/-/package/{pkg}/trust/{id}", notYet("trusted publishing is"), tokenMustHold},
-	{http.MethodGet, "/-/stage", notYet("staged publishing is"), tokenMustHold},
-	{http.MethodPost, "/-/stage/package/{pkg}", notYet("staged publishing is"), tokenMustHold},
-	{http.MethodGet, "/-/stage/{id}", notYet("staged publishing is"), tokenMustHold},
-	{http.MethodDelete, "/-/stage/{id}", notYet("staged publishing is"), tokenMustHold},
-	{http.MethodGet, "/-/stage/{id}/tarball", notYet("staged publishing is"), tokenMustHold},
-	{http.MethodPost, "/-/stage/{id}/approve", notYet("staged publishing is"), tokenMustHold},
 	{http.MethodGet, "/-/_view/starredByUser", notYet("stars are"), tokenMustHold},
 }
 

@@ -44,6 +44,8 @@ type Upload struct {
 	name    string
 	release func()
 	spool   *os.File
+	// stage marks a `npm stage publish` (BeginStage).
+	stage bool
 }
 
 // BeginUpload admits a PUT /<name> before its body is read. declared is
@@ -181,7 +183,7 @@ func (u *Upload) Publish(ctx context.Context, parse func() (*ecosystem.Publish, 
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	return u.s.runPublish(ctx, u.p, parse)
+	return u.s.runPublish(ctx, u.p, u.stage, parse)
 }
 
 // Close releases the account's upload slot and drops the scratch file.

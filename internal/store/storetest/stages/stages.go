@@ -81,20 +81,26 @@ func testDecideOnce(t *testing.T, s store.Store) {
 	alice, _, p := fixture(t, s)
 	st := newStage("0b7c2a4e-1111-4222-8333-444455556666", p, alice, "1.0.0", time.Hour)
 	create(t, s, st)
-	suite.Write(t, s, func(tx store.Tx) error { return tx.DecideStage(st.ID, core.StageApproved, suite.At(2*time.Hour), "alice") })
+	suite.Write(t, s, func(tx store.Tx) error {
+		return tx.DecideStage(st.ID, core.StageApproved, suite.At(2*time.Hour), "alice")
+	})
 	got := suite.Read(t, s, func(tx store.Tx) (*core.Stage, error) { return tx.Stage(st.ID) })
 	if got.Status != core.StageApproved || got.DecidedBy != "alice" || !suite.SameTime(got.DecidedAt, suite.At(2*time.Hour)) || got.Open() {
 		t.Errorf("after DecideStage: status %q by %q at %v", got.Status, got.DecidedBy, got.DecidedAt)
 	}
 	// A second decision (a rejection racing the approval, or expiry)
 	// changes nothing.
-	err := s.Update(t.Context(), func(tx store.Tx) error { return tx.DecideStage(st.ID, core.StageRejected, suite.At(3*time.Hour), "bob") })
+	err := s.Update(t.Context(), func(tx store.Tx) error {
+		return tx.DecideStage(st.ID, core.StageRejected, suite.At(3*time.Hour), "bob")
+	})
 	suite.WantErr(t, err, core.ErrConflict, "DecideStage of a decided stage")
 	got = suite.Read(t, s, func(tx store.Tx) (*core.Stage, error) { return tx.Stage(st.ID) })
 	if got.Status != core.StageApproved || got.DecidedBy != "alice" {
 		t.Errorf("a second decision overwrote the first: status %q by %q", got.Status, got.DecidedBy)
 	}
-	err = s.Update(t.Context(), func(tx store.Tx) error { return tx.DecideStage("no-such-stage", core.StageRejected, suite.At(3*time.Hour), "bob") })
+	err = s.Update(t.Context(), func(tx store.Tx) error {
+		return tx.DecideStage("no-such-stage", core.StageRejected, suite.At(3*time.Hour), "bob")
+	})
 	suite.WantErr(t, err, core.ErrNotFound, "DecideStage of an unknown stage")
 }
 
@@ -109,7 +115,9 @@ func testOpenStages(t *testing.T, s store.Store) {
 	for _, st := range []*core.Stage{a, b, c, done} {
 		create(t, s, st)
 	}
-	suite.Write(t, s, func(tx store.Tx) error { return tx.DecideStage(done.ID, core.StageRejected, suite.At(time.Hour), "alice") })
+	suite.Write(t, s, func(tx store.Tx) error {
+		return tx.DecideStage(done.ID, core.StageRejected, suite.At(time.Hour), "alice")
+	})
 
 	ids := func(userID, pkgID int64, offset, limit int) ([]string, int) {
 		var out []string
@@ -157,7 +165,9 @@ func testExpired(t *testing.T, s store.Store) {
 	for _, st := range []*core.Stage{early, late, decided} {
 		create(t, s, st)
 	}
-	suite.Write(t, s, func(tx store.Tx) error { return tx.DecideStage(decided.ID, core.StageApproved, suite.At(time.Minute), "alice") })
+	suite.Write(t, s, func(tx store.Tx) error {
+		return tx.DecideStage(decided.ID, core.StageApproved, suite.At(time.Minute), "alice")
+	})
 	at := func(now time.Time, limit int) []string {
 		got := suite.Read(t, s, func(tx store.Tx) ([]core.Stage, error) { return tx.ExpiredStages(now, limit) })
 		var out []string
@@ -192,4 +202,3 @@ func testPolicy(t *testing.T, s store.Store) {
 		}
 	}
 }
-
