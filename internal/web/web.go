@@ -18,6 +18,7 @@ import (
 	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/registry"
 	"github.com/rampart/rampart/internal/secondfactor"
+	"github.com/rampart/rampart/internal/stage"
 )
 
 // Config is what the web UI needs to know about the deployment.
@@ -42,6 +43,8 @@ type Handler struct {
 	factors *secondfactor.Service
 	cfg     Config
 	log     *slog.Logger
+	// stage serves the staged releases (staged.go); nil until WithStaging.
+	stage *stage.Service
 
 	// secureCookie marks the session cookie Secure: the public URL is
 	// https, or it is localhost, which browsers treat as a secure context.

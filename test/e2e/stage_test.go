@@ -4,6 +4,8 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -153,4 +155,78 @@ func TestStagedVersionExpires(t *testing.T) {
 	mustContain(t, waitForMail(t, s, "alice@example.com", name+"@1.1.0 expired unapproved").Text, "Stage id: "+id, "discarded")
 	mustFail(t, alice.Run("", "stage", "approve", id, "--otp=123456"), "expired")
 	mustFail(t, alice.Run(project(t), "install", name+"@1.1.0"), "No matching version found")
+}
+
+// TestStagedPolicyAllOnTheWeb: a maintainer sets a package's policy to
+// "all" on the web (a fresh second factor; every maintainer mailed), and
+// a plain `npm publish` then lands staged, npm telling so; the web page
+// lists it and approves it once the second factor is confirmed again
+// (step-up), and only then does latest move. A stranger's approval from
+// the web is refused.
+func TestStagedPolicyAllOnTheWeb(t *testing.T) {
+	t.Parallel()
+	s := server(t, "[mfa]\nstep_up_window = \"1m\"\n")
+	alice := signup(t, s, "alice", alicePW)
+	auth, recovery := enableTOTP(t, s, "alice", alicePW)
+	signup(t, s, "bob", bobPW)
+	const name = "policy-staged-pkg"
+	publish(t, alice, pkg{Name: name, Version: "1.0.0"}, "--otp="+auth.Code(t))
+
+	w := newBrowser(t, s, firefoxUA)
+	signInWithCode(t, s, w, "alice", alicePW, recovery[0])
+	w.mustShow(s.URL+"account/staged", "Nothing is staged", `name="package" value="`+name+`"`)
+	seeOther := func(w *webClient, target string, form url.Values, prefix string) {
+		t.Helper()
+		status, h, body := w.fetch(http.MethodPost, target, form)
+		if status != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), prefix) {
+			t.Fatalf("POST %s: status %d to %q, want 303 to %s…:\n%s", target, status, h.Get("Location"), prefix, body)
+		}
+	}
+	// Within the step-up window of the sign-in: the change goes through.
+	seeOther(w, s.URL+"account/staged/policy", url.Values{"package": {name}, "policy": {"all"}}, "/account/staged?done=")
+	mustContain(t, waitForMail(t, s, "alice@example.com", "staged-publishing policy of "+name+" changed").Text, "Policy:     all", "Changed by: alice")
+
+	// A plain publish now lands staged, and npm says so.
+	// (npm prints notices at its default loglevel; the harness sets warn.)
+	r := alice.MustRun(writePkg(t, pkg{Name: name, Version: "1.1.0"}), "publish", "--otp="+auth.Code(t), "--loglevel=notice")
+	mustContain(t, r.Output(), "+ "+name+"@1.1.0", "npm notice "+name+"@1.1.0 was staged, awaiting approval", "npm stage approve")
+	mustContain(t, waitForMail(t, s, "alice@example.com", name+"@1.1.0 was staged").Text, "the package's policy stages every publish")
+	if d := getDoc(t, s, name); d.DistTags["latest"] != "1.0.0" {
+		t.Fatalf("latest moved before approval: %v", d.DistTags)
+	}
+	var items []map[string]any
+	if err := json.Unmarshal([]byte(alice.MustRun("", "stage", "list", name, "--json").Stdout), &items); err != nil || len(items) != 1 {
+		t.Fatalf("npm stage list --json: %v %v", items, err)
+	}
+	id, _ := items[0]["id"].(string)
+	w.mustShow(s.URL+"account/staged", `id="stage-`+id+`"`, "1.1.0", "Approve", "Reject")
+
+	// A stranger cannot approve it from the web.
+	bw := newBrowser(t, s, firefoxUA)
+	status, body := bw.do("POST", s.URL+"login", url.Values{"name": {"bob"}, "password": {bobPW}, "next": {"/account"}})
+	if status != http.StatusSeeOther {
+		t.Fatalf("bob signs in: %d\n%s", status, body)
+	}
+	if status, body := bw.do("POST", s.URL+"account/staged/approve", url.Values{"id": {id}}); status != http.StatusNotFound {
+		t.Fatalf("bob's approval: status %d:\n%s", status, body)
+	}
+	bw.mustShow(s.URL+"account/staged", "Nothing is staged")
+
+	// Past the window, approving sends the browser to confirm first.
+	s.Advance(t, 2*time.Minute)
+	seeOther(w, s.URL+"account/staged/approve", url.Values{"id": {id}}, "/account/confirm?next=")
+	if d := getDoc(t, s, name); d.DistTags["latest"] != "1.0.0" {
+		t.Fatalf("latest moved without the step-up: %v", d.DistTags)
+	}
+	seeOther(w, s.URL+"account/confirm", url.Values{"code": {auth.Code(t)}, "next": {"/account/staged"}}, "/account/staged")
+	seeOther(w, s.URL+"account/staged/approve", url.Values{"id": {id}}, "/account/staged?done=")
+	waitForMail(t, s, "alice@example.com", name+"@1.1.0 was approved")
+	if d := getDoc(t, s, name); d.DistTags["latest"] != "1.1.0" {
+		t.Fatalf("latest after approval on the web: %v", d.DistTags)
+	}
+
+	// Changing the policy back needs the step-up too.
+	s.Advance(t, 2*time.Minute)
+	seeOther(w, s.URL+"account/staged/policy", url.Values{"package": {name}, "policy": {"none"}}, "/account/confirm?next=")
+	w.mustShow(s.URL+"account/staged", `<option value="all" selected>`)
 }
