@@ -76,6 +76,17 @@ func (s *Publisher) BeginStage(ctx context.Context, p authz.Principal, name stri
 	return u, nil
 }
 
+// Stage runs a `npm stage publish` body held in memory (tests, tools)
+// through BeginStage and the pipeline, as Publish does a publish.
+func (s *Publisher) Stage(ctx context.Context, p authz.Principal, urlName string, body []byte) (*Published, error) {
+	u, err := s.BeginStage(ctx, p, urlName, int64(len(body)))
+	if err != nil {
+		return nil, err
+	}
+	defer u.Close()
+	return u.publishBody(ctx, urlName, body)
+}
+
 // mayStage is BeginStage's decision before the body: an existing package
 // the caller may stage versions of.
 func (s *Publisher) mayStage(ctx context.Context, p authz.Principal, name string) error {

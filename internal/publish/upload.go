@@ -203,16 +203,21 @@ func (s *Publisher) Publish(ctx context.Context, p authz.Principal, urlName stri
 		return nil, err
 	}
 	defer u.Close()
+	return u.publishBody(ctx, urlName, body)
+}
+
+// publishBody parses body (held in memory) and runs the pipeline on it.
+func (u *Upload) publishBody(ctx context.Context, urlName string, body []byte) (*Published, error) {
 	spool, err := u.Scratch()
 	if err != nil {
 		return nil, err
 	}
-	f, err := s.uploadFormat()
+	f, err := u.s.uploadFormat()
 	if err != nil {
 		return nil, err
 	}
 	return u.Publish(ctx, func() (*ecosystem.Publish, error) {
-		return f.ParseUpload(bytes.NewReader(body), urlName, s.limits, spool)
+		return f.ParseUpload(bytes.NewReader(body), urlName, u.s.limits, spool)
 	})
 }
 

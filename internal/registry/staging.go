@@ -28,6 +28,11 @@ func (s *Service) BeginStage(ctx context.Context, p authz.Principal, name string
 	return s.publisher.BeginStage(ctx, p, name, declared)
 }
 
+// Stage runs a `npm stage publish` body held in memory (tests, tools).
+func (s *Service) Stage(ctx context.Context, p authz.Principal, urlName string, body []byte) (*publish.Published, error) {
+	return s.publisher.Stage(ctx, p, urlName, body)
+}
+
 // Store is the service's store: writes through it invalidate the read
 // caches of the packages they change.
 func (s *Service) Store() store.Store { return s.store }
