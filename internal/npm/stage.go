@@ -9,6 +9,7 @@ import (
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/ecosystem"
 	npmfmt "github.com/rampart/rampart/internal/ecosystem/npm"
+	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/quote"
 	"github.com/rampart/rampart/internal/stage"
 )
@@ -98,17 +99,17 @@ func (h *Handler) stageList(w http.ResponseWriter, r *http.Request, p authz.Prin
 		return err
 	}
 	q := r.URL.Query()
-	page, err := searchNumber(q.Get("page"), "page", 0, 0, 1_000_000)
+	page, err := listNumber(q.Get("page"), "page", 0, 0, limits.MaxStagePage)
 	if err != nil {
 		return err
 	}
-	perPage, err := searchNumber(q.Get("perPage"), "perPage", stage.MaxPerPage, 1, stage.MaxPerPage)
+	perPage, err := listNumber(q.Get("perPage"), "perPage", limits.MaxStagePerPage, 1, limits.MaxStagePerPage)
 	if err != nil {
 		return err
 	}
 	name := q.Get("package")
-	if len(name) > 214 {
-		return core.Errorf(core.KindInvalid, "package %s: no package has so long a name", quote.Untrusted(name[:64]+"…"))
+	if len(name) > limits.MaxNameLength {
+		return core.Errorf(core.KindInvalid, "package %s…: no package has so long a name", quote.Untrusted(name[:64]))
 	}
 	list, total, err := st.List(r.Context(), p, name, page, perPage)
 	if err != nil {
@@ -119,6 +120,19 @@ func (h *Handler) stageList(w http.ResponseWriter, r *http.Request, p authz.Prin
 		items = append(items, stageItem(&list[i]))
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"items": items, "total": total})
+}
+
+// listNumber reads a whole-number parameter of `npm stage list` between
+// lo and hi; empty means def.
+func listNumber(raw, name string, def, lo, hi int) (int, error) {
+	if raw == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < lo || n > hi {
+		return 0, core.Errorf(core.KindInvalid, "stage list parameter %s must be a whole number from %d to %d, not %s", name, lo, hi, quote.Untrusted(raw))
+	}
+	return n, nil
 }
 
 // stageView is `npm stage view <id>`.

@@ -24,6 +24,7 @@ import (
 	"github.com/rampart/rampart/internal/blob"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/event"
+	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/notifier"
 	"github.com/rampart/rampart/internal/publish"
@@ -142,9 +143,6 @@ func (s *Service) Record(tx store.Tx, sv publish.StagedVersion) (string, error) 
 	return st.ID, nil
 }
 
-// MaxPerPage bounds one page of `npm stage list` (npm asks for 100).
-const MaxPerPage = 100
-
 // List returns one page of the open stages of the packages p maintains,
 // of the package name only if name is not "", and how many there are.
 // A package p may not review shows nothing, as one with nothing staged.
@@ -155,8 +153,8 @@ func (s *Service) List(ctx context.Context, p authz.Principal, name string, page
 	if err := s.ExpireDue(ctx); err != nil {
 		return nil, 0, err
 	}
-	perPage = min(max(perPage, 1), MaxPerPage)
-	page = max(page, 0)
+	perPage = min(max(perPage, 1), limits.MaxStagePerPage)
+	page = min(max(page, 0), limits.MaxStagePage)
 	var out []core.Stage
 	var total int
 	err := s.store.View(ctx, func(tx store.Tx) error {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/stage"
 )
 
@@ -43,7 +44,7 @@ func (h *Handler) stagedPage(w http.ResponseWriter, r *http.Request, p authz.Pri
 	if p.User == nil {
 		return needSignIn(r)
 	}
-	list, _, err := h.stage.List(r.Context(), p, "", 0, stage.MaxPerPage)
+	list, _, err := h.stage.List(r.Context(), p, "", 0, limits.MaxStagePerPage)
 	if err != nil {
 		return err
 	}
