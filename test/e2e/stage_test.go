@@ -200,6 +200,11 @@ func TestStagedPolicyAllOnTheWeb(t *testing.T) {
 	}
 	id, _ := items[0]["id"].(string)
 	w.mustShow(s.URL+"account/staged", `id="stage-`+id+`"`, "1.1.0", "Approve", "Reject")
+	// The package page shows it to its maintainer, marked, and to nobody else.
+	w.mustShow(s.URL+"package/"+name, `<span class="version">1.1.0</span>`, "Staged, awaiting approval")
+	if status, page := browser(t, http.MethodGet, s.URL+"package/"+name, nil); status != http.StatusOK || strings.Contains(page, "1.1.0") {
+		t.Fatalf("anyone's package page (status %d) shows the staged version:\n%s", status, page)
+	}
 
 	// A stranger cannot approve it from the web.
 	bw := newBrowser(t, s, firefoxUA)
