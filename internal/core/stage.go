@@ -75,6 +75,10 @@ type Stage struct {
 	// stage is approved, rejected or expired.
 	DecidedAt time.Time
 	DecidedBy string
+	// Description and Keywords are the version's, for search: the
+	// package takes them on approval if its tag is latest, as a publish
+	// does.
+	Description, Keywords string
 }
 
 // Open reports whether the stage still waits for a decision.

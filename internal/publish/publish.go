@@ -171,7 +171,8 @@ func commitStage(ctx context.Context, r *publishRun) error {
 		if staged != "" {
 			// A staged version's record and event are staged publishing's.
 			id, err := s.staging.Record(tx, StagedVersion{Principal: p, Package: pkg, Version: v, Tag: pub.Tag, Reason: staged,
-				Maintainers: maintainers, Via: via, IP: ip, Token: tokenKey(p)})
+				Maintainers: maintainers, Via: via, IP: ip, Token: tokenKey(p),
+				Description: pub.Metadata.Description, Keywords: pub.Metadata.Keywords})
 			if err != nil {
 				return err
 			}

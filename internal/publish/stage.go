@@ -40,6 +40,9 @@ type StagedVersion struct {
 	Maintainers []core.User
 	Via, IP     string
 	Token       string // the key of the token used; "" for a session
+	// Description and Keywords are the version's, which the package takes
+	// on approval if the tag is latest.
+	Description, Keywords string
 }
 
 // Staging is staged publishing as the pipeline sees it (internal/stage).

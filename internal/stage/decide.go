@@ -54,6 +54,11 @@ func (s *Service) Approve(ctx context.Context, p authz.Principal, id string) (*c
 		if err := tx.DecideStage(st.ID, core.StageApproved, now, p.User.Name); err != nil {
 			return err
 		}
+		// As a publish does: latest's description and keywords are the
+		// package's, for search.
+		if st.Tag == "latest" || pk.pkg.Description == "" {
+			pk.pkg.Description, pk.pkg.Keywords = st.Description, st.Keywords
+		}
 		if err := s.cfg.Hooks.Touch(tx, pk.pkg); err != nil {
 			return err
 		}

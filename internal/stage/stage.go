@@ -131,6 +131,7 @@ func (s *Service) Record(tx store.Tx, sv publish.StagedVersion) (string, error) 
 		ID: newID(), PackageID: sv.Package.ID, Package: sv.Package.Name, Version: sv.Version.Version, Tag: sv.Tag,
 		Status: core.StageWaiting, Reason: sv.Reason, ActorID: sv.Principal.User.ID, Actor: sv.Principal.User.Name, ActorType: actorType,
 		Shasum: sv.Version.Shasum, Integrity: sv.Version.Integrity, CreatedAt: now, ExpiresAt: now.Add(s.cfg.Expiry),
+		Description: sv.Description, Keywords: sv.Keywords,
 	}
 	if err := tx.CreateStage(st); err != nil {
 		return "", err

@@ -75,7 +75,7 @@ func (e *env) as(u *core.User) authz.Principal {
 }
 
 func body(name, version string) []byte {
-	pj := map[string]any{"name": name, "version": version, "description": "test package " + name}
+	pj := map[string]any{"name": name, "version": version, "description": "test package " + name + " " + version}
 	tgz := npmfixture.Package(pj, map[string]string{"index.js": fmt.Sprintf("module.exports = %q\n", name+"@"+version)})
 	return npmfixture.Publish{Manifest: pj, Tarball: tgz, Tag: "latest"}.Body()
 }
@@ -182,6 +182,11 @@ func TestApproveMovesTheTagOnlyThen(t *testing.T) {
 	}
 	if _, err := e.svc.Stage.Approve(e.ctx, e.as(e.alice), id); core.KindOf(err) != core.KindConflict {
 		t.Fatalf("approving twice: %v", err)
+	}
+	// Search shows the approved latest's description, as after a publish.
+	hits, _, err := e.svc.Registry.Search(e.ctx, "lib", 10, 0)
+	if err != nil || len(hits) != 1 || hits[0].Version != "1.1.0" || hits[0].Description != "test package lib 1.1.0" {
+		t.Fatalf("search after the approval: %+v %v", hits, err)
 	}
 	want := []string{"package.publish 1.0.0", "package.stage 1.1.0", "package.stage_approve 1.1.0"}
 	if got := e.events(); !slices.Equal(got, want) {

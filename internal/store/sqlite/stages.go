@@ -12,7 +12,7 @@ import (
 // ---- staged publishing (store.Stages) ----
 
 const stageCols = `s.id, s.package_id, p.name, s.version, s.tag, s.status, s.reason, s.actor_id, COALESCE(u.name, ''), s.actor_type,
-	s.shasum, s.integrity, s.created_at, s.expires_at, s.decided_at, s.decided_by`
+	s.shasum, s.integrity, s.created_at, s.expires_at, s.decided_at, s.decided_by, s.description, s.keywords`
 
 const stageFrom = ` FROM stages s JOIN packages p ON p.id = s.package_id LEFT JOIN users u ON u.id = s.actor_id`
 
@@ -21,7 +21,7 @@ func scanStage(sc interface{ Scan(...any) error }) (*core.Stage, error) {
 	var status string
 	var created, expires, decided int64
 	if err := sc.Scan(&s.ID, &s.PackageID, &s.Package, &s.Version, &s.Tag, &status, &s.Reason, &s.ActorID, &s.Actor, &s.ActorType,
-		&s.Shasum, &s.Integrity, &created, &expires, &decided, &s.DecidedBy); err != nil {
+		&s.Shasum, &s.Integrity, &created, &expires, &decided, &s.DecidedBy, &s.Description, &s.Keywords); err != nil {
 		return nil, err
 	}
 	s.Status = core.StageStatus(status)
@@ -30,10 +30,10 @@ func scanStage(sc interface{ Scan(...any) error }) (*core.Stage, error) {
 }
 
 func (t *tx) CreateStage(s *core.Stage) error {
-	_, err := t.exec(`INSERT INTO stages (id, package_id, version, tag, status, reason, actor_id, actor_type, shasum, integrity, created_at, expires_at, decided_at, decided_by)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.exec(`INSERT INTO stages (id, package_id, version, tag, status, reason, actor_id, actor_type, shasum, integrity, created_at, expires_at, decided_at, decided_by, description, keywords)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		s.ID, s.PackageID, s.Version, s.Tag, string(s.Status), s.Reason, s.ActorID, s.ActorType, s.Shasum, s.Integrity,
-		ms(s.CreatedAt), ms(s.ExpiresAt), ms(s.DecidedAt), s.DecidedBy)
+		ms(s.CreatedAt), ms(s.ExpiresAt), ms(s.DecidedAt), s.DecidedBy, s.Description, s.Keywords)
 	if err != nil {
 		return conflict(err, "stage %s", s.ID)
 	}

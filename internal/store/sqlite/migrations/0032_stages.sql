@@ -17,6 +17,8 @@ CREATE TABLE stages (
 	expires_at  INTEGER NOT NULL,
 	decided_at  INTEGER NOT NULL DEFAULT 0,
 	decided_by  TEXT NOT NULL DEFAULT '',
+	description TEXT NOT NULL DEFAULT '',
+	keywords    TEXT NOT NULL DEFAULT '',
 	UNIQUE (package_id, version)
 );
 CREATE INDEX stages_open ON stages(status, expires_at);

@@ -33,7 +33,7 @@ func fixture(t *testing.T, s store.Store) (alice, bob *core.User, p *core.Packag
 
 func newStage(id string, p *core.Package, u *core.User, version string, at time.Duration) *core.Stage {
 	return &core.Stage{ID: id, PackageID: p.ID, Version: version, Tag: "latest", Status: core.StageWaiting,
-		Reason: "asked", ActorID: u.ID, ActorType: "user", Shasum: "ab", Integrity: "sha512-x",
+		Reason: "asked", ActorID: u.ID, ActorType: "user", Shasum: "ab", Integrity: "sha512-x", Description: "pads", Keywords: "pad left",
 		CreatedAt: suite.At(at), ExpiresAt: suite.At(at + 14*24*time.Hour)}
 }
 
@@ -62,6 +62,8 @@ func testCreateAndRead(t *testing.T, s store.Store) {
 	d.Eq("Integrity", got.Integrity, want.Integrity)
 	d.Time("CreatedAt", got.CreatedAt, want.CreatedAt)
 	d.Time("ExpiresAt", got.ExpiresAt, want.ExpiresAt)
+	d.Eq("Description", got.Description, want.Description)
+	d.Eq("Keywords", got.Keywords, want.Keywords)
 	d.Check(t, "Stage")
 	if !got.DecidedAt.IsZero() || got.DecidedBy != "" {
 		t.Errorf("a new stage reads back decided: at %v by %q", got.DecidedAt, got.DecidedBy)
