@@ -44,14 +44,20 @@ func TestStagedPublishing(t *testing.T) {
 	alice := signup(t, s, "alice", alicePW) // an npm login token: writes need a code
 	auth, _ := enableTOTP(t, s, "alice", alicePW)
 	bob := signup(t, s, "bob", bobPW)
+	signup(t, s, "carol", "tangerine-zeppelin-mosaic-3")
 	const name = "staged-pkg"
 	publish(t, alice, pkg{Name: name, Version: "1.0.0"}, "--otp="+auth.Code(t))
+	alice.MustRun("", "owner", "add", "carol", name, "--otp="+auth.Code(t)) // a co-maintainer hears of it all too
 
 	// Staging asks for no code: CI has no one at a keyboard.
 	id := stagePublish(t, alice, pkg{Name: name, Version: "1.1.0"})
 	m := waitForMail(t, s, "alice@example.com", name+"@1.1.0 was staged on")
 	mustContain(t, m.Subject, "awaiting approval")
 	mustContain(t, m.Text, "Stage id: "+id, "npm stage approve "+id+" --otp=<code>", "Staged by: alice", s.URL+"account/staged")
+	mustContain(t, waitForMail(t, s, "carol@example.com", name+"@1.1.0 was staged on").Text, "Hello carol,", "Stage id: "+id)
+	if len(m.To) != 1 {
+		t.Fatalf("the staged notice went to %v, want one address per mail", m.To)
+	}
 
 	// The maintainer reviews it.
 	mustContain(t, alice.MustRun("", "stage", "list").Stdout, id, name, "1.1.0", "latest", "alice (user)")
@@ -104,6 +110,7 @@ func TestStagedPublishing(t *testing.T) {
 	mustContain(t, alice.MustRun("", "stage", "approve", id, "--otp="+auth.Code(t)).Output(),
 		"Staged package "+id+" approved and published successfully.")
 	waitForMail(t, s, "alice@example.com", name+"@1.1.0 was approved and published")
+	waitForMail(t, s, "carol@example.com", name+"@1.1.0 was approved and published")
 	// Now everyone installs it, and latest moved.
 	if d := getDoc(t, s, name); d.DistTags["latest"] != "1.1.0" {
 		t.Fatalf("latest after approval = %q", d.DistTags["latest"])
