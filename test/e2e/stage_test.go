@@ -162,6 +162,26 @@ func TestStagedVersionExpires(t *testing.T) {
 	mustContain(t, waitForMail(t, s, "alice@example.com", name+"@1.1.0 expired unapproved").Text, "Stage id: "+id, "discarded")
 	mustFail(t, alice.Run("", "stage", "approve", id, "--otp=123456"), "expired")
 	mustFail(t, alice.Run(project(t), "install", name+"@1.1.0"), "No matching version found")
+
+	// Bad requests get a clear answer, and strangers nothing.
+	for _, c := range []struct {
+		method, path, bearer string
+		status               int
+		says                 string
+	}{
+		{"GET", "-/stage", "", 401, "needs you to be logged in"},
+		{"GET", "-/stage/" + id, "", 401, "needs you to be logged in"},
+		{"POST", "-/stage/package/" + name, "", 401, "needs you to be logged in"},
+		{"GET", "-/stage?perPage=1000", alice.Token(), 400, "perPage must be a whole number from 1 to 100"},
+		{"GET", "-/stage?page=-1", alice.Token(), 400, "page must be a whole number from 0 to 100"},
+		{"GET", "-/stage/not-a-stage", alice.Token(), 404, "is not a stage id"},
+		{"PUT", "-/stage/" + id, alice.Token(), 405, "takes only GET, DELETE"},
+	} {
+		h := do(t, c.method, s.URL+c.path, c.bearer, nil)
+		if h.Status != c.status || !strings.Contains(strings.ToLower(string(h.Body)), strings.ToLower(c.says)) {
+			t.Errorf("%s /%s: %d %s, want %d saying %q", c.method, c.path, h.Status, h.Body, c.status, c.says)
+		}
+	}
 }
 
 // TestStagedPolicyAllOnTheWeb: a maintainer sets a package's policy to
