@@ -51,6 +51,7 @@ var domain = []string{
 	"internal/trust",
 	"internal/secretscan",
 	"internal/secretfind",
+	"internal/stage",
 }
 
 // forbidden are the transport and storage packages no domain package may

@@ -263,6 +263,9 @@ func Authorize(p Principal, a Action, r Resource) error {
 			return err
 		}
 	}
+	if isStageAction(a) {
+		return authorizeStage(p, a, r)
+	}
 	switch a {
 	case ReadPackage:
 		if isMaintainer(p.User, r.Maintainers) {
@@ -354,6 +357,10 @@ func phishingResistant(p Principal, a Action, r Resource) error {
 		what = wordsFor("changing its access")
 	case ManageTrust:
 		what = wordsFor("changing its trusted publishers")
+	case ApproveStage:
+		what = wordsFor("approving its staged release")
+	case SetStagePolicy:
+		what = wordsFor("changing its staged-publishing policy")
 	}
 	name := r.Package.Name
 	if name == "" {

@@ -65,6 +65,7 @@ type Config struct {
 	TrustedPublishing TrustedPublishing `toml:"trusted_publishing"`
 
 	SecretScanning SecretScanning `toml:"secret_scanning"`
+	Staging        Staging        `toml:"staging"`
 
 	// InsecureFastPasswordHashing swaps argon2id's production parameters
 	// for tiny ones. Only for test suites on small machines.
@@ -93,6 +94,13 @@ type Tokens struct {
 	ReadOnlyMaxDays int `toml:"read_only_max_days"`
 	// SessionHours is the lifetime of the token `npm login` receives.
 	SessionHours int `toml:"session_hours"`
+}
+
+// Staging is staged publishing (docs/staged-publishing.md).
+type Staging struct {
+	// Expiry is how long a staged version waits for a maintainer's
+	// approval before it is rejected automatically.
+	Expiry Duration `toml:"expiry"`
 }
 
 // Unpublish is the self-service unpublish policy (docs/policies/unpublish.md).
@@ -284,6 +292,7 @@ func Default() Config {
 		Recovery:          Recovery{Wait: Duration{7 * 24 * time.Hour}},
 		TrustedPublishing: defaultTrustedPublishing(),
 		SecretScanning:    defaultSecretScanning(),
+		Staging:           Staging{Expiry: Duration{14 * 24 * time.Hour}},
 	}
 }
 
@@ -424,6 +433,9 @@ func (c *Config) Validate() error {
 	}
 	if m := c.MFA; m.StepUpWindow.Duration < time.Minute || m.StepUpWindow.Duration > 12*time.Hour {
 		errs = append(errs, fmt.Errorf("mfa.step_up_window = %q: want from \"1m\" to \"12h\" (the default is \"15m\")", m.StepUpWindow.Duration))
+	}
+	if e := c.Staging.Expiry.Duration; e < time.Hour || e > 90*24*time.Hour {
+		errs = append(errs, fmt.Errorf("staging.expiry = %q: want from \"1h\" to \"2160h\" (90 days; the default is \"336h\", 14 days)", e))
 	}
 	if w := c.Recovery.Wait.Duration; w < 24*time.Hour {
 		errs = append(errs, fmt.Errorf("recovery.wait = %q: want at least \"24h\" (the default and the published policy is \"168h\", 7 days)", w))

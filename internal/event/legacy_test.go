@@ -92,6 +92,14 @@ func TestLegacyShapes(t *testing.T) {
 		// No token.leaked event predates typed events; the legacy form
 		// still reads its keys as any type's.
 		{core.EventTokenLeaked, map[string]any{"user": "alice", "key": "K", "scanner": "github"}, TokenLeaked{User: "alice", Key: "K", Scanner: "github"}},
+		// Staged publishing (stage.go) never wrote untyped maps: its events
+		// decode from their public keys like any other.
+		{core.EventStagePublish, map[string]any{"stage": "s1", "integrity": "sha512-x", "tag": "latest", "reason": "r", "expires_at": now, "token": ""},
+			StagePublish{Stage: "s1", Integrity: "sha512-x", Tag: "latest", Reason: "r", ExpiresAt: ms}},
+		{core.EventStageApprove, map[string]any{"stage": "s1", "integrity": "sha512-x", "tag": "latest"}, StageApprove{Stage: "s1", Integrity: "sha512-x", Tag: "latest"}},
+		{core.EventStageReject, map[string]any{"stage": "s1", "integrity": "sha512-x"}, StageReject{Stage: "s1", Integrity: "sha512-x"}},
+		{core.EventStageExpire, map[string]any{"stage": "s1", "integrity": "sha512-x", "staged_at": now}, StageExpire{Stage: "s1", Integrity: "sha512-x", StagedAt: ms}},
+		{core.EventStagePolicy, map[string]any{"from": "none", "to": "all"}, StagePolicy{From: "none", To: "all"}},
 	}
 	seen := map[string]bool{}
 	for _, c := range cases {

@@ -50,6 +50,10 @@ const (
 	// KindTokenLeaked goes to the owner of an API token found where
 	// others can read it, which was revoked: where, and what to do.
 	KindTokenLeaked = "token_leaked"
+	// KindPackageStage goes to every maintainer of a package when one of
+	// its versions is staged, approved, rejected or expires, and when its
+	// staged-publishing policy changes (Stage says which).
+	KindPackageStage = "package_stage"
 )
 
 // Kinds lists every kind Render knows.
@@ -66,6 +70,7 @@ var kinds = []string{
 	KindPackageCritical,
 	KindTrustChanged,
 	KindTokenLeaked,
+	KindPackageStage,
 }
 
 // Notice is what the templates say. Which fields a kind needs is listed
@@ -138,6 +143,13 @@ type Notice struct {
 	// reported, or the package, version and file of an upload; TokenName
 	// names the token by mask and name. KindTokenLeaked needs FoundAt.
 	FoundAt string
+	// Stage is what happened to a staged version ("staged", "approved",
+	// "rejected", "expired") or "policy" for a policy change; StageID the
+	// stage's id, Tag the dist-tag it moves, ActionURL where it is
+	// reviewed, Policy the new policy, ExpiresIn how long a staged
+	// version waits, Reason why it was staged: KindPackageStage, with
+	// Package (and Version but for "policy").
+	Stage, StageID, Tag, Policy string
 }
 
 // ErrInvalidNotice marks a Notice that Render cannot turn into a mail.
@@ -229,7 +241,7 @@ const (
 // on for pages.
 func (n Notice) clean() Notice {
 	for _, f := range []*string{&n.Site, &n.User, &n.IP, &n.OldEmail, &n.NewEmail, &n.Method,
-		&n.Credential, &n.TokenName, &n.TokenScope, &n.Package, &n.Version, &n.Actor, &n.Via, &n.Owner, &n.Reason} {
+		&n.Credential, &n.TokenName, &n.TokenScope, &n.Package, &n.Version, &n.Actor, &n.Via, &n.Owner, &n.Reason, &n.Stage, &n.StageID, &n.Tag, &n.Policy} {
 		*f = cleanText(*f, maxShortText)
 	}
 	n.UserAgent = cleanText(n.UserAgent, maxLongText)
@@ -336,6 +348,15 @@ func (n Notice) check(kind string) error {
 	case KindTrustChanged:
 		if n.Package == "" || n.Reason == "" || n.Actor == "" {
 			return missing("Package, Reason and Actor")
+		}
+	case KindPackageStage:
+		switch {
+		case n.Package == "" || n.Stage == "":
+			return missing("Package and Stage")
+		case n.Stage == "policy" && n.Policy == "":
+			return missing("Policy")
+		case n.Stage != "policy" && (n.Version == "" || n.StageID == ""):
+			return missing("Version and StageID")
 		}
 	}
 	return nil

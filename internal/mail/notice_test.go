@@ -33,6 +33,7 @@ func sample() rmail.Notice {
 		Actor: "bob", Owner: "carol",
 		Reason: "among the most downloaded", KeyRequiredFrom: when.Add(14 * 24 * time.Hour),
 		FoundAt: "package left-pad@1.3.0, file package/.npmrc",
+		Stage:   "staged", StageID: "0b7c2a4e-1111-4222-8333-444455556666", Tag: "latest",
 	}
 }
 
@@ -63,6 +64,8 @@ var mustSay = map[string][]string{
 	rmail.KindPackageCritical:          {"left-pad", "critical package", "among the most downloaded", "security key or passkey", "until", "Sunday, 6 December 2026", securityURL},
 	rmail.KindTrustChanged:             {"left-pad", "among the most downloaded", "bob", "trusted publisher", securityURL},
 	rmail.KindTokenLeaked:              {"has been revoked", "Found at: package left-pad@1.3.0, file package/.npmrc", "npm token create", securityURL},
+	rmail.KindPackageStage: {"left-pad", "1.3.0", "staged", "awaiting approval", "0b7c2a4e-1111-4222-8333-444455556666",
+		"npm stage approve 0b7c2a4e-1111-4222-8333-444455556666 --otp=<code>", actionURL, "within 24 hours", securityURL},
 }
 
 var wantLinks = map[string][]string{
@@ -71,6 +74,7 @@ var wantLinks = map[string][]string{
 	rmail.KindPackagePublished: {packageURL, securityURL},
 	rmail.KindRecoveryStarted:  {actionURL, securityURL},
 	rmail.KindPackageCritical:  {packageURL, securityURL},
+	rmail.KindPackageStage:     {actionURL, securityURL},
 }
 
 func TestRenderEveryKind(t *testing.T) {

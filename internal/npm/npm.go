@@ -28,6 +28,7 @@ import (
 	"github.com/rampart/rampart/internal/registry"
 	"github.com/rampart/rampart/internal/secondfactor"
 	"github.com/rampart/rampart/internal/signing"
+	"github.com/rampart/rampart/internal/stage"
 	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/trust"
 )
@@ -49,6 +50,8 @@ type Handler struct {
 	log     *slog.Logger
 	signing *signing.Service // nil: no registry signatures (signing.go)
 	trust   *trust.Service   // trusted publishing (trust.go); nil: not available
+	// stage serves `npm stage` (stage.go); nil until WithStaging.
+	stage *stage.Service
 }
 
 // otpHeader carries the one-time password npm sends (--otp, or after an
@@ -320,6 +323,11 @@ func (h *Handler) putPackage(w http.ResponseWriter, r *http.Request, p authz.Pri
 		}
 		if pub.Notice != "" {
 			w.Header().Set("npm-notice", pub.Notice)
+		}
+		if pub.StageID != "" {
+			// The package's policy staged it (npm prints the success):
+			// say so, and how to release it.
+			w.Header().Set("npm-notice", stagedNotice(pub.Name, pub.Version, pub.StageID, pub.StageReason))
 		}
 		return writeJSON(w, http.StatusCreated, map[string]any{"ok": true, "id": pub.Name, "version": pub.Version})
 	case doc.HasMember("versions"):

@@ -75,6 +75,13 @@ var endpoints = []endpoint{
 	{http.MethodDelete, "/-/package/{pkg}/trust/{id}", func(h *Handler, c *call) error { return h.deleteTrust(c.w, c.r, c.p, c.pkg, c.id) }, tokenMustHold},
 	{http.MethodGet, "/-/package/{pkg}/trusted-only", func(h *Handler, c *call) error { return h.trustedOnly(c.w, c.r, c.p, c.pkg) }, tokenMustHold},
 	{http.MethodPut, "/-/package/{pkg}/trusted-only", func(h *Handler, c *call) error { return h.trustedOnly(c.w, c.r, c.p, c.pkg) }, tokenMustHold},
+	// Staged publishing (§11.5; stage.go).
+	{http.MethodPost, "/-/stage/package/{pkg}", func(h *Handler, c *call) error { return h.stagePublish(c.w, c.r, c.p, c.pkg) }, tokenMustHold},
+	{http.MethodGet, "/-/stage", func(h *Handler, c *call) error { return h.stageList(c.w, c.r, c.p) }, tokenMustHold},
+	{http.MethodGet, "/-/stage/{id}", func(h *Handler, c *call) error { return h.stageView(c.w, c.r, c.p, c.id) }, tokenMustHold},
+	{http.MethodDelete, "/-/stage/{id}", func(h *Handler, c *call) error { return h.stageReject(c.w, c.r, c.p, c.id) }, tokenMustHold},
+	{http.MethodGet, "/-/stage/{id}/tarball", func(h *Handler, c *call) error { return h.stageTarball(c.w, c.r, c.p, c.id) }, tokenMustHold},
+	{http.MethodPost, "/-/stage/{id}/approve", func(h *Handler, c *call) error { return h.stageApprove(c.w, c.r, c.p, c.id) }, tokenMustHold},
 
 	// Search and audit (§7, §9).
 	{http.MethodGet, "/-/v1/search", func(h *Handler, c *call) error { return h.search(c.w, c.r, c.p) }, tokenMustHold},
@@ -99,12 +106,6 @@ var endpoints = []endpoint{
 	{http.MethodDelete, "/-/team/{org}/{team}/package", notYet("teams are"), tokenMustHold},
 	{http.MethodGet, "/-/npm/v1/keys", func(h *Handler, c *call) error { return h.getKeys(c.w, c.r) }, tokenMustHold},
 	{http.MethodGet, "/-/npm/v1/attestations/{id}", func(h *Handler, c *call) error { return h.getAttestations(c.w, c.r, c.p, c.id) }, tokenMustHold},
-	{http.MethodGet, "/-/stage", notYet("staged publishing is"), tokenMustHold},
-	{http.MethodPost, "/-/stage/package/{pkg}", notYet("staged publishing is"), tokenMustHold},
-	{http.MethodGet, "/-/stage/{id}", notYet("staged publishing is"), tokenMustHold},
-	{http.MethodDelete, "/-/stage/{id}", notYet("staged publishing is"), tokenMustHold},
-	{http.MethodGet, "/-/stage/{id}/tarball", notYet("staged publishing is"), tokenMustHold},
-	{http.MethodPost, "/-/stage/{id}/approve", notYet("staged publishing is"), tokenMustHold},
 	{http.MethodGet, "/-/_view/starredByUser", notYet("stars are"), tokenMustHold},
 }
 

@@ -18,8 +18,9 @@ import (
 //
 // New checks plug in as stages: provenance verification in or after
 // "verify", name policy (typosquatting) in "policy", malware scanning in
-// "scan" (which may put the version in quarantine), staged publishing
-// before "commit".
+// "scan" (which may put the version in quarantine). Staged publishing
+// is decided in "commit" (stage.go); a check that would rather stage a
+// publish than refuse it calls publishRun.stageInstead.
 var publishStages = []stage{
 	{"parse", parseStage},
 	{"verify", verifyStage},
@@ -41,6 +42,12 @@ type stage struct {
 type publishRun struct {
 	s *Publisher
 	p authz.Principal
+	// stage is set for `npm stage publish`; route by a check that stages
+	// the publish rather than refuse it; stageID and stageReason once the
+	// commit staged it (stage.go).
+	stage                bool
+	route                *stageRoute
+	stageID, stageReason string
 	// parse turns the upload into the neutral publish (the ecosystem
 	// format's work); run by the parse stage, inside a processing slot.
 	parse func() (*ecosystem.Publish, error)
@@ -62,8 +69,8 @@ type publishRun struct {
 }
 
 // runPublish runs every stage of publishStages in order.
-func (s *Publisher) runPublish(ctx context.Context, p authz.Principal, parse func() (*ecosystem.Publish, error)) (*Published, error) {
-	r := &publishRun{s: s, p: p, parse: parse}
+func (s *Publisher) runPublish(ctx context.Context, p authz.Principal, stage bool, parse func() (*ecosystem.Publish, error)) (*Published, error) {
+	r := &publishRun{s: s, p: p, stage: stage, parse: parse}
 	for _, st := range publishStages {
 		if err := st.run(ctx, r); err != nil {
 			return nil, err

@@ -192,7 +192,7 @@ func TestRunPublishStopsAtTheFirstRefusal(t *testing.T) {
 		}})
 	}
 	s := &Publisher{}
-	if _, err := s.runPublish(context.Background(), authz.Principal{}, nil); err != refusal {
+	if _, err := s.runPublish(context.Background(), authz.Principal{}, false, nil); err != refusal {
 		t.Fatalf("runPublish = %v, want the policy stage's refusal", err)
 	}
 	if got := strings.Join(ran, ","); got != "parse,verify,policy" {

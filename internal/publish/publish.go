@@ -24,6 +24,9 @@ type Published struct {
 	// Notice is a warning for the publisher, "" if none: npm prints it
 	// (the npm-notice header) as `npm notice ...`.
 	Notice string
+	// StageID is set when the version landed staged (stage.go): pending
+	// a maintainer's approval; StageReason says why.
+	StageID, StageReason string
 }
 
 // The publish stages (pipeline.go gives their order): parse the upload,
@@ -68,7 +71,7 @@ func policyStage(ctx context.Context, r *publishRun) error {
 	// read and the commit stage's write transaction.
 	return authz.Settle(p, func() error {
 		return s.store.View(ctx, func(tx store.Tx) error {
-			_, err := s.checkPublish(tx, p, pub)
+			_, err := s.checkPublish(tx, p, pub, r.stage)
 			return err
 		})
 	})
@@ -115,7 +118,11 @@ func commitStage(ctx context.Context, r *publishRun) error {
 	var maintainers []core.User
 	var keyFrom time.Time
 	err := s.store.Update(ctx, func(tx store.Tx) error {
-		pkg, err := s.checkPublish(tx, p, pub)
+		pkg, err := s.checkPublish(tx, p, pub, r.stage)
+		if err != nil {
+			return err
+		}
+		staged, err := s.stagingReason(tx, r, pkg)
 		if err != nil {
 			return err
 		}
@@ -145,6 +152,9 @@ func commitStage(ctx context.Context, r *publishRun) error {
 			PublisherID: p.User.ID, PublishedAt: now, Dependencies: pub.Metadata.Dependencies,
 			Provenance: string(r.provenance),
 		}
+		if staged != "" {
+			v.Held = core.StatePending
+		}
 		if err := tx.InsertVersion(v); err != nil {
 			if errors.Is(err, core.ErrConflict) {
 				return usedVersion(name, version)
@@ -156,11 +166,13 @@ func commitStage(ctx context.Context, r *publishRun) error {
 				return err
 			}
 		}
-		if err := tx.SetDistTag(pkg.ID, pub.Tag, version); err != nil {
-			return err
-		}
-		if pub.Tag == "latest" || pkg.Description == "" {
-			pkg.Description, pkg.Keywords = pub.Metadata.Description, pub.Metadata.Keywords
+		if staged == "" {
+			if err := tx.SetDistTag(pkg.ID, pub.Tag, version); err != nil {
+				return err
+			}
+			if pub.Tag == "latest" || pkg.Description == "" {
+				pkg.Description, pkg.Keywords = pub.Metadata.Description, pub.Metadata.Keywords
+			}
 		}
 		if err := s.hooks.Touch(tx, pkg); err != nil {
 			return err
@@ -171,9 +183,20 @@ func commitStage(ctx context.Context, r *publishRun) error {
 		// The maintainers' notice is mailed from the outbox: the event
 		// names whom to tell, and how and whence the publisher came.
 		via, ip := s.hooks.Signed(p)
-		ev := event.Publish{Integrity: pub.Artifact.Integrity, Tag: pub.Tag, Token: tokenKey(p), Via: via, IP: ip, Notify: userNames(maintainers)}
-		if err := tx.AppendEvent(ev.At(now, p.User.Name, name, version)); err != nil {
-			return err
+		if staged != "" {
+			// A staged version's record and event are staged publishing's.
+			id, err := s.staging.Record(tx, StagedVersion{Principal: p, Package: pkg, Version: v, Tag: pub.Tag, Reason: staged,
+				Maintainers: maintainers, Via: via, IP: ip, Token: tokenKey(p),
+				Description: pub.Metadata.Description, Keywords: pub.Metadata.Keywords})
+			if err != nil {
+				return err
+			}
+			r.stageID, r.stageReason = id, staged
+		} else {
+			ev := event.Publish{Integrity: pub.Artifact.Integrity, Tag: pub.Tag, Token: tokenKey(p), Via: via, IP: ip, Notify: userNames(maintainers)}
+			if err := tx.AppendEvent(ev.At(now, p.User.Name, name, version)); err != nil {
+				return err
+			}
 		}
 		if keyFrom, err = s.keyRequiredFor(tx, pkg.ID); err != nil {
 			return err
@@ -192,9 +215,16 @@ func commitStage(ctx context.Context, r *publishRun) error {
 // critical package's coming key requirement.
 func afterCommitStage(ctx context.Context, r *publishRun) error {
 	s, p, pub := r.s, r.p, r.pub
-	s.log.Info("published", "package", pub.Ref.Name, "version", pub.Version, "user", p.User.Name)
+	out := &Published{Name: pub.Ref.Name, Version: pub.Version, Tag: pub.Tag, Integrity: pub.Artifact.Integrity, StageID: r.stageID, StageReason: r.stageReason}
+	if r.stageID != "" {
+		s.log.Info("staged", "package", pub.Ref.Name, "version", pub.Version, "user", p.User.Name, "stage", r.stageID)
+	} else {
+		s.log.Info("published", "package", pub.Ref.Name, "version", pub.Version, "user", p.User.Name)
+	}
 	s.hooks.Wake() // the maintainers' notice is mailed from the outbox
-	out := &Published{Name: pub.Ref.Name, Version: pub.Version, Tag: pub.Tag, Integrity: pub.Artifact.Integrity}
+	if r.stageID != "" {
+		s.staging.Wake()
+	}
 	if keyFrom := r.keyFrom; !keyFrom.IsZero() {
 		out.Notice = fmt.Sprintf("%s is a critical package: from %s, publishing and managing it need a security key or passkey (a code from an authenticator app will no longer do, nor tokens created with one); add one at %s",
 			pub.Ref.Name, keyFrom.UTC().Format("2006-01-02 15:04 MST"), s.securityKeysURL)
@@ -218,8 +248,11 @@ func (s *Publisher) keyRequiredFor(tx store.Critical, pkgID int64) (time.Time, e
 
 // checkPublish applies the rules that need the store: authorization, held
 // names and used versions. It returns the existing package, or nil.
-func (s *Publisher) checkPublish(tx packagesCriticalUsers, p authz.Principal, pub *ecosystem.Publish) (*core.Package, error) {
+func (s *Publisher) checkPublish(tx packagesCriticalUsers, p authz.Principal, pub *ecosystem.Publish, stage bool) (*core.Package, error) {
 	pkg, err := tx.PackageByRef(pub.Ref)
+	if stage && (errors.Is(err, core.ErrNotFound) || (err == nil && (pkg.Tombstoned() || !pkg.NameReleasedAt.IsZero()))) {
+		return nil, firstVersionNotStaged(pub.Ref.Name)
+	}
 	if errors.Is(err, core.ErrNotFound) {
 		if err := authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: pub.Ref}); err != nil {
 			return nil, err
@@ -259,6 +292,11 @@ func (s *Publisher) checkPublish(tx packagesCriticalUsers, p authz.Principal, pu
 			return nil, err
 		} else if err != nil {
 			return nil, heldName(pkg)
+		}
+	case stage:
+		// A staged version needs no second factor: its approval does.
+		if err := authz.Authorize(p, authz.StagePublish, existing); err != nil {
+			return nil, err
 		}
 	default:
 		if err := authz.Authorize(p, authz.PublishVersion, existing); err != nil {

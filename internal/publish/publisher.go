@@ -95,6 +95,8 @@ type Publisher struct {
 	// bounds the publishes past their body (see Upload).
 	uploads    uploadSlots
 	processing chan struct{}
+	// staging records staged versions (stage.go); nil until UseStaging.
+	staging Staging
 }
 
 // New returns a Publisher writing through st (the registry's store, so

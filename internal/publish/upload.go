@@ -44,6 +44,8 @@ type Upload struct {
 	name    string
 	release func()
 	spool   *os.File
+	// stage marks a `npm stage publish` (BeginStage).
+	stage bool
 }
 
 // BeginUpload admits a PUT /<name> before its body is read. declared is
@@ -189,7 +191,7 @@ func (u *Upload) Publish(ctx context.Context, parse func() (*ecosystem.Publish, 
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	return u.s.runPublish(ctx, u.p, parse)
+	return u.s.runPublish(ctx, u.p, u.stage, parse)
 }
 
 // Close releases the account's upload slot and drops the scratch file.
@@ -209,16 +211,21 @@ func (s *Publisher) Publish(ctx context.Context, p authz.Principal, urlName stri
 		return nil, err
 	}
 	defer u.Close()
+	return u.publishBody(ctx, urlName, body)
+}
+
+// publishBody parses body (held in memory) and runs the pipeline on it.
+func (u *Upload) publishBody(ctx context.Context, urlName string, body []byte) (*Published, error) {
 	spool, err := u.Scratch()
 	if err != nil {
 		return nil, err
 	}
-	f, err := s.uploadFormat()
+	f, err := u.s.uploadFormat()
 	if err != nil {
 		return nil, err
 	}
 	return u.Publish(ctx, func() (*ecosystem.Publish, error) {
-		return f.ParseUpload(bytes.NewReader(body), urlName, s.limits, spool)
+		return f.ParseUpload(bytes.NewReader(body), urlName, u.s.limits, spool)
 	})
 }
 

@@ -159,6 +159,10 @@ func (s *Service) readDocument(ctx context.Context, name string, part store.DocP
 // this is one or two indexed reads and nothing else; a large document is
 // sent from one shared copy.
 func (s *Service) Document(ctx context.Context, p authz.Principal, name string, part store.DocPart) (*core.Document, error) {
+	// A maintainer of a package with a staged version reads it too (staging.go).
+	if d, ok, err := s.maintainerDocument(ctx, p, name); err != nil || ok {
+		return d, err
+	}
 	d, err := s.readDocument(ctx, name, part)
 	if errors.Is(err, core.ErrNotFound) {
 		return nil, s.absent(ctx, name)

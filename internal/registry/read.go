@@ -186,6 +186,9 @@ type VersionInfo struct {
 	PublishedAt time.Time
 	Deprecated  string
 	Publisher   string
+	// Staged marks a version waiting for approval, shown to its
+	// maintainers only (core.Servable).
+	Staged bool
 }
 
 // PackageView is what a package page shows.
@@ -235,7 +238,8 @@ func (s *Service) View(ctx context.Context, p authz.Principal, name string) (*Pa
 					names[v.PublisherID] = u.Name
 				}
 			}
-			pv.Versions = append(pv.Versions, VersionInfo{Version: v.Version, PublishedAt: v.PublishedAt, Deprecated: v.Deprecated, Publisher: names[v.PublisherID]})
+			pv.Versions = append(pv.Versions, VersionInfo{Version: v.Version, PublishedAt: v.PublishedAt, Deprecated: v.Deprecated, Publisher: names[v.PublisherID],
+				Staged: v.State() == core.StatePending})
 			if v.Version == pv.DistTags["latest"] {
 				if err := json.Unmarshal(v.Manifest, &pv.Latest); err != nil {
 					return err

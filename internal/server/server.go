@@ -35,6 +35,7 @@ import (
 	"github.com/rampart/rampart/internal/secondfactor"
 	"github.com/rampart/rampart/internal/secretscan"
 	"github.com/rampart/rampart/internal/signing"
+	"github.com/rampart/rampart/internal/stage"
 	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/store/sqlite"
 	"github.com/rampart/rampart/internal/throttle"
@@ -63,6 +64,8 @@ type Options struct {
 type Services struct {
 	Store    store.Store
 	Registry *registry.Service
+	// Stage is staged publishing, beside the registry (stage.go).
+	Stage *stage.Service
 	// The account services (accounts.go).
 	Identity *identity.Service
 	Authn    *authn.Service
@@ -96,7 +99,7 @@ func (s *Services) Close(ctx context.Context) error {
 			slog.WarnContext(ctx, "account notices left in the outbox for the next start", "err", err)
 		}
 	}
-	return errors.Join(s.Registry.Close(ctx), s.Store.Close())
+	return errors.Join(s.closeStage(ctx), s.Registry.Close(ctx), s.Store.Close())
 }
 
 // Open builds the services over cfg.Data. cfg must be validated.
@@ -195,6 +198,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		}
 	}
 	accts.Scanning = scanning
+	accts.Stage = openStage(reg, cfg, mailer, opts)
 	return accts, nil
 }
 
@@ -205,10 +209,10 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 // Every request's client address is settled once, in front of them all
 // (clientaddr, from cfg.TrustedProxies).
 func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
-	npmH := npm.New(svc.Registry, npm.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors}, cfg.Limits, log)
+	npmH := npm.New(svc.Registry, npm.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors}, cfg.Limits, log).WithStaging(svc.Stage)
 	npmH.UseSigning(svc.Signing)
 	npmH.SetTrust(svc.Trust.Service)
-	webH := web.New(svc.Registry, web.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors}, web.Config{PublicURL: cfg.PublicURL, Policies: docs.Policies()}, log)
+	webH := web.New(svc.Registry, web.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors}, web.Config{PublicURL: cfg.PublicURL, Policies: docs.Policies()}, log).WithStaging(svc.Stage)
 	webH.SetTrust(svc.Trust.Service)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /-/healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -312,6 +316,7 @@ func startJobs(svc *Services, cfg config.Config, log *slog.Logger) {
 		})
 	}
 	bg.Go(bg.Context(), "sweeps", func(ctx context.Context) { runSweeps(ctx, svc.Limiter, time.Hour, log) })
+	startStageJobs(svc)
 }
 
 // Serve runs the registry on ln until ctx is cancelled, then stops

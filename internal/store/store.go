@@ -99,6 +99,7 @@ type Tx interface {
 	Signing
 	TrustedPublishers
 	ScanReports
+	Stages
 }
 
 // Users holds accounts. Names are unique; so are verified email

@@ -18,6 +18,7 @@ import (
 	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/registry"
 	"github.com/rampart/rampart/internal/secondfactor"
+	"github.com/rampart/rampart/internal/stage"
 	"github.com/rampart/rampart/internal/trust"
 )
 
@@ -44,6 +45,8 @@ type Handler struct {
 	cfg     Config
 	log     *slog.Logger
 	trust   *trust.Service // trusted publishing (trust.go); nil: no pages for it
+	// stage serves the staged releases (staged.go); nil until WithStaging.
+	stage *stage.Service
 
 	// secureCookie marks the session cookie Secure: the public URL is
 	// https, or it is localhost, which browsers treat as a secure context.

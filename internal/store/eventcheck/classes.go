@@ -179,4 +179,12 @@ var Methods = map[string]Rule{
 	"SetTrustedOnly":         {Security, "long-lived tokens may or may not publish the package"},
 	// ScanReports
 	"RememberScanReport": {Bookkeeping, "the replay memory of secret-scanning reports; the revocations a report makes record their own events"},
+	// Stages
+	"CreateStage":    {Security, "a version waits for approval; its tag moves when it is approved"},
+	"DecideStage":    {Security, "a staged version is released or discarded"},
+	"SetStagePolicy": {Security, "which publishes need a maintainer's approval"},
+	"Stage":          {Read, ""},
+	"OpenStages":     {Read, ""},
+	"ExpiredStages":  {Read, ""},
+	"StagePolicy":    {Read, ""},
 }

@@ -36,8 +36,9 @@ import (
 	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/store/storetest/accounts"
 	"github.com/rampart/rampart/internal/store/storetest/packages"
-	"github.com/rampart/rampart/internal/store/storetest/signing"
 	"github.com/rampart/rampart/internal/store/storetest/scanning"
+	"github.com/rampart/rampart/internal/store/storetest/signing"
+	"github.com/rampart/rampart/internal/store/storetest/stages"
 	"github.com/rampart/rampart/internal/store/storetest/suite"
 	"github.com/rampart/rampart/internal/store/storetest/trust"
 )
@@ -81,6 +82,7 @@ var roles = []struct {
 	{"Signing", signing.RunSigning},
 	{"TrustedPublishers", trust.RunTrustedPublishers},
 	{"ScanReports", scanning.RunScanReports},
+	{"Stages", stages.RunStages},
 	{"Transactions", RunTransactions},
 }
 
