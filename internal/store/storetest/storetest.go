@@ -35,6 +35,7 @@ import (
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/store/storetest/accounts"
+	"github.com/rampart/rampart/internal/store/storetest/orgs"
 	"github.com/rampart/rampart/internal/store/storetest/packages"
 	"github.com/rampart/rampart/internal/store/storetest/suite"
 )
@@ -75,6 +76,7 @@ var roles = []struct {
 	{"Sweeper", RunSweeper},
 	{"Meta", RunMeta},
 	{"Files", packages.RunFiles},
+	{"Orgs", orgs.RunOrgs},
 	{"Transactions", RunTransactions},
 }
 
