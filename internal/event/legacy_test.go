@@ -78,6 +78,18 @@ func TestLegacyShapes(t *testing.T) {
 		{core.EventCriticalChange, map[string]any{"computed": []string{}, "became_critical": []string{}, "top_percent": float64(1), "min_downloads": int64(1), "window_days": 30},
 			CriticalChange{TopPercent: "1", MinDownloads: 1, WindowDays: 30}},
 		{core.EventFileDamaged, map[string]any{"digest": "ab", "problem": "damaged", "hashes_to": "cd"}, FileDamaged{Digest: "ab", Problem: "damaged", HashesTo: "cd"}},
+		// The org events were born typed; an untyped map of their public
+		// keys decodes all the same.
+		{core.EventOrgCreate, map[string]any{"org": "acme", "owner": "al"}, OrgCreate{Org: "acme", Owner: "al"}},
+		{core.EventOrgDelete, map[string]any{"org": "acme"}, OrgDelete{Org: "acme"}},
+		{core.EventOrgMemberSet, map[string]any{"org": "acme", "user": "bo", "role": "admin", "previous": "member"}, OrgMemberSet{Org: "acme", User: "bo", Role: "admin", Previous: "member"}},
+		{core.EventOrgMemberRemove, map[string]any{"org": "acme", "user": "bo", "role": "member", "packages": []string{"@acme/a"}}, OrgMemberRemove{Org: "acme", User: "bo", Role: "member", Packages: []string{"@acme/a"}}},
+		{core.EventTeamCreate, map[string]any{"org": "acme", "team": "ops"}, TeamCreate{Org: "acme", Team: "ops"}},
+		{core.EventTeamDelete, map[string]any{"org": "acme", "team": "ops"}, TeamDelete{Org: "acme", Team: "ops"}},
+		{core.EventTeamMemberAdd, map[string]any{"org": "acme", "team": "ops", "user": "bo"}, TeamMemberAdd{Org: "acme", Team: "ops", User: "bo"}},
+		{core.EventTeamMemberRm, map[string]any{"org": "acme", "team": "ops", "user": "bo"}, TeamMemberRemove{Org: "acme", Team: "ops", User: "bo"}},
+		{core.EventTeamGrant, map[string]any{"org": "acme", "team": "ops", "permission": "read-write", "previous": ""}, TeamGrant{Org: "acme", Team: "ops", Permission: "read-write"}},
+		{core.EventTeamRevoke, map[string]any{"org": "acme", "team": "ops", "permission": "read-only"}, TeamRevoke{Org: "acme", Team: "ops", Permission: "read-only"}},
 	}
 	seen := map[string]bool{}
 	for _, c := range cases {
