@@ -44,6 +44,10 @@ const (
 	// became critical: what it means, how to add a security key, and
 	// the deadline.
 	KindPackageCritical = "package_critical"
+	// KindOrgChanged goes to an organisation's owners, and to the user
+	// a change affects: members, roles, teams, grants (Org, Change,
+	// Actor; PackageURL is the org's page).
+	KindOrgChanged = "org_changed"
 )
 
 // Kinds lists every kind Render knows.
@@ -58,6 +62,7 @@ var kinds = []string{
 	KindEmailChangeRequested,
 	KindSignupAttempt,
 	KindPackageCritical,
+	KindOrgChanged,
 }
 
 // Notice is what the templates say. Which fields a kind needs is listed
@@ -126,6 +131,9 @@ type Notice struct {
 	// the page where a security key is added.
 	Reason          string
 	KeyRequiredFrom time.Time
+	// Org is the organisation changed and Change what happened to it, a
+	// sentence ("bob was added as admin"): KindOrgChanged.
+	Org, Change string
 }
 
 // ErrInvalidNotice marks a Notice that Render cannot turn into a mail.
@@ -217,7 +225,7 @@ const (
 // on for pages.
 func (n Notice) clean() Notice {
 	for _, f := range []*string{&n.Site, &n.User, &n.IP, &n.OldEmail, &n.NewEmail, &n.Method,
-		&n.Credential, &n.TokenName, &n.TokenScope, &n.Package, &n.Version, &n.Actor, &n.Via, &n.Owner, &n.Reason} {
+		&n.Credential, &n.TokenName, &n.TokenScope, &n.Package, &n.Version, &n.Actor, &n.Via, &n.Owner, &n.Reason, &n.Org, &n.Change} {
 		*f = cleanText(*f, maxShortText)
 	}
 	n.UserAgent = cleanText(n.UserAgent, maxLongText)
@@ -315,6 +323,10 @@ func (n Notice) check(kind string) error {
 	case KindPackageCritical:
 		if n.Package == "" || n.Reason == "" {
 			return missing("Package and Reason")
+		}
+	case KindOrgChanged:
+		if n.Org == "" || n.Change == "" || n.Actor == "" {
+			return missing("Org, Change and Actor")
 		}
 	}
 	return nil

@@ -32,6 +32,7 @@ func sample() rmail.Notice {
 		Package: "left-pad", Version: "1.3.0", PackageURL: packageURL,
 		Actor: "bob", Owner: "carol",
 		Reason: "among the most downloaded", KeyRequiredFrom: when.Add(14 * 24 * time.Hour),
+		Org: "acme", Change: "carol was added as owner",
 	}
 }
 
@@ -59,6 +60,7 @@ var mustSay = map[string][]string{
 	rmail.KindRecoveryCompleted:        {"removed", "reset", securityURL},
 	rmail.KindEmailChangeRequested:     {"alice@new.example", "24 hours", "Cancel", securityURL},
 	rmail.KindSignupAttempt:            {"bob", "sign up", "nothing to do", securityURL},
+	rmail.KindOrgChanged:               {"acme", "carol was added as owner", "bob", packageURL, securityURL},
 	rmail.KindPackageCritical:          {"left-pad", "critical package", "among the most downloaded", "security key or passkey", "until", "Sunday, 6 December 2026", securityURL},
 }
 
@@ -68,6 +70,7 @@ var wantLinks = map[string][]string{
 	rmail.KindPackagePublished: {packageURL, securityURL},
 	rmail.KindRecoveryStarted:  {actionURL, securityURL},
 	rmail.KindPackageCritical:  {packageURL, securityURL},
+	rmail.KindOrgChanged:       {packageURL, securityURL},
 }
 
 func TestRenderEveryKind(t *testing.T) {
