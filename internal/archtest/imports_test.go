@@ -47,6 +47,8 @@ var domain = []string{
 	"internal/quote",
 	"internal/background",
 	"internal/notifier",
+	"internal/org",
+	"internal/orgfacts",
 }
 
 // forbidden are the transport and storage packages no domain package may

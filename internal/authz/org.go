@@ -93,11 +93,14 @@ func isOrgAction(a Action) bool {
 // a team grant for reads and writes, the org's owners and admins for
 // the package's owners and access (they manage package access).
 func mayActOnPackage(u *core.User, a Action, r Resource) bool {
-	if isMaintainer(u, r.Maintainers) {
-		return true
-	}
 	if r.Org == nil {
-		return false
+		return isMaintainer(u, r.Maintainers)
+	}
+	// In an org's scope a maintainer acts only while a member: leaving
+	// the org (or being removed) ends every power over its packages at
+	// once, whatever the maintainer list still says.
+	if isMaintainer(u, r.Maintainers) && r.Org.role(u) != "" {
+		return true
 	}
 	switch a {
 	case ReadPackage:
@@ -146,7 +149,7 @@ func authorizeOrg(p Principal, a Action, r Resource) error {
 		return moderatePolicy(p)
 	}
 	if a == OrgCreate {
-		if !p.User.EmailVerified {
+		if !p.User.EmailVerified && !p.Console {
 			return core.Errorf(core.KindForbidden, "verify your email address first: follow the link mailed to %s, or request a new one at %s", MaskEmail(p.User.Email), p.accountPage(""))
 		}
 		return orgFactor(p, a, false)

@@ -107,6 +107,9 @@ var orgColumns = []struct {
 	{"revoke", authz.OrgGrants, orgChange(nil), []string{rOwner, rAdmin}},
 	{"moderate", authz.Moderate, authz.Resource{}, []string{rMod, rSiteAdm}},
 	{"administer accounts", authz.AdminUsers, authz.Resource{}, []string{rSiteAdm}},
+	// otto is still in the maintainer list of the package but is not
+	// (or no longer) a member of the org.
+	{"publish as a former member", authz.PublishVersion, authz.Resource{Package: core.NPM("@acme/widget"), Maintainers: []core.User{*oOutsider}, Org: acmeFacts(nil)}, []string{rWriter}},
 }
 
 // orgPrincipal is u in a browser session that passed a security key a

@@ -83,7 +83,7 @@ func TestLegacyShapes(t *testing.T) {
 		{core.EventOrgCreate, map[string]any{"org": "acme", "owner": "al"}, OrgCreate{Org: "acme", Owner: "al"}},
 		{core.EventOrgDelete, map[string]any{"org": "acme"}, OrgDelete{Org: "acme"}},
 		{core.EventOrgMemberSet, map[string]any{"org": "acme", "user": "bo", "role": "admin", "previous": "member"}, OrgMemberSet{Org: "acme", User: "bo", Role: "admin", Previous: "member"}},
-		{core.EventOrgMemberRemove, map[string]any{"org": "acme", "user": "bo", "role": "member", "packages": []string{"@acme/a"}}, OrgMemberRemove{Org: "acme", User: "bo", Role: "member", Packages: []string{"@acme/a"}}},
+		{core.EventOrgMemberRemove, map[string]any{"org": "acme", "user": "bo", "role": "member"}, OrgMemberRemove{Org: "acme", User: "bo", Role: "member"}},
 		{core.EventTeamCreate, map[string]any{"org": "acme", "team": "ops"}, TeamCreate{Org: "acme", Team: "ops"}},
 		{core.EventTeamDelete, map[string]any{"org": "acme", "team": "ops"}, TeamDelete{Org: "acme", Team: "ops"}},
 		{core.EventTeamMemberAdd, map[string]any{"org": "acme", "team": "ops", "user": "bo"}, TeamMemberAdd{Org: "acme", Team: "ops", User: "bo"}},

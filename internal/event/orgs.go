@@ -40,16 +40,16 @@ type OrgMemberSet struct {
 	Notify   []string `event:"notify,personal"`
 }
 
-// OrgMemberRemove: a member left or was removed; Packages are the
-// org's packages they stopped maintaining (EventOrgMemberRemove).
+// OrgMemberRemove: a member left or was removed, with their teams; as
+// maintainer of the org's packages they lose every power with it
+// (authz/org.go) (EventOrgMemberRemove).
 type OrgMemberRemove struct {
-	Org      string   `event:"org"`
-	User     string   `event:"user"`
-	Role     string   `event:"role"`
-	Packages []string `event:"packages"`
-	Via      string   `event:"via,personal"`
-	IP       string   `event:"ip,personal"`
-	Notify   []string `event:"notify,personal"`
+	Org    string   `event:"org"`
+	User   string   `event:"user"`
+	Role   string   `event:"role"`
+	Via    string   `event:"via,personal"`
+	IP     string   `event:"ip,personal"`
+	Notify []string `event:"notify,personal"`
 }
 
 // TeamCreate: a team was created (EventTeamCreate).

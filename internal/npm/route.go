@@ -67,6 +67,21 @@ var endpoints = []endpoint{
 	{http.MethodGet, "/-/npm/v1/user", func(h *Handler, c *call) error { return h.getProfile(c.w, c.r, c.p) }, tokenMustHold},
 	{http.MethodPost, "/-/npm/v1/user", func(h *Handler, c *call) error { return h.postProfile(c.w, c.r, c.p) }, tokenMustHold},
 
+	// Organisations, teams and their grants (§6.5, §6.8, §6.9; orgs.go).
+	{http.MethodGet, "/-/org/{org}/package", serveOrgPackages, tokenMustHold},
+	{http.MethodGet, "/-/org/{org}/user", serveOrgUsers, tokenMustHold},
+	{http.MethodPut, "/-/org/{org}/user", serveOrgSetUser, tokenMustHold},
+	{http.MethodDelete, "/-/org/{org}/user", serveOrgRemoveUser, tokenMustHold},
+	{http.MethodGet, "/-/org/{org}/team", serveOrgTeams, tokenMustHold},
+	{http.MethodPut, "/-/org/{org}/team", serveTeamCreate, tokenMustHold},
+	{http.MethodDelete, "/-/team/{org}/{team}", serveTeamDestroy, tokenMustHold},
+	{http.MethodGet, "/-/team/{org}/{team}/user", serveTeamUsers, tokenMustHold},
+	{http.MethodPut, "/-/team/{org}/{team}/user", serveTeamUser(true), tokenMustHold},
+	{http.MethodDelete, "/-/team/{org}/{team}/user", serveTeamUser(false), tokenMustHold},
+	{http.MethodGet, "/-/team/{org}/{team}/package", serveTeamPackages, tokenMustHold},
+	{http.MethodPut, "/-/team/{org}/{team}/package", serveTeamGrant, tokenMustHold},
+	{http.MethodDelete, "/-/team/{org}/{team}/package", serveTeamRevoke, tokenMustHold},
+
 	// Search and audit (§7, §9).
 	{http.MethodGet, "/-/v1/search", func(h *Handler, c *call) error { return h.search(c.w, c.r, c.p) }, tokenMustHold},
 	{http.MethodPost, "/-/npm/v1/security/advisories/bulk", func(h *Handler, c *call) error { return h.auditBulk(c.w, c.r) }, tokenMustHold},
@@ -75,19 +90,6 @@ var endpoints = []endpoint{
 	// answered 404 with what is missing. 404 is also what npm expects of a
 	// registry without them: `npm access list packages` falls back from
 	// the organisation to the user, `npm audit signatures` reads "no keys".
-	{http.MethodGet, "/-/org/{org}/package", notYet("organizations are"), tokenMustHold},
-	{http.MethodGet, "/-/org/{org}/user", notYet("organizations are"), tokenMustHold},
-	{http.MethodPut, "/-/org/{org}/user", notYet("organizations are"), tokenMustHold},
-	{http.MethodDelete, "/-/org/{org}/user", notYet("organizations are"), tokenMustHold},
-	{http.MethodGet, "/-/org/{org}/team", notYet("teams are"), tokenMustHold},
-	{http.MethodPut, "/-/org/{org}/team", notYet("teams are"), tokenMustHold},
-	{http.MethodDelete, "/-/team/{org}/{team}", notYet("teams are"), tokenMustHold},
-	{http.MethodGet, "/-/team/{org}/{team}/user", notYet("teams are"), tokenMustHold},
-	{http.MethodPut, "/-/team/{org}/{team}/user", notYet("teams are"), tokenMustHold},
-	{http.MethodDelete, "/-/team/{org}/{team}/user", notYet("teams are"), tokenMustHold},
-	{http.MethodGet, "/-/team/{org}/{team}/package", notYet("teams are"), tokenMustHold},
-	{http.MethodPut, "/-/team/{org}/{team}/package", notYet("teams are"), tokenMustHold},
-	{http.MethodDelete, "/-/team/{org}/{team}/package", notYet("teams are"), tokenMustHold},
 	{http.MethodGet, "/-/npm/v1/keys", notYet("registry signatures are"), tokenMustHold},
 	{http.MethodGet, "/-/npm/v1/attestations/{id}", notYet("attestations are"), tokenMustHold},
 	{http.MethodPost, "/-/npm/v1/oidc/token/exchange/package/{pkg}", notYet("trusted publishing is"), tokenMustHold},

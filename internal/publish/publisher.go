@@ -90,4 +90,5 @@ type packagesCriticalUsers interface {
 	store.Packages
 	store.Critical
 	store.Users
+	store.Orgs
 }

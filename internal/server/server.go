@@ -26,6 +26,7 @@ import (
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/npm"
+	"github.com/rampart/rampart/internal/org"
 	"github.com/rampart/rampart/internal/password"
 	"github.com/rampart/rampart/internal/pwcheck"
 	"github.com/rampart/rampart/internal/redact"
@@ -64,6 +65,8 @@ type Services struct {
 	Authn    *authn.Service
 	Factors  *secondfactor.Service
 	Limiter  *throttle.Limiter
+	// Orgs manages organisations, teams and grants (internal/org).
+	Orgs *org.Service
 	// Background runs every background job and after-commit task of the
 	// services (internal/background); Close stops it and waits for it.
 	Background *background.Group
@@ -155,6 +158,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		return nil, err
 	}
 	accts.Store, accts.Registry, accts.Background = st, reg, bg
+	accts.Orgs = org.New(st, mailer, cfg.PublicURL, opts.Now, opts.Log)
 	return accts, nil
 }
 
@@ -165,7 +169,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 // Every request's client address is settled once, in front of them all
 // (clientaddr, from cfg.TrustedProxies).
 func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
-	npmH := npm.New(svc.Registry, npm.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors}, cfg.Limits, log)
+	npmH := npm.New(svc.Registry, npm.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors, Orgs: svc.Orgs}, cfg.Limits, log)
 	webH := web.New(svc.Registry, web.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors}, web.Config{PublicURL: cfg.PublicURL, Policies: docs.Policies()}, log)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /-/healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -258,6 +262,7 @@ func startJobs(svc *Services, cfg config.Config, log *slog.Logger) {
 	bg := svc.Background
 	bg.Go(bg.Context(), "download counts", func(ctx context.Context) { svc.Registry.RunBackground(ctx, 10*time.Second) })
 	bg.Go(bg.Context(), "package notices", func(ctx context.Context) { svc.Registry.RunNotices(ctx, 30*time.Second) })
+	bg.Go(bg.Context(), "org notices", func(ctx context.Context) { svc.Orgs.RunNotices(ctx, 30*time.Second) })
 	bg.Go(bg.Context(), "critical packages", func(ctx context.Context) { svc.Registry.RunCritical(ctx, 24*time.Hour) })
 	if cfg.EmailDomains.Check {
 		bg.Go(bg.Context(), "email domain re-checks", func(ctx context.Context) {
