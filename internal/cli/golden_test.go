@@ -122,6 +122,16 @@ func TestAdminGolden(t *testing.T) {
 	step("critical-rm", "", "admin", "package", "critical", "rm", "left-pad")
 	step("critical-ls-empty", "", "admin", "package", "critical", "ls")
 
+	step("org-create", "", "admin", "org", "create", "acme", "--owner", "alice")
+	step("org-create-taken", "", "admin", "org", "create", "acme", "--owner", "alice")
+	step("org-create-user-name", "", "admin", "org", "create", "alice", "--owner", "alice")
+	step("org-create-no-owner", "", "admin", "org", "create", "widgets")
+	step("org-create-disabled-owner", "", "admin", "org", "create", "widgets", "--owner", "mallory")
+	step("user-create-org-name", pw, "admin", "user", "create", "--name", "acme", "--email", "acme@example.com", "--password-stdin")
+	step("user-moderator-add", "", "admin", "user", "moderator", "add", "alice")
+	step("user-moderator-rm", "", "admin", "user", "moderator", "rm", "alice")
+	step("user-moderator-add-unknown", "", "admin", "user", "moderator", "add", "nobody")
+
 	step("blobs-gc-dry-run", "", "admin", "blobs", "gc", "--dry-run")
 	step("blobs-gc-too-young", "", "admin", "blobs", "gc", "--min-age", "1s")
 	step("blobs-verify", "", "admin", "blobs", "verify")

@@ -103,4 +103,6 @@ const (
 	EventTeamMemberRm    = "org.team_member_remove"
 	EventTeamGrant       = "org.team_grant"  // a team was granted a package, or its permission changed
 	EventTeamRevoke      = "org.team_revoke" // a team's grant on a package was removed
+
+	EventSiteRole = "account.site_role" // a site role (moderator) was granted or revoked
 )

@@ -81,6 +81,7 @@ func TestLegacyShapes(t *testing.T) {
 		// The org events were born typed; an untyped map of their public
 		// keys decodes all the same.
 		{core.EventOrgCreate, map[string]any{"org": "acme", "owner": "al"}, OrgCreate{Org: "acme", Owner: "al"}},
+		{core.EventSiteRole, map[string]any{"user": "al", "role": "moderator", "granted": true}, SiteRole{User: "al", Role: "moderator", Granted: true}},
 		{core.EventOrgDelete, map[string]any{"org": "acme"}, OrgDelete{Org: "acme"}},
 		{core.EventOrgMemberSet, map[string]any{"org": "acme", "user": "bo", "role": "admin", "previous": "member"}, OrgMemberSet{Org: "acme", User: "bo", Role: "admin", Previous: "member"}},
 		{core.EventOrgMemberRemove, map[string]any{"org": "acme", "user": "bo", "role": "member"}, OrgMemberRemove{Org: "acme", User: "bo", Role: "member"}},

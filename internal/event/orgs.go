@@ -112,7 +112,16 @@ type TeamRevoke struct {
 	Notify     []string `event:"notify,personal"`
 }
 
+// SiteRole: an administrator granted or revoked a user's site role
+// (moderator) (EventSiteRole).
+type SiteRole struct {
+	User    string `event:"user"`
+	Role    string `event:"role"`
+	Granted bool   `event:"granted"`
+}
+
 func init() {
+	register(SiteRole{}, 1)
 	register(OrgCreate{}, 1)
 	register(OrgDelete{}, 1)
 	register(OrgMemberSet{}, 1)
@@ -125,6 +134,7 @@ func init() {
 	register(TeamRevoke{}, 1)
 }
 
+func (SiteRole) Type() string         { return core.EventSiteRole }
 func (OrgCreate) Type() string        { return core.EventOrgCreate }
 func (OrgDelete) Type() string        { return core.EventOrgDelete }
 func (OrgMemberSet) Type() string     { return core.EventOrgMemberSet }
@@ -135,6 +145,11 @@ func (TeamMemberAdd) Type() string    { return core.EventTeamMemberAdd }
 func (TeamMemberRemove) Type() string { return core.EventTeamMemberRm }
 func (TeamGrant) Type() string        { return core.EventTeamGrant }
 func (TeamRevoke) Type() string       { return core.EventTeamRevoke }
+
+// At is the event of p by actor.
+func (p SiteRole) At(at time.Time, actor string) *core.Event {
+	return newEvent(p, at, actor, "", "")
+}
 
 // At is the event of p by actor.
 func (p OrgCreate) At(at time.Time, actor string) *core.Event {
