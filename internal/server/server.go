@@ -170,7 +170,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 // (clientaddr, from cfg.TrustedProxies).
 func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	npmH := npm.New(svc.Registry, npm.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors, Orgs: svc.Orgs}, cfg.Limits, log)
-	webH := web.New(svc.Registry, web.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors}, web.Config{PublicURL: cfg.PublicURL, Policies: docs.Policies()}, log)
+	webH := web.New(svc.Registry, web.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors, Orgs: svc.Orgs}, web.Config{PublicURL: cfg.PublicURL, Policies: docs.Policies()}, log)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /-/healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")

@@ -16,6 +16,7 @@ import (
 
 	"github.com/rampart/rampart/internal/authn"
 	"github.com/rampart/rampart/internal/identity"
+	"github.com/rampart/rampart/internal/org"
 	"github.com/rampart/rampart/internal/registry"
 	"github.com/rampart/rampart/internal/secondfactor"
 )
@@ -32,6 +33,7 @@ type Accounts struct {
 	Identity *identity.Service
 	Authn    *authn.Service
 	Factors  *secondfactor.Service
+	Orgs     *org.Service
 }
 
 // Handler serves the web UI.
@@ -40,6 +42,7 @@ type Handler struct {
 	id      *identity.Service
 	authn   *authn.Service
 	factors *secondfactor.Service
+	orgs    *org.Service
 	cfg     Config
 	log     *slog.Logger
 
@@ -62,7 +65,7 @@ func New(reg *registry.Service, accts Accounts, cfg Config, log *slog.Logger) *H
 	if log == nil {
 		log = slog.Default()
 	}
-	h := &Handler{reg: reg, id: accts.Identity, authn: accts.Authn, factors: accts.Factors, cfg: cfg, log: log, mux: http.NewServeMux()}
+	h := &Handler{reg: reg, id: accts.Identity, authn: accts.Authn, factors: accts.Factors, orgs: accts.Orgs, cfg: cfg, log: log, mux: http.NewServeMux()}
 	cop := http.NewCrossOriginProtection()
 	if u, err := url.Parse(cfg.PublicURL); err == nil && u.Host != "" {
 		h.secureCookie = u.Scheme == "https" || u.Hostname() == "localhost"
