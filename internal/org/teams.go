@@ -8,6 +8,7 @@ import (
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/event"
+	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -21,8 +22,8 @@ func (s *Service) CreateTeam(ctx context.Context, p authz.Principal, name, team,
 	if !teamName.MatchString(team) {
 		return core.Errorf(core.KindInvalid, "%q is not a valid team name: use 1 to 50 lower-case letters, digits, '-', '_' or '.', starting with a letter or digit", team)
 	}
-	if len(description) > 1000 {
-		return core.Errorf(core.KindInvalid, "a team's description is at most 1000 characters")
+	if len(description) > limits.MaxTeamDescriptionBytes {
+		return core.Errorf(core.KindInvalid, "the team's description is %d bytes long; use at most %d", len(description), limits.MaxTeamDescriptionBytes)
 	}
 	return s.change(ctx, p, name, authz.OrgTeams, nil, func(tx store.Tx, o *core.Org, f *authz.OrgFacts) error {
 		t := &core.Team{OrgID: o.ID, Name: team, Description: description, CreatedAt: s.now()}
