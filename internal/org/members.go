@@ -131,9 +131,9 @@ func (s *Service) RemoveMember(ctx context.Context, p authz.Principal, name, use
 }
 
 // Delete deletes the org: members, teams and grants go; the packages in
-// its scope stay with their maintainers (who, no longer members, lose
-// their power over them until an administrator hands them on); the name
-// and scope stay held, so nobody can take them over.
+// its scope stay with their listed maintainers as ordinary packages (no
+// org facts apply to a deleted org); the name and scope stay held, so
+// nobody can create packages there or take them over.
 func (s *Service) Delete(ctx context.Context, p authz.Principal, name string) error {
 	return s.change(ctx, p, name, authz.OrgDelete, nil, func(tx store.Tx, o *core.Org, f *authz.OrgFacts) error {
 		to, err := owners(tx, o.ID)
