@@ -707,6 +707,14 @@ func (h *Handler) getCollaborators(w http.ResponseWriter, r *http.Request, p aut
 		return err
 	}
 	out := map[string]string{}
+	// In an org's scope, the members its teams grant the package too.
+	grants, err := h.orgs.Collaborators(r.Context(), view.Package.PackageRef)
+	if err != nil {
+		return err
+	}
+	for name, perm := range grants {
+		out[name] = npmPerm(perm)
+	}
 	for _, u := range view.Maintainers {
 		out[u.Name] = "write"
 	}

@@ -178,3 +178,34 @@ func mayWrite(p authz.Principal, r authz.Resource) bool {
 	err := authz.Authorize(p, authz.PublishVersion, r)
 	return err == nil || authz.NeedsOTP(err) || core.KindOf(err) == core.KindOTPRequired
 }
+
+// Collaborators is who may act on the package through the org that owns
+// its scope: each current member's strongest team grant, by name (nil
+// if no org owns it). The caller has already been allowed to read the
+// package (npm's `access list collaborators` reads it first).
+func (s *Service) Collaborators(ctx context.Context, ref core.PackageRef) (map[string]core.Permission, error) {
+	var out map[string]core.Permission
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		pk, err := tx.PackageByRef(ref)
+		if err != nil {
+			return err
+		}
+		f, err := orgfacts.ForPackage(tx, ref, pk.ID)
+		if err != nil || f == nil {
+			return err
+		}
+		out = map[string]core.Permission{}
+		for id, perm := range f.Grants {
+			if f.Roles[id] == "" {
+				continue
+			}
+			u, err := tx.UserByID(id)
+			if err != nil {
+				return err
+			}
+			out[u.Name] = perm
+		}
+		return nil
+	})
+	return out, err
+}

@@ -54,6 +54,7 @@ func TestOrgsWithNPM(t *testing.T) {
 	mustContain(t, bob.MustRun("", "access", "list", "packages", "acme:devs").Stdout, "@acme/widget: read-write")
 	mustContain(t, bob.MustRun("", "access", "list", "packages", "acme").Stdout, "@acme/widget: read-write")
 	publish(t, bob, pkg{Name: "@acme/widget", Version: "1.1.0"})
+	mustContain(t, carol.MustRun("", "access", "list", "collaborators", "@acme/widget").Stdout, "alice: read-write", "bob: read-write")
 	waitForMail(t, s, "bob@example.com", "The organisation acme changed")
 	// Publishing is not managing: bob still adds no one, anywhere.
 	mustFail(t, bob.Run("", "org", "set", "acme", "dave"), "E403")
