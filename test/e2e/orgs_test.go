@@ -1,8 +1,11 @@
 package e2e
 
 import (
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestOrgsWithNPM drives an organisation with the real npm CLI, each user
@@ -115,4 +118,33 @@ func TestOrgOwnerChangeNeedsOTP(t *testing.T) {
 	}
 	mustContain(t, alice.MustRun("", "org", "set", "acme", "bob", "owner", "--otp="+auth.Code(t)).Stdout, "Added bob as owner to acme")
 	waitForMail(t, s, "bob@example.com", "The organisation acme changed")
+}
+
+// TestOrgStepUpOnTheWeb: in the browser, adding a member is an ordinary
+// change, but making someone an owner with a second factor passed more
+// than the step-up window ago sends the browser to confirm it, changes
+// nothing until then, and works once it is confirmed.
+func TestOrgStepUpOnTheWeb(t *testing.T) {
+	t.Parallel()
+	s := server(t, "")
+	s.CreateUser(t, "bob", "bob@example.com", bobPW)
+	signup(t, s, "alice", alicePW)
+	auth, _ := enableTOTP(t, s, "alice", alicePW)
+	w := signInWithTOTP(t, s, "alice", alicePW, auth)
+	w.mustRedirect("POST", s.URL+"orgs", url.Values{"name": {"acme"}}, "/org/acme")
+	s.Advance(t, 20*time.Minute)
+
+	w.mustRedirect("POST", s.URL+"org/acme/member", url.Values{"user": {"bob"}, "role": {"member"}}, "/org/acme?done=member")
+	status, h, body := w.fetch("POST", s.URL+"org/acme/member", url.Values{"user": {"bob"}, "role": {"owner"}})
+	if status != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/account/confirm?") {
+		t.Fatalf("making bob an owner an hour after the factor: status %d to %q, want the confirm page:\n%s", status, h.Get("Location"), body)
+	}
+	w.mustShow(s.URL+"org/acme", `<td class="member-name"><a href="/~bob">bob</a></td><td class="member-role">member</td>`)
+	w.mustRedirect("POST", s.URL+"account/confirm", url.Values{"code": {auth.Code(t)}, "next": {"/org/acme"}}, "/org/acme")
+	w.mustRedirect("POST", s.URL+"org/acme/member", url.Values{"user": {"bob"}, "role": {"owner"}}, "/org/acme?done=member")
+	w.mustShow(s.URL+"org/acme", `<td class="member-name"><a href="/~bob">bob</a></td><td class="member-role">owner</td>`)
+	m := waitForMail(t, s, "bob@example.com", "The organisation acme changed")
+	for !strings.Contains(m.Text, "role changed from member to owner") {
+		m = waitForMail(t, s, "bob@example.com", "The organisation acme changed")
+	}
 }
