@@ -72,7 +72,9 @@ func orgPkg(restricted bool) authz.Resource {
 	return authz.Resource{Package: core.NPM("@acme/widget"), Maintainers: []core.User{*pkgMaint}, Restricted: restricted, Org: acmeFacts(nil)}
 }
 
-func orgChange(mod func(o *authz.OrgFacts)) authz.Resource { return authz.Resource{Org: acmeFacts(mod)} }
+func orgChange(mod func(o *authz.OrgFacts)) authz.Resource {
+	return authz.Resource{Org: acmeFacts(mod)}
+}
 
 var everyMember = []string{rOwner, rAdmin, rWriter, rReader, rNoTeam}
 

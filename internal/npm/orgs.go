@@ -202,4 +202,3 @@ func serveOrgPackages(h *Handler, c *call) error {
 	}
 	return writeJSON(c.w, http.StatusOK, out)
 }
-

@@ -48,7 +48,9 @@ func New(st store.Store, m mail.Mailer, publicURL string, now func() time.Time, 
 
 // RunNotices mails the org notices from the outbox until ctx ends: at
 // once after a change, and every interval.
-func (s *Service) RunNotices(ctx context.Context, interval time.Duration) { s.notices.Run(ctx, interval) }
+func (s *Service) RunNotices(ctx context.Context, interval time.Duration) {
+	s.notices.Run(ctx, interval)
+}
 
 // Deliver mails what the outbox holds now (shutdown, console commands).
 func (s *Service) Deliver(ctx context.Context) error { return s.notices.Deliver(ctx) }

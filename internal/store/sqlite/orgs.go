@@ -241,4 +241,3 @@ func (t *tx) ScopePackages(scope string) ([]string, error) {
 	}
 	return out, rows.Err()
 }
-

@@ -99,7 +99,9 @@ func testTeams(t *testing.T, s store.Store) {
 		return tx.CreateTeam(&core.Team{OrgID: acme.ID, Name: "developers", CreatedAt: suite.T0})
 	})
 	suite.WantErr(t, err, core.ErrConflict, "CreateTeam of a taken name in the org")
-	suite.Write(t, s, func(tx store.Tx) error { return tx.CreateTeam(&core.Team{OrgID: acme.ID, Name: "alpha", CreatedAt: suite.T0}) })
+	suite.Write(t, s, func(tx store.Tx) error {
+		return tx.CreateTeam(&core.Team{OrgID: acme.ID, Name: "alpha", CreatedAt: suite.T0})
+	})
 	teams := suite.Read(t, s, func(tx store.Tx) ([]core.Team, error) { return tx.Teams(acme.ID) })
 	if len(teams) != 2 || teams[0].Name != "alpha" || teams[1].Name != "developers" || teams[1].Description != "d" {
 		t.Fatalf("Teams = %+v, want alpha, developers", teams)
