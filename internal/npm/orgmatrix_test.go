@@ -183,7 +183,8 @@ func TestOrgMatrixOverHTTP(t *testing.T) {
 			return do("DELETE", "/@acme%2fwidget/-/widget-"+v+".tgz/-rev/"+rev(), who, nil)
 		}},
 		{"owner change", []string{"owen", "ada"}, nil, func(who string) *httptest.ResponseRecorder {
-			// npm owner add x<n> @acme/widget; undone by owen when it works.
+			// npm owner add tgt @acme/widget (a member in no team); undone
+			// by owen when it works.
 			owners := func(names ...string) map[string]any {
 				var ms []map[string]string
 				for _, n := range names {
@@ -191,7 +192,7 @@ func TestOrgMatrixOverHTTP(t *testing.T) {
 				}
 				return map[string]any{"_id": "@acme/widget", "_rev": rev(), "maintainers": ms}
 			}
-			w := do("PUT", "/@acme%2fwidget/-rev/"+rev(), who, owners("pat", spare()))
+			w := do("PUT", "/@acme%2fwidget/-rev/"+rev(), who, owners("pat", "tgt"))
 			if w.Code < 300 {
 				ok(do("PUT", "/@acme%2fwidget/-rev/"+rev(), "owen", owners("pat")), "undoing the owner change")
 			}
