@@ -52,6 +52,8 @@ var domain = []string{
 	"internal/secretscan",
 	"internal/secretfind",
 	"internal/stage",
+	"internal/org",
+	"internal/orgfacts",
 }
 
 // forbidden are the transport and storage packages no domain package may

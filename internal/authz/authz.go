@@ -212,6 +212,9 @@ type Resource struct {
 	Restricted    bool
 	Critical      bool
 	CriticalSince time.Time
+	// Org is the organisation that owns the package's scope, or the one
+	// an org action is aimed at (org.go); nil for none.
+	Org *OrgFacts
 }
 
 // Authorize returns nil if p may perform a on r, or an error whose message
@@ -242,7 +245,7 @@ func Authorize(p Principal, a Action, r Resource) error {
 		}
 		return NotLoggedIn()
 	}
-	if a == ReadPackage && !isMaintainer(p.User, r.Maintainers) {
+	if a == ReadPackage && !mayActOnPackage(p.User, a, r) {
 		// Same answer as for a name that does not exist, before any token
 		// check, so that no token can confirm a restricted name exists.
 		return core.Errorf(core.KindNotFound, "package %s was not found or you do not have permission to read it", r.Package.Name)
@@ -258,6 +261,9 @@ func Authorize(p Principal, a Action, r Resource) error {
 	if !p.User.EmailVerified && needsVerifiedEmail(a) {
 		return core.Errorf(core.KindForbidden, "verify your email address first: follow the link mailed to %s, or request a new one at %s", MaskEmail(p.User.Email), p.accountPage(""))
 	}
+	if isOrgAction(a) {
+		return authorizeOrg(p, a, r)
+	}
 	if p.Token != nil {
 		if err := tokenAllows(p.Token, a, r); err != nil {
 			return err
@@ -268,18 +274,23 @@ func Authorize(p Principal, a Action, r Resource) error {
 	}
 	switch a {
 	case ReadPackage:
-		if isMaintainer(p.User, r.Maintainers) {
+		if mayActOnPackage(p.User, a, r) {
 			return nil
 		}
 		return core.Errorf(core.KindNotFound, "package %s was not found or you do not have permission to read it", r.Package.Name)
 	case ManageTokens, IssueCredentials:
 		return nil
-	case CreatePackage, CreateTokens, RevokeTokens, RemoveMFA, ChangeEmail:
+	case CreatePackage:
+		if err := orgMayCreate(p, r); err != nil {
+			return err
+		}
+		return mfaPolicy(p, a, r)
+	case CreateTokens, RevokeTokens, RemoveMFA, ChangeEmail:
 		return mfaPolicy(p, a, r)
 	case AddMFA, ApproveLogin:
 		return freshSession(p, a)
 	case PublishVersion, Unpublish, Deprecate, SetDistTags, ChangeOwners, ChangeAccess, ManageTrust:
-		if isMaintainer(p.User, r.Maintainers) {
+		if mayActOnPackage(p.User, a, r) {
 			return mfaPolicy(p, a, r)
 		}
 		return refuse(core.KindForbidden, ReasonNotMaintainer, r.Package, func(h Hints) string {

@@ -51,7 +51,15 @@ func (p Principal) ViaTrustedPublishing() bool { return p.Publisher != nil }
 // authorizeStage decides the staged-publishing actions for a signed-in
 // principal in good standing whose token (if any) allows them.
 func authorizeStage(p Principal, a Action, r Resource) error {
-	if !isMaintainer(p.User, r.Maintainers) {
+	// In an org's scope, staging and deciding a stage is publishing (a
+	// read-write grant, or a maintainer who is still a member), and the
+	// policy is the package's access settings (the org's owners and
+	// admins).
+	as := PublishVersion
+	if a == SetStagePolicy {
+		as = ChangeAccess
+	}
+	if !mayActOnPackage(p.User, as, r) {
 		return refuse(core.KindForbidden, ReasonNotMaintainer, r.Package, func(h Hints) string {
 			return fmt.Sprintf("you (%s) are not a maintainer of %s; ask one of its maintainers (%s) to add you", p.User.Name, r.Package.Name, h.ListOwners(r.Package.Name))
 		})

@@ -47,7 +47,7 @@ func newAdmin(env Env) *cobra.Command {
 whether or not "rampart serve" is running on the same folder.`,
 	}
 	user := &cobra.Command{Use: "user", Short: "Create and disable accounts"}
-	user.AddCommand(newUserCreate(env), newUserDisable(env), newUserRecover(env))
+	user.AddCommand(newUserCreate(env), newUserDisable(env), newUserRecover(env), newModerator(env))
 	name := &cobra.Command{Use: "name", Short: "Manage held (tombstoned) package names"}
 	name.AddCommand(newNameRelease(env))
 	pkg := &cobra.Command{Use: "package", Short: "Manage packages"}
@@ -55,6 +55,7 @@ whether or not "rampart serve" is running on the same folder.`,
 	critical.AddCommand(newCritical(env, true), newCritical(env, false), newCriticalList(env))
 	pkg.AddCommand(critical)
 	cmd.AddCommand(user, name, pkg, newBlobs(env), newBackup(env), newRestore(env), newKeys(env))
+	cmd.AddCommand(newOrgCmd(env))
 	return cmd
 }
 

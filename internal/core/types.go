@@ -19,6 +19,9 @@ type User struct {
 	// data breach or on the common-password list. Until the password is
 	// changed, the account can do nothing but change it.
 	PasswordCompromised bool
+	// Moderator is the site role that handles reports and quarantine,
+	// beside Admin: it carries no power over accounts (authz/org.go).
+	Moderator bool
 }
 
 // Disabled reports whether an admin disabled the account.

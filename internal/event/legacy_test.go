@@ -100,6 +100,19 @@ func TestLegacyShapes(t *testing.T) {
 		{core.EventStageReject, map[string]any{"stage": "s1", "integrity": "sha512-x"}, StageReject{Stage: "s1", Integrity: "sha512-x"}},
 		{core.EventStageExpire, map[string]any{"stage": "s1", "integrity": "sha512-x", "staged_at": now}, StageExpire{Stage: "s1", Integrity: "sha512-x", StagedAt: ms}},
 		{core.EventStagePolicy, map[string]any{"from": "none", "to": "all"}, StagePolicy{From: "none", To: "all"}},
+		// The org events were born typed; an untyped map of their public
+		// keys decodes all the same.
+		{core.EventOrgCreate, map[string]any{"org": "acme", "owner": "al"}, OrgCreate{Org: "acme", Owner: "al"}},
+		{core.EventSiteRole, map[string]any{"user": "al", "role": "moderator", "granted": true}, SiteRole{User: "al", Role: "moderator", Granted: true}},
+		{core.EventOrgDelete, map[string]any{"org": "acme"}, OrgDelete{Org: "acme"}},
+		{core.EventOrgMemberSet, map[string]any{"org": "acme", "user": "bo", "role": "admin", "previous": "member"}, OrgMemberSet{Org: "acme", User: "bo", Role: "admin", Previous: "member"}},
+		{core.EventOrgMemberRemove, map[string]any{"org": "acme", "user": "bo", "role": "member"}, OrgMemberRemove{Org: "acme", User: "bo", Role: "member"}},
+		{core.EventTeamCreate, map[string]any{"org": "acme", "team": "ops"}, TeamCreate{Org: "acme", Team: "ops"}},
+		{core.EventTeamDelete, map[string]any{"org": "acme", "team": "ops"}, TeamDelete{Org: "acme", Team: "ops"}},
+		{core.EventTeamMemberAdd, map[string]any{"org": "acme", "team": "ops", "user": "bo"}, TeamMemberAdd{Org: "acme", Team: "ops", User: "bo"}},
+		{core.EventTeamMemberRm, map[string]any{"org": "acme", "team": "ops", "user": "bo"}, TeamMemberRemove{Org: "acme", Team: "ops", User: "bo"}},
+		{core.EventTeamGrant, map[string]any{"org": "acme", "team": "ops", "permission": "read-write", "previous": ""}, TeamGrant{Org: "acme", Team: "ops", Permission: "read-write"}},
+		{core.EventTeamRevoke, map[string]any{"org": "acme", "team": "ops", "permission": "read-only"}, TeamRevoke{Org: "acme", Team: "ops", Permission: "read-only"}},
 	}
 	seen := map[string]bool{}
 	for _, c := range cases {

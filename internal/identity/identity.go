@@ -244,6 +244,14 @@ func (s *Service) createUser(ctx context.Context, actor string, nu NewUser) (*co
 	}
 	nameTaken := false
 	err = s.store.Update(ctx, func(tx store.Tx) error {
+		// An organisation's name is its scope, as a user's is theirs:
+		// the two share one space (docs/orgs.md).
+		if _, err := tx.OrgByName(u.Name); err == nil {
+			nameTaken = true
+			return core.ErrConflict
+		} else if !errors.Is(err, core.ErrNotFound) {
+			return err
+		}
 		if err := tx.CreateUser(u); err != nil {
 			if _, lookup := tx.UserByName(u.Name); lookup == nil {
 				nameTaken = true

@@ -54,6 +54,10 @@ const (
 	// its versions is staged, approved, rejected or expires, and when its
 	// staged-publishing policy changes (Stage says which).
 	KindPackageStage = "package_stage"
+	// KindOrgChanged goes to an organisation's owners, and to the user
+	// a change affects: members, roles, teams, grants (Org, Change,
+	// Actor; PackageURL is the org's page).
+	KindOrgChanged = "org_changed"
 )
 
 // Kinds lists every kind Render knows.
@@ -71,6 +75,7 @@ var kinds = []string{
 	KindTrustChanged,
 	KindTokenLeaked,
 	KindPackageStage,
+	KindOrgChanged,
 }
 
 // Notice is what the templates say. Which fields a kind needs is listed
@@ -150,6 +155,9 @@ type Notice struct {
 	// version waits, Reason why it was staged: KindPackageStage, with
 	// Package (and Version but for "policy").
 	Stage, StageID, Tag, Policy string
+	// Org is the organisation changed and Change what happened to it, a
+	// sentence ("bob was added as admin"): KindOrgChanged.
+	Org, Change string
 }
 
 // ErrInvalidNotice marks a Notice that Render cannot turn into a mail.
@@ -241,7 +249,8 @@ const (
 // on for pages.
 func (n Notice) clean() Notice {
 	for _, f := range []*string{&n.Site, &n.User, &n.IP, &n.OldEmail, &n.NewEmail, &n.Method,
-		&n.Credential, &n.TokenName, &n.TokenScope, &n.Package, &n.Version, &n.Actor, &n.Via, &n.Owner, &n.Reason, &n.Stage, &n.StageID, &n.Tag, &n.Policy} {
+		&n.Credential, &n.TokenName, &n.TokenScope, &n.Package, &n.Version, &n.Actor, &n.Via, &n.Owner, &n.Reason, &n.Stage, &n.StageID, &n.Tag, &n.Policy,
+		&n.Org, &n.Change} {
 		*f = cleanText(*f, maxShortText)
 	}
 	n.UserAgent = cleanText(n.UserAgent, maxLongText)
@@ -357,6 +366,10 @@ func (n Notice) check(kind string) error {
 			return missing("Policy")
 		case n.Stage != "policy" && (n.Version == "" || n.StageID == ""):
 			return missing("Version and StageID")
+		}
+	case KindOrgChanged:
+		if n.Org == "" || n.Change == "" || n.Actor == "" {
+			return missing("Org, Change and Actor")
 		}
 	}
 	return nil

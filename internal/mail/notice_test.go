@@ -34,6 +34,7 @@ func sample() rmail.Notice {
 		Reason: "among the most downloaded", KeyRequiredFrom: when.Add(14 * 24 * time.Hour),
 		FoundAt: "package left-pad@1.3.0, file package/.npmrc",
 		Stage:   "staged", StageID: "0b7c2a4e-1111-4222-8333-444455556666", Tag: "latest",
+		Org: "acme", Change: "carol was added as owner",
 	}
 }
 
@@ -61,6 +62,7 @@ var mustSay = map[string][]string{
 	rmail.KindRecoveryCompleted:        {"removed", "reset", securityURL},
 	rmail.KindEmailChangeRequested:     {"alice@new.example", "24 hours", "Cancel", securityURL},
 	rmail.KindSignupAttempt:            {"bob", "sign up", "nothing to do", securityURL},
+	rmail.KindOrgChanged:               {"acme", "carol was added as owner", "bob", packageURL, securityURL},
 	rmail.KindPackageCritical:          {"left-pad", "critical package", "among the most downloaded", "security key or passkey", "until", "Sunday, 6 December 2026", securityURL},
 	rmail.KindTrustChanged:             {"left-pad", "among the most downloaded", "bob", "trusted publisher", securityURL},
 	rmail.KindTokenLeaked:              {"has been revoked", "Found at: package left-pad@1.3.0, file package/.npmrc", "npm token create", securityURL},
@@ -75,6 +77,7 @@ var wantLinks = map[string][]string{
 	rmail.KindRecoveryStarted:  {actionURL, securityURL},
 	rmail.KindPackageCritical:  {packageURL, securityURL},
 	rmail.KindPackageStage:     {actionURL, securityURL},
+	rmail.KindOrgChanged:       {packageURL, securityURL},
 }
 
 func TestRenderEveryKind(t *testing.T) {

@@ -24,6 +24,7 @@ import (
 	"github.com/rampart/rampart/internal/httperr"
 	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/limits"
+	"github.com/rampart/rampart/internal/org"
 	"github.com/rampart/rampart/internal/quote"
 	"github.com/rampart/rampart/internal/registry"
 	"github.com/rampart/rampart/internal/secondfactor"
@@ -38,6 +39,7 @@ type Accounts struct {
 	Identity *identity.Service
 	Authn    *authn.Service
 	Factors  *secondfactor.Service
+	Orgs     *org.Service
 }
 
 // Handler serves the npm registry protocol.
@@ -46,6 +48,7 @@ type Handler struct {
 	id      *identity.Service
 	authn   *authn.Service
 	factors *secondfactor.Service
+	orgs    *org.Service
 	limits  limits.Limits
 	log     *slog.Logger
 	signing *signing.Service // nil: no registry signatures (signing.go)
@@ -60,7 +63,7 @@ const otpHeader = "npm-otp"
 
 // New builds the handler.
 func New(reg *registry.Service, accts Accounts, lim limits.Limits, log *slog.Logger) *Handler {
-	return &Handler{reg: reg, id: accts.Identity, authn: accts.Authn, factors: accts.Factors, limits: lim, log: log}
+	return &Handler{reg: reg, id: accts.Identity, authn: accts.Authn, factors: accts.Factors, orgs: accts.Orgs, limits: lim, log: log}
 }
 
 // ServeHTTP routes an npm request through the endpoint table (route.go),
@@ -716,6 +719,14 @@ func (h *Handler) getCollaborators(w http.ResponseWriter, r *http.Request, p aut
 		return err
 	}
 	out := map[string]string{}
+	// In an org's scope, the members its teams grant the package too.
+	grants, err := h.orgs.Collaborators(r.Context(), view.Package.PackageRef)
+	if err != nil {
+		return err
+	}
+	for name, perm := range grants {
+		out[name] = npmPerm(perm)
+	}
 	for _, u := range view.Maintainers {
 		out[u.Name] = "write"
 	}

@@ -82,6 +82,20 @@ var endpoints = []endpoint{
 	{http.MethodDelete, "/-/stage/{id}", func(h *Handler, c *call) error { return h.stageReject(c.w, c.r, c.p, c.id) }, tokenMustHold},
 	{http.MethodGet, "/-/stage/{id}/tarball", func(h *Handler, c *call) error { return h.stageTarball(c.w, c.r, c.p, c.id) }, tokenMustHold},
 	{http.MethodPost, "/-/stage/{id}/approve", func(h *Handler, c *call) error { return h.stageApprove(c.w, c.r, c.p, c.id) }, tokenMustHold},
+	// Organisations, teams and their grants (§6.5, §6.8, §6.9; orgs.go).
+	{http.MethodGet, "/-/org/{org}/package", serveOrgPackages, tokenMustHold},
+	{http.MethodGet, "/-/org/{org}/user", serveOrgUsers, tokenMustHold},
+	{http.MethodPut, "/-/org/{org}/user", serveOrgSetUser, tokenMustHold},
+	{http.MethodDelete, "/-/org/{org}/user", serveOrgRemoveUser, tokenMustHold},
+	{http.MethodGet, "/-/org/{org}/team", serveOrgTeams, tokenMustHold},
+	{http.MethodPut, "/-/org/{org}/team", serveTeamCreate, tokenMustHold},
+	{http.MethodDelete, "/-/team/{org}/{team}", serveTeamDestroy, tokenMustHold},
+	{http.MethodGet, "/-/team/{org}/{team}/user", serveTeamUsers, tokenMustHold},
+	{http.MethodPut, "/-/team/{org}/{team}/user", serveTeamUser(true), tokenMustHold},
+	{http.MethodDelete, "/-/team/{org}/{team}/user", serveTeamUser(false), tokenMustHold},
+	{http.MethodGet, "/-/team/{org}/{team}/package", serveTeamPackages, tokenMustHold},
+	{http.MethodPut, "/-/team/{org}/{team}/package", serveTeamGrant, tokenMustHold},
+	{http.MethodDelete, "/-/team/{org}/{team}/package", serveTeamRevoke, tokenMustHold},
 
 	// Search and audit (§7, §9).
 	{http.MethodGet, "/-/v1/search", func(h *Handler, c *call) error { return h.search(c.w, c.r, c.p) }, tokenMustHold},
@@ -91,19 +105,6 @@ var endpoints = []endpoint{
 	// answered 404 with what is missing. 404 is also what npm expects of a
 	// registry without them: `npm access list packages` falls back from
 	// the organisation to the user, `npm audit signatures` reads "no keys".
-	{http.MethodGet, "/-/org/{org}/package", notYet("organizations are"), tokenMustHold},
-	{http.MethodGet, "/-/org/{org}/user", notYet("organizations are"), tokenMustHold},
-	{http.MethodPut, "/-/org/{org}/user", notYet("organizations are"), tokenMustHold},
-	{http.MethodDelete, "/-/org/{org}/user", notYet("organizations are"), tokenMustHold},
-	{http.MethodGet, "/-/org/{org}/team", notYet("teams are"), tokenMustHold},
-	{http.MethodPut, "/-/org/{org}/team", notYet("teams are"), tokenMustHold},
-	{http.MethodDelete, "/-/team/{org}/{team}", notYet("teams are"), tokenMustHold},
-	{http.MethodGet, "/-/team/{org}/{team}/user", notYet("teams are"), tokenMustHold},
-	{http.MethodPut, "/-/team/{org}/{team}/user", notYet("teams are"), tokenMustHold},
-	{http.MethodDelete, "/-/team/{org}/{team}/user", notYet("teams are"), tokenMustHold},
-	{http.MethodGet, "/-/team/{org}/{team}/package", notYet("teams are"), tokenMustHold},
-	{http.MethodPut, "/-/team/{org}/{team}/package", notYet("teams are"), tokenMustHold},
-	{http.MethodDelete, "/-/team/{org}/{team}/package", notYet("teams are"), tokenMustHold},
 	{http.MethodGet, "/-/npm/v1/keys", func(h *Handler, c *call) error { return h.getKeys(c.w, c.r) }, tokenMustHold},
 	{http.MethodGet, "/-/npm/v1/attestations/{id}", func(h *Handler, c *call) error { return h.getAttestations(c.w, c.r, c.p, c.id) }, tokenMustHold},
 	{http.MethodGet, "/-/_view/starredByUser", notYet("stars are"), tokenMustHold},

@@ -15,6 +15,7 @@ import (
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/ecosystem"
 	"github.com/rampart/rampart/internal/event"
+	"github.com/rampart/rampart/internal/orgfacts"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -276,7 +277,11 @@ func (s *Publisher) checkPublish(tx packagesCriticalUsers, p authz.Principal, pu
 	if err != nil {
 		return nil, err
 	}
-	existing := authz.Resource{Package: pub.Ref, Maintainers: ms, Critical: critical.Critical(), CriticalSince: critical.GraceStart()}
+	org, err := orgfacts.ForPackage(tx, pub.Ref, pkg.ID)
+	if err != nil {
+		return nil, err
+	}
+	existing := authz.Resource{Package: pub.Ref, Maintainers: ms, Critical: critical.Critical(), CriticalSince: critical.GraceStart(), Org: org}
 	switch {
 	case !pkg.NameReleasedAt.IsZero():
 		// An administrator released the name: anyone may take it who

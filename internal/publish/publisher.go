@@ -122,4 +122,5 @@ type packagesCriticalUsers interface {
 	store.Critical
 	store.Users
 	store.TrustedPublishers // trusted-only policy and pending reservations (trust.CheckPublish)
+	store.Orgs
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/ecosystem"
 	"github.com/rampart/rampart/internal/limits"
+	"github.com/rampart/rampart/internal/orgfacts"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -128,8 +129,12 @@ func (s *Publisher) mayUploadIn(ctx context.Context, p authz.Principal, name str
 		}
 		// The same resource checkPublish decides on, grace period included,
 		// so that admission never refuses what the publish would allow.
+		org, err := orgfacts.ForPackage(tx, s.ref(name), pkg.ID)
+		if err != nil {
+			return err
+		}
 		res := authz.Resource{Package: s.ref(name), Maintainers: ms, Restricted: pkg.Access == "restricted",
-			Critical: critical.Critical(), CriticalSince: critical.GraceStart()}
+			Critical: critical.Critical(), CriticalSince: critical.GraceStart(), Org: org}
 		// Whoever may not read a restricted package learns nothing of it
 		// here either: the same not-found as for a name never used.
 		if err := authz.Authorize(p, authz.ReadPackage, res); err != nil {
@@ -157,7 +162,7 @@ func (s *Publisher) mayUploadIn(ctx context.Context, p authz.Principal, name str
 // mayCreate is checkPublish's rule for a new or released name, scope
 // included: a body that could only be refused for the scope once read
 // (up to the publish limit, spooled and parsed) is refused before it.
-func (s *Publisher) mayCreate(tx store.Users, p authz.Principal, name string) error {
+func (s *Publisher) mayCreate(tx usersOrgs, p authz.Principal, name string) error {
 	if err := authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: s.ref(name)}); err != nil {
 		return err
 	}

@@ -240,6 +240,12 @@ func (s *Service) setMaintainersIn(tx packagesUsersEvents, p authz.Principal, st
 		if have[id] {
 			continue
 		}
+		if st.org != nil && st.org.Roles[id] == "" {
+			// In an org's scope only members act (authz/org.go): a
+			// stranger listed as owner would hold no power, so say so.
+			return core.Errorf(core.KindForbidden, "%s is not a member of the organisation %s, which owns %s; an owner of %s must add them first (npm org set %s %s)",
+				want[id].Name, st.org.Name, name, st.org.Name, st.org.Name, want[id].Name)
+		}
 		if u := want[id]; !u.EmailVerified {
 			return core.Errorf(core.KindForbidden, "%s cannot be added as an owner until they verify their email address: they must follow the link mailed to %s, or request a new one at %saccount",
 				u.Name, authz.MaskEmail(u.Email), s.cfg.PublicURL)

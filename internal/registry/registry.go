@@ -24,6 +24,7 @@ import (
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/notifier"
+	"github.com/rampart/rampart/internal/orgfacts"
 	"github.com/rampart/rampart/internal/publish"
 	"github.com/rampart/rampart/internal/readcache"
 	"github.com/rampart/rampart/internal/store"
@@ -205,6 +206,9 @@ type packageState struct {
 	pkg         *core.Package
 	maintainers []core.User
 	critical    core.CriticalPackage
+	// org is what authorization knows of the org owning the package's
+	// scope, nil if none (internal/orgfacts).
+	org *authz.OrgFacts
 }
 
 // viewer is who p is to the package's versions (core.Servable).
@@ -222,7 +226,7 @@ func viewerOf(p authz.Principal, ms []core.User) core.Viewer {
 
 func (st *packageState) resource() authz.Resource {
 	return authz.Resource{Package: st.pkg.PackageRef, Maintainers: st.maintainers, Restricted: st.pkg.Access == "restricted",
-		Critical: st.critical.Critical(), CriticalSince: st.critical.GraceStart()}
+		Critical: st.critical.Critical(), CriticalSince: st.critical.GraceStart(), Org: st.org}
 }
 
 // loadPackage returns the package and maintainers, or a not-found error
@@ -246,7 +250,11 @@ func loadPackage(tx packagesCritical, ref core.PackageRef) (*packageState, error
 	if err != nil {
 		return nil, err
 	}
-	return &packageState{pkg: p, maintainers: ms, critical: critical}, nil
+	org, err := orgfacts.ForPackage(tx, ref, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &packageState{pkg: p, maintainers: ms, critical: critical, org: org}, nil
 }
 
 // touch bumps the package's revision and modification time. The write is

@@ -9,10 +9,12 @@ import "github.com/rampart/rampart/internal/store"
 // (Service.change) take it too. The composites are named for their roles.
 
 // packagesCritical reads a package's state: the package, its versions
-// and maintainers, and whether it is critical (loadPackage).
+// and maintainers, whether it is critical, and the org owning its scope
+// (loadPackage).
 type packagesCritical interface {
 	store.Packages
 	store.Critical
+	store.Orgs
 }
 
 // packagesCriticalUsers checks a change against a package and the
@@ -22,6 +24,7 @@ type packagesCriticalUsers interface {
 	store.Critical
 	store.Users
 	store.Signing // the documents show the versions' signatures
+	store.Orgs
 }
 
 // packagesUsersDocuments marks a package's documents changed

@@ -27,6 +27,7 @@ import (
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/notifier"
 	"github.com/rampart/rampart/internal/npm"
+	"github.com/rampart/rampart/internal/org"
 	"github.com/rampart/rampart/internal/password"
 	"github.com/rampart/rampart/internal/pwcheck"
 	"github.com/rampart/rampart/internal/redact"
@@ -75,6 +76,8 @@ type Services struct {
 	Signing *signing.Service
 	// Trust is trusted publishing (trust.go).
 	Trust *Trust
+	// Orgs manages organisations, teams and grants (internal/org).
+	Orgs *org.Service
 	// Background runs every background job and after-commit task of the
 	// services (internal/background); Close stops it and waits for it.
 	Background *background.Group
@@ -199,6 +202,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 	}
 	accts.Scanning = scanning
 	accts.Stage = openStage(reg, cfg, mailer, opts)
+	accts.Orgs = org.New(st, mailer, cfg.PublicURL, opts.Now, opts.Log)
 	return accts, nil
 }
 
@@ -209,10 +213,10 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 // Every request's client address is settled once, in front of them all
 // (clientaddr, from cfg.TrustedProxies).
 func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
-	npmH := npm.New(svc.Registry, npm.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors}, cfg.Limits, log).WithStaging(svc.Stage)
+	npmH := npm.New(svc.Registry, npm.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors, Orgs: svc.Orgs}, cfg.Limits, log).WithStaging(svc.Stage)
 	npmH.UseSigning(svc.Signing)
 	npmH.SetTrust(svc.Trust.Service)
-	webH := web.New(svc.Registry, web.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors}, web.Config{PublicURL: cfg.PublicURL, Policies: docs.Policies()}, log).WithStaging(svc.Stage)
+	webH := web.New(svc.Registry, web.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors, Orgs: svc.Orgs}, web.Config{PublicURL: cfg.PublicURL, Policies: docs.Policies()}, log).WithStaging(svc.Stage)
 	webH.SetTrust(svc.Trust.Service)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /-/healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -308,6 +312,7 @@ func startJobs(svc *Services, cfg config.Config, log *slog.Logger) {
 	bg.Go(bg.Context(), "package notices", func(ctx context.Context) { svc.Registry.RunNotices(ctx, 30*time.Second) })
 	bg.Go(bg.Context(), "trusted publishing notices", func(ctx context.Context) { svc.Trust.Notices.Run(ctx, 30*time.Second) })
 	bg.Go(bg.Context(), "account notices", func(ctx context.Context) { svc.AccountNotices.Run(ctx, 30*time.Second) })
+	bg.Go(bg.Context(), "org notices", func(ctx context.Context) { svc.Orgs.RunNotices(ctx, 30*time.Second) })
 	bg.Go(bg.Context(), "critical packages", func(ctx context.Context) { svc.Registry.RunCritical(ctx, 24*time.Hour) })
 	bg.Go(bg.Context(), "leaked-token notices", func(ctx context.Context) { svc.Scanning.RunNotices(ctx, 30*time.Second) })
 	if cfg.EmailDomains.Check {

@@ -100,6 +100,7 @@ type Tx interface {
 	TrustedPublishers
 	ScanReports
 	Stages
+	Orgs
 }
 
 // Users holds accounts. Names are unique; so are verified email

@@ -16,6 +16,7 @@ import (
 
 	"github.com/rampart/rampart/internal/authn"
 	"github.com/rampart/rampart/internal/identity"
+	"github.com/rampart/rampart/internal/org"
 	"github.com/rampart/rampart/internal/registry"
 	"github.com/rampart/rampart/internal/secondfactor"
 	"github.com/rampart/rampart/internal/stage"
@@ -34,6 +35,7 @@ type Accounts struct {
 	Identity *identity.Service
 	Authn    *authn.Service
 	Factors  *secondfactor.Service
+	Orgs     *org.Service
 }
 
 // Handler serves the web UI.
@@ -42,6 +44,7 @@ type Handler struct {
 	id      *identity.Service
 	authn   *authn.Service
 	factors *secondfactor.Service
+	orgs    *org.Service
 	cfg     Config
 	log     *slog.Logger
 	trust   *trust.Service // trusted publishing (trust.go); nil: no pages for it
@@ -67,7 +70,7 @@ func New(reg *registry.Service, accts Accounts, cfg Config, log *slog.Logger) *H
 	if log == nil {
 		log = slog.Default()
 	}
-	h := &Handler{reg: reg, id: accts.Identity, authn: accts.Authn, factors: accts.Factors, cfg: cfg, log: log, mux: http.NewServeMux()}
+	h := &Handler{reg: reg, id: accts.Identity, authn: accts.Authn, factors: accts.Factors, orgs: accts.Orgs, cfg: cfg, log: log, mux: http.NewServeMux()}
 	cop := http.NewCrossOriginProtection()
 	if u, err := url.Parse(cfg.PublicURL); err == nil && u.Host != "" {
 		h.secureCookie = u.Scheme == "https" || u.Hostname() == "localhost"

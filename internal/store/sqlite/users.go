@@ -6,16 +6,16 @@ import (
 	"github.com/rampart/rampart/internal/core"
 )
 
-const userCols = `id, name, email, password_hash, email_verified, is_admin, disabled_at, created_at, password_compromised`
+const userCols = `id, name, email, password_hash, email_verified, is_admin, disabled_at, created_at, password_compromised, is_moderator`
 
 func scanUser(sc interface{ Scan(...any) error }) (*core.User, error) {
 	var u core.User
-	var verified, admin, compromised int
+	var verified, admin, compromised, moderator int
 	var disabled, created int64
-	if err := sc.Scan(&u.ID, &u.Name, &u.Email, &u.PasswordHash, &verified, &admin, &disabled, &created, &compromised); err != nil {
+	if err := sc.Scan(&u.ID, &u.Name, &u.Email, &u.PasswordHash, &verified, &admin, &disabled, &created, &compromised, &moderator); err != nil {
 		return nil, err
 	}
-	u.EmailVerified, u.Admin, u.PasswordCompromised = verified == 1, admin == 1, compromised == 1
+	u.EmailVerified, u.Admin, u.PasswordCompromised, u.Moderator = verified == 1, admin == 1, compromised == 1, moderator == 1
 	u.DisabledAt, u.CreatedAt = fromMS(disabled), fromMS(created)
 	return &u, nil
 }
@@ -36,8 +36,8 @@ func emailKey(email, name string, verified bool) string {
 func unverifiedKeySuffix(name string) string { return " (unverified " + name + ")" }
 
 func (t *tx) CreateUser(u *core.User) error {
-	res, err := t.exec(`INSERT INTO users (name, email, email_lower, password_hash, email_verified, is_admin, disabled_at, created_at, password_compromised) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.Name, u.Email, emailKey(u.Email, u.Name, u.EmailVerified), u.PasswordHash, boolInt(u.EmailVerified), boolInt(u.Admin), ms(u.DisabledAt), ms(u.CreatedAt), boolInt(u.PasswordCompromised))
+	res, err := t.exec(`INSERT INTO users (name, email, email_lower, password_hash, email_verified, is_admin, disabled_at, created_at, password_compromised, is_moderator) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.Name, u.Email, emailKey(u.Email, u.Name, u.EmailVerified), u.PasswordHash, boolInt(u.EmailVerified), boolInt(u.Admin), ms(u.DisabledAt), ms(u.CreatedAt), boolInt(u.PasswordCompromised), boolInt(u.Moderator))
 	if err != nil {
 		return conflict(err, "creating user %s", u.Name)
 	}
@@ -71,8 +71,8 @@ func (t *tx) UserByEmail(email string) (*core.User, error) {
 
 func (t *tx) UpdateUser(u *core.User) error {
 	// The name is not updatable: the key's suffix takes the stored one.
-	res, err := t.exec(`UPDATE users SET email = ?, email_lower = CASE WHEN ? THEN ? ELSE ? || ' (unverified ' || name || ')' END, password_hash = ?, email_verified = ?, is_admin = ?, disabled_at = ?, password_compromised = ? WHERE id = ?`,
-		u.Email, u.EmailVerified, strings.ToLower(u.Email), strings.ToLower(u.Email), u.PasswordHash, boolInt(u.EmailVerified), boolInt(u.Admin), ms(u.DisabledAt), boolInt(u.PasswordCompromised), u.ID)
+	res, err := t.exec(`UPDATE users SET email = ?, email_lower = CASE WHEN ? THEN ? ELSE ? || ' (unverified ' || name || ')' END, password_hash = ?, email_verified = ?, is_admin = ?, disabled_at = ?, password_compromised = ?, is_moderator = ? WHERE id = ?`,
+		u.Email, u.EmailVerified, strings.ToLower(u.Email), strings.ToLower(u.Email), u.PasswordHash, boolInt(u.EmailVerified), boolInt(u.Admin), ms(u.DisabledAt), boolInt(u.PasswordCompromised), boolInt(u.Moderator), u.ID)
 	if err != nil {
 		return conflict(err, "updating user %s", u.Name)
 	}

@@ -35,6 +35,7 @@ import (
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/store/storetest/accounts"
+	"github.com/rampart/rampart/internal/store/storetest/orgs"
 	"github.com/rampart/rampart/internal/store/storetest/packages"
 	"github.com/rampart/rampart/internal/store/storetest/scanning"
 	"github.com/rampart/rampart/internal/store/storetest/signing"
@@ -83,6 +84,7 @@ var roles = []struct {
 	{"TrustedPublishers", trust.RunTrustedPublishers},
 	{"ScanReports", scanning.RunScanReports},
 	{"Stages", stages.RunStages},
+	{"Orgs", orgs.RunOrgs},
 	{"Transactions", RunTransactions},
 }
 
