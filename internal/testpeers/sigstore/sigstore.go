@@ -1,0 +1,308 @@
+// Package sigstore is a virtual Sigstore for tests: its own Fulcio-like
+// certificate authority (issuing leaves with GitHub Actions' certificate
+// extensions), a Rekor-like log key, and the trusted_root.json that names
+// them. It makes real bundle bytes, as npm publish --provenance attaches
+// them: a DSSE-signed in-toto statement with a SLSA v1 provenance
+// predicate, the leaf certificate, and a transparency-log entry with its
+// inclusion promise (signed entry timestamp). Everything is offline.
+//
+// It follows the recipe of ../shared/reference/libraries.md §3.1, built
+// on sigstore-go's pkg/testing/ca for the log.
+package sigstore
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha512"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"net/url"
+	"time"
+
+	"github.com/secure-systems-lab/go-securesystemslib/dsse"
+	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
+	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
+	protodsse "github.com/sigstore/protobuf-specs/gen/pb-go/dsse"
+	protorekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
+	"github.com/sigstore/sigstore-go/pkg/root"
+	"github.com/sigstore/sigstore-go/pkg/testing/ca"
+	"github.com/sigstore/sigstore-go/pkg/tlog"
+	"github.com/sigstore/sigstore/pkg/signature"
+	sigdsse "github.com/sigstore/sigstore/pkg/signature/dsse"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/provenance"
+)
+
+// Sigstore is one virtual Sigstore instance.
+type Sigstore struct {
+	vs        *ca.VirtualSigstore
+	root      *x509.Certificate
+	inter     *x509.Certificate
+	interKey  *ecdsa.PrivateKey
+	trustJSON []byte
+}
+
+// New makes a virtual Sigstore with fresh keys.
+func New() (*Sigstore, error) {
+	vs, err := ca.NewVirtualSigstore()
+	if err != nil {
+		return nil, err
+	}
+	rootCert, rootKey, err := ca.GenerateRootCa()
+	if err != nil {
+		return nil, err
+	}
+	inter, interKey, err := ca.GenerateFulcioIntermediate(rootCert, rootKey)
+	if err != nil {
+		return nil, err
+	}
+	s := &Sigstore{vs: vs, root: rootCert, inter: inter, interKey: interKey}
+	if err := s.buildTrustedRoot(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// buildTrustedRoot writes the trusted root naming this instance's
+// certificate authority and log. It names no CT log: the leaves carry no
+// signed certificate timestamps.
+func (s *Sigstore) buildTrustedRoot() error {
+	from, to := time.Now().Add(-24*time.Hour), time.Now().Add(24*time.Hour)
+	fulcio := &root.FulcioCertificateAuthority{
+		Root: s.root, Intermediates: []*x509.Certificate{s.inter},
+		URI: "https://fulcio.localhost", ValidityPeriodStart: from, ValidityPeriodEnd: to,
+	}
+	logs := map[string]*root.TransparencyLog{}
+	for id, l := range s.vs.RekorLogs() {
+		// VirtualSigstore sets the ID to the hex string; the trusted
+		// root's JSON carries the raw key id (libraries.md gotcha a).
+		raw, err := hex.DecodeString(id)
+		if err != nil {
+			return err
+		}
+		l.ID = raw
+		l.ValidityPeriodStart, l.ValidityPeriodEnd = from, time.Time{}
+		logs[id] = l
+	}
+	tr, err := root.NewTrustedRoot(root.TrustedRootMediaType01, []root.CertificateAuthority{fulcio}, nil, s.vs.TimestampingAuthorities(), logs)
+	if err != nil {
+		return err
+	}
+	s.trustJSON, err = tr.MarshalJSON()
+	return err
+}
+
+// TrustedRoot is this instance's trusted_root.json.
+func (s *Sigstore) TrustedRoot() []byte { return s.trustJSON }
+
+// Build describes the CI build a bundle attests to, as GitHub Actions
+// would have it.
+type Build struct {
+	Repository   string // https://github.com/acme/widget
+	Commit       string // 40 hex digits
+	Ref          string // refs/heads/main
+	WorkflowPath string // .github/workflows/release.yml
+	Trigger      string // push
+	Runner       string // github-hosted
+}
+
+// DefaultBuild is a build of repository from its main branch's release
+// workflow.
+func DefaultBuild(repository string) Build {
+	return Build{Repository: repository, Commit: "0123456789abcdef0123456789abcdef01234567", Ref: "refs/heads/main",
+		WorkflowPath: ".github/workflows/release.yml", Trigger: "push", Runner: "github-hosted"}
+}
+
+// Options change a bundle to make it wrong in one way, for the tests of
+// refusals.
+type Options struct {
+	// SubjectName replaces the statement's subject name.
+	SubjectName string
+	// SubjectSHA512 replaces the subject's digest.
+	SubjectSHA512 []byte
+	// TamperSignature flips a bit of the DSSE signature after signing.
+	TamperSignature bool
+	// ExpiredCertificate makes the leaf certificate expire before the log
+	// recorded the entry, so no timestamp falls within its validity.
+	ExpiredCertificate bool
+	// StatementRepository, if set, is the repository the predicate names
+	// (the certificate still names Build.Repository).
+	StatementRepository string
+	// PredicateType replaces SLSA v1.
+	PredicateType string
+}
+
+// Bundle makes the bundle for tarball published as name@version from b,
+// as npm publish --provenance attaches it (bundle v0.3 JSON).
+func (s *Sigstore) Bundle(name, version string, tarball []byte, b Build, o Options) ([]byte, error) {
+	sum := sha512.Sum512(tarball)
+	digest := sum[:]
+	if o.SubjectSHA512 != nil {
+		digest = o.SubjectSHA512
+	}
+	subject := provenance.PackageURL(core.PackageRef{Ecosystem: core.EcosystemNPM, Name: name}, version)
+	if o.SubjectName != "" {
+		subject = o.SubjectName
+	}
+	stmt, err := statement(subject, digest, b, o)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	notBefore := now.Add(-time.Minute)
+	if o.ExpiredCertificate {
+		notBefore = now.Add(-30 * time.Minute)
+	}
+	leaf, key, err := s.leaf(b, notBefore)
+	if err != nil {
+		return nil, err
+	}
+	signer, err := signature.LoadECDSASignerVerifier(key, crypto.SHA256)
+	if err != nil {
+		return nil, err
+	}
+	es, err := dsse.NewEnvelopeSigner(&sigdsse.SignerAdapter{SignatureSigner: signer, Pub: &key.PublicKey})
+	if err != nil {
+		return nil, err
+	}
+	env, err := es.SignPayload(context.Background(), "application/vnd.in-toto+json", stmt)
+	if err != nil {
+		return nil, err
+	}
+	sig, err := base64.StdEncoding.DecodeString(env.Signatures[0].Sig)
+	if err != nil {
+		return nil, err
+	}
+	entry, err := s.vs.GenerateTlogEntry(leaf, env, sig, now.Unix(), true)
+	if err != nil {
+		return nil, err
+	}
+	tle := entry.TransparencyLogEntry()
+	// tlog.NewEntry keeps the signed entry timestamp out of the proto:
+	// sign it again and put it in (libraries.md gotcha b).
+	set, err := s.vs.RekorSignPayload(tlog.RekorPayload{
+		Body: base64.StdEncoding.EncodeToString(tle.GetCanonicalizedBody()), IntegratedTime: tle.GetIntegratedTime(),
+		LogIndex: tle.GetLogIndex(), LogID: hex.EncodeToString(tle.GetLogId().GetKeyId()),
+	})
+	if err != nil {
+		return nil, err
+	}
+	tle.InclusionPromise = &protorekor.InclusionPromise{SignedEntryTimestamp: set}
+	tle.KindVersion = &protorekor.KindVersion{Kind: "dsse", Version: "0.0.1"}
+	if o.TamperSignature {
+		sig[len(sig)/2] ^= 0x01
+	}
+	payload, err := base64.StdEncoding.DecodeString(env.Payload)
+	if err != nil {
+		return nil, err
+	}
+	pb := &protobundle.Bundle{
+		MediaType: "application/vnd.dev.sigstore.bundle.v0.3+json",
+		VerificationMaterial: &protobundle.VerificationMaterial{
+			Content:     &protobundle.VerificationMaterial_Certificate{Certificate: &protocommon.X509Certificate{RawBytes: leaf.Raw}},
+			TlogEntries: []*protorekor.TransparencyLogEntry{tle},
+		},
+		Content: &protobundle.Bundle_DsseEnvelope{DsseEnvelope: &protodsse.Envelope{
+			Payload: payload, PayloadType: env.PayloadType,
+			Signatures: []*protodsse.Signature{{Sig: sig}},
+		}},
+	}
+	return protojson.Marshal(pb)
+}
+
+// statement is the in-toto statement npm makes in GitHub Actions.
+func statement(subject string, digest []byte, b Build, o Options) ([]byte, error) {
+	repo := b.Repository
+	if o.StatementRepository != "" {
+		repo = o.StatementRepository
+	}
+	pt := "https://slsa.dev/provenance/v1"
+	if o.PredicateType != "" {
+		pt = o.PredicateType
+	}
+	st := map[string]any{
+		"_type":         "https://in-toto.io/Statement/v1",
+		"subject":       []any{map[string]any{"name": subject, "digest": map[string]any{"sha512": hex.EncodeToString(digest)}}},
+		"predicateType": pt,
+		"predicate": map[string]any{
+			"buildDefinition": map[string]any{
+				"buildType": "https://slsa-framework.github.io/github-actions-buildtypes/workflow/v1",
+				"externalParameters": map[string]any{
+					"workflow": map[string]any{"ref": b.Ref, "repository": repo, "path": b.WorkflowPath},
+				},
+				"resolvedDependencies": []any{map[string]any{
+					"uri": "git+" + repo + "@" + b.Ref, "digest": map[string]any{"gitCommit": b.Commit},
+				}},
+			},
+			"runDetails": map[string]any{
+				"builder":  map[string]any{"id": "https://github.com/actions/runner/" + b.Runner},
+				"metadata": map[string]any{"invocationId": repo + "/actions/runs/1/attempts/1"},
+			},
+		},
+	}
+	return json.Marshal(st)
+}
+
+// Fulcio's certificate extension OIDs (1.3.6.1.4.1.57264.1.x).
+func fulcioOID(n int) asn1.ObjectIdentifier { return asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57264, 1, n} }
+
+// leaf issues a Fulcio-like certificate for b's workflow, valid ten
+// minutes from notBefore, with GitHub Actions' extensions.
+func (s *Sigstore) leaf(b Build, notBefore time.Time) (*x509.Certificate, *ecdsa.PrivateKey, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, err
+	}
+	buildConfig := b.Repository + "/" + b.WorkflowPath + "@" + b.Ref
+	san, err := url.Parse(buildConfig)
+	if err != nil {
+		return nil, nil, err
+	}
+	var exts []pkix.Extension
+	for _, e := range []struct {
+		n int
+		v string
+	}{
+		{8, "https://token.actions.githubusercontent.com"},
+		{9, buildConfig}, {10, b.Commit}, {11, b.Runner},
+		{12, b.Repository}, {13, b.Commit}, {14, b.Ref},
+		{18, buildConfig}, {19, b.Commit}, {20, b.Trigger},
+		{21, b.Repository + "/actions/runs/1/attempts/1"},
+	} {
+		v, err := asn1.MarshalWithParams(e.v, "utf8")
+		if err != nil {
+			return nil, nil, err
+		}
+		exts = append(exts, pkix.Extension{Id: fulcioOID(e.n), Value: v})
+	}
+	serial, err := rand.Int(rand.Reader, big.NewInt(1<<62))
+	if err != nil {
+		return nil, nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: serial, URIs: []*url.URL{san},
+		NotBefore: notBefore, NotAfter: notBefore.Add(10 * time.Minute),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning},
+		ExtraExtensions: exts,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, s.inter, &key.PublicKey, s.interKey)
+	if err != nil {
+		return nil, nil, err
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, nil, fmt.Errorf("parsing the leaf: %w", err)
+	}
+	return cert, key, nil
+}
