@@ -78,6 +78,8 @@ func TestLegacyShapes(t *testing.T) {
 		{core.EventCriticalChange, map[string]any{"computed": []string{}, "became_critical": []string{}, "top_percent": float64(1), "min_downloads": int64(1), "window_days": 30},
 			CriticalChange{TopPercent: "1", MinDownloads: 1, WindowDays: 30}},
 		{core.EventFileDamaged, map[string]any{"digest": "ab", "problem": "damaged", "hashes_to": "cd"}, FileDamaged{Digest: "ab", Problem: "damaged", HashesTo: "cd"}},
+		{core.EventProvenancePolicy, map[string]any{"continuity": "off", "repository": ""}, ProvenancePolicy{Continuity: "off"}},
+		{core.EventProvenanceRefused, map[string]any{"expected": "https://github.com/a/b", "got": ""}, ProvenanceRefused{Expected: "https://github.com/a/b"}},
 	}
 	seen := map[string]bool{}
 	for _, c := range cases {

@@ -96,6 +96,7 @@ type Tx interface {
 	Sweeper
 	Meta
 	Files
+	Provenance
 }
 
 // Users holds accounts. Names are unique; so are verified email

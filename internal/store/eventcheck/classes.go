@@ -156,4 +156,11 @@ var Methods = map[string]Rule{
 	"GetMeta":  {Read, ""},
 	"SetMeta":  {Bookkeeping, "the store's own bookkeeping"},
 	"FileRefs": {Read, ""},
+	// Provenance
+	"PutVersionProvenance": {Security, "what a version's provenance proved is served and decides continuity; written in the publish's transaction with its EventPublish"},
+	"VersionProvenance":    {Read, ""},
+	"PackageProvenance":    {Read, ""},
+	"LastProvenance":       {Read, ""},
+	"ProvenancePolicy":     {Read, ""},
+	"SetProvenancePolicy":  {Security, "an owner changes what a publish must bring; EventProvenancePolicy"},
 }

@@ -36,6 +36,7 @@ import (
 	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/store/storetest/accounts"
 	"github.com/rampart/rampart/internal/store/storetest/packages"
+	"github.com/rampart/rampart/internal/store/storetest/provenance"
 	"github.com/rampart/rampart/internal/store/storetest/suite"
 )
 
@@ -75,6 +76,7 @@ var roles = []struct {
 	{"Sweeper", RunSweeper},
 	{"Meta", RunMeta},
 	{"Files", packages.RunFiles},
+	{"Provenance", provenance.RunProvenance},
 	{"Transactions", RunTransactions},
 }
 
