@@ -47,6 +47,7 @@ var domain = []string{
 	"internal/quote",
 	"internal/background",
 	"internal/notifier",
+	"internal/provenance",
 }
 
 // forbidden are the transport and storage packages no domain package may

@@ -27,7 +27,7 @@ var onlyImports = map[string][]string{
 	// The publish path: upload admission and the pipeline's stages. The
 	// revision, documents, critical packages and notices are the
 	// registry's, reached through publish.Hooks, never by importing it.
-	"internal/publish": {"internal/authz", "internal/blob", "internal/core", "internal/ecosystem", "internal/event", "internal/limits", "internal/store"},
+	"internal/publish": {"internal/authz", "internal/blob", "internal/core", "internal/ecosystem", "internal/event", "internal/limits", "internal/provenance", "internal/store"},
 	// The conformance suite's areas share helpers through suite only;
 	// they do not reach into each other, and suite into none of them,
 	// so that storetest.Run stays the one place that runs them all.

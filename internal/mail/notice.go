@@ -44,6 +44,12 @@ const (
 	// became critical: what it means, how to add a security key, and
 	// the deadline.
 	KindPackageCritical = "package_critical"
+	// KindProvenancePolicy goes to every owner when one changes the
+	// package's provenance continuity policy (Reason: the new policy);
+	// KindProvenanceRefused when a publish that broke continuity was
+	// refused (Reason: what was expected and what came).
+	KindProvenancePolicy  = "provenance_policy"
+	KindProvenanceRefused = "provenance_refused"
 )
 
 // Kinds lists every kind Render knows.
@@ -58,6 +64,7 @@ var kinds = []string{
 	KindEmailChangeRequested,
 	KindSignupAttempt,
 	KindPackageCritical,
+	KindProvenancePolicy, KindProvenanceRefused,
 }
 
 // Notice is what the templates say. Which fields a kind needs is listed
@@ -315,6 +322,10 @@ func (n Notice) check(kind string) error {
 	case KindPackageCritical:
 		if n.Package == "" || n.Reason == "" {
 			return missing("Package and Reason")
+		}
+	case KindProvenancePolicy, KindProvenanceRefused:
+		if n.Package == "" || n.Reason == "" || n.Actor == "" {
+			return missing("Package, Reason and Actor")
 		}
 	}
 	return nil

@@ -71,6 +71,10 @@ var endpoints = []endpoint{
 	{http.MethodGet, "/-/v1/search", func(h *Handler, c *call) error { return h.search(c.w, c.r, c.p) }, tokenMustHold},
 	{http.MethodPost, "/-/npm/v1/security/advisories/bulk", func(h *Handler, c *call) error { return h.auditBulk(c.w, c.r) }, tokenMustHold},
 
+	// Attestations: build provenance (§8.3); the pattern's package is
+	// "<name>@<version>".
+	{http.MethodGet, "/-/npm/v1/attestations/{pkg}", serveAttestations, tokenMustHold},
+
 	// What npm 11 asks for that this registry does not have yet: each is
 	// answered 404 with what is missing. 404 is also what npm expects of a
 	// registry without them: `npm access list packages` falls back from
@@ -89,7 +93,6 @@ var endpoints = []endpoint{
 	{http.MethodPut, "/-/team/{org}/{team}/package", notYet("teams are"), tokenMustHold},
 	{http.MethodDelete, "/-/team/{org}/{team}/package", notYet("teams are"), tokenMustHold},
 	{http.MethodGet, "/-/npm/v1/keys", notYet("registry signatures are"), tokenMustHold},
-	{http.MethodGet, "/-/npm/v1/attestations/{id}", notYet("attestations are"), tokenMustHold},
 	{http.MethodPost, "/-/npm/v1/oidc/token/exchange/package/{pkg}", notYet("trusted publishing is"), tokenMustHold},
 	{http.MethodGet, "/-/package/{pkg}/trust", notYet("trusted publishing is"), tokenMustHold},
 	{http.MethodPost, "/-/package/{pkg}/trust", notYet("trusted publishing is"), tokenMustHold},

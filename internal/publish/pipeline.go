@@ -24,6 +24,7 @@ var publishStages = []stage{
 	{"parse", parseStage},
 	{"verify", verifyStage},
 	{"policy", policyStage},
+	{"provenance", provenanceStage},
 	{"store", storeStage},
 	{"scan", scanStage},
 	{"commit", commitStage},
@@ -49,6 +50,8 @@ type publishRun struct {
 	// digest is the artifact's blob key; provenance the provenance
 	// bundle's, "" if the publish carried none.
 	digest, provenance blob.Digest
+	// prov is what the provenance bundle proved, nil without one.
+	prov *core.Provenance
 	// now is when the commit stage recorded the version.
 	now time.Time
 	// maintainers and keyFrom are read in the commit's transaction, for

@@ -133,12 +133,15 @@ func commitStage(ctx context.Context, r *publishRun) error {
 			Integrity: pub.Artifact.Integrity, Shasum: pub.Artifact.Shasum, Digest: string(digest),
 			Size: pub.Artifact.Size, FileCount: pub.Artifact.FileCount, UnpackedSize: pub.Artifact.UnpackedSize,
 			PublisherID: p.User.ID, PublishedAt: now, Dependencies: pub.Metadata.Dependencies,
-			Provenance: string(r.provenance),
+			Provenance: string(r.provenance), ProvenancePredicate: r.provenancePredicate(),
 		}
 		if err := tx.InsertVersion(v); err != nil {
 			if errors.Is(err, core.ErrConflict) {
 				return usedVersion(name, version)
 			}
+			return err
+		}
+		if err := s.commitProvenance(tx, r, pkg); err != nil {
 			return err
 		}
 		if err := tx.SetDistTag(pkg.ID, pub.Tag, version); err != nil {

@@ -50,6 +50,9 @@ type Config struct {
 	// named in the notice of a critical package's coming key requirement.
 	SecurityKeysURL string
 	Hooks           Hooks
+	// Provenance is how publishes with build provenance are verified,
+	// and provenance continuity (provenance.go).
+	Provenance Provenance
 }
 
 // Publisher admits uploads and publishes them.
@@ -60,6 +63,7 @@ type Publisher struct {
 	limits          limits.Limits
 	securityKeysURL string
 	hooks           Hooks
+	provenance      Provenance
 	now             func() time.Time
 	log             *slog.Logger
 	// uploads counts each account's PUT bodies in progress; processing
@@ -72,7 +76,7 @@ type Publisher struct {
 // that its read caches see the publishes) and blobs.
 func New(st store.Store, blobs blob.Store, cfg Config, now func() time.Time, log *slog.Logger) *Publisher {
 	return &Publisher{store: st, blobs: blobs, format: cfg.Format, limits: cfg.Limits, securityKeysURL: cfg.SecurityKeysURL,
-		hooks: cfg.Hooks, now: now, log: log, processing: make(chan struct{}, limits.MaxPublishesProcessing)}
+		hooks: cfg.Hooks, provenance: cfg.Provenance, now: now, log: log, processing: make(chan struct{}, limits.MaxPublishesProcessing)}
 }
 
 // UseStore makes s read and write through st from now on (the registry

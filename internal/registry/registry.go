@@ -62,6 +62,9 @@ type Config struct {
 	// Mailer sends the package notices: every maintainer hears of a
 	// publish, every owner of an owner added or removed. Required.
 	Mailer mail.Mailer
+	// Provenance is how publishes with build provenance are verified and
+	// provenance continuity decided (publish.Provenance).
+	Provenance publish.Provenance
 }
 
 // Service is the package service.

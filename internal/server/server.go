@@ -27,6 +27,8 @@ import (
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/npm"
 	"github.com/rampart/rampart/internal/password"
+	"github.com/rampart/rampart/internal/provenance"
+	"github.com/rampart/rampart/internal/publish"
 	"github.com/rampart/rampart/internal/pwcheck"
 	"github.com/rampart/rampart/internal/redact"
 	"github.com/rampart/rampart/internal/registry"
@@ -131,6 +133,11 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		st.Close()
 		return nil, err
 	}
+	verifier, err := provenance.LoadVerifier(cfg.Provenance.TrustedRoot)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("[provenance] trusted_root: %w", err)
+	}
 	bg := background.New(limits.MaxBackgroundTasks, opts.Log)
 	accts, err := openAccounts(ctx, st, cfg, password.NewHasher(params, 4), mailer, checker, domains, bg, opts)
 	if err != nil {
@@ -149,6 +156,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 
 		CriticalMinDownloads: cfg.MFA.CriticalMinDownloads,
 		CriticalGrace:        cfg.MFA.CriticalGracePeriod.Duration,
+		Provenance:           publish.Provenance{Verifier: verifier},
 	}, opts.Now, opts.Log)
 	if err != nil {
 		st.Close()

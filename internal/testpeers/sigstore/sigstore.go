@@ -27,6 +27,7 @@ import (
 	"math/big"
 	"net/url"
 	"time"
+	"unicode/utf16"
 
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
@@ -218,7 +219,17 @@ func (s *Sigstore) Bundle(name, version string, tarball []byte, b Build, o Optio
 			Signatures: []*protodsse.Signature{{Sig: sig}},
 		}},
 	}
-	return protojson.Marshal(pb)
+	raw, err := protojson.Marshal(pb)
+	if err != nil {
+		return nil, err
+	}
+	// protojson's spacing varies on purpose; npm sends JSON.stringify's
+	// compact form, which this is.
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return nil, err
+	}
+	return json.Marshal(v)
 }
 
 // statement is the in-toto statement npm makes in GitHub Actions.
@@ -255,7 +266,9 @@ func statement(subject string, digest []byte, b Build, o Options) ([]byte, error
 }
 
 // Fulcio's certificate extension OIDs (1.3.6.1.4.1.57264.1.x).
-func fulcioOID(n int) asn1.ObjectIdentifier { return asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57264, 1, n} }
+func fulcioOID(n int) asn1.ObjectIdentifier {
+	return asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57264, 1, n}
+}
 
 // leaf issues a Fulcio-like certificate for b's workflow, valid ten
 // minutes from notBefore, with GitHub Actions' extensions.
@@ -306,3 +319,8 @@ func (s *Sigstore) leaf(b Build, notBefore time.Time) (*x509.Certificate, *ecdsa
 	}
 	return cert, key, nil
 }
+
+// JSLength is JavaScript's String.length of s (UTF-16 code units): the
+// "length" npm declares for the bundle attachment. A bundle's checkpoint
+// holds an em dash, so it differs from len(s).
+func JSLength(s string) int { return len(utf16.Encode([]rune(s))) }

@@ -58,7 +58,9 @@ func testVersionFacts(t *testing.T, s store.Store) {
 	if g, ok := all["1.0.0"]; len(all) != 1 || !ok || !same(&g, want) {
 		t.Fatalf("PackageProvenance = %+v", all)
 	}
-	err := s.Update(t.Context(), func(tx store.Tx) error { return tx.PutVersionProvenance(p.ID, "1.0.0", facts("https://github.com/evil/x")) })
+	err := s.Update(t.Context(), func(tx store.Tx) error {
+		return tx.PutVersionProvenance(p.ID, "1.0.0", facts("https://github.com/evil/x"))
+	})
 	if !errors.Is(err, core.ErrConflict) {
 		t.Fatalf("a second PutVersionProvenance for 1.0.0: %v, want a conflict", err)
 	}
@@ -70,9 +72,15 @@ func testLastProvenance(t *testing.T, s store.Store) {
 	p := suite.CreatePackage(t, s, suite.NewPackage("left-pad"))
 	q := suite.CreatePackage(t, s, suite.NewPackage("right-pad"))
 	suite.WantNotFound(t, s, "LastProvenance of a package without any", func(tx store.Tx) (*core.Provenance, error) { return tx.LastProvenance(p.ID) })
-	suite.Write(t, s, func(tx store.Tx) error { return tx.PutVersionProvenance(p.ID, "2.0.0", facts("https://github.com/acme/one")) })
-	suite.Write(t, s, func(tx store.Tx) error { return tx.PutVersionProvenance(p.ID, "1.0.1", facts("https://github.com/acme/two")) })
-	suite.Write(t, s, func(tx store.Tx) error { return tx.PutVersionProvenance(q.ID, "1.0.0", facts("https://github.com/acme/three")) })
+	suite.Write(t, s, func(tx store.Tx) error {
+		return tx.PutVersionProvenance(p.ID, "2.0.0", facts("https://github.com/acme/one"))
+	})
+	suite.Write(t, s, func(tx store.Tx) error {
+		return tx.PutVersionProvenance(p.ID, "1.0.1", facts("https://github.com/acme/two"))
+	})
+	suite.Write(t, s, func(tx store.Tx) error {
+		return tx.PutVersionProvenance(q.ID, "1.0.0", facts("https://github.com/acme/three"))
+	})
 	got := suite.Read(t, s, func(tx store.Tx) (*core.Provenance, error) { return tx.LastProvenance(p.ID) })
 	if got.SourceRepository != "https://github.com/acme/two" {
 		t.Fatalf("LastProvenance = %s, want the one recorded last", got.SourceRepository)
