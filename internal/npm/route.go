@@ -75,6 +75,10 @@ var endpoints = []endpoint{
 	// "<name>@<version>".
 	{http.MethodGet, "/-/npm/v1/attestations/{pkg}", serveAttestations, tokenMustHold},
 
+	// Rampart's own: the provenance continuity policy (provenance.go).
+	{http.MethodGet, "/-/rampart/v1/package/{pkg}/provenance-policy", serveGetProvenancePolicy, tokenMustHold},
+	{http.MethodPut, "/-/rampart/v1/package/{pkg}/provenance-policy", servePutProvenancePolicy, tokenMustHold},
+
 	// What npm 11 asks for that this registry does not have yet: each is
 	// answered 404 with what is missing. 404 is also what npm expects of a
 	// registry without them: `npm access list packages` falls back from

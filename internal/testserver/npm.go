@@ -21,7 +21,9 @@ import (
 type NPM struct {
 	Home     string
 	Registry string
-	t        testing.TB
+	// Env is added to every run's environment (NAME=value).
+	Env []string
+	t   testing.TB
 }
 
 // NewNPM makes a fresh npm environment for registry.
@@ -49,6 +51,7 @@ func (n *NPM) env() []string {
 		}
 		env = append(env, e)
 	}
+	env = append(env, n.Env...)
 	return append(env,
 		"HOME="+n.Home,
 		"npm_config_userconfig="+filepath.Join(n.Home, ".npmrc"),
