@@ -11,11 +11,13 @@
 package sigstore
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/sha512"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -29,11 +31,13 @@ import (
 	"time"
 	"unicode/utf16"
 
+	"github.com/cyberphone/json-canonicalization/go/src/webpki.org/jsoncanonicalizer"
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
 	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
 	protodsse "github.com/sigstore/protobuf-specs/gen/pb-go/dsse"
 	protorekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
+	"github.com/sigstore/rekor/pkg/util"
 	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/sigstore/sigstore-go/pkg/testing/ca"
 	"github.com/sigstore/sigstore-go/pkg/tlog"
@@ -47,7 +51,14 @@ import (
 
 // Sigstore is one virtual Sigstore instance.
 type Sigstore struct {
+	// vs makes the transparency-log entries' bodies; the log itself
+	// (its key, signed entry timestamps, checkpoints) is this package's:
+	// VirtualSigstore's checkpoints claim a tree size their inclusion
+	// proofs do not have, which sigstore-go lets pass and npm's
+	// verifier (sigstore-js) refuses.
 	vs        *ca.VirtualSigstore
+	rekorKey  *ecdsa.PrivateKey
+	logID     []byte
 	root      *x509.Certificate
 	inter     *x509.Certificate
 	interKey  *ecdsa.PrivateKey
@@ -68,7 +79,16 @@ func New() (*Sigstore, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sigstore{vs: vs, root: rootCert, inter: inter, interKey: interKey}
+	rekorKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	pkix, err := x509.MarshalPKIXPublicKey(rekorKey.Public())
+	if err != nil {
+		return nil, err
+	}
+	logID := sha256.Sum256(pkix)
+	s := &Sigstore{vs: vs, rekorKey: rekorKey, logID: logID[:], root: rootCert, inter: inter, interKey: interKey}
 	if err := s.buildTrustedRoot(); err != nil {
 		return nil, err
 	}
@@ -84,18 +104,11 @@ func (s *Sigstore) buildTrustedRoot() error {
 		Root: s.root, Intermediates: []*x509.Certificate{s.inter},
 		URI: "https://fulcio.localhost", ValidityPeriodStart: from, ValidityPeriodEnd: to,
 	}
-	logs := map[string]*root.TransparencyLog{}
-	for id, l := range s.vs.RekorLogs() {
-		// VirtualSigstore sets the ID to the hex string; the trusted
-		// root's JSON carries the raw key id (libraries.md gotcha a).
-		raw, err := hex.DecodeString(id)
-		if err != nil {
-			return err
-		}
-		l.ID = raw
-		l.ValidityPeriodStart, l.ValidityPeriodEnd = from, time.Time{}
-		logs[id] = l
-	}
+	// The ID is the raw key id (libraries.md gotcha a: not its hex).
+	logs := map[string]*root.TransparencyLog{hex.EncodeToString(s.logID): {
+		BaseURL: "https://rekor.localhost", ID: s.logID, ValidityPeriodStart: from,
+		HashFunc: crypto.SHA256, PublicKey: s.rekorKey.Public(), SignatureHashFunc: crypto.SHA256,
+	}}
 	tr, err := root.NewTrustedRoot(root.TrustedRootMediaType01, []root.CertificateAuthority{fulcio}, nil, s.vs.TimestampingAuthorities(), logs)
 	if err != nil {
 		return err
@@ -189,18 +202,10 @@ func (s *Sigstore) Bundle(name, version string, tarball []byte, b Build, o Optio
 	if err != nil {
 		return nil, err
 	}
-	tle := entry.TransparencyLogEntry()
-	// tlog.NewEntry keeps the signed entry timestamp out of the proto:
-	// sign it again and put it in (libraries.md gotcha b).
-	set, err := s.vs.RekorSignPayload(tlog.RekorPayload{
-		Body: base64.StdEncoding.EncodeToString(tle.GetCanonicalizedBody()), IntegratedTime: tle.GetIntegratedTime(),
-		LogIndex: tle.GetLogIndex(), LogID: hex.EncodeToString(tle.GetLogId().GetKeyId()),
-	})
+	tle, err := s.logEntry(entry.TransparencyLogEntry().GetCanonicalizedBody(), now)
 	if err != nil {
 		return nil, err
 	}
-	tle.InclusionPromise = &protorekor.InclusionPromise{SignedEntryTimestamp: set}
-	tle.KindVersion = &protorekor.KindVersion{Kind: "dsse", Version: "0.0.1"}
 	if o.TamperSignature {
 		sig[len(sig)/2] ^= 0x01
 	}
@@ -324,3 +329,40 @@ func (s *Sigstore) leaf(b Build, notBefore time.Time) (*x509.Certificate, *ecdsa
 // "length" npm declares for the bundle attachment. A bundle's checkpoint
 // holds an em dash, so it differs from len(s).
 func JSLength(s string) int { return len(utf16.Encode([]rune(s))) }
+
+// logEntry records body as the only entry of this instance's log: the
+// entry with its signed entry timestamp (the inclusion promise) and an
+// inclusion proof in a tree of one, with a checkpoint of that tree.
+func (s *Sigstore) logEntry(body []byte, at time.Time) (*protorekor.TransparencyLogEntry, error) {
+	signer, err := signature.LoadECDSASignerVerifier(s.rekorKey, crypto.SHA256)
+	if err != nil {
+		return nil, err
+	}
+	payload, err := json.Marshal(tlog.RekorPayload{
+		Body: base64.StdEncoding.EncodeToString(body), IntegratedTime: at.Unix(), LogIndex: 0, LogID: hex.EncodeToString(s.logID),
+	})
+	if err != nil {
+		return nil, err
+	}
+	canonical, err := jsoncanonicalizer.Transform(payload)
+	if err != nil {
+		return nil, err
+	}
+	set, err := signer.SignMessage(bytes.NewReader(canonical))
+	if err != nil {
+		return nil, err
+	}
+	leaf := sha256.Sum256(append([]byte{0}, body...))
+	checkpoint, err := util.CreateAndSignCheckpoint(context.Background(), "rekor.localhost", 1, 1, leaf[:], signer)
+	if err != nil {
+		return nil, err
+	}
+	return &protorekor.TransparencyLogEntry{
+		LogIndex: 0, LogId: &protocommon.LogId{KeyId: s.logID},
+		KindVersion:       &protorekor.KindVersion{Kind: "dsse", Version: "0.0.1"},
+		IntegratedTime:    at.Unix(),
+		InclusionPromise:  &protorekor.InclusionPromise{SignedEntryTimestamp: set},
+		InclusionProof:    &protorekor.InclusionProof{LogIndex: 0, RootHash: leaf[:], TreeSize: 1, Checkpoint: &protorekor.Checkpoint{Envelope: string(checkpoint)}},
+		CanonicalizedBody: body,
+	}, nil
+}
