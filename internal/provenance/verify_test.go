@@ -17,7 +17,7 @@ func subject(name, version string, tarball []byte) provenance.Subject {
 	return provenance.Subject{Name: provenance.PackageURL(core.NPM(name), version), SHA512: sum[:]}
 }
 
-func newSigstore(t *testing.T) (*sigstore.Sigstore, *provenance.Verifier) {
+func newSigstore(t testing.TB) (*sigstore.Sigstore, *provenance.Verifier) {
 	t.Helper()
 	ss, err := sigstore.New()
 	if err != nil {

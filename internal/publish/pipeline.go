@@ -16,10 +16,12 @@ import (
 // "store" write nothing, so a refusal there leaves nothing behind;
 // "commit" is the one transaction; "after-commit" only tells people.
 //
-// New checks plug in as stages: provenance verification in or after
-// "verify", name policy (typosquatting) in "policy", malware scanning in
-// "scan" (which may put the version in quarantine), staged publishing
-// before "commit".
+// New checks plug in as stages: name policy (typosquatting) in "policy",
+// malware scanning in "scan" (which may put the version in quarantine),
+// staged publishing before "commit". "provenance" verifies a provenance
+// bundle and applies provenance continuity (provenance.go): after
+// "policy", so that only a caller allowed to publish costs a signature
+// check, and before "store".
 var publishStages = []stage{
 	{"parse", parseStage},
 	{"verify", verifyStage},
