@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/rampart/rampart/internal/core"
-		"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/testpeers/sigstore"
 )
 

@@ -124,7 +124,7 @@ type packageBody struct {
 	Readme      template.HTML // goldmark's safe rendering of the README
 	Versions    []versionRow
 	// Policy is the provenance continuity policy, for maintainers only.
-	Policy *policyView
+	Policy      *policyView
 	Tags        []distTag
 	Maintainers []string
 	Downloads   int64

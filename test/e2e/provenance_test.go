@@ -247,7 +247,6 @@ func sameJSON(t *testing.T, a, b []byte) bool {
 	return string(xa) == string(ya)
 }
 
-
 func sha1hex(b []byte) string {
 	sum := sha1.Sum(b)
 	return hex.EncodeToString(sum[:])
