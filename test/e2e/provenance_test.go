@@ -144,6 +144,17 @@ func TestProvenancePublishWithNPM(t *testing.T) {
 	mustFail(t, alice.Run(dir2, "publish", "--access", "public", "--provenance-file", other),
 		"provenance continuity", provRepo, otherRepo)
 
+	// npm's own check runs for real: a bundle from a Sigstore its
+	// (shimmed) trusted root does not name is refused before it is sent.
+	foreign, err := sigstore.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	untrusted, _ := packAndBundle(t, alice, foreign, dir2, name, "1.0.1", provRepo, sigstore.Options{})
+	r = alice.Run(dir2, "publish", "--access", "public", "--provenance-file", untrusted)
+	mustFail(t, r)
+	mustNotContain(t, r.Output(), "provenance bundle was refused", "+ "+name)
+
 	// The owner turns continuity off through the API (alice has no
 	// second factor, so none is asked), and the publish goes through.
 	res = do(t, "PUT", s.URL+"-/rampart/v1/package/@alice%2fwidget/provenance-policy", alice.Token(), map[string]any{"continuity": "off"})

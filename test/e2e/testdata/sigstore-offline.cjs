@@ -19,18 +19,18 @@ const cli = process.argv[1] ? fs.realpathSync(process.argv[1]) : ''
 if (path.basename(cli) === 'npm-cli.js') patch(path.join(path.dirname(path.dirname(cli)), 'node_modules'))
 
 function patch (mods) {
-const tuf = require(path.join(mods, '@sigstore', 'tuf'))
-const { TrustedRoot } = require(path.join(mods, '@sigstore', 'protobuf-specs'))
-const sigstore = require(path.join(mods, 'sigstore', 'dist', 'sigstore.js'))
+  const tuf = require(path.join(mods, '@sigstore', 'tuf'))
+  const { TrustedRoot } = require(path.join(mods, '@sigstore', 'protobuf-specs'))
+  const sigstore = require(path.join(mods, 'sigstore', 'dist', 'sigstore.js'))
 
-tuf.getTrustedRoot = async () =>
-  TrustedRoot.fromJSON(JSON.parse(fs.readFileSync(process.env.RAMPART_TEST_SIGSTORE_ROOT, 'utf8')))
+  tuf.getTrustedRoot = async () =>
+    TrustedRoot.fromJSON(JSON.parse(fs.readFileSync(process.env.RAMPART_TEST_SIGSTORE_ROOT, 'utf8')))
 
-const verify = sigstore.verify
-sigstore.verify = (bundle, dataOrOptions, options) => {
-  if (Buffer.isBuffer(dataOrOptions)) {
-    return verify(bundle, dataOrOptions, { ...options, ctLogThreshold: 0 })
+  const verify = sigstore.verify
+  sigstore.verify = (bundle, dataOrOptions, options) => {
+    if (Buffer.isBuffer(dataOrOptions)) {
+      return verify(bundle, dataOrOptions, { ...options, ctLogThreshold: 0 })
+    }
+    return verify(bundle, { ...dataOrOptions, ctLogThreshold: 0 })
   }
-  return verify(bundle, { ...dataOrOptions, ctLogThreshold: 0 })
-}
 }
