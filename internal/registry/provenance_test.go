@@ -1,17 +1,28 @@
 package registry_test
 
 import (
+	"context"
 	"encoding/json"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/config"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/blob/fsblob"
+	"github.com/rampart/rampart/internal/ecosystem/npm"
+	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/npmfixture"
+	"github.com/rampart/rampart/internal/provenance"
+	"github.com/rampart/rampart/internal/publish"
+	"github.com/rampart/rampart/internal/registry"
 	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/store/eventcheck"
+	"github.com/rampart/rampart/internal/store/sqlite"
 	"github.com/rampart/rampart/internal/testpeers/sigstore"
 )
 
@@ -188,5 +199,56 @@ func TestProvenanceContinuity(t *testing.T) {
 	}
 	if got := outboxMails(t, e.policyEnv, "The provenance policy of @alice/widget changed"); len(got) != 2 {
 		t.Fatalf("%d mails about policy changes, want 2", len(got))
+	}
+}
+
+// A publish through trusted publishing must carry provenance from the
+// trusted publisher's repository and workflow (publish.Provenance's
+// TrustedPublisher, which the lead wires to trusted publishing).
+func TestProvenanceTrustedPublisher(t *testing.T) {
+	ss, err := sigstore.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := provenance.NewVerifier(ss.TrustedRoot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "metadata.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blobs, err := fsblob.New(filepath.Join(dir, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := registry.New(ctx, eventcheck.Wrap(t, st), blobs, registry.Config{
+		Format: npm.Format{}, PublicURL: notifyURL, Limits: limits.Default(), Mailer: &recordingMailer{},
+		Provenance: publish.Provenance{Verifier: v, TrustedPublisher: func(p authz.Principal) (string, string, bool) {
+			return "alice/widget", "release.yml", p.User != nil && p.User.Name == "alice"
+		}},
+	}, func() time.Time { return policyT0 }, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		reg.Close(ctx)
+		st.Close()
+	})
+	alice := &core.User{Name: "alice", Email: "alice@example.com", EmailVerified: true, CreatedAt: policyT0}
+	if err := st.Update(ctx, func(tx store.Tx) error { return tx.CreateUser(alice) }); err != nil {
+		t.Fatal(err)
+	}
+	e := &provEnv{policyEnv: &policyEnv{t: t, ctx: ctx}, ss: ss}
+	body, _ := e.provBody("@alice/widget", "1.0.0", evilRepo, sigstore.Options{})
+	_, err = reg.Publish(ctx, authz.Principal{User: alice}, "@alice/widget", body)
+	if core.KindOf(err) != core.KindForbidden || !strings.Contains(err.Error(), "trusted publisher is alice/widget") {
+		t.Fatalf("provenance from another repository than the trusted publisher's: %v", err)
+	}
+	body, _ = e.provBody("@alice/widget", "1.0.0", "https://github.com/alice/widget", sigstore.Options{})
+	if _, err := reg.Publish(ctx, authz.Principal{User: alice}, "@alice/widget", body); err != nil {
+		t.Fatalf("provenance from the trusted publisher's repository and workflow: %v", err)
 	}
 }
