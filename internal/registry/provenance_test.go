@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/blob/fsblob"
 	"github.com/rampart/rampart/internal/config"
 	"github.com/rampart/rampart/internal/core"
-	"github.com/rampart/rampart/internal/blob/fsblob"
 	"github.com/rampart/rampart/internal/ecosystem/npm"
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/npmfixture"
