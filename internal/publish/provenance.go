@@ -20,10 +20,11 @@ type Provenance struct {
 	// none is kept unverified.
 	Verifier *provenance.Verifier
 	// TrustedPublisher says, for a principal that came through trusted
-	// publishing, the repository and workflow its publisher names (ok
-	// false for any other principal); the provenance must then come from
-	// them. Nil until trusted publishing is wired in.
-	TrustedPublisher func(authz.Principal) (repository, workflow string, ok bool)
+	// publishing (authz.Principal.Publisher), the repository and workflow
+	// its publisher configuration names, read in tx (ok false for any
+	// other principal); the provenance must then come from them. Nil
+	// until trusted publishing is wired in.
+	TrustedPublisher func(tx store.Tx, p authz.Principal) (repository, workflow string, ok bool, err error)
 	// Stages says whether the package holds publishes for approval
 	// (staged publishing): continuity would then stage a break instead
 	// of refusing it. Nil until staged publishing is wired in; a break is
@@ -49,15 +50,19 @@ func provenanceStage(ctx context.Context, r *publishRun) error {
 		}
 		r.prov = f
 	}
-	if tp := s.provenance.TrustedPublisher; tp != nil {
-		if repo, workflow, ok := tp(r.p); ok {
-			if err := provenance.CheckTrustedPublisher(r.prov, repo, workflow); err != nil {
-				return err
-			}
-		}
-	}
 	var d provenance.Decision
 	err := s.store.View(ctx, func(tx store.Tx) error {
+		if tp := s.provenance.TrustedPublisher; tp != nil {
+			repo, workflow, ok, err := tp(tx, r.p)
+			if err != nil {
+				return err
+			}
+			if ok {
+				if err := provenance.CheckTrustedPublisher(r.prov, repo, workflow); err != nil {
+					return err
+				}
+			}
+		}
 		var err error
 		d, err = s.continuity(tx, pub.Ref, r.prov)
 		return err

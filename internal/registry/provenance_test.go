@@ -226,8 +226,8 @@ func TestProvenanceTrustedPublisher(t *testing.T) {
 	}
 	reg, err := registry.New(ctx, eventcheck.Wrap(t, st), blobs, registry.Config{
 		Format: npm.Format{}, PublicURL: notifyURL, Limits: limits.Default(), Mailer: &recordingMailer{},
-		Provenance: publish.Provenance{Verifier: v, TrustedPublisher: func(p authz.Principal) (string, string, bool) {
-			return "alice/widget", "release.yml", p.User != nil && p.User.Name == "alice"
+		Provenance: publish.Provenance{Verifier: v, TrustedPublisher: func(_ store.Tx, p authz.Principal) (string, string, bool, error) {
+			return "alice/widget", "release.yml", p.User != nil && p.User.Name == "alice", nil
 		}},
 	}, func() time.Time { return policyT0 }, slog.New(slog.DiscardHandler))
 	if err != nil {
