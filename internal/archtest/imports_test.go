@@ -54,6 +54,7 @@ var domain = []string{
 	"internal/stage",
 	"internal/org",
 	"internal/orgfacts",
+	"internal/provenance",
 }
 
 // forbidden are the transport and storage packages no domain package may

@@ -66,6 +66,7 @@ type Config struct {
 
 	SecretScanning SecretScanning `toml:"secret_scanning"`
 	Staging        Staging        `toml:"staging"`
+	Provenance     Provenance     `toml:"provenance"`
 
 	// InsecureFastPasswordHashing swaps argon2id's production parameters
 	// for tiny ones. Only for test suites on small machines.
@@ -545,4 +546,12 @@ func (c *Config) EnsureDataDir() error {
 		return fmt.Errorf("creating data folder %s: %w", c.Data, err)
 	}
 	return nil
+}
+
+// Provenance configures how build provenance is verified (docs/provenance.md).
+type Provenance struct {
+	// TrustedRoot is the path of the Sigstore trusted_root.json bundles
+	// are verified against; "" uses Sigstore's public-good root shipped in
+	// the binary. Replace the file (and restart) to refresh it.
+	TrustedRoot string `toml:"trusted_root"`
 }

@@ -112,13 +112,16 @@ type Version struct {
 	Held         VersionState
 	Dependencies []string // names this version depends on (all dependency kinds but dev)
 	// Provenance is the sha512 hex digest (the blob key) of the
-	// provenance bundle the publish carried, "" if none. Kept, not yet
-	// verified or served.
+	// provenance bundle the publish carried, "" if none.
 	Provenance string
 	// Signatures are the registry's signatures of the version (npm's
 	// dist.signatures). The Packages role does not read them: the
 	// documents builder fills them in from store.Signing to render.
 	Signatures []Signature
+	// ProvenancePredicate is the predicate type of the provenance the
+	// bundle proved when the publish verified it (internal/provenance),
+	// "" if none was verified: only a verified bundle is served.
+	ProvenancePredicate string
 }
 
 // Document is a precomputed packument, in both npm forms, raw and gzipped.

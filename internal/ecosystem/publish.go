@@ -126,7 +126,8 @@ type Attachment struct {
 type AttachmentKind string
 
 // AttachmentProvenance is a Sigstore bundle attesting to how the artifact
-// was built (npm publish --provenance). It is kept unverified today.
+// was built (npm publish --provenance); the publish pipeline verifies it
+// (internal/provenance) before it is stored.
 const AttachmentProvenance AttachmentKind = "provenance"
 
 // Attachment returns the first attachment of kind k, nil if none.

@@ -113,6 +113,8 @@ func TestLegacyShapes(t *testing.T) {
 		{core.EventTeamMemberRm, map[string]any{"org": "acme", "team": "ops", "user": "bo"}, TeamMemberRemove{Org: "acme", Team: "ops", User: "bo"}},
 		{core.EventTeamGrant, map[string]any{"org": "acme", "team": "ops", "permission": "read-write", "previous": ""}, TeamGrant{Org: "acme", Team: "ops", Permission: "read-write"}},
 		{core.EventTeamRevoke, map[string]any{"org": "acme", "team": "ops", "permission": "read-only"}, TeamRevoke{Org: "acme", Team: "ops", Permission: "read-only"}},
+		{core.EventProvenancePolicy, map[string]any{"continuity": "off", "repository": ""}, ProvenancePolicy{Continuity: "off"}},
+		{core.EventProvenanceRefused, map[string]any{"expected": "https://github.com/a/b", "got": ""}, ProvenanceRefused{Expected: "https://github.com/a/b"}},
 	}
 	seen := map[string]bool{}
 	for _, c := range cases {

@@ -58,6 +58,12 @@ const (
 	// a change affects: members, roles, teams, grants (Org, Change,
 	// Actor; PackageURL is the org's page).
 	KindOrgChanged = "org_changed"
+	// KindProvenancePolicy goes to every owner when one changes the
+	// package's provenance continuity policy (Reason: the new policy);
+	// KindProvenanceRefused when a publish that broke continuity was
+	// refused (Reason: what was expected and what came).
+	KindProvenancePolicy  = "provenance_policy"
+	KindProvenanceRefused = "provenance_refused"
 )
 
 // Kinds lists every kind Render knows.
@@ -76,6 +82,7 @@ var kinds = []string{
 	KindTokenLeaked,
 	KindPackageStage,
 	KindOrgChanged,
+	KindProvenancePolicy, KindProvenanceRefused,
 }
 
 // Notice is what the templates say. Which fields a kind needs is listed
@@ -370,6 +377,10 @@ func (n Notice) check(kind string) error {
 	case KindOrgChanged:
 		if n.Org == "" || n.Change == "" || n.Actor == "" {
 			return missing("Org, Change and Actor")
+		}
+	case KindProvenancePolicy, KindProvenanceRefused:
+		if n.Package == "" || n.Reason == "" || n.Actor == "" {
+			return missing("Package, Reason and Actor")
 		}
 	}
 	return nil

@@ -63,6 +63,8 @@ var mustSay = map[string][]string{
 	rmail.KindEmailChangeRequested:     {"alice@new.example", "24 hours", "Cancel", securityURL},
 	rmail.KindSignupAttempt:            {"bob", "sign up", "nothing to do", securityURL},
 	rmail.KindOrgChanged:               {"acme", "carol was added as owner", "bob", packageURL, securityURL},
+	rmail.KindProvenancePolicy:         {"left-pad", "provenance", "among the most downloaded", "bob", securityURL},
+	rmail.KindProvenanceRefused:        {"left-pad", "1.3.0", "refused", "among the most downloaded", "bob", securityURL},
 	rmail.KindPackageCritical:          {"left-pad", "critical package", "among the most downloaded", "security key or passkey", "until", "Sunday, 6 December 2026", securityURL},
 	rmail.KindTrustChanged:             {"left-pad", "among the most downloaded", "bob", "trusted publisher", securityURL},
 	rmail.KindTokenLeaked:              {"has been revoked", "Found at: package left-pad@1.3.0, file package/.npmrc", "npm token create", securityURL},
@@ -71,13 +73,15 @@ var mustSay = map[string][]string{
 }
 
 var wantLinks = map[string][]string{
-	rmail.KindVerifyEmail:      {actionURL, securityURL},
-	rmail.KindPasswordReset:    {actionURL, securityURL},
-	rmail.KindPackagePublished: {packageURL, securityURL},
-	rmail.KindRecoveryStarted:  {actionURL, securityURL},
-	rmail.KindPackageCritical:  {packageURL, securityURL},
-	rmail.KindPackageStage:     {actionURL, securityURL},
-	rmail.KindOrgChanged:       {packageURL, securityURL},
+	rmail.KindVerifyEmail:       {actionURL, securityURL},
+	rmail.KindPasswordReset:     {actionURL, securityURL},
+	rmail.KindPackagePublished:  {packageURL, securityURL},
+	rmail.KindRecoveryStarted:   {actionURL, securityURL},
+	rmail.KindPackageCritical:   {packageURL, securityURL},
+	rmail.KindPackageStage:      {actionURL, securityURL},
+	rmail.KindOrgChanged:        {packageURL, securityURL},
+	rmail.KindProvenancePolicy:  {packageURL, securityURL},
+	rmail.KindProvenanceRefused: {packageURL, securityURL},
 }
 
 func TestRenderEveryKind(t *testing.T) {

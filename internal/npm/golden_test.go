@@ -197,8 +197,8 @@ func TestGolden(t *testing.T) {
 		{"error-dist-tag-no-version", goldenRequest{method: "PUT", path: "/-/package/left-pad/dist-tags/beta", token: g.alice, who: "alice",
 			body: []byte(`"9.9.9"`), bodyNote: `"9.9.9"`}, 404},
 		{"keys", goldenRequest{method: "GET", path: "/-/npm/v1/keys"}, 200},
-		{"attestations", goldenRequest{method: "GET", path: "/-/npm/v1/attestations/@alice%2fwidget@2.0.0"}, 200},
-		{"error-attestations-no-version", goldenRequest{method: "GET", path: "/-/npm/v1/attestations/left-pad@9.9.9"}, 404},
+		{"attestations", goldenRequest{method: "GET", path: "/-/rampart/v1/attestations/@alice%2fwidget@2.0.0"}, 200},
+		{"error-attestations-no-version", goldenRequest{method: "GET", path: "/-/rampart/v1/attestations/left-pad@9.9.9"}, 404},
 		{"error-wrong-method", goldenRequest{method: "PATCH", path: "/left-pad"}, 405},
 		{"error-no-such-endpoint", goldenRequest{method: "GET", path: "/-/no-such-endpoint"}, 404},
 	}

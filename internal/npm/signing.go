@@ -40,16 +40,16 @@ func (h *Handler) getKeys(w http.ResponseWriter, r *http.Request) error {
 	return err
 }
 
-// getAttestations answers GET /-/npm/v1/attestations/<name>@<version>
+// getPublishAttestation answers GET /-/rampart/v1/attestations/<name>@<version>
 // with the version's publish attestation, signed with the registry's
 // key, for whoever may see the version.
-func (h *Handler) getAttestations(w http.ResponseWriter, r *http.Request, p authz.Principal, id string) error {
+func (h *Handler) getPublishAttestation(w http.ResponseWriter, r *http.Request, p authz.Principal, id string) error {
 	if h.signing == nil {
 		return core.Errorf(core.KindNotFound, "attestations are not available on this registry")
 	}
 	at := strings.LastIndexByte(id, '@')
 	if at <= 0 || at == len(id)-1 {
-		return core.Errorf(core.KindNotFound, "%s is not <name>@<version>: ask for /-/npm/v1/attestations/<name>@<version>", quote.Untrusted(id))
+		return core.Errorf(core.KindNotFound, "%s is not <name>@<version>: ask for /-/rampart/v1/attestations/<name>@<version>", quote.Untrusted(id))
 	}
 	name, version := id[:at], id[at+1:]
 	pkgID, err := h.reg.ServableVersion(r.Context(), p, name, version)

@@ -20,7 +20,7 @@ func TestAttestationsFollowReadAccess(t *testing.T) {
 	if w.Code != http.StatusOK {
 		t.Fatalf("npm access set status=private: %d %s", w.Code, w.Body)
 	}
-	const path = "/-/npm/v1/attestations/@alice%2fhidden@1.0.0"
+	const path = "/-/rampart/v1/attestations/@alice%2fhidden@1.0.0"
 	for _, c := range []struct {
 		who, token string
 		status     int
@@ -41,7 +41,7 @@ func TestAttestationsFollowReadAccess(t *testing.T) {
 			}
 		}
 	}
-	for _, bad := range []string{"/-/npm/v1/attestations/left-pad", "/-/npm/v1/attestations/@alice%2fhidden@", "/-/npm/v1/attestations/@1.0.0"} {
+	for _, bad := range []string{"/-/rampart/v1/attestations/left-pad", "/-/rampart/v1/attestations/@alice%2fhidden@", "/-/rampart/v1/attestations/@1.0.0"} {
 		if w := g.do(t, goldenRequest{method: "GET", path: bad}); w.Code != http.StatusNotFound || !strings.Contains(w.Body.String(), "error") {
 			t.Errorf("GET %s: %d %s, want 404 with an error", bad, w.Code, w.Body)
 		}

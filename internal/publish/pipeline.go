@@ -16,15 +16,19 @@ import (
 // "store" write nothing, so a refusal there leaves nothing behind;
 // "commit" is the one transaction; "after-commit" only tells people.
 //
-// New checks plug in as stages: provenance verification in or after
-// "verify", name policy (typosquatting) in "policy", malware scanning in
-// "scan" (which may put the version in quarantine). Staged publishing
-// is decided in "commit" (stage.go); a check that would rather stage a
-// publish than refuse it calls publishRun.stageInstead.
+// New checks plug in as stages: name policy (typosquatting) in "policy",
+// malware scanning in "scan" (which may put the version in quarantine),
+// staged publishing is decided in "commit" (stage.go; a check that would
+// rather stage a publish than refuse it calls publishRun.stageInstead).
+// "provenance" verifies a provenance
+// bundle and applies provenance continuity (provenance.go): after
+// "policy", so that only a caller allowed to publish costs a signature
+// check, and before "store".
 var publishStages = []stage{
 	{"parse", parseStage},
 	{"verify", verifyStage},
 	{"policy", policyStage},
+	{"provenance", provenanceStage},
 	{"store", storeStage},
 	{"scan", scanStage},
 	{"commit", commitStage},
@@ -56,6 +60,8 @@ type publishRun struct {
 	// digest is the artifact's blob key; provenance the provenance
 	// bundle's, "" if the publish carried none.
 	digest, provenance blob.Digest
+	// prov is what the provenance bundle proved, nil without one.
+	prov *core.Provenance
 	// now is when the commit stage recorded the version.
 	now time.Time
 	// maintainers and keyFrom are read in the commit's transaction, for

@@ -151,7 +151,7 @@ func commitStage(ctx context.Context, r *publishRun) error {
 			Integrity: pub.Artifact.Integrity, Shasum: pub.Artifact.Shasum, Digest: string(digest),
 			Size: pub.Artifact.Size, FileCount: pub.Artifact.FileCount, UnpackedSize: pub.Artifact.UnpackedSize,
 			PublisherID: p.User.ID, PublishedAt: now, Dependencies: pub.Metadata.Dependencies,
-			Provenance: string(r.provenance),
+			Provenance: string(r.provenance), ProvenancePredicate: r.provenancePredicate(),
 		}
 		if staged != "" {
 			v.Held = core.StatePending
@@ -166,6 +166,9 @@ func commitStage(ctx context.Context, r *publishRun) error {
 			if err := s.hooks.Sign(tx, pub.Ref, v); err != nil {
 				return err
 			}
+		}
+		if err := s.commitProvenance(tx, r, pkg, staged != ""); err != nil {
+			return err
 		}
 		if staged == "" {
 			if err := tx.SetDistTag(pkg.ID, pub.Tag, version); err != nil {

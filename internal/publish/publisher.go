@@ -71,6 +71,9 @@ type Config struct {
 	// Leaks decides what credentials found inside an upload mean
 	// (internal/secretscan's CheckUpload); nil lets them through.
 	Leaks LeakCheck
+	// Provenance is how publishes with build provenance are verified,
+	// and provenance continuity (provenance.go).
+	Provenance Provenance
 }
 
 // LeakCheck is called by the scan stage with the credentials the format
@@ -89,6 +92,7 @@ type Publisher struct {
 	securityKeysURL string
 	hooks           Hooks
 	leaks           LeakCheck
+	provenance      Provenance
 	now             func() time.Time
 	log             *slog.Logger
 	// uploads counts each account's PUT bodies in progress; processing
@@ -103,7 +107,7 @@ type Publisher struct {
 // that its read caches see the publishes) and blobs.
 func New(st store.Store, blobs blob.Store, cfg Config, now func() time.Time, log *slog.Logger) *Publisher {
 	return &Publisher{store: st, blobs: blobs, format: cfg.Format, limits: cfg.Limits, securityKeysURL: cfg.SecurityKeysURL,
-		hooks: cfg.Hooks, leaks: cfg.Leaks, now: now, log: log, processing: make(chan struct{}, limits.MaxPublishesProcessing)}
+		hooks: cfg.Hooks, leaks: cfg.Leaks, provenance: cfg.Provenance, now: now, log: log, processing: make(chan struct{}, limits.MaxPublishesProcessing)}
 }
 
 // UseStore makes s read and write through st from now on (the registry

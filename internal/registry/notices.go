@@ -24,6 +24,7 @@ const metaNoticeCursor = "notices.packages"
 func (s *Service) noticesOf(e *core.Event) ([]notifier.Notice, error) {
 	switch e.Type {
 	case core.EventOwnerAdd, core.EventOwnerRemove, core.EventPublish, core.EventCriticalChange:
+	case core.EventProvenancePolicy, core.EventProvenanceRefused:
 	default:
 		return nil, nil
 	}
@@ -33,6 +34,9 @@ func (s *Service) noticesOf(e *core.Event) ([]notifier.Notice, error) {
 	}
 	if p, ok := p.(event.CriticalChange); ok {
 		return s.criticalNotices(e, p), nil
+	}
+	if ns := s.provenanceNotices(e, p); ns != nil {
+		return ns, nil
 	}
 	n := mail.Notice{
 		When: e.At, Package: e.Package, Actor: e.Actor,

@@ -3,39 +3,30 @@ package registry_test
 import (
 	"crypto/sha512"
 	"encoding/hex"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/rampart/rampart/internal/core"
-	"github.com/rampart/rampart/internal/npmfixture"
 	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/testpeers/sigstore"
 )
 
 // A publish with a provenance attachment (npm publish --provenance)
-// keeps the bundle: stored as a blob, its digest on the version, and a
-// file ref so that scrub checks it and gc keeps it. Nothing serves it yet.
+// keeps the bundle once it verified: stored as a blob, its digest on the
+// version, and a file ref so that scrub checks it and gc keeps it.
 func TestPublishKeepsProvenance(t *testing.T) {
-	e := newPolicyEnv(t)
-	pj := map[string]any{"name": "@alice/signed", "version": "1.0.0", "description": "signed"}
-	tgz := npmfixture.Package(pj, map[string]string{"index.js": "module.exports = 1\n"})
-	doc := npmfixture.Publish{Manifest: pj, Tarball: tgz}.Doc()
-	bundle := `{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","verificationMaterial":{},"dsseEnvelope":{}}`
-	doc["_attachments"].(map[string]any)["@alice/signed-1.0.0.sigstore"] = map[string]any{
-		"content_type": "application/vnd.dev.sigstore.bundle.v0.3+json",
-		"data":         bundle,
-		"length":       len(bundle),
-	}
-	body, err := json.Marshal(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pe := newProvEnv(t)
+	e := pe.policyEnv
+	body, bundle := pe.provBody("@alice/signed", "1.0.0", "https://github.com/alice/signed", sigstore.Options{})
 	if _, err := e.svc.Registry.Publish(e.ctx, e.alice, "@alice/signed", body); err != nil {
 		t.Fatal(err)
 	}
-	// A version published without one has none.
+	// A version published without one has none (the policy allows it).
+	if err := e.svc.Registry.SetProvenancePolicy(e.ctx, e.alice, "@alice/signed", core.ContinuityOff, ""); err != nil {
+		t.Fatal(err)
+	}
 	e.publish(e.alice, "@alice/signed", "1.0.1", "latest", nil)
 
 	sum := sha512.Sum512([]byte(bundle))

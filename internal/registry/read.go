@@ -189,6 +189,9 @@ type VersionInfo struct {
 	// Staged marks a version waiting for approval, shown to its
 	// maintainers only (core.Servable).
 	Staged bool
+	// Provenance is where the version was built, from its verified
+	// build provenance; nil if it was published without.
+	Provenance *core.Provenance
 }
 
 // PackageView is what a package page shows.
@@ -229,6 +232,10 @@ func (s *Service) View(ctx context.Context, p authz.Principal, name string) (*Pa
 			return err
 		}
 		names := map[int64]string{}
+		prov, err := tx.PackageProvenance(st.pkg.ID)
+		if err != nil {
+			return err
+		}
 		for _, v := range all {
 			if !core.Servable(&v, st.pkg, st.viewer(p)) {
 				continue
@@ -238,8 +245,12 @@ func (s *Service) View(ctx context.Context, p authz.Principal, name string) (*Pa
 					names[v.PublisherID] = u.Name
 				}
 			}
-			pv.Versions = append(pv.Versions, VersionInfo{Version: v.Version, PublishedAt: v.PublishedAt, Deprecated: v.Deprecated, Publisher: names[v.PublisherID],
-				Staged: v.State() == core.StatePending})
+			vi := VersionInfo{Version: v.Version, PublishedAt: v.PublishedAt, Deprecated: v.Deprecated, Publisher: names[v.PublisherID],
+				Staged: v.State() == core.StatePending}
+			if f, ok := prov[v.Version]; ok {
+				vi.Provenance = &f
+			}
+			pv.Versions = append(pv.Versions, vi)
 			if v.Version == pv.DistTags["latest"] {
 				if err := json.Unmarshal(v.Manifest, &pv.Latest); err != nil {
 					return err

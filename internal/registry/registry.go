@@ -69,6 +69,9 @@ type Config struct {
 	// Leaks decides what credentials found inside an upload mean
 	// (internal/secretscan); nil lets them through.
 	Leaks publish.LeakCheck
+	// Provenance is how publishes with build provenance are verified and
+	// provenance continuity decided (publish.Provenance).
+	Provenance publish.Provenance
 }
 
 // Service is the package service.

@@ -20,6 +20,7 @@ import (
 func (s *Service) newPublisher() *publish.Publisher {
 	return publish.New(s.store, s.blobs, publish.Config{
 		Format: s.cfg.Format, Limits: s.cfg.Limits, SecurityKeysURL: s.cfg.PublicURL + pathSecurityKeys,
+		Provenance: s.cfg.Provenance,
 		Hooks: publish.Hooks{
 			Touch: s.touch,
 			Refresh: func(tx store.Tx, p *core.Package) error {

@@ -29,6 +29,8 @@ import (
 	"github.com/rampart/rampart/internal/npm"
 	"github.com/rampart/rampart/internal/org"
 	"github.com/rampart/rampart/internal/password"
+	"github.com/rampart/rampart/internal/provenance"
+	"github.com/rampart/rampart/internal/publish"
 	"github.com/rampart/rampart/internal/pwcheck"
 	"github.com/rampart/rampart/internal/redact"
 	"github.com/rampart/rampart/internal/registry"
@@ -159,6 +161,11 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		st.Close()
 		return nil, err
 	}
+	verifier, err := provenance.LoadVerifier(cfg.Provenance.TrustedRoot)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("[provenance] trusted_root: %w", err)
+	}
 	bg := background.New(limits.MaxBackgroundTasks, opts.Log)
 	accts, err := openAccounts(ctx, st, cfg, password.NewHasher(params, 4), mailer, checker, domains, bg, opts)
 	if err != nil {
@@ -185,6 +192,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		CriticalGrace:        cfg.MFA.CriticalGracePeriod.Duration,
 		Sign:                 signVersion(sg),
 		Leaks:                scanning.CheckUpload,
+		Provenance:           publish.Provenance{Verifier: verifier},
 	}, opts.Now, opts.Log)
 	if err != nil {
 		st.Close()

@@ -101,6 +101,7 @@ type Tx interface {
 	ScanReports
 	Stages
 	Orgs
+	Provenance
 }
 
 // Users holds accounts. Names are unique; so are verified email

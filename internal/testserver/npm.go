@@ -21,7 +21,8 @@ import (
 type NPM struct {
 	Home     string
 	Registry string
-	// Env is added to npm's environment (a test peer's proxy, say).
+	// Env is added to every run's environment (NAME=value): a test
+	// peer's proxy, say.
 	Env []string
 	t   testing.TB
 }

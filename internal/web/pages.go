@@ -18,7 +18,6 @@ import (
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/limits"
-	"github.com/rampart/rampart/internal/registry"
 )
 
 // The cookies' plain names. When the public URL is https, browsers get
@@ -123,7 +122,9 @@ type packageBody struct {
 	Repository  string // only http(s) URLs
 	Keywords    []string
 	Readme      template.HTML // goldmark's safe rendering of the README
-	Versions    []registry.VersionInfo
+	Versions    []versionRow
+	// Policy is the provenance continuity policy, for maintainers only.
+	Policy      *policyView
 	Tags        []distTag
 	Maintainers []string
 	Downloads   int64
@@ -160,7 +161,7 @@ func (h *Handler) pkg(w http.ResponseWriter, r *http.Request, p authz.Principal)
 		Repository:  repositoryURL(pv.Latest["repository"]),
 		Keywords:    strings.Fields(pv.Package.Keywords),
 		Readme:      readme,
-		Versions:    pv.Versions,
+		Versions:    versionRows(pv.Versions),
 		Downloads:   pv.Downloads,
 		Restricted:  pv.Package.Access == "restricted",
 		Critical:    pv.Critical,
@@ -185,6 +186,7 @@ func (h *Handler) pkg(w http.ResponseWriter, r *http.Request, p authz.Principal)
 	for _, m := range pv.Maintainers {
 		b.Maintainers = append(b.Maintainers, m.Name)
 	}
+	b.Policy = h.provenancePolicyView(r, p, pv.Package.Name, b.Maintainers)
 	return h.render(w, r, p, http.StatusOK, "package", pageData{Title: b.Name, Body: b})
 }
 

@@ -38,6 +38,7 @@ func (h *Handler) routes() {
 	h.mux.Handle("GET "+pathHome+"{$}", h.page(h.home))
 	h.mux.Handle("GET "+pathSearch, h.page(h.search))
 	h.mux.Handle("GET "+pathPackage+"{name...}", h.page(h.pkg))
+	h.mux.Handle("POST "+pathProvenancePolicy, h.page(h.setProvenancePolicy))
 	h.mux.Handle("GET "+pathLogin, h.page(h.loginForm))
 	h.mux.Handle("POST "+pathLogin, h.page(h.login))
 	h.mux.Handle("POST "+pathLoginOTP, h.page(h.loginOTP))

@@ -29,6 +29,7 @@ func (Format) RenderVersion(p *core.Package, v *core.Version, u *core.User, tarb
 		dist = map[string]any{}
 	}
 	dist["tarball"] = tarballURL
+	setAttestations(dist, p.Name, v, tarballURL)
 	m["dist"] = dist
 	putSignatures(dist, v.Signatures)
 	if v.Deprecated != "" {

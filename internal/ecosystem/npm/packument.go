@@ -66,6 +66,7 @@ func buildDocument(st ecosystem.PackageState) (*core.Document, error) {
 			dist = map[string]any{}
 		}
 		dist["tarball"] = st.ArtifactURL(v.Version)
+		setAttestations(dist, p.Name, &v, st.ArtifactURL(v.Version))
 		m["dist"] = dist
 		putSignatures(dist, v.Signatures)
 		if v.Deprecated != "" {

@@ -187,4 +187,11 @@ var Methods = map[string]Rule{
 	"OpenStages":     {Read, ""},
 	"ExpiredStages":  {Read, ""},
 	"StagePolicy":    {Read, ""},
+	// Provenance
+	"PutVersionProvenance": {Security, "what a version's provenance proved is served and decides continuity; written in the publish's transaction with its EventPublish"},
+	"VersionProvenance":    {Read, ""},
+	"PackageProvenance":    {Read, ""},
+	"LastProvenance":       {Read, ""},
+	"ProvenancePolicy":     {Read, ""},
+	"SetProvenancePolicy":  {Security, "an owner changes what a publish must bring; EventProvenancePolicy"},
 }

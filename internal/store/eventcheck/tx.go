@@ -143,3 +143,13 @@ func (c *checkedTx) EndRecovery(id int64, at time.Time, outcome string) error {
 	c.try("EndRecovery")
 	return c.did(c.Tx.EndRecovery(id, at, outcome))
 }
+
+func (c *checkedTx) PutVersionProvenance(packageID int64, version string, p *core.Provenance) error {
+	c.try("PutVersionProvenance")
+	return c.did(c.Tx.PutVersionProvenance(packageID, version, p))
+}
+
+func (c *checkedTx) SetProvenancePolicy(packageID int64, p core.ProvenancePolicy) error {
+	c.try("SetProvenancePolicy")
+	return c.did(c.Tx.SetProvenancePolicy(packageID, p))
+}

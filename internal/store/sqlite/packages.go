@@ -65,8 +65,8 @@ func (t *tx) UpdatePackageAt(p *core.Package, prevRev int64) error {
 }
 
 func (t *tx) InsertVersion(v *core.Version) error {
-	_, err := t.exec(`INSERT INTO versions (package_id, version, manifest, integrity, shasum, digest, size, file_count, unpacked_size, publisher_id, published_at, deprecated, unpublished_at, provenance_digest, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		v.PackageID, v.Version, []byte(v.Manifest), v.Integrity, v.Shasum, v.Digest, v.Size, v.FileCount, v.UnpackedSize, v.PublisherID, ms(v.PublishedAt), v.Deprecated, ms(v.UnpublishedAt), v.Provenance, string(v.State()))
+	_, err := t.exec(`INSERT INTO versions (package_id, version, manifest, integrity, shasum, digest, size, file_count, unpacked_size, publisher_id, published_at, deprecated, unpublished_at, provenance_digest, state, provenance_predicate) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		v.PackageID, v.Version, []byte(v.Manifest), v.Integrity, v.Shasum, v.Digest, v.Size, v.FileCount, v.UnpackedSize, v.PublisherID, ms(v.PublishedAt), v.Deprecated, ms(v.UnpublishedAt), v.Provenance, string(v.State()), v.ProvenancePredicate)
 	if err != nil {
 		return conflict(err, "version %s", v.Version)
 	}
@@ -87,7 +87,7 @@ func (t *tx) UpdateVersion(v *core.Version) error {
 	return mustAffect(res, "version %s", v.Version)
 }
 
-const versionCols = `package_id, version, manifest, integrity, shasum, digest, size, file_count, unpacked_size, publisher_id, published_at, deprecated, unpublished_at, provenance_digest, state`
+const versionCols = `package_id, version, manifest, integrity, shasum, digest, size, file_count, unpacked_size, publisher_id, published_at, deprecated, unpublished_at, provenance_digest, state, provenance_predicate`
 
 // held is the hold a stored state names (core.Version.Held): the state
 // column stores Version.State(), of which only a hold is not derived.
@@ -104,7 +104,7 @@ func scanVersion(sc interface{ Scan(...any) error }) (*core.Version, error) {
 	var manifest []byte
 	var published, unpub int64
 	var state string
-	if err := sc.Scan(&v.PackageID, &v.Version, &manifest, &v.Integrity, &v.Shasum, &v.Digest, &v.Size, &v.FileCount, &v.UnpackedSize, &v.PublisherID, &published, &v.Deprecated, &unpub, &v.Provenance, &state); err != nil {
+	if err := sc.Scan(&v.PackageID, &v.Version, &manifest, &v.Integrity, &v.Shasum, &v.Digest, &v.Size, &v.FileCount, &v.UnpackedSize, &v.PublisherID, &published, &v.Deprecated, &unpub, &v.Provenance, &state, &v.ProvenancePredicate); err != nil {
 		return nil, err
 	}
 	v.Manifest, v.Held = manifest, held(state)

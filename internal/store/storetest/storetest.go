@@ -40,6 +40,7 @@ import (
 	"github.com/rampart/rampart/internal/store/storetest/scanning"
 	"github.com/rampart/rampart/internal/store/storetest/signing"
 	"github.com/rampart/rampart/internal/store/storetest/stages"
+	"github.com/rampart/rampart/internal/store/storetest/provenance"
 	"github.com/rampart/rampart/internal/store/storetest/suite"
 	"github.com/rampart/rampart/internal/store/storetest/trust"
 )
@@ -85,6 +86,7 @@ var roles = []struct {
 	{"ScanReports", scanning.RunScanReports},
 	{"Stages", stages.RunStages},
 	{"Orgs", orgs.RunOrgs},
+	{"Provenance", provenance.RunProvenance},
 	{"Transactions", RunTransactions},
 }
 

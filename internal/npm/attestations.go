@@ -1,0 +1,40 @@
+package npm
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/core"
+)
+
+// serveAttestations answers GET /-/npm/v1/attestations/<name>@<version>
+// (npm-protocol.md §8.3): {"attestations": [{"predicateType", "bundle"}]}.
+func serveAttestations(h *Handler, c *call) error {
+	return h.getAttestations(c.w, c.r, c.p, c.pkg)
+}
+
+// attestationJSON is one entry of the attestations answer.
+type attestationJSON struct {
+	PredicateType string          `json:"predicateType"`
+	Bundle        json.RawMessage `json:"bundle"`
+}
+
+func (h *Handler) getAttestations(w http.ResponseWriter, r *http.Request, p authz.Principal, spec string) error {
+	i := strings.LastIndex(spec, "@")
+	if i <= 0 || i == len(spec)-1 {
+		return core.Errorf(core.KindNotFound, "ask for the attestations of <name>@<version>, e.g. /-/npm/v1/attestations/left-pad@1.0.0")
+	}
+	as, err := h.reg.Attestations(r.Context(), p, spec[:i], spec[i+1:])
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Attestations []attestationJSON `json:"attestations"`
+	}{}
+	for _, a := range as {
+		out.Attestations = append(out.Attestations, attestationJSON{PredicateType: a.PredicateType, Bundle: a.Bundle})
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
