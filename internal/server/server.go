@@ -192,7 +192,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		CriticalGrace:        cfg.MFA.CriticalGracePeriod.Duration,
 		Sign:                 signVersion(sg),
 		Leaks:                scanning.CheckUpload,
-		Provenance:           publish.Provenance{Verifier: verifier},
+		Provenance:           publish.Provenance{Verifier: verifier, TrustedPublisher: trustedSource(cfg.TrustedPublishing.Issuers)},
 	}, opts.Now, opts.Log)
 	if err != nil {
 		st.Close()
