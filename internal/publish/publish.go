@@ -163,7 +163,7 @@ func commitStage(ctx context.Context, r *publishRun) error {
 		if keyFrom, err = s.keyRequiredFor(tx, pkg.ID); err != nil {
 			return err
 		}
-		return s.hooks.Refresh(tx, pkg)
+		return s.hooks.Refresh(tx, pkg, v)
 	})
 	if err != nil {
 		return err

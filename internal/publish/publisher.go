@@ -26,9 +26,10 @@ type Hooks struct {
 	// modification time.
 	Touch func(tx store.Packages, p *core.Package) error
 	// Refresh marks the package's document changed after the new version
-	// is recorded, refusing (so rolling back) a publish that takes the
-	// package past the limits on its versions, tags or document size.
-	Refresh func(tx store.Tx, p *core.Package) error
+	// v is recorded (storing v's fragments), refusing (so rolling back) a
+	// publish that takes the package past the limits on its versions,
+	// tags or document size.
+	Refresh func(tx store.Tx, p *core.Package, v *core.Version) error
 	// KeyRequiredFrom is when a critical package's grace period ends,
 	// zero if it is not in one.
 	KeyRequiredFrom func(core.CriticalPackage) time.Time

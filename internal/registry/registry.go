@@ -183,7 +183,12 @@ func (s *Service) rebuildIfURLChanged(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			return s.documents.Refresh(tx, p)
+			if p.Unpublished() {
+				return s.documents.Refresh(tx, p)
+			}
+			// Every tarball link changed: render every fragment now,
+			// so that the sums the limits are checked from stay exact.
+			return s.documents.MarkAllChanged(tx, p)
 		}); err != nil {
 			return fmt.Errorf("rebuilding document of %s: %w", name, err)
 		}

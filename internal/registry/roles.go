@@ -15,20 +15,13 @@ type packagesCritical interface {
 	store.Critical
 }
 
-// packagesCriticalUsers checks a change against a package and the
-// accounts involved: a new name's scope owner, the package's publishers.
-type packagesCriticalUsers interface {
-	store.Packages
-	store.Critical
-	store.Users
-}
-
 // packagesUsersDocuments marks a package's documents changed
 // (documents.Writer) and checks the limits on their growth.
 type packagesUsersDocuments interface {
 	store.Packages
 	store.Users
 	store.Documents
+	store.DocumentState
 }
 
 // packagesDownloads reads what the unpublish policy weighs: dependents
@@ -58,4 +51,14 @@ type packagesDownloadsEvents interface {
 	store.Packages
 	store.Downloads
 	store.Events
+}
+
+// packagesCriticalUsersDocState plans a revision update: the package and
+// who may change it, and the stored document the client's copy is
+// compared with.
+type packagesCriticalUsersDocState interface {
+	store.Packages
+	store.Critical
+	store.Users
+	store.DocumentState
 }
