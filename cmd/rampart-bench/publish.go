@@ -52,6 +52,8 @@ type publishReport struct {
 	TarballKB  int            `json:"tarball_kb"`
 	AvgTarball int            `json:"avg_tarball_bytes"`
 	Windows    []publishStats `json:"windows"`
+	// Revisions are the revision updates after each window (revision.go).
+	Revisions []revisionStats `json:"revision_updates"`
 }
 
 // writeBytes is /proc/self/io's write_bytes, or -1 where there is none.
@@ -101,7 +103,9 @@ func runPublish(ctx context.Context, client *http.Client, base string, o options
 		var pubs, reads []time.Duration
 		var pubWritten, readWritten int64
 		var doc int
+		var published []string
 		for ; next < w[1]; next++ {
+			published = append(published, versionString(next))
 			w0 := writeBytes()
 			t0 := time.Now()
 			n, err := publishOne(ctx, client, base, token, o, next)
@@ -132,6 +136,11 @@ func runPublish(ctx context.Context, client *http.Client, base string, o options
 			ReadP50ms:     ms(percentile(reads, 0.50)), ReadWritten: readWritten / k,
 			DocBytes: doc,
 		})
+		rs, err := measureRevisions(ctx, client, base, token, rep.Windows[len(rep.Windows)-1].Window, published)
+		if err != nil {
+			return err
+		}
+		rep.Revisions = append(rep.Revisions, rs)
 	}
 	rep.AvgTarball = tarBytes / max(next, 1)
 	if o.json {
@@ -146,6 +155,11 @@ func runPublish(ctx context.Context, client *http.Client, base string, o options
 	fmt.Fprintf(stdout, "| window | publishes | publish p50 ms | publish p90 ms | written per publish | read-after p50 ms | written per read | full document |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, w := range rep.Windows {
 		fmt.Fprintf(stdout, "| %s | %d | %.2f | %.2f | %s | %.2f | %s | %s |\n", w.Window, w.Publishes, w.P50ms, w.P90ms, size(int(w.WrittenPerPub)), w.ReadP50ms, size(int(w.ReadWritten)), size(w.DocBytes))
+	}
+	fmt.Fprintf(stdout, "\nrevision updates (npm deprecate: GET ?write=true, then PUT the document back with one version deprecated), after each window:\n\n")
+	fmt.Fprintf(stdout, "| after window | updates | PUT p50 ms | PUT p90 ms | written per PUT | GET ?write=true p50 ms |\n|---|---:|---:|---:|---:|---:|\n")
+	for _, r := range rep.Revisions {
+		fmt.Fprintf(stdout, "| %s | %d | %.2f | %.2f | %s | %.2f |\n", r.Window, r.Updates, r.P50ms, r.P90ms, size(int(r.WrittenPerPut)), r.ReadP50ms)
 	}
 	return nil
 }

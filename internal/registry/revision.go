@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -109,9 +110,10 @@ func (s *Service) UpdateMetadata(ctx context.Context, p authz.Principal, name, r
 	// one-time password, if one is needed, in its own write); the
 	// transaction below checks everything again from the state it locks.
 	var nothing bool
+	plans := &metaPlans{}
 	if err := authz.Settle(p, func() error {
 		return s.store.View(ctx, func(tx store.Tx) error {
-			st, c, err := s.planMetadata(tx, p, name, rev, sent)
+			st, c, err := s.planMetadata(tx, p, name, rev, sent, plans)
 			if err != nil {
 				return err
 			}
@@ -125,7 +127,7 @@ func (s *Service) UpdateMetadata(ctx context.Context, p authz.Principal, name, r
 	var unpublished []string
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		unpublished = nil
-		st, c, err := s.planMetadata(tx, p, name, rev, sent)
+		st, c, err := s.planMetadata(tx, p, name, rev, sent, plans)
 		if err != nil {
 			return err
 		}
@@ -184,7 +186,12 @@ func authorizeAll(p authz.Principal, as []authz.Action, st *packageState) error 
 // planMetadata loads the package at rev and works out what sent changes,
 // against the document the client read: at an unchanged revision that is
 // exactly the document built from the state in tx.
-func (s *Service) planMetadata(tx packagesCriticalUsersDocState, p authz.Principal, name, rev string, sent map[string]any) (*packageState, *metaChange, error) {
+//
+// plans keeps the comparison of the first pass (the preflight outside the
+// write lock) for the second (in the write transaction): the document
+// sent is the same, so against a byte-identical current document the
+// answer is too, and a large document is decoded and compared once.
+func (s *Service) planMetadata(tx packagesCriticalUsersDocState, p authz.Principal, name, rev string, sent map[string]any, plans *metaPlans) (*packageState, *metaChange, error) {
 	// loadAt authorizes reading first, so that a stranger learns nothing
 	// about a restricted package from the comparison's messages.
 	st, err := s.loadAt(tx, p, name, rev)
@@ -195,6 +202,9 @@ func (s *Service) planMetadata(tx packagesCriticalUsersDocState, p authz.Princip
 	if err != nil {
 		return nil, nil, err
 	}
+	if plans.c != nil && bytes.Equal(plans.full, full) {
+		return st, plans.c, nil
+	}
 	var cur map[string]any
 	if err := json.Unmarshal(full, &cur); err != nil {
 		return nil, nil, fmt.Errorf("reading back the document of %s: %w", name, err)
@@ -202,8 +212,16 @@ func (s *Service) planMetadata(tx packagesCriticalUsersDocState, p authz.Princip
 	c, err := diffDocument(name, cur, sent)
 	if c != nil {
 		c.docBytes = int64(len(full))
+		plans.full, plans.c = full, c
 	}
 	return st, c, err
+}
+
+// metaPlans is a revision update's comparison, kept between its passes
+// (planMetadata). The change is only read once made.
+type metaPlans struct {
+	full []byte
+	c    *metaChange
 }
 
 // currentFull is p's full document as the state in tx makes it: the
