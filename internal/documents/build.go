@@ -81,7 +81,7 @@ func (s *Builder) UseStore(st store.Store) { s.store = st }
 
 // ref names a package of the ecosystem b serves.
 func (s *Builder) ref(name string) core.PackageRef {
-	return core.PackageRef{Ecosystem: s.format.Ecosystem(), Name: name}
+	return ecosystem.Ref(s.format, name)
 }
 
 // versionStamp identifies what a version's fragments show besides its

@@ -93,4 +93,3 @@ func (s *Builder) sizeFromSums(tx Writer, p *core.Package, sum core.DocSize) (*S
 	}
 	return &Size{Live: sum.Live, Tags: tags, Bytes: asm.Size()}, true, nil
 }
-

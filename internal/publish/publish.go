@@ -156,7 +156,7 @@ func commitStage(ctx context.Context, r *publishRun) error {
 		// The maintainers' notice is mailed from the outbox: the event
 		// names whom to tell, and how and whence the publisher came.
 		via, ip := s.hooks.Signed(p)
-		ev := event.Publish{Integrity: pub.Artifact.Integrity, Tag: pub.Tag, Token: tokenKey(p), Via: via, IP: ip, Notify: userNames(maintainers)}
+		ev := event.Publish{Integrity: pub.Artifact.Integrity, Tag: pub.Tag, Token: tokenKey(p), Via: via, IP: ip, Notify: core.UserNames(maintainers)}
 		if err := tx.AppendEvent(ev.At(now, p.User.Name, name, version)); err != nil {
 			return err
 		}
@@ -286,13 +286,4 @@ func tokenKey(p authz.Principal) string {
 		return ""
 	}
 	return p.Token.Key
-}
-
-// userNames lists the users' names, for an event's list of whom to tell.
-func userNames(us []core.User) []string {
-	names := make([]string, len(us))
-	for i, u := range us {
-		names[i] = u.Name
-	}
-	return names
 }

@@ -82,7 +82,7 @@ func (s *Publisher) UseStore(st store.Store) { s.store = st }
 
 // ref names a package of the ecosystem s publishes.
 func (s *Publisher) ref(name string) core.PackageRef {
-	return core.PackageRef{Ecosystem: s.format.Ecosystem(), Name: name}
+	return ecosystem.Ref(s.format, name)
 }
 
 // packagesCriticalUsers checks a publish against a package and the

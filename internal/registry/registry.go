@@ -267,5 +267,5 @@ func (s *Service) touch(tx store.Packages, p *core.Package) error {
 
 // ref names a package of the ecosystem this service serves.
 func (s *Service) ref(name string) core.PackageRef {
-	return core.PackageRef{Ecosystem: s.cfg.Format.Ecosystem(), Name: name}
+	return ecosystem.Ref(s.cfg.Format, name)
 }
