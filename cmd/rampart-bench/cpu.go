@@ -55,6 +55,15 @@ func sampleCPU(pids ...int) cpuSample {
 	return s
 }
 
+// serverCPU is the CPU time of pids so far.
+func serverCPU(pids []int) time.Duration {
+	var d time.Duration
+	for _, pid := range pids {
+		d += processCPU(pid)
+	}
+	return d
+}
+
 // processCPU is the user and system time of pid so far, from
 // /proc/<pid>/stat (in clock ticks, 100 a second on Linux); 0 if unknown.
 func processCPU(pid int) time.Duration {

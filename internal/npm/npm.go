@@ -48,8 +48,9 @@ type Handler struct {
 }
 
 // otpHeader carries the one-time password npm sends (--otp, or after an
-// OTP prompt).
-const otpHeader = "npm-otp"
+// OTP prompt): npm-otp, written as net/http keeps it, so that looking it
+// up on every request does not first build its canonical form.
+const otpHeader = "Npm-Otp"
 
 // New builds the handler.
 func New(reg *registry.Service, accts Accounts, lim limits.Limits, log *slog.Logger) *Handler {
