@@ -28,6 +28,7 @@ type revisionStats struct {
 	P50ms         float64 `json:"put_p50_ms"`
 	P90ms         float64 `json:"put_p90_ms"`
 	WrittenPerPut int64   `json:"put_bytes_written_each"`
+	CPUms         float64 `json:"put_cpu_ms_each"` // as publishStats.CPUms
 	ReadP50ms     float64 `json:"get_write_p50_ms"`
 }
 
@@ -36,6 +37,7 @@ type revisionStats struct {
 func measureRevisions(ctx context.Context, client *http.Client, base, token, window string, versions []string) (revisionStats, error) {
 	var puts, gets []time.Duration
 	var written int64
+	var cpu time.Duration
 	for i, v := range versions[:min(revisionRounds, len(versions))] {
 		t0 := time.Now()
 		doc, err := readForWrite(ctx, client, base, token)
@@ -61,11 +63,13 @@ func measureRevisions(ctx context.Context, client *http.Client, base, token, win
 		req.Header.Set("Authorization", "Bearer "+token)
 		req.Header.Set("npm-command", "deprecate")
 		w0 := writeBytes()
+		c0 := selfCPU()
 		t1 := time.Now()
 		if err := doJSON(client, req, http.StatusOK, nil); err != nil {
 			return revisionStats{}, fmt.Errorf("deprecating %s@%s: %w", publishName, v, err)
 		}
 		puts = append(puts, time.Since(t1))
+		cpu += selfCPU() - c0
 		written += writeBytes() - w0
 	}
 	slices.Sort(puts)
@@ -74,6 +78,7 @@ func measureRevisions(ctx context.Context, client *http.Client, base, token, win
 		Window: window, Updates: len(puts),
 		P50ms: ms(percentile(puts, 0.50)), P90ms: ms(percentile(puts, 0.90)),
 		WrittenPerPut: written / int64(max(len(puts), 1)),
+		CPUms:         ms(cpu / time.Duration(max(len(puts), 1))),
 		ReadP50ms:     ms(percentile(gets, 0.50)),
 	}, nil
 }
