@@ -226,9 +226,9 @@ type result struct {
 	CPU *cpuShare `json:"cpu,omitempty"`
 	// ServerCPUus is the CPU time (user and system) the server's own
 	// processes spent per completed request, in microseconds: only for a
-	// server outside this process (the registry's child, nginx). Unlike
-	// requests per second it hardly depends on what else the machine
-	// runs, so it compares two servers on a busy machine too.
+	// server outside this process (the registry's child, nginx). It
+	// depends less than requests per second on what else the machine
+	// runs, so it compares two servers on a busy machine better.
 	ServerCPUus float64 `json:"server_cpu_us_per_request,omitempty"`
 	// FirstError is the first failure seen, if any.
 	FirstError string `json:"first_error,omitempty"`
