@@ -121,8 +121,8 @@ type state struct {
 	publishers  map[int64]*core.User
 }
 
-// readState reads p's state in tx; the publishers of the versions keep
-// tells true are looked up (nil: every version's).
+// readState reads p's state in tx, with the publishers of the versions
+// keep accepts (a nil keep: of every version).
 func readState(tx Reader, p *core.Package, keep func(v *core.Version) bool) (*state, error) {
 	var st state
 	var err error
