@@ -55,6 +55,24 @@ func sampleCPU(pids ...int) cpuSample {
 	return s
 }
 
+// selfCPU is this process's CPU time so far (user and system).
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// serverCPU is the CPU time of pids so far.
+func serverCPU(pids []int) time.Duration {
+	var d time.Duration
+	for _, pid := range pids {
+		d += processCPU(pid)
+	}
+	return d
+}
+
 // processCPU is the user and system time of pid so far, from
 // /proc/<pid>/stat (in clock ticks, 100 a second on Linux); 0 if unknown.
 func processCPU(pid int) time.Duration {

@@ -224,6 +224,12 @@ type result struct {
 	AvgBytes  float64 `json:"avg_body_bytes"`
 	// CPU is how busy the machine was, and with what, during the scenario.
 	CPU *cpuShare `json:"cpu,omitempty"`
+	// ServerCPUus is the CPU time (user and system) the server's own
+	// processes spent per completed request, in microseconds: only for a
+	// server outside this process (the registry's child, nginx). It
+	// depends less than requests per second on what else the machine
+	// runs, so it compares two servers on a busy machine better.
+	ServerCPUus float64 `json:"server_cpu_us_per_request,omitempty"`
 	// FirstError is the first failure seen, if any.
 	FirstError string `json:"first_error,omitempty"`
 }
@@ -261,11 +267,15 @@ func runScenario(ctx context.Context, client *http.Client, sc scenario, o option
 		defer pprof.StopCPUProfile()
 	}
 	before := sampleCPU(serverPIDs...)
+	serverBefore := serverCPU(serverPIDs)
 	stats, elapsed, err := load(ctx, client, sc, o.concurrency, o.duration, o.seed)
 	if err != nil {
 		return result{}, err
 	}
 	res := summarize(sc.name, stats, elapsed)
+	if used := serverCPU(serverPIDs) - serverBefore; len(serverPIDs) > 0 && res.Requests > 0 {
+		res.ServerCPUus = float64(used.Microseconds()) / float64(res.Requests)
+	}
 	if share, ok := shareBetween(before, sampleCPU(serverPIDs...), runtime.NumCPU()); ok {
 		res.CPU = &share
 	}

@@ -42,7 +42,11 @@ type publishStats struct {
 	WrittenPerPub int64   `json:"publish_bytes_written_each"`
 	ReadP50ms     float64 `json:"read_after_publish_p50_ms"`
 	ReadWritten   int64   `json:"read_after_publish_bytes_written_each"`
-	DocBytes      int     `json:"full_document_bytes_at_end"`
+	// CPUms is the process's CPU time (user and system) per publish:
+	// the registry's work and the client's small share, which hardly
+	// depends on what else the machine runs, unlike the latencies.
+	CPUms    float64 `json:"publish_cpu_ms_each"`
+	DocBytes int     `json:"full_document_bytes_at_end"`
 }
 
 // publishReport is the publish mode's report.
@@ -52,6 +56,8 @@ type publishReport struct {
 	TarballKB  int            `json:"tarball_kb"`
 	AvgTarball int            `json:"avg_tarball_bytes"`
 	Windows    []publishStats `json:"windows"`
+	// Revisions are the revision updates after each window (revision.go).
+	Revisions []revisionStats `json:"revision_updates"`
 }
 
 // writeBytes is /proc/self/io's write_bytes, or -1 where there is none.
@@ -100,15 +106,20 @@ func runPublish(ctx context.Context, client *http.Client, base string, o options
 		}
 		var pubs, reads []time.Duration
 		var pubWritten, readWritten int64
+		var pubCPU time.Duration
 		var doc int
+		var published []string
 		for ; next < w[1]; next++ {
+			published = append(published, versionString(next))
 			w0 := writeBytes()
+			c0 := selfCPU()
 			t0 := time.Now()
 			n, err := publishOne(ctx, client, base, token, o, next)
 			if err != nil {
 				return err
 			}
 			pubs = append(pubs, time.Since(t0))
+			pubCPU += selfCPU() - c0
 			w1 := writeBytes()
 			t1 := time.Now()
 			doc, err = readFull(ctx, client, base)
@@ -129,9 +140,15 @@ func runPublish(ctx context.Context, client *http.Client, base string, o options
 			Publishes: len(pubs),
 			P50ms:     ms(percentile(pubs, 0.50)), P90ms: ms(percentile(pubs, 0.90)),
 			WrittenPerPub: pubWritten / k,
+			CPUms:         ms(pubCPU / time.Duration(k)),
 			ReadP50ms:     ms(percentile(reads, 0.50)), ReadWritten: readWritten / k,
 			DocBytes: doc,
 		})
+		rs, err := measureRevisions(ctx, client, base, token, rep.Windows[len(rep.Windows)-1].Window, published)
+		if err != nil {
+			return err
+		}
+		rep.Revisions = append(rep.Revisions, rs)
 	}
 	rep.AvgTarball = tarBytes / max(next, 1)
 	if o.json {
@@ -143,9 +160,14 @@ func runPublish(ctx context.Context, client *http.Client, base string, o options
 	fmt.Fprintf(stdout, "machine     %s, %d CPUs (GOMAXPROCS %d), %s, load %s, %s\n", m.CPUModel, m.NumCPU, m.GOMAXPROCS, m.GoVersion, m.LoadAverage, m.Date)
 	fmt.Fprintf(stdout, "command     %s\n", rep.Command)
 	fmt.Fprintf(stdout, "package     %s, tarball %s on average; bytes written = /proc/self/io write_bytes\n\n", publishName, size(rep.AvgTarball))
-	fmt.Fprintf(stdout, "| window | publishes | publish p50 ms | publish p90 ms | written per publish | read-after p50 ms | written per read | full document |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	fmt.Fprintf(stdout, "| window | publishes | publish p50 ms | publish p90 ms | CPU ms per publish | written per publish | read-after p50 ms | written per read | full document |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, w := range rep.Windows {
-		fmt.Fprintf(stdout, "| %s | %d | %.2f | %.2f | %s | %.2f | %s | %s |\n", w.Window, w.Publishes, w.P50ms, w.P90ms, size(int(w.WrittenPerPub)), w.ReadP50ms, size(int(w.ReadWritten)), size(w.DocBytes))
+		fmt.Fprintf(stdout, "| %s | %d | %.2f | %.2f | %.2f | %s | %.2f | %s | %s |\n", w.Window, w.Publishes, w.P50ms, w.P90ms, w.CPUms, size(int(w.WrittenPerPub)), w.ReadP50ms, size(int(w.ReadWritten)), size(w.DocBytes))
+	}
+	fmt.Fprintf(stdout, "\nrevision updates (npm deprecate: GET ?write=true, then PUT the document back with one version deprecated), after each window:\n\n")
+	fmt.Fprintf(stdout, "| after window | updates | PUT p50 ms | PUT p90 ms | CPU ms per PUT | written per PUT | GET ?write=true p50 ms |\n|---|---:|---:|---:|---:|---:|---:|\n")
+	for _, r := range rep.Revisions {
+		fmt.Fprintf(stdout, "| %s | %d | %.2f | %.2f | %.2f | %s | %.2f |\n", r.Window, r.Updates, r.P50ms, r.P90ms, r.CPUms, size(int(r.WrittenPerPut)), r.ReadP50ms)
 	}
 	return nil
 }

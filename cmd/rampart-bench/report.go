@@ -178,8 +178,8 @@ func (r *report) writeText(w io.Writer) error {
 func (r *report) writeNginx(w io.Writer) error {
 	n := r.Nginx
 	fmt.Fprintf(w, "\nside by side with nginx %s (%d worker processes, gzip per request) serving the same bytes\n", n.Version, n.Workers)
-	const row = "%-17s %13v %11v %13v %9v %9v %9v %9v\n"
-	fmt.Fprintf(w, row, "scenario", "rampart req/s", "nginx req/s", "rampart/nginx", "r p50 ms", "n p50 ms", "r p99 ms", "n p99 ms")
+	const row = "%-17s %13v %11v %13v %9v %9v %9v %9v %11v %11v %9v\n"
+	fmt.Fprintf(w, row, "scenario", "rampart req/s", "nginx req/s", "rampart/nginx", "r p50 ms", "n p50 ms", "r p99 ms", "n p99 ms", "r CPU us/req", "n CPU us/req", "CPU n/r")
 	for i, x := range r.Results {
 		if i >= len(n.Results) {
 			break
@@ -189,8 +189,15 @@ func (r *report) writeNginx(w io.Writer) error {
 		if y.PerSecond > 0 {
 			ratio = fmt.Sprintf("%.2fx", x.PerSecond/y.PerSecond)
 		}
+		// Server CPU per request: nginx's over the registry's, so that
+		// above 1 the registry spends less, as req/s above 1 is faster.
+		cpuRatio := "?"
+		if x.ServerCPUus > 0 {
+			cpuRatio = fmt.Sprintf("%.2fx", y.ServerCPUus/x.ServerCPUus)
+		}
 		if _, err := fmt.Fprintf(w, row, x.Scenario, fmt.Sprintf("%.0f", x.PerSecond), fmt.Sprintf("%.0f", y.PerSecond), ratio,
-			fmt.Sprintf("%.2f", x.P50ms), fmt.Sprintf("%.2f", y.P50ms), fmt.Sprintf("%.2f", x.P99ms), fmt.Sprintf("%.2f", y.P99ms)); err != nil {
+			fmt.Sprintf("%.2f", x.P50ms), fmt.Sprintf("%.2f", y.P50ms), fmt.Sprintf("%.2f", x.P99ms), fmt.Sprintf("%.2f", y.P99ms),
+			fmt.Sprintf("%.1f", x.ServerCPUus), fmt.Sprintf("%.1f", y.ServerCPUus), cpuRatio); err != nil {
 			return err
 		}
 	}

@@ -154,6 +154,25 @@ type VersionDoc struct {
 	Abbrev []byte // the version's object in the abbreviated document
 	// FullLen is len(Full), also set when the bodies were not read.
 	FullLen int64
+	// Bytes is what the version adds to the full document's length
+	// (ecosystem.Format.VersionBytes); -1 for a fragment stored before
+	// it was kept, which is rendered again.
+	Bytes int64
+}
+
+// DocSize is what a package's stored fragments sum to, kept by the store
+// in the transaction of every version and fragment write, so that a
+// change checks the limits on the document's growth without reading
+// every version (store.DocumentState).
+type DocSize struct {
+	// Live counts the versions anyone may be served (state live or
+	// deprecated).
+	Live int
+	// Counted counts those of them with a fragment whose Bytes is known;
+	// Bytes is the sum of those fragments' Bytes. The sum stands for the
+	// whole document only when Counted == Live.
+	Counted int
+	Bytes   int64
 }
 
 // Event is one security-relevant state change, written in the same

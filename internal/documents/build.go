@@ -61,12 +61,13 @@ type Reader interface {
 }
 
 // Writer is what marking a package's documents changed reads and
-// writes: Reader and the stored documents and fragments.
+// writes: Reader, the stored documents and fragments, and their sums.
 type Writer interface {
 	store.Packages
 	store.Users
 	store.Documents
 	store.Signing
+	store.DocumentState
 }
 
 // New returns a Builder of format's documents in st, whose tarball links
@@ -82,7 +83,7 @@ func (s *Builder) UseStore(st store.Store) { s.store = st }
 
 // ref names a package of the ecosystem b serves.
 func (s *Builder) ref(name string) core.PackageRef {
-	return core.PackageRef{Ecosystem: s.format.Ecosystem(), Name: name}
+	return ecosystem.Ref(s.format, name)
 }
 
 // versionStamp identifies what a version's fragments show besides its
@@ -110,11 +111,53 @@ func (s *Builder) renderVersion(p *core.Package, v *core.Version, u *core.User) 
 	if err != nil {
 		return nil, err
 	}
-	return &core.VersionDoc{Version: v.Version, Stamp: s.versionStamp(v, u), Full: full, Abbrev: ab, FullLen: int64(len(full))}, nil
+	n := int64(len(full))
+	return &core.VersionDoc{Version: v.Version, Stamp: s.versionStamp(v, u), Full: full, Abbrev: ab, FullLen: n, Bytes: s.format.VersionBytes(v, n)}, nil
 }
 
-// Parts is what a document is assembled from; MarkChanged returns it so
-// that the caller can check the limits on the document's growth.
+// state is what a package's documents are made from, read in one place
+// for both the lazy build (loadParts) and the oracle (Current): every
+// version (unpublished and held ones too), the dist-tags, the
+// maintainers, and the accounts of the versions' publishers.
+type state struct {
+	versions    []core.Version
+	tags        map[string]string
+	maintainers []core.User
+	publishers  map[int64]*core.User
+}
+
+// readState reads p's state in tx, with the publishers of the versions
+// keep accepts (a nil keep: of every version).
+func readState(tx Reader, p *core.Package, keep func(v *core.Version) bool) (*state, error) {
+	var st state
+	var err error
+	if st.versions, err = versionsSigned(tx, p); err != nil {
+		return nil, err
+	}
+	if st.tags, err = tx.DistTags(p.ID); err != nil {
+		return nil, err
+	}
+	if st.maintainers, err = tx.Maintainers(p.ID); err != nil {
+		return nil, err
+	}
+	st.publishers = map[int64]*core.User{}
+	for i := range st.versions {
+		v := &st.versions[i]
+		if keep != nil && !keep(v) {
+			continue
+		}
+		if _, ok := st.publishers[v.PublisherID]; !ok {
+			u, err := tx.UserByID(v.PublisherID)
+			if err != nil {
+				return nil, err
+			}
+			st.publishers[v.PublisherID] = u
+		}
+	}
+	return &st, nil
+}
+
+// Parts is what a document is assembled from.
 type Parts struct {
 	pkg      *core.Package
 	tags     map[string]string
@@ -129,15 +172,9 @@ type Parts struct {
 // the fragments that are missing or out of date. With bodies false the
 // fragments' bodies are not read (enough for the document's size).
 func (s *Builder) loadParts(tx Writer, p *core.Package, bodies bool) (*Parts, error) {
-	all, err := versionsSigned(tx, p)
-	if err != nil {
-		return nil, err
-	}
-	tags, err := tx.DistTags(p.ID)
-	if err != nil {
-		return nil, err
-	}
-	maintainers, err := tx.Maintainers(p.ID)
+	// The shared document is what anyone may see (core.Servable).
+	servable := func(v *core.Version) bool { return core.Servable(v, p, core.ViewerAnyone) }
+	st, err := readState(tx, p, servable)
 	if err != nil {
 		return nil, err
 	}
@@ -145,23 +182,17 @@ func (s *Builder) loadParts(tx Writer, p *core.Package, bodies bool) (*Parts, er
 	if err != nil {
 		return nil, err
 	}
-	d := &Parts{pkg: p, tags: tags}
-	users := map[int64]*core.User{}
+	d := &Parts{pkg: p}
 	var live []*core.Version
-	for i := range all {
-		v := &all[i]
-		// The shared document is what anyone may see (core.Servable).
-		if !core.Servable(v, p, core.ViewerAnyone) {
+	for i := range st.versions {
+		v := &st.versions[i]
+		if !servable(v) {
 			continue
 		}
-		u, ok := users[v.PublisherID]
-		if !ok {
-			if u, err = tx.UserByID(v.PublisherID); err != nil {
-				return nil, err
-			}
-			users[v.PublisherID] = u
-		}
-		if f, ok := frags[v.Version]; !ok || f.Stamp != s.versionStamp(v, u) {
+		u := st.publishers[v.PublisherID]
+		// A fragment stored before its Bytes were kept (-1) is rendered
+		// again, so that the store's sums become whole (Size).
+		if f, ok := frags[v.Version]; !ok || f.Stamp != s.versionStamp(v, u) || f.Bytes < 0 {
 			vd, err := s.renderVersion(p, v, u)
 			if err != nil {
 				return nil, fmt.Errorf("building document of %s: %w", p.Name, err)
@@ -179,24 +210,14 @@ func (s *Builder) loadParts(tx Writer, p *core.Package, bodies bool) (*Parts, er
 	for _, v := range live {
 		served[v.Version] = true
 	}
-	tags = core.ServableTags(tags, served)
+	tags := core.ServableTags(st.tags, served)
 	d.tags = tags
-	d.asm, err = s.format.Assemble(ecosystem.Parts{Package: p, Tags: tags, Maintainers: maintainers, Live: live, Frags: frags})
+	d.asm, err = s.format.Assemble(ecosystem.Parts{Package: p, Tags: tags, Maintainers: st.maintainers, Live: live, Frags: frags})
 	if err != nil {
 		return nil, fmt.Errorf("building document of %s: %w", p.Name, err)
 	}
 	return d, nil
 }
-
-// FullSize is the length of the full document, from the fragments'
-// lengths: what limits.document_bytes bounds, without assembling it.
-func (d *Parts) FullSize() int64 { return d.asm.Size() }
-
-// Live is the number of live versions (limits.versions bounds it).
-func (d *Parts) Live() int { return len(d.versions) }
-
-// Tags are the package's dist-tags (limits.MaxDistTags bounds them).
-func (d *Parts) Tags() map[string]string { return d.tags }
 
 // document assembles every form of the document; the fragments' bodies
 // must have been read.
@@ -209,21 +230,50 @@ func (d *Parts) document() (*core.Document, error) {
 }
 
 // MarkChanged is the write side of a change to p's document, inside the
-// change's transaction: it stores the fragments that are missing or out
-// of date (on a publish, the new version's) and marks the document stale.
-// It returns the parts (without bodies), from which the limits are
-// checked: the live versions, the tags and the full document's size.
-func (s *Builder) MarkChanged(tx Writer, p *core.Package) (*Parts, error) {
+// change's transaction: it stores the fragments of the changed versions
+// that anyone may be served (on a publish, the new version's; on a
+// deprecation, the deprecated ones') and marks the document stale. It
+// reads nothing else, so a change costs the same however many versions
+// the package has: fragments that are out of date for another reason (a
+// publisher's new address) are rendered by the next build. The limits on
+// the document's growth are checked with Size.
+func (s *Builder) MarkChanged(tx Writer, p *core.Package, changed ...*core.Version) error {
+	for _, v := range changed {
+		if !core.Servable(v, p, core.ViewerAnyone) {
+			continue
+		}
+		if err := withSignature(tx, p, v); err != nil {
+			return err
+		}
+		u, err := tx.UserByID(v.PublisherID)
+		if err != nil {
+			return err
+		}
+		vd, err := s.renderVersion(p, v, u)
+		if err != nil {
+			return fmt.Errorf("building document of %s: %w", p.Name, err)
+		}
+		if err := tx.PutVersionDoc(p.ID, vd); err != nil {
+			return err
+		}
+	}
+	return tx.MarkDocumentStale(p.Name)
+}
+
+// MarkAllChanged is MarkChanged rendering every fragment that is out of
+// date now rather than at the next build (the public URL changed, and
+// with it every tarball link), so that the store's sums are exact again.
+func (s *Builder) MarkAllChanged(tx Writer, p *core.Package) error {
 	d, err := s.loadParts(tx, p, false)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, vd := range d.fresh {
 		if err := tx.PutVersionDoc(p.ID, vd); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return d, tx.MarkDocumentStale(p.Name)
+	return tx.MarkDocumentStale(p.Name)
 }
 
 // Load is the read path's one call for a document: the stored

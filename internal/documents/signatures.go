@@ -1,6 +1,8 @@
 package documents
 
 import (
+	"errors"
+
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/store"
 )
@@ -24,6 +26,24 @@ func versionsSigned(tx Reader, p *core.Package) ([]core.Version, error) {
 		}
 	}
 	return all, nil
+}
+
+// withSignature fills in v's signature if the caller read v without it
+// (tx.Version does not read them), so that the fragment MarkChanged
+// renders, and the sums its length goes into, show it.
+func withSignature(tx Reader, p *core.Package, v *core.Version) error {
+	if len(v.Signatures) > 0 {
+		return nil
+	}
+	sig, err := tx.VersionSignature(p.ID, v.Version)
+	if errors.Is(err, core.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	v.Signatures = []core.Signature{{KeyID: sig.KeyID, Sig: sig.Sig}}
+	return nil
 }
 
 var _ Reader = store.Tx(nil)

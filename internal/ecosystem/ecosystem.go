@@ -43,6 +43,11 @@ type Format interface {
 	// live versions' fragments: the same bytes as Documents, without
 	// encoding any version again.
 	Assemble(st Parts) (Assembly, error)
+	// VersionBytes is what live version v, whose full fragment
+	// (RenderVersion) is fullLen bytes long, adds to the full document's
+	// length: the store keeps their sum (core.DocSize), so that Assembly.Size
+	// can answer from it (Parts.Counted) without every version.
+	VersionBytes(v *core.Version, fullLen int64) int64
 }
 
 // Parts is what a package's documents are assembled from.
@@ -54,6 +59,11 @@ type Parts struct {
 	// its fragments in Frags (RenderVersion).
 	Live  []*core.Version
 	Frags map[string]core.VersionDoc
+	// Counted, when set, stands for every live version, for Size alone:
+	// Live then holds only the version the top level is taken from (the
+	// one tagged "latest"), Frags nothing, and Document fails. Its
+	// Counted must equal its Live.
+	Counted *core.DocSize
 }
 
 // Assembly is a package's documents ready to assemble. Size needs only

@@ -388,9 +388,8 @@ func parsePath(escaped string) ([]string, error) {
 	if p == "" {
 		return nil, core.Errorf(core.KindNotFound, "no such endpoint: %s", quote.Untrusted(escaped))
 	}
-	raw := strings.Split(p, "/")
-	segs := make([]string, 0, len(raw))
-	for _, s := range raw {
+	segs := make([]string, 0, strings.Count(p, "/")+1)
+	for s := range strings.SplitSeq(p, "/") {
 		u, err := url.PathUnescape(s)
 		if err != nil {
 			return nil, notFoundPath(escaped, "it has a malformed %-escape")

@@ -144,7 +144,7 @@ func (s *Publisher) refuseContinuity(ctx context.Context, r *publishRun, d prove
 		if err != nil {
 			return err
 		}
-		ev := event.ProvenanceRefused{Expected: d.Expected, Got: d.Got, Notify: userNames(ms)}
+		ev := event.ProvenanceRefused{Expected: d.Expected, Got: d.Got, Notify: core.UserNames(ms)}
 		return tx.AppendEvent(ev.At(s.now(), r.p.Name(), pub.Ref.Name, pub.Version))
 	})
 	if err != nil {

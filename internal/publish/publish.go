@@ -197,7 +197,7 @@ func commitStage(ctx context.Context, r *publishRun) error {
 			}
 			r.stageID, r.stageReason = id, staged
 		} else {
-			ev := event.Publish{Integrity: pub.Artifact.Integrity, Tag: pub.Tag, Token: tokenKey(p), Via: via, IP: ip, Notify: userNames(maintainers)}
+			ev := event.Publish{Integrity: pub.Artifact.Integrity, Tag: pub.Tag, Token: tokenKey(p), Via: via, IP: ip, Notify: core.UserNames(maintainers)}
 			if err := tx.AppendEvent(ev.At(now, p.User.Name, name, version)); err != nil {
 				return err
 			}
@@ -205,7 +205,7 @@ func commitStage(ctx context.Context, r *publishRun) error {
 		if keyFrom, err = s.keyRequiredFor(tx, pkg.ID); err != nil {
 			return err
 		}
-		return s.hooks.Refresh(tx, pkg)
+		return s.hooks.Refresh(tx, pkg, v)
 	})
 	if err != nil {
 		return err
@@ -356,13 +356,4 @@ func tokenKey(p authz.Principal) string {
 		return ""
 	}
 	return p.Token.Key
-}
-
-// userNames lists the users' names, for an event's list of whom to tell.
-func userNames(us []core.User) []string {
-	names := make([]string, len(us))
-	for i, u := range us {
-		names[i] = u.Name
-	}
-	return names
 }

@@ -27,9 +27,10 @@ type Hooks struct {
 	// modification time.
 	Touch func(tx store.Packages, p *core.Package) error
 	// Refresh marks the package's document changed after the new version
-	// is recorded, refusing (so rolling back) a publish that takes the
-	// package past the limits on its versions, tags or document size.
-	Refresh func(tx store.Tx, p *core.Package) error
+	// v is recorded (storing v's fragments), refusing (so rolling back) a
+	// publish that takes the package past the limits on its versions,
+	// tags or document size.
+	Refresh func(tx store.Tx, p *core.Package, v *core.Version) error
 	// KeyRequiredFrom is when a critical package's grace period ends,
 	// zero if it is not in one.
 	KeyRequiredFrom func(core.CriticalPackage) time.Time
@@ -116,7 +117,7 @@ func (s *Publisher) UseStore(st store.Store) { s.store = st }
 
 // ref names a package of the ecosystem s publishes.
 func (s *Publisher) ref(name string) core.PackageRef {
-	return core.PackageRef{Ecosystem: s.format.Ecosystem(), Name: name}
+	return ecosystem.Ref(s.format, name)
 }
 
 // packagesCriticalUsers checks a publish against a package and the

@@ -42,7 +42,7 @@ func (s *Service) RecomputeCritical(ctx context.Context) (changed bool, err erro
 			if err != nil {
 				return err
 			}
-			for _, u := range userNames(ms) {
+			for _, u := range core.UserNames(ms) {
 				recipients = append(recipients, byID[id]+" "+u)
 			}
 		}
@@ -111,7 +111,7 @@ func (s *Service) DesignateCritical(ctx context.Context, p authz.Principal, name
 			if err != nil {
 				return err
 			}
-			ev.Notify = userNames(ms)
+			ev.Notify = core.UserNames(ms)
 		}
 		return tx.AppendEvent(ev.At(now, p.Name(), name, ""))
 	})

@@ -125,6 +125,15 @@ func TestLazyDocumentMatchesFullRebuild(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: full rebuild: %v", step, err)
 		}
+		// What the limits are checked against, measured before a read
+		// builds the document: from the store's sums, not the document.
+		_, size, err := reg.MeasuredSize(e.ctx, "@alice/oracle")
+		if err != nil {
+			t.Fatalf("%s: measuring: %v", step, err)
+		}
+		if size != int64(len(want.Full)) {
+			t.Fatalf("%s: the document measures %d bytes, but is %d", step, size, len(want.Full))
+		}
 		got, err := reg.Document(e.ctx, e.alice, "@alice/oracle", store.DocAll)
 		if err != nil {
 			t.Fatalf("%s: %v", step, err)

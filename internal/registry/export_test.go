@@ -31,3 +31,23 @@ func (s *Service) WrapStore(wrap func(store.Store) store.Store) {
 	s.documents.UseStore(s.store)
 	s.publisher.UseStore(s.store)
 }
+
+// MeasuredSize is what the limit checks of a change would measure of
+// name's document now (documents.Builder.Size, from the store's sums
+// where they are whole): the live versions and the full document's
+// length.
+func (s *Service) MeasuredSize(ctx context.Context, name string) (live int, bytes int64, err error) {
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		p, err := tx.PackageByRef(core.NPM(name))
+		if err != nil {
+			return err
+		}
+		d, err := s.documents.Size(tx, p)
+		if err != nil {
+			return err
+		}
+		live, bytes = d.Live, d.Bytes
+		return nil
+	})
+	return live, bytes, err
+}

@@ -79,7 +79,10 @@ func (s *Service) Deprecate(ctx context.Context, p authz.Principal, name string,
 	}
 	now := s.now()
 	return s.change(ctx, p, name, authz.Deprecate, func(tx store.Tx, st *packageState) error {
-		return s.deprecateIn(tx, p, st, messages, now)
+		if err := s.deprecateIn(tx, p, st, messages, now); err != nil {
+			return err
+		}
+		return s.markVersionsChanged(tx, st.pkg, slices.Sorted(maps.Keys(messages)))
 	})
 }
 

@@ -59,13 +59,3 @@ func via(p authz.Principal) string {
 		return "API token " + p.Token.Mask
 	}
 }
-
-// userNames are the names of us, in order: whom a notice from the
-// outbox is for (their addresses are looked up at delivery).
-func userNames(us []core.User) []string {
-	names := make([]string, len(us))
-	for i, u := range us {
-		names[i] = u.Name
-	}
-	return names
-}

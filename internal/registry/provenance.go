@@ -99,7 +99,7 @@ func (s *Service) SetProvenancePolicy(ctx context.Context, p authz.Principal, na
 			return err
 		}
 		n := s.newNotice(p, name, now)
-		ev := event.ProvenancePolicy{Continuity: string(continuity), Repository: repository, Via: n.Via, IP: n.IP, Notify: userNames(st.maintainers)}
+		ev := event.ProvenancePolicy{Continuity: string(continuity), Repository: repository, Via: n.Via, IP: n.IP, Notify: core.UserNames(st.maintainers)}
 		return tx.AppendEvent(ev.At(now, p.Name(), name))
 	})
 	if err != nil {

@@ -193,7 +193,12 @@ func (s *Service) rebuildIfURLChanged(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			return s.documents.Refresh(tx, p)
+			if p.Unpublished() {
+				return s.documents.Refresh(tx, p)
+			}
+			// Every tarball link changed: render every fragment now,
+			// so that the sums the limits are checked from stay exact.
+			return s.documents.MarkAllChanged(tx, p)
 		}); err != nil {
 			return fmt.Errorf("rebuilding document of %s: %w", name, err)
 		}
@@ -279,5 +284,5 @@ func (s *Service) touch(tx store.Packages, p *core.Package) error {
 
 // ref names a package of the ecosystem this service serves.
 func (s *Service) ref(name string) core.PackageRef {
-	return core.PackageRef{Ecosystem: s.cfg.Format.Ecosystem(), Name: name}
+	return ecosystem.Ref(s.cfg.Format, name)
 }

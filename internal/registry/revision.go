@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -109,9 +110,10 @@ func (s *Service) UpdateMetadata(ctx context.Context, p authz.Principal, name, r
 	// one-time password, if one is needed, in its own write); the
 	// transaction below checks everything again from the state it locks.
 	var nothing bool
+	plans := &metaPlans{}
 	if err := authz.Settle(p, func() error {
 		return s.store.View(ctx, func(tx store.Tx) error {
-			st, c, err := s.planMetadata(tx, p, name, rev, sent)
+			st, c, err := s.planMetadata(tx, p, name, rev, sent, plans)
 			if err != nil {
 				return err
 			}
@@ -125,7 +127,7 @@ func (s *Service) UpdateMetadata(ctx context.Context, p authz.Principal, name, r
 	var unpublished []string
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		unpublished = nil
-		st, c, err := s.planMetadata(tx, p, name, rev, sent)
+		st, c, err := s.planMetadata(tx, p, name, rev, sent, plans)
 		if err != nil {
 			return err
 		}
@@ -151,7 +153,7 @@ func (s *Service) UpdateMetadata(ctx context.Context, p authz.Principal, name, r
 		if err := s.touch(tx, st.pkg); err != nil {
 			return err
 		}
-		return s.refreshUpdated(tx, st.pkg, c.docBytes)
+		return s.refreshUpdated(tx, st.pkg, c.docBytes, slices.Sorted(maps.Keys(c.deprecate)))
 	})
 	if err != nil {
 		return err
@@ -184,26 +186,64 @@ func authorizeAll(p authz.Principal, as []authz.Action, st *packageState) error 
 // planMetadata loads the package at rev and works out what sent changes,
 // against the document the client read: at an unchanged revision that is
 // exactly the document built from the state in tx.
-func (s *Service) planMetadata(tx packagesCriticalUsers, p authz.Principal, name, rev string, sent map[string]any) (*packageState, *metaChange, error) {
+//
+// plans keeps the comparison of the first pass (the preflight outside the
+// write lock) for the second (in the write transaction): the document
+// sent is the same, so against a byte-identical current document the
+// answer is too, and a large document is decoded and compared once.
+func (s *Service) planMetadata(tx packagesCriticalUsersDocState, p authz.Principal, name, rev string, sent map[string]any, plans *metaPlans) (*packageState, *metaChange, error) {
 	// loadAt authorizes reading first, so that a stranger learns nothing
 	// about a restricted package from the comparison's messages.
 	st, err := s.loadAt(tx, p, name, rev)
 	if err != nil {
 		return nil, nil, err
 	}
-	doc, err := s.documents.Current(tx, st.pkg)
+	full, err := s.currentFull(tx, st.pkg)
 	if err != nil {
 		return nil, nil, err
 	}
+	if plans.c != nil && bytes.Equal(plans.full, full) {
+		return st, plans.c, nil
+	}
 	var cur map[string]any
-	if err := json.Unmarshal(doc.Full, &cur); err != nil {
+	if err := json.Unmarshal(full, &cur); err != nil {
 		return nil, nil, fmt.Errorf("reading back the document of %s: %w", name, err)
 	}
 	c, err := diffDocument(name, cur, sent)
 	if c != nil {
-		c.docBytes = int64(len(doc.Full))
+		c.docBytes = int64(len(full))
+		plans.full, plans.c = full, c
 	}
 	return st, c, err
+}
+
+// metaPlans is a revision update's comparison, kept between its passes
+// (planMetadata). The change is only read once made.
+type metaPlans struct {
+	full []byte
+	c    *metaChange
+}
+
+// currentFull is p's full document as the state in tx makes it: the
+// stored one, which is exactly that unless a change made it stale (every
+// change marks it stale in its own transaction, and a build is stored
+// over the generation it was made from only), so that a revision update
+// reads one row instead of building the document. npm reads the document
+// (GET ?write=true) right before it sends it back, and that read builds
+// a stale one; only a write that came in between costs a build here.
+func (s *Service) currentFull(tx packagesCriticalUsersDocState, p *core.Package) ([]byte, error) {
+	full, stale, err := tx.StoredFullDocument(p.Name)
+	if err == nil && !stale {
+		return full, nil
+	}
+	if err != nil && core.KindOf(err) != core.KindNotFound {
+		return nil, err
+	}
+	doc, err := s.documents.Current(tx, p)
+	if err != nil {
+		return nil, err
+	}
+	return doc.Full, nil
 }
 
 // refreshUpdated is documents.Refresh after a metadata update, which may
@@ -214,19 +254,40 @@ func (s *Service) planMetadata(tx packagesCriticalUsers, p authz.Principal, name
 // that limit is refused, so the package could no longer be managed. A
 // change that leaves the document smaller than it was is always allowed,
 // so that a package already over the limit can be brought back under it.
-func (s *Service) refreshUpdated(tx packagesUsersDocuments, p *core.Package, before int64) error {
+//
+// deprecated are the versions whose messages changed: their fragments are
+// rendered now, so that the size is measured with the new messages.
+func (s *Service) refreshUpdated(tx packagesUsersDocuments, p *core.Package, before int64, deprecated []string) error {
 	if p.Unpublished() {
 		return s.documents.Refresh(tx, p)
 	}
-	d, err := s.documents.MarkChanged(tx, p)
+	if err := s.markVersionsChanged(tx, p, deprecated); err != nil {
+		return err
+	}
+	d, err := s.documents.Size(tx, p)
 	if err != nil {
 		return err
 	}
-	if n := d.FullSize(); n > s.cfg.Limits.DocumentBytes && n > before {
+	if n := d.Bytes; n > s.cfg.Limits.DocumentBytes && n > before {
 		return core.Errorf(core.KindTooLarge, "with this change the document of %s would be %s, over this registry's limit of %s for one package (limits.document_bytes); nothing was changed. Use shorter deprecation messages, or deprecate fewer versions",
 			p.Name, mib(n), mib(s.cfg.Limits.DocumentBytes))
 	}
 	return nil
+}
+
+// markVersionsChanged marks p's document changed and stores the
+// fragments of the versions named (their deprecation changed), so that
+// the store's sums measure the new messages (documents.Builder.Size).
+func (s *Service) markVersionsChanged(tx packagesUsersDocuments, p *core.Package, versions []string) error {
+	changed := make([]*core.Version, 0, len(versions))
+	for _, ver := range versions {
+		v, err := tx.Version(p.ID, ver)
+		if err != nil {
+			return err
+		}
+		changed = append(changed, v)
+	}
+	return s.documents.MarkChanged(tx, p, changed...)
 }
 
 // topLevelHandled are the top-level fields diffDocument interprets; any

@@ -34,6 +34,7 @@ type packagesUsersDocuments interface {
 	store.Users
 	store.Documents
 	store.Signing
+	store.DocumentState
 }
 
 // packagesDownloads reads what the unpublish policy weighs: dependents
@@ -63,4 +64,16 @@ type packagesDownloadsEvents interface {
 	store.Packages
 	store.Downloads
 	store.Events
+}
+
+// packagesCriticalUsersDocState plans a revision update: the package and
+// who may change it, and the stored document the client's copy is
+// compared with.
+type packagesCriticalUsersDocState interface {
+	store.Packages
+	store.Critical
+	store.Users
+	store.DocumentState
+	store.Signing // the documents show the versions' signatures
+	store.Orgs
 }

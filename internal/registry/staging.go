@@ -47,10 +47,11 @@ func (s *Service) Blobs() blob.Store { return s.blobs }
 // modification time, inside tx.
 func (s *Service) Touch(tx store.Packages, p *core.Package) error { return s.touch(tx, p) }
 
-// RefreshDocument marks p's document changed inside tx, within the
-// limits on its growth.
-func (s *Service) RefreshDocument(tx store.Tx, p *core.Package) error {
-	return s.refreshPublished(tx, p)
+// RefreshDocument marks p's document changed inside tx, rendering the
+// versions changed (an approved or discarded stage), within the limits
+// on its growth.
+func (s *Service) RefreshDocument(tx store.Tx, p *core.Package, changed ...*core.Version) error {
+	return s.refreshPublished(tx, p, changed...)
 }
 
 // Signed says how p signed in (the token's mask and name, never its

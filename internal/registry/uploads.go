@@ -23,8 +23,8 @@ func (s *Service) newPublisher() *publish.Publisher {
 		Provenance: s.cfg.Provenance,
 		Hooks: publish.Hooks{
 			Touch: s.touch,
-			Refresh: func(tx store.Tx, p *core.Package) error {
-				return s.refreshPublished(tx, p)
+			Refresh: func(tx store.Tx, p *core.Package, v *core.Version) error {
+				return s.refreshPublished(tx, p, v)
 			},
 			KeyRequiredFrom: s.KeyRequiredFrom,
 			Signed: func(p authz.Principal) (string, string) {

@@ -63,11 +63,11 @@ func (s *Service) Approve(ctx context.Context, p authz.Principal, id string) (*c
 			return err
 		}
 		via, ip := s.cfg.Hooks.Signed(p)
-		ev := event.StageApprove{Stage: st.ID, Integrity: st.Integrity, Tag: st.Tag, Via: via, IP: ip, Notify: userNames(pk.maintainers)}
+		ev := event.StageApprove{Stage: st.ID, Integrity: st.Integrity, Tag: st.Tag, Via: via, IP: ip, Notify: core.UserNames(pk.maintainers)}
 		if err := tx.AppendEvent(ev.At(now, p.User.Name, st.Package, st.Version)); err != nil {
 			return err
 		}
-		if err := s.cfg.Hooks.Refresh(tx, pk.pkg); err != nil {
+		if err := s.cfg.Hooks.Refresh(tx, pk.pkg, v); err != nil {
 			return err
 		}
 		st.Status, st.DecidedAt, st.DecidedBy = core.StageApproved, now, p.User.Name
@@ -101,7 +101,7 @@ func (s *Service) Reject(ctx context.Context, p authz.Principal, id string) (*co
 		}
 		now := s.now()
 		via, ip := s.cfg.Hooks.Signed(p)
-		ev := event.StageReject{Stage: st.ID, Integrity: st.Integrity, Via: via, IP: ip, Notify: userNames(pk.maintainers)}
+		ev := event.StageReject{Stage: st.ID, Integrity: st.Integrity, Via: via, IP: ip, Notify: core.UserNames(pk.maintainers)}
 		if err := s.discard(tx, st, pk, v, core.StageRejected, now, p.User.Name, ev.At(now, p.User.Name, st.Package, st.Version)); err != nil {
 			return err
 		}
@@ -150,7 +150,7 @@ func (s *Service) ExpireDue(ctx context.Context) error {
 				if err != nil {
 					return err
 				}
-				ev := event.StageExpire{Stage: st.ID, Integrity: st.Integrity, StagedAt: st.CreatedAt, Notify: userNames(pk.maintainers)}
+				ev := event.StageExpire{Stage: st.ID, Integrity: st.Integrity, StagedAt: st.CreatedAt, Notify: core.UserNames(pk.maintainers)}
 				return s.discard(tx, st, pk, v, core.StageExpired, now, "", ev.At(now, st.Package, st.Version))
 			})
 			if err != nil {
@@ -197,7 +197,7 @@ func (s *Service) discard(tx store.Tx, st *core.Stage, pk *pkgState, v *core.Ver
 	if err := tx.AppendEvent(ev); err != nil {
 		return err
 	}
-	return s.cfg.Hooks.Refresh(tx, pk.pkg)
+	return s.cfg.Hooks.Refresh(tx, pk.pkg, v)
 }
 
 // preflight authorizes a on stage id in a read transaction, spending the

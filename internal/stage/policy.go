@@ -70,7 +70,7 @@ func (s *Service) SetPolicy(ctx context.Context, p authz.Principal, name string,
 		}
 		now := s.now()
 		via, ip := s.cfg.Hooks.Signed(p)
-		ev := event.StagePolicy{From: string(old), To: string(policy), Via: via, IP: ip, Notify: userNames(pk.maintainers)}
+		ev := event.StagePolicy{From: string(old), To: string(policy), Via: via, IP: ip, Notify: core.UserNames(pk.maintainers)}
 		changed = true
 		return tx.AppendEvent(ev.At(now, p.User.Name, pk.pkg.Name))
 	})

@@ -39,7 +39,7 @@ type Hooks struct {
 	Touch func(tx store.Packages, p *core.Package) error
 	// Refresh marks the package's document changed (an approved version
 	// joins it).
-	Refresh func(tx store.Tx, p *core.Package) error
+	Refresh func(tx store.Tx, p *core.Package, changed ...*core.Version) error
 	// Signed says how p signed in and from which address, for notices.
 	Signed func(p authz.Principal) (via, ip string)
 	// Ecosystem is the ecosystem of the packages served.
@@ -137,7 +137,7 @@ func (s *Service) Record(tx store.Tx, sv publish.StagedVersion) (string, error) 
 		return "", err
 	}
 	ev := event.StagePublish{Stage: st.ID, Integrity: st.Integrity, Tag: st.Tag, Reason: st.Reason, ExpiresAt: st.ExpiresAt,
-		Token: sv.Token, Via: sv.Via, IP: sv.IP, Notify: userNames(sv.Maintainers)}
+		Token: sv.Token, Via: sv.Via, IP: sv.IP, Notify: core.UserNames(sv.Maintainers)}
 	if err := tx.AppendEvent(ev.At(now, st.Actor, st.Package, st.Version)); err != nil {
 		return "", err
 	}
@@ -309,13 +309,4 @@ func decided(st *core.Stage) error {
 		return core.Errorf(core.KindConflict, "%s@%s was rejected (by %s, %s) and discarded; its version number stays used: stage a new version", st.Package, st.Version, st.DecidedBy, when)
 	}
 	return core.Errorf(core.KindConflict, "%s@%s expired on %s, nobody having approved it, and was discarded; its version number stays used: stage a new version", st.Package, st.Version, when)
-}
-
-// userNames are the names of us, whom a notice from the outbox is for.
-func userNames(us []core.User) []string {
-	names := make([]string, len(us))
-	for i, u := range us {
-		names[i] = u.Name
-	}
-	return names
 }

@@ -80,6 +80,7 @@ type Tx interface {
 	Tokens
 	Packages
 	Documents
+	DocumentState
 	Events
 	Downloads
 	Critical

@@ -71,8 +71,10 @@ func (Format) Assemble(st ecosystem.Parts) (ecosystem.Assembly, error) {
 	times := map[string]string{"created": DocTime(p.CreatedAt), "modified": DocTime(p.ModifiedAt)}
 	for _, v := range st.Live {
 		live[v.Version] = v
-		a.versions = append(a.versions, v.Version)
-		times[v.Version] = DocTime(v.PublishedAt)
+		if st.Counted == nil {
+			a.versions = append(a.versions, v.Version)
+			times[v.Version] = DocTime(v.PublishedAt)
+		}
 	}
 	// The top level hoists fields from the latest version, as
 	// buildDocument does: the version tagged latest (and its readme), or
@@ -121,9 +123,25 @@ func (Format) Assemble(st ecosystem.Parts) (ecosystem.Assembly, error) {
 	return a, nil
 }
 
-// Size is the length of the full document, from the fragments' lengths.
+// VersionBytes is what v adds to the full packument: its key and
+// fragment in "versions" and its key and time in "time", with a comma
+// each (the one comma too many is taken off in Size).
+func (Format) VersionBytes(v *core.Version, fullLen int64) int64 {
+	k, _ := json.Marshal(v.Version)
+	t, _ := json.Marshal(DocTime(v.PublishedAt))
+	return 2*int64(len(k)) + 1 + fullLen + 1 + 1 + int64(len(t)) + 1
+}
+
+// Size is the length of the full document, from the fragments' lengths,
+// or from their sum (Parts.Counted).
 func (a *assembly) Size() int64 {
 	n := int64(len(a.top)) + int64(len(`,"time":`)+len(a.times)+len(`,"users":{},"versions":{`)+len(`}}`))
+	if c := a.st.Counted; c != nil {
+		if c.Live > 0 {
+			n += c.Bytes - 1 // no comma after the last version
+		}
+		return n
+	}
 	for i, v := range a.versions {
 		k, _ := json.Marshal(v)
 		n += int64(len(k)) + 1 + a.st.Frags[v].FullLen
@@ -138,6 +156,9 @@ func (a *assembly) Size() int64 {
 // must have been read.
 func (a *assembly) Document() (*core.Document, error) {
 	p := a.st.Package
+	if a.st.Counted != nil {
+		return nil, fmt.Errorf("the document of %s was prepared from its sums, for its size alone", p.Name)
+	}
 	var full, abbrev bytes.Buffer
 	full.Grow(int(a.Size()))
 	full.Write(a.top)

@@ -72,6 +72,9 @@ var Methods = map[string]Rule{
 	"PutVersionDoc":     {Bookkeeping, "as PutDocument"},
 	"DocumentGen":       {Read, ""},
 	"VersionDocs":       {Read, ""},
+	// DocumentState
+	"DocumentSize":       {Read, ""},
+	"StoredFullDocument": {Read, ""},
 	// Events
 	"AppendEvent":   {Bookkeeping, "the event itself"},
 	"EventsAfter":   {Read, ""},

@@ -39,18 +39,20 @@ func (t *tx) PutBuiltDocument(d *core.Document, gen int64) (bool, error) {
 }
 
 func (t *tx) PutVersionDoc(packageID int64, vd *core.VersionDoc) error {
-	_, err := t.exec(`INSERT INTO version_docs (package_id, version, stamp, full, abbrev) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (package_id, version) DO UPDATE SET stamp = excluded.stamp, full = excluded.full, abbrev = excluded.abbrev`,
-		packageID, vd.Version, vd.Stamp, vd.Full, vd.Abbrev)
+	_, err := t.exec(`INSERT INTO version_docs (package_id, version, stamp, full, abbrev, bytes) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (package_id, version) DO UPDATE SET stamp = excluded.stamp, full = excluded.full, abbrev = excluded.abbrev, bytes = excluded.bytes`,
+		packageID, vd.Version, vd.Stamp, vd.Full, vd.Abbrev, vd.Bytes)
 	return err
 }
 
-// VersionDocs without bodies asks only for length(full), which SQLite
-// answers from the record header without reading the blob.
+// VersionDocs without bodies asks for length(full), which SQLite answers
+// from the record header without reading the blob, and bytes, which may
+// cost reading a large fragment's overflow pages (the column came later):
+// only a build or a document whose sums are incomplete reads them all.
 func (t *tx) VersionDocs(packageID int64, bodies bool) (map[string]core.VersionDoc, error) {
-	q := `SELECT version, stamp, length(full), NULL, NULL FROM version_docs WHERE package_id = ?`
+	q := `SELECT version, stamp, length(full), bytes, NULL, NULL FROM version_docs WHERE package_id = ?`
 	if bodies {
-		q = `SELECT version, stamp, length(full), full, abbrev FROM version_docs WHERE package_id = ?`
+		q = `SELECT version, stamp, length(full), bytes, full, abbrev FROM version_docs WHERE package_id = ?`
 	}
 	rows, err := t.query(q, packageID)
 	if err != nil {
@@ -60,7 +62,7 @@ func (t *tx) VersionDocs(packageID int64, bodies bool) (map[string]core.VersionD
 	out := map[string]core.VersionDoc{}
 	for rows.Next() {
 		var vd core.VersionDoc
-		if err := rows.Scan(&vd.Version, &vd.Stamp, &vd.FullLen, &vd.Full, &vd.Abbrev); err != nil {
+		if err := rows.Scan(&vd.Version, &vd.Stamp, &vd.FullLen, &vd.Bytes, &vd.Full, &vd.Abbrev); err != nil {
 			return nil, err
 		}
 		out[vd.Version] = vd

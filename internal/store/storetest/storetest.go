@@ -65,6 +65,7 @@ var roles = []struct {
 	{"Tokens", accounts.RunTokens},
 	{"Packages", packages.RunPackages},
 	{"Documents", packages.RunDocuments},
+	{"DocumentState", packages.RunDocumentState},
 	{"Events", RunEvents},
 	{"Downloads", packages.RunDownloads},
 	{"Critical", packages.RunCritical},
