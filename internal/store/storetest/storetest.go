@@ -37,10 +37,10 @@ import (
 	"github.com/rampart/rampart/internal/store/storetest/accounts"
 	"github.com/rampart/rampart/internal/store/storetest/orgs"
 	"github.com/rampart/rampart/internal/store/storetest/packages"
+	"github.com/rampart/rampart/internal/store/storetest/provenance"
 	"github.com/rampart/rampart/internal/store/storetest/scanning"
 	"github.com/rampart/rampart/internal/store/storetest/signing"
 	"github.com/rampart/rampart/internal/store/storetest/stages"
-	"github.com/rampart/rampart/internal/store/storetest/provenance"
 	"github.com/rampart/rampart/internal/store/storetest/suite"
 	"github.com/rampart/rampart/internal/store/storetest/trust"
 )
