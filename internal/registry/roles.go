@@ -17,16 +17,6 @@ type packagesCritical interface {
 	store.Orgs
 }
 
-// packagesCriticalUsers checks a change against a package and the
-// accounts involved: a new name's scope owner, the package's publishers.
-type packagesCriticalUsers interface {
-	store.Packages
-	store.Critical
-	store.Users
-	store.Signing // the documents show the versions' signatures
-	store.Orgs
-}
-
 // packagesUsersDocuments marks a package's documents changed
 // (documents.Writer) and checks the limits on their growth.
 type packagesUsersDocuments interface {
