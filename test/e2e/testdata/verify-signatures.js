@@ -67,7 +67,7 @@ async function main () {
       console.log(`${version} sig ${valid ? signature.keyid + ' ok' : 'EINTEGRITYSIGNATURE'}`)
     }
 
-    const { attestations } = await getJSON(`-/npm/v1/attestations/${escaped}@${version}`)
+    const { attestations } = await getJSON(`-/rampart/v1/attestations/${escaped}@${version}`)
     const publish = attestations.find(a => a.predicateType === 'https://github.com/npm/attestation/tree/main/specs/publish/v0.1')
     if (!publish) { console.log(`${version} attestation missing`); continue }
     const env = publish.bundle.dsseEnvelope
