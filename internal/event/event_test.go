@@ -76,7 +76,10 @@ func TestEveryEventTypeHasAPayload(t *testing.T) {
 		core.EventTokenCreate: true, core.EventPasswordReset: true, core.EventPasswordChange: true, core.EventPasswordCompromised: true,
 		core.EventEmailChangeSent: true, core.EventEmailChanged: true, core.EventMFAAdd: true, core.EventMFARemove: true,
 		core.EventRecoveryCodeUsed: true, core.EventRecoveryCodesRegenerated: true, core.EventMFAFailures: true, core.EventNewDevice: true,
-		core.EventAccountRecoveryCancel: true}
+		core.EventAccountRecoveryCancel: true,
+		// and of the package notices of unpublish, deprecation and dist-tags
+		core.EventUnpublish: true, core.EventUnpublishAll: true, core.EventDeprecate: true,
+		core.EventDistTagSet: true, core.EventDistTagRemove: true}
 	for _, typ := range want {
 		w := 1
 		if atTwo[typ] {
@@ -172,8 +175,8 @@ func TestPersonalDataStaysOutOfThePublicPart(t *testing.T) {
 			t.Errorf("%s: no personal part", p.Type())
 		}
 	}
-	if _, per := Encode(Unpublish{Integrity: "sha512-x"}); per != nil {
-		t.Errorf("Unpublish has a personal part %s, want nil", per)
+	if _, per := Encode(AccessChange{Access: "public"}); per != nil {
+		t.Errorf("AccessChange has a personal part %s, want nil", per)
 	}
 }
 
@@ -186,7 +189,8 @@ func TestExactBytes(t *testing.T) {
 	}{
 		{Publish{Integrity: "sha512-AA==", Tag: "latest", Token: ""},
 			`{"integrity":"sha512-AA==","tag":"latest","token":""}`, `{"ip":"","notify":[],"via":""}`},
-		{Unpublish{Integrity: "sha512-AA=="}, `{"integrity":"sha512-AA=="}`, ``},
+		{Unpublish{Integrity: "sha512-AA=="}, `{"integrity":"sha512-AA=="}`, `{"ip":"","notify":[],"versions":[],"via":""}`},
+		{DistTagSet{Tag: "next", From: "1.0.0", Notify: []string{"alice"}}, `{"from":"1.0.0","tag":"next"}`, `{"ip":"","notify":["alice"],"via":""}`},
 		{NameRelease{}, `{}`, ``},
 		{NewDevice{User: "bob", Via: "npm", IP: "::1", UserAgent: "a\"b\\c\x01\t</\u2028é"},
 			`{"user":"bob","via":"npm"}`, `{"ip":"::1","notice_to":[],"user_agent":"a\"b\\c\u0001\t</` + "\u2028" + `é"}`},
@@ -239,7 +243,7 @@ func TestDecodeRefusesWhatEncodeNeverWrites(t *testing.T) {
 	if _, err := Decode(core.EventUnpublish, 1, []byte(`{"integrity":""}`), []byte(`{}`)); err == nil {
 		t.Error("Decode accepted a personal part for a type without one")
 	}
-	if _, err := Decode(core.EventUnpublish, 2, []byte(`{"integrity":""}`), nil); err == nil {
+	if _, err := Decode(core.EventUnpublish, 3, []byte(`{"integrity":""}`), nil); err == nil {
 		t.Error("Decode accepted an unknown schema")
 	}
 	if _, err := Decode(core.EventPublish, 1, []byte(`{"integrity":"","tag":"","token":""}`), []byte(`{}`)); err == nil {
@@ -266,8 +270,8 @@ func TestAtFillsTheEvent(t *testing.T) {
 	if string(e.Data) != `{"integrity":"sha512-x","tag":"latest","token":"tk"}` {
 		t.Fatalf("Data %s", e.Data)
 	}
-	e = Unpublish{Integrity: "sha512-x"}.At(now, "alice", "left-pad", "1.0.0")
-	if e.Type != core.EventUnpublish || e.Schema != 1 || e.Personal != nil {
+	e = AccessChange{Access: "public"}.At(now, "alice", "left-pad", "")
+	if e.Type != core.EventAccessChange || e.Schema != 1 || e.Personal != nil {
 		t.Fatalf("At: %+v", e)
 	}
 	e = MFAAdd{User: "alice", Method: "totp"}.At(now, "alice")

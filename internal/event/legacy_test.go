@@ -115,6 +115,9 @@ func TestLegacyShapes(t *testing.T) {
 		{core.EventTeamRevoke, map[string]any{"org": "acme", "team": "ops", "permission": "read-only"}, TeamRevoke{Org: "acme", Team: "ops", Permission: "read-only"}},
 		{core.EventProvenancePolicy, map[string]any{"continuity": "off", "repository": ""}, ProvenancePolicy{Continuity: "off"}},
 		{core.EventProvenanceRefused, map[string]any{"expected": "https://github.com/a/b", "got": ""}, ProvenanceRefused{Expected: "https://github.com/a/b"}},
+		// Quarantine events were born typed.
+		{core.EventQuarantine, map[string]any{"reason": "r"}, Quarantine{Reason: "r"}},
+		{core.EventQuarantineRelease, map[string]any{"reason": "r"}, QuarantineRelease{Reason: "r"}},
 	}
 	seen := map[string]bool{}
 	for _, c := range cases {

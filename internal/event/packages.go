@@ -21,32 +21,67 @@ type Publish struct {
 	Notify    []string `event:"notify,personal"` // the users to mail: the maintainers after the publish
 }
 
-// Unpublish: one version was unpublished (EventUnpublish).
+// Unpublish: one version was unpublished (EventUnpublish). Schema 2
+// adds the facts of the notice the maintainers are mailed from the
+// outbox. One request that unpublishes several versions records one
+// event per version, and only the last of them names whom to tell
+// (Notify) and every version of the request (Versions): one mail per
+// request, not per version. The others, and schema-1 events, warrant no
+// mail.
 type Unpublish struct {
-	Integrity string `event:"integrity"`
+	Integrity string   `event:"integrity"`
+	Via       string   `event:"via,personal"`      // how the actor was signed in, naming the token by mask and name
+	IP        string   `event:"ip,personal"`       // the actor's address; "" if none
+	Notify    []string `event:"notify,personal"`   // the users to mail: the maintainers at the time
+	Versions  []string `event:"versions,personal"` // with Notify: every version the request unpublished
 }
 
-// UnpublishAll: the whole package was unpublished; the name is held (EventUnpublishAll).
+// UnpublishAll: the whole package was unpublished; the name is held
+// (EventUnpublishAll). Schema 2 adds the notice's facts, as for Publish.
 type UnpublishAll struct {
 	Versions []string `event:"versions"`
+	Via      string   `event:"via,personal"`
+	IP       string   `event:"ip,personal"`
+	Notify   []string `event:"notify,personal"` // the maintainers at the time
 }
 
 // NameRelease: an admin released a held name (EventNameRelease).
 type NameRelease struct{}
 
-// Deprecate: a version's deprecation message changed ("" un-deprecates) (EventDeprecate).
+// Deprecate: a version's deprecation message changed ("" un-deprecates)
+// (EventDeprecate). Schema 2 adds the notice's facts. A request that
+// changes several versions (`npm deprecate pkg@"<2"`) records one event
+// per version, and only the last names whom to tell and every change of
+// the request, as the parallel lists Versions and Messages: the
+// maintainers get one mail per request listing the versions.
 type Deprecate struct {
-	Message string `event:"message"`
+	Message  string   `event:"message"`
+	Via      string   `event:"via,personal"`
+	IP       string   `event:"ip,personal"`
+	Notify   []string `event:"notify,personal"`   // the maintainers at the time
+	Versions []string `event:"versions,personal"` // with Notify: every version the request changed
+	Messages []string `event:"messages,personal"` // each one's new message, "" for un-deprecated
 }
 
-// DistTagSet: a dist-tag now points at the event's version (EventDistTagSet).
+// DistTagSet: a dist-tag now points at the event's version
+// (EventDistTagSet). Schema 2 adds From, the version it pointed at
+// before ("" for a new tag), and the notice's facts.
 type DistTagSet struct {
-	Tag string `event:"tag"`
+	Tag    string   `event:"tag"`
+	From   string   `event:"from"`
+	Via    string   `event:"via,personal"`
+	IP     string   `event:"ip,personal"`
+	Notify []string `event:"notify,personal"` // the maintainers at the time
 }
 
-// DistTagRemove: a dist-tag was removed (EventDistTagRemove).
+// DistTagRemove: a dist-tag was removed (EventDistTagRemove). Schema 2
+// adds From, the version it pointed at, and the notice's facts.
 type DistTagRemove struct {
-	Tag string `event:"tag"`
+	Tag    string   `event:"tag"`
+	From   string   `event:"from"`
+	Via    string   `event:"via,personal"`
+	IP     string   `event:"ip,personal"`
+	Notify []string `event:"notify,personal"` // the maintainers at the time
 }
 
 // OwnerAdd: a maintainer was added (EventOwnerAdd). Schema 2 adds the
@@ -101,12 +136,17 @@ type FileDamaged struct {
 func init() {
 	register(Publish{}, 2)
 	registerOlder(Publish{}, 1, "integrity", "tag", "token")
-	register(Unpublish{}, 1)
-	register(UnpublishAll{}, 1)
+	register(Unpublish{}, 2)
+	registerOlder(Unpublish{}, 1, "integrity")
+	register(UnpublishAll{}, 2)
+	registerOlder(UnpublishAll{}, 1, "versions")
 	register(NameRelease{}, 1)
-	register(Deprecate{}, 1)
-	register(DistTagSet{}, 1)
-	register(DistTagRemove{}, 1)
+	register(Deprecate{}, 2)
+	registerOlder(Deprecate{}, 1, "message")
+	register(DistTagSet{}, 2)
+	registerOlder(DistTagSet{}, 1, "tag")
+	register(DistTagRemove{}, 2)
+	registerOlder(DistTagRemove{}, 1, "tag")
 	register(OwnerAdd{}, 2)
 	registerOlder(OwnerAdd{}, 1, "user")
 	register(OwnerRemove{}, 2)

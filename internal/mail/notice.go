@@ -64,6 +64,13 @@ const (
 	// refused (Reason: what was expected and what came).
 	KindProvenancePolicy  = "provenance_policy"
 	KindProvenanceRefused = "provenance_refused"
+	// The maintainers' notices of changes to a package's versions
+	// (changes.go says what each needs).
+	KindPackageUnpublished = "package_unpublished"
+	KindPackageDeprecated  = "package_deprecated"
+	KindDistTagChanged     = "dist_tag_changed"
+	KindPackageQuarantined = "package_quarantined"
+	KindPackageReleased    = "package_released"
 )
 
 // Kinds lists every kind Render knows.
@@ -83,6 +90,7 @@ var kinds = []string{
 	KindPackageStage,
 	KindOrgChanged,
 	KindProvenancePolicy, KindProvenanceRefused,
+	KindPackageUnpublished, KindPackageDeprecated, KindDistTagChanged, KindPackageQuarantined, KindPackageReleased,
 }
 
 // Notice is what the templates say. Which fields a kind needs is listed
@@ -165,6 +173,9 @@ type Notice struct {
 	// Org is the organisation changed and Change what happened to it, a
 	// sentence ("bob was added as admin"): KindOrgChanged.
 	Org, Change string
+	// VersionChanges describes the package notices of changes to
+	// versions (changes.go).
+	VersionChanges
 }
 
 // ErrInvalidNotice marks a Notice that Render cannot turn into a mail.
@@ -180,6 +191,8 @@ func parseTemplates() map[string]*template.Template {
 		"when":   formatTime,
 		"expiry": formatDuration,
 		"day":    formatDay,
+		"list":   formatList,
+		"wrap":   wrapText,
 	}
 	ts := make(map[string]*template.Template, len(kinds))
 	for _, k := range kinds {
@@ -262,6 +275,7 @@ func (n Notice) clean() Notice {
 	}
 	n.UserAgent = cleanText(n.UserAgent, maxLongText)
 	n.FoundAt = cleanText(n.FoundAt, maxLongText)
+	n.VersionChanges = n.VersionChanges.clean()
 	if n.Site == "" {
 		n.Site = "Rampart"
 	}
@@ -382,6 +396,8 @@ func (n Notice) check(kind string) error {
 		if n.Package == "" || n.Reason == "" || n.Actor == "" {
 			return missing("Package, Reason and Actor")
 		}
+	case KindPackageUnpublished, KindPackageDeprecated, KindDistTagChanged, KindPackageQuarantined, KindPackageReleased:
+		return n.checkChanges(kind, missing)
 	}
 	return nil
 }

@@ -35,6 +35,13 @@ func sample() rmail.Notice {
 		FoundAt: "package left-pad@1.3.0, file package/.npmrc",
 		Stage:   "staged", StageID: "0b7c2a4e-1111-4222-8333-444455556666", Tag: "latest",
 		Org: "acme", Change: "carol was added as owner",
+		VersionChanges: rmail.VersionChanges{
+			Versions: []string{"1.2.0", "1.2.1"}, FromVersion: "1.2.9",
+			Deprecations: []rmail.Deprecation{
+				{Message: "use 2.x", Versions: []string{"1.2.0", "1.2.1"}},
+				{Message: "", Versions: []string{"1.1.0"}},
+			},
+		},
 	}
 }
 
@@ -70,18 +77,32 @@ var mustSay = map[string][]string{
 	rmail.KindTokenLeaked:              {"has been revoked", "Found at: package left-pad@1.3.0, file package/.npmrc", "npm token create", securityURL},
 	rmail.KindPackageStage: {"left-pad", "1.3.0", "staged", "awaiting approval", "0b7c2a4e-1111-4222-8333-444455556666",
 		"npm stage approve 0b7c2a4e-1111-4222-8333-444455556666 --otp=<code>", actionURL, "within 24 hours", securityURL},
+	rmail.KindPackageUnpublished: {"left-pad", "Versions:       1.2.0, 1.2.1", "Unpublished by: bob", "can never be used again", packageURL, securityURL},
+	rmail.KindPackageDeprecated: {"left-pad", "Deprecated:  1.2.0, 1.2.1", `Message:     use 2.x`, "No longer deprecated: 1.1.0",
+		"Changed by: bob", "npm deprecate", packageURL, securityURL},
+	rmail.KindDistTagChanged: {"left-pad", "Tag:        latest", "Now:        1.3.0", "Was:        1.2.9", "Changed by: bob",
+		"npm dist-tag add left-pad@<version> latest", packageURL, securityURL},
+	rmail.KindPackageQuarantined: {"left-pad", "Version:        1.3.0", "Why:            among the most downloaded", "Quarantined by: bob",
+		"Nobody can install it", packageURL, securityURL},
+	rmail.KindPackageReleased: {"left-pad", "Version:     1.3.0", "Why:         among the most downloaded", "Released by: bob",
+		"everyone can install it again", packageURL, securityURL},
 }
 
 var wantLinks = map[string][]string{
-	rmail.KindVerifyEmail:       {actionURL, securityURL},
-	rmail.KindPasswordReset:     {actionURL, securityURL},
-	rmail.KindPackagePublished:  {packageURL, securityURL},
-	rmail.KindRecoveryStarted:   {actionURL, securityURL},
-	rmail.KindPackageCritical:   {packageURL, securityURL},
-	rmail.KindPackageStage:      {actionURL, securityURL},
-	rmail.KindOrgChanged:        {packageURL, securityURL},
-	rmail.KindProvenancePolicy:  {packageURL, securityURL},
-	rmail.KindProvenanceRefused: {packageURL, securityURL},
+	rmail.KindVerifyEmail:        {actionURL, securityURL},
+	rmail.KindPasswordReset:      {actionURL, securityURL},
+	rmail.KindPackagePublished:   {packageURL, securityURL},
+	rmail.KindRecoveryStarted:    {actionURL, securityURL},
+	rmail.KindPackageCritical:    {packageURL, securityURL},
+	rmail.KindPackageStage:       {actionURL, securityURL},
+	rmail.KindOrgChanged:         {packageURL, securityURL},
+	rmail.KindProvenancePolicy:   {packageURL, securityURL},
+	rmail.KindProvenanceRefused:  {packageURL, securityURL},
+	rmail.KindPackageUnpublished: {packageURL, securityURL},
+	rmail.KindPackageDeprecated:  {packageURL, securityURL},
+	rmail.KindDistTagChanged:     {packageURL, securityURL},
+	rmail.KindPackageQuarantined: {packageURL, securityURL},
+	rmail.KindPackageReleased:    {packageURL, securityURL},
 }
 
 func TestRenderEveryKind(t *testing.T) {
@@ -220,6 +241,14 @@ func TestRenderRefusesIncompleteNotices(t *testing.T) {
 		{rmail.KindPackagePublished, func(n *rmail.Notice) { n.Version = "" }, "Version"},
 		{rmail.KindOwnerAdded, func(n *rmail.Notice) { n.Owner = "" }, "Owner"},
 		{rmail.KindOwnerRemoved, func(n *rmail.Notice) { n.Actor = "" }, "Actor"},
+		{rmail.KindPackageUnpublished, func(n *rmail.Notice) { n.Versions = nil }, "Versions or WholePackage"},
+		{rmail.KindPackageUnpublished, func(n *rmail.Notice) { n.Actor = "" }, "Actor"},
+		{rmail.KindPackageDeprecated, func(n *rmail.Notice) { n.Deprecations = nil }, "Deprecations"},
+		{rmail.KindPackageDeprecated, func(n *rmail.Notice) { n.Deprecations = []rmail.Deprecation{{Message: "x"}} }, "Versions"},
+		{rmail.KindDistTagChanged, func(n *rmail.Notice) { n.Tag = "" }, "Tag"},
+		{rmail.KindDistTagChanged, func(n *rmail.Notice) { n.Version, n.FromVersion = "", "" }, "Version or FromVersion"},
+		{rmail.KindPackageQuarantined, func(n *rmail.Notice) { n.Reason = "" }, "Reason"},
+		{rmail.KindPackageReleased, func(n *rmail.Notice) { n.Version = "" }, "Version"},
 	}
 	for _, tt := range tests {
 		n := sample()

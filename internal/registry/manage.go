@@ -78,15 +78,21 @@ func (s *Service) Deprecate(ctx context.Context, p authz.Principal, name string,
 		return nil
 	}
 	now := s.now()
-	return s.change(ctx, p, name, authz.Deprecate, func(tx store.Tx, st *packageState) error {
+	err := s.change(ctx, p, name, authz.Deprecate, func(tx store.Tx, st *packageState) error {
 		if err := s.deprecateIn(tx, p, st, messages, now); err != nil {
 			return err
 		}
 		return s.markVersionsChanged(tx, st.pkg, slices.Sorted(maps.Keys(messages)))
 	})
+	if err == nil {
+		s.notices.Wake()
+	}
+	return err
 }
 
-// deprecateIn applies Deprecate inside a write transaction.
+// deprecateIn applies Deprecate inside a write transaction. It records
+// one event per version changed; the last names the maintainers to mail
+// and every change, so one request makes one notice (changenotices.go).
 func (s *Service) deprecateIn(tx packagesEvents, p authz.Principal, st *packageState, messages map[string]string, now time.Time) error {
 	name := st.pkg.Name
 	versions := make([]string, 0, len(messages))
@@ -94,6 +100,7 @@ func (s *Service) deprecateIn(tx packagesEvents, p authz.Principal, st *packageS
 		versions = append(versions, v)
 	}
 	sort.Strings(versions)
+	var changed []string
 	for _, ver := range versions {
 		msg := messages[ver]
 		if len(msg) > limits.MaxDeprecationBytes {
@@ -113,11 +120,9 @@ func (s *Service) deprecateIn(tx packagesEvents, p authz.Principal, st *packageS
 		if err := tx.UpdateVersion(v); err != nil {
 			return err
 		}
-		if err := tx.AppendEvent(event.Deprecate{Message: msg}.At(now, p.Name(), name, ver)); err != nil {
-			return err
-		}
+		changed = append(changed, ver)
 	}
-	return nil
+	return s.appendDeprecations(tx, p, st, changed, messages, now)
 }
 
 // DistTags returns the package's dist-tags.
@@ -142,7 +147,7 @@ func (s *Service) SetDistTag(ctx context.Context, p authz.Principal, name, tag, 
 	if err := s.cfg.Format.ValidateTag(tag); err != nil {
 		return err
 	}
-	return s.change(ctx, p, name, authz.SetDistTags, func(tx store.Tx, st *packageState) error {
+	err := s.change(ctx, p, name, authz.SetDistTags, func(tx store.Tx, st *packageState) error {
 		v, err := tx.Version(st.pkg.ID, version)
 		if errors.Is(err, core.ErrNotFound) || (err == nil && !core.Servable(v, st.pkg, core.ViewerMaintainer)) {
 			return core.Errorf(core.KindNotFound, "%s has no version %s to tag", name, version)
@@ -157,11 +162,20 @@ func (s *Service) SetDistTag(ctx context.Context, p authz.Principal, name, tag, 
 		if _, ok := tags[tag]; !ok && len(tags) >= limits.MaxDistTags {
 			return core.Errorf(core.KindTooLarge, "%s already has %d dist-tags, the most this registry keeps for one package; remove tags no longer used with `npm dist-tag rm %s <tag>`", name, len(tags), name)
 		}
+		if tags[tag] == version {
+			return nil // nothing moves: no event, no notice
+		}
 		if err := tx.SetDistTag(st.pkg.ID, tag, version); err != nil {
 			return err
 		}
-		return tx.AppendEvent(event.DistTagSet{Tag: tag}.At(s.now(), p.Name(), name, version))
+		how := s.newNotice(p, name, s.now())
+		ev := event.DistTagSet{Tag: tag, From: tags[tag], Via: how.Via, IP: how.IP, Notify: core.UserNames(st.maintainers)}
+		return tx.AppendEvent(ev.At(s.now(), p.Name(), name, version))
 	})
+	if err == nil {
+		s.notices.Wake()
+	}
+	return err
 }
 
 // RemoveDistTag deletes a tag; "latest" cannot be removed.
@@ -169,14 +183,24 @@ func (s *Service) RemoveDistTag(ctx context.Context, p authz.Principal, name, ta
 	if tag == "latest" {
 		return core.Errorf(core.KindInvalid, "the latest tag cannot be removed; point it at another version with `npm dist-tag add %s@<version> latest`", name)
 	}
-	return s.change(ctx, p, name, authz.SetDistTags, func(tx store.Tx, st *packageState) error {
+	err := s.change(ctx, p, name, authz.SetDistTags, func(tx store.Tx, st *packageState) error {
+		tags, err := tx.DistTags(st.pkg.ID)
+		if err != nil {
+			return err
+		}
 		if err := tx.DeleteDistTag(st.pkg.ID, tag); errors.Is(err, core.ErrNotFound) {
 			return core.Errorf(core.KindNotFound, "%s has no dist-tag %q", name, tag)
 		} else if err != nil {
 			return err
 		}
-		return tx.AppendEvent(event.DistTagRemove{Tag: tag}.At(s.now(), p.Name(), name, ""))
+		how := s.newNotice(p, name, s.now())
+		ev := event.DistTagRemove{Tag: tag, From: tags[tag], Via: how.Via, IP: how.IP, Notify: core.UserNames(st.maintainers)}
+		return tx.AppendEvent(ev.At(s.now(), p.Name(), name, ""))
 	})
+	if err == nil {
+		s.notices.Wake()
+	}
+	return err
 }
 
 // SetMaintainers makes names the package's maintainers (npm owner add/rm
@@ -339,6 +363,7 @@ func (s *Service) UnpublishVersionsAt(ctx context.Context, p authz.Principal, na
 	})
 	if err == nil {
 		s.log.Info("unpublished", "package", name, "versions", versions, "whole_package", all, "user", p.Name())
+		s.notices.Wake()
 	}
 	return err
 }
@@ -367,16 +392,21 @@ func (s *Service) unpublishIn(tx packagesDownloadsEvents, p authz.Principal, st 
 		}
 	}
 	if len(versions) >= len(live) {
-		return true, s.unpublishAll(tx, p, st.pkg, live, now)
+		return true, s.unpublishAll(tx, p, st, live, now)
 	}
-	for _, ver := range versions {
+	how := s.newNotice(p, name, now)
+	for i, ver := range versions {
 		v := live[ver]
 		v.UnpublishedAt = now
 		if err := tx.UpdateVersion(v); err != nil {
 			return false, err
 		}
 		delete(live, ver)
-		if err := tx.AppendEvent(event.Unpublish{Integrity: v.Integrity}.At(now, p.Name(), name, ver)); err != nil {
+		ev := event.Unpublish{Integrity: v.Integrity}
+		if i == len(versions)-1 { // the request's one notice (changenotices.go)
+			ev.Via, ev.IP, ev.Notify, ev.Versions = how.Via, how.IP, core.UserNames(st.maintainers), versions
+		}
+		if err := tx.AppendEvent(ev.At(now, p.Name(), name, ver)); err != nil {
 			return false, err
 		}
 	}
@@ -404,18 +434,20 @@ func (s *Service) UnpublishPackageAt(ctx context.Context, p authz.Principal, nam
 		}
 		versions = slices.Sorted(maps.Keys(live))
 		if len(versions) == 0 {
-			return s.unpublishAll(tx, p, st.pkg, nil, now) // a package with no live versions: unpublish it anyway
+			return s.unpublishAll(tx, p, st, nil, now) // a package with no live versions: unpublish it anyway
 		}
 		_, err = s.unpublishIn(tx, p, st, versions, now)
 		return err
 	})
 	if err == nil {
 		s.log.Info("unpublished", "package", name, "versions", versions, "whole_package", true, "user", p.Name())
+		s.notices.Wake()
 	}
 	return err
 }
 
-func (s *Service) unpublishAll(tx packagesEvents, p authz.Principal, pkg *core.Package, live map[string]*core.Version, now time.Time) error {
+func (s *Service) unpublishAll(tx packagesEvents, p authz.Principal, st *packageState, live map[string]*core.Version, now time.Time) error {
+	pkg := st.pkg
 	names := make([]string, 0, len(live))
 	for ver, v := range live {
 		v.UnpublishedAt = now
@@ -435,7 +467,9 @@ func (s *Service) unpublishAll(tx packagesEvents, p authz.Principal, pkg *core.P
 		}
 	}
 	pkg.UnpublishedAt = now
-	return tx.AppendEvent(event.UnpublishAll{Versions: names}.At(now, p.Name(), pkg.Name, ""))
+	how := s.newNotice(p, pkg.Name, now)
+	ev := event.UnpublishAll{Versions: names, Via: how.Via, IP: how.IP, Notify: core.UserNames(st.maintainers)}
+	return tx.AppendEvent(ev.At(now, p.Name(), pkg.Name, ""))
 }
 
 // retag drops dist-tags that point at versions no longer live and points

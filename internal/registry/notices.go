@@ -17,8 +17,8 @@ const metaNoticeCursor = "notices.packages"
 
 // noticesOf is the notifier's Render for package events: the owners'
 // notices of owner.add and owner.remove, and the maintainers' notice of
-// a publish and of an administrator's designation of a critical package
-// (schema 2 and later; a schema-1 event names nobody to tell, and
+// a publish and of an administrator's designation of a critical package,
+// and of the changes to versions in changenotices.go (schema 2 and later; a schema-1 event names nobody to tell, and
 // warrants none). The notices of packages that became critical by their
 // downloads are still mailed after commit from memory (critical.go).
 func (s *Service) noticesOf(e *core.Event) ([]notifier.Notice, error) {
@@ -26,11 +26,16 @@ func (s *Service) noticesOf(e *core.Event) ([]notifier.Notice, error) {
 	case core.EventOwnerAdd, core.EventOwnerRemove, core.EventPublish, core.EventCriticalChange:
 	case core.EventProvenancePolicy, core.EventProvenanceRefused:
 	default:
-		return nil, nil
+		if !isChangeNotice(e.Type) {
+			return nil, nil
+		}
 	}
 	p, err := event.Parse(e)
 	if err != nil {
 		return nil, err
+	}
+	if isChangeNotice(e.Type) {
+		return s.changeNotices(e, p), nil
 	}
 	if p, ok := p.(event.CriticalChange); ok {
 		return s.criticalNotices(e, p), nil
