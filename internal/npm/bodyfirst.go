@@ -27,4 +27,3 @@ func tooLargeDeclared(r *http.Request, max int64) error {
 	}
 	return nil
 }
-
