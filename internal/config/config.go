@@ -68,6 +68,9 @@ type Config struct {
 	Staging        Staging        `toml:"staging"`
 	Provenance     Provenance     `toml:"provenance"`
 
+	// SecurityContact is this registry's security.txt (RFC 9116).
+	SecurityContact SecurityContact `toml:"security_contact"`
+
 	// InsecureFastPasswordHashing swaps argon2id's production parameters
 	// for tiny ones. Only for test suites on small machines.
 	InsecureFastPasswordHashing bool `toml:"insecure_fast_password_hashing"`
@@ -423,6 +426,7 @@ func (c *Config) Validate() error {
 	}
 	errs = append(errs, c.EmailDomains.validate())
 	errs = append(errs, c.SecretScanning.validate())
+	errs = append(errs, c.SecurityContact.validate())
 	if m := c.MFA; m.CriticalTopPercent < 0 || m.CriticalTopPercent > 100 {
 		errs = append(errs, fmt.Errorf("mfa.critical_top_percent = %g: want a percentage from 0 to 100 (1 is the default; 0 leaves only designated packages critical)", m.CriticalTopPercent))
 	}

@@ -138,6 +138,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 
 // readJSON decodes a bounded JSON body into v.
 func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	if err := tooLargeDeclared(r, limits.MaxJSONBodyBytes); err != nil {
+		return err
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limits.MaxJSONBodyBytes))
 	if err != nil {
 		return err
@@ -659,7 +662,7 @@ func (h *Handler) getDistTags(w http.ResponseWriter, r *http.Request, p authz.Pr
 
 func (h *Handler) setDistTag(w http.ResponseWriter, r *http.Request, p authz.Principal, name, tag string) error {
 	var version string
-	if err := readJSON(w, r, &version); err != nil {
+	if err := readJSONSignedIn(w, r, p, &version); err != nil {
 		return err
 	}
 	if err := h.reg.SetDistTag(r.Context(), p, name, tag, version); err != nil {
@@ -688,7 +691,7 @@ func (h *Handler) postAccess(w http.ResponseWriter, r *http.Request, p authz.Pri
 		Access      *string `json:"access"`
 		RequiresTFA *bool   `json:"publish_requires_tfa"`
 	}
-	if err := readJSON(w, r, &body); err != nil {
+	if err := readJSONSignedIn(w, r, p, &body); err != nil {
 		return err
 	}
 	if body.RequiresTFA != nil {

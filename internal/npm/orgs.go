@@ -54,7 +54,7 @@ func serveOrgSetUser(h *Handler, c *call) error {
 		User string `json:"user"`
 		Role string `json:"role"`
 	}
-	if err := readJSON(c.w, c.r, &body); err != nil {
+	if err := readJSONSignedIn(c.w, c.r, c.p, &body); err != nil {
 		return err
 	}
 	if body.User == "" {
@@ -75,7 +75,7 @@ func serveOrgRemoveUser(h *Handler, c *call) error {
 	var body struct {
 		User string `json:"user"`
 	}
-	if err := readJSON(c.w, c.r, &body); err != nil {
+	if err := readJSONSignedIn(c.w, c.r, c.p, &body); err != nil {
 		return err
 	}
 	if err := h.orgs.RemoveMember(c.r.Context(), c.p, c.org, body.User); err != nil {
@@ -101,7 +101,7 @@ func serveTeamCreate(h *Handler, c *call) error {
 		Name        string `json:"name"`
 		Description string `json:"description"`
 	}
-	if err := readJSON(c.w, c.r, &body); err != nil {
+	if err := readJSONSignedIn(c.w, c.r, c.p, &body); err != nil {
 		return err
 	}
 	if err := h.orgs.CreateTeam(c.r.Context(), c.p, c.org, body.Name, body.Description); err != nil {
@@ -133,7 +133,7 @@ func serveTeamUser(add bool) func(h *Handler, c *call) error {
 		var body struct {
 			User string `json:"user"`
 		}
-		if err := readJSON(c.w, c.r, &body); err != nil {
+		if err := readJSONSignedIn(c.w, c.r, c.p, &body); err != nil {
 			return err
 		}
 		var err error
@@ -166,7 +166,7 @@ func serveTeamGrant(h *Handler, c *call) error {
 		Package     string `json:"package"`
 		Permissions string `json:"permissions"`
 	}
-	if err := readJSON(c.w, c.r, &body); err != nil {
+	if err := readJSONSignedIn(c.w, c.r, c.p, &body); err != nil {
 		return err
 	}
 	if err := h.orgs.Grant(c.r.Context(), c.p, c.org, c.team, core.NPM(body.Package), core.Permission(body.Permissions)); err != nil {
@@ -179,7 +179,7 @@ func serveTeamRevoke(h *Handler, c *call) error {
 	var body struct {
 		Package string `json:"package"`
 	}
-	if err := readJSON(c.w, c.r, &body); err != nil {
+	if err := readJSONSignedIn(c.w, c.r, c.p, &body); err != nil {
 		return err
 	}
 	if err := h.orgs.Revoke(c.r.Context(), c.p, c.org, c.team, core.NPM(body.Package)); err != nil {

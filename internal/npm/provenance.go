@@ -50,7 +50,7 @@ func (h *Handler) getProvenancePolicy(w http.ResponseWriter, r *http.Request, p 
 
 func (h *Handler) putProvenancePolicy(w http.ResponseWriter, r *http.Request, p authz.Principal, name string) error {
 	var body provenancePolicyJSON
-	if err := readJSON(w, r, &body); err != nil {
+	if err := readJSONSignedIn(w, r, p, &body); err != nil {
 		return err
 	}
 	if err := h.reg.SetProvenancePolicy(r.Context(), p, name, core.ProvenanceContinuity(body.Continuity), body.Repository); err != nil {

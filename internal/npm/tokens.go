@@ -38,7 +38,7 @@ func (h *Handler) tokens(w http.ResponseWriter, r *http.Request, p authz.Princip
 			Actions     []string `json:"actions"` // Rampart extension: read, publish, manage
 			Description string   `json:"description"`
 		}
-		if err := readJSON(w, r, &body); err != nil {
+		if err := readJSONSignedIn(w, r, p, &body); err != nil {
 			return err
 		}
 		req := authn.TokenRequest{Name: body.Name, CIDRs: body.CIDRs, Days: body.Expires, Packages: body.Packages}

@@ -91,7 +91,7 @@ func (h *Handler) postTrust(w http.ResponseWriter, r *http.Request, p authz.Prin
 		return err
 	}
 	var raw json.RawMessage
-	if err := readJSON(w, r, &raw); err != nil {
+	if err := readJSONSignedIn(w, r, p, &raw); err != nil {
 		return err
 	}
 	var cfgs []trust.Config
@@ -135,7 +135,7 @@ func (h *Handler) trustedOnly(w http.ResponseWriter, r *http.Request, p authz.Pr
 		var body struct {
 			TrustedOnly *bool `json:"trustedOnly"`
 		}
-		if err := readJSON(w, r, &body); err != nil {
+		if err := readJSONSignedIn(w, r, p, &body); err != nil {
 			return err
 		}
 		if body.TrustedOnly == nil {

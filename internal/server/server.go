@@ -224,7 +224,7 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	npmH := npm.New(svc.Registry, npm.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors, Orgs: svc.Orgs}, cfg.Limits, log).WithStaging(svc.Stage)
 	npmH.UseSigning(svc.Signing)
 	npmH.SetTrust(svc.Trust.Service)
-	webH := web.New(svc.Registry, web.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors, Orgs: svc.Orgs}, web.Config{PublicURL: cfg.PublicURL, Policies: docs.Policies()}, log).WithStaging(svc.Stage)
+	webH := web.New(svc.Registry, web.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors, Orgs: svc.Orgs}, web.Config{PublicURL: cfg.PublicURL, Policies: docs.Policies(), SecurityContacts: cfg.SecurityContact.Contact}, log).WithStaging(svc.Stage)
 	webH.SetTrust(svc.Trust.Service)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /-/healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -235,6 +235,7 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	// WebAuthn's JSON endpoints (webauthn.js) belong to the web UI.
 	mux.Handle("POST /-/webauthn/", webH)
 	mux.Handle("GET /-/policies/{name}", webH)
+	mux.Handle("GET "+web.PathSecurityTxt, web.SecurityTxt(cfg.SecurityContact, cfg.PublicURL))
 	mux.Handle(scanapi.Path, scanapi.New(svc.Scanning, log))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if web.IsBrowser(r) && webH.Serves(r) {
@@ -345,6 +346,7 @@ func Serve(ctx context.Context, cfg config.Config, ln net.Listener, opts Options
 		return err
 	}
 	logStartupWarnings(cfg, opts.Log)
+	logSecurityContact(cfg.SecurityContact, opts.Now, opts.Log)
 	startJobs(svc, cfg, opts.Log)
 	// No ReadTimeout or WriteTimeout: bodies and responses get deadlines
 	// sized to each request (withDeadlines), which one server-wide number

@@ -419,6 +419,19 @@ func safeNext(next string) string {
 
 type policyBody struct {
 	HTML template.HTML
+	// Security marks the security policy, which ends with the operator's
+	// contacts (Contacts; none configured when empty).
+	Security bool
+	Contacts []securityContact
+}
+
+// securityContact is one configured contact as the page links it.
+// Href is a template.URL: tel: links are not in html/template's safe list,
+// and every contact was validated at configuration load (mailto:, https:
+// or tel:, no control characters).
+type securityContact struct {
+	Href template.URL
+	Text string
 }
 
 func (h *Handler) policy(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
@@ -432,7 +445,13 @@ func (h *Handler) policy(w http.ResponseWriter, r *http.Request, p authz.Princip
 		return err
 	}
 	title := strings.ToUpper(name[:1]) + name[1:] + " policy"
-	return h.render(w, r, p, http.StatusOK, "policy", pageData{Title: title, Body: policyBody{HTML: html}})
+	body := policyBody{HTML: html, Security: name == "security"}
+	if body.Security {
+		for _, c := range h.cfg.SecurityContacts {
+			body.Contacts = append(body.Contacts, securityContact{Href: template.URL(c), Text: strings.TrimPrefix(c, "mailto:")})
+		}
+	}
+	return h.render(w, r, p, http.StatusOK, "policy", pageData{Title: title, Body: body})
 }
 
 // truncate cuts s to at most n bytes, on a rune boundary.

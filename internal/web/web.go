@@ -28,6 +28,10 @@ type Config struct {
 	PublicURL string
 	// Policies maps a policy name ("unpublish") to its Markdown text.
 	Policies map[string]string
+	// SecurityContacts are where to report a vulnerability in this
+	// registry ([security_contact] contact), shown on the security policy
+	// page; empty when the operator configured none.
+	SecurityContacts []string
 }
 
 // Accounts are the account services the web UI calls.
