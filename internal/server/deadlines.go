@@ -112,10 +112,11 @@ const drainTime = 2 * time.Second
 // rate, and closes the connection after an answer given before the body
 // was read to its end.
 //
-// WriteHeader sets no deadline: net/http buffers the header until the
-// first write that reaches the connection (a Write, ReadFrom or Flush
-// here, each of which sets one) or until the handler returns (when
-// withDeadlines sets one), so a deadline set there would only be replaced.
+// WriteHeader sets no deadline for a final status: net/http buffers the
+// header until the first write that reaches the connection (a Write,
+// ReadFrom or Flush here, each of which sets one) or until the handler
+// returns (when withDeadlines sets one), so a deadline set there would
+// only be replaced.
 // An answer with no body (a 304) thus costs one timer update, not three.
 type deadlineWriter struct {
 	http.ResponseWriter
@@ -140,6 +141,10 @@ func (w *deadlineWriter) extend(n int64) {
 
 func (w *deadlineWriter) WriteHeader(code int) {
 	w.beforeAnswer()
+	if code < 200 {
+		// net/http writes an informational answer (103) at once.
+		w.extend(0)
+	}
 	w.ResponseWriter.WriteHeader(code)
 }
 
