@@ -148,8 +148,15 @@ type ctxKey struct{}
 // Of, before next sees the request.
 func (res *Resolver) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, res.Resolve(r))))
+		next.ServeHTTP(w, r.WithContext(res.Context(r)))
 	})
+}
+
+// Context is r's context carrying r's client address for Of. It is for a
+// caller that adds more values before it copies the request once
+// (r.WithContext copies the whole request): Handler is the usual way.
+func (res *Resolver) Context(r *http.Request) context.Context {
+	return context.WithValue(r.Context(), ctxKey{}, res.Resolve(r))
 }
 
 // Of is the client address of r as the Handler in front of it settled

@@ -28,21 +28,25 @@ import (
 // each piece of each response.
 func withDeadlines(next http.Handler, lim limits.Limits) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rc := http.NewResponseController(w)
-		// A deadline left from an earlier request on this connection must
-		// not cut this one's response: writes set their own below.
-		_ = rc.SetWriteDeadline(time.Time{})
+		dw := &deadlineWriter{ResponseWriter: w, rc: *http.NewResponseController(w), lim: lim}
+		rc := &dw.rc
 		var db *deadlineBody
 		if r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0 {
-			// No deadline is set for a request without a body: net/http
-			// reads ahead on such a connection at once, and a deadline
-			// passing there would cancel the request's context.
+			// A deadline left from an earlier request on this connection
+			// must not cut the "100 Continue" net/http writes when the
+			// body is first read. Every other write of this request's
+			// goes through dw, which sets a deadline first, or happens
+			// after the handler returns (below).
+			_ = rc.SetWriteDeadline(time.Time{})
+			// No read deadline is set for a request without a body:
+			// net/http reads ahead on such a connection at once, and a
+			// deadline passing there would cancel the request's context.
 			timeout := lim.BodyTimeout(bodyBytes(r, lim))
 			_ = rc.SetReadDeadline(time.Now().Add(timeout))
 			db = &deadlineBody{ReadCloser: r.Body, rc: rc, timeout: timeout, lim: lim}
 			r.Body = db
+			dw.body = db
 		}
-		dw := &deadlineWriter{ResponseWriter: w, rc: rc, lim: lim, body: db}
 		next.ServeHTTP(dw, r)
 		if db != nil && !db.done {
 			// The handler answered without reading the whole body (a
@@ -107,9 +111,16 @@ const drainTime = 2 * time.Second
 // deadlineWriter gives each write the grace plus its size at the minimum
 // rate, and closes the connection after an answer given before the body
 // was read to its end.
+//
+// WriteHeader sets no deadline for a final status: net/http buffers the
+// header until the first write that reaches the connection (a Write,
+// ReadFrom or Flush here, each of which sets one) or until the handler
+// returns (when withDeadlines sets one), so a deadline set there would
+// only be replaced.
+// An answer with no body (a 304) thus costs one timer update, not three.
 type deadlineWriter struct {
 	http.ResponseWriter
-	rc   *http.ResponseController
+	rc   http.ResponseController // of ResponseWriter
 	lim  limits.Limits
 	body *deadlineBody // nil for a request without a body
 }
@@ -130,8 +141,20 @@ func (w *deadlineWriter) extend(n int64) {
 
 func (w *deadlineWriter) WriteHeader(code int) {
 	w.beforeAnswer()
-	w.extend(0)
+	if code < 200 {
+		// net/http writes an informational answer (103) at once.
+		w.extend(0)
+	}
 	w.ResponseWriter.WriteHeader(code)
+}
+
+// FlushError sends what is buffered, within a deadline of its own: a
+// handler that flushes (http.ResponseController.Flush reaches this through
+// the writers' Unwrap) may have written only a header.
+func (w *deadlineWriter) FlushError() error {
+	w.beforeAnswer()
+	w.extend(4096)
+	return w.rc.Flush()
 }
 
 func (w *deadlineWriter) Write(p []byte) (int, error) {

@@ -226,27 +226,32 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	npmH.SetTrust(svc.Trust.Service)
 	webH := web.New(svc.Registry, web.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors, Orgs: svc.Orgs}, web.Config{PublicURL: cfg.PublicURL, Policies: docs.Policies(), SecurityContacts: cfg.SecurityContact.Contact}, log).WithStaging(svc.Stage)
 	webH.SetTrust(svc.Trust.Service)
+	addrs := clientaddr.New(cfg.TrustedProxyPrefixes())
+	// The catch-all settles the client address and, for npm, the user
+	// agent in one copy of the request (r.WithContext copies it whole).
+	catchAll := func(w http.ResponseWriter, r *http.Request) {
+		ctx := addrs.Context(r)
+		if web.IsBrowser(r) && webH.Serves(r) {
+			webH.ServeHTTP(w, r.WithContext(ctx))
+			return
+		}
+		// The npm client's user agent names its device in new-device
+		// notices (`npm login`).
+		npmH.ServeHTTP(w, r.WithContext(account.WithUserAgent(ctx, r.UserAgent())))
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /-/healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		fmt.Fprintln(w, "ok")
 	})
-	mux.Handle("/-/static/", webH)
+	mux.Handle("/-/static/", addrs.Handler(webH))
 	// WebAuthn's JSON endpoints (webauthn.js) belong to the web UI.
-	mux.Handle("POST /-/webauthn/", webH)
-	mux.Handle("GET /-/policies/{name}", webH)
+	mux.Handle("POST /-/webauthn/", addrs.Handler(webH))
+	mux.Handle("GET /-/policies/{name}", addrs.Handler(webH))
 	mux.Handle("GET "+web.PathSecurityTxt, web.SecurityTxt(cfg.SecurityContact, cfg.PublicURL))
-	mux.Handle(scanapi.Path, scanapi.New(svc.Scanning, log))
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		if web.IsBrowser(r) && webH.Serves(r) {
-			webH.ServeHTTP(w, r)
-			return
-		}
-		// The npm client's user agent names its device in new-device
-		// notices (`npm login`).
-		npmH.ServeHTTP(w, r.WithContext(account.WithUserAgent(r.Context(), r.UserAgent())))
-	})
-	return withDeadlines(logRequests(clientaddr.New(cfg.TrustedProxyPrefixes()).Handler(mux), log), cfg.Limits)
+	mux.Handle(scanapi.Path, addrs.Handler(scanapi.New(svc.Scanning, log)))
+	mux.HandleFunc("/", catchAll)
+	return withDeadlines(logRequests(fastReads(mux, catchAll), log), cfg.Limits)
 }
 
 // statusWriter remembers the status for the access log.
