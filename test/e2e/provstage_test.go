@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/rampart/rampart/internal/testpeers/oidc"
 	"github.com/rampart/rampart/internal/testpeers/sigstore"
 	"github.com/rampart/rampart/internal/testserver"
 )
@@ -116,4 +118,141 @@ func TestProvenanceContinuityStaged(t *testing.T) {
 	if _, ok := getDoc(t, s, name).Versions["1.0.5"]; ok {
 		t.Fatal("a refused break is served")
 	}
+}
+
+// TestTrustedPublishingProvenanceAndStaging: a trusted publish (the real
+// npm CLI in GitHub Actions' environment, exchanging its ID token) whose
+// provenance bundle names another repository or workflow than the
+// trusted publisher's configuration is refused with the reason; one from
+// the configured repository and workflow is accepted and npm view shows
+// its attestation. With the staged-publishing policy "ci", a trusted
+// publish lands staged and a maintainer's own publish does not; the
+// trusted publisher may `npm stage publish` its one package, and nothing
+// else.
+func TestTrustedPublishingProvenanceAndStaging(t *testing.T) {
+	t.Parallel()
+	ss, err := sigstore.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Join(t.TempDir(), "trusted_root.json")
+	write(t, root, ss.TrustedRoot())
+	s, peer := trustServer(t, "\n[provenance]\ntrusted_root = "+jsString(root)+"\n")
+	alice := signup(t, s, "alice", alicePW)
+	withOfflineSigstore(t, alice, root)
+	const name = "tp-widget"
+	publish(t, alice, pkg{Name: name, Version: "1.0.0"})
+	publish(t, alice, pkg{Name: "tp-gadget", Version: "1.0.0"})
+	alice.MustRun("", "trust", "github", name, "--file", "release.yml", "--repo", "alice/widget", "--allow-publish", "-y")
+	auth, recovery := enableTOTP(t, s, "alice", alicePW)
+
+	run := oidc.Run{Audience: audienceOf(t, s), Repository: "alice/widget", Workflow: "release.yml"}
+	peer.OnActionsRequest(func(aud string) map[string]any {
+		r := run
+		r.Audience, r.Now = aud, s.Now(t)
+		return oidc.GitHubClaims(r)
+	})
+	ci := anon(t, s)
+	withOfflineSigstore(t, ci, root)
+	bundleFor := func(version string, b sigstore.Build) (dir, bundle string) {
+		dir = writePkg(t, pkg{Name: name, Version: version})
+		tgz := packed(t, alice, dir)
+		raw, err := ss.Bundle(name, version, tgz, b, sigstore.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		bundle = filepath.Join(t.TempDir(), "provenance.sigstore.json")
+		write(t, bundle, raw)
+		return dir, bundle
+	}
+
+	// Provenance from another repository, or another workflow of the
+	// configured one: refused, saying why.
+	dir, bundle := bundleFor("1.1.0", sigstore.DefaultBuild(otherRepo))
+	mustFail(t, ciRun(t, ci, dir, githubEnv(peer), "publish", "--provenance-file", bundle),
+		"the provenance says the build came from "+otherRepo, "trusted publisher is alice/widget")
+	wrongFlow := sigstore.DefaultBuild(provRepo)
+	wrongFlow.WorkflowPath = ".github/workflows/nightly.yml"
+	dir, bundle = bundleFor("1.1.0", wrongFlow)
+	mustFail(t, ciRun(t, ci, dir, githubEnv(peer), "publish", "--provenance-file", bundle),
+		".github/workflows/nightly.yml", "names the workflow release.yml")
+	if _, ok := getDoc(t, s, name).Versions["1.1.0"]; ok {
+		t.Fatal("a refused trusted publish is served")
+	}
+
+	// From the configured repository and workflow: published, attested.
+	dir, bundle = bundleFor("1.1.0", sigstore.DefaultBuild(provRepo))
+	r := ciRun(t, ci, dir, githubEnv(peer), "publish", "--provenance-file", bundle)
+	if r.Err != nil {
+		t.Fatalf("trusted publish with provenance: %v\n%s", r.Err, r.Output())
+	}
+	mustContain(t, r.Output(), "+ "+name+"@1.1.0")
+	var att struct {
+		URL string `json:"url"`
+	}
+	view := anon(t, s).MustRun("", "view", name+"@1.1.0", "dist.attestations", "--json")
+	if err := json.Unmarshal([]byte(view.Stdout), &att); err != nil || att.URL != s.URL+"-/npm/v1/attestations/"+name+"@1.1.0" {
+		t.Fatalf("npm view dist.attestations: %v\n%s", err, view.Output())
+	}
+
+	// The "ci" policy: a trusted publish lands staged ...
+	w := newBrowser(t, s, firefoxUA)
+	signInWithCode(t, s, w, "alice", alicePW, recovery[0])
+	setStagePolicy(t, s, w, name, "ci")
+	dir, bundle = bundleFor("1.2.0", sigstore.DefaultBuild(provRepo))
+	r = ciRun(t, ci, dir, githubEnv(peer), "publish", "--provenance-file", bundle, "--loglevel=notice")
+	if r.Err != nil {
+		t.Fatalf("trusted publish under the ci policy: %v\n%s", r.Err, r.Output())
+	}
+	mustContain(t, r.Output(), name+"@1.2.0 was staged, awaiting approval", "trusted publishing")
+	mustContain(t, waitForMail(t, s, "alice@example.com", name+"@1.2.0 was staged").Text, "trusted publishing")
+	id := stageIDOf(t, alice, name, "1.2.0")
+	if d := getDoc(t, s, name); d.DistTags["latest"] != "1.1.0" {
+		t.Fatalf("latest moved to a staged trusted publish: %v", d.DistTags)
+	}
+	// ... and the maintainer's own publish does not.
+	dir, bundle = bundleFor("1.3.0", sigstore.DefaultBuild(provRepo))
+	r = alice.MustRun(dir, "publish", "--provenance-file", bundle, "--otp="+auth.Code(t), "--loglevel=notice")
+	mustContain(t, r.Output(), "+ "+name+"@1.3.0")
+	mustNotContain(t, r.Output(), "staged")
+	if d := getDoc(t, s, name); d.DistTags["latest"] != "1.3.0" {
+		t.Fatalf("latest after the maintainer's publish under ci: %v", d.DistTags)
+	}
+	mustContain(t, alice.MustRun("", "stage", "approve", id, "--otp="+auth.Code(t)).Output(), "Staged package "+id+" approved")
+	if _, ok := getDoc(t, s, name).Versions["1.2.0"]; !ok {
+		t.Fatal("the approved trusted publish is not served")
+	}
+
+	// npm stage publish from CI: its one package, and nothing else.
+	dir, bundle = bundleFor("1.4.0", sigstore.DefaultBuild(provRepo))
+	r = ciRun(t, ci, dir, githubEnv(peer), "stage", "publish", "--provenance-file", bundle)
+	if r.Err != nil {
+		t.Fatalf("npm stage publish from CI: %v\n%s", r.Err, r.Output())
+	}
+	mustContain(t, r.Output(), "+ "+name+"@1.4.0")
+	id4 := stageIDOf(t, alice, name, "1.4.0")
+	ex := exchange(t, s, name, peer.Mint(oidc.Token{Claims: oidc.GitHubClaims(func() oidc.Run { r := run; r.Now = s.Now(t); return r }())}))
+	if ex.Status != 201 {
+		t.Fatalf("exchange: %d %s", ex.Status, ex.Body)
+	}
+	short := anon(t, s)
+	short.SetToken(ex.JSON(t)["token"].(string))
+	mustFail(t, short.Run(writePkg(t, pkg{Name: "tp-gadget", Version: "1.1.0"}), "stage", "publish"), "may only publish "+name)
+	mustFail(t, short.Run("", "stage", "approve", id4, "--otp=123456"))
+	mustFail(t, short.Run("", "stage", "reject", id4, "--otp=123456"))
+	mustContain(t, alice.MustRun("", "stage", "list", name).Stdout, id4)
+}
+
+// packed is the tarball npm packs from dir.
+func packed(t *testing.T, n *testserver.NPM, dir string) []byte {
+	t.Helper()
+	dest := t.TempDir()
+	out := n.MustRun(dir, "pack", "--json", "--pack-destination", dest)
+	var p []struct {
+		Filename string `json:"filename"`
+	}
+	if err := json.Unmarshal([]byte(out.Stdout), &p); err != nil || len(p) != 1 {
+		t.Fatalf("npm pack --json: %v\n%s", err, out.Output())
+	}
+	return read(t, filepath.Join(dest, p[0].Filename))
 }
