@@ -22,7 +22,9 @@ func exchangeFrom(t *testing.T, s *testserver.Server, from, name, idToken string
 	t.Helper()
 	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}, Timeout: 30 * time.Second}
 	c := &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) { return d.DialContext(ctx, "tcp4", addr) },
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			return d.DialContext(ctx, "tcp4", addr)
+		},
 	}}
 	req, err := http.NewRequest(http.MethodPost, s.URL+"-/npm/v1/oidc/token/exchange/package/"+name, nil)
 	if err != nil {
