@@ -14,6 +14,7 @@ import (
 	"github.com/rampart/rampart/internal/ecosystem"
 	"github.com/rampart/rampart/internal/event"
 	"github.com/rampart/rampart/internal/limits"
+	"github.com/rampart/rampart/internal/orgfacts"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -59,11 +60,12 @@ type pkgState struct {
 	pkg         *core.Package // nil: no such package (a pending publisher's name)
 	maintainers []core.User
 	critical    core.CriticalPackage
+	org         *authz.OrgFacts // the org owning the scope, nil if none
 }
 
 func (st *pkgState) resource() authz.Resource {
 	return authz.Resource{Package: st.pkg.PackageRef, Maintainers: st.maintainers, Restricted: st.pkg.Access == "restricted",
-		Critical: st.critical.Critical(), CriticalSince: st.critical.GraceStart()}
+		Critical: st.critical.Critical(), CriticalSince: st.critical.GraceStart(), Org: st.org}
 }
 
 func load(tx store.Tx, ref core.PackageRef) (*pkgState, error) {
@@ -85,7 +87,13 @@ func load(tx store.Tx, ref core.PackageRef) (*pkgState, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &pkgState{pkg: p, maintainers: ms, critical: c}, nil
+	// In an org's scope, its owners and admins manage the trusted
+	// publishers (authz: ManageTrust goes with ChangeAccess).
+	org, err := orgfacts.ForPackage(tx, ref, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &pkgState{pkg: p, maintainers: ms, critical: c, org: org}, nil
 }
 
 // names are the users' names.
