@@ -68,6 +68,25 @@ func (st *pkgState) resource() authz.Resource {
 		Critical: st.critical.Critical(), CriticalSince: st.critical.GraceStart(), Org: st.org}
 }
 
+// mayView reports whether p may see the package's trusted publishers:
+// its maintainers and, in an org's scope, the org's owners and admins,
+// who manage them (authz: ManageTrust goes with ChangeAccess); never a
+// trusted publisher's own token.
+func (st *pkgState) mayView(p authz.Principal) bool {
+	if p.Publisher != nil || p.User == nil {
+		return false
+	}
+	if st.org != nil {
+		if r := st.org.Roles[p.User.ID]; r == core.OrgOwner || r == core.OrgAdmin {
+			return true
+		}
+		if st.org.Roles[p.User.ID] == "" {
+			return false // a maintainer who left the org has no power over its packages
+		}
+	}
+	return slices.ContainsFunc(st.maintainers, func(u core.User) bool { return u.ID == p.User.ID })
+}
+
 func load(tx store.Tx, ref core.PackageRef) (*pkgState, error) {
 	p, err := tx.PackageByRef(ref)
 	if errors.Is(err, core.ErrNotFound) {
@@ -323,7 +342,7 @@ func (s *Service) Status(ctx context.Context, p authz.Principal, name string) (*
 			if err := authz.Authorize(p, authz.ReadPackage, st.resource()); err != nil {
 				return err // a restricted package: the same answer as for no package
 			}
-			if !slices.ContainsFunc(st.maintainers, func(u core.User) bool { return u.ID == p.User.ID }) || p.Publisher != nil {
+			if !st.mayView(p) {
 				return core.Errorf(core.KindForbidden, "only the owners of %s may see its trusted publishers", name)
 			}
 			if p.Token != nil && !authz.PackageMatches(p.Token.Packages, ref) {
