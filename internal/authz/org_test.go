@@ -92,6 +92,16 @@ var orgColumns = []struct {
 	{"dist-tag", authz.SetDistTags, orgPkg(false), []string{rWriter}},
 	{"owner change", authz.ChangeOwners, orgPkg(false), []string{rOwner, rAdmin}},
 	{"access change", authz.ChangeAccess, orgPkg(false), []string{rOwner, rAdmin}},
+	// Staged publishing and trusted publishing on an org package:
+	// staging and deciding a stage are publishing (a read-write grant);
+	// the stage policy and the trusted publishers are the package's
+	// settings (the org's owners and admins).
+	{"stage a version", authz.StagePublish, orgPkg(false), []string{rWriter}},
+	{"review staged versions", authz.ReviewStages, orgPkg(false), []string{rWriter}},
+	{"approve a staged version", authz.ApproveStage, orgPkg(false), []string{rWriter}},
+	{"reject a staged version", authz.RejectStage, orgPkg(false), []string{rWriter}},
+	{"stage policy change", authz.SetStagePolicy, orgPkg(false), []string{rOwner, rAdmin}},
+	{"trusted publishers change", authz.ManageTrust, orgPkg(false), []string{rOwner, rAdmin}},
 	{"token for the scope", authz.CreateTokens, authz.Resource{Package: core.NPM("@acme/widget")}, []string{rOwner, rAdmin, rWriter, rReader, rNoTeam, rOutsider, rMod, rSiteAdm}},
 	{"create org", authz.OrgCreate, authz.Resource{}, []string{rOwner, rAdmin, rWriter, rReader, rNoTeam, rOutsider, rMod, rSiteAdm}},
 	{"list members and teams", authz.OrgRead, orgChange(nil), everyMember},

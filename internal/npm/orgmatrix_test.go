@@ -13,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
+
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/config"
 	"github.com/rampart/rampart/internal/core"
@@ -149,6 +152,55 @@ func TestOrgMatrixOverHTTP(t *testing.T) {
 		return doc.Rev
 	}
 	members := []string{"owen", "ada", "wes", "rae", "nat"}
+	// withTOTP turns TOTP on for every role, once: the staging cells
+	// need a second factor, the cells before them ran without one.
+	secrets := map[string]string{}
+	withTOTP := func() {
+		if len(secrets) > 0 {
+			return
+		}
+		for _, who := range roles {
+			if who == "" {
+				continue
+			}
+			p := console2(svc, t, who)
+			p.SignedInAt, p.Now = clock.Now(), clock.Now()
+			en, err := svc.Factors.BeginTOTP(ctx, p)
+			must(err)
+			_, err = svc.Factors.ConfirmTOTP(ctx, p, totpCode(t, en.Secret, clock.Now()))
+			must(err)
+			secrets[who] = en.Secret
+		}
+	}
+	// doOTP is do with npm's --otp: a code of who's, in a fresh period
+	// (a code is spent once).
+	doOTP := func(method, path, who string, body any) *httptest.ResponseRecorder {
+		t.Helper()
+		clock.Advance(30 * time.Second)
+		b, _ := json.Marshal(body)
+		r := httptest.NewRequest(method, path, bytes.NewReader(b))
+		r.RemoteAddr = "127.0.0.1:40000"
+		r.Header.Set("User-Agent", "npm/11.19.1 node/v20.20.2 linux x64 workspaces/false")
+		r.Header.Set("Content-Type", "application/json")
+		if who != "" {
+			r.Header.Set("Authorization", "Bearer "+tokens[who])
+			r.Header.Set("npm-otp", totpCode(t, secrets[who], clock.Now()))
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w
+	}
+	// staged is the id of a version pat (a maintainer) has just staged.
+	staged := func() string {
+		t.Helper()
+		w := do("POST", "/-/stage/package/@acme%2fwidget", "pat", publishBody("@acme/widget", fmt.Sprintf("5.0.%d", next())))
+		ok(w, "staging a version as pat")
+		var r struct {
+			StageID string `json:"stageId"`
+		}
+		must(json.Unmarshal(w.Body.Bytes(), &r))
+		return r.StageID
+	}
 	actions := []struct {
 		name    string
 		allowed []string
@@ -255,6 +307,38 @@ func TestOrgMatrixOverHTTP(t *testing.T) {
 			must(svc.Orgs.Grant(ctx, owen, "acme", "spare", core.NPM("@acme/gadget"), core.PermReadOnly))
 			return do("DELETE", "/-/team/acme/spare/package", who, map[string]string{"package": "@acme/gadget"})
 		}},
+		// Staged and trusted publishing on an org package. These need a
+		// second factor: every role turns TOTP on first (withTOTP), and
+		// sends a fresh code as npm's --otp.
+		{"stage publish", []string{"wes"}, nil, func(who string) *httptest.ResponseRecorder {
+			withTOTP()
+			return do("POST", "/-/stage/package/@acme%2fwidget", who, publishBody("@acme/widget", fmt.Sprintf("4.0.%d", next())))
+		}},
+		{"stage view", []string{"wes"}, nil, func(who string) *httptest.ResponseRecorder {
+			return do("GET", "/-/stage/"+staged(), who, nil)
+		}},
+		{"stage approve (with --otp)", []string{"wes"}, nil, func(who string) *httptest.ResponseRecorder {
+			return doOTP("POST", "/-/stage/"+staged()+"/approve", who, nil)
+		}},
+		{"stage reject (with --otp)", []string{"wes"}, nil, func(who string) *httptest.ResponseRecorder {
+			return doOTP("DELETE", "/-/stage/"+staged(), who, nil)
+		}},
+		{"stage policy (web only; the service)", []string{"owen", "ada"}, nil, func(who string) *httptest.ResponseRecorder {
+			w := httptest.NewRecorder()
+			p := console2(svc, t, who)
+			if p.User != nil {
+				p.MFA, p.MFAVerifiedAt, p.SignedInAt, p.Now = true, clock.Now(), clock.Now(), clock.Now()
+			}
+			if err := svc.Stage.SetPolicy(ctx, p, "@acme/widget", core.StageCI); err != nil {
+				w.WriteHeader(403)
+				w.WriteString(err.Error())
+			}
+			return w
+		}},
+		{"trust github (with --otp)", []string{"owen", "ada"}, nil, func(who string) *httptest.ResponseRecorder {
+			return doOTP("POST", "/-/package/@acme%2fwidget/trust", who, []map[string]any{{"type": "github",
+				"claims": map[string]any{"repository": fmt.Sprintf("acme/widget%d", next()), "workflow_ref": map[string]any{"file": "release.yml"}}}})
+		}},
 		{"org delete (web only; the service)", []string{"owen"}, nil, nil},
 	}
 	for _, a := range actions {
@@ -307,4 +391,14 @@ func revokeIfAny(svc *server.Services, owen authz.Principal) error {
 		return nil
 	}
 	return err
+}
+
+// totpCode is the authenticator app's code for secret at now.
+func totpCode(t *testing.T, secret string, now time.Time) string {
+	t.Helper()
+	c, err := totp.GenerateCodeCustom(secret, now, totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

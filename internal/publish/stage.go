@@ -6,6 +6,7 @@ import (
 
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/orgfacts"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -122,8 +123,13 @@ func (s *Publisher) resourceOf(tx packagesCriticalUsers, pkg *core.Package) (aut
 	if err != nil {
 		return authz.Resource{}, err
 	}
+	// In an org's scope, its facts decide too: a read-write grant stages.
+	org, err := orgfacts.ForPackage(tx, pkg.PackageRef, pkg.ID)
+	if err != nil {
+		return authz.Resource{}, err
+	}
 	return authz.Resource{Package: pkg.PackageRef, Maintainers: ms, Restricted: pkg.Access == "restricted",
-		Critical: critical.Critical(), CriticalSince: critical.GraceStart()}, nil
+		Critical: critical.Critical(), CriticalSince: critical.GraceStart(), Org: org}, nil
 }
 
 func firstVersionNotStaged(name string) error {

@@ -27,6 +27,7 @@ import (
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/notifier"
+	"github.com/rampart/rampart/internal/orgfacts"
 	"github.com/rampart/rampart/internal/publish"
 	"github.com/rampart/rampart/internal/quote"
 	"github.com/rampart/rampart/internal/store"
@@ -264,8 +265,15 @@ func (s *Service) load(tx store.Tx, name string) (*pkgState, error) {
 	if err != nil {
 		return nil, err
 	}
+	// In an org's scope, its facts decide too (authz.authorizeStage: a
+	// read-write grant stages and decides; owners and admins set the
+	// policy).
+	org, err := orgfacts.ForPackage(tx, pkg.PackageRef, pkg.ID)
+	if err != nil {
+		return nil, err
+	}
 	return &pkgState{pkg: pkg, maintainers: ms, res: authz.Resource{Package: pkg.PackageRef, Maintainers: ms,
-		Restricted: pkg.Access == "restricted", Critical: critical.Critical(), CriticalSince: critical.GraceStart()}}, nil
+		Restricted: pkg.Access == "restricted", Critical: critical.Critical(), CriticalSince: critical.GraceStart(), Org: org}}, nil
 }
 
 // Tarball opens the staged version's file for p, a maintainer: `npm

@@ -14,6 +14,7 @@ import (
 	"github.com/rampart/rampart/internal/ecosystem"
 	"github.com/rampart/rampart/internal/event"
 	"github.com/rampart/rampart/internal/limits"
+	"github.com/rampart/rampart/internal/orgfacts"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -59,11 +60,31 @@ type pkgState struct {
 	pkg         *core.Package // nil: no such package (a pending publisher's name)
 	maintainers []core.User
 	critical    core.CriticalPackage
+	org         *authz.OrgFacts // the org owning the scope, nil if none
 }
 
 func (st *pkgState) resource() authz.Resource {
 	return authz.Resource{Package: st.pkg.PackageRef, Maintainers: st.maintainers, Restricted: st.pkg.Access == "restricted",
-		Critical: st.critical.Critical(), CriticalSince: st.critical.GraceStart()}
+		Critical: st.critical.Critical(), CriticalSince: st.critical.GraceStart(), Org: st.org}
+}
+
+// mayView reports whether p may see the package's trusted publishers:
+// its maintainers and, in an org's scope, the org's owners and admins,
+// who manage them (authz: ManageTrust goes with ChangeAccess); never a
+// trusted publisher's own token.
+func (st *pkgState) mayView(p authz.Principal) bool {
+	if p.Publisher != nil || p.User == nil {
+		return false
+	}
+	if st.org != nil {
+		if r := st.org.Roles[p.User.ID]; r == core.OrgOwner || r == core.OrgAdmin {
+			return true
+		}
+		if st.org.Roles[p.User.ID] == "" {
+			return false // a maintainer who left the org has no power over its packages
+		}
+	}
+	return slices.ContainsFunc(st.maintainers, func(u core.User) bool { return u.ID == p.User.ID })
 }
 
 func load(tx store.Tx, ref core.PackageRef) (*pkgState, error) {
@@ -85,7 +106,13 @@ func load(tx store.Tx, ref core.PackageRef) (*pkgState, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &pkgState{pkg: p, maintainers: ms, critical: c}, nil
+	// In an org's scope, its owners and admins manage the trusted
+	// publishers (authz: ManageTrust goes with ChangeAccess).
+	org, err := orgfacts.ForPackage(tx, ref, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &pkgState{pkg: p, maintainers: ms, critical: c, org: org}, nil
 }
 
 // names are the users' names.
@@ -315,7 +342,7 @@ func (s *Service) Status(ctx context.Context, p authz.Principal, name string) (*
 			if err := authz.Authorize(p, authz.ReadPackage, st.resource()); err != nil {
 				return err // a restricted package: the same answer as for no package
 			}
-			if !slices.ContainsFunc(st.maintainers, func(u core.User) bool { return u.ID == p.User.ID }) || p.Publisher != nil {
+			if !st.mayView(p) {
 				return core.Errorf(core.KindForbidden, "only the owners of %s may see its trusted publishers", name)
 			}
 			if p.Token != nil && !authz.PackageMatches(p.Token.Packages, ref) {
