@@ -11,9 +11,9 @@
 //
 // Thresholds grow with the popular name's length so that short names are
 // not all flagged: a name of 4 characters or fewer (after normalisation)
-// matches only by its normalised form; up to 7, one typo of the kinds
+// matches only by its normalised form; up to 8, one typo of the kinds
 // people make (transposition, omission, repetition) but not any changed
-// character; from 8, one edit of any kind; from 12, two.
+// character; from 9, one edit of any kind; from 12, two.
 package typosquat
 
 import (
@@ -292,22 +292,24 @@ func threshold(n int) int {
 
 // typoOf says whether s is a typo of the popular p: within limit edits
 // (optimal string alignment distance: insertions, deletions,
-// substitutions and adjacent transpositions); for a short p (up to 7
+// substitutions and adjacent transpositions); for a short p (up to 8
 // characters), only one of the typos people make: an omitted character, a
-// repeated one, or two swapped.
+// repeated one, or two swapped. A name of 4 characters or fewer is too
+// short to call a typo.
 func typoOf(s, p string, limit int, rows *[3][]int) bool {
-	if s == p {
-		return false // same skeleton: reported as such, not as a typo
+	if s == p || len(s) <= 4 {
+		return false // same skeleton: reported as such; a name of 4 is no typo
 	}
 	if osa(s, p, limit, rows) > limit {
 		return false
 	}
-	if len(p) > 7 {
+	if len(p) > 8 {
 		return true
 	}
 	switch len(s) - len(p) {
-	case -1: // omission
-		return true
+	case -1: // omission, but a version digit dropped (robot3, robot) is none
+		last := p[len(p)-1]
+		return s != p[:len(p)-1] || last < '0' || last > '9'
 	case 1: // repetition: s doubles one of p's characters
 		for i := 0; i+1 < len(s); i++ {
 			if s[i] == s[i+1] && s[:i]+s[i+1:] == p {
