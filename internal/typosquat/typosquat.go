@@ -307,9 +307,10 @@ func typoOf(s, p string, limit int, rows *[3][]int) bool {
 		return true
 	}
 	switch len(s) - len(p) {
-	case -1: // omission, but a version digit dropped (robot3, robot) is none
+	case -1: // omission; but a dropped first character (jquery, query) or
+		// version digit (robot3, robot) is most often another word
 		last := p[len(p)-1]
-		return s != p[:len(p)-1] || last < '0' || last > '9'
+		return s != p[1:] && (s != p[:len(p)-1] || last < '0' || last > '9')
 	case 1: // repetition: s doubles one of p's characters
 		for i := 0; i+1 < len(s); i++ {
 			if s[i] == s[i+1] && s[:i]+s[i+1:] == p {
