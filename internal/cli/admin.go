@@ -48,8 +48,8 @@ whether or not "rampart serve" is running on the same folder.`,
 	}
 	user := &cobra.Command{Use: "user", Short: "Create and disable accounts"}
 	user.AddCommand(newUserCreate(env), newUserDisable(env), newUserRecover(env), newModerator(env))
-	name := &cobra.Command{Use: "name", Short: "Manage held (tombstoned) package names"}
-	name.AddCommand(newNameRelease(env))
+	name := &cobra.Command{Use: "name", Short: "Manage held (tombstoned) package names and typosquatting allowances"}
+	name.AddCommand(newNameRelease(env), newNameAllow(env), newNameAllowed(env))
 	pkg := &cobra.Command{Use: "package", Short: "Manage packages"}
 	critical := &cobra.Command{Use: "critical", Short: "Designate critical packages (they need a security key or passkey to manage)"}
 	critical.AddCommand(newCritical(env, true), newCritical(env, false), newCriticalList(env))

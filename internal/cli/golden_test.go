@@ -129,6 +129,9 @@ func TestAdminGolden(t *testing.T) {
 
 	step("name-release", "", "admin", "name", "release", "right-pad")
 	step("name-release-unknown", "", "admin", "name", "release", "no-such-pad")
+	step("name-allow", "", "admin", "name", "allow", "lodahs", "--reason", "the Lodahs project's own name, reviewed")
+	step("name-allow-again", "", "admin", "name", "allow", "lodahs")
+	step("name-allowed", "", "admin", "name", "allowed")
 
 	step("critical-add", "", "admin", "package", "critical", "add", "left-pad")
 	step("critical-add-unknown", "", "admin", "package", "critical", "add", "no-such-pad")

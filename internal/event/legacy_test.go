@@ -92,6 +92,8 @@ func TestLegacyShapes(t *testing.T) {
 		// No token.leaked event predates typed events; the legacy form
 		// still reads its keys as any type's.
 		{core.EventTokenLeaked, map[string]any{"user": "alice", "key": "K", "scanner": "github"}, TokenLeaked{User: "alice", Key: "K", Scanner: "github"}},
+		// No name.allowed event predates typed events either.
+		{core.EventNameAllowed, map[string]any{"resembles": "lodash", "reason": "a fork"}, NameAllowed{Resembles: "lodash", Reason: "a fork"}},
 		// Staged publishing (stage.go) never wrote untyped maps: its events
 		// decode from their public keys like any other.
 		{core.EventStagePublish, map[string]any{"stage": "s1", "integrity": "sha512-x", "tag": "latest", "reason": "r", "expires_at": now, "token": ""},

@@ -28,6 +28,7 @@ var publishStages = []stage{
 	{"parse", parseStage},
 	{"verify", verifyStage},
 	{"policy", policyStage},
+	{"names", namesStage},
 	{"provenance", provenanceStage},
 	{"store", storeStage},
 	{"scan", scanStage},

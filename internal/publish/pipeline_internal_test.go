@@ -26,7 +26,7 @@ func TestPublishStageOrder(t *testing.T) {
 	for _, st := range publishStages {
 		got = append(got, st.name)
 	}
-	want := []string{"parse", "verify", "policy", "provenance", "store", "scan", "commit", "after-commit"}
+	want := []string{"parse", "verify", "policy", "names", "provenance", "store", "scan", "commit", "after-commit"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("publish stages = %v, want %v", got, want)
 	}

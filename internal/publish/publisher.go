@@ -75,6 +75,9 @@ type Config struct {
 	// Provenance is how publishes with build provenance are verified,
 	// and provenance continuity (provenance.go).
 	Provenance Provenance
+	// Names is the policy on new package names (typosquatting); nil
+	// checks none (names.go).
+	Names NameCheck
 }
 
 // LeakCheck is called by the scan stage with the credentials the format
@@ -94,6 +97,7 @@ type Publisher struct {
 	hooks           Hooks
 	leaks           LeakCheck
 	provenance      Provenance
+	names           NameCheck
 	now             func() time.Time
 	log             *slog.Logger
 	// uploads counts each account's PUT bodies in progress; processing
@@ -108,7 +112,7 @@ type Publisher struct {
 // that its read caches see the publishes) and blobs.
 func New(st store.Store, blobs blob.Store, cfg Config, now func() time.Time, log *slog.Logger) *Publisher {
 	return &Publisher{store: st, blobs: blobs, format: cfg.Format, limits: cfg.Limits, securityKeysURL: cfg.SecurityKeysURL,
-		hooks: cfg.Hooks, leaks: cfg.Leaks, provenance: cfg.Provenance, now: now, log: log, processing: make(chan struct{}, limits.MaxPublishesProcessing)}
+		hooks: cfg.Hooks, leaks: cfg.Leaks, provenance: cfg.Provenance, names: cfg.Names, now: now, log: log, processing: make(chan struct{}, limits.MaxPublishesProcessing)}
 }
 
 // UseStore makes s read and write through st from now on (the registry

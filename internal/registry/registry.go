@@ -72,6 +72,9 @@ type Config struct {
 	// Provenance is how publishes with build provenance are verified and
 	// provenance continuity decided (publish.Provenance).
 	Provenance publish.Provenance
+	// Names is the policy on new package names (internal/namepolicy);
+	// nil checks none.
+	Names publish.NameCheck
 }
 
 // Service is the package service.

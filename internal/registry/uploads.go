@@ -36,6 +36,7 @@ func (s *Service) newPublisher() *publish.Publisher {
 			Trust: trust.CheckPublish,
 		},
 		Leaks: s.cfg.Leaks,
+		Names: s.cfg.Names,
 	}, s.now, s.log)
 }
 

@@ -21,10 +21,12 @@ import (
 	"github.com/rampart/rampart/internal/blob/fsblob"
 	"github.com/rampart/rampart/internal/clientaddr"
 	"github.com/rampart/rampart/internal/config"
+	"github.com/rampart/rampart/internal/core"
 	npmfmt "github.com/rampart/rampart/internal/ecosystem/npm"
 	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/mail"
+	"github.com/rampart/rampart/internal/namepolicy"
 	"github.com/rampart/rampart/internal/notifier"
 	"github.com/rampart/rampart/internal/npm"
 	"github.com/rampart/rampart/internal/org"
@@ -89,6 +91,9 @@ type Services struct {
 	console        bool // an admin command beside a possibly live server (Options.Console)
 	// Scanning revokes leaked tokens (secretscan.go).
 	Scanning *secretscan.Service
+	// Names is typosquatting protection: the check on new names and the
+	// moderators' allowances (internal/namepolicy).
+	Names *namepolicy.Service
 }
 
 // Close stops the background jobs, waits until ctx ends for the tasks
@@ -178,6 +183,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		return nil, err
 	}
 	scanning := openScanning(st, cfg, mailer, opts)
+	names := namepolicy.New(st, opts.Now)
 	reg, err := registry.New(ctx, st, blobs, registry.Config{
 		Format:             npmfmt.Format{},
 		PublicURL:          cfg.PublicURL,
@@ -193,6 +199,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		Sign:                 signVersion(sg),
 		Leaks:                scanning.CheckUpload,
 		Provenance:           publish.Provenance{Verifier: verifier, TrustedPublisher: trustedSource(cfg.TrustedPublishing.Issuers)},
+		Names:                func(tx publish.NameRoles, ref core.PackageRef) error { return names.Check(tx, ref) },
 	}, opts.Now, opts.Log)
 	if err != nil {
 		st.Close()
@@ -209,6 +216,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		}
 	}
 	accts.Scanning = scanning
+	accts.Names = names
 	accts.Stage = openStage(reg, cfg, mailer, opts)
 	accts.Orgs = org.New(st, mailer, cfg.PublicURL, opts.Now, opts.Log)
 	return accts, nil

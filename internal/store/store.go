@@ -103,6 +103,7 @@ type Tx interface {
 	Stages
 	Orgs
 	Provenance
+	NameAllowances
 }
 
 // Users holds accounts. Names are unique; so are verified email

@@ -197,4 +197,8 @@ var Methods = map[string]Rule{
 	"LastProvenance":       {Read, ""},
 	"ProvenancePolicy":     {Read, ""},
 	"SetProvenancePolicy":  {Security, "an owner changes what a publish must bring; EventProvenancePolicy"},
+	// NameAllowances
+	"AllowName":      {Security, "a name the typosquatting check refuses may be created; EventNameAllowed"},
+	"NameAllowance":  {Read, ""},
+	"NameAllowances": {Read, ""},
 }

@@ -153,3 +153,8 @@ func (c *checkedTx) SetProvenancePolicy(packageID int64, p core.ProvenancePolicy
 	c.try("SetProvenancePolicy")
 	return c.did(c.Tx.SetProvenancePolicy(packageID, p))
 }
+
+func (c *checkedTx) AllowName(a core.NameAllowance) error {
+	c.try("AllowName")
+	return c.did(c.Tx.AllowName(a))
+}

@@ -35,6 +35,7 @@ import (
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/store/storetest/accounts"
+	"github.com/rampart/rampart/internal/store/storetest/names"
 	"github.com/rampart/rampart/internal/store/storetest/orgs"
 	"github.com/rampart/rampart/internal/store/storetest/packages"
 	"github.com/rampart/rampart/internal/store/storetest/provenance"
@@ -88,6 +89,7 @@ var roles = []struct {
 	{"Stages", stages.RunStages},
 	{"Orgs", orgs.RunOrgs},
 	{"Provenance", provenance.RunProvenance},
+	{"NameAllowances", names.RunNameAllowances},
 	{"Transactions", RunTransactions},
 }
 
