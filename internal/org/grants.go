@@ -101,7 +101,7 @@ func teamNotify(tx store.Orgs, o *core.Org, t *core.Team) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return notify(tx, o.ID, userNames(ms)...)
+	return notify(tx, o.ID, core.UserNames(ms)...)
 }
 
 // TeamPackages lists a team's grants: package name to permission.

@@ -69,7 +69,7 @@ func (s *Service) DestroyTeam(ctx context.Context, p authz.Principal, name, team
 		if err := tx.DeleteTeam(t.ID); err != nil {
 			return err
 		}
-		to, err := notify(tx, o.ID, userNames(members)...)
+		to, err := notify(tx, o.ID, core.UserNames(members)...)
 		if err != nil {
 			return err
 		}
@@ -98,7 +98,7 @@ func (s *Service) TeamMembers(ctx context.Context, p authz.Principal, name, team
 			return err
 		}
 		us, err := tx.TeamMembers(t.ID)
-		out = userNames(us)
+		out = core.UserNames(us)
 		return err
 	})
 	return out, err
@@ -146,12 +146,4 @@ func (s *Service) teamMember(ctx context.Context, p authz.Principal, name, teamN
 		}
 		return tx.AppendEvent(event.TeamMemberRemove{Org: o.Name, Team: t.Name, User: u.Name, Via: h.via, IP: h.ip, Notify: to}.At(s.now(), actor(p)))
 	})
-}
-
-func userNames(us []core.User) []string {
-	out := make([]string, len(us))
-	for i, u := range us {
-		out[i] = u.Name
-	}
-	return out
 }

@@ -50,7 +50,7 @@ func (s *Service) View(ctx context.Context, p authz.Principal, name string) (*Vi
 			if err != nil {
 				return err
 			}
-			v.Teams = append(v.Teams, TeamView{Name: t.Name, Description: t.Description, Members: userNames(us), Grants: gs})
+			v.Teams = append(v.Teams, TeamView{Name: t.Name, Description: t.Description, Members: core.UserNames(us), Grants: gs})
 		}
 		return nil
 	})

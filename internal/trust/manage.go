@@ -115,15 +115,6 @@ func load(tx store.Tx, ref core.PackageRef) (*pkgState, error) {
 	return &pkgState{pkg: p, maintainers: ms, critical: c, org: org}, nil
 }
 
-// names are the users' names.
-func names(us []core.User) []string {
-	out := make([]string, len(us))
-	for i, u := range us {
-		out[i] = u.Name
-	}
-	return out
-}
-
 // how says how p acted and from where, for events.
 func how(p authz.Principal) (via, ip string) {
 	switch {
@@ -265,7 +256,7 @@ func (s *Service) Add(ctx context.Context, p authz.Principal, name string, cfgs 
 		}
 		notify := []string{p.User.Name}
 		if st.pkg != nil {
-			notify = names(st.maintainers)
+			notify = core.UserNames(st.maintainers)
 		} else {
 			mine, err := tx.PendingPublishersBy(p.User.ID)
 			if err != nil {
@@ -422,7 +413,7 @@ func (s *Service) Remove(ctx context.Context, p authz.Principal, name, id string
 		}
 		notify := []string{p.User.Name}
 		if st.pkg != nil {
-			notify = names(st.maintainers)
+			notify = core.UserNames(st.maintainers)
 		}
 		if err := tx.DeleteTrustedPublisher(tp.ID); err != nil {
 			return err
@@ -476,7 +467,7 @@ func (s *Service) SetTrustedOnly(ctx context.Context, p authz.Principal, name st
 		if err := tx.SetTrustedOnly(ref, on, now); err != nil {
 			return err
 		}
-		return tx.AppendEvent(event.TrustPolicy{TrustedOnly: on, Via: via, IP: ip, Notify: names(st.maintainers)}.At(now, p.Name(), name))
+		return tx.AppendEvent(event.TrustPolicy{TrustedOnly: on, Via: via, IP: ip, Notify: core.UserNames(st.maintainers)}.At(now, p.Name(), name))
 	})
 	if err == nil && changed {
 		s.d.Wake()
