@@ -122,6 +122,9 @@ type Users interface {
 	UserByEmail(email string) (*core.User, error)
 	UpdateUser(u *core.User) error // every field but ID, Name and CreatedAt
 	CountUsers() (int, error)
+	// SiteStaff lists the enabled accounts with a site role (moderator or
+	// admin), by name: whom reports and quarantines are mailed to.
+	SiteStaff() ([]core.User, error)
 }
 
 // Tokens holds API tokens by hash.

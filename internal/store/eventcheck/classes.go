@@ -36,6 +36,7 @@ var Methods = map[string]Rule{
 	"UserByName":  {Read, ""},
 	"UserByEmail": {Read, ""},
 	"CountUsers":  {Read, ""},
+	"SiteStaff":   {Read, ""},
 	// Tokens
 	"CreateToken":  {Security, "a new credential"},
 	"RevokeToken":  {Security, "a credential ends"},

@@ -84,3 +84,20 @@ func (t *tx) CountUsers() (int, error) {
 	err := t.row(`SELECT count(*) FROM users`).Scan(&n)
 	return n, err
 }
+
+func (t *tx) SiteStaff() ([]core.User, error) {
+	rows, err := t.query(`SELECT ` + userCols + ` FROM users WHERE (is_moderator = 1 OR is_admin = 1) AND disabled_at = 0 ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []core.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *u)
+	}
+	return out, rows.Err()
+}

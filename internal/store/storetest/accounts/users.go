@@ -19,6 +19,7 @@ func RunUsers(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Update", testUsersUpdate},
 		{"PasswordCompromised", testUsersPasswordCompromised},
 		{"UnverifiedEmailClaims", testUnverifiedEmailClaims},
+		{"SiteStaff", testSiteStaff},
 	})
 }
 
@@ -201,4 +202,33 @@ func testUnverifiedEmailClaims(t *testing.T, s store.Store) {
 	unverified.EmailVerified = false
 	suite.Write(t, s, func(tx store.Tx) error { return tx.UpdateUser(&unverified) })
 	suite.WantNotFound(t, s, "UserByEmail after un-verifying", func(tx store.Tx) (*core.User, error) { return tx.UserByEmail(owner.Email) })
+}
+
+// testSiteStaff: moderators and admins, by name; a disabled one and plain
+// users are left out.
+func testSiteStaff(t *testing.T, s store.Store) {
+	users := map[string]*core.User{}
+	for _, n := range []string{"zed", "alice", "bob", "carol", "dave"} {
+		users[n] = suite.NewUser(n)
+	}
+	users["zed"].Moderator = true
+	users["alice"].Admin = true
+	users["carol"].Moderator = true
+	users["carol"].DisabledAt = suite.At(time.Hour)
+	suite.Write(t, s, func(tx store.Tx) error {
+		for _, n := range []string{"zed", "alice", "bob", "carol", "dave"} {
+			if err := tx.CreateUser(users[n]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	got := suite.Read(t, s, func(tx store.Tx) ([]core.User, error) { return tx.SiteStaff() })
+	var names []string
+	for _, u := range got {
+		names = append(names, u.Name)
+	}
+	if strings.Join(names, ",") != "alice,zed" {
+		t.Fatalf("SiteStaff = %v, want [alice zed]", names)
+	}
 }
