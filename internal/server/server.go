@@ -242,13 +242,14 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	// agent in one copy of the request (r.WithContext copies it whole).
 	catchAll := func(w http.ResponseWriter, r *http.Request) {
 		ctx := addrs.Context(r)
-		if web.IsBrowser(r) && webH.Serves(r) {
+		if (web.IsBrowser(r) || web.WantsPage(r)) && webH.Serves(r) {
 			webH.ServeHTTP(w, r.WithContext(ctx))
 			return
 		}
 		// The npm client's user agent names its device in new-device
-		// notices (`npm login`).
-		npmH.ServeHTTP(w, r.WithContext(account.WithUserAgent(ctx, r.UserAgent())))
+		// notices (`npm login`). A browser that reaches nothing gets the
+		// web UI's 404 page, not npm's JSON.
+		notFoundAsPage(webH, npmH, w, r.WithContext(account.WithUserAgent(ctx, r.UserAgent())))
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /-/healthz", func(w http.ResponseWriter, r *http.Request) {

@@ -114,8 +114,8 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request, p authz.Princip
 		return h.render(w, r, p, h.status(w, r, err), "link", pageData{Title: b.Heading, Next: pathHome, Body: b})
 	}
 	return h.notice(w, r, p, noticeBody{Heading: "Email address verified",
-		Message: "Thank you, " + u.Name + ": " + u.Email + " is verified. You can now publish packages and create tokens.",
-		Link:    pathAccount, LinkText: "Go to your account"})
+		Message: "Thank you, " + u.Name + ": " + u.Email + " is verified. One step is left before you can publish: turn on two-factor authentication (an authenticator app, a security key or a passkey); publishing and publishing tokens need it.",
+		Link:    pathMFA, LinkText: "Turn on two-factor authentication"})
 }
 
 func (h *Handler) forgotForm(w http.ResponseWriter, r *http.Request, p authz.Principal) error {

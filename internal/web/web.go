@@ -100,6 +100,19 @@ func IsBrowser(r *http.Request) bool {
 	return false
 }
 
+// WantsPage reports whether r, a GET that is not a browser's, may still
+// be answered with a page: a link from a mail, the CLI's output or the
+// start-up banner opened by a client that sends no Accept header naming
+// HTML (a mail client's link preview, curl, a text browser). The npm CLI
+// always asks for JSON, so its requests never qualify, and a path is a
+// page only if the web UI has one there (Serves).
+func WantsPage(r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	return !strings.Contains(r.Header.Get("Accept"), "json") && !strings.HasPrefix(r.UserAgent(), "npm/")
+}
+
 // Serves reports whether r is for a page of the web UI. Other browser
 // requests (a packument or a tarball opened in a browser) belong to the
 // package protocol.
@@ -178,4 +191,16 @@ func (h *Handler) Status(w http.ResponseWriter, r *http.Request, err error) int 
 // to confirm one (webkit.Shell).
 func (h *Handler) StepUpRedirect(w http.ResponseWriter, r *http.Request, p authz.Principal, err error) bool {
 	return h.stepUpRedirect(w, r, p, err)
+}
+
+// NotFoundPage answers a browser with the HTML error page for a 404 that
+// another front-end (the package protocol) decided, with its message.
+func (h *Handler) NotFoundPage(w http.ResponseWriter, r *http.Request, message string) {
+	setSecurityHeaders(w)
+	w.Header().Set("Cache-Control", "no-store")
+	p := h.principal(r)
+	d := pageData{Title: http.StatusText(http.StatusNotFound), Body: errorBody{Status: http.StatusNotFound, StatusText: http.StatusText(http.StatusNotFound), Message: message}}
+	if err := h.render(w, r, p, http.StatusNotFound, "error", d); err != nil {
+		http.Error(w, message, http.StatusNotFound)
+	}
 }
