@@ -140,6 +140,17 @@ type packageBody struct {
 
 type distTag struct{ Tag, Version string }
 
+// npmNoReadme is what npm puts in a packument's readme when the package
+// has none; the page says there is none instead of showing it.
+const npmNoReadme = "ERROR: No README data found!"
+
+func readmeSource(s string) string {
+	if strings.TrimSpace(s) == npmNoReadme {
+		return ""
+	}
+	return s
+}
+
 func (h *Handler) pkg(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
 	name := r.PathValue("name")
 	if name == "" || len(name) > limits.MaxNameLength {
@@ -149,7 +160,7 @@ func (h *Handler) pkg(w http.ResponseWriter, r *http.Request, p authz.Principal)
 	if err != nil {
 		return err
 	}
-	readme, err := markdown.Render(pv.Readme)
+	readme, err := markdown.Render(readmeSource(pv.Readme))
 	if err != nil {
 		return err
 	}

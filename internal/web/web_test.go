@@ -399,3 +399,16 @@ func TestRouting(t *testing.T) {
 	e.h.ServeHTTP(rec, r)
 	wantStatus(t, rec, http.StatusNotFound)
 }
+
+// TestPackageWithoutReadme: npm's placeholder for a missing README is not
+// shown as if it were one; the page says there is none.
+func TestPackageWithoutReadme(t *testing.T) {
+	e := newEnv(t, "")
+	alice := e.user("alice")
+	e.publish(alice, pkgSpec{name: "bare", version: "1.0.0", readme: "ERROR: No README data found!"})
+	body := e.browserGet("/package/bare").Body.String()
+	wantContains(t, body, "This package has no README.")
+	if strings.Contains(body, "No README data found") {
+		t.Fatalf("the page shows npm's placeholder:\n%s", body)
+	}
+}
