@@ -45,6 +45,7 @@ import (
 	"github.com/rampart/rampart/internal/store/sqlite"
 	"github.com/rampart/rampart/internal/throttle"
 	"github.com/rampart/rampart/internal/web"
+	"github.com/rampart/rampart/internal/web/adminpages"
 	"github.com/rampart/rampart/internal/web/orgpages"
 	"github.com/rampart/rampart/internal/web/stagepages"
 	"github.com/rampart/rampart/internal/web/trustpages"
@@ -236,7 +237,8 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	npmH.UseSigning(svc.Signing)
 	npmH.SetTrust(svc.Trust.Service)
 	webH := web.New(svc.Registry, web.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors}, web.Config{PublicURL: cfg.PublicURL, Policies: docs.Policies(), SecurityContacts: cfg.SecurityContact.Contact}, log)
-	webH.Mount(orgpages.New(svc.Orgs), trustpages.New(svc.Trust.Service), stagepages.New(svc.Stage, svc.Registry))
+	webH.Mount(orgpages.New(svc.Orgs), trustpages.New(svc.Trust.Service), stagepages.New(svc.Stage, svc.Registry),
+		adminpages.New(svc.Identity, svc.Orgs))
 	addrs := clientaddr.New(cfg.TrustedProxyPrefixes())
 	// The catch-all settles the client address and, for npm, the user
 	// agent in one copy of the request (r.WithContext copies it whole).

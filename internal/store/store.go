@@ -125,6 +125,10 @@ type Users interface {
 	// SiteStaff lists the enabled accounts with a site role (moderator or
 	// admin), by name: whom reports and quarantines are mailed to.
 	SiteStaff() ([]core.User, error)
+	// SearchUsers lists accounts whose name or address contains query
+	// (ignoring case; "" matches all), by name, after the name after
+	// ("" from the start), at most limit: the administrators' user list.
+	SearchUsers(query, after string, limit int) ([]core.User, error)
 }
 
 // Tokens holds API tokens by hash.

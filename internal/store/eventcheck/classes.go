@@ -37,6 +37,7 @@ var Methods = map[string]Rule{
 	"UserByEmail": {Read, ""},
 	"CountUsers":  {Read, ""},
 	"SiteStaff":   {Read, ""},
+	"SearchUsers": {Read, ""},
 	// Tokens
 	"CreateToken":  {Security, "a new credential"},
 	"RevokeToken":  {Security, "a credential ends"},

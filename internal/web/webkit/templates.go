@@ -23,6 +23,7 @@ type Data struct {
 	Title string
 	User  string // the signed-in user; "" when anonymous (Render sets it)
 	Staff bool   // the user is a moderator or an admin (Render sets it)
+	Admin bool   // the user is an admin (Render sets it)
 	Query string // the text in the header's search box
 	Next  string // where signing in returns to
 	Body  any
@@ -71,6 +72,7 @@ func (ts Templates) Render(w http.ResponseWriter, r *http.Request, p authz.Princ
 	}
 	d.User = p.Name()
 	d.Staff = p.User != nil && (p.User.Moderator || p.User.Admin)
+	d.Admin = p.User != nil && p.User.Admin
 	if d.Next == "" {
 		d.Next = "/"
 		if r.Method == http.MethodGet && r.URL.Path != PathLogin {
