@@ -265,7 +265,7 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	mux.Handle("GET "+web.PathSecurityTxt, web.SecurityTxt(cfg.SecurityContact, cfg.PublicURL))
 	mux.Handle(scanapi.Path, addrs.Handler(scanapi.New(svc.Scanning, log)))
 	mux.HandleFunc("/", catchAll)
-	return withDeadlines(logRequests(fastReads(mux, catchAll), log), cfg.Limits)
+	return withPathPrefix(cfg.PathPrefix(), withDeadlines(logRequests(fastReads(mux, catchAll), log), cfg.Limits))
 }
 
 // statusWriter remembers the status for the access log.
