@@ -267,11 +267,9 @@ func (s *Service) serve(ctx context.Context, u *config.Upstream, name string, ra
 		return nil, err
 	}
 	fixTags(doc, kept)
-	if times != nil {
-		for k := range times {
-			if _, ok := kept[k]; !ok && k != "created" && k != "modified" {
-				delete(times, k)
-			}
+	for k := range times {
+		if _, ok := kept[k]; !ok && k != "created" && k != "modified" {
+			delete(times, k)
 		}
 	}
 	for _, k := range []string{"_rev", "_attachments"} {
