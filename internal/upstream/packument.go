@@ -117,15 +117,42 @@ func (s *Service) refresh(ctx context.Context, u *config.Upstream, name string, 
 		return nil, err
 	}
 	ne := &entry{raw: raw, etag: etag, fetched: now, served: doc}
-	s.mu.Lock()
-	s.docs[u.Name+"\x00"+name] = ne
-	s.mu.Unlock()
+	s.keep(u.Name+"\x00"+name, ne)
 	if b, err := json.Marshal(meta{ETag: etag, Fetched: now, Doc: raw}); err == nil {
 		if err := writeAtomic(s.cacheFile(u, name), b); err != nil {
 			s.d.Log.Warn("upstream: caching a packument failed", "package", name, "err", err)
 		}
 	}
 	return doc, nil
+}
+
+// keep puts e in the memory cache, dropping others (the map's order is
+// random) while the cache holds more than maxCachedBytes.
+func (s *Service) keep(key string, e *entry) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if old := s.docs[key]; old != nil {
+		s.docBytes -= old.size()
+	}
+	for k, old := range s.docs {
+		if s.docBytes+e.size() <= maxCachedBytes {
+			break
+		}
+		if k != key {
+			s.docBytes -= old.size()
+			delete(s.docs, k)
+		}
+	}
+	s.docs[key] = e
+	s.docBytes += e.size()
+}
+
+func (e *entry) size() int64 {
+	n := int64(len(e.raw))
+	if e.served != nil {
+		n += int64(len(e.served.Full) + len(e.served.Abbrev))
+	}
+	return n
 }
 
 // loadCached reads the disk copy of a packument, nil if none.

@@ -66,12 +66,23 @@ type Deps struct {
 type Service struct {
 	d      Deps
 	client *http.Client
+	// fetches bounds the requests to upstreams at once: anyone may ask
+	// for any name, and each unknown one costs an upstream request.
+	fetches chan struct{}
 
 	mu       sync.Mutex
 	docs     map[string]*entry        // by upstream name + "\x00" + package name
+	docBytes int64                    // what docs holds, bounded by maxCachedBytes
 	inflight map[string]chan struct{} // one fetch per packument at a time
 	reported map[string]bool          // mismatches already recorded (upstream, name, version, offered)
 }
+
+// maxFetches bounds concurrent requests to upstreams; maxCachedBytes the
+// packuments kept in memory (the disk copy stays).
+const (
+	maxFetches     = 16
+	maxCachedBytes = 256 << 20
+)
 
 // New builds the proxy; nil when no upstream is configured.
 func New(d Deps) *Service {
@@ -96,7 +107,7 @@ func New(d Deps) *Service {
 			},
 		}
 	}
-	return &Service{d: d, client: c, docs: map[string]*entry{}, inflight: map[string]chan struct{}{}, reported: map[string]bool{}}
+	return &Service{d: d, client: c, fetches: make(chan struct{}, maxFetches), docs: map[string]*entry{}, inflight: map[string]chan struct{}{}, reported: map[string]bool{}}
 }
 
 // For returns the upstream that serves name by its patterns, or nil.
@@ -133,10 +144,16 @@ func unavailable(u *config.Upstream, err error) error {
 
 // get sends a GET to the upstream with its credentials, bounded in time.
 func (s *Service) get(ctx context.Context, u *config.Upstream, target, accept, etag string) (*http.Response, context.CancelFunc, error) {
+	select {
+	case s.fetches <- struct{}{}:
+	case <-ctx.Done():
+		return nil, nil, ctx.Err()
+	}
 	ctx, cancel := context.WithTimeout(ctx, u.Timeout.Duration)
+	release := func() { cancel(); <-s.fetches }
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
-		cancel()
+		release()
 		return nil, nil, err
 	}
 	req.Header.Set("Accept", accept)
@@ -151,10 +168,10 @@ func (s *Service) get(ctx context.Context, u *config.Upstream, target, accept, e
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
-		cancel()
+		release()
 		return nil, nil, err
 	}
-	return resp, cancel, nil
+	return resp, release, nil
 }
 
 // cacheFile is where a packument is kept between restarts.
