@@ -68,6 +68,9 @@ type Config struct {
 	Staging        Staging        `toml:"staging"`
 	Provenance     Provenance     `toml:"provenance"`
 
+	// Upstreams are the registries this one proxies ([[upstream]]).
+	Upstreams []Upstream `toml:"upstream"`
+
 	// SecurityContact is this registry's security.txt (RFC 9116).
 	SecurityContact SecurityContact `toml:"security_contact"`
 
@@ -412,6 +415,7 @@ func (c *Config) Validate() error {
 		c.PublicURL += "/"
 	}
 	errs = append(errs, c.validateTrustedProxies())
+	errs = append(errs, c.validateUpstreams()...)
 	if err := c.Limits.Validate(); err != nil {
 		errs = append(errs, err)
 	}

@@ -44,6 +44,7 @@ import (
 	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/store/sqlite"
 	"github.com/rampart/rampart/internal/throttle"
+	"github.com/rampart/rampart/internal/upstream"
 	"github.com/rampart/rampart/internal/web"
 	"github.com/rampart/rampart/internal/web/adminpages"
 	"github.com/rampart/rampart/internal/web/orgpages"
@@ -98,6 +99,9 @@ type Services struct {
 	// Names is typosquatting protection: the check on new names and the
 	// moderators' allowances (internal/namepolicy).
 	Names *namepolicy.Service
+	// Upstream proxies the names this registry does not hold from the
+	// configured upstreams (internal/upstream); nil when none is.
+	Upstream *upstream.Service
 }
 
 // Close stops the background jobs, waits until ctx ends for the tasks
@@ -222,6 +226,8 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 	accts.Scanning = scanning
 	accts.Names = names
 	accts.Stage = openStage(reg, cfg, mailer, opts)
+	accts.Upstream = upstream.New(upstream.Deps{Upstreams: cfg.Upstreams, Store: st, Blobs: blobs, PublicURL: cfg.PublicURL,
+		Dir: filepath.Join(cfg.Data, "upstream"), MaxDocument: cfg.Limits.DocumentBytes, MaxTarball: cfg.Limits.TarballBytes, Log: opts.Log, Now: opts.Now})
 	accts.Orgs = org.New(st, mailer, cfg.PublicURL, opts.Now, opts.Log)
 	return accts, nil
 }
@@ -235,6 +241,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	npmH := npm.New(svc.Registry, npm.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors, Orgs: svc.Orgs}, cfg.Limits, log).WithStaging(svc.Stage)
 	npmH.UseSigning(svc.Signing)
+	npmH.UseUpstream(svc.Upstream)
 	npmH.SetTrust(svc.Trust.Service)
 	webH := web.New(svc.Registry, web.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors}, web.Config{PublicURL: cfg.PublicURL, Policies: docs.Policies(), SecurityContacts: cfg.SecurityContact.Contact}, log)
 	webH.Mount(orgpages.New(svc.Orgs), trustpages.New(svc.Trust.Service), stagepages.New(svc.Stage, svc.Registry),

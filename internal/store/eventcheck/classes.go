@@ -203,4 +203,7 @@ var Methods = map[string]Rule{
 	"AllowName":      {Security, "a name the typosquatting check refuses may be created; EventNameAllowed"},
 	"NameAllowance":  {Read, ""},
 	"NameAllowances": {Read, ""},
+	// UpstreamPins
+	"PinUpstream":  {Security, "a pin decides which bytes a proxied version accepts; EventUpstreamPin"},
+	"UpstreamPins": {Read, ""},
 }
