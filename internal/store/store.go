@@ -252,6 +252,9 @@ type Events interface {
 type Downloads interface {
 	AddDownloads(packageID int64, day time.Time, n int64) error
 	DownloadsSince(packageID int64, since time.Time) (int64, error)
+	// DailyDownloads lists the package's counts per day (UTC) from the day
+	// of since on, oldest first; days without downloads are left out.
+	DailyDownloads(packageID int64, since time.Time) ([]core.DayCount, error)
 	// CountDownload counts one download of the package on the day of day
 	// from source (an opaque key for the client), unless that source was
 	// already counted for the package that day; it reports whether it

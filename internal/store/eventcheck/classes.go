@@ -85,6 +85,7 @@ var Methods = map[string]Rule{
 	// Downloads
 	"AddDownloads":         {Bookkeeping, "a counter"},
 	"DownloadsSince":       {Read, ""},
+	"DailyDownloads":       {Read, ""},
 	"CountDownload":        {Bookkeeping, "a counter, de-duplicated per source"},
 	"SweepDownloadSources": {Bookkeeping, "forgets de-duplication keys that can no longer match"},
 	// Critical
