@@ -203,6 +203,11 @@ type PackageView struct {
 	DistTags    map[string]string
 	Maintainers []core.User
 	Downloads   int64 // last 7 days
+	// Daily are the counts per day over the last ChartWeeks weeks (the
+	// ones not yet written out are in Downloads only).
+	Daily []core.DayCount
+	// Now is when the view was made, on the registry's clock.
+	Now time.Time
 	// Critical: managing it needs a security key or passkey.
 	Critical bool
 	// KeyRequiredFrom is set while a package that became critical by
@@ -210,6 +215,9 @@ type PackageView struct {
 	// longer enough for it.
 	KeyRequiredFrom time.Time
 }
+
+// ChartWeeks is how far back the package page's download chart goes.
+const ChartWeeks = 12
 
 // View gathers a package page.
 func (s *Service) View(ctx context.Context, p authz.Principal, name string) (*PackageView, error) {
@@ -261,6 +269,11 @@ func (s *Service) View(ctx context.Context, p authz.Principal, name string) (*Pa
 		sort.Slice(pv.Versions, func(i, j int) bool { return compareVersions(pv.Versions[i].Version, pv.Versions[j].Version) > 0 })
 		weekly, err := tx.DownloadsSince(st.pkg.ID, s.now().Add(-7*24*time.Hour))
 		pv.Downloads = weekly + s.downloads.Pending(st.pkg.ID)
+		if err != nil {
+			return err
+		}
+		pv.Now = s.now()
+		pv.Daily, err = tx.DailyDownloads(st.pkg.ID, pv.Now.Add(-ChartWeeks*7*24*time.Hour))
 		return err
 	})
 	if err != nil {

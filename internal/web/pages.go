@@ -18,6 +18,8 @@ import (
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/limits"
+	"github.com/rampart/rampart/internal/registry"
+	"github.com/rampart/rampart/internal/web/chart"
 	"github.com/rampart/rampart/internal/web/markdown"
 	"github.com/rampart/rampart/internal/web/webkit"
 )
@@ -130,6 +132,7 @@ type packageBody struct {
 	Tags        []distTag
 	Maintainers []string
 	Downloads   int64
+	Chart       template.HTML // downloads per week (internal/web/chart), "" when none
 	Restricted  bool
 	Critical    bool
 
@@ -176,6 +179,7 @@ func (h *Handler) pkg(w http.ResponseWriter, r *http.Request, p authz.Principal)
 		Readme:      readme,
 		Versions:    versionRows(pv.Versions),
 		Downloads:   pv.Downloads,
+		Chart:       chart.Weekly(pv.Daily, pv.Now, registry.ChartWeeks),
 		Restricted:  pv.Package.Access == "restricted",
 		Critical:    pv.Critical,
 	}

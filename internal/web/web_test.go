@@ -7,9 +7,12 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/config"
+	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/store"
 )
 
 // hostileReadme tries every way we know for a README to run script.
@@ -410,5 +413,39 @@ func TestPackageWithoutReadme(t *testing.T) {
 	wantContains(t, body, "This package has no README.")
 	if strings.Contains(body, "No README data found") {
 		t.Fatalf("the page shows npm's placeholder:\n%s", body)
+	}
+}
+
+// TestPackageDownloadChart: the package page draws downloads per week as
+// an inline SVG (no script), and draws nothing for a package without.
+func TestPackageDownloadChart(t *testing.T) {
+	e := newEnv(t, "")
+	alice := e.user("alice")
+	e.publish(alice, pkgSpec{name: "charted", version: "1.0.0"})
+	e.publish(alice, pkgSpec{name: "quiet", version: "1.0.0"})
+	if strings.Contains(e.browserGet("/package/charted").Body.String(), "<svg") {
+		t.Fatal("a chart is drawn before any download")
+	}
+	var id int64
+	err := e.raw.Update(t.Context(), func(tx store.Tx) error {
+		p, err := tx.PackageByRef(core.NPM("charted"))
+		if err != nil {
+			return err
+		}
+		id = p.ID
+		for i, n := range []int64{3, 5, 40} {
+			if err := tx.AddDownloads(id, time.Now().Add(-time.Duration(i*7)*24*time.Hour), n); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := e.browserGet("/package/charted").Body.String()
+	wantContains(t, body, `<svg class="downloads-chart"`, `aria-label="48 downloads in the last 12 weeks; the busiest week had 40"`, "Downloads per week, last 12 weeks")
+	if strings.Contains(e.browserGet("/package/quiet").Body.String(), "<svg") {
+		t.Fatal("a package without downloads gets a chart")
 	}
 }
