@@ -11,7 +11,9 @@ import (
 
 func TestWeekly(t *testing.T) {
 	now := time.Date(2026, 12, 5, 15, 0, 0, 0, time.UTC)
-	day := func(daysAgo int) time.Time { return now.Truncate(24*time.Hour).Add(-time.Duration(daysAgo) * 24 * time.Hour) }
+	day := func(daysAgo int) time.Time {
+		return now.Truncate(24 * time.Hour).Add(-time.Duration(daysAgo) * 24 * time.Hour)
+	}
 	days := []core.DayCount{{Day: day(200), N: 1000}, {Day: day(20), N: 5}, {Day: day(15), N: 5}, {Day: day(0), N: 40}, {Day: day(1), N: 2}}
 	svg := string(Weekly(days, now, 12))
 	// Well-formed XML, one bar per week, the summary spoken.

@@ -39,7 +39,9 @@ func testFirstPinStays(t *testing.T, s store.Store) {
 		!got[0].FirstSeen.Equal(a.FirstSeen.Truncate(time.Millisecond)) || got[1].Version != "1.1.0" {
 		t.Fatalf("UpstreamPins = %+v, want 1.0.0 (first pin) and 1.1.0", got)
 	}
-	if none := suite.Read(t, s, func(tx store.Tx) ([]core.UpstreamPin, error) { return tx.UpstreamPins(core.PackageRef{Ecosystem: "npm", Name: "other"}) }); len(none) != 0 {
+	if none := suite.Read(t, s, func(tx store.Tx) ([]core.UpstreamPin, error) {
+		return tx.UpstreamPins(core.PackageRef{Ecosystem: "npm", Name: "other"})
+	}); len(none) != 0 {
 		t.Fatalf("UpstreamPins(other) = %+v, want none", none)
 	}
 }
