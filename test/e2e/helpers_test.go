@@ -459,3 +459,17 @@ func viewVersions(t *testing.T, n *testserver.NPM, name string) []string {
 	}
 	return many
 }
+
+// logShows waits up to 10 s for the server's log to contain want: the
+// log is copied from the process's stderr by a goroutine, so a line
+// written before an answer may reach the buffer after it.
+func logShows(s *testserver.Server, want string) bool {
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(s.Log(), want) {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return true
+}

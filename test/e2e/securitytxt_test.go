@@ -53,7 +53,7 @@ preferred_languages = ["en", "fr"]
 	if got := f["policy"]; len(got) != 1 || got[0] != s.URL+"-/policies/security" {
 		t.Errorf("Policy %q", got)
 	}
-	if !strings.Contains(s.Log(), "security_contact.expires (2027-06-30T00:00:00Z) is 10 days ahead") {
+	if !logShows(s, "security_contact.expires (2027-06-30T00:00:00Z) is 10 days ahead") {
 		t.Errorf("no warning that the expiry is near in the start-up log:\n%s", s.Log())
 	}
 	// The Policy URL answers a plain client with the policy.
@@ -69,7 +69,7 @@ preferred_languages = ["en", "fr"]
 
 	s.Advance(t, 11*24*time.Hour)
 	s = s.Restart(t)
-	if !strings.Contains(s.Log(), "security_contact.expires (2027-06-30T00:00:00Z) is past") {
+	if !logShows(s, "security_contact.expires (2027-06-30T00:00:00Z) is past") {
 		t.Errorf("no warning that the expiry is past in the start-up log:\n%s", s.Log())
 	}
 	// Still served (the operator's contact may still be read), and a
@@ -91,7 +91,7 @@ func TestSecurityTxtWithoutContact(t *testing.T) {
 	if resp.StatusCode != http.StatusNotFound {
 		t.Errorf("status %d, want 404", resp.StatusCode)
 	}
-	if !strings.Contains(s.Log(), "no [security_contact] is configured") {
+	if !logShows(s, "no [security_contact] is configured") {
 		t.Errorf("no start-up notice:\n%s", s.Log())
 	}
 }

@@ -151,7 +151,7 @@ cooldown = "1h"
 	}
 	app2 := project(t)
 	anon(t, s).MustRun(app2, "install", "up-dep@1.1.0")
-	if !strings.Contains(s.Log(), "other bytes offered for a pinned version") {
+	if !logShows(s, "other bytes offered for a pinned version") {
 		t.Fatalf("the mismatch was not reported in the log:\n%s", s.Log())
 	}
 
