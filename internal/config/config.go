@@ -71,6 +71,9 @@ type Config struct {
 	// SecurityContact is this registry's security.txt (RFC 9116).
 	SecurityContact SecurityContact `toml:"security_contact"`
 
+	// Access is the read policy and registration mode (access.go).
+	Access Access `toml:"access"`
+
 	// InsecureFastPasswordHashing swaps argon2id's production parameters
 	// for tiny ones. Only for test suites on small machines.
 	InsecureFastPasswordHashing bool `toml:"insecure_fast_password_hashing"`
@@ -448,6 +451,7 @@ func (c *Config) Validate() error {
 	if err := c.TrustedPublishing.validate(); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, c.Access.validate())
 	return errors.Join(errs...)
 }
 

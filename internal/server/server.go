@@ -203,6 +203,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		Leaks:                scanning.CheckUpload,
 		Provenance:           publish.Provenance{Verifier: verifier, TrustedPublisher: trustedSource(cfg.TrustedPublishing.Issuers)},
 		Names:                func(tx publish.NameRoles, ref core.PackageRef) error { return names.Check(tx, ref) },
+		OrgPackagesPrivate:   cfg.Access.ReadPolicy().OrgPackagesPrivate,
 	}, opts.Now, opts.Log)
 	if err != nil {
 		st.Close()
@@ -262,7 +263,10 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	mux.Handle("GET "+web.PathSecurityTxt, web.SecurityTxt(cfg.SecurityContact, cfg.PublicURL))
 	mux.Handle(scanapi.Path, addrs.Handler(scanapi.New(svc.Scanning, log)))
 	mux.HandleFunc("/", catchAll)
-	return withDeadlines(logRequests(fastReads(mux, catchAll), log), cfg.Limits)
+	// A private registry's read gate stands in front of everything, the
+	// fast paths and their caches included (readgate.go).
+	gated := newReadGate(fastReads(mux, catchAll), cfg.Access.ReadPolicy(), svc, webH, addrs, log)
+	return withDeadlines(logRequests(gated, log), cfg.Limits)
 }
 
 // statusWriter remembers the status for the access log.
