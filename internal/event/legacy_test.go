@@ -120,6 +120,10 @@ func TestLegacyShapes(t *testing.T) {
 		// Quarantine events were born typed.
 		{core.EventQuarantine, map[string]any{"reason": "r"}, Quarantine{Reason: "r"}},
 		{core.EventQuarantineRelease, map[string]any{"reason": "r"}, QuarantineRelease{Reason: "r"}},
+		// Private-registry events were born typed.
+		{core.EventInviteCreate, map[string]any{"invite": 1, "expires": now}, InviteCreate{Invite: 1, Expires: ms}},
+		{core.EventInviteUse, map[string]any{"invite": 1, "user": "al"}, InviteUse{Invite: 1, User: "al"}},
+		{core.EventSSOLink, map[string]any{"user": "al", "provider": "corp", "created": true}, SSOLink{User: "al", Provider: "corp", Created: true}},
 	}
 	seen := map[string]bool{}
 	for _, c := range cases {

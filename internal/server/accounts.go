@@ -65,6 +65,8 @@ func openAccounts(ctx context.Context, st store.Store, cfg config.Config, hasher
 		Store: st, Hasher: hasher, Passwords: checker, Domains: domains, Limiter: limiter, Authn: an, Notifier: notes, Background: bg, Log: opts.Log, Now: opts.Now,
 	}, identity.Policy{
 		AllowRegistration: cfg.AllowRegistration,
+		Registration:      cfg.RegistrationMode(),
+		InviteLifetime:    cfg.Access.InviteLifetime(),
 		DomainRecheck:     cfg.EmailDomains.RecheckInterval.Duration,
 		RecoveryWait:      cfg.Recovery.Wait.Duration,
 	})

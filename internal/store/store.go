@@ -104,6 +104,8 @@ type Tx interface {
 	Orgs
 	Provenance
 	NameAllowances
+	Invites
+	SSOIdentities
 }
 
 // Users holds accounts. Names are unique; so are verified email

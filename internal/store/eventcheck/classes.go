@@ -202,4 +202,11 @@ var Methods = map[string]Rule{
 	"AllowName":      {Security, "a name the typosquatting check refuses may be created; EventNameAllowed"},
 	"NameAllowance":  {Read, ""},
 	"NameAllowances": {Read, ""},
+	// Invites, SSOIdentities
+	"CreateInvite":    {Security, "an address may sign up on an invite-only registry; EventInviteCreate"},
+	"UseInvite":       {Security, "an invitation became an account; EventInviteUse"},
+	"InviteByHash":    {Read, ""},
+	"Invites":         {Read, ""},
+	"LinkSSOIdentity": {Security, "an identity provider's subject signs in as the account; EventSSOLink"},
+	"SSOIdentity":     {Read, ""},
 }

@@ -158,3 +158,18 @@ func (c *checkedTx) AllowName(a core.NameAllowance) error {
 	c.try("AllowName")
 	return c.did(c.Tx.AllowName(a))
 }
+
+func (c *checkedTx) CreateInvite(i *core.Invite) error {
+	c.try("CreateInvite")
+	return c.did(c.Tx.CreateInvite(i))
+}
+
+func (c *checkedTx) UseInvite(id int64, user string, at time.Time) error {
+	c.try("UseInvite")
+	return c.did(c.Tx.UseInvite(id, user, at))
+}
+
+func (c *checkedTx) LinkSSOIdentity(i core.SSOIdentity) error {
+	c.try("LinkSSOIdentity")
+	return c.did(c.Tx.LinkSSOIdentity(i))
+}
