@@ -42,7 +42,9 @@ func (InviteUse) Type() string    { return core.EventInviteUse }
 func (SSOLink) Type() string      { return core.EventSSOLink }
 
 // At is the event of p by actor.
-func (p InviteCreate) At(at time.Time, actor string) *core.Event { return newEvent(p, at, actor, "", "") }
+func (p InviteCreate) At(at time.Time, actor string) *core.Event {
+	return newEvent(p, at, actor, "", "")
+}
 
 // At is the event of p by actor.
 func (p InviteUse) At(at time.Time, actor string) *core.Event { return newEvent(p, at, actor, "", "") }

@@ -37,7 +37,7 @@ type Policy struct {
 	Registration string
 	// InviteLifetime is how long an invitation stays valid; 0 means
 	// DefaultInviteLifetime.
-	InviteLifetime time.Duration
+	InviteLifetime    time.Duration
 	MinPasswordLength int
 	// DomainRecheck is how often a verified address's domain is checked
 	// again (RecheckEmailDomains); default 24h.

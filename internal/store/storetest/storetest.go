@@ -34,8 +34,8 @@ import (
 
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/store"
-	"github.com/rampart/rampart/internal/store/storetest/accounts"
 	"github.com/rampart/rampart/internal/store/storetest/access"
+	"github.com/rampart/rampart/internal/store/storetest/accounts"
 	"github.com/rampart/rampart/internal/store/storetest/names"
 	"github.com/rampart/rampart/internal/store/storetest/orgs"
 	"github.com/rampart/rampart/internal/store/storetest/packages"
