@@ -73,6 +73,8 @@ type Config struct {
 
 	// Access is the read policy and registration mode (access.go).
 	Access Access `toml:"access"`
+	// SSO are the identity providers users sign in with (sso.go).
+	SSO []SSOProvider `toml:"sso"`
 
 	// InsecureFastPasswordHashing swaps argon2id's production parameters
 	// for tiny ones. Only for test suites on small machines.
@@ -333,6 +335,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	if v := getenv("RAMPART_SMTP_PASSWORD"); v != "" {
 		c.Mail.Password = Secret(v)
 	}
+	c.applySSOEnv(getenv)
 	if v := getenv("RAMPART_LISTEN"); v != "" {
 		c.Listen = v
 	}
@@ -452,6 +455,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, err)
 	}
 	errs = append(errs, c.Access.validate())
+	errs = append(errs, c.validateSSO())
 	return errors.Join(errs...)
 }
 

@@ -41,6 +41,7 @@ import (
 	"github.com/rampart/rampart/internal/secretscan"
 	"github.com/rampart/rampart/internal/signing"
 	"github.com/rampart/rampart/internal/stage"
+	"github.com/rampart/rampart/internal/sso"
 	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/store/sqlite"
 	"github.com/rampart/rampart/internal/throttle"
@@ -97,6 +98,9 @@ type Services struct {
 	// Names is typosquatting protection: the check on new names and the
 	// moderators' allowances (internal/namepolicy).
 	Names *namepolicy.Service
+	// SSO signs in with the company's identity providers (sso.go); nil
+	// when none is configured.
+	SSO *sso.Service
 }
 
 // Close stops the background jobs, waits until ctx ends for the tasks
@@ -223,6 +227,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 	accts.Names = names
 	accts.Stage = openStage(reg, cfg, mailer, opts)
 	accts.Orgs = org.New(st, mailer, cfg.PublicURL, opts.Now, opts.Log)
+	accts.SSO = openSSO(st, cfg, accts, opts.Now, opts.Log)
 	return accts, nil
 }
 
@@ -238,6 +243,9 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	npmH.SetTrust(svc.Trust.Service)
 	webH := web.New(svc.Registry, web.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors}, web.Config{PublicURL: cfg.PublicURL, Policies: docs.Policies(), SecurityContacts: cfg.SecurityContact.Contact}, log)
 	webH.Mount(orgpages.New(svc.Orgs), trustpages.New(svc.Trust.Service), stagepages.New(svc.Stage, svc.Registry))
+	if svc.SSO != nil {
+		webH.WithSSO(svc.SSO)
+	}
 	addrs := clientaddr.New(cfg.TrustedProxyPrefixes())
 	// The catch-all settles the client address and, for npm, the user
 	// agent in one copy of the request (r.WithContext copies it whole).
