@@ -55,7 +55,7 @@ func (h *Handler) ssoStart(w http.ResponseWriter, r *http.Request, p authz.Princ
 
 func (h *Handler) ssoCallback(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
 	var cookie string
-	if c, err := r.Cookie(ssoCookie); err == nil && len(c.Value) <= maxCookieLength {
+	if c, err := r.Cookie(ssoCookie); err == nil && len(c.Value) <= maxSSOCookieLength {
 		cookie = c.Value
 	}
 	// The flight is spent, whatever the outcome.
@@ -68,3 +68,7 @@ func (h *Handler) ssoCallback(w http.ResponseWriter, r *http.Request, p authz.Pr
 	}
 	return h.continueSignIn(w, r, p, res.User, webkit.SafeNext(res.Next))
 }
+
+// maxSSOCookieLength bounds the flight cookie read back (sso.Finish
+// refuses longer ones too): its state, nonce, verifier and next path.
+const maxSSOCookieLength = 4096
