@@ -25,6 +25,10 @@ type Access struct {
 	// user create`). Empty follows allow_registration (open if true,
 	// closed if false).
 	Registration string `toml:"registration"`
+	// PasswordLogin, when false, turns password sign-in off for everyone
+	// but site administrators (their break-glass): users sign in with an
+	// identity provider ([[sso]]). Default true.
+	PasswordLogin *bool `toml:"password_login"`
 	// InviteExpiry is how long an invitation link stays valid; default
 	// 7 days.
 	InviteExpiry Duration `toml:"invite_expiry"`
@@ -64,6 +68,9 @@ func (a Access) InviteLifetime() time.Duration {
 	}
 	return a.InviteExpiry.Duration
 }
+
+// PasswordsAdminsOnly reports whether password_login is false.
+func (a Access) PasswordsAdminsOnly() bool { return a.PasswordLogin != nil && !*a.PasswordLogin }
 
 func (a Access) validate() error {
 	if _, err := authz.ParseReadPolicy(a.Read); err != nil {

@@ -456,6 +456,9 @@ func (c *Config) Validate() error {
 	}
 	errs = append(errs, c.Access.validate())
 	errs = append(errs, c.validateSSO())
+	if c.Access.PasswordsAdminsOnly() && len(c.SSO) == 0 {
+		errs = append(errs, errors.New("access.password_login = false needs an identity provider to sign in with: add an [[sso]] section"))
+	}
 	return errors.Join(errs...)
 }
 

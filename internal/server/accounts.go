@@ -53,10 +53,12 @@ func openAccounts(ctx context.Context, st store.Store, cfg config.Config, hasher
 			return id.CancelRecoveryAtSignIn(tx, u, now, addr, userAgent)
 		},
 	}, authn.Policy{
-		PublishMaxDays:  cfg.Tokens.PublishMaxDays,
-		DefaultDays:     cfg.Tokens.DefaultDays,
-		ReadOnlyMaxDays: cfg.Tokens.ReadOnlyMaxDays,
-		SessionLifetime: time.Duration(cfg.Tokens.SessionHours) * time.Hour,
+		PublishMaxDays:      cfg.Tokens.PublishMaxDays,
+		DefaultDays:         cfg.Tokens.DefaultDays,
+		ReadOnlyMaxDays:     cfg.Tokens.ReadOnlyMaxDays,
+		SessionLifetime:     time.Duration(cfg.Tokens.SessionHours) * time.Hour,
+		PasswordsAdminsOnly: cfg.Access.PasswordsAdminsOnly(),
+		SSOHint:             ssoHint(cfg),
 	})
 	if err != nil {
 		return nil, err

@@ -28,3 +28,11 @@ func openSSO(st store.Store, cfg config.Config, svc *Services, now func() time.T
 	}
 	return sso.New(sso.Deps{Store: st, Identity: svc.Identity, Orgs: svc.Orgs, PublicURL: cfg.PublicURL, Now: now, Log: log}, ps)
 }
+
+// ssoHint tells a user refused a password sign-in where to sign in.
+func ssoHint(cfg config.Config) string {
+	if len(cfg.SSO) == 0 {
+		return "ask the registry's administrators how to sign in"
+	}
+	return "sign in with " + cfg.SSO[0].DisplayName + " at " + cfg.PublicURL + "login (npm login opens it for you)"
+}

@@ -287,11 +287,15 @@ type loginBody struct {
 	TOTP, Keys bool
 	// SSO are the identity providers to sign in with (sso.go).
 	SSO []sso.Info
+	// PasswordHidden hides the password form ([access] password_login =
+	// false; ?password=1 shows it, the administrators' break-glass).
+	PasswordHidden bool
 }
 
 func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
 	next := webkit.SafeNext(r.URL.Query().Get("next"))
-	return h.render(w, r, p, http.StatusOK, "login", pageData{Title: "Sign in", Next: next, Body: loginBody{Next: next, SSO: h.ssoButtons()}})
+	return h.render(w, r, p, http.StatusOK, "login", pageData{Title: "Sign in", Next: next, Body: loginBody{Next: next, SSO: h.ssoButtons(),
+		PasswordHidden: h.authn.PasswordsAdminsOnly() && r.URL.Query().Get("password") == ""}})
 }
 
 func (h *Handler) login(w http.ResponseWriter, r *http.Request, p authz.Principal) error {

@@ -65,6 +65,9 @@ func TestSSORefusals(t *testing.T) {
 	idp.SetClient("rampart", "corp-client-secret")
 	idp.SetUser(oidcpeer.LoginUser{Subject: "corp-7", Email: "alice@example.com", EmailVerified: true, Username: "alice.corp"})
 	s := testserver.Start(t, testserver.Options{SMTP: true, Env: []string{"CORP_SSO_SECRET=corp-client-secret"}, Config: `
+[access]
+password_login = false
+
 [[sso]]
 name = "corp"
 issuer = "` + idp.URL + `"
@@ -98,5 +101,21 @@ client_secret_env = "CORP_SSO_SECRET"
 	status, loc, body = ssoFlow(t, s, nil)
 	if status != http.StatusSeeOther || loc != "/account" {
 		t.Fatalf("honest sign-in: %d %q\n%s", status, loc, body)
+	}
+
+	// password_login = false: passwords are the administrators' only.
+	out, err := anon(t, s).Interactive("", []string{"Username:", "Password:"}, []string{"alice", alicePW}, "login", "--auth-type=legacy")
+	if err == nil || !strings.Contains(out, "password sign-in is turned off on this registry: sign in with corp at") {
+		t.Fatalf("alice's password login: %v\n%s", err, out)
+	}
+	if out, err := s.Admin(t, bobPW+"\n", "user", "create", "--name", "root", "--email", "root@example.com", "--admin", "--verified", "--password-stdin"); err != nil {
+		t.Fatalf("admin create: %v\n%s", err, out)
+	}
+	login(t, s, "root", bobPW)
+	if status, body := browser(t, "GET", s.URL+"login", nil); status != http.StatusOK || strings.Contains(body, `action="/login"`) || !strings.Contains(body, "Sign in with corp") {
+		t.Fatalf("sign-in page with passwords off: %d\n%s", status, body)
+	}
+	if _, body := browser(t, "GET", s.URL+"login?password=1", nil); !strings.Contains(body, `action="/login"`) {
+		t.Fatalf("break-glass sign-in page has no password form:\n%s", body)
 	}
 }
