@@ -67,7 +67,7 @@ func (g *readGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err == nil {
-		g.next.ServeHTTP(w, r)
+		g.next.ServeHTTP(&privateCache{ResponseWriter: w}, r)
 		return
 	}
 	if web.IsBrowser(r) && (r.Method == http.MethodGet || r.Method == http.MethodHead) && core.KindOf(err) == core.KindUnauthenticated {
@@ -122,3 +122,37 @@ func publicPath(method, p string) bool {
 	}
 	return false
 }
+
+// privateCache keeps what a private registry answers out of shared
+// caches (a CDN or proxy in front would otherwise serve a packument or
+// tarball it kept to the next, anonymous, caller): a "public"
+// Cache-Control becomes "private", keeping its other directives.
+type privateCache struct {
+	http.ResponseWriter
+	done bool
+}
+
+func (p *privateCache) fix() {
+	if p.done {
+		return
+	}
+	p.done = true
+	h := p.ResponseWriter.Header()
+	if cc := h.Get("Cache-Control"); strings.Contains(cc, "public") {
+		h.Set("Cache-Control", strings.Replace(cc, "public", "private", 1))
+	}
+}
+
+func (p *privateCache) WriteHeader(code int) {
+	p.fix()
+	p.ResponseWriter.WriteHeader(code)
+}
+
+func (p *privateCache) Write(b []byte) (int, error) {
+	p.fix()
+	return p.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection (deadlines,
+// flushing) through the wrapper.
+func (p *privateCache) Unwrap() http.ResponseWriter { return p.ResponseWriter }

@@ -25,6 +25,19 @@ func TestPrivateRegistry(t *testing.T) {
 		t.Fatalf("alice's packument: %d %s", r.Status, r.Body)
 	}
 	tarball := s.URL + "priv-lib/-/priv-lib-1.0.0.tgz"
+	// No shared cache may keep what a private registry serves.
+	for _, u := range []string{s.URL + "priv-lib", tarball} {
+		req, _ := http.NewRequest("GET", u, nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if cc := resp.Header.Get("Cache-Control"); resp.StatusCode != http.StatusOK || strings.Contains(cc, "public") || !strings.Contains(cc, "private") {
+			t.Errorf("GET %s: %d, Cache-Control %q; want private", u, resp.StatusCode, cc)
+		}
+	}
 	for range 2 {
 		if r := do(t, "GET", tarball, tok, nil); r.Status != http.StatusOK {
 			t.Fatalf("alice's tarball: %d %s", r.Status, r.Body)
