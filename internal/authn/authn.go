@@ -41,7 +41,17 @@ type Policy struct {
 	DefaultDays     int
 	ReadOnlyMaxDays int
 	SessionLifetime time.Duration
+	// PasswordsAdminsOnly turns password sign-in off for everyone but
+	// site administrators (their break-glass when the identity provider
+	// is down): [access] password_login = false. SSOHint says how to sign
+	// in instead.
+	PasswordsAdminsOnly bool
+	SSOHint             string
 }
+
+// PasswordsAdminsOnly reports whether password sign-in is kept to site
+// administrators (the web hides the form).
+func (s *Service) PasswordsAdminsOnly() bool { return s.policy.PasswordsAdminsOnly }
 
 // SignInHook runs in the transaction that records a completed sign-in of
 // u (from addr, with userAgent); after, if not nil, runs once it is
@@ -143,6 +153,10 @@ func (s *Service) Login(ctx context.Context, name, pw string, addr netip.Addr) (
 	}
 	if u.Disabled() {
 		return nil, core.Errorf(core.KindForbidden, "account %s is disabled; contact the registry's administrators", u.Name)
+	}
+	if s.policy.PasswordsAdminsOnly && !u.Admin {
+		// Said only after a correct password, so it tells a guesser nothing.
+		return nil, core.Errorf(core.KindForbidden, "password sign-in is turned off on this registry: %s", s.policy.SSOHint)
 	}
 	if err := s.checkSignInPassword(ctx, u, pw, addr); err != nil {
 		return nil, err

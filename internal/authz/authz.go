@@ -215,6 +215,20 @@ type Resource struct {
 	// Org is the organisation that owns the package's scope, or the one
 	// an org action is aimed at (org.go); nil for none.
 	Org *OrgFacts
+	// OrgPrivate marks a package of an organisation under a read policy
+	// that keeps org packages to their members (ReadPolicy
+	// .OrgPackagesPrivate): read like a restricted one. It counts only
+	// with Org set.
+	OrgPrivate bool
+	// Read is the registry's read policy, for ReadRegistry
+	// (readpolicy.go); Write marks a request there that is not a read.
+	Read  ReadPolicy
+	Write bool
+}
+
+// private reports whether reading the package needs a reason to.
+func (r Resource) private() bool {
+	return r.Restricted || r.OrgPrivate && r.Org != nil
 }
 
 // Authorize returns nil if p may perform a on r, or an error whose message
@@ -227,6 +241,9 @@ type Resource struct {
 // yet spent; Settle spends the request's code, if it carried one, and
 // asks again.
 func Authorize(p Principal, a Action, r Resource) error {
+	if a == ReadRegistry {
+		return readRegistry(p, r)
+	}
 	if p.Publisher != nil && a != UseCredentials {
 		return publisherMay(p, a, r)
 	}
@@ -236,7 +253,7 @@ func Authorize(p Principal, a Action, r Resource) error {
 		}
 		return standing(p)
 	}
-	if a == ReadPackage && !r.Restricted {
+	if a == ReadPackage && !r.private() {
 		return nil // public packages are readable by anyone
 	}
 	if p.User == nil {

@@ -107,6 +107,9 @@ func mayActOnPackage(u *core.User, a Action, r Resource) bool {
 		// Owners and admins manage the packages' access, so they see
 		// what they grant.
 		role := r.Org.role(u)
+		if r.OrgPrivate && !r.Restricted && role != "" {
+			return true // the read policy keeps it to the org's members
+		}
 		return r.Org.grant(u) != core.PermNone || role == core.OrgOwner || role == core.OrgAdmin
 	case PublishVersion, Unpublish, Deprecate, SetDistTags:
 		return r.Org.grant(u) == core.PermReadWrite

@@ -38,7 +38,7 @@ func publisherMay(p Principal, a Action, r Resource) error {
 	}
 	same := r.Package == pub.Package
 	switch {
-	case a == ReadPackage && (!r.Restricted || same):
+	case a == ReadPackage && (!r.private() || same):
 		return nil
 	case a == PublishVersion && same:
 		return nil

@@ -74,6 +74,11 @@ type Config struct {
 	// SecurityContact is this registry's security.txt (RFC 9116).
 	SecurityContact SecurityContact `toml:"security_contact"`
 
+	// Access is the read policy and registration mode (access.go).
+	Access Access `toml:"access"`
+	// SSO are the identity providers users sign in with (sso.go).
+	SSO []SSOProvider `toml:"sso"`
+
 	// InsecureFastPasswordHashing swaps argon2id's production parameters
 	// for tiny ones. Only for test suites on small machines.
 	InsecureFastPasswordHashing bool `toml:"insecure_fast_password_hashing"`
@@ -333,6 +338,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	if v := getenv("RAMPART_SMTP_PASSWORD"); v != "" {
 		c.Mail.Password = Secret(v)
 	}
+	c.applySSOEnv(getenv)
 	if v := getenv("RAMPART_LISTEN"); v != "" {
 		c.Listen = v
 	}
@@ -465,6 +471,11 @@ func (c *Config) Validate() error {
 	}
 	if err := c.TrustedPublishing.validate(); err != nil {
 		errs = append(errs, err)
+	}
+	errs = append(errs, c.Access.validate())
+	errs = append(errs, c.validateSSO())
+	if c.Access.PasswordsAdminsOnly() && len(c.SSO) == 0 {
+		errs = append(errs, errors.New("access.password_login = false needs an identity provider to sign in with: add an [[sso]] section"))
 	}
 	return errors.Join(errs...)
 }

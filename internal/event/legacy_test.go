@@ -123,6 +123,10 @@ func TestLegacyShapes(t *testing.T) {
 		// Upstream events were born typed.
 		{core.EventUpstreamPin, map[string]any{"upstream": "u", "integrity": "sha512-x"}, UpstreamPin{Upstream: "u", Integrity: "sha512-x"}},
 		{core.EventUpstreamMismatch, map[string]any{"upstream": "u", "pinned": "a", "offered": "b"}, UpstreamMismatch{Upstream: "u", Pinned: "a", Offered: "b"}},
+		// Private-registry events were born typed.
+		{core.EventInviteCreate, map[string]any{"invite": 1, "expires": now}, InviteCreate{Invite: 1, Expires: ms}},
+		{core.EventInviteUse, map[string]any{"invite": 1, "user": "al"}, InviteUse{Invite: 1, User: "al"}},
+		{core.EventSSOLink, map[string]any{"user": "al", "provider": "corp", "created": true}, SSOLink{User: "al", Provider: "corp", Created: true}},
 	}
 	seen := map[string]bool{}
 	for _, c := range cases {

@@ -32,6 +32,12 @@ import (
 // Policy is the part of the configuration this package enforces.
 type Policy struct {
 	AllowRegistration bool
+	// Registration is the registration mode (invites.go): open, invite or
+	// closed; empty follows AllowRegistration.
+	Registration string
+	// InviteLifetime is how long an invitation stays valid; 0 means
+	// DefaultInviteLifetime.
+	InviteLifetime    time.Duration
 	MinPasswordLength int
 	// DomainRecheck is how often a verified address's domain is checked
 	// again (RecheckEmailDomains); default 24h.
@@ -141,6 +147,10 @@ func (s *Service) validatePassword(pw, name string) error {
 type NewUser struct {
 	Name, Email, Password string
 	Verified, Admin       bool
+	// Invite is the secret of the invitation a sign-up on an invite-only
+	// registry uses (invites.go).
+	Invite string
+	invite *core.Invite // checked by mayRegister, spent by createUser
 }
 
 // Register creates an account through self-service sign-up (npm adduser,
@@ -149,10 +159,11 @@ type NewUser struct {
 // against its source, taken or not (throttle.SignupRate), which also slows
 // finding out which addresses have accounts.
 func (s *Service) Register(ctx context.Context, nu NewUser, addr netip.Addr) (*core.User, error) {
-	if !s.policy.AllowRegistration {
-		return nil, core.Errorf(core.KindForbidden, "this registry does not allow self-service sign-up; ask an administrator for an account")
+	inv, err := s.mayRegister(ctx, nu)
+	if err != nil {
+		return nil, err
 	}
-	nu.Verified, nu.Admin = false, false
+	nu.Verified, nu.Admin, nu.invite = false, false, inv
 	if err := ValidateUserName(nu.Name); err != nil {
 		return nil, err
 	}
@@ -162,7 +173,7 @@ func (s *Service) Register(ctx context.Context, nu NewUser, addr netip.Addr) (*c
 	if err := validateEmail(nu.Email); err != nil {
 		return nil, err
 	}
-	err := s.limiter.ReserveRate(ctx, []throttle.RateKey{{Key: "signup:addr:" + throttle.SourceKey(addr), Rate: throttle.SignupRate,
+	err = s.limiter.ReserveRate(ctx, []throttle.RateKey{{Key: "signup:addr:" + throttle.SourceKey(addr), Rate: throttle.SignupRate,
 		Refusal: "too many sign-ups from your address; try again in %s"}})
 	if err != nil {
 		return nil, err
@@ -260,6 +271,11 @@ func (s *Service) createUser(ctx context.Context, actor string, nu NewUser) (*co
 		}
 		if err := tx.AppendEvent(event.AccountCreate{User: u.Name, Admin: u.Admin}.At(u.CreatedAt, actorOr(actor, u.Name))); err != nil {
 			return err
+		}
+		if nu.invite != nil {
+			if err := useInvite(tx, nu.invite, u); err != nil {
+				return err
+			}
 		}
 		if link != nil {
 			return link.store(tx, u)

@@ -50,7 +50,7 @@ func (s *Service) Attestations(ctx context.Context, p authz.Principal, name, ver
 		if err != nil {
 			return err
 		}
-		if err := authz.Authorize(p, authz.ReadPackage, st.resource()); err != nil {
+		if err := authz.Authorize(p, authz.ReadPackage, s.readResource(st)); err != nil {
 			return err
 		}
 		if v, err = tx.Version(st.pkg.ID, version); errors.Is(err, core.ErrNotFound) {

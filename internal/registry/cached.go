@@ -170,7 +170,7 @@ func (s *Service) Document(ctx context.Context, p authz.Principal, name string, 
 	if err != nil {
 		return nil, err
 	}
-	if d.Restricted {
+	if d.Restricted || s.orgScoped(name) {
 		if err := s.authorizeRead(ctx, p, name); err != nil {
 			return nil, err
 		}

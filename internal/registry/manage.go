@@ -133,7 +133,7 @@ func (s *Service) DistTags(ctx context.Context, p authz.Principal, name string) 
 		if err != nil {
 			return err
 		}
-		if err := authz.Authorize(p, authz.ReadPackage, st.resource()); err != nil {
+		if err := authz.Authorize(p, authz.ReadPackage, s.readResource(st)); err != nil {
 			return err
 		}
 		tags, err = tx.DistTags(st.pkg.ID)

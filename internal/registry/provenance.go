@@ -33,7 +33,7 @@ func (s *Service) ProvenancePolicy(ctx context.Context, p authz.Principal, name 
 		if err != nil {
 			return err
 		}
-		if err := authz.Authorize(p, authz.ReadPackage, st.resource()); err != nil {
+		if err := authz.Authorize(p, authz.ReadPackage, s.readResource(st)); err != nil {
 			return err
 		}
 		if out.Policy, err = tx.ProvenancePolicy(st.pkg.ID); err != nil {

@@ -36,7 +36,7 @@ func (s *Service) authorizeRead(ctx context.Context, p authz.Principal, name str
 		if err != nil {
 			return err
 		}
-		return authz.Authorize(p, authz.ReadPackage, st.resource())
+		return authz.Authorize(p, authz.ReadPackage, s.readResource(st))
 	})
 }
 
@@ -121,12 +121,12 @@ func (s *Service) servableFile(ctx context.Context, p authz.Principal, name, ver
 		}
 		// Maintainers matter only for restricted packages: the public
 		// path skips that query.
-		if restricted = pkg.Access == "restricted"; restricted {
+		if restricted = pkg.Access == "restricted" || s.orgScoped(name); restricted {
 			st, err := loadPackage(tx, s.ref(name))
 			if err != nil {
 				return err
 			}
-			if err := authz.Authorize(p, authz.ReadPackage, st.resource()); err != nil {
+			if err := authz.Authorize(p, authz.ReadPackage, s.readResource(st)); err != nil {
 				return err
 			}
 		}
@@ -227,7 +227,7 @@ func (s *Service) View(ctx context.Context, p authz.Principal, name string) (*Pa
 		if err != nil {
 			return err
 		}
-		if err := authz.Authorize(p, authz.ReadPackage, st.resource()); err != nil {
+		if err := authz.Authorize(p, authz.ReadPackage, s.readResource(st)); err != nil {
 			return err
 		}
 		pv.Package, pv.Maintainers, pv.Critical = *st.pkg, st.maintainers, st.critical.Critical()

@@ -32,6 +32,10 @@ import (
 
 // Config is the part of the configuration the registry enforces.
 type Config struct {
+	// OrgPackagesPrivate keeps every package in an organisation's scope
+	// to the organisation's members ([access] org_packages = "members";
+	// orgread.go).
+	OrgPackagesPrivate bool
 	// Format is the wire format of the packages served (npm's, from
 	// internal/ecosystem/npm): names, documents. Required.
 	Format ecosystem.Format

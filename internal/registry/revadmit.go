@@ -49,7 +49,7 @@ func (s *Service) mayUpdateMetadataIn(ctx context.Context, p authz.Principal, na
 		if err != nil {
 			return err
 		}
-		if err := authz.Authorize(p, authz.ReadPackage, st.resource()); err != nil {
+		if err := authz.Authorize(p, authz.ReadPackage, s.readResource(st)); err != nil {
 			return err
 		}
 		var first error

@@ -35,7 +35,7 @@ func (s *Service) loadAt(tx packagesCritical, p authz.Principal, name, rev strin
 	if err != nil || rev == "" {
 		return st, err
 	}
-	if err := authz.Authorize(p, authz.ReadPackage, st.resource()); err != nil {
+	if err := authz.Authorize(p, authz.ReadPackage, s.readResource(st)); err != nil {
 		return nil, err
 	}
 	if s.rev(st.pkg) != rev {

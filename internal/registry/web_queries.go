@@ -82,5 +82,5 @@ func (s *Service) readable(tx packagesCritical, p authz.Principal, name string) 
 	if err != nil {
 		return false, err
 	}
-	return authz.Authorize(p, authz.ReadPackage, st.resource()) == nil, nil
+	return authz.Authorize(p, authz.ReadPackage, s.readResource(st)) == nil, nil
 }

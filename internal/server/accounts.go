@@ -53,10 +53,12 @@ func openAccounts(ctx context.Context, st store.Store, cfg config.Config, hasher
 			return id.CancelRecoveryAtSignIn(tx, u, now, addr, userAgent)
 		},
 	}, authn.Policy{
-		PublishMaxDays:  cfg.Tokens.PublishMaxDays,
-		DefaultDays:     cfg.Tokens.DefaultDays,
-		ReadOnlyMaxDays: cfg.Tokens.ReadOnlyMaxDays,
-		SessionLifetime: time.Duration(cfg.Tokens.SessionHours) * time.Hour,
+		PublishMaxDays:      cfg.Tokens.PublishMaxDays,
+		DefaultDays:         cfg.Tokens.DefaultDays,
+		ReadOnlyMaxDays:     cfg.Tokens.ReadOnlyMaxDays,
+		SessionLifetime:     time.Duration(cfg.Tokens.SessionHours) * time.Hour,
+		PasswordsAdminsOnly: cfg.Access.PasswordsAdminsOnly(),
+		SSOHint:             ssoHint(cfg),
 	})
 	if err != nil {
 		return nil, err
@@ -65,6 +67,8 @@ func openAccounts(ctx context.Context, st store.Store, cfg config.Config, hasher
 		Store: st, Hasher: hasher, Passwords: checker, Domains: domains, Limiter: limiter, Authn: an, Notifier: notes, Background: bg, Log: opts.Log, Now: opts.Now,
 	}, identity.Policy{
 		AllowRegistration: cfg.AllowRegistration,
+		Registration:      cfg.RegistrationMode(),
+		InviteLifetime:    cfg.Access.InviteLifetime(),
 		DomainRecheck:     cfg.EmailDomains.RecheckInterval.Duration,
 		RecoveryWait:      cfg.Recovery.Wait.Duration,
 	})

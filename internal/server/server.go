@@ -40,6 +40,7 @@ import (
 	"github.com/rampart/rampart/internal/secondfactor"
 	"github.com/rampart/rampart/internal/secretscan"
 	"github.com/rampart/rampart/internal/signing"
+	"github.com/rampart/rampart/internal/sso"
 	"github.com/rampart/rampart/internal/stage"
 	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/store/sqlite"
@@ -102,6 +103,9 @@ type Services struct {
 	// Upstream proxies the names this registry does not hold from the
 	// configured upstreams (internal/upstream); nil when none is.
 	Upstream *upstream.Service
+	// SSO signs in with the company's identity providers (sso.go); nil
+	// when none is configured.
+	SSO *sso.Service
 }
 
 // Close stops the background jobs, waits until ctx ends for the tasks
@@ -208,6 +212,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		Leaks:                scanning.CheckUpload,
 		Provenance:           publish.Provenance{Verifier: verifier, TrustedPublisher: trustedSource(cfg.TrustedPublishing.Issuers)},
 		Names:                func(tx publish.NameRoles, ref core.PackageRef) error { return names.Check(tx, ref) },
+		OrgPackagesPrivate:   cfg.Access.ReadPolicy().OrgPackagesPrivate,
 	}, opts.Now, opts.Log)
 	if err != nil {
 		st.Close()
@@ -229,6 +234,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 	accts.Upstream = upstream.New(upstream.Deps{Upstreams: cfg.Upstreams, Store: st, Blobs: blobs, PublicURL: cfg.PublicURL,
 		Dir: filepath.Join(cfg.Data, "upstream"), MaxDocument: cfg.Limits.DocumentBytes, MaxTarball: cfg.Limits.TarballBytes, Log: opts.Log, Now: opts.Now})
 	accts.Orgs = org.New(st, mailer, cfg.PublicURL, opts.Now, opts.Log)
+	accts.SSO = openSSO(st, cfg, accts, opts.Now, opts.Log)
 	return accts, nil
 }
 
@@ -246,6 +252,9 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	webH := web.New(svc.Registry, web.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors}, web.Config{PublicURL: cfg.PublicURL, Policies: docs.Policies(), SecurityContacts: cfg.SecurityContact.Contact}, log)
 	webH.Mount(orgpages.New(svc.Orgs), trustpages.New(svc.Trust.Service), stagepages.New(svc.Stage, svc.Registry),
 		adminpages.New(svc.Identity, svc.Orgs))
+	if svc.SSO != nil {
+		webH.WithSSO(svc.SSO)
+	}
 	addrs := clientaddr.New(cfg.TrustedProxyPrefixes())
 	// The catch-all settles the client address and, for npm, the user
 	// agent in one copy of the request (r.WithContext copies it whole).
@@ -272,7 +281,10 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	mux.Handle("GET "+web.PathSecurityTxt, web.SecurityTxt(cfg.SecurityContact, cfg.PublicURL))
 	mux.Handle(scanapi.Path, addrs.Handler(scanapi.New(svc.Scanning, log)))
 	mux.HandleFunc("/", catchAll)
-	return withPathPrefix(cfg.PathPrefix(), withDeadlines(logRequests(fastReads(mux, catchAll), log), cfg.Limits))
+	// A private registry's read gate stands in front of everything, the
+	// fast paths and their caches included (readgate.go).
+	gated := newReadGate(fastReads(mux, catchAll), cfg.Access.ReadPolicy(), svc, webH, addrs, log)
+	return withPathPrefix(cfg.PathPrefix(), withDeadlines(logRequests(gated, log), cfg.Limits))
 }
 
 // statusWriter remembers the status for the access log.

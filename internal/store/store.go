@@ -105,6 +105,8 @@ type Tx interface {
 	Provenance
 	NameAllowances
 	UpstreamPins
+	Invites
+	SSOIdentities
 }
 
 // Users holds accounts. Names are unique; so are verified email

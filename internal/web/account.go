@@ -48,6 +48,9 @@ type signupBody struct {
 	// Next is where to go after sign-up ("" for the account page): npm
 	// adduser's web login sends the browser here on its way to approving.
 	Next string
+	// Mode is the registration mode (identity.Registration); Invite the
+	// invitation's secret from the link, carried through the form.
+	Mode, Invite string
 }
 
 func (h *Handler) signupForm(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
@@ -55,7 +58,8 @@ func (h *Handler) signupForm(w http.ResponseWriter, r *http.Request, p authz.Pri
 	if q := r.URL.Query().Get("next"); q != "" {
 		next = webkit.SafeNext(q)
 	}
-	return h.render(w, r, p, http.StatusOK, "signup", pageData{Title: "Create an account", Body: signupBody{Next: next}})
+	body := signupBody{Next: next, Mode: h.id.Registration(), Invite: truncate(r.URL.Query().Get("invite"), 128)}
+	return h.render(w, r, p, http.StatusOK, "signup", pageData{Title: "Create an account", Body: body})
 }
 
 func (h *Handler) signup(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
@@ -66,11 +70,13 @@ func (h *Handler) signup(w http.ResponseWriter, r *http.Request, p authz.Princip
 		Name:     strings.TrimSpace(r.PostForm.Get("name")),
 		Email:    strings.TrimSpace(r.PostForm.Get("email")),
 		Password: r.PostForm.Get("password"),
+		Invite:   strings.TrimSpace(r.PostForm.Get("invite")),
 	}
 	u, err := h.id.Register(r.Context(), nu, clientaddr.Of(r))
 	if err != nil {
 		status := h.status(w, r, err)
-		body := signupBody{Name: truncate(nu.Name, limits.MaxNameLength), Email: truncate(nu.Email, 254), Error: webkit.Message(err), Next: r.PostForm.Get("next")}
+		body := signupBody{Name: truncate(nu.Name, limits.MaxNameLength), Email: truncate(nu.Email, 254), Error: webkit.Message(err), Next: r.PostForm.Get("next"),
+			Mode: h.id.Registration(), Invite: truncate(nu.Invite, 128)}
 		return h.render(w, r, p, status, "signup", pageData{Title: "Create an account", Body: body})
 	}
 	if err := h.signIn(w, r, u); err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/registry"
+	"github.com/rampart/rampart/internal/sso"
 	"github.com/rampart/rampart/internal/web/chart"
 	"github.com/rampart/rampart/internal/web/markdown"
 	"github.com/rampart/rampart/internal/web/webkit"
@@ -299,11 +300,17 @@ type loginBody struct {
 	Error string
 	// TOTP and Keys are the second factors a pending sign-in may use.
 	TOTP, Keys bool
+	// SSO are the identity providers to sign in with (sso.go).
+	SSO []sso.Info
+	// PasswordHidden hides the password form ([access] password_login =
+	// false; ?password=1 shows it, the administrators' break-glass).
+	PasswordHidden bool
 }
 
 func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
 	next := webkit.SafeNext(r.URL.Query().Get("next"))
-	return h.render(w, r, p, http.StatusOK, "login", pageData{Title: "Sign in", Next: next, Body: loginBody{Next: next}})
+	return h.render(w, r, p, http.StatusOK, "login", pageData{Title: "Sign in", Next: next, Body: loginBody{Next: next, SSO: h.ssoButtons(),
+		PasswordHidden: h.authn.PasswordsAdminsOnly() && r.URL.Query().Get("password") == ""}})
 }
 
 func (h *Handler) login(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
@@ -320,9 +327,16 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request, p authz.Principa
 	u, err := h.authenticate(r, name, r.PostForm.Get("password"))
 	if err != nil {
 		status := h.status(w, r, err)
-		body := loginBody{Name: truncate(name, limits.MaxNameLength), Next: next, Error: webkit.Message(err)}
+		body := loginBody{Name: truncate(name, limits.MaxNameLength), Next: next, Error: webkit.Message(err), SSO: h.ssoButtons()}
 		return h.render(w, r, p, status, "login", pageData{Title: "Sign in", Next: next, Body: body})
 	}
+	return h.continueSignIn(w, r, p, u, next)
+}
+
+// continueSignIn signs u in once they proved who they are (a password,
+// or an identity provider): with a second factor next if the account has
+// one, else at once.
+func (h *Handler) continueSignIn(w http.ResponseWriter, r *http.Request, p authz.Principal, u *core.User, next string) error {
 	value, pending, err := h.authn.BeginWebSignIn(r.Context(), u)
 	if err != nil {
 		return err

@@ -58,7 +58,9 @@ type Handler struct {
 	// plant a session or a pending sign-in. On http://localhost, where
 	// browsers refuse the prefix, the plain names are used.
 	cookiePrefix string
-	mux          *http.ServeMux
+	// sso signs in with identity providers (sso.go); nil for none.
+	sso SSO
+	mux *http.ServeMux
 	// root is mux behind cross-origin (CSRF) protection.
 	root http.Handler
 }
@@ -134,7 +136,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 const hostCookiePrefix = "__Host-"
 
 // ownCookieNames are the cookies the web UI sets (with setCookie).
-var ownCookieNames = []string{sessionCookie, pendingCookie, deviceCookie, ceremonyCookie}
+var ownCookieNames = []string{sessionCookie, pendingCookie, deviceCookie, ceremonyCookie, ssoCookie}
 
 // ownCookies is where the cookie prefix is undone, so that every handler
 // reads a cookie by its plain name (r.Cookie(sessionCookie)) whatever the

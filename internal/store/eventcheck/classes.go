@@ -207,4 +207,11 @@ var Methods = map[string]Rule{
 	// UpstreamPins
 	"PinUpstream":  {Security, "a pin decides which bytes a proxied version accepts; EventUpstreamPin"},
 	"UpstreamPins": {Read, ""},
+	// Invites, SSOIdentities
+	"CreateInvite":    {Security, "an address may sign up on an invite-only registry; EventInviteCreate"},
+	"UseInvite":       {Security, "an invitation became an account; EventInviteUse"},
+	"InviteByHash":    {Read, ""},
+	"Invites":         {Read, ""},
+	"LinkSSOIdentity": {Security, "an identity provider's subject signs in as the account; EventSSOLink"},
+	"SSOIdentity":     {Read, ""},
 }

@@ -163,3 +163,18 @@ func (c *checkedTx) PinUpstream(p core.UpstreamPin) error {
 	c.try("PinUpstream")
 	return c.did(c.Tx.PinUpstream(p))
 }
+
+func (c *checkedTx) CreateInvite(i *core.Invite) error {
+	c.try("CreateInvite")
+	return c.did(c.Tx.CreateInvite(i))
+}
+
+func (c *checkedTx) UseInvite(id int64, user string, at time.Time) error {
+	c.try("UseInvite")
+	return c.did(c.Tx.UseInvite(id, user, at))
+}
+
+func (c *checkedTx) LinkSSOIdentity(i core.SSOIdentity) error {
+	c.try("LinkSSOIdentity")
+	return c.did(c.Tx.LinkSSOIdentity(i))
+}

@@ -81,9 +81,10 @@ func TestCheckFindsCorruption(t *testing.T) {
 	if err := s.Check(t.Context(), true); err != nil {
 		t.Fatalf("Check of a sound database: %v", err)
 	}
-	// Enough rows that the middle of the file lies well past the schema
-	// pages, however many tables the migrations create.
-	for i := range 1000 {
+	// Rows enough that the last pages of the file are theirs: every
+	// migration's tables and indexes take root pages near the start, so
+	// the damage goes near the end, where only these rows live.
+	for i := range 2000 {
 		if err := s.Update(t.Context(), func(tx store.Tx) error {
 			return tx.SetMeta(fmt.Sprintf("key-%04d", i), fmt.Sprintf("%0200d", i))
 		}); err != nil {
@@ -94,8 +95,8 @@ func TestCheckFindsCorruption(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
-	// Overwrite the middle of the file, past the schema page, as a torn
-	// copy or a bad disk would.
+	// Overwrite a page near the end of the file, past every schema page,
+	// as a torn copy or a bad disk would.
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -105,7 +106,7 @@ func TestCheckFindsCorruption(t *testing.T) {
 	for i := range garbage {
 		garbage[i] = byte(i * 7)
 	}
-	if _, err := f.WriteAt(garbage, fi.Size()/2); err != nil {
+	if _, err := f.WriteAt(garbage, fi.Size()-3*4096); err != nil {
 		t.Fatal(err)
 	}
 	f.Close()

@@ -34,6 +34,7 @@ import (
 
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/store/storetest/access"
 	"github.com/rampart/rampart/internal/store/storetest/accounts"
 	"github.com/rampart/rampart/internal/store/storetest/names"
 	"github.com/rampart/rampart/internal/store/storetest/orgs"
@@ -92,6 +93,8 @@ var roles = []struct {
 	{"Provenance", provenance.RunProvenance},
 	{"NameAllowances", names.RunNameAllowances},
 	{"UpstreamPins", upstream.RunUpstreamPins},
+	{"Invites", access.RunInvites},
+	{"SSOIdentities", access.RunSSOIdentities},
 	{"Transactions", RunTransactions},
 }
 

@@ -63,6 +63,7 @@ type Server struct {
 	actions   func(audience string) map[string]any // what the Actions endpoint mints
 	requests  []string                             // audiences asked of the Actions endpoint
 	jwksFetch int
+	login     *loginState // browser sign-in (login.go)
 }
 
 // Start runs an issuer on 127.0.0.1 with one RS256 and one ES256 key; it
@@ -76,6 +77,8 @@ func Start(t testing.TB) *Server {
 	mux.HandleFunc("GET /.well-known/openid-configuration", s.discovery)
 	mux.HandleFunc("GET /.well-known/jwks", s.jwks)
 	mux.HandleFunc("GET /actions/token", s.actionsToken)
+	mux.HandleFunc("GET /authorize", s.authorize)
+	mux.HandleFunc("POST /token", s.token)
 	s.srv = httptest.NewServer(mux)
 	s.URL = s.srv.URL
 	t.Cleanup(s.srv.Close)
@@ -344,8 +347,10 @@ func (s *Server) discovery(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, map[string]any{
 		"issuer":                                s.URL,
 		"jwks_uri":                              s.JWKSURL(),
+		"authorization_endpoint":                s.URL + "/authorize",
+		"token_endpoint":                        s.URL + "/token",
 		"subject_types_supported":               []string{"public", "pairwise"},
-		"response_types_supported":              []string{"id_token"},
+		"response_types_supported":              []string{"id_token", "code"},
 		"claims_supported":                      []string{"sub", "aud", "exp", "iat", "iss", "jti", "nbf", "repository", "workflow_ref", "environment"},
 		"id_token_signing_alg_values_supported": []string{"RS256", "ES256"},
 		"scopes_supported":                      []string{"openid"},
