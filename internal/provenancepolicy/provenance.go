@@ -1,45 +1,69 @@
-package registry
+// Package provenancepolicy is a package's provenance continuity policy
+// (BEY-b): reading it, with what it enforces now, and an owner's change
+// of it (authorized like an owner change: a fresh second factor), which
+// records a provenance.policy event so that every owner is mailed from
+// the outbox (internal/pkgnotices). The publish path enforces the policy
+// (internal/publish, internal/provenance.Continuity); this package only
+// keeps it.
+package provenancepolicy
 
 import (
 	"context"
 	"errors"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/ecosystem"
 	"github.com/rampart/rampart/internal/event"
-	"github.com/rampart/rampart/internal/mail"
-	"github.com/rampart/rampart/internal/notifier"
+	"github.com/rampart/rampart/internal/pkgfacts"
+	"github.com/rampart/rampart/internal/pkgnotices"
 	"github.com/rampart/rampart/internal/store"
 )
 
-// ProvenanceState is a package's provenance policy and what it enforces
+// Service keeps the packages' provenance policies.
+type Service struct {
+	store  store.Store
+	format ecosystem.Format
+	now    func() time.Time
+	// wake tells the package notices' notifier that an event waits.
+	wake func()
+}
+
+// New is the policy service over st (the registry's store, so that its
+// writes reach the read caches) for packages of format; wake is called
+// after a change commits, so that its notice goes out at once.
+func New(st store.Store, format ecosystem.Format, now func() time.Time, wake func()) *Service {
+	return &Service{store: st, format: format, now: now, wake: wake}
+}
+
+// State is a package's provenance policy and what it enforces
 // now: the repository later versions must come from ("" if continuity
 // has nothing to keep yet).
-type ProvenanceState struct {
+type State struct {
 	Policy   core.ProvenancePolicy
 	Expected string
 	// Last is the provenance recorded last, nil if none ever was.
 	Last *core.Provenance
 }
 
-// ProvenancePolicy returns name's provenance policy for p, who may read
-// the package.
-func (s *Service) ProvenancePolicy(ctx context.Context, p authz.Principal, name string) (*ProvenanceState, error) {
-	var out ProvenanceState
+// Get returns name's provenance policy for p, who may read the package.
+func (s *Service) Get(ctx context.Context, p authz.Principal, name string) (*State, error) {
+	var out State
 	err := s.store.View(ctx, func(tx store.Tx) error {
-		st, err := loadPackage(tx, s.ref(name))
+		st, err := pkgfacts.Load(tx, ecosystem.Ref(s.format, name))
 		if err != nil {
 			return err
 		}
-		if err := authz.Authorize(p, authz.ReadPackage, st.resource()); err != nil {
+		if err := authz.Authorize(p, authz.ReadPackage, st.Resource()); err != nil {
 			return err
 		}
-		if out.Policy, err = tx.ProvenancePolicy(st.pkg.ID); err != nil {
+		if out.Policy, err = tx.ProvenancePolicy(st.Package.ID); err != nil {
 			return err
 		}
-		if out.Last, err = tx.LastProvenance(st.pkg.ID); errors.Is(err, core.ErrNotFound) {
+		if out.Last, err = tx.LastProvenance(st.Package.ID); errors.Is(err, core.ErrNotFound) {
 			out.Last, err = nil, nil
 		}
 		return err
@@ -56,12 +80,12 @@ func (s *Service) ProvenancePolicy(ctx context.Context, p authz.Principal, name 
 	return &out, nil
 }
 
-// SetProvenancePolicy replaces name's provenance continuity policy:
+// Set replaces name's provenance continuity policy:
 // continuity "enforce" or "off", and the repository later versions must
 // come from ("" for the one the package last published from). It is an
 // owner's sensitive action, authorized like an owner change (a fresh
 // second factor); every owner is mailed from the outbox.
-func (s *Service) SetProvenancePolicy(ctx context.Context, p authz.Principal, name string, continuity core.ProvenanceContinuity, repository string) error {
+func (s *Service) Set(ctx context.Context, p authz.Principal, name string, continuity core.ProvenanceContinuity, repository string) error {
 	if continuity != core.ContinuityEnforce && continuity != core.ContinuityOff {
 		return core.Errorf(core.KindInvalid, `continuity must be "enforce" or "off", got %q`, continuity)
 	}
@@ -76,36 +100,36 @@ func (s *Service) SetProvenancePolicy(ctx context.Context, p authz.Principal, na
 	// second factor, spent before the write transaction.
 	if err := authz.Settle(p, func() error {
 		return s.store.View(ctx, func(tx store.Tx) error {
-			st, err := loadPackage(tx, s.ref(name))
+			st, err := pkgfacts.Load(tx, ecosystem.Ref(s.format, name))
 			if err != nil {
 				return err
 			}
-			return authz.Authorize(p, authz.ChangeOwners, st.resource())
+			return authz.Authorize(p, authz.ChangeOwners, st.Resource())
 		})
 	}); err != nil {
 		return err
 	}
 	now := s.now()
 	err := s.store.Update(ctx, func(tx store.Tx) error {
-		st, err := loadPackage(tx, s.ref(name))
+		st, err := pkgfacts.Load(tx, ecosystem.Ref(s.format, name))
 		if err != nil {
 			return err
 		}
-		if err := authz.Authorize(p, authz.ChangeOwners, st.resource()); err != nil {
+		if err := authz.Authorize(p, authz.ChangeOwners, st.Resource()); err != nil {
 			return err
 		}
 		pol := core.ProvenancePolicy{Continuity: continuity, Repository: repository, UpdatedAt: now, UpdatedBy: p.Name()}
-		if err := tx.SetProvenancePolicy(st.pkg.ID, pol); err != nil {
+		if err := tx.SetProvenancePolicy(st.Package.ID, pol); err != nil {
 			return err
 		}
-		n := s.newNotice(p, name, now)
-		ev := event.ProvenancePolicy{Continuity: string(continuity), Repository: repository, Via: n.Via, IP: n.IP, Notify: core.UserNames(st.maintainers)}
+		via, ip := pkgnotices.Signed(p)
+		ev := event.ProvenancePolicy{Continuity: string(continuity), Repository: repository, Via: via, IP: ip, Notify: core.UserNames(st.Maintainers)}
 		return tx.AppendEvent(ev.At(now, p.Name(), name))
 	})
 	if err != nil {
 		return err
 	}
-	s.notices.Wake()
+	s.wake()
 	return nil
 }
 
@@ -117,34 +141,6 @@ func checkRepositoryURL(r string) error {
 	u, err := url.Parse(r)
 	if len(r) > 512 || err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || strings.Trim(u.Path, "/") == "" {
 		return core.Errorf(core.KindInvalid, "the repository must be its https URL, e.g. https://github.com/acme/widget")
-	}
-	return nil
-}
-
-// provenanceNotices are the owners' notices of a provenance event: a
-// policy change, or a publish refused for breaking continuity.
-func (s *Service) provenanceNotices(e *core.Event, p event.Payload) []notifier.Notice {
-	n := mail.Notice{When: e.At, Package: e.Package, Version: e.Version, Actor: e.Actor,
-		PackageURL: s.packageURL(e.Package), SecurityURL: s.cfg.PublicURL + pathAccount}
-	switch p := p.(type) {
-	case event.ProvenancePolicy:
-		n.Via, n.IP = p.Via, p.IP
-		switch {
-		case p.Continuity == string(core.ContinuityOff):
-			n.Reason = "continuity off: any build may publish, with or without provenance"
-		case p.Repository != "":
-			n.Reason = "continuity enforced from " + p.Repository
-		default:
-			n.Reason = "continuity enforced from the repository last published from"
-		}
-		return []notifier.Notice{{Kind: mail.KindProvenancePolicy, Notify: p.Notify, Notice: n}}
-	case event.ProvenanceRefused:
-		got := p.Got
-		if got == "" {
-			got = "no provenance"
-		}
-		n.Reason = "expected provenance from " + p.Expected + ", got " + got
-		return []notifier.Notice{{Kind: mail.KindProvenanceRefused, Notify: p.Notify, Notice: n}}
 	}
 	return nil
 }

@@ -1,0 +1,10 @@
+package registry
+
+import "github.com/rampart/rampart/internal/provenancepolicy"
+
+// Services split out of the package service (issue 8: package sizes)
+// that share its store, and so its read caches' invalidation, and its
+// package notices. The front-ends reach them through it.
+
+// ProvenancePolicy keeps the packages' provenance continuity policies.
+func (s *Service) ProvenancePolicy() *provenancepolicy.Service { return s.provenance }
