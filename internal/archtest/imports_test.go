@@ -36,6 +36,7 @@ var domain = []string{
 	"internal/pkgfacts",
 	"internal/pkgnotices",
 	"internal/provenancepolicy",
+	"internal/attestations",
 	"internal/readcache",
 	"internal/downloads",
 	"internal/critical",

@@ -40,6 +40,8 @@ var onlyImports = map[string][]string{
 	// A package's provenance continuity policy, kept; enforcing it is
 	// the publish path's:
 	"internal/provenancepolicy": {"internal/authz", "internal/core", "internal/ecosystem", "internal/event", "internal/pkgfacts", "internal/pkgnotices", "internal/store"},
+	// What npm's attestations endpoint serves of a version, as stored:
+	"internal/attestations": {"internal/authz", "internal/blob", "internal/core", "internal/ecosystem", "internal/limits", "internal/pkgfacts", "internal/store"},
 	// The conformance suite's areas share helpers through suite only;
 	// they do not reach into each other, and suite into none of them,
 	// so that storetest.Run stays the one place that runs them all.

@@ -1,6 +1,9 @@
 package registry
 
-import "github.com/rampart/rampart/internal/provenancepolicy"
+import (
+	"github.com/rampart/rampart/internal/attestations"
+	"github.com/rampart/rampart/internal/provenancepolicy"
+)
 
 // Services split out of the package service (issue 8: package sizes)
 // that share its store, and so its read caches' invalidation, and its
@@ -8,3 +11,6 @@ import "github.com/rampart/rampart/internal/provenancepolicy"
 
 // ProvenancePolicy keeps the packages' provenance continuity policies.
 func (s *Service) ProvenancePolicy() *provenancepolicy.Service { return s.provenance }
+
+// Attestations lists the attestations npm's endpoint serves.
+func (s *Service) Attestations() *attestations.Service { return s.attestations }

@@ -121,7 +121,7 @@ func TestProvenanceVerifiedAndServed(t *testing.T) {
 	if !strings.HasSuffix(att.URL, "/-/npm/v1/attestations/@alice%2fwidget@1.0.0") || att.Provenance.PredicateType != "https://slsa.dev/provenance/v1" {
 		t.Fatalf("dist.attestations = %+v", att)
 	}
-	as, err := e.svc.Registry.Attestations(e.ctx, authz.Principal{}, "@alice/widget", "1.0.0")
+	as, err := e.svc.Registry.Attestations().List(e.ctx, authz.Principal{}, "@alice/widget", "1.0.0")
 	if err != nil {
 		t.Fatal(err)
 	}

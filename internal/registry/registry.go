@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/rampart/rampart/internal/attestations"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/blob"
 	"github.com/rampart/rampart/internal/core"
@@ -101,6 +102,8 @@ type Service struct {
 	notices *notifier.Notifier
 	// provenance keeps the packages' provenance policies.
 	provenance *provenancepolicy.Service
+	// attestations lists what npm's attestations endpoint serves.
+	attestations *attestations.Service
 	// publisher admits uploads and runs the publish pipeline
 	// (internal/publish), with hooks into this service (uploads.go).
 	publisher *publish.Publisher
@@ -143,6 +146,7 @@ func New(ctx context.Context, st store.Store, blobs blob.Store, cfg Config, now 
 	// links are built with it.
 	s.notices = notifier.New(st, cfg.Mailer, pkgnotices.Cursor, pkgnotices.Renderer{PublicURL: s.cfg.PublicURL}.Render, log)
 	s.provenance = provenancepolicy.New(s.store, cfg.Format, now, s.notices.Wake)
+	s.attestations = attestations.New(s.store, blobs, cfg.Format)
 	s.documents = documents.New(s.store, cfg.Format, s.cfg.PublicURL, log)
 	s.publisher = s.newPublisher()
 	if err := s.rebuildIfURLChanged(ctx); err != nil {
