@@ -37,6 +37,7 @@ var domain = []string{
 	"internal/pkgnotices",
 	"internal/provenancepolicy",
 	"internal/attestations",
+	"internal/criticalpolicy",
 	"internal/readcache",
 	"internal/downloads",
 	"internal/critical",

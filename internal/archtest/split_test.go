@@ -42,6 +42,8 @@ var onlyImports = map[string][]string{
 	"internal/provenancepolicy": {"internal/authz", "internal/core", "internal/ecosystem", "internal/event", "internal/pkgfacts", "internal/pkgnotices", "internal/store"},
 	// What npm's attestations endpoint serves of a version, as stored:
 	"internal/attestations": {"internal/authz", "internal/blob", "internal/core", "internal/ecosystem", "internal/limits", "internal/pkgfacts", "internal/store"},
+	// The set of critical packages, kept (internal/critical computes it):
+	"internal/criticalpolicy": {"internal/authz", "internal/core", "internal/critical", "internal/ecosystem", "internal/event", "internal/store"},
 	// The conformance suite's areas share helpers through suite only;
 	// they do not reach into each other, and suite into none of them,
 	// so that storetest.Run stays the one place that runs them all.

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"github.com/rampart/rampart/internal/attestations"
+	"github.com/rampart/rampart/internal/criticalpolicy"
 	"github.com/rampart/rampart/internal/provenancepolicy"
 )
 
@@ -14,3 +15,7 @@ func (s *Service) ProvenancePolicy() *provenancepolicy.Service { return s.proven
 
 // Attestations lists the attestations npm's endpoint serves.
 func (s *Service) Attestations() *attestations.Service { return s.attestations }
+
+// Critical keeps the set of critical packages (by downloads, or
+// designated by an administrator).
+func (s *Service) Critical() *criticalpolicy.Service { return s.critical }

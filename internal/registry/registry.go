@@ -18,6 +18,7 @@ import (
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/blob"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/criticalpolicy"
 	"github.com/rampart/rampart/internal/documents"
 	"github.com/rampart/rampart/internal/downloads"
 	"github.com/rampart/rampart/internal/ecosystem"
@@ -104,6 +105,8 @@ type Service struct {
 	provenance *provenancepolicy.Service
 	// attestations lists what npm's attestations endpoint serves.
 	attestations *attestations.Service
+	// critical keeps the set of critical packages.
+	critical *criticalpolicy.Service
 	// publisher admits uploads and runs the publish pipeline
 	// (internal/publish), with hooks into this service (uploads.go).
 	publisher *publish.Publisher
@@ -147,6 +150,8 @@ func New(ctx context.Context, st store.Store, blobs blob.Store, cfg Config, now 
 	s.notices = notifier.New(st, cfg.Mailer, pkgnotices.Cursor, pkgnotices.Renderer{PublicURL: s.cfg.PublicURL}.Render, log)
 	s.provenance = provenancepolicy.New(s.store, cfg.Format, now, s.notices.Wake)
 	s.attestations = attestations.New(s.store, blobs, cfg.Format)
+	s.critical = criticalpolicy.New(s.store, cfg.Format, criticalpolicy.Config{TopPercent: cfg.CriticalTopPercent,
+		MinDownloads: cfg.CriticalMinDownloads, Grace: cfg.CriticalGrace}, now, log, s.downloads.Flush, s.notices.Wake)
 	s.documents = documents.New(s.store, cfg.Format, s.cfg.PublicURL, log)
 	s.publisher = s.newPublisher()
 	if err := s.rebuildIfURLChanged(ctx); err != nil {

@@ -27,7 +27,7 @@ func (s *Service) newPublisher() *publish.Publisher {
 			Refresh: func(tx store.Tx, p *core.Package, v *core.Version) error {
 				return s.refreshPublished(tx, p, v)
 			},
-			KeyRequiredFrom: s.KeyRequiredFrom,
+			KeyRequiredFrom: s.critical.KeyRequiredFrom,
 			Signed: func(p authz.Principal) (string, string) {
 				return pkgnotices.Signed(p)
 			},

@@ -335,7 +335,7 @@ func startJobs(svc *Services, cfg config.Config, log *slog.Logger) {
 	bg.Go(bg.Context(), "trusted publishing notices", func(ctx context.Context) { svc.Trust.Notices.Run(ctx, 30*time.Second) })
 	bg.Go(bg.Context(), "account notices", func(ctx context.Context) { svc.AccountNotices.Run(ctx, 30*time.Second) })
 	bg.Go(bg.Context(), "org notices", func(ctx context.Context) { svc.Orgs.RunNotices(ctx, 30*time.Second) })
-	bg.Go(bg.Context(), "critical packages", func(ctx context.Context) { svc.Registry.RunCritical(ctx, 24*time.Hour) })
+	bg.Go(bg.Context(), "critical packages", func(ctx context.Context) { svc.Registry.Critical().Run(ctx, 24*time.Hour) })
 	bg.Go(bg.Context(), "leaked-token notices", func(ctx context.Context) { svc.Scanning.RunNotices(ctx, 30*time.Second) })
 	if cfg.EmailDomains.Check {
 		bg.Go(bg.Context(), "email domain re-checks", func(ctx context.Context) {
