@@ -44,6 +44,8 @@ var onlyImports = map[string][]string{
 	"internal/attestations": {"internal/authz", "internal/blob", "internal/core", "internal/ecosystem", "internal/limits", "internal/pkgfacts", "internal/store"},
 	// The set of critical packages, kept (internal/critical computes it):
 	"internal/criticalpolicy": {"internal/authz", "internal/core", "internal/critical", "internal/ecosystem", "internal/event", "internal/store"},
+	// What a packument npm writes back changes: pure, npm's wire format.
+	"internal/ecosystem/npm/revision": {"internal/core", "internal/ecosystem", "internal/quote"},
 	// The conformance suite's areas share helpers through suite only;
 	// they do not reach into each other, and suite into none of them,
 	// so that storetest.Run stays the one place that runs them all.
