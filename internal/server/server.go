@@ -247,18 +247,18 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 		// notices (`npm login`).
 		npmH.ServeHTTP(w, r.WithContext(account.WithUserAgent(ctx, r.UserAgent())))
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /-/healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain")
-		fmt.Fprintln(w, "ok")
-	})
-	mux.Handle("/-/static/", addrs.Handler(webH))
-	// WebAuthn's JSON endpoints (webauthn.js) belong to the web UI.
-	mux.Handle("POST /-/webauthn/", addrs.Handler(webH))
-	mux.Handle("GET /-/policies/{name}", addrs.Handler(webH))
-	mux.Handle("GET "+web.PathSecurityTxt, web.SecurityTxt(cfg.SecurityContact, cfg.PublicURL))
-	mux.Handle(scanapi.Path, addrs.Handler(scanapi.New(svc.Scanning, log)))
-	mux.HandleFunc("/", catchAll)
+	handlers := map[string]http.Handler{ // by name, for serverRoutes
+		"healthz": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain")
+			fmt.Fprintln(w, "ok")
+		}),
+		"static":          addrs.Handler(webH),
+		"webauthn":        addrs.Handler(webH),
+		"policies":        addrs.Handler(webH),
+		"security.txt":    web.SecurityTxt(cfg.SecurityContact, cfg.PublicURL),
+		"secret-scanning": addrs.Handler(scanapi.New(svc.Scanning, log)),
+	}
+	mux := newMux(serverRoutes(func(name string) http.Handler { return handlers[name] }), http.HandlerFunc(catchAll))
 	return withDeadlines(logRequests(fastReads(mux, catchAll), log), cfg.Limits)
 }
 
