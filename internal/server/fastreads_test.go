@@ -23,7 +23,8 @@ func TestFastReadsRoutesAsMux(t *testing.T) {
 	// its name, so that a route added to the server is checked here too.
 	routes := serverRoutes(func(name string) http.Handler { return mark(name) })
 	catchAll := mark("catch-all")
-	mux := newMux(routes, catchAll)
+	mux := newMux(routes)
+	mux.Handle("/", catchAll)
 	fast := fastReads(mux, catchAll)
 
 	// Each route's own path, with what follows a wildcard filled in, is

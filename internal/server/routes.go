@@ -31,12 +31,11 @@ func serverRoutes(h func(name string) http.Handler) []muxRoute {
 	}
 }
 
-// newMux is the server's mux: routes, and catchAll for every other path.
-func newMux(routes []muxRoute, catchAll http.Handler) *http.ServeMux {
+// newMux is a mux with routes; the caller adds the catch-all ("/").
+func newMux(routes []muxRoute) *http.ServeMux {
 	mux := http.NewServeMux()
 	for _, r := range routes {
 		mux.Handle(r.pattern, r.handler)
 	}
-	mux.Handle("/", catchAll)
 	return mux
 }

@@ -258,7 +258,8 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 		"security.txt":    web.SecurityTxt(cfg.SecurityContact, cfg.PublicURL),
 		"secret-scanning": addrs.Handler(scanapi.New(svc.Scanning, log)),
 	}
-	mux := newMux(serverRoutes(func(name string) http.Handler { return handlers[name] }), http.HandlerFunc(catchAll))
+	mux := newMux(serverRoutes(func(name string) http.Handler { return handlers[name] }))
+	mux.HandleFunc("/", catchAll)
 	return withDeadlines(logRequests(fastReads(mux, catchAll), log), cfg.Limits)
 }
 
