@@ -83,7 +83,7 @@ func TestTokens(t *testing.T) {
 	npmTok := tokenRE.FindString(r.Stdout)
 	nn := anon(t, s)
 	nn.SetToken(npmTok)
-	publish(t, nn, pkg{Name: "pkg-a", Version: "1.0.3"})
+	publish(t, nn, pkg{Name: "@alice/npm-tool", Version: "1.0.0"}, "--access", "public")
 	mustFail(t, nn.Run(writePkg(t, pkg{Name: "pkg-b", Version: "1.0.0"}), "publish"),
 		"403 Forbidden", "is limited to pkg-a, @alice/* and cannot act on pkg-b")
 	mustFail(t, alice.Run("", "token", "create", "--password", alicePW, "--packages", "go:example.com/*"),
