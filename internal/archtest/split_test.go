@@ -31,6 +31,21 @@ var onlyImports = map[string][]string{
 	// What authorization knows of an org, read from the store; deciding
 	// is authz's, changing orgs is internal/org's.
 	"internal/orgfacts": {"internal/authz", "internal/core", "internal/store"},
+	// Split out of the registry (issue 8: package sizes); none imports
+	// it back. What authorization knows of a package, read from the
+	// store, as orgfacts is for an org:
+	"internal/pkgfacts": {"internal/authz", "internal/core", "internal/orgfacts", "internal/store"},
+	// The package notices, rendered from events alone (no store):
+	"internal/pkgnotices": {"internal/authz", "internal/core", "internal/event", "internal/mail", "internal/notifier"},
+	// A package's provenance continuity policy, kept; enforcing it is
+	// the publish path's:
+	"internal/provenancepolicy": {"internal/authz", "internal/core", "internal/ecosystem", "internal/event", "internal/pkgfacts", "internal/pkgnotices", "internal/store"},
+	// What npm's attestations endpoint serves of a version, as stored:
+	"internal/attestations": {"internal/authz", "internal/blob", "internal/core", "internal/ecosystem", "internal/limits", "internal/pkgfacts", "internal/store"},
+	// The set of critical packages, kept (internal/critical computes it):
+	"internal/criticalpolicy": {"internal/authz", "internal/core", "internal/critical", "internal/ecosystem", "internal/event", "internal/store"},
+	// What a packument npm writes back changes: pure, npm's wire format.
+	"internal/ecosystem/npm/revision": {"internal/core", "internal/ecosystem", "internal/quote"},
 	// The conformance suite's areas share helpers through suite only;
 	// they do not reach into each other, and suite into none of them,
 	// so that storetest.Run stays the one place that runs them all.
@@ -38,6 +53,9 @@ var onlyImports = map[string][]string{
 	"internal/store/storetest/accounts": {"internal/core", "internal/store", "internal/store/storetest/suite"},
 	"internal/store/storetest/packages": {"internal/core", "internal/store", "internal/store/storetest/suite"},
 	"internal/store/storetest/scanning": {"internal/core", "internal/store", "internal/store/storetest/suite"},
+
+	// One version's signature as documents show it (store.Signatures).
+	"internal/store/storetest/signatures": {"internal/core", "internal/store", "internal/store/storetest/suite"},
 }
 
 // TestSplitPackagesStayLeaves fails when a package of onlyImports imports

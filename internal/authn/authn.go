@@ -310,10 +310,8 @@ func (s *Service) CreateToken(ctx context.Context, p authz.Principal, pw string,
 		}
 		return nil, core.Errorf(core.KindInvalid, "token expiry of %d days is not allowed: %s may live at most %d days", days, kind, maxDays)
 	}
-	for _, pkg := range req.Packages {
-		if !validPackagePattern(pkg) {
-			return nil, core.Errorf(core.KindInvalid, "%q is not a package name or a scope pattern like @acme/*", pkg)
-		}
+	if req.Packages, err = tokenPatterns(req.Packages); err != nil {
+		return nil, err
 	}
 	for _, c := range req.CIDRs {
 		if _, err := netip.ParsePrefix(c); err != nil {

@@ -39,7 +39,7 @@ func (s *Service) IssueSessionTokenOTP(ctx context.Context, u *core.User, addr n
 		return s.issueSessionToken(ctx, u, addr, time.Time{})
 	}
 	if otp == "" {
-		return nil, core.Errorf(core.KindOTPRequired, "%s", authz.OTPRequiredMessage)
+		return nil, authz.OTPRequired()
 	}
 	if err := s.factors.CheckSecondFactor(ctx, u, otp, addr); err != nil {
 		switch core.KindOf(err) {

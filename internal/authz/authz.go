@@ -494,9 +494,13 @@ func stepUp(a Action) bool {
 // its second factor confirmed again.
 const StepUpMessage = "This action needs a recent second factor: confirm it with your authenticator code, security key or passkey, then try again."
 
-// OTPRequiredMessage is what npm prints when a write needs a one-time
-// password and none came.
-const OTPRequiredMessage = "This operation requires a one-time password from your authenticator. Run the command again with --otp=<code>."
+// OTPRequiredMessage begins the answer to a write that needs a one-time
+// password when none came; the client's Hints (SendOTP) say how to send
+// one, with an authenticator app's code or a security key.
+const OTPRequiredMessage = "This operation requires a one-time password"
+
+// otpRequired words the answer to a write that needs a one-time password.
+func otpRequired(h Hints) string { return OTPRequiredMessage + ": " + h.SendOTP() }
 
 // secondFactor applies the rule for users with a second factor on, once
 // everything else allowed the write: a browser session must have passed
@@ -519,12 +523,12 @@ func secondFactor(p Principal, a Action) error {
 		if !stepUp(a) || p.Recent(p.MFAVerifiedAt) {
 			return nil
 		}
-		return needOTP(p, StepUpMessage)
+		return needOTP(p, wordsFor(StepUpMessage))
 	}
 	if p.Token.Kind == core.TokenAPI && (a == CreatePackage || a == PublishVersion) && !p.Token.MFAVerifiedAt.IsZero() {
 		return nil
 	}
-	return needOTP(p, OTPRequiredMessage)
+	return needOTP(p, otpRequired)
 }
 
 // Recent reports whether t is within the step-up window of the request.

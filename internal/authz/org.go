@@ -208,9 +208,9 @@ func orgFactor(p Principal, a Action, sensitive bool) error {
 		if p.Recent(p.MFAVerifiedAt) {
 			return nil
 		}
-		return needOTP(p, StepUpMessage)
+		return needOTP(p, wordsFor(StepUpMessage))
 	}
-	return needOTP(p, OTPRequiredMessage)
+	return needOTP(p, otpRequired)
 }
 
 // moderatePolicy lets administrators and moderators moderate, with the

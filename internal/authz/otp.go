@@ -11,9 +11,10 @@ import (
 // password the request has not spent. It is a decision, not a side
 // effect: the caller spends the request's code, if any, outside any
 // transaction, and asks again (Settle does both). Its kind is
-// KindOTPRequired and its message what npm prints (OTPRequiredMessage,
-// or StepUpMessage in a browser), so a caller that has no code to spend
-// answers it as it is and npm prompts for one.
+// KindOTPRequired and its message says how to send a code (a Refusal
+// with ReasonOTPRequired, worded by the client's Hints: npm's --otp, or a
+// security key; StepUpMessage in a browser), so a caller that has no code
+// to spend answers it as it is and npm prompts for one.
 type OTPNeeded struct {
 	err error
 }
@@ -24,11 +25,12 @@ func (e *OTPNeeded) Unwrap() error { return e.err }
 // needOTP is the answer of an action that needs a one-time password:
 // allowed if the request's code was spent and held, otherwise the
 // decision that one is needed.
-func needOTP(p Principal, msg string) error {
+// word says it for each client (Hints), as a refusal's advice does.
+func needOTP(p Principal, word func(Hints) string) error {
 	if p.OTPPassed() {
 		return nil
 	}
-	return &OTPNeeded{err: core.Errorf(core.KindOTPRequired, "%s", msg)}
+	return &OTPNeeded{err: refuse(core.KindOTPRequired, ReasonOTPRequired, core.PackageRef{}, word)}
 }
 
 // NeedsOTP reports whether err is Authorize's decision that the action

@@ -14,6 +14,7 @@ import (
 
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/ecosystem/npm"
 )
 
 // allActions is every action Authorize knows.
@@ -107,10 +108,18 @@ func TestOTPDecision(t *testing.T) {
 	t.Run("no code: the decision, worded for npm", func(t *testing.T) {
 		p := authz.Principal{User: u, MFA: true, Token: session}
 		err := authz.Authorize(p, authz.PublishVersion, mine)
-		if !authz.NeedsOTP(err) || core.KindOf(err) != core.KindOTPRequired || core.Message(err) != authz.OTPRequiredMessage {
-			t.Fatalf("Authorize: %v, want the OTP decision with npm's message", err)
+		if !authz.NeedsOTP(err) || core.KindOf(err) != core.KindOTPRequired || !strings.HasPrefix(core.Message(err), authz.OTPRequiredMessage+": ") {
+			t.Fatalf("Authorize: %v, want the OTP decision", err)
 		}
-		if err := authz.Settle(p, func() error { return authz.Authorize(p, authz.PublishVersion, mine) }); core.Message(err) != authz.OTPRequiredMessage || core.KindOf(err) != core.KindOTPRequired {
+		// npm's words: the flag for an authenticator's code, and what a
+		// security key's owner does.
+		msg := core.Message(authz.Render(err, npm.Hints{}))
+		for _, want := range []string{authz.OTPRequiredMessage + ": ", "--otp=<code>", "authenticator app", "recovery codes", "security key or passkey", "approve with the key"} {
+			if !strings.Contains(msg, want) {
+				t.Errorf("npm's message %q lacks %q", msg, want)
+			}
+		}
+		if err := authz.Settle(p, func() error { return authz.Authorize(p, authz.PublishVersion, mine) }); core.Message(err) != core.Message(authz.Authorize(p, authz.PublishVersion, mine)) || core.KindOf(err) != core.KindOTPRequired {
 			t.Fatalf("Settle without a code: %v", err)
 		}
 	})

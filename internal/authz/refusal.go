@@ -21,6 +21,7 @@ const (
 	ReasonTokenNoAction      Reason = "token_lacks_action"   // the token's actions do not cover the action
 	ReasonTokenOtherPackages Reason = "token_other_packages" // the token's packages do not cover Package
 	ReasonPasswordBreached   Reason = "password_breached"    // the password was found in a data breach: change it first
+	ReasonOTPRequired        Reason = "otp_required"         // allowed once a one-time password comes with the request (OTPNeeded)
 )
 
 // Hints words the advice of a refusal for one client: what its user runs
@@ -47,6 +48,10 @@ type Hints interface {
 	// whose page is at url, after "your password appears in a known data
 	// breach; " ("change it at <url>").
 	ChangePassword(url string) string
+	// SendOTP: how to send the one-time password a write needs, after
+	// "This operation requires a one-time password: ", both with a code
+	// from an authenticator app and with a security key or passkey.
+	SendOTP() string
 }
 
 // neutral is the wording a refusal has when no front-end rewords it: what
@@ -60,6 +65,10 @@ func (neutral) ListOwners(pkg string) string { return "the owner list of " + pkg
 func (neutral) CreateToken() string          { return "your client's token command" }
 func (neutral) ChangePassword(url string) string {
 	return "change it at " + url
+}
+func (neutral) SendOTP() string {
+	return "send a current code from your authenticator app (or a recovery code) with the request; " +
+		"if your only second factor is a security key or passkey, approve the request with it in the browser when your client asks"
 }
 func (neutral) CreateTokenFor(pkg string) string {
 	return "your client's token command, limited to " + pkg
@@ -106,4 +115,11 @@ func NotLoggedIn() error {
 	return refuse(core.KindUnauthenticated, ReasonNotLoggedIn, core.PackageRef{}, func(h Hints) string {
 		return "this action needs you to be logged in: " + h.LogIn()
 	})
+}
+
+// OTPRequired is the answer to a request that needs a one-time password
+// and brought none, for callers that decide it themselves (a legacy
+// sign-in with a password): the same words as Authorize's OTPNeeded.
+func OTPRequired() error {
+	return refuse(core.KindOTPRequired, ReasonOTPRequired, core.PackageRef{}, otpRequired)
 }

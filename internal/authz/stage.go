@@ -101,9 +101,9 @@ func authorizeStage(p Principal, a Action, r Resource) error {
 		if p.Recent(p.MFAVerifiedAt) {
 			return nil
 		}
-		return needOTP(p, StepUpMessage)
+		return needOTP(p, wordsFor(StepUpMessage))
 	}
 	// Every token, an automation token made under MFA too: the code is
 	// the proof that someone is there.
-	return needOTP(p, OTPRequiredMessage)
+	return needOTP(p, otpRequired)
 }

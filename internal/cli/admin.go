@@ -79,7 +79,7 @@ a designation applies at once. Either way its maintainers are mailed.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withServices(cmd, &f, env, func(svc *server.Services) error {
-				if err := svc.Registry.DesignateCritical(cmd.Context(), adminPrincipal(), args[0], on); err != nil {
+				if err := svc.Registry.Critical().Designate(cmd.Context(), adminPrincipal(), args[0], on); err != nil {
 					return err
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), done, args[0])
@@ -99,7 +99,7 @@ func newCriticalList(env Env) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withServices(cmd, &f, env, func(svc *server.Services) error {
-				list, err := svc.Registry.CriticalPackages(cmd.Context())
+				list, err := svc.Registry.Critical().List(cmd.Context())
 				if err != nil {
 					return err
 				}
@@ -111,7 +111,7 @@ func newCriticalList(env Env) *cobra.Command {
 					if c.Computed {
 						why = append(why, "top downloads as of "+c.ComputedAt.Format("2006-01-02"))
 					}
-					if from := svc.Registry.KeyRequiredFrom(c); !from.IsZero() {
+					if from := svc.Registry.Critical().KeyRequiredFrom(c); !from.IsZero() {
 						why = append(why, "TOTP still accepted until "+from.UTC().Format("2006-01-02 15:04 MST"))
 					}
 					fmt.Fprintf(cmd.OutOrStdout(), "%s\t%s\n", c.Name, strings.Join(why, ", "))

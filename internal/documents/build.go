@@ -58,6 +58,7 @@ type Reader interface {
 	store.Packages
 	store.Users
 	store.Signing
+	store.Signatures
 }
 
 // Writer is what marking a package's documents changed reads and
@@ -67,6 +68,7 @@ type Writer interface {
 	store.Users
 	store.Documents
 	store.Signing
+	store.Signatures
 	store.DocumentState
 }
 

@@ -35,14 +35,14 @@ func withSignature(tx Reader, p *core.Package, v *core.Version) error {
 	if len(v.Signatures) > 0 {
 		return nil
 	}
-	sig, err := tx.VersionSignature(p.ID, v.Version)
+	sig, err := tx.ShownSignature(p.ID, v.Version)
 	if errors.Is(err, core.ErrNotFound) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	v.Signatures = []core.Signature{{KeyID: sig.KeyID, Sig: sig.Sig}}
+	v.Signatures = []core.Signature{sig}
 	return nil
 }
 

@@ -41,6 +41,19 @@ type Scopes interface {
 type Revisions interface {
 	// Rev is the revision p's document carries.
 	Rev(p *core.Package) string
+	// Changes compares sent, the document a client wrote back for name,
+	// with current, the full document as served now, and returns what it
+	// changes; anything else that differs is refused, saying how to
+	// change it instead.
+	Changes(name string, current []byte, sent map[string]any) (*RevisionChange, error)
+}
+
+// RevisionChange is what a document written back changes, in the
+// registry's terms.
+type RevisionChange struct {
+	Unpublish   []string          // live versions the document no longer lists
+	Deprecate   map[string]string // version -> new message ("" clears)
+	Maintainers []string          // the new owner list; nil if unchanged
 }
 
 // Publish is one version's upload, parsed and checked by its Format:

@@ -18,19 +18,11 @@ const (
 
 	// MaxNameLength is npm's limit on a package name, scope included.
 	MaxNameLength = 214
-	// MaxVersionLength bounds a version string.
-	MaxVersionLength = 256
-	// MaxTagLength bounds a dist-tag name.
-	MaxTagLength = 128
 	// MaxDistTags bounds the dist-tags of one package: each one is in
 	// every copy of the package's document.
 	MaxDistTags = 1000
 	// MaxDeprecationBytes bounds one version's deprecation message.
 	MaxDeprecationBytes = 1024
-	// MaxPathLength bounds one path inside a tarball.
-	MaxPathLength = 1024
-	// MaxPackageJSONBytes bounds package.json inside a tarball.
-	MaxPackageJSONBytes = 1 * MiB
 	// MaxJSONBodyBytes bounds a JSON request that carries no tarball
 	// (login, tokens, dist-tags, owners, version unpublish). A
 	// deprecation is a PUT /<name>, bounded by Limits.ManifestBytes.
@@ -47,16 +39,10 @@ const (
 	// MaxTokenCIDRs bounds the address ranges one API token may be
 	// limited to.
 	MaxTokenCIDRs = 100
-	// MaxReadmeBytes bounds the README kept in a packument.
-	MaxReadmeBytes = 512 * 1024
 	// MaxProvenanceBytes bounds the sigstore bundle attached to a publish
 	// with --provenance. Real bundles are a few tens of KiB; without a bound
 	// the attachment would be a way around ManifestBytes.
 	MaxProvenanceBytes = 1 * MiB
-	// MaxVersionNumber bounds each of major, minor and patch. npm's semver
-	// refuses numbers above JavaScript's Number.MAX_SAFE_INTEGER, so a
-	// version beyond it could be published but never installed.
-	MaxVersionNumber = 1<<53 - 1
 	// MaxUploadsPerAccount bounds the PUT /<name> bodies (publishes and
 	// deprecations) one account may be sending at once. A slow or stalled
 	// upload then holds only its own account's slots, never another
@@ -77,11 +63,6 @@ const (
 	// a flood of changes must not pile up goroutines without end; past it
 	// a task is refused and logged (the change's event stays the record).
 	MaxBackgroundTasks = 64
-	// ExpansionGraceBytes is how much a tarball may unpack to before
-	// Limits.ExpansionRatio is enforced: the first blocks of any gzip stream
-	// (tar headers, package.json) compress far better than the rest, so a
-	// ratio taken over a few KiB would refuse honest packages.
-	ExpansionGraceBytes = 1 * MiB
 	// MaxEchoBytes bounds how much of a rejected value an error message
 	// quotes back, so that a huge bad name does not become a huge response.
 	MaxEchoBytes = 256
@@ -101,18 +82,6 @@ const (
 	// MaxSearchFrom bounds how deep into the results a search may page
 	// (from=): an OFFSET makes the database walk every row before it.
 	MaxSearchFrom = 10000
-
-	// MaxAuditBytes bounds the audit request (npm audit, and the audit
-	// after every install) after gzip is undone. It is counted as gzip
-	// inflates, so a few KiB of gzip cannot become hundreds of MiB.
-	// 20000 packages with long names fit.
-	MaxAuditBytes = 4 * MiB
-	// MaxAuditPackages bounds the packages named in one audit request;
-	// a large monorepo's lockfile has a few thousand.
-	MaxAuditPackages = 20000
-	// MaxAuditVersions bounds the versions listed in one audit request,
-	// all packages together.
-	MaxAuditVersions = 50000
 
 	// HeaderTimeout bounds the time to receive a request's headers.
 	HeaderTimeout = 10 * time.Second

@@ -26,7 +26,7 @@ func (h *Handler) getAttestations(w http.ResponseWriter, r *http.Request, p auth
 	if i <= 0 || i == len(spec)-1 {
 		return core.Errorf(core.KindNotFound, "ask for the attestations of <name>@<version>, e.g. /-/npm/v1/attestations/left-pad@1.0.0")
 	}
-	as, err := h.reg.Attestations(r.Context(), p, spec[:i], spec[i+1:])
+	as, err := h.reg.Attestations().List(r.Context(), p, spec[:i], spec[i+1:])
 	if err != nil {
 		return err
 	}

@@ -34,7 +34,7 @@ func servePutProvenancePolicy(h *Handler, c *call) error {
 }
 
 func (h *Handler) getProvenancePolicy(w http.ResponseWriter, r *http.Request, p authz.Principal, name string) error {
-	st, err := h.reg.ProvenancePolicy(r.Context(), p, name)
+	st, err := h.reg.ProvenancePolicy().Get(r.Context(), p, name)
 	if err != nil {
 		return err
 	}
@@ -53,7 +53,7 @@ func (h *Handler) putProvenancePolicy(w http.ResponseWriter, r *http.Request, p 
 	if err := readJSONSignedIn(w, r, p, &body); err != nil {
 		return err
 	}
-	if err := h.reg.SetProvenancePolicy(r.Context(), p, name, core.ProvenanceContinuity(body.Continuity), body.Repository); err != nil {
+	if err := h.reg.ProvenancePolicy().Set(r.Context(), p, name, core.ProvenanceContinuity(body.Continuity), body.Repository); err != nil {
 		return err
 	}
 	return h.getProvenancePolicy(w, r, p, name)

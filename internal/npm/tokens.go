@@ -46,7 +46,8 @@ func (h *Handler) tokens(w http.ResponseWriter, r *http.Request, p authz.Princip
 			if len(req.Packages) > limits.MaxTokenPackages {
 				break // CheckSize below refuses; no need to build the rest
 			}
-			s = strings.TrimSuffix(s, "/*")
+			// A scope may name npm as a pattern does (npm:@acme).
+			s = strings.TrimSuffix(strings.TrimPrefix(s, string(core.EcosystemNPM)+":"), "/*")
 			if !strings.HasPrefix(s, "@") {
 				s = "@" + s
 			}

@@ -19,14 +19,14 @@ func TestCriticalNotices(t *testing.T) {
 	e.publish(e.alice, "hot", "1.0.0", "latest", nil)
 	e.publish(e.alice, "calm", "1.0.0", "latest", nil)
 	e.download("hot", "1.0.0", 2)
-	if _, err := e.svc.Registry.RecomputeCritical(e.ctx); err != nil {
+	if _, err := e.svc.Registry.Critical().Recompute(e.ctx); err != nil {
 		t.Fatal(err)
 	}
 	e.at(time.Hour)
-	if _, err := e.svc.Registry.RecomputeCritical(e.ctx); err != nil {
+	if _, err := e.svc.Registry.Critical().Recompute(e.ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.svc.Registry.DesignateCritical(e.ctx, e.admin, "calm", true); err != nil {
+	if err := e.svc.Registry.Critical().Designate(e.ctx, e.admin, "calm", true); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.svc.Registry.Close(e.ctx); err != nil { // waits for the mail

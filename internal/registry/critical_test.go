@@ -20,7 +20,7 @@ func TestCriticalPackages(t *testing.T) {
 	}
 	critical := func() []string {
 		t.Helper()
-		list, err := e.svc.Registry.CriticalPackages(e.ctx)
+		list, err := e.svc.Registry.Critical().List(e.ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -32,7 +32,7 @@ func TestCriticalPackages(t *testing.T) {
 	}
 	recompute := func(wantChanged bool) {
 		t.Helper()
-		changed, err := e.svc.Registry.RecomputeCritical(e.ctx)
+		changed, err := e.svc.Registry.Critical().Recompute(e.ctx)
 		if err != nil || changed != wantChanged {
 			t.Fatalf("RecomputeCritical: changed %t, %v; want changed %t", changed, err, wantChanged)
 		}
@@ -61,10 +61,10 @@ func TestCriticalPackages(t *testing.T) {
 		t.Fatalf("critical %v, want [c] after the window moved", got)
 	}
 	// An admin designates b; it stays critical whatever the downloads.
-	if err := e.svc.Registry.DesignateCritical(e.ctx, e.admin, "b", true); err != nil {
+	if err := e.svc.Registry.Critical().Designate(e.ctx, e.admin, "b", true); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.svc.Registry.DesignateCritical(e.ctx, e.alice, "a", true); core.KindOf(err) != core.KindForbidden {
+	if err := e.svc.Registry.Critical().Designate(e.ctx, e.alice, "a", true); core.KindOf(err) != core.KindForbidden {
 		t.Fatalf("a maintainer designated a package: %v", err)
 	}
 	e.at(62 * 24 * time.Hour)

@@ -403,7 +403,7 @@ func TestNoticeDeliveredOnceAfterARestart(t *testing.T) {
 		{"owner add", "carol", func(e *notifyEnv) error { return e.setOwners(e.withToken("alice"), "left-pad", "alice", "carol") }},
 		{"critical designation", "critical", func(e *notifyEnv) error {
 			root := authz.Principal{User: &core.User{Name: "root", Admin: true}, Console: true}
-			return e.reg.DesignateCritical(e.ctx, root, "left-pad", true)
+			return e.reg.Critical().Designate(e.ctx, root, "left-pad", true)
 		}},
 	}
 	for _, c := range cases {

@@ -24,7 +24,7 @@ func TestPublishKeepsProvenance(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A version published without one has none (the policy allows it).
-	if err := e.svc.Registry.SetProvenancePolicy(e.ctx, e.alice, "@alice/signed", core.ContinuityOff, ""); err != nil {
+	if err := e.svc.Registry.ProvenancePolicy().Set(e.ctx, e.alice, "@alice/signed", core.ContinuityOff, ""); err != nil {
 		t.Fatal(err)
 	}
 	e.publish(e.alice, "@alice/signed", "1.0.1", "latest", nil)

@@ -121,7 +121,7 @@ func TestProvenanceVerifiedAndServed(t *testing.T) {
 	if !strings.HasSuffix(att.URL, "/-/npm/v1/attestations/@alice%2fwidget@1.0.0") || att.Provenance.PredicateType != "https://slsa.dev/provenance/v1" {
 		t.Fatalf("dist.attestations = %+v", att)
 	}
-	as, err := e.svc.Registry.Attestations(e.ctx, authz.Principal{}, "@alice/widget", "1.0.0")
+	as, err := e.svc.Registry.Attestations().List(e.ctx, authz.Principal{}, "@alice/widget", "1.0.0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,14 +163,14 @@ func TestProvenanceContinuity(t *testing.T) {
 	}
 
 	// Bob is no owner: he cannot change the policy.
-	if err := e.svc.Registry.SetProvenancePolicy(e.ctx, e.bob, "@alice/widget", core.ContinuityOff, ""); core.KindOf(err) != core.KindForbidden {
+	if err := e.svc.Registry.ProvenancePolicy().Set(e.ctx, e.bob, "@alice/widget", core.ContinuityOff, ""); core.KindOf(err) != core.KindForbidden {
 		t.Fatalf("a non-owner changed the policy: %v", err)
 	}
-	if err := e.svc.Registry.SetProvenancePolicy(e.ctx, e.alice, "@alice/widget", core.ContinuityEnforce, "http://x"); core.KindOf(err) != core.KindInvalid {
+	if err := e.svc.Registry.ProvenancePolicy().Set(e.ctx, e.alice, "@alice/widget", core.ContinuityEnforce, "http://x"); core.KindOf(err) != core.KindInvalid {
 		t.Fatalf("a repository that is no https URL: %v", err)
 	}
 	// The source moved: the owner names the new repository.
-	if err := e.svc.Registry.SetProvenancePolicy(e.ctx, e.alice, "@alice/widget", core.ContinuityEnforce, evilRepo); err != nil {
+	if err := e.svc.Registry.ProvenancePolicy().Set(e.ctx, e.alice, "@alice/widget", core.ContinuityEnforce, evilRepo); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.tryProv(e.alice, "@alice/widget", "1.0.2", acmeRepo, sigstore.Options{}); core.KindOf(err) != core.KindForbidden {
@@ -180,13 +180,13 @@ func TestProvenanceContinuity(t *testing.T) {
 		t.Fatalf("publish from the named repository: %v", err)
 	}
 	// Off: anything goes.
-	if err := e.svc.Registry.SetProvenancePolicy(e.ctx, e.alice, "@alice/widget", core.ContinuityOff, ""); err != nil {
+	if err := e.svc.Registry.ProvenancePolicy().Set(e.ctx, e.alice, "@alice/widget", core.ContinuityOff, ""); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.tryProv(e.alice, "@alice/widget", "1.0.3", "", sigstore.Options{}); err != nil {
 		t.Fatalf("publish without provenance, continuity off: %v", err)
 	}
-	st, err := e.svc.Registry.ProvenancePolicy(e.ctx, e.alice, "@alice/widget")
+	st, err := e.svc.Registry.ProvenancePolicy().Get(e.ctx, e.alice, "@alice/widget")
 	if err != nil || st.Policy.Continuity != core.ContinuityOff || st.Policy.UpdatedBy != "alice" || st.Last.SourceRepository != evilRepo {
 		t.Fatalf("ProvenancePolicy = %+v, %v", st, err)
 	}

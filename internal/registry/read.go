@@ -231,7 +231,7 @@ func (s *Service) View(ctx context.Context, p authz.Principal, name string) (*Pa
 			return err
 		}
 		pv.Package, pv.Maintainers, pv.Critical = *st.pkg, st.maintainers, st.critical.Critical()
-		pv.KeyRequiredFrom = s.KeyRequiredFrom(st.critical)
+		pv.KeyRequiredFrom = s.critical.KeyRequiredFrom(st.critical)
 		if pv.DistTags, err = tx.DistTags(st.pkg.ID); err != nil {
 			return err
 		}

@@ -12,19 +12,22 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"time"
 
+	"github.com/rampart/rampart/internal/attestations"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/blob"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/criticalpolicy"
 	"github.com/rampart/rampart/internal/documents"
 	"github.com/rampart/rampart/internal/downloads"
 	"github.com/rampart/rampart/internal/ecosystem"
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/notifier"
-	"github.com/rampart/rampart/internal/orgfacts"
+	"github.com/rampart/rampart/internal/pkgfacts"
+	"github.com/rampart/rampart/internal/pkgnotices"
+	"github.com/rampart/rampart/internal/provenancepolicy"
 	"github.com/rampart/rampart/internal/publish"
 	"github.com/rampart/rampart/internal/readcache"
 	"github.com/rampart/rampart/internal/store"
@@ -102,6 +105,12 @@ type Service struct {
 	hot      *readcache.Hot
 	// notices mails the notices of the outbox's package events.
 	notices *notifier.Notifier
+	// provenance keeps the packages' provenance policies.
+	provenance *provenancepolicy.Service
+	// attestations lists what npm's attestations endpoint serves.
+	attestations *attestations.Service
+	// critical keeps the set of critical packages.
+	critical *criticalpolicy.Service
 	// publisher admits uploads and runs the publish pipeline
 	// (internal/publish), with hooks into this service (uploads.go).
 	publisher *publish.Publisher
@@ -119,7 +128,6 @@ func New(ctx context.Context, st store.Store, blobs blob.Store, cfg Config, now 
 	s := &Service{store: st, blobs: blobs, cfg: cfg, now: now, log: log,
 		docs: readcache.NewDocs(), hot: readcache.NewHot(verifiedFor),
 		verified: readcache.NewVerified(verifiedFor)}
-	s.notices = notifier.New(st, cfg.Mailer, metaNoticeCursor, s.noticesOf, log)
 	s.store = watchedStore{Store: st, s: s} // writes invalidate the read caches
 	key, err := downloads.LoadKey(ctx, st)
 	if err != nil {
@@ -141,7 +149,14 @@ func New(ctx context.Context, st store.Store, blobs blob.Store, cfg Config, now 
 			return nil, err
 		}
 	}
-	// After adopting the stored URL: the documents' links are built with it.
+	// After adopting the stored URL: the documents' and the notices'
+	// links are built with it.
+	s.notices = notifier.New(st, cfg.Mailer, pkgnotices.Cursor, pkgnotices.Renderer{PublicURL: s.cfg.PublicURL}.Render, log)
+	s.provenance = provenancepolicy.New(s.store, cfg.Format, now, s.notices.Wake)
+	s.attestations = attestations.New(s.store, blobs, cfg.Format)
+	s.provenance.OrgPrivate, s.attestations.OrgPrivate = cfg.OrgPackagesPrivate, cfg.OrgPackagesPrivate
+	s.critical = criticalpolicy.New(s.store, cfg.Format, criticalpolicy.Config{TopPercent: cfg.CriticalTopPercent,
+		MinDownloads: cfg.CriticalMinDownloads, Grace: cfg.CriticalGrace}, now, log, s.downloads.Flush, s.notices.Wake)
 	s.documents = documents.New(s.store, cfg.Format, s.cfg.PublicURL, log)
 	s.publisher = s.newPublisher()
 	if err := s.rebuildIfURLChanged(ctx); err != nil {
@@ -216,60 +231,40 @@ func (s *Service) rebuildIfURLChanged(ctx context.Context) error {
 	return s.store.Update(ctx, func(tx store.Tx) error { return tx.SetMeta(metaPublicURL, s.cfg.PublicURL) })
 }
 
-// packageState loads what authorization and documents need.
+// packageState loads what authorization and documents need
+// (pkgfacts.State, with the fields this package reads by name).
 type packageState struct {
 	pkg         *core.Package
 	maintainers []core.User
 	critical    core.CriticalPackage
 	// org is what authorization knows of the org owning the package's
 	// scope, nil if none (internal/orgfacts).
-	org *authz.OrgFacts
+	org   *authz.OrgFacts
+	facts *pkgfacts.State
 }
 
 // viewer is who p is to the package's versions (core.Servable).
 func (st *packageState) viewer(p authz.Principal) core.Viewer {
-	return viewerOf(p, st.maintainers)
+	return st.facts.Viewer(p)
 }
 
 // viewerOf is who p is to a package with maintainers ms.
 func viewerOf(p authz.Principal, ms []core.User) core.Viewer {
-	if p.User != nil && slices.ContainsFunc(ms, func(m core.User) bool { return m.ID == p.User.ID }) {
-		return core.ViewerMaintainer
-	}
-	return core.ViewerAnyone
+	return pkgfacts.ViewerOf(p, ms)
 }
 
 func (st *packageState) resource() authz.Resource {
-	return authz.Resource{Package: st.pkg.PackageRef, Maintainers: st.maintainers, Restricted: st.pkg.Access == "restricted",
-		Critical: st.critical.Critical(), CriticalSince: st.critical.GraceStart(), Org: st.org}
+	return st.facts.Resource()
 }
 
 // loadPackage returns the package and maintainers, or a not-found error
 // that a user can act on. Unpublished packages count as absent.
 func loadPackage(tx packagesCritical, ref core.PackageRef) (*packageState, error) {
-	p, err := tx.PackageByRef(ref)
-	if errors.Is(err, core.ErrNotFound) {
-		return nil, core.Errorf(core.KindNotFound, "package %s was not found", ref.Name)
-	}
+	f, err := pkgfacts.Load(tx, ref)
 	if err != nil {
 		return nil, err
 	}
-	if p.Unpublished() {
-		return nil, core.Errorf(core.KindNotFound, "package %s was unpublished on %s", ref.Name, p.UnpublishedAt.Format(time.RFC3339))
-	}
-	ms, err := tx.Maintainers(p.ID)
-	if err != nil {
-		return nil, err
-	}
-	critical, err := tx.CriticalState(p.ID)
-	if err != nil {
-		return nil, err
-	}
-	org, err := orgfacts.ForPackage(tx, ref, p.ID)
-	if err != nil {
-		return nil, err
-	}
-	return &packageState{pkg: p, maintainers: ms, critical: critical, org: org}, nil
+	return &packageState{pkg: f.Package, maintainers: f.Maintainers, critical: f.Critical, org: f.Org, facts: f}, nil
 }
 
 // touch bumps the package's revision and modification time. The write is

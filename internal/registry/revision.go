@@ -4,14 +4,8 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"encoding/json"
-	"fmt"
 	"maps"
-	"reflect"
 	"slices"
-	"sort"
-
-	"github.com/rampart/rampart/internal/quote"
 
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
@@ -61,30 +55,28 @@ func staleRevision(name string) error {
 }
 
 // metaChange is what a metadata write means once compared with the
-// package as it stands: the three things npm changes by sending the
-// whole document back.
+// package as it stands (the format's ecosystem.Revisions.Changes): the
+// three things npm changes by sending the whole document back.
 type metaChange struct {
-	unpublish   []string          // live versions the document no longer lists
-	deprecate   map[string]string // version -> new message ("" clears)
-	maintainers []string          // the new owner list; nil if unchanged
+	ecosystem.RevisionChange
 	// docBytes is the size of the package's document before the change.
 	docBytes int64
 }
 
 func (c *metaChange) empty() bool {
-	return len(c.unpublish) == 0 && len(c.deprecate) == 0 && c.maintainers == nil
+	return len(c.Unpublish) == 0 && len(c.Deprecate) == 0 && c.Maintainers == nil
 }
 
 // actions are the authorizations the change needs, one per kind.
 func (c *metaChange) actions() []authz.Action {
 	var as []authz.Action
-	if len(c.deprecate) > 0 {
+	if len(c.Deprecate) > 0 {
 		as = append(as, authz.Deprecate)
 	}
-	if c.maintainers != nil {
+	if c.Maintainers != nil {
 		as = append(as, authz.ChangeOwners)
 	}
-	if len(c.unpublish) > 0 {
+	if len(c.Unpublish) > 0 {
 		as = append(as, authz.Unpublish)
 	}
 	return as
@@ -134,26 +126,26 @@ func (s *Service) UpdateMetadata(ctx context.Context, p authz.Principal, name, r
 		if err := authorizeAll(p, c.actions(), st); err != nil {
 			return err
 		}
-		if len(c.deprecate) > 0 {
-			if err := s.deprecateIn(tx, p, st, c.deprecate, now); err != nil {
+		if len(c.Deprecate) > 0 {
+			if err := s.deprecateIn(tx, p, st, c.Deprecate, now); err != nil {
 				return err
 			}
 		}
-		if c.maintainers != nil {
-			if err = s.setMaintainersIn(tx, p, st, c.maintainers, now); err != nil {
+		if c.Maintainers != nil {
+			if err = s.setMaintainersIn(tx, p, st, c.Maintainers, now); err != nil {
 				return err
 			}
 		}
-		if len(c.unpublish) > 0 {
-			if _, err := s.unpublishIn(tx, p, st, c.unpublish, now); err != nil {
+		if len(c.Unpublish) > 0 {
+			if _, err := s.unpublishIn(tx, p, st, c.Unpublish, now); err != nil {
 				return err
 			}
-			unpublished = c.unpublish
+			unpublished = c.Unpublish
 		}
 		if err := s.touch(tx, st.pkg); err != nil {
 			return err
 		}
-		return s.refreshUpdated(tx, st.pkg, c.docBytes, slices.Sorted(maps.Keys(c.deprecate)))
+		return s.refreshUpdated(tx, st.pkg, c.docBytes, slices.Sorted(maps.Keys(c.Deprecate)))
 	})
 	if err != nil {
 		return err
@@ -205,16 +197,17 @@ func (s *Service) planMetadata(tx packagesCriticalUsersDocState, p authz.Princip
 	if plans.c != nil && bytes.Equal(plans.full, full) {
 		return st, plans.c, nil
 	}
-	var cur map[string]any
-	if err := json.Unmarshal(full, &cur); err != nil {
-		return nil, nil, fmt.Errorf("reading back the document of %s: %w", name, err)
+	f, ok := s.cfg.Format.(ecosystem.Revisions)
+	if !ok {
+		return nil, nil, core.Errorf(core.KindInvalid, "this registry's %s packages are not changed by writing their document back", s.cfg.Format.Ecosystem())
 	}
-	c, err := diffDocument(name, cur, sent)
-	if c != nil {
-		c.docBytes = int64(len(full))
-		plans.full, plans.c = full, c
+	rc, err := f.Changes(name, full, sent)
+	if err != nil {
+		return nil, nil, err
 	}
-	return st, c, err
+	c := &metaChange{RevisionChange: *rc, docBytes: int64(len(full))}
+	plans.full, plans.c = full, c
+	return st, c, nil
 }
 
 // metaPlans is a revision update's comparison, kept between its passes
@@ -288,195 +281,4 @@ func (s *Service) markVersionsChanged(tx packagesUsersDocuments, p *core.Package
 		changed = append(changed, v)
 	}
 	return s.documents.MarkChanged(tx, p, changed...)
-}
-
-// topLevelHandled are the top-level fields diffDocument interprets; any
-// other field must be absent or as the registry serves it.
-var topLevelHandled = map[string]bool{
-	"_id": true, "_rev": true, "name": true, "versions": true, "maintainers": true, "dist-tags": true,
-	// npm's unpublish deletes these two before sending; CouchDB
-	// bookkeeping the registry never serves.
-	"_revisions": true, "_attachments": true,
-}
-
-// diffDocument compares the document a client sent with the current one
-// (both as decoded JSON) and returns what the client changed. A field the
-// client left out is unchanged, except a version missing from "versions",
-// which npm's unpublish removes on purpose.
-func diffDocument(name string, cur, sent map[string]any) (*metaChange, error) {
-	for _, f := range []string{"_id", "name"} {
-		if v, ok := sent[f]; ok && v != name {
-			return nil, core.Errorf(core.KindInvalid, "the document's %q is %s, but the request is for %s", f, quote.Untrusted(fmt.Sprint(v)), name)
-		}
-	}
-	if a, ok := sent["_attachments"].(map[string]any); ok && len(a) > 0 {
-		return nil, core.Errorf(core.KindInvalid, "a revision update cannot carry attachments; publish new versions with `npm publish`")
-	}
-	c := &metaChange{deprecate: map[string]string{}}
-	if err := diffVersions(name, cur, sent, c); err != nil {
-		return nil, err
-	}
-	if err := diffMaintainers(cur, sent, c); err != nil {
-		return nil, err
-	}
-	if err := diffDistTags(cur, sent, c); err != nil {
-		return nil, err
-	}
-	keys := make([]string, 0, len(sent))
-	for k := range sent {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if topLevelHandled[k] {
-			continue
-		}
-		if cv, ok := cur[k]; ok && reflect.DeepEqual(cv, sent[k]) || !ok && isEmptyJSON(sent[k]) {
-			continue
-		}
-		return nil, unsupportedChange(fmt.Sprintf("the field %q", k))
-	}
-	return c, nil
-}
-
-func unsupportedChange(what string) error {
-	return core.Errorf(core.KindInvalid, "%s differs from the registry's copy, and this request can only unpublish versions (`npm unpublish`), change owners (`npm owner`) or deprecate (`npm deprecate`); "+
-		"dist-tags change with `npm dist-tag`, everything else with a new version. Nothing was changed", what)
-}
-
-// versionOwned are per-version fields the registry fills in itself and
-// that may change without a new revision (a publisher's address); what a
-// client sends back for them is ignored.
-var versionOwned = map[string]bool{"_npmUser": true}
-
-func diffVersions(name string, cur, sent map[string]any, c *metaChange) error {
-	raw, ok := sent["versions"]
-	if !ok {
-		return nil
-	}
-	sv, ok := raw.(map[string]any)
-	if !ok {
-		return core.Errorf(core.KindInvalid, "the document's \"versions\" must be an object of version manifests")
-	}
-	cv, _ := cur["versions"].(map[string]any)
-	for _, v := range slices.Sorted(maps.Keys(sv)) {
-		if _, ok := cv[v]; !ok {
-			return core.Errorf(core.KindInvalid, "the document lists version %s, which %s does not have; publish new versions with `npm publish`. Nothing was changed", quote.Untrusted(v), name)
-		}
-	}
-	for _, v := range slices.Sorted(maps.Keys(cv)) {
-		sm, ok := sv[v]
-		if !ok {
-			c.unpublish = append(c.unpublish, v)
-			continue
-		}
-		m, ok := sm.(map[string]any)
-		if !ok {
-			return core.Errorf(core.KindInvalid, "the document's version %s must be an object", v)
-		}
-		cm, _ := cv[v].(map[string]any)
-		for _, k := range slices.Sorted(maps.Keys(m)) {
-			if k == "deprecated" || versionOwned[k] || reflect.DeepEqual(m[k], cm[k]) {
-				continue
-			}
-			return unsupportedChange(fmt.Sprintf("the field %q of version %s", k, v))
-		}
-		d, ok := m["deprecated"]
-		if !ok {
-			continue
-		}
-		msg, isString := d.(string)
-		if !isString && d != nil {
-			return core.Errorf(core.KindInvalid, "the \"deprecated\" field of version %s must be a string (\"\" to undeprecate)", v)
-		}
-		was, _ := cm["deprecated"].(string)
-		if msg != was {
-			c.deprecate[v] = msg
-		}
-	}
-	return nil
-}
-
-func diffMaintainers(cur, sent map[string]any, c *metaChange) error {
-	raw, ok := sent["maintainers"]
-	if !ok {
-		return nil
-	}
-	list, ok := raw.([]any)
-	if !ok {
-		return core.Errorf(core.KindInvalid, "the document's \"maintainers\" must be a list of {\"name\": ...} objects")
-	}
-	names := make([]string, 0, len(list))
-	for _, m := range list {
-		// Two-value assertions: an entry that is not an object (a bare
-		// name, a number) is bad input to answer, not a panic.
-		entry, _ := m.(map[string]any)
-		n, _ := entry["name"].(string)
-		if n == "" {
-			return core.Errorf(core.KindInvalid, "every entry of \"maintainers\" needs a \"name\"")
-		}
-		names = append(names, n)
-	}
-	var have []string
-	cl, _ := cur["maintainers"].([]any)
-	for _, m := range cl {
-		entry, _ := m.(map[string]any)
-		n, _ := entry["name"].(string)
-		have = append(have, n)
-	}
-	want := slices.Compact(slices.Sorted(slices.Values(names)))
-	if !slices.Equal(want, slices.Sorted(slices.Values(have))) {
-		c.maintainers = want
-		if len(want) == 0 {
-			c.maintainers = []string{} // "nobody", which setMaintainersIn refuses
-		}
-	}
-	return nil
-}
-
-// diffDistTags accepts only what an unpublish does to dist-tags: tags of
-// the versions it removes may go or move (npm points "latest" at the
-// highest remaining version; the registry retags the same way itself).
-func diffDistTags(cur, sent map[string]any, c *metaChange) error {
-	raw, ok := sent["dist-tags"]
-	if !ok {
-		return nil
-	}
-	st, ok := raw.(map[string]any)
-	if !ok {
-		return core.Errorf(core.KindInvalid, "the document's \"dist-tags\" must be an object")
-	}
-	ct, _ := cur["dist-tags"].(map[string]any)
-	gone := map[string]bool{}
-	for _, v := range c.unpublish {
-		gone[v] = true
-	}
-	for _, tag := range slices.Sorted(maps.Keys(st)) {
-		was, existed := ct[tag].(string)
-		if existed && gone[was] || reflect.DeepEqual(st[tag], ct[tag]) {
-			continue
-		}
-		return unsupportedChange(fmt.Sprintf("the dist-tag %q", tag))
-	}
-	for _, tag := range slices.Sorted(maps.Keys(ct)) {
-		if was, _ := ct[tag].(string); st[tag] == nil && !gone[was] {
-			return unsupportedChange(fmt.Sprintf("the dist-tag %q", tag))
-		}
-	}
-	return nil
-}
-
-// isEmptyJSON reports a value that says nothing: null, "", {} or [].
-func isEmptyJSON(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return true
-	case string:
-		return x == ""
-	case map[string]any:
-		return len(x) == 0
-	case []any:
-		return len(x) == 0
-	}
-	return false
 }

@@ -24,6 +24,7 @@ type packagesUsersDocuments interface {
 	store.Users
 	store.Documents
 	store.Signing
+	store.Signatures
 	store.DocumentState
 }
 
@@ -65,5 +66,6 @@ type packagesCriticalUsersDocState interface {
 	store.Users
 	store.DocumentState
 	store.Signing // the documents show the versions' signatures
+	store.Signatures
 	store.Orgs
 }

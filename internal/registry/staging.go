@@ -8,6 +8,7 @@ import (
 	"github.com/rampart/rampart/internal/blob"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/ecosystem"
+	"github.com/rampart/rampart/internal/pkgnotices"
 	"github.com/rampart/rampart/internal/publish"
 	"github.com/rampart/rampart/internal/store"
 )
@@ -56,10 +57,7 @@ func (s *Service) RefreshDocument(tx store.Tx, p *core.Package, changed ...*core
 
 // Signed says how p signed in (the token's mask and name, never its
 // value) and from which address, for a notice.
-func (s *Service) Signed(p authz.Principal) (via, ip string) {
-	n := s.newNotice(p, "", s.now())
-	return n.Via, n.IP
-}
+func (s *Service) Signed(p authz.Principal) (via, ip string) { return pkgnotices.Signed(p) }
 
 // maintainerDocument is the document of name as p sees it when p
 // maintains it and one of its versions is staged: the shared document

@@ -5,6 +5,7 @@ import (
 
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/pkgnotices"
 	"github.com/rampart/rampart/internal/publish"
 	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/trust"
@@ -19,17 +20,16 @@ import (
 // newPublisher builds the service's publisher on its (watched) store.
 func (s *Service) newPublisher() *publish.Publisher {
 	return publish.New(s.store, s.blobs, publish.Config{
-		Format: s.cfg.Format, Limits: s.cfg.Limits, SecurityKeysURL: s.cfg.PublicURL + pathSecurityKeys,
+		Format: s.cfg.Format, Limits: s.cfg.Limits, SecurityKeysURL: s.cfg.PublicURL + pkgnotices.PathSecurityKeys,
 		Provenance: s.cfg.Provenance,
 		Hooks: publish.Hooks{
 			Touch: s.touch,
 			Refresh: func(tx store.Tx, p *core.Package, v *core.Version) error {
 				return s.refreshPublished(tx, p, v)
 			},
-			KeyRequiredFrom: s.KeyRequiredFrom,
+			KeyRequiredFrom: s.critical.KeyRequiredFrom,
 			Signed: func(p authz.Principal) (string, string) {
-				n := s.newNotice(p, "", s.now())
-				return n.Via, n.IP
+				return pkgnotices.Signed(p)
 			},
 			Wake:  func() { s.notices.Wake() },
 			Sign:  s.cfg.Sign,

@@ -269,17 +269,18 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 		// web UI's 404 page, not npm's JSON.
 		notFoundAsPage(webH, npmH, w, r.WithContext(account.WithUserAgent(ctx, r.UserAgent())))
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /-/healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain")
-		fmt.Fprintln(w, "ok")
-	})
-	mux.Handle("/-/static/", addrs.Handler(webH))
-	// WebAuthn's JSON endpoints (webauthn.js) belong to the web UI.
-	mux.Handle("POST /-/webauthn/", addrs.Handler(webH))
-	mux.Handle("GET /-/policies/{name}", addrs.Handler(webH))
-	mux.Handle("GET "+web.PathSecurityTxt, web.SecurityTxt(cfg.SecurityContact, cfg.PublicURL))
-	mux.Handle(scanapi.Path, addrs.Handler(scanapi.New(svc.Scanning, log)))
+	handlers := map[string]http.Handler{ // by name, for serverRoutes
+		"healthz": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain")
+			fmt.Fprintln(w, "ok")
+		}),
+		"static":          addrs.Handler(webH),
+		"webauthn":        addrs.Handler(webH),
+		"policies":        addrs.Handler(webH),
+		"security.txt":    web.SecurityTxt(cfg.SecurityContact, cfg.PublicURL),
+		"secret-scanning": addrs.Handler(scanapi.New(svc.Scanning, log)),
+	}
+	mux := newMux(serverRoutes(func(name string) http.Handler { return handlers[name] }))
 	mux.HandleFunc("/", catchAll)
 	// A private registry's read gate stands in front of everything, the
 	// fast paths and their caches included (readgate.go).
@@ -360,7 +361,7 @@ func startJobs(svc *Services, cfg config.Config, log *slog.Logger) {
 	bg.Go(bg.Context(), "trusted publishing notices", func(ctx context.Context) { svc.Trust.Notices.Run(ctx, 30*time.Second) })
 	bg.Go(bg.Context(), "account notices", func(ctx context.Context) { svc.AccountNotices.Run(ctx, 30*time.Second) })
 	bg.Go(bg.Context(), "org notices", func(ctx context.Context) { svc.Orgs.RunNotices(ctx, 30*time.Second) })
-	bg.Go(bg.Context(), "critical packages", func(ctx context.Context) { svc.Registry.RunCritical(ctx, 24*time.Hour) })
+	bg.Go(bg.Context(), "critical packages", func(ctx context.Context) { svc.Registry.Critical().Run(ctx, 24*time.Hour) })
 	bg.Go(bg.Context(), "leaked-token notices", func(ctx context.Context) { svc.Scanning.RunNotices(ctx, 30*time.Second) })
 	if cfg.EmailDomains.Check {
 		bg.Go(bg.Context(), "email domain re-checks", func(ctx context.Context) {

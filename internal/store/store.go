@@ -98,6 +98,7 @@ type Tx interface {
 	Meta
 	Files
 	Signing
+	Signatures
 	TrustedPublishers
 	ScanReports
 	Stages

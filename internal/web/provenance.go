@@ -80,7 +80,7 @@ func (h *Handler) provenancePolicyView(r *http.Request, p authz.Principal, name 
 	if p.User == nil || !slices.Contains(maintainers, p.User.Name) {
 		return nil
 	}
-	st, err := h.reg.ProvenancePolicy(r.Context(), p, name)
+	st, err := h.reg.ProvenancePolicy().Get(r.Context(), p, name)
 	if err != nil {
 		return nil
 	}
@@ -98,7 +98,7 @@ func (h *Handler) setProvenancePolicy(w http.ResponseWriter, r *http.Request, p 
 		return err
 	}
 	name := r.PostForm.Get("package")
-	err := h.reg.SetProvenancePolicy(r.Context(), p, name, core.ProvenanceContinuity(r.PostForm.Get("continuity")), r.PostForm.Get("repository"))
+	err := h.reg.ProvenancePolicy().Set(r.Context(), p, name, core.ProvenanceContinuity(r.PostForm.Get("continuity")), r.PostForm.Get("repository"))
 	if err != nil {
 		if h.stepUpRedirect(w, r, p, err) {
 			return nil

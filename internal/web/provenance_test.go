@@ -71,7 +71,7 @@ func TestPackagePageProvenance(t *testing.T) {
 	if loc := w.Header().Get("Location"); loc != "/package/@alice/w#provenance" {
 		t.Fatalf("redirected to %q", loc)
 	}
-	st, err := e.svc.Registry.ProvenancePolicy(t.Context(), authz.Principal{User: alice}, "@alice/w")
+	st, err := e.svc.Registry.ProvenancePolicy().Get(t.Context(), authz.Principal{User: alice}, "@alice/w")
 	if err != nil || st.Policy.Continuity != core.ContinuityOff || st.Policy.UpdatedBy != "alice" {
 		t.Fatalf("policy after the form: %+v, %v", st, err)
 	}

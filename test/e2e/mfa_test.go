@@ -123,6 +123,15 @@ func TestTOTPWithNPM(t *testing.T) {
 	r = alice.MustRun(dir, "publish", "--otp="+code)
 	mustContain(t, r.Output(), "+ otp-pkg@1.0.0")
 
+	// npm prints its own text for EOTP; the body's error, which other
+	// clients show, says how to send a code and what a key's owner does.
+	h := do(t, http.MethodPut, s.URL+"/-/package/otp-pkg/dist-tags/stable", alice.Token(), "1.0.0")
+	msg, _ := h.JSON(t)["error"].(string)
+	if h.Status != http.StatusUnauthorized {
+		t.Fatalf("a dist-tag without a code: status %d, want 401", h.Status)
+	}
+	mustContain(t, msg, "requires a one-time password", "--otp=<code>", "authenticator app", "security key or passkey")
+
 	// The same code again: spent.
 	dir2 := writePkg(t, pkg{Name: "otp-pkg", Version: "1.0.1"})
 	mustFail(t, alice.Run(dir2, "publish", "--otp="+code), "EOTP")

@@ -77,6 +77,18 @@ func TestTokens(t *testing.T) {
 	mustFail(t, ns.Run(writePkg(t, pkg{Name: "pkg-a", Version: "1.0.2"}), "publish"),
 		"403 Forbidden", "is limited to @alice/* and cannot act on pkg-a")
 
+	// Patterns may name npm's ecosystem (docs/tokens.md): stored bare;
+	// another ecosystem's is refused, saying how to name npm packages.
+	r = alice.MustRun("", "token", "create", "--password", alicePW, "--packages", "npm:pkg-a", "--scopes", "npm:@alice")
+	npmTok := tokenRE.FindString(r.Stdout)
+	nn := anon(t, s)
+	nn.SetToken(npmTok)
+	publish(t, nn, pkg{Name: "@alice/npm-tool", Version: "1.0.0"}, "--access", "public")
+	mustFail(t, nn.Run(writePkg(t, pkg{Name: "pkg-b", Version: "1.0.0"}), "publish"),
+		"403 Forbidden", "is limited to pkg-a, @alice/* and cannot act on pkg-b")
+	mustFail(t, alice.Run("", "token", "create", "--password", alicePW, "--packages", "go:example.com/*"),
+		"400 Bad Request", `"go:example.com/*" names packages of "go", which this registry does not serve`)
+
 	// A read-only token authenticates but cannot publish.
 	ro := mustCreateToken(t, s, session, map[string]any{"password": alicePW, "packages_and_scopes_permission": "read-only"})
 	nr := anon(t, s)

@@ -19,8 +19,8 @@ type AuditRequest map[string][]string
 // streams: the document is never held whole, every string is bounded, and
 // the counts of packages and versions are checked as they arrive, so the
 // memory an anonymous request costs stays a small multiple of
-// limits.MaxAuditBytes whatever the body says. r must stop at
-// limits.MaxAuditBytes (see AuditLimitReader).
+// MaxAuditBytes whatever the body says. r must stop at
+// MaxAuditBytes (see AuditLimitReader).
 func ParseAuditRequest(r io.Reader) (AuditRequest, error) {
 	dec := json.NewDecoder(r)
 	// Numbers stay text: a number too large for a float64 is malformed
@@ -39,8 +39,8 @@ func ParseAuditRequest(r io.Reader) (AuditRequest, error) {
 		if len(name) > limits.MaxNameLength {
 			return nil, core.Errorf(core.KindInvalid, "the audit request names a package %s longer than %d characters; no such package can exist", echo(name), limits.MaxNameLength)
 		}
-		if _, dup := req[name]; !dup && len(req) >= limits.MaxAuditPackages {
-			return nil, core.Errorf(core.KindTooLarge, "the audit request names more than %d packages, over this registry's limit; audit the project in parts (for example per workspace)", limits.MaxAuditPackages)
+		if _, dup := req[name]; !dup && len(req) >= MaxAuditPackages {
+			return nil, core.Errorf(core.KindTooLarge, "the audit request names more than %d packages, over this registry's limit; audit the project in parts (for example per workspace)", MaxAuditPackages)
 		}
 		if err := expectDelim(dec, '[', fmt.Sprintf("the versions of %s must be a JSON array of strings", echo(name))); err != nil {
 			return nil, err
@@ -51,11 +51,11 @@ func ParseAuditRequest(r io.Reader) (AuditRequest, error) {
 			if err != nil {
 				return nil, err
 			}
-			if len(v) > limits.MaxVersionLength {
-				return nil, core.Errorf(core.KindInvalid, "the audit request lists a version of %s longer than %d characters; no such version can exist", echo(name), limits.MaxVersionLength)
+			if len(v) > MaxVersionLength {
+				return nil, core.Errorf(core.KindInvalid, "the audit request lists a version of %s longer than %d characters; no such version can exist", echo(name), MaxVersionLength)
 			}
-			if versions++; versions > limits.MaxAuditVersions {
-				return nil, core.Errorf(core.KindTooLarge, "the audit request lists more than %d versions, over this registry's limit; audit the project in parts (for example per workspace)", limits.MaxAuditVersions)
+			if versions++; versions > MaxAuditVersions {
+				return nil, core.Errorf(core.KindTooLarge, "the audit request lists more than %d versions, over this registry's limit; audit the project in parts (for example per workspace)", MaxAuditVersions)
 			}
 			list = append(list, v)
 		}
@@ -121,12 +121,12 @@ func auditReadError(err error) error {
 	return err
 }
 
-// AuditLimitReader returns r cut at limits.MaxAuditBytes: past it, Read
+// AuditLimitReader returns r cut at MaxAuditBytes: past it, Read
 // fails with a KindTooLarge error instead of ending quietly (which would
 // show as truncated JSON). Put it after gzip, so the limit counts inflated
 // bytes.
 func AuditLimitReader(r io.Reader) io.Reader {
-	return &limitReader{r: r, left: limits.MaxAuditBytes}
+	return &limitReader{r: r, left: MaxAuditBytes}
 }
 
 type limitReader struct {
@@ -145,7 +145,7 @@ func (l *limitReader) Read(p []byte) (int, error) {
 		if n, err := l.r.Read(one[:]); n == 0 {
 			return 0, err
 		}
-		l.err = core.Errorf(core.KindTooLarge, "the audit request is larger than %d MiB once gzip is undone, over this registry's limit; audit the project in parts (for example per workspace)", limits.MaxAuditBytes/limits.MiB)
+		l.err = core.Errorf(core.KindTooLarge, "the audit request is larger than %d MiB once gzip is undone, over this registry's limit; audit the project in parts (for example per workspace)", MaxAuditBytes/limits.MiB)
 		return 0, l.err
 	}
 	if int64(len(p)) > l.left {

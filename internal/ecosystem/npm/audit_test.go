@@ -43,9 +43,9 @@ func TestParseAuditRequest(t *testing.T) {
 		{`{"a":["1"]} {}`, core.KindInvalid, "more follows"},
 		{`{"a":["1"}`, core.KindInvalid, "invalid JSON"},
 		{`{"` + strings.Repeat("n", limits.MaxNameLength+1) + `":[]}`, core.KindInvalid, "longer than 214 characters"},
-		{`{"a":["` + strings.Repeat("1", limits.MaxVersionLength+1) + `"]}`, core.KindInvalid, "longer than 256 characters"},
-		{"{" + many(limits.MaxAuditPackages+1, func(i int) string { return fmt.Sprintf(`"p%d":[]`, i) }) + "}", core.KindTooLarge, "more than 20000 packages"},
-		{`{"a":[` + many(limits.MaxAuditVersions+1, func(int) string { return `"1"` }) + `]}`, core.KindTooLarge, "more than 50000 versions"},
+		{`{"a":["` + strings.Repeat("1", MaxVersionLength+1) + `"]}`, core.KindInvalid, "longer than 256 characters"},
+		{"{" + many(MaxAuditPackages+1, func(i int) string { return fmt.Sprintf(`"p%d":[]`, i) }) + "}", core.KindTooLarge, "more than 20000 packages"},
+		{`{"a":[` + many(MaxAuditVersions+1, func(int) string { return `"1"` }) + `]}`, core.KindTooLarge, "more than 50000 versions"},
 	} {
 		_, err := ParseAuditRequest(strings.NewReader(c.in))
 		if core.KindOf(err) != c.kind || !strings.Contains(core.Message(err), c.msg) {
@@ -55,7 +55,7 @@ func TestParseAuditRequest(t *testing.T) {
 }
 
 func TestAuditLimitReader(t *testing.T) {
-	exact := append(append([]byte(`{"a":[]`), bytes.Repeat([]byte(" "), limits.MaxAuditBytes-8)...), '}')
+	exact := append(append([]byte(`{"a":[]`), bytes.Repeat([]byte(" "), MaxAuditBytes-8)...), '}')
 	if _, err := ParseAuditRequest(AuditLimitReader(bytes.NewReader(exact))); err != nil {
 		t.Fatalf("a request of exactly MaxAuditBytes: %v", err)
 	}

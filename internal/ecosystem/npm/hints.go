@@ -21,3 +21,12 @@ func (Hints) CreateTokenFor(pkg string) string { return "`npm token create --pac
 
 // ChangePassword: npm cannot change a password; the browser must.
 func (Hints) ChangePassword(url string) string { return "change it at " + url }
+
+// SendOTP: npm sends the code with --otp (it prompts for one on a
+// terminal); an account whose only second factors are security keys or
+// passkeys gets npm's web OTP challenge instead (the npm front-end's
+// webOTP), which npm opens in the browser.
+func (Hints) SendOTP() string {
+	return "run the command again with --otp=<code>, a current code from your authenticator app (or one of your recovery codes). " +
+		"If your only second factor is a security key or passkey, npm shows a link instead: open it and approve with the key"
+}

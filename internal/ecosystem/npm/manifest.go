@@ -6,7 +6,6 @@ import (
 
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/ecosystem/npm/tarball"
-	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/quote"
 )
 
@@ -30,7 +29,7 @@ func serverField(k string) bool {
 // version from what npm will really install: the package.json inside the
 // tarball, with "bin" normalised the way npm's publish does, plus the
 // bounded DocFields of the publish document and the README (the
-// document's, else the tarball's, cut at limits.MaxReadmeBytes). Nothing
+// document's, else the tarball's, cut at tarball.MaxReadmeBytes). Nothing
 // else of the publish document is kept, so its size (up to
 // limits.manifest_bytes) never reaches the package's document, and no
 // field can say one thing to readers while the tarball says another.
@@ -67,6 +66,6 @@ func DeriveManifest(pub *Publish, info *tarball.Info) (map[string]any, error) {
 	if readme == "" {
 		readme = info.Readme
 	}
-	m["readme"] = quote.TruncateUTF8(readme, limits.MaxReadmeBytes)
+	m["readme"] = quote.TruncateUTF8(readme, tarball.MaxReadmeBytes)
 	return m, nil
 }

@@ -123,23 +123,23 @@ func isCoreModule(name string) bool {
 }
 
 // ValidateVersion requires a strict SemVer 2.0.0 version: no leading "v",
-// no ranges, no partial versions, at most limits.MaxVersionLength bytes,
+// no ranges, no partial versions, at most MaxVersionLength bytes,
 // and numbers npm's semver can represent.
 func ValidateVersion(v string) error {
 	const fix = `set "version" in package.json to a version such as 1.2.3 or 1.2.3-beta.1, with no leading "v"`
 	if v == "" {
 		return core.Errorf(core.KindInvalid, "the version is empty; %s", fix)
 	}
-	if len(v) > limits.MaxVersionLength {
-		return core.Errorf(core.KindInvalid, "invalid version %s: it is longer than %d characters; %s", echo(v), limits.MaxVersionLength, fix)
+	if len(v) > MaxVersionLength {
+		return core.Errorf(core.KindInvalid, "invalid version %s: it is longer than %d characters; %s", echo(v), MaxVersionLength, fix)
 	}
 	sv, err := semver.StrictNewVersion(v)
 	if err != nil {
 		return core.Errorf(core.KindInvalid, "invalid version %s: not a SemVer 2.0.0 version (%w); %s", echo(v), err, fix)
 	}
 	for _, n := range []uint64{sv.Major(), sv.Minor(), sv.Patch()} {
-		if n > limits.MaxVersionNumber {
-			return core.Errorf(core.KindInvalid, "invalid version %s: %d is larger than npm can handle (at most %d); %s", echo(v), n, uint64(limits.MaxVersionNumber), fix)
+		if n > MaxVersionNumber {
+			return core.Errorf(core.KindInvalid, "invalid version %s: %d is larger than npm can handle (at most %d); %s", echo(v), n, uint64(MaxVersionNumber), fix)
 		}
 	}
 	return nil
@@ -153,8 +153,8 @@ func ValidateTag(tag string) error {
 	switch {
 	case tag == "":
 		return core.Errorf(core.KindInvalid, "the dist-tag is empty; %s", fix)
-	case len(tag) > limits.MaxTagLength:
-		return core.Errorf(core.KindInvalid, "invalid dist-tag %s: it is longer than %d characters; %s", echo(tag), limits.MaxTagLength, fix)
+	case len(tag) > MaxTagLength:
+		return core.Errorf(core.KindInvalid, "invalid dist-tag %s: it is longer than %d characters; %s", echo(tag), MaxTagLength, fix)
 	case !urlSafe(tag):
 		return core.Errorf(core.KindInvalid, "invalid dist-tag %s: a tag may only contain letters, digits and -._~!*'(); %s", echo(tag), fix)
 	case tag == "." || tag == "..":

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/ecosystem"
+	"github.com/rampart/rampart/internal/ecosystem/npm/revision"
 	"github.com/rampart/rampart/internal/ecosystem/npm/tarball"
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/quote"
@@ -40,6 +41,11 @@ func (Format) Scope(name string) string {
 
 // Rev is the "_rev" of p's packument.
 func (Format) Rev(p *core.Package) string { return Rev(p) }
+
+// Changes is what a packument npm writes back changes (revision.Changes).
+func (Format) Changes(name string, current []byte, sent map[string]any) (*ecosystem.RevisionChange, error) {
+	return revision.Changes(name, current, sent)
+}
 
 // ParsedUpload validates doc, read by ReadUpload with its tarball written
 // to tgz, as a publish of urlName, inspects the tarball and builds the

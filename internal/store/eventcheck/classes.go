@@ -170,6 +170,7 @@ var Methods = map[string]Rule{
 	"PutVersionSignature": {Security, "what clients check a version against: a publish, or the backfill"},
 	"VersionSignature":    {Read, ""},
 	"VersionSignatures":   {Read, ""},
+	"ShownSignature":      {Read, ""},
 	"UnsignedVersions":    {Read, ""},
 	// TrustedPublishers
 	"CreateTrustedPublisher": {Security, "a CI workflow may publish the package, or a name is reserved"},

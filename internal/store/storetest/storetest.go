@@ -41,6 +41,7 @@ import (
 	"github.com/rampart/rampart/internal/store/storetest/packages"
 	"github.com/rampart/rampart/internal/store/storetest/provenance"
 	"github.com/rampart/rampart/internal/store/storetest/scanning"
+	"github.com/rampart/rampart/internal/store/storetest/signatures"
 	"github.com/rampart/rampart/internal/store/storetest/signing"
 	"github.com/rampart/rampart/internal/store/storetest/stages"
 	"github.com/rampart/rampart/internal/store/storetest/suite"
@@ -86,6 +87,7 @@ var roles = []struct {
 	{"Meta", RunMeta},
 	{"Files", packages.RunFiles},
 	{"Signing", signing.RunSigning},
+	{"Signatures", signatures.RunSignatures},
 	{"TrustedPublishers", trust.RunTrustedPublishers},
 	{"ScanReports", scanning.RunScanReports},
 	{"Stages", stages.RunStages},

@@ -23,7 +23,7 @@ func TestInspectFindsSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	ghp := "ghp_" + strings.Repeat("Ab1Cd2Ef3G", 3) + "h4Ij5K"
-	readme := strings.Repeat("lorem ipsum\n", limits.MaxReadmeBytes/12+10) + "token: " + tok + "\n"
+	readme := strings.Repeat("lorem ipsum\n", MaxReadmeBytes/12+10) + "token: " + tok + "\n"
 	tgz := npmfixture.Package(map[string]any{"name": "a", "version": "1.0.0", "description": ghp},
 		map[string]string{".npmrc": "//r.example/:_authToken=" + tok + "\n", "README.md": readme, "lib/big.js": noise(t, 1<<20) + " " + ghp})
 	info, err := Inspect(bytes.NewReader(tgz), limits.Default())

@@ -29,7 +29,7 @@ type Info struct {
 	Name, Version string         // from package.json, not yet validated
 	FileCount     int            // regular files
 	UnpackedSize  int64          // sum of regular file sizes
-	// Readme is the top-level README, cut at limits.MaxReadmeBytes. npm
+	// Readme is the top-level README, cut at MaxReadmeBytes. npm
 	// sends the README in the publish document too; this one is what the
 	// tarball really holds.
 	Readme string
@@ -281,7 +281,7 @@ func (in *inspector) readFile(name string, hdr *tar.Header, tr io.Reader) error 
 		return in.packageJSON(hdr, tr)
 	}
 	if rank := readmeRank(base); rank > in.readmeRank {
-		b, err := io.ReadAll(io.LimitReader(tr, limits.MaxReadmeBytes))
+		b, err := io.ReadAll(io.LimitReader(tr, MaxReadmeBytes))
 		if err != nil {
 			return readError(err)
 		}
@@ -292,11 +292,11 @@ func (in *inspector) readFile(name string, hdr *tar.Header, tr io.Reader) error 
 }
 
 func (in *inspector) packageJSON(hdr *tar.Header, tr io.Reader) error {
-	if hdr.Size > limits.MaxPackageJSONBytes {
+	if hdr.Size > MaxPackageJSONBytes {
 		return core.Errorf(core.KindTooLarge, "package.json in the tarball is %s, over the limit of %s; move data out of package.json",
-			mib(hdr.Size), mib(limits.MaxPackageJSONBytes))
+			mib(hdr.Size), mib(MaxPackageJSONBytes))
 	}
-	b, err := io.ReadAll(io.LimitReader(tr, limits.MaxPackageJSONBytes))
+	b, err := io.ReadAll(io.LimitReader(tr, MaxPackageJSONBytes))
 	if err != nil {
 		return readError(err)
 	}
@@ -429,8 +429,8 @@ func cleanEntryPath(name string) (string, error) {
 	switch {
 	case name == "":
 		return "", bad("has an empty name")
-	case len(name) > limits.MaxPathLength:
-		return "", bad(fmt.Sprintf("has a path longer than %d bytes", limits.MaxPathLength))
+	case len(name) > MaxPathLength:
+		return "", bad(fmt.Sprintf("has a path longer than %d bytes", MaxPathLength))
 	case strings.IndexByte(name, 0) >= 0:
 		return "", bad("has a NUL byte in its path")
 	case strings.IndexByte(name, '\\') >= 0:
@@ -511,8 +511,8 @@ func checkLinkTarget(link, target string) error {
 	switch {
 	case target == "":
 		return bad("has an empty target")
-	case len(target) > limits.MaxPathLength:
-		return bad(fmt.Sprintf("has a target longer than %d bytes", limits.MaxPathLength))
+	case len(target) > MaxPathLength:
+		return bad(fmt.Sprintf("has a target longer than %d bytes", MaxPathLength))
 	case strings.IndexByte(target, 0) >= 0 || strings.IndexByte(target, '\\') >= 0:
 		return bad("has a NUL byte or backslash in its target")
 	case isAbsolute(target):
@@ -614,7 +614,7 @@ func isSourceError(err error) bool {
 }
 
 // expansionGuard counts bytes as gzip produces them and stops the stream
-// once they pass lim.UnpackedBytes, or, past limits.ExpansionGraceBytes,
+// once they pass lim.UnpackedBytes, or, past ExpansionGraceBytes,
 // lim.ExpansionRatio times the compressed bytes read so far.
 type expansionGuard struct {
 	r   io.Reader
@@ -629,7 +629,7 @@ func (g *expansionGuard) Read(p []byte) (int, error) {
 	if g.n > g.lim.UnpackedBytes {
 		return 0, unpackedTooLarge(g.lim)
 	}
-	if g.n > limits.ExpansionGraceBytes && g.lim.ExpansionRatio > 0 &&
+	if g.n > ExpansionGraceBytes && g.lim.ExpansionRatio > 0 &&
 		g.src.n <= math.MaxInt64/g.lim.ExpansionRatio && g.n > g.src.n*g.lim.ExpansionRatio {
 		return 0, core.Errorf(core.KindTooLarge,
 			"the tarball expands more than %d times when unpacked (limits.expansion_ratio), which is how a decompression bomb looks; publish a package that compresses less extremely",

@@ -49,7 +49,7 @@ func TestInspectTarballReadme(t *testing.T) {
 	// fall inside one; random so that it compresses like a real README.
 	var sb strings.Builder
 	rng := rand.New(rand.NewChaCha8([32]byte{2}))
-	for sb.Len() < 2*limits.MaxReadmeBytes {
+	for sb.Len() < 2*MaxReadmeBytes {
 		if rng.IntN(4) == 0 {
 			sb.WriteString("é")
 		} else {
@@ -67,8 +67,8 @@ func TestInspectTarballReadme(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(info.Readme) > limits.MaxReadmeBytes || !strings.HasPrefix(long, info.Readme) || len(info.Readme) < limits.MaxReadmeBytes-4 || !utf8.ValidString(info.Readme) {
-		t.Fatalf("Readme is %d bytes; want the markdown README cut at %d bytes on a rune boundary", len(info.Readme), limits.MaxReadmeBytes)
+	if len(info.Readme) > MaxReadmeBytes || !strings.HasPrefix(long, info.Readme) || len(info.Readme) < MaxReadmeBytes-4 || !utf8.ValidString(info.Readme) {
+		t.Fatalf("Readme is %d bytes; want the markdown README cut at %d bytes on a rune boundary", len(info.Readme), MaxReadmeBytes)
 	}
 }
 
@@ -107,7 +107,7 @@ func TestInspectTarballRejects(t *testing.T) {
 		{"absolute", gz(pj, npmfixture.File("/abs", "evil")), limits.Default(), core.KindInvalid, `tarball entry "/abs" has an absolute path`},
 		{"drive letter", gz(pj, npmfixture.File("C:/x", "evil")), limits.Default(), core.KindInvalid, "has an absolute path"},
 		{"backslash", gz(pj, npmfixture.File(`package\..\..\x`, "evil")), limits.Default(), core.KindInvalid, "has a backslash"},
-		{"long path", gz(pj, npmfixture.File("package/"+strings.Repeat("a", limits.MaxPathLength), "x")), limits.Default(), core.KindInvalid, "has a path longer than 1024 bytes"},
+		{"long path", gz(pj, npmfixture.File("package/"+strings.Repeat("a", MaxPathLength), "x")), limits.Default(), core.KindInvalid, "has a path longer than 1024 bytes"},
 		{"symlink escapes", gz(pj, npmfixture.Entry{Name: "package/passwd", Type: tar.TypeSymlink, Link: "../../etc/passwd"}), limits.Default(), core.KindInvalid, "escapes the package folder"},
 		{"symlink just out", gz(pj, npmfixture.Entry{Name: "package/lib/x", Type: tar.TypeSymlink, Link: "../../other/x"}), limits.Default(), core.KindInvalid, "escapes the package folder"},
 		{"symlink absolute", gz(pj, npmfixture.Entry{Name: "package/passwd", Type: tar.TypeSymlink, Link: "/etc/passwd"}), limits.Default(), core.KindInvalid, "points to an absolute path"},
@@ -129,7 +129,7 @@ func TestInspectTarballRejects(t *testing.T) {
 		{"package.json not object", gz(npmfixture.File("package/package.json", `["left-pad"]`)), limits.Default(), core.KindInvalid, "must be a JSON object, got an array"},
 		{"package.json not JSON", gz(npmfixture.File("package/package.json", `{"name":`)), limits.Default(), core.KindInvalid, "is not valid JSON"},
 		{"package.json no version", gz(npmfixture.File("package/package.json", `{"name":"x","version":1}`)), limits.Default(), core.KindInvalid, `string "name" and "version"`},
-		{"package.json too large", gz(npmfixture.File("package/package.json", `{"name":"x","version":"1.0.0","pad":"`+strings.Repeat("a", limits.MaxPackageJSONBytes)+`"}`)), limits.Default(), core.KindTooLarge, "package.json in the tarball is"},
+		{"package.json too large", gz(npmfixture.File("package/package.json", `{"name":"x","version":"1.0.0","pad":"`+strings.Repeat("a", MaxPackageJSONBytes)+`"}`)), limits.Default(), core.KindTooLarge, "package.json in the tarball is"},
 		{"two package.json", gz(pj, npmfixture.File("package/package.json", `{"name":"evil","version":"6.6.6"}`)), limits.Default(), core.KindInvalid, `two entries named "package/package.json"`},
 		{"case-variant package.json", gz(pj, npmfixture.File("package/Package.json", `{"name":"evil","version":"6.6.6"}`)), limits.Default(), core.KindInvalid, "differ only in case"},
 		{"second top folder", gz(pj, npmfixture.File("other/package.json", `{"name":"evil","version":"6.6.6"}`)), limits.Default(), core.KindInvalid, `is outside the package folder: npm tarballs keep every file under "package/"`},

@@ -9,7 +9,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/rampart/rampart/internal/core"
-	"github.com/rampart/rampart/internal/limits"
 )
 
 // This file is the second reader of every package tarball. archive/tar,
@@ -197,8 +196,8 @@ func (c *tarChecker) header(b []byte) error {
 			// headers; Go reads them as records.
 			return c.fail(c.offset, "has a PAX header without a name")
 		}
-		if h.size > limits.MaxPAXHeaderBytes {
-			return c.fail(c.offset, fmt.Sprintf("has a PAX header of %d bytes, over the limit of %d", h.size, limits.MaxPAXHeaderBytes))
+		if h.size > MaxPAXHeaderBytes {
+			return c.fail(c.offset, fmt.Sprintf("has a PAX header of %d bytes, over the limit of %d", h.size, MaxPAXHeaderBytes))
 		}
 		c.paxSize, c.paxBuf = h.size, make([]byte, 0, h.size)
 		c.enter(stPAX, h.size)

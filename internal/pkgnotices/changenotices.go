@@ -1,9 +1,6 @@
-package registry
+package pkgnotices
 
 import (
-	"time"
-
-	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/event"
 	"github.com/rampart/rampart/internal/mail"
@@ -26,26 +23,6 @@ import (
 // (a scan's quarantine) in its notice.
 const actorRegistry = "the registry itself (automatic)"
 
-// appendDeprecations records the events of one request's deprecation
-// changes (versions in order, messages by version).
-func (s *Service) appendDeprecations(tx packagesEvents, p authz.Principal, st *packageState, versions []string, messages map[string]string, now time.Time) error {
-	for i, ver := range versions {
-		ev := event.Deprecate{Message: messages[ver]}
-		if i == len(versions)-1 {
-			how := s.newNotice(p, st.pkg.Name, now)
-			ev.Via, ev.IP, ev.Notify, ev.Versions = how.Via, how.IP, core.UserNames(st.maintainers), versions
-			ev.Messages = make([]string, len(versions))
-			for j, v := range versions {
-				ev.Messages[j] = messages[v]
-			}
-		}
-		if err := tx.AppendEvent(ev.At(now, p.Name(), st.pkg.Name, ver)); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // isChangeNotice reports whether events of typ may warrant a change
 // notice.
 func isChangeNotice(typ string) bool {
@@ -59,10 +36,10 @@ func isChangeNotice(typ string) bool {
 }
 
 // changeNotices renders the notice of a change event, if it warrants one.
-func (s *Service) changeNotices(e *core.Event, p event.Payload) []notifier.Notice {
+func (r Renderer) changeNotices(e *core.Event, p event.Payload) []notifier.Notice {
 	n := mail.Notice{
 		When: e.At, Package: e.Package, Actor: e.Actor,
-		PackageURL: s.packageURL(e.Package), SecurityURL: s.cfg.PublicURL + pathAccount,
+		PackageURL: r.packageURL(e.Package), SecurityURL: r.PublicURL + pathAccount,
 	}
 	var kind string
 	var notify []string

@@ -1,51 +1,46 @@
-package registry
+package pkgnotices
 
 import (
 	"fmt"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
-	"github.com/rampart/rampart/internal/mail"
 )
 
 // Pages under the public URL that package notices link to. The web UI
 // serves them at the same paths.
 const (
-	pathPackage      = "package/"
-	pathAccount      = "account"
-	pathSecurityKeys = "account/security-keys"
+	pathPackage = "package/"
+	pathAccount = "account"
+	// PathSecurityKeys is where a user adds a security key or passkey.
+	PathSecurityKeys = "account/security-keys"
 )
 
-// newNotice fills what every package notice says: the package, who acted
-// and how they were signed in, from where and when. The caller adds
-// Version or Owner.
-func (s *Service) newNotice(p authz.Principal, name string, now time.Time) mail.Notice {
-	n := mail.Notice{
-		When: now, Package: name, Actor: p.Name(), Via: via(p),
-		PackageURL: s.packageURL(name), SecurityURL: s.cfg.PublicURL + pathAccount,
-	}
+// Signed says how p signed in (the token's mask and name, never its
+// value) and from which address, for an event's personal part: what a
+// notice tells a maintainer who did not act.
+func Signed(p authz.Principal) (via, ip string) {
 	if p.Addr.IsValid() {
-		n.IP = p.Addr.Unmap().String()
+		ip = p.Addr.Unmap().String()
 	}
-	return n
+	return signedVia(p), ip
 }
 
 // packageURL is the package's page in the web UI. Each segment is
 // escaped, so that a legacy name cannot make an invalid link.
-func (s *Service) packageURL(name string) string {
+func (r Renderer) packageURL(name string) string {
 	segs := strings.Split(name, "/")
 	for i, seg := range segs {
 		segs[i] = url.PathEscape(seg)
 	}
-	return s.cfg.PublicURL + pathPackage + strings.Join(segs, "/")
+	return r.PublicURL + pathPackage + strings.Join(segs, "/")
 }
 
-// via says how p was signed in, naming the token (its mask, never its
+// signedVia says how p was signed in, naming the token (its mask, never its
 // value) so that a maintainer who did not act knows what to revoke.
-func via(p authz.Principal) string {
+func signedVia(p authz.Principal) string {
 	switch {
 	case p.Token == nil && p.SessionID != "":
 		return "a signed-in browser"

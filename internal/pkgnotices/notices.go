@@ -1,9 +1,16 @@
-package registry
+// Package pkgnotices renders the package events of the outbox as the
+// mail internal/notifier sends: the maintainers' notices of a publish,
+// of changes to versions (unpublish, deprecation, dist-tags, quarantine
+// and release), of a critical designation or of becoming critical by
+// downloads, of provenance policy changes and refusals, and the owners'
+// notices of owners added and removed. Every fact comes from the event
+// (its personal part names whom to tell, and how and whence the actor
+// signed in); a schema-1 event, or one that names nobody, warrants no
+// mail. It reads no store and sends nothing itself.
+package pkgnotices
 
 import (
-	"context"
 	"strings"
-	"time"
 
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/event"
@@ -11,17 +18,24 @@ import (
 	"github.com/rampart/rampart/internal/notifier"
 )
 
-// metaNoticeCursor is the store.Meta key of the package notices' outbox
-// cursor (migration 0025 sets it for an existing registry).
-const metaNoticeCursor = "notices.packages"
+// Cursor is the store.Meta key of the package notices' outbox cursor
+// (migration 0025 sets it for an existing registry).
+const Cursor = "notices.packages"
 
-// noticesOf is the notifier's Render for package events: the owners'
+// Renderer renders package events as notices whose links start at
+// PublicURL.
+type Renderer struct {
+	// PublicURL is the registry's base URL, ending in "/".
+	PublicURL string
+}
+
+// Render is the notifier's Render for package events: the owners'
 // notices of owner.add and owner.remove, and the maintainers' notice of
 // a publish and of an administrator's designation of a critical package,
 // and of the changes to versions in changenotices.go (schema 2 and later; a schema-1 event names nobody to tell, and
-// warrants none). The notices of packages that became critical by their
-// downloads are still mailed after commit from memory (critical.go).
-func (s *Service) noticesOf(e *core.Event) ([]notifier.Notice, error) {
+// warrants none), and the owners' notices of provenance events
+// (provenance.go).
+func (r Renderer) Render(e *core.Event) ([]notifier.Notice, error) {
 	switch e.Type {
 	case core.EventOwnerAdd, core.EventOwnerRemove, core.EventPublish, core.EventCriticalChange:
 	case core.EventProvenancePolicy, core.EventProvenanceRefused:
@@ -35,17 +49,17 @@ func (s *Service) noticesOf(e *core.Event) ([]notifier.Notice, error) {
 		return nil, err
 	}
 	if isChangeNotice(e.Type) {
-		return s.changeNotices(e, p), nil
+		return r.changeNotices(e, p), nil
 	}
 	if p, ok := p.(event.CriticalChange); ok {
-		return s.criticalNotices(e, p), nil
+		return r.criticalNotices(e, p), nil
 	}
-	if ns := s.provenanceNotices(e, p); ns != nil {
+	if ns := r.provenanceNotices(e, p); ns != nil {
 		return ns, nil
 	}
 	n := mail.Notice{
 		When: e.At, Package: e.Package, Actor: e.Actor,
-		PackageURL: s.packageURL(e.Package), SecurityURL: s.cfg.PublicURL + pathAccount,
+		PackageURL: r.packageURL(e.Package), SecurityURL: r.PublicURL + pathAccount,
 	}
 	switch p := p.(type) {
 	case event.OwnerAdd:
@@ -71,10 +85,10 @@ const (
 // maintainers of a package an administrator designated (at once: the
 // mail names no grace period), or of each package that became critical
 // by its downloads (naming the end of the grace period, if any).
-func (s *Service) criticalNotices(e *core.Event, p event.CriticalChange) []notifier.Notice {
+func (r Renderer) criticalNotices(e *core.Event, p event.CriticalChange) []notifier.Notice {
 	notice := func(pkg, reason string, notify []string) notifier.Notice {
-		n := mail.Notice{When: e.At, Package: pkg, Reason: reason, PackageURL: s.packageURL(pkg),
-			SecurityURL: s.cfg.PublicURL + pathSecurityKeys}
+		n := mail.Notice{When: e.At, Package: pkg, Reason: reason, PackageURL: r.packageURL(pkg),
+			SecurityURL: r.PublicURL + PathSecurityKeys}
 		return notifier.Notice{Kind: mail.KindPackageCritical, Notify: notify, Notice: n}
 	}
 	if e.Package != "" {
@@ -101,11 +115,4 @@ func (s *Service) criticalNotices(e *core.Event, p event.CriticalChange) []notif
 		out = append(out, nt)
 	}
 	return out
-}
-
-// RunNotices mails the package notices from the outbox until ctx ends:
-// at once after a change that has some, and every interval (which also
-// retries a relay that failed).
-func (s *Service) RunNotices(ctx context.Context, interval time.Duration) {
-	s.notices.Run(ctx, interval)
 }

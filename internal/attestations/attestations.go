@@ -1,4 +1,11 @@
-package registry
+// Package attestations lists the signed statements about a version that
+// npm's attestations endpoint serves (/-/npm/v1/attestations/…): today
+// the build provenance its publish carried, verified then
+// (internal/provenance) and served as stored, its bytes checked against
+// their digest first. The registry's own keyed publish attestation is
+// served apart (internal/signing, /-/rampart/v1/attestations/…), since
+// npm would check it against Sigstore's public-good keys.
+package attestations
 
 import (
 	"bytes"
@@ -13,9 +20,28 @@ import (
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/blob"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/ecosystem"
 	"github.com/rampart/rampart/internal/limits"
+	"github.com/rampart/rampart/internal/pkgfacts"
 	"github.com/rampart/rampart/internal/store"
 )
+
+// Service lists the attestations of the packages of one format.
+type Service struct {
+	// OrgPrivate reads an organisation's packages like restricted ones
+	// ([access] org_packages = "members"); the registry sets it.
+	OrgPrivate bool
+
+	store  store.Store
+	blobs  blob.Store
+	format ecosystem.Format
+}
+
+// New lists attestations from st (packages and versions) and blobs (the
+// stored bundles) for packages of format.
+func New(st store.Store, blobs blob.Store, format ecosystem.Format) *Service {
+	return &Service{store: st, blobs: blobs, format: format}
+}
 
 // Attestation is one signed statement about a version, as npm's
 // attestations endpoint lists it: its predicate type and the Sigstore
@@ -30,35 +56,37 @@ type Attestation struct {
 type attestationSource func(ctx context.Context, v *core.Version) (a Attestation, ok bool, err error)
 
 // attestationSources lists the kinds of attestation served, in the order
-// npm lists them: the build provenance the publish carried. The
-// registry's own publish attestation (BEY-d) is one more entry here.
+// npm lists them: the build provenance the publish carried. Only what npm
+// can verify belongs here (the registry's own keyed attestation does not).
 func (s *Service) attestationSources() []attestationSource {
 	return []attestationSource{s.provenanceAttestation}
 }
 
-// Attestations lists the attestations of name@version that p may see:
+// List gives the attestations of name@version that p may see:
 // none of a version p may not download (core.Servable), and not-found if
 // the version has none.
-func (s *Service) Attestations(ctx context.Context, p authz.Principal, name, version string) ([]Attestation, error) {
+func (s *Service) List(ctx context.Context, p authz.Principal, name, version string) ([]Attestation, error) {
 	notFound := core.Errorf(core.KindNotFound, "%s@%s has no attestations: it was not found, or was published without provenance", name, version)
 	var v *core.Version
 	err := s.store.View(ctx, func(tx store.Tx) error {
-		st, err := loadPackage(tx, s.ref(name))
+		st, err := pkgfacts.Load(tx, ecosystem.Ref(s.format, name))
 		if errors.Is(err, core.ErrNotFound) {
 			return notFound
 		}
 		if err != nil {
 			return err
 		}
-		if err := authz.Authorize(p, authz.ReadPackage, s.readResource(st)); err != nil {
+		read := st.Resource()
+		read.OrgPrivate = s.OrgPrivate // [access] org_packages = "members"
+		if err := authz.Authorize(p, authz.ReadPackage, read); err != nil {
 			return err
 		}
-		if v, err = tx.Version(st.pkg.ID, version); errors.Is(err, core.ErrNotFound) {
+		if v, err = tx.Version(st.Package.ID, version); errors.Is(err, core.ErrNotFound) {
 			return notFound
 		} else if err != nil {
 			return err
 		}
-		if !core.Servable(v, st.pkg, st.viewer(p)) {
+		if !core.Servable(v, st.Package, st.Viewer(p)) {
 			return notFound
 		}
 		return nil
