@@ -19,11 +19,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/rampart/rampart/internal/limits"
 )
 
 // MaxSeries is the most label sets one metric keeps; further ones are
 // folded into one series whose every label is "_other".
-const MaxSeries = 500
+const MaxSeries = limits.MaxMetricSeries
 
 // ContentType is the exposition format's media type.
 const ContentType = "text/plain; version=0.0.4; charset=utf-8"

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/rampart/rampart/internal/clientaddr"
+	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/redact"
 )
 
@@ -57,14 +58,11 @@ func observe(next http.Handler, ops *Ops, addrs *clientaddr.Resolver, logRequest
 	})
 }
 
-// maxRequestID bounds an X-Request-Id taken from the client.
-const maxRequestID = 64
-
 // requestID keeps a client's (or a proxy's) request id if it is short
 // and plain (letters, digits, "-", "_", ".", ":"), so it can go into logs
 // and headers as it is; otherwise it makes a new one of 16 hex digits.
 func requestID(given string) string {
-	if n := len(given); n > 0 && n <= maxRequestID && !strings.ContainsFunc(given, func(c rune) bool {
+	if n := len(given); n > 0 && n <= limits.MaxRequestIDBytes && !strings.ContainsFunc(given, func(c rune) bool {
 		return !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == ':')
 	}) {
 		return given

@@ -19,6 +19,7 @@ import (
 	"github.com/rampart/rampart/internal/config"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/httperr"
+	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/metrics"
 	"github.com/rampart/rampart/internal/store"
 )
@@ -27,11 +28,6 @@ import (
 // balancers, /-/metrics for Prometheus and /-/debug/pprof/ for profiles,
 // the last two for holders of the [metrics] token only.
 
-// readinessTTL is how long a readiness answer is reused: each probe
-// writes, reads and deletes a blob and reads the database, which anyone
-// who can reach /-/readyz must not be able to make the server do at will.
-const readinessTTL = time.Second
-
 // readiness is one probe's findings, a line per check.
 type readiness struct {
 	ok    bool
@@ -39,12 +35,12 @@ type readiness struct {
 }
 
 // ready probes the database, the blob store and the free space, or
-// returns the last probe's findings if it is younger than readinessTTL.
+// returns the last probe's findings if it is younger than limits.ReadinessReuse.
 // Concurrent callers wait for one probe.
 func (o *Ops) ready(ctx context.Context, st store.Store, blobs blob.Store) readiness {
 	o.readyMu.Lock()
 	defer o.readyMu.Unlock()
-	if !o.readyAt.IsZero() && time.Since(o.readyAt) < readinessTTL {
+	if !o.readyAt.IsZero() && time.Since(o.readyAt) < limits.ReadinessReuse {
 		return o.readyLast
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)

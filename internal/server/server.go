@@ -154,7 +154,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		mailer, err = mail.NewSMTP(cfg.Mail.SMTP(), opts.Log)
 		opts.Log.Info("mail goes out over SMTP", "smtp", cfg.Mail.SMTP())
 	} else {
-		mailer, err = mail.NewOutbox(filepath.Join(cfg.Data, "outbox"), opts.Log)
+		mailer, err = openOutbox(cfg, opts.Log)
 		opts.Log.Info("no SMTP relay configured ([mail] host): mail is written to the outbox folder and its links are logged", "outbox", filepath.Join(cfg.Data, "outbox"))
 	}
 	if err != nil {
