@@ -46,7 +46,7 @@ func TestOutboxDropsOldMail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	old := time.Now().UTC().Add(-8 * 24 * time.Hour).Format("20060102T150405.000000000Z") + "-verify_email-AAAAAAAAAA.eml"
+	old := time.Now().UTC().Add(-8*24*time.Hour).Format("20060102T150405.000000000Z") + "-verify_email-AAAAAAAAAA.eml"
 	recent := time.Now().UTC().Add(-time.Hour).Format("20060102T150405.000000000Z") + "-verify_email-BBBBBBBBBB.eml"
 	for _, n := range []string{old, recent, "notes.txt"} {
 		if err := os.WriteFile(filepath.Join(dir, n), []byte("x"), 0o600); err != nil {

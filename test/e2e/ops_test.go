@@ -222,7 +222,7 @@ func TestProfilingNeedsTheOperatorToken(t *testing.T) {
 	s := opsServer(t, "[profiling]\nenabled = true\n")
 	alice := signup(t, s, "alice", alicePW)
 	for name, h := range map[string]map[string]string{
-		"anonymous":     nil,
+		"anonymous":      nil,
 		"a user's token": {"Authorization": "Bearer " + alice.Token()},
 	} {
 		if code, _, body := get(t, s.URL+"-/debug/pprof/", h); code != 401 {
