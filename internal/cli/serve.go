@@ -17,7 +17,13 @@ func newServe(env Env) *cobra.Command {
 		Use:   "serve",
 		Short: "Run the registry",
 		Long: `Run the registry until interrupted (Ctrl-C or SIGTERM), then shut down
-cleanly: requests in flight finish, download counts are written.
+cleanly: requests in flight finish (up to [shutdown] drain; what still runs
+then is cut and logged, and the exit status is 0), download counts are
+written. A second Ctrl-C or SIGTERM stops at once.
+
+Operators: /-/healthz (liveness), /-/readyz (database, blob store, free
+space), /-/metrics (Prometheus, [metrics] token_file); see
+docs/operations.md.
 
 With no configuration it keeps its data (SQLite metadata, package files by
 digest) under ./rampart-data and listens on 127.0.0.1:4873. Settings come from
