@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -46,8 +47,8 @@ func newAdmin(env Env) *cobra.Command {
 		Long: `Administer a registry directly on its data folder. These commands work
 whether or not "rampart serve" is running on the same folder.`,
 	}
-	user := &cobra.Command{Use: "user", Short: "Create and disable accounts"}
-	user.AddCommand(newUserCreate(env), newUserDisable(env), newUserRecover(env), newModerator(env))
+	user := &cobra.Command{Use: "user", Short: "Create, disable and enable accounts"}
+	user.AddCommand(newUserCreate(env), newUserDisable(env), newUserEnable(env), newUserRecover(env), newModerator(env))
 	name := &cobra.Command{Use: "name", Short: "Manage held (tombstoned) package names and typosquatting allowances"}
 	name.AddCommand(newNameRelease(env), newNameAllow(env), newNameAllowed(env))
 	pkg := &cobra.Command{Use: "package", Short: "Manage packages"}
@@ -129,6 +130,9 @@ func withServices(cmd *cobra.Command, f *configFlags, env Env, fn func(*server.S
 	if err != nil {
 		return err
 	}
+	if err := requireDataFolder(cfg.Data, f.create); err != nil {
+		return err
+	}
 	now, err := adminClock(env)
 	if err != nil {
 		return err
@@ -146,18 +150,27 @@ func newUserCreate(env Env) *cobra.Command {
 	var nu identity.NewUser
 	var pwStdin bool
 	cmd := &cobra.Command{
-		Use:   "create --name NAME --email EMAIL --password-stdin [--verified] [--admin]",
+		Use:   "create --name NAME --email EMAIL [--password-stdin] [--verified] [--admin] [--create]",
 		Short: "Create an account",
-		Long: `Create an account. The password is read from the first line of standard
-input, so it never appears in the process list or shell history:
+		Long: `Create an account. Run in a terminal, it prompts for the password without
+showing it. A script passes it on the first line of standard input
+instead, so that it never appears in the process list or shell history:
 
-  printf '%s\n' "$PASSWORD" | rampart admin user create --name alice --email alice@example.com --password-stdin`,
+  printf '%s\n' "$PASSWORD" | rampart admin user create --name alice --email alice@example.com --password-stdin
+
+The data folder must exist (the one "rampart serve" uses); --create starts a
+new registry in a folder that does not exist yet.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if !pwStdin {
-				return usageErr("--password-stdin is required: pass the password on standard input")
+			var pw string
+			var err error
+			if pwStdin {
+				pw, err = readPassword(cmd.InOrStdin())
+			} else if t := terminalOf(cmd.InOrStdin(), cmd.ErrOrStderr()); t != nil {
+				pw, err = promptPassword(t, nu.Name)
+			} else {
+				err = usageErr("--password-stdin is required when standard input is not a terminal: pass the password on standard input (or run the command in a terminal to be prompted for it)")
 			}
-			pw, err := readPassword(cmd.InOrStdin())
 			if err != nil {
 				return err
 			}
@@ -185,6 +198,7 @@ input, so it never appears in the process list or shell history:
 	cmd.Flags().BoolVar(&pwStdin, "password-stdin", false, "read the password from standard input")
 	cmd.Flags().BoolVar(&nu.Verified, "verified", false, "mark the email address as verified")
 	cmd.Flags().BoolVar(&nu.Admin, "admin", false, "make the user a registry administrator")
+	cmd.Flags().BoolVar(&f.create, "create", false, "create the data folder (a new registry) if it does not exist")
 	cmd.MarkFlagRequired("name")
 	cmd.MarkFlagRequired("email")
 	return cmd
@@ -222,7 +236,10 @@ func newUserDisable(env Env) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withServices(cmd, &f, env, func(svc *server.Services) error {
-				if err := svc.Identity.DisableUser(cmd.Context(), "operator", args[0]); err != nil {
+				if err := svc.Identity.DisableUser(cmd.Context(), "operator", args[0]); errors.Is(err, identity.ErrAlreadyDisabled) {
+					fmt.Fprintf(cmd.OutOrStdout(), "%s was already disabled: nothing changed (rampart admin user enable %s turns it back on)\n", args[0], args[0])
+					return nil
+				} else if err != nil {
 					return err
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "disabled %s and revoked its tokens\n", args[0])

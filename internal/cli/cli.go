@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -92,6 +91,9 @@ Exit codes: 0 success, 1 the command failed, 2 bad command line or config.`,
 // configFlags are the flags shared by every command that opens a registry.
 type configFlags struct {
 	file, data, listen, publicURL string
+	// create lets an admin command make a data folder that does not exist
+	// (admin user create --create); others refuse one (requireDataFolder).
+	create bool
 }
 
 func (f *configFlags) register(cmd *cobra.Command, withListen bool) {
@@ -126,14 +128,6 @@ func (f *configFlags) load(env Env) (config.Config, error) {
 		return c, usageErr("invalid configuration:\n%w", err)
 	}
 	return c, nil
-}
-
-func newLogger(w io.Writer, env Env) *slog.Logger {
-	level := slog.LevelInfo
-	if strings.EqualFold(env("RAMPART_LOG_LEVEL"), "debug") {
-		level = slog.LevelDebug
-	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
 }
 
 // Version is set at build time with -ldflags "-X ...cli.Version=v1.2.3".

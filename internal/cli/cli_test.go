@@ -63,7 +63,16 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 func TestAdminCommands(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "data")
 	env := map[string]string{"RAMPART_DATA": data}
-	out, errOut, code := run(t, "a-long-password-1\n", env, "admin", "user", "create", "--name", "root", "--email", "root@example.com", "--admin", "--verified", "--password-stdin")
+	// A data folder that does not exist is refused: a typo in --data
+	// must not start a second, empty registry. --create asks for one.
+	_, errOut, code := run(t, "a-long-password-1\n", env, "admin", "user", "create", "--name", "root", "--email", "root@example.com", "--password-stdin")
+	if code != ExitUsage || !strings.Contains(errOut, "does not exist") || !strings.Contains(errOut, "--create") {
+		t.Fatalf("missing data folder: exit %d, %q", code, errOut)
+	}
+	if _, err := os.Stat(data); err == nil {
+		t.Fatal("the refused command created the data folder")
+	}
+	out, errOut, code := run(t, "a-long-password-1\n", env, "admin", "user", "create", "--name", "root", "--email", "root@example.com", "--admin", "--verified", "--password-stdin", "--create")
 	if code != 0 || !strings.Contains(out, "created administrator root <root@example.com>") {
 		t.Fatalf("create: exit %d\n%s%s", code, out, errOut)
 	}
@@ -78,6 +87,18 @@ func TestAdminCommands(t *testing.T) {
 	out, errOut, code = run(t, "", env, "admin", "user", "disable", "root")
 	if code != 0 || !strings.Contains(out, "disabled root") {
 		t.Fatalf("disable: exit %d\n%s%s", code, out, errOut)
+	}
+	out, errOut, code = run(t, "", env, "admin", "user", "disable", "root")
+	if code != 0 || !strings.Contains(out, "root was already disabled: nothing changed") {
+		t.Fatalf("disable again: exit %d\n%s%s", code, out, errOut)
+	}
+	out, errOut, code = run(t, "", env, "admin", "user", "enable", "root")
+	if code != 0 || !strings.Contains(out, "enabled root") {
+		t.Fatalf("enable: exit %d\n%s%s", code, out, errOut)
+	}
+	out, errOut, code = run(t, "", env, "admin", "user", "enable", "root")
+	if code != 0 || !strings.Contains(out, "root is not disabled: nothing changed") {
+		t.Fatalf("enable again: exit %d\n%s%s", code, out, errOut)
 	}
 	_, errOut, code = run(t, "", env, "admin", "user", "disable", "nobody")
 	if code != ExitFailed || !strings.Contains(errOut, `no user named "nobody"`) {
@@ -94,7 +115,7 @@ func TestAdminCommands(t *testing.T) {
 func TestAdminUserRecover(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "data")
 	env := map[string]string{"RAMPART_DATA": data}
-	if out, errOut, code := run(t, "a-long-password-1\n", env, "admin", "user", "create", "--name", "alice", "--email", "alice@example.com", "--verified", "--password-stdin"); code != 0 {
+	if out, errOut, code := run(t, "a-long-password-1\n", env, "admin", "user", "create", "--name", "alice", "--email", "alice@example.com", "--verified", "--password-stdin", "--create"); code != 0 {
 		t.Fatalf("create: exit %d\n%s%s", code, out, errOut)
 	}
 	_, errOut, code := run(t, "", env, "admin", "user", "recover", "alice")

@@ -109,7 +109,8 @@ func TestAdminGolden(t *testing.T) {
 		}
 	}
 
-	step("user-create", pw, "admin", "user", "create", "--name", "root", "--email", "root@example.com", "--admin", "--verified", "--password-stdin")
+	step("user-create-no-folder", pw, "admin", "user", "create", "--name", "root", "--email", "root@example.com", "--admin", "--verified", "--password-stdin")
+	step("user-create", pw, "admin", "user", "create", "--name", "root", "--email", "root@example.com", "--admin", "--verified", "--password-stdin", "--create")
 	step("user-create-taken", pw, "admin", "user", "create", "--name", "root", "--email", "other@example.com", "--password-stdin")
 	step("user-create-no-stdin", "", "admin", "user", "create", "--name", "alice", "--email", "alice@example.com")
 	step("user-create-maintainer", pw, "admin", "user", "create", "--name", "alice", "--email", "alice@example.com", "--verified", "--password-stdin")
@@ -118,6 +119,7 @@ func TestAdminGolden(t *testing.T) {
 	publishAndUnpublish(t, cfgFile, data, c, strings.TrimSpace(pw))
 
 	step("user-disable", "", "admin", "user", "disable", "mallory")
+	step("user-disable-again", "", "admin", "user", "disable", "mallory")
 	step("user-disable-unknown", "", "admin", "user", "disable", "nobody")
 
 	step("user-recover-no-reason", "", "admin", "user", "recover", "alice")

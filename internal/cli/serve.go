@@ -17,7 +17,13 @@ func newServe(env Env) *cobra.Command {
 		Use:   "serve",
 		Short: "Run the registry",
 		Long: `Run the registry until interrupted (Ctrl-C or SIGTERM), then shut down
-cleanly: requests in flight finish, download counts are written.
+cleanly: requests in flight finish (up to [shutdown] drain; what still runs
+then is cut and logged, and the exit status is 0), download counts are
+written. A second Ctrl-C or SIGTERM stops at once.
+
+Operators: /-/healthz (liveness), /-/readyz (database, blob store, free
+space), /-/metrics (Prometheus, [metrics] token_file); see
+docs/operations.md.
 
 With no configuration it keeps its data (SQLite metadata, package files by
 digest) under ./rampart-data and listens on 127.0.0.1:4873. Settings come from
@@ -32,7 +38,7 @@ newer Rampart or failing SQLite's quick check (see "rampart admin restore").`,
 			if err != nil {
 				return err
 			}
-			log := newLogger(cmd.ErrOrStderr(), env)
+			log := newServerLogger(cmd.ErrOrStderr(), env, cfg.Log)
 			// Before anything opens the folder: a second server must fail
 			// here, before it rebuilds documents for its own URL.
 			dataDir, err := server.AcquireDataDir(cmd.Context(), cfg)
@@ -42,7 +48,7 @@ newer Rampart or failing SQLite's quick check (see "rampart admin restore").`,
 			defer dataDir.Release()
 			ln, err := net.Listen("tcp", cfg.Listen)
 			if err != nil {
-				return fmt.Errorf("listening on %s: %w", cfg.Listen, err)
+				return listenError(cfg.Listen, err)
 			}
 			// With port 0 the kernel picks one; report the real address.
 			if cfg.PublicURL == config.DefaultPublicURL(cfg.Listen) {
@@ -61,7 +67,11 @@ newer Rampart or failing SQLite's quick check (see "rampart admin restore").`,
 			fmt.Fprintf(out, "Rampart is serving %s (data in %s)\n", cfg.PublicURL, cfg.Data)
 			fmt.Fprintf(out, "Point npm at it:  npm config set registry %s\n", cfg.PublicURL)
 			if svcCount == 0 {
-				fmt.Fprintf(out, "No accounts yet. Create the first administrator with:\n  rampart admin user create --data %s --name admin --email you@example.com --admin --verified --password-stdin\n", cfg.Data)
+				file := f.file
+				if file == "" {
+					file = env("RAMPART_CONFIG")
+				}
+				printFirstAdminHint(out, cfg, file)
 			}
 			// A release build has no test clock (nil: time.Now, no endpoint).
 			now, wrap, err := testClock(env)
@@ -69,7 +79,7 @@ newer Rampart or failing SQLite's quick check (see "rampart admin restore").`,
 				ln.Close()
 				return err
 			}
-			return server.Serve(cmd.Context(), cfg, ln, server.Options{Log: log, Now: now, Wrap: wrap})
+			return server.Serve(cmd.Context(), cfg, ln, server.Options{Log: log, Now: now, Wrap: wrap, FreeSpace: testFreeSpace(env)})
 		},
 	}
 	f.register(cmd, true)

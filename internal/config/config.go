@@ -78,6 +78,12 @@ type Config struct {
 	Access Access `toml:"access"`
 	// SSO are the identity providers users sign in with (sso.go).
 	SSO []SSOProvider `toml:"sso"`
+	// What an operator needs to run it (ops.go, docs/operations.md).
+	Log       Log       `toml:"log"`
+	Metrics   Metrics   `toml:"metrics"`
+	Profiling Profiling `toml:"profiling"`
+	Disk      Disk      `toml:"disk"`
+	Shutdown  Shutdown  `toml:"shutdown"`
 
 	// InsecureFastPasswordHashing swaps argon2id's production parameters
 	// for tiny ones. Only for test suites on small machines.
@@ -155,6 +161,11 @@ type Mail struct {
 	// that is not on loopback: mail and credentials cross the network in
 	// clear text.
 	InsecureAllowPlaintextRemote bool `toml:"insecure_allow_plaintext_remote"`
+	// OutboxKeep is how many mails the outbox folder keeps (without a
+	// host): the oldest beyond it are deleted. 0 keeps every one.
+	OutboxKeep int `toml:"outbox_keep"`
+	// OutboxMaxAge deletes outbox mails older than this. 0 keeps them.
+	OutboxMaxAge Duration `toml:"outbox_max_age"`
 
 	// Password is filled from RAMPART_SMTP_PASSWORD or PasswordFile by
 	// Load and Validate; it prints as [redacted].
@@ -290,7 +301,7 @@ func Default() Config {
 		Tokens:            Tokens{PublishMaxDays: 90, DefaultDays: 30, ReadOnlyMaxDays: 365, SessionHours: 12},
 		Unpublish:         Unpublish{WindowHours: 72, MaxWeeklyDownloads: 300},
 		Login:             Login{FreeFailures: 5, MaxBackoff: Duration{15 * time.Minute}},
-		Mail:              Mail{Timeout: Duration{mail.DefaultTimeout}},
+		Mail:              Mail{Timeout: Duration{mail.DefaultTimeout}, OutboxKeep: 1000, OutboxMaxAge: Duration{7 * 24 * time.Hour}},
 		Passwords:         Passwords{HIBPURL: pwcheck.DefaultHIBPBaseURL, MinScore: pwcheck.DefaultMinScore},
 		EmailDomains: EmailDomains{
 			Check:            true,
@@ -305,6 +316,9 @@ func Default() Config {
 		TrustedPublishing: defaultTrustedPublishing(),
 		SecretScanning:    defaultSecretScanning(),
 		Staging:           Staging{Expiry: Duration{14 * 24 * time.Hour}},
+		Log:               Log{Format: "text", Level: "info", Requests: true},
+		Disk:              Disk{MinFree: ByteSize{512 << 20}, WarnFree: ByteSize{2 << 30}},
+		Shutdown:          Shutdown{Drain: Duration{30 * time.Second}},
 	}
 }
 
@@ -324,6 +338,12 @@ func Load(path string, getenv func(string) string) (Config, error) {
 			}
 			return c, fmt.Errorf("config file %s: unknown settings %s (see docs/config.example.toml)", path, strings.Join(keys, ", "))
 		}
+		// The format's version is required, so that a later format can
+		// tell an old file from a new one instead of guessing.
+		if !md.IsDefined("version") {
+			return c, fmt.Errorf("config file %s: version is missing; add the line `version = %d` at the top (see docs/config.example.toml)", path, CurrentVersion)
+		}
+		c.resolvePaths(path, md.IsDefined)
 	}
 	if err := c.applyEnv(getenv); err != nil {
 		return c, err
@@ -477,6 +497,7 @@ func (c *Config) Validate() error {
 	if c.Access.PasswordsAdminsOnly() && len(c.SSO) == 0 {
 		errs = append(errs, errors.New("access.password_login = false needs an identity provider to sign in with: add an [[sso]] section"))
 	}
+	errs = append(errs, c.validateOps())
 	return errors.Join(errs...)
 }
 

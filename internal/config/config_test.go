@@ -19,6 +19,8 @@ func TestExampleMatchesDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := Default()
+	// A relative data folder in a file is the file's neighbour.
+	d.Data = filepath.Join(filepath.Dir(example), d.Data)
 	if !reflect.DeepEqual(c, d) {
 		t.Fatalf("docs/config.example.toml differs from Default():\n got %+v\nwant %+v", c, d)
 	}

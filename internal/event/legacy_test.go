@@ -24,6 +24,8 @@ func TestLegacyShapes(t *testing.T) {
 	}{
 		{core.EventAccountCreate, map[string]any{"user": "al", "admin": true}, AccountCreate{User: "al", Admin: true}},
 		{core.EventAccountDisable, map[string]any{"user": "al"}, AccountDisable{User: "al"}},
+		// No account.enable event predates typed events either.
+		{core.EventAccountEnable, map[string]any{"user": "al"}, AccountEnable{User: "al"}},
 		{core.EventTokenCreate, map[string]any{"key": "K", "kind": core.TokenAPI, "name": "ci", "actions": []core.TokenAction{core.TokenRead, core.TokenPublish},
 			"packages": []string(nil), "cidrs": []string{"10.0.0.0/8"}, "expires": now},
 			TokenCreate{Key: "K", Kind: "api", Name: "ci", Actions: []string{"read", "publish"}, CIDRs: []string{"10.0.0.0/8"}, Expires: ms}},

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/diskspace"
 	"github.com/rampart/rampart/internal/redact"
 )
 
@@ -79,6 +80,10 @@ func SetHeaders(w http.ResponseWriter, err error) int {
 // prints. Internal errors are logged with their detail (and the request's
 // URL without its secrets) and answered with a generic message.
 func WriteJSON(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	if diskspace.IsFull(err) {
+		writeOutOfSpace(w, r, log, err)
+		return
+	}
 	status := SetHeaders(w, err)
 	if status == http.StatusInternalServerError {
 		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", redact.URL(r.URL), "err", err)

@@ -325,6 +325,9 @@ func (s *Service) DisableUser(ctx context.Context, actor string, name string) er
 		if err != nil {
 			return err
 		}
+		if !u.DisabledAt.IsZero() { // nothing to do, and no event (enable.go)
+			return core.Errorf(core.KindConflict, "%s is %w (since %s)", name, ErrAlreadyDisabled, u.DisabledAt.UTC().Format(time.RFC3339))
+		}
 		u.DisabledAt = now
 		if err := tx.UpdateUser(u); err != nil {
 			return err

@@ -24,6 +24,8 @@ type Outbox struct {
 	log  *slog.Logger
 	from *mail.Address
 	now  func() time.Time
+	// prune bounds the folder (outboxprune.go).
+	prune pruneState
 }
 
 var _ Mailer = (*Outbox)(nil)
@@ -98,6 +100,7 @@ func (o *Outbox) Send(ctx context.Context, m Message) error {
 		slog.String("subject", m.Subject),
 		slog.String("file", path),
 		slog.Any("links", m.Links))
+	o.maybePrune()
 	return nil
 }
 

@@ -27,6 +27,7 @@ import (
 	"github.com/rampart/rampart/internal/org"
 	"github.com/rampart/rampart/internal/quote"
 	"github.com/rampart/rampart/internal/registry"
+	"github.com/rampart/rampart/internal/reqinfo"
 	"github.com/rampart/rampart/internal/secondfactor"
 	"github.com/rampart/rampart/internal/signing"
 	"github.com/rampart/rampart/internal/stage"
@@ -78,7 +79,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	reqinfo.SetRoute(w, ep.pattern) // the access log's and metrics' label, with the method
 	p, err := h.principal(r)
+	if p.User != nil {
+		reqinfo.SetUser(w, p.User.Name)
+	}
 	if err != nil {
 		switch ep.badToken {
 		case tokenIgnored:

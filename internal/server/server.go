@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -18,6 +17,7 @@ import (
 	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/authn"
 	"github.com/rampart/rampart/internal/background"
+	"github.com/rampart/rampart/internal/blob"
 	"github.com/rampart/rampart/internal/blob/fsblob"
 	"github.com/rampart/rampart/internal/clientaddr"
 	"github.com/rampart/rampart/internal/config"
@@ -34,7 +34,6 @@ import (
 	"github.com/rampart/rampart/internal/provenance"
 	"github.com/rampart/rampart/internal/publish"
 	"github.com/rampart/rampart/internal/pwcheck"
-	"github.com/rampart/rampart/internal/redact"
 	"github.com/rampart/rampart/internal/registry"
 	"github.com/rampart/rampart/internal/scanapi"
 	"github.com/rampart/rampart/internal/secondfactor"
@@ -68,6 +67,10 @@ type Options struct {
 	// (internal/cli, tag rampart_testclock) mounts its clock's control
 	// endpoint with it. Release builds leave it nil.
 	Wrap func(http.Handler) http.Handler
+	// FreeSpace, when set, replaces the reading of the data folder's free
+	// bytes (diskspace.Free): a test build simulates a filling disk with
+	// it (internal/cli, tag rampart_testclock). Release builds leave it nil.
+	FreeSpace func(dir string) (uint64, error)
 }
 
 // Services are the domain services over one data folder, for the server
@@ -106,6 +109,10 @@ type Services struct {
 	// SSO signs in with the company's identity providers (sso.go); nil
 	// when none is configured.
 	SSO *sso.Service
+	// Ops is what the operator watches: metrics, readiness, free space
+	// (ops.go); Blobs is the blob store as the services use it.
+	Ops   *Ops
+	Blobs blob.Store
 }
 
 // Close stops the background jobs, waits until ctx ends for the tasks
@@ -139,15 +146,17 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 	if err != nil {
 		return nil, err
 	}
-	var st store.Store = db
+	ops := newOps(cfg, opts)
+	var st store.Store = observedStore{Store: db, ops: ops}
 	if opts.WrapStore != nil {
-		st = opts.WrapStore(db)
+		st = opts.WrapStore(st)
 	}
-	blobs, err := fsblob.New(filepath.Join(cfg.Data, "blobs"))
+	fsBlobs, err := fsblob.New(filepath.Join(cfg.Data, "blobs"))
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
+	blobs := ops.wrapBlobs(fsBlobs)
 	params := password.DefaultParams()
 	if cfg.InsecureFastPasswordHashing {
 		params = password.TestParams()
@@ -157,7 +166,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		mailer, err = mail.NewSMTP(cfg.Mail.SMTP(), opts.Log)
 		opts.Log.Info("mail goes out over SMTP", "smtp", cfg.Mail.SMTP())
 	} else {
-		mailer, err = mail.NewOutbox(filepath.Join(cfg.Data, "outbox"), opts.Log)
+		mailer, err = openOutbox(cfg, opts.Log)
 		opts.Log.Info("no SMTP relay configured ([mail] host): mail is written to the outbox folder and its links are logged", "outbox", filepath.Join(cfg.Data, "outbox"))
 	}
 	if err != nil {
@@ -235,6 +244,8 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		Dir: filepath.Join(cfg.Data, "upstream"), MaxDocument: cfg.Limits.DocumentBytes, MaxTarball: cfg.Limits.TarballBytes, Log: opts.Log, Now: opts.Now})
 	accts.Orgs = org.New(st, mailer, cfg.PublicURL, opts.Now, opts.Log)
 	accts.SSO = openSSO(st, cfg, accts, opts.Now, opts.Log)
+	accts.Ops, accts.Blobs = ops, blobs
+	ops.watchOutbox(st, opts.Now)
 	return accts, nil
 }
 
@@ -281,64 +292,12 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 		"secret-scanning": addrs.Handler(scanapi.New(svc.Scanning, log)),
 	}
 	mux := newMux(serverRoutes(func(name string) http.Handler { return handlers[name] }))
+	mountOps(mux, svc, cfg, log)
 	mux.HandleFunc("/", catchAll)
 	// A private registry's read gate stands in front of everything, the
 	// fast paths and their caches included (readgate.go).
 	gated := newReadGate(fastReads(mux, catchAll), cfg.Access.ReadPolicy(), svc, webH, addrs, log)
-	return withPathPrefix(cfg.PathPrefix(), withDeadlines(logRequests(gated, log), cfg.Limits))
-}
-
-// statusWriter remembers the status for the access log.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// ReadFrom keeps the server's sendfile path for tarballs: io.Copy in
-// http.ServeContent uses it instead of copying through a buffer.
-func (w *statusWriter) ReadFrom(r io.Reader) (int64, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	if rf, ok := w.ResponseWriter.(io.ReaderFrom); ok {
-		return rf.ReadFrom(r)
-	}
-	return io.Copy(w.ResponseWriter, r)
-}
-
-// logRequests writes one line per request: never headers, so never a
-// token, and the URL without the secrets some URLs carry (redact).
-func logRequests(next http.Handler, log *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(sw, r)
-		// The attributes cost allocations (the redacted URL): only for a
-		// logger that keeps the line.
-		if !log.Enabled(r.Context(), slog.LevelDebug) {
-			return
-		}
-		log.LogAttrs(r.Context(), slog.LevelDebug, "request",
-			slog.String("method", r.Method), slog.String("path", redact.URL(r.URL)),
-			slog.Int("status", sw.status), slog.Duration("took", time.Since(start)),
-			slog.String("npm_command", redact.Cut(r.Header.Get("npm-command"))))
-	})
+	return withPathPrefix(cfg.PathPrefix(), withDeadlines(observe(gated, svc.Ops, addrs, cfg.Log.Requests, log), cfg.Limits))
 }
 
 // logStartupWarnings says, once, what in cfg weakens the deployment.
@@ -369,11 +328,13 @@ func startJobs(svc *Services, cfg config.Config, log *slog.Logger) {
 		})
 	}
 	bg.Go(bg.Context(), "sweeps", func(ctx context.Context) { runSweeps(ctx, svc.Limiter, time.Hour, log) })
+	bg.Go(bg.Context(), "free space", func(ctx context.Context) { svc.Ops.watchSpace(ctx, time.Minute) })
 	startStageJobs(svc)
 }
 
 // Serve runs the registry on ln until ctx is cancelled, then stops
-// accepting, lets requests in flight finish (up to 30 s), stops the
+// accepting, lets requests in flight finish (up to [shutdown] drain, then
+// cuts them: shutdown.go), stops the
 // background jobs and waits for the tasks under way (up to 10 s, with
 // the flush of download counts), and closes the stores.
 func Serve(ctx context.Context, cfg config.Config, ln net.Listener, opts Options) error {
@@ -406,10 +367,7 @@ func Serve(ctx context.Context, cfg config.Config, ln net.Listener, opts Options
 	select {
 	case err = <-errc:
 	case <-ctx.Done():
-		opts.Log.Info("shutting down")
-		shutCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		err = srv.Shutdown(shutCtx)
-		cancel()
+		err = drain(srv, svc.Ops, cfg.Shutdown.Drain.Duration, opts.Log)
 	}
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
