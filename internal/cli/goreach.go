@@ -3,4 +3,4 @@ package cli
 import "github.com/rampart/rampart/internal/audit"
 
 // goReacher is Go's reachability analysis.
-func goReacher() audit.Reacher { return nil }
+func goReacher() audit.Reacher { return audit.Go{} }
