@@ -40,6 +40,10 @@ type Package struct {
 	Direct bool
 	// Deps are the IDs of the packages this one depends on, sorted.
 	Deps []string
+	// Wants are the ranges this package asks of its dependencies, by
+	// name (npm: dependencies, optionalDependencies, peerDependencies,
+	// and the root's devDependencies).
+	Wants map[string]string
 }
 
 // Tree is a project's resolved dependencies.

@@ -64,6 +64,7 @@ func ParseNPM(dir string, b []byte) (*Tree, error) {
 	rootLP := lf.Packages[""]
 	root := &Package{ID: "", Ecosystem: NPM, Name: firstNonEmpty(rootLP.Name, lf.Name), Version: firstNonEmpty(rootLP.Version, lf.Version), License: license(rootLP.License)}
 	root.Deps = resolveDeps("", rootLP, lf.Packages, true)
+	root.Wants = wants(rootLP, true)
 	var pkgs []*Package
 	for id, lp := range lf.Packages {
 		if id == "" || lp.Link || !strings.Contains(id, "node_modules/") {
@@ -77,10 +78,28 @@ func ParseNPM(dir string, b []byte) (*Tree, error) {
 			Dev: lp.Dev || lp.DevOptional, Optional: lp.Optional,
 		}
 		p.Deps = resolveDeps(id, lp, lf.Packages, false)
+		p.Wants = wants(lp, false)
 		p.Author = installedAuthor(dir, id)
 		pkgs = append(pkgs, p)
 	}
 	return newTree(NPM, dir, root, pkgs), nil
+}
+
+func wants(lp lockPackage, isRoot bool) map[string]string {
+	out := map[string]string{}
+	for _, m := range []map[string]string{lp.PeerDependencies, lp.OptionalDependencies, lp.Dependencies} {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	if isRoot {
+		for k, v := range lp.DevDependencies {
+			if _, ok := out[k]; !ok {
+				out[k] = v
+			}
+		}
+	}
+	return out
 }
 
 // nameFromPath is the package name in a lockfile key:
