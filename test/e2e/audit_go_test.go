@@ -95,4 +95,17 @@ func TestAuditReachabilityGo(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustContain(t, out, "pkg:golang/golang.org/x/text@v0.43.0", "go.sum h1:")
+
+	// rampart fix: go get the lowest fixed version, go mod tidy; the
+	// module then audits clean and still builds.
+	out, errOut, code = rampartClient(t, n, used, []string{"GOFLAGS=-mod=mod", "GOTOOLCHAIN=local"}, "fix", "--osv-dir", osvDir)
+	if code != 0 {
+		t.Fatalf("fix: exit %d\n%s\n%s", code, out, errOut)
+	}
+	mustContain(t, out, "upgraded golang.org/x/text v0.43.0 → 0.44.0 (go get", "$ go get golang.org/x/text@v0.44.0", "$ go mod tidy")
+	mustContain(t, string(read(t, filepath.Join(used, "go.mod"))), "golang.org/x/text v0.44.0")
+	if out, errOut, code := rampartClient(t, n, used, []string{"GOFLAGS=-mod=mod", "GOTOOLCHAIN=local"}, "audit", "--osv-dir", osvDir); code != 0 || !strings.Contains(out, "clean") {
+		t.Fatalf("audit after fix: exit %d\n%s\n%s", code, out, errOut)
+	}
+	goRun(t, used, "build", "./...")
 }
