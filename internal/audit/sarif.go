@@ -65,7 +65,7 @@ func WriteSARIF(w io.Writer, r *Report, toolVersion string) error {
 		}
 		results = append(results, result{
 			RuleID: f.ID, Level: level, Message: msg{text},
-			Locations: []any{map[string]any{"physicalLocation": map[string]any{"artifactLocation": map[string]string{"uri": filepath.ToSlash(lock)}}}},
+			Locations:  []any{map[string]any{"physicalLocation": map[string]any{"artifactLocation": map[string]string{"uri": filepath.ToSlash(lock)}}}},
 			Properties: map[string]any{"package": f.Package, "version": f.Version, "fixed_version": f.Fixed, "reachability": f.Reachability, "reach_detail": f.Detail, "paths": f.Paths},
 		})
 	}

@@ -46,12 +46,12 @@ func TestSBOMOfInstalledProject(t *testing.T) {
 	var bom struct {
 		SpecVersion string `json:"specVersion"`
 		Components  []struct {
-			BOMRef                      string `json:"bom-ref"`
-			Name, Version, Purl         string
-			Hashes                      []struct{ Alg, Content string }
-			Licenses                    []struct{ Expression string }
-			Supplier                    struct{ Name string }
-			ExternalReferences          []struct{ Type, URL string }
+			BOMRef              string `json:"bom-ref"`
+			Name, Version, Purl string
+			Hashes              []struct{ Alg, Content string }
+			Licenses            []struct{ Expression string }
+			Supplier            struct{ Name string }
+			ExternalReferences  []struct{ Type, URL string }
 		}
 		Dependencies []struct {
 			Ref       string

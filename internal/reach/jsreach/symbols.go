@@ -159,7 +159,7 @@ func UsedNames(src, spec string) (names map[string]bool, all bool) {
 	explained := 0
 	var bindings []string
 	// import clause from 'spec'
-	for _, m := range regexp.MustCompile(`import\s+([^;'"]*?)\s+from\s*` + q).FindAllStringSubmatch(src, -1) {
+	for _, m := range regexp.MustCompile(`import\s+([^;'"]*?)\s+from\s*`+q).FindAllStringSubmatch(src, -1) {
 		explained++
 		clause := strings.TrimSpace(m[1])
 		if i := strings.Index(clause, "{"); i >= 0 {
@@ -190,8 +190,8 @@ func UsedNames(src, spec string) (names map[string]bool, all bool) {
 			bindings = append(bindings, part)
 		}
 	}
-	explained += len(regexp.MustCompile(`import\s*` + q).FindAllString(src, -1))
-	for _, m := range regexp.MustCompile(`export\s*\{([^}]*)\}\s*from\s*` + q).FindAllStringSubmatch(src, -1) {
+	explained += len(regexp.MustCompile(`import\s*`+q).FindAllString(src, -1))
+	for _, m := range regexp.MustCompile(`export\s*\{([^}]*)\}\s*from\s*`+q).FindAllStringSubmatch(src, -1) {
 		explained++
 		for _, part := range strings.Split(m[1], ",") {
 			if f := strings.Fields(part); len(f) > 0 {
@@ -203,7 +203,7 @@ func UsedNames(src, spec string) (names map[string]bool, all bool) {
 		return names, true
 	}
 	req := `require\(\s*` + q + `\s*\)`
-	for _, m := range regexp.MustCompile(`(?:const|let|var)\s*\{([^}]*)\}\s*=\s*` + req).FindAllStringSubmatch(src, -1) {
+	for _, m := range regexp.MustCompile(`(?:const|let|var)\s*\{([^}]*)\}\s*=\s*`+req).FindAllStringSubmatch(src, -1) {
 		explained++
 		for _, part := range strings.Split(m[1], ",") {
 			k, _, _ := strings.Cut(part, ":")
@@ -215,22 +215,22 @@ func UsedNames(src, spec string) (names map[string]bool, all bool) {
 			}
 		}
 	}
-	for _, m := range regexp.MustCompile(req + `\s*\.\s*(` + ident + `)`).FindAllStringSubmatch(src, -1) {
+	for _, m := range regexp.MustCompile(req+`\s*\.\s*(`+ident+`)`).FindAllStringSubmatch(src, -1) {
 		explained++
 		names[m[1]] = true
 	}
-	for _, m := range regexp.MustCompile(`(?:const|let|var)\s+(` + ident + `)\s*=\s*` + req + `\s*[;\n]`).FindAllStringSubmatch(src, -1) {
+	for _, m := range regexp.MustCompile(`(?:const|let|var)\s+(`+ident+`)\s*=\s*`+req+`\s*[;\n]`).FindAllStringSubmatch(src, -1) {
 		explained++
 		bindings = append(bindings, m[1])
 	}
-	total := len(regexp.MustCompile(`import\s*(?:[^;'"]*?\s+from\s*)?` + q).FindAllString(src, -1)) +
-		len(regexp.MustCompile(`export\s*\{[^}]*\}\s*from\s*` + q).FindAllString(src, -1)) +
+	total := len(regexp.MustCompile(`import\s*(?:[^;'"]*?\s+from\s*)?`+q).FindAllString(src, -1)) +
+		len(regexp.MustCompile(`export\s*\{[^}]*\}\s*from\s*`+q).FindAllString(src, -1)) +
 		len(regexp.MustCompile(req).FindAllString(src, -1))
 	if explained < total {
 		return names, true
 	}
 	for _, b := range bindings {
-		uses := regexp.MustCompile(`(^|[^\w$.'"/@-])` + regexp.QuoteMeta(b) + `\b`).FindAllStringIndex(src, -1)
+		uses := regexp.MustCompile(`(^|[^\w$.'"/@-])`+regexp.QuoteMeta(b)+`\b`).FindAllStringIndex(src, -1)
 		member := regexp.MustCompile(`^\s*(?:\?\.|\.)\s*(` + ident + `)|^\s*\[\s*['"]([^'"]+)['"]\s*\]`)
 		decl := 0
 		for _, u := range uses {
