@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // Spec is what an advisory says is affected in a package: an import path
@@ -155,6 +156,10 @@ var ident = `[A-Za-z_$][\w$]*`
 // names cannot be told (passes it around, `export *`, computed access).
 func UsedNames(src, spec string) (names map[string]bool, all bool) {
 	names = map[string]bool{}
+	if !utf8.ValidString(src) || !utf8.ValidString(spec) {
+		// Not source the patterns can read: count it as used.
+		return names, true
+	}
 	q := `['"]` + regexp.QuoteMeta(spec) + `['"]`
 	explained := 0
 	var bindings []string
