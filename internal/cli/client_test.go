@@ -1,10 +1,14 @@
 package cli
 
 import (
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rampart/rampart/internal/clientcfg"
+	"github.com/rampart/rampart/internal/osv"
 )
 
 // TestClientCommandsHelp: every client command explains itself with
@@ -46,5 +50,26 @@ func TestClientCommandErrors(t *testing.T) {
 	out, errOut, code := run(t, "", env, "audit", empty, "--osv-dir", t.TempDir())
 	if code != 0 || !strings.Contains(out, "clean") {
 		t.Fatalf("clean audit: exit %d\n%s\n%s", code, out, errOut)
+	}
+}
+
+// TestOSVTokenStaysWithRegistry: the registry's token goes to its own OSV
+// API, never to an --osv-url on another host.
+func TestOSVTokenStaysWithRegistry(t *testing.T) {
+	reg, _ := url.Parse("https://registry.example/")
+	ce := &clientEnv{cfg: clientcfg.Config{Registry: reg, Token: "secret"}}
+	for _, c := range []struct{ osvURL, base, token string }{
+		{"", "https://registry.example/-/osv/", "secret"},
+		{"https://registry.example/osv", "https://registry.example/osv/", "secret"},
+		{"https://api.osv.dev", "https://api.osv.dev/", ""},
+	} {
+		src, err := (&advisoryFlags{osvURL: c.osvURL}).source(ce)
+		if err != nil {
+			t.Fatal(err)
+		}
+		api := src.(*osv.API)
+		if api.Base.String() != c.base || api.Token != c.token {
+			t.Errorf("--osv-url %q: base %s token %q", c.osvURL, api.Base, api.Token)
+		}
 	}
 }
