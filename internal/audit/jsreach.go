@@ -3,6 +3,8 @@ package audit
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 
 	"github.com/rampart/rampart/internal/deptree"
 	"github.com/rampart/rampart/internal/reach/jsreach"
@@ -31,11 +33,23 @@ func (j JS) Reach(_ context.Context, t *deptree.Tree, fs []Finding) error {
 		f := &fs[i]
 		specs := specsOf(f)
 		var best *jsreach.Result
+		missing := ""
 		for _, id := range f.Installed {
+			// A package not on disk cannot be in the graph: saying "not
+			// reachable" would hide it. Unknown counts.
+			if _, err := os.Stat(filepath.Join(t.Dir, filepath.FromSlash(id))); err != nil {
+				missing = id
+				break
+			}
 			r := g.Reach(id, f.Package, specs)
 			if best == nil || (r.Reachable && !best.Reachable) {
 				best = &r
 			}
+		}
+		if missing != "" {
+			f.Reachability, f.Level = Unknown, ""
+			f.Detail = missing + " is not installed: run npm ci (or npm install) so that the import graph can be read"
+			continue
 		}
 		if best == nil {
 			continue

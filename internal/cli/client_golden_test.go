@@ -86,3 +86,19 @@ func TestClientGolden(t *testing.T) {
 	step("fix-dry-run", "fix", app, "--osv-dir", osvDir, "--dry-run")
 	step("audit-no-lockfile", "audit", tmp, "--osv-dir", osvDir)
 }
+
+// TestAuditWithoutNodeModules: with the lockfile but nothing installed,
+// the import graph cannot be read, so no finding may be called not
+// reachable: they are unknown, and count.
+func TestAuditWithoutNodeModules(t *testing.T) {
+	tmp := t.TempDir()
+	os.WriteFile(filepath.Join(tmp, "package.json"), []byte(`{"name":"app","main":"index.js","dependencies":{"a":"1.0.0"}}`), 0o644)
+	os.WriteFile(filepath.Join(tmp, "index.js"), []byte("require('a')\n"), 0o644)
+	os.WriteFile(filepath.Join(tmp, "package-lock.json"), []byte(`{"name":"app","lockfileVersion":3,"packages":{"":{"name":"app","dependencies":{"a":"1.0.0"}},"node_modules/a":{"version":"1.0.0"}}}`), 0o644)
+	osvDir := t.TempDir()
+	os.WriteFile(filepath.Join(osvDir, "X.json"), []byte(`{"id":"GHSA-x","affected":[{"package":{"ecosystem":"npm","name":"a"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"}]}]}]}`), 0o644)
+	out, _, code := run(t, "", map[string]string{"HOME": tmp}, "audit", tmp, "--osv-dir", osvDir)
+	if code != 1 || !strings.Contains(out, "unknown") || !strings.Contains(out, "npm ci") || strings.Contains(out, "NOT REACHABLE") {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+}
