@@ -1,0 +1,91 @@
+package sbom
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	spdxjson "github.com/spdx/tools-golang/json"
+	"github.com/spdx/tools-golang/spdx/v2/common"
+	spdx "github.com/spdx/tools-golang/spdx/v2/v2_3"
+
+	"github.com/rampart/rampart/internal/deptree"
+)
+
+func writeSPDX(w io.Writer, t *deptree.Tree, o Options) error {
+	doc := &spdx.Document{
+		SPDXVersion:       spdx.Version,
+		DataLicense:       spdx.DataLicense,
+		SPDXIdentifier:    "DOCUMENT",
+		DocumentName:      rootName(t),
+		DocumentNamespace: "https://spdx.org/spdxdocs/rampart/" + strings.ReplaceAll(rootName(t), "/", "-") + "-" + o.Serial,
+		CreationInfo: &spdx.CreationInfo{
+			Creators: []common.Creator{{CreatorType: "Tool", Creator: "rampart-" + o.ToolVersion}},
+			Created:  o.Now.Format(time.RFC3339),
+		},
+	}
+	ids := map[string]common.ElementID{}
+	for i, p := range append([]*deptree.Package{t.Root}, t.Packages...) {
+		ids[p.ID] = common.ElementID(fmt.Sprintf("Package-%d", i))
+	}
+	rel := func(a, b common.ElementID, kind string) {
+		doc.Relationships = append(doc.Relationships, &spdx.Relationship{
+			RefA: common.MakeDocElementID("", string(a)), RefB: common.MakeDocElementID("", string(b)), Relationship: kind,
+		})
+	}
+	rel("DOCUMENT", ids[""], "DESCRIBES")
+	for _, p := range append([]*deptree.Package{t.Root}, t.Packages...) {
+		sp := &spdx.Package{
+			PackageName:             p.Name,
+			PackageSPDXIdentifier:   ids[p.ID],
+			PackageVersion:          p.Version,
+			PackageDownloadLocation: "NOASSERTION",
+			PackageLicenseConcluded: "NOASSERTION",
+			PackageLicenseDeclared:  "NOASSERTION",
+			PackageCopyrightText:    "NOASSERTION",
+		}
+		if p.ID == "" {
+			sp.PackageName = rootName(t)
+			sp.PrimaryPackagePurpose = "APPLICATION"
+		} else {
+			sp.PrimaryPackagePurpose = "LIBRARY"
+		}
+		if p.Resolved != "" {
+			sp.PackageDownloadLocation = p.Resolved
+		}
+		if p.License != "" {
+			if isExpression(p.License) {
+				sp.PackageLicenseDeclared = p.License
+			} else {
+				sp.PackageLicenseComments = "declared: " + p.License
+			}
+		}
+		if p.Author != "" {
+			sp.PackageSupplier = &common.Supplier{SupplierType: "Person", Supplier: p.Author}
+		}
+		for _, d := range Digests(p.Integrity) {
+			sp.PackageChecksums = append(sp.PackageChecksums, common.Checksum{Algorithm: common.ChecksumAlgorithm(strings.ReplaceAll(d.Alg, "-", "")), Value: d.Hex})
+		}
+		if p.ID != "" || p.Version != "" {
+			sp.PackageExternalReferences = append(sp.PackageExternalReferences, &spdx.PackageExternalReference{
+				Category: "PACKAGE-MANAGER", RefType: "purl", Locator: PURL(p),
+			})
+		}
+		for _, r := range o.Refs[p.ID] {
+			sp.PackageExternalReferences = append(sp.PackageExternalReferences, &spdx.PackageExternalReference{
+				Category: "OTHER", RefType: r.Kind, Locator: r.URL,
+			})
+		}
+		if p.GoSum != "" {
+			sp.PackageComment = "go.sum " + p.GoSum
+		}
+		doc.Packages = append(doc.Packages, sp)
+		for _, d := range p.Deps {
+			if id, ok := ids[d]; ok {
+				rel(ids[p.ID], id, "DEPENDS_ON")
+			}
+		}
+	}
+	return spdxjson.Write(doc, w, spdxjson.Indent("  "), spdxjson.EscapeHTML(false))
+}
