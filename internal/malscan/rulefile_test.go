@@ -19,7 +19,7 @@ func TestRuleFile(t *testing.T) {
 		t.Fatalf("hit = %+v", hit)
 	}
 	for _, miss := range []map[string]string{
-		{"lib/a.ts": "send(process.env)"},                          // no "any"
+		{"lib/a.ts": "send(process.env)"},                           // no "any"
 		{"docs/a.md": "send(process.env, 'https://paste.example')"}, // not in files
 		{"x.js": "send(env, 'hastebin')"},                           // "all" missing
 	} {
@@ -35,11 +35,11 @@ func TestRuleFile(t *testing.T) {
 func TestBadRuleFilesSayWhy(t *testing.T) {
 	for body, want := range map[string]string{
 		`{"rules":[]}`: "no rules",
-		`{"rules":[{"id":"A","severity":"bad","description":"d","all":[{"string":"x"}]}]}`:       "severity",
-		`{"rules":[{"id":"A","severity":"low","description":"","all":[{"string":"x"}]}]}`:        "description",
-		`{"rules":[{"id":"A","severity":"low","description":"d"}]}`:                              "conditions",
-		`{"rules":[{"id":"A","severity":"low","description":"d","all":[{"regex":"("}]}]}`:        "regex",
-		`{"rules":[{"id":"A","severity":"low","description":"d","all":[{"strin":"x"}]}]}`:        "unknown field",
+		`{"rules":[{"id":"A","severity":"bad","description":"d","all":[{"string":"x"}]}]}`:             "severity",
+		`{"rules":[{"id":"A","severity":"low","description":"","all":[{"string":"x"}]}]}`:              "description",
+		`{"rules":[{"id":"A","severity":"low","description":"d"}]}`:                                    "conditions",
+		`{"rules":[{"id":"A","severity":"low","description":"d","all":[{"regex":"("}]}]}`:              "regex",
+		`{"rules":[{"id":"A","severity":"low","description":"d","all":[{"strin":"x"}]}]}`:              "unknown field",
 		`{"rules":[{"id":"A","severity":"low","description":"d","all":[{"string":"x","regex":"y"}]}]}`: "exactly one",
 		`not json`: "not a rule file",
 	} {
