@@ -158,3 +158,18 @@ func (c *checkedTx) AllowName(a core.NameAllowance) error {
 	c.try("AllowName")
 	return c.did(c.Tx.AllowName(a))
 }
+
+func (c *checkedTx) PutVersionHold(h core.VersionHold) error {
+	c.try("PutVersionHold")
+	return c.did(c.Tx.PutVersionHold(h))
+}
+
+func (c *checkedTx) NoteFalsePositive(n core.FalsePositive) error {
+	c.try("NoteFalsePositive")
+	return c.did(c.Tx.NoteFalsePositive(n))
+}
+
+func (c *checkedTx) BlockDigests(ds []core.BlockedDigest) error {
+	c.try("BlockDigests")
+	return c.did(c.Tx.BlockDigests(ds))
+}
