@@ -27,7 +27,8 @@ type QuarantineRelease struct {
 }
 
 func init() {
-	register(Quarantine{}, 1)
+	register(Quarantine{}, 2)
+	registerOlder(Quarantine{}, 1, "reason", "via", "ip", "notify")
 	register(QuarantineRelease{}, 1)
 }
 
