@@ -247,6 +247,7 @@ func afterCommitStage(ctx context.Context, r *publishRun) error {
 	if r.held != "" {
 		s.log.Warn("quarantined by the malware scan", "package", pub.Ref.Name, "version", pub.Version, "user", p.User.Name, "reason", r.held)
 		out.Notice = heldNotice(pub.Ref.Name, pub.Version, r.held)
+		r.malware.Held()
 	} else if r.stageID != "" {
 		s.log.Info("staged", "package", pub.Ref.Name, "version", pub.Version, "user", p.User.Name, "stage", r.stageID)
 	} else {
