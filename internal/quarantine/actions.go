@@ -321,7 +321,7 @@ func (s *Service) Confirm(ctx context.Context, p authz.Principal, name, version,
 			return nil, core.Errorf(core.KindConflict, "%s@%s is already confirmed malicious", name, version)
 		}
 		now := s.now()
-		if t.v.UnpublishedAt.IsZero() {
+		if t.v.State() != core.StateUnpublished {
 			t.v.UnpublishedAt = now
 		}
 		t.v.Held = core.StateQuarantined

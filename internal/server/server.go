@@ -34,6 +34,7 @@ import (
 	"github.com/rampart/rampart/internal/provenance"
 	"github.com/rampart/rampart/internal/publish"
 	"github.com/rampart/rampart/internal/pwcheck"
+	"github.com/rampart/rampart/internal/quarantine"
 	"github.com/rampart/rampart/internal/redact"
 	"github.com/rampart/rampart/internal/registry"
 	"github.com/rampart/rampart/internal/scanapi"
@@ -94,6 +95,9 @@ type Services struct {
 	// Names is typosquatting protection: the check on new names and the
 	// moderators' allowances (internal/namepolicy).
 	Names *namepolicy.Service
+	// Quarantine is the malware scan and the moderators' actions on
+	// versions (quarantine.go).
+	Quarantine *quarantine.Service
 }
 
 // Close stops the background jobs, waits until ctx ends for the tasks
@@ -109,7 +113,7 @@ func (s *Services) Close(ctx context.Context) error {
 			slog.WarnContext(ctx, "account notices left in the outbox for the next start", "err", err)
 		}
 	}
-	return errors.Join(s.closeStage(ctx), s.Registry.Close(ctx), s.Store.Close())
+	return errors.Join(s.closeStage(ctx), s.closeQuarantine(ctx), s.Registry.Close(ctx), s.Store.Close())
 }
 
 // Open builds the services over cfg.Data. cfg must be validated.
@@ -184,6 +188,11 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 	}
 	scanning := openScanning(st, cfg, mailer, opts)
 	names := namepolicy.New(st, opts.Now)
+	scanner, err := newScanner(cfg, opts)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	reg, err := registry.New(ctx, st, blobs, registry.Config{
 		Format:             npmfmt.Format{},
 		PublicURL:          cfg.PublicURL,
@@ -200,6 +209,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		Leaks:                scanning.CheckUpload,
 		Provenance:           publish.Provenance{Verifier: verifier, TrustedPublisher: trustedSource(cfg.TrustedPublishing.Issuers)},
 		Names:                func(tx publish.NameRoles, ref core.PackageRef) error { return names.Check(tx, ref) },
+		Malware:              malwareCheck(cfg, scanner),
 	}, opts.Now, opts.Log)
 	if err != nil {
 		st.Close()
@@ -218,6 +228,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 	accts.Scanning = scanning
 	accts.Names = names
 	accts.Stage = openStage(reg, cfg, mailer, opts)
+	accts.Quarantine = openQuarantine(reg, scanner, cfg, mailer, bg, opts)
 	accts.Orgs = org.New(st, mailer, cfg.PublicURL, opts.Now, opts.Log)
 	return accts, nil
 }
@@ -344,6 +355,7 @@ func startJobs(svc *Services, cfg config.Config, log *slog.Logger) {
 	}
 	bg.Go(bg.Context(), "sweeps", func(ctx context.Context) { runSweeps(ctx, svc.Limiter, time.Hour, log) })
 	startStageJobs(svc)
+	startQuarantineJobs(svc)
 }
 
 // Serve runs the registry on ln until ctx is cancelled, then stops
