@@ -98,11 +98,19 @@ func (s *Service) Evidence(ctx context.Context, p authz.Principal, name, version
 		if err != nil {
 			return err
 		}
-		// The previous version is the one published last before it.
-		for i := range vs {
-			v := &vs[i]
-			if v.Version != version && v.PublishedAt.Before(cur.PublishedAt) && (prev == nil || v.PublishedAt.After(prev.PublishedAt)) {
-				prev = v
+		// The previous version is the highest one below it.
+		f := s.cfg.Hooks.Format
+		var lower []string
+		for _, v := range vs {
+			if v.Version != version && f.Highest([]string{v.Version, version}) == version {
+				lower = append(lower, v.Version)
+			}
+		}
+		if h := f.Highest(lower); h != "" {
+			for i := range vs {
+				if vs[i].Version == h {
+					prev = &vs[i]
+				}
 			}
 		}
 		return nil

@@ -103,6 +103,10 @@ func New(st store.Store, blobs blob.Store, cfg Config, now func() time.Time, log
 	return s
 }
 
+// UseAdvisories sets where confirmations publish their MAL- advisories
+// (internal/advisory's service, wired by the composition root).
+func (s *Service) UseAdvisories(a MaliciousAdvisories) { s.cfg.Advisories = a }
+
 // Scanner is the rule set in use.
 func (s *Service) Scanner() *Scanner { return s.cfg.Scanner }
 
