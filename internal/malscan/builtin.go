@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"path"
 	"regexp"
-	"strconv"
 	"strings"
 )
 
@@ -31,6 +30,24 @@ const (
 	RuleObfuscatedEval      = "RAMPART-OBFUSCATED-EVAL"
 	RuleBinaryDropper       = "RAMPART-BINARY-DROPPER"
 )
+
+// containsAny reports whether data holds one of the literals: the cheap
+// test every rule runs before its regular expressions, which Go runs
+// without a DFA (linear, but slow over large files). lower says the
+// literals are lower case and data is compared case-insensitively.
+func containsAny(data []byte, lower bool, lits ...string) bool {
+	if lower {
+		data = bytes.ToLower(data)
+	}
+	for _, l := range lits {
+		if bytes.Contains(data, []byte(l)) {
+			return true
+		}
+	}
+	return false
+}
+
+var downloadWords = []string{"curl", "wget", "fetch", "iwr", "invoke-webrequest"}
 
 // isCode reports whether a file is one the JavaScript rules read: script
 // sources, and extensionless files (bin scripts).
@@ -69,17 +86,19 @@ func (m installDownloadExec) Match(in *Input) []Finding {
 	var out []Finding
 	runs := map[string]bool{}
 	for name, s := range in.Scripts {
-		if loc := shellDownloadExec.FindStringIndex(s); loc != nil {
-			out = append(out, Finding{Rule: m.Rule(), File: "package.json", Excerpt: name + ": " + s[loc[0]:loc[1]]})
-		} else if loc := inlineNodeRemote.FindStringIndex(s); loc != nil {
-			out = append(out, Finding{Rule: m.Rule(), File: "package.json", Excerpt: name + ": " + s[loc[0]:loc[1]]})
+		if containsAny([]byte(s), true, append(downloadWords, "http")...) {
+			if loc := shellDownloadExec.FindStringIndex(s); loc != nil {
+				out = append(out, Finding{Rule: m.Rule(), File: "package.json", Excerpt: name + ": " + s[loc[0]:loc[1]]})
+			} else if loc := inlineNodeRemote.FindStringIndex(s); loc != nil {
+				out = append(out, Finding{Rule: m.Rule(), File: "package.json", Excerpt: name + ": " + s[loc[0]:loc[1]]})
+			}
 		}
 		for _, sm := range scriptRuns.FindAllStringSubmatch(s, -1) {
 			runs[path.Clean(sm[1])] = true
 		}
 	}
 	for _, f := range in.Files {
-		if !runs[path.Clean(f.Path)] {
+		if !runs[path.Clean(f.Path)] || !containsAny(f.Data, true, downloadWords...) && !containsAny(f.Data, false, "http://", "https://") {
 			continue
 		}
 		if loc := shellDownloadExec.FindIndex(f.Data); loc != nil {
@@ -104,6 +123,18 @@ var (
 	networkSend    = regexp.MustCompile(`require\s*\(\s*['"](node:)?(https?|net|dns|dgram|tls|http2)['"]\s*\)|from\s+['"](node:)?(https?|net|dns|dgram|tls|http2)['"]|\bfetch\s*\(\s*['"` + "`" + `]?https?:|\bXMLHttpRequest\b|\baxios\b|\bdns\.(resolve|lookup)|\b(https?|net)\.(request|get|connect|createConnection)\s*\(|\bcurl\s+[^\n]*(-d|--data|-F|-T)\b|\bwget\s+[^\n]*--post`)
 )
 
+// credentialWords are the literals credentialRead needs, lower case.
+var credentialWords = []string{".npmrc", ".ssh", "id_rsa", "id_ed25519", "id_ecdsa", ".aws", "aws_secret_access_key", "aws_session_token",
+	"google_application_credentials", "application_default_credentials", "azure_client_secret", ".azure", "npm_token", "github_token",
+	".docker", ".kube"}
+
+func mayReadCredentials(data []byte) bool {
+	if containsAny(data, true, credentialWords...) {
+		return true
+	}
+	return bytes.Contains(data, []byte("process.env")) && containsAny(data, false, "stringify", "Object.keys", "Object.entries", "Object.values", "...")
+}
+
 func (credentialExfil) Rule() Rule {
 	return Rule{ID: RuleCredentialExfil, Severity: Critical,
 		Description: "code reads credentials (npm, SSH, cloud, the environment) and sends data over the network"}
@@ -112,7 +143,7 @@ func (credentialExfil) Rule() Rule {
 func (m credentialExfil) Match(in *Input) []Finding {
 	var out []Finding
 	for _, f := range in.Files {
-		if !isCode(f.Path) {
+		if !isCode(f.Path) || !mayReadCredentials(f.Data) {
 			continue
 		}
 		loc := credentialRead.FindIndex(f.Data)
@@ -144,13 +175,80 @@ const (
 )
 
 var (
-	evalCall     = regexp.MustCompile(`\beval\s*\(|\bnew\s+Function\s*\(|[^\w.]Function\s*\(\s*['"` + "`" + `a-zA-Z_]|\bvm\.runIn(New|This)?Context\s*\(`)
-	base64Blob   = regexp.MustCompile(`[A-Za-z0-9+/]{` + strconv.Itoa(minBase64Blob) + `,}={0,2}`)
-	hexEscapes   = regexp.MustCompile(`(\\x[0-9a-fA-F]{2}){` + strconv.Itoa(minHexEscapes) + `,}`)
-	hexBlob      = regexp.MustCompile(`['"][0-9a-fA-F]{` + strconv.Itoa(2*minBase64Blob) + `,}['"]`)
-	charCodeList = regexp.MustCompile(`fromCharCode\s*\(\s*(\d+\s*,\s*){` + strconv.Itoa(minCharCodeArgs) + `,}`)
-	decodeCall   = regexp.MustCompile(`\batob\s*\(|Buffer\.from\s*\([^)]*['"](base64|hex)['"]`)
+	evalCall   = regexp.MustCompile(`\beval\s*\(|\bnew\s+Function\s*\(|[^\w.]Function\s*\(\s*['"` + "`" + `a-zA-Z_]|\bvm\.runIn(New|This)?Context\s*\(`)
+	decodeCall = regexp.MustCompile(`\batob\s*\(|Buffer\.from\s*\([^)]*['"](base64|hex)['"]`)
 )
+
+// The blob finders scan by hand: a counted repetition of 200 in a Go
+// regular expression compiles to hundreds of states and is slow.
+
+// base64Run finds a run of at least minBase64Blob base64 (or hex)
+// characters.
+func base64Run(b []byte) []int {
+	start := -1
+	for i := 0; i <= len(b); i++ {
+		if i < len(b) && isBase64(b[i]) {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 && i-start >= minBase64Blob {
+			return []int{start, i}
+		}
+		start = -1
+	}
+	return nil
+}
+
+func isBase64(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/'
+}
+
+func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
+
+// hexEscapeRun finds at least minHexEscapes \xHH escapes in a row.
+func hexEscapeRun(b []byte) []int {
+	for i := bytes.Index(b, []byte(`\x`)); i >= 0 && i < len(b); {
+		j, n := i, 0
+		for j+3 < len(b) && b[j] == '\\' && b[j+1] == 'x' && isHex(b[j+2]) && isHex(b[j+3]) {
+			j, n = j+4, n+1
+		}
+		if n >= minHexEscapes {
+			return []int{i, j}
+		}
+		k := bytes.Index(b[i+2:], []byte(`\x`))
+		if k < 0 {
+			return nil
+		}
+		i += 2 + k
+	}
+	return nil
+}
+
+// charCodeRun finds String.fromCharCode with at least minCharCodeArgs
+// numbers.
+func charCodeRun(b []byte) []int {
+	lit := []byte("fromCharCode")
+	for off := 0; ; {
+		i := bytes.Index(b[off:], lit)
+		if i < 0 {
+			return nil
+		}
+		i += off
+		j, n := i+len(lit), 0
+		for j < len(b) && (b[j] == ' ' || b[j] == '(' || b[j] == ',' || b[j] == '\n' || b[j] >= '0' && b[j] <= '9') {
+			if b[j] == ',' {
+				n++
+			}
+			j++
+		}
+		if n >= minCharCodeArgs {
+			return []int{i, j}
+		}
+		off = i + len(lit)
+	}
+}
 
 func (obfuscatedEval) Rule() Rule {
 	return Rule{ID: RuleObfuscatedEval, Severity: High,
@@ -160,14 +258,15 @@ func (obfuscatedEval) Rule() Rule {
 func (m obfuscatedEval) Match(in *Input) []Finding {
 	var out []Finding
 	for _, f := range in.Files {
-		if !isCode(f.Path) || !evalCall.Match(f.Data) {
+		if !isCode(f.Path) || !containsAny(f.Data, false, "eval", "Function", "runIn") || !evalCall.Match(f.Data) {
 			continue
 		}
-		var loc []int
-		for _, re := range []*regexp.Regexp{hexEscapes, charCodeList, hexBlob, base64Blob} {
-			if loc = re.FindIndex(f.Data); loc != nil {
-				break
-			}
+		loc := hexEscapeRun(f.Data)
+		if loc == nil {
+			loc = charCodeRun(f.Data)
+		}
+		if loc == nil {
+			loc = base64Run(f.Data)
 		}
 		// A long base64 blob that is a data: URL (an inlined image or
 		// font) is not an encoded script unless something decodes it.
@@ -232,7 +331,7 @@ func (m binaryDropper) Match(in *Input) []Finding {
 			}
 		}
 		for _, f := range in.Files {
-			if f.Path == b || !isCode(f.Path) || executable(f.Data) != "" {
+			if f.Path == b || !isCode(f.Path) || executable(f.Data) != "" || !bytes.Contains(f.Data, []byte(base)) {
 				continue
 			}
 			if i := bytes.Index(f.Data, []byte(base)); i >= 0 && execOf.Match(f.Data) {
@@ -243,6 +342,9 @@ func (m binaryDropper) Match(in *Input) []Finding {
 	// An executable embedded encoded and written out.
 	for _, f := range in.Files {
 		if !isCode(f.Path) {
+			continue
+		}
+		if !containsAny(f.Data, false, "f0VMR", "TVqQ", "TVpQ", "z/rt/g", "zvrt/g", "yv66vg") {
 			continue
 		}
 		if loc := encodedBinary.FindIndex(f.Data); loc != nil && writeFile.Match(f.Data) {

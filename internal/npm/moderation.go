@@ -122,9 +122,6 @@ func serveModerationEvidence(h *Handler, c *call) error {
 	if err != nil {
 		return err
 	}
-	type finding struct {
-		Rule, Severity, Summary, File, Excerpt string
-	}
 	out := map[string]any{
 		"package": ev.Package, "version": ev.Version, "state": string(ev.State), "published_at": jsTime(ev.PublishedAt),
 		"publisher": ev.Publisher, "integrity": ev.Integrity, "previous": ev.Previous, "url": q.VersionURL(ev.Package, ev.Version),

@@ -18,7 +18,6 @@ package quarantine
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -213,5 +212,3 @@ func actor(p authz.Principal) string {
 	}
 	return p.Name()
 }
-
-func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
