@@ -157,8 +157,14 @@ func TestScanHoldsAndReleaseServes(t *testing.T) {
 	if got := e.served("lib"); len(got) != 1 || got[0] != "1.0.0" {
 		t.Fatalf("served %v, want only 1.0.0", got)
 	}
-	if err := e.tarball("lib", "1.0.1"); core.KindOf(err) != core.KindNotFound {
-		t.Fatalf("tarball of the held version: %v, want not found", err)
+	if err := e.tarball("lib", "1.0.1"); core.KindOf(err) != core.KindNotFound || strings.Contains(err.Error(), "quarantined") {
+		t.Fatalf("anonymous tarball of the held version: %v, want not found, saying nothing", err)
+	}
+	if tb, err := e.svc.Registry.OpenTarball(e.ctx, e.as(e.alice), "lib", "lib-1.0.1.tgz"); err == nil {
+		tb.Close()
+		t.Fatal("the maintainer downloaded the held version")
+	} else if !strings.Contains(err.Error(), "quarantined: held for review") {
+		t.Fatalf("the maintainer was told %v", err)
 	}
 	held, n, err := e.svc.Quarantine.HeldVersions(e.ctx, e.as(e.mod), 10, 0)
 	if err != nil || n != 1 || held[0].Version != "1.0.1" || held[0].Hold.Kind != core.HoldScan || held[0].Findings == 0 {
