@@ -118,7 +118,7 @@ func (e *env) served(name string) []string {
 		e.t.Fatal(err)
 	}
 	var doc struct {
-		Versions map[string]any   `json:"versions"`
+		Versions map[string]any    `json:"versions"`
 		Tags     map[string]string `json:"dist-tags"`
 	}
 	if err := json.Unmarshal(d.Full, &doc); err != nil {

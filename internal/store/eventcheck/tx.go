@@ -173,3 +173,8 @@ func (c *checkedTx) BlockDigests(ds []core.BlockedDigest) error {
 	c.try("BlockDigests")
 	return c.did(c.Tx.BlockDigests(ds))
 }
+
+func (c *checkedTx) PinUpstream(p core.UpstreamPin) error {
+	c.try("PinUpstream")
+	return c.did(c.Tx.PinUpstream(p))
+}
