@@ -139,7 +139,7 @@ func orgMayCreate(p Principal, r Resource) error {
 func authorizeOrg(p Principal, a Action, r Resource) error {
 	if t := p.Token; t != nil && a != OrgRead {
 		if a == Moderate {
-			return core.Errorf(core.KindForbidden, "moderation needs a signed-in browser session, not an API token")
+			return moderateByToken(p)
 		}
 		// An org is managed from a login session (npm login) or a token
 		// made to manage packages for every package: a token limited to
@@ -209,6 +209,25 @@ func orgFactor(p Principal, a Action, sensitive bool) error {
 			return nil
 		}
 		return needOTP(p, wordsFor(StepUpMessage))
+	}
+	return needOTP(p, otpRequired)
+}
+
+// moderateByToken decides moderation through the moderation API
+// (/-/rampart/v1/moderation/...): only with the token of `npm login` of
+// a moderator or administrator who has a second factor, and with a
+// one-time password on every request (npm's auth-and-writes). API tokens
+// never moderate: CI holds them. Administrative power over accounts stays
+// with the browser (AdminUsers).
+func moderateByToken(p Principal) error {
+	if !p.User.Moderator && !p.User.Admin {
+		return core.Errorf(core.KindForbidden, "only the registry's moderators and administrators may do this")
+	}
+	if p.Token.Kind != core.TokenSession {
+		return core.Errorf(core.KindForbidden, "moderation needs the token of `npm login` (with a one-time password on each request) or a signed-in browser session, not an API token (%s)", p.Token.Mask)
+	}
+	if !p.MFA {
+		return core.Errorf(core.KindForbidden, "moderators need two-factor authentication: enable it at %s", p.accountPage("mfa"))
 	}
 	return needOTP(p, otpRequired)
 }

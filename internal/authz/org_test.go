@@ -153,8 +153,8 @@ func TestOrgMatrix(t *testing.T) {
 				p := orgPrincipal(role.user, via.token)
 				err := authz.Require(p, col.action, col.res)
 				want := slices.Contains(col.allowed, role.name)
-				if via.token && (col.action == authz.Moderate || col.action == authz.AdminUsers) {
-					want = false // site powers need a browser session
+				if via.token && col.action == authz.AdminUsers {
+					want = false // power over accounts needs a browser session
 				}
 				if want && err != nil {
 					t.Errorf("%s: %s × %s: refused (%v), want allowed", via.name, role.name, col.name, err)
@@ -237,4 +237,38 @@ func TestOrgLeaving(t *testing.T) {
 	})); err == nil {
 		t.Fatal("a member made themselves owner")
 	}
+}
+
+// TestModerateByToken: the moderation API takes the token of `npm login`
+// of a moderator with a second factor, and a one-time password on every
+// request; never an API token, never without the code.
+func TestModerateByToken(t *testing.T) {
+	mod := &core.User{ID: 9, Name: "mod", Moderator: true, EmailVerified: true}
+	p := authz.Principal{User: mod, MFA: true, Token: &core.Token{Kind: core.TokenSession, Mask: "npm_…1"}}
+	if err := authz.Authorize(p, authz.Moderate, authz.Resource{}); !authz.NeedsOTP(err) {
+		t.Errorf("without a code: %v, want a one-time password asked for", err)
+	}
+	if err := authz.Require(withCode(p), authz.Moderate, authz.Resource{}); err != nil {
+		t.Errorf("with a code: %v", err)
+	}
+	api := p
+	api.Token = &core.Token{Kind: core.TokenAPI, Mask: "npm_…2", Actions: []core.TokenAction{core.TokenManage}}
+	if err := authz.Require(withCode(api), authz.Moderate, authz.Resource{}); core.KindOf(err) != core.KindForbidden {
+		t.Errorf("an API token: %v, want forbidden", err)
+	}
+	no2fa := p
+	no2fa.MFA = false
+	if err := authz.Require(withCode(no2fa), authz.Moderate, authz.Resource{}); core.KindOf(err) != core.KindForbidden {
+		t.Errorf("without a second factor: %v, want forbidden", err)
+	}
+	user := p
+	user.User = &core.User{ID: 10, Name: "bob", EmailVerified: true}
+	if err := authz.Require(withCode(user), authz.Moderate, authz.Resource{}); core.KindOf(err) != core.KindForbidden {
+		t.Errorf("a user: %v, want forbidden", err)
+	}
+}
+
+func withCode(p authz.Principal) authz.Principal {
+	p.OTP = authz.NewOTPCheck(func() error { return nil })
+	return p
 }

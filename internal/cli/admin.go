@@ -58,6 +58,7 @@ whether or not "rampart serve" is running on the same folder.`,
 	cmd.AddCommand(user, name, pkg, newBlobs(env), newBackup(env), newRestore(env), newKeys(env))
 	cmd.AddCommand(newOrgCmd(env))
 	cmd.AddCommand(newInviteCmd(env))
+	cmd.AddCommand(newScanCmd(env), newQuarantineCmd(env))
 	return cmd
 }
 

@@ -141,6 +141,16 @@ func TestAdminGolden(t *testing.T) {
 	step("critical-rm", "", "admin", "package", "critical", "rm", "left-pad")
 	step("critical-ls-empty", "", "admin", "package", "critical", "ls")
 
+	step("quarantine-list-empty", "", "admin", "quarantine", "list")
+	step("quarantine-hold-no-reason", "", "admin", "quarantine", "hold", "left-pad@1.0.0")
+	step("quarantine-hold", "", "admin", "quarantine", "hold", "left-pad@1.0.0", "--reason", "reported as a stealer")
+	step("quarantine-list", "", "admin", "quarantine", "list")
+	step("quarantine-release", "", "admin", "quarantine", "release", "left-pad@1.0.0", "--reason", "a false report")
+	step("quarantine-bad-arg", "", "admin", "quarantine", "show", "left-pad")
+	step("scan-rescan", "", "admin", "scan", "rescan", "--package", "left-pad")
+	step("scan-status", "", "admin", "scan", "status")
+	step("scan-rules", "", "admin", "scan", "rules")
+
 	step("keys-list", "", "admin", "keys", "list")
 	c.Advance(time.Hour)
 	step("keys-rotate", "", "admin", "keys", "rotate")

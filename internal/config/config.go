@@ -66,6 +66,7 @@ type Config struct {
 
 	SecretScanning SecretScanning `toml:"secret_scanning"`
 	Staging        Staging        `toml:"staging"`
+	Scan           Scan           `toml:"scan"`
 	Provenance     Provenance     `toml:"provenance"`
 
 	// Upstreams are the registries this one proxies ([[upstream]]).
@@ -470,6 +471,7 @@ func (c *Config) Validate() error {
 	}
 	errs = append(errs, c.EmailDomains.validate())
 	errs = append(errs, c.SecretScanning.validate())
+	errs = append(errs, c.Scan.validate())
 	errs = append(errs, c.SecurityContact.validate())
 	if m := c.MFA; m.CriticalTopPercent < 0 || m.CriticalTopPercent > 100 {
 		errs = append(errs, fmt.Errorf("mfa.critical_top_percent = %g: want a percentage from 0 to 100 (1 is the default; 0 leaves only designated packages critical)", m.CriticalTopPercent))

@@ -79,7 +79,9 @@ func TestEveryEventTypeHasAPayload(t *testing.T) {
 		core.EventAccountRecoveryCancel: true,
 		// and of the package notices of unpublish, deprecation and dist-tags
 		core.EventUnpublish: true, core.EventUnpublishAll: true, core.EventDeprecate: true,
-		core.EventDistTagSet: true, core.EventDistTagRemove: true}
+		core.EventDistTagSet: true, core.EventDistTagRemove: true,
+		// and of the moderators alerted to a scan's hold
+		core.EventQuarantine: true}
 	for _, typ := range want {
 		w := 1
 		if atTwo[typ] {

@@ -94,6 +94,12 @@ func TestLegacyShapes(t *testing.T) {
 		// No token.leaked event predates typed events; the legacy form
 		// still reads its keys as any type's.
 		{core.EventTokenLeaked, map[string]any{"user": "alice", "key": "K", "scanner": "github"}, TokenLeaked{User: "alice", Key: "K", Scanner: "github"}},
+		// Nor do the moderation events (moderation.go).
+		{core.EventVersionConfirmMalicious, map[string]any{"reason": "r", "integrity": "sha512-x", "blocked": 2, "advisory": "MAL-1", "tokens_revoked": 1},
+			ConfirmMalicious{Reason: "r", Integrity: "sha512-x", Blocked: 2, Advisory: "MAL-1", TokensRevoked: 1}},
+		{core.EventVersionRemove, map[string]any{"reason": "r"}, VersionRemove{Reason: "r"}},
+		{core.EventVersionRestore, map[string]any{"reason": "r"}, VersionRestore{Reason: "r"}},
+		{core.EventRescanStart, map[string]any{"rescan": 3, "rules": 5}, RescanStart{Rescan: 3, Rules: 5}},
 		// No name.allowed event predates typed events either.
 		{core.EventNameAllowed, map[string]any{"resembles": "lodash", "reason": "a fork"}, NameAllowed{Resembles: "lodash", Reason: "a fork"}},
 		// Staged publishing (stage.go) never wrote untyped maps: its events

@@ -9,12 +9,14 @@ import (
 // Quarantine: a version was quarantined as possibly malicious, by a scan
 // or a moderator (EventQuarantine): it is served to no one, its
 // maintainers included, until it is released. Notify names whom to
-// mail: the package's maintainers at the time.
+// mail: the package's maintainers at the time; Staff (schema 2) the
+// site's moderators and administrators to alert when a scan held it.
 type Quarantine struct {
 	Reason string   `event:"reason"` // why, for the maintainers: the rule that matched or the moderator's words
 	Via    string   `event:"via,personal"`
 	IP     string   `event:"ip,personal"`
 	Notify []string `event:"notify,personal"`
+	Staff  []string `event:"staff,personal"`
 }
 
 // QuarantineRelease: a quarantined version was released and is served
@@ -27,7 +29,8 @@ type QuarantineRelease struct {
 }
 
 func init() {
-	register(Quarantine{}, 1)
+	register(Quarantine{}, 2)
+	registerOlder(Quarantine{}, 1, "reason", "via", "ip", "notify")
 	register(QuarantineRelease{}, 1)
 }
 

@@ -71,6 +71,10 @@ const (
 	KindDistTagChanged     = "dist_tag_changed"
 	KindPackageQuarantined = "package_quarantined"
 	KindPackageReleased    = "package_released"
+	// KindModerationHold goes to the site's moderators and
+	// administrators when the malware scan holds a version: Package,
+	// Version, Reason, Actor and ActionURL (the moderation page).
+	KindModerationHold = "moderation_hold"
 )
 
 // Kinds lists every kind Render knows.
@@ -91,6 +95,7 @@ var kinds = []string{
 	KindOrgChanged,
 	KindProvenancePolicy, KindProvenanceRefused,
 	KindPackageUnpublished, KindPackageDeprecated, KindDistTagChanged, KindPackageQuarantined, KindPackageReleased,
+	KindModerationHold,
 }
 
 // Notice is what the templates say. Which fields a kind needs is listed
@@ -398,6 +403,10 @@ func (n Notice) check(kind string) error {
 		}
 	case KindPackageUnpublished, KindPackageDeprecated, KindDistTagChanged, KindPackageQuarantined, KindPackageReleased:
 		return n.checkChanges(kind, missing)
+	case KindModerationHold:
+		if n.Package == "" || n.Version == "" || n.Reason == "" || n.Actor == "" || n.ActionURL == "" {
+			return missing("Package, Version, Reason, Actor and ActionURL")
+		}
 	}
 	return nil
 }

@@ -86,6 +86,8 @@ var mustSay = map[string][]string{
 		"Nobody can install it", packageURL, securityURL},
 	rmail.KindPackageReleased: {"left-pad", "Version:     1.3.0", "Why:         among the most downloaded", "Released by: bob",
 		"everyone can install it again", packageURL, securityURL},
+	rmail.KindModerationHold: {"left-pad", "Version:        1.3.0", "Why:            among the most downloaded", "Quarantined by: bob",
+		"waiting for a moderator's review", "confirm it as", actionURL},
 }
 
 var wantLinks = map[string][]string{
@@ -103,6 +105,7 @@ var wantLinks = map[string][]string{
 	rmail.KindDistTagChanged:     {packageURL, securityURL},
 	rmail.KindPackageQuarantined: {packageURL, securityURL},
 	rmail.KindPackageReleased:    {packageURL, securityURL},
+	rmail.KindModerationHold:     {actionURL},
 }
 
 func TestRenderEveryKind(t *testing.T) {
@@ -133,7 +136,8 @@ func TestRenderEveryKind(t *testing.T) {
 			}
 			// A package becoming critical is no one's action: there is
 			// no "if this was not you".
-			if kind != rmail.KindVerifyEmail && kind != rmail.KindPackageCritical && !strings.Contains(text, "If you did not") && !strings.Contains(text, "If this was not you") {
+			// Nor is a moderator's alert: it asks for a review.
+			if kind != rmail.KindVerifyEmail && kind != rmail.KindPackageCritical && kind != rmail.KindModerationHold && !strings.Contains(text, "If you did not") && !strings.Contains(text, "If this was not you") {
 				t.Errorf("text does not say what to do if it was not the user:\n%s", text)
 			}
 			want := wantLinks[kind]

@@ -25,6 +25,7 @@ import (
 	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/org"
+	"github.com/rampart/rampart/internal/quarantine"
 	"github.com/rampart/rampart/internal/quote"
 	"github.com/rampart/rampart/internal/registry"
 	"github.com/rampart/rampart/internal/reqinfo"
@@ -58,6 +59,9 @@ type Handler struct {
 	trust   *trust.Service   // trusted publishing (trust.go); nil: not available
 	// stage serves `npm stage` (stage.go); nil until WithStaging.
 	stage *stage.Service
+	// moderation serves the moderation API (moderation.go); nil until
+	// SetModeration.
+	moderation *quarantine.Service
 }
 
 // otpHeader carries the one-time password npm sends (--otp, or after an

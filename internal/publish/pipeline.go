@@ -71,6 +71,10 @@ type publishRun struct {
 	keyFrom     time.Time
 	// warning is the scan stage's word for the publisher, "" if none.
 	warning string
+	// malware is the scan stage's malware scan, nil if none ran; held
+	// why the commit held the version ("" if it did not).
+	malware MalwareScan
+	held    string
 
 	out *Published
 }

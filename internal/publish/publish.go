@@ -96,17 +96,27 @@ func storeStage(ctx context.Context, r *publishRun) error {
 	return nil
 }
 
-// scanStage is where malware scanning goes: it may put the version in
-// quarantine. Today it acts on the credentials the format found in the
-// artifact (Config.Leaks): a live token of this registry is revoked and
-// refuses the publish; another registry's refuses it or warns.
+// scanStage acts on the credentials the format found in the artifact
+// (Config.Leaks): a live token of this registry is revoked and refuses
+// the publish; another registry's refuses it or warns. Then it runs the
+// malware scan (Config.Malware, malware.go), whose findings the commit
+// stage turns into a quarantine.
 func scanStage(ctx context.Context, r *publishRun) error {
-	if len(r.pub.Secrets) == 0 || r.s.leaks == nil {
-		return nil
+	if len(r.pub.Secrets) > 0 && r.s.leaks != nil {
+		warning, err := r.s.leaks(ctx, r.p.User.Name, r.pub.Ref, r.pub.Version, r.pub.Secrets)
+		r.warning = warning
+		if err != nil {
+			return err
+		}
 	}
-	warning, err := r.s.leaks(ctx, r.p.User.Name, r.pub.Ref, r.pub.Version, r.pub.Secrets)
-	r.warning = warning
-	return err
+	if r.s != nil && r.s.malware != nil {
+		scan, err := r.s.malware.Scan(ctx, r.pub)
+		if err != nil {
+			return err
+		}
+		r.malware = scan
+	}
+	return nil
 }
 
 // commitStage records the version, its dist-tag, the event and the new
@@ -153,7 +163,16 @@ func commitStage(ctx context.Context, r *publishRun) error {
 			PublisherID: p.User.ID, PublishedAt: now, Dependencies: pub.Metadata.Dependencies,
 			Provenance: string(r.provenance), ProvenancePredicate: r.provenancePredicate(),
 		}
-		if staged != "" {
+		var staff []string
+		if r.malware != nil {
+			if r.held, staff, err = r.malware.Hold(tx, pkg, v, pub.Tag); err != nil {
+				return err
+			}
+		}
+		if r.held != "" {
+			// Held by the scan (malware.go): quarantined, not staged.
+			v.Held, staged = core.StateQuarantined, ""
+		} else if staged != "" {
 			v.Held = core.StatePending
 		}
 		if err := tx.InsertVersion(v); err != nil {
@@ -167,10 +186,10 @@ func commitStage(ctx context.Context, r *publishRun) error {
 				return err
 			}
 		}
-		if err := s.commitProvenance(tx, r, pkg, staged != ""); err != nil {
+		if err := s.commitProvenance(tx, r, pkg, staged != "" || r.held != ""); err != nil {
 			return err
 		}
-		if staged == "" {
+		if staged == "" && r.held == "" {
 			if err := tx.SetDistTag(pkg.ID, pub.Tag, version); err != nil {
 				return err
 			}
@@ -196,6 +215,11 @@ func commitStage(ctx context.Context, r *publishRun) error {
 				return err
 			}
 			r.stageID, r.stageReason = id, staged
+		} else if r.held != "" {
+			ev := event.Quarantine{Reason: r.held, Via: via, IP: ip, Notify: core.UserNames(maintainers), Staff: staff}
+			if err := tx.AppendEvent(ev.At(now, p.User.Name, name, version)); err != nil {
+				return err
+			}
 		} else {
 			ev := event.Publish{Integrity: pub.Artifact.Integrity, Tag: pub.Tag, Token: tokenKey(p), Via: via, IP: ip, Notify: core.UserNames(maintainers)}
 			if err := tx.AppendEvent(ev.At(now, p.User.Name, name, version)); err != nil {
@@ -220,7 +244,11 @@ func commitStage(ctx context.Context, r *publishRun) error {
 func afterCommitStage(ctx context.Context, r *publishRun) error {
 	s, p, pub := r.s, r.p, r.pub
 	out := &Published{Name: pub.Ref.Name, Version: pub.Version, Tag: pub.Tag, Integrity: pub.Artifact.Integrity, StageID: r.stageID, StageReason: r.stageReason}
-	if r.stageID != "" {
+	if r.held != "" {
+		s.log.Warn("quarantined by the malware scan", "package", pub.Ref.Name, "version", pub.Version, "user", p.User.Name, "reason", r.held)
+		out.Notice = heldNotice(pub.Ref.Name, pub.Version, r.held)
+		r.malware.Held()
+	} else if r.stageID != "" {
 		s.log.Info("staged", "package", pub.Ref.Name, "version", pub.Version, "user", p.User.Name, "stage", r.stageID)
 	} else {
 		s.log.Info("published", "package", pub.Ref.Name, "version", pub.Version, "user", p.User.Name)
@@ -230,7 +258,7 @@ func afterCommitStage(ctx context.Context, r *publishRun) error {
 		s.staging.Wake()
 	}
 	if keyFrom := r.keyFrom; !keyFrom.IsZero() {
-		out.Notice = fmt.Sprintf("%s is a critical package: from %s, publishing and managing it need a security key or passkey (a code from an authenticator app will no longer do, nor tokens created with one); add one at %s",
+		out.Notice = strings.TrimPrefix(out.Notice+"; ", "; ") + fmt.Sprintf("%s is a critical package: from %s, publishing and managing it need a security key or passkey (a code from an authenticator app will no longer do, nor tokens created with one); add one at %s",
 			pub.Ref.Name, keyFrom.UTC().Format("2006-01-02 15:04 MST"), s.securityKeysURL)
 	}
 	if r.warning != "" {

@@ -78,6 +78,8 @@ type Config struct {
 	// Names is the policy on new package names (typosquatting); nil
 	// checks none (names.go).
 	Names NameCheck
+	// Malware is the malware scan (malware.go); nil scans nothing.
+	Malware MalwareCheck
 }
 
 // LeakCheck is called by the scan stage with the credentials the format
@@ -98,6 +100,7 @@ type Publisher struct {
 	leaks           LeakCheck
 	provenance      Provenance
 	names           NameCheck
+	malware         MalwareCheck
 	now             func() time.Time
 	log             *slog.Logger
 	// uploads counts each account's PUT bodies in progress; processing
@@ -112,7 +115,7 @@ type Publisher struct {
 // that its read caches see the publishes) and blobs.
 func New(st store.Store, blobs blob.Store, cfg Config, now func() time.Time, log *slog.Logger) *Publisher {
 	return &Publisher{store: st, blobs: blobs, format: cfg.Format, limits: cfg.Limits, securityKeysURL: cfg.SecurityKeysURL,
-		hooks: cfg.Hooks, leaks: cfg.Leaks, provenance: cfg.Provenance, names: cfg.Names, now: now, log: log, processing: make(chan struct{}, limits.MaxPublishesProcessing)}
+		hooks: cfg.Hooks, leaks: cfg.Leaks, provenance: cfg.Provenance, names: cfg.Names, malware: cfg.Malware, now: now, log: log, processing: make(chan struct{}, limits.MaxPublishesProcessing)}
 }
 
 // UseStore makes s read and write through st from now on (the registry

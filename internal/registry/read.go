@@ -146,7 +146,12 @@ func (s *Service) servableFile(ctx context.Context, p authz.Principal, name, ver
 			if err != nil {
 				return err
 			}
-			if !core.Servable(v, pkg, viewerOf(p, ms)) {
+			if viewer := viewerOf(p, ms); !core.Servable(v, pkg, viewer) {
+				if viewer == core.ViewerMaintainer && v.State() == core.StateQuarantined {
+					// Its maintainers learn why (they were mailed too);
+					// anyone else learns nothing of a held version.
+					return core.Errorf(core.KindNotFound, "%s@%s is quarantined: held for review by the registry's moderators as possibly malicious, and served to no one, its maintainers included, until they release it", name, version)
+				}
 				return core.Errorf(core.KindNotFound, "%s@%s was not found or was unpublished", name, version)
 			}
 		}

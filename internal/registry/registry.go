@@ -82,6 +82,9 @@ type Config struct {
 	// Names is the policy on new package names (internal/namepolicy);
 	// nil checks none.
 	Names publish.NameCheck
+	// Malware is the malware scan of the publish's scan stage
+	// (internal/quarantine); nil scans nothing.
+	Malware publish.MalwareCheck
 }
 
 // Service is the package service.

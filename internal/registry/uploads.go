@@ -35,8 +35,9 @@ func (s *Service) newPublisher() *publish.Publisher {
 			Sign:  s.cfg.Sign,
 			Trust: trust.CheckPublish,
 		},
-		Leaks: s.cfg.Leaks,
-		Names: s.cfg.Names,
+		Leaks:   s.cfg.Leaks,
+		Names:   s.cfg.Names,
+		Malware: s.cfg.Malware,
 	}, s.now, s.log)
 }
 

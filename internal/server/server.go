@@ -34,6 +34,7 @@ import (
 	"github.com/rampart/rampart/internal/provenance"
 	"github.com/rampart/rampart/internal/publish"
 	"github.com/rampart/rampart/internal/pwcheck"
+	"github.com/rampart/rampart/internal/quarantine"
 	"github.com/rampart/rampart/internal/registry"
 	"github.com/rampart/rampart/internal/scanapi"
 	"github.com/rampart/rampart/internal/secondfactor"
@@ -48,6 +49,7 @@ import (
 	"github.com/rampart/rampart/internal/web"
 	"github.com/rampart/rampart/internal/web/adminpages"
 	"github.com/rampart/rampart/internal/web/orgpages"
+	"github.com/rampart/rampart/internal/web/quarantinepages"
 	"github.com/rampart/rampart/internal/web/stagepages"
 	"github.com/rampart/rampart/internal/web/trustpages"
 )
@@ -103,6 +105,9 @@ type Services struct {
 	// Names is typosquatting protection: the check on new names and the
 	// moderators' allowances (internal/namepolicy).
 	Names *namepolicy.Service
+	// Quarantine is the malware scan and the moderators' actions on
+	// versions (quarantine.go).
+	Quarantine *quarantine.Service
 	// Upstream proxies the names this registry does not hold from the
 	// configured upstreams (internal/upstream); nil when none is.
 	Upstream *upstream.Service
@@ -128,7 +133,7 @@ func (s *Services) Close(ctx context.Context) error {
 			slog.WarnContext(ctx, "account notices left in the outbox for the next start", "err", err)
 		}
 	}
-	return errors.Join(s.closeStage(ctx), s.Registry.Close(ctx), s.Store.Close())
+	return errors.Join(s.closeStage(ctx), s.closeQuarantine(ctx), s.Registry.Close(ctx), s.Store.Close())
 }
 
 // Open builds the services over cfg.Data. cfg must be validated.
@@ -205,6 +210,11 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 	}
 	scanning := openScanning(st, cfg, mailer, opts)
 	names := namepolicy.New(st, opts.Now)
+	scanner, err := newScanner(cfg, opts)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	reg, err := registry.New(ctx, st, blobs, registry.Config{
 		Format:             npmfmt.Format{},
 		PublicURL:          cfg.PublicURL,
@@ -222,6 +232,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		Provenance:           publish.Provenance{Verifier: verifier, TrustedPublisher: trustedSource(cfg.TrustedPublishing.Issuers)},
 		Names:                func(tx publish.NameRoles, ref core.PackageRef) error { return names.Check(tx, ref) },
 		OrgPackagesPrivate:   cfg.Access.ReadPolicy().OrgPackagesPrivate,
+		Malware:              malwareCheck(cfg, scanner),
 	}, opts.Now, opts.Log)
 	if err != nil {
 		st.Close()
@@ -240,6 +251,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 	accts.Scanning = scanning
 	accts.Names = names
 	accts.Stage = openStage(reg, cfg, mailer, opts)
+	accts.Quarantine = openQuarantine(reg, scanner, cfg, mailer, bg, opts)
 	accts.Upstream = upstream.New(upstream.Deps{Upstreams: cfg.Upstreams, Store: st, Blobs: blobs, PublicURL: cfg.PublicURL,
 		Dir: filepath.Join(cfg.Data, "upstream"), MaxDocument: cfg.Limits.DocumentBytes, MaxTarball: cfg.Limits.TarballBytes, Log: opts.Log, Now: opts.Now})
 	accts.Orgs = org.New(st, mailer, cfg.PublicURL, opts.Now, opts.Log)
@@ -260,9 +272,10 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	npmH.UseSigning(svc.Signing)
 	npmH.UseUpstream(svc.Upstream)
 	npmH.SetTrust(svc.Trust.Service)
+	npmH.SetModeration(svc.Quarantine)
 	webH := web.New(svc.Registry, web.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors}, web.Config{PublicURL: cfg.PublicURL, Policies: docs.Policies(), SecurityContacts: cfg.SecurityContact.Contact}, log)
 	webH.Mount(orgpages.New(svc.Orgs), trustpages.New(svc.Trust.Service), stagepages.New(svc.Stage, svc.Registry),
-		adminpages.New(svc.Identity, svc.Orgs))
+		adminpages.New(svc.Identity, svc.Orgs), quarantinepages.New(svc.Quarantine))
 	if svc.SSO != nil {
 		webH.WithSSO(svc.SSO)
 	}
@@ -330,6 +343,7 @@ func startJobs(svc *Services, cfg config.Config, log *slog.Logger) {
 	bg.Go(bg.Context(), "sweeps", func(ctx context.Context) { runSweeps(ctx, svc.Limiter, time.Hour, log) })
 	bg.Go(bg.Context(), "free space", func(ctx context.Context) { svc.Ops.watchSpace(ctx, time.Minute) })
 	startStageJobs(svc)
+	startQuarantineJobs(svc)
 }
 
 // Serve runs the registry on ln until ctx is cancelled, then stops

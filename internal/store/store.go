@@ -105,6 +105,7 @@ type Tx interface {
 	Orgs
 	Provenance
 	NameAllowances
+	Malware
 	UpstreamPins
 	Invites
 	SSOIdentities

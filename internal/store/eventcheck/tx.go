@@ -159,6 +159,21 @@ func (c *checkedTx) AllowName(a core.NameAllowance) error {
 	return c.did(c.Tx.AllowName(a))
 }
 
+func (c *checkedTx) PutVersionHold(h core.VersionHold) error {
+	c.try("PutVersionHold")
+	return c.did(c.Tx.PutVersionHold(h))
+}
+
+func (c *checkedTx) NoteFalsePositive(n core.FalsePositive) error {
+	c.try("NoteFalsePositive")
+	return c.did(c.Tx.NoteFalsePositive(n))
+}
+
+func (c *checkedTx) BlockDigests(ds []core.BlockedDigest) error {
+	c.try("BlockDigests")
+	return c.did(c.Tx.BlockDigests(ds))
+}
+
 func (c *checkedTx) PinUpstream(p core.UpstreamPin) error {
 	c.try("PinUpstream")
 	return c.did(c.Tx.PinUpstream(p))

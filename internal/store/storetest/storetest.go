@@ -36,6 +36,7 @@ import (
 	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/store/storetest/access"
 	"github.com/rampart/rampart/internal/store/storetest/accounts"
+	"github.com/rampart/rampart/internal/store/storetest/malware"
 	"github.com/rampart/rampart/internal/store/storetest/names"
 	"github.com/rampart/rampart/internal/store/storetest/orgs"
 	"github.com/rampart/rampart/internal/store/storetest/packages"
@@ -94,6 +95,7 @@ var roles = []struct {
 	{"Orgs", orgs.RunOrgs},
 	{"Provenance", provenance.RunProvenance},
 	{"NameAllowances", names.RunNameAllowances},
+	{"Malware", malware.RunMalware},
 	{"UpstreamPins", upstream.RunUpstreamPins},
 	{"Invites", access.RunInvites},
 	{"SSOIdentities", access.RunSSOIdentities},
