@@ -39,6 +39,7 @@ import (
 	"github.com/rampart/rampart/internal/store/storetest/orgs"
 	"github.com/rampart/rampart/internal/store/storetest/packages"
 	"github.com/rampart/rampart/internal/store/storetest/provenance"
+	"github.com/rampart/rampart/internal/store/storetest/reports"
 	"github.com/rampart/rampart/internal/store/storetest/scanning"
 	"github.com/rampart/rampart/internal/store/storetest/signing"
 	"github.com/rampart/rampart/internal/store/storetest/stages"
@@ -90,6 +91,7 @@ var roles = []struct {
 	{"Orgs", orgs.RunOrgs},
 	{"Provenance", provenance.RunProvenance},
 	{"NameAllowances", names.RunNameAllowances},
+	{"Reports", reports.RunReports},
 	{"Transactions", RunTransactions},
 }
 
