@@ -91,6 +91,7 @@ var kinds = []string{
 	KindOrgChanged,
 	KindProvenancePolicy, KindProvenanceRefused,
 	KindPackageUnpublished, KindPackageDeprecated, KindDistTagChanged, KindPackageQuarantined, KindPackageReleased,
+	KindReportFiled, KindReportAnswered,
 }
 
 // Notice is what the templates say. Which fields a kind needs is listed
@@ -176,6 +177,8 @@ type Notice struct {
 	// VersionChanges describes the package notices of changes to
 	// versions (changes.go).
 	VersionChanges
+	// ReportNotice describes the report notices (reports.go).
+	ReportNotice
 }
 
 // ErrInvalidNotice marks a Notice that Render cannot turn into a mail.
@@ -276,6 +279,7 @@ func (n Notice) clean() Notice {
 	n.UserAgent = cleanText(n.UserAgent, maxLongText)
 	n.FoundAt = cleanText(n.FoundAt, maxLongText)
 	n.VersionChanges = n.VersionChanges.clean()
+	n.ReportNotice = n.ReportNotice.clean()
 	if n.Site == "" {
 		n.Site = "Rampart"
 	}
@@ -398,6 +402,8 @@ func (n Notice) check(kind string) error {
 		}
 	case KindPackageUnpublished, KindPackageDeprecated, KindDistTagChanged, KindPackageQuarantined, KindPackageReleased:
 		return n.checkChanges(kind, missing)
+	case KindReportFiled, KindReportAnswered:
+		return n.checkReport(kind, missing)
 	}
 	return nil
 }

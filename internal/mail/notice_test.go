@@ -35,6 +35,7 @@ func sample() rmail.Notice {
 		FoundAt: "package left-pad@1.3.0, file package/.npmrc",
 		Stage:   "staged", StageID: "0b7c2a4e-1111-4222-8333-444455556666", Tag: "latest",
 		Org: "acme", Change: "carol was added as owner",
+		ReportNotice: rmail.ReportNotice{Category: "spam", Count: 2, Description: "links to a casino", Reply: "removed, thanks", Outcome: "actioned"},
 		VersionChanges: rmail.VersionChanges{
 			Versions: []string{"1.2.0", "1.2.1"}, FromVersion: "1.2.9",
 			Deprecations: []rmail.Deprecation{
@@ -86,6 +87,8 @@ var mustSay = map[string][]string{
 		"Nobody can install it", packageURL, securityURL},
 	rmail.KindPackageReleased: {"left-pad", "Version:     1.3.0", "Why:         among the most downloaded", "Released by: bob",
 		"everyone can install it again", packageURL, securityURL},
+	rmail.KindReportFiled:    {"left-pad", "1.3.0", "Why:         spam", "Reporters:   2", "Reported by: bob", "links to a casino", actionURL, "moderation queue"},
+	rmail.KindReportAnswered: {"left-pad@1.3.0", "acted on your report", "Moderator: bob", "removed, thanks", packageURL},
 }
 
 var wantLinks = map[string][]string{
@@ -103,6 +106,8 @@ var wantLinks = map[string][]string{
 	rmail.KindDistTagChanged:     {packageURL, securityURL},
 	rmail.KindPackageQuarantined: {packageURL, securityURL},
 	rmail.KindPackageReleased:    {packageURL, securityURL},
+	rmail.KindReportFiled:        {actionURL},
+	rmail.KindReportAnswered:     {packageURL},
 }
 
 func TestRenderEveryKind(t *testing.T) {
