@@ -107,7 +107,7 @@ var wantLinks = map[string][]string{
 	rmail.KindPackageQuarantined: {packageURL, securityURL},
 	rmail.KindPackageReleased:    {packageURL, securityURL},
 	rmail.KindReportFiled:        {actionURL},
-	rmail.KindReportAnswered:     {packageURL},
+	rmail.KindReportAnswered:     {packageURL, securityURL},
 }
 
 func TestRenderEveryKind(t *testing.T) {
@@ -136,9 +136,10 @@ func TestRenderEveryKind(t *testing.T) {
 					t.Errorf("text lacks %q:\n%s", s, text)
 				}
 			}
-			// A package becoming critical is no one's action: there is
+			// A package becoming critical is no one's action, and a
+			// report reaches moderators for others' actions: there is
 			// no "if this was not you".
-			if kind != rmail.KindVerifyEmail && kind != rmail.KindPackageCritical && !strings.Contains(text, "If you did not") && !strings.Contains(text, "If this was not you") {
+			if kind != rmail.KindVerifyEmail && kind != rmail.KindPackageCritical && kind != rmail.KindReportFiled && !strings.Contains(text, "If you did not") && !strings.Contains(text, "If this was not you") {
 				t.Errorf("text does not say what to do if it was not the user:\n%s", text)
 			}
 			want := wantLinks[kind]
