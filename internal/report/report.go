@@ -242,3 +242,14 @@ func (s *Service) lookup(ctx context.Context, p authz.Principal, name, version s
 type VersionNotFound struct{ Version string }
 
 func (e *VersionNotFound) Error() string { return "no version " + e.Version }
+
+// NextSteps says what happens to a filed report, for the reporter.
+func NextSteps(f *Filed) string {
+	switch {
+	case f.Updated:
+		return "Your earlier report on " + f.Item.Target() + " was updated. The moderators review it; you will be mailed when they reply or close it."
+	case f.NewItem:
+		return "Thank you. The registry's moderators were notified and will review " + f.Item.Target() + "; you will be mailed when they reply or close the report."
+	}
+	return "Thank you. Others reported " + f.Item.Target() + " too; your report joins theirs in the moderation queue, and you will be mailed when the moderators reply or close it."
+}
