@@ -36,6 +36,7 @@ import (
 	"github.com/rampart/rampart/internal/pwcheck"
 	"github.com/rampart/rampart/internal/redact"
 	"github.com/rampart/rampart/internal/registry"
+	"github.com/rampart/rampart/internal/report"
 	"github.com/rampart/rampart/internal/scanapi"
 	"github.com/rampart/rampart/internal/secondfactor"
 	"github.com/rampart/rampart/internal/secretscan"
@@ -94,6 +95,8 @@ type Services struct {
 	// Names is typosquatting protection: the check on new names and the
 	// moderators' allowances (internal/namepolicy).
 	Names *namepolicy.Service
+	// Reports is reports and the moderation queue (reports.go).
+	Reports *report.Service
 }
 
 // Close stops the background jobs, waits until ctx ends for the tasks
@@ -109,7 +112,7 @@ func (s *Services) Close(ctx context.Context) error {
 			slog.WarnContext(ctx, "account notices left in the outbox for the next start", "err", err)
 		}
 	}
-	return errors.Join(s.closeStage(ctx), s.Registry.Close(ctx), s.Store.Close())
+	return errors.Join(s.closeStage(ctx), s.closeReports(ctx), s.Registry.Close(ctx), s.Store.Close())
 }
 
 // Open builds the services over cfg.Data. cfg must be validated.
@@ -218,6 +221,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 	accts.Scanning = scanning
 	accts.Names = names
 	accts.Stage = openStage(reg, cfg, mailer, opts)
+	accts.Reports = openReports(accts, reg, cfg, mailer, opts)
 	accts.Orgs = org.New(st, mailer, cfg.PublicURL, opts.Now, opts.Log)
 	return accts, nil
 }
@@ -258,6 +262,7 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	mux.Handle("GET /-/policies/{name}", addrs.Handler(webH))
 	mux.Handle("GET "+web.PathSecurityTxt, web.SecurityTxt(cfg.SecurityContact, cfg.PublicURL))
 	mux.Handle(scanapi.Path, addrs.Handler(scanapi.New(svc.Scanning, log)))
+	mountReports(mux, svc, addrs.Handler, log)
 	mux.HandleFunc("/", catchAll)
 	return withDeadlines(logRequests(fastReads(mux, catchAll), log), cfg.Limits)
 }
@@ -344,6 +349,7 @@ func startJobs(svc *Services, cfg config.Config, log *slog.Logger) {
 	}
 	bg.Go(bg.Context(), "sweeps", func(ctx context.Context) { runSweeps(ctx, svc.Limiter, time.Hour, log) })
 	startStageJobs(svc)
+	startReportJobs(svc)
 }
 
 // Serve runs the registry on ln until ctx is cancelled, then stops
