@@ -11,8 +11,6 @@
 package npmrc
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -173,10 +171,9 @@ var envRef = regexp.MustCompile(`(\\*)\$\{([^${}]+)\}`)
 // ignores them.
 func parse(b []byte, getenv func(string) string) map[string]string {
 	kv := map[string]string{}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
+	// Lines end at \n or \r, as npm's ini parser splits them.
+	for _, line := range strings.FieldsFunc(string(b), func(r rune) bool { return r == '\n' || r == '\r' }) {
+		line = strings.TrimSpace(line)
 		if line == "" || line[0] == '#' || line[0] == ';' || line[0] == '[' {
 			continue
 		}

@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -100,4 +101,19 @@ func TestExpandEscaped(t *testing.T) {
 	if got := expand(`\${HOME}x${A}`, func(k string) string { return map[string]string{"A": "1", "HOME": "h"}[k] }); got != "${HOME}x1" {
 		t.Errorf("expand = %q", got)
 	}
+}
+
+// FuzzParse: any file parses without a panic, into keys that hold no
+// line break.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"registry=https://r.example/\n//r.example/:_authToken=${T}\n", "; c\n[section]\nk = \"v\"\n", "\\${X}=${Y}${", "="} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for k := range parse(b, func(string) string { return "v" }) {
+			if strings.ContainsAny(k, "\r\n") {
+				t.Fatalf("key %q holds a line break", k)
+			}
+		}
+	})
 }
