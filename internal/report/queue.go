@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -193,4 +194,37 @@ func reporters(tx store.Reports, id int64) ([]string, error) {
 // refuses before it reads a request's body.
 func MayModerate(p authz.Principal) error {
 	return authz.Authorize(p, authz.Moderate, authz.Resource{})
+}
+
+// Overview lists the items in state as Queue does, each with its reports
+// (for the queue page's reasons and excerpts), in one read.
+func (s *Service) Overview(ctx context.Context, p authz.Principal, state core.ReportState) ([]ItemView, error) {
+	items, err := s.Queue(ctx, p, state)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ItemView, len(items))
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		for i, it := range items {
+			reps, err := tx.Reports(it.ID)
+			if err != nil {
+				return err
+			}
+			out[i] = ItemView{Item: it, Reports: reps}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Categories are the distinct categories of the reports, in the order
+// first given.
+func (v *ItemView) Categories() []core.ReportCategory {
+	var out []core.ReportCategory
+	for _, r := range v.Reports {
+		if !slices.Contains(out, r.Category) {
+			out = append(out, r.Category)
+		}
+	}
+	return out
 }

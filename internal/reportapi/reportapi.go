@@ -247,15 +247,19 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	state := core.ReportState(r.URL.Query().Get("state"))
-	items, err := h.svc.Queue(r.Context(), p, state)
+	items, err := h.svc.Overview(r.Context(), p, state)
 	if err != nil {
 		return err
 	}
 	out := struct {
 		Items []ItemJSON `json:"items"`
 	}{Items: []ItemJSON{}}
-	for _, it := range items {
-		out.Items = append(out.Items, h.itemJSON(it))
+	for _, v := range items {
+		j := h.itemJSON(v.Item)
+		for _, c := range v.Categories() {
+			j.Reasons = append(j.Reasons, string(c))
+		}
+		out.Items = append(out.Items, j)
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
@@ -274,14 +278,12 @@ func (h *Handler) writeItem(w http.ResponseWriter, r *http.Request, p authz.Prin
 		return err
 	}
 	out := ItemDetail{ItemJSON: h.itemJSON(v.Item), Reports: []ReportJSON{}, Replies: []ReplyJSON{}}
-	seen := map[core.ReportCategory]bool{}
 	for _, rp := range v.Reports {
 		out.Reports = append(out.Reports, ReportJSON{ID: rp.ID, Reporter: rp.Reporter, Reason: string(rp.Category), Description: rp.Description,
 			CreatedAt: stamp(rp.CreatedAt), UpdatedAt: stamp(rp.UpdatedAt)})
-		if !seen[rp.Category] {
-			seen[rp.Category] = true
-			out.Reasons = append(out.Reasons, string(rp.Category))
-		}
+	}
+	for _, c := range v.Categories() {
+		out.Reasons = append(out.Reasons, string(c))
 	}
 	for _, rp := range v.Replies {
 		out.Replies = append(out.Replies, ReplyJSON{By: rp.By, Text: rp.Text, At: stamp(rp.At)})
