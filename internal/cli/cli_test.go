@@ -32,7 +32,7 @@ func TestHelpExplainsEveryCommand(t *testing.T) {
 		{"--help"}, {"serve", "--help"}, {"admin", "--help"}, {"admin", "user", "--help"},
 		{"admin", "user", "create", "--help"}, {"admin", "user", "disable", "--help"}, {"admin", "user", "recover", "--help"},
 		{"admin", "name", "--help"}, {"admin", "name", "release", "--help"},
-		{"admin", "name", "allow", "--help"}, {"version", "--help"},
+		{"admin", "name", "allow", "--help"}, {"version", "--help"}, {"report", "--help"},
 	} {
 		out, _, code := run(t, "", nil, args...)
 		if code != 0 || len(out) < 80 || !strings.Contains(out, "Usage:") {

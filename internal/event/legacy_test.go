@@ -128,6 +128,10 @@ func TestLegacyShapes(t *testing.T) {
 		// Quarantine events were born typed.
 		{core.EventQuarantine, map[string]any{"reason": "r"}, Quarantine{Reason: "r"}},
 		{core.EventQuarantineRelease, map[string]any{"reason": "r"}, QuarantineRelease{Reason: "r"}},
+		// Report events were born typed.
+		{core.EventReportFiled, map[string]any{"item": 2, "report": 3, "category": "spam", "new_item": true, "updated": false, "count": 1}, ReportFiled{Item: 2, Report: 3, Category: "spam", NewItem: true, Count: 1}},
+		{core.EventReportReplied, map[string]any{"item": 2}, ReportReplied{Item: 2}},
+		{core.EventReportClosed, map[string]any{"item": 2, "outcome": "dismissed"}, ReportClosed{Item: 2, Outcome: "dismissed"}},
 		// Upstream events were born typed.
 		{core.EventUpstreamPin, map[string]any{"upstream": "u", "integrity": "sha512-x"}, UpstreamPin{Upstream: "u", Integrity: "sha512-x"}},
 		{core.EventUpstreamMismatch, map[string]any{"upstream": "u", "pinned": "a", "offered": "b"}, UpstreamMismatch{Upstream: "u", Pinned: "a", Offered: "b"}},

@@ -96,6 +96,7 @@ var kinds = []string{
 	KindProvenancePolicy, KindProvenanceRefused,
 	KindPackageUnpublished, KindPackageDeprecated, KindDistTagChanged, KindPackageQuarantined, KindPackageReleased,
 	KindModerationHold,
+	KindReportFiled, KindReportAnswered,
 }
 
 // Notice is what the templates say. Which fields a kind needs is listed
@@ -181,6 +182,8 @@ type Notice struct {
 	// VersionChanges describes the package notices of changes to
 	// versions (changes.go).
 	VersionChanges
+	// ReportNotice describes the report notices (reports.go).
+	ReportNotice
 }
 
 // ErrInvalidNotice marks a Notice that Render cannot turn into a mail.
@@ -281,6 +284,7 @@ func (n Notice) clean() Notice {
 	n.UserAgent = cleanText(n.UserAgent, maxLongText)
 	n.FoundAt = cleanText(n.FoundAt, maxLongText)
 	n.VersionChanges = n.VersionChanges.clean()
+	n.ReportNotice = n.ReportNotice.clean()
 	if n.Site == "" {
 		n.Site = "Rampart"
 	}
@@ -407,6 +411,8 @@ func (n Notice) check(kind string) error {
 		if n.Package == "" || n.Version == "" || n.Reason == "" || n.Actor == "" || n.ActionURL == "" {
 			return missing("Package, Version, Reason, Actor and ActionURL")
 		}
+	case KindReportFiled, KindReportAnswered:
+		return n.checkReport(kind, missing)
 	}
 	return nil
 }

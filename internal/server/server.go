@@ -36,6 +36,7 @@ import (
 	"github.com/rampart/rampart/internal/pwcheck"
 	"github.com/rampart/rampart/internal/quarantine"
 	"github.com/rampart/rampart/internal/registry"
+	"github.com/rampart/rampart/internal/report"
 	"github.com/rampart/rampart/internal/scanapi"
 	"github.com/rampart/rampart/internal/secondfactor"
 	"github.com/rampart/rampart/internal/secretscan"
@@ -50,6 +51,7 @@ import (
 	"github.com/rampart/rampart/internal/web/adminpages"
 	"github.com/rampart/rampart/internal/web/orgpages"
 	"github.com/rampart/rampart/internal/web/quarantinepages"
+	"github.com/rampart/rampart/internal/web/reportpages"
 	"github.com/rampart/rampart/internal/web/stagepages"
 	"github.com/rampart/rampart/internal/web/trustpages"
 )
@@ -108,6 +110,8 @@ type Services struct {
 	// Quarantine is the malware scan and the moderators' actions on
 	// versions (quarantine.go).
 	Quarantine *quarantine.Service
+	// Reports is reports and the moderation queue (reports.go).
+	Reports *report.Service
 	// Upstream proxies the names this registry does not hold from the
 	// configured upstreams (internal/upstream); nil when none is.
 	Upstream *upstream.Service
@@ -133,7 +137,7 @@ func (s *Services) Close(ctx context.Context) error {
 			slog.WarnContext(ctx, "account notices left in the outbox for the next start", "err", err)
 		}
 	}
-	return errors.Join(s.closeStage(ctx), s.closeQuarantine(ctx), s.Registry.Close(ctx), s.Store.Close())
+	return errors.Join(s.closeStage(ctx), s.closeQuarantine(ctx), s.closeReports(ctx), s.Registry.Close(ctx), s.Store.Close())
 }
 
 // Open builds the services over cfg.Data. cfg must be validated.
@@ -252,6 +256,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 	accts.Names = names
 	accts.Stage = openStage(reg, cfg, mailer, opts)
 	accts.Quarantine = openQuarantine(reg, scanner, cfg, mailer, bg, opts)
+	accts.Reports = openReports(accts, reg, cfg, mailer, opts)
 	accts.Upstream = upstream.New(upstream.Deps{Upstreams: cfg.Upstreams, Store: st, Blobs: blobs, PublicURL: cfg.PublicURL,
 		Dir: filepath.Join(cfg.Data, "upstream"), MaxDocument: cfg.Limits.DocumentBytes, MaxTarball: cfg.Limits.TarballBytes, Log: opts.Log, Now: opts.Now})
 	accts.Orgs = org.New(st, mailer, cfg.PublicURL, opts.Now, opts.Log)
@@ -275,7 +280,8 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	npmH.SetModeration(svc.Quarantine)
 	webH := web.New(svc.Registry, web.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors}, web.Config{PublicURL: cfg.PublicURL, Policies: docs.Policies(), SecurityContacts: cfg.SecurityContact.Contact}, log)
 	webH.Mount(orgpages.New(svc.Orgs), trustpages.New(svc.Trust.Service), stagepages.New(svc.Stage, svc.Registry),
-		adminpages.New(svc.Identity, svc.Orgs), quarantinepages.New(svc.Quarantine))
+		adminpages.New(svc.Identity, svc.Orgs), quarantinepages.New(svc.Quarantine),
+		reportpages.New(svc.Reports, svc.Registry))
 	if svc.SSO != nil {
 		webH.WithSSO(svc.SSO)
 	}
@@ -306,6 +312,7 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	}
 	mux := newMux(serverRoutes(func(name string) http.Handler { return handlers[name] }))
 	mountOps(mux, svc, cfg, log)
+	mountReports(mux, svc, addrs.Handler, log)
 	mux.HandleFunc("/", catchAll)
 	// A private registry's read gate stands in front of everything, the
 	// fast paths and their caches included (readgate.go).
@@ -344,6 +351,7 @@ func startJobs(svc *Services, cfg config.Config, log *slog.Logger) {
 	bg.Go(bg.Context(), "free space", func(ctx context.Context) { svc.Ops.watchSpace(ctx, time.Minute) })
 	startStageJobs(svc)
 	startQuarantineJobs(svc)
+	startReportJobs(svc)
 }
 
 // Serve runs the registry on ln until ctx is cancelled, then stops

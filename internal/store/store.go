@@ -106,6 +106,7 @@ type Tx interface {
 	Provenance
 	NameAllowances
 	Malware
+	Reports
 	UpstreamPins
 	Invites
 	SSOIdentities

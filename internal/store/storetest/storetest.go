@@ -41,6 +41,7 @@ import (
 	"github.com/rampart/rampart/internal/store/storetest/orgs"
 	"github.com/rampart/rampart/internal/store/storetest/packages"
 	"github.com/rampart/rampart/internal/store/storetest/provenance"
+	"github.com/rampart/rampart/internal/store/storetest/reports"
 	"github.com/rampart/rampart/internal/store/storetest/scanning"
 	"github.com/rampart/rampart/internal/store/storetest/signatures"
 	"github.com/rampart/rampart/internal/store/storetest/signing"
@@ -96,6 +97,7 @@ var roles = []struct {
 	{"Provenance", provenance.RunProvenance},
 	{"NameAllowances", names.RunNameAllowances},
 	{"Malware", malware.RunMalware},
+	{"Reports", reports.RunReports},
 	{"UpstreamPins", upstream.RunUpstreamPins},
 	{"Invites", access.RunInvites},
 	{"SSOIdentities", access.RunSSOIdentities},
