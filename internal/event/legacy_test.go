@@ -120,6 +120,10 @@ func TestLegacyShapes(t *testing.T) {
 		// Quarantine events were born typed.
 		{core.EventQuarantine, map[string]any{"reason": "r"}, Quarantine{Reason: "r"}},
 		{core.EventQuarantineRelease, map[string]any{"reason": "r"}, QuarantineRelease{Reason: "r"}},
+		// Advisory events were born typed.
+		{core.EventAdvisoryImport, map[string]any{"id": "GHSA-1", "modified": now, "withdrawn": true, "change": "updated", "source": "npm/all.zip", "packages": []string{"npm/a"}},
+			AdvisoryImport{ID: "GHSA-1", Modified: ms, Withdrawn: true, Change: "updated", Source: "npm/all.zip", Packages: []string{"npm/a"}}},
+		{core.EventAdvisoryMalicious, map[string]any{"id": "MAL-2026-1", "versions": []string{"1.0.1"}, "summary": "s"}, AdvisoryMalicious{ID: "MAL-2026-1", Versions: []string{"1.0.1"}, Summary: "s"}},
 	}
 	seen := map[string]bool{}
 	for _, c := range cases {

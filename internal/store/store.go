@@ -104,6 +104,7 @@ type Tx interface {
 	Orgs
 	Provenance
 	NameAllowances
+	Advisories
 }
 
 // Users holds accounts. Names are unique; so are verified email

@@ -202,4 +202,11 @@ var Methods = map[string]Rule{
 	"AllowName":      {Security, "a name the typosquatting check refuses may be created; EventNameAllowed"},
 	"NameAllowance":  {Read, ""},
 	"NameAllowances": {Read, ""},
+	// Advisories
+	"PutAdvisory":         {Security, "what tools and npm audit are told is vulnerable or malicious; EventAdvisoryImport or EventAdvisoryMalicious"},
+	"Advisory":            {Read, ""},
+	"AdvisoriesFor":       {Read, ""},
+	"ListAdvisories":      {Read, ""},
+	"AdvisoryModified":    {Read, ""},
+	"NextMaliciousNumber": {Security, "allocates a MAL- id, only with the advisory it names; EventAdvisoryMalicious"},
 }

@@ -83,7 +83,7 @@ func TestCheckFindsCorruption(t *testing.T) {
 	}
 	// Enough rows that the middle of the file lies well past the schema
 	// pages, however many tables the migrations create.
-	for i := range 1000 {
+	for i := range 3000 {
 		if err := s.Update(t.Context(), func(tx store.Tx) error {
 			return tx.SetMeta(fmt.Sprintf("key-%04d", i), fmt.Sprintf("%0200d", i))
 		}); err != nil {

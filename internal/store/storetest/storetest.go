@@ -35,6 +35,7 @@ import (
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/store/storetest/accounts"
+	"github.com/rampart/rampart/internal/store/storetest/advisories"
 	"github.com/rampart/rampart/internal/store/storetest/names"
 	"github.com/rampart/rampart/internal/store/storetest/orgs"
 	"github.com/rampart/rampart/internal/store/storetest/packages"
@@ -90,6 +91,7 @@ var roles = []struct {
 	{"Orgs", orgs.RunOrgs},
 	{"Provenance", provenance.RunProvenance},
 	{"NameAllowances", names.RunNameAllowances},
+	{"Advisories", advisories.RunAdvisories},
 	{"Transactions", RunTransactions},
 }
 
