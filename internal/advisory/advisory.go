@@ -103,6 +103,38 @@ func (s *Service) ForPackage(ctx context.Context, ref core.PackageRef) ([]Record
 	return out, nil
 }
 
+// ForPackages is ForPackage of many packages in one read (npm's audit
+// names every package of a tree at once), keyed by the position in refs.
+func (s *Service) ForPackages(ctx context.Context, refs []core.PackageRef) ([][]Record, error) {
+	lists := make([][]core.Advisory, len(refs))
+	err := s.st.View(ctx, func(tx store.Tx) error {
+		for i, ref := range refs {
+			var err error
+			if lists[i], err = tx.AdvisoriesFor(ref); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	out := make([][]Record, len(refs))
+	for i, list := range lists {
+		for _, a := range list {
+			r, err := parseStored(a)
+			if err != nil {
+				return nil, err
+			}
+			if !r.IsWithdrawn(now) {
+				out[i] = append(out[i], r)
+			}
+		}
+	}
+	return out, nil
+}
+
 // Query lists the advisories in force that affect ref at version, or
 // every one naming ref when version is "".
 func (s *Service) Query(ctx context.Context, ref core.PackageRef, version string) ([]Record, error) {

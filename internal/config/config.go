@@ -67,6 +67,8 @@ type Config struct {
 	SecretScanning SecretScanning `toml:"secret_scanning"`
 	Staging        Staging        `toml:"staging"`
 	Provenance     Provenance     `toml:"provenance"`
+	// Advisories is the scheduled pull of OSV advisories (advisories.go).
+	Advisories Advisories `toml:"advisories"`
 
 	// SecurityContact is this registry's security.txt (RFC 9116).
 	SecurityContact SecurityContact `toml:"security_contact"`
@@ -297,6 +299,7 @@ func Default() Config {
 		TrustedPublishing: defaultTrustedPublishing(),
 		SecretScanning:    defaultSecretScanning(),
 		Staging:           Staging{Expiry: Duration{14 * 24 * time.Hour}},
+		Advisories:        defaultAdvisories(),
 	}
 }
 
@@ -446,6 +449,9 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("recovery.wait = %q: want at least \"24h\" (the default and the published policy is \"168h\", 7 days)", w))
 	}
 	if err := c.TrustedPublishing.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Advisories.validate(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

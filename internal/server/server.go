@@ -17,6 +17,7 @@ import (
 	"github.com/rampart/rampart/docs"
 	"github.com/rampart/rampart/internal/account"
 	"github.com/rampart/rampart/internal/authn"
+	"github.com/rampart/rampart/internal/advisory"
 	"github.com/rampart/rampart/internal/background"
 	"github.com/rampart/rampart/internal/blob/fsblob"
 	"github.com/rampart/rampart/internal/clientaddr"
@@ -30,6 +31,7 @@ import (
 	"github.com/rampart/rampart/internal/notifier"
 	"github.com/rampart/rampart/internal/npm"
 	"github.com/rampart/rampart/internal/org"
+	"github.com/rampart/rampart/internal/osvapi"
 	"github.com/rampart/rampart/internal/password"
 	"github.com/rampart/rampart/internal/provenance"
 	"github.com/rampart/rampart/internal/publish"
@@ -94,6 +96,8 @@ type Services struct {
 	// Names is typosquatting protection: the check on new names and the
 	// moderators' allowances (internal/namepolicy).
 	Names *namepolicy.Service
+	// Advisories is the OSV advisory database (advisories.go).
+	Advisories *advisory.Service
 }
 
 // Close stops the background jobs, waits until ctx ends for the tasks
@@ -219,6 +223,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 	accts.Names = names
 	accts.Stage = openStage(reg, cfg, mailer, opts)
 	accts.Orgs = org.New(st, mailer, cfg.PublicURL, opts.Now, opts.Log)
+	accts.Advisories = openAdvisories(accts, cfg, opts)
 	return accts, nil
 }
 
@@ -232,6 +237,7 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	npmH := npm.New(svc.Registry, npm.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors, Orgs: svc.Orgs}, cfg.Limits, log).WithStaging(svc.Stage)
 	npmH.UseSigning(svc.Signing)
 	npmH.SetTrust(svc.Trust.Service)
+	npmH.UseAdvisories(svc.Advisories)
 	webH := web.New(svc.Registry, web.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors, Orgs: svc.Orgs}, web.Config{PublicURL: cfg.PublicURL, Policies: docs.Policies(), SecurityContacts: cfg.SecurityContact.Contact}, log).WithStaging(svc.Stage)
 	webH.SetTrust(svc.Trust.Service)
 	addrs := clientaddr.New(cfg.TrustedProxyPrefixes())
@@ -258,6 +264,7 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	mux.Handle("GET /-/policies/{name}", addrs.Handler(webH))
 	mux.Handle("GET "+web.PathSecurityTxt, web.SecurityTxt(cfg.SecurityContact, cfg.PublicURL))
 	mux.Handle(scanapi.Path, addrs.Handler(scanapi.New(svc.Scanning, log)))
+	mux.Handle(osvapi.Prefix, addrs.Handler(osvapi.New(svc.Advisories, log)))
 	mux.HandleFunc("/", catchAll)
 	return withDeadlines(logRequests(fastReads(mux, catchAll), log), cfg.Limits)
 }
@@ -344,6 +351,7 @@ func startJobs(svc *Services, cfg config.Config, log *slog.Logger) {
 	}
 	bg.Go(bg.Context(), "sweeps", func(ctx context.Context) { runSweeps(ctx, svc.Limiter, time.Hour, log) })
 	startStageJobs(svc)
+	startAdvisoryJobs(svc, cfg)
 }
 
 // Serve runs the registry on ln until ctx is cancelled, then stops
