@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/rampart/rampart/internal/core"
@@ -39,6 +40,7 @@ func New(st store.Store, cfg Config, now func() time.Time, log *slog.Logger) *Se
 	if log == nil {
 		log = slog.Default()
 	}
+	cfg.PublicURL = strings.TrimSuffix(cfg.PublicURL, "/")
 	return &Service{st: st, cfg: cfg, now: now, log: log}
 }
 
