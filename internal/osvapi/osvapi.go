@@ -39,7 +39,12 @@ type Handler struct {
 }
 
 // New returns the API's handler.
-func New(svc *advisory.Service, log *slog.Logger) *Handler { return &Handler{svc: svc, log: log} }
+func New(svc *advisory.Service, log *slog.Logger) *Handler {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Handler{svc: svc, log: log}
+}
 
 // ServeHTTP routes the three endpoints; a wrong method is answered 405
 // with Allow.
