@@ -3,6 +3,7 @@ package advisory
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -214,5 +215,34 @@ func TestPublishMalicious(t *testing.T) {
 	user := authz.Principal{User: &core.User{Name: "mallory", EmailVerified: true}}
 	if _, err := svc.Malicious(t.Context(), user, core.NPM("rival"), []string{"1.0.0"}, "", ""); core.KindOf(err) != core.KindForbidden {
 		t.Errorf("a user's MAL- advisory: %v", err)
+	}
+}
+
+func TestResolveAndDependencies(t *testing.T) {
+	vs := []string{"1.0.0", "1.2.0", "1.3.0-beta.1", "2.0.0"}
+	for rng, want := range map[string]string{"^1.0.0": "1.2.0", "~1.0.0": "1.0.0", "*": "2.0.0", "": "2.0.0", ">=3": "", "git+https://x/y.git": "", "1.x || 2.x": "2.0.0", "1.0.0 - 1.1.0": "1.0.0"} {
+		if got := Resolve(rng, vs); got != want {
+			t.Errorf("Resolve(%q) = %q, want %q", rng, got, want)
+		}
+	}
+	svc, _, _ := newService(t)
+	if _, err := svc.ImportPath(t.Context(), admin, samples(t)); err != nil {
+		t.Fatal(err)
+	}
+	registry := map[string][]string{"lodash": {"4.17.20", "4.17.21"}, "semver": {"7.5.1", "7.5.2", "6.3.0"}}
+	versions := func(_ context.Context, ref core.PackageRef) ([]string, error) {
+		vs, ok := registry[ref.Name]
+		if !ok {
+			return nil, core.Errorf(core.KindNotFound, "no %s", ref.Name)
+		}
+		return vs, nil
+	}
+	got, err := svc.ForDependencies(t.Context(), core.EcosystemNPM, map[string]string{"lodash": "~4.17.0", "semver": "^6.0.0", "left-pad": "^1.0.0"}, versions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// lodash resolves to 4.17.21 (fixed); semver ^6 to 6.3.0, affected, fixed in 6.3.1.
+	if len(got) != 1 || got[0].Package.Name != "semver" || got[0].Version != "6.3.0" || got[0].FixedIn != "6.3.1" || got[0].Via != "^6.0.0" {
+		t.Fatalf("ForDependencies = %+v", got)
 	}
 }
