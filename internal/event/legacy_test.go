@@ -124,6 +124,9 @@ func TestLegacyShapes(t *testing.T) {
 		{core.EventAdvisoryImport, map[string]any{"id": "GHSA-1", "modified": now, "withdrawn": true, "change": "updated", "source": "npm/all.zip", "packages": []string{"npm/a"}},
 			AdvisoryImport{ID: "GHSA-1", Modified: ms, Withdrawn: true, Change: "updated", Source: "npm/all.zip", Packages: []string{"npm/a"}}},
 		{core.EventAdvisoryMalicious, map[string]any{"id": "MAL-2026-1", "versions": []string{"1.0.1"}, "summary": "s"}, AdvisoryMalicious{ID: "MAL-2026-1", Versions: []string{"1.0.1"}, Summary: "s"}},
+		// Upstream events were born typed.
+		{core.EventUpstreamPin, map[string]any{"upstream": "u", "integrity": "sha512-x"}, UpstreamPin{Upstream: "u", Integrity: "sha512-x"}},
+		{core.EventUpstreamMismatch, map[string]any{"upstream": "u", "pinned": "a", "offered": "b"}, UpstreamMismatch{Upstream: "u", Pinned: "a", Offered: "b"}},
 	}
 	seen := map[string]bool{}
 	for _, c := range cases {

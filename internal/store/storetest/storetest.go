@@ -45,6 +45,7 @@ import (
 	"github.com/rampart/rampart/internal/store/storetest/stages"
 	"github.com/rampart/rampart/internal/store/storetest/suite"
 	"github.com/rampart/rampart/internal/store/storetest/trust"
+	"github.com/rampart/rampart/internal/store/storetest/upstream"
 )
 
 // Run runs the whole conformance suite, role by role. open is called once
@@ -92,6 +93,7 @@ var roles = []struct {
 	{"Provenance", provenance.RunProvenance},
 	{"NameAllowances", names.RunNameAllowances},
 	{"Advisories", advisories.RunAdvisories},
+	{"UpstreamPins", upstream.RunUpstreamPins},
 	{"Transactions", RunTransactions},
 }
 
