@@ -74,9 +74,9 @@ func TestMaliciousValidAgainstSchema(t *testing.T) {
 		}
 	}
 	bad := []string{
-		`{"id":"MAL-2026-1"}`,                                 // no modified
-		`{"id":"NOPE-1","modified":"2026-01-01T00:00:00Z"}`,   // unknown home database
-		`{"id":"MAL-2026-1","modified":"2026-01-01"}`,         // not a timestamp
+		`{"id":"MAL-2026-1"}`,                               // no modified
+		`{"id":"NOPE-1","modified":"2026-01-01T00:00:00Z"}`, // unknown home database
+		`{"id":"MAL-2026-1","modified":"2026-01-01"}`,       // not a timestamp
 		`{"id":"MAL-2026-1","modified":"2026-01-01T00:00:00Z","extra":1}`,
 		`{"id":"MAL-2026-1","modified":"2026-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"npm","name":"a"},"ranges":[{"type":"SEMVER","events":[{"fixed":"1.0.0"}]}]}]}`,
 		`{"id":"MAL-2026-1","modified":"2026-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"npm","name":"a"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.0.0"},{"last_affected":"1.0.0"}]}]}]}`,

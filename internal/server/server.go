@@ -16,8 +16,8 @@ import (
 
 	"github.com/rampart/rampart/docs"
 	"github.com/rampart/rampart/internal/account"
-	"github.com/rampart/rampart/internal/authn"
 	"github.com/rampart/rampart/internal/advisory"
+	"github.com/rampart/rampart/internal/authn"
 	"github.com/rampart/rampart/internal/background"
 	"github.com/rampart/rampart/internal/blob/fsblob"
 	"github.com/rampart/rampart/internal/clientaddr"
