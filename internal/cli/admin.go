@@ -59,6 +59,7 @@ whether or not "rampart serve" is running on the same folder.`,
 	cmd.AddCommand(newOrgCmd(env))
 	cmd.AddCommand(newInviteCmd(env))
 	cmd.AddCommand(newScanCmd(env), newQuarantineCmd(env))
+	cmd.AddCommand(newAdvisories(env))
 	return cmd
 }
 

@@ -135,6 +135,11 @@ func TestAdminGolden(t *testing.T) {
 	step("name-allow-again", "", "admin", "name", "allow", "lodahs")
 	step("name-allowed", "", "admin", "name", "allowed")
 
+	step("advisories-import", "", "admin", "advisories", "import", "../osv/testdata/npm")
+	step("advisories-import-again", "", "admin", "advisories", "import", "../osv/testdata/npm")
+	step("advisories-malicious", "", "admin", "advisories", "malicious", "left-pad@1.0.0", "--summary", "steals npm tokens")
+	step("advisories-malicious-two-packages", "", "admin", "advisories", "malicious", "left-pad@1.0.0", "right-pad@1.0.0")
+
 	step("critical-add", "", "admin", "package", "critical", "add", "left-pad")
 	step("critical-add-unknown", "", "admin", "package", "critical", "add", "no-such-pad")
 	step("critical-ls", "", "admin", "package", "critical", "ls")

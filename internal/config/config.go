@@ -68,6 +68,8 @@ type Config struct {
 	Staging        Staging        `toml:"staging"`
 	Scan           Scan           `toml:"scan"`
 	Provenance     Provenance     `toml:"provenance"`
+	// Advisories is the scheduled pull of OSV advisories (advisories.go).
+	Advisories Advisories `toml:"advisories"`
 
 	// Upstreams are the registries this one proxies ([[upstream]]).
 	Upstreams []Upstream `toml:"upstream"`
@@ -320,6 +322,7 @@ func Default() Config {
 		Log:               Log{Format: "text", Level: "info", Requests: true},
 		Disk:              Disk{MinFree: ByteSize{512 << 20}, WarnFree: ByteSize{2 << 30}},
 		Shutdown:          Shutdown{Drain: Duration{30 * time.Second}},
+		Advisories:        defaultAdvisories(),
 	}
 }
 
@@ -500,6 +503,9 @@ func (c *Config) Validate() error {
 		errs = append(errs, errors.New("access.password_login = false needs an identity provider to sign in with: add an [[sso]] section"))
 	}
 	errs = append(errs, c.validateOps())
+	if err := c.Advisories.validate(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 

@@ -132,6 +132,10 @@ func TestLegacyShapes(t *testing.T) {
 		{core.EventReportFiled, map[string]any{"item": 2, "report": 3, "category": "spam", "new_item": true, "updated": false, "count": 1}, ReportFiled{Item: 2, Report: 3, Category: "spam", NewItem: true, Count: 1}},
 		{core.EventReportReplied, map[string]any{"item": 2}, ReportReplied{Item: 2}},
 		{core.EventReportClosed, map[string]any{"item": 2, "outcome": "dismissed"}, ReportClosed{Item: 2, Outcome: "dismissed"}},
+		// Advisory events were born typed.
+		{core.EventAdvisoryImport, map[string]any{"id": "GHSA-1", "modified": now, "withdrawn": true, "change": "updated", "source": "npm/all.zip", "packages": []string{"npm/a"}},
+			AdvisoryImport{ID: "GHSA-1", Modified: ms, Withdrawn: true, Change: "updated", Source: "npm/all.zip", Packages: []string{"npm/a"}}},
+		{core.EventAdvisoryMalicious, map[string]any{"id": "MAL-2026-1", "versions": []string{"1.0.1"}, "summary": "s"}, AdvisoryMalicious{ID: "MAL-2026-1", Versions: []string{"1.0.1"}, Summary: "s"}},
 		// Upstream events were born typed.
 		{core.EventUpstreamPin, map[string]any{"upstream": "u", "integrity": "sha512-x"}, UpstreamPin{Upstream: "u", Integrity: "sha512-x"}},
 		{core.EventUpstreamMismatch, map[string]any{"upstream": "u", "pinned": "a", "offered": "b"}, UpstreamMismatch{Upstream: "u", Pinned: "a", Offered: "b"}},

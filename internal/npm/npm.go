@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rampart/rampart/internal/advisory"
 	"github.com/rampart/rampart/internal/authn"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/clientaddr"
@@ -62,6 +63,8 @@ type Handler struct {
 	// moderation serves the moderation API (moderation.go); nil until
 	// SetModeration.
 	moderation *quarantine.Service
+	// advisories answers npm's audit (advisories.go); nil: nothing known.
+	advisories *advisory.Service
 }
 
 // otpHeader carries the one-time password npm sends (--otp, or after an
@@ -638,9 +641,9 @@ func searchNumber(raw, name string, def, lo, hi int) (int, error) {
 	return n, nil
 }
 
-// auditBulk answers npm's audit request. Advisories arrive with the
-// advisory feature; until then nothing is vulnerable, and an empty object
-// keeps `npm audit` and the install summary working.
+// auditBulk answers npm's audit request from the advisory database
+// (advisories.go); {} when nothing is known, which keeps `npm audit` and
+// the install summary working.
 //
 // The request is anonymous and gzip'd, so it is never read whole: the
 // compressed body is bounded by MaxJSONBodyBytes, the inflated bytes by
@@ -659,13 +662,18 @@ func (h *Handler) auditBulk(w http.ResponseWriter, r *http.Request) error {
 		defer zr.Close()
 		body = zr
 	}
-	if _, err := npmfmt.ParseAuditRequest(npmfmt.AuditLimitReader(body)); err != nil {
+	req, err := npmfmt.ParseAuditRequest(npmfmt.AuditLimitReader(body))
+	if err != nil {
 		if errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) || errors.As(err, new(flate.CorruptInputError)) {
 			return core.Errorf(core.KindInvalid, "the audit request's gzip stream is corrupt: %v", err)
 		}
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{})
+	answer, err := h.auditAnswer(r.Context(), req)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, answer)
 }
 
 // ---- /-/package/<pkg>/... ----

@@ -15,6 +15,7 @@ import (
 
 	"github.com/rampart/rampart/docs"
 	"github.com/rampart/rampart/internal/account"
+	"github.com/rampart/rampart/internal/advisory"
 	"github.com/rampart/rampart/internal/authn"
 	"github.com/rampart/rampart/internal/background"
 	"github.com/rampart/rampart/internal/blob"
@@ -30,6 +31,7 @@ import (
 	"github.com/rampart/rampart/internal/notifier"
 	"github.com/rampart/rampart/internal/npm"
 	"github.com/rampart/rampart/internal/org"
+	"github.com/rampart/rampart/internal/osvapi"
 	"github.com/rampart/rampart/internal/password"
 	"github.com/rampart/rampart/internal/provenance"
 	"github.com/rampart/rampart/internal/publish"
@@ -49,6 +51,7 @@ import (
 	"github.com/rampart/rampart/internal/upstream"
 	"github.com/rampart/rampart/internal/web"
 	"github.com/rampart/rampart/internal/web/adminpages"
+	"github.com/rampart/rampart/internal/web/advisorypages"
 	"github.com/rampart/rampart/internal/web/orgpages"
 	"github.com/rampart/rampart/internal/web/quarantinepages"
 	"github.com/rampart/rampart/internal/web/reportpages"
@@ -112,6 +115,8 @@ type Services struct {
 	Quarantine *quarantine.Service
 	// Reports is reports and the moderation queue (reports.go).
 	Reports *report.Service
+	// Advisories is the OSV advisory database (advisories.go).
+	Advisories *advisory.Service
 	// Upstream proxies the names this registry does not hold from the
 	// configured upstreams (internal/upstream); nil when none is.
 	Upstream *upstream.Service
@@ -263,6 +268,12 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 	accts.SSO = openSSO(st, cfg, accts, opts.Now, opts.Log)
 	accts.Ops, accts.Blobs = ops, blobs
 	ops.watchOutbox(st, opts.Now)
+	accts.Advisories = openAdvisories(accts, cfg, opts)
+	// A moderator's confirmation of a malicious version publishes its
+	// MAL- advisory, which npm audit then reports as critical.
+	if accts.Quarantine != nil && accts.Advisories != nil {
+		accts.Quarantine.UseAdvisories(accts.Advisories)
+	}
 	return accts, nil
 }
 
@@ -278,10 +289,11 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	npmH.UseUpstream(svc.Upstream)
 	npmH.SetTrust(svc.Trust.Service)
 	npmH.SetModeration(svc.Quarantine)
+	npmH.UseAdvisories(svc.Advisories)
 	webH := web.New(svc.Registry, web.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors}, web.Config{PublicURL: cfg.PublicURL, Policies: docs.Policies(), SecurityContacts: cfg.SecurityContact.Contact}, log)
 	webH.Mount(orgpages.New(svc.Orgs), trustpages.New(svc.Trust.Service), stagepages.New(svc.Stage, svc.Registry),
 		adminpages.New(svc.Identity, svc.Orgs), quarantinepages.New(svc.Quarantine),
-		reportpages.New(svc.Reports, svc.Registry))
+		reportpages.New(svc.Reports, svc.Registry), advisorypages.New(svc.Advisories, svc.Registry))
 	if svc.SSO != nil {
 		webH.WithSSO(svc.SSO)
 	}
@@ -313,6 +325,7 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	mux := newMux(serverRoutes(func(name string) http.Handler { return handlers[name] }))
 	mountOps(mux, svc, cfg, log)
 	mountReports(mux, svc, addrs.Handler, log)
+	mux.Handle(osvapi.Prefix, addrs.Handler(osvapi.New(svc.Advisories, log)))
 	mux.HandleFunc("/", catchAll)
 	// A private registry's read gate stands in front of everything, the
 	// fast paths and their caches included (readgate.go).
@@ -352,6 +365,7 @@ func startJobs(svc *Services, cfg config.Config, log *slog.Logger) {
 	startStageJobs(svc)
 	startQuarantineJobs(svc)
 	startReportJobs(svc)
+	startAdvisoryJobs(svc, cfg)
 }
 
 // Serve runs the registry on ln until ctx is cancelled, then stops

@@ -107,6 +107,7 @@ type Tx interface {
 	NameAllowances
 	Malware
 	Reports
+	Advisories
 	UpstreamPins
 	Invites
 	SSOIdentities

@@ -130,6 +130,7 @@ type packageBody struct {
 	Versions    []versionRow
 	// Policy is the provenance continuity policy, for maintainers only.
 	Policy      *policyView
+	Sections    []template.HTML // the page groups' parts (packagesections.go)
 	Tags        []distTag
 	Maintainers []string
 	Downloads   int64
@@ -205,6 +206,9 @@ func (h *Handler) pkg(w http.ResponseWriter, r *http.Request, p authz.Principal)
 		b.Maintainers = append(b.Maintainers, m.Name)
 	}
 	b.Policy = h.provenancePolicyView(r, p, pv.Package.Name, b.Maintainers)
+	if b.Sections, err = h.packageSections(r, p, pv); err != nil {
+		return err
+	}
 	return h.render(w, r, p, http.StatusOK, "package", pageData{Title: b.Name, Body: b})
 }
 

@@ -63,6 +63,8 @@ type Handler struct {
 	mux *http.ServeMux
 	// root is mux behind cross-origin (CSRF) protection.
 	root http.Handler
+	// sections are the groups' parts of package pages (packagesections.go).
+	sections []webkit.PackageSection
 }
 
 // New builds the web UI.

@@ -220,6 +220,13 @@ var Methods = map[string]Rule{
 	"LatestRescan":      {Read, ""},
 	"RescanItems":       {Read, ""},
 	"CountRescanItems":  {Read, ""},
+	// Advisories
+	"PutAdvisory":         {Security, "what tools and npm audit are told is vulnerable or malicious; EventAdvisoryImport or EventAdvisoryMalicious"},
+	"Advisory":            {Read, ""},
+	"AdvisoriesFor":       {Read, ""},
+	"ListAdvisories":      {Read, ""},
+	"AdvisoryModified":    {Read, ""},
+	"NextMaliciousNumber": {Security, "allocates a MAL- id, only with the advisory it names; EventAdvisoryMalicious"},
 	// UpstreamPins
 	"PinUpstream":  {Security, "a pin decides which bytes a proxied version accepts; EventUpstreamPin"},
 	"UpstreamPins": {Read, ""},

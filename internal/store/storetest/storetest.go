@@ -37,6 +37,7 @@ import (
 	"github.com/rampart/rampart/internal/store/storetest/access"
 	"github.com/rampart/rampart/internal/store/storetest/accounts"
 	"github.com/rampart/rampart/internal/store/storetest/malware"
+	"github.com/rampart/rampart/internal/store/storetest/advisories"
 	"github.com/rampart/rampart/internal/store/storetest/names"
 	"github.com/rampart/rampart/internal/store/storetest/orgs"
 	"github.com/rampart/rampart/internal/store/storetest/packages"
@@ -98,6 +99,7 @@ var roles = []struct {
 	{"NameAllowances", names.RunNameAllowances},
 	{"Malware", malware.RunMalware},
 	{"Reports", reports.RunReports},
+	{"Advisories", advisories.RunAdvisories},
 	{"UpstreamPins", upstream.RunUpstreamPins},
 	{"Invites", access.RunInvites},
 	{"SSOIdentities", access.RunSSOIdentities},
