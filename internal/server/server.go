@@ -25,6 +25,7 @@ import (
 	npmfmt "github.com/rampart/rampart/internal/ecosystem/npm"
 	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/limits"
+	"github.com/rampart/rampart/internal/logapi"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/namepolicy"
 	"github.com/rampart/rampart/internal/notifier"
@@ -44,6 +45,7 @@ import (
 	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/store/sqlite"
 	"github.com/rampart/rampart/internal/throttle"
+	"github.com/rampart/rampart/internal/tlog"
 	"github.com/rampart/rampart/internal/web"
 )
 
@@ -94,6 +96,9 @@ type Services struct {
 	// Names is typosquatting protection: the check on new names and the
 	// moderators' allowances (internal/namepolicy).
 	Names *namepolicy.Service
+	// TLog is the transparency log (tlog.go); nil for admin commands.
+	TLog    *tlog.Log
+	tlogAPI *logapi.Handler
 }
 
 // Close stops the background jobs, waits until ctx ends for the tasks
@@ -109,7 +114,7 @@ func (s *Services) Close(ctx context.Context) error {
 			slog.WarnContext(ctx, "account notices left in the outbox for the next start", "err", err)
 		}
 	}
-	return errors.Join(s.closeStage(ctx), s.Registry.Close(ctx), s.Store.Close())
+	return errors.Join(s.closeStage(ctx), s.closeTLog(ctx), s.Registry.Close(ctx), s.Store.Close())
 }
 
 // Open builds the services over cfg.Data. cfg must be validated.
@@ -219,6 +224,9 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 	accts.Names = names
 	accts.Stage = openStage(reg, cfg, mailer, opts)
 	accts.Orgs = org.New(st, mailer, cfg.PublicURL, opts.Now, opts.Log)
+	if err := openTLog(ctx, accts, cfg, opts); err != nil {
+		return nil, errors.Join(err, accts.Close(ctx))
+	}
 	return accts, nil
 }
 
@@ -258,6 +266,7 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	mux.Handle("GET /-/policies/{name}", addrs.Handler(webH))
 	mux.Handle("GET "+web.PathSecurityTxt, web.SecurityTxt(cfg.SecurityContact, cfg.PublicURL))
 	mux.Handle(scanapi.Path, addrs.Handler(scanapi.New(svc.Scanning, log)))
+	mountTLog(mux, svc)
 	mux.HandleFunc("/", catchAll)
 	return withDeadlines(logRequests(fastReads(mux, catchAll), log), cfg.Limits)
 }
@@ -344,6 +353,7 @@ func startJobs(svc *Services, cfg config.Config, log *slog.Logger) {
 	}
 	bg.Go(bg.Context(), "sweeps", func(ctx context.Context) { runSweeps(ctx, svc.Limiter, time.Hour, log) })
 	startStageJobs(svc)
+	startTLog(svc)
 }
 
 // Serve runs the registry on ln until ctx is cancelled, then stops
