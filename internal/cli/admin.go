@@ -56,6 +56,7 @@ whether or not "rampart serve" is running on the same folder.`,
 	pkg.AddCommand(critical)
 	cmd.AddCommand(user, name, pkg, newBlobs(env), newBackup(env), newRestore(env), newKeys(env))
 	cmd.AddCommand(newOrgCmd(env))
+	cmd.AddCommand(newLogCmd(env))
 	return cmd
 }
 
