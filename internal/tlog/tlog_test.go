@@ -19,7 +19,7 @@ import (
 	"github.com/rampart/rampart/internal/tlog"
 )
 
-func openStore(t *testing.T, dir string) store.Store {
+func openStore(t testing.TB, dir string) store.Store {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(dir, "metadata.db"))
 	if err != nil {
@@ -29,7 +29,7 @@ func openStore(t *testing.T, dir string) store.Store {
 	return st
 }
 
-func appendEvents(t *testing.T, st store.Store, n int, at time.Time) {
+func appendEvents(t testing.TB, st store.Store, n int, at time.Time) {
 	t.Helper()
 	err := st.Update(context.Background(), func(tx store.Tx) error {
 		for i := range n {
@@ -44,9 +44,13 @@ func appendEvents(t *testing.T, st store.Store, n int, at time.Time) {
 	}
 }
 
-func openLog(t *testing.T, st store.Store, dir string) *tlog.Log {
+func openLog(t testing.TB, st store.Store, dir string) *tlog.Log {
+	return openLogWith(t, st, dir, 100*time.Millisecond)
+}
+
+func openLogWith(t testing.TB, st store.Store, dir string, every time.Duration) *tlog.Log {
 	t.Helper()
-	l, err := tlog.Open(context.Background(), st, tlog.Config{Dir: dir, Origin: tlog.Origin("http://registry.test/"), CheckpointEvery: 100 * time.Millisecond})
+	l, err := tlog.Open(context.Background(), st, tlog.Config{Dir: dir, Origin: tlog.Origin("http://registry.test/"), CheckpointEvery: every})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +59,7 @@ func openLog(t *testing.T, st store.Store, dir string) *tlog.Log {
 
 // waitCheckpoint waits for a checkpoint of at least size (Tessera signs
 // one every CheckpointEvery; the deadline is generous for a loaded machine).
-func waitCheckpoint(t *testing.T, l *tlog.Log, size uint64) ([]byte, log.Checkpoint) {
+func waitCheckpoint(t testing.TB, l *tlog.Log, size uint64) ([]byte, log.Checkpoint) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
