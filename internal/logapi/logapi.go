@@ -51,6 +51,9 @@ type Handler struct {
 
 // New returns the handler of l, whose files are in dir (tlog.LogDir).
 func New(l *tlog.Log, dir string, lg *slog.Logger) (*Handler, error) {
+	if lg == nil {
+		lg = slog.Default()
+	}
 	r, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, err

@@ -294,7 +294,6 @@ func open(raw []byte, vs note.Verifiers) (*Checkpoint, error) {
 	return &Checkpoint{Checkpoint: cp, Raw: raw}, nil
 }
 
-
 func writeFile(path string, b []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
