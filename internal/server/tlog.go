@@ -21,6 +21,7 @@ func openTLog(ctx context.Context, svc *Services, cfg config.Config, opts Option
 	if opts.Console {
 		return nil
 	}
+	ownerOnlyFiles()
 	l, err := tlog.Open(ctx, svc.Store, tlog.Config{Dir: tlogDir(cfg), Origin: tlog.Origin(cfg.PublicURL), Log: opts.Log})
 	if err != nil {
 		return err
