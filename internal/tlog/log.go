@@ -262,7 +262,7 @@ func artifactOf(tx store.Tx, e *core.Event) (*Artifact, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, err := tx.VersionFile(pkg.ID, e.Version)
+	v, err := tx.Version(pkg.ID, e.Version)
 	if errors.Is(err, core.ErrNotFound) {
 		return nil, nil
 	}
@@ -270,14 +270,12 @@ func artifactOf(tx store.Tx, e *core.Event) (*Artifact, error) {
 		return nil, err
 	}
 	a := &Artifact{Integrity: v.Integrity, SHA512: v.Digest, Shasum: v.Shasum, Size: v.Size, Provenance: v.Provenance}
-	if v.Provenance != "" {
-		p, err := tx.VersionProvenance(pkg.ID, e.Version)
-		if err != nil && !errors.Is(err, core.ErrNotFound) {
-			return nil, err
-		}
-		if p != nil {
-			a.SourceRepository, a.Workflow, a.Issuer = p.SourceRepository, p.WorkflowPath, p.Issuer
-		}
+	p, err := tx.VersionProvenance(pkg.ID, e.Version)
+	if err != nil && !errors.Is(err, core.ErrNotFound) {
+		return nil, err
+	}
+	if p != nil {
+		a.SourceRepository, a.Workflow, a.Issuer = p.SourceRepository, p.WorkflowPath, p.Issuer
 	}
 	return a, nil
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/transparency-dev/tessera/client"
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/rampart/rampart/internal/testpeers/sigstore"
 	"github.com/rampart/rampart/internal/testserver"
 )
 
@@ -317,4 +318,74 @@ func sha512hexOf(t *testing.T, integrity string) string {
 		t.Fatal(err)
 	}
 	return hex.EncodeToString(b)
+}
+
+// TestVerifyProvenanceAndLogKeyRotation: `rampart verify` verifies a
+// version's provenance bundle against the trusted root it is given (and
+// refuses it against one that does not trust its Sigstore), the log's
+// entry binds the repository the provenance proved; after `rampart
+// admin log key rotate` and a restart, a client that pinned the old key
+// still verifies (the old key co-signs) and pins the new one.
+func TestVerifyProvenanceAndLogKeyRotation(t *testing.T) {
+	t.Parallel()
+	ss, err := sigstore.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Join(t.TempDir(), "trusted_root.json")
+	write(t, root, ss.TrustedRoot())
+	s := testserver.Start(t, testserver.Options{SMTP: true, Listen: testserver.FreeAddr(t), Config: "[provenance]\ntrusted_root = " + jsString(root) + "\n"})
+	alice := signup(t, s, "alice", alicePW)
+	withOfflineSigstore(t, alice, root)
+	name := "@alice/prov-pad"
+	pdir := writePkg(t, pkg{Name: name, Version: "1.0.0"})
+	bundlePath, _ := packAndBundle(t, alice, ss, pdir, name, "1.0.0", provRepo, sigstore.Options{})
+	alice.MustRun(pdir, "publish", "--access", "public", "--provenance-file", bundlePath)
+	dir := project(t)
+	anon(t, s).MustRun(dir, "install", name+"@1.0.0")
+	waitLogged(t, s, name, "1.0.0")
+
+	feed := do(t, "GET", s.URL+"-/log/feed?limit=1000", "", nil)
+	if !strings.Contains(string(feed.Body), `"source_repository":"`+provRepo+`"`) {
+		t.Errorf("the publish's leaf does not bind the repository %s: %s", provRepo, feed.Body)
+	}
+	if strings.Contains(string(feed.Body), `"provenance":"","sha512"`) {
+		t.Errorf("the publish's leaf does not bind the provenance bundle's digest: %s", feed.Body)
+	}
+
+	cache := t.TempDir()
+	r := rampartVerify(t, s, dir, cache, "--trusted-root", root)
+	if r.code != 0 {
+		t.Fatalf("verify with the Sigstore's root: exit %d\n%s", r.code, r.out)
+	}
+	mustContain(t, r.out, "ok   "+name+"@1.0.0 (leaf ", "provenance "+provRepo)
+	r = rampartVerify(t, s, dir, cache)
+	if r.code != 1 {
+		t.Fatalf("verify against the public-good root: exit %d\n%s", r.code, r.out)
+	}
+	mustContain(t, r.out, "FAIL "+name+"@1.0.0", "provenance:")
+
+	keysFile := filepath.Join(cache, "tlog", url.PathEscape(strings.TrimSuffix(strings.TrimPrefix(s.URL, "http://"), "/")), "keys")
+	before := strings.Fields(string(read(t, keysFile)))
+	out, err := s.Admin(t, "", "log", "key", "rotate")
+	if err != nil {
+		t.Fatalf("rampart admin log key rotate: %v\n%s", err, out)
+	}
+	mustContain(t, out, "is the new checkpoint key")
+	s = s.Restart(t)
+	// A new event, so that a checkpoint is signed with the new keys.
+	alice.MustRun(writePkg(t, pkg{Name: "after-rotation", Version: "1.0.0"}), "publish")
+	waitLogged(t, s, "after-rotation", "1.0.0")
+	listed := strings.Fields(string(do(t, "GET", s.URL+"-/log/key", "", nil).Body))
+	if len(listed) != 2 || listed[1] != before[0] {
+		t.Fatalf("after the rotation /-/log/key lists %q, want the new key then %q", listed, before[0])
+	}
+	r = rampartVerify(t, s, dir, cache, "--trusted-root", root)
+	if r.code != 0 {
+		t.Fatalf("verify after the rotation with the old key pinned: exit %d\n%s", r.code, r.out)
+	}
+	if after := strings.Fields(string(read(t, keysFile))); len(after) != 2 || after[1] != listed[0] {
+		t.Errorf("pinned after the rotation: %q, want the old key and %q", after, listed[0])
+	}
+	mustNotContain(t, r.out, "pinned the log key")
 }
