@@ -149,6 +149,16 @@ func TestSequencerAppendsEveryEventOnceAndResumes(t *testing.T) {
 	if err := proof.VerifyInclusion(rfc6962.DefaultHasher, 302, cp.Size, forged[:], ip, cp.Hash); err == nil {
 		t.Fatal("a forged leaf verified")
 	}
+	pr, err := l.Prove(context.Background(), 302)
+	if err != nil || pr.Entry.Seq != 303 || string(pr.Leaf) != string(leaf) || len(pr.Hashes) != len(ip) {
+		t.Fatalf("Prove(302): %+v, %v", pr, err)
+	}
+	if _, err := l.Prove(context.Background(), 305); err == nil {
+		t.Fatal("Prove of a leaf beyond the checkpoint")
+	}
+	if es, size, err := l.PackageEntries(context.Background(), "left-pad"); err != nil || size != 305 || len(es) != 305 || es[0].Seq != 305 {
+		t.Fatalf("PackageEntries: %d entries, size %d, %v", len(es), size, err)
+	}
 	cproof, err := pb.ConsistencyProof(context.Background(), old.Size, cp.Size)
 	if err != nil {
 		t.Fatal(err)
