@@ -17,7 +17,7 @@ import (
 //
 // Its bytes are JSON with the keys in this order (sorted), no
 // whitespace and no HTML escaping; Data is the event's canonical public
-// part (internal/event), never its personal part. An entry about a
+// part (internal/event) as the store holds it, never its personal part. An entry about a
 // version that adds an artifact (a publish, a staged publish, an
 // approval) also binds the artifact's digests and where it was built
 // (Artifact), read from the version's row, which never changes once
@@ -91,8 +91,17 @@ var unreadable = json.RawMessage(`{"unreadable":true}`)
 // newEntry builds the leaf of e; art is the artifact for the events
 // that carry one.
 func newEntry(e *core.Event, art *Artifact) Entry {
-	public, err := event.Public(e)
-	if err != nil {
+	// A typed event's public part is kept as it was written (the store
+	// never changes it), so its leaf does not depend on the release that
+	// appends it: today's codec would add the fields of a newer schema.
+	// A legacy (schema 0) event's data may hold personal data too: its
+	// public part is derived.
+	var public json.RawMessage
+	if _, err := event.Parse(e); err != nil {
+		public = unreadable
+	} else if e.Schema > 0 {
+		public = e.Data
+	} else if public, err = event.Public(e); err != nil {
 		public = unreadable
 	}
 	return Entry{

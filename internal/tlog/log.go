@@ -21,6 +21,7 @@
 package tlog
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -34,6 +35,8 @@ import (
 
 	"github.com/transparency-dev/formats/log"
 	"github.com/transparency-dev/tessera"
+	"github.com/transparency-dev/tessera/api/layout"
+	"github.com/transparency-dev/tessera/client"
 	"github.com/transparency-dev/tessera/storage/posix"
 	"golang.org/x/mod/sumdb/note"
 
@@ -148,8 +151,43 @@ func Open(ctx context.Context, st store.Store, cfg Config) (*Log, error) {
 		stop()
 		return nil, err
 	}
-	return &Log{st: st, cfg: cfg, origin: primary.Name(), keys: keys, verifier: vs, add: a.Add, shutdown: shutdown, reader: r,
-		stop: stop, wake: make(chan struct{}, 1), next: int64(size) + 1}, nil
+	l := &Log{st: st, cfg: cfg, origin: primary.Name(), keys: keys, verifier: vs, add: a.Add, shutdown: shutdown, reader: r,
+		stop: stop, wake: make(chan struct{}, 1), next: int64(size) + 1}
+	if err := l.checkEnd(ctx, size); err != nil {
+		stop()
+		return nil, err
+	}
+	return l, nil
+}
+
+// checkEnd makes sure the log's last leaf is the store's event of that
+// number, byte for byte: a log that ran ahead of its store (a database
+// restored from an older backup beside a newer log) would otherwise
+// skip the new events that reuse those numbers.
+func (l *Log) checkEnd(ctx context.Context, size uint64) error {
+	if size == 0 {
+		return nil
+	}
+	b, err := client.GetEntryBundle(ctx, l.reader.ReadEntryBundle, (size-1)/layout.EntryBundleWidth, size)
+	if err != nil {
+		return fmt.Errorf("reading the transparency log's last entry: %w", err)
+	}
+	j := (size - 1) % layout.EntryBundleWidth
+	if j >= uint64(len(b.Entries)) {
+		return fmt.Errorf("the transparency log's last entry bundle ends before leaf %d", size-1)
+	}
+	l.next = int64(size)
+	entries, err := l.read(ctx)
+	l.next = int64(size) + 1
+	if err != nil {
+		return err
+	}
+	if len(entries) == 0 || !bytes.Equal(entries[0].Marshal(), b.Entries[j]) {
+		return fmt.Errorf("the transparency log in %s has %d entries, but its last one is not the event store's event %d: "+
+			"the database is older than the log (restored from a backup?) or was changed. Move %s away to rebuild the log from the events; "+
+			"clients that saw later checkpoints will then report a split view", LogDir(l.cfg.Dir), size, size, LogDir(l.cfg.Dir))
+	}
+	return nil
 }
 
 // Origin is the log's origin line.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -166,4 +167,31 @@ func TestSequencerAppendsEveryEventOnceAndResumes(t *testing.T) {
 	if err := proof.VerifyConsistency(rfc6962.DefaultHasher, old.Size, cp.Size, cproof, old.Hash, cp.Hash); err != nil {
 		t.Fatalf("consistency: %v", err)
 	}
+}
+
+// TestOpenRefusesALogAheadOfItsStore: a log whose last leaf is not the
+// store's event of that number (a database restored from an older
+// backup beside a newer log) is refused at open, naming what to do.
+func TestOpenRefusesALogAheadOfItsStore(t *testing.T) {
+	dir := t.TempDir()
+	st := openStore(t, dir)
+	at := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
+	appendEvents(t, st, 10, at)
+	l := openLog(t, st, filepath.Join(dir, "tlog"))
+	if err := l.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	waitCheckpoint(t, l, 10)
+	l.Close(context.Background())
+
+	// Another store, with other events, under the same log.
+	other := openStore(t, t.TempDir())
+	appendEvents(t, other, 12, at.Add(time.Hour))
+	_, err := tlog.Open(context.Background(), other, tlog.Config{Dir: filepath.Join(dir, "tlog"), Origin: "x/-/log"})
+	if err == nil || !strings.Contains(err.Error(), "is not the event store's event 10") || !strings.Contains(err.Error(), "Move ") {
+		t.Fatalf("Open over another store: %v", err)
+	}
+	// The right store opens.
+	l = openLog(t, st, filepath.Join(dir, "tlog"))
+	l.Close(context.Background())
 }
