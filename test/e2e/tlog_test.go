@@ -96,6 +96,19 @@ func TestTransparencyLogVerify(t *testing.T) {
 	}
 	mustContain(t, r.out, "pinned the log key", "ok   tl-pad@1.0.0 (leaf ", "ok   @alice/tl-pad@1.0.0 (leaf ", "2 verified, 0 failed")
 	readWithTessera(t, s, cache)
+	js := rampartVerify(t, s, dir, cache, "--json")
+	var rep struct {
+		TreeSize uint64 `json:"tree_size"`
+		Failed   int    `json:"failed"`
+		Packages []struct {
+			Name      string  `json:"name"`
+			OK        bool    `json:"ok"`
+			LeafIndex *uint64 `json:"leaf_index"`
+		} `json:"packages"`
+	}
+	if err := json.Unmarshal([]byte(js.out), &rep); err != nil || js.code != 0 || rep.Failed != 0 || len(rep.Packages) != 2 || !rep.Packages[0].OK || rep.Packages[0].LeafIndex == nil {
+		t.Fatalf("rampart verify --json: exit %d, %v\n%s", js.code, err, js.out)
+	}
 
 	// 1. Bytes changed in the blob store under a published version.
 	lock := readLock(t, dir)
