@@ -68,6 +68,9 @@ type Config struct {
 	Staging        Staging        `toml:"staging"`
 	Provenance     Provenance     `toml:"provenance"`
 
+	// Upstreams are the registries this one proxies ([[upstream]]).
+	Upstreams []Upstream `toml:"upstream"`
+
 	// SecurityContact is this registry's security.txt (RFC 9116).
 	SecurityContact SecurityContact `toml:"security_contact"`
 
@@ -375,6 +378,18 @@ func DefaultPublicURL(listen string) string {
 	return "http://" + net.JoinHostPort(host, port) + "/"
 }
 
+// PathPrefix is the path the registry is served under, from the public
+// URL ("/npm" for https://example.com/npm/), "" at the root. A reverse
+// proxy may pass the prefix on or strip it; either way every link the
+// registry writes carries it (internal/server/prefix.go).
+func (c Config) PathPrefix() string {
+	u, err := url.Parse(c.PublicURL)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSuffix(u.Path, "/")
+}
+
 // Validate checks the settings and fills in derived values (PublicURL).
 func (c *Config) Validate() error {
 	var errs []error
@@ -394,10 +409,13 @@ func (c *Config) Validate() error {
 	}
 	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		errs = append(errs, fmt.Errorf("public_url = %q: want an absolute http or https URL", c.PublicURL))
+	} else if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		errs = append(errs, fmt.Errorf("public_url = %q: want no query, fragment or user name in it", c.PublicURL))
 	} else if !strings.HasSuffix(c.PublicURL, "/") {
 		c.PublicURL += "/"
 	}
 	errs = append(errs, c.validateTrustedProxies())
+	errs = append(errs, c.validateUpstreams()...)
 	if err := c.Limits.Validate(); err != nil {
 		errs = append(errs, err)
 	}

@@ -26,6 +26,7 @@ const (
 	KindRateLimited                 // too many attempts; RetryAfter says when to retry
 	KindDataFault                   // stored data is damaged or missing: ours to repair; unlike KindInternal, the message is shown
 	KindWrongMethod                 // the resource exists but does not take this operation; Allow says which it takes
+	KindUpstream                    // an upstream registry failed or lied (internal/upstream); the message is shown
 )
 
 func (k Kind) String() string {
@@ -50,6 +51,8 @@ func (k Kind) String() string {
 		return "data_fault"
 	case KindWrongMethod:
 		return "wrong_method"
+	case KindUpstream:
+		return "upstream"
 	default:
 		return "internal"
 	}

@@ -405,6 +405,13 @@ func (c CriticalPackage) GraceStart() time.Time {
 }
 
 // PackageDownloads is a package's download total over some period.
+// DayCount is one day's downloads of a package (Day at 00:00 UTC).
+type DayCount struct {
+	Day time.Time
+	N   int64
+}
+
+// PackageDownloads is a package's downloads over a period.
 type PackageDownloads struct {
 	PackageID int64
 	Name      string

@@ -120,6 +120,9 @@ func TestLegacyShapes(t *testing.T) {
 		// Quarantine events were born typed.
 		{core.EventQuarantine, map[string]any{"reason": "r"}, Quarantine{Reason: "r"}},
 		{core.EventQuarantineRelease, map[string]any{"reason": "r"}, QuarantineRelease{Reason: "r"}},
+		// Upstream events were born typed.
+		{core.EventUpstreamPin, map[string]any{"upstream": "u", "integrity": "sha512-x"}, UpstreamPin{Upstream: "u", Integrity: "sha512-x"}},
+		{core.EventUpstreamMismatch, map[string]any{"upstream": "u", "pinned": "a", "offered": "b"}, UpstreamMismatch{Upstream: "u", Pinned: "a", Offered: "b"}},
 	}
 	seen := map[string]bool{}
 	for _, c := range cases {

@@ -33,6 +33,8 @@ func Status(k core.Kind) int {
 		return http.StatusTooManyRequests
 	case core.KindWrongMethod:
 		return http.StatusMethodNotAllowed
+	case core.KindUpstream:
+		return http.StatusBadGateway
 	default:
 		return http.StatusInternalServerError
 	}
@@ -44,7 +46,7 @@ func Table() []struct {
 	Status int
 } {
 	kinds := []core.Kind{core.KindInvalid, core.KindUnauthenticated, core.KindOTPRequired, core.KindForbidden,
-		core.KindNotFound, core.KindConflict, core.KindTooLarge, core.KindRateLimited, core.KindWrongMethod, core.KindDataFault, core.KindInternal}
+		core.KindNotFound, core.KindConflict, core.KindTooLarge, core.KindRateLimited, core.KindWrongMethod, core.KindUpstream, core.KindDataFault, core.KindInternal}
 	out := make([]struct {
 		Kind   core.Kind
 		Status int

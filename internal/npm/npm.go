@@ -32,6 +32,7 @@ import (
 	"github.com/rampart/rampart/internal/stage"
 	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/trust"
+	"github.com/rampart/rampart/internal/upstream"
 )
 
 // Accounts are the account services the npm front-end calls.
@@ -45,6 +46,7 @@ type Accounts struct {
 // Handler serves the npm registry protocol.
 type Handler struct {
 	reg     *registry.Service
+	up      *upstream.Service // names served from upstream registries; nil: none
 	id      *identity.Service
 	authn   *authn.Service
 	factors *secondfactor.Service
@@ -214,6 +216,9 @@ func (h *Handler) getPackument(w http.ResponseWriter, r *http.Request, p authz.P
 	}
 	doc, err := h.reg.Document(r.Context(), p, name, part)
 	if err != nil {
+		if u := h.proxiedBy(r.Context(), name, err); u != nil {
+			return h.upstreamPackument(w, r, u, name)
+		}
 		return err
 	}
 	etag := `W/"` + doc.ETag + "-" + form + `"`
@@ -271,6 +276,9 @@ func docPart(form string, gz bool) store.DocPart {
 func (h *Handler) getTarball(w http.ResponseWriter, r *http.Request, p authz.Principal, name, file string) error {
 	tb, err := h.reg.OpenTarball(r.Context(), p, name, file)
 	if err != nil {
+		if u := h.proxiedBy(r.Context(), name, err); u != nil {
+			return h.upstreamTarball(w, r, u, name, file)
+		}
 		return err
 	}
 	defer tb.Close()
@@ -293,6 +301,9 @@ func (h *Handler) getTarball(w http.ResponseWriter, r *http.Request, p authz.Pri
 // (size, authorization, the account's upload slots), and the body must
 // arrive at limits.min_bytes_per_second: see publish.Upload.
 func (h *Handler) putPackage(w http.ResponseWriter, r *http.Request, p authz.Principal, name string) error {
+	if err := h.mayShadow(r.Context(), name); err != nil {
+		return err
+	}
 	up, err := h.reg.BeginUpload(r.Context(), p, name, r.ContentLength)
 	if err != nil {
 		return err

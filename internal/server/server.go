@@ -46,7 +46,12 @@ import (
 	"github.com/rampart/rampart/internal/store/sqlite"
 	"github.com/rampart/rampart/internal/throttle"
 	"github.com/rampart/rampart/internal/tlog"
+	"github.com/rampart/rampart/internal/upstream"
 	"github.com/rampart/rampart/internal/web"
+	"github.com/rampart/rampart/internal/web/adminpages"
+	"github.com/rampart/rampart/internal/web/orgpages"
+	"github.com/rampart/rampart/internal/web/stagepages"
+	"github.com/rampart/rampart/internal/web/trustpages"
 )
 
 // Options are what a caller injects besides the config.
@@ -99,6 +104,9 @@ type Services struct {
 	// TLog is the transparency log (tlog.go); nil for admin commands.
 	TLog    *tlog.Log
 	tlogAPI *logapi.Handler
+	// Upstream proxies the names this registry does not hold from the
+	// configured upstreams (internal/upstream); nil when none is.
+	Upstream *upstream.Service
 }
 
 // Close stops the background jobs, waits until ctx ends for the tasks
@@ -223,6 +231,8 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 	accts.Scanning = scanning
 	accts.Names = names
 	accts.Stage = openStage(reg, cfg, mailer, opts)
+	accts.Upstream = upstream.New(upstream.Deps{Upstreams: cfg.Upstreams, Store: st, Blobs: blobs, PublicURL: cfg.PublicURL,
+		Dir: filepath.Join(cfg.Data, "upstream"), MaxDocument: cfg.Limits.DocumentBytes, MaxTarball: cfg.Limits.TarballBytes, Log: opts.Log, Now: opts.Now})
 	accts.Orgs = org.New(st, mailer, cfg.PublicURL, opts.Now, opts.Log)
 	if err := openTLog(ctx, accts, cfg, opts); err != nil {
 		return nil, errors.Join(err, accts.Close(ctx))
@@ -239,21 +249,24 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	npmH := npm.New(svc.Registry, npm.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors, Orgs: svc.Orgs}, cfg.Limits, log).WithStaging(svc.Stage)
 	npmH.UseSigning(svc.Signing)
+	npmH.UseUpstream(svc.Upstream)
 	npmH.SetTrust(svc.Trust.Service)
-	webH := web.New(svc.Registry, web.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors, Orgs: svc.Orgs}, web.Config{PublicURL: cfg.PublicURL, Policies: docs.Policies(), SecurityContacts: cfg.SecurityContact.Contact}, log).WithStaging(svc.Stage)
-	webH.SetTrust(svc.Trust.Service)
+	webH := web.New(svc.Registry, web.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors}, web.Config{PublicURL: cfg.PublicURL, Policies: docs.Policies(), SecurityContacts: cfg.SecurityContact.Contact}, log)
+	webH.Mount(orgpages.New(svc.Orgs), trustpages.New(svc.Trust.Service), stagepages.New(svc.Stage, svc.Registry),
+		adminpages.New(svc.Identity, svc.Orgs))
 	addrs := clientaddr.New(cfg.TrustedProxyPrefixes())
 	// The catch-all settles the client address and, for npm, the user
 	// agent in one copy of the request (r.WithContext copies it whole).
 	catchAll := func(w http.ResponseWriter, r *http.Request) {
 		ctx := addrs.Context(r)
-		if web.IsBrowser(r) && webH.Serves(r) {
+		if (web.IsBrowser(r) || web.WantsPage(r)) && webH.Serves(r) {
 			webH.ServeHTTP(w, r.WithContext(ctx))
 			return
 		}
 		// The npm client's user agent names its device in new-device
-		// notices (`npm login`).
-		npmH.ServeHTTP(w, r.WithContext(account.WithUserAgent(ctx, r.UserAgent())))
+		// notices (`npm login`). A browser that reaches nothing gets the
+		// web UI's 404 page, not npm's JSON.
+		notFoundAsPage(webH, npmH, w, r.WithContext(account.WithUserAgent(ctx, r.UserAgent())))
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /-/healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -268,7 +281,7 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	mux.Handle(scanapi.Path, addrs.Handler(scanapi.New(svc.Scanning, log)))
 	mountTLog(mux, svc)
 	mux.HandleFunc("/", catchAll)
-	return withDeadlines(logRequests(fastReads(mux, catchAll), log), cfg.Limits)
+	return withPathPrefix(cfg.PathPrefix(), withDeadlines(logRequests(fastReads(mux, catchAll), log), cfg.Limits))
 }
 
 // statusWriter remembers the status for the access log.

@@ -104,6 +104,7 @@ type Tx interface {
 	Orgs
 	Provenance
 	NameAllowances
+	UpstreamPins
 }
 
 // Users holds accounts. Names are unique; so are verified email
@@ -125,6 +126,10 @@ type Users interface {
 	// SiteStaff lists the enabled accounts with a site role (moderator or
 	// admin), by name: whom reports and quarantines are mailed to.
 	SiteStaff() ([]core.User, error)
+	// SearchUsers lists accounts whose name or address contains query
+	// (ignoring case; "" matches all), by name, after the name after
+	// ("" from the start), at most limit: the administrators' user list.
+	SearchUsers(query, after string, limit int) ([]core.User, error)
 }
 
 // Tokens holds API tokens by hash.
@@ -247,6 +252,9 @@ type Events interface {
 type Downloads interface {
 	AddDownloads(packageID int64, day time.Time, n int64) error
 	DownloadsSince(packageID int64, since time.Time) (int64, error)
+	// DailyDownloads lists the package's counts per day (UTC) from the day
+	// of since on, oldest first; days without downloads are left out.
+	DailyDownloads(packageID int64, since time.Time) ([]core.DayCount, error)
 	// CountDownload counts one download of the package on the day of day
 	// from source (an opaque key for the client), unless that source was
 	// already counted for the package that day; it reports whether it

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -101,6 +102,9 @@ type Options struct {
 	// [mfa] insecure_maintainers_without_mfa = true, so that tests can publish
 	// from accounts without one.
 	RequireMFA bool
+	// PathPrefix serves the registry under a path ("/npm"): its public
+	// URL is http://localhost:PORT/npm/, on a port picked before start.
+	PathPrefix string
 }
 
 // Server is a running `rampart serve`.
@@ -219,12 +223,25 @@ func Start(t testing.TB, opts Options) *Server {
 		t.Fatal(err)
 	}
 	s := &Server{Data: opts.Data, Mail: mailSrv, DNS: dnsSrv, RDAP: rdapSrv, opts: opts, cfgFile: cfgFile, t: t, log: &lockedBuffer{}, done: make(chan error, 1)}
-	listen := "127.0.0.1:0"
+	listen, env := "127.0.0.1:0", opts.Env
 	if opts.Listen != "" {
 		listen = opts.Listen
 	}
+	if opts.PathPrefix != "" {
+		// The public URL names the port, so pick it first.
+		if opts.Listen == "" {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			listen = ln.Addr().String()
+			ln.Close()
+		}
+		_, port, _ := net.SplitHostPort(listen)
+		env = append(slices.Clip(env), "RAMPART_PUBLIC_URL=http://localhost:"+port+opts.PathPrefix+"/")
+	}
 	s.cmd = exec.Command(bin, "serve", "--config", cfgFile, "--data", opts.Data, "--listen", listen)
-	s.cmd.Env = append(os.Environ(), opts.Env...)
+	s.cmd.Env = append(os.Environ(), env...)
 	s.cmd.Stderr = s.log
 	stdout, err := s.cmd.StdoutPipe()
 	if err != nil {
@@ -255,7 +272,9 @@ func Start(t testing.TB, opts Options) *Server {
 		s.cmd.Process.Kill()
 		t.Fatalf("rampart serve did not report its URL in 60s\n%s", s.log.String())
 	}
-	s.Addr = strings.TrimSuffix(strings.TrimPrefix(s.URL, "http://"), "/")
+	if u, err := url.Parse(s.URL); err == nil {
+		s.Addr = u.Host
+	}
 	s.waitHealthy()
 	t.Cleanup(func() {
 		if s.cmd.ProcessState == nil {

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/limits"
+	"github.com/rampart/rampart/internal/web/webkit"
 )
 
 // Pages for signing up, following mailed links, and the account page.
@@ -21,19 +21,6 @@ import (
 // breach may still open: the change form, signing out, the policies.
 func allowedWhileCompromised(path string) bool {
 	return path == pathPassword || path == pathLogout || strings.HasPrefix(path, pathPolicies) || strings.HasPrefix(path, pathPoliciesA)
-}
-
-// parseForm reads a bounded form body.
-func parseForm(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return err
-		}
-		return core.Errorf(core.KindInvalid, "the form could not be read; reload the page and try again")
-	}
-	return nil
 }
 
 // signIn starts a fresh browser session for u.
@@ -66,13 +53,13 @@ type signupBody struct {
 func (h *Handler) signupForm(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
 	var next string
 	if q := r.URL.Query().Get("next"); q != "" {
-		next = safeNext(q)
+		next = webkit.SafeNext(q)
 	}
 	return h.render(w, r, p, http.StatusOK, "signup", pageData{Title: "Create an account", Body: signupBody{Next: next}})
 }
 
 func (h *Handler) signup(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
-	if err := parseForm(w, r); err != nil {
+	if err := webkit.ParseForm(w, r); err != nil {
 		return err
 	}
 	nu := identity.NewUser{
@@ -83,17 +70,17 @@ func (h *Handler) signup(w http.ResponseWriter, r *http.Request, p authz.Princip
 	u, err := h.id.Register(r.Context(), nu, clientaddr.Of(r))
 	if err != nil {
 		status := h.status(w, r, err)
-		body := signupBody{Name: truncate(nu.Name, limits.MaxNameLength), Email: truncate(nu.Email, 254), Error: message(err), Next: r.PostForm.Get("next")}
+		body := signupBody{Name: truncate(nu.Name, limits.MaxNameLength), Email: truncate(nu.Email, 254), Error: webkit.Message(err), Next: r.PostForm.Get("next")}
 		return h.render(w, r, p, status, "signup", pageData{Title: "Create an account", Body: body})
 	}
 	if err := h.signIn(w, r, u); err != nil {
 		return err
 	}
 	if next := r.PostForm.Get("next"); next != "" {
-		redirect(w, safeNext(next))
+		webkit.Redirect(w, webkit.SafeNext(next))
 		return nil
 	}
-	redirect(w, pathAccount+"?welcome=1")
+	webkit.Redirect(w, pathAccount+"?welcome=1")
 	return nil
 }
 
@@ -110,7 +97,7 @@ func (h *Handler) verifyForm(w http.ResponseWriter, r *http.Request, p authz.Pri
 	token := r.URL.Query().Get("token")
 	b := linkBody{Heading: "Verify your email address", Action: "/" + identity.PathVerifyEmail, Button: "Verify my email address"}
 	if err := h.id.CheckLink(r.Context(), token, core.PurposeVerifyEmail, clientaddr.Of(r)); err != nil {
-		b.Error = message(err)
+		b.Error = webkit.Message(err)
 		return h.render(w, r, p, h.status(w, r, err), "link", pageData{Title: b.Heading, Next: pathHome, Body: b})
 	}
 	b.Token = token
@@ -118,17 +105,17 @@ func (h *Handler) verifyForm(w http.ResponseWriter, r *http.Request, p authz.Pri
 }
 
 func (h *Handler) verify(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
-	if err := parseForm(w, r); err != nil {
+	if err := webkit.ParseForm(w, r); err != nil {
 		return err
 	}
 	u, err := h.id.VerifyEmail(r.Context(), r.PostForm.Get("token"), clientaddr.Of(r))
 	if err != nil {
-		b := linkBody{Heading: "Verify your email address", Error: message(err)}
+		b := linkBody{Heading: "Verify your email address", Error: webkit.Message(err)}
 		return h.render(w, r, p, h.status(w, r, err), "link", pageData{Title: b.Heading, Next: pathHome, Body: b})
 	}
 	return h.notice(w, r, p, noticeBody{Heading: "Email address verified",
-		Message: "Thank you, " + u.Name + ": " + u.Email + " is verified. You can now publish packages and create tokens.",
-		Link:    pathAccount, LinkText: "Go to your account"})
+		Message: "Thank you, " + u.Name + ": " + u.Email + " is verified. One step is left before you can publish: turn on two-factor authentication (an authenticator app, a security key or a passkey); publishing and publishing tokens need it.",
+		Link:    pathMFA, LinkText: "Turn on two-factor authentication"})
 }
 
 func (h *Handler) forgotForm(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
@@ -136,11 +123,11 @@ func (h *Handler) forgotForm(w http.ResponseWriter, r *http.Request, p authz.Pri
 }
 
 func (h *Handler) forgot(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
-	if err := parseForm(w, r); err != nil {
+	if err := webkit.ParseForm(w, r); err != nil {
 		return err
 	}
 	if err := h.id.RequestPasswordReset(r.Context(), r.PostForm.Get("email"), clientaddr.Of(r)); err != nil {
-		return h.render(w, r, p, h.status(w, r, err), "forgot", pageData{Title: "Forgotten password", Body: linkBody{Error: message(err)}})
+		return h.render(w, r, p, h.status(w, r, err), "forgot", pageData{Title: "Forgotten password", Body: linkBody{Error: webkit.Message(err)}})
 	}
 	return h.notice(w, r, p, noticeBody{Heading: "Check your mail",
 		Message: "If that address belongs to an account and is verified, we have mailed it a link to choose a new password. The link works once, for one hour."})
@@ -150,7 +137,7 @@ func (h *Handler) resetForm(w http.ResponseWriter, r *http.Request, p authz.Prin
 	token := r.URL.Query().Get("token")
 	b := linkBody{Heading: "Choose a new password", Action: "/" + identity.PathResetPassword, Button: "Set the new password", NewPassword: true}
 	if err := h.id.CheckLink(r.Context(), token, core.PurposePasswordReset, clientaddr.Of(r)); err != nil {
-		b.Error = message(err)
+		b.Error = webkit.Message(err)
 		return h.render(w, r, p, h.status(w, r, err), "link", pageData{Title: b.Heading, Next: pathHome, Body: b})
 	}
 	b.Token = token
@@ -158,14 +145,14 @@ func (h *Handler) resetForm(w http.ResponseWriter, r *http.Request, p authz.Prin
 }
 
 func (h *Handler) reset(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
-	if err := parseForm(w, r); err != nil {
+	if err := webkit.ParseForm(w, r); err != nil {
 		return err
 	}
 	token := r.PostForm.Get("token")
 	_, err := h.id.ResetPassword(r.Context(), token, r.PostForm.Get("password"), clientaddr.Of(r))
 	if err != nil {
-		b := linkBody{Heading: "Choose a new password", Action: "/" + identity.PathResetPassword, Button: "Set the new password", NewPassword: true, Error: message(err)}
-		if core.KindOf(err) == core.KindInvalid && strings.HasPrefix(message(err), "choose another password") {
+		b := linkBody{Heading: "Choose a new password", Action: "/" + identity.PathResetPassword, Button: "Set the new password", NewPassword: true, Error: webkit.Message(err)}
+		if core.KindOf(err) == core.KindInvalid && strings.HasPrefix(webkit.Message(err), "choose another password") {
 			b.Token = token // the link still works: let the user try another password
 		}
 		return h.render(w, r, p, h.status(w, r, err), "link", pageData{Title: b.Heading, Next: pathHome, Body: b})
@@ -196,13 +183,9 @@ type accountBody struct {
 	PendingEmail *identity.PendingEmailChange
 }
 
-func needSignIn(r *http.Request) error {
-	return core.Errorf(core.KindUnauthenticated, "sign in to see your account: %s?next=%s", pathLogin, r.URL.Path)
-}
-
 func (h *Handler) accountPage(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
 	if p.User == nil {
-		redirect(w, pathLogin+"?next="+pathAccount)
+		webkit.Redirect(w, pathLogin+"?next="+pathAccount)
 		return nil
 	}
 	b := accountBody{Email: p.User.Email, Verified: p.User.EmailVerified}
@@ -245,12 +228,12 @@ func (h *Handler) accountPage(w http.ResponseWriter, r *http.Request, p authz.Pr
 
 func (h *Handler) resend(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
 	if p.User == nil {
-		return needSignIn(r)
+		return webkit.NeedSignIn(r)
 	}
 	if err := h.id.ResendVerification(r.Context(), p); err != nil {
 		return err
 	}
-	redirect(w, pathAccount+"?sent=1")
+	webkit.Redirect(w, pathAccount+"?sent=1")
 	return nil
 }
 
@@ -261,7 +244,7 @@ type passwordBody struct {
 
 func (h *Handler) passwordForm(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
 	if p.User == nil {
-		redirect(w, pathLogin+"?next="+pathPassword)
+		webkit.Redirect(w, pathLogin+"?next="+pathPassword)
 		return nil
 	}
 	return h.render(w, r, p, http.StatusOK, "password", pageData{Title: "Change your password", Body: passwordBody{Forced: p.User.PasswordCompromised}})
@@ -269,14 +252,14 @@ func (h *Handler) passwordForm(w http.ResponseWriter, r *http.Request, p authz.P
 
 func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
 	if p.User == nil {
-		return needSignIn(r)
+		return webkit.NeedSignIn(r)
 	}
-	if err := parseForm(w, r); err != nil {
+	if err := webkit.ParseForm(w, r); err != nil {
 		return err
 	}
 	u, err := h.id.ChangePassword(r.Context(), p, r.PostForm.Get("current"), r.PostForm.Get("password"))
 	if err != nil {
-		body := passwordBody{Forced: p.User.PasswordCompromised, Error: message(err)}
+		body := passwordBody{Forced: p.User.PasswordCompromised, Error: webkit.Message(err)}
 		return h.render(w, r, p, h.status(w, r, err), "password", pageData{Title: "Change your password", Body: body})
 	}
 	// Every session ended, this one too: sign this browser in afresh,
@@ -286,20 +269,20 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, p authz
 		return err
 	}
 	h.setSessionCookie(w, value, int(authn.WebSessionLifetime/time.Second))
-	redirect(w, pathAccount+"?changed=1")
+	webkit.Redirect(w, pathAccount+"?changed=1")
 	return nil
 }
 
 func (h *Handler) revokeToken(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
 	if p.User == nil {
-		return needSignIn(r)
+		return webkit.NeedSignIn(r)
 	}
-	if err := parseForm(w, r); err != nil {
+	if err := webkit.ParseForm(w, r); err != nil {
 		return err
 	}
 	if err := h.authn.RevokeToken(r.Context(), p, r.PostForm.Get("key")); err != nil {
 		return err
 	}
-	redirect(w, pathAccount+"?revoked=1")
+	webkit.Redirect(w, pathAccount+"?revoked=1")
 	return nil
 }

@@ -84,7 +84,8 @@ func TestSignupAndVerifyEmail(t *testing.T) {
 	token := strings.TrimPrefix(link, "/verify-email?token=")
 	w = e.postForm("/verify-email", url.Values{"token": {token}})
 	wantStatus(t, w, http.StatusOK)
-	wantContains(t, w.Body.String(), "Email address verified")
+	// It says what is left before publishing, with the link.
+	wantContains(t, w.Body.String(), "Email address verified", "One step is left before you can publish", `href="/account/mfa"`)
 	if !e.user2("alice").EmailVerified {
 		t.Fatal("not verified after the POST")
 	}

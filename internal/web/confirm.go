@@ -6,6 +6,7 @@ import (
 
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/web/webkit"
 )
 
 // The web step-up: a sensitive action (creating a token, removing a
@@ -29,7 +30,7 @@ func (h *Handler) stepUpRedirect(w http.ResponseWriter, r *http.Request, p authz
 	if core.KindOf(err) != core.KindOTPRequired || p.User == nil || p.Token != nil || p.SessionID == "" {
 		return false
 	}
-	redirect(w, pathConfirm+"?"+url.Values{"next": {stepUpNext(r)}}.Encode())
+	webkit.Redirect(w, pathConfirm+"?"+url.Values{"next": {stepUpNext(r)}}.Encode())
 	return true
 }
 
@@ -37,38 +38,38 @@ func (h *Handler) stepUpRedirect(w http.ResponseWriter, r *http.Request, p authz
 // GET, the page the form was on (same site) for a POST.
 func stepUpNext(r *http.Request) string {
 	if r.Method == http.MethodGet {
-		return safeNext(r.URL.RequestURI())
+		return webkit.SafeNext(r.URL.RequestURI())
 	}
 	if ref, err := url.Parse(r.Referer()); err == nil && ref.Host == r.Host && ref.Path != "" {
-		return safeNext(ref.RequestURI())
+		return webkit.SafeNext(ref.RequestURI())
 	}
 	return pathAccount
 }
 
 func (h *Handler) confirmForm(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
-	next := safeNext(r.URL.Query().Get("next"))
+	next := webkit.SafeNext(r.URL.Query().Get("next"))
 	return h.renderConfirm(w, r, p, http.StatusOK, confirmBody{Next: next})
 }
 
 func (h *Handler) confirm(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
-	if err := parseForm(w, r); err != nil {
+	if err := webkit.ParseForm(w, r); err != nil {
 		return err
 	}
-	next := safeNext(r.PostForm.Get("next"))
+	next := webkit.SafeNext(r.PostForm.Get("next"))
 	if p.User == nil {
-		redirect(w, pathLogin+"?"+url.Values{"next": {next}}.Encode())
+		webkit.Redirect(w, pathLogin+"?"+url.Values{"next": {next}}.Encode())
 		return nil
 	}
 	if err := h.factors.ConfirmWebSession(r.Context(), p, r.PostForm.Get("code")); err != nil {
-		return h.renderConfirm(w, r, p, h.status(w, r, err), confirmBody{Next: next, Error: message(err)})
+		return h.renderConfirm(w, r, p, h.status(w, r, err), confirmBody{Next: next, Error: webkit.Message(err)})
 	}
-	redirect(w, next)
+	webkit.Redirect(w, next)
 	return nil
 }
 
 func (h *Handler) renderConfirm(w http.ResponseWriter, r *http.Request, p authz.Principal, status int, b confirmBody) error {
 	if p.User == nil {
-		redirect(w, pathLogin+"?"+url.Values{"next": {pathConfirm + "?" + url.Values{"next": {b.Next}}.Encode()}}.Encode())
+		webkit.Redirect(w, pathLogin+"?"+url.Values{"next": {pathConfirm + "?" + url.Values{"next": {b.Next}}.Encode()}}.Encode())
 		return nil
 	}
 	st, err := h.factors.MFAStatus(r.Context(), p)

@@ -7,6 +7,7 @@ import (
 	"github.com/rampart/rampart/internal/clientaddr"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/identity"
+	"github.com/rampart/rampart/internal/web/webkit"
 )
 
 // Changing the account's address, and the prompt to do so when the
@@ -29,9 +30,9 @@ func (h *Handler) domainPrompt(r *http.Request, p authz.Principal, b *accountBod
 // changeEmail asks for a change-of-address link to the new address.
 func (h *Handler) changeEmail(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
 	if p.User == nil {
-		return needSignIn(r)
+		return webkit.NeedSignIn(r)
 	}
-	if err := parseForm(w, r); err != nil {
+	if err := webkit.ParseForm(w, r); err != nil {
 		return err
 	}
 	newEmail := r.PostForm.Get("email")
@@ -40,7 +41,7 @@ func (h *Handler) changeEmail(w http.ResponseWriter, r *http.Request, p authz.Pr
 			return nil
 		}
 		status := h.status(w, r, err)
-		b := accountBody{Email: p.User.Email, Verified: p.User.EmailVerified, Error: message(err), NewEmail: truncate(newEmail, 254)}
+		b := accountBody{Email: p.User.Email, Verified: p.User.EmailVerified, Error: webkit.Message(err), NewEmail: truncate(newEmail, 254)}
 		if err := h.domainPrompt(r, p, &b); err != nil {
 			return err
 		}
@@ -50,7 +51,7 @@ func (h *Handler) changeEmail(w http.ResponseWriter, r *http.Request, p authz.Pr
 		}
 		return h.render(w, r, p, status, "account", pageData{Title: "Your account", Body: b})
 	}
-	redirect(w, pathAccount+"?email-sent=1")
+	webkit.Redirect(w, pathAccount+"?email-sent=1")
 	return nil
 }
 
@@ -58,7 +59,7 @@ func (h *Handler) confirmEmailForm(w http.ResponseWriter, r *http.Request, p aut
 	token := r.URL.Query().Get("token")
 	b := linkBody{Heading: "Confirm your new email address", Action: "/" + identity.PathConfirmEmail, Button: "Use this address for my account"}
 	if err := h.id.CheckLink(r.Context(), token, core.PurposeChangeEmail, clientaddr.Of(r)); err != nil {
-		b.Error = message(err)
+		b.Error = webkit.Message(err)
 		return h.render(w, r, p, h.status(w, r, err), "link", pageData{Title: b.Heading, Next: pathHome, Body: b})
 	}
 	b.Token = token
@@ -66,12 +67,12 @@ func (h *Handler) confirmEmailForm(w http.ResponseWriter, r *http.Request, p aut
 }
 
 func (h *Handler) confirmEmail(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
-	if err := parseForm(w, r); err != nil {
+	if err := webkit.ParseForm(w, r); err != nil {
 		return err
 	}
 	u, err := h.id.ConfirmEmailChange(r.Context(), r.PostForm.Get("token"), clientaddr.Of(r))
 	if err != nil {
-		b := linkBody{Heading: "Confirm your new email address", Error: message(err)}
+		b := linkBody{Heading: "Confirm your new email address", Error: webkit.Message(err)}
 		return h.render(w, r, p, h.status(w, r, err), "link", pageData{Title: b.Heading, Next: pathHome, Body: b})
 	}
 	return h.notice(w, r, p, noticeBody{Heading: "Email address changed",

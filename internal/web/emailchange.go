@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/web/webkit"
 )
 
 // A pending change of address, shown on the account page with a button
@@ -15,14 +16,14 @@ const pathEmailCancel = "/account/email/cancel"
 
 func (h *Handler) cancelEmailChange(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
 	if p.User == nil {
-		return needSignIn(r)
+		return webkit.NeedSignIn(r)
 	}
-	if err := parseForm(w, r); err != nil {
+	if err := webkit.ParseForm(w, r); err != nil {
 		return err
 	}
 	if err := h.id.CancelEmailChange(r.Context(), p); err != nil {
 		return err
 	}
-	redirect(w, pathAccount+"?email-change-cancelled=1")
+	webkit.Redirect(w, pathAccount+"?email-change-cancelled=1")
 	return nil
 }

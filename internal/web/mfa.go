@@ -10,6 +10,7 @@ import (
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/clientaddr"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/web/webkit"
 )
 
 // Two-factor authentication pages: the second sign-in step, and enrolling,
@@ -18,10 +19,10 @@ import (
 
 // loginOTP is the second sign-in step: the code for the pending sign-in.
 func (h *Handler) loginOTP(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
-	if err := parseForm(w, r); err != nil {
+	if err := webkit.ParseForm(w, r); err != nil {
 		return err
 	}
-	next := safeNext(r.PostForm.Get("next"))
+	next := webkit.SafeNext(r.PostForm.Get("next"))
 	var pending string
 	if c, err := r.Cookie(pendingCookie); err == nil && len(c.Value) <= maxCookieLength {
 		pending = c.Value
@@ -31,10 +32,10 @@ func (h *Handler) loginOTP(w http.ResponseWriter, r *http.Request, p authz.Princ
 		status := h.status(w, r, err)
 		if errors.Is(err, authn.ErrSignInExpired) {
 			h.setCookie(w, pendingCookie, "", -1)
-			return h.render(w, r, p, status, "login", pageData{Title: "Sign in", Next: next, Body: loginBody{Next: next, Error: message(err)}})
+			return h.render(w, r, p, status, "login", pageData{Title: "Sign in", Next: next, Body: loginBody{Next: next, Error: webkit.Message(err)}})
 		}
 		totp, keys, _ := h.authn.PendingFactors(r.Context(), pending)
-		return h.render(w, r, p, status, "login_otp", pageData{Title: "Two-factor authentication", Next: next, Body: loginBody{Next: next, Error: message(err), TOTP: totp, Keys: keys}})
+		return h.render(w, r, p, status, "login_otp", pageData{Title: "Two-factor authentication", Next: next, Body: loginBody{Next: next, Error: webkit.Message(err), TOTP: totp, Keys: keys}})
 	}
 	h.setCookie(w, pendingCookie, "", -1)
 	return h.finishSignIn(w, r, u, value, next)
@@ -56,7 +57,7 @@ type mfaBody struct {
 
 func (h *Handler) mfaPage(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
 	if p.User == nil {
-		redirect(w, pathLogin+"?next="+pathMFA)
+		webkit.Redirect(w, pathLogin+"?next="+pathMFA)
 		return nil
 	}
 	b := mfaBody{}
@@ -81,7 +82,7 @@ func (h *Handler) renderMFA(w http.ResponseWriter, r *http.Request, p authz.Prin
 		if core.KindOf(err) == core.KindForbidden && b.Error == "" {
 			// A first factor only from a fresh sign-in: say so, show
 			// no enrolment.
-			b.Error = message(err)
+			b.Error = webkit.Message(err)
 			return h.render(w, r, p, status, "mfa", pageData{Title: "Two-factor authentication", Body: b})
 		}
 		if err != nil {
@@ -96,14 +97,14 @@ func (h *Handler) renderMFA(w http.ResponseWriter, r *http.Request, p authz.Prin
 
 func (h *Handler) mfaConfirm(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
 	if p.User == nil {
-		return needSignIn(r)
+		return webkit.NeedSignIn(r)
 	}
-	if err := parseForm(w, r); err != nil {
+	if err := webkit.ParseForm(w, r); err != nil {
 		return err
 	}
 	codes, err := h.factors.ConfirmTOTP(r.Context(), p, r.PostForm.Get("code"))
 	if err != nil {
-		return h.renderMFA(w, r, p, h.status(w, r, err), mfaBody{Error: message(err)})
+		return h.renderMFA(w, r, p, h.status(w, r, err), mfaBody{Error: webkit.Message(err)})
 	}
 	return h.render(w, r, p, http.StatusOK, "mfa", pageData{Title: "Two-factor authentication", Body: mfaBody{
 		On: true, RecoveryCodes: len(codes), NewCodes: codes,
@@ -113,14 +114,14 @@ func (h *Handler) mfaConfirm(w http.ResponseWriter, r *http.Request, p authz.Pri
 
 func (h *Handler) mfaRegenerate(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
 	if p.User == nil {
-		return needSignIn(r)
+		return webkit.NeedSignIn(r)
 	}
-	if err := parseForm(w, r); err != nil {
+	if err := webkit.ParseForm(w, r); err != nil {
 		return err
 	}
 	codes, err := h.factors.RegenerateRecoveryCodes(r.Context(), p, r.PostForm.Get("code"))
 	if err != nil {
-		return h.renderMFA(w, r, p, h.status(w, r, err), mfaBody{Error: message(err)})
+		return h.renderMFA(w, r, p, h.status(w, r, err), mfaBody{Error: webkit.Message(err)})
 	}
 	return h.render(w, r, p, http.StatusOK, "mfa", pageData{Title: "Two-factor authentication", Body: mfaBody{
 		On: true, RecoveryCodes: len(codes), NewCodes: codes,
@@ -130,14 +131,14 @@ func (h *Handler) mfaRegenerate(w http.ResponseWriter, r *http.Request, p authz.
 
 func (h *Handler) mfaDisable(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
 	if p.User == nil {
-		return needSignIn(r)
+		return webkit.NeedSignIn(r)
 	}
-	if err := parseForm(w, r); err != nil {
+	if err := webkit.ParseForm(w, r); err != nil {
 		return err
 	}
 	if err := h.factors.DisableTOTP(r.Context(), p, r.PostForm.Get("password"), r.PostForm.Get("code")); err != nil {
-		return h.renderMFA(w, r, p, h.status(w, r, err), mfaBody{Error: message(err)})
+		return h.renderMFA(w, r, p, h.status(w, r, err), mfaBody{Error: webkit.Message(err)})
 	}
-	redirect(w, pathMFA+"?disabled=1")
+	webkit.Redirect(w, pathMFA+"?disabled=1")
 	return nil
 }

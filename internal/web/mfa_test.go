@@ -44,7 +44,7 @@ func TestMFAPagesAndTwoStepSignIn(t *testing.T) {
 	w := e.browserGet("/account/mfa", session)
 	wantStatus(t, w, http.StatusOK)
 	body := w.Body.String()
-	wantContains(t, body, `src="data:image/png;base64,`, `action="/account/mfa/confirm"`)
+	wantContains(t, body, `src="data:image/png;base64,`, `action="/account/mfa/confirm"`, `id="ci"`, `href="/account/tokens/new"`, "Trusted publishing")
 	if csp := w.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "img-src 'self' https: data:") {
 		t.Fatalf("CSP %q does not allow the data: QR image", csp)
 	}

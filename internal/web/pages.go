@@ -18,6 +18,8 @@ import (
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/limits"
+	"github.com/rampart/rampart/internal/web/markdown"
+	"github.com/rampart/rampart/internal/web/webkit"
 )
 
 // The cookies' plain names. When the public URL is https, browsers get
@@ -138,6 +140,17 @@ type packageBody struct {
 
 type distTag struct{ Tag, Version string }
 
+// npmNoReadme is what npm puts in a packument's readme when the package
+// has none; the page says there is none instead of showing it.
+const npmNoReadme = "ERROR: No README data found!"
+
+func readmeSource(s string) string {
+	if strings.TrimSpace(s) == npmNoReadme {
+		return ""
+	}
+	return s
+}
+
 func (h *Handler) pkg(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
 	name := r.PathValue("name")
 	if name == "" || len(name) > limits.MaxNameLength {
@@ -147,7 +160,7 @@ func (h *Handler) pkg(w http.ResponseWriter, r *http.Request, p authz.Principal)
 	if err != nil {
 		return err
 	}
-	readme, err := renderMarkdown(pv.Readme)
+	readme, err := markdown.Render(readmeSource(pv.Readme))
 	if err != nil {
 		return err
 	}
@@ -285,7 +298,7 @@ type loginBody struct {
 }
 
 func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
-	next := safeNext(r.URL.Query().Get("next"))
+	next := webkit.SafeNext(r.URL.Query().Get("next"))
 	return h.render(w, r, p, http.StatusOK, "login", pageData{Title: "Sign in", Next: next, Body: loginBody{Next: next}})
 }
 
@@ -299,11 +312,11 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request, p authz.Principa
 		return core.Errorf(core.KindInvalid, "the sign-in form could not be read; reload the page and try again")
 	}
 	name := strings.TrimSpace(r.PostForm.Get("name"))
-	next := safeNext(r.PostForm.Get("next"))
+	next := webkit.SafeNext(r.PostForm.Get("next"))
 	u, err := h.authenticate(r, name, r.PostForm.Get("password"))
 	if err != nil {
 		status := h.status(w, r, err)
-		body := loginBody{Name: truncate(name, limits.MaxNameLength), Next: next, Error: message(err)}
+		body := loginBody{Name: truncate(name, limits.MaxNameLength), Next: next, Error: webkit.Message(err)}
 		return h.render(w, r, p, status, "login", pageData{Title: "Sign in", Next: next, Body: body})
 	}
 	value, pending, err := h.authn.BeginWebSignIn(r.Context(), u)
@@ -336,7 +349,7 @@ func (h *Handler) finishSignIn(w http.ResponseWriter, r *http.Request, u *core.U
 	if u.PasswordCompromised {
 		next = pathPassword // the only thing it may do until changed
 	}
-	redirect(w, next)
+	webkit.Redirect(w, next)
 	return nil
 }
 
@@ -365,7 +378,7 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request, p authz.Princip
 		}
 	}
 	h.setSessionCookie(w, "", -1)
-	redirect(w, pathHome)
+	webkit.Redirect(w, pathHome)
 	return nil
 }
 
@@ -387,32 +400,6 @@ func (h *Handler) setCookie(w http.ResponseWriter, name, value string, maxAge in
 		Secure:   h.secureCookie,
 		SameSite: http.SameSiteLaxMode,
 	})
-}
-
-// redirect answers a form with 303 See Other to a local path.
-func redirect(w http.ResponseWriter, to string) {
-	w.Header().Set("Location", to)
-	w.WriteHeader(http.StatusSeeOther)
-}
-
-// safeNext returns next if it is a path on this site, else "/". It must
-// start with one "/" (not "//", a host) and hold nothing a browser reads
-// differently from us: a backslash becomes "/" and control characters
-// vanish, so "/\evil.example" would be "//evil.example".
-func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || len(next) > 2048 || strings.ContainsRune(next, '\\') {
-		return "/"
-	}
-	for i := 0; i < len(next); i++ {
-		if c := next[i]; c < 0x20 || c == 0x7f {
-			return "/"
-		}
-	}
-	u, err := url.Parse(next)
-	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
-		return "/"
-	}
-	return next
 }
 
 // ---- policies ----
@@ -440,7 +427,7 @@ func (h *Handler) policy(w http.ResponseWriter, r *http.Request, p authz.Princip
 	if !ok {
 		return core.Errorf(core.KindNotFound, "there is no policy named %q", truncate(name, 64))
 	}
-	html, err := renderMarkdown(src)
+	html, err := markdown.Render(src)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/registry"
+	"github.com/rampart/rampart/internal/web/webkit"
 )
 
 // The package page's build provenance: where each version was built
@@ -91,9 +92,9 @@ func (h *Handler) provenancePolicyView(r *http.Request, p authz.Principal, name 
 // confirm one and comes back.
 func (h *Handler) setProvenancePolicy(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
 	if p.User == nil {
-		return needSignIn(r)
+		return webkit.NeedSignIn(r)
 	}
-	if err := parseForm(w, r); err != nil {
+	if err := webkit.ParseForm(w, r); err != nil {
 		return err
 	}
 	name := r.PostForm.Get("package")
@@ -104,6 +105,6 @@ func (h *Handler) setProvenancePolicy(w http.ResponseWriter, r *http.Request, p 
 		}
 		return err
 	}
-	redirect(w, pathPackage+name+"#provenance")
+	webkit.Redirect(w, pathPackage+name+"#provenance")
 	return nil
 }

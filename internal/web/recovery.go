@@ -6,6 +6,7 @@ import (
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/clientaddr"
 	"github.com/rampart/rampart/internal/identity"
+	"github.com/rampart/rampart/internal/web/webkit"
 )
 
 // cancelRecoveryForm is the page the assisted-recovery notice links to.
@@ -15,7 +16,7 @@ func (h *Handler) cancelRecoveryForm(w http.ResponseWriter, r *http.Request, p a
 	token := r.URL.Query().Get("token")
 	b := linkBody{Heading: "Cancel the recovery of your account", Action: "/" + identity.PathCancelRecovery, Button: "Cancel the recovery"}
 	if err := h.id.CheckRecoveryCancel(r.Context(), token, clientaddr.Of(r)); err != nil {
-		b.Error = message(err)
+		b.Error = webkit.Message(err)
 		return h.render(w, r, p, h.status(w, r, err), "link", pageData{Title: b.Heading, Next: pathHome, Body: b})
 	}
 	b.Token = token
@@ -23,12 +24,12 @@ func (h *Handler) cancelRecoveryForm(w http.ResponseWriter, r *http.Request, p a
 }
 
 func (h *Handler) cancelRecovery(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
-	if err := parseForm(w, r); err != nil {
+	if err := webkit.ParseForm(w, r); err != nil {
 		return err
 	}
 	u, err := h.id.CancelRecovery(r.Context(), r.PostForm.Get("token"), clientaddr.Of(r))
 	if err != nil {
-		b := linkBody{Heading: "Cancel the recovery of your account", Error: message(err)}
+		b := linkBody{Heading: "Cancel the recovery of your account", Error: webkit.Message(err)}
 		return h.render(w, r, p, h.status(w, r, err), "link", pageData{Title: b.Heading, Next: pathHome, Body: b})
 	}
 	return h.notice(w, r, p, noticeBody{Heading: "Recovery cancelled",

@@ -1,69 +1,32 @@
 package web
 
 import (
-	"bytes"
 	"embed"
 	"errors"
 	"html/template"
-	"io/fs"
 	"net/http"
-	"path"
-	"strconv"
-	"strings"
-	"time"
-
-	"github.com/rampart/rampart/internal/ecosystem/npm"
 
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/clientaddr"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/httperr"
 	"github.com/rampart/rampart/internal/redact"
+	"github.com/rampart/rampart/internal/web/webkit"
 )
 
 //go:embed templates
 var templateFiles embed.FS
 
-// templates holds one template set per page: the layout plus the page's
-// "content". They are embedded, so a parse error is a bug the tests catch.
-var templates = parseTemplates()
-
-var templateFuncs = template.FuncMap{
-	"date":     func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
-	"datetime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"count":    formatCount,
-	"event":    describeEvent,
-}
-
-func parseTemplates() map[string]*template.Template {
-	layout := template.Must(template.New("layout.html").Funcs(templateFuncs).ParseFS(templateFiles, "templates/layout.html"))
-	names, err := fs.Glob(templateFiles, "templates/*.html")
-	if err != nil {
-		panic(err)
-	}
-	out := map[string]*template.Template{}
-	for _, n := range names {
-		if path.Base(n) == "layout.html" {
-			continue
-		}
-		t := template.Must(template.Must(layout.Clone()).ParseFS(templateFiles, n))
-		out[strings.TrimSuffix(path.Base(n), ".html")] = t
-	}
-	return out
-}
+// templates are the shell's own pages; a page group parses its own
+// (webkit.Parse).
+var templates = webkit.Parse(templateFiles, "templates", template.FuncMap{"event": describeEvent})
 
 // pageData is what the layout needs, plus the page's own Body.
-type pageData struct {
-	Title string
-	User  string // the signed-in user; "" when anonymous
-	Query string // the text in the header's search box
-	Next  string // where signing in returns to
-	Body  any
-}
+type pageData = webkit.Data
 
 // pageFunc serves one page for principal p. An error it returns is shown
 // as an error page with the status of its kind.
-type pageFunc func(w http.ResponseWriter, r *http.Request, p authz.Principal) error
+type pageFunc = webkit.PageFunc
 
 // page wraps a pageFunc with the headers of every page and the principal
 // of the session cookie. Every page shows who is signed in, so none may be
@@ -75,13 +38,13 @@ func (h *Handler) page(f pageFunc) http.Handler {
 		p := h.principal(r)
 		// A password found in a breach signs in only to change it.
 		if mustChangePassword(r, p) {
-			redirect(w, pathPassword)
+			webkit.Redirect(w, pathPassword)
 			return
 		}
 		// An administrator without the factor administrators need
 		// signs in only to add it.
 		if to := adminEnrolment(r, p); to != "" {
-			redirect(w, to)
+			webkit.Redirect(w, to)
 			return
 		}
 		if err := f(w, r, p); err != nil {
@@ -109,26 +72,7 @@ func (h *Handler) principal(r *http.Request) authz.Principal {
 
 // render writes the page name with status.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, p authz.Principal, status int, name string, d pageData) error {
-	t, ok := templates[name]
-	if !ok {
-		return core.Errorf(core.KindInternal, "no template %q", name)
-	}
-	d.User = p.Name()
-	if d.Next == "" {
-		d.Next = "/"
-		if r.Method == http.MethodGet && r.URL.Path != pathLogin {
-			d.Next = safeNext(r.URL.RequestURI())
-		}
-	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", d); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
-	w.WriteHeader(status)
-	w.Write(buf.Bytes()) // an error here is a client gone away: nothing to tell it
-	return nil
+	return templates.Render(w, r, p, status, name, d)
 }
 
 // errorBody is the error page.
@@ -159,10 +103,10 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, p authz.Principal
 		return
 	}
 	status := h.status(w, r, err)
-	d := pageData{Title: http.StatusText(status), Body: errorBody{Status: status, StatusText: http.StatusText(status), Message: message(err)}}
+	d := pageData{Title: http.StatusText(status), Body: errorBody{Status: status, StatusText: http.StatusText(status), Message: webkit.Message(err)}}
 	if rerr := h.render(w, r, p, status, "error", d); rerr != nil {
 		h.log.ErrorContext(r.Context(), "rendering error page", "path", redact.URL(r.URL), "err", rerr)
-		http.Error(w, message(err), status)
+		http.Error(w, webkit.Message(err), status)
 	}
 }
 
@@ -174,26 +118,3 @@ func (h *Handler) crossOriginDenied(w http.ResponseWriter, r *http.Request) {
 	h.fail(w, r, authz.Principal{Addr: clientaddr.Of(r)}, core.Errorf(core.KindForbidden,
 		"this form was sent from another site, so it was refused; open the page on this registry and try again"))
 }
-
-// formatCount writes n with thousands separators: 1234567 is "1,234,567".
-func formatCount(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
-
-// message is what a page shows of err. The web UI serves npm's users
-// today, so an authorization refusal's advice names npm's commands, as
-// the npm CLI shows it.
-func message(err error) string { return core.Message(authz.Render(err, npm.Hints{})) }

@@ -73,7 +73,6 @@ func (h *Handler) routes() {
 	h.mux.Handle("GET /"+identity.PathCancelRecovery, h.page(h.cancelRecoveryForm))
 	h.mux.Handle("POST /"+identity.PathCancelRecovery, h.page(h.cancelRecovery))
 	h.webauthnRoutes()
-	h.orgRoutes()
 	h.mux.Handle("POST "+pathWebAuthn+"stepup/begin", h.api(h.stepUpKeyBegin))
 	h.mux.Handle("POST "+pathWebAuthn+"stepup/finish", h.api(h.stepUpKeyFinish))
 	h.mux.Handle("GET "+pathPolicies+"{name}", h.page(h.policy))

@@ -6,6 +6,7 @@ import (
 
 	"github.com/rampart/rampart/internal/authn"
 	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/web/webkit"
 )
 
 // pathSessions is where a signed-in browser is signed out from the account
@@ -19,15 +20,15 @@ const (
 // trusts, or this one.
 func (h *Handler) revokeSession(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
 	if p.User == nil {
-		return needSignIn(r)
+		return webkit.NeedSignIn(r)
 	}
-	if err := parseForm(w, r); err != nil {
+	if err := webkit.ParseForm(w, r); err != nil {
 		return err
 	}
 	if err := h.authn.RevokeSession(r.Context(), p, r.PostForm.Get("session")); err != nil {
 		return err
 	}
-	redirect(w, pathAccount+"?session-revoked=1")
+	webkit.Redirect(w, pathAccount+"?session-revoked=1")
 	return nil
 }
 
@@ -35,9 +36,9 @@ func (h *Handler) revokeSession(w http.ResponseWriter, r *http.Request, p authz.
 // account (a lost laptop, a shared computer), keeping this one.
 func (h *Handler) signOutOthers(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
 	if p.User == nil {
-		return needSignIn(r)
+		return webkit.NeedSignIn(r)
 	}
-	if err := parseForm(w, r); err != nil {
+	if err := webkit.ParseForm(w, r); err != nil {
 		return err
 	}
 	// This browser gets a new cookie: a stolen copy of the old one is
@@ -47,6 +48,6 @@ func (h *Handler) signOutOthers(w http.ResponseWriter, r *http.Request, p authz.
 		return err
 	}
 	h.setSessionCookie(w, value, int(authn.WebSessionLifetime/time.Second))
-	redirect(w, pathAccount+"?others-signed-out=1")
+	webkit.Redirect(w, pathAccount+"?others-signed-out=1")
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/web/webkit"
 )
 
 // The step-up with a security key or passkey, for a signed-in browser
@@ -27,5 +28,5 @@ func (h *Handler) stepUpKeyFinish(w http.ResponseWriter, r *http.Request, p auth
 	if err := h.factors.FinishStepUpKey(r.Context(), p, h.takeCeremonyCookie(w, r), req.Credential); err != nil {
 		return nil, err
 	}
-	return map[string]string{"redirect": safeNext(req.Next)}, nil
+	return map[string]string{"redirect": webkit.SafeNext(req.Next)}, nil
 }

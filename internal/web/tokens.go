@@ -11,6 +11,7 @@ import (
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/limits"
+	"github.com/rampart/rampart/internal/web/webkit"
 )
 
 // Creating an API token on the web, as `npm token create` does: what the
@@ -69,7 +70,7 @@ type tokenCreatedBody struct {
 
 func (h *Handler) tokenForm(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
 	if p.User == nil {
-		redirect(w, pathLogin+"?"+url.Values{"next": {pathTokensNew}}.Encode())
+		webkit.Redirect(w, pathLogin+"?"+url.Values{"next": {pathTokensNew}}.Encode())
 		return nil
 	}
 	b := tokenFormBody{Read: true, Verified: p.User.EmailVerified, Limits: h.tokenLimits()}
@@ -81,9 +82,9 @@ func (h *Handler) tokenForm(w http.ResponseWriter, r *http.Request, p authz.Prin
 
 func (h *Handler) createToken(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
 	if p.User == nil {
-		return needSignIn(r)
+		return webkit.NeedSignIn(r)
 	}
-	if err := parseForm(w, r); err != nil {
+	if err := webkit.ParseForm(w, r); err != nil {
 		return err
 	}
 	f := r.PostForm
@@ -109,7 +110,7 @@ func (h *Handler) createToken(w http.ResponseWriter, r *http.Request, p authz.Pr
 		if h.stepUpRedirect(w, r, p, err) {
 			return nil
 		}
-		b.Error = message(err)
+		b.Error = webkit.Message(err)
 		return h.renderTokenForm(w, r, p, h.status(w, r, err), b)
 	}
 	key := npmAuthKey(h.cfg.PublicURL)

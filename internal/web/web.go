@@ -15,12 +15,11 @@ import (
 	"strings"
 
 	"github.com/rampart/rampart/internal/authn"
+	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/identity"
-	"github.com/rampart/rampart/internal/org"
 	"github.com/rampart/rampart/internal/registry"
 	"github.com/rampart/rampart/internal/secondfactor"
-	"github.com/rampart/rampart/internal/stage"
-	"github.com/rampart/rampart/internal/trust"
+	"github.com/rampart/rampart/internal/web/webkit"
 )
 
 // Config is what the web UI needs to know about the deployment.
@@ -39,7 +38,6 @@ type Accounts struct {
 	Identity *identity.Service
 	Authn    *authn.Service
 	Factors  *secondfactor.Service
-	Orgs     *org.Service
 }
 
 // Handler serves the web UI.
@@ -48,12 +46,8 @@ type Handler struct {
 	id      *identity.Service
 	authn   *authn.Service
 	factors *secondfactor.Service
-	orgs    *org.Service
 	cfg     Config
 	log     *slog.Logger
-	trust   *trust.Service // trusted publishing (trust.go); nil: no pages for it
-	// stage serves the staged releases (staged.go); nil until WithStaging.
-	stage *stage.Service
 
 	// secureCookie marks the session cookie Secure: the public URL is
 	// https, or it is localhost, which browsers treat as a secure context.
@@ -74,7 +68,7 @@ func New(reg *registry.Service, accts Accounts, cfg Config, log *slog.Logger) *H
 	if log == nil {
 		log = slog.Default()
 	}
-	h := &Handler{reg: reg, id: accts.Identity, authn: accts.Authn, factors: accts.Factors, orgs: accts.Orgs, cfg: cfg, log: log, mux: http.NewServeMux()}
+	h := &Handler{reg: reg, id: accts.Identity, authn: accts.Authn, factors: accts.Factors, cfg: cfg, log: log, mux: http.NewServeMux()}
 	cop := http.NewCrossOriginProtection()
 	if u, err := url.Parse(cfg.PublicURL); err == nil && u.Host != "" {
 		h.secureCookie = u.Scheme == "https" || u.Hostname() == "localhost"
@@ -104,6 +98,19 @@ func IsBrowser(r *http.Request) bool {
 		return strings.HasPrefix(ct, "application/x-www-form-urlencoded") || strings.HasPrefix(ct, "multipart/form-data")
 	}
 	return false
+}
+
+// WantsPage reports whether r, a GET that is not a browser's, may still
+// be answered with a page: a link from a mail, the CLI's output or the
+// start-up banner opened by a client that sends no Accept header naming
+// HTML (a mail client's link preview, curl, a text browser). The npm CLI
+// always asks for JSON, so its requests never qualify, and a path is a
+// page only if the web UI has one there (Serves).
+func WantsPage(r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	return !strings.Contains(r.Header.Get("Accept"), "json") && !strings.HasPrefix(r.UserAgent(), "npm/")
 }
 
 // Serves reports whether r is for a page of the web UI. Other browser
@@ -161,4 +168,39 @@ func (h *Handler) ownCookies(r *http.Request) *http.Request {
 		r.AddCookie(c)
 	}
 	return r
+}
+
+// Mount adds page groups (packages of pages built on webkit) to the web
+// UI, behind the same wrapper and cross-origin protection as its own.
+func (h *Handler) Mount(groups ...webkit.Group) *Handler {
+	for _, g := range groups {
+		g.Mount(h)
+	}
+	return h
+}
+
+// Handle serves pattern with f as a page (webkit.Shell).
+func (h *Handler) Handle(pattern string, f webkit.PageFunc) { h.mux.Handle(pattern, h.page(f)) }
+
+// Status is err's HTTP status, with its headers (webkit.Shell).
+func (h *Handler) Status(w http.ResponseWriter, r *http.Request, err error) int {
+	return h.status(w, r, err)
+}
+
+// StepUpRedirect sends a browser session asked for a fresh second factor
+// to confirm one (webkit.Shell).
+func (h *Handler) StepUpRedirect(w http.ResponseWriter, r *http.Request, p authz.Principal, err error) bool {
+	return h.stepUpRedirect(w, r, p, err)
+}
+
+// NotFoundPage answers a browser with the HTML error page for a 404 that
+// another front-end (the package protocol) decided, with its message.
+func (h *Handler) NotFoundPage(w http.ResponseWriter, r *http.Request, message string) {
+	setSecurityHeaders(w)
+	w.Header().Set("Cache-Control", "no-store")
+	p := h.principal(r)
+	d := pageData{Title: http.StatusText(http.StatusNotFound), Body: errorBody{Status: http.StatusNotFound, StatusText: http.StatusText(http.StatusNotFound), Message: message}}
+	if err := h.render(w, r, p, http.StatusNotFound, "error", d); err != nil {
+		http.Error(w, message, http.StatusNotFound)
+	}
 }

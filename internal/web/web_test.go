@@ -40,13 +40,9 @@ func TestSecurityHeadersOnEveryPage(t *testing.T) {
 				"Cache-Control":           "no-store",
 				"Content-Type":            "text/html; charset=utf-8",
 			}
-			if path == "/no/such/page/~x" {
-				// not a page of the web UI: the npm protocol answers
-				if ct := h.Get("Content-Type"); ct != "application/json" {
-					t.Fatalf("Content-Type %q, want the npm front-end's JSON", ct)
-				}
-				return
-			}
+			// "/no/such/page/~x" is not a page of the web UI: the npm
+			// protocol's 404 is shown as the error page, with the same
+			// headers.
 			for k, v := range want {
 				if got := h.Get(k); got != v {
 					t.Errorf("%s: %q, want %q", k, got, v)
@@ -402,4 +398,17 @@ func TestRouting(t *testing.T) {
 	rec = httptest.NewRecorder()
 	e.h.ServeHTTP(rec, r)
 	wantStatus(t, rec, http.StatusNotFound)
+}
+
+// TestPackageWithoutReadme: npm's placeholder for a missing README is not
+// shown as if it were one; the page says there is none.
+func TestPackageWithoutReadme(t *testing.T) {
+	e := newEnv(t, "")
+	alice := e.user("alice")
+	e.publish(alice, pkgSpec{name: "bare", version: "1.0.0", readme: "ERROR: No README data found!"})
+	body := e.browserGet("/package/bare").Body.String()
+	wantContains(t, body, "This package has no README.")
+	if strings.Contains(body, "No README data found") {
+		t.Fatalf("the page shows npm's placeholder:\n%s", body)
+	}
 }

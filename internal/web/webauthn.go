@@ -14,6 +14,7 @@ import (
 	"github.com/rampart/rampart/internal/clientaddr"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/secondfactor"
+	"github.com/rampart/rampart/internal/web/webkit"
 )
 
 // Security keys and passkeys (WebAuthn) and the approval page of npm's web
@@ -74,7 +75,7 @@ func (h *Handler) api(f apiFunc) http.Handler {
 				err = core.Errorf(core.KindTooLarge, "the request is larger than %d KiB", mbe.Limit/1024)
 			}
 			w.WriteHeader(h.status(w, r, err))
-			json.NewEncoder(w).Encode(map[string]string{"error": message(err)})
+			json.NewEncoder(w).Encode(map[string]string{"error": webkit.Message(err)})
 			return
 		}
 		json.NewEncoder(w).Encode(v)
@@ -201,7 +202,7 @@ func (h *Handler) jsonSignIn(w http.ResponseWriter, r *http.Request, u *core.Use
 	}
 	h.setSessionCookie(w, value, int(authn.WebSessionLifetime/time.Second))
 	h.noteDevice(w, r, u)
-	next = safeNext(next)
+	next = webkit.SafeNext(next)
 	if u.PasswordCompromised {
 		next = pathPassword
 	}
@@ -218,7 +219,7 @@ type securityKeysBody struct {
 
 func (h *Handler) securityKeysPage(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
 	if p.User == nil {
-		redirect(w, pathLogin+"?next="+pathSecurityKeys)
+		webkit.Redirect(w, pathLogin+"?next="+pathSecurityKeys)
 		return nil
 	}
 	b := securityKeysBody{}
@@ -237,7 +238,7 @@ func (h *Handler) securityKeysPage(w http.ResponseWriter, r *http.Request, p aut
 		if h.stepUpRedirect(w, r, p, err) {
 			return nil
 		}
-		b.Error = message(err)
+		b.Error = webkit.Message(err)
 	}
 	return h.renderSecurityKeys(w, r, p, http.StatusOK, b)
 }
@@ -253,9 +254,9 @@ func (h *Handler) renderSecurityKeys(w http.ResponseWriter, r *http.Request, p a
 
 func (h *Handler) removeSecurityKey(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
 	if p.User == nil {
-		return needSignIn(r)
+		return webkit.NeedSignIn(r)
 	}
-	if err := parseForm(w, r); err != nil {
+	if err := webkit.ParseForm(w, r); err != nil {
 		return err
 	}
 	id, err := strconv.ParseInt(r.PostForm.Get("id"), 10, 64)
@@ -268,9 +269,9 @@ func (h *Handler) removeSecurityKey(w http.ResponseWriter, r *http.Request, p au
 		return nil
 	}
 	if err != nil {
-		return h.renderSecurityKeys(w, r, p, h.status(w, r, err), securityKeysBody{Error: message(err)})
+		return h.renderSecurityKeys(w, r, p, h.status(w, r, err), securityKeysBody{Error: webkit.Message(err)})
 	}
-	redirect(w, pathSecurityKeys+"?removed=1")
+	webkit.Redirect(w, pathSecurityKeys+"?removed=1")
 	return nil
 }
 
@@ -288,7 +289,7 @@ type cliLoginBody struct {
 func (h *Handler) cliLoginPage(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
 	id := r.PathValue("id")
 	if p.User == nil {
-		redirect(w, pathLogin+"?next="+pathCLILogin+id)
+		webkit.Redirect(w, pathLogin+"?next="+pathCLILogin+id)
 		return nil
 	}
 	req, err := h.authn.CLILogin(r.Context(), id)
@@ -305,9 +306,9 @@ func (h *Handler) cliLoginPage(w http.ResponseWriter, r *http.Request, p authz.P
 func (h *Handler) cliLoginApprove(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
 	id := r.PathValue("id")
 	if p.User == nil {
-		return needSignIn(r)
+		return webkit.NeedSignIn(r)
 	}
-	if err := parseForm(w, r); err != nil {
+	if err := webkit.ParseForm(w, r); err != nil {
 		return err
 	}
 	req, err := h.authn.CLILogin(r.Context(), id)

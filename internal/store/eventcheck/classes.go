@@ -37,6 +37,7 @@ var Methods = map[string]Rule{
 	"UserByEmail": {Read, ""},
 	"CountUsers":  {Read, ""},
 	"SiteStaff":   {Read, ""},
+	"SearchUsers": {Read, ""},
 	// Tokens
 	"CreateToken":  {Security, "a new credential"},
 	"RevokeToken":  {Security, "a credential ends"},
@@ -84,6 +85,7 @@ var Methods = map[string]Rule{
 	// Downloads
 	"AddDownloads":         {Bookkeeping, "a counter"},
 	"DownloadsSince":       {Read, ""},
+	"DailyDownloads":       {Read, ""},
 	"CountDownload":        {Bookkeeping, "a counter, de-duplicated per source"},
 	"SweepDownloadSources": {Bookkeeping, "forgets de-duplication keys that can no longer match"},
 	// Critical
@@ -202,4 +204,7 @@ var Methods = map[string]Rule{
 	"AllowName":      {Security, "a name the typosquatting check refuses may be created; EventNameAllowed"},
 	"NameAllowance":  {Read, ""},
 	"NameAllowances": {Read, ""},
+	// UpstreamPins
+	"PinUpstream":  {Security, "a pin decides which bytes a proxied version accepts; EventUpstreamPin"},
+	"UpstreamPins": {Read, ""},
 }

@@ -158,3 +158,8 @@ func (c *checkedTx) AllowName(a core.NameAllowance) error {
 	c.try("AllowName")
 	return c.did(c.Tx.AllowName(a))
 }
+
+func (c *checkedTx) PinUpstream(p core.UpstreamPin) error {
+	c.try("PinUpstream")
+	return c.did(c.Tx.PinUpstream(p))
+}

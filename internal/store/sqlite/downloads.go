@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"time"
+
+	"github.com/rampart/rampart/internal/core"
 )
 
 func unixDay(t time.Time) int64 { return t.UTC().Unix() / 86400 }
@@ -37,4 +39,21 @@ func (t *tx) DownloadsSince(packageID int64, since time.Time) (int64, error) {
 	var n int64
 	err := t.row(`SELECT COALESCE(sum(count), 0) FROM downloads WHERE package_id = ? AND day >= ?`, packageID, unixDay(since)).Scan(&n)
 	return n, err
+}
+
+func (t *tx) DailyDownloads(packageID int64, since time.Time) ([]core.DayCount, error) {
+	rows, err := t.query(`SELECT day, count FROM downloads WHERE package_id = ? AND day >= ? ORDER BY day`, packageID, unixDay(since))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []core.DayCount
+	for rows.Next() {
+		var day, n int64
+		if err := rows.Scan(&day, &n); err != nil {
+			return nil, err
+		}
+		out = append(out, core.DayCount{Day: time.Unix(day*86400, 0).UTC(), N: n})
+	}
+	return out, rows.Err()
 }

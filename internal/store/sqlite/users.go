@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"database/sql"
 	"strings"
 
 	"github.com/rampart/rampart/internal/core"
@@ -86,7 +87,15 @@ func (t *tx) CountUsers() (int, error) {
 }
 
 func (t *tx) SiteStaff() ([]core.User, error) {
-	rows, err := t.query(`SELECT ` + userCols + ` FROM users WHERE (is_moderator = 1 OR is_admin = 1) AND disabled_at = 0 ORDER BY name`)
+	return t.users(t.query(`SELECT ` + userCols + ` FROM users WHERE (is_moderator = 1 OR is_admin = 1) AND disabled_at = 0 ORDER BY name`))
+}
+
+func (t *tx) SearchUsers(query, after string, limit int) ([]core.User, error) {
+	q := likeEscape(query)
+	return t.users(t.query(`SELECT `+userCols+` FROM users WHERE (lower(name) LIKE ? ESCAPE '\' OR lower(email) LIKE ? ESCAPE '\') AND name > ? ORDER BY name LIMIT ?`, q, q, after, limit))
+}
+
+func (t *tx) users(rows *sql.Rows, err error) ([]core.User, error) {
 	if err != nil {
 		return nil, err
 	}

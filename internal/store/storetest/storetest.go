@@ -44,6 +44,7 @@ import (
 	"github.com/rampart/rampart/internal/store/storetest/stages"
 	"github.com/rampart/rampart/internal/store/storetest/suite"
 	"github.com/rampart/rampart/internal/store/storetest/trust"
+	"github.com/rampart/rampart/internal/store/storetest/upstream"
 )
 
 // Run runs the whole conformance suite, role by role. open is called once
@@ -90,6 +91,7 @@ var roles = []struct {
 	{"Orgs", orgs.RunOrgs},
 	{"Provenance", provenance.RunProvenance},
 	{"NameAllowances", names.RunNameAllowances},
+	{"UpstreamPins", upstream.RunUpstreamPins},
 	{"Transactions", RunTransactions},
 }
 

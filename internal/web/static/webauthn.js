@@ -21,8 +21,14 @@
     var el = document.getElementById("webauthn-error");
     if (el) { el.textContent = msg; el.hidden = false; } else { alert(msg); }
   }
+  // The site's path prefix when it is served under one (public_url with a
+  // path): the server fills data-base in every page.
+  var base = document.documentElement.getAttribute("data-base") || "";
+  function local(path) {
+    return path.charAt(0) === "/" && path.charAt(1) !== "/" ? base + path : path;
+  }
   function post(path, body) {
-    return fetch(path, {
+    return fetch(local(path), {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "Accept": "application/json" },
@@ -74,7 +80,7 @@
       }
     };
   }
-  function go(data) { window.location.assign(data.redirect || "/"); }
+  function go(data) { window.location.assign(local(data.redirect || "/")); }
   function fail(err) { showError(err && err.message ? err.message : String(err)); }
 
   function signIn(kind, next) {

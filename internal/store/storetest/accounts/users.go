@@ -20,6 +20,7 @@ func RunUsers(t *testing.T, open func(t *testing.T) store.Store) {
 		{"PasswordCompromised", testUsersPasswordCompromised},
 		{"UnverifiedEmailClaims", testUnverifiedEmailClaims},
 		{"SiteStaff", testSiteStaff},
+		{"SearchUsers", testSearchUsers},
 	})
 }
 
@@ -230,5 +231,43 @@ func testSiteStaff(t *testing.T, s store.Store) {
 	}
 	if strings.Join(names, ",") != "alice,zed" {
 		t.Fatalf("SiteStaff = %v, want [alice zed]", names)
+	}
+}
+
+// testSearchUsers: by name or address, ignoring case, by name, in pages;
+// LIKE's wildcards in the query are plain characters.
+func testSearchUsers(t *testing.T, s store.Store) {
+	for _, n := range []string{"carol", "alice", "bob", "al_x", "dave"} {
+		u := suite.NewUser(n)
+		if n == "dave" {
+			u.Email = "Dave@Alpha.example"
+		}
+		suite.Write(t, s, func(tx store.Tx) error { return tx.CreateUser(u) })
+	}
+	names := func(query, after string, limit int) string {
+		t.Helper()
+		got := suite.Read(t, s, func(tx store.Tx) ([]core.User, error) { return tx.SearchUsers(query, after, limit) })
+		var out []string
+		for _, u := range got {
+			out = append(out, u.Name)
+		}
+		return strings.Join(out, ",")
+	}
+	for _, tc := range []struct {
+		query, after string
+		limit        int
+		want         string
+	}{
+		{"", "", 10, "al_x,alice,bob,carol,dave"},
+		{"", "", 2, "al_x,alice"},
+		{"", "alice", 2, "bob,carol"},
+		{"AL", "", 10, "al_x,alice,dave"}, // dave by his address
+		{"al_", "", 10, "al_x"},           // "_" is not a wildcard
+		{"%", "", 10, ""},
+		{"zed", "", 10, ""},
+	} {
+		if got := names(tc.query, tc.after, tc.limit); got != tc.want {
+			t.Errorf("SearchUsers(%q, %q, %d) = %q, want %q", tc.query, tc.after, tc.limit, got, tc.want)
+		}
 	}
 }

@@ -15,6 +15,7 @@ func RunDownloads(t *testing.T, open func(t *testing.T) store.Store) {
 	run(t, open, []test{
 		{"Accumulate", testDownloads},
 		{"CountOncePerSource", testCountDownload},
+		{"Daily", testDailyDownloads},
 	})
 }
 
@@ -111,5 +112,35 @@ func testCountDownload(t *testing.T, s store.Store) {
 	}
 	if since(p) != 3 {
 		t.Errorf("sweeping the sources changed the counts: %d, want 3", since(p))
+	}
+}
+
+// testDailyDownloads: per day, oldest first, from since's day on, per
+// package; empty days are left out.
+func testDailyDownloads(t *testing.T, s store.Store) {
+	p := suite.CreatePackage(t, s, suite.NewPackage("left-pad"))
+	q := suite.CreatePackage(t, s, suite.NewPackage("right-pad"))
+	day := func(n int) time.Time { return time.Date(2024, time.March, 10+n, 0, 0, 0, 0, time.UTC) }
+	suite.Write(t, s, func(tx store.Tx) error {
+		for _, a := range []struct {
+			id int64
+			at time.Time
+			n  int64
+		}{{p.ID, day(0), 1}, {p.ID, day(2).Add(5 * time.Hour), 3}, {p.ID, day(2), 4}, {p.ID, day(5), 2}, {q.ID, day(3), 9}} {
+			if err := tx.AddDownloads(a.id, a.at, a.n); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	got := suite.Read(t, s, func(tx store.Tx) ([]core.DayCount, error) { return tx.DailyDownloads(p.ID, day(1).Add(13*time.Hour)) })
+	want := []core.DayCount{{Day: day(2), N: 7}, {Day: day(5), N: 2}}
+	if len(got) != len(want) {
+		t.Fatalf("DailyDownloads = %v, want %v", got, want)
+	}
+	for i := range want {
+		if !got[i].Day.Equal(want[i].Day) || got[i].N != want[i].N {
+			t.Fatalf("DailyDownloads = %v, want %v", got, want)
+		}
 	}
 }

@@ -1,4 +1,6 @@
-package web
+// Package markdown renders untrusted Markdown (READMEs, policies) into
+// HTML that is safe to put in a page.
+package markdown
 
 import (
 	"bytes"
@@ -28,9 +30,9 @@ var markdown = goldmark.New(
 	goldmark.WithParserOptions(parser.WithASTTransformers(util.Prioritized(linkPolicy{}, 1000))),
 )
 
-// renderMarkdown turns untrusted Markdown into HTML that is safe to put in
+// Render turns untrusted Markdown into HTML that is safe to put in
 // a page: the only place this package makes a template.HTML.
-func renderMarkdown(src string) (template.HTML, error) {
+func Render(src string) (template.HTML, error) {
 	var buf bytes.Buffer
 	if err := markdown.Convert([]byte(src), &buf); err != nil {
 		return "", err

@@ -1,4 +1,4 @@
-package web
+package markdown
 
 import (
 	"html"
@@ -88,12 +88,12 @@ func TestRenderMarkdownIsSafe(t *testing.T) {
 		"| a | b |\n|---|---|\n| <script>x</script> | [y](javascript:1) |",
 		"- [x] <img src=x onerror=alert(1)>",
 	} {
-		got, err := renderMarkdown(src)
+		got, err := Render(src)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if m := unsafeHTML(string(got)); m != "" {
-			t.Errorf("renderMarkdown(%q) = %q: contains %q", src, got, m)
+			t.Errorf("Render(%q) = %q: contains %q", src, got, m)
 		}
 	}
 }
@@ -113,12 +113,12 @@ func TestRenderMarkdownKeepsContent(t *testing.T) {
 		"~~old~~":                            "<del>old</del>",
 		"<javascript:alert(1)>":              "javascript:alert(1)", // kept as text
 	} {
-		got, err := renderMarkdown(src)
+		got, err := Render(src)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !strings.Contains(string(got), want) {
-			t.Errorf("renderMarkdown(%q) = %q, want it to contain %q", src, got, want)
+			t.Errorf("Render(%q) = %q, want it to contain %q", src, got, want)
 		}
 	}
 }
@@ -128,69 +128,14 @@ func FuzzRenderMarkdown(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, src string) {
-		got, err := renderMarkdown(src)
+		got, err := Render(src)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if m := unsafeHTML(string(got)); m != "" {
-			t.Fatalf("renderMarkdown(%q) = %q: contains %q", src, got, m)
+			t.Fatalf("Render(%q) = %q: contains %q", src, got, m)
 		}
 	})
-}
-
-func TestSafeNext(t *testing.T) {
-	for next, want := range map[string]string{
-		"/":                             "/",
-		"/package/@acme/w":              "/package/@acme/w",
-		"/search?q=a&from=20":           "/search?q=a&from=20",
-		"/~alice#x":                     "/~alice#x",
-		"":                              "/",
-		"//evil.example":                "/",
-		"///evil.example":               "/",
-		`/\evil.example`:                "/",
-		`\\evil.example`:                "/",
-		"/\t/evil.example":              "/",
-		"/\r\n/evil.example":            "/",
-		"https://evil.example":          "/",
-		"javascript:alert(1)":           "/",
-		"evil.example":                  "/",
-		"/" + strings.Repeat("a", 3000): "/",
-	} {
-		if got := safeNext(next); got != want {
-			t.Errorf("safeNext(%q) = %q, want %q", next, got, want)
-		}
-	}
-}
-
-func TestRepositoryURL(t *testing.T) {
-	for _, tc := range []struct {
-		in   any
-		want string
-	}{
-		{"https://github.com/a/b", "https://github.com/a/b"},
-		{map[string]any{"type": "git", "url": "git+https://github.com/a/b.git"}, "https://github.com/a/b"},
-		{"git://github.com/a/b.git", "https://github.com/a/b"},
-		{"github:a/b", "https://github.com/a/b"},
-		{"a/b", "https://github.com/a/b"},
-		{"javascript:alert(1)", ""},
-		{map[string]any{"url": "javascript://github.com/%0Aalert(1)"}, ""},
-		{"https://user:pw@github.com/a/b", ""},
-		{"git@github.com:a/b.git", ""},
-		{42, ""},
-		{nil, ""},
-	} {
-		if got := repositoryURL(tc.in); got != tc.want {
-			t.Errorf("repositoryURL(%#v) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
-}
-
-func TestFormatCount(t *testing.T) {
-	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 1234567: "1,234,567", -1500: "-1,500"} {
-		if got := formatCount(n); got != want {
-			t.Errorf("formatCount(%d) = %q, want %q", n, got, want)
-		}
-	}
 }
 
 // The safety oracle itself: it must flag what a browser would run and

@@ -1,0 +1,96 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+)
+
+// Upstream is a registry whose packages this one proxies
+// (internal/upstream, docs/upstream.md): `[[upstream]]` tables, the first
+// whose Packages match a name serves it, unless the name is local.
+type Upstream struct {
+	// Name identifies the upstream in logs, events and pins.
+	Name string `toml:"name"`
+	// URL is the upstream registry's root, e.g. https://registry.npmjs.org/.
+	URL string `toml:"url"`
+	// Packages are the names it serves: "*" (every name), "@scope/*",
+	// or a name, with path.Match wildcards.
+	Packages []string `toml:"packages"`
+	// Exclude are names never proxied even though Packages match them:
+	// names this registry publishes itself. Publishing a name an upstream
+	// serves is refused unless it is excluded here (or exists locally):
+	// the administrator's explicit decision against dependency confusion.
+	Exclude []string `toml:"exclude"`
+	// TokenEnv names an environment variable holding a bearer token for
+	// the upstream (never written in the file).
+	TokenEnv string `toml:"token_env"`
+	// Cooldown hides versions younger than this from clients (0: off);
+	// most malicious releases are caught within days.
+	Cooldown Duration `toml:"cooldown"`
+	// CooldownAllow are names exempt from the cooldown.
+	CooldownAllow []string `toml:"cooldown_allow"`
+	// Revalidate is how long a fetched packument is used before asking
+	// the upstream again (with If-None-Match). Default 5m.
+	Revalidate Duration `toml:"revalidate"`
+	// Timeout bounds each request to the upstream. Default 30s.
+	Timeout Duration `toml:"timeout"`
+}
+
+// Matches reports whether the upstream serves name by its patterns
+// (Exclude included).
+func (u Upstream) Matches(name string) bool {
+	return matchAny(u.Packages, name) && !matchAny(u.Exclude, name)
+}
+
+func matchAny(patterns []string, name string) bool {
+	for _, p := range patterns {
+		if p == "*" {
+			return true
+		}
+		if ok, _ := path.Match(p, name); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Config) validateUpstreams() []error {
+	var errs []error
+	seen := map[string]bool{}
+	for i := range c.Upstreams {
+		u := &c.Upstreams[i]
+		where := fmt.Sprintf("upstream %d (%q)", i+1, u.Name)
+		if u.Name == "" || strings.ContainsAny(u.Name, " \t\n") {
+			errs = append(errs, fmt.Errorf("%s: name: a short name without spaces is required", where))
+		} else if seen[u.Name] {
+			errs = append(errs, fmt.Errorf("%s: name: used twice", where))
+		}
+		seen[u.Name] = true
+		if p, err := url.Parse(u.URL); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" || p.RawQuery != "" || p.User != nil {
+			errs = append(errs, fmt.Errorf("%s: url = %q: want an absolute http or https URL without query or credentials (put a token in token_env)", where, u.URL))
+		} else if !strings.HasSuffix(u.URL, "/") {
+			u.URL += "/"
+		}
+		if len(u.Packages) == 0 {
+			errs = append(errs, fmt.Errorf("%s: packages: name at least one pattern (\"*\" for every name)", where))
+		}
+		for _, p := range append(append([]string{}, u.Packages...), append(u.Exclude, u.CooldownAllow...)...) {
+			if _, err := path.Match(p, ""); err != nil {
+				errs = append(errs, fmt.Errorf("%s: pattern %q: %v", where, p, err))
+			}
+		}
+		if u.Revalidate.Duration == 0 {
+			u.Revalidate.Duration = 5 * time.Minute
+		}
+		if u.Timeout.Duration == 0 {
+			u.Timeout.Duration = 30 * time.Second
+		}
+		if u.Cooldown.Duration < 0 || u.Revalidate.Duration < 0 || u.Timeout.Duration < 0 {
+			errs = append(errs, fmt.Errorf("%s: durations must not be negative", where))
+		}
+	}
+	return errs
+}

@@ -1,0 +1,44 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/store"
+)
+
+// HeldLocally reports whether name is this registry's own, so that it is
+// never resolved through an upstream (internal/upstream): a package of
+// that name exists here in any state (an unpublished name stays held), or
+// the name's scope is a local organisation or user. It asks the store
+// whatever the caller may see: a private package is held all the same.
+func (s *Service) HeldLocally(ctx context.Context, name string) (bool, error) {
+	held := false
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		if _, err := tx.PackageByRef(s.ref(name)); err == nil {
+			held = true
+			return nil
+		} else if !errors.Is(err, core.ErrNotFound) {
+			return err
+		}
+		scope, _, scoped := strings.Cut(strings.TrimPrefix(name, "@"), "/")
+		if !scoped || !strings.HasPrefix(name, "@") {
+			return nil
+		}
+		if _, err := tx.OrgByName(scope); err == nil {
+			held = true
+			return nil
+		} else if !errors.Is(err, core.ErrNotFound) {
+			return err
+		}
+		if _, err := tx.UserByName(scope); err == nil {
+			held = true
+		} else if !errors.Is(err, core.ErrNotFound) {
+			return err
+		}
+		return nil
+	})
+	return held, err
+}
