@@ -49,6 +49,7 @@ import (
 	"github.com/rampart/rampart/internal/upstream"
 	"github.com/rampart/rampart/internal/web"
 	"github.com/rampart/rampart/internal/web/adminpages"
+	"github.com/rampart/rampart/internal/web/logpages"
 	"github.com/rampart/rampart/internal/web/orgpages"
 	"github.com/rampart/rampart/internal/web/stagepages"
 	"github.com/rampart/rampart/internal/web/trustpages"
@@ -253,7 +254,7 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	npmH.SetTrust(svc.Trust.Service)
 	webH := web.New(svc.Registry, web.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors}, web.Config{PublicURL: cfg.PublicURL, Policies: docs.Policies(), SecurityContacts: cfg.SecurityContact.Contact}, log)
 	webH.Mount(orgpages.New(svc.Orgs), trustpages.New(svc.Trust.Service), stagepages.New(svc.Stage, svc.Registry),
-		adminpages.New(svc.Identity, svc.Orgs))
+		adminpages.New(svc.Identity, svc.Orgs), logpages.New(svc.TLog))
 	addrs := clientaddr.New(cfg.TrustedProxyPrefixes())
 	// The catch-all settles the client address and, for npm, the user
 	// agent in one copy of the request (r.WithContext copies it whole).
