@@ -60,6 +60,7 @@ whether or not "rampart serve" is running on the same folder.`,
 	cmd.AddCommand(newInviteCmd(env))
 	cmd.AddCommand(newScanCmd(env), newQuarantineCmd(env))
 	cmd.AddCommand(newAdvisories(env))
+	cmd.AddCommand(newLogCmd(env))
 	return cmd
 }
 

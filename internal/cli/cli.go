@@ -85,7 +85,7 @@ Exit codes: 0 success, 1 the command failed, 2 bad command line or config.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(newServe(env), newAdmin(env), newVersion())
-	root.AddCommand(newSBOM(env), newAudit(env), newFix(env), newReport(env))
+	root.AddCommand(newSBOM(env), newAudit(env), newFix(env), newReport(env), newVerify(env))
 	return root
 }
 

@@ -78,6 +78,9 @@ func Copy(ctx context.Context, src *Folder, dst string) (*Copied, error) {
 	if err := copyKeys(src.Dir, tmp); err != nil {
 		return out, err
 	}
+	if err := copyLogKeys(src.Dir, tmp); err != nil {
+		return out, err
+	}
 	if err := syncFile(tmp); err != nil {
 		return out, err
 	}

@@ -26,6 +26,7 @@ import (
 	npmfmt "github.com/rampart/rampart/internal/ecosystem/npm"
 	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/limits"
+	"github.com/rampart/rampart/internal/logapi"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/namepolicy"
 	"github.com/rampart/rampart/internal/notifier"
@@ -48,10 +49,12 @@ import (
 	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/store/sqlite"
 	"github.com/rampart/rampart/internal/throttle"
+	"github.com/rampart/rampart/internal/tlog"
 	"github.com/rampart/rampart/internal/upstream"
 	"github.com/rampart/rampart/internal/web"
 	"github.com/rampart/rampart/internal/web/adminpages"
 	"github.com/rampart/rampart/internal/web/advisorypages"
+	"github.com/rampart/rampart/internal/web/logpages"
 	"github.com/rampart/rampart/internal/web/orgpages"
 	"github.com/rampart/rampart/internal/web/quarantinepages"
 	"github.com/rampart/rampart/internal/web/reportpages"
@@ -117,6 +120,9 @@ type Services struct {
 	Reports *report.Service
 	// Advisories is the OSV advisory database (advisories.go).
 	Advisories *advisory.Service
+	// TLog is the transparency log (tlog.go); nil for admin commands.
+	TLog    *tlog.Log
+	tlogAPI *logapi.Handler
 	// Upstream proxies the names this registry does not hold from the
 	// configured upstreams (internal/upstream); nil when none is.
 	Upstream *upstream.Service
@@ -142,7 +148,7 @@ func (s *Services) Close(ctx context.Context) error {
 			slog.WarnContext(ctx, "account notices left in the outbox for the next start", "err", err)
 		}
 	}
-	return errors.Join(s.closeStage(ctx), s.closeQuarantine(ctx), s.closeReports(ctx), s.Registry.Close(ctx), s.Store.Close())
+	return errors.Join(s.closeStage(ctx), s.closeQuarantine(ctx), s.closeReports(ctx), s.closeTLog(ctx), s.Registry.Close(ctx), s.Store.Close())
 }
 
 // Open builds the services over cfg.Data. cfg must be validated.
@@ -274,6 +280,9 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 	if accts.Quarantine != nil && accts.Advisories != nil {
 		accts.Quarantine.UseAdvisories(accts.Advisories)
 	}
+	if err := openTLog(ctx, accts, cfg, opts); err != nil {
+		return nil, errors.Join(err, accts.Close(ctx))
+	}
 	return accts, nil
 }
 
@@ -293,7 +302,8 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	webH := web.New(svc.Registry, web.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors}, web.Config{PublicURL: cfg.PublicURL, Policies: docs.Policies(), SecurityContacts: cfg.SecurityContact.Contact}, log)
 	webH.Mount(orgpages.New(svc.Orgs), trustpages.New(svc.Trust.Service), stagepages.New(svc.Stage, svc.Registry),
 		adminpages.New(svc.Identity, svc.Orgs), quarantinepages.New(svc.Quarantine),
-		reportpages.New(svc.Reports, svc.Registry), advisorypages.New(svc.Advisories, svc.Registry))
+		reportpages.New(svc.Reports, svc.Registry), advisorypages.New(svc.Advisories, svc.Registry),
+		logpages.New(svc.TLog))
 	if svc.SSO != nil {
 		webH.WithSSO(svc.SSO)
 	}
@@ -326,6 +336,7 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	mountOps(mux, svc, cfg, log)
 	mountReports(mux, svc, addrs.Handler, log)
 	mux.Handle(osvapi.Prefix, addrs.Handler(osvapi.New(svc.Advisories, log)))
+	mountTLog(mux, svc)
 	mux.HandleFunc("/", catchAll)
 	// A private registry's read gate stands in front of everything, the
 	// fast paths and their caches included (readgate.go).
@@ -366,6 +377,7 @@ func startJobs(svc *Services, cfg config.Config, log *slog.Logger) {
 	startQuarantineJobs(svc)
 	startReportJobs(svc)
 	startAdvisoryJobs(svc, cfg)
+	startTLog(svc)
 }
 
 // Serve runs the registry on ln until ctx is cancelled, then stops

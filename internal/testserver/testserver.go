@@ -79,6 +79,10 @@ type Options struct {
 	Data string
 	// Env adds environment variables (KEY=VALUE).
 	Env []string
+	// Listen is the HOST:PORT to listen on (default 127.0.0.1:0, a new
+	// port each start). Restart keeps it: a test that restarts the server
+	// and keeps URLs it handed out (a lockfile's) sets it (FreeAddr).
+	Listen string
 	// SMTP starts a real SMTP server on loopback (internal/testpeers/smtpd)
 	// and sends the registry's mail to it; read it through Server.Mail.
 	// Without it, mail goes to the outbox folder in Data.
@@ -220,14 +224,19 @@ func Start(t testing.TB, opts Options) *Server {
 	}
 	s := &Server{Data: opts.Data, Mail: mailSrv, DNS: dnsSrv, RDAP: rdapSrv, opts: opts, cfgFile: cfgFile, t: t, log: &lockedBuffer{}, done: make(chan error, 1)}
 	listen, env := "127.0.0.1:0", opts.Env
+	if opts.Listen != "" {
+		listen = opts.Listen
+	}
 	if opts.PathPrefix != "" {
 		// The public URL names the port, so pick it first.
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
+		if opts.Listen == "" {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			listen = ln.Addr().String()
+			ln.Close()
 		}
-		listen = ln.Addr().String()
-		ln.Close()
 		_, port, _ := net.SplitHostPort(listen)
 		env = append(slices.Clip(env), "RAMPART_PUBLIC_URL=http://localhost:"+port+opts.PathPrefix+"/")
 	}
@@ -376,4 +385,16 @@ func (s *Server) CreateUser(t testing.TB, name, email, password string) {
 	if out, err := s.Admin(t, password+"\n", "user", "create", "--name", name, "--email", email, "--verified", "--password-stdin"); err != nil {
 		t.Fatalf("creating user %s: %v\n%s", name, err, out)
 	}
+}
+
+// FreeAddr returns a loopback address with a port free now, for
+// Options.Listen.
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }

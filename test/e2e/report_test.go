@@ -39,7 +39,7 @@ func rampartReport(t *testing.T, n *testserver.NPM, dir string, args ...string) 
 func reportsAPI(s *testserver.Server) string { return s.URL + "-/rampart/v1/reports" }
 
 // moderator makes a verified account with the moderator role.
-func moderator(t *testing.T, s *testserver.Server, name string) {
+func makeModerator(t *testing.T, s *testserver.Server, name string) {
 	t.Helper()
 	s.CreateUser(t, name, name+"@example.com", bobPW)
 	if out, err := s.Admin(t, "", "user", "moderator", "add", name); err != nil {
@@ -56,7 +56,7 @@ func moderator(t *testing.T, s *testserver.Server, name string) {
 func TestReportByAPIAndCLI(t *testing.T) {
 	t.Parallel()
 	s := server(t, "")
-	moderator(t, s, "mod")
+	makeModerator(t, s, "mod")
 	alice := signup(t, s, "alice", alicePW)
 	publish(t, alice, pkg{Name: "shady-helper", Version: "1.0.0"})
 	publish(t, alice, pkg{Name: "shady-helper", Version: "1.1.0"})
