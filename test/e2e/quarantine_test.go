@@ -213,6 +213,28 @@ func TestMaliciousPublishQuarantinedThenConfirmed(t *testing.T) {
 	if got["state"] != "unpublished" || got["blocked"].(float64) < 3 || got["tokens_revoked"].(float64) < 1 {
 		t.Fatalf("confirm answered %v", got)
 	}
+	// The confirmation published a malicious-package advisory, served by
+	// the OSV API and reported as critical by npm audit to a project
+	// whose lockfile names the version (from a mirror, say).
+	malID, _ := got["advisory"].(string)
+	if !strings.HasPrefix(malID, "MAL-") {
+		t.Fatalf("confirm published no MAL- advisory: %v", got)
+	}
+	if v := do(t, "GET", s.URL+"-/osv/v1/vulns/"+malID, "", nil); v.Status != http.StatusOK || !strings.Contains(string(v.Body), `"pad-utils"`) {
+		t.Fatalf("OSV vulns/%s: %d %s", malID, v.Status, v.Body)
+	}
+	victim := project(t)
+	write(t, filepath.Join(victim, "package.json"), []byte(`{"name":"victim","version":"1.0.0","dependencies":{"pad-utils":"1.0.1"}}`))
+	write(t, filepath.Join(victim, "package-lock.json"), []byte(`{"name":"victim","version":"1.0.0","lockfileVersion":3,"requires":true,"packages":{"":{"name":"victim","version":"1.0.0","dependencies":{"pad-utils":"1.0.1"}},"node_modules/pad-utils":{"version":"1.0.1","resolved":"`+s.URL+`pad-utils/-/pad-utils-1.0.1.tgz","integrity":"sha512-AAAA"}}}`))
+	audit := testserver.NewNPM(t, s.URL).Run(victim, "audit", "--json", "--package-lock-only")
+	var report struct {
+		Metadata struct {
+			Vulnerabilities map[string]int `json:"vulnerabilities"`
+		} `json:"metadata"`
+	}
+	if err := json.Unmarshal([]byte(audit.Stdout), &report); err != nil || report.Metadata.Vulnerabilities["critical"] != 1 || !strings.Contains(audit.Stdout, malID) {
+		t.Fatalf("npm audit of a lockfile with pad-utils@1.0.1: want 1 critical (%s):\n%s", malID, audit.Output())
+	}
 	if r := mod.call(t, "POST", "package/pad-utils/v/1.0.1/restore", map[string]string{"reason": "undo"}); r.Status != http.StatusConflict {
 		t.Fatalf("restore of a confirmed version: %d %s", r.Status, r.Body)
 	}

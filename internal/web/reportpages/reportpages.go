@@ -35,12 +35,12 @@ const (
 var templateFiles embed.FS
 
 var templates = webkit.Parse(templateFiles, "templates", template.FuncMap{
-	"excerpt":   excerpt,
-	"label":     func(c core.ReportCategory) string { return c.Label() },
-	"pkgpath":   pkgPath,
-	"evidence":  evidencePath,
-	"plural":    func(n int, one, many string) string { return map[bool]string{true: one, false: many}[n == 1] },
-	"reasons":   core.ReportCategories,
+	"excerpt":  excerpt,
+	"label":    func(c core.ReportCategory) string { return c.Label() },
+	"pkgpath":  pkgPath,
+	"evidence": evidencePath,
+	"plural":   func(n int, one, many string) string { return map[bool]string{true: one, false: many}[n == 1] },
+	"reasons":  core.ReportCategories,
 })
 
 // Packages is what the item page reads of a package: its latest version,
