@@ -186,3 +186,50 @@ func TestAdvisoriesNPMAudit(t *testing.T) {
 		t.Errorf("commit query: %d %s", bad.Status, bad.Body)
 	}
 }
+
+// TestRampartAuditAgainstTheRegistry: `rampart audit` with no OSV flag
+// asks the registry's own OSV API (/-/osv/v1, served from the advisory
+// database), not a stand-in, and reports the imported advisory with its
+// path and fixed version; after `rampart fix` the tree audits clean.
+func TestRampartAuditAgainstTheRegistry(t *testing.T) {
+	t.Parallel()
+	s := server(t, "")
+	alice := signup(t, s, "alice", alicePW)
+	publish(t, alice, pkg{Name: "adv-e2e-vulnlib", Version: "1.0.0"})
+	publish(t, alice, pkg{Name: "adv-e2e-vulnlib", Version: "1.0.1"})
+	publish(t, alice, pkg{Name: "adv-e2e-app-dep", Version: "1.0.0", Deps: map[string]string{"adv-e2e-vulnlib": "^1.0.0"}})
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "GHSA-e2e0-0001-aaaa.json"), []byte(vulnRecord))
+	if out, err := s.Admin(t, "", "advisories", "import", dir); err != nil {
+		t.Fatalf("admin advisories import: %v\n%s", err, out)
+	}
+	app := project(t)
+	user := anon(t, s)
+	user.MustRun(app, "install", "adv-e2e-app-dep", "adv-e2e-vulnlib@1.0.0")
+
+	out, errOut, code := rampartClient(t, user, app, nil, "audit", "--json", "--no-reach")
+	var rep auditJSON
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != 1 {
+		t.Fatalf("rampart audit against the registry: exit %d, %v\n%s\n%s", code, err, out, errOut)
+	}
+	found := false
+	for _, f := range rep.Findings {
+		if f.ID == "GHSA-e2e0-0001-aaaa" && f.Package == "adv-e2e-vulnlib" && f.Version == "1.0.0" && f.Fixed == "1.0.1" {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("the registry's advisory is not reported with its fixed version:\n%s", out)
+	}
+
+	out, errOut, code = rampartClient(t, user, app, nil, "fix")
+	if code != 0 {
+		t.Fatalf("rampart fix: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if got := readLock(t, app).Packages["node_modules/adv-e2e-vulnlib"].Version; got != "1.0.1" {
+		t.Fatalf("after rampart fix the lockfile has adv-e2e-vulnlib %q, want 1.0.1", got)
+	}
+	if out, errOut, code = rampartClient(t, user, app, nil, "audit", "--no-reach"); code != 0 {
+		t.Fatalf("audit after the fix: exit %d\n%s\n%s", code, out, errOut)
+	}
+}
