@@ -163,6 +163,9 @@ func startNginx(ctx context.Context, bin, dir string, probe string) (*nginxServe
 	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o755); err != nil {
 		return nil, err
 	}
+	if err := readableByAll(dir); err != nil {
+		return nil, err
+	}
 	// nginx cannot listen on port 0 and say which it got: take a free
 	// port, give it back and hand it to nginx; retry if someone else
 	// took it meanwhile.
@@ -252,4 +255,24 @@ func freePort() (int, error) {
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	return port, ln.Close()
+}
+
+// readableByAll opens what exportCorpus wrote to nginx's workers: a
+// registry running in this process sets an owner-only umask for its data
+// folder (server.ownerOnlyFiles), which the modes asked for above do not
+// survive.
+func readableByAll(dir string) error {
+	return filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p == dir {
+			return nil
+		}
+		mode := os.FileMode(0o644)
+		if d.IsDir() {
+			mode = 0o755
+		}
+		return os.Chmod(p, mode)
+	})
 }

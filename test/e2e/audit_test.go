@@ -3,6 +3,8 @@ package e2e
 import (
 	"archive/zip"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -187,8 +189,10 @@ func TestAuditReachabilityJS(t *testing.T) {
 	if _, _, code := rampartClient(t, v.n, v.app, nil, "audit", "--osv-dir", only, "--all"); code != 1 {
 		t.Errorf("unreachable only with --all: exit %d, want 1", code)
 	}
-	// A registry without an OSV API: exit 2 and what to do.
-	_, errOut, code = rampartClient(t, v.n, v.app, nil, "audit")
+	// A registry without an OSV API (not a Rampart): exit 2 and what to do.
+	plain := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(plain.Close)
+	_, errOut, code = rampartClient(t, v.n, v.app, nil, "audit", "--registry", plain.URL+"/")
 	if code != 2 || !strings.Contains(errOut, "--osv-dir") {
 		t.Errorf("no OSV API: exit %d, %q", code, errOut)
 	}
