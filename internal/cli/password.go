@@ -28,9 +28,16 @@ type ttyPrompt struct {
 	out io.Writer
 }
 
-// ReadPassword writes prompt, turns echo off while the line is typed
-// (term.ReadPassword), and ends the line the user could not see end.
+// ReadPassword turns echo off, writes prompt, reads the line
+// (term.ReadPassword) and ends the line the user could not see end. Echo
+// goes off before the prompt shows: what is typed as soon as it shows
+// must not appear either.
 func (t ttyPrompt) ReadPassword(prompt string) (string, error) {
+	restore, err := echoOff(int(t.f.Fd()))
+	if err != nil {
+		return "", err
+	}
+	defer restore()
 	fmt.Fprint(t.out, prompt)
 	b, err := term.ReadPassword(int(t.f.Fd()))
 	fmt.Fprintln(t.out)
