@@ -9,16 +9,16 @@ import (
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/event"
+	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/osv"
 	"github.com/rampart/rampart/internal/store"
 )
 
 // Bounds on a malicious-package advisory's text, set by a moderator.
 const (
-	maxSummaryBytes  = 1024
-	maxDetailsBytes  = 64 * 1024
-	maxMalVersions   = 1000
-	maxVersionLength = 256
+	maxSummaryBytes = 1024
+	maxDetailsBytes = 64 * 1024
+	maxMalVersions  = 1000
 )
 
 // Malicious publishes a malicious-package advisory at a moderator's or
@@ -79,7 +79,7 @@ func cleanVersions(versions []string) ([]string, error) {
 		if v == "" || slices.Contains(vs, v) {
 			continue
 		}
-		if len(v) > maxVersionLength || strings.ContainsAny(v, " \t\r\n") {
+		if len(v) > limits.MaxVersionLength || strings.ContainsAny(v, " \t\r\n") {
 			return nil, core.Errorf(core.KindInvalid, "%q is not a version", v)
 		}
 		vs = append(vs, v)

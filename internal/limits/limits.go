@@ -18,6 +18,10 @@ const (
 
 	// MaxNameLength is npm's limit on a package name, scope included.
 	MaxNameLength = 214
+	// MaxVersionLength bounds a version string named in the ecosystem-
+	// neutral APIs (reports, the OSV API, malicious-package advisories):
+	// no ecosystem's is longer (npm's own bound, ecosystem/npm, is 256).
+	MaxVersionLength = 256
 	// MaxDistTags bounds the dist-tags of one package: each one is in
 	// every copy of the package's document.
 	MaxDistTags = 1000

@@ -201,7 +201,7 @@ func resolve(q Query) (core.PackageRef, string, error) {
 	if p.Name == "" || p.Ecosystem == "" {
 		return core.PackageRef{}, "", core.Errorf(core.KindInvalid, "a package needs a name and an ecosystem (\"npm\"), or a purl")
 	}
-	if len(p.Name) > limits.MaxNameLength || len(version) > maxVersionLength {
+	if len(p.Name) > limits.MaxNameLength || len(version) > limits.MaxVersionLength {
 		return core.PackageRef{}, "", core.Errorf(core.KindInvalid, "the package name or version is too long")
 	}
 	return core.PackageRef{Ecosystem: advisory.Ecosystem(p.Ecosystem), Name: p.Name}, version, nil
@@ -277,7 +277,3 @@ func (h *Handler) queryBatch(w http.ResponseWriter, r *http.Request) error {
 	}
 	return writeJSON(w, map[string]any{"results": results})
 }
-
-// maxVersionLength bounds a queried version: longer than any ecosystem's
-// (npm's is 256), so nothing real is refused.
-const maxVersionLength = 256

@@ -3,9 +3,9 @@ package registry
 import (
 	"context"
 	"errors"
-	"strings"
 
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/ecosystem"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -23,8 +23,14 @@ func (s *Service) HeldLocally(ctx context.Context, name string) (bool, error) {
 		} else if !errors.Is(err, core.ErrNotFound) {
 			return err
 		}
-		scope, _, scoped := strings.Cut(strings.TrimPrefix(name, "@"), "/")
-		if !scoped || !strings.HasPrefix(name, "@") {
+		// The scope as the format reads it (as publish/scope.go does), held
+		// by an organisation, even a deleted one, or a user of that name.
+		scoped, ok := s.cfg.Format.(ecosystem.Scopes)
+		if !ok {
+			return nil
+		}
+		scope := scoped.Scope(name)
+		if scope == "" {
 			return nil
 		}
 		if _, err := tx.OrgByName(scope); err == nil {

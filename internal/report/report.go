@@ -122,16 +122,12 @@ func categoryList() string {
 }
 
 // check refuses a filing before anything is counted or read.
-// maxVersionLength bounds the version a report names: longer than any
-// ecosystem's (npm's is 256), so nothing real is refused.
-const maxVersionLength = 256
-
 func (f *Filing) check() error {
 	f.Name, f.Version = strings.TrimSpace(f.Name), strings.TrimSpace(f.Version)
 	switch {
 	case f.Name == "":
 		return core.Errorf(core.KindInvalid, "name the package to report, as name or name@version")
-	case len(f.Name) > limits.MaxNameLength || len(f.Version) > maxVersionLength:
+	case len(f.Name) > limits.MaxNameLength || len(f.Version) > limits.MaxVersionLength:
 		return core.Errorf(core.KindInvalid, "there is no package %s on this registry: the name or version is too long", quote.Untrusted(f.Name))
 	case !f.Category.Valid():
 		return core.Errorf(core.KindInvalid, "the reason %s is not one this registry knows; use one of: %s",
