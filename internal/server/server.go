@@ -55,6 +55,7 @@ import (
 	"github.com/rampart/rampart/internal/web/adminpages"
 	"github.com/rampart/rampart/internal/web/advisorypages"
 	"github.com/rampart/rampart/internal/web/logpages"
+	"github.com/rampart/rampart/internal/web/versionpages"
 	"github.com/rampart/rampart/internal/web/orgpages"
 	"github.com/rampart/rampart/internal/web/quarantinepages"
 	"github.com/rampart/rampart/internal/web/reportpages"
@@ -304,6 +305,7 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 		adminpages.New(svc.Identity, svc.Orgs), quarantinepages.New(svc.Quarantine),
 		reportpages.New(svc.Reports, svc.Registry), advisorypages.New(svc.Advisories, svc.Registry),
 		logpages.New(svc.TLog))
+	webH.Mount(versionpages.New(svc.Registry, svc.Advisories, cfg.Limits, log))
 	if svc.SSO != nil {
 		webH.WithSSO(svc.SSO)
 	}
