@@ -55,12 +55,12 @@ import (
 	"github.com/rampart/rampart/internal/web/adminpages"
 	"github.com/rampart/rampart/internal/web/advisorypages"
 	"github.com/rampart/rampart/internal/web/logpages"
-	"github.com/rampart/rampart/internal/web/versionpages"
 	"github.com/rampart/rampart/internal/web/orgpages"
 	"github.com/rampart/rampart/internal/web/quarantinepages"
 	"github.com/rampart/rampart/internal/web/reportpages"
 	"github.com/rampart/rampart/internal/web/stagepages"
 	"github.com/rampart/rampart/internal/web/trustpages"
+	"github.com/rampart/rampart/internal/web/versionpages"
 )
 
 // Options are what a caller injects besides the config.
