@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"sort"
 	"strings"
@@ -81,6 +82,32 @@ func (s *Service) VersionPage(ctx context.Context, p authz.Principal, name, vers
 		return nil, err
 	}
 	return &vv, nil
+}
+
+// ServableManifest is the manifest of name@version if p may see it, as
+// VersionPage decides, without the rest of the page: what walking a
+// dependency tree reads of each version.
+func (s *Service) ServableManifest(ctx context.Context, p authz.Principal, name, version string) (json.RawMessage, error) {
+	var out json.RawMessage
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		st, err := loadPackage(tx, s.ref(name))
+		if err != nil {
+			return err
+		}
+		if err := authz.Authorize(p, authz.ReadPackage, s.readResource(st)); err != nil {
+			return err
+		}
+		v, err := tx.Version(st.pkg.ID, version)
+		if errors.Is(err, core.ErrNotFound) || (err == nil && !core.Servable(v, st.pkg, st.viewer(p))) {
+			return core.Errorf(core.KindNotFound, "%s@%s was not found or was unpublished", name, version)
+		}
+		if err != nil {
+			return err
+		}
+		out = v.Manifest
+		return nil
+	})
+	return out, err
 }
 
 // ServableVersions lists the versions of name that p may install

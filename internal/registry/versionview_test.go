@@ -2,6 +2,7 @@ package registry_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/rampart/rampart/internal/core"
@@ -68,6 +69,15 @@ func TestVersionPageReads(t *testing.T) {
 		t.Errorf("the owner's restricted version: %v", err)
 	}
 
+	if _, err := reg.ServableManifest(e.ctx, anonymous, "pad", "2.0.0"); core.KindOf(err) != core.KindNotFound {
+		t.Errorf("anonymous manifest of the staged pad@2.0.0: %v, want not found", err)
+	}
+	if m, err := reg.ServableManifest(e.ctx, anonymous, "app", "1.0.0"); err != nil || !strings.Contains(string(m), `"pad"`) {
+		t.Errorf("app@1.0.0's manifest: %s, %v", m, err)
+	}
+	if _, err := reg.ServableManifest(e.ctx, anonymous, "secret", "1.0.0"); core.KindOf(err) != core.KindNotFound {
+		t.Errorf("anonymous manifest of a restricted package: %v, want not found", err)
+	}
 	if vs, err := reg.ServableVersions(e.ctx, anonymous, "pad"); err != nil || !slices.Equal(vs, []string{"1.0.0"}) {
 		t.Errorf("anonymous versions of pad: %q, %v", vs, err)
 	}

@@ -157,7 +157,7 @@ func (g *Pages) resolveTree(ctx context.Context, p authz.Principal, name, versio
 		path := append(append([]pathNode(nil), it.path...), pn)
 		t.nodes = append(t.nodes, node{Name: it.name, Version: v, Path: path})
 		reads++
-		vv, err := g.reg.VersionPage(ctx, p, it.name, v)
+		raw, err := g.reg.ServableManifest(ctx, p, it.name, v)
 		if err != nil {
 			if absent(err) {
 				continue
@@ -166,7 +166,7 @@ func (g *Pages) resolveTree(ctx context.Context, p authz.Principal, name, versio
 			return t
 		}
 		var m map[string]any
-		if err := json.Unmarshal(vv.Version.Manifest, &m); err != nil {
+		if err := json.Unmarshal(raw, &m); err != nil {
 			continue // a manifest this registry stored always parses; say nothing of one that does not
 		}
 		if it.depth >= limits.MaxVersionPageDepth {

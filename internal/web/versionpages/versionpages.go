@@ -58,6 +58,7 @@ var templates = webkit.Parse(templateFiles, "templates", template.FuncMap{
 type Registry interface {
 	VersionPage(ctx context.Context, p authz.Principal, name, version string) (*registry.VersionView, error)
 	ServableVersions(ctx context.Context, p authz.Principal, name string) ([]string, error)
+	ServableManifest(ctx context.Context, p authz.Principal, name, version string) (json.RawMessage, error)
 	Dependents(ctx context.Context, name, after string, limit int) ([]store.Dependent, string, error)
 	TarballFiles(ctx context.Context, digest string) ([]store.TarballFile, error)
 	KeepTarballFiles(ctx context.Context, digest string, files []store.TarballFile) error

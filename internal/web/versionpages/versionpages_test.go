@@ -68,6 +68,14 @@ func (f *fakeRegistry) VersionPage(_ context.Context, _ authz.Principal, name, v
 			Size: int64(len(tgz)), UnpackedSize: 4321, FileCount: 2, PublishedAt: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)}}, nil
 }
 
+func (f *fakeRegistry) ServableManifest(_ context.Context, _ authz.Principal, name, version string) (json.RawMessage, error) {
+	m, ok := f.versions[name+"@"+version]
+	if !ok {
+		return nil, core.Errorf(core.KindNotFound, "%s@%s was not found", name, version)
+	}
+	return json.Marshal(m)
+}
+
 func (f *fakeRegistry) ServableVersions(_ context.Context, _ authz.Principal, name string) ([]string, error) {
 	var out []string
 	for k := range f.versions {
