@@ -82,6 +82,9 @@ type Pages struct {
 // New returns the version pages. lim bounds the one read of each
 // tarball (the same limits a publish is held to).
 func New(reg Registry, adv Advisories, lim limits.Limits, log *slog.Logger) *Pages {
+	if log == nil {
+		log = slog.Default()
+	}
 	return &Pages{reg: reg, adv: adv, lim: lim, log: log}
 }
 
