@@ -60,6 +60,7 @@ import (
 	"github.com/rampart/rampart/internal/web/reportpages"
 	"github.com/rampart/rampart/internal/web/stagepages"
 	"github.com/rampart/rampart/internal/web/trustpages"
+	"github.com/rampart/rampart/internal/web/versionpages"
 )
 
 // Options are what a caller injects besides the config.
@@ -304,6 +305,7 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 		adminpages.New(svc.Identity, svc.Orgs), quarantinepages.New(svc.Quarantine),
 		reportpages.New(svc.Reports, svc.Registry), advisorypages.New(svc.Advisories, svc.Registry),
 		logpages.New(svc.TLog))
+	webH.Mount(versionpages.New(svc.Registry, svc.Advisories, cfg.Limits, log))
 	if svc.SSO != nil {
 		webH.WithSSO(svc.SSO)
 	}

@@ -2,9 +2,7 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 	"slices"
-	"strings"
 
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
@@ -27,14 +25,9 @@ type versionRow struct {
 	Built *builtFrom // nil: published without provenance
 }
 
-// builtFrom is a version's provenance as the page shows it; the links
-// are "" unless they are http(s) URLs.
-type builtFrom struct {
-	Repository, RepositoryURL string
-	Commit, CommitURL         string
-	Workflow, WorkflowURL     string
-	Runner, Trigger, RunURL   string
-}
+// builtFrom is a version's provenance as the page shows it (shared with
+// the version pages, webkit.BuiltFrom).
+type builtFrom = webkit.BuiltFrom
 
 func versionRows(vs []registry.VersionInfo) []versionRow {
 	out := make([]versionRow, len(vs))
@@ -44,26 +37,8 @@ func versionRows(vs []registry.VersionInfo) []versionRow {
 	return out
 }
 
-// builtFromOf words f for the page. Commit and workflow links follow
-// GitHub's and GitLab's layout (<repo>/commit/<sha>, <repo>/blob/<sha>/<path>).
-func builtFromOf(f *core.Provenance) *builtFrom {
-	if f == nil {
-		return nil
-	}
-	repo := httpURL(f.SourceRepository)
-	b := &builtFrom{Repository: strings.TrimPrefix(strings.TrimPrefix(f.SourceRepository, "https://"), "http://"),
-		RepositoryURL: repo, Commit: f.Commit, Workflow: f.WorkflowPath, Runner: f.Runner, Trigger: f.Trigger, RunURL: httpURL(f.RunURL)}
-	if len(b.Commit) > 12 {
-		b.Commit = b.Commit[:12]
-	}
-	if repo != "" && f.Commit != "" {
-		b.CommitURL = httpURL(strings.TrimSuffix(repo, "/") + "/commit/" + url.PathEscape(f.Commit))
-		if f.WorkflowPath != "" {
-			b.WorkflowURL = httpURL(strings.TrimSuffix(repo, "/") + "/blob/" + url.PathEscape(f.Commit) + "/" + f.WorkflowPath)
-		}
-	}
-	return b
-}
+// builtFromOf words f for the page (webkit.BuiltFromOf).
+func builtFromOf(f *core.Provenance) *builtFrom { return webkit.BuiltFromOf(f) }
 
 // policyView is the continuity policy as its maintainers see it.
 type policyView struct {

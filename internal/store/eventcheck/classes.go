@@ -237,4 +237,8 @@ var Methods = map[string]Rule{
 	"Invites":         {Read, ""},
 	"LinkSSOIdentity": {Security, "an identity provider's subject signs in as the account; EventSSOLink"},
 	"SSOIdentity":     {Read, ""},
+	// VersionPages
+	"DependentsOf":    {Read, ""},
+	"TarballFiles":    {Read, ""},
+	"PutTarballFiles": {Bookkeeping, "a cache derived from a tarball's immutable bytes, kept under their digest"},
 }

@@ -50,6 +50,7 @@ import (
 	"github.com/rampart/rampart/internal/store/storetest/suite"
 	"github.com/rampart/rampart/internal/store/storetest/trust"
 	"github.com/rampart/rampart/internal/store/storetest/upstream"
+	"github.com/rampart/rampart/internal/store/storetest/versionpages"
 )
 
 // Run runs the whole conformance suite, role by role. open is called once
@@ -103,6 +104,7 @@ var roles = []struct {
 	{"UpstreamPins", upstream.RunUpstreamPins},
 	{"Invites", access.RunInvites},
 	{"SSOIdentities", access.RunSSOIdentities},
+	{"VersionPages", versionpages.RunVersionPages},
 	{"Transactions", RunTransactions},
 }
 

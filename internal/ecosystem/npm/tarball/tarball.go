@@ -36,6 +36,9 @@ type Info struct {
 	// Files are the paths of the regular files, in archive order, as they
 	// stand in the archive (top-level folder included).
 	Files []string
+	// Sizes are the Files' sizes in bytes, by position (the version
+	// page's file list).
+	Sizes []int64
 	// PackageJSONBytes is package.json as the tarball holds it.
 	PackageJSONBytes []byte
 	// BindingGyp is whether the package folder holds a binding.gyp (in
@@ -264,6 +267,7 @@ func (in *inspector) file(name string, hdr *tar.Header, tr *tar.Reader) error {
 func (in *inspector) readFile(name string, hdr *tar.Header, tr io.Reader) error {
 	in.info.FileCount++
 	in.info.Files = append(in.info.Files, name)
+	in.info.Sizes = append(in.info.Sizes, hdr.Size)
 	// Sizes are summed from the headers as well as counted off the gzip
 	// stream: a sparse or truncated entry can claim more than it carries.
 	in.info.UnpackedSize += hdr.Size

@@ -1,0 +1,188 @@
+package registry
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sort"
+	"strings"
+
+	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/store"
+)
+
+// VersionView is what a version's page shows of the version itself.
+type VersionView struct {
+	Package core.Package
+	// Version is the row, manifest included: integrity, shasum, digest,
+	// size, file count and unpacked size were recorded at publish.
+	Version   core.Version
+	Publisher string   // the publishing account's name; "" if unknown
+	Tags      []string // the dist-tags that point at it, "latest" first
+	Latest    string   // the version "latest" points at
+	Staged    bool     // pending approval, shown to its maintainers only
+	// Provenance is where it was built, from its verified build
+	// provenance; nil if it was published without.
+	Provenance *core.Provenance
+}
+
+// VersionPage gathers what p may see of name@version for its page. The
+// package is read as its document is (authz.ReadPackage: a restricted
+// package is not found for a reader without access, in the words of a
+// missing one), and the version must be servable to p (core.Servable):
+// anything else is not found.
+func (s *Service) VersionPage(ctx context.Context, p authz.Principal, name, version string) (*VersionView, error) {
+	var vv VersionView
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		st, err := loadPackage(tx, s.ref(name))
+		if err != nil {
+			return err
+		}
+		if err := authz.Authorize(p, authz.ReadPackage, s.readResource(st)); err != nil {
+			return err
+		}
+		v, err := tx.Version(st.pkg.ID, version)
+		if errors.Is(err, core.ErrNotFound) || (err == nil && !core.Servable(v, st.pkg, st.viewer(p))) {
+			return core.Errorf(core.KindNotFound, "%s@%s was not found or was unpublished", name, version)
+		}
+		if err != nil {
+			return err
+		}
+		vv.Package, vv.Version, vv.Staged = *st.pkg, *v, v.State() == core.StatePending
+		if u, err := tx.UserByID(v.PublisherID); err == nil {
+			vv.Publisher = u.Name
+		}
+		tags, err := tx.DistTags(st.pkg.ID)
+		if err != nil {
+			return err
+		}
+		vv.Latest = tags["latest"]
+		for tag, tv := range tags {
+			if tv == version {
+				vv.Tags = append(vv.Tags, tag)
+			}
+		}
+		sort.Slice(vv.Tags, func(i, j int) bool {
+			if (vv.Tags[i] == "latest") != (vv.Tags[j] == "latest") {
+				return vv.Tags[i] == "latest"
+			}
+			return vv.Tags[i] < vv.Tags[j]
+		})
+		prov, err := tx.PackageProvenance(st.pkg.ID)
+		if err != nil {
+			return err
+		}
+		if f, ok := prov[version]; ok {
+			vv.Provenance = &f
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &vv, nil
+}
+
+// ServableManifest is the manifest of name@version if p may see it, as
+// VersionPage decides, without the rest of the page: what walking a
+// dependency tree reads of each version.
+func (s *Service) ServableManifest(ctx context.Context, p authz.Principal, name, version string) (json.RawMessage, error) {
+	var out json.RawMessage
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		st, err := loadPackage(tx, s.ref(name))
+		if err != nil {
+			return err
+		}
+		if err := authz.Authorize(p, authz.ReadPackage, s.readResource(st)); err != nil {
+			return err
+		}
+		v, err := tx.Version(st.pkg.ID, version)
+		if errors.Is(err, core.ErrNotFound) || (err == nil && !core.Servable(v, st.pkg, st.viewer(p))) {
+			return core.Errorf(core.KindNotFound, "%s@%s was not found or was unpublished", name, version)
+		}
+		if err != nil {
+			return err
+		}
+		out = v.Manifest
+		return nil
+	})
+	return out, err
+}
+
+// ServableVersions lists the versions of name that p may install
+// (core.Servable, after authz.ReadPackage), oldest first: what a
+// dependency range resolves against.
+func (s *Service) ServableVersions(ctx context.Context, p authz.Principal, name string) ([]string, error) {
+	var out []string
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		st, err := loadPackage(tx, s.ref(name))
+		if err != nil {
+			return err
+		}
+		if err := authz.Authorize(p, authz.ReadPackage, s.readResource(st)); err != nil {
+			return err
+		}
+		all, err := tx.Versions(st.pkg.ID)
+		if err != nil {
+			return err
+		}
+		for i := range all {
+			if core.Servable(&all[i], st.pkg, st.viewer(p)) {
+				out = append(out, all[i].Version)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Dependents lists the packages whose latest version depends on name, by
+// name, at most limit, after the name after; next is where the following
+// page starts, "" after the last. Only public packages are listed (the
+// same list for every reader), and none of an organisation's scope where
+// those are private.
+func (s *Service) Dependents(ctx context.Context, name, after string, limit int) (deps []store.Dependent, next string, err error) {
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		deps, err = tx.DependentsOf(s.ref(name), after, limit+1)
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	if len(deps) > limit {
+		deps = deps[:limit]
+		next = deps[limit-1].Name
+	}
+	if !s.cfg.OrgPackagesPrivate {
+		return deps, next, nil
+	}
+	kept := deps[:0]
+	for _, d := range deps {
+		if !strings.HasPrefix(d.Name, "@") {
+			kept = append(kept, d)
+		}
+	}
+	return kept, next, nil
+}
+
+// TarballFiles is the file list kept for the tarball with this digest;
+// an error of kind not found if none was kept yet. The caller has read
+// the version through VersionPage, which decided p may see it.
+func (s *Service) TarballFiles(ctx context.Context, digest string) ([]store.TarballFile, error) {
+	var out []store.TarballFile
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		out, err = tx.TarballFiles(digest)
+		return err
+	})
+	return out, err
+}
+
+// KeepTarballFiles keeps the file list read from the tarball with this
+// digest, so that no later view reads the tarball again. The list is
+// derived from immutable bytes: no event.
+func (s *Service) KeepTarballFiles(ctx context.Context, digest string, files []store.TarballFile) error {
+	return s.store.Update(ctx, func(tx store.Tx) error { return tx.PutTarballFiles(digest, files) })
+}
