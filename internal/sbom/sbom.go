@@ -35,8 +35,13 @@ type Options struct {
 	Now time.Time
 	// Serial is the document's unique id (a UUID); random when empty.
 	Serial string
-	// Refs are each package's external references, by package ID.
+	// Refs are each package's external references, by package ID (the
+	// root's under "").
 	Refs map[string][]Ref
+	// Published is set when the document is one published version's own
+	// SBOM (the registry's /-/sbom/ endpoint), not a project's: the root
+	// is that version (version.go).
+	Published *Published
 }
 
 // Ref is a link from a package to something about it.
