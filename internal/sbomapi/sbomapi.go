@@ -156,7 +156,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 // unpublished, not servable or not readable by the caller: none of them
 // may be told apart.
 func notFound(name, version string) error {
-	return core.Errorf(core.KindNotFound, "%s@%s was not found on this registry, or you may not read it (for a restricted package, send the token of `npm login` as Authorization: Bearer)", quote.Untrusted(name), quote.Untrusted(version))
+	return core.Errorf(core.KindNotFound, "%s was not found on this registry, or you may not read it (for a restricted package, send the token of `npm login` as Authorization: Bearer)", quote.Untrusted(name+"@"+version))
 }
 
 // parsePath splits the escaped path after Prefix into a name (plain
