@@ -127,7 +127,10 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 	hdr := w.Header()
 	hdr.Set("ETag", etag)
 	hdr.Set("Vary", "Authorization, Accept-Encoding")
-	if in.restricted {
+	// What was read with a credential (an organisation's package is not
+	// marked restricted, but only its members read it) or from a
+	// restricted document stays out of shared caches.
+	if in.restricted || !p.Anonymous() {
 		hdr.Set("Cache-Control", "private, no-cache")
 	} else {
 		// Revalidate every time, as a packument: the resolution of the
