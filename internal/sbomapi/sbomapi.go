@@ -43,6 +43,7 @@ import (
 	"github.com/rampart/rampart/internal/httperr"
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/quote"
+	"github.com/rampart/rampart/internal/reqinfo"
 	"github.com/rampart/rampart/internal/sbom"
 	"github.com/rampart/rampart/internal/store"
 )
@@ -97,6 +98,7 @@ func New(d Deps) *Handler {
 
 // ServeHTTP answers GET and HEAD; errors are npm's JSON ({"error": …}).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	reqinfo.SetRoute(w, "/-/sbom/{name}/{version}") // the metrics' label, never the raw path
 	if err := h.serve(w, r); err != nil {
 		w.Header().Set("Cache-Control", "no-store")
 		httperr.WriteJSON(w, r, h.d.Log, err)

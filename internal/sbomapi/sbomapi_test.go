@@ -221,3 +221,38 @@ func TestBoundedWork(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestReferences: the version's provenance (dist.attestations in its
+// packument) and the registry's attestation are referenced at the URLs
+// rampart sbom uses; a dependency's provenance too.
+func TestReferences(t *testing.T) {
+	f, h := newFixture()
+	withProv := func(v string, deps map[string]string) map[string]any {
+		m := version(v, deps)
+		m["dist"].(map[string]any)["attestations"] = map[string]any{"url": "http://r.example/-/npm/v1/attestations/x@" + v}
+		return m
+	}
+	f.put("@s/prov", "p1", false, map[string]any{"time": map[string]string{"1.0.0": "2026-01-02T03:04:05.000Z"},
+		"versions": map[string]any{"1.0.0": withProv("1.0.0", map[string]string{"dprov": "1"})}})
+	f.put("dprov", "d1", false, map[string]any{"dist-tags": map[string]string{"latest": "1.0.0"},
+		"versions": map[string]any{"1.0.0": withProv("1.0.0", nil)}})
+	h.d.Attested = func(ctx context.Context, p authz.Principal, name, version string) (bool, error) { return name == "@s/prov", nil }
+	for _, format := range []string{sbom.CycloneDX, sbom.SPDX} {
+		w := get(h, "/-/sbom/@s/prov/1.0.0?format="+format)
+		if err := schemacheck.Validate(format, w.Body.Bytes()); err != nil {
+			t.Fatalf("%s: %v\n%s", format, err, w.Body)
+		}
+		for _, want := range []string{
+			"http://r.example/-/rampart/v1/attestations/@s%2Fprov@1.0.0",
+			"http://r.example/-/npm/v1/attestations/@s%2Fprov@1.0.0",
+			"http://r.example/-/npm/v1/attestations/dprov@1.0.0",
+		} {
+			if !strings.Contains(w.Body.String(), want) {
+				t.Errorf("%s lacks %s:\n%s", format, want, w.Body)
+			}
+		}
+		if strings.Contains(w.Body.String(), "/-/log/lookup/") {
+			t.Errorf("%s references a log entry the log does not have", format)
+		}
+	}
+}

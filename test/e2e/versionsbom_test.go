@@ -257,3 +257,36 @@ func TestVersionSBOM(t *testing.T) {
 		t.Fatalf("rampart sbom --package of a restricted package, as a stranger: exit %d\n%s", code, errOut)
 	}
 }
+
+// TestVersionSBOMPrivate: in a private registry the SBOM is behind the
+// read gate (anonymous: npm's 401 login challenge), and an
+// organisation's package under org_packages = "members" is read only by
+// its members: a signed-in non-member gets the missing package's 404;
+// the member's answer stays out of shared caches.
+func TestVersionSBOMPrivate(t *testing.T) {
+	t.Parallel()
+	s := server(t, "[access]\nread = \"authenticated\"\norg_packages = \"members\"\n")
+	for _, u := range []struct{ name, pw string }{{"alice", alicePW}, {"bob", bobPW}} {
+		s.CreateUser(t, u.name, u.name+"@example.com", u.pw)
+	}
+	if out, err := s.Admin(t, "", "org", "create", "acme", "--owner", "alice"); err != nil {
+		t.Fatalf("org create: %v\n%s", err, out)
+	}
+	alice, bob := login(t, s, "alice", alicePW), login(t, s, "bob", bobPW)
+	publish(t, alice, pkg{Name: "@acme/vsbom-inner", Version: "1.0.0"}, "--access", "public")
+
+	url := s.URL + "-/sbom/@acme/vsbom-inner/1.0.0"
+	r, b := getSBOM(t, url, alice.Token(), "")
+	if r.StatusCode != 200 || !strings.Contains(string(b), "pkg:npm/%40acme/vsbom-inner@1.0.0") || r.Header.Get("Cache-Control") != "private, no-cache" {
+		t.Fatalf("the member: %d %s\n%s", r.StatusCode, r.Header.Get("Cache-Control"), b)
+	}
+	r, b = getSBOM(t, url, bob.Token(), "")
+	_, mb := getSBOM(t, s.URL+"-/sbom/@acme/vsbom-none/1.0.0", bob.Token(), "")
+	if r.StatusCode != 404 || strings.ReplaceAll(string(b), "vsbom-inner", "X") != strings.ReplaceAll(string(mb), "vsbom-none", "X") {
+		t.Fatalf("a non-member: %d %s (missing: %s)", r.StatusCode, b, mb)
+	}
+	r, _ = getSBOM(t, url, "", "")
+	if r.StatusCode != 401 || !strings.HasPrefix(r.Header.Get("WWW-Authenticate"), "Bearer") {
+		t.Fatalf("anonymous in a private registry: %d %q", r.StatusCode, r.Header.Get("WWW-Authenticate"))
+	}
+}
