@@ -236,7 +236,9 @@ func TestReferences(t *testing.T) {
 		"versions": map[string]any{"1.0.0": withProv("1.0.0", map[string]string{"dprov": "1"})}})
 	f.put("dprov", "d1", false, map[string]any{"dist-tags": map[string]string{"latest": "1.0.0"},
 		"versions": map[string]any{"1.0.0": withProv("1.0.0", nil)}})
-	h.d.Attested = func(ctx context.Context, p authz.Principal, name, version string) (bool, error) { return name == "@s/prov", nil }
+	h.d.Attested = func(ctx context.Context, p authz.Principal, name, version string) (bool, error) {
+		return name == "@s/prov", nil
+	}
 	for _, format := range []string{sbom.CycloneDX, sbom.SPDX} {
 		w := get(h, "/-/sbom/@s/prov/1.0.0?format="+format)
 		if err := schemacheck.Validate(format, w.Body.Bytes()); err != nil {
