@@ -3,7 +3,10 @@
 // 2.3 JSON (tools-golang). Each package carries its purl, version, the
 // lockfile's integrity hashes as hex digests, licence, supplier, its
 // dependencies, and references to its registry attestations and
-// transparency-log entry where the registry has them (refs.go).
+// transparency-log entry where the registry has them (refs.go). The
+// same writers make one published version's own SBOM, for the
+// registry's /-/sbom/ endpoint (internal/sbomapi): Options.Published
+// makes the tree's root that version (version.go).
 package sbom
 
 import (

@@ -66,10 +66,11 @@ type manifest struct {
 }
 
 // packument is what the SBOM reads of a package document (full or
-// abbreviated).
+// abbreviated). Versions are decoded only for the one version used: a
+// document may hold thousands.
 type packument struct {
-	DistTags    map[string]string   `json:"dist-tags"`
-	Versions    map[string]manifest `json:"versions"`
+	DistTags    map[string]string          `json:"dist-tags"`
+	Versions    map[string]json.RawMessage `json:"versions"`
 	Time        map[string]string   `json:"time"`
 	Modified    string              `json:"modified"` // abbreviated form
 	Maintainers []struct {
@@ -90,9 +91,13 @@ func (h *Handler) gather(ctx context.Context, p authz.Principal, name, version s
 	if err := json.Unmarshal(doc.Full, &pk); err != nil {
 		return nil, fmt.Errorf("the document of %s: %w", name, err)
 	}
-	m, ok := pk.Versions[version]
+	raw, ok := pk.Versions[version]
 	if !ok {
 		return nil, notFound(name, version)
+	}
+	var m manifest
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("the document of %s, version %s: %w", name, version, err)
 	}
 	in := &inputs{restricted: doc.Restricted, refs: map[string][]sbom.Ref{}}
 	in.key = append(in.key, name, version, doc.ETag)
@@ -199,7 +204,10 @@ func (h *Handler) resolve(ctx context.Context, p authz.Principal, in *inputs, ro
 			in.unresolved(n, "no version of "+n+" on this registry satisfies "+rng)
 			continue
 		}
-		m := pk.Versions[v]
+		var m manifest
+		if err := json.Unmarshal(pk.Versions[v], &m); err != nil {
+			return nil, fmt.Errorf("the document of %s, version %s: %w", n, v, err)
+		}
 		in.key = append(in.key, "dep", n, v, doc.ETag)
 		if t := parseTime(pk.Modified); t.After(in.newest) {
 			in.newest = t
