@@ -71,8 +71,8 @@ type manifest struct {
 type packument struct {
 	DistTags    map[string]string          `json:"dist-tags"`
 	Versions    map[string]json.RawMessage `json:"versions"`
-	Time        map[string]string   `json:"time"`
-	Modified    string              `json:"modified"` // abbreviated form
+	Time        map[string]string          `json:"time"`
+	Modified    string                     `json:"modified"` // abbreviated form
 	Maintainers []struct {
 		Name string `json:"name"`
 	} `json:"maintainers"`
