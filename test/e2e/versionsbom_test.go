@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/rampart/rampart/internal/sbom/schemacheck"
+	"github.com/rampart/rampart/internal/testpeers/sigstore"
 )
 
 // versionBOM is what the tests read of a version's CycloneDX SBOM.
@@ -288,5 +289,40 @@ func TestVersionSBOMPrivate(t *testing.T) {
 	r, _ = getSBOM(t, url, "", "")
 	if r.StatusCode != 401 || !strings.HasPrefix(r.Header.Get("WWW-Authenticate"), "Bearer") {
 		t.Fatalf("anonymous in a private registry: %d %q", r.StatusCode, r.Header.Get("WWW-Authenticate"))
+	}
+}
+
+// TestVersionSBOMProvenance: a version published by the real npm CLI
+// with a provenance bundle has its SBOM reference the build provenance,
+// and the reference answers with that bundle.
+func TestVersionSBOMProvenance(t *testing.T) {
+	t.Parallel()
+	s, ss, root := provenanceServer(t)
+	alice := signup(t, s, "alice", alicePW)
+	withOfflineSigstore(t, alice, root)
+	name := "@alice/vsbom-built"
+	dir := writePkg(t, pkg{Name: name, Version: "1.0.0"})
+	bundlePath, _ := packAndBundle(t, alice, ss, dir, name, "1.0.0", provRepo, sigstore.Options{})
+	mustContain(t, alice.MustRun(dir, "publish", "--access", "public", "--provenance-file", bundlePath).Output(), "+ "+name+"@1.0.0")
+
+	resp, body := getSBOM(t, s.URL+"-/sbom/"+name+"/1.0.0", "", "")
+	if resp.StatusCode != 200 {
+		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+	var bom versionBOM
+	if err := json.Unmarshal(body, &bom); err != nil {
+		t.Fatal(err)
+	}
+	prov := ""
+	for _, r := range bom.Metadata.Component.ExternalReferences {
+		if r.Type == "attestation" && strings.Contains(r.URL, "/-/npm/v1/attestations/") {
+			prov = r.URL
+		}
+	}
+	if prov != s.URL+"-/npm/v1/attestations/@alice%2Fvsbom-built@1.0.0" {
+		t.Fatalf("provenance reference %q in %+v", prov, bom.Metadata.Component.ExternalReferences)
+	}
+	if r := do(t, "GET", prov, "", nil); r.Status != 200 || !strings.Contains(string(r.Body), "https://slsa.dev/provenance/v1") {
+		t.Fatalf("GET %s: %d %s", prov, r.Status, r.Body)
 	}
 }
