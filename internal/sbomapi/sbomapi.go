@@ -21,7 +21,8 @@
 // exactly when the document would, and a matching If-None-Match is
 // answered 304 before anything is rendered; the document's timestamp and
 // serial number are derived from the same inputs, so equal inputs give
-// equal bytes. Work is bounded: at most limits.MaxSBOMDependencies
+// equal bytes, and a small cache of rendered public documents keyed by
+// the ETag (cache.go) saves rendering them again. Work is bounded: at most limits.MaxSBOMDependencies
 // dependencies, limits.MaxSBOMInputBytes of their documents.
 package sbomapi
 
@@ -86,7 +87,10 @@ type Deps struct {
 }
 
 // Handler serves the endpoint.
-type Handler struct{ d Deps }
+type Handler struct {
+	d     Deps
+	cache rendered
+}
 
 // New returns the endpoint's handler.
 func New(d Deps) *Handler {
@@ -132,7 +136,8 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 	// What was read with a credential (an organisation's package is not
 	// marked restricted, but only its members read it) or from a
 	// restricted document stays out of shared caches.
-	if in.restricted || !p.Anonymous() {
+	private := in.restricted || !p.Anonymous()
+	if private {
 		hdr.Set("Cache-Control", "private, no-cache")
 	} else {
 		// Revalidate every time, as a packument: the resolution of the
@@ -143,17 +148,23 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 		w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
-	var buf bytes.Buffer
-	if err := sbom.Write(&buf, format, in.tree, in.options(h.d.ToolVersion)); err != nil {
-		return err
+	body, ok := h.cache.get(etag)
+	if !ok || private {
+		var buf bytes.Buffer
+		if err := sbom.Write(&buf, format, in.tree, in.options(h.d.ToolVersion)); err != nil {
+			return err
+		}
+		if body = buf.Bytes(); !private {
+			h.cache.put(etag, body)
+		}
 	}
 	hdr.Set("Content-Type", ctype)
-	hdr.Set("Content-Length", fmt.Sprint(buf.Len()))
+	hdr.Set("Content-Length", fmt.Sprint(len(body)))
 	w.WriteHeader(http.StatusOK)
 	if r.Method == http.MethodHead {
 		return nil
 	}
-	_, err = w.Write(buf.Bytes())
+	_, err = w.Write(body)
 	return err
 }
 

@@ -258,3 +258,40 @@ func TestReferences(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderedCache: a public document is rendered once for the same
+// inputs; a private one is never kept; the cache stays within its bounds.
+func TestRenderedCache(t *testing.T) {
+	_, h := newFixture()
+	a := get(h, "/-/sbom/app/1.0.0")
+	if len(h.cache.m) != 1 {
+		t.Fatalf("%d entries after one public GET", len(h.cache.m))
+	}
+	if b := get(h, "/-/sbom/app/1.0.0"); b.Body.String() != a.Body.String() || len(h.cache.m) != 1 {
+		t.Fatal("the second GET was not the cached document")
+	}
+	get(h, "/-/sbom/app/1.0.0", "Authorization", "Bearer good")
+	if len(h.cache.m) != 1 {
+		t.Fatal("a private answer was kept")
+	}
+	var c rendered
+	for i := range cacheEntries + 10 {
+		c.put(fmt.Sprint(i), make([]byte, 1000))
+	}
+	if len(c.m) != cacheEntries || len(c.order) != cacheEntries || c.bytes != cacheEntries*1000 {
+		t.Fatalf("%d entries, %d bytes", len(c.m), c.bytes)
+	}
+	if _, ok := c.get("0"); ok {
+		t.Fatal("the oldest entry was not evicted")
+	}
+	c.put("big", make([]byte, cacheMaxEntry+1))
+	if _, ok := c.get("big"); ok {
+		t.Fatal("an entry over the bound was kept")
+	}
+	for i := range 40 {
+		c.put(fmt.Sprint("m", i), make([]byte, cacheMaxEntry))
+	}
+	if c.bytes > cacheMaxBytes {
+		t.Fatalf("%d bytes kept", c.bytes)
+	}
+}
