@@ -191,6 +191,11 @@ func TestPathsAndRefusals(t *testing.T) {
 	if w := get(h, "/-/sbom/app/9.9.9"); w.Code != 404 || !strings.Contains(w.Body.String(), `app@9.9.9\" was not found`) {
 		t.Fatalf("a missing version: %d %s", w.Code, w.Body)
 	}
+	head := httptest.NewRecorder()
+	h.ServeHTTP(head, httptest.NewRequest("HEAD", "/-/sbom/app/1.0.0", nil))
+	if head.Code != 200 || head.Body.Len() != 0 || head.Header().Get("ETag") != get(h, "/-/sbom/app/1.0.0").Header().Get("ETag") || head.Header().Get("Content-Length") == "" {
+		t.Fatalf("HEAD: %d %v", head.Code, head.Header())
+	}
 	r := httptest.NewRequest("POST", "/-/sbom/app/1.0.0", nil)
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, r)
