@@ -15,6 +15,7 @@ func newSBOM(env Env) *cobra.Command {
 	var f clientFlags
 	var format, outFile, eco string
 	var offline bool
+	var pkgSpec string
 	cmd := &cobra.Command{
 		Use:   "sbom [DIR]",
 		Short: "Write a software bill of materials (CycloneDX 1.6 or SPDX 2.3) for a project",
@@ -29,10 +30,18 @@ Rampart registry the SBOM also references the registry's publish
 attestation, the build provenance and the transparency-log entry, where the
 registry has them (--offline skips these look-ups).
 
-Exit codes: 0 written, 2 error (no lockfile, unreadable project, bad flags).`,
+With --package name@version the SBOM is not made here: the registry's own
+SBOM of that published version is fetched (GET /-/sbom/<name>/<version>):
+the version with its hashes, licence and supplier, its declared
+dependencies as the registry resolves them now, and its references. The
+registry and token are found as for a project (.npmrc, --registry).
+
+Exit codes: 0 written, 2 error (no lockfile, unreadable project, bad flags,
+a version the registry does not have or you may not read).`,
 		Example: `  rampart sbom                          # CycloneDX 1.6 JSON of ./ on stdout
   rampart sbom --format spdx -o sbom.spdx.json ./app
-  rampart sbom --ecosystem go ./service # a Go module`,
+  rampart sbom --ecosystem go ./service # a Go module
+  rampart sbom --package left-pad@1.3.0 --format spdx  # the registry's SBOM of one version`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ce, err := newClientEnv(cmd, args, &f, env)
@@ -41,6 +50,20 @@ Exit codes: 0 written, 2 error (no lockfile, unreadable project, bad flags).`,
 			}
 			if format != sbom.CycloneDX && format != sbom.SPDX {
 				return usageErr("--format %q: use cyclonedx or spdx", format)
+			}
+			if pkgSpec != "" {
+				if len(args) > 0 {
+					return usageErr("%v", errPackageAndDir)
+				}
+				w, done, err := ce.output(outFile)
+				if err != nil {
+					return err
+				}
+				if err := fetchPackageSBOM(cmd.Context(), ce, pkgSpec, format, w); err != nil {
+					done()
+					return err
+				}
+				return done()
 			}
 			ce.status("reading the dependency tree…")
 			tree, err := readTree(cmd, ce, eco)
@@ -75,6 +98,7 @@ Exit codes: 0 written, 2 error (no lockfile, unreadable project, bad flags).`,
 	cmd.Flags().StringVarP(&outFile, "output", "o", "", "write to FILE instead of stdout")
 	cmd.Flags().StringVar(&eco, "ecosystem", "", "npm or go (default: npm when DIR has package-lock.json, else go when it has go.mod)")
 	cmd.Flags().BoolVar(&offline, "offline", false, "do not ask the registry for attestations and log entries")
+	cmd.Flags().StringVar(&pkgSpec, "package", "", "fetch the registry's own SBOM of one published version, name@version, instead of a project's")
 	return cmd
 }
 

@@ -70,6 +70,13 @@ func newTree(eco, dir string, root *Package, pkgs []*Package) *Tree {
 	return t
 }
 
+// New is a tree made elsewhere than from a project folder (the
+// registry's per-version SBOM): root and its packages, which it sorts and
+// indexes; the root's Deps are marked Direct.
+func New(eco string, root *Package, pkgs []*Package) *Tree {
+	return newTree(eco, "", root, pkgs)
+}
+
 // Get returns the package with this ID, or nil.
 func (t *Tree) Get(id string) *Package { return t.byID[id] }
 

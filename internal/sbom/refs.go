@@ -43,15 +43,8 @@ func FetchRefs(ctx context.Context, reg Registry, t *deptree.Tree) map[string][]
 		if !strings.HasPrefix(p.Resolved, base) {
 			continue
 		}
-		for _, k := range []struct{ kind, path string }{
-			{RefAttestation, "-/rampart/v1/attestations/"},
-			{RefProvenance, "-/npm/v1/attestations/"},
-			{RefLog, "-/log/lookup/"},
-		} {
-			u := base + k.path + url.PathEscape(p.Name+"@"+p.Version)
-			if strings.HasPrefix(p.Name, "@") { // npm's form: @scope%2fname
-				u = base + k.path + "@" + url.PathEscape(p.Name[1:]+"@"+p.Version)
-			}
+		for _, kind := range []string{RefAttestation, RefProvenance, RefLog} {
+			u := RefURL(base, kind, p.Name, p.Version)
 			wg.Add(1)
 			sem <- struct{}{}
 			go func(id, kind, u string) {
@@ -62,7 +55,7 @@ func FetchRefs(ctx context.Context, reg Registry, t *deptree.Tree) map[string][]
 					out[id] = append(out[id], Ref{Kind: kind, URL: u})
 					mu.Unlock()
 				}
-			}(p.ID, k.kind, u)
+			}(p.ID, kind, u)
 		}
 	}
 	wg.Wait()
@@ -70,6 +63,24 @@ func FetchRefs(ctx context.Context, reg Registry, t *deptree.Tree) map[string][]
 		sortRefs(out[id])
 	}
 	return out
+}
+
+// refPaths are where a Rampart registry answers each kind of reference,
+// under its base URL.
+var refPaths = map[string]string{
+	RefAttestation: "-/rampart/v1/attestations/",
+	RefProvenance:  "-/npm/v1/attestations/",
+	RefLog:         "-/log/lookup/",
+}
+
+// RefURL is the URL of a reference of kind about name@version on the
+// Rampart registry at base (ending in "/"): what FetchRefs asks and what
+// the registry's own per-version SBOM links to.
+func RefURL(base, kind, name, version string) string {
+	if strings.HasPrefix(name, "@") { // npm's form: @scope%2fname
+		return base + refPaths[kind] + "@" + url.PathEscape(name[1:]+"@"+version)
+	}
+	return base + refPaths[kind] + url.PathEscape(name+"@"+version)
 }
 
 func sortRefs(r []Ref) {

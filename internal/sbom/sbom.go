@@ -3,7 +3,10 @@
 // 2.3 JSON (tools-golang). Each package carries its purl, version, the
 // lockfile's integrity hashes as hex digests, licence, supplier, its
 // dependencies, and references to its registry attestations and
-// transparency-log entry where the registry has them (refs.go).
+// transparency-log entry where the registry has them (refs.go). The
+// same writers make one published version's own SBOM, for the
+// registry's /-/sbom/ endpoint (internal/sbomapi): Options.Published
+// makes the tree's root that version (version.go).
 package sbom
 
 import (
@@ -35,8 +38,13 @@ type Options struct {
 	Now time.Time
 	// Serial is the document's unique id (a UUID); random when empty.
 	Serial string
-	// Refs are each package's external references, by package ID.
+	// Refs are each package's external references, by package ID (the
+	// root's under "").
 	Refs map[string][]Ref
+	// Published is set when the document is one published version's own
+	// SBOM (the registry's /-/sbom/ endpoint), not a project's: the root
+	// is that version (version.go).
+	Published *Published
 }
 
 // Ref is a link from a package to something about it.

@@ -26,7 +26,8 @@ func writeSPDX(w io.Writer, t *deptree.Tree, o Options) error {
 		},
 	}
 	ids := map[string]common.ElementID{}
-	for i, p := range append([]*deptree.Package{t.Root}, t.Packages...) {
+	all := append(append([]*deptree.Package{t.Root}, t.Packages...), unresolvedPackages(t, o)...)
+	for i, p := range all {
 		ids[p.ID] = common.ElementID(fmt.Sprintf("Package-%d", i))
 	}
 	rel := func(a, b common.ElementID, kind string) {
@@ -35,7 +36,7 @@ func writeSPDX(w io.Writer, t *deptree.Tree, o Options) error {
 		})
 	}
 	rel("DOCUMENT", ids[""], "DESCRIBES")
-	for _, p := range append([]*deptree.Package{t.Root}, t.Packages...) {
+	for _, p := range all {
 		sp := &spdx.Package{
 			PackageName:             p.Name,
 			PackageSPDXIdentifier:   ids[p.ID],
@@ -45,7 +46,15 @@ func writeSPDX(w io.Writer, t *deptree.Tree, o Options) error {
 			PackageLicenseDeclared:  "NOASSERTION",
 			PackageCopyrightText:    "NOASSERTION",
 		}
-		if p.ID == "" {
+		if p.ID == "" && o.Published != nil {
+			sp.PrimaryPackagePurpose = "LIBRARY"
+			if s := o.Published.supplier(); s != "" {
+				sp.PackageSupplier = &common.Supplier{SupplierType: "Person", Supplier: s}
+			}
+			if len(o.Published.Maintainers) > 0 {
+				sp.PackageComment = "maintainers: " + strings.Join(o.Published.Maintainers, ", ")
+			}
+		} else if p.ID == "" {
 			sp.PackageName = rootName(t)
 			sp.PrimaryPackagePurpose = "APPLICATION"
 		} else {
@@ -61,7 +70,7 @@ func writeSPDX(w io.Writer, t *deptree.Tree, o Options) error {
 				sp.PackageLicenseComments = "declared: " + p.License
 			}
 		}
-		if p.Author != "" {
+		if p.Author != "" && sp.PackageSupplier == nil {
 			sp.PackageSupplier = &common.Supplier{SupplierType: "Person", Supplier: p.Author}
 		}
 		for _, d := range Digests(p.Integrity) {
@@ -80,7 +89,18 @@ func writeSPDX(w io.Writer, t *deptree.Tree, o Options) error {
 		if p.GoSum != "" {
 			sp.PackageComment = "go.sum " + p.GoSum
 		}
+		if rng := declaredRange(t, o, p); rng != "" {
+			sp.PackageComment = PropRange + " " + rng
+			if why, ok := o.Published.Unresolved[p.Name]; ok && p.Version == "" {
+				sp.PackageComment += "; " + PropUnresolved + " " + why
+			}
+		}
 		doc.Packages = append(doc.Packages, sp)
+		if p.ID == "" {
+			for _, u := range unresolvedPackages(t, o) {
+				rel(ids[""], ids[u.ID], "DEPENDS_ON")
+			}
+		}
 		for _, d := range p.Deps {
 			if id, ok := ids[d]; ok {
 				rel(ids[p.ID], id, "DEPENDS_ON")

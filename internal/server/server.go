@@ -339,6 +339,7 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	mountReports(mux, svc, addrs.Handler, log)
 	mux.Handle(osvapi.Prefix, addrs.Handler(osvapi.New(svc.Advisories, log)))
 	mountTLog(mux, svc)
+	mountSBOM(mux, svc, cfg, addrs, log)
 	mux.HandleFunc("/", catchAll)
 	// A private registry's read gate stands in front of everything, the
 	// fast paths and their caches included (readgate.go).

@@ -1,0 +1,54 @@
+package sbom
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rampart/rampart/internal/deptree"
+	"github.com/rampart/rampart/internal/sbom/schemacheck"
+)
+
+// TestPublishedVersion: the Published form makes the root one version (a
+// library with its hashes, supplier and references), lists the declared
+// ranges and the unresolved dependencies, and stays valid in both
+// formats; without it the root is still the project (bom-ref "root").
+func TestPublishedVersion(t *testing.T) {
+	root := &deptree.Package{Ecosystem: deptree.NPM, Name: "@s/app", Version: "1.0.0", License: "MIT",
+		Resolved:  "http://r.example/@s/app/-/app-1.0.0.tgz",
+		Integrity: "sha512-7iaw3Ur350mqGo7jwQrpkj9hiYB3Lkc/iBml1JQODbJ6wYX4oOHV+E+IvIh/1nsUNzLDBMxfqa2Ob1f1ACio/w== sha1-qUqP5cyxm6YcTAhz05Hph5gvu9M=",
+		Wants:     map[string]string{"lib": "^1", "gone": "^2"}, Deps: []string{"node_modules/lib"}}
+	lib := &deptree.Package{ID: "node_modules/lib", Ecosystem: deptree.NPM, Name: "lib", Version: "1.4.0"}
+	tree := deptree.New(deptree.NPM, root, []*deptree.Package{lib})
+	o := Options{ToolVersion: "test", Now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Serial: "00000000-0000-4000-8000-000000000000",
+		Refs:      map[string][]Ref{"": {{RefLog, "http://r.example/-/log/lookup/@s%2Fapp@1.0.0"}}},
+		Published: &Published{Publisher: "ann", Maintainers: []string{"ann", "bo"}, Unresolved: map[string]string{"gone": "not held by this registry"}}}
+	for _, f := range []string{CycloneDX, SPDX} {
+		var buf bytes.Buffer
+		if err := Write(&buf, f, tree, o); err != nil {
+			t.Fatal(err)
+		}
+		if err := schemacheck.Validate(f, buf.Bytes()); err != nil {
+			t.Fatalf("%s invalid: %v\n%s", f, err, buf.String())
+		}
+		for _, want := range []string{"pkg:npm/%40s/app@1.0.0", "pkg:npm/lib@1.4.0", "pkg:npm/gone", "^1", "^2", "not held by this registry",
+			"a94a8fe5ccb19ba61c4c0873d391e987982fbbd3", "/-/log/lookup/@s%2Fapp@1.0.0", "ann", "bo", "http://r.example/@s/app/-/app-1.0.0.tgz"} {
+			if !strings.Contains(buf.String(), want) {
+				t.Errorf("%s lacks %q:\n%s", f, want, buf.String())
+			}
+		}
+		if f == CycloneDX && (!strings.Contains(buf.String(), `"bom-ref": "pkg:npm/%40s/app@1.0.0"`) || strings.Contains(buf.String(), `"type": "application",
+      "name": "@s/app"`)) {
+			t.Errorf("the root is not the version as a library:\n%s", buf.String())
+		}
+	}
+	o.Published = nil
+	var buf bytes.Buffer
+	if err := Write(&buf, CycloneDX, tree, o); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `"bom-ref": "root"`) || strings.Contains(buf.String(), "pkg:npm/gone") || strings.Contains(buf.String(), PropRange) {
+		t.Fatalf("a project's SBOM changed:\n%s", buf.String())
+	}
+}

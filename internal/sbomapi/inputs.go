@@ -1,0 +1,299 @@
+package sbomapi
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/rampart/rampart/internal/advisory"
+	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/deptree"
+	"github.com/rampart/rampart/internal/limits"
+	"github.com/rampart/rampart/internal/sbom"
+	"github.com/rampart/rampart/internal/store"
+)
+
+// inputs are everything one version's SBOM is made of; key lists them
+// all, so the ETag, the timestamp and the serial number derived from it
+// change exactly when the document would.
+type inputs struct {
+	tree       *deptree.Tree
+	published  sbom.Published
+	refs       map[string][]sbom.Ref
+	newest     time.Time // the latest change among the inputs: the document's timestamp
+	restricted bool      // some input is not public: the answer is private
+	key        []string
+}
+
+// tag is the ETag (without quotes) of the document in format.
+func (in *inputs) tag(format, base, tool string) string {
+	return digest(append([]string{format, base, tool}, in.key...)...)[:32]
+}
+
+func (in *inputs) options(tool string) sbom.Options {
+	// The serial number is a UUID made of the inputs' hash (version 8:
+	// custom), so equal inputs give equal documents.
+	b, _ := hex.DecodeString(digest(in.key...)[:32])
+	b[6] = b[6]&0x0f | 0x80
+	b[8] = b[8]&0x3f | 0x80
+	serial := fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+	return sbom.Options{ToolVersion: tool, Now: in.newest, Serial: serial, Refs: in.refs, Published: &in.published}
+}
+
+// manifest is what the SBOM reads of one version in a packument.
+type manifest struct {
+	License              json.RawMessage   `json:"license"`
+	Author               json.RawMessage   `json:"author"`
+	Dependencies         map[string]string `json:"dependencies"`
+	OptionalDependencies map[string]string `json:"optionalDependencies"`
+	NPMUser              struct {
+		Name string `json:"name"`
+	} `json:"_npmUser"`
+	Dist struct {
+		Tarball      string `json:"tarball"`
+		Integrity    string `json:"integrity"`
+		Shasum       string `json:"shasum"`
+		Attestations *struct {
+			URL string `json:"url"`
+		} `json:"attestations"`
+	} `json:"dist"`
+}
+
+// packument is what the SBOM reads of a package document (full or
+// abbreviated). Versions are decoded only for the one version used: a
+// document may hold thousands.
+type packument struct {
+	DistTags    map[string]string          `json:"dist-tags"`
+	Versions    map[string]json.RawMessage `json:"versions"`
+	Time        map[string]string          `json:"time"`
+	Modified    string                     `json:"modified"` // abbreviated form
+	Maintainers []struct {
+		Name string `json:"name"`
+	} `json:"maintainers"`
+}
+
+// gather reads the version and its dependencies as p may read them.
+func (h *Handler) gather(ctx context.Context, p authz.Principal, name, version string) (*inputs, error) {
+	doc, err := h.d.Registry.Document(ctx, p, name, store.DocFull)
+	if core.KindOf(err) == core.KindNotFound || core.KindOf(err) == core.KindForbidden {
+		return nil, notFound(name, version)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var pk packument
+	if err := json.Unmarshal(doc.Full, &pk); err != nil {
+		return nil, fmt.Errorf("the document of %s: %w", name, err)
+	}
+	raw, ok := pk.Versions[version]
+	if !ok {
+		return nil, notFound(name, version)
+	}
+	var m manifest
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("the document of %s, version %s: %w", name, version, err)
+	}
+	in := &inputs{restricted: doc.Restricted, refs: map[string][]sbom.Ref{}}
+	in.key = append(in.key, name, version, doc.ETag)
+	in.newest = parseTime(pk.Time[version])
+	root := &deptree.Package{
+		Ecosystem: deptree.NPM, Name: name, Version: version,
+		Resolved: m.Dist.Tarball, Integrity: integrity(m), License: licenseOf(m.License), Author: personOf(m.Author),
+		Wants: map[string]string{},
+	}
+	in.published.Publisher = m.NPMUser.Name
+	for _, u := range pk.Maintainers {
+		in.published.Maintainers = append(in.published.Maintainers, u.Name)
+	}
+	in.published.Unresolved = map[string]string{}
+	optional := map[string]bool{}
+	for n, r := range m.Dependencies {
+		root.Wants[n] = r
+	}
+	for n, r := range m.OptionalDependencies {
+		root.Wants[n], optional[n] = r, true
+	}
+	if err := h.references(ctx, p, in, name, version, m); err != nil {
+		return nil, err
+	}
+	pkgs, err := h.resolve(ctx, p, in, root, optional)
+	if err != nil {
+		return nil, err
+	}
+	in.tree = deptree.New(deptree.NPM, root, pkgs)
+	return in, nil
+}
+
+// references finds the version's attestation, provenance and log entry.
+func (h *Handler) references(ctx context.Context, p authz.Principal, in *inputs, name, version string, m manifest) error {
+	var refs []sbom.Ref
+	if h.d.Attested != nil {
+		ok, err := h.d.Attested(ctx, p, name, version)
+		if err != nil {
+			return err
+		}
+		if ok {
+			refs = append(refs, sbom.Ref{Kind: sbom.RefAttestation, URL: sbom.RefURL(h.d.BaseURL, sbom.RefAttestation, name, version)})
+		}
+	}
+	if m.Dist.Attestations != nil && m.Dist.Attestations.URL != "" {
+		refs = append(refs, sbom.Ref{Kind: sbom.RefProvenance, URL: sbom.RefURL(h.d.BaseURL, sbom.RefProvenance, name, version)})
+	}
+	if h.d.Logged != nil {
+		ok, err := h.d.Logged(ctx, name, version)
+		if err != nil {
+			return err
+		}
+		if ok {
+			refs = append(refs, sbom.Ref{Kind: sbom.RefLog, URL: sbom.RefURL(h.d.BaseURL, sbom.RefLog, name, version)})
+		}
+	}
+	in.refs[""] = refs
+	for _, r := range refs {
+		in.key = append(in.key, "ref", r.Kind)
+	}
+	return nil
+}
+
+// resolve reads each declared dependency's document and picks the
+// version npm would install from this registry now: the latest tag when
+// it satisfies the range, else the highest version that does, or the
+// tag the range names. What is not resolved is listed with why.
+func (h *Handler) resolve(ctx context.Context, p authz.Principal, in *inputs, root *deptree.Package, optional map[string]bool) ([]*deptree.Package, error) {
+	names := make([]string, 0, len(root.Wants))
+	for n := range root.Wants {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var pkgs []*deptree.Package
+	read := 0
+	for i, n := range names {
+		rng := root.Wants[n]
+		if i >= limits.MaxSBOMDependencies || read > limits.MaxSBOMInputBytes {
+			in.unresolved(n, fmt.Sprintf("not resolved: the version declares more dependencies than one SBOM resolves (%d, or %d MiB of their documents)", limits.MaxSBOMDependencies, limits.MaxSBOMInputBytes/limits.MiB))
+			continue
+		}
+		if len(n) > limits.MaxNameLength {
+			in.unresolved(n, "not held by this registry")
+			continue
+		}
+		doc, err := h.d.Registry.Document(ctx, p, n, store.DocAbbrev)
+		if core.KindOf(err) == core.KindNotFound || core.KindOf(err) == core.KindForbidden {
+			in.unresolved(n, "not held by this registry")
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		read += len(doc.Abbrev)
+		// A restricted dependency the caller may read makes the answer
+		// theirs alone, resolved or not.
+		in.restricted = in.restricted || doc.Restricted
+		var pk packument
+		if err := json.Unmarshal(doc.Abbrev, &pk); err != nil {
+			return nil, fmt.Errorf("the document of %s: %w", n, err)
+		}
+		v := pick(rng, pk)
+		if v == "" {
+			in.unresolved(n, "no version of "+n+" on this registry satisfies "+rng)
+			continue
+		}
+		var m manifest
+		if err := json.Unmarshal(pk.Versions[v], &m); err != nil {
+			return nil, fmt.Errorf("the document of %s, version %s: %w", n, v, err)
+		}
+		in.key = append(in.key, "dep", n, v, doc.ETag)
+		if t := parseTime(pk.Modified); t.After(in.newest) {
+			in.newest = t
+		}
+		id := "node_modules/" + n
+		root.Deps = append(root.Deps, id)
+		pkgs = append(pkgs, &deptree.Package{
+			ID: id, Ecosystem: deptree.NPM, Name: n, Version: v, Optional: optional[n],
+			Resolved: m.Dist.Tarball, Integrity: integrity(m), License: licenseOf(m.License),
+		})
+		if m.Dist.Attestations != nil && m.Dist.Attestations.URL != "" {
+			in.refs[id] = []sbom.Ref{{Kind: sbom.RefProvenance, URL: sbom.RefURL(h.d.BaseURL, sbom.RefProvenance, n, v)}}
+		}
+	}
+	sort.Strings(root.Deps)
+	return pkgs, nil
+}
+
+func (in *inputs) unresolved(name, why string) {
+	in.published.Unresolved[name] = why
+	in.key = append(in.key, "unresolved", name, why)
+}
+
+// pick is the version of pk that npm would install for rng.
+func pick(rng string, pk packument) string {
+	if v, ok := pk.DistTags[strings.TrimSpace(rng)]; ok { // "latest", "next"
+		if _, ok := pk.Versions[v]; ok {
+			return v
+		}
+	}
+	if latest := pk.DistTags["latest"]; latest != "" && advisory.Resolve(rng, []string{latest}) != "" {
+		return latest
+	}
+	vs := make([]string, 0, len(pk.Versions))
+	for v := range pk.Versions {
+		vs = append(vs, v)
+	}
+	return advisory.Resolve(rng, vs)
+}
+
+// integrity is the version's SRI string with its SHA-1 (dist.shasum, hex)
+// added, so the SBOM lists both hashes npm publishes.
+func integrity(m manifest) string {
+	sri := m.Dist.Integrity
+	if b, err := hex.DecodeString(m.Dist.Shasum); err == nil && len(b) == 20 && !strings.Contains(sri, "sha1-") {
+		sri = strings.TrimSpace(sri + " sha1-" + base64.StdEncoding.EncodeToString(b))
+	}
+	return sri
+}
+
+// licenseOf reads package.json's licence: an SPDX expression string, or
+// the old {"type": …} form.
+func licenseOf(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var o struct {
+		Type string `json:"type"`
+	}
+	if json.Unmarshal(raw, &o) == nil {
+		return o.Type
+	}
+	return ""
+}
+
+// personOf reads package.json's author: "Name <mail> (url)" or
+// {"name": …}.
+func personOf(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var o struct {
+		Name string `json:"name"`
+	}
+	if json.Unmarshal(raw, &o) == nil {
+		return o.Name
+	}
+	return ""
+}
+
+func parseTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
