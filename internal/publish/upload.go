@@ -162,7 +162,7 @@ func (s *Publisher) mayUploadIn(ctx context.Context, p authz.Principal, name str
 // mayCreate is checkPublish's rule for a new or released name, scope
 // included: a body that could only be refused for the scope once read
 // (up to the publish limit, spooled and parsed) is refused before it.
-func (s *Publisher) mayCreate(tx usersOrgs, p authz.Principal, name string) error {
+func (s *Publisher) mayCreate(tx orgfacts.UsersOrgs, p authz.Principal, name string) error {
 	if err := authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: s.ref(name)}); err != nil {
 		return err
 	}
