@@ -111,6 +111,7 @@ type Tx interface {
 	UpstreamPins
 	Invites
 	SSOIdentities
+	StaffEvents
 }
 
 // Users holds accounts. Names are unique; so are verified email
