@@ -16,8 +16,9 @@ import (
 // TestAdminTakesVersionDownAndRestores (issue 13, admin tools): an
 // administrator opens a live version from the moderation area and removes
 // it with a reason. The real npm CLI can no longer install it, and says
-// why; the maintainer is mailed. Restore brings it back: npm installs it
-// again and the maintainer is mailed again. The admin area's events list
+// why; latest falls back to the previous version; the maintainer is
+// mailed. Restore brings it back: npm installs it again, latest points at
+// it again, and the maintainer is mailed again. The admin area's events list
 // shows both actions.
 func TestAdminTakesVersionDownAndRestores(t *testing.T) {
 	t.Parallel()
@@ -75,6 +76,9 @@ func TestAdminTakesVersionDownAndRestores(t *testing.T) {
 	if out := res.Output(); !strings.Contains(out, "No matching version") && !strings.Contains(out, "removed") {
 		t.Fatalf("npm's refusal does not say the version is not available:\n%s", out)
 	}
+	if got := strings.TrimSpace(n.MustRun("", "view", "lamp-kit", "dist-tags.latest").Stdout); got != "1.0.0" {
+		t.Fatalf("with 1.1.0 removed, npm view says latest is %q, want 1.0.0", got)
+	}
 	// An install without a version takes what is still served.
 	proj := t.TempDir()
 	n.MustRun(proj, "install", "lamp-kit")
@@ -89,7 +93,7 @@ func TestAdminTakesVersionDownAndRestores(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`form.restore button`)),
 		chromedp.WaitVisible(chromedp.CSS(`p[role="status"]`)),
 	)
-	mustContain(t, b.text(`p[role="status"]`), "restored: served again")
+	mustContain(t, b.text(`p[role="status"]`), "restored: served again", "dist-tag latest points at it")
 	mustContain(t, b.text(`p.state`), "live")
 	n.MustRun("", "install", "--no-save", "lamp-kit@1.1.0")
 	proj = t.TempDir()
