@@ -13,13 +13,13 @@ func (t *tx) EventsOfKinds(types, actors []string, before int64, limit int) ([]c
 	var where []string
 	var args []any
 	if len(types) > 0 {
-		where = append(where, `e.type IN (`+placeholders(len(types))+`)`)
+		where = append(where, `e.type IN (`+questionMarks(len(types))+`)`)
 		for _, v := range types {
 			args = append(args, v)
 		}
 	}
 	if len(actors) > 0 {
-		where = append(where, `e.actor IN (`+placeholders(len(actors))+`)`)
+		where = append(where, `e.actor IN (`+questionMarks(len(actors))+`)`)
 		for _, v := range actors {
 			args = append(args, v)
 		}
@@ -33,7 +33,7 @@ func (t *tx) EventsOfKinds(types, actors []string, before int64, limit int) ([]c
 	return t.scanEvents(t.query(q+` ORDER BY e.seq DESC LIMIT ?`, args...))
 }
 
-// placeholders is n comma-separated "?".
-func placeholders(n int) string {
+// questionMarks is n comma-separated "?".
+func questionMarks(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
