@@ -52,6 +52,7 @@ type publishStats struct {
 // publishReport is the publish mode's report.
 type publishReport struct {
 	Machine    machine        `json:"machine"`
+	Scan       string         `json:"scan"` // the malware scan of each publish: "on" or "off"
 	Command    string         `json:"command"`
 	TarballKB  int            `json:"tarball_kb"`
 	AvgTarball int            `json:"avg_tarball_bytes"`
@@ -71,13 +72,30 @@ func writeBytes() int64 {
 
 // runPublish is the publish mode against a registry at base.
 func runPublish(ctx context.Context, client *http.Client, base string, o options, stdout, progress io.Writer) error {
-	token, err := login(ctx, client, base)
+	rep, err := measurePublish(ctx, client, base, o, o.scan, progress)
 	if err != nil {
 		return err
 	}
+	if o.json {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	printPublish(stdout, rep)
+	return nil
+}
+
+// measurePublish grows publishName at base, a registry whose malware scan
+// is scan ("on" or "off"), and returns the figures.
+func measurePublish(ctx context.Context, client *http.Client, base string, o options, scan string, progress io.Writer) (*publishReport, error) {
+	token, err := login(ctx, client, base)
+	if err != nil {
+		return nil, err
+	}
 	rep := &publishReport{
 		Machine:   machineFacts(),
-		Command:   fmt.Sprintf("go run ./cmd/rampart-bench -publish %d -tarball-kb %d", o.publish, o.tarballKB),
+		Scan:      scan,
+		Command:   fmt.Sprintf("go run ./cmd/rampart-bench -publish %d -tarball-kb %d -scan %s", o.publish, o.tarballKB, o.scan),
 		TarballKB: o.tarballKB,
 	}
 	windows := [][2]int{{0, min(publishWindow, o.publish)}}
@@ -90,7 +108,7 @@ func runPublish(ctx context.Context, client *http.Client, base string, o options
 		for ; next < w[0]; next++ {
 			n, err := publishOne(ctx, client, base, token, o, next)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			tarBytes += n
 			if (next+1)%100 == 0 {
@@ -100,7 +118,7 @@ func runPublish(ctx context.Context, client *http.Client, base string, o options
 		if o.cpuProfile != "" && w[1] == o.publish {
 			stop, err := profileTo(o.cpuProfile + ".publish.pprof")
 			if err != nil {
-				return err
+				return nil, err
 			}
 			defer stop()
 		}
@@ -116,7 +134,7 @@ func runPublish(ctx context.Context, client *http.Client, base string, o options
 			t0 := time.Now()
 			n, err := publishOne(ctx, client, base, token, o, next)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			pubs = append(pubs, time.Since(t0))
 			pubCPU += selfCPU() - c0
@@ -124,7 +142,7 @@ func runPublish(ctx context.Context, client *http.Client, base string, o options
 			t1 := time.Now()
 			doc, err = readFull(ctx, client, base)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			reads = append(reads, time.Since(t1))
 			w2 := writeBytes()
@@ -146,19 +164,20 @@ func runPublish(ctx context.Context, client *http.Client, base string, o options
 		})
 		rs, err := measureRevisions(ctx, client, base, token, rep.Windows[len(rep.Windows)-1].Window, published)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		rep.Revisions = append(rep.Revisions, rs)
 	}
 	rep.AvgTarball = tarBytes / max(next, 1)
-	if o.json {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
-	}
+	return rep, nil
+}
+
+// printPublish prints rep as Markdown tables.
+func printPublish(stdout io.Writer, rep *publishReport) {
 	m := rep.Machine
 	fmt.Fprintf(stdout, "machine     %s, %d CPUs (GOMAXPROCS %d), %s, load %s, %s\n", m.CPUModel, m.NumCPU, m.GOMAXPROCS, m.GoVersion, m.LoadAverage, m.Date)
 	fmt.Fprintf(stdout, "command     %s\n", rep.Command)
+	fmt.Fprintf(stdout, "scan        %s (the malware scan of each publish)\n", rep.Scan)
 	fmt.Fprintf(stdout, "package     %s, tarball %s on average; bytes written = /proc/self/io write_bytes\n\n", publishName, size(rep.AvgTarball))
 	fmt.Fprintf(stdout, "| window | publishes | publish p50 ms | publish p90 ms | CPU ms per publish | written per publish | read-after p50 ms | written per read | full document |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, w := range rep.Windows {
@@ -169,7 +188,6 @@ func runPublish(ctx context.Context, client *http.Client, base string, o options
 	for _, r := range rep.Revisions {
 		fmt.Fprintf(stdout, "| %s | %d | %.2f | %.2f | %.2f | %s | %.2f |\n", r.Window, r.Updates, r.P50ms, r.P90ms, r.CPUms, size(int(r.WrittenPerPut)), r.ReadP50ms)
 	}
-	return nil
 }
 
 // publishOne publishes version j of publishName.

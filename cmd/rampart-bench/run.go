@@ -50,6 +50,7 @@ type options struct {
 	json        bool
 	cpuProfile  string
 	publish     int
+	scan        string // -publish: "on", "off" or "both" (scanPublish)
 	nginx       bool
 	nginxBin    string
 	serveChild  bool
@@ -71,6 +72,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.names, "names", "", "file of package names, one a line, to read from -target")
 	fs.BoolVar(&o.json, "json", false, "print the report as JSON")
 	fs.IntVar(&o.publish, "publish", 0, "instead of the read benchmark, publish this many versions into one package and report publish cost at the first and the last versions (see docs/benchmarks.md)")
+	fs.StringVar(&o.scan, "scan", scanOn, "with -publish: the malware scan of each publish \"on\" (the default registry's), \"off\", or \"both\": two runs on fresh registries and the scan's cost per publish (see docs/benchmarks.md)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of each measured scenario to PREFIX.<scenario>.pprof")
 	fs.BoolVar(&o.nginx, "nginx", false, "also serve the same bytes from a static nginx and run every scenario against both, side by side")
 	fs.StringVar(&o.nginxBin, "nginx-bin", "nginx", "the nginx binary for -nginx")
@@ -101,6 +103,10 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, usageErr("-duration must be positive and -warmup not negative")
 	case o.publish < 0 || (o.publish > 0 && o.target != ""):
 		return o, usageErr("-publish must be positive and measures the in-process registry only (no -target)")
+	case o.scan != scanOn && o.scan != scanOff && o.scan != scanBoth:
+		return o, usageErr("-scan %q: want on, off or both", o.scan)
+	case set["scan"] && (o.publish == 0 || o.nginx):
+		return o, usageErr("-scan is for the publish mode (-publish N) of the in-process registry, without -nginx")
 	case o.target == "" && o.names != "":
 		return o, usageErr("-names is only for -target; without -target the benchmark seeds its own packages")
 	case o.target != "" && o.names == "":
@@ -162,6 +168,9 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) (err error) {
 	var names []string
 	var serverPIDs []int // the registry's, when it runs in a child process
 	base := o.target
+	if o.publish > 0 && o.scan == scanBoth {
+		return runPublishScans(ctx, o, stdout, stderr)
+	}
 	if o.target == "" {
 		data := o.data
 		if data == "" {
@@ -194,7 +203,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) (err error) {
 			rep.Params.Server = fmt.Sprintf("child process %d (GOMAXPROCS %d) %s", srv.pid, runtime.GOMAXPROCS(0), base)
 		} else {
 			var srv *inProcess
-			srv, err = startServer(ctx, data, stderr)
+			srv, err = startServer(ctx, data, o.scan != scanOff, stderr)
 			if err != nil {
 				return err
 			}

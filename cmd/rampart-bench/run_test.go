@@ -80,7 +80,7 @@ func TestRunUsage(t *testing.T) {
 // TestRunTarget measures a registry that is already running.
 func TestRunTarget(t *testing.T) {
 	ctx := context.Background()
-	srv, err := startServer(ctx, t.TempDir(), io.Discard)
+	srv, err := startServer(ctx, t.TempDir(), true, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,8 +33,9 @@ type inProcess struct {
 // startServer serves a registry over data on 127.0.0.1 and a free port,
 // and returns once it answers its health check. The server logs warnings
 // and errors to logw. stop shuts it down (flushing download counts) and
-// reports how Serve ended.
-func startServer(ctx context.Context, data string, logw io.Writer) (*inProcess, error) {
+// reports how Serve ended. scan turns the malware scan of publishes on
+// (as a registry has it by default) or off.
+func startServer(ctx context.Context, data string, scan bool, logw io.Writer) (*inProcess, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -50,6 +51,7 @@ func startServer(ctx context.Context, data string, logw io.Writer) (*inProcess, 
 	// The seeding account publishes without a second factor: the read
 	// path being measured does not depend on the publish policy.
 	cfg.MFA.InsecureMaintainersWithoutMFA = true
+	cfg.Scan.Disabled = !scan
 	if err := cfg.Validate(); err != nil {
 		ln.Close()
 		return nil, err
@@ -205,7 +207,7 @@ func serveChild(ctx context.Context, data, cpuProfile string, stdin io.Reader, s
 		}
 		defer pprof.StopCPUProfile()
 	}
-	srv, err := startServer(ctx, data, stderr)
+	srv, err := startServer(ctx, data, true, stderr)
 	if err != nil {
 		return err
 	}

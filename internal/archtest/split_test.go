@@ -27,7 +27,7 @@ var onlyImports = map[string][]string{
 	// The publish path: upload admission and the pipeline's stages. The
 	// revision, documents, critical packages and notices are the
 	// registry's, reached through publish.Hooks, never by importing it.
-	"internal/publish": {"internal/authz", "internal/blob", "internal/core", "internal/ecosystem", "internal/event", "internal/limits", "internal/orgfacts", "internal/provenance", "internal/store"},
+	"internal/publish": {"internal/authz", "internal/blob", "internal/core", "internal/ecosystem", "internal/event", "internal/limits", "internal/orgfacts", "internal/pkgfacts", "internal/provenance", "internal/store"},
 	// What authorization knows of an org, read from the store; deciding
 	// is authz's, changing orgs is internal/org's.
 	"internal/orgfacts": {"internal/authz", "internal/core", "internal/store"},

@@ -1,13 +1,12 @@
 package identity
 
 import (
-	"cmp"
 	"context"
-	"slices"
 	"strings"
 
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/event"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -80,38 +79,82 @@ func (s *Service) StartRecoveryAs(ctx context.Context, p authz.Principal, name, 
 	return s.StartRecovery(ctx, p.Name(), name, reason)
 }
 
-// AdminEvents lists the newest events whose actor is an administrator,
-// a moderator or the console operator, newest first, at most limit: what
-// the site's staff did.
+// staffEventTypes are the events only the site's staff cause: the
+// actions authz.AdminUsers, AdminNames and Moderate allow. The admin
+// area lists them by kind, not by today's staff, so that an action stays
+// listed after its author leaves the staff. A new staff action adds its
+// type here.
+var staffEventTypes = []string{
+	core.EventAccountDisable, core.EventAccountEnable, core.EventAccountRecoveryStart, core.EventSiteRole,
+	core.EventInviteCreate, core.EventNameRelease, core.EventCriticalChange, core.EventNameAllowed,
+	core.EventAdvisoryImport, core.EventAdvisoryMalicious,
+	core.EventQuarantine, core.EventQuarantineRelease, core.EventVersionRemove, core.EventVersionRestore,
+	core.EventVersionConfirmMalicious, core.EventRescanStart,
+	core.EventReportReplied, core.EventReportClosed,
+}
+
+// staffActors are the actors whose every event is a staff action: the
+// operator at the console.
+var staffActors = []string{"operator"}
+
+// staffAction reports whether e, of a staff type or by a staff actor,
+// was done by a person: the registry's own jobs record some of the same
+// types (the scan's holds, critical packages by downloads, the scheduled
+// advisory pull).
+func staffAction(e *core.Event) bool {
+	switch e.Actor {
+	case "", "rampart", "malware-scan":
+		return false
+	}
+	if e.Type == core.EventQuarantine {
+		// The scan's hold of a new version is recorded under its
+		// publisher's name and names the staff to alert; a moderator's
+		// hold alerts no staff.
+		p, err := event.Parse(e)
+		if q, ok := p.(event.Quarantine); err == nil && ok && len(q.Staff) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// adminEventsPage is how many events AdminEvents reads at a time while
+// it skips the registry's own, and adminEventsPages how many pages at
+// most, so that one page view reads a bounded number of rows.
+const (
+	adminEventsPage  = 200
+	adminEventsPages = 25
+)
+
+// AdminEvents lists the newest staff actions, newest first, at most
+// limit: every administrator's and moderator's action ever recorded,
+// including by people no longer staff, and the console operator's.
 func (s *Service) AdminEvents(ctx context.Context, p authz.Principal, limit int) ([]core.Event, error) {
 	if err := authz.Require(p, authz.AdminUsers, authz.Resource{}); err != nil {
 		return nil, err
 	}
 	var out []core.Event
 	err := s.store.View(ctx, func(tx store.Tx) error {
-		staff, err := tx.SiteStaff()
-		if err != nil {
-			return err
-		}
-		actors := []string{"operator"}
-		for _, u := range staff {
-			actors = append(actors, u.Name)
-		}
-		for _, a := range actors {
-			evs, err := tx.EventsByActor(a, limit)
+		before := int64(0)
+		for page := 0; page < adminEventsPages && len(out) < limit; page++ {
+			evs, err := tx.EventsOfKinds(staffEventTypes, staffActors, before, adminEventsPage)
 			if err != nil {
 				return err
 			}
-			out = append(out, evs...)
+			for i := range evs {
+				if staffAction(&evs[i]) && len(out) < limit {
+					out = append(out, evs[i])
+				}
+			}
+			if len(evs) < adminEventsPage {
+				return nil
+			}
+			before = evs[len(evs)-1].Seq
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
-	}
-	slices.SortFunc(out, func(a, b core.Event) int { return cmp.Compare(b.Seq, a.Seq) })
-	if len(out) > limit {
-		out = out[:limit]
 	}
 	return out, nil
 }

@@ -21,8 +21,9 @@ type VersionChanges struct {
 	// Tag moved (KindDistTagChanged, with Tag): it now points at
 	// Version ("" if removed), and pointed at FromVersion ("" if new).
 	FromVersion string
-	// KindPackageQuarantined and KindPackageReleased need Version and
-	// Reason (why it was held or released).
+	// KindPackageQuarantined, KindPackageReleased, KindPackageRemoved and
+	// KindPackageRestored need Version and Reason (why it was held,
+	// released, taken down or restored).
 }
 
 // Deprecation is one message set on versions; "" un-deprecates them.
@@ -96,7 +97,7 @@ func (n Notice) checkChanges(kind string, missing func(string) error) error {
 		if n.Tag == "" || (n.Version == "" && n.FromVersion == "") {
 			return missing("Tag, and Version or FromVersion")
 		}
-	case KindPackageQuarantined, KindPackageReleased:
+	case KindPackageQuarantined, KindPackageReleased, KindPackageRemoved, KindPackageRestored:
 		if n.Version == "" || n.Reason == "" {
 			return missing("Version and Reason")
 		}

@@ -71,6 +71,11 @@ const (
 	KindDistTagChanged     = "dist_tag_changed"
 	KindPackageQuarantined = "package_quarantined"
 	KindPackageReleased    = "package_released"
+	// KindPackageRemoved and KindPackageRestored: the registry's
+	// moderators took a version down (for any reason, not only malware)
+	// and brought it back.
+	KindPackageRemoved  = "package_removed"
+	KindPackageRestored = "package_restored"
 	// KindModerationHold goes to the site's moderators and
 	// administrators when the malware scan holds a version: Package,
 	// Version, Reason, Actor and ActionURL (the moderation page).
@@ -95,6 +100,7 @@ var kinds = []string{
 	KindOrgChanged,
 	KindProvenancePolicy, KindProvenanceRefused,
 	KindPackageUnpublished, KindPackageDeprecated, KindDistTagChanged, KindPackageQuarantined, KindPackageReleased,
+	KindPackageRemoved, KindPackageRestored,
 	KindModerationHold,
 	KindReportFiled, KindReportAnswered,
 }

@@ -49,6 +49,14 @@ func Load(tx Roles, ref core.PackageRef) (*State, error) {
 	if p.Unpublished() {
 		return nil, core.Errorf(core.KindNotFound, "package %s was unpublished on %s", ref.Name, p.UnpublishedAt.Format(time.RFC3339))
 	}
+	return Of(tx, p)
+}
+
+// Of returns the facts of p, a package the caller has read, whatever its
+// state: callers that give an unpublished or held name a meaning of
+// their own (trusted publishing's pending names, a publish over a
+// released name) read the package themselves and ask Of for the rest.
+func Of(tx Roles, p *core.Package) (*State, error) {
 	ms, err := tx.Maintainers(p.ID)
 	if err != nil {
 		return nil, err
@@ -57,7 +65,7 @@ func Load(tx Roles, ref core.PackageRef) (*State, error) {
 	if err != nil {
 		return nil, err
 	}
-	org, err := orgfacts.ForPackage(tx, ref, p.ID)
+	org, err := orgfacts.ForPackage(tx, p.PackageRef, p.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -15,7 +15,6 @@ import (
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/ecosystem"
 	"github.com/rampart/rampart/internal/event"
-	"github.com/rampart/rampart/internal/orgfacts"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -300,19 +299,10 @@ func (s *Publisher) checkPublish(tx packagesCriticalUsers, p authz.Principal, pu
 	if err := s.checkTrust(tx, p, pub.Ref, true); err != nil {
 		return nil, err
 	}
-	ms, err := tx.Maintainers(pkg.ID)
+	existing, err := s.resourceOf(tx, pkg)
 	if err != nil {
 		return nil, err
 	}
-	critical, err := tx.CriticalState(pkg.ID)
-	if err != nil {
-		return nil, err
-	}
-	org, err := orgfacts.ForPackage(tx, pub.Ref, pkg.ID)
-	if err != nil {
-		return nil, err
-	}
-	existing := authz.Resource{Package: pub.Ref, Maintainers: ms, Critical: critical.Critical(), CriticalSince: critical.GraceStart(), Org: org}
 	switch {
 	case !pkg.NameReleasedAt.IsZero():
 		// An administrator released the name: anyone may take it who

@@ -6,7 +6,7 @@ import (
 
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
-	"github.com/rampart/rampart/internal/orgfacts"
+	"github.com/rampart/rampart/internal/pkgfacts"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -113,23 +113,14 @@ func (s *Publisher) mayStage(ctx context.Context, p authz.Principal, name string
 	})
 }
 
-// resourceOf is pkg as authorization sees it.
-func (s *Publisher) resourceOf(tx packagesCriticalUsers, pkg *core.Package) (authz.Resource, error) {
-	ms, err := tx.Maintainers(pkg.ID)
+// resourceOf is pkg as authorization sees it: in an org's scope, its
+// facts decide too (a read-write grant stages).
+func (s *Publisher) resourceOf(tx pkgfacts.Roles, pkg *core.Package) (authz.Resource, error) {
+	st, err := pkgfacts.Of(tx, pkg)
 	if err != nil {
 		return authz.Resource{}, err
 	}
-	critical, err := tx.CriticalState(pkg.ID)
-	if err != nil {
-		return authz.Resource{}, err
-	}
-	// In an org's scope, its facts decide too: a read-write grant stages.
-	org, err := orgfacts.ForPackage(tx, pkg.PackageRef, pkg.ID)
-	if err != nil {
-		return authz.Resource{}, err
-	}
-	return authz.Resource{Package: pkg.PackageRef, Maintainers: ms, Restricted: pkg.Access == "restricted",
-		Critical: critical.Critical(), CriticalSince: critical.GraceStart(), Org: org}, nil
+	return st.Resource(), nil
 }
 
 func firstVersionNotStaged(name string) error {

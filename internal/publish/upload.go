@@ -119,22 +119,12 @@ func (s *Publisher) mayUploadIn(ctx context.Context, p authz.Principal, name str
 		if !pkg.NameReleasedAt.IsZero() {
 			return s.mayCreate(tx, p, name)
 		}
-		ms, err := tx.Maintainers(pkg.ID)
-		if err != nil {
-			return err
-		}
-		critical, err := tx.CriticalState(pkg.ID)
-		if err != nil {
-			return err
-		}
 		// The same resource checkPublish decides on, grace period included,
 		// so that admission never refuses what the publish would allow.
-		org, err := orgfacts.ForPackage(tx, s.ref(name), pkg.ID)
+		res, err := s.resourceOf(tx, pkg)
 		if err != nil {
 			return err
 		}
-		res := authz.Resource{Package: s.ref(name), Maintainers: ms, Restricted: pkg.Access == "restricted",
-			Critical: critical.Critical(), CriticalSince: critical.GraceStart(), Org: org}
 		// Whoever may not read a restricted package learns nothing of it
 		// here either: the same not-found as for a name never used.
 		if err := authz.Authorize(p, authz.ReadPackage, res); err != nil {
@@ -162,7 +152,7 @@ func (s *Publisher) mayUploadIn(ctx context.Context, p authz.Principal, name str
 // mayCreate is checkPublish's rule for a new or released name, scope
 // included: a body that could only be refused for the scope once read
 // (up to the publish limit, spooled and parsed) is refused before it.
-func (s *Publisher) mayCreate(tx usersOrgs, p authz.Principal, name string) error {
+func (s *Publisher) mayCreate(tx orgfacts.UsersOrgs, p authz.Principal, name string) error {
 	if err := authz.Authorize(p, authz.CreatePackage, authz.Resource{Package: s.ref(name)}); err != nil {
 		return err
 	}

@@ -250,6 +250,8 @@ func (s *Service) Remove(ctx context.Context, p authz.Principal, name, version, 
 		tag := ""
 		if t.hold != nil && t.v.State() == core.StateQuarantined {
 			tag = t.hold.Tag // a scan's hold: the tag still waits for it
+		} else if tag, err = s.moveLatestOff(tx, t); err != nil {
+			return nil, err
 		}
 		t.v.Held = core.StateQuarantined
 		if err := s.putHold(tx, t, core.HoldRemoved, why, actor(p), tag); err != nil {
@@ -258,6 +260,38 @@ func (s *Service) Remove(ctx context.Context, p authz.Principal, name, version, 
 		ev := event.VersionRemove{Reason: why, Via: via, IP: ip, Notify: core.UserNames(t.maintainers)}
 		return ev.At(s.now(), actor(p), name, version), nil
 	})
+}
+
+// moveLatestOff points latest, when it names t's version (about to be
+// taken down), at the highest other version anyone may install, so that
+// `npm view` and clients that read the tag keep a latest version; it
+// returns "latest" for the hold to keep, so that Restore moves the tag
+// back (unhold). A package with no other served version keeps the tag as
+// it is: its documents leave a tag on an unservable version out.
+func (s *Service) moveLatestOff(tx store.Tx, t *target) (string, error) {
+	tags, err := tx.DistTags(t.pkg.ID)
+	if err != nil {
+		return "", err
+	}
+	if tags["latest"] != t.v.Version {
+		return "", nil
+	}
+	all, err := tx.Versions(t.pkg.ID)
+	if err != nil {
+		return "", err
+	}
+	var served []string
+	for i := range all {
+		if all[i].Version != t.v.Version && core.Servable(&all[i], t.pkg, core.ViewerAnyone) {
+			served = append(served, all[i].Version)
+		}
+	}
+	if h := s.cfg.Hooks.Format.Highest(served); h != "" {
+		if err := tx.SetDistTag(t.pkg.ID, "latest", h); err != nil {
+			return "", err
+		}
+	}
+	return "latest", nil
 }
 
 // ConfirmOptions are a confirmation's choices.

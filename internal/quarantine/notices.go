@@ -49,11 +49,9 @@ func (s *Service) noticesOf(e *core.Event) ([]notifier.Notice, error) {
 		kind, notify, n.Via, n.IP = mail.KindPackageUnpublished, p.Notify, p.Via, p.IP
 		n.Versions = []string{e.Version}
 	case event.VersionRemove:
-		kind, notify, n.Via, n.IP = mail.KindPackageQuarantined, p.Notify, p.Via, p.IP
-		n.Reason = "taken down by the registry's moderators: " + p.Reason
+		kind, notify, n.Via, n.IP, n.Reason = mail.KindPackageRemoved, p.Notify, p.Via, p.IP, p.Reason
 	case event.VersionRestore:
-		kind, notify, n.Via, n.IP = mail.KindPackageReleased, p.Notify, p.Via, p.IP
-		n.Reason = "restored by the registry's moderators: " + p.Reason
+		kind, notify, n.Via, n.IP, n.Reason = mail.KindPackageRestored, p.Notify, p.Via, p.IP, p.Reason
 	}
 	if kind == "" || len(notify) == 0 {
 		return nil, nil

@@ -6,6 +6,7 @@ import (
 
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/ecosystem"
+	"github.com/rampart/rampart/internal/orgfacts"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -23,8 +24,8 @@ func (s *Service) HeldLocally(ctx context.Context, name string) (bool, error) {
 		} else if !errors.Is(err, core.ErrNotFound) {
 			return err
 		}
-		// The scope as the format reads it (as publish/scope.go does), held
-		// by an organisation, even a deleted one, or a user of that name.
+		// The scope as the format reads it, held as the publish path's
+		// scope rule sees it (orgfacts.OwnerOfScope).
 		scoped, ok := s.cfg.Format.(ecosystem.Scopes)
 		if !ok {
 			return nil
@@ -33,18 +34,9 @@ func (s *Service) HeldLocally(ctx context.Context, name string) (bool, error) {
 		if scope == "" {
 			return nil
 		}
-		if _, err := tx.OrgByName(scope); err == nil {
-			held = true
-			return nil
-		} else if !errors.Is(err, core.ErrNotFound) {
-			return err
-		}
-		if _, err := tx.UserByName(scope); err == nil {
-			held = true
-		} else if !errors.Is(err, core.ErrNotFound) {
-			return err
-		}
-		return nil
+		owner, err := orgfacts.OwnerOfScope(tx, scope)
+		held = owner.Held()
+		return err
 	})
 	return held, err
 }

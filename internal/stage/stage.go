@@ -27,7 +27,7 @@ import (
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/notifier"
-	"github.com/rampart/rampart/internal/orgfacts"
+	"github.com/rampart/rampart/internal/pkgfacts"
 	"github.com/rampart/rampart/internal/publish"
 	"github.com/rampart/rampart/internal/quote"
 	"github.com/rampart/rampart/internal/store"
@@ -251,29 +251,21 @@ type pkgState struct {
 	res         authz.Resource
 }
 
-// load reads the package name with its maintainers and critical state.
+// load reads the package name with its maintainers, critical state and,
+// in an org's scope, the org's facts (authz.authorizeStage: a read-write
+// grant stages and decides; owners and admins set the policy). Not
+// pkgfacts.Load: a stage is decided or expires whatever became of its
+// package, so an unpublished package is loaded too.
 func (s *Service) load(tx store.Tx, name string) (*pkgState, error) {
 	pkg, err := tx.PackageByRef(s.ref(name))
 	if err != nil {
 		return nil, err
 	}
-	ms, err := tx.Maintainers(pkg.ID)
+	st, err := pkgfacts.Of(tx, pkg)
 	if err != nil {
 		return nil, err
 	}
-	critical, err := tx.CriticalState(pkg.ID)
-	if err != nil {
-		return nil, err
-	}
-	// In an org's scope, its facts decide too (authz.authorizeStage: a
-	// read-write grant stages and decides; owners and admins set the
-	// policy).
-	org, err := orgfacts.ForPackage(tx, pkg.PackageRef, pkg.ID)
-	if err != nil {
-		return nil, err
-	}
-	return &pkgState{pkg: pkg, maintainers: ms, res: authz.Resource{Package: pkg.PackageRef, Maintainers: ms,
-		Restricted: pkg.Access == "restricted", Critical: critical.Critical(), CriticalSince: critical.GraceStart(), Org: org}}, nil
+	return &pkgState{pkg: pkg, maintainers: st.Maintainers, res: st.Resource()}, nil
 }
 
 // Tarball opens the staged version's file for p, a maintainer: `npm

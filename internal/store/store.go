@@ -112,6 +112,7 @@ type Tx interface {
 	Invites
 	SSOIdentities
 	VersionPages
+	StaffEvents
 }
 
 // Users holds accounts. Names are unique; so are verified email

@@ -14,7 +14,7 @@ import (
 	"github.com/rampart/rampart/internal/ecosystem"
 	"github.com/rampart/rampart/internal/event"
 	"github.com/rampart/rampart/internal/limits"
-	"github.com/rampart/rampart/internal/orgfacts"
+	"github.com/rampart/rampart/internal/pkgfacts"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -59,14 +59,11 @@ type Status struct {
 type pkgState struct {
 	pkg         *core.Package // nil: no such package (a pending publisher's name)
 	maintainers []core.User
-	critical    core.CriticalPackage
 	org         *authz.OrgFacts // the org owning the scope, nil if none
+	res         authz.Resource  // the package as authz decides on it (pkgfacts)
 }
 
-func (st *pkgState) resource() authz.Resource {
-	return authz.Resource{Package: st.pkg.PackageRef, Maintainers: st.maintainers, Restricted: st.pkg.Access == "restricted",
-		Critical: st.critical.Critical(), CriticalSince: st.critical.GraceStart(), Org: st.org}
-}
+func (st *pkgState) resource() authz.Resource { return st.res }
 
 // mayView reports whether p may see the package's trusted publishers:
 // its maintainers and, in an org's scope, the org's owners and admins,
@@ -98,21 +95,15 @@ func load(tx store.Tx, ref core.PackageRef) (*pkgState, error) {
 	if p.Unpublished() {
 		return nil, core.Errorf(core.KindNotFound, "package %s was unpublished; its name is held and takes no trusted publishers", ref.Name)
 	}
-	ms, err := tx.Maintainers(p.ID)
-	if err != nil {
-		return nil, err
-	}
-	c, err := tx.CriticalState(p.ID)
-	if err != nil {
-		return nil, err
-	}
 	// In an org's scope, its owners and admins manage the trusted
-	// publishers (authz: ManageTrust goes with ChangeAccess).
-	org, err := orgfacts.ForPackage(tx, ref, p.ID)
+	// publishers (authz: ManageTrust goes with ChangeAccess). Not
+	// pkgfacts.Load: a name never used is no error here (a pending
+	// publisher reserves it), and an unpublished one has its own answer.
+	f, err := pkgfacts.Of(tx, p)
 	if err != nil {
 		return nil, err
 	}
-	return &pkgState{pkg: p, maintainers: ms, critical: c, org: org}, nil
+	return &pkgState{pkg: p, maintainers: f.Maintainers, org: f.Org, res: f.Resource()}, nil
 }
 
 // how says how p acted and from where, for events.

@@ -82,6 +82,7 @@ var Methods = map[string]Rule{
 	"EventsAfter":   {Read, ""},
 	"EventsFor":     {Read, ""},
 	"EventsByActor": {Read, ""},
+	"EventsOfKinds": {Read, ""},
 	// Downloads
 	"AddDownloads":         {Bookkeeping, "a counter"},
 	"DownloadsSince":       {Read, ""},

@@ -46,6 +46,7 @@ import (
 	"github.com/rampart/rampart/internal/store/storetest/scanning"
 	"github.com/rampart/rampart/internal/store/storetest/signatures"
 	"github.com/rampart/rampart/internal/store/storetest/signing"
+	"github.com/rampart/rampart/internal/store/storetest/staffevents"
 	"github.com/rampart/rampart/internal/store/storetest/stages"
 	"github.com/rampart/rampart/internal/store/storetest/suite"
 	"github.com/rampart/rampart/internal/store/storetest/trust"
@@ -105,6 +106,7 @@ var roles = []struct {
 	{"Invites", access.RunInvites},
 	{"SSOIdentities", access.RunSSOIdentities},
 	{"VersionPages", versionpages.RunVersionPages},
+	{"StaffEvents", staffevents.RunStaffEvents},
 	{"Transactions", RunTransactions},
 }
 

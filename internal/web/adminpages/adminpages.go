@@ -1,7 +1,9 @@
 // Package adminpages is the web UI's administration area (/admin): the
 // user list with search, and per account the administrators' actions
 // (disable, start an assisted recovery, grant or revoke the moderator
-// role), and what the site's staff did lately, from the event log.
+// role), and what the site's staff did lately, from the event log: every
+// staff action by its kind, including those of people no longer staff
+// (identity.AdminEvents).
 //
 // Every read and change is an administrative action decided by the
 // services (authz.AdminUsers): an administrator whose security key or

@@ -53,6 +53,7 @@ func (g *Pages) Mount(sh webkit.Shell) {
 	g.sh = sh
 	sh.Handle("GET "+pathModeration, g.areaPage)
 	sh.Handle("POST "+pathModeration+"/rescan", g.rescan)
+	sh.Handle("GET "+pathModeration+"/find", g.findVersion)
 	sh.Handle("GET "+pathVersion+"{rest...}", g.versionPage)
 	sh.Handle("POST "+pathVersion+"{rest...}", g.versionAction)
 }
@@ -121,6 +122,27 @@ func (g *Pages) rescan(w http.ResponseWriter, r *http.Request, p authz.Principal
 		return g.renderArea(w, r, p, g.sh.Status(w, r, err), areaBody{Error: webkit.Message(err)})
 	}
 	webkit.Redirect(w, pathModeration+"?"+url.Values{"done": {"rescan started: " + itoa(rs.Total) + " versions to scan"}}.Encode())
+	return nil
+}
+
+// findVersion opens the page of the version the area's form names: a
+// moderator takes down a live version from there, which the held list
+// does not show.
+func (g *Pages) findVersion(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
+	if p.User == nil {
+		webkit.SignInFirst(w, r)
+		return nil
+	}
+	q := r.URL.Query()
+	name, version := strings.TrimSpace(q.Get("package")), strings.TrimSpace(q.Get("version"))
+	if name == "" || version == "" {
+		return g.renderArea(w, r, p, http.StatusBadRequest, areaBody{Error: "name the package and the version to open, e.g. left-pad and 1.3.0"})
+	}
+	segs := strings.Split(name, "/")
+	for i, seg := range segs {
+		segs[i] = url.PathEscape(seg)
+	}
+	webkit.Redirect(w, VersionPath(strings.Join(segs, "/"), version))
 	return nil
 }
 
