@@ -303,7 +303,7 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	webH.Mount(orgpages.New(svc.Orgs), trustpages.New(svc.Trust.Service), stagepages.New(svc.Stage, svc.Registry),
 		adminpages.New(svc.Identity, svc.Orgs), quarantinepages.New(svc.Quarantine),
 		reportpages.New(svc.Reports, svc.Registry), advisorypages.New(svc.Advisories, svc.Registry),
-		logpages.New(svc.TLog))
+		logpages.New(svc.TLog, svc.Registry.ReadableBy))
 	if svc.SSO != nil {
 		webH.WithSSO(svc.SSO)
 	}
