@@ -25,16 +25,16 @@ import (
 //
 // A sealed leaf (seal.go) has only Commitment, Seq and Type (SealedType).
 type Entry struct {
-	Commitment string `json:"commitment,omitempty"` // a sealed leaf's commitment; "" for a plain one
-	Actor    string          `json:"actor"`              // the user who acted; "" for the registry itself
-	Artifact *Artifact       `json:"artifact,omitempty"` // for an event that adds an artifact
-	At       string          `json:"at"`                 // RFC 3339, UTC, milliseconds
-	Data     json.RawMessage `json:"data"`               // the event's canonical public part
-	Package  string          `json:"package"`
-	Schema   int             `json:"schema"`
-	Seq      int64           `json:"seq"`
-	Type     string          `json:"type"` // a core.Event* constant
-	Version  string          `json:"version"`
+	Commitment string          `json:"commitment,omitempty"` // a sealed leaf's commitment; "" for a plain one
+	Actor      string          `json:"actor"`                // the user who acted; "" for the registry itself
+	Artifact   *Artifact       `json:"artifact,omitempty"`   // for an event that adds an artifact
+	At         string          `json:"at"`                   // RFC 3339, UTC, milliseconds
+	Data       json.RawMessage `json:"data"`                 // the event's canonical public part
+	Package    string          `json:"package"`
+	Schema     int             `json:"schema"`
+	Seq        int64           `json:"seq"`
+	Type       string          `json:"type"` // a core.Event* constant
+	Version    string          `json:"version"`
 }
 
 // Artifact is what a published version's entry binds beyond the event:
