@@ -335,7 +335,7 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	mux := newMux(serverRoutes(func(name string) http.Handler { return handlers[name] }))
 	mountOps(mux, svc, cfg, log)
 	mountReports(mux, svc, addrs.Handler, log)
-	mux.Handle(osvapi.Prefix, addrs.Handler(osvapi.New(svc.Advisories, log)))
+	mux.Handle(osvapi.Prefix, addrs.Handler(osvapi.New(svc.Advisories, osvapi.Access{Authenticate: svc.Authn.Authenticate, Readable: svc.Registry.ReadableBy}, log)))
 	mountTLog(mux, svc)
 	mux.HandleFunc("/", catchAll)
 	// A private registry's read gate stands in front of everything, the
