@@ -1,0 +1,114 @@
+package e2e
+
+import (
+	"context"
+	"net/http"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/transparency-dev/tessera/api/layout"
+
+	"github.com/rampart/rampart/internal/testserver"
+)
+
+// rampartVerifyAs runs the real `rampart verify DIR` as the npm user n
+// (its ~/.npmrc, where npm keeps its token), or with no npm
+// configuration when n is nil.
+func rampartVerifyAs(t *testing.T, s *testserver.Server, n *testserver.NPM, dir, cache string) verifyRun {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, testserver.Binary(t), "verify", dir, "--registry", s.URL, "--cache-dir", cache, "--verbose")
+	home := t.TempDir()
+	if n != nil {
+		home = n.Home
+	}
+	cmd.Env = []string{"HOME=" + home, "NPM_CONFIG_USERCONFIG=" + home + "/.npmrc", "PATH=/usr/bin:/bin"}
+	out, err := cmd.CombinedOutput()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("rampart verify: %v\n%s", err, out)
+	}
+	return verifyRun{out: string(out), code: code}
+}
+
+// TestTransparencyLogPrivatePackage: a restricted package published
+// with the real npm CLI is in the log as a sealed leaf: an anonymous
+// reader of the checkpoint, every entry bundle, the feed and the lookup
+// learns nothing of its name (the lookup answers as for a name never
+// logged, byte for byte); its owner's `rampart verify`, which sends the
+// token npm keeps, opens the leaf and proves its inclusion; without a
+// token it fails saying the package is private and how to log in.
+func TestTransparencyLogPrivatePackage(t *testing.T) {
+	t.Parallel()
+	s := testserver.Start(t, testserver.Options{SMTP: true})
+	alice := signup(t, s, "alice", alicePW)
+	publish(t, alice, pkg{Name: "tlp-open", Version: "1.0.0"})
+	publish(t, alice, pkg{Name: "@alice/tlp-hush", Version: "1.0.0"}, "--access", "restricted")
+	dir := project(t)
+	alice.MustRun(dir, "install", "tlp-open@1.0.0", "@alice/tlp-hush@1.0.0")
+	waitLogged(t, s, "tlp-open", "1.0.0")
+	// The owner's lookup shows the entry, with its opening.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		r := do(t, "GET", s.URL+"-/log/lookup/@alice/tlp-hush@1.0.0", alice.Token(), nil)
+		if r.Status == http.StatusOK && strings.Contains(string(r.Body), `"opening":{"salt":"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the owner's lookup never showed the restricted package: %d %s", r.Status, r.Body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	// Anonymous: the checkpoint, every entry bundle, the feed.
+	cp := do(t, "GET", s.URL+"-/log/checkpoint", "", nil)
+	lines := strings.Split(string(cp.Body), "\n")
+	size, err := strconv.ParseUint(lines[1], 10, 64)
+	if cp.Status != http.StatusOK || err != nil || size == 0 {
+		t.Fatalf("checkpoint: %d %s", cp.Status, cp.Body)
+	}
+	var seen strings.Builder
+	seen.Write(cp.Body)
+	for n := uint64(0); n*layout.EntryBundleWidth < size; n++ {
+		r := do(t, "GET", s.URL+"-/log/"+layout.EntriesPath(n, layout.PartialTileSize(0, n, size)), "", nil)
+		if r.Status != http.StatusOK {
+			t.Fatalf("entry bundle %d: %d %s", n, r.Status, r.Body)
+		}
+		seen.Write(r.Body)
+	}
+	feed := do(t, "GET", s.URL+"-/log/feed?limit=1000", "", nil)
+	if feed.Status != http.StatusOK || !strings.Contains(string(feed.Body), `"type":"log.sealed"`) || !strings.Contains(string(feed.Body), "tlp-open") {
+		t.Fatalf("feed: %d %s", feed.Status, feed.Body)
+	}
+	seen.Write(feed.Body)
+	if strings.Contains(seen.String(), "tlp-hush") {
+		t.Fatalf("an anonymous reader of the log sees the restricted package's name:\n%s", seen.String())
+	}
+	if !strings.Contains(seen.String(), "tlp-open") {
+		t.Fatal("the public package is not in what was read: the check above proves nothing")
+	}
+	hidden := do(t, "GET", s.URL+"-/log/lookup/@alice/tlp-hush@1.0.0", "", nil)
+	never := do(t, "GET", s.URL+"-/log/lookup/@alice/tlp-never@1.0.0", "", nil)
+	if hidden.Status != http.StatusNotFound || never.Status != http.StatusNotFound ||
+		strings.ReplaceAll(string(never.Body), "tlp-never", "tlp-hush") != string(hidden.Body) {
+		t.Fatalf("anonymous lookup of the restricted package: %d %s\nof a name never logged: %d %s", hidden.Status, hidden.Body, never.Status, never.Body)
+	}
+
+	// The owner's rampart verify passes; an anonymous one says what to do.
+	r := rampartVerifyAs(t, s, alice, dir, t.TempDir())
+	if r.code != 0 {
+		t.Fatalf("the owner's rampart verify: exit %d\n%s", r.code, r.out)
+	}
+	mustContain(t, r.out, "ok   @alice/tlp-hush@1.0.0 (leaf ", "ok   tlp-open@1.0.0 (leaf ", "2 verified, 0 failed")
+	r = rampartVerifyAs(t, s, nil, dir, t.TempDir())
+	if r.code != 1 {
+		t.Fatalf("an anonymous rampart verify: exit %d\n%s", r.code, r.out)
+	}
+	mustContain(t, r.out, "FAIL @alice/tlp-hush@1.0.0", "not visible without signing in", "private package", "npm login --registry="+s.URL, "1 verified, 1 failed")
+}
