@@ -20,4 +20,8 @@ type LogSeals interface {
 	// (both included), by sequence number; an event without a decision is
 	// absent.
 	LogSeals(from, to int64) ([]LogSeal, error)
+	// LatestLogSeal returns the decision of the latest event about the
+	// package packageName numbered below before that has one; ok is false
+	// if none has.
+	LatestLogSeal(packageName string, before int64) (s LogSeal, ok bool, err error)
 }

@@ -304,6 +304,7 @@ func (l *Log) batch(tx store.Tx, decide bool) ([]Entry, error) {
 		return nil, err
 	}
 	out := make([]Entry, 0, len(evs))
+	sealedPkg := map[string]bool{} // decisions of this batch, by package: one read of each package's access
 	for i := range evs {
 		e := &evs[i]
 		if e.Seq != l.next+int64(i) {
@@ -314,7 +315,7 @@ func (l *Log) batch(tx store.Tx, decide bool) ([]Entry, error) {
 			if !decide {
 				return nil, errUndecided
 			}
-			if salt, err = l.decide(tx, e); err != nil {
+			if salt, err = l.decide(tx, e, sealedPkg); err != nil {
 				return nil, err
 			}
 		}
@@ -331,12 +332,18 @@ func (l *Log) batch(tx store.Tx, decide bool) ([]Entry, error) {
 }
 
 // decide makes and records e's sealing decision: its salt, or nil.
-func (l *Log) decide(tx store.Tx, e *core.Event) ([]byte, error) {
+// known holds the decisions already made in this transaction, by
+// package (an event about no package is decided each time).
+func (l *Log) decide(tx store.Tx, e *core.Event, known map[string]bool) ([]byte, error) {
 	var salt []byte
 	if l.cfg.Seal != nil {
-		sealed, err := l.cfg.Seal(tx, e)
-		if err != nil {
-			return nil, fmt.Errorf("deciding whether event %d is sealed: %w", e.Seq, err)
+		sealed, ok := known[e.Package]
+		if !ok || e.Package == "" {
+			var err error
+			if sealed, err = l.cfg.Seal(tx, e); err != nil {
+				return nil, fmt.Errorf("deciding whether event %d is sealed: %w", e.Seq, err)
+			}
+			known[e.Package] = sealed
 		}
 		if sealed {
 			salt = newSalt()

@@ -9,7 +9,6 @@ import (
 	"fmt"
 
 	"github.com/rampart/rampart/internal/core"
-	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -132,23 +131,8 @@ func SealPolicy(all bool, readable Readable) func(tx store.Tx, e *core.Event) (b
 // sealedBefore reports whether the latest decided event about name
 // before seq was sealed.
 func sealedBefore(tx store.Tx, name string, seq int64) (bool, error) {
-	evs, err := tx.EventsFor(name, limits.LogLookupEvents)
-	if err != nil {
-		return false, err
-	}
-	for _, e := range evs { // newest first
-		if e.Seq >= seq || e.Package != name {
-			continue
-		}
-		ss, err := tx.LogSeals(e.Seq, e.Seq)
-		if err != nil {
-			return false, err
-		}
-		if len(ss) == 1 {
-			return ss[0].Salt != nil, nil
-		}
-	}
-	return false, nil
+	s, ok, err := tx.LatestLogSeal(name, seq)
+	return ok && s.Salt != nil, err
 }
 
 // seals returns the decisions of the events from to to, by seq.

@@ -112,3 +112,50 @@ func TestTransparencyLogPrivatePackage(t *testing.T) {
 	}
 	mustContain(t, r.out, "FAIL @alice/tlp-hush@1.0.0", "not visible without signing in", "private package", "npm login --registry="+s.URL, "1 verified, 1 failed")
 }
+
+// TestTransparencyLogPrivateRegistry: on a registry that only signed-in
+// users read, every leaf is sealed, so the checkpoint, keys, tiles and
+// entry bundles stay readable without an account (a mirror or auditor
+// can check consistency) and show no package or user; the lookup and the
+// feed need a login, and a signed-in reader's lookup opens the leaf.
+func TestTransparencyLogPrivateRegistry(t *testing.T) {
+	t.Parallel()
+	s := server(t, "[access]\nread = \"authenticated\"\n")
+	s.CreateUser(t, "alice", "alice@example.com", alicePW)
+	alice := login(t, s, "alice", alicePW)
+	publish(t, alice, pkg{Name: "tlq-team", Version: "1.0.0"})
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		r := do(t, "GET", s.URL+"-/log/lookup/tlq-team@1.0.0", alice.Token(), nil)
+		if r.Status == http.StatusOK && strings.Contains(string(r.Body), `"opening":{"salt":"`) && strings.Contains(string(r.Body), `"type":"package.publish"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the signed-in lookup never opened the publish: %d %s", r.Status, r.Body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	cp := do(t, "GET", s.URL+"-/log/checkpoint", "", nil)
+	if cp.Status != http.StatusOK {
+		t.Fatalf("anonymous checkpoint on a private registry: %d %s", cp.Status, cp.Body)
+	}
+	size, err := strconv.ParseUint(strings.Split(string(cp.Body), "\n")[1], 10, 64)
+	if err != nil || size == 0 {
+		t.Fatalf("checkpoint: %s", cp.Body)
+	}
+	if r := do(t, "GET", s.URL+"-/log/key", "", nil); r.Status != http.StatusOK {
+		t.Errorf("anonymous key: %d %s", r.Status, r.Body)
+	}
+	for n := uint64(0); n*layout.EntryBundleWidth < size; n++ {
+		r := do(t, "GET", s.URL+"-/log/"+layout.EntriesPath(n, layout.PartialTileSize(0, n, size)), "", nil)
+		if r.Status != http.StatusOK || strings.Contains(string(r.Body), "tlq-team") || strings.Contains(string(r.Body), "alice") ||
+			!strings.Contains(string(r.Body), `"type":"log.sealed"`) {
+			t.Fatalf("anonymous entry bundle %d: %d %q", n, r.Status, r.Body)
+		}
+	}
+	for _, path := range []string{"feed", "lookup/tlq-team@1.0.0"} {
+		if r := do(t, "GET", s.URL+"-/log/"+path, "", nil); r.Status != http.StatusUnauthorized {
+			t.Errorf("anonymous %s on a private registry: %d %s", path, r.Status, r.Body)
+		}
+	}
+}

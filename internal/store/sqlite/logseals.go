@@ -1,6 +1,11 @@
 package sqlite
 
-import "github.com/rampart/rampart/internal/store"
+import (
+	"database/sql"
+	"errors"
+
+	"github.com/rampart/rampart/internal/store"
+)
 
 // ---- the transparency log's sealing decisions (store.LogSeals) ----
 
@@ -30,4 +35,17 @@ func (t *tx) LogSeals(from, to int64) ([]store.LogSeal, error) {
 		out = append(out, s)
 	}
 	return out, rows.Err()
+}
+
+func (t *tx) LatestLogSeal(packageName string, before int64) (store.LogSeal, bool, error) {
+	var s store.LogSeal
+	err := t.row(`SELECT s.seq, s.salt FROM events e JOIN log_seals s ON s.seq = e.seq
+		WHERE e.package = ? AND e.seq < ? ORDER BY e.seq DESC LIMIT 1`, packageName, before).Scan(&s.Seq, &s.Salt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.LogSeal{}, false, nil
+	}
+	if err != nil {
+		return store.LogSeal{}, false, err
+	}
+	return s, true, nil
 }
