@@ -111,6 +111,32 @@ func TestTransparencyLogPrivatePackage(t *testing.T) {
 		t.Fatalf("an anonymous rampart verify: exit %d\n%s", r.code, r.out)
 	}
 	mustContain(t, r.out, "FAIL @alice/tlp-hush@1.0.0", "not visible without signing in", "private package", "npm login --registry="+s.URL, "1 verified, 1 failed")
+
+	// A MAL- advisory about the restricted package: the OSV API and the
+	// advisory pages answer it to its reader only; anyone else is told
+	// what a package or id that does not exist gets.
+	out, err := s.Admin(t, "", "advisories", "malicious", "@alice/tlp-hush@1.0.0", "--summary", "steals tokens on install")
+	if err != nil || !strings.Contains(out, "published MAL-") {
+		t.Fatalf("admin advisories malicious: %v\n%s", err, out)
+	}
+	malID := strings.TrimSuffix(strings.Fields(strings.TrimPrefix(out[strings.Index(out, "published "):], "published "))[0], ":")
+	query := map[string]any{"package": map[string]string{"name": "@alice/tlp-hush", "ecosystem": "npm"}, "version": "1.0.0"}
+	if q := do(t, "POST", s.URL+"-/osv/v1/query", alice.Token(), query); q.Status != http.StatusOK || !strings.Contains(string(q.Body), malID) {
+		t.Fatalf("the owner's OSV query: %d %s", q.Status, q.Body)
+	}
+	if q := do(t, "POST", s.URL+"-/osv/v1/query", "", query); q.Status != http.StatusOK || strings.TrimSpace(string(q.Body)) != "{}" {
+		t.Errorf("anonymous OSV query: %d %s", q.Status, q.Body)
+	}
+	hiddenVuln, noVuln := do(t, "GET", s.URL+"-/osv/v1/vulns/"+malID, "", nil), do(t, "GET", s.URL+"-/osv/v1/vulns/MAL-2000-0001", "", nil)
+	if hiddenVuln.Status != http.StatusNotFound || string(hiddenVuln.Body) != string(noVuln.Body) {
+		t.Errorf("anonymous OSV vulns/%s: %d %s; an id that does not exist: %s", malID, hiddenVuln.Status, hiddenVuln.Body, noVuln.Body)
+	}
+	if code, body := browser(t, "GET", s.URL+"advisories/"+malID, nil); code != http.StatusNotFound || strings.Contains(body, "tlp-hush") {
+		t.Errorf("anonymous advisory page: %d %s", code, body)
+	}
+	if code, body := browser(t, "GET", s.URL+"advisories", nil); code != http.StatusOK || strings.Contains(body, "tlp-hush") || strings.Contains(body, malID) {
+		t.Errorf("anonymous advisory list: %d %s", code, body)
+	}
 }
 
 // TestTransparencyLogPrivateRegistry: on a registry that only signed-in
