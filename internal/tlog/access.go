@@ -15,9 +15,9 @@ type ReadCheck func(ctx context.Context, p authz.Principal, name string) (readab
 // leaves, sealed ones with their openings; a package that exists but p
 // may not read shows nothing, exactly as a name that was never in the
 // log (the caller answers both with the same not-found); a name with no
-// package now (deleted) shows its plain leaves only. The same reads are
-// made whatever the answer, so that it takes no longer for a private
-// package than for a missing one.
+// package now (deleted) shows its plain leaves only. The log is read the
+// same way whatever the answer (a hidden package's lookup is made and
+// dropped), so a private package costs about what a missing one does.
 func (l *Log) LookupFor(ctx context.Context, check ReadCheck, p authz.Principal, name, version string) ([]Located, uint64, error) {
 	open, hide, err := decideOpen(ctx, check, p, name)
 	if err != nil {
