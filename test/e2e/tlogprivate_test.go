@@ -185,3 +185,45 @@ func TestTransparencyLogPrivateRegistry(t *testing.T) {
 		}
 	}
 }
+
+// TestTransparencyLogOrgPrivatePackage: with org_packages = "members",
+// an organisation's package published as public is still private, and
+// so sealed in the log: anonymous readers of the feed and the bundles do
+// not see its name, a member's lookup opens it, a non-member's is the
+// not-found of a name never logged.
+func TestTransparencyLogOrgPrivatePackage(t *testing.T) {
+	t.Parallel()
+	s := server(t, "[access]\norg_packages = \"members\"\n")
+	for _, u := range []struct{ name, pw string }{{"alice", alicePW}, {"bob", bobPW}} {
+		s.CreateUser(t, u.name, u.name+"@example.com", u.pw)
+	}
+	if out, err := s.Admin(t, "", "org", "create", "acme", "--owner", "alice"); err != nil {
+		t.Fatalf("org create: %v\n%s", err, out)
+	}
+	alice, bob := login(t, s, "alice", alicePW), login(t, s, "bob", bobPW)
+	publish(t, alice, pkg{Name: "@acme/tlo-secret", Version: "1.0.0"}, "--access", "public")
+	publish(t, alice, pkg{Name: "tlo-open", Version: "1.0.0"})
+	waitLogged(t, s, "tlo-open", "1.0.0")
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		r := do(t, "GET", s.URL+"-/log/lookup/@acme/tlo-secret@1.0.0", alice.Token(), nil)
+		if r.Status == http.StatusOK && strings.Contains(string(r.Body), `"opening":{"salt":"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the member's lookup never opened the org package: %d %s", r.Status, r.Body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	feed := do(t, "GET", s.URL+"-/log/feed?limit=1000", "", nil)
+	if feed.Status != http.StatusOK || strings.Contains(string(feed.Body), "tlo-secret") || !strings.Contains(string(feed.Body), "tlo-open") {
+		t.Fatalf("anonymous feed: %d %s", feed.Status, feed.Body)
+	}
+	never := do(t, "GET", s.URL+"-/log/lookup/@acme/tlo-never@1.0.0", bob.Token(), nil)
+	for _, who := range []string{"", bob.Token()} {
+		r := do(t, "GET", s.URL+"-/log/lookup/@acme/tlo-secret@1.0.0", who, nil)
+		if r.Status != http.StatusNotFound || strings.ReplaceAll(string(never.Body), "tlo-never", "tlo-secret") != string(r.Body) {
+			t.Errorf("a non-member's lookup: %d %s (a name never logged: %s)", r.Status, r.Body, never.Body)
+		}
+	}
+}
