@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/rampart/rampart/internal/clientcfg"
 	"github.com/rampart/rampart/internal/lockverify"
 	"github.com/rampart/rampart/internal/provenance"
 	"github.com/rampart/rampart/internal/tlogclient"
@@ -76,6 +77,12 @@ Exit code 0 when every package verified, 1 when any failed.`,
 				return usageErr("%w", err)
 			}
 			o := &lockverify.Options{Registry: registry, HTTP: hc, Log: lc, Workers: 8, Tarballs: !noTarballs}
+			// The token npm would send to this registry, for private
+			// packages; sent to the registry's host only.
+			if cc, err := clientcfg.LoadEnv(dir, registry, env); err == nil && cc.Token != "" {
+				o.Token = cc.Token
+				lc.UseToken(cc.Token)
+			}
 			if !noProvenance {
 				if o.Provenance, err = provenance.LoadVerifier(trustedRoot); err != nil {
 					return usageErr("--trusted-root: %w", err)

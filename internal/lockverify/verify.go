@@ -19,6 +19,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -43,6 +44,10 @@ type Options struct {
 	// Tarballs downloads each tarball and checks it hashes to the
 	// lockfile's integrity, as npm ci does.
 	Tarballs bool
+	// Token is the user's token for Registry (as npm would send it), ""
+	// for none; it is sent only to Registry's host, so that a private
+	// package's document, tarball and log entries can be read.
+	Token string
 
 	docs docs
 }
@@ -131,6 +136,13 @@ func check(ctx context.Context, p Locked, o *Options, keys []core.SigningKey, cp
 	}
 	// 1. The log.
 	idx, err := inLog(ctx, p, o.Log, cp, prover, proverMu)
+	if errors.Is(err, os.ErrNotExist) && o.Token == "" {
+		// The registry answers a private package to an anonymous caller
+		// exactly as a name it never had: the rest would fail the same way.
+		fail("%s is not visible without signing in: it is a private package (or the registry no longer has it). "+
+			"Log in with `npm login --registry=%s` (or put a token for it in .npmrc) and run rampart verify again: it sends that token to this registry only", p.Name, o.Registry)
+		return r
+	}
 	if err != nil {
 		fail("transparency log: %v", err)
 	} else {
@@ -171,6 +183,9 @@ func check(ctx context.Context, p Locked, o *Options, keys []core.SigningKey, cp
 // integrity and proves its inclusion.
 func inLog(ctx context.Context, p Locked, lc *tlogclient.Client, cp *tlogclient.Checkpoint, prover *tlogclient.Prover, mu *sync.Mutex) (uint64, error) {
 	found, err := lc.Lookup(ctx, p.Name, p.Version)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, notShown{fmt.Errorf("no entry of the log (size %d) publishes %s@%s: the registry serves a version its log does not record", cp.Size, p.Name, p.Version)}
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -186,6 +201,16 @@ func inLog(ctx context.Context, p Locked, lc *tlogclient.Client, cp *tlogclient.
 		e, err := tlog.ParseEntry(leaf)
 		if err != nil {
 			return 0, fmt.Errorf("leaf %d: %w", l.Index, err)
+		}
+		if e.Sealed() {
+			// A private package's leaf: its opening, recomputed against
+			// the commitment in the log, says what it binds.
+			if l.Opening == nil {
+				return 0, fmt.Errorf("leaf %d is sealed and the registry's lookup gave no opening for it", l.Index)
+			}
+			if e, err = l.Opening.Open(e); err != nil {
+				return 0, fmt.Errorf("leaf %d: %w", l.Index, err)
+			}
 		}
 		if e.Package != p.Name || e.Version != p.Version || e.Seq != int64(l.Index)+1 {
 			return 0, fmt.Errorf("the registry's lookup named leaf %d, which is about %s@%s (event %d), not %s@%s", l.Index, e.Package, e.Version, e.Seq, p.Name, p.Version)
@@ -376,6 +401,7 @@ func fetchURL(ctx context.Context, o *Options, u string) ([]byte, error) {
 		return nil, err
 	}
 	req.Header.Set("Accept", "application/json")
+	o.authorize(req)
 	resp, err := o.HTTP.Do(req)
 	if err != nil {
 		return nil, err
@@ -401,6 +427,7 @@ func servesIntegrity(ctx context.Context, o *Options, p Locked) error {
 	if err != nil {
 		return err
 	}
+	o.authorize(req)
 	resp, err := o.HTTP.Do(req)
 	if err != nil {
 		return err
@@ -418,3 +445,23 @@ func servesIntegrity(ctx context.Context, o *Options, p Locked) error {
 	}
 	return nil
 }
+
+// authorize adds the user's token to a request for the registry's own
+// host (and scheme) only: a lockfile's URLs are the registry's word, and
+// a token must never follow one elsewhere.
+func (o *Options) authorize(req *http.Request) {
+	if o.Token == "" {
+		return
+	}
+	reg, err := url.Parse(o.Registry)
+	if err != nil || reg.Host == "" || !strings.EqualFold(reg.Host, req.URL.Host) || reg.Scheme != req.URL.Scheme {
+		return
+	}
+	req.Header.Set("Authorization", "Bearer "+o.Token)
+}
+
+// notShown is a lookup the registry answered "not found": for a private
+// package and a caller without a token, that is what it answers too.
+type notShown struct{ error }
+
+func (notShown) Is(target error) bool { return target == os.ErrNotExist }

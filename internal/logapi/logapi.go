@@ -4,25 +4,33 @@
 //	GET /-/log/checkpoint            the latest signed checkpoint (C2SP tlog-checkpoint, signed-note)
 //	GET /-/log/tile/...              tiles and entry bundles (C2SP tlog-tiles), static files
 //	GET /-/log/key                   the note verifier keys of the checkpoints, current first
-//	GET /-/log/lookup/<name>@<ver>   the leaf indexes of a version's events
+//	GET /-/log/lookup/<name>@<ver>   the leaf indexes of a version's events (a
+//	                                 private package's only to a caller who may
+//	                                 read it, with the openings of its sealed leaves)
 //	GET /-/log/lookup/event/<seq>    the leaf index of an event
 //	GET /-/log/feed?after=N&limit=M  the public events after event N, read from the log
 //
-// It translates only. The static files are served from the log's folder
+// It translates only: who may see a private package's entries is
+// decided by tlog.LookupFor with the registry's read decision (Access).
+// The static files are served from the log's folder
 // through an os.Root, and only under checkpoint and tile/ (never
 // Tessera's .state folder).
 package logapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
 
+	"github.com/rampart/rampart/internal/authz"
+	"github.com/rampart/rampart/internal/clientaddr"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/httperr"
 	"github.com/rampart/rampart/internal/limits"
@@ -44,13 +52,23 @@ const (
 
 // Handler serves the log.
 type Handler struct {
-	log  *tlog.Log
-	root fs.FS
-	lg   *slog.Logger
+	log    *tlog.Log
+	root   fs.FS
+	lg     *slog.Logger
+	access Access
+}
+
+// Access is how the lookup learns who asks and what they may read. Its
+// zero value treats every caller as anonymous and opens nothing.
+type Access struct {
+	// Authenticate turns a bearer token into its principal.
+	Authenticate func(ctx context.Context, token string, addr netip.Addr) (authz.Principal, error)
+	// Readable is the registry's read decision on a package.
+	Readable tlog.ReadCheck
 }
 
 // New returns the handler of l, whose files are in dir (tlog.LogDir).
-func New(l *tlog.Log, dir string, lg *slog.Logger) (*Handler, error) {
+func New(l *tlog.Log, dir string, access Access, lg *slog.Logger) (*Handler, error) {
 	if lg == nil {
 		lg = slog.Default()
 	}
@@ -58,7 +76,7 @@ func New(l *tlog.Log, dir string, lg *slog.Logger) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Handler{log: l, root: r.FS(), lg: lg}, nil
+	return &Handler{log: l, root: r.FS(), lg: lg, access: access}, nil
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -153,15 +171,43 @@ func (h *Handler) lookup(w http.ResponseWriter, r *http.Request, ref string) {
 		return
 	}
 	name, version := ref[:at], ref[at+1:]
-	found, size, err := h.log.Lookup(r.Context(), name, version)
+	p, err := h.principal(r)
 	if err != nil {
 		httperr.WriteJSON(w, r, h.lg, err)
 		return
 	}
-	if found == nil {
-		found = []tlog.Located{}
+	found, size, err := h.log.LookupFor(r.Context(), h.access.Readable, p, name, version)
+	if err != nil {
+		httperr.WriteJSON(w, r, h.lg, err)
+		return
+	}
+	// The answer depends on the caller: no shared cache keeps it.
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.Header().Set("Vary", "Authorization")
+	if len(found) == 0 {
+		// One answer for a name never logged, a private package the caller
+		// may not read, and a version with no entry yet: no oracle.
+		httperr.WriteJSON(w, r, h.lg, core.Errorf(core.KindNotFound,
+			"the transparency log has no entry about %s@%s that you may see: if it is a private package, send a token of an account that may read it (npm login)",
+			quote.Untrusted(name), quote.Untrusted(version)))
+		return
 	}
 	writeJSON(w, lookupBody{Name: name, Version: version, Size: size, Entries: found})
+}
+
+// principal is the caller of a bearer token, else anonymous; a token
+// that does not authenticate is refused (as npm's own front-end does).
+func (h *Handler) principal(r *http.Request) (authz.Principal, error) {
+	addr := clientaddr.Of(r)
+	auth := r.Header.Get("Authorization")
+	if auth == "" || h.access.Authenticate == nil {
+		return authz.Principal{Addr: addr}, nil
+	}
+	scheme, value, _ := strings.Cut(auth, " ")
+	if !strings.EqualFold(scheme, "bearer") {
+		return authz.Principal{}, core.Errorf(core.KindUnauthenticated, "send your token as Authorization: Bearer <token> (the token of `npm login`, from ~/.npmrc)")
+	}
+	return h.access.Authenticate(r.Context(), strings.TrimSpace(value), addr)
 }
 
 func (h *Handler) lookupEvent(w http.ResponseWriter, r *http.Request, s string) {

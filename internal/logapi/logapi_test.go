@@ -61,7 +61,7 @@ func server(t *testing.T) *httptest.Server {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	h, err := logapi.New(l, tlog.LogDir(filepath.Join(dir, "tlog")), nil)
+	h, err := logapi.New(l, tlog.LogDir(filepath.Join(dir, "tlog")), logapi.Access{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,8 @@
 //	POST /-/osv/v1/querybatch   ids and modified times, per query
 //
 // It translates only: internal/advisory stores and matches. Requests are
-// anonymous, bounded (limits.MaxOSVQueryBytes, MaxOSVBatchBytes,
+// anonymous or carry a bearer token (an advisory about a private package
+// is answered only to a caller who may read it: Access), bounded (limits.MaxOSVQueryBytes, MaxOSVBatchBytes,
 // MaxOSVBatchQueries) and strictly parsed; errors are OSV's shape,
 // {"code": <gRPC code>, "message": "..."}.
 package osvapi
@@ -34,16 +35,17 @@ const Prefix = "/-/osv/v1/"
 
 // Handler serves the OSV API.
 type Handler struct {
-	svc *advisory.Service
-	log *slog.Logger
+	svc    *advisory.Service
+	access Access
+	log    *slog.Logger
 }
 
 // New returns the API's handler.
-func New(svc *advisory.Service, log *slog.Logger) *Handler {
+func New(svc *advisory.Service, access Access, log *slog.Logger) *Handler {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Handler{svc: svc, log: log}
+	return &Handler{svc: svc, access: access, log: log}
 }
 
 // ServeHTTP routes the three endpoints; a wrong method is answered 405
@@ -119,11 +121,23 @@ func (h *Handler) vuln(w http.ResponseWriter, r *http.Request, id string) error 
 	if len(id) > 128 || strings.ContainsAny(id, "/ ") {
 		return core.Errorf(core.KindNotFound, "Bug not found.")
 	}
+	v, err := h.viewerOf(r)
+	if err != nil {
+		return err
+	}
 	rec, err := h.svc.Get(r.Context(), id)
 	if core.KindOf(err) == core.KindNotFound {
 		return core.Errorf(core.KindNotFound, "Bug not found.")
 	}
 	if err != nil {
+		return err
+	}
+	// A record about a package the caller may not read is one that does
+	// not exist, word for word.
+	if ok, err := v.visible(r.Context(), rec); err != nil || !ok {
+		if err == nil {
+			err = core.Errorf(core.KindNotFound, "Bug not found.")
+		}
 		return err
 	}
 	return writeJSON(w, json.RawMessage(rec.Raw))
@@ -216,7 +230,11 @@ func (h *Handler) query(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	recs, err := h.svc.Query(r.Context(), ref, version)
+	v, err := h.viewerOf(r)
+	if err != nil {
+		return err
+	}
+	recs, err := v.query(r.Context(), ref, version)
 	if err != nil {
 		return err
 	}
@@ -265,9 +283,13 @@ func (h *Handler) queryBatch(w http.ResponseWriter, r *http.Request) error {
 		}
 		qs[i] = resolved{ref, version}
 	}
+	v, err := h.viewerOf(r)
+	if err != nil {
+		return err
+	}
 	results := make([]batchResult, len(qs))
 	for i, q := range qs {
-		recs, err := h.svc.Query(r.Context(), q.ref, q.version)
+		recs, err := v.query(r.Context(), q.ref, q.version)
 		if err != nil {
 			return err
 		}

@@ -25,7 +25,7 @@ func newHandler(t testing.TB) *Handler {
 	if _, err := svc.PublishMalicious(t.Context(), "mod", core.NPM("evil"), []string{"1.0.0"}, "bad", ""); err != nil {
 		t.Fatal(err)
 	}
-	return New(svc, nil)
+	return New(svc, Access{}, nil)
 }
 
 func serve(h *Handler, method, path, body string) *httptest.ResponseRecorder {

@@ -116,6 +116,13 @@ func publicPath(method, p string) bool {
 		}
 	}
 	switch {
+	case p == "/-/log/checkpoint" || p == "/-/log/key" || strings.HasPrefix(p, "/-/log/tile/"):
+		// The transparency log's checkpoint, keys, hash tiles and entry
+		// bundles: on a private registry every leaf is sealed (tlog.SealPolicy),
+		// so they hold hashes and commitments only, and auditors and
+		// mirrors can check the log's consistency without an account. Its
+		// lookup and feed stay behind the gate.
+		return true
 	case method == http.MethodPut && strings.HasPrefix(p, "/-/user/org.couchdb.user:"):
 		return true // npm login --auth-type=legacy, npm adduser
 	case method == http.MethodDelete && strings.HasPrefix(p, "/-/user/token/"):

@@ -36,7 +36,7 @@ func mountSBOM(mux *http.ServeMux, svc *Services, cfg config.Config, addrs *clie
 	}
 	if svc.TLog != nil {
 		d.Logged = func(ctx context.Context, name, version string) (bool, error) {
-			found, _, err := svc.TLog.Lookup(ctx, name, version)
+			found, _, err := svc.TLog.Lookup(ctx, name, version, false)
 			return len(found) > 0, err
 		}
 	}

@@ -304,7 +304,7 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	webH.Mount(orgpages.New(svc.Orgs), trustpages.New(svc.Trust.Service), stagepages.New(svc.Stage, svc.Registry),
 		adminpages.New(svc.Identity, svc.Orgs), quarantinepages.New(svc.Quarantine),
 		reportpages.New(svc.Reports, svc.Registry), advisorypages.New(svc.Advisories, svc.Registry),
-		logpages.New(svc.TLog))
+		logpages.New(svc.TLog, svc.Registry.ReadableBy))
 	webH.Mount(versionpages.New(svc.Registry, svc.Advisories, cfg.Limits, log))
 	if svc.SSO != nil {
 		webH.WithSSO(svc.SSO)
@@ -337,7 +337,7 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	mux := newMux(serverRoutes(func(name string) http.Handler { return handlers[name] }))
 	mountOps(mux, svc, cfg, log)
 	mountReports(mux, svc, addrs.Handler, log)
-	mux.Handle(osvapi.Prefix, addrs.Handler(osvapi.New(svc.Advisories, log)))
+	mux.Handle(osvapi.Prefix, addrs.Handler(osvapi.New(svc.Advisories, osvapi.Access{Authenticate: svc.Authn.Authenticate, Readable: svc.Registry.ReadableBy}, log)))
 	mountTLog(mux, svc)
 	mountSBOM(mux, svc, cfg, addrs, log)
 	mux.HandleFunc("/", catchAll)

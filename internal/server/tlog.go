@@ -22,11 +22,14 @@ func openTLog(ctx context.Context, svc *Services, cfg config.Config, opts Option
 		return nil
 	}
 	ownerOnlyFiles()
-	l, err := tlog.Open(ctx, svc.Store, tlog.Config{Dir: tlogDir(cfg), Origin: tlog.Origin(cfg.PublicURL), Log: opts.Log})
+	// A private registry seals every event; a public one those of the
+	// packages anyone may not read (docs/transparency-log.md).
+	seal := tlog.SealPolicy(cfg.Access.ReadPolicy().Private(), svc.Registry.PubliclyReadable)
+	l, err := tlog.Open(ctx, svc.Store, tlog.Config{Dir: tlogDir(cfg), Origin: tlog.Origin(cfg.PublicURL), Log: opts.Log, Seal: seal})
 	if err != nil {
 		return err
 	}
-	h, err := logapi.New(l, tlog.LogDir(tlogDir(cfg)), opts.Log)
+	h, err := logapi.New(l, tlog.LogDir(tlogDir(cfg)), logapi.Access{Authenticate: svc.Authn.Authenticate, Readable: svc.Registry.ReadableBy}, opts.Log)
 	if err != nil {
 		return errors.Join(err, l.Close(ctx))
 	}

@@ -109,6 +109,7 @@ type Tx interface {
 	Reports
 	Advisories
 	UpstreamPins
+	LogSeals
 	Invites
 	SSOIdentities
 	VersionPages

@@ -22,16 +22,19 @@ import (
 // approval) also binds the artifact's digests and where it was built
 // (Artifact), read from the version's row, which never changes once
 // written, so the same event always gives the same leaf.
+//
+// A sealed leaf (seal.go) has only Commitment, Seq and Type (SealedType).
 type Entry struct {
-	Actor    string          `json:"actor"`              // the user who acted; "" for the registry itself
-	Artifact *Artifact       `json:"artifact,omitempty"` // for an event that adds an artifact
-	At       string          `json:"at"`                 // RFC 3339, UTC, milliseconds
-	Data     json.RawMessage `json:"data"`               // the event's canonical public part
-	Package  string          `json:"package"`
-	Schema   int             `json:"schema"`
-	Seq      int64           `json:"seq"`
-	Type     string          `json:"type"` // a core.Event* constant
-	Version  string          `json:"version"`
+	Commitment string          `json:"commitment,omitempty"` // a sealed leaf's commitment; "" for a plain one
+	Actor      string          `json:"actor"`                // the user who acted; "" for the registry itself
+	Artifact   *Artifact       `json:"artifact,omitempty"`   // for an event that adds an artifact
+	At         string          `json:"at"`                   // RFC 3339, UTC, milliseconds
+	Data       json.RawMessage `json:"data"`                 // the event's canonical public part
+	Package    string          `json:"package"`
+	Schema     int             `json:"schema"`
+	Seq        int64           `json:"seq"`
+	Type       string          `json:"type"` // a core.Event* constant
+	Version    string          `json:"version"`
 }
 
 // Artifact is what a published version's entry binds beyond the event:
@@ -57,16 +60,30 @@ var artifactEvents = map[string]bool{
 
 // Marshal returns the entry's leaf bytes.
 func (e Entry) Marshal() []byte {
+	type fields Entry // without MarshalJSON
+	var v any = fields(e)
+	if e.Sealed() {
+		// Nothing but the commitment and the position: keys sorted.
+		v = struct {
+			Commitment string `json:"commitment"`
+			Seq        int64  `json:"seq"`
+			Type       string `json:"type"`
+		}{e.Commitment, e.Seq, SealedType}
+	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(e); err != nil {
+	if err := enc.Encode(v); err != nil {
 		// Every field is a string, a number or canonical JSON: this
 		// cannot fail for an entry built by newEntry.
 		panic(fmt.Sprintf("tlog: encoding entry %d: %v", e.Seq, err))
 	}
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 }
+
+// MarshalJSON is the leaf's bytes, so the feed shows each leaf as it is
+// in the log (a sealed one with nothing but its commitment).
+func (e Entry) MarshalJSON() ([]byte, error) { return e.Marshal(), nil }
 
 // ParseEntry reads one leaf.
 func ParseEntry(b []byte) (Entry, error) {

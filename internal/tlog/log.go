@@ -57,6 +57,9 @@ type Config struct {
 	// integration lag.
 	Poll, CheckpointEvery time.Duration
 	Log                   *slog.Logger
+	// Seal decides, once per event, whether its leaf is sealed (seal.go;
+	// SealPolicy is the usual one); nil seals nothing.
+	Seal func(tx store.Tx, e *core.Event) (bool, error)
 }
 
 // Origin is the origin line of a log served under publicURL: its host
@@ -89,6 +92,9 @@ type Log struct {
 	mu     sync.Mutex // one Sync at a time
 	next   int64      // the seq of the next event to append
 	broken error      // set when an append failed: restart to resume from the log
+	// legacy is the log's size when it opened: an event up to it without
+	// a sealing decision was appended before sealing existed, plain.
+	legacy int64
 }
 
 // Open opens the log in cfg.Dir, making its first key if it has none,
@@ -152,7 +158,7 @@ func Open(ctx context.Context, st store.Store, cfg Config) (*Log, error) {
 		return nil, err
 	}
 	l := &Log{st: st, cfg: cfg, origin: primary.Name(), keys: keys, verifier: vs, add: a.Add, shutdown: shutdown, reader: r,
-		stop: stop, wake: make(chan struct{}, 1), next: int64(size) + 1}
+		stop: stop, wake: make(chan struct{}, 1), next: int64(size) + 1, legacy: int64(size)}
 	if err := l.checkEnd(ctx, size); err != nil {
 		stop()
 		return nil, err
@@ -264,31 +270,98 @@ func (l *Log) Sync(ctx context.Context) error {
 	}
 }
 
-// read returns the entries of the next batch of events.
+// read returns the entries of the next batch of events. An event that
+// has no sealing decision yet gets one first, in a write transaction,
+// and keeps it: its leaf never changes afterwards.
 func (l *Log) read(ctx context.Context) ([]Entry, error) {
 	var out []Entry
-	err := l.st.View(ctx, func(tx store.Tx) error {
-		evs, err := tx.EventsAfter(l.next-1, l.cfg.Batch)
-		if err != nil {
-			return err
-		}
-		out = make([]Entry, 0, len(evs))
-		for i := range evs {
-			e := &evs[i]
-			if e.Seq != l.next+int64(i) {
-				return fmt.Errorf("the event store gave event %d where %d was next", e.Seq, l.next+int64(i))
-			}
-			var art *Artifact
-			if artifactEvents[e.Type] {
-				if art, err = artifactOf(tx, e); err != nil {
-					return err
-				}
-			}
-			out = append(out, newEntry(e, art))
-		}
-		return nil
+	err := l.st.View(ctx, func(tx store.Tx) (err error) {
+		out, err = l.batch(tx, false)
+		return err
 	})
+	if errors.Is(err, errUndecided) {
+		err = l.st.Update(ctx, func(tx store.Tx) (err error) {
+			out, err = l.batch(tx, true)
+			return err
+		})
+	}
 	return out, err
+}
+
+// errUndecided is batch's answer when an event needs a decision and it
+// may not write.
+var errUndecided = errors.New("an event has no sealing decision yet")
+
+// batch builds the next batch's entries; decide lets it record the
+// decisions that are missing.
+func (l *Log) batch(tx store.Tx, decide bool) ([]Entry, error) {
+	evs, err := tx.EventsAfter(l.next-1, l.cfg.Batch)
+	if err != nil || len(evs) == 0 {
+		return nil, err
+	}
+	decided, err := seals(tx, evs[0].Seq, evs[len(evs)-1].Seq)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Entry, 0, len(evs))
+	sealedPkg := map[string]bool{} // decisions of this batch, by package: one read of each package's access
+	for i := range evs {
+		e := &evs[i]
+		if e.Seq != l.next+int64(i) {
+			return nil, fmt.Errorf("the event store gave event %d where %d was next", e.Seq, l.next+int64(i))
+		}
+		salt, ok := decided[e.Seq]
+		if !ok && e.Seq > l.legacy {
+			if !decide {
+				return nil, errUndecided
+			}
+			if salt, err = l.decide(tx, e, sealedPkg); err != nil {
+				return nil, err
+			}
+		}
+		plain, err := l.entry(tx, e)
+		if err != nil {
+			return nil, err
+		}
+		if salt != nil {
+			plain = Seal(plain, salt)
+		}
+		out = append(out, plain)
+	}
+	return out, nil
+}
+
+// decide makes and records e's sealing decision: its salt, or nil.
+// known holds the decisions already made in this transaction, by
+// package (an event about no package is decided each time).
+func (l *Log) decide(tx store.Tx, e *core.Event, known map[string]bool) ([]byte, error) {
+	var salt []byte
+	if l.cfg.Seal != nil {
+		sealed, ok := known[e.Package]
+		if !ok || e.Package == "" {
+			var err error
+			if sealed, err = l.cfg.Seal(tx, e); err != nil {
+				return nil, fmt.Errorf("deciding whether event %d is sealed: %w", e.Seq, err)
+			}
+			known[e.Package] = sealed
+		}
+		if sealed {
+			salt = newSalt()
+		}
+	}
+	return salt, tx.PutLogSeal(store.LogSeal{Seq: e.Seq, Salt: salt})
+}
+
+// entry is e's plain entry.
+func (l *Log) entry(tx store.Tx, e *core.Event) (Entry, error) {
+	var art *Artifact
+	if artifactEvents[e.Type] {
+		var err error
+		if art, err = artifactOf(tx, e); err != nil {
+			return Entry{}, err
+		}
+	}
+	return newEntry(e, art), nil
 }
 
 // artifactOf reads the facts of the version an event is about.

@@ -3,6 +3,7 @@ package tlog
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/transparency-dev/merkle/proof"
 	"github.com/transparency-dev/merkle/rfc6962"
@@ -14,33 +15,83 @@ import (
 	"github.com/rampart/rampart/internal/store"
 )
 
-// Located is one leaf of the log that a lookup found.
+// Located is one leaf that a lookup found.
 type Located struct {
 	Index uint64 `json:"index"` // the leaf index
 	Seq   int64  `json:"seq"`   // the event's sequence number (Index+1)
 	Type  string `json:"type"`
+	// Opening opens a sealed leaf; only a lookup asked to open sealed
+	// leaves (by a reader who may read the package) has it.
+	Opening *Opening `json:"opening,omitempty"`
 }
 
 // Lookup returns the leaves about name@version that the latest
 // checkpoint commits to, oldest first, and that checkpoint's size.
-// Events after it are left out: no proof could show them yet.
-func (l *Log) Lookup(ctx context.Context, name, version string) ([]Located, uint64, error) {
+// Events after it are left out: no proof could show them yet. A sealed
+// leaf is left out too unless open, and then comes with its opening: the
+// caller decides open on whether the reader may read the package.
+func (l *Log) Lookup(ctx context.Context, name, version string, open bool) ([]Located, uint64, error) {
+	found, size, err := l.about(ctx, name, open, func(e *core.Event) bool { return e.Version == version })
+	slices.Reverse(found) // oldest first
+	out := make([]Located, len(found))
+	for i, f := range found {
+		out[i] = f.Located
+	}
+	return out, size, err
+}
+
+// VersionEntry is one leaf about a version of a package.
+type VersionEntry struct {
+	Version string
+	Located
+}
+
+// PackageEntries returns the leaves about a package's versions that the
+// latest checkpoint covers, newest first (at most
+// limits.LogLookupEvents of its events are searched), and that
+// checkpoint's size. Sealed leaves are left out unless open, as for
+// Lookup.
+func (l *Log) PackageEntries(ctx context.Context, name string, open bool) ([]VersionEntry, uint64, error) {
+	return l.about(ctx, name, open, func(*core.Event) bool { return true })
+}
+
+// about returns the leaves about name whose event keep accepts, newest
+// first.
+func (l *Log) about(ctx context.Context, name string, open bool, keep func(*core.Event) bool) ([]VersionEntry, uint64, error) {
 	_, cp, err := l.Checkpoint(ctx)
 	if err != nil {
 		return nil, 0, err
 	}
-	var out []Located
+	var out []VersionEntry
 	err = l.st.View(ctx, func(tx store.Tx) error {
+		out = nil
 		evs, err := tx.EventsFor(name, limits.LogLookupEvents)
+		if err != nil || len(evs) == 0 {
+			return err
+		}
+		decided, err := seals(tx, evs[len(evs)-1].Seq, evs[0].Seq)
 		if err != nil {
 			return err
 		}
-		for i := len(evs) - 1; i >= 0; i-- { // newest first: reverse
-			e := evs[i]
-			if e.Version != version || e.Package != name || e.Seq < 1 || uint64(e.Seq) > cp.Size {
+		for i := range evs {
+			e := &evs[i]
+			if e.Package != name || e.Seq < 1 || uint64(e.Seq) > cp.Size || !keep(e) {
 				continue
 			}
-			out = append(out, Located{Index: uint64(e.Seq - 1), Seq: e.Seq, Type: e.Type})
+			loc := Located{Index: uint64(e.Seq - 1), Seq: e.Seq, Type: e.Type}
+			// An event in the checkpoint without a decision was appended
+			// plain, before sealing existed.
+			if salt := decided[e.Seq]; salt != nil {
+				if !open {
+					continue
+				}
+				plain, err := l.entry(tx, e)
+				if err != nil {
+					return err
+				}
+				loc.Opening = newOpening(plain, salt)
+			}
+			out = append(out, VersionEntry{Version: e.Version, Located: loc})
 		}
 		return nil
 	})
@@ -80,38 +131,6 @@ func (l *Log) Feed(ctx context.Context, from uint64, limit int) ([]FeedItem, uin
 		}
 	}
 	return out, cp.Size, nil
-}
-
-// VersionEntry is one leaf about a version of a package.
-type VersionEntry struct {
-	Version string
-	Located
-}
-
-// PackageEntries returns the leaves about a package's versions that the
-// latest checkpoint covers, newest first (at most
-// limits.LogLookupEvents of its events are searched), and that
-// checkpoint's size.
-func (l *Log) PackageEntries(ctx context.Context, name string) ([]VersionEntry, uint64, error) {
-	_, cp, err := l.Checkpoint(ctx)
-	if err != nil {
-		return nil, 0, err
-	}
-	var out []VersionEntry
-	err = l.st.View(ctx, func(tx store.Tx) error {
-		evs, err := tx.EventsFor(name, limits.LogLookupEvents)
-		if err != nil {
-			return err
-		}
-		for _, e := range evs {
-			if e.Package != name || e.Seq < 1 || uint64(e.Seq) > cp.Size {
-				continue
-			}
-			out = append(out, VersionEntry{Version: e.Version, Located: Located{Index: uint64(e.Seq - 1), Seq: e.Seq, Type: e.Type}})
-		}
-		return nil
-	})
-	return out, cp.Size, err
 }
 
 // Proof is a leaf with its inclusion proof in the latest checkpoint.

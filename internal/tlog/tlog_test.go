@@ -157,7 +157,7 @@ func TestSequencerAppendsEveryEventOnceAndResumes(t *testing.T) {
 	if _, err := l.Prove(context.Background(), 305); err == nil {
 		t.Fatal("Prove of a leaf beyond the checkpoint")
 	}
-	if es, size, err := l.PackageEntries(context.Background(), "left-pad"); err != nil || size != 305 || len(es) != 305 || es[0].Seq != 305 {
+	if es, size, err := l.PackageEntries(context.Background(), "left-pad", false); err != nil || size != 305 || len(es) != 305 || es[0].Seq != 305 {
 		t.Fatalf("PackageEntries: %d entries, size %d, %v", len(es), size, err)
 	}
 	cproof, err := pb.ConsistencyProof(context.Background(), old.Size, cp.Size)

@@ -28,6 +28,8 @@ import (
 	"github.com/transparency-dev/tessera/api/layout"
 	"github.com/transparency-dev/tessera/client"
 	"golang.org/x/mod/sumdb/note"
+
+	"github.com/rampart/rampart/internal/tlog"
 )
 
 // maxResource bounds one fetched file (a tile is 8 KiB; a bundle of 256
@@ -40,6 +42,7 @@ type Client struct {
 	http  *http.Client
 	cache string // this log's cache folder
 	key   string // a configured verifier key; "" pins on first use
+	token string // the registry's bearer token, sent with lookups; "" for none
 
 	mu      sync.Mutex
 	partial map[string][]byte // partial tiles and bundles of this run
@@ -69,6 +72,15 @@ func New(registry string, hc *http.Client, cacheDir, key string) (*Client, error
 	return &Client{base: u, http: hc, cache: dir, key: key, partial: map[string][]byte{}}, nil
 }
 
+// UseToken makes the lookups send token (the user's token for this
+// registry, as npm would send it): a private package's entries are
+// shown, with the openings of their sealed leaves, only to a reader who
+// may read it. The static files never need it.
+func (c *Client) UseToken(token string) { c.token = token }
+
+// HasToken reports whether lookups send a token.
+func (c *Client) HasToken() bool { return c.token != "" }
+
 // CacheDir is where this log's pinned key, last checkpoint and tiles are kept.
 func (c *Client) CacheDir() string { return c.cache }
 
@@ -77,6 +89,9 @@ func (c *Client) get(ctx context.Context, path string) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+	if c.token != "" && strings.HasPrefix(path, "lookup/") {
+		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -263,11 +278,15 @@ type Located struct {
 	Index uint64 `json:"index"`
 	Seq   int64  `json:"seq"`
 	Type  string `json:"type"`
+	// Opening opens the leaf when it is sealed (a private package's).
+	Opening *tlog.Opening `json:"opening,omitempty"`
 }
 
 // Lookup asks the registry which leaves are about name@version. The
-// answer is only a hint: the caller checks each leaf's content and proves
-// its inclusion.
+// answer is only a hint: the caller checks each leaf's content (opening
+// it if it is sealed) and proves its inclusion. A name the log does not
+// show this caller (never logged, or a private package without a token
+// that may read it) is an error wrapping os.ErrNotExist.
 func (c *Client) Lookup(ctx context.Context, name, version string) ([]Located, error) {
 	b, err := c.get(ctx, "lookup/"+name+"@"+url.PathEscape(version))
 	if err != nil {

@@ -231,6 +231,10 @@ var Methods = map[string]Rule{
 	// UpstreamPins
 	"PinUpstream":  {Security, "a pin decides which bytes a proxied version accepts; EventUpstreamPin"},
 	"UpstreamPins": {Read, ""},
+	// LogSeals
+	"PutLogSeal":    {Bookkeeping, "derived from the package's access, whose changes carry their events; it only says how the log shows an event"},
+	"LogSeals":      {Read, ""},
+	"LatestLogSeal": {Read, ""},
 	// Invites, SSOIdentities
 	"CreateInvite":    {Security, "an address may sign up on an invite-only registry; EventInviteCreate"},
 	"UseInvite":       {Security, "an invitation became an account; EventInviteUse"},

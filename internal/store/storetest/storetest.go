@@ -37,6 +37,7 @@ import (
 	"github.com/rampart/rampart/internal/store/storetest/access"
 	"github.com/rampart/rampart/internal/store/storetest/accounts"
 	"github.com/rampart/rampart/internal/store/storetest/advisories"
+	"github.com/rampart/rampart/internal/store/storetest/logseals"
 	"github.com/rampart/rampart/internal/store/storetest/malware"
 	"github.com/rampart/rampart/internal/store/storetest/names"
 	"github.com/rampart/rampart/internal/store/storetest/orgs"
@@ -103,6 +104,7 @@ var roles = []struct {
 	{"Reports", reports.RunReports},
 	{"Advisories", advisories.RunAdvisories},
 	{"UpstreamPins", upstream.RunUpstreamPins},
+	{"LogSeals", logseals.RunLogSeals},
 	{"Invites", access.RunInvites},
 	{"SSOIdentities", access.RunSSOIdentities},
 	{"VersionPages", versionpages.RunVersionPages},

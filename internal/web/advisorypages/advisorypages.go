@@ -43,6 +43,9 @@ var section = template.Must(template.New("section.tmpl").Funcs(template.FuncMap{
 // Packages reads what the viewer may see of a package (the registry).
 type Packages interface {
 	View(ctx context.Context, p authz.Principal, name string) (*registry.PackageView, error)
+	// ReadableBy is the registry's read decision: an advisory naming a
+	// package of this registry the viewer may not read is not shown.
+	ReadableBy(ctx context.Context, p authz.Principal, name string) (readable, found bool, err error)
 }
 
 // Pages serves the advisories through the advisory database.
@@ -101,7 +104,17 @@ func (g *Pages) listPage(w http.ResponseWriter, r *http.Request, p authz.Princip
 	if page > 1 {
 		b.Prev = pathAdvisories + "?page=" + strconv.Itoa(page-1)
 	}
-	b.Advisories = list
+	// An advisory about a private package is listed only to its readers
+	// (a page may then be shorter than perPage).
+	for _, a := range list {
+		hidden, err := g.hides(r.Context(), p, a.Packages)
+		if err != nil {
+			return err
+		}
+		if !hidden {
+			b.Advisories = append(b.Advisories, a)
+		}
+	}
 	return templates.Render(w, r, p, http.StatusOK, "advisories", webkit.Data{Title: "Advisories", Body: b})
 }
 
@@ -138,6 +151,18 @@ func (g *Pages) advisoryPage(w http.ResponseWriter, r *http.Request, p authz.Pri
 	}
 	rec, err := g.adv.Get(r.Context(), id)
 	if err != nil {
+		return err
+	}
+	var refs []core.PackageRef
+	for i := range rec.Affected {
+		a := &rec.Affected[i].Package
+		refs = append(refs, core.PackageRef{Ecosystem: advisory.Ecosystem(a.Ecosystem), Name: a.Name})
+	}
+	if hidden, err := g.hides(r.Context(), p, refs); err != nil || hidden {
+		if err == nil {
+			// As advisory.Get answers an id it does not have.
+			err = core.Errorf(core.KindNotFound, "no advisory %s on this registry", id)
+		}
 		return err
 	}
 	b := advisoryBody{ID: rec.ID, Summary: rec.Summary, Details: rec.Details, Severity: rec.Rating(), Malicious: rec.IsMalicious(),
@@ -245,4 +270,19 @@ func (g *Pages) packageSection(r *http.Request, p authz.Principal, pkg webkit.Pa
 		return "", err
 	}
 	return template.HTML(buf.String()), nil // html/template escaped every value
+}
+
+// hides reports whether refs name a package of this registry that p may
+// not read.
+func (g *Pages) hides(ctx context.Context, p authz.Principal, refs []core.PackageRef) (bool, error) {
+	for _, ref := range refs {
+		if ref.Ecosystem != core.EcosystemNPM {
+			continue
+		}
+		ok, found, err := g.reg.ReadableBy(ctx, p, ref.Name)
+		if err != nil || (found && !ok) {
+			return err == nil, err
+		}
+	}
+	return false, nil
 }

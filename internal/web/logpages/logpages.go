@@ -4,7 +4,10 @@
 // /log/entry/<index> (one leaf with its inclusion proof in the latest
 // checkpoint, computed from the tiles and checked before it is shown)
 // and /log/package/<name> (each version's entries, linked from the
-// package page). The pages are public and read only the log.
+// package page). The pages are public and read only the log; a private
+// package's entries are listed only to a reader who may read it
+// (tlog.PackageEntriesFor), and to anyone else it is a name the log
+// does not know.
 package logpages
 
 import (
@@ -44,11 +47,15 @@ var templates = webkit.Parse(templateFiles, "templates", template.FuncMap{
 })
 
 // Pages serves the log's pages.
-type Pages struct{ log *tlog.Log }
+type Pages struct {
+	log      *tlog.Log
+	readable tlog.ReadCheck
+}
 
 // New returns the pages of l; nil when the server has no log (an admin
-// command), which Mount then leaves out.
-func New(l *tlog.Log) *Pages { return &Pages{log: l} }
+// command), which Mount then leaves out. readable is the registry's read
+// decision on a package.
+func New(l *tlog.Log, readable tlog.ReadCheck) *Pages { return &Pages{log: l, readable: readable} }
 
 // Mount serves the pages in the web UI's shell.
 func (g *Pages) Mount(sh webkit.Shell) {
@@ -69,7 +76,7 @@ func (g *Pages) versionEntry(w http.ResponseWriter, r *http.Request, p authz.Pri
 	if at <= 0 {
 		return core.Errorf(core.KindNotFound, "name a version as name@version, not %s", quote.Untrusted(ref))
 	}
-	found, size, err := g.log.Lookup(r.Context(), ref[:at], ref[at+1:])
+	found, size, err := g.log.LookupFor(r.Context(), g.readable, p, ref[:at], ref[at+1:])
 	if err != nil {
 		return err
 	}
@@ -132,7 +139,7 @@ type packageBody struct {
 
 func (g *Pages) packagePage(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
 	name := strings.TrimSuffix(r.PathValue("name"), "/")
-	es, size, err := g.log.PackageEntries(r.Context(), name)
+	es, size, err := g.log.PackageEntriesFor(r.Context(), g.readable, p, name)
 	if err != nil {
 		return err
 	}
