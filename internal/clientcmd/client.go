@@ -1,4 +1,4 @@
-package cli
+package clientcmd
 
 // The client commands (sbom, audit, fix) work on a project folder and
 // share one way to find the registry (internal/clientcfg), one set of

@@ -1,4 +1,4 @@
-package cli
+package clientcmd
 
 import "github.com/rampart/rampart/internal/audit"
 
