@@ -43,10 +43,9 @@ func (a *advisoryFlags) source(ce *clientEnv) (osv.Source, error) {
 		if !strings.HasSuffix(u.Path, "/") {
 			u.Path += "/"
 		}
-		// The registry's token goes to the registry only.
-		if u.Host != ce.cfg.Registry.Host {
-			token = ""
-		}
+		// A token goes only to the host it is configured for: the
+		// registry's to the registry's host, none to another.
+		token, _ = ce.cfg.TokenFor(u)
 		base = u
 	}
 	return &osv.API{Base: base, Token: token, Client: ce.http}, nil
@@ -82,6 +81,8 @@ it can act at install time whether or not code imports it.
 Unreachable findings are listed apart and do not fail the audit unless --all.
 
 Output: a table; --json (or --format json); --format sarif (SARIF 2.1.0).
+
+` + registryHelp + `
 
 Exit codes: 0 no finding counts, 1 findings that count, 2 error.`,
 		Example: `  rampart audit                         # the project in ./, advisories from the registry

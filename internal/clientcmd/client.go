@@ -1,8 +1,8 @@
 package clientcmd
 
-// The client commands (sbom, audit, fix) work on a project folder and
-// share one way to find the registry (internal/clientcfg), one set of
-// flags and one set of output conventions, set here:
+// The client commands work on a project folder and share one way to find
+// the registry and the token (internal/npmrc), one set of flags and one
+// set of output conventions, set here:
 //
 //   - a table for people by default, --json for programs (always the
 //     whole result, on stdout);
@@ -23,7 +23,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/rampart/rampart/internal/clientcfg"
+	"github.com/rampart/rampart/internal/npmrc"
 )
 
 // Exit codes of the client commands (rampart audit --help).
@@ -35,19 +35,33 @@ const (
 
 // clientFlags are the flags every client command takes.
 type clientFlags struct {
-	registry string
-	json     bool
+	registry, token string
+	json            bool
 }
 
 func (f *clientFlags) register(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&f.registry, "registry", "", "registry base URL (default: the project's .npmrc, then ~/.npmrc, then npm's)")
+	f.registerRegistry(cmd)
 	cmd.Flags().BoolVar(&f.json, "json", false, "print the result as JSON")
 }
+
+// registerRegistry is --registry and --token alone, for a command whose
+// --json says something of its own.
+func (f *clientFlags) registerRegistry(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.registry, "registry", "", "registry base URL (default: as npm finds it: npm_config_registry, the project's .npmrc, ~/.npmrc, then npm's)")
+	cmd.Flags().StringVar(&f.token, "token", "", "the registry's token (default: its //host/:_authToken in npm's configuration); prefer the .npmrc, as a flag shows in the process list")
+}
+
+// registryHelp is what every client command's help says of the registry.
+const registryHelp = `The registry and its token are found as npm finds them: --registry and
+--token, then npm_config_registry and npm_config_//host/:_authToken in the
+environment, then the project's .npmrc, then your ~/.npmrc (registry=...,
+@scope:registry=... and //host/:_authToken=...). A token is sent only to
+the host it is configured for.`
 
 // clientEnv is what a client command knows of where it runs.
 type clientEnv struct {
 	dir    string
-	cfg    clientcfg.Config
+	cfg    config
 	stdout io.Writer
 	stderr io.Writer
 	// color is true when stdout is a terminal and colours are wanted.
@@ -71,18 +85,46 @@ func newClientEnv(cmd *cobra.Command, args []string, f *clientFlags, env Env) (*
 	if st, err := os.Stat(abs); err != nil || !st.IsDir() {
 		return nil, clientErr("%s is not a project folder: give the folder that holds package-lock.json or go.mod", dir)
 	}
-	cfg, err := clientcfg.LoadEnv(abs, f.registry, env)
+	cfg, err := f.load(abs, env)
 	if err != nil {
-		return nil, clientErr("%w", err)
+		return nil, err
 	}
 	ce := &clientEnv{
 		dir: abs, cfg: cfg, stdout: cmd.OutOrStdout(), stderr: cmd.ErrOrStderr(),
-		http: &http.Client{Timeout: 60 * time.Second},
+		http: cfg.httpClient(60 * time.Second),
 	}
 	quiet := env("CI") != "" || env("NO_COLOR") != "" || env("TERM") == "dumb"
 	ce.color = !quiet && !f.json && isTerminal(ce.stdout)
 	ce.progress = !quiet && isTerminal(ce.stderr)
 	return ce, nil
+}
+
+// load finds the registry and the token for a command run in dir.
+func (f *clientFlags) load(dir string, env Env) (config, error) {
+	c, err := npmrc.Load(dir, f.registry, f.token, env)
+	if err != nil {
+		return config{}, clientErr("%w", err)
+	}
+	return config{c}, nil
+}
+
+// config is npm's configuration as the client commands use it.
+type config struct{ npmrc.Config }
+
+// httpClient is the commands' one HTTP client: each request carries the
+// token configured for its URL's host (npmrc.Config.Transport), none
+// elsewhere.
+func (c config) httpClient(timeout time.Duration) *http.Client {
+	return &http.Client{Timeout: timeout, Transport: c.Transport(nil)}
+}
+
+// needRampart refuses npm's default registry, which no setting named, for
+// a command that talks to a Rampart registry's own endpoints.
+func (c config) needRampart() error {
+	if c.IsDefault() {
+		return clientErr("no registry configured: pass --registry URL, or set registry=URL in the project's or your ~/.npmrc (`npm config set registry URL`)")
+	}
+	return nil
 }
 
 // nowFunc is the client commands' clock: the tests' (clock), else the

@@ -1,13 +1,12 @@
 package clientcmd
 
 import (
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/rampart/rampart/internal/clientcfg"
+	"github.com/rampart/rampart/internal/npmrc"
 	osv "github.com/rampart/rampart/internal/osvclient"
 )
 
@@ -56,8 +55,11 @@ func TestClientCommandErrors(t *testing.T) {
 // TestOSVTokenStaysWithRegistry: the registry's token goes to its own OSV
 // API, never to an --osv-url on another host.
 func TestOSVTokenStaysWithRegistry(t *testing.T) {
-	reg, _ := url.Parse("https://registry.example/")
-	ce := &clientEnv{cfg: clientcfg.Config{Registry: reg, Token: "secret"}}
+	cfg, err := npmrc.Load(t.TempDir(), "https://registry.example/", "secret", func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ce := &clientEnv{cfg: config{cfg}}
 	for _, c := range []struct{ osvURL, base, token string }{
 		{"", "https://registry.example/-/osv/", "secret"},
 		{"https://registry.example/osv", "https://registry.example/osv/", "secret"},

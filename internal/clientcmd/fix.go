@@ -36,6 +36,8 @@ Then it audits again and prints what changed and what could not be fixed,
 and why (a malicious package, no fixed version, ranges that exclude the fix).
 --dry-run prints the plan and changes nothing.
 
+` + registryHelp + `
+
 Exit codes: 0 nothing vulnerable is left, 1 something could not be fixed,
 2 error (a command failed: its output is shown).`,
 		Example: `  rampart fix --dry-run        # what would change

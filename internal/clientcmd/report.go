@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -26,7 +27,8 @@ const reportTimeout = time.Minute
 // client command, talking to a registry over HTTP as npm does (its
 // registry and token found by internal/npmrc).
 func newReport(env Env) *cobra.Command {
-	var reason, message, registry string
+	var reason, message string
+	var f clientFlags
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "report <package>[@<version>] --reason <reason> [--message <text>]",
@@ -37,9 +39,8 @@ licence or copyright violation, or another policy problem. Moderators are
 mailed; you are mailed when they reply or close your report. Reporting the
 same package again while your report is open updates it.
 
-The registry and your token are found as npm finds them: --registry, then
-npm_config_registry, then the project's .npmrc, then your ~/.npmrc
-(registry=... and //host/:_authToken=...). Sign in first with
+` + registryHelp + ` A scoped package is reported to its
+scope's registry. Sign in first with
   npm login --registry <url>
 
 Reasons: ` + reasons() + `
@@ -65,15 +66,25 @@ be reached, 2 bad command line or no registry configured.`,
 			if err != nil {
 				return err
 			}
-			cfg, err := npmrc.LoadWith(npmrc.Sources{Dir: dir, RegistryFlag: registry, Getenv: env, ReadFile: os.ReadFile, Stat: os.Stat})
+			cfg, err := f.load(dir, env)
 			if err != nil {
-				return usageErr("%w", err)
+				return err
 			}
-			if cfg.Token == "" {
+			reg, err := cfg.RegistryFor(name)
+			if err != nil {
+				return clientErr("%w", err)
+			}
+			if reg == cfg.Registry {
+				if err := cfg.needRampart(); err != nil {
+					return err
+				}
+			}
+			token, _ := cfg.TokenFor(reg)
+			if token == "" {
 				return &ExitError{Code: ExitFailed, Err: fmt.Errorf("you are not signed in to %s: no %s:_authToken in your .npmrc; run `npm login --registry %s` first",
-					cfg.Registry, npmrc.NerfDart(cfg.Registry), cfg.Registry)}
+					reg, npmrc.NerfDart(reg), reg)}
 			}
-			res, err := postReport(cmd, cfg, name, version, reason, message)
+			res, err := postReport(cmd, cfg.httpClient(reportTimeout), reg, token, name, version, reason, message)
 			if err != nil {
 				return &ExitError{Code: ExitFailed, Err: err}
 			}
@@ -98,7 +109,7 @@ be reached, 2 bad command line or no registry configured.`,
 	}
 	cmd.Flags().StringVar(&reason, "reason", "", "why: "+reasons())
 	cmd.Flags().StringVar(&message, "message", "", "what you found, for the moderators (at most 4,000 bytes)")
-	cmd.Flags().StringVar(&registry, "registry", "", "the registry's URL (default: as npm finds it)")
+	f.registerRegistry(cmd)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the registry's answer as JSON")
 	return cmd
 }
@@ -120,23 +131,23 @@ func plural(n int, one, many string) string {
 
 // postReport sends the report and returns the registry's answer, or its
 // refusal in its own words.
-func postReport(cmd *cobra.Command, cfg npmrc.Config, name, version, reason, message string) (*reportapi.FileResponse, error) {
+func postReport(cmd *cobra.Command, client *http.Client, registry *url.URL, token, name, version, reason, message string) (*reportapi.FileResponse, error) {
 	body, err := json.Marshal(map[string]string{"package": name, "version": version, "reason": reason, "description": message})
 	if err != nil {
 		return nil, err
 	}
-	endpoint := cfg.Registry.JoinPath(strings.TrimPrefix(reportapi.PathReports, "/")).String()
+	endpoint := registry.JoinPath(strings.TrimPrefix(reportapi.PathReports, "/")).String()
 	req, err := http.NewRequestWithContext(cmd.Context(), http.MethodPost, endpoint, bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
-	req.Header.Set("Authorization", "Bearer "+cfg.Token)
+	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("User-Agent", "rampart/"+Version)
-	resp, err := (&http.Client{Timeout: reportTimeout}).Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("could not reach the registry %s: %w", cfg.Registry, err)
+		return nil, fmt.Errorf("could not reach the registry %s: %w", registry, err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
@@ -148,11 +159,11 @@ func postReport(cmd *cobra.Command, cfg npmrc.Config, name, version, reason, mes
 			Error string `json:"error"`
 		}
 		if json.Unmarshal(b, &e) != nil || e.Error == "" {
-			return nil, fmt.Errorf("the registry %s answered %s; is it a Rampart registry?", cfg.Registry, resp.Status)
+			return nil, fmt.Errorf("the registry %s answered %s; is it a Rampart registry?", registry, resp.Status)
 		}
 		msg := fmt.Sprintf("the registry refused the report (%s): %s", resp.Status, e.Error)
 		if resp.StatusCode == http.StatusUnauthorized {
-			msg += fmt.Sprintf("\nSign in again with `npm login --registry %s`.", cfg.Registry)
+			msg += fmt.Sprintf("\nSign in again with `npm login --registry %s`.", registry)
 		}
 		return nil, errors.New(msg)
 	}

@@ -29,6 +29,8 @@ Rampart registry the SBOM also references the registry's publish
 attestation, the build provenance and the transparency-log entry, where the
 registry has them (--offline skips these look-ups).
 
+` + registryHelp + `
+
 Exit codes: 0 written, 2 error (no lockfile, unreadable project, bad flags).`,
 		Example: `  rampart sbom                          # CycloneDX 1.6 JSON of ./ on stdout
   rampart sbom --format spdx -o sbom.spdx.json ./app

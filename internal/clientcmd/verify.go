@@ -1,11 +1,9 @@
 package clientcmd
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,7 +19,8 @@ import (
 
 // newVerify is `rampart verify [DIR]` (docs/transparency-log.md).
 func newVerify(env Env) *cobra.Command {
-	var registry, logKey, trustedRoot, cacheDir string
+	var f clientFlags
+	var logKey, trustedRoot, cacheDir string
 	var verbose, asJSON, noProvenance, noTarballs bool
 	cmd := &cobra.Command{
 		Use:   "verify [DIR]",
@@ -41,8 +40,9 @@ folder) pins from a Rampart registry, instead of trusting the registry:
     the Sigstore trusted root (--trusted-root; public-good by default).
 
 The log's checkpoint key is pinned the first time (like GOSUMDB), or
-given with --log-key. The registry is --registry, else npm's
-configuration: npm_config_registry, then DIR/.npmrc, then ~/.npmrc.
+given with --log-key.
+
+` + registryHelp + `
 
 Exit code 0 when every package verified, 1 when any failed.`,
 		Args: cobra.MaximumNArgs(1),
@@ -51,12 +51,14 @@ Exit code 0 when every package verified, 1 when any failed.`,
 			if len(args) == 1 {
 				dir = args[0]
 			}
-			if registry == "" {
-				registry = discoverRegistry(dir, env)
+			cfg, err := f.load(dir, env)
+			if err != nil {
+				return err
 			}
-			if registry == "" {
-				return usageErr("no registry: pass --registry URL, or set registry= in %s or ~/.npmrc", filepath.Join(dir, ".npmrc"))
+			if err := cfg.needRampart(); err != nil {
+				return err
 			}
+			registry := cfg.Registry.String()
 			if cacheDir == "" {
 				if cacheDir = env("RAMPART_CACHE_DIR"); cacheDir == "" {
 					ucd, err := os.UserCacheDir()
@@ -70,7 +72,7 @@ Exit code 0 when every package verified, 1 when any failed.`,
 			if err != nil {
 				return err
 			}
-			hc := &http.Client{Timeout: 60 * time.Second}
+			hc := cfg.httpClient(60 * time.Second)
 			lc, err := tlogclient.New(registry, hc, cacheDir, logKey)
 			if err != nil {
 				return usageErr("%w", err)
@@ -108,7 +110,7 @@ Exit code 0 when every package verified, 1 when any failed.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&registry, "registry", "", "the registry's URL (default: npm's configuration)")
+	f.registerRegistry(cmd)
 	cmd.Flags().StringVar(&logKey, "log-key", "", "the log's checkpoint key (origin+hash+key, from GET /-/log/key); default: pinned on first use")
 	cmd.Flags().StringVar(&trustedRoot, "trusted-root", "", "Sigstore trusted_root.json for provenance (default: Sigstore's public-good instance)")
 	cmd.Flags().BoolVar(&noProvenance, "no-provenance", false, "skip provenance bundles")
@@ -146,41 +148,4 @@ func progress(w io.Writer, done, total int) {
 	const width = 30
 	n := done * width / max(total, 1)
 	fmt.Fprintf(w, "\r[%s%s] %d/%d", strings.Repeat("=", n), strings.Repeat(" ", width-n), done, total)
-}
-
-// discoverRegistry reads npm's registry setting: npm_config_registry,
-// then DIR/.npmrc, then ~/.npmrc. (A small reader of its own: only the
-// registry= line.)
-func discoverRegistry(dir string, env Env) string {
-	if r := env("npm_config_registry"); r != "" {
-		return r
-	}
-	files := []string{filepath.Join(dir, ".npmrc")}
-	if u := env("NPM_CONFIG_USERCONFIG"); u != "" {
-		files = append(files, u)
-	} else if home := env("HOME"); home != "" {
-		files = append(files, filepath.Join(home, ".npmrc"))
-	}
-	for _, f := range files {
-		if r := registryIn(f); r != "" {
-			return r
-		}
-	}
-	return ""
-}
-
-func registryIn(file string) string {
-	f, err := os.Open(file)
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), "=")
-		if ok && strings.TrimSpace(k) == "registry" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return ""
 }
