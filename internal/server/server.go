@@ -297,7 +297,6 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	npmH.UseSigning(svc.Signing)
 	npmH.UseUpstream(svc.Upstream)
 	npmH.SetTrust(svc.Trust.Service)
-	npmH.SetModeration(svc.Quarantine)
 	npmH.UseAdvisories(svc.Advisories)
 	webH := web.New(svc.Registry, web.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors}, web.Config{PublicURL: cfg.PublicURL, Policies: docs.Policies(), SecurityContacts: cfg.SecurityContact.Contact}, log)
 	webH.Mount(orgpages.New(svc.Orgs), trustpages.New(svc.Trust.Service), stagepages.New(svc.Stage, svc.Registry),
@@ -335,6 +334,7 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	mux := newMux(serverRoutes(func(name string) http.Handler { return handlers[name] }))
 	mountOps(mux, svc, cfg, log)
 	mountReports(mux, svc, addrs.Handler, log)
+	mountModeration(mux, svc, npmH, addrs.Handler, log)
 	mux.Handle(osvapi.Prefix, addrs.Handler(osvapi.New(svc.Advisories, log)))
 	mountTLog(mux, svc)
 	mux.HandleFunc("/", catchAll)

@@ -1,4 +1,4 @@
-package npm
+package moderationapi
 
 import (
 	"bytes"
@@ -12,15 +12,6 @@ import (
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/quarantine"
 )
-
-// The moderation API (/-/rampart/v1/moderation/..., docs/moderation.md):
-// the moderators' list of held versions, a version's evidence, the
-// actions on a version and rescans, over the npm login token of a
-// moderator with a one-time password on every request (authz.Moderate).
-// It translates only: internal/quarantine decides.
-
-// SetModeration serves the moderation API with q.
-func (h *Handler) SetModeration(q *quarantine.Service) { h.moderation = q }
 
 func (h *Handler) moderationService() (*quarantine.Service, error) {
 	if h.moderation == nil {
@@ -46,8 +37,8 @@ func readModeration(r *http.Request, p authz.Principal) (moderationBody, error) 
 	if p.Anonymous() {
 		return b, core.Errorf(core.KindUnauthenticated, "moderation needs you to be logged in: run `npm login` as a moderator")
 	}
-	if err := tooLargeDeclared(r, maxModerationBody); err != nil {
-		return b, err
+	if r.ContentLength > maxModerationBody {
+		return b, core.Errorf(core.KindTooLarge, "the request body is over %d KiB", maxModerationBody>>10)
 	}
 	raw, err := io.ReadAll(io.LimitReader(r.Body, maxModerationBody+1))
 	if err != nil {
