@@ -58,6 +58,7 @@ import (
 	"github.com/rampart/rampart/internal/web/orgpages"
 	"github.com/rampart/rampart/internal/web/quarantinepages"
 	"github.com/rampart/rampart/internal/web/reportpages"
+	"github.com/rampart/rampart/internal/web/ssopages"
 	"github.com/rampart/rampart/internal/web/stagepages"
 	"github.com/rampart/rampart/internal/web/trustpages"
 )
@@ -304,7 +305,7 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 		reportpages.New(svc.Reports, svc.Registry), advisorypages.New(svc.Advisories, svc.Registry),
 		logpages.New(svc.TLog))
 	if svc.SSO != nil {
-		webH.WithSSO(svc.SSO)
+		webH.Mount(ssopages.New(svc.SSO))
 	}
 	addrs := clientaddr.New(cfg.TrustedProxyPrefixes())
 	// The catch-all settles the client address and, for npm, the user
