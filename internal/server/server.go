@@ -60,6 +60,7 @@ import (
 	"github.com/rampart/rampart/internal/web/reportpages"
 	"github.com/rampart/rampart/internal/web/ssopages"
 	"github.com/rampart/rampart/internal/web/stagepages"
+	"github.com/rampart/rampart/internal/web/tokenpages"
 	"github.com/rampart/rampart/internal/web/trustpages"
 )
 
@@ -304,6 +305,7 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 		adminpages.New(svc.Identity, svc.Orgs), quarantinepages.New(svc.Quarantine),
 		reportpages.New(svc.Reports, svc.Registry), advisorypages.New(svc.Advisories, svc.Registry),
 		logpages.New(svc.TLog))
+	webH.Mount(tokenpages.New(svc.Authn, cfg.PublicURL))
 	if svc.SSO != nil {
 		webH.Mount(ssopages.New(svc.SSO))
 	}

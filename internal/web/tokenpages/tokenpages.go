@@ -1,11 +1,21 @@
-package web
+// Package tokenpages is the web UI's API tokens: the form that creates
+// one, as `npm token create` does (what the token may do, for which
+// packages, from where and for how long), the page that shows its value
+// once, in the body of the answer to the POST, never in a URL, and the
+// account page's revoke button. The account service decides everything
+// (the password, the step-up, the lifetime limits, the scopes); a token
+// that needs a fresher second factor sends the browser to confirm one and
+// back to the form.
+package tokenpages
 
 import (
+	"embed"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/rampart/rampart/internal/authn"
 	"github.com/rampart/rampart/internal/authz"
@@ -14,17 +24,37 @@ import (
 	"github.com/rampart/rampart/internal/web/webkit"
 )
 
-// Creating an API token on the web, as `npm token create` does: what the
-// token may do, for which packages, from where and for how long. The
-// account service decides everything (the password, the step-up, the
-// lifetime limits, the scopes); this page carries the form and shows the
-// token's value once, in the body of the answer to the POST, never in a
-// URL.
-
 const (
-	pathTokens    = "/account/tokens"
-	pathTokensNew = "/account/tokens/new"
+	pathAccount      = "/account"
+	pathTokens       = "/account/tokens"
+	pathTokensNew    = "/account/tokens/new"
+	pathTokensRevoke = "/account/tokens/revoke"
 )
+
+//go:embed templates
+var templateFiles embed.FS
+
+var templates = webkit.Parse(templateFiles, "templates", nil)
+
+// Pages serves the token pages through the account service.
+type Pages struct {
+	authn *authn.Service
+	// publicURL is the registry's, checked when the server started: the
+	// created page says how to store the token for it.
+	publicURL string
+	sh        webkit.Shell
+}
+
+// New returns the token pages.
+func New(a *authn.Service, publicURL string) *Pages { return &Pages{authn: a, publicURL: publicURL} }
+
+// Mount serves the pages in the web UI's shell.
+func (g *Pages) Mount(sh webkit.Shell) {
+	g.sh = sh
+	sh.Handle("GET "+pathTokensNew, g.tokenForm)
+	sh.Handle("POST "+pathTokens, g.createToken)
+	sh.Handle("POST "+pathTokensRevoke, g.revokeToken)
+}
 
 // tokenLimits are the token lifetimes of the registry's policy, in days,
 // which the form states.
@@ -33,8 +63,8 @@ type tokenLimits struct {
 }
 
 // tokenLimits asks the account service for the lifetimes.
-func (h *Handler) tokenLimits() tokenLimits {
-	d, p, r := h.authn.TokenLimits()
+func (g *Pages) tokenLimits() tokenLimits {
+	d, p, r := g.authn.TokenLimits()
 	return tokenLimits{Default: d, PublishMax: p, ReadOnlyMax: r}
 }
 
@@ -68,19 +98,19 @@ type tokenCreatedBody struct {
 	Registry  string
 }
 
-func (h *Handler) tokenForm(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
+func (g *Pages) tokenForm(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
 	if p.User == nil {
-		webkit.Redirect(w, pathLogin+"?"+url.Values{"next": {pathTokensNew}}.Encode())
+		webkit.Redirect(w, webkit.PathLogin+"?"+url.Values{"next": {pathTokensNew}}.Encode())
 		return nil
 	}
-	b := tokenFormBody{Read: true, Verified: p.User.EmailVerified, Limits: h.tokenLimits()}
+	b := tokenFormBody{Read: true, Verified: p.User.EmailVerified, Limits: g.tokenLimits()}
 	if b.Limits.Default > 0 {
 		b.Days = strconv.Itoa(b.Limits.Default)
 	}
-	return h.renderTokenForm(w, r, p, http.StatusOK, b)
+	return g.renderTokenForm(w, r, p, http.StatusOK, b)
 }
 
-func (h *Handler) createToken(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
+func (g *Pages) createToken(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
 	if p.User == nil {
 		return webkit.NeedSignIn(r)
 	}
@@ -97,29 +127,29 @@ func (h *Handler) createToken(w http.ResponseWriter, r *http.Request, p authz.Pr
 		Packages: f.Get("packages"),
 		CIDRs:    f.Get("cidrs"),
 		Verified: p.User.EmailVerified,
-		Limits:   h.tokenLimits(),
+		Limits:   g.tokenLimits(),
 	}
 	req, err := b.request()
 	var ct *authn.CreatedToken
 	if err == nil {
-		ct, err = h.authn.CreateToken(r.Context(), p, f.Get("password"), req)
+		ct, err = g.authn.CreateToken(r.Context(), p, f.Get("password"), req)
 	}
 	if err != nil {
 		// A second factor too old for the step-up: confirm it, and come
 		// back to the form (stepUpNext: the page the form was on).
-		if h.stepUpRedirect(w, r, p, err) {
+		if g.sh.StepUpRedirect(w, r, p, err) {
 			return nil
 		}
 		b.Error = webkit.Message(err)
-		return h.renderTokenForm(w, r, p, h.status(w, r, err), b)
+		return g.renderTokenForm(w, r, p, g.sh.Status(w, r, err), b)
 	}
-	key := npmAuthKey(h.cfg.PublicURL)
-	return h.render(w, r, p, http.StatusOK, "token_created", pageData{Title: "Token created", Body: tokenCreatedBody{
+	key := npmAuthKey(g.publicURL)
+	return templates.Render(w, r, p, http.StatusOK, "token_created", webkit.Data{Title: "Token created", Body: tokenCreatedBody{
 		Value:     ct.Value,
 		Token:     ct.Token,
 		NPMConfig: "npm config set " + key + "=" + ct.Value,
 		AuthKey:   key,
-		Registry:  h.cfg.PublicURL,
+		Registry:  g.publicURL,
 	}})
 }
 
@@ -151,8 +181,8 @@ func (b tokenFormBody) request() (authn.TokenRequest, error) {
 	return req, nil
 }
 
-func (h *Handler) renderTokenForm(w http.ResponseWriter, r *http.Request, p authz.Principal, status int, b tokenFormBody) error {
-	return h.render(w, r, p, status, "token_new", pageData{Title: "Create a token", Next: pathTokensNew, Body: b})
+func (g *Pages) renderTokenForm(w http.ResponseWriter, r *http.Request, p authz.Principal, status int, b tokenFormBody) error {
+	return templates.Render(w, r, p, status, "token_new", webkit.Data{Title: "Create a token", Next: pathTokensNew, Body: b})
 }
 
 // npmAuthKey is npm's configuration key for a token for the registry at
@@ -163,4 +193,31 @@ func npmAuthKey(publicURL string) string {
 		return ""
 	}
 	return "//" + u.Host + strings.TrimSuffix(u.Path, "/") + "/:_authToken"
+}
+
+// revokeToken is the account page's revoke button.
+func (g *Pages) revokeToken(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
+	if p.User == nil {
+		return webkit.NeedSignIn(r)
+	}
+	if err := webkit.ParseForm(w, r); err != nil {
+		return err
+	}
+	if err := g.authn.RevokeToken(r.Context(), p, r.PostForm.Get("key")); err != nil {
+		return err
+	}
+	webkit.Redirect(w, pathAccount+"?revoked=1")
+	return nil
+}
+
+// truncate cuts s to at most n bytes, on a rune boundary, for echoing
+// what a user typed.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
