@@ -24,6 +24,7 @@ import (
 	"github.com/rampart/rampart/internal/config"
 	"github.com/rampart/rampart/internal/core"
 	npmfmt "github.com/rampart/rampart/internal/ecosystem/npm"
+	"github.com/rampart/rampart/internal/httpguard"
 	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/logapi"
@@ -344,7 +345,7 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	// A private registry's read gate stands in front of everything, the
 	// fast paths and their caches included (readgate.go).
 	gated := newReadGate(fastReads(mux, catchAll), cfg.Access.ReadPolicy(), svc, webH, addrs, log)
-	return withPathPrefix(cfg.PathPrefix(), withDeadlines(observe(gated, svc.Ops, addrs, cfg.Log.Requests, log), cfg.Limits))
+	return httpguard.WithPathPrefix(cfg.PathPrefix(), httpguard.WithDeadlines(observe(gated, svc.Ops, addrs, cfg.Log.Requests, log), cfg.Limits))
 }
 
 // logStartupWarnings says, once, what in cfg weakens the deployment.
@@ -400,7 +401,7 @@ func Serve(ctx context.Context, cfg config.Config, ln net.Listener, opts Options
 	logSecurityContact(cfg.SecurityContact, opts.Now, opts.Log)
 	startJobs(svc, cfg, opts.Log)
 	// No ReadTimeout or WriteTimeout: bodies and responses get deadlines
-	// sized to each request (withDeadlines), which one server-wide number
+	// sized to each request (httpguard.WithDeadlines), which one server-wide number
 	// cannot be (docs/limits.md, "Time and connections").
 	h := Handler(svc, cfg, opts.Log)
 	if opts.Wrap != nil {
@@ -412,7 +413,7 @@ func Serve(ctx context.Context, cfg config.Config, ln net.Listener, opts Options
 		IdleTimeout:       limits.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(opts.Log.Handler(), slog.LevelWarn),
 	}
-	ln = limitPerSource(ln, cfg.Limits.ConnectionsPerSource, cfg.TrustedProxyPrefixes(), opts.Log)
+	ln = httpguard.LimitPerSource(ln, cfg.Limits.ConnectionsPerSource, cfg.TrustedProxyPrefixes(), opts.Log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -1,4 +1,4 @@
-package server
+package httpguard
 
 import (
 	"encoding/json"
@@ -39,7 +39,7 @@ type perSourceListener struct {
 // once; beyond it they are closed without an answer.
 const maxRefusing = 64
 
-func limitPerSource(ln net.Listener, max int, exempt []netip.Prefix, log *slog.Logger) net.Listener {
+func LimitPerSource(ln net.Listener, max int, exempt []netip.Prefix, log *slog.Logger) net.Listener {
 	return &perSourceListener{Listener: ln, max: max, exempt: exempt, log: log,
 		count: map[netip.Addr]int{}, refusing: make(chan struct{}, maxRefusing)}
 }

@@ -1,4 +1,4 @@
-package server
+package httpguard
 
 import (
 	"bytes"
@@ -28,8 +28,8 @@ const maxRewrittenPage = 8 << 20
 // ("/x", never "//host/x").
 var pagePaths = regexp.MustCompile(`(\s(?:href|src|action|formaction)=")/([^/])`)
 
-// withPathPrefix serves next under prefix ("" serves it at the root).
-func withPathPrefix(prefix string, next http.Handler) http.Handler {
+// WithPathPrefix serves next under prefix ("" serves it at the root).
+func WithPathPrefix(prefix string, next http.Handler) http.Handler {
 	if prefix == "" {
 		return next
 	}

@@ -1,4 +1,4 @@
-package server
+package httpguard
 
 import (
 	"errors"
@@ -24,9 +24,9 @@ import (
 // cut too. A handler that knows better may still set its own deadline with
 // http.ResponseController after this one.
 
-// withDeadlines bounds the time to receive each request body and to send
+// WithDeadlines bounds the time to receive each request body and to send
 // each piece of each response.
-func withDeadlines(next http.Handler, lim limits.Limits) http.Handler {
+func WithDeadlines(next http.Handler, lim limits.Limits) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		dw := &deadlineWriter{ResponseWriter: w, rc: *http.NewResponseController(w), lim: lim}
 		rc := &dw.rc
@@ -115,7 +115,7 @@ const drainTime = 2 * time.Second
 // WriteHeader sets no deadline for a final status: net/http buffers the
 // header until the first write that reaches the connection (a Write,
 // ReadFrom or Flush here, each of which sets one) or until the handler
-// returns (when withDeadlines sets one), so a deadline set there would
+// returns (when WithDeadlines sets one), so a deadline set there would
 // only be replaced.
 // An answer with no body (a 304) thus costs one timer update, not three.
 type deadlineWriter struct {

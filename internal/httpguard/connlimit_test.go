@@ -1,4 +1,4 @@
-package server
+package httpguard
 
 import (
 	"bufio"
@@ -31,7 +31,7 @@ func TestSourceOf(t *testing.T) {
 	}
 }
 
-// serveCapped runs a tiny server behind limitPerSource on loopback.
+// serveCapped runs a tiny server behind LimitPerSource on loopback.
 func serveCapped(t *testing.T, max int, exempt []netip.Prefix) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -39,7 +39,7 @@ func serveCapped(t *testing.T, max int, exempt []netip.Prefix) string {
 		t.Fatal(err)
 	}
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })}
-	go srv.Serve(limitPerSource(ln, max, exempt, slog.New(slog.DiscardHandler)))
+	go srv.Serve(LimitPerSource(ln, max, exempt, slog.New(slog.DiscardHandler)))
 	t.Cleanup(func() { srv.Close() })
 	return ln.Addr().String()
 }
