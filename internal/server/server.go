@@ -32,6 +32,7 @@ import (
 	"github.com/rampart/rampart/internal/namepolicy"
 	"github.com/rampart/rampart/internal/notifier"
 	"github.com/rampart/rampart/internal/npm"
+	"github.com/rampart/rampart/internal/ops"
 	"github.com/rampart/rampart/internal/org"
 	"github.com/rampart/rampart/internal/osvapi"
 	"github.com/rampart/rampart/internal/password"
@@ -133,8 +134,8 @@ type Services struct {
 	// when none is configured.
 	SSO *sso.Service
 	// Ops is what the operator watches: metrics, readiness, free space
-	// (ops.go); Blobs is the blob store as the services use it.
-	Ops   *Ops
+	// (internal/ops); Blobs is the blob store as the services use it.
+	Ops   *ops.Ops
 	Blobs blob.Store
 }
 
@@ -169,8 +170,8 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 	if err != nil {
 		return nil, err
 	}
-	ops := newOps(cfg, opts)
-	var st store.Store = observedStore{Store: db, ops: ops}
+	watch := ops.New(cfg, opts.FreeSpace, opts.Log)
+	var st store.Store = ops.ObservedStore{Store: db, Ops: watch}
 	if opts.WrapStore != nil {
 		st = opts.WrapStore(st)
 	}
@@ -179,7 +180,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		st.Close()
 		return nil, err
 	}
-	blobs := ops.wrapBlobs(fsBlobs)
+	blobs := watch.WrapBlobs(fsBlobs)
 	params := password.DefaultParams()
 	if cfg.InsecureFastPasswordHashing {
 		params = password.TestParams()
@@ -275,8 +276,8 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		Dir: filepath.Join(cfg.Data, "upstream"), MaxDocument: cfg.Limits.DocumentBytes, MaxTarball: cfg.Limits.TarballBytes, Log: opts.Log, Now: opts.Now})
 	accts.Orgs = org.New(st, mailer, cfg.PublicURL, opts.Now, opts.Log)
 	accts.SSO = openSSO(st, cfg, accts, opts.Now, opts.Log)
-	accts.Ops, accts.Blobs = ops, blobs
-	ops.watchOutbox(st, opts.Now)
+	accts.Ops, accts.Blobs = watch, blobs
+	watch.WatchOutbox(st, opts.Now)
 	accts.Advisories = openAdvisories(accts, cfg, opts)
 	// A moderator's confirmation of a malicious version publishes its
 	// MAL- advisory, which npm audit then reports as critical.
@@ -336,7 +337,7 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 		"secret-scanning": addrs.Handler(scanapi.New(svc.Scanning, log)),
 	}
 	mux := newMux(serverRoutes(func(name string) http.Handler { return handlers[name] }))
-	mountOps(mux, svc, cfg, log)
+	ops.Mount(mux, svc.Ops, svc.Store, svc.Blobs, cfg, log)
 	mountReports(mux, svc, addrs.Handler, log)
 	mountModeration(mux, svc, npmH, addrs.Handler, log)
 	mux.Handle(osvapi.Prefix, addrs.Handler(osvapi.New(svc.Advisories, log)))
@@ -345,7 +346,7 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	// A private registry's read gate stands in front of everything, the
 	// fast paths and their caches included (readgate.go).
 	gated := newReadGate(fastReads(mux, catchAll), cfg.Access.ReadPolicy(), svc, webH, addrs, log)
-	return httpguard.WithPathPrefix(cfg.PathPrefix(), httpguard.WithDeadlines(observe(gated, svc.Ops, addrs, cfg.Log.Requests, log), cfg.Limits))
+	return httpguard.WithPathPrefix(cfg.PathPrefix(), httpguard.WithDeadlines(ops.Observe(gated, svc.Ops, addrs, cfg.Log.Requests, log), cfg.Limits))
 }
 
 // logStartupWarnings says, once, what in cfg weakens the deployment.
@@ -376,7 +377,7 @@ func startJobs(svc *Services, cfg config.Config, log *slog.Logger) {
 		})
 	}
 	bg.Go(bg.Context(), "sweeps", func(ctx context.Context) { runSweeps(ctx, svc.Limiter, time.Hour, log) })
-	bg.Go(bg.Context(), "free space", func(ctx context.Context) { svc.Ops.watchSpace(ctx, time.Minute) })
+	bg.Go(bg.Context(), "free space", func(ctx context.Context) { svc.Ops.WatchSpace(ctx, time.Minute) })
 	startStageJobs(svc)
 	startQuarantineJobs(svc)
 	startReportJobs(svc)

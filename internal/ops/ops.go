@@ -1,4 +1,12 @@
-package server
+// Package ops is what an operator watches the registry by
+// (docs/operations.md): the Prometheus metrics and the access log of every
+// request (Observe), the operator's endpoints (Mount: /-/readyz,
+// /-/metrics and pprof behind the [metrics] token), the store and blob
+// store wrapped to count their faults and to refuse writes without room
+// (ObservedStore, WrapBlobs), the free space of the data folder
+// (WatchSpace) and the notifiers' lag (WatchOutbox). internal/server
+// builds it first (New) and wires it; it knows no front-end.
+package ops
 
 import (
 	"context"
@@ -45,7 +53,9 @@ type Ops struct {
 	readyLast readiness
 }
 
-func newOps(cfg config.Config, opts Options) *Ops {
+// New builds the metrics for the data folder of cfg; free reads a
+// folder's free bytes (nil: diskspace.Free, the tests give their own).
+func New(cfg config.Config, free func(dir string) (uint64, error), log *slog.Logger) *Ops {
 	m := metrics.New()
 	o := &Ops{
 		Metrics:    m,
@@ -59,8 +69,8 @@ func newOps(cfg config.Config, opts Options) *Ops {
 		dataDir:    cfg.Data,
 		minFree:    cfg.Disk.MinFree.Bytes,
 		warnFree:   cfg.Disk.WarnFree.Bytes,
-		free:       opts.FreeSpace,
-		log:        opts.Log,
+		free:       free,
+		log:        log,
 	}
 	if o.free == nil {
 		o.free = diskspace.Free
@@ -91,10 +101,10 @@ func newOps(cfg config.Config, opts Options) *Ops {
 // each follows the event log and mails its area's notices.
 var outboxCursors = []string{"notices.packages", "notices.accounts", "notices.trust", "notices.orgs", "notices.secretscan", "notices.stage"}
 
-// watchOutbox adds the notifiers' lag: the age of the oldest event each
+// WatchOutbox adds the notifiers' lag: the age of the oldest event each
 // has not yet delivered (0 when it is caught up). One indexed read of at
 // most one event per notifier, at each scrape.
-func (o *Ops) watchOutbox(st store.Store, now func() time.Time) {
+func (o *Ops) WatchOutbox(st store.Store, now func() time.Time) {
 	o.Metrics.NewGaugeFunc("rampart_outbox_lag_seconds", "Age of the oldest event a notifier has not mailed yet (0: caught up), by notifier cursor; a growing value means notices are stuck (the mail relay?).", []string{"notifier"}, func(emit func(float64, ...string)) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -186,10 +196,10 @@ func (o *Ops) checkSpace() (spaceLevel, uint64) {
 	return level, free
 }
 
-// watchSpace reads the free space every interval, so that the log warns
+// WatchSpace reads the free space every interval, so that the log warns
 // of a filling disk even when nothing is written (checkSpace). It runs
 // until ctx ends.
-func (o *Ops) watchSpace(ctx context.Context, interval time.Duration) {
+func (o *Ops) WatchSpace(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {

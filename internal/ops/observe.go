@@ -1,4 +1,4 @@
-package server
+package ops
 
 import (
 	"encoding/hex"
@@ -24,7 +24,7 @@ import (
 // duration and the id. It never logs a header or a query secret (redact).
 // The front-ends say which route matched and who asked through the
 // writer (internal/reqinfo), so no copy of the request is made.
-func observe(next http.Handler, ops *Ops, addrs *clientaddr.Resolver, logRequests bool, log *slog.Logger) http.Handler {
+func Observe(next http.Handler, ops *Ops, addrs *clientaddr.Resolver, logRequests bool, log *slog.Logger) http.Handler {
 	level := slog.LevelDebug
 	if logRequests {
 		level = slog.LevelInfo
@@ -206,3 +206,11 @@ func (f *inflight) describe() []string {
 	slices.Sort(out)
 	return out
 }
+
+// InFlight is the number of requests being answered now, for the
+// shutdown's log.
+func (o *Ops) InFlight() int { return o.inflight.count() }
+
+// InFlightRequests describes the requests being answered now (method,
+// route, age), for the shutdown's log of what it cut.
+func (o *Ops) InFlightRequests() []string { return o.inflight.describe() }

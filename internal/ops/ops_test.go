@@ -1,4 +1,4 @@
-package server
+package ops
 
 import (
 	"bytes"
@@ -23,12 +23,12 @@ func TestBlobsRefuseWritesWithoutRoom(t *testing.T) {
 	var logs bytes.Buffer
 	cfg := config.Default()
 	cfg.Data = t.TempDir()
-	ops := newOps(cfg, Options{Log: slog.New(slog.NewTextHandler(&logs, nil)), FreeSpace: func(string) (uint64, error) { return free.Load(), nil }})
+	ops := New(cfg, func(string) (uint64, error) { return free.Load(), nil }, slog.New(slog.NewTextHandler(&logs, nil)))
 	fs, err := fsblob.New(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	blobs := ops.wrapBlobs(fs)
+	blobs := ops.WrapBlobs(fs)
 	if _, ok := blobs.(blob.Scratcher); !ok {
 		t.Fatal("the wrapper hides the store's Scratcher")
 	}

@@ -1,4 +1,4 @@
-package server
+package ops
 
 import (
 	"context"
@@ -19,11 +19,11 @@ import (
 // store has it (observedScratcher): callers find it by type assertion.
 type observedBlobs struct {
 	blob.Store
-	ops *Ops
+	Ops *Ops
 }
 
-func (ops *Ops) wrapBlobs(s blob.Store) blob.Store {
-	b := observedBlobs{Store: s, ops: ops}
+func (ops *Ops) WrapBlobs(s blob.Store) blob.Store {
+	b := observedBlobs{Store: s, Ops: ops}
 	if _, ok := s.(blob.Scratcher); ok {
 		return observedScratcher{b}
 	}
@@ -31,29 +31,29 @@ func (ops *Ops) wrapBlobs(s blob.Store) blob.Store {
 }
 
 func (b observedBlobs) Put(ctx context.Context, d blob.Digest, r io.Reader) error {
-	if err := b.ops.roomToWrite(); err != nil {
+	if err := b.Ops.roomToWrite(); err != nil {
 		return err
 	}
 	err := b.Store.Put(ctx, d, r)
-	b.ops.blobFailed("put", err)
+	b.Ops.blobFailed("put", err)
 	return err
 }
 
 func (b observedBlobs) Open(ctx context.Context, d blob.Digest) (io.ReadSeekCloser, int64, error) {
 	rc, n, err := b.Store.Open(ctx, d)
-	b.ops.blobFailed("open", err)
+	b.Ops.blobFailed("open", err)
 	return rc, n, err
 }
 
 func (b observedBlobs) Stat(ctx context.Context, d blob.Digest) (int64, error) {
 	n, err := b.Store.Stat(ctx, d)
-	b.ops.blobFailed("stat", err)
+	b.Ops.blobFailed("stat", err)
 	return n, err
 }
 
 func (b observedBlobs) Delete(ctx context.Context, d blob.Digest) error {
 	err := b.Store.Delete(ctx, d)
-	b.ops.blobFailed("delete", err)
+	b.Ops.blobFailed("delete", err)
 	return err
 }
 
@@ -61,48 +61,48 @@ type observedScratcher struct{ observedBlobs }
 
 // Scratch is where an upload is spooled: refused too when there is no room.
 func (b observedScratcher) Scratch() (*os.File, error) {
-	if err := b.ops.roomToWrite(); err != nil {
+	if err := b.Ops.roomToWrite(); err != nil {
 		return nil, err
 	}
 	f, err := b.Store.(blob.Scratcher).Scratch()
-	b.ops.blobFailed("scratch", err)
+	b.Ops.blobFailed("scratch", err)
 	return f, err
 }
 
-// observedStore wraps the metadata store: faults counted, and the events
+// ObservedStore wraps the metadata store: faults counted, and the events
 // each committed transaction appended counted by type.
-type observedStore struct {
+type ObservedStore struct {
 	store.Store
-	ops *Ops
+	Ops *Ops
 }
 
-func (s observedStore) Update(ctx context.Context, f func(tx store.Tx) error) error {
+func (s ObservedStore) Update(ctx context.Context, f func(tx store.Tx) error) error {
 	var types []string
 	err := s.Store.Update(ctx, func(tx store.Tx) error {
 		types = types[:0] // a retried transaction counts once
 		return f(countingTx{Tx: tx, types: &types})
 	})
-	s.ops.storeFailed("update", err)
+	s.Ops.storeFailed("update", err)
 	if err == nil {
 		for _, t := range types {
-			s.ops.events.Inc(t)
+			s.Ops.events.Inc(t)
 			if t == core.EventPublish {
-				s.ops.publishes.Inc()
+				s.Ops.publishes.Inc()
 			}
 		}
 	}
 	return err
 }
 
-func (s observedStore) View(ctx context.Context, f func(tx store.Tx) error) error {
+func (s ObservedStore) View(ctx context.Context, f func(tx store.Tx) error) error {
 	err := s.Store.View(ctx, f)
-	s.ops.storeFailed("view", err)
+	s.Ops.storeFailed("view", err)
 	return err
 }
 
-func (s observedStore) Document(ctx context.Context, name string, part store.DocPart) (*core.Document, error) {
+func (s ObservedStore) Document(ctx context.Context, name string, part store.DocPart) (*core.Document, error) {
 	d, err := s.Store.Document(ctx, name, part)
-	s.ops.storeFailed("document", err)
+	s.Ops.storeFailed("document", err)
 	return d, err
 }
 

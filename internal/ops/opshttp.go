@@ -1,4 +1,4 @@
-package server
+package ops
 
 import (
 	"bytes"
@@ -178,11 +178,11 @@ func pprofHandler() http.Handler {
 	return http.StripPrefix("/-", mux)
 }
 
-// mountOps adds the operator's endpoints to mux.
-func mountOps(mux *http.ServeMux, svc *Services, cfg config.Config, log *slog.Logger) {
-	ops := svc.Ops
+// Mount adds the operator's endpoints to mux: readiness of st and blobs,
+// and the metrics and profiles behind cfg's [metrics] token.
+func Mount(mux *http.ServeMux, ops *Ops, st store.Store, blobs blob.Store, cfg config.Config, log *slog.Logger) {
 	auth := newOpsAuth(cfg, log)
-	mux.Handle("GET /-/readyz", ops.serveReady(svc.Store, svc.Blobs, log))
+	mux.Handle("GET /-/readyz", ops.serveReady(st, blobs, log))
 	mux.Handle("GET /-/metrics", auth.wrap(serveMetrics(ops.Metrics)))
 	if cfg.Profiling.Enabled {
 		mux.Handle(pprofPrefix, auth.wrap(pprofHandler()))
