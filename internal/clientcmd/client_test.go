@@ -10,12 +10,13 @@ import (
 	osv "github.com/rampart/rampart/internal/osvclient"
 )
 
-// TestClientCommandsHelp: every client command explains itself with
-// examples and its exit codes.
+// TestClientCommandsHelp: every client command explains itself, its exit
+// codes, and where it finds the registry and the token (the same words
+// for all).
 func TestClientCommandsHelp(t *testing.T) {
-	for _, c := range []string{"sbom", "audit", "fix"} {
+	for _, c := range []string{"sbom", "audit", "fix", "report", "verify"} {
 		out, _, code := run(t, "", nil, c, "--help")
-		for _, want := range []string{"Usage:", "Examples:", "Exit codes:", "--json", "--registry"} {
+		for _, want := range []string{"Usage:", "Exit codes", "--json", "--registry", "--token", "found as npm finds them"} {
 			if code != 0 || !strings.Contains(out, want) {
 				t.Errorf("rampart %s --help: exit %d, lacks %q:\n%s", c, code, want, out)
 			}

@@ -44,7 +44,8 @@ given with --log-key.
 
 ` + registryHelp + `
 
-Exit code 0 when every package verified, 1 when any failed.`,
+Exit codes: 0 every package verified, 1 any failed, 2 bad command line or
+no registry configured.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := "."
