@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rampart/rampart/internal/clientcmd"
 	"github.com/rampart/rampart/internal/config"
 )
 
@@ -44,10 +45,11 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err == nil {
 		return nil
 	}
-	var ee *ExitError
+	// An ExitError of this package or of internal/clientcmd.
+	var ee interface{ ExitCode() int }
 	if errors.As(err, &ee) {
-		fmt.Fprintln(stderr, "rampart:", ee.Err)
-		return ee
+		fmt.Fprintln(stderr, "rampart:", err)
+		return err
 	}
 	fmt.Fprintln(stderr, "rampart:", err)
 	if isUsage(err) {
@@ -85,7 +87,7 @@ Exit codes: 0 success, 1 the command failed, 2 bad command line or config.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(newServe(env), newAdmin(env), newVersion())
-	root.AddCommand(newSBOM(env), newAudit(env), newFix(env), newReport(env), newVerify(env))
+	root.AddCommand(clientcmd.Commands(clientcmd.Env(env), Version)...)
 	return root
 }
 

@@ -411,7 +411,7 @@ func DefaultPublicURL(listen string) string {
 // PathPrefix is the path the registry is served under, from the public
 // URL ("/npm" for https://example.com/npm/), "" at the root. A reverse
 // proxy may pass the prefix on or strip it; either way every link the
-// registry writes carries it (internal/server/prefix.go).
+// registry writes carries it (internal/httpguard/prefix.go).
 func (c Config) PathPrefix() string {
 	u, err := url.Parse(c.PublicURL)
 	if err != nil {

@@ -244,7 +244,7 @@ func transcript(req goldenRequest, w *httptest.ResponseRecorder) []byte {
 	fmt.Fprintf(&b, "\n--- %d %s\n", w.Code, http.StatusText(w.Code))
 	names := make([]string, 0, len(w.Header()))
 	for k := range w.Header() {
-		if k == "X-Request-Id" { // random per request (server/observe.go)
+		if k == "X-Request-Id" { // random per request (internal/ops/observe.go)
 			continue
 		}
 		names = append(names, k)

@@ -26,7 +26,6 @@ import (
 	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/org"
-	"github.com/rampart/rampart/internal/quarantine"
 	"github.com/rampart/rampart/internal/quote"
 	"github.com/rampart/rampart/internal/registry"
 	"github.com/rampart/rampart/internal/reqinfo"
@@ -60,9 +59,6 @@ type Handler struct {
 	trust   *trust.Service   // trusted publishing (trust.go); nil: not available
 	// stage serves `npm stage` (stage.go); nil until WithStaging.
 	stage *stage.Service
-	// moderation serves the moderation API (moderation.go); nil until
-	// SetModeration.
-	moderation *quarantine.Service
 	// advisories answers npm's audit (advisories.go); nil: nothing known.
 	advisories *advisory.Service
 }

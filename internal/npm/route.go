@@ -109,18 +109,6 @@ var endpoints = []endpoint{
 	{http.MethodGet, "/-/rampart/v1/package/{pkg}/provenance-policy", serveGetProvenancePolicy, tokenMustHold},
 	{http.MethodPut, "/-/rampart/v1/package/{pkg}/provenance-policy", servePutProvenancePolicy, tokenMustHold},
 
-	// Rampart's own: moderation of versions (moderation.go); the pattern's
-	// id is the version.
-	{http.MethodGet, "/-/rampart/v1/moderation/held", serveModerationHeld, tokenMustHold},
-	{http.MethodGet, "/-/rampart/v1/moderation/package/{pkg}/v/{id}", serveModerationEvidence, tokenMustHold},
-	{http.MethodPost, "/-/rampart/v1/moderation/package/{pkg}/v/{id}/hold", moderationAction("hold"), tokenMustHold},
-	{http.MethodPost, "/-/rampart/v1/moderation/package/{pkg}/v/{id}/release", moderationAction("release"), tokenMustHold},
-	{http.MethodPost, "/-/rampart/v1/moderation/package/{pkg}/v/{id}/remove", moderationAction("remove"), tokenMustHold},
-	{http.MethodPost, "/-/rampart/v1/moderation/package/{pkg}/v/{id}/restore", moderationAction("restore"), tokenMustHold},
-	{http.MethodPost, "/-/rampart/v1/moderation/package/{pkg}/v/{id}/confirm", moderationAction("confirm"), tokenMustHold},
-	{http.MethodPost, "/-/rampart/v1/moderation/rescan", serveModerationRescan, tokenMustHold},
-	{http.MethodGet, "/-/rampart/v1/moderation/rescan", serveModerationRescanStatus, tokenMustHold},
-
 	// What npm 11 asks for that this registry does not have yet: each is
 	// answered 404 with what is missing. 404 is also what npm expects of a
 	// registry without them: `npm access list packages` falls back from

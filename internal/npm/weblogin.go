@@ -66,6 +66,12 @@ func pathBase(p string) string {
 	return p
 }
 
+// WebOTP is webOTP for another front-end whose callers are npm's users
+// (the moderation API, internal/moderationapi).
+func (h *Handler) WebOTP(w http.ResponseWriter, r *http.Request, p authz.Principal, err error) bool {
+	return h.webOTP(w, r, p, err)
+}
+
 // webOTP answers a write refused for want of a one-time password with
 // npm's web OTP challenge when the account's only second factors are
 // security keys or passkeys, which npm cannot prompt for: a 401 with

@@ -1,24 +1,45 @@
-// Package npmrc finds the registry and the credentials the way the npm
-// CLI does, for Rampart's client commands (`rampart report`, and the
-// others as they come): the registry from --registry, then the
-// environment (npm_config_registry), then the project's .npmrc (at the
-// nearest folder above the working one that holds a package.json or
-// node_modules), then the user's (npm_config_userconfig, or ~/.npmrc);
-// the token from `//host[:port]/path/:_authToken=` for that registry,
-// looked up through the same layers. Values may name environment
-// variables as ${NAME}, as npm expands them. The package reads files
-// and nothing else: no network, no writes.
+// Package npmrc is the one way the client commands (rampart sbom, audit,
+// fix, report, verify) find the registry and their credentials, the way
+// the npm CLI does (../shared/reference/npm-protocol.md §0.1, §0.3). A
+// setting is looked up through layers, the first that has it winning, in
+// npm's precedence: the command line (--registry, --token), the
+// environment (npm_config_<key> or NPM_CONFIG_<key>, nerf-darted keys
+// too), the project's .npmrc (at npm's local prefix: the nearest folder
+// from the working one up that holds a package.json or node_modules),
+// then the user's (npm_config_userconfig, or ~/.npmrc); npm's default
+// registry when nothing names one. The registry is chosen per package
+// (`@scope:registry`, then `registry`: RegistryFor); a token per URL, by
+// the `//host[:port]/path/:_authToken` key that matches the URL's longest
+// path prefix, else the token of a registry on the same host (TokenFor),
+// so a token only ever goes to the host it was configured for. Values
+// may name environment variables as ${NAME}, as npm expands them. The
+// package reads files and nothing else: no network, no writes. Not
+// read: npm's global and built-in config files, `_auth` and
+// username/password credentials, client certificates.
 package npmrc
 
 import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+)
+
+// DefaultRegistry is npm's default, used when nothing names another.
+const DefaultRegistry = "https://registry.npmjs.org/"
+
+// Where a setting came from besides a file's path (Config.RegistryFrom,
+// TokenFrom).
+const (
+	FromRegistryFlag = "--registry"
+	FromTokenFlag    = "--token"
+	FromEnvironment  = "environment"
+	FromDefault      = "default"
 )
 
 // Config is what a client command needs to reach the registry.
@@ -27,28 +48,33 @@ type Config struct {
 	Registry *url.URL
 	// Token is the bearer token for Registry, "" if none is configured.
 	Token string
-	// RegistryFrom and TokenFrom say where each came from ("--registry",
-	// "environment", or a file's path), for messages.
+	// RegistryFrom and TokenFrom say where each came from (FromRegistryFlag,
+	// FromTokenFlag, FromEnvironment, FromDefault or a file's path), for
+	// messages.
 	RegistryFrom, TokenFrom string
+
+	layers []layer
+	getenv func(string) string
 }
 
 // Load finds the registry and its token for a command run in dir, with
-// the --registry flag's value ("" if not given), from the process's
-// environment and files.
-func Load(dir string, registryFlag string) (Config, error) {
-	return LoadWith(Sources{Dir: dir, RegistryFlag: registryFlag, Getenv: os.Getenv, ReadFile: os.ReadFile, Stat: os.Stat})
+// the --registry and --token flags' values ("" if not given), from the
+// environment getenv reads (os.Getenv for the process's) and the files.
+func Load(dir, registryFlag, tokenFlag string, getenv func(string) string) (Config, error) {
+	return LoadWith(Sources{Dir: dir, RegistryFlag: registryFlag, TokenFlag: tokenFlag, Getenv: getenv, ReadFile: os.ReadFile, Stat: os.Stat})
 }
 
 // Sources are Load's inputs, injectable for tests.
 type Sources struct {
 	Dir          string
 	RegistryFlag string
+	TokenFlag    string
 	Getenv       func(string) string
 	ReadFile     func(string) ([]byte, error)
 	Stat         func(string) (fs.FileInfo, error)
 }
 
-// layer is one source of settings, highest precedence first.
+// layer is one file of settings.
 type layer struct {
 	from string
 	kv   map[string]string
@@ -56,11 +82,11 @@ type layer struct {
 
 // LoadWith is Load on the given sources.
 func LoadWith(src Sources) (Config, error) {
-	var layers []layer
-	if env := envLayer(src.Getenv); len(env) > 0 {
-		layers = append(layers, layer{"environment", env})
+	c := Config{getenv: src.Getenv}
+	if c.getenv == nil {
+		c.getenv = func(string) string { return "" }
 	}
-	for _, path := range []string{filepath.Join(projectRoot(src), ".npmrc"), userConfig(src)} {
+	for _, path := range []string{filepath.Join(projectRoot(src), ".npmrc"), userConfig(c.getenv)} {
 		if path == "" {
 			continue
 		}
@@ -71,35 +97,148 @@ func LoadWith(src Sources) (Config, error) {
 		if err != nil {
 			return Config{}, fmt.Errorf("reading %s: %w", path, err)
 		}
-		layers = append(layers, layer{path, parse(b, src.Getenv)})
+		c.layers = append(c.layers, layer{path, parse(b, c.getenv)})
 	}
-	get := func(key string) (string, string) {
-		for _, l := range layers {
-			if v, ok := l.kv[key]; ok {
-				return v, l.from
-			}
-		}
-		return "", ""
-	}
-	var c Config
-	reg, from := src.RegistryFlag, "--registry"
+	reg, from := src.RegistryFlag, FromRegistryFlag
 	if reg == "" {
-		reg, from = get("registry")
+		reg, from = c.get("registry")
 	}
 	if reg == "" {
-		return Config{}, errors.New("no registry configured: pass --registry URL, or set registry=URL in the project's or your ~/.npmrc (`npm config set registry URL`)")
+		reg, from = DefaultRegistry, FromDefault
 	}
+	u, err := registryURL(reg, from)
+	if err != nil {
+		return Config{}, err
+	}
+	c.Registry, c.RegistryFrom = u, from
+	if src.TokenFlag != "" {
+		// --token is the chosen registry's, above every file.
+		c.layers = append([]layer{{FromTokenFlag, map[string]string{NerfDart(u) + ":_authToken": src.TokenFlag}}}, c.layers...)
+	}
+	c.Token, c.TokenFrom = c.TokenFor(u)
+	return c, nil
+}
+
+// registryURL checks a registry setting and gives it npm's trailing "/".
+func registryURL(reg, from string) (*url.URL, error) {
 	u, err := url.Parse(reg)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return Config{}, fmt.Errorf("the registry %q (from %s) is not an http or https URL", reg, from)
+		return nil, fmt.Errorf("the registry %q (from %s) is not an http(s) URL: pass --registry https://host/ or `npm config set registry URL`", reg, from)
 	}
 	if !strings.HasSuffix(u.Path, "/") {
 		u.Path += "/"
 	}
 	u.RawQuery, u.Fragment = "", ""
-	c.Registry, c.RegistryFrom = u, from
-	c.Token, c.TokenFrom = get(NerfDart(u) + ":_authToken")
-	return c, nil
+	return u, nil
+}
+
+// get looks a key up through the environment and the files, in npm's
+// precedence, and says where it was found. (The command-line layer,
+// --token, is the first file layer.)
+func (c Config) get(key string) (string, string) {
+	for _, l := range c.layers {
+		if l.from != FromTokenFlag {
+			break
+		}
+		if v, ok := l.kv[key]; ok {
+			return v, l.from
+		}
+	}
+	// npm reads npm_config_<key> in any case; a nerf-darted key is taken
+	// as written, others with "-" spelled "_". The keys read here have
+	// neither, so the two usual spellings are the whole lookup.
+	for _, name := range []string{"npm_config_" + key, "NPM_CONFIG_" + key} {
+		if v := c.getenv(name); v != "" {
+			return v, FromEnvironment
+		}
+	}
+	for _, l := range c.layers {
+		if l.from == FromTokenFlag {
+			continue
+		}
+		if v, ok := l.kv[key]; ok {
+			return v, l.from
+		}
+	}
+	return "", ""
+}
+
+// IsDefault reports that no setting named a registry: Registry is npm's
+// default, which is no Rampart registry.
+func (c Config) IsDefault() bool { return c.RegistryFrom == FromDefault }
+
+// RegistryFor is the registry npm would use for the package name: the
+// `@scope:registry` setting for a scoped name, else Registry.
+func (c Config) RegistryFor(name string) (*url.URL, error) {
+	if scope, _, ok := strings.Cut(name, "/"); ok && strings.HasPrefix(scope, "@") {
+		if v, from := c.get(scope + ":registry"); v != "" {
+			return registryURL(v, from)
+		}
+	}
+	return c.Registry, nil
+}
+
+// TokenFor is the bearer token npm would send with a request to u, and
+// where it was found: the `<nerf-dart>:_authToken` setting for the
+// longest prefix of u's host and path; else, when u is on Registry's
+// host (an absolute path that drops the registry's prefix, as npm's OIDC
+// exchange does), Registry's token. "" when none.
+func (c Config) TokenFor(u *url.URL) (string, string) {
+	if u == nil || u.Host == "" {
+		return "", ""
+	}
+	if t, from := c.tokenAt(u); t != "" {
+		return t, from
+	}
+	if c.Registry != nil && c.Registry.Host == u.Host {
+		return c.tokenAt(c.Registry)
+	}
+	return "", ""
+}
+
+// tokenAt walks up u's nerf-dart as npm-registry-fetch's regKeyFromURI
+// does ("//host/a/b/", "//host/a/b", "//host/a/", ... "//host"), the first
+// key with a token winning.
+func (c Config) tokenAt(u *url.URL) (string, string) {
+	key := "//" + u.Host + u.Path
+	for len(key) > len("//") {
+		if v, from := c.get(key + ":_authToken"); v != "" {
+			return v, from
+		}
+		if strings.HasSuffix(key, "/") {
+			key = key[:len(key)-1]
+		} else {
+			key = key[:strings.LastIndex(key, "/")+1]
+		}
+	}
+	return "", ""
+}
+
+// Transport is base (http.DefaultTransport when nil) sending each request
+// with the token TokenFor finds for its URL, unless the request already
+// carries an Authorization header: a client command's one HTTP client, so
+// every request it makes (tarballs, the log, the OSV API) is signed in
+// where npm would be, and nowhere else.
+func (c Config) Transport(base http.RoundTripper) http.RoundTripper {
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return authTransport{c, base}
+}
+
+type authTransport struct {
+	c    Config
+	base http.RoundTripper
+}
+
+func (t authTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Header.Get("Authorization") == "" {
+		if tok, _ := t.c.TokenFor(r.URL); tok != "" {
+			r = r.Clone(r.Context())
+			r.Header.Set("Authorization", "Bearer "+tok)
+		}
+	}
+	return t.base.RoundTrip(r)
 }
 
 // NerfDart is npm's key prefix for a registry's credentials: the URL
@@ -111,19 +250,6 @@ func NerfDart(u *url.URL) string {
 		p += "/"
 	}
 	return "//" + u.Host + p
-}
-
-// envLayer is npm's configuration from the environment: npm_config_*
-// in any case, "_" standing for "-" (only the registry matters here).
-func envLayer(getenv func(string) string) map[string]string {
-	kv := map[string]string{}
-	for _, name := range []string{"npm_config_registry", "NPM_CONFIG_REGISTRY"} {
-		if v := getenv(name); v != "" {
-			kv["registry"] = v
-			break
-		}
-	}
-	return kv
 }
 
 // projectRoot is npm's local prefix: the nearest folder from src.Dir up
@@ -148,16 +274,16 @@ func projectRoot(src Sources) string {
 }
 
 // userConfig is the user's .npmrc: npm_config_userconfig, else ~/.npmrc.
-func userConfig(src Sources) string {
+func userConfig(getenv func(string) string) string {
 	for _, name := range []string{"npm_config_userconfig", "NPM_CONFIG_USERCONFIG"} {
-		if v := src.Getenv(name); v != "" {
+		if v := getenv(name); v != "" {
 			return v
 		}
 	}
-	if home := src.Getenv("HOME"); home != "" {
+	if home := getenv("HOME"); home != "" {
 		return filepath.Join(home, ".npmrc")
 	}
-	if home := src.Getenv("USERPROFILE"); home != "" {
+	if home := getenv("USERPROFILE"); home != "" {
 		return filepath.Join(home, ".npmrc")
 	}
 	return ""

@@ -110,7 +110,7 @@ func publicPath(method, p string) bool {
 	}
 	for _, prefix := range []string{"/-/static/", "/.well-known/", "/-/policies/", "/policies/", "/-/webauthn/",
 		"/-/v1/done/", "/-/secret-scanning/", "/-/npm/v1/oidc/token/exchange/", "/-/sso/",
-		"/-/debug/pprof/"} { // the operator endpoints have their own token (opshttp.go)
+		"/-/debug/pprof/"} { // the operator endpoints have their own token (internal/ops/opshttp.go)
 		if strings.HasPrefix(p, prefix) {
 			return true
 		}

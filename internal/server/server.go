@@ -24,6 +24,7 @@ import (
 	"github.com/rampart/rampart/internal/config"
 	"github.com/rampart/rampart/internal/core"
 	npmfmt "github.com/rampart/rampart/internal/ecosystem/npm"
+	"github.com/rampart/rampart/internal/httpguard"
 	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/logapi"
@@ -31,6 +32,7 @@ import (
 	"github.com/rampart/rampart/internal/namepolicy"
 	"github.com/rampart/rampart/internal/notifier"
 	"github.com/rampart/rampart/internal/npm"
+	"github.com/rampart/rampart/internal/ops"
 	"github.com/rampart/rampart/internal/org"
 	"github.com/rampart/rampart/internal/osvapi"
 	"github.com/rampart/rampart/internal/password"
@@ -58,7 +60,9 @@ import (
 	"github.com/rampart/rampart/internal/web/orgpages"
 	"github.com/rampart/rampart/internal/web/quarantinepages"
 	"github.com/rampart/rampart/internal/web/reportpages"
+	"github.com/rampart/rampart/internal/web/ssopages"
 	"github.com/rampart/rampart/internal/web/stagepages"
+	"github.com/rampart/rampart/internal/web/tokenpages"
 	"github.com/rampart/rampart/internal/web/trustpages"
 	"github.com/rampart/rampart/internal/web/versionpages"
 )
@@ -131,8 +135,8 @@ type Services struct {
 	// when none is configured.
 	SSO *sso.Service
 	// Ops is what the operator watches: metrics, readiness, free space
-	// (ops.go); Blobs is the blob store as the services use it.
-	Ops   *Ops
+	// (internal/ops); Blobs is the blob store as the services use it.
+	Ops   *ops.Ops
 	Blobs blob.Store
 }
 
@@ -167,8 +171,8 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 	if err != nil {
 		return nil, err
 	}
-	ops := newOps(cfg, opts)
-	var st store.Store = observedStore{Store: db, ops: ops}
+	watch := ops.New(cfg, opts.FreeSpace, opts.Log)
+	var st store.Store = ops.ObservedStore{Store: db, Ops: watch}
 	if opts.WrapStore != nil {
 		st = opts.WrapStore(st)
 	}
@@ -177,7 +181,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		st.Close()
 		return nil, err
 	}
-	blobs := ops.wrapBlobs(fsBlobs)
+	blobs := watch.WrapBlobs(fsBlobs)
 	params := password.DefaultParams()
 	if cfg.InsecureFastPasswordHashing {
 		params = password.TestParams()
@@ -273,8 +277,8 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		Dir: filepath.Join(cfg.Data, "upstream"), MaxDocument: cfg.Limits.DocumentBytes, MaxTarball: cfg.Limits.TarballBytes, Log: opts.Log, Now: opts.Now})
 	accts.Orgs = org.New(st, mailer, cfg.PublicURL, opts.Now, opts.Log)
 	accts.SSO = openSSO(st, cfg, accts, opts.Now, opts.Log)
-	accts.Ops, accts.Blobs = ops, blobs
-	ops.watchOutbox(st, opts.Now)
+	accts.Ops, accts.Blobs = watch, blobs
+	watch.WatchOutbox(st, opts.Now)
 	accts.Advisories = openAdvisories(accts, cfg, opts)
 	// A moderator's confirmation of a malicious version publishes its
 	// MAL- advisory, which npm audit then reports as critical.
@@ -298,7 +302,6 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	npmH.UseSigning(svc.Signing)
 	npmH.UseUpstream(svc.Upstream)
 	npmH.SetTrust(svc.Trust.Service)
-	npmH.SetModeration(svc.Quarantine)
 	npmH.UseAdvisories(svc.Advisories)
 	webH := web.New(svc.Registry, web.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors}, web.Config{PublicURL: cfg.PublicURL, Policies: docs.Policies(), SecurityContacts: cfg.SecurityContact.Contact}, log)
 	webH.Mount(orgpages.New(svc.Orgs), trustpages.New(svc.Trust.Service), stagepages.New(svc.Stage, svc.Registry),
@@ -306,8 +309,9 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 		reportpages.New(svc.Reports, svc.Registry), advisorypages.New(svc.Advisories, svc.Registry),
 		logpages.New(svc.TLog, svc.Registry.ReadableBy))
 	webH.Mount(versionpages.New(svc.Registry, svc.Advisories, cfg.Limits, log))
+	webH.Mount(tokenpages.New(svc.Authn, cfg.PublicURL))
 	if svc.SSO != nil {
-		webH.WithSSO(svc.SSO)
+		webH.Mount(ssopages.New(svc.SSO))
 	}
 	addrs := clientaddr.New(cfg.TrustedProxyPrefixes())
 	// The catch-all settles the client address and, for npm, the user
@@ -335,8 +339,9 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 		"secret-scanning": addrs.Handler(scanapi.New(svc.Scanning, log)),
 	}
 	mux := newMux(serverRoutes(func(name string) http.Handler { return handlers[name] }))
-	mountOps(mux, svc, cfg, log)
+	ops.Mount(mux, svc.Ops, svc.Store, svc.Blobs, cfg, log)
 	mountReports(mux, svc, addrs.Handler, log)
+	mountModeration(mux, svc, npmH, addrs.Handler, log)
 	mux.Handle(osvapi.Prefix, addrs.Handler(osvapi.New(svc.Advisories, osvapi.Access{Authenticate: svc.Authn.Authenticate, Readable: svc.Registry.ReadableBy}, log)))
 	mountTLog(mux, svc)
 	mountSBOM(mux, svc, cfg, addrs, log)
@@ -344,7 +349,7 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	// A private registry's read gate stands in front of everything, the
 	// fast paths and their caches included (readgate.go).
 	gated := newReadGate(fastReads(mux, catchAll), cfg.Access.ReadPolicy(), svc, webH, addrs, log)
-	return withPathPrefix(cfg.PathPrefix(), withDeadlines(observe(gated, svc.Ops, addrs, cfg.Log.Requests, log), cfg.Limits))
+	return httpguard.WithPathPrefix(cfg.PathPrefix(), httpguard.WithDeadlines(ops.Observe(gated, svc.Ops, addrs, cfg.Log.Requests, log), cfg.Limits))
 }
 
 // logStartupWarnings says, once, what in cfg weakens the deployment.
@@ -375,7 +380,7 @@ func startJobs(svc *Services, cfg config.Config, log *slog.Logger) {
 		})
 	}
 	bg.Go(bg.Context(), "sweeps", func(ctx context.Context) { runSweeps(ctx, svc.Limiter, time.Hour, log) })
-	bg.Go(bg.Context(), "free space", func(ctx context.Context) { svc.Ops.watchSpace(ctx, time.Minute) })
+	bg.Go(bg.Context(), "free space", func(ctx context.Context) { svc.Ops.WatchSpace(ctx, time.Minute) })
 	startStageJobs(svc)
 	startQuarantineJobs(svc)
 	startReportJobs(svc)
@@ -400,7 +405,7 @@ func Serve(ctx context.Context, cfg config.Config, ln net.Listener, opts Options
 	logSecurityContact(cfg.SecurityContact, opts.Now, opts.Log)
 	startJobs(svc, cfg, opts.Log)
 	// No ReadTimeout or WriteTimeout: bodies and responses get deadlines
-	// sized to each request (withDeadlines), which one server-wide number
+	// sized to each request (httpguard.WithDeadlines), which one server-wide number
 	// cannot be (docs/limits.md, "Time and connections").
 	h := Handler(svc, cfg, opts.Log)
 	if opts.Wrap != nil {
@@ -412,7 +417,7 @@ func Serve(ctx context.Context, cfg config.Config, ln net.Listener, opts Options
 		IdleTimeout:       limits.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(opts.Log.Handler(), slog.LevelWarn),
 	}
-	ln = limitPerSource(ln, cfg.Limits.ConnectionsPerSource, cfg.TrustedProxyPrefixes(), opts.Log)
+	ln = httpguard.LimitPerSource(ln, cfg.Limits.ConnectionsPerSource, cfg.TrustedProxyPrefixes(), opts.Log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -278,17 +278,3 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, p authz
 	webkit.Redirect(w, pathAccount+"?changed=1")
 	return nil
 }
-
-func (h *Handler) revokeToken(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
-	if p.User == nil {
-		return webkit.NeedSignIn(r)
-	}
-	if err := webkit.ParseForm(w, r); err != nil {
-		return err
-	}
-	if err := h.authn.RevokeToken(r.Context(), p, r.PostForm.Get("key")); err != nil {
-		return err
-	}
-	webkit.Redirect(w, pathAccount+"?revoked=1")
-	return nil
-}

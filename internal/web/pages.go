@@ -19,7 +19,6 @@ import (
 	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/registry"
-	"github.com/rampart/rampart/internal/sso"
 	"github.com/rampart/rampart/internal/web/chart"
 	"github.com/rampart/rampart/internal/web/markdown"
 	"github.com/rampart/rampart/internal/web/webkit"
@@ -304,8 +303,9 @@ type loginBody struct {
 	Error string
 	// TOTP and Keys are the second factors a pending sign-in may use.
 	TOTP, Keys bool
-	// SSO are the identity providers to sign in with (sso.go).
-	SSO []sso.Info
+	// SSO are the other ways to sign in (signin.go: ssopages' identity
+	// providers).
+	SSO []webkit.SignInOption
 	// PasswordHidden hides the password form ([access] password_login =
 	// false; ?password=1 shows it, the administrators' break-glass).
 	PasswordHidden bool

@@ -58,13 +58,15 @@ type Handler struct {
 	// plant a session or a pending sign-in. On http://localhost, where
 	// browsers refuse the prefix, the plain names are used.
 	cookiePrefix string
-	// sso signs in with identity providers (sso.go); nil for none.
-	sso SSO
-	mux *http.ServeMux
+	mux          *http.ServeMux
 	// root is mux behind cross-origin (CSRF) protection.
 	root http.Handler
 	// sections are the groups' parts of package pages (packagesections.go).
 	sections []webkit.PackageSection
+
+	// signInOptions list the sign-in page's other ways in (signin.go:
+	// ssopages' identity providers).
+	signInOptions []func() []webkit.SignInOption
 }
 
 // New builds the web UI.
@@ -138,7 +140,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 const hostCookiePrefix = "__Host-"
 
 // ownCookieNames are the cookies the web UI sets (with setCookie).
-var ownCookieNames = []string{sessionCookie, pendingCookie, deviceCookie, ceremonyCookie, ssoCookie}
+var ownCookieNames = []string{sessionCookie, pendingCookie, deviceCookie, ceremonyCookie, webkit.CookieSSOFlight}
 
 // ownCookies is where the cookie prefix is undone, so that every handler
 // reads a cookie by its plain name (r.Cookie(sessionCookie)) whatever the
