@@ -3,6 +3,7 @@ package npm
 import (
 	"context"
 	"net/http"
+	"net/netip"
 	"strconv"
 
 	"github.com/rampart/rampart/internal/config"
@@ -53,8 +54,9 @@ func (h *Handler) mayShadow(ctx context.Context, name string) error {
 }
 
 // upstreamPackument serves a proxied packument in the form asked for.
-func (h *Handler) upstreamPackument(w http.ResponseWriter, r *http.Request, u *config.Upstream, name string) error {
-	doc, err := h.up.Packument(r.Context(), u, name)
+// The fetches it causes upstream count against the client's address.
+func (h *Handler) upstreamPackument(w http.ResponseWriter, r *http.Request, u *config.Upstream, name string, addr netip.Addr) error {
+	doc, err := h.up.Packument(upstream.WithClient(r.Context(), addr), u, name)
 	if err != nil {
 		return err
 	}
@@ -81,8 +83,8 @@ func (h *Handler) upstreamPackument(w http.ResponseWriter, r *http.Request, u *c
 }
 
 // upstreamTarball serves a proxied tarball, checked against its pin.
-func (h *Handler) upstreamTarball(w http.ResponseWriter, r *http.Request, u *config.Upstream, name, file string) error {
-	tb, err := h.up.Tarball(r.Context(), u, name, file)
+func (h *Handler) upstreamTarball(w http.ResponseWriter, r *http.Request, u *config.Upstream, name, file string, addr netip.Addr) error {
+	tb, err := h.up.Tarball(upstream.WithClient(r.Context(), addr), u, name, file)
 	if err != nil {
 		return err
 	}

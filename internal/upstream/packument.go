@@ -67,6 +67,10 @@ func (s *Service) Packument(ctx context.Context, u *config.Upstream, name string
 			s.mu.Unlock()
 			return e.served, nil
 		}
+		if e == nil && s.neg.missing(key, s.d.Now()) {
+			s.mu.Unlock()
+			return nil, notFound(u, name)
+		}
 		if wait, busy := s.inflight[key]; busy {
 			s.mu.Unlock()
 			select {
@@ -81,6 +85,11 @@ func (s *Service) Packument(ctx context.Context, u *config.Upstream, name string
 		s.mu.Unlock()
 		doc, err := s.refresh(ctx, u, name, e)
 		s.mu.Lock()
+		if core.KindOf(err) == core.KindNotFound {
+			// Remembered, so that asking again (or a flood of made-up
+			// names asked twice) does not reach the upstream.
+			s.neg.add(key, s.d.Now().Add(u.NegativeTTL.Duration))
+		}
 		delete(s.inflight, key)
 		close(done)
 		s.mu.Unlock()
@@ -186,7 +195,7 @@ func (s *Service) fetchDoc(ctx context.Context, u *config.Upstream, name string,
 	case resp.StatusCode == http.StatusNotModified && e != nil:
 		return nil, etag, nil
 	case resp.StatusCode == http.StatusNotFound:
-		return nil, "", core.Errorf(core.KindNotFound, "package %s was not found here or on the upstream registry %q", name, u.Name)
+		return nil, "", notFound(u, name)
 	case resp.StatusCode != http.StatusOK:
 		return nil, "", fmt.Errorf("the upstream answered %s", resp.Status)
 	}
@@ -195,6 +204,11 @@ func (s *Service) fetchDoc(ctx context.Context, u *config.Upstream, name string,
 		return nil, "", err
 	}
 	return b, resp.Header.Get("ETag"), nil
+}
+
+// notFound is the answer for a name neither here nor upstream.
+func notFound(u *config.Upstream, name string) error {
+	return core.Errorf(core.KindNotFound, "package %s was not found here or on the upstream registry %q", name, u.Name)
 }
 
 // abbrevFields are the manifest fields of npm's abbreviated form.

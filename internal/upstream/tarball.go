@@ -83,6 +83,9 @@ func digestOf(integrity string) (blob.Digest, bool) {
 // against the pinned integrity. Other bytes are refused and reported.
 func (s *Service) download(ctx context.Context, u *config.Upstream, name string, f file) (*os.File, blob.Digest, error) {
 	resp, cancel, err := s.get(ctx, u, f.from, "application/octet-stream", "")
+	if core.KindOf(err) == core.KindRateLimited {
+		return nil, "", err
+	}
 	if err != nil {
 		return nil, "", unavailable(u, err)
 	}

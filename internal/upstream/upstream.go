@@ -75,6 +75,8 @@ type Service struct {
 	docBytes int64                    // what docs holds, bounded by maxCachedBytes
 	inflight map[string]chan struct{} // one fetch per packument at a time
 	reported map[string]bool          // mismatches already recorded (upstream, name, version, offered)
+	neg      negative                 // names the upstream does not have (guard.go)
+	clients  map[string]*bucket       // upstream fetches per client address (guard.go)
 }
 
 // maxFetches bounds concurrent requests to upstreams; maxCachedBytes the
@@ -107,7 +109,7 @@ func New(d Deps) *Service {
 			},
 		}
 	}
-	return &Service{d: d, client: c, fetches: make(chan struct{}, maxFetches), docs: map[string]*entry{}, inflight: map[string]chan struct{}{}, reported: map[string]bool{}}
+	return &Service{d: d, client: c, fetches: make(chan struct{}, maxFetches), docs: map[string]*entry{}, inflight: map[string]chan struct{}{}, reported: map[string]bool{}, clients: map[string]*bucket{}}
 }
 
 // For returns the upstream that serves name by its patterns, or nil.
@@ -144,6 +146,9 @@ func unavailable(u *config.Upstream, err error) error {
 
 // get sends a GET to the upstream with its credentials, bounded in time.
 func (s *Service) get(ctx context.Context, u *config.Upstream, target, accept, etag string) (*http.Response, context.CancelFunc, error) {
+	if err := s.allow(ctx, u); err != nil {
+		return nil, nil, err
+	}
 	select {
 	case s.fetches <- struct{}{}:
 	case <-ctx.Done():
