@@ -247,7 +247,7 @@ func (s *Service) serve(ctx context.Context, u *config.Upstream, name string, ra
 	now := s.d.Now()
 	origin, _ := url.Parse(u.URL)
 	var fresh []core.UpstreamPin
-	var mismatches []*core.Event
+	var mismatches, refusals []*core.Event
 	files := map[string]file{}
 	kept := map[string]time.Time{}
 	for v, mv := range versions {
@@ -291,20 +291,38 @@ func (s *Service) serve(ctx context.Context, u *config.Upstream, name string, ra
 		} else {
 			fresh = append(fresh, core.UpstreamPin{Ref: ref, Version: v, Upstream: u.Name, Integrity: offered, FirstSeen: now})
 		}
+		if u.VerifySignatures {
+			refused, err := s.checkSignatures(ctx, u, name, v, str(dist["integrity"]), dist, published)
+			if err != nil {
+				return nil, err
+			}
+			if refused != nil {
+				if e := s.signatureRefused(u, name, v, offered, refused, now); e != nil {
+					refusals = append(refusals, e)
+				}
+				delete(versions, v)
+				continue
+			}
+		}
 		file := path.Base(fu.Path)
-		// This registry's own link, integrity and nothing of the
-		// upstream's signatures: they would not verify with our keys.
+		// This registry's own link and the pinned integrity. The
+		// upstream's signatures and attestation links go through only
+		// when they were verified and are over the integrity served
+		// (its keys are listed at /-/npm/v1/keys beside ours); else they
+		// would not verify for clients.
 		dist["tarball"] = s.d.PublicURL + name + "/-/" + file
+		if !u.VerifySignatures || integrity != str(dist["integrity"]) {
+			delete(dist, "signatures")
+			delete(dist, "attestations")
+		}
 		dist["integrity"] = integrity
 		if !strings.HasPrefix(integrity, "sha1-") {
 			delete(dist, "shasum")
 		}
-		delete(dist, "signatures")
-		delete(dist, "attestations")
 		files[file] = fileFor(v, integrity, from)
 		kept[v] = published
 	}
-	if err := s.pin(ctx, fresh, mismatches); err != nil {
+	if err := s.pin(ctx, fresh, append(mismatches, refusals...)); err != nil {
 		return nil, err
 	}
 	fixTags(doc, kept)

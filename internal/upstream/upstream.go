@@ -77,6 +77,7 @@ type Service struct {
 	reported map[string]bool          // mismatches already recorded (upstream, name, version, offered)
 	neg      negative                 // names the upstream does not have (guard.go)
 	clients  map[string]*bucket       // upstream fetches per client address (guard.go)
+	keys     map[string]*keyList      // each upstream's signing keys (signatures.go)
 }
 
 // maxFetches bounds concurrent requests to upstreams; maxCachedBytes the
@@ -109,7 +110,7 @@ func New(d Deps) *Service {
 			},
 		}
 	}
-	return &Service{d: d, client: c, fetches: make(chan struct{}, maxFetches), docs: map[string]*entry{}, inflight: map[string]chan struct{}{}, reported: map[string]bool{}, clients: map[string]*bucket{}}
+	return &Service{d: d, client: c, fetches: make(chan struct{}, maxFetches), docs: map[string]*entry{}, inflight: map[string]chan struct{}{}, reported: map[string]bool{}, clients: map[string]*bucket{}, keys: map[string]*keyList{}}
 }
 
 // For returns the upstream that serves name by its patterns, or nil.

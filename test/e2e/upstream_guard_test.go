@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -23,6 +24,8 @@ type counting struct {
 	proxy *httputil.ReverseProxy
 	mu    sync.Mutex
 	paths map[string]int
+	// mutate, if set, may change each packument the upstream sends.
+	mutate func(doc map[string]any)
 }
 
 func newCounting(t *testing.T, up *testserver.Server) (*httptest.Server, *counting) {
@@ -44,6 +47,14 @@ func newCounting(t *testing.T, up *testserver.Server) (*httptest.Server, *counti
 			return err
 		}
 		b = bytes.ReplaceAll(b, []byte(up.URL), []byte(self))
+		c.mu.Lock()
+		mutate := c.mutate
+		c.mu.Unlock()
+		var doc map[string]any
+		if mutate != nil && json.Unmarshal(b, &doc) == nil && doc["versions"] != nil {
+			mutate(doc)
+			b, _ = json.Marshal(doc)
+		}
 		resp.Body = io.NopCloser(bytes.NewReader(b))
 		resp.ContentLength = int64(len(b))
 		resp.Header.Set("Content-Length", strconv.Itoa(len(b)))
