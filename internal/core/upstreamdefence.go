@@ -11,4 +11,7 @@ const (
 	// on its first download; it is neither stored nor served until a
 	// moderator releases it.
 	EventUpstreamQuarantine = "upstream.quarantine"
+	// EventUpstreamDecide: a moderator released a held proxied version
+	// (a false positive) or confirmed it malicious (a MAL- advisory).
+	EventUpstreamDecide = "upstream.decide"
 )

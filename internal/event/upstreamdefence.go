@@ -26,9 +26,29 @@ type UpstreamQuarantine struct {
 	Rules []string `event:"rules"`
 }
 
+// UpstreamDecide: a moderator's decision on a held proxied version
+// (EventUpstreamDecide): released or confirmed, why, and the MAL- id of a
+// confirmation.
+type UpstreamDecide struct {
+	Upstream string `event:"upstream"`
+	State    string `event:"state"`
+	Reason   string `event:"reason"`
+	Advisory string `event:"advisory"`
+	Via      string `event:"via,personal"`
+	IP       string `event:"ip,personal"`
+}
+
 func init() {
 	register(UpstreamSignature{}, 1)
 	register(UpstreamQuarantine{}, 1)
+	register(UpstreamDecide{}, 1)
+}
+
+func (UpstreamDecide) Type() string { return core.EventUpstreamDecide }
+
+// At is the event of p by actor about name@version.
+func (p UpstreamDecide) At(at time.Time, actor, name, version string) *core.Event {
+	return newEvent(p, at, actor, name, version)
 }
 
 func (UpstreamSignature) Type() string  { return core.EventUpstreamSignature }

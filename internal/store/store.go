@@ -109,6 +109,7 @@ type Tx interface {
 	Reports
 	Advisories
 	UpstreamPins
+	UpstreamHolds
 	Invites
 	SSOIdentities
 }

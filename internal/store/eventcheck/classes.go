@@ -230,6 +230,11 @@ var Methods = map[string]Rule{
 	// UpstreamPins
 	"PinUpstream":  {Security, "a pin decides which bytes a proxied version accepts; EventUpstreamPin"},
 	"UpstreamPins": {Read, ""},
+	// UpstreamHolds
+	"PutUpstreamHold":    {Security, "a proxied version held as possibly malicious is served to no one; EventUpstreamQuarantine"},
+	"UpstreamHolds":      {Read, ""},
+	"ListUpstreamHolds":  {Read, ""},
+	"DecideUpstreamHold": {Security, "a moderator's release serves a held proxied version, a confirmation blocks it for good; EventUpstreamDecide"},
 	// Invites, SSOIdentities
 	"CreateInvite":    {Security, "an address may sign up on an invite-only registry; EventInviteCreate"},
 	"UseInvite":       {Security, "an invitation became an account; EventInviteUse"},

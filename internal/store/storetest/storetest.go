@@ -101,6 +101,7 @@ var roles = []struct {
 	{"Reports", reports.RunReports},
 	{"Advisories", advisories.RunAdvisories},
 	{"UpstreamPins", upstream.RunUpstreamPins},
+	{"UpstreamHolds", upstream.RunUpstreamHolds},
 	{"Invites", access.RunInvites},
 	{"SSOIdentities", access.RunSSOIdentities},
 	{"Transactions", RunTransactions},
