@@ -120,6 +120,10 @@ var endpoints = []endpoint{
 	{http.MethodPost, "/-/rampart/v1/moderation/package/{pkg}/v/{id}/confirm", moderationAction("confirm"), tokenMustHold},
 	{http.MethodPost, "/-/rampart/v1/moderation/rescan", serveModerationRescan, tokenMustHold},
 	{http.MethodGet, "/-/rampart/v1/moderation/rescan", serveModerationRescanStatus, tokenMustHold},
+	// Proxied versions the malware scan held (upstreammoderation.go).
+	{http.MethodGet, "/-/rampart/v1/moderation/upstream/held", serveUpstreamHeld, tokenMustHold},
+	{http.MethodPost, "/-/rampart/v1/moderation/upstream/package/{pkg}/v/{id}/release", upstreamModerationAction("release"), tokenMustHold},
+	{http.MethodPost, "/-/rampart/v1/moderation/upstream/package/{pkg}/v/{id}/confirm", upstreamModerationAction("confirm"), tokenMustHold},
 
 	// What npm 11 asks for that this registry does not have yet: each is
 	// answered 404 with what is missing. 404 is also what npm expects of a

@@ -39,6 +39,9 @@ type Document struct {
 	Modified     time.Time
 	// files maps a tarball's file name to what fetching it needs.
 	files map[string]file
+	// refused maps the file name of a version left out by the screening
+	// (screen.go) to why, for the clear refusal of its tarball.
+	refused map[string]error
 }
 
 // file is a served version's tarball.
@@ -233,9 +236,13 @@ func (s *Service) serve(ctx context.Context, u *config.Upstream, name string, ra
 	times, _ := doc["time"].(map[string]any)
 	ref := core.NPM(name)
 	var pins []core.UpstreamPin
+	var sc *screening
 	if err := s.d.Store.View(ctx, func(tx store.Tx) error {
 		var err error
-		pins, err = tx.UpstreamPins(ref)
+		if pins, err = tx.UpstreamPins(ref); err != nil {
+			return err
+		}
+		sc, err = s.screen(ctx, tx, ref)
 		return err
 	}); err != nil {
 		return nil, err
@@ -248,7 +255,7 @@ func (s *Service) serve(ctx context.Context, u *config.Upstream, name string, ra
 	origin, _ := url.Parse(u.URL)
 	var fresh []core.UpstreamPin
 	var mismatches, refusals []*core.Event
-	files := map[string]file{}
+	files, refused := map[string]file{}, map[string]error{}
 	kept := map[string]time.Time{}
 	for v, mv := range versions {
 		m, ok := mv.(map[string]any)
@@ -305,6 +312,11 @@ func (s *Service) serve(ctx context.Context, u *config.Upstream, name string, ra
 			}
 		}
 		file := path.Base(fu.Path)
+		if err := s.refusal(sc, u, name, v); err != nil {
+			refused[file] = err
+			delete(versions, v)
+			continue
+		}
 		// This registry's own link and the pinned integrity. The
 		// upstream's signatures and attestation links go through only
 		// when they were verified and are over the integrity served
@@ -358,7 +370,7 @@ func (s *Service) serve(ctx context.Context, u *config.Upstream, name string, ra
 	}
 	sum := sha256.Sum256(full)
 	modified, _ := time.Parse(time.RFC3339, str(times["modified"]))
-	return &Document{Full: full, Abbrev: ab, ETag: "up-" + hex.EncodeToString(sum[:12]), Modified: modified, files: files}, nil
+	return &Document{Full: full, Abbrev: ab, ETag: "up-" + hex.EncodeToString(sum[:12]), Modified: modified, files: files, refused: refused}, nil
 }
 
 func fileFor(v, integrity, from string) file {

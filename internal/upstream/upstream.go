@@ -60,6 +60,17 @@ type Deps struct {
 	Now                     func() time.Time
 	// Client is the HTTP client (nil: one with the upstreams' timeouts).
 	Client *http.Client
+
+	// Scan is the malware scan of a tarball's first download (nil: off);
+	// Summary words its findings as a hold's reason.
+	Scan    Scan
+	Summary func([]core.ScanFinding) string
+	// Malicious names this registry's MAL- advisories of a package (nil:
+	// none are checked).
+	Malicious Malicious
+	// Moderation decides and completes the moderators' actions
+	// (moderation.go); nil: none can be taken.
+	Moderation *Moderation
 }
 
 // Service is the proxy.
