@@ -66,6 +66,12 @@ func (h *Handler) upstreamPackument(w http.ResponseWriter, r *http.Request, u *c
 	}
 	etag := `W/"` + doc.ETag + "-" + form + `"`
 	hdr := w.Header()
+	if doc.Warning != "" {
+		// The typosquatting flag, for clients and tools that read
+		// headers (npm 11 no longer prints Warning headers; the
+		// packument's "_rampart" field carries it too).
+		hdr.Set("Rampart-Typosquat", doc.Warning)
+	}
 	hdr.Set("ETag", etag)
 	hdr["Vary"] = varyPackument
 	hdr["Cache-Control"] = cachePublic

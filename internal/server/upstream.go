@@ -8,6 +8,7 @@ import (
 	"github.com/rampart/rampart/internal/advisory"
 	"github.com/rampart/rampart/internal/config"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/namepolicy"
 	"github.com/rampart/rampart/internal/quarantine"
 	"github.com/rampart/rampart/internal/registry"
 	"github.com/rampart/rampart/internal/store"
@@ -24,6 +25,18 @@ func screenUpstream(d *upstream.Deps, cfg config.Config, sc *quarantine.Scanner,
 		d.Summary = quarantine.Summary
 	}
 	d.Moderation = &upstream.Moderation{Authorize: quarantine.AuthorizeModeration, Reason: quarantine.Reason, Signed: reg.Signed}
+}
+
+// upstreamNames flags proxied names that resemble popular ones, with
+// the check of new local names.
+func upstreamNames(d *upstream.Deps, names *namepolicy.Service) {
+	if names == nil {
+		return
+	}
+	d.Resembles = func(ctx context.Context, ref core.PackageRef) (string, string, bool, error) {
+		m, ok, err := names.Resembles(ctx, ref)
+		return m.Popular, m.Why, ok, err
+	}
 }
 
 // upstreamAdvisories has the proxy block versions named by MAL-

@@ -39,6 +39,8 @@ type Document struct {
 	Modified     time.Time
 	// files maps a tarball's file name to what fetching it needs.
 	files map[string]file
+	// Warning is the typosquatting flag's message, "" for none.
+	Warning string
 	// refused maps the file name of a version left out by the screening
 	// (screen.go) to why, for the clear refusal of its tarball.
 	refused map[string]error
@@ -343,14 +345,21 @@ func (s *Service) serve(ctx context.Context, u *config.Upstream, name string, ra
 			delete(times, k)
 		}
 	}
-	for _, k := range []string{"_rev", "_attachments"} {
+	for _, k := range []string{"_rev", "_attachments", "_rampart"} {
 		delete(doc, k)
+	}
+	warning, err := s.flagTyposquat(ctx, u.Name, name, doc)
+	if err != nil {
+		return nil, err
 	}
 	full, err := json.Marshal(doc)
 	if err != nil {
 		return nil, err
 	}
 	abbrev := map[string]any{"name": name, "dist-tags": doc["dist-tags"], "versions": map[string]any{}}
+	if f, ok := doc["_rampart"]; ok {
+		abbrev["_rampart"] = f
+	}
 	if mod := str(times["modified"]); mod != "" {
 		abbrev["modified"] = mod
 	}
@@ -370,7 +379,7 @@ func (s *Service) serve(ctx context.Context, u *config.Upstream, name string, ra
 	}
 	sum := sha256.Sum256(full)
 	modified, _ := time.Parse(time.RFC3339, str(times["modified"]))
-	return &Document{Full: full, Abbrev: ab, ETag: "up-" + hex.EncodeToString(sum[:12]), Modified: modified, files: files, refused: refused}, nil
+	return &Document{Full: full, Abbrev: ab, ETag: "up-" + hex.EncodeToString(sum[:12]), Modified: modified, files: files, refused: refused, Warning: warning}, nil
 }
 
 func fileFor(v, integrity, from string) file {

@@ -68,6 +68,9 @@ type Deps struct {
 	// Malicious names this registry's MAL- advisories of a package (nil:
 	// none are checked).
 	Malicious Malicious
+	// Resembles flags names that imitate popular ones (typosquat.go;
+	// nil: none flagged).
+	Resembles Resembles
 	// Moderation decides and completes the moderators' actions
 	// (moderation.go); nil: none can be taken.
 	Moderation *Moderation

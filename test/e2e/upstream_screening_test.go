@@ -26,6 +26,10 @@ func TestUpstreamMalwareAndAdvisories(t *testing.T) {
 		withScripts(t, dir, map[string]string{"postinstall": "node install.js"})
 		upAlice.MustRun(dir, "publish")
 	}
+	if out, err := up.Admin(t, "", "name", "allow", "lodahs", "--reason", "the upstream allows it"); err != nil {
+		t.Fatalf("name allow on the upstream: %v\n%s", err, out)
+	}
+	publish(t, upAlice, pkg{Name: "lodahs", Version: "1.0.0"})
 	publish(t, upAlice, pkg{Name: "up-sneaky", Version: "1.0.0"})
 	publish(t, upAlice, pkg{Name: "up-sneaky", Version: "1.1.0"})
 	front, _ := newCounting(t, up)
@@ -115,5 +119,30 @@ packages = ["*"]
 	anon(t, s).MustRun(app, "install", "up-sneaky")
 	if v := installedVersion(t, app, "up-sneaky"); v != "1.0.0" {
 		t.Fatalf("npm install up-sneaky got %s, want 1.0.0 (1.1.0 is blocked)", v)
+	}
+
+	// A proxied name that imitates a popular one is served (it exists
+	// upstream), flagged in its packument and response.
+	app = project(t)
+	anon(t, s).MustRun(app, "install", "lodahs")
+	if v := installedVersion(t, app, "lodahs"); v != "1.0.0" {
+		t.Fatalf("installed lodahs@%s", v)
+	}
+	flag, _ := packument(t, s, "lodahs", "").JSON(t)["_rampart"].(map[string]any)
+	if ts, _ := flag["typosquat"].(map[string]any); ts["resembles"] != "lodash" || !strings.Contains(ts["why"].(string), "typo") {
+		t.Fatalf("lodahs's packument flag: %v", flag)
+	}
+	req, _ := http.NewRequest("GET", s.URL+"lodahs", nil)
+	req.Header.Set("Accept", "application/vnd.npm.install-v1+json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if h := resp.Header.Get("Rampart-Typosquat"); !strings.Contains(h, "resembles the popular package lodash") {
+		t.Fatalf("Rampart-Typosquat: %q", h)
+	}
+	if _, ok := packument(t, s, "up-sneaky", "").JSON(t)["_rampart"]; ok {
+		t.Fatal("up-sneaky is flagged")
 	}
 }
