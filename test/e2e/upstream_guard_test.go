@@ -31,12 +31,13 @@ type counting struct {
 func newCounting(t *testing.T, up *testserver.Server) (*httptest.Server, *counting) {
 	t.Helper()
 	u, _ := url.Parse(up.URL)
-	c := &counting{proxy: httputil.NewSingleHostReverseProxy(u), paths: map[string]int{}}
+	c := &counting{proxy: &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+		r.SetURL(u)
+		r.Out.Header.Del("Accept-Encoding")
+	}}, paths: map[string]int{}}
 	srv := httptest.NewUnstartedServer(c)
 	self := "http://" + srv.Listener.Addr().String() + "/"
 	// As a mirror does: the packuments' tarball links point at itself.
-	direct := c.proxy.Director
-	c.proxy.Director = func(r *http.Request) { direct(r); r.Header.Del("Accept-Encoding") }
 	c.proxy.ModifyResponse = func(resp *http.Response) error {
 		if !strings.Contains(resp.Header.Get("Content-Type"), "json") {
 			return nil
