@@ -85,6 +85,9 @@ func (n *negative) add(key string, until time.Time) {
 type bucket struct {
 	level float64
 	last  time.Time
+	// warned: the refusal was logged since the bucket was last below
+	// its burst (a flood logs once, not once per request).
+	warned bool
 }
 
 // allow counts one upstream request against the client in ctx (none: an
@@ -119,12 +122,16 @@ func (s *Service) allow(ctx context.Context, u *config.Upstream) error {
 		if wait < time.Second {
 			wait = time.Second
 		}
-		s.d.Log.Warn("upstream: a client's fetches are rate limited", "upstream", u.Name, "source", throttle.SourceKey(addr))
+		if !b.warned {
+			b.warned = true
+			s.d.Log.Warn("upstream: a client's fetches are rate limited", "upstream", u.Name, "source", throttle.SourceKey(addr))
+		}
 		return core.RateLimited(wait,
 			"too many requests from your address for packages not cached from the upstream registry %q (at most %d at once, then one every %s); try again in %s",
 			u.Name, u.ClientFetchBurst, u.ClientFetchEvery.Duration, wait.Round(time.Second))
 	}
 	b.level++
+	b.warned = false
 	return nil
 }
 
