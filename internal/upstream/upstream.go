@@ -17,6 +17,17 @@
 //   - Tarballs are fetched only from the upstream's own origin, bounded in
 //     size and time, checked against the pinned integrity before they are
 //     stored (in the blob store, by digest) or served.
+//   - Screening as for local versions (screen.go, moderation.go): the
+//     malware scan on a tarball's first download (a finding holds the
+//     version for the moderators, who release or confirm it), MAL-
+//     advisories blocking the versions they name, typosquatting flags on
+//     look-alike names (typosquat.go).
+//   - Upstream registry signatures verified with the upstream's keys and
+//     passed through, its keys listed beside this registry's
+//     (signatures.go).
+//   - Made-up names cannot make it an amplifier (guard.go): a negative
+//     cache of names the upstream lacks, and a limit per client address
+//     on the requests it causes upstream.
 //
 // Packuments are cached in memory and in the data folder and revalidated
 // with If-None-Match after the upstream's revalidate interval; when the
