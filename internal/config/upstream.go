@@ -37,6 +37,24 @@ type Upstream struct {
 	Revalidate Duration `toml:"revalidate"`
 	// Timeout bounds each request to the upstream. Default 30s.
 	Timeout Duration `toml:"timeout"`
+	// NegativeTTL is how long a name the upstream does not have is
+	// answered 404 without asking again. Default 1m.
+	NegativeTTL Duration `toml:"negative_ttl"`
+	// ClientFetchBurst and ClientFetchEvery limit the requests one client
+	// address may cause to the upstream (names and tarballs not cached):
+	// up to the burst at once, then one more per period. Defaults 60 and
+	// 1s: a cold install of a large tree, not a flood of made-up names.
+	ClientFetchBurst int      `toml:"client_fetch_burst"`
+	ClientFetchEvery Duration `toml:"client_fetch_every"`
+	// VerifySignatures checks each proxied version's dist.signatures with
+	// the upstream's keys (npm's /-/npm/v1/keys format, read from
+	// KeysURL) and refuses a version whose signature does not verify; its
+	// keys are served beside this registry's so that clients can verify
+	// the signatures passed through.
+	VerifySignatures bool `toml:"verify_signatures"`
+	// KeysURL is where the upstream lists its keys; default
+	// <url>-/npm/v1/keys.
+	KeysURL string `toml:"keys_url"`
 }
 
 // Matches reports whether the upstream serves name by its patterns
@@ -88,7 +106,27 @@ func (c *Config) validateUpstreams() []error {
 		if u.Timeout.Duration == 0 {
 			u.Timeout.Duration = 30 * time.Second
 		}
-		if u.Cooldown.Duration < 0 || u.Revalidate.Duration < 0 || u.Timeout.Duration < 0 {
+		if u.NegativeTTL.Duration == 0 {
+			u.NegativeTTL.Duration = time.Minute
+		}
+		if u.ClientFetchBurst == 0 {
+			u.ClientFetchBurst = 60
+		}
+		if u.ClientFetchEvery.Duration == 0 {
+			u.ClientFetchEvery.Duration = time.Second
+		}
+		if u.ClientFetchBurst < 0 {
+			errs = append(errs, fmt.Errorf("%s: client_fetch_burst = %d: want at least 1 (60 is the default)", where, u.ClientFetchBurst))
+		}
+		if u.VerifySignatures && u.KeysURL == "" && !strings.Contains(u.URL, "?") {
+			u.KeysURL = u.URL + "-/npm/v1/keys"
+		}
+		if u.KeysURL != "" {
+			if p, err := url.Parse(u.KeysURL); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" || p.User != nil {
+				errs = append(errs, fmt.Errorf("%s: keys_url = %q: want an absolute http or https URL without credentials", where, u.KeysURL))
+			}
+		}
+		if u.Cooldown.Duration < 0 || u.Revalidate.Duration < 0 || u.Timeout.Duration < 0 || u.NegativeTTL.Duration < 0 || u.ClientFetchEvery.Duration < 0 {
 			errs = append(errs, fmt.Errorf("%s: durations must not be negative", where))
 		}
 	}

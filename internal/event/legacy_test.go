@@ -139,6 +139,9 @@ func TestLegacyShapes(t *testing.T) {
 		// Upstream events were born typed.
 		{core.EventUpstreamPin, map[string]any{"upstream": "u", "integrity": "sha512-x"}, UpstreamPin{Upstream: "u", Integrity: "sha512-x"}},
 		{core.EventUpstreamMismatch, map[string]any{"upstream": "u", "pinned": "a", "offered": "b"}, UpstreamMismatch{Upstream: "u", Pinned: "a", Offered: "b"}},
+		{core.EventUpstreamSignature, map[string]any{"upstream": "u", "integrity": "sha512-x", "keyid": "SHA256:k", "reason": "r"}, UpstreamSignature{Upstream: "u", Integrity: "sha512-x", KeyID: "SHA256:k", Reason: "r"}},
+		{core.EventUpstreamDecide, map[string]any{"upstream": "u", "state": "released", "reason": "fp"}, UpstreamDecide{Upstream: "u", State: "released", Reason: "fp"}},
+		{core.EventUpstreamQuarantine, map[string]any{"upstream": "u", "integrity": "sha512-x", "rules": []string{"r1"}}, UpstreamQuarantine{Upstream: "u", Integrity: "sha512-x", Rules: []string{"r1"}}},
 		// Private-registry events were born typed.
 		{core.EventInviteCreate, map[string]any{"invite": 1, "expires": now}, InviteCreate{Invite: 1, Expires: ms}},
 		{core.EventInviteUse, map[string]any{"invite": 1, "user": "al"}, InviteUse{Invite: 1, User: "al"}},

@@ -47,6 +47,9 @@ type Config struct {
 	// account that has only security keys with npm's web OTP challenge,
 	// and reports whether it did (npm.Handler.WebOTP); nil: never.
 	Challenge func(w http.ResponseWriter, r *http.Request, p authz.Principal, err error) bool
+	// Upstream is the proxy's moderation of the proxied versions its scan
+	// held (upstream.go); nil: the registry proxies nothing.
+	Upstream Upstream
 }
 
 // Handler serves the API.
@@ -142,6 +145,8 @@ func route(method, escaped string) (*endpoint, string, string, error) {
 		eps = held
 	case len(segs) == 1 && segs[0] == "rescan":
 		eps = rescan
+	case len(segs) >= 2 && segs[0] == "upstream":
+		eps, pkg, id = routeUpstream(segs[1:])
 	case len(segs) >= 4 && segs[0] == "package":
 		// package/<name...>/v/<version>, or with an action after it; the
 		// method says which when a path could read either way.
@@ -150,9 +155,9 @@ func route(method, escaped string) (*endpoint, string, string, error) {
 		isAction := n >= 5 && segs[n-3] == "v" && actions[segs[n-1]] != nil && validName(segs[1:n-3])
 		switch {
 		case isEvidence && (method == http.MethodGet || !isAction):
-			eps, pkg, id = evidence, strings.Join(segs[1:n-2], "/"), segs[n-1]
+			eps, pkg, id = evidence, joinName(segs[1:n-2]), segs[n-1]
 		case isAction:
-			eps, pkg, id = actions[segs[n-1]], strings.Join(segs[1:n-3], "/"), segs[n-2]
+			eps, pkg, id = actions[segs[n-1]], joinName(segs[1:n-3]), segs[n-2]
 		}
 	}
 	if eps == nil {
@@ -167,6 +172,9 @@ func route(method, escaped string) (*endpoint, string, string, error) {
 	}
 	return nil, "", "", core.WrongMethod(allow, "%s takes only %s, not %s", quote.Untrusted(escaped), strings.Join(allow, ", "), quote.Untrusted(method))
 }
+
+// joinName is the package name of validName's segments.
+func joinName(segs []string) string { return strings.Join(segs, "/") }
 
 // validName is a package name's segments: "name", "@scope/name" in one,
 // or "@scope" and "name" in two.

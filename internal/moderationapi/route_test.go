@@ -27,6 +27,12 @@ func TestRoute(t *testing.T) {
 		// A package named "v": the method decides.
 		{"GET", "package/@s/v/v/hold", "/-/rampart/v1/moderation/package/{pkg}/v/{id}", "@s/v", "hold", 0},
 		{"POST", "package/v/v/1.0.0/release", "/-/rampart/v1/moderation/package/{pkg}/v/{id}/release", "v", "1.0.0", 0},
+		{"GET", "upstream/held", "/-/rampart/v1/moderation/upstream/held", "", "", 0},
+		{"POST", "upstream/package/@acme%2fpad/v/1.0.1/confirm", "/-/rampart/v1/moderation/upstream/package/{pkg}/v/{id}/confirm", "@acme/pad", "1.0.1", 0},
+		{"POST", "upstream/package/pad/v/1.0.1/release", "/-/rampart/v1/moderation/upstream/package/{pkg}/v/{id}/release", "pad", "1.0.1", 0},
+		{"GET", "upstream/package/pad/v/1.0.1/release", "", "", "", core.KindWrongMethod},
+		{"POST", "upstream/package/pad/v/1.0.1/hold", "", "", "", core.KindNotFound},
+		{"GET", "upstream/package/pad/v/1.0.1", "", "", "", core.KindNotFound},
 		{"DELETE", "held", "", "", "", core.KindWrongMethod},
 		{"POST", "package/pad/v/1.0.1", "", "", "", core.KindWrongMethod},
 		{"GET", "package/pad/v/1.0.1/hold", "", "", "", core.KindWrongMethod},

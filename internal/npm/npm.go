@@ -225,7 +225,7 @@ func (h *Handler) getPackument(w http.ResponseWriter, r *http.Request, p authz.P
 	doc, err := h.reg.Document(r.Context(), p, name, part)
 	if err != nil {
 		if u := h.proxiedBy(r.Context(), name, err); u != nil {
-			return h.upstreamPackument(w, r, u, name)
+			return h.upstreamPackument(w, r, u, name, p.Addr)
 		}
 		return err
 	}
@@ -285,7 +285,7 @@ func (h *Handler) getTarball(w http.ResponseWriter, r *http.Request, p authz.Pri
 	tb, err := h.reg.OpenTarball(r.Context(), p, name, file)
 	if err != nil {
 		if u := h.proxiedBy(r.Context(), name, err); u != nil {
-			return h.upstreamTarball(w, r, u, name, file)
+			return h.upstreamTarball(w, r, u, name, file, p.Addr)
 		}
 		return err
 	}

@@ -28,6 +28,7 @@ func (h *Handler) getKeys(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	keys = withUpstreamKeys(keys, h.up.Keys(r.Context()))
 	body, err := npmfmt.KeysDocument(keys)
 	if err != nil {
 		return err
@@ -38,6 +39,25 @@ func (h *Handler) getKeys(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "no-cache")
 	_, err = w.Write(body)
 	return err
+}
+
+// withUpstreamKeys adds the keys of the upstreams whose signatures are
+// passed through (internal/upstream), each under the upstream's key id,
+// so that npm verifies proxied versions as it does local ones. A key id
+// listed already keeps the key listed first: an upstream never replaces
+// this registry's key (nor an earlier upstream's) by naming its id.
+func withUpstreamKeys(own, up []core.SigningKey) []core.SigningKey {
+	seen := map[string]bool{}
+	for _, k := range own {
+		seen[k.KeyID] = true
+	}
+	for _, k := range up {
+		if !seen[k.KeyID] {
+			seen[k.KeyID] = true
+			own = append(own, k)
+		}
+	}
+	return own
 }
 
 // getPublishAttestation answers GET /-/rampart/v1/attestations/<name>@<version>

@@ -3,6 +3,7 @@ package npm
 import (
 	"context"
 	"net/http"
+	"net/netip"
 	"strconv"
 
 	"github.com/rampart/rampart/internal/config"
@@ -53,8 +54,9 @@ func (h *Handler) mayShadow(ctx context.Context, name string) error {
 }
 
 // upstreamPackument serves a proxied packument in the form asked for.
-func (h *Handler) upstreamPackument(w http.ResponseWriter, r *http.Request, u *config.Upstream, name string) error {
-	doc, err := h.up.Packument(r.Context(), u, name)
+// The fetches it causes upstream count against the client's address.
+func (h *Handler) upstreamPackument(w http.ResponseWriter, r *http.Request, u *config.Upstream, name string, addr netip.Addr) error {
+	doc, err := h.up.Packument(upstream.WithClient(r.Context(), addr), u, name)
 	if err != nil {
 		return err
 	}
@@ -64,6 +66,12 @@ func (h *Handler) upstreamPackument(w http.ResponseWriter, r *http.Request, u *c
 	}
 	etag := `W/"` + doc.ETag + "-" + form + `"`
 	hdr := w.Header()
+	if doc.Warning != "" {
+		// The typosquatting flag, for clients and tools that read
+		// headers (npm 11 no longer prints Warning headers; the
+		// packument's "_rampart" field carries it too).
+		hdr.Set("Rampart-Typosquat", doc.Warning)
+	}
 	hdr.Set("ETag", etag)
 	hdr["Vary"] = varyPackument
 	hdr["Cache-Control"] = cachePublic
@@ -81,8 +89,8 @@ func (h *Handler) upstreamPackument(w http.ResponseWriter, r *http.Request, u *c
 }
 
 // upstreamTarball serves a proxied tarball, checked against its pin.
-func (h *Handler) upstreamTarball(w http.ResponseWriter, r *http.Request, u *config.Upstream, name, file string) error {
-	tb, err := h.up.Tarball(r.Context(), u, name, file)
+func (h *Handler) upstreamTarball(w http.ResponseWriter, r *http.Request, u *config.Upstream, name, file string, addr netip.Addr) error {
+	tb, err := h.up.Tarball(upstream.WithClient(r.Context(), addr), u, name, file)
 	if err != nil {
 		return err
 	}

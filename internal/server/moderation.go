@@ -14,10 +14,14 @@ import (
 // login, so an account with only security keys gets npm's web OTP
 // challenge, as on npm's own endpoints.
 func mountModeration(mux *http.ServeMux, svc *Services, npmH *npm.Handler, wrap func(http.Handler) http.Handler, log *slog.Logger) {
-	h := moderationapi.New(svc.Quarantine, moderationapi.Config{
+	cfg := moderationapi.Config{
 		Authenticate: svc.Authn.Authenticate,
 		WithOTP:      svc.Factors.WithOTP,
 		Challenge:    npmH.WebOTP,
-	}, log)
+	}
+	if svc.Upstream != nil { // a nil *upstream.Service must stay a nil interface
+		cfg.Upstream = svc.Upstream
+	}
+	h := moderationapi.New(svc.Quarantine, cfg, log)
 	mux.Handle(moderationapi.Prefix, wrap(h))
 }

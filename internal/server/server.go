@@ -273,13 +273,17 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 	accts.Stage = openStage(reg, cfg, mailer, opts)
 	accts.Quarantine = openQuarantine(reg, scanner, cfg, mailer, bg, opts)
 	accts.Reports = openReports(accts, reg, cfg, mailer, opts)
-	accts.Upstream = upstream.New(upstream.Deps{Upstreams: cfg.Upstreams, Store: st, Blobs: blobs, PublicURL: cfg.PublicURL,
-		Dir: filepath.Join(cfg.Data, "upstream"), MaxDocument: cfg.Limits.DocumentBytes, MaxTarball: cfg.Limits.TarballBytes, Log: opts.Log, Now: opts.Now})
+	upDeps := upstream.Deps{Upstreams: cfg.Upstreams, Store: st, Blobs: blobs, PublicURL: cfg.PublicURL,
+		Dir: filepath.Join(cfg.Data, "upstream"), MaxDocument: cfg.Limits.DocumentBytes, MaxTarball: cfg.Limits.TarballBytes, Log: opts.Log, Now: opts.Now}
+	screenUpstream(&upDeps, cfg, scanner, reg, st)
+	upstreamNames(&upDeps, names)
 	accts.Orgs = org.New(st, mailer, cfg.PublicURL, opts.Now, opts.Log)
 	accts.SSO = openSSO(st, cfg, accts, opts.Now, opts.Log)
 	accts.Ops, accts.Blobs = watch, blobs
 	watch.WatchOutbox(st, opts.Now)
 	accts.Advisories = openAdvisories(accts, cfg, opts)
+	upstreamAdvisories(&upDeps, accts.Advisories)
+	accts.Upstream = upstream.New(upDeps)
 	// A moderator's confirmation of a malicious version publishes its
 	// MAL- advisory, which npm audit then reports as critical.
 	if accts.Quarantine != nil && accts.Advisories != nil {

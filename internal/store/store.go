@@ -110,6 +110,7 @@ type Tx interface {
 	Advisories
 	UpstreamPins
 	LogSeals
+	UpstreamHolds
 	Invites
 	SSOIdentities
 	VersionPages

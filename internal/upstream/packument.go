@@ -39,6 +39,11 @@ type Document struct {
 	Modified     time.Time
 	// files maps a tarball's file name to what fetching it needs.
 	files map[string]file
+	// Warning is the typosquatting flag's message, "" for none.
+	Warning string
+	// refused maps the file name of a version left out by the screening
+	// (screen.go) to why, for the clear refusal of its tarball.
+	refused map[string]error
 }
 
 // file is a served version's tarball.
@@ -67,6 +72,10 @@ func (s *Service) Packument(ctx context.Context, u *config.Upstream, name string
 			s.mu.Unlock()
 			return e.served, nil
 		}
+		if e == nil && s.neg.missing(key, s.d.Now()) {
+			s.mu.Unlock()
+			return nil, notFound(u, name)
+		}
 		if wait, busy := s.inflight[key]; busy {
 			s.mu.Unlock()
 			select {
@@ -81,6 +90,11 @@ func (s *Service) Packument(ctx context.Context, u *config.Upstream, name string
 		s.mu.Unlock()
 		doc, err := s.refresh(ctx, u, name, e)
 		s.mu.Lock()
+		if core.KindOf(err) == core.KindNotFound {
+			// Remembered, so that asking again (or a flood of made-up
+			// names asked twice) does not reach the upstream.
+			s.neg.add(key, s.d.Now().Add(u.NegativeTTL.Duration))
+		}
 		delete(s.inflight, key)
 		close(done)
 		s.mu.Unlock()
@@ -186,7 +200,7 @@ func (s *Service) fetchDoc(ctx context.Context, u *config.Upstream, name string,
 	case resp.StatusCode == http.StatusNotModified && e != nil:
 		return nil, etag, nil
 	case resp.StatusCode == http.StatusNotFound:
-		return nil, "", core.Errorf(core.KindNotFound, "package %s was not found here or on the upstream registry %q", name, u.Name)
+		return nil, "", notFound(u, name)
 	case resp.StatusCode != http.StatusOK:
 		return nil, "", fmt.Errorf("the upstream answered %s", resp.Status)
 	}
@@ -195,6 +209,11 @@ func (s *Service) fetchDoc(ctx context.Context, u *config.Upstream, name string,
 		return nil, "", err
 	}
 	return b, resp.Header.Get("ETag"), nil
+}
+
+// notFound is the answer for a name neither here nor upstream.
+func notFound(u *config.Upstream, name string) error {
+	return core.Errorf(core.KindNotFound, "package %s was not found here or on the upstream registry %q", name, u.Name)
 }
 
 // abbrevFields are the manifest fields of npm's abbreviated form.
@@ -219,9 +238,13 @@ func (s *Service) serve(ctx context.Context, u *config.Upstream, name string, ra
 	times, _ := doc["time"].(map[string]any)
 	ref := core.NPM(name)
 	var pins []core.UpstreamPin
+	var sc *screening
 	if err := s.d.Store.View(ctx, func(tx store.Tx) error {
 		var err error
-		pins, err = tx.UpstreamPins(ref)
+		if pins, err = tx.UpstreamPins(ref); err != nil {
+			return err
+		}
+		sc, err = s.screen(ctx, tx, ref)
 		return err
 	}); err != nil {
 		return nil, err
@@ -233,8 +256,8 @@ func (s *Service) serve(ctx context.Context, u *config.Upstream, name string, ra
 	now := s.d.Now()
 	origin, _ := url.Parse(u.URL)
 	var fresh []core.UpstreamPin
-	var mismatches []*core.Event
-	files := map[string]file{}
+	var mismatches, refusals []*core.Event
+	files, refused := map[string]file{}, map[string]error{}
 	kept := map[string]time.Time{}
 	for v, mv := range versions {
 		m, ok := mv.(map[string]any)
@@ -277,20 +300,43 @@ func (s *Service) serve(ctx context.Context, u *config.Upstream, name string, ra
 		} else {
 			fresh = append(fresh, core.UpstreamPin{Ref: ref, Version: v, Upstream: u.Name, Integrity: offered, FirstSeen: now})
 		}
+		if u.VerifySignatures {
+			refused, err := s.checkSignatures(ctx, u, name, v, str(dist["integrity"]), dist, published)
+			if err != nil {
+				return nil, err
+			}
+			if refused != nil {
+				if e := s.signatureRefused(u, name, v, offered, refused, now); e != nil {
+					refusals = append(refusals, e)
+				}
+				delete(versions, v)
+				continue
+			}
+		}
 		file := path.Base(fu.Path)
-		// This registry's own link, integrity and nothing of the
-		// upstream's signatures: they would not verify with our keys.
+		if err := s.refusal(sc, u, name, v); err != nil {
+			refused[file] = err
+			delete(versions, v)
+			continue
+		}
+		// This registry's own link and the pinned integrity. The
+		// upstream's signatures and attestation links go through only
+		// when they were verified and are over the integrity served
+		// (its keys are listed at /-/npm/v1/keys beside ours); else they
+		// would not verify for clients.
 		dist["tarball"] = s.d.PublicURL + name + "/-/" + file
+		if !u.VerifySignatures || integrity != str(dist["integrity"]) {
+			delete(dist, "signatures")
+			delete(dist, "attestations")
+		}
 		dist["integrity"] = integrity
 		if !strings.HasPrefix(integrity, "sha1-") {
 			delete(dist, "shasum")
 		}
-		delete(dist, "signatures")
-		delete(dist, "attestations")
 		files[file] = fileFor(v, integrity, from)
 		kept[v] = published
 	}
-	if err := s.pin(ctx, fresh, mismatches); err != nil {
+	if err := s.pin(ctx, fresh, append(mismatches, refusals...)); err != nil {
 		return nil, err
 	}
 	fixTags(doc, kept)
@@ -299,14 +345,21 @@ func (s *Service) serve(ctx context.Context, u *config.Upstream, name string, ra
 			delete(times, k)
 		}
 	}
-	for _, k := range []string{"_rev", "_attachments"} {
+	for _, k := range []string{"_rev", "_attachments", "_rampart"} {
 		delete(doc, k)
+	}
+	warning, err := s.flagTyposquat(ctx, u.Name, name, doc)
+	if err != nil {
+		return nil, err
 	}
 	full, err := json.Marshal(doc)
 	if err != nil {
 		return nil, err
 	}
 	abbrev := map[string]any{"name": name, "dist-tags": doc["dist-tags"], "versions": map[string]any{}}
+	if f, ok := doc["_rampart"]; ok {
+		abbrev["_rampart"] = f
+	}
 	if mod := str(times["modified"]); mod != "" {
 		abbrev["modified"] = mod
 	}
@@ -326,7 +379,7 @@ func (s *Service) serve(ctx context.Context, u *config.Upstream, name string, ra
 	}
 	sum := sha256.Sum256(full)
 	modified, _ := time.Parse(time.RFC3339, str(times["modified"]))
-	return &Document{Full: full, Abbrev: ab, ETag: "up-" + hex.EncodeToString(sum[:12]), Modified: modified, files: files}, nil
+	return &Document{Full: full, Abbrev: ab, ETag: "up-" + hex.EncodeToString(sum[:12]), Modified: modified, files: files, refused: refused, Warning: warning}, nil
 }
 
 func fileFor(v, integrity, from string) file {

@@ -38,8 +38,15 @@ func (s *Service) Tarball(ctx context.Context, u *config.Upstream, name, fileNam
 		return nil, err
 	}
 	f, ok := doc.files[fileName]
+	if err := doc.refused[fileName]; !ok && err != nil {
+		return nil, err
+	}
 	if !ok {
 		return nil, core.Errorf(core.KindNotFound, "%s is not a tarball of %s served here (a version in its cooldown, or none of that name)", fileName, name)
+	}
+	sc, err := s.check(ctx, u, name, f)
+	if err != nil {
+		return nil, err
 	}
 	digest, known := digestOf(f.integrity)
 	if known {
@@ -53,6 +60,9 @@ func (s *Service) Tarball(ctx context.Context, u *config.Upstream, name, fileNam
 	}
 	defer os.Remove(tmp.Name())
 	defer tmp.Close()
+	if err := s.scanFetched(ctx, u, sc, name, f, tmp); err != nil {
+		return nil, err
+	}
 	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}
@@ -83,6 +93,9 @@ func digestOf(integrity string) (blob.Digest, bool) {
 // against the pinned integrity. Other bytes are refused and reported.
 func (s *Service) download(ctx context.Context, u *config.Upstream, name string, f file) (*os.File, blob.Digest, error) {
 	resp, cancel, err := s.get(ctx, u, f.from, "application/octet-stream", "")
+	if core.KindOf(err) == core.KindRateLimited {
+		return nil, "", err
+	}
 	if err != nil {
 		return nil, "", unavailable(u, err)
 	}

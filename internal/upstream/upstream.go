@@ -17,6 +17,17 @@
 //   - Tarballs are fetched only from the upstream's own origin, bounded in
 //     size and time, checked against the pinned integrity before they are
 //     stored (in the blob store, by digest) or served.
+//   - Screening as for local versions (screen.go, moderation.go): the
+//     malware scan on a tarball's first download (a finding holds the
+//     version for the moderators, who release or confirm it), MAL-
+//     advisories blocking the versions they name, typosquatting flags on
+//     look-alike names (typosquat.go).
+//   - Upstream registry signatures verified with the upstream's keys and
+//     passed through, its keys listed beside this registry's
+//     (signatures.go).
+//   - Made-up names cannot make it an amplifier (guard.go): a negative
+//     cache of names the upstream lacks, and a limit per client address
+//     on the requests it causes upstream.
 //
 // Packuments are cached in memory and in the data folder and revalidated
 // with If-None-Match after the upstream's revalidate interval; when the
@@ -60,6 +71,20 @@ type Deps struct {
 	Now                     func() time.Time
 	// Client is the HTTP client (nil: one with the upstreams' timeouts).
 	Client *http.Client
+
+	// Scan is the malware scan of a tarball's first download (nil: off);
+	// Summary words its findings as a hold's reason.
+	Scan    Scan
+	Summary func([]core.ScanFinding) string
+	// Malicious names this registry's MAL- advisories of a package (nil:
+	// none are checked).
+	Malicious Malicious
+	// Resembles flags names that imitate popular ones (typosquat.go;
+	// nil: none flagged).
+	Resembles Resembles
+	// Moderation decides and completes the moderators' actions
+	// (moderation.go); nil: none can be taken.
+	Moderation *Moderation
 }
 
 // Service is the proxy.
@@ -75,6 +100,9 @@ type Service struct {
 	docBytes int64                    // what docs holds, bounded by maxCachedBytes
 	inflight map[string]chan struct{} // one fetch per packument at a time
 	reported map[string]bool          // mismatches already recorded (upstream, name, version, offered)
+	neg      negative                 // names the upstream does not have (guard.go)
+	clients  map[string]*bucket       // upstream fetches per client address (guard.go)
+	keys     map[string]*keyList      // each upstream's signing keys (signatures.go)
 }
 
 // maxFetches bounds concurrent requests to upstreams; maxCachedBytes the
@@ -107,7 +135,7 @@ func New(d Deps) *Service {
 			},
 		}
 	}
-	return &Service{d: d, client: c, fetches: make(chan struct{}, maxFetches), docs: map[string]*entry{}, inflight: map[string]chan struct{}{}, reported: map[string]bool{}}
+	return &Service{d: d, client: c, fetches: make(chan struct{}, maxFetches), docs: map[string]*entry{}, inflight: map[string]chan struct{}{}, reported: map[string]bool{}, clients: map[string]*bucket{}, keys: map[string]*keyList{}}
 }
 
 // For returns the upstream that serves name by its patterns, or nil.
@@ -144,6 +172,9 @@ func unavailable(u *config.Upstream, err error) error {
 
 // get sends a GET to the upstream with its credentials, bounded in time.
 func (s *Service) get(ctx context.Context, u *config.Upstream, target, accept, etag string) (*http.Response, context.CancelFunc, error) {
+	if err := s.allow(ctx, u); err != nil {
+		return nil, nil, err
+	}
 	select {
 	case s.fetches <- struct{}{}:
 	case <-ctx.Done():

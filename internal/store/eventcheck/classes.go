@@ -235,6 +235,11 @@ var Methods = map[string]Rule{
 	"PutLogSeal":    {Bookkeeping, "derived from the package's access, whose changes carry their events; it only says how the log shows an event"},
 	"LogSeals":      {Read, ""},
 	"LatestLogSeal": {Read, ""},
+	// UpstreamHolds
+	"PutUpstreamHold":    {Security, "a proxied version held as possibly malicious is served to no one; EventUpstreamQuarantine"},
+	"UpstreamHolds":      {Read, ""},
+	"ListUpstreamHolds":  {Read, ""},
+	"DecideUpstreamHold": {Security, "a moderator's release serves a held proxied version, a confirmation blocks it for good; EventUpstreamDecide"},
 	// Invites, SSOIdentities
 	"CreateInvite":    {Security, "an address may sign up on an invite-only registry; EventInviteCreate"},
 	"UseInvite":       {Security, "an invitation became an account; EventInviteUse"},

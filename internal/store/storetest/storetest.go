@@ -105,6 +105,7 @@ var roles = []struct {
 	{"Advisories", advisories.RunAdvisories},
 	{"UpstreamPins", upstream.RunUpstreamPins},
 	{"LogSeals", logseals.RunLogSeals},
+	{"UpstreamHolds", upstream.RunUpstreamHolds},
 	{"Invites", access.RunInvites},
 	{"SSOIdentities", access.RunSSOIdentities},
 	{"VersionPages", versionpages.RunVersionPages},

@@ -1,0 +1,24 @@
+package limits
+
+// Bounds of the upstream proxy (internal/upstream, docs/upstream.md):
+// anyone may ask for any name, and each name not cached costs a request
+// to the upstream, so what the proxy remembers about names and clients
+// is bounded, and what it reads from the upstream too.
+const (
+	// MaxUpstreamNegativeNames bounds the names remembered as missing
+	// upstream (the negative cache); past it the oldest are forgotten.
+	MaxUpstreamNegativeNames = 100_000
+	// MaxUpstreamClients bounds the client addresses whose upstream
+	// fetches are counted at once; past it the idlest are forgotten
+	// (an address forgotten starts with a full allowance, so the bound
+	// is on memory, not on the rate: a flood from that many addresses is
+	// the per-source connection cap's and the fetch slots' to stop).
+	MaxUpstreamClients = 50_000
+	// MaxUpstreamKeysBytes bounds an upstream's key list as read.
+	MaxUpstreamKeysBytes = 256 << 10
+	// MaxUpstreamKeys bounds the keys taken from one upstream's list.
+	MaxUpstreamKeys = 64
+	// MaxUpstreamSignatures bounds the signatures of one proxied version
+	// that are checked.
+	MaxUpstreamSignatures = 8
+)

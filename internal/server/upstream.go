@@ -1,0 +1,71 @@
+package server
+
+import (
+	"context"
+	"io"
+	"strings"
+
+	"github.com/rampart/rampart/internal/advisory"
+	"github.com/rampart/rampart/internal/config"
+	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/namepolicy"
+	"github.com/rampart/rampart/internal/quarantine"
+	"github.com/rampart/rampart/internal/registry"
+	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/upstream"
+)
+
+// screenUpstream gives the upstream proxy the screening of local
+// versions (issue 13): the malware scan and blocklist of a publish
+// (unless [scan] is off), this registry's MAL- advisories, and the
+// moderators' decisions on what the scan held.
+func screenUpstream(d *upstream.Deps, cfg config.Config, sc *quarantine.Scanner, reg *registry.Service, st store.Store) {
+	if !cfg.Scan.Disabled && sc != nil {
+		d.Scan = func(ctx context.Context, r io.Reader) ([]core.ScanFinding, error) { return sc.ScanProxied(ctx, st, r) }
+		d.Summary = quarantine.Summary
+	}
+	d.Moderation = &upstream.Moderation{Authorize: quarantine.AuthorizeModeration, Reason: quarantine.Reason, Signed: reg.Signed}
+}
+
+// upstreamNames flags proxied names that resemble popular ones, with
+// the check of new local names.
+func upstreamNames(d *upstream.Deps, names *namepolicy.Service) {
+	if names == nil {
+		return
+	}
+	d.Resembles = func(ctx context.Context, ref core.PackageRef) (string, string, bool, error) {
+		m, ok, err := names.Resembles(ctx, ref)
+		return m.Popular, m.Why, ok, err
+	}
+}
+
+// upstreamAdvisories has the proxy block versions named by MAL-
+// advisories and publish one on a moderator's confirmation.
+func upstreamAdvisories(d *upstream.Deps, adv *advisory.Service) {
+	if adv == nil {
+		return
+	}
+	d.Malicious = func(ctx context.Context, ref core.PackageRef) (func(string) string, error) {
+		recs, err := adv.ForPackage(ctx, ref)
+		if err != nil {
+			return nil, err
+		}
+		var mal []advisory.Record
+		for _, r := range recs {
+			if strings.HasPrefix(r.ID, "MAL-") {
+				mal = append(mal, r)
+			}
+		}
+		return func(version string) string {
+			for _, r := range mal {
+				if advisory.Affects(r.Vuln, ref, version) {
+					return r.ID
+				}
+			}
+			return ""
+		}, nil
+	}
+	if d.Moderation != nil {
+		d.Moderation.Advisories = adv
+	}
+}

@@ -1,0 +1,13 @@
+package eventcheck
+
+import "github.com/rampart/rampart/internal/core"
+
+func (c *checkedTx) PutUpstreamHold(h core.UpstreamHold) error {
+	c.try("PutUpstreamHold")
+	return c.did(c.Tx.PutUpstreamHold(h))
+}
+
+func (c *checkedTx) DecideUpstreamHold(h core.UpstreamHold) error {
+	c.try("DecideUpstreamHold")
+	return c.did(c.Tx.DecideUpstreamHold(h))
+}
