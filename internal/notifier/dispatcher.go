@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rampart/rampart/internal/core"
@@ -44,10 +45,13 @@ type Dispatcher struct {
 	log   *slog.Logger
 	wake  chan struct{}
 
-	mu      sync.Mutex // one pass at a time; guards subs' cursors and loaded
+	// pass is held by the one pass under way (a channel, so that a wait
+	// for it can end with its context: a pass may be stuck on a relay);
+	// it guards subs' cursors. mu guards the list of subs.
+	pass    chan struct{}
+	mu      sync.Mutex
 	subs    []*subscriber
-	loaded  bool
-	stopped bool // Stop was called: nothing more is sent
+	stopped atomic.Bool // Stop was called: nothing more is sent
 
 	state sync.Mutex // guards newest and the snapshot Lags reads
 	seen  map[string]int64
@@ -73,7 +77,7 @@ func NewDispatcher(st store.Store, now func() time.Time, log *slog.Logger) *Disp
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Dispatcher{store: st, now: now, log: log, wake: make(chan struct{}, 1), seen: map[string]int64{}}
+	return &Dispatcher{store: st, now: now, log: log, wake: make(chan struct{}, 1), pass: make(chan struct{}, 1), seen: map[string]int64{}}
 }
 
 // Add registers notifiers as subscribers, before Run. From then on their
@@ -91,7 +95,6 @@ func (d *Dispatcher) Add(ns ...*Notifier) {
 		n.disp, n.own = d, false
 		n.mu.Unlock()
 	}
-	d.loaded = false // the newcomers' cursors are read at the next pass
 }
 
 func (d *Dispatcher) add(n *Notifier) {
@@ -115,6 +118,17 @@ func (d *Dispatcher) Names() []string {
 	return out
 }
 
+// Subscribers are the notifiers added, in order.
+func (d *Dispatcher) Subscribers() []*Notifier {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []*Notifier
+	for _, s := range d.subs {
+		out = append(out, s.n)
+	}
+	return out
+}
+
 // Wake asks a running dispatcher (Run) to deliver now. It never blocks.
 func (d *Dispatcher) Wake() {
 	select {
@@ -131,7 +145,7 @@ func (d *Dispatcher) Run(ctx context.Context, interval time.Duration) {
 	defer t.Stop()
 	for {
 		for {
-			more, err := d.pass(ctx, nil, false)
+			more, err := d.runPass(ctx, nil, false)
 			if err != nil && ctx.Err() == nil {
 				d.log.ErrorContext(ctx, "mailing notices from the outbox failed; retrying later", "err", err)
 			}
@@ -158,7 +172,7 @@ func (d *Dispatcher) Run(ctx context.Context, interval time.Duration) {
 // server's shutdown gives it its share of the stop's budget.
 func (d *Dispatcher) Drain(ctx context.Context) error {
 	for ctx.Err() == nil {
-		more, err := d.pass(ctx, nil, false)
+		more, err := d.runPass(ctx, nil, false)
 		if err != nil || !more {
 			return err
 		}
@@ -169,17 +183,13 @@ func (d *Dispatcher) Drain(ctx context.Context) error {
 // Stop ends delivery for good: a pass under way stops at its event
 // boundary, and later ones (Run, Drain, a notifier's Deliver) send
 // nothing. What is left stays in the outbox for the next start.
-func (d *Dispatcher) Stop() {
-	d.mu.Lock()
-	d.stopped = true
-	d.mu.Unlock()
-}
+func (d *Dispatcher) Stop() { d.stopped.Store(true) }
 
 // deliverNow delivers n's events now, ignoring its backoff, and returns
 // its first failure.
 func (d *Dispatcher) deliverNow(ctx context.Context, n *Notifier) error {
 	for ctx.Err() == nil {
-		more, err := d.pass(ctx, n, true)
+		more, err := d.runPass(ctx, n, true)
 		if err != nil || !more {
 			return err
 		}
@@ -189,11 +199,18 @@ func (d *Dispatcher) deliverNow(ctx context.Context, n *Notifier) error {
 
 // nextRetry is how long until the earliest backoff ends (0: none).
 func (d *Dispatcher) nextRetry() time.Duration {
+	select {
+	case d.pass <- struct{}{}:
+	default:
+		return 0 // a pass is under way (Drain, Deliver): nothing to wait for
+	}
+	defer func() { <-d.pass }()
 	d.mu.Lock()
-	defer d.mu.Unlock()
+	subs := slices.Clone(d.subs)
+	d.mu.Unlock()
 	now := d.now()
 	var next time.Duration
-	for _, s := range d.subs {
+	for _, s := range subs {
 		if s.failures == 0 {
 			continue
 		}
@@ -210,18 +227,22 @@ func (d *Dispatcher) nextRetry() time.Duration {
 // force) and hands each event to them in order. more says another batch
 // may be waiting. A failed send stops that subscriber (its error is
 // returned, joined with the others'); a store error stops the pass.
-func (d *Dispatcher) pass(ctx context.Context, only *Notifier, force bool) (more bool, err error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.stopped || ctx.Err() != nil {
+func (d *Dispatcher) runPass(ctx context.Context, only *Notifier, force bool) (more bool, err error) {
+	select {
+	case d.pass <- struct{}{}:
+	case <-ctx.Done():
+		return false, nil // a pass stuck on a relay holds it: a stop does not wait
+	}
+	defer func() { <-d.pass }()
+	if d.stopped.Load() || ctx.Err() != nil {
 		return false, nil
 	}
-	if err := d.load(ctx); err != nil {
-		return false, err
-	}
+	d.mu.Lock()
+	subs := slices.Clone(d.subs)
+	d.mu.Unlock()
 	now := d.now()
 	var active []*subscriber
-	for _, s := range d.subs {
+	for _, s := range subs {
 		if (only == nil || s.n == only) && (force || !s.retryAt.After(now)) {
 			active = append(active, s)
 		}
@@ -229,12 +250,23 @@ func (d *Dispatcher) pass(ctx context.Context, only *Notifier, force bool) (more
 	if len(active) == 0 {
 		return false, nil
 	}
-	from := active[0].cursor
-	for _, s := range active[1:] {
-		from = min(from, s.cursor)
-	}
 	var events []core.Event
 	if err := d.store.View(ctx, func(tx store.Tx) error {
+		// The saved cursors are read at each pass: another deliverer on
+		// the same cursor (a notifier's own Deliver in a test, a former
+		// instance) may have moved one on. Ahead in memory means events
+		// that warranted no mail, not saved yet.
+		for _, s := range active {
+			c, err := readCursor(tx, s.n.cursor)
+			if err != nil {
+				return err
+			}
+			s.cursor = max(s.cursor, c)
+		}
+		from := active[0].cursor
+		for _, s := range active[1:] {
+			from = min(from, s.cursor)
+		}
 		var err error
 		events, err = tx.EventsAfter(from, batch)
 		return err
@@ -248,14 +280,14 @@ func (d *Dispatcher) pass(ctx context.Context, only *Notifier, force bool) (more
 	defer func() {
 		// Cursors moved past events that warranted no mail are saved once
 		// per pass; failing to save them only repeats that skipping.
-		if serr := d.save(ctx, d.subs, false); serr != nil && err == nil {
+		if serr := d.save(ctx, subs, false); serr != nil && err == nil {
 			err = serr
 		}
-		d.snapshot()
+		d.snapshot(subs)
 	}()
 	for i := range events {
 		e := &events[i]
-		if d.stopped || ctx.Err() != nil {
+		if d.stopped.Load() || ctx.Err() != nil {
 			return false, errors.Join(failed...) // an event boundary
 		}
 		for _, s := range active {
@@ -300,37 +332,11 @@ func (d *Dispatcher) pass(ctx context.Context, only *Notifier, force bool) (more
 func (d *Dispatcher) deliverOne(ctx context.Context, n *Notifier, e *core.Event) (bool, error) {
 	sendCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
-	var grace *time.Timer
-	stop := context.AfterFunc(ctx, func() { grace = time.AfterFunc(limits.NoticeEventGrace, cancel) })
-	defer func() {
-		if !stop() && grace != nil {
-			grace.Stop()
-		}
-	}()
+	// Once ctx ends, the event has the grace left; a late timer only
+	// cancels a context already done with.
+	stop := context.AfterFunc(ctx, func() { time.AfterFunc(limits.NoticeEventGrace, cancel) })
+	defer stop()
 	return n.deliver(sendCtx, e)
-}
-
-// load reads the subscribers' cursors from the store, once.
-func (d *Dispatcher) load(ctx context.Context) error {
-	if d.loaded {
-		return nil
-	}
-	err := d.store.View(ctx, func(tx store.Tx) error {
-		for _, s := range d.subs {
-			c, err := readCursor(tx, s.n.cursor)
-			if err != nil {
-				return err
-			}
-			// A notifier's own Deliver may have moved it on (a test's
-			// synchronous delivery before the dispatcher started).
-			s.cursor = max(s.cursor, c)
-		}
-		return nil
-	})
-	if err == nil {
-		d.loaded = true
-	}
-	return err
 }
 
 // readCursor is the cursor saved under key, 0 when there is none.

@@ -22,10 +22,10 @@ func (d *Dispatcher) noteNewest(seq int64) {
 
 // snapshot copies the cursors for Lags, which must not wait for a pass
 // (one may be stuck on a slow relay).
-func (d *Dispatcher) snapshot() {
+func (d *Dispatcher) snapshot(subs []*subscriber) {
 	d.state.Lock()
 	defer d.state.Unlock()
-	for _, s := range d.subs {
+	for _, s := range subs {
 		d.seen[s.n.cursor] = s.cursor
 	}
 }
