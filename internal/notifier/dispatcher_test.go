@@ -410,16 +410,3 @@ func TestDispatcherCrashRepeatsAtMostOneEvent(t *testing.T) {
 		t.Fatalf("saved cursors while mailing events 1, 3, 5, 7, 9 = %v, want %v", saved, want)
 	}
 }
-
-// TestUndeclaredFindsAMissingType: a renderer that mails a type its
-// notifier did not declare is caught.
-func TestUndeclaredFindsAMissingType(t *testing.T) {
-	st := openStore(t)
-	n := notifier.New(st, &sink{}, "notices.x", render, nil).Types(core.EventOwnerRemove)
-	if got := n.Undeclared(); !slices.Contains(got, core.EventOwnerAdd) {
-		t.Fatalf("Undeclared = %v, want owner.add in it", got)
-	}
-	if got := n.Types(core.EventOwnerAdd).Undeclared(); len(got) != 0 {
-		t.Fatalf("Undeclared = %v once owner.add is declared", got)
-	}
-}

@@ -32,7 +32,6 @@ import (
 	"sync"
 
 	"github.com/rampart/rampart/internal/core"
-	"github.com/rampart/rampart/internal/event"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/store"
 )
@@ -95,7 +94,7 @@ func New(st store.Store, m mail.Mailer, cursorKey string, render Render, log *sl
 }
 
 // Types declares the event types n renders (its render returns nothing
-// for the others: Undeclared checks it) and returns n.
+// for the others; the server's tests check it) and returns n.
 func (n *Notifier) Types(types ...string) *Notifier {
 	for _, t := range types {
 		n.types[t] = true
@@ -120,34 +119,9 @@ func (n *Notifier) Declared() []string {
 	return out
 }
 
-// Undeclared returns the event types (of those internal/event knows, at
-// their current schema, with an empty payload) for which n's renderer
-// returns a notice or an error (with and without a personal part)
-// although n did not declare them: types
-// the dispatcher would never hand it, so notices that would never go
-// out. A renderer that filters on the type returns nothing for them.
-func (n *Notifier) Undeclared() []string {
-	if len(n.types) == 0 {
-		return nil
-	}
-	var out []string
-	for _, t := range event.Types() {
-		if n.types[t] {
-			continue
-		}
-		quiet := false // the renderer passed over an event of type t
-		for _, personal := range [][]byte{nil, []byte("{}")} {
-			e := &core.Event{Seq: 1, Type: t, Schema: event.Schema(t), Data: []byte("{}"), Personal: personal}
-			if ns, err := n.render(e); err == nil && len(ns) == 0 {
-				quiet = true
-			}
-		}
-		if !quiet {
-			out = append(out, t)
-		}
-	}
-	return out
-}
+// Render is n's renderer applied to e: what n would mail for it, were it
+// handed e (a test checks each renderer against the types it declared).
+func (n *Notifier) Render(e *core.Event) ([]Notice, error) { return n.render(e) }
 
 // dispatcher is the dispatcher n delivers through: the one it was added
 // to, or else its own, made on first use.

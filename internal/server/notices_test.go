@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/event"
+	"github.com/rampart/rampart/internal/notifier"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -33,7 +35,7 @@ func TestEveryNotifierIsOneSubscriber(t *testing.T) {
 		if len(n.Declared()) == 0 {
 			t.Errorf("%s declares no event types: it would be handed every event", n.Name())
 		}
-		if u := n.Undeclared(); len(u) > 0 {
+		if u := undeclared(n); len(u) > 0 {
 			t.Errorf("%s renders notices for %v but did not declare them: they would never go out", n.Name(), u)
 		}
 	}
@@ -74,6 +76,36 @@ func TestEveryNotifierIsOneSubscriber(t *testing.T) {
 	if line := `rampart_notifier_lag_events{notifier="notices.reports"} 0`; !strings.Contains(text.String(), line) {
 		t.Errorf("after a drain the metrics lack %q:\n%s", line, linesWith(text.String(), "rampart_notifier_lag_events"))
 	}
+}
+
+// undeclared returns the event types (of those internal/event knows, at
+// their current schema, with an empty payload, with and without a
+// personal part) for which n's renderer returns a notice or an error
+// every time although n did not declare them: types the dispatcher would
+// never hand it, so notices that would never go out. A renderer that
+// filters on the type passes them over quietly.
+func undeclared(n *notifier.Notifier) []string {
+	declared := map[string]bool{}
+	for _, t := range n.Declared() {
+		declared[t] = true
+	}
+	var out []string
+	for _, t := range event.Types() {
+		if declared[t] {
+			continue
+		}
+		quiet := false
+		for _, personal := range [][]byte{nil, []byte("{}")} {
+			e := &core.Event{Seq: 1, Type: t, Schema: event.Schema(t), Data: []byte("{}"), Personal: personal}
+			if ns, err := n.Render(e); err == nil && len(ns) == 0 {
+				quiet = true
+			}
+		}
+		if !quiet {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // linesWith returns the lines of text that contain s.
