@@ -391,9 +391,10 @@ func startJobs(svc *Services, cfg config.Config, log *slog.Logger) {
 
 // Serve runs the registry on ln until ctx is cancelled, then stops
 // accepting, lets requests in flight finish (up to [shutdown] drain, then
-// cuts them: shutdown.go), stops the
-// background jobs and waits for the tasks under way (up to 10 s, with
-// the flush of download counts), and closes the stores.
+// cuts them: shutdown.go), then closes the services within closeBudget,
+// each stage with its share (Services.Close): the background jobs, the
+// notices still in the outbox (up to an event boundary), the flush of
+// download counts and the stores.
 func Serve(ctx context.Context, cfg config.Config, ln net.Listener, opts Options) error {
 	if opts.Log == nil {
 		opts.Log = slog.Default()
