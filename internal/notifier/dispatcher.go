@@ -228,6 +228,9 @@ func (d *Dispatcher) nextRetry() time.Duration {
 // may be waiting. A failed send stops that subscriber (its error is
 // returned, joined with the others'); a store error stops the pass.
 func (d *Dispatcher) runPass(ctx context.Context, only *Notifier, force bool) (more bool, err error) {
+	if d.stopped.Load() {
+		return false, nil // not even waiting for a pass stuck on a relay
+	}
 	select {
 	case d.pass <- struct{}{}:
 	case <-ctx.Done():
