@@ -222,7 +222,7 @@ func (d *Dispatcher) nextRetry() time.Duration {
 	return next
 }
 
-// pass reads one batch of events after the lowest cursor among the
+// runPass reads one batch of events after the lowest cursor among the
 // subscribers it serves (only, or every one not backing off unless
 // force) and hands each event to them in order. more says another batch
 // may be waiting. A failed send stops that subscriber (its error is
