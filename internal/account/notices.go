@@ -85,9 +85,12 @@ func CutUserAgent(ua string) string {
 
 // Outbox returns the notifier that mails the account notices from the
 // event outbox of st; Wake then wakes it. The composition root calls it
-// once and runs the notifier (Run) in the background group.
+// once and adds the notifier to the outbox's dispatcher.
 func (n *Notifier) Outbox(st store.Store) *notifier.Notifier {
 	o := notifier.New(st, n.mailer, MetaNoticeCursor, n.Render, n.log)
+	for t := range noticeTypes {
+		o.Types(t)
+	}
 	n.wake = o.Wake
 	return o
 }

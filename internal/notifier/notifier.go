@@ -1,8 +1,10 @@
 // Package notifier mails notices from the event outbox. A change records
-// its event in its own transaction (store.Events); a Notifier follows the
-// events in commit order from a cursor it keeps in the store (store.Meta),
-// turns each event that warrants notices into mail, sends it, and only
-// then moves the cursor past the event. So a crash, a restart or a relay
+// its event in its own transaction (store.Events); one Dispatcher reads
+// the events in commit order and hands each to the Notifiers (one per
+// area, each a subscriber with the event types it declared and a cursor
+// it keeps in the store, store.Meta); a Notifier turns each event that
+// warrants notices into mail, sends it, and only then moves its cursor
+// past the event. So a crash, a restart or a relay
 // that fails between the commit and the send delays a notice but does
 // not lose it (at-least-once), and since the cursor moves per event, a
 // failure repeats at most the mail of one event.
@@ -25,10 +27,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
+	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/mail"
@@ -57,15 +58,23 @@ type Notice struct {
 // It must depend only on the event, so that a retry mails the same.
 type Render func(e *core.Event) ([]Notice, error)
 
-// Notifier delivers the notices of the events after its cursor.
+// Notifier is one subscriber of the outbox: an area's renderer, the
+// event types it declared interest in (Types), and its durable cursor
+// (the store.Meta key). In the server every Notifier is added to the one
+// Dispatcher, which reads the outbox once and hands each event to the
+// subscribers that want it; a Notifier on its own (tests, a start and a
+// stop) delivers through a private dispatcher of one.
 type Notifier struct {
 	store  store.Store
 	mailer mail.Mailer
 	render Render
 	cursor string // the store.Meta key of the cursor
+	types  map[string]bool
 	log    *slog.Logger
-	wake   chan struct{}
-	mu     sync.Mutex // one delivery at a time in this process
+
+	mu   sync.Mutex
+	disp *Dispatcher // the dispatcher it was added to, or its own
+	own  bool        // disp is its private dispatcher of one
 }
 
 // batch is how many events one read of the outbox takes.
@@ -74,90 +83,98 @@ const batch = 100
 // New returns a notifier whose cursor is the store.Meta key cursorKey.
 // A store without the key starts at the first event; the migration that
 // introduced a cursor set it to the newest event, so that a registry's
-// past is not mailed again.
+// past is not mailed again. Types declares the event types it renders;
+// until it does, it is handed every event (the server's subscribers all
+// declare theirs, and a test checks them against their renderers).
 func New(st store.Store, m mail.Mailer, cursorKey string, render Render, log *slog.Logger) *Notifier {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Notifier{store: st, mailer: m, render: render, cursor: cursorKey, log: log, wake: make(chan struct{}, 1)}
+	return &Notifier{store: st, mailer: m, render: render, cursor: cursorKey, types: map[string]bool{}, log: log}
 }
 
-// Wake asks a running notifier (Run) to deliver now: a service calls it
-// once a change with notices has committed. It never blocks.
-func (n *Notifier) Wake() {
-	select {
-	case n.wake <- struct{}{}:
-	default:
+// Types declares the event types n renders (its render returns nothing
+// for the others; the server's tests check it) and returns n.
+func (n *Notifier) Types(types ...string) *Notifier {
+	for _, t := range types {
+		n.types[t] = true
 	}
+	return n
 }
 
-// Run delivers whenever woken and at least every interval (which also
-// retries after a failure), until ctx ends.
-func (n *Notifier) Run(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if err := n.Deliver(ctx); err != nil && ctx.Err() == nil {
-			n.log.ErrorContext(ctx, "mailing notices from the outbox failed; retrying later", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-n.wake:
-		case <-t.C:
-		}
+// Name is the subscriber's name: its cursor's store.Meta key.
+func (n *Notifier) Name() string { return n.cursor }
+
+// wants reports whether n declared interest in events of type typ.
+func (n *Notifier) wants(typ string) bool { return len(n.types) == 0 || n.types[typ] }
+
+// Declared are the event types n declared (Types), sorted; none means
+// every event.
+func (n *Notifier) Declared() []string {
+	out := make([]string, 0, len(n.types))
+	for t := range n.types {
+		out = append(out, t)
 	}
+	slices.Sort(out)
+	return out
 }
 
-// Deliver sends the notices of every event after the cursor, moving the
-// cursor past each event once its mail is sent. It stops at the first
-// failure to send (the event is tried again next time) and returns it.
-func (n *Notifier) Deliver(ctx context.Context) error {
+// Render is n's renderer applied to e: what n would mail for it, were it
+// handed e (a test checks each renderer against the types it declared).
+func (n *Notifier) Render(e *core.Event) ([]Notice, error) { return n.render(e) }
+
+// dispatcher is the dispatcher n delivers through: the one it was added
+// to, or else its own, made on first use.
+func (n *Notifier) dispatcher() *Dispatcher {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	for {
-		var after int64
-		var events []core.Event
-		err := n.store.View(ctx, func(tx store.Tx) error {
-			v, err := tx.GetMeta(n.cursor)
-			switch {
-			case errors.Is(err, core.ErrNotFound):
-			case err != nil:
-				return err
-			default:
-				if after, err = strconv.ParseInt(v, 10, 64); err != nil {
-					return fmt.Errorf("notifier cursor %s = %q: %w", n.cursor, v, err)
-				}
-			}
-			events, err = tx.EventsAfter(after, batch)
-			return err
-		})
-		if err != nil || len(events) == 0 {
-			return err
-		}
-		for i := range events {
-			if err := n.deliver(ctx, &events[i]); err != nil {
-				return err
-			}
-			seq := events[i].Seq
-			if err := n.store.Update(ctx, func(tx store.Tx) error {
-				return tx.SetMeta(n.cursor, strconv.FormatInt(seq, 10))
-			}); err != nil {
-				return err
-			}
-		}
+	if n.disp == nil {
+		n.disp = NewDispatcher(n.store, nil, n.log)
+		n.disp.add(n)
+		n.own = true
+	}
+	return n.disp
+}
+
+// Wake asks the dispatcher n was added to to deliver now: a service calls
+// it once a change with notices has committed. It never blocks. A
+// notifier on its own delivers only when Deliver is called.
+func (n *Notifier) Wake() {
+	n.mu.Lock()
+	d, own := n.disp, n.own
+	n.mu.Unlock()
+	if d != nil && !own {
+		d.Wake()
 	}
 }
 
-// deliver mails one event's notices.
-func (n *Notifier) deliver(ctx context.Context, e *core.Event) error {
+// Deliver sends the notices of every event after n's cursor that n
+// wants, moving the cursor past each event once its mail is sent, now,
+// whatever a backoff says. It stops at the first failure to send (the
+// event is tried again next time) and returns it, and at an event
+// boundary once ctx ends (the event under way is finished first, within
+// limits.NoticeEventGrace). Once its dispatcher has stopped (shutdown),
+// it sends nothing: the outbox keeps the rest for the next start.
+func (n *Notifier) Deliver(ctx context.Context) error {
+	return n.dispatcher().deliverNow(ctx, n)
+}
+
+// deliver mails one event's notices and reports whether the event
+// warranted any (the dispatcher then saves the cursor at once, so that a
+// crash repeats the mail of at most this one event).
+func (n *Notifier) deliver(ctx context.Context, e *core.Event) (bool, error) {
 	notices, err := n.render(e)
 	if err != nil {
 		// An event this build cannot read would stop delivery for good:
 		// it is logged and passed over.
 		n.log.ErrorContext(ctx, "an event's notices cannot be made; it is passed over", "seq", e.Seq, "type", e.Type, "err", err)
-		return nil
+		return false, nil
 	}
+	return len(notices) > 0, n.send(ctx, e, notices)
+}
+
+// send mails notices, those of the event e.
+func (n *Notifier) send(ctx context.Context, e *core.Event, notices []Notice) error {
 	for _, nt := range notices {
 		sent := map[string]bool{}
 		to := nt.To

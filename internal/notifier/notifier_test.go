@@ -141,8 +141,9 @@ func TestDeliveryResumesAfterAFailedSend(t *testing.T) {
 	}
 }
 
-// TestRunDeliversWhenWoken: a running notifier mails an event as soon as
-// it is woken, and stops with its context.
+// TestRunDeliversWhenWoken: a running dispatcher mails an event as soon
+// as it is woken through one of its notifiers, and stops with its
+// context.
 func TestRunDeliversWhenWoken(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "metadata.db"))
@@ -156,9 +157,11 @@ func TestRunDeliversWhenWoken(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := smtpd.Start(t)
-	n := notifier.New(st, smtpMailer(t, srv.Host, srv.Port), "notices.test", render, slog.New(slog.DiscardHandler))
+	n := notifier.New(st, smtpMailer(t, srv.Host, srv.Port), "notices.test", render, slog.New(slog.DiscardHandler)).Types(core.EventOwnerAdd)
+	d := notifier.NewDispatcher(st, nil, slog.New(slog.DiscardHandler))
+	d.Add(n)
 	done := make(chan struct{})
-	go func() { n.Run(ctx, time.Hour); close(done) }()
+	go func() { d.Run(ctx, time.Hour); close(done) }()
 	addOwner(t, st, "bob", "alice")
 	n.Wake()
 	srv.WaitForSubject(t, "alice@example.com", "bob is now an owner of left-pad", time.Minute)

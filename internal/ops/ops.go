@@ -4,7 +4,7 @@
 // /-/metrics and pprof behind the [metrics] token), the store and blob
 // store wrapped to count their faults and to refuse writes without room
 // (ObservedStore, WrapBlobs), the free space of the data folder
-// (WatchSpace) and the notifiers' lag (WatchOutbox). internal/server
+// (WatchSpace) and the notifiers' lag (WatchOutbox, per subscriber of the outbox's dispatcher). internal/server
 // builds it first (New) and wires it; it knows no front-end.
 package ops
 
@@ -12,7 +12,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"strconv"
 	"sync"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/diskspace"
 	"github.com/rampart/rampart/internal/metrics"
+	"github.com/rampart/rampart/internal/notifier"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -97,36 +97,39 @@ func New(cfg config.Config, free func(dir string) (uint64, error), log *slog.Log
 	return o
 }
 
-// outboxCursors are the notifiers' cursors in store.Meta (internal/notifier):
-// each follows the event log and mails its area's notices.
-var outboxCursors = []string{"notices.packages", "notices.accounts", "notices.trust", "notices.orgs", "notices.secretscan", "notices.stage"}
-
-// WatchOutbox adds the notifiers' lag: the age of the oldest event each
-// has not yet delivered (0 when it is caught up). One indexed read of at
-// most one event per notifier, at each scrape.
-func (o *Ops) WatchOutbox(st store.Store, now func() time.Time) {
+// WatchOutbox adds the notifiers' lag (internal/notifier: every
+// subscriber of the outbox's dispatcher, by its cursor key): how many
+// events each has yet to handle, and the age of the oldest of them (0
+// when it is caught up). A few indexed reads per notifier at each scrape.
+func (o *Ops) WatchOutbox(st store.Store, d *notifier.Dispatcher, now func() time.Time) {
+	lags := func() []notifier.Lag {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		ls, _ := d.Lags(ctx)
+		return ls
+	}
+	o.Metrics.NewGaugeFunc("rampart_notifier_lag_events", "Events a notifier has yet to handle (0: caught up), by notifier cursor: one that fails (its relay?) falls behind while the others go on.", []string{"notifier"}, func(emit func(float64, ...string)) {
+		for _, l := range lags() {
+			emit(float64(l.Behind), l.Name)
+		}
+	})
 	o.Metrics.NewGaugeFunc("rampart_outbox_lag_seconds", "Age of the oldest event a notifier has not mailed yet (0: caught up), by notifier cursor; a growing value means notices are stuck (the mail relay?).", []string{"notifier"}, func(emit func(float64, ...string)) {
+		ls := lags()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = st.View(ctx, func(tx store.Tx) error {
-			for _, key := range outboxCursors {
-				v, err := tx.GetMeta(key)
-				if err != nil {
-					continue // a notifier this registry has no cursor for yet
-				}
-				after, err := strconv.ParseInt(v, 10, 64)
-				if err != nil {
-					continue
-				}
-				evs, err := tx.EventsAfter(after, 1)
-				if err != nil {
-					return err
-				}
+			for _, l := range ls {
 				lag := 0.0
-				if len(evs) > 0 {
-					lag = max(0, now().Sub(evs[0].At).Seconds())
+				if l.Behind > 0 {
+					evs, err := tx.EventsAfter(l.Cursor, 1)
+					if err != nil {
+						return err
+					}
+					if len(evs) > 0 {
+						lag = max(0, now().Sub(evs[0].At).Seconds())
+					}
 				}
-				emit(lag, key)
+				emit(lag, l.Name)
 			}
 			return nil
 		})

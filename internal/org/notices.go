@@ -43,6 +43,12 @@ func (s *Service) OrgURL(name string) string { return s.publicURL + "org/" + url
 // noticesOf is the notifier's Render for the org events: one notice to
 // the users the event names (the owners after the change and the user
 // affected), saying what changed.
+// noticeTypes are the events noticesOf renders: the org notifier's
+// declared interest.
+var noticeTypes = []string{core.EventOrgCreate, core.EventOrgDelete, core.EventOrgMemberSet, core.EventOrgMemberRemove,
+	core.EventTeamCreate, core.EventTeamDelete, core.EventTeamMemberAdd, core.EventTeamMemberRm,
+	core.EventTeamGrant, core.EventTeamRevoke}
+
 func (s *Service) noticesOf(e *core.Event) ([]notifier.Notice, error) {
 	switch e.Type {
 	case core.EventOrgCreate, core.EventOrgDelete, core.EventOrgMemberSet, core.EventOrgMemberRemove,

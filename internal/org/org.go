@@ -42,15 +42,13 @@ func New(st store.Store, m mail.Mailer, publicURL string, now func() time.Time, 
 		log = slog.Default()
 	}
 	s := &Service{store: st, now: now, publicURL: publicURL, log: log}
-	s.notices = notifier.New(st, m, metaNoticeCursor, s.noticesOf, log)
+	s.notices = notifier.New(st, m, metaNoticeCursor, s.noticesOf, log).Types(noticeTypes...)
 	return s
 }
 
-// RunNotices mails the org notices from the outbox until ctx ends: at
-// once after a change, and every interval.
-func (s *Service) RunNotices(ctx context.Context, interval time.Duration) {
-	s.notices.Run(ctx, interval)
-}
+// Notices is the org notices notifier, a subscriber the composition root adds
+// to the outbox's one dispatcher (notifier.Dispatcher).
+func (s *Service) Notices() *notifier.Notifier { return s.notices }
 
 // Deliver mails what the outbox holds now (shutdown, console commands).
 func (s *Service) Deliver(ctx context.Context) error { return s.notices.Deliver(ctx) }

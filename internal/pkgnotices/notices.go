@@ -22,6 +22,13 @@ import (
 // (migration 0025 sets it for an existing registry).
 const Cursor = "notices.packages"
 
+// Types are the events Render renders: the package notifier's declared
+// interest (notifier.Notifier.Types).
+var Types = []string{core.EventOwnerAdd, core.EventOwnerRemove, core.EventPublish, core.EventCriticalChange,
+	core.EventProvenancePolicy, core.EventProvenanceRefused,
+	core.EventUnpublish, core.EventUnpublishAll, core.EventDeprecate, core.EventDistTagSet, core.EventDistTagRemove,
+	core.EventQuarantine, core.EventQuarantineRelease}
+
 // Renderer renders package events as notices whose links start at
 // PublicURL.
 type Renderer struct {

@@ -95,7 +95,8 @@ func New(st store.Store, blobs blob.Store, cfg Config, now func() time.Time, log
 		log = slog.Default()
 	}
 	s := &Service{store: st, blobs: blobs, cfg: cfg, now: now, log: log}
-	s.notices = notifier.New(st, cfg.Mailer, metaNoticeCursor, s.noticesOf, log)
+	s.notices = notifier.New(st, cfg.Mailer, metaNoticeCursor, s.noticesOf, log).
+		Types(core.EventQuarantine, core.EventVersionConfirmMalicious, core.EventVersionRemove, core.EventVersionRestore)
 	if cfg.Scanner != nil {
 		cfg.Scanner.wake = s.notices.Wake
 	}
@@ -118,10 +119,9 @@ func (s *Service) VersionURL(name, version string) string {
 	return s.cfg.PublicURL + PathModeration + "package/" + name + "/v/" + version
 }
 
-// RunNotices mails the moderation notices from the outbox until ctx ends.
-func (s *Service) RunNotices(ctx context.Context, interval time.Duration) {
-	s.notices.Run(ctx, interval)
-}
+// Notices is the moderation notifier, a subscriber the composition root adds
+// to the outbox's one dispatcher (notifier.Dispatcher).
+func (s *Service) Notices() *notifier.Notifier { return s.notices }
 
 // Close delivers what the outbox still holds; a console leaves it to
 // the server.

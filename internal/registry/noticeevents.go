@@ -1,7 +1,7 @@
 package registry
 
 import (
-	"context"
+	"github.com/rampart/rampart/internal/notifier"
 	"time"
 
 	"github.com/rampart/rampart/internal/authz"
@@ -45,9 +45,6 @@ func (s *Service) appendDeprecations(tx packagesEvents, p authz.Principal, st *p
 	return nil
 }
 
-// RunNotices mails the package notices from the outbox until ctx ends:
-// at once after a change that has some, and every interval (which also
-// retries a relay that failed).
-func (s *Service) RunNotices(ctx context.Context, interval time.Duration) {
-	s.notices.Run(ctx, interval)
-}
+// Notices is the package notifier, a subscriber the composition root adds
+// to the outbox's one dispatcher (notifier.Dispatcher).
+func (s *Service) Notices() *notifier.Notifier { return s.notices }

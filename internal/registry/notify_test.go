@@ -22,6 +22,7 @@ import (
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/mail"
+	"github.com/rampart/rampart/internal/notifier"
 	"github.com/rampart/rampart/internal/registry"
 	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/store/eventcheck"
@@ -358,7 +359,9 @@ func TestNoticesBoundedWhileTheRelayHangs(t *testing.T) {
 	ran := make(chan struct{})
 	go func() {
 		defer close(ran)
-		e.reg.RunNotices(runCtx, time.Hour) // woken by each publish
+		d := notifier.NewDispatcher(e.st, nil, nil)
+		d.Add(e.reg.Notices())
+		d.Run(runCtx, time.Hour) // woken by each publish
 	}()
 	before := runtime.NumGoroutine()
 	const publishes = 100

@@ -154,7 +154,7 @@ func New(ctx context.Context, st store.Store, blobs blob.Store, cfg Config, now 
 	}
 	// After adopting the stored URL: the documents' and the notices'
 	// links are built with it.
-	s.notices = notifier.New(st, cfg.Mailer, pkgnotices.Cursor, pkgnotices.Renderer{PublicURL: s.cfg.PublicURL}.Render, log)
+	s.notices = notifier.New(st, cfg.Mailer, pkgnotices.Cursor, pkgnotices.Renderer{PublicURL: s.cfg.PublicURL}.Render, log).Types(pkgnotices.Types...)
 	s.provenance = provenancepolicy.New(s.store, cfg.Format, now, s.notices.Wake)
 	s.attestations = attestations.New(s.store, blobs, cfg.Format)
 	s.provenance.OrgPrivate, s.attestations.OrgPrivate = cfg.OrgPackagesPrivate, cfg.OrgPackagesPrivate

@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/event"
@@ -74,10 +73,9 @@ func (s *Service) noticesOf(e *core.Event) ([]notifier.Notice, error) {
 	return []notifier.Notice{{Kind: kind, Notify: notify, Notice: n}}, nil
 }
 
-// RunNotices mails the report notices from the outbox until ctx ends.
-func (s *Service) RunNotices(ctx context.Context, interval time.Duration) {
-	s.notices.Run(ctx, interval)
-}
+// Notices is the report notifier, a subscriber the composition root adds
+// to the outbox's one dispatcher (notifier.Dispatcher).
+func (s *Service) Notices() *notifier.Notifier { return s.notices }
 
 // Flush delivers what the outbox still holds, until ctx ends. A console
 // command beside a live server leaves it to the server. A failure is

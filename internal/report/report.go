@@ -78,7 +78,7 @@ func New(st store.Store, cfg Config, now func() time.Time, log *slog.Logger) *Se
 		log = slog.Default()
 	}
 	s := &Service{store: st, cfg: cfg, now: now, log: log}
-	s.notices = notifier.New(st, cfg.Mailer, metaNoticeCursor, s.noticesOf, log)
+	s.notices = notifier.New(st, cfg.Mailer, metaNoticeCursor, s.noticesOf, log).Types(core.EventReportFiled, core.EventReportReplied, core.EventReportClosed)
 	return s
 }
 

@@ -96,15 +96,13 @@ func New(st store.Store, m mail.Mailer, cfg Config, now func() time.Time, log *s
 	for _, sc := range cfg.Scanners {
 		s.rings[sc.Name] = &keyring{url: sc.KeysURL, fetch: cfg.Fetch}
 	}
-	s.notices = notifier.New(st, m, metaNoticeCursor, s.noticesOf, log)
+	s.notices = notifier.New(st, m, metaNoticeCursor, s.noticesOf, log).Types(core.EventTokenLeaked)
 	return s
 }
 
-// RunNotices mails the leaked-token notices from the outbox until ctx
-// ends: at once after a revocation, and every interval.
-func (s *Service) RunNotices(ctx context.Context, interval time.Duration) {
-	s.notices.Run(ctx, interval)
-}
+// Notices is the leaked-token notifier, a subscriber the composition root adds
+// to the outbox's one dispatcher (notifier.Dispatcher).
+func (s *Service) Notices() *notifier.Notifier { return s.notices }
 
 // Match is one entry of a report.
 type Match struct {

@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/rampart/rampart/internal/background"
 	"github.com/rampart/rampart/internal/config"
@@ -48,12 +47,6 @@ func openQuarantine(reg *registry.Service, sc *quarantine.Scanner, cfg config.Co
 		Scanner: sc, PublicURL: cfg.PublicURL, Mailer: mailer, Background: bg, Console: opts.Console,
 		Hooks: quarantine.Hooks{Touch: reg.Touch, Refresh: reg.RefreshDocument, Signed: reg.Signed, Format: npmfmt.Format{}, Wake: reg.WakeNotices},
 	}, opts.Now, opts.Log)
-}
-
-// startQuarantineJobs mails the moderation notices from the outbox.
-func startQuarantineJobs(svc *Services) {
-	bg := svc.Background
-	bg.Go(bg.Context(), "moderation notices", func(ctx context.Context) { svc.Quarantine.RunNotices(ctx, 30*time.Second) })
 }
 
 // closeQuarantine mails what the moderation outbox still holds.

@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
-	"time"
 
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/config"
@@ -30,12 +29,6 @@ func openReports(svc *Services, reg *registry.Service, cfg config.Config, mailer
 	}
 	return report.New(reg.Store(), report.Config{PublicURL: cfg.PublicURL, Mailer: mailer, Ecosystem: reg.Ecosystem(),
 		Lookup: lookup, Limiter: svc.Limiter, Console: opts.Console}, opts.Now, opts.Log)
-}
-
-// startReportJobs mails the report notices from the outbox.
-func startReportJobs(svc *Services) {
-	bg := svc.Background
-	bg.Go(bg.Context(), "report notices", func(ctx context.Context) { svc.Reports.RunNotices(ctx, 30*time.Second) })
 }
 
 // closeReports mails what the report outbox still holds.

@@ -112,7 +112,10 @@ type Services struct {
 	// AccountNotices mails the account security notices from the event
 	// outbox (account/notices.go); startJobs runs it.
 	AccountNotices *notifier.Notifier
-	console        bool // an admin command beside a possibly live server (Options.Console)
+	// Notices is the outbox's one dispatcher: every area's notifier is a
+	// subscriber (notices.go); startJobs runs it.
+	Notices *notifier.Dispatcher
+	console bool // an admin command beside a possibly live server (Options.Console)
 	// Scanning revokes leaked tokens (secretscan.go).
 	Scanning *secretscan.Service
 	// Names is typosquatting protection: the check on new names and the
@@ -140,18 +143,29 @@ type Services struct {
 	Blobs blob.Store
 }
 
-// Close stops the background jobs, waits until ctx ends for the tasks
-// under way (mail being sent), then flushes and closes everything.
+// Close stops the services in stages, each with its own share of ctx's
+// time (shutdown.go, closeShares): the background jobs stop and are
+// waited for; the notices the outbox still holds go out, up to an event
+// boundary (a console command beside a live server leaves them to the
+// server); then everything is flushed and closed with the time left.
 func (s *Services) Close(ctx context.Context) error {
+	jobs, cancel := stageContext(ctx, closeShares.jobs)
 	s.Background.Stop()
-	_ = s.Background.Wait(ctx) // it logs the tasks it gave up on
-	if !s.console {
-		// What the outbox still holds goes out now, not at the next start;
-		// a console command beside a live server leaves it to the server.
-		// A failure leaves the notices in the outbox for the next start.
-		if err := s.AccountNotices.Deliver(ctx); err != nil {
-			slog.WarnContext(ctx, "account notices left in the outbox for the next start", "err", err)
+	_ = s.Background.Wait(jobs) // it logs the tasks it gave up on
+	cancel()
+	if s.Notices != nil && !s.console { // nil: Open failed before making it
+		notices, cancel := stageContext(ctx, closeShares.notices)
+		// A failure, or the end of the share, leaves the notices in the
+		// outbox for the next start.
+		if err := s.Notices.Drain(notices); err != nil {
+			slog.WarnContext(ctx, "notices left in the outbox for the next start", "err", err)
 		}
+		cancel()
+	}
+	// From here on nothing is mailed: the services' own closes find the
+	// dispatcher stopped, and the rest waits in the outbox.
+	if s.Notices != nil {
+		s.Notices.Stop()
 	}
 	return errors.Join(s.closeStage(ctx), s.closeQuarantine(ctx), s.closeReports(ctx), s.closeTLog(ctx), s.Registry.Close(ctx), s.Store.Close())
 }
@@ -280,7 +294,6 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 	accts.Orgs = org.New(st, mailer, cfg.PublicURL, opts.Now, opts.Log)
 	accts.SSO = openSSO(st, cfg, accts, opts.Now, opts.Log)
 	accts.Ops, accts.Blobs = watch, blobs
-	watch.WatchOutbox(st, opts.Now)
 	accts.Advisories = openAdvisories(accts, cfg, opts)
 	upstreamAdvisories(&upDeps, accts.Advisories)
 	accts.Upstream = upstream.New(upDeps)
@@ -289,6 +302,8 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 	if accts.Quarantine != nil && accts.Advisories != nil {
 		accts.Quarantine.UseAdvisories(accts.Advisories)
 	}
+	openNotices(accts, opts.Now)
+	watch.WatchOutbox(st, accts.Notices, opts.Now)
 	if err := openTLog(ctx, accts, cfg, opts); err != nil {
 		return nil, errors.Join(err, accts.Close(ctx))
 	}
@@ -372,12 +387,8 @@ func logStartupWarnings(cfg config.Config, log *slog.Logger) {
 func startJobs(svc *Services, cfg config.Config, log *slog.Logger) {
 	bg := svc.Background
 	bg.Go(bg.Context(), "download counts", func(ctx context.Context) { svc.Registry.RunBackground(ctx, 10*time.Second) })
-	bg.Go(bg.Context(), "package notices", func(ctx context.Context) { svc.Registry.RunNotices(ctx, 30*time.Second) })
-	bg.Go(bg.Context(), "trusted publishing notices", func(ctx context.Context) { svc.Trust.Notices.Run(ctx, 30*time.Second) })
-	bg.Go(bg.Context(), "account notices", func(ctx context.Context) { svc.AccountNotices.Run(ctx, 30*time.Second) })
-	bg.Go(bg.Context(), "org notices", func(ctx context.Context) { svc.Orgs.RunNotices(ctx, 30*time.Second) })
+	startNotices(svc)
 	bg.Go(bg.Context(), "critical packages", func(ctx context.Context) { svc.Registry.Critical().Run(ctx, 24*time.Hour) })
-	bg.Go(bg.Context(), "leaked-token notices", func(ctx context.Context) { svc.Scanning.RunNotices(ctx, 30*time.Second) })
 	if cfg.EmailDomains.Check {
 		bg.Go(bg.Context(), "email domain re-checks", func(ctx context.Context) {
 			runDomainRechecks(ctx, svc.Identity, cfg.EmailDomains.RecheckInterval.Duration, log)
@@ -386,17 +397,16 @@ func startJobs(svc *Services, cfg config.Config, log *slog.Logger) {
 	bg.Go(bg.Context(), "sweeps", func(ctx context.Context) { runSweeps(ctx, svc.Limiter, time.Hour, log) })
 	bg.Go(bg.Context(), "free space", func(ctx context.Context) { svc.Ops.WatchSpace(ctx, time.Minute) })
 	startStageJobs(svc)
-	startQuarantineJobs(svc)
-	startReportJobs(svc)
 	startAdvisoryJobs(svc, cfg)
 	startTLog(svc)
 }
 
 // Serve runs the registry on ln until ctx is cancelled, then stops
 // accepting, lets requests in flight finish (up to [shutdown] drain, then
-// cuts them: shutdown.go), stops the
-// background jobs and waits for the tasks under way (up to 10 s, with
-// the flush of download counts), and closes the stores.
+// cuts them: shutdown.go), then closes the services within closeBudget,
+// each stage with its share (Services.Close): the background jobs, the
+// notices still in the outbox (up to an event boundary), the flush of
+// download counts and the stores.
 func Serve(ctx context.Context, cfg config.Config, ln net.Listener, opts Options) error {
 	if opts.Log == nil {
 		opts.Log = slog.Default()
@@ -432,7 +442,7 @@ func Serve(ctx context.Context, cfg config.Config, ln net.Listener, opts Options
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
-	closeCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	closeCtx, cancel := context.WithTimeout(context.Background(), closeBudget)
 	defer cancel()
 	return errors.Join(err, svc.Close(closeCtx))
 }

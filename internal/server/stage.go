@@ -22,12 +22,11 @@ func openStage(reg *registry.Service, cfg config.Config, mailer mail.Mailer, opt
 }
 
 // startStageJobs starts staged publishing's periodic jobs: the expiry of
-// stages nobody decided (also applied whenever stages are read), and the
-// notices from the outbox.
+// stages nobody decided (also applied whenever stages are read); its
+// notices go out through the outbox's dispatcher (notices.go).
 func startStageJobs(svc *Services) {
 	bg := svc.Background
 	bg.Go(bg.Context(), "staged version expiry", func(ctx context.Context) { svc.Stage.RunExpiry(ctx, time.Minute) })
-	bg.Go(bg.Context(), "stage notices", func(ctx context.Context) { svc.Stage.RunNotices(ctx, 30*time.Second) })
 }
 
 // closeStage mails what the stage outbox still holds (stage.Close).

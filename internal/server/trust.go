@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/rampart/rampart/internal/config"
+	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/ecosystem"
 	"github.com/rampart/rampart/internal/idtoken"
 	"github.com/rampart/rampart/internal/mail"
@@ -34,7 +35,8 @@ func openTrust(st store.Store, cfg config.Config, format ecosystem.Format, limit
 		issuers = append(issuers, trust.Issuer{Name: is.Name, Kind: is.Kind, RepositoryClaim: is.RepositoryClaim,
 			WorkflowClaim: is.WorkflowClaim, EnvironmentClaim: is.EnvironmentClaim, StableClaims: is.StableClaims})
 	}
-	notes := notifier.New(st, mailer, trust.MetaNoticeCursor, trust.Notices(cfg.PublicURL), log)
+	notes := notifier.New(st, mailer, trust.MetaNoticeCursor, trust.Notices(cfg.PublicURL), log).
+		Types(core.EventTrustAdd, core.EventTrustRemove, core.EventTrustPolicy)
 	svc, err := trust.New(trust.Deps{
 		Store: st, Verifier: verifier{idtoken.New(verifierIssuers, nil, now)}, Limiter: limiter, Format: format, Now: now, Log: log,
 		Issuers: issuers, PublicURL: cfg.PublicURL, TokenLifetime: tp.TokenLifetime.Duration, PendingExpiry: tp.PendingExpiry.Duration,

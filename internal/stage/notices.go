@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/event"
@@ -76,10 +75,9 @@ func (s *Service) packageURL(name string) string {
 // (publish.Staging).
 func (s *Service) Wake() { s.notices.Wake() }
 
-// RunNotices mails the stage notices from the outbox until ctx ends.
-func (s *Service) RunNotices(ctx context.Context, interval time.Duration) {
-	s.notices.Run(ctx, interval)
-}
+// Notices is the staged publishing notifier, a subscriber the composition root adds
+// to the outbox's one dispatcher (notifier.Dispatcher).
+func (s *Service) Notices() *notifier.Notifier { return s.notices }
 
 // Close delivers what the outbox still holds, until ctx ends. A console
 // command beside a live server leaves it to the server. A failure is

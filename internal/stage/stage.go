@@ -80,7 +80,8 @@ const metaNoticeCursor = "notices.stage"
 // store (its writes invalidate the read caches).
 func New(st store.Store, blobs blob.Store, cfg Config, now func() time.Time, log *slog.Logger) *Service {
 	s := &Service{store: st, blobs: blobs, cfg: cfg, now: now, log: log}
-	s.notices = notifier.New(st, cfg.Mailer, metaNoticeCursor, s.noticesOf, log)
+	s.notices = notifier.New(st, cfg.Mailer, metaNoticeCursor, s.noticesOf, log).
+		Types(core.EventStagePublish, core.EventStageApprove, core.EventStageReject, core.EventStageExpire, core.EventStagePolicy)
 	return s
 }
 

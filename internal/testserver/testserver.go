@@ -87,6 +87,10 @@ type Options struct {
 	// and sends the registry's mail to it; read it through Server.Mail.
 	// Without it, mail goes to the outbox folder in Data.
 	SMTP bool
+	// MailServer, when set, is the SMTP server the registry mails to
+	// instead of one SMTP would start (a slow relay: smtpd.Options.Delay);
+	// Restart keeps it.
+	MailServer *smtpd.Server
 	// HIBPURL is a Have I Been Pwned range server (internal/testpeers/hibp)
 	// to check passwords against; empty disables HIBP (offline list only).
 	HIBPURL string
@@ -188,9 +192,11 @@ func Start(t testing.TB, opts Options) *Server {
 	} else {
 		set("passwords", "hibp_disabled", true)
 	}
-	var mailSrv *smtpd.Server
-	if opts.SMTP {
+	mailSrv := opts.MailServer
+	if opts.SMTP && mailSrv == nil {
 		mailSrv = smtpd.Start(t)
+	}
+	if mailSrv != nil {
 		set("mail", "host", mailSrv.Host)
 		set("mail", "port", mailSrv.Port)
 		set("mail", "from", "Rampart <rampart@example.com>")

@@ -157,6 +157,11 @@ func TestMetricsAfterPublishAndInstall(t *testing.T) {
 	if _, ok := sample(fams, "rampart_outbox_lag_seconds", map[string]string{"notifier": "notices.packages"}); !ok {
 		t.Errorf("no outbox lag for the package notices")
 	}
+	for _, name := range []string{"notices.packages", "notices.accounts", "notices.reports"} {
+		if _, ok := sample(fams, "rampart_notifier_lag_events", map[string]string{"notifier": name}); !ok {
+			t.Errorf("no lag in events for the notifier %s", name)
+		}
+	}
 	if n, ok := sample(fams, "rampart_store_errors_total", map[string]string{"op": "update"}); !ok || n != 0 {
 		t.Errorf("store errors (update) = %v, %v: want a series at 0", n, ok)
 	}

@@ -51,6 +51,9 @@ type Options struct {
 	// after it. ImplicitTLS speaks TLS from the first byte instead.
 	STARTTLS    bool
 	ImplicitTLS bool
+	// Delay is how long the server takes over each message before it
+	// accepts it (a slow relay); SetDelay changes it while it runs.
+	Delay time.Duration
 }
 
 // Server is a running SMTP server on 127.0.0.1.
@@ -64,6 +67,7 @@ type Server struct {
 	opts Options
 
 	mu       sync.Mutex
+	delay    time.Duration
 	msgs     []Received
 	taken    []bool        // taken[i]: msgs[i] was returned by WaitFor
 	arrived  chan struct{} // closed and replaced when a message arrives
@@ -122,7 +126,7 @@ func StartWith(t testing.TB, opts Options) *Server {
 	if opts.STARTTLS && opts.ImplicitTLS {
 		t.Fatal("smtpd: choose STARTTLS or ImplicitTLS, not both")
 	}
-	s := &Server{opts: opts, arrived: make(chan struct{}), tb: t}
+	s := &Server{opts: opts, arrived: make(chan struct{}), tb: t, delay: opts.Delay}
 
 	srv := smtp.NewServer(smtp.BackendFunc(s.newSession))
 	srv.Domain = "localhost"
@@ -171,6 +175,13 @@ func StartWith(t testing.TB, opts Options) *Server {
 		<-done
 	})
 	return s
+}
+
+// SetDelay sets how long each message takes from now on (Options.Delay).
+func (s *Server) SetDelay(d time.Duration) {
+	s.mu.Lock()
+	s.delay = d
+	s.mu.Unlock()
 }
 
 // Messages returns every message received so far, oldest first.
@@ -341,6 +352,10 @@ func (ss *session) Data(r io.Reader) error {
 	if err != nil {
 		return err
 	}
+	ss.srv.mu.Lock()
+	delay := ss.srv.delay
+	ss.srv.mu.Unlock()
+	time.Sleep(delay) // a slow relay: the client waits for the reply to DATA
 	_, isTLS := ss.conn.TLSConnectionState()
 	rec := Received{From: ss.from, To: slices.Clone(ss.to), Data: data, AuthUser: ss.authUser, TLS: isTLS}
 	rec.Subject, rec.Text, _ = Parse(data)
