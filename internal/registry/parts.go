@@ -4,6 +4,7 @@ import (
 	"github.com/rampart/rampart/internal/attestations"
 	"github.com/rampart/rampart/internal/criticalpolicy"
 	"github.com/rampart/rampart/internal/provenancepolicy"
+	"github.com/rampart/rampart/internal/versionview"
 )
 
 // Services split out of the package service (issue 8: package sizes)
@@ -19,3 +20,7 @@ func (s *Service) Attestations() *attestations.Service { return s.attestations }
 // Critical keeps the set of critical packages (by downloads, or
 // designated by an administrator).
 func (s *Service) Critical() *criticalpolicy.Service { return s.critical }
+
+// Versions reads what a version's page shows, under the packument's read
+// rule.
+func (s *Service) Versions() *versionview.Service { return s.versions }

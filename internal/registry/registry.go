@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/rampart/rampart/internal/versionview"
 	"log/slog"
 	"time"
 
@@ -112,6 +113,8 @@ type Service struct {
 	provenance *provenancepolicy.Service
 	// attestations lists what npm's attestations endpoint serves.
 	attestations *attestations.Service
+	// versions reads for the version pages.
+	versions *versionview.Service
 	// critical keeps the set of critical packages.
 	critical *criticalpolicy.Service
 	// publisher admits uploads and runs the publish pipeline
@@ -157,7 +160,8 @@ func New(ctx context.Context, st store.Store, blobs blob.Store, cfg Config, now 
 	s.notices = notifier.New(st, cfg.Mailer, pkgnotices.Cursor, pkgnotices.Renderer{PublicURL: s.cfg.PublicURL}.Render, log).Types(pkgnotices.Types...)
 	s.provenance = provenancepolicy.New(s.store, cfg.Format, now, s.notices.Wake)
 	s.attestations = attestations.New(s.store, blobs, cfg.Format)
-	s.provenance.OrgPrivate, s.attestations.OrgPrivate = cfg.OrgPackagesPrivate, cfg.OrgPackagesPrivate
+	s.versions = versionview.New(s.store, cfg.Format)
+	s.provenance.OrgPrivate, s.attestations.OrgPrivate, s.versions.OrgPrivate = cfg.OrgPackagesPrivate, cfg.OrgPackagesPrivate, cfg.OrgPackagesPrivate
 	s.critical = criticalpolicy.New(s.store, cfg.Format, criticalpolicy.Config{TopPercent: cfg.CriticalTopPercent,
 		MinDownloads: cfg.CriticalMinDownloads, Grace: cfg.CriticalGrace}, now, log, s.downloads.Flush, s.notices.Wake)
 	s.documents = documents.New(s.store, cfg.Format, s.cfg.PublicURL, log)

@@ -40,55 +40,55 @@ func TestVersionPageReads(t *testing.T) {
 	e.svc.Registry.Invalidate("secret")
 	reg := e.svc.Registry
 
-	vv, err := reg.VersionPage(e.ctx, anonymous, "pad", "1.0.0")
+	vv, err := reg.Versions().VersionPage(e.ctx, anonymous, "pad", "1.0.0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if vv.Publisher != "alice" || !slices.Equal(vv.Tags, []string{"latest"}) || vv.Version.Integrity == "" || vv.Version.UnpackedSize == 0 || vv.Staged {
 		t.Errorf("pad@1.0.0 = publisher %q, tags %q, integrity %q, unpacked %d, staged %v", vv.Publisher, vv.Tags, vv.Version.Integrity, vv.Version.UnpackedSize, vv.Staged)
 	}
-	_, missing := reg.VersionPage(e.ctx, anonymous, "nothing", "1.0.0")
+	_, missing := reg.Versions().VersionPage(e.ctx, anonymous, "nothing", "1.0.0")
 	for _, c := range []struct {
 		name, version string
 	}{{"pad", "2.0.0"}, {"pad", "9.0.0"}, {"secret", "1.0.0"}} {
-		_, err := reg.VersionPage(e.ctx, anonymous, c.name, c.version)
+		_, err := reg.Versions().VersionPage(e.ctx, anonymous, c.name, c.version)
 		if core.KindOf(err) != core.KindNotFound {
 			t.Errorf("anonymous %s@%s: %v, want not found", c.name, c.version, err)
 		}
-		if _, err := reg.VersionPage(e.ctx, e.bob, c.name, c.version); core.KindOf(err) != core.KindNotFound {
+		if _, err := reg.Versions().VersionPage(e.ctx, e.bob, c.name, c.version); core.KindOf(err) != core.KindNotFound {
 			t.Errorf("bob %s@%s: %v, want not found", c.name, c.version, err)
 		}
 	}
 	if core.KindOf(missing) != core.KindNotFound {
 		t.Errorf("a missing package: %v", missing)
 	}
-	if vv, err := reg.VersionPage(e.ctx, e.alice, "pad", "2.0.0"); err != nil || !vv.Staged || !slices.Equal(vv.Tags, []string{"next"}) {
+	if vv, err := reg.Versions().VersionPage(e.ctx, e.alice, "pad", "2.0.0"); err != nil || !vv.Staged || !slices.Equal(vv.Tags, []string{"next"}) {
 		t.Errorf("the maintainer's staged pad@2.0.0: %+v, %v", vv, err)
 	}
-	if _, err := reg.VersionPage(e.ctx, e.alice, "secret", "1.0.0"); err != nil {
+	if _, err := reg.Versions().VersionPage(e.ctx, e.alice, "secret", "1.0.0"); err != nil {
 		t.Errorf("the owner's restricted version: %v", err)
 	}
 
-	if _, err := reg.ServableManifest(e.ctx, anonymous, "pad", "2.0.0"); core.KindOf(err) != core.KindNotFound {
+	if _, err := reg.Versions().ServableManifest(e.ctx, anonymous, "pad", "2.0.0"); core.KindOf(err) != core.KindNotFound {
 		t.Errorf("anonymous manifest of the staged pad@2.0.0: %v, want not found", err)
 	}
-	if m, err := reg.ServableManifest(e.ctx, anonymous, "app", "1.0.0"); err != nil || !strings.Contains(string(m), `"pad"`) {
+	if m, err := reg.Versions().ServableManifest(e.ctx, anonymous, "app", "1.0.0"); err != nil || !strings.Contains(string(m), `"pad"`) {
 		t.Errorf("app@1.0.0's manifest: %s, %v", m, err)
 	}
-	if _, err := reg.ServableManifest(e.ctx, anonymous, "secret", "1.0.0"); core.KindOf(err) != core.KindNotFound {
+	if _, err := reg.Versions().ServableManifest(e.ctx, anonymous, "secret", "1.0.0"); core.KindOf(err) != core.KindNotFound {
 		t.Errorf("anonymous manifest of a restricted package: %v, want not found", err)
 	}
-	if vs, err := reg.ServableVersions(e.ctx, anonymous, "pad"); err != nil || !slices.Equal(vs, []string{"1.0.0"}) {
+	if vs, err := reg.Versions().ServableVersions(e.ctx, anonymous, "pad"); err != nil || !slices.Equal(vs, []string{"1.0.0"}) {
 		t.Errorf("anonymous versions of pad: %q, %v", vs, err)
 	}
-	if vs, err := reg.ServableVersions(e.ctx, e.alice, "pad"); err != nil || !slices.Equal(vs, []string{"1.0.0", "2.0.0"}) {
+	if vs, err := reg.Versions().ServableVersions(e.ctx, e.alice, "pad"); err != nil || !slices.Equal(vs, []string{"1.0.0", "2.0.0"}) {
 		t.Errorf("the maintainer's versions of pad: %q, %v", vs, err)
 	}
-	if _, err := reg.ServableVersions(e.ctx, anonymous, "secret"); core.KindOf(err) != core.KindNotFound {
+	if _, err := reg.Versions().ServableVersions(e.ctx, anonymous, "secret"); core.KindOf(err) != core.KindNotFound {
 		t.Errorf("anonymous versions of a restricted package: %v", err)
 	}
 
-	deps, next, err := reg.Dependents(e.ctx, "pad", "", 10)
+	deps, next, err := reg.Versions().Dependents(e.ctx, "pad", "", 10)
 	if err != nil || next != "" || len(deps) != 1 || deps[0].Name != "app" || deps[0].Version != "1.0.0" {
 		t.Errorf("dependents of pad: %+v next %q, %v; want app@1.0.0 only (not app-old's older version, not the restricted secret)", deps, next, err)
 	}

@@ -327,7 +327,7 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 		adminpages.New(svc.Identity, svc.Orgs), quarantinepages.New(svc.Quarantine),
 		reportpages.New(svc.Reports, svc.Registry), advisorypages.New(svc.Advisories, svc.Registry),
 		logpages.New(svc.TLog, svc.Registry.ReadableBy))
-	webH.Mount(versionpages.New(svc.Registry, svc.Advisories, cfg.Limits, log))
+	webH.Mount(versionpages.New(svc.Registry, svc.Registry.Versions(), svc.Advisories, cfg.Limits, log))
 	webH.Mount(tokenpages.New(svc.Authn, cfg.PublicURL))
 	if svc.SSO != nil {
 		webH.Mount(ssopages.New(svc.SSO))

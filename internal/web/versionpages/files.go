@@ -9,8 +9,8 @@ import (
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/ecosystem/npm/tarball"
-	"github.com/rampart/rampart/internal/registry"
 	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/versionview"
 )
 
 // fileLists makes each tarball's list once per process at a time: views
@@ -30,9 +30,9 @@ type listing struct {
 // files is the file list of vv's tarball: the one kept in the store, or
 // read now from the tarball (through the registry, which checks its
 // digest) within the publish limits, then kept.
-func (g *Pages) files(ctx context.Context, p authz.Principal, vv *registry.VersionView) ([]store.TarballFile, error) {
+func (g *Pages) files(ctx context.Context, p authz.Principal, vv *versionview.VersionView) ([]store.TarballFile, error) {
 	digest := vv.Version.Digest
-	files, err := g.reg.TarballFiles(ctx, digest)
+	files, err := g.views.TarballFiles(ctx, digest)
 	if err == nil {
 		return files, nil
 	}
@@ -59,7 +59,7 @@ func (g *Pages) files(ctx context.Context, p authz.Principal, vv *registry.Versi
 	}
 	l.files, l.err = g.readFiles(ctx, p, vv)
 	if l.err == nil {
-		if err := g.reg.KeepTarballFiles(ctx, digest, l.files); err != nil {
+		if err := g.views.KeepTarballFiles(ctx, digest, l.files); err != nil {
 			// The page still shows the list; the next view reads again.
 			g.log.Warn("keeping a tarball's file list failed", "digest", digest, "err", err)
 		}
@@ -74,7 +74,7 @@ func (g *Pages) files(ctx context.Context, p authz.Principal, vv *registry.Versi
 // readFiles lists the regular files of the tarball, with the strict
 // reader a publish uses (internal/ecosystem/npm/tarball) and its bounds:
 // compressed and unpacked bytes, entries, expansion ratio.
-func (g *Pages) readFiles(ctx context.Context, p authz.Principal, vv *registry.VersionView) ([]store.TarballFile, error) {
+func (g *Pages) readFiles(ctx context.Context, p authz.Principal, vv *versionview.VersionView) ([]store.TarballFile, error) {
 	name := vv.Package.Name
 	bare := name[strings.LastIndex(name, "/")+1:]
 	tb, err := g.reg.OpenTarball(ctx, p, name, bare+"-"+vv.Version.Version+".tgz")

@@ -88,7 +88,7 @@ func (g *Pages) resolveTree(ctx context.Context, p authz.Principal, name, versio
 			return vs, nil
 		}
 		reads++
-		vs, err := g.reg.ServableVersions(ctx, p, n)
+		vs, err := g.views.ServableVersions(ctx, p, n)
 		if err != nil && !absent(err) {
 			return nil, err
 		}
@@ -157,7 +157,7 @@ func (g *Pages) resolveTree(ctx context.Context, p authz.Principal, name, versio
 		path := append(append([]pathNode(nil), it.path...), pn)
 		t.nodes = append(t.nodes, node{Name: it.name, Version: v, Path: path})
 		reads++
-		raw, err := g.reg.ServableManifest(ctx, p, it.name, v)
+		raw, err := g.views.ServableManifest(ctx, p, it.name, v)
 		if err != nil {
 			if absent(err) {
 				continue

@@ -41,6 +41,7 @@ import (
 	"github.com/rampart/rampart/internal/osv"
 	"github.com/rampart/rampart/internal/registry"
 	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/versionview"
 	"github.com/rampart/rampart/internal/web/webkit"
 )
 
@@ -53,15 +54,20 @@ var templates = webkit.Parse(templateFiles, "templates", template.FuncMap{
 	"severityClass": severityClass,
 })
 
-// Registry is what the pages read from the package service
-// (internal/registry), each call deciding what the reader may see.
-type Registry interface {
-	VersionPage(ctx context.Context, p authz.Principal, name, version string) (*registry.VersionView, error)
+// Views is what the pages read of versions (internal/versionview), each
+// call deciding what the reader may see.
+type Views interface {
+	VersionPage(ctx context.Context, p authz.Principal, name, version string) (*versionview.VersionView, error)
 	ServableVersions(ctx context.Context, p authz.Principal, name string) ([]string, error)
 	ServableManifest(ctx context.Context, p authz.Principal, name, version string) (json.RawMessage, error)
 	Dependents(ctx context.Context, name, after string, limit int) ([]store.Dependent, string, error)
 	TarballFiles(ctx context.Context, digest string) ([]store.TarballFile, error)
 	KeepTarballFiles(ctx context.Context, digest string, files []store.TarballFile) error
+}
+
+// Registry opens a version's tarball for its file list (internal/registry),
+// deciding as a download does.
+type Registry interface {
 	OpenTarball(ctx context.Context, p authz.Principal, name, filename string) (*registry.Tarball, error)
 }
 
@@ -73,6 +79,7 @@ type Advisories interface {
 // Pages serves the version pages.
 type Pages struct {
 	reg   Registry
+	views Views
 	adv   Advisories
 	lim   limits.Limits
 	log   *slog.Logger
@@ -81,11 +88,11 @@ type Pages struct {
 
 // New returns the version pages. lim bounds the one read of each
 // tarball (the same limits a publish is held to).
-func New(reg Registry, adv Advisories, lim limits.Limits, log *slog.Logger) *Pages {
+func New(reg Registry, views Views, adv Advisories, lim limits.Limits, log *slog.Logger) *Pages {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Pages{reg: reg, adv: adv, lim: lim, log: log}
+	return &Pages{reg: reg, views: views, adv: adv, lim: lim, log: log}
 }
 
 // Mount serves the page for unscoped and scoped names.
@@ -150,7 +157,7 @@ func (g *Pages) page(w http.ResponseWriter, r *http.Request, p authz.Principal) 
 	if name == "" || version == "" || len(name) > limits.MaxNameLength || len(version) > limits.MaxVersionLength {
 		return notFound(name, version)
 	}
-	vv, err := g.reg.VersionPage(r.Context(), p, name, version)
+	vv, err := g.views.VersionPage(r.Context(), p, name, version)
 	if err != nil {
 		if core.KindOf(err) == core.KindNotFound {
 			// One answer for a missing package, a missing version, one
@@ -205,7 +212,7 @@ func (g *Pages) page(w http.ResponseWriter, r *http.Request, p authz.Principal) 
 		}
 		b.Files[i] = f
 	}
-	if b.Dependents, b.DependentsMore, err = g.reg.Dependents(r.Context(), vv.Package.Name, after, limits.VersionPageDependents); err != nil {
+	if b.Dependents, b.DependentsMore, err = g.views.Dependents(r.Context(), vv.Package.Name, after, limits.VersionPageDependents); err != nil {
 		return err
 	}
 	return templates.Render(w, r, p, http.StatusOK, "version", webkit.Data{Title: b.Name + "@" + b.Version, Body: b})

@@ -25,6 +25,7 @@ import (
 	"github.com/rampart/rampart/internal/registry"
 	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/store/sqlite"
+	"github.com/rampart/rampart/internal/versionview"
 	"github.com/rampart/rampart/internal/web/webkit"
 )
 
@@ -56,14 +57,14 @@ type fakeRegistry struct {
 	opened    atomic.Int32
 }
 
-func (f *fakeRegistry) VersionPage(_ context.Context, _ authz.Principal, name, version string) (*registry.VersionView, error) {
+func (f *fakeRegistry) VersionPage(_ context.Context, _ authz.Principal, name, version string) (*versionview.VersionView, error) {
 	m, ok := f.versions[name+"@"+version]
 	if !ok {
 		return nil, core.Errorf(core.KindNotFound, "package %s was not found or you do not have permission to read it", name)
 	}
 	raw, _ := json.Marshal(m)
 	tgz := f.tarballs[name+"@"+version]
-	return &registry.VersionView{Package: core.Package{PackageRef: core.NPM(name), Access: "public"}, Latest: version, Tags: []string{"latest"}, Publisher: "alice",
+	return &versionview.VersionView{Package: core.Package{PackageRef: core.NPM(name), Access: "public"}, Latest: version, Tags: []string{"latest"}, Publisher: "alice",
 		Version: core.Version{Version: version, Manifest: raw, Digest: "digest-" + name + "@" + version, Integrity: npmfixture.Integrity(tgz), Shasum: npmfixture.Shasum(tgz),
 			Size: int64(len(tgz)), UnpackedSize: 4321, FileCount: 2, PublishedAt: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)}}, nil
 }
@@ -191,7 +192,7 @@ func setup(t *testing.T) (*fakeRegistry, *httptest.Server) {
 		reg.dependent = append(reg.dependent, store.Dependent{Name: fmt.Sprintf("user%03d", i), Version: "1.0.0"})
 	}
 	sh := &shell{mux: http.NewServeMux()}
-	New(reg, adv, limits.Default(), slog.New(slog.DiscardHandler)).Mount(sh)
+	New(reg, reg, adv, limits.Default(), slog.New(slog.DiscardHandler)).Mount(sh)
 	srv := httptest.NewServer(sh.mux)
 	t.Cleanup(srv.Close)
 	return reg, srv

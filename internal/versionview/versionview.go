@@ -1,4 +1,12 @@
-package registry
+// Package versionview reads what a version's page shows (internal/web/versionpages):
+// the version with its tags, publisher and provenance, the versions and
+// manifests a dependency tree resolves against, a package's dependents,
+// and the tarball's file list kept per digest. Every read that names a
+// package decides as the package's document does (authz.ReadPackage,
+// then core.Servable), so a page never shows what the packument hides.
+// The registry hands it out (registry.Service.Versions) on its watched
+// store.
+package versionview
 
 import (
 	"context"
@@ -9,8 +17,40 @@ import (
 
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/ecosystem"
+	"github.com/rampart/rampart/internal/pkgfacts"
 	"github.com/rampart/rampart/internal/store"
 )
+
+// Service reads for the version pages.
+type Service struct {
+	store  store.Store
+	format ecosystem.Format
+	// OrgPrivate is the registry's org_packages = members setting: an
+	// organisation's scoped packages read as restricted.
+	OrgPrivate bool
+}
+
+// New returns the reads over st for packages of format f.
+func New(st store.Store, f ecosystem.Format) *Service {
+	return &Service{store: st, format: f}
+}
+
+func (s *Service) ref(name string) core.PackageRef { return ecosystem.Ref(s.format, name) }
+
+// load reads the package's facts and decides that p may read it.
+func (s *Service) load(tx store.Tx, p authz.Principal, name string) (*pkgfacts.State, error) {
+	st, err := pkgfacts.Load(tx, s.ref(name))
+	if err != nil {
+		return nil, err
+	}
+	r := st.Resource()
+	r.OrgPrivate = s.OrgPrivate
+	if err := authz.Authorize(p, authz.ReadPackage, r); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
 
 // VersionView is what a version's page shows of the version itself.
 type VersionView struct {
@@ -35,25 +75,22 @@ type VersionView struct {
 func (s *Service) VersionPage(ctx context.Context, p authz.Principal, name, version string) (*VersionView, error) {
 	var vv VersionView
 	err := s.store.View(ctx, func(tx store.Tx) error {
-		st, err := loadPackage(tx, s.ref(name))
+		st, err := s.load(tx, p, name)
 		if err != nil {
 			return err
 		}
-		if err := authz.Authorize(p, authz.ReadPackage, s.readResource(st)); err != nil {
-			return err
-		}
-		v, err := tx.Version(st.pkg.ID, version)
-		if errors.Is(err, core.ErrNotFound) || (err == nil && !core.Servable(v, st.pkg, st.viewer(p))) {
+		v, err := tx.Version(st.Package.ID, version)
+		if errors.Is(err, core.ErrNotFound) || (err == nil && !core.Servable(v, st.Package, st.Viewer(p))) {
 			return core.Errorf(core.KindNotFound, "%s@%s was not found or was unpublished", name, version)
 		}
 		if err != nil {
 			return err
 		}
-		vv.Package, vv.Version, vv.Staged = *st.pkg, *v, v.State() == core.StatePending
+		vv.Package, vv.Version, vv.Staged = *st.Package, *v, v.State() == core.StatePending
 		if u, err := tx.UserByID(v.PublisherID); err == nil {
 			vv.Publisher = u.Name
 		}
-		tags, err := tx.DistTags(st.pkg.ID)
+		tags, err := tx.DistTags(st.Package.ID)
 		if err != nil {
 			return err
 		}
@@ -69,7 +106,7 @@ func (s *Service) VersionPage(ctx context.Context, p authz.Principal, name, vers
 			}
 			return vv.Tags[i] < vv.Tags[j]
 		})
-		prov, err := tx.PackageProvenance(st.pkg.ID)
+		prov, err := tx.PackageProvenance(st.Package.ID)
 		if err != nil {
 			return err
 		}
@@ -90,15 +127,12 @@ func (s *Service) VersionPage(ctx context.Context, p authz.Principal, name, vers
 func (s *Service) ServableManifest(ctx context.Context, p authz.Principal, name, version string) (json.RawMessage, error) {
 	var out json.RawMessage
 	err := s.store.View(ctx, func(tx store.Tx) error {
-		st, err := loadPackage(tx, s.ref(name))
+		st, err := s.load(tx, p, name)
 		if err != nil {
 			return err
 		}
-		if err := authz.Authorize(p, authz.ReadPackage, s.readResource(st)); err != nil {
-			return err
-		}
-		v, err := tx.Version(st.pkg.ID, version)
-		if errors.Is(err, core.ErrNotFound) || (err == nil && !core.Servable(v, st.pkg, st.viewer(p))) {
+		v, err := tx.Version(st.Package.ID, version)
+		if errors.Is(err, core.ErrNotFound) || (err == nil && !core.Servable(v, st.Package, st.Viewer(p))) {
 			return core.Errorf(core.KindNotFound, "%s@%s was not found or was unpublished", name, version)
 		}
 		if err != nil {
@@ -116,19 +150,16 @@ func (s *Service) ServableManifest(ctx context.Context, p authz.Principal, name,
 func (s *Service) ServableVersions(ctx context.Context, p authz.Principal, name string) ([]string, error) {
 	var out []string
 	err := s.store.View(ctx, func(tx store.Tx) error {
-		st, err := loadPackage(tx, s.ref(name))
+		st, err := s.load(tx, p, name)
 		if err != nil {
 			return err
 		}
-		if err := authz.Authorize(p, authz.ReadPackage, s.readResource(st)); err != nil {
-			return err
-		}
-		all, err := tx.Versions(st.pkg.ID)
+		all, err := tx.Versions(st.Package.ID)
 		if err != nil {
 			return err
 		}
 		for i := range all {
-			if core.Servable(&all[i], st.pkg, st.viewer(p)) {
+			if core.Servable(&all[i], st.Package, st.Viewer(p)) {
 				out = append(out, all[i].Version)
 			}
 		}
@@ -155,7 +186,7 @@ func (s *Service) Dependents(ctx context.Context, name, after string, limit int)
 		deps = deps[:limit]
 		next = deps[limit-1].Name
 	}
-	if !s.cfg.OrgPackagesPrivate {
+	if !s.OrgPrivate {
 		return deps, next, nil
 	}
 	kept := deps[:0]
