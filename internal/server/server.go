@@ -58,7 +58,6 @@ import (
 	"github.com/rampart/rampart/internal/web/advisorypages"
 	"github.com/rampart/rampart/internal/web/logpages"
 	"github.com/rampart/rampart/internal/web/orgpages"
-	"github.com/rampart/rampart/internal/web/quarantinepages"
 	"github.com/rampart/rampart/internal/web/reportpages"
 	"github.com/rampart/rampart/internal/web/ssopages"
 	"github.com/rampart/rampart/internal/web/stagepages"
@@ -325,7 +324,7 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	npmH.UseAdvisories(svc.Advisories)
 	webH := web.New(svc.Registry, web.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors}, web.Config{PublicURL: cfg.PublicURL, Policies: docs.Policies(), SecurityContacts: cfg.SecurityContact.Contact}, log)
 	webH.Mount(orgpages.New(svc.Orgs), trustpages.New(svc.Trust.Service), stagepages.New(svc.Stage, svc.Registry),
-		adminpages.New(svc.Identity, svc.Orgs), quarantinepages.New(svc.Quarantine),
+		adminpages.New(svc.Identity, svc.Orgs), moderationPages(svc),
 		reportpages.New(svc.Reports, svc.Registry), advisorypages.New(svc.Advisories, svc.Registry),
 		logpages.New(svc.TLog, svc.Registry.ReadableBy))
 	webH.Mount(versionpages.New(svc.Registry, svc.Advisories, cfg.Limits, log))

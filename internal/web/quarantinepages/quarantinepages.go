@@ -42,6 +42,7 @@ var templates = webkit.Parse(templateFiles, "templates", nil)
 // Pages serves the moderation of versions.
 type Pages struct {
 	q  *quarantine.Service
+	up Upstream // nil: no upstream proxy (upstream.go)
 	sh webkit.Shell
 }
 
@@ -56,6 +57,7 @@ func (g *Pages) Mount(sh webkit.Shell) {
 	sh.Handle("GET "+pathModeration+"/find", g.findVersion)
 	sh.Handle("GET "+pathVersion+"{rest...}", g.versionPage)
 	sh.Handle("POST "+pathVersion+"{rest...}", g.versionAction)
+	g.mountUpstream(sh)
 }
 
 // VersionPath is the page of name@version (g-report links reports here).
@@ -66,6 +68,10 @@ func VersionPath(name, version string) string {
 type areaBody struct {
 	Held   []heldRow
 	Total  int
+	// Proxied are the held versions from upstream registries (nil
+	// without a proxy) and ProxiedTotal how many there are.
+	Proxied      []upstreamRow
+	ProxiedTotal int
 	Rescan *core.Rescan
 	Done   string
 	Error  string
@@ -96,6 +102,9 @@ func (g *Pages) renderArea(w http.ResponseWriter, r *http.Request, p authz.Princ
 		b.Held = append(b.Held, heldRow{HeldVersion: hv, URL: VersionPath(hv.Ref.Name, hv.Version)})
 	}
 	b.Total = total
+	if b.Proxied, b.ProxiedTotal, err = g.upstreamHeld(r, p); err != nil {
+		return err
+	}
 	if rs, err := g.q.RescanStatus(r.Context(), p); err == nil {
 		b.Rescan = rs
 	} else if core.KindOf(err) != core.KindNotFound {
