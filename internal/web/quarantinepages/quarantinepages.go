@@ -66,15 +66,15 @@ func VersionPath(name, version string) string {
 }
 
 type areaBody struct {
-	Held   []heldRow
-	Total  int
+	Held  []heldRow
+	Total int
 	// Proxied are the held versions from upstream registries (nil
 	// without a proxy) and ProxiedTotal how many there are.
 	Proxied      []upstreamRow
 	ProxiedTotal int
-	Rescan *core.Rescan
-	Done   string
-	Error  string
+	Rescan       *core.Rescan
+	Done         string
+	Error        string
 }
 
 type heldRow struct {
