@@ -5,7 +5,9 @@
 // with the evidence (why it is held, the scan's findings, the files with
 // their sizes and digests, a diff of package.json and the changed files
 // against the previous version) and the moderators' buttons: hold,
-// release, remove, restore, confirm.
+// release, remove, restore, confirm. With an upstream proxy, the area
+// also lists the proxied versions the scan held, each with its evidence
+// page and the buttons release and confirm (upstream.go).
 //
 // Every read and action is decided by the service (authz.Moderate: the
 // site's moderators and administrators, with the second factor
@@ -66,15 +68,16 @@ func VersionPath(name, version string) string {
 }
 
 type areaBody struct {
-	Held  []heldRow
-	Total int
+	Held   []heldRow
+	Total  int
+	Rescan *core.Rescan
+	Done   string
+	Error  string
+
 	// Proxied are the held versions from upstream registries (nil
 	// without a proxy) and ProxiedTotal how many there are.
 	Proxied      []upstreamRow
 	ProxiedTotal int
-	Rescan       *core.Rescan
-	Done         string
-	Error        string
 }
 
 type heldRow struct {
