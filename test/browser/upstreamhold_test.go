@@ -22,7 +22,8 @@ import (
 // in with a passkey finds it in /moderation beside the local holds, reads
 // the evidence (rule, file, excerpt, the upstream and the integrity) and
 // releases a false positive (npm then installs it) or confirms the other
-// (its MAL- advisory shown, and npm still refused).
+// past the step-up window, after confirming the passkey again (its MAL-
+// advisory shown, and npm still refused).
 func TestUpstreamHeldVersionsModeratedOnTheWeb(t *testing.T) {
 	t.Parallel()
 	// The upstream does not scan: it serves what it is given.
@@ -41,7 +42,8 @@ func TestUpstreamHeldVersionsModeratedOnTheWeb(t *testing.T) {
 		upNPM.MustRun(dir, "publish")
 	}
 
-	s := testserver.Start(t, testserver.Options{SMTP: true, Config: fmt.Sprintf("[[upstream]]\nname = \"public\"\nurl = %q\npackages = [\"*\"]\n", up.URL)})
+	s := testserver.Start(t, testserver.Options{SMTP: true,
+		Config: fmt.Sprintf("[mfa]\nstep_up_window = \"1m\"\n\n[[upstream]]\nname = \"public\"\nurl = %q\npackages = [\"*\"]\n", up.URL)})
 	if out, err := s.Admin(t, alicePW+"\n", "user", "create", "--name", "chief", "--email", "chief@example.com", "--verified", "--password-stdin", "--admin"); err != nil {
 		t.Fatalf("admin user create chief: %v\n%s", err, out)
 	}
@@ -113,7 +115,25 @@ func TestUpstreamHeldVersionsModeratedOnTheWeb(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`tr.held-proxied-version[data-version="up-stealer@1.0.0"] a`)),
 		chromedp.WaitVisible(chromedp.CSS(`form.confirm`)),
 	)
-	b.run("confirm it malicious",
+	// Past the step-up window, confirming asks for the passkey first.
+	s.Advance(t, 2*time.Minute)
+	stealerPage := s.URL + "moderation/upstream/package/up-stealer/v/1.0.0"
+	b.run("confirm it malicious: asked to confirm the factor",
+		chromedp.SetValue(chromedp.CSS(`form.confirm input[name="reason"]`), "steals npm tokens"),
+		chromedp.Click(chromedp.CSS(`form.confirm button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#key-confirm`)),
+	)
+	if status, body := upstreamHoldGet(t, s.URL+"up-stealer/-/up-stealer-1.0.0.tgz"); status != http.StatusNotFound || !strings.Contains(body, "held for review") {
+		t.Fatalf("before the step-up the tarball answers %d %s, want it still held", status, body)
+	}
+	b.run("confirm with the passkey",
+		chromedp.Click(chromedp.CSS(`#key-confirm`)),
+		chromedp.WaitVisible(chromedp.CSS(`form.confirm`)),
+	)
+	if loc := b.location(); loc != stealerPage {
+		t.Fatalf("after the step-up the browser is at %s, want back at %s", loc, stealerPage)
+	}
+	b.run("confirm it malicious, confirmed",
 		chromedp.SetValue(chromedp.CSS(`form.confirm input[name="reason"]`), "steals npm tokens"),
 		chromedp.Click(chromedp.CSS(`form.confirm button`)),
 		chromedp.WaitVisible(chromedp.CSS(`p[role="status"]`)),
@@ -128,17 +148,23 @@ func TestUpstreamHeldVersionsModeratedOnTheWeb(t *testing.T) {
 	// It leaves the packument, and its tarball is refused with the id.
 	mustContain(t, r.Output(), "No versions available for up-stealer")
 	malID := strings.TrimSpace(b.text(`p.advisory strong`))
-	resp, err := http.Get(s.URL + "up-stealer/-/up-stealer-1.0.0.tgz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusForbidden || !strings.HasPrefix(malID, "MAL-") || !strings.Contains(string(body), malID) {
-		t.Fatalf("the confirmed tarball answers %d %s, want 403 naming %q", resp.StatusCode, body, malID)
+	if status, body := upstreamHoldGet(t, s.URL+"up-stealer/-/up-stealer-1.0.0.tgz"); status != http.StatusForbidden || !strings.HasPrefix(malID, "MAL-") || !strings.Contains(body, malID) {
+		t.Fatalf("the confirmed tarball answers %d %s, want 403 naming %q", status, body, malID)
 	}
 	b.run("back to the area", chromedp.Navigate(s.URL+"moderation"), chromedp.WaitVisible(chromedp.CSS(`table.held`)))
 	if strings.Contains(b.text(`main`), "up-stealer@1.0.0") {
 		t.Fatalf("the decided versions are still listed:\n%s", b.text(`main`))
 	}
+}
+
+// upstreamHoldGet fetches url as an anonymous client: its status and body.
+func upstreamHoldGet(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
 }
