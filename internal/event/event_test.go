@@ -81,7 +81,9 @@ func TestEveryEventTypeHasAPayload(t *testing.T) {
 		core.EventUnpublish: true, core.EventUnpublishAll: true, core.EventDeprecate: true,
 		core.EventDistTagSet: true, core.EventDistTagRemove: true,
 		// and of the moderators alerted to a scan's hold
-		core.EventQuarantine: true}
+		core.EventQuarantine: true,
+		// and of a proxied version's hold (its reason and the moderators)
+		core.EventUpstreamQuarantine: true}
 	for _, typ := range want {
 		w := 1
 		if atTwo[typ] {

@@ -18,12 +18,16 @@ type UpstreamSignature struct {
 }
 
 // UpstreamQuarantine: a proxied version held by the malware scan
-// (EventUpstreamQuarantine).
+// (EventUpstreamQuarantine). Staff (schema 2) are the site's moderators
+// and administrators at the time, whom its notice goes to.
 type UpstreamQuarantine struct {
 	Upstream  string `event:"upstream"`
 	Integrity string `event:"integrity"`
 	// Rules are the ids of the rules that matched.
 	Rules []string `event:"rules"`
+	// Reason is the hold's reason as the moderators see it (schema 2).
+	Reason string   `event:"reason"`
+	Staff  []string `event:"staff,personal"`
 }
 
 // UpstreamDecide: a moderator's decision on a held proxied version
@@ -40,7 +44,8 @@ type UpstreamDecide struct {
 
 func init() {
 	register(UpstreamSignature{}, 1)
-	register(UpstreamQuarantine{}, 1)
+	register(UpstreamQuarantine{}, 2)
+	registerOlder(UpstreamQuarantine{}, 1, "upstream", "integrity", "rules")
 	register(UpstreamDecide{}, 1)
 }
 

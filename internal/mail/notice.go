@@ -103,6 +103,7 @@ var kinds = []string{
 	KindPackageRemoved, KindPackageRestored,
 	KindModerationHold,
 	KindReportFiled, KindReportAnswered,
+	KindUpstreamHold,
 }
 
 // Notice is what the templates say. Which fields a kind needs is listed
@@ -190,6 +191,8 @@ type Notice struct {
 	VersionChanges
 	// ReportNotice describes the report notices (reports.go).
 	ReportNotice
+	// UpstreamNotice describes the upstream notices (upstream.go).
+	UpstreamNotice
 }
 
 // ErrInvalidNotice marks a Notice that Render cannot turn into a mail.
@@ -291,6 +294,7 @@ func (n Notice) clean() Notice {
 	n.FoundAt = cleanText(n.FoundAt, maxLongText)
 	n.VersionChanges = n.VersionChanges.clean()
 	n.ReportNotice = n.ReportNotice.clean()
+	n.UpstreamNotice = n.UpstreamNotice.clean()
 	if n.Site == "" {
 		n.Site = "Rampart"
 	}
@@ -419,6 +423,8 @@ func (n Notice) check(kind string) error {
 		}
 	case KindReportFiled, KindReportAnswered:
 		return n.checkReport(kind, missing)
+	case KindUpstreamHold:
+		return n.checkUpstream(missing)
 	}
 	return nil
 }

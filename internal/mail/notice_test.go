@@ -35,7 +35,8 @@ func sample() rmail.Notice {
 		FoundAt: "package left-pad@1.3.0, file package/.npmrc",
 		Stage:   "staged", StageID: "0b7c2a4e-1111-4222-8333-444455556666", Tag: "latest",
 		Org: "acme", Change: "carol was added as owner",
-		ReportNotice: rmail.ReportNotice{Category: "spam", Count: 2, Description: "links to a casino", Reply: "removed, thanks", Outcome: "actioned"},
+		ReportNotice:   rmail.ReportNotice{Category: "spam", Count: 2, Description: "links to a casino", Reply: "removed, thanks", Outcome: "actioned"},
+		UpstreamNotice: rmail.UpstreamNotice{Upstream: "public", Integrity: "sha512-AAAA"},
 		VersionChanges: rmail.VersionChanges{
 			Versions: []string{"1.2.0", "1.2.1"}, FromVersion: "1.2.9",
 			Deprecations: []rmail.Deprecation{
@@ -93,6 +94,8 @@ var mustSay = map[string][]string{
 		"everyone can install it again", packageURL, securityURL},
 	rmail.KindModerationHold: {"left-pad", "Version:        1.3.0", "Why:            among the most downloaded", "Quarantined by: bob",
 		"waiting for a moderator's review", "confirm it as", actionURL},
+	rmail.KindUpstreamHold: {"Package:   left-pad", "Version:   1.3.0", "Upstream:  public", "Integrity: sha512-AAAA", "Why:       among the most downloaded",
+		"proxied from an upstream registry", "Nobody can install it", actionURL},
 	rmail.KindReportFiled:    {"left-pad", "1.3.0", "Why:         spam", "Reporters:   2", "Reported by: bob", "links to a casino", actionURL, "moderation queue"},
 	rmail.KindReportAnswered: {"left-pad@1.3.0", "acted on your report", "Moderator: bob", "removed, thanks", packageURL},
 }
@@ -116,6 +119,7 @@ var wantLinks = map[string][]string{
 	rmail.KindPackageRestored:    {packageURL, securityURL},
 	rmail.KindModerationHold:     {actionURL},
 	rmail.KindReportFiled:        {actionURL},
+	rmail.KindUpstreamHold:       {actionURL},
 	rmail.KindReportAnswered:     {packageURL, securityURL},
 }
 
@@ -149,7 +153,7 @@ func TestRenderEveryKind(t *testing.T) {
 			// report reaches moderators for others' actions: there is
 			// no "if this was not you".
 			// Nor is a moderator's alert: it asks for a review.
-			if kind != rmail.KindVerifyEmail && kind != rmail.KindPackageCritical && kind != rmail.KindModerationHold && kind != rmail.KindReportFiled && !strings.Contains(text, "If you did not") && !strings.Contains(text, "If this was not you") {
+			if kind != rmail.KindVerifyEmail && kind != rmail.KindPackageCritical && kind != rmail.KindModerationHold && kind != rmail.KindReportFiled && kind != rmail.KindUpstreamHold && !strings.Contains(text, "If you did not") && !strings.Contains(text, "If this was not you") {
 				t.Errorf("text does not say what to do if it was not the user:\n%s", text)
 			}
 			want := wantLinks[kind]

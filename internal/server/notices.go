@@ -28,6 +28,9 @@ func openNotices(svc *Services, now func() time.Time) {
 	if svc.Reports != nil {
 		d.Add(svc.Reports.Notices())
 	}
+	if svc.Upstream != nil {
+		d.Add(svc.Upstream.Notices())
+	}
 	svc.Notices = d
 }
 

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart/rampart/internal/config"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/event"
 	"github.com/rampart/rampart/internal/notifier"
@@ -21,13 +22,17 @@ import (
 // handed to it), and shows in the lag metrics by its cursor.
 func TestEveryNotifierIsOneSubscriber(t *testing.T) {
 	ctx := context.Background()
-	svc, err := Open(ctx, testConfig(t, nil), Options{Log: slog.New(slog.DiscardHandler)})
+	// An upstream proxy brings its moderators' notices (notices.upstream).
+	withUpstream := func(c *config.Config) {
+		c.Upstreams = []config.Upstream{{Name: "public", URL: "http://127.0.0.1:9/", Packages: []string{"*"}}}
+	}
+	svc, err := Open(ctx, testConfig(t, withUpstream), Options{Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer svc.Close(ctx)
 	want := []string{"notices.packages", "notices.accounts", "notices.trust", "notices.orgs", "notices.secretscan",
-		"notices.stage", "notices.moderation", "notices.reports"}
+		"notices.stage", "notices.moderation", "notices.reports", "notices.upstream"}
 	if got := svc.Notices.Names(); !slices.Equal(got, want) {
 		t.Fatalf("subscribers %v, want %v", got, want)
 	}

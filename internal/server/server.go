@@ -58,7 +58,6 @@ import (
 	"github.com/rampart/rampart/internal/web/advisorypages"
 	"github.com/rampart/rampart/internal/web/logpages"
 	"github.com/rampart/rampart/internal/web/orgpages"
-	"github.com/rampart/rampart/internal/web/quarantinepages"
 	"github.com/rampart/rampart/internal/web/reportpages"
 	"github.com/rampart/rampart/internal/web/ssopages"
 	"github.com/rampart/rampart/internal/web/stagepages"
@@ -290,6 +289,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 	upDeps := upstream.Deps{Upstreams: cfg.Upstreams, Store: st, Blobs: blobs, PublicURL: cfg.PublicURL,
 		Dir: filepath.Join(cfg.Data, "upstream"), MaxDocument: cfg.Limits.DocumentBytes, MaxTarball: cfg.Limits.TarballBytes, Log: opts.Log, Now: opts.Now}
 	screenUpstream(&upDeps, cfg, scanner, reg, st)
+	upDeps.Mailer = mailer
 	upstreamNames(&upDeps, names)
 	accts.Orgs = org.New(st, mailer, cfg.PublicURL, opts.Now, opts.Log)
 	accts.SSO = openSSO(st, cfg, accts, opts.Now, opts.Log)
@@ -324,7 +324,7 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	npmH.UseAdvisories(svc.Advisories)
 	webH := web.New(svc.Registry, web.Accounts{Identity: svc.Identity, Authn: svc.Authn, Factors: svc.Factors}, web.Config{PublicURL: cfg.PublicURL, Policies: docs.Policies(), SecurityContacts: cfg.SecurityContact.Contact}, log)
 	webH.Mount(orgpages.New(svc.Orgs), trustpages.New(svc.Trust.Service), stagepages.New(svc.Stage, svc.Registry),
-		adminpages.New(svc.Identity, svc.Orgs), quarantinepages.New(svc.Quarantine),
+		adminpages.New(svc.Identity, svc.Orgs), moderationPages(svc),
 		reportpages.New(svc.Reports, svc.Registry), advisorypages.New(svc.Advisories, svc.Registry),
 		logpages.New(svc.TLog, svc.Registry.ReadableBy))
 	webH.Mount(versionpages.New(svc.Registry, svc.Registry.Versions(), svc.Advisories, cfg.Limits, log))

@@ -13,6 +13,7 @@ import (
 	"github.com/rampart/rampart/internal/registry"
 	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/upstream"
+	"github.com/rampart/rampart/internal/web/quarantinepages"
 )
 
 // screenUpstream gives the upstream proxy the screening of local
@@ -68,4 +69,15 @@ func upstreamAdvisories(d *upstream.Deps, adv *advisory.Service) {
 	if d.Moderation != nil {
 		d.Moderation.Advisories = adv
 	}
+}
+
+// moderationPages are the web UI's moderation pages, with the proxied
+// versions' when an upstream is proxied (a nil *upstream.Service must
+// not become a non-nil interface).
+func moderationPages(svc *Services) *quarantinepages.Pages {
+	g := quarantinepages.New(svc.Quarantine)
+	if svc.Upstream != nil {
+		g.WithUpstream(svc.Upstream)
+	}
+	return g
 }

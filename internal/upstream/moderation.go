@@ -154,3 +154,30 @@ func actorOf(p authz.Principal) string {
 	}
 	return p.Name()
 }
+
+// Hold is the hold of the proxied name@version in any state (held,
+// released or confirmed), for its evidence page; the caller must be a
+// moderator.
+func (s *Service) Hold(ctx context.Context, p authz.Principal, name, version string) (*core.UpstreamHold, error) {
+	m, err := s.moderation()
+	if err != nil {
+		return nil, err
+	}
+	if err := m.Authorize(p, false); err != nil {
+		return nil, err
+	}
+	var h *core.UpstreamHold
+	err = s.d.Store.View(ctx, func(tx store.Tx) error {
+		holds, err := tx.UpstreamHolds(core.NPM(name))
+		for i := range holds {
+			if holds[i].Version == version {
+				h = &holds[i]
+			}
+		}
+		return err
+	})
+	if err == nil && h == nil {
+		err = core.Errorf(core.KindNotFound, "%s@%s is not a proxied version the malware scan held", name, version)
+	}
+	return h, err
+}

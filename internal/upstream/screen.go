@@ -121,10 +121,18 @@ func (s *Service) scanFetched(ctx context.Context, u *config.Upstream, sc *scree
 		if err := tx.PutUpstreamHold(h); err != nil {
 			return err
 		}
-		return tx.AppendEvent(event.UpstreamQuarantine{Upstream: u.Name, Integrity: f.integrity, Rules: rules}.At(now, name, f.version))
+		// The moderators at the time are mailed (notices.go).
+		staff, err := tx.SiteStaff()
+		if err != nil {
+			return err
+		}
+		return tx.AppendEvent(event.UpstreamQuarantine{Upstream: u.Name, Integrity: f.integrity, Rules: rules, Reason: why, Staff: core.UserNames(staff)}.At(now, name, f.version))
 	})
 	if err != nil && !errors.Is(err, core.ErrConflict) {
 		return err
+	}
+	if err == nil {
+		s.notices.Wake()
 	}
 	s.d.Log.Warn("upstream: the malware scan held a proxied version", "upstream", u.Name, "package", name, "version", f.version, "reason", why)
 	s.forget(u, name)

@@ -53,6 +53,8 @@ import (
 	"github.com/rampart/rampart/internal/blob"
 	"github.com/rampart/rampart/internal/config"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/mail"
+	"github.com/rampart/rampart/internal/notifier"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -85,6 +87,8 @@ type Deps struct {
 	// Moderation decides and completes the moderators' actions
 	// (moderation.go); nil: none can be taken.
 	Moderation *Moderation
+	// Mailer sends the moderators' notices of holds (notices.go).
+	Mailer mail.Mailer
 }
 
 // Service is the proxy.
@@ -103,6 +107,8 @@ type Service struct {
 	neg      negative                 // names the upstream does not have (guard.go)
 	clients  map[string]*bucket       // upstream fetches per client address (guard.go)
 	keys     map[string]*keyList      // each upstream's signing keys (signatures.go)
+
+	notices *notifier.Notifier // the moderators' notices of holds (notices.go)
 }
 
 // maxFetches bounds concurrent requests to upstreams; maxCachedBytes the
@@ -135,7 +141,9 @@ func New(d Deps) *Service {
 			},
 		}
 	}
-	return &Service{d: d, client: c, fetches: make(chan struct{}, maxFetches), docs: map[string]*entry{}, inflight: map[string]chan struct{}{}, reported: map[string]bool{}, clients: map[string]*bucket{}, keys: map[string]*keyList{}}
+	s := &Service{d: d, client: c, fetches: make(chan struct{}, maxFetches), docs: map[string]*entry{}, inflight: map[string]chan struct{}{}, reported: map[string]bool{}, clients: map[string]*bucket{}, keys: map[string]*keyList{}}
+	s.notices = newNotices(s)
+	return s
 }
 
 // For returns the upstream that serves name by its patterns, or nil.

@@ -5,7 +5,9 @@
 // with the evidence (why it is held, the scan's findings, the files with
 // their sizes and digests, a diff of package.json and the changed files
 // against the previous version) and the moderators' buttons: hold,
-// release, remove, restore, confirm.
+// release, remove, restore, confirm. With an upstream proxy, the area
+// also lists the proxied versions the scan held, each with its evidence
+// page and the buttons release and confirm (upstream.go).
 //
 // Every read and action is decided by the service (authz.Moderate: the
 // site's moderators and administrators, with the second factor
@@ -42,6 +44,7 @@ var templates = webkit.Parse(templateFiles, "templates", nil)
 // Pages serves the moderation of versions.
 type Pages struct {
 	q  *quarantine.Service
+	up Upstream // nil: no upstream proxy (upstream.go)
 	sh webkit.Shell
 }
 
@@ -56,6 +59,7 @@ func (g *Pages) Mount(sh webkit.Shell) {
 	sh.Handle("GET "+pathModeration+"/find", g.findVersion)
 	sh.Handle("GET "+pathVersion+"{rest...}", g.versionPage)
 	sh.Handle("POST "+pathVersion+"{rest...}", g.versionAction)
+	g.mountUpstream(sh)
 }
 
 // VersionPath is the page of name@version (g-report links reports here).
@@ -69,6 +73,11 @@ type areaBody struct {
 	Rescan *core.Rescan
 	Done   string
 	Error  string
+
+	// Proxied are the held versions from upstream registries (nil
+	// without a proxy) and ProxiedTotal how many there are.
+	Proxied      []upstreamRow
+	ProxiedTotal int
 }
 
 type heldRow struct {
@@ -96,6 +105,9 @@ func (g *Pages) renderArea(w http.ResponseWriter, r *http.Request, p authz.Princ
 		b.Held = append(b.Held, heldRow{HeldVersion: hv, URL: VersionPath(hv.Ref.Name, hv.Version)})
 	}
 	b.Total = total
+	if b.Proxied, b.ProxiedTotal, err = g.upstreamHeld(r, p); err != nil {
+		return err
+	}
 	if rs, err := g.q.RescanStatus(r.Context(), p); err == nil {
 		b.Rescan = rs
 	} else if core.KindOf(err) != core.KindNotFound {
