@@ -98,12 +98,18 @@ func TestAdminAreaManagesUsers(t *testing.T) {
 	}
 	b.run("make bob a moderator",
 		chromedp.Click(chromedp.CSS(`tr.user[data-user="bob"] form[action$="/moderator-on"] button`)),
+		// The new page, not the old one still on screen: only it has
+		// the revoke button.
+		chromedp.WaitVisible(chromedp.CSS(`tr.user[data-user="bob"] form[action$="/moderator-off"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`p[role="status"]`)),
 	)
 	mustContain(t, b.text(`p[role="status"]`), "bob is now a moderator")
 	mustContain(t, b.text(`tr.user[data-user="bob"]`), "moderator")
 	b.run("disable bob",
 		chromedp.Click(chromedp.CSS(`tr.user[data-user="bob"] form[action$="/disable"] button`)),
+		// The new page: a disabled account's row has no buttons (the old
+		// page's status line would read "now a moderator").
+		chromedp.WaitNotPresent(chromedp.CSS(`tr.user[data-user="bob"] form[action$="/disable"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`p[role="status"]`)),
 	)
 	mustContain(t, b.text(`p[role="status"]`), "bob disabled")

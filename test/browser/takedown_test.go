@@ -63,6 +63,7 @@ func TestAdminTakesVersionDownAndRestores(t *testing.T) {
 	b.run("remove it",
 		chromedp.SetValue(chromedp.CSS(`form.remove input[name="reason"]`), "trademark complaint 4711"),
 		chromedp.Click(chromedp.CSS(`form.remove button`)),
+		chromedp.WaitVisible(chromedp.CSS(`form.restore`)), // the new page: a removed version offers Restore
 		chromedp.WaitVisible(chromedp.CSS(`p[role="status"]`)),
 	)
 	mustContain(t, b.text(`p[role="status"]`), "removed: not served; restorable")
@@ -91,6 +92,9 @@ func TestAdminTakesVersionDownAndRestores(t *testing.T) {
 	b.run("restore it",
 		chromedp.SetValue(chromedp.CSS(`form.restore input[name="reason"]`), "complaint withdrawn"),
 		chromedp.Click(chromedp.CSS(`form.restore button`)),
+		// The new page (the old one's status line is still on screen
+		// until it loads): a live version offers Hold.
+		chromedp.WaitVisible(chromedp.CSS(`form.hold`)),
 		chromedp.WaitVisible(chromedp.CSS(`p[role="status"]`)),
 	)
 	mustContain(t, b.text(`p[role="status"]`), "restored: served again", "dist-tag latest points at it")
