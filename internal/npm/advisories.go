@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/rampart/rampart/internal/advisory"
+	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
 	npmfmt "github.com/rampart/rampart/internal/ecosystem/npm"
 	"github.com/rampart/rampart/internal/osv"
@@ -35,8 +36,9 @@ type auditCVSS struct {
 // auditAnswer is the bulk answer to req: per package, the advisories in
 // force that affect at least one of its versions listed, with the range
 // npm checks every version against. A malicious-package advisory is
-// critical.
-func (h *Handler) auditAnswer(ctx context.Context, req npmfmt.AuditRequest) (map[string][]auditAdvisory, error) {
+// critical. An advisory that names a package of this registry p may not
+// read is left out, as if it did not exist (as internal/osvapi does).
+func (h *Handler) auditAnswer(ctx context.Context, p authz.Principal, req npmfmt.AuditRequest) (map[string][]auditAdvisory, error) {
 	out := map[string][]auditAdvisory{}
 	if h.advisories == nil || len(req) == 0 {
 		return out, nil
@@ -54,9 +56,16 @@ func (h *Handler) auditAnswer(ctx context.Context, req npmfmt.AuditRequest) (map
 	if err != nil {
 		return nil, err
 	}
+	hidden := map[string]bool{}
 	for i, recs := range lists {
 		ref, versions := refs[i], req[names[i]]
 		for _, rec := range recs {
+			if ok, err := h.mayRead(ctx, p, hidden, rec); err != nil || !ok {
+				if err != nil {
+					return nil, err
+				}
+				continue
+			}
 			var hit []string
 			for _, v := range versions {
 				if advisory.Affects(rec.Vuln, ref, v) {
@@ -70,6 +79,31 @@ func (h *Handler) auditAnswer(ctx context.Context, req npmfmt.AuditRequest) (map
 		}
 	}
 	return out, nil
+}
+
+// mayRead reports whether p may see rec: every package of this registry
+// it names is one p may read (h.readableBy; a package held
+// elsewhere is public knowledge). hidden remembers the answers by name.
+func (h *Handler) mayRead(ctx context.Context, p authz.Principal, hidden map[string]bool, rec advisory.Record) (bool, error) {
+	for i := range rec.Affected {
+		a := &rec.Affected[i].Package
+		if advisory.Ecosystem(a.Ecosystem) != core.EcosystemNPM {
+			continue
+		}
+		hide, seen := hidden[a.Name]
+		if !seen {
+			readable, found, err := h.readableBy(ctx, p, a.Name)
+			if err != nil {
+				return false, err
+			}
+			hide = found && !readable
+			hidden[a.Name] = hide
+		}
+		if hide {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 func toAudit(url string, v *osv.Vuln, ref core.PackageRef, hit []string) auditAdvisory {

@@ -61,6 +61,9 @@ type Handler struct {
 	stage *stage.Service
 	// advisories answers npm's audit (advisories.go); nil: nothing known.
 	advisories *advisory.Service
+	// readableBy is the registry's read decision on a package
+	// (registry.ReadableBy), which filters the audit's answer.
+	readableBy func(ctx context.Context, p authz.Principal, name string) (readable, found bool, err error)
 }
 
 // otpHeader carries the one-time password npm sends (--otp, or after an
@@ -70,7 +73,7 @@ const otpHeader = "Npm-Otp"
 
 // New builds the handler.
 func New(reg *registry.Service, accts Accounts, lim limits.Limits, log *slog.Logger) *Handler {
-	return &Handler{reg: reg, id: accts.Identity, authn: accts.Authn, factors: accts.Factors, orgs: accts.Orgs, limits: lim, log: log}
+	return &Handler{reg: reg, id: accts.Identity, authn: accts.Authn, factors: accts.Factors, orgs: accts.Orgs, limits: lim, log: log, readableBy: reg.ReadableBy}
 }
 
 // ServeHTTP routes an npm request through the endpoint table (route.go),
@@ -645,7 +648,7 @@ func searchNumber(raw, name string, def, lo, hi int) (int, error) {
 // compressed body is bounded by MaxJSONBodyBytes, the inflated bytes by
 // MaxAuditBytes as gzip yields them, and the packages and versions as the
 // JSON streams in (npmfmt.ParseAuditRequest).
-func (h *Handler) auditBulk(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) auditBulk(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
 	var body io.Reader = http.MaxBytesReader(w, r.Body, limits.MaxJSONBodyBytes)
 	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") {
 		zr, err := gzip.NewReader(body)
@@ -665,7 +668,7 @@ func (h *Handler) auditBulk(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	answer, err := h.auditAnswer(r.Context(), req)
+	answer, err := h.auditAnswer(r.Context(), p, req)
 	if err != nil {
 		return err
 	}
