@@ -198,12 +198,15 @@ func validName(segs []string) bool {
 func (h *Handler) principal(r *http.Request) (authz.Principal, error) {
 	addr := clientaddr.Of(r)
 	auth := r.Header.Get("Authorization")
-	if auth == "" || h.cfg.Authenticate == nil {
+	if auth == "" {
 		return authz.Principal{Addr: addr}, nil
 	}
 	scheme, value, _ := strings.Cut(auth, " ")
 	switch strings.ToLower(scheme) {
 	case "bearer":
+		if h.cfg.Authenticate == nil {
+			return authz.Principal{Addr: addr}, core.Errorf(core.KindUnauthenticated, "this registry does not accept tokens here")
+		}
 		return h.cfg.Authenticate(r.Context(), strings.TrimSpace(value), addr)
 	case "basic":
 		return authz.Principal{Addr: addr}, core.Errorf(core.KindUnauthenticated, "this registry does not accept passwords on every request; run `npm login` to get a token")
