@@ -15,7 +15,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rampart/rampart/internal/advisory"
 	"github.com/rampart/rampart/internal/authn"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/clientaddr"
@@ -25,6 +24,7 @@ import (
 	"github.com/rampart/rampart/internal/httperr"
 	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/limits"
+	"github.com/rampart/rampart/internal/npmaudit"
 	"github.com/rampart/rampart/internal/org"
 	"github.com/rampart/rampart/internal/quote"
 	"github.com/rampart/rampart/internal/registry"
@@ -59,11 +59,8 @@ type Handler struct {
 	trust   *trust.Service   // trusted publishing (trust.go); nil: not available
 	// stage serves `npm stage` (stage.go); nil until WithStaging.
 	stage *stage.Service
-	// advisories answers npm's audit (advisories.go); nil: nothing known.
-	advisories *advisory.Service
-	// readableBy is the registry's read decision on a package
-	// (registry.ReadableBy), which filters the audit's answer.
-	readableBy func(ctx context.Context, p authz.Principal, name string) (readable, found bool, err error)
+	// audit answers npm's audit (advisories.go); nil: nothing known.
+	audit *npmaudit.Auditor
 }
 
 // otpHeader carries the one-time password npm sends (--otp, or after an
@@ -73,7 +70,7 @@ const otpHeader = "Npm-Otp"
 
 // New builds the handler.
 func New(reg *registry.Service, accts Accounts, lim limits.Limits, log *slog.Logger) *Handler {
-	return &Handler{reg: reg, id: accts.Identity, authn: accts.Authn, factors: accts.Factors, orgs: accts.Orgs, limits: lim, log: log, readableBy: reg.ReadableBy}
+	return &Handler{reg: reg, id: accts.Identity, authn: accts.Authn, factors: accts.Factors, orgs: accts.Orgs, limits: lim, log: log}
 }
 
 // ServeHTTP routes an npm request through the endpoint table (route.go),
@@ -668,7 +665,7 @@ func (h *Handler) auditBulk(w http.ResponseWriter, r *http.Request, p authz.Prin
 		}
 		return err
 	}
-	answer, err := h.auditAnswer(r.Context(), p, req)
+	answer, err := h.audit.Answer(r.Context(), p, req)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package npm
+package npmaudit
 
 import (
 	"bytes"
@@ -37,18 +37,17 @@ func TestAuditAnswer(t *testing.T) {
 	}
 	// "evil" is a restricted package of this registry that only its
 	// owner may read; every other name is held elsewhere.
-	h := &Handler{readableBy: func(_ context.Context, p authz.Principal, name string) (bool, bool, error) {
+	h := New(svc, func(_ context.Context, p authz.Principal, name string) (bool, bool, error) {
 		return p.User != nil && p.User.Name == "owner", name == "evil", nil
-	}}
-	h.UseAdvisories(svc)
+	})
 	req := npmfmt.AuditRequest{
 		"semver": {"7.5.1", "5.7.2"}, "lodash": {"4.17.21"}, "evil": {"1.0.0", "1.0.1"}, "json-ptr": {"3.0.0"}, "unknown": {"1.0.0"},
 	}
-	stranger, err := h.auditAnswer(t.Context(), authz.Principal{User: &core.User{Name: "stranger"}}, req)
+	stranger, err := h.Answer(t.Context(), authz.Principal{User: &core.User{Name: "stranger"}}, req)
 	if _, ok := stranger["evil"]; err != nil || ok || len(stranger["semver"]) != 1 {
 		t.Errorf("a stranger's answer: %v %v", stranger, err)
 	}
-	got, err := h.auditAnswer(t.Context(), authz.Principal{User: &core.User{Name: "owner"}}, req)
+	got, err := h.Answer(t.Context(), authz.Principal{User: &core.User{Name: "owner"}}, req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +62,7 @@ func TestAuditAnswer(t *testing.T) {
 	if string(b) != want {
 		t.Errorf("answer\n got %s\nwant %s", b, want)
 	}
-	empty, err := (&Handler{}).auditAnswer(t.Context(), authz.Principal{}, npmfmt.AuditRequest{"semver": {"7.5.1"}})
+	empty, err := New(nil, nil).Answer(t.Context(), authz.Principal{}, npmfmt.AuditRequest{"semver": {"7.5.1"}})
 	if b, _ := json.Marshal(empty); err != nil || string(b) != "{}" {
 		t.Errorf("without advisories: %s %v", b, err)
 	}
