@@ -15,7 +15,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rampart/rampart/internal/advisory"
 	"github.com/rampart/rampart/internal/authn"
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/clientaddr"
@@ -25,6 +24,7 @@ import (
 	"github.com/rampart/rampart/internal/httperr"
 	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/limits"
+	"github.com/rampart/rampart/internal/npmaudit"
 	"github.com/rampart/rampart/internal/org"
 	"github.com/rampart/rampart/internal/quote"
 	"github.com/rampart/rampart/internal/registry"
@@ -59,8 +59,8 @@ type Handler struct {
 	trust   *trust.Service   // trusted publishing (trust.go); nil: not available
 	// stage serves `npm stage` (stage.go); nil until WithStaging.
 	stage *stage.Service
-	// advisories answers npm's audit (advisories.go); nil: nothing known.
-	advisories *advisory.Service
+	// audit answers npm's audit (advisories.go); nil: nothing known.
+	audit *npmaudit.Auditor
 }
 
 // otpHeader carries the one-time password npm sends (--otp, or after an
@@ -645,7 +645,7 @@ func searchNumber(raw, name string, def, lo, hi int) (int, error) {
 // compressed body is bounded by MaxJSONBodyBytes, the inflated bytes by
 // MaxAuditBytes as gzip yields them, and the packages and versions as the
 // JSON streams in (npmfmt.ParseAuditRequest).
-func (h *Handler) auditBulk(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) auditBulk(w http.ResponseWriter, r *http.Request, p authz.Principal) error {
 	var body io.Reader = http.MaxBytesReader(w, r.Body, limits.MaxJSONBodyBytes)
 	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") {
 		zr, err := gzip.NewReader(body)
@@ -665,7 +665,7 @@ func (h *Handler) auditBulk(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	answer, err := h.auditAnswer(r.Context(), req)
+	answer, err := h.audit.Answer(r.Context(), p, req)
 	if err != nil {
 		return err
 	}

@@ -99,22 +99,17 @@ var endpoints = []endpoint{
 
 	// Search and audit (§7, §9).
 	{http.MethodGet, "/-/v1/search", func(h *Handler, c *call) error { return h.search(c.w, c.r, c.p) }, tokenMustHold},
-	{http.MethodPost, "/-/npm/v1/security/advisories/bulk", func(h *Handler, c *call) error { return h.auditBulk(c.w, c.r) }, tokenMustHold},
+	{http.MethodPost, "/-/npm/v1/security/advisories/bulk", func(h *Handler, c *call) error { return h.auditBulk(c.w, c.r, c.p) }, tokenMustHold},
 
 	// Attestations: build provenance (§8.3); the pattern's package is
 	// "<name>@<version>".
 	{http.MethodGet, "/-/npm/v1/attestations/{pkg}", serveAttestations, tokenMustHold},
-
-	// Rampart's own: the provenance continuity policy (provenance.go).
-	{http.MethodGet, "/-/rampart/v1/package/{pkg}/provenance-policy", serveGetProvenancePolicy, tokenMustHold},
-	{http.MethodPut, "/-/rampart/v1/package/{pkg}/provenance-policy", servePutProvenancePolicy, tokenMustHold},
 
 	// What npm 11 asks for that this registry does not have yet: each is
 	// answered 404 with what is missing. 404 is also what npm expects of a
 	// registry without them: `npm access list packages` falls back from
 	// the organisation to the user, `npm audit signatures` reads "no keys".
 	{http.MethodGet, "/-/npm/v1/keys", func(h *Handler, c *call) error { return h.getKeys(c.w, c.r) }, tokenMustHold},
-	{http.MethodGet, "/-/rampart/v1/attestations/{id}", func(h *Handler, c *call) error { return h.getPublishAttestation(c.w, c.r, c.p, c.id) }, tokenMustHold},
 	{http.MethodGet, "/-/_view/starredByUser", notYet("stars are"), tokenMustHold},
 }
 

@@ -2,20 +2,18 @@ package npm
 
 import (
 	"net/http"
-	"strings"
 
-	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
 	npmfmt "github.com/rampart/rampart/internal/ecosystem/npm"
-	"github.com/rampart/rampart/internal/quote"
 	"github.com/rampart/rampart/internal/signing"
 )
 
 // The registry's signatures (npm-protocol.md §8): its keys, which `npm
-// audit signatures` fetches from a registry that is not npmjs.org, and
-// the publish attestation of each version.
+// audit signatures` fetches from a registry that is not npmjs.org. Each
+// version's publish attestation is Rampart's own API
+// (internal/provenanceapi).
 
-// UseSigning serves the registry's keys and attestations from sg.
+// UseSigning serves the registry's keys from sg.
 func (h *Handler) UseSigning(sg *signing.Service) { h.signing = sg }
 
 // getKeys answers GET /-/npm/v1/keys: every key the registry signed
@@ -58,30 +56,4 @@ func withUpstreamKeys(own, up []core.SigningKey) []core.SigningKey {
 		}
 	}
 	return own
-}
-
-// getPublishAttestation answers GET /-/rampart/v1/attestations/<name>@<version>
-// with the version's publish attestation, signed with the registry's
-// key, for whoever may see the version.
-func (h *Handler) getPublishAttestation(w http.ResponseWriter, r *http.Request, p authz.Principal, id string) error {
-	if h.signing == nil {
-		return core.Errorf(core.KindNotFound, "attestations are not available on this registry")
-	}
-	at := strings.LastIndexByte(id, '@')
-	if at <= 0 || at == len(id)-1 {
-		return core.Errorf(core.KindNotFound, "%s is not <name>@<version>: ask for /-/rampart/v1/attestations/<name>@<version>", quote.Untrusted(id))
-	}
-	name, version := id[:at], id[at+1:]
-	pkgID, err := h.reg.ServableVersion(r.Context(), p, name, version)
-	if err != nil {
-		return err
-	}
-	entry, err := h.signing.PublishAttestation(r.Context(), pkgID, version)
-	if core.KindOf(err) == core.KindNotFound {
-		return core.Errorf(core.KindNotFound, "%s@%s has no attestations", name, version)
-	}
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, map[string]any{"attestations": []*signing.Entry{entry}})
 }

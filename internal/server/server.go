@@ -361,6 +361,7 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	ops.Mount(mux, svc.Ops, svc.Store, svc.Blobs, cfg, log)
 	mountReports(mux, svc, addrs.Handler, log)
 	mountModeration(mux, svc, npmH, addrs.Handler, log)
+	mountProvenance(mux, svc, npmH, addrs.Handler, log)
 	mux.Handle(osvapi.Prefix, addrs.Handler(osvapi.New(svc.Advisories, osvapi.Access{Authenticate: svc.Authn.Authenticate, Readable: svc.Registry.ReadableBy}, log)))
 	mountTLog(mux, svc)
 	mountSBOM(mux, svc, cfg, addrs, log)

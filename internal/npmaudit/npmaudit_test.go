@@ -1,7 +1,8 @@
-package npm
+package npmaudit
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"path/filepath"
 	"testing"
@@ -17,7 +18,8 @@ import (
 // The bulk answer is npm's format (npm-protocol §7.2): only advisories
 // affecting a version asked about, cwe never null, a range npm can read,
 // a malicious package critical, a CVSS object with a null vector when
-// the record has none, and {} for nothing known.
+// the record has none, and {} for nothing known. An advisory about a
+// package of this registry the caller may not read is left out.
 func TestAuditAnswer(t *testing.T) {
 	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "meta.db"))
 	if err != nil {
@@ -33,11 +35,19 @@ func TestAuditAnswer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &Handler{}
-	h.UseAdvisories(svc)
-	got, err := h.auditAnswer(t.Context(), npmfmt.AuditRequest{
-		"semver": {"7.5.1", "5.7.2"}, "lodash": {"4.17.21"}, "evil": {"1.0.0", "1.0.1"}, "json-ptr": {"3.0.0"}, "unknown": {"1.0.0"},
+	// "evil" is a restricted package of this registry that only its
+	// owner may read; every other name is held elsewhere.
+	h := New(svc, func(_ context.Context, p authz.Principal, name string) (bool, bool, error) {
+		return p.User != nil && p.User.Name == "owner", name == "evil", nil
 	})
+	req := npmfmt.AuditRequest{
+		"semver": {"7.5.1", "5.7.2"}, "lodash": {"4.17.21"}, "evil": {"1.0.0", "1.0.1"}, "json-ptr": {"3.0.0"}, "unknown": {"1.0.0"},
+	}
+	stranger, err := h.Answer(t.Context(), authz.Principal{User: &core.User{Name: "stranger"}}, req)
+	if _, ok := stranger["evil"]; err != nil || ok || len(stranger["semver"]) != 1 {
+		t.Errorf("a stranger's answer: %v %v", stranger, err)
+	}
+	got, err := h.Answer(t.Context(), authz.Principal{User: &core.User{Name: "owner"}}, req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +62,7 @@ func TestAuditAnswer(t *testing.T) {
 	if string(b) != want {
 		t.Errorf("answer\n got %s\nwant %s", b, want)
 	}
-	empty, err := (&Handler{}).auditAnswer(t.Context(), npmfmt.AuditRequest{"semver": {"7.5.1"}})
+	empty, err := New(nil, nil).Answer(t.Context(), authz.Principal{}, npmfmt.AuditRequest{"semver": {"7.5.1"}})
 	if b, _ := json.Marshal(empty); err != nil || string(b) != "{}" {
 		t.Errorf("without advisories: %s %v", b, err)
 	}
