@@ -20,21 +20,15 @@ import (
 	"github.com/rampart/rampart/internal/osv"
 )
 
-// Readable is the registry's read decision on a package, as for its
-// document (registry.ReadableBy); found is false when the registry has
-// no such package (an advisory about a package held elsewhere is public
-// knowledge).
-type Readable func(ctx context.Context, p authz.Principal, name string) (readable, found bool, err error)
-
 // Auditor answers npm's audit.
 type Auditor struct {
 	svc      *advisory.Service
-	readable Readable
+	readable advisory.Readable
 }
 
 // New returns an Auditor over the advisory database svc (nil: nothing
 // known) that asks readable who may see a package's advisories.
-func New(svc *advisory.Service, readable Readable) *Auditor {
+func New(svc *advisory.Service, readable advisory.Readable) *Auditor {
 	return &Auditor{svc: svc, readable: readable}
 }
 
@@ -79,11 +73,11 @@ func (a *Auditor) Answer(ctx context.Context, p authz.Principal, req npmfmt.Audi
 	if err != nil {
 		return nil, err
 	}
-	hidden := map[string]bool{}
+	see := advisory.VisibilityFor(p, a.readable)
 	for i, recs := range lists {
 		ref, versions := refs[i], req[names[i]]
 		for _, rec := range recs {
-			if ok, err := a.mayRead(ctx, p, hidden, rec); err != nil || !ok {
+			if ok, err := see.Sees(ctx, rec); err != nil || !ok {
 				if err != nil {
 					return nil, err
 				}
@@ -102,31 +96,6 @@ func (a *Auditor) Answer(ctx context.Context, p authz.Principal, req npmfmt.Audi
 		}
 	}
 	return out, nil
-}
-
-// mayRead reports whether p may see rec: every package of this registry
-// it names is one p may read (Readable; a package held
-// elsewhere is public knowledge). hidden remembers the answers by name.
-func (a *Auditor) mayRead(ctx context.Context, p authz.Principal, hidden map[string]bool, rec advisory.Record) (bool, error) {
-	for i := range rec.Affected {
-		pkg := &rec.Affected[i].Package
-		if advisory.Ecosystem(pkg.Ecosystem) != core.EcosystemNPM {
-			continue
-		}
-		hide, seen := hidden[pkg.Name]
-		if !seen {
-			readable, found, err := a.readable(ctx, p, pkg.Name)
-			if err != nil {
-				return false, err
-			}
-			hide = found && !readable
-			hidden[pkg.Name] = hide
-		}
-		if hide {
-			return false, nil
-		}
-	}
-	return true, nil
 }
 
 func toAudit(url string, v *osv.Vuln, ref core.PackageRef, hit []string) Advisory {

@@ -24,21 +24,22 @@ type Access struct {
 	// Readable is the registry's read decision on a package, as for its
 	// document; found is false when the registry has no such package
 	// (an advisory about a package held elsewhere is public knowledge).
-	Readable func(ctx context.Context, p authz.Principal, name string) (readable, found bool, err error)
+	Readable advisory.Readable
 }
 
-// viewer is one request's caller and what it was found to may read.
+// viewer is one request's caller and what it may see (advisory.Visibility).
 type viewer struct {
-	h    *Handler
-	p    authz.Principal
-	seen map[string]bool // npm name -> hidden
+	h   *Handler
+	p   authz.Principal
+	see *advisory.Visibility
 }
 
 // viewerOf authenticates the request's bearer token, if any.
 func (h *Handler) viewerOf(r *http.Request) (*viewer, error) {
-	v := &viewer{h: h, p: authz.Principal{Addr: clientaddr.Of(r)}, seen: map[string]bool{}}
+	v := &viewer{h: h, p: authz.Principal{Addr: clientaddr.Of(r)}}
 	auth := r.Header.Get("Authorization")
 	if auth == "" || h.access.Authenticate == nil {
+		v.see = advisory.VisibilityFor(v.p, h.access.Readable)
 		return v, nil
 	}
 	scheme, value, _ := strings.Cut(auth, " ")
@@ -49,45 +50,15 @@ func (h *Handler) viewerOf(r *http.Request) (*viewer, error) {
 	if err != nil {
 		return nil, err
 	}
-	v.p = p
+	v.p, v.see = p, advisory.VisibilityFor(p, h.access.Readable)
 	return v, nil
-}
-
-// hidden reports whether the package ref is one of this registry's that
-// the caller may not read.
-func (v *viewer) hidden(ctx context.Context, ref core.PackageRef) (bool, error) {
-	if v.h.access.Readable == nil || ref.Ecosystem != core.EcosystemNPM {
-		return false, nil
-	}
-	if h, ok := v.seen[ref.Name]; ok {
-		return h, nil
-	}
-	ok, found, err := v.h.access.Readable(ctx, v.p, ref.Name)
-	if err != nil {
-		return false, err
-	}
-	v.seen[ref.Name] = found && !ok
-	return found && !ok, nil
-}
-
-// visible reports whether the caller may see rec: every package of this
-// registry it names must be readable to them.
-func (v *viewer) visible(ctx context.Context, rec advisory.Record) (bool, error) {
-	for i := range rec.Affected {
-		a := &rec.Affected[i].Package
-		h, err := v.hidden(ctx, core.PackageRef{Ecosystem: advisory.Ecosystem(a.Ecosystem), Name: a.Name})
-		if err != nil || h {
-			return false, err
-		}
-	}
-	return true, nil
 }
 
 // filter keeps the records the caller may see.
 func (v *viewer) filter(ctx context.Context, recs []advisory.Record) ([]advisory.Record, error) {
 	out := recs[:0:0]
 	for _, rec := range recs {
-		ok, err := v.visible(ctx, rec)
+		ok, err := v.see.Sees(ctx, rec)
 		if err != nil {
 			return nil, err
 		}
@@ -101,7 +72,7 @@ func (v *viewer) filter(ctx context.Context, recs []advisory.Record) ([]advisory
 // query answers one query as the caller may see it: a private package
 // the caller may not read has nothing known, as a package never heard of.
 func (v *viewer) query(ctx context.Context, ref core.PackageRef, version string) ([]advisory.Record, error) {
-	if h, err := v.hidden(ctx, ref); err != nil || h {
+	if h, err := v.see.Hides(ctx, ref); err != nil || h {
 		return nil, err
 	}
 	recs, err := v.h.svc.Query(ctx, ref, version)

@@ -134,7 +134,7 @@ func (h *Handler) vuln(w http.ResponseWriter, r *http.Request, id string) error 
 	}
 	// A record about a package the caller may not read is one that does
 	// not exist, word for word.
-	if ok, err := v.visible(r.Context(), rec); err != nil || !ok {
+	if ok, err := v.see.Sees(r.Context(), rec); err != nil || !ok {
 		if err == nil {
 			err = core.Errorf(core.KindNotFound, "Bug not found.")
 		}

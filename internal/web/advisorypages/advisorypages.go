@@ -106,8 +106,9 @@ func (g *Pages) listPage(w http.ResponseWriter, r *http.Request, p authz.Princip
 	}
 	// An advisory about a private package is listed only to its readers
 	// (a page may then be shorter than perPage).
+	see := advisory.VisibilityFor(p, g.reg.ReadableBy)
 	for _, a := range list {
-		hidden, err := g.hides(r.Context(), p, a.Packages)
+		hidden, err := see.Hides(r.Context(), a.Packages...)
 		if err != nil {
 			return err
 		}
@@ -153,12 +154,7 @@ func (g *Pages) advisoryPage(w http.ResponseWriter, r *http.Request, p authz.Pri
 	if err != nil {
 		return err
 	}
-	var refs []core.PackageRef
-	for i := range rec.Affected {
-		a := &rec.Affected[i].Package
-		refs = append(refs, core.PackageRef{Ecosystem: advisory.Ecosystem(a.Ecosystem), Name: a.Name})
-	}
-	if hidden, err := g.hides(r.Context(), p, refs); err != nil || hidden {
+	if sees, err := advisory.VisibilityFor(p, g.reg.ReadableBy).Sees(r.Context(), rec); err != nil || !sees {
 		if err == nil {
 			// As advisory.Get answers an id it does not have.
 			err = core.Errorf(core.KindNotFound, "no advisory %s on this registry", id)
@@ -270,19 +266,4 @@ func (g *Pages) packageSection(r *http.Request, p authz.Principal, pkg webkit.Pa
 		return "", err
 	}
 	return template.HTML(buf.String()), nil // html/template escaped every value
-}
-
-// hides reports whether refs name a package of this registry that p may
-// not read.
-func (g *Pages) hides(ctx context.Context, p authz.Principal, refs []core.PackageRef) (bool, error) {
-	for _, ref := range refs {
-		if ref.Ecosystem != core.EcosystemNPM {
-			continue
-		}
-		ok, found, err := g.reg.ReadableBy(ctx, p, ref.Name)
-		if err != nil || (found && !ok) {
-			return err == nil, err
-		}
-	}
-	return false, nil
 }
