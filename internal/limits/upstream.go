@@ -21,4 +21,14 @@ const (
 	// MaxUpstreamSignatures bounds the signatures of one proxied version
 	// that are checked.
 	MaxUpstreamSignatures = 8
+	// MaxUpstreamAttestationBytes bounds a proxied version's attestations
+	// document as read (npm's: two Sigstore bundles of a few KiB each).
+	MaxUpstreamAttestationBytes = 1 << 20
+	// MaxUpstreamAttestations bounds the attestations of one document
+	// looked at for the build provenance.
+	MaxUpstreamAttestations = 8
+	// MaxUpstreamProvenanceLookback bounds the earlier versions whose
+	// provenance is fetched to check a version's continuity, when none
+	// of them was checked before.
+	MaxUpstreamProvenanceLookback = 3
 )

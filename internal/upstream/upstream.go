@@ -55,6 +55,7 @@ import (
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/notifier"
+	"github.com/rampart/rampart/internal/provenance"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -89,6 +90,10 @@ type Deps struct {
 	Moderation *Moderation
 	// Mailer sends the moderators' notices of holds (notices.go).
 	Mailer mail.Mailer
+	// Provenance verifies the build provenance of proxied versions
+	// (provenance.go) against the registry's trusted root; required by
+	// an upstream with verify_provenance.
+	Provenance *provenance.Verifier
 }
 
 // Service is the proxy.
