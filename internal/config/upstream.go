@@ -157,9 +157,12 @@ func (c *Config) validateUpstreams() []error {
 			errs = append(errs, fmt.Errorf("%s: provenance_continuity = %q: want \"refuse\" (the default) or \"off\"", where, u.ProvenanceContinuity))
 		}
 		for _, p := range u.ProvenanceAllow {
-			name, _, _ := strings.Cut(p[min(1, len(p)):], "@")
-			if _, err := path.Match(p[:min(1, len(p))]+name, ""); err != nil || p == "" {
-				errs = append(errs, fmt.Errorf("%s: provenance_allow %q: want a name pattern or name@version", where, p))
+			pattern := p
+			if i := strings.LastIndexByte(p, '@'); i > 0 {
+				pattern = p[:i] // name@version
+			}
+			if _, err := path.Match(pattern, ""); err != nil || pattern == "" {
+				errs = append(errs, fmt.Errorf("%s: provenance_allow %q: want a name pattern (\"pkg\", \"@scope/*\") or one version (\"pkg@1.2.3\")", where, p))
 			}
 		}
 		if u.Cooldown.Duration < 0 || u.Revalidate.Duration < 0 || u.Timeout.Duration < 0 || u.NegativeTTL.Duration < 0 || u.ClientFetchEvery.Duration < 0 {
