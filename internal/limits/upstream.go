@@ -31,4 +31,8 @@ const (
 	// provenance is fetched to check a version's continuity, when none
 	// of them was checked before.
 	MaxUpstreamProvenanceLookback = 3
+	// MaxUpstreamProvenancePassed bounds the proxied versions remembered
+	// as having passed the provenance check; past it the memory is
+	// cleared and each is checked again (from the store) once.
+	MaxUpstreamProvenancePassed = 100_000
 )

@@ -211,29 +211,45 @@ func (s *Service) provenanceRefused(u *config.Upstream, name, version, integrity
 // attestations are served: nil for a version that announces no
 // provenance (continuity was applied when the packument was built) or
 // whose provenance verified and keeps continuity; else the refusal.
-// It returns the version's verified record (nil without provenance).
-func (s *Service) checkProvenance(ctx context.Context, u *config.Upstream, doc *Document, name string, f file) (*core.UpstreamProvenance, error) {
+// A version that passed is remembered: the outcome of a version, and of
+// those before it, never changes, so a tarball served again costs no
+// store read.
+func (s *Service) checkProvenance(ctx context.Context, u *config.Upstream, doc *Document, name string, f file) error {
 	if !u.VerifyProvenance || f.attest == "" {
-		return nil, nil
+		return nil
+	}
+	key := u.Name + "\x00" + name + "\x00" + f.version + "\x00" + f.integrity
+	s.mu.Lock()
+	passed := s.provPassed[key]
+	s.mu.Unlock()
+	if passed {
+		return nil
 	}
 	r, err := s.verifiedProvenance(ctx, u, name, f)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if r.State != core.UpstreamProvenanceVerified {
-		return nil, provenanceRefusal(u, name, f.version, r.Reason)
+		return provenanceRefusal(u, name, f.version, r.Reason)
 	}
-	if !u.ContinuityOn() {
-		return r, nil
+	if u.ContinuityOn() {
+		prev, err := s.previousProvenance(ctx, u, doc, name, f)
+		if err != nil {
+			return err
+		}
+		if prev != nil {
+			if why := continuityBreak(u, name, f.version, r.Facts, prev); why != "" {
+				return s.continuityRefused(ctx, u, name, f, r, why)
+			}
+		}
 	}
-	prev, err := s.previousProvenance(ctx, u, doc, name, f)
-	if err != nil || prev == nil {
-		return r, err
+	s.mu.Lock()
+	if len(s.provPassed) >= limits.MaxUpstreamProvenancePassed {
+		clear(s.provPassed) // a bound on memory; each is read again once
 	}
-	if why := continuityBreak(u, name, f.version, r.Facts, prev); why != "" {
-		return nil, s.continuityRefused(ctx, u, name, f, r, why)
-	}
-	return r, nil
+	s.provPassed[key] = true
+	s.mu.Unlock()
+	return nil
 }
 
 // previousProvenance is the verified provenance of the newest version
@@ -412,7 +428,7 @@ func (s *Service) Attestations(ctx context.Context, u *config.Upstream, name, ve
 	if _, err := s.check(ctx, u, name, f); err != nil {
 		return "", nil, err
 	}
-	if _, err := s.checkProvenance(ctx, u, doc, name, f); err != nil {
+	if err := s.checkProvenance(ctx, u, doc, name, f); err != nil {
 		return "", nil, err
 	}
 	var rec *core.UpstreamProvenance

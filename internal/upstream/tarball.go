@@ -48,7 +48,7 @@ func (s *Service) Tarball(ctx context.Context, u *config.Upstream, name, fileNam
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.checkProvenance(ctx, u, doc, name, f); err != nil {
+	if err := s.checkProvenance(ctx, u, doc, name, f); err != nil {
 		return nil, err
 	}
 	digest, known := digestOf(f.integrity)

@@ -112,6 +112,8 @@ type Service struct {
 	neg      negative                 // names the upstream does not have (guard.go)
 	clients  map[string]*bucket       // upstream fetches per client address (guard.go)
 	keys     map[string]*keyList      // each upstream's signing keys (signatures.go)
+	// provPassed are the versions whose provenance passed (provenance.go).
+	provPassed map[string]bool
 
 	notices *notifier.Notifier // the moderators' notices of holds (notices.go)
 }
@@ -146,7 +148,7 @@ func New(d Deps) *Service {
 			},
 		}
 	}
-	s := &Service{d: d, client: c, fetches: make(chan struct{}, maxFetches), docs: map[string]*entry{}, inflight: map[string]chan struct{}{}, reported: map[string]bool{}, clients: map[string]*bucket{}, keys: map[string]*keyList{}}
+	s := &Service{d: d, client: c, fetches: make(chan struct{}, maxFetches), docs: map[string]*entry{}, inflight: map[string]chan struct{}{}, reported: map[string]bool{}, clients: map[string]*bucket{}, keys: map[string]*keyList{}, provPassed: map[string]bool{}}
 	s.notices = newNotices(s)
 	return s
 }
