@@ -135,6 +135,18 @@ verify_provenance = true
 		t.Fatalf("the served bundle is not the one published upstream:\n%s", as.Attestations[0].Bundle)
 	}
 
+	// rampart verify proves the mixed lockfile against the log (a local
+	// version by its publish, a proxied one by the pin of its bytes on
+	// first sight) and verifies the proxied version's provenance too.
+	for _, nv := range [][2]string{{"local-app", "1.0.0"}, {"prov-dep", "1.1.0"}, {"plain-dep", "1.0.0"}} {
+		waitLogged(t, s, nv[0], nv[1])
+	}
+	vr := rampartVerify(t, s, dir, t.TempDir(), "--trusted-root", root)
+	if vr.code != 0 {
+		t.Fatalf("rampart verify of a mixed tree: exit %d\n%s", vr.code, vr.out)
+	}
+	mustContain(t, vr.out, "ok   prov-dep@1.1.0 (leaf ", "provenance "+provRepo, "ok   plain-dep@1.0.0 (leaf ", "ok   local-app@1.0.0 (leaf ", "3 verified, 0 failed")
+
 	// npm audit signatures verifies the proxied version's provenance from
 	// this registry, beside every registry signature.
 	cdn := tufcdn.Start(t)
