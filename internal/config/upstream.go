@@ -55,6 +55,29 @@ type Upstream struct {
 	// KeysURL is where the upstream lists its keys; default
 	// <url>-/npm/v1/keys.
 	KeysURL string `toml:"keys_url"`
+	// VerifyProvenance verifies the build provenance each proxied version
+	// announces (dist.attestations: a Sigstore bundle with a SLSA
+	// statement) against [provenance] trusted_root, before its tarball
+	// or attestations are served; a bundle that does not verify, or is
+	// not about the version's pinned bytes, refuses the version for good.
+	// Verified bundles are served from this registry's attestations
+	// endpoint.
+	VerifyProvenance bool `toml:"verify_provenance"`
+	// ProvenanceContinuity, with VerifyProvenance: "refuse" (the default)
+	// leaves out a version published without provenance after versions
+	// with it, or built from another source repository than the version
+	// before it (pnpm's trustPolicy no-downgrade, and more); "off" only
+	// verifies.
+	ProvenanceContinuity string `toml:"provenance_continuity"`
+	// ProvenanceAllow are names ("pkg", "@scope/*") or single versions
+	// ("pkg@1.2.3") exempt from provenance continuity (never from
+	// verification).
+	ProvenanceAllow []string `toml:"provenance_allow"`
+}
+
+// ContinuityOn reports whether provenance continuity is enforced.
+func (u Upstream) ContinuityOn() bool {
+	return u.VerifyProvenance && u.ProvenanceContinuity != "off"
 }
 
 // Matches reports whether the upstream serves name by its patterns
@@ -124,6 +147,22 @@ func (c *Config) validateUpstreams() []error {
 		if u.KeysURL != "" {
 			if p, err := url.Parse(u.KeysURL); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" || p.User != nil {
 				errs = append(errs, fmt.Errorf("%s: keys_url = %q: want an absolute http or https URL without credentials", where, u.KeysURL))
+			}
+		}
+		switch u.ProvenanceContinuity {
+		case "":
+			u.ProvenanceContinuity = "refuse"
+		case "refuse", "off":
+		default:
+			errs = append(errs, fmt.Errorf("%s: provenance_continuity = %q: want \"refuse\" (the default) or \"off\"", where, u.ProvenanceContinuity))
+		}
+		for _, p := range u.ProvenanceAllow {
+			pattern := p
+			if i := strings.LastIndexByte(p, '@'); i > 0 {
+				pattern = p[:i] // name@version
+			}
+			if _, err := path.Match(pattern, ""); err != nil || pattern == "" {
+				errs = append(errs, fmt.Errorf("%s: provenance_allow %q: want a name pattern (\"pkg\", \"@scope/*\") or one version (\"pkg@1.2.3\")", where, p))
 			}
 		}
 		if u.Cooldown.Duration < 0 || u.Revalidate.Duration < 0 || u.Timeout.Duration < 0 || u.NegativeTTL.Duration < 0 || u.ClientFetchEvery.Duration < 0 {

@@ -142,6 +142,7 @@ func TestLegacyShapes(t *testing.T) {
 		{core.EventUpstreamSignature, map[string]any{"upstream": "u", "integrity": "sha512-x", "keyid": "SHA256:k", "reason": "r"}, UpstreamSignature{Upstream: "u", Integrity: "sha512-x", KeyID: "SHA256:k", Reason: "r"}},
 		{core.EventUpstreamDecide, map[string]any{"upstream": "u", "state": "released", "reason": "fp"}, UpstreamDecide{Upstream: "u", State: "released", Reason: "fp"}},
 		{core.EventUpstreamQuarantine, map[string]any{"upstream": "u", "integrity": "sha512-x", "rules": []string{"r1"}}, UpstreamQuarantine{Upstream: "u", Integrity: "sha512-x", Rules: []string{"r1"}}},
+		{core.EventUpstreamProvenance, map[string]any{"upstream": "u", "integrity": "sha512-x", "state": "refused", "repository": "", "reason": "r"}, UpstreamProvenance{Upstream: "u", Integrity: "sha512-x", State: "refused", Reason: "r"}},
 		// Private-registry events were born typed.
 		{core.EventInviteCreate, map[string]any{"invite": 1, "expires": now}, InviteCreate{Invite: 1, Expires: ms}},
 		{core.EventInviteUse, map[string]any{"invite": 1, "user": "al"}, InviteUse{Invite: 1, User: "al"}},

@@ -21,4 +21,18 @@ const (
 	// MaxUpstreamSignatures bounds the signatures of one proxied version
 	// that are checked.
 	MaxUpstreamSignatures = 8
+	// MaxUpstreamAttestationBytes bounds a proxied version's attestations
+	// document as read (npm's: two Sigstore bundles of a few KiB each).
+	MaxUpstreamAttestationBytes = 1 << 20
+	// MaxUpstreamAttestations bounds the attestations of one document
+	// looked at for the build provenance.
+	MaxUpstreamAttestations = 8
+	// MaxUpstreamProvenanceLookback bounds the earlier versions whose
+	// provenance is fetched to check a version's continuity, when none
+	// of them was checked before.
+	MaxUpstreamProvenanceLookback = 3
+	// MaxUpstreamProvenancePassed bounds the proxied versions remembered
+	// as having passed the provenance check; past it the memory is
+	// cleared and each is checked again (from the store) once.
+	MaxUpstreamProvenancePassed = 100_000
 )

@@ -1,6 +1,8 @@
 // Package lockverify is what `rampart verify` checks for each package a
 // lockfile pins from a Rampart registry (BEY-a): that name@version with
-// the lockfile's integrity is in the registry's transparency log
+// the lockfile's integrity is in the registry's transparency log (its
+// publish, or for a version proxied from an upstream registry the pin of
+// its bytes on first sight)
 // (inclusion in a signed checkpoint consistent with every one this
 // client saw, internal/tlogclient), that the registry's signature in
 // dist.signatures verifies with a key from /-/npm/v1/keys, and that the
@@ -215,7 +217,11 @@ func inLog(ctx context.Context, p Locked, lc *tlogclient.Client, cp *tlogclient.
 		if e.Package != p.Name || e.Version != p.Version || e.Seq != int64(l.Index)+1 {
 			return 0, fmt.Errorf("the registry's lookup named leaf %d, which is about %s@%s (event %d), not %s@%s", l.Index, e.Package, e.Version, e.Seq, p.Name, p.Version)
 		}
-		if e.Type != core.EventPublish && e.Type != core.EventStageApprove {
+		// A version published here, or one proxied from an upstream
+		// registry, whose bytes this registry pinned on first sight
+		// (upstream.pin): either way the log binds name@version to one
+		// integrity for every client.
+		if e.Type != core.EventPublish && e.Type != core.EventStageApprove && e.Type != core.EventUpstreamPin {
 			continue
 		}
 		if e.Integrity() != p.Integrity {

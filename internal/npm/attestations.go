@@ -7,6 +7,7 @@ import (
 
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/upstream"
 )
 
 // serveAttestations answers GET /-/npm/v1/attestations/<name>@<version>
@@ -26,13 +27,22 @@ func (h *Handler) getAttestations(w http.ResponseWriter, r *http.Request, p auth
 	if i <= 0 || i == len(spec)-1 {
 		return core.Errorf(core.KindNotFound, "ask for the attestations of <name>@<version>, e.g. /-/npm/v1/attestations/left-pad@1.0.0")
 	}
-	as, err := h.reg.Attestations().List(r.Context(), p, spec[:i], spec[i+1:])
-	if err != nil {
-		return err
-	}
 	out := struct {
 		Attestations []attestationJSON `json:"attestations"`
 	}{}
+	as, err := h.reg.Attestations().List(r.Context(), p, spec[:i], spec[i+1:])
+	if u := h.proxiedBy(r.Context(), spec[:i], err); u != nil {
+		// A proxied version's provenance, as this registry verified it.
+		pt, bundle, err := h.up.Attestations(upstream.WithClient(r.Context(), p.Addr), u, spec[:i], spec[i+1:])
+		if err != nil {
+			return err
+		}
+		out.Attestations = []attestationJSON{{PredicateType: pt, Bundle: bundle}}
+		return writeJSON(w, http.StatusOK, out)
+	}
+	if err != nil {
+		return err
+	}
 	for _, a := range as {
 		out.Attestations = append(out.Attestations, attestationJSON{PredicateType: a.PredicateType, Bundle: a.Bundle})
 	}

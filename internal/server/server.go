@@ -290,6 +290,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 		Dir: filepath.Join(cfg.Data, "upstream"), MaxDocument: cfg.Limits.DocumentBytes, MaxTarball: cfg.Limits.TarballBytes, Log: opts.Log, Now: opts.Now}
 	screenUpstream(&upDeps, cfg, scanner, reg, st)
 	upDeps.Mailer = mailer
+	upDeps.Provenance = verifier
 	upstreamNames(&upDeps, names)
 	accts.Orgs = org.New(st, mailer, cfg.PublicURL, opts.Now, opts.Log)
 	accts.SSO = openSSO(st, cfg, accts, opts.Now, opts.Log)

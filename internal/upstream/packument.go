@@ -44,6 +44,8 @@ type Document struct {
 	// refused maps the file name of a version left out by the screening
 	// (screen.go) to why, for the clear refusal of its tarball.
 	refused map[string]error
+	// prov is what is known of the versions' provenance (provenance.go).
+	prov *provView
 }
 
 // file is a served version's tarball.
@@ -51,6 +53,11 @@ type file struct {
 	version   string
 	integrity string // the pinned one
 	from      string // the upstream's URL for it
+	// attest is the upstream's URL of its attestations when it announces
+	// build provenance and verify_provenance is on ("" otherwise);
+	// published its publish time in the upstream's document.
+	attest    string
+	published time.Time
 }
 
 // meta is what the cache file keeps beside the document.
@@ -238,11 +245,17 @@ func (s *Service) serve(ctx context.Context, u *config.Upstream, name string, ra
 	times, _ := doc["time"].(map[string]any)
 	ref := core.NPM(name)
 	var pins []core.UpstreamPin
+	var provs []core.UpstreamProvenance
 	var sc *screening
 	if err := s.d.Store.View(ctx, func(tx store.Tx) error {
 		var err error
 		if pins, err = tx.UpstreamPins(ref); err != nil {
 			return err
+		}
+		if u.VerifyProvenance {
+			if provs, err = tx.UpstreamProvenances(ref); err != nil {
+				return err
+			}
 		}
 		sc, err = s.screen(ctx, tx, ref)
 		return err
@@ -258,6 +271,7 @@ func (s *Service) serve(ctx context.Context, u *config.Upstream, name string, ra
 	var fresh []core.UpstreamPin
 	var mismatches, refusals []*core.Event
 	files, refused := map[string]file{}, map[string]error{}
+	pv := newProvView(versions, times, provs)
 	kept := map[string]time.Time{}
 	for v, mv := range versions {
 		m, ok := mv.(map[string]any)
@@ -313,27 +327,37 @@ func (s *Service) serve(ctx context.Context, u *config.Upstream, name string, ra
 				continue
 			}
 		}
-		file := path.Base(fu.Path)
+		fileName := path.Base(fu.Path)
 		if err := s.refusal(sc, u, name, v); err != nil {
-			refused[file] = err
+			refused[fileName] = err
 			delete(versions, v)
 			continue
+		}
+		attest := ""
+		if u.VerifyProvenance {
+			if attest, err = s.provenanceAtServe(pv, u, name, v, integrity, dist, published, &refusals); err != nil {
+				refused[fileName] = err
+				delete(versions, v)
+				continue
+			}
 		}
 		// This registry's own link and the pinned integrity. The
 		// upstream's signatures and attestation links go through only
 		// when they were verified and are over the integrity served
 		// (its keys are listed at /-/npm/v1/keys beside ours); else they
 		// would not verify for clients.
-		dist["tarball"] = s.d.PublicURL + name + "/-/" + file
+		dist["tarball"] = s.d.PublicURL + name + "/-/" + fileName
 		if !u.VerifySignatures || integrity != str(dist["integrity"]) {
 			delete(dist, "signatures")
-			delete(dist, "attestations")
+			if !u.VerifyProvenance {
+				delete(dist, "attestations")
+			}
 		}
 		dist["integrity"] = integrity
 		if !strings.HasPrefix(integrity, "sha1-") {
 			delete(dist, "shasum")
 		}
-		files[file] = fileFor(v, integrity, from)
+		files[fileName] = file{version: v, integrity: integrity, from: from, attest: attest, published: published}
 		kept[v] = published
 	}
 	if err := s.pin(ctx, fresh, append(mismatches, refusals...)); err != nil {
@@ -379,11 +403,7 @@ func (s *Service) serve(ctx context.Context, u *config.Upstream, name string, ra
 	}
 	sum := sha256.Sum256(full)
 	modified, _ := time.Parse(time.RFC3339, str(times["modified"]))
-	return &Document{Full: full, Abbrev: ab, ETag: "up-" + hex.EncodeToString(sum[:12]), Modified: modified, files: files, refused: refused, Warning: warning}, nil
-}
-
-func fileFor(v, integrity, from string) file {
-	return file{version: v, integrity: integrity, from: from}
+	return &Document{Full: full, Abbrev: ab, ETag: "up-" + hex.EncodeToString(sum[:12]), Modified: modified, files: files, refused: refused, Warning: warning, prov: pv}, nil
 }
 
 // pin records first sightings and reported mismatches, each with its

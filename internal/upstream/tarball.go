@@ -48,6 +48,9 @@ func (s *Service) Tarball(ctx context.Context, u *config.Upstream, name, fileNam
 	if err != nil {
 		return nil, err
 	}
+	if err := s.checkProvenance(ctx, u, doc, name, f); err != nil {
+		return nil, err
+	}
 	digest, known := digestOf(f.integrity)
 	if known {
 		if r, size, err := s.d.Blobs.Open(ctx, digest); err == nil {

@@ -55,6 +55,7 @@ import (
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/notifier"
+	"github.com/rampart/rampart/internal/provenance"
 	"github.com/rampart/rampart/internal/store"
 )
 
@@ -89,6 +90,10 @@ type Deps struct {
 	Moderation *Moderation
 	// Mailer sends the moderators' notices of holds (notices.go).
 	Mailer mail.Mailer
+	// Provenance verifies the build provenance of proxied versions
+	// (provenance.go) against the registry's trusted root; required by
+	// an upstream with verify_provenance.
+	Provenance *provenance.Verifier
 }
 
 // Service is the proxy.
@@ -107,6 +112,8 @@ type Service struct {
 	neg      negative                 // names the upstream does not have (guard.go)
 	clients  map[string]*bucket       // upstream fetches per client address (guard.go)
 	keys     map[string]*keyList      // each upstream's signing keys (signatures.go)
+	// provPassed are the versions whose provenance passed (provenance.go).
+	provPassed map[string]bool
 
 	notices *notifier.Notifier // the moderators' notices of holds (notices.go)
 }
@@ -141,7 +148,7 @@ func New(d Deps) *Service {
 			},
 		}
 	}
-	s := &Service{d: d, client: c, fetches: make(chan struct{}, maxFetches), docs: map[string]*entry{}, inflight: map[string]chan struct{}{}, reported: map[string]bool{}, clients: map[string]*bucket{}, keys: map[string]*keyList{}}
+	s := &Service{d: d, client: c, fetches: make(chan struct{}, maxFetches), docs: map[string]*entry{}, inflight: map[string]chan struct{}{}, reported: map[string]bool{}, clients: map[string]*bucket{}, keys: map[string]*keyList{}, provPassed: map[string]bool{}}
 	s.notices = newNotices(s)
 	return s
 }

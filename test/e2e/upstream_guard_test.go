@@ -26,6 +26,9 @@ type counting struct {
 	paths map[string]int
 	// mutate, if set, may change each packument the upstream sends.
 	mutate func(doc map[string]any)
+	// replace, if set, answers a path itself (a JSON body) instead of
+	// the upstream when it returns true.
+	replace func(path string) ([]byte, bool)
 }
 
 func newCounting(t *testing.T, up *testserver.Server) (*httptest.Server, *counting) {
@@ -70,7 +73,15 @@ func newCounting(t *testing.T, up *testserver.Server) (*httptest.Server, *counti
 func (c *counting) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.mu.Lock()
 	c.paths[r.URL.EscapedPath()]++
+	replace := c.replace
 	c.mu.Unlock()
+	if replace != nil {
+		if body, ok := replace(r.URL.EscapedPath()); ok {
+			w.Header().Set("Content-Type", "application/json")
+			w.Write(body)
+			return
+		}
+	}
 	c.proxy.ServeHTTP(w, r)
 }
 

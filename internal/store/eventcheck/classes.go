@@ -240,6 +240,11 @@ var Methods = map[string]Rule{
 	"UpstreamHolds":      {Read, ""},
 	"ListUpstreamHolds":  {Read, ""},
 	"DecideUpstreamHold": {Security, "a moderator's release serves a held proxied version, a confirmation blocks it for good; EventUpstreamDecide"},
+
+	// UpstreamProvenance
+	"PutUpstreamProvenance": {Security, "decides for good whether a proxied version's build provenance lets it be served; EventUpstreamProvenance"},
+	"UpstreamProvenanceOf":  {Read, ""},
+	"UpstreamProvenances":   {Read, ""},
 	// Invites, SSOIdentities
 	"CreateInvite":    {Security, "an address may sign up on an invite-only registry; EventInviteCreate"},
 	"UseInvite":       {Security, "an invitation became an account; EventInviteUse"},

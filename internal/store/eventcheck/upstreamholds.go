@@ -11,3 +11,8 @@ func (c *checkedTx) DecideUpstreamHold(h core.UpstreamHold) error {
 	c.try("DecideUpstreamHold")
 	return c.did(c.Tx.DecideUpstreamHold(h))
 }
+
+func (c *checkedTx) PutUpstreamProvenance(p core.UpstreamProvenance) error {
+	c.try("PutUpstreamProvenance")
+	return c.did(c.Tx.PutUpstreamProvenance(p))
+}

@@ -110,6 +110,7 @@ var roles = []struct {
 	{"SSOIdentities", access.RunSSOIdentities},
 	{"VersionPages", versionpages.RunVersionPages},
 	{"StaffEvents", staffevents.RunStaffEvents},
+	{"UpstreamProvenance", upstream.RunUpstreamProvenance},
 	{"Transactions", RunTransactions},
 }
 
