@@ -183,3 +183,26 @@ func TestDrainDoesNotWaitForASlowSubscriber(t *testing.T) {
 		t.Errorf("the fast subscriber mailed %v, want events 2, 4", got)
 	}
 }
+
+// TestDispatcherSurvivesAPanickingRenderer: each subscriber runs in its
+// own goroutine, which no background group recovers: a renderer's panic
+// fails its event like a refusing relay (kept, retried after backoff)
+// instead of ending the process, and the others deliver.
+func TestDispatcherSurvivesAPanickingRenderer(t *testing.T) {
+	st := openStore(t)
+	log := slog.New(slog.DiscardHandler)
+	m := &sink{}
+	d := notifier.NewDispatcher(st, nil, log)
+	d.Add(notifier.New(st, m, "notices.broken", func(e *core.Event) ([]notifier.Notice, error) { panic("a renderer's bug") }, log).Types(core.EventOwnerAdd),
+		notifier.New(st, m, "notices.removes", addressed(core.EventOwnerRemove, "removes@example.com"), log).Types(core.EventOwnerRemove))
+	appendEvents(t, st, 4)
+	if err := d.Drain(context.Background()); err == nil {
+		t.Fatal("a panicking renderer reported no failure")
+	}
+	if got := m.to("removes@example.com"); !slices.Equal(got, subjectsOf(2, 4)) {
+		t.Errorf("the other subscriber mailed %v, want events 2, 4", got)
+	}
+	if c := cursor(t, st, "notices.broken"); c != 0 {
+		t.Errorf("the panicking subscriber's cursor moved to %d past its event 1", c)
+	}
+}
