@@ -32,9 +32,9 @@ type SSOLink struct {
 }
 
 func init() {
-	register(InviteCreate{}, 1)
-	register(InviteUse{}, 1)
-	register(SSOLink{}, 1)
+	register(InviteCreate{}, 1).by(Staff)
+	register(InviteUse{}, 1).by(Users)
+	register(SSOLink{}, 1).by(Users)
 }
 
 func (InviteCreate) Type() string { return core.EventInviteCreate }

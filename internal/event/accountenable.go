@@ -12,7 +12,7 @@ type AccountEnable struct {
 	User string `event:"user"`
 }
 
-func init() { register(AccountEnable{}, 1) }
+func init() { register(AccountEnable{}, 1).by(Staff) }
 
 // Type is the event type.
 func (AccountEnable) Type() string { return core.EventAccountEnable }

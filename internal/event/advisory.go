@@ -28,8 +28,8 @@ type AdvisoryMalicious struct {
 }
 
 func init() {
-	register(AdvisoryImport{}, 1)
-	register(AdvisoryMalicious{}, 1)
+	register(AdvisoryImport{}, 1).by(Staff)
+	register(AdvisoryMalicious{}, 1).by(Staff)
 }
 
 func (AdvisoryImport) Type() string    { return core.EventAdvisoryImport }

@@ -54,15 +54,18 @@ type codec struct {
 	schema   int
 	public   []field
 	personal []field
+	class    Class // who causes events of the type (class.go)
 }
 
 // codecs holds every payload type by event type; registry.go fills it.
 var codecs = map[string]*codec{}
 
-// register adds a payload type at the given schema number. It panics on a
+// register adds a payload type at the given schema number, and returns
+// it so that the caller says who causes it: register(T{}, 1).by(Staff)
+// (class.go; a test fails on a type registered without). It panics on a
 // field it cannot encode: the set of types is fixed at build time and
 // the tests register every one of them.
-func register(p Payload, schema int) {
+func register(p Payload, schema int) *codec {
 	t := reflect.TypeOf(p)
 	c := &codec{typ: t, schema: schema}
 	for i := range t.NumField() {
@@ -100,6 +103,7 @@ func register(p Payload, schema int) {
 		panic("event: " + p.Type() + " registered twice")
 	}
 	codecs[p.Type()] = c
+	return c
 }
 
 // older holds, by event type and schema number, the earlier schemas of a

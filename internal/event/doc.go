@@ -77,4 +77,12 @@
 // personal data together, in encoding/json's form). Decode maps schema 0
 // to the typed payload by key: today's field tags are those maps' keys
 // (see legacy.go), so old events keep their meaning in the log.
+//
+// # Who causes a type
+//
+// Every type also says where it is registered whether the site's staff
+// cause it (administrators, moderators, the console operator) or not:
+// register(T{}, 1).by(Staff) or .by(Users) (class.go). The admin area
+// lists the staff's actions by type from StaffTypes, and a test fails
+// on a type registered without a class, so none can be forgotten.
 package event

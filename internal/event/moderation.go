@@ -52,10 +52,10 @@ type RescanStart struct {
 }
 
 func init() {
-	register(ConfirmMalicious{}, 1)
-	register(VersionRemove{}, 1)
-	register(VersionRestore{}, 1)
-	register(RescanStart{}, 1)
+	register(ConfirmMalicious{}, 1).by(Staff)
+	register(VersionRemove{}, 1).by(Staff)
+	register(VersionRestore{}, 1).by(Staff)
+	register(RescanStart{}, 1).by(Staff)
 }
 
 func (ConfirmMalicious) Type() string { return core.EventVersionConfirmMalicious }

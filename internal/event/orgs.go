@@ -121,17 +121,17 @@ type SiteRole struct {
 }
 
 func init() {
-	register(SiteRole{}, 1)
-	register(OrgCreate{}, 1)
-	register(OrgDelete{}, 1)
-	register(OrgMemberSet{}, 1)
-	register(OrgMemberRemove{}, 1)
-	register(TeamCreate{}, 1)
-	register(TeamDelete{}, 1)
-	register(TeamMemberAdd{}, 1)
-	register(TeamMemberRemove{}, 1)
-	register(TeamGrant{}, 1)
-	register(TeamRevoke{}, 1)
+	register(SiteRole{}, 1).by(Staff)
+	register(OrgCreate{}, 1).by(Users)
+	register(OrgDelete{}, 1).by(Users)
+	register(OrgMemberSet{}, 1).by(Users)
+	register(OrgMemberRemove{}, 1).by(Users)
+	register(TeamCreate{}, 1).by(Users)
+	register(TeamDelete{}, 1).by(Users)
+	register(TeamMemberAdd{}, 1).by(Users)
+	register(TeamMemberRemove{}, 1).by(Users)
+	register(TeamGrant{}, 1).by(Users)
+	register(TeamRevoke{}, 1).by(Users)
 }
 
 func (SiteRole) Type() string         { return core.EventSiteRole }

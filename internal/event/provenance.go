@@ -29,8 +29,8 @@ type ProvenanceRefused struct {
 }
 
 func init() {
-	register(ProvenancePolicy{}, 1)
-	register(ProvenanceRefused{}, 1)
+	register(ProvenancePolicy{}, 1).by(Users)
+	register(ProvenanceRefused{}, 1).by(Users)
 }
 
 func (ProvenancePolicy) Type() string  { return core.EventProvenancePolicy }

@@ -29,9 +29,9 @@ type QuarantineRelease struct {
 }
 
 func init() {
-	register(Quarantine{}, 2)
+	register(Quarantine{}, 2).by(Staff)
 	registerOlder(Quarantine{}, 1, "reason", "via", "ip", "notify")
-	register(QuarantineRelease{}, 1)
+	register(QuarantineRelease{}, 1).by(Staff)
 }
 
 func (Quarantine) Type() string        { return core.EventQuarantine }

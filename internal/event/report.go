@@ -46,9 +46,9 @@ type ReportClosed struct {
 }
 
 func init() {
-	register(ReportFiled{}, 1)
-	register(ReportReplied{}, 1)
-	register(ReportClosed{}, 1)
+	register(ReportFiled{}, 1).by(Users)
+	register(ReportReplied{}, 1).by(Staff)
+	register(ReportClosed{}, 1).by(Staff)
 }
 
 func (ReportFiled) Type() string   { return core.EventReportFiled }

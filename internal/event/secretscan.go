@@ -33,7 +33,7 @@ type TokenLeaked struct {
 	Notify []string `event:"notify,personal"` // the users to mail: the owner
 }
 
-func init() { register(TokenLeaked{}, 1) }
+func init() { register(TokenLeaked{}, 1).by(Users) }
 
 func (TokenLeaked) Type() string { return core.EventTokenLeaked }
 

@@ -32,8 +32,8 @@ type SigningBackfill struct {
 }
 
 func init() {
-	register(SigningKeyRotate{}, 1)
-	register(SigningBackfill{}, 1)
+	register(SigningKeyRotate{}, 1).by(Staff)
+	register(SigningBackfill{}, 1).by(Users)
 }
 
 func (SigningKeyRotate) Type() string { return core.EventSigningKeyRotate }

@@ -65,11 +65,11 @@ type StagePolicy struct {
 }
 
 func init() {
-	register(StagePublish{}, 1)
-	register(StageApprove{}, 1)
-	register(StageReject{}, 1)
-	register(StageExpire{}, 1)
-	register(StagePolicy{}, 1)
+	register(StagePublish{}, 1).by(Users)
+	register(StageApprove{}, 1).by(Users)
+	register(StageReject{}, 1).by(Users)
+	register(StageExpire{}, 1).by(Users)
+	register(StagePolicy{}, 1).by(Users)
 }
 
 func (StagePublish) Type() string { return core.EventStagePublish }

@@ -63,10 +63,10 @@ type TrustExchange struct {
 }
 
 func init() {
-	register(TrustAdd{}, 1)
-	register(TrustRemove{}, 1)
-	register(TrustPolicy{}, 1)
-	register(TrustExchange{}, 1)
+	register(TrustAdd{}, 1).by(Users)
+	register(TrustRemove{}, 1).by(Users)
+	register(TrustPolicy{}, 1).by(Users)
+	register(TrustExchange{}, 1).by(Users)
 }
 
 func (TrustAdd) Type() string      { return core.EventTrustAdd }

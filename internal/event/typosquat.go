@@ -14,7 +14,7 @@ type NameAllowed struct {
 	Reason    string `event:"reason"`    // why, as the moderator said
 }
 
-func init() { register(NameAllowed{}, 1) }
+func init() { register(NameAllowed{}, 1).by(Staff) }
 
 func (NameAllowed) Type() string { return core.EventNameAllowed }
 

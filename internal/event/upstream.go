@@ -22,8 +22,8 @@ type UpstreamMismatch struct {
 }
 
 func init() {
-	register(UpstreamPin{}, 1)
-	register(UpstreamMismatch{}, 1)
+	register(UpstreamPin{}, 1).by(Users)
+	register(UpstreamMismatch{}, 1).by(Users)
 }
 
 func (UpstreamPin) Type() string      { return core.EventUpstreamPin }

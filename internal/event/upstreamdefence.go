@@ -43,10 +43,10 @@ type UpstreamDecide struct {
 }
 
 func init() {
-	register(UpstreamSignature{}, 1)
-	register(UpstreamQuarantine{}, 2)
+	register(UpstreamSignature{}, 1).by(Users)
+	register(UpstreamQuarantine{}, 2).by(Users)
 	registerOlder(UpstreamQuarantine{}, 1, "upstream", "integrity", "rules")
-	register(UpstreamDecide{}, 1)
+	register(UpstreamDecide{}, 1).by(Staff)
 }
 
 func (UpstreamDecide) Type() string { return core.EventUpstreamDecide }

@@ -20,14 +20,13 @@ func (d *Dispatcher) noteNewest(seq int64) {
 	d.state.Unlock()
 }
 
-// snapshot copies the cursors for Lags, which must not wait for a pass
-// (one may be stuck on a slow relay).
-func (d *Dispatcher) snapshot(subs []*subscriber) {
+// snapshot copies s's cursor for Lags, which must not wait for a pass
+// (one may be stuck on a slow relay); a pass calls it after each event,
+// so a slow subscriber's lag shows how far it really got.
+func (d *Dispatcher) snapshot(s *subscriber) {
 	d.state.Lock()
 	defer d.state.Unlock()
-	for _, s := range subs {
-		d.seen[s.n.cursor] = s.cursor
-	}
+	d.seen[s.n.cursor] = s.cursor
 }
 
 // Lags reports each subscriber's cursor and how many events it has yet

@@ -1,10 +1,11 @@
 // Package notifier mails notices from the event outbox. A change records
-// its event in its own transaction (store.Events); one Dispatcher reads
-// the events in commit order and hands each to the Notifiers (one per
-// area, each a subscriber with the event types it declared and a cursor
-// it keeps in the store, store.Meta); a Notifier turns each event that
-// warrants notices into mail, sends it, and only then moves its cursor
-// past the event. So a crash, a restart or a relay
+// its event in its own transaction (store.Events); one Dispatcher hands
+// the events, in commit order, to the Notifiers (one per area, each a
+// subscriber with the event types it declared and a cursor it keeps in
+// the store, store.Meta, each following the outbox at its own pace, so
+// that a slow or failing relay for one area holds back no other); a
+// Notifier turns each event that warrants notices into mail, sends it,
+// and only then moves its cursor past the event. So a crash, a restart or a relay
 // that fails between the commit and the send delays a notice but does
 // not lose it (at-least-once), and since the cursor moves per event, a
 // failure repeats at most the mail of one event.
@@ -61,8 +62,8 @@ type Render func(e *core.Event) ([]Notice, error)
 // Notifier is one subscriber of the outbox: an area's renderer, the
 // event types it declared interest in (Types), and its durable cursor
 // (the store.Meta key). In the server every Notifier is added to the one
-// Dispatcher, which reads the outbox once and hands each event to the
-// subscribers that want it; a Notifier on its own (tests, a start and a
+// Dispatcher, which hands each event to the subscribers that want it,
+// each in its own goroutine; a Notifier on its own (tests, a start and a
 // stop) delivers through a private dispatcher of one.
 type Notifier struct {
 	store  store.Store

@@ -13,9 +13,9 @@ import (
 const noticeInterval = 30 * time.Second
 
 // openNotices makes the outbox's one dispatcher and adds every area's
-// notifier to it (internal/notifier): one reader of the event log, one
-// cursor per area. A new area's notifier is added here, and its cursor
-// shows in the lag metrics by itself.
+// notifier to it (internal/notifier): one cursor per area, each area
+// following the event log at its own pace. A new area's notifier is
+// added here, and its cursor shows in the lag metrics by itself.
 func openNotices(svc *Services, now func() time.Time) {
 	d := notifier.NewDispatcher(svc.Store, now, nil)
 	d.Add(svc.Registry.Notices(), svc.AccountNotices, svc.Trust.Notices, svc.Orgs.Notices(), svc.Scanning.Notices())
@@ -34,8 +34,9 @@ func openNotices(svc *Services, now func() time.Time) {
 	svc.Notices = d
 }
 
-// startNotices runs the dispatcher in the background group; it returns
-// at an event boundary when the group stops.
+// startNotices runs the dispatcher in the background group (one task; it
+// runs each area in its own goroutine and waits for them); it returns at
+// an event boundary when the group stops.
 func startNotices(svc *Services) {
 	bg := svc.Background
 	bg.Go(bg.Context(), "notices", func(ctx context.Context) { svc.Notices.Run(ctx, noticeInterval) })

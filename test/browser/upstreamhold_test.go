@@ -23,7 +23,8 @@ import (
 // the evidence (rule, file, excerpt, the upstream and the integrity) and
 // releases a false positive (npm then installs it) or confirms the other
 // past the step-up window, after confirming the passkey again (its MAL-
-// advisory shown, and npm still refused).
+// advisory shown, and npm still refused). The admin area lists both
+// decisions among the staff's actions.
 func TestUpstreamHeldVersionsModeratedOnTheWeb(t *testing.T) {
 	t.Parallel()
 	// The upstream does not scan: it serves what it is given.
@@ -155,6 +156,10 @@ func TestUpstreamHeldVersionsModeratedOnTheWeb(t *testing.T) {
 	if strings.Contains(b.text(`main`), "up-stealer@1.0.0") {
 		t.Fatalf("the decided versions are still listed:\n%s", b.text(`main`))
 	}
+	// Both decisions are staff actions: the admin area lists them.
+	b.run("open the admin area", chromedp.Navigate(s.URL+"admin"), chromedp.WaitVisible(chromedp.CSS(`table.events`)))
+	events := b.text(`table.events`)
+	mustContain(t, events, "upstream.decide", "chief", "up-stealer@1.0.0", "up-falsepos@1.0.0")
 }
 
 // upstreamHoldGet fetches url as an anonymous client: its status and body.
