@@ -19,7 +19,7 @@ type UpstreamProvenance struct {
 	Reason     string `event:"reason"`
 }
 
-func init() { register(UpstreamProvenance{}, 1) }
+func init() { register(UpstreamProvenance{}, 1).by(Users) }
 
 func (UpstreamProvenance) Type() string { return core.EventUpstreamProvenance }
 
