@@ -35,4 +35,8 @@ const (
 	// as having passed the provenance check; past it the memory is
 	// cleared and each is checked again (from the store) once.
 	MaxUpstreamProvenancePassed = 100_000
+	// MaxProxiedPageVersions bounds the versions a proxied package's web
+	// page lists (newest first); MaxProxiedPageKeywords its keywords.
+	MaxProxiedPageVersions = 200
+	MaxProxiedPageKeywords = 20
 )

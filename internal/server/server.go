@@ -63,6 +63,7 @@ import (
 	"github.com/rampart/rampart/internal/web/stagepages"
 	"github.com/rampart/rampart/internal/web/tokenpages"
 	"github.com/rampart/rampart/internal/web/trustpages"
+	"github.com/rampart/rampart/internal/web/upstreampages"
 	"github.com/rampart/rampart/internal/web/versionpages"
 )
 
@@ -330,6 +331,10 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 		logpages.New(svc.TLog, svc.Registry.ReadableBy))
 	webH.Mount(versionpages.New(svc.Registry, svc.Registry.Versions(), svc.Advisories, cfg.Limits, log))
 	webH.Mount(tokenpages.New(svc.Authn, cfg.PublicURL))
+	if svc.Upstream != nil {
+		// Proxied packages' pages, where the registry has no such package.
+		webH.Mount(upstreampages.New(svc.Upstream, svc.Registry.HeldLocally))
+	}
 	if svc.SSO != nil {
 		webH.Mount(ssopages.New(svc.SSO))
 	}

@@ -5,7 +5,6 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -161,6 +160,11 @@ func (h *Handler) pkg(w http.ResponseWriter, r *http.Request, p authz.Principal)
 		return core.Errorf(core.KindNotFound, "there is no such package")
 	}
 	pv, err := h.reg.View(r.Context(), p, name)
+	if core.KindOf(err) == core.KindNotFound {
+		if served, ferr := h.packageFallback(w, r, p, name); served || ferr != nil {
+			return ferr
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -216,52 +220,11 @@ func stringOf(v any) string {
 	return s
 }
 
-// licenseOf reads package.json's "license": an SPDX string, or the old
-// {"type": "MIT"} form.
-func licenseOf(v any) string {
-	switch v := v.(type) {
-	case string:
-		return truncate(v, 100)
-	case map[string]any:
-		return truncate(stringOf(v["type"]), 100)
-	}
-	return ""
-}
-
-var githubShorthand = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
-
-// repositoryURL turns package.json's "repository" (a string or
-// {"type": "git", "url": ...}) into a web link, or "" when it is not, or
-// cannot become, an http(s) URL.
-func repositoryURL(v any) string {
-	s := stringOf(v)
-	if m, ok := v.(map[string]any); ok {
-		s = stringOf(m["url"])
-	}
-	s = strings.TrimPrefix(s, "git+")
-	switch {
-	case strings.HasPrefix(s, "github:"):
-		s = "https://github.com/" + strings.TrimPrefix(s, "github:")
-	case githubShorthand.MatchString(s):
-		s = "https://github.com/" + s
-	case strings.HasPrefix(s, "git://"):
-		s = "https://" + strings.TrimPrefix(s, "git://")
-	}
-	return httpURL(strings.TrimSuffix(s, ".git"))
-}
-
-// httpURL returns s if it is an absolute http or https URL without
-// credentials in it, else "".
-func httpURL(s string) string {
-	if s == "" || len(s) > 2048 || strings.ContainsAny(s, " \t\r\n\\") {
-		return ""
-	}
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
-		return ""
-	}
-	return u.String()
-}
+// licenseOf, repositoryURL and httpURL are webkit's, which the page
+// groups share (a proxied package's page words them alike).
+func licenseOf(v any) string     { return webkit.LicenseOf(v) }
+func repositoryURL(v any) string { return webkit.RepositoryURL(v) }
+func httpURL(s string) string    { return webkit.HTTPURL(s) }
 
 // ---- user page ----
 

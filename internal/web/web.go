@@ -63,6 +63,8 @@ type Handler struct {
 	root http.Handler
 	// sections are the groups' parts of package pages (packagesections.go).
 	sections []webkit.PackageSection
+	// fallbacks serve pages of packages not held here (packagesections.go).
+	fallbacks []webkit.PackageFallback
 
 	// signInOptions list the sign-in page's other ways in (signin.go:
 	// ssopages' identity providers).

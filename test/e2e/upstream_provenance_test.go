@@ -169,6 +169,15 @@ verify_provenance = true
 		t.Fatalf("prov-dep@1.3.0 is still served after its continuity break was found")
 	}
 
+	// The package's web page says what this registry checked: where the
+	// verified version was built, and which versions it refuses and why.
+	status, page := browser(t, "GET", s.URL+"package/prov-dep", nil)
+	if status != http.StatusOK {
+		t.Fatalf("prov-dep's page: %d\n%s", status, page)
+	}
+	mustContain(t, page, "proxied from public", "provenance verified", `href="`+provRepo+`"`, "pinned here",
+		`data-version="1.2.0"`, "published without build provenance, after 1.1.0", `data-version="1.3.0"`, "built from "+otherRepo)
+
 	// A bundle about other bytes: refused for good, told once, and the
 	// upstream is not asked again.
 	for i := 0; i < 2; i++ {

@@ -124,6 +124,12 @@ cooldown = "1h"
 	if got := packument(t, s, "@alice/only-upstream", ""); got.Status != http.StatusNotFound {
 		t.Fatalf("@alice/only-upstream, in a local user's scope: %d, want 404 (never resolved upstream)", got.Status)
 	}
+	if status, page := browser(t, "GET", s.URL+"package/@alice/only-upstream", nil); status != http.StatusNotFound || strings.Contains(page, "proxied from") {
+		t.Fatalf("@alice/only-upstream's web page, in a local user's scope: %d, want 404 and no proxied page", status)
+	}
+	if status, page := browser(t, "GET", s.URL+"package/up-dep", nil); status != http.StatusOK || !strings.Contains(page, "proxied from public") {
+		t.Fatalf("up-dep's web page: %d, want the proxied package's page\n%s", status, page)
+	}
 
 	// A mixed tree: a local package (its name excluded from the upstream)
 	// depending on a proxied one.

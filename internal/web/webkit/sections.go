@@ -27,3 +27,14 @@ type PackageSection func(r *http.Request, p authz.Principal, pkg PackageFacts) (
 type PackageSections interface {
 	AddPackageSection(PackageSection)
 }
+
+// PackageFallback serves the page of a package the registry does not
+// hold (not-found for the viewer), such as one proxied from an upstream
+// registry; served false leaves the shell's not-found page.
+type PackageFallback func(w http.ResponseWriter, r *http.Request, p authz.Principal, name string) (served bool, err error)
+
+// PackageFallbacks is a Shell that also takes package-page fallbacks: a
+// group's Mount adds one when the shell offers this.
+type PackageFallbacks interface {
+	AddPackageFallback(PackageFallback)
+}
