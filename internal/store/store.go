@@ -115,6 +115,7 @@ type Tx interface {
 	SSOIdentities
 	VersionPages
 	StaffEvents
+	VersionReaders
 }
 
 // Users holds accounts. Names are unique; so are verified email

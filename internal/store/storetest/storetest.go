@@ -53,6 +53,7 @@ import (
 	"github.com/rampart/rampart/internal/store/storetest/trust"
 	"github.com/rampart/rampart/internal/store/storetest/upstream"
 	"github.com/rampart/rampart/internal/store/storetest/versionpages"
+	"github.com/rampart/rampart/internal/store/storetest/versionreaders"
 )
 
 // Run runs the whole conformance suite, role by role. open is called once
@@ -110,6 +111,7 @@ var roles = []struct {
 	{"SSOIdentities", access.RunSSOIdentities},
 	{"VersionPages", versionpages.RunVersionPages},
 	{"StaffEvents", staffevents.RunStaffEvents},
+	{"VersionReaders", versionreaders.RunVersionReaders},
 	{"Transactions", RunTransactions},
 }
 
