@@ -193,3 +193,8 @@ func (c *checkedTx) LinkSSOIdentity(i core.SSOIdentity) error {
 	c.try("LinkSSOIdentity")
 	return c.did(c.Tx.LinkSSOIdentity(i))
 }
+
+func (c *checkedTx) RecordPublishedBy(packageID int64, version string, pb store.PublishedBy) error {
+	c.try("RecordPublishedBy")
+	return c.did(c.Tx.RecordPublishedBy(packageID, version, pb))
+}
