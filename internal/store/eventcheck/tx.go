@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/store"
 )
 
 // The methods Methods calls Security, each noted before it runs and
