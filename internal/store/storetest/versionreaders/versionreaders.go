@@ -99,11 +99,15 @@ func testDependentsOpenAndGuarded(t *testing.T, s store.Store) {
 		if n != len(c.open) {
 			t.Errorf("CountOpenDependents(guardScoped %v) = %d, want %d", c.guardScoped, n, len(c.open))
 		}
-		page := suite.Read(t, s, func(tx store.Tx) ([]store.Dependent, error) { return tx.OpenDependents(lib, open[0].Name, 1, c.guardScoped) })
+		page := suite.Read(t, s, func(tx store.Tx) ([]store.Dependent, error) {
+			return tx.OpenDependents(lib, open[0].Name, 1, c.guardScoped)
+		})
 		if !slices.Equal(names(page), c.open[1:2]) {
 			t.Errorf("OpenDependents(after %s, limit 1) = %q, want %q", open[0].Name, names(page), c.open[1:2])
 		}
-		guarded := suite.Read(t, s, func(tx store.Tx) ([]store.GuardedDependent, error) { return tx.GuardedDependents(lib, 100, c.guardScoped) })
+		guarded := suite.Read(t, s, func(tx store.Tx) ([]store.GuardedDependent, error) {
+			return tx.GuardedDependents(lib, 100, c.guardScoped)
+		})
 		var gn []string
 		for _, g := range guarded {
 			gn = append(gn, g.Name+"@"+g.Version)
@@ -114,7 +118,9 @@ func testDependentsOpenAndGuarded(t *testing.T, s store.Store) {
 		if !slices.Equal(gn, c.guarded) {
 			t.Errorf("GuardedDependents(guardScoped %v) = %q, want %q", c.guardScoped, gn, c.guarded)
 		}
-		if one := suite.Read(t, s, func(tx store.Tx) ([]store.GuardedDependent, error) { return tx.GuardedDependents(lib, 1, c.guardScoped) }); len(one) != 1 {
+		if one := suite.Read(t, s, func(tx store.Tx) ([]store.GuardedDependent, error) {
+			return tx.GuardedDependents(lib, 1, c.guardScoped)
+		}); len(one) != 1 {
 			t.Errorf("GuardedDependents(limit 1) = %d rows", len(one))
 		}
 	}
