@@ -81,6 +81,9 @@ type Deps struct {
 	// Logged says whether the transparency log has an entry about
 	// name@version (nil: the registry keeps no log).
 	Logged func(ctx context.Context, name, version string) (bool, error)
+	// Proxied reads the upstream proxy's cache for names not held here
+	// (nil: no upstream is configured).
+	Proxied Proxied
 	// ToolVersion is the build, named in the document as its tool.
 	ToolVersion string
 	Log         *slog.Logger
