@@ -46,14 +46,12 @@ func (in *inputs) options(tool string) sbom.Options {
 
 // manifest is what the SBOM reads of one version in a packument.
 type manifest struct {
-	License              json.RawMessage   `json:"license"`
-	Author               json.RawMessage   `json:"author"`
-	Dependencies         map[string]string `json:"dependencies"`
-	OptionalDependencies map[string]string `json:"optionalDependencies"`
-	PeerDependencies     map[string]string `json:"peerDependencies"`
-	PeerDependenciesMeta map[string]struct {
-		Optional bool `json:"optional"`
-	} `json:"peerDependenciesMeta"`
+	License              json.RawMessage     `json:"license"`
+	Author               json.RawMessage     `json:"author"`
+	Dependencies         map[string]string   `json:"dependencies"`
+	OptionalDependencies map[string]string   `json:"optionalDependencies"`
+	PeerDependencies     map[string]string   `json:"peerDependencies"`
+	PeerDependenciesMeta map[string]peerMeta `json:"peerDependenciesMeta"`
 	NPMUser              struct {
 		Name string `json:"name"`
 	} `json:"_npmUser"`
@@ -65,6 +63,11 @@ type manifest struct {
 			URL string `json:"url"`
 		} `json:"attestations"`
 	} `json:"dist"`
+}
+
+// peerMeta is what npm reads of a peer dependency's meta.
+type peerMeta struct {
+	Optional bool `json:"optional"`
 }
 
 // packument is what the SBOM reads of a package document (full or

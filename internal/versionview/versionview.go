@@ -59,16 +59,16 @@ type VersionView struct {
 	// size, file count and unpacked size were recorded at publish.
 	Version   core.Version
 	Publisher string   // the publishing account's name; "" if unknown
-	// PublishedBy is how it was published (a token, a browser, a trusted
-	// publisher's CI run); nil for a version published before Rampart
-	// recorded it.
-	PublishedBy *store.PublishedBy
 	Tags      []string // the dist-tags that point at it, "latest" first
 	Latest    string   // the version "latest" points at
 	Staged    bool     // pending approval, shown to its maintainers only
 	// Provenance is where it was built, from its verified build
 	// provenance; nil if it was published without.
 	Provenance *core.Provenance
+	// PublishedBy is how it was published (a token, a browser, a trusted
+	// publisher's CI run); nil for a version published before Rampart
+	// recorded it.
+	PublishedBy *store.PublishedBy
 }
 
 // VersionPage gathers what p may see of name@version for its page. The

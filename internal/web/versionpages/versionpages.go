@@ -135,8 +135,9 @@ type body struct {
 	Resolved  int       // package versions resolved in the tree
 
 	Dependencies   []depList
-	Dependents      []store.Dependent
-	DependentsMore  string // the next page of dependents
+	Dependents     []store.Dependent
+	DependentsMore string // the next page of dependents
+
 	DependentsTotal int    // over all pages, of those the reader may read
 	DependentsAfter string // where this page starts, "" for the first
 }
