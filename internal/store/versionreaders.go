@@ -14,6 +14,10 @@ type VersionReaders interface {
 	// PublishedByOf is how the version was published; an error wrapping
 	// core.ErrNotFound for a version published before it was recorded.
 	PublishedByOf(packageID int64, version string) (*PublishedBy, error)
+	// TrustedPublishes are the package's versions published through
+	// trusted publishing, by version: what its page's version list says
+	// instead of the account (one read for the whole list).
+	TrustedPublishes(packageID int64) (map[string]PublishedBy, error)
 
 	// OpenDependents lists, by name, the dependents of ref (as
 	// DependentsOf defines them: packages of ref.Ecosystem other than

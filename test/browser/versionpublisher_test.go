@@ -21,7 +21,8 @@ import (
 // widget@1.1.0 through the token exchange. In real Chromium the page of
 // 1.1.0 says it was published by GitHub Actions (trusted publisher) from
 // the repository, by the workflow at its ref, linked to GitHub; the page
-// of 1.0.0 names alice, as before.
+// of 1.0.0 names alice, as before; the package page's version list says
+// the same of each.
 func TestBrowserVersionPagePublisher(t *testing.T) {
 	t.Parallel()
 	peer := oidc.Start(t)
@@ -77,6 +78,16 @@ algs = ["RS256"]
 	}
 	if href := b.eval(`document.querySelector('#publisher-workflow').closest('a').getAttribute('href')`); href != "https://github.com/acme/widget/blob/main/.github/workflows/publish.yml" {
 		t.Errorf("workflow link %q", href)
+	}
+
+	// The package page's version list says the same of each version.
+	b.run("open the package page",
+		chromedp.Navigate(base+"/package/widget"),
+		chromedp.WaitVisible(chromedp.CSS(`ul.versions .trusted-publisher`)),
+	)
+	rows := evalAs[map[string]string](b, `Object.fromEntries([...document.querySelectorAll('ul.versions li')].map(li => [li.querySelector('.version').textContent, li.innerText]))`)
+	if !strings.Contains(rows["1.1.0"], "by GitHub Actions (trusted publisher)") || strings.Contains(rows["1.1.0"], "alice") || !strings.Contains(rows["1.0.0"], "by alice") {
+		t.Errorf("the package page's versions: %q", rows)
 	}
 
 	b.run("open the token publish's page",

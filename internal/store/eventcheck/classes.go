@@ -254,6 +254,7 @@ var Methods = map[string]Rule{
 	// VersionReaders
 	"RecordPublishedBy":   {Security, "how a version was published, shown on its page; written in the publish commit beside EventPublish (or the stage's or hold's event)"},
 	"PublishedByOf":       {Read, ""},
+	"TrustedPublishes":    {Read, ""},
 	"OpenDependents":      {Read, ""},
 	"CountOpenDependents": {Read, ""},
 	"GuardedDependents":   {Read, ""},

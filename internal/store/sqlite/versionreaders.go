@@ -30,6 +30,25 @@ func (t *tx) PublishedByOf(packageID int64, version string) (*store.PublishedBy,
 	return &pb, nil
 }
 
+func (t *tx) TrustedPublishes(packageID int64) (map[string]store.PublishedBy, error) {
+	rows, err := t.query(`SELECT version, kind, issuer, repository, workflow, ref, subject FROM version_publishers WHERE package_id = ? AND kind = ?`,
+		packageID, store.PublishedByTrusted)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]store.PublishedBy{}
+	for rows.Next() {
+		var v string
+		var pb store.PublishedBy
+		if err := rows.Scan(&v, &pb.Kind, &pb.Issuer, &pb.Repository, &pb.Workflow, &pb.Ref, &pb.Subject); err != nil {
+			return nil, err
+		}
+		out[v] = pb
+	}
+	return out, rows.Err()
+}
+
 // dependentsFrom is the join every dependents query shares: a package
 // whose live "latest" version depends on the name (dep_name is indexed).
 const dependentsFrom = `FROM dependencies d

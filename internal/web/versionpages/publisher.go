@@ -19,18 +19,11 @@ type trustedPublisher struct {
 	Workflow, WorkflowURL     string // the workflow's path, and @ref when known
 }
 
-// ciNames are the usual names of the configured issuers, as npm's
-// `npm trust <type>` names them.
-var ciNames = map[string]string{"github": "GitHub Actions", "gitlab": "GitLab CI/CD", "circleci": "CircleCI"}
-
 func trustedPublisherOf(pb *store.PublishedBy, built *webkit.BuiltFrom) *trustedPublisher {
 	if pb == nil || pb.Kind != store.PublishedByTrusted {
 		return nil
 	}
-	tp := &trustedPublisher{CI: ciNames[pb.Issuer], Repository: pb.Repository, Workflow: pb.Workflow}
-	if tp.CI == "" {
-		tp.CI = truncate(pb.Issuer, 60)
-	}
+	tp := &trustedPublisher{CI: webkit.CIName(pb.Issuer), Repository: pb.Repository, Workflow: pb.Workflow}
 	if tp.Workflow != "" && pb.Ref != "" {
 		tp.Workflow += "@" + pb.Ref
 	}

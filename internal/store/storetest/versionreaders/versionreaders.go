@@ -37,6 +37,19 @@ func testPublishedByKeptOnce(t *testing.T, s store.Store) {
 		t.Fatalf("PublishedByOf = %+v, want %+v", *got, want)
 	}
 	suite.WantNotFound(t, s, "PublishedByOf another version", func(tx store.Tx) (*store.PublishedBy, error) { return tx.PublishedByOf(p.ID, "2.0.0") })
+	// The package's trusted publishes, for its version list: not the
+	// token publish of 2.0.0, nor another package's.
+	suite.InsertVersion(t, s, suite.NewVersion(p, "2.0.0", u.ID, suite.T0))
+	suite.Write(t, s, func(tx store.Tx) error {
+		return tx.RecordPublishedBy(p.ID, "2.0.0", store.PublishedBy{Kind: store.PublishedWithToken})
+	})
+	other := suite.CreatePackage(t, s, suite.NewPackage("other"))
+	suite.InsertVersion(t, s, suite.NewVersion(other, "1.0.0", u.ID, suite.T0))
+	suite.Write(t, s, func(tx store.Tx) error { return tx.RecordPublishedBy(other.ID, "1.0.0", want) })
+	trusted := suite.Read(t, s, func(tx store.Tx) (map[string]store.PublishedBy, error) { return tx.TrustedPublishes(p.ID) })
+	if len(trusted) != 1 || trusted["1.0.0"] != want {
+		t.Fatalf("TrustedPublishes = %+v, want 1.0.0 only", trusted)
+	}
 }
 
 func names(ds []store.Dependent) []string {
