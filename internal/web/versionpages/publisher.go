@@ -34,7 +34,11 @@ func trustedPublisherOf(pb *store.PublishedBy, built *webkit.BuiltFrom) *trusted
 		tp.RepositoryURL = "https://github.com/" + pb.Repository
 		if pb.Workflow != "" && pb.Ref != "" {
 			ref := strings.TrimPrefix(strings.TrimPrefix(pb.Ref, "refs/heads/"), "refs/tags/")
-			tp.WorkflowURL = tp.RepositoryURL + "/blob/" + url.PathEscape(ref) + "/" + pb.Workflow
+			segs := strings.Split(pb.Workflow, "/")
+			for i, seg := range segs {
+				segs[i] = url.PathEscape(seg)
+			}
+			tp.WorkflowURL = tp.RepositoryURL + "/blob/" + url.PathEscape(ref) + "/" + strings.Join(segs, "/")
 		}
 	}
 	return tp

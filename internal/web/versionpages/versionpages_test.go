@@ -298,3 +298,27 @@ func TestFormatSize(t *testing.T) {
 		}
 	}
 }
+
+// A trusted publish is worded as npmjs.com does, linked to GitHub when no
+// provenance gives links, with every path segment escaped and no link for
+// a repository that is not owner/name; an account's publish is not a
+// trusted one.
+func TestTrustedPublisherOf(t *testing.T) {
+	pb := &store.PublishedBy{Kind: store.PublishedByTrusted, Issuer: "github", Repository: "acme/widget", Workflow: ".github/workflows/re lease.yml", Ref: "refs/heads/main"}
+	tp := trustedPublisherOf(pb, nil)
+	if tp.CI != "GitHub Actions" || tp.Workflow != ".github/workflows/re lease.yml@refs/heads/main" || tp.RepositoryURL != "https://github.com/acme/widget" ||
+		tp.WorkflowURL != "https://github.com/acme/widget/blob/main/.github/workflows/re%20lease.yml" {
+		t.Errorf("%+v", tp)
+	}
+	built := &webkit.BuiltFrom{RepositoryURL: "https://github.com/acme/widget", WorkflowURL: "https://github.com/acme/widget/blob/abc/.github/workflows/re lease.yml"}
+	if tp := trustedPublisherOf(pb, built); tp.WorkflowURL != built.WorkflowURL {
+		t.Errorf("with provenance: %+v", tp)
+	}
+	pb.Repository = "acme/widget/../x"
+	if tp := trustedPublisherOf(pb, nil); tp.RepositoryURL != "" || tp.WorkflowURL != "" {
+		t.Errorf("an odd repository is linked: %+v", tp)
+	}
+	if trustedPublisherOf(&store.PublishedBy{Kind: store.PublishedWithToken}, nil) != nil || trustedPublisherOf(nil, nil) != nil {
+		t.Error("an account's publish is worded as a trusted one")
+	}
+}
