@@ -114,8 +114,8 @@ type Tx interface {
 	Invites
 	SSOIdentities
 	VersionPages
-	StaffEvents
 	VersionReaders
+	StaffEvents
 }
 
 // Users holds accounts. Names are unique; so are verified email

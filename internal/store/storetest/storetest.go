@@ -110,8 +110,8 @@ var roles = []struct {
 	{"Invites", access.RunInvites},
 	{"SSOIdentities", access.RunSSOIdentities},
 	{"VersionPages", versionpages.RunVersionPages},
-	{"StaffEvents", staffevents.RunStaffEvents},
 	{"VersionReaders", versionreaders.RunVersionReaders},
+	{"StaffEvents", staffevents.RunStaffEvents},
 	{"Transactions", RunTransactions},
 }
 
