@@ -52,7 +52,11 @@ func writeSPDX(w io.Writer, t *deptree.Tree, o Options) error {
 		if p.ID == "" && o.Published != nil {
 			sp.PrimaryPackagePurpose = "LIBRARY"
 			if s := o.Published.supplier(); s != "" {
-				sp.PackageSupplier = &common.Supplier{SupplierType: "Person", Supplier: s}
+				kind := "Person"
+				if o.Published.TrustedPublisher != "" {
+					kind = "Organization"
+				}
+				sp.PackageSupplier = &common.Supplier{SupplierType: kind, Supplier: s}
 			}
 			if len(o.Published.Maintainers) > 0 {
 				sp.PackageComment = "maintainers: " + strings.Join(o.Published.Maintainers, ", ")

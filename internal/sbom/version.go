@@ -15,6 +15,11 @@ import (
 type Published struct {
 	// Publisher is the account that published the version: the supplier.
 	Publisher string
+	// TrustedPublisher, when set, names the trusted publisher (a CI
+	// workflow) that published the version instead of an account, e.g.
+	// "trusted publisher github: acme/widget .github/workflows/publish.yml@refs/heads/main":
+	// the supplier in Publisher's place.
+	TrustedPublisher string
 	// Maintainers are the package's maintainers, the supplier's contacts.
 	Maintainers []string
 	// Unresolved are the tree's packages this registry resolves to no
@@ -65,6 +70,9 @@ func declaredRange(t *deptree.Tree, o Options, p *deptree.Package) string {
 
 // supplier names who supplied the root of a published version's SBOM.
 func (p *Published) supplier() string {
+	if p.TrustedPublisher != "" {
+		return p.TrustedPublisher
+	}
 	if p.Publisher != "" {
 		return p.Publisher
 	}

@@ -115,6 +115,9 @@ func (h *Handler) gather(ctx context.Context, p authz.Principal, name, version s
 	for _, u := range pk.Maintainers {
 		in.published.Maintainers = append(in.published.Maintainers, u.Name)
 	}
+	if err := h.publishedBy(ctx, p, in, name, version); err != nil {
+		return nil, err
+	}
 	if err := h.references(ctx, p, in, name, version, m); err != nil {
 		return nil, err
 	}
@@ -124,6 +127,32 @@ func (h *Handler) gather(ctx context.Context, p authz.Principal, name, version s
 	}
 	in.tree = deptree.New(deptree.NPM, root, pkgs)
 	return in, nil
+}
+
+// publishedBy names a trusted publisher as the supplier when one, not an
+// account, published the version (the account in _npmUser is only the
+// one who configured it).
+func (h *Handler) publishedBy(ctx context.Context, p authz.Principal, in *inputs, name, version string) error {
+	if h.d.PublishedBy == nil {
+		return nil
+	}
+	pb, err := h.d.PublishedBy(ctx, p, name, version)
+	if err != nil || pb == nil || pb.Kind != store.PublishedByTrusted {
+		return err
+	}
+	who := "trusted publisher " + pb.Issuer
+	if pb.Repository != "" {
+		who += ": " + pb.Repository
+		if pb.Workflow != "" {
+			who += " " + pb.Workflow
+			if pb.Ref != "" {
+				who += "@" + pb.Ref
+			}
+		}
+	}
+	in.published.TrustedPublisher = who
+	in.key = append(in.key, "published-by", who)
+	return nil
 }
 
 // references finds the version's attestation, provenance and log entry.

@@ -84,6 +84,10 @@ type Deps struct {
 	// Logged says whether the transparency log has an entry about
 	// name@version (nil: the registry keeps no log).
 	Logged func(ctx context.Context, name, version string) (bool, error)
+	// PublishedBy is how name@version was published, as p may read it
+	// (versionview); nil when not recorded. A trusted publisher is the
+	// SBOM's supplier in place of the account (nil func: not asked).
+	PublishedBy func(ctx context.Context, p authz.Principal, name, version string) (*store.PublishedBy, error)
 	// Proxied reads the upstream proxy's cache for names not held here
 	// (nil: no upstream is configured).
 	Proxied Proxied

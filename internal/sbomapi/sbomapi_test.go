@@ -321,3 +321,26 @@ func TestRenderedCache(t *testing.T) {
 		t.Fatalf("%d bytes kept", c.bytes)
 	}
 }
+
+// TestTrustedPublisherSupplier: a version a trusted publisher published
+// names that CI workflow as its supplier, not the account that configured
+// it, in both formats, and the ETag covers it.
+func TestTrustedPublisherSupplier(t *testing.T) {
+	_, h := newFixture()
+	before := get(h, "/-/sbom/app/1.0.0").Header().Get("ETag")
+	h.d.PublishedBy = func(ctx context.Context, p authz.Principal, name, version string) (*store.PublishedBy, error) {
+		return &store.PublishedBy{Kind: store.PublishedByTrusted, Issuer: "github", Repository: "acme/app", Workflow: ".github/workflows/publish.yml", Ref: "refs/heads/main"}, nil
+	}
+	for format, want := range map[string]string{
+		sbom.CycloneDX: `"name": "trusted publisher github: acme/app .github/workflows/publish.yml@refs/heads/main"`,
+		sbom.SPDX:      `"supplier": "Organization: trusted publisher github: acme/app .github/workflows/publish.yml@refs/heads/main"`,
+	} {
+		w := get(h, "/-/sbom/app/1.0.0?format="+format)
+		if !strings.Contains(w.Body.String(), want) || schemacheck.Validate(format, w.Body.Bytes()) != nil {
+			t.Errorf("%s lacks %s (or is invalid):\n%s", format, want, w.Body)
+		}
+	}
+	if get(h, "/-/sbom/app/1.0.0").Header().Get("ETag") == before {
+		t.Error("the ETag does not cover who published the version")
+	}
+}

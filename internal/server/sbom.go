@@ -41,6 +41,16 @@ func mountSBOM(mux *http.ServeMux, svc *Services, cfg config.Config, addrs *clie
 			return len(found) > 0, err
 		}
 	}
+	d.PublishedBy = func(ctx context.Context, p authz.Principal, name, version string) (*store.PublishedBy, error) {
+		vv, err := svc.Registry.Versions().VersionPage(ctx, p, name, version)
+		if core.KindOf(err) == core.KindNotFound {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return vv.PublishedBy, nil
+	}
 	if svc.Upstream != nil && len(cfg.Upstreams) > 0 {
 		d.Proxied = sbomProxied{svc: svc}
 	}

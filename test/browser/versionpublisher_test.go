@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -61,6 +63,17 @@ algs = ["RS256"]
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil || !strings.Contains(out.String(), "+ widget@1.1.0") {
 		t.Fatalf("CI publish: %v\n%s", err, out.String())
+	}
+
+	// Its SBOM names the workflow as the supplier, not alice.
+	resp, err := http.Get(s.URL + "-/sbom/widget/1.1.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bom, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(bom), `"name": "trusted publisher github: acme/widget .github/workflows/publish.yml@refs/heads/main"`) {
+		t.Errorf("the SBOM's supplier:\n%s", bom)
 	}
 
 	base := strings.TrimSuffix(s.URL, "/")
