@@ -11,7 +11,8 @@ import (
 )
 
 // maxPackageSBOMBytes bounds the SBOM read from the registry: a
-// version's own SBOM lists only its direct dependencies.
+// version's own SBOM lists at most 1,000 packages (limits.MaxSBOMNodes),
+// a few kB each.
 const maxPackageSBOMBytes = 64 << 20
 
 // splitSpec splits name@version ("@scope/name@1.0.0" too).

@@ -2,13 +2,18 @@ package limits
 
 // The registry's per-version SBOM (internal/sbomapi, GET /-/sbom/...).
 const (
-	// MaxSBOMDependencies bounds the declared dependencies one version's
-	// SBOM resolves against the registry, one document read each; the
-	// rest are listed with their range, unresolved.
+	// MaxSBOMDependencies bounds the package documents one version's
+	// SBOM reads to resolve its dependency tree (one per package name);
+	// past it the tree is cut and the document says so.
 	MaxSBOMDependencies = 500
 	// MaxSBOMInputBytes bounds the dependencies' documents one SBOM
 	// request parses (their abbreviated packuments, each already within
-	// document_bytes); past it, the remaining dependencies are listed
-	// unresolved.
+	// document_bytes); past it the tree is cut and the document says so.
 	MaxSBOMInputBytes = 64 * MiB
+	// MaxSBOMNodes bounds the packages one version's SBOM lists: the
+	// package versions of its resolved tree and the dependencies it
+	// could not resolve; past it the tree is cut and the document says
+	// so (a CycloneDX property and an incomplete composition, an SPDX
+	// document comment).
+	MaxSBOMNodes = 1000
 )

@@ -180,6 +180,13 @@ func commitStage(ctx context.Context, r *publishRun) error {
 			}
 			return err
 		}
+		pb, err := publishedBy(tx, p, r.prov)
+		if err != nil {
+			return err
+		}
+		if err := tx.RecordPublishedBy(pkg.ID, version, pb); err != nil {
+			return err
+		}
 		if s.hooks.Sign != nil {
 			if err := s.hooks.Sign(tx, pub.Ref, v); err != nil {
 				return err

@@ -191,6 +191,10 @@ type VersionInfo struct {
 	PublishedAt time.Time
 	Deprecated  string
 	Publisher   string
+	// TrustedIssuer names the trusted publisher's issuer ("github", ...)
+	// that published the version in place of an account; "" for one an
+	// account published.
+	TrustedIssuer string
 	// Staged marks a version waiting for approval, shown to its
 	// maintainers only (core.Servable).
 	Staged bool
@@ -249,6 +253,10 @@ func (s *Service) View(ctx context.Context, p authz.Principal, name string) (*Pa
 		if err != nil {
 			return err
 		}
+		trusted, err := tx.TrustedPublishes(st.pkg.ID)
+		if err != nil {
+			return err
+		}
 		for _, v := range all {
 			if !core.Servable(&v, st.pkg, st.viewer(p)) {
 				continue
@@ -259,7 +267,7 @@ func (s *Service) View(ctx context.Context, p authz.Principal, name string) (*Pa
 				}
 			}
 			vi := VersionInfo{Version: v.Version, PublishedAt: v.PublishedAt, Deprecated: v.Deprecated, Publisher: names[v.PublisherID],
-				Staged: v.State() == core.StatePending}
+				Staged: v.State() == core.StatePending, TrustedIssuer: trusted[v.Version].Issuer}
 			if f, ok := prov[v.Version]; ok {
 				vi.Provenance = &f
 			}

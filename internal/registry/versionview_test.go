@@ -65,8 +65,10 @@ func TestVersionPageReads(t *testing.T) {
 	if vv, err := reg.Versions().VersionPage(e.ctx, e.alice, "pad", "2.0.0"); err != nil || !vv.Staged || !slices.Equal(vv.Tags, []string{"next"}) {
 		t.Errorf("the maintainer's staged pad@2.0.0: %+v, %v", vv, err)
 	}
-	if _, err := reg.Versions().VersionPage(e.ctx, e.alice, "secret", "1.0.0"); err != nil {
+	if vv, err := reg.Versions().VersionPage(e.ctx, e.alice, "secret", "1.0.0"); err != nil {
 		t.Errorf("the owner's restricted version: %v", err)
+	} else if vv.PublishedBy == nil || vv.PublishedBy.Kind == store.PublishedByTrusted || vv.Publisher != "alice" {
+		t.Errorf("secret@1.0.0 published by %q, %+v; want alice's own credential recorded", vv.Publisher, vv.PublishedBy)
 	}
 
 	if _, err := reg.Versions().ServableManifest(e.ctx, anonymous, "pad", "2.0.0"); core.KindOf(err) != core.KindNotFound {
@@ -88,8 +90,13 @@ func TestVersionPageReads(t *testing.T) {
 		t.Errorf("anonymous versions of a restricted package: %v", err)
 	}
 
-	deps, next, err := reg.Versions().Dependents(e.ctx, "pad", "", 10)
-	if err != nil || next != "" || len(deps) != 1 || deps[0].Name != "app" || deps[0].Version != "1.0.0" {
-		t.Errorf("dependents of pad: %+v next %q, %v; want app@1.0.0 only (not app-old's older version, not the restricted secret)", deps, next, err)
+	deps, next, total, err := reg.Versions().Dependents(e.ctx, anonymous, "pad", "", 10)
+	if err != nil || next != "" || total != 1 || len(deps) != 1 || deps[0].Name != "app" || deps[0].Version != "1.0.0" {
+		t.Errorf("anonymous dependents of pad: %+v next %q total %d, %v; want app@1.0.0 only (not app-old's older version, not the restricted secret)", deps, next, total, err)
+	}
+	// The owner of the restricted secret sees it too, and counts it.
+	deps, _, total, err = reg.Versions().Dependents(e.ctx, e.alice, "pad", "", 10)
+	if err != nil || total != 2 || len(deps) != 2 || deps[0].Name != "app" || deps[1].Name != "secret" {
+		t.Errorf("the owner's dependents of pad: %+v total %d, %v; want app and secret", deps, total, err)
 	}
 }

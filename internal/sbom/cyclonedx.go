@@ -54,12 +54,10 @@ func writeCycloneDX(w io.Writer, t *deptree.Tree, o Options) error {
 		comps = append(comps, c)
 		deps = append(deps, cdx.Dependency{Ref: c.BOMRef, Dependencies: refs(t, p.Deps)})
 	}
-	for _, p := range unresolvedPackages(t, o) {
-		c := cdx.Component{BOMRef: p.ID, Type: cdx.ComponentTypeLibrary, Name: p.Name, PackageURL: PURL(p),
-			Properties: &[]cdx.Property{{Name: PropRange, Value: t.Root.Wants[p.Name]}, {Name: PropUnresolved, Value: o.Published.Unresolved[p.Name]}}}
-		comps = append(comps, c)
-		*rootDeps = append(*rootDeps, c.BOMRef)
-		deps = append(deps, cdx.Dependency{Ref: c.BOMRef, Dependencies: &[]string{}})
+	if o.Published != nil && o.Published.Truncated != "" {
+		// Never silently: the document says it is not the whole tree.
+		bom.Metadata.Properties = &[]cdx.Property{{Name: PropTruncated, Value: o.Published.Truncated}}
+		bom.Compositions = &[]cdx.Composition{{Aggregate: cdx.CompositionAggregateIncomplete, Assemblies: &[]cdx.BOMReference{cdx.BOMReference(rootRef)}}}
 	}
 	bom.Components = &comps
 	bom.Dependencies = &deps
@@ -114,6 +112,14 @@ func component(t *deptree.Tree, o Options, p *deptree.Package) *cdx.Component {
 	if rng := declaredRange(t, o, p); rng != "" {
 		props = append(props, cdx.Property{Name: PropRange, Value: rng})
 	}
+	if o.Published != nil {
+		if u, ok := o.Published.Unresolved[p.ID]; ok {
+			props = append(props, cdx.Property{Name: PropUnresolved, Value: u.Why})
+		}
+		if up, ok := o.Published.Proxied[p.ID]; ok {
+			props = append(props, cdx.Property{Name: PropProxied, Value: up})
+		}
+	}
 	if len(props) > 0 {
 		c.Properties = &props
 	}
@@ -125,6 +131,9 @@ func component(t *deptree.Tree, o Options, p *deptree.Package) *cdx.Component {
 func bomRef(p *deptree.Package) string {
 	if p.ID == "" {
 		return "root"
+	}
+	if p.Version == "" {
+		return p.ID // an unresolved dependency: its ID is unique
 	}
 	if p.Ecosystem == deptree.NPM {
 		return PURL(p) + "#" + p.ID

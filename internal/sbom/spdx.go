@@ -26,7 +26,10 @@ func writeSPDX(w io.Writer, t *deptree.Tree, o Options) error {
 		},
 	}
 	ids := map[string]common.ElementID{}
-	all := append(append([]*deptree.Package{t.Root}, t.Packages...), unresolvedPackages(t, o)...)
+	all := append([]*deptree.Package{t.Root}, t.Packages...)
+	if o.Published != nil && o.Published.Truncated != "" {
+		doc.DocumentComment = PropTruncated + " " + o.Published.Truncated
+	}
 	for i, p := range all {
 		ids[p.ID] = common.ElementID(fmt.Sprintf("Package-%d", i))
 	}
@@ -49,7 +52,11 @@ func writeSPDX(w io.Writer, t *deptree.Tree, o Options) error {
 		if p.ID == "" && o.Published != nil {
 			sp.PrimaryPackagePurpose = "LIBRARY"
 			if s := o.Published.supplier(); s != "" {
-				sp.PackageSupplier = &common.Supplier{SupplierType: "Person", Supplier: s}
+				kind := "Person"
+				if o.Published.TrustedPublisher != "" {
+					kind = "Organization"
+				}
+				sp.PackageSupplier = &common.Supplier{SupplierType: kind, Supplier: s}
 			}
 			if len(o.Published.Maintainers) > 0 {
 				sp.PackageComment = "maintainers: " + strings.Join(o.Published.Maintainers, ", ")
@@ -89,18 +96,22 @@ func writeSPDX(w io.Writer, t *deptree.Tree, o Options) error {
 		if p.GoSum != "" {
 			sp.PackageComment = "go.sum " + p.GoSum
 		}
-		if rng := declaredRange(t, o, p); rng != "" {
-			sp.PackageComment = PropRange + " " + rng
-			if why, ok := o.Published.Unresolved[p.Name]; ok && p.Version == "" {
-				sp.PackageComment += "; " + PropUnresolved + " " + why
+		if o.Published != nil {
+			var notes []string
+			if rng := declaredRange(t, o, p); rng != "" {
+				notes = append(notes, PropRange+" "+rng)
+			}
+			if u, ok := o.Published.Unresolved[p.ID]; ok {
+				notes = append(notes, PropUnresolved+" "+u.Why)
+			}
+			if up, ok := o.Published.Proxied[p.ID]; ok {
+				notes = append(notes, PropProxied+" "+up)
+			}
+			if len(notes) > 0 && p.ID != "" {
+				sp.PackageComment = strings.Join(notes, "; ")
 			}
 		}
 		doc.Packages = append(doc.Packages, sp)
-		if p.ID == "" {
-			for _, u := range unresolvedPackages(t, o) {
-				rel(ids[""], ids[u.ID], "DEPENDS_ON")
-			}
-		}
 		for _, d := range p.Deps {
 			if id, ok := ids[d]; ok {
 				rel(ids[p.ID], id, "DEPENDS_ON")

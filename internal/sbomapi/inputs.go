@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -14,7 +13,6 @@ import (
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/deptree"
-	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/sbom"
 	"github.com/rampart/rampart/internal/store"
 )
@@ -48,10 +46,12 @@ func (in *inputs) options(tool string) sbom.Options {
 
 // manifest is what the SBOM reads of one version in a packument.
 type manifest struct {
-	License              json.RawMessage   `json:"license"`
-	Author               json.RawMessage   `json:"author"`
-	Dependencies         map[string]string `json:"dependencies"`
-	OptionalDependencies map[string]string `json:"optionalDependencies"`
+	License              json.RawMessage     `json:"license"`
+	Author               json.RawMessage     `json:"author"`
+	Dependencies         map[string]string   `json:"dependencies"`
+	OptionalDependencies map[string]string   `json:"optionalDependencies"`
+	PeerDependencies     map[string]string   `json:"peerDependencies"`
+	PeerDependenciesMeta map[string]peerMeta `json:"peerDependenciesMeta"`
 	NPMUser              struct {
 		Name string `json:"name"`
 	} `json:"_npmUser"`
@@ -63,6 +63,11 @@ type manifest struct {
 			URL string `json:"url"`
 		} `json:"attestations"`
 	} `json:"dist"`
+}
+
+// peerMeta is what npm reads of a peer dependency's meta.
+type peerMeta struct {
+	Optional bool `json:"optional"`
 }
 
 // packument is what the SBOM reads of a package document (full or
@@ -105,29 +110,49 @@ func (h *Handler) gather(ctx context.Context, p authz.Principal, name, version s
 	root := &deptree.Package{
 		Ecosystem: deptree.NPM, Name: name, Version: version,
 		Resolved: m.Dist.Tarball, Integrity: integrity(m), License: licenseOf(m.License), Author: personOf(m.Author),
-		Wants: map[string]string{},
 	}
 	in.published.Publisher = m.NPMUser.Name
 	for _, u := range pk.Maintainers {
 		in.published.Maintainers = append(in.published.Maintainers, u.Name)
 	}
-	in.published.Unresolved = map[string]string{}
-	optional := map[string]bool{}
-	for n, r := range m.Dependencies {
-		root.Wants[n] = r
-	}
-	for n, r := range m.OptionalDependencies {
-		root.Wants[n], optional[n] = r, true
+	if err := h.publishedBy(ctx, p, in, name, version); err != nil {
+		return nil, err
 	}
 	if err := h.references(ctx, p, in, name, version, m); err != nil {
 		return nil, err
 	}
-	pkgs, err := h.resolve(ctx, p, in, root, optional)
+	pkgs, err := h.resolveTree(ctx, p, in, root, m)
 	if err != nil {
 		return nil, err
 	}
 	in.tree = deptree.New(deptree.NPM, root, pkgs)
 	return in, nil
+}
+
+// publishedBy names a trusted publisher as the supplier when one, not an
+// account, published the version (the account in _npmUser is only the
+// one who configured it).
+func (h *Handler) publishedBy(ctx context.Context, p authz.Principal, in *inputs, name, version string) error {
+	if h.d.PublishedBy == nil {
+		return nil
+	}
+	pb, err := h.d.PublishedBy(ctx, p, name, version)
+	if err != nil || pb == nil || pb.Kind != store.PublishedByTrusted {
+		return err
+	}
+	who := "trusted publisher " + pb.Issuer
+	if pb.Repository != "" {
+		who += ": " + pb.Repository
+		if pb.Workflow != "" {
+			who += " " + pb.Workflow
+			if pb.Ref != "" {
+				who += "@" + pb.Ref
+			}
+		}
+	}
+	in.published.TrustedPublisher = who
+	in.key = append(in.key, "published-by", who)
+	return nil
 }
 
 // references finds the version's attestation, provenance and log entry.
@@ -159,76 +184,6 @@ func (h *Handler) references(ctx context.Context, p authz.Principal, in *inputs,
 		in.key = append(in.key, "ref", r.Kind)
 	}
 	return nil
-}
-
-// resolve reads each declared dependency's document and picks the
-// version npm would install from this registry now: the latest tag when
-// it satisfies the range, else the highest version that does, or the
-// tag the range names. What is not resolved is listed with why.
-func (h *Handler) resolve(ctx context.Context, p authz.Principal, in *inputs, root *deptree.Package, optional map[string]bool) ([]*deptree.Package, error) {
-	names := make([]string, 0, len(root.Wants))
-	for n := range root.Wants {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	var pkgs []*deptree.Package
-	read := 0
-	for i, n := range names {
-		rng := root.Wants[n]
-		if i >= limits.MaxSBOMDependencies || read > limits.MaxSBOMInputBytes {
-			in.unresolved(n, fmt.Sprintf("not resolved: the version declares more dependencies than one SBOM resolves (%d, or %d MiB of their documents)", limits.MaxSBOMDependencies, limits.MaxSBOMInputBytes/limits.MiB))
-			continue
-		}
-		if len(n) > limits.MaxNameLength {
-			in.unresolved(n, "not held by this registry")
-			continue
-		}
-		doc, err := h.d.Registry.Document(ctx, p, n, store.DocAbbrev)
-		if core.KindOf(err) == core.KindNotFound || core.KindOf(err) == core.KindForbidden {
-			in.unresolved(n, "not held by this registry")
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		read += len(doc.Abbrev)
-		// A restricted dependency the caller may read makes the answer
-		// theirs alone, resolved or not.
-		in.restricted = in.restricted || doc.Restricted
-		var pk packument
-		if err := json.Unmarshal(doc.Abbrev, &pk); err != nil {
-			return nil, fmt.Errorf("the document of %s: %w", n, err)
-		}
-		v := pick(rng, pk)
-		if v == "" {
-			in.unresolved(n, "no version of "+n+" on this registry satisfies "+rng)
-			continue
-		}
-		var m manifest
-		if err := json.Unmarshal(pk.Versions[v], &m); err != nil {
-			return nil, fmt.Errorf("the document of %s, version %s: %w", n, v, err)
-		}
-		in.key = append(in.key, "dep", n, v, doc.ETag)
-		if t := parseTime(pk.Modified); t.After(in.newest) {
-			in.newest = t
-		}
-		id := "node_modules/" + n
-		root.Deps = append(root.Deps, id)
-		pkgs = append(pkgs, &deptree.Package{
-			ID: id, Ecosystem: deptree.NPM, Name: n, Version: v, Optional: optional[n],
-			Resolved: m.Dist.Tarball, Integrity: integrity(m), License: licenseOf(m.License),
-		})
-		if m.Dist.Attestations != nil && m.Dist.Attestations.URL != "" {
-			in.refs[id] = []sbom.Ref{{Kind: sbom.RefProvenance, URL: sbom.RefURL(h.d.BaseURL, sbom.RefProvenance, n, v)}}
-		}
-	}
-	sort.Strings(root.Deps)
-	return pkgs, nil
-}
-
-func (in *inputs) unresolved(name, why string) {
-	in.published.Unresolved[name] = why
-	in.key = append(in.key, "unresolved", name, why)
 }
 
 // pick is the version of pk that npm would install for rng.

@@ -5,9 +5,10 @@
 //
 // CycloneDX 1.6 JSON (the default, application/vnd.cyclonedx+json) or
 // SPDX 2.3 JSON (application/spdx+json): the version itself (purl,
-// integrity hashes, licence, supplier, its tarball), its declared direct
-// dependencies with their ranges, each resolved against this registry now
-// to the version npm would install, and references to the version's
+// integrity hashes, licence, supplier, its tarball), its whole dependency
+// tree resolved against this registry now as npm would install it, one
+// package per name@version with its edges (tree.go; proxied dependencies
+// from the upstream proxy's cache, with their pins), and references to the version's
 // registry attestation, build provenance and transparency-log entry where
 // the registry has them. It translates only: internal/sbom writes the
 // document (its Published form), the registry's read path decides who may
@@ -22,8 +23,10 @@
 // answered 304 before anything is rendered; the document's timestamp and
 // serial number are derived from the same inputs, so equal inputs give
 // equal bytes, and a small cache of rendered public documents keyed by
-// the ETag (cache.go) saves rendering them again. Work is bounded: at most limits.MaxSBOMDependencies
-// dependencies, limits.MaxSBOMInputBytes of their documents.
+// the ETag (cache.go) saves rendering them again. Work is bounded: at most
+// limits.MaxSBOMDependencies package documents, limits.MaxSBOMInputBytes
+// of them, limits.MaxSBOMNodes packages listed; a tree cut at a bound
+// says so in the document.
 package sbomapi
 
 import (
@@ -81,6 +84,13 @@ type Deps struct {
 	// Logged says whether the transparency log has an entry about
 	// name@version (nil: the registry keeps no log).
 	Logged func(ctx context.Context, name, version string) (bool, error)
+	// PublishedBy is how name@version was published, as p may read it
+	// (versionview); nil when not recorded. A trusted publisher is the
+	// SBOM's supplier in place of the account (nil func: not asked).
+	PublishedBy func(ctx context.Context, p authz.Principal, name, version string) (*store.PublishedBy, error)
+	// Proxied reads the upstream proxy's cache for names not held here
+	// (nil: no upstream is configured).
+	Proxied Proxied
 	// ToolVersion is the build, named in the document as its tool.
 	ToolVersion string
 	Log         *slog.Logger

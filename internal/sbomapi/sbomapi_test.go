@@ -205,7 +205,8 @@ func TestPathsAndRefusals(t *testing.T) {
 }
 
 // TestBoundedWork: a version declaring more dependencies than one SBOM
-// resolves gets the rest listed, unresolved, and no more document reads.
+// reads documents for gets the tree cut there, no more document reads,
+// and a document that says it was cut.
 func TestBoundedWork(t *testing.T) {
 	f, h := newFixture()
 	deps := map[string]string{}
@@ -219,11 +220,31 @@ func TestBoundedWork(t *testing.T) {
 	if w.Code != 200 || f.reads != 1+limits.MaxSBOMDependencies {
 		t.Fatalf("%d, %d document reads", w.Code, f.reads)
 	}
-	if n := strings.Count(w.Body.String(), "more dependencies than one SBOM resolves"); n != 20 {
-		t.Fatalf("%d dependencies marked over the bound", n)
+	if !strings.Contains(w.Body.String(), sbom.PropTruncated) || !strings.Contains(w.Body.String(), fmt.Sprintf("more than %d package documents", limits.MaxSBOMDependencies)) ||
+		!strings.Contains(w.Body.String(), `"aggregate": "incomplete"`) {
+		t.Fatalf("the cut tree does not say so:\n%s", w.Body.String()[:2000])
 	}
 	if err := schemacheck.Validate(sbom.CycloneDX, w.Body.Bytes()); err != nil {
 		t.Fatal(err)
+	}
+	// A chain of more package versions than one SBOM lists, from one
+	// document: cut at the bound on packages, and said so in both forms.
+	versions := map[string]any{}
+	for i := 1; i <= limits.MaxSBOMNodes+50; i++ {
+		versions[fmt.Sprintf("%d.0.0", i)] = version(fmt.Sprintf("%d.0.0", i), map[string]string{"chain": fmt.Sprintf("%d.0.0", i+1)})
+	}
+	f.put("chain", "c1", false, map[string]any{"dist-tags": map[string]string{"latest": "1.0.0"}, "versions": versions})
+	f.put("long", "g2", false, map[string]any{"time": map[string]string{"1.0.0": "2026-01-02T03:04:05.000Z"},
+		"versions": map[string]any{"1.0.0": version("1.0.0", map[string]string{"chain": "1.0.0"})}})
+	for format, needle := range map[string]string{sbom.CycloneDX: `"purl": "pkg:npm/chain@`, sbom.SPDX: `"referenceLocator": "pkg:npm/chain@`} {
+		w = get(h, "/-/sbom/long/1.0.0?format="+format)
+		if n := strings.Count(w.Body.String(), needle); w.Code != 200 || n != limits.MaxSBOMNodes ||
+			!strings.Contains(w.Body.String(), fmt.Sprintf("more than %d packages", limits.MaxSBOMNodes)) {
+			t.Fatalf("%s: %d, %d chain packages listed, want %d and the cut said", format, w.Code, n, limits.MaxSBOMNodes)
+		}
+		if err := schemacheck.Validate(format, w.Body.Bytes()); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
@@ -298,5 +319,28 @@ func TestRenderedCache(t *testing.T) {
 	}
 	if c.bytes > cacheMaxBytes {
 		t.Fatalf("%d bytes kept", c.bytes)
+	}
+}
+
+// TestTrustedPublisherSupplier: a version a trusted publisher published
+// names that CI workflow as its supplier, not the account that configured
+// it, in both formats, and the ETag covers it.
+func TestTrustedPublisherSupplier(t *testing.T) {
+	_, h := newFixture()
+	before := get(h, "/-/sbom/app/1.0.0").Header().Get("ETag")
+	h.d.PublishedBy = func(ctx context.Context, p authz.Principal, name, version string) (*store.PublishedBy, error) {
+		return &store.PublishedBy{Kind: store.PublishedByTrusted, Issuer: "github", Repository: "acme/app", Workflow: ".github/workflows/publish.yml", Ref: "refs/heads/main"}, nil
+	}
+	for format, want := range map[string]string{
+		sbom.CycloneDX: `"name": "trusted publisher github: acme/app .github/workflows/publish.yml@refs/heads/main"`,
+		sbom.SPDX:      `"supplier": "Organization: trusted publisher github: acme/app .github/workflows/publish.yml@refs/heads/main"`,
+	} {
+		w := get(h, "/-/sbom/app/1.0.0?format="+format)
+		if !strings.Contains(w.Body.String(), want) || schemacheck.Validate(format, w.Body.Bytes()) != nil {
+			t.Errorf("%s lacks %s (or is invalid):\n%s", format, want, w.Body)
+		}
+	}
+	if get(h, "/-/sbom/app/1.0.0").Header().Get("ETag") == before {
+		t.Error("the ETag does not cover who published the version")
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/rampart/rampart/internal/config"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/sbomapi"
+	"github.com/rampart/rampart/internal/store"
 )
 
 // mountSBOM serves each version's own SBOM at /-/sbom/ (internal/sbomapi):
@@ -40,7 +41,52 @@ func mountSBOM(mux *http.ServeMux, svc *Services, cfg config.Config, addrs *clie
 			return len(found) > 0, err
 		}
 	}
+	d.PublishedBy = func(ctx context.Context, p authz.Principal, name, version string) (*store.PublishedBy, error) {
+		vv, err := svc.Registry.Versions().VersionPage(ctx, p, name, version)
+		if core.KindOf(err) == core.KindNotFound {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return vv.PublishedBy, nil
+	}
+	if svc.Upstream != nil && len(cfg.Upstreams) > 0 {
+		d.Proxied = sbomProxied{svc: svc}
+	}
 	mux.Handle(sbomapi.Prefix, addrs.Handler(sbomapi.New(d)))
+}
+
+// sbomProxied reads the upstream proxy for the SBOM as the npm front-end
+// would serve a name, but from its cache only: a name held here in any
+// form never resolves upstream (registry.HeldLocally), and nothing is
+// fetched.
+type sbomProxied struct{ svc *Services }
+
+func (p sbomProxied) Proxied(ctx context.Context, name string) (string, []byte, error) {
+	held, err := p.svc.Registry.HeldLocally(ctx, name)
+	if err != nil || held {
+		return "", nil, err
+	}
+	u := p.svc.Upstream.For(name)
+	if u == nil {
+		return "", nil, nil
+	}
+	return u.Name, p.svc.Upstream.Cached(u, name), nil
+}
+
+func (p sbomProxied) Pin(ctx context.Context, upstream, name, version string) (string, error) {
+	var pin string
+	err := p.svc.Store.View(ctx, func(tx store.Tx) error {
+		pins, err := tx.UpstreamPins(core.NPM(name))
+		for _, x := range pins {
+			if x.Version == version && x.Upstream == upstream {
+				pin = x.Integrity
+			}
+		}
+		return err
+	})
+	return pin, err
 }
 
 // buildVersion is the main module's version, as the SBOM's tool.

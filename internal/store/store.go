@@ -114,6 +114,7 @@ type Tx interface {
 	Invites
 	SSOIdentities
 	VersionPages
+	VersionReaders
 	StaffEvents
 	UpstreamProvenance
 }

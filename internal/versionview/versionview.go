@@ -1,6 +1,7 @@
 // Package versionview reads what a version's page shows (internal/web/versionpages):
 // the version with its tags, publisher and provenance, the versions and
-// manifests a dependency tree resolves against, a package's dependents,
+// manifests a dependency tree resolves against, a package's dependents
+// as each reader may see them (dependents.go),
 // and the tarball's file list kept per digest. Every read that names a
 // package decides as the package's document does (authz.ReadPackage,
 // then core.Servable), so a page never shows what the packument hides.
@@ -13,7 +14,6 @@ import (
 	"encoding/json"
 	"errors"
 	"sort"
-	"strings"
 
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
@@ -65,6 +65,10 @@ type VersionView struct {
 	// Provenance is where it was built, from its verified build
 	// provenance; nil if it was published without.
 	Provenance *core.Provenance
+	// PublishedBy is how it was published (a token, a browser, a trusted
+	// publisher's CI run); nil for a version published before Rampart
+	// recorded it.
+	PublishedBy *store.PublishedBy
 }
 
 // VersionPage gathers what p may see of name@version for its page. The
@@ -89,6 +93,11 @@ func (s *Service) VersionPage(ctx context.Context, p authz.Principal, name, vers
 		vv.Package, vv.Version, vv.Staged = *st.Package, *v, v.State() == core.StatePending
 		if u, err := tx.UserByID(v.PublisherID); err == nil {
 			vv.Publisher = u.Name
+		}
+		if pb, err := tx.PublishedByOf(st.Package.ID, version); err == nil {
+			vv.PublishedBy = pb
+		} else if !errors.Is(err, core.ErrNotFound) {
+			return err
 		}
 		tags, err := tx.DistTags(st.Package.ID)
 		if err != nil {
@@ -166,36 +175,6 @@ func (s *Service) ServableVersions(ctx context.Context, p authz.Principal, name 
 		return nil
 	})
 	return out, err
-}
-
-// Dependents lists the packages whose latest version depends on name, by
-// name, at most limit, after the name after; next is where the following
-// page starts, "" after the last. Only public packages are listed (the
-// same list for every reader), and none of an organisation's scope where
-// those are private.
-func (s *Service) Dependents(ctx context.Context, name, after string, limit int) (deps []store.Dependent, next string, err error) {
-	err = s.store.View(ctx, func(tx store.Tx) error {
-		var err error
-		deps, err = tx.DependentsOf(s.ref(name), after, limit+1)
-		return err
-	})
-	if err != nil {
-		return nil, "", err
-	}
-	if len(deps) > limit {
-		deps = deps[:limit]
-		next = deps[limit-1].Name
-	}
-	if !s.OrgPrivate {
-		return deps, next, nil
-	}
-	kept := deps[:0]
-	for _, d := range deps {
-		if !strings.HasPrefix(d.Name, "@") {
-			kept = append(kept, d)
-		}
-	}
-	return kept, next, nil
 }
 
 // TarballFiles is the file list kept for the tarball with this digest;

@@ -256,4 +256,11 @@ var Methods = map[string]Rule{
 	"DependentsOf":    {Read, ""},
 	"TarballFiles":    {Read, ""},
 	"PutTarballFiles": {Bookkeeping, "a cache derived from a tarball's immutable bytes, kept under their digest"},
+	// VersionReaders
+	"RecordPublishedBy":   {Security, "how a version was published, shown on its page; written in the publish commit beside EventPublish (or the stage's or hold's event)"},
+	"PublishedByOf":       {Read, ""},
+	"TrustedPublishes":    {Read, ""},
+	"OpenDependents":      {Read, ""},
+	"CountOpenDependents": {Read, ""},
+	"GuardedDependents":   {Read, ""},
 }

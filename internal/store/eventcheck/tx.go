@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/store"
 )
 
 // The methods Methods calls Security, each noted before it runs and
@@ -192,4 +193,9 @@ func (c *checkedTx) UseInvite(id int64, user string, at time.Time) error {
 func (c *checkedTx) LinkSSOIdentity(i core.SSOIdentity) error {
 	c.try("LinkSSOIdentity")
 	return c.did(c.Tx.LinkSSOIdentity(i))
+}
+
+func (c *checkedTx) RecordPublishedBy(packageID int64, version string, pb store.PublishedBy) error {
+	c.try("RecordPublishedBy")
+	return c.did(c.Tx.RecordPublishedBy(packageID, version, pb))
 }

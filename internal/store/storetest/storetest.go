@@ -53,6 +53,7 @@ import (
 	"github.com/rampart/rampart/internal/store/storetest/trust"
 	"github.com/rampart/rampart/internal/store/storetest/upstream"
 	"github.com/rampart/rampart/internal/store/storetest/versionpages"
+	"github.com/rampart/rampart/internal/store/storetest/versionreaders"
 )
 
 // Run runs the whole conformance suite, role by role. open is called once
@@ -109,6 +110,7 @@ var roles = []struct {
 	{"Invites", access.RunInvites},
 	{"SSOIdentities", access.RunSSOIdentities},
 	{"VersionPages", versionpages.RunVersionPages},
+	{"VersionReaders", versionreaders.RunVersionReaders},
 	{"StaffEvents", staffevents.RunStaffEvents},
 	{"UpstreamProvenance", upstream.RunUpstreamProvenance},
 	{"Transactions", RunTransactions},

@@ -6,7 +6,8 @@
 // dependency tree resolves to here today (with the path, the severity and
 // the first fixed version; malicious packages first), its dependencies of
 // each kind with the version each resolves to, the packages whose latest
-// version depends on it, and its tarball: the files with their sizes, the
+// version depends on it (those the reader may read, counted over what
+// the reader may read), and its tarball: the files with their sizes, the
 // integrity, the size and the unpacked size.
 //
 // The page is read like the package's document: a restricted package, a
@@ -60,7 +61,7 @@ type Views interface {
 	VersionPage(ctx context.Context, p authz.Principal, name, version string) (*versionview.VersionView, error)
 	ServableVersions(ctx context.Context, p authz.Principal, name string) ([]string, error)
 	ServableManifest(ctx context.Context, p authz.Principal, name, version string) (json.RawMessage, error)
-	Dependents(ctx context.Context, name, after string, limit int) ([]store.Dependent, string, error)
+	Dependents(ctx context.Context, p authz.Principal, name, after string, limit int) ([]store.Dependent, string, int, error)
 	TarballFiles(ctx context.Context, digest string) ([]store.TarballFile, error)
 	KeepTarballFiles(ctx context.Context, digest string, files []store.TarballFile) error
 }
@@ -111,6 +112,8 @@ type body struct {
 	License                    string
 	Published                  time.Time
 	Publisher                  string
+	Trusted                    *trustedPublisher // published through trusted publishing
+	PublisherUnknown           bool              // how it was published was not recorded (before Rampart kept it)
 	Tags                       []string
 	Latest                     string
 	IsLatest                   bool
@@ -134,6 +137,9 @@ type body struct {
 	Dependencies   []depList
 	Dependents     []store.Dependent
 	DependentsMore string // the next page of dependents
+
+	DependentsTotal int    // over all pages, of those the reader may read
+	DependentsAfter string // where this page starts, "" for the first
 }
 
 // depList is one kind of dependency in the manifest.
@@ -180,6 +186,7 @@ func (g *Pages) page(w http.ResponseWriter, r *http.Request, p authz.Principal) 
 		Deprecated: v.Deprecated, Restricted: vv.Package.Access == "restricted", Staged: vv.Staged, Built: webkit.BuiltFromOf(vv.Provenance),
 		Install: "npm install " + vv.Package.Name + "@" + v.Version, SBOM: "/-/sbom/" + vv.Package.Name + "/" + url.PathEscape(v.Version),
 		Integrity: v.Integrity, Shasum: v.Shasum, Size: v.Size, Unpacked: v.UnpackedSize, FileCount: v.FileCount}
+	b.Trusted, b.PublisherUnknown = trustedPublisherOf(vv.PublishedBy, b.Built), vv.PublishedBy == nil
 	if b.Deprecated == "" {
 		b.Deprecated = stringOf(manifest["deprecated"])
 	}
@@ -212,7 +219,8 @@ func (g *Pages) page(w http.ResponseWriter, r *http.Request, p authz.Principal) 
 		}
 		b.Files[i] = f
 	}
-	if b.Dependents, b.DependentsMore, err = g.views.Dependents(r.Context(), vv.Package.Name, after, limits.VersionPageDependents); err != nil {
+	b.DependentsAfter = after
+	if b.Dependents, b.DependentsMore, b.DependentsTotal, err = g.views.Dependents(r.Context(), p, vv.Package.Name, after, limits.VersionPageDependents); err != nil {
 		return err
 	}
 	return templates.Render(w, r, p, http.StatusOK, "version", webkit.Data{Title: b.Name + "@" + b.Version, Body: b})

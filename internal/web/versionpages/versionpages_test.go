@@ -90,7 +90,7 @@ func (f *fakeRegistry) ServableVersions(_ context.Context, _ authz.Principal, na
 	return out, nil
 }
 
-func (f *fakeRegistry) Dependents(_ context.Context, name, after string, limit int) ([]store.Dependent, string, error) {
+func (f *fakeRegistry) Dependents(_ context.Context, _ authz.Principal, name, after string, limit int) ([]store.Dependent, string, int, error) {
 	var out []store.Dependent
 	for _, d := range f.dependent {
 		if d.Name > after {
@@ -102,7 +102,7 @@ func (f *fakeRegistry) Dependents(_ context.Context, name, after string, limit i
 		out = out[:limit]
 		next = out[limit-1].Name
 	}
-	return out, next, nil
+	return out, next, len(f.dependent), nil
 }
 
 func (f *fakeRegistry) TarballFiles(ctx context.Context, digest string) (files []store.TarballFile, err error) {
@@ -281,7 +281,7 @@ func TestVersionPageDependents(t *testing.T) {
 	if n := strings.Count(page, `<li><a href="/package/user`); n != limits.VersionPageDependents {
 		t.Errorf("%d dependents listed, want %d", n, limits.VersionPageDependents)
 	}
-	inOrder(t, page, `id="dependents-more" href="?dependents_after=user`)
+	inOrder(t, page, fmt.Sprintf(`<span id="dependents-total" class="count">(%d)</span>`, len(reg.dependent)), `id="dependents-more" href="?dependents_after=user`)
 	_, page = get(t, srv.URL+"/package/leaf/v/2.0.0?dependents_after=user050")
 	if n := strings.Count(page, `<li><a href="/package/user`); n != 4 || strings.Contains(page, "dependents-more") {
 		t.Errorf("second page: %d dependents listed, want 4 and no more link", n)
@@ -296,5 +296,29 @@ func TestFormatSize(t *testing.T) {
 		if got := formatSize(n); got != want {
 			t.Errorf("formatSize(%d) = %q, want %q", n, got, want)
 		}
+	}
+}
+
+// A trusted publish is worded as npmjs.com does, linked to GitHub when no
+// provenance gives links, with every path segment escaped and no link for
+// a repository that is not owner/name; an account's publish is not a
+// trusted one.
+func TestTrustedPublisherOf(t *testing.T) {
+	pb := &store.PublishedBy{Kind: store.PublishedByTrusted, Issuer: "github", Repository: "acme/widget", Workflow: ".github/workflows/re lease.yml", Ref: "refs/heads/main"}
+	tp := trustedPublisherOf(pb, nil)
+	if tp.CI != "GitHub Actions" || tp.Workflow != ".github/workflows/re lease.yml@refs/heads/main" || tp.RepositoryURL != "https://github.com/acme/widget" ||
+		tp.WorkflowURL != "https://github.com/acme/widget/blob/main/.github/workflows/re%20lease.yml" {
+		t.Errorf("%+v", tp)
+	}
+	built := &webkit.BuiltFrom{RepositoryURL: "https://github.com/acme/widget", WorkflowURL: "https://github.com/acme/widget/blob/abc/.github/workflows/re lease.yml"}
+	if tp := trustedPublisherOf(pb, built); tp.WorkflowURL != built.WorkflowURL {
+		t.Errorf("with provenance: %+v", tp)
+	}
+	pb.Repository = "acme/widget/../x"
+	if tp := trustedPublisherOf(pb, nil); tp.RepositoryURL != "" || tp.WorkflowURL != "" {
+		t.Errorf("an odd repository is linked: %+v", tp)
+	}
+	if trustedPublisherOf(&store.PublishedBy{Kind: store.PublishedWithToken}, nil) != nil || trustedPublisherOf(nil, nil) != nil {
+		t.Error("an account's publish is worded as a trusted one")
 	}
 }

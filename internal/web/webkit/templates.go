@@ -34,6 +34,7 @@ var Funcs = template.FuncMap{
 	"date":     func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
 	"datetime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"count":    FormatCount,
+	"ciName":   CIName,
 }
 
 // Templates holds one template set per page: the layout plus the page's
