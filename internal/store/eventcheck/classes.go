@@ -240,6 +240,12 @@ var Methods = map[string]Rule{
 	"UpstreamHolds":      {Read, ""},
 	"ListUpstreamHolds":  {Read, ""},
 	"DecideUpstreamHold": {Security, "a moderator's release serves a held proxied version, a confirmation blocks it for good; EventUpstreamDecide"},
+	// UpstreamUsage
+	"CountUpstreamDownload":        {Bookkeeping, "a statistic of proxied downloads for the operator; decides nothing about what is served"},
+	"SweepUpstreamDownloadSources": {Bookkeeping, "forgets de-duplication rows of past days"},
+	"ProxiedPackages":              {Read, ""},
+	"ProxiedVersions":              {Read, ""},
+	"DecidedUpstreamHolds":         {Read, ""},
 	// Invites, SSOIdentities
 	"CreateInvite":    {Security, "an address may sign up on an invite-only registry; EventInviteCreate"},
 	"UseInvite":       {Security, "an invitation became an account; EventInviteUse"},
