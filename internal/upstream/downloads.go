@@ -75,6 +75,10 @@ func (s *Service) ProxiedPackages(ctx context.Context, p authz.Principal, prefix
 	if err := m.Authorize(p, false); err != nil {
 		return nil, 0, err
 	}
+	// Staff see exact numbers: what is batched is written first.
+	if err := s.FlushDownloads(ctx); err != nil {
+		s.d.Log.Warn("upstream: writing proxied download counts", "err", err)
+	}
 	since := s.d.Now().Add(-UsageWindow)
 	var out []Proxied
 	var n int
