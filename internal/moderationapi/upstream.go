@@ -8,6 +8,7 @@ import (
 
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/upstream"
 )
 
 // The moderation API for proxied versions the malware scan held
@@ -18,12 +19,16 @@ import (
 // Upstream is the proxy's side of moderation (upstream.Service).
 type Upstream interface {
 	HeldVersions(ctx context.Context, p authz.Principal, limit, offset int) ([]core.UpstreamHold, int, error)
+	DecidedVersions(ctx context.Context, p authz.Principal, limit, offset int) ([]core.UpstreamHold, int, error)
+	Evidence(ctx context.Context, p authz.Principal, name, version string) (*upstream.Evidence, error)
 	Release(ctx context.Context, p authz.Principal, name, version, why string) error
 	Confirm(ctx context.Context, p authz.Principal, name, version, why string) (string, error)
 }
 
 var (
-	upstreamHeld    = []endpoint{{http.MethodGet, "/-/rampart/v1/moderation/upstream/held", serveUpstreamHeld}}
+	upstreamHeld     = []endpoint{{http.MethodGet, "/-/rampart/v1/moderation/upstream/held", serveUpstreamHeld}}
+	upstreamDecided  = []endpoint{{http.MethodGet, "/-/rampart/v1/moderation/upstream/decided", serveUpstreamDecided}}
+	upstreamEvidence = []endpoint{{http.MethodGet, "/-/rampart/v1/moderation/upstream/package/{pkg}/v/{id}", serveUpstreamEvidence}}
 	upstreamActions = map[string][]endpoint{
 		"release": {{http.MethodPost, "/-/rampart/v1/moderation/upstream/package/{pkg}/v/{id}/release", upstreamModerationAction("release")}},
 		"confirm": {{http.MethodPost, "/-/rampart/v1/moderation/upstream/package/{pkg}/v/{id}/confirm", upstreamModerationAction("confirm")}},
@@ -31,13 +36,21 @@ var (
 )
 
 // routeUpstream finds the endpoint for the segments after "upstream":
-// "held", or "package/<name...>/v/<version>/<release|confirm>".
-func routeUpstream(segs []string) (eps []endpoint, pkg, id string) {
+// "held", "decided", "package/<name...>/v/<version>" (the evidence), or
+// that with "/<release|confirm>" after it; the method says which when a
+// path could read either way.
+func routeUpstream(method string, segs []string) (eps []endpoint, pkg, id string) {
 	n := len(segs)
+	isAction := n >= 5 && segs[0] == "package" && segs[n-3] == "v" && upstreamActions[segs[n-1]] != nil && validName(segs[1:n-3])
+	isEvidence := n >= 4 && segs[0] == "package" && segs[n-2] == "v" && validName(segs[1:n-2])
 	switch {
 	case n == 1 && segs[0] == "held":
 		return upstreamHeld, "", ""
-	case n >= 5 && segs[0] == "package" && segs[n-3] == "v" && upstreamActions[segs[n-1]] != nil && validName(segs[1:n-3]):
+	case n == 1 && segs[0] == "decided":
+		return upstreamDecided, "", ""
+	case isEvidence && (method == http.MethodGet || !isAction):
+		return upstreamEvidence, joinName(segs[1 : n-2]), segs[n-1]
+	case isAction:
 		return upstreamActions[segs[n-1]], joinName(segs[1 : n-3]), segs[n-2]
 	}
 	return nil, "", ""
@@ -50,18 +63,24 @@ func (h *Handler) upstreamModeration() error {
 	return nil
 }
 
+// page is a list request's limit and offset (default 100, at most 500).
+func page(r *http.Request) (limit, offset int) {
+	limit = 100
+	if v, err := strconv.Atoi(r.URL.Query().Get("limit")); err == nil && v > 0 && v <= 500 {
+		limit = v
+	}
+	if v, err := strconv.Atoi(r.URL.Query().Get("offset")); err == nil && v >= 0 {
+		offset = v
+	}
+	return limit, offset
+}
+
 // serveUpstreamHeld answers GET /-/rampart/v1/moderation/upstream/held.
 func serveUpstreamHeld(h *Handler, c *call) error {
 	if err := h.upstreamModeration(); err != nil {
 		return err
 	}
-	limit, offset := 100, 0
-	if v, err := strconv.Atoi(c.r.URL.Query().Get("limit")); err == nil && v > 0 && v <= 500 {
-		limit = v
-	}
-	if v, err := strconv.Atoi(c.r.URL.Query().Get("offset")); err == nil && v >= 0 {
-		offset = v
-	}
+	limit, offset := page(c.r)
 	list, total, err := h.cfg.Upstream.HeldVersions(c.r.Context(), c.p, limit, offset)
 	if err != nil {
 		return err
@@ -111,4 +130,91 @@ func upstreamModerationAction(action string) func(h *Handler, c *call) error {
 		}
 		return writeJSON(c.w, http.StatusOK, map[string]any{"package": c.pkg, "version": c.id, "state": state, "advisory": advisory})
 	}
+}
+
+// decidedHold is a decided hold in the API's answers.
+type decidedHold struct {
+	Package   string          `json:"package"`
+	Version   string          `json:"version"`
+	Upstream  string          `json:"upstream"`
+	Integrity string          `json:"integrity"`
+	Reason    string          `json:"reason"`
+	HeldAt    string          `json:"held_at"`
+	State     string          `json:"state"`
+	DecidedBy string          `json:"decided_by,omitempty"`
+	DecidedAt string          `json:"decided_at,omitempty"`
+	Decision  string          `json:"decision,omitempty"`
+	Advisory  string          `json:"advisory,omitempty"`
+	Findings  json.RawMessage `json:"findings,omitempty"`
+}
+
+func decidedOf(x core.UpstreamHold, findings bool) decidedHold {
+	d := decidedHold{Package: x.Ref.Name, Version: x.Version, Upstream: x.Upstream, Integrity: x.Integrity, Reason: x.Reason, HeldAt: jsTime(x.At),
+		State: x.State, DecidedBy: x.DecidedBy, DecidedAt: jsTime(x.DecidedAt), Decision: x.Decision, Advisory: x.Advisory}
+	if findings && len(x.Findings) > 0 {
+		d.Findings = x.Findings
+	}
+	return d
+}
+
+// serveUpstreamDecided answers GET
+// /-/rampart/v1/moderation/upstream/decided: the released and confirmed
+// proxied versions, the newest decision first.
+func serveUpstreamDecided(h *Handler, c *call) error {
+	if err := h.upstreamModeration(); err != nil {
+		return err
+	}
+	limit, offset := page(c.r)
+	list, total, err := h.cfg.Upstream.DecidedVersions(c.r.Context(), c.p, limit, offset)
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Total    int           `json:"total"`
+		Versions []decidedHold `json:"versions"`
+	}{Total: total, Versions: []decidedHold{}}
+	for _, x := range list {
+		out.Versions = append(out.Versions, decidedOf(x, false))
+	}
+	return writeJSON(c.w, http.StatusOK, out)
+}
+
+// serveUpstreamEvidence answers GET
+// /-/rampart/v1/moderation/upstream/package/<name>/v/<version>: the hold
+// in any state, its files and each finding in its file's context.
+func serveUpstreamEvidence(h *Handler, c *call) error {
+	if err := h.upstreamModeration(); err != nil {
+		return err
+	}
+	ev, err := h.cfg.Upstream.Evidence(c.r.Context(), c.p, c.pkg, c.id)
+	if err != nil {
+		return err
+	}
+	type file struct {
+		Path   string `json:"path"`
+		Size   int64  `json:"size"`
+		SHA256 string `json:"sha256"`
+		Binary bool   `json:"binary,omitempty"`
+	}
+	type context struct {
+		Rule  string   `json:"rule"`
+		File  string   `json:"file"`
+		First int      `json:"first_line,omitempty"`
+		Lines []string `json:"lines,omitempty"`
+		Match []int    `json:"match,omitempty"`
+		Note  string   `json:"note,omitempty"`
+	}
+	out := struct {
+		decidedHold
+		Files      []file    `json:"files"`
+		Contexts   []context `json:"contexts"`
+		Unreadable string    `json:"unreadable,omitempty"`
+	}{decidedHold: decidedOf(*ev.Hold, true), Files: []file{}, Contexts: []context{}, Unreadable: ev.Unreadable}
+	for _, f := range ev.Files {
+		out.Files = append(out.Files, file{f.Path, f.Size, f.SHA256, f.Binary})
+	}
+	for _, x := range ev.Contexts {
+		out.Contexts = append(out.Contexts, context{x.Rule, x.File, x.First, x.Lines, x.Match, x.Note})
+	}
+	return writeJSON(c.w, http.StatusOK, out)
 }
