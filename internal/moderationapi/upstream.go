@@ -29,7 +29,7 @@ var (
 	upstreamHeld     = []endpoint{{http.MethodGet, "/-/rampart/v1/moderation/upstream/held", serveUpstreamHeld}}
 	upstreamDecided  = []endpoint{{http.MethodGet, "/-/rampart/v1/moderation/upstream/decided", serveUpstreamDecided}}
 	upstreamEvidence = []endpoint{{http.MethodGet, "/-/rampart/v1/moderation/upstream/package/{pkg}/v/{id}", serveUpstreamEvidence}}
-	upstreamActions = map[string][]endpoint{
+	upstreamActions  = map[string][]endpoint{
 		"release": {{http.MethodPost, "/-/rampart/v1/moderation/upstream/package/{pkg}/v/{id}/release", upstreamModerationAction("release")}},
 		"confirm": {{http.MethodPost, "/-/rampart/v1/moderation/upstream/package/{pkg}/v/{id}/confirm", upstreamModerationAction("confirm")}},
 	}
