@@ -332,6 +332,7 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 		logpages.New(svc.TLog, svc.Registry.ReadableBy))
 	webH.Mount(versionpages.New(svc.Registry, svc.Registry.Versions(), svc.Advisories, cfg.Limits, log))
 	webH.Mount(tokenpages.New(svc.Authn, cfg.PublicURL))
+	proxiedPages(webH, svc)
 	if svc.SSO != nil {
 		webH.Mount(ssopages.New(svc.SSO))
 	}

@@ -16,6 +16,8 @@ import (
 	"github.com/rampart/rampart/internal/registry"
 	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/upstream"
+	"github.com/rampart/rampart/internal/web"
+	"github.com/rampart/rampart/internal/web/proxiedpages"
 	"github.com/rampart/rampart/internal/web/quarantinepages"
 )
 
@@ -120,4 +122,12 @@ func moderationPages(svc *Services) *quarantinepages.Pages {
 		g.WithUpstream(svc.Upstream)
 	}
 	return g
+}
+
+// proxiedPages mounts the operator's list of proxied packages when an
+// upstream is proxied.
+func proxiedPages(webH *web.Handler, svc *Services) {
+	if svc.Upstream != nil {
+		webH.Mount(proxiedpages.New(svc.Upstream))
+	}
 }

@@ -78,6 +78,9 @@ type areaBody struct {
 	// without a proxy) and ProxiedTotal how many there are.
 	Proxied      []upstreamRow
 	ProxiedTotal int
+	// UpstreamOn links the decided proxied versions and the proxied
+	// packages (a registry that proxies an upstream).
+	UpstreamOn bool
 }
 
 type heldRow struct {
@@ -104,7 +107,7 @@ func (g *Pages) renderArea(w http.ResponseWriter, r *http.Request, p authz.Princ
 	for _, hv := range list {
 		b.Held = append(b.Held, heldRow{HeldVersion: hv, URL: VersionPath(hv.Ref.Name, hv.Version)})
 	}
-	b.Total = total
+	b.Total, b.UpstreamOn = total, g.up != nil
 	if b.Proxied, b.ProxiedTotal, err = g.upstreamHeld(r, p); err != nil {
 		return err
 	}
