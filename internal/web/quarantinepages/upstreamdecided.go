@@ -53,4 +53,3 @@ func (g *Pages) upstreamDecidedPage(w http.ResponseWriter, r *http.Request, p au
 	}
 	return templates.Render(w, r, p, http.StatusOK, "upstreamdecided", webkit.Data{Title: "Decided proxied versions · Moderation", Body: b})
 }
-
