@@ -29,6 +29,7 @@ func TestRoute(t *testing.T) {
 		{"POST", "package/v/v/1.0.0/release", "/-/rampart/v1/moderation/package/{pkg}/v/{id}/release", "v", "1.0.0", 0},
 		{"GET", "upstream/held", "/-/rampart/v1/moderation/upstream/held", "", "", 0},
 		{"GET", "upstream/decided", "/-/rampart/v1/moderation/upstream/decided", "", "", 0},
+		{"GET", "upstream/packages", "/-/rampart/v1/moderation/upstream/packages", "", "", 0},
 		{"GET", "upstream/package/@acme%2fpad/v/1.0.1", "/-/rampart/v1/moderation/upstream/package/{pkg}/v/{id}", "@acme/pad", "1.0.1", 0},
 		{"GET", "upstream/package/pad/v/release", "/-/rampart/v1/moderation/upstream/package/{pkg}/v/{id}", "pad", "release", 0},
 		{"POST", "upstream/package/pad/v/1.0.1", "", "", "", core.KindWrongMethod},

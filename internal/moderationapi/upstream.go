@@ -21,6 +21,7 @@ type Upstream interface {
 	HeldVersions(ctx context.Context, p authz.Principal, limit, offset int) ([]core.UpstreamHold, int, error)
 	DecidedVersions(ctx context.Context, p authz.Principal, limit, offset int) ([]core.UpstreamHold, int, error)
 	Evidence(ctx context.Context, p authz.Principal, name, version string) (*upstream.Evidence, error)
+	ProxiedPackages(ctx context.Context, p authz.Principal, prefix string, limit, offset int) ([]upstream.Proxied, int, error)
 	Release(ctx context.Context, p authz.Principal, name, version, why string) error
 	Confirm(ctx context.Context, p authz.Principal, name, version, why string) (string, error)
 }
@@ -28,6 +29,7 @@ type Upstream interface {
 var (
 	upstreamHeld     = []endpoint{{http.MethodGet, "/-/rampart/v1/moderation/upstream/held", serveUpstreamHeld}}
 	upstreamDecided  = []endpoint{{http.MethodGet, "/-/rampart/v1/moderation/upstream/decided", serveUpstreamDecided}}
+	upstreamPackages = []endpoint{{http.MethodGet, "/-/rampart/v1/moderation/upstream/packages", serveUpstreamPackages}}
 	upstreamEvidence = []endpoint{{http.MethodGet, "/-/rampart/v1/moderation/upstream/package/{pkg}/v/{id}", serveUpstreamEvidence}}
 	upstreamActions  = map[string][]endpoint{
 		"release": {{http.MethodPost, "/-/rampart/v1/moderation/upstream/package/{pkg}/v/{id}/release", upstreamModerationAction("release")}},
@@ -36,7 +38,7 @@ var (
 )
 
 // routeUpstream finds the endpoint for the segments after "upstream":
-// "held", "decided", "package/<name...>/v/<version>" (the evidence), or
+// "held", "decided", "packages", "package/<name...>/v/<version>" (the evidence), or
 // that with "/<release|confirm>" after it; the method says which when a
 // path could read either way.
 func routeUpstream(method string, segs []string) (eps []endpoint, pkg, id string) {
@@ -48,6 +50,8 @@ func routeUpstream(method string, segs []string) (eps []endpoint, pkg, id string
 		return upstreamHeld, "", ""
 	case n == 1 && segs[0] == "decided":
 		return upstreamDecided, "", ""
+	case n == 1 && segs[0] == "packages":
+		return upstreamPackages, "", ""
 	case isEvidence && (method == http.MethodGet || !isAction):
 		return upstreamEvidence, joinName(segs[1 : n-2]), segs[n-1]
 	case isAction:
@@ -215,6 +219,61 @@ func serveUpstreamEvidence(h *Handler, c *call) error {
 	}
 	for _, x := range ev.Contexts {
 		out.Contexts = append(out.Contexts, context{x.Rule, x.File, x.First, x.Lines, x.Match, x.Note})
+	}
+	return writeJSON(c.w, http.StatusOK, out)
+}
+
+// maxPrefix bounds the name prefix of upstream/packages (npm names are
+// at most 214 bytes).
+const maxPrefix = 214
+
+// serveUpstreamPackages answers GET
+// /-/rampart/v1/moderation/upstream/packages?q=<prefix>: the proxied
+// packages this registry served, by name, with their pins, complete
+// downloads over upstream.UsageWindow and holds (the admin page's list).
+func serveUpstreamPackages(h *Handler, c *call) error {
+	if err := h.upstreamModeration(); err != nil {
+		return err
+	}
+	prefix := c.r.URL.Query().Get("q")
+	if len(prefix) > maxPrefix {
+		return core.Errorf(core.KindInvalid, "the name prefix q is longer than a package name can be (%d bytes)", maxPrefix)
+	}
+	limit, offset := page(c.r)
+	list, total, err := h.cfg.Upstream.ProxiedPackages(c.r.Context(), c.p, prefix, limit, offset)
+	if err != nil {
+		return err
+	}
+	type version struct {
+		Version   string `json:"version"`
+		Integrity string `json:"integrity"`
+		FirstSeen string `json:"first_seen"`
+		Downloads int64  `json:"downloads"`
+		Total     int64  `json:"downloads_total"`
+		Hold      string `json:"hold,omitempty"`
+	}
+	type pkg struct {
+		Package   string    `json:"package"`
+		Upstream  string    `json:"upstream"`
+		Pinned    int       `json:"versions_pinned"`
+		FirstSeen string    `json:"first_seen"`
+		Downloads int64     `json:"downloads"`
+		Holds     int       `json:"holds"`
+		Held      int       `json:"held"`
+		Versions  []version `json:"versions"`
+	}
+	out := struct {
+		Total    int   `json:"total"`
+		Days     int   `json:"downloads_days"`
+		Packages []pkg `json:"packages"`
+	}{Total: total, Days: int(upstream.UsageWindow.Hours() / 24), Packages: []pkg{}}
+	for _, x := range list {
+		p := pkg{Package: x.Ref.Name, Upstream: x.Upstream, Pinned: x.ProxiedPackage.Versions, FirstSeen: jsTime(x.FirstSeen),
+			Downloads: x.Downloads, Holds: x.Holds, Held: x.Held, Versions: []version{}}
+		for _, v := range x.Versions {
+			p.Versions = append(p.Versions, version{v.Version, v.Integrity, jsTime(v.FirstSeen), v.Downloads, v.Total, v.Hold})
+		}
+		out.Packages = append(out.Packages, p)
 	}
 	return writeJSON(c.w, http.StatusOK, out)
 }
