@@ -69,24 +69,12 @@ func (s *Scanner) ProxiedEvidence(r io.Reader, findings []core.ScanFinding) ([]E
 
 // inContext fills c with the lines around excerpt in data.
 func inContext(c *FindingContext, data []byte, excerpt string) {
-	at, n := bytes.Index(data, []byte(excerpt)), len(excerpt)
-	if at < 0 {
-		// The excerpt may have lost invalid bytes: look for its
-		// longest line instead.
-		longest := ""
-		for _, l := range strings.Split(excerpt, "\n") {
-			if len(strings.TrimSpace(l)) > len(longest) {
-				longest = strings.TrimSpace(l)
-			}
-		}
-		if longest != "" {
-			at, n = bytes.Index(data, []byte(longest)), len(longest)
-		}
-	}
+	at, end := indexLoose(data, excerpt)
 	if at < 0 {
 		c.Note = "the excerpt was not found in the file"
 		return
 	}
+	n := end - at
 	lines := splitLines(data)
 	first := bytes.Count(data[:at], []byte("\n"))
 	last := first + bytes.Count(data[at:at+n], []byte("\n"))
@@ -102,4 +90,39 @@ func inContext(c *FindingContext, data []byte, excerpt string) {
 			c.Match = append(c.Match, i-from)
 		}
 	}
+}
+
+// indexLoose finds excerpt in data as the rules quote it (a run of white
+// space, newlines included, may be one space): the byte range of its
+// first occurrence, or -1.
+func indexLoose(data []byte, excerpt string) (start, end int) {
+	norm, _ := loose([]byte(excerpt))
+	if len(norm) == 0 {
+		return -1, -1
+	}
+	hay, hpos := loose(data)
+	k := bytes.Index(hay, norm)
+	if k < 0 {
+		return -1, -1
+	}
+	return hpos[k], hpos[k+len(norm)-1] + 1
+}
+
+// loose collapses each run of white space in b to one space (none at
+// either end), with the offset in b of each byte kept.
+func loose(b []byte) ([]byte, []int) {
+	out, pos := make([]byte, 0, len(b)), make([]int, 0, len(b))
+	space := false
+	for i, x := range b {
+		if x == ' ' || x == '\t' || x == '\n' || x == '\r' {
+			space = len(out) > 0
+			continue
+		}
+		if space {
+			out, pos = append(out, ' '), append(pos, i-1)
+			space = false
+		}
+		out, pos = append(out, x), append(pos, i)
+	}
+	return out, pos
 }

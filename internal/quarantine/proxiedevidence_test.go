@@ -21,6 +21,12 @@ func TestInContextMarksTheExcerpt(t *testing.T) {
 	if c.Note != "" || c.First != 15 || len(c.Lines) != 11 || len(c.Match) != 1 || !strings.Contains(c.Lines[c.Match[0]], "collect.invalid") {
 		t.Fatalf("context = %+v, want lines 15-25 with line 20 marked", c)
 	}
+	// The rules quote a run of white space, a newline too, as one space.
+	var loose FindingContext
+	inContext(&loose, []byte("a()\nconst t = read('.npmrc')\n\n  send(t)\nb()\n"), "read('.npmrc') send(t)")
+	if loose.Note != "" || loose.First != 1 || len(loose.Match) != 3 || loose.Lines[loose.Match[0]] != "const t = read('.npmrc')" {
+		t.Fatalf("a quote across lines gave %+v, want lines 2-4 marked", loose)
+	}
 	var miss FindingContext
 	inContext(&miss, []byte("nothing here\n"), "collect.invalid")
 	if miss.Note == "" || miss.Lines != nil {
