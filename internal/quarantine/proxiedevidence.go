@@ -27,13 +27,6 @@ type FindingContext struct {
 	Note string
 }
 
-// contextLines are the lines shown either side of an excerpt;
-// maxContextLineBytes bounds each shown line (minified code is one line).
-const (
-	contextLines        = 5
-	maxContextLineBytes = 400
-)
-
 // ProxiedEvidence reads an artifact for its evidence: its files and
 // where each finding's excerpt stands in its file.
 func (s *Scanner) ProxiedEvidence(r io.Reader, findings []core.ScanFinding) ([]EvidenceFile, []FindingContext, error) {
@@ -78,12 +71,12 @@ func inContext(c *FindingContext, data []byte, excerpt string) {
 	lines := splitLines(data)
 	first := bytes.Count(data[:at], []byte("\n"))
 	last := first + bytes.Count(data[at:at+n], []byte("\n"))
-	from, to := max(0, first-contextLines), min(len(lines), last+contextLines+1)
+	from, to := max(0, first-limits.EvidenceContextLines), min(len(lines), last+limits.EvidenceContextLines+1)
 	c.First = from + 1
 	for i := from; i < to; i++ {
 		l := lines[i]
-		if len(l) > maxContextLineBytes {
-			l = strings.ToValidUTF8(l[:maxContextLineBytes], "") + " …"
+		if len(l) > limits.MaxEvidenceLineBytes {
+			l = strings.ToValidUTF8(l[:limits.MaxEvidenceLineBytes], "") + " …"
 		}
 		c.Lines = append(c.Lines, l)
 		if i >= first && i <= last {
