@@ -63,6 +63,10 @@ func (s *Scanner) ProxiedEvidence(r io.Reader, findings []core.ScanFinding) ([]E
 // inContext fills c with the lines around excerpt in data.
 func inContext(c *FindingContext, data []byte, excerpt string) {
 	at, end := indexLoose(data, excerpt)
+	if _, quoted, ok := strings.Cut(excerpt, ": "); at < 0 && ok {
+		// A package.json finding quotes "<field>: <value>".
+		at, end = indexLoose(data, quoted)
+	}
 	if at < 0 {
 		c.Note = "the excerpt was not found in the file"
 		return

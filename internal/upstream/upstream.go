@@ -19,9 +19,13 @@
 //     stored (in the blob store, by digest) or served.
 //   - Screening as for local versions (screen.go, moderation.go): the
 //     malware scan on a tarball's first download (a finding holds the
-//     version for the moderators, who release or confirm it), MAL-
+//     version for the moderators, who release or confirm it, its bytes
+//     kept as evidence and never served while held: evidence.go), MAL-
 //     advisories blocking the versions they name, typosquatting flags on
 //     look-alike names (typosquat.go).
+//   - Complete downloads of proxied versions counted by the rules of
+//     local ones (internal/downloads), for the staff's list of proxied
+//     packages (downloads.go).
 //   - Upstream registry signatures verified with the upstream's keys and
 //     passed through, its keys listed beside this registry's
 //     (signatures.go).

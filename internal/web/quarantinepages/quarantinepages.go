@@ -7,7 +7,10 @@
 // against the previous version) and the moderators' buttons: hold,
 // release, remove, restore, confirm. With an upstream proxy, the area
 // also lists the proxied versions the scan held, each with its evidence
-// page and the buttons release and confirm (upstream.go).
+// page (the findings, the files of the bytes held, each flagged file's
+// lines around the finding) and the buttons release and confirm
+// (upstream.go), and links the decided ones, newest first
+// (upstreamdecided.go).
 //
 // Every read and action is decided by the service (authz.Moderate: the
 // site's moderators and administrators, with the second factor
