@@ -94,11 +94,13 @@ func (t *tx) ProxiedVersions(ref core.PackageRef, since time.Time, limit int) ([
 
 func (t *tx) DecidedUpstreamHolds(limit, offset int) ([]core.UpstreamHold, int, error) {
 	var n int
-	if err := t.row(`SELECT count(*) FROM upstream_holds WHERE state != ?`, core.UpstreamHeld).Scan(&n); err != nil {
+	// 'held' is written out (core.UpstreamHeld) so that the partial
+	// index upstream_holds_decided applies.
+	if err := t.row(`SELECT count(*) FROM upstream_holds WHERE state != 'held'`).Scan(&n); err != nil {
 		return nil, 0, err
 	}
-	rows, err := t.query(`SELECT `+upstreamHoldCols+` FROM upstream_holds WHERE state != ? ORDER BY decided_at DESC, ecosystem, name, version LIMIT ? OFFSET ?`,
-		core.UpstreamHeld, limit, offset)
+	rows, err := t.query(`SELECT `+upstreamHoldCols+` FROM upstream_holds WHERE state != 'held' ORDER BY decided_at DESC, ecosystem, name, version LIMIT ? OFFSET ?`,
+		limit, offset)
 	if err != nil {
 		return nil, 0, err
 	}
