@@ -192,6 +192,18 @@ func CollectOrphans(ctx context.Context, st store.Store, blobs agedStore, minAge
 		return nil, err
 	}
 	byDigest, _ := group(refs)
+	// The bytes kept as the evidence of proxied holds are no version's
+	// but not orphans (internal/upstream evidence.go).
+	var held []string
+	if err := st.View(ctx, func(tx store.Tx) error {
+		held, err = tx.UpstreamHoldDigests()
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	for _, d := range held {
+		byDigest[d] = nil
+	}
 	for _, d := range young {
 		if _, ok := byDigest[string(d)]; !ok {
 			out.Young++

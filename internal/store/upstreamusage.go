@@ -28,4 +28,8 @@ type UpstreamUsage interface {
 	// DecidedUpstreamHolds lists the holds moderators released or
 	// confirmed, the newest decision first, a page; and how many in all.
 	DecidedUpstreamHolds(limit, offset int) ([]core.UpstreamHold, int, error)
+	// UpstreamHoldDigests lists the blob digests of the bytes kept as
+	// holds' evidence, in any state, so that orphan collection spares
+	// them.
+	UpstreamHoldDigests() ([]string, error)
 }

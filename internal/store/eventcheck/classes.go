@@ -246,6 +246,7 @@ var Methods = map[string]Rule{
 	"ProxiedPackages":              {Read, ""},
 	"ProxiedVersions":              {Read, ""},
 	"DecidedUpstreamHolds":         {Read, ""},
+	"UpstreamHoldDigests":          {Read, ""},
 	// Invites, SSOIdentities
 	"CreateInvite":    {Security, "an address may sign up on an invite-only registry; EventInviteCreate"},
 	"UseInvite":       {Security, "an invitation became an account; EventInviteUse"},

@@ -107,3 +107,20 @@ func (t *tx) DecidedUpstreamHolds(limit, offset int) ([]core.UpstreamHold, int, 
 	out, err := scanUpstreamHolds(rows)
 	return out, n, err
 }
+
+func (t *tx) UpstreamHoldDigests() ([]string, error) {
+	rows, err := t.query(`SELECT DISTINCT digest FROM upstream_holds WHERE digest != '' ORDER BY digest`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var d string
+		if err := rows.Scan(&d); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}

@@ -138,7 +138,8 @@ func testProxiedPackages(t *testing.T, s store.Store) {
 }
 
 // Decided holds are listed newest decision first, paged, with who
-// decided and the hold's digest; held ones are not.
+// decided and the hold's digest; held ones are not. The digests of all
+// holds' kept bytes are listed for orphan collection.
 func testDecidedHolds(t *testing.T, s store.Store) {
 	hold := func(name string, at time.Duration) core.UpstreamHold {
 		return core.UpstreamHold{Ref: core.PackageRef{Ecosystem: "npm", Name: name}, Version: "1.0.0", Upstream: "npmjs", Integrity: "sha512-" + name,
@@ -178,5 +179,15 @@ func testDecidedHolds(t *testing.T, s store.Store) {
 	}
 	if p := list(1, 1); p.n != 2 || len(p.list) != 1 || p.list[0].Ref.Name != "b" || p.list[0].DecidedBy != "chief" {
 		t.Fatalf("DecidedUpstreamHolds(1, 1) = %+v, want b", p)
+	}
+	// Every hold's kept bytes, decided or not, are listed once.
+	update(t, s, func(tx store.Tx) error {
+		h := hold("d", 3*time.Minute)
+		h.Digest = "digest-a" // the same bytes under another name
+		return tx.PutUpstreamHold(h)
+	})
+	ds := suite.Read(t, s, func(tx store.Tx) ([]string, error) { return tx.UpstreamHoldDigests() })
+	if len(ds) != 3 || ds[0] != "digest-a" || ds[1] != "digest-b" || ds[2] != "digest-c" {
+		t.Fatalf("UpstreamHoldDigests = %v, want digest-a, -b, -c", ds)
 	}
 }
