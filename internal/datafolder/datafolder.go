@@ -108,8 +108,12 @@ func Verify(ctx context.Context, st store.Store, blobs blob.Store) (*Report, err
 			rep.Problems = append(rep.Problems, Problem{Digest: d, Corrupt: true, HashesTo: got, Refs: byDigest[d]})
 		}
 	}
+	held, err := heldDigests(ctx, st)
+	if err != nil {
+		return rep, err
+	}
 	err = blobs.List(ctx, func(d blob.Digest) error {
-		if _, ok := byDigest[string(d)]; !ok {
+		if _, ok := byDigest[string(d)]; !ok && !held[string(d)] {
 			rep.Orphans = append(rep.Orphans, d)
 		}
 		return nil
@@ -192,16 +196,11 @@ func CollectOrphans(ctx context.Context, st store.Store, blobs agedStore, minAge
 		return nil, err
 	}
 	byDigest, _ := group(refs)
-	// The bytes kept as the evidence of proxied holds are no version's
-	// but not orphans (internal/upstream evidence.go).
-	var held []string
-	if err := st.View(ctx, func(tx store.Tx) error {
-		held, err = tx.UpstreamHoldDigests()
-		return err
-	}); err != nil {
+	held, err := heldDigests(ctx, st)
+	if err != nil {
 		return nil, err
 	}
-	for _, d := range held {
+	for d := range held {
 		byDigest[d] = nil
 	}
 	for _, d := range young {

@@ -2,6 +2,8 @@ package datafolder_test
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -12,8 +14,9 @@ import (
 )
 
 // TestOrphanCollectionSparesHeldEvidence: the bytes kept as a proxied
-// hold's evidence belong to no version, but orphan collection keeps
-// them; a blob nothing names still goes.
+// hold's evidence belong to no version, but they are no orphans:
+// verification does not list them, a backup copies them and orphan
+// collection keeps them; a blob nothing names still goes.
 func TestOrphanCollectionSparesHeldEvidence(t *testing.T) {
 	f, err := datafolder.Open(t.Context(), t.TempDir())
 	if err != nil {
@@ -32,6 +35,29 @@ func TestOrphanCollectionSparesHeldEvidence(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	rep, err := datafolder.Verify(t.Context(), f.DB, f.Blobs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Orphans) != 1 || rep.Orphans[0] != blob.DigestOf(orphan) || len(rep.Problems) != 0 {
+		t.Fatalf("verify: orphans %v, problems %v; want only the orphan", rep.Orphans, rep.Problems)
+	}
+	// A backup copies the evidence.
+	dst := filepath.Join(t.TempDir(), "backup")
+	if _, err := datafolder.Copy(t.Context(), f, dst); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dst, datafolder.BlobDir)); err != nil {
+		t.Fatal(err)
+	}
+	bk, err := datafolder.Open(t.Context(), dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := bk.Blobs.Open(t.Context(), blob.DigestOf(evidence)); err != nil {
+		t.Errorf("the backup lacks the held evidence: %v", err)
+	}
+	bk.Close()
 	got, err := datafolder.CollectOrphans(t.Context(), f.DB, f.Blobs, 0, time.Now().Add(time.Hour), false)
 	if err != nil {
 		t.Fatal(err)
