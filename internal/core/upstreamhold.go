@@ -28,4 +28,8 @@ type UpstreamHold struct {
 	DecidedAt time.Time
 	Decision  string
 	Advisory  string
+	// Digest is the blob digest (hex SHA-512) of the bytes scanned,
+	// kept as evidence while held and served once released; "" for a
+	// hold recorded before they were kept.
+	Digest string
 }

@@ -127,6 +127,21 @@ func copyFiles(ctx context.Context, from blob.Store, dir string) (*Copied, error
 		out.Files++
 		out.Bytes += n
 	}
+	held, err := heldDigests(ctx, snap)
+	if err != nil {
+		return out, err
+	}
+	for d := range held {
+		if _, ok := byDigest[d]; ok {
+			continue
+		}
+		if n, err := copyBlob(ctx, from, to, blob.Digest(d)); err == nil {
+			out.Files++
+			out.Bytes += n
+		} else if ctx.Err() != nil {
+			return out, ctx.Err()
+		}
+	}
 	if len(bad) > 0 {
 		return out, fmt.Errorf("%w: %s; run `rampart admin blobs verify` on the source", ErrIncomplete, strings.Join(bad, "; "))
 	}

@@ -108,8 +108,12 @@ func Verify(ctx context.Context, st store.Store, blobs blob.Store) (*Report, err
 			rep.Problems = append(rep.Problems, Problem{Digest: d, Corrupt: true, HashesTo: got, Refs: byDigest[d]})
 		}
 	}
+	held, err := heldDigests(ctx, st)
+	if err != nil {
+		return rep, err
+	}
 	err = blobs.List(ctx, func(d blob.Digest) error {
-		if _, ok := byDigest[string(d)]; !ok {
+		if _, ok := byDigest[string(d)]; !ok && !held[string(d)] {
 			rep.Orphans = append(rep.Orphans, d)
 		}
 		return nil
@@ -192,6 +196,13 @@ func CollectOrphans(ctx context.Context, st store.Store, blobs agedStore, minAge
 		return nil, err
 	}
 	byDigest, _ := group(refs)
+	held, err := heldDigests(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	for d := range held {
+		byDigest[d] = nil
+	}
 	for _, d := range young {
 		if _, ok := byDigest[string(d)]; !ok {
 			out.Young++

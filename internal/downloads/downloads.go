@@ -2,6 +2,8 @@
 // ("weekly downloads") and the critical-package ranking: in memory,
 // de-duplicated per package, source and day, written to the store in
 // batches so that serving a tarball never waits on a database write.
+// Downloads of proxied versions (ProxiedCounter) count by the same rules,
+// per version, for the operator's list of proxied packages.
 package downloads
 
 import (
@@ -31,7 +33,26 @@ import (
 // holds only the batch, at most limits.MaxPendingDownloads entries. A
 // crash loses at most one interval of counts: they are statistics, not a
 // ledger.
-type Counter struct {
+type Counter struct{ *tally[int64] }
+
+// Proxied is a version proxied from an upstream registry, as its
+// downloads count (ProxiedCounter).
+type Proxied struct {
+	Ref      core.PackageRef
+	Version  string
+	Upstream string
+}
+
+// ProxiedCounter counts the complete downloads of proxied versions
+// (internal/upstream) by the same rules as Counter: once per version,
+// source and UTC day, batched within the same bound, written to
+// store.UpstreamUsage.
+type ProxiedCounter struct{ *tally[Proxied] }
+
+// tally is the batching both counters share: keys of type K (a package,
+// a proxied version), de-duplicated per source and day in memory and by
+// the store.
+type tally[K comparable] struct {
 	store store.Store
 	now   func() time.Time
 	log   *slog.Logger
@@ -39,21 +60,24 @@ type Counter struct {
 	key []byte
 	// full wakes Run to write a batch that reached its bound.
 	full chan struct{}
+	// count and sweep are the store's side (Counter, ProxiedCounter).
+	count func(tx store.Tx, k K, day time.Time, source string) error
+	sweep func(tx store.Tx, before time.Time) error
 
 	mu      sync.Mutex
-	pending map[downloadKey]struct{}
-	perPkg  map[int64]int64 // pending entries per package, for Pending
-	dropped int64           // downloads not counted because the batch was full
-	swept   int64           // the last day whose past sources were swept
+	pending map[downloadKey[K]]struct{}
+	perPkg  map[K]int64 // pending entries per key, for Pending
+	dropped int64       // downloads not counted because the batch was full
+	swept   int64       // the last day whose past sources were swept
 }
 
-// downloadKey is one download as it counts: a package, a UTC day (Unix
-// days) and a source address (sourceAddr). The address is hashed into
-// the source the store keeps (source) only when the batch is written:
-// an HMAC per download would cost the tarball path more than the rest of
-// the counting.
-type downloadKey struct {
-	pkg  int64
+// downloadKey is one download as it counts: a package (or proxied
+// version), a UTC day (Unix days) and a source address (sourceAddr).
+// The address is hashed into the source the store keeps (source) only
+// when the batch is written: an HMAC per download would cost the tarball
+// path more than the rest of the counting.
+type downloadKey[K comparable] struct {
+	pkg  K
 	day  int64
 	addr netip.Addr
 }
@@ -61,8 +85,35 @@ type downloadKey struct {
 // New returns a counter that writes to st, hashing client addresses
 // under key (LoadKey).
 func New(st store.Store, key []byte, now func() time.Time, log *slog.Logger) *Counter {
-	return &Counter{store: st, key: key, now: now, log: log, full: make(chan struct{}, 1),
-		pending: map[downloadKey]struct{}{}, perPkg: map[int64]int64{}}
+	return &Counter{newTally(st, key, now, log,
+		func(tx store.Tx, pkg int64, day time.Time, source string) error {
+			_, err := tx.CountDownload(pkg, day, source)
+			return err
+		},
+		func(tx store.Tx, before time.Time) error {
+			_, err := tx.SweepDownloadSources(before)
+			return err
+		})}
+}
+
+// NewProxied returns a counter of proxied downloads that writes to st,
+// hashing client addresses under the same key as New's (LoadKey).
+func NewProxied(st store.Store, key []byte, now func() time.Time, log *slog.Logger) *ProxiedCounter {
+	return &ProxiedCounter{newTally(st, key, now, log,
+		func(tx store.Tx, p Proxied, day time.Time, source string) error {
+			_, err := tx.CountUpstreamDownload(p.Ref, p.Version, p.Upstream, day, source)
+			return err
+		},
+		func(tx store.Tx, before time.Time) error {
+			_, err := tx.SweepUpstreamDownloadSources(before)
+			return err
+		})}
+}
+
+func newTally[K comparable](st store.Store, key []byte, now func() time.Time, log *slog.Logger,
+	count func(store.Tx, K, time.Time, string) error, sweep func(store.Tx, time.Time) error) *tally[K] {
+	return &tally[K]{store: st, key: key, now: now, log: log, full: make(chan struct{}, 1), count: count, sweep: sweep,
+		pending: map[downloadKey[K]]struct{}{}, perPkg: map[K]int64{}}
 }
 
 // keyMeta names the registry's secret key for hashing client
@@ -97,7 +148,7 @@ func LoadKey(ctx context.Context, st store.Store) ([]byte, error) {
 // under the registry's own key, so that the store never holds addresses,
 // not even as a hash anyone could reverse by trying all 2^32 IPv4
 // addresses; the rows go after the day anyway.
-func (c *Counter) source(addr netip.Addr) string {
+func (c *tally[K]) source(addr netip.Addr) string {
 	addr = addr.Unmap()
 	s := addr.String()
 	if addr.Is6() {
@@ -121,9 +172,10 @@ func sourceAddr(addr netip.Addr) netip.Addr {
 	return addr
 }
 
-// Add records one complete download of a package by addr.
-func (c *Counter) Add(pkgID int64, addr netip.Addr) {
-	k := downloadKey{pkg: pkgID, day: unixDay(c.now()), addr: sourceAddr(addr)}
+// Add records one complete download of a package (or proxied version)
+// by addr.
+func (c *tally[K]) Add(pkg K, addr netip.Addr) {
+	k := downloadKey[K]{pkg: pkg, day: unixDay(c.now()), addr: sourceAddr(addr)}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.pending[k]; ok {
@@ -138,25 +190,25 @@ func (c *Counter) Add(pkgID int64, addr netip.Addr) {
 		return
 	}
 	c.pending[k] = struct{}{}
-	c.perPkg[pkgID]++
+	c.perPkg[pkg]++
 }
 
 // Pending returns how many downloads of a package are waiting to be
 // written: an upper bound of what they will add, as the store may have
 // seen some of their sources earlier the same day.
-func (c *Counter) Pending(pkgID int64) int64 {
+func (c *tally[K]) Pending(pkg K) int64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.perPkg[pkgID]
+	return c.perPkg[pkg]
 }
 
 // Flush writes the pending downloads in one transaction, each counted
 // only if the store has not seen its source for that package and day,
 // and forgets the sources of past days once a day.
-func (c *Counter) Flush(ctx context.Context) error {
+func (c *tally[K]) Flush(ctx context.Context) error {
 	c.mu.Lock()
 	batch, dropped := c.pending, c.dropped
-	c.pending, c.perPkg, c.dropped = map[downloadKey]struct{}{}, map[int64]int64{}, 0
+	c.pending, c.perPkg, c.dropped = map[downloadKey[K]]struct{}{}, map[K]int64{}, 0
 	c.mu.Unlock()
 	if dropped > 0 {
 		c.log.WarnContext(ctx, "downloads not counted: too many distinct clients between two writes", "dropped", dropped, "limit", limits.MaxPendingDownloads)
@@ -170,13 +222,12 @@ func (c *Counter) Flush(ctx context.Context) error {
 	}
 	err := c.store.Update(ctx, func(tx store.Tx) error {
 		for k := range batch {
-			if _, err := tx.CountDownload(k.pkg, time.Unix(k.day*86400, 0).UTC(), c.source(k.addr)); err != nil {
+			if err := c.count(tx, k.pkg, time.Unix(k.day*86400, 0).UTC(), c.source(k.addr)); err != nil {
 				return err
 			}
 		}
 		if sweep {
-			_, err := tx.SweepDownloadSources(time.Unix(today*86400, 0).UTC())
-			return err
+			return c.sweep(tx, time.Unix(today*86400, 0).UTC())
 		}
 		return nil
 	})
@@ -194,7 +245,7 @@ func (c *Counter) Flush(ctx context.Context) error {
 
 // restore puts a batch that could not be written back, so that the next
 // flush retries it, within the bound.
-func (c *Counter) restore(batch map[downloadKey]struct{}) {
+func (c *tally[K]) restore(batch map[downloadKey[K]]struct{}) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for k := range batch {
@@ -212,7 +263,7 @@ func (c *Counter) restore(batch map[downloadKey]struct{}) {
 
 // Run flushes every interval, and as soon as a batch is full, until ctx
 // is done.
-func (c *Counter) Run(ctx context.Context, interval time.Duration) {
+func (c *tally[K]) Run(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {

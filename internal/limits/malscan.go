@@ -31,4 +31,9 @@ const (
 	// moderation page, and MaxDiffFiles the changed files shown.
 	MaxDiffFileBytes = 64 * 1024
 	MaxDiffFiles     = 20
+	// EvidenceContextLines are the lines shown either side of a finding
+	// on a held proxied version's evidence page, and
+	// MaxEvidenceLineBytes bounds each (minified code is one line).
+	EvidenceContextLines = 5
+	MaxEvidenceLineBytes = 400
 )

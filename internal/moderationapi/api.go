@@ -146,7 +146,7 @@ func route(method, escaped string) (*endpoint, string, string, error) {
 	case len(segs) == 1 && segs[0] == "rescan":
 		eps = rescan
 	case len(segs) >= 2 && segs[0] == "upstream":
-		eps, pkg, id = routeUpstream(segs[1:])
+		eps, pkg, id = routeUpstream(method, segs[1:])
 	case len(segs) >= 4 && segs[0] == "package":
 		// package/<name...>/v/<version>, or with an action after it; the
 		// method says which when a path could read either way.

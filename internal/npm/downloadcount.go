@@ -65,7 +65,13 @@ func (w *completeWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter 
 // inflate a package's downloads, and with them the unpublish policy and
 // the critical-package ranking, with requests that cost nothing.
 func (h *Handler) countIfComplete(r *http.Request, w *completeWriter, tb *registry.Tarball, addr netip.Addr) {
-	if r.Method == http.MethodGet && w.status == http.StatusOK && !w.failed && w.written == tb.Size {
+	if w.complete(r, tb.Size) {
 		h.reg.CountDownload(tb, addr)
 	}
+}
+
+// complete says whether the response was a complete GET of a file of
+// size bytes: the one rule for local and proxied downloads.
+func (w *completeWriter) complete(r *http.Request, size int64) bool {
+	return r.Method == http.MethodGet && w.status == http.StatusOK && !w.failed && w.written == size
 }

@@ -99,6 +99,11 @@ func (h *Handler) upstreamTarball(w http.ResponseWriter, r *http.Request, u *con
 	hdr.Set("Content-Type", "application/octet-stream")
 	hdr.Set("Cache-Control", "public, max-age=31536000, immutable")
 	hdr.Set("ETag", `"`+tb.Integrity+`"`)
-	http.ServeContent(w, r, file, tb.Modified, tb.ReadSeekCloser)
+	// Counted by the rule of local downloads (countIfComplete).
+	cw := &completeWriter{ResponseWriter: w}
+	http.ServeContent(cw, r, file, tb.Modified, tb.ReadSeekCloser)
+	if cw.complete(r, tb.Size) {
+		h.up.CountDownload(u, name, tb.Version, addr)
+	}
 	return nil
 }

@@ -292,6 +292,9 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 	screenUpstream(&upDeps, cfg, scanner, reg, st)
 	upDeps.Mailer = mailer
 	upDeps.Provenance = verifier
+	if err := upstreamDownloads(ctx, &upDeps, st, opts.Now, opts.Log); err != nil {
+		return nil, errors.Join(err, accts.Close(ctx))
+	}
 	upstreamNames(&upDeps, names)
 	accts.Orgs = org.New(st, mailer, cfg.PublicURL, opts.Now, opts.Log)
 	accts.SSO = openSSO(st, cfg, accts, opts.Now, opts.Log)
@@ -335,6 +338,7 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 		// Proxied packages' pages, where the registry has no such package.
 		webH.Mount(upstreampages.New(svc.Upstream, svc.Registry.HeldLocally))
 	}
+	proxiedPages(webH, svc)
 	if svc.SSO != nil {
 		webH.Mount(ssopages.New(svc.SSO))
 	}
@@ -394,6 +398,9 @@ func logStartupWarnings(cfg config.Config, log *slog.Logger) {
 func startJobs(svc *Services, cfg config.Config, log *slog.Logger) {
 	bg := svc.Background
 	bg.Go(bg.Context(), "download counts", func(ctx context.Context) { svc.Registry.RunBackground(ctx, 10*time.Second) })
+	if svc.Upstream != nil {
+		bg.Go(bg.Context(), "proxied download counts", func(ctx context.Context) { svc.Upstream.RunDownloads(ctx, 10*time.Second) })
+	}
 	startNotices(svc)
 	bg.Go(bg.Context(), "critical packages", func(ctx context.Context) { svc.Registry.Critical().Run(ctx, 24*time.Hour) })
 	if cfg.EmailDomains.Check {

@@ -3,16 +3,21 @@ package server
 import (
 	"context"
 	"io"
+	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/rampart/rampart/internal/advisory"
 	"github.com/rampart/rampart/internal/config"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/downloads"
 	"github.com/rampart/rampart/internal/namepolicy"
 	"github.com/rampart/rampart/internal/quarantine"
 	"github.com/rampart/rampart/internal/registry"
 	"github.com/rampart/rampart/internal/store"
 	"github.com/rampart/rampart/internal/upstream"
+	"github.com/rampart/rampart/internal/web"
+	"github.com/rampart/rampart/internal/web/proxiedpages"
 	"github.com/rampart/rampart/internal/web/quarantinepages"
 )
 
@@ -26,6 +31,43 @@ func screenUpstream(d *upstream.Deps, cfg config.Config, sc *quarantine.Scanner,
 		d.Summary = quarantine.Summary
 	}
 	d.Moderation = &upstream.Moderation{Authorize: quarantine.AuthorizeModeration, Reason: quarantine.Reason, Signed: reg.Signed}
+	if sc != nil {
+		d.Evidence = proxiedEvidence(sc)
+	}
+}
+
+// proxiedEvidence reads a held proxied version's kept bytes with the
+// reader and bounds of a local version's evidence.
+func proxiedEvidence(sc *quarantine.Scanner) upstream.ReadEvidence {
+	return func(r io.Reader, found []core.ScanFinding) ([]upstream.EvidenceFile, []upstream.FindingContext, error) {
+		files, ctxs, err := sc.ProxiedEvidence(r, found)
+		if err != nil {
+			return nil, nil, err
+		}
+		outF := make([]upstream.EvidenceFile, len(files))
+		for i, f := range files {
+			outF[i] = upstream.EvidenceFile(f)
+		}
+		outC := make([]upstream.FindingContext, len(ctxs))
+		for i, c := range ctxs {
+			outC[i] = upstream.FindingContext(c)
+		}
+		return outF, outC, nil
+	}
+}
+
+// upstreamDownloads counts proxied downloads as local ones are counted,
+// with the same key for client sources.
+func upstreamDownloads(ctx context.Context, d *upstream.Deps, st store.Store, now func() time.Time, log *slog.Logger) error {
+	if len(d.Upstreams) == 0 {
+		return nil
+	}
+	key, err := downloads.LoadKey(ctx, st)
+	if err != nil {
+		return err
+	}
+	d.Downloads = downloads.NewProxied(st, key, now, log)
+	return nil
 }
 
 // upstreamNames flags proxied names that resemble popular ones, with
@@ -80,4 +122,12 @@ func moderationPages(svc *Services) *quarantinepages.Pages {
 		g.WithUpstream(svc.Upstream)
 	}
 	return g
+}
+
+// proxiedPages mounts the operator's list of proxied packages when an
+// upstream is proxied.
+func proxiedPages(webH *web.Handler, svc *Services) {
+	if svc.Upstream != nil {
+		webH.Mount(proxiedpages.New(svc.Upstream))
+	}
 }

@@ -111,6 +111,7 @@ type Tx interface {
 	UpstreamPins
 	LogSeals
 	UpstreamHolds
+	UpstreamUsage
 	Invites
 	SSOIdentities
 	VersionPages

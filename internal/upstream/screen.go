@@ -115,8 +115,15 @@ func (s *Service) scanFetched(ctx context.Context, u *config.Upstream, sc *scree
 		rules = append(rules, x.Rule)
 	}
 	js, _ := json.Marshal(found)
+	// The bytes are kept as the hold's evidence (evidence.go), never
+	// served while held; stored only once the hold is recorded, so that
+	// no failure leaves them where Tarball would serve them unheld.
+	digest, err := fileDigest(tmp)
+	if err != nil {
+		return err
+	}
 	now := s.d.Now()
-	h := core.UpstreamHold{Ref: core.NPM(name), Version: f.version, Upstream: u.Name, Integrity: f.integrity, Reason: why, Findings: js, At: now, State: core.UpstreamHeld}
+	h := core.UpstreamHold{Ref: core.NPM(name), Version: f.version, Upstream: u.Name, Integrity: f.integrity, Reason: why, Findings: js, At: now, State: core.UpstreamHeld, Digest: digest}
 	err = s.d.Store.Update(ctx, func(tx store.Tx) error {
 		if err := tx.PutUpstreamHold(h); err != nil {
 			return err
@@ -134,6 +141,8 @@ func (s *Service) scanFetched(ctx context.Context, u *config.Upstream, sc *scree
 	if err == nil {
 		s.notices.Wake()
 	}
+	// Kept even if the client went away: the moderators need them.
+	s.keepEvidence(context.WithoutCancel(ctx), tmp, digest)
 	s.d.Log.Warn("upstream: the malware scan held a proxied version", "upstream", u.Name, "package", name, "version", f.version, "reason", why)
 	s.forget(u, name)
 	sc.holds[f.version] = h

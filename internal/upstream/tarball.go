@@ -26,6 +26,7 @@ type Tarball struct {
 	Size      int64
 	Integrity string
 	Modified  time.Time
+	Version   string // the proxied version, for the download counts
 }
 
 // Tarball returns the tarball file of name from upstream u: from the blob
@@ -51,10 +52,10 @@ func (s *Service) Tarball(ctx context.Context, u *config.Upstream, name, fileNam
 	if err := s.checkProvenance(ctx, u, doc, name, f); err != nil {
 		return nil, err
 	}
-	digest, known := digestOf(f.integrity)
+	digest, known := storedDigest(sc, f)
 	if known {
 		if r, size, err := s.d.Blobs.Open(ctx, digest); err == nil {
-			return &Tarball{ReadSeekCloser: r, Size: size, Integrity: f.integrity, Modified: doc.Modified}, nil
+			return &Tarball{ReadSeekCloser: r, Size: size, Integrity: f.integrity, Modified: doc.Modified, Version: f.version}, nil
 		}
 	}
 	tmp, digest, err := s.download(ctx, u, name, f)
@@ -76,7 +77,7 @@ func (s *Service) Tarball(ctx context.Context, u *config.Upstream, name, fileNam
 	if err != nil {
 		return nil, err
 	}
-	return &Tarball{ReadSeekCloser: r, Size: size, Integrity: f.integrity, Modified: doc.Modified}, nil
+	return &Tarball{ReadSeekCloser: r, Size: size, Integrity: f.integrity, Modified: doc.Modified, Version: f.version}, nil
 }
 
 // digestOf is the blob digest a sha512 integrity names.

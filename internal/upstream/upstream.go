@@ -19,9 +19,13 @@
 //     stored (in the blob store, by digest) or served.
 //   - Screening as for local versions (screen.go, moderation.go): the
 //     malware scan on a tarball's first download (a finding holds the
-//     version for the moderators, who release or confirm it), MAL-
+//     version for the moderators, who release or confirm it, its bytes
+//     kept as evidence and never served while held: evidence.go), MAL-
 //     advisories blocking the versions they name, typosquatting flags on
 //     look-alike names (typosquat.go).
+//   - Complete downloads of proxied versions counted by the rules of
+//     local ones (internal/downloads), for the staff's list of proxied
+//     packages (downloads.go).
 //   - Upstream registry signatures verified with the upstream's keys and
 //     passed through, its keys listed beside this registry's
 //     (signatures.go).
@@ -53,6 +57,7 @@ import (
 	"github.com/rampart/rampart/internal/blob"
 	"github.com/rampart/rampart/internal/config"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/downloads"
 	"github.com/rampart/rampart/internal/mail"
 	"github.com/rampart/rampart/internal/notifier"
 	"github.com/rampart/rampart/internal/provenance"
@@ -94,6 +99,12 @@ type Deps struct {
 	// (provenance.go) against the registry's trusted root; required by
 	// an upstream with verify_provenance.
 	Provenance *provenance.Verifier
+	// Evidence reads a held version's kept bytes for its evidence page
+	// (evidence.go; nil: files not shown).
+	Evidence ReadEvidence
+	// Downloads counts complete downloads of proxied versions
+	// (downloads.go; nil: not counted).
+	Downloads *downloads.ProxiedCounter
 }
 
 // Service is the proxy.

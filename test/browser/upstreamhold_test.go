@@ -99,6 +99,12 @@ func TestUpstreamHeldVersionsModeratedOnTheWeb(t *testing.T) {
 	mustContain(t, b.text(`p.state`), "held")
 	mustContain(t, b.text(`table.findings`), "RAMPART-CREDENTIAL-EXFILTRATION", "install.js", "critical", ".npmrc")
 	mustContain(t, b.text(`dl.upstream-source`), "public", "sha512-")
+	// The bytes held are kept as evidence: the files, and the flagged
+	// file's lines around the finding, the matched one marked.
+	b.run("read the kept files", chromedp.WaitVisible(chromedp.CSS(`table.files tr.file`)))
+	mustContain(t, b.text(`table.files`), "install.js", "package.json", "README.md")
+	mustContain(t, b.text(`figure.finding-context[data-file="install.js"]`), "install.js", "RAMPART-CREDENTIAL-EXFILTRATION", "line 1")
+	mustContain(t, b.text(`figure.finding-context pre.excerpt span.match`), "readFileSync(os.homedir() + '/.npmrc')")
 	b.run("release it",
 		chromedp.SetValue(chromedp.CSS(`form.release input[name="reason"]`), "our own test fixture"),
 		chromedp.Click(chromedp.CSS(`form.release button`)),
@@ -109,6 +115,19 @@ func TestUpstreamHeldVersionsModeratedOnTheWeb(t *testing.T) {
 	if r := install("up-falsepos"); r.Err != nil {
 		t.Fatalf("npm install of the released version failed:\n%s", r.Output())
 	}
+	// The decided view keeps it, with who decided and why.
+	b.run("open the decided proxied versions",
+		chromedp.Navigate(s.URL+"moderation"),
+		chromedp.WaitVisible(chromedp.CSS(`p.proxied-links`)),
+		chromedp.Click(chromedp.CSS(`p.proxied-links a[href="/moderation/upstream/decided"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`table.decided-proxied`)),
+	)
+	mustContain(t, b.text(`tr.decided-proxied-version[data-version="up-falsepos@1.0.0"]`), "released", "chief", "our own test fixture", "public")
+	b.run("its evidence stays readable",
+		chromedp.Click(chromedp.CSS(`tr.decided-proxied-version[data-version="up-falsepos@1.0.0"] a`)),
+		chromedp.WaitVisible(chromedp.CSS(`table.files tr.file`)),
+	)
+	mustContain(t, b.text(`table.files`), "install.js")
 
 	b.run("open the other's evidence",
 		chromedp.Navigate(s.URL+"moderation"),
@@ -160,6 +179,32 @@ func TestUpstreamHeldVersionsModeratedOnTheWeb(t *testing.T) {
 	b.run("open the admin area", chromedp.Navigate(s.URL+"admin"), chromedp.WaitVisible(chromedp.CSS(`table.events`)))
 	events := b.text(`table.events`)
 	mustContain(t, events, "upstream.decide", "chief", "up-stealer@1.0.0", "up-falsepos@1.0.0")
+	// The operator's list of proxied packages: the released version's one
+	// complete download (the refused first attempt counted nothing), the
+	// holds, the pinned integrity.
+	b.run("open the proxied packages",
+		chromedp.Navigate(s.URL+"admin/proxied?q=up-"),
+		chromedp.WaitVisible(chromedp.CSS(`table.proxied-packages tr.proxied-package`)),
+	)
+	falsepos := `tr.proxied-package[data-package="up-falsepos"]`
+	if got := strings.TrimSpace(b.text(falsepos + ` td.downloads`)); got != "1" {
+		t.Fatalf("up-falsepos's downloads on the admin page: %q, want 1\n%s", got, b.text(`table.proxied-packages`))
+	}
+	mustContain(t, b.text(falsepos), "public", "1.0.0", "sha512-", "released")
+	mustContain(t, b.text(`tr.proxied-package[data-package="up-stealer"]`), "confirmed")
+	b.run("search by name prefix",
+		chromedp.SetValue(chromedp.CSS(`#proxied-q`), "up-st"),
+		chromedp.Submit(chromedp.CSS(`form.proxied-search`)),
+		chromedp.WaitVisible(chromedp.CSS(`tr.proxied-package[data-package="up-stealer"]`)),
+	)
+	if strings.Contains(b.text(`table.proxied-packages`), "up-falsepos") {
+		t.Fatalf("the search for up-st lists up-falsepos:\n%s", b.text(`table.proxied-packages`))
+	}
+	b.run("the decided view lists the confirmation first",
+		chromedp.Navigate(s.URL+"moderation/upstream/decided"),
+		chromedp.WaitVisible(chromedp.CSS(`table.decided-proxied`)),
+	)
+	mustContain(t, b.text(`table.decided-proxied tbody tr:first-child`), "up-stealer@1.0.0", "confirmed", "chief", "MAL-")
 }
 
 // upstreamHoldGet fetches url as an anonymous client: its status and body.

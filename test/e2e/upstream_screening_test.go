@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -32,7 +33,7 @@ func TestUpstreamMalwareAndAdvisories(t *testing.T) {
 	publish(t, upAlice, pkg{Name: "lodahs", Version: "1.0.0"})
 	publish(t, upAlice, pkg{Name: "up-sneaky", Version: "1.0.0"})
 	publish(t, upAlice, pkg{Name: "up-sneaky", Version: "1.1.0"})
-	front, _ := newCounting(t, up)
+	front, fetched := newCounting(t, up)
 
 	s := server(t, fmt.Sprintf(`
 [[upstream]]
@@ -65,6 +66,13 @@ packages = ["*"]
 		!strings.Contains(string(held.Body), "RAMPART-CREDENTIAL-EXFILTRATION") || !strings.Contains(string(held.Body), `"upstream":"public"`) {
 		t.Fatalf("upstream/held: %d %s", held.Status, held.Body)
 	}
+	// The held bytes are kept as evidence: the files, and the finding in
+	// its file's lines.
+	ev := mod.call(t, "GET", "upstream/package/up-falsepos/v/1.0.0", nil)
+	if ev.Status != http.StatusOK || !strings.Contains(string(ev.Body), `"path":"install.js"`) || !strings.Contains(string(ev.Body), `"path":"package.json"`) ||
+		!strings.Contains(string(ev.Body), `"file":"install.js"`) || !strings.Contains(string(ev.Body), "collect.invalid") || !strings.Contains(string(ev.Body), `"state":"held"`) {
+		t.Fatalf("upstream evidence: %d %s", ev.Status, ev.Body)
+	}
 	// Not without a moderator's code.
 	if r := do(t, "POST", s.URL+"-/rampart/v1/moderation/upstream/package/up-stealer/v/1.0.0/confirm", mod.token, map[string]string{"reason": "x"}); r.Status != http.StatusUnauthorized && r.Status != http.StatusForbidden {
 		t.Fatalf("confirm without a code: %d %s", r.Status, r.Body)
@@ -95,6 +103,24 @@ packages = ["*"]
 	}
 	if again := mod.call(t, "POST", "upstream/package/up-falsepos/v/1.0.0/confirm", map[string]string{"reason": "x"}); again.Status != http.StatusNotFound {
 		t.Fatalf("a second decision: %d %s", again.Status, again.Body)
+	}
+	// Served from the bytes kept at the hold, not fetched again.
+	if n := fetched.count("/up-falsepos/-/"); n != 1 {
+		t.Fatalf("the upstream was asked %d times for up-falsepos's tarball, want once (the release serves the kept bytes)", n)
+	}
+	// Both decisions are listed, the newest first, with who decided.
+	dec := mod.call(t, "GET", "upstream/decided", nil)
+	var decided struct {
+		Total    int                 `json:"total"`
+		Versions []map[string]string `json:"versions"`
+	}
+	if err := json.Unmarshal(dec.Body, &decided); err != nil || decided.Total != 2 || len(decided.Versions) != 2 ||
+		decided.Versions[0]["package"] != "up-falsepos" || decided.Versions[0]["state"] != "released" || decided.Versions[0]["decided_by"] != "carol" ||
+		decided.Versions[1]["package"] != "up-stealer" || decided.Versions[1]["advisory"] != malID {
+		t.Fatalf("upstream/decided: %d %s", dec.Status, dec.Body)
+	}
+	if ev := mod.call(t, "GET", "upstream/package/up-stealer/v/1.0.0", nil); ev.Status != http.StatusOK || !strings.Contains(string(ev.Body), `"path":"install.js"`) || !strings.Contains(string(ev.Body), `"state":"confirmed"`) {
+		t.Fatalf("a confirmed version's evidence: %d %s", ev.Status, ev.Body)
 	}
 
 	// A MAL- advisory of this registry's on a proxied version never held.

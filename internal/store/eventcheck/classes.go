@@ -245,6 +245,13 @@ var Methods = map[string]Rule{
 	"PutUpstreamProvenance": {Security, "decides for good whether a proxied version's build provenance lets it be served; EventUpstreamProvenance"},
 	"UpstreamProvenanceOf":  {Read, ""},
 	"UpstreamProvenances":   {Read, ""},
+	// UpstreamUsage
+	"CountUpstreamDownload":        {Bookkeeping, "a statistic of proxied downloads for the operator; decides nothing about what is served"},
+	"SweepUpstreamDownloadSources": {Bookkeeping, "forgets de-duplication rows of past days"},
+	"ProxiedPackages":              {Read, ""},
+	"ProxiedVersions":              {Read, ""},
+	"DecidedUpstreamHolds":         {Read, ""},
+	"UpstreamHoldDigests":          {Read, ""},
 	// Invites, SSOIdentities
 	"CreateInvite":    {Security, "an address may sign up on an invite-only registry; EventInviteCreate"},
 	"UseInvite":       {Security, "an invitation became an account; EventInviteUse"},

@@ -13,15 +13,15 @@ func (t *tx) PutUpstreamHold(h core.UpstreamHold) error {
 	if h.Findings == nil {
 		h.Findings = []byte("[]")
 	}
-	_, err := t.exec(`INSERT INTO upstream_holds (ecosystem, name, version, upstream, integrity, reason, findings, at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		h.Ref.Ecosystem, h.Ref.Name, h.Version, h.Upstream, h.Integrity, h.Reason, h.Findings, ms(h.At), core.UpstreamHeld)
+	_, err := t.exec(`INSERT INTO upstream_holds (ecosystem, name, version, upstream, integrity, reason, findings, at, state, digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		h.Ref.Ecosystem, h.Ref.Name, h.Version, h.Upstream, h.Integrity, h.Reason, h.Findings, ms(h.At), core.UpstreamHeld, h.Digest)
 	if err != nil {
 		return conflict(err, "%s@%s already held", h.Ref.Name, h.Version)
 	}
 	return nil
 }
 
-const upstreamHoldCols = `ecosystem, name, version, upstream, integrity, reason, findings, at, state, decided_by, decided_at, decision, advisory`
+const upstreamHoldCols = `ecosystem, name, version, upstream, integrity, reason, findings, at, state, decided_by, decided_at, decision, advisory, digest`
 
 func scanUpstreamHolds(rows *sql.Rows) ([]core.UpstreamHold, error) {
 	defer rows.Close()
@@ -29,7 +29,7 @@ func scanUpstreamHolds(rows *sql.Rows) ([]core.UpstreamHold, error) {
 	for rows.Next() {
 		var h core.UpstreamHold
 		var at, decided int64
-		if err := rows.Scan(&h.Ref.Ecosystem, &h.Ref.Name, &h.Version, &h.Upstream, &h.Integrity, &h.Reason, &h.Findings, &at, &h.State, &h.DecidedBy, &decided, &h.Decision, &h.Advisory); err != nil {
+		if err := rows.Scan(&h.Ref.Ecosystem, &h.Ref.Name, &h.Version, &h.Upstream, &h.Integrity, &h.Reason, &h.Findings, &at, &h.State, &h.DecidedBy, &decided, &h.Decision, &h.Advisory, &h.Digest); err != nil {
 			return nil, err
 		}
 		h.At = fromMS(at)

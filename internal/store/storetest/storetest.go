@@ -52,6 +52,7 @@ import (
 	"github.com/rampart/rampart/internal/store/storetest/suite"
 	"github.com/rampart/rampart/internal/store/storetest/trust"
 	"github.com/rampart/rampart/internal/store/storetest/upstream"
+	"github.com/rampart/rampart/internal/store/storetest/upstreamusage"
 	"github.com/rampart/rampart/internal/store/storetest/versionpages"
 	"github.com/rampart/rampart/internal/store/storetest/versionreaders"
 )
@@ -107,6 +108,7 @@ var roles = []struct {
 	{"UpstreamPins", upstream.RunUpstreamPins},
 	{"LogSeals", logseals.RunLogSeals},
 	{"UpstreamHolds", upstream.RunUpstreamHolds},
+	{"UpstreamUsage", upstreamusage.RunUpstreamUsage},
 	{"Invites", access.RunInvites},
 	{"SSOIdentities", access.RunSSOIdentities},
 	{"VersionPages", versionpages.RunVersionPages},

@@ -7,7 +7,10 @@
 // against the previous version) and the moderators' buttons: hold,
 // release, remove, restore, confirm. With an upstream proxy, the area
 // also lists the proxied versions the scan held, each with its evidence
-// page and the buttons release and confirm (upstream.go).
+// page (the findings, the files of the bytes held, each flagged file's
+// lines around the finding) and the buttons release and confirm
+// (upstream.go), and links the decided ones, newest first
+// (upstreamdecided.go).
 //
 // Every read and action is decided by the service (authz.Moderate: the
 // site's moderators and administrators, with the second factor
@@ -78,6 +81,9 @@ type areaBody struct {
 	// without a proxy) and ProxiedTotal how many there are.
 	Proxied      []upstreamRow
 	ProxiedTotal int
+	// UpstreamOn links the decided proxied versions and the proxied
+	// packages (a registry that proxies an upstream).
+	UpstreamOn bool
 }
 
 type heldRow struct {
@@ -104,7 +110,7 @@ func (g *Pages) renderArea(w http.ResponseWriter, r *http.Request, p authz.Princ
 	for _, hv := range list {
 		b.Held = append(b.Held, heldRow{HeldVersion: hv, URL: VersionPath(hv.Ref.Name, hv.Version)})
 	}
-	b.Total = total
+	b.Total, b.UpstreamOn = total, g.up != nil
 	if b.Proxied, b.ProxiedTotal, err = g.upstreamHeld(r, p); err != nil {
 		return err
 	}

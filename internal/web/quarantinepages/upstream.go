@@ -2,13 +2,13 @@ package quarantinepages
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/upstream"
 	"github.com/rampart/rampart/internal/web/webkit"
 )
 
@@ -27,6 +27,8 @@ const pathUpstream = pathModeration + "/upstream/package/"
 type Upstream interface {
 	HeldVersions(ctx context.Context, p authz.Principal, limit, offset int) ([]core.UpstreamHold, int, error)
 	Hold(ctx context.Context, p authz.Principal, name, version string) (*core.UpstreamHold, error)
+	Evidence(ctx context.Context, p authz.Principal, name, version string) (*upstream.Evidence, error)
+	DecidedVersions(ctx context.Context, p authz.Principal, limit, offset int) ([]core.UpstreamHold, int, error)
 	Release(ctx context.Context, p authz.Principal, name, version, why string) error
 	Confirm(ctx context.Context, p authz.Principal, name, version, why string) (string, error)
 }
@@ -53,6 +55,7 @@ func (g *Pages) mountUpstream(sh webkit.Shell) {
 	}
 	sh.Handle("GET "+pathUpstream+"{rest...}", g.upstreamPage)
 	sh.Handle("POST "+pathUpstream+"{rest...}", g.upstreamAction)
+	sh.Handle("GET "+pathUpstreamDecided, g.upstreamDecidedPage)
 }
 
 type upstreamRow struct {
@@ -80,6 +83,9 @@ func (g *Pages) upstreamHeld(r *http.Request, p authz.Principal) ([]upstreamRow,
 type upstreamBody struct {
 	Hold     *core.UpstreamHold
 	Findings []core.ScanFinding
+	// Evidence is the files and each finding in its file (evidence.go in
+	// internal/upstream).
+	Evidence *upstream.Evidence
 	Held     bool
 	Done     string
 	Error    string
@@ -99,19 +105,15 @@ func (g *Pages) upstreamPage(w http.ResponseWriter, r *http.Request, p authz.Pri
 }
 
 func (g *Pages) renderUpstream(w http.ResponseWriter, r *http.Request, p authz.Principal, status int, name, version string, b upstreamBody) error {
-	h, err := g.up.Hold(r.Context(), p, name, version)
+	ev, err := g.up.Evidence(r.Context(), p, name, version)
 	if err != nil {
 		if g.sh.StepUpRedirect(w, r, p, err) {
 			return nil
 		}
 		return err
 	}
-	b.Hold, b.Held, b.Action = h, h.State == core.UpstreamHeld, UpstreamPath(name, version)
-	if len(h.Findings) > 0 {
-		if err := json.Unmarshal(h.Findings, &b.Findings); err != nil {
-			b.Error = "the findings stored with this hold cannot be read: " + err.Error()
-		}
-	}
+	h := ev.Hold
+	b.Hold, b.Held, b.Action, b.Findings, b.Evidence = h, h.State == core.UpstreamHeld, UpstreamPath(name, version), ev.Findings, ev
 	return templates.Render(w, r, p, status, "upstream", webkit.Data{Title: name + "@" + version + " (proxied) · Moderation", Body: b})
 }
 
