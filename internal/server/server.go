@@ -53,6 +53,7 @@ import (
 	"github.com/rampart/rampart/internal/throttle"
 	"github.com/rampart/rampart/internal/tlog"
 	"github.com/rampart/rampart/internal/upstream"
+	"github.com/rampart/rampart/internal/upstream/proxyview"
 	"github.com/rampart/rampart/internal/web"
 	"github.com/rampart/rampart/internal/web/adminpages"
 	"github.com/rampart/rampart/internal/web/advisorypages"
@@ -336,7 +337,7 @@ func Handler(svc *Services, cfg config.Config, log *slog.Logger) http.Handler {
 	webH.Mount(tokenpages.New(svc.Authn, cfg.PublicURL))
 	if svc.Upstream != nil {
 		// Proxied packages' pages, where the registry has no such package.
-		webH.Mount(upstreampages.New(svc.Upstream, svc.Registry.HeldLocally))
+		webH.Mount(upstreampages.New(proxyview.New(svc.Upstream, svc.Store), svc.Registry.HeldLocally))
 	}
 	proxiedPages(webH, svc)
 	if svc.SSO != nil {

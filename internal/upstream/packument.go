@@ -21,6 +21,7 @@ import (
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/event"
 	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/upstream/provrules"
 )
 
 // entry is one proxied packument: the upstream's bytes as fetched and the
@@ -45,7 +46,7 @@ type Document struct {
 	// (screen.go) to why, for the clear refusal of its tarball.
 	refused map[string]error
 	// prov is what is known of the versions' provenance (provenance.go).
-	prov *provView
+	prov *provrules.Versions
 }
 
 // file is a served version's tarball.
@@ -59,6 +60,10 @@ type file struct {
 	attest    string
 	published time.Time
 }
+
+// Refused maps the file name of each version the screening left out to
+// why (its pages say so).
+func (d *Document) Refused() map[string]error { return d.refused }
 
 // meta is what the cache file keeps beside the document.
 type meta struct {
@@ -271,7 +276,7 @@ func (s *Service) serve(ctx context.Context, u *config.Upstream, name string, ra
 	var fresh []core.UpstreamPin
 	var mismatches, refusals []*core.Event
 	files, refused := map[string]file{}, map[string]error{}
-	pv := newProvView(versions, times, provs)
+	pv := provrules.New(versions, times, provs)
 	kept := map[string]time.Time{}
 	for v, mv := range versions {
 		m, ok := mv.(map[string]any)

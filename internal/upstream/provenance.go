@@ -2,14 +2,8 @@ package upstream
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
-	"net/url"
-	"path"
-	"sort"
 	"strings"
 	"time"
 
@@ -19,6 +13,7 @@ import (
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/provenance"
 	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/upstream/provrules"
 )
 
 // Build provenance of proxied versions. Where an upstream announces a
@@ -50,145 +45,44 @@ import (
 // installs are worth a fetch. What is recorded applies to packuments
 // from then on (a refused version leaves them).
 
-// announcement is a version whose provenance the upstream announced.
-type announcement struct {
-	version   string
-	published time.Time
-}
-
-// provView is what the packument's build knows of provenance: the
-// versions that announce it, oldest first, and the outcomes recorded.
-type provView struct {
-	announced []announcement
-	records   map[string]core.UpstreamProvenance // by version, no bundles
-}
-
-// newProvView reads the announcements of every version in the upstream's
-// document (before any is left out: a version hidden by the cooldown
-// still shows where the package stands) and the recorded outcomes.
-func newProvView(versions, times map[string]any, records []core.UpstreamProvenance) *provView {
-	pv := &provView{records: map[string]core.UpstreamProvenance{}}
-	for v, mv := range versions {
-		m, _ := mv.(map[string]any)
-		dist, _ := m["dist"].(map[string]any)
-		if announcesProvenance(dist) {
-			published, _ := time.Parse(time.RFC3339, str(times[v]))
-			pv.announced = append(pv.announced, announcement{v, published})
-		}
-	}
-	sort.Slice(pv.announced, func(i, j int) bool { return pv.announced[i].published.Before(pv.announced[j].published) })
-	for _, r := range records {
-		pv.records[r.Version] = r
-	}
-	return pv
-}
-
-// announcesProvenance reports whether dist announces build provenance
-// (npm: dist.attestations.provenance).
-func announcesProvenance(dist map[string]any) bool {
-	att, _ := dist["attestations"].(map[string]any)
-	prov, _ := att["provenance"].(map[string]any)
-	return att != nil && str(att["url"]) != "" && prov != nil
-}
-
-// earlier returns the versions that announced provenance before
-// published, newest first.
-func (pv *provView) earlier(published time.Time) []announcement {
-	var out []announcement
-	for i := len(pv.announced) - 1; i >= 0; i-- {
-		if a := pv.announced[i]; !published.IsZero() && a.published.Before(published) {
-			out = append(out, a)
-		}
-	}
-	return out
-}
-
 // provenanceAtServe decides what a packument says of a kept version's
 // provenance: an error (the version is left out) for a recorded refusal
 // or a continuity break visible from what is known; else dist's
 // attestations link is pointed at this registry when it announces
 // provenance, and the upstream's link is returned (the file's, for the
 // check on first download).
-func (s *Service) provenanceAtServe(pv *provView, u *config.Upstream, name, version, integrity string, dist map[string]any, published time.Time, events *[]*core.Event) (string, error) {
-	if !announcesProvenance(dist) {
-		if a := pv.earlier(published); len(a) > 0 && u.ContinuityOn() && !provenanceAllowed(u, name, version) {
-			why := fmt.Sprintf("it was published without build provenance, after %s was published with it (provenance continuity: a stolen publish token typically publishes from outside the project's CI)", a[0].version)
+func (s *Service) provenanceAtServe(pv *provrules.Versions, u *config.Upstream, name, version, integrity string, dist map[string]any, published time.Time, events *[]*core.Event) (string, error) {
+	if !provrules.Announces(dist) {
+		if why := pv.WithoutProvenance(u, name, version, published); why != "" {
 			if e := s.provenanceRefused(u, name, version, integrity, "", why); e != nil {
 				*events = append(*events, e)
 			}
-			return "", provenanceRefusal(u, name, version, why)
+			return "", provrules.Refusal(u, name, version, why)
 		}
 		delete(dist, "attestations")
 		return "", nil
 	}
 	att := dist["attestations"].(map[string]any)
 	from := str(att["url"])
-	if !checkAttestURL(u, from) {
+	if !provrules.FetchAllowed(u, from) {
 		why := "its attestations are announced outside the upstream's origin, where this registry does not fetch"
 		if e := s.provenanceRefused(u, name, version, integrity, "", why); e != nil {
 			*events = append(*events, e)
 		}
-		return "", provenanceRefusal(u, name, version, why)
+		return "", provrules.Refusal(u, name, version, why)
 	}
-	if r, ok := pv.records[version]; ok && r.State == core.UpstreamProvenanceRefused {
-		return "", provenanceRefusal(u, name, version, r.Reason)
+	if r, ok := pv.Records[version]; ok && r.State == core.UpstreamProvenanceRefused {
+		return "", provrules.Refusal(u, name, version, r.Reason)
 	}
-	if r, ok := pv.records[version]; ok && r.Facts != nil {
-		if prev := pv.previousVerified(published); prev != nil {
-			if why := continuityBreak(u, name, version, r.Facts, prev); why != "" {
-				return "", provenanceRefusal(u, name, version, why)
+	if r, ok := pv.Records[version]; ok && r.Facts != nil {
+		if prev := pv.PreviousVerified(published); prev != nil {
+			if why := provrules.Break(u, name, version, r.Facts, prev); why != "" {
+				return "", provrules.Refusal(u, name, version, why)
 			}
 		}
 	}
 	att["url"] = s.d.PublicURL + "-/npm/v1/attestations/" + strings.Replace(name, "/", "%2f", 1) + "@" + version
 	return from, nil
-}
-
-// previousVerified is the recorded, verified provenance of the newest
-// version that announced it before published; nil if none is recorded.
-func (pv *provView) previousVerified(published time.Time) *core.UpstreamProvenance {
-	for _, a := range pv.earlier(published) {
-		if r, ok := pv.records[a.version]; ok && r.State == core.UpstreamProvenanceVerified {
-			return &r
-		}
-	}
-	return nil
-}
-
-// continuityBreak says why got breaks continuity with prev (the newest
-// verified provenance before it), "" if it does not or the version is
-// exempt.
-func continuityBreak(u *config.Upstream, name, version string, got *core.Provenance, prev *core.UpstreamProvenance) string {
-	if !u.ContinuityOn() || provenanceAllowed(u, name, version) || prev.Facts == nil {
-		return ""
-	}
-	d := provenance.Continuity(name, core.ProvenancePolicy{}, prev.Facts, got, false)
-	if d.Outcome == provenance.Allow {
-		return ""
-	}
-	return fmt.Sprintf("it was built from %s, but %s was built from %s (provenance continuity: a package does not move to another source repository between two releases unless someone who should not have published did)", d.Got, prev.Version, d.Expected)
-}
-
-// provenanceAllowed reports whether the operator exempted name or
-// name@version from continuity.
-func provenanceAllowed(u *config.Upstream, name, version string) bool {
-	for _, p := range u.ProvenanceAllow {
-		if p == name+"@"+version {
-			return true
-		}
-		if ok, _ := path.Match(p, name); ok || p == "*" {
-			return true
-		}
-	}
-	return false
-}
-
-// provenanceRefusal is the error a client gets for a version refused for
-// its provenance.
-func provenanceRefusal(u *config.Upstream, name, version, why string) error {
-	return core.Errorf(core.KindForbidden,
-		"%s@%s (from the upstream registry %q) is not served: %s. Pin an earlier version, or ask this registry's operators to look (the refusal is in the event log; they may exempt the package with provenance_allow if it is legitimate)",
-		name, version, u.Name, why)
 }
 
 // provenanceRefused logs a refusal and returns its event, once per
@@ -230,7 +124,7 @@ func (s *Service) checkProvenance(ctx context.Context, u *config.Upstream, doc *
 		return err
 	}
 	if r.State != core.UpstreamProvenanceVerified {
-		return provenanceRefusal(u, name, f.version, r.Reason)
+		return provrules.Refusal(u, name, f.version, r.Reason)
 	}
 	if u.ContinuityOn() {
 		prev, err := s.previousProvenance(ctx, u, doc, name, f)
@@ -238,7 +132,7 @@ func (s *Service) checkProvenance(ctx context.Context, u *config.Upstream, doc *
 			return err
 		}
 		if prev != nil {
-			if why := continuityBreak(u, name, f.version, r.Facts, prev); why != "" {
+			if why := provrules.Break(u, name, f.version, r.Facts, prev); why != "" {
 				return s.continuityRefused(ctx, u, name, f, r, why)
 			}
 		}
@@ -258,14 +152,14 @@ func (s *Service) checkProvenance(ctx context.Context, u *config.Upstream, doc *
 // fetch the whole history. nil if none is found.
 func (s *Service) previousProvenance(ctx context.Context, u *config.Upstream, doc *Document, name string, f file) (*core.UpstreamProvenance, error) {
 	fetched := 0
-	for _, a := range doc.prov.earlier(f.published) {
-		if rec, ok := doc.prov.records[a.version]; ok {
+	for _, a := range doc.prov.Earlier(f.published) {
+		if rec, ok := doc.prov.Records[a.Version]; ok {
 			if rec.State == core.UpstreamProvenanceVerified {
 				return &rec, nil
 			}
 			continue
 		}
-		prev, served := doc.versionFile(a.version)
+		prev, served := doc.versionFile(a.Version)
 		if !served || fetched == limits.MaxUpstreamProvenanceLookback {
 			continue // not served here (its cooldown), so never checked
 		}
@@ -290,7 +184,7 @@ func (s *Service) continuityRefused(ctx context.Context, u *config.Upstream, nam
 		}
 	}
 	s.forget(u, name)
-	return provenanceRefusal(u, name, f.version, why)
+	return provrules.Refusal(u, name, f.version, why)
 }
 
 // verifiedProvenance returns a version's recorded outcome, verifying its
@@ -320,7 +214,7 @@ func (s *Service) verifiedProvenance(ctx context.Context, u *config.Upstream, na
 	now := s.d.Now()
 	rec = &core.UpstreamProvenance{Ref: ref, Version: f.version, Upstream: u.Name, Integrity: f.integrity, At: now}
 	if verdict == "" {
-		sum, ok := sha512Of(f.integrity)
+		sum, ok := provrules.SHA512Of(f.integrity)
 		if !ok {
 			verdict = "its integrity is not a SHA-512 digest, which build provenance is about"
 		} else if facts, err := s.d.Provenance.Verify(bundle, provenance.Subject{Name: provenance.PackageURL(ref, f.version), SHA512: sum}); err != nil {
@@ -356,14 +250,6 @@ func (s *Service) verifiedProvenance(ctx context.Context, u *config.Upstream, na
 	return rec, nil
 }
 
-// upstreamAttestations is the attestations document of npm's endpoint.
-type upstreamAttestations struct {
-	Attestations []struct {
-		PredicateType string          `json:"predicateType"`
-		Bundle        json.RawMessage `json:"bundle"`
-	} `json:"attestations"`
-}
-
 // fetchBundle reads the version's attestations from the upstream, bounded,
 // and picks its build provenance (a SLSA statement; the upstream's own
 // keyed publish attestation is not passed on). verdict is why the
@@ -388,19 +274,8 @@ func (s *Service) fetchBundle(ctx context.Context, u *config.Upstream, name stri
 	if err != nil {
 		return nil, "", err.Error(), nil
 	}
-	var doc upstreamAttestations
-	if err := json.Unmarshal(b, &doc); err != nil {
-		return nil, "", "the upstream's attestations document is not JSON: " + err.Error(), nil
-	}
-	for i, a := range doc.Attestations {
-		if i == limits.MaxUpstreamAttestations {
-			break
-		}
-		if a.PredicateType == provenance.PredicateSLSAv1 || a.PredicateType == provenance.PredicateSLSAv02 {
-			return a.Bundle, a.PredicateType, "", nil
-		}
-	}
-	return nil, "", "it announces build provenance but its attestations hold no SLSA provenance statement", nil
+	bundle, predicate, verdict = provrules.Pick(b)
+	return bundle, predicate, verdict, nil
 }
 
 // Attestations returns the verified build provenance of a proxied
@@ -449,22 +324,4 @@ func (d *Document) versionFile(version string) (file, bool) {
 		}
 	}
 	return file{}, false
-}
-
-// sha512Of is the digest a sha512 integrity names.
-func sha512Of(integrity string) ([]byte, bool) {
-	b64, ok := strings.CutPrefix(integrity, "sha512-")
-	if !ok {
-		return nil, false
-	}
-	sum, err := base64.StdEncoding.DecodeString(b64)
-	return sum, err == nil && len(sum) == 64
-}
-
-// checkAttestURL says whether an attestations link may be fetched: only
-// from the upstream's own origin, as tarballs.
-func checkAttestURL(u *config.Upstream, link string) bool {
-	origin, err := url.Parse(u.URL)
-	l, lerr := url.Parse(link)
-	return err == nil && lerr == nil && l.Scheme == origin.Scheme && l.Host == origin.Host && l.User == nil
 }

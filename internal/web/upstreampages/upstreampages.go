@@ -24,6 +24,7 @@ import (
 	"github.com/rampart/rampart/internal/authz"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/upstream"
+	"github.com/rampart/rampart/internal/upstream/proxyview"
 	"github.com/rampart/rampart/internal/web/markdown"
 	"github.com/rampart/rampart/internal/web/webkit"
 )
@@ -41,9 +42,9 @@ var templates = webkit.Parse(templateFiles, "templates", template.FuncMap{
 	"hours": func(d time.Duration) string { return d.Round(time.Hour).String() },
 })
 
-// Proxy is what the page reads of the proxy (upstream.Service).
+// Proxy is what the page reads of the proxy (proxyview.Reader).
 type Proxy interface {
-	PackageView(ctx context.Context, name string) (*upstream.View, error)
+	PackageView(ctx context.Context, name string) (*proxyview.View, error)
 }
 
 // Pages serves proxied packages' pages.
@@ -67,7 +68,7 @@ func (g *Pages) Mount(sh webkit.Shell) {
 }
 
 type body struct {
-	*upstream.View
+	*proxyview.View
 	Install, License, Homepage, Repository string
 	Readme                                 template.HTML
 	Tags                                   []tag
@@ -77,7 +78,7 @@ type body struct {
 type tag struct{ Tag, Version string }
 
 type row struct {
-	upstream.ViewVersion
+	proxyview.ViewVersion
 	Built *webkit.BuiltFrom
 }
 

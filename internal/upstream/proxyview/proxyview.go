@@ -1,4 +1,9 @@
-package upstream
+// Package proxyview is the read model of a proxied package for its web
+// page (internal/web/upstreampages): what this registry serves of it,
+// from the proxy's document (internal/upstream), and what it recorded
+// about each version (store.UpstreamPins, store.UpstreamProvenance). It
+// reads and never fetches more than a packument request would.
+package proxyview
 
 import (
 	"bytes"
@@ -8,9 +13,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rampart/rampart/internal/config"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/upstream"
 )
 
 // View is a proxied package as its web page shows it: what clients of
@@ -65,15 +72,24 @@ type ViewRefusal struct {
 	Version, Reason string
 }
 
+// Reader reads proxied packages' views.
+type Reader struct {
+	up *upstream.Service
+	st store.Store
+}
+
+// New reads views through the proxy up and the records in st.
+func New(up *upstream.Service, st store.Store) *Reader { return &Reader{up: up, st: st} }
+
 // PackageView returns name's page if an upstream serves it: nil, nil for
 // a name no upstream pattern matches. Whether the name is held locally
 // is the caller's to ask first (as for packuments).
-func (s *Service) PackageView(ctx context.Context, name string) (*View, error) {
-	u := s.For(name)
+func (rd *Reader) PackageView(ctx context.Context, name string) (*View, error) {
+	u := rd.up.For(name)
 	if u == nil {
 		return nil, nil
 	}
-	doc, err := s.Packument(ctx, u, name)
+	doc, err := rd.up.Packument(ctx, u, name)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +107,7 @@ func (s *Service) PackageView(ctx context.Context, name string) (*View, error) {
 	ref := core.NPM(name)
 	var pins []core.UpstreamPin
 	var provs []core.UpstreamProvenance
-	if err := s.d.Store.View(ctx, func(tx store.Tx) error {
+	if err := rd.st.View(ctx, func(tx store.Tx) error {
 		var err error
 		if pins, err = tx.UpstreamPins(ref); err != nil {
 			return err
@@ -111,7 +127,7 @@ func (s *Service) PackageView(ctx context.Context, name string) (*View, error) {
 			verified[p.Version] = p.Facts
 		}
 	}
-	v := &View{Name: name, Upstream: u.Name, UpstreamURL: u.URL, Cooldown: u.Cooldown.Duration, Exempt: matchAnyName(u.CooldownAllow, name),
+	v := &View{Name: name, Upstream: u.Name, UpstreamURL: u.URL, Cooldown: u.Cooldown.Duration, Exempt: (config.Upstream{Packages: u.CooldownAllow}).Matches(name),
 		Description: raw.Description, Readme: raw.Readme, Tags: raw.Tags, Latest: raw.Tags["latest"], Warning: doc.Warning,
 		ProvenanceVerified: u.VerifyProvenance, SignaturesVerified: u.VerifySignatures, PinnedVersions: len(pins)}
 	for version, mraw := range raw.Versions {
@@ -154,7 +170,7 @@ func (s *Service) PackageView(ctx context.Context, name string) (*View, error) {
 	if n := len(v.Versions); n > limits.MaxProxiedPageVersions {
 		v.More, v.Versions = n-limits.MaxProxiedPageVersions, v.Versions[:limits.MaxProxiedPageVersions]
 	}
-	v.Refused = refusals(name, doc.refused)
+	v.Refused = refusals(name, doc.Refused())
 	return v, nil
 }
 
