@@ -133,19 +133,5 @@ func storedDigest(sc *screening, f file) (blob.Digest, bool) {
 // DecidedVersions lists the proxied versions moderators released or
 // confirmed, the newest decision first.
 func (s *Service) DecidedVersions(ctx context.Context, p authz.Principal, limit, offset int) ([]core.UpstreamHold, int, error) {
-	m, err := s.moderation()
-	if err != nil {
-		return nil, 0, err
-	}
-	if err := m.Authorize(p, false); err != nil {
-		return nil, 0, err
-	}
-	var list []core.UpstreamHold
-	var n int
-	err = s.d.Store.View(ctx, func(tx store.Tx) error {
-		var err error
-		list, n, err = tx.DecidedUpstreamHolds(limit, offset)
-		return err
-	})
-	return list, n, err
+	return s.listHolds(ctx, p, func(tx store.Tx) ([]core.UpstreamHold, int, error) { return tx.DecidedUpstreamHolds(limit, offset) })
 }

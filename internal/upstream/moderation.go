@@ -44,6 +44,13 @@ func (s *Service) moderation() (*Moderation, error) {
 
 // HeldVersions lists the proxied versions held for review, oldest first.
 func (s *Service) HeldVersions(ctx context.Context, p authz.Principal, limit, offset int) ([]core.UpstreamHold, int, error) {
+	return s.listHolds(ctx, p, func(tx store.Tx) ([]core.UpstreamHold, int, error) {
+		return tx.ListUpstreamHolds(core.UpstreamHeld, limit, offset)
+	})
+}
+
+// listHolds reads a page of holds for a moderator.
+func (s *Service) listHolds(ctx context.Context, p authz.Principal, read func(tx store.Tx) ([]core.UpstreamHold, int, error)) ([]core.UpstreamHold, int, error) {
 	m, err := s.moderation()
 	if err != nil {
 		return nil, 0, err
@@ -55,7 +62,7 @@ func (s *Service) HeldVersions(ctx context.Context, p authz.Principal, limit, of
 	var n int
 	err = s.d.Store.View(ctx, func(tx store.Tx) error {
 		var err error
-		list, n, err = tx.ListUpstreamHolds(core.UpstreamHeld, limit, offset)
+		list, n, err = read(tx)
 		return err
 	})
 	return list, n, err

@@ -305,12 +305,7 @@ func (s *Service) serve(ctx context.Context, u *config.Upstream, name string, ra
 		integrity := offered
 		if p, ok := pinned[v]; ok {
 			if p != offered {
-				key := u.Name + "\x00" + name + "\x00" + v + "\x00" + offered
-				s.mu.Lock()
-				first := !s.reported[key]
-				s.reported[key] = true
-				s.mu.Unlock()
-				if first {
+				if s.firstReport(u.Name, name, v, offered) {
 					s.d.Log.Warn("upstream: other bytes offered for a pinned version; refused", "upstream", u.Name, "package", name, "version", v, "pinned", p, "offered", offered)
 					mismatches = append(mismatches, event.UpstreamMismatch{Upstream: u.Name, Pinned: p, Offered: offered}.At(now, name, v))
 				}

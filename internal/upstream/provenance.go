@@ -89,12 +89,7 @@ func (s *Service) provenanceAtServe(pv *provrules.Versions, u *config.Upstream, 
 // upstream, version, integrity and reason (the packument is rebuilt on
 // every revalidation).
 func (s *Service) provenanceRefused(u *config.Upstream, name, version, integrity, repository, why string) *core.Event {
-	key := "prov\x00" + u.Name + "\x00" + name + "\x00" + version + "\x00" + integrity + "\x00" + why
-	s.mu.Lock()
-	first := !s.reported[key]
-	s.reported[key] = true
-	s.mu.Unlock()
-	if !first {
+	if !s.firstReport("prov", u.Name, name, version, integrity, why) {
 		return nil
 	}
 	s.d.Log.Warn("upstream: a version refused for its build provenance", "upstream", u.Name, "package", name, "version", version, "reason", why)

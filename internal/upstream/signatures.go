@@ -209,12 +209,7 @@ func (s *Service) checkSignatures(ctx context.Context, u *config.Upstream, name,
 // upstream, version, integrity and reason (the packument is rebuilt on
 // every revalidation).
 func (s *Service) signatureRefused(u *config.Upstream, name, version, integrity string, r *signatureRefusal, now time.Time) *core.Event {
-	key := "sig\x00" + u.Name + "\x00" + name + "\x00" + version + "\x00" + integrity + "\x00" + r.reason
-	s.mu.Lock()
-	first := !s.reported[key]
-	s.reported[key] = true
-	s.mu.Unlock()
-	if !first {
+	if !s.firstReport("sig", u.Name, name, version, integrity, r.reason) {
 		return nil
 	}
 	s.d.Log.Warn("upstream: a version whose registry signature does not verify is not served", "upstream", u.Name, "package", name, "version", version, "keyid", r.keyID, "reason", r.reason)

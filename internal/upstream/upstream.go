@@ -185,6 +185,21 @@ func ShadowRefusal(u *config.Upstream, name string) error {
 		name, u.Name, u.URL)
 }
 
+// firstReport reports whether the finding named by parts (an upstream,
+// a version, what was wrong) is seen for the first time by this process:
+// packuments are rebuilt on every revalidation, and a refusal is logged
+// and recorded once, not at each rebuild.
+func (s *Service) firstReport(parts ...string) bool {
+	key := strings.Join(parts, "\x00")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.reported[key] {
+		return false
+	}
+	s.reported[key] = true
+	return true
+}
+
 // docURL is the upstream's packument URL for name (a scoped name's slash
 // escaped, as npm sends it).
 func docURL(u *config.Upstream, name string) string {
