@@ -285,10 +285,9 @@ func (s *Service) Attestations(ctx context.Context, u *config.Upstream, name, ve
 	}
 	f, ok := doc.versionFile(version)
 	if !ok {
-		for file, err := range doc.refused {
-			if strings.HasSuffix(file, "-"+version+".tgz") {
-				return "", nil, err
-			}
+		// The refusal of that version's tarball, npm's file name for it.
+		if err := doc.refused[name[strings.LastIndexByte(name, '/')+1:]+"-"+version+".tgz"]; err != nil {
+			return "", nil, err
 		}
 		return "", nil, core.Errorf(core.KindNotFound, "%s@%s has no attestations: it is not a version served here", name, version)
 	}

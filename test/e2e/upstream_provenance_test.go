@@ -112,6 +112,9 @@ verify_provenance = true
 	if tgz.Status != http.StatusForbidden || !strings.Contains(string(tgz.Body), "published without build provenance, after 1.1.0") {
 		t.Fatalf("prov-dep@1.2.0's tarball: %d %s, want 403 naming the continuity break", tgz.Status, tgz.Body)
 	}
+	if res := do(t, "GET", s.URL+"-/npm/v1/attestations/prov-dep@1.2.0", "", nil); res.Status != http.StatusForbidden || !strings.Contains(string(res.Body), "published without build provenance") {
+		t.Fatalf("prov-dep@1.2.0's attestations: %d %s, want its tarball's refusal", res.Status, res.Body)
+	}
 
 	// npm installs the mixed tree; the verified bundle is served here as
 	// the upstream published it.
