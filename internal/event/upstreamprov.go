@@ -17,6 +17,9 @@ type UpstreamProvenance struct {
 	State      string `event:"state"`
 	Repository string `event:"repository"`
 	Reason     string `event:"reason"`
+	// Staff are the site's moderators and administrators when a bundle
+	// was refused, whom its notice goes to (none for a verification).
+	Staff []string `event:"staff,personal"`
 }
 
 func init() { register(UpstreamProvenance{}, 1).by(Users) }

@@ -103,7 +103,7 @@ var kinds = []string{
 	KindPackageRemoved, KindPackageRestored,
 	KindModerationHold,
 	KindReportFiled, KindReportAnswered,
-	KindUpstreamHold,
+	KindUpstreamHold, KindUpstreamRefused,
 }
 
 // Notice is what the templates say. Which fields a kind needs is listed
@@ -423,7 +423,7 @@ func (n Notice) check(kind string) error {
 		}
 	case KindReportFiled, KindReportAnswered:
 		return n.checkReport(kind, missing)
-	case KindUpstreamHold:
+	case KindUpstreamHold, KindUpstreamRefused:
 		return n.checkUpstream(missing)
 	}
 	return nil

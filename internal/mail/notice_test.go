@@ -96,6 +96,8 @@ var mustSay = map[string][]string{
 		"waiting for a moderator's review", "confirm it as", actionURL},
 	rmail.KindUpstreamHold: {"Package:   left-pad", "Version:   1.3.0", "Upstream:  public", "Integrity: sha512-AAAA", "Why:       among the most downloaded",
 		"proxied from an upstream registry", "Nobody can install it", actionURL},
+	rmail.KindUpstreamRefused: {"Package:   left-pad", "Version:   1.3.0", "Upstream:  public", "Integrity: sha512-AAAA", "Why:       among the most downloaded",
+		"does not verify", "refused it for good", actionURL},
 	rmail.KindReportFiled:    {"left-pad", "1.3.0", "Why:         spam", "Reporters:   2", "Reported by: bob", "links to a casino", actionURL, "moderation queue"},
 	rmail.KindReportAnswered: {"left-pad@1.3.0", "acted on your report", "Moderator: bob", "removed, thanks", packageURL},
 }
@@ -120,6 +122,7 @@ var wantLinks = map[string][]string{
 	rmail.KindModerationHold:     {actionURL},
 	rmail.KindReportFiled:        {actionURL},
 	rmail.KindUpstreamHold:       {actionURL},
+	rmail.KindUpstreamRefused:    {actionURL},
 	rmail.KindReportAnswered:     {packageURL, securityURL},
 }
 
@@ -153,7 +156,7 @@ func TestRenderEveryKind(t *testing.T) {
 			// report reaches moderators for others' actions: there is
 			// no "if this was not you".
 			// Nor is a moderator's alert: it asks for a review.
-			if kind != rmail.KindVerifyEmail && kind != rmail.KindPackageCritical && kind != rmail.KindModerationHold && kind != rmail.KindReportFiled && kind != rmail.KindUpstreamHold && !strings.Contains(text, "If you did not") && !strings.Contains(text, "If this was not you") {
+			if kind != rmail.KindVerifyEmail && kind != rmail.KindPackageCritical && kind != rmail.KindModerationHold && kind != rmail.KindReportFiled && kind != rmail.KindUpstreamHold && kind != rmail.KindUpstreamRefused && !strings.Contains(text, "If you did not") && !strings.Contains(text, "If this was not you") {
 				t.Errorf("text does not say what to do if it was not the user:\n%s", text)
 			}
 			want := wantLinks[kind]

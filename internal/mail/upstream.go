@@ -8,6 +8,12 @@ const (
 	// registry: Package, Version, Reason, Upstream, Integrity and
 	// ActionURL (its evidence page in the moderation area).
 	KindUpstreamHold = "upstream_hold"
+	// KindUpstreamRefused goes to the site's moderators and
+	// administrators when the build provenance a proxied version
+	// announced does not verify (it is refused for good): Package,
+	// Version, Reason, Upstream, Integrity and ActionURL (the proxied
+	// package's page).
+	KindUpstreamRefused = "upstream_refused"
 )
 
 // UpstreamNotice holds the facts of the upstream notices.

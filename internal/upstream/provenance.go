@@ -230,7 +230,17 @@ func (s *Service) verifiedProvenance(ctx context.Context, u *config.Upstream, na
 		if err := tx.PutUpstreamProvenance(*rec); err != nil {
 			return err
 		}
-		return tx.AppendEvent(event.UpstreamProvenance{Upstream: u.Name, Integrity: f.integrity, State: rec.State, Repository: repo, Reason: rec.Reason}.At(now, name, f.version))
+		e := event.UpstreamProvenance{Upstream: u.Name, Integrity: f.integrity, State: rec.State, Repository: repo, Reason: rec.Reason}
+		if rec.State == core.UpstreamProvenanceRefused {
+			// The moderators at the time are mailed (notices.go): a bundle
+			// that does not verify may mean a tampered upstream.
+			staff, err := tx.SiteStaff()
+			if err != nil {
+				return err
+			}
+			e.Staff = core.UserNames(staff)
+		}
+		return tx.AppendEvent(e.At(now, name, f.version))
 	})
 	if errors.Is(err, core.ErrConflict) {
 		// Another request decided first: its record stands.
@@ -241,6 +251,7 @@ func (s *Service) verifiedProvenance(ctx context.Context, u *config.Upstream, na
 	}
 	if rec.State == core.UpstreamProvenanceRefused {
 		s.forget(u, name)
+		s.notices.Wake()
 	}
 	return rec, nil
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rampart/rampart/internal/testpeers/sigstore"
 	"github.com/rampart/rampart/internal/testpeers/tufcdn"
@@ -88,6 +89,9 @@ exclude = ["local-*"]
 verify_signatures = true
 verify_provenance = true
 `, front.URL+"/"))
+	if out, err := s.Admin(t, alicePW+"\n", "user", "create", "--name", "ops", "--email", "ops@example.com", "--admin", "--verified", "--password-stdin"); err != nil {
+		t.Fatalf("admin user create ops: %v\n%s", err, out)
+	}
 	alice := signup(t, s, "alice", alicePW)
 	publish(t, alice, pkg{Name: "local-app", Version: "1.0.0", Deps: map[string]string{"prov-dep": "1.1.0", "plain-dep": "^1.0.0"}})
 
@@ -198,6 +202,10 @@ verify_provenance = true
 	if res := do(t, "GET", s.URL+"-/npm/v1/attestations/forged-dep@1.0.0", "", nil); res.Status == http.StatusOK {
 		t.Fatalf("the refused bundle of forged-dep is served: %s", res.Body)
 	}
+	// The site's staff are mailed: a bundle that does not verify may
+	// mean a tampered upstream.
+	m := s.Mail.WaitForSubject(t, "ops@example.com", "forged-dep@1.0.0 from public: its build provenance does not verify", 30*time.Second)
+	mustContain(t, m.Text, "Upstream:  public", "Integrity: sha512-", "SHA-512 is not this tarball's", s.URL+"package/forged-dep")
 	if !logShows(s, "refused for its build provenance") {
 		t.Fatalf("the refusal is not in the log:\n%s", s.Log())
 	}
