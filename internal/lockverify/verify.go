@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/ecosystem/npm"
 	"github.com/rampart/rampart/internal/provenance"
 	"github.com/rampart/rampart/internal/signing"
 	"github.com/rampart/rampart/internal/tlog"
@@ -387,11 +388,11 @@ func proven(ctx context.Context, o *Options, p Locked, u string) (string, error)
 }
 
 func sha512Of(integrity string) ([]byte, error) {
-	b64, ok := strings.CutPrefix(integrity, "sha512-")
+	sum, ok := npm.SHA512OfIntegrity(integrity)
 	if !ok {
 		return nil, fmt.Errorf("integrity %q is not sha512", integrity)
 	}
-	return base64.StdEncoding.DecodeString(b64)
+	return sum, nil
 }
 
 func fetch(ctx context.Context, o *Options, path string) ([]byte, error) {

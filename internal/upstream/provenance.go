@@ -9,6 +9,7 @@ import (
 
 	"github.com/rampart/rampart/internal/config"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/ecosystem/npm"
 	"github.com/rampart/rampart/internal/event"
 	"github.com/rampart/rampart/internal/limits"
 	"github.com/rampart/rampart/internal/provenance"
@@ -209,7 +210,7 @@ func (s *Service) verifiedProvenance(ctx context.Context, u *config.Upstream, na
 	now := s.d.Now()
 	rec = &core.UpstreamProvenance{Ref: ref, Version: f.version, Upstream: u.Name, Integrity: f.integrity, At: now}
 	if verdict == "" {
-		sum, ok := provrules.SHA512Of(f.integrity)
+		sum, ok := npm.SHA512OfIntegrity(f.integrity)
 		if !ok {
 			verdict = "its integrity is not a SHA-512 digest, which build provenance is about"
 		} else if facts, err := s.d.Provenance.Verify(bundle, provenance.Subject{Name: provenance.PackageURL(ref, f.version), SHA512: sum}); err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/rampart/rampart/internal/blob"
 	"github.com/rampart/rampart/internal/config"
 	"github.com/rampart/rampart/internal/core"
+	"github.com/rampart/rampart/internal/ecosystem/npm"
 	"github.com/rampart/rampart/internal/event"
 	"github.com/rampart/rampart/internal/store"
 )
@@ -82,12 +83,8 @@ func (s *Service) Tarball(ctx context.Context, u *config.Upstream, name, fileNam
 
 // digestOf is the blob digest a sha512 integrity names.
 func digestOf(integrity string) (blob.Digest, bool) {
-	b64, ok := strings.CutPrefix(integrity, "sha512-")
+	sum, ok := npm.SHA512OfIntegrity(integrity)
 	if !ok {
-		return "", false
-	}
-	sum, err := base64.StdEncoding.DecodeString(b64)
-	if err != nil || len(sum) != sha512.Size {
 		return "", false
 	}
 	return blob.Digest(hex.EncodeToString(sum)), true

@@ -11,6 +11,7 @@ import (
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/limits"
+	"github.com/rampart/rampart/internal/quote"
 	"github.com/rampart/rampart/internal/web/webkit"
 )
 
@@ -58,7 +59,7 @@ func (h *Handler) signupForm(w http.ResponseWriter, r *http.Request, p authz.Pri
 	if q := r.URL.Query().Get("next"); q != "" {
 		next = webkit.SafeNext(q)
 	}
-	body := signupBody{Next: next, Mode: h.id.Registration(), Invite: truncate(r.URL.Query().Get("invite"), 128)}
+	body := signupBody{Next: next, Mode: h.id.Registration(), Invite: quote.TruncateUTF8(r.URL.Query().Get("invite"), 128)}
 	return h.render(w, r, p, http.StatusOK, "signup", pageData{Title: "Create an account", Body: body})
 }
 
@@ -75,8 +76,8 @@ func (h *Handler) signup(w http.ResponseWriter, r *http.Request, p authz.Princip
 	u, err := h.id.Register(r.Context(), nu, clientaddr.Of(r))
 	if err != nil {
 		status := h.status(w, r, err)
-		body := signupBody{Name: truncate(nu.Name, limits.MaxNameLength), Email: truncate(nu.Email, 254), Error: webkit.Message(err), Next: r.PostForm.Get("next"),
-			Mode: h.id.Registration(), Invite: truncate(nu.Invite, 128)}
+		body := signupBody{Name: quote.TruncateUTF8(nu.Name, limits.MaxNameLength), Email: quote.TruncateUTF8(nu.Email, 254), Error: webkit.Message(err), Next: r.PostForm.Get("next"),
+			Mode: h.id.Registration(), Invite: quote.TruncateUTF8(nu.Invite, 128)}
 		return h.render(w, r, p, status, "signup", pageData{Title: "Create an account", Body: body})
 	}
 	if err := h.signIn(w, r, u); err != nil {

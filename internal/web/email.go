@@ -7,6 +7,7 @@ import (
 	"github.com/rampart/rampart/internal/clientaddr"
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/identity"
+	"github.com/rampart/rampart/internal/quote"
 	"github.com/rampart/rampart/internal/web/webkit"
 )
 
@@ -41,7 +42,7 @@ func (h *Handler) changeEmail(w http.ResponseWriter, r *http.Request, p authz.Pr
 			return nil
 		}
 		status := h.status(w, r, err)
-		b := accountBody{Email: p.User.Email, Verified: p.User.EmailVerified, Error: webkit.Message(err), NewEmail: truncate(newEmail, 254)}
+		b := accountBody{Email: p.User.Email, Verified: p.User.EmailVerified, Error: webkit.Message(err), NewEmail: quote.TruncateUTF8(newEmail, 254)}
 		if err := h.domainPrompt(r, p, &b); err != nil {
 			return err
 		}

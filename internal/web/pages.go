@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/rampart/rampart/internal/authn"
 	"github.com/rampart/rampart/internal/authz"
@@ -17,6 +16,7 @@ import (
 	"github.com/rampart/rampart/internal/core"
 	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/limits"
+	"github.com/rampart/rampart/internal/quote"
 	"github.com/rampart/rampart/internal/registry"
 	"github.com/rampart/rampart/internal/web/chart"
 	"github.com/rampart/rampart/internal/web/markdown"
@@ -79,7 +79,7 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request, p authz.Princip
 	if raw := r.URL.Query().Get("from"); raw != "" {
 		n, err := strconv.Atoi(raw)
 		if err != nil || n < 0 || n > maxFrom {
-			return core.Errorf(core.KindInvalid, "the page must be a whole number from 0 to %d, not %q", maxFrom, truncate(raw, limits.MaxEchoBytes))
+			return core.Errorf(core.KindInvalid, "the page must be a whole number from 0 to %d, not %q", maxFrom, quote.TruncateUTF8(raw, limits.MaxEchoBytes))
 		}
 		from = n
 	}
@@ -294,7 +294,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request, p authz.Principa
 	u, err := h.authenticate(r, name, r.PostForm.Get("password"))
 	if err != nil {
 		status := h.status(w, r, err)
-		body := loginBody{Name: truncate(name, limits.MaxNameLength), Next: next, Error: webkit.Message(err), SSO: h.ssoButtons()}
+		body := loginBody{Name: quote.TruncateUTF8(name, limits.MaxNameLength), Next: next, Error: webkit.Message(err), SSO: h.ssoButtons()}
 		return h.render(w, r, p, status, "login", pageData{Title: "Sign in", Next: next, Body: body})
 	}
 	return h.continueSignIn(w, r, p, u, next)
@@ -410,7 +410,7 @@ func (h *Handler) policy(w http.ResponseWriter, r *http.Request, p authz.Princip
 	name := r.PathValue("name")
 	src, ok := h.cfg.Policies[name]
 	if !ok {
-		return core.Errorf(core.KindNotFound, "there is no policy named %q", truncate(name, 64))
+		return core.Errorf(core.KindNotFound, "there is no policy named %q", quote.TruncateUTF8(name, 64))
 	}
 	html, err := markdown.Render(src)
 	if err != nil {
@@ -424,15 +424,4 @@ func (h *Handler) policy(w http.ResponseWriter, r *http.Request, p authz.Princip
 		}
 	}
 	return h.render(w, r, p, http.StatusOK, "policy", pageData{Title: title, Body: body})
-}
-
-// truncate cuts s to at most n bytes, on a rune boundary.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }

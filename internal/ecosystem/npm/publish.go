@@ -394,12 +394,20 @@ func jsonKind(b []byte) string {
 }
 
 func isSHA512SRI(s string) bool {
-	b64, ok := strings.CutPrefix(s, "sha512-")
+	_, ok := SHA512OfIntegrity(s)
+	return ok
+}
+
+// SHA512OfIntegrity is the digest an SRI integrity of the form
+// "sha512-<base64>" names, false for any other form (npm's dist.integrity
+// for every version published since npm 5; sha1 ones are older).
+func SHA512OfIntegrity(integrity string) ([]byte, bool) {
+	b64, ok := strings.CutPrefix(integrity, "sha512-")
 	if !ok {
-		return false
+		return nil, false
 	}
 	sum, err := base64.StdEncoding.DecodeString(b64)
-	return err == nil && len(sum) == 64
+	return sum, err == nil && len(sum) == 64
 }
 
 // utf16Len is JavaScript's String.length of s.

@@ -9,13 +9,11 @@
 package provrules
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/url"
 	"path"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/rampart/rampart/internal/config"
@@ -141,16 +139,6 @@ func FetchAllowed(u *config.Upstream, link string) bool {
 	origin, err := url.Parse(u.URL)
 	l, lerr := url.Parse(link)
 	return err == nil && lerr == nil && l.Scheme == origin.Scheme && l.Host == origin.Host && l.User == nil
-}
-
-// SHA512Of is the digest a sha512 integrity names.
-func SHA512Of(integrity string) ([]byte, bool) {
-	b64, ok := strings.CutPrefix(integrity, "sha512-")
-	if !ok {
-		return nil, false
-	}
-	sum, err := base64.StdEncoding.DecodeString(b64)
-	return sum, err == nil && len(sum) == 64
 }
 
 // Pick reads an upstream's attestations document (npm's endpoint) and

@@ -3,7 +3,8 @@ package webkit
 import (
 	"regexp"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/rampart/rampart/internal/quote"
 )
 
 // What a package page shows of a manifest's metadata, vetted: every
@@ -15,9 +16,9 @@ import (
 func LicenseOf(v any) string {
 	switch v := v.(type) {
 	case string:
-		return truncateUTF8(v, 100)
+		return quote.TruncateUTF8(v, 100)
 	case map[string]any:
-		return truncateUTF8(str(v["type"]), 100)
+		return quote.TruncateUTF8(str(v["type"]), 100)
 	}
 	return ""
 }
@@ -47,15 +48,4 @@ func RepositoryURL(v any) string {
 func str(v any) string {
 	s, _ := v.(string)
 	return s
-}
-
-// truncateUTF8 cuts s to at most n bytes, at a character boundary.
-func truncateUTF8(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }
